@@ -1,0 +1,167 @@
+import type { Server } from 'node:http';
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { createRouter } from '../chat/router.ts';
+import { compose, standardChain } from '../chat/middleware.ts';
+import { CommandRegistry } from '../chat/command-registry.ts';
+import { helpCommand } from '../chat/commands/help.ts';
+import type { Config } from '../config/load-config.ts';
+import { Roster } from '../domain/roster.ts';
+import { createHttpApp } from '../http/app.ts';
+import type { HttpDeps } from '../http/http-deps.ts';
+import type { Logger } from '../observability/logger.ts';
+import { Queues } from '../queues/queues.ts';
+import { createInboundWorker } from '../queues/workers/inbound-worker.ts';
+import { createOutboundWorker } from '../queues/workers/outbound-worker.ts';
+import { AuditLog } from '../store/audit-log.ts';
+import { redisKeys } from '../store/keys.ts';
+import { createRedis } from '../store/redis.ts';
+import { TokenStore } from '../store/token-store.ts';
+import type { ChatTransport, ConnectionState } from '../transport/chat-transport.ts';
+import { SimulatorTransport } from '../transport/simulator/simulator-transport.ts';
+import type { CoreDeps } from './deps.ts';
+
+/** Options a test or the composition root may set. */
+export interface AppOptions {
+  /** Listen on this port (0 = any free port); default from the environment. */
+  port?: number;
+  /** Outbound sends per second; default OUTBOUND_RATE or broadcast.ratePerSecond. */
+  outboundRate?: number;
+  /** Use this transport instead of the configured one (tests). */
+  transport?: (deps: CoreDeps, queues: Queues) => ChatTransport;
+  /** Override the clock (tests). */
+  now?: () => number;
+  inboundConcurrency?: number;
+}
+
+/** A running crisis-cell process. */
+export interface RunningApp {
+  deps: HttpDeps;
+  queues: Queues;
+  transport?: ChatTransport;
+  url?: string;
+  /** The admin token printed at start (generated in simulator mode when ADMIN_TOKEN is unset). */
+  adminToken?: string;
+  close(): Promise<void>;
+}
+
+/** Wires config → adapters → use cases → entry points, for the roles the process plays. */
+export async function createApp(config: Config, log: Logger, options: AppOptions = {}): Promise<RunningApp> {
+  const { env, file } = config;
+  const role = env.ROLE;
+  const plays = (r: 'gateway' | 'worker' | 'api') => role === 'all' || role === r;
+  const redis = createRedis(env.REDIS_URL);
+  const bullConnection = createRedis(env.REDIS_URL);
+  const keys = redisKeys(env.KEY_PREFIX);
+  const queues = new Queues(bullConnection, keys.prefix);
+  const deps: HttpDeps = {
+    config: file,
+    env,
+    redis,
+    keys,
+    audit: new AuditLog(redis, keys),
+    outbox: queues,
+    roster: new Roster(file.staff),
+    log,
+    now: options.now ?? Date.now,
+    tokens: new TokenStore(redis, keys),
+    queues,
+  };
+  const workers: Worker[] = [];
+  const workerConnections: Redis[] = [];
+  const connect = () => {
+    const c = createRedis(env.REDIS_URL);
+    workerConnections.push(c);
+    return c;
+  };
+
+  let transport: ChatTransport | undefined;
+  if (options.transport) transport = options.transport(deps, queues);
+  else if (env.TRANSPORT === 'simulator') transport = new SimulatorTransport(redis, keys, queues.sink());
+  if (transport instanceof SimulatorTransport) deps.simulator = transport;
+
+  if (plays('worker')) {
+    const registry = new CommandRegistry();
+    registry.register(helpCommand(registry));
+    const route = createRouter(registry, {
+      citizen: async (ctx) => {
+        await ctx.reply(`Thank you. The ${file.embassy.name} has received your message and a consular officer will answer.`);
+      },
+    });
+    const pipeline = compose(standardChain, route);
+    workers.push(
+      createInboundWorker(
+        deps,
+        connect(),
+        {
+          message: pipeline,
+          membership: async (change) => {
+            await deps.audit.append({
+              type: 'group.membership',
+              actor: 'system',
+              subject: change.groupId,
+              data: { action: change.action, count: change.participants.length },
+            });
+          },
+          delivery: async () => {},
+        },
+        options.inboundConcurrency,
+      ),
+    );
+  }
+
+  let outbound: Worker | undefined;
+  if (plays('gateway') && transport) {
+    const rate = options.outboundRate ?? env.OUTBOUND_RATE ?? file.broadcast.ratePerSecond;
+    outbound = createOutboundWorker(deps, connect(), transport, rate);
+    workers.push(outbound);
+    const publish = (state: ConnectionState, detail?: Record<string, unknown>) => {
+      void redis
+        .set(keys.transportState, JSON.stringify({ name: transport?.name, state, at: new Date().toISOString(), ...detail }), 'EX', 60)
+        .catch((err) => log.error({ err: err.message }, 'cannot publish transport state'));
+      if (state === 'open') outbound?.resume();
+      else if (outbound?.isRunning()) void outbound.pause(true);
+    };
+    await transport.start(queues.sink(publish));
+    const heartbeat = setInterval(() => publish(transport?.state() ?? 'closed'), 20_000);
+    heartbeat.unref();
+    workers.push({ close: async () => clearInterval(heartbeat) } as unknown as Worker);
+  }
+  for (const w of workers) if ('run' in w && typeof w.run === 'function' && !w.isRunning()) void w.run();
+
+  let server: Server | undefined;
+  let url: string | undefined;
+  let adminToken: string | undefined;
+  if (plays('api')) {
+    if (env.ADMIN_TOKEN) {
+      await deps.tokens.adopt(env.ADMIN_TOKEN, { name: 'admin', role: 'admin' });
+      adminToken = env.ADMIN_TOKEN;
+    } else if (env.TRANSPORT === 'simulator') {
+      adminToken = await deps.tokens.rotateBootstrap();
+    }
+    const app = createHttpApp(deps);
+    const port = options.port ?? env.PORT;
+    server = await new Promise<Server>((resolve, reject) => {
+      const s = app.listen(port, env.HOST, () => resolve(s)).once('error', reject);
+    });
+    const addr = server.address();
+    url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : port}`;
+  }
+  await deps.audit.append({ type: 'process.started', actor: 'system', data: { role, transport: env.TRANSPORT } });
+
+  return {
+    deps,
+    queues,
+    transport,
+    url,
+    adminToken,
+    async close() {
+      if (server) await new Promise<void>((r) => server?.close(() => r()));
+      server?.closeAllConnections?.();
+      await Promise.all(workers.map((w) => w.close()));
+      await transport?.stop();
+      await queues.close();
+      await Promise.all([...workerConnections, redis, bullConnection].map((c) => c.quit().catch(() => c.disconnect())));
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import type { Redis } from 'ioredis';
+import type { ConfigFile, Env } from '../config/schema.ts';
+import type { Roster } from '../domain/roster.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { OutboundJob } from '../queues/job-schemas.ts';
+import type { AuditLog } from '../store/audit-log.ts';
+import type { RedisKeys } from '../store/keys.ts';
+
+/** Sends messages through the rate-limited outbound queue. */
+export interface Outbox {
+  send(msg: OutboundJob, priority?: number, delay?: number): Promise<void>;
+  sendMany(msgs: OutboundJob[], priority?: number): Promise<void>;
+}
+
+/** What every use case may depend on; built once in main.ts (or a test). */
+export interface CoreDeps {
+  config: ConfigFile;
+  env: Env;
+  redis: Redis;
+  keys: RedisKeys;
+  audit: AuditLog;
+  outbox: Outbox;
+  roster: Roster;
+  log: Logger;
+  now(): number;
+}

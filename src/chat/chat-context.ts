@@ -1,0 +1,43 @@
+import type { CoreDeps } from '../app/deps.ts';
+import type { Role, StaffMember } from '../domain/roster.ts';
+import { PRIORITY } from '../queues/queues.ts';
+import type { InboundMessage } from '../transport/chat-transport.ts';
+
+/** Who sent an inbound message, as the pipeline resolved them. */
+export interface ResolvedSender {
+  /** E.164 phone, when known. */
+  phone?: string;
+  lid?: string;
+  staff?: StaffMember;
+  roles: Role[];
+  /** How the audit log names this person (staff name or citizen pseudonym). */
+  actor: string;
+}
+
+/** Everything a handler needs about one inbound message. */
+export interface ChatContext {
+  msg: InboundMessage;
+  sender: ResolvedSender;
+  /** True when the message came from one of the configured crisis-cell groups. */
+  inCellGroup: boolean;
+  deps: CoreDeps;
+  /** Replies in the same chat. Idempotent: a retried job sends each reply once. */
+  reply(text: string, kind?: string): Promise<void>;
+}
+
+export function createChatContext(deps: CoreDeps, msg: InboundMessage): ChatContext {
+  let n = 0;
+  return {
+    msg,
+    sender: { roles: [], actor: 'unknown' },
+    inCellGroup: msg.chat.kind === 'group' && deps.config.cellGroups.some((g) => g.id === (msg.chat as { id: string }).id),
+    deps,
+    async reply(text, kind = 'reply') {
+      n += 1;
+      await deps.outbox.send(
+        { to: msg.chat, text, kind, idempotencyKey: `reply:${msg.id}:${n}`, ...(msg.chat.kind === 'group' ? { replyTo: msg.id } : {}) },
+        msg.chat.kind === 'group' ? PRIORITY.staff : PRIORITY.reply,
+      );
+    },
+  };
+}

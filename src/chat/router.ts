@@ -1,0 +1,77 @@
+import { AppError } from '../domain/errors.ts';
+import { hasRole } from '../domain/roster.ts';
+import type { ChatContext } from './chat-context.ts';
+import { type CommandRegistry, parseCommandLine, UsageError } from './command-registry.ts';
+
+/** Handlers for what is not a staff command. */
+export interface RouteHandlers {
+  /** A citizen's direct message (text, location, media). */
+  citizen(ctx: ChatContext): Promise<void>;
+  /** A reaction (e.g. 👍 on an incident card). */
+  reaction?(ctx: ChatContext): Promise<void>;
+  /** A non-command message in a cell group (e.g. a reply to a card). */
+  groupMessage?(ctx: ChatContext): Promise<void>;
+}
+
+/** Routes one inbound message to a command or a handler. */
+export function createRouter(registry: CommandRegistry, handlers: RouteHandlers) {
+  return async (ctx: ChatContext): Promise<void> => {
+    const { msg } = ctx;
+    if (msg.reaction) return handlers.reaction?.(ctx);
+    const line = msg.text ? parseCommandLine(msg.text) : undefined;
+    if (line) return runCommand(ctx, registry, line);
+    if (msg.chat.kind === 'group') return handlers.groupMessage?.(ctx);
+    if (ctx.sender.staff) {
+      await ctx.reply(`Hello ${ctx.sender.staff.name}. Staff commands start with "/": send /help for the list.`);
+      return;
+    }
+    return handlers.citizen(ctx);
+  };
+}
+
+async function refuse(ctx: ChatContext, command: string, reason: string, text: string): Promise<void> {
+  await ctx.deps.audit.append({ type: 'command.refused', actor: ctx.sender.actor, subject: `/${command}`, data: { reason } });
+  ctx.deps.log.warn({ command, reason }, 'command refused');
+  await ctx.reply(text, 'refusal');
+}
+
+async function runCommand(ctx: ChatContext, registry: CommandRegistry, line: { name: string; args: string[]; rest: string }) {
+  if (!ctx.sender.staff) {
+    return refuse(
+      ctx,
+      line.name,
+      'not_on_roster',
+      'Sorry, commands are only for rostered embassy staff. If you need help, describe your situation in a message and we will answer.',
+    );
+  }
+  const command = registry.find(line.name);
+  if (!command) {
+    await ctx.reply(`Unknown command /${line.name}. Send /help for the list.`, 'refusal');
+    return;
+  }
+  if (!hasRole(ctx.sender.roles, command.role)) {
+    return refuse(
+      ctx,
+      command.name,
+      'missing_role',
+      `Sorry ${ctx.sender.staff.name}, /${command.name} needs the ${command.role} role; you have ${ctx.sender.roles.join(', ')}.`,
+    );
+  }
+  try {
+    await command.run(ctx, line.args, line.rest);
+    await ctx.deps.audit.append({
+      type: 'command.run',
+      actor: ctx.sender.actor,
+      subject: `/${command.name}`,
+      data: { args: line.args.slice(0, 2) },
+    });
+  } catch (err) {
+    if (err instanceof UsageError) {
+      await ctx.reply(`${err.message}\nUsage: /${command.name}${command.usage ? ` ${command.usage}` : ''}`, 'refusal');
+    } else if (err instanceof AppError) {
+      await ctx.reply(err.message, 'refusal');
+    } else {
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,121 @@
+import { isPossiblePhoneNumber } from 'libphonenumber-js/max';
+import { z } from 'zod';
+
+/** An E.164 phone number such as +15550000001. */
+export const e164 = z
+  .string()
+  .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number like +15550000001')
+  .refine((p) => isPossiblePhoneNumber(p), 'is not a possible phone number');
+
+export const ROLES = ['admin', 'duty_officer', 'officer', 'viewer'] as const;
+/** What a member of staff may do; ordered from most to least powerful. */
+export type Role = (typeof ROLES)[number];
+
+const language = z.string().regex(/^[a-z]{2,3}$/, 'must be a language code like en, fr or ar');
+const duration = z.string().regex(/^\d+\s*(s|m|h|d)$/, 'must be a duration like 30s, 5m, 2h or 1d');
+
+/** The embassy's configuration file (YAML). Every field is documented in the README. */
+export const configFileSchema = z
+  .object({
+    embassy: z.strictObject({
+      name: z.string().min(1),
+      number: e164,
+      country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 country code like SY'),
+      /** The local emergency number citizens are told to call (e.g. 112). */
+      emergencyNumber: z.string().min(2).max(20).optional(),
+      /** The embassy's round-the-clock consular phone line. */
+      dutyPhone: z.string().min(3).max(30).optional(),
+    }),
+    languages: z.array(language).min(1, 'must list at least one language'),
+    regions: z
+      .array(
+        z.strictObject({
+          id: z.string().regex(/^[a-z0-9_-]+$/, 'must be lower-case letters, digits, - or _'),
+          name: z.string().min(1),
+          aliases: z.array(z.string().min(2)).default([]),
+        }),
+      )
+      .min(1, 'must list at least one region'),
+    staff: z
+      .array(
+        z.strictObject({
+          name: z.string().min(1),
+          phone: e164,
+          roles: z.array(z.enum(ROLES)).min(1),
+        }),
+      )
+      .default([]),
+    cellGroups: z
+      .array(
+        z.strictObject({
+          id: z.string().regex(/^[\w-]+@g\.us$/, 'must be a WhatsApp group id ending in @g.us'),
+          name: z.string().min(1),
+        }),
+      )
+      .default([]),
+    broadcast: z
+      .strictObject({
+        ratePerSecond: z.number().positive().max(1000).default(5),
+        approvalThreshold: z.number().int().nonnegative().default(25),
+      })
+      .prefault({}),
+    escalation: z
+      .strictObject({
+        /** Time to acknowledge before the duty officers are paged, by severity. */
+        ackDeadline: z
+          .strictObject({ critical: duration, high: duration, medium: duration, low: duration })
+          .partial()
+          .default({ critical: '5m', high: '15m', medium: '1h', low: '4h' }),
+        /** Further time without acknowledgement before the admins are paged. */
+        secondDeadline: duration.default('10m'),
+      })
+      .prefault({}),
+    digest: z
+      .strictObject({
+        /** More new incidents than this within `window` are posted as one digest. */
+        maxCardsPerWindow: z.number().int().positive().default(5),
+        window: duration.default('1m'),
+      })
+      .prefault({}),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    const seen = new Set<string>();
+    cfg.staff.forEach((s, i) => {
+      if (seen.has(s.phone)) {
+        ctx.addIssue({ code: 'custom', path: ['staff', i, 'phone'], message: 'is listed twice' });
+      }
+      seen.add(s.phone);
+    });
+    const ids = new Set<string>();
+    cfg.regions.forEach((r, i) => {
+      if (ids.has(r.id)) ctx.addIssue({ code: 'custom', path: ['regions', i, 'id'], message: 'is listed twice' });
+      ids.add(r.id);
+    });
+  });
+
+export type ConfigFile = z.infer<typeof configFileSchema>;
+
+/** Settings from the environment (see README, "Configuration"). */
+export const envSchema = z.object({
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('0.0.0.0'),
+  TRANSPORT: z.enum(['simulator', 'baileys']).default('simulator'),
+  CRISIS_CELL_CONFIG: z.string().default('config/example.yaml'),
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ROLE: z.enum(['all', 'gateway', 'worker', 'api']).default('all'),
+  KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits, dot, dash or underscore')
+    .default('cc'),
+  /** Sends per second of the outbound queue; defaults to broadcast.ratePerSecond. */
+  OUTBOUND_RATE: z.coerce.number().positive().optional(),
+  /** Where the embedded Redis keeps its data when one is started. */
+  DATA_DIR: z.string().default('data'),
+  /** Baileys: number to pair by code instead of QR. */
+  PAIRING_NUMBER: z.string().optional(),
+});
+
+export type Env = z.infer<typeof envSchema>;

@@ -1,0 +1,59 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { ROLES, type Role } from '../config/schema.ts';
+
+export type { Role };
+export { ROLES };
+
+/** A rostered member of staff. */
+export interface StaffMember {
+  name: string;
+  phone: string;
+  roles: readonly Role[];
+}
+
+/** Rank of each role: a role includes every right of the roles ranked below it. */
+const RANK: Record<Role, number> = { viewer: 0, officer: 1, duty_officer: 2, admin: 3 };
+
+/** True when any of `roles` reaches `needed`. */
+export function hasRole(roles: readonly Role[], needed: Role): boolean {
+  return roles.some((r) => RANK[r] >= RANK[needed]);
+}
+
+/** The highest of a set of roles. */
+export function topRole(roles: readonly Role[]): Role | undefined {
+  return [...roles].sort((a, b) => RANK[b] - RANK[a])[0];
+}
+
+/**
+ * Normalises a phone (or WhatsApp user part) to E.164. `defaultCountry` is used for
+ * national numbers. Returns undefined when the text is not a possible phone number.
+ */
+export function toE164(raw: string, defaultCountry?: string): string | undefined {
+  const trimmed = raw.trim().replace(/@.*$/, '').replace(/:\d+$/, '');
+  const withPlus = /^\d{8,15}$/.test(trimmed) ? `+${trimmed}` : trimmed;
+  const parsed = parsePhoneNumberFromString(withPlus, defaultCountry as never);
+  if (!parsed?.isPossible()) return undefined;
+  return parsed.number;
+}
+
+/** The staff roster from the config file, indexed by phone. */
+export class Roster {
+  private readonly byPhone: Map<string, StaffMember>;
+
+  constructor(staff: readonly StaffMember[]) {
+    this.byPhone = new Map(staff.map((s) => [s.phone, s]));
+  }
+
+  find(phone: string | undefined): StaffMember | undefined {
+    return phone ? this.byPhone.get(phone) : undefined;
+  }
+
+  /** Staff holding at least `role`, e.g. every duty officer. */
+  withRole(role: Role): StaffMember[] {
+    return [...this.byPhone.values()].filter((s) => s.roles.includes(role));
+  }
+
+  all(): StaffMember[] {
+    return [...this.byPhone.values()];
+  }
+}

@@ -1,0 +1,41 @@
+import express, { type Express, type Router } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import { authenticate } from './auth.ts';
+import { errorHandler, notFoundRoute } from './errors.ts';
+import type { HttpDeps } from './http-deps.ts';
+import { auditRoutes } from './routes/audit.ts';
+import { healthRoutes } from './routes/health.ts';
+import { simulatorRoutes } from './routes/simulator.ts';
+import { tokenRoutes } from './routes/tokens.ts';
+
+/** Extra route groups mounted under the authenticated /api (added by feature modules). */
+export type ApiRoutes = (deps: HttpDeps) => Router;
+
+/** Builds the Express app: security headers, request logs, JSON limit, auth, routes, errors. */
+export function createHttpApp(deps: HttpDeps, apiRoutes: ApiRoutes[] = [], publicRoutes: ApiRoutes[] = []): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(helmet({ contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:', 'https:'] } } }));
+  app.use(
+    pinoHttp({
+      logger: deps.log,
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url?.startsWith('/assets/') === true },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      serializers: { req: (req) => ({ method: req.method, url: req.url?.split('?')[0] }), res: (res) => ({ statusCode: res.statusCode }) },
+    }),
+  );
+  app.use(express.json({ limit: '100kb' }));
+  app.use('/assets', express.static(new URL('./public/', import.meta.url).pathname, { maxAge: '1h', index: false }));
+  app.use(healthRoutes(deps));
+  if (deps.simulator) app.use(simulatorRoutes(deps, deps.simulator));
+  for (const routes of publicRoutes) app.use(routes(deps));
+  app.use('/api', authenticate(deps.tokens));
+  app.use(tokenRoutes(deps));
+  app.use(auditRoutes(deps));
+  for (const routes of apiRoutes) app.use(routes(deps));
+  app.use(notFoundRoute);
+  app.use(errorHandler(deps.log));
+  return app;
+}

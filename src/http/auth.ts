@@ -1,0 +1,44 @@
+import type { RequestHandler } from 'express';
+import { AppError, ForbiddenError } from '../domain/errors.ts';
+import { hasRole, type Role } from '../domain/roster.ts';
+import type { Principal, TokenStore } from '../store/token-store.ts';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    principal?: Principal;
+  }
+}
+
+/** Reads the bearer token (or the dashboard's session cookie) and attaches the principal. */
+export function authenticate(tokens: TokenStore): RequestHandler {
+  return async (req, _res, next) => {
+    const header = req.headers.authorization;
+    const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+    const cookie = readCookie(req.headers.cookie, 'cc_session');
+    const token = bearer || cookie;
+    if (!token) throw new AppError('unauthorized', 'missing bearer token', 401);
+    const principal = await tokens.verify(token);
+    if (!principal) throw new AppError('unauthorized', 'invalid token', 401);
+    req.principal = principal;
+    next();
+  };
+}
+
+/** Refuses the request unless the principal has at least `role`. */
+export function requireRole(role: Role): RequestHandler {
+  return (req, _res, next) => {
+    if (!req.principal || !hasRole([req.principal.role], role)) {
+      throw new ForbiddenError(`this action needs the ${role} role`);
+    }
+    next();
+  };
+}
+
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return decodeURIComponent(v.join('='));
+  }
+  return undefined;
+}

@@ -1,0 +1,49 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { z } from 'zod';
+import { AppError, ValidationError } from '../domain/errors.ts';
+import type { Logger } from '../observability/logger.ts';
+
+/** Parses `value` with `schema` or throws a ValidationError naming the field. */
+export function validate<S extends z.ZodType>(schema: S, value: unknown, where = 'body'): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const field = issue?.path.length ? `${where}.${issue.path.join('.')}` : where;
+    throw new ValidationError(
+      `${field}: ${issue?.message ?? 'invalid'}`,
+      result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    );
+  }
+  return result.data;
+}
+
+export const notFoundRoute: RequestHandler = (req, res) => {
+  res.status(404).json({ error: { code: 'not_found', message: `no route for ${req.method} ${req.path}` } });
+};
+
+/** The one error handler: typed errors keep their code; anything else is a 500 with no stack. */
+export function errorHandler(log: Logger): ErrorRequestHandler {
+  return (err, _req, res, _next) => {
+    if (err instanceof AppError) {
+      res.status(err.status).json({ error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } });
+      return;
+    }
+    const status = typeof err?.status === 'number' ? err.status : typeof err?.statusCode === 'number' ? err.statusCode : 500;
+    if (status === 413) {
+      res.status(413).json({ error: { code: 'payload_too_large', message: 'request body is too large' } });
+      return;
+    }
+    if (status === 400 && err?.type === 'entity.parse.failed') {
+      res.status(400).json({ error: { code: 'invalid_json', message: 'request body is not valid JSON' } });
+      return;
+    }
+    if (status >= 400 && status < 500) {
+      res.status(status).json({ error: { code: 'bad_request', message: String(err?.message ?? 'bad request') } });
+      return;
+    }
+    log.error({ err }, 'unhandled error in request');
+    res.status(500).json({ error: { code: 'internal', message: 'internal error; it has been logged' } });
+  };
+}
+
+export { z };

@@ -1,0 +1,26 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { requireRole } from '../auth.ts';
+import { validate } from '../errors.ts';
+import type { HttpDeps } from '../http-deps.ts';
+
+const pageQuery = z.object({
+  after: z
+    .string()
+    .regex(/^\d+-\d+$/, 'must be an audit entry id like 1700000000000-0')
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+/** The audit trail: pages and chain verification (duty officers and above). */
+export function auditRoutes(deps: HttpDeps): Router {
+  const r = Router();
+  r.get('/api/audit', requireRole('duty_officer'), async (req, res) => {
+    const q = validate(pageQuery, req.query, 'query');
+    res.json(await deps.audit.page(q.after, q.limit));
+  });
+  r.get('/api/audit/verify', requireRole('duty_officer'), async (_req, res) => {
+    res.json(await deps.audit.verify());
+  });
+  return r;
+}

@@ -1,0 +1,25 @@
+import { Router } from 'express';
+import type { HttpDeps } from '../http-deps.ts';
+
+/** Liveness and readiness. /readyz reports Redis and the WhatsApp transport's state. */
+export function healthRoutes(deps: HttpDeps): Router {
+  const r = Router();
+  r.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  r.get('/readyz', async (_req, res) => {
+    let redis = 'down';
+    try {
+      redis = (await deps.redis.ping()) === 'PONG' ? 'up' : 'down';
+    } catch {
+      redis = 'down';
+    }
+    const raw = redis === 'up' ? await deps.redis.get(deps.keys.transportState).catch(() => null) : null;
+    const transport = raw
+      ? (JSON.parse(raw) as { name: string; state: string; at: string })
+      : { name: deps.env.TRANSPORT, state: 'unknown' };
+    const ready = redis === 'up' && transport.state === 'open';
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', redis, transport });
+  });
+  return r;
+}

@@ -1,0 +1,112 @@
+import { readFileSync } from 'node:fs';
+import { Router } from 'express';
+import { z } from 'zod';
+import { AppError, NotFoundError } from '../../domain/errors.ts';
+import { toE164 } from '../../domain/roster.ts';
+import type { SimulatorTransport } from '../../transport/simulator/simulator-transport.ts';
+import { authenticate } from '../auth.ts';
+import { validate } from '../errors.ts';
+import type { HttpDeps } from '../http-deps.ts';
+
+const phone = z
+  .string()
+  .trim()
+  .min(3)
+  .max(32)
+  .refine((p) => toE164(p) !== undefined, 'must be a phone number like +15550000001');
+const groupId = z.string().regex(/^[\w-]+@g\.us$/, 'must be a group id ending in @g.us');
+const messageId = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[\w.:-]+$/, 'may hold letters, digits, _ . : -');
+
+const messageBody = z
+  .strictObject({
+    from: phone,
+    group: groupId.optional(),
+    text: z.string().max(4096).optional(),
+    location: z
+      .strictObject({ lat: z.number().min(-90).max(90), lng: z.number().min(-180).max(180), name: z.string().max(200).optional() })
+      .optional(),
+    id: messageId.optional(),
+    replyTo: z.string().max(128).optional(),
+  })
+  .refine((b) => (b.text !== undefined && b.text.trim() !== '') || b.location, 'a message needs text or a location');
+
+const reactionBody = z.strictObject({
+  from: phone,
+  messageId: z.string().min(1).max(128),
+  emoji: z.string().min(1).max(16),
+  group: groupId.optional(),
+  id: messageId.optional(),
+});
+const groupBody = z.strictObject({
+  subject: z.string().trim().min(1).max(100),
+  participants: z.array(phone).max(1024),
+  id: groupId.optional(),
+});
+const membersBody = z.strictObject({
+  action: z.enum(['add', 'remove']),
+  participants: z.array(phone).min(1).max(1024),
+  by: phone.optional(),
+});
+const outboxQuery = z.object({
+  to: z.string().max(64).optional(),
+  after: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(1000).default(500),
+});
+
+const e164 = (p: string) => toE164(p) as string;
+const page = readFileSync(new URL('../public/simulator.html', import.meta.url), 'utf8');
+
+/** The WhatsApp simulator's HTTP API and web page (TRANSPORT=simulator only). */
+export function simulatorRoutes(deps: HttpDeps, sim: SimulatorTransport): Router {
+  const r = Router();
+  r.get('/sim', (_req, res) => {
+    res.type('html').send(page);
+  });
+  r.get('/sim/roster', authenticate(deps.tokens), (_req, res) => {
+    res.json({
+      staff: deps.roster.all().map((s) => ({ name: s.name, phone: s.phone, roles: s.roles })),
+      cellGroups: deps.config.cellGroups,
+      embassy: deps.config.embassy.name,
+    });
+  });
+  r.use('/sim', authenticate(deps.tokens));
+  r.post('/sim/messages', async (req, res) => {
+    const b = validate(messageBody, req.body);
+    const id = await sim.inject({ ...b, from: e164(b.from) });
+    res.status(202).json({ id });
+  });
+  r.post('/sim/reactions', async (req, res) => {
+    const b = validate(reactionBody, req.body);
+    const id = await sim.inject({
+      from: e164(b.from),
+      ...(b.group ? { group: b.group } : {}),
+      ...(b.id ? { id: b.id } : {}),
+      reaction: { messageId: b.messageId, emoji: b.emoji },
+    });
+    res.status(202).json({ id });
+  });
+  r.post('/sim/groups', async (req, res) => {
+    const b = validate(groupBody, req.body);
+    const id = await sim.createGroup(b.subject, b.participants.map(e164), b.id);
+    res.status(201).json({ id });
+  });
+  r.post('/sim/groups/:id/participants', async (req, res) => {
+    const id = validate(groupId, req.params.id, 'path.id');
+    const b = validate(membersBody, req.body);
+    const known = (await sim.groupExists(id)) || deps.config.cellGroups.some((g) => g.id === id);
+    if (!known) throw new NotFoundError('group', id);
+    await sim.changeMembers(id, b.action, b.participants.map(e164), b.by ? e164(b.by) : undefined);
+    res.status(200).json({ id, action: b.action, participants: b.participants.map(e164) });
+  });
+  r.get('/sim/messages', async (req, res) => {
+    const q = validate(outboxQuery, req.query, 'query');
+    const to = q.to ? (q.to.endsWith('@g.us') ? q.to : toE164(q.to)) : undefined;
+    if (q.to && !to) throw new AppError('invalid_request', 'query.to: must be a phone number or a group id', 400);
+    res.json(await sim.outbox(to, q.after, q.limit));
+  });
+  return r;
+}

@@ -1,0 +1,61 @@
+import { createApp } from './app/create-app.ts';
+import { ConfigError, loadConfig } from './config/load-config.ts';
+import { createLogger } from './observability/logger.ts';
+import { checkEvictionPolicy, createRedis, ensureRedis } from './store/redis.ts';
+
+/** Composition root: config → Redis → app; clean shutdown on SIGINT/SIGTERM. */
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`crisis-cell: invalid configuration: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(config.env.LOG_LEVEL, { role: config.env.ROLE });
+  let embedded: Awaited<ReturnType<typeof ensureRedis>>;
+  try {
+    embedded = await ensureRedis(config.env.REDIS_URL, config.env.DATA_DIR, log);
+  } catch (err) {
+    process.stderr.write(`crisis-cell: ${(err as Error).message}\n`);
+    process.exit(3);
+  }
+  const probe = createRedis(config.env.REDIS_URL);
+  await checkEvictionPolicy(probe, log);
+  await probe.quit();
+
+  const app = await createApp(config, log);
+  if (app.url) {
+    log.info({ url: app.url, transport: config.env.TRANSPORT }, 'crisis-cell is up');
+    const lines = [`\n  crisis-cell is running (${config.env.ROLE}, ${config.env.TRANSPORT})`, `  API:        ${app.url}/api`];
+    if (app.deps.simulator) lines.push(`  Simulator:  ${app.url}/sim`);
+    if (app.adminToken && !config.env.ADMIN_TOKEN) lines.push(`  Admin token (new at each start, shown once): ${app.adminToken}`);
+    process.stdout.write(`${lines.join('\n')}\n\n`);
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: finishing active jobs');
+    const force = setTimeout(() => {
+      log.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, 30_000);
+    force.unref();
+    await app.close();
+    await embedded?.stop();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((err) => {
+  process.stderr.write(`crisis-cell: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

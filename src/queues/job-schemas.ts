@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+/** Validates job payloads at the worker boundary; a bad payload fails without retry. */
+const address = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('dm'), phone: z.string().min(3) }),
+  z.object({ kind: z.literal('group'), id: z.string().min(3) }),
+]);
+const sender = z.object({ phone: z.string().optional(), lid: z.string().optional(), pushName: z.string().optional() });
+
+export const inboundMessageSchema = z.object({
+  id: z.string().min(1).max(200),
+  chat: address,
+  from: sender,
+  text: z.string().max(10_000).optional(),
+  location: z.object({ lat: z.number().min(-90).max(90), lng: z.number().min(-180).max(180), name: z.string().optional() }).optional(),
+  reaction: z.object({ messageId: z.string(), emoji: z.string() }).optional(),
+  replyTo: z.string().optional(),
+  fromMe: z.boolean(),
+  at: z.number(),
+  media: z.enum(['image', 'video', 'audio', 'document', 'sticker']).optional(),
+});
+
+export const membershipSchema = z.object({
+  groupId: z.string(),
+  action: z.enum(['add', 'remove', 'promote', 'demote']),
+  participants: z.array(sender),
+  by: sender.optional(),
+  at: z.number(),
+});
+
+export const deliverySchema = z.object({
+  messageId: z.string(),
+  state: z.enum(['sent', 'delivered', 'read', 'failed']),
+  at: z.number(),
+  error: z.string().optional(),
+});
+
+export const inboundJobSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('message'), message: inboundMessageSchema }),
+  z.object({ type: z.literal('membership'), change: membershipSchema }),
+  z.object({ type: z.literal('delivery'), update: deliverySchema }),
+]);
+export type InboundJob = z.infer<typeof inboundJobSchema>;
+
+export const outboundJobSchema = z.object({
+  to: address,
+  text: z.string().max(65_536).optional(),
+  mentions: z.array(z.string()).optional(),
+  replyTo: z.string().optional(),
+  reaction: z.object({ messageId: z.string(), emoji: z.string() }).optional(),
+  poll: z.object({ question: z.string(), options: z.array(z.string()).min(2).max(12) }).optional(),
+  idempotencyKey: z.string().min(1).max(300),
+  kind: z.string().min(1),
+  /** Set when the message belongs to something tracked (an alert delivery, an incident card). */
+  ref: z.string().optional(),
+});
+export type OutboundJob = z.infer<typeof outboundJobSchema>;

@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto';
+import { type JobsOptions, Queue, type QueueOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { DeliveryUpdate, InboundMessage, MembershipChange, TransportEvents } from '../transport/chat-transport.ts';
+import type { InboundJob, OutboundJob } from './job-schemas.ts';
+
+/** Names of the BullMQ queues; all live under the KEY_PREFIX. */
+export const QUEUE = {
+  inbound: 'inbound',
+  outbound: 'outbound',
+  timers: 'timers',
+} as const;
+
+/** A BullMQ job id derived from a stable key (job ids must not contain ':'). */
+export function jobIdFor(kind: string, key: string): string {
+  return `${kind}-${createHash('sha1').update(key).digest('hex').slice(0, 32)}`;
+}
+
+/** Priorities of outbound messages: lower runs first. */
+export const PRIORITY = { reply: 1, staff: 2, alert: 5, bulk: 10 } as const;
+
+const KEEP = {
+  removeOnComplete: { age: 3 * 24 * 3600, count: 200_000 },
+  removeOnFail: { age: 14 * 24 * 3600 },
+} satisfies JobsOptions;
+
+/** The application's queues and their producers. */
+export class Queues {
+  readonly inbound: Queue<InboundJob>;
+  readonly outbound: Queue<OutboundJob>;
+  readonly timers: Queue;
+
+  constructor(connection: Redis, prefix: string) {
+    const opts: QueueOptions = { connection, prefix };
+    this.inbound = new Queue(QUEUE.inbound, {
+      ...opts,
+      defaultJobOptions: { ...KEEP, attempts: 5, backoff: { type: 'exponential', delay: 500 } },
+    });
+    this.outbound = new Queue(QUEUE.outbound, {
+      ...opts,
+      defaultJobOptions: { ...KEEP, attempts: 10, backoff: { type: 'exponential', delay: 1_000 } },
+    });
+    this.timers = new Queue(QUEUE.timers, {
+      ...opts,
+      defaultJobOptions: { ...KEEP, attempts: 5, backoff: { type: 'exponential', delay: 1_000 } },
+    });
+  }
+
+  /** Queues an inbound message; a redelivered message id maps to the same job and is dropped. */
+  async receive(message: InboundMessage): Promise<void> {
+    await this.inbound.add('message', { type: 'message', message }, { jobId: jobIdFor('m', message.id) });
+  }
+
+  /** Queues an outbound message; the same idempotency key is the same job. */
+  async send(msg: OutboundJob, priority: number = PRIORITY.reply, delay = 0): Promise<void> {
+    await this.outbound.add(msg.kind, msg, { jobId: jobIdFor('o', msg.idempotencyKey), priority, delay });
+  }
+
+  async sendMany(msgs: OutboundJob[], priority: number = PRIORITY.bulk): Promise<void> {
+    await this.outbound.addBulk(
+      msgs.map((data) => ({ name: data.kind, data, opts: { jobId: jobIdFor('o', data.idempotencyKey), priority } })),
+    );
+  }
+
+  /** The transport events sink every adapter reports to: everything becomes a job. */
+  sink(onConnection?: TransportEvents['connection']): TransportEvents {
+    return {
+      message: (m: InboundMessage) => this.receive(m),
+      membership: async (change: MembershipChange) => {
+        await this.inbound.add('membership', { type: 'membership', change }, { jobId: jobIdFor('g', JSON.stringify(change)) });
+      },
+      delivery: async (update: DeliveryUpdate) => {
+        await this.inbound.add('delivery', { type: 'delivery', update }, { jobId: jobIdFor('d', `${update.messageId}/${update.state}`) });
+      },
+      ...(onConnection ? { connection: onConnection } : {}),
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.inbound.close(), this.outbound.close(), this.timers.close()]);
+  }
+}

@@ -1,0 +1,43 @@
+import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { CoreDeps } from '../../app/deps.ts';
+import { createChatContext } from '../../chat/chat-context.ts';
+import type { DeliveryUpdate, MembershipChange } from '../../transport/chat-transport.ts';
+import { type InboundJob, inboundJobSchema } from '../job-schemas.ts';
+import { QUEUE } from '../queues.ts';
+
+/** What the inbound worker hands each kind of job to. */
+export interface InboundHandlers {
+  message(ctx: ReturnType<typeof createChatContext>): Promise<void>;
+  membership(change: MembershipChange): Promise<void>;
+  delivery(update: DeliveryUpdate): Promise<void>;
+}
+
+/** Processes inbound jobs: validates the payload, then runs the pipeline for its kind. */
+export function createInboundWorker(deps: CoreDeps, connection: Redis, handlers: InboundHandlers, concurrency = 20): Worker<InboundJob> {
+  const worker = new Worker<InboundJob>(
+    QUEUE.inbound,
+    async (job: Job<InboundJob>) => {
+      const parsed = inboundJobSchema.safeParse(job.data);
+      if (!parsed.success) {
+        await deps.audit.append({
+          type: 'job.rejected',
+          actor: 'system',
+          subject: job.id ?? '',
+          data: { queue: QUEUE.inbound, issue: parsed.error.issues[0]?.message },
+        });
+        throw new UnrecoverableError(`invalid inbound job: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+      }
+      const data = parsed.data;
+      if (data.type === 'message') return handlers.message(createChatContext(deps, data.message));
+      if (data.type === 'membership') return handlers.membership(data.change);
+      return handlers.delivery(data.update);
+    },
+    { connection, prefix: deps.keys.prefix, concurrency, autorun: false },
+  );
+  worker.on('failed', (job, err) =>
+    deps.log.error({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'inbound job failed'),
+  );
+  worker.on('error', (err) => deps.log.error({ err: err.message }, 'inbound worker error'));
+  return worker;
+}

@@ -1,0 +1,67 @@
+import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { CoreDeps } from '../../app/deps.ts';
+import { type ChatTransport, TransportError } from '../../transport/chat-transport.ts';
+import { type OutboundJob, outboundJobSchema } from '../job-schemas.ts';
+import { QUEUE } from '../queues.ts';
+
+/** Outbound sends per second as a BullMQ limiter (fractional rates become longer windows). */
+export function limiterFor(ratePerSecond: number): { max: number; duration: number } {
+  return ratePerSecond >= 1 ? { max: Math.round(ratePerSecond), duration: 1000 } : { max: 1, duration: Math.round(1000 / ratePerSecond) };
+}
+
+/** Called after each successful send, e.g. to track an alert's delivery. */
+export type SentHook = (job: OutboundJob, messageId: string) => Promise<void>;
+
+/**
+ * Sends outbound jobs through the transport, rate-limited. The idempotency key travels
+ * with the message, so the transport recognises a retry of a send that already went out.
+ */
+export function createOutboundWorker(
+  deps: CoreDeps,
+  connection: Redis,
+  transport: ChatTransport,
+  ratePerSecond: number,
+  onSent: SentHook = async () => {},
+): Worker<OutboundJob> {
+  const worker = new Worker<OutboundJob>(
+    QUEUE.outbound,
+    async (job: Job<OutboundJob>) => {
+      const parsed = outboundJobSchema.safeParse(job.data);
+      if (!parsed.success) {
+        await deps.audit.append({
+          type: 'job.rejected',
+          actor: 'system',
+          subject: job.id ?? '',
+          data: { queue: QUEUE.outbound, issue: parsed.error.issues[0]?.message },
+        });
+        throw new UnrecoverableError(`invalid outbound job: ${parsed.error.issues[0]?.message}`);
+      }
+      const msg = parsed.data;
+      let result: Awaited<ReturnType<ChatTransport['send']>>;
+      try {
+        result = await transport.send(msg);
+      } catch (err) {
+        if (err instanceof TransportError && !err.retryable) throw new UnrecoverableError(`${err.code}: ${err.message}`);
+        throw err;
+      }
+      if (!result.duplicate) {
+        const to = msg.to.kind === 'group' ? msg.to.id : await deps.audit.pseudonym(msg.to.phone);
+        await deps.audit.append({
+          type: 'message.out',
+          actor: 'system',
+          subject: result.messageId,
+          data: { kind: msg.kind, to, ...(msg.ref ? { ref: msg.ref } : {}) },
+        });
+      }
+      await onSent(msg, result.messageId);
+      return { messageId: result.messageId };
+    },
+    { connection, prefix: deps.keys.prefix, concurrency: 10, limiter: limiterFor(ratePerSecond), autorun: false },
+  );
+  worker.on('failed', (job, err) =>
+    deps.log.error({ jobId: job?.id, kind: job?.data.kind, attempts: job?.attemptsMade, err: err.message }, 'outbound send failed'),
+  );
+  worker.on('error', (err) => deps.log.error({ err: err.message }, 'outbound worker error'));
+  return worker;
+}

@@ -1,0 +1,189 @@
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { RedisKeys } from './keys.ts';
+
+/** One fact for the audit trail. Never put message text or a citizen's phone here. */
+export interface AuditInput {
+  /** What happened, e.g. `message.in`, `incident.acknowledged`, `auth.refused`. */
+  type: string;
+  /** Who did it: a staff name, a token name, `citizen:<pseudonym>`, or `system`. */
+  actor: string;
+  /** What it was done to, e.g. an incident id. */
+  subject?: string;
+  data?: Record<string, unknown>;
+}
+
+export interface AuditEntry extends AuditInput {
+  id: string;
+  at: string;
+  prev: string;
+  hash: string;
+}
+
+export interface AuditVerification {
+  ok: boolean;
+  entries: number;
+  firstBroken?: { id: string; reason: string };
+}
+
+const GENESIS = '0'.repeat(64);
+
+/**
+ * Appends a batch only if the chain head is still the one the batch was built on
+ * (compare-and-set), so several processes can share one chain without locks.
+ * KEYS: stream, head. ARGV: expectedHead, newHead, then (body, prev, hash) triples.
+ * Returns {1} or {0, currentHead}.
+ */
+const APPEND_SCRIPT = `
+local head = redis.call('GET', KEYS[2]) or '${GENESIS}'
+if head ~= ARGV[1] then return {0, head} end
+for i = 3, #ARGV, 3 do
+  redis.call('XADD', KEYS[1], '*', 'body', ARGV[i], 'prev', ARGV[i+1], 'hash', ARGV[i+2])
+end
+redis.call('SET', KEYS[2], ARGV[2])
+return {1}
+`;
+
+function chainHash(prev: string, body: string): string {
+  return createHash('sha256').update(prev).update('\n').update(body).digest('hex');
+}
+
+/**
+ * The tamper-evident audit trail: a Redis stream in which each entry carries the
+ * SHA-256 of the previous entry and of itself. Appends from one process are batched.
+ */
+export class AuditLog {
+  private head: string | undefined;
+  private pending: { body: string; done: (err?: Error) => void }[] = [];
+  private flushing = false;
+  private pepper: Buffer | undefined;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+  ) {}
+
+  /** Appends one entry; resolves once it is durable in Redis. */
+  append(input: AuditInput): Promise<void> {
+    const body = JSON.stringify({
+      at: new Date().toISOString(),
+      type: input.type,
+      actor: input.actor,
+      subject: input.subject ?? null,
+      data: input.data ?? {},
+    });
+    return new Promise((resolve, reject) => {
+      this.pending.push({ body, done: (err) => (err ? reject(err) : resolve()) });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.pending.splice(0, 200);
+        try {
+          await this.writeBatch(batch.map((b) => b.body));
+          for (const b of batch) b.done();
+        } catch (err) {
+          for (const b of batch) b.done(err as Error);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async writeBatch(bodies: string[]): Promise<void> {
+    let head = this.head ?? ((await this.redis.get(this.keys.auditHead)) || GENESIS);
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const args: string[] = [];
+      let prev = head;
+      for (const body of bodies) {
+        const hash = chainHash(prev, body);
+        args.push(body, prev, hash);
+        prev = hash;
+      }
+      const res = (await this.redis.eval(APPEND_SCRIPT, 2, this.keys.audit, this.keys.auditHead, head, prev, ...args)) as [number, string?];
+      if (res[0] === 1) {
+        this.head = prev;
+        return;
+      }
+      head = res[1] ?? GENESIS;
+    }
+    throw new Error('audit chain is too contended to append');
+  }
+
+  /** A stable pseudonym for a citizen's phone, so the trail links their actions without naming them. */
+  async pseudonym(phone: string): Promise<string> {
+    if (!this.pepper) {
+      await this.redis.set(this.keys.auditPepper, randomBytes(32).toString('hex'), 'NX');
+      this.pepper = Buffer.from((await this.redis.get(this.keys.auditPepper)) ?? '', 'hex');
+    }
+    return `citizen:${createHmac('sha256', this.pepper).update(phone).digest('hex').slice(0, 12)}`;
+  }
+
+  /** Entries after stream id `after` (exclusive), oldest first. */
+  async page(after: string | undefined, limit: number): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
+    const start = after ? `(${after}` : '-';
+    const rows = await this.redis.xrange(this.keys.audit, start, '+', 'COUNT', limit);
+    const items = rows.map(([id, fields]) => toEntry(id, fields));
+    return { items, nextCursor: items.length === limit ? (items.at(-1)?.id ?? null) : null };
+  }
+
+  /** Recomputes the whole chain; reports the first entry whose link or content does not match. */
+  async verify(): Promise<AuditVerification> {
+    let prev = GENESIS;
+    let count = 0;
+    let cursor = '-';
+    for (;;) {
+      const rows = await this.redis.xrange(this.keys.audit, cursor, '+', 'COUNT', 1000);
+      for (const [id, fields] of rows) {
+        const f = fieldMap(fields);
+        count++;
+        if (f.prev !== prev)
+          return {
+            ok: false,
+            entries: count,
+            firstBroken: { id, reason: 'link to previous entry broken (an entry was removed or reordered)' },
+          };
+        if (chainHash(f.prev ?? '', f.body ?? '') !== f.hash)
+          return { ok: false, entries: count, firstBroken: { id, reason: 'content does not match its hash (entry was edited)' } };
+        prev = f.hash;
+      }
+      if (rows.length < 1000) break;
+      cursor = `(${rows.at(-1)?.[0]}`;
+    }
+    const head = (await this.redis.get(this.keys.auditHead)) || GENESIS;
+    if (head !== prev)
+      return { ok: false, entries: count, firstBroken: { id: 'end', reason: 'newest entries are missing (the chain was truncated)' } };
+    return { ok: true, entries: count };
+  }
+}
+
+function fieldMap(fields: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) out[fields[i] as string] = fields[i + 1] as string;
+  return out;
+}
+
+function toEntry(id: string, fields: string[]): AuditEntry {
+  const f = fieldMap(fields);
+  let body: Record<string, unknown> = {};
+  try {
+    body = JSON.parse(f.body ?? '{}');
+  } catch {
+    body = { type: 'unreadable' };
+  }
+  return {
+    id,
+    at: String(body.at ?? ''),
+    type: String(body.type ?? ''),
+    actor: String(body.actor ?? ''),
+    subject: (body.subject as string | null) ?? undefined,
+    data: (body.data as Record<string, unknown>) ?? {},
+    prev: f.prev ?? '',
+    hash: f.hash ?? '',
+  };
+}

@@ -1,0 +1,48 @@
+/**
+ * Every Redis key crisis-cell uses, in one place. All keys start with the
+ * configured KEY_PREFIX, so two instances with different prefixes never meet.
+ * BullMQ queues use the same prefix (see queues/queue-names.ts).
+ */
+export function redisKeys(prefix: string) {
+  const k = (...parts: (string | number)[]) => [prefix, ...parts].join(':');
+  return {
+    prefix,
+    /** Audit stream and the hash of its newest entry. */
+    audit: k('audit'),
+    auditHead: k('audit', 'head'),
+    /** Secret used to pseudonymise citizens in the audit log. */
+    auditPepper: k('audit', 'pepper'),
+    /** API tokens: hash of sha256(token) → JSON {name, role, phone}. */
+    tokens: k('tokens'),
+    /** Simulator state. */
+    simSeq: k('sim', 'seq'),
+    simOutbox: k('sim', 'outbox'),
+    simOutboxTo: (to: string) => k('sim', 'outbox', to),
+    simIdem: k('sim', 'idem'),
+    simGroups: k('sim', 'groups'),
+    simGroup: (id: string) => k('sim', 'group', id),
+    /** Incidents. */
+    incidentSeq: k('incident', 'seq'),
+    incident: (id: string) => k('incident', id),
+    incidentTimeline: (id: string) => k('incident', id, 'timeline'),
+    incidentEvents: (id: string) => k('incident', id, 'events'),
+    incidentsAll: k('incidents', 'all'),
+    incidentsByStatus: (status: string) => k('incidents', 'status', status),
+    incidentsBySeverity: (severity: string) => k('incidents', 'severity', severity),
+    incidentsByStatusSeverity: (status: string, severity: string) => k('incidents', 'ss', status, severity),
+    openIncidentOf: (phone: string) => k('citizen', phone, 'open'),
+    cardIndex: (messageId: string) => k('card', messageId),
+    digestWindow: (bucket: number) => k('digest', bucket),
+    /** Citizen conversations (multi-step dialogues such as REGISTER). */
+    conversation: (phone: string) => k('conv', phone),
+    /** Transport connection state, published by the gateway. */
+    transportState: k('transport', 'state'),
+    gatewayLease: k('gateway', 'lease'),
+    /** WhatsApp LID → E.164 phone, learnt from the platform. */
+    lidToPhone: k('lid', 'phone'),
+    /** Breakout groups the bot created (huddles). */
+    huddles: k('huddles'),
+  };
+}
+
+export type RedisKeys = ReturnType<typeof redisKeys>;

@@ -1,0 +1,97 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from '../observability/logger.ts';
+
+/**
+ * The one place Redis connections are made. BullMQ workers need
+ * `maxRetriesPerRequest: null`; every connection retries forever with a capped backoff.
+ */
+export function createRedis(url: string, options: RedisOptions = {}): Redis {
+  return new Redis(url, {
+    maxRetriesPerRequest: null,
+    enableReadyCheck: true,
+    retryStrategy: (times) => Math.min(times * 200, 5_000),
+    ...options,
+  });
+}
+
+/** Resolves true when a Redis server answers PING at `url` within `timeoutMs`. */
+export async function redisAnswers(url: string, timeoutMs = 1_500): Promise<boolean> {
+  const probe = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: timeoutMs,
+  });
+  probe.on('error', () => {});
+  try {
+    await probe.connect();
+    return (await probe.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+}
+
+/** A Redis server this process started, stopped on exit. */
+export interface EmbeddedRedis {
+  stop(): Promise<void>;
+}
+
+/**
+ * Makes sure Redis answers at `url`. If not, and `redis-server` is on PATH, starts a
+ * private one (AOF on, noeviction, data under `dataDir/redis`). Throws a message that
+ * says how to get Redis when neither is possible.
+ */
+export async function ensureRedis(url: string, dataDir: string, log: Logger): Promise<EmbeddedRedis | undefined> {
+  if (await redisAnswers(url)) return undefined;
+  const parsed = new URL(url);
+  const local = ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(parsed.hostname);
+  const hasBinary = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+  if (!local || !hasBinary) {
+    throw new Error(
+      `No Redis answers at ${parsed.host}. Start one (e.g. "docker compose up redis", or install it: ` +
+        `"apt-get install redis-server" / "brew install redis") or set REDIS_URL.`,
+    );
+  }
+  const dir = resolve(dataDir, 'redis');
+  mkdirSync(dir, { recursive: true });
+  const port = parsed.port || '6379';
+  log.warn({ port, dir }, 'no Redis answered; starting an embedded redis-server');
+  const child = spawn(
+    'redis-server',
+    ['--port', port, '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--maxmemory-policy', 'noeviction', '--save', ''],
+    { stdio: 'ignore' },
+  );
+  for (let i = 0; i < 50; i++) {
+    if (await redisAnswers(url, 500)) {
+      return {
+        stop: () =>
+          new Promise<void>((done) => {
+            if (child.exitCode !== null) return done();
+            child.once('exit', () => done());
+            child.kill('SIGTERM');
+          }),
+      };
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`started redis-server on port ${port} but it never answered`);
+}
+
+/** Warns loudly unless the server is set never to evict keys (Redis is our system of record). */
+export async function checkEvictionPolicy(redis: Redis, log: Logger): Promise<string> {
+  const reply = (await redis.config('GET', 'maxmemory-policy')) as string[];
+  const policy = reply[1] ?? 'unknown';
+  if (policy !== 'noeviction') {
+    log.error(
+      { policy },
+      `Redis maxmemory-policy is "${policy}": Redis may silently delete incidents and queued jobs under memory pressure. Set "maxmemory-policy noeviction".`,
+    );
+  }
+  return policy;
+}

@@ -1,0 +1,134 @@
+/**
+ * The ChatTransport port: what crisis-cell needs from a chat platform, in our words.
+ * Adapters (simulator, baileys) turn platform events into these types; no vendor type
+ * crosses this file.
+ */
+
+/** Where a message goes or comes from: a person's DM, or a group. */
+export type ChatAddress = { kind: 'dm'; phone: string } | { kind: 'group'; id: string };
+
+/** A person on the chat platform. WhatsApp may give a LID, a phone, or both. */
+export interface ChatSender {
+  /** E.164 phone when known (e.g. +15550000001). */
+  phone?: string;
+  /** WhatsApp LID (e.g. 12345@lid) when the platform hides the phone. */
+  lid?: string;
+  /** The display name the person chose; not trusted for identity. */
+  pushName?: string;
+}
+
+export interface GeoPoint {
+  lat: number;
+  lng: number;
+  name?: string;
+}
+
+/** One inbound message, normalised by the adapter. */
+export interface InboundMessage {
+  /** Platform message id; the inbound job id derives from it. */
+  id: string;
+  chat: ChatAddress;
+  from: ChatSender;
+  /** Text, caption of a photo, or body of an edited message. */
+  text?: string;
+  location?: GeoPoint;
+  /** Set when this is a reaction to an earlier message. */
+  reaction?: { messageId: string; emoji: string };
+  /** Id of the message this one replies to (a quote). */
+  replyTo?: string;
+  /** Sent by the embassy's own account (ignored by the pipeline). */
+  fromMe: boolean;
+  /** Epoch milliseconds when the platform received it. */
+  at: number;
+  /** For a media message without a caption, the media type. */
+  media?: 'image' | 'video' | 'audio' | 'document' | 'sticker';
+}
+
+/** One message to send. */
+export interface OutboundMessage {
+  to: ChatAddress;
+  text?: string;
+  /** Phones to @-mention in a group. */
+  mentions?: string[];
+  replyTo?: string;
+  /** A reaction instead of text. */
+  reaction?: { messageId: string; emoji: string };
+  /** A poll (used for welfare checks). */
+  poll?: { question: string; options: string[] };
+  /** Stable key: the same key is the same message, however often it is retried. */
+  idempotencyKey: string;
+  /** What the message is, for the record (reply, card, alert, ...). */
+  kind: string;
+}
+
+export interface SendResult {
+  /** Platform id of the sent message. */
+  messageId: string;
+  /** True when the transport had already sent this idempotency key. */
+  duplicate: boolean;
+}
+
+/** A change of members in a group. */
+export interface MembershipChange {
+  groupId: string;
+  action: 'add' | 'remove' | 'promote' | 'demote';
+  participants: ChatSender[];
+  by?: ChatSender;
+  at: number;
+}
+
+/** A delivery receipt for a sent message. */
+export interface DeliveryUpdate {
+  messageId: string;
+  state: 'sent' | 'delivered' | 'read' | 'failed';
+  at: number;
+  error?: string;
+}
+
+export type ConnectionState = 'connecting' | 'open' | 'closed' | 'logged_out' | 'waiting_for_pairing';
+
+/** What a transport reports to the application. */
+export interface TransportEvents {
+  message(msg: InboundMessage): Promise<void>;
+  membership?(change: MembershipChange): Promise<void>;
+  delivery?(update: DeliveryUpdate): Promise<void>;
+  connection?(state: ConnectionState, detail?: Record<string, unknown>): void;
+}
+
+/** A typed transport failure; `retryable` decides whether the outbound job retries. */
+export class TransportError extends Error {
+  override readonly name = 'TransportError';
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly retryable: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The port. */
+export interface ChatTransport {
+  readonly name: 'simulator' | 'baileys';
+  start(events: TransportEvents): Promise<void>;
+  stop(): Promise<void>;
+  send(msg: OutboundMessage): Promise<SendResult>;
+  state(): ConnectionState;
+  /** Members of a group (phones), when the platform can tell. */
+  groupMembers?(groupId: string): Promise<ChatSender[]>;
+  /** Creates a group (breakout huddles); returns its id. */
+  createGroup?(subject: string, participants: string[]): Promise<string>;
+  /** Removes participants from a group where the bot is admin. */
+  removeFromGroup?(groupId: string, phones: string[]): Promise<void>;
+}
+
+/** Text form of an address, used as a key and in the simulator API. */
+export function addressKey(a: ChatAddress): string {
+  return a.kind === 'dm' ? a.phone : a.id;
+}
+
+/** Parses the text form back: group ids end in @g.us, anything else is a phone. */
+export function parseAddress(key: string): ChatAddress {
+  return key.endsWith('@g.us') ? { kind: 'group', id: key } : { kind: 'dm', phone: key };
+}

@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { RedisKeys } from '../../store/keys.ts';
+import {
+  addressKey,
+  type ChatAddress,
+  type ChatSender,
+  type ChatTransport,
+  type ConnectionState,
+  type GeoPoint,
+  type OutboundMessage,
+  type SendResult,
+  type TransportEvents,
+} from '../chat-transport.ts';
+
+/** One message the bot sent, as the simulator shows it. */
+export interface SimOutboxItem {
+  seq: number;
+  id: string;
+  to: string;
+  text: string;
+  kind: string;
+  at: string;
+  replyTo?: string;
+  mentions?: string[];
+}
+
+/**
+ * Records a send once per idempotency key, atomically.
+ * KEYS: seq, idem, outbox, outboxTo. ARGV: idemKey, itemJsonWithoutSeq, id.
+ * Returns {id, duplicate(0|1), seq}.
+ */
+const SEND_SCRIPT = `
+local existing = redis.call('HGET', KEYS[2], ARGV[1])
+if existing then return {existing, 1, 0} end
+local seq = redis.call('INCR', KEYS[1])
+local item = string.sub(ARGV[2], 1, -2) .. ',"seq":' .. seq .. '}'
+redis.call('ZADD', KEYS[3], seq, item)
+redis.call('ZADD', KEYS[4], seq, item)
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+return {ARGV[3], 0, seq}
+`;
+
+/** Input of POST /sim/messages. */
+export interface SimInbound {
+  from: string;
+  group?: string;
+  text?: string;
+  location?: GeoPoint;
+  id?: string;
+  replyTo?: string;
+  reaction?: { messageId: string; emoji: string };
+}
+
+/**
+ * An in-process WhatsApp stand-in. All of its state lives in Redis, so any process
+ * (gateway, API, tests) sees the same outbox, and a retried send is recognised by
+ * its idempotency key even after a crash.
+ */
+export class SimulatorTransport implements ChatTransport {
+  readonly name = 'simulator' as const;
+  private events: TransportEvents | undefined;
+  private connection: ConnectionState = 'closed';
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    /** Where injected events go when this process has not started the transport (e.g. ROLE=api). */
+    private readonly sink: TransportEvents,
+  ) {}
+
+  private get out(): TransportEvents {
+    return this.events ?? this.sink;
+  }
+
+  async start(events: TransportEvents): Promise<void> {
+    this.events = events;
+    this.connection = 'open';
+    events.connection?.('open');
+  }
+
+  async stop(): Promise<void> {
+    this.connection = 'closed';
+    this.events?.connection?.('closed');
+  }
+
+  state(): ConnectionState {
+    return this.connection;
+  }
+
+  async send(msg: OutboundMessage): Promise<SendResult> {
+    const id = `SIM-OUT-${randomUUID()}`;
+    const to = addressKey(msg.to);
+    const text = msg.reaction ? msg.reaction.emoji : msg.poll ? renderPoll(msg.poll) : (msg.text ?? '');
+    const item: Omit<SimOutboxItem, 'seq'> = {
+      id,
+      to,
+      text,
+      kind: msg.reaction ? 'reaction' : msg.poll ? 'poll' : msg.kind,
+      at: new Date().toISOString(),
+      ...(msg.replyTo || msg.reaction ? { replyTo: msg.replyTo ?? msg.reaction?.messageId } : {}),
+      ...(msg.mentions?.length ? { mentions: msg.mentions } : {}),
+    };
+    const [sentId, dup] = (await this.redis.eval(
+      SEND_SCRIPT,
+      4,
+      this.keys.simSeq,
+      this.keys.simIdem,
+      this.keys.simOutbox,
+      this.keys.simOutboxTo(to),
+      msg.idempotencyKey,
+      JSON.stringify(item),
+      id,
+    )) as [string, number, number];
+    if (!dup && this.out.delivery) {
+      await this.out.delivery({ messageId: sentId, state: 'delivered', at: Date.now() });
+    }
+    return { messageId: sentId, duplicate: dup === 1 };
+  }
+
+  /** A message typed by a simulated person; resolves with its id once it is queued. */
+  async inject(input: SimInbound): Promise<string> {
+    const id = input.id ?? `SIM-${randomUUID()}`;
+    const chat: ChatAddress = input.group ? { kind: 'group', id: input.group } : { kind: 'dm', phone: input.from };
+    await this.out.message({
+      id,
+      chat,
+      from: { phone: input.from },
+      ...(input.text !== undefined ? { text: input.text } : {}),
+      ...(input.location ? { location: input.location } : {}),
+      ...(input.replyTo ? { replyTo: input.replyTo } : {}),
+      ...(input.reaction ? { reaction: input.reaction } : {}),
+      fromMe: false,
+      at: Date.now(),
+    });
+    return id;
+  }
+
+  /** What the bot sent, after sequence number `after`, optionally to one phone or group. */
+  async outbox(to: string | undefined, after: number, limit = 500): Promise<{ items: SimOutboxItem[]; last: number }> {
+    const key = to ? this.keys.simOutboxTo(to) : this.keys.simOutbox;
+    const [rows, last] = await Promise.all([
+      this.redis.zrangebyscore(key, `(${after}`, '+inf', 'LIMIT', 0, limit),
+      this.redis.get(this.keys.simSeq),
+    ]);
+    return { items: rows.map((r) => JSON.parse(r) as SimOutboxItem), last: Number(last ?? 0) };
+  }
+
+  async createGroup(subject: string, participants: string[], id?: string): Promise<string> {
+    const groupId = id ?? `1203630${Date.now()}${Math.floor(Math.random() * 1000)}@g.us`;
+    await this.redis
+      .multi()
+      .hset(this.keys.simGroups, groupId, subject)
+      .del(this.keys.simGroup(groupId))
+      .sadd(this.keys.simGroup(groupId), ...(participants.length ? participants : ['']))
+      .srem(this.keys.simGroup(groupId), '')
+      .exec();
+    return groupId;
+  }
+
+  async groupMembers(groupId: string): Promise<ChatSender[]> {
+    const phones = await this.redis.smembers(this.keys.simGroup(groupId));
+    return phones.map((phone) => ({ phone }));
+  }
+
+  async groupExists(groupId: string): Promise<boolean> {
+    return (await this.redis.hexists(this.keys.simGroups, groupId)) === 1;
+  }
+
+  /** Adds or removes members as a simulated person (or the bot) would, and reports it. */
+  async changeMembers(groupId: string, action: 'add' | 'remove', participants: string[], by?: string): Promise<void> {
+    const key = this.keys.simGroup(groupId);
+    if (action === 'add') await this.redis.sadd(key, ...participants);
+    else await this.redis.srem(key, ...participants);
+    await this.out.membership?.({
+      groupId,
+      action,
+      participants: participants.map((phone) => ({ phone })),
+      ...(by ? { by: { phone: by } } : {}),
+      at: Date.now(),
+    });
+  }
+
+  async removeFromGroup(groupId: string, phones: string[]): Promise<void> {
+    await this.redis.srem(this.keys.simGroup(groupId), ...phones);
+  }
+}
+
+function renderPoll(poll: { question: string; options: string[] }): string {
+  return [poll.question, ...poll.options.map((o, i) => `${i + 1}. ${o}`)].join('\n');
+}
