@@ -20,6 +20,9 @@ import { TokenStore } from '../store/token-store.ts';
 import type { ChatTransport, ConnectionState } from '../transport/chat-transport.ts';
 import { SimulatorTransport } from '../transport/simulator/simulator-transport.ts';
 import type { CoreDeps } from './deps.ts';
+import type { Closeable, Feature } from './feature.ts';
+import { features } from './features.ts';
+import type { ChatContext } from '../chat/chat-context.ts';
 
 /** Options a test or the composition root may set. */
 export interface AppOptions {
@@ -32,6 +35,8 @@ export interface AppOptions {
   /** Override the clock (tests). */
   now?: () => number;
   inboundConcurrency?: number;
+  /** The features to run; default: all of them (features.ts). */
+  features?: Feature[];
 }
 
 /** A running crisis-cell process. */
@@ -48,6 +53,7 @@ export interface RunningApp {
 /** Wires config → adapters → use cases → entry points, for the roles the process plays. */
 export async function createApp(config: Config, log: Logger, options: AppOptions = {}): Promise<RunningApp> {
   const { env, file } = config;
+  const featureList = options.features ?? features;
   const role = env.ROLE;
   const plays = (r: 'gateway' | 'worker' | 'api') => role === 'all' || role === r;
   const redis = createRedis(env.REDIS_URL);
@@ -80,13 +86,27 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
   else if (env.TRANSPORT === 'simulator') transport = new SimulatorTransport(redis, keys, queues.sink());
   if (transport instanceof SimulatorTransport) deps.simulator = transport;
 
+  const closeables: Closeable[] = [];
   if (plays('worker')) {
     const registry = new CommandRegistry();
     registry.register(helpCommand(registry));
+    for (const f of featureList) if (f.commands) registry.register(...f.commands(deps));
+    const firstTaker = (pick: (f: Feature) => ((ctx: ChatContext) => Promise<boolean>) | undefined) => async (ctx: ChatContext) => {
+      for (const f of featureList) {
+        const handler = pick(f);
+        if (handler && (await handler.call(f, ctx))) return true;
+      }
+      return false;
+    };
+    const citizen = firstTaker((f) => f.citizenMessage);
     const route = createRouter(registry, {
       citizen: async (ctx) => {
-        await ctx.reply(`Thank you. The ${file.embassy.name} has received your message and a consular officer will answer.`);
+        if (!(await citizen(ctx))) {
+          await ctx.reply(`Thank you. The ${file.embassy.name} has received your message and a consular officer will answer.`);
+        }
       },
+      reaction: async (ctx) => void (await firstTaker((f) => f.reaction)(ctx)),
+      groupMessage: async (ctx) => void (await firstTaker((f) => f.groupMessage)(ctx)),
     });
     const pipeline = compose(standardChain, route);
     workers.push(
@@ -102,8 +122,11 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
               subject: change.groupId,
               data: { action: change.action, count: change.participants.length },
             });
+            for (const f of featureList) await f.membership?.(deps, change);
           },
-          delivery: async () => {},
+          delivery: async (update) => {
+            for (const f of featureList) await f.delivery?.(deps, update);
+          },
         },
         options.inboundConcurrency,
       ),
@@ -113,7 +136,9 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
   let outbound: Worker | undefined;
   if (plays('gateway') && transport) {
     const rate = options.outboundRate ?? env.OUTBOUND_RATE ?? file.broadcast.ratePerSecond;
-    outbound = createOutboundWorker(deps, connect(), transport, rate);
+    outbound = createOutboundWorker(deps, connect(), transport, rate, async (job, messageId) => {
+      for (const f of featureList) await f.sent?.(deps, job, messageId);
+    });
     workers.push(outbound);
     const publish = (state: ConnectionState, detail?: Record<string, unknown>) => {
       void redis
@@ -125,9 +150,11 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
     await transport.start(queues.sink(publish));
     const heartbeat = setInterval(() => publish(transport?.state() ?? 'closed'), 20_000);
     heartbeat.unref();
-    workers.push({ close: async () => clearInterval(heartbeat) } as unknown as Worker);
+    closeables.push({ close: async () => clearInterval(heartbeat) });
   }
-  for (const w of workers) if ('run' in w && typeof w.run === 'function' && !w.isRunning()) void w.run();
+  for (const w of workers) if (!w.isRunning()) void w.run();
+  for (const f of featureList)
+    if (f.start) closeables.push(...(await f.start({ deps, connect, plays, ...(transport ? { transport } : {}) })));
 
   let server: Server | undefined;
   let url: string | undefined;
@@ -139,7 +166,11 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
     } else if (env.TRANSPORT === 'simulator') {
       adminToken = await deps.tokens.rotateBootstrap();
     }
-    const app = createHttpApp(deps);
+    const app = createHttpApp(
+      deps,
+      featureList.flatMap((f) => (f.apiRoutes ? [f.apiRoutes.bind(f)] : [])),
+      featureList.flatMap((f) => (f.publicRoutes ? [f.publicRoutes.bind(f)] : [])),
+    );
     const port = options.port ?? env.PORT;
     server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(port, env.HOST, () => resolve(s)).once('error', reject);
@@ -158,7 +189,7 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
     async close() {
       if (server) await new Promise<void>((r) => server?.close(() => r()));
       server?.closeAllConnections?.();
-      await Promise.all(workers.map((w) => w.close()));
+      await Promise.all([...workers, ...closeables].map((w) => w.close()));
       await transport?.stop();
       await queues.close();
       await Promise.all([...workerConnections, redis, bullConnection].map((c) => c.quit().catch(() => c.disconnect())));

@@ -1,0 +1,53 @@
+import type { Router } from 'express';
+import type { Redis } from 'ioredis';
+import type { ChatContext } from '../chat/chat-context.ts';
+import type { Command } from '../chat/command-registry.ts';
+import type { HttpDeps } from '../http/http-deps.ts';
+import type { OutboundJob } from '../queues/job-schemas.ts';
+import type { ChatTransport, DeliveryUpdate, MembershipChange } from '../transport/chat-transport.ts';
+
+/** Something that can be closed at shutdown (a BullMQ worker, a timer, a queue). */
+export interface Closeable {
+  close(): Promise<void>;
+}
+
+/** What a feature gets when the process starts. */
+export interface FeatureContext {
+  deps: HttpDeps;
+  /** A new dedicated Redis connection (BullMQ workers need their own); closed at shutdown. */
+  connect(): Redis;
+  /** The roles this process plays. */
+  plays(role: 'gateway' | 'worker' | 'api'): boolean;
+  /** The transport, in the gateway process. */
+  transport?: ChatTransport;
+}
+
+/**
+ * A slice of the product (incidents, broadcasts, playbooks, ...) and how it plugs into
+ * the chat pipeline, the API and the queues. create-app.ts composes the list in features.ts.
+ */
+export interface Feature {
+  name: string;
+  /** Staff chat commands. */
+  commands?(deps: HttpDeps): Command[];
+  /** Routes mounted after bearer-token authentication. */
+  apiRoutes?(deps: HttpDeps): Router;
+  /** Routes mounted before authentication (pages, assets). They authenticate themselves. */
+  publicRoutes?(deps: HttpDeps): Router;
+  /**
+   * Handles a citizen's DM before intake. Return true when the message was consumed
+   * (e.g. a keyword, an answer in a registration dialogue, a welfare-check reply).
+   * Features are asked in list order.
+   */
+  citizenMessage?(ctx: ChatContext): Promise<boolean>;
+  /** Handles a non-command message in a cell group; return true when consumed. */
+  groupMessage?(ctx: ChatContext): Promise<boolean>;
+  /** Handles a reaction; return true when consumed. */
+  reaction?(ctx: ChatContext): Promise<boolean>;
+  membership?(deps: HttpDeps, change: MembershipChange): Promise<void>;
+  delivery?(deps: HttpDeps, update: DeliveryUpdate): Promise<void>;
+  /** Called in the gateway after each successful send. */
+  sent?(deps: HttpDeps, job: OutboundJob, messageId: string): Promise<void>;
+  /** Starts the feature's own workers/timers; called once per process. */
+  start?(ctx: FeatureContext): Promise<Closeable[]>;
+}

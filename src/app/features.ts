@@ -1,0 +1,4 @@
+import type { Feature } from './feature.ts';
+
+/** Every feature of the product, in the order they see citizen messages. */
+export const features: Feature[] = [];
