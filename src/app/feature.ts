@@ -48,6 +48,8 @@ export interface Feature {
   delivery?(deps: HttpDeps, update: DeliveryUpdate): Promise<void>;
   /** Called in the gateway after each successful send. */
   sent?(deps: HttpDeps, job: OutboundJob, messageId: string): Promise<void>;
+  /** Lines this feature adds to /sitrep (e.g. alerts in progress, welfare tallies). */
+  sitrep?(deps: HttpDeps): Promise<string[]>;
   /** Starts the feature's own workers/timers; called once per process. */
   start?(ctx: FeatureContext): Promise<Closeable[]>;
 }

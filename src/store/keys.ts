@@ -40,6 +40,11 @@ export function redisKeys(prefix: string) {
     gatewayLease: k('gateway', 'lease'),
     /** WhatsApp LID → E.164 phone, learnt from the platform. */
     lidToPhone: k('lid', 'phone'),
+    /**
+     * Pub/sub channel of live changes for the dashboard: JSON messages
+     * {type: 'incident.created'|'incident.updated'|'alert.updated'|'welfare.updated'|'run.updated', id}.
+     */
+    events: k('events'),
     /** Breakout groups the bot created (huddles). */
     huddles: k('huddles'),
   };
