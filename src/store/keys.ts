@@ -31,7 +31,8 @@ export function redisKeys(prefix: string) {
     incidentsBySeverity: (severity: string) => k('incidents', 'severity', severity),
     incidentsByStatusSeverity: (status: string, severity: string) => k('incidents', 'ss', status, severity),
     openIncidentOf: (phone: string) => k('citizen', phone, 'open'),
-    cardIndex: (messageId: string) => k('card', messageId),
+    /** Sent message id → the `ref` of its outbound job (incident card, task item, ...). */
+    sentRef: (messageId: string) => k('sent', messageId),
     digestWindow: (bucket: number) => k('digest', bucket),
     /** Citizen conversations (multi-step dialogues such as REGISTER). */
     conversation: (phone: string) => k('conv', phone),

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { requireRole } from '../auth.ts';
 import { validate } from '../errors.ts';
 import type { HttpDeps } from '../http-deps.ts';
+import { documentRoute } from '../route-docs.ts';
 
 const pageQuery = z.object({
   after: z
@@ -10,6 +11,22 @@ const pageQuery = z.object({
     .regex(/^\d+-\d+$/, 'must be an audit entry id like 1700000000000-0')
     .optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+documentRoute({
+  method: 'get',
+  path: '/api/audit',
+  summary: 'Page through the audit trail, oldest first',
+  role: 'duty_officer',
+  tags: ['audit'],
+  query: pageQuery,
+});
+documentRoute({
+  method: 'get',
+  path: '/api/audit/verify',
+  summary: 'Recompute the hash chain and report the first broken link',
+  role: 'duty_officer',
+  tags: ['audit'],
 });
 
 /** The audit trail: pages and chain verification (duty officers and above). */

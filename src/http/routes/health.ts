@@ -1,5 +1,15 @@
 import { Router } from 'express';
 import type { HttpDeps } from '../http-deps.ts';
+import { documentRoute } from '../route-docs.ts';
+
+documentRoute({ method: 'get', path: '/healthz', summary: 'Liveness', role: 'public', tags: ['health'] });
+documentRoute({
+  method: 'get',
+  path: '/readyz',
+  summary: 'Readiness: Redis and WhatsApp transport state (503 when not ready)',
+  role: 'public',
+  tags: ['health'],
+});
 
 /** Liveness and readiness. /readyz reports Redis and the WhatsApp transport's state. */
 export function healthRoutes(deps: HttpDeps): Router {

@@ -7,6 +7,7 @@ import type { SimulatorTransport } from '../../transport/simulator/simulator-tra
 import { authenticate } from '../auth.ts';
 import { validate } from '../errors.ts';
 import type { HttpDeps } from '../http-deps.ts';
+import { documentRoute } from '../route-docs.ts';
 
 const phone = z
   .string()
@@ -55,6 +56,65 @@ const outboxQuery = z.object({
   to: z.string().max(64).optional(),
   after: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(1000).default(500),
+});
+
+documentRoute({
+  method: 'get',
+  path: '/sim',
+  summary: 'The simulator web page',
+  role: 'public',
+  tags: ['simulator'],
+  produces: 'text/html',
+});
+documentRoute({
+  method: 'get',
+  path: '/sim/roster',
+  summary: 'Staff and cell groups, for the simulator page',
+  role: 'viewer',
+  tags: ['simulator'],
+});
+documentRoute({
+  method: 'post',
+  path: '/sim/messages',
+  summary: 'An inbound WhatsApp message from a phone, in a DM or a group',
+  role: 'viewer',
+  tags: ['simulator'],
+  body: messageBody,
+  status: 202,
+});
+documentRoute({
+  method: 'post',
+  path: '/sim/reactions',
+  summary: 'A reaction from a phone to a message',
+  role: 'viewer',
+  tags: ['simulator'],
+  body: reactionBody,
+  status: 202,
+});
+documentRoute({
+  method: 'post',
+  path: '/sim/groups',
+  summary: 'Create a simulated WhatsApp group',
+  role: 'viewer',
+  tags: ['simulator'],
+  body: groupBody,
+  status: 201,
+});
+documentRoute({
+  method: 'post',
+  path: '/sim/groups/:id/participants',
+  summary: 'Add or remove group members',
+  role: 'viewer',
+  tags: ['simulator'],
+  body: membersBody,
+});
+documentRoute({
+  method: 'get',
+  path: '/sim/messages',
+  summary: 'What the bot sent, after a sequence number',
+  role: 'viewer',
+  tags: ['simulator'],
+  query: outboxQuery,
 });
 
 const e164 = (p: string) => toE164(p) as string;

@@ -5,11 +5,24 @@ import { requireRole } from '../auth.ts';
 import { validate } from '../errors.ts';
 import type { HttpDeps } from '../http-deps.ts';
 
+import { documentRoute } from '../route-docs.ts';
+
 export const createTokenBody = z.strictObject({
   name: z.string().trim().min(1).max(100),
   role: z.enum(ROLES),
   phone: e164.optional(),
 });
+
+documentRoute({
+  method: 'post',
+  path: '/api/tokens',
+  summary: 'Mint an API token for a person and role (shown once, stored hashed)',
+  role: 'admin',
+  tags: ['auth'],
+  body: createTokenBody,
+  status: 201,
+});
+documentRoute({ method: 'get', path: '/api/me', summary: 'Who the token speaks for', role: 'viewer', tags: ['auth'] });
 
 /** POST /api/tokens: an admin mints a role token (shown once). */
 export function tokenRoutes(deps: HttpDeps): Router {

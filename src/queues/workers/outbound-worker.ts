@@ -54,6 +54,7 @@ export function createOutboundWorker(
           data: { kind: msg.kind, to, ...(msg.ref ? { ref: msg.ref } : {}) },
         });
       }
+      if (msg.ref) await deps.redis.set(deps.keys.sentRef(result.messageId), msg.ref, 'EX', 90 * 24 * 3600);
       await onSent(msg, result.messageId);
       return { messageId: result.messageId };
     },
