@@ -32,6 +32,8 @@ export interface AppOptions {
   outboundRate?: number;
   /** Use this transport instead of the configured one (tests). */
   transport?: (deps: CoreDeps, queues: Queues) => ChatTransport;
+  /** Outbound worker lock timings (tests: recover a killed worker's jobs in seconds). */
+  outboundLock?: { lockDuration?: number; stalledInterval?: number };
   /** Override the clock (tests). */
   now?: () => number;
   inboundConcurrency?: number;
@@ -136,9 +138,25 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
   let outbound: Worker | undefined;
   if (plays('gateway') && transport) {
     const rate = options.outboundRate ?? env.OUTBOUND_RATE ?? file.broadcast.ratePerSecond;
-    outbound = createOutboundWorker(deps, connect(), transport, rate, async (job, messageId) => {
-      for (const f of featureList) await f.sent?.(deps, job, messageId);
-    });
+    outbound = createOutboundWorker(
+      deps,
+      connect(),
+      transport,
+      rate,
+      async (job, messageId) => {
+        for (const f of featureList) await f.sent?.(deps, job, messageId);
+      },
+      {
+        beforeSend: async (job) => {
+          for (const f of featureList) if (f.beforeSend && !(await f.beforeSend(deps, job))) return false;
+          return true;
+        },
+        failed: async (job, error) => {
+          for (const f of featureList) await f.sendFailed?.(deps, job, error);
+        },
+      },
+      options.outboundLock,
+    );
     workers.push(outbound);
     const publish = (state: ConnectionState, detail?: Record<string, unknown>) => {
       void redis

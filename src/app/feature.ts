@@ -48,6 +48,13 @@ export interface Feature {
   delivery?(deps: HttpDeps, update: DeliveryUpdate): Promise<void>;
   /** Called in the gateway after each successful send. */
   sent?(deps: HttpDeps, job: OutboundJob, messageId: string): Promise<void>;
+  /**
+   * Called in the gateway just before a send; false skips the message (e.g. a queued alert to a
+   * citizen who has since sent STOP or DELETE, or a cancelled broadcast).
+   */
+  beforeSend?(deps: HttpDeps, job: OutboundJob): Promise<boolean>;
+  /** Called in the gateway when a send failed for good (retries exhausted or refused). */
+  sendFailed?(deps: HttpDeps, job: OutboundJob, error: string): Promise<void>;
   /** Lines this feature adds to /sitrep (e.g. alerts in progress, welfare tallies). */
   sitrep?(deps: HttpDeps): Promise<string[]>;
   /** Starts the feature's own workers/timers; called once per process. */

@@ -33,6 +33,8 @@ export const configFileSchema = z
           id: z.string().regex(/^[a-z0-9_-]+$/, 'must be lower-case letters, digits, - or _'),
           name: z.string().min(1),
           aliases: z.array(z.string().min(2)).default([]),
+          /** A point in the region: a citizen's location pin is matched to the nearest region centre. */
+          center: z.strictObject({ lat: z.number().min(-90).max(90), lng: z.number().min(-180).max(180) }).optional(),
         }),
       )
       .min(1, 'must list at least one region'),
@@ -57,6 +59,9 @@ export const configFileSchema = z
       .strictObject({
         ratePerSecond: z.number().positive().max(1000).default(5),
         approvalThreshold: z.number().int().nonnegative().default(25),
+        /** Welfare checks: when non-responders get a reminder, and when they are listed for phone follow-up. */
+        welfareReminderAfter: duration.default('2h'),
+        welfareFollowUpAfter: duration.default('6h'),
       })
       .prefault({}),
     escalation: z

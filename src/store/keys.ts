@@ -46,6 +46,35 @@ export function redisKeys(prefix: string) {
      * {type: 'incident.created'|'incident.updated'|'alert.updated'|'welfare.updated'|'run.updated', id}.
      */
     events: k('events'),
+    /** Citizen registry: one hash per registered citizen, indexes of phones by region and language. */
+    citizen: (phone: string) => k('citizen', phone, 'profile'),
+    citizensAll: k('citizens', 'all'),
+    citizensOptedOut: k('citizens', 'optout'),
+    citizensByRegion: (region: string) => k('citizens', 'region', region),
+    citizensByLanguage: (language: string) => k('citizens', 'lang', language),
+    /** Consular alerts: sequence, record, recipients snapshot, per-recipient state, counters, indexes. */
+    alertSeq: k('alert', 'seq'),
+    alert: (id: string) => k('alert', id),
+    alertRecipients: (id: string, language: string) => k('alert', id, 'to', language),
+    alertState: (id: string) => k('alert', id, 'state'),
+    alertCounts: (id: string) => k('alert', id, 'counts'),
+    alertsAll: k('alerts', 'all'),
+    alertsActive: k('alerts', 'active'),
+    alertLatest: k('alerts', 'latest'),
+    /** Welfare checks ("are you safe?"): like alerts, plus answers and tallies per region. */
+    welfareSeq: k('welfare', 'seq'),
+    welfare: (id: string) => k('welfare', id),
+    welfareRecipients: (id: string, language: string) => k('welfare', id, 'to', language),
+    welfareAnswers: (id: string) => k('welfare', id, 'answers'),
+    welfareTally: (id: string) => k('welfare', id, 'tally'),
+    welfareState: (id: string) => k('welfare', id, 'state'),
+    welfareCounts: (id: string) => k('welfare', id, 'counts'),
+    welfareAll: k('welfare', 'all'),
+    welfareOpen: k('welfare', 'open'),
+    /** A delivery receipt that arrived before its send was recorded (message id → state). */
+    earlyReceipt: (messageId: string) => k('receipt', messageId),
+    /** Temporary set used while resolving an audience. */
+    audienceTmp: (id: string, part: string) => k('audience', id, part),
     /** Breakout groups the bot created (huddles). */
     huddles: k('huddles'),
   };

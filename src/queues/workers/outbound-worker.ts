@@ -13,6 +13,13 @@ export function limiterFor(ratePerSecond: number): { max: number; duration: numb
 /** Called after each successful send, e.g. to track an alert's delivery. */
 export type SentHook = (job: OutboundJob, messageId: string) => Promise<void>;
 
+/** Optional checks around a send: skip a message at send time, learn of a send that failed for good. */
+export interface SendHooks {
+  /** False skips the message (the job completes with `skipped: true`). */
+  beforeSend?(job: OutboundJob): Promise<boolean>;
+  failed?(job: OutboundJob, error: string): Promise<void>;
+}
+
 /**
  * Sends outbound jobs through the transport, rate-limited. The idempotency key travels
  * with the message, so the transport recognises a retry of a send that already went out.
@@ -23,6 +30,9 @@ export function createOutboundWorker(
   transport: ChatTransport,
   ratePerSecond: number,
   onSent: SentHook = async () => {},
+  hooks: SendHooks = {},
+  /** Lock and stall-check timings (tests shorten them to recover a killed worker's jobs quickly). */
+  lock: { lockDuration?: number; stalledInterval?: number } = {},
 ): Worker<OutboundJob> {
   const worker = new Worker<OutboundJob>(
     QUEUE.outbound,
@@ -38,6 +48,7 @@ export function createOutboundWorker(
         throw new UnrecoverableError(`invalid outbound job: ${parsed.error.issues[0]?.message}`);
       }
       const msg = parsed.data;
+      if (hooks.beforeSend && !(await hooks.beforeSend(msg))) return { skipped: true };
       let result: Awaited<ReturnType<ChatTransport['send']>>;
       try {
         result = await transport.send(msg);
@@ -58,11 +69,14 @@ export function createOutboundWorker(
       await onSent(msg, result.messageId);
       return { messageId: result.messageId };
     },
-    { connection, prefix: deps.keys.prefix, concurrency: 10, limiter: limiterFor(ratePerSecond), autorun: false },
+    { connection, prefix: deps.keys.prefix, concurrency: 10, limiter: limiterFor(ratePerSecond), autorun: false, ...lock },
   );
-  worker.on('failed', (job, err) =>
-    deps.log.error({ jobId: job?.id, kind: job?.data.kind, attempts: job?.attemptsMade, err: err.message }, 'outbound send failed'),
-  );
+  worker.on('failed', (job, err) => {
+    deps.log.error({ jobId: job?.id, kind: job?.data.kind, attempts: job?.attemptsMade, err: err.message }, 'outbound send failed');
+    const final = job && (err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1));
+    if (final && hooks.failed)
+      hooks.failed(job.data, err.message).catch((e) => deps.log.error({ err: e.message }, 'failed-send hook error'));
+  });
   worker.on('error', (err) => deps.log.error({ err: err.message }, 'outbound worker error'));
   return worker;
 }

@@ -1,0 +1,179 @@
+import type { CoreDeps } from '../app/deps.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.ts';
+import { type Actor, type Audience, checkAudience, describeAudience, snapshotAudience } from './audience.ts';
+import { broadcastQueues } from './broadcast-queue.ts';
+import {
+  type BroadcastKind,
+  type BroadcastRecord,
+  broadcastKeys,
+  type DeliveryCounts,
+  deliveryCounts,
+  kindOfId,
+  loadRecord,
+  newBroadcastId,
+  publishChange,
+  saveRecord,
+} from './broadcast-store.ts';
+import { queueFanOut } from './fanout.ts';
+
+export type { Actor, Audience };
+
+/** An alert as the API and the chat show it. */
+export interface AlertView {
+  id: string;
+  status: string;
+  code: string;
+  exercise: boolean;
+  audience: Audience;
+  author: string;
+  approvedBy?: string;
+  createdAt: string;
+  counts: DeliveryCounts;
+}
+
+/** Creates a broadcast record and snapshots its recipients; shared by alerts and welfare checks. */
+export async function createBroadcast(
+  deps: CoreDeps,
+  kind: BroadcastKind,
+  input: { author: Actor; audience: Audience; text: Record<string, string>; exercise?: boolean; source?: string },
+): Promise<BroadcastRecord> {
+  checkAudience(deps, input.audience);
+  const { id, code } = await newBroadcastId(deps, kind);
+  const keys = broadcastKeys(deps, kind);
+  const exercise = input.exercise === true;
+  const resolved = await snapshotAudience(
+    deps,
+    input.audience,
+    exercise,
+    (language) => keys.recipients(id, language),
+    (part) => deps.keys.audienceTmp(id, part),
+  );
+  const record: BroadcastRecord = {
+    id,
+    kind,
+    status: 'draft',
+    code,
+    authorName: input.author.name,
+    ...(input.author.phone ? { authorPhone: input.author.phone } : {}),
+    audience: input.audience,
+    text: input.text,
+    exercise,
+    ...(input.source ? { source: input.source } : {}),
+    createdAt: deps.now(),
+    total: resolved.total,
+    fannedOut: false,
+  };
+  await saveRecord(deps, record);
+  return record;
+}
+
+/** Starts sending: status `sending`, listed as active, fan-out queued. */
+export async function startSending(deps: CoreDeps, r: BroadcastRecord): Promise<void> {
+  const keys = broadcastKeys(deps, r.kind);
+  await deps.redis.multi().hset(keys.record(r.id), 'status', 'sending').zadd(keys.active, r.createdAt, r.id).exec();
+  if (r.kind === 'alert' && !r.exercise) await deps.redis.set(deps.keys.alertLatest, r.id);
+  r.status = 'sending';
+  await queueFanOut(deps, r.id);
+  await publishChange(deps, r.kind, r.id);
+}
+
+function checkText(deps: CoreDeps, text: Record<string, string>): void {
+  const given = Object.entries(text).filter(([, v]) => v.trim().length > 0);
+  if (!given.length) throw new ValidationError('the alert has no text: give text in at least one language, e.g. {"en": "..."}');
+  const unknown = given.filter(([l]) => !deps.config.languages.includes(l)).map(([l]) => l);
+  if (unknown.length)
+    throw new ValidationError(`text in unknown language(s): ${unknown.join(', ')}; configured: ${deps.config.languages.join(', ')}`);
+}
+
+/**
+ * A consular alert. An audience larger than `broadcast.approvalThreshold` waits for a second
+ * officer's approval; a drill (`exercise`) goes to the rostered staff only, prefixed "EXERCISE — ".
+ */
+export async function createAlert(
+  deps: CoreDeps,
+  input: { author: Actor; audience: Audience; text: Record<string, string>; exercise?: boolean; source?: string },
+): Promise<{ id: string; status: 'pending_approval' | 'sending'; code: string; total: number }> {
+  checkText(deps, input.text);
+  const r = await createBroadcast(deps, 'alert', input);
+  const needsApproval = !r.exercise && r.total > deps.config.broadcast.approvalThreshold;
+  await deps.audit.append({
+    type: 'alert.created',
+    actor: input.author.name,
+    subject: r.id,
+    data: {
+      audience: describeAudience(deps, input.audience),
+      total: r.total,
+      exercise: r.exercise,
+      languages: Object.keys(input.text),
+      source: input.source ?? null,
+    },
+  });
+  deps.log.info({ id: r.id, total: r.total, needsApproval }, 'alert created');
+  if (needsApproval) {
+    await deps.redis
+      .multi()
+      .hset(broadcastKeys(deps, 'alert').record(r.id), 'status', 'pending_approval')
+      .zadd(deps.keys.alertsActive, r.createdAt, r.id)
+      .exec();
+    await publishChange(deps, 'alert', r.id);
+    return { id: r.id, status: 'pending_approval', code: r.code, total: r.total };
+  }
+  await startSending(deps, r);
+  return { id: r.id, status: 'sending', code: r.code, total: r.total };
+}
+
+function sameperson(a: Actor, b: { name: string; phone?: string }): boolean {
+  if (a.phone && b.phone && a.phone === b.phone) return true;
+  return a.name.trim().toLowerCase() === b.name.trim().toLowerCase();
+}
+
+/** A second officer approves a pending alert; the author cannot approve their own. */
+export async function approveAlert(deps: CoreDeps, input: { id: string; approver: Actor }): Promise<{ id: string; status: string }> {
+  const r = kindOfId(input.id) === 'alert' ? await loadRecord(deps, input.id) : undefined;
+  if (!r) throw new NotFoundError('alert', input.id);
+  if (sameperson(input.approver, { name: r.authorName, ...(r.authorPhone ? { phone: r.authorPhone } : {}) })) {
+    await deps.audit.append({ type: 'alert.approval_refused', actor: input.approver.name, subject: r.id, data: { reason: 'author' } });
+    throw new ForbiddenError(`${r.id} was drafted by ${r.authorName}; a second officer must approve it`);
+  }
+  const key = broadcastKeys(deps, 'alert').record(r.id);
+  const claimed = await deps.redis.eval(
+    "if redis.call('HGET', KEYS[1], 'status') ~= 'pending_approval' then return 0 end redis.call('HSET', KEYS[1], 'status', 'approved', 'approvedBy', ARGV[1], 'approvedAt', ARGV[2]) return 1",
+    1,
+    key,
+    input.approver.name,
+    String(deps.now()),
+  );
+  if (claimed !== 1) throw new ConflictError('not_pending', `${r.id} is ${r.status.replace('_', ' ')}, not waiting for approval`);
+  await deps.audit.append({ type: 'alert.approved', actor: input.approver.name, subject: r.id, data: { total: r.total } });
+  await startSending(deps, r);
+  return { id: r.id, status: 'sending' };
+}
+
+/** Stops an alert or welfare check: nothing more is sent; queued messages are removed. */
+export async function cancelBroadcast(deps: CoreDeps, input: { id: string; actor: Actor }): Promise<{ id: string; status: string }> {
+  const r = await loadRecord(deps, input.id);
+  if (!r) throw new NotFoundError(kindOfId(input.id) === 'welfare' ? 'welfare check' : 'alert', input.id);
+  if (!['pending_approval', 'sending', 'open'].includes(r.status)) throw new ConflictError('not_running', `${r.id} is already ${r.status}`);
+  const keys = broadcastKeys(deps, r.kind);
+  await deps.redis.multi().hset(keys.record(r.id), 'status', 'cancelled', 'completedAt', String(deps.now())).zrem(keys.active, r.id).exec();
+  await broadcastQueues(deps).broadcast.add('purge', { type: 'purge', id: r.id });
+  await deps.audit.append({ type: `${r.kind}.cancelled`, actor: input.actor.name, subject: r.id });
+  await publishChange(deps, r.kind, r.id);
+  return { id: r.id, status: 'cancelled' };
+}
+
+export async function getAlert(deps: CoreDeps, id: string): Promise<AlertView> {
+  const r = kindOfId(id) === 'alert' ? await loadRecord(deps, id) : undefined;
+  if (!r) throw new NotFoundError('alert', id);
+  return {
+    id: r.id,
+    status: r.status,
+    code: r.code,
+    exercise: r.exercise,
+    audience: r.audience,
+    author: r.authorName,
+    ...(r.approvedBy ? { approvedBy: r.approvedBy } : {}),
+    createdAt: new Date(r.createdAt).toISOString(),
+    counts: await deliveryCounts(deps, r),
+  };
+}

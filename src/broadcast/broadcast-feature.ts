@@ -1,0 +1,87 @@
+import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { CoreDeps } from '../app/deps.ts';
+import type { Closeable, Feature } from '../app/feature.ts';
+import { alertRoutes } from '../http/routes/alerts.ts';
+import { welfareCheckRoutes } from '../http/routes/welfare-checks.ts';
+import { BROADCAST_QUEUE, type BroadcastJob, closeBroadcastQueues } from './broadcast-queue.ts';
+import { broadcastKeys, deliveryCounts, loadRecord } from './broadcast-store.ts';
+import { broadcastCommands } from './commands.ts';
+import { fanOut, purgeQueued } from './fanout.ts';
+import { mayStillSend, onBroadcastFailed, onBroadcastSent, onDeliveryReceipt } from './tracking.ts';
+import { getWelfareCheck } from './welfare.ts';
+import { postWelfareFollowUp, sendWelfareReminders } from './welfare-follow-up.ts';
+
+/** Runs one job of the broadcast queue. */
+async function processBroadcastJob(deps: CoreDeps, job: Job<BroadcastJob>): Promise<unknown> {
+  const data = job.data;
+  if (!data || typeof data.id !== 'string') throw new UnrecoverableError('invalid broadcast job: no id');
+  switch (data.type) {
+    case 'fanout':
+      return { enqueued: await fanOut(deps, data.id, job) };
+    case 'purge':
+      return { removed: await purgeQueued(deps, data.id) };
+    case 'reminder':
+      return { reminded: await sendWelfareReminders(deps, data.id) };
+    case 'followup':
+      return { listed: await postWelfareFollowUp(deps, data.id) };
+    default:
+      throw new UnrecoverableError(`invalid broadcast job type: ${(data as { type?: string }).type}`);
+  }
+}
+
+/** Lines for /sitrep: alerts in progress and the tallies of open welfare checks. */
+async function sitrepLines(deps: CoreDeps): Promise<string[]> {
+  const lines: string[] = [];
+  for (const id of await deps.redis.zrange(broadcastKeys(deps, 'alert').active, '0', '9')) {
+    const r = await loadRecord(deps, id);
+    if (!r) continue;
+    const c = await deliveryCounts(deps, r);
+    const ex = r.exercise ? ' (exercise)' : '';
+    lines.push(`Alert ${id}${ex}: ${r.status.replace('_', ' ')}, ${c.sent}/${c.total} sent, ${c.delivered} delivered, ${c.failed} failed`);
+  }
+  for (const id of await deps.redis.zrange(broadcastKeys(deps, 'welfare').active, '0', '9')) {
+    const w = await getWelfareCheck(deps, id).catch(() => undefined);
+    if (!w) continue;
+    const regions = Object.entries(w.byRegion)
+      .filter(([, c]) => c.total > 0)
+      .map(([region, c]) => `${region} ${c.safe}/${c.help}/${c.noAnswer}`)
+      .join(', ');
+    const ex = w.exercise ? ' (exercise)' : '';
+    lines.push(
+      `Welfare ${id}${ex}: ${w.counts.safe} safe (${w.counts.peopleSafe} people), ${w.counts.help} need help, ${w.counts.noAnswer} no answer of ${w.counts.total}${regions ? ` — safe/help/silent: ${regions}` : ''}`,
+    );
+  }
+  return lines;
+}
+
+/** Consular alerts and welfare checks: fan-out, approval, delivery tracking, reminders. */
+export const broadcastFeature: Feature = {
+  name: 'broadcast',
+  commands: () => broadcastCommands(),
+  apiRoutes: (deps) => {
+    const r = alertRoutes(deps);
+    r.use(welfareCheckRoutes(deps));
+    return r;
+  },
+  beforeSend: (deps, job) => mayStillSend(deps, job),
+  sent: (deps, job, messageId) => onBroadcastSent(deps, job, messageId),
+  sendFailed: (deps, job) => onBroadcastFailed(deps, job),
+  delivery: (deps, update) => onDeliveryReceipt(deps, update),
+  sitrep: (deps) => sitrepLines(deps),
+  async start({ deps, connect, plays }) {
+    const closeables: Closeable[] = [{ close: () => closeBroadcastQueues(deps) }];
+    if (plays('worker')) {
+      const worker = new Worker<BroadcastJob>(BROADCAST_QUEUE, (job) => processBroadcastJob(deps, job), {
+        connection: connect(),
+        prefix: deps.keys.prefix,
+        concurrency: 4,
+      });
+      worker.on('failed', (job, err) =>
+        deps.log.error({ jobId: job?.id, type: job?.data?.type, err: err.message }, 'broadcast job failed'),
+      );
+      worker.on('error', (err) => deps.log.error({ err: err.message }, 'broadcast worker error'));
+      closeables.unshift(worker);
+    }
+    return closeables;
+  },
+};

@@ -1,0 +1,49 @@
+import { Queue } from 'bullmq';
+import type { CoreDeps } from '../app/deps.ts';
+import { QUEUE } from '../queues/queues.ts';
+
+/** Name of the queue of broadcast work: fan-outs, purges, welfare reminders and follow-ups. */
+export const BROADCAST_QUEUE = 'broadcast';
+
+/** Work on the broadcast queue. */
+export type BroadcastJob =
+  | { type: 'fanout'; id: string; language?: number; cursor?: string }
+  | { type: 'purge'; id: string }
+  | { type: 'reminder'; id: string }
+  | { type: 'followup'; id: string };
+
+interface Handles {
+  broadcast: Queue<BroadcastJob>;
+  /** The outbound queue, to remove jobs of a cancelled broadcast or an erased citizen. */
+  outbound: Queue;
+}
+
+const handles = new WeakMap<object, Handles>();
+
+/** The queues broadcasts use, created once per process (per Redis connection). */
+export function broadcastQueues(deps: CoreDeps): Handles {
+  let h = handles.get(deps.redis);
+  if (!h) {
+    const opts = { connection: deps.redis, prefix: deps.keys.prefix };
+    h = {
+      broadcast: new Queue<BroadcastJob>(BROADCAST_QUEUE, {
+        ...opts,
+        defaultJobOptions: {
+          attempts: 8,
+          backoff: { type: 'exponential', delay: 1_000 },
+          removeOnComplete: { age: 7 * 24 * 3600 },
+          removeOnFail: { age: 14 * 24 * 3600 },
+        },
+      }),
+      outbound: new Queue(QUEUE.outbound, opts),
+    };
+    handles.set(deps.redis, h);
+  }
+  return h;
+}
+
+export async function closeBroadcastQueues(deps: CoreDeps): Promise<void> {
+  const h = handles.get(deps.redis);
+  handles.delete(deps.redis);
+  if (h) await Promise.all([h.broadcast.close(), h.outbound.close()]);
+}

@@ -1,0 +1,89 @@
+import type { ChatContext } from '../chat/chat-context.ts';
+import { type Command, UsageError } from '../chat/command-registry.ts';
+import { matchRegion } from '../citizens/registry.ts';
+import { approveAlert, cancelBroadcast, createAlert } from './alerts.ts';
+import type { Actor, Audience } from './audience.ts';
+import { startWelfareCheck } from './welfare.ts';
+
+function actorOf(ctx: ChatContext): Actor {
+  return { name: ctx.sender.staff?.name ?? ctx.sender.actor, ...(ctx.sender.phone ? { phone: ctx.sender.phone } : {}) };
+}
+
+/** `all`, or regions by id, name or alias separated by commas (`north,coast`). */
+function parseAudience(ctx: ChatContext, word: string | undefined): Audience {
+  if (!word) throw new UsageError('Say who it goes to: a region or all.');
+  if (word.toLowerCase() === 'all') return { all: true };
+  const regions = word.split(',').map((w) => ({ w, id: matchRegion(ctx.deps, w) }));
+  const unknown = regions.filter((r) => !r.id).map((r) => r.w);
+  if (unknown.length) {
+    const known = ctx.deps.config.regions.map((r) => r.id).join(', ');
+    throw new UsageError(`Unknown region "${unknown.join(', ')}". Regions: ${known}, or all.`);
+  }
+  return { regions: [...new Set(regions.map((r) => r.id as string))] };
+}
+
+/** `/alert REGION|all text`, `/approve ALERT`, `/cancel ALERT|CHECK`, `/welfare REGION|all [text]`. */
+export function broadcastCommands(): Command[] {
+  return [
+    {
+      name: 'alert',
+      summary: 'draft a consular alert to citizens (a second officer approves large ones)',
+      usage: 'REGION|all text',
+      role: 'officer',
+      async run(ctx, args) {
+        const audience = parseAudience(ctx, args[0]);
+        const text = (ctx.msg.text ?? '').trim().replace(/^\/\w+\s+\S+\s*/, '');
+        if (!text) throw new UsageError('The alert has no text.');
+        const lang = ctx.deps.config.languages[0] as string;
+        const a = await createAlert(ctx.deps, { author: actorOf(ctx), audience, text: { [lang]: text }, source: 'chat' });
+        const next = a.status === 'pending_approval' ? `Waiting for a second officer: /approve ${a.id}` : 'Sending now.';
+        await ctx.reply(`Alert ${a.id} (verification code ${a.code}) to ${a.total} recipient(s). ${next}`, 'alert-draft');
+      },
+    },
+    {
+      name: 'approve',
+      summary: 'approve an alert another officer drafted',
+      usage: 'ALERT',
+      role: 'duty_officer',
+      async run(ctx, args) {
+        const id = (args[0] ?? '').toUpperCase();
+        if (!/^ALR-\d+$/.test(id)) throw new UsageError('Give the alert id, e.g. ALR-0007.');
+        await approveAlert(ctx.deps, { id, approver: actorOf(ctx) });
+        await ctx.reply(`Alert ${id} approved by ${actorOf(ctx).name}; sending now.`, 'alert-approved');
+      },
+    },
+    {
+      name: 'cancel',
+      summary: 'stop an alert or welfare check; queued messages are not sent',
+      usage: 'ALERT|CHECK',
+      role: 'duty_officer',
+      async run(ctx, args) {
+        const id = (args[0] ?? '').toUpperCase();
+        if (!/^(ALR|WFC)-\d+$/.test(id)) throw new UsageError('Give the alert or welfare check id, e.g. ALR-0007.');
+        await cancelBroadcast(ctx.deps, { id, actor: actorOf(ctx) });
+        await ctx.reply(`${id} cancelled: nothing more will be sent.`, 'broadcast-cancelled');
+      },
+    },
+    {
+      name: 'welfare',
+      summary: 'ask citizens "are you safe?" (1 SAFE / 2 HELP)',
+      usage: 'REGION|all [text]',
+      role: 'duty_officer',
+      async run(ctx, args) {
+        const audience = parseAudience(ctx, args[0]);
+        const text = (ctx.msg.text ?? '').trim().replace(/^\/\w+\s+\S+\s*/, '');
+        const lang = ctx.deps.config.languages[0] as string;
+        const w = await startWelfareCheck(ctx.deps, {
+          author: actorOf(ctx),
+          audience,
+          ...(text ? { text: { [lang]: text } } : {}),
+          source: 'chat',
+        });
+        await ctx.reply(
+          `Welfare check ${w.id} sent to ${w.total} recipient(s). Tallies: /sitrep or GET /api/welfare-checks/${w.id}`,
+          'welfare-started',
+        );
+      },
+    },
+  ];
+}

@@ -1,0 +1,81 @@
+import type { Job } from 'bullmq';
+import type { CoreDeps } from '../app/deps.ts';
+import { jobIdFor, PRIORITY } from '../queues/queues.ts';
+import type { OutboundJob } from '../queues/job-schemas.ts';
+import { parseAddress } from '../transport/chat-transport.ts';
+import { type BroadcastJob, broadcastQueues } from './broadcast-queue.ts';
+import { type BroadcastKind, type BroadcastRecord, broadcastKeys, loadRecord, publishChange } from './broadcast-store.ts';
+import { renderBroadcast } from './render.ts';
+import { broadcastRef, checkCompletion } from './tracking.ts';
+
+/** Recipients read and enqueued per step (one SSCAN, one addBulk). */
+const CHUNK = 1_000;
+
+/** The outbound job of one recipient: the idempotency key and the ref are the same stable string. */
+export function recipientJob(r: BroadcastRecord, to: string, text: string, reminder = false): OutboundJob {
+  const key = broadcastRef(reminder ? 'welfare-reminder' : r.kind, r.id, to);
+  return { to: parseAddress(to), text, kind: reminder ? 'welfare-reminder' : r.kind, idempotencyKey: key, ref: key };
+}
+
+const PRIORITY_OF: Record<BroadcastKind, number> = { alert: PRIORITY.alert, welfare: PRIORITY.alert };
+
+/** Queues the fan-out of a broadcast (idempotent: one fan-out job per broadcast). */
+export async function queueFanOut(deps: CoreDeps, id: string): Promise<void> {
+  await broadcastQueues(deps).broadcast.add('fanout', { type: 'fanout', id }, { jobId: jobIdFor('fanout', id) });
+}
+
+/**
+ * Enqueues one outbound job per recipient, language by language, in chunks. The position is
+ * saved after each chunk, so a fan-out interrupted by a crash resumes where it stopped; job ids
+ * derive from the idempotency keys, so a chunk enqueued twice is still one job per recipient.
+ * Stops when the broadcast is cancelled.
+ */
+export async function fanOut(deps: CoreDeps, id: string, job?: Job<BroadcastJob>): Promise<number> {
+  const r = await loadRecord(deps, id);
+  if (r?.status !== 'sending') return 0;
+  const keys = broadcastKeys(deps, r.kind);
+  const languages = deps.config.languages;
+  const start = job?.data.type === 'fanout' ? job.data : { language: 0, cursor: '0' };
+  let enqueued = 0;
+  for (let li = start.language ?? 0; li < languages.length; li++) {
+    const language = languages[li] as string;
+    const text = renderBroadcast(deps, r, language);
+    let cursor = li === start.language ? (start.cursor ?? '0') : '0';
+    do {
+      const [next, members] = await deps.redis.sscan(keys.recipients(id, language), cursor, 'COUNT', CHUNK);
+      if (members.length)
+        await deps.outbox.sendMany(
+          members.map((to) => recipientJob(r, to, text)),
+          PRIORITY_OF[r.kind],
+        );
+      enqueued += members.length;
+      cursor = next;
+      if (job) await job.updateData({ type: 'fanout', id, language: li, cursor });
+      if ((await deps.redis.hget(keys.record(id), 'status')) !== 'sending') return enqueued;
+    } while (cursor !== '0');
+  }
+  await deps.redis.hset(keys.record(id), 'fannedOut', '1');
+  deps.log.info({ id, enqueued }, 'broadcast fanned out');
+  await checkCompletion(deps, r.kind, id);
+  await publishChange(deps, r.kind, id);
+  return enqueued;
+}
+
+/** After a cancel: removes the broadcast's outbound jobs that have not been sent yet. */
+export async function purgeQueued(deps: CoreDeps, id: string): Promise<number> {
+  const r = await loadRecord(deps, id);
+  if (!r) return 0;
+  const { outbound } = broadcastQueues(deps);
+  const keys = broadcastKeys(deps, r.kind);
+  let removed = 0;
+  for (const language of deps.config.languages) {
+    let cursor = '0';
+    do {
+      const [next, members] = await deps.redis.sscan(keys.recipients(id, language), cursor, 'COUNT', CHUNK);
+      const results = await Promise.all(members.map((to) => outbound.remove(jobIdFor('o', broadcastRef(r.kind, id, to))).catch(() => 0)));
+      removed += results.filter((n) => n === 1).length;
+      cursor = next;
+    } while (cursor !== '0');
+  }
+  return removed;
+}

@@ -1,0 +1,146 @@
+import { refOfSentMessage } from '../app/sent-ref.ts';
+import type { CoreDeps } from '../app/deps.ts';
+import { isReachable } from '../citizens/registry.ts';
+import type { OutboundJob } from '../queues/job-schemas.ts';
+import type { DeliveryUpdate } from '../transport/chat-transport.ts';
+import { type BroadcastKind, broadcastKeys, publishChange } from './broadcast-store.ts';
+
+/** The state of one recipient of a broadcast. */
+export type RecipientState = 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | 'cancelled';
+
+/**
+ * Marks the broadcast done when no recipient is left queued. Expects `changed` to be set.
+ * KEYS: state, counts, record, active. ARGV: recipient, newState, doneStatus, now.
+ */
+const COMPLETE_LUA = `
+local status = redis.call('HGET', KEYS[3], 'status')
+if status ~= 'sending' or redis.call('HGET', KEYS[3], 'fannedOut') ~= '1' then return {changed, 0} end
+local c = redis.call('HMGET', KEYS[2], 'sent', 'failed', 'cancelled')
+local finished = (tonumber(c[1]) or 0) + (tonumber(c[2]) or 0) + (tonumber(c[3]) or 0)
+if finished < tonumber(redis.call('HGET', KEYS[3], 'total') or '0') then return {changed, 0} end
+redis.call('HSET', KEYS[3], 'status', ARGV[3], 'completedAt', ARGV[4])
+if ARGV[3] ~= 'open' then redis.call('ZREM', KEYS[4], redis.call('HGET', KEYS[3], 'id')) end
+return {changed, 1}
+`;
+
+/**
+ * Moves one recipient forward (never back: a late 'delivered' after 'read' changes nothing),
+ * keeps the counters exact, then checks completion. Returns {changed, done}.
+ */
+const ADVANCE_SCRIPT = `
+local rank = {queued = 0, sent = 1, delivered = 2, read = 3}
+local milestone = {'sent', 'delivered', 'read'}
+local cur = redis.call('HGET', KEYS[1], ARGV[1]) or 'queued'
+local new = ARGV[2]
+if cur == 'failed' or cur == 'cancelled' then return {0, 0} end
+if new == 'failed' or new == 'cancelled' then
+  if new == 'cancelled' and cur ~= 'queued' then return {0, 0} end
+  for r = 1, rank[cur] do redis.call('HINCRBY', KEYS[2], milestone[r], -1) end
+  redis.call('HINCRBY', KEYS[2], new, 1)
+else
+  if rank[new] <= rank[cur] then return {0, 0} end
+  for r = rank[cur] + 1, rank[new] do redis.call('HINCRBY', KEYS[2], milestone[r], 1) end
+end
+redis.call('HSET', KEYS[1], ARGV[1], new)
+local changed = 1
+${COMPLETE_LUA}`;
+
+const CHECK_SCRIPT = `local changed = 0\n${COMPLETE_LUA}`;
+
+/** What a broadcast's outbound message refers to, from its `ref` (`alert:ALR-0007:+3361...`). */
+export interface BroadcastRef {
+  kind: BroadcastKind;
+  /** True for a welfare reminder (not counted in delivery progress). */
+  reminder: boolean;
+  id: string;
+  /** Phone or cell-group id. */
+  to: string;
+}
+
+const REF = /^(alert|welfare|welfare-reminder):([A-Z]{3}-\d+):(.+)$/;
+
+export function broadcastRef(kind: BroadcastKind | 'welfare-reminder', id: string, to: string): string {
+  return `${kind}:${id}:${to}`;
+}
+
+export function parseBroadcastRef(ref: string | undefined): BroadcastRef | undefined {
+  const m = ref ? REF.exec(ref) : null;
+  if (!m) return undefined;
+  const reminder = m[1] === 'welfare-reminder';
+  return { kind: reminder ? 'welfare' : (m[1] as BroadcastKind), reminder, id: m[2] as string, to: m[3] as string };
+}
+
+/** Status a broadcast takes when every recipient was sent to (or failed). */
+const DONE_STATUS: Record<BroadcastKind, string> = { alert: 'sent', welfare: 'open' };
+
+/** Records a recipient's new state; returns true when it changed. */
+export async function advanceRecipient(deps: CoreDeps, ref: BroadcastRef, state: RecipientState): Promise<boolean> {
+  return ref.reminder ? false : runTracking(deps, ADVANCE_SCRIPT, ref, state);
+}
+
+async function runTracking(deps: CoreDeps, script: string, ref: BroadcastRef, state: RecipientState): Promise<boolean> {
+  const keys = broadcastKeys(deps, ref.kind);
+  const [changed, done] = (await deps.redis.eval(
+    script,
+    4,
+    keys.state(ref.id),
+    keys.counts(ref.id),
+    keys.record(ref.id),
+    keys.active,
+    ref.to,
+    state,
+    DONE_STATUS[ref.kind],
+    String(deps.now()),
+  )) as [number, number];
+  if (done) {
+    deps.log.info({ id: ref.id }, `${ref.kind} fully sent`);
+    await deps.audit.append({ type: `${ref.kind}.completed`, actor: 'system', subject: ref.id });
+  }
+  if (done || (changed && Math.random() < 0.01)) await publishChange(deps, ref.kind, ref.id);
+  return changed === 1;
+}
+
+/** Checks whether a broadcast completed after its fan-out (e.g. when every recipient was already handled). */
+export async function checkCompletion(deps: CoreDeps, kind: BroadcastKind, id: string): Promise<void> {
+  await runTracking(deps, CHECK_SCRIPT, { kind, id, to: '', reminder: false }, 'queued');
+}
+
+/** Outbound hook: a broadcast message may go only if its broadcast still runs and the citizen can be reached. */
+export async function mayStillSend(deps: CoreDeps, job: OutboundJob): Promise<boolean> {
+  const ref = parseBroadcastRef(job.ref);
+  if (!ref) return true;
+  const keys = broadcastKeys(deps, ref.kind);
+  const [status, exercise] = await deps.redis.hmget(keys.record(ref.id), 'status', 'exercise');
+  if (!status || status === 'cancelled') return false;
+  if (ref.reminder && (await deps.redis.hexists(deps.keys.welfareAnswers(ref.id), ref.to))) return false;
+  if (exercise === '1' || ref.to.endsWith('@g.us') || (await isReachable(deps, ref.to))) return true;
+  await advanceRecipient(deps, ref, 'cancelled');
+  deps.log.info({ id: ref.id }, 'broadcast message skipped: recipient opted out or erased');
+  return false;
+}
+
+/** Outbound hook: the message went out; applies a delivery receipt that raced ahead of it. */
+export async function onBroadcastSent(deps: CoreDeps, job: OutboundJob, messageId: string): Promise<void> {
+  const ref = parseBroadcastRef(job.ref);
+  if (!ref || ref.reminder) return;
+  await advanceRecipient(deps, ref, 'sent');
+  const early = await deps.redis.getdel(deps.keys.earlyReceipt(messageId));
+  if (early) await advanceRecipient(deps, ref, early as RecipientState);
+}
+
+/** Outbound hook: the send failed for good (retries exhausted or refused by the platform). */
+export async function onBroadcastFailed(deps: CoreDeps, job: OutboundJob): Promise<void> {
+  const ref = parseBroadcastRef(job.ref);
+  if (ref) await advanceRecipient(deps, ref, 'failed');
+}
+
+/** A delivery receipt (sent, delivered, read, failed) for a message the bot sent. */
+export async function onDeliveryReceipt(deps: CoreDeps, update: DeliveryUpdate): Promise<void> {
+  const ref = await refOfSentMessage(deps, update.messageId);
+  if (!ref) {
+    await deps.redis.set(deps.keys.earlyReceipt(update.messageId), update.state, 'EX', 120);
+    return;
+  }
+  const parsed = parseBroadcastRef(ref);
+  if (parsed) await advanceRecipient(deps, parsed, update.state);
+}

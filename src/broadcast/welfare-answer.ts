@@ -1,0 +1,27 @@
+import type { ChatContext } from '../chat/chat-context.ts';
+import { t } from '../citizens/messages.ts';
+import { publishChange } from './broadcast-store.ts';
+import { recordWelfareAnswer } from './welfare.ts';
+
+/** A citizen answered a welfare check: tally it, thank them; HELP opens a critical incident. */
+export async function answerWelfareCheck(
+  ctx: ChatContext,
+  input: { id: string; phone: string; language: string | undefined; answer: 'safe' | 'help'; people?: number },
+): Promise<boolean> {
+  const { deps } = ctx;
+  const outcome = await recordWelfareAnswer(deps, input);
+  await deps.audit.append({
+    type: 'welfare.answered',
+    actor: ctx.sender.actor,
+    subject: input.id,
+    data: { answer: input.answer, outcome },
+  });
+  await publishChange(deps, 'welfare', input.id);
+  if (input.answer === 'safe') {
+    const people = input.people ?? Number((await deps.redis.hget(deps.keys.citizen(input.phone), 'household')) ?? 1);
+    await ctx.reply(t(input.language, 'welfareSafe', { people }), 'welfare-answer');
+    return true;
+  }
+  await ctx.reply(t(input.language, 'welfareHelp', { emergency: deps.config.embassy.emergencyNumber ?? '112' }), 'welfare-answer');
+  return true;
+}

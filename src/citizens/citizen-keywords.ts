@@ -1,0 +1,74 @@
+import type { ChatContext } from '../chat/chat-context.ts';
+import { loadRecord } from '../broadcast/broadcast-store.ts';
+import { textIn } from '../broadcast/render.ts';
+import { answerWelfareCheck } from '../broadcast/welfare-answer.ts';
+import { openCheckFor } from '../broadcast/welfare.ts';
+import { eraseCitizen } from './erase.ts';
+import { matchKeyword, parseWelfareAnswer } from './keywords.ts';
+import { t } from './messages.ts';
+import { citizenLanguage, optOut } from './registry.ts';
+import { continueRegistration, startRegistration } from './register-dialogue.ts';
+
+/**
+ * A citizen's DM, before incident intake: welfare-check answers, the keywords REGISTER, NEWS,
+ * STOP, DELETE and SAFE, and answers in the REGISTER conversation. Returns true when consumed.
+ */
+export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
+  const phone = ctx.sender.phone;
+  if (!phone) return false;
+  const keyword = matchKeyword(ctx.msg.text, ['register', 'news', 'stop', 'delete', 'safe', 'help']);
+  const language = (await citizenLanguage(ctx.deps, phone)) ?? keyword?.language;
+  if (keyword?.keyword === 'stop') return stop(ctx, phone, language);
+  if (keyword?.keyword === 'delete') return erase(ctx, phone, language);
+  if (keyword?.keyword === 'register') {
+    await startRegistration(ctx, phone, keyword.language);
+    return true;
+  }
+  if (!keyword && (await continueRegistration(ctx, phone))) return true;
+  const answer = parseWelfareAnswer(ctx.msg.text);
+  if (answer) {
+    const checkId = await openCheckFor(ctx.deps, phone);
+    if (checkId) return answerWelfareCheck(ctx, { id: checkId, phone, language, ...answer });
+  }
+  if (keyword?.keyword === 'news') return news(ctx, language);
+  if (keyword?.keyword === 'safe') {
+    await ctx.deps.audit.append({ type: 'citizen.reported_safe', actor: ctx.sender.actor });
+    await ctx.reply(t(language, 'safeNoted'), 'safe');
+    return true;
+  }
+  return false;
+}
+
+async function stop(ctx: ChatContext, phone: string, language: string | undefined): Promise<boolean> {
+  const registered = await optOut(ctx.deps, phone);
+  await ctx.deps.redis.del(ctx.deps.keys.conversation(phone));
+  await ctx.deps.audit.append({ type: 'citizen.opted_out', actor: ctx.sender.actor, data: { registered } });
+  await ctx.reply(t(language, registered ? 'stopped' : 'notRegistered'), 'stop');
+  return true;
+}
+
+async function erase(ctx: ChatContext, phone: string, language: string | undefined): Promise<boolean> {
+  const report = await eraseCitizen(ctx.deps, phone);
+  await ctx.deps.audit.append({
+    type: 'citizen.erased',
+    actor: 'citizen',
+    data: { registered: report.registered, broadcasts: report.broadcasts, jobsRemoved: report.jobsRemoved },
+  });
+  ctx.deps.log.info({ broadcasts: report.broadcasts, jobsRemoved: report.jobsRemoved }, 'citizen data erased');
+  await ctx.reply(t(language, 'deleted'), 'delete');
+  return true;
+}
+
+async function news(ctx: ChatContext, language: string | undefined): Promise<boolean> {
+  const { deps } = ctx;
+  const id = await deps.redis.get(deps.keys.alertLatest);
+  const alert = id ? await loadRecord(deps, id) : undefined;
+  const lang = language ?? (deps.config.languages[0] as string);
+  if (!alert || alert.status === 'cancelled') {
+    await ctx.reply(t(lang, 'noNews', { embassy: deps.config.embassy.name }), 'news');
+    return true;
+  }
+  const date = new Date(alert.createdAt).toISOString().slice(0, 16).replace('T', ' ');
+  await ctx.reply(t(lang, 'news', { date: `${date} UTC`, id: alert.id, code: alert.code, text: textIn(deps, alert.text, lang) }), 'news');
+  return true;
+}

@@ -1,0 +1,10 @@
+import type { Feature } from '../app/feature.ts';
+import { citizenRoutes } from '../http/routes/citizens.ts';
+import { handleCitizenMessage } from './citizen-keywords.ts';
+
+/** The citizen registry: REGISTER dialogue, STOP, DELETE, NEWS, SAFE and welfare answers. */
+export const citizensFeature: Feature = {
+  name: 'citizens',
+  apiRoutes: (deps) => citizenRoutes(deps),
+  citizenMessage: (ctx) => handleCitizenMessage(ctx),
+};

@@ -1,0 +1,106 @@
+/**
+ * What the bot says to citizens, per language. `{name}` placeholders are filled by `t()`.
+ * A language missing a message falls back to English.
+ */
+const MESSAGES = {
+  en: {
+    consent:
+      'Registration with the {embassy}.\nPrivacy: we keep your name, region, household size, language and phone only to contact and help you in a crisis. You can send STOP to stop alerts and DELETE to erase your data at any time.\nDo you agree? Reply YES or NO.',
+    consentAgain: 'Please reply YES to continue or NO to stop registering.',
+    declined: 'Registration cancelled. Nothing was kept. Send REGISTER if you change your mind.',
+    askName: 'What is your full name?',
+    badName: 'Please send your full name (2 to 80 characters).',
+    askRegion: 'Where are you now? Reply with your region ({regions}) or send a location pin.',
+    badRegion: 'Sorry, we did not recognise that region. Please reply with one of: {regions}, or send a location pin.',
+    askHousehold: 'How many people are with you, including you? Reply with a number (for example 3).',
+    badHousehold: 'Please reply with a number of people between 1 and 50 (for example 3).',
+    askLanguage: 'Which language should we write to you in? Reply {languages}.',
+    badLanguage: 'Please choose one of: {languages}.',
+    registered:
+      'Thank you, {name}. You are registered: {region}, {household} person(s), {language}. You will receive embassy alerts here. Send REGISTER to update, STOP to stop alerts, DELETE to erase your data.',
+    cancelled: 'Registration cancelled. Nothing was changed.',
+    stopped: 'You will no longer receive embassy alerts. Send REGISTER to receive them again. Send DELETE to erase your data.',
+    notRegistered: 'You are not registered with the embassy. Send REGISTER to register.',
+    deleted: 'Your personal data has been erased from the embassy system. Send REGISTER if you want to register again.',
+    noNews: 'There is no current advisory from the {embassy}.',
+    news: 'Latest advisory ({date}), {id}, verification code {code}:\n{text}',
+    safeNoted: 'Thank you. We have noted that you are safe.',
+    welfareSafe: 'Thank you. We have noted that you are safe ({people} person(s)). Stay in touch with the embassy.',
+    welfareHelp:
+      'We have received your request for help. A consular officer will contact you. If your life is in danger, call {emergency}.',
+    welfareQuestion: 'Are you safe? Reply 1 (SAFE) or 2 (HELP). You may add how many people with you are safe, e.g. "1 3".',
+    welfareReminder: 'Reminder: the embassy has not heard from you. Are you safe? Reply 1 (SAFE) or 2 (HELP).',
+    alertHeader: 'OFFICIAL ALERT from the {embassy}',
+    alertFooter: 'Verification code: {code}. Send NEWS to check an alert is genuine.',
+  },
+  fr: {
+    consent:
+      "Inscription auprès de l'{embassy}.\nConfidentialité : nous gardons votre nom, région, taille du foyer, langue et téléphone uniquement pour vous contacter et vous aider en cas de crise. Envoyez STOP pour ne plus recevoir d'alertes et SUPPRIMER pour effacer vos données à tout moment.\nAcceptez-vous ? Répondez OUI ou NON.",
+    consentAgain: "Répondez OUI pour continuer ou NON pour arrêter l'inscription.",
+    declined: "Inscription annulée. Rien n'a été conservé. Envoyez INSCRIPTION si vous changez d'avis.",
+    askName: 'Quel est votre nom complet ?',
+    badName: 'Merci d’envoyer votre nom complet (2 à 80 caractères).',
+    askRegion: 'Où êtes-vous actuellement ? Répondez avec votre région ({regions}) ou envoyez une position.',
+    badRegion: 'Désolé, nous ne reconnaissons pas cette région. Répondez avec : {regions}, ou envoyez une position.',
+    askHousehold: 'Combien de personnes sont avec vous, vous compris ? Répondez avec un nombre (par exemple 3).',
+    badHousehold: 'Merci de répondre avec un nombre de personnes entre 1 et 50 (par exemple 3).',
+    askLanguage: 'Dans quelle langue devons-nous vous écrire ? Répondez {languages}.',
+    badLanguage: 'Merci de choisir parmi : {languages}.',
+    registered:
+      'Merci, {name}. Vous êtes inscrit(e) : {region}, {household} personne(s), {language}. Vous recevrez ici les alertes de l’ambassade. Envoyez INSCRIPTION pour modifier, STOP pour arrêter les alertes, SUPPRIMER pour effacer vos données.',
+    cancelled: 'Inscription annulée. Rien n’a été modifié.',
+    stopped:
+      'Vous ne recevrez plus les alertes de l’ambassade. Envoyez INSCRIPTION pour les recevoir à nouveau, SUPPRIMER pour effacer vos données.',
+    notRegistered: 'Vous n’êtes pas inscrit(e) auprès de l’ambassade. Envoyez INSCRIPTION pour vous inscrire.',
+    deleted: 'Vos données personnelles ont été effacées du système de l’ambassade. Envoyez INSCRIPTION pour vous réinscrire.',
+    noNews: "Il n'y a pas d'avis en cours de l'{embassy}.",
+    news: 'Dernier avis ({date}), {id}, code de vérification {code} :\n{text}',
+    safeNoted: 'Merci. Nous avons noté que vous êtes en sécurité.',
+    welfareSafe: 'Merci. Nous avons noté que vous êtes en sécurité ({people} personne(s)). Restez en contact avec l’ambassade.',
+    welfareHelp:
+      "Nous avons reçu votre demande d'aide. Un agent consulaire va vous contacter. Si votre vie est en danger, appelez le {emergency}.",
+    welfareQuestion:
+      'Êtes-vous en sécurité ? Répondez 1 (SAUF) ou 2 (AIDE). Vous pouvez ajouter le nombre de personnes en sécurité avec vous, ex. « 1 3 ».',
+    welfareReminder: "Rappel : l'ambassade n'a pas de nouvelles de vous. Êtes-vous en sécurité ? Répondez 1 (SAUF) ou 2 (AIDE).",
+    alertHeader: "ALERTE OFFICIELLE de l'{embassy}",
+    alertFooter: 'Code de vérification : {code}. Envoyez INFOS pour vérifier qu’une alerte est authentique.',
+  },
+  ar: {
+    consent:
+      'التسجيل لدى {embassy}.\nالخصوصية: نحتفظ باسمك ومنطقتك وعدد أفراد أسرتك ولغتك وهاتفك فقط للتواصل معك ومساعدتك في الأزمات. أرسل توقف لإيقاف التنبيهات وحذف لمسح بياناتك في أي وقت.\nهل توافق؟ أجب نعم أو لا.',
+    consentAgain: 'يرجى الرد بنعم للمتابعة أو لا لإيقاف التسجيل.',
+    declined: 'تم إلغاء التسجيل ولم يُحفظ شيء. أرسل تسجيل إذا غيرت رأيك.',
+    askName: 'ما اسمك الكامل؟',
+    badName: 'يرجى إرسال اسمك الكامل (من 2 إلى 80 حرفًا).',
+    askRegion: 'أين أنت الآن؟ أجب باسم منطقتك ({regions}) أو أرسل موقعك.',
+    badRegion: 'عذرًا، لم نتعرف على هذه المنطقة. يرجى الرد بإحدى: {regions}، أو إرسال موقعك.',
+    askHousehold: 'كم عدد الأشخاص معك، بمن فيهم أنت؟ أجب برقم (مثلًا 3).',
+    badHousehold: 'يرجى الرد برقم بين 1 و50 (مثلًا 3).',
+    askLanguage: 'بأي لغة نراسلك؟ أجب {languages}.',
+    badLanguage: 'يرجى الاختيار من: {languages}.',
+    registered:
+      'شكرًا {name}. تم تسجيلك: {region}، {household} شخص، {language}. ستصلك تنبيهات السفارة هنا. أرسل تسجيل للتحديث، توقف لإيقاف التنبيهات، حذف لمسح بياناتك.',
+    cancelled: 'تم إلغاء التسجيل ولم يتغير شيء.',
+    stopped: 'لن تصلك تنبيهات السفارة بعد الآن. أرسل تسجيل لاستقبالها مجددًا، أو حذف لمسح بياناتك.',
+    notRegistered: 'أنت غير مسجل لدى السفارة. أرسل تسجيل للتسجيل.',
+    deleted: 'تم مسح بياناتك الشخصية من نظام السفارة. أرسل تسجيل إذا أردت التسجيل مجددًا.',
+    noNews: 'لا يوجد تنبيه حالي من {embassy}.',
+    news: 'آخر تنبيه ({date})، {id}، رمز التحقق {code}:\n{text}',
+    safeNoted: 'شكرًا. سجلنا أنك بأمان.',
+    welfareSafe: 'شكرًا. سجلنا أنك بأمان ({people} شخص). ابقَ على تواصل مع السفارة.',
+    welfareHelp: 'تلقينا طلب المساعدة. سيتصل بك موظف قنصلي. إذا كانت حياتك في خطر اتصل بـ {emergency}.',
+    welfareQuestion: 'هل أنت بأمان؟ أجب 1 (بخير) أو 2 (مساعدة). يمكنك إضافة عدد الأشخاص الآمنين معك، مثل "1 3".',
+    welfareReminder: 'تذكير: لم تصل السفارة أخبار منك. هل أنت بأمان؟ أجب 1 (بخير) أو 2 (مساعدة).',
+    alertHeader: 'تنبيه رسمي من {embassy}',
+    alertFooter: 'رمز التحقق: {code}. أرسل أخبار للتأكد من صحة التنبيه.',
+  },
+} as const;
+
+export type MessageKey = keyof (typeof MESSAGES)['en'];
+
+/** The message `key` in `language` (English when missing), with `{placeholders}` filled. */
+export function t(language: string | undefined, key: MessageKey, vars: Record<string, string | number> = {}): string {
+  const table = (MESSAGES as Record<string, Partial<Record<MessageKey, string>>>)[language ?? 'en'] ?? MESSAGES.en;
+  const template = table[key] ?? MESSAGES.en[key];
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
+}

@@ -1,0 +1,74 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { approveAlert, cancelBroadcast, createAlert, getAlert } from '../../broadcast/alerts.ts';
+import { type Actor, audienceSchema } from '../../broadcast/audience.ts';
+import { requireRole } from '../auth.ts';
+import { validate } from '../errors.ts';
+import type { HttpDeps } from '../http-deps.ts';
+import { documentRoute } from '../route-docs.ts';
+
+export const createAlertBody = z.strictObject({
+  audience: audienceSchema,
+  text: z.record(z.string().regex(/^[a-z]{2,3}$/, 'must be a language code like en'), z.string().trim().min(1).max(4_000)),
+  exercise: z.boolean().optional(),
+});
+const idParam = z.object({ id: z.string().regex(/^ALR-\d{4,}$/, 'must be an alert id like ALR-0007') });
+
+documentRoute({
+  method: 'post',
+  path: '/api/alerts',
+  summary: 'Create a consular alert (waits for approval above broadcast.approvalThreshold)',
+  role: 'officer',
+  tags: ['alerts'],
+  body: createAlertBody,
+  status: 201,
+});
+documentRoute({
+  method: 'post',
+  path: '/api/alerts/:id/approve',
+  summary: 'Approve a pending alert (not its author)',
+  role: 'duty_officer',
+  tags: ['alerts'],
+});
+documentRoute({
+  method: 'post',
+  path: '/api/alerts/:id/cancel',
+  summary: 'Cancel an alert; queued messages are not sent',
+  role: 'duty_officer',
+  tags: ['alerts'],
+});
+documentRoute({
+  method: 'get',
+  path: '/api/alerts/:id',
+  summary: 'An alert, its verification code and delivery counts',
+  role: 'viewer',
+  tags: ['alerts'],
+});
+
+/** The person a request speaks for. */
+export function actorOf(principal: { name: string; phone?: string } | undefined): Actor {
+  return { name: principal?.name ?? 'unknown', ...(principal?.phone ? { phone: principal.phone } : {}) };
+}
+
+/** POST /api/alerts, POST /api/alerts/:id/approve|cancel, GET /api/alerts/:id. */
+export function alertRoutes(deps: HttpDeps): Router {
+  const r = Router();
+  r.post('/api/alerts', requireRole('officer'), async (req, res) => {
+    const body = validate(createAlertBody, req.body);
+    const alert = await createAlert(deps, { author: actorOf(req.principal), ...body, source: 'api' });
+    res.status(201).json(alert);
+  });
+  r.post('/api/alerts/:id/approve', requireRole('duty_officer'), async (req, res) => {
+    const { id } = validate(idParam, req.params, 'path');
+    res.json(await approveAlert(deps, { id, approver: actorOf(req.principal) }));
+  });
+  r.post('/api/alerts/:id/cancel', requireRole('duty_officer'), async (req, res) => {
+    const { id } = validate(idParam, req.params, 'path');
+    res.json(await cancelBroadcast(deps, { id, actor: actorOf(req.principal) }));
+  });
+  r.get('/api/alerts/:id', requireRole('viewer'), async (req, res) => {
+    const { id } = validate(idParam, req.params, 'path');
+    res.json(await getAlert(deps, id));
+  });
+  return r;
+}

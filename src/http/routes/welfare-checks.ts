@@ -1,0 +1,80 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { cancelBroadcast } from '../../broadcast/alerts.ts';
+import { audienceSchema } from '../../broadcast/audience.ts';
+import { getWelfareCheck, startWelfareCheck } from '../../broadcast/welfare.ts';
+import { listNonResponders } from '../../broadcast/welfare-follow-up.ts';
+import { requireRole } from '../auth.ts';
+import { validate } from '../errors.ts';
+import type { HttpDeps } from '../http-deps.ts';
+import { documentRoute } from '../route-docs.ts';
+import { actorOf } from './alerts.ts';
+
+export const createWelfareCheckBody = z.strictObject({
+  audience: audienceSchema,
+  text: z.record(z.string().regex(/^[a-z]{2,3}$/, 'must be a language code like en'), z.string().trim().min(1).max(2_000)).optional(),
+  exercise: z.boolean().optional(),
+});
+const idParam = z.object({ id: z.string().regex(/^WFC-\d{4,}$/, 'must be a welfare check id like WFC-0003') });
+
+documentRoute({
+  method: 'post',
+  path: '/api/welfare-checks',
+  summary: 'Ask an audience "are you safe?" (answers 1/SAFE or 2/HELP)',
+  role: 'duty_officer',
+  tags: ['welfare'],
+  body: createWelfareCheckBody,
+  status: 201,
+});
+documentRoute({
+  method: 'get',
+  path: '/api/welfare-checks/:id',
+  summary: 'Tallies of a welfare check, overall and by region',
+  role: 'viewer',
+  tags: ['welfare'],
+});
+documentRoute({
+  method: 'get',
+  path: '/api/welfare-checks/:id/follow-up',
+  summary: 'Citizens who have not answered (name, phone, region) for phone follow-up',
+  role: 'officer',
+  tags: ['welfare'],
+});
+documentRoute({
+  method: 'post',
+  path: '/api/welfare-checks/:id/cancel',
+  summary: 'Stop a welfare check',
+  role: 'duty_officer',
+  tags: ['welfare'],
+});
+
+/** POST /api/welfare-checks, GET /api/welfare-checks/:id (+ /follow-up), POST /api/welfare-checks/:id/cancel. */
+export function welfareCheckRoutes(deps: HttpDeps): Router {
+  const r = Router();
+  r.post('/api/welfare-checks', requireRole('duty_officer'), async (req, res) => {
+    const body = validate(createWelfareCheckBody, req.body);
+    const check = await startWelfareCheck(deps, { author: actorOf(req.principal), ...body, source: 'api' });
+    res.status(201).json(check);
+  });
+  r.get('/api/welfare-checks/:id', requireRole('viewer'), async (req, res) => {
+    const { id } = validate(idParam, req.params, 'path');
+    res.json(await getWelfareCheck(deps, id));
+  });
+  r.get('/api/welfare-checks/:id/follow-up', requireRole('officer'), async (req, res) => {
+    const { id } = validate(idParam, req.params, 'path');
+    await getWelfareCheck(deps, id);
+    const items = await listNonResponders(deps, id);
+    await deps.audit.append({
+      type: 'welfare.follow_up_listed',
+      actor: req.principal?.name ?? 'unknown',
+      subject: id,
+      data: { count: items.length },
+    });
+    res.json({ items, nextCursor: null });
+  });
+  r.post('/api/welfare-checks/:id/cancel', requireRole('duty_officer'), async (req, res) => {
+    const { id } = validate(idParam, req.params, 'path');
+    res.json(await cancelBroadcast(deps, { id, actor: actorOf(req.principal) }));
+  });
+  return r;
+}
