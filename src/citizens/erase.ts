@@ -1,7 +1,7 @@
 import type { CoreDeps } from '../app/deps.ts';
 import { broadcastQueues } from '../broadcast/broadcast-queue.ts';
 import { type BroadcastKind, broadcastKeys } from '../broadcast/broadcast-store.ts';
-import { broadcastRef } from '../broadcast/tracking.ts';
+import { advanceRecipient, broadcastRef } from '../broadcast/tracking.ts';
 import { jobIdFor } from '../queues/queues.ts';
 import { eraseFromRegistry } from './registry.ts';
 
@@ -30,14 +30,27 @@ export async function eraseCitizen(deps: CoreDeps, phone: string): Promise<Erasu
     const keys = broadcastKeys(deps, kind);
     const ids = await deps.redis.zrangebyscore(keys.all, since, '+inf');
     for (const id of ids) {
+      jobsRemoved += await removeQueuedJob(deps, kind, id, phone);
       const tx = deps.redis.multi().hdel(keys.state(id), phone);
       for (const language of deps.config.languages) tx.srem(keys.recipients(id, language), phone);
       if (kind === 'welfare') tx.hdel(deps.keys.welfareAnswers(id), phone);
       const results = (await tx.exec()) ?? [];
       if (results.some(([, n]) => n === 1)) broadcasts++;
-      const refs = [broadcastRef(kind, id, phone), ...(kind === 'welfare' ? [broadcastRef('welfare-reminder', id, phone)] : [])];
-      for (const ref of refs) jobsRemoved += await outbound.remove(jobIdFor('o', ref)).catch(() => 0);
+      if (kind === 'welfare') jobsRemoved += await outbound.remove(jobIdFor('o', broadcastRef('welfare-reminder', id, phone))).catch(() => 0);
     }
   }
   return { registered, broadcasts, jobsRemoved };
+}
+
+const NOT_SENT_YET = new Set(['waiting', 'prioritized', 'delayed', 'waiting-children']);
+
+/** Removes the citizen's outbound job of one broadcast; one not sent yet counts as cancelled. */
+async function removeQueuedJob(deps: CoreDeps, kind: BroadcastKind, id: string, phone: string): Promise<number> {
+  const { outbound } = broadcastQueues(deps);
+  const jobId = jobIdFor('o', broadcastRef(kind, id, phone));
+  const state = await outbound.getJobState(jobId);
+  if (state === 'unknown') return 0;
+  const removed = await outbound.remove(jobId).catch(() => 0);
+  if (removed === 1 && NOT_SENT_YET.has(state)) await advanceRecipient(deps, { kind, id, to: phone, reminder: false }, 'cancelled');
+  return removed;
 }

@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getCitizen } from '../../src/citizens/registry.ts';
+import { settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
+
+describe('citizen registry by chat', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp('registry');
+  });
+  afterAll(async () => app.stop());
+
+  /** Sends `text` and waits for the bot's next message to `phone`. */
+  async function answer(phone: string, text: string, extra: Record<string, unknown> = {}): Promise<string> {
+    const before = (await app.outbox(phone)).length;
+    await app.say(phone, text, extra);
+    const items = await waitFor(async () => {
+      const all = await app.outbox(phone);
+      return all.length > before ? all : undefined;
+    });
+    return items.at(-1)?.text ?? '';
+  }
+
+  it('registers a citizen, re-asking politely on an unknown region and a household of "abc"', async () => {
+    const phone = '+33612340001';
+    expect(await answer(phone, 'REGISTER')).toMatch(/Privacy.*Do you agree/s);
+    expect(await answer(phone, 'maybe')).toMatch(/reply YES to continue/);
+    expect(await answer(phone, 'yes')).toMatch(/full name/);
+    expect(await answer(phone, 'Marie Curie')).toMatch(/Where are you now/);
+    expect(await answer(phone, 'Atlantis')).toMatch(/did not recognise that region.*Northern Province/);
+    expect(await answer(phone, 'nord')).toMatch(/How many people/);
+    expect(await answer(phone, 'abc')).toMatch(/number of people between 1 and 50/);
+    expect(await answer(phone, '3')).toMatch(/Which language/);
+    const done = await answer(phone, 'Français');
+    expect(done).toMatch(/Merci, Marie Curie.*Northern Province, 3 personne/s);
+    const c = await getCitizen(app.deps, phone);
+    expect(c).toMatchObject({ name: 'Marie Curie', region: 'north', household: 3, language: 'fr', optedOut: false });
+    const summary = await app.api<{ reachable: number; byRegion: Record<string, number>; byLanguage: Record<string, number> }>('GET', '/api/citizens/summary');
+    expect(summary.status).toBe(200);
+    expect(summary.body.byRegion.north).toBe(1);
+    expect(summary.body.byLanguage.fr).toBe(1);
+  });
+
+  it('speaks the language of the keyword, and places a location pin in the nearest region', async () => {
+    const phone = '+33612340002';
+    expect(await answer(phone, 'Inscription')).toMatch(/Acceptez-vous/);
+    await answer(phone, 'OUI');
+    await answer(phone, 'Jean Dupont');
+    expect(await answer(phone, '', { text: undefined, location: { lat: 35.6, lng: 35.8 } })).toMatch(/Combien de personnes/);
+    await answer(phone, '1');
+    expect(await answer(phone, 'en')).toMatch(/registered: Coastal Province, 1 person/);
+    expect((await getCitizen(app.deps, phone))?.region).toBe('coast');
+  });
+
+  it('STOP opts out of alerts but keeps the registration; DELETE erases it and the audit keeps no trace of the phone', async () => {
+    const phone = '+33612340003';
+    for (const text of ['register', 'yes', 'Ada Lovelace', 'capital', '2']) await answer(phone, text);
+    await answer(phone, 'english');
+    expect(await answer(phone, 'stop')).toMatch(/no longer receive embassy alerts/);
+    expect((await getCitizen(app.deps, phone))?.optedOut).toBe(true);
+    const summary = await app.api<{ optedOut: number; byRegion: Record<string, number> }>('GET', '/api/citizens/summary');
+    expect(summary.body.optedOut).toBe(1);
+    expect(summary.body.byRegion.capital).toBe(0);
+    expect(await answer(phone, 'DELETE')).toMatch(/personal data has been erased/);
+    expect(await getCitizen(app.deps, phone)).toBeUndefined();
+    expect(await app.deps.redis.sismember(app.deps.keys.citizensAll, phone)).toBe(0);
+    await settle(app);
+    const audit = await app.api<{ items: { type: string; actor: string }[] }>('GET', '/api/audit?limit=1000');
+    const erased = audit.body.items.find((e) => e.type === 'citizen.erased');
+    expect(erased?.actor).toBe('citizen');
+    expect(JSON.stringify(audit.body.items)).not.toContain(phone);
+    expect(JSON.stringify(audit.body.items)).not.toContain('Lovelace');
+  });
+
+  it('cancels a registration half-way and answers NEWS when there is no advisory', async () => {
+    const phone = '+33612340004';
+    await answer(phone, 'register');
+    await answer(phone, 'yes');
+    expect(await answer(phone, 'cancel')).toMatch(/Registration cancelled/);
+    expect(await getCitizen(app.deps, phone)).toBeUndefined();
+    expect(await answer(phone, 'news')).toMatch(/no current advisory/);
+  });
+});
