@@ -1,0 +1,192 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { CoreDeps } from '../../src/app/deps.ts';
+import type { AlertView } from '../../src/broadcast/alerts.ts';
+import { broadcastFeature } from '../../src/broadcast/broadcast-feature.ts';
+import { type Citizen, getCitizen, saveCitizens } from '../../src/citizens/registry.ts';
+import { jobIdFor } from '../../src/queues/queues.ts';
+import { type OutboundMessage, type SendResult, TransportError } from '../../src/transport/chat-transport.ts';
+import { SimulatorTransport } from '../../src/transport/simulator/simulator-transport.ts';
+import { CELL_GROUP, STAFF, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
+
+const phone = (n: number) => `+3361200${String(n).padStart(4, '0')}`;
+
+async function seed(deps: CoreDeps, from: number, count: number, over: Partial<Citizen> = {}): Promise<string[]> {
+  const citizens = Array.from({ length: count }, (_, i) => ({
+    phone: phone(from + i),
+    name: `Citizen ${from + i}`,
+    region: 'north',
+    household: 2,
+    language: 'en',
+    registeredAt: 1,
+    updatedAt: 1,
+    optedOut: false,
+    ...over,
+  }));
+  await saveCitizens(deps, citizens);
+  return citizens.map((c) => c.phone);
+}
+
+/** The simulator, with sends held until `release()` and one phone the platform refuses. */
+class HeldSimulator extends SimulatorTransport {
+  static refuse = new Set<string>();
+  private gate: Promise<void> = Promise.resolve();
+  private open: () => void = () => {};
+  hold(): void {
+    this.gate = new Promise((r) => {
+      this.open = r;
+    });
+  }
+  release(): void {
+    this.open();
+  }
+  override async send(msg: OutboundMessage): Promise<SendResult> {
+    if (msg.to.kind === 'dm' && HeldSimulator.refuse.has(msg.to.phone)) throw new TransportError('not on WhatsApp', 'not_on_whatsapp', false);
+    await this.gate;
+    return super.send(msg);
+  }
+}
+
+describe('consular alerts', () => {
+  let app: TestApp;
+  const sim = () => app.transport as HeldSimulator;
+  const alertOf = async (id: string) => (await app.api<AlertView>('GET', `/api/alerts/${id}`)).body;
+  const tokenFor = async (name: string, role: string, tokenPhone?: string) =>
+    (await app.api<{ token: string }>('POST', '/api/tokens', { name, role, ...(tokenPhone ? { phone: tokenPhone } : {}) })).body.token;
+
+  beforeAll(async () => {
+    app = await startTestApp('alerts', {
+      config: { broadcast: { ratePerSecond: 1000, approvalThreshold: 3, welfareReminderAfter: '1h', welfareFollowUpAfter: '2h' } },
+      options: { transport: (deps, queues) => new HeldSimulator(deps.redis, deps.keys, queues.sink()) },
+    });
+  });
+  afterEach(() => sim().release());
+  afterAll(async () => app.stop());
+
+  it('sends an alert to a region in each citizen’s language with its verification code, and tracks delivery', async () => {
+    const [en] = await seed(app.deps, 1, 1, { region: 'coast' });
+    const [fr] = await seed(app.deps, 2, 1, { region: 'coast', language: 'fr' });
+    const [ar] = await seed(app.deps, 3, 1, { region: 'coast', language: 'ar' });
+    const [elsewhere] = await seed(app.deps, 4, 1, { region: 'capital' });
+    const res = await app.api<{ id: string; status: string; code: string }>('POST', '/api/alerts', {
+      audience: { regions: ['coast'] },
+      text: { en: 'Stay indoors tonight.', fr: 'Restez chez vous ce soir.' },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.status).toBe('sending');
+    expect(res.body.id).toMatch(/^ALR-\d{4}$/);
+    const { id, code } = res.body;
+    expect((await app.expectMessage(en as string, /Stay indoors/)).text).toContain(code);
+    expect((await app.expectMessage(fr as string, /Restez chez vous/)).text).toContain(`Code de vérification : ${code}`);
+    expect((await app.expectMessage(ar as string, /Stay indoors/)).text).toContain(code);
+    const done = await waitFor(async () => {
+      const a = await alertOf(id);
+      return a.status === 'sent' && a.counts.delivered === 3 ? a : undefined;
+    });
+    expect(done.counts).toMatchObject({ total: 3, queued: 0, sent: 3, delivered: 3, failed: 0 });
+    await settle(app);
+    expect(await app.outbox(elsewhere)).toHaveLength(0);
+    expect((await app.api('GET', '/api/alerts/ALR-9999')).status).toBe(404);
+  });
+
+  it('waits for a second officer above the threshold; the author cannot approve their own', async () => {
+    await seed(app.deps, 100, 5, { region: 'capital' });
+    const anaToken = await tokenFor('Ana Duty', 'duty_officer', STAFF.duty);
+    const created = await app.api<{ id: string; status: string }>('POST', '/api/alerts', { audience: { regions: ['capital'] }, text: { en: 'Curfew at 8pm.' } }, anaToken);
+    expect(created.body.status).toBe('pending_approval');
+    const own = await app.api<{ error: { code: string; message: string } }>('POST', `/api/alerts/${created.body.id}/approve`, undefined, anaToken);
+    expect(own.status).toBe(403);
+    expect(own.body.error.message).toMatch(/second officer/);
+    expect((await app.outbox(phone(100))).length).toBe(0);
+    const ben = await app.api<{ status: string }>('POST', `/api/alerts/${created.body.id}/approve`);
+    expect(ben.status).toBe(200);
+    expect(ben.body.status).toBe('sending');
+    const again = await app.api<{ error: { code: string } }>('POST', `/api/alerts/${created.body.id}/approve`, undefined, await tokenFor('Chloe', 'duty_officer'));
+    expect(again.status).toBe(409);
+    await app.expectMessage(phone(104), /Curfew at 8pm/);
+    expect((await alertOf(created.body.id)).approvedBy).toBe('admin');
+  });
+
+  it('runs /alert and /approve from the cell group, refusing the author', async () => {
+    await app.say(STAFF.duty, '/alert capital Water is unsafe to drink.', { group: CELL_GROUP });
+    const draft = await app.expectMessage(CELL_GROUP, /Alert ALR-\d+ .*Waiting for a second officer/);
+    const id = /ALR-\d+/.exec(draft.text)?.[0] as string;
+    await app.say(STAFF.duty, `/approve ${id}`, { group: CELL_GROUP });
+    await app.expectMessage(CELL_GROUP, /drafted by Ana Duty; a second officer must approve it/);
+    await app.say(STAFF.admin, `/approve ${id.toLowerCase()}`, { group: CELL_GROUP });
+    await app.expectMessage(CELL_GROUP, new RegExp(`Alert ${id} approved by Ben Consul`));
+    await app.expectMessage(phone(100), /Water is unsafe/);
+    await app.say(STAFF.duty, '/alert atlantis Hello', { group: CELL_GROUP });
+    await app.expectMessage(CELL_GROUP, /Unknown region "atlantis"/);
+  });
+
+  it('refuses a bad alert body with a clear error naming the field', async () => {
+    const noText = await app.api<{ error: { message: string } }>('POST', '/api/alerts', { audience: { all: true }, text: {} });
+    expect(noText.status).toBe(400);
+    expect(noText.body.error.message).toMatch(/no text/);
+    const badRegion = await app.api<{ error: { message: string } }>('POST', '/api/alerts', { audience: { regions: ['mars'] }, text: { en: 'x' } });
+    expect(badRegion.body.error.message).toMatch(/unknown region\(s\): mars/);
+    const empty = await app.api<{ error: { message: string } }>('POST', '/api/alerts', { audience: {}, text: { en: 'x' } });
+    expect(empty.body.error.message).toMatch(/audience is empty/);
+    const badField = await app.api<{ error: { message: string } }>('POST', '/api/alerts', { audience: { all: 'yes' }, text: { en: 'x' } });
+    expect(badField.body.error.message).toMatch(/body\.audience\.all/);
+  });
+
+  it('sends a drill to the rostered staff only, prefixed EXERCISE', async () => {
+    const res = await app.api<{ id: string; status: string }>('POST', '/api/alerts', { audience: { all: true }, text: { en: 'Drill: evacuate.' }, exercise: true });
+    expect(res.body.status).toBe('sending');
+    const m = await app.expectMessage(STAFF.viewer, /Drill: evacuate/);
+    expect(m.text.startsWith('EXERCISE — ')).toBe(true);
+    await settle(app);
+    expect((await app.outbox(phone(1))).some((x) => x.text.includes('Drill'))).toBe(false);
+    expect((await alertOf(res.body.id)).counts.total).toBe(4);
+  });
+
+  it('respects STOP and DELETE sent after the alert was queued, and one refused recipient never stops the rest', async () => {
+    const phones = await seed(app.deps, 200, 3, { region: 'north' });
+    const [stopper, deleter, refused] = phones as [string, string, string];
+    HeldSimulator.refuse.add(refused);
+    await app.queues.outbound.pause();
+    const created = await app.api<{ id: string }>('POST', '/api/alerts', { audience: { regions: ['north'] }, text: { en: 'Convoy leaves at 6.' } });
+    const { id } = created.body;
+    const job = (p: string) => app.queues.outbound.getJob(jobIdFor('o', `alert:${id}:${p}`));
+    await waitFor(async () => (await job(deleter)) !== undefined);
+    await app.say(stopper, 'STOP');
+    await app.say(deleter, 'supprimer');
+    await waitFor(async () => (await getCitizen(app.deps, stopper))?.optedOut === true);
+    await waitFor(async () => (await getCitizen(app.deps, deleter)) === undefined);
+    expect(await job(deleter)).toBeUndefined();
+    expect(await job(stopper)).toBeDefined();
+    await app.queues.outbound.resume();
+    const done = await waitFor(async () => {
+      const a = await alertOf(id);
+      return a.status === 'sent' ? a : undefined;
+    });
+    expect(done.counts).toMatchObject({ total: 3, sent: 0, failed: 1, cancelled: 2, queued: 0 });
+    await settle(app);
+    for (const p of phones) expect((await app.outbox(p)).some((m) => m.text.includes('Convoy'))).toBe(false);
+    expect((await app.outbox(stopper)).some((m) => /no longer receive/.test(m.text))).toBe(true);
+  });
+
+  it('cancels an alert mid-way: what was not sent yet is never sent', async () => {
+    const phones = await seed(app.deps, 300, 30, { region: 'north', language: 'fr' });
+    sim().hold();
+    const created = await app.api<{ id: string; status: string }>('POST', '/api/alerts', { audience: { languages: ['fr'] }, text: { en: 'Border closed.' } });
+    expect(created.body.status).toBe('pending_approval');
+    await app.api('POST', `/api/alerts/${created.body.id}/approve`, undefined, await tokenFor('Dana', 'duty_officer'));
+    await waitFor(async () => (await app.queues.outbound.getJobCounts('active')).active > 0);
+    const cancel = await app.api<{ status: string }>('POST', `/api/alerts/${created.body.id}/cancel`);
+    expect(cancel.body.status).toBe('cancelled');
+    sim().release();
+    await settle(app);
+    const a = await alertOf(created.body.id);
+    let received = 0;
+    for (const p of [...phones, phone(2)]) received += (await app.outbox(p)).filter((m) => m.text.includes('Border closed')).length;
+    expect(a.status).toBe('cancelled');
+    expect(a.counts.total).toBe(31);
+    expect(received).toBeLessThan(30);
+    expect(a.counts.sent).toBe(received);
+    expect(a.counts.cancelled).toBe(31 - received);
+    const lines = await broadcastFeature.sitrep?.(app.deps);
+    expect(lines?.some((l) => l.includes(created.body.id))).toBe(false);
+  });
+});
