@@ -36,7 +36,8 @@ export async function eraseCitizen(deps: CoreDeps, phone: string): Promise<Erasu
       if (kind === 'welfare') tx.hdel(deps.keys.welfareAnswers(id), phone);
       const results = (await tx.exec()) ?? [];
       if (results.some(([, n]) => n === 1)) broadcasts++;
-      if (kind === 'welfare') jobsRemoved += await outbound.remove(jobIdFor('o', broadcastRef('welfare-reminder', id, phone))).catch(() => 0);
+      if (kind === 'welfare')
+        jobsRemoved += await outbound.remove(jobIdFor('o', broadcastRef('welfare-reminder', id, phone))).catch(() => 0);
     }
   }
   return { registered, broadcasts, jobsRemoved };

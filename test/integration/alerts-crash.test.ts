@@ -27,12 +27,25 @@ describe('a gateway killed mid-broadcast', () => {
   let worker: RunningApp;
   let child: ChildProcess | undefined;
   beforeAll(async () => {
-    const config = testConfig(prefix, { broadcast: { ratePerSecond: 25, approvalThreshold: 1000, welfareReminderAfter: '1h', welfareFollowUpAfter: '2h' } }, { ROLE: 'worker' });
+    const config = testConfig(
+      prefix,
+      { broadcast: { ratePerSecond: 25, approvalThreshold: 1000, welfareReminderAfter: '1h', welfareFollowUpAfter: '2h' } },
+      { ROLE: 'worker' },
+    );
     worker = await createApp(config, createLogger('silent'));
     const now = Date.now();
     await saveCitizens(
       worker.deps,
-      phones.map((phone, i) => ({ phone, name: `C${i}`, region: 'north', household: 1, language: 'en', registeredAt: now, updatedAt: now, optedOut: false })),
+      phones.map((phone, i) => ({
+        phone,
+        name: `C${i}`,
+        region: 'north',
+        household: 1,
+        language: 'en',
+        registeredAt: now,
+        updatedAt: now,
+        optedOut: false,
+      })),
     );
   });
   afterAll(async () => {
@@ -41,10 +54,15 @@ describe('a gateway killed mid-broadcast', () => {
     await cleanPrefix(prefix);
   });
 
-  const received = async (phone: string) => (await worker.deps.redis.zrange(worker.deps.keys.simOutboxTo(phone), 0, -1)).filter((m) => m.includes('Evacuation'));
+  const received = async (phone: string) =>
+    (await worker.deps.redis.zrange(worker.deps.keys.simOutboxTo(phone), 0, -1)).filter((m) => m.includes('Evacuation'));
 
   it('sends exactly one message per recipient after a kill -9 and a restart', async () => {
-    const { id } = await createAlert(worker.deps, { author: { name: 'Ana Duty' }, audience: { all: true }, text: { en: 'Evacuation flights tomorrow.' } });
+    const { id } = await createAlert(worker.deps, {
+      author: { name: 'Ana Duty' },
+      audience: { all: true },
+      text: { en: 'Evacuation flights tomorrow.' },
+    });
     child = await startGateway(prefix);
     await waitFor(async () => (await worker.deps.redis.zcard(worker.deps.keys.simOutbox)) >= 15, 20_000, 'some messages sent');
     child.kill('SIGKILL');
@@ -52,10 +70,14 @@ describe('a gateway killed mid-broadcast', () => {
     const sentBeforeKill = await worker.deps.redis.zcard(worker.deps.keys.simOutbox);
     expect(sentBeforeKill).toBeLessThan(COUNT);
     child = await startGateway(prefix);
-    const done = await waitFor(async () => {
-      const a = await getAlert(worker.deps, id);
-      return a.status === 'sent' ? a : undefined;
-    }, 25_000, 'the alert to be fully sent');
+    const done = await waitFor(
+      async () => {
+        const a = await getAlert(worker.deps, id);
+        return a.status === 'sent' ? a : undefined;
+      },
+      25_000,
+      'the alert to be fully sent',
+    );
     const perRecipient = await Promise.all(phones.map(received));
     expect(perRecipient.map((m) => m.length)).toEqual(phones.map(() => 1));
     expect(done.counts).toMatchObject({ total: COUNT, sent: COUNT, queued: 0, failed: 0 });

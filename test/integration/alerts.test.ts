@@ -40,7 +40,8 @@ class HeldSimulator extends SimulatorTransport {
     this.open();
   }
   override async send(msg: OutboundMessage): Promise<SendResult> {
-    if (msg.to.kind === 'dm' && HeldSimulator.refuse.has(msg.to.phone)) throw new TransportError('not on WhatsApp', 'not_on_whatsapp', false);
+    if (msg.to.kind === 'dm' && HeldSimulator.refuse.has(msg.to.phone))
+      throw new TransportError('not on WhatsApp', 'not_on_whatsapp', false);
     await this.gate;
     return super.send(msg);
   }
@@ -91,16 +92,31 @@ describe('consular alerts', () => {
   it('waits for a second officer above the threshold; the author cannot approve their own', async () => {
     await seed(app.deps, 100, 5, { region: 'capital' });
     const anaToken = await tokenFor('Ana Duty', 'duty_officer', STAFF.duty);
-    const created = await app.api<{ id: string; status: string }>('POST', '/api/alerts', { audience: { regions: ['capital'] }, text: { en: 'Curfew at 8pm.' } }, anaToken);
+    const created = await app.api<{ id: string; status: string }>(
+      'POST',
+      '/api/alerts',
+      { audience: { regions: ['capital'] }, text: { en: 'Curfew at 8pm.' } },
+      anaToken,
+    );
     expect(created.body.status).toBe('pending_approval');
-    const own = await app.api<{ error: { code: string; message: string } }>('POST', `/api/alerts/${created.body.id}/approve`, undefined, anaToken);
+    const own = await app.api<{ error: { code: string; message: string } }>(
+      'POST',
+      `/api/alerts/${created.body.id}/approve`,
+      undefined,
+      anaToken,
+    );
     expect(own.status).toBe(403);
     expect(own.body.error.message).toMatch(/second officer/);
     expect((await app.outbox(phone(100))).length).toBe(0);
     const ben = await app.api<{ status: string }>('POST', `/api/alerts/${created.body.id}/approve`);
     expect(ben.status).toBe(200);
     expect(ben.body.status).toBe('sending');
-    const again = await app.api<{ error: { code: string } }>('POST', `/api/alerts/${created.body.id}/approve`, undefined, await tokenFor('Chloe', 'duty_officer'));
+    const again = await app.api<{ error: { code: string } }>(
+      'POST',
+      `/api/alerts/${created.body.id}/approve`,
+      undefined,
+      await tokenFor('Chloe', 'duty_officer'),
+    );
     expect(again.status).toBe(409);
     await app.expectMessage(phone(104), /Curfew at 8pm/);
     expect((await alertOf(created.body.id)).approvedBy).toBe('admin');
@@ -123,7 +139,10 @@ describe('consular alerts', () => {
     const noText = await app.api<{ error: { message: string } }>('POST', '/api/alerts', { audience: { all: true }, text: {} });
     expect(noText.status).toBe(400);
     expect(noText.body.error.message).toMatch(/no text/);
-    const badRegion = await app.api<{ error: { message: string } }>('POST', '/api/alerts', { audience: { regions: ['mars'] }, text: { en: 'x' } });
+    const badRegion = await app.api<{ error: { message: string } }>('POST', '/api/alerts', {
+      audience: { regions: ['mars'] },
+      text: { en: 'x' },
+    });
     expect(badRegion.body.error.message).toMatch(/unknown region\(s\): mars/);
     const empty = await app.api<{ error: { message: string } }>('POST', '/api/alerts', { audience: {}, text: { en: 'x' } });
     expect(empty.body.error.message).toMatch(/audience is empty/);
@@ -132,7 +151,11 @@ describe('consular alerts', () => {
   });
 
   it('sends a drill to the rostered staff only, prefixed EXERCISE', async () => {
-    const res = await app.api<{ id: string; status: string }>('POST', '/api/alerts', { audience: { all: true }, text: { en: 'Drill: evacuate.' }, exercise: true });
+    const res = await app.api<{ id: string; status: string }>('POST', '/api/alerts', {
+      audience: { all: true },
+      text: { en: 'Drill: evacuate.' },
+      exercise: true,
+    });
     expect(res.body.status).toBe('sending');
     const m = await app.expectMessage(STAFF.viewer, /Drill: evacuate/);
     expect(m.text.startsWith('EXERCISE — ')).toBe(true);
@@ -146,7 +169,10 @@ describe('consular alerts', () => {
     const [stopper, deleter, refused] = phones as [string, string, string];
     HeldSimulator.refuse.add(refused);
     await app.queues.outbound.pause();
-    const created = await app.api<{ id: string }>('POST', '/api/alerts', { audience: { regions: ['north'] }, text: { en: 'Convoy leaves at 6.' } });
+    const created = await app.api<{ id: string }>('POST', '/api/alerts', {
+      audience: { regions: ['north'] },
+      text: { en: 'Convoy leaves at 6.' },
+    });
     const { id } = created.body;
     const job = (p: string) => app.queues.outbound.getJob(jobIdFor('o', `alert:${id}:${p}`));
     await waitFor(async () => (await job(deleter)) !== undefined);
@@ -170,7 +196,10 @@ describe('consular alerts', () => {
   it('cancels an alert mid-way: what was not sent yet is never sent', async () => {
     const phones = await seed(app.deps, 300, 30, { region: 'north', language: 'fr' });
     sim().hold();
-    const created = await app.api<{ id: string; status: string }>('POST', '/api/alerts', { audience: { languages: ['fr'] }, text: { en: 'Border closed.' } });
+    const created = await app.api<{ id: string; status: string }>('POST', '/api/alerts', {
+      audience: { languages: ['fr'] },
+      text: { en: 'Border closed.' },
+    });
     expect(created.body.status).toBe('pending_approval');
     await app.api('POST', `/api/alerts/${created.body.id}/approve`, undefined, await tokenFor('Dana', 'duty_officer'));
     await waitFor(async () => (await app.queues.outbound.getJobCounts('active')).active > 0);

@@ -34,7 +34,10 @@ describe('citizen registry by chat', () => {
     expect(done).toMatch(/Merci, Marie Curie.*Northern Province, 3 personne/s);
     const c = await getCitizen(app.deps, phone);
     expect(c).toMatchObject({ name: 'Marie Curie', region: 'north', household: 3, language: 'fr', optedOut: false });
-    const summary = await app.api<{ reachable: number; byRegion: Record<string, number>; byLanguage: Record<string, number> }>('GET', '/api/citizens/summary');
+    const summary = await app.api<{ reachable: number; byRegion: Record<string, number>; byLanguage: Record<string, number> }>(
+      'GET',
+      '/api/citizens/summary',
+    );
     expect(summary.status).toBe(200);
     expect(summary.body.byRegion.north).toBe(1);
     expect(summary.body.byLanguage.fr).toBe(1);

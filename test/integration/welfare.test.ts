@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { broadcastFeature } from '../../src/broadcast/broadcast-feature.ts';
+import { broadcastQueues } from '../../src/broadcast/broadcast-queue.ts';
+import type { WelfareView } from '../../src/broadcast/welfare.ts';
+import { saveCitizens } from '../../src/citizens/registry.ts';
+import { jobIdFor } from '../../src/queues/queues.ts';
+import { CELL_GROUP, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
+
+const A = '+33677000001'; // north, household 3, en
+const B = '+33677000002'; // north, household 1, fr
+const C = '+33677000003'; // coast, household 2, ar
+const D = '+33677000004'; // capital, household 4, en: never answers
+const E = '+33677000005'; // capital, opted out: never asked
+
+describe('welfare checks', () => {
+  let app: TestApp;
+  let id: string;
+  const view = async () => (await app.api<WelfareView>('GET', `/api/welfare-checks/${id}`)).body;
+
+  beforeAll(async () => {
+    app = await startTestApp('welfare', {
+      config: { broadcast: { ratePerSecond: 1000, approvalThreshold: 25, welfareReminderAfter: '1h', welfareFollowUpAfter: '3h' } },
+    });
+    const c = (phone: string, name: string, region: string, household: number, language: string, optedOut = false) => ({
+      phone,
+      name,
+      region,
+      household,
+      language,
+      registeredAt: 1,
+      updatedAt: 1,
+      optedOut,
+    });
+    await saveCitizens(app.deps, [
+      c(A, 'Alice North', 'north', 3, 'en'),
+      c(B, 'Bruno Nord', 'north', 1, 'fr'),
+      c(C, 'Camil Sahil', 'coast', 2, 'ar'),
+      c(D, 'Dora Silent', 'capital', 4, 'en'),
+      c(E, 'Eve Stopped', 'capital', 1, 'en', true),
+    ]);
+  });
+  afterAll(async () => app.stop());
+
+  it('asks an audience "are you safe?" in their language and tallies 1/SAFE and 2/HELP by region', async () => {
+    const res = await app.api<{ id: string }>('POST', '/api/welfare-checks', { audience: { all: true } });
+    expect(res.status).toBe(201);
+    id = res.body.id;
+    expect(id).toMatch(/^WFC-\d{4}$/);
+    await app.expectMessage(A, /Are you safe\? Reply 1/);
+    await app.expectMessage(B, /Êtes-vous en sécurité/);
+    await app.expectMessage(C, /هل أنت بأمان/);
+    await settle(app);
+    expect(await app.outbox(E)).toHaveLength(0);
+
+    await app.say(A, '1');
+    await app.expectMessage(A, /noted that you are safe \(3 person/);
+    await app.say(B, 'Sauf 2');
+    await app.expectMessage(B, /en sécurité \(2 personne/);
+    await app.say(C, 'مساعدة');
+    await app.expectMessage(C, /طلب المساعدة/);
+    await settle(app);
+    const v = await view();
+    expect(v.counts).toEqual({ total: 4, safe: 2, help: 1, noAnswer: 1, peopleSafe: 5 });
+    expect(v.byRegion.north).toEqual({ total: 2, safe: 2, help: 0, noAnswer: 0, peopleSafe: 5 });
+    expect(v.byRegion.coast).toEqual({ total: 1, safe: 0, help: 1, noAnswer: 0, peopleSafe: 0 });
+    expect(v.byRegion.capital).toEqual({ total: 1, safe: 0, help: 0, noAnswer: 1, peopleSafe: 0 });
+  });
+
+  it('moves a citizen who changes their answer from one tally to the other', async () => {
+    await app.say(A, 'HELP');
+    await app.expectMessage(A, /request for help/);
+    await settle(app);
+    const v = await view();
+    expect(v.counts).toMatchObject({ safe: 1, help: 2, noAnswer: 1, peopleSafe: 2 });
+    expect(v.byRegion.north).toMatchObject({ safe: 1, help: 1 });
+  });
+
+  it('reminds only the silent, then lists them for phone follow-up in the cell group', async () => {
+    await (await broadcastQueues(app.deps).broadcast.getJob(jobIdFor('wrem', id)))?.promote();
+    await app.expectMessage(D, /Reminder: the embassy has not heard from you/);
+    await settle(app);
+    for (const p of [A, B, C, E]) expect((await app.outbox(p)).some((m) => /Reminder/.test(m.text))).toBe(false);
+    await (await broadcastQueues(app.deps).broadcast.getJob(jobIdFor('wfol', id)))?.promote();
+    const post = await app.expectMessage(CELL_GROUP, new RegExp(`Welfare check ${id}: 1 citizen\\(s\\) have not answered`));
+    expect(post.text).toContain('Dora Silent +33677000004 — Capital District, 4 person(s)');
+    const list = await app.api<{ items: { phone: string; name: string }[] }>('GET', `/api/welfare-checks/${id}/follow-up`);
+    expect(list.body.items).toEqual([{ phone: D, name: 'Dora Silent', region: 'capital', household: 4 }]);
+  });
+
+  it('shows the tallies in /sitrep lines and refuses unknown ids and bad bodies', async () => {
+    const lines = (await broadcastFeature.sitrep?.(app.deps)) ?? [];
+    expect(lines.find((l) => l.includes(id))).toMatch(/1 safe \(2 people\), 2 need help, 1 no answer of 4/);
+    expect((await app.api('GET', '/api/welfare-checks/WFC-9999')).status).toBe(404);
+    const bad = await app.api<{ error: { message: string } }>('POST', '/api/welfare-checks', { audience: { regions: ['mars'] } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/mars/);
+  });
+
+  it('does not take "1" as an answer from a citizen who was not asked', async () => {
+    await app.say('+33677000099', '1');
+    const reply = await app.expectMessage('+33677000099', /./);
+    expect(reply.text).not.toMatch(/noted that you are safe/);
+  });
+});
