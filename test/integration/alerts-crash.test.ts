@@ -55,7 +55,7 @@ describe('a gateway killed mid-broadcast', () => {
   });
 
   const received = async (phone: string) =>
-    (await worker.deps.redis.zrange(worker.deps.keys.simOutboxTo(phone), 0, -1)).filter((m) => m.includes('Evacuation'));
+    (await worker.deps.redis.zrange(worker.deps.keys.simOutboxTo(phone), '0', '-1')).filter((m) => m.includes('Evacuation'));
 
   it('sends exactly one message per recipient after a kill -9 and a restart', async () => {
     const { id } = await createAlert(worker.deps, {

@@ -202,7 +202,7 @@ describe('consular alerts', () => {
     });
     expect(created.body.status).toBe('pending_approval');
     await app.api('POST', `/api/alerts/${created.body.id}/approve`, undefined, await tokenFor('Dana', 'duty_officer'));
-    await waitFor(async () => (await app.queues.outbound.getJobCounts('active')).active > 0);
+    await waitFor(async () => ((await app.queues.outbound.getJobCounts('active')).active ?? 0) > 0);
     const cancel = await app.api<{ status: string }>('POST', `/api/alerts/${created.body.id}/cancel`);
     expect(cancel.body.status).toBe('cancelled');
     sim().release();

@@ -4,7 +4,7 @@ import { broadcastQueues } from '../../src/broadcast/broadcast-queue.ts';
 import type { WelfareView } from '../../src/broadcast/welfare.ts';
 import { saveCitizens } from '../../src/citizens/registry.ts';
 import { jobIdFor } from '../../src/queues/queues.ts';
-import { CELL_GROUP, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
+import { CELL_GROUP, settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
 
 const A = '+33677000001'; // north, household 3, en
 const B = '+33677000002'; // north, household 1, fr
