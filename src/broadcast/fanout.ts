@@ -24,11 +24,14 @@ export async function queueFanOut(deps: CoreDeps, id: string): Promise<void> {
   await broadcastQueues(deps).broadcast.add('fanout', { type: 'fanout', id }, { jobId: jobIdFor('fanout', id) });
 }
 
+/** Chunks enqueued concurrently: overlaps building jobs in Node with Redis running the adds. */
+const IN_FLIGHT = 4;
+
 /**
  * Enqueues one outbound job per recipient, language by language, in chunks. The position is
- * saved after each chunk, so a fan-out interrupted by a crash resumes where it stopped; job ids
- * derive from the idempotency keys, so a chunk enqueued twice is still one job per recipient.
- * Stops when the broadcast is cancelled.
+ * saved after each round of chunks, so a fan-out interrupted by a crash resumes where it stopped;
+ * job ids derive from the idempotency keys, so a chunk enqueued twice is still one job per
+ * recipient. Stops when the broadcast is cancelled.
  */
 export async function fanOut(deps: CoreDeps, id: string, job?: Job<BroadcastJob>): Promise<number> {
   const r = await loadRecord(deps, id);
@@ -40,16 +43,22 @@ export async function fanOut(deps: CoreDeps, id: string, job?: Job<BroadcastJob>
   for (let li = start.language ?? 0; li < languages.length; li++) {
     const language = languages[li] as string;
     const text = renderBroadcast(deps, r, language);
-    let cursor = li === start.language ? (start.cursor ?? '0') : '0';
+    let cursor = li === (start.language ?? 0) ? (start.cursor ?? '0') : '0';
     do {
-      const [next, members] = await deps.redis.sscan(keys.recipients(id, language), cursor, 'COUNT', CHUNK);
-      if (members.length)
-        await deps.outbox.sendMany(
-          members.map((to) => recipientJob(r, to, text)),
-          PRIORITY_OF[r.kind],
-        );
-      enqueued += members.length;
-      cursor = next;
+      const round: Promise<void>[] = [];
+      do {
+        const [next, members] = await deps.redis.sscan(keys.recipients(id, language), cursor, 'COUNT', CHUNK);
+        if (members.length)
+          round.push(
+            deps.outbox.sendMany(
+              members.map((to) => recipientJob(r, to, text)),
+              PRIORITY_OF[r.kind],
+            ),
+          );
+        enqueued += members.length;
+        cursor = next;
+      } while (cursor !== '0' && round.length < IN_FLIGHT);
+      await Promise.all(round);
       if (job) await job.updateData({ type: 'fanout', id, language: li, cursor });
       if ((await deps.redis.hget(keys.record(id), 'status')) !== 'sending') return enqueued;
     } while (cursor !== '0');

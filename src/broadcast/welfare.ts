@@ -95,7 +95,7 @@ export async function startWelfareCheck(
 }
 
 /** Recipients per region, computed once in Redis (citizens registered there, any language). */
-async function countRecipientsByRegion(deps: CoreDeps, id: string): Promise<void> {
+export async function countRecipientsByRegion(deps: CoreDeps, id: string): Promise<void> {
   const keys = broadcastKeys(deps, 'welfare');
   const fields: Record<string, string> = {};
   for (const region of deps.config.regions) {

@@ -10,6 +10,11 @@ export function limiterFor(ratePerSecond: number): { max: number; duration: numb
   return ratePerSecond >= 1 ? { max: Math.round(ratePerSecond), duration: 1000 } : { max: 1, duration: Math.round(1000 / ratePerSecond) };
 }
 
+/** Sends in flight: enough to reach the configured rate when each send takes tens of milliseconds. */
+export function concurrencyFor(ratePerSecond: number): number {
+  return Math.min(100, Math.max(10, Math.ceil(ratePerSecond / 20)));
+}
+
 /** Called after each successful send, e.g. to track an alert's delivery. */
 export type SentHook = (job: OutboundJob, messageId: string) => Promise<void>;
 
@@ -69,7 +74,14 @@ export function createOutboundWorker(
       await onSent(msg, result.messageId);
       return { messageId: result.messageId };
     },
-    { connection, prefix: deps.keys.prefix, concurrency: 10, limiter: limiterFor(ratePerSecond), autorun: false, ...lock },
+    {
+      connection,
+      prefix: deps.keys.prefix,
+      concurrency: concurrencyFor(ratePerSecond),
+      limiter: limiterFor(ratePerSecond),
+      autorun: false,
+      ...lock,
+    },
   );
   worker.on('failed', (job, err) => {
     deps.log.error({ jobId: job?.id, kind: job?.data.kind, attempts: job?.attemptsMade, err: err.message }, 'outbound send failed');

@@ -1,0 +1,248 @@
+/**
+ * Broadcast benchmark: 100,000 registered citizens. Measures, against raw BullMQ addBulk in the
+ * same run on the same Redis: the time to enqueue an alert's fan-out, the observed send rate
+ * against the configured limit, the time to tally 100,000 welfare replies (checked exact), and
+ * peak RSS. Run alone with `npx tsx bench/broadcast.ts`; the last line is JSON.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { Queue, type Worker } from 'bullmq';
+import { parse } from 'yaml';
+import type { HttpDeps } from '../src/http/http-deps.ts';
+import { createAlert } from '../src/broadcast/alerts.ts';
+import { createBroadcast } from '../src/broadcast/alerts.ts';
+import { broadcastQueues, closeBroadcastQueues } from '../src/broadcast/broadcast-queue.ts';
+import { broadcastKeys, loadRecord } from '../src/broadcast/broadcast-store.ts';
+import { fanOut } from '../src/broadcast/fanout.ts';
+import { mayStillSend, onBroadcastSent } from '../src/broadcast/tracking.ts';
+import { countRecipientsByRegion, getWelfareCheck, recordWelfareAnswer } from '../src/broadcast/welfare.ts';
+import { type Citizen, saveCitizens } from '../src/citizens/registry.ts';
+import { configFileSchema, envSchema } from '../src/config/schema.ts';
+import { Roster } from '../src/domain/roster.ts';
+import { createLogger } from '../src/observability/logger.ts';
+import { Queues } from '../src/queues/queues.ts';
+import { createOutboundWorker } from '../src/queues/workers/outbound-worker.ts';
+import { AuditLog } from '../src/store/audit-log.ts';
+import { redisKeys } from '../src/store/keys.ts';
+import { createRedis } from '../src/store/redis.ts';
+import { TokenStore } from '../src/store/token-store.ts';
+import type { ChatTransport } from '../src/transport/chat-transport.ts';
+
+const CITIZENS = 100_000;
+const CHUNK = 1_000;
+/** Chunks in flight, for the baseline as for the fan-out (src/broadcast/fanout.ts). */
+const IN_FLIGHT = 4;
+/** The configured send limit: high enough to measure, for SEND_SECONDS. */
+const RATE = Number(process.env.BENCH_RATE ?? 2_000);
+const SEND_SECONDS = Number(process.env.BENCH_SEND_SECONDS ?? 15);
+
+function makeDeps(prefix: string): HttpDeps {
+  const env = envSchema.parse({ KEY_PREFIX: prefix, REDIS_URL: process.env.REDIS_URL, LOG_LEVEL: 'silent' });
+  const base = parse(readFileSync('config/example.yaml', 'utf8'));
+  const file = configFileSchema.parse({ ...base, broadcast: { ...base.broadcast, ratePerSecond: 1000, approvalThreshold: CITIZENS * 2 } });
+  const redis = createRedis(env.REDIS_URL);
+  const keys = redisKeys(prefix);
+  const queues = new Queues(createRedis(env.REDIS_URL), prefix);
+  const log = createLogger('silent');
+  return {
+    config: file,
+    env,
+    redis,
+    keys,
+    audit: new AuditLog(redis, keys),
+    outbox: queues,
+    roster: new Roster(file.staff),
+    log,
+    now: Date.now,
+    tokens: new TokenStore(redis, keys),
+    queues,
+  };
+}
+
+/** Raw BullMQ: addBulk of no-op jobs in chunks, on a throwaway queue. */
+async function rawAddBulk(deps: HttpDeps, count: number): Promise<number> {
+  const q = new Queue('bench-raw', { connection: createRedis(deps.env.REDIS_URL), prefix: deps.keys.prefix });
+  const t0 = performance.now();
+  for (let i = 0; i < count; i += CHUNK)
+    await q.addBulk(Array.from({ length: Math.min(CHUNK, count - i) }, (_, j) => ({ name: 'noop', data: { i: i + j } })));
+  const seconds = (performance.now() - t0) / 1000;
+  await q.obliterate({ force: true });
+  await q.close();
+  return count / seconds;
+}
+
+/** Citizen number `i` of the bench population (regions and languages spread evenly). */
+function citizen(i: number): Citizen {
+  return {
+    phone: `+1555${String(1_000_000 + i).padStart(7, '0')}`,
+    name: `Citizen ${i}`,
+    region: REGIONS[i % 3] as string,
+    household: 1 + (i % 4),
+    language: LANGUAGES[Math.floor(i / 3) % 3] as string,
+    registeredAt: 1,
+    updatedAt: 1,
+    optedOut: false,
+  };
+}
+const REGIONS = ['north', 'capital', 'coast'];
+const LANGUAGES = ['en', 'fr', 'ar'];
+
+/** A transport that only counts: the limiter, not the simulator, is measured. */
+function countingTransport(sends: number[]): ChatTransport {
+  let n = 0;
+  return {
+    name: 'simulator',
+    start: async () => {},
+    stop: async () => {},
+    state: () => 'open',
+    send: async () => {
+      sends.push(performance.now());
+      n += 1;
+      return { messageId: `BENCH-${n}`, duplicate: false };
+    },
+  };
+}
+
+async function measureSendRate(deps: HttpDeps): Promise<{ observed: number; sent: number; maxInAnySecond: number }> {
+  const sends: number[] = [];
+  const connection = createRedis(deps.env.REDIS_URL);
+  const worker: Worker = createOutboundWorker(
+    deps,
+    connection,
+    countingTransport(sends),
+    RATE,
+    (job, id) => onBroadcastSent(deps, job, id),
+    {
+      beforeSend: (job) => mayStillSend(deps, job),
+    },
+  );
+  void worker.run();
+  await new Promise((r) => setTimeout(r, SEND_SECONDS * 1000));
+  const stoppedAt = performance.now();
+  await worker.close(true);
+  connection.disconnect();
+  const first = sends[0] ?? 0;
+  // The limiter works in one-second windows: count the sends of the whole seconds since the first send.
+  const seconds = Math.max(1, Math.floor((stoppedAt - first) / 1000));
+  const observed = sends.filter((t) => t - first < seconds * 1000).length / seconds;
+  let maxInAnySecond = 0;
+  for (let i = 0, j = 0; i < sends.length; i++) {
+    while ((sends[i] as number) - (sends[j] as number) >= 1000) j++;
+    maxInAnySecond = Math.max(maxInAnySecond, i - j + 1);
+  }
+  return { observed, sent: sends.length, maxInAnySecond };
+}
+
+async function tallyWelfare(deps: HttpDeps): Promise<{ seconds: number; exact: boolean }> {
+  const r = await createBroadcast(deps, 'welfare', { author: { name: 'bench' }, audience: { all: true }, text: {} });
+  await deps.redis.hset(broadcastKeys(deps, 'welfare').record(r.id), 'status', 'open');
+  await countRecipientsByRegion(deps, r.id);
+  const expected = { safe: 0, help: 0, people: 0 };
+  const t0 = performance.now();
+  let next = 0;
+  const workerLoop = async () => {
+    for (let i = next++; i < CITIZENS; i = next++) {
+      const c = citizen(i);
+      const answer = i % 10 === 0 ? 'help' : 'safe';
+      await recordWelfareAnswer(deps, { id: r.id, phone: c.phone, answer });
+    }
+  };
+  await Promise.all(Array.from({ length: 200 }, workerLoop));
+  const view = await getWelfareCheck(deps, r.id);
+  const seconds = (performance.now() - t0) / 1000;
+  for (let i = 0; i < CITIZENS; i++) {
+    if (i % 10 === 0) expected.help += 1;
+    else {
+      expected.safe += 1;
+      expected.people += citizen(i).household;
+    }
+  }
+  const exact =
+    view.counts.safe === expected.safe &&
+    view.counts.help === expected.help &&
+    view.counts.peopleSafe === expected.people &&
+    view.counts.noAnswer === 0 &&
+    Object.values(view.byRegion).reduce((a, b) => a + b.safe + b.help, 0) === CITIZENS;
+  return { seconds, exact };
+}
+
+async function cleanPrefix(deps: HttpDeps): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await deps.redis.scan(cursor, 'MATCH', `${deps.keys.prefix}:*`, 'COUNT', 5000);
+    cursor = next;
+    if (keys.length) await deps.redis.unlink(...keys);
+  } while (cursor !== '0');
+}
+
+export async function benchBroadcast(): Promise<Record<string, number>> {
+  const deps = makeDeps(`bench-broadcast-${randomBytes(4).toString('hex')}`);
+  try {
+    phase('start');
+    const baselineJobsPerSec = await rawAddBulk(deps, CITIZENS);
+    phase('baseline');
+    const s0 = performance.now();
+    for (let i = 0; i < CITIZENS; i += CHUNK)
+      await saveCitizens(
+        deps,
+        Array.from({ length: CHUNK }, (_, j) => citizen(i + j)),
+      );
+    const seedSeconds = (performance.now() - s0) / 1000;
+    phase('seed');
+
+    const t0 = performance.now();
+    const alert = await createAlert(deps, {
+      author: { name: 'bench' },
+      audience: { all: true },
+      text: { en: 'Bench alert: shelter in place.', fr: 'Alerte de test : restez à l’abri.' },
+    });
+    await broadcastQueues(deps).broadcast.obliterate({ force: true });
+    const enqueued = await fanOut(deps, alert.id);
+    const fanOutSeconds = (performance.now() - t0) / 1000;
+    const record = await loadRecord(deps, alert.id);
+    if (enqueued !== CITIZENS || !record?.fannedOut) throw new Error(`fan-out enqueued ${enqueued} of ${CITIZENS}`);
+    const fanOutJobsPerSec = CITIZENS / fanOutSeconds;
+    phase('fanout');
+
+    const send = await measureSendRate(deps);
+    phase('send');
+    await deps.queues.outbound.obliterate({ force: true });
+    const tally = await tallyWelfare(deps);
+    const peakRssMb = process.resourceUsage().maxRSS / 1024;
+    return {
+      citizens: CITIZENS,
+      seedSeconds: round(seedSeconds),
+      fanOutSeconds: round(fanOutSeconds),
+      fanOutJobsPerSec: Math.round(fanOutJobsPerSec),
+      baselineJobsPerSec: Math.round(baselineJobsPerSec),
+      ratio: round(fanOutJobsPerSec / baselineJobsPerSec),
+      configuredRatePerSec: RATE,
+      observedSendRatePerSec: Math.round(send.observed),
+      sendRateRatio: round(send.observed / RATE),
+      sentInRun: send.sent,
+      maxSendsInAnySecond: send.maxInAnySecond,
+      tallySeconds: round(tally.seconds),
+      tallyExact: tally.exact ? 1 : 0,
+      peakRssMb: Math.round(peakRssMb),
+    };
+  } finally {
+    await cleanPrefix(deps);
+    await closeBroadcastQueues(deps);
+    await deps.queues.close();
+    await deps.redis.quit();
+  }
+}
+
+const phase = (name: string) =>
+  process.env.BENCH_DEBUG &&
+  process.stderr.write(
+    `${name}: rss ${Math.round(process.memoryUsage().rss / 1e6)} MB heap ${Math.round(process.memoryUsage().heapUsed / 1e6)} MB ext ${Math.round(process.memoryUsage().external / 1e6)} MB\n`,
+  );
+const round = (n: number) => Math.round(n * 1000) / 1000;
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const result = await benchBroadcast();
+  process.stdout.write(`${JSON.stringify({ broadcast: result })}\n`);
+  process.exit(0);
+}
