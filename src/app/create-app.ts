@@ -13,6 +13,7 @@ import type { Logger } from '../observability/logger.ts';
 import { Queues } from '../queues/queues.ts';
 import { createInboundWorker } from '../queues/workers/inbound-worker.ts';
 import { createOutboundWorker } from '../queues/workers/outbound-worker.ts';
+import { createTimersWorker } from '../queues/workers/timers-worker.ts';
 import { AuditLog } from '../store/audit-log.ts';
 import { redisKeys } from '../store/keys.ts';
 import { createRedis } from '../store/redis.ts';
@@ -67,6 +68,7 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
     keys,
     audit: new AuditLog(redis, keys),
     outbox: queues,
+    timers: queues,
     roster: new Roster(file.staff),
     log,
     now: options.now ?? Date.now,
@@ -109,6 +111,8 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
       groupMessage: async (ctx) => void (await firstTaker((f) => f.groupMessage)(ctx)),
     });
     const pipeline = compose(standardChain, route);
+    const timerHandlers = Object.assign({}, ...featureList.map((f) => f.timers?.(deps) ?? {}));
+    workers.push(createTimersWorker(deps, connect(), timerHandlers));
     workers.push(
       createInboundWorker(
         deps,

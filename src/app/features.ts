@@ -1,4 +1,11 @@
+import { incidentsFeature } from './incidents/incidents-feature.ts';
 import type { Feature } from './feature.ts';
 
-/** Every feature of the product, in the order they see citizen messages. */
+/** Every feature of the product, in the order they see citizen messages (incident intake last: it takes everything). */
 export const features: Feature[] = [];
+
+features.push(
+  incidentsFeature({
+    sitrepSections: () => features.flatMap((f) => (f.sitrep ? [f.sitrep.bind(f)] : [])),
+  }),
+);

@@ -33,6 +33,10 @@ export const configFileSchema = z
           id: z.string().regex(/^[a-z0-9_-]+$/, 'must be lower-case letters, digits, - or _'),
           name: z.string().min(1),
           aliases: z.array(z.string().min(2)).default([]),
+          /** Centre of the region, to place location pins. */
+          center: z.strictObject({ lat: z.number().min(-90).max(90), lng: z.number().min(-180).max(180) }).optional(),
+          /** Pins within this distance of the centre belong to the region. */
+          radiusKm: z.number().positive().max(5000).default(50),
         }),
       )
       .min(1, 'must list at least one region'),

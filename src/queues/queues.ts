@@ -62,6 +62,15 @@ export class Queues {
     );
   }
 
+  /** Schedules a named delayed job on the timers queue (see Timers in app/deps.ts). */
+  async schedule(name: string, data: Record<string, unknown>, delayMs: number, jobId: string): Promise<void> {
+    await this.timers.add(name, data, { delay: Math.max(0, delayMs), jobId });
+  }
+
+  async cancel(jobId: string): Promise<void> {
+    await this.timers.remove(jobId);
+  }
+
   /** The transport events sink every adapter reports to: everything becomes a job. */
   sink(onConnection?: TransportEvents['connection']): TransportEvents {
     return {

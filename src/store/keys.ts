@@ -25,15 +25,19 @@ export function redisKeys(prefix: string) {
     incidentSeq: k('incident', 'seq'),
     incident: (id: string) => k('incident', id),
     incidentTimeline: (id: string) => k('incident', id, 'timeline'),
-    incidentEvents: (id: string) => k('incident', id, 'events'),
     incidentsAll: k('incidents', 'all'),
     incidentsByStatus: (status: string) => k('incidents', 'status', status),
     incidentsBySeverity: (severity: string) => k('incidents', 'severity', severity),
     incidentsByStatusSeverity: (status: string, severity: string) => k('incidents', 'ss', status, severity),
     openIncidentOf: (phone: string) => k('citizen', phone, 'open'),
+    incidentsOfReporter: (phone: string) => k('citizen', phone, 'incidents'),
+    /** Source message id → incident it went into (intake idempotency). */
+    intakeDone: (messageId: string) => k('intake', messageId),
     /** Sent message id → the `ref` of its outbound job (incident card, task item, ...). */
     sentRef: (messageId: string) => k('sent', messageId),
+    /** Cards posted in the current window, and incidents waiting for the next digest. */
     digestWindow: (bucket: number) => k('digest', bucket),
+    digestPending: k('digest', 'pending'),
     /** Citizen conversations (multi-step dialogues such as REGISTER). */
     conversation: (phone: string) => k('conv', phone),
     /** Transport connection state, published by the gateway. */
