@@ -10,7 +10,7 @@ export type NewIncident = Omit<
 
 /**
  * Opens an incident or joins the reporter's active one, once per source message.
- * KEYS: seq, openOf(reporter), msgDone, all. ARGV: prefix, json fields, timeline entry, createdAt, ttl.
+ * KEYS: seq, openOf(reporter), msgDone, all. ARGV: prefix, json fields, opening entry, createdAt, ttl, follow-up entry.
  * Returns {id, 1 = opened | 0 = joined} or, for a message already taken in, {'id|1 or id|0', 2}.
  */
 const INTAKE = `
@@ -20,7 +20,7 @@ local open = redis.call('GET', KEYS[2])
 if open then
   local status = redis.call('HGET', ARGV[1] .. ':incident:' .. open, 'status')
   if status == 'open' or status == 'acknowledged' or status == 'in_progress' then
-    redis.call('RPUSH', ARGV[1] .. ':incident:' .. open .. ':timeline', ARGV[3])
+    redis.call('RPUSH', ARGV[1] .. ':incident:' .. open .. ':timeline', ARGV[6])
     redis.call('HSET', ARGV[1] .. ':incident:' .. open, 'updatedAt', ARGV[4])
     redis.call('SET', KEYS[3], open .. '|0', 'EX', ARGV[5])
     return {open, 0}
@@ -115,10 +115,11 @@ export class IncidentStore {
     private readonly keys: RedisKeys,
   ) {}
 
-  /** Opens an incident for `fields`, or adds `entry` to the reporter's active incident. Idempotent per `sourceId`. */
+  /** Opens an incident for `fields`, or adds `followUp` to the reporter's active incident. Idempotent per `sourceId`. */
   async intake(
     fields: NewIncident,
-    entry: TimelineEntry,
+    opening: TimelineEntry,
+    followUp: TimelineEntry,
     sourceId: string,
     at: string,
   ): Promise<{ id: string; created: boolean; duplicate: boolean }> {
@@ -132,9 +133,10 @@ export class IncidentStore {
       this.keys.incidentsAll,
       this.keys.prefix,
       JSON.stringify({ ...hash, reporter: fields.reporter ?? '' }),
-      JSON.stringify(entry),
+      JSON.stringify(opening),
       at,
       String(7 * 24 * 3600),
+      JSON.stringify(followUp),
     )) as [string, number];
     if (flag === 2) {
       const [doneId, opened] = id.split('|');

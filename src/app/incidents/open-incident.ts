@@ -63,6 +63,7 @@ export async function openIncident(deps: CoreDeps, input: IncidentReport): Promi
       links: input.links ?? {},
     },
     { ...entry, type: 'reported' },
+    entry,
     sourceId,
     at,
   );
