@@ -36,7 +36,7 @@ export function redisKeys(prefix: string) {
     /** Sent message id → the `ref` of its outbound job (incident card, task item, ...). */
     sentRef: (messageId: string) => k('sent', messageId),
     /** Cards posted in the current window, and incidents waiting for the next digest. */
-    digestWindow: (bucket: number) => k('digest', bucket),
+    digestCards: k('digest', 'cards'),
     digestPending: k('digest', 'pending'),
     /** Citizen conversations (multi-step dialogues such as REGISTER). */
     conversation: (phone: string) => k('conv', phone),

@@ -18,23 +18,39 @@ export function incidentCard(deps: CoreDeps, i: Incident, headline = '🆕 New i
 }
 
 /**
+ * Takes a card slot in the sliding window if one is free.
+ * KEYS: cards zset. ARGV: now, windowMs, max, incidentId. Returns 1 (card) or 0 (digest).
+ */
+const CARD_SLOT = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+`;
+
+/**
  * Posts a new incident's card to the cell groups, unless cards come faster than staff
- * can read: past `digest.maxCardsPerWindow` in a window, non-critical incidents wait
- * for one digest at the end of the window. Critical incidents always get a card.
+ * can read: past `digest.maxCardsPerWindow` cards within the last `digest.window`,
+ * non-critical incidents wait for one digest at the end of the window. Critical incidents always get a card.
  */
 export async function announceIncident(deps: CoreDeps, incident: Incident): Promise<void> {
   const windowMs = durationMs(deps.config.digest.window);
-  const bucket = Math.floor(deps.now() / windowMs);
+  const now = deps.now();
   if (incident.severity !== 'critical') {
-    const key = deps.keys.digestWindow(bucket);
-    const [[, count]] = (await deps.redis
-      .multi()
-      .incr(key)
-      .pexpire(key, windowMs * 2)
-      .exec()) as [[null, number]];
-    if (count > deps.config.digest.maxCardsPerWindow) {
+    const room = await deps.redis.eval(
+      CARD_SLOT,
+      1,
+      deps.keys.digestCards,
+      String(now),
+      String(windowMs),
+      String(deps.config.digest.maxCardsPerWindow),
+      incident.id,
+    );
+    if (room !== 1) {
+      const bucket = Math.floor(now / windowMs);
       await deps.redis.zadd(deps.keys.digestPending, String(incident.seq), incident.id);
-      await deps.timers.schedule('incident.digest', { bucket }, (bucket + 1) * windowMs - deps.now(), `digest-${bucket}`);
+      await deps.timers.schedule('incident.digest', { bucket }, (bucket + 1) * windowMs - now, `digest-${bucket}`);
       return;
     }
   }
