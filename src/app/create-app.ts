@@ -16,7 +16,7 @@ import { createOutboundWorker } from '../queues/workers/outbound-worker.ts';
 import { createTimersWorker } from '../queues/workers/timers-worker.ts';
 import { AuditLog } from '../store/audit-log.ts';
 import { redisKeys } from '../store/keys.ts';
-import { createRedis } from '../store/redis.ts';
+import { createCommandRedis, createRedis } from '../store/redis.ts';
 import { TokenStore } from '../store/token-store.ts';
 import type { ChatTransport, ConnectionState } from '../transport/chat-transport.ts';
 import { SimulatorTransport } from '../transport/simulator/simulator-transport.ts';
@@ -57,7 +57,7 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
   const featureList = options.features ?? features;
   const role = env.ROLE;
   const plays = (r: 'gateway' | 'worker' | 'api') => role === 'all' || role === r;
-  const redis = createRedis(env.REDIS_URL);
+  const redis = createCommandRedis(env.REDIS_URL);
   const bullConnection = createRedis(env.REDIS_URL);
   const keys = redisKeys(env.KEY_PREFIX);
   const queues = new Queues(bullConnection, keys.prefix);

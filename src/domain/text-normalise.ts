@@ -18,14 +18,32 @@ export function foldText(text: string): string {
 
 const ARABIC = /[\u0600-\u06FF]/;
 
-/**
- * True when `keyword` (already folded) occurs in `folded` text. Latin keywords must
- * match whole words; Arabic ones may carry attached prefixes (و، ال، ب، ل).
- */
-export function containsKeyword(folded: string, keyword: string): boolean {
-  if (ARABIC.test(keyword)) return folded.includes(keyword);
-  const escaped = keyword.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`(^|[^\\p{L}\\p{N}])${escaped}($|[^\\p{L}\\p{N}])`, 'u').test(folded);
+/** A precompiled set of (folded) keywords: counts how many distinct ones a folded text contains. */
+export class KeywordSet {
+  private readonly latin: RegExp | undefined;
+  private readonly arabic: string[];
+
+  constructor(keywords: readonly string[]) {
+    const folded = [...new Set(keywords.map(foldText).filter(Boolean))];
+    this.arabic = folded.filter((k) => ARABIC.test(k));
+    const latin = folded.filter((k) => !ARABIC.test(k)).sort((a, b) => b.length - a.length);
+    this.latin = latin.length
+      ? new RegExp(`(?<![\\p{L}\\p{N}])(?:${latin.map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})(?![\\p{L}\\p{N}])`, 'gu')
+      : undefined;
+  }
+
+  /** Number of distinct keywords found in `folded` (a text passed through foldText). */
+  count(folded: string): number {
+    const found = new Set<string>();
+    if (this.latin) for (const m of folded.matchAll(this.latin)) found.add(m[0]);
+    for (const k of this.arabic) if (folded.includes(k)) found.add(k);
+    return found.size;
+  }
+
+  /** True when `folded` contains any of the keywords. */
+  any(folded: string): boolean {
+    return this.count(folded) > 0;
+  }
 }
 
 /** Guesses the language of a message among the configured ones: Arabic script, French markers, else the default. */

@@ -1,7 +1,7 @@
 import type { ConfigFile } from '../config/schema.ts';
 import { type Category, SEVERITY_RANK, type Severity } from './incident.ts';
 import { CATEGORY_RULES, CRITICAL_KEYWORDS, REASSURING_KEYWORDS } from './triage-rules.ts';
-import { containsKeyword, foldText } from './text-normalise.ts';
+import { foldText, KeywordSet } from './text-normalise.ts';
 
 export interface Triage {
   category: Category;
@@ -9,22 +9,23 @@ export interface Triage {
   region: string | null;
 }
 
-const fold = (lists: Record<string, string[]>) => Object.values(lists).flat().map(foldText);
-const RULES = CATEGORY_RULES.map((r) => ({ ...r, folded: fold(r.keywords) }));
-const CRITICAL = fold(CRITICAL_KEYWORDS);
-const REASSURING = fold(REASSURING_KEYWORDS);
+const keywordSet = (lists: Record<string, string[]>) => new KeywordSet(Object.values(lists).flat());
+const RULES = CATEGORY_RULES.map((r) => ({ ...r, set: keywordSet(r.keywords) }));
+const CRITICAL = keywordSet(CRITICAL_KEYWORDS);
+const REASSURING = keywordSet(REASSURING_KEYWORDS);
+const regionSets = new WeakMap<ConfigFile['regions'], { id: string; set: KeywordSet }[]>();
 
 /** Category and severity of a report from the triage rules. */
 export function classify(text: string): { category: Category; severity: Severity } {
   const folded = foldText(text);
   let best: { category: Category; severity: Severity; hits: number } = { category: 'other', severity: 'medium', hits: 0 };
   for (const rule of RULES) {
-    const hits = rule.folded.filter((k) => containsKeyword(folded, k)).length;
+    const hits = rule.set.count(folded);
     if (hits > best.hits) best = { category: rule.category, severity: rule.severity, hits };
   }
   let severity = best.severity;
-  if (CRITICAL.some((k) => containsKeyword(folded, k))) severity = 'critical';
-  else if (best.hits === 0 && REASSURING.some((k) => containsKeyword(folded, k))) severity = 'low';
+  if (CRITICAL.any(folded)) severity = 'critical';
+  else if (best.hits === 0 && REASSURING.any(folded)) severity = 'low';
   return { category: best.category, severity };
 }
 
@@ -35,12 +36,13 @@ export function maxSeverity(a: Severity, b: Severity): Severity {
 
 /** The configured region whose id, name or alias the text mentions. */
 export function regionFromText(text: string, regions: ConfigFile['regions']): string | null {
-  const folded = foldText(text);
-  for (const r of regions) {
-    const names = [r.id, r.name, ...r.aliases].map(foldText);
-    if (names.some((n) => containsKeyword(folded, n))) return r.id;
+  let sets = regionSets.get(regions);
+  if (!sets) {
+    sets = regions.map((r) => ({ id: r.id, set: new KeywordSet([r.id, r.name, ...r.aliases]) }));
+    regionSets.set(regions, sets);
   }
-  return null;
+  const folded = foldText(text);
+  return sets.find((r) => r.set.any(folded))?.id ?? null;
 }
 
 /** The configured region nearest a location pin, within that region's radius. */

@@ -37,7 +37,10 @@ redis.call('ZADD', KEYS[4], seq, id)
 redis.call('ZADD', ARGV[1] .. ':incidents:status:open', seq, id)
 redis.call('ZADD', ARGV[1] .. ':incidents:severity:' .. f.severity, seq, id)
 redis.call('ZADD', ARGV[1] .. ':incidents:ss:open:' .. f.severity, seq, id)
-if f.reporter ~= '' then redis.call('SET', KEYS[2], id) end
+if f.reporter ~= '' then
+  redis.call('SET', KEYS[2], id)
+  redis.call('SADD', ARGV[1] .. ':citizen:' .. f.reporter .. ':incidents', id)
+end
 redis.call('SET', KEYS[3], id .. '|1', 'EX', ARGV[5])
 return {id, 1}
 `;
@@ -246,10 +249,6 @@ export class IncidentStore {
   /** Ids of every incident a reporter opened (for erasure). */
   async idsOfReporter(reporter: string): Promise<string[]> {
     return this.redis.smembers(this.keys.incidentsOfReporter(reporter));
-  }
-
-  async rememberReporter(reporter: string, id: string): Promise<void> {
-    await this.redis.sadd(this.keys.incidentsOfReporter(reporter), id);
   }
 
   /** Removes a reporter's personal data from an incident, keeping the anonymous record. */

@@ -37,6 +37,7 @@ export function redisKeys(prefix: string) {
     sentRef: (messageId: string) => k('sent', messageId),
     /** Cards posted in the current window, and incidents waiting for the next digest. */
     digestCards: k('digest', 'cards'),
+    digestScheduled: (bucket: number) => k('digest', 'scheduled', bucket),
     digestPending: k('digest', 'pending'),
     /** Citizen conversations (multi-step dialogues such as REGISTER). */
     conversation: (phone: string) => k('conv', phone),

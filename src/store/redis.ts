@@ -17,6 +17,11 @@ export function createRedis(url: string, options: RedisOptions = {}): Redis {
   });
 }
 
+/** The application's shared command connection: concurrent commands are pipelined automatically. */
+export function createCommandRedis(url: string): Redis {
+  return createRedis(url, { enableAutoPipelining: true });
+}
+
 /** Resolves true when a Redis server answers PING at `url` within `timeoutMs`. */
 export async function redisAnswers(url: string, timeoutMs = 1_500): Promise<boolean> {
   const probe = new Redis(url, {

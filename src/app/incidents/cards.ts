@@ -18,12 +18,17 @@ export function incidentCard(deps: CoreDeps, i: Incident, headline = '🆕 New i
 }
 
 /**
- * Takes a card slot in the sliding window if one is free.
- * KEYS: cards zset. ARGV: now, windowMs, max, incidentId. Returns 1 (card) or 0 (digest).
+ * Takes a card slot in the sliding window if one is free; otherwise queues the incident
+ * for the digest. KEYS: cards zset, pending zset, digest-scheduled marker.
+ * ARGV: now, windowMs, max, incidentId, seq. Returns 1 (card), 2 (digest: schedule it) or 0 (digest already scheduled).
  */
 const CARD_SLOT = `
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
+  redis.call('ZADD', KEYS[2], ARGV[5], ARGV[4])
+  if redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[2]) then return 2 end
+  return 0
+end
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
@@ -38,21 +43,21 @@ export async function announceIncident(deps: CoreDeps, incident: Incident): Prom
   const windowMs = durationMs(deps.config.digest.window);
   const now = deps.now();
   if (incident.severity !== 'critical') {
-    const room = await deps.redis.eval(
+    const bucket = Math.floor(now / windowMs);
+    const slot = await deps.redis.eval(
       CARD_SLOT,
-      1,
+      3,
       deps.keys.digestCards,
+      deps.keys.digestPending,
+      deps.keys.digestScheduled(bucket),
       String(now),
       String(windowMs),
       String(deps.config.digest.maxCardsPerWindow),
       incident.id,
+      String(incident.seq),
     );
-    if (room !== 1) {
-      const bucket = Math.floor(now / windowMs);
-      await deps.redis.zadd(deps.keys.digestPending, String(incident.seq), incident.id);
-      await deps.timers.schedule('incident.digest', { bucket }, (bucket + 1) * windowMs - now, `digest-${bucket}`);
-      return;
-    }
+    if (slot === 2) await deps.timers.schedule('incident.digest', { bucket }, (bucket + 1) * windowMs - now, `digest-${bucket}`);
+    if (slot !== 1) return;
   }
   await postToCellGroups(deps, incidentCard(deps, incident), `card:${incident.id}`, 'card', `incident:${incident.id}`);
 }

@@ -23,14 +23,13 @@ export async function handleCitizenMessage(ctx: ChatContext, languageOf: Languag
   const phone = ctx.sender.phone;
   if (!phone) return false;
   const text = msg.text?.trim() ?? '';
-  const active = await incidentStore(deps).activeOf(phone);
-  const language = active?.language ?? (await languageOf(phone)) ?? guessLanguage(text, deps.config.languages);
-  const emergencyNumber = deps.config.embassy.emergencyNumber;
-  const emergency = emergencyNumber ? citizenText('emergency', language, { number: emergencyNumber }) : '';
-  const vars = { embassy: deps.config.embassy.name, emergency };
-
-  if (!active && text && isKeyword(text, INCIDENT_KEYWORDS.menu)) {
-    await ctx.reply(citizenText('menu', language, vars), 'menu');
+  const guessed = (await languageOf(phone)) ?? guessLanguage(text, deps.config.languages);
+  const vars = (language: string) => {
+    const number = deps.config.embassy.emergencyNumber;
+    return { embassy: deps.config.embassy.name, emergency: number ? citizenText('emergency', language, { number }) : '' };
+  };
+  if (text && isKeyword(text, INCIDENT_KEYWORDS.menu) && !(await incidentStore(deps).activeOf(phone))) {
+    await ctx.reply(citizenText('menu', guessed, vars(guessed)), 'menu');
     return true;
   }
   const sos = text !== '' && isKeyword(text, INCIDENT_KEYWORDS.sos);
@@ -38,15 +37,17 @@ export async function handleCitizenMessage(ctx: ChatContext, languageOf: Languag
     reporter: phone,
     text: sos ? `SOS — ${text}` : text,
     channel: 'chat',
-    language,
+    language: guessed,
     sourceMessageId: msg.id,
     ...(sos ? { severity: 'critical' as const } : {}),
     ...(msg.location ? { location: msg.location } : {}),
     ...(msg.media ? { media: msg.media } : {}),
   });
   // A retried job (result.duplicate) answers again: the reply's idempotency key keeps it to one message.
+  // A follow-up is answered in the language the incident was opened in.
+  const language = result.language;
   const reply = result.created
-    ? citizenText(sos ? 'sos' : 'received', language, { ...vars, id: result.id })
+    ? citizenText(sos ? 'sos' : 'received', language, { ...vars(language), id: result.id })
     : citizenText('added', language, { id: result.id });
   await ctx.reply(reply, result.created ? 'ack' : 'reply');
   if (result.created && msg.media && !text) await ctx.reply(citizenText('mediaOnly', language, { media: msg.media }), 'reply');

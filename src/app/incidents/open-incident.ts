@@ -29,6 +29,8 @@ export interface IntakeResult {
   created: boolean;
   /** True when this source message had already been taken in. */
   duplicate: boolean;
+  /** The incident's language (a follow-up keeps the language of the opening report). */
+  language: string;
 }
 
 /**
@@ -69,17 +71,14 @@ export async function openIncident(deps: CoreDeps, input: IncidentReport): Promi
   );
   // A retried job finds its message taken in: it redoes the (idempotent) announcement of a new incident,
   // in case the first attempt died before it.
-  if (result.duplicate && !result.created) return result;
   const incident = await store.get(result.id);
   if (!incident) throw new Error(`incident ${result.id} vanished after intake`);
   if (result.created) await onOpened(deps, incident);
-  else await onFollowUp(deps, incident, entry, input);
-  return result;
+  else if (!result.duplicate) await onFollowUp(deps, incident, entry, input);
+  return { ...result, language: incident.language };
 }
 
 async function onOpened(deps: CoreDeps, incident: Incident): Promise<void> {
-  const store = incidentStore(deps);
-  await store.rememberReporter(incident.reporter ?? '', incident.id);
   await deps.audit.append({
     type: 'incident.opened',
     actor: await deps.audit.pseudonym(incident.reporter ?? ''),

@@ -17,7 +17,10 @@ export function incidentStore(deps: CoreDeps): IncidentStore {
 
 /** Tells live views (dashboard) that an incident changed. */
 export async function publishIncident(deps: CoreDeps, type: 'incident.created' | 'incident.updated', id: string): Promise<void> {
-  await deps.redis.publish(deps.keys.events, JSON.stringify({ type, id }));
+  // Live views are a convenience: never hold up (or fail) the work for them.
+  deps.redis
+    .publish(deps.keys.events, JSON.stringify({ type, id }))
+    .catch((err) => deps.log.warn({ err: err.message }, 'live event not published'));
 }
 
 /** Sends a text to every crisis-cell group. `key` makes it idempotent. */
