@@ -66,7 +66,12 @@ describe('admin API skeleton', () => {
   });
 
   it('validates the token request: unknown role, bad phone, extra field', async () => {
-    for (const body of [{ name: 'X', role: 'boss' }, { name: 'X', role: 'viewer', phone: '0612' }, { name: 'X', role: 'viewer', admin: true }, {}]) {
+    for (const body of [
+      { name: 'X', role: 'boss' },
+      { name: 'X', role: 'viewer', phone: '0612' },
+      { name: 'X', role: 'viewer', admin: true },
+      {},
+    ]) {
       const res = await app.api<ErrorBody & { error: { details?: unknown } }>('POST', '/api/tokens', body);
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('invalid_request');
@@ -110,7 +115,11 @@ describe('admin API skeleton', () => {
       raw('/api/tokens', { method: 'POST', headers, body: JSON.stringify({ role: 'x' }) }),
       raw('/api/audit?limit=abc', { headers }),
       raw('/sim/messages', { method: 'POST', headers, body: JSON.stringify({ from: 'nobody' }) }),
-      raw('/sim/groups/nope@g.us/participants', { method: 'POST', headers, body: JSON.stringify({ action: 'add', participants: ['+15550000001'] }) }),
+      raw('/sim/groups/nope@g.us/participants', {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ action: 'add', participants: ['+15550000001'] }),
+      }),
       raw('/api/audit', { headers: { authorization: 'Bearer x' } }),
     ]);
     for (const res of bodies) {

@@ -38,10 +38,14 @@ describe('outbound idempotency across a crash between send and completion', () =
     await app.say('+33611112222', 'is the airport open?');
     const reply = await app.expectMessage('+33611112222', /./);
     // Wait for the retry (BullMQ backoff), which must find the idempotency key.
-    const job = await waitFor(async () => {
-      const [j] = await app.queues.outbound.getJobs(['completed']);
-      return j;
-    }, 15_000, 'the retried outbound job to complete');
+    const job = await waitFor(
+      async () => {
+        const [j] = await app.queues.outbound.getJobs(['completed']);
+        return j;
+      },
+      15_000,
+      'the retried outbound job to complete',
+    );
     expect(job.attemptsMade).toBe(2);
     expect(job.returnvalue).toEqual({ messageId: reply.id });
     await settle(app);
