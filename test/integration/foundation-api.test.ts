@@ -1,6 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, REDIS_URL, startTestApp, type TestApp } from '../fakes/test-app.ts';
+import { redisKeys } from '../../src/store/keys.ts';
+import { TokenStore } from '../../src/store/token-store.ts';
+import { ADMIN_TOKEN, cleanPrefix, REDIS_URL, startTestApp, type TestApp, uniquePrefix } from '../fakes/test-app.ts';
 
 type ErrorBody = { error: { code: string; message: string } };
 
@@ -135,5 +137,26 @@ describe('admin API skeleton', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/html');
     expect(await res.text()).toContain('<html');
+  });
+});
+
+describe('bootstrap admin token', () => {
+  const prefix = uniquePrefix('bootstrap');
+  afterAll(async () => cleanPrefix(prefix));
+
+  it('keeps one bootstrap slot: a changed ADMIN_TOKEN or a regenerated token revokes the previous one', async () => {
+    const redis = new Redis(REDIS_URL);
+    const tokens = new TokenStore(redis, redisKeys(prefix));
+    const minted = await tokens.create({ name: 'Ana Duty', role: 'duty_officer' });
+    await tokens.adopt('first-admin-token-0001', { name: 'admin', role: 'admin' });
+    await tokens.adopt('first-admin-token-0001', { name: 'admin', role: 'admin' });
+    expect(await tokens.verify('first-admin-token-0001')).toEqual({ name: 'admin', role: 'admin' });
+    await tokens.adopt('second-admin-token-002', { name: 'admin', role: 'admin' });
+    expect(await tokens.verify('first-admin-token-0001')).toBeUndefined();
+    const generated = await tokens.rotateBootstrap();
+    expect(await tokens.verify('second-admin-token-002')).toBeUndefined();
+    expect(await tokens.verify(generated)).toEqual({ name: 'bootstrap-admin', role: 'admin' });
+    expect(await tokens.verify(minted)).toEqual({ name: 'Ana Duty', role: 'duty_officer' });
+    await redis.quit();
   });
 });
