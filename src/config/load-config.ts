@@ -47,7 +47,9 @@ export function parseConfigFile(text: string, source: string): ConfigFile {
 
 /** Reads the environment and the config file it names; throws ConfigError on any fault. */
 export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
-  const envResult = envSchema.safeParse(rawEnv);
+  // An empty variable (`ADMIN_TOKEN=` in a .env file or compose) means "not set".
+  const present = Object.fromEntries(Object.entries(rawEnv).filter(([, v]) => v !== undefined && v !== ''));
+  const envResult = envSchema.safeParse(present);
   if (!envResult.success) {
     const issue = envResult.error.issues[0];
     throw new ConfigError(issue ? formatIssue('environment', issue) : 'environment: invalid');

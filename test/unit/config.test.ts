@@ -86,6 +86,13 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(cfg.file.staff)).toBe(true);
   });
 
+  it('treats an empty variable as unset (ADMIN_TOKEN= in a .env file or compose)', () => {
+    const cfg = loadConfig({ ADMIN_TOKEN: '', PORT: '', KEY_PREFIX: '' });
+    expect(cfg.env.ADMIN_TOKEN).toBeUndefined();
+    expect(cfg.env.PORT).toBe(8080);
+    expect(cfg.env.KEY_PREFIX).toBe('cc');
+  });
+
   it('names the environment variable and the fault', () => {
     const fault = (env: Record<string, string>) => {
       try {
