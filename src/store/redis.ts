@@ -17,7 +17,7 @@ export function createRedis(url: string, options: RedisOptions = {}): Redis {
   });
 }
 
-/** Resolves true when a Redis server answers PING at `url` within `timeoutMs`. */
+/** Resolves true when a Redis server answers at `url` within `timeoutMs` (even with an error reply). */
 export async function redisAnswers(url: string, timeoutMs = 1_500): Promise<boolean> {
   const probe = new Redis(url, {
     lazyConnect: true,
@@ -25,12 +25,40 @@ export async function redisAnswers(url: string, timeoutMs = 1_500): Promise<bool
     retryStrategy: () => null,
     connectTimeout: timeoutMs,
   });
-  probe.on('error', () => {});
+  // A server that answers with an error (e.g. NOAUTH: a password is needed) is there:
+  // never start a second one on its port.
+  let replied = false;
+  probe.on('error', (err: Error) => {
+    if (err.name === 'ReplyError') replied = true;
+  });
   try {
     await probe.connect();
     return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
+  } catch (err) {
+    return replied || (err as Error).name === 'ReplyError';
+  } finally {
+    probe.disconnect();
+  }
+}
+
+/**
+ * Connects once and PINGs; throws a one-line message when the server refuses us
+ * (e.g. a password is needed), instead of letting every connection retry forever.
+ */
+export async function assertRedisUsable(url: string, timeoutMs = 5_000): Promise<void> {
+  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs });
+  let reply: Error | undefined;
+  probe.on('error', (err: Error) => {
+    if (err.name === 'ReplyError') reply = err;
+  });
+  const host = new URL(url).host;
+  try {
+    await probe.connect();
+    await probe.ping();
+  } catch (err) {
+    const reason = (reply ?? (err as Error)).message.split(',')[0];
+    const hint = /NOAUTH|WRONGPASS|AUTH/.test(reason ?? '') ? ' (put the password in REDIS_URL: redis://:PASSWORD@host:port)' : '';
+    throw new Error(`Redis at ${host} refused the connection: ${reason}${hint}`);
   } finally {
     probe.disconnect();
   }

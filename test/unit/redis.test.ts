@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/logger.ts';
-import { checkEvictionPolicy, createRedis, redisAnswers } from '../../src/store/redis.ts';
+import { assertRedisUsable, checkEvictionPolicy, createRedis, ensureRedis, redisAnswers } from '../../src/store/redis.ts';
 import { freePort } from '../fakes/spawn-main.ts';
 
 function capture() {
@@ -20,7 +20,7 @@ function capture() {
   return { log: createLogger('info', {}, stream), lines };
 }
 
-describe('maxmemory-policy check', () => {
+describe('Redis start-up checks', () => {
   it('is silent when the server never evicts', async () => {
     const { log, lines } = capture();
     const fake = { config: async () => ['maxmemory-policy', 'noeviction'] } as unknown as Redis;
@@ -48,13 +48,27 @@ describe('maxmemory-policy check', () => {
       port = await freePort();
       server = spawn(
         'redis-server',
-        ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--maxmemory-policy', 'allkeys-lru'],
+        [
+          '--port',
+          String(port),
+          '--bind',
+          '127.0.0.1',
+          '--dir',
+          dir,
+          '--save',
+          '',
+          '--maxmemory-policy',
+          'allkeys-lru',
+          '--requirepass',
+          'secret',
+        ],
         {
           stdio: 'ignore',
         },
       );
-      for (let i = 0; i < 100 && !(await redisAnswers(`redis://127.0.0.1:${port}`, 200)); i++) await new Promise((r) => setTimeout(r, 50));
-      redis = createRedis(`redis://127.0.0.1:${port}`);
+      for (let i = 0; i < 100 && !(await redisAnswers(`redis://:secret@127.0.0.1:${port}`, 200)); i++)
+        await new Promise((r) => setTimeout(r, 50));
+      redis = createRedis(`redis://:secret@127.0.0.1:${port}`);
     });
     afterAll(async () => {
       await redis.quit();
@@ -72,6 +86,20 @@ describe('maxmemory-policy check', () => {
       expect(lines[0]?.level).toBe(50);
       expect(lines[0]?.policy).toBe('allkeys-lru');
       expect(lines[0]?.msg).toContain('Set "maxmemory-policy noeviction"');
+    });
+
+    it('counts a server that wants a password as answering, so no second server is started on its port', async () => {
+      const { log, lines } = capture();
+      expect(await redisAnswers(`redis://127.0.0.1:${port}`)).toBe(true);
+      expect(await ensureRedis(`redis://127.0.0.1:${port}`, dir, log)).toBeUndefined();
+      expect(lines).toEqual([]);
+    });
+
+    it('says a password is needed instead of retrying forever', async () => {
+      await expect(assertRedisUsable(`redis://127.0.0.1:${port}`)).rejects.toThrow(
+        /^Redis at 127\.0\.0\.1:\d+ refused the connection: NOAUTH .*put the password in REDIS_URL/,
+      );
+      await expect(assertRedisUsable(`redis://:secret@127.0.0.1:${port}`)).resolves.toBeUndefined();
     });
   });
 });
