@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { QUEUE } from '../../src/queues/queues.ts';
 import { redisAnswers } from '../../src/store/redis.ts';
 import { freePort, runMain, startMain, waitForHttp } from '../fakes/spawn-main.ts';
-import { ADMIN_TOKEN, cleanPrefix, REDIS_URL, uniquePrefix } from '../fakes/test-app.ts';
+import { ADMIN_TOKEN, cleanPrefix, REDIS_URL, uniquePrefix, waitFor } from '../fakes/test-app.ts';
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -47,6 +47,44 @@ describe('embedded Redis', () => {
     const lines = res.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^crisis-cell: No Redis answers at 127\.0\.0\.1:\d+\..*(install|docker compose)/);
+  });
+});
+
+describe('npm start, end to end', () => {
+  const prefix = uniquePrefix('e2e');
+  afterAll(async () => cleanPrefix(prefix));
+
+  it('prints an admin token, serves /sim, /healthz and the API, replies to a citizen, and keeps a valid audit chain', async () => {
+    const port = await freePort();
+    const proc = startMain({ REDIS_URL, KEY_PREFIX: prefix, PORT: String(port), HOST: '127.0.0.1' });
+    const base = `http://127.0.0.1:${port}`;
+    try {
+      await waitForHttp(`${base}/healthz`, proc);
+      const token = /Admin token \(new at each start, shown once\): (\S+)/.exec(proc.stdout())?.[1] as string;
+      expect(token).toMatch(/^cc_/);
+      expect(proc.stdout()).toContain('/sim');
+      expect((await fetch(`${base}/sim`)).status).toBe(200);
+      const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+      const posted = await fetch(`${base}/sim/messages`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ from: '+33655556666', text: 'Is the border open?' }),
+      });
+      expect(posted.status).toBe(202);
+      const reply = await waitFor(async () => {
+        const res = await fetch(`${base}/sim/messages?to=%2B33655556666`, { headers: auth });
+        return ((await res.json()) as { items: { text: string }[] }).items[0];
+      });
+      expect(reply.text).toContain('Embassy of Freedonia');
+      const verify = await waitFor(async () => {
+        const v = (await (await fetch(`${base}/api/audit/verify`, { headers: auth })).json()) as { ok: boolean; entries: number };
+        return v.entries >= 3 && v;
+      });
+      expect(verify.ok).toBe(true);
+    } finally {
+      proc.child.kill('SIGINT');
+    }
+    expect(await proc.exited).toBe(0);
   });
 });
 
