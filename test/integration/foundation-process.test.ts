@@ -60,7 +60,8 @@ describe('npm start, end to end', () => {
     const base = `http://127.0.0.1:${port}`;
     try {
       await waitForHttp(`${base}/healthz`, proc);
-      const token = /Admin token \(new at each start, shown once\): (\S+)/.exec(proc.stdout())?.[1] as string;
+      // The banner is printed just after the server starts listening.
+      const token = await waitFor(async () => /Admin token \(new at each start, shown once\): (\S+)/.exec(proc.stdout())?.[1]);
       expect(token).toMatch(/^cc_/);
       expect(proc.stdout()).toContain('/sim');
       expect((await fetch(`${base}/sim`)).status).toBe(200);
