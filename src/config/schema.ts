@@ -102,8 +102,8 @@ export type ConfigFile = z.infer<typeof configFileSchema>;
 
 /** Settings from the environment (see README, "Configuration"). */
 export const envSchema = z.object({
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).default('redis://127.0.0.1:6379'),
+  PORT: z.coerce.number({ error: 'must be a port number from 0 to 65535' }).int().min(0).max(65535).default(8080),
   HOST: z.string().default('0.0.0.0'),
   TRANSPORT: z.enum(['simulator', 'baileys']).default('simulator'),
   CRISIS_CELL_CONFIG: z.string().default('config/example.yaml'),
@@ -115,7 +115,7 @@ export const envSchema = z.object({
     .regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits, dot, dash or underscore')
     .default('cc'),
   /** Sends per second of the outbound queue; defaults to broadcast.ratePerSecond. */
-  OUTBOUND_RATE: z.coerce.number().positive().optional(),
+  OUTBOUND_RATE: z.coerce.number({ error: 'must be a number of sends per second' }).positive().optional(),
   /** Where the embedded Redis keeps its data when one is started. */
   DATA_DIR: z.string().default('data'),
   /** Baileys: number to pair by code instead of QR. */

@@ -45,13 +45,15 @@ export function createOutboundWorker(
         if (err instanceof TransportError && !err.retryable) throw new UnrecoverableError(`${err.code}: ${err.message}`);
         throw err;
       }
-      if (!result.duplicate) {
+      // A retry that finds the message already sent may follow a crash before the audit
+      // entry was written: record it again rather than lose it (at least once).
+      if (!result.duplicate || job.attemptsMade > 0) {
         const to = msg.to.kind === 'group' ? msg.to.id : await deps.audit.pseudonym(msg.to.phone);
         await deps.audit.append({
           type: 'message.out',
           actor: 'system',
           subject: result.messageId,
-          data: { kind: msg.kind, to, ...(msg.ref ? { ref: msg.ref } : {}) },
+          data: { kind: msg.kind, to, ...(msg.ref ? { ref: msg.ref } : {}), ...(result.duplicate ? { retried: true } : {}) },
         });
       }
       if (msg.ref) await deps.redis.set(deps.keys.sentRef(result.messageId), msg.ref, 'EX', 90 * 24 * 3600);
