@@ -53,7 +53,7 @@ export interface BaileysTransportOptions {
   lease?: GatewayLeaseOptions | false;
   backoff?: Partial<BackoffOptions>;
   random?: () => number;
-  /** Prints the QR in the terminal (default true). */
+  /** Prints the QR (or pairing code) in the terminal (default true). */
   printQr?: boolean;
   /** How often a restriction is re-read from Redis (an admin may lift it). Default 15 s. */
   restrictionPollMs?: number;
@@ -205,7 +205,8 @@ export class BaileysTransport implements ChatTransport {
     if (this.opts.pairingNumber && firstOfSocket) {
       const code = await sock.requestPairingCode(this.opts.pairingNumber.replace(/\D/g, ''));
       await this.opts.redis.set(this.opts.keys.waPairingCode, code, 'EX', 180);
-      process.stdout.write(`\n  WhatsApp pairing code: ${code}\n  (WhatsApp > Linked devices > Link with phone number)\n\n`);
+      if (this.opts.printQr !== false)
+        process.stdout.write(`\n  WhatsApp pairing code: ${code}\n  (WhatsApp > Linked devices > Link with phone number)\n\n`);
       return;
     }
     if (this.opts.printQr !== false) {
@@ -236,6 +237,8 @@ export class BaileysTransport implements ChatTransport {
     }
     if (decision.action === 'replaced') {
       this.replacedInARow++;
+      this.report('closed', { reason: 'replaced' });
+      if (!decision.giveUp) this.later(decision.delayMs);
       await this.alert({
         code: 'replaced',
         message: decision.giveUp
@@ -243,8 +246,6 @@ export class BaileysTransport implements ChatTransport {
           : 'Another WhatsApp client took over the embassy session; the gateway will try once more later.',
         data: { inARow: this.replacedInARow },
       });
-      this.report('closed', { reason: 'replaced' });
-      if (!decision.giveUp) this.later(decision.delayMs);
       return;
     }
     this.scheduleReconnect(code, decision.delayMs);
