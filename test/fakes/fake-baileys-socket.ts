@@ -1,9 +1,12 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Boom } from '@hapi/boom';
 import {
+  aesEncryptGCM,
   type AnyMessageContent,
   type BaileysEventMap,
   type GroupMetadata,
+  hmacSign,
   type MiscMessageGenerationOptions,
   proto,
   type UserFacingSocketConfig,
@@ -62,10 +65,9 @@ export class FakeBaileysSocket {
   async sendMessage(jid: string, content: AnyMessageContent, options?: MiscMessageGenerationOptions): Promise<WAMessage> {
     if (this.failSend) throw this.failSend;
     this.sent.push({ jid, content, options });
-    const c = content as { text?: string };
     return proto.WebMessageInfo.fromObject({
       key: { remoteJid: jid, id: options?.messageId, fromMe: true },
-      message: c.text !== undefined ? { extendedTextMessage: { text: c.text } } : { conversation: '' },
+      message: messageOf(content),
       messageTimestamp: Math.floor(Date.now() / 1000),
     }) as WAMessage;
   }
@@ -100,6 +102,40 @@ export class FakeBaileysSocket {
   async end(): Promise<void> {
     this.ended = true;
   }
+}
+
+/** The message Baileys would build for some content (polls carry a secret for vote encryption, as in Baileys). */
+function messageOf(content: AnyMessageContent): proto.IMessage {
+  const c = content as { text?: string; poll?: { name: string; values: string[]; selectableCount?: number } };
+  if (c.text !== undefined) return { extendedTextMessage: { text: c.text } };
+  if (c.poll) {
+    return {
+      messageContextInfo: { messageSecret: randomBytes(32) },
+      pollCreationMessageV3: {
+        name: c.poll.name,
+        options: c.poll.values.map((optionName) => ({ optionName })),
+        selectableOptionsCount: c.poll.selectableCount ?? 0,
+      },
+    };
+  }
+  return { conversation: '' };
+}
+
+/** Encrypts a vote the way a voter's phone does (the inverse of Baileys' decryptPollVote). */
+export function encryptPollVote(o: { secret: Uint8Array; pollId: string; creatorJid: string; voterJid: string; options: string[] }) {
+  const sign = Buffer.concat([
+    Buffer.from(o.pollId),
+    Buffer.from(o.creatorJid),
+    Buffer.from(o.voterJid),
+    Buffer.from('Poll Vote'),
+    Buffer.from([1]),
+  ]);
+  const key = hmacSign(sign, hmacSign(o.secret, new Uint8Array(32)));
+  const iv = randomBytes(12);
+  const vote = proto.Message.PollVoteMessage.encode({
+    selectedOptions: o.options.map((n) => createHash('sha256').update(n).digest()),
+  }).finish();
+  return { encPayload: aesEncryptGCM(vote, key, iv, Buffer.from(`${o.pollId}\u0000${o.voterJid}`)), encIv: iv };
 }
 
 /** A socket factory for the adapter that keeps every socket it made. */

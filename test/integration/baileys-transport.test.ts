@@ -13,7 +13,7 @@ import {
   type MembershipChange,
   TransportError,
 } from '../../src/transport/chat-transport.ts';
-import { fakeSocketFactory, waMessage } from '../fakes/fake-baileys-socket.ts';
+import { encryptPollVote, fakeSocketFactory, waMessage } from '../fakes/fake-baileys-socket.ts';
 import { cleanPrefix, REDIS_URL, uniquePrefix, waitFor } from '../fakes/test-app.ts';
 
 const GROUP = '120363000000000001@g.us';
@@ -170,6 +170,46 @@ describe('Baileys adapter: outbound', () => {
     expect(poll).toMatchObject({
       jid: '33612345678@s.whatsapp.net',
       content: { poll: { name: 'Are you safe?', values: ['SAFE', 'HELP'], selectableCount: 1 } },
+    });
+  });
+
+  it('turns a vote on our welfare poll into a message whose text is the chosen option', async () => {
+    const g = await gateway();
+    g.sock.open();
+    await waitFor(async () => g.transport.state() === 'open');
+    const poll = await g.transport.send({
+      to: { kind: 'dm', phone: '+33612345678' },
+      poll: { question: 'Are you safe?', options: ['SAFE', 'HELP'] },
+      idempotencyKey: 'welfare:1:+33612345678',
+      kind: 'welfare',
+    });
+    const stored = await g.transport.store.getSent(poll.messageId);
+    const secret = stored?.messageContextInfo?.messageSecret as Uint8Array;
+    const vote = encryptPollVote({
+      secret,
+      pollId: poll.messageId,
+      creatorJid: '15550000000@s.whatsapp.net',
+      voterJid: '33612345678@s.whatsapp.net',
+      options: ['HELP'],
+    });
+    g.sock.upsert([
+      waMessage({
+        id: 'VOTE1',
+        remoteJid: '123456789012345@lid',
+        remoteJidAlt: '33612345678@s.whatsapp.net',
+        message: {
+          pollUpdateMessage: {
+            pollCreationMessageKey: { id: poll.messageId, remoteJid: '33612345678@s.whatsapp.net', fromMe: true },
+            vote,
+          },
+        },
+      }),
+    ]);
+    await waitFor(async () => g.got.messages.find((m) => m.id === 'VOTE1'));
+    expect(g.got.messages.find((m) => m.id === 'VOTE1')).toMatchObject({
+      text: 'HELP',
+      replyTo: poll.messageId,
+      from: { phone: '+33612345678', lid: '123456789012345@lid' },
     });
   });
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import makeWASocket, { type AnyMessageContent, type UserFacingSocketConfig, type WASocket } from '@whiskeysockets/baileys';
+import makeWASocket, { type UserFacingSocketConfig, type WASocket } from '@whiskeysockets/baileys';
 import type { Redis } from 'ioredis';
 import qrcode from 'qrcode';
 import type { Logger } from '../../observability/logger.ts';
@@ -17,7 +17,9 @@ import {
 import { AccountRestriction } from './account-restriction.ts';
 import { type BackoffOptions, DEFAULT_BACKOFF, decideReconnect, statusCodeOf } from './connection-policy.ts';
 import { GatewayLease, type GatewayLeaseOptions } from './gateway-lease.ts';
-import { jidOf, senderOf } from './inbound-mapper.ts';
+import { GroupAdmin } from './group-admin.ts';
+import { jidOf } from './inbound-mapper.ts';
+import { contentOf, quotedOf } from './outbound-content.ts';
 import { type RedisAuthState, useRedisAuthState } from './redis-auth-state.ts';
 import { bindSocketEvents } from './socket-events.ts';
 import { alertStaff, type TransportAlert } from './staff-alert.ts';
@@ -69,6 +71,7 @@ export class BaileysTransport implements ChatTransport {
   readonly name = 'baileys' as const;
   readonly store: WhatsAppStore;
   readonly restriction: AccountRestriction;
+  readonly groups: GroupAdmin;
   private events: TransportEvents | undefined;
   private sock: BaileysSocket | undefined;
   private auth: RedisAuthState | undefined;
@@ -86,6 +89,7 @@ export class BaileysTransport implements ChatTransport {
   constructor(private readonly opts: BaileysTransportOptions) {
     this.store = new WhatsAppStore(opts.redis, opts.keys);
     this.restriction = new AccountRestriction(opts.redis, opts.keys);
+    this.groups = new GroupAdmin(this.store, () => this.sock);
     this.backoff = { ...DEFAULT_BACKOFF, ...opts.backoff };
     if (opts.lease !== false) this.lease = new GatewayLease(opts.redis, opts.keys.gatewayLease, opts.log, opts.lease ?? {});
   }
@@ -302,8 +306,8 @@ export class BaileysTransport implements ChatTransport {
     const messageId = whatsappIdFor(msg.idempotencyKey);
     if (await this.store.wasSent(messageId)) return { messageId, duplicate: true };
     const jid = jidOf(msg.to);
-    const content = await this.contentOf(msg, jid);
-    const quoted = msg.replyTo && !msg.reaction ? await this.quoted(msg.replyTo, jid) : undefined;
+    const content = await contentOf(this.store, msg, jid);
+    const quoted = msg.replyTo && !msg.reaction ? await quotedOf(this.store, msg.replyTo, jid) : undefined;
     let sent: Awaited<ReturnType<BaileysSocket['sendMessage']>>;
     try {
       sent = await sock.sendMessage(jid, content, { messageId, ...(quoted ? { quoted } : {}) });
@@ -314,62 +318,15 @@ export class BaileysTransport implements ChatTransport {
     return { messageId, duplicate: false };
   }
 
-  private async contentOf(msg: OutboundMessage, jid: string): Promise<AnyMessageContent> {
-    if (msg.reaction) return { react: { text: msg.reaction.emoji, key: await this.store.keyOf(msg.reaction.messageId, jid) } };
-    const mentions = msg.mentions?.map((p) => jidOf({ kind: 'dm', phone: p }));
-    if (msg.poll)
-      return { poll: { name: msg.poll.question, values: msg.poll.options, selectableCount: 1 }, ...(mentions ? { mentions } : {}) };
-    if (!msg.text) throw new TransportError('an outbound message needs text, a reaction or a poll', 'empty_message', false);
-    return { text: msg.text, ...(mentions?.length ? { mentions } : {}) };
-  }
-
-  private async quoted(id: string, jid: string) {
-    const key = await this.store.keyOf(id, jid);
-    const message = (await this.store.getSent(id)) ?? { conversation: '' };
-    return { key, message };
-  }
-
   async groupMembers(groupId: string): Promise<ChatSender[]> {
-    const meta = (await this.store.group(groupId)) ?? (await this.fetchGroup(groupId));
-    const members: ChatSender[] = [];
-    for (const p of meta.participants) {
-      const s = senderOf(p.id, p.phoneNumber, p.lid);
-      const phone = s.phone ?? (s.lid ? await this.store.phoneOfLid(s.lid) : undefined);
-      members.push({ ...s, ...(phone ? { phone } : {}) });
-    }
-    return members;
-  }
-
-  /** Fetches a group's metadata from WhatsApp and caches it. */
-  async fetchGroup(groupId: string) {
-    if (!this.sock) throw new TransportError('WhatsApp is not connected', 'not_connected', true);
-    const meta = await this.sock.groupMetadata(groupId);
-    await this.store.saveGroup(meta);
-    return meta;
+    return this.groups.members(groupId);
   }
 
   async createGroup(subject: string, participants: string[]): Promise<string> {
-    if (!this.sock) throw new TransportError('WhatsApp is not connected', 'not_connected', true);
-    const meta = await this.sock.groupCreate(
-      subject,
-      participants.map((p) => jidOf({ kind: 'dm', phone: p })),
-    );
-    await this.store.saveGroup(meta);
-    return meta.id;
+    return this.groups.create(subject, participants);
   }
 
   async removeFromGroup(groupId: string, phones: string[]): Promise<void> {
-    const meta = await this.fetchGroup(groupId);
-    const me = senderOf(this.sock?.user?.id, this.sock?.user?.lid);
-    const self = meta.participants.find((p) => {
-      const s = senderOf(p.id, p.phoneNumber, p.lid);
-      return (s.phone && s.phone === me.phone) || (s.lid && s.lid === me.lid);
-    });
-    if (!self?.admin) throw new TransportError('the embassy number is not an admin of this group', 'not_group_admin', false);
-    await this.sock?.groupParticipantsUpdate(
-      groupId,
-      phones.map((p) => jidOf({ kind: 'dm', phone: p })),
-      'remove',
-    );
+    await this.groups.remove(groupId, phones);
   }
 }

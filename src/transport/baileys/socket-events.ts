@@ -2,6 +2,7 @@ import { type BaileysEventMap, type GroupParticipant, proto, toNumber } from '@w
 import type { DeliveryUpdate, MembershipChange } from '../chat-transport.ts';
 import type { BaileysSocket, BaileysTransport } from './baileys-transport.ts';
 import { lidOfJid, lidPairsOf, phoneOfJid, senderOf, toInboundMessage } from './inbound-mapper.ts';
+import { pollVoteOf } from './poll-votes.ts';
 import type { RedisAuthState } from './redis-auth-state.ts';
 
 const Status = proto.WebMessageInfo.Status;
@@ -48,7 +49,7 @@ export function bindSocketEvents(t: BaileysTransport, sock: BaileysSocket, auth:
     for (const m of messages) {
       await t.store.learnLids(lidPairsOf(m.key));
       if (type !== 'notify') continue;
-      const inbound = toInboundMessage(m);
+      const inbound = toInboundMessage(m) ?? (await pollVoteOf(t.store, m, sock.user ?? {}));
       if (!inbound) continue;
       await t.store.saveKey(m.key);
       await t.sink?.message(inbound);
@@ -75,7 +76,7 @@ export function bindSocketEvents(t: BaileysTransport, sock: BaileysSocket, auth:
   });
   on('group-participants.update', async (e) => {
     await t.store.forgetGroup(e.id);
-    void t.fetchGroup(e.id).catch(() => {});
+    void t.groups.fetch(e.id).catch(() => {});
     const change = membershipOf(e);
     await t.store.learnLids(change.participants.flatMap((p) => (p.lid && p.phone ? [{ lid: p.lid, phone: p.phone }] : [])));
     if (e.action !== 'modify') await t.sink?.membership?.(change as MembershipChange);
