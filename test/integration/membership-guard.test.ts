@@ -13,9 +13,17 @@ describe('membership guard (through the simulator)', () => {
   afterAll(async () => app.stop());
 
   it('an unknown member added to a cell group is reported in the group and to duty officers, audited, and removed', async () => {
-    const staffAdd = await app.api('POST', `/sim/groups/${CELL_GROUP}/participants`, { action: 'add', participants: [STAFF.officer], by: STAFF.duty });
+    const staffAdd = await app.api('POST', `/sim/groups/${CELL_GROUP}/participants`, {
+      action: 'add',
+      participants: [STAFF.officer],
+      by: STAFF.duty,
+    });
     expect(staffAdd.status).toBe(200);
-    const res = await app.api('POST', `/sim/groups/${CELL_GROUP}/participants`, { action: 'add', participants: [STRANGER], by: STAFF.duty });
+    const res = await app.api('POST', `/sim/groups/${CELL_GROUP}/participants`, {
+      action: 'add',
+      participants: [STRANGER],
+      by: STAFF.duty,
+    });
     expect(res.status).toBe(200);
 
     const warning = await app.expectMessage(CELL_GROUP, /Membership guard/);
