@@ -152,10 +152,16 @@ export function fakeSocketFactory() {
     factory,
     sockets,
     latest: () => sockets.at(-1) as FakeBaileysSocket,
-    /** Resolves with the socket number `n` (1-based) once the adapter made it. */
-    socket: (n: number) =>
-      new Promise<FakeBaileysSocket>((resolve) => {
-        const check = () => (sockets[n - 1] ? resolve(sockets[n - 1] as FakeBaileysSocket) : waiters.push(check));
+    /** Resolves with the socket number `n` (1-based) once the adapter made it; fails after `timeoutMs`. */
+    socket: (n: number, timeoutMs = 10_000) =>
+      new Promise<FakeBaileysSocket>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`the adapter never opened socket #${n} (it opened ${sockets.length})`)), timeoutMs);
+        const check = () => {
+          const s = sockets[n - 1];
+          if (!s) return void waiters.push(check);
+          clearTimeout(timer);
+          resolve(s);
+        };
         check();
       }),
   };

@@ -70,7 +70,7 @@ describe('gateway lease: one holder per WhatsApp number', () => {
         log,
         audit: new AuditLog(redis, keys),
         socketFactory: sockets.factory,
-        lease: { ttlMs: 400, intervalMs: 40 },
+        lease: { ttlMs: 5_000, intervalMs: 50 },
         printQr: false,
       });
       return {

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import makeWASocket, { type UserFacingSocketConfig, type WASocket } from '@whiskeysockets/baileys';
 import type { Redis } from 'ioredis';
-import qrcode from 'qrcode';
 import type { Logger } from '../../observability/logger.ts';
 import type { AuditLog } from '../../store/audit-log.ts';
 import type { RedisKeys } from '../../store/keys.ts';
@@ -20,6 +19,7 @@ import { GatewayLease, type GatewayLeaseOptions } from './gateway-lease.ts';
 import { GroupAdmin } from './group-admin.ts';
 import { jidOf } from './inbound-mapper.ts';
 import { contentOf, quotedOf } from './outbound-content.ts';
+import { keepQr, showPairing } from './pairing.ts';
 import { type RedisAuthState, useRedisAuthState } from './redis-auth-state.ts';
 import { bindSocketEvents } from './socket-events.ts';
 import { alertStaff, type TransportAlert } from './staff-alert.ts';
@@ -204,23 +204,16 @@ export class BaileysTransport implements ChatTransport {
 
   /** A QR to scan: keep it for the admin API, print it, and ask for a pairing code when configured. */
   async onQr(qr: string, sock: BaileysSocket, firstOfSocket: boolean): Promise<void> {
-    await this.opts.redis.set(this.opts.keys.waQr, qr, 'EX', 60);
+    const { redis, keys, pairingNumber } = this.opts;
+    const pairing = { redis, keys, pairingNumber, print: this.opts.printQr !== false };
+    await keepQr(pairing, qr);
     this.report('waiting_for_pairing');
-    if (this.opts.pairingNumber && firstOfSocket) {
-      const code = await sock.requestPairingCode(this.opts.pairingNumber.replace(/\D/g, ''));
-      await this.opts.redis.set(this.opts.keys.waPairingCode, code, 'EX', 180);
-      if (this.opts.printQr !== false)
-        process.stdout.write(`\n  WhatsApp pairing code: ${code}\n  (WhatsApp > Linked devices > Link with phone number)\n\n`);
-      return;
-    }
-    if (this.opts.printQr !== false) {
-      const art = await qrcode.toString(qr, { type: 'terminal', small: true });
-      process.stdout.write(`\n  Scan with WhatsApp > Linked devices (or GET /api/whatsapp/qr):\n${art}\n`);
-    }
+    await showPairing(pairing, sock, qr, firstOfSocket);
   }
 
   /** The connection closed: decide by DisconnectReason what to do next. */
   async onClose(error: unknown): Promise<void> {
+    this.generation++; // the closed socket's late events (e.g. creds) must not touch what follows
     this.sock = undefined;
     const code = statusCodeOf(error);
     const decision = decideReconnect(code, this.attempt, this.replacedInARow, this.backoff, this.opts.random);
