@@ -19,6 +19,7 @@ import { redisKeys } from '../store/keys.ts';
 import { createCommandRedis, createRedis } from '../store/redis.ts';
 import { TokenStore } from '../store/token-store.ts';
 import type { ChatTransport, ConnectionState } from '../transport/chat-transport.ts';
+import { BaileysTransport } from '../transport/baileys/baileys-transport.ts';
 import { SimulatorTransport } from '../transport/simulator/simulator-transport.ts';
 import type { CoreDeps } from './deps.ts';
 import type { Closeable, Feature } from './feature.ts';
@@ -86,6 +87,16 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
   let transport: ChatTransport | undefined;
   if (options.transport) transport = options.transport(deps, queues);
   else if (env.TRANSPORT === 'simulator') transport = new SimulatorTransport(redis, keys, queues.sink());
+  else if (plays('gateway')) {
+    // Holds the gateway lease itself: start() waits for it, so a second gateway takes over when the first dies.
+    transport = new BaileysTransport({
+      redis,
+      keys,
+      log,
+      audit: deps.audit,
+      ...(env.PAIRING_NUMBER ? { pairingNumber: env.PAIRING_NUMBER } : {}),
+    });
+  }
   if (transport instanceof SimulatorTransport) deps.simulator = transport;
 
   const closeables: Closeable[] = [];

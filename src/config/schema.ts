@@ -81,6 +81,14 @@ export const configFileSchema = z
         window: duration.default('1m'),
       })
       .prefault({}),
+    membershipGuard: z
+      .strictObject({
+        /** Remove an unknown member from a cell group (only works when the embassy number is a group admin). */
+        removeUnknown: z.boolean().default(false),
+        /** How often cell-group members are checked against the roster. */
+        reconcileEvery: duration.default('15m'),
+      })
+      .prefault({}),
   })
   .strict()
   .superRefine((cfg, ctx) => {

@@ -44,6 +44,26 @@ export function redisKeys(prefix: string) {
     /** Transport connection state, published by the gateway. */
     transportState: k('transport', 'state'),
     gatewayLease: k('gateway', 'lease'),
+    /** WhatsApp (Baileys) session: creds JSON, and one hash per Signal key type (id → JSON). */
+    waCreds: k('wa', 'creds'),
+    waKeys: (type: string) => k('wa', 'keys', type),
+    /** Every Signal key type hash that was ever written (to clear the session on logout). */
+    waKeyTypes: k('wa', 'keytypes'),
+    /** Messages the bot sent (protobuf, base64), served to Baileys' getMessage for retries and polls. */
+    waMessage: (id: string) => k('wa', 'msg', id),
+    /** Keys of recent inbound messages (JSON), so a reply can quote or react to them. */
+    waMessageKey: (id: string) => k('wa', 'msgkey', id),
+    /** Cached group metadata (JSON) for Baileys' cachedGroupMetadata. */
+    waGroup: (jid: string) => k('wa', 'group', jid),
+    /** The QR code string waiting to be scanned, and the pairing code, while pairing. */
+    waQr: k('wa', 'qr'),
+    waPairingCode: k('wa', 'pairingcode'),
+    /** Set while WhatsApp restricts the account (error 463, message capping): JSON {reason, until?}. */
+    waRestricted: k('wa', 'restricted'),
+    /** Staff alerts about the WhatsApp connection (list of JSON, newest first), for the dashboard. */
+    transportAlerts: k('transport', 'alerts'),
+    /** Members of a cell group already reported as unknown (set of phone or LID). */
+    membershipReported: (groupId: string) => k('membership', 'reported', groupId),
     /** WhatsApp LID → E.164 phone, learnt from the platform. */
     lidToPhone: k('lid', 'phone'),
     /**
