@@ -54,6 +54,7 @@ export class RecordingEffects implements PlaybookEffects {
     const to = citizens
       ? [{ kind: 'dm' as const, phone: FAKE_CITIZEN }]
       : this.deps.config.cellGroups.map((g) => ({ kind: 'group' as const, id: g.id }));
-    for (const t of to) await this.deps.outbox.send({ to: t, text, kind: 'alert', idempotencyKey: `${key}:${JSON.stringify(t)}` }, PRIORITY.alert);
+    for (const t of to)
+      await this.deps.outbox.send({ to: t, text, kind: 'alert', idempotencyKey: `${key}:${JSON.stringify(t)}` }, PRIORITY.alert);
   }
 }

@@ -104,11 +104,11 @@ describe('playbook runs', () => {
     const run = await t.driveToEnd(runId);
     expect(run.exercise).toBe(true);
     expect(run.status).toBe('completed');
-    const calls = t.effects.calls.slice(callsBefore).filter((c) => c.kind !== 'sitrep');
+    const calls = t.effects.calls.slice(callsBefore).flatMap((c) => (c.kind === 'sitrep' ? [] : [c.input]));
     expect(calls.length).toBe(2);
-    for (const c of calls) {
-      expect(c.kind !== 'sitrep' && c.input.audience).toEqual({ cellGroups: true });
-      expect(c.kind !== 'sitrep' && c.input.exercise).toBe(true);
+    for (const input of calls) {
+      expect(input.audience).toEqual({ cellGroups: true });
+      expect(input.exercise).toBe(true);
     }
     expect((await t.app.outbox(FAKE_CITIZEN)).length).toBe(citizenBefore);
     const sent = (await t.app.outbox()).filter((m) => m.seq > seqBefore && m.kind !== 'reaction');

@@ -64,7 +64,9 @@ describe('playbook loader', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pb-'));
     try {
       writeFileSync(join(dir, 'drill.yaml'), GOOD.replace('due: 30m', 'due: 30 minutes'));
-      expect(() => new PlaybooksFeature(effectsUnavailable, { dir })).toThrow(/drill\.yaml:\d+: steps\.3\.items\.0\.due: must be a duration/);
+      expect(() => new PlaybooksFeature(effectsUnavailable, { dir })).toThrow(
+        /drill\.yaml:\d+: steps\.3\.items\.0\.due: must be a duration/,
+      );
       writeFileSync(join(dir, 'drill.yaml'), GOOD.replace('id: drill', 'id: other'));
       expect(() => loadPlaybookDir(dir)).toThrow(/id other must match the file name/);
     } finally {
