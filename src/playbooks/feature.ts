@@ -30,12 +30,12 @@ const bareEmoji = (e: string) => e.replace(/[\u{1F3FB}-\u{1F3FF}\uFE0F]/gu, '');
 
 /**
  * Disaster playbooks: /run, /runs, /stop, /huddle, the run API, and the step worker.
- * The library is loaded and validated when the feature is built: an invalid playbook
- * stops the start with its file, line and problem.
+ * The library is loaded and validated when the app is composed (first use, at the latest
+ * in start): an invalid playbook makes createApp fail with its file, line and problem.
  */
 export class PlaybooksFeature implements Feature {
   readonly name = 'playbooks';
-  readonly library: ReadonlyMap<string, Playbook>;
+  private loaded: ReadonlyMap<string, Playbook> | undefined;
   private readonly runners = new WeakMap<CoreDeps, PlaybookRunner>();
   private readonly workers = new WeakMap<CoreDeps, Worker<PlaybookJob>>();
 
@@ -43,7 +43,13 @@ export class PlaybooksFeature implements Feature {
     private readonly effects: PlaybookEffects,
     private readonly options: PlaybooksOptions = {},
   ) {
-    this.library = options.library ?? loadPlaybookDir(options.dir);
+    this.loaded = options.library;
+  }
+
+  /** The playbook library; throws PlaybookError (file:line: problem) when a playbook is invalid. */
+  get library(): ReadonlyMap<string, Playbook> {
+    this.loaded ??= loadPlaybookDir(this.options.dir);
+    return this.loaded;
   }
 
   /** The runner of one app (a process may host several apps in tests). */
@@ -108,6 +114,7 @@ export class PlaybooksFeature implements Feature {
   }
 
   async start(ctx: FeatureContext): Promise<Closeable[]> {
+    const { library } = this;
     const runner = this.runner(ctx.deps);
     const closeables: Closeable[] = [];
     if (ctx.plays('worker')) {
@@ -125,7 +132,7 @@ export class PlaybooksFeature implements Feature {
       closeables.push(worker);
     }
     closeables.push(runner);
-    ctx.deps.log.info({ playbooks: this.library.size }, 'playbooks loaded');
+    ctx.deps.log.info({ playbooks: library.size }, 'playbooks loaded');
     return closeables;
   }
 }

@@ -120,3 +120,30 @@ describe('playbook runs', () => {
     }
   });
 });
+
+describe('/huddle', () => {
+  let t: PlaybookTestApp;
+  beforeAll(async () => {
+    t = await startPlaybookApp('pb-huddle');
+  });
+  afterAll(async () => t.app.stop());
+
+  it('creates a breakout group once, welcomes each person with their role, and hears commands in it', async () => {
+    await t.app.say(STAFF.duty, '/huddle Hospital team +15550000003 +33 6 11 22 33 44', { group: CELL_GROUP, id: 'WA-HUDDLE-1' });
+    await t.app.say(STAFF.duty, '/huddle Hospital team +15550000003 +33 6 11 22 33 44', { group: CELL_GROUP, id: 'WA-HUDDLE-1' });
+    await t.app.expectMessage(CELL_GROUP, /Creating breakout group "Hospital team" with Ana Duty, Chloe Officer, \+33611223344/);
+    const group = await waitFor(async () => (await t.app.deps.redis.smembers(t.app.deps.keys.huddles))[0]);
+    const welcome = await t.app.expectMessage(group, /Roles in this group/);
+    expect(welcome.text).toContain('Lead: Ana Duty');
+    expect(welcome.text).toContain('officer: Chloe Officer');
+    expect(welcome.text).toContain('Guest: +33611223344');
+    const members = await t.app.deps.simulator?.groupMembers(group);
+    expect(members?.map((m) => m.phone).sort()).toEqual(['+15550000001', '+15550000003', '+33611223344']);
+    await t.app.say(STAFF.officer, '/runs', { group });
+    await t.app.expectMessage(group, /No playbook is running/);
+    await settle(t.app);
+    expect(await t.app.deps.redis.scard(t.app.deps.keys.huddles)).toBe(1);
+    await t.app.say(STAFF.duty, '/huddle Nobody', { group: CELL_GROUP });
+    await t.app.expectMessage(CELL_GROUP, /Give a name and at least one phone/);
+  });
+});

@@ -7,7 +7,7 @@ import { effectsUnavailable } from '../../src/playbooks/effects.ts';
 import { PlaybooksFeature } from '../../src/playbooks/feature.ts';
 import { loadPlaybookDir, PlaybookError, parsePlaybook } from '../../src/playbooks/loader.ts';
 import { resolveParams } from '../../src/playbooks/params.ts';
-import { testConfig } from '../fakes/test-app.ts';
+import { startTestApp, testConfig } from '../fakes/test-app.ts';
 
 const GOOD = readFileSync('test/fixtures/playbooks/drill.yaml', 'utf8');
 
@@ -60,11 +60,12 @@ describe('playbook loader', () => {
     expect(refusal('id: [unclosed\n').problem).toMatch(/invalid YAML/);
   });
 
-  it('refuses to build the feature (and so to start the app) on an invalid playbook', () => {
+  it('refuses to start the app on an invalid playbook', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pb-'));
     try {
       writeFileSync(join(dir, 'drill.yaml'), GOOD.replace('due: 30m', 'due: 30 minutes'));
-      expect(() => new PlaybooksFeature(effectsUnavailable, { dir })).toThrow(
+      const feature = new PlaybooksFeature(effectsUnavailable, { dir });
+      await expect(startTestApp('pb-invalid', { options: { features: [feature] } })).rejects.toThrow(
         /drill\.yaml:\d+: steps\.3\.items\.0\.due: must be a duration/,
       );
       writeFileSync(join(dir, 'drill.yaml'), GOOD.replace('id: drill', 'id: other'));
