@@ -41,15 +41,7 @@ export async function cleanPrefix(prefix: string): Promise<void> {
 export function testConfig(prefix: string, overrides: Partial<ConfigFile> = {}, env: Record<string, string> = {}): Config {
   const base = parse(readFileSync('config/example.yaml', 'utf8'));
   return {
-    env: envSchema.parse({
-      REDIS_URL,
-      KEY_PREFIX: prefix,
-      ADMIN_TOKEN,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-      ...env,
-    }),
+    env: envSchema.parse({ REDIS_URL, KEY_PREFIX: prefix, ADMIN_TOKEN, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env }),
     file: configFileSchema.parse({ ...base, ...overrides }),
     configPath: 'config/example.yaml',
   };
