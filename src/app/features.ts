@@ -1,13 +1,23 @@
+import { effectsUnavailable } from '../playbooks/effects.ts';
+import { PlaybooksFeature } from '../playbooks/feature.ts';
 import { whatsappFeature } from '../transport/baileys/whatsapp-feature.ts';
 import type { Feature } from './feature.ts';
 import { incidentsFeature } from './incidents/incidents-feature.ts';
+import { buildSitrep } from './incidents/sitrep.ts';
 import { membershipGuardFeature } from './membership-guard.ts';
 
 /** Every feature of the product, in the order they see citizen messages (incident intake last: it takes everything). */
-export const features: Feature[] = [membershipGuardFeature, whatsappFeature];
+export const features: Feature[] = [];
+
+const sitrepSections = () => features.flatMap((f) => (f.sitrep ? [f.sitrep.bind(f)] : []));
 
 features.push(
-  incidentsFeature({
-    sitrepSections: () => features.flatMap((f) => (f.sitrep ? [f.sitrep.bind(f)] : [])),
-  }),
+  membershipGuardFeature,
+  whatsappFeature,
+  new PlaybooksFeature((deps) => ({
+    alert: effectsUnavailable.alert,
+    welfareCheck: effectsUnavailable.welfareCheck,
+    sitrep: () => buildSitrep(deps, sitrepSections()),
+  })),
+  incidentsFeature({ sitrepSections }),
 );

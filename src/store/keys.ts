@@ -73,6 +73,19 @@ export function redisKeys(prefix: string) {
     events: k('events'),
     /** Breakout groups the bot created (huddles). */
     huddles: k('huddles'),
+    /** Huddle creation idempotency key → the group id it created (a retried job creates no second group). */
+    huddleByKey: k('huddles', 'by-key'),
+    /** Playbook runs: the run hash, its steps (step id → JSON state), task items, effect results. */
+    runSeq: k('run', 'seq'),
+    run: (id: string) => k('run', id),
+    runSteps: (id: string) => k('run', id, 'steps'),
+    runTasks: (id: string) => k('run', id, 'tasks'),
+    runEffects: (id: string) => k('run', id, 'effects'),
+    /** Runs by start time (sorted set) and the ids of runs still in progress (set). */
+    runsAll: k('runs', 'all'),
+    runsActive: k('runs', 'active'),
+    /** What started a run (e.g. a chat message id) → the run id, so a retried start creates one run. */
+    runOrigin: (origin: string) => k('run', 'origin', origin),
   };
 }
 

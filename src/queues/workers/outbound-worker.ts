@@ -10,6 +10,28 @@ export function limiterFor(ratePerSecond: number): { max: number; duration: numb
   return ratePerSecond >= 1 ? { max: Math.round(ratePerSecond), duration: 1000 } : { max: 1, duration: Math.round(1000 / ratePerSecond) };
 }
 
+/**
+ * Creates the breakout group a job asks for (once per idempotency key), records it as a
+ * huddle, and returns the job addressed to the new group.
+ */
+async function intoNewGroup(deps: CoreDeps, transport: ChatTransport, msg: OutboundJob): Promise<OutboundJob> {
+  const { createGroup, ...rest } = msg;
+  if (!createGroup) return msg;
+  if (!transport.createGroup) throw new UnrecoverableError(`the ${transport.name} transport cannot create groups`);
+  let groupId = await deps.redis.hget(deps.keys.huddleByKey, msg.idempotencyKey);
+  if (!groupId) {
+    groupId = await transport.createGroup(createGroup.subject, createGroup.participants);
+    await deps.redis.multi().hset(deps.keys.huddleByKey, msg.idempotencyKey, groupId).sadd(deps.keys.huddles, groupId).exec();
+    await deps.audit.append({
+      type: 'huddle.created',
+      actor: 'system',
+      subject: groupId,
+      data: { members: createGroup.participants.length },
+    });
+  }
+  return { ...rest, to: { kind: 'group', id: groupId } };
+}
+
 /** Called after each successful send, e.g. to track an alert's delivery. */
 export type SentHook = (job: OutboundJob, messageId: string) => Promise<void>;
 
@@ -37,7 +59,7 @@ export function createOutboundWorker(
         });
         throw new UnrecoverableError(`invalid outbound job: ${parsed.error.issues[0]?.message}`);
       }
-      const msg = parsed.data;
+      const msg = parsed.data.createGroup ? await intoNewGroup(deps, transport, parsed.data) : parsed.data;
       let result: Awaited<ReturnType<ChatTransport['send']>>;
       try {
         result = await transport.send(msg);
