@@ -35,3 +35,14 @@ export function ago(iso) {
   if (s < 86400) return `${Math.round(s / 3600)} h ago`;
   return `${Math.round(s / 86400)} d ago`;
 }
+
+/** Calls fn at most once per `ms`, after the last of a burst of calls. */
+export function debounced(fn, ms) {
+  let timer;
+  const call = () => {
+    clearTimeout(timer);
+    timer = setTimeout(fn, ms);
+  };
+  call.cancel = () => clearTimeout(timer);
+  return call;
+}
