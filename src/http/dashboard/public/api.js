@@ -35,10 +35,15 @@ export async function optional(method, path) {
 const RANK = { viewer: 0, officer: 1, duty_officer: 2, admin: 3 };
 let required = new Map();
 let myRole = 'viewer';
+let myName = '';
+
+/** The signed-in person's name (the acting person in the audit log and approvals). */
+export const myself = () => myName;
 
 /** Learns from the OpenAPI document which role each route needs, so the page only offers what the API allows. */
-export async function loadPermissions(role) {
+export async function loadPermissions(role, name) {
   myRole = role;
+  myName = name;
   const doc = await api('GET', '/api/openapi.json');
   required = new Map();
   for (const [path, ops] of Object.entries(doc.paths)) {

@@ -1,9 +1,12 @@
 // Alerts: compose per language with the audience's recipient count; approval queue; delivery progress.
-import { api, can, optional } from '../api.js';
+import { api, can, myself, optional } from '../api.js';
 import { onChange, toast } from '../app.js';
 import { debounced, el } from '../dom.js';
 import { audienceForm, progressBar, summaryOf } from './audience.js';
-import { knownIds, remember } from './recent.js';
+import { knownIds, recall, remember } from './recent.js';
+
+/** The author cannot approve their own alert (the API refuses it too), so the page does not offer it. */
+const authoredByMe = (a) => (a.author ?? a.createdBy) === myself() || recall(`alerts-by-${myself()}`).includes(a.id);
 
 function alertCard(a, refresh) {
   const approve = async () => {
@@ -29,7 +32,7 @@ function alertCard(a, refresh) {
     a.author ? el('p', { className: 'muted' }, `by ${a.author}`) : '',
     progressBar(c),
     el('p', { className: 'muted' }, ['total', 'queued', 'sent', 'delivered', 'read', 'failed'].map((k) => `${k} ${c[k] ?? 0}`).join(' · ')),
-    a.status === 'pending_approval' && can('post', '/api/alerts/:id/approve')
+    a.status === 'pending_approval' && can('post', '/api/alerts/:id/approve') && !authoredByMe(a)
       ? el('button', { type: 'button', className: 'primary act-approve', onclick: approve }, 'Approve and send')
       : '',
   );
@@ -54,6 +57,7 @@ export async function render(root, [focus]) {
         async submit(body) {
           const created = await api('POST', '/api/alerts', body);
           remember('alerts', created.id);
+          remember(`alerts-by-${myself()}`, created.id);
           toast(
             created.status === 'pending_approval'
               ? `Alert ${created.id} waits for a second officer's approval`
