@@ -1,9 +1,16 @@
 import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
 /** Debian's Chromium (installed by apt in .ci/run); never a downloaded browser. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const SCREENSHOTS = 'docs/screenshots';
+/**
+ * Where screenshots go: docs/screenshots (committed, shown in docs/dashboard.md) when
+ * UPDATE_SCREENSHOTS=1 or CC_FULL_STACK=1, else a temporary folder so a test run leaves the tree clean.
+ */
+export const SCREENSHOTS =
+  process.env.UPDATE_SCREENSHOTS || process.env.CC_FULL_STACK ? 'docs/screenshots' : join(tmpdir(), 'crisis-cell-screenshots');
 
 export async function launch(): Promise<Browser> {
   return chromium.launch({
