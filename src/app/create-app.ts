@@ -202,8 +202,12 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
     url,
     adminToken,
     async close() {
-      if (server) await new Promise<void>((r) => server?.close(() => r()));
-      server?.closeAllConnections?.();
+      if (server) {
+        const closing = new Promise<void>((r) => server?.close(() => r()));
+        // Long-lived responses (the dashboard's event streams) would hold close() open for ever.
+        setTimeout(() => server?.closeAllConnections(), 500).unref();
+        await closing;
+      }
       await Promise.all([...workers, ...closeables].map((w) => w.close()));
       await transport?.stop();
       await queues.close();

@@ -1,6 +1,7 @@
 import { effectsUnavailable } from '../playbooks/effects.ts';
 import { PlaybooksFeature } from '../playbooks/feature.ts';
 import { whatsappFeature } from '../transport/baileys/whatsapp-feature.ts';
+import { dashboardFeature } from '../http/dashboard/dashboard-feature.ts';
 import type { Feature } from './feature.ts';
 import { incidentsFeature } from './incidents/incidents-feature.ts';
 import { buildSitrep } from './incidents/sitrep.ts';
@@ -12,6 +13,7 @@ export const features: Feature[] = [];
 const sitrepSections = () => features.flatMap((f) => (f.sitrep ? [f.sitrep.bind(f)] : []));
 
 features.push(
+  dashboardFeature,
   membershipGuardFeature,
   whatsappFeature,
   new PlaybooksFeature((deps) => ({

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { type JobsOptions, Queue, type QueueOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { DeliveryUpdate, InboundMessage, MembershipChange, TransportEvents } from '../transport/chat-transport.ts';
+import { metrics } from '../observability/metrics.ts';
 import type { InboundJob, OutboundJob } from './job-schemas.ts';
 
 /** Names of the BullMQ queues; all live under the KEY_PREFIX. */
@@ -48,6 +49,7 @@ export class Queues {
 
   /** Queues an inbound message; a redelivered message id maps to the same job and is dropped. */
   async receive(message: InboundMessage): Promise<void> {
+    metrics.inbound.inc({ kind: message.reaction ? 'reaction' : 'message' });
     await this.inbound.add('message', { type: 'message', message }, { jobId: jobIdFor('m', message.id) });
   }
 

@@ -1,6 +1,7 @@
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { CoreDeps } from '../../app/deps.ts';
+import { metrics } from '../../observability/metrics.ts';
 import { type ChatTransport, TransportError } from '../../transport/chat-transport.ts';
 import { type OutboundJob, outboundJobSchema } from '../job-schemas.ts';
 import { QUEUE } from '../queues.ts';
@@ -70,6 +71,7 @@ export function createOutboundWorker(
       // A retry that finds the message already sent may follow a crash before the audit
       // entry was written: record it again rather than lose it (at least once).
       if (!result.duplicate || job.attemptsMade > 0) {
+        if (!result.duplicate) metrics.outbound.inc({ kind: msg.kind });
         const to = msg.to.kind === 'group' ? msg.to.id : await deps.audit.pseudonym(msg.to.phone);
         await deps.audit.append({
           type: 'message.out',
@@ -84,9 +86,11 @@ export function createOutboundWorker(
     },
     { connection, prefix: deps.keys.prefix, concurrency: 10, limiter: limiterFor(ratePerSecond), autorun: false },
   );
-  worker.on('failed', (job, err) =>
-    deps.log.error({ jobId: job?.id, kind: job?.data.kind, attempts: job?.attemptsMade, err: err.message }, 'outbound send failed'),
-  );
+  worker.on('failed', (job, err) => {
+    const final = !job || err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
+    metrics.sendFailures.inc({ kind: job?.data.kind ?? 'unknown', final: String(final) });
+    deps.log.error({ jobId: job?.id, kind: job?.data.kind, attempts: job?.attemptsMade, err: err.message }, 'outbound send failed');
+  });
   worker.on('error', (err) => deps.log.error({ err: err.message }, 'outbound worker error'));
   return worker;
 }
