@@ -53,6 +53,7 @@ function makeDeps(prefix: string): HttpDeps {
     audit: new AuditLog(redis, keys),
     outbox: queues,
     roster: new Roster(file.staff),
+    timers: queues,
     log,
     now: Date.now,
     tokens: new TokenStore(redis, keys),

@@ -1,7 +1,7 @@
 import { createApp } from './app/create-app.ts';
 import { ConfigError, loadConfig } from './config/load-config.ts';
 import { createLogger } from './observability/logger.ts';
-import { checkEvictionPolicy, createRedis, ensureRedis } from './store/redis.ts';
+import { assertRedisUsable, checkEvictionPolicy, createRedis, ensureRedis } from './store/redis.ts';
 
 /** Composition root: config → Redis → app; clean shutdown on SIGINT/SIGTERM. */
 async function main(): Promise<void> {
@@ -19,6 +19,7 @@ async function main(): Promise<void> {
   let embedded: Awaited<ReturnType<typeof ensureRedis>>;
   try {
     embedded = await ensureRedis(config.env.REDIS_URL, config.env.DATA_DIR, log);
+    await assertRedisUsable(config.env.REDIS_URL);
   } catch (err) {
     process.stderr.write(`crisis-cell: ${(err as Error).message}\n`);
     process.exit(3);

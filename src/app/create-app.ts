@@ -13,11 +13,13 @@ import type { Logger } from '../observability/logger.ts';
 import { Queues } from '../queues/queues.ts';
 import { createInboundWorker } from '../queues/workers/inbound-worker.ts';
 import { createOutboundWorker } from '../queues/workers/outbound-worker.ts';
+import { createTimersWorker } from '../queues/workers/timers-worker.ts';
 import { AuditLog } from '../store/audit-log.ts';
 import { redisKeys } from '../store/keys.ts';
-import { createRedis } from '../store/redis.ts';
+import { createCommandRedis, createRedis } from '../store/redis.ts';
 import { TokenStore } from '../store/token-store.ts';
 import type { ChatTransport, ConnectionState } from '../transport/chat-transport.ts';
+import { BaileysTransport } from '../transport/baileys/baileys-transport.ts';
 import { SimulatorTransport } from '../transport/simulator/simulator-transport.ts';
 import type { CoreDeps } from './deps.ts';
 import type { Closeable, Feature } from './feature.ts';
@@ -58,7 +60,7 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
   const featureList = options.features ?? features;
   const role = env.ROLE;
   const plays = (r: 'gateway' | 'worker' | 'api') => role === 'all' || role === r;
-  const redis = createRedis(env.REDIS_URL);
+  const redis = createCommandRedis(env.REDIS_URL);
   const bullConnection = createRedis(env.REDIS_URL);
   const keys = redisKeys(env.KEY_PREFIX);
   const queues = new Queues(bullConnection, keys.prefix);
@@ -69,6 +71,7 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
     keys,
     audit: new AuditLog(redis, keys),
     outbox: queues,
+    timers: queues,
     roster: new Roster(file.staff),
     log,
     now: options.now ?? Date.now,
@@ -86,6 +89,16 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
   let transport: ChatTransport | undefined;
   if (options.transport) transport = options.transport(deps, queues);
   else if (env.TRANSPORT === 'simulator') transport = new SimulatorTransport(redis, keys, queues.sink());
+  else if (plays('gateway')) {
+    // Holds the gateway lease itself: start() waits for it, so a second gateway takes over when the first dies.
+    transport = new BaileysTransport({
+      redis,
+      keys,
+      log,
+      audit: deps.audit,
+      ...(env.PAIRING_NUMBER ? { pairingNumber: env.PAIRING_NUMBER } : {}),
+    });
+  }
   if (transport instanceof SimulatorTransport) deps.simulator = transport;
 
   const closeables: Closeable[] = [];
@@ -111,6 +124,8 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
       groupMessage: async (ctx) => void (await firstTaker((f) => f.groupMessage)(ctx)),
     });
     const pipeline = compose(standardChain, route);
+    const timerHandlers = Object.assign({}, ...featureList.map((f) => f.timers?.(deps) ?? {}));
+    workers.push(createTimersWorker(deps, connect(), timerHandlers));
     workers.push(
       createInboundWorker(
         deps,
@@ -205,8 +220,12 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
     url,
     adminToken,
     async close() {
-      if (server) await new Promise<void>((r) => server?.close(() => r()));
-      server?.closeAllConnections?.();
+      if (server) {
+        const closing = new Promise<void>((r) => server?.close(() => r()));
+        // Long-lived responses (the dashboard's event streams) would hold close() open for ever.
+        setTimeout(() => server?.closeAllConnections(), 500).unref();
+        await closing;
+      }
       await Promise.all([...workers, ...closeables].map((w) => w.close()));
       await transport?.stop();
       await queues.close();

@@ -12,6 +12,14 @@ export interface Outbox {
   sendMany(msgs: OutboundJob[], priority?: number): Promise<void>;
 }
 
+/** Delayed work: a named job run once after `delayMs` (escalations, digests, reminders). */
+export interface Timers {
+  /** Schedules `name` with `data`; the same `jobId` is scheduled once. */
+  schedule(name: string, data: Record<string, unknown>, delayMs: number, jobId: string): Promise<void>;
+  /** Cancels a scheduled job if it has not run yet. */
+  cancel(jobId: string): Promise<void>;
+}
+
 /** What every use case may depend on; built once in main.ts (or a test). */
 export interface CoreDeps {
   config: ConfigFile;
@@ -20,6 +28,7 @@ export interface CoreDeps {
   keys: RedisKeys;
   audit: AuditLog;
   outbox: Outbox;
+  timers: Timers;
   roster: Roster;
   log: Logger;
   now(): number;

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { ChatContext } from '../chat/chat-context.ts';
 import type { Command } from '../chat/command-registry.ts';
 import type { HttpDeps } from '../http/http-deps.ts';
+import type { CoreDeps } from './deps.ts';
 import type { OutboundJob } from '../queues/job-schemas.ts';
 import type { ChatTransport, DeliveryUpdate, MembershipChange } from '../transport/chat-transport.ts';
 
@@ -55,8 +56,10 @@ export interface Feature {
   beforeSend?(deps: HttpDeps, job: OutboundJob): Promise<boolean>;
   /** Called in the gateway when a send failed for good (retries exhausted or refused). */
   sendFailed?(deps: HttpDeps, job: OutboundJob, error: string): Promise<void>;
+  /** Handlers of named jobs on the timers queue (deps.timers.schedule), run in the worker role. */
+  timers?(deps: HttpDeps): Record<string, (data: Record<string, unknown>) => Promise<void>>;
   /** Lines this feature adds to /sitrep (e.g. alerts in progress, welfare tallies). */
-  sitrep?(deps: HttpDeps): Promise<string[]>;
+  sitrep?(deps: CoreDeps): Promise<string[]>;
   /** Starts the feature's own workers/timers; called once per process. */
   start?(ctx: FeatureContext): Promise<Closeable[]>;
 }

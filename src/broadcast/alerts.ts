@@ -36,10 +36,14 @@ export async function createBroadcast(
   deps: CoreDeps,
   kind: BroadcastKind,
   input: { author: Actor; audience: Audience; text: Record<string, string>; exercise?: boolean; source?: string },
-): Promise<BroadcastRecord> {
+): Promise<BroadcastRecord & { repeated?: boolean }> {
   checkAudience(deps, input.audience);
   const { id, code } = await newBroadcastId(deps, kind);
   const keys = broadcastKeys(deps, kind);
+  if (input.source && !(await deps.redis.hsetnx(keys.bySource, input.source, id))) {
+    const existing = await loadRecord(deps, (await deps.redis.hget(keys.bySource, input.source)) ?? '');
+    if (existing) return { ...existing, repeated: true };
+  }
   const exercise = input.exercise === true;
   const resolved = await snapshotAudience(
     deps,
@@ -86,7 +90,8 @@ function checkText(deps: CoreDeps, text: Record<string, string>): void {
 }
 
 /**
- * A consular alert. An audience larger than `broadcast.approvalThreshold` waits for a second
+ * A consular alert. The same `source` (a playbook step's stable key) returns the alert it already
+ * created instead of sending twice. An audience larger than `broadcast.approvalThreshold` waits for a second
  * officer's approval; a drill (`exercise`) goes to the rostered staff only, prefixed "EXERCISE — ".
  */
 export async function createAlert(
@@ -95,6 +100,8 @@ export async function createAlert(
 ): Promise<{ id: string; status: 'pending_approval' | 'sending'; code: string; total: number }> {
   checkText(deps, input.text);
   const r = await createBroadcast(deps, 'alert', input);
+  if (r.repeated)
+    return { id: r.id, status: r.status === 'pending_approval' ? 'pending_approval' : 'sending', code: r.code, total: r.total };
   const needsApproval = !r.exercise && r.total > deps.config.broadcast.approvalThreshold;
   await deps.audit.append({
     type: 'alert.created',

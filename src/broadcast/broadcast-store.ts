@@ -50,6 +50,7 @@ export function broadcastKeys(deps: CoreDeps, kind: BroadcastKind) {
         counts: k.alertCounts,
         all: k.alertsAll,
         active: k.alertsActive,
+        bySource: k.alertsBySource,
       }
     : {
         seq: k.welfareSeq,
@@ -59,6 +60,7 @@ export function broadcastKeys(deps: CoreDeps, kind: BroadcastKind) {
         counts: k.welfareCounts,
         all: k.welfareAll,
         active: k.welfareOpen,
+        bySource: k.welfareBySource,
       };
 }
 

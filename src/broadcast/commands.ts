@@ -35,7 +35,7 @@ export function broadcastCommands(): Command[] {
         const text = (ctx.msg.text ?? '').trim().replace(/^\/\w+\s+\S+\s*/, '');
         if (!text) throw new UsageError('The alert has no text.');
         const lang = ctx.deps.config.languages[0] as string;
-        const a = await createAlert(ctx.deps, { author: actorOf(ctx), audience, text: { [lang]: text }, source: 'chat' });
+        const a = await createAlert(ctx.deps, { author: actorOf(ctx), audience, text: { [lang]: text }, source: `chat:${ctx.msg.id}` });
         const next = a.status === 'pending_approval' ? `Waiting for a second officer: /approve ${a.id}` : 'Sending now.';
         await ctx.reply(`Alert ${a.id} (verification code ${a.code}) to ${a.total} recipient(s). ${next}`, 'alert-draft');
       },
@@ -77,7 +77,7 @@ export function broadcastCommands(): Command[] {
           author: actorOf(ctx),
           audience,
           ...(text ? { text: { [lang]: text } } : {}),
-          source: 'chat',
+          source: `chat:${ctx.msg.id}`,
         });
         await ctx.reply(
           `Welfare check ${w.id} sent to ${w.total} recipient(s). Tallies: /sitrep or GET /api/welfare-checks/${w.id}`,

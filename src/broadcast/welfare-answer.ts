@@ -1,9 +1,10 @@
+import { openIncident } from '../app/incidents/open-incident.ts';
 import type { ChatContext } from '../chat/chat-context.ts';
 import { t } from '../citizens/messages.ts';
 import { publishChange } from './broadcast-store.ts';
 import { recordWelfareAnswer } from './welfare.ts';
 
-/** A citizen answered a welfare check: tally it, thank them; HELP opens a critical incident. */
+/** A citizen answered a welfare check: tally it, thank them; HELP opens a critical incident linked to the check. */
 export async function answerWelfareCheck(
   ctx: ChatContext,
   input: { id: string; phone: string; language: string | undefined; answer: 'safe' | 'help'; people?: number },
@@ -22,6 +23,21 @@ export async function answerWelfareCheck(
     await ctx.reply(t(input.language, 'welfareSafe', { people }), 'welfare-answer');
     return true;
   }
-  await ctx.reply(t(input.language, 'welfareHelp', { emergency: deps.config.embassy.emergencyNumber ?? '112' }), 'welfare-answer');
+  const region = (await deps.redis.hget(deps.keys.citizen(input.phone), 'region')) ?? undefined;
+  const incident = await openIncident(deps, {
+    reporter: input.phone,
+    text: `Welfare check ${input.id}: the citizen answered HELP (“${ctx.msg.text ?? ''}”).`,
+    channel: 'welfare',
+    severity: 'critical',
+    ...(input.language ? { language: input.language } : {}),
+    ...(region ? { region } : {}),
+    links: { welfareCheck: input.id },
+    sourceMessageId: ctx.msg.id,
+  });
+  deps.log.info({ welfareCheck: input.id, incident: incident.id }, 'welfare HELP opened an incident');
+  await ctx.reply(
+    t(input.language, 'welfareHelp', { emergency: deps.config.embassy.emergencyNumber ?? '112', id: incident.id }),
+    'welfare-answer',
+  );
   return true;
 }

@@ -66,6 +66,7 @@ export async function startWelfareCheck(
   input: { author: Actor; audience: Audience; text?: Record<string, string>; exercise?: boolean; source?: string },
 ): Promise<{ id: string; total: number }> {
   const r = await createBroadcast(deps, 'welfare', { ...input, text: input.text ?? {} });
+  if (r.repeated) return { id: r.id, total: r.total };
   const keys = broadcastKeys(deps, 'welfare');
   const tx = deps.redis.multi();
   for (const region of [...deps.config.regions.map((x) => x.id), 'unknown']) tx.hset(keys.record(r.id), `total:${region}`, '0');
@@ -83,12 +84,12 @@ export async function startWelfareCheck(
   await broadcast.add(
     'reminder',
     { type: 'reminder', id: r.id },
-    { jobId: jobIdFor('wrem', r.id), delay: durationMs(b.welfareReminderAfter) },
+    { jobId: jobIdFor('wrem', r.id), delay: durationMs(b.welfareReminderAfter ?? '2h') },
   );
   await broadcast.add(
     'followup',
     { type: 'followup', id: r.id },
-    { jobId: jobIdFor('wfol', r.id), delay: durationMs(b.welfareFollowUpAfter) },
+    { jobId: jobIdFor('wfol', r.id), delay: durationMs(b.welfareFollowUpAfter ?? '6h') },
   );
   deps.log.info({ id: r.id, total: r.total }, 'welfare check started');
   return { id: r.id, total: r.total };

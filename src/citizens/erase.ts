@@ -1,4 +1,5 @@
 import type { CoreDeps } from '../app/deps.ts';
+import { eraseCitizenIncidents } from '../app/incidents/erase.ts';
 import { broadcastQueues } from '../broadcast/broadcast-queue.ts';
 import { type BroadcastKind, broadcastKeys } from '../broadcast/broadcast-store.ts';
 import { advanceRecipient, broadcastRef } from '../broadcast/tracking.ts';
@@ -13,12 +14,14 @@ export interface ErasureReport {
   registered: boolean;
   broadcasts: number;
   jobsRemoved: number;
+  /** Incidents the citizen reported, scrubbed of their personal data. */
+  incidents: number;
 }
 
 /**
- * DELETE: erases a citizen's personal data everywhere the broadcast side keeps it: registry,
- * indexes, open conversation, recipient lists, per-recipient delivery state, welfare answers and
- * queued (or finished) outbound jobs. Tallies stay, as anonymous counts.
+ * DELETE: erases a citizen's personal data everywhere: registry, indexes, open conversation,
+ * recipient lists, per-recipient delivery state, welfare answers, queued (or finished) outbound
+ * jobs of broadcasts, and the incidents they reported. Tallies stay, as anonymous counts.
  */
 export async function eraseCitizen(deps: CoreDeps, phone: string): Promise<ErasureReport> {
   const registered = await eraseFromRegistry(deps, phone);
@@ -40,7 +43,8 @@ export async function eraseCitizen(deps: CoreDeps, phone: string): Promise<Erasu
         jobsRemoved += await outbound.remove(jobIdFor('o', broadcastRef('welfare-reminder', id, phone))).catch(() => 0);
     }
   }
-  return { registered, broadcasts, jobsRemoved };
+  const incidents = await eraseCitizenIncidents(deps, phone);
+  return { registered, broadcasts, jobsRemoved, incidents };
 }
 
 const NOT_SENT_YET = new Set(['waiting', 'prioritized', 'delayed', 'waiting-children']);

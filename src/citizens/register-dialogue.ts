@@ -1,7 +1,7 @@
 import type { ChatContext } from '../chat/chat-context.ts';
 import { matchKeyword, matchLanguage } from './keywords.ts';
 import { type MessageKey, t } from './messages.ts';
-import { getCitizen, matchRegion, regionOfPin, saveCitizens } from './registry.ts';
+import { getCitizen, regionOfAnswer, regionOfPin, saveCitizens } from './registry.ts';
 import { LANGUAGE_LABEL } from './words.ts';
 
 /** Where a citizen is in the REGISTER conversation; kept in Redis for a day. */
@@ -107,7 +107,7 @@ const STEPS: Record<RegisterConversation['step'], (ctx: ChatContext, conv: Regis
   },
   async region(ctx, conv, text) {
     const pin = ctx.msg.location;
-    const region = pin ? regionOfPin(ctx.deps, pin) : matchRegion(ctx.deps, text);
+    const region = pin ? regionOfPin(ctx.deps, pin) : regionOfAnswer(ctx.deps, text);
     if (!region) {
       await ctx.reply(t(conv.lang, 'badRegion', vars(ctx)), 'register');
       return 'invalid';

@@ -1,4 +1,5 @@
 import type { CoreDeps } from '../app/deps.ts';
+import { regionFromPin, regionFromText } from '../domain/triage.ts';
 import type { GeoPoint } from '../transport/chat-transport.ts';
 import { normaliseWords } from './keywords.ts';
 
@@ -151,15 +152,12 @@ export function matchRegion(deps: CoreDeps, text: string): string | undefined {
   return deps.config.regions.find((r) => [r.id, r.name, ...r.aliases].some((w) => normaliseWords(w) === t))?.id;
 }
 
-/** The region of a location pin: by the pin's name, else the nearest configured region centre. */
+/** The region of a location pin: by the pin's name, else the nearest region centre within its radius. */
 export function regionOfPin(deps: CoreDeps, pin: GeoPoint): string | undefined {
-  const byName = pin.name ? matchRegion(deps, pin.name) : undefined;
-  if (byName) return byName;
-  let best: { id: string; d: number } | undefined;
-  for (const r of deps.config.regions) {
-    if (!r.center) continue;
-    const d = (r.center.lat - pin.lat) ** 2 + ((r.center.lng - pin.lng) * Math.cos((pin.lat * Math.PI) / 180)) ** 2;
-    if (!best || d < best.d) best = { id: r.id, d };
-  }
-  return best?.id;
+  return (pin.name ? matchRegion(deps, pin.name) : undefined) ?? regionFromPin(pin, deps.config.regions) ?? undefined;
+}
+
+/** The region a citizen's answer names: exactly, else mentioned in a sentence ("I am in Aleppo"). */
+export function regionOfAnswer(deps: CoreDeps, text: string): string | undefined {
+  return matchRegion(deps, text) ?? regionFromText(text, deps.config.regions) ?? undefined;
 }

@@ -16,19 +16,28 @@ export class ConfigError extends Error {
 }
 
 function formatIssue(source: string, issue: z.core.$ZodIssue): string {
-  const field = issue.path.length ? issue.path.map(String).join('.') : '(top level)';
-  return `${source}: ${field}: ${issue.message}`;
+  const path = issue.path.map(String);
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0] ?? '?';
+    return `${source}: ${[...path, key].join('.')}: is not a known field${issue.keys.length > 1 ? ` (nor ${issue.keys.slice(1).join(', ')})` : ''}`;
+  }
+  const field = path.length ? path.join('.') : '(top level)';
+  const missing = issue.code === 'invalid_type' && / received undefined$/.test(issue.message);
+  return `${source}: ${field}: ${missing ? 'is required' : issue.message}`;
 }
 
 /** Parses and validates a YAML config text; `source` names it in errors. */
 export function parseConfigFile(text: string, source: string): ConfigFile {
   const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length > 0) {
-    const err = doc.errors[0];
-    const line = err?.linePos?.[0];
-    throw new ConfigError(`${source}${line ? `:${line.line}` : ''}: invalid YAML: ${err?.message.split('\n')[0]}`);
+  const err = doc.errors[0];
+  if (err) {
+    const pos = err.linePos?.[0];
+    const reason = (err.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+    throw new ConfigError(`${source}${pos ? `:${pos.line}:${pos.col}` : ''}: invalid YAML: ${reason}`);
   }
-  const result = configFileSchema.safeParse(doc.toJS());
+  const value: unknown = doc.toJS();
+  if (value === null || value === undefined) throw new ConfigError(`${source}: the file is empty; expected the embassy configuration`);
+  const result = configFileSchema.safeParse(value);
   if (!result.success) {
     const issue = result.error.issues[0];
     throw new ConfigError(issue ? formatIssue(source, issue) : `${source}: invalid`);
@@ -38,7 +47,9 @@ export function parseConfigFile(text: string, source: string): ConfigFile {
 
 /** Reads the environment and the config file it names; throws ConfigError on any fault. */
 export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
-  const envResult = envSchema.safeParse(rawEnv);
+  // An empty variable (`ADMIN_TOKEN=` in a .env file or compose) means "not set".
+  const present = Object.fromEntries(Object.entries(rawEnv).filter(([, v]) => v !== undefined && v !== ''));
+  const envResult = envSchema.safeParse(present);
   if (!envResult.success) {
     const issue = envResult.error.issues[0];
     throw new ConfigError(issue ? formatIssue('environment', issue) : 'environment: invalid');

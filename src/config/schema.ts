@@ -33,8 +33,10 @@ export const configFileSchema = z
           id: z.string().regex(/^[a-z0-9_-]+$/, 'must be lower-case letters, digits, - or _'),
           name: z.string().min(1),
           aliases: z.array(z.string().min(2)).default([]),
-          /** A point in the region: a citizen's location pin is matched to the nearest region centre. */
+          /** Centre of the region, to place location pins. */
           center: z.strictObject({ lat: z.number().min(-90).max(90), lng: z.number().min(-180).max(180) }).optional(),
+          /** Pins within this distance of the centre belong to the region. */
+          radiusKm: z.number().positive().max(5000).default(50),
         }),
       )
       .min(1, 'must list at least one region'),
@@ -59,9 +61,9 @@ export const configFileSchema = z
       .strictObject({
         ratePerSecond: z.number().positive().max(1000).default(5),
         approvalThreshold: z.number().int().nonnegative().default(25),
-        /** Welfare checks: when non-responders get a reminder, and when they are listed for phone follow-up. */
-        welfareReminderAfter: duration.default('2h'),
-        welfareFollowUpAfter: duration.default('6h'),
+        /** Welfare checks: when non-responders get a reminder (default 2h), and when they are listed for phone follow-up (default 6h). */
+        welfareReminderAfter: duration.optional(),
+        welfareFollowUpAfter: duration.optional(),
       })
       .prefault({}),
     escalation: z
@@ -80,6 +82,14 @@ export const configFileSchema = z
         /** More new incidents than this within `window` are posted as one digest. */
         maxCardsPerWindow: z.number().int().positive().default(5),
         window: duration.default('1m'),
+      })
+      .prefault({}),
+    membershipGuard: z
+      .strictObject({
+        /** Remove an unknown member from a cell group (only works when the embassy number is a group admin). */
+        removeUnknown: z.boolean().default(false),
+        /** How often cell-group members are checked against the roster. */
+        reconcileEvery: duration.default('15m'),
       })
       .prefault({}),
   })
@@ -103,8 +113,8 @@ export type ConfigFile = z.infer<typeof configFileSchema>;
 
 /** Settings from the environment (see README, "Configuration"). */
 export const envSchema = z.object({
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).default('redis://127.0.0.1:6379'),
+  PORT: z.coerce.number({ error: 'must be a port number from 0 to 65535' }).int().min(0).max(65535).default(8080),
   HOST: z.string().default('0.0.0.0'),
   TRANSPORT: z.enum(['simulator', 'baileys']).default('simulator'),
   CRISIS_CELL_CONFIG: z.string().default('config/example.yaml'),
@@ -116,7 +126,7 @@ export const envSchema = z.object({
     .regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits, dot, dash or underscore')
     .default('cc'),
   /** Sends per second of the outbound queue; defaults to broadcast.ratePerSecond. */
-  OUTBOUND_RATE: z.coerce.number().positive().optional(),
+  OUTBOUND_RATE: z.coerce.number({ error: 'must be a number of sends per second' }).positive().optional(),
   /** Where the embedded Redis keeps its data when one is started. */
   DATA_DIR: z.string().default('data'),
   /** Baileys: number to pair by code instead of QR. */

@@ -29,6 +29,17 @@ export function topRole(roles: readonly Role[]): Role | undefined {
  * national numbers. Returns undefined when the text is not a possible phone number.
  */
 export function toE164(raw: string, defaultCountry?: string): string | undefined {
+  const key = `${defaultCountry ?? ''}|${raw}`;
+  if (e164Cache.has(key)) return e164Cache.get(key);
+  const result = parseE164(raw, defaultCountry);
+  if (e164Cache.size >= 10_000) e164Cache.clear();
+  e164Cache.set(key, result);
+  return result;
+}
+
+const e164Cache = new Map<string, string | undefined>();
+
+function parseE164(raw: string, defaultCountry?: string): string | undefined {
   const trimmed = raw.trim().replace(/@.*$/, '').replace(/:\d+$/, '');
   const withPlus = /^\d{8,15}$/.test(trimmed) ? `+${trimmed}` : trimmed;
   const parsed = parsePhoneNumberFromString(withPlus, defaultCountry as never);

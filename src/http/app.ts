@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import express, { type Express, type Router } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
@@ -27,7 +28,7 @@ export function createHttpApp(deps: HttpDeps, apiRoutes: ApiRoutes[] = [], publi
     }),
   );
   app.use(express.json({ limit: '100kb' }));
-  app.use('/assets', express.static(new URL('./public/', import.meta.url).pathname, { maxAge: '1h', index: false }));
+  app.use('/assets', express.static(fileURLToPath(new URL('./public/', import.meta.url)), { maxAge: '1h', index: false }));
   app.use(healthRoutes(deps));
   if (deps.simulator) app.use(simulatorRoutes(deps, deps.simulator));
   for (const routes of publicRoutes) app.use(routes(deps));

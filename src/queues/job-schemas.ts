@@ -53,5 +53,10 @@ export const outboundJobSchema = z.object({
   kind: z.string().min(1),
   /** Set when the message belongs to something tracked (an alert delivery, an incident card). */
   ref: z.string().optional(),
+  /**
+   * Creates a breakout group (a huddle) first; `text` is then posted in the new group, not to `to`
+   * (`to` records the chat that asked for it). The same idempotency key never creates a second group.
+   */
+  createGroup: z.object({ subject: z.string().min(1).max(100), participants: z.array(z.string().min(3)).min(1).max(256) }).optional(),
 });
 export type OutboundJob = z.infer<typeof outboundJobSchema>;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { type JobsOptions, Queue, type QueueOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { DeliveryUpdate, InboundMessage, MembershipChange, TransportEvents } from '../transport/chat-transport.ts';
+import { metrics } from '../observability/metrics.ts';
 import type { InboundJob, OutboundJob } from './job-schemas.ts';
 
 /** Names of the BullMQ queues; all live under the KEY_PREFIX. */
@@ -48,6 +49,7 @@ export class Queues {
 
   /** Queues an inbound message; a redelivered message id maps to the same job and is dropped. */
   async receive(message: InboundMessage): Promise<void> {
+    metrics.inbound.inc({ kind: message.reaction ? 'reaction' : 'message' });
     await this.inbound.add('message', { type: 'message', message }, { jobId: jobIdFor('m', message.id) });
   }
 
@@ -60,6 +62,15 @@ export class Queues {
     await this.outbound.addBulk(
       msgs.map((data) => ({ name: data.kind, data, opts: { jobId: jobIdFor('o', data.idempotencyKey), priority } })),
     );
+  }
+
+  /** Schedules a named delayed job on the timers queue (see Timers in app/deps.ts). */
+  async schedule(name: string, data: Record<string, unknown>, delayMs: number, jobId: string): Promise<void> {
+    await this.timers.add(name, data, { delay: Math.max(0, delayMs), jobId });
+  }
+
+  async cancel(jobId: string): Promise<void> {
+    await this.timers.remove(jobId);
   }
 
   /** The transport events sink every adapter reports to: everything becomes a job. */

@@ -25,20 +25,45 @@ export function redisKeys(prefix: string) {
     incidentSeq: k('incident', 'seq'),
     incident: (id: string) => k('incident', id),
     incidentTimeline: (id: string) => k('incident', id, 'timeline'),
-    incidentEvents: (id: string) => k('incident', id, 'events'),
     incidentsAll: k('incidents', 'all'),
     incidentsByStatus: (status: string) => k('incidents', 'status', status),
     incidentsBySeverity: (severity: string) => k('incidents', 'severity', severity),
     incidentsByStatusSeverity: (status: string, severity: string) => k('incidents', 'ss', status, severity),
     openIncidentOf: (phone: string) => k('citizen', phone, 'open'),
+    incidentsOfReporter: (phone: string) => k('citizen', phone, 'incidents'),
+    /** Source message id → incident it went into (intake idempotency). */
+    intakeDone: (messageId: string) => k('intake', messageId),
     /** Sent message id → the `ref` of its outbound job (incident card, task item, ...). */
     sentRef: (messageId: string) => k('sent', messageId),
-    digestWindow: (bucket: number) => k('digest', bucket),
+    /** Cards posted in the current window, and incidents waiting for the next digest. */
+    digestCards: k('digest', 'cards'),
+    digestScheduled: (bucket: number) => k('digest', 'scheduled', bucket),
+    digestPending: k('digest', 'pending'),
     /** Citizen conversations (multi-step dialogues such as REGISTER). */
     conversation: (phone: string) => k('conv', phone),
     /** Transport connection state, published by the gateway. */
     transportState: k('transport', 'state'),
     gatewayLease: k('gateway', 'lease'),
+    /** WhatsApp (Baileys) session: creds JSON, and one hash per Signal key type (id → JSON). */
+    waCreds: k('wa', 'creds'),
+    waKeys: (type: string) => k('wa', 'keys', type),
+    /** Every Signal key type hash that was ever written (to clear the session on logout). */
+    waKeyTypes: k('wa', 'keytypes'),
+    /** Messages the bot sent (protobuf, base64), served to Baileys' getMessage for retries and polls. */
+    waMessage: (id: string) => k('wa', 'msg', id),
+    /** Keys of recent inbound messages (JSON), so a reply can quote or react to them. */
+    waMessageKey: (id: string) => k('wa', 'msgkey', id),
+    /** Cached group metadata (JSON) for Baileys' cachedGroupMetadata. */
+    waGroup: (jid: string) => k('wa', 'group', jid),
+    /** The QR code string waiting to be scanned, and the pairing code, while pairing. */
+    waQr: k('wa', 'qr'),
+    waPairingCode: k('wa', 'pairingcode'),
+    /** Set while WhatsApp restricts the account (error 463, message capping): JSON {reason, until?}. */
+    waRestricted: k('wa', 'restricted'),
+    /** Staff alerts about the WhatsApp connection (list of JSON, newest first), for the dashboard. */
+    transportAlerts: k('transport', 'alerts'),
+    /** Members of a cell group already reported as unknown (set of phone or LID). */
+    membershipReported: (groupId: string) => k('membership', 'reported', groupId),
     /** WhatsApp LID → E.164 phone, learnt from the platform. */
     lidToPhone: k('lid', 'phone'),
     /**
@@ -61,6 +86,9 @@ export function redisKeys(prefix: string) {
     alertsAll: k('alerts', 'all'),
     alertsActive: k('alerts', 'active'),
     alertLatest: k('alerts', 'latest'),
+    /** A playbook step's stable `source` key → the alert or welfare check it created. */
+    alertsBySource: k('alerts', 'by-source'),
+    welfareBySource: k('welfare', 'by-source'),
     /** Welfare checks ("are you safe?"): like alerts, plus answers and tallies per region. */
     welfareSeq: k('welfare', 'seq'),
     welfare: (id: string) => k('welfare', id),
@@ -77,6 +105,19 @@ export function redisKeys(prefix: string) {
     audienceTmp: (id: string, part: string) => k('audience', id, part),
     /** Breakout groups the bot created (huddles). */
     huddles: k('huddles'),
+    /** Huddle creation idempotency key → the group id it created (a retried job creates no second group). */
+    huddleByKey: k('huddles', 'by-key'),
+    /** Playbook runs: the run hash, its steps (step id → JSON state), task items, effect results. */
+    runSeq: k('run', 'seq'),
+    run: (id: string) => k('run', id),
+    runSteps: (id: string) => k('run', id, 'steps'),
+    runTasks: (id: string) => k('run', id, 'tasks'),
+    runEffects: (id: string) => k('run', id, 'effects'),
+    /** Runs by start time (sorted set) and the ids of runs still in progress (set). */
+    runsAll: k('runs', 'all'),
+    runsActive: k('runs', 'active'),
+    /** What started a run (e.g. a chat message id) → the run id, so a retried start creates one run. */
+    runOrigin: (origin: string) => k('run', 'origin', origin),
   };
 }
 

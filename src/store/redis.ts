@@ -17,7 +17,12 @@ export function createRedis(url: string, options: RedisOptions = {}): Redis {
   });
 }
 
-/** Resolves true when a Redis server answers PING at `url` within `timeoutMs`. */
+/** The application's shared command connection: concurrent commands are pipelined automatically. */
+export function createCommandRedis(url: string): Redis {
+  return createRedis(url, { enableAutoPipelining: true });
+}
+
+/** Resolves true when a Redis server answers at `url` within `timeoutMs` (even with an error reply). */
 export async function redisAnswers(url: string, timeoutMs = 1_500): Promise<boolean> {
   const probe = new Redis(url, {
     lazyConnect: true,
@@ -25,12 +30,40 @@ export async function redisAnswers(url: string, timeoutMs = 1_500): Promise<bool
     retryStrategy: () => null,
     connectTimeout: timeoutMs,
   });
-  probe.on('error', () => {});
+  // A server that answers with an error (e.g. NOAUTH: a password is needed) is there:
+  // never start a second one on its port.
+  let replied = false;
+  probe.on('error', (err: Error) => {
+    if (err.name === 'ReplyError') replied = true;
+  });
   try {
     await probe.connect();
     return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
+  } catch (err) {
+    return replied || (err as Error).name === 'ReplyError';
+  } finally {
+    probe.disconnect();
+  }
+}
+
+/**
+ * Connects once and PINGs; throws a one-line message when the server refuses us
+ * (e.g. a password is needed), instead of letting every connection retry forever.
+ */
+export async function assertRedisUsable(url: string, timeoutMs = 5_000): Promise<void> {
+  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs });
+  let reply: Error | undefined;
+  probe.on('error', (err: Error) => {
+    if (err.name === 'ReplyError') reply = err;
+  });
+  const host = new URL(url).host;
+  try {
+    await probe.connect();
+    await probe.ping();
+  } catch (err) {
+    const reason = (reply ?? (err as Error)).message.split(',')[0];
+    const hint = /NOAUTH|WRONGPASS|AUTH/.test(reason ?? '') ? ' (put the password in REDIS_URL: redis://:PASSWORD@host:port)' : '';
+    throw new Error(`Redis at ${host} refused the connection: ${reason}${hint}`);
   } finally {
     probe.disconnect();
   }
@@ -61,32 +94,44 @@ export async function ensureRedis(url: string, dataDir: string, log: Logger): Pr
   mkdirSync(dir, { recursive: true });
   const port = parsed.port || '6379';
   log.warn({ port, dir }, 'no Redis answered; starting an embedded redis-server');
+  // Its own process group: a Ctrl-C in the terminal must not stop Redis before the app has drained.
   const child = spawn(
     'redis-server',
     ['--port', port, '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--maxmemory-policy', 'noeviction', '--save', ''],
-    { stdio: 'ignore' },
+    { stdio: 'ignore', detached: true },
   );
-  for (let i = 0; i < 50; i++) {
-    if (await redisAnswers(url, 500)) {
-      return {
-        stop: () =>
-          new Promise<void>((done) => {
-            if (child.exitCode !== null) return done();
-            child.once('exit', () => done());
-            child.kill('SIGTERM');
-          }),
-      };
-    }
+  const killOnExit = () => child.kill('SIGTERM');
+  process.once('exit', killOnExit);
+  const stop = () =>
+    new Promise<void>((done) => {
+      process.off('exit', killOnExit);
+      if (child.exitCode !== null || child.signalCode !== null) return done();
+      child.once('exit', () => done());
+      child.kill('SIGTERM');
+    });
+  for (let i = 0; i < 50 && child.exitCode === null; i++) {
+    if (await redisAnswers(url, 500)) return { stop };
     await new Promise((r) => setTimeout(r, 100));
   }
+  process.off('exit', killOnExit);
   child.kill('SIGKILL');
-  throw new Error(`started redis-server on port ${port} but it never answered`);
+  throw new Error(`started redis-server on port ${port} (data in ${dir}) but it never answered; is the port taken?`);
 }
 
 /** Warns loudly unless the server is set never to evict keys (Redis is our system of record). */
-export async function checkEvictionPolicy(redis: Redis, log: Logger): Promise<string> {
-  const reply = (await redis.config('GET', 'maxmemory-policy')) as string[];
-  const policy = reply[1] ?? 'unknown';
+export async function checkEvictionPolicy(redis: Pick<Redis, 'config'>, log: Logger): Promise<string> {
+  let policy: string;
+  try {
+    const reply = (await redis.config('GET', 'maxmemory-policy')) as string[];
+    policy = reply[1] ?? 'unknown';
+  } catch (err) {
+    // Managed Redis services often disable CONFIG; say so and go on.
+    log.warn(
+      { err: (err as Error).message },
+      'cannot read Redis maxmemory-policy (CONFIG is disabled?); make sure it is "noeviction" or Redis may delete incidents and jobs',
+    );
+    return 'unknown';
+  }
   if (policy !== 'noeviction') {
     log.error(
       { policy },

@@ -26,22 +26,30 @@ export class TokenStore {
     return token;
   }
 
-  /** Stores a token chosen by the operator (the ADMIN_TOKEN bootstrap). */
+  /**
+   * Makes the operator's ADMIN_TOKEN the bootstrap admin token. It takes the one
+   * bootstrap slot: a previous ADMIN_TOKEN (or generated token) stops working.
+   */
   async adopt(token: string, principal: Principal): Promise<void> {
-    await this.redis.hset(this.keys.tokens, hashOf(token), JSON.stringify(principal));
+    await this.takeBootstrapSlot(hashOf(token), principal);
   }
 
   /**
    * Replaces the generated bootstrap admin token (simulator mode without ADMIN_TOKEN):
-   * the previous generated one stops working.
+   * the previous bootstrap token stops working.
    */
   async rotateBootstrap(): Promise<string> {
-    const previous = await this.redis.get(`${this.keys.tokens}:bootstrap`);
-    const token = await this.create({ name: 'bootstrap-admin', role: 'admin' });
-    const multi = this.redis.multi().set(`${this.keys.tokens}:bootstrap`, hashOf(token));
-    if (previous) multi.hdel(this.keys.tokens, previous);
-    await multi.exec();
+    const token = `cc_${randomBytes(24).toString('base64url')}`;
+    await this.takeBootstrapSlot(hashOf(token), { name: 'bootstrap-admin', role: 'admin' });
     return token;
+  }
+
+  private async takeBootstrapSlot(hash: string, principal: Principal): Promise<void> {
+    const slot = `${this.keys.tokens}:bootstrap`;
+    const previous = await this.redis.get(slot);
+    const multi = this.redis.multi();
+    if (previous && previous !== hash) multi.hdel(this.keys.tokens, previous);
+    await multi.hset(this.keys.tokens, hash, JSON.stringify(principal)).set(slot, hash).exec();
   }
 
   async verify(token: string): Promise<Principal | undefined> {

@@ -11,7 +11,7 @@ describe('foundation: simulator → pipeline → outbox', () => {
   it('answers a citizen and records both messages in a verifiable audit chain', async () => {
     await app.say('+33612345678', 'hello, is anyone there?');
     const reply = await app.expectMessage('+33612345678', /./);
-    expect(reply.kind).toBe('reply');
+    expect(reply.text).toMatch(/Reference: INC-\d{4}/);
     await settle(app);
     const verify = await app.api<{ ok: boolean; entries: number }>('GET', '/api/audit/verify');
     expect(verify.body.ok).toBe(true);

@@ -68,8 +68,12 @@ describe('welfare checks', () => {
 
   it('moves a citizen who changes their answer from one tally to the other', async () => {
     await app.say(A, 'HELP');
-    await app.expectMessage(A, /request for help/);
+    const reply = await app.expectMessage(A, /request for help \(reference INC-\d+\)/);
     await settle(app);
+    const incidentId = /INC-\d+/.exec(reply.text)?.[0] as string;
+    const incident = await app.api<{ severity: string; links?: Record<string, string> }>('GET', `/api/incidents/${incidentId}`);
+    expect(incident.body.severity).toBe('critical');
+    expect(incident.body.links?.welfareCheck).toBe(id);
     const v = await view();
     expect(v.counts).toMatchObject({ safe: 1, help: 2, noAnswer: 1, peopleSafe: 2 });
     expect(v.byRegion.north).toMatchObject({ safe: 1, help: 1 });

@@ -50,12 +50,17 @@ export function actorOf(principal: { name: string; phone?: string } | undefined)
   return { name: principal?.name ?? 'unknown', ...(principal?.phone ? { phone: principal.phone } : {}) };
 }
 
+/** An `Idempotency-Key` header makes a retried POST return what the first one created. */
+export function idempotencySource(key: string | undefined): { source?: string } {
+  return key && key.length <= 200 ? { source: `api:${key}` } : {};
+}
+
 /** POST /api/alerts, POST /api/alerts/:id/approve|cancel, GET /api/alerts/:id. */
 export function alertRoutes(deps: HttpDeps): Router {
   const r = Router();
   r.post('/api/alerts', requireRole('officer'), async (req, res) => {
     const body = validate(createAlertBody, req.body);
-    const alert = await createAlert(deps, { author: actorOf(req.principal), ...body, source: 'api' });
+    const alert = await createAlert(deps, { author: actorOf(req.principal), ...body, ...idempotencySource(req.get('idempotency-key')) });
     res.status(201).json(alert);
   });
   r.post('/api/alerts/:id/approve', requireRole('duty_officer'), async (req, res) => {

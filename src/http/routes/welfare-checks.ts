@@ -8,7 +8,7 @@ import { requireRole } from '../auth.ts';
 import { validate } from '../errors.ts';
 import type { HttpDeps } from '../http-deps.ts';
 import { documentRoute } from '../route-docs.ts';
-import { actorOf } from './alerts.ts';
+import { actorOf, idempotencySource } from './alerts.ts';
 
 export const createWelfareCheckBody = z.strictObject({
   audience: audienceSchema,
@@ -53,7 +53,11 @@ export function welfareCheckRoutes(deps: HttpDeps): Router {
   const r = Router();
   r.post('/api/welfare-checks', requireRole('duty_officer'), async (req, res) => {
     const body = validate(createWelfareCheckBody, req.body);
-    const check = await startWelfareCheck(deps, { author: actorOf(req.principal), ...body, source: 'api' });
+    const check = await startWelfareCheck(deps, {
+      author: actorOf(req.principal),
+      ...body,
+      ...idempotencySource(req.get('idempotency-key')),
+    });
     res.status(201).json(check);
   });
   r.get('/api/welfare-checks/:id', requireRole('viewer'), async (req, res) => {

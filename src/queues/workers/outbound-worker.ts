@@ -1,6 +1,7 @@
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { CoreDeps } from '../../app/deps.ts';
+import { metrics } from '../../observability/metrics.ts';
 import { type ChatTransport, TransportError } from '../../transport/chat-transport.ts';
 import { type OutboundJob, outboundJobSchema } from '../job-schemas.ts';
 import { QUEUE } from '../queues.ts';
@@ -13,6 +14,28 @@ export function limiterFor(ratePerSecond: number): { max: number; duration: numb
 /** Sends in flight: enough to reach the configured rate when each send takes tens of milliseconds. */
 export function concurrencyFor(ratePerSecond: number): number {
   return Math.min(100, Math.max(10, Math.ceil(ratePerSecond / 20)));
+}
+
+/**
+ * Creates the breakout group a job asks for (once per idempotency key), records it as a
+ * huddle, and returns the job addressed to the new group.
+ */
+async function intoNewGroup(deps: CoreDeps, transport: ChatTransport, msg: OutboundJob): Promise<OutboundJob> {
+  const { createGroup, ...rest } = msg;
+  if (!createGroup) return msg;
+  if (!transport.createGroup) throw new UnrecoverableError(`the ${transport.name} transport cannot create groups`);
+  let groupId = await deps.redis.hget(deps.keys.huddleByKey, msg.idempotencyKey);
+  if (!groupId) {
+    groupId = await transport.createGroup(createGroup.subject, createGroup.participants);
+    await deps.redis.multi().hset(deps.keys.huddleByKey, msg.idempotencyKey, groupId).sadd(deps.keys.huddles, groupId).exec();
+    await deps.audit.append({
+      type: 'huddle.created',
+      actor: 'system',
+      subject: groupId,
+      data: { members: createGroup.participants.length },
+    });
+  }
+  return { ...rest, to: { kind: 'group', id: groupId } };
 }
 
 /** Called after each successful send, e.g. to track an alert's delivery. */
@@ -52,8 +75,8 @@ export function createOutboundWorker(
         });
         throw new UnrecoverableError(`invalid outbound job: ${parsed.error.issues[0]?.message}`);
       }
-      const msg = parsed.data;
-      if (hooks.beforeSend && !(await hooks.beforeSend(msg))) return { skipped: true };
+      if (hooks.beforeSend && !(await hooks.beforeSend(parsed.data))) return { skipped: true };
+      const msg = parsed.data.createGroup ? await intoNewGroup(deps, transport, parsed.data) : parsed.data;
       let result: Awaited<ReturnType<ChatTransport['send']>>;
       try {
         result = await transport.send(msg);
@@ -61,13 +84,16 @@ export function createOutboundWorker(
         if (err instanceof TransportError && !err.retryable) throw new UnrecoverableError(`${err.code}: ${err.message}`);
         throw err;
       }
-      if (!result.duplicate) {
+      // A retry that finds the message already sent may follow a crash before the audit
+      // entry was written: record it again rather than lose it (at least once).
+      if (!result.duplicate || job.attemptsMade > 0) {
+        if (!result.duplicate) metrics.outbound.inc({ kind: msg.kind });
         const to = msg.to.kind === 'group' ? msg.to.id : await deps.audit.pseudonym(msg.to.phone);
         await deps.audit.append({
           type: 'message.out',
           actor: 'system',
           subject: result.messageId,
-          data: { kind: msg.kind, to, ...(msg.ref ? { ref: msg.ref } : {}) },
+          data: { kind: msg.kind, to, ...(msg.ref ? { ref: msg.ref } : {}), ...(result.duplicate ? { retried: true } : {}) },
         });
       }
       if (msg.ref) await deps.redis.set(deps.keys.sentRef(result.messageId), msg.ref, 'EX', 90 * 24 * 3600);
@@ -84,9 +110,10 @@ export function createOutboundWorker(
     },
   );
   worker.on('failed', (job, err) => {
+    const final = !job || err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
+    metrics.sendFailures.inc({ kind: job?.data.kind ?? 'unknown', final: String(final) });
     deps.log.error({ jobId: job?.id, kind: job?.data.kind, attempts: job?.attemptsMade, err: err.message }, 'outbound send failed');
-    const final = job && (err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1));
-    if (final && hooks.failed)
+    if (final && job && hooks.failed)
       hooks.failed(job.data, err.message).catch((e) => deps.log.error({ err: e.message }, 'failed-send hook error'));
   });
   worker.on('error', (err) => deps.log.error({ err: err.message }, 'outbound worker error'));

@@ -1,0 +1,29 @@
+import { benchIntake, rawNoopJobsPerSec } from './intake.ts';
+
+/**
+ * `npm run bench`: measures crisis-cell against raw BullMQ on the same Redis in the
+ * same run, and prints the figures; the last line is one JSON object holding them all.
+ */
+async function main(): Promise<void> {
+  const results: Record<string, Record<string, number>> = {};
+  const only = process.argv[2];
+
+  if (!only || only === 'intake') {
+    const baselineJobsPerSec = await rawNoopJobsPerSec(10_000);
+    const intake = await benchIntake();
+    const ratio = intake.msgsPerSec / baselineJobsPerSec;
+    results.intake = { ...intake, baselineJobsPerSec, ratio };
+    console.log(
+      `intake: ${intake.msgsPerSec.toFixed(0)} msg/s sustained (raw BullMQ no-op ${baselineJobsPerSec.toFixed(0)} jobs/s, ratio ${ratio.toFixed(2)}); ` +
+        `at ${intake.fixedRate} msg/s: p50 ${intake.p50Ms.toFixed(1)} ms, p99 ${intake.p99Ms.toFixed(1)} ms; ${intake.cellGroupPosts} cell-group posts for ${intake.messages} new incidents`,
+    );
+  }
+  const round = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Math.round(v * 100) / 100]));
+  console.log(JSON.stringify(Object.fromEntries(Object.entries(results).map(([k, v]) => [k, round(v)]))));
+  process.exit(0);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

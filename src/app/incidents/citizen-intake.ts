@@ -1,0 +1,55 @@
+import type { ChatContext } from '../../chat/chat-context.ts';
+import { citizenText, INCIDENT_KEYWORDS } from '../../domain/citizen-messages.ts';
+import { foldText, guessLanguage } from '../../domain/text-normalise.ts';
+import { openIncident } from './open-incident.ts';
+import { incidentStore } from './shared.ts';
+
+/** Looks up a citizen's preferred language (the registry's, when they registered). */
+export type LanguageOf = (phone: string) => Promise<string | undefined>;
+
+const isKeyword = (text: string, words: readonly string[]) => {
+  const folded = foldText(text)
+    .replace(/[!?.¡¿،,؟]+/g, '')
+    .trim();
+  return words.some((w) => foldText(w) === folded);
+};
+
+/**
+ * A citizen's DM: SOS and MENU keywords; otherwise the message opens an incident or
+ * joins their active one. Always answers, in the citizen's language.
+ */
+export async function handleCitizenMessage(ctx: ChatContext, languageOf: LanguageOf): Promise<boolean> {
+  const { msg, deps } = ctx;
+  const phone = ctx.sender.phone;
+  if (!phone) return false;
+  const text = msg.text?.trim() ?? '';
+  const guessed = (await languageOf(phone)) ?? guessLanguage(text, deps.config.languages);
+  const vars = (language: string) => {
+    const number = deps.config.embassy.emergencyNumber;
+    return { embassy: deps.config.embassy.name, emergency: number ? citizenText('emergency', language, { number }) : '' };
+  };
+  if (text && isKeyword(text, INCIDENT_KEYWORDS.menu) && !(await incidentStore(deps).activeOf(phone))) {
+    await ctx.reply(citizenText('menu', guessed, vars(guessed)), 'menu');
+    return true;
+  }
+  const sos = text !== '' && isKeyword(text, INCIDENT_KEYWORDS.sos);
+  const result = await openIncident(deps, {
+    reporter: phone,
+    text: sos ? `SOS — ${text}` : text,
+    channel: 'chat',
+    language: guessed,
+    sourceMessageId: msg.id,
+    ...(sos ? { severity: 'critical' as const } : {}),
+    ...(msg.location ? { location: msg.location } : {}),
+    ...(msg.media ? { media: msg.media } : {}),
+  });
+  // A retried job (result.duplicate) answers again: the reply's idempotency key keeps it to one message.
+  // A follow-up is answered in the language the incident was opened in.
+  const language = result.language;
+  const reply = result.created
+    ? citizenText(sos ? 'sos' : 'received', language, { ...vars(language), id: result.id })
+    : citizenText('added', language, { id: result.id });
+  await ctx.reply(reply, result.created ? 'ack' : 'reply');
+  if (result.created && msg.media && !text) await ctx.reply(citizenText('mediaOnly', language, { media: msg.media }), 'reply');
+  return true;
+}

@@ -1,0 +1,80 @@
+import { refOfSentMessage } from '../sent-ref.ts';
+import type { ChatContext } from '../../chat/chat-context.ts';
+import { actorOf, incidentCommands } from '../../chat/commands/incident-commands.ts';
+import { AppError } from '../../domain/errors.ts';
+import { incidentRoutes } from '../../http/routes/incidents.ts';
+import type { Feature } from '../feature.ts';
+import { postDigest } from './cards.ts';
+import { handleCitizenMessage, type LanguageOf } from './citizen-intake.ts';
+import { escalate } from './escalation.ts';
+import { acknowledge, addNote } from './lifecycle.ts';
+import type { SitrepSection } from './sitrep.ts';
+
+const ACK_EMOJI = /^(👍|✅|👌|🆗)/u;
+
+/** The incident an inbound reaction or reply points at, via the card's ref. */
+async function incidentOf(ctx: ChatContext, messageId: string | undefined): Promise<string | undefined> {
+  const ref = await refOfSentMessage(ctx.deps, messageId);
+  return ref?.startsWith('incident:') ? ref.slice('incident:'.length) : undefined;
+}
+
+/** Reports a refused action to staff in chat, without failing the job. */
+async function tryStaffAction(ctx: ChatContext, action: () => Promise<string>): Promise<void> {
+  try {
+    await ctx.reply(await action(), 'confirmation');
+  } catch (err) {
+    if (err instanceof AppError) await ctx.reply(err.message, 'refusal');
+    else throw err;
+  }
+}
+
+/**
+ * Incidents: citizen intake (the catch-all for a citizen's DM, so it comes last),
+ * staff commands, 👍 and replies on cards, escalation and digest timers, the API.
+ */
+export function incidentsFeature(opts: { languageOf?: LanguageOf; sitrepSections?: () => SitrepSection[] } = {}): Feature {
+  const languageOf = opts.languageOf ?? (async () => undefined);
+  return {
+    name: 'incidents',
+    commands: () => incidentCommands(opts.sitrepSections ?? (() => [])),
+    apiRoutes: incidentRoutes,
+    citizenMessage: (ctx) => handleCitizenMessage(ctx, languageOf),
+    async reaction(ctx) {
+      const { reaction } = ctx.msg;
+      if (!reaction || !ctx.sender.staff || !ACK_EMOJI.test(reaction.emoji)) return false;
+      const id = await incidentOf(ctx, reaction.messageId);
+      if (!id) return false;
+      await tryStaffAction(ctx, async () => {
+        const i = await acknowledge(ctx.deps, { id, actor: actorOf(ctx), channel: 'chat' });
+        return `👍 ${actorOf(ctx).name} acknowledged ${i.id}; the reporter has been told.`;
+      });
+      return true;
+    },
+    async groupMessage(ctx) {
+      if (!ctx.sender.staff || !ctx.msg.replyTo) return false;
+      const id = await incidentOf(ctx, ctx.msg.replyTo);
+      if (!id) return false;
+      if (!ctx.sender.roles.some((r) => r !== 'viewer')) {
+        await ctx.reply(`Sorry ${ctx.sender.staff.name}, acting on incidents needs the officer role.`, 'refusal');
+        return true;
+      }
+      await tryStaffAction(ctx, async () => {
+        const text = ctx.msg.text?.trim();
+        let took = '';
+        try {
+          await acknowledge(ctx.deps, { id, actor: actorOf(ctx), channel: 'chat' });
+          took = ` ${actorOf(ctx).name} acknowledged ${id}.`;
+        } catch (err) {
+          if (!(err instanceof AppError)) throw err;
+        }
+        if (text && !ACK_EMOJI.test(text)) await addNote(ctx.deps, { id, text, actor: actorOf(ctx), channel: 'chat' });
+        return `📝${took} Reply noted on ${id}.`;
+      });
+      return true;
+    },
+    timers: (deps) => ({
+      'incident.escalate': (data) => escalate(deps, data),
+      'incident.digest': (data) => postDigest(deps, data),
+    }),
+  };
+}

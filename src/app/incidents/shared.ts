@@ -1,0 +1,76 @@
+import type { Incident } from '../../domain/incident.ts';
+import { PRIORITY } from '../../queues/queues.ts';
+import { IncidentStore } from '../../store/incident-store.ts';
+import type { CoreDeps } from '../deps.ts';
+
+const stores = new WeakMap<CoreDeps['redis'], IncidentStore>();
+
+/** The incident store over the deps' Redis (one per connection). */
+export function incidentStore(deps: CoreDeps): IncidentStore {
+  let store = stores.get(deps.redis);
+  if (!store) {
+    store = new IncidentStore(deps.redis, deps.keys);
+    stores.set(deps.redis, store);
+  }
+  return store;
+}
+
+/** Tells live views (dashboard) that an incident changed. */
+export async function publishIncident(deps: CoreDeps, type: 'incident.created' | 'incident.updated', id: string): Promise<void> {
+  // Live views are a convenience: never hold up (or fail) the work for them.
+  deps.redis
+    .publish(deps.keys.events, JSON.stringify({ type, id }))
+    .catch((err) => deps.log.warn({ err: err.message }, 'live event not published'));
+}
+
+/** Sends a text to every crisis-cell group. `key` makes it idempotent. */
+export async function postToCellGroups(deps: CoreDeps, text: string, key: string, kind: string, ref?: string): Promise<void> {
+  for (const g of deps.config.cellGroups) {
+    await deps.outbox.send(
+      { to: { kind: 'group', id: g.id }, text, kind, idempotencyKey: `${key}:${g.id}`, ...(ref ? { ref } : {}) },
+      PRIORITY.staff,
+    );
+  }
+}
+
+/** Sends a DM to members of staff. */
+export async function messageStaff(deps: CoreDeps, phones: string[], text: string, key: string, kind: string, ref?: string): Promise<void> {
+  for (const phone of phones) {
+    await deps.outbox.send(
+      { to: { kind: 'dm', phone }, text, kind, idempotencyKey: `${key}:${phone}`, ...(ref ? { ref } : {}) },
+      PRIORITY.staff,
+    );
+  }
+}
+
+/** The region's display name. */
+export function regionName(deps: CoreDeps, id: string | null): string {
+  return id ? (deps.config.regions.find((r) => r.id === id)?.name ?? id) : 'region unknown';
+}
+
+/** A staff member's name from their phone, or the phone itself. */
+export function staffName(deps: CoreDeps, phone: string | null): string {
+  return phone ? (deps.roster.find(phone)?.name ?? phone) : 'nobody';
+}
+
+const SEVERITY_ICON: Record<string, string> = { critical: '🔴', high: '🟠', medium: '🟡', low: '🟢' };
+
+/** Minutes since an ISO time, for "open 12 min". */
+export function ageMinutes(deps: CoreDeps, iso: string): number {
+  return Math.max(0, Math.round((deps.now() - Date.parse(iso)) / 60_000));
+}
+
+/** One line about an incident, for lists and digests. */
+export function incidentLine(deps: CoreDeps, i: Incident): string {
+  const who = i.assignee ? ` · ${staffName(deps, i.assignee)}` : '';
+  return `${SEVERITY_ICON[i.severity] ?? ''} ${i.id} ${i.severity} · ${i.category.replace('_', ' ')} · ${regionName(deps, i.region)} · ${i.status.replace('_', ' ')}${who} · ${ageMinutes(deps, i.createdAt)} min`;
+}
+
+/** Cuts a text to `n` characters on a word boundary. */
+export function excerpt(text: string, n = 160): string {
+  const t = text.replace(/\s+/g, ' ').trim();
+  if (t.length <= n) return t;
+  return `${t.slice(0, n).replace(/\s+\S*$/, '')}…`;
+}
+
+export { SEVERITY_ICON };

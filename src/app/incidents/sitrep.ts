@@ -1,0 +1,37 @@
+import { SEVERITIES } from '../../domain/incident.ts';
+import type { CoreDeps } from '../deps.ts';
+import { ageMinutes, incidentLine, incidentStore } from './shared.ts';
+
+/** Extra sitrep sections from other features (alerts in progress, welfare tallies, runs). */
+export type SitrepSection = (deps: CoreDeps) => Promise<string[]>;
+
+/**
+ * The situation report: incidents needing attention by severity, the oldest
+ * unacknowledged, escalations, per-region load, and other features' sections.
+ */
+export async function buildSitrep(deps: CoreDeps, sections: SitrepSection[] = []): Promise<string> {
+  const store = incidentStore(deps);
+  const counts = await store.counts(['open', 'acknowledged', 'in_progress', 'resolved'], SEVERITIES);
+  const active = (s: string) => ['open', 'acknowledged', 'in_progress'].reduce((n, st) => n + (counts[st]?.[s] ?? 0), 0);
+  const total = SEVERITIES.reduce((n, s) => n + active(s), 0);
+  const open = SEVERITIES.reduce((n, s) => n + (counts.open?.[s] ?? 0), 0);
+  const resolved = SEVERITIES.reduce((n, s) => n + (counts.resolved?.[s] ?? 0), 0);
+  const unacked = (await store.list({ status: 'open', limit: 200 })).items;
+  const oldest = [...unacked].sort((a, b) => a.seq - b.seq).slice(0, 5);
+  const escalated = unacked.filter((i) => i.escalationLevel > 0).length;
+  const byRegion = new Map<string, number>();
+  for (const i of unacked) byRegion.set(i.region ?? 'unknown', (byRegion.get(i.region ?? 'unknown') ?? 0) + 1);
+  const lines = [
+    `📊 SITREP ${new Date(deps.now()).toISOString().slice(0, 16).replace('T', ' ')} UTC — ${deps.config.embassy.name}`,
+    `Active incidents: ${total} (🔴 ${active('critical')} critical · 🟠 ${active('high')} high · 🟡 ${active('medium')} medium · 🟢 ${active('low')} low)`,
+    `Unacknowledged: ${open}${escalated ? ` (${escalated} escalated)` : ''} · resolved so far: ${resolved}`,
+  ];
+  if (byRegion.size > 0) lines.push(`Unacknowledged by region: ${[...byRegion].map(([r, n]) => `${r} ${n}`).join(', ')}`);
+  if (oldest.length > 0) {
+    lines.push('Waiting longest:');
+    for (const i of oldest) lines.push(`  ${incidentLine(deps, i)}`);
+    lines.push(`Oldest waits ${ageMinutes(deps, oldest[0]?.createdAt ?? '')} min.`);
+  }
+  for (const section of sections) lines.push(...(await section(deps)));
+  return lines.join('\n');
+}

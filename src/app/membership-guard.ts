@@ -1,0 +1,166 @@
+import { type Job, Queue, Worker } from 'bullmq';
+import { z } from 'zod';
+import { durationMs } from '../domain/duration.ts';
+import type { HttpDeps } from '../http/http-deps.ts';
+import { PRIORITY } from '../queues/queues.ts';
+import { type ChatSender, type ChatTransport, type MembershipChange, TransportError } from '../transport/chat-transport.ts';
+import type { Closeable, Feature } from './feature.ts';
+
+/** Queue of group removals, processed by the gateway (the only process holding the WhatsApp session). */
+const REMOVALS = 'group-removals';
+const removalJob = z.object({ groupId: z.string(), phones: z.array(z.string()).min(1) });
+type RemovalJob = z.infer<typeof removalJob>;
+
+/** One member of a cell group who is not on the staff roster. */
+interface Stranger {
+  /** E.164 phone, when known. */
+  phone?: string;
+  lid?: string;
+  /** How the member is recorded in the reported set (phone, else LID). */
+  id: string;
+}
+
+const removalQueues = new WeakMap<object, Queue<RemovalJob>>();
+
+/** Members of `people` who are neither rostered staff nor the embassy's own number. */
+async function strangersAmong(deps: HttpDeps, people: ChatSender[]): Promise<Stranger[]> {
+  const out: Stranger[] = [];
+  for (const p of people) {
+    const phone = p.phone ?? (p.lid ? ((await deps.redis.hget(deps.keys.lidToPhone, p.lid)) ?? undefined) : undefined);
+    if (phone && (phone === deps.config.embassy.number || deps.roster.find(phone))) continue;
+    const id = phone ?? p.lid;
+    if (id) out.push({ id, ...(phone ? { phone } : {}), ...(p.lid ? { lid: p.lid } : {}) });
+  }
+  return out;
+}
+
+function cellGroupName(deps: HttpDeps, groupId: string): string | undefined {
+  return deps.config.cellGroups.find((g) => g.id === groupId)?.name;
+}
+
+/**
+ * Reports strangers found in a cell group: a warning in the group, a DM to every duty officer,
+ * an audit entry each, and (if configured) their removal. `key` makes the messages idempotent.
+ */
+export async function reportStrangers(deps: HttpDeps, groupId: string, strangers: Stranger[], source: string, key: string): Promise<void> {
+  if (strangers.length === 0) return;
+  const name = cellGroupName(deps, groupId) ?? groupId;
+  const removable = deps.config.membershipGuard.removeUnknown ? strangers.flatMap((s) => (s.phone ? [s.phone] : [])) : [];
+  const who = strangers.map((s) => s.phone ?? `an unidentified member (${s.lid})`).join(', ');
+  const action = removable.length
+    ? 'They are being removed automatically.'
+    : 'If this is not expected, a group admin must remove them now.';
+  const text = `⚠️ Membership guard: ${who} ${strangers.length > 1 ? 'are' : 'is'} in "${name}" but not on the staff roster (${source}). ${action}`;
+  await deps.outbox.send(
+    { to: { kind: 'group', id: groupId }, text, kind: 'membership_alert', idempotencyKey: `${key}:group` },
+    PRIORITY.staff,
+  );
+  for (const officer of deps.roster.withRole('duty_officer')) {
+    await deps.outbox.send(
+      { to: { kind: 'dm', phone: officer.phone }, text, kind: 'membership_alert', idempotencyKey: `${key}:dm:${officer.phone}` },
+      PRIORITY.staff,
+    );
+  }
+  for (const s of strangers) {
+    await deps.audit.append({
+      type: 'membership.unknown',
+      actor: 'system',
+      subject: groupId,
+      data: { member: await deps.audit.pseudonym(s.id), source, removal: !!s.phone && removable.length > 0 },
+    });
+  }
+  await deps.redis.sadd(deps.keys.membershipReported(groupId), ...strangers.map((s) => s.id));
+  if (removable.length)
+    await removalQueues.get(deps)?.add('remove', { groupId, phones: removable }, { jobId: `rm-${key.replace(/:/g, '-')}` });
+}
+
+/** Handles a membership change: checks people added to a cell group against the roster. */
+export async function guardMembership(deps: HttpDeps, change: MembershipChange): Promise<void> {
+  if (!cellGroupName(deps, change.groupId)) return;
+  if (change.action === 'remove') {
+    const ids = change.participants.flatMap((p) => [p.phone, p.lid].filter((x): x is string => !!x));
+    if (ids.length) await deps.redis.srem(deps.keys.membershipReported(change.groupId), ...ids);
+    return;
+  }
+  if (change.action !== 'add') return;
+  const strangers = await strangersAmong(deps, change.participants);
+  await reportStrangers(deps, change.groupId, strangers, 'just added', `membership:${change.groupId}:${change.at}`);
+}
+
+/** Compares every cell group's members with the roster; reports strangers not reported before. */
+export async function reconcileCellGroups(deps: HttpDeps, transport: ChatTransport): Promise<void> {
+  if (!transport.groupMembers) return;
+  for (const group of deps.config.cellGroups) {
+    let members: ChatSender[];
+    try {
+      members = await transport.groupMembers(group.id);
+    } catch (err) {
+      deps.log.debug({ groupId: group.id, err: (err as Error).message }, 'cannot read cell group members; will retry');
+      continue;
+    }
+    const reported = new Set(await deps.redis.smembers(deps.keys.membershipReported(group.id)));
+    const strangers = (await strangersAmong(deps, members)).filter((s) => !reported.has(s.id));
+    await reportStrangers(deps, group.id, strangers, 'found by the periodic check', `membership-check:${group.id}:${deps.now()}`);
+  }
+}
+
+async function removeStrangers(deps: HttpDeps, transport: ChatTransport, job: Job<RemovalJob>): Promise<void> {
+  const { groupId, phones } = removalJob.parse(job.data);
+  try {
+    await transport.removeFromGroup?.(groupId, phones);
+  } catch (err) {
+    if (err instanceof TransportError && !err.retryable) {
+      await deps.audit.append({ type: 'membership.removal_failed', actor: 'system', subject: groupId, data: { code: err.code } });
+      await deps.outbox.send(
+        {
+          to: { kind: 'group', id: groupId },
+          text: `⚠️ Membership guard could not remove the unknown member(s): ${err.message}. A group admin must do it.`,
+          kind: 'membership_alert',
+          idempotencyKey: `removal-failed:${job.id}`,
+        },
+        PRIORITY.staff,
+      );
+      return;
+    }
+    throw err;
+  }
+  for (const phone of phones) {
+    await deps.audit.append({
+      type: 'membership.removed',
+      actor: 'system',
+      subject: groupId,
+      data: { member: await deps.audit.pseudonym(phone) },
+    });
+  }
+}
+
+/** The membership guard: unknown members of cell groups are reported (and removed if configured). */
+export const membershipGuardFeature: Feature = {
+  name: 'membership-guard',
+  membership: guardMembership,
+  async start({ deps, connect, plays, transport }) {
+    const closeables: Closeable[] = [];
+    const queue = new Queue<RemovalJob>(REMOVALS, {
+      connection: connect(),
+      prefix: deps.keys.prefix,
+      defaultJobOptions: { attempts: 5, backoff: { type: 'exponential', delay: 5_000 }, removeOnComplete: { count: 1000 } },
+    });
+    removalQueues.set(deps, queue);
+    closeables.push(queue);
+    if (plays('gateway') && transport) {
+      const worker = new Worker<RemovalJob>(REMOVALS, (job) => removeStrangers(deps, transport, job), {
+        connection: connect(),
+        prefix: deps.keys.prefix,
+      });
+      worker.on('error', (err) => deps.log.error({ err: err.message }, 'group removal worker error'));
+      closeables.push(worker);
+      const check = () =>
+        void reconcileCellGroups(deps, transport).catch((err) => deps.log.error({ err: err.message }, 'membership check failed'));
+      const timer = setInterval(check, durationMs(deps.config.membershipGuard.reconcileEvery));
+      timer.unref();
+      check();
+      closeables.push({ close: async () => clearInterval(timer) });
+    }
+    return closeables;
+  },
+};

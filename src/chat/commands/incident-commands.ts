@@ -1,0 +1,190 @@
+import { acknowledge, addNote, assign, changeStatus, retriage } from '../../app/incidents/lifecycle.ts';
+import { incidentLine, incidentStore, regionName, staffName } from '../../app/incidents/shared.ts';
+import type { SitrepSection } from '../../app/incidents/sitrep.ts';
+import { buildSitrep } from '../../app/incidents/sitrep.ts';
+import type { Actor } from '../../domain/actor.ts';
+import { NotFoundError } from '../../domain/errors.ts';
+import {
+  CATEGORIES,
+  type Category,
+  parseIncidentId,
+  SEVERITIES,
+  type Severity,
+  STATUSES,
+  type IncidentStatus,
+} from '../../domain/incident.ts';
+import { toE164 } from '../../domain/roster.ts';
+import type { ChatContext } from '../chat-context.ts';
+import { type Command, UsageError } from '../command-registry.ts';
+
+/** The acting member of staff. */
+export function actorOf(ctx: ChatContext): Actor {
+  return { name: ctx.sender.staff?.name ?? ctx.sender.actor, ...(ctx.sender.phone ? { phone: ctx.sender.phone } : {}) };
+}
+
+function idArg(arg: string | undefined): string {
+  const id = parseIncidentId(arg);
+  if (!id) throw new UsageError(arg ? `"${arg}" is not an incident id (like INC-0042).` : 'Which incident?');
+  return id;
+}
+
+const ACTIVE: IncidentStatus[] = ['open', 'acknowledged', 'in_progress'];
+
+/** Staff commands on incidents: /sitrep /incidents /incident /ack /assign /note /resolve /severity /category /region /reopen. */
+export function incidentCommands(sitrepSections: () => SitrepSection[]): Command[] {
+  return [
+    {
+      name: 'sitrep',
+      summary: 'situation report: incidents, escalations, alerts, welfare',
+      role: 'viewer',
+      async run(ctx) {
+        await ctx.reply(await buildSitrep(ctx.deps, sitrepSections()), 'sitrep');
+      },
+    },
+    {
+      name: 'incidents',
+      usage: '[open|acknowledged|in_progress|resolved|critical|high|medium|low]',
+      summary: 'list active incidents, newest first',
+      role: 'viewer',
+      async run(ctx, args) {
+        const filter = args[0]?.toLowerCase();
+        const status = STATUSES.find((s) => s === filter);
+        const severity = SEVERITIES.find((s) => s === filter);
+        if (filter && !status && !severity) throw new UsageError(`Unknown filter "${filter}".`);
+        const store = incidentStore(ctx.deps);
+        const statuses = status ? [status] : ACTIVE;
+        const pages = await Promise.all(statuses.map((s) => store.list({ status: s, ...(severity ? { severity } : {}), limit: 20 })));
+        const items = pages
+          .flatMap((p) => p.items)
+          .sort((a, b) => b.seq - a.seq)
+          .slice(0, 20);
+        const title = `Incidents${filter ? ` (${filter})` : ' needing attention'}: ${items.length === 20 ? '20 newest' : items.length}`;
+        await ctx.reply(
+          items.length
+            ? [title, ...items.map((i) => incidentLine(ctx.deps, i))].join('\n')
+            : `No incidents${filter ? ` (${filter})` : ' need attention'}.`,
+          'list',
+        );
+      },
+    },
+    {
+      name: 'incident',
+      aliases: ['i'],
+      usage: 'ID',
+      summary: 'details and timeline of one incident',
+      role: 'viewer',
+      async run(ctx, args) {
+        const id = idArg(args[0]);
+        const i = await incidentStore(ctx.deps).get(id);
+        if (!i) throw new NotFoundError('incident', id);
+        const lines = [
+          `${i.id} · ${i.status.replace('_', ' ')} · ${i.severity} · ${i.category.replace('_', ' ')} · ${regionName(ctx.deps, i.region)}`,
+          `Reporter: ${i.reporter ?? 'erased'} (${i.language}) · assignee: ${staffName(ctx.deps, i.assignee)}`,
+          ...(i.location ? [`📍 https://maps.google.com/?q=${i.location.lat},${i.location.lng}`] : []),
+          `“${i.summary}”`,
+          'Timeline:',
+          ...i.timeline
+            .slice(-12)
+            .map(
+              (e) =>
+                `  ${e.at.slice(11, 16)} ${e.actor}: ${e.type}${e.text ? ` — ${e.text}` : e.data?.to ? ` → ${String(e.data.to)}` : ''}`,
+            ),
+        ];
+        await ctx.reply(lines.join('\n'), 'detail');
+      },
+    },
+    {
+      name: 'ack',
+      usage: 'ID',
+      summary: 'acknowledge an incident (or 👍 its card)',
+      role: 'officer',
+      async run(ctx, args) {
+        const i = await acknowledge(ctx.deps, { id: idArg(args[0]), actor: actorOf(ctx), channel: 'chat' });
+        await ctx.reply(`👍 ${actorOf(ctx).name} acknowledged ${i.id}; the reporter has been told.`, 'confirmation');
+      },
+    },
+    {
+      name: 'assign',
+      usage: 'ID +phone|me',
+      summary: 'give an incident to a member of staff',
+      role: 'officer',
+      async run(ctx, args) {
+        const id = idArg(args[0]);
+        if (!args[1]) throw new UsageError('Assign to whom?');
+        const phone = args[1].toLowerCase() === 'me' ? ctx.sender.phone : toE164(args[1], ctx.deps.config.embassy.country);
+        if (!phone) throw new UsageError(`"${args[1]}" is not a phone number.`);
+        const i = await assign(ctx.deps, { id, assignee: phone, actor: actorOf(ctx), channel: 'chat' });
+        await ctx.reply(`📌 ${i.id} is now with ${staffName(ctx.deps, i.assignee)}.`, 'confirmation');
+      },
+    },
+    {
+      name: 'note',
+      usage: 'ID text',
+      summary: "add a note to an incident's timeline",
+      role: 'officer',
+      async run(ctx, args, rest) {
+        const id = idArg(args[0]);
+        const text = rest.slice((args[0] ?? '').length).trim();
+        if (!text) throw new UsageError('The note is empty.');
+        await addNote(ctx.deps, { id, text, actor: actorOf(ctx), channel: 'chat' });
+        await ctx.reply(`📝 Noted on ${id}.`, 'confirmation');
+      },
+    },
+    {
+      name: 'resolve',
+      usage: 'ID [what was done]',
+      summary: 'close an incident; the reporter is told',
+      role: 'officer',
+      async run(ctx, args, rest) {
+        const id = idArg(args[0]);
+        const text = rest.slice((args[0] ?? '').length).trim();
+        await changeStatus(ctx.deps, { id, to: 'resolved', actor: actorOf(ctx), channel: 'chat', ...(text ? { text } : {}) });
+        await ctx.reply(`✔️ ${id} resolved; the reporter has been told.`, 'confirmation');
+      },
+    },
+    {
+      name: 'progress',
+      usage: 'ID',
+      summary: 'mark an incident in progress (also reopens a resolved one)',
+      role: 'officer',
+      async run(ctx, args) {
+        const i = await changeStatus(ctx.deps, { id: idArg(args[0]), to: 'in_progress', actor: actorOf(ctx), channel: 'chat' });
+        await ctx.reply(`🛠 ${i.id} is in progress.`, 'confirmation');
+      },
+    },
+    retriageCommand('severity', SEVERITIES, (v) => ({ severity: v as Severity })),
+    retriageCommand('category', CATEGORIES, (v) => ({ category: v as Category })),
+    {
+      name: 'region',
+      usage: 'ID REGION',
+      summary: "correct an incident's region",
+      role: 'officer',
+      async run(ctx, args) {
+        const id = idArg(args[0]);
+        if (!args[1]) throw new UsageError(`Regions: ${ctx.deps.config.regions.map((r) => r.id).join(', ')}`);
+        const i = await retriage(ctx.deps, { id, region: args[1].toLowerCase(), actor: actorOf(ctx), channel: 'chat' });
+        await ctx.reply(`${i.id} region is now ${regionName(ctx.deps, i.region)}.`, 'confirmation');
+      },
+    },
+  ];
+}
+
+function retriageCommand(
+  name: 'severity' | 'category',
+  values: readonly string[],
+  pick: (v: string) => { severity?: Severity; category?: Category },
+): Command {
+  return {
+    name,
+    usage: `ID ${values.join('|')}`,
+    summary: `override an incident's ${name}`,
+    role: 'officer',
+    async run(ctx, args) {
+      const id = idArg(args[0]);
+      const value = args[1]?.toLowerCase();
+      if (!value || !values.includes(value)) throw new UsageError(`Choose one of: ${values.join(', ')}.`);
+      const i = await retriage(ctx.deps, { id, ...pick(value), actor: actorOf(ctx), channel: 'chat' });
+      await ctx.reply(`${i.id} ${name} is now ${value}.`, 'confirmation');
+    },
+  };
+}

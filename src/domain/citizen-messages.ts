@@ -1,0 +1,61 @@
+/**
+ * What the bot says to citizens, in each language it ships. Placeholders in braces.
+ * A language missing here falls back to English.
+ */
+const MESSAGES = {
+  received: {
+    en: '✅ We have your report. Reference: {id}.\nA consular officer of the {embassy} will contact you on this number.{emergency}\nSend more details or a location pin (📎 → Location) at any time: they are added to {id}.',
+    fr: "✅ Nous avons bien reçu votre signalement. Référence : {id}.\nUn agent consulaire de l'{embassy} vous contactera à ce numéro.{emergency}\nEnvoyez à tout moment des précisions ou votre position (📎 → Position) : elles seront ajoutées à {id}.",
+    ar: '✅ تلقينا بلاغك. الرقم المرجعي: {id}.\nسيتواصل معك موظف قنصلي من {embassy} على هذا الرقم.{emergency}\nأرسل المزيد من التفاصيل أو موقعك (📎 ← الموقع) في أي وقت: ستضاف إلى {id}.',
+  },
+  emergency: {
+    en: '\n🚨 If your life is in danger, call the local emergency number {number} now.',
+    fr: "\n🚨 Si votre vie est en danger, appelez immédiatement le numéro d'urgence local {number}.",
+    ar: '\n🚨 إذا كانت حياتك في خطر، اتصل فوراً برقم الطوارئ المحلي {number}.',
+  },
+  added: {
+    en: '📝 Added to your report {id}. An officer will see it.',
+    fr: '📝 Ajouté à votre signalement {id}. Un agent le verra.',
+    ar: '📝 أضيف إلى بلاغك {id}. سيطلع عليه موظف.',
+  },
+  acknowledged: {
+    en: '👀 Your report {id} has been seen by consular officer {officer}. We are working on it and will contact you.',
+    fr: '👀 Votre signalement {id} a été pris en charge par {officer}, agent consulaire. Nous vous contacterons.',
+    ar: '👀 اطلع الموظف القنصلي {officer} على بلاغك {id}. نحن نعمل عليه وسنتواصل معك.',
+  },
+  resolved: {
+    en: '✔️ Your report {id} has been closed by the embassy.{note}\nIf you still need help, just write to us: a new report will be opened.',
+    fr: "✔️ Votre signalement {id} a été clôturé par l'ambassade.{note}\nSi vous avez encore besoin d'aide, écrivez-nous : un nouveau signalement sera ouvert.",
+    ar: '✔️ أغلقت السفارة بلاغك {id}.{note}\nإذا كنت لا تزال بحاجة إلى المساعدة، راسلنا وسيفتح بلاغ جديد.',
+  },
+  sos: {
+    en: '🆘 Understood: emergency. Reference {id}.{emergency}\nTell us in one message: what is happening, how many people, and send your location pin (📎 → Location).',
+    fr: '🆘 Compris : urgence. Référence {id}.{emergency}\nDites-nous en un message : ce qui se passe, combien de personnes, et envoyez votre position (📎 → Position).',
+    ar: '🆘 فهمنا: حالة طارئة. الرقم المرجعي {id}.{emergency}\nأخبرنا في رسالة واحدة: ماذا يحدث، وكم عدد الأشخاص، وأرسل موقعك (📎 ← الموقع).',
+  },
+  menu: {
+    en: 'Embassy of {embassy} — what you can send:\n• Describe your emergency in your own words: we open a report and answer.\n• SOS: urgent help now\n• REGISTER: tell us you are in the country\n• SAFE: tell us you are safe\n• NEWS: the latest embassy advice\n• STOP: no more alerts · DELETE: erase your data',
+    fr: "{embassy} — ce que vous pouvez envoyer :\n• Décrivez votre urgence avec vos mots : nous ouvrons un signalement et répondons.\n• SOS : aide urgente\n• INSCRIRE : signalez votre présence dans le pays\n• SAUF : dites-nous que vous êtes en sécurité\n• INFOS : les derniers conseils de l'ambassade\n• STOP : plus d'alertes · SUPPRIMER : effacer vos données",
+    ar: '{embassy} — ما يمكنك إرساله:\n• صف حالتك الطارئة بكلماتك: نفتح بلاغاً ونرد عليك.\n• SOS: مساعدة عاجلة\n• تسجيل: أخبرنا بوجودك في البلد\n• آمن: أخبرنا أنك بأمان\n• أخبار: آخر نصائح السفارة\n• توقف: إيقاف التنبيهات · حذف: مسح بياناتك',
+  },
+  mediaOnly: {
+    en: '📷 We received your {media}. Please also describe the situation in words so an officer can act.',
+    fr: '📷 Nous avons reçu votre {media}. Décrivez aussi la situation par écrit pour que nous puissions agir.',
+    ar: '📷 استلمنا {media}. يرجى أيضاً وصف الوضع بالكلمات ليتمكن الموظف من التصرف.',
+  },
+} as const;
+
+export type CitizenMessage = keyof typeof MESSAGES;
+
+/** The message `key` in `language` (English when missing), with {placeholders} filled. */
+export function citizenText(key: CitizenMessage, language: string, vars: Record<string, string> = {}): string {
+  const table = MESSAGES[key] as Record<string, string>;
+  const template = table[language] ?? table.en ?? '';
+  return template.replace(/\{(\w+)\}/g, (_, name: string) => vars[name] ?? '');
+}
+
+/** Citizen keywords of the incident flow, per language (folded: lower case, no accents). */
+export const INCIDENT_KEYWORDS = {
+  sos: ['sos', 'help', 'aide', 'au secours', 'urgence', 'emergency', 'النجده', 'مساعده', 'ساعدوني'],
+  menu: ['menu', 'start', 'hi', 'hello', 'bonjour', 'salut', 'قائمه', 'مرحبا', 'السلام عليكم'],
+} as const;

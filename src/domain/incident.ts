@@ -1,0 +1,111 @@
+/** The life of an incident, in the consular section's words. */
+export const STATUSES = ['open', 'acknowledged', 'in_progress', 'resolved', 'closed'] as const;
+export type IncidentStatus = (typeof STATUSES)[number];
+
+export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const CATEGORIES = [
+  'medical',
+  'trapped',
+  'security',
+  'missing_person',
+  'arrest_detention',
+  'lost_documents',
+  'evacuation_request',
+  'other',
+] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+/** How an action reached us. */
+export type Channel = 'chat' | 'api' | 'welfare' | 'system' | 'dashboard';
+
+/** One line of an incident's append-only timeline. */
+export interface TimelineEntry {
+  at: string;
+  /** Staff name, token name, `reporter`, or `system`. */
+  actor: string;
+  channel: Channel;
+  type:
+    | 'reported'
+    | 'details'
+    | 'location'
+    | 'media'
+    | 'note'
+    | 'status'
+    | 'severity'
+    | 'category'
+    | 'region'
+    | 'assigned'
+    | 'escalated'
+    | 'notified';
+  text?: string;
+  /** Structured detail, e.g. {from: 'open', to: 'acknowledged'}. */
+  data?: Record<string, unknown>;
+}
+
+export interface GeoPin {
+  lat: number;
+  lng: number;
+  name?: string;
+}
+
+/** A tracked incident. */
+export interface Incident {
+  id: string;
+  /** Creation sequence number (orders lists). */
+  seq: number;
+  status: IncidentStatus;
+  severity: Severity;
+  category: Category;
+  region: string | null;
+  /** The reporting citizen's E.164 phone (personal data: erased on DELETE). */
+  reporter: string | null;
+  /** Phone of the staff member who owns it. */
+  assignee: string | null;
+  language: string;
+  /** The first words of the report. */
+  summary: string;
+  location: GeoPin | null;
+  channel: Channel;
+  createdAt: string;
+  updatedAt: string;
+  acknowledgedAt: string | null;
+  resolvedAt: string | null;
+  /** 0 = not escalated; 1 = duty officers paged; 2 = admins paged. */
+  escalationLevel: number;
+  /** Links to other records, e.g. {welfareCheck: 'WFC-0003'}. */
+  links: Record<string, string>;
+  timeline: TimelineEntry[];
+}
+
+const NEXT: Record<IncidentStatus, readonly IncidentStatus[]> = {
+  open: ['acknowledged', 'in_progress', 'resolved'],
+  acknowledged: ['in_progress', 'resolved'],
+  in_progress: ['resolved'],
+  resolved: ['in_progress', 'closed'],
+  closed: [],
+};
+
+/** True when an incident may move from `from` to `to`. */
+export function canTransition(from: IncidentStatus, to: IncidentStatus): boolean {
+  return NEXT[from].includes(to);
+}
+
+/** Statuses in which an incident still needs the cell's attention (and joins follow-ups). */
+export function isActive(status: IncidentStatus): boolean {
+  return status === 'open' || status === 'acknowledged' || status === 'in_progress';
+}
+
+export const SEVERITY_RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
+
+/** Human-readable incident id from its sequence number: INC-0042. */
+export function incidentId(seq: number): string {
+  return `INC-${String(seq).padStart(4, '0')}`;
+}
+
+/** Parses `INC-42`, `inc-0042` or `42` into the canonical id. */
+export function parseIncidentId(text: string | undefined): string | undefined {
+  const m = /^(?:inc-?)?(\d{1,9})$/i.exec((text ?? '').trim());
+  return m ? incidentId(Number(m[1])) : undefined;
+}

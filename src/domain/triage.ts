@@ -1,0 +1,72 @@
+import type { ConfigFile } from '../config/schema.ts';
+import { type Category, SEVERITY_RANK, type Severity } from './incident.ts';
+import { CATEGORY_RULES, CRITICAL_KEYWORDS, REASSURING_KEYWORDS } from './triage-rules.ts';
+import { foldText, KeywordSet } from './text-normalise.ts';
+
+export interface Triage {
+  category: Category;
+  severity: Severity;
+  region: string | null;
+}
+
+const keywordSet = (lists: Record<string, string[]>) => new KeywordSet(Object.values(lists).flat());
+const RULES = CATEGORY_RULES.map((r) => ({ ...r, set: keywordSet(r.keywords) }));
+const CRITICAL = keywordSet(CRITICAL_KEYWORDS);
+const REASSURING = keywordSet(REASSURING_KEYWORDS);
+const regionSets = new WeakMap<ConfigFile['regions'], { id: string; set: KeywordSet }[]>();
+
+/** Category and severity of a report from the triage rules. */
+export function classify(text: string): { category: Category; severity: Severity } {
+  const folded = foldText(text);
+  let best: { category: Category; severity: Severity; hits: number } = { category: 'other', severity: 'medium', hits: 0 };
+  for (const rule of RULES) {
+    const hits = rule.set.count(folded);
+    if (hits > best.hits) best = { category: rule.category, severity: rule.severity, hits };
+  }
+  let severity = best.severity;
+  if (CRITICAL.any(folded)) severity = 'critical';
+  else if (best.hits === 0 && REASSURING.any(folded)) severity = 'low';
+  return { category: best.category, severity };
+}
+
+/** The more severe of two severities. */
+export function maxSeverity(a: Severity, b: Severity): Severity {
+  return SEVERITY_RANK[a] <= SEVERITY_RANK[b] ? a : b;
+}
+
+/** The configured region whose id, name or alias the text mentions. */
+export function regionFromText(text: string, regions: ConfigFile['regions']): string | null {
+  let sets = regionSets.get(regions);
+  if (!sets) {
+    sets = regions.map((r) => ({ id: r.id, set: new KeywordSet([r.id, r.name, ...r.aliases]) }));
+    regionSets.set(regions, sets);
+  }
+  const folded = foldText(text);
+  return sets.find((r) => r.set.any(folded))?.id ?? null;
+}
+
+/** The configured region nearest a location pin, within that region's radius. */
+export function regionFromPin(pin: { lat: number; lng: number }, regions: ConfigFile['regions']): string | null {
+  let best: { id: string; km: number } | null = null;
+  for (const r of regions) {
+    if (!r.center) continue;
+    const km = haversineKm(pin, r.center);
+    if (km <= r.radiusKm && (!best || km < best.km)) best = { id: r.id, km };
+  }
+  return best?.id ?? null;
+}
+
+function haversineKm(a: { lat: number; lng: number }, b: { lat: number; lng: number }): number {
+  const rad = (d: number) => (d * Math.PI) / 180;
+  const dLat = rad(b.lat - a.lat);
+  const dLng = rad(b.lng - a.lng);
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(rad(a.lat)) * Math.cos(rad(b.lat)) * Math.sin(dLng / 2) ** 2;
+  return 2 * 6371 * Math.asin(Math.sqrt(h));
+}
+
+/** Full triage of a report: category, severity, region (from the text, else the pin). */
+export function triage(text: string, pin: { lat: number; lng: number } | undefined, regions: ConfigFile['regions']): Triage {
+  const { category, severity } = classify(text);
+  const region = regionFromText(text, regions) ?? (pin ? regionFromPin(pin, regions) : null);
+  return { category, severity, region };
+}

@@ -1,0 +1,59 @@
+// Calls to the admin API with the session cookie (the token never reaches page scripts after sign-in).
+
+/** An API error carrying the server's code and HTTP status. */
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export async function api(method, path, body) {
+  const res = await fetch(path, {
+    method,
+    credentials: 'same-origin',
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (res.status === 204) return {};
+  const data = await res.json().catch(() => ({}));
+  if (!res.ok) throw new ApiError(res.status, data.error?.code ?? 'http_error', data.error?.message ?? `HTTP ${res.status}`);
+  return data;
+}
+
+/** Like api(), but a missing route or item (404) resolves to undefined: a feature not deployed yet. */
+export async function optional(method, path) {
+  try {
+    return await api(method, path);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return undefined;
+    throw err;
+  }
+}
+
+const RANK = { viewer: 0, officer: 1, duty_officer: 2, admin: 3 };
+let required = new Map();
+let myRole = 'viewer';
+let myName = '';
+
+/** The signed-in person's name (the acting person in the audit log and approvals). */
+export const myself = () => myName;
+
+/** Learns from the OpenAPI document which role each route needs, so the page only offers what the API allows. */
+export async function loadPermissions(role, name) {
+  myRole = role;
+  myName = name;
+  const doc = await api('GET', '/api/openapi.json');
+  required = new Map();
+  for (const [path, ops] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(ops)) required.set(`${method} ${path.replace(/\{(\w+)\}/g, ':$1')}`, op['x-required-role']);
+  }
+}
+
+/** True when the signed-in person may call this route (unknown routes need at least officer). */
+export function can(method, path) {
+  const need = required.get(`${method.toLowerCase()} ${path}`) ?? 'officer';
+  if (need === 'public') return true;
+  return RANK[myRole] >= RANK[need];
+}

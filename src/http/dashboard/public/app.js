@@ -1,0 +1,113 @@
+// The dashboard shell: session, navigation between views, live updates over SSE.
+import { api, loadPermissions } from './api.js';
+import { el } from './dom.js';
+
+const $ = (id) => document.getElementById(id);
+const views = {
+  board: () => import('./views/board.js'),
+  incident: () => import('./views/incident.js'),
+  map: () => import('./views/map.js'),
+  alerts: () => import('./views/alerts.js'),
+  welfare: () => import('./views/welfare.js'),
+  playbooks: () => import('./views/playbooks.js'),
+  whatsapp: () => import('./views/whatsapp.js'),
+  audit: () => import('./views/audit.js'),
+};
+
+let current;
+let events;
+const listeners = new Set();
+
+/** Subscribes the current view to live changes; returns the unsubscribe function. */
+export function onChange(fn) {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+
+/** A short message at the bottom of the screen. */
+export function toast(text, kind = 'info') {
+  const t = $('toast');
+  t.textContent = text;
+  t.className = `toast ${kind}`;
+  t.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => {
+    t.hidden = true;
+  }, 4000);
+}
+
+function connectLive() {
+  events?.close();
+  events = new EventSource('/dashboard/events');
+  events.addEventListener('ready', () => {
+    $('live').textContent = 'live';
+    $('live').className = 'live on';
+  });
+  events.addEventListener('change', (e) => {
+    const change = JSON.parse(e.data);
+    for (const fn of listeners) fn(change);
+  });
+  events.onerror = () => {
+    $('live').textContent = 'reconnecting';
+    $('live').className = 'live';
+  };
+}
+
+async function route() {
+  const [name, ...args] = (location.hash.replace(/^#\//, '') || 'board').split('/');
+  const load = views[name] ?? views.board;
+  current?.();
+  listeners.clear();
+  for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.getAttribute('href') === `#/${name}`);
+  const root = $('view');
+  root.replaceChildren(el('p', { className: 'muted' }, 'Loading…'));
+  try {
+    const mod = await load();
+    current = await mod.render(root, args.map(decodeURIComponent));
+  } catch (err) {
+    root.replaceChildren(el('p', { className: 'error' }, `This view cannot load: ${err.message}`));
+  }
+}
+
+async function enter(me) {
+  await loadPermissions(me.role, me.name);
+  $('who').textContent = `${me.name} · ${me.role.replace('_', ' ')}`;
+  document.body.dataset.role = me.role;
+  $('sign-in').hidden = true;
+  $('shell').hidden = false;
+  connectLive();
+  window.addEventListener('hashchange', route);
+  await route();
+}
+
+async function signIn(e) {
+  e.preventDefault();
+  $('sign-in-error').textContent = '';
+  try {
+    const me = await api('POST', '/dashboard/session', { token: $('token').value.trim() });
+    $('token').value = '';
+    await enter(me);
+  } catch (err) {
+    $('sign-in-error').textContent = err.status === 401 ? 'This token is not valid.' : err.message;
+  }
+}
+
+async function signOut() {
+  events?.close();
+  await api('DELETE', '/dashboard/session');
+  location.hash = '';
+  location.reload();
+}
+
+async function main() {
+  $('sign-in-form').addEventListener('submit', signIn);
+  $('sign-out').addEventListener('click', signOut);
+  try {
+    await enter(await api('GET', '/api/me'));
+  } catch {
+    $('sign-in').hidden = false;
+    $('token').focus();
+  }
+}
+
+main();

@@ -1,0 +1,64 @@
+// Audit: browse the hash-chained trail (newest page last) and verify the chain.
+import { api } from '../api.js';
+import { toast } from '../app.js';
+import { el, when } from '../dom.js';
+
+const PAGE = 50;
+
+export async function render(root) {
+  const rows = el('tbody');
+  const result = el('p', { className: 'verify-result', 'aria-live': 'polite' });
+  const more = el('button', { type: 'button' }, 'Older entries are above; load the next page');
+  let after;
+  const load = async () => {
+    const page = await api('GET', `/api/audit?limit=${PAGE}${after ? `&after=${encodeURIComponent(after)}` : ''}`);
+    for (const e of page.items) {
+      rows.append(
+        el(
+          'tr',
+          {},
+          el('td', {}, when(e.at)),
+          el('td', {}, e.type),
+          el('td', {}, e.actor),
+          el('td', {}, e.subject ?? ''),
+          el('td', { className: 'mono' }, JSON.stringify(e.data ?? {})),
+        ),
+      );
+    }
+    after = page.items.at(-1)?.id ?? after;
+    more.hidden = !page.nextCursor;
+  };
+  const verify = async () => {
+    try {
+      const v = await api('GET', '/api/audit/verify');
+      result.className = `verify-result ${v.ok ? 'ok' : 'error'}`;
+      result.textContent = v.ok
+        ? `Chain intact: ${v.entries} entries verified.`
+        : `Chain broken at ${v.firstBroken.id}: ${v.firstBroken.reason}`;
+    } catch (err) {
+      toast(err.message, 'error');
+    }
+  };
+  more.addEventListener('click', () => load().catch((err) => toast(err.message, 'error')));
+  root.replaceChildren(
+    el('h1', {}, 'Audit trail'),
+    el(
+      'div',
+      { className: 'row' },
+      el('button', { type: 'button', className: 'primary verify', onclick: verify }, 'Verify the chain'),
+      result,
+    ),
+    el(
+      'div',
+      { className: 'scroll' },
+      el(
+        'table',
+        { className: 'audit' },
+        el('thead', {}, el('tr', {}, ...['When', 'What', 'Who', 'Subject', 'Details'].map((h) => el('th', {}, h)))),
+        rows,
+      ),
+    ),
+    more,
+  );
+  await load();
+}

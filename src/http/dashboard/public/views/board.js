@@ -1,0 +1,74 @@
+// Board: counts by severity and status, what needs someone now, newest first; live.
+import { onChange, toast } from '../app.js';
+import { el } from '../dom.js';
+import { ACTIVE, acknowledge, incidentRow, isOverdue, listIncidents, SEVERITIES, STATUSES } from './incidents-common.js';
+
+function counts(items, key, values) {
+  const table = el('table', { className: 'counts' });
+  const head = el('tr', {}, ...values.map((v) => el('th', {}, v.replace('_', ' '))));
+  const row = el(
+    'tr',
+    {},
+    ...values.map((v) => el('td', { className: `${key}-${v}`, dataset: { count: v } }, items.filter((i) => i[key] === v).length)),
+  );
+  table.append(head, row);
+  return table;
+}
+
+function section(title, items, onAck, empty) {
+  return el(
+    'section',
+    { className: 'card' },
+    el('h2', {}, `${title} (${items.length})`),
+    items.length
+      ? el('ul', { className: 'incidents' }, ...items.map((i) => incidentRow(i, onAck)))
+      : el('p', { className: 'muted' }, empty),
+  );
+}
+
+export async function render(root) {
+  let timer;
+  const draw = async () => {
+    const items = await listIncidents();
+    const active = items.filter((i) => ACTIVE.has(i.status));
+    const onAck = async (id) => {
+      try {
+        await acknowledge(id);
+        toast(`${id} acknowledged`);
+        await draw();
+      } catch (err) {
+        toast(err.message, 'error');
+      }
+    };
+    root.replaceChildren(
+      el('h1', {}, 'Board'),
+      el(
+        'div',
+        { className: 'grid two' },
+        el('section', { className: 'card' }, el('h2', {}, 'Active by severity'), counts(active, 'severity', SEVERITIES)),
+        el('section', { className: 'card' }, el('h2', {}, 'All by status'), counts(items, 'status', STATUSES)),
+      ),
+      section(
+        'Overdue or escalated',
+        active.filter((i) => isOverdue(i)),
+        onAck,
+        'Nothing is late.',
+      ),
+      section(
+        'Unassigned',
+        active.filter((i) => !i.assignee),
+        onAck,
+        'Every active incident has someone on it.',
+      ),
+      section('All active, newest first', active, onAck, 'No active incident.'),
+    );
+  };
+  await draw();
+  // Live: a burst of changes becomes one refresh.
+  onChange((change) => {
+    if (!change.type.startsWith('incident.')) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => draw().catch((err) => toast(err.message, 'error')), 250);
+  });
+  return () => clearTimeout(timer);
+}

@@ -1,0 +1,150 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { addNote, assign, changeStatus, retriage } from '../../app/incidents/lifecycle.ts';
+import { openIncident } from '../../app/incidents/open-incident.ts';
+import { incidentStore } from '../../app/incidents/shared.ts';
+import { e164 } from '../../config/schema.ts';
+import type { Actor } from '../../domain/actor.ts';
+import { NotFoundError, ValidationError } from '../../domain/errors.ts';
+import { CATEGORIES, type Incident, parseIncidentId, SEVERITIES, STATUSES } from '../../domain/incident.ts';
+import { requireRole } from '../auth.ts';
+import { validate } from '../errors.ts';
+import type { HttpDeps } from '../http-deps.ts';
+import { documentRoute } from '../route-docs.ts';
+
+const listQuery = z.object({
+  status: z.enum(STATUSES).optional(),
+  severity: z.enum(SEVERITIES).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().regex(/^\d+$/, 'must be the nextCursor of the previous page').optional(),
+});
+const patchBody = z
+  .strictObject({
+    status: z.enum(STATUSES).optional(),
+    severity: z.enum(SEVERITIES).optional(),
+    category: z.enum(CATEGORIES).optional(),
+    region: z.string().min(1).max(64).optional(),
+    assignee: e164.nullable().optional(),
+    /** Why, for the timeline (e.g. what was done when resolving). */
+    text: z.string().max(4000).optional(),
+  })
+  .refine((b) => Object.keys(b).some((k) => k !== 'text'), 'give at least one of status, severity, category, region, assignee');
+const noteBody = z.strictObject({ text: z.string().trim().min(1, 'a note needs some text').max(4000) });
+const createBody = z.strictObject({
+  reporter: e164,
+  text: z.string().trim().min(1).max(4000),
+  severity: z.enum(SEVERITIES).optional(),
+  category: z.enum(CATEGORIES).optional(),
+  region: z.string().min(1).max(64).optional(),
+  language: z
+    .string()
+    .regex(/^[a-z]{2,3}$/)
+    .optional(),
+  location: z
+    .strictObject({ lat: z.number().min(-90).max(90), lng: z.number().min(-180).max(180), name: z.string().max(200).optional() })
+    .optional(),
+});
+
+const tags = ['incidents'];
+documentRoute({
+  method: 'get',
+  path: '/api/incidents',
+  summary: 'List incidents, newest first, by status and severity',
+  role: 'viewer',
+  tags,
+  query: listQuery,
+});
+documentRoute({
+  method: 'post',
+  path: '/api/incidents',
+  summary: 'Open an incident on behalf of a citizen (e.g. a phone call)',
+  role: 'officer',
+  tags,
+  body: createBody,
+  status: 201,
+});
+documentRoute({ method: 'get', path: '/api/incidents/:id', summary: 'One incident with its timeline', role: 'viewer', tags });
+documentRoute({
+  method: 'patch',
+  path: '/api/incidents/:id',
+  summary: 'Change status, severity, category, region or assignee',
+  role: 'officer',
+  tags,
+  body: patchBody,
+});
+documentRoute({
+  method: 'post',
+  path: '/api/incidents/:id/notes',
+  summary: "Add a note to an incident's timeline",
+  role: 'officer',
+  tags,
+  body: noteBody,
+  status: 201,
+});
+
+function idParam(raw: string | string[] | undefined): string {
+  const id = parseIncidentId(String(raw ?? ''));
+  if (!id) throw new ValidationError('path.id: must be an incident id like INC-0042');
+  return id;
+}
+
+const actorOf = (req: { principal?: { name: string; phone?: string } }): Actor => ({
+  name: req.principal?.name ?? 'unknown',
+  ...(req.principal?.phone ? { phone: req.principal.phone } : {}),
+});
+
+/** The incident routes of the admin API. */
+export function incidentRoutes(deps: HttpDeps): Router {
+  const r = Router();
+  const store = incidentStore(deps);
+  r.get('/api/incidents', requireRole('viewer'), async (req, res) => {
+    const q = validate(listQuery, req.query, 'query');
+    res.json(
+      await store.list({
+        limit: q.limit,
+        ...(q.status ? { status: q.status } : {}),
+        ...(q.severity ? { severity: q.severity } : {}),
+        ...(q.cursor ? { cursor: Number(q.cursor) } : {}),
+      }),
+    );
+  });
+  r.post('/api/incidents', requireRole('officer'), async (req, res) => {
+    const b = validate(createBody, req.body);
+    if (b.region && !deps.config.regions.some((x) => x.id === b.region))
+      throw new ValidationError(`body.region: unknown region "${b.region}"`);
+    const result = await openIncident(deps, { ...b, channel: 'api' });
+    const incident = await store.get(result.id);
+    res.status(result.created ? 201 : 200).json(incident);
+  });
+  r.get('/api/incidents/:id', requireRole('viewer'), async (req, res) => {
+    const id = idParam(req.params.id);
+    const incident = await store.get(id);
+    if (!incident) throw new NotFoundError('incident', id);
+    res.json(incident);
+  });
+  r.patch('/api/incidents/:id', requireRole('officer'), async (req, res) => {
+    const id = idParam(req.params.id);
+    const b = validate(patchBody, req.body);
+    const actor = actorOf(req);
+    let incident: Incident | undefined;
+    if (b.severity || b.category || b.region) {
+      incident = await retriage(deps, {
+        id,
+        actor,
+        channel: 'api',
+        ...(b.severity ? { severity: b.severity } : {}),
+        ...(b.category ? { category: b.category } : {}),
+        ...(b.region ? { region: b.region } : {}),
+      });
+    }
+    if (b.assignee !== undefined) incident = await assign(deps, { id, assignee: b.assignee, actor, channel: 'api' });
+    if (b.status) incident = await changeStatus(deps, { id, to: b.status, actor, channel: 'api', ...(b.text ? { text: b.text } : {}) });
+    res.json(incident);
+  });
+  r.post('/api/incidents/:id/notes', requireRole('officer'), async (req, res) => {
+    const id = idParam(req.params.id);
+    const b = validate(noteBody, req.body);
+    res.status(201).json(await addNote(deps, { id, text: b.text, actor: actorOf(req), channel: 'api' }));
+  });
+  return r;
+}

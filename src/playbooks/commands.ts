@@ -1,0 +1,129 @@
+import type { Command } from '../chat/command-registry.ts';
+import { UsageError } from '../chat/command-registry.ts';
+import { toE164 } from '../domain/roster.ts';
+import { requestHuddle, type HuddleMember } from './huddle.ts';
+import type { PlaybookRunner } from './runner.ts';
+import { runLine } from './views.ts';
+
+/** Splits `key=value` arguments; `exercise=true` is the exercise switch, not a parameter. */
+export function parseRunArgs(args: string[]): { params: Record<string, string>; exercise: boolean } {
+  const params: Record<string, string> = {};
+  let exercise = false;
+  for (const a of args) {
+    const m = /^([a-zA-Z][a-zA-Z0-9_]*)=(.+)$/.exec(a);
+    if (!m) throw new UsageError(`"${a}" is not key=value.`);
+    const [, key, value] = m as unknown as [string, string, string];
+    if (key === 'exercise') {
+      if (!/^(true|false|yes|no)$/i.test(value)) throw new UsageError('exercise must be true or false.');
+      exercise = /^(true|yes)$/i.test(value);
+    } else {
+      params[key] = value;
+    }
+  }
+  return { params, exercise };
+}
+
+/** `/run`, `/runs`, `/stop`, `/huddle`. */
+export function playbookCommands(runner: PlaybookRunner): Command[] {
+  return [runCommand(runner), runsCommand(runner), stopCommand(runner), huddleCommand()];
+}
+
+function libraryList(runner: PlaybookRunner): string {
+  return [...runner.library.values()]
+    .map((pb) => {
+      const params = Object.entries(pb.parameters).map(([k, p]) => (p.required ? `${k}=…` : `[${k}=…]`));
+      return `• ${pb.id} ${params.join(' ')} — ${pb.title}`;
+    })
+    .join('\n');
+}
+
+/** `/run PLAYBOOK key=value ... [exercise=true]`. */
+function runCommand(runner: PlaybookRunner): Command {
+  return {
+    name: 'run',
+    summary: 'start a playbook (add exercise=true for a drill)',
+    usage: 'PLAYBOOK [key=value ...] [exercise=true]',
+    role: 'officer',
+    async run(ctx, args) {
+      const [id, ...rest] = args;
+      if (!id) throw new UsageError(`Which playbook? Available:\n${libraryList(runner)}`);
+      const { params, exercise } = parseRunArgs(rest);
+      const run = await runner.start(id, params, exercise, {
+        name: ctx.sender.staff?.name ?? ctx.sender.actor,
+        ...(ctx.sender.phone ? { phone: ctx.sender.phone } : {}),
+        origin: `chat:${ctx.msg.id}`,
+      });
+      if (ctx.msg.chat.kind === 'dm')
+        await ctx.reply(`▶️ ${run.id} started: ${run.title}${run.exercise ? ' (exercise)' : ''}. Stop it with /stop ${run.id}.`);
+    },
+  };
+}
+
+/** `/runs`: the runs in progress, with their progress and next step. */
+function runsCommand(runner: PlaybookRunner): Command {
+  return {
+    name: 'runs',
+    summary: 'playbook runs in progress',
+    role: 'viewer',
+    async run(ctx) {
+      const ids = await runner.store.activeIds();
+      const runs = (await Promise.all(ids.map((id) => runner.store.get(id)))).filter((r) => r !== undefined);
+      const lines = await Promise.all(runs.map((r) => runLine(runner, r)));
+      await ctx.reply(
+        lines.length ? `Playbook runs in progress:\n${lines.join('\n')}` : 'No playbook is running. Start one with /run PLAYBOOK.',
+      );
+    },
+  };
+}
+
+/** `/stop RUN`. */
+function stopCommand(runner: PlaybookRunner): Command {
+  return {
+    name: 'stop',
+    summary: 'stop a playbook run and cancel its pending steps',
+    usage: 'RUN',
+    role: 'officer',
+    async run(ctx, args) {
+      const [id] = args;
+      if (!id) throw new UsageError('Which run? /runs lists them.');
+      await runner.stop(id, ctx.sender.staff?.name ?? ctx.sender.actor);
+      if (ctx.msg.chat.kind === 'dm') await ctx.reply(`⏹ ${id.toUpperCase()} stopped.`);
+    },
+  };
+}
+
+/** `/huddle NAME +phone ...`: a breakout group of the sender and the people named. */
+function huddleCommand(): Command {
+  return {
+    name: 'huddle',
+    summary: 'open a breakout WhatsApp group with the people named',
+    usage: 'NAME +phone ...',
+    role: 'officer',
+    async run(ctx, _args, rest) {
+      const at = rest.indexOf('+');
+      const name = (at < 0 ? rest : rest.slice(0, at)).trim();
+      const phones =
+        at < 0
+          ? []
+          : rest
+              .slice(at)
+              .split('+')
+              .filter((p) => p.trim())
+              .map((p) => `+${p.replace(/[\s().-]/g, '')}`);
+      if (!name || !phones.length) throw new UsageError('Give a name and at least one phone.');
+      const { deps } = ctx;
+      const members: HuddleMember[] = [];
+      const me = ctx.sender.staff;
+      if (me) members.push({ phone: me.phone, name: me.name, role: 'Lead' });
+      for (const raw of phones) {
+        const phone = toE164(raw, deps.config.embassy.country);
+        if (!phone) throw new UsageError(`${raw} is not a phone number.`);
+        if (members.some((m) => m.phone === phone)) continue;
+        const staff = deps.roster.find(phone);
+        members.push({ phone, name: staff?.name ?? phone, role: staff ? staff.roles.join(', ').replace(/_/g, ' ') : 'Guest' });
+      }
+      await requestHuddle(deps, { key: `chat:${ctx.msg.id}`, subject: name.slice(0, 100), members, requestedFrom: ctx.msg.chat });
+      await ctx.reply(`👥 Creating breakout group "${name}" with ${members.map((m) => m.name).join(', ')}.`);
+    },
+  };
+}

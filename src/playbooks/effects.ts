@@ -1,0 +1,61 @@
+import { AppError } from '../domain/errors.ts';
+
+/**
+ * The port through which playbook steps use the broadcast and incident features. The
+ * composition root wires it to createAlert, startWelfareCheck and buildSitrep; tests pass a
+ * recording double (test/fakes/playbook-effects.ts).
+ */
+
+/** Who an alert or welfare check goes to. `cellGroups` alone means staff only (exercise mode). */
+export interface Audience {
+  all?: boolean;
+  regions?: string[];
+  languages?: string[];
+  cellGroups?: boolean;
+}
+
+/** The person an alert is attributed to (the approval rule needs a different approver). */
+export interface Actor {
+  name: string;
+  phone?: string;
+}
+
+export interface AlertInput {
+  author: Actor;
+  audience: Audience;
+  text: Record<string, string>;
+  exercise?: boolean;
+  /** A stable key of the step that asked (`playbook:RUN-0001:first-alert`): the same source is the same alert. */
+  source?: string;
+}
+
+export interface WelfareCheckInput {
+  author: Actor;
+  audience: Audience;
+  text?: Record<string, string>;
+  exercise?: boolean;
+  source?: string;
+}
+
+/** What playbook steps need from the rest of the product. */
+export interface PlaybookEffects {
+  alert(input: AlertInput): Promise<{ id: string; status: 'pending_approval' | 'sending'; code: string }>;
+  welfareCheck(input: WelfareCheckInput): Promise<{ id: string }>;
+  sitrep(): Promise<string>;
+}
+
+/**
+ * Effects for a build without the broadcast and incident features: alert, welfare-check and
+ * sitrep steps fail visibly (the cell is told to do them by hand) instead of pretending.
+ */
+export const effectsUnavailable: PlaybookEffects = {
+  async alert() {
+    throw new AppError('not_available', 'consular alerts are not available in this build');
+  },
+  async welfareCheck() {
+    throw new AppError('not_available', 'welfare checks are not available in this build');
+  },
+  async sitrep() {
+    throw new AppError('not_available', 'situation reports are not available in this build');
+  },
+};

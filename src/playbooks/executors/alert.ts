@@ -1,0 +1,28 @@
+import type { Step } from '../schema.ts';
+import type { StepContext } from '../step-context.ts';
+import { describeAudience, resolveAudience } from './audience.ts';
+
+interface AlertResult {
+  id: string;
+  status: string;
+  code: string;
+}
+
+/** `alert`: drafts a consular alert through the broadcast feature (its approval rule applies). */
+export async function runAlert(sc: StepContext, step: Extract<Step, { type: 'alert' }>): Promise<string> {
+  const audience = resolveAudience(sc.run, step.audience);
+  let result = await sc.store.effectResult<AlertResult>(sc.run.id, step.id);
+  if (!result) {
+    result = await sc.effects.alert({
+      author: { name: sc.run.startedBy, ...(sc.run.startedByPhone ? { phone: sc.run.startedByPhone } : {}) },
+      audience,
+      text: sc.texts(step.text),
+      exercise: sc.run.exercise,
+      source: sc.source,
+    });
+    await sc.store.saveEffectResult(sc.run.id, step.id, result);
+  }
+  const next = result.status === 'pending_approval' ? `awaits approval by a second officer: /approve ${result.code}` : 'is being sent';
+  await sc.postToCell(`📣 ${sc.run.id} · ${step.title}\nAlert ${result.code} to ${describeAudience(audience)} ${next}.`, 'alert');
+  return `alert ${result.id} ${result.status}`;
+}

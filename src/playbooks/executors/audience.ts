@@ -1,0 +1,22 @@
+import type { Audience } from '../effects.ts';
+import type { RunRecord } from '../run-store.ts';
+import type { StepAudience } from '../schema.ts';
+
+/**
+ * Resolves a step's audience with the run's parameters (`$region` → the region id; `all` → everyone).
+ * In an exercise the audience is the cell groups only: no citizen is ever messaged.
+ */
+export function resolveAudience(run: RunRecord, audience: StepAudience): Audience {
+  if (run.exercise) return { cellGroups: true };
+  const regions = (audience.regions ?? []).map((r) => (r.startsWith('$') ? String(run.params[r.slice(1)] ?? '') : r));
+  const languages = audience.languages?.length ? { languages: audience.languages } : {};
+  if (audience.all || regions.includes('all')) return { all: true, ...languages };
+  return { regions: regions.filter(Boolean), ...languages };
+}
+
+/** How the cell group reads an audience. */
+export function describeAudience(a: Audience): string {
+  if (a.cellGroups && !a.all && !a.regions) return 'staff only (exercise)';
+  if (a.all) return 'all registered citizens';
+  return `citizens in ${a.regions?.join(', ') || 'no region'}`;
+}

@@ -1,0 +1,139 @@
+import { Worker } from 'bullmq';
+import type { CoreDeps } from '../app/deps.ts';
+import type { Closeable, Feature, FeatureContext } from '../app/feature.ts';
+import { refOfSentMessage } from '../app/sent-ref.ts';
+import type { ChatContext } from '../chat/chat-context.ts';
+import type { Command } from '../chat/command-registry.ts';
+import type { HttpDeps } from '../http/http-deps.ts';
+import { playbookCommands } from './commands.ts';
+import type { PlaybookEffects } from './effects.ts';
+import { loadPlaybookDir } from './loader.ts';
+import { playbookRoutes } from './routes.ts';
+import { PLAYBOOK_QUEUE, type PlaybookJob, PlaybookRunner } from './runner.ts';
+import type { Playbook } from './schema.ts';
+import { acknowledgeTask, parseTaskRef } from './tasks.ts';
+import { runLine } from './views.ts';
+
+/** Options of the playbooks feature. */
+export interface PlaybooksOptions {
+  /** Directory of `*.yaml` playbooks; default the shipped `playbooks/`. */
+  dir?: string;
+  /** A library already loaded (tests); wins over `dir`. */
+  library?: ReadonlyMap<string, Playbook>;
+  /** Step worker tuning; tests shorten the lock so a killed worker's step is taken over quickly. */
+  worker?: { concurrency?: number; lockDurationMs?: number; stalledIntervalMs?: number };
+}
+
+/** Emoji that acknowledge a task (skin tones and variation selectors ignored). */
+const ACK_EMOJI = new Set(['✅', '👍', '✔', '☑', '👌']);
+const bareEmoji = (e: string) => e.replace(/[\u{1F3FB}-\u{1F3FF}\uFE0F]/gu, '');
+
+/**
+ * Disaster playbooks: /run, /runs, /stop, /huddle, the run API, and the step worker.
+ * The library is loaded and validated when the app is composed (first use, at the latest
+ * in start): an invalid playbook makes createApp fail with its file, line and problem.
+ */
+export class PlaybooksFeature implements Feature {
+  readonly name = 'playbooks';
+  private loaded: ReadonlyMap<string, Playbook> | undefined;
+  private readonly runners = new WeakMap<CoreDeps, PlaybookRunner>();
+  private readonly workers = new WeakMap<CoreDeps, Worker<PlaybookJob>>();
+
+  constructor(
+    /** The effects, or a factory binding them to one app's deps. */
+    private readonly effects: PlaybookEffects | ((deps: CoreDeps) => PlaybookEffects),
+    private readonly options: PlaybooksOptions = {},
+  ) {
+    this.loaded = options.library;
+  }
+
+  /** The playbook library; throws PlaybookError (file:line: problem) when a playbook is invalid. */
+  get library(): ReadonlyMap<string, Playbook> {
+    this.loaded ??= loadPlaybookDir(this.options.dir);
+    return this.loaded;
+  }
+
+  /** The runner of one app (a process may host several apps in tests). */
+  runner(deps: CoreDeps): PlaybookRunner {
+    let r = this.runners.get(deps);
+    if (!r) {
+      r = new PlaybookRunner(deps, this.library, typeof this.effects === 'function' ? this.effects(deps) : this.effects);
+      this.runners.set(deps, r);
+    }
+    return r;
+  }
+
+  /** The step worker started in this app, if it plays the worker role (tests kill it). */
+  worker(deps: CoreDeps): Worker<PlaybookJob> | undefined {
+    return this.workers.get(deps);
+  }
+
+  commands(deps: HttpDeps): Command[] {
+    return playbookCommands(this.runner(deps));
+  }
+
+  apiRoutes(deps: HttpDeps) {
+    return playbookRoutes(deps, this.runner(deps));
+  }
+
+  async groupMessage(ctx: ChatContext): Promise<boolean> {
+    if (!ctx.msg.replyTo) return false;
+    return this.acknowledge(ctx, ctx.msg.replyTo);
+  }
+
+  async reaction(ctx: ChatContext): Promise<boolean> {
+    const r = ctx.msg.reaction;
+    if (!r || !ACK_EMOJI.has(bareEmoji(r.emoji))) return false;
+    return this.acknowledge(ctx, r.messageId);
+  }
+
+  /** A reply or reaction on a task message acknowledges the task. */
+  private async acknowledge(ctx: ChatContext, messageId: string): Promise<boolean> {
+    const ref = parseTaskRef(await refOfSentMessage(ctx.deps, messageId));
+    if (!ref) return false;
+    if (!ctx.sender.staff) return true;
+    const result = await acknowledgeTask(ctx.deps, ref, ctx.sender.staff.name);
+    if (!result) return false;
+    if (result.changed) {
+      await ctx.deps.audit.append({
+        type: 'playbook.task.acknowledged',
+        actor: ctx.sender.actor,
+        subject: ref.runId,
+        data: { step: ref.stepId, item: ref.itemId },
+      });
+      await ctx.reply(
+        `✅ ${ref.runId}: "${result.task.title}" acknowledged by ${ctx.sender.staff.name}${result.task.late ? ' (after it escalated)' : ''}.`,
+      );
+    }
+    return true;
+  }
+
+  async sitrep(deps: HttpDeps): Promise<string[]> {
+    const runner = this.runner(deps);
+    const runs = (await Promise.all((await runner.store.activeIds()).map((id) => runner.store.get(id)))).filter((r) => r !== undefined);
+    return Promise.all(runs.map((r) => runLine(runner, r).then((l) => `Playbook ${l}`)));
+  }
+
+  async start(ctx: FeatureContext): Promise<Closeable[]> {
+    const { library } = this;
+    const runner = this.runner(ctx.deps);
+    const closeables: Closeable[] = [];
+    if (ctx.plays('worker')) {
+      const w = this.options.worker ?? {};
+      const worker = new Worker<PlaybookJob>(PLAYBOOK_QUEUE, (job) => runner.process(job), {
+        connection: ctx.connect(),
+        prefix: ctx.deps.keys.prefix,
+        concurrency: w.concurrency ?? 5,
+        ...(w.lockDurationMs ? { lockDuration: w.lockDurationMs } : {}),
+        ...(w.stalledIntervalMs ? { stalledInterval: w.stalledIntervalMs } : {}),
+      });
+      worker.on('failed', (job, err) => ctx.deps.log.error({ jobId: job?.id, err: err.message }, 'playbook job failed'));
+      worker.on('error', (err) => ctx.deps.log.error({ err: err.message }, 'playbook worker error'));
+      this.workers.set(ctx.deps, worker);
+      closeables.push(worker);
+    }
+    closeables.push(runner);
+    ctx.deps.log.info({ playbooks: library.size }, 'playbooks loaded');
+    return closeables;
+  }
+}

@@ -1,0 +1,130 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Document, isNode, LineCounter, parseDocument } from 'yaml';
+import { type Playbook, playbookSchema } from './schema.ts';
+import { BUILTIN_PLACEHOLDERS, placeholdersOf } from './templates.ts';
+
+/** The shipped library, next to src/: `<repo>/playbooks/`. */
+export const DEFAULT_PLAYBOOK_DIR = fileURLToPath(new URL('../../playbooks/', import.meta.url));
+
+/** A playbook file that cannot be used; the message names the file, the line and the problem. */
+export class PlaybookError extends Error {
+  override readonly name = 'PlaybookError';
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly problem: string,
+  ) {
+    super(`${file}:${line}: ${problem}`);
+  }
+}
+
+type Path = readonly PropertyKey[];
+interface Problem {
+  path: Path;
+  message: string;
+}
+
+/** The 1-based line of the deepest node of `path` that exists in the document. */
+function lineOf(doc: Document, lines: LineCounter, path: Path): number {
+  for (let n = path.length; n >= 0; n--) {
+    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n) as unknown[], true);
+    if (isNode(node) && node.range) return lines.linePos(node.range[0]).line;
+  }
+  return 1;
+}
+
+function describe(path: Path): string {
+  return path.length ? `${path.map(String).join('.')}: ` : '';
+}
+
+/** Checks what the schema cannot: unique ids, declared parameters in texts, conditions and audiences. */
+function crossCheck(pb: Playbook): Problem[] {
+  const problems: Problem[] = [];
+  const params = pb.parameters;
+  const known = new Set<string>([...Object.keys(params), ...BUILTIN_PLACEHOLDERS]);
+  const checkText = (value: unknown, path: Path) => {
+    if (typeof value === 'string') {
+      for (const name of placeholdersOf(value))
+        if (!known.has(name)) problems.push({ path, message: `uses {{${name}}}, which is not a parameter of this playbook` });
+    } else if (value && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) checkText(v, [...path, Array.isArray(value) ? Number(k) : k]);
+    }
+  };
+  const ids = new Set<string>();
+  pb.steps.forEach((step, i) => {
+    if (ids.has(step.id)) problems.push({ path: ['steps', i, 'id'], message: `step id ${step.id} is used twice` });
+    ids.add(step.id);
+    if (step.when && !params[step.when.param])
+      problems.push({
+        path: ['steps', i, 'when', 'param'],
+        message: `condition on ${step.when.param}, which is not a parameter of this playbook`,
+      });
+    if ((step.type === 'alert' || step.type === 'welfare_check') && step.audience.regions) {
+      step.audience.regions.forEach((r, j) => {
+        const name = r.startsWith('$') ? r.slice(1) : undefined;
+        if (name !== undefined && params[name]?.type !== 'region')
+          problems.push({ path: ['steps', i, 'audience', 'regions', j], message: `${r} must name a region parameter of this playbook` });
+      });
+    }
+    if (step.type === 'tasks') {
+      const items = new Set<string>();
+      step.items.forEach((item, j) => {
+        if (items.has(item.id)) problems.push({ path: ['steps', i, 'items', j, 'id'], message: `task id ${item.id} is used twice` });
+        items.add(item.id);
+      });
+    }
+    checkText(step, ['steps', i]);
+  });
+  return problems;
+}
+
+/** Parses and validates one playbook text; throws PlaybookError naming `file` and the line. */
+export function parsePlaybook(text: string, file: string): Playbook {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
+  const yamlError = doc.errors[0];
+  if (yamlError) {
+    throw new PlaybookError(file, yamlError.linePos?.[0].line ?? 1, `invalid YAML: ${yamlError.message.split('\n')[0]}`);
+  }
+  const result = playbookSchema.safeParse(doc.toJS());
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    if (!issue) throw new PlaybookError(file, 1, 'invalid playbook');
+    const extra = issue.code === 'unrecognized_keys' ? issue.keys : [];
+    const path = [...issue.path, ...extra.slice(0, 1)];
+    const message =
+      issue.code === 'unrecognized_keys'
+        ? `unknown field ${extra.join(', ')}`
+        : issue.code === 'invalid_type' && /received undefined/.test(issue.message)
+          ? 'is required'
+          : issue.message;
+    throw new PlaybookError(file, lineOf(doc, lines, path), `${describe(issue.path)}${message}`);
+  }
+  const problem = crossCheck(result.data)[0];
+  if (problem) throw new PlaybookError(file, lineOf(doc, lines, problem.path), `${describe(problem.path)}${problem.message}`);
+  return result.data;
+}
+
+/** Reads one playbook file; its id must match its file name. */
+export function loadPlaybookFile(path: string, shownAs = path): Playbook {
+  const pb = parsePlaybook(readFileSync(path, 'utf8'), shownAs);
+  const expected = basename(path).replace(/\.ya?ml$/, '');
+  if (pb.id !== expected) throw new PlaybookError(shownAs, 1, `id ${pb.id} must match the file name (${expected})`);
+  return pb;
+}
+
+/** Loads every `*.yaml` playbook of a directory; throws on the first invalid one. */
+export function loadPlaybookDir(dir: string = DEFAULT_PLAYBOOK_DIR): Map<string, Playbook> {
+  const files = readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort();
+  const library = new Map<string, Playbook>();
+  for (const f of files) {
+    const path = join(dir, f);
+    const pb = loadPlaybookFile(path, relative(process.cwd(), path) || f);
+    library.set(pb.id, pb);
+  }
+  return library;
+}

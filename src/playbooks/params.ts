@@ -1,0 +1,80 @@
+import type { ConfigFile } from '../config/schema.ts';
+import { ValidationError } from '../domain/errors.ts';
+import type { ParameterSpec, Playbook } from './schema.ts';
+
+/** A run's parameter values after validation. */
+export type RunParams = Record<string, string | number | boolean>;
+
+function coerce(name: string, spec: ParameterSpec, raw: unknown, config: ConfigFile): string | number | boolean {
+  const text = String(raw).trim();
+  switch (spec.type) {
+    case 'number': {
+      const n = typeof raw === 'number' ? raw : Number(text);
+      if (text === '' || !Number.isFinite(n)) throw new ValidationError(`${name} must be a number, not "${text}"`);
+      return n;
+    }
+    case 'boolean': {
+      if (raw === true || /^(true|yes|1)$/i.test(text)) return true;
+      if (raw === false || /^(false|no|0)$/i.test(text)) return false;
+      throw new ValidationError(`${name} must be true or false, not "${text}"`);
+    }
+    case 'region': {
+      const id = text.toLowerCase();
+      if (id === 'all' && spec.allowAll) return 'all';
+      const region = config.regions.find((r) => r.id === id || r.aliases.some((a) => a.toLowerCase() === id));
+      if (!region) {
+        const ids = [...config.regions.map((r) => r.id), ...(spec.allowAll ? ['all'] : [])];
+        throw new ValidationError(`${name} must be one of ${ids.join(', ')}, not "${text}"`);
+      }
+      return region.id;
+    }
+    case 'enum': {
+      if (!spec.values?.includes(text)) throw new ValidationError(`${name} must be one of ${spec.values?.join(', ')}, not "${text}"`);
+      return text;
+    }
+    default:
+      if (!text) throw new ValidationError(`${name} must not be empty`);
+      return text.slice(0, 500);
+  }
+}
+
+/** Checks a run's parameters against the playbook: required ones given, types right, defaults filled. */
+export function resolveParams(pb: Playbook, raw: Record<string, unknown>, config: ConfigFile): RunParams {
+  const unknown = Object.keys(raw).filter((k) => !(k in pb.parameters));
+  if (unknown.length) {
+    const known = Object.keys(pb.parameters);
+    throw new ValidationError(`${pb.id} has no parameter ${unknown.join(', ')}; its parameters are: ${known.join(', ') || 'none'}`);
+  }
+  const params: RunParams = {};
+  for (const [name, spec] of Object.entries(pb.parameters)) {
+    const value = raw[name] ?? spec.default;
+    if (value === undefined || value === '') {
+      if (spec.required) throw new ValidationError(`${pb.id} needs the parameter ${name} (${spec.description})`);
+      continue;
+    }
+    params[name] = coerce(name, spec, value, config);
+  }
+  return params;
+}
+
+/** The values `{{placeholders}}` are filled with: parameters (regions by name) and the embassy's details. */
+export function templateValues(pb: Playbook, params: RunParams, config: ConfigFile, runId: string): Record<string, string> {
+  const values: Record<string, string> = {
+    embassy: config.embassy.name,
+    emergencyNumber: config.embassy.emergencyNumber ?? '112',
+    dutyPhone: config.embassy.dutyPhone ?? config.embassy.number,
+    runId,
+    playbook: pb.title,
+  };
+  for (const [name, spec] of Object.entries(pb.parameters)) {
+    const v = params[name];
+    if (v === undefined) {
+      values[name] = '—';
+    } else if (spec.type === 'region') {
+      values[name] = v === 'all' ? 'all regions' : (config.regions.find((r) => r.id === v)?.name ?? String(v));
+    } else {
+      values[name] = String(v);
+    }
+  }
+  return values;
+}

@@ -1,0 +1,95 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { CoreDeps } from '../app/deps.ts';
+import { NotFoundError } from '../domain/errors.ts';
+import { requireRole } from '../http/auth.ts';
+import { validate } from '../http/errors.ts';
+import { documentRoute } from '../http/route-docs.ts';
+import type { PlaybookRunner } from './runner.ts';
+import { playbookSummary, runView } from './views.ts';
+
+export const startRunBody = z.strictObject({
+  params: z.record(z.string(), z.union([z.string().max(500), z.number(), z.boolean()])).default({}),
+  exercise: z.boolean().default(false),
+});
+export const listRunsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.coerce.number().int().nonnegative().optional(),
+});
+
+documentRoute({ method: 'get', path: '/api/playbooks', summary: 'The playbook library', role: 'viewer', tags: ['playbooks'] });
+documentRoute({
+  method: 'get',
+  path: '/api/playbooks/:id',
+  summary: 'One playbook with its parameters and steps',
+  role: 'viewer',
+  tags: ['playbooks'],
+});
+documentRoute({
+  method: 'post',
+  path: '/api/playbooks/:id/runs',
+  summary: 'Start a run of a playbook (exercise: true for a drill that messages staff only)',
+  role: 'officer',
+  tags: ['playbooks'],
+  body: startRunBody,
+  status: 201,
+});
+documentRoute({
+  method: 'get',
+  path: '/api/runs',
+  summary: 'Playbook runs, newest first',
+  role: 'viewer',
+  tags: ['playbooks'],
+  query: listRunsQuery,
+});
+documentRoute({
+  method: 'get',
+  path: '/api/runs/:id',
+  summary: 'A playbook run with each step’s state and times',
+  role: 'viewer',
+  tags: ['playbooks'],
+});
+documentRoute({
+  method: 'post',
+  path: '/api/runs/:id/stop',
+  summary: 'Stop a run and cancel its pending steps',
+  role: 'officer',
+  tags: ['playbooks'],
+});
+
+/** The playbook and run routes of the admin API. */
+export function playbookRoutes(deps: CoreDeps, runner: PlaybookRunner): Router {
+  const r = Router();
+  r.get('/api/playbooks', requireRole('viewer'), (_req, res) => {
+    res.json({ items: [...runner.library.values()].map(playbookSummary), nextCursor: null });
+  });
+  r.get('/api/playbooks/:id', requireRole('viewer'), (req, res) => {
+    res.json(playbookSummary(runner.playbook(String(req.params.id))));
+  });
+  r.post('/api/playbooks/:id/runs', requireRole('officer'), async (req, res) => {
+    const body = validate(startRunBody, req.body ?? {});
+    const key = req.get('idempotency-key');
+    const run = await runner.start(String(req.params.id), body.params, body.exercise, {
+      name: req.principal?.name ?? 'api',
+      ...(req.principal?.phone ? { phone: req.principal.phone } : {}),
+      ...(key ? { origin: `api:${req.principal?.name}:${key.slice(0, 100)}` } : {}),
+    });
+    res.status(201).json({ id: run.id, status: run.status, exercise: run.exercise });
+  });
+  r.get('/api/runs', requireRole('viewer'), async (req, res) => {
+    const q = validate(listRunsQuery, req.query, 'query');
+    const page = await runner.store.page(q.limit, q.cursor);
+    const runs = (await Promise.all(page.ids.map((id) => runner.store.get(id)))).filter((x) => x !== undefined);
+    res.json({ items: runs, nextCursor: page.nextCursor });
+  });
+  r.get('/api/runs/:id', requireRole('viewer'), async (req, res) => {
+    const run = await runner.store.get(String(req.params.id).toUpperCase());
+    if (!run) throw new NotFoundError('run', String(req.params.id));
+    res.json(await runView(deps, runner, run));
+  });
+  r.post('/api/runs/:id/stop', requireRole('officer'), async (req, res) => {
+    const cancelled = await runner.stop(String(req.params.id), req.principal?.name ?? 'api');
+    res.json({ id: String(req.params.id).toUpperCase(), status: 'stopped', cancelled });
+  });
+  return r;
+}

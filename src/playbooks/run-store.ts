@@ -1,0 +1,207 @@
+import type { CoreDeps } from '../app/deps.ts';
+import type { RunParams } from './params.ts';
+
+/** Where a step of a run is. */
+export type StepStatus = 'pending' | 'scheduled' | 'running' | 'done' | 'skipped' | 'failed' | 'cancelled';
+export type RunStatus = 'running' | 'completed' | 'stopped';
+
+/** The durable state of one step (times are ISO strings). */
+export interface StepState {
+  status: StepStatus;
+  dueAt?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  /** What the step did, in a few words (e.g. "alert ALR-0003 pending_approval"). */
+  note?: string;
+  error?: string;
+}
+
+/** A playbook run as stored in Redis. */
+export interface RunRecord {
+  id: string;
+  playbook: string;
+  version: number;
+  title: string;
+  status: RunStatus;
+  params: RunParams;
+  exercise: boolean;
+  startedBy: string;
+  startedByPhone?: string;
+  createdAt: string;
+  finishedAt?: string;
+  stoppedBy?: string;
+}
+
+/** Claims a step for execution: refuses when the run is not running or the step is already settled. */
+const CLAIM = `
+local run = redis.call('HGET', KEYS[1], 'status')
+if run ~= 'running' then return 'run:' .. tostring(run) end
+local raw = redis.call('HGET', KEYS[2], ARGV[1])
+if not raw then return 'missing' end
+local s = cjson.decode(raw)
+if s.status == 'done' or s.status == 'skipped' or s.status == 'failed' or s.status == 'cancelled' then return s.status end
+if s.status ~= 'running' then s.startedAt = ARGV[2] end
+s.status = 'running'
+redis.call('HSET', KEYS[2], ARGV[1], cjson.encode(s))
+return 'claimed'`;
+
+/** Moves a step from one of the listed states to a new one, merging fields; returns 1 when it moved. */
+const TRANSITION = `
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw then return 0 end
+local s = cjson.decode(raw)
+local allowed = false
+for from in string.gmatch(ARGV[2], '[^,]+') do if s.status == from then allowed = true end end
+if not allowed then return 0 end
+local patch = cjson.decode(ARGV[3])
+for k, v in pairs(patch) do s[k] = v end
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(s))
+return 1`;
+
+/** Stops a running run and cancels its pending and scheduled steps; returns the cancelled step ids. */
+const STOP = `
+if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return false end
+redis.call('HSET', KEYS[1], 'status', 'stopped', 'finishedAt', ARGV[1], 'stoppedBy', ARGV[2])
+redis.call('SREM', KEYS[3], ARGV[3])
+local cancelled = {}
+local all = redis.call('HGETALL', KEYS[2])
+for i = 1, #all, 2 do
+  local s = cjson.decode(all[i + 1])
+  if s.status == 'pending' or s.status == 'scheduled' then
+    s.status = 'cancelled'
+    s.finishedAt = ARGV[1]
+    redis.call('HSET', KEYS[2], all[i], cjson.encode(s))
+    table.insert(cancelled, all[i])
+  end
+end
+return cancelled`;
+
+/** Finishes a running run. */
+const COMPLETE = `
+if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return 0 end
+redis.call('HSET', KEYS[1], 'status', 'completed', 'finishedAt', ARGV[1])
+redis.call('SREM', KEYS[2], ARGV[2])
+return 1`;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Redis persistence of playbook runs; every state change is one atomic command or script. */
+export class RunStore {
+  constructor(private readonly deps: CoreDeps) {}
+
+  private get redis() {
+    return this.deps.redis;
+  }
+  private get keys() {
+    return this.deps.keys;
+  }
+
+  /** The run a start request (e.g. a chat message) already created, if any. */
+  async runOfOrigin(origin: string): Promise<string | undefined> {
+    return (await this.redis.get(this.keys.runOrigin(origin))) ?? undefined;
+  }
+
+  async nextId(): Promise<string> {
+    const n = await this.redis.incr(this.keys.runSeq);
+    return `RUN-${String(n).padStart(4, '0')}`;
+  }
+
+  async create(run: RunRecord, stepIds: string[], origin?: string): Promise<void> {
+    const { id } = run;
+    const m = this.redis.multi();
+    m.hset(this.keys.run(id), {
+      id,
+      playbook: run.playbook,
+      version: String(run.version),
+      title: run.title,
+      status: run.status,
+      params: JSON.stringify(run.params),
+      exercise: run.exercise ? '1' : '0',
+      startedBy: run.startedBy,
+      ...(run.startedByPhone ? { startedByPhone: run.startedByPhone } : {}),
+      createdAt: run.createdAt,
+    });
+    m.hset(this.keys.runSteps(id), Object.fromEntries(stepIds.map((s) => [s, JSON.stringify({ status: 'pending' })])));
+    m.zadd(this.keys.runsAll, Date.parse(run.createdAt), id);
+    m.sadd(this.keys.runsActive, id);
+    if (origin) m.set(this.keys.runOrigin(origin), id, 'EX', 30 * 24 * 3600);
+    await m.exec();
+  }
+
+  async get(id: string): Promise<RunRecord | undefined> {
+    const h = await this.redis.hgetall(this.keys.run(id));
+    if (!h.id) return undefined;
+    return {
+      id: h.id,
+      playbook: h.playbook ?? '',
+      version: Number(h.version),
+      title: h.title ?? '',
+      status: h.status as RunStatus,
+      params: JSON.parse(h.params ?? '{}') as RunParams,
+      exercise: h.exercise === '1',
+      startedBy: h.startedBy ?? 'unknown',
+      ...(h.startedByPhone ? { startedByPhone: h.startedByPhone } : {}),
+      createdAt: h.createdAt ?? '',
+      ...(h.finishedAt ? { finishedAt: h.finishedAt } : {}),
+      ...(h.stoppedBy ? { stoppedBy: h.stoppedBy } : {}),
+    };
+  }
+
+  async steps(id: string): Promise<Record<string, StepState>> {
+    const h = await this.redis.hgetall(this.keys.runSteps(id));
+    return Object.fromEntries(Object.entries(h).map(([k, v]) => [k, JSON.parse(v) as StepState]));
+  }
+
+  /** `claimed`, a settled step status, `run:<status>` when the run is not running, or `missing`. */
+  async claim(runId: string, stepId: string): Promise<string> {
+    const keys = [this.keys.run(runId), this.keys.runSteps(runId)];
+    return (await this.redis.eval(CLAIM, 2, ...keys, stepId, iso(this.deps.now()))) as string;
+  }
+
+  async transition(runId: string, stepId: string, from: StepStatus[], patch: Partial<StepState>): Promise<boolean> {
+    const moved = await this.redis.eval(TRANSITION, 1, this.keys.runSteps(runId), stepId, from.join(','), JSON.stringify(patch));
+    return moved === 1;
+  }
+
+  async finish(runId: string, stepId: string, status: 'done' | 'failed' | 'skipped' | 'cancelled', detail: Partial<StepState> = {}) {
+    return this.transition(runId, stepId, ['pending', 'scheduled', 'running'], { ...detail, status, finishedAt: iso(this.deps.now()) });
+  }
+
+  async stop(runId: string, by: string): Promise<string[] | undefined> {
+    const keys = [this.keys.run(runId), this.keys.runSteps(runId), this.keys.runsActive];
+    const res = await this.redis.eval(STOP, 3, ...keys, iso(this.deps.now()), by, runId);
+    return Array.isArray(res) ? (res as string[]) : undefined;
+  }
+
+  async complete(runId: string): Promise<boolean> {
+    const keys = [this.keys.run(runId), this.keys.runsActive];
+    return (await this.redis.eval(COMPLETE, 2, ...keys, iso(this.deps.now()), runId)) === 1;
+  }
+
+  async activeIds(): Promise<string[]> {
+    return (await this.redis.smembers(this.keys.runsActive)).sort();
+  }
+
+  /** Newest first; the cursor is the start time (epoch ms) of the last run returned. */
+  async page(limit: number, cursor?: number): Promise<{ ids: string[]; nextCursor: string | null }> {
+    const max = cursor === undefined ? '+inf' : `(${cursor}`;
+    const rows = await this.redis.zrevrangebyscore(this.keys.runsAll, max, '-inf', 'WITHSCORES', 'LIMIT', 0, limit);
+    const ids: string[] = [];
+    let last: string | null = null;
+    for (let i = 0; i < rows.length; i += 2) {
+      ids.push(rows[i] as string);
+      last = rows[i + 1] as string;
+    }
+    return { ids, nextCursor: ids.length === limit ? last : null };
+  }
+
+  /** The stored result of a step's side effect (an alert id...), so a re-run step does not repeat it. */
+  async effectResult<T>(runId: string, stepId: string): Promise<T | undefined> {
+    const raw = await this.redis.hget(this.keys.runEffects(runId), stepId);
+    return raw ? (JSON.parse(raw) as T) : undefined;
+  }
+
+  async saveEffectResult(runId: string, stepId: string, result: unknown): Promise<void> {
+    await this.redis.hset(this.keys.runEffects(runId), stepId, JSON.stringify(result));
+  }
+}

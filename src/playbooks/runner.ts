@@ -1,0 +1,266 @@
+import { type Job, Queue, UnrecoverableError } from 'bullmq';
+import { z } from 'zod';
+import type { CoreDeps } from '../app/deps.ts';
+import { durationMs } from '../domain/duration.ts';
+import { AppError, ConflictError, NotFoundError } from '../domain/errors.ts';
+import { jobIdFor, PRIORITY } from '../queues/queues.ts';
+import type { PlaybookEffects } from './effects.ts';
+import { executeStep } from './executors/index.ts';
+import { resolveParams, templateValues } from './params.ts';
+import { type RunRecord, RunStore } from './run-store.ts';
+import type { Playbook, Step } from './schema.ts';
+import { createStepContext, markIfExercise } from './step-context.ts';
+import { escalateIfOverdue, tasksOf } from './tasks.ts';
+
+/** The BullMQ queue of playbook steps (under KEY_PREFIX). */
+export const PLAYBOOK_QUEUE = 'playbooks';
+/** Attempts of a step before it is recorded as failed and the run moves on. */
+export const STEP_ATTEMPTS = 5;
+
+export const playbookJobSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('step'), runId: z.string().min(1), stepId: z.string().min(1) }),
+  z.object({ type: z.literal('task-due'), runId: z.string().min(1), stepId: z.string().min(1), itemId: z.string().min(1) }),
+]);
+export type PlaybookJob = z.infer<typeof playbookJobSchema>;
+
+/** Who starts a run, and from where (a chat message id makes a retried start the same run). */
+export interface RunStarter {
+  name: string;
+  phone?: string;
+  origin?: string;
+}
+
+const stepJobId = (runId: string, stepId: string) => jobIdFor('pbs', `${runId}/${stepId}`);
+const taskJobId = (runId: string, stepId: string, itemId: string) => jobIdFor('pbt', `${runId}/${stepId}/${itemId}`);
+
+/**
+ * Runs playbooks: a run is a chain of step jobs on the `playbooks` queue, each delayed by its
+ * `after`. A step is claimed in Redis before it executes and settled after, so a worker killed
+ * mid-run resumes where it stopped; everything a step sends carries an idempotency key.
+ */
+export class PlaybookRunner {
+  readonly store: RunStore;
+  readonly queue: Queue<PlaybookJob>;
+
+  constructor(
+    private readonly deps: CoreDeps,
+    readonly library: ReadonlyMap<string, Playbook>,
+    private readonly effects: PlaybookEffects,
+  ) {
+    this.store = new RunStore(deps);
+    this.queue = new Queue<PlaybookJob>(PLAYBOOK_QUEUE, {
+      connection: deps.redis,
+      prefix: deps.keys.prefix,
+      defaultJobOptions: {
+        attempts: STEP_ATTEMPTS,
+        backoff: { type: 'exponential', delay: 2_000 },
+        removeOnComplete: { age: 14 * 24 * 3600 },
+        removeOnFail: { age: 30 * 24 * 3600 },
+      },
+    });
+  }
+
+  playbook(id: string): Playbook {
+    const pb = this.library.get(id.toLowerCase());
+    if (!pb) throw new NotFoundError('playbook', id);
+    return pb;
+  }
+
+  /** Starts a run: validates the parameters, records the run, schedules its first step. */
+  async start(playbookId: string, rawParams: Record<string, unknown>, exercise: boolean, by: RunStarter): Promise<RunRecord> {
+    const pb = this.playbook(playbookId);
+    const params = resolveParams(pb, rawParams, this.deps.config);
+    const existing = by.origin ? await this.store.runOfOrigin(by.origin) : undefined;
+    const already = existing ? await this.store.get(existing) : undefined;
+    if (already) return already;
+    const run: RunRecord = {
+      id: await this.store.nextId(),
+      playbook: pb.id,
+      version: pb.version,
+      title: pb.title,
+      status: 'running',
+      params,
+      exercise,
+      startedBy: by.name,
+      ...(by.phone ? { startedByPhone: by.phone } : {}),
+      createdAt: new Date(this.deps.now()).toISOString(),
+    };
+    await this.store.create(
+      run,
+      pb.steps.map((s) => s.id),
+      by.origin,
+    );
+    await this.deps.audit.append({
+      type: 'playbook.run.started',
+      actor: by.name,
+      subject: run.id,
+      data: { playbook: pb.id, version: pb.version, exercise, params: Object.keys(params) },
+    });
+    this.deps.log.info({ runId: run.id, playbook: pb.id, exercise }, 'playbook run started');
+    const summary = pb.steps.map((s, i) => `${i + 1}. ${s.title}${s.after ? ` (+${s.after})` : ''}`).join('\n');
+    await this.announce(
+      run,
+      'started',
+      `▶️ ${run.id}: ${pb.title} started by ${by.name}${exercise ? ' (exercise)' : ''}.\n${summary}\nStop it with /stop ${run.id}`,
+    );
+    await this.scheduleFrom(run, pb, 0, 0);
+    return run;
+  }
+
+  /** Stops a run: cancels its pending steps and their delayed jobs, and its open task reminders. */
+  async stop(runId: string, by: string): Promise<string[]> {
+    const run = await this.store.get(runId.toUpperCase());
+    if (!run) throw new NotFoundError('run', runId);
+    const cancelled = await this.store.stop(run.id, by);
+    if (!cancelled) throw new ConflictError('run_not_running', `${run.id} is already ${run.status}`);
+    for (const stepId of cancelled) await this.removeJob(stepJobId(run.id, stepId));
+    for (const [field, task] of Object.entries(await tasksOf(this.deps, run.id))) {
+      const [stepId, itemId] = field.split('/') as [string, string];
+      if (task.status === 'open') await this.removeJob(taskJobId(run.id, stepId, itemId));
+    }
+    await this.deps.audit.append({ type: 'playbook.run.stopped', actor: by, subject: run.id, data: { cancelled: cancelled.length } });
+    this.publish(run.id);
+    await this.announce(run, 'stopped', `⏹ ${run.id} (${run.title}) stopped by ${by}; ${cancelled.length} pending step(s) cancelled.`);
+    return cancelled;
+  }
+
+  private async removeJob(jobId: string): Promise<void> {
+    try {
+      await (await this.queue.getJob(jobId))?.remove();
+    } catch (err) {
+      this.deps.log.warn(
+        { jobId, err: (err as Error).message },
+        'could not remove a playbook job (it is running); it will see the run stopped',
+      );
+    }
+  }
+
+  /** Processes one job of the playbooks queue. */
+  async process(job: Job<PlaybookJob>): Promise<string> {
+    const parsed = playbookJobSchema.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`invalid playbook job: ${parsed.error.issues[0]?.message}`);
+    const data = parsed.data;
+    const run = await this.store.get(data.runId);
+    if (!run) throw new UnrecoverableError(`run ${data.runId} does not exist`);
+    if (data.type === 'task-due') {
+      if (run.status !== 'running') return 'run not running';
+      return (await escalateIfOverdue(this.deps, run, data.stepId, data.itemId)) ? 'escalated' : 'acknowledged in time';
+    }
+    return this.runStep(job, run, data.stepId);
+  }
+
+  private async runStep(job: Job<PlaybookJob>, run: RunRecord, stepId: string): Promise<string> {
+    const pb = this.library.get(run.playbook);
+    const index = pb?.steps.findIndex((s) => s.id === stepId) ?? -1;
+    const step = pb?.steps[index];
+    if (!pb || !step) throw new UnrecoverableError(`${run.id}: playbook ${run.playbook} has no step ${stepId} any more`);
+    const claim = await this.store.claim(run.id, stepId);
+    if (claim.startsWith('run:')) {
+      await this.store.finish(run.id, stepId, 'cancelled');
+      return 'run not running';
+    }
+    if (claim === 'claimed') {
+      this.publish(run.id);
+      const outcome = await this.execute(job, run, pb, step);
+      if (outcome === 'retry') throw new Error(`${run.id}/${stepId} will retry`);
+    }
+    await this.scheduleFrom(run, pb, index + 1, step.type === 'wait' ? durationMs(step.duration) : 0);
+    return claim === 'claimed' ? 'done' : `already ${claim}`;
+  }
+
+  /** Executes a claimed step and settles it; 'retry' leaves it running for the next attempt. */
+  private async execute(job: Job<PlaybookJob>, run: RunRecord, pb: Playbook, step: Step): Promise<'settled' | 'retry'> {
+    const values = templateValues(pb, run.params, this.deps.config, run.id);
+    const sc = createStepContext(this.deps, this.store, this.effects, run, pb, step, values, (itemId, delay) =>
+      this.addJob({ type: 'task-due', runId: run.id, stepId: step.id, itemId }, taskJobId(run.id, step.id, itemId), delay),
+    );
+    try {
+      const note = await executeStep(sc, step);
+      await this.store.finish(run.id, step.id, 'done', { note });
+      await this.deps.audit.append({
+        type: 'playbook.step.done',
+        actor: 'system',
+        subject: run.id,
+        data: { step: step.id, type: step.type },
+      });
+      this.deps.log.info({ runId: run.id, stepId: step.id }, 'playbook step done');
+    } catch (err) {
+      const final = err instanceof AppError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      this.deps.log.error(
+        { runId: run.id, stepId: step.id, attempt: job.attemptsMade + 1, err: (err as Error).message },
+        'playbook step failed',
+      );
+      if (!final) return 'retry';
+      const reason = (err as Error).message.slice(0, 300);
+      await this.store.finish(run.id, step.id, 'failed', { error: reason });
+      await this.deps.audit.append({
+        type: 'playbook.step.failed',
+        actor: 'system',
+        subject: run.id,
+        data: { step: step.id, type: step.type },
+      });
+      await sc.postToCell(`⚠️ ${run.id} · ${step.title} failed: ${reason}\nThe playbook goes on; do this step by hand.`, 'failed');
+    }
+    this.publish(run.id);
+    return 'settled';
+  }
+
+  /** Schedules the next step from `index` whose condition holds (skipping the others), or completes the run. */
+  private async scheduleFrom(run: RunRecord, pb: Playbook, index: number, holdMs: number): Promise<void> {
+    if ((await this.store.get(run.id))?.status !== 'running') return;
+    for (let i = index; i < pb.steps.length; i++) {
+      const step = pb.steps[i] as Step;
+      if (!conditionHolds(step, run)) {
+        await this.store.finish(run.id, step.id, 'skipped', { note: `condition on ${step.when?.param} not met` });
+        continue;
+      }
+      const delay = holdMs + (step.after ? durationMs(step.after) : 0);
+      const dueAt = new Date(this.deps.now() + delay).toISOString();
+      await this.store.transition(run.id, step.id, ['pending'], { status: 'scheduled', dueAt });
+      await this.addJob({ type: 'step', runId: run.id, stepId: step.id }, stepJobId(run.id, step.id), delay);
+      this.publish(run.id);
+      return;
+    }
+    if (await this.store.complete(run.id)) {
+      await this.deps.audit.append({ type: 'playbook.run.completed', actor: 'system', subject: run.id, data: { playbook: pb.id } });
+      this.publish(run.id);
+      await this.announce(run, 'completed', `✅ ${run.id} (${pb.title}) has run every step. Send /runs for the others in progress.`);
+    }
+  }
+
+  private async addJob(data: PlaybookJob, jobId: string, delay: number): Promise<void> {
+    await this.queue.add(data.type, data, { jobId, delay });
+  }
+
+  private async announce(run: RunRecord, what: string, text: string): Promise<void> {
+    for (const g of this.deps.config.cellGroups) {
+      await this.deps.outbox.send(
+        {
+          to: { kind: 'group', id: g.id },
+          text: markIfExercise(run, text),
+          kind: 'playbook',
+          idempotencyKey: `playbook:${run.id}:${what}:${g.id}`,
+        },
+        PRIORITY.staff,
+      );
+    }
+  }
+
+  private publish(id: string): void {
+    void this.deps.redis.publish(this.deps.keys.events, JSON.stringify({ type: 'run.updated', id })).catch(() => {});
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
+}
+
+/** Whether a step's `when` condition holds for the run's parameters. */
+export function conditionHolds(step: Step, run: RunRecord): boolean {
+  const c = step.when;
+  if (!c) return true;
+  const v = run.params[c.param];
+  if (c.equals !== undefined) return v === c.equals;
+  if (c.notEquals !== undefined) return v !== c.notEquals;
+  return c.in?.includes(v as never) ?? true;
+}

@@ -1,0 +1,107 @@
+import type { CoreDeps } from '../app/deps.ts';
+import { PRIORITY } from '../queues/queues.ts';
+
+/** One checklist item of a run. */
+export interface TaskState {
+  status: 'open' | 'acked' | 'overdue' | 'cancelled';
+  role: string;
+  title: string;
+  dueAt: string;
+  ackedBy?: string;
+  ackedAt?: string;
+  /** Whether the item was acknowledged after it had escalated. */
+  late?: boolean;
+}
+
+const REF = /^pbtask:(RUN-\d+):([a-z0-9-]+):([a-z0-9-]+)$/;
+
+/** The `ref` a task message is sent with; a reply or reaction to the message finds the task by it. */
+export function taskRef(runId: string, stepId: string, itemId: string): string {
+  return `pbtask:${runId}:${stepId}:${itemId}`;
+}
+
+export function parseTaskRef(ref: string | undefined): { runId: string; stepId: string; itemId: string } | undefined {
+  const m = ref ? REF.exec(ref) : null;
+  return m ? { runId: m[1] as string, stepId: m[2] as string, itemId: m[3] as string } : undefined;
+}
+
+/** Acknowledges open or overdue items; returns the state before and after, or nothing when already closed. */
+const ACK = `
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw then return false end
+local t = cjson.decode(raw)
+if t.status ~= 'open' and t.status ~= 'overdue' then return {raw, raw} end
+if t.status == 'overdue' then t.late = true end
+t.status = 'acked'
+t.ackedBy = ARGV[2]
+t.ackedAt = ARGV[3]
+local after = cjson.encode(t)
+redis.call('HSET', KEYS[1], ARGV[1], after)
+return {raw, after}`;
+
+/** Marks an open item overdue; returns 1 when it was open. */
+const OVERDUE = `
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw then return 0 end
+local t = cjson.decode(raw)
+if t.status ~= 'open' then return 0 end
+t.status = 'overdue'
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(t))
+return 1`;
+
+export async function createTask(deps: CoreDeps, runId: string, stepId: string, itemId: string, task: TaskState): Promise<void> {
+  await deps.redis.hsetnx(deps.keys.runTasks(runId), `${stepId}/${itemId}`, JSON.stringify(task));
+}
+
+export async function tasksOf(deps: CoreDeps, runId: string): Promise<Record<string, TaskState>> {
+  const h = await deps.redis.hgetall(deps.keys.runTasks(runId));
+  return Object.fromEntries(Object.entries(h).map(([k, v]) => [k, JSON.parse(v) as TaskState]));
+}
+
+/** Records who acknowledged a task; `changed` is false when it was already acknowledged. */
+export async function acknowledgeTask(
+  deps: CoreDeps,
+  ref: { runId: string; stepId: string; itemId: string },
+  by: string,
+): Promise<{ changed: boolean; task: TaskState } | undefined> {
+  const res = (await deps.redis.eval(
+    ACK,
+    1,
+    deps.keys.runTasks(ref.runId),
+    `${ref.stepId}/${ref.itemId}`,
+    by,
+    new Date(deps.now()).toISOString(),
+  )) as [string, string] | null;
+  if (!res) return undefined;
+  const before = JSON.parse(res[0]) as TaskState;
+  const after = JSON.parse(res[1]) as TaskState;
+  return { changed: before.status !== after.status, task: after };
+}
+
+/**
+ * A task's due time came: if nobody acknowledged it, it becomes overdue and every duty
+ * officer gets a DM. Returns true when it escalated.
+ */
+export async function escalateIfOverdue(
+  deps: CoreDeps,
+  run: { id: string; title: string; exercise: boolean },
+  stepId: string,
+  itemId: string,
+): Promise<boolean> {
+  const field = `${stepId}/${itemId}`;
+  const moved = await deps.redis.eval(OVERDUE, 1, deps.keys.runTasks(run.id), field);
+  if (moved !== 1) return false;
+  const raw = await deps.redis.hget(deps.keys.runTasks(run.id), field);
+  const task = JSON.parse(raw ?? '{}') as TaskState;
+  const mark = run.exercise ? '🟠 EXERCISE — EXERCISE — EXERCISE\n' : '';
+  const text = `${mark}⏰ Overdue task in ${run.id} (${run.title}): "${task.title}" for ${task.role.replace('_', ' ')} was due at ${task.dueAt.slice(11, 16)} UTC and nobody has acknowledged it.`;
+  const officers = deps.roster.withRole('duty_officer');
+  for (const o of officers.length ? officers : deps.roster.withRole('admin')) {
+    await deps.outbox.send(
+      { to: { kind: 'dm', phone: o.phone }, text, kind: 'escalation', idempotencyKey: `playbook:${run.id}:${field}:overdue:${o.phone}` },
+      PRIORITY.staff,
+    );
+  }
+  await deps.audit.append({ type: 'playbook.task.overdue', actor: 'system', subject: run.id, data: { step: stepId, item: itemId } });
+  return true;
+}

@@ -1,0 +1,270 @@
+import type { Redis } from 'ioredis';
+import { type Incident, type IncidentStatus, incidentId, isActive, type Severity, type TimelineEntry } from '../domain/incident.ts';
+import type { RedisKeys } from './keys.ts';
+
+/** Fields of a new incident (the store adds id, seq, status and times). */
+export type NewIncident = Omit<
+  Incident,
+  'id' | 'seq' | 'status' | 'createdAt' | 'updatedAt' | 'acknowledgedAt' | 'resolvedAt' | 'escalationLevel' | 'timeline'
+>;
+
+/**
+ * Opens an incident or joins the reporter's active one, once per source message.
+ * KEYS: seq, openOf(reporter), msgDone, all. ARGV: prefix, json fields, opening entry, createdAt, ttl, follow-up entry.
+ * Returns {id, 1 = opened | 0 = joined} or, for a message already taken in, {'id|1 or id|0', 2}.
+ */
+const INTAKE = `
+local done = redis.call('GET', KEYS[3])
+if done then return {done, 2} end
+local open = redis.call('GET', KEYS[2])
+if open then
+  local status = redis.call('HGET', ARGV[1] .. ':incident:' .. open, 'status')
+  if status == 'open' or status == 'acknowledged' or status == 'in_progress' then
+    redis.call('RPUSH', ARGV[1] .. ':incident:' .. open .. ':timeline', ARGV[6])
+    redis.call('HSET', ARGV[1] .. ':incident:' .. open, 'updatedAt', ARGV[4])
+    redis.call('SET', KEYS[3], open .. '|0', 'EX', ARGV[5])
+    return {open, 0}
+  end
+end
+local seq = redis.call('INCR', KEYS[1])
+local id = string.format('INC-%04d', seq)
+local f = cjson.decode(ARGV[2])
+local key = ARGV[1] .. ':incident:' .. id
+redis.call('HSET', key, 'id', id, 'seq', seq, 'status', 'open', 'createdAt', ARGV[4], 'updatedAt', ARGV[4], 'escalationLevel', 0)
+for k, v in pairs(f) do redis.call('HSET', key, k, v) end
+redis.call('RPUSH', key .. ':timeline', ARGV[3])
+redis.call('ZADD', KEYS[4], seq, id)
+redis.call('ZADD', ARGV[1] .. ':incidents:status:open', seq, id)
+redis.call('ZADD', ARGV[1] .. ':incidents:severity:' .. f.severity, seq, id)
+redis.call('ZADD', ARGV[1] .. ':incidents:ss:open:' .. f.severity, seq, id)
+if f.reporter ~= '' then
+  redis.call('SET', KEYS[2], id)
+  redis.call('SADD', ARGV[1] .. ':citizen:' .. f.reporter .. ':incidents', id)
+end
+redis.call('SET', KEYS[3], id .. '|1', 'EX', ARGV[5])
+return {id, 1}
+`;
+
+/**
+ * Applies a change if status and severity are still what the caller read (compare-and-set),
+ * moving the incident between the list indexes and appending to its timeline.
+ * KEYS: incident, timeline. ARGV: prefix, expStatus, expSeverity, newStatus, newSeverity, seq, fieldsJson, entriesJson.
+ */
+const UPDATE = `
+local cur = redis.call('HMGET', KEYS[1], 'status', 'severity')
+if cur[1] ~= ARGV[2] or cur[2] ~= ARGV[3] then return 0 end
+local p = ARGV[1]
+local id = redis.call('HGET', KEYS[1], 'id')
+if ARGV[2] ~= ARGV[4] or ARGV[3] ~= ARGV[5] then
+  redis.call('ZREM', p .. ':incidents:status:' .. ARGV[2], id)
+  redis.call('ZREM', p .. ':incidents:severity:' .. ARGV[3], id)
+  redis.call('ZREM', p .. ':incidents:ss:' .. ARGV[2] .. ':' .. ARGV[3], id)
+  redis.call('ZADD', p .. ':incidents:status:' .. ARGV[4], ARGV[6], id)
+  redis.call('ZADD', p .. ':incidents:severity:' .. ARGV[5], ARGV[6], id)
+  redis.call('ZADD', p .. ':incidents:ss:' .. ARGV[4] .. ':' .. ARGV[5], ARGV[6], id)
+end
+local f = cjson.decode(ARGV[7])
+for k, v in pairs(f) do
+  if v == cjson.null then redis.call('HDEL', KEYS[1], k) else redis.call('HSET', KEYS[1], k, v) end
+end
+for _, e in ipairs(cjson.decode(ARGV[8])) do redis.call('RPUSH', KEYS[2], cjson.encode(e)) end
+return 1
+`;
+
+const JSON_FIELDS = new Set(['location', 'links']);
+const NUMBER_FIELDS = new Set(['seq', 'escalationLevel']);
+
+function toHash(fields: Record<string, unknown>): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const [k, v] of Object.entries(fields)) {
+    if (v === undefined) continue;
+    out[k] = v === null ? null : JSON_FIELDS.has(k) ? JSON.stringify(v) : String(v);
+  }
+  return out;
+}
+
+function fromHash(h: Record<string, string>, timeline: string[]): Incident {
+  const get = (k: string) => (h[k] === undefined || h[k] === '' ? null : (h[k] as string));
+  const parsed: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(h)) {
+    parsed[k] = JSON_FIELDS.has(k) ? JSON.parse(v) : NUMBER_FIELDS.has(k) ? Number(v) : v;
+  }
+  return {
+    ...(parsed as unknown as Incident),
+    region: get('region'),
+    reporter: get('reporter'),
+    assignee: get('assignee'),
+    acknowledgedAt: get('acknowledgedAt'),
+    resolvedAt: get('resolvedAt'),
+    location: h.location ? JSON.parse(h.location) : null,
+    links: h.links ? JSON.parse(h.links) : {},
+    timeline: timeline.map((t) => JSON.parse(t) as TimelineEntry),
+  };
+}
+
+/** A filter for listing incidents; newest first. */
+export interface IncidentQuery {
+  status?: IncidentStatus;
+  severity?: Severity;
+  limit: number;
+  /** The `seq` of the last incident of the previous page. */
+  cursor?: number;
+}
+
+/** Redis storage of incidents, their timelines and list indexes. */
+export class IncidentStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+  ) {}
+
+  /** Opens an incident for `fields`, or adds `followUp` to the reporter's active incident. Idempotent per `sourceId`. */
+  async intake(
+    fields: NewIncident,
+    opening: TimelineEntry,
+    followUp: TimelineEntry,
+    sourceId: string,
+    at: string,
+  ): Promise<{ id: string; created: boolean; duplicate: boolean }> {
+    const hash = Object.fromEntries(Object.entries(toHash(fields as unknown as Record<string, unknown>)).filter(([, v]) => v !== null));
+    const [id, flag] = (await this.redis.eval(
+      INTAKE,
+      4,
+      this.keys.incidentSeq,
+      this.keys.openIncidentOf(fields.reporter ?? ''),
+      this.keys.intakeDone(sourceId),
+      this.keys.incidentsAll,
+      this.keys.prefix,
+      JSON.stringify({ ...hash, reporter: fields.reporter ?? '' }),
+      JSON.stringify(opening),
+      at,
+      String(7 * 24 * 3600),
+      JSON.stringify(followUp),
+    )) as [string, number];
+    if (flag === 2) {
+      const [doneId, opened] = id.split('|');
+      return { id: doneId as string, created: opened === '1', duplicate: true };
+    }
+    return { id, created: flag === 1, duplicate: false };
+  }
+
+  async get(id: string): Promise<Incident | undefined> {
+    const [[, h], [, t]] = (await this.redis
+      .multi()
+      .hgetall(this.keys.incident(id))
+      .lrange(this.keys.incidentTimeline(id), 0, -1)
+      .exec()) as [[null, Record<string, string>], [null, string[]]];
+    return h && Object.keys(h).length > 0 ? fromHash(h, t) : undefined;
+  }
+
+  /** Many incidents in one round trip, in the order asked. */
+  async getMany(ids: string[]): Promise<Incident[]> {
+    if (ids.length === 0) return [];
+    const multi = this.redis.multi();
+    for (const id of ids) multi.hgetall(this.keys.incident(id)).lrange(this.keys.incidentTimeline(id), 0, -1);
+    const res = (await multi.exec()) ?? [];
+    const out: Incident[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const h = res[2 * i]?.[1] as Record<string, string>;
+      if (h && Object.keys(h).length > 0) out.push(fromHash(h, res[2 * i + 1]?.[1] as string[]));
+    }
+    return out;
+  }
+
+  /** The active incident of a reporter, if any. */
+  async activeOf(reporter: string): Promise<Incident | undefined> {
+    const id = await this.redis.get(this.keys.openIncidentOf(reporter));
+    const incident = id ? await this.get(id) : undefined;
+    return incident && isActive(incident.status) ? incident : undefined;
+  }
+
+  /** A page of incidents, newest first. */
+  async list(q: IncidentQuery): Promise<{ items: Incident[]; nextCursor: string | null }> {
+    const key =
+      q.status && q.severity
+        ? this.keys.incidentsByStatusSeverity(q.status, q.severity)
+        : q.status
+          ? this.keys.incidentsByStatus(q.status)
+          : q.severity
+            ? this.keys.incidentsBySeverity(q.severity)
+            : this.keys.incidentsAll;
+    const max = q.cursor !== undefined ? `(${q.cursor}` : '+inf';
+    const ids = await this.redis.zrevrangebyscore(key, max, '-inf', 'LIMIT', 0, q.limit);
+    const items = await this.getMany(ids);
+    const last = items.at(-1);
+    return { items, nextCursor: ids.length === q.limit && last ? String(last.seq) : null };
+  }
+
+  /** Counts of incidents by status and severity (for the sitrep and the board). */
+  async counts(statuses: readonly IncidentStatus[], severities: readonly Severity[]): Promise<Record<string, Record<string, number>>> {
+    const multi = this.redis.multi();
+    for (const s of statuses) for (const v of severities) multi.zcard(this.keys.incidentsByStatusSeverity(s, v));
+    const res = (await multi.exec()) ?? [];
+    const out: Record<string, Record<string, number>> = {};
+    let i = 0;
+    for (const s of statuses) {
+      out[s] = {};
+      for (const v of severities) out[s][v] = Number(res[i++]?.[1] ?? 0);
+    }
+    return out;
+  }
+
+  /**
+   * Applies `fields` and appends `entries` if the incident's status and severity are
+   * still `expected`; false when someone changed it meanwhile (re-read and retry).
+   */
+  async update(
+    incident: Pick<Incident, 'id' | 'seq' | 'status' | 'severity'>,
+    next: { status: IncidentStatus; severity: Severity },
+    fields: Record<string, unknown>,
+    entries: TimelineEntry[],
+  ): Promise<boolean> {
+    const res = await this.redis.eval(
+      UPDATE,
+      2,
+      this.keys.incident(incident.id),
+      this.keys.incidentTimeline(incident.id),
+      this.keys.prefix,
+      incident.status,
+      incident.severity,
+      next.status,
+      next.severity,
+      String(incident.seq),
+      JSON.stringify(toHash({ ...fields, status: next.status, severity: next.severity })),
+      JSON.stringify(entries),
+    );
+    return res === 1;
+  }
+
+  /** Appends timeline entries without touching status (notes, details). */
+  async append(id: string, entries: TimelineEntry[], at: string): Promise<void> {
+    if (entries.length === 0) return;
+    await this.redis
+      .multi()
+      .rpush(this.keys.incidentTimeline(id), ...entries.map((e) => JSON.stringify(e)))
+      .hset(this.keys.incident(id), 'updatedAt', at)
+      .exec();
+  }
+
+  /** Ids of every incident a reporter opened (for erasure). */
+  async idsOfReporter(reporter: string): Promise<string[]> {
+    return this.redis.smembers(this.keys.incidentsOfReporter(reporter));
+  }
+
+  /** Removes a reporter's personal data from an incident, keeping the anonymous record. */
+  async eraseReporter(id: string, reporter: string): Promise<void> {
+    const raw = await this.redis.lrange(this.keys.incidentTimeline(id), 0, -1);
+    const scrubbed = raw.map((r) => {
+      const e = JSON.parse(r) as TimelineEntry;
+      return JSON.stringify(e.actor === 'reporter' ? { ...e, text: '[erased at the citizen’s request]', data: undefined } : e);
+    });
+    const multi = this.redis
+      .multi()
+      .hset(this.keys.incident(id), 'reporter', '', 'summary', '[erased]', 'location', 'null')
+      .del(this.keys.incidentTimeline(id));
+    if (scrubbed.length) multi.rpush(this.keys.incidentTimeline(id), ...scrubbed);
+    await multi.del(this.keys.openIncidentOf(reporter)).exec();
+  }
+}
+
+export { incidentId };

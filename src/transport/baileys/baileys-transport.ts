@@ -1,0 +1,325 @@
+import { createHash } from 'node:crypto';
+import makeWASocket, { type UserFacingSocketConfig, type WASocket } from '@whiskeysockets/baileys';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../../observability/logger.ts';
+import type { AuditLog } from '../../store/audit-log.ts';
+import type { RedisKeys } from '../../store/keys.ts';
+import {
+  type ChatSender,
+  type ChatTransport,
+  type ConnectionState,
+  type OutboundMessage,
+  type SendResult,
+  TransportError,
+  type TransportEvents,
+} from '../chat-transport.ts';
+import { AccountRestriction } from './account-restriction.ts';
+import { type BackoffOptions, DEFAULT_BACKOFF, decideReconnect, statusCodeOf } from './connection-policy.ts';
+import { GatewayLease, type GatewayLeaseOptions } from './gateway-lease.ts';
+import { GroupAdmin } from './group-admin.ts';
+import { jidOf } from './inbound-mapper.ts';
+import { contentOf, quotedOf } from './outbound-content.ts';
+import { keepQr, showPairing } from './pairing.ts';
+import { type RedisAuthState, useRedisAuthState } from './redis-auth-state.ts';
+import { bindSocketEvents } from './socket-events.ts';
+import { alertStaff, type TransportAlert } from './staff-alert.ts';
+import { WhatsAppStore } from './whatsapp-store.ts';
+
+/** The part of a Baileys socket the adapter uses (a test fake implements just this). */
+export type BaileysSocket = Pick<
+  WASocket,
+  | 'ev'
+  | 'sendMessage'
+  | 'readMessages'
+  | 'groupMetadata'
+  | 'groupParticipantsUpdate'
+  | 'groupCreate'
+  | 'requestPairingCode'
+  | 'end'
+  | 'user'
+>;
+
+/** Makes a socket from a Baileys config; default: Baileys' makeWASocket. */
+export type SocketFactory = (config: UserFacingSocketConfig) => BaileysSocket;
+
+/** What the adapter needs and the knobs tests turn. */
+export interface BaileysTransportOptions {
+  redis: Redis;
+  keys: RedisKeys;
+  log: Logger;
+  audit: AuditLog;
+  /** Pair by code with this number (digits or E.164) instead of scanning a QR. */
+  pairingNumber?: string;
+  socketFactory?: SocketFactory;
+  /** The one-holder-per-number lease; false to run without (tests of one gateway only). */
+  lease?: GatewayLeaseOptions | false;
+  backoff?: Partial<BackoffOptions>;
+  random?: () => number;
+  /** Prints the QR (or pairing code) in the terminal (default true). */
+  printQr?: boolean;
+  /** How often a restriction is re-read from Redis (an admin may lift it). Default 15 s. */
+  restrictionPollMs?: number;
+}
+
+/** The WhatsApp id of a message derived from our idempotency key: a retried send is the same message. */
+export function whatsappIdFor(idempotencyKey: string): string {
+  return `3EB0${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 18).toUpperCase()}`;
+}
+
+/** The ChatTransport on a real WhatsApp number, through Baileys 7. */
+export class BaileysTransport implements ChatTransport {
+  readonly name = 'baileys' as const;
+  readonly store: WhatsAppStore;
+  readonly restriction: AccountRestriction;
+  readonly groups: GroupAdmin;
+  private events: TransportEvents | undefined;
+  private sock: BaileysSocket | undefined;
+  private auth: RedisAuthState | undefined;
+  private connection: ConnectionState = 'closed';
+  private running = false;
+  private generation = 0;
+  private attempt = 0;
+  private replacedInARow = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private restrictionTimer: NodeJS.Timeout | undefined;
+  private readonly lease: GatewayLease | undefined;
+  private readonly backoff: BackoffOptions;
+  private readonly retryCounts = new Map<string, unknown>();
+
+  constructor(private readonly opts: BaileysTransportOptions) {
+    this.store = new WhatsAppStore(opts.redis, opts.keys);
+    this.restriction = new AccountRestriction(opts.redis, opts.keys);
+    this.groups = new GroupAdmin(this.store, () => this.sock);
+    this.backoff = { ...DEFAULT_BACKOFF, ...opts.backoff };
+    if (opts.lease !== false) this.lease = new GatewayLease(opts.redis, opts.keys.gatewayLease, opts.log, opts.lease ?? {});
+  }
+
+  get log(): Logger {
+    return this.opts.log;
+  }
+
+  async start(events: TransportEvents): Promise<void> {
+    this.events = events;
+    this.running = true;
+    await this.restriction.refresh();
+    this.restrictionTimer = setInterval(() => void this.checkRestriction(), this.opts.restrictionPollMs ?? 15_000);
+    this.restrictionTimer.unref();
+    this.report('connecting', this.lease ? { waitingFor: 'gateway lease' } : undefined);
+    void this.run();
+  }
+
+  private async run(): Promise<void> {
+    if (this.lease && !(await this.lease.acquire(() => void this.onLeaseLost()))) return;
+    await this.connect();
+  }
+
+  private async onLeaseLost(): Promise<void> {
+    this.dropSocket();
+    this.report('closed', { reason: 'gateway lease lost' });
+    if (this.running) void this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    clearTimeout(this.retryTimer);
+    clearInterval(this.restrictionTimer);
+    this.dropSocket();
+    await this.lease?.release();
+    this.report('closed');
+  }
+
+  state(): ConnectionState {
+    return this.restriction.get() ? 'closed' : this.connection;
+  }
+
+  /** Opens a new socket on the stored session. */
+  private async connect(): Promise<void> {
+    if (!this.running) return;
+    const generation = ++this.generation;
+    try {
+      this.auth = await useRedisAuthState(this.opts.redis, this.opts.keys, this.log);
+      const sock = (this.opts.socketFactory ?? (makeWASocket as unknown as SocketFactory))({
+        auth: this.auth.state,
+        logger: this.log.child({ module: 'baileys' }, { level: 'warn' }) as never,
+        markOnlineOnConnect: false,
+        syncFullHistory: false,
+        getMessage: (key) => this.store.getSent(key.id),
+        cachedGroupMetadata: (jid) => this.store.group(jid),
+        msgRetryCounterCache: this.retryCache(),
+      });
+      this.sock = sock;
+      bindSocketEvents(this, sock, this.auth, () => generation === this.generation);
+      this.report('connecting');
+    } catch (err) {
+      this.log.error({ err: (err as Error).message }, 'cannot open a WhatsApp socket');
+      const d = decideReconnect(undefined, this.attempt, 0, this.backoff, this.opts.random);
+      this.scheduleReconnect(undefined, d.action === 'backoff' ? d.delayMs : this.backoff.baseMs);
+    }
+  }
+
+  /** A retry-count cache that outlives sockets (Baileys' advice: avoids retry loops across restarts). */
+  private retryCache() {
+    const m = this.retryCounts;
+    return {
+      get: <T>(k: string) => m.get(k) as T | undefined,
+      set: <T>(k: string, v: T) => {
+        if (m.size > 10_000) m.clear();
+        m.set(k, v);
+      },
+      del: (k: string) => void m.delete(k),
+      flushAll: () => m.clear(),
+    };
+  }
+
+  private dropSocket(): void {
+    this.generation++;
+    const sock = this.sock;
+    this.sock = undefined;
+    if (sock) void sock.end(undefined)?.catch?.(() => {});
+  }
+
+  /** Tells the app (and through it /readyz and the outbound worker) the connection state. */
+  report(state: ConnectionState, detail?: Record<string, unknown>): void {
+    this.connection = state;
+    const r = this.restriction.get();
+    const effective = r ? 'closed' : state;
+    this.events?.connection?.(
+      effective,
+      r ? { ...detail, restricted: r.reason, ...(r.until ? { until: new Date(r.until).toISOString() } : {}) } : detail,
+    );
+  }
+
+  get sink(): TransportEvents | undefined {
+    return this.events;
+  }
+
+  /** Socket opened: reset the backoff, forget the QR. */
+  async onOpen(): Promise<void> {
+    this.attempt = 0;
+    this.replacedInARow = 0;
+    await this.opts.redis.del(this.opts.keys.waQr, this.opts.keys.waPairingCode);
+    this.log.info('WhatsApp connection open');
+    this.report('open');
+  }
+
+  /** A QR to scan: keep it for the admin API, print it, and ask for a pairing code when configured. */
+  async onQr(qr: string, sock: BaileysSocket, firstOfSocket: boolean): Promise<void> {
+    const { redis, keys, pairingNumber } = this.opts;
+    const pairing = { redis, keys, pairingNumber, print: this.opts.printQr !== false };
+    await keepQr(pairing, qr);
+    this.report('waiting_for_pairing');
+    await showPairing(pairing, sock, qr, firstOfSocket);
+  }
+
+  /** The connection closed: decide by DisconnectReason what to do next. */
+  async onClose(error: unknown): Promise<void> {
+    this.generation++; // the closed socket's late events (e.g. creds) must not touch what follows
+    this.sock = undefined;
+    const code = statusCodeOf(error);
+    const decision = decideReconnect(code, this.attempt, this.replacedInARow, this.backoff, this.opts.random);
+    if (decision.action === 'logged_out') {
+      this.report('logged_out');
+      await this.auth?.clear();
+      await this.opts.redis.del(this.opts.keys.waQr);
+      await this.alert({
+        code: 'logged_out',
+        message:
+          'WhatsApp logged the embassy number out; the session was cleared. Pair the number again (GET /api/whatsapp/qr or PAIRING_NUMBER).',
+      });
+      return this.connect();
+    }
+    if (decision.action === 'restart') {
+      this.log.info({ statusCode: code }, 'WhatsApp asked for a restart; reconnecting now');
+      return this.connect();
+    }
+    if (decision.action === 'replaced') {
+      this.replacedInARow++;
+      this.report('closed', { reason: 'replaced' });
+      if (!decision.giveUp) this.later(decision.delayMs);
+      await this.alert({
+        code: 'replaced',
+        message: decision.giveUp
+          ? 'Another WhatsApp client keeps taking over the embassy session; the gateway stopped reconnecting. Close the other client, then restart the gateway.'
+          : 'Another WhatsApp client took over the embassy session; the gateway will try once more later.',
+        data: { inARow: this.replacedInARow },
+      });
+      return;
+    }
+    this.scheduleReconnect(code, decision.delayMs);
+  }
+
+  private scheduleReconnect(code: number | undefined, ms: number): void {
+    this.attempt++;
+    this.log.warn({ statusCode: code, attempt: this.attempt, delayMs: ms }, 'WhatsApp connection closed; reconnecting after backoff');
+    this.report('closed', { reconnectInMs: ms, attempt: this.attempt, ...(code ? { statusCode: code } : {}) });
+    this.later(ms);
+  }
+
+  private later(ms: number): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => void this.connect(), ms);
+  }
+
+  async alert(alert: TransportAlert): Promise<void> {
+    await alertStaff(this.opts, alert);
+  }
+
+  /** WhatsApp restricted the account: stop sending (the outbound worker pauses), alert staff. */
+  async restrict(reason: 'error_463' | 'reachout_timelock' | 'message_capping', until?: number): Promise<void> {
+    const already = this.restriction.get();
+    await this.restriction.set(reason, until);
+    this.report(this.connection, { reason });
+    if (already?.reason === reason) return;
+    await this.alert({
+      code: 'account_restricted',
+      message: `WhatsApp restricted the embassy number (${reason}); sending is paused${until ? ` until ${new Date(until).toISOString()}` : ''}. Nothing is retried. An admin lifts the pause with DELETE /api/whatsapp/restriction.`,
+      data: { reason, ...(until ? { until } : {}) },
+    });
+  }
+
+  /** Lifts a restriction that WhatsApp said is over. */
+  async unrestrict(): Promise<void> {
+    if (!this.restriction.get()) return;
+    await this.restriction.lift();
+    this.log.info('WhatsApp restriction lifted; sending resumes');
+    this.report(this.connection);
+  }
+
+  private async checkRestriction(): Promise<void> {
+    const before = this.restriction.get();
+    const after = await this.restriction.refresh().catch(() => before);
+    if (before && !after) this.report(this.connection);
+  }
+
+  async send(msg: OutboundMessage): Promise<SendResult> {
+    const r = this.restriction.get();
+    if (r) throw new TransportError(`WhatsApp restricted the account (${r.reason}); not sending`, 'account_restricted', false);
+    const sock = this.sock;
+    if (!sock || this.connection !== 'open') throw new TransportError('WhatsApp is not connected', 'not_connected', true);
+    const messageId = whatsappIdFor(msg.idempotencyKey);
+    if (await this.store.wasSent(messageId)) return { messageId, duplicate: true };
+    const jid = jidOf(msg.to);
+    const content = await contentOf(this.store, msg, jid);
+    const quoted = msg.replyTo && !msg.reaction ? await quotedOf(this.store, msg.replyTo, jid) : undefined;
+    let sent: Awaited<ReturnType<BaileysSocket['sendMessage']>>;
+    try {
+      sent = await sock.sendMessage(jid, content, { messageId, ...(quoted ? { quoted } : {}) });
+    } catch (err) {
+      throw new TransportError(`WhatsApp send failed: ${(err as Error).message}`, 'send_failed', true, { cause: err });
+    }
+    await this.store.saveSent(messageId, sent?.message ?? {});
+    return { messageId, duplicate: false };
+  }
+
+  async groupMembers(groupId: string): Promise<ChatSender[]> {
+    return this.groups.members(groupId);
+  }
+
+  async createGroup(subject: string, participants: string[]): Promise<string> {
+    return this.groups.create(subject, participants);
+  }
+
+  async removeFromGroup(groupId: string, phones: string[]): Promise<void> {
+    await this.groups.remove(groupId, phones);
+  }
+}

@@ -1,0 +1,64 @@
+import type { GroupMetadata } from '@whiskeysockets/baileys';
+import { type ChatSender, TransportError } from '../chat-transport.ts';
+import type { BaileysSocket } from './baileys-transport.ts';
+import { jidOf, senderOf } from './inbound-mapper.ts';
+import type { WhatsAppStore } from './whatsapp-store.ts';
+
+/** Group operations of the adapter, on the current socket and the Redis group cache. */
+export class GroupAdmin {
+  constructor(
+    private readonly store: WhatsAppStore,
+    private readonly socket: () => BaileysSocket | undefined,
+  ) {}
+
+  private sock(): BaileysSocket {
+    const s = this.socket();
+    if (!s) throw new TransportError('WhatsApp is not connected', 'not_connected', true);
+    return s;
+  }
+
+  /** Fetches a group's metadata from WhatsApp and caches it. */
+  async fetch(groupId: string): Promise<GroupMetadata> {
+    const meta = await this.sock().groupMetadata(groupId);
+    await this.store.saveGroup(meta);
+    return meta;
+  }
+
+  /** Members with phone and LID; a LID-only member gets the phone learnt earlier, when known. */
+  async members(groupId: string): Promise<ChatSender[]> {
+    const meta = (await this.store.group(groupId)) ?? (await this.fetch(groupId));
+    const members: ChatSender[] = [];
+    for (const p of meta.participants) {
+      const s = senderOf(p.id, p.phoneNumber, p.lid);
+      const phone = s.phone ?? (s.lid ? await this.store.phoneOfLid(s.lid) : undefined);
+      members.push({ ...s, ...(phone ? { phone } : {}) });
+    }
+    return members;
+  }
+
+  async create(subject: string, participants: string[]): Promise<string> {
+    const meta = await this.sock().groupCreate(
+      subject,
+      participants.map((p) => jidOf({ kind: 'dm', phone: p })),
+    );
+    await this.store.saveGroup(meta);
+    return meta.id;
+  }
+
+  /** Removes members; refuses (not retryable) when the embassy number is not a group admin. */
+  async remove(groupId: string, phones: string[]): Promise<void> {
+    const sock = this.sock();
+    const meta = await this.fetch(groupId);
+    const me = senderOf(sock.user?.id, sock.user?.lid);
+    const self = meta.participants.find((p) => {
+      const s = senderOf(p.id, p.phoneNumber, p.lid);
+      return (s.phone && s.phone === me.phone) || (s.lid && s.lid === me.lid);
+    });
+    if (!self?.admin) throw new TransportError('the embassy number is not an admin of this group', 'not_group_admin', false);
+    await sock.groupParticipantsUpdate(
+      groupId,
+      phones.map((p) => jidOf({ kind: 'dm', phone: p })),
+      'remove',
+    );
+  }
+}

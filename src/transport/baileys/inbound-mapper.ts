@@ -1,0 +1,141 @@
+import {
+  getContentType,
+  isJidBroadcast,
+  isJidGroup,
+  isJidNewsletter,
+  isLidUser,
+  isPnUser,
+  jidDecode,
+  jidNormalizedUser,
+  normalizeMessageContent,
+  type proto,
+  toNumber,
+  type WAMessage,
+} from '@whiskeysockets/baileys';
+import type { ChatAddress, ChatSender, InboundMessage } from '../chat-transport.ts';
+
+/** A LID and a phone known to be the same person (learnt from a message key or a group event). */
+export interface LidPair {
+  lid: string;
+  phone: string;
+}
+
+/** E.164 phone of a phone-number JID (e.g. 15550000001@s.whatsapp.net → +15550000001). */
+export function phoneOfJid(jid: string | null | undefined): string | undefined {
+  if (!jid || !isPnUser(jid)) return undefined;
+  const user = jidDecode(jid)?.user;
+  return user && /^\d{6,15}$/.test(user) ? `+${user}` : undefined;
+}
+
+/** A LID without its device part (e.g. 123:4@lid → 123@lid). */
+export function lidOfJid(jid: string | null | undefined): string | undefined {
+  return jid && isLidUser(jid) ? jidNormalizedUser(jid) : undefined;
+}
+
+/** A sender from a primary JID and its alternate (v7 gives the LID in one and the phone in the other). */
+export function senderOf(...jids: (string | null | undefined)[]): ChatSender {
+  const phone = jids.map(phoneOfJid).find(Boolean);
+  const lid = jids.map(lidOfJid).find(Boolean);
+  return { ...(phone ? { phone } : {}), ...(lid ? { lid } : {}) };
+}
+
+/** The JID to send to for one of our addresses; a DM "phone" may be a LID when no phone is known. */
+export function jidOf(to: ChatAddress): string {
+  if (to.kind === 'group') return to.id;
+  if (to.phone.includes('@')) return to.phone;
+  return `${to.phone.replace(/\D/g, '')}@s.whatsapp.net`;
+}
+
+type Content = proto.IMessage;
+
+const MEDIA: Record<string, InboundMessage['media']> = {
+  imageMessage: 'image',
+  videoMessage: 'video',
+  audioMessage: 'audio',
+  documentMessage: 'document',
+  stickerMessage: 'sticker',
+};
+
+function textOf(c: Content): string | undefined {
+  return (
+    c.conversation ??
+    c.extendedTextMessage?.text ??
+    c.imageMessage?.caption ??
+    c.videoMessage?.caption ??
+    c.documentMessage?.caption ??
+    undefined
+  );
+}
+
+function quotedIdOf(c: Content, type: string | undefined): string | undefined {
+  const inner = type ? (c[type as keyof Content] as { contextInfo?: proto.IContextInfo } | undefined) : undefined;
+  return (inner && typeof inner === 'object' && inner.contextInfo?.stanzaId) || undefined;
+}
+
+function locationOf(c: Content): InboundMessage['location'] {
+  const pin = c.locationMessage ?? c.liveLocationMessage;
+  if (!pin || typeof pin.degreesLatitude !== 'number' || typeof pin.degreesLongitude !== 'number') return undefined;
+  const name = c.locationMessage?.name ?? c.locationMessage?.address ?? undefined;
+  return { lat: pin.degreesLatitude, lng: pin.degreesLongitude, ...(name ? { name } : {}) };
+}
+
+/** Where a message came from and who sent it, with any LID↔phone pair the key reveals. */
+export function originOf(key: WAMessage['key']): { chat: ChatAddress; from: ChatSender } | undefined {
+  const remote = key.remoteJid;
+  if (!remote || isJidBroadcast(remote) || isJidNewsletter(remote)) return undefined;
+  const group = isJidGroup(remote);
+  const from = group ? senderOf(key.participant, key.participantAlt) : senderOf(remote, key.remoteJidAlt);
+  if (!from.phone && !from.lid) return undefined;
+  const chat: ChatAddress = group ? { kind: 'group', id: remote } : { kind: 'dm', phone: from.phone ?? (from.lid as string) };
+  return { chat, from };
+}
+
+/**
+ * Maps one Baileys message to our InboundMessage, or undefined when it is nothing the
+ * bot handles (own messages, status broadcasts, protocol messages, removed reactions).
+ * Wrappers (ephemeral, view-once, edited) are opened with Baileys' normalizeMessageContent.
+ */
+export function toInboundMessage(msg: WAMessage): InboundMessage | undefined {
+  const id = msg.key.id;
+  if (!id || msg.key.fromMe || !msg.message) return undefined;
+  const origin = originOf(msg.key);
+  if (!origin) return undefined;
+  let content = normalizeMessageContent(msg.message);
+  if (!content) return undefined;
+  const edited = content.protocolMessage?.editedMessage;
+  if (content.protocolMessage) {
+    if (!edited) return undefined;
+    content = normalizeMessageContent(edited) ?? edited;
+  }
+  const type = getContentType(content);
+  const base = {
+    id,
+    chat: origin.chat,
+    from: { ...origin.from, ...(msg.pushName ? { pushName: msg.pushName } : {}) },
+    fromMe: false,
+    at: toNumber(msg.messageTimestamp as number) * 1000 || Date.now(),
+  };
+  if (content.reactionMessage) {
+    const r = content.reactionMessage;
+    if (!r.text || !r.key?.id) return undefined;
+    return { ...base, reaction: { messageId: r.key.id, emoji: r.text } };
+  }
+  const text = textOf(content);
+  const location = locationOf(content);
+  const media = type ? MEDIA[type] : undefined;
+  const replyTo = quotedIdOf(content, type);
+  if (text === undefined && !location && !media) return undefined;
+  return {
+    ...base,
+    ...(text !== undefined ? { text } : {}),
+    ...(location ? { location } : {}),
+    ...(media && !text ? { media } : {}),
+    ...(replyTo ? { replyTo } : {}),
+  };
+}
+
+/** LID↔phone pairs a message key reveals (v7 puts the other form in remoteJidAlt / participantAlt). */
+export function lidPairsOf(key: WAMessage['key']): LidPair[] {
+  const pairs = [senderOf(key.remoteJid, key.remoteJidAlt), senderOf(key.participant, key.participantAlt)];
+  return pairs.flatMap((s) => (s.lid && s.phone ? [{ lid: s.lid, phone: s.phone }] : []));
+}

@@ -1,0 +1,121 @@
+import { type BaileysEventMap, type GroupParticipant, proto, toNumber } from '@whiskeysockets/baileys';
+import type { DeliveryUpdate, MembershipChange } from '../chat-transport.ts';
+import type { BaileysSocket, BaileysTransport } from './baileys-transport.ts';
+import { lidOfJid, lidPairsOf, phoneOfJid, senderOf, toInboundMessage } from './inbound-mapper.ts';
+import { pollVoteOf } from './poll-votes.ts';
+import type { RedisAuthState } from './redis-auth-state.ts';
+
+const Status = proto.WebMessageInfo.Status;
+
+/** Our delivery state for a Baileys message status (PENDING says nothing new). */
+export function deliveryStateOf(status: number | null | undefined): DeliveryUpdate['state'] | undefined {
+  if (status === Status.ERROR) return 'failed';
+  if (status === Status.SERVER_ACK) return 'sent';
+  if (status === Status.DELIVERY_ACK) return 'delivered';
+  if (status === Status.READ || status === Status.PLAYED) return 'read';
+  return undefined;
+}
+
+/** Error code WhatsApp gives when the account may not start chats (restricted). */
+const ACCOUNT_RESTRICTED = '463';
+
+/**
+ * Subscribes the adapter to one socket's events. `current` turns false once the socket is
+ * replaced, so a dead socket's late events are ignored. A failing handler is logged, never thrown.
+ */
+export function bindSocketEvents(t: BaileysTransport, sock: BaileysSocket, auth: RedisAuthState, current: () => boolean): void {
+  const on = <E extends keyof BaileysEventMap>(event: E, handler: (arg: BaileysEventMap[E]) => Promise<void>) => {
+    sock.ev.on(event, (arg) => {
+      if (!current()) return;
+      handler(arg).catch((err: Error) => t.log.error({ event, err: err.message }, 'WhatsApp event handler failed'));
+    });
+  };
+  let qrSeen = false;
+  on('creds.update', () => auth.saveCreds());
+  on('connection.update', async (u) => {
+    if (u.qr) {
+      await t.onQr(u.qr, sock, !qrSeen);
+      qrSeen = true;
+    }
+    if (u.reachoutTimeLock) {
+      if (u.reachoutTimeLock.isActive) await t.restrict('reachout_timelock', u.reachoutTimeLock.timeEnforcementEnds?.getTime());
+      else await t.unrestrict();
+    }
+    if (u.connection === 'open') await t.onOpen();
+    else if (u.connection === 'connecting' && !u.qr) t.report('connecting');
+    else if (u.connection === 'close') await t.onClose(u.lastDisconnect?.error);
+  });
+  on('messages.upsert', async ({ messages, type }) => {
+    for (const m of messages) {
+      await t.store.learnLids(lidPairsOf(m.key));
+      if (type !== 'notify') continue;
+      const inbound = toInboundMessage(m) ?? (await pollVoteOf(t.store, m, sock.user ?? {}));
+      if (!inbound) continue;
+      await t.store.saveKey(m.key);
+      await t.sink?.message(inbound);
+      await sock.readMessages([m.key]).catch(() => {});
+    }
+  });
+  on('messages.update', async (updates) => {
+    for (const { key, update } of updates) {
+      const state = deliveryStateOf(update.status);
+      if (!key.fromMe || !key.id || !state) continue;
+      const error = state === 'failed' ? String((update.messageStubParameters as unknown[] | undefined)?.[0] ?? 'error') : undefined;
+      await t.sink?.delivery?.({ messageId: key.id, state, at: Date.now(), ...(error ? { error } : {}) });
+      if (error === ACCOUNT_RESTRICTED) await t.restrict('error_463');
+    }
+  });
+  on('message-receipt.update', async (receipts) => {
+    for (const { key, receipt } of receipts) {
+      if (!key.fromMe || !key.id) continue;
+      const read = toNumber(receipt.readTimestamp ?? 0) || toNumber(receipt.playedTimestamp ?? 0);
+      const delivered = toNumber(receipt.receiptTimestamp ?? 0);
+      if (!read && !delivered) continue;
+      await t.sink?.delivery?.({ messageId: key.id, state: read ? 'read' : 'delivered', at: (read || delivered) * 1000 });
+    }
+  });
+  on('group-participants.update', async (e) => {
+    await t.store.forgetGroup(e.id);
+    void t.groups.fetch(e.id).catch(() => {});
+    const change = membershipOf(e);
+    await t.store.learnLids(change.participants.flatMap((p) => (p.lid && p.phone ? [{ lid: p.lid, phone: p.phone }] : [])));
+    if (e.action !== 'modify') await t.sink?.membership?.(change as MembershipChange);
+  });
+  on('groups.update', async (updates) => {
+    for (const g of updates) if (g.id) await t.store.forgetGroup(g.id);
+  });
+  on('groups.upsert', async (groups) => {
+    for (const g of groups) await t.store.saveGroup(g);
+  });
+  on('lid-mapping.update', async (m) => learnPair(t, m.lid, m.pn));
+  on('messaging-history.set', async (h) => {
+    for (const m of h.lidPnMappings ?? []) await learnPair(t, m.lid, m.pn);
+  });
+  on('message-capping.update', async (cap) => {
+    if (cap.capping_status === 'CAPPED') {
+      const end = Number(cap.cycle_end_timestamp);
+      await t.restrict('message_capping', Number.isFinite(end) && end > 0 ? end * 1000 : undefined);
+    } else if (cap.capping_status === 'FIRST_WARNING' || cap.capping_status === 'SECOND_WARNING') {
+      await t.alert({
+        code: 'message_capping',
+        message: `WhatsApp warns the embassy number is near its cap on new chats (${cap.capping_status}, ${cap.used_quota ?? '?'} of ${cap.total_quota ?? '?'} used). Slow down broadcasts to people who never wrote to us.`,
+        data: { status: cap.capping_status, used: cap.used_quota, total: cap.total_quota },
+      });
+    }
+  });
+}
+
+async function learnPair(t: BaileysTransport, lidJid: string, pnJid: string): Promise<void> {
+  const lid = lidOfJid(lidJid);
+  const phone = phoneOfJid(pnJid) ?? phoneOfJid(`${pnJid}@s.whatsapp.net`);
+  if (lid && phone) await t.store.learnLids([{ lid, phone }]);
+}
+
+/** Our membership change from Baileys' v7 event (participants are objects with id, phoneNumber, lid). */
+export function membershipOf(e: BaileysEventMap['group-participants.update']): Omit<MembershipChange, 'action'> & { action: string } {
+  const participants = e.participants.map((p: GroupParticipant | string) =>
+    typeof p === 'string' ? senderOf(p) : senderOf(p.id, p.phoneNumber, p.lid),
+  );
+  const by = e.author ? senderOf(e.author, e.authorPn) : undefined;
+  return { groupId: e.id, action: e.action, participants, ...(by && (by.phone || by.lid) ? { by } : {}), at: Date.now() };
+}

@@ -1,0 +1,48 @@
+import { Router } from 'express';
+import qrcode from 'qrcode';
+import type { Feature } from '../../app/feature.ts';
+import { AppError } from '../../domain/errors.ts';
+import { requireRole } from '../../http/auth.ts';
+import { recentAlerts } from './staff-alert.ts';
+
+/**
+ * The WhatsApp number seen from the admin API: connection state, pairing (QR image and
+ * pairing code), alerts, and lifting a sending restriction. Reads Redis only, so it works in
+ * an API process apart from the gateway.
+ */
+export const whatsappFeature: Feature = {
+  name: 'whatsapp',
+  apiRoutes(deps) {
+    const r = Router();
+    r.get('/api/whatsapp', requireRole('viewer'), async (_req, res) => {
+      const { redis, keys } = deps;
+      const [state, qr, pairingCode, restricted, alerts] = await Promise.all([
+        redis.get(keys.transportState),
+        redis.exists(keys.waQr),
+        redis.get(keys.waPairingCode),
+        redis.get(keys.waRestricted),
+        recentAlerts(redis, keys),
+      ]);
+      res.json({
+        transport: state ? JSON.parse(state) : { name: deps.env.TRANSPORT, state: 'unknown' },
+        pairing: { qrWaiting: qr === 1, pairingCode: pairingCode ?? null },
+        restricted: restricted ? JSON.parse(restricted) : null,
+        alerts,
+      });
+    });
+    r.get('/api/whatsapp/qr', requireRole('admin'), async (_req, res) => {
+      const qr = await deps.redis.get(deps.keys.waQr);
+      if (!qr) throw new AppError('no_qr_waiting', 'no pairing QR is waiting: the number is paired, or the gateway is not running', 404);
+      const png = await qrcode.toBuffer(qr, { type: 'png', margin: 2, width: 320 });
+      res.set('cache-control', 'no-store').type('png').send(png);
+    });
+    r.delete('/api/whatsapp/restriction', requireRole('admin'), async (req, res) => {
+      const lifted = (await deps.redis.del(deps.keys.waRestricted)) === 1;
+      if (lifted) {
+        await deps.audit.append({ type: 'transport.restriction_lifted', actor: req.principal?.name ?? 'admin', data: {} });
+      }
+      res.json({ lifted });
+    });
+    return r;
+  },
+};

@@ -1,0 +1,79 @@
+import { type GroupMetadata, proto, type WAMessageKey } from '@whiskeysockets/baileys';
+import type { Redis } from 'ioredis';
+import type { RedisKeys } from '../../store/keys.ts';
+import type { LidPair } from './inbound-mapper.ts';
+
+/** How long sent messages are kept for Baileys' retries and poll decryption. */
+const MESSAGE_TTL_S = 14 * 24 * 3600;
+/** How long an inbound message key is kept for quoting and reacting. */
+const KEY_TTL_S = 3 * 24 * 3600;
+/** How long cached group metadata lives without a refresh. */
+const GROUP_TTL_S = 24 * 3600;
+
+/** What the Baileys adapter keeps in Redis besides the session itself. */
+export class WhatsAppStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+  ) {}
+
+  /** Keeps a message the bot sent, for `getMessage`. */
+  async saveSent(id: string, message: proto.IMessage): Promise<void> {
+    const bytes = proto.Message.encode(proto.Message.fromObject(message)).finish();
+    await this.redis.set(this.keys.waMessage(id), Buffer.from(bytes).toString('base64'), 'EX', MESSAGE_TTL_S);
+  }
+
+  /** A message the bot sent, or undefined. Baileys calls this to re-encrypt on retry and to decrypt poll votes. */
+  async getSent(id: string | null | undefined): Promise<proto.IMessage | undefined> {
+    if (!id) return undefined;
+    const raw = await this.redis.get(this.keys.waMessage(id));
+    return raw ? proto.Message.decode(Buffer.from(raw, 'base64')) : undefined;
+  }
+
+  async wasSent(id: string): Promise<boolean> {
+    return (await this.redis.exists(this.keys.waMessage(id))) === 1;
+  }
+
+  /** Remembers the key of an inbound message (so a reply can quote it with the right participant). */
+  async saveKey(key: WAMessageKey): Promise<void> {
+    if (!key.id) return;
+    const slim = {
+      remoteJid: key.remoteJid,
+      id: key.id,
+      fromMe: !!key.fromMe,
+      ...(key.participant ? { participant: key.participant } : {}),
+    };
+    await this.redis.set(this.keys.waMessageKey(key.id), JSON.stringify(slim), 'EX', KEY_TTL_S);
+  }
+
+  /** The key of a message we saw or sent, by id, in chat `jid`. */
+  async keyOf(id: string, jid: string): Promise<WAMessageKey> {
+    const raw = await this.redis.get(this.keys.waMessageKey(id));
+    if (raw) return JSON.parse(raw) as WAMessageKey;
+    return { remoteJid: jid, id, fromMe: await this.wasSent(id) };
+  }
+
+  async saveGroup(meta: GroupMetadata): Promise<void> {
+    await this.redis.set(this.keys.waGroup(meta.id), JSON.stringify(meta), 'EX', GROUP_TTL_S);
+  }
+
+  /** Cached metadata of a group, for Baileys' `cachedGroupMetadata`. */
+  async group(jid: string): Promise<GroupMetadata | undefined> {
+    const raw = await this.redis.get(this.keys.waGroup(jid));
+    return raw ? (JSON.parse(raw) as GroupMetadata) : undefined;
+  }
+
+  async forgetGroup(jid: string): Promise<void> {
+    await this.redis.del(this.keys.waGroup(jid));
+  }
+
+  /** Records LID → phone pairs in the hash the chat pipeline reads (normaliseSender). */
+  async learnLids(pairs: LidPair[]): Promise<void> {
+    if (pairs.length === 0) return;
+    await this.redis.hset(this.keys.lidToPhone, ...pairs.flatMap((p) => [p.lid, p.phone]));
+  }
+
+  async phoneOfLid(lid: string): Promise<string | undefined> {
+    return (await this.redis.hget(this.keys.lidToPhone, lid)) ?? undefined;
+  }
+}

@@ -1,0 +1,62 @@
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+
+/** Debian's Chromium (installed by apt in .ci/run); never a downloaded browser. */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/**
+ * Where screenshots go: docs/screenshots (committed, shown in docs/dashboard.md) when
+ * UPDATE_SCREENSHOTS=1 or CC_FULL_STACK=1, else a temporary folder so a test run leaves the tree clean.
+ */
+export const SCREENSHOTS =
+  process.env.UPDATE_SCREENSHOTS || process.env.CC_FULL_STACK ? 'docs/screenshots' : join(tmpdir(), 'crisis-cell-screenshots');
+
+export async function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** A desk screen, or a phone. */
+export async function newPage(browser: Browser, phone = false): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext(
+    phone
+      ? { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true }
+      : { viewport: { width: 1280, height: 860 } },
+  );
+  const page = await context.newPage();
+  return { context, page };
+}
+
+/** Signs in on the dashboard's sign-in page with a token; resolves when the shell shows. */
+export async function signIn(page: Page, baseUrl: string, token: string): Promise<void> {
+  await page.goto(`${baseUrl}/dashboard`);
+  await page.locator('#token').fill(token);
+  await page.locator('#sign-in-form button[type=submit]').click();
+  await page.locator('#shell').waitFor({ state: 'visible' });
+}
+
+/** Opens a view and waits until it has rendered (no "Loading…" left). */
+export async function open(page: Page, hash: string): Promise<void> {
+  await page.evaluate((h) => {
+    location.hash = h;
+  }, hash);
+  await page.locator('#view h1').first().waitFor();
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage: false });
+}

@@ -1,0 +1,193 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { Boom } from '@hapi/boom';
+import {
+  aesEncryptGCM,
+  type AnyMessageContent,
+  type BaileysEventMap,
+  type GroupMetadata,
+  hmacSign,
+  type MiscMessageGenerationOptions,
+  proto,
+  type UserFacingSocketConfig,
+  type WAMessage,
+  type WAMessageKey,
+} from '@whiskeysockets/baileys';
+import type { BaileysSocket, SocketFactory } from '../../src/transport/baileys/baileys-transport.ts';
+
+/** One sendMessage call the fake recorded. */
+export interface FakeSend {
+  jid: string;
+  content: AnyMessageContent;
+  options: MiscMessageGenerationOptions | undefined;
+}
+
+/**
+ * A stand-in for a Baileys socket: an event emitter that records the handlers the adapter
+ * subscribes, and records what the adapter asks of WhatsApp. Tests drive it with real
+ * Baileys objects (proto.WebMessageInfo.fromObject) and Boom close errors.
+ */
+export class FakeBaileysSocket {
+  readonly ev = new EventEmitter();
+  readonly sent: FakeSend[] = [];
+  readonly read: WAMessageKey[] = [];
+  readonly removed: { jid: string; participants: string[] }[] = [];
+  readonly pairingRequests: string[] = [];
+  readonly groups = new Map<string, GroupMetadata>();
+  ended = false;
+  /** When set, sendMessage throws it. */
+  failSend: Error | undefined;
+  user = { id: '15550000000:7@s.whatsapp.net', lid: '990000000000001:7@lid' };
+
+  constructor(readonly config: UserFacingSocketConfig) {}
+
+  emitEvent<E extends keyof BaileysEventMap>(event: E, arg: BaileysEventMap[E]): void {
+    this.ev.emit(event, arg);
+  }
+
+  open(): void {
+    this.emitEvent('connection.update', { connection: 'open' });
+  }
+
+  /** Closes the connection as Baileys does: a Boom carrying a DisconnectReason status code. */
+  close(statusCode: number): void {
+    this.emitEvent('connection.update', {
+      connection: 'close',
+      lastDisconnect: { error: new Boom('Connection Failure', { statusCode }), date: new Date() },
+    });
+  }
+
+  /** Delivers messages as `messages.upsert`. */
+  upsert(messages: WAMessage[], type: 'notify' | 'append' = 'notify'): void {
+    this.emitEvent('messages.upsert', { messages, type });
+  }
+
+  async sendMessage(jid: string, content: AnyMessageContent, options?: MiscMessageGenerationOptions): Promise<WAMessage> {
+    if (this.failSend) throw this.failSend;
+    this.sent.push({ jid, content, options });
+    return proto.WebMessageInfo.fromObject({
+      key: { remoteJid: jid, id: options?.messageId, fromMe: true },
+      message: messageOf(content),
+      messageTimestamp: Math.floor(Date.now() / 1000),
+    }) as WAMessage;
+  }
+
+  async readMessages(keys: WAMessageKey[]): Promise<void> {
+    this.read.push(...keys);
+  }
+
+  async groupMetadata(jid: string): Promise<GroupMetadata> {
+    const g = this.groups.get(jid);
+    if (!g) throw new Boom('item-not-found', { statusCode: 404 });
+    return g;
+  }
+
+  async groupParticipantsUpdate(jid: string, participants: string[]) {
+    this.removed.push({ jid, participants });
+    return participants.map((p) => ({ status: '200', jid: p }));
+  }
+
+  async groupCreate(subject: string, participants: string[]): Promise<GroupMetadata> {
+    const id = `1203639${this.groups.size}@g.us`;
+    const meta = { id, subject, owner: this.user.id, participants: participants.map((p) => ({ id: p })) } as GroupMetadata;
+    this.groups.set(id, meta);
+    return meta;
+  }
+
+  async requestPairingCode(phone: string): Promise<string> {
+    this.pairingRequests.push(phone);
+    return 'ABCD1234';
+  }
+
+  async end(): Promise<void> {
+    this.ended = true;
+  }
+}
+
+/** The message Baileys would build for some content (polls carry a secret for vote encryption, as in Baileys). */
+function messageOf(content: AnyMessageContent): proto.IMessage {
+  const c = content as { text?: string; poll?: { name: string; values: string[]; selectableCount?: number } };
+  if (c.text !== undefined) return { extendedTextMessage: { text: c.text } };
+  if (c.poll) {
+    return {
+      messageContextInfo: { messageSecret: randomBytes(32) },
+      pollCreationMessageV3: {
+        name: c.poll.name,
+        options: c.poll.values.map((optionName) => ({ optionName })),
+        selectableOptionsCount: c.poll.selectableCount ?? 0,
+      },
+    };
+  }
+  return { conversation: '' };
+}
+
+/** Encrypts a vote the way a voter's phone does (the inverse of Baileys' decryptPollVote). */
+export function encryptPollVote(o: { secret: Uint8Array; pollId: string; creatorJid: string; voterJid: string; options: string[] }) {
+  const sign = Buffer.concat([
+    Buffer.from(o.pollId),
+    Buffer.from(o.creatorJid),
+    Buffer.from(o.voterJid),
+    Buffer.from('Poll Vote'),
+    Buffer.from([1]),
+  ]);
+  const key = hmacSign(sign, hmacSign(o.secret, new Uint8Array(32)));
+  const iv = randomBytes(12);
+  const vote = proto.Message.PollVoteMessage.encode({
+    selectedOptions: o.options.map((n) => createHash('sha256').update(n).digest()),
+  }).finish();
+  return { encPayload: aesEncryptGCM(vote, key, iv, Buffer.from(`${o.pollId}\u0000${o.voterJid}`)), encIv: iv };
+}
+
+/** A socket factory for the adapter that keeps every socket it made. */
+export function fakeSocketFactory() {
+  const sockets: FakeBaileysSocket[] = [];
+  const waiters: ((s: FakeBaileysSocket) => void)[] = [];
+  const factory: SocketFactory = (config) => {
+    const s = new FakeBaileysSocket(config);
+    sockets.push(s);
+    for (const w of waiters.splice(0)) w(s);
+    return s as unknown as BaileysSocket;
+  };
+  return {
+    factory,
+    sockets,
+    latest: () => sockets.at(-1) as FakeBaileysSocket,
+    /** Resolves with the socket number `n` (1-based) once the adapter made it; fails after `timeoutMs`. */
+    socket: (n: number, timeoutMs = 10_000) =>
+      new Promise<FakeBaileysSocket>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`the adapter never opened socket #${n} (it opened ${sockets.length})`)), timeoutMs);
+        const check = () => {
+          const s = sockets[n - 1];
+          if (!s) return void waiters.push(check);
+          clearTimeout(timer);
+          resolve(s);
+        };
+        check();
+      }),
+  };
+}
+
+/** Builds a received message the way Baileys 7 delivers it (alt JIDs are extra key fields in v7). */
+export function waMessage(o: {
+  id: string;
+  remoteJid: string;
+  participant?: string;
+  remoteJidAlt?: string;
+  participantAlt?: string;
+  fromMe?: boolean;
+  pushName?: string;
+  message: proto.IMessage;
+  at?: number;
+}): WAMessage {
+  const msg = proto.WebMessageInfo.fromObject({
+    key: { id: o.id, remoteJid: o.remoteJid, fromMe: o.fromMe ?? false, ...(o.participant ? { participant: o.participant } : {}) },
+    message: o.message,
+    messageTimestamp: o.at ?? 1_790_000_000,
+    ...(o.pushName ? { pushName: o.pushName } : {}),
+  }) as WAMessage;
+  Object.assign(msg.key, {
+    ...(o.remoteJidAlt ? { remoteJidAlt: o.remoteJidAlt } : {}),
+    ...(o.participantAlt ? { participantAlt: o.participantAlt } : {}),
+  });
+  return msg;
+}

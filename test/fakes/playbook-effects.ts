@@ -1,0 +1,60 @@
+import type { CoreDeps } from '../../src/app/deps.ts';
+import type { AlertInput, PlaybookEffects, WelfareCheckInput } from '../../src/playbooks/effects.ts';
+import { PRIORITY } from '../../src/queues/queues.ts';
+
+/** A citizen phone the fake broadcast writes to whenever an alert or check targets citizens. */
+export const FAKE_CITIZEN = '+33612345678';
+
+export type EffectCall = { kind: 'alert'; input: AlertInput } | { kind: 'welfare'; input: WelfareCheckInput } | { kind: 'sitrep' };
+
+/**
+ * A test double of the broadcast/incident port. It records every call and, like the real
+ * broadcast, delivers: to a citizen when the audience names citizens, to the cell groups
+ * when it is the staff-only exercise audience. `holdSitrep` makes sitrep hang (a worker dying mid-step).
+ */
+export class RecordingEffects implements PlaybookEffects {
+  readonly calls: EffectCall[] = [];
+  holdSitrep = false;
+  private deps: CoreDeps | undefined;
+  private seq = 0;
+
+  constructor(overrides: Partial<Pick<RecordingEffects, 'holdSitrep'>> = {}) {
+    Object.assign(this, overrides);
+  }
+
+  /** Lets the double deliver through the app's outbox. */
+  bind(deps: CoreDeps): this {
+    this.deps = deps;
+    return this;
+  }
+
+  async alert(input: AlertInput) {
+    this.calls.push({ kind: 'alert', input });
+    this.seq += 1;
+    await this.deliver(input.audience, input.text.en ?? '', `alert:${input.source}`);
+    return { id: `ALR-${this.seq}`, status: 'pending_approval' as const, code: `A${this.seq}` };
+  }
+
+  async welfareCheck(input: WelfareCheckInput) {
+    this.calls.push({ kind: 'welfare', input });
+    this.seq += 1;
+    await this.deliver(input.audience, input.text?.en ?? 'Are you safe?', `welfare:${input.source}`);
+    return { id: `WC-${this.seq}` };
+  }
+
+  async sitrep(): Promise<string> {
+    this.calls.push({ kind: 'sitrep' });
+    if (this.holdSitrep) return new Promise<string>(() => {});
+    return 'Open incidents: 2 (1 critical). Citizens registered: 40.';
+  }
+
+  private async deliver(audience: AlertInput['audience'], text: string, key: string): Promise<void> {
+    if (!this.deps) return;
+    const citizens = audience.all || (audience.regions?.length ?? 0) > 0;
+    const to = citizens
+      ? [{ kind: 'dm' as const, phone: FAKE_CITIZEN }]
+      : this.deps.config.cellGroups.map((g) => ({ kind: 'group' as const, id: g.id }));
+    for (const t of to)
+      await this.deps.outbox.send({ to: t, text, kind: 'alert', idempotencyKey: `${key}:${JSON.stringify(t)}` }, PRIORITY.alert);
+  }
+}

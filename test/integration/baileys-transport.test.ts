@@ -1,0 +1,334 @@
+import type { GroupMetadata } from '@whiskeysockets/baileys';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/observability/logger.ts';
+import { AuditLog } from '../../src/store/audit-log.ts';
+import { redisKeys } from '../../src/store/keys.ts';
+import { BaileysTransport, whatsappIdFor } from '../../src/transport/baileys/baileys-transport.ts';
+import { recentAlerts } from '../../src/transport/baileys/staff-alert.ts';
+import {
+  type ConnectionState,
+  type DeliveryUpdate,
+  type InboundMessage,
+  type MembershipChange,
+  TransportError,
+} from '../../src/transport/chat-transport.ts';
+import { encryptPollVote, fakeSocketFactory, waMessage } from '../fakes/fake-baileys-socket.ts';
+import { cleanPrefix, REDIS_URL, uniquePrefix, waitFor } from '../fakes/test-app.ts';
+
+const GROUP = '120363000000000001@g.us';
+let redis: Redis;
+const prefixes: string[] = [];
+const running: BaileysTransport[] = [];
+
+beforeAll(() => {
+  redis = new Redis(REDIS_URL);
+});
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((t) => t.stop()));
+});
+afterAll(async () => {
+  await Promise.all(prefixes.map(cleanPrefix));
+  await redis.quit();
+});
+
+/** A Baileys transport on a fake socket, reporting into arrays. */
+async function gateway(opts: { pairingNumber?: string } = {}) {
+  const prefix = uniquePrefix('bl-tr');
+  prefixes.push(prefix);
+  const keys = redisKeys(prefix);
+  const sockets = fakeSocketFactory();
+  const got = { messages: [] as InboundMessage[], deliveries: [] as DeliveryUpdate[], memberships: [] as MembershipChange[] };
+  const states: { state: ConnectionState; detail?: Record<string, unknown> }[] = [];
+  const transport = new BaileysTransport({
+    redis,
+    keys,
+    log: createLogger('silent'),
+    audit: new AuditLog(redis, keys),
+    socketFactory: sockets.factory,
+    lease: false,
+    backoff: { baseMs: 5, maxMs: 20, replacedMs: 5 },
+    printQr: false,
+    restrictionPollMs: 20,
+    ...opts,
+  });
+  running.push(transport);
+  await transport.start({
+    message: async (m) => void got.messages.push(m),
+    delivery: async (d) => void got.deliveries.push(d),
+    membership: async (c) => void got.memberships.push(c),
+    connection: (state, detail) => void states.push({ state, ...(detail ? { detail } : {}) }),
+  });
+  const sock = await sockets.socket(1);
+  const lastState = () => states.at(-1)?.state;
+  return { transport, keys, sockets, sock, got, states, lastState };
+}
+
+describe('Baileys adapter: inbound', () => {
+  it('queues every notified message of a batch, learns LIDs, sends read receipts, skips history and own messages', async () => {
+    const g = await gateway();
+    g.sock.open();
+    g.sock.upsert([
+      waMessage({
+        id: 'IN1',
+        remoteJid: '123456789012345@lid',
+        remoteJidAlt: '33612345678@s.whatsapp.net',
+        message: { conversation: 'help' },
+      }),
+      waMessage({ id: 'IN2', remoteJid: GROUP, participant: '15550000001@s.whatsapp.net', message: { conversation: '/sitrep' } }),
+      waMessage({ id: 'OWN', remoteJid: '33612345678@s.whatsapp.net', fromMe: true, message: { conversation: 'our reply' } }),
+    ]);
+    g.sock.upsert([waMessage({ id: 'OLD', remoteJid: '33611111111@s.whatsapp.net', message: { conversation: 'history' } })], 'append');
+    await waitFor(async () => g.got.messages.length === 2 && g.sock.read.length === 2);
+    expect(g.got.messages.map((m) => m.id)).toEqual(['IN1', 'IN2']);
+    expect(await redis.hget(g.keys.lidToPhone, '123456789012345@lid')).toBe('+33612345678');
+
+    g.sock.emitEvent('lid-mapping.update', { lid: '555666777888999@lid', pn: '4915112345678@s.whatsapp.net' });
+    await waitFor(async () => (await redis.hget(g.keys.lidToPhone, '555666777888999@lid')) === '+4915112345678');
+  });
+
+  it('maps v7 group-participants.update objects to a membership change and refreshes the group cache', async () => {
+    const g = await gateway();
+    g.sock.open();
+    g.sock.groups.set(GROUP, { id: GROUP, subject: 'Crisis cell', owner: undefined, participants: [] } as GroupMetadata);
+    g.sock.emitEvent('group-participants.update', {
+      id: GROUP,
+      author: '15550000002@s.whatsapp.net',
+      participants: [{ id: '111222333444555@lid', phoneNumber: '4915112345678@s.whatsapp.net' }],
+      action: 'add',
+    });
+    await waitFor(async () => g.got.memberships.length === 1);
+    expect(g.got.memberships[0]).toMatchObject({
+      groupId: GROUP,
+      action: 'add',
+      participants: [{ phone: '+4915112345678', lid: '111222333444555@lid' }],
+      by: { phone: '+15550000002' },
+    });
+    await waitFor(async () => (await g.sock.config.cachedGroupMetadata?.(GROUP))?.subject === 'Crisis cell');
+    g.sock.emitEvent('groups.update', [{ id: GROUP, subject: 'Renamed' }]);
+    await waitFor(async () => (await g.sock.config.cachedGroupMetadata?.(GROUP)) === undefined);
+  });
+});
+
+describe('Baileys adapter: outbound', () => {
+  it('sends text with mentions under an id derived from the idempotency key; a retry is not sent twice', async () => {
+    const g = await gateway();
+    await expect(
+      g.transport.send({ to: { kind: 'group', id: GROUP }, text: 'x', idempotencyKey: 'early', kind: 'reply' }),
+    ).rejects.toMatchObject({
+      code: 'not_connected',
+      retryable: true,
+    });
+    g.sock.open();
+    await waitFor(async () => g.transport.state() === 'open');
+    const msg = {
+      to: { kind: 'group' as const, id: GROUP },
+      text: 'Incident INC-7 @Ana',
+      mentions: ['+15550000001'],
+      idempotencyKey: 'card:INC-7',
+      kind: 'card',
+    };
+    const first = await g.transport.send(msg);
+    const again = await g.transport.send(msg);
+    expect(first).toEqual({ messageId: whatsappIdFor('card:INC-7'), duplicate: false });
+    expect(again).toEqual({ messageId: first.messageId, duplicate: true });
+    expect(g.sock.sent).toHaveLength(1);
+    expect(g.sock.sent[0]).toMatchObject({
+      jid: GROUP,
+      content: { text: 'Incident INC-7 @Ana', mentions: ['15550000001@s.whatsapp.net'] },
+      options: { messageId: first.messageId },
+    });
+    const stored = await g.sock.config.getMessage?.({ id: first.messageId, remoteJid: GROUP, fromMe: true });
+    expect(stored?.extendedTextMessage?.text).toBe('Incident INC-7 @Ana');
+  });
+
+  it('reacts to and quotes an inbound group message with its participant, and sends polls', async () => {
+    const g = await gateway();
+    g.sock.open();
+    g.sock.upsert([
+      waMessage({ id: 'Q1', remoteJid: GROUP, participant: '15550000003@s.whatsapp.net', message: { conversation: '/ack 7' } }),
+    ]);
+    await waitFor(async () => g.got.messages.length === 1);
+    await g.transport.send({
+      to: { kind: 'group', id: GROUP },
+      reaction: { messageId: 'Q1', emoji: '✅' },
+      idempotencyKey: 'r1',
+      kind: 'reaction',
+    });
+    await g.transport.send({ to: { kind: 'group', id: GROUP }, text: 'Acknowledged', replyTo: 'Q1', idempotencyKey: 'r2', kind: 'reply' });
+    await g.transport.send({
+      to: { kind: 'dm', phone: '+33612345678' },
+      poll: { question: 'Are you safe?', options: ['SAFE', 'HELP'] },
+      idempotencyKey: 'w1',
+      kind: 'welfare',
+    });
+    const [react, reply, poll] = g.sock.sent;
+    expect(react?.content).toEqual({
+      react: { text: '✅', key: { remoteJid: GROUP, id: 'Q1', fromMe: false, participant: '15550000003@s.whatsapp.net' } },
+    });
+    expect(reply?.options?.quoted?.key).toMatchObject({ id: 'Q1', participant: '15550000003@s.whatsapp.net' });
+    expect(poll).toMatchObject({
+      jid: '33612345678@s.whatsapp.net',
+      content: { poll: { name: 'Are you safe?', values: ['SAFE', 'HELP'], selectableCount: 1 } },
+    });
+  });
+
+  it('turns a vote on our welfare poll into a message whose text is the chosen option', async () => {
+    const g = await gateway();
+    g.sock.open();
+    await waitFor(async () => g.transport.state() === 'open');
+    const poll = await g.transport.send({
+      to: { kind: 'dm', phone: '+33612345678' },
+      poll: { question: 'Are you safe?', options: ['SAFE', 'HELP'] },
+      idempotencyKey: 'welfare:1:+33612345678',
+      kind: 'welfare',
+    });
+    const stored = await g.transport.store.getSent(poll.messageId);
+    const secret = stored?.messageContextInfo?.messageSecret as Uint8Array;
+    const vote = encryptPollVote({
+      secret,
+      pollId: poll.messageId,
+      creatorJid: '15550000000@s.whatsapp.net',
+      voterJid: '33612345678@s.whatsapp.net',
+      options: ['HELP'],
+    });
+    g.sock.upsert([
+      waMessage({
+        id: 'VOTE1',
+        remoteJid: '123456789012345@lid',
+        remoteJidAlt: '33612345678@s.whatsapp.net',
+        message: {
+          pollUpdateMessage: {
+            pollCreationMessageKey: { id: poll.messageId, remoteJid: '33612345678@s.whatsapp.net', fromMe: true },
+            vote,
+          },
+        },
+      }),
+    ]);
+    await waitFor(async () => g.got.messages.find((m) => m.id === 'VOTE1'));
+    expect(g.got.messages.find((m) => m.id === 'VOTE1')).toMatchObject({
+      text: 'HELP',
+      replyTo: poll.messageId,
+      from: { phone: '+33612345678', lid: '123456789012345@lid' },
+    });
+  });
+
+  it('a failing WhatsApp send is a retryable TransportError', async () => {
+    const g = await gateway();
+    g.sock.open();
+    await waitFor(async () => g.transport.state() === 'open');
+    g.sock.failSend = new Error('socket hang up');
+    const err = await g.transport
+      .send({ to: { kind: 'dm', phone: '+33612345678' }, text: 'x', idempotencyKey: 'f1', kind: 'reply' })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(TransportError);
+    expect(err).toMatchObject({ code: 'send_failed', retryable: true });
+  });
+});
+
+describe('Baileys adapter: delivery and restriction', () => {
+  it('maps message status updates and receipts to delivery states', async () => {
+    const g = await gateway();
+    g.sock.open();
+    g.sock.emitEvent('messages.update', [
+      { key: { id: 'M1', remoteJid: GROUP, fromMe: true }, update: { status: 2 } },
+      { key: { id: 'M1', remoteJid: GROUP, fromMe: true }, update: { status: 3 } },
+      { key: { id: 'THEIRS', remoteJid: GROUP, fromMe: false }, update: { status: 3 } },
+    ]);
+    g.sock.emitEvent('message-receipt.update', [
+      { key: { id: 'M1', remoteJid: GROUP, fromMe: true }, receipt: { userJid: 'x', readTimestamp: 1_790_000_100 } },
+    ]);
+    await waitFor(async () => g.got.deliveries.length === 3);
+    expect(g.got.deliveries.map((d) => d.state).sort()).toEqual(['delivered', 'read', 'sent']);
+    expect(g.got.deliveries.every((d) => d.messageId === 'M1')).toBe(true);
+  });
+
+  it('error 463 fails the message, pauses all sending, alerts staff, and refuses sends without retry until lifted', async () => {
+    const g = await gateway();
+    g.sock.open();
+    await waitFor(async () => g.lastState() === 'open');
+    g.sock.emitEvent('messages.update', [
+      { key: { id: 'M463', remoteJid: '33612345678@s.whatsapp.net', fromMe: true }, update: { status: 0, messageStubParameters: ['463'] } },
+    ]);
+    await waitFor(async () => g.lastState() === 'closed');
+    expect(g.got.deliveries).toEqual([expect.objectContaining({ messageId: 'M463', state: 'failed', error: '463' })]);
+    expect(g.states.at(-1)?.detail).toMatchObject({ restricted: 'error_463' });
+    expect((await recentAlerts(redis, g.keys))[0]?.code).toBe('account_restricted');
+    const err = await g.transport
+      .send({ to: { kind: 'dm', phone: '+33612345678' }, text: 'x', idempotencyKey: 'k463', kind: 'reply' })
+      .catch((e) => e);
+    expect(err).toMatchObject({ code: 'account_restricted', retryable: false });
+    expect(g.sock.sent).toHaveLength(0);
+
+    await redis.del(g.keys.waRestricted);
+    await waitFor(async () => g.lastState() === 'open');
+    await g.transport.send({ to: { kind: 'dm', phone: '+33612345678' }, text: 'x', idempotencyKey: 'k463', kind: 'reply' });
+    expect(g.sock.sent).toHaveLength(1);
+  });
+
+  it('message capping at CAPPED pauses sending until the cycle ends', async () => {
+    const g = await gateway();
+    g.sock.open();
+    const end = Math.floor(Date.now() / 1000) + 3600;
+    g.sock.emitEvent('message-capping.update', { capping_status: 'CAPPED' as never, cycle_end_timestamp: String(end) });
+    await waitFor(async () => g.transport.state() === 'closed');
+    expect(JSON.parse((await redis.get(g.keys.waRestricted)) ?? '{}')).toMatchObject({ reason: 'message_capping', until: end * 1000 });
+  });
+});
+
+describe('Baileys adapter: pairing and reconnect policy', () => {
+  it('keeps the QR for the admin API while waiting for pairing, and requests a pairing code when configured', async () => {
+    const g = await gateway({ pairingNumber: '+15550000000' });
+    g.sock.emitEvent('connection.update', { qr: '2@abc,def,ghi' });
+    await waitFor(async () => g.lastState() === 'waiting_for_pairing');
+    expect(await redis.get(g.keys.waQr)).toBe('2@abc,def,ghi');
+    await waitFor(async () => (await redis.get(g.keys.waPairingCode)) === 'ABCD1234');
+    expect(g.sock.pairingRequests).toEqual(['15550000000']);
+    g.sock.open();
+    await waitFor(async () => (await redis.exists(g.keys.waQr)) === 0);
+  });
+
+  it('515 restarts at once; other closes back off and reconnect; reopening resets the backoff', async () => {
+    const g = await gateway();
+    g.sock.close(515);
+    const second = await g.sockets.socket(2);
+    second.close(408);
+    await waitFor(async () => g.lastState() === 'closed');
+    expect(g.states.at(-1)?.detail).toMatchObject({ attempt: 1, statusCode: 408 });
+    const third = await g.sockets.socket(3);
+    third.close(503);
+    const fourth = await g.sockets.socket(4);
+    expect(g.states.filter((s) => s.detail?.attempt === 2)).toHaveLength(1);
+    fourth.open();
+    await waitFor(async () => g.lastState() === 'open');
+    fourth.close(428);
+    await g.sockets.socket(5);
+    expect(g.states.filter((s) => s.detail?.statusCode === 428)[0]?.detail?.attempt).toBe(1);
+  });
+
+  it('401 logged out clears the session, alerts staff and opens a fresh socket for re-pairing', async () => {
+    const g = await gateway();
+    g.sock.config.auth.creds.registered = true;
+    g.sock.emitEvent('creds.update', { registered: true });
+    await waitFor(async () => (await redis.exists(g.keys.waCreds)) === 1);
+    g.sock.close(401);
+    const fresh = await g.sockets.socket(2);
+    expect(fresh.config.auth.creds.registered).toBe(false);
+    expect(g.states.some((s) => s.state === 'logged_out')).toBe(true);
+    expect(await redis.exists(g.keys.waCreds)).toBe(0);
+    expect((await recentAlerts(redis, g.keys))[0]?.code).toBe('logged_out');
+  });
+
+  it('440 replaced retries once after a long pause, then stops instead of looping', async () => {
+    const g = await gateway();
+    g.sock.close(440);
+    const second = await g.sockets.socket(2);
+    second.close(440);
+    await waitFor(async () => (await recentAlerts(redis, g.keys)).length === 2);
+    const alerts = await recentAlerts(redis, g.keys);
+    expect(alerts[0]?.message).toMatch(/stopped reconnecting/);
+    expect(g.lastState()).toBe('closed');
+    expect(g.states.at(-1)?.detail).toEqual({ reason: 'replaced' });
+    expect(g.sockets.sockets).toHaveLength(2);
+  });
+});

@@ -1,0 +1,124 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AuditLog } from '../../src/store/audit-log.ts';
+import { redisKeys } from '../../src/store/keys.ts';
+import { cleanPrefix, REDIS_URL, startTestApp, type TestApp, uniquePrefix } from '../fakes/test-app.ts';
+
+interface Verification {
+  ok: boolean;
+  entries: number;
+  firstBroken?: { id: string; reason: string };
+}
+interface Page {
+  items: { id: string; type: string; subject?: string; prev: string; hash: string }[];
+  nextCursor: string | null;
+}
+
+describe('audit chain: tamper evidence and paging over HTTP', () => {
+  let app: TestApp;
+  let redis: Redis;
+  beforeAll(async () => {
+    app = await startTestApp('audit');
+    redis = new Redis(REDIS_URL);
+  });
+  afterAll(async () => {
+    await redis.quit();
+    await app.stop();
+  });
+
+  /** Starts each test from a fresh chain of `n` entries; returns their stream ids, oldest first. */
+  async function freshChain(n: number): Promise<string[]> {
+    await redis.del(app.deps.keys.audit, app.deps.keys.auditHead);
+    for (let i = 0; i < n; i++) await app.deps.audit.append({ type: 'test.fact', actor: 'system', subject: `fact-${i}` });
+    return (await redis.xrange(app.deps.keys.audit, '-', '+')).map(([id]) => id);
+  }
+  const verify = async () => (await app.api<Verification>('GET', '/api/audit/verify')).body;
+
+  beforeEach(async () => {
+    await freshChain(0);
+  });
+
+  it('verifies an untouched chain', async () => {
+    await freshChain(5);
+    expect(await verify()).toEqual({ ok: true, entries: 5 });
+  });
+
+  it('detects an edited entry (the stream rewritten with one body changed)', async () => {
+    const ids = await freshChain(5);
+    const rows = await redis.xrange(app.deps.keys.audit, '-', '+');
+    await redis.del(app.deps.keys.audit);
+    for (const [id, fields] of rows) {
+      const f = [...fields];
+      if (id === ids[2]) f[1] = (f[1] as string).replace('fact-2', 'fact-2-edited');
+      await redis.xadd(app.deps.keys.audit, id, ...f);
+    }
+    const v = await verify();
+    expect(v.ok).toBe(false);
+    expect(v.firstBroken?.id).toBe(ids[2]);
+    expect(v.firstBroken?.reason).toMatch(/edited/);
+  });
+
+  it('detects a deleted entry in the middle, at the entry that followed it', async () => {
+    const ids = await freshChain(5);
+    await redis.xdel(app.deps.keys.audit, ids[1] as string);
+    const v = await verify();
+    expect(v.ok).toBe(false);
+    expect(v.firstBroken?.id).toBe(ids[2]);
+    expect(v.firstBroken?.reason).toMatch(/removed/);
+  });
+
+  it('detects that the newest entry was deleted', async () => {
+    const ids = await freshChain(4);
+    await redis.xdel(app.deps.keys.audit, ids[3] as string);
+    const v = await verify();
+    expect(v.ok).toBe(false);
+    expect(v.firstBroken).toEqual({ id: 'end', reason: expect.stringMatching(/truncated/) });
+  });
+
+  it('pages with after, limit and nextCursor, oldest first, without gaps or repeats', async () => {
+    const ids = await freshChain(25);
+    const seen: string[] = [];
+    let after: string | null = null;
+    const sizes: number[] = [];
+    do {
+      const res: { status: number; body: Page } = await app.api<Page>('GET', `/api/audit?limit=10${after ? `&after=${after}` : ''}`);
+      expect(res.status).toBe(200);
+      sizes.push(res.body.items.length);
+      seen.push(...res.body.items.map((e) => e.id));
+      after = res.body.nextCursor;
+    } while (after);
+    expect(seen).toEqual(ids);
+    expect(sizes.slice(0, 3)).toEqual([10, 10, 5]);
+    const first = await app.api<Page>('GET', '/api/audit?limit=2');
+    expect(first.body.items[1]?.prev).toBe(first.body.items[0]?.hash);
+    expect(first.body.items.map((e) => e.subject)).toEqual(['fact-0', 'fact-1']);
+  });
+
+  it('refuses a malformed cursor or limit with a clear 400', async () => {
+    const bad = await app.api<{ error: { code: string; message: string } }>('GET', '/api/audit?after=yesterday');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/^query.after: /);
+    expect((await app.api('GET', '/api/audit?limit=0')).status).toBe(400);
+  });
+});
+
+describe('audit chain shared by several processes', () => {
+  const prefix = uniquePrefix('audit-shared');
+  afterAll(async () => cleanPrefix(prefix));
+
+  it('keeps one valid chain when two AuditLog instances append concurrently', async () => {
+    const keys = redisKeys(prefix);
+    const [r1, r2] = [new Redis(REDIS_URL), new Redis(REDIS_URL)];
+    const [a, b] = [new AuditLog(r1, keys), new AuditLog(r2, keys)];
+    const burst = (log: AuditLog, who: string) =>
+      Promise.all(Array.from({ length: 150 }, (_, i) => log.append({ type: 'test.fact', actor: who, subject: `${who}-${i}` })));
+    // Interleave: each instance appends in several waves while the other does.
+    for (let wave = 0; wave < 3; wave++) await Promise.all([burst(a, `a${wave}`), burst(b, `b${wave}`)]);
+    const v = await a.verify();
+    expect(v).toEqual({ ok: true, entries: 900 });
+    expect(await b.verify()).toEqual(v);
+    const actors = new Set((await a.page(undefined, 1000)).items.map((e) => e.actor[0]));
+    expect(actors).toEqual(new Set(['a', 'b']));
+    await Promise.all([r1.quit(), r2.quit()]);
+  });
+});

@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Incident } from '../../src/domain/incident.ts';
+import { CELL_GROUP, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
+
+let app: TestApp;
+let viewer: string;
+let officer: string;
+type Page = { items: Incident[]; nextCursor: string | null };
+
+beforeAll(async () => {
+  app = await startTestApp('incidents-api', { config: { digest: { maxCardsPerWindow: 1000, window: '1m' } } });
+  viewer = (await app.api<{ token: string }>('POST', '/api/tokens', { name: 'Vera Viewer', role: 'viewer' })).body.token;
+  officer = (await app.api<{ token: string }>('POST', '/api/tokens', { name: 'Omar Officer', role: 'officer', phone: '+15550000003' })).body
+    .token;
+});
+afterAll(async () => app.stop());
+
+async function open(text: string, reporter: string, extra: Record<string, unknown> = {}): Promise<Incident> {
+  const res = await app.api<Incident>('POST', '/api/incidents', { reporter, text, ...extra }, officer);
+  expect(res.status).toBe(201);
+  return res.body;
+}
+
+describe('incident API', () => {
+  it('opens incidents for phone callers, lists them by status and severity with cursor pagination', async () => {
+    const a = await open('Trapped in the rubble of the hotel', '+33600000001');
+    const b = await open('Lost my passport', '+33600000002');
+    const c = await open('Lost my id card and passport', '+33600000003', { severity: 'high' });
+    expect(a).toMatchObject({ status: 'open', severity: 'critical', category: 'trapped', channel: 'api' });
+    expect(c.severity).toBe('high');
+    const low = await app.api<Page>('GET', '/api/incidents?severity=low', undefined, viewer);
+    expect(low.body.items.map((i) => i.id)).toEqual([b.id]);
+    const page1 = await app.api<Page>('GET', '/api/incidents?status=open&limit=2', undefined, viewer);
+    expect(page1.body.items.map((i) => i.id)).toEqual([c.id, b.id]);
+    expect(page1.body.items[0]?.timeline[0]).toMatchObject({ type: 'reported', channel: 'api' });
+    const page2 = await app.api<Page>('GET', `/api/incidents?status=open&limit=2&cursor=${page1.body.nextCursor}`, undefined, viewer);
+    expect(page2.body.items.map((i) => i.id)).toEqual([a.id]);
+    expect(page2.body.nextCursor).toBeNull();
+  });
+
+  it('changes status, severity and assignee with role checks, an audit entry and the citizen told', async () => {
+    const i = await open('My husband was arrested this morning', '+33600000010');
+    expect((await app.api('PATCH', `/api/incidents/${i.id}`, { status: 'acknowledged' }, viewer)).status).toBe(403);
+    const acked = await app.api<Incident>('PATCH', `/api/incidents/${i.id}`, { status: 'acknowledged', severity: 'critical' }, officer);
+    expect(acked.status).toBe(200);
+    expect(acked.body).toMatchObject({ status: 'acknowledged', severity: 'critical', assignee: '+15550000003' });
+    await app.expectMessage('+33600000010', new RegExp(`${i.id} has been seen by consular officer Chloe`));
+    const listed = await app.api<Page>('GET', '/api/incidents?status=acknowledged&severity=critical', undefined, viewer);
+    expect(listed.body.items.map((x) => x.id)).toContain(i.id);
+    const stale = await app.api<Page>('GET', '/api/incidents?status=open&severity=high', undefined, viewer);
+    expect(stale.body.items.map((x) => x.id)).not.toContain(i.id);
+    const audit = await app.api<{ items: { type: string; actor: string; subject?: string }[] }>('GET', '/api/audit?limit=1000');
+    expect(audit.body.items).toContainEqual(
+      expect.objectContaining({ type: 'incident.acknowledged', actor: 'Omar Officer', subject: i.id }),
+    );
+  });
+
+  it('refuses illegal transitions and bad input with clear errors, changing nothing', async () => {
+    const i = await open('Need advice on leaving the country', '+33600000020');
+    const closed = await app.api<{ error: { code: string; message: string } }>(
+      'PATCH',
+      `/api/incidents/${i.id}`,
+      { status: 'closed' },
+      officer,
+    );
+    expect(closed.status).toBe(409);
+    expect(closed.body.error).toMatchObject({ code: 'illegal_transition' });
+    expect(closed.body.error.message).toMatch(/is open; it cannot become closed/);
+    const bad = [
+      [{ status: 'exploded' }, 400],
+      [{}, 400],
+      [{ assignee: '+4915100000000' }, 400],
+      [{ region: 'atlantis' }, 400],
+      [{ severity: 'high', extra: 1 }, 400],
+    ] as const;
+    for (const [body, status] of bad) {
+      const res = await app.api<{ error: { code: string; message: string } }>('PATCH', `/api/incidents/${i.id}`, body, officer);
+      expect(res.status, JSON.stringify(body)).toBe(status);
+      expect(res.body.error.message).toBeTruthy();
+    }
+    expect((await app.api('GET', '/api/incidents/INC-99999', undefined, viewer)).status).toBe(404);
+    expect((await app.api('GET', '/api/incidents/nonsense', undefined, viewer)).status).toBe(400);
+    expect((await app.api('GET', '/api/incidents?limit=100000', undefined, viewer)).status).toBe(400);
+    const after = (await app.api<Incident>('GET', `/api/incidents/${i.id}`)).body;
+    expect(after.timeline).toHaveLength(1);
+    expect(after.status).toBe('open');
+  });
+
+  it('adds notes, and resolves with a message the citizen receives', async () => {
+    const i = await open('Our friend is missing since the flood', '+33600000030');
+    const note = await app.api<Incident>('POST', `/api/incidents/${i.id}/notes`, { text: 'Called the hospitals in the north' }, officer);
+    expect(note.status).toBe(201);
+    expect(note.body.timeline.at(-1)).toMatchObject({ type: 'note', actor: 'Omar Officer', channel: 'api' });
+    expect((await app.api('POST', `/api/incidents/${i.id}/notes`, { text: '   ' }, officer)).status).toBe(400);
+    await app.api('PATCH', `/api/incidents/${i.id}`, { status: 'resolved', text: 'Found safe in a shelter' }, officer);
+    const told = await app.expectMessage('+33600000030', /has been closed/);
+    expect(told.text).toContain('Found safe in a shelter');
+    await waitFor(async () => (await app.outbox(CELL_GROUP)).some((m) => m.text.includes(i.id)) || undefined);
+  });
+});

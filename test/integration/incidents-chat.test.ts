@@ -1,0 +1,159 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Incident } from '../../src/domain/incident.ts';
+import { CELL_GROUP, settle, STAFF, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
+
+let app: TestApp;
+let n = 0;
+/** A fresh citizen phone per test, so tests do not share incidents. */
+const citizen = () => `+3361234${String(5000 + n++).padStart(4, '0')}`;
+const incidentIdIn = (text: string) => /INC-\d{4}/.exec(text)?.[0] as string;
+const getIncident = async (id: string) => (await app.api<Incident>('GET', `/api/incidents/${id}`)).body;
+
+beforeAll(async () => {
+  app = await startTestApp('incidents-chat', { config: { digest: { maxCardsPerWindow: 1000, window: '1m' } } });
+});
+afterAll(async () => app.stop());
+
+describe('citizen intake', () => {
+  it('opens a triaged incident, answers with its id and the emergency number, and posts a card', async () => {
+    const phone = citizen();
+    await app.say(phone, 'My brother is trapped under the rubble in Aleppo, please help');
+    const ack = await app.expectMessage(phone, /Reference: INC-\d{4}/);
+    expect(ack.text).toContain('112');
+    const id = incidentIdIn(ack.text);
+    const card = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'card' && m.text.includes(id));
+    expect(card.text).toContain('CRITICAL');
+    expect(card.text).toContain('Northern Province');
+    const incident = await getIncident(id);
+    expect(incident).toMatchObject({
+      status: 'open',
+      severity: 'critical',
+      category: 'trapped',
+      region: 'north',
+      reporter: phone,
+      language: 'en',
+    });
+  });
+
+  it('answers in the citizen’s language', async () => {
+    const fr = citizen();
+    await app.say(fr, 'Je suis blessé à Damas, j’ai besoin d’un médecin');
+    await app.expectMessage(fr, /Référence : INC-\d{4}/);
+    const ar = citizen();
+    await app.say(ar, 'أخي مصاب في دمشق');
+    await app.expectMessage(ar, /الرقم المرجعي: INC-\d{4}/);
+  });
+
+  it('joins follow-ups and location pins to the open incident, and opens a new one after resolution', async () => {
+    const phone = citizen();
+    await app.say(phone, 'Our building is damaged and my mother is injured');
+    const id = incidentIdIn((await app.expectMessage(phone, /Reference/)).text);
+    await app.say(phone, 'She is 80 years old, 3rd floor');
+    await app.api('POST', '/sim/messages', { from: phone, location: { lat: 35.55, lng: 35.8, name: 'Latakia' } });
+    await waitFor(async () => (await getIncident(id)).timeline.length >= 3 || undefined, 10_000, 'three timeline entries');
+    const incident = await getIncident(id);
+    expect(incident.timeline.map((e) => e.type)).toEqual(['reported', 'details', 'location']);
+    expect(incident.location).toMatchObject({ lat: 35.55, lng: 35.8 });
+    expect(incident.region).toBe('coast');
+    expect((await app.outbox(phone)).filter((m) => m.text.includes(`Added to your report ${id}`))).toHaveLength(2);
+
+    await app.say(STAFF.officer, `/resolve ${id} Red Crescent took her to hospital`, { group: CELL_GROUP });
+    await app.expectMessage(phone, new RegExp(`${id} has been closed`));
+    await app.say(phone, 'Now my neighbour needs help too');
+    const next = await app.expectMessage(phone, (m) => /Reference: INC-\d{4}/.test(m.text) && !m.text.includes(id));
+    expect(incidentIdIn(next.text)).not.toBe(id);
+  });
+
+  it('treats SOS as critical and MENU as the list of keywords', async () => {
+    const phone = citizen();
+    await app.say(phone, 'MENU');
+    const menu = await app.expectMessage(phone, /REGISTER/);
+    expect(menu.kind).toBe('menu');
+    await app.say(phone, 'SOS!');
+    const sos = await app.expectMessage(phone, /emergency\. Reference INC-\d{4}/);
+    expect((await getIncident(incidentIdIn(sos.text))).severity).toBe('critical');
+  });
+
+  it('takes a redelivered message in once: one timeline entry, one reply', async () => {
+    const phone = citizen();
+    await app.say(phone, 'Shots near our hotel', { id: 'WA-REDELIVERED-1' });
+    const id = incidentIdIn((await app.expectMessage(phone, /Reference/)).text);
+    await app.say(phone, 'Shots near our hotel', { id: 'WA-REDELIVERED-1' });
+    await app.say(phone, 'more: they are coming closer', { id: 'WA-REDELIVERED-2' });
+    await app.say(phone, 'more: they are coming closer', { id: 'WA-REDELIVERED-2' });
+    await waitFor(async () => (await getIncident(id)).timeline.length >= 2 || undefined);
+    await settle(app);
+    expect((await getIncident(id)).timeline).toHaveLength(2);
+    expect((await app.outbox(phone)).length).toBe(2);
+  });
+});
+
+describe('staff in the cell group', () => {
+  it('acknowledges by 👍 on the card; the citizen is told; a second ack is refused politely', async () => {
+    const phone = citizen();
+    await app.say(phone, 'My son was arrested at a checkpoint');
+    const id = incidentIdIn((await app.expectMessage(phone, /Reference/)).text);
+    const card = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'card' && m.text.includes(id));
+    await app.api('POST', '/sim/reactions', { from: STAFF.duty, group: CELL_GROUP, messageId: card.id, emoji: '👍' });
+    await app.expectMessage(phone, new RegExp(`${id} has been seen by consular officer Ana`));
+    expect(await getIncident(id)).toMatchObject({ status: 'acknowledged', assignee: STAFF.duty });
+    await app.say(STAFF.officer, `/ack ${id}`, { group: CELL_GROUP });
+    await app.expectMessage(CELL_GROUP, new RegExp(`${id} is already acknowledged`));
+  });
+
+  it('acknowledges and notes when staff reply to a card', async () => {
+    const phone = citizen();
+    await app.say(phone, 'We are trapped in the basement');
+    const id = incidentIdIn((await app.expectMessage(phone, /Reference/)).text);
+    const card = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'card' && m.text.includes(id));
+    await app.say(STAFF.officer, 'Calling civil defence now', { group: CELL_GROUP, replyTo: card.id });
+    await app.expectMessage(phone, new RegExp(`${id} has been seen`));
+    const incident = await getIncident(id);
+    expect(incident.status).toBe('acknowledged');
+    expect(incident.timeline.at(-1)).toMatchObject({ type: 'note', actor: 'Chloe Officer', text: 'Calling civil defence now' });
+  });
+
+  it('assigns, notes, lists and reports with /assign /note /incidents /incident /sitrep', async () => {
+    const phone = citizen();
+    await app.say(phone, 'I lost my passport in the earthquake');
+    const id = incidentIdIn((await app.expectMessage(phone, /Reference/)).text);
+    await app.say(STAFF.duty, `/assign ${id} +15550000003`, { group: CELL_GROUP });
+    await app.expectMessage(STAFF.officer, new RegExp(`Ana Duty assigned you ${id}`));
+    await app.say(STAFF.officer, `/note ${id} Emergency travel document prepared`, { group: CELL_GROUP });
+    await app.expectMessage(CELL_GROUP, new RegExp(`Noted on ${id}`));
+    await app.say(STAFF.viewer, '/incidents low', { group: CELL_GROUP });
+    await app.expectMessage(CELL_GROUP, (m) => m.kind === 'list' && m.text.includes(id));
+    await app.say(STAFF.viewer, `/incident ${id}`, { group: CELL_GROUP });
+    const detail = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'detail' && m.text.includes(id));
+    expect(detail.text).toContain('Emergency travel document prepared');
+    expect(detail.text).toContain('Chloe Officer');
+    await app.say(STAFF.viewer, '/sitrep', { group: CELL_GROUP });
+    const sitrep = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'sitrep');
+    expect(sitrep.text).toMatch(/Active incidents: \d+/);
+  });
+
+  it('refuses /resolve from an unrostered phone and from a viewer, audits it, and changes nothing', async () => {
+    const phone = citizen();
+    await app.say(phone, 'Gunmen outside, we are hiding');
+    const id = incidentIdIn((await app.expectMessage(phone, /Reference/)).text);
+    await app.say('+4915199999999', `/resolve ${id}`, { group: CELL_GROUP });
+    await app.say('+4915199999999', `/resolve ${id}`);
+    await app.expectMessage('+4915199999999', /only for rostered embassy staff/);
+    await app.say(STAFF.viewer, `/resolve ${id}`, { group: CELL_GROUP });
+    await app.expectMessage(CELL_GROUP, /Dev Viewer, \/resolve needs the officer role/);
+    await settle(app);
+    expect((await getIncident(id)).status).toBe('open');
+    const audit = await app.api<{ items: { type: string; subject?: string; data: { reason?: string } }[] }>('GET', '/api/audit?limit=1000');
+    const refusals = audit.body.items.filter((e) => e.type === 'command.refused' && e.subject === '/resolve');
+    expect(refusals.map((e) => e.data.reason).sort()).toEqual(['missing_role', 'not_on_roster', 'not_on_roster']);
+  });
+
+  it('explains a wrong command instead of failing', async () => {
+    await app.say(STAFF.officer, '/resolve', { group: CELL_GROUP });
+    await app.expectMessage(CELL_GROUP, /Which incident\?\nUsage: \/resolve ID/);
+    await app.say(STAFF.officer, '/severity INC-0001 apocalyptic', { group: CELL_GROUP });
+    await app.expectMessage(CELL_GROUP, /Choose one of: critical, high, medium, low/);
+    await app.say(STAFF.officer, '/ack INC-9999', { group: CELL_GROUP });
+    await app.expectMessage(CELL_GROUP, /incident INC-9999 was not found/);
+  });
+});

@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Incident } from '../../src/domain/incident.ts';
+import { CELL_GROUP, STAFF, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
+
+let app: TestApp;
+const incidentIdIn = (text: string) => /INC-\d{4}/.exec(text)?.[0] as string;
+const getIncident = async (id: string) => (await app.api<Incident>('GET', `/api/incidents/${id}`)).body;
+
+beforeAll(async () => {
+  app = await startTestApp('incidents-escalation', {
+    config: {
+      escalation: { ackDeadline: { critical: '1s', high: '1s', medium: '1h', low: '4h' }, secondDeadline: '1s' },
+      digest: { maxCardsPerWindow: 1000, window: '1m' },
+    },
+  });
+});
+afterAll(async () => app.stop());
+
+describe('escalation of unacknowledged incidents', () => {
+  it('re-posts the card and pages duty officers, then admins, when nobody acknowledges', async () => {
+    await app.say('+33611110001', 'My father is trapped under rubble');
+    const id = incidentIdIn((await app.expectMessage('+33611110001', /Reference/)).text);
+    const regroup = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'escalation' && m.text.includes(id));
+    expect(regroup.text).toMatch(/UNACKNOWLEDGED/);
+    await app.expectMessage(STAFF.duty, (m) => m.kind === 'escalation' && m.text.includes(id));
+    await app.expectMessage(STAFF.admin, (m) => m.kind === 'escalation' && m.text.includes(id));
+    await waitFor(async () => (await getIncident(id)).escalationLevel === 2 || undefined);
+    expect((await app.outbox(STAFF.officer)).some((m) => m.text.includes(id))).toBe(false);
+    const incident = await getIncident(id);
+    expect(incident.timeline.filter((e) => e.type === 'escalated')).toHaveLength(2);
+  });
+
+  it('does not escalate an incident acknowledged before its deadline', async () => {
+    await app.say('+33611110002', 'Our colleague was kidnapped, gunmen took him');
+    const id = incidentIdIn((await app.expectMessage('+33611110002', /Reference/)).text);
+    await app.say(STAFF.officer, `/ack ${id}`, { group: CELL_GROUP });
+    await app.expectMessage('+33611110002', /has been seen/);
+    // A later incident escalates: once it has, the acknowledged one's deadline has long passed too.
+    await app.say('+33611110003', 'Trapped in a collapsed building, please come');
+    const later = incidentIdIn((await app.expectMessage('+33611110003', /Reference/)).text);
+    await waitFor(async () => (await getIncident(later)).escalationLevel === 2 || undefined);
+    const escalations = (await app.outbox(STAFF.duty)).filter((m) => m.kind === 'escalation' && m.text.includes(id));
+    expect(escalations).toHaveLength(0);
+    expect((await getIncident(id)).escalationLevel).toBe(0);
+    const jobs = await app.queues.timers.getJobs(['delayed', 'waiting']);
+    expect(jobs.filter((j) => String(j.data.id) === id)).toHaveLength(0);
+  });
+});
+
+describe('digests under a flood', () => {
+  let flood: TestApp;
+  beforeAll(async () => {
+    flood = await startTestApp('incidents-digest', { config: { digest: { maxCardsPerWindow: 2, window: '4s' } } });
+  });
+  afterAll(async () => flood.stop());
+
+  it('posts the first cards, then one digest for the rest; critical incidents always get a card', async () => {
+    const reporters = Array.from({ length: 6 }, (_, i) => `+3362222000${i}`);
+    for (const [i, phone] of reporters.entries()) await flood.say(phone, `We need information about flights home, family ${i}`);
+    await flood.say('+33622229999', 'Trapped under the rubble with two children');
+    const digest = await flood.expectMessage(CELL_GROUP, (m) => m.kind === 'digest', 15_000);
+    const cards = (await flood.outbox(CELL_GROUP)).filter((m) => m.kind === 'card');
+    const critical = cards.filter((m) => m.text.includes('CRITICAL'));
+    expect(critical).toHaveLength(1);
+    const nonCritical = cards.length - critical.length;
+    expect(nonCritical).toBeLessThanOrEqual(2);
+    const inDigest = digest.text.match(/INC-\d{4}/g) ?? [];
+    expect(nonCritical + new Set(inDigest).size).toBe(6);
+  });
+});

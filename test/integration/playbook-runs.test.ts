@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FAKE_CITIZEN } from '../fakes/playbook-effects.ts';
+import { type PlaybookTestApp, startPlaybookApp } from '../fakes/playbook-harness.ts';
+import { CELL_GROUP, STAFF, settle, waitFor } from '../fakes/test-app.ts';
+
+describe('playbook runs', () => {
+  let t: PlaybookTestApp;
+  beforeAll(async () => {
+    t = await startPlaybookApp('pb-runs');
+  });
+  afterAll(async () => t.app.stop());
+
+  const startFromChat = async (text: string) => {
+    const before = (await t.runner.store.page(1)).ids[0];
+    await t.app.say(STAFF.duty, text, { group: CELL_GROUP });
+    return waitFor(async () => {
+      const id = (await t.runner.store.page(1)).ids[0];
+      return id && id !== before ? id : undefined;
+    });
+  };
+
+  it('runs every step of a playbook started from chat, in order, with its state and times in the API', async () => {
+    const runId = await startFromChat('/run drill region=north serious=true');
+    await t.app.expectMessage(CELL_GROUP, new RegExp(`▶️ ${runId}: Test drill started by Ana Duty`));
+    const run = await t.driveToEnd(runId);
+    expect(run.status).toBe('completed');
+    expect(run.steps.map((s) => [s.id, s.status])).toEqual([
+      ['open', 'done'],
+      ['warn', 'done'],
+      ['check', 'done'],
+      ['checklist', 'done'],
+      ['report', 'done'],
+      ['pause', 'done'],
+      ['team', 'done'],
+      ['escalate', 'done'],
+      ['close', 'done'],
+    ]);
+    for (const s of run.steps) expect(Date.parse(s.finishedAt ?? '')).toBeGreaterThanOrEqual(Date.parse(s.startedAt ?? ''));
+    const alert = t.effects.calls.find((c) => c.kind === 'alert');
+    expect(alert?.kind === 'alert' && alert.input.audience).toEqual({ regions: ['north'] });
+    expect(alert?.kind === 'alert' && alert.input.text.en).toBe('Stay indoors in Northern Province');
+    expect(alert?.kind === 'alert' && alert.input.author.name).toBe('Ana Duty');
+    const cell = (await t.app.outbox(CELL_GROUP)).map((m) => m.text);
+    expect(cell.some((m) => m.includes('Drill opened for Northern Province'))).toBe(true);
+    expect(cell.some((m) => m.includes('Open incidents: 2'))).toBe(true);
+    expect(await t.app.expectMessage(STAFF.duty, /Serious drill in Northern Province/)).toBeTruthy();
+    const huddles = await t.app.deps.redis.smembers(t.app.deps.keys.huddles);
+    expect(huddles).toHaveLength(1);
+    const welcome = await t.app.expectMessage(huddles[0] as string, /Roles in this group/);
+    expect(welcome.text).toContain('Lead: Ana Duty');
+    expect(welcome.text).toContain('Liaison: Chloe Officer');
+  });
+
+  it('skips a step whose condition does not hold', async () => {
+    const res = await t.app.api<{ id: string }>('POST', '/api/playbooks/drill/runs', { params: { region: 'coast' } });
+    expect(res.status).toBe(201);
+    const run = await t.driveToEnd(res.body.id);
+    expect(run.steps.find((s) => s.id === 'escalate')?.status).toBe('skipped');
+    expect(run.steps.find((s) => s.id === 'close')?.status).toBe('done');
+  });
+
+  it('acknowledges tasks by reaction or reply, and escalates the overdue one to the duty officers', async () => {
+    const runId = await startFromChat('/run drill region=capital');
+    await waitFor(async () => (await t.view(runId)).steps.find((s) => s.id === 'check')?.status === 'scheduled');
+    await t.runner.queue.promoteJobs();
+    const staffTask = await t.app.expectMessage(CELL_GROUP, (m) => m.text.includes(runId) && m.text.includes('Account for staff'));
+    const policeTask = await t.app.expectMessage(CELL_GROUP, (m) => m.text.includes(runId) && m.text.includes('Call the police liaison'));
+    await t.app.api('POST', '/sim/reactions', { from: STAFF.officer, messageId: staffTask.id, emoji: '👍', group: CELL_GROUP });
+    await t.app.say(STAFF.officer, 'done, spoke to them', { group: CELL_GROUP, replyTo: policeTask.id });
+    await t.app.expectMessage(CELL_GROUP, /"Account for staff" acknowledged by Chloe Officer/);
+    await t.app.expectMessage(CELL_GROUP, /"Call the police liaison" acknowledged by Chloe Officer/);
+    const run = await t.driveToEnd(runId);
+    const byItem = Object.fromEntries(run.tasks.map((x) => [x.item, x.status]));
+    expect(byItem).toEqual({ staff: 'acked', police: 'acked', hq: 'overdue' });
+    const overdue = (await t.app.outbox(STAFF.duty)).filter((m) => m.text.includes(`Overdue task in ${runId}`));
+    expect(overdue).toHaveLength(1);
+    expect(overdue[0]?.text).toContain('Inform headquarters');
+    expect((await t.app.outbox(STAFF.admin)).filter((m) => m.text.includes(`Overdue task in ${runId}`))).toHaveLength(1);
+  });
+
+  it('/stop cancels the pending steps and their delayed jobs', async () => {
+    const runId = await startFromChat('/run drill region=north');
+    await waitFor(async () => (await t.view(runId)).steps.find((s) => s.id === 'check')?.status === 'scheduled');
+    await t.app.say(STAFF.duty, `/stop ${runId}`, { group: CELL_GROUP });
+    await t.app.expectMessage(CELL_GROUP, new RegExp(`⏹ ${runId} \\(Test drill\\) stopped by Ana Duty`));
+    const run = await t.view(runId);
+    expect(run.status).toBe('stopped');
+    expect(run.steps.slice(0, 2).map((s) => s.status)).toEqual(['done', 'done']);
+    expect(run.steps.slice(2).every((s) => s.status === 'cancelled')).toBe(true);
+    await t.runner.queue.promoteJobs();
+    await settle(t.app);
+    const after = await t.view(runId);
+    expect(after.steps.slice(2).every((s) => s.status === 'cancelled')).toBe(true);
+    expect((await t.app.outbox(CELL_GROUP)).some((m) => m.text.includes(`${runId} · Welfare check`))).toBe(false);
+    const again = await t.app.api<{ error: { code: string } }>('POST', `/api/runs/${runId}/stop`);
+    expect(again.status).toBe(409);
+  });
+
+  it('in exercise mode marks every message EXERCISE and never messages a citizen', async () => {
+    const callsBefore = t.effects.calls.length;
+    const seqBefore = Number(await t.app.deps.redis.get(t.app.deps.keys.simSeq));
+    const citizenBefore = (await t.app.outbox(FAKE_CITIZEN)).length;
+    const runId = await startFromChat('/run drill region=north serious=true exercise=true');
+    const run = await t.driveToEnd(runId);
+    expect(run.exercise).toBe(true);
+    expect(run.status).toBe('completed');
+    const calls = t.effects.calls.slice(callsBefore).flatMap((c) => (c.kind === 'sitrep' ? [] : [c.input]));
+    expect(calls.length).toBe(2);
+    for (const input of calls) {
+      expect(input.audience).toEqual({ cellGroups: true });
+      expect(input.exercise).toBe(true);
+    }
+    expect((await t.app.outbox(FAKE_CITIZEN)).length).toBe(citizenBefore);
+    const sent = (await t.app.outbox()).filter((m) => m.seq > seqBefore && m.kind !== 'reaction');
+    expect(sent.length).toBeGreaterThan(8);
+    const staff = new Set<string>([...Object.values(STAFF), CELL_GROUP, ...(await t.app.deps.redis.smembers(t.app.deps.keys.huddles))]);
+    for (const m of sent) {
+      expect(staff.has(m.to)).toBe(true);
+      expect(m.text).toContain('EXERCISE');
+    }
+  });
+});
+
+describe('/huddle', () => {
+  let t: PlaybookTestApp;
+  beforeAll(async () => {
+    t = await startPlaybookApp('pb-huddle');
+  });
+  afterAll(async () => t.app.stop());
+
+  it('creates a breakout group once, welcomes each person with their role, and hears commands in it', async () => {
+    await t.app.say(STAFF.duty, '/huddle Hospital team +15550000003 +33 6 11 22 33 44', { group: CELL_GROUP, id: 'WA-HUDDLE-1' });
+    await t.app.say(STAFF.duty, '/huddle Hospital team +15550000003 +33 6 11 22 33 44', { group: CELL_GROUP, id: 'WA-HUDDLE-1' });
+    await t.app.expectMessage(CELL_GROUP, /Creating breakout group "Hospital team" with Ana Duty, Chloe Officer, \+33611223344/);
+    const group = await waitFor(async () => (await t.app.deps.redis.smembers(t.app.deps.keys.huddles))[0]);
+    const welcome = await t.app.expectMessage(group, /Roles in this group/);
+    expect(welcome.text).toContain('Lead: Ana Duty');
+    expect(welcome.text).toContain('officer: Chloe Officer');
+    expect(welcome.text).toContain('Guest: +33611223344');
+    const members = await t.app.deps.simulator?.groupMembers(group);
+    expect(members?.map((m) => m.phone).sort()).toEqual(['+15550000001', '+15550000003', '+33611223344']);
+    await t.app.say(STAFF.officer, '/runs', { group });
+    await t.app.expectMessage(group, /No playbook is running/);
+    await settle(t.app);
+    expect(await t.app.deps.redis.scard(t.app.deps.keys.huddles)).toBe(1);
+    await t.app.say(STAFF.duty, '/huddle Nobody', { group: CELL_GROUP });
+    await t.app.expectMessage(CELL_GROUP, /Give a name and at least one phone/);
+  });
+});

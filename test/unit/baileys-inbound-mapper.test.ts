@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { jidOf, lidPairsOf, toInboundMessage } from '../../src/transport/baileys/inbound-mapper.ts';
+import { waMessage } from '../fakes/fake-baileys-socket.ts';
+
+const GROUP = '120363000000000001@g.us';
+
+describe('Baileys inbound mapping', () => {
+  it('maps a DM from a phone-number JID', () => {
+    const m = toInboundMessage(
+      waMessage({ id: 'A1', remoteJid: '33612345678@s.whatsapp.net', pushName: 'Marie', message: { conversation: 'help, flooding' } }),
+    );
+    expect(m).toEqual({
+      id: 'A1',
+      chat: { kind: 'dm', phone: '+33612345678' },
+      from: { phone: '+33612345678', pushName: 'Marie' },
+      text: 'help, flooding',
+      fromMe: false,
+      at: 1_790_000_000_000,
+    });
+  });
+
+  it('keeps both LID and phone for a LID-addressed DM with remoteJidAlt, and yields the pair to learn', () => {
+    const raw = waMessage({
+      id: 'A2',
+      remoteJid: '123456789012345@lid',
+      remoteJidAlt: '33612345678@s.whatsapp.net',
+      message: { conversation: 'hello' },
+    });
+    const m = toInboundMessage(raw);
+    expect(m?.from).toEqual({ phone: '+33612345678', lid: '123456789012345@lid' });
+    expect(m?.chat).toEqual({ kind: 'dm', phone: '+33612345678' });
+    expect(lidPairsOf(raw.key)).toEqual([{ lid: '123456789012345@lid', phone: '+33612345678' }]);
+  });
+
+  it('addresses a DM by LID when WhatsApp hides the phone', () => {
+    const m = toInboundMessage(waMessage({ id: 'A3', remoteJid: '123456789012345@lid', message: { conversation: 'hi' } }));
+    expect(m?.from).toEqual({ lid: '123456789012345@lid' });
+    expect(m?.chat).toEqual({ kind: 'dm', phone: '123456789012345@lid' });
+    expect(jidOf(m?.chat ?? { kind: 'dm', phone: '' })).toBe('123456789012345@lid');
+  });
+
+  it('maps a group message from a LID participant with participantAlt (device part dropped)', () => {
+    const m = toInboundMessage(
+      waMessage({
+        id: 'G1',
+        remoteJid: GROUP,
+        participant: '987654321098765:12@lid',
+        participantAlt: '15550000001@s.whatsapp.net',
+        message: { extendedTextMessage: { text: '/sitrep' } },
+      }),
+    );
+    expect(m?.chat).toEqual({ kind: 'group', id: GROUP });
+    expect(m?.from).toEqual({ phone: '+15550000001', lid: '987654321098765@lid' });
+    expect(m?.text).toBe('/sitrep');
+  });
+
+  it('reads a photo caption and the quoted message id inside an ephemeral wrapper', () => {
+    const m = toInboundMessage(
+      waMessage({
+        id: 'E1',
+        remoteJid: '33612345678@s.whatsapp.net',
+        message: {
+          ephemeralMessage: {
+            message: { imageMessage: { caption: 'the bridge is down', contextInfo: { stanzaId: '3EB0QUOTED' } } },
+          },
+        },
+      }),
+    );
+    expect(m?.text).toBe('the bridge is down');
+    expect(m?.replyTo).toBe('3EB0QUOTED');
+    expect(m?.media).toBeUndefined();
+  });
+
+  it('opens view-once wrappers and reports media without a caption', () => {
+    const m = toInboundMessage(
+      waMessage({ id: 'V1', remoteJid: '33612345678@s.whatsapp.net', message: { viewOnceMessageV2: { message: { imageMessage: {} } } } }),
+    );
+    expect(m?.media).toBe('image');
+    expect(m?.text).toBeUndefined();
+  });
+
+  it('takes the new text of an edited message', () => {
+    const m = toInboundMessage(
+      waMessage({
+        id: 'ED1',
+        remoteJid: '33612345678@s.whatsapp.net',
+        message: { protocolMessage: { type: 14, key: { id: 'OLD' }, editedMessage: { conversation: 'corrected: 3 people' } } },
+      }),
+    );
+    expect(m?.text).toBe('corrected: 3 people');
+  });
+
+  it('maps a location pin', () => {
+    const m = toInboundMessage(
+      waMessage({
+        id: 'L1',
+        remoteJid: '33612345678@s.whatsapp.net',
+        message: { locationMessage: { degreesLatitude: 36.2, degreesLongitude: 37.15, name: 'Old town' } },
+      }),
+    );
+    expect(m?.location).toEqual({ lat: 36.2, lng: 37.15, name: 'Old town' });
+  });
+
+  it('maps a reaction to its target message and ignores a removed reaction', () => {
+    const react = (text: string) =>
+      toInboundMessage(
+        waMessage({
+          id: `R-${text}`,
+          remoteJid: GROUP,
+          participant: '15550000001@s.whatsapp.net',
+          message: { reactionMessage: { key: { id: '3EB0CARD', remoteJid: GROUP, fromMe: true }, text } },
+        }),
+      );
+    expect(react('👍')?.reaction).toEqual({ messageId: '3EB0CARD', emoji: '👍' });
+    expect(react('')).toBeUndefined();
+  });
+
+  it('ignores own messages, status broadcasts and protocol messages', () => {
+    expect(
+      toInboundMessage(waMessage({ id: 'O1', remoteJid: '33612345678@s.whatsapp.net', fromMe: true, message: { conversation: 'x' } })),
+    ).toBeUndefined();
+    expect(
+      toInboundMessage(
+        waMessage({ id: 'S1', remoteJid: 'status@broadcast', participant: '336@s.whatsapp.net', message: { conversation: 'x' } }),
+      ),
+    ).toBeUndefined();
+    expect(
+      toInboundMessage(
+        waMessage({ id: 'P1', remoteJid: '33612345678@s.whatsapp.net', message: { protocolMessage: { type: 0, key: { id: 'X' } } } }),
+      ),
+    ).toBeUndefined();
+  });
+});

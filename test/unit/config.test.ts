@@ -1,0 +1,113 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, parseConfigFile } from '../../src/config/load-config.ts';
+
+const example = readFileSync('config/example.yaml', 'utf8');
+const minimal = 'embassy: { name: E, number: "+15550000000", country: SY }\nlanguages: [en]\nregions: [{ id: north, name: North }]\n';
+
+function faultOf(text: string): string {
+  try {
+    parseConfigFile(text, 'embassy.yaml');
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseConfigFile', () => {
+  it('reads the shipped example: 3 regions, 4 staff with different roles, one cell group, en/fr/ar', () => {
+    const cfg = parseConfigFile(example, 'config/example.yaml');
+    expect(cfg.regions.map((r) => r.id)).toHaveLength(3);
+    expect(cfg.staff).toHaveLength(4);
+    expect(new Set(cfg.staff.flatMap((s) => s.roles))).toEqual(new Set(['admin', 'duty_officer', 'officer', 'viewer']));
+    expect(cfg.cellGroups).toHaveLength(1);
+    expect(cfg.languages).toEqual(['en', 'fr', 'ar']);
+  });
+
+  it('fills defaults for every optional section', () => {
+    const cfg = parseConfigFile(minimal, 'm.yaml');
+    expect(cfg.staff).toEqual([]);
+    expect(cfg.cellGroups).toEqual([]);
+    expect(cfg.broadcast).toEqual({ ratePerSecond: 5, approvalThreshold: 25 });
+    expect(cfg.escalation.secondDeadline).toBe('10m');
+    expect(cfg.escalation.ackDeadline.critical).toBe('5m');
+    expect(cfg.digest).toEqual({ maxCardsPerWindow: 5, window: '1m' });
+    expect(cfg.regions[0]?.aliases).toEqual([]);
+  });
+
+  it('names the field and the fault', () => {
+    expect(faultOf(minimal.replace('"+15550000000"', '"5550000"'))).toBe(
+      'embassy.yaml: embassy.number: must be an E.164 phone number like +15550000001',
+    );
+    expect(faultOf(minimal.replace('country: SY', 'country: Syria'))).toMatch(/^embassy.yaml: embassy.country: must be an ISO 3166/);
+    expect(faultOf(minimal.replace('[en]', '[]'))).toBe('embassy.yaml: languages: must list at least one language');
+    expect(faultOf(minimal.replace('id: north', 'id: North Province'))).toMatch(/^embassy.yaml: regions.0.id: must be lower-case/);
+    expect(faultOf(`${minimal}staff: [{ name: A, phone: "+15550000001", roles: [] }]\n`)).toMatch(/^embassy.yaml: staff.0.roles: /);
+    expect(faultOf(`${minimal}cellGroups: [{ id: "crisis", name: C }]\n`)).toBe(
+      'embassy.yaml: cellGroups.0.id: must be a WhatsApp group id ending in @g.us',
+    );
+    expect(faultOf(`${minimal}escalation: { secondDeadline: soon }\n`)).toBe(
+      'embassy.yaml: escalation.secondDeadline: must be a duration like 30s, 5m, 2h or 1d',
+    );
+  });
+
+  it('refuses a phone listed twice in the roster and a region id used twice', () => {
+    const twice = `${minimal}staff:\n  - { name: A, phone: "+15550000001", roles: [admin] }\n  - { name: B, phone: "+15550000001", roles: [viewer] }\n`;
+    expect(faultOf(twice)).toBe('embassy.yaml: staff.1.phone: is listed twice');
+    expect(faultOf(minimal.replace('[{ id: north, name: North }]', '[{ id: north, name: A }, { id: north, name: B }]'))).toBe(
+      'embassy.yaml: regions.1.id: is listed twice',
+    );
+  });
+
+  it('names unknown fields, missing fields, empty files and YAML syntax errors with their position', () => {
+    expect(faultOf(`${minimal}embassies: []\n`)).toBe('embassy.yaml: embassies: is not a known field');
+    expect(faultOf(minimal.replace('languages: [en]\n', ''))).toBe('embassy.yaml: languages: is required');
+    expect(faultOf('')).toBe('embassy.yaml: the file is empty; expected the embassy configuration');
+    expect(faultOf('embassy: { name: E\nlanguages: [en]\n')).toMatch(/^embassy.yaml:\d+:\d+: invalid YAML: \S/);
+    expect(faultOf('- a list\n')).toMatch(/^embassy.yaml: \(top level\): .*object/);
+  });
+});
+
+describe('loadConfig', () => {
+  it('applies the documented environment defaults and freezes the result', () => {
+    const cfg = loadConfig({});
+    expect(cfg.env).toMatchObject({
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      PORT: 8080,
+      TRANSPORT: 'simulator',
+      CRISIS_CELL_CONFIG: 'config/example.yaml',
+      LOG_LEVEL: 'info',
+      ROLE: 'all',
+      KEY_PREFIX: 'cc',
+      DATA_DIR: 'data',
+    });
+    expect(cfg.env.ADMIN_TOKEN).toBeUndefined();
+    expect(Object.isFrozen(cfg.file.staff)).toBe(true);
+  });
+
+  it('treats an empty variable as unset (ADMIN_TOKEN= in a .env file or compose)', () => {
+    const cfg = loadConfig({ ADMIN_TOKEN: '', PORT: '', KEY_PREFIX: '' });
+    expect(cfg.env.ADMIN_TOKEN).toBeUndefined();
+    expect(cfg.env.PORT).toBe(8080);
+    expect(cfg.env.KEY_PREFIX).toBe('cc');
+  });
+
+  it('names the environment variable and the fault', () => {
+    const fault = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return 'no error';
+    };
+    expect(fault({ PORT: 'abc' })).toBe('environment: PORT: must be a port number from 0 to 65535');
+    expect(fault({ PORT: '70000' })).toMatch(/^environment: PORT: /);
+    expect(fault({ REDIS_URL: 'http://localhost' })).toBe('environment: REDIS_URL: must be a redis:// or rediss:// URL');
+    expect(fault({ TRANSPORT: 'telegram' })).toMatch(/^environment: TRANSPORT: /);
+    expect(fault({ ADMIN_TOKEN: 'short' })).toBe('environment: ADMIN_TOKEN: must be at least 16 characters');
+    expect(fault({ KEY_PREFIX: 'a b' })).toMatch(/^environment: KEY_PREFIX: /);
+    expect(fault({ CRISIS_CELL_CONFIG: '/nonexistent/x.yaml' })).toBe('/nonexistent/x.yaml: cannot read config file (ENOENT)');
+  });
+});

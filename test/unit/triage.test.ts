@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { canTransition, parseIncidentId } from '../../src/domain/incident.ts';
+import { guessLanguage } from '../../src/domain/text-normalise.ts';
+import { classify, regionFromPin, regionFromText } from '../../src/domain/triage.ts';
+
+const regions = [
+  { id: 'north', name: 'Northern Province', aliases: ['aleppo', 'حلب', 'nord'], center: { lat: 36.2, lng: 37.13 }, radiusKm: 100 },
+  { id: 'coast', name: 'Coastal Province', aliases: ['latakia', 'côte'], center: { lat: 35.53, lng: 35.79 }, radiusKm: 50 },
+];
+
+describe('triage', () => {
+  it.each([
+    ['My brother is trapped under the rubble', 'trapped', 'critical'],
+    ['Mon frère est coincé sous les décombres', 'trapped', 'critical'],
+    ['أخي محاصر تحت الأنقاض', 'trapped', 'critical'],
+    ['My wife is injured and needs a doctor', 'medical', 'high'],
+    ['Ma femme est blessée, il faut un médecin', 'medical', 'high'],
+    ['زوجتي مصابة وتحتاج طبيب', 'medical', 'high'],
+    ['He is unconscious and bleeding', 'medical', 'critical'],
+    ['Gunmen are outside our hotel', 'security', 'high'],
+    ['Mon fils a été arrêté au barrage', 'arrest_detention', 'high'],
+    ['I cannot reach my father, he is missing since the quake', 'missing_person', 'high'],
+    ['We need to leave the country, is there an evacuation?', 'evacuation_request', 'medium'],
+    ['I lost my passport', 'lost_documents', 'low'],
+    ['Just a question about the embassy opening hours', 'other', 'low'],
+    ['hello', 'other', 'medium'],
+  ])('%s → %s / %s', (text, category, severity) => {
+    expect(classify(text)).toEqual({ category, severity });
+  });
+
+  it('does not match keywords inside other words', () => {
+    expect(classify('the shotgun wedding was lovely').severity).not.toBe('critical');
+  });
+
+  it('finds the region from aliases in any script, or from a pin', () => {
+    expect(regionFromText('Explosion near Aleppo citadel', regions)).toBe('north');
+    expect(regionFromText('انفجار في حلب', regions)).toBe('north');
+    expect(regionFromText('on est sur la Côte', regions)).toBe('coast');
+    expect(regionFromText('somewhere else', regions)).toBeNull();
+    expect(regionFromPin({ lat: 35.6, lng: 35.8 }, regions)).toBe('coast');
+    expect(regionFromPin({ lat: 10, lng: 10 }, regions)).toBeNull();
+  });
+
+  it('guesses the language of a message', () => {
+    const langs = ['en', 'fr', 'ar'];
+    expect(guessLanguage('Je suis bloqué à Damas', langs)).toBe('fr');
+    expect(guessLanguage('أنا عالق', langs)).toBe('ar');
+    expect(guessLanguage('I am stuck', langs)).toBe('en');
+    expect(guessLanguage('أنا عالق', ['en', 'fr'])).toBe('en');
+  });
+});
+
+describe('incident lifecycle rules', () => {
+  it('allows the lifecycle and refuses illegal moves', () => {
+    expect(canTransition('open', 'acknowledged')).toBe(true);
+    expect(canTransition('acknowledged', 'resolved')).toBe(true);
+    expect(canTransition('resolved', 'in_progress')).toBe(true);
+    expect(canTransition('resolved', 'closed')).toBe(true);
+    expect(canTransition('closed', 'open')).toBe(false);
+    expect(canTransition('acknowledged', 'open')).toBe(false);
+    expect(canTransition('open', 'closed')).toBe(false);
+  });
+
+  it('parses incident ids leniently', () => {
+    expect(parseIncidentId('inc-42')).toBe('INC-0042');
+    expect(parseIncidentId('INC-0042')).toBe('INC-0042');
+    expect(parseIncidentId('42')).toBe('INC-0042');
+    expect(parseIncidentId('INC-')).toBeUndefined();
+    expect(parseIncidentId('drop table')).toBeUndefined();
+  });
+});
