@@ -27,7 +27,7 @@ const MESSAGES = {
     safeNoted: 'Thank you. We have noted that you are safe.',
     welfareSafe: 'Thank you. We have noted that you are safe ({people} person(s)). Stay in touch with the embassy.',
     welfareHelp:
-      'We have received your request for help. A consular officer will contact you. If your life is in danger, call {emergency}.',
+      'We have received your request for help (reference {id}). A consular officer will contact you. If your life is in danger, call {emergency}.',
     welfareQuestion: 'Are you safe? Reply 1 (SAFE) or 2 (HELP). You may add how many people with you are safe, e.g. "1 3".',
     welfareReminder: 'Reminder: the embassy has not heard from you. Are you safe? Reply 1 (SAFE) or 2 (HELP).',
     alertHeader: 'OFFICIAL ALERT from the {embassy}',
@@ -58,7 +58,7 @@ const MESSAGES = {
     safeNoted: 'Merci. Nous avons noté que vous êtes en sécurité.',
     welfareSafe: 'Merci. Nous avons noté que vous êtes en sécurité ({people} personne(s)). Restez en contact avec l’ambassade.',
     welfareHelp:
-      "Nous avons reçu votre demande d'aide. Un agent consulaire va vous contacter. Si votre vie est en danger, appelez le {emergency}.",
+      "Nous avons reçu votre demande d'aide (référence {id}). Un agent consulaire va vous contacter. Si votre vie est en danger, appelez le {emergency}.",
     welfareQuestion:
       'Êtes-vous en sécurité ? Répondez 1 (SAUF) ou 2 (AIDE). Vous pouvez ajouter le nombre de personnes en sécurité avec vous, ex. « 1 3 ».',
     welfareReminder: "Rappel : l'ambassade n'a pas de nouvelles de vous. Êtes-vous en sécurité ? Répondez 1 (SAUF) ou 2 (AIDE).",

@@ -63,7 +63,14 @@ describe('citizen registry by chat', () => {
     const summary = await app.api<{ optedOut: number; byRegion: Record<string, number> }>('GET', '/api/citizens/summary');
     expect(summary.body.optedOut).toBe(1);
     expect(summary.body.byRegion.capital).toBe(0);
+    const report = await answer(phone, 'Our building was damaged by shelling last night');
+    const incidentId = /INC-\d+/.exec(report)?.[0] as string;
+    expect(incidentId).toBeDefined();
     expect(await answer(phone, 'DELETE')).toMatch(/personal data has been erased/);
+    const incident = await app.api('GET', `/api/incidents/${incidentId}`);
+    expect(incident.status).toBe(200);
+    expect(JSON.stringify(incident.body)).not.toContain(phone);
+    expect(JSON.stringify(incident.body)).not.toContain('shelling');
     expect(await getCitizen(app.deps, phone)).toBeUndefined();
     expect(await app.deps.redis.sismember(app.deps.keys.citizensAll, phone)).toBe(0);
     await settle(app);
