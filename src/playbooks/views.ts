@@ -11,7 +11,7 @@ export function playbookSummary(pb: Playbook) {
     title: pb.title,
     version: pb.version,
     description: pb.description,
-    parameters: pb.parameters,
+    parameters: Object.entries(pb.parameters).map(([name, spec]) => ({ name, ...spec })),
     steps: pb.steps.map((s) => ({
       id: s.id,
       type: s.type,

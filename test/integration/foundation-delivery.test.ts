@@ -27,7 +27,9 @@ describe('outbound idempotency across a crash between send and completion', () =
   afterAll(async () => app?.stop());
 
   it('shows the message once and completes the retried job', async () => {
+    // No cell group: the citizen's acknowledgement is the only message sent.
     app = await startTestApp('crash-send', {
+      config: { cellGroups: [] },
       options: {
         transport: (deps: CoreDeps, queues: Queues) => {
           transport = new CrashAfterSend(deps.redis, deps.keys, queues.sink());

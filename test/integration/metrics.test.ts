@@ -29,14 +29,14 @@ describe('metrics and the queue view', () => {
   it('counts a citizen message in and the reply out, and shows queue depths and the connection', async () => {
     const before = await scrape();
     await app.say('+33612345678', 'hello, is anyone there?');
-    await app.expectMessage('+33612345678', /received your message/);
+    await app.expectMessage('+33612345678', /Reference: INC-\d{4}/);
     await settle(app);
     const after = await scrape();
     expect(
       sample(after, 'cc_inbound_messages_total', { kind: 'message' }) - sample(before, 'cc_inbound_messages_total', { kind: 'message' }),
     ).toBe(1);
     expect(
-      sample(after, 'cc_outbound_messages_total', { kind: 'reply' }) - sample(before, 'cc_outbound_messages_total', { kind: 'reply' }),
+      sample(after, 'cc_outbound_messages_total', { kind: 'ack' }) - sample(before, 'cc_outbound_messages_total', { kind: 'ack' }),
     ).toBe(1);
     expect(after).toMatch(/cc_queue_jobs\{queue="inbound",state="waiting"\} 0/);
     expect(after).toMatch(/cc_queue_jobs\{queue="outbound",state="failed"\} 0/);

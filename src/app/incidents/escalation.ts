@@ -1,4 +1,5 @@
 import { durationMs } from '../../domain/duration.ts';
+import { metrics } from '../../observability/metrics.ts';
 import type { CoreDeps } from '../deps.ts';
 import { incidentCard } from './cards.ts';
 import { incidentStore, messageStaff, postToCellGroups, publishIncident } from './shared.ts';
@@ -32,6 +33,7 @@ export async function escalate(deps: CoreDeps, data: Record<string, unknown>): P
     },
   ]);
   if (!updated) return escalate(deps, data);
+  metrics.escalations.inc({ severity: incident.severity, level: String(level) });
   await deps.audit.append({ type: 'incident.escalated', actor: 'system', subject: id, data: { level, minutes } });
   const headline = `⏰ UNACKNOWLEDGED ${minutes} min —`;
   const card = incidentCard(deps, { ...incident, escalationLevel: level }, headline);

@@ -10,6 +10,7 @@ import {
   type Severity,
   type TimelineEntry,
 } from '../../domain/incident.ts';
+import { metrics } from '../../observability/metrics.ts';
 import { PRIORITY } from '../../queues/queues.ts';
 import type { CoreDeps } from '../deps.ts';
 import { cancelEscalation } from './escalation.ts';
@@ -90,7 +91,10 @@ export async function changeStatus(
       audit: { type: `incident.${input.to}`, data: { from: i.status, channel: input.channel } },
     };
   });
-  if (before.status === 'open') await cancelEscalation(deps, after.id);
+  if (before.status === 'open') {
+    await cancelEscalation(deps, after.id);
+    metrics.ackLatency.observe({ severity: after.severity }, Math.max(0, deps.now() - Date.parse(after.createdAt)) / 1000);
+  }
   await tellReporter(deps, after, before.status);
   return after;
 }

@@ -3,7 +3,32 @@ import qrcode from 'qrcode';
 import type { Feature } from '../../app/feature.ts';
 import { AppError } from '../../domain/errors.ts';
 import { requireRole } from '../../http/auth.ts';
+import { documentRoute } from '../../http/route-docs.ts';
 import { recentAlerts } from './staff-alert.ts';
+
+const tags = ['whatsapp'];
+documentRoute({
+  method: 'get',
+  path: '/api/whatsapp',
+  summary: 'Connection state, pairing status, restriction and recent transport alerts',
+  role: 'viewer',
+  tags,
+});
+documentRoute({
+  method: 'get',
+  path: '/api/whatsapp/qr',
+  summary: 'The pairing QR code as a PNG while one is waiting (404 otherwise)',
+  role: 'admin',
+  tags,
+  produces: 'image/png',
+});
+documentRoute({
+  method: 'delete',
+  path: '/api/whatsapp/restriction',
+  summary: 'Lift a sending restriction after WhatsApp lifted it',
+  role: 'admin',
+  tags,
+});
 
 /**
  * The WhatsApp number seen from the admin API: connection state, pairing (QR image and
