@@ -1,3 +1,4 @@
+import { benchBroadcast } from './broadcast.ts';
 import { benchIntake, rawNoopJobsPerSec } from './intake.ts';
 
 /**
@@ -16,6 +17,14 @@ async function main(): Promise<void> {
     console.log(
       `intake: ${intake.msgsPerSec.toFixed(0)} msg/s sustained (raw BullMQ no-op ${baselineJobsPerSec.toFixed(0)} jobs/s, ratio ${ratio.toFixed(2)}); ` +
         `at ${intake.fixedRate} msg/s: p50 ${intake.p50Ms.toFixed(1)} ms, p99 ${intake.p99Ms.toFixed(1)} ms; ${intake.cellGroupPosts} cell-group posts for ${intake.messages} new incidents`,
+    );
+  }
+  if (!only || only === 'broadcast') {
+    const b = await benchBroadcast();
+    results.broadcast = b;
+    console.log(
+      `broadcast: ${b.citizens} citizens; fan-out enqueued in ${b.fanOutSeconds?.toFixed(2)} s (${b.fanOutJobsPerSec} jobs/s, raw addBulk ${b.baselineJobsPerSec} jobs/s, ratio ${b.ratio?.toFixed(2)}); ` +
+        `sends ${b.observedSendRatePerSec}/s at a limit of ${b.configuredRatePerSec}/s; 100k welfare replies tallied in ${b.tallySeconds?.toFixed(2)} s (exact: ${b.tallyExact === 1}); peak RSS ${b.peakRssMb} MB`,
     );
   }
   const round = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Math.round(v * 100) / 100]));

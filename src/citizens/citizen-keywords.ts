@@ -8,10 +8,12 @@ import { matchKeyword, parseWelfareAnswer } from './keywords.ts';
 import { t } from './messages.ts';
 import { citizenLanguage, optOut } from './registry.ts';
 import { continueRegistration, startRegistration } from './register-dialogue.ts';
+import { verifyForwardedAlert } from './verify-alert.ts';
 
 /**
  * A citizen's DM, before incident intake: welfare-check answers, the keywords REGISTER, NEWS,
- * STOP, DELETE and SAFE, and answers in the REGISTER conversation. Returns true when consumed.
+ * STOP, DELETE and SAFE, answers in the REGISTER conversation, and forwarded alerts to verify.
+ * Returns true when consumed.
  */
 export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
   const phone = ctx.sender.phone;
@@ -31,6 +33,7 @@ export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
     if (checkId) return answerWelfareCheck(ctx, { id: checkId, phone, language, ...answer });
   }
   if (keyword?.keyword === 'news') return news(ctx, language);
+  if (await verifyForwardedAlert(ctx, language)) return true;
   if (keyword?.keyword === 'safe') {
     await ctx.deps.audit.append({ type: 'citizen.reported_safe', actor: ctx.sender.actor });
     await ctx.reply(t(language, 'safeNoted'), 'safe');

@@ -32,6 +32,9 @@ const MESSAGES = {
     welfareReminder: 'Reminder: the embassy has not heard from you. Are you safe? Reply 1 (SAFE) or 2 (HELP).',
     alertHeader: 'OFFICIAL ALERT from the {embassy}',
     alertFooter: 'Verification code: {code}. Send NEWS to check an alert is genuine.',
+    alertGenuine: 'Yes: {id} is a genuine alert from the embassy, sent {date}. Its verification code is {code}.',
+    alertNotGenuine:
+      'Warning: the embassy did not send {id} with this content or code. Do not trust or forward it. Send NEWS for the latest genuine advisory.',
   },
   fr: {
     consent:
@@ -64,6 +67,9 @@ const MESSAGES = {
     welfareReminder: "Rappel : l'ambassade n'a pas de nouvelles de vous. Êtes-vous en sécurité ? Répondez 1 (SAUF) ou 2 (AIDE).",
     alertHeader: "ALERTE OFFICIELLE de l'{embassy}",
     alertFooter: 'Code de vérification : {code}. Envoyez INFOS pour vérifier qu’une alerte est authentique.',
+    alertGenuine: 'Oui : {id} est une alerte authentique de l’ambassade, envoyée le {date}. Son code de vérification est {code}.',
+    alertNotGenuine:
+      "Attention : l'ambassade n'a pas envoyé {id} avec ce contenu ou ce code. Ne le croyez pas et ne le transférez pas. Envoyez INFOS pour le dernier avis authentique.",
   },
   ar: {
     consent:
@@ -93,6 +99,8 @@ const MESSAGES = {
     welfareReminder: 'تذكير: لم تصل السفارة أخبار منك. هل أنت بأمان؟ أجب 1 (بخير) أو 2 (مساعدة).',
     alertHeader: 'تنبيه رسمي من {embassy}',
     alertFooter: 'رمز التحقق: {code}. أرسل أخبار للتأكد من صحة التنبيه.',
+    alertGenuine: 'نعم: {id} تنبيه صحيح من السفارة، أُرسل في {date}. رمز التحقق الخاص به {code}.',
+    alertNotGenuine: 'تحذير: لم ترسل السفارة {id} بهذا المحتوى أو الرمز. لا تثق به ولا تعيد توجيهه. أرسل أخبار لآخر تنبيه صحيح.',
   },
 } as const;
 

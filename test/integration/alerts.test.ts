@@ -86,6 +86,14 @@ describe('consular alerts', () => {
     expect(done.counts).toMatchObject({ total: 3, queued: 0, sent: 3, delivered: 3, failed: 0 });
     await settle(app);
     expect(await app.outbox(elsewhere)).toHaveLength(0);
+    const forwarded = (await app.expectMessage(en as string, /Stay indoors/)).text;
+    await app.say(elsewhere as string, forwarded);
+    await app.expectMessage(elsewhere as string, new RegExp(`Yes: ${id} is a genuine alert`));
+    await app.say(
+      elsewhere as string,
+      forwarded.replace(code, code === 'AAAA' ? 'CCCC' : 'AAAA').replace('Stay indoors', 'Go to the airport'),
+    );
+    await app.expectMessage(elsewhere as string, new RegExp(`Warning: the embassy did not send ${id}`));
     expect((await app.api('GET', '/api/alerts/ALR-9999')).status).toBe(404);
   });
 
@@ -194,7 +202,7 @@ describe('consular alerts', () => {
   });
 
   it('cancels an alert mid-way: what was not sent yet is never sent', async () => {
-    const phones = await seed(app.deps, 300, 30, { region: 'north', language: 'fr' });
+    const phones = await seed(app.deps, 300, 150, { region: 'north', language: 'fr' });
     sim().hold();
     const created = await app.api<{ id: string; status: string }>('POST', '/api/alerts', {
       audience: { languages: ['fr'] },
@@ -211,10 +219,10 @@ describe('consular alerts', () => {
     let received = 0;
     for (const p of [...phones, phone(2)]) received += (await app.outbox(p)).filter((m) => m.text.includes('Border closed')).length;
     expect(a.status).toBe('cancelled');
-    expect(a.counts.total).toBe(31);
-    expect(received).toBeLessThan(30);
+    expect(a.counts.total).toBe(151);
+    expect(received).toBeLessThan(151);
     expect(a.counts.sent).toBe(received);
-    expect(a.counts.cancelled).toBe(31 - received);
+    expect(a.counts.cancelled).toBe(151 - received);
     const lines = await broadcastFeature.sitrep?.(app.deps);
     expect(lines?.some((l) => l.includes(created.body.id))).toBe(false);
   });
