@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { broadcastFeature } from '../../src/broadcast/broadcast-feature.ts';
 import { broadcastQueues } from '../../src/broadcast/broadcast-queue.ts';
 import type { WelfareView } from '../../src/broadcast/welfare.ts';
 import { saveCitizens } from '../../src/citizens/registry.ts';
 import { jobIdFor } from '../../src/queues/queues.ts';
-import { CELL_GROUP, settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
+import { CELL_GROUP, STAFF, settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
 
 const A = '+33677000001'; // north, household 3, en
 const B = '+33677000002'; // north, household 1, fr
@@ -92,8 +91,10 @@ describe('welfare checks', () => {
   });
 
   it('shows the tallies in /sitrep lines and refuses unknown ids and bad bodies', async () => {
-    const lines = (await broadcastFeature.sitrep?.(app.deps)) ?? [];
-    expect(lines.find((l) => l.includes(id))).toMatch(/1 safe \(2 people\), 2 need help, 1 no answer of 4/);
+    await app.say(STAFF.duty, '/sitrep', { group: CELL_GROUP });
+    const sitrep = await app.expectMessage(CELL_GROUP, new RegExp(`Welfare ${id}`));
+    expect(sitrep.text).toMatch(/1 safe \(2 people\), 2 need help, 1 no answer of 4/);
+    expect(sitrep.text).toMatch(/north 1\/1\/0, capital 0\/0\/1, coast 0\/1\/0/);
     expect((await app.api('GET', '/api/welfare-checks/WFC-9999')).status).toBe(404);
     const bad = await app.api<{ error: { message: string } }>('POST', '/api/welfare-checks', { audience: { regions: ['mars'] } });
     expect(bad.status).toBe(400);
