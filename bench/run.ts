@@ -1,6 +1,3 @@
-import { benchBroadcast } from './broadcast.ts';
-import { benchIntake, rawNoopJobsPerSec } from './intake.ts';
-
 /**
  * `npm run bench`: measures crisis-cell against raw BullMQ on the same Redis in the
  * same run, and prints the figures; the last line is one JSON object holding them all.
@@ -10,6 +7,7 @@ async function main(): Promise<void> {
   const only = process.argv[2];
 
   if (!only || only === 'intake') {
+    const { benchIntake, rawNoopJobsPerSec } = await import('./intake.ts');
     const baselineJobsPerSec = await rawNoopJobsPerSec(10_000);
     const intake = await benchIntake();
     const ratio = intake.msgsPerSec / baselineJobsPerSec;
@@ -20,6 +18,8 @@ async function main(): Promise<void> {
     );
   }
   if (!only || only === 'broadcast') {
+    // Imported here: a broadcast-only run does not load (and measure the memory of) the other benches.
+    const { benchBroadcast } = await import('./broadcast.ts');
     const b = await benchBroadcast();
     results.broadcast = b;
     console.log(

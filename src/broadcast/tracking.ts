@@ -1,6 +1,5 @@
 import { refOfSentMessage } from '../app/sent-ref.ts';
 import type { CoreDeps } from '../app/deps.ts';
-import { isReachable } from '../citizens/registry.ts';
 import type { OutboundJob } from '../queues/job-schemas.ts';
 import type { DeliveryUpdate } from '../transport/chat-transport.ts';
 import { type BroadcastKind, broadcastKeys, publishChange } from './broadcast-store.ts';
@@ -109,11 +108,18 @@ export async function checkCompletion(deps: CoreDeps, kind: BroadcastKind, id: s
 export async function mayStillSend(deps: CoreDeps, job: OutboundJob): Promise<boolean> {
   const ref = parseBroadcastRef(job.ref);
   if (!ref) return true;
-  const keys = broadcastKeys(deps, ref.kind);
-  const [status, exercise] = await deps.redis.hmget(keys.record(ref.id), 'status', 'exercise');
+  const { keys } = deps;
+  const [[, record], [, registered], [, optedOut], [, answered]] = (await deps.redis
+    .multi()
+    .hmget(broadcastKeys(deps, ref.kind).record(ref.id), 'status', 'exercise')
+    .sismember(keys.citizensAll, ref.to)
+    .sismember(keys.citizensOptedOut, ref.to)
+    .hexists(keys.welfareAnswers(ref.id), ref.to)
+    .exec()) as [[unknown, (string | null)[]], [unknown, number], [unknown, number], [unknown, number]];
+  const [status, exercise] = record;
   if (!status || status === 'cancelled') return false;
-  if (ref.reminder && (await deps.redis.hexists(deps.keys.welfareAnswers(ref.id), ref.to))) return false;
-  if (exercise === '1' || ref.to.endsWith('@g.us') || (await isReachable(deps, ref.to))) return true;
+  if (ref.reminder && answered === 1) return false;
+  if (exercise === '1' || ref.to.endsWith('@g.us') || (registered === 1 && optedOut === 0)) return true;
   await advanceRecipient(deps, ref, 'cancelled');
   deps.log.info({ id: ref.id }, 'broadcast message skipped: recipient opted out or erased');
   return false;
@@ -123,8 +129,7 @@ export async function mayStillSend(deps: CoreDeps, job: OutboundJob): Promise<bo
 export async function onBroadcastSent(deps: CoreDeps, job: OutboundJob, messageId: string): Promise<void> {
   const ref = parseBroadcastRef(job.ref);
   if (!ref || ref.reminder) return;
-  await advanceRecipient(deps, ref, 'sent');
-  const early = await deps.redis.getdel(deps.keys.earlyReceipt(messageId));
+  const [, early] = await Promise.all([advanceRecipient(deps, ref, 'sent'), deps.redis.getdel(deps.keys.earlyReceipt(messageId))]);
   if (early) await advanceRecipient(deps, ref, early as RecipientState);
 }
 

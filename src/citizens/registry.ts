@@ -106,16 +106,6 @@ export async function optOut(deps: CoreDeps, phone: string): Promise<boolean> {
   return exists === 1;
 }
 
-/** True when alerts may reach this phone: registered and not opted out. */
-export async function isReachable(deps: CoreDeps, phone: string): Promise<boolean> {
-  const [[, member], [, out]] = (await deps.redis
-    .multi()
-    .sismember(deps.keys.citizensAll, phone)
-    .sismember(deps.keys.citizensOptedOut, phone)
-    .exec()) as [[unknown, number], [unknown, number]];
-  return member === 1 && out === 0;
-}
-
 /** Removes the citizen's registry entry and every index and conversation naming them. */
 export async function eraseFromRegistry(deps: CoreDeps, phone: string): Promise<boolean> {
   const { keys } = deps;
