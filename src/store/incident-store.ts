@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { LuaScript } from './lua-script.ts';
 import { type Incident, type IncidentStatus, incidentId, isActive, type Severity, type TimelineEntry } from '../domain/incident.ts';
 import type { RedisKeys } from './keys.ts';
 
@@ -13,7 +14,7 @@ export type NewIncident = Omit<
  * KEYS: seq, openOf(reporter), msgDone, all. ARGV: prefix, json fields, opening entry, createdAt, ttl, follow-up entry.
  * Returns {id, 1 = opened | 0 = joined} or, for a message already taken in, {'id|1 or id|0', 2}.
  */
-const INTAKE = `
+const INTAKE = new LuaScript(`
 local done = redis.call('GET', KEYS[3])
 if done then return {done, 2} end
 local open = redis.call('GET', KEYS[2])
@@ -43,14 +44,14 @@ if f.reporter ~= '' then
 end
 redis.call('SET', KEYS[3], id .. '|1', 'EX', ARGV[5])
 return {id, 1}
-`;
+`);
 
 /**
  * Applies a change if status and severity are still what the caller read (compare-and-set),
  * moving the incident between the list indexes and appending to its timeline.
  * KEYS: incident, timeline. ARGV: prefix, expStatus, expSeverity, newStatus, newSeverity, seq, fieldsJson, entriesJson.
  */
-const UPDATE = `
+const UPDATE = new LuaScript(`
 local cur = redis.call('HMGET', KEYS[1], 'status', 'severity')
 if cur[1] ~= ARGV[2] or cur[2] ~= ARGV[3] then return 0 end
 local p = ARGV[1]
@@ -69,7 +70,7 @@ for k, v in pairs(f) do
 end
 for _, e in ipairs(cjson.decode(ARGV[8])) do redis.call('RPUSH', KEYS[2], cjson.encode(e)) end
 return 1
-`;
+`);
 
 const JSON_FIELDS = new Set(['location', 'links']);
 const NUMBER_FIELDS = new Set(['seq', 'escalationLevel']);
@@ -127,19 +128,17 @@ export class IncidentStore {
     at: string,
   ): Promise<{ id: string; created: boolean; duplicate: boolean }> {
     const hash = Object.fromEntries(Object.entries(toHash(fields as unknown as Record<string, unknown>)).filter(([, v]) => v !== null));
-    const [id, flag] = (await this.redis.eval(
-      INTAKE,
-      4,
-      this.keys.incidentSeq,
-      this.keys.openIncidentOf(fields.reporter ?? ''),
-      this.keys.intakeDone(sourceId),
-      this.keys.incidentsAll,
-      this.keys.prefix,
-      JSON.stringify({ ...hash, reporter: fields.reporter ?? '' }),
-      JSON.stringify(opening),
-      at,
-      String(7 * 24 * 3600),
-      JSON.stringify(followUp),
+    const [id, flag] = (await INTAKE.run(
+      this.redis,
+      [this.keys.incidentSeq, this.keys.openIncidentOf(fields.reporter ?? ''), this.keys.intakeDone(sourceId), this.keys.incidentsAll],
+      [
+        this.keys.prefix,
+        JSON.stringify({ ...hash, reporter: fields.reporter ?? '' }),
+        JSON.stringify(opening),
+        at,
+        String(7 * 24 * 3600),
+        JSON.stringify(followUp),
+      ],
     )) as [string, number];
     if (flag === 2) {
       const [doneId, opened] = id.split('|');
@@ -219,19 +218,19 @@ export class IncidentStore {
     fields: Record<string, unknown>,
     entries: TimelineEntry[],
   ): Promise<boolean> {
-    const res = await this.redis.eval(
-      UPDATE,
-      2,
-      this.keys.incident(incident.id),
-      this.keys.incidentTimeline(incident.id),
-      this.keys.prefix,
-      incident.status,
-      incident.severity,
-      next.status,
-      next.severity,
-      String(incident.seq),
-      JSON.stringify(toHash({ ...fields, status: next.status, severity: next.severity })),
-      JSON.stringify(entries),
+    const res = await UPDATE.run(
+      this.redis,
+      [this.keys.incident(incident.id), this.keys.incidentTimeline(incident.id)],
+      [
+        this.keys.prefix,
+        incident.status,
+        incident.severity,
+        next.status,
+        next.severity,
+        String(incident.seq),
+        JSON.stringify(toHash({ ...fields, status: next.status, severity: next.severity })),
+        JSON.stringify(entries),
+      ],
     );
     return res === 1;
   }

@@ -1,4 +1,5 @@
 import { durationMs } from '../../domain/duration.ts';
+import { LuaScript } from '../../store/lua-script.ts';
 import type { Incident } from '../../domain/incident.ts';
 import type { CoreDeps } from '../deps.ts';
 import { excerpt, incidentLine, incidentStore, postToCellGroups, regionName, SEVERITY_ICON } from './shared.ts';
@@ -22,7 +23,7 @@ export function incidentCard(deps: CoreDeps, i: Incident, headline = '🆕 New i
  * for the digest. KEYS: cards zset, pending zset, digest-scheduled marker.
  * ARGV: now, windowMs, max, incidentId, seq. Returns 1 (card), 2 (digest: schedule it) or 0 (digest already scheduled).
  */
-const CARD_SLOT = `
+const CARD_SLOT = new LuaScript(`
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
   redis.call('ZADD', KEYS[2], ARGV[5], ARGV[4])
@@ -32,7 +33,7 @@ end
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
-`;
+`);
 
 /**
  * Posts a new incident's card to the cell groups, unless cards come faster than staff
@@ -44,17 +45,10 @@ export async function announceIncident(deps: CoreDeps, incident: Incident): Prom
   const now = deps.now();
   if (incident.severity !== 'critical') {
     const bucket = Math.floor(now / windowMs);
-    const slot = await deps.redis.eval(
-      CARD_SLOT,
-      3,
-      deps.keys.digestCards,
-      deps.keys.digestPending,
-      deps.keys.digestScheduled(bucket),
-      String(now),
-      String(windowMs),
-      String(deps.config.digest.maxCardsPerWindow),
-      incident.id,
-      String(incident.seq),
+    const slot = await CARD_SLOT.run(
+      deps.redis,
+      [deps.keys.digestCards, deps.keys.digestPending, deps.keys.digestScheduled(bucket)],
+      [String(now), String(windowMs), String(deps.config.digest.maxCardsPerWindow), incident.id, String(incident.seq)],
     );
     if (slot === 2) await deps.timers.schedule('incident.digest', { bucket }, (bucket + 1) * windowMs - now, `digest-${bucket}`);
     if (slot !== 1) return;

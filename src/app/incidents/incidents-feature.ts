@@ -6,7 +6,7 @@ import { incidentRoutes } from '../../http/routes/incidents.ts';
 import type { Feature } from '../feature.ts';
 import { postDigest } from './cards.ts';
 import { handleCitizenMessage, type LanguageOf } from './citizen-intake.ts';
-import { escalate } from './escalation.ts';
+import { escalateDue } from './escalation.ts';
 import { acknowledge, addNote } from './lifecycle.ts';
 import type { SitrepSection } from './sitrep.ts';
 
@@ -73,7 +73,7 @@ export function incidentsFeature(opts: { languageOf?: LanguageOf; sitrepSections
       return true;
     },
     timers: (deps) => ({
-      'incident.escalate': (data) => escalate(deps, data),
+      'incident.escalations': () => escalateDue(deps),
       'incident.digest': (data) => postDigest(deps, data),
     }),
   };

@@ -3,6 +3,7 @@ import type { Category, Channel, GeoPin, Incident, Severity, TimelineEntry } fro
 import { maxSeverity, regionFromPin, triage } from '../../domain/triage.ts';
 import type { CoreDeps } from '../deps.ts';
 import { announceIncident } from './cards.ts';
+import { scheduleEscalation } from './escalation.ts';
 import { excerpt, incidentStore, postToCellGroups, publishIncident } from './shared.ts';
 
 /** A citizen's report (or a follow-up) as the intake sees it. */
@@ -86,8 +87,7 @@ async function onOpened(deps: CoreDeps, incident: Incident): Promise<void> {
     data: { severity: incident.severity, category: incident.category, region: incident.region, channel: incident.channel },
   });
   const deadline = deps.config.escalation.ackDeadline[incident.severity];
-  if (deadline)
-    await deps.timers.schedule('incident.escalate', { id: incident.id, level: 1 }, durationMs(deadline), `esc-${incident.id}-1`);
+  if (deadline) await scheduleEscalation(deps, incident.id, 1, durationMs(deadline));
   await announceIncident(deps, incident);
   await publishIncident(deps, 'incident.created', incident.id);
 }
