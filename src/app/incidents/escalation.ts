@@ -1,6 +1,7 @@
 import { durationMs } from '../../domain/duration.ts';
 import { metrics } from '../../observability/metrics.ts';
 import { LuaScript } from '../../store/lua-script.ts';
+import type { Severity } from '../../domain/incident.ts';
 import type { CoreDeps } from '../deps.ts';
 import { incidentCard } from './cards.ts';
 import { incidentStore, messageStaff, postToCellGroups, publishIncident } from './shared.ts';
@@ -19,16 +20,29 @@ if redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[3]) then return 1 end
 return 0
 `);
 
+/** Where and when a deadline `delayMs` from now goes: the due set, its time, and its second's marker. */
+export function deadlineFor(deps: CoreDeps, delayMs: number) {
+  const at = deps.now() + delayMs;
+  const bucket = Math.ceil(at / BUCKET_MS);
+  return { key: deps.keys.escalationsDue, at, marker: deps.keys.escalationBucket(bucket), ttl: delayMs + 60_000, bucket };
+}
+
+/** The first escalation deadline of a new incident of this severity, for intake to record. */
+export function firstDeadline(deps: CoreDeps, severity: Severity): ReturnType<typeof deadlineFor> | undefined {
+  const deadline = deps.config.escalation.ackDeadline[severity];
+  return deadline ? deadlineFor(deps, durationMs(deadline)) : undefined;
+}
+
+/** Schedules the delayed job that checks the deadlines of one second. */
+export async function scheduleDeadlineCheck(deps: CoreDeps, bucket: number): Promise<void> {
+  await deps.timers.schedule('incident.escalations', { bucket }, bucket * BUCKET_MS - deps.now(), `esc-${bucket}`);
+}
+
 /** Schedules escalation `level` of an incident `delayMs` from now. */
 export async function scheduleEscalation(deps: CoreDeps, id: string, level: number, delayMs: number): Promise<void> {
-  const dueAt = deps.now() + delayMs;
-  const bucket = Math.ceil(dueAt / BUCKET_MS);
-  const first = await ADD_DEADLINE.run(
-    deps.redis,
-    [deps.keys.escalationsDue, deps.keys.escalationBucket(bucket)],
-    [`${id}|${level}`, dueAt, delayMs + 60_000],
-  );
-  if (first === 1) await deps.timers.schedule('incident.escalations', { bucket }, bucket * BUCKET_MS - deps.now(), `esc-${bucket}`);
+  const d = deadlineFor(deps, delayMs);
+  const first = await ADD_DEADLINE.run(deps.redis, [d.key, d.marker], [`${id}|${level}`, d.at, d.ttl]);
+  if (first === 1) await scheduleDeadlineCheck(deps, d.bucket);
 }
 
 /** Cancels the pending escalations of an incident (it was acknowledged). */

@@ -72,6 +72,18 @@ export function incidentsFeature(opts: { languageOf?: LanguageOf; sitrepSections
       });
       return true;
     },
+    async start(ctx) {
+      // A safety net under the per-second deadline jobs: a sweep every 30 s catches any
+      // deadline whose job was never scheduled (e.g. a crash right after intake).
+      if (ctx.plays('worker')) {
+        await ctx.deps.queues.timers.upsertJobScheduler(
+          'incident-escalation-sweep',
+          { every: 30_000 },
+          { name: 'incident.escalations', data: {} },
+        );
+      }
+      return [];
+    },
     timers: (deps) => ({
       'incident.escalations': () => escalateDue(deps),
       'incident.digest': (data) => postDigest(deps, data),
