@@ -1,3 +1,4 @@
+import { benchIncidentList } from './incident-list.ts';
 import { benchIntake, rawNoopJobsPerSec } from './intake.ts';
 
 /**
@@ -16,6 +17,13 @@ async function main(): Promise<void> {
     console.log(
       `intake: ${intake.msgsPerSec.toFixed(0)} msg/s sustained (raw BullMQ no-op ${baselineJobsPerSec.toFixed(0)} jobs/s, ratio ${ratio.toFixed(2)}); ` +
         `at ${intake.fixedRate} msg/s: p50 ${intake.p50Ms.toFixed(1)} ms, p99 ${intake.p99Ms.toFixed(1)} ms; ${intake.cellGroupPosts} cell-group posts for ${intake.messages} new incidents`,
+    );
+  }
+  if (!only || only === 'incidents') {
+    const list = await benchIncidentList();
+    results.incidentList = list;
+    console.log(
+      `incident lists: a page of 50 by status and severity among ${list.incidents} incidents: p50 ${list.listP50Ms.toFixed(1)} ms, p99 ${list.listP99Ms.toFixed(1)} ms`,
     );
   }
   const round = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Math.round(v * 100) / 100]));
