@@ -48,7 +48,7 @@ async function produce(n: number, add: (i: number) => Promise<unknown>): Promise
 }
 
 /** The intake part: citizens' messages in, acknowledgements out, through the real pipeline. */
-export async function benchIntake(opts: { n?: number; fixedRate?: number; fixedSeconds?: number } = {}) {
+export async function benchIntake(opts: { n?: number; fixedRate?: number; fixedSeconds?: number; bare?: boolean } = {}) {
   const n = opts.n ?? 5000;
   const prefix = uniquePrefix('bench-intake');
   const config = testConfig(prefix, { digest: { maxCardsPerWindow: 5, window: '1m' } }, { LOG_LEVEL: 'error' });
@@ -68,6 +68,7 @@ export async function benchIntake(opts: { n?: number; fixedRate?: number; fixedS
     port: 0,
     outboundRate: 1_000_000,
     transport: () => transport,
+    ...(opts.bare ? { features: [] } : {}),
     inboundConcurrency: CONCURRENCY,
   });
   const waitAcks = (target: number) =>

@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { benchIncidentList } from './incident-list.ts';
+import { benchIntake, rawNoopJobsPerSec } from './intake.ts';
+
 /**
  * `npm run bench`: measures crisis-cell against raw BullMQ on the same Redis in the
  * same run, and prints the figures; the last line is one JSON object holding them all.
@@ -7,7 +11,6 @@ async function main(): Promise<void> {
   const only = process.argv[2];
 
   if (!only || only === 'intake') {
-    const { benchIntake, rawNoopJobsPerSec } = await import('./intake.ts');
     const baselineJobsPerSec = await rawNoopJobsPerSec(10_000);
     const intake = await benchIntake();
     const ratio = intake.msgsPerSec / baselineJobsPerSec;
@@ -17,10 +20,20 @@ async function main(): Promise<void> {
         `at ${intake.fixedRate} msg/s: p50 ${intake.p50Ms.toFixed(1)} ms, p99 ${intake.p99Ms.toFixed(1)} ms; ${intake.cellGroupPosts} cell-group posts for ${intake.messages} new incidents`,
     );
   }
+  if (!only || only === 'incidents') {
+    const list = await benchIncidentList();
+    results.incidentList = list;
+    console.log(
+      `incident lists: a page of 50 by status and severity among ${list.incidents} incidents: p50 ${list.listP50Ms.toFixed(1)} ms, p99 ${list.listP99Ms.toFixed(1)} ms`,
+    );
+  }
   if (!only || only === 'broadcast') {
-    // Imported here: a broadcast-only run does not load (and measure the memory of) the other benches.
-    const { benchBroadcast } = await import('./broadcast.ts');
-    const b = await benchBroadcast();
+    // In its own process, so its peak RSS is the broadcast's alone.
+    const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/broadcast.ts'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const b = JSON.parse(out.trim().split('\n').at(-1) ?? '{}').broadcast as Record<string, number>;
     results.broadcast = b;
     console.log(
       `broadcast: ${b.citizens} citizens; fan-out enqueued in ${b.fanOutSeconds?.toFixed(2)} s (${b.fanOutJobsPerSec} jobs/s, raw addBulk ${b.baselineJobsPerSec} jobs/s, ratio ${b.ratio?.toFixed(2)}); ` +

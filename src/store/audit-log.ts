@@ -1,4 +1,5 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { LuaScript } from './lua-script.ts';
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from './keys.ts';
 
@@ -34,7 +35,7 @@ const GENESIS = '0'.repeat(64);
  * KEYS: stream, head. ARGV: expectedHead, newHead, then (body, prev, hash) triples.
  * Returns {1} or {0, currentHead}.
  */
-const APPEND_SCRIPT = `
+const APPEND_SCRIPT = new LuaScript(`
 local head = redis.call('GET', KEYS[2]) or '${GENESIS}'
 if head ~= ARGV[1] then return {0, head} end
 for i = 3, #ARGV, 3 do
@@ -42,7 +43,7 @@ for i = 3, #ARGV, 3 do
 end
 redis.call('SET', KEYS[2], ARGV[2])
 return {1}
-`;
+`);
 
 function chainHash(prev: string, body: string): string {
   return createHash('sha256').update(prev).update('\n').update(body).digest('hex');
@@ -105,7 +106,7 @@ export class AuditLog {
         args.push(body, prev, hash);
         prev = hash;
       }
-      const res = (await this.redis.eval(APPEND_SCRIPT, 2, this.keys.audit, this.keys.auditHead, head, prev, ...args)) as [number, string?];
+      const res = (await APPEND_SCRIPT.run(this.redis, [this.keys.audit, this.keys.auditHead], [head, prev, ...args])) as [number, string?];
       if (res[0] === 1) {
         this.head = prev;
         return;

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { LuaScript } from './lua-script.ts';
 import { type Incident, type IncidentStatus, incidentId, isActive, type Severity, type TimelineEntry } from '../domain/incident.ts';
 import type { RedisKeys } from './keys.ts';
 
@@ -9,13 +10,23 @@ export type NewIncident = Omit<
 >;
 
 /**
- * Opens an incident or joins the reporter's active one, once per source message.
- * KEYS: seq, openOf(reporter), msgDone, all. ARGV: prefix, json fields, opening entry, createdAt, ttl, follow-up entry.
- * Returns {id, 1 = opened | 0 = joined} or, for a message already taken in, {'id|1 or id|0', 2}.
+ * Opens an incident or joins the reporter's active one, once per source message, and in
+ * the same step reserves its announcement (see IntakeAnnouncement), so that a citizen's
+ * report costs one round trip to Redis.
+ * KEYS: seq, openOf(reporter), msgDone, all.
+ * ARGV: prefix, json fields, opening entry, createdAt, ttl, follow-up entry, announcement json.
+ * Returns {id, 1 opened | 0 joined | 2 already taken in, deadline scheduled?, card slot, HGETALL}.
  */
-const INTAKE = `
+const INTAKE = new LuaScript(`
+local a = cjson.decode(ARGV[7])
+local function reply(id, flag, due, card)
+  return {id, flag, due, card, redis.call('HGETALL', ARGV[1] .. ':incident:' .. id)}
+end
 local done = redis.call('GET', KEYS[3])
-if done then return {done, 2} end
+if done then
+  local sep = string.find(done, '|', 1, true)
+  return reply(string.sub(done, 1, sep - 1), 2, 0, tonumber(string.sub(done, sep + 1)))
+end
 local open = redis.call('GET', KEYS[2])
 if open then
   local status = redis.call('HGET', ARGV[1] .. ':incident:' .. open, 'status')
@@ -23,7 +34,8 @@ if open then
     redis.call('RPUSH', ARGV[1] .. ':incident:' .. open .. ':timeline', ARGV[6])
     redis.call('HSET', ARGV[1] .. ':incident:' .. open, 'updatedAt', ARGV[4])
     redis.call('SET', KEYS[3], open .. '|0', 'EX', ARGV[5])
-    return {open, 0}
+    redis.call('PUBLISH', a.channel, cjson.encode({type = 'incident.updated', id = open}))
+    return reply(open, 0, 0, 0)
   end
 end
 local seq = redis.call('INCR', KEYS[1])
@@ -41,16 +53,57 @@ if f.reporter ~= '' then
   redis.call('SET', KEYS[2], id)
   redis.call('SADD', ARGV[1] .. ':citizen:' .. f.reporter .. ':incidents', id)
 end
+local due = 0
+if a.deadline then
+  redis.call('ZADD', a.deadline.key, a.deadline.at, id .. '|1')
+  if redis.call('SET', a.deadline.marker, '1', 'NX', 'PX', a.deadline.ttl) then due = 1 end
+end
+local card = 1
+if a.cards then
+  local c = a.cards
+  redis.call('ZREMRANGEBYSCORE', c.key, '-inf', c.now - c.window)
+  if redis.call('ZCARD', c.key) >= c.max then
+    redis.call('ZADD', c.pending, seq, id)
+    card = 0
+    if redis.call('SET', c.marker, '1', 'NX', 'PX', c.window) then card = 2 end
+  else
+    redis.call('ZADD', c.key, c.now, id)
+    redis.call('PEXPIRE', c.key, c.window)
+  end
+end
 redis.call('SET', KEYS[3], id .. '|1', 'EX', ARGV[5])
-return {id, 1}
-`;
+redis.call('PUBLISH', a.channel, cjson.encode({type = 'incident.created', id = id}))
+return reply(id, 1, due, card)
+`);
+
+/**
+ * What intake reserves for a new incident in the same atomic step: its first escalation
+ * deadline (a member of the due set; `marker` is set for the first deadline of a second,
+ * which must schedule the checking job) and a slot in the cell group's card window
+ * (`cards`; absent for incidents that always get a card).
+ */
+export interface IntakeAnnouncement {
+  channel: string;
+  deadline?: { key: string; at: number; marker: string; ttl: number };
+  cards?: { key: string; pending: string; marker: string; now: number; window: number; max: number };
+}
+
+/** What intake did. `card`: 1 post a card, 2 the first incident of a digest (schedule it), 0 already in a digest. */
+export interface IntakeOutcome {
+  id: string;
+  created: boolean;
+  duplicate: boolean;
+  scheduleDeadline: boolean;
+  card: 0 | 1 | 2;
+  incident: Incident;
+}
 
 /**
  * Applies a change if status and severity are still what the caller read (compare-and-set),
  * moving the incident between the list indexes and appending to its timeline.
  * KEYS: incident, timeline. ARGV: prefix, expStatus, expSeverity, newStatus, newSeverity, seq, fieldsJson, entriesJson.
  */
-const UPDATE = `
+const UPDATE = new LuaScript(`
 local cur = redis.call('HMGET', KEYS[1], 'status', 'severity')
 if cur[1] ~= ARGV[2] or cur[2] ~= ARGV[3] then return 0 end
 local p = ARGV[1]
@@ -69,7 +122,7 @@ for k, v in pairs(f) do
 end
 for _, e in ipairs(cjson.decode(ARGV[8])) do redis.call('RPUSH', KEYS[2], cjson.encode(e)) end
 return 1
-`;
+`);
 
 const JSON_FIELDS = new Set(['location', 'links']);
 const NUMBER_FIELDS = new Set(['seq', 'escalationLevel']);
@@ -121,31 +174,35 @@ export class IncidentStore {
   /** Opens an incident for `fields`, or adds `followUp` to the reporter's active incident. Idempotent per `sourceId`. */
   async intake(
     fields: NewIncident,
-    opening: TimelineEntry,
-    followUp: TimelineEntry,
+    entries: { opening: TimelineEntry; followUp: TimelineEntry },
     sourceId: string,
     at: string,
-  ): Promise<{ id: string; created: boolean; duplicate: boolean }> {
+    announcement: IntakeAnnouncement,
+  ): Promise<IntakeOutcome> {
     const hash = Object.fromEntries(Object.entries(toHash(fields as unknown as Record<string, unknown>)).filter(([, v]) => v !== null));
-    const [id, flag] = (await this.redis.eval(
-      INTAKE,
-      4,
-      this.keys.incidentSeq,
-      this.keys.openIncidentOf(fields.reporter ?? ''),
-      this.keys.intakeDone(sourceId),
-      this.keys.incidentsAll,
-      this.keys.prefix,
-      JSON.stringify({ ...hash, reporter: fields.reporter ?? '' }),
-      JSON.stringify(opening),
-      at,
-      String(7 * 24 * 3600),
-      JSON.stringify(followUp),
-    )) as [string, number];
-    if (flag === 2) {
-      const [doneId, opened] = id.split('|');
-      return { id: doneId as string, created: opened === '1', duplicate: true };
-    }
-    return { id, created: flag === 1, duplicate: false };
+    const [id, flag, due, card, flat] = (await INTAKE.run(
+      this.redis,
+      [this.keys.incidentSeq, this.keys.openIncidentOf(fields.reporter ?? ''), this.keys.intakeDone(sourceId), this.keys.incidentsAll],
+      [
+        this.keys.prefix,
+        JSON.stringify({ ...hash, reporter: fields.reporter ?? '' }),
+        JSON.stringify(entries.opening),
+        at,
+        String(7 * 24 * 3600),
+        JSON.stringify(entries.followUp),
+        JSON.stringify(announcement),
+      ],
+    )) as [string, number, number, number, string[]];
+    const h: Record<string, string> = {};
+    for (let i = 0; i + 1 < flat.length; i += 2) h[flat[i] as string] = flat[i + 1] as string;
+    return {
+      id,
+      created: flag === 1 || (flag === 2 && card === 1),
+      duplicate: flag === 2,
+      scheduleDeadline: due === 1,
+      card: (flag === 2 ? 0 : card) as 0 | 1 | 2,
+      incident: fromHash(h, []),
+    };
   }
 
   async get(id: string): Promise<Incident | undefined> {
@@ -219,19 +276,19 @@ export class IncidentStore {
     fields: Record<string, unknown>,
     entries: TimelineEntry[],
   ): Promise<boolean> {
-    const res = await this.redis.eval(
-      UPDATE,
-      2,
-      this.keys.incident(incident.id),
-      this.keys.incidentTimeline(incident.id),
-      this.keys.prefix,
-      incident.status,
-      incident.severity,
-      next.status,
-      next.severity,
-      String(incident.seq),
-      JSON.stringify(toHash({ ...fields, status: next.status, severity: next.severity })),
-      JSON.stringify(entries),
+    const res = await UPDATE.run(
+      this.redis,
+      [this.keys.incident(incident.id), this.keys.incidentTimeline(incident.id)],
+      [
+        this.keys.prefix,
+        incident.status,
+        incident.severity,
+        next.status,
+        next.severity,
+        String(incident.seq),
+        JSON.stringify(toHash({ ...fields, status: next.status, severity: next.severity })),
+        JSON.stringify(entries),
+      ],
     );
     return res === 1;
   }

@@ -37,6 +37,9 @@ export function redisKeys(prefix: string) {
     sentRef: (messageId: string) => k('sent', messageId),
     /** Cards posted in the current window, and incidents waiting for the next digest. */
     digestCards: k('digest', 'cards'),
+    /** Escalation deadlines: `INC-0042|level` scored by due time; one marker per second that has any. */
+    escalationsDue: k('escalation', 'due'),
+    escalationBucket: (bucket: number) => k('escalation', 'bucket', bucket),
     digestScheduled: (bucket: number) => k('digest', 'scheduled', bucket),
     digestPending: k('digest', 'pending'),
     /** Citizen conversations (multi-step dialogues such as REGISTER). */

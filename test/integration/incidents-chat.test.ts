@@ -55,6 +55,10 @@ describe('citizen intake', () => {
     expect(incident.timeline.map((e) => e.type)).toEqual(['reported', 'details', 'location']);
     expect(incident.location).toMatchObject({ lat: 35.55, lng: 35.8 });
     expect(incident.region).toBe('coast');
+    await waitFor(
+      async () => (await app.outbox(phone)).filter((m) => m.text.includes(`Added to your report ${id}`)).length === 2 || undefined,
+    );
+    await settle(app);
     expect((await app.outbox(phone)).filter((m) => m.text.includes(`Added to your report ${id}`))).toHaveLength(2);
 
     await app.say(STAFF.officer, `/resolve ${id} Red Crescent took her to hospital`, { group: CELL_GROUP });

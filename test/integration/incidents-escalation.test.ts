@@ -42,8 +42,8 @@ describe('escalation of unacknowledged incidents', () => {
     const escalations = (await app.outbox(STAFF.duty)).filter((m) => m.kind === 'escalation' && m.text.includes(id));
     expect(escalations).toHaveLength(0);
     expect((await getIncident(id)).escalationLevel).toBe(0);
-    const jobs = await app.queues.timers.getJobs(['delayed', 'waiting']);
-    expect(jobs.filter((j) => String(j.data.id) === id)).toHaveLength(0);
+    const pending = await app.deps.redis.zrange(app.deps.keys.escalationsDue, '0', '-1');
+    expect(pending.filter((m) => m.startsWith(`${id}|`))).toEqual([]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { durationMs } from '../../domain/duration.ts';
-import type { Incident } from '../../domain/incident.ts';
+import type { Incident, Severity } from '../../domain/incident.ts';
 import type { CoreDeps } from '../deps.ts';
 import { excerpt, incidentLine, incidentStore, postToCellGroups, regionName, SEVERITY_ICON } from './shared.ts';
 
@@ -18,48 +18,34 @@ export function incidentCard(deps: CoreDeps, i: Incident, headline = '🆕 New i
 }
 
 /**
- * Takes a card slot in the sliding window if one is free; otherwise queues the incident
- * for the digest. KEYS: cards zset, pending zset, digest-scheduled marker.
- * ARGV: now, windowMs, max, incidentId, seq. Returns 1 (card), 2 (digest: schedule it) or 0 (digest already scheduled).
+ * The card window a new incident must find room in: past `digest.maxCardsPerWindow` cards
+ * within the last `digest.window`, non-critical incidents wait for one digest at the end
+ * of the window. Critical incidents always get a card (no window).
  */
-const CARD_SLOT = `
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
-  redis.call('ZADD', KEYS[2], ARGV[5], ARGV[4])
-  if redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[2]) then return 2 end
-  return 0
-end
-redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return 1
-`;
-
-/**
- * Posts a new incident's card to the cell groups, unless cards come faster than staff
- * can read: past `digest.maxCardsPerWindow` cards within the last `digest.window`,
- * non-critical incidents wait for one digest at the end of the window. Critical incidents always get a card.
- */
-export async function announceIncident(deps: CoreDeps, incident: Incident): Promise<void> {
-  const windowMs = durationMs(deps.config.digest.window);
+export function cardWindow(deps: CoreDeps, severity: Severity) {
+  const window = durationMs(deps.config.digest.window);
   const now = deps.now();
-  if (incident.severity !== 'critical') {
-    const bucket = Math.floor(now / windowMs);
-    const slot = await deps.redis.eval(
-      CARD_SLOT,
-      3,
-      deps.keys.digestCards,
-      deps.keys.digestPending,
-      deps.keys.digestScheduled(bucket),
-      String(now),
-      String(windowMs),
-      String(deps.config.digest.maxCardsPerWindow),
-      incident.id,
-      String(incident.seq),
-    );
-    if (slot === 2) await deps.timers.schedule('incident.digest', { bucket }, (bucket + 1) * windowMs - now, `digest-${bucket}`);
-    if (slot !== 1) return;
-  }
+  const bucket = Math.floor(now / window);
+  const cards = {
+    key: deps.keys.digestCards,
+    pending: deps.keys.digestPending,
+    marker: deps.keys.digestScheduled(bucket),
+    now,
+    window,
+    max: deps.config.digest.maxCardsPerWindow,
+  };
+  return { bucket, cards: severity === 'critical' ? undefined : cards };
+}
+
+/** Posts a new incident's card to the cell groups. */
+export async function postCard(deps: CoreDeps, incident: Incident): Promise<void> {
   await postToCellGroups(deps, incidentCard(deps, incident), `card:${incident.id}`, 'card', `incident:${incident.id}`);
+}
+
+/** Schedules the digest of the window `bucket` at its end. */
+export async function scheduleDigest(deps: CoreDeps, bucket: number): Promise<void> {
+  const window = durationMs(deps.config.digest.window);
+  await deps.timers.schedule('incident.digest', { bucket }, (bucket + 1) * window - deps.now(), `digest-${bucket}`);
 }
 
 /** Timer: posts one digest of the incidents that arrived too fast for cards. */

@@ -1,19 +1,71 @@
 import { durationMs } from '../../domain/duration.ts';
 import { metrics } from '../../observability/metrics.ts';
+import { LuaScript } from '../../store/lua-script.ts';
+import type { Severity } from '../../domain/incident.ts';
 import type { CoreDeps } from '../deps.ts';
 import { incidentCard } from './cards.ts';
 import { incidentStore, messageStaff, postToCellGroups, publishIncident } from './shared.ts';
 
+/** Deadlines are checked by one delayed job per second that has any, not one job per incident. */
+const BUCKET_MS = 1_000;
+
+/**
+ * Records an escalation deadline; the first deadline of each second schedules the delayed
+ * job that checks that second's deadlines.
+ * KEYS: due zset, bucket marker. ARGV: member, dueAt, markerTtlMs. Returns 1 when the job must be scheduled.
+ */
+const ADD_DEADLINE = new LuaScript(`
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+if redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[3]) then return 1 end
+return 0
+`);
+
+/** Where and when a deadline `delayMs` from now goes: the due set, its time, and its second's marker. */
+export function deadlineFor(deps: CoreDeps, delayMs: number) {
+  const at = deps.now() + delayMs;
+  const bucket = Math.ceil(at / BUCKET_MS);
+  return { key: deps.keys.escalationsDue, at, marker: deps.keys.escalationBucket(bucket), ttl: delayMs + 60_000, bucket };
+}
+
+/** The first escalation deadline of a new incident of this severity, for intake to record. */
+export function firstDeadline(deps: CoreDeps, severity: Severity): ReturnType<typeof deadlineFor> | undefined {
+  const deadline = deps.config.escalation.ackDeadline[severity];
+  return deadline ? deadlineFor(deps, durationMs(deadline)) : undefined;
+}
+
+/** Schedules the delayed job that checks the deadlines of one second. */
+export async function scheduleDeadlineCheck(deps: CoreDeps, bucket: number): Promise<void> {
+  await deps.timers.schedule('incident.escalations', { bucket }, bucket * BUCKET_MS - deps.now(), `esc-${bucket}`);
+}
+
+/** Schedules escalation `level` of an incident `delayMs` from now. */
+export async function scheduleEscalation(deps: CoreDeps, id: string, level: number, delayMs: number): Promise<void> {
+  const d = deadlineFor(deps, delayMs);
+  const first = await ADD_DEADLINE.run(deps.redis, [d.key, d.marker], [`${id}|${level}`, d.at, d.ttl]);
+  if (first === 1) await scheduleDeadlineCheck(deps, d.bucket);
+}
+
 /** Cancels the pending escalations of an incident (it was acknowledged). */
 export async function cancelEscalation(deps: CoreDeps, id: string): Promise<void> {
-  await Promise.all([deps.timers.cancel(`esc-${id}-1`), deps.timers.cancel(`esc-${id}-2`)]);
+  await deps.redis.zrem(deps.keys.escalationsDue, `${id}|1`, `${id}|2`);
+}
+
+/** Timer: escalates every incident whose deadline has passed (each claimed once, by ZREM). */
+export async function escalateDue(deps: CoreDeps): Promise<void> {
+  const due = await deps.redis.zrangebyscore(deps.keys.escalationsDue, '-inf', String(deps.now()), 'LIMIT', 0, 500);
+  for (const member of due) {
+    if ((await deps.redis.zrem(deps.keys.escalationsDue, member)) !== 1) continue;
+    const [id, level] = member.split('|');
+    await escalate(deps, { id, level: Number(level) });
+  }
+  if (due.length === 500) await escalateDue(deps);
 }
 
 /**
  * Timer: an incident is still unacknowledged at its deadline. Level 1 re-posts the card
  * and pages the duty officers 1:1; level 2 (after escalation.secondDeadline) pages the admins.
  */
-export async function escalate(deps: CoreDeps, data: Record<string, unknown>): Promise<void> {
+async function escalate(deps: CoreDeps, data: Record<string, unknown>): Promise<void> {
   const id = String(data.id);
   const level = Number(data.level);
   const store = incidentStore(deps);
@@ -40,7 +92,6 @@ export async function escalate(deps: CoreDeps, data: Record<string, unknown>): P
   const recipients = deps.roster.withRole(level === 1 ? 'duty_officer' : 'admin').map((s) => s.phone);
   if (level === 1) await postToCellGroups(deps, card, `esc:${id}:${level}`, 'escalation', `incident:${id}`);
   await messageStaff(deps, recipients, card, `esc:${id}:${level}`, 'escalation', `incident:${id}`);
-  if (level === 1)
-    await deps.timers.schedule('incident.escalate', { id, level: 2 }, durationMs(deps.config.escalation.secondDeadline), `esc-${id}-2`);
+  if (level === 1) await scheduleEscalation(deps, id, 2, durationMs(deps.config.escalation.secondDeadline));
   await publishIncident(deps, 'incident.updated', id);
 }

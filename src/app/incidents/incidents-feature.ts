@@ -6,7 +6,7 @@ import { incidentRoutes } from '../../http/routes/incidents.ts';
 import type { Feature } from '../feature.ts';
 import { postDigest } from './cards.ts';
 import { handleCitizenMessage, type LanguageOf } from './citizen-intake.ts';
-import { escalate } from './escalation.ts';
+import { escalateDue } from './escalation.ts';
 import { acknowledge, addNote } from './lifecycle.ts';
 import type { SitrepSection } from './sitrep.ts';
 
@@ -72,8 +72,20 @@ export function incidentsFeature(opts: { languageOf?: LanguageOf; sitrepSections
       });
       return true;
     },
+    async start(ctx) {
+      // A safety net under the per-second deadline jobs: a sweep every 30 s catches any
+      // deadline whose job was never scheduled (e.g. a crash right after intake).
+      if (ctx.plays('worker')) {
+        await ctx.deps.queues.timers.upsertJobScheduler(
+          'incident-escalation-sweep',
+          { every: 30_000 },
+          { name: 'incident.escalations', data: {} },
+        );
+      }
+      return [];
+    },
     timers: (deps) => ({
-      'incident.escalate': (data) => escalate(deps, data),
+      'incident.escalations': () => escalateDue(deps),
       'incident.digest': (data) => postDigest(deps, data),
     }),
   };

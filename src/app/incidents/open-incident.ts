@@ -1,9 +1,10 @@
-import { durationMs } from '../../domain/duration.ts';
 import type { Category, Channel, GeoPin, Incident, Severity, TimelineEntry } from '../../domain/incident.ts';
 import { maxSeverity, regionFromPin, triage } from '../../domain/triage.ts';
 import type { CoreDeps } from '../deps.ts';
-import { announceIncident } from './cards.ts';
-import { excerpt, incidentStore, postToCellGroups, publishIncident } from './shared.ts';
+import type { IntakeOutcome } from '../../store/incident-store.ts';
+import { cardWindow, postCard, scheduleDigest } from './cards.ts';
+import { firstDeadline, scheduleDeadlineCheck } from './escalation.ts';
+import { excerpt, incidentStore, postToCellGroups } from './shared.ts';
 
 /** A citizen's report (or a follow-up) as the intake sees it. */
 export interface IncidentReport {
@@ -51,6 +52,9 @@ export async function openIncident(deps: CoreDeps, input: IncidentReport): Promi
     ...(input.location ? { data: { location: input.location } } : input.media ? { data: { media: input.media } } : {}),
   };
   const sourceId = input.sourceMessageId ?? `${input.channel}:${input.reporter}:${at}:${Math.random()}`;
+  const deadline = firstDeadline(deps, severity);
+  const window = cardWindow(deps, severity);
+  const announcement = { channel: deps.keys.events, ...(deadline ? { deadline } : {}), ...(window.cards ? { cards: window.cards } : {}) };
   const result = await store.intake(
     {
       severity,
@@ -64,42 +68,38 @@ export async function openIncident(deps: CoreDeps, input: IncidentReport): Promi
       channel: input.channel,
       links: input.links ?? {},
     },
-    { ...entry, type: 'reported' },
-    entry,
+    { opening: { ...entry, type: 'reported' }, followUp: entry },
     sourceId,
     at,
+    announcement,
   );
-  // A retried job finds its message taken in: it redoes the (idempotent) announcement of a new incident,
-  // in case the first attempt died before it.
-  const incident = await store.get(result.id);
-  if (!incident) throw new Error(`incident ${result.id} vanished after intake`);
-  if (result.created) await onOpened(deps, incident);
-  else if (!result.duplicate) await onFollowUp(deps, incident, entry, input);
-  return { ...result, language: incident.language };
+  const { incident } = result;
+  if (result.created && !result.duplicate) await onOpened(deps, result, deadline?.bucket, window.bucket);
+  else if (!result.created && !result.duplicate) await onFollowUp(deps, incident, entry, input);
+  return { id: result.id, created: result.created, duplicate: result.duplicate, language: incident.language };
 }
 
-async function onOpened(deps: CoreDeps, incident: Incident): Promise<void> {
+/** A new incident: audited, its escalation checked in time, its card (or digest) on its way. */
+async function onOpened(deps: CoreDeps, result: IntakeOutcome, deadlineBucket: number | undefined, windowBucket: number): Promise<void> {
+  const { incident } = result;
   await deps.audit.append({
     type: 'incident.opened',
     actor: await deps.audit.pseudonym(incident.reporter ?? ''),
     subject: incident.id,
     data: { severity: incident.severity, category: incident.category, region: incident.region, channel: incident.channel },
   });
-  const deadline = deps.config.escalation.ackDeadline[incident.severity];
-  if (deadline)
-    await deps.timers.schedule('incident.escalate', { id: incident.id, level: 1 }, durationMs(deadline), `esc-${incident.id}-1`);
-  await announceIncident(deps, incident);
-  await publishIncident(deps, 'incident.created', incident.id);
+  if (result.scheduleDeadline && deadlineBucket !== undefined) await scheduleDeadlineCheck(deps, deadlineBucket);
+  if (result.card === 1) await postCard(deps, incident);
+  if (result.card === 2) await scheduleDigest(deps, windowBucket);
 }
 
 async function onFollowUp(deps: CoreDeps, incident: Incident, entry: TimelineEntry, input: IncidentReport): Promise<void> {
-  const store = incidentStore(deps);
   const fields: Record<string, unknown> = {};
   if (input.location && !incident.location) {
     fields.location = input.location;
     if (!incident.region) fields.region = regionFromPin(input.location, deps.config.regions);
   }
-  if (Object.keys(fields).length > 0) await store.update(incident, incident, fields, []);
+  if (Object.keys(fields).length > 0) await incidentStore(deps).update(incident, incident, fields, []);
   await deps.audit.append({
     type: 'incident.details',
     actor: await deps.audit.pseudonym(input.reporter),
@@ -118,5 +118,4 @@ async function onFollowUp(deps: CoreDeps, incident: Incident, entry: TimelineEnt
     'update',
     `incident:${incident.id}`,
   );
-  await publishIncident(deps, 'incident.updated', incident.id);
 }

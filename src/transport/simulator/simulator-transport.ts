@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { LuaScript } from '../../store/lua-script.ts';
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../../store/keys.ts';
 import {
@@ -30,7 +31,7 @@ export interface SimOutboxItem {
  * KEYS: seq, idem, outbox, outboxTo. ARGV: idemKey, itemJsonWithoutSeq, id.
  * Returns {id, duplicate(0|1), seq}.
  */
-const SEND_SCRIPT = `
+const SEND_SCRIPT = new LuaScript(`
 local existing = redis.call('HGET', KEYS[2], ARGV[1])
 if existing then return {existing, 1, 0} end
 local seq = redis.call('INCR', KEYS[1])
@@ -39,7 +40,7 @@ redis.call('ZADD', KEYS[3], seq, item)
 redis.call('ZADD', KEYS[4], seq, item)
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
 return {ARGV[3], 0, seq}
-`;
+`);
 
 /** Input of POST /sim/messages. */
 export interface SimInbound {
@@ -101,16 +102,10 @@ export class SimulatorTransport implements ChatTransport {
       ...(msg.replyTo || msg.reaction ? { replyTo: msg.replyTo ?? msg.reaction?.messageId } : {}),
       ...(msg.mentions?.length ? { mentions: msg.mentions } : {}),
     };
-    const [sentId, dup] = (await this.redis.eval(
-      SEND_SCRIPT,
-      4,
-      this.keys.simSeq,
-      this.keys.simIdem,
-      this.keys.simOutbox,
-      this.keys.simOutboxTo(to),
-      msg.idempotencyKey,
-      JSON.stringify(item),
-      id,
+    const [sentId, dup] = (await SEND_SCRIPT.run(
+      this.redis,
+      [this.keys.simSeq, this.keys.simIdem, this.keys.simOutbox, this.keys.simOutboxTo(to)],
+      [msg.idempotencyKey, JSON.stringify(item), id],
     )) as [string, number, number];
     if (!dup && this.out.delivery) {
       await this.out.delivery({ messageId: sentId, state: 'delivered', at: Date.now() });
