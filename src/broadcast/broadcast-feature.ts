@@ -32,14 +32,14 @@ async function processBroadcastJob(deps: CoreDeps, job: Job<BroadcastJob>): Prom
 /** Lines for /sitrep: alerts in progress and the tallies of open welfare checks. */
 async function sitrepLines(deps: CoreDeps): Promise<string[]> {
   const lines: string[] = [];
-  for (const id of await deps.redis.zrange(broadcastKeys(deps, 'alert').active, '0', '9')) {
+  for (const id of await deps.redis.zrevrange(broadcastKeys(deps, 'alert').active, 0, 9)) {
     const r = await loadRecord(deps, id);
     if (!r) continue;
     const c = await deliveryCounts(deps, r);
     const ex = r.exercise ? ' (exercise)' : '';
     lines.push(`Alert ${id}${ex}: ${r.status.replace('_', ' ')}, ${c.sent}/${c.total} sent, ${c.delivered} delivered, ${c.failed} failed`);
   }
-  for (const id of await deps.redis.zrange(broadcastKeys(deps, 'welfare').active, '0', '9')) {
+  for (const id of await deps.redis.zrevrange(broadcastKeys(deps, 'welfare').active, 0, 4)) {
     const w = await getWelfareCheck(deps, id).catch(() => undefined);
     if (!w) continue;
     const regions = Object.entries(w.byRegion)

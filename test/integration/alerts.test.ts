@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CoreDeps } from '../../src/app/deps.ts';
 import type { AlertView } from '../../src/broadcast/alerts.ts';
 import { broadcastFeature } from '../../src/broadcast/broadcast-feature.ts';
+import { fanOut } from '../../src/broadcast/fanout.ts';
 import { type Citizen, getCitizen, saveCitizens } from '../../src/citizens/registry.ts';
 import { jobIdFor } from '../../src/queues/queues.ts';
 import { type OutboundMessage, type SendResult, TransportError } from '../../src/transport/chat-transport.ts';
@@ -199,6 +200,31 @@ describe('consular alerts', () => {
     await settle(app);
     for (const p of phones) expect((await app.outbox(p)).some((m) => m.text.includes('Convoy'))).toBe(false);
     expect((await app.outbox(stopper)).some((m) => /no longer receive/.test(m.text))).toBe(true);
+  });
+
+  it('enqueues one job per recipient even when the fan-out runs again (resumed after a crash)', async () => {
+    const phones = await seed(app.deps, 1000, 1_200, { region: 'coast', language: 'ar' });
+    await app.queues.outbound.pause();
+    const created = await app.api<{ id: string }>('POST', '/api/alerts', {
+      audience: { regions: ['coast'], languages: ['ar'] },
+      text: { en: 'Ferry at noon.' },
+      exercise: false,
+    });
+    await app.api('POST', `/api/alerts/${created.body.id}/approve`, undefined, await tokenFor('Eli', 'duty_officer'));
+    const queued = async () =>
+      Object.values(await app.queues.outbound.getJobCounts('waiting', 'prioritized')).reduce((a, b) => a + b, 0);
+    await waitFor(async () => (await app.deps.redis.hget(app.deps.keys.alert(created.body.id), 'fannedOut')) === '1');
+    expect(await queued()).toBe(1_201);
+    await app.deps.redis.hset(app.deps.keys.alert(created.body.id), 'fannedOut', '0');
+    expect(await fanOut(app.deps, created.body.id)).toBe(1_201);
+    expect(await queued()).toBe(1_201);
+    await app.queues.outbound.resume();
+    const done = await waitFor(async () => {
+      const a = await alertOf(created.body.id);
+      return a.status === 'sent' ? a : undefined;
+    }, 20_000);
+    expect(done.counts).toMatchObject({ total: 1_201, sent: 1_201, queued: 0 });
+    expect((await app.outbox(phones[1_199] as string)).filter((m) => m.text.includes('Ferry'))).toHaveLength(1);
   });
 
   it('cancels an alert mid-way: what was not sent yet is never sent', async () => {
