@@ -116,7 +116,10 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
     const citizen = firstTaker((f) => f.citizenMessage);
     const route = createRouter(registry, {
       citizen: async (ctx) => {
-        if (!(await citizen(ctx))) {
+        if (await citizen(ctx)) return;
+        if (ctx.sender.staff) {
+          await ctx.reply(`Hello ${ctx.sender.staff.name}. Staff commands start with "/": send /help for the list.`);
+        } else {
           await ctx.reply(`Thank you. The ${file.embassy.name} has received your message and a consular officer will answer.`);
         }
       },

@@ -5,7 +5,7 @@ import { type CommandRegistry, parseCommandLine, UsageError } from './command-re
 
 /** Handlers for what is not a staff command. */
 export interface RouteHandlers {
-  /** A citizen's direct message (text, location, media). */
+  /** A direct message that is not a command (citizens; also staff, e.g. a drill welfare answer). */
   citizen(ctx: ChatContext): Promise<void>;
   /** A reaction (e.g. 👍 on an incident card). */
   reaction?(ctx: ChatContext): Promise<void>;
@@ -21,10 +21,6 @@ export function createRouter(registry: CommandRegistry, handlers: RouteHandlers)
     const line = msg.text ? parseCommandLine(msg.text) : undefined;
     if (line) return runCommand(ctx, registry, line);
     if (msg.chat.kind === 'group') return handlers.groupMessage?.(ctx);
-    if (ctx.sender.staff) {
-      await ctx.reply(`Hello ${ctx.sender.staff.name}. Staff commands start with "/": send /help for the list.`);
-      return;
-    }
     return handlers.citizen(ctx);
   };
 }

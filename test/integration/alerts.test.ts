@@ -211,8 +211,7 @@ describe('consular alerts', () => {
       exercise: false,
     });
     await app.api('POST', `/api/alerts/${created.body.id}/approve`, undefined, await tokenFor('Eli', 'duty_officer'));
-    const queued = async () =>
-      Object.values(await app.queues.outbound.getJobCounts('waiting', 'prioritized')).reduce((a, b) => a + b, 0);
+    const queued = async () => Object.values(await app.queues.outbound.getJobCounts('waiting', 'prioritized')).reduce((a, b) => a + b, 0);
     await waitFor(async () => (await app.deps.redis.hget(app.deps.keys.alert(created.body.id), 'fannedOut')) === '1');
     expect(await queued()).toBe(1_201);
     await app.deps.redis.hset(app.deps.keys.alert(created.body.id), 'fannedOut', '0');
