@@ -1,30 +1,24 @@
 import type { Server } from 'node:http';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { createRouter } from '../chat/router.ts';
-import { compose, standardChain } from '../chat/middleware.ts';
-import { CommandRegistry } from '../chat/command-registry.ts';
-import { helpCommand } from '../chat/commands/help.ts';
 import type { Config } from '../config/load-config.ts';
 import { Roster } from '../domain/roster.ts';
-import { createHttpApp } from '../http/app.ts';
 import type { HttpDeps } from '../http/http-deps.ts';
 import type { Logger } from '../observability/logger.ts';
 import { Queues } from '../queues/queues.ts';
-import { createInboundWorker } from '../queues/workers/inbound-worker.ts';
-import { createOutboundWorker } from '../queues/workers/outbound-worker.ts';
-import { createTimersWorker } from '../queues/workers/timers-worker.ts';
 import { AuditLog } from '../store/audit-log.ts';
 import { redisKeys } from '../store/keys.ts';
 import { createCommandRedis, createRedis } from '../store/redis.ts';
 import { TokenStore } from '../store/token-store.ts';
-import type { ChatTransport, ConnectionState } from '../transport/chat-transport.ts';
+import type { ChatTransport } from '../transport/chat-transport.ts';
 import { BaileysTransport } from '../transport/baileys/baileys-transport.ts';
 import { SimulatorTransport } from '../transport/simulator/simulator-transport.ts';
+import { startApiRole } from './api-role.ts';
 import type { CoreDeps } from './deps.ts';
 import type { Closeable, Feature } from './feature.ts';
 import { features } from './features.ts';
-import type { ChatContext } from '../chat/chat-context.ts';
+import { startGatewayRole } from './gateway-role.ts';
+import { startWorkerRole } from './worker-role.ts';
 
 /** Options a test or the composition root may set. */
 export interface AppOptions {
@@ -102,137 +96,41 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
   if (transport instanceof SimulatorTransport) deps.simulator = transport;
 
   const closeables: Closeable[] = [];
-  if (plays('worker')) {
-    const registry = new CommandRegistry();
-    registry.register(helpCommand(registry));
-    for (const f of featureList) if (f.commands) registry.register(...f.commands(deps));
-    const firstTaker = (pick: (f: Feature) => ((ctx: ChatContext) => Promise<boolean>) | undefined) => async (ctx: ChatContext) => {
-      for (const f of featureList) {
-        const handler = pick(f);
-        if (handler && (await handler.call(f, ctx))) return true;
-      }
-      return false;
-    };
-    const citizen = firstTaker((f) => f.citizenMessage);
-    const route = createRouter(registry, {
-      citizen: async (ctx) => {
-        if (await citizen(ctx)) return;
-        if (ctx.sender.staff) {
-          await ctx.reply(`Hello ${ctx.sender.staff.name}. Staff commands start with "/": send /help for the list.`);
-        } else {
-          await ctx.reply(`Thank you. The ${file.embassy.name} has received your message and a consular officer will answer.`);
-        }
-      },
-      reaction: async (ctx) => void (await firstTaker((f) => f.reaction)(ctx)),
-      groupMessage: async (ctx) => void (await firstTaker((f) => f.groupMessage)(ctx)),
-    });
-    const pipeline = compose(standardChain, route);
-    const timerHandlers = Object.assign({}, ...featureList.map((f) => f.timers?.(deps) ?? {}));
-    workers.push(createTimersWorker(deps, connect(), timerHandlers));
-    workers.push(
-      createInboundWorker(
-        deps,
-        connect(),
-        {
-          message: pipeline,
-          membership: async (change) => {
-            await deps.audit.append({
-              type: 'group.membership',
-              actor: 'system',
-              subject: change.groupId,
-              data: { action: change.action, count: change.participants.length },
-            });
-            for (const f of featureList) await f.membership?.(deps, change);
-          },
-          delivery: async (update) => {
-            for (const f of featureList) await f.delivery?.(deps, update);
-          },
-        },
-        options.inboundConcurrency,
-      ),
-    );
-  }
-
-  let outbound: Worker | undefined;
-  if (plays('gateway') && transport) {
-    const rate = options.outboundRate ?? env.OUTBOUND_RATE ?? file.broadcast.ratePerSecond;
-    outbound = createOutboundWorker(
-      deps,
-      connect(),
-      transport,
-      rate,
-      async (job, messageId) => {
-        for (const f of featureList) await f.sent?.(deps, job, messageId);
-      },
-      {
-        beforeSend: async (job) => {
-          for (const f of featureList) if (f.beforeSend && !(await f.beforeSend(deps, job))) return false;
-          return true;
-        },
-        failed: async (job, error) => {
-          for (const f of featureList) await f.sendFailed?.(deps, job, error);
-        },
-      },
-      options.outboundLock,
-    );
-    workers.push(outbound);
-    const publish = (state: ConnectionState, detail?: Record<string, unknown>) => {
-      void redis
-        .set(keys.transportState, JSON.stringify({ name: transport?.name, state, at: new Date().toISOString(), ...detail }), 'EX', 60)
-        .catch((err) => log.error({ err: err.message }, 'cannot publish transport state'));
-      if (state === 'open') outbound?.resume();
-      else if (outbound?.isRunning()) void outbound.pause(true);
-    };
-    await transport.start(queues.sink(publish));
-    const heartbeat = setInterval(() => publish(transport?.state() ?? 'closed'), 20_000);
-    heartbeat.unref();
-    closeables.push({ close: async () => clearInterval(heartbeat) });
-  }
-  for (const w of workers) if (!w.isRunning()) void w.run();
-  for (const f of featureList)
-    if (f.start) closeables.push(...(await f.start({ deps, connect, plays, ...(transport ? { transport } : {}) })));
-
   let server: Server | undefined;
-  let url: string | undefined;
-  let adminToken: string | undefined;
-  if (plays('api')) {
-    if (env.ADMIN_TOKEN) {
-      await deps.tokens.adopt(env.ADMIN_TOKEN, { name: 'admin', role: 'admin' });
-      adminToken = env.ADMIN_TOKEN;
-    } else if (env.TRANSPORT === 'simulator') {
-      adminToken = await deps.tokens.rotateBootstrap();
+  const close = async () => {
+    if (server) {
+      const closing = new Promise<void>((r) => server?.close(() => r()));
+      // Long-lived responses (the dashboard's event streams) would hold close() open for ever.
+      setTimeout(() => server?.closeAllConnections(), 500).unref();
+      await closing;
     }
-    const app = createHttpApp(
-      deps,
-      featureList.flatMap((f) => (f.apiRoutes ? [f.apiRoutes.bind(f)] : [])),
-      featureList.flatMap((f) => (f.publicRoutes ? [f.publicRoutes.bind(f)] : [])),
-    );
-    const port = options.port ?? env.PORT;
-    server = await new Promise<Server>((resolve, reject) => {
-      const s = app.listen(port, env.HOST, () => resolve(s)).once('error', reject);
-    });
-    const addr = server.address();
-    url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : port}`;
-  }
-  await deps.audit.append({ type: 'process.started', actor: 'system', data: { role, transport: env.TRANSPORT } });
-
-  return {
-    deps,
-    queues,
-    transport,
-    url,
-    adminToken,
-    async close() {
-      if (server) {
-        const closing = new Promise<void>((r) => server?.close(() => r()));
-        // Long-lived responses (the dashboard's event streams) would hold close() open for ever.
-        setTimeout(() => server?.closeAllConnections(), 500).unref();
-        await closing;
-      }
-      await Promise.all([...workers, ...closeables].map((w) => w.close()));
-      await transport?.stop();
-      await queues.close();
-      await Promise.all([...workerConnections, redis, bullConnection].map((c) => c.quit().catch(() => c.disconnect())));
-    },
+    await Promise.all([...workers, ...closeables].map((w) => w.close()));
+    await transport?.stop();
+    await queues.close();
+    await Promise.all([...workerConnections, redis, bullConnection].map((c) => c.quit().catch(() => c.disconnect())));
   };
+
+  try {
+    if (plays('worker')) workers.push(...startWorkerRole(deps, featureList, connect, options.inboundConcurrency));
+    if (plays('gateway') && transport) {
+      const rate = options.outboundRate ?? env.OUTBOUND_RATE ?? file.broadcast.ratePerSecond;
+      const gateway = await startGatewayRole(deps, featureList, transport, queues, connect, {
+        rate,
+        ...(options.outboundLock ? { lock: options.outboundLock } : {}),
+      });
+      workers.push(gateway.worker);
+      closeables.push(...gateway.closeables);
+    }
+    for (const w of workers) if (!w.isRunning()) void w.run();
+    for (const f of featureList)
+      if (f.start) closeables.push(...(await f.start({ deps, connect, plays, ...(transport ? { transport } : {}) })));
+    const api = plays('api') ? await startApiRole(deps, featureList, options.port ?? env.PORT) : undefined;
+    server = api?.server;
+    await deps.audit.append({ type: 'process.started', actor: 'system', data: { role, transport: env.TRANSPORT } });
+    return { deps, queues, transport, url: api?.url, adminToken: api?.adminToken, close };
+  } catch (err) {
+    // Whatever started is stopped again: a failed start leaves no worker or connection behind.
+    await close().catch(() => {});
+    throw err;
+  }
 }

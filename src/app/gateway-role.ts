@@ -1,0 +1,56 @@
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { HttpDeps } from '../http/http-deps.ts';
+import type { Queues } from '../queues/queues.ts';
+import { createOutboundWorker } from '../queues/workers/outbound-worker.ts';
+import type { ChatTransport, ConnectionState } from '../transport/chat-transport.ts';
+import type { Closeable, Feature } from './feature.ts';
+
+export interface GatewayOptions {
+  rate: number;
+  lock?: { lockDuration?: number; stalledInterval?: number };
+}
+
+/**
+ * The gateway role: holds the transport, sends the outbound queue through it (paused
+ * while disconnected), and publishes the connection state for /readyz and the dashboard.
+ */
+export async function startGatewayRole(
+  deps: HttpDeps,
+  features: Feature[],
+  transport: ChatTransport,
+  queues: Queues,
+  connect: () => Redis,
+  options: GatewayOptions,
+): Promise<{ worker: Worker; closeables: Closeable[] }> {
+  const outbound = createOutboundWorker(
+    deps,
+    connect(),
+    transport,
+    options.rate,
+    async (job, messageId) => {
+      for (const f of features) await f.sent?.(deps, job, messageId);
+    },
+    {
+      beforeSend: async (job) => {
+        for (const f of features) if (f.beforeSend && !(await f.beforeSend(deps, job))) return false;
+        return true;
+      },
+      failed: async (job, error) => {
+        for (const f of features) await f.sendFailed?.(deps, job, error);
+      },
+    },
+    options.lock,
+  );
+  const publish = (state: ConnectionState, detail?: Record<string, unknown>) => {
+    void deps.redis
+      .set(deps.keys.transportState, JSON.stringify({ name: transport.name, state, at: new Date().toISOString(), ...detail }), 'EX', 60)
+      .catch((err) => deps.log.error({ err: err.message }, 'cannot publish transport state'));
+    if (state === 'open') outbound.resume();
+    else if (outbound.isRunning()) void outbound.pause(true);
+  };
+  await transport.start(queues.sink(publish));
+  const heartbeat = setInterval(() => publish(transport.state()), 20_000);
+  heartbeat.unref();
+  return { worker: outbound, closeables: [{ close: async () => clearInterval(heartbeat) }] };
+}
