@@ -40,6 +40,9 @@ export function toE164(raw: string, defaultCountry?: string): string | undefined
 const e164Cache = new Map<string, string | undefined>();
 
 function parseE164(raw: string, defaultCountry?: string): string | undefined {
+  // WhatsApp ids and most inputs are already international digits: no parsing needed.
+  const plain = /^\+?([1-9]\d{7,14})(?::\d+)?(?:@[\w.]+)?$/.exec(raw.trim());
+  if (plain) return `+${plain[1]}`;
   const trimmed = raw.trim().replace(/@.*$/, '').replace(/:\d+$/, '');
   const withPlus = /^\d{8,15}$/.test(trimmed) ? `+${trimmed}` : trimmed;
   const parsed = parsePhoneNumberFromString(withPlus, defaultCountry as never);

@@ -17,8 +17,11 @@ export function jobIdFor(kind: string, key: string): string {
   return `${kind}-${createHash('sha1').update(key).digest('hex').slice(0, 32)}`;
 }
 
-/** Priorities of outbound messages: lower runs first. */
-export const PRIORITY = { reply: 1, staff: 2, alert: 5, bulk: 10 } as const;
+/**
+ * Priorities of outbound messages: lower runs first. Replies to citizens carry none, which
+ * BullMQ serves before any prioritised job (and on its cheapest path).
+ */
+export const PRIORITY = { reply: 0, staff: 1, alert: 5, bulk: 10 } as const;
 
 const KEEP = {
   removeOnComplete: { age: 3 * 24 * 3600, count: 200_000 },
@@ -55,7 +58,7 @@ export class Queues {
 
   /** Queues an outbound message; the same idempotency key is the same job. */
   async send(msg: OutboundJob, priority: number = PRIORITY.reply, delay = 0): Promise<void> {
-    await this.outbound.add(msg.kind, msg, { jobId: jobIdFor('o', msg.idempotencyKey), priority, delay });
+    await this.outbound.add(msg.kind, msg, { jobId: jobIdFor('o', msg.idempotencyKey), ...(priority > 0 ? { priority } : {}), ...(delay > 0 ? { delay } : {}) });
   }
 
   async sendMany(msgs: OutboundJob[], priority: number = PRIORITY.bulk): Promise<void> {

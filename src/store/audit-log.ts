@@ -58,6 +58,8 @@ export class AuditLog {
   private pending: { body: string; done: (err?: Error) => void }[] = [];
   private flushing = false;
   private pepper: Buffer | undefined;
+  /** Recent phone → pseudonym, so a conversation is not hashed at every message. */
+  private readonly pseudonyms = new Map<string, string>();
 
   constructor(
     private readonly redis: Redis,
@@ -122,7 +124,13 @@ export class AuditLog {
       await this.redis.set(this.keys.auditPepper, randomBytes(32).toString('hex'), 'NX');
       this.pepper = Buffer.from((await this.redis.get(this.keys.auditPepper)) ?? '', 'hex');
     }
-    return `citizen:${createHmac('sha256', this.pepper).update(phone).digest('hex').slice(0, 12)}`;
+    let name = this.pseudonyms.get(phone);
+    if (!name) {
+      name = `citizen:${createHmac('sha256', this.pepper).update(phone).digest('hex').slice(0, 12)}`;
+      if (this.pseudonyms.size >= 10_000) this.pseudonyms.clear();
+      this.pseudonyms.set(phone, name);
+    }
+    return name;
   }
 
   /** Entries after stream id `after` (exclusive), oldest first. */

@@ -104,7 +104,8 @@ export function createOutboundWorker(
       connection,
       prefix: deps.keys.prefix,
       concurrency: concurrencyFor(ratePerSecond),
-      limiter: limiterFor(ratePerSecond),
+      // An unlimited rate (benchmarks measuring the pipeline itself) runs without a limiter.
+      ...(Number.isFinite(ratePerSecond) ? { limiter: limiterFor(ratePerSecond) } : {}),
       autorun: false,
       ...lock,
     },
