@@ -23,8 +23,14 @@ export function jobIdFor(kind: string, key: string): string {
  */
 export const PRIORITY = { reply: 0, staff: 1, alert: 5, bulk: 10 } as const;
 
+/**
+ * Completed jobs are kept a day: long enough to recognise a redelivered WhatsApp message by
+ * its job id, short enough that the message text they carry does not outlive a citizen's
+ * DELETE by more than a day (incident intake also remembers each message id for 7 days).
+ * Failed jobs are kept two weeks for investigation.
+ */
 const KEEP = {
-  removeOnComplete: { age: 3 * 24 * 3600, count: 200_000 },
+  removeOnComplete: { age: 24 * 3600, count: 200_000 },
   removeOnFail: { age: 14 * 24 * 3600 },
 } satisfies JobsOptions;
 
