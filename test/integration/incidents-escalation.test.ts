@@ -50,7 +50,7 @@ describe('escalation of unacknowledged incidents', () => {
 describe('digests under a flood', () => {
   let flood: TestApp;
   beforeAll(async () => {
-    flood = await startTestApp('incidents-digest', { config: { digest: { maxCardsPerWindow: 2, window: '4s' } } });
+    flood = await startTestApp('incidents-digest', { config: { digest: { maxCardsPerWindow: 2, window: '6s' } } });
   });
   afterAll(async () => flood.stop());
 
@@ -58,13 +58,27 @@ describe('digests under a flood', () => {
     const reporters = Array.from({ length: 6 }, (_, i) => `+3362222000${i}`);
     for (const [i, phone] of reporters.entries()) await flood.say(phone, `We need information about flights home, family ${i}`);
     await flood.say('+33622229999', 'Trapped under the rubble with two children');
-    const digest = await flood.expectMessage(CELL_GROUP, (m) => m.kind === 'digest', 15_000);
-    const cards = (await flood.outbox(CELL_GROUP)).filter((m) => m.kind === 'card');
+    // Reports that straddle two windows may give two digests: together they account for every incident once.
+    const accounted = async () => {
+      const posts = await flood.outbox(CELL_GROUP);
+      const cards = posts.filter((m) => m.kind === 'card');
+      const digested = posts.filter((m) => m.kind === 'digest').flatMap((m) => m.text.match(/INC-\d{4}/g) ?? []);
+      return { cards, digested };
+    };
+    const { cards, digested } = await waitFor(
+      async () => {
+        const a = await accounted();
+        return a.cards.length + a.digested.length >= 7 ? a : undefined;
+      },
+      15_000,
+      'every incident in a card or a digest',
+    );
     const critical = cards.filter((m) => m.text.includes('CRITICAL'));
     expect(critical).toHaveLength(1);
     const nonCritical = cards.length - critical.length;
     expect(nonCritical).toBeLessThanOrEqual(2);
-    const inDigest = digest.text.match(/INC-\d{4}/g) ?? [];
-    expect(nonCritical + new Set(inDigest).size).toBe(6);
+    expect(digested.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(digested).size).toBe(digested.length);
+    expect(nonCritical + digested.length).toBe(6);
   });
 });
