@@ -6,11 +6,10 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 /** Debian's Chromium (installed by apt in .ci/run); never a downloaded browser. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /**
- * Where screenshots go: docs/screenshots (committed, shown in docs/dashboard.md) when
- * UPDATE_SCREENSHOTS=1 or CC_FULL_STACK=1, else a temporary folder so a test run leaves the tree clean.
+ * Where screenshots go: docs/screenshots (committed, shown in docs/dashboard.md and the README) when
+ * UPDATE_SCREENSHOTS=1, else a temporary folder so a test run leaves the tree clean.
  */
-export const SCREENSHOTS =
-  process.env.UPDATE_SCREENSHOTS || process.env.CC_FULL_STACK ? 'docs/screenshots' : join(tmpdir(), 'crisis-cell-screenshots');
+export const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS ? 'docs/screenshots' : join(tmpdir(), 'crisis-cell-screenshots');
 
 export async function launch(): Promise<Browser> {
   return chromium.launch({

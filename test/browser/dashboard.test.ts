@@ -94,12 +94,10 @@ describe('dashboard in a real browser: session, roles, views', () => {
     await signIn(page, app.url, ADMIN_TOKEN);
     await open(page, '#/whatsapp');
     expect(await page.locator('.conn').textContent()).toMatch(/open/);
-    await screenshot(page, 'whatsapp');
     await open(page, '#/audit');
     await page.locator('.verify').click();
     await expect.poll(() => page.locator('.verify-result').textContent()).toMatch(/Chain intact: \d+ entries/);
     expect(await page.locator('table.audit tbody tr').count()).toBeGreaterThan(0);
-    await screenshot(page, 'audit');
     await page.goto(`${app.url}/docs`);
     await page.locator('details.op').first().waitFor();
     expect(await page.locator('details.op').count()).toBeGreaterThan(10);

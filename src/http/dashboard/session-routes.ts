@@ -48,7 +48,7 @@ export function sessionRoutes(deps: HttpDeps): Router {
       maxAge: SESSION_HOURS * 3600 * 1000,
     });
     await deps.audit.append({ type: 'dashboard.signed_in', actor: principal.name, data: { role: principal.role } });
-    res.json({ name: principal.name, role: principal.role });
+    res.json({ name: principal.name, role: principal.role, ...(principal.phone ? { phone: principal.phone } : {}) });
   });
   r.delete('/dashboard/session', (req, res) => {
     res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/' });

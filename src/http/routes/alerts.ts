@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { approveAlert, cancelBroadcast, createAlert, getAlert } from '../../broadcast/alerts.ts';
 import { type Actor, audienceSchema } from '../../broadcast/audience.ts';
+import { broadcastKeys } from '../../broadcast/broadcast-store.ts';
 import { requireRole } from '../auth.ts';
 import { validate } from '../errors.ts';
 import type { HttpDeps } from '../http-deps.ts';
@@ -13,6 +14,25 @@ export const createAlertBody = z.strictObject({
   exercise: z.boolean().optional(),
 });
 const idParam = z.object({ id: z.string().regex(/^ALR-\d{4,}$/, 'must be an alert id like ALR-0007') });
+/** A page of a newest-first list of broadcasts; the cursor is the position of the next item. */
+export const broadcastListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z
+    .string()
+    .regex(/^\d{1,9}$/, 'must be the nextCursor of the previous page')
+    .optional(),
+});
+
+/** Ids of one page of a newest-first sorted set, with the cursor of the next page (null at the end). */
+export async function pageOfIds(
+  deps: HttpDeps,
+  key: string,
+  q: z.infer<typeof broadcastListQuery>,
+): Promise<{ ids: string[]; nextCursor: string | null }> {
+  const start = Number(q.cursor ?? 0);
+  const ids = await deps.redis.zrevrange(key, start, start + q.limit);
+  return { ids: ids.slice(0, q.limit), nextCursor: ids.length > q.limit ? String(start + q.limit) : null };
+}
 
 documentRoute({
   method: 'post',
@@ -22,6 +42,14 @@ documentRoute({
   tags: ['alerts'],
   body: createAlertBody,
   status: 201,
+});
+documentRoute({
+  method: 'get',
+  path: '/api/alerts',
+  summary: 'Alerts, newest first, with status, author and delivery counts (the approval queue is those pending_approval)',
+  role: 'viewer',
+  tags: ['alerts'],
+  query: broadcastListQuery,
 });
 documentRoute({
   method: 'post',
@@ -55,9 +83,15 @@ export function idempotencySource(key: string | undefined): { source?: string } 
   return key && key.length <= 200 ? { source: `api:${key}` } : {};
 }
 
-/** POST /api/alerts, POST /api/alerts/:id/approve|cancel, GET /api/alerts/:id. */
+/** GET|POST /api/alerts, POST /api/alerts/:id/approve|cancel, GET /api/alerts/:id. */
 export function alertRoutes(deps: HttpDeps): Router {
   const r = Router();
+  r.get('/api/alerts', requireRole('viewer'), async (req, res) => {
+    const q = validate(broadcastListQuery, req.query, 'query');
+    const page = await pageOfIds(deps, broadcastKeys(deps, 'alert').all, q);
+    const items = await Promise.all(page.ids.map((id) => getAlert(deps, id).catch(() => undefined)));
+    res.json({ items: items.filter((a) => a !== undefined), nextCursor: page.nextCursor });
+  });
   r.post('/api/alerts', requireRole('officer'), async (req, res) => {
     const body = validate(createAlertBody, req.body);
     const alert = await createAlert(deps, { author: actorOf(req.principal), ...body, ...idempotencySource(req.get('idempotency-key')) });

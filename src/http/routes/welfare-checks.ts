@@ -2,13 +2,14 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { cancelBroadcast } from '../../broadcast/alerts.ts';
 import { audienceSchema } from '../../broadcast/audience.ts';
+import { broadcastKeys } from '../../broadcast/broadcast-store.ts';
 import { getWelfareCheck, startWelfareCheck } from '../../broadcast/welfare.ts';
 import { listNonResponders } from '../../broadcast/welfare-follow-up.ts';
 import { requireRole } from '../auth.ts';
 import { validate } from '../errors.ts';
 import type { HttpDeps } from '../http-deps.ts';
 import { documentRoute } from '../route-docs.ts';
-import { actorOf, idempotencySource } from './alerts.ts';
+import { actorOf, broadcastListQuery, idempotencySource, pageOfIds } from './alerts.ts';
 
 export const createWelfareCheckBody = z.strictObject({
   audience: audienceSchema,
@@ -25,6 +26,14 @@ documentRoute({
   tags: ['welfare'],
   body: createWelfareCheckBody,
   status: 201,
+});
+documentRoute({
+  method: 'get',
+  path: '/api/welfare-checks',
+  summary: 'Welfare checks, newest first, with their tallies',
+  role: 'viewer',
+  tags: ['welfare'],
+  query: broadcastListQuery,
 });
 documentRoute({
   method: 'get',
@@ -48,9 +57,15 @@ documentRoute({
   tags: ['welfare'],
 });
 
-/** POST /api/welfare-checks, GET /api/welfare-checks/:id (+ /follow-up), POST /api/welfare-checks/:id/cancel. */
+/** GET|POST /api/welfare-checks, GET /api/welfare-checks/:id (+ /follow-up), POST /api/welfare-checks/:id/cancel. */
 export function welfareCheckRoutes(deps: HttpDeps): Router {
   const r = Router();
+  r.get('/api/welfare-checks', requireRole('viewer'), async (req, res) => {
+    const q = validate(broadcastListQuery, req.query, 'query');
+    const page = await pageOfIds(deps, broadcastKeys(deps, 'welfare').all, q);
+    const items = await Promise.all(page.ids.map((id) => getWelfareCheck(deps, id).catch(() => undefined)));
+    res.json({ items: items.filter((w) => w !== undefined), nextCursor: page.nextCursor });
+  });
   r.post('/api/welfare-checks', requireRole('duty_officer'), async (req, res) => {
     const body = validate(createWelfareCheckBody, req.body);
     const check = await startWelfareCheck(deps, {

@@ -36,14 +36,18 @@ const RANK = { viewer: 0, officer: 1, duty_officer: 2, admin: 3 };
 let required = new Map();
 let myRole = 'viewer';
 let myName = '';
+let myPhone = '';
 
 /** The signed-in person's name (the acting person in the audit log and approvals). */
 export const myself = () => myName;
+/** The signed-in person's phone when their token has one (for "assign to me"). */
+export const myPhoneNumber = () => myPhone;
 
 /** Learns from the OpenAPI document which role each route needs, so the page only offers what the API allows. */
-export async function loadPermissions(role, name) {
+export async function loadPermissions(role, name, phone) {
   myRole = role;
   myName = name;
+  myPhone = phone ?? '';
   const doc = await api('GET', '/api/openapi.json');
   required = new Map();
   for (const [path, ops] of Object.entries(doc.paths)) {

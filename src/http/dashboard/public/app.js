@@ -70,7 +70,7 @@ async function route() {
 }
 
 async function enter(me) {
-  await loadPermissions(me.role, me.name);
+  await loadPermissions(me.role, me.name, me.phone);
   $('who').textContent = `${me.name} · ${me.role.replace('_', ' ')}`;
   document.body.dataset.role = me.role;
   $('sign-in').hidden = true;

@@ -1,83 +1,135 @@
 // Alerts: compose per language with the audience's recipient count; approval queue; delivery progress.
+// API: GET /api/alerts → {items: [{id, status, code, exercise, audience, author, approvedBy?, createdAt, counts}]};
+// POST /api/alerts {audience, text, exercise?}; POST /api/alerts/:id/approve | cancel.
 import { api, can, myself, optional } from '../api.js';
 import { onChange, toast } from '../app.js';
-import { debounced, el } from '../dom.js';
+import { debounced, el, when } from '../dom.js';
 import { audienceForm, progressBar, summaryOf } from './audience.js';
-import { knownIds, recall, remember } from './recent.js';
 
+const RUNNING = new Set(['pending_approval', 'sending']);
+const same = (a, b) =>
+  String(a ?? '')
+    .trim()
+    .toLowerCase() ===
+  String(b ?? '')
+    .trim()
+    .toLowerCase();
 /** The author cannot approve their own alert (the API refuses it too), so the page does not offer it. */
-const authoredByMe = (a) => (a.author ?? a.createdBy) === myself() || recall(`alerts-by-${myself()}`).includes(a.id);
+const authoredByMe = (a) => same(a.author, myself());
 
-function alertCard(a, refresh) {
-  const approve = async () => {
+/** "everyone", "north, coast · fr", "+ cell groups". */
+export function describeAudience(a = {}) {
+  const parts = [];
+  if (a.all) parts.push('everyone');
+  if (a.regions?.length) parts.push(a.regions.join(', '));
+  if (a.languages?.length) parts.push(`in ${a.languages.join(', ')}`);
+  if (a.cellGroups) parts.push('+ crisis-cell groups');
+  return parts.join(' · ') || 'nobody';
+}
+
+function actionButton(label, className, run) {
+  return el('button', { type: 'button', className, onclick: run }, label);
+}
+
+function alertActions(a, refresh) {
+  const call = (verb, done) => async () => {
     try {
-      await api('POST', `/api/alerts/${encodeURIComponent(a.id)}/approve`);
-      toast(`Alert ${a.id} approved`);
+      await api('POST', `/api/alerts/${encodeURIComponent(a.id)}/${verb}`);
+      toast(`Alert ${a.id} ${done}`);
       await refresh();
     } catch (err) {
       toast(err.message, 'error');
     }
   };
+  const mayApprove = a.status === 'pending_approval' && can('post', '/api/alerts/:id/approve') && !authoredByMe(a);
+  const mayCancel = RUNNING.has(a.status) && can('post', '/api/alerts/:id/cancel');
+  if (!mayApprove && !mayCancel && a.status !== 'pending_approval') return '';
+  return el(
+    'div',
+    { className: 'row' },
+    mayApprove ? actionButton('Approve and send', 'primary act-approve', call('approve', 'approved')) : '',
+    a.status === 'pending_approval' && authoredByMe(a)
+      ? el('span', { className: 'muted' }, 'Waiting for a second officer to approve.')
+      : '',
+    mayCancel
+      ? actionButton(a.status === 'pending_approval' ? 'Reject' : 'Stop sending', 'danger act-cancel', call('cancel', 'cancelled'))
+      : '',
+  );
+}
+
+function alertCard(a, refresh, focus) {
   const c = a.counts ?? {};
   return el(
     'li',
-    { className: `alert-item status-${a.status}`, dataset: { id: a.id } },
+    { className: `alert-item status-${a.status}${a.id === focus ? ' focus' : ''}`, dataset: { id: a.id } },
     el(
       'div',
       { className: 'row' },
       el('strong', {}, `Alert ${a.id}`),
       el('span', { className: `badge status-${a.status}` }, String(a.status).replace(/_/g, ' ')),
+      a.exercise ? el('span', { className: 'badge exercise' }, 'exercise') : '',
       a.code ? el('span', { className: 'muted' }, `code ${a.code}`) : '',
     ),
-    a.author ? el('p', { className: 'muted' }, `by ${a.author}`) : '',
+    el(
+      'p',
+      { className: 'muted' },
+      `To ${describeAudience(a.audience)} · by ${a.author}${a.approvedBy ? `, approved by ${a.approvedBy}` : ''} · ${when(a.createdAt)}`,
+    ),
     progressBar(c),
-    el('p', { className: 'muted' }, ['total', 'queued', 'sent', 'delivered', 'read', 'failed'].map((k) => `${k} ${c[k] ?? 0}`).join(' · ')),
-    a.status === 'pending_approval' && can('post', '/api/alerts/:id/approve') && !authoredByMe(a)
-      ? el('button', { type: 'button', className: 'primary act-approve', onclick: approve }, 'Approve and send')
-      : '',
+    el(
+      'p',
+      { className: 'muted' },
+      ['total', 'queued', 'sent', 'delivered', 'read', 'failed', 'cancelled'].map((k) => `${k} ${c[k] ?? 0}`).join(' · '),
+    ),
+    alertActions(a, refresh),
   );
 }
 
+/** The newest alerts, and the focused one even when it is older; waiting for approval first. */
+async function loadAlerts(focus) {
+  const items = (await api('GET', '/api/alerts?limit=50')).items ?? [];
+  if (focus && !items.some((a) => a.id === focus)) {
+    const one = await optional('GET', `/api/alerts/${encodeURIComponent(focus)}`).catch(() => undefined);
+    if (one) items.push(one);
+  }
+  return [...items.filter((a) => a.status === 'pending_approval'), ...items.filter((a) => a.status !== 'pending_approval')];
+}
+
+function composeForm(summary, refresh) {
+  if (!can('post', '/api/alerts')) return '';
+  return audienceForm(summary, {
+    title: 'Compose an alert',
+    textRequired: true,
+    submitLabel: 'Send alert',
+    async submit(body) {
+      const created = await api('POST', '/api/alerts', body);
+      toast(
+        created.status === 'pending_approval'
+          ? `Alert ${created.id} to ${created.total} waits for a second officer's approval`
+          : `Alert ${created.id} is sending to ${created.total}`,
+      );
+      await refresh();
+    },
+  });
+}
+
 export async function render(root, [focus]) {
-  if (focus) remember('alerts', focus);
   const summary = await summaryOf();
   const list = el('ul', { className: 'alerts' });
   const refresh = async () => {
-    const ids = await knownIds('alerts', '/api/alerts?limit=50');
-    const alerts = (await Promise.all(ids.map((id) => optional('GET', `/api/alerts/${encodeURIComponent(id)}`)))).filter(Boolean);
-    const pending = alerts.filter((a) => a.status === 'pending_approval');
-    list.replaceChildren(...[...pending, ...alerts.filter((a) => a.status !== 'pending_approval')].map((a) => alertCard(a, refresh)));
+    const alerts = await loadAlerts(focus);
+    list.replaceChildren(...alerts.map((a) => alertCard(a, refresh, focus)));
     if (!alerts.length) list.append(el('li', { className: 'muted' }, 'No alert yet.'));
   };
-  const compose = can('post', '/api/alerts')
-    ? audienceForm(summary, {
-        title: 'Compose an alert',
-        perLanguageText: true,
-        submitLabel: 'Send alert',
-        async submit(body) {
-          const created = await api('POST', '/api/alerts', body);
-          remember('alerts', created.id);
-          remember(`alerts-by-${myself()}`, created.id);
-          toast(
-            created.status === 'pending_approval'
-              ? `Alert ${created.id} waits for a second officer's approval`
-              : `Alert ${created.id} is sending`,
-          );
-          await refresh();
-        },
-      })
-    : '';
   root.replaceChildren(
     el('h1', {}, 'Alerts'),
-    compose,
     el('section', { className: 'card' }, el('h2', {}, 'Approval queue and progress'), list),
+    composeForm(summary, refresh),
   );
   await refresh();
   const later = debounced(() => refresh().catch((err) => toast(err.message, 'error')), 400);
   onChange((c) => {
-    if (c.type !== 'alert.updated') return;
-    remember('alerts', c.id);
-    later();
+    if (c.type === 'alert.updated') later();
   });
   return later.cancel;
 }

@@ -4,12 +4,15 @@ import { el } from '../dom.js';
 
 const sum = (o) => Object.values(o ?? {}).reduce((a, b) => a + (Number(b) || 0), 0);
 
-/** Citizens by region and language, from GET /api/citizens/summary ({total?, byRegion, byLanguage}). */
+/**
+ * Citizens alerts reach, from GET /api/citizens/summary ({total, reachable, optedOut, byRegion, byLanguage}:
+ * byRegion and byLanguage count reachable citizens, keyed by every configured region and language).
+ */
 export async function summaryOf() {
   const s = (await optional('GET', '/api/citizens/summary').catch(() => undefined)) ?? {};
-  const byRegion = s.byRegion ?? s.regions ?? {};
-  const byLanguage = s.byLanguage ?? s.languages ?? {};
-  return { total: s.total ?? sum(byRegion), byRegion, byLanguage };
+  const byRegion = s.byRegion ?? {};
+  const byLanguage = s.byLanguage ?? {};
+  return { total: s.reachable ?? sum(byRegion), registered: s.total ?? 0, optedOut: s.optedOut ?? 0, byRegion, byLanguage };
 }
 
 /** How many citizens an audience reaches (exact for all, one dimension; an upper bound for both). */
@@ -31,48 +34,88 @@ const checks = (name, values) =>
 
 const picked = (form, name) => [...form.querySelectorAll(`input[name="${name}"]:checked`)].map((i) => i.value);
 
-/** A form: audience (everyone, or regions and/or languages), text, the live recipient count, submit. */
-export function audienceForm(summary, { title, perLanguageText, submitLabel, submit }) {
+/** The audience the form describes: everyone, or regions and/or languages; plus the cell groups. */
+function audienceOf(form) {
+  const regions = picked(form, 'regions');
+  const languages = picked(form, 'languages');
+  const all = form.elements.all.checked && !regions.length && !languages.length;
+  return {
+    ...(all ? { all: true } : {}),
+    ...(regions.length ? { regions } : {}),
+    ...(languages.length ? { languages } : {}),
+    ...(form.elements.cellGroups.checked ? { cellGroups: true } : {}),
+  };
+}
+
+function countText(summary, form) {
+  if (form.elements.exercise.checked) return { n: 0, text: 'Exercise: the rostered staff only' };
+  const { n, exact } = recipientCount(summary, audienceOf(form));
+  const groups = form.elements.cellGroups.checked ? ' and the crisis-cell groups' : '';
+  return { n, text: `${exact ? '' : 'up to '}${n} citizen${n === 1 ? '' : 's'}${groups}` };
+}
+
+/** One textarea per configured language; the alert needs at least one, the welfare check none. */
+function textFields(languages, textRequired) {
+  return languages.map((lang) =>
+    el(
+      'label',
+      {},
+      textRequired ? `Text (${lang})` : `Question (${lang}; optional: the standard "are you safe?" text otherwise)`,
+      el('textarea', { name: `text-${lang}`, rows: textRequired ? 3 : 2, dir: lang === 'ar' ? 'rtl' : 'auto' }),
+    ),
+  );
+}
+
+function audienceFields(summary) {
+  return [
+    el('label', {}, el('input', { type: 'checkbox', name: 'all', checked: true, defaultChecked: true }), ' Everyone registered'),
+    summary.optedOut
+      ? el('p', { className: 'muted' }, `${summary.optedOut} of ${summary.registered} registered citizens opted out (STOP).`)
+      : '',
+    checks('regions', Object.entries(summary.byRegion)),
+    checks('languages', Object.entries(summary.byLanguage)),
+    el('label', {}, el('input', { type: 'checkbox', name: 'cellGroups' }), ' Also post in the crisis-cell groups'),
+    el(
+      'label',
+      { className: 'switch' },
+      el('input', { type: 'checkbox', name: 'exercise', role: 'switch' }),
+      ' Exercise (drill: rostered staff only, marked EXERCISE)',
+    ),
+  ];
+}
+
+/** A form: audience, text per language, the live recipient count, submit ({audience, text?, exercise?}). */
+export function audienceForm(summary, { title, textRequired, submitLabel, submit }) {
   const languages = Object.keys(summary.byLanguage).length ? Object.keys(summary.byLanguage) : ['en'];
   const count = el('p', { className: 'recipients', 'aria-live': 'polite' });
   const error = el('p', { className: 'error', role: 'alert' });
-  const texts = perLanguageText
-    ? languages.map((lang) =>
-        el('label', {}, `Text (${lang})`, el('textarea', { name: `text-${lang}`, rows: 3, dir: lang === 'ar' ? 'rtl' : 'auto' })),
-      )
-    : [el('label', {}, 'Question (optional; the standard "are you safe?" text otherwise)', el('textarea', { name: 'text', rows: 2 }))];
   const form = el(
     'form',
     { className: 'card audience' },
     el('h2', {}, title),
-    el('label', {}, el('input', { type: 'checkbox', name: 'all', checked: true }), ' Everyone registered'),
-    checks('regions', Object.entries(summary.byRegion)),
-    checks('languages', Object.entries(summary.byLanguage)),
+    ...audienceFields(summary),
     count,
-    ...texts,
+    ...textFields(languages, textRequired),
     el('button', { type: 'submit', className: 'primary' }, submitLabel),
     error,
   );
-  const audience = () => {
-    const regions = picked(form, 'regions');
-    const langs = picked(form, 'languages');
-    const all = form.elements.all.checked && !regions.length && !langs.length;
-    return { ...(all ? { all: true } : {}), ...(regions.length ? { regions } : {}), ...(langs.length ? { languages: langs } : {}) };
-  };
   const update = () => {
-    const { n, exact } = recipientCount(summary, audience());
-    count.textContent = `${exact ? '' : 'up to '}${n} recipient${n === 1 ? '' : 's'}`;
+    const { n, text } = countText(summary, form);
+    count.textContent = text;
     count.dataset.count = String(n);
   };
   form.addEventListener('change', update);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     error.textContent = '';
-    const text = perLanguageText
-      ? Object.fromEntries(languages.map((l) => [l, form.elements[`text-${l}`].value.trim()]).filter(([, t]) => t))
-      : form.elements.text.value.trim();
+    const text = Object.fromEntries(languages.map((l) => [l, form.elements[`text-${l}`].value.trim()]).filter(([, t]) => t));
+    if (textRequired && !Object.keys(text).length) {
+      error.textContent = 'Write the text in at least one language.';
+      return;
+    }
+    const exercise = form.elements.exercise.checked;
     try {
-      await submit({ audience: audience(), ...(perLanguageText || text ? { text } : {}) });
+      await submit({ audience: audienceOf(form), ...(Object.keys(text).length ? { text } : {}), ...(exercise ? { exercise } : {}) });
       form.reset();
       update();
     } catch (err) {
@@ -83,13 +126,25 @@ export function audienceForm(summary, { title, perLanguageText, submitLabel, sub
   return form;
 }
 
-/** A bar with one segment per delivery state; 100% when nothing is left queued. */
+/**
+ * A bar with one segment per delivery state; 100% when nothing is left queued. Counts are cumulative
+ * (sent includes delivered, delivered includes read), so each segment shows only its own step.
+ */
 export function progressBar(c) {
   const total = c.total || 0;
   const done = total ? total - (c.queued ?? 0) : 0;
   const pct = total ? Math.round((done / total) * 100) : 0;
+  const parts = {
+    read: c.read ?? 0,
+    delivered: Math.max(0, (c.delivered ?? 0) - (c.read ?? 0)),
+    sent: Math.max(0, (c.sent ?? 0) - (c.delivered ?? 0)),
+    failed: c.failed ?? 0,
+    cancelled: c.cancelled ?? 0,
+  };
   const seg = (k) =>
-    total && c[k] ? el('span', { className: `seg seg-${k}`, style: `width:${(c[k] / total) * 100}%`, title: `${k}: ${c[k]}` }) : '';
+    total && parts[k]
+      ? el('span', { className: `seg seg-${k}`, style: `width:${(parts[k] / total) * 100}%`, title: `${k}: ${parts[k]}` })
+      : '';
   return el(
     'div',
     {
@@ -100,10 +155,7 @@ export function progressBar(c) {
       'aria-valuenow': pct,
       dataset: { percent: pct },
     },
-    seg('read'),
-    seg('delivered'),
-    seg('sent'),
-    seg('failed'),
+    ...Object.keys(parts).map(seg),
     el('span', { className: 'pct' }, `${pct}%`),
   );
 }

@@ -28,8 +28,10 @@ function section(title, items, onAck, empty) {
 
 export async function render(root) {
   let timer;
+  let left = false;
   const draw = async () => {
     const items = await listIncidents();
+    if (left) return;
     const active = items.filter((i) => ACTIVE.has(i.status));
     const onAck = async (id) => {
       try {
@@ -49,7 +51,7 @@ export async function render(root) {
         el('section', { className: 'card' }, el('h2', {}, 'All by status'), counts(items, 'status', STATUSES)),
       ),
       section(
-        'Overdue or escalated',
+        'Escalated: not acknowledged in time',
         active.filter((i) => isOverdue(i)),
         onAck,
         'Nothing is late.',
@@ -70,5 +72,8 @@ export async function render(root) {
     clearTimeout(timer);
     timer = setTimeout(() => draw().catch((err) => toast(err.message, 'error')), 250);
   });
-  return () => clearTimeout(timer);
+  return () => {
+    left = true;
+    clearTimeout(timer);
+  };
 }

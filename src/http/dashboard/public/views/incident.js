@@ -1,20 +1,37 @@
 // One incident: facts, timeline, location pin, and the actions a duty officer takes.
-import { api } from '../api.js';
+// API: GET /api/incidents/:id; PATCH {status?, severity?, category?, region?, assignee?, text?};
+// POST /api/incidents/:id/notes {text}. Timeline entries are {at, actor, channel, type, text?, data?}.
+import { api, myPhoneNumber } from '../api.js';
 import { onChange, toast } from '../app.js';
 import { el, when } from '../dom.js';
+import { summaryOf } from './audience.js';
+import { badge, CATEGORIES, canChange, escalationBadge, SEVERITIES } from './incidents-common.js';
 import { pinMap } from './map-common.js';
-import { badge, canChange, SEVERITIES } from './incidents-common.js';
+
+const words = (s) => String(s ?? '').replace(/[._]/g, ' ');
+
+/** The structured part of a timeline entry in a few words: "open → acknowledged", "assignee: Ana". */
+export function describeData(data) {
+  if (!data || typeof data !== 'object') return '';
+  if ('from' in data && 'to' in data) return `${words(data.from ?? 'none')} → ${words(data.to ?? 'none')}`;
+  return Object.entries(data)
+    .filter(([, v]) => v === null || ['string', 'number', 'boolean'].includes(typeof v))
+    .map(([k, v]) => `${k}: ${v ?? 'none'}`)
+    .join(', ');
+}
 
 function timeline(items) {
+  if (!items.length) return el('p', { className: 'muted' }, 'Nothing recorded yet.');
   return el(
     'ol',
     { className: 'timeline' },
     ...items.map((t) =>
       el(
         'li',
-        {},
-        el('time', {}, when(t.at)),
-        el('strong', {}, ` ${t.type.replace(/[._]/g, ' ')} `),
+        { className: `tl-${t.type}` },
+        el('time', { dateTime: t.at }, when(t.at)),
+        el('strong', {}, ` ${words(t.type)} `),
+        describeData(t.data) ? el('span', {}, `${describeData(t.data)} `) : '',
         el('span', { className: 'muted' }, `${t.actor} · ${t.channel}`),
         t.text ? el('p', {}, t.text) : '',
       ),
@@ -22,58 +39,121 @@ function timeline(items) {
   );
 }
 
-function actions(i, act) {
+const select = (name, values, current) =>
+  el('select', { name }, ...values.map((v) => el('option', { value: v, selected: v === current }, words(v))));
+
+/** Acknowledge, in progress, resolve (with what was done), reopen, close: only the moves the API allows. */
+function statusRow(i, act) {
+  const resolution = el('input', { name: 'resolution', placeholder: 'What was done (optional)', maxLength: 4000 });
+  const button = (label, to, className = '', extra = () => ({})) =>
+    el('button', { type: 'button', className, onclick: () => act({ status: to, ...extra() }, words(to)) }, label);
+  const open = ['open', 'acknowledged', 'in_progress'].includes(i.status);
+  return el(
+    'div',
+    { className: 'row' },
+    i.status === 'open' ? button('Acknowledge', 'acknowledged', 'primary act-ack') : '',
+    ['open', 'acknowledged'].includes(i.status) ? button('In progress', 'in_progress', 'act-progress') : '',
+    open ? resolution : '',
+    open ? button('Resolve', 'resolved', 'act-resolve', () => (resolution.value.trim() ? { text: resolution.value.trim() } : {})) : '',
+    i.status === 'resolved' ? button('Reopen', 'in_progress', 'act-reopen') : '',
+    i.status === 'resolved' ? button('Close', 'closed', 'act-close') : '',
+  );
+}
+
+function assignRow(i, act) {
+  const phone = el('input', {
+    name: 'assignee',
+    type: 'tel',
+    placeholder: 'Staff phone, e.g. +15550000001',
+    value: i.assignee ?? '',
+    pattern: '\\+[1-9][0-9]{6,14}',
+  });
+  const assignTo = () => {
+    const value = phone.value.replace(/[\s-]/g, '');
+    if (!/^\+[1-9]\d{6,14}$/.test(value)) return toast('Give the staff member’s phone in international form, e.g. +15550000001', 'error');
+    return act({ assignee: value }, `assigned to ${value}`);
+  };
+  const me = myPhoneNumber();
+  return el(
+    'div',
+    { className: 'row' },
+    phone,
+    el('button', { type: 'button', className: 'act-assign', onclick: assignTo }, 'Assign'),
+    me && i.assignee !== me
+      ? el(
+          'button',
+          { type: 'button', className: 'act-assign-me', onclick: () => act({ assignee: me }, 'assigned to you') },
+          'Assign to me',
+        )
+      : '',
+    i.assignee
+      ? el('button', { type: 'button', className: 'act-unassign', onclick: () => act({ assignee: null }, 'unassigned') }, 'Unassign')
+      : '',
+  );
+}
+
+function triageRow(i, regions, act) {
+  const severity = select('severity', SEVERITIES, i.severity);
+  const category = select('category', CATEGORIES, i.category);
+  const region = select('region', i.region ? regions : ['', ...regions], i.region ?? '');
+  const change = () => {
+    const body = {};
+    if (severity.value !== i.severity) body.severity = severity.value;
+    if (category.value !== i.category) body.category = category.value;
+    if (region.value && region.value !== i.region) body.region = region.value;
+    if (!Object.keys(body).length) return toast('Nothing changed', 'info');
+    return act(body, 'triage changed');
+  };
+  return el('div', { className: 'row' }, severity, category, region, el('button', { type: 'button', onclick: change }, 'Change triage'));
+}
+
+function actions(i, regions, act) {
   if (!canChange()) return '';
-  const assignee = el('input', { name: 'assignee', placeholder: '+15550000001 or name', value: i.assignee ?? '' });
-  const severity = el('select', { name: 'severity' }, ...SEVERITIES.map((s) => el('option', { value: s, selected: s === i.severity }, s)));
-  const note = el('textarea', { name: 'note', rows: 2, placeholder: 'Add a note to the timeline' });
-  const done = ['resolved', 'closed'].includes(i.status);
+  const note = el('textarea', { name: 'note', rows: 2, placeholder: 'Add a note to the timeline', maxLength: 4000 });
+  const addNote = () => (note.value.trim() ? act({ note: note.value.trim() }, 'note added') : toast('The note is empty', 'error'));
   return el(
     'section',
     { className: 'card actions' },
     el('h2', {}, 'Actions'),
-    el(
-      'div',
-      { className: 'row' },
-      i.status === 'open'
-        ? el(
-            'button',
-            { type: 'button', className: 'primary act-ack', onclick: () => act({ status: 'acknowledged' }, 'acknowledged') },
-            'Acknowledge',
-          )
-        : '',
-      i.status === 'acknowledged'
-        ? el('button', { type: 'button', onclick: () => act({ status: 'in_progress' }, 'marked in progress') }, 'In progress')
-        : '',
-      done
-        ? ''
-        : el('button', { type: 'button', className: 'act-resolve', onclick: () => act({ status: 'resolved' }, 'resolved') }, 'Resolve'),
-    ),
-    el(
-      'div',
-      { className: 'row' },
-      assignee,
-      el('button', { type: 'button', onclick: () => act({ assignee: assignee.value.trim() }, 'assigned') }, 'Assign'),
-    ),
-    el(
-      'div',
-      { className: 'row' },
-      severity,
-      el('button', { type: 'button', onclick: () => act({ severity: severity.value }, 'severity changed') }, 'Set severity'),
-    ),
-    el(
-      'div',
-      { className: 'row' },
-      note,
-      el('button', { type: 'button', onclick: () => act({ note: note.value.trim() }, 'note added') }, 'Add note'),
-    ),
+    statusRow(i, act),
+    assignRow(i, act),
+    triageRow(i, regions, act),
+    el('div', { className: 'row' }, note, el('button', { type: 'button', className: 'act-note', onclick: addNote }, 'Add note')),
   );
+}
+
+function facts(i) {
+  const rows = [
+    ['Category', words(i.category)],
+    ['Region', i.region ?? 'unknown'],
+    ['Reporter', i.reporter ?? 'erased'],
+    ['Language', i.language],
+    ['Came in by', i.channel],
+    ['Assignee', i.assignee || 'unassigned'],
+    ['Reported', when(i.createdAt)],
+    ['Acknowledged', when(i.acknowledgedAt)],
+    ['Resolved', when(i.resolvedAt)],
+    ...Object.entries(i.links ?? {}).map(([k, v]) => [words(k), v]),
+  ];
+  return el('dl', { className: 'facts' }, ...rows.filter(([, v]) => v).flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
+}
+
+function location(i) {
+  const where = i.location ? el('div', { className: 'mini-map', id: 'incident-map' }) : el('p', { className: 'muted' }, 'No location pin.');
+  const caption = i.location
+    ? el('p', { className: 'muted' }, `${i.location.name ? `${i.location.name} · ` : ''}${i.location.lat}, ${i.location.lng}`)
+    : '';
+  return { where, section: el('section', { className: 'card' }, el('h2', {}, 'Location'), where, caption) };
 }
 
 export async function render(root, [id]) {
   const path = `/api/incidents/${encodeURIComponent(id)}`;
+  const regions = canChange() ? Object.keys((await summaryOf()).byRegion) : [];
+  let map;
+  let left = false;
   const draw = async () => {
     const i = await api('GET', path);
+    if (left) return;
     const act = async (change, done) => {
       try {
         if (change.note !== undefined) await api('POST', `${path}/notes`, { text: change.note });
@@ -84,49 +164,25 @@ export async function render(root, [id]) {
         toast(err.message, 'error');
       }
     };
-    const where = i.location
-      ? el('div', { className: 'mini-map', id: 'incident-map' })
-      : el('p', { className: 'muted' }, 'No location pin.');
+    const { where, section } = location(i);
+    map?.remove();
     root.replaceChildren(
       el('p', {}, el('a', { href: '#/board' }, '← Board')),
-      el(
-        'h1',
-        {},
-        `Incident ${i.id} `,
-        badge('sev', i.severity),
-        ' ',
-        badge('status', i.status),
-        i.escalated ? el('span', { className: 'badge escalated' }, 'escalated') : '',
-      ),
+      el('h1', {}, `Incident ${i.id} `, badge('sev', i.severity), ' ', badge('status', i.status), ' ', escalationBadge(i)),
       el('p', { className: 'lead' }, i.summary ?? ''),
-      el(
-        'dl',
-        { className: 'facts' },
-        ...[
-          ['Category', i.category],
-          ['Region', i.region],
-          ['Reporter', i.reporter],
-          ['Assignee', i.assignee || 'unassigned'],
-          ['Reported', when(i.createdAt)],
-          ['Acknowledge by', when(i.ackDeadline)],
-        ]
-          .filter(([, v]) => v)
-          .flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]),
-      ),
-      actions(i, act),
-      el(
-        'section',
-        { className: 'card' },
-        el('h2', {}, 'Location'),
-        where,
-        i.location ? el('p', { className: 'muted' }, `${i.location.name ?? ''} ${i.location.lat}, ${i.location.lng}`) : '',
-      ),
+      facts(i),
+      actions(i, regions, act),
+      section,
       el('section', { className: 'card' }, el('h2', {}, 'Timeline'), timeline(i.timeline ?? [])),
     );
-    if (i.location) await pinMap(where, [{ ...i.location, label: i.id }], 13);
+    map = i.location ? await pinMap(where, [{ ...i.location, label: i.id, severity: i.severity }], 13) : undefined;
   };
   await draw();
   onChange((c) => {
     if (c.id === id && c.type.startsWith('incident.')) draw().catch((err) => toast(err.message, 'error'));
   });
+  return () => {
+    left = true;
+    map?.remove();
+  };
 }

@@ -4,6 +4,16 @@ import { ago, el } from '../dom.js';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low'];
 export const STATUSES = ['open', 'acknowledged', 'in_progress', 'resolved', 'closed'];
+export const CATEGORIES = [
+  'medical',
+  'trapped',
+  'security',
+  'missing_person',
+  'arrest_detention',
+  'lost_documents',
+  'evacuation_request',
+  'other',
+];
 export const ACTIVE = new Set(['open', 'acknowledged', 'in_progress']);
 
 export const badge = (kind, value) => el('span', { className: `badge ${kind}-${value}` }, String(value).replace('_', ' '));
@@ -18,12 +28,21 @@ export async function listIncidents(max = 500) {
     if (!page.nextCursor) break;
     cursor = page.nextCursor;
   }
-  return items.sort((a, b) => String(b.createdAt).localeCompare(String(a.createdAt)));
+  return items.sort((a, b) => (b.seq ?? 0) - (a.seq ?? 0) || String(b.createdAt).localeCompare(String(a.createdAt)));
 }
 
-/** Overdue: not acknowledged past its deadline, or escalated. */
-export const isOverdue = (i, now = Date.now()) =>
-  i.escalated === true || (i.status === 'open' && i.ackDeadline && new Date(i.ackDeadline).getTime() < now);
+/**
+ * Escalated: nobody acknowledged it within its severity's deadline (escalation.ackDeadline), so the
+ * server paged the duty officers (escalationLevel 1) and then the admins (2).
+ */
+export const isOverdue = (i) => Number(i.escalationLevel ?? 0) > 0;
+
+/** "escalated" or "escalated to admins", or '' when it was not. */
+export function escalationBadge(i) {
+  const level = Number(i.escalationLevel ?? 0);
+  if (!level) return '';
+  return el('span', { className: 'badge escalated' }, level > 1 ? 'escalated to admins' : 'escalated');
+}
 
 export const canChange = () => can('patch', '/api/incidents/:id');
 
@@ -48,7 +67,7 @@ export function incidentRow(i, onAck) {
       badge('sev', i.severity),
       ' ',
       badge('status', i.status),
-      i.escalated ? el('span', { className: 'badge escalated' }, 'escalated') : '',
+      escalationBadge(i),
       el('span', { className: 'summary' }, i.summary || i.category),
       el(
         'span',

@@ -1,53 +1,89 @@
 // Playbooks: a start form built from each playbook's parameters, exercise switch; runs with steps; stop.
+// API: GET /api/playbooks → {items: [{id, title, description, parameters: [{name, type, description, required,
+// default?, values?, allowAll}], steps}]}; POST /api/playbooks/:id/runs {params, exercise}; GET /api/runs →
+// {items: [run]}; GET /api/runs/:id → {...run, steps: [{id, type, title, status, dueAt?, startedAt?, finishedAt?,
+// note?, error?}], tasks}; POST /api/runs/:id/stop.
 import { api, can, optional } from '../api.js';
 import { onChange, toast } from '../app.js';
 import { debounced, el, when } from '../dom.js';
-import { knownIds, remember } from './recent.js';
+import { summaryOf } from './audience.js';
 
-function field(p) {
-  const label = `${p.name}${p.required ? ' *' : ''}`;
-  const input =
-    p.type === 'boolean'
-      ? el('input', { type: 'checkbox', name: p.name, checked: p.default === true })
-      : Array.isArray(p.enum ?? p.options)
-        ? el('select', { name: p.name }, ...(p.enum ?? p.options).map((v) => el('option', { value: v, selected: v === p.default }, v)))
-        : el('input', {
-            type: p.type === 'number' || p.type === 'integer' ? 'number' : 'text',
-            name: p.name,
-            required: p.required && p.default === undefined,
-            value: p.default ?? '',
-          });
-  return el('label', {}, label, input, p.description ? el('small', { className: 'muted' }, p.description) : '');
+const choice = (name, values, current, blank) =>
+  el(
+    'select',
+    { name },
+    ...(blank ? [el('option', { value: '' }, blank)] : []),
+    ...values.map((v) => el('option', { value: v, selected: v === current }, v)),
+  );
+
+/** The input for one parameter: a switch, a list of regions or values, a number, or text. */
+function input(p, regions) {
+  const blank = p.required ? 'choose…' : p.default === undefined ? '(none)' : undefined;
+  switch (p.type) {
+    case 'boolean':
+      return el('input', { type: 'checkbox', name: p.name, role: 'switch', checked: p.default === true });
+    case 'region':
+      return choice(p.name, [...regions, ...(p.allowAll ? ['all'] : [])], p.default, blank);
+    case 'enum':
+      return choice(p.name, p.values ?? [], p.default, blank);
+    default:
+      return el('input', {
+        type: p.type === 'number' ? 'number' : 'text',
+        name: p.name,
+        required: p.required,
+        value: p.default ?? '',
+        maxLength: 500,
+        step: 'any',
+      });
+  }
 }
 
-function startForm(pb, started) {
+function field(p, regions) {
+  return el(
+    'label',
+    {},
+    `${p.name}${p.required ? ' *' : ''}`,
+    input(p, regions),
+    p.description ? el('small', { className: 'muted' }, p.description) : '',
+  );
+}
+
+/** The parameters as the API takes them; missing required ones are named. */
+function paramsOf(pb, form) {
+  const params = {};
+  const missing = [];
+  for (const p of pb.parameters ?? []) {
+    const control = form.elements[p.name];
+    if (p.type === 'boolean') params[p.name] = control.checked;
+    else if (control.value !== '') params[p.name] = p.type === 'number' ? Number(control.value) : control.value;
+    else if (p.required) missing.push(p.name);
+  }
+  return { params, missing };
+}
+
+function startForm(pb, regions, started) {
   const form = el(
     'form',
     { className: 'playbook-form' },
-    ...(pb.parameters ?? []).map(field),
+    ...(pb.parameters ?? []).map((p) => field(p, regions)),
     el(
       'label',
       { className: 'switch' },
-      el('input', { type: 'checkbox', name: 'exercise', role: 'switch', checked: true }),
+      el('input', { type: 'checkbox', name: 'exercise', role: 'switch', checked: true, defaultChecked: true }),
       ' Exercise (drill: staff only, marked EXERCISE)',
     ),
     el('button', { type: 'submit', className: 'primary act-start' }, 'Start'),
   );
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
-    const params = {};
-    for (const p of pb.parameters ?? []) {
-      const input = form.elements[p.name];
-      if (p.type === 'boolean') params[p.name] = input.checked;
-      else if (input.value !== '') params[p.name] = p.type === 'number' || p.type === 'integer' ? Number(input.value) : input.value;
-    }
+    const { params, missing } = paramsOf(pb, form);
+    if (missing.length) return toast(`Give ${missing.join(', ')}`, 'error');
     try {
       const run = await api('POST', `/api/playbooks/${encodeURIComponent(pb.id)}/runs`, {
         params,
         exercise: form.elements.exercise.checked,
       });
-      remember('runs', run.id);
-      toast(`Run ${run.id} started`);
+      toast(`Run ${run.id} started${run.exercise ? ' (exercise)' : ''}`);
       await started();
     } catch (err) {
       toast(err.message, 'error');
@@ -56,60 +92,75 @@ function startForm(pb, started) {
   return form;
 }
 
+function stepsTable(run) {
+  return el(
+    'table',
+    { className: 'steps' },
+    el('tr', {}, ...['Step', 'Type', 'State', 'Due', 'Started', 'Finished'].map((h) => el('th', {}, h))),
+    ...(run.steps ?? []).map((s) =>
+      el(
+        'tr',
+        { className: `step-${s.status}` },
+        el('td', {}, s.title ?? s.id, s.note ? el('small', { className: 'muted' }, ` — ${s.note}`) : ''),
+        el('td', {}, s.type),
+        el('td', {}, s.status, s.error ? el('small', { className: 'error' }, ` ${s.error}`) : ''),
+        el('td', {}, when(s.dueAt)),
+        el('td', {}, when(s.startedAt)),
+        el('td', {}, when(s.finishedAt)),
+      ),
+    ),
+  );
+}
+
 function runCard(run, refresh) {
   const stop = async () => {
     try {
-      await api('POST', `/api/runs/${encodeURIComponent(run.id)}/stop`);
-      toast(`Run ${run.id} stopped`);
+      const res = await api('POST', `/api/runs/${encodeURIComponent(run.id)}/stop`);
+      toast(`Run ${run.id} stopped; ${res.cancelled ?? 0} pending step(s) cancelled`);
       await refresh();
     } catch (err) {
       toast(err.message, 'error');
     }
   };
-  const active = !['done', 'completed', 'stopped', 'failed', 'cancelled'].includes(run.status);
+  const params = Object.entries(run.params ?? {}).map(([k, v]) => `${k}: ${v}`);
   return el(
     'section',
     { className: 'card run', dataset: { id: run.id } },
     el(
       'h3',
       {},
-      `${run.playbook} · run ${run.id} `,
+      `${run.title ?? run.playbook} · ${run.id} `,
       el('span', { className: `badge status-${run.status}` }, run.status),
       run.exercise ? el('span', { className: 'badge exercise' }, 'exercise') : '',
     ),
     el(
-      'table',
-      {},
-      el('tr', {}, ...['Step', 'Type', 'State', 'Due', 'Done'].map((h) => el('th', {}, h))),
-      ...(run.steps ?? []).map((s) =>
-        el(
-          'tr',
-          { className: `step-${s.status}` },
-          el('td', {}, s.title ?? s.id),
-          el('td', {}, s.type),
-          el('td', {}, s.status),
-          el('td', {}, when(s.dueAt ?? s.scheduledAt)),
-          el('td', {}, when(s.finishedAt ?? s.doneAt ?? s.completedAt)),
-        ),
-      ),
+      'p',
+      { className: 'muted' },
+      `Started by ${run.startedBy} ${when(run.createdAt)}${run.finishedAt ? ` · ended ${when(run.finishedAt)}` : ''}${run.stoppedBy ? ` by ${run.stoppedBy}` : ''}${params.length ? ` · ${params.join(', ')}` : ''}`,
     ),
-    active && can('post', '/api/runs/:id/stop')
+    stepsTable(run),
+    run.status === 'running' && can('post', '/api/runs/:id/stop')
       ? el('button', { type: 'button', className: 'danger act-stop', onclick: stop }, 'Stop run')
       : '',
   );
 }
 
 export async function render(root) {
-  const playbooks = (await optional('GET', '/api/playbooks'))?.items ?? [];
+  const [library, summary] = await Promise.all([optional('GET', '/api/playbooks'), summaryOf()]);
+  const playbooks = library?.items ?? [];
+  const regions = Object.keys(summary.byRegion);
   const runs = el('div', { className: 'runs' });
   const refresh = async () => {
-    const ids = await knownIds('runs', '/api/runs?limit=20');
-    const found = (await Promise.all(ids.map((id) => optional('GET', `/api/runs/${encodeURIComponent(id)}`)))).filter(Boolean);
+    const page = (await optional('GET', '/api/runs?limit=10'))?.items ?? [];
+    const found = (await Promise.all(page.map((r) => optional('GET', `/api/runs/${encodeURIComponent(r.id)}`)))).filter(Boolean);
     runs.replaceChildren(...(found.length ? found.map((r) => runCard(r, refresh)) : [el('p', { className: 'muted' }, 'No run yet.')]));
   };
-  const mayStart = (pb) => can('post', '/api/playbooks/:id/runs') && startForm(pb, refresh);
+  const mayStart = (pb) => can('post', '/api/playbooks/:id/runs') && startForm(pb, regions, refresh);
   root.replaceChildren(
     el('h1', {}, 'Playbooks'),
+    el('h2', {}, 'Runs'),
+    runs,
+    el('h2', {}, 'Library'),
     el(
       'div',
       { className: 'grid two' },
@@ -124,15 +175,11 @@ export async function render(root) {
       ),
       playbooks.length ? '' : el('p', { className: 'muted' }, 'No playbook is loaded.'),
     ),
-    el('h2', {}, 'Runs'),
-    runs,
   );
   await refresh();
   const later = debounced(() => refresh().catch((err) => toast(err.message, 'error')), 400);
   onChange((c) => {
-    if (c.type !== 'run.updated') return;
-    remember('runs', c.id);
-    later();
+    if (c.type === 'run.updated') later();
   });
   return later.cancel;
 }

@@ -1,21 +1,27 @@
 // Welfare checks: start one, tallies per region, non-responders for phone follow-up, CSV export.
+// API: GET /api/welfare-checks → {items: [{id, status, exercise, createdAt, counts, byRegion, delivery}]}
+// (counts and each region: {total, safe, help, noAnswer, peopleSafe}); GET /api/welfare-checks/:id/follow-up
+// → {items: [{phone, name, region, household}]} (officer); POST /api/welfare-checks {audience, text?, exercise?}.
 import { api, can, optional } from '../api.js';
 import { onChange, toast } from '../app.js';
-import { debounced, el } from '../dom.js';
-import { audienceForm, summaryOf } from './audience.js';
-import { knownIds, remember } from './recent.js';
+import { debounced, el, when } from '../dom.js';
+import { audienceForm, progressBar, summaryOf } from './audience.js';
 
+const RUNNING = new Set(['sending', 'open']);
+
+/** A CSV cell; text that a spreadsheet would run as a formula gets a leading ' (a phone number stays as it is). */
 const csvCell = (v) => {
-  const s = String(v ?? '');
-  return /[",\n\r]/.test(s) || /^[=+\-@]/.test(s) ? `"${s.replace(/^([=+\-@])/, "'$1").replace(/"/g, '""')}"` : s;
+  const raw = String(v ?? '');
+  const s = /^\+\d{7,15}$/.test(raw) ? raw : raw.replace(/^([=+\-@\t\r])/, "'$1");
+  return /[",\n\r]/.test(s) || s !== raw ? `"${s.replace(/"/g, '""')}"` : s;
 };
 
-/** The check as CSV: one line per region, then one per non-responder. */
+/** The check as CSV: one line per region, then one per non-responder (formula-looking cells are defused). */
 export function toCsv(check, nonResponders) {
-  const lines = [['section', 'region', 'safe', 'help', 'no answer', 'total', 'name', 'phone']];
+  const lines = [['section', 'region', 'safe', 'people safe', 'help', 'no answer', 'total', 'name', 'phone', 'household']];
   for (const [region, t] of Object.entries(check.byRegion ?? {}))
-    lines.push(['tally', region, t.safe, t.help, t.noAnswer, t.total, '', '']);
-  for (const p of nonResponders) lines.push(['no answer', p.region, '', '', '', '', p.name, p.phone]);
+    lines.push(['tally', region, t.safe, t.peopleSafe, t.help, t.noAnswer, t.total, '', '', '']);
+  for (const p of nonResponders) lines.push(['no answer', p.region, '', '', '', '', '', p.name, p.phone, p.household]);
   return lines.map((l) => l.map(csvCell).join(',')).join('\r\n');
 }
 
@@ -26,80 +32,153 @@ function download(name, text) {
   a.remove();
 }
 
-async function checkCard(id) {
-  const check = await optional('GET', `/api/welfare-checks/${encodeURIComponent(id)}`);
-  if (!check) return '';
-  const people =
-    (await optional('GET', `/api/welfare-checks/${encodeURIComponent(id)}/non-responders`).catch(() => undefined))?.items ?? [];
-  const c = check.counts ?? {};
-  const rows = Object.entries(check.byRegion ?? {}).map(([region, t]) =>
-    el(
-      'tr',
-      {},
-      el('td', {}, region),
-      el('td', {}, t.safe ?? 0),
-      el('td', { className: t.help ? 'warn' : '' }, t.help ?? 0),
-      el('td', {}, t.noAnswer ?? 0),
-    ),
+function regionTable(check) {
+  const rows = Object.entries(check.byRegion ?? {})
+    .filter(([, t]) => t.total > 0)
+    .map(([region, t]) =>
+      el(
+        'tr',
+        {},
+        el('td', {}, region),
+        el('td', {}, `${t.safe} (${t.peopleSafe} people)`),
+        el('td', { className: t.help ? 'warn' : '' }, t.help),
+        el('td', {}, t.noAnswer),
+        el('td', {}, t.total),
+      ),
+    );
+  const head = el('tr', {}, ...['Region', 'Safe', 'Need help', 'No answer', 'Asked'].map((h) => el('th', {}, h)));
+  return rows.length ? el('table', { className: 'tallies' }, head, ...rows) : el('p', { className: 'muted' }, 'Nobody asked by region.');
+}
+
+/**
+ * Who has not answered, listed on request only (each listing of phone numbers is audited), for officers
+ * and up; viewers see the counts. `lists` keeps the lists shown, so live refreshes do not fetch them again.
+ */
+function followUp(check, lists, refresh) {
+  if (!can('get', '/api/welfare-checks/:id/follow-up')) return [];
+  const load = async () => {
+    try {
+      const page = await api('GET', `/api/welfare-checks/${encodeURIComponent(check.id)}/follow-up`);
+      lists.set(check.id, page.items ?? []);
+      await refresh();
+    } catch (err) {
+      toast(err.message, 'error');
+    }
+  };
+  const people = lists.get(check.id);
+  const button = el(
+    'button',
+    { type: 'button', className: 'act-follow-up', onclick: load },
+    people ? 'Reload the list' : 'List who has not answered',
   );
-  return el(
-    'section',
-    { className: 'card welfare', dataset: { id } },
-    el('h2', {}, `Welfare check ${id}`),
-    el(
-      'p',
-      { className: 'tally' },
-      el('strong', {}, `${c.safe ?? 0} safe`),
-      ` · `,
-      el('strong', { className: 'warn' }, `${c.help ?? 0} need help`),
-      ` · ${c.noAnswer ?? 0} no answer · ${c.total ?? 0} asked`,
-    ),
-    el('table', {}, el('tr', {}, ...['Region', 'Safe', 'Need help', 'No answer'].map((h) => el('th', {}, h))), ...rows),
-    el('h3', {}, `Non-responders to call (${people.length})`),
+  if (!people) return [button];
+  return [
+    el('h3', {}, `Not answered: call them (${people.length})`),
     people.length
       ? el(
           'ul',
-          {},
-          ...people.map((p) => el('li', {}, `${p.name ?? 'unnamed'} · ${p.region ?? ''} · `, el('a', { href: `tel:${p.phone}` }, p.phone))),
+          { className: 'non-responders' },
+          ...people.map((p) =>
+            el(
+              'li',
+              {},
+              `${p.name || 'unnamed'} · ${p.region} · household ${p.household} · `,
+              el('a', { href: `tel:${p.phone}` }, p.phone),
+            ),
+          ),
         )
-      : el('p', { className: 'muted' }, 'None listed yet.'),
+      : el('p', { className: 'muted' }, 'Everyone answered.'),
     el(
-      'button',
-      { type: 'button', className: 'act-csv', onclick: () => download(`welfare-${id}.csv`, toCsv(check, people)) },
-      'Export CSV',
+      'div',
+      { className: 'row' },
+      button,
+      el(
+        'button',
+        { type: 'button', className: 'act-csv', onclick: () => download(`welfare-${check.id}.csv`, toCsv(check, people)) },
+        'Export CSV',
+      ),
     ),
+  ];
+}
+
+function stopButton(check, refresh) {
+  if (!RUNNING.has(check.status) || !can('post', '/api/welfare-checks/:id/cancel')) return '';
+  const stop = async () => {
+    try {
+      await api('POST', `/api/welfare-checks/${encodeURIComponent(check.id)}/cancel`);
+      toast(`Welfare check ${check.id} stopped`);
+      await refresh();
+    } catch (err) {
+      toast(err.message, 'error');
+    }
+  };
+  return el('button', { type: 'button', className: 'danger act-cancel', onclick: stop }, 'Stop this check');
+}
+
+function checkCard(check, lists, refresh) {
+  const c = check.counts;
+  return el(
+    'section',
+    { className: 'card welfare', dataset: { id: check.id } },
+    el(
+      'h2',
+      {},
+      `Welfare check ${check.id} `,
+      el('span', { className: `badge status-${check.status}` }, check.status),
+      check.exercise ? el('span', { className: 'badge exercise' }, 'exercise') : '',
+    ),
+    el('p', { className: 'muted' }, `Started ${when(check.createdAt)}`),
+    el(
+      'p',
+      { className: 'tally' },
+      el('strong', {}, `${c.safe} safe (${c.peopleSafe} people)`),
+      ' · ',
+      el('strong', { className: 'warn' }, `${c.help} need help`),
+      ` · ${c.noAnswer} no answer · ${c.total} asked`,
+    ),
+    progressBar(check.delivery ?? {}),
+    regionTable(check),
+    ...followUp(check, lists, refresh),
+    stopButton(check, refresh),
   );
 }
 
+/** The newest checks, and the focused one even when it is older. */
+async function loadChecks(focus) {
+  const items = (await api('GET', '/api/welfare-checks?limit=20')).items ?? [];
+  if (focus && !items.some((w) => w.id === focus)) {
+    const one = await optional('GET', `/api/welfare-checks/${encodeURIComponent(focus)}`).catch(() => undefined);
+    if (one) items.unshift(one);
+  }
+  return items;
+}
+
 export async function render(root, [focus]) {
-  if (focus) remember('welfare', focus);
   const summary = await summaryOf();
   const list = el('div', { className: 'checks-list' });
+  const lists = new Map();
   const refresh = async () => {
-    const ids = await knownIds('welfare', '/api/welfare-checks?limit=20');
-    const cards = (await Promise.all(ids.map(checkCard))).filter(Boolean);
+    const checks = await loadChecks(focus);
+    const cards = checks.map((w) => checkCard(w, lists, refresh));
     list.replaceChildren(...(cards.length ? cards : [el('p', { className: 'muted' }, 'No welfare check yet.')]));
   };
   const start = can('post', '/api/welfare-checks')
     ? audienceForm(summary, {
         title: 'Ask "are you safe?"',
-        perLanguageText: false,
+        textRequired: false,
         submitLabel: 'Start welfare check',
         async submit(body) {
           const created = await api('POST', '/api/welfare-checks', body);
-          remember('welfare', created.id);
-          toast(`Welfare check ${created.id} started`);
+          toast(`Welfare check ${created.id} started: ${created.total} asked`);
           await refresh();
         },
       })
     : '';
-  root.replaceChildren(el('h1', {}, 'Welfare checks'), start, list);
+  root.replaceChildren(el('h1', {}, 'Welfare checks'), list, start);
   await refresh();
   const later = debounced(() => refresh().catch((err) => toast(err.message, 'error')), 500);
   onChange((c) => {
-    if (c.type !== 'welfare.updated') return;
-    remember('welfare', c.id);
-    later();
+    if (c.type === 'welfare.updated') later();
   });
   return later.cancel;
 }

@@ -1,13 +1,82 @@
-// WhatsApp: the gateway's connection state and, while it waits for pairing, the QR to scan.
+// WhatsApp: the gateway's connection state, the pairing QR (or code) while it waits, a sending
+// restriction, and recent transport alerts.
+// API: GET /api/whatsapp → {transport: {name, state, at?}, pairing: {qrWaiting, pairingCode}, restricted:
+// {reason, since, until?} | null, alerts: [{code, message, at}]}; GET /api/whatsapp/qr (PNG, admin);
+// DELETE /api/whatsapp/restriction (admin).
+import { api, can } from '../api.js';
+import { toast } from '../app.js';
 import { el, when } from '../dom.js';
+
+const words = (s) => String(s ?? 'unknown').replace(/_/g, ' ');
+
+function pairing(w) {
+  if (w.transport?.state !== 'waiting_for_pairing' && !w.pairing?.qrWaiting && !w.pairing?.pairingCode) return '';
+  const steps = el('p', {}, 'Open WhatsApp on the embassy phone → Linked devices → Link a device, and scan:');
+  return el(
+    'div',
+    { className: 'pairing' },
+    w.pairing?.qrWaiting && can('get', '/api/whatsapp/qr')
+      ? [steps, el('img', { className: 'qr', src: `/api/whatsapp/qr?at=${Date.now()}`, alt: 'WhatsApp pairing QR code' })]
+      : w.pairing?.qrWaiting
+        ? el('p', {}, 'A pairing QR is waiting; an admin can show it here.')
+        : '',
+    w.pairing?.pairingCode
+      ? el('p', {}, 'Or link with the phone number and this code: ', el('strong', { className: 'mono' }, w.pairing.pairingCode))
+      : '',
+  );
+}
+
+function restriction(w, redraw) {
+  const r = w.restricted;
+  if (!r) return '';
+  const lift = async () => {
+    try {
+      const res = await api('DELETE', '/api/whatsapp/restriction');
+      toast(res.lifted ? 'Restriction lifted: sending resumes' : 'No restriction was in force');
+      await redraw();
+    } catch (err) {
+      toast(err.message, 'error');
+    }
+  };
+  return el(
+    'section',
+    { className: 'card warn-card' },
+    el('h2', {}, 'Sending is held'),
+    el(
+      'p',
+      {},
+      `${words(r.reason)} since ${when(new Date(r.since).toISOString())}${r.until ? ` until ${when(new Date(r.until).toISOString())}` : ''}.`,
+    ),
+    can('delete', '/api/whatsapp/restriction')
+      ? el('button', { type: 'button', className: 'danger act-lift', onclick: lift }, 'WhatsApp lifted it: resume sending')
+      : '',
+  );
+}
+
+function alerts(w) {
+  const items = w.alerts ?? [];
+  return el(
+    'section',
+    { className: 'card' },
+    el('h2', {}, 'Recent transport alerts'),
+    items.length
+      ? el(
+          'ul',
+          { className: 'transport-alerts' },
+          ...items.map((a) => el('li', {}, el('time', {}, when(a.at)), ` ${words(a.code)}: ${a.message}`)),
+        )
+      : el('p', { className: 'muted' }, 'None.'),
+  );
+}
 
 export async function render(root) {
   let timer;
+  let left = false;
   const draw = async () => {
-    const res = await fetch('/readyz', { credentials: 'same-origin' });
-    const r = await res.json();
-    const t = r.transport ?? {};
-    const waiting = t.state === 'waiting_for_pairing';
+    clearTimeout(timer);
+    const w = await api('GET', '/api/whatsapp');
+    if (left) return;
+    const t = w.transport ?? {};
     root.replaceChildren(
       el('h1', {}, 'WhatsApp'),
       el(
@@ -16,22 +85,19 @@ export async function render(root) {
         el(
           'p',
           { className: `conn conn-${t.state}` },
-          el('strong', {}, String(t.state ?? 'unknown').replace(/_/g, ' ')),
+          el('strong', {}, words(t.state)),
           ` · ${t.name ?? ''}${t.at ? ` · reported ${when(t.at)}` : ''}`,
         ),
-        el('p', {}, `Redis: ${r.redis}. Service: ${r.status === 'ready' ? 'ready' : 'not ready'}.`),
-        waiting
-          ? el(
-              'div',
-              {},
-              el('p', {}, 'Open WhatsApp on the embassy phone → Linked devices → Link a device, and scan:'),
-              el('img', { className: 'qr', src: `/api/whatsapp/qr?at=${Date.now()}`, alt: 'WhatsApp pairing QR code' }),
-            )
-          : '',
+        pairing(w),
       ),
+      restriction(w, draw),
+      alerts(w),
     );
-    timer = setTimeout(() => draw().catch(() => undefined), waiting ? 5_000 : 15_000);
+    timer = setTimeout(() => draw().catch(() => undefined), t.state === 'waiting_for_pairing' ? 5_000 : 15_000);
   };
   await draw();
-  return () => clearTimeout(timer);
+  return () => {
+    left = true;
+    clearTimeout(timer);
+  };
 }
