@@ -38,12 +38,17 @@ export async function createBroadcast(
   input: { author: Actor; audience: Audience; text: Record<string, string>; exercise?: boolean; source?: string },
 ): Promise<BroadcastRecord & { repeated?: boolean }> {
   checkAudience(deps, input.audience);
-  const { id, code } = await newBroadcastId(deps, kind);
+  const fresh = await newBroadcastId(deps, kind);
+  let id = fresh.id;
   const keys = broadcastKeys(deps, kind);
   if (input.source && !(await deps.redis.hsetnx(keys.bySource, input.source, id))) {
-    const existing = await loadRecord(deps, (await deps.redis.hget(keys.bySource, input.source)) ?? '');
-    if (existing) return { ...existing, repeated: true };
+    id = (await deps.redis.hget(keys.bySource, input.source)) ?? id;
+    const existing = await loadRecord(deps, id);
+    // A draft was saved but never started (the process died): the caller goes on from there.
+    if (existing) return existing.status === 'draft' ? existing : { ...existing, repeated: true };
+    // The source was claimed but nothing saved (the process died): build it under the claimed id.
   }
+  const code = fresh.code;
   const exercise = input.exercise === true;
   const resolved = await snapshotAudience(
     deps,
@@ -71,10 +76,26 @@ export async function createBroadcast(
   return record;
 }
 
-/** Starts sending: status `sending`, listed as active, fan-out queued. */
+/**
+ * Moves a draft or approved broadcast to `sending` and lists it as active; a broadcast already
+ * sending stays so (a resumed start). Anything else (cancelled meanwhile, finished) is left alone.
+ * KEYS: record, active. ARGV: createdAt, id. Returns 1 when the broadcast is sending.
+ */
+const START_SENDING = `
+local status = redis.call('HGET', KEYS[1], 'status')
+if status ~= 'draft' and status ~= 'approved' and status ~= 'sending' then return 0 end
+redis.call('HSET', KEYS[1], 'status', 'sending')
+redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
+return 1`;
+
+/** Starts sending: status `sending`, listed as active, fan-out queued (unless cancelled meanwhile). */
 export async function startSending(deps: CoreDeps, r: BroadcastRecord): Promise<void> {
   const keys = broadcastKeys(deps, r.kind);
-  await deps.redis.multi().hset(keys.record(r.id), 'status', 'sending').zadd(keys.active, r.createdAt, r.id).exec();
+  const started = await deps.redis.eval(START_SENDING, 2, keys.record(r.id), keys.active, String(r.createdAt), r.id);
+  if (started !== 1) {
+    deps.log.info({ id: r.id }, 'broadcast not started: it was cancelled or finished meanwhile');
+    return;
+  }
   if (r.kind === 'alert' && !r.exercise) await deps.redis.set(deps.keys.alertLatest, r.id);
   r.status = 'sending';
   await queueFanOut(deps, r.id);
@@ -100,8 +121,11 @@ export async function createAlert(
 ): Promise<{ id: string; status: 'pending_approval' | 'sending'; code: string; total: number }> {
   checkText(deps, input.text);
   const r = await createBroadcast(deps, 'alert', input);
-  if (r.repeated)
+  if (r.repeated) {
+    // Died after `sending` was set but before the fan-out was queued: queue it (one job per broadcast).
+    if (r.status === 'sending' && !r.fannedOut) await queueFanOut(deps, r.id);
     return { id: r.id, status: r.status === 'pending_approval' ? 'pending_approval' : 'sending', code: r.code, total: r.total };
+  }
   const needsApproval = !r.exercise && r.total > deps.config.broadcast.approvalThreshold;
   await deps.audit.append({
     type: 'alert.created',
@@ -143,15 +167,17 @@ export async function approveAlert(deps: CoreDeps, input: { id: string; approver
     throw new ForbiddenError(`${r.id} was drafted by ${r.authorName}; a second officer must approve it`);
   }
   const key = broadcastKeys(deps, 'alert').record(r.id);
+  // 1: approved now; 2: approved before, but the process died before sending started (resume).
   const claimed = await deps.redis.eval(
-    "if redis.call('HGET', KEYS[1], 'status') ~= 'pending_approval' then return 0 end redis.call('HSET', KEYS[1], 'status', 'approved', 'approvedBy', ARGV[1], 'approvedAt', ARGV[2]) return 1",
+    "local s = redis.call('HGET', KEYS[1], 'status') if s == 'approved' then return 2 end if s ~= 'pending_approval' then return 0 end redis.call('HSET', KEYS[1], 'status', 'approved', 'approvedBy', ARGV[1], 'approvedAt', ARGV[2]) return 1",
     1,
     key,
     input.approver.name,
     String(deps.now()),
   );
-  if (claimed !== 1) throw new ConflictError('not_pending', `${r.id} is ${r.status.replace('_', ' ')}, not waiting for approval`);
-  await deps.audit.append({ type: 'alert.approved', actor: input.approver.name, subject: r.id, data: { total: r.total } });
+  if (claimed === 0) throw new ConflictError('not_pending', `${r.id} is ${r.status.replace('_', ' ')}, not waiting for approval`);
+  if (claimed === 1)
+    await deps.audit.append({ type: 'alert.approved', actor: input.approver.name, subject: r.id, data: { total: r.total } });
   await startSending(deps, r);
   return { id: r.id, status: 'sending' };
 }

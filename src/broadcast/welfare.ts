@@ -6,6 +6,7 @@ import type { Actor, Audience } from './audience.ts';
 import { createBroadcast, startSending } from './alerts.ts';
 import { broadcastQueues } from './broadcast-queue.ts';
 import { broadcastKeys, type DeliveryCounts, deliveryCounts, kindOfId, loadRecord } from './broadcast-store.ts';
+import { queueFanOut } from './fanout.ts';
 
 /** Tallies of a welfare check, overall or for one region. */
 export interface WelfareCounts {
@@ -66,7 +67,10 @@ export async function startWelfareCheck(
   input: { author: Actor; audience: Audience; text?: Record<string, string>; exercise?: boolean; source?: string },
 ): Promise<{ id: string; total: number }> {
   const r = await createBroadcast(deps, 'welfare', { ...input, text: input.text ?? {} });
-  if (r.repeated) return { id: r.id, total: r.total };
+  if (r.repeated) {
+    if (r.status === 'sending' && !r.fannedOut) await queueFanOut(deps, r.id);
+    return { id: r.id, total: r.total };
+  }
   const keys = broadcastKeys(deps, 'welfare');
   const tx = deps.redis.multi();
   for (const region of [...deps.config.regions.map((x) => x.id), 'unknown']) tx.hset(keys.record(r.id), `total:${region}`, '0');
@@ -78,7 +82,7 @@ export async function startWelfareCheck(
     subject: r.id,
     data: { total: r.total, exercise: r.exercise },
   });
-  await startSending(deps, r);
+  // The reminder and follow-up are queued before sending starts: a check sending always has them.
   const { broadcast } = broadcastQueues(deps);
   const b = deps.config.broadcast;
   await broadcast.add(
@@ -91,6 +95,7 @@ export async function startWelfareCheck(
     { type: 'followup', id: r.id },
     { jobId: jobIdFor('wfol', r.id), delay: durationMs(b.welfareFollowUpAfter ?? '6h') },
   );
+  await startSending(deps, r);
   deps.log.info({ id: r.id, total: r.total }, 'welfare check started');
   return { id: r.id, total: r.total };
 }
