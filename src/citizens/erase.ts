@@ -6,7 +6,7 @@ import { advanceRecipient, broadcastRef } from '../broadcast/tracking.ts';
 import { jobIdFor } from '../queues/queues.ts';
 import { eraseFromRegistry } from './registry.ts';
 
-/** How far back broadcasts may still hold a citizen's phone (failed jobs are kept 14 days). */
+/** How far back broadcasts may still have outbound jobs for a citizen (failed jobs are kept 14 days). */
 const LOOKBACK_MS = 15 * 24 * 3600 * 1000;
 
 /** What an erasure removed, for the audit entry (counts only). */
@@ -31,15 +31,18 @@ export async function eraseCitizen(deps: CoreDeps, phone: string): Promise<Erasu
   let jobsRemoved = 0;
   for (const kind of ['alert', 'welfare'] as BroadcastKind[]) {
     const keys = broadcastKeys(deps, kind);
-    const ids = await deps.redis.zrangebyscore(keys.all, since, '+inf');
-    for (const id of ids) {
-      jobsRemoved += await removeQueuedJob(deps, kind, id, phone);
+    // Recipient lists, delivery states and answers are kept for good: every broadcast is scrubbed.
+    const ids = await deps.redis.zrangebyscore(keys.all, '-inf', '+inf', 'WITHSCORES');
+    for (let i = 0; i < ids.length; i += 2) {
+      const id = ids[i] as string;
+      const recent = Number(ids[i + 1]) >= since;
+      if (recent) jobsRemoved += await removeQueuedJob(deps, kind, id, phone);
       const tx = deps.redis.multi().hdel(keys.state(id), phone);
       for (const language of deps.config.languages) tx.srem(keys.recipients(id, language), phone);
       if (kind === 'welfare') tx.hdel(deps.keys.welfareAnswers(id), phone);
       const results = (await tx.exec()) ?? [];
       if (results.some(([, n]) => n === 1)) broadcasts++;
-      if (kind === 'welfare')
+      if (kind === 'welfare' && recent)
         jobsRemoved += await outbound.remove(jobIdFor('o', broadcastRef('welfare-reminder', id, phone))).catch(() => 0);
     }
   }

@@ -22,7 +22,7 @@ export async function runAlert(sc: StepContext, step: Extract<Step, { type: 'ale
     });
     await sc.store.saveEffectResult(sc.run.id, step.id, result);
   }
-  const next = result.status === 'pending_approval' ? `awaits approval by a second officer: /approve ${result.code}` : 'is being sent';
+  const next = result.status === 'pending_approval' ? `awaits approval by a second officer: /approve ${result.id}` : 'is being sent';
   await sc.postToCell(`📣 ${sc.run.id} · ${step.title}\nAlert ${result.code} to ${describeAudience(audience)} ${next}.`, 'alert');
   return `alert ${result.id} ${result.status}`;
 }

@@ -1,0 +1,47 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { broadcastKeys } from '../../src/broadcast/broadcast-store.ts';
+import { getCitizen, saveCitizens } from '../../src/citizens/registry.ts';
+import { type PlaybookTestApp, startPlaybookApp } from '../fakes/playbook-harness.ts';
+import { CELL_GROUP, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
+
+describe('a playbook alert step waiting for approval', () => {
+  let t: PlaybookTestApp;
+  beforeAll(async () => {
+    t = await startPlaybookApp('pb-approve-hint');
+  });
+  afterAll(async () => t.app.stop());
+
+  it('tells the cell the /approve command with the alert id, which the command accepts', async () => {
+    const res = await t.app.api<{ id: string }>('POST', '/api/playbooks/drill/runs', { params: { region: 'north' } });
+    expect(res.status).toBe(201);
+    const post = await t.app.expectMessage(CELL_GROUP, /awaits approval/);
+    const command = /\/approve ([\w-]+)/.exec(post.text)?.[1];
+    expect(command).toMatch(/^ALR-\d+$/);
+  });
+});
+
+describe('DELETE', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp('erase-old', { config: { broadcast: { ratePerSecond: 1000, approvalThreshold: 50 } } });
+  });
+  afterAll(async () => app.stop());
+
+  it('erases the citizen’s phone from the recipient lists of broadcasts older than two weeks too', async () => {
+    const phone = '+33613990001';
+    await saveCitizens(app.deps, [
+      { phone, name: 'Old', region: 'north', household: 1, language: 'en', registeredAt: 1, updatedAt: 1, optedOut: false },
+    ]);
+    const created = await app.api<{ id: string }>('POST', '/api/alerts', { audience: { regions: ['north'] }, text: { en: 'Old alert.' } });
+    await app.expectMessage(phone, /Old alert/);
+    await settle(app);
+    const keys = broadcastKeys(app.deps, 'alert');
+    // The alert was sent three weeks ago.
+    await app.deps.redis.zadd(keys.all, Date.now() - 21 * 24 * 3600 * 1000, created.body.id);
+    await app.say(phone, 'DELETE');
+    await waitFor(async () => (await getCitizen(app.deps, phone)) === undefined);
+    await app.expectMessage(phone, /has been erased/);
+    expect(await app.deps.redis.sismember(keys.recipients(created.body.id, 'en'), phone)).toBe(0);
+    expect(await app.deps.redis.hexists(keys.state(created.body.id), phone)).toBe(0);
+  });
+});
