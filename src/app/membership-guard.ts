@@ -45,7 +45,8 @@ function cellGroupName(deps: HttpDeps, groupId: string): string | undefined {
 export async function reportStrangers(deps: HttpDeps, groupId: string, strangers: Stranger[], source: string, key: string): Promise<void> {
   if (strangers.length === 0) return;
   const name = cellGroupName(deps, groupId) ?? groupId;
-  const removable = deps.config.membershipGuard.removeUnknown ? strangers.flatMap((s) => (s.phone ? [s.phone] : [])) : [];
+  // A member known only by LID is removed by LID (the transport addresses a LID as is).
+  const removable = deps.config.membershipGuard.removeUnknown ? strangers.map((s) => s.id) : [];
   const who = strangers.map((s) => s.phone ?? `an unidentified member (${s.lid})`).join(', ');
   const action = removable.length
     ? 'They are being removed automatically.'
@@ -66,7 +67,7 @@ export async function reportStrangers(deps: HttpDeps, groupId: string, strangers
       type: 'membership.unknown',
       actor: 'system',
       subject: groupId,
-      data: { member: await deps.audit.pseudonym(s.id), source, removal: !!s.phone && removable.length > 0 },
+      data: { member: await deps.audit.pseudonym(s.id), source, removal: removable.length > 0 },
     });
   }
   await deps.redis.sadd(deps.keys.membershipReported(groupId), ...strangers.map((s) => s.id));

@@ -119,7 +119,7 @@ export interface ChatTransport {
   groupMembers?(groupId: string): Promise<ChatSender[]>;
   /** Creates a group (breakout huddles); returns its id. */
   createGroup?(subject: string, participants: string[]): Promise<string>;
-  /** Removes participants from a group where the bot is admin. */
+  /** Removes participants (E.164 phones, or LIDs like `123@lid` when no phone is known) from a group where the bot is admin. */
   removeFromGroup?(groupId: string, phones: string[]): Promise<void>;
 }
 

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { broadcastKeys } from '../../src/broadcast/broadcast-store.ts';
 import { getCitizen, saveCitizens } from '../../src/citizens/registry.ts';
+import type { ChatSender } from '../../src/transport/chat-transport.ts';
+import { SimulatorTransport } from '../../src/transport/simulator/simulator-transport.ts';
 import { type PlaybookTestApp, startPlaybookApp } from '../fakes/playbook-harness.ts';
 import { CELL_GROUP, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
@@ -43,5 +45,35 @@ describe('DELETE', () => {
     await app.expectMessage(phone, /has been erased/);
     expect(await app.deps.redis.sismember(keys.recipients(created.body.id, 'en'), phone)).toBe(0);
     expect(await app.deps.redis.hexists(keys.state(created.body.id), phone)).toBe(0);
+  });
+});
+
+/** The simulator, plus cell-group members WhatsApp shows only by LID (no phone number known). */
+class LidSimulator extends SimulatorTransport {
+  readonly lids = new Set<string>(['987654321012345@lid']);
+  override async groupMembers(groupId: string): Promise<ChatSender[]> {
+    return [...(await super.groupMembers(groupId)), ...[...this.lids].map((lid) => ({ lid }))];
+  }
+  override async removeFromGroup(groupId: string, ids: string[]): Promise<void> {
+    for (const id of ids) this.lids.delete(id);
+    await super.removeFromGroup(groupId, ids);
+  }
+}
+
+describe('membership guard with removeUnknown', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp('guard-lid', {
+      config: { membershipGuard: { removeUnknown: true, reconcileEvery: '1s' } },
+      options: { transport: (deps, queues) => new LidSimulator(deps.redis, deps.keys, queues.sink()) },
+    });
+  });
+  afterAll(async () => app.stop());
+
+  it('removes a stranger known only by LID, as it says it does', async () => {
+    const warning = await app.expectMessage(CELL_GROUP, /Membership guard/);
+    expect(warning.text).toContain('removed automatically');
+    const sim = app.transport as LidSimulator;
+    await waitFor(async () => sim.lids.size === 0, 10_000, 'the LID-only stranger to be removed');
   });
 });
