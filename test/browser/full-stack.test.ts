@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Citizen, saveCitizens } from '../../src/citizens/registry.ts';
+import type { Incident } from '../../src/domain/incident.ts';
 import type { SimOutboxItem } from '../../src/transport/simulator/simulator-transport.ts';
 import { STAFF, settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
 import { launch, newPage, open, screenshot, signIn } from './browser.ts';
@@ -123,6 +124,35 @@ describe('dashboard with the whole product', () => {
     await page.locator('li.incident a').first().click();
     await page.locator('.timeline').waitFor();
     expect(await page.locator('#view button, #view textarea, #view select, #view input').count()).toBe(0);
+    await context.close();
+  });
+
+  it('assigns, re-triages, notes and resolves an incident from its page, by the PATCH and notes API', async () => {
+    await app.say('+33655555555', 'Our passports were stolen at the market');
+    const { context, page } = await newPage(browser);
+    await signIn(page, app.url, tokens.duty as string);
+    await open(page, '#/board');
+    const row = page.locator('li.incident', { hasText: 'passports were stolen' }).first();
+    const id = (await row.getAttribute('data-id')) as string;
+    await row.locator('a').click();
+    await page.locator('.timeline').waitFor();
+    const incident = async () => (await app.api<Incident>('GET', `/api/incidents/${id}`)).body;
+    await page.locator('.act-assign-me').click();
+    await expect.poll(async () => (await incident()).assignee).toBe(STAFF.duty);
+    await page.locator('select[name="severity"]').selectOption('low');
+    await page.locator('select[name="category"]').selectOption('lost_documents');
+    await page.getByRole('button', { name: 'Change triage' }).click();
+    await expect.poll(async () => [(await incident()).severity, (await incident()).category]).toEqual(['low', 'lost_documents']);
+    await page.locator('textarea[name="note"]').fill('Called them back: at the hotel, unhurt');
+    await page.locator('.act-note').click();
+    await page.locator('.timeline li.tl-note', { hasText: 'Called them back' }).waitFor();
+    await page.locator('input[name="resolution"]').fill('Emergency passports issued');
+    await page.locator('.act-resolve').click();
+    await page.locator('.act-reopen').waitFor();
+    const done = await incident();
+    expect(done.status).toBe('resolved');
+    expect(done.timeline.at(-1)).toMatchObject({ type: 'status', text: 'Emergency passports issued', data: { to: 'resolved' } });
+    expect(await page.locator('.timeline li.tl-status').last().textContent()).toContain('→ resolved');
     await context.close();
   });
 

@@ -146,9 +146,46 @@ function location(i) {
   return { where, section: el('section', { className: 'card' }, el('h2', {}, 'Location'), where, caption) };
 }
 
+/** The fields each kind of action reads: cleared once it succeeded, kept while someone types elsewhere. */
+function fieldsOf(change) {
+  if (change.note !== undefined) return ['note'];
+  if (change.status) return ['resolution'];
+  if (change.assignee !== undefined) return ['assignee'];
+  return ['severity', 'category', 'region'];
+}
+
+/**
+ * What the officer typed or picked in the action fields and has not submitted yet: a live update
+ * redraws the page (someone else acted) without losing it.
+ */
+function draftKeeper(root) {
+  const drafts = new Map();
+  const keep = (e) => {
+    if (e.target.name && e.target.closest('.actions')) drafts.set(e.target.name, e.target.value);
+  };
+  root.addEventListener('input', keep);
+  root.addEventListener('change', keep);
+  return {
+    restore() {
+      for (const [name, value] of drafts) {
+        const control = root.querySelector(`.actions [name="${name}"]`);
+        if (control) control.value = value;
+      }
+    },
+    done(names) {
+      for (const n of names) drafts.delete(n);
+    },
+    stop() {
+      root.removeEventListener('input', keep);
+      root.removeEventListener('change', keep);
+    },
+  };
+}
+
 export async function render(root, [id]) {
   const path = `/api/incidents/${encodeURIComponent(id)}`;
   const regions = canChange() ? Object.keys((await summaryOf()).byRegion) : [];
+  const drafts = draftKeeper(root);
   let map;
   let left = false;
   const draw = async () => {
@@ -158,6 +195,7 @@ export async function render(root, [id]) {
       try {
         if (change.note !== undefined) await api('POST', `${path}/notes`, { text: change.note });
         else await api('PATCH', path, change);
+        drafts.done(fieldsOf(change));
         toast(`${i.id} ${done}`);
         await draw();
       } catch (err) {
@@ -175,6 +213,7 @@ export async function render(root, [id]) {
       section,
       el('section', { className: 'card' }, el('h2', {}, 'Timeline'), timeline(i.timeline ?? [])),
     );
+    drafts.restore();
     map = i.location ? await pinMap(where, [{ ...i.location, label: i.id, severity: i.severity }], 13) : undefined;
   };
   await draw();
@@ -183,6 +222,7 @@ export async function render(root, [id]) {
   });
   return () => {
     left = true;
+    drafts.stop();
     map?.remove();
   };
 }
