@@ -43,12 +43,14 @@ function makeDeps(prefix: string): HttpDeps {
   const file = configFileSchema.parse({ ...base, broadcast: { ...base.broadcast, ratePerSecond: 1000, approvalThreshold: CITIZENS * 2 } });
   const redis = createRedis(env.REDIS_URL);
   const keys = redisKeys(prefix);
-  const queues = new Queues(createRedis(env.REDIS_URL), prefix);
+  const queueConnection = createRedis(env.REDIS_URL);
+  const queues = new Queues(queueConnection, prefix);
   const log = createLogger('silent');
   return {
     config: file,
     env,
     redis,
+    queueConnection,
     keys,
     audit: new AuditLog(redis, keys),
     outbox: queues,
@@ -241,6 +243,7 @@ export async function benchBroadcast(): Promise<Record<string, number>> {
     await closeBroadcastQueues(deps);
     await deps.queues.close();
     await deps.redis.quit();
+    await deps.queueConnection.quit();
   }
 }
 

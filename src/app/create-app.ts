@@ -62,6 +62,7 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
     config: file,
     env,
     redis,
+    queueConnection: bullConnection,
     keys,
     audit: new AuditLog(redis, keys),
     outbox: queues,

@@ -24,7 +24,13 @@ export interface Timers {
 export interface CoreDeps {
   config: ConfigFile;
   env: Env;
+  /** The shared command connection (auto-pipelined): for the application's own commands. */
   redis: Redis;
+  /**
+   * The connection BullMQ queues (producers) share. Never give BullMQ `redis`: BullMQ loads its
+   * scripts into the connection it gets, and every auto-pipelined batch would then copy them all.
+   */
+  queueConnection: Redis;
   keys: RedisKeys;
   audit: AuditLog;
   outbox: Outbox;

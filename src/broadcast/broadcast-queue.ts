@@ -24,7 +24,7 @@ const handles = new WeakMap<object, Handles>();
 export function broadcastQueues(deps: CoreDeps): Handles {
   let h = handles.get(deps.redis);
   if (!h) {
-    const opts = { connection: deps.redis, prefix: deps.keys.prefix };
+    const opts = { connection: deps.queueConnection, prefix: deps.keys.prefix };
     h = {
       broadcast: new Queue<BroadcastJob>(BROADCAST_QUEUE, {
         ...opts,

@@ -49,7 +49,7 @@ export class PlaybookRunner {
   ) {
     this.store = new RunStore(deps);
     this.queue = new Queue<PlaybookJob>(PLAYBOOK_QUEUE, {
-      connection: deps.redis,
+      connection: deps.queueConnection,
       prefix: deps.keys.prefix,
       defaultJobOptions: {
         attempts: STEP_ATTEMPTS,
