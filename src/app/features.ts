@@ -2,10 +2,10 @@ import { createAlert } from '../broadcast/alerts.ts';
 import { broadcastFeature } from '../broadcast/broadcast-feature.ts';
 import { startWelfareCheck } from '../broadcast/welfare.ts';
 import { citizensFeature } from '../citizens/citizens-feature.ts';
-import { citizenLanguage } from '../citizens/registry.ts';
+import { senderLanguage } from '../citizens/registry.ts';
+import { dashboardFeature } from '../http/dashboard/dashboard-feature.ts';
 import { PlaybooksFeature } from '../playbooks/feature.ts';
 import { whatsappFeature } from '../transport/baileys/whatsapp-feature.ts';
-import { dashboardFeature } from '../http/dashboard/dashboard-feature.ts';
 import type { Feature } from './feature.ts';
 import { incidentsFeature } from './incidents/incidents-feature.ts';
 import { buildSitrep } from './incidents/sitrep.ts';
@@ -27,5 +27,5 @@ features.push(
     welfareCheck: (input) => startWelfareCheck(deps, input),
     sitrep: () => buildSitrep(deps, sitrepSections()),
   })),
-  incidentsFeature({ sitrepSections, languageOf: (deps, phone) => citizenLanguage(deps, phone) }),
+  incidentsFeature({ sitrepSections, languageOf: senderLanguage }),
 );

@@ -23,10 +23,17 @@ export interface ChatContext {
   deps: CoreDeps;
   /** Replies in the same chat. Idempotent: a retried job sends each reply once. */
   reply(text: string, kind?: string): Promise<void>;
+  /**
+   * A lookup done at most once per message: the first call runs `load`, later calls with the
+   * same key share its answer, so handlers that each need e.g. the citizen's language do not
+   * ask Redis twice. Only for facts no handler changes while the message is processed.
+   */
+  memo<T>(key: string, load: () => Promise<T>): Promise<T>;
 }
 
 export function createChatContext(deps: CoreDeps, msg: InboundMessage): ChatContext {
   let n = 0;
+  const memos = new Map<string, Promise<unknown>>();
   return {
     msg,
     sender: { roles: [], actor: 'unknown' },
@@ -38,6 +45,16 @@ export function createChatContext(deps: CoreDeps, msg: InboundMessage): ChatCont
         { to: msg.chat, text, kind, idempotencyKey: `reply:${msg.id}:${n}`, ...(msg.chat.kind === 'group' ? { replyTo: msg.id } : {}) },
         msg.chat.kind === 'group' ? PRIORITY.staff : PRIORITY.reply,
       );
+    },
+    memo<T>(key: string, load: () => Promise<T>): Promise<T> {
+      let p = memos.get(key) as Promise<T> | undefined;
+      if (!p) {
+        p = load();
+        // A lookup started early and never awaited must not become an unhandled rejection.
+        p.catch(() => {});
+        memos.set(key, p);
+      }
+      return p;
     },
   };
 }

@@ -1,13 +1,13 @@
-import type { ChatContext } from '../chat/chat-context.ts';
 import { loadRecord } from '../broadcast/broadcast-store.ts';
 import { textIn } from '../broadcast/render.ts';
-import { answerWelfareCheck } from '../broadcast/welfare-answer.ts';
 import { openCheckFor } from '../broadcast/welfare.ts';
+import { answerWelfareCheck } from '../broadcast/welfare-answer.ts';
+import type { ChatContext } from '../chat/chat-context.ts';
 import { eraseCitizen } from './erase.ts';
 import { matchKeyword, parseWelfareAnswer } from './keywords.ts';
 import { t } from './messages.ts';
-import { citizenLanguage, optOut } from './registry.ts';
 import { continueRegistration, startRegistration } from './register-dialogue.ts';
+import { optOut, senderLanguage } from './registry.ts';
 import { verifyForwardedAlert } from './verify-alert.ts';
 
 /**
@@ -19,14 +19,16 @@ export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
   const phone = ctx.sender.phone;
   if (!phone) return false;
   const keyword = matchKeyword(ctx.msg.text, ['register', 'news', 'stop', 'delete', 'safe', 'help']);
-  const language = (await citizenLanguage(ctx.deps, phone)) ?? keyword?.language;
-  if (keyword?.keyword === 'stop') return stop(ctx, phone, language);
-  if (keyword?.keyword === 'delete') return erase(ctx, phone, language);
   if (keyword?.keyword === 'register') {
     await startRegistration(ctx, phone, keyword.language);
     return true;
   }
+  // Started now, so that it travels to Redis with the conversation's lookup.
+  const registered = senderLanguage(ctx, phone);
   if (!keyword && (await continueRegistration(ctx, phone))) return true;
+  const language = (await registered) ?? keyword?.language;
+  if (keyword?.keyword === 'stop') return stop(ctx, phone, language);
+  if (keyword?.keyword === 'delete') return erase(ctx, phone, language);
   const answer = parseWelfareAnswer(ctx.msg.text);
   if (answer) {
     const checkId = await openCheckFor(ctx.deps, phone);

@@ -1,4 +1,5 @@
 import type { CoreDeps } from '../app/deps.ts';
+import type { ChatContext } from '../chat/chat-context.ts';
 import { regionFromPin, regionFromText } from '../domain/triage.ts';
 import type { GeoPoint } from '../transport/chat-transport.ts';
 import { normaliseWords } from './keywords.ts';
@@ -74,6 +75,11 @@ export async function getCitizen(deps: CoreDeps, phone: string): Promise<Citizen
 /** The citizen's registered language, for replies; undefined when not registered. */
 export async function citizenLanguage(deps: CoreDeps, phone: string): Promise<string | undefined> {
   return (await deps.redis.hget(deps.keys.citizen(phone), 'language')) ?? undefined;
+}
+
+/** The sender's registered language, looked up once per message whichever handler asks first. */
+export function senderLanguage(ctx: ChatContext, phone: string): Promise<string | undefined> {
+  return ctx.memo(`citizen-language:${phone}`, () => citizenLanguage(ctx.deps, phone));
 }
 
 /** Writes citizens and their indexes (region, language, opted-out); moves them between indexes on update. */

@@ -1,12 +1,11 @@
 import type { ChatContext } from '../../chat/chat-context.ts';
 import { citizenText, INCIDENT_KEYWORDS } from '../../domain/citizen-messages.ts';
 import { foldText, guessLanguage } from '../../domain/text-normalise.ts';
-import type { CoreDeps } from '../deps.ts';
 import { openIncident } from './open-incident.ts';
 import { incidentStore } from './shared.ts';
 
-/** Looks up a citizen's preferred language (the registry's, when they registered). */
-export type LanguageOf = (deps: CoreDeps, phone: string) => Promise<string | undefined>;
+/** Looks up the sender's preferred language (the registry's, when they registered); once per message. */
+export type LanguageOf = (ctx: ChatContext, phone: string) => Promise<string | undefined>;
 
 const isKeyword = (text: string, words: readonly string[]) => {
   const folded = foldText(text)
@@ -25,7 +24,7 @@ export async function handleCitizenMessage(ctx: ChatContext, languageOf: Languag
   // Staff do not open incidents by writing to the embassy number: they use commands.
   if (!phone || ctx.sender.staff) return false;
   const text = msg.text?.trim() ?? '';
-  const guessed = (await languageOf(deps, phone)) ?? guessLanguage(text, deps.config.languages);
+  const guessed = (await languageOf(ctx, phone)) ?? guessLanguage(text, deps.config.languages);
   const vars = (language: string) => {
     const number = deps.config.embassy.emergencyNumber;
     return { embassy: deps.config.embassy.name, emergency: number ? citizenText('emergency', language, { number }) : '' };
