@@ -40,9 +40,13 @@ export class KeywordSet {
     return found.size;
   }
 
-  /** True when `folded` contains any of the keywords. */
+  /** True when `folded` contains any of the keywords (stops at the first). */
   any(folded: string): boolean {
-    return this.count(folded) > 0;
+    if (this.latin) {
+      this.latin.lastIndex = 0;
+      if (this.latin.test(folded)) return true;
+    }
+    return this.arabic.some((k) => folded.includes(k));
   }
 }
 

@@ -1,7 +1,7 @@
 import type { ConfigFile } from '../config/schema.ts';
 import { type Category, SEVERITY_RANK, type Severity } from './incident.ts';
-import { CATEGORY_RULES, CRITICAL_KEYWORDS, REASSURING_KEYWORDS } from './triage-rules.ts';
 import { foldText, KeywordSet } from './text-normalise.ts';
+import { CATEGORY_RULES, CRITICAL_KEYWORDS, REASSURING_KEYWORDS } from './triage-rules.ts';
 
 export interface Triage {
   category: Category;
@@ -17,7 +17,10 @@ const regionSets = new WeakMap<ConfigFile['regions'], { id: string; set: Keyword
 
 /** Category and severity of a report from the triage rules. */
 export function classify(text: string): { category: Category; severity: Severity } {
-  const folded = foldText(text);
+  return classifyFolded(foldText(text));
+}
+
+function classifyFolded(folded: string): { category: Category; severity: Severity } {
   let best: { category: Category; severity: Severity; hits: number } = { category: 'other', severity: 'medium', hits: 0 };
   for (const rule of RULES) {
     const hits = rule.set.count(folded);
@@ -36,12 +39,15 @@ export function maxSeverity(a: Severity, b: Severity): Severity {
 
 /** The configured region whose id, name or alias the text mentions. */
 export function regionFromText(text: string, regions: ConfigFile['regions']): string | null {
+  return regionFromFolded(foldText(text), regions);
+}
+
+function regionFromFolded(folded: string, regions: ConfigFile['regions']): string | null {
   let sets = regionSets.get(regions);
   if (!sets) {
     sets = regions.map((r) => ({ id: r.id, set: new KeywordSet([r.id, r.name, ...r.aliases]) }));
     regionSets.set(regions, sets);
   }
-  const folded = foldText(text);
   return sets.find((r) => r.set.any(folded))?.id ?? null;
 }
 
@@ -66,7 +72,8 @@ function haversineKm(a: { lat: number; lng: number }, b: { lat: number; lng: num
 
 /** Full triage of a report: category, severity, region (from the text, else the pin). */
 export function triage(text: string, pin: { lat: number; lng: number } | undefined, regions: ConfigFile['regions']): Triage {
-  const { category, severity } = classify(text);
-  const region = regionFromText(text, regions) ?? (pin ? regionFromPin(pin, regions) : null);
+  const folded = foldText(text);
+  const { category, severity } = classifyFolded(folded);
+  const region = regionFromFolded(folded, regions) ?? (pin ? regionFromPin(pin, regions) : null);
   return { category, severity, region };
 }

@@ -7,12 +7,13 @@ import { incidentStore } from './shared.ts';
 /** Looks up the sender's preferred language (the registry's, when they registered); once per message. */
 export type LanguageOf = (ctx: ChatContext, phone: string) => Promise<string | undefined>;
 
-const isKeyword = (text: string, words: readonly string[]) => {
-  const folded = foldText(text)
+/** A whole message folded for comparison with a keyword (punctuation dropped). */
+const asKeyword = (text: string) =>
+  foldText(text)
     .replace(/[!?.¡¿،,؟]+/g, '')
     .trim();
-  return words.some((w) => foldText(w) === folded);
-};
+const MENU = new Set(INCIDENT_KEYWORDS.menu.map(asKeyword));
+const SOS = new Set(INCIDENT_KEYWORDS.sos.map(asKeyword));
 
 /**
  * A citizen's DM: SOS and MENU keywords; otherwise the message opens an incident or
@@ -29,11 +30,12 @@ export async function handleCitizenMessage(ctx: ChatContext, languageOf: Languag
     const number = deps.config.embassy.emergencyNumber;
     return { embassy: deps.config.embassy.name, emergency: number ? citizenText('emergency', language, { number }) : '' };
   };
-  if (text && isKeyword(text, INCIDENT_KEYWORDS.menu) && !(await incidentStore(deps).activeOf(phone))) {
+  const word = text ? asKeyword(text) : '';
+  if (word && MENU.has(word) && !(await incidentStore(deps).activeOf(phone))) {
     await ctx.reply(citizenText('menu', guessed, vars(guessed)), 'menu');
     return true;
   }
-  const sos = text !== '' && isKeyword(text, INCIDENT_KEYWORDS.sos);
+  const sos = word !== '' && SOS.has(word);
   const result = await openIncident(deps, {
     reporter: phone,
     text: sos ? `SOS — ${text}` : text,
