@@ -31,6 +31,29 @@ export interface AlertView {
   counts: DeliveryCounts;
 }
 
+/** How long a repeated request waits for the first one to save the broadcast it claimed. */
+const CLAIM_WAIT_MS = 10_000;
+
+/** Claims `source` for a new broadcast id, noting when. KEYS: bySource, record. ARGV: source, id, now. */
+const CLAIM_SOURCE = `
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+redis.call('HSET', KEYS[2], 'claimedAt', ARGV[3])
+return 1`;
+
+/**
+ * The record of an id another request claimed. While that claim is recent its creator may still be
+ * snapshotting the audience: wait for the record. An old claim with no record is a creator that died.
+ */
+async function savedRecord(deps: CoreDeps, kind: BroadcastKind, id: string): Promise<BroadcastRecord | undefined> {
+  for (;;) {
+    const r = await loadRecord(deps, id);
+    if (r) return r;
+    const claimedAt = Number((await deps.redis.hget(broadcastKeys(deps, kind).record(id), 'claimedAt')) ?? 0);
+    if (Date.now() - claimedAt > CLAIM_WAIT_MS) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** Creates a broadcast record and snapshots its recipients; shared by alerts and welfare checks. */
 export async function createBroadcast(
   deps: CoreDeps,
@@ -41,9 +64,12 @@ export async function createBroadcast(
   const fresh = await newBroadcastId(deps, kind);
   let id = fresh.id;
   const keys = broadcastKeys(deps, kind);
-  if (input.source && !(await deps.redis.hsetnx(keys.bySource, input.source, id))) {
+  const claimed = input.source
+    ? await deps.redis.eval(CLAIM_SOURCE, 2, keys.bySource, keys.record(id), input.source, id, String(Date.now()))
+    : 1;
+  if (input.source && claimed !== 1) {
     id = (await deps.redis.hget(keys.bySource, input.source)) ?? id;
-    const existing = await loadRecord(deps, id);
+    const existing = await savedRecord(deps, kind, id);
     // A draft was saved but never started (the process died): the caller goes on from there.
     if (existing) return existing.status === 'draft' ? existing : { ...existing, repeated: true };
     // The source was claimed but nothing saved (the process died): build it under the claimed id.

@@ -59,6 +59,16 @@ describe('broadcasts interrupted by a crash', () => {
     expect(await received(phone, /Crash-resumed alert two/)).toHaveLength(1);
   });
 
+  it('two requests with the same key at the same moment make one alert, sent once', async () => {
+    const phone = await citizen(app.deps, { region: 'north' });
+    const body = { audience: { regions: ['north'] }, text: { en: 'Double-clicked alert.' } };
+    const [a, b] = await Promise.all([post('/api/alerts', body, 'twice-1'), post('/api/alerts', body, 'twice-1')]);
+    expect(a.body.id).toBe(b.body.id);
+    await app.expectMessage(phone, /Double-clicked alert/);
+    await settle(app);
+    expect(await received(phone, /Double-clicked alert/)).toHaveLength(1);
+  });
+
   it('a welfare check saved but not yet sending when the process died is sent when retried', async () => {
     const phone = await citizen(app.deps, { region: 'capital' });
     const audience = { regions: ['capital'] };
