@@ -1,3 +1,4 @@
+import { fork } from 'node:child_process';
 import { Queue, Worker } from 'bullmq';
 import { createApp } from '../src/app/create-app.ts';
 import { createLogger } from '../src/observability/logger.ts';
@@ -47,27 +48,65 @@ async function produce(n: number, add: (i: number) => Promise<unknown>): Promise
   );
 }
 
-/** The intake part: citizens' messages in, acknowledgements out, through the real pipeline. */
-export async function benchIntake(opts: { n?: number; fixedRate?: number; fixedSeconds?: number; bare?: boolean; latency?: boolean } = {}) {
+/** The intake bench's configuration (`role` all, or one half of the production shape). */
+export function benchConfig(prefix: string, role: 'all' | 'worker' | 'gateway' = 'all') {
+  return testConfig(prefix, { digest: { maxCardsPerWindow: 5, window: '1m' } }, { LOG_LEVEL: 'error', ROLE: role });
+}
+
+/** Starts the gateway half (bench/intake-gateway.ts) in its own process; resolves once it sends. */
+async function startGatewayProcess(prefix: string, onSent: (key: string, at: number) => void) {
+  const child = fork('bench/intake-gateway.ts', [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, BENCH_PREFIX: prefix },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  let cards = 0;
+  const ready = new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`gateway process exited with ${code}`)));
+    child.on('message', (m: 'ready' | { sent: [string, number][]; cards?: number }) => {
+      if (m === 'ready') return resolve();
+      for (const [key, at] of m.sent) onSent(key, at);
+      if (m.cards !== undefined) cards = m.cards;
+    });
+  });
+  await ready;
+  return {
+    async close(): Promise<number> {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.send('close');
+      await exited;
+      return cards;
+    },
+  };
+}
+
+/**
+ * The intake part: citizens' messages in, acknowledgements out, through the real pipeline.
+ * `split`: the production shape, ROLE=worker here and ROLE=gateway in a second process.
+ */
+export async function benchIntake(
+  opts: { n?: number; fixedRate?: number; fixedSeconds?: number; bare?: boolean; latency?: boolean; split?: boolean } = {},
+) {
   const n = opts.n ?? 5000;
   const prefix = uniquePrefix('bench-intake');
-  const config = testConfig(prefix, { digest: { maxCardsPerWindow: 5, window: '1m' } }, { LOG_LEVEL: 'error' });
   const inboundAt = new Map<string, number>();
   const latencies: number[] = [];
   let acks = 0;
   let onAck: () => void = () => {};
-  const transport = new RecordingTransport((r: RecordedSend) => {
-    const m = /^reply:(.+):1$/.exec(r.msg.idempotencyKey);
+  const sent = (key: string, at: number) => {
+    const m = /^reply:(.+):1$/.exec(key);
     const t0 = m ? inboundAt.get(m[1] as string) : undefined;
     if (t0 === undefined) return;
-    latencies.push(r.at - t0);
+    latencies.push(at - t0);
     acks++;
     onAck();
-  });
-  const app = await createApp(config, createLogger('error'), {
+  };
+  const transport = new RecordingTransport((r: RecordedSend) => sent(r.msg.idempotencyKey, r.at));
+  const gateway = opts.split ? await startGatewayProcess(prefix, sent) : undefined;
+  const app = await createApp(benchConfig(prefix, opts.split ? 'worker' : 'all'), createLogger('error'), {
     port: 0,
     outboundRate: Number.POSITIVE_INFINITY,
-    transport: () => transport,
+    ...(gateway ? {} : { transport: () => transport }),
     ...(opts.bare ? { features: [] } : {}),
     inboundConcurrency: CONCURRENCY,
   });
@@ -112,8 +151,10 @@ export async function benchIntake(opts: { n?: number; fixedRate?: number; fixedS
   await Promise.all(sends);
   await waitAcks(total);
   const sorted = [...latencies].sort((a, b) => a - b);
-  const cards = [...transport.sent.values()].filter((r) => r.msg.kind === 'card' || r.msg.kind === 'digest').length;
   await app.close();
+  const cards = gateway
+    ? await gateway.close()
+    : [...transport.sent.values()].filter((r) => r.msg.kind === 'card' || r.msg.kind === 'digest').length;
   await cleanPrefix(prefix);
   return {
     messages: n,

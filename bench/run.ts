@@ -19,18 +19,43 @@ async function main(): Promise<void> {
     await benchIntake({ n: 1_000, latency: false });
     const base: number[] = [];
     const sustained: number[] = [];
+    // The production shape (README): ROLE=worker here, ROLE=gateway in a second process.
+    const split: number[] = [];
     for (let round = 0; round < 3; round++) {
       base.push(await rawNoopJobsPerSec(10_000));
       sustained.push((await benchIntake({ n: 5_000, latency: false })).msgsPerSec);
+      split.push((await benchIntake({ n: 5_000, latency: false, split: true })).msgsPerSec);
     }
     const latency = await benchIntake({ n: 1_000, fixedRate: 1_000, fixedSeconds: 5 });
     const baselineJobsPerSec = median(base);
     const msgsPerSec = median(sustained);
     const ratio = msgsPerSec / baselineJobsPerSec;
-    results.intake = { msgsPerSec, p50Ms: latency.p50Ms, p99Ms: latency.p99Ms, fixedRate: latency.fixedRate, baselineJobsPerSec, ratio, queueHops: latency.queueHops, cellGroupPosts: latency.cellGroupPosts, messages: latency.messages };
+    results.intake = {
+      msgsPerSec,
+      p50Ms: latency.p50Ms,
+      p99Ms: latency.p99Ms,
+      fixedRate: latency.fixedRate,
+      baselineJobsPerSec,
+      ratio,
+      queueHops: latency.queueHops,
+      cellGroupPosts: latency.cellGroupPosts,
+      messages: latency.messages,
+    };
     console.log(
       `intake: ${msgsPerSec.toFixed(0)} msg/s sustained (rounds ${sustained.map((x) => x.toFixed(0)).join(', ')}), raw BullMQ no-op ${baselineJobsPerSec.toFixed(0)} jobs/s (rounds ${base.map((x) => x.toFixed(0)).join(', ')}), ratio ${ratio.toFixed(2)}; ` +
         `at ${latency.fixedRate} msg/s: p50 ${latency.p50Ms.toFixed(1)} ms, p99 ${latency.p99Ms.toFixed(1)} ms; ${latency.cellGroupPosts} cell-group posts for ${latency.messages + latency.fixedRate * 5} new incidents`,
+    );
+    const splitLatency = await benchIntake({ n: 1_000, fixedRate: 1_000, fixedSeconds: 5, split: true });
+    const splitPerSec = median(split);
+    results.intakeSplit = {
+      msgsPerSec: splitPerSec,
+      ratio: splitPerSec / baselineJobsPerSec,
+      p50Ms: splitLatency.p50Ms,
+      p99Ms: splitLatency.p99Ms,
+    };
+    console.log(
+      `intake, worker and gateway in two processes: ${splitPerSec.toFixed(0)} msg/s (rounds ${split.map((x) => x.toFixed(0)).join(', ')}), ratio ${(splitPerSec / baselineJobsPerSec).toFixed(2)} to the same raw figure; ` +
+        `at ${splitLatency.fixedRate} msg/s: p50 ${splitLatency.p50Ms.toFixed(1)} ms, p99 ${splitLatency.p99Ms.toFixed(1)} ms`,
     );
   }
   if (!only || only === 'incidents') {
