@@ -1,7 +1,7 @@
 import { openIncident } from '../app/incidents/open-incident.ts';
 import type { ChatContext } from '../chat/chat-context.ts';
 import { t } from '../citizens/messages.ts';
-import { publishChange } from './broadcast-store.ts';
+import { loadRecord, publishChange } from './broadcast-store.ts';
 import { recordWelfareAnswer } from './welfare.ts';
 
 /** A citizen answered a welfare check: tally it, thank them; HELP opens a critical incident linked to the check. */
@@ -24,14 +24,16 @@ export async function answerWelfareCheck(
     return true;
   }
   const region = (await deps.redis.hget(deps.keys.citizen(input.phone), 'region')) ?? undefined;
+  // A drill's HELP opens an incident the cell can practise on, marked EXERCISE everywhere it shows.
+  const exercise = (await loadRecord(deps, input.id))?.exercise === true;
   const incident = await openIncident(deps, {
     reporter: input.phone,
-    text: `Welfare check ${input.id}: the citizen answered HELP (“${ctx.msg.text ?? ''}”).`,
+    text: `${exercise ? 'EXERCISE — ' : ''}Welfare check ${input.id}: the citizen answered HELP (“${ctx.msg.text ?? ''}”).`,
     channel: 'welfare',
     severity: 'critical',
     ...(input.language ? { language: input.language } : {}),
     ...(region ? { region } : {}),
-    links: { welfareCheck: input.id },
+    links: { welfareCheck: input.id, ...(exercise ? { exercise: 'true' } : {}) },
     sourceMessageId: ctx.msg.id,
   });
   deps.log.info({ welfareCheck: input.id, incident: incident.id }, 'welfare HELP opened an incident');

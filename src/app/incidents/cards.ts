@@ -9,7 +9,7 @@ export function incidentCard(deps: CoreDeps, i: Incident, headline = '🆕 New i
     ? `\n📍 ${i.location.lat.toFixed(5)}, ${i.location.lng.toFixed(5)}${i.location.name ? ` (${i.location.name})` : ''}`
     : '';
   return [
-    `${headline} ${i.id}`,
+    `${i.links.exercise === 'true' ? '🧪 EXERCISE — ' : ''}${headline} ${i.id}`,
     `${SEVERITY_ICON[i.severity]} ${i.severity.toUpperCase()} · ${i.category.replace('_', ' ')} · ${regionName(deps, i.region)}`,
     `“${excerpt(i.summary, 300)}”${where}`,
     `Reporter: ${i.reporter ?? 'unknown'} · language ${i.language}`,
