@@ -52,6 +52,25 @@ export class TokenStore {
     await multi.hset(this.keys.tokens, hash, JSON.stringify(principal)).set(slot, hash).exec();
   }
 
+  /** Who holds tokens (never the tokens themselves), with how many each. */
+  async list(): Promise<(Principal & { tokens: number })[]> {
+    const byName = new Map<string, Principal & { tokens: number }>();
+    for (const raw of Object.values(await this.redis.hgetall(this.keys.tokens))) {
+      const p = JSON.parse(raw) as Principal;
+      const seen = byName.get(p.name);
+      byName.set(p.name, seen ? { ...seen, tokens: seen.tokens + 1 } : { ...p, tokens: 1 });
+    }
+    return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Revokes every token of a person (e.g. taken off the roster); returns how many. */
+  async revoke(name: string): Promise<number> {
+    const all = await this.redis.hgetall(this.keys.tokens);
+    const hashes = Object.entries(all).flatMap(([hash, raw]) => ((JSON.parse(raw) as Principal).name === name ? [hash] : []));
+    if (hashes.length) await this.redis.hdel(this.keys.tokens, ...hashes);
+    return hashes.length;
+  }
+
   async verify(token: string): Promise<Principal | undefined> {
     const raw = await this.redis.hget(this.keys.tokens, hashOf(token));
     return raw ? (JSON.parse(raw) as Principal) : undefined;

@@ -79,8 +79,9 @@ export function actorOf(principal: { name: string; phone?: string } | undefined)
 }
 
 /** An `Idempotency-Key` header makes a retried POST return what the first one created. */
-export function idempotencySource(key: string | undefined): { source?: string } {
-  return key && key.length <= 200 ? { source: `api:${key}` } : {};
+/** The caller's Idempotency-Key, scoped to the caller: two people's keys never collide. */
+export function idempotencySource(caller: string | undefined, key: string | undefined): { source?: string } {
+  return key && key.length <= 200 ? { source: `api:${caller ?? 'unknown'}:${key}` } : {};
 }
 
 /** GET|POST /api/alerts, POST /api/alerts/:id/approve|cancel, GET /api/alerts/:id. */
@@ -94,7 +95,11 @@ export function alertRoutes(deps: HttpDeps): Router {
   });
   r.post('/api/alerts', requireRole('officer'), async (req, res) => {
     const body = validate(createAlertBody, req.body);
-    const alert = await createAlert(deps, { author: actorOf(req.principal), ...body, ...idempotencySource(req.get('idempotency-key')) });
+    const alert = await createAlert(deps, {
+      author: actorOf(req.principal),
+      ...body,
+      ...idempotencySource(req.principal?.name, req.get('idempotency-key')),
+    });
     res.status(201).json(alert);
   });
   r.post('/api/alerts/:id/approve', requireRole('duty_officer'), async (req, res) => {

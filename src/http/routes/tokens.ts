@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { e164, ROLES } from '../../config/schema.ts';
 import { requireRole } from '../auth.ts';
+import { NotFoundError } from '../../domain/errors.ts';
 import { validate } from '../errors.ts';
 import type { HttpDeps } from '../http-deps.ts';
 
@@ -22,6 +23,20 @@ documentRoute({
   body: createTokenBody,
   status: 201,
 });
+documentRoute({
+  method: 'get',
+  path: '/api/tokens',
+  summary: 'Who holds API tokens (names and roles, never the tokens)',
+  role: 'admin',
+  tags: ['auth'],
+});
+documentRoute({
+  method: 'delete',
+  path: '/api/tokens/:name',
+  summary: 'Revoke every token of a person (e.g. taken off the roster)',
+  role: 'admin',
+  tags: ['auth'],
+});
 documentRoute({ method: 'get', path: '/api/me', summary: 'Who the token speaks for', role: 'viewer', tags: ['auth'] });
 
 /** POST /api/tokens: an admin mints a role token (shown once). */
@@ -37,6 +52,16 @@ export function tokenRoutes(deps: HttpDeps): Router {
       data: { role: body.role },
     });
     res.status(201).json({ token, name: body.name, role: body.role });
+  });
+  r.get('/api/tokens', requireRole('admin'), async (_req, res) => {
+    res.json({ items: await deps.tokens.list(), nextCursor: null });
+  });
+  r.delete('/api/tokens/:name', requireRole('admin'), async (req, res) => {
+    const name = validate(createTokenBody.shape.name, req.params.name, 'path.name');
+    const revoked = await deps.tokens.revoke(name);
+    if (revoked === 0) throw new NotFoundError('token holder', name);
+    await deps.audit.append({ type: 'token.revoked', actor: req.principal?.name ?? 'unknown', subject: name, data: { tokens: revoked } });
+    res.json({ name, revoked });
   });
   r.get('/api/me', (req, res) => {
     res.json(req.principal);

@@ -71,7 +71,7 @@ export function welfareCheckRoutes(deps: HttpDeps): Router {
     const check = await startWelfareCheck(deps, {
       author: actorOf(req.principal),
       ...body,
-      ...idempotencySource(req.get('idempotency-key')),
+      ...idempotencySource(req.principal?.name, req.get('idempotency-key')),
     });
     res.status(201).json(check);
   });
