@@ -20,6 +20,9 @@ interface Stranger {
   id: string;
 }
 
+/** How often a stranger who stays in a cell group is reported again. */
+const REPORT_AGAIN_MS = 60 * 60 * 1000;
+
 const removalQueues = new WeakMap<object, Queue<RemovalJob>>();
 
 /** Members of `people` who are neither rostered staff nor the embassy's own number. */
@@ -70,7 +73,7 @@ export async function reportStrangers(deps: HttpDeps, groupId: string, strangers
       data: { member: await deps.audit.pseudonym(s.id), source, removal: removable.length > 0 },
     });
   }
-  await deps.redis.sadd(deps.keys.membershipReported(groupId), ...strangers.map((s) => s.id));
+  await deps.redis.zadd(deps.keys.membershipReported(groupId), ...strangers.flatMap((s) => [String(deps.now()), s.id]));
   if (removable.length)
     await removalQueues.get(deps)?.add('remove', { groupId, phones: removable }, { jobId: `rm-${key.replace(/:/g, '-')}` });
 }
@@ -80,7 +83,7 @@ export async function guardMembership(deps: HttpDeps, change: MembershipChange):
   if (!cellGroupName(deps, change.groupId)) return;
   if (change.action === 'remove') {
     const ids = change.participants.flatMap((p) => [p.phone, p.lid].filter((x): x is string => !!x));
-    if (ids.length) await deps.redis.srem(deps.keys.membershipReported(change.groupId), ...ids);
+    if (ids.length) await deps.redis.zrem(deps.keys.membershipReported(change.groupId), ...ids);
     return;
   }
   if (change.action !== 'add') return;
@@ -99,7 +102,9 @@ export async function reconcileCellGroups(deps: HttpDeps, transport: ChatTranspo
       deps.log.debug({ groupId: group.id, err: (err as Error).message }, 'cannot read cell group members; will retry');
       continue;
     }
-    const reported = new Set(await deps.redis.smembers(deps.keys.membershipReported(group.id)));
+    // A stranger still there is reported again each REPORT_AGAIN_MS (e.g. their removal failed).
+    const since = String(deps.now() - REPORT_AGAIN_MS);
+    const reported = new Set(await deps.redis.zrangebyscore(deps.keys.membershipReported(group.id), since, '+inf'));
     const strangers = (await strangersAmong(deps, members)).filter((s) => !reported.has(s.id));
     await reportStrangers(deps, group.id, strangers, 'found by the periodic check', `membership-check:${group.id}:${deps.now()}`);
   }

@@ -57,8 +57,12 @@ describe('membership guard (through the simulator)', () => {
 
 describe('membership guard: periodic reconciliation against the roster', () => {
   let app: TestApp;
+  let skew = 0;
   beforeAll(async () => {
-    app = await startTestApp('guard-check', { config: { membershipGuard: { removeUnknown: false, reconcileEvery: '1s' } } });
+    app = await startTestApp('guard-check', {
+      config: { membershipGuard: { removeUnknown: false, reconcileEvery: '1s' } },
+      options: { now: () => Date.now() + skew },
+    });
   });
   afterAll(async () => app.stop());
 
@@ -70,7 +74,16 @@ describe('membership guard: periodic reconciliation against the roster', () => {
     expect(warning.text).toContain('a group admin must remove');
     await app.expectMessage(STAFF.duty, (m) => m.text.includes(STRANGER));
     const reported = app.deps.keys.membershipReported(CELL_GROUP);
-    expect(await app.deps.redis.sismember(reported, STRANGER)).toBe(1);
+    expect(await app.deps.redis.zscore(reported, STRANGER)).not.toBeNull();
     expect((await app.deps.simulator?.groupMembers(CELL_GROUP))?.map((m) => m.phone)).toContain(STRANGER);
+  });
+
+  it('reports a stranger who is still there again an hour later, not before', async () => {
+    const warnings = async () => (await app.outbox(CELL_GROUP)).filter((m) => /Membership guard/.test(m.text)).length;
+    const before = await warnings();
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(await warnings()).toBe(before);
+    skew = 61 * 60 * 1000;
+    await waitFor(async () => (await warnings()) > before || undefined, 10_000, 'a second report');
   });
 });
