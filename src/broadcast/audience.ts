@@ -12,11 +12,7 @@ export interface Audience {
   cellGroups?: boolean;
 }
 
-/** Who acts (staff name or API token name; phone when known). */
-export interface Actor {
-  name: string;
-  phone?: string;
-}
+export type { Actor } from '../domain/actor.ts';
 
 export const audienceSchema = z.strictObject({
   all: z.boolean().optional(),

@@ -1,3 +1,5 @@
+import type { Audience } from '../broadcast/audience.ts';
+import type { Actor } from '../domain/actor.ts';
 import { AppError } from '../domain/errors.ts';
 
 /**
@@ -6,19 +8,8 @@ import { AppError } from '../domain/errors.ts';
  * recording double (test/fakes/playbook-effects.ts).
  */
 
-/** Who an alert or welfare check goes to. `cellGroups` alone means staff only (exercise mode). */
-export interface Audience {
-  all?: boolean;
-  regions?: string[];
-  languages?: string[];
-  cellGroups?: boolean;
-}
-
-/** The person an alert is attributed to (the approval rule needs a different approver). */
-export interface Actor {
-  name: string;
-  phone?: string;
-}
+/** Who an alert or welfare check goes to (`cellGroups` alone means staff only, as in exercises), and who acts. */
+export type { Actor, Audience };
 
 export interface AlertInput {
   author: Actor;

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import { LuaScript } from './lua-script.ts';
 import { type Incident, type IncidentStatus, incidentId, isActive, type Severity, type TimelineEntry } from '../domain/incident.ts';
+import { INTAKE, UPDATE } from './incident-scripts.ts';
 import type { RedisKeys } from './keys.ts';
 
 /** Fields of a new incident (the store adds id, seq, status and times). */
@@ -9,72 +9,6 @@ export type NewIncident = Omit<
   'id' | 'seq' | 'status' | 'createdAt' | 'updatedAt' | 'acknowledgedAt' | 'resolvedAt' | 'escalationLevel' | 'timeline'
 >;
 
-/**
- * Opens an incident or joins the reporter's active one, once per source message, and in
- * the same step reserves its announcement (see IntakeAnnouncement), so that a citizen's
- * report costs one round trip to Redis.
- * KEYS: seq, openOf(reporter), msgDone, all.
- * ARGV: prefix, json fields, opening entry, createdAt, ttl, follow-up entry, announcement json.
- * Returns {id, 1 opened | 0 joined | 2 already taken in, deadline scheduled?, card slot, HGETALL}.
- */
-const INTAKE = new LuaScript(`
-local a = cjson.decode(ARGV[7])
-local function reply(id, flag, due, card)
-  return {id, flag, due, card, redis.call('HGETALL', ARGV[1] .. ':incident:' .. id)}
-end
-local done = redis.call('GET', KEYS[3])
-if done then
-  local sep = string.find(done, '|', 1, true)
-  return reply(string.sub(done, 1, sep - 1), 2, 0, tonumber(string.sub(done, sep + 1)))
-end
-local open = redis.call('GET', KEYS[2])
-if open then
-  local status = redis.call('HGET', ARGV[1] .. ':incident:' .. open, 'status')
-  if status == 'open' or status == 'acknowledged' or status == 'in_progress' then
-    redis.call('RPUSH', ARGV[1] .. ':incident:' .. open .. ':timeline', ARGV[6])
-    redis.call('HSET', ARGV[1] .. ':incident:' .. open, 'updatedAt', ARGV[4])
-    redis.call('SET', KEYS[3], open .. '|0', 'EX', ARGV[5])
-    redis.call('PUBLISH', a.channel, cjson.encode({type = 'incident.updated', id = open}))
-    return reply(open, 0, 0, 0)
-  end
-end
-local seq = redis.call('INCR', KEYS[1])
-local id = string.format('INC-%04d', seq)
-local f = cjson.decode(ARGV[2])
-local key = ARGV[1] .. ':incident:' .. id
-redis.call('HSET', key, 'id', id, 'seq', seq, 'status', 'open', 'createdAt', ARGV[4], 'updatedAt', ARGV[4], 'escalationLevel', 0)
-for k, v in pairs(f) do redis.call('HSET', key, k, v) end
-redis.call('RPUSH', key .. ':timeline', ARGV[3])
-redis.call('ZADD', KEYS[4], seq, id)
-redis.call('ZADD', ARGV[1] .. ':incidents:status:open', seq, id)
-redis.call('ZADD', ARGV[1] .. ':incidents:severity:' .. f.severity, seq, id)
-redis.call('ZADD', ARGV[1] .. ':incidents:ss:open:' .. f.severity, seq, id)
-if f.reporter ~= '' then
-  redis.call('SET', KEYS[2], id)
-  redis.call('SADD', ARGV[1] .. ':citizen:' .. f.reporter .. ':incidents', id)
-end
-local due = 0
-if a.deadline then
-  redis.call('ZADD', a.deadline.key, a.deadline.at, id .. '|1')
-  if redis.call('SET', a.deadline.marker, '1', 'NX', 'PX', a.deadline.ttl) then due = 1 end
-end
-local card = 1
-if a.cards then
-  local c = a.cards
-  redis.call('ZREMRANGEBYSCORE', c.key, '-inf', c.now - c.window)
-  if redis.call('ZCARD', c.key) >= c.max then
-    redis.call('ZADD', c.pending, seq, id)
-    card = 0
-    if redis.call('SET', c.marker, '1', 'NX', 'PX', c.window) then card = 2 end
-  else
-    redis.call('ZADD', c.key, c.now, id)
-    redis.call('PEXPIRE', c.key, c.window)
-  end
-end
-redis.call('SET', KEYS[3], id .. '|1', 'EX', ARGV[5])
-redis.call('PUBLISH', a.channel, cjson.encode({type = 'incident.created', id = id}))
-return reply(id, 1, due, card)
-`);
 
 /**
  * What intake reserves for a new incident in the same atomic step: its first escalation
@@ -97,32 +31,6 @@ export interface IntakeOutcome {
   card: 0 | 1 | 2;
   incident: Incident;
 }
-
-/**
- * Applies a change if status and severity are still what the caller read (compare-and-set),
- * moving the incident between the list indexes and appending to its timeline.
- * KEYS: incident, timeline. ARGV: prefix, expStatus, expSeverity, newStatus, newSeverity, seq, fieldsJson, entriesJson.
- */
-const UPDATE = new LuaScript(`
-local cur = redis.call('HMGET', KEYS[1], 'status', 'severity')
-if cur[1] ~= ARGV[2] or cur[2] ~= ARGV[3] then return 0 end
-local p = ARGV[1]
-local id = redis.call('HGET', KEYS[1], 'id')
-if ARGV[2] ~= ARGV[4] or ARGV[3] ~= ARGV[5] then
-  redis.call('ZREM', p .. ':incidents:status:' .. ARGV[2], id)
-  redis.call('ZREM', p .. ':incidents:severity:' .. ARGV[3], id)
-  redis.call('ZREM', p .. ':incidents:ss:' .. ARGV[2] .. ':' .. ARGV[3], id)
-  redis.call('ZADD', p .. ':incidents:status:' .. ARGV[4], ARGV[6], id)
-  redis.call('ZADD', p .. ':incidents:severity:' .. ARGV[5], ARGV[6], id)
-  redis.call('ZADD', p .. ':incidents:ss:' .. ARGV[4] .. ':' .. ARGV[5], ARGV[6], id)
-end
-local f = cjson.decode(ARGV[7])
-for k, v in pairs(f) do
-  if v == cjson.null then redis.call('HDEL', KEYS[1], k) else redis.call('HSET', KEYS[1], k, v) end
-end
-for _, e in ipairs(cjson.decode(ARGV[8])) do redis.call('RPUSH', KEYS[2], cjson.encode(e)) end
-return 1
-`);
 
 const JSON_FIELDS = new Set(['location', 'links']);
 const NUMBER_FIELDS = new Set(['seq', 'escalationLevel']);
