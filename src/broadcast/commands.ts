@@ -36,7 +36,12 @@ export function broadcastCommands(): Command[] {
         if (!text) throw new UsageError('The alert has no text.');
         const lang = ctx.deps.config.languages[0] as string;
         const a = await createAlert(ctx.deps, { author: actorOf(ctx), audience, text: { [lang]: text }, source: `chat:${ctx.msg.id}` });
-        const next = a.status === 'pending_approval' ? `Waiting for a second officer: /approve ${a.id}` : 'Sending now.';
+        const next =
+          a.total === 0
+            ? '⚠️ No registered citizen matches this audience: nobody will receive it. Check the region, or use /alert all.'
+            : a.status === 'pending_approval'
+              ? `Waiting for a second officer: /approve ${a.id}`
+              : 'Sending now.';
         await ctx.reply(`Alert ${a.id} (verification code ${a.code}) to ${a.total} recipient(s). ${next}`, 'alert-draft');
       },
     },

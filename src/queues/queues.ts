@@ -64,7 +64,11 @@ export class Queues {
 
   /** Queues an outbound message; the same idempotency key is the same job. */
   async send(msg: OutboundJob, priority: number = PRIORITY.reply, delay = 0): Promise<void> {
-    await this.outbound.add(msg.kind, msg, { jobId: jobIdFor('o', msg.idempotencyKey), ...(priority > 0 ? { priority } : {}), ...(delay > 0 ? { delay } : {}) });
+    await this.outbound.add(msg.kind, msg, {
+      jobId: jobIdFor('o', msg.idempotencyKey),
+      ...(priority > 0 ? { priority } : {}),
+      ...(delay > 0 ? { delay } : {}),
+    });
   }
 
   async sendMany(msgs: OutboundJob[], priority: number = PRIORITY.bulk): Promise<void> {

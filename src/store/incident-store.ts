@@ -9,7 +9,6 @@ export type NewIncident = Omit<
   'id' | 'seq' | 'status' | 'createdAt' | 'updatedAt' | 'acknowledgedAt' | 'resolvedAt' | 'escalationLevel' | 'timeline'
 >;
 
-
 /**
  * What intake reserves for a new incident in the same atomic step: its first escalation
  * deadline (a member of the due set; `marker` is set for the first deadline of a second,

@@ -76,10 +76,12 @@ export async function startTestApp(
 ): Promise<TestApp> {
   const prefix = opts.prefix ?? uniquePrefix(name);
   const config = testConfig(prefix, opts.config, opts.env);
-  const app = await createApp(config, createLogger(config.env.LOG_LEVEL), { port: 0, outboundRate: 1000, ...opts.options }).catch(async (err) => {
-    await cleanPrefix(prefix);
-    throw err;
-  });
+  const app = await createApp(config, createLogger(config.env.LOG_LEVEL), { port: 0, outboundRate: 1000, ...opts.options }).catch(
+    async (err) => {
+      await cleanPrefix(prefix);
+      throw err;
+    },
+  );
   const url = app.url as string;
   const api: TestApp['api'] = async (method, path, body, token = ADMIN_TOKEN) => {
     const res = await fetch(url + path, {

@@ -152,6 +152,25 @@ describe('staff in the cell group', () => {
     expect(refusals.map((e) => e.data.reason).sort()).toEqual(['missing_role', 'not_on_roster', 'not_on_roster']);
   });
 
+  it('puts the most severe unacknowledged incident first in the sitrep', async () => {
+    await app.say(citizen(), 'I lost my passport, not urgent');
+    await app.say(citizen(), 'My wife is trapped under the rubble');
+    await settle(app);
+    await app.say(STAFF.viewer, '/sitrep', { group: CELL_GROUP });
+    const sitrep = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'sitrep' && m.text.includes('Waiting (most severe'));
+    const waiting = (sitrep.text.split('Waiting (most severe, then longest):\n')[1]?.split('\n') ?? []).filter((l) => /INC-\d{4}/.test(l));
+    const ranks = waiting.map((l) => ['critical', 'high', 'medium', 'low'].findIndex((s) => l.includes(` ${s} ·`)));
+    expect(ranks.length).toBeGreaterThan(1);
+    expect(ranks).toEqual([...ranks].sort((x, y) => x - y));
+    expect(ranks[0]).toBe(0);
+  });
+
+  it('warns that an alert reaches nobody when no registered citizen matches', async () => {
+    await app.say(STAFF.duty, '/alert coast Boil water before drinking', { group: CELL_GROUP });
+    const draft = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'alert-draft');
+    expect(draft.text).toMatch(/to 0 recipient\(s\)\. ⚠️ No registered citizen matches this audience/);
+  });
+
   it('explains a wrong command instead of failing', async () => {
     await app.say(STAFF.officer, '/resolve', { group: CELL_GROUP });
     await app.expectMessage(CELL_GROUP, /Which incident\?\nUsage: \/resolve ID/);

@@ -1,4 +1,4 @@
-import { SEVERITIES } from '../../domain/incident.ts';
+import { SEVERITIES, SEVERITY_RANK } from '../../domain/incident.ts';
 import type { CoreDeps } from '../deps.ts';
 import { ageMinutes, incidentLine, incidentStore } from './shared.ts';
 
@@ -17,7 +17,8 @@ export async function buildSitrep(deps: CoreDeps, sections: SitrepSection[] = []
   const open = SEVERITIES.reduce((n, s) => n + (counts.open?.[s] ?? 0), 0);
   const resolved = SEVERITIES.reduce((n, s) => n + (counts.resolved?.[s] ?? 0), 0);
   const unacked = (await store.list({ status: 'open', limit: 200 })).items;
-  const oldest = [...unacked].sort((a, b) => a.seq - b.seq).slice(0, 5);
+  // Most severe first, then longest waiting: what the duty officer must take next.
+  const oldest = [...unacked].sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.seq - b.seq).slice(0, 5);
   const escalated = unacked.filter((i) => i.escalationLevel > 0).length;
   const byRegion = new Map<string, number>();
   for (const i of unacked) byRegion.set(i.region ?? 'unknown', (byRegion.get(i.region ?? 'unknown') ?? 0) + 1);
@@ -28,9 +29,10 @@ export async function buildSitrep(deps: CoreDeps, sections: SitrepSection[] = []
   ];
   if (byRegion.size > 0) lines.push(`Unacknowledged by region: ${[...byRegion].map(([r, n]) => `${r} ${n}`).join(', ')}`);
   if (oldest.length > 0) {
-    lines.push('Waiting longest:');
+    lines.push('Waiting (most severe, then longest):');
     for (const i of oldest) lines.push(`  ${incidentLine(deps, i)}`);
-    lines.push(`Oldest waits ${ageMinutes(deps, oldest[0]?.createdAt ?? '')} min.`);
+    const first = [...unacked].sort((a, b) => a.seq - b.seq)[0];
+    lines.push(`Oldest waits ${ageMinutes(deps, first?.createdAt ?? '')} min.`);
   }
   for (const section of sections) lines.push(...(await section(deps)));
   return lines.join('\n');
