@@ -42,6 +42,8 @@ function connectLive() {
   events.addEventListener('ready', () => {
     $('live').textContent = 'live';
     $('live').className = 'live on';
+    // Changes made while the stream was down were never pushed: views reload what they show.
+    for (const fn of listeners) fn({ type: 'resync' });
   });
   events.addEventListener('change', (e) => {
     const change = JSON.parse(e.data);

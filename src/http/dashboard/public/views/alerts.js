@@ -129,7 +129,7 @@ export async function render(root, [focus]) {
   await refresh();
   const later = debounced(() => refresh().catch((err) => toast(err.message, 'error')), 400);
   onChange((c) => {
-    if (c.type === 'alert.updated') later();
+    if (c.type === 'alert.updated' || c.type === 'resync') later();
   });
   return later.cancel;
 }

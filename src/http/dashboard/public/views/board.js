@@ -65,13 +65,14 @@ export async function render(root) {
       section('All active, newest first', active, onAck, 'No active incident.'),
     );
   };
-  await draw();
-  // Live: a burst of changes becomes one refresh.
+  // Live: listen before the first load, so a change made while it loads is not missed; a
+  // (re)connected stream resyncs; a burst of changes becomes one refresh.
   onChange((change) => {
-    if (!change.type.startsWith('incident.')) return;
+    if (change.type !== 'resync' && !change.type.startsWith('incident.')) return;
     clearTimeout(timer);
     timer = setTimeout(() => draw().catch((err) => toast(err.message, 'error')), 250);
   });
+  await draw();
   return () => {
     left = true;
     clearTimeout(timer);

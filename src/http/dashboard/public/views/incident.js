@@ -218,7 +218,7 @@ export async function render(root, [id]) {
   };
   await draw();
   onChange((c) => {
-    if (c.id === id && c.type.startsWith('incident.')) draw().catch((err) => toast(err.message, 'error'));
+    if (c.type === 'resync' || (c.id === id && c.type.startsWith('incident.'))) draw().catch((err) => toast(err.message, 'error'));
   });
   return () => {
     left = true;

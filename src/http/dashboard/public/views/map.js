@@ -47,7 +47,7 @@ export async function render(root) {
   };
   await draw();
   onChange((c) => {
-    if (!c.type.startsWith('incident.')) return;
+    if (c.type !== 'resync' && !c.type.startsWith('incident.')) return;
     clearTimeout(timer);
     timer = setTimeout(() => draw().catch((err) => toast(err.message, 'error')), 500);
   });

@@ -179,7 +179,7 @@ export async function render(root) {
   await refresh();
   const later = debounced(() => refresh().catch((err) => toast(err.message, 'error')), 400);
   onChange((c) => {
-    if (c.type === 'run.updated') later();
+    if (c.type === 'run.updated' || c.type === 'resync') later();
   });
   return later.cancel;
 }

@@ -178,7 +178,7 @@ export async function render(root, [focus]) {
   await refresh();
   const later = debounced(() => refresh().catch((err) => toast(err.message, 'error')), 500);
   onChange((c) => {
-    if (c.type === 'welfare.updated') later();
+    if (c.type === 'welfare.updated' || c.type === 'resync') later();
   });
   return later.cancel;
 }
