@@ -32,6 +32,7 @@ async function main(): Promise<void> {
   if (app.url) {
     log.info({ url: app.url, transport: config.env.TRANSPORT }, 'crisis-cell is up');
     const lines = [`\n  crisis-cell is running (${config.env.ROLE}, ${config.env.TRANSPORT})`, `  API:        ${app.url}/api`];
+    lines.push(`  Dashboard:  ${app.url}/dashboard`, `  API docs:   ${app.url}/docs`);
     if (app.deps.simulator) lines.push(`  Simulator:  ${app.url}/sim`);
     if (app.adminToken && !config.env.ADMIN_TOKEN) lines.push(`  Admin token (new at each start, shown once): ${app.adminToken}`);
     process.stdout.write(`${lines.join('\n')}\n\n`);
