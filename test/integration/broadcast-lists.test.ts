@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertView } from '../../src/broadcast/alerts.ts';
 import type { WelfareView } from '../../src/broadcast/welfare.ts';
 import { saveCitizens } from '../../src/citizens/registry.ts';
+import { aCitizen } from '../fakes/citizens.ts';
 import { settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
 
 type Page<T> = { items: T[]; nextCursor: string | null };
@@ -13,16 +14,7 @@ describe('lists of alerts and welfare checks', () => {
     app = await startTestApp('broadcast-lists', { config: { broadcast: { ratePerSecond: 1000, approvalThreshold: 1 } } });
     await saveCitizens(
       app.deps,
-      ['+33613000001', '+33613000002'].map((phone) => ({
-        phone,
-        name: 'Citizen',
-        region: 'north',
-        household: 1,
-        language: 'en',
-        registeredAt: 1,
-        updatedAt: 1,
-        optedOut: false,
-      })),
+      ['+33613000001', '+33613000002'].map((phone) => aCitizen({ phone })),
     );
   });
   afterAll(async () => {

@@ -3,14 +3,13 @@ import type { CoreDeps } from '../../src/app/deps.ts';
 import { createBroadcast, startSending } from '../../src/broadcast/alerts.ts';
 import { loadRecord } from '../../src/broadcast/broadcast-store.ts';
 import { type Citizen, saveCitizens } from '../../src/citizens/registry.ts';
+import { aCitizen } from '../fakes/citizens.ts';
 import { settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
 
 let next = 1;
 async function citizen(deps: CoreDeps, over: Partial<Citizen> = {}): Promise<string> {
   const phone = `+3361300${String(next++).padStart(4, '0')}`;
-  await saveCitizens(deps, [
-    { phone, name: 'R', region: 'coast', household: 1, language: 'en', registeredAt: 1, updatedAt: 1, optedOut: false, ...over },
-  ]);
+  await saveCitizens(deps, [aCitizen({ phone, name: 'R', region: 'coast', ...over })]);
   return phone;
 }
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveCitizens } from '../../src/citizens/registry.ts';
+import { aCitizen } from '../fakes/citizens.ts';
 import { startTestApp, type TestApp } from '../fakes/test-app.ts';
 
 let app: TestApp;
@@ -11,16 +12,7 @@ afterAll(async () => app.stop());
 
 describe('outbound priorities', () => {
   it('answers a citizen in distress before the rest of an alert that is still going out', async () => {
-    const citizens = Array.from({ length: 20 }, (_, i) => ({
-      phone: `+1555300${String(i).padStart(4, '0')}`,
-      name: `Citizen ${i}`,
-      region: 'north',
-      household: 1,
-      language: 'en',
-      registeredAt: 1,
-      updatedAt: 1,
-      optedOut: false,
-    }));
+    const citizens = Array.from({ length: 20 }, () => aCitizen({ region: 'north' }));
     await saveCitizens(app.deps, citizens);
     const alert = await app.api<{ id: string; status: string }>('POST', '/api/alerts', {
       audience: { regions: ['north'] },

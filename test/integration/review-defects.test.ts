@@ -5,6 +5,7 @@ import type { ChatSender } from '../../src/transport/chat-transport.ts';
 import { SimulatorTransport } from '../../src/transport/simulator/simulator-transport.ts';
 import { type PlaybookTestApp, startPlaybookApp } from '../fakes/playbook-harness.ts';
 import { CELL_GROUP, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
+import { aCitizen } from '../fakes/citizens.ts';
 
 describe('a playbook alert step waiting for approval', () => {
   let t: PlaybookTestApp;
@@ -31,9 +32,7 @@ describe('DELETE', () => {
 
   it('erases the citizen’s phone from the recipient lists of broadcasts older than two weeks too', async () => {
     const phone = '+33613990001';
-    await saveCitizens(app.deps, [
-      { phone, name: 'Old', region: 'north', household: 1, language: 'en', registeredAt: 1, updatedAt: 1, optedOut: false },
-    ]);
+    await saveCitizens(app.deps, [aCitizen({ phone, name: 'Old', region: 'north' })]);
     const created = await app.api<{ id: string }>('POST', '/api/alerts', { audience: { regions: ['north'] }, text: { en: 'Old alert.' } });
     await app.expectMessage(phone, /Old alert/);
     await settle(app);
