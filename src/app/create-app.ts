@@ -8,7 +8,7 @@ import type { Logger } from '../observability/logger.ts';
 import { Queues } from '../queues/queues.ts';
 import { AuditLog } from '../store/audit-log.ts';
 import { redisKeys } from '../store/keys.ts';
-import { createCommandRedis, createRedis } from '../store/redis.ts';
+import { createCommandRedis, createRedis, reportOutages } from '../store/redis.ts';
 import { TokenStore } from '../store/token-store.ts';
 import type { ChatTransport } from '../transport/chat-transport.ts';
 import { BaileysTransport } from '../transport/baileys/baileys-transport.ts';
@@ -54,10 +54,13 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
   const featureList = options.features ?? features;
   const role = env.ROLE;
   const plays = (r: 'gateway' | 'worker' | 'api') => role === 'all' || role === r;
-  const redis = createCommandRedis(env.REDIS_URL);
-  const bullConnection = createRedis(env.REDIS_URL);
+  const redis = reportOutages(createCommandRedis(env.REDIS_URL), log, 'commands');
+  const bullConnection = reportOutages(createRedis(env.REDIS_URL), log, 'queues');
   const keys = redisKeys(env.KEY_PREFIX);
   const queues = new Queues(bullConnection, keys.prefix);
+  // Queue-level errors are the connection's outages, already reported by reportOutages.
+  for (const q of [queues.inbound, queues.outbound, queues.timers])
+    q.on('error', (err) => log.debug({ queue: q.name, err: err.message }, 'queue error'));
   const deps: HttpDeps = {
     config: file,
     env,
@@ -76,7 +79,7 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
   const workers: Worker[] = [];
   const workerConnections: Redis[] = [];
   const connect = () => {
-    const c = createRedis(env.REDIS_URL);
+    const c = reportOutages(createRedis(env.REDIS_URL), log, 'worker');
     workerConnections.push(c);
     return c;
   };

@@ -17,6 +17,26 @@ export function createRedis(url: string, options: RedisOptions = {}): Redis {
   });
 }
 
+/**
+ * Reports a connection's outages in the log: the first error of an outage, then its end.
+ * (ioredis reconnects by itself; commands wait meanwhile. Without a listener it prints
+ * every failed reconnect attempt to stderr.)
+ */
+export function reportOutages(conn: Redis, log: Logger, name: string): Redis {
+  let down = false;
+  conn.on('error', (err: Error) => {
+    if (down) return;
+    down = true;
+    log.error({ connection: name, err: err.message }, 'Redis connection lost; retrying (work waits, nothing is dropped)');
+  });
+  conn.on('ready', () => {
+    if (!down) return;
+    down = false;
+    log.warn({ connection: name }, 'Redis connection restored');
+  });
+  return conn;
+}
+
 /** The application's shared command connection: concurrent commands are pipelined automatically. */
 export function createCommandRedis(url: string): Redis {
   return createRedis(url, { enableAutoPipelining: true });
