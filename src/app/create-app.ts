@@ -5,7 +5,7 @@ import type { Config } from '../config/load-config.ts';
 import { Roster } from '../domain/roster.ts';
 import type { HttpDeps } from '../http/http-deps.ts';
 import type { Logger } from '../observability/logger.ts';
-import { Queues } from '../queues/queues.ts';
+import { onQueueError, Queues } from '../queues/queues.ts';
 import { AuditLog } from '../store/audit-log.ts';
 import { redisKeys } from '../store/keys.ts';
 import { createCommandRedis, createRedis, reportOutages } from '../store/redis.ts';
@@ -58,9 +58,7 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
   const bullConnection = reportOutages(createRedis(env.REDIS_URL), log, 'queues');
   const keys = redisKeys(env.KEY_PREFIX);
   const queues = new Queues(bullConnection, keys.prefix);
-  // Queue-level errors are the connection's outages, already reported by reportOutages.
-  for (const q of [queues.inbound, queues.outbound, queues.timers])
-    q.on('error', (err) => log.debug({ queue: q.name, err: err.message }, 'queue error'));
+  for (const q of [queues.inbound, queues.outbound, queues.timers]) onQueueError(q, log);
   const deps: HttpDeps = {
     config: file,
     env,

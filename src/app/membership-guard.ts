@@ -2,7 +2,7 @@ import { type Job, Queue, Worker } from 'bullmq';
 import { z } from 'zod';
 import { durationMs } from '../domain/duration.ts';
 import type { HttpDeps } from '../http/http-deps.ts';
-import { PRIORITY } from '../queues/queues.ts';
+import { onQueueError, PRIORITY } from '../queues/queues.ts';
 import { type ChatSender, type ChatTransport, type MembershipChange, TransportError } from '../transport/chat-transport.ts';
 import type { Closeable, Feature } from './feature.ts';
 
@@ -146,11 +146,14 @@ export const membershipGuardFeature: Feature = {
   membership: guardMembership,
   async start({ deps, connect, plays, transport }) {
     const closeables: Closeable[] = [];
-    const queue = new Queue<RemovalJob>(REMOVALS, {
-      connection: connect(),
-      prefix: deps.keys.prefix,
-      defaultJobOptions: { attempts: 5, backoff: { type: 'exponential', delay: 5_000 }, removeOnComplete: { count: 1000 } },
-    });
+    const queue = onQueueError(
+      new Queue<RemovalJob>(REMOVALS, {
+        connection: connect(),
+        prefix: deps.keys.prefix,
+        defaultJobOptions: { attempts: 5, backoff: { type: 'exponential', delay: 5_000 }, removeOnComplete: { count: 1000 } },
+      }),
+      deps.log,
+    );
     removalQueues.set(deps, queue);
     closeables.push(queue);
     if (plays('gateway') && transport) {

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import type { CoreDeps } from '../app/deps.ts';
-import { QUEUE } from '../queues/queues.ts';
+import { onQueueError, QUEUE } from '../queues/queues.ts';
 
 /** Name of the queue of broadcast work: fan-outs, purges, welfare reminders and follow-ups. */
 export const BROADCAST_QUEUE = 'broadcast';
@@ -26,16 +26,19 @@ export function broadcastQueues(deps: CoreDeps): Handles {
   if (!h) {
     const opts = { connection: deps.queueConnection, prefix: deps.keys.prefix };
     h = {
-      broadcast: new Queue<BroadcastJob>(BROADCAST_QUEUE, {
-        ...opts,
-        defaultJobOptions: {
-          attempts: 8,
-          backoff: { type: 'exponential', delay: 1_000 },
-          removeOnComplete: { age: 7 * 24 * 3600 },
-          removeOnFail: { age: 14 * 24 * 3600 },
-        },
-      }),
-      outbound: new Queue(QUEUE.outbound, opts),
+      broadcast: onQueueError(
+        new Queue<BroadcastJob>(BROADCAST_QUEUE, {
+          ...opts,
+          defaultJobOptions: {
+            attempts: 8,
+            backoff: { type: 'exponential', delay: 1_000 },
+            removeOnComplete: { age: 7 * 24 * 3600 },
+            removeOnFail: { age: 14 * 24 * 3600 },
+          },
+        }),
+        deps.log,
+      ),
+      outbound: onQueueError(new Queue(QUEUE.outbound, opts), deps.log),
     };
     handles.set(deps.redis, h);
   }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { CoreDeps } from '../app/deps.ts';
 import { durationMs } from '../domain/duration.ts';
 import { AppError, ConflictError, NotFoundError } from '../domain/errors.ts';
-import { jobIdFor, PRIORITY } from '../queues/queues.ts';
+import { jobIdFor, onQueueError, PRIORITY } from '../queues/queues.ts';
 import type { PlaybookEffects } from './effects.ts';
 import { executeStep } from './executors/index.ts';
 import { resolveParams, templateValues } from './params.ts';
@@ -48,16 +48,19 @@ export class PlaybookRunner {
     private readonly effects: PlaybookEffects,
   ) {
     this.store = new RunStore(deps);
-    this.queue = new Queue<PlaybookJob>(PLAYBOOK_QUEUE, {
-      connection: deps.queueConnection,
-      prefix: deps.keys.prefix,
-      defaultJobOptions: {
-        attempts: STEP_ATTEMPTS,
-        backoff: { type: 'exponential', delay: 2_000 },
-        removeOnComplete: { age: 14 * 24 * 3600 },
-        removeOnFail: { age: 30 * 24 * 3600 },
-      },
-    });
+    this.queue = onQueueError(
+      new Queue<PlaybookJob>(PLAYBOOK_QUEUE, {
+        connection: deps.queueConnection,
+        prefix: deps.keys.prefix,
+        defaultJobOptions: {
+          attempts: STEP_ATTEMPTS,
+          backoff: { type: 'exponential', delay: 2_000 },
+          removeOnComplete: { age: 14 * 24 * 3600 },
+          removeOnFail: { age: 30 * 24 * 3600 },
+        },
+      }),
+      deps.log,
+    );
   }
 
   playbook(id: string): Playbook {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type JobsOptions, Queue, type QueueOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { Logger } from '../observability/logger.ts';
 import type { DeliveryUpdate, InboundMessage, MembershipChange, TransportEvents } from '../transport/chat-transport.ts';
 import { metrics } from '../observability/metrics.ts';
 import type { InboundJob, OutboundJob } from './job-schemas.ts';
@@ -11,6 +12,16 @@ export const QUEUE = {
   outbound: 'outbound',
   timers: 'timers',
 } as const;
+
+/**
+ * Gives a queue an error listener: its errors are its connection's outages, which
+ * reportOutages (store/redis.ts) already logs once each; without one BullMQ prints every
+ * failed reconnect to stderr.
+ */
+export function onQueueError<Q extends Queue>(queue: Q, log: Logger): Q {
+  queue.on('error', (err) => log.debug({ queue: queue.name, err: err.message }, 'queue error'));
+  return queue;
+}
 
 /** A BullMQ job id derived from a stable key (job ids must not contain ':'). */
 export function jobIdFor(kind: string, key: string): string {
