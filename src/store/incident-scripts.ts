@@ -92,3 +92,23 @@ end
 for _, e in ipairs(cjson.decode(ARGV[8])) do redis.call('RPUSH', KEYS[2], cjson.encode(e)) end
 return 1
 `);
+
+/**
+ * Removes a reporter's words, pins and phone from an incident, atomically.
+ * KEYS: incident, timeline, openOf(reporter). ARGV: the text left in place of their words.
+ */
+export const ERASE_REPORTER = new LuaScript(`
+local items = redis.call('LRANGE', KEYS[2], 0, -1)
+redis.call('DEL', KEYS[2])
+for _, raw in ipairs(items) do
+  local e = cjson.decode(raw)
+  if e.actor == 'reporter' then
+    e.text = ARGV[1]
+    e.data = nil
+  end
+  redis.call('RPUSH', KEYS[2], cjson.encode(e))
+end
+redis.call('HSET', KEYS[1], 'reporter', '', 'summary', '[erased]', 'location', 'null')
+redis.call('DEL', KEYS[3])
+return #items
+`);

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import { type Incident, type IncidentStatus, incidentId, isActive, type Severity, type TimelineEntry } from '../domain/incident.ts';
-import { INTAKE, UPDATE } from './incident-scripts.ts';
+import { type Incident, type IncidentStatus, isActive, type Severity, type TimelineEntry } from '../domain/incident.ts';
+import { ERASE_REPORTER, INTAKE, UPDATE } from './incident-scripts.ts';
 import type { RedisKeys } from './keys.ts';
 
 /** Fields of a new incident (the store adds id, seq, status and times). */
@@ -200,16 +200,6 @@ export class IncidentStore {
     return res === 1;
   }
 
-  /** Appends timeline entries without touching status (notes, details). */
-  async append(id: string, entries: TimelineEntry[], at: string): Promise<void> {
-    if (entries.length === 0) return;
-    await this.redis
-      .multi()
-      .rpush(this.keys.incidentTimeline(id), ...entries.map((e) => JSON.stringify(e)))
-      .hset(this.keys.incident(id), 'updatedAt', at)
-      .exec();
-  }
-
   /** Ids of every incident a reporter opened (for erasure). */
   async idsOfReporter(reporter: string): Promise<string[]> {
     return this.redis.smembers(this.keys.incidentsOfReporter(reporter));
@@ -217,18 +207,11 @@ export class IncidentStore {
 
   /** Removes a reporter's personal data from an incident, keeping the anonymous record. */
   async eraseReporter(id: string, reporter: string): Promise<void> {
-    const raw = await this.redis.lrange(this.keys.incidentTimeline(id), 0, -1);
-    const scrubbed = raw.map((r) => {
-      const e = JSON.parse(r) as TimelineEntry;
-      return JSON.stringify(e.actor === 'reporter' ? { ...e, text: '[erased at the citizen’s request]', data: undefined } : e);
-    });
-    const multi = this.redis
-      .multi()
-      .hset(this.keys.incident(id), 'reporter', '', 'summary', '[erased]', 'location', 'null')
-      .del(this.keys.incidentTimeline(id));
-    if (scrubbed.length) multi.rpush(this.keys.incidentTimeline(id), ...scrubbed);
-    await multi.del(this.keys.openIncidentOf(reporter)).exec();
+    // One script: a note added by staff meanwhile can neither be lost nor escape the scrub.
+    await ERASE_REPORTER.run(
+      this.redis,
+      [this.keys.incident(id), this.keys.incidentTimeline(id), this.keys.openIncidentOf(reporter)],
+      ['[erased at the citizen’s request]'],
+    );
   }
 }
-
-export { incidentId };
