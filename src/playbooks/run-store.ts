@@ -1,4 +1,5 @@
 import type { CoreDeps } from '../app/deps.ts';
+import { LuaScript } from '../store/lua-script.ts';
 import type { RunParams } from './params.ts';
 
 /** Where a step of a run is. */
@@ -33,7 +34,7 @@ export interface RunRecord {
 }
 
 /** Claims a step for execution: refuses when the run is not running or the step is already settled. */
-const CLAIM = `
+const CLAIM = new LuaScript(`
 local run = redis.call('HGET', KEYS[1], 'status')
 if run ~= 'running' then return 'run:' .. tostring(run) end
 local raw = redis.call('HGET', KEYS[2], ARGV[1])
@@ -43,10 +44,10 @@ if s.status == 'done' or s.status == 'skipped' or s.status == 'failed' or s.stat
 if s.status ~= 'running' then s.startedAt = ARGV[2] end
 s.status = 'running'
 redis.call('HSET', KEYS[2], ARGV[1], cjson.encode(s))
-return 'claimed'`;
+return 'claimed'`);
 
 /** Moves a step from one of the listed states to a new one, merging fields; returns 1 when it moved. */
-const TRANSITION = `
+const TRANSITION = new LuaScript(`
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
 if not raw then return 0 end
 local s = cjson.decode(raw)
@@ -56,10 +57,10 @@ if not allowed then return 0 end
 local patch = cjson.decode(ARGV[3])
 for k, v in pairs(patch) do s[k] = v end
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(s))
-return 1`;
+return 1`);
 
 /** Stops a running run and cancels its pending and scheduled steps; returns the cancelled step ids. */
-const STOP = `
+const STOP = new LuaScript(`
 if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return false end
 redis.call('HSET', KEYS[1], 'status', 'stopped', 'finishedAt', ARGV[1], 'stoppedBy', ARGV[2])
 redis.call('SREM', KEYS[3], ARGV[3])
@@ -74,14 +75,14 @@ for i = 1, #all, 2 do
     table.insert(cancelled, all[i])
   end
 end
-return cancelled`;
+return cancelled`);
 
 /** Finishes a running run. */
-const COMPLETE = `
+const COMPLETE = new LuaScript(`
 if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return 0 end
 redis.call('HSET', KEYS[1], 'status', 'completed', 'finishedAt', ARGV[1])
 redis.call('SREM', KEYS[2], ARGV[2])
-return 1`;
+return 1`);
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -155,11 +156,11 @@ export class RunStore {
   /** `claimed`, a settled step status, `run:<status>` when the run is not running, or `missing`. */
   async claim(runId: string, stepId: string): Promise<string> {
     const keys = [this.keys.run(runId), this.keys.runSteps(runId)];
-    return (await this.redis.eval(CLAIM, 2, ...keys, stepId, iso(this.deps.now()))) as string;
+    return (await CLAIM.run(this.redis, keys, [stepId, iso(this.deps.now())])) as string;
   }
 
   async transition(runId: string, stepId: string, from: StepStatus[], patch: Partial<StepState>): Promise<boolean> {
-    const moved = await this.redis.eval(TRANSITION, 1, this.keys.runSteps(runId), stepId, from.join(','), JSON.stringify(patch));
+    const moved = await TRANSITION.run(this.redis, [this.keys.runSteps(runId)], [stepId, from.join(','), JSON.stringify(patch)]);
     return moved === 1;
   }
 
@@ -169,13 +170,13 @@ export class RunStore {
 
   async stop(runId: string, by: string): Promise<string[] | undefined> {
     const keys = [this.keys.run(runId), this.keys.runSteps(runId), this.keys.runsActive];
-    const res = await this.redis.eval(STOP, 3, ...keys, iso(this.deps.now()), by, runId);
+    const res = await STOP.run(this.redis, keys, [iso(this.deps.now()), by, runId]);
     return Array.isArray(res) ? (res as string[]) : undefined;
   }
 
   async complete(runId: string): Promise<boolean> {
     const keys = [this.keys.run(runId), this.keys.runsActive];
-    return (await this.redis.eval(COMPLETE, 2, ...keys, iso(this.deps.now()), runId)) === 1;
+    return (await COMPLETE.run(this.redis, keys, [iso(this.deps.now()), runId])) === 1;
   }
 
   async activeIds(): Promise<string[]> {

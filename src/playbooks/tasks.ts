@@ -1,5 +1,6 @@
 import type { CoreDeps } from '../app/deps.ts';
 import { PRIORITY } from '../queues/queues.ts';
+import { LuaScript } from '../store/lua-script.ts';
 
 /** One checklist item of a run. */
 export interface TaskState {
@@ -26,7 +27,7 @@ export function parseTaskRef(ref: string | undefined): { runId: string; stepId: 
 }
 
 /** Acknowledges open or overdue items; returns the state before and after, or nothing when already closed. */
-const ACK = `
+const ACK = new LuaScript(`
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
 if not raw then return false end
 local t = cjson.decode(raw)
@@ -37,17 +38,17 @@ t.ackedBy = ARGV[2]
 t.ackedAt = ARGV[3]
 local after = cjson.encode(t)
 redis.call('HSET', KEYS[1], ARGV[1], after)
-return {raw, after}`;
+return {raw, after}`);
 
 /** Marks an open item overdue; returns 1 when it was open. */
-const OVERDUE = `
+const OVERDUE = new LuaScript(`
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
 if not raw then return 0 end
 local t = cjson.decode(raw)
 if t.status ~= 'open' then return 0 end
 t.status = 'overdue'
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(t))
-return 1`;
+return 1`);
 
 export async function createTask(deps: CoreDeps, runId: string, stepId: string, itemId: string, task: TaskState): Promise<void> {
   await deps.redis.hsetnx(deps.keys.runTasks(runId), `${stepId}/${itemId}`, JSON.stringify(task));
@@ -64,13 +65,10 @@ export async function acknowledgeTask(
   ref: { runId: string; stepId: string; itemId: string },
   by: string,
 ): Promise<{ changed: boolean; task: TaskState } | undefined> {
-  const res = (await deps.redis.eval(
-    ACK,
-    1,
-    deps.keys.runTasks(ref.runId),
-    `${ref.stepId}/${ref.itemId}`,
-    by,
-    new Date(deps.now()).toISOString(),
+  const res = (await ACK.run(
+    deps.redis,
+    [deps.keys.runTasks(ref.runId)],
+    [`${ref.stepId}/${ref.itemId}`, by, new Date(deps.now()).toISOString()],
   )) as [string, string] | null;
   if (!res) return undefined;
   const before = JSON.parse(res[0]) as TaskState;
@@ -89,7 +87,7 @@ export async function escalateIfOverdue(
   itemId: string,
 ): Promise<boolean> {
   const field = `${stepId}/${itemId}`;
-  const moved = await deps.redis.eval(OVERDUE, 1, deps.keys.runTasks(run.id), field);
+  const moved = await OVERDUE.run(deps.redis, [deps.keys.runTasks(run.id)], [field]);
   if (moved !== 1) return false;
   const raw = await deps.redis.hget(deps.keys.runTasks(run.id), field);
   const task = JSON.parse(raw ?? '{}') as TaskState;

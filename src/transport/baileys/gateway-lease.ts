@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../observability/logger.ts';
+import { LuaScript } from '../../store/lua-script.ts';
 
 /** Extends the lease only if this holder still owns it. KEYS: lease. ARGV: token, ttlMs. */
-const RENEW = `
+const RENEW = new LuaScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0`;
+return 0`);
 /** Releases the lease only if this holder still owns it. KEYS: lease. ARGV: token. */
-const RELEASE = `
+const RELEASE = new LuaScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
+return 0`);
 
 /** Options of a gateway lease. */
 export interface GatewayLeaseOptions {
@@ -84,7 +85,7 @@ export class GatewayLease {
 
   private async renew(onLost: () => void): Promise<void> {
     try {
-      const ok = (await this.redis.eval(RENEW, 1, this.key, this.token, this.ttlMs)) as number;
+      const ok = (await RENEW.run(this.redis, [this.key], [this.token, this.ttlMs])) as number;
       if (ok === 1 || !this.held) return;
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'cannot renew the gateway lease; will retry');
@@ -101,7 +102,7 @@ export class GatewayLease {
     this.stopped = true;
     this.wake?.();
     clearInterval(this.timer);
-    if (this.held) await this.redis.eval(RELEASE, 1, this.key, this.token).catch(() => 0);
+    if (this.held) await RELEASE.run(this.redis, [this.key], [this.token]).catch(() => 0);
     this.held = false;
   }
 }
