@@ -1,13 +1,10 @@
 import type { ChatContext } from '../chat/chat-context.ts';
 import { type Command, UsageError } from '../chat/command-registry.ts';
+import { actorOf } from '../chat/commands/incident-commands.ts';
 import { matchRegion } from '../citizens/registry.ts';
 import { approveAlert, cancelBroadcast, createAlert } from './alerts.ts';
-import type { Actor, Audience } from './audience.ts';
+import type { Audience } from './audience.ts';
 import { startWelfareCheck } from './welfare.ts';
-
-function actorOf(ctx: ChatContext): Actor {
-  return { name: ctx.sender.staff?.name ?? ctx.sender.actor, ...(ctx.sender.phone ? { phone: ctx.sender.phone } : {}) };
-}
 
 /** `all`, or regions by id, name or alias separated by commas (`north,coast`). */
 function parseAudience(ctx: ChatContext, word: string | undefined): Audience {
@@ -22,6 +19,13 @@ function parseAudience(ctx: ChatContext, word: string | undefined): Audience {
   return { regions: [...new Set(regions.map((r) => r.id as string))] };
 }
 
+/** `/alert|/welfare AUDIENCE text`: the audience, and the text (keyed by the default language) after it. */
+function audienceAndText(ctx: ChatContext, args: string[]): { audience: Audience; text?: Record<string, string> } {
+  const audience = parseAudience(ctx, args[0]);
+  const text = (ctx.msg.text ?? '').trim().replace(/^\/\w+\s+\S+\s*/, '');
+  return { audience, ...(text ? { text: { [ctx.deps.config.languages[0] as string]: text } } : {}) };
+}
+
 /** `/alert REGION|all text`, `/approve ALERT`, `/cancel ALERT|CHECK`, `/welfare REGION|all [text]`. */
 export function broadcastCommands(): Command[] {
   return [
@@ -31,11 +35,9 @@ export function broadcastCommands(): Command[] {
       usage: 'REGION|all text',
       role: 'officer',
       async run(ctx, args) {
-        const audience = parseAudience(ctx, args[0]);
-        const text = (ctx.msg.text ?? '').trim().replace(/^\/\w+\s+\S+\s*/, '');
+        const { audience, text } = audienceAndText(ctx, args);
         if (!text) throw new UsageError('The alert has no text.');
-        const lang = ctx.deps.config.languages[0] as string;
-        const a = await createAlert(ctx.deps, { author: actorOf(ctx), audience, text: { [lang]: text }, source: `chat:${ctx.msg.id}` });
+        const a = await createAlert(ctx.deps, { author: actorOf(ctx), audience, text, source: `chat:${ctx.msg.id}` });
         const next =
           a.total === 0
             ? '⚠️ No registered citizen matches this audience: nobody will receive it. Check the region, or use /alert all.'
@@ -75,15 +77,7 @@ export function broadcastCommands(): Command[] {
       usage: 'REGION|all [text]',
       role: 'duty_officer',
       async run(ctx, args) {
-        const audience = parseAudience(ctx, args[0]);
-        const text = (ctx.msg.text ?? '').trim().replace(/^\/\w+\s+\S+\s*/, '');
-        const lang = ctx.deps.config.languages[0] as string;
-        const w = await startWelfareCheck(ctx.deps, {
-          author: actorOf(ctx),
-          audience,
-          ...(text ? { text: { [lang]: text } } : {}),
-          source: `chat:${ctx.msg.id}`,
-        });
+        const w = await startWelfareCheck(ctx.deps, { author: actorOf(ctx), ...audienceAndText(ctx, args), source: `chat:${ctx.msg.id}` });
         await ctx.reply(
           `Welfare check ${w.id} sent to ${w.total} recipient(s). Tallies: /sitrep or GET /api/welfare-checks/${w.id}`,
           'welfare-started',
