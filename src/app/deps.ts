@@ -16,8 +16,6 @@ export interface Outbox {
 export interface Timers {
   /** Schedules `name` with `data`; the same `jobId` is scheduled once. */
   schedule(name: string, data: Record<string, unknown>, delayMs: number, jobId: string): Promise<void>;
-  /** Cancels a scheduled job if it has not run yet. */
-  cancel(jobId: string): Promise<void>;
 }
 
 /** What every use case may depend on; built once in main.ts (or a test). */

@@ -93,10 +93,6 @@ export class Queues {
     await this.timers.add(name, data, { delay: Math.max(0, delayMs), jobId });
   }
 
-  async cancel(jobId: string): Promise<void> {
-    await this.timers.remove(jobId);
-  }
-
   /** The transport events sink every adapter reports to: everything becomes a job. */
   sink(onConnection?: TransportEvents['connection']): TransportEvents {
     return {
