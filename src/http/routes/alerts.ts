@@ -1,8 +1,8 @@
-import { Router } from 'express';
+import { type Request, type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { approveAlert, cancelBroadcast, createAlert, getAlert } from '../../broadcast/alerts.ts';
 import { type Actor, audienceSchema } from '../../broadcast/audience.ts';
-import { broadcastKeys } from '../../broadcast/broadcast-store.ts';
+import { type BroadcastKind, broadcastKeys } from '../../broadcast/broadcast-store.ts';
 import { requireRole } from '../auth.ts';
 import { validate } from '../errors.ts';
 import type { HttpDeps } from '../http-deps.ts';
@@ -24,7 +24,7 @@ export const broadcastListQuery = z.object({
 });
 
 /** Ids of one page of a newest-first sorted set, with the cursor of the next page (null at the end). */
-export async function pageOfIds(
+async function pageOfIds(
   deps: HttpDeps,
   key: string,
   q: z.infer<typeof broadcastListQuery>,
@@ -78,29 +78,35 @@ export function actorOf(principal: { name: string; phone?: string } | undefined)
   return { name: principal?.name ?? 'unknown', ...(principal?.phone ? { phone: principal.phone } : {}) };
 }
 
-/** An `Idempotency-Key` header makes a retried POST return what the first one created. */
-/** The caller's Idempotency-Key, scoped to the caller: two people's keys never collide. */
-export function idempotencySource(caller: string | undefined, key: string | undefined): { source?: string } {
-  return key && key.length <= 200 ? { source: `api:${caller ?? 'unknown'}:${key}` } : {};
+/**
+ * The author of a creating request, and its source: an `Idempotency-Key` header, scoped to the
+ * caller (two people's keys never collide), makes a retried POST return what the first one created.
+ */
+export function authorAndSource(req: Request): { author: Actor; source?: string } {
+  const key = req.get('idempotency-key');
+  return {
+    author: actorOf(req.principal),
+    ...(key && key.length <= 200 ? { source: `api:${req.principal?.name ?? 'unknown'}:${key}` } : {}),
+  };
+}
+
+/** GET handler of one page of broadcasts of a kind, newest first, each as `view` shows it (one gone meanwhile is left out). */
+export function broadcastList<T>(deps: HttpDeps, kind: BroadcastKind, view: (deps: HttpDeps, id: string) => Promise<T>): RequestHandler {
+  return async (req, res) => {
+    const q = validate(broadcastListQuery, req.query, 'query');
+    const page = await pageOfIds(deps, broadcastKeys(deps, kind).all, q);
+    const items = await Promise.all(page.ids.map((id) => view(deps, id).catch(() => undefined)));
+    res.json({ items: items.filter((x) => x !== undefined), nextCursor: page.nextCursor });
+  };
 }
 
 /** GET|POST /api/alerts, POST /api/alerts/:id/approve|cancel, GET /api/alerts/:id. */
 export function alertRoutes(deps: HttpDeps): Router {
   const r = Router();
-  r.get('/api/alerts', requireRole('viewer'), async (req, res) => {
-    const q = validate(broadcastListQuery, req.query, 'query');
-    const page = await pageOfIds(deps, broadcastKeys(deps, 'alert').all, q);
-    const items = await Promise.all(page.ids.map((id) => getAlert(deps, id).catch(() => undefined)));
-    res.json({ items: items.filter((a) => a !== undefined), nextCursor: page.nextCursor });
-  });
+  r.get('/api/alerts', requireRole('viewer'), broadcastList(deps, 'alert', getAlert));
   r.post('/api/alerts', requireRole('officer'), async (req, res) => {
     const body = validate(createAlertBody, req.body);
-    const alert = await createAlert(deps, {
-      author: actorOf(req.principal),
-      ...body,
-      ...idempotencySource(req.principal?.name, req.get('idempotency-key')),
-    });
-    res.status(201).json(alert);
+    res.status(201).json(await createAlert(deps, { ...body, ...authorAndSource(req) }));
   });
   r.post('/api/alerts/:id/approve', requireRole('duty_officer'), async (req, res) => {
     const { id } = validate(idParam, req.params, 'path');

@@ -2,14 +2,13 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { cancelBroadcast } from '../../broadcast/alerts.ts';
 import { audienceSchema } from '../../broadcast/audience.ts';
-import { broadcastKeys } from '../../broadcast/broadcast-store.ts';
 import { getWelfareCheck, startWelfareCheck } from '../../broadcast/welfare.ts';
 import { listNonResponders } from '../../broadcast/welfare-follow-up.ts';
 import { requireRole } from '../auth.ts';
 import { validate } from '../errors.ts';
 import type { HttpDeps } from '../http-deps.ts';
 import { documentRoute } from '../route-docs.ts';
-import { actorOf, broadcastListQuery, idempotencySource, pageOfIds } from './alerts.ts';
+import { actorOf, authorAndSource, broadcastList, broadcastListQuery } from './alerts.ts';
 
 export const createWelfareCheckBody = z.strictObject({
   audience: audienceSchema,
@@ -60,20 +59,10 @@ documentRoute({
 /** GET|POST /api/welfare-checks, GET /api/welfare-checks/:id (+ /follow-up), POST /api/welfare-checks/:id/cancel. */
 export function welfareCheckRoutes(deps: HttpDeps): Router {
   const r = Router();
-  r.get('/api/welfare-checks', requireRole('viewer'), async (req, res) => {
-    const q = validate(broadcastListQuery, req.query, 'query');
-    const page = await pageOfIds(deps, broadcastKeys(deps, 'welfare').all, q);
-    const items = await Promise.all(page.ids.map((id) => getWelfareCheck(deps, id).catch(() => undefined)));
-    res.json({ items: items.filter((w) => w !== undefined), nextCursor: page.nextCursor });
-  });
+  r.get('/api/welfare-checks', requireRole('viewer'), broadcastList(deps, 'welfare', getWelfareCheck));
   r.post('/api/welfare-checks', requireRole('duty_officer'), async (req, res) => {
     const body = validate(createWelfareCheckBody, req.body);
-    const check = await startWelfareCheck(deps, {
-      author: actorOf(req.principal),
-      ...body,
-      ...idempotencySource(req.principal?.name, req.get('idempotency-key')),
-    });
-    res.status(201).json(check);
+    res.status(201).json(await startWelfareCheck(deps, { ...body, ...authorAndSource(req) }));
   });
   r.get('/api/welfare-checks/:id', requireRole('viewer'), async (req, res) => {
     const { id } = validate(idParam, req.params, 'path');
