@@ -1,6 +1,6 @@
 // The dashboard shell: session, navigation between views, live updates over SSE.
 import { api, loadPermissions } from './api.js';
-import { el } from './dom.js';
+import { debounced, el } from './dom.js';
 
 const $ = (id) => document.getElementById(id);
 const views = {
@@ -22,6 +22,19 @@ const listeners = new Set();
 export function onChange(fn) {
   listeners.add(fn);
   return () => listeners.delete(fn);
+}
+
+/**
+ * Reloads the view with `refresh` on each live change that `wanted` accepts and on a (re)connected
+ * stream; a burst of changes becomes one refresh after `ms`. Call it before the first load, so a change
+ * made while that load runs is not missed. Returns the function that cancels a pending refresh.
+ */
+export function liveRefresh(wanted, refresh, ms) {
+  const later = debounced(() => refresh().catch((err) => toast(err.message, 'error')), ms);
+  onChange((c) => {
+    if (c.type === 'resync' || wanted(c)) later();
+  });
+  return later.cancel;
 }
 
 /** A short message at the bottom of the screen. */

@@ -2,8 +2,8 @@
 // API: GET /api/alerts → {items: [{id, status, code, exercise, audience, author, approvedBy?, createdAt, counts}]};
 // POST /api/alerts {audience, text, exercise?}; POST /api/alerts/:id/approve | cancel.
 import { api, can, myself, optional } from '../api.js';
-import { onChange, toast } from '../app.js';
-import { debounced, el, when } from '../dom.js';
+import { liveRefresh, toast } from '../app.js';
+import { el, when } from '../dom.js';
 import { audienceForm, progressBar, summaryOf } from './audience.js';
 
 const RUNNING = new Set(['pending_approval', 'sending']);
@@ -126,10 +126,7 @@ export async function render(root, [focus]) {
     el('section', { className: 'card' }, el('h2', {}, 'Approval queue and progress'), list),
     composeForm(summary, refresh),
   );
+  const stop = liveRefresh((c) => c.type === 'alert.updated', refresh, 400);
   await refresh();
-  const later = debounced(() => refresh().catch((err) => toast(err.message, 'error')), 400);
-  onChange((c) => {
-    if (c.type === 'alert.updated' || c.type === 'resync') later();
-  });
-  return later.cancel;
+  return stop;
 }

@@ -1,5 +1,5 @@
 // Board: counts by severity and status, what needs someone now, newest first; live.
-import { onChange, toast } from '../app.js';
+import { liveRefresh, toast } from '../app.js';
 import { el } from '../dom.js';
 import { ACTIVE, acknowledge, incidentRow, isOverdue, listIncidents, SEVERITIES, STATUSES } from './incidents-common.js';
 
@@ -27,7 +27,6 @@ function section(title, items, onAck, empty) {
 }
 
 export async function render(root) {
-  let timer;
   let left = false;
   const draw = async () => {
     const items = await listIncidents();
@@ -65,16 +64,10 @@ export async function render(root) {
       section('All active, newest first', active, onAck, 'No active incident.'),
     );
   };
-  // Live: listen before the first load, so a change made while it loads is not missed; a
-  // (re)connected stream resyncs; a burst of changes becomes one refresh.
-  onChange((change) => {
-    if (change.type !== 'resync' && !change.type.startsWith('incident.')) return;
-    clearTimeout(timer);
-    timer = setTimeout(() => draw().catch((err) => toast(err.message, 'error')), 250);
-  });
+  const stop = liveRefresh((c) => c.type.startsWith('incident.'), draw, 250);
   await draw();
   return () => {
     left = true;
-    clearTimeout(timer);
+    stop();
   };
 }

@@ -1,12 +1,11 @@
 // Map of active incidents with a location pin; a list beside it works without tiles.
-import { onChange, toast } from '../app.js';
+import { liveRefresh } from '../app.js';
 import { el } from '../dom.js';
 import { pinMap } from './map-common.js';
 import { ACTIVE, badge, listIncidents } from './incidents-common.js';
 
 export async function render(root) {
   let map;
-  let timer;
   const draw = async () => {
     let problem = '';
     const all = await listIncidents().catch((err) => {
@@ -45,14 +44,10 @@ export async function render(root) {
       located.map((i) => ({ ...i.location, label: `${i.id} · ${i.severity}`, severity: i.severity, href: `#/incident/${i.id}` })),
     );
   };
+  const stop = liveRefresh((c) => c.type.startsWith('incident.'), draw, 500);
   await draw();
-  onChange((c) => {
-    if (c.type !== 'resync' && !c.type.startsWith('incident.')) return;
-    clearTimeout(timer);
-    timer = setTimeout(() => draw().catch((err) => toast(err.message, 'error')), 500);
-  });
   return () => {
-    clearTimeout(timer);
+    stop();
     map?.remove();
   };
 }

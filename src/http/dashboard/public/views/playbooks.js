@@ -4,8 +4,8 @@
 // {items: [run]}; GET /api/runs/:id → {...run, steps: [{id, type, title, status, dueAt?, startedAt?, finishedAt?,
 // note?, error?}], tasks}; POST /api/runs/:id/stop.
 import { api, can, optional } from '../api.js';
-import { onChange, toast } from '../app.js';
-import { debounced, el, when } from '../dom.js';
+import { liveRefresh, toast } from '../app.js';
+import { el, when } from '../dom.js';
 import { summaryOf } from './audience.js';
 
 const choice = (name, values, current, blank) =>
@@ -176,10 +176,7 @@ export async function render(root) {
       playbooks.length ? '' : el('p', { className: 'muted' }, 'No playbook is loaded.'),
     ),
   );
+  const stop = liveRefresh((c) => c.type === 'run.updated', refresh, 400);
   await refresh();
-  const later = debounced(() => refresh().catch((err) => toast(err.message, 'error')), 400);
-  onChange((c) => {
-    if (c.type === 'run.updated' || c.type === 'resync') later();
-  });
-  return later.cancel;
+  return stop;
 }

@@ -3,8 +3,8 @@
 // (counts and each region: {total, safe, help, noAnswer, peopleSafe}); GET /api/welfare-checks/:id/follow-up
 // → {items: [{phone, name, region, household}]} (officer); POST /api/welfare-checks {audience, text?, exercise?}.
 import { api, can, optional } from '../api.js';
-import { onChange, toast } from '../app.js';
-import { debounced, el, when } from '../dom.js';
+import { liveRefresh, toast } from '../app.js';
+import { el, when } from '../dom.js';
 import { audienceForm, progressBar, summaryOf } from './audience.js';
 
 const RUNNING = new Set(['sending', 'open']);
@@ -175,10 +175,7 @@ export async function render(root, [focus]) {
       })
     : '';
   root.replaceChildren(el('h1', {}, 'Welfare checks'), list, start);
+  const stop = liveRefresh((c) => c.type === 'welfare.updated', refresh, 500);
   await refresh();
-  const later = debounced(() => refresh().catch((err) => toast(err.message, 'error')), 500);
-  onChange((c) => {
-    if (c.type === 'welfare.updated' || c.type === 'resync') later();
-  });
-  return later.cancel;
+  return stop;
 }
