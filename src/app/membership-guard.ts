@@ -5,6 +5,7 @@ import type { HttpDeps } from '../http/http-deps.ts';
 import { onQueueError, PRIORITY } from '../queues/queues.ts';
 import { type ChatSender, type ChatTransport, type MembershipChange, TransportError } from '../transport/chat-transport.ts';
 import type { Closeable, Feature } from './feature.ts';
+import { messageStaff } from './incidents/shared.ts';
 
 /** Queue of group removals, processed by the gateway (the only process holding the WhatsApp session). */
 const REMOVALS = 'group-removals';
@@ -59,12 +60,8 @@ export async function reportStrangers(deps: HttpDeps, groupId: string, strangers
     { to: { kind: 'group', id: groupId }, text, kind: 'membership_alert', idempotencyKey: `${key}:group` },
     PRIORITY.staff,
   );
-  for (const officer of deps.roster.withRole('duty_officer')) {
-    await deps.outbox.send(
-      { to: { kind: 'dm', phone: officer.phone }, text, kind: 'membership_alert', idempotencyKey: `${key}:dm:${officer.phone}` },
-      PRIORITY.staff,
-    );
-  }
+  const officers = deps.roster.withRole('duty_officer').map((o) => o.phone);
+  await messageStaff(deps, officers, text, `${key}:dm`, 'membership_alert');
   for (const s of strangers) {
     await deps.audit.append({
       type: 'membership.unknown',

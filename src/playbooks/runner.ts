@@ -1,9 +1,10 @@
 import { type Job, Queue, UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
 import type { CoreDeps } from '../app/deps.ts';
+import { postToCellGroups } from '../app/incidents/shared.ts';
 import { durationMs } from '../domain/duration.ts';
 import { AppError, ConflictError, NotFoundError } from '../domain/errors.ts';
-import { jobIdFor, onQueueError, PRIORITY } from '../queues/queues.ts';
+import { jobIdFor, onQueueError } from '../queues/queues.ts';
 import type { PlaybookEffects } from './effects.ts';
 import { executeStep } from './executors/index.ts';
 import { resolveParams, templateValues } from './params.ts';
@@ -236,17 +237,7 @@ export class PlaybookRunner {
   }
 
   private async announce(run: RunRecord, what: string, text: string): Promise<void> {
-    for (const g of this.deps.config.cellGroups) {
-      await this.deps.outbox.send(
-        {
-          to: { kind: 'group', id: g.id },
-          text: markIfExercise(run, text),
-          kind: 'playbook',
-          idempotencyKey: `playbook:${run.id}:${what}:${g.id}`,
-        },
-        PRIORITY.staff,
-      );
-    }
+    await postToCellGroups(this.deps, markIfExercise(run, text), `playbook:${run.id}:${what}`, 'playbook');
   }
 
   private publish(id: string): void {

@@ -1,4 +1,5 @@
 import type { CoreDeps } from '../app/deps.ts';
+import { messageStaff } from '../app/incidents/shared.ts';
 import { PRIORITY } from '../queues/queues.ts';
 import type { PlaybookEffects } from './effects.ts';
 import type { RunRecord, RunStore } from './run-store.ts';
@@ -33,7 +34,7 @@ export interface StepContext {
 }
 
 /** Prefixes the exercise mark when the run is an exercise. */
-export function markIfExercise(run: RunRecord, text: string): string {
+export function markIfExercise(run: Pick<RunRecord, 'exercise'>, text: string): string {
   return run.exercise ? `${EXERCISE_MARK}\n${text}` : text;
 }
 
@@ -82,10 +83,7 @@ export function createStepContext(
       }
     },
     async dmStaff(phone, text, key) {
-      await deps.outbox.send(
-        { to: { kind: 'dm', phone }, text: markIfExercise(run, text), kind: 'playbook', idempotencyKey: `${source}:${key}:${phone}` },
-        PRIORITY.staff,
-      );
+      await messageStaff(deps, [phone], markIfExercise(run, text), `${source}:${key}`, 'playbook');
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { CoreDeps } from '../app/deps.ts';
-import { PRIORITY } from '../queues/queues.ts';
+import { messageStaff } from '../app/incidents/shared.ts';
 import { LuaScript } from '../store/lua-script.ts';
+import { markIfExercise } from './step-context.ts';
 
 /** One checklist item of a run. */
 export interface TaskState {
@@ -91,15 +92,13 @@ export async function escalateIfOverdue(
   if (moved !== 1) return false;
   const raw = await deps.redis.hget(deps.keys.runTasks(run.id), field);
   const task = JSON.parse(raw ?? '{}') as TaskState;
-  const mark = run.exercise ? '🟠 EXERCISE — EXERCISE — EXERCISE\n' : '';
-  const text = `${mark}⏰ Overdue task in ${run.id} (${run.title}): "${task.title}" for ${task.role.replace('_', ' ')} was due at ${task.dueAt.slice(11, 16)} UTC and nobody has acknowledged it.`;
+  const text = markIfExercise(
+    run,
+    `⏰ Overdue task in ${run.id} (${run.title}): "${task.title}" for ${task.role.replace('_', ' ')} was due at ${task.dueAt.slice(11, 16)} UTC and nobody has acknowledged it.`,
+  );
   const officers = deps.roster.withRole('duty_officer');
-  for (const o of officers.length ? officers : deps.roster.withRole('admin')) {
-    await deps.outbox.send(
-      { to: { kind: 'dm', phone: o.phone }, text, kind: 'escalation', idempotencyKey: `playbook:${run.id}:${field}:overdue:${o.phone}` },
-      PRIORITY.staff,
-    );
-  }
+  const to = (officers.length ? officers : deps.roster.withRole('admin')).map((o) => o.phone);
+  await messageStaff(deps, to, text, `playbook:${run.id}:${field}:overdue`, 'escalation');
   await deps.audit.append({ type: 'playbook.task.overdue', actor: 'system', subject: run.id, data: { step: stepId, item: itemId } });
   return true;
 }
