@@ -1,10 +1,11 @@
-import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { CoreDeps } from '../../app/deps.ts';
 import { createChatContext } from '../../chat/chat-context.ts';
 import type { DeliveryUpdate, MembershipChange } from '../../transport/chat-transport.ts';
 import { type InboundJob, inboundJobSchema } from '../job-schemas.ts';
 import { QUEUE } from '../queues.ts';
+import { parseJob } from './parse-job.ts';
 
 /** What the inbound worker hands each kind of job to. */
 export interface InboundHandlers {
@@ -18,17 +19,7 @@ export function createInboundWorker(deps: CoreDeps, connection: Redis, handlers:
   const worker = new Worker<InboundJob>(
     QUEUE.inbound,
     async (job: Job<InboundJob>) => {
-      const parsed = inboundJobSchema.safeParse(job.data);
-      if (!parsed.success) {
-        await deps.audit.append({
-          type: 'job.rejected',
-          actor: 'system',
-          subject: job.id ?? '',
-          data: { queue: QUEUE.inbound, issue: parsed.error.issues[0]?.message },
-        });
-        throw new UnrecoverableError(`invalid inbound job: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
-      }
-      const data = parsed.data;
+      const data = await parseJob(deps, inboundJobSchema, job, QUEUE.inbound);
       if (data.type === 'message') return handlers.message(createChatContext(deps, data.message));
       if (data.type === 'membership') return handlers.membership(data.change);
       return handlers.delivery(data.update);

@@ -5,6 +5,7 @@ import { metrics } from '../../observability/metrics.ts';
 import { type ChatTransport, TransportError } from '../../transport/chat-transport.ts';
 import { type OutboundJob, outboundJobSchema } from '../job-schemas.ts';
 import { QUEUE } from '../queues.ts';
+import { parseJob } from './parse-job.ts';
 
 /** Outbound sends per second as a BullMQ limiter (fractional rates become longer windows). */
 export function limiterFor(ratePerSecond: number): { max: number; duration: number } {
@@ -65,18 +66,9 @@ export function createOutboundWorker(
   const worker = new Worker<OutboundJob>(
     QUEUE.outbound,
     async (job: Job<OutboundJob>) => {
-      const parsed = outboundJobSchema.safeParse(job.data);
-      if (!parsed.success) {
-        await deps.audit.append({
-          type: 'job.rejected',
-          actor: 'system',
-          subject: job.id ?? '',
-          data: { queue: QUEUE.outbound, issue: parsed.error.issues[0]?.message },
-        });
-        throw new UnrecoverableError(`invalid outbound job: ${parsed.error.issues[0]?.message}`);
-      }
-      if (hooks.beforeSend && !(await hooks.beforeSend(parsed.data))) return { skipped: true };
-      const msg = parsed.data.createGroup ? await intoNewGroup(deps, transport, parsed.data) : parsed.data;
+      const data = await parseJob(deps, outboundJobSchema, job, QUEUE.outbound);
+      if (hooks.beforeSend && !(await hooks.beforeSend(data))) return { skipped: true };
+      const msg = data.createGroup ? await intoNewGroup(deps, transport, data) : data;
       let result: Awaited<ReturnType<ChatTransport['send']>>;
       try {
         result = await transport.send(msg);

@@ -1,0 +1,39 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InboundJob, OutboundJob } from '../../src/queues/job-schemas.ts';
+import { startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp('bad-jobs', { config: { cellGroups: [] } });
+});
+afterAll(async () => app.stop());
+
+describe('a malformed job payload', () => {
+  it('fails at once with a clear reason, is audited, stays for investigation, and the next messages still flow', async () => {
+    const inbound = await app.queues.inbound.add('message', { type: 'message', message: { id: 'x' } } as unknown as InboundJob, {
+      jobId: 'bad-in-1',
+    });
+    const outbound = await app.queues.outbound.add('reply', { to: { kind: 'fax', number: 1 }, kind: 'reply' } as unknown as OutboundJob, {
+      jobId: 'bad-out-1',
+    });
+    for (const [queue, job] of [
+      [app.queues.inbound, inbound],
+      [app.queues.outbound, outbound],
+    ] as const) {
+      const failed = await waitFor(async () => {
+        const j = await queue.getJob(job.id as string);
+        return (await j?.isFailed()) ? j : undefined;
+      });
+      expect(failed.attemptsMade).toBe(1);
+      expect(failed.failedReason).toMatch(new RegExp(`^invalid ${queue.name} job: `));
+    }
+    const audit = await app.api<{ items: { type: string; subject?: string; data: { queue?: string } }[] }>('GET', '/api/audit?limit=1000');
+    const rejected = audit.body.items.filter((e) => e.type === 'job.rejected');
+    expect(rejected.map((e) => [e.subject, e.data.queue]).sort()).toEqual([
+      ['bad-in-1', 'inbound'],
+      ['bad-out-1', 'outbound'],
+    ]);
+    await app.say('+33688880000', 'Is the airport open?');
+    await app.expectMessage('+33688880000', /Reference: INC-\d{4}/);
+  });
+});
