@@ -41,15 +41,16 @@ local after = cjson.encode(t)
 redis.call('HSET', KEYS[1], ARGV[1], after)
 return {raw, after}`);
 
-/** Marks an open item overdue; returns 1 when it was open. */
+/** Marks an open item overdue; returns the item as stored when it was open. */
 const OVERDUE = new LuaScript(`
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
-if not raw then return 0 end
+if not raw then return false end
 local t = cjson.decode(raw)
-if t.status ~= 'open' then return 0 end
+if t.status ~= 'open' then return false end
 t.status = 'overdue'
-redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(t))
-return 1`);
+local after = cjson.encode(t)
+redis.call('HSET', KEYS[1], ARGV[1], after)
+return after`);
 
 export async function createTask(deps: CoreDeps, runId: string, stepId: string, itemId: string, task: TaskState): Promise<void> {
   await deps.redis.hsetnx(deps.keys.runTasks(runId), `${stepId}/${itemId}`, JSON.stringify(task));
@@ -88,10 +89,9 @@ export async function escalateIfOverdue(
   itemId: string,
 ): Promise<boolean> {
   const field = `${stepId}/${itemId}`;
-  const moved = await OVERDUE.run(deps.redis, [deps.keys.runTasks(run.id)], [field]);
-  if (moved !== 1) return false;
-  const raw = await deps.redis.hget(deps.keys.runTasks(run.id), field);
-  const task = JSON.parse(raw ?? '{}') as TaskState;
+  const raw = (await OVERDUE.run(deps.redis, [deps.keys.runTasks(run.id)], [field])) as string | null;
+  if (!raw) return false;
+  const task = JSON.parse(raw) as TaskState;
   const text = markIfExercise(
     run,
     `⏰ Overdue task in ${run.id} (${run.title}): "${task.title}" for ${task.role.replace('_', ' ')} was due at ${task.dueAt.slice(11, 16)} UTC and nobody has acknowledged it.`,
