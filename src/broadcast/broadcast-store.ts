@@ -104,8 +104,11 @@ export async function saveRecord(deps: CoreDeps, r: BroadcastRecord): Promise<vo
 
 export async function loadRecord(deps: CoreDeps, id: string): Promise<BroadcastRecord | undefined> {
   const kind = kindOfId(id);
-  if (!kind) return undefined;
-  const h = await deps.redis.hgetall(broadcastKeys(deps, kind).record(id));
+  return kind ? recordOf(kind, await deps.redis.hgetall(broadcastKeys(deps, kind).record(id))) : undefined;
+}
+
+/** The broadcast a record hash holds; undefined when it holds none. */
+export function recordOf(kind: BroadcastKind, h: Record<string, string>): BroadcastRecord | undefined {
   if (!h.id) return undefined;
   return {
     id: h.id,

@@ -5,7 +5,7 @@ import { jobIdFor } from '../queues/queues.ts';
 import type { Actor, Audience } from './audience.ts';
 import { createBroadcast, startSending } from './alerts.ts';
 import { broadcastQueues } from './broadcast-queue.ts';
-import { broadcastKeys, type DeliveryCounts, deliveryCounts, kindOfId, loadRecord } from './broadcast-store.ts';
+import { broadcastKeys, type DeliveryCounts, deliveryCounts, kindOfId, recordOf } from './broadcast-store.ts';
 import { queueFanOut } from './fanout.ts';
 
 /** Tallies of a welfare check, overall or for one region. */
@@ -71,10 +71,6 @@ export async function startWelfareCheck(
     if (r.status === 'sending' && !r.fannedOut) await queueFanOut(deps, r.id);
     return { id: r.id, total: r.total };
   }
-  const keys = broadcastKeys(deps, 'welfare');
-  const tx = deps.redis.multi();
-  for (const region of [...deps.config.regions.map((x) => x.id), 'unknown']) tx.hset(keys.record(r.id), `total:${region}`, '0');
-  await tx.exec();
   await countRecipientsByRegion(deps, r.id);
   await deps.audit.append({
     type: 'welfare.started',
@@ -151,12 +147,13 @@ function tallyOf(tally: Record<string, string>, total: number, suffix: string): 
 }
 
 export async function getWelfareCheck(deps: CoreDeps, id: string): Promise<WelfareView> {
-  const r = kindOfId(id) === 'welfare' ? await loadRecord(deps, id) : undefined;
-  if (!r) throw new NotFoundError('welfare check', id);
+  if (kindOfId(id) !== 'welfare') throw new NotFoundError('welfare check', id);
   const [record, tally] = await Promise.all([
     deps.redis.hgetall(broadcastKeys(deps, 'welfare').record(id)),
     deps.redis.hgetall(deps.keys.welfareTally(id)),
   ]);
+  const r = recordOf('welfare', record);
+  if (!r) throw new NotFoundError('welfare check', id);
   const byRegion: Record<string, WelfareCounts> = {};
   for (const region of deps.config.regions)
     byRegion[region.id] = tallyOf(tally, Number(record[`total:${region.id}`] ?? 0), `:${region.id}`);
