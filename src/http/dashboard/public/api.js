@@ -34,6 +34,7 @@ export async function optional(method, path) {
 
 const RANK = { viewer: 0, officer: 1, duty_officer: 2, admin: 3 };
 let required = new Map();
+let bodies = new Map();
 let myRole = 'viewer';
 let myName = '';
 let myPhone = '';
@@ -50,9 +51,19 @@ export async function loadPermissions(role, name, phone) {
   myPhone = phone ?? '';
   const doc = await api('GET', '/api/openapi.json');
   required = new Map();
+  bodies = new Map();
   for (const [path, ops] of Object.entries(doc.paths)) {
-    for (const [method, op] of Object.entries(ops)) required.set(`${method} ${path.replace(/\{(\w+)\}/g, ':$1')}`, op['x-required-role']);
+    for (const [method, op] of Object.entries(ops)) {
+      const route = `${method} ${path.replace(/\{(\w+)\}/g, ':$1')}`;
+      required.set(route, op['x-required-role']);
+      bodies.set(route, op.requestBody?.content?.['application/json']?.schema);
+    }
   }
+}
+
+/** The values a field of a route's JSON body takes, in the API's order, from the same OpenAPI document. */
+export function choices(method, path, field) {
+  return bodies.get(`${method.toLowerCase()} ${path}`)?.properties?.[field]?.enum ?? [];
 }
 
 /** True when the signed-in person may call this route (unknown routes need at least officer). */

@@ -1,19 +1,11 @@
 // Shared pieces of the incident views: badges, the list query, acknowledge.
-import { api, can } from '../api.js';
+import { api, can, choices } from '../api.js';
 import { ago, el } from '../dom.js';
 
-export const SEVERITIES = ['critical', 'high', 'medium', 'low'];
-export const STATUSES = ['open', 'acknowledged', 'in_progress', 'resolved', 'closed'];
-export const CATEGORIES = [
-  'medical',
-  'trapped',
-  'security',
-  'missing_person',
-  'arrest_detention',
-  'lost_documents',
-  'evacuation_request',
-  'other',
-];
+// The domain's lists (src/domain/incident.ts), read from the API document: views load after sign-in has read it.
+export const SEVERITIES = choices('patch', '/api/incidents/:id', 'severity');
+export const STATUSES = choices('patch', '/api/incidents/:id', 'status');
+export const CATEGORIES = choices('patch', '/api/incidents/:id', 'category');
 export const ACTIVE = new Set(['open', 'acknowledged', 'in_progress']);
 
 export const badge = (kind, value) => el('span', { className: `badge ${kind}-${value}` }, String(value).replace('_', ' '));
