@@ -1,5 +1,6 @@
 import type { Command } from '../chat/command-registry.ts';
 import { UsageError } from '../chat/command-registry.ts';
+import { actorOf } from '../chat/commands/incident-commands.ts';
 import { toE164 } from '../domain/roster.ts';
 import { requestHuddle, type HuddleMember } from './huddle.ts';
 import type { PlaybookRunner } from './runner.ts';
@@ -48,11 +49,7 @@ function runCommand(runner: PlaybookRunner): Command {
       const [id, ...rest] = args;
       if (!id) throw new UsageError(`Which playbook? Available:\n${libraryList(runner)}`);
       const { params, exercise } = parseRunArgs(rest);
-      const run = await runner.start(id, params, exercise, {
-        name: ctx.sender.staff?.name ?? ctx.sender.actor,
-        ...(ctx.sender.phone ? { phone: ctx.sender.phone } : {}),
-        origin: `chat:${ctx.msg.id}`,
-      });
+      const run = await runner.start(id, params, exercise, { ...actorOf(ctx), origin: `chat:${ctx.msg.id}` });
       if (ctx.msg.chat.kind === 'dm')
         await ctx.reply(`▶️ ${run.id} started: ${run.title}${run.exercise ? ' (exercise)' : ''}. Stop it with /stop ${run.id}.`);
     },
@@ -86,7 +83,7 @@ function stopCommand(runner: PlaybookRunner): Command {
     async run(ctx, args) {
       const [id] = args;
       if (!id) throw new UsageError('Which run? /runs lists them.');
-      await runner.stop(id, ctx.sender.staff?.name ?? ctx.sender.actor);
+      await runner.stop(id, actorOf(ctx).name);
       if (ctx.msg.chat.kind === 'dm') await ctx.reply(`⏹ ${id.toUpperCase()} stopped.`);
     },
   };

@@ -2,6 +2,7 @@ import { type Job, Queue, UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
 import type { CoreDeps } from '../app/deps.ts';
 import { postToCellGroups } from '../app/incidents/shared.ts';
+import type { Actor } from '../domain/actor.ts';
 import { durationMs } from '../domain/duration.ts';
 import { AppError, ConflictError, NotFoundError } from '../domain/errors.ts';
 import { jobIdFor, onQueueError } from '../queues/queues.ts';
@@ -25,9 +26,7 @@ export const playbookJobSchema = z.discriminatedUnion('type', [
 export type PlaybookJob = z.infer<typeof playbookJobSchema>;
 
 /** Who starts a run, and from where (a chat message id makes a retried start the same run). */
-export interface RunStarter {
-  name: string;
-  phone?: string;
+export interface RunStarter extends Actor {
   origin?: string;
 }
 
