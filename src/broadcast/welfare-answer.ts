@@ -10,7 +10,7 @@ export async function answerWelfareCheck(
   input: { id: string; phone: string; language: string | undefined; answer: 'safe' | 'help'; people?: number },
 ): Promise<boolean> {
   const { deps } = ctx;
-  const outcome = await recordWelfareAnswer(deps, input);
+  const { outcome, region, household } = await recordWelfareAnswer(deps, input);
   await deps.audit.append({
     type: 'welfare.answered',
     actor: ctx.sender.actor,
@@ -19,11 +19,10 @@ export async function answerWelfareCheck(
   });
   await publishChange(deps, 'welfare', input.id);
   if (input.answer === 'safe') {
-    const people = input.people ?? Number((await deps.redis.hget(deps.keys.citizen(input.phone), 'household')) ?? 1);
+    const people = input.people ?? Number(household ?? 1);
     await ctx.reply(t(input.language, 'welfareSafe', { people }), 'welfare-answer');
     return true;
   }
-  const region = (await deps.redis.hget(deps.keys.citizen(input.phone), 'region')) ?? undefined;
   // A drill's HELP opens an incident the cell can practise on, marked EXERCISE everywhere it shows.
   const exercise = (await loadRecord(deps, input.id))?.exercise === true;
   const incident = await openIncident(deps, {

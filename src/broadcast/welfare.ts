@@ -109,11 +109,14 @@ export async function countRecipientsByRegion(deps: CoreDeps, id: string): Promi
   await deps.redis.hset(keys.record(id), fields);
 }
 
-/** Records a citizen's answer to a welfare check; `people` defaults to their household size. */
+/**
+ * Records a citizen's answer to a welfare check; `people` defaults to their household size.
+ * Returns the outcome, and the citizen's region and household as read for it.
+ */
 export async function recordWelfareAnswer(
   deps: CoreDeps,
   input: { id: string; phone: string; answer: 'safe' | 'help'; people?: number },
-): Promise<'new' | 'changed' | 'same'> {
+): Promise<{ outcome: 'new' | 'changed' | 'same'; region: string | null; household: string | null }> {
   const [region, household] = await deps.redis.hmget(deps.keys.citizen(input.phone), 'region', 'household');
   const people = input.answer === 'safe' ? (input.people ?? Number(household ?? 1)) : 0;
   const result = await deps.redis.eval(
@@ -126,7 +129,7 @@ export async function recordWelfareAnswer(
     String(Math.max(0, Math.min(people, 999))),
     region || 'unknown',
   );
-  return result === 1 ? 'new' : result === 2 ? 'changed' : 'same';
+  return { outcome: result === 1 ? 'new' : result === 2 ? 'changed' : 'same', region: region ?? null, household: household ?? null };
 }
 
 /** The open welfare check a citizen was asked in (newest first), if any. */
