@@ -75,11 +75,15 @@ export interface ScrapeSources {
 /** Samples the gauges, then renders the registry in the Prometheus text format. */
 export async function scrape(sources: ScrapeSources): Promise<string> {
   const { queues } = sources;
-  for (const q of [queues.inbound, queues.outbound, queues.timers]) {
-    const counts = await q.getJobCounts(...QUEUE_STATES);
-    for (const state of QUEUE_STATES) queueDepth.set({ queue: q.name, state }, counts[state] ?? 0);
-  }
-  const published = await sources.transportState();
+  const sampled = [queues.inbound, queues.outbound, queues.timers];
+  // One wait for all the Redis reads, not four in turn.
+  const [counts, published] = await Promise.all([
+    Promise.all(sampled.map((q) => q.getJobCounts(...QUEUE_STATES))),
+    sources.transportState(),
+  ]);
+  sampled.forEach((q, i) => {
+    for (const state of QUEUE_STATES) queueDepth.set({ queue: q.name, state }, counts[i]?.[state] ?? 0);
+  });
   connection.reset();
   const current = published?.state ?? 'closed';
   for (const state of CONNECTION_STATES) connection.set({ transport: published?.name ?? 'unknown', state }, state === current ? 1 : 0);
