@@ -24,13 +24,24 @@ export function onChange(fn) {
   return () => listeners.delete(fn);
 }
 
+/** An action of the page (a click, a submit): `fn`, whose error is shown as a toast instead of lost. */
+export const guarded =
+  (fn) =>
+  async (...args) => {
+    try {
+      await fn(...args);
+    } catch (err) {
+      toast(err.message, 'error');
+    }
+  };
+
 /**
  * Reloads the view with `refresh` on each live change that `wanted` accepts and on a (re)connected
  * stream; a burst of changes becomes one refresh after `ms`. Call it before the first load, so a change
  * made while that load runs is not missed. Returns the function that cancels a pending refresh.
  */
 export function liveRefresh(wanted, refresh, ms) {
-  const later = debounced(() => refresh().catch((err) => toast(err.message, 'error')), ms);
+  const later = debounced(guarded(refresh), ms);
   onChange((c) => {
     if (c.type === 'resync' || wanted(c)) later();
   });

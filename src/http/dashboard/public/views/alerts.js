@@ -2,7 +2,7 @@
 // API: GET /api/alerts → {items: [{id, status, code, exercise, audience, author, approvedBy?, createdAt, counts}]};
 // POST /api/alerts {audience, text, exercise?}; POST /api/alerts/:id/approve | cancel.
 import { api, can, myself, optional } from '../api.js';
-import { liveRefresh, toast } from '../app.js';
+import { guarded, liveRefresh, toast } from '../app.js';
 import { el, when } from '../dom.js';
 import { audienceForm, progressBar, summaryOf } from './audience.js';
 
@@ -32,15 +32,12 @@ function actionButton(label, className, run) {
 }
 
 function alertActions(a, refresh) {
-  const call = (verb, done) => async () => {
-    try {
+  const call = (verb, done) =>
+    guarded(async () => {
       await api('POST', `/api/alerts/${encodeURIComponent(a.id)}/${verb}`);
       toast(`Alert ${a.id} ${done}`);
       await refresh();
-    } catch (err) {
-      toast(err.message, 'error');
-    }
-  };
+    });
   const mayApprove = a.status === 'pending_approval' && can('post', '/api/alerts/:id/approve') && !authoredByMe(a);
   const mayCancel = RUNNING.has(a.status) && can('post', '/api/alerts/:id/cancel');
   if (!mayApprove && !mayCancel && a.status !== 'pending_approval') return '';

@@ -1,6 +1,6 @@
 // Audit: browse the hash-chained trail (newest page last) and verify the chain.
 import { api } from '../api.js';
-import { toast } from '../app.js';
+import { guarded } from '../app.js';
 import { el, when } from '../dom.js';
 
 const PAGE = 50;
@@ -28,18 +28,14 @@ export async function render(root) {
     after = page.items.at(-1)?.id ?? after;
     more.hidden = !page.nextCursor;
   };
-  const verify = async () => {
-    try {
-      const v = await api('GET', '/api/audit/verify');
-      result.className = `verify-result ${v.ok ? 'ok' : 'error'}`;
-      result.textContent = v.ok
-        ? `Chain intact: ${v.entries} entries verified.`
-        : `Chain broken at ${v.firstBroken.id}: ${v.firstBroken.reason}`;
-    } catch (err) {
-      toast(err.message, 'error');
-    }
-  };
-  more.addEventListener('click', () => load().catch((err) => toast(err.message, 'error')));
+  const verify = guarded(async () => {
+    const v = await api('GET', '/api/audit/verify');
+    result.className = `verify-result ${v.ok ? 'ok' : 'error'}`;
+    result.textContent = v.ok
+      ? `Chain intact: ${v.entries} entries verified.`
+      : `Chain broken at ${v.firstBroken.id}: ${v.firstBroken.reason}`;
+  });
+  more.addEventListener('click', guarded(load));
   root.replaceChildren(
     el('h1', {}, 'Audit trail'),
     el(

@@ -1,5 +1,5 @@
 // Board: counts by severity and status, what needs someone now, newest first; live.
-import { liveRefresh, toast } from '../app.js';
+import { guarded, liveRefresh, toast } from '../app.js';
 import { el } from '../dom.js';
 import { ACTIVE, acknowledge, incidentRow, isOverdue, listIncidents, SEVERITIES, STATUSES } from './incidents-common.js';
 
@@ -32,15 +32,11 @@ export async function render(root) {
     const items = await listIncidents();
     if (left) return;
     const active = items.filter((i) => ACTIVE.has(i.status));
-    const onAck = async (id) => {
-      try {
-        await acknowledge(id);
-        toast(`${id} acknowledged`);
-        await draw();
-      } catch (err) {
-        toast(err.message, 'error');
-      }
-    };
+    const onAck = guarded(async (id) => {
+      await acknowledge(id);
+      toast(`${id} acknowledged`);
+      await draw();
+    });
     root.replaceChildren(
       el('h1', {}, 'Board'),
       el(

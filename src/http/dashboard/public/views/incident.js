@@ -2,7 +2,7 @@
 // API: GET /api/incidents/:id; PATCH {status?, severity?, category?, region?, assignee?, text?};
 // POST /api/incidents/:id/notes {text}. Timeline entries are {at, actor, channel, type, text?, data?}.
 import { api, myPhoneNumber } from '../api.js';
-import { onChange, toast } from '../app.js';
+import { guarded, onChange, toast } from '../app.js';
 import { el, when } from '../dom.js';
 import { summaryOf } from './audience.js';
 import { badge, CATEGORIES, canChange, escalationBadge, SEVERITIES } from './incidents-common.js';
@@ -191,17 +191,13 @@ export async function render(root, [id]) {
   const draw = async () => {
     const i = await api('GET', path);
     if (left) return;
-    const act = async (change, done) => {
-      try {
-        if (change.note !== undefined) await api('POST', `${path}/notes`, { text: change.note });
-        else await api('PATCH', path, change);
-        drafts.done(fieldsOf(change));
-        toast(`${i.id} ${done}`);
-        await draw();
-      } catch (err) {
-        toast(err.message, 'error');
-      }
-    };
+    const act = guarded(async (change, done) => {
+      if (change.note !== undefined) await api('POST', `${path}/notes`, { text: change.note });
+      else await api('PATCH', path, change);
+      drafts.done(fieldsOf(change));
+      toast(`${i.id} ${done}`);
+      await draw();
+    });
     const { where, section } = location(i);
     map?.remove();
     root.replaceChildren(

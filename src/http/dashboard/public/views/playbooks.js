@@ -4,7 +4,7 @@
 // {items: [run]}; GET /api/runs/:id → {...run, steps: [{id, type, title, status, dueAt?, startedAt?, finishedAt?,
 // note?, error?}], tasks}; POST /api/runs/:id/stop.
 import { api, can, optional } from '../api.js';
-import { liveRefresh, toast } from '../app.js';
+import { guarded, liveRefresh, toast } from '../app.js';
 import { el, when } from '../dom.js';
 import { summaryOf } from './audience.js';
 
@@ -74,21 +74,20 @@ function startForm(pb, regions, started) {
     ),
     el('button', { type: 'submit', className: 'primary act-start' }, 'Start'),
   );
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const { params, missing } = paramsOf(pb, form);
-    if (missing.length) return toast(`Give ${missing.join(', ')}`, 'error');
-    try {
+  form.addEventListener(
+    'submit',
+    guarded(async (e) => {
+      e.preventDefault();
+      const { params, missing } = paramsOf(pb, form);
+      if (missing.length) return toast(`Give ${missing.join(', ')}`, 'error');
       const run = await api('POST', `/api/playbooks/${encodeURIComponent(pb.id)}/runs`, {
         params,
         exercise: form.elements.exercise.checked,
       });
       toast(`Run ${run.id} started${run.exercise ? ' (exercise)' : ''}`);
       await started();
-    } catch (err) {
-      toast(err.message, 'error');
-    }
-  });
+    }),
+  );
   return form;
 }
 
@@ -113,15 +112,11 @@ function stepsTable(run) {
 }
 
 function runCard(run, refresh) {
-  const stop = async () => {
-    try {
-      const res = await api('POST', `/api/runs/${encodeURIComponent(run.id)}/stop`);
-      toast(`Run ${run.id} stopped; ${res.cancelled ?? 0} pending step(s) cancelled`);
-      await refresh();
-    } catch (err) {
-      toast(err.message, 'error');
-    }
-  };
+  const stop = guarded(async () => {
+    const res = await api('POST', `/api/runs/${encodeURIComponent(run.id)}/stop`);
+    toast(`Run ${run.id} stopped; ${res.cancelled ?? 0} pending step(s) cancelled`);
+    await refresh();
+  });
   const params = Object.entries(run.params ?? {}).map(([k, v]) => `${k}: ${v}`);
   return el(
     'section',

@@ -3,7 +3,7 @@
 // (counts and each region: {total, safe, help, noAnswer, peopleSafe}); GET /api/welfare-checks/:id/follow-up
 // → {items: [{phone, name, region, household}]} (officer); POST /api/welfare-checks {audience, text?, exercise?}.
 import { api, can, optional } from '../api.js';
-import { liveRefresh, toast } from '../app.js';
+import { guarded, liveRefresh, toast } from '../app.js';
 import { el, when } from '../dom.js';
 import { audienceForm, progressBar, summaryOf } from './audience.js';
 
@@ -56,15 +56,11 @@ function regionTable(check) {
  */
 function followUp(check, lists, refresh) {
   if (!can('get', '/api/welfare-checks/:id/follow-up')) return [];
-  const load = async () => {
-    try {
-      const page = await api('GET', `/api/welfare-checks/${encodeURIComponent(check.id)}/follow-up`);
-      lists.set(check.id, page.items ?? []);
-      await refresh();
-    } catch (err) {
-      toast(err.message, 'error');
-    }
-  };
+  const load = guarded(async () => {
+    const page = await api('GET', `/api/welfare-checks/${encodeURIComponent(check.id)}/follow-up`);
+    lists.set(check.id, page.items ?? []);
+    await refresh();
+  });
   const people = lists.get(check.id);
   const button = el(
     'button',
@@ -103,15 +99,11 @@ function followUp(check, lists, refresh) {
 
 function stopButton(check, refresh) {
   if (!RUNNING.has(check.status) || !can('post', '/api/welfare-checks/:id/cancel')) return '';
-  const stop = async () => {
-    try {
-      await api('POST', `/api/welfare-checks/${encodeURIComponent(check.id)}/cancel`);
-      toast(`Welfare check ${check.id} stopped`);
-      await refresh();
-    } catch (err) {
-      toast(err.message, 'error');
-    }
-  };
+  const stop = guarded(async () => {
+    await api('POST', `/api/welfare-checks/${encodeURIComponent(check.id)}/cancel`);
+    toast(`Welfare check ${check.id} stopped`);
+    await refresh();
+  });
   return el('button', { type: 'button', className: 'danger act-cancel', onclick: stop }, 'Stop this check');
 }
 

@@ -4,7 +4,7 @@
 // {reason, since, until?} | null, alerts: [{code, message, at}]}; GET /api/whatsapp/qr (PNG, admin);
 // DELETE /api/whatsapp/restriction (admin).
 import { api, can } from '../api.js';
-import { toast } from '../app.js';
+import { guarded, toast } from '../app.js';
 import { el, when } from '../dom.js';
 
 const words = (s) => String(s ?? 'unknown').replace(/_/g, ' ');
@@ -29,15 +29,11 @@ function pairing(w) {
 function restriction(w, redraw) {
   const r = w.restricted;
   if (!r) return '';
-  const lift = async () => {
-    try {
-      const res = await api('DELETE', '/api/whatsapp/restriction');
-      toast(res.lifted ? 'Restriction lifted: sending resumes' : 'No restriction was in force');
-      await redraw();
-    } catch (err) {
-      toast(err.message, 'error');
-    }
-  };
+  const lift = guarded(async () => {
+    const res = await api('DELETE', '/api/whatsapp/restriction');
+    toast(res.lifted ? 'Restriction lifted: sending resumes' : 'No restriction was in force');
+    await redraw();
+  });
   return el(
     'section',
     { className: 'card warn-card' },
