@@ -1,4 +1,5 @@
 import type { CoreDeps } from '../app/deps.ts';
+import type { Actor } from '../domain/actor.ts';
 import type { Role, StaffMember } from '../domain/roster.ts';
 import { PRIORITY } from '../queues/queues.ts';
 import type { InboundMessage } from '../transport/chat-transport.ts';
@@ -29,6 +30,11 @@ export interface ChatContext {
    * ask Redis twice. Only for facts no handler changes while the message is processed.
    */
   memo<T>(key: string, load: () => Promise<T>): Promise<T>;
+}
+
+/** The acting member of staff. */
+export function actorOf(ctx: ChatContext): Actor {
+  return { name: ctx.sender.staff?.name ?? ctx.sender.actor, ...(ctx.sender.phone ? { phone: ctx.sender.phone } : {}) };
 }
 
 export function createChatContext(deps: CoreDeps, msg: InboundMessage): ChatContext {

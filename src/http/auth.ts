@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import { AppError, ForbiddenError } from '../domain/errors.ts';
+import type { Actor } from '../domain/actor.ts';
 import { hasRole, type Role } from '../domain/roster.ts';
 import type { Principal, TokenStore } from '../store/token-store.ts';
 
@@ -41,4 +42,9 @@ export function readCookie(header: string | undefined, name: string): string | u
     if (k === name) return decodeURIComponent(v.join('='));
   }
   return undefined;
+}
+
+/** The person a request speaks for. */
+export function actorOf(principal: { name: string; phone?: string } | undefined): Actor {
+  return { name: principal?.name ?? 'unknown', ...(principal?.phone ? { phone: principal.phone } : {}) };
 }

@@ -1,6 +1,6 @@
 import type { Command } from '../chat/command-registry.ts';
 import { UsageError } from '../chat/command-registry.ts';
-import { actorOf } from '../chat/commands/incident-commands.ts';
+import { actorOf } from '../chat/chat-context.ts';
 import { toE164 } from '../domain/roster.ts';
 import { requestHuddle, type HuddleMember } from './huddle.ts';
 import type { PlaybookRunner } from './runner.ts';

@@ -1,6 +1,7 @@
 import { refOfSentMessage } from '../sent-ref.ts';
 import type { ChatContext } from '../../chat/chat-context.ts';
-import { actorOf, incidentCommands } from '../../chat/commands/incident-commands.ts';
+import { actorOf } from '../../chat/chat-context.ts';
+import { incidentCommands } from '../../chat/commands/incident-commands.ts';
 import { AppError } from '../../domain/errors.ts';
 import { incidentRoutes } from '../../http/routes/incidents.ts';
 import type { Feature } from '../feature.ts';

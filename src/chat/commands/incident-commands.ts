@@ -2,7 +2,6 @@ import { acknowledge, addNote, assign, changeStatus, retriage } from '../../app/
 import { incidentLine, incidentStore, regionName, staffName } from '../../app/incidents/shared.ts';
 import type { SitrepSection } from '../../app/incidents/sitrep.ts';
 import { buildSitrep } from '../../app/incidents/sitrep.ts';
-import type { Actor } from '../../domain/actor.ts';
 import { NotFoundError } from '../../domain/errors.ts';
 import {
   CATEGORIES,
@@ -14,13 +13,8 @@ import {
   type IncidentStatus,
 } from '../../domain/incident.ts';
 import { toE164 } from '../../domain/roster.ts';
-import type { ChatContext } from '../chat-context.ts';
+import { actorOf, } from '../chat-context.ts';
 import { type Command, UsageError } from '../command-registry.ts';
-
-/** The acting member of staff. */
-export function actorOf(ctx: ChatContext): Actor {
-  return { name: ctx.sender.staff?.name ?? ctx.sender.actor, ...(ctx.sender.phone ? { phone: ctx.sender.phone } : {}) };
-}
 
 function idArg(arg: string | undefined): string {
   const id = parseIncidentId(arg);

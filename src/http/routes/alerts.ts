@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { approveAlert, cancelBroadcast, createAlert, getAlert } from '../../broadcast/alerts.ts';
 import { type Actor, audienceSchema } from '../../broadcast/audience.ts';
 import { type BroadcastKind, broadcastKeys } from '../../broadcast/broadcast-store.ts';
-import { requireRole } from '../auth.ts';
+import { actorOf, requireRole } from '../auth.ts';
 import { validate } from '../errors.ts';
 import type { HttpDeps } from '../http-deps.ts';
 import { documentRoute } from '../route-docs.ts';
@@ -72,11 +72,6 @@ documentRoute({
   role: 'viewer',
   tags: ['alerts'],
 });
-
-/** The person a request speaks for. */
-export function actorOf(principal: { name: string; phone?: string } | undefined): Actor {
-  return { name: principal?.name ?? 'unknown', ...(principal?.phone ? { phone: principal.phone } : {}) };
-}
 
 /**
  * The author of a creating request, and its source: an `Idempotency-Key` header, scoped to the

@@ -4,10 +4,9 @@ import { addNote, assign, changeStatus, retriage } from '../../app/incidents/lif
 import { openIncident } from '../../app/incidents/open-incident.ts';
 import { incidentStore } from '../../app/incidents/shared.ts';
 import { e164 } from '../../config/schema.ts';
-import type { Actor } from '../../domain/actor.ts';
 import { NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { CATEGORIES, type Incident, parseIncidentId, SEVERITIES, STATUSES } from '../../domain/incident.ts';
-import { requireRole } from '../auth.ts';
+import { actorOf, requireRole } from '../auth.ts';
 import { validate } from '../errors.ts';
 import type { HttpDeps } from '../http-deps.ts';
 import { documentRoute } from '../route-docs.ts';
@@ -88,11 +87,6 @@ function idParam(raw: string | string[] | undefined): string {
   return id;
 }
 
-const actorOf = (req: { principal?: { name: string; phone?: string } }): Actor => ({
-  name: req.principal?.name ?? 'unknown',
-  ...(req.principal?.phone ? { phone: req.principal.phone } : {}),
-});
-
 /** The incident routes of the admin API. */
 export function incidentRoutes(deps: HttpDeps): Router {
   const r = Router();
@@ -125,7 +119,7 @@ export function incidentRoutes(deps: HttpDeps): Router {
   r.patch('/api/incidents/:id', requireRole('officer'), async (req, res) => {
     const id = idParam(req.params.id);
     const b = validate(patchBody, req.body);
-    const actor = actorOf(req);
+    const actor = actorOf(req.principal);
     let incident: Incident | undefined;
     if (b.severity || b.category || b.region) {
       incident = await retriage(deps, {
@@ -144,7 +138,7 @@ export function incidentRoutes(deps: HttpDeps): Router {
   r.post('/api/incidents/:id/notes', requireRole('officer'), async (req, res) => {
     const id = idParam(req.params.id);
     const b = validate(noteBody, req.body);
-    res.status(201).json(await addNote(deps, { id, text: b.text, actor: actorOf(req), channel: 'api' }));
+    res.status(201).json(await addNote(deps, { id, text: b.text, actor: actorOf(req.principal), channel: 'api' }));
   });
   return r;
 }

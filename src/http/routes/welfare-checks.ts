@@ -4,11 +4,11 @@ import { cancelBroadcast } from '../../broadcast/alerts.ts';
 import { audienceSchema } from '../../broadcast/audience.ts';
 import { getWelfareCheck, startWelfareCheck } from '../../broadcast/welfare.ts';
 import { listNonResponders } from '../../broadcast/welfare-follow-up.ts';
-import { requireRole } from '../auth.ts';
+import { actorOf, requireRole } from '../auth.ts';
 import { validate } from '../errors.ts';
 import type { HttpDeps } from '../http-deps.ts';
 import { documentRoute } from '../route-docs.ts';
-import { actorOf, authorAndSource, broadcastList, broadcastListQuery } from './alerts.ts';
+import { authorAndSource, broadcastList, broadcastListQuery } from './alerts.ts';
 
 export const createWelfareCheckBody = z.strictObject({
   audience: audienceSchema,
