@@ -5,6 +5,7 @@ import type { Queues } from '../queues/queues.ts';
 import { createOutboundWorker } from '../queues/workers/outbound-worker.ts';
 import type { ChatTransport, ConnectionState } from '../transport/chat-transport.ts';
 import type { Closeable, Feature } from './feature.ts';
+import { publishTransportState } from './transport-state.ts';
 
 export interface GatewayOptions {
   rate: number;
@@ -43,9 +44,9 @@ export async function startGatewayRole(
     options.lock,
   );
   const publish = (state: ConnectionState, detail?: Record<string, unknown>) => {
-    void deps.redis
-      .set(deps.keys.transportState, JSON.stringify({ name: transport.name, state, at: new Date().toISOString(), ...detail }), 'EX', 60)
-      .catch((err) => deps.log.error({ err: err.message }, 'cannot publish transport state'));
+    void publishTransportState(deps, transport.name, state, detail).catch((err) =>
+      deps.log.error({ err: err.message }, 'cannot publish transport state'),
+    );
     if (state === 'open') outbound.resume();
     else if (outbound.isRunning()) void outbound.pause(true);
   };

@@ -13,7 +13,7 @@ import {
   type IncidentStatus,
 } from '../../domain/incident.ts';
 import { toE164 } from '../../domain/roster.ts';
-import { actorOf, } from '../chat-context.ts';
+import { actorOf } from '../chat-context.ts';
 import { type Command, UsageError } from '../command-registry.ts';
 
 function idArg(arg: string | undefined): string {

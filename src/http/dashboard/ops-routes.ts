@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { readTransportState } from '../../app/transport-state.ts';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
@@ -51,8 +52,8 @@ export function opsRoutes(deps: HttpDeps): Router {
     const text = await scrape({
       queues: deps.queues,
       transportState: async () => {
-        const raw = await deps.redis.get(deps.keys.transportState);
-        return raw ? (JSON.parse(raw) as { name: string; state: string }) : undefined;
+        const t = await readTransportState(deps);
+        return t.state === 'unknown' ? undefined : t;
       },
     });
     res.type(metricsContentType).send(text);

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { readTransportState } from '../../app/transport-state.ts';
 import type { HttpDeps } from '../http-deps.ts';
 import { documentRoute } from '../route-docs.ts';
 
@@ -24,10 +25,8 @@ export function healthRoutes(deps: HttpDeps): Router {
     } catch {
       redis = 'down';
     }
-    const raw = redis === 'up' ? await deps.redis.get(deps.keys.transportState).catch(() => null) : null;
-    const transport = raw
-      ? (JSON.parse(raw) as { name: string; state: string; at: string })
-      : { name: deps.env.TRANSPORT, state: 'unknown' };
+    const unknown = { name: deps.env.TRANSPORT, state: 'unknown' };
+    const transport = redis === 'up' ? await readTransportState(deps).catch(() => unknown) : unknown;
     const ready = redis === 'up' && transport.state === 'open';
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', redis, transport });
   });

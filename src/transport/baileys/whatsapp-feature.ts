@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { readTransportState } from '../../app/transport-state.ts';
 import qrcode from 'qrcode';
 import type { Feature } from '../../app/feature.ts';
 import { AppError } from '../../domain/errors.ts';
@@ -42,14 +43,14 @@ export const whatsappFeature: Feature = {
     r.get('/api/whatsapp', requireRole('viewer'), async (_req, res) => {
       const { redis, keys } = deps;
       const [state, qr, pairingCode, restricted, alerts] = await Promise.all([
-        redis.get(keys.transportState),
+        readTransportState(deps),
         redis.exists(keys.waQr),
         redis.get(keys.waPairingCode),
         redis.get(keys.waRestricted),
         recentAlerts(redis, keys),
       ]);
       res.json({
-        transport: state ? JSON.parse(state) : { name: deps.env.TRANSPORT, state: 'unknown' },
+        transport: state,
         pairing: { qrWaiting: qr === 1, pairingCode: pairingCode ?? null },
         restricted: restricted ? JSON.parse(restricted) : null,
         alerts,
