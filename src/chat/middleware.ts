@@ -58,10 +58,14 @@ async function isHuddle(ctx: ChatContext, groupId: string): Promise<boolean> {
   return (await ctx.deps.redis.sismember(ctx.deps.keys.huddles, groupId)) === 1;
 }
 
-/** Records every inbound message in the audit trail (ids and shape, never the text). */
+/**
+ * Records every inbound message in the audit trail (ids and shape, never the text). The entry
+ * is written while the message is handled, not before: the job completes only once both are
+ * done, and a failed write fails the job, whose retry handles the message again idempotently.
+ */
 export const auditInbound: Middleware = async (ctx, next) => {
   const { msg } = ctx;
-  await ctx.deps.audit.append({
+  const audited = ctx.deps.audit.append({
     type: 'message.in',
     actor: ctx.sender.actor,
     subject: msg.id,
@@ -73,7 +77,13 @@ export const auditInbound: Middleware = async (ctx, next) => {
       ...(msg.media ? { media: msg.media } : {}),
     },
   });
-  await next();
+  // Not left unhandled if `next` throws first; awaited below either way.
+  audited.catch(() => {});
+  try {
+    await next();
+  } finally {
+    await audited;
+  }
 };
 
 /** The standard chain, in order. */

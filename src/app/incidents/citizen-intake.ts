@@ -1,7 +1,7 @@
 import type { ChatContext } from '../../chat/chat-context.ts';
 import { citizenText, INCIDENT_KEYWORDS } from '../../domain/citizen-messages.ts';
 import { foldText, guessLanguage } from '../../domain/text-normalise.ts';
-import { openIncident } from './open-incident.ts';
+import { type IntakeResult, openIncident } from './open-incident.ts';
 import { incidentStore } from './shared.ts';
 
 /** Looks up the sender's preferred language (the registry's, when they registered); once per message. */
@@ -36,23 +36,30 @@ export async function handleCitizenMessage(ctx: ChatContext, languageOf: Languag
     return true;
   }
   const sos = word !== '' && SOS.has(word);
-  const result = await openIncident(deps, {
-    reporter: phone,
-    text: sos ? `SOS — ${text}` : text,
-    channel: 'chat',
-    language: guessed,
-    sourceMessageId: msg.id,
-    ...(sos ? { severity: 'critical' as const } : {}),
-    ...(msg.location ? { location: msg.location } : {}),
-    ...(msg.media ? { media: msg.media } : {}),
-  });
-  // A retried job (result.duplicate) answers again: the reply's idempotency key keeps it to one message.
+  // The citizen's answer leaves as soon as the report is stored, alongside the cell's card.
+  // A retried job (duplicate) answers again: the reply's idempotency key keeps it to one message.
   // A follow-up is answered in the language the incident was opened in.
-  const language = result.language;
-  const reply = result.created
-    ? citizenText(sos ? 'sos' : 'received', language, { ...vars(language), id: result.id })
-    : citizenText('added', language, { id: result.id });
-  await ctx.reply(reply, result.created ? 'ack' : 'reply');
-  if (result.created && msg.media && !text) await ctx.reply(citizenText('mediaOnly', language, { media: msg.media }), 'reply');
+  const answer = async (result: IntakeResult) => {
+    const language = result.language;
+    const reply = result.created
+      ? citizenText(sos ? 'sos' : 'received', language, { ...vars(language), id: result.id })
+      : citizenText('added', language, { id: result.id });
+    await ctx.reply(reply, result.created ? 'ack' : 'reply');
+    if (result.created && msg.media && !text) await ctx.reply(citizenText('mediaOnly', language, { media: msg.media }), 'reply');
+  };
+  await openIncident(
+    deps,
+    {
+      reporter: phone,
+      text: sos ? `SOS — ${text}` : text,
+      channel: 'chat',
+      language: guessed,
+      sourceMessageId: msg.id,
+      ...(sos ? { severity: 'critical' as const } : {}),
+      ...(msg.location ? { location: msg.location } : {}),
+      ...(msg.media ? { media: msg.media } : {}),
+    },
+    answer,
+  );
   return true;
 }

@@ -37,8 +37,14 @@ export interface IntakeResult {
 /**
  * Takes in a citizen's report: opens a triaged incident and announces it to the cell,
  * or adds the report to the citizen's active incident. Idempotent per source message.
+ * `acknowledge` (e.g. the answer to the citizen) runs as soon as the report is stored,
+ * alongside the announcement; both are done when this resolves.
  */
-export async function openIncident(deps: CoreDeps, input: IncidentReport): Promise<IntakeResult> {
+export async function openIncident(
+  deps: CoreDeps,
+  input: IncidentReport,
+  acknowledge?: (result: IntakeResult) => Promise<void>,
+): Promise<IntakeResult> {
   const store = incidentStore(deps);
   const at = new Date(deps.now()).toISOString();
   const t = triage(input.text, input.location, deps.config.regions);
@@ -74,23 +80,34 @@ export async function openIncident(deps: CoreDeps, input: IncidentReport): Promi
     announcement,
   );
   const { incident } = result;
-  if (result.created && !result.duplicate) await onOpened(deps, result, deadline?.bucket, window.bucket);
-  else if (!result.created && !result.duplicate) await onFollowUp(deps, incident, entry, input);
-  return { id: result.id, created: result.created, duplicate: result.duplicate, language: incident.language };
+  const outcome = { id: result.id, created: result.created, duplicate: result.duplicate, language: incident.language };
+  await Promise.all([
+    acknowledge?.(outcome),
+    result.duplicate
+      ? undefined
+      : result.created
+        ? onOpened(deps, result, deadline?.bucket, window.bucket)
+        : onFollowUp(deps, incident, entry, input),
+  ]);
+  return outcome;
 }
 
 /** A new incident: audited, its escalation checked in time, its card (or digest) on its way. */
 async function onOpened(deps: CoreDeps, result: IntakeOutcome, deadlineBucket: number | undefined, windowBucket: number): Promise<void> {
   const { incident } = result;
-  await deps.audit.append({
-    type: 'incident.opened',
-    actor: await deps.audit.pseudonym(incident.reporter ?? ''),
-    subject: incident.id,
-    data: { severity: incident.severity, category: incident.category, region: incident.region, channel: incident.channel },
-  });
-  if (result.scheduleDeadline && deadlineBucket !== undefined) await scheduleDeadlineCheck(deps, deadlineBucket);
-  if (result.card === 1) await postCard(deps, incident);
-  if (result.card === 2) await scheduleDigest(deps, windowBucket);
+  const audited = deps.audit.pseudonym(incident.reporter ?? '').then((actor) =>
+    deps.audit.append({
+      type: 'incident.opened',
+      actor,
+      subject: incident.id,
+      data: { severity: incident.severity, category: incident.category, region: incident.region, channel: incident.channel },
+    }),
+  );
+  await Promise.all([
+    audited,
+    result.scheduleDeadline && deadlineBucket !== undefined ? scheduleDeadlineCheck(deps, deadlineBucket) : undefined,
+    result.card === 1 ? postCard(deps, incident) : result.card === 2 ? scheduleDigest(deps, windowBucket) : undefined,
+  ]);
 }
 
 async function onFollowUp(deps: CoreDeps, incident: Incident, entry: TimelineEntry, input: IncidentReport): Promise<void> {
