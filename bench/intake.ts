@@ -38,6 +38,46 @@ export async function rawNoopJobsPerSec(n: number): Promise<number> {
   return rate;
 }
 
+/**
+ * The floor of any design with DESIGN.md's two queues: raw BullMQ jobs that hop twice (an
+ * inbound no-op job whose processor adds an outbound no-op job), added and processed at the
+ * same concurrency as the raw no-op figure, with no application work at all.
+ */
+export async function rawTwoHopPerSec(n: number): Promise<number> {
+  const prefix = uniquePrefix('bench-raw2');
+  const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const connection = createRedis(url);
+  const first = new Queue('first', { connection, prefix });
+  const second = new Queue('second', { connection, prefix });
+  let done = 0;
+  let finish: () => void = () => {};
+  const finished = new Promise<void>((r) => {
+    finish = r;
+  });
+  const opts = (i: number) => ({ jobId: `j-${i}`, removeOnComplete: { age: 3600 } });
+  const w1 = new Worker('first', (job) => second.add('noop', job.data, opts(job.data.i)), {
+    connection: createRedis(url),
+    prefix,
+    concurrency: CONCURRENCY,
+  });
+  const w2 = new Worker(
+    'second',
+    async () => {
+      if (++done === n) finish();
+    },
+    { connection: createRedis(url), prefix, concurrency: CONCURRENCY },
+  );
+  const start = performance.now();
+  await produce(n, (i) => first.add('noop', { i }, opts(i)));
+  await finished;
+  const rate = n / ((performance.now() - start) / 1000);
+  await Promise.all([w1.close(), w2.close()]);
+  await Promise.all([first.close(), second.close()]);
+  await connection.quit();
+  await cleanPrefix(prefix);
+  return rate;
+}
+
 /** Runs `add(i)` for i < n from 50 concurrent producers. */
 async function produce(n: number, add: (i: number) => Promise<unknown>): Promise<void> {
   let next = 0;

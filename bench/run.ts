@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { benchIncidentList } from './incident-list.ts';
-import { benchIntake, rawNoopJobsPerSec } from './intake.ts';
+import { benchIntake, rawNoopJobsPerSec, rawTwoHopPerSec } from './intake.ts';
 
 /**
  * `npm run bench`: measures crisis-cell against raw BullMQ on the same Redis in the
@@ -21,8 +21,10 @@ async function main(): Promise<void> {
     const sustained: number[] = [];
     // The production shape (README): ROLE=worker here, ROLE=gateway in a second process.
     const split: number[] = [];
+    const twoHop: number[] = [];
     for (let round = 0; round < 3; round++) {
       base.push(await rawNoopJobsPerSec(10_000));
+      twoHop.push(await rawTwoHopPerSec(5_000));
       sustained.push((await benchIntake({ n: 5_000, latency: false })).msgsPerSec);
       split.push((await benchIntake({ n: 5_000, latency: false, split: true })).msgsPerSec);
     }
@@ -30,6 +32,7 @@ async function main(): Promise<void> {
     const baselineJobsPerSec = median(base);
     const msgsPerSec = median(sustained);
     const ratio = msgsPerSec / baselineJobsPerSec;
+    const twoHopPerSec = median(twoHop);
     results.intake = {
       msgsPerSec,
       p50Ms: latency.p50Ms,
@@ -37,12 +40,16 @@ async function main(): Promise<void> {
       fixedRate: latency.fixedRate,
       baselineJobsPerSec,
       ratio,
+      twoHopFloorPerSec: twoHopPerSec,
+      twoHopFloorRatio: twoHopPerSec / baselineJobsPerSec,
+      ofTwoHopFloor: msgsPerSec / twoHopPerSec,
       queueHops: latency.queueHops,
       cellGroupPosts: latency.cellGroupPosts,
       messages: latency.messages,
     };
     console.log(
       `intake: ${msgsPerSec.toFixed(0)} msg/s sustained (rounds ${sustained.map((x) => x.toFixed(0)).join(', ')}), raw BullMQ no-op ${baselineJobsPerSec.toFixed(0)} jobs/s (rounds ${base.map((x) => x.toFixed(0)).join(', ')}), ratio ${ratio.toFixed(2)}; ` +
+        `the two-hop floor (raw jobs hopping through two queues, no work) ${twoHopPerSec.toFixed(0)}/s = ${(twoHopPerSec / baselineJobsPerSec).toFixed(2)} of raw, of which intake reaches ${(msgsPerSec / twoHopPerSec).toFixed(2)}; ` +
         `at ${latency.fixedRate} msg/s: p50 ${latency.p50Ms.toFixed(1)} ms, p99 ${latency.p99Ms.toFixed(1)} ms; ${latency.cellGroupPosts} cell-group posts for ${latency.messages + latency.fixedRate * 5} new incidents`,
     );
     const splitLatency = await benchIntake({ n: 1_000, fixedRate: 1_000, fixedSeconds: 5, split: true });
