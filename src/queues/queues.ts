@@ -45,48 +45,11 @@ const KEEP = {
   removeOnFail: { age: 14 * 24 * 3600 },
 } satisfies JobsOptions;
 
-/**
- * Coalesces the adds made to one queue within a turn of the event loop into one `addBulk`
- * (one Redis pipeline, one socket write) instead of a round trip each. Under load many jobs
- * reach the same step in the same turn; alone, a job waits no longer than that turn. If the
- * batch fails, each job is added on its own, so one bad job cannot fail its neighbours.
- */
-export class AddBatcher<T> {
-  private pending: { job: BulkJob<T>; resolve: () => void; reject: (err: unknown) => void }[] = [];
-
-  constructor(
-    private readonly queue: { addBulk(jobs: BulkJob<T>[]): Promise<unknown>; add(...job: [string, T, JobsOptions]): Promise<unknown> },
-  ) {}
-
-  add(name: string, data: T, opts: JobsOptions): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (this.pending.push({ job: { name, data, opts }, resolve, reject }) === 1) setImmediate(() => void this.flush());
-    });
-  }
-
-  private async flush(): Promise<void> {
-    const batch = this.pending;
-    this.pending = [];
-    try {
-      await this.queue.addBulk(batch.map((b) => b.job));
-      for (const b of batch) b.resolve();
-    } catch {
-      await Promise.all(
-        batch.map(({ job, resolve, reject }) => this.queue.add(job.name, job.data, job.opts).then(() => resolve(), reject)),
-      );
-    }
-  }
-}
-
-type BulkJob<T> = { name: string; data: T; opts: JobsOptions };
-
 /** The application's queues and their producers. */
 export class Queues {
   readonly inbound: Queue<InboundJob>;
   readonly outbound: Queue<OutboundJob>;
   readonly timers: Queue;
-  private readonly inboundAdds: AddBatcher<InboundJob>;
-  private readonly outboundAdds: AddBatcher<OutboundJob>;
 
   constructor(connection: Redis, prefix: string) {
     const opts: QueueOptions = { connection, prefix };
@@ -102,19 +65,17 @@ export class Queues {
       ...opts,
       defaultJobOptions: { ...KEEP, attempts: 5, backoff: { type: 'exponential', delay: 1_000 } },
     });
-    this.inboundAdds = new AddBatcher(this.inbound);
-    this.outboundAdds = new AddBatcher(this.outbound);
   }
 
   /** Queues an inbound message; a redelivered message id maps to the same job and is dropped. */
   async receive(message: InboundMessage): Promise<void> {
     metrics.inbound.inc({ kind: message.reaction ? 'reaction' : 'message' });
-    await this.inboundAdds.add('message', { type: 'message', message }, { jobId: jobIdFor('m', message.id) });
+    await this.inbound.add('message', { type: 'message', message }, { jobId: jobIdFor('m', message.id) });
   }
 
   /** Queues an outbound message; the same idempotency key is the same job. */
   async send(msg: OutboundJob, priority: number = PRIORITY.reply, delay = 0): Promise<void> {
-    await this.outboundAdds.add(msg.kind, msg, {
+    await this.outbound.add(msg.kind, msg, {
       jobId: jobIdFor('o', msg.idempotencyKey),
       ...(priority > 0 ? { priority } : {}),
       ...(delay > 0 ? { delay } : {}),
@@ -137,14 +98,10 @@ export class Queues {
     return {
       message: (m: InboundMessage) => this.receive(m),
       membership: async (change: MembershipChange) => {
-        await this.inboundAdds.add('membership', { type: 'membership', change }, { jobId: jobIdFor('g', JSON.stringify(change)) });
+        await this.inbound.add('membership', { type: 'membership', change }, { jobId: jobIdFor('g', JSON.stringify(change)) });
       },
       delivery: async (update: DeliveryUpdate) => {
-        await this.inboundAdds.add(
-          'delivery',
-          { type: 'delivery', update },
-          { jobId: jobIdFor('d', `${update.messageId}/${update.state}`) },
-        );
+        await this.inbound.add('delivery', { type: 'delivery', update }, { jobId: jobIdFor('d', `${update.messageId}/${update.state}`) });
       },
       ...(onConnection ? { connection: onConnection } : {}),
     };
