@@ -15,7 +15,7 @@ import { createBroadcast } from '../src/broadcast/alerts.ts';
 import { broadcastQueues, closeBroadcastQueues } from '../src/broadcast/broadcast-queue.ts';
 import { broadcastKeys, loadRecord } from '../src/broadcast/broadcast-store.ts';
 import { fanOut } from '../src/broadcast/fanout.ts';
-import { mayStillSend, onBroadcastSent } from '../src/broadcast/tracking.ts';
+import { prepareBroadcastSend, onBroadcastSent } from '../src/broadcast/tracking.ts';
 import { countRecipientsByRegion, getWelfareCheck, recordWelfareAnswer } from '../src/broadcast/welfare.ts';
 import { type Citizen, saveCitizens } from '../src/citizens/registry.ts';
 import { configFileSchema, envSchema } from '../src/config/schema.ts';
@@ -124,7 +124,7 @@ async function measureSendRate(deps: HttpDeps): Promise<{ observed: number; sent
     RATE,
     (job, id) => onBroadcastSent(deps, job, id),
     {
-      beforeSend: (job) => mayStillSend(deps, job),
+      beforeSend: (job) => prepareBroadcastSend(deps, job),
     },
   );
   const started = performance.now();
@@ -220,6 +220,7 @@ export async function benchBroadcast(): Promise<Record<string, number>> {
     phase('send');
     await deps.queues.outbound.obliterate({ force: true });
     const tally = await tallyWelfare(deps);
+    phase('tally');
     const peakRssMb = process.resourceUsage().maxRSS / 1024;
     return {
       citizens: CITIZENS,
@@ -250,7 +251,7 @@ export async function benchBroadcast(): Promise<Record<string, number>> {
 const phase = (name: string) =>
   process.env.BENCH_DEBUG &&
   process.stderr.write(
-    `${name}: rss ${Math.round(process.memoryUsage().rss / 1e6)} MB heap ${Math.round(process.memoryUsage().heapUsed / 1e6)} MB ext ${Math.round(process.memoryUsage().external / 1e6)} MB\n`,
+    `${name}: rss ${Math.round(process.memoryUsage().rss / 1e6)} MB heap ${Math.round(process.memoryUsage().heapUsed / 1e6)} MB ext ${Math.round(process.memoryUsage().external / 1e6)} MB, peak rss ${Math.round(process.resourceUsage().maxRSS / 1024)} MB\n`,
   );
 const round = (n: number) => Math.round(n * 1000) / 1000;
 
