@@ -42,44 +42,56 @@ export async function fanOut(deps: CoreDeps, id: string, job?: Job<BroadcastJob>
   const r = await loadRecord(deps, id);
   if (r?.status !== 'sending') return 0;
   const keys = broadcastKeys(deps, r.kind);
-  const languages = deps.config.languages;
   const start = job?.data.type === 'fanout' ? job.data : { language: 0, cursor: '0' };
   let enqueued = 0;
-  for (let li = start.language ?? 0; li < languages.length; li++) {
-    const language = languages[li] as string;
-    const inFlight: { added: Promise<void>; cursor: string }[] = [];
-    let cursor = li === (start.language ?? 0) ? (start.cursor ?? '0') : '0';
-    let done = 0;
-    do {
-      const [next, members] = await deps.redis.sscan(keys.recipients(id, language), cursor, 'COUNT', CHUNK);
-      cursor = next;
-      const added = members.length
-        ? deps.outbox.sendMany(
-            members.map((to) => recipientJob(r, to, language)),
-            PRIORITY_OF[r.kind],
-          )
-        : Promise.resolve();
-      // Awaited in order below; a later chunk's failure must not go unhandled meanwhile.
-      added.catch(() => {});
-      inFlight.push({ added, cursor });
-      enqueued += members.length;
-      while (inFlight.length >= IN_FLIGHT || (cursor === '0' && inFlight.length)) {
-        const oldest = inFlight.shift() as { added: Promise<void>; cursor: string };
-        await oldest.added;
-        if (++done % IN_FLIGHT !== 0 && inFlight.length) continue;
-        if (job) await job.updateData({ type: 'fanout', id, language: li, cursor: oldest.cursor });
-        if ((await deps.redis.hget(keys.record(id), 'status')) !== 'sending') {
-          await Promise.allSettled(inFlight.map((c) => c.added));
-          return enqueued;
-        }
-      }
-    } while (cursor !== '0');
+  for (let li = start.language ?? 0; li < deps.config.languages.length; li++) {
+    const from = li === (start.language ?? 0) ? (start.cursor ?? '0') : '0';
+    const step = await fanOutLanguage(deps, r, li, from, job);
+    enqueued += step.enqueued;
+    if (step.stopped) return enqueued;
   }
   await deps.redis.hset(keys.record(id), 'fannedOut', '1');
   deps.log.info({ id, enqueued }, 'broadcast fanned out');
   await checkCompletion(deps, r.kind, id);
   await publishChange(deps, r.kind, id);
   return enqueued;
+}
+
+/** Enqueues the recipients of one language from `cursor` on; `stopped` when the broadcast no longer runs. */
+async function fanOutLanguage(
+  deps: CoreDeps,
+  r: BroadcastRecord,
+  li: number,
+  from: string,
+  job?: Job<BroadcastJob>,
+): Promise<{ enqueued: number; stopped: boolean }> {
+  const keys = broadcastKeys(deps, r.kind);
+  const language = deps.config.languages[li] as string;
+  const inFlight: { added: Promise<void>; cursor: string }[] = [];
+  let cursor = from;
+  let enqueued = 0;
+  let done = 0;
+  do {
+    const [next, members] = await deps.redis.sscan(keys.recipients(r.id, language), cursor, 'COUNT', CHUNK);
+    cursor = next;
+    const jobs = members.map((to) => recipientJob(r, to, language));
+    const added = jobs.length ? deps.outbox.sendMany(jobs, PRIORITY_OF[r.kind]) : Promise.resolve();
+    // Awaited in order below; a later chunk's failure must not go unhandled meanwhile.
+    added.catch(() => {});
+    inFlight.push({ added, cursor });
+    enqueued += members.length;
+    while (inFlight.length >= IN_FLIGHT || (cursor === '0' && inFlight.length)) {
+      const oldest = inFlight.shift() as { added: Promise<void>; cursor: string };
+      await oldest.added;
+      if (++done % IN_FLIGHT !== 0 && inFlight.length) continue;
+      if (job) await job.updateData({ type: 'fanout', id: r.id, language: li, cursor: oldest.cursor });
+      if ((await deps.redis.hget(keys.record(r.id), 'status')) !== 'sending') {
+        await Promise.allSettled(inFlight.map((c) => c.added));
+        return { enqueued, stopped: true };
+      }
+    }
+  } while (cursor !== '0');
+  return { enqueued, stopped: false };
 }
 
 /** After a cancel: removes the broadcast's outbound jobs that have not been sent yet. */
