@@ -82,7 +82,7 @@ async function main(): Promise<void> {
     results.broadcast = b;
     console.log(
       `broadcast: ${b.citizens} citizens; fan-out enqueued in ${b.fanOutSeconds?.toFixed(2)} s (${b.fanOutJobsPerSec} jobs/s, raw addBulk ${b.baselineJobsPerSec} jobs/s, ratio ${b.ratio?.toFixed(2)}); ` +
-        `sends ${b.observedSendRatePerSec}/s at a limit of ${b.configuredRatePerSec}/s; 100k welfare replies tallied in ${b.tallySeconds?.toFixed(2)} s (exact: ${b.tallyExact === 1}); peak RSS ${b.peakRssMb} MB`,
+        `sends ${b.observedSendRatePerSec}/s at a limit of ${b.configuredRatePerSec}/s, at most ${b.maxSendsInAnySecond} in any sliding second; 100k welfare replies tallied in ${b.tallySeconds?.toFixed(2)} s (exact: ${b.tallyExact === 1}); peak RSS ${b.peakRssMb} MB (raw baseline's process: ${b.baselinePeakRssMb} MB)`,
     );
   }
   const round = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Math.round(v * 100) / 100]));

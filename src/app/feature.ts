@@ -51,7 +51,8 @@ export interface Feature {
   sent?(deps: HttpDeps, job: OutboundJob, messageId: string): Promise<void>;
   /**
    * Called in the gateway just before a send; false skips the message (e.g. a queued alert to a
-   * citizen who has since sent STOP or DELETE, or a cancelled broadcast).
+   * citizen who has since sent STOP or DELETE, or a cancelled broadcast). It may fill in the job's
+   * text (a broadcast message is rendered at send time): the job it is given is the one sent.
    */
   beforeSend?(deps: HttpDeps, job: OutboundJob): Promise<boolean>;
   /** Called in the gateway when a send failed for good (retries exhausted or refused). */

@@ -7,7 +7,7 @@ import { BROADCAST_QUEUE, type BroadcastJob, closeBroadcastQueues } from './broa
 import { broadcastKeys, deliveryCounts, loadRecord } from './broadcast-store.ts';
 import { broadcastCommands } from './commands.ts';
 import { fanOut, purgeQueued } from './fanout.ts';
-import { mayStillSend, onBroadcastFailed, onBroadcastSent, onDeliveryReceipt } from './tracking.ts';
+import { prepareBroadcastSend, onBroadcastFailed, onBroadcastSent, onDeliveryReceipt } from './tracking.ts';
 import { getWelfareCheck } from './welfare.ts';
 import { postWelfareFollowUp, sendWelfareReminders } from './welfare-follow-up.ts';
 
@@ -63,7 +63,7 @@ export const broadcastFeature: Feature = {
     r.use(welfareCheckRoutes(deps));
     return r;
   },
-  beforeSend: (deps, job) => mayStillSend(deps, job),
+  beforeSend: (deps, job) => prepareBroadcastSend(deps, job),
   sent: (deps, job, messageId) => onBroadcastSent(deps, job, messageId),
   sendFailed: (deps, job) => onBroadcastFailed(deps, job),
   delivery: (deps, update) => onDeliveryReceipt(deps, update),

@@ -5,16 +5,20 @@ import type { OutboundJob } from '../queues/job-schemas.ts';
 import { parseAddress } from '../transport/chat-transport.ts';
 import { type BroadcastJob, broadcastQueues } from './broadcast-queue.ts';
 import { type BroadcastKind, type BroadcastRecord, broadcastKeys, loadRecord, publishChange } from './broadcast-store.ts';
-import { renderBroadcast } from './render.ts';
 import { broadcastRef, checkCompletion } from './tracking.ts';
 
 /** Recipients read and enqueued per step (one SSCAN, one addBulk). */
 const CHUNK = 1_000;
 
-/** The outbound job of one recipient: the idempotency key and the ref are the same stable string. */
-export function recipientJob(r: BroadcastRecord, to: string, text: string, reminder = false): OutboundJob {
-  const key = broadcastRef(reminder ? 'welfare-reminder' : r.kind, r.id, to);
-  return { to: parseAddress(to), text, kind: reminder ? 'welfare-reminder' : r.kind, idempotencyKey: key, ref: key };
+/**
+ * The outbound job of one recipient: the idempotency key and the ref are the same stable string.
+ * It carries no text, only the recipient's language: the text is rendered at send time from the
+ * broadcast record (prepareBroadcastSend), so 100,000 jobs do not hold 100,000 copies of it.
+ */
+export function recipientJob(r: BroadcastRecord, to: string, language: string, reminder = false): OutboundJob {
+  const kind = reminder ? 'welfare-reminder' : r.kind;
+  const key = broadcastRef(kind, r.id, to);
+  return { to: parseAddress(to), kind, idempotencyKey: key, ref: key, language };
 }
 
 const PRIORITY_OF: Record<BroadcastKind, number> = { alert: PRIORITY.alert, welfare: PRIORITY.alert };
@@ -24,50 +28,70 @@ export async function queueFanOut(deps: CoreDeps, id: string): Promise<void> {
   await broadcastQueues(deps).broadcast.add('fanout', { type: 'fanout', id }, { jobId: jobIdFor('fanout', id) });
 }
 
-/** Chunks enqueued concurrently: overlaps building jobs in Node with Redis running the adds. */
+/** Chunks enqueued concurrently: Node builds the next chunk while Redis runs the adds of the others. */
 const IN_FLIGHT = 4;
 
 /**
- * Enqueues one outbound job per recipient, language by language, in chunks. The position is
- * saved after each round of chunks, so a fan-out interrupted by a crash resumes where it stopped;
- * job ids derive from the idempotency keys, so a chunk enqueued twice is still one job per
- * recipient. Stops when the broadcast is cancelled.
+ * Enqueues one outbound job per recipient, language by language, in chunks, keeping IN_FLIGHT
+ * chunks in flight. The position is saved every IN_FLIGHT chunks (the cursor after the last chunk
+ * whose jobs are all in), so a fan-out interrupted by a crash resumes where it stopped; job ids
+ * derive from the idempotency keys, so a chunk enqueued twice is still one job per recipient.
+ * Stops when the broadcast is cancelled.
  */
 export async function fanOut(deps: CoreDeps, id: string, job?: Job<BroadcastJob>): Promise<number> {
   const r = await loadRecord(deps, id);
   if (r?.status !== 'sending') return 0;
   const keys = broadcastKeys(deps, r.kind);
-  const languages = deps.config.languages;
   const start = job?.data.type === 'fanout' ? job.data : { language: 0, cursor: '0' };
   let enqueued = 0;
-  for (let li = start.language ?? 0; li < languages.length; li++) {
-    const language = languages[li] as string;
-    const text = renderBroadcast(deps, r, language);
-    let cursor = li === (start.language ?? 0) ? (start.cursor ?? '0') : '0';
-    do {
-      const round: Promise<void>[] = [];
-      do {
-        const [next, members] = await deps.redis.sscan(keys.recipients(id, language), cursor, 'COUNT', CHUNK);
-        if (members.length)
-          round.push(
-            deps.outbox.sendMany(
-              members.map((to) => recipientJob(r, to, text)),
-              PRIORITY_OF[r.kind],
-            ),
-          );
-        enqueued += members.length;
-        cursor = next;
-      } while (cursor !== '0' && round.length < IN_FLIGHT);
-      await Promise.all(round);
-      if (job) await job.updateData({ type: 'fanout', id, language: li, cursor });
-      if ((await deps.redis.hget(keys.record(id), 'status')) !== 'sending') return enqueued;
-    } while (cursor !== '0');
+  for (let li = start.language ?? 0; li < deps.config.languages.length; li++) {
+    const from = li === (start.language ?? 0) ? (start.cursor ?? '0') : '0';
+    const step = await fanOutLanguage(deps, r, li, from, job);
+    enqueued += step.enqueued;
+    if (step.stopped) return enqueued;
   }
   await deps.redis.hset(keys.record(id), 'fannedOut', '1');
   deps.log.info({ id, enqueued }, 'broadcast fanned out');
   await checkCompletion(deps, r.kind, id);
   await publishChange(deps, r.kind, id);
   return enqueued;
+}
+
+/** Enqueues the recipients of one language from `cursor` on; `stopped` when the broadcast no longer runs. */
+async function fanOutLanguage(
+  deps: CoreDeps,
+  r: BroadcastRecord,
+  li: number,
+  from: string,
+  job?: Job<BroadcastJob>,
+): Promise<{ enqueued: number; stopped: boolean }> {
+  const keys = broadcastKeys(deps, r.kind);
+  const language = deps.config.languages[li] as string;
+  const inFlight: { added: Promise<void>; cursor: string }[] = [];
+  let cursor = from;
+  let enqueued = 0;
+  let done = 0;
+  do {
+    const [next, members] = await deps.redis.sscan(keys.recipients(r.id, language), cursor, 'COUNT', CHUNK);
+    cursor = next;
+    const jobs = members.map((to) => recipientJob(r, to, language));
+    const added = jobs.length ? deps.outbox.sendMany(jobs, PRIORITY_OF[r.kind]) : Promise.resolve();
+    // Awaited in order below; a later chunk's failure must not go unhandled meanwhile.
+    added.catch(() => {});
+    inFlight.push({ added, cursor });
+    enqueued += members.length;
+    while (inFlight.length >= IN_FLIGHT || (cursor === '0' && inFlight.length)) {
+      const oldest = inFlight.shift() as { added: Promise<void>; cursor: string };
+      await oldest.added;
+      if (++done % IN_FLIGHT !== 0 && inFlight.length) continue;
+      if (job) await job.updateData({ type: 'fanout', id: r.id, language: li, cursor: oldest.cursor });
+      if ((await deps.redis.hget(keys.record(r.id), 'status')) !== 'sending') {
+        await Promise.allSettled(inFlight.map((c) => c.added));
+        return { enqueued, stopped: true };
+      }
+    }
+  } while (cursor !== '0');
+  return { enqueued, stopped: false };
 }
 
 /** After a cancel: removes the broadcast's outbound jobs that have not been sent yet. */

@@ -3,6 +3,7 @@ import type { CoreDeps } from '../app/deps.ts';
 import type { OutboundJob } from '../queues/job-schemas.ts';
 import type { DeliveryUpdate } from '../transport/chat-transport.ts';
 import { type BroadcastKind, broadcastKeys, publishChange } from './broadcast-store.ts';
+import { renderAtSend } from './render.ts';
 
 /** The state of one recipient of a broadcast. */
 export type RecipientState = 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | 'cancelled';
@@ -104,25 +105,38 @@ export async function checkCompletion(deps: CoreDeps, kind: BroadcastKind, id: s
   await runTracking(deps, CHECK_SCRIPT, { kind, id, to: '', reminder: false }, 'queued');
 }
 
-/** Outbound hook: a broadcast message may go only if its broadcast still runs and the citizen can be reached. */
-export async function mayStillSend(deps: CoreDeps, job: OutboundJob): Promise<boolean> {
+/**
+ * Outbound hook, just before a send: a broadcast message may go only if its broadcast still runs
+ * and the citizen can be reached. A message queued without text (see recipientJob) gets its
+ * broadcast's text now, in the job's language.
+ */
+export async function prepareBroadcastSend(deps: CoreDeps, job: OutboundJob): Promise<boolean> {
   const ref = parseBroadcastRef(job.ref);
   if (!ref) return true;
   const { keys } = deps;
   const [[, record], [, registered], [, optedOut], [, answered]] = (await deps.redis
     .multi()
-    .hmget(broadcastKeys(deps, ref.kind).record(ref.id), 'status', 'exercise')
+    .hmget(broadcastKeys(deps, ref.kind).record(ref.id), 'status', 'exercise', 'code')
     .sismember(keys.citizensAll, ref.to)
     .sismember(keys.citizensOptedOut, ref.to)
     .hexists(keys.welfareAnswers(ref.id), ref.to)
     .exec()) as [[unknown, (string | null)[]], [unknown, number], [unknown, number], [unknown, number]];
-  const [status, exercise] = record;
+  const [status, exercise, code] = record;
   if (!status || status === 'cancelled') return false;
   if (ref.reminder && answered === 1) return false;
-  if (exercise === '1' || ref.to.endsWith('@g.us') || (registered === 1 && optedOut === 0)) return true;
+  if (exercise === '1' || ref.to.endsWith('@g.us') || (registered === 1 && optedOut === 0)) return withText(deps, job, ref, code ?? '');
   await advanceRecipient(deps, ref, 'cancelled');
   deps.log.info({ id: ref.id }, 'broadcast message skipped: recipient opted out or erased');
   return false;
+}
+
+/** Gives a message queued without text its broadcast's text; false when the broadcast is gone. */
+async function withText(deps: CoreDeps, job: OutboundJob, ref: BroadcastRef, code: string): Promise<boolean> {
+  if (job.text !== undefined) return true;
+  const text = await renderAtSend(deps, { ...ref, code }, job.language ?? (deps.config.languages[0] as string));
+  if (text === undefined) return false;
+  job.text = text;
+  return true;
 }
 
 /** Outbound hook: the message went out; applies a delivery receipt that raced ahead of it. */

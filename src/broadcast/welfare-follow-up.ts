@@ -2,7 +2,6 @@ import type { CoreDeps } from '../app/deps.ts';
 import { PRIORITY } from '../queues/queues.ts';
 import { broadcastKeys, type BroadcastRecord, loadRecord } from './broadcast-store.ts';
 import { recipientJob } from './fanout.ts';
-import { renderBroadcast } from './render.ts';
 
 /** A citizen who has not answered a welfare check: to be called by phone. */
 export interface NonResponder {
@@ -47,9 +46,8 @@ export async function sendWelfareReminders(deps: CoreDeps, id: string): Promise<
   if (!running(r)) return 0;
   let n = 0;
   await eachSilentChunk(deps, r, async (phones, language) => {
-    const text = renderBroadcast(deps, r, language, true);
     await deps.outbox.sendMany(
-      phones.map((p) => recipientJob(r, p, text, true)),
+      phones.map((p) => recipientJob(r, p, language, true)),
       PRIORITY.bulk,
     );
     n += phones.length;

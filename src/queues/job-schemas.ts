@@ -54,6 +54,11 @@ export const outboundJobSchema = z.object({
   /** Set when the message belongs to something tracked (an alert delivery, an incident card). */
   ref: z.string().optional(),
   /**
+   * A broadcast's message carries no text, only the recipient's language: the text is rendered at
+   * send time from the broadcast record named by `ref` (older jobs carry their text).
+   */
+  language: z.string().min(1).max(35).optional(),
+  /**
    * Creates a breakout group (a huddle) first; `text` is then posted in the new group, not to `to`
    * (`to` records the chat that asked for it). The same idempotency key never creates a second group.
    */

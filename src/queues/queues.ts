@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { type JobsOptions, Queue, type QueueOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.ts';
@@ -23,9 +23,16 @@ export function onQueueError<Q extends Queue>(queue: Q, log: Logger): Q {
   return queue;
 }
 
-/** A BullMQ job id derived from a stable key (job ids must not contain ':'). */
+/** SHA-1 in hex: the one-shot `crypto.hash` (Node 20.12+) is several times cheaper than a Hash object. */
+const sha1: (data: string) => string =
+  typeof crypto.hash === 'function' ? (data) => crypto.hash('sha1', data) : (data) => crypto.createHash('sha1').update(data).digest('hex');
+
+/**
+ * A BullMQ job id derived from a stable key (job ids must not contain ':'). A hash, so the phone in
+ * a key never shows in the logs and audit entries that name job ids.
+ */
 export function jobIdFor(kind: string, key: string): string {
-  return `${kind}-${createHash('sha1').update(key).digest('hex').slice(0, 32)}`;
+  return `${kind}-${sha1(key).slice(0, 32)}`;
 }
 
 /**

@@ -20,10 +20,10 @@ describe('a malformed job payload', () => {
       [app.queues.inbound, inbound],
       [app.queues.outbound, outbound],
     ] as const) {
-      const failed = await waitFor(async () => {
-        const j = await queue.getJob(job.id as string);
-        return (await j?.isFailed()) ? j : undefined;
-      });
+      // The job is read once it is failed: read before, it could still show the attempt in flight.
+      const failed = await waitFor(async () =>
+        (await queue.getJobState(job.id as string)) === 'failed' ? await queue.getJob(job.id as string) : undefined,
+      );
       expect(failed.attemptsMade).toBe(1);
       expect(failed.failedReason).toMatch(new RegExp(`^invalid ${queue.name} job: `));
     }

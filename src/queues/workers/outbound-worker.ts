@@ -6,10 +6,22 @@ import { type ChatTransport, TransportError } from '../../transport/chat-transpo
 import { type OutboundJob, outboundJobSchema } from '../job-schemas.ts';
 import { QUEUE } from '../queues.ts';
 import { parseJob } from './parse-job.ts';
+import { SendLimiter } from './send-limiter.ts';
 
-/** Outbound sends per second as a BullMQ limiter (fractional rates become longer windows). */
+/**
+ * Outbound sends per second as a limit per window (fractional rates become longer windows). BullMQ
+ * applies it per fixed window when jobs start, across processes; the gateway's SendLimiter applies
+ * it per sliding window when messages are sent, so no second ever holds more than the rate.
+ */
 export function limiterFor(ratePerSecond: number): { max: number; duration: number } {
   return ratePerSecond >= 1 ? { max: Math.round(ratePerSecond), duration: 1000 } : { max: 1, duration: Math.round(1000 / ratePerSecond) };
+}
+
+/** The sliding-window limiter of the sends themselves; none for an unlimited rate. */
+export function sendLimiterFor(ratePerSecond: number): SendLimiter | undefined {
+  if (!Number.isFinite(ratePerSecond)) return undefined;
+  const { max, duration } = limiterFor(ratePerSecond);
+  return new SendLimiter(max, duration);
 }
 
 /** Sends in flight: enough to reach the configured rate when each send takes tens of milliseconds. */
@@ -63,6 +75,7 @@ export function createOutboundWorker(
   /** Lock and stall-check timings (tests shorten them to recover a killed worker's jobs quickly). */
   lock: { lockDuration?: number; stalledInterval?: number } = {},
 ): Worker<OutboundJob> {
+  const limiter = sendLimiterFor(ratePerSecond);
   const worker = new Worker<OutboundJob>(
     QUEUE.outbound,
     async (job: Job<OutboundJob>) => {
@@ -71,7 +84,7 @@ export function createOutboundWorker(
       const msg = data.createGroup ? await intoNewGroup(deps, transport, data) : data;
       let result: Awaited<ReturnType<ChatTransport['send']>>;
       try {
-        result = await transport.send(msg);
+        result = await (limiter ? limiter.run(() => transport.send(msg), job.opts.priority) : transport.send(msg));
       } catch (err) {
         if (err instanceof TransportError && !err.retryable) throw new UnrecoverableError(`${err.code}: ${err.message}`);
         throw err;
