@@ -82,3 +82,38 @@ describe('digests under a flood', () => {
     expect(nonCritical + digested.length).toBe(6);
   });
 });
+
+describe('a digest of a large flood', () => {
+  let flood: TestApp;
+  beforeAll(async () => {
+    flood = await startTestApp('incidents-big-digest', { config: { digest: { maxCardsPerWindow: 1, window: '8s' } } });
+  });
+  afterAll(async () => flood.stop());
+
+  it('lists the first 40 incidents and counts the rest, so every incident is accounted for', async () => {
+    const reports = 50;
+    // Starts early in a window, so that the reports all fall in one (windows are aligned to the clock).
+    const into = Date.now() % 8_000;
+    if (into > 4_000) await new Promise((r) => setTimeout(r, 8_000 - into + 100));
+    await Promise.all(
+      Array.from({ length: reports }, (_, i) =>
+        flood.say(`+3362333${String(i).padStart(4, '0')}`, `Need information about flights, family ${i}`),
+      ),
+    );
+    // Should they still straddle two windows, they give two digests (and two cards).
+    const accounted = async () => {
+      const posts = await flood.outbox(CELL_GROUP);
+      const cards = posts.filter((m) => m.kind === 'card').length;
+      const digests = posts.filter((m) => m.kind === 'digest').map((m) => m.text);
+      const total = digests.reduce((n, text) => n + Number(/Digest: (\d+) new incidents/.exec(text)?.[1] ?? 0), 0);
+      return cards + total >= reports ? { cards, digests, total } : undefined;
+    };
+    const { cards, digests, total } = await waitFor(accounted, 25_000, 'every incident in a card or a digest');
+    expect(cards + total).toBe(reports);
+    const big = digests.find((text) => Number(/Digest: (\d+)/.exec(text)?.[1]) > 40);
+    expect(big, 'one window held more than 40 incidents').toBeDefined();
+    const count = Number(/Digest: (\d+)/.exec(big as string)?.[1]);
+    expect(new Set((big as string).match(/INC-\d{4}/g)).size).toBe(40);
+    expect(big).toContain(`…and ${count - 40} more: send /incidents`);
+  });
+});

@@ -48,17 +48,25 @@ export async function scheduleDigest(deps: CoreDeps, bucket: number): Promise<vo
   await deps.timers.schedule('incident.digest', { bucket }, (bucket + 1) * window - deps.now(), `digest-${bucket}`);
 }
 
-/** Timer: posts one digest of the incidents that arrived too fast for cards. */
+/** Incidents a digest lists one by one; the rest are counted. */
+const DIGEST_SHOWN = 40;
+
+/**
+ * Timer: posts one digest of the incidents that arrived too fast for cards. Only the listed
+ * incidents are read: a flood of thousands is counted, not loaded (which stalled the process).
+ */
 export async function postDigest(deps: CoreDeps, data: Record<string, unknown>): Promise<void> {
-  const [[, ids]] = (await deps.redis.multi().zrange(deps.keys.digestPending, '0', '-1').del(deps.keys.digestPending).exec()) as [
-    [null, string[]],
-  ];
-  if (ids.length === 0) return;
-  const incidents = await incidentStore(deps).getMany(ids);
-  const shown = incidents.slice(0, 40);
-  const more = incidents.length - shown.length;
+  const [[, total], [, ids]] = (await deps.redis
+    .multi()
+    .zcard(deps.keys.digestPending)
+    .zrange(deps.keys.digestPending, '0', String(DIGEST_SHOWN - 1))
+    .del(deps.keys.digestPending)
+    .exec()) as [[null, number], [null, string[]]];
+  if (total === 0) return;
+  const shown = await incidentStore(deps).getMany(ids);
+  const more = total - shown.length;
   const text = [
-    `📋 Digest: ${incidents.length} new incidents arrived faster than single cards (window ${deps.config.digest.window}).`,
+    `📋 Digest: ${total} new incidents arrived faster than single cards (window ${deps.config.digest.window}).`,
     ...shown.map((i) => `${incidentLine(deps, i)}\n   “${excerpt(i.summary, 80)}”`),
     ...(more > 0 ? [`…and ${more} more: send /incidents`] : []),
     'Send /incident ID for details, /ack ID to take one.',
