@@ -46,3 +46,30 @@ export function debounced(fn, ms) {
   call.cancel = () => clearTimeout(timer);
   return call;
 }
+
+/**
+ * Serialises a view's redraws: never two at once, or a slower, older fetch could paint over a newer
+ * one (an officer's own action, then the page showing the incident as it was before it). A redraw
+ * asked for while one runs is run once after it; each caller resolves once a redraw that started
+ * after its call has painted.
+ */
+export function oneAtATime(draw) {
+  let running;
+  let queued;
+  const run = () => {
+    running = draw().finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+  return function redraw() {
+    if (!running) return run();
+    queued ??= running
+      .catch(() => {})
+      .then(() => {
+        queued = undefined;
+        return run();
+      });
+    return queued;
+  };
+}

@@ -3,7 +3,7 @@
 // POST /api/alerts {audience, text, exercise?}; POST /api/alerts/:id/approve | cancel.
 import { api, can, myself, optional } from '../api.js';
 import { guarded, liveRefresh, toast } from '../app.js';
-import { el, when } from '../dom.js';
+import { el, oneAtATime, when } from '../dom.js';
 import { audienceForm, progressBar, summaryOf } from './audience.js';
 
 const RUNNING = new Set(['pending_approval', 'sending']);
@@ -113,11 +113,11 @@ function composeForm(summary, refresh) {
 export async function render(root, [focus]) {
   const summary = await summaryOf();
   const list = el('ul', { className: 'alerts' });
-  const refresh = async () => {
+  const refresh = oneAtATime(async () => {
     const alerts = await loadAlerts(focus);
     list.replaceChildren(...alerts.map((a) => alertCard(a, refresh, focus)));
     if (!alerts.length) list.append(el('li', { className: 'muted' }, 'No alert yet.'));
-  };
+  });
   root.replaceChildren(
     el('h1', {}, 'Alerts'),
     el('section', { className: 'card' }, el('h2', {}, 'Approval queue and progress'), list),

@@ -1,6 +1,6 @@
 // Board: counts by severity and status, what needs someone now, newest first; live.
 import { guarded, liveRefresh, toast } from '../app.js';
-import { el } from '../dom.js';
+import { el, oneAtATime } from '../dom.js';
 import { ACTIVE, acknowledge, incidentRow, isOverdue, listIncidents, SEVERITIES, STATUSES } from './incidents-common.js';
 
 function counts(items, key, values) {
@@ -28,7 +28,7 @@ function section(title, items, onAck, empty) {
 
 export async function render(root) {
   let left = false;
-  const draw = async () => {
+  const draw = oneAtATime(async () => {
     const items = await listIncidents();
     if (left) return;
     const active = items.filter((i) => ACTIVE.has(i.status));
@@ -59,7 +59,7 @@ export async function render(root) {
       ),
       section('All active, newest first', active, onAck, 'No active incident.'),
     );
-  };
+  });
   const stop = liveRefresh((c) => c.type.startsWith('incident.'), draw, 250);
   await draw();
   return () => {

@@ -3,7 +3,7 @@
 // POST /api/incidents/:id/notes {text}. Timeline entries are {at, actor, channel, type, text?, data?}.
 import { api, myPhoneNumber } from '../api.js';
 import { guarded, onChange, toast } from '../app.js';
-import { el, when } from '../dom.js';
+import { el, oneAtATime, when } from '../dom.js';
 import { summaryOf } from './audience.js';
 import { badge, CATEGORIES, canChange, escalationBadge, SEVERITIES } from './incidents-common.js';
 import { pinMap } from './map-common.js';
@@ -188,7 +188,7 @@ export async function render(root, [id]) {
   const drafts = draftKeeper(root);
   let map;
   let left = false;
-  const draw = async () => {
+  const draw = oneAtATime(async () => {
     const i = await api('GET', path);
     if (left) return;
     const act = guarded(async (change, done) => {
@@ -211,7 +211,7 @@ export async function render(root, [id]) {
     );
     drafts.restore();
     map = i.location ? await pinMap(where, [{ ...i.location, label: i.id, severity: i.severity }], 13) : undefined;
-  };
+  });
   await draw();
   onChange((c) => {
     if (c.type === 'resync' || (c.id === id && c.type.startsWith('incident.'))) draw().catch((err) => toast(err.message, 'error'));

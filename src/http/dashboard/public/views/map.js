@@ -1,12 +1,12 @@
 // Map of active incidents with a location pin; a list beside it works without tiles.
 import { liveRefresh } from '../app.js';
-import { el } from '../dom.js';
-import { pinMap } from './map-common.js';
+import { el, oneAtATime } from '../dom.js';
 import { ACTIVE, badge, listIncidents } from './incidents-common.js';
+import { pinMap } from './map-common.js';
 
 export async function render(root) {
   let map;
-  const draw = async () => {
+  const draw = oneAtATime(async () => {
     let problem = '';
     const all = await listIncidents().catch((err) => {
       problem = `Incidents cannot load: ${err.message}`;
@@ -43,7 +43,7 @@ export async function render(root) {
       node,
       located.map((i) => ({ ...i.location, label: `${i.id} · ${i.severity}`, severity: i.severity, href: `#/incident/${i.id}` })),
     );
-  };
+  });
   const stop = liveRefresh((c) => c.type.startsWith('incident.'), draw, 500);
   await draw();
   return () => {

@@ -5,7 +5,7 @@
 // note?, error?}], tasks}; POST /api/runs/:id/stop.
 import { api, can, optional } from '../api.js';
 import { guarded, liveRefresh, toast } from '../app.js';
-import { el, when } from '../dom.js';
+import { el, oneAtATime, when } from '../dom.js';
 import { summaryOf } from './audience.js';
 
 const choice = (name, values, current, blank) =>
@@ -145,11 +145,11 @@ export async function render(root) {
   const playbooks = library?.items ?? [];
   const regions = Object.keys(summary.byRegion);
   const runs = el('div', { className: 'runs' });
-  const refresh = async () => {
+  const refresh = oneAtATime(async () => {
     const page = (await optional('GET', '/api/runs?limit=10'))?.items ?? [];
     const found = (await Promise.all(page.map((r) => optional('GET', `/api/runs/${encodeURIComponent(r.id)}`)))).filter(Boolean);
     runs.replaceChildren(...(found.length ? found.map((r) => runCard(r, refresh)) : [el('p', { className: 'muted' }, 'No run yet.')]));
-  };
+  });
   const mayStart = (pb) => can('post', '/api/playbooks/:id/runs') && startForm(pb, regions, refresh);
   root.replaceChildren(
     el('h1', {}, 'Playbooks'),

@@ -4,7 +4,7 @@
 // → {items: [{phone, name, region, household}]} (officer); POST /api/welfare-checks {audience, text?, exercise?}.
 import { api, can, optional } from '../api.js';
 import { guarded, liveRefresh, toast } from '../app.js';
-import { el, when } from '../dom.js';
+import { el, oneAtATime, when } from '../dom.js';
 import { audienceForm, progressBar, summaryOf } from './audience.js';
 
 const RUNNING = new Set(['sending', 'open']);
@@ -149,11 +149,11 @@ export async function render(root, [focus]) {
   const summary = await summaryOf();
   const list = el('div', { className: 'checks-list' });
   const lists = new Map();
-  const refresh = async () => {
+  const refresh = oneAtATime(async () => {
     const checks = await loadChecks(focus);
     const cards = checks.map((w) => checkCard(w, lists, refresh));
     list.replaceChildren(...(cards.length ? cards : [el('p', { className: 'muted' }, 'No welfare check yet.')]));
-  };
+  });
   const start = can('post', '/api/welfare-checks')
     ? audienceForm(summary, {
         title: 'Ask "are you safe?"',

@@ -5,7 +5,7 @@
 // DELETE /api/whatsapp/restriction (admin).
 import { api, can } from '../api.js';
 import { guarded, toast } from '../app.js';
-import { el, when } from '../dom.js';
+import { el, oneAtATime, when } from '../dom.js';
 
 const words = (s) => String(s ?? 'unknown').replace(/_/g, ' ');
 
@@ -68,7 +68,7 @@ function alerts(w) {
 export async function render(root) {
   let timer;
   let left = false;
-  const draw = async () => {
+  const draw = oneAtATime(async () => {
     clearTimeout(timer);
     const w = await api('GET', '/api/whatsapp');
     if (left) return;
@@ -90,7 +90,7 @@ export async function render(root) {
       alerts(w),
     );
     timer = setTimeout(() => draw().catch(() => undefined), t.state === 'waiting_for_pairing' ? 5_000 : 15_000);
-  };
+  });
   await draw();
   return () => {
     left = true;

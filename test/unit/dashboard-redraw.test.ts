@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+// @ts-expect-error: the dashboard's browser modules are plain JavaScript without types
+import { oneAtATime } from '../../src/http/dashboard/public/dom.js';
+
+/** A view whose fetches answer when the test says, painting what each fetch saw. */
+function fakeView() {
+  let state = 'before';
+  const answers: (() => void)[] = [];
+  const painted: string[] = [];
+  let running = 0;
+  let overlapped = false;
+  const draw = oneAtATime(async () => {
+    running += 1;
+    if (running > 1) overlapped = true;
+    const seen = state;
+    await new Promise<void>((r) => answers.push(r));
+    painted.push(seen);
+    running -= 1;
+  });
+  return {
+    draw: draw as () => Promise<void>,
+    painted,
+    answers,
+    set: (s: string) => {
+      state = s;
+    },
+    overlapped: () => overlapped,
+  };
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+describe('dashboard redraws', () => {
+  it('never paint an older fetch over a newer one: the page ends on the state after the last change', async () => {
+    const view = fakeView();
+    const live = view.draw(); // a live update starts a redraw: it fetches the incident as it was
+    view.set('resolved'); // the officer's own action lands
+    const own = view.draw(); // and the action redraws
+    const another = view.draw(); // a second live update while both wait
+    // The network answers the newest fetch first, the older one last, until all have answered.
+    while (view.answers.length > 0) {
+      view.answers.pop()?.();
+      await tick();
+    }
+    await Promise.all([live, own, another]);
+    expect(view.painted).toEqual(['before', 'resolved']);
+    expect(view.painted.at(-1)).toBe('resolved');
+    expect(view.overlapped()).toBe(false);
+  });
+
+  it('keeps redrawing after a failed redraw', async () => {
+    let calls = 0;
+    const draw = oneAtATime(async () => {
+      calls += 1;
+      if (calls === 1) throw new Error('network down');
+    }) as () => Promise<void>;
+    const first = draw();
+    const second = draw();
+    await expect(first).rejects.toThrow('network down');
+    await second;
+    expect(calls).toBe(2);
+  });
+});
