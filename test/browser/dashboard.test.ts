@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, STAFF, startTestApp, type TestApp } from '../fakes/test-app.ts';
 import { launch, newPage, open, screenshot, signIn } from './browser.ts';
 
-describe('dashboard in a real browser: session, roles, views', () => {
+// Chromium shares two cores with the other test files: a step can take seconds there, not minutes.
+describe('dashboard in a real browser: session, roles, views', { timeout: 60_000 }, () => {
   let app: TestApp;
   let browser: Browser;
   let viewerToken: string;

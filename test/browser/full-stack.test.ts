@@ -40,7 +40,8 @@ const SEEDED: Citizen[] = [
 /** Registered through the REGISTER dialogue in the alert test. */
 const REGISTERED = '+33622222221';
 
-describe('dashboard with the whole product', () => {
+// Chromium shares two cores with the other test files: a step can take seconds there, not minutes.
+describe('dashboard with the whole product', { timeout: 60_000 }, () => {
   let app: TestApp;
   let browser: Browser;
   const tokens: Record<string, string> = {};
