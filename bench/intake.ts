@@ -2,11 +2,13 @@ import { fork } from 'node:child_process';
 import { Queue, Worker } from 'bullmq';
 import { createApp } from '../src/app/create-app.ts';
 import { createLogger } from '../src/observability/logger.ts';
+import { INBOUND_CONCURRENCY } from '../src/queues/workers/inbound-worker.ts';
 import { createRedis } from '../src/store/redis.ts';
 import { type RecordedSend, RecordingTransport } from '../test/fakes/recording-transport.ts';
 import { cleanPrefix, testConfig, uniquePrefix } from '../test/fakes/test-app.ts';
 
-const CONCURRENCY = 20;
+/** The raw baselines run at the pipeline's concurrency (both its workers). */
+const CONCURRENCY = INBOUND_CONCURRENCY;
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 

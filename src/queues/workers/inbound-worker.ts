@@ -14,8 +14,16 @@ export interface InboundHandlers {
   delivery(update: DeliveryUpdate): Promise<void>;
 }
 
+/** Inbound messages handled at once by one worker process. */
+export const INBOUND_CONCURRENCY = 20;
+
 /** Processes inbound jobs: validates the payload, then runs the pipeline for its kind. */
-export function createInboundWorker(deps: CoreDeps, connection: Redis, handlers: InboundHandlers, concurrency = 20): Worker<InboundJob> {
+export function createInboundWorker(
+  deps: CoreDeps,
+  connection: Redis,
+  handlers: InboundHandlers,
+  concurrency = INBOUND_CONCURRENCY,
+): Worker<InboundJob> {
   const worker = new Worker<InboundJob>(
     QUEUE.inbound,
     async (job: Job<InboundJob>) => {
