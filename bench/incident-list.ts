@@ -1,6 +1,6 @@
 import { SEVERITIES, STATUSES } from '../src/domain/incident.ts';
-import { redisKeys } from '../src/store/keys.ts';
 import { IncidentStore } from '../src/store/incident-store.ts';
+import { redisKeys } from '../src/store/keys.ts';
 import { createCommandRedis } from '../src/store/redis.ts';
 import { cleanPrefix, uniquePrefix } from '../test/fakes/test-app.ts';
 
