@@ -88,15 +88,22 @@ export function createOutboundWorker(
     QUEUE.outbound,
     async (job: Job<OutboundJob>) => {
       const data = await parseJob(deps, outboundJobSchema, job, QUEUE.outbound);
-      if (hooks.beforeSend && !(await hooks.beforeSend(data))) return { skipped: true };
-      const msg = data.createGroup ? await intoNewGroup(deps, transport, data) : data;
-      let result: Awaited<ReturnType<ChatTransport['send']>>;
+      // The last look (cancelled? STOP? DELETE?) is taken in the send's own slot of the limiter,
+      // not before waiting for it: a job may wait there a second or two at a low rate.
+      const checkAndSend = async () => {
+        if (hooks.beforeSend && !(await hooks.beforeSend(data))) return undefined;
+        const msg = data.createGroup ? await intoNewGroup(deps, transport, data) : data;
+        return { msg, result: await transport.send(msg) };
+      };
+      let sent: Awaited<ReturnType<typeof checkAndSend>>;
       try {
-        result = await (limiter ? limiter.run(() => transport.send(msg), job.opts.priority) : transport.send(msg));
+        sent = await (limiter ? limiter.run(checkAndSend, job.opts.priority) : checkAndSend());
       } catch (err) {
         if (err instanceof TransportError && !err.retryable) throw new UnrecoverableError(`${err.code}: ${err.message}`);
         throw err;
       }
+      if (!sent) return { skipped: true };
+      const { msg, result } = sent;
       // A retry that finds the message already sent may follow a crash before the audit
       // entry was written: record it again rather than lose it (at least once).
       if (!result.duplicate || job.attemptsMade > 0) {

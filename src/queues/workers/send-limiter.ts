@@ -1,5 +1,8 @@
-/** Slack on the window, for the time between counting a send and the transport starting it. */
-const MARGIN_MS = 1;
+/**
+ * Slack on the window, for the time between counting a send and the transport starting it: the
+ * outbound worker takes its last look at the job (one Redis round trip) inside the send's slot.
+ */
+const MARGIN_MS = 10;
 
 interface Waiting {
   priority: number;
