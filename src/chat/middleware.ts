@@ -59,13 +59,13 @@ async function isHuddle(ctx: ChatContext, groupId: string): Promise<boolean> {
 }
 
 /**
- * Records every inbound message in the audit trail (ids and shape, never the text). The entry
- * is written while the message is handled, not before: the job completes only once both are
- * done, and a failed write fails the job, whose retry handles the message again idempotently.
+ * Records every inbound message in the audit trail (ids and shape, never the text), before it
+ * is handled: a failed write fails the job before any handler ran, so its retry does not run a
+ * handler that is not idempotent (a note, a dialogue step) a second time.
  */
 export const auditInbound: Middleware = async (ctx, next) => {
   const { msg } = ctx;
-  const audited = ctx.deps.audit.append({
+  await ctx.deps.audit.append({
     type: 'message.in',
     actor: ctx.sender.actor,
     subject: msg.id,
@@ -77,13 +77,7 @@ export const auditInbound: Middleware = async (ctx, next) => {
       ...(msg.media ? { media: msg.media } : {}),
     },
   });
-  // Not left unhandled if `next` throws first; awaited below either way.
-  audited.catch(() => {});
-  try {
-    await next();
-  } finally {
-    await audited;
-  }
+  await next();
 };
 
 /** The standard chain, in order. */
