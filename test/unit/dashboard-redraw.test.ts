@@ -60,4 +60,20 @@ describe('dashboard redraws', () => {
     await second;
     expect(calls).toBe(2);
   });
+
+  it('never runs two at once, even when asked again in the moment one ends and the queued one starts', async () => {
+    let running = 0;
+    let most = 0;
+    const draw = oneAtATime(async () => {
+      running += 1;
+      most = Math.max(most, running);
+      await tick();
+      running -= 1;
+    }) as () => Promise<void>;
+    const first = draw();
+    const queued = draw();
+    const late = first.then(() => draw());
+    await Promise.all([first, queued, late]);
+    expect(most).toBe(1);
+  });
 });

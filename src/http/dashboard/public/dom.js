@@ -63,7 +63,7 @@ export function oneAtATime(draw) {
     return running;
   };
   return function redraw() {
-    if (!running) return run();
+    if (!running && !queued) return run();
     queued ??= running
       .catch(() => {})
       .then(() => {
