@@ -63,4 +63,46 @@ describe('the send limiter', () => {
     expect(b).toMatchObject({ status: 'rejected', reason: { message: 'bad message' } });
     expect(c).toEqual({ status: 'fulfilled', value: 'sent' });
   });
+
+  it("takes the last look in the send's turn: a slow look delays the count, a refused one counts nothing", async () => {
+    const limiter = new SendLimiter(10, 1000, () => Date.now());
+    const stamps: number[] = [];
+    const start = Date.now();
+    const looks: number[] = [];
+    // Every third send is refused at its last look; each look takes 30 ms (a Redis round trip, slowed).
+    const all = Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        limiter.runChecked(
+          async () => {
+            looks.push(i);
+            await new Promise((r) => setTimeout(r, 30));
+            return i % 3 !== 2;
+          },
+          async () => stamps.push(Date.now() - start),
+        ),
+      ),
+    );
+    await vi.runAllTimersAsync();
+    const results = await all;
+    expect(results.filter((r) => r === undefined)).toHaveLength(10);
+    expect(stamps).toHaveLength(20);
+    expect(looks).toHaveLength(30);
+    expect(mostInAnyWindow(stamps, 1000)).toBeLessThanOrEqual(10);
+  });
+
+  it('fails the one send whose last look fails, and the others still go', async () => {
+    const limiter = new SendLimiter(10, 1000, () => Date.now());
+    const sends = [0, 1, 2].map((i) =>
+      limiter.runChecked(
+        async () => {
+          if (i === 1) throw new Error('Redis down');
+          return true;
+        },
+        async () => i,
+      ),
+    );
+    const settled = Promise.allSettled(sends);
+    await vi.runAllTimersAsync();
+    expect((await settled).map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+  });
 });

@@ -88,16 +88,16 @@ export function createOutboundWorker(
     QUEUE.outbound,
     async (job: Job<OutboundJob>) => {
       const data = await parseJob(deps, outboundJobSchema, job, QUEUE.outbound);
-      // The last look (cancelled? STOP? DELETE?) is taken in the send's own slot of the limiter,
-      // not before waiting for it: a job may wait there a second or two at a low rate.
-      const checkAndSend = async () => {
-        if (hooks.beforeSend && !(await hooks.beforeSend(data))) return undefined;
+      // The last look (cancelled? STOP? DELETE?) is taken in the send's own turn at the limiter,
+      // not before waiting there: a job may wait a second or two at a low rate.
+      const check = async () => !hooks.beforeSend || (await hooks.beforeSend(data));
+      const send = async () => {
         const msg = data.createGroup ? await intoNewGroup(deps, transport, data) : data;
         return { msg, result: await transport.send(msg) };
       };
-      let sent: Awaited<ReturnType<typeof checkAndSend>>;
+      let sent: Awaited<ReturnType<typeof send>> | undefined;
       try {
-        sent = await (limiter ? limiter.run(checkAndSend, job.opts.priority) : checkAndSend());
+        sent = await (limiter ? limiter.runChecked(check, send, job.opts.priority) : (await check()) ? send() : undefined);
       } catch (err) {
         if (err instanceof TransportError && !err.retryable) throw new UnrecoverableError(`${err.code}: ${err.message}`);
         throw err;

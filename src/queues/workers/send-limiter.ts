@@ -1,12 +1,12 @@
-/**
- * Slack on the window, for the time between counting a send and the transport starting it: the
- * outbound worker takes its last look at the job (one Redis round trip) inside the send's slot.
- */
-const MARGIN_MS = 10;
+/** Slack on the window, for the time between counting a send and the transport starting it. */
+const MARGIN_MS = 1;
 
 interface Waiting {
   priority: number;
+  /** A last look taken in the send's own slot, just before it is counted: false skips the send. */
+  check?: () => Promise<boolean>;
   go(): void;
+  skip(): void;
 }
 
 /**
@@ -51,7 +51,21 @@ export class SendLimiter {
    * in the same tick as the call, so the count is of the sends themselves.
    */
   run<T>(send: () => Promise<T>, priority = 0): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
+    return this.enqueue(send, priority) as Promise<T>;
+  }
+
+  /**
+   * As `run`, with a last look first: when the limit allows, `check` runs (the other waiting
+   * sends wait for it), and only if it says yes is the send counted and started. Resolves
+   * undefined when the check said no. The count stays that of the sends themselves, however
+   * long the check took.
+   */
+  runChecked<T>(check: () => Promise<boolean>, send: () => Promise<T>, priority = 0): Promise<T | undefined> {
+    return this.enqueue(send, priority, check);
+  }
+
+  private enqueue<T>(send: () => Promise<T>, priority: number, check?: () => Promise<boolean>): Promise<T | undefined> {
+    return new Promise<T | undefined>((resolve, reject) => {
       const go = () => {
         try {
           resolve(send());
@@ -59,8 +73,19 @@ export class SendLimiter {
           reject(err);
         }
       };
+      const skip = () => resolve(undefined);
       const at = this.waiting.findIndex((w) => w.priority > priority);
-      this.waiting.splice(at === -1 ? this.waiting.length : at, 0, { priority, go });
+      // A check that fails fails this send (nothing counted); the other waiting sends go on.
+      const lastLook = async (): Promise<boolean> => {
+        try {
+          return check ? await check() : true;
+        } catch (err) {
+          reject(err);
+          return false;
+        }
+      };
+      const waiting: Waiting = { priority, go, skip, ...(check ? { check: lastLook } : {}) };
+      this.waiting.splice(at === -1 ? this.waiting.length : at, 0, waiting);
       void this.pump();
     });
   }
@@ -76,9 +101,14 @@ export class SendLimiter {
           await new Promise((resolve) => setTimeout(resolve, Math.ceil(wait)));
           continue;
         }
+        const w = this.waiting.shift() as Waiting;
+        if (w.check && !(await w.check())) {
+          w.skip();
+          continue;
+        }
         this.sent[this.next] = this.clock();
         this.next = (this.next + 1) % this.max;
-        (this.waiting.shift() as Waiting).go();
+        w.go();
       }
     } finally {
       this.pumping = false;
