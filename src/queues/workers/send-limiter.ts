@@ -1,10 +1,12 @@
 /** Slack on the window, for the time between counting a send and the transport starting it. */
 const MARGIN_MS = 1;
 
+const NO_CHECK = async () => true;
+
 interface Waiting {
   priority: number;
-  /** A last look taken in the send's own slot, just before it is counted: false skips the send. */
-  check?: () => Promise<boolean>;
+  /** A last look taken in the send's own turn, just before it is counted: false skips the send. */
+  check(): Promise<boolean>;
   go(): void;
   skip(): void;
 }
@@ -51,40 +53,34 @@ export class SendLimiter {
    * in the same tick as the call, so the count is of the sends themselves.
    */
   run<T>(send: () => Promise<T>, priority = 0): Promise<T> {
-    return this.enqueue(send, priority) as Promise<T>;
+    return this.runChecked(NO_CHECK, send, priority) as Promise<T>;
   }
 
   /**
    * As `run`, with a last look first: when the limit allows, `check` runs (the other waiting
    * sends wait for it), and only if it says yes is the send counted and started. Resolves
-   * undefined when the check said no. The count stays that of the sends themselves, however
-   * long the check took.
+   * undefined when the check said no; a check that fails fails this send alone. The count stays
+   * that of the sends themselves, however long the check took.
    */
   runChecked<T>(check: () => Promise<boolean>, send: () => Promise<T>, priority = 0): Promise<T | undefined> {
-    return this.enqueue(send, priority, check);
-  }
-
-  private enqueue<T>(send: () => Promise<T>, priority: number, check?: () => Promise<boolean>): Promise<T | undefined> {
     return new Promise<T | undefined>((resolve, reject) => {
-      const go = () => {
-        try {
-          resolve(send());
-        } catch (err) {
-          reject(err);
-        }
+      const waiting: Waiting = {
+        priority,
+        check: () =>
+          check().catch((err) => {
+            reject(err);
+            return false;
+          }),
+        go: () => {
+          try {
+            resolve(send());
+          } catch (err) {
+            reject(err);
+          }
+        },
+        skip: () => resolve(undefined),
       };
-      const skip = () => resolve(undefined);
       const at = this.waiting.findIndex((w) => w.priority > priority);
-      // A check that fails fails this send (nothing counted); the other waiting sends go on.
-      const lastLook = async (): Promise<boolean> => {
-        try {
-          return check ? await check() : true;
-        } catch (err) {
-          reject(err);
-          return false;
-        }
-      };
-      const waiting: Waiting = { priority, go, skip, ...(check ? { check: lastLook } : {}) };
       this.waiting.splice(at === -1 ? this.waiting.length : at, 0, waiting);
       void this.pump();
     });
@@ -102,7 +98,7 @@ export class SendLimiter {
           continue;
         }
         const w = this.waiting.shift() as Waiting;
-        if (w.check && !(await w.check())) {
+        if (!(await w.check())) {
           w.skip();
           continue;
         }
