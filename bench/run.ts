@@ -30,17 +30,15 @@ async function main(): Promise<void> {
     }
     // Latency at a fixed offered load: its tail moves most from run to run, so three runs of
     // each shape, alternated, and their medians.
-    const oneProcess: Awaited<ReturnType<typeof benchIntake>>[] = [];
-    const twoProcesses: Awaited<ReturnType<typeof benchIntake>>[] = [];
+    type Run = Awaited<ReturnType<typeof benchIntake>>;
+    const oneProcess: Run[] = [];
+    const twoProcesses: Run[] = [];
+    const medians = (runs: Run[]) => ({ p50Ms: median(runs.map((r) => r.p50Ms)), p99Ms: median(runs.map((r) => r.p99Ms)) });
     for (let round = 0; round < 3; round++) {
       oneProcess.push(await benchIntake({ n: 1_000, fixedRate: 1_000, fixedSeconds: 5 }));
       twoProcesses.push(await benchIntake({ n: 1_000, fixedRate: 1_000, fixedSeconds: 5, split: true }));
     }
-    const latency = {
-      ...(oneProcess[0] as Awaited<ReturnType<typeof benchIntake>>),
-      p50Ms: median(oneProcess.map((r) => r.p50Ms)),
-      p99Ms: median(oneProcess.map((r) => r.p99Ms)),
-    };
+    const latency = { ...(oneProcess[0] as Run), ...medians(oneProcess) };
     const baselineJobsPerSec = median(base);
     const msgsPerSec = median(sustained);
     const ratio = msgsPerSec / baselineJobsPerSec;
@@ -64,11 +62,7 @@ async function main(): Promise<void> {
         `the two-hop floor (raw jobs hopping through two queues, no work) ${twoHopPerSec.toFixed(0)}/s = ${(twoHopPerSec / baselineJobsPerSec).toFixed(2)} of raw, of which intake reaches ${(msgsPerSec / twoHopPerSec).toFixed(2)}; ` +
         `at ${latency.fixedRate} msg/s: p50 ${latency.p50Ms.toFixed(1)} ms, p99 ${latency.p99Ms.toFixed(1)} ms (p99 of the rounds ${oneProcess.map((r) => r.p99Ms).join(', ')}); ${latency.cellGroupPosts} cell-group posts for ${latency.messages + latency.fixedRate * 5} new incidents`,
     );
-    const splitLatency = {
-      fixedRate: latency.fixedRate,
-      p50Ms: median(twoProcesses.map((r) => r.p50Ms)),
-      p99Ms: median(twoProcesses.map((r) => r.p99Ms)),
-    };
+    const splitLatency = { fixedRate: latency.fixedRate, ...medians(twoProcesses) };
     const splitPerSec = median(split);
     results.intakeSplit = {
       msgsPerSec: splitPerSec,
