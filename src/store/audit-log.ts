@@ -32,18 +32,32 @@ const GENESIS = '0'.repeat(64);
 /**
  * Appends a batch only if the chain head is still the one the batch was built on
  * (compare-and-set), so several processes can share one chain without locks.
- * KEYS: stream, head. ARGV: expectedHead, newHead, then (body, prev, hash) triples.
- * Returns {1} or {0, currentHead}.
+ * KEYS: stream, head, waiting. ARGV: expectedHead, newHead, retry (1 when this batch was
+ * refused before), then (body, prev, hash) triples.
+ * Returns {1, othersWaiting} or {0, currentHead}. A refusal flags, for a moment, that a writer
+ * is waiting; the writer that got through sees the flag and lets it through before writing
+ * again (otherwise the busiest process, which always knows the newest head first, could keep
+ * refusing the others until they give up).
  */
 const APPEND_SCRIPT = new LuaScript(`
 local head = redis.call('GET', KEYS[2]) or '${GENESIS}'
-if head ~= ARGV[1] then return {0, head} end
-for i = 3, #ARGV, 3 do
+if head ~= ARGV[1] then
+  redis.call('SET', KEYS[3], '1', 'PX', 200)
+  return {0, head}
+end
+for i = 4, #ARGV, 3 do
   redis.call('XADD', KEYS[1], '*', 'body', ARGV[i], 'prev', ARGV[i+1], 'hash', ARGV[i+2])
 end
 redis.call('SET', KEYS[2], ARGV[2])
-return {1}
+if ARGV[3] == '1' then
+  redis.call('DEL', KEYS[3])
+  return {1, 0}
+end
+return {1, redis.call('EXISTS', KEYS[3])}
 `);
+
+/** How long a writer that got through waits, when another is waiting, before it writes again. */
+const LET_THROUGH_MS = 2;
 
 function chainHash(prev: string, body: string): string {
   return createHash('sha256').update(prev).update('\n').update(body).digest('hex');
@@ -57,6 +71,8 @@ export class AuditLog {
   private head: string | undefined;
   private pending: { body: string; done: (err?: Error) => void }[] = [];
   private flushing = false;
+  /** The last write saw another process waiting to append. */
+  private othersWaiting = false;
   private pepper: Buffer | undefined;
   /** Recent phone → pseudonym, so a conversation is not hashed at every message. */
   private readonly pseudonyms = new Map<string, string>();
@@ -85,6 +101,10 @@ export class AuditLog {
     this.flushing = true;
     try {
       while (this.pending.length > 0) {
+        if (this.othersWaiting) {
+          this.othersWaiting = false;
+          await new Promise((r) => setTimeout(r, LET_THROUGH_MS));
+        }
         const batch = this.pending.splice(0, 200);
         try {
           await this.writeBatch(batch.map((b) => b.body));
@@ -108,12 +128,17 @@ export class AuditLog {
         args.push(body, prev, hash);
         prev = hash;
       }
-      const res = (await APPEND_SCRIPT.run(this.redis, [this.keys.audit, this.keys.auditHead], [head, prev, ...args])) as [number, string?];
+      const res = (await APPEND_SCRIPT.run(
+        this.redis,
+        [this.keys.audit, this.keys.auditHead, this.keys.auditWaiting],
+        [head, prev, attempt > 0 ? '1' : '0', ...args],
+      )) as [1, number] | [0, string];
       if (res[0] === 1) {
         this.head = prev;
+        this.othersWaiting = res[1] === 1;
         return;
       }
-      head = res[1] ?? GENESIS;
+      head = res[1];
     }
     throw new Error('audit chain is too contended to append');
   }

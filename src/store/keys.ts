@@ -10,6 +10,8 @@ export function redisKeys(prefix: string) {
     /** Audit stream and the hash of its newest entry. */
     audit: k('audit'),
     auditHead: k('audit', 'head'),
+    /** Set for a moment when an audit append was refused because the head moved (see AuditLog). */
+    auditWaiting: k('audit', 'waiting'),
     /** Secret used to pseudonymise citizens in the audit log. */
     auditPepper: k('audit', 'pepper'),
     /** API tokens: hash of sha256(token) → JSON {name, role, phone}. */

@@ -121,4 +121,44 @@ describe('audit chain shared by several processes', () => {
     expect(actors).toEqual(new Set(['a', 'b']));
     await Promise.all([r1.quit(), r2.quit()]);
   });
+
+  it('lets every writer through, in its own order, while three busy instances append for many turns', async () => {
+    const keys = redisKeys(`${prefix}-busy`);
+    const conns = [new Redis(REDIS_URL), new Redis(REDIS_URL), new Redis(REDIS_URL)];
+    const logs = conns.map((c) => new AuditLog(c, keys));
+    const TURNS = 1000;
+    // A flood's shape: the worker, the gateway and the API each append a few entries at every
+    // turn, so whichever wrote last always has more to write. Every batch is a compare-and-set
+    // on the head; a writer that keeps losing it must still get through.
+    const appendOverTurns = async (log: AuditLog, who: string) => {
+      const writes: Promise<void>[] = [];
+      for (let turn = 0; turn < TURNS; turn++) {
+        for (let i = 0; i < 3; i++) writes.push(log.append({ type: 'test.fact', actor: who, subject: `${who}-${turn}-${i}` }));
+        await new Promise((r) => setImmediate(r));
+      }
+      return Promise.allSettled(writes);
+    };
+    const outcomes = (await Promise.all(logs.map((log, i) => appendOverTurns(log, `p${i}`)))).flat();
+    expect(outcomes.filter((o) => o.status === 'rejected')).toEqual([]);
+    expect(await (logs[0] as AuditLog).verify()).toEqual({ ok: true, entries: 9 * TURNS });
+    const subjects: (string | undefined)[] = [];
+    let after: string | undefined;
+    do {
+      const page = await (logs[1] as AuditLog).page(after, 1000);
+      subjects.push(...page.items.map((e) => e.subject));
+      after = page.nextCursor ?? undefined;
+    } while (after);
+    // Each instance's entries are there once, in the order it appended them.
+    for (const who of ['p0', 'p1', 'p2']) {
+      const own = subjects.filter((s) => s?.startsWith(`${who}-`));
+      const expected = Array.from({ length: TURNS }, (_, t) => [0, 1, 2].map((i) => `${who}-${t}-${i}`)).flat();
+      expect(own).toEqual(expected);
+    }
+    // A fresh instance (a restarted process) continues the same chain.
+    const later = new AuditLog(conns[2] as Redis, keys);
+    await later.append({ type: 'test.fact', actor: 'later' });
+    expect(await later.verify()).toEqual({ ok: true, entries: 9 * TURNS + 1 });
+    await Promise.all(conns.map((c) => c.quit()));
+    await cleanPrefix(`${prefix}-busy`);
+  });
 });
