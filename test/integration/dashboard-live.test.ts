@@ -97,6 +97,44 @@ describe('dashboard session and live events', () => {
     await waitFor(async () => client.ended(), 5_000, 'the stream to end');
   });
 
+  it('subscribes to live changes only while a browser watches, and says ready once subscribed', async () => {
+    const channel = `${uniquePrefix('hub-idle')}:events`;
+    const sub = new Redis(REDIS_URL);
+    const hub = new EventHub(sub, channel, createLogger('silent'), { lingerMs: 50 });
+    await hub.start();
+    const web = express().get('/events', (req, res) => hub.attach(req, res));
+    const server = web.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/events`;
+    const subscribers = async () => ((await pub.pubsub('NUMSUB', channel)) as [string, number])[1];
+    // Nobody watching: a flood's changes are not even received.
+    expect(await subscribers()).toBe(0);
+    expect(await pub.publish(channel, JSON.stringify({ type: 'incident.created', id: 'INC-1' }))).toBe(0);
+
+    const first = await stream(url);
+    await waitFor(async () => first.text().includes('event: ready'), 5_000, 'ready');
+    // By the time the browser hears "ready" (and reloads), the next change reaches it.
+    expect(await subscribers()).toBe(1);
+    await pub.publish(channel, JSON.stringify({ type: 'incident.created', id: 'INC-2' }));
+    await waitFor(async () => first.changes().length === 1, 5_000, 'the change');
+    expect(first.changes()).toEqual([{ type: 'incident.created', id: 'INC-2' }]);
+
+    await first.close();
+    await waitFor(async () => (await subscribers()) === 0, 5_000, 'the hub to unsubscribe');
+    expect(hub.listening).toBe(false);
+
+    // A browser coming back gets a working stream again.
+    const again = await stream(url);
+    await waitFor(async () => again.text().includes('event: ready'), 5_000, 'ready again');
+    await pub.publish(channel, JSON.stringify({ type: 'incident.updated', id: 'INC-2' }));
+    await waitFor(async () => again.changes().length === 1, 5_000, 'the change after coming back');
+    await again.close();
+    await hub.close();
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+    await sub.quit();
+  });
+
   it('sends heartbeats so idle streams stay open', async () => {
     const channel = `${uniquePrefix('hub')}:events`;
     const sub = new Redis(REDIS_URL);

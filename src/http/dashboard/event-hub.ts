@@ -14,15 +14,26 @@ export type LiveChange = z.infer<typeof liveChange>;
 export interface EventHubOptions {
   /** Milliseconds between SSE comment lines that keep proxies from closing idle streams. */
   heartbeatMs?: number;
+  /** Milliseconds the hub stays subscribed after the last browser left (a reload comes back at once). */
+  lingerMs?: number;
 }
 
 /**
  * Fans the Redis events channel out to the browsers watching the dashboard over
  * Server-Sent Events: one Redis subscriber per process, however many browsers.
+ *
+ * The process subscribes only while a browser watches: in a flood every new incident is an
+ * event, and a process nobody watches through would decode each one for nobody. A browser
+ * gets its `ready` (on which it reloads what it shows) once the subscription is in place,
+ * so no change falls between its reload and its first pushed change.
  */
 export class EventHub {
   private readonly clients = new Set<Response>();
   private heartbeat: NodeJS.Timeout | undefined;
+  /** Resolves once subscribed; undefined while not subscribed. */
+  private subscribed: Promise<void> | undefined;
+  private linger: NodeJS.Timeout | undefined;
+  private closed = false;
 
   constructor(
     private readonly subscriber: Redis,
@@ -31,14 +42,44 @@ export class EventHub {
     private readonly options: EventHubOptions = {},
   ) {}
 
-  /** Subscribes to the channel and starts the heartbeat. */
+  /** Listens for the channel's messages and starts the heartbeat; subscribes when a browser comes. */
   async start(): Promise<void> {
     this.subscriber.on('message', (channel: string, raw: string) => {
       if (channel === this.channel) this.publish(raw);
     });
-    await this.subscriber.subscribe(this.channel);
     this.heartbeat = setInterval(() => this.write(': heartbeat\n\n'), this.options.heartbeatMs ?? 25_000);
     this.heartbeat.unref();
+  }
+
+  /** Whether the hub is subscribed to the channel now. */
+  get listening(): boolean {
+    return this.subscribed !== undefined;
+  }
+
+  private subscribe(): Promise<void> {
+    clearTimeout(this.linger);
+    this.linger = undefined;
+    this.subscribed ??= this.subscriber.subscribe(this.channel).then(
+      () => undefined,
+      (err: Error) => {
+        this.subscribed = undefined;
+        throw err;
+      },
+    );
+    return this.subscribed;
+  }
+
+  /** Unsubscribes a while after the last browser left, unless another came meanwhile. */
+  private leave(res: Response): void {
+    this.clients.delete(res);
+    if (this.clients.size > 0 || this.closed || this.linger) return;
+    this.linger = setTimeout(() => {
+      this.linger = undefined;
+      if (this.clients.size > 0 || !this.subscribed) return;
+      this.subscribed = undefined;
+      this.subscriber.unsubscribe(this.channel).catch(() => undefined);
+    }, this.options.lingerMs ?? 30_000);
+    this.linger.unref();
   }
 
   /** Number of browsers connected. */
@@ -56,9 +97,19 @@ export class EventHub {
     });
     res.flushHeaders();
     res.write('retry: 3000\n\n');
-    res.write(`event: ready\ndata: ${JSON.stringify({ at: new Date().toISOString() })}\n\n`);
     this.clients.add(res);
-    req.on('close', () => this.clients.delete(res));
+    req.on('close', () => this.leave(res));
+    this.subscribe().then(
+      () => {
+        if (!res.writableEnded) res.write(`event: ready\ndata: ${JSON.stringify({ at: new Date().toISOString() })}\n\n`);
+      },
+      (err: Error) => {
+        // The browser reconnects (retry: 3000) and tries again.
+        this.log.warn({ err: err.message }, 'could not subscribe to live changes');
+        this.clients.delete(res);
+        res.end();
+      },
+    );
   }
 
   private publish(raw: string): void {
@@ -85,9 +136,12 @@ export class EventHub {
 
   /** Ends every stream (browsers reconnect to another process) and unsubscribes. */
   async close(): Promise<void> {
+    this.closed = true;
     clearInterval(this.heartbeat);
+    clearTimeout(this.linger);
     for (const res of this.clients) res.end();
     this.clients.clear();
-    await this.subscriber.unsubscribe(this.channel).catch(() => undefined);
+    if (this.subscribed) await this.subscriber.unsubscribe(this.channel).catch(() => undefined);
+    this.subscribed = undefined;
   }
 }
