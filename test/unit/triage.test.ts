@@ -47,6 +47,14 @@ describe('triage', () => {
     expect(guessLanguage('أنا عالق', langs)).toBe('ar');
     expect(guessLanguage('I am stuck', langs)).toBe('en');
     expect(guessLanguage('أنا عالق', ['en', 'fr'])).toBe('en');
+    // English words starting with j are not French ("j'ai" is).
+    expect(guessLanguage('Just robbed at gunpoint, need help', langs)).toBe('en');
+    expect(guessLanguage('J’ai perdu mon passeport', langs)).toBe('fr');
+    // French without je/suis: its accents, elisions and common words.
+    expect(guessLanguage('Urgence', langs)).toBe('fr');
+    expect(guessLanguage('Incendie dans l’immeuble, 3 personnes coincées', langs)).toBe('fr');
+    // English to an embassy whose first language is French is still answered in English.
+    expect(guessLanguage('Please help, my husband is injured', ['fr', 'en'])).toBe('en');
   });
 });
 
