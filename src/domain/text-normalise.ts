@@ -1,6 +1,6 @@
 /**
  * Folds text for keyword matching in every configured language: lower case, Latin
- * accents removed, Arabic diacritics (tashkeel) and tatweel removed, alef/yeh/teh
+ * accents removed, typographic apostrophes made plain (phones type can’t), Arabic diacritics (tashkeel) and tatweel removed, alef/yeh/teh
  * marbuta variants unified.
  */
 export function foldText(text: string): string {
@@ -8,6 +8,7 @@ export function foldText(text: string): string {
     .normalize('NFD')
     .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()
+    .replace(/[’‘`]/g, "'")
     .replace(/[\u064B-\u065F\u0670\u0640]/g, '')
     .replace(/[إأآ]/g, 'ا')
     .replace(/ى/g, 'ي')
@@ -38,6 +39,13 @@ export class KeywordSet {
     if (this.latin) for (const m of folded.matchAll(this.latin)) found.add(m[0]);
     for (const k of this.arabic) if (folded.includes(k)) found.add(k);
     return found.size;
+  }
+
+  /** `folded` with every keyword found in it blanked out. */
+  remove(folded: string): string {
+    let out = this.latin ? folded.replace(this.latin, ' ') : folded;
+    for (const k of this.arabic) out = out.split(k).join(' ');
+    return out;
   }
 
   /** True when `folded` contains any of the keywords (stops at the first). */

@@ -24,6 +24,20 @@ describe('triage', () => {
     ['I lost my passport', 'lost_documents', 'low'],
     ['Just a question about the embassy opening hours', 'other', 'low'],
     ['hello', 'other', 'medium'],
+    // Life in danger, as frightened people write it (phones type ’ for ').
+    ['My son can’t breathe', 'medical', 'critical'],
+    ['He stopped breathing', 'medical', 'critical'],
+    ['Mon fils ne respire plus', 'medical', 'critical'],
+    ['ابني لا يستطيع التنفس', 'medical', 'critical'],
+    ['I can’t reach my father since the quake', 'missing_person', 'high'],
+    ['Earthquake, our house collapsed, my mother is under it', 'trapped', 'critical'],
+    ['On nous tire dessus', 'security', 'high'],
+    ['اختطفوا ابني', 'security', 'high'],
+    ['اعتقلت الشرطة زوجي', 'arrest_detention', 'high'],
+    // Negations and names are not emergencies.
+    ['We are fine, nobody is injured', 'other', 'medium'],
+    ['Nous allons bien, personne n’est blessé', 'other', 'medium'],
+    ['I lost my passport and need an emergency travel document', 'lost_documents', 'low'],
   ])('%s → %s / %s', (text, category, severity) => {
     expect(classify(text)).toEqual({ category, severity });
   });
