@@ -93,3 +93,15 @@ describe('/assign with a phone number as WhatsApp shows it', () => {
     await waitFor(async () => (await getIncident(id)).assignee === STAFF.officer || undefined);
   });
 });
+
+describe('SAFE from a citizen with an open report', () => {
+  it('is added to the report, so the officers working on it learn it', async () => {
+    const phone = citizen();
+    await app.say(phone, 'Gunmen outside our hotel, we are hiding in the basement');
+    const id = incidentIdIn((await app.expectMessage(phone, /Reference/)).text);
+    await app.say(phone, 'I am safe');
+    await app.expectMessage(phone, (m) => m.kind === 'safe');
+    await app.expectMessage(CELL_GROUP, (m) => m.kind === 'update' && m.text.includes(id) && m.text.includes('I am safe'));
+    expect((await getIncident(id)).timeline.at(-1)).toMatchObject({ actor: 'reporter', text: 'I am safe' });
+  });
+});
