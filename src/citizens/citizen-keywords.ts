@@ -1,3 +1,5 @@
+import { openIncident } from '../app/incidents/open-incident.ts';
+import { incidentStore } from '../app/incidents/shared.ts';
 import { loadRecord } from '../broadcast/broadcast-store.ts';
 import { textIn } from '../broadcast/render.ts';
 import { openCheckFor } from '../broadcast/welfare.ts';
@@ -38,6 +40,10 @@ export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
   if (await verifyForwardedAlert(ctx, language)) return true;
   if (keyword?.keyword === 'safe') {
     await ctx.deps.audit.append({ type: 'citizen.reported_safe', actor: ctx.sender.actor });
+    // The officers working on the citizen's open report must learn it too.
+    if (await incidentStore(ctx.deps).activeOf(phone)) {
+      await openIncident(ctx.deps, { reporter: phone, text: ctx.msg.text ?? '', channel: 'chat', sourceMessageId: ctx.msg.id });
+    }
     await ctx.reply(t(language, 'safeNoted'), 'safe');
     return true;
   }

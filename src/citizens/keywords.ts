@@ -1,10 +1,16 @@
 import { KEYWORDS, type Keyword, LANGUAGE_NAMES } from './words.ts';
 
-/** Lower-case, without accents, apostrophes or surrounding punctuation, single spaces. */
+/**
+ * Lower-case, without accents, apostrophes or surrounding punctuation, single spaces; Arabic
+ * without diacritics and with the usual letter variants unified (أ إ آ → ا, ة → ه, ى → ي),
+ * so that "أنا بخير" and "انا بخير" are the same word.
+ */
 export function normaliseWords(text: string): string {
   return text
     .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[\u0300-\u036f\u064B-\u065F\u0670\u0640]/g, '')
+    .replace(/ة/g, 'ه')
+    .replace(/ى/g, 'ي')
     .toLowerCase()
     .replace(/['’`]/g, ' ')
     .replace(/^[\s\p{P}\p{S}]+|[\s\p{P}\p{S}]+$/gu, '')

@@ -1,6 +1,6 @@
 /**
  * Folds text for keyword matching in every configured language: lower case, Latin
- * accents removed, Arabic diacritics (tashkeel) and tatweel removed, alef/yeh/teh
+ * accents removed, typographic apostrophes made plain (phones type can’t), Arabic diacritics (tashkeel) and tatweel removed, alef/yeh/teh
  * marbuta variants unified.
  */
 export function foldText(text: string): string {
@@ -8,6 +8,7 @@ export function foldText(text: string): string {
     .normalize('NFD')
     .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()
+    .replace(/[’‘`]/g, "'")
     .replace(/[\u064B-\u065F\u0670\u0640]/g, '')
     .replace(/[إأآ]/g, 'ا')
     .replace(/ى/g, 'ي')
@@ -40,6 +41,13 @@ export class KeywordSet {
     return found.size;
   }
 
+  /** `folded` with every keyword found in it blanked out. */
+  remove(folded: string): string {
+    let out = this.latin ? folded.replace(this.latin, ' ') : folded;
+    for (const k of this.arabic) out = out.split(k).join(' ');
+    return out;
+  }
+
   /** True when `folded` contains any of the keywords (stops at the first). */
   any(folded: string): boolean {
     if (this.latin) {
@@ -50,27 +58,39 @@ export class KeywordSet {
   }
 }
 
-/** Guesses the language of a message among the configured ones: Arabic script, French markers, else the default. */
+/** Common words that tell French from English in a short message (folded: no accents). */
+const FRENCH_WORDS = new Set(
+  'je suis nous vous de le la et sur chez mon ma mes notre nos est sont il elle ils pas aide aidez bonjour bonsoir merci besoin secours urgence dans avec pour une des les du au mari femme fils fille enfants personnes blesse blessee malade svp'.split(
+    ' ',
+  ),
+);
+const ENGLISH_WORDS = new Set(
+  "the is my i i'm im we are and need help please our was were have has with he she they there it to of in at you me us wife husband daughter children people hurt injured".split(
+    ' ',
+  ),
+);
+/** French elisions: j'ai, l'immeuble, c'est, qu'il, n'est, d'un. */
+const FRENCH_ELISION = /^(?:j|l|c|qu|n|d|m|s)'\p{L}/u;
+const FRENCH_ACCENTS = /[àâçéèêëîïôùûœ]/i;
+
+/**
+ * Guesses the language of a message among the configured ones: Arabic script; else French or
+ * English by which has more of its common words (French accents and elisions count for French);
+ * else the default.
+ */
 export function guessLanguage(text: string, languages: readonly string[]): string {
   const fallback = languages[0] ?? 'en';
   if (ARABIC.test(text) && languages.includes('ar')) return 'ar';
-  const folded = ` ${foldText(text)} `;
-  const french = [
-    ' je ',
-    ' j',
-    ' suis ',
-    ' nous ',
-    ' mon ',
-    ' ma ',
-    ' est ',
-    ' aide',
-    ' bonjour',
-    ' merci',
-    ' besoin',
-    " c'est",
-    ' au secours',
-    ' il y a ',
-  ];
-  if (languages.includes('fr') && french.filter((w) => folded.includes(w)).length >= 1 && !/ the | is | my | i /.test(folded)) return 'fr';
+  const words = foldText(text.replace(/[’‘`]/g, "'"))
+    .split(/[^\p{L}']+/u)
+    .filter(Boolean);
+  let fr = FRENCH_ACCENTS.test(text) ? 1 : 0;
+  let en = 0;
+  for (const w of words) {
+    if (FRENCH_WORDS.has(w) || FRENCH_ELISION.test(w)) fr += 1;
+    if (ENGLISH_WORDS.has(w)) en += 1;
+  }
+  if (fr > en && languages.includes('fr')) return 'fr';
+  if (en > fr && languages.includes('en')) return 'en';
   return fallback;
 }

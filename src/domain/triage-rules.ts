@@ -19,7 +19,19 @@ export const CATEGORY_RULES: CategoryRule[] = [
     category: 'trapped',
     severity: 'critical',
     keywords: {
-      en: ['trapped', 'stuck under', 'under the rubble', 'rubble', 'buried', 'collapsed on', 'cannot get out', "can't get out", 'pinned'],
+      en: [
+        'trapped',
+        'stuck under',
+        'under the rubble',
+        'rubble',
+        'buried',
+        'collapsed on',
+        'cannot get out',
+        "can't get out",
+        'pinned',
+        'house collapsed',
+        'building collapsed',
+      ],
       fr: [
         'coince',
         'coincee',
@@ -44,6 +56,7 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'injury',
         'not breathing',
         'breathing',
+        'breathe',
         'hurt',
         'wounded',
         'bleeding',
@@ -61,6 +74,9 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'doctor',
         'burn',
         'burns',
+        'seizure',
+        'convulsions',
+        'allergic',
       ],
       fr: [
         'blesse',
@@ -87,6 +103,7 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'مصاب',
         'مصابه',
         'يتنفس',
+        'التنفس',
         'جريح',
         'جرحي',
         'نزيف',
@@ -131,6 +148,8 @@ export const CATEGORY_RULES: CategoryRule[] = [
       ],
       fr: [
         'tirs',
+        'tire dessus',
+        'tirer dessus',
         'coups de feu',
         'fusillade',
         'hommes armes',
@@ -160,6 +179,8 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'قنبله',
         'هجوم',
         'خطف',
+        'اختطف',
+        'مختطف',
         'مخطوف',
         'رهينه',
         'تهديد',
@@ -177,7 +198,7 @@ export const CATEGORY_RULES: CategoryRule[] = [
     keywords: {
       en: ['arrested', 'arrest', 'detained', 'detention', 'in custody', 'police took', 'jail', 'prison', 'checkpoint'],
       fr: ['arrete', 'arretee', 'arrestation', 'detenu', 'detenue', 'detention', 'garde a vue', 'prison', 'police a pris', 'barrage'],
-      ar: ['اعتقال', 'معتقل', 'اعتقلوا', 'احتجاز', 'محتجز', 'موقوف', 'سجن', 'الشرطه اخذت', 'حاجز'],
+      ar: ['اعتقال', 'اعتقل', 'معتقل', 'احتجاز', 'محتجز', 'موقوف', 'سجن', 'الشرطه اخذت', 'حاجز'],
     },
   },
   {
@@ -224,6 +245,11 @@ export const CATEGORY_RULES: CategoryRule[] = [
 export const CRITICAL_KEYWORDS: Record<string, string[]> = {
   en: [
     'not breathing',
+    'stopped breathing',
+    "can't breathe",
+    'cannot breathe',
+    'can not breathe',
+    'heart attack',
     'dying',
     'heavy bleeding',
     'bleeding heavily',
@@ -240,6 +266,9 @@ export const CRITICAL_KEYWORDS: Record<string, string[]> = {
   ],
   fr: [
     'ne respire pas',
+    'ne respire plus',
+    "n'arrive pas a respirer",
+    'arret cardiaque',
     'mourant',
     'mourante',
     'saigne beaucoup',
@@ -256,7 +285,26 @@ export const CRITICAL_KEYWORDS: Record<string, string[]> = {
     'urgence',
     'au secours',
   ],
-  ar: ['لا يتنفس', 'يموت', 'نزيف حاد', 'فاقد الوعي', 'اصيب برصاص', 'طعن', 'ميت', 'قتلي', 'قتل', 'حريق', 'غرق', 'النجده', 'طوارئ'],
+  ar: [
+    'لا يتنفس',
+    'لا تتنفس',
+    'لا يستطيع التنفس',
+    'لا تستطيع التنفس',
+    'لا استطيع التنفس',
+    'توقف عن التنفس',
+    'يموت',
+    'نزيف حاد',
+    'فاقد الوعي',
+    'اصيب برصاص',
+    'طعن',
+    'ميت',
+    'قتلي',
+    'قتل',
+    'حريق',
+    'غرق',
+    'النجده',
+    'طوارئ',
+  ],
 };
 
 /** Words that lower a report to low severity when nothing else matches strongly. */
@@ -264,4 +312,53 @@ export const REASSURING_KEYWORDS: Record<string, string[]> = {
   en: ['just a question', 'information', 'not urgent', 'when will'],
   fr: ['simple question', 'renseignement', 'pas urgent', 'quand est-ce'],
   ar: ['مجرد سؤال', 'استفسار', 'غير مستعجل', 'متي'],
+};
+
+/**
+ * Phrases that contain a triage keyword but say the opposite: removed before any matching,
+ * so that "we are fine, nobody is injured" is not a medical emergency.
+ */
+export const NEGATED_PHRASES: Record<string, string[]> = {
+  en: [
+    'not injured',
+    'not hurt',
+    'not wounded',
+    'not sick',
+    'nobody is injured',
+    'nobody injured',
+    'nobody was injured',
+    'nobody is hurt',
+    'nobody hurt',
+    'nobody was hurt',
+    'no one is injured',
+    'no one injured',
+    'no one was injured',
+    'no one is hurt',
+    'no one hurt',
+    'no one was hurt',
+    'no injuries',
+    'no injury',
+    'no one is missing',
+    'nobody is missing',
+  ],
+  fr: [
+    'pas blesse',
+    'pas blessee',
+    'pas blesses',
+    'pas de blesse',
+    'pas de blesses',
+    'aucun blesse',
+    'aucune blessee',
+    "personne n'est blesse",
+    "personne n'a ete blesse",
+    'pas malade',
+  ],
+  ar: ['غير مصاب', 'غير مصابين', 'لا يوجد مصابين', 'لا توجد اصابات', 'لا اصابات', 'لم يصب', 'لسنا مصابين', 'لا احد مصاب'],
+};
+
+/** Phrases that name a thing with an urgent word in it; they do not make a report critical. */
+export const NOT_CRITICAL_PHRASES: Record<string, string[]> = {
+  en: ['emergency travel document', 'emergency passport', 'emergency number'],
+  fr: ["document de voyage d'urgence", "passeport d'urgence", "numero d'urgence"],
+  ar: ['رقم الطوارئ', 'جواز سفر طارئ'],
 };

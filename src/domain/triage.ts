@@ -1,7 +1,7 @@
 import type { ConfigFile } from '../config/schema.ts';
 import { type Category, SEVERITY_RANK, type Severity } from './incident.ts';
 import { foldText, KeywordSet } from './text-normalise.ts';
-import { CATEGORY_RULES, CRITICAL_KEYWORDS, REASSURING_KEYWORDS } from './triage-rules.ts';
+import { CATEGORY_RULES, CRITICAL_KEYWORDS, NEGATED_PHRASES, NOT_CRITICAL_PHRASES, REASSURING_KEYWORDS } from './triage-rules.ts';
 
 export interface Triage {
   category: Category;
@@ -13,6 +13,8 @@ const keywordSet = (lists: Record<string, string[]>) => new KeywordSet(Object.va
 const RULES = CATEGORY_RULES.map((r) => ({ ...r, set: keywordSet(r.keywords) }));
 const CRITICAL = keywordSet(CRITICAL_KEYWORDS);
 const REASSURING = keywordSet(REASSURING_KEYWORDS);
+const NEGATED = keywordSet(NEGATED_PHRASES);
+const NOT_CRITICAL = keywordSet(NOT_CRITICAL_PHRASES);
 const regionSets = new WeakMap<ConfigFile['regions'], { id: string; set: KeywordSet }[]>();
 
 /** Category and severity of a report from the triage rules. */
@@ -20,14 +22,15 @@ export function classify(text: string): { category: Category; severity: Severity
   return classifyFolded(foldText(text));
 }
 
-function classifyFolded(folded: string): { category: Category; severity: Severity } {
+function classifyFolded(text: string): { category: Category; severity: Severity } {
+  const folded = NEGATED.remove(text);
   let best: { category: Category; severity: Severity; hits: number } = { category: 'other', severity: 'medium', hits: 0 };
   for (const rule of RULES) {
     const hits = rule.set.count(folded);
     if (hits > best.hits) best = { category: rule.category, severity: rule.severity, hits };
   }
   let severity = best.severity;
-  if (CRITICAL.any(folded)) severity = 'critical';
+  if (CRITICAL.any(NOT_CRITICAL.remove(folded))) severity = 'critical';
   else if (best.hits === 0 && REASSURING.any(folded)) severity = 'low';
   return { category: best.category, severity };
 }

@@ -24,6 +24,20 @@ describe('triage', () => {
     ['I lost my passport', 'lost_documents', 'low'],
     ['Just a question about the embassy opening hours', 'other', 'low'],
     ['hello', 'other', 'medium'],
+    // Life in danger, as frightened people write it (phones type ’ for ').
+    ['My son can’t breathe', 'medical', 'critical'],
+    ['He stopped breathing', 'medical', 'critical'],
+    ['Mon fils ne respire plus', 'medical', 'critical'],
+    ['ابني لا يستطيع التنفس', 'medical', 'critical'],
+    ['I can’t reach my father since the quake', 'missing_person', 'high'],
+    ['Earthquake, our house collapsed, my mother is under it', 'trapped', 'critical'],
+    ['On nous tire dessus', 'security', 'high'],
+    ['اختطفوا ابني', 'security', 'high'],
+    ['اعتقلت الشرطة زوجي', 'arrest_detention', 'high'],
+    // Negations and names are not emergencies.
+    ['We are fine, nobody is injured', 'other', 'medium'],
+    ['Nous allons bien, personne n’est blessé', 'other', 'medium'],
+    ['I lost my passport and need an emergency travel document', 'lost_documents', 'low'],
   ])('%s → %s / %s', (text, category, severity) => {
     expect(classify(text)).toEqual({ category, severity });
   });
@@ -47,6 +61,14 @@ describe('triage', () => {
     expect(guessLanguage('أنا عالق', langs)).toBe('ar');
     expect(guessLanguage('I am stuck', langs)).toBe('en');
     expect(guessLanguage('أنا عالق', ['en', 'fr'])).toBe('en');
+    // English words starting with j are not French ("j'ai" is).
+    expect(guessLanguage('Just robbed at gunpoint, need help', langs)).toBe('en');
+    expect(guessLanguage('J’ai perdu mon passeport', langs)).toBe('fr');
+    // French without je/suis: its accents, elisions and common words.
+    expect(guessLanguage('Urgence', langs)).toBe('fr');
+    expect(guessLanguage('Incendie dans l’immeuble, 3 personnes coincées', langs)).toBe('fr');
+    // English to an embassy whose first language is French is still answered in English.
+    expect(guessLanguage('Please help, my husband is injured', ['fr', 'en'])).toBe('en');
   });
 });
 

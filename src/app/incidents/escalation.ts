@@ -1,7 +1,7 @@
 import { durationMs } from '../../domain/duration.ts';
 import { metrics } from '../../observability/metrics.ts';
 import { LuaScript } from '../../store/lua-script.ts';
-import type { Severity } from '../../domain/incident.ts';
+import type { Incident, Severity } from '../../domain/incident.ts';
 import type { CoreDeps } from '../deps.ts';
 import { incidentCard } from './cards.ts';
 import { incidentStore, messageStaff, postToCellGroups, publishIncident } from './shared.ts';
@@ -12,10 +12,11 @@ const BUCKET_MS = 1_000;
 /**
  * Records an escalation deadline; the first deadline of each second schedules the delayed
  * job that checks that second's deadlines.
- * KEYS: due zset, bucket marker. ARGV: member, dueAt, markerTtlMs. Returns 1 when the job must be scheduled.
+ * KEYS: due zset, bucket marker. ARGV: member, dueAt, markerTtlMs, 'sooner' (only move a deadline earlier). Returns 1 when the job must be scheduled.
  */
 const ADD_DEADLINE = new LuaScript(`
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+if ARGV[4] == 'sooner' then redis.call('ZADD', KEYS[1], 'LT', ARGV[2], ARGV[1])
+else redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1]) end
 if redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[3]) then return 1 end
 return 0
 `);
@@ -42,6 +43,18 @@ export async function scheduleDeadlineCheck(deps: CoreDeps, bucket: number): Pro
 export async function scheduleEscalation(deps: CoreDeps, id: string, level: number, delayMs: number): Promise<void> {
   const d = deadlineFor(deps, delayMs);
   const first = await ADD_DEADLINE.run(deps.redis, [d.key, d.marker], [`${id}|${level}`, d.at, d.ttl]);
+  if (first === 1) await scheduleDeadlineCheck(deps, d.bucket);
+}
+
+/**
+ * An unacknowledged incident became more severe (a follow-up, a staff override): its first
+ * escalation is brought forward to the new severity's deadline from now, never pushed back.
+ */
+export async function escalateSooner(deps: CoreDeps, incident: Incident, severity: Severity): Promise<void> {
+  const deadline = deps.config.escalation.ackDeadline[severity];
+  if (incident.status !== 'open' || incident.escalationLevel > 0 || !deadline) return;
+  const d = deadlineFor(deps, durationMs(deadline));
+  const first = await ADD_DEADLINE.run(deps.redis, [d.key, d.marker], [`${incident.id}|1`, d.at, d.ttl, 'sooner']);
   if (first === 1) await scheduleDeadlineCheck(deps, d.bucket);
 }
 

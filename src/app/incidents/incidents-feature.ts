@@ -3,6 +3,7 @@ import type { ChatContext } from '../../chat/chat-context.ts';
 import { actorOf } from '../../chat/chat-context.ts';
 import { incidentCommands } from '../../chat/commands/incident-commands.ts';
 import { AppError } from '../../domain/errors.ts';
+import { hasRole } from '../../domain/roster.ts';
 import { incidentRoutes } from '../../http/routes/incidents.ts';
 import type { Feature } from '../feature.ts';
 import { postDigest } from './cards.ts';
@@ -29,6 +30,19 @@ async function tryStaffAction(ctx: ChatContext, action: () => Promise<string>): 
   }
 }
 
+/** True when the sender may act on an incident (officer role); otherwise refuses, with an audit entry. */
+async function mayAct(ctx: ChatContext, id: string, how: string): Promise<boolean> {
+  if (hasRole(ctx.sender.roles, 'officer')) return true;
+  await ctx.deps.audit.append({
+    type: 'command.refused',
+    actor: ctx.sender.actor,
+    subject: id,
+    data: { reason: 'missing_role', via: how },
+  });
+  await ctx.reply(`Sorry ${ctx.sender.staff?.name ?? ''}, acting on incidents needs the officer role.`, 'refusal');
+  return false;
+}
+
 /**
  * Incidents: citizen intake (the catch-all for a citizen's DM, so it comes last),
  * staff commands, 👍 and replies on cards, escalation and digest timers, the API.
@@ -45,6 +59,7 @@ export function incidentsFeature(opts: { languageOf?: LanguageOf; sitrepSections
       if (!reaction || !ctx.sender.staff || !ACK_EMOJI.test(reaction.emoji)) return false;
       const id = await incidentOf(ctx, reaction.messageId);
       if (!id) return false;
+      if (!(await mayAct(ctx, id, '👍'))) return true;
       await tryStaffAction(ctx, async () => {
         const i = await acknowledge(ctx.deps, { id, actor: actorOf(ctx), channel: 'chat' });
         return `👍 ${actorOf(ctx).name} acknowledged ${i.id}; the reporter has been told.`;
@@ -55,10 +70,7 @@ export function incidentsFeature(opts: { languageOf?: LanguageOf; sitrepSections
       if (!ctx.sender.staff || !ctx.msg.replyTo) return false;
       const id = await incidentOf(ctx, ctx.msg.replyTo);
       if (!id) return false;
-      if (!ctx.sender.roles.some((r) => r !== 'viewer')) {
-        await ctx.reply(`Sorry ${ctx.sender.staff.name}, acting on incidents needs the officer role.`, 'refusal');
-        return true;
-      }
+      if (!(await mayAct(ctx, id, 'reply'))) return true;
       await tryStaffAction(ctx, async () => {
         const text = ctx.msg.text?.trim();
         let took = '';

@@ -7,13 +7,14 @@ import {
   canTransition,
   type Incident,
   type IncidentStatus,
+  SEVERITY_RANK,
   type Severity,
   type TimelineEntry,
 } from '../../domain/incident.ts';
 import { metrics } from '../../observability/metrics.ts';
 import { PRIORITY } from '../../queues/queues.ts';
 import type { CoreDeps } from '../deps.ts';
-import { cancelEscalation } from './escalation.ts';
+import { cancelEscalation, escalateSooner } from './escalation.ts';
 import { incidentStore, messageStaff, publishIncident, regionName } from './shared.ts';
 
 /** What a change wants: the next status/severity, fields to set, timeline lines, an audit type. */
@@ -155,7 +156,7 @@ export async function retriage(
   if (input.region && !deps.config.regions.some((r) => r.id === input.region)) {
     throw new ValidationError(`unknown region "${input.region}"; regions: ${deps.config.regions.map((r) => r.id).join(', ')}`);
   }
-  const { after } = await mutate(deps, input.id, input.actor, (i) => {
+  const { before, after } = await mutate(deps, input.id, input.actor, (i) => {
     const entries: TimelineEntry[] = [];
     const fields: Record<string, unknown> = {};
     if (input.severity && input.severity !== i.severity)
@@ -176,6 +177,7 @@ export async function retriage(
       audit: { type: 'incident.retriaged', data: { severity: input.severity, category: input.category, region: input.region } },
     };
   });
+  if (SEVERITY_RANK[after.severity] < SEVERITY_RANK[before.severity]) await escalateSooner(deps, after, after.severity);
   return after;
 }
 

@@ -1,10 +1,10 @@
 import type { Category, Channel, GeoPin, Incident, Severity, TimelineEntry } from '../../domain/incident.ts';
-import { maxSeverity, regionFromPin, triage } from '../../domain/triage.ts';
+import { maxSeverity, triage } from '../../domain/triage.ts';
 import type { CoreDeps } from '../deps.ts';
 import type { IntakeOutcome } from '../../store/incident-store.ts';
 import { cardWindow, postCard, scheduleDigest } from './cards.ts';
-import { firstDeadline, scheduleDeadlineCheck } from './escalation.ts';
-import { excerpt, incidentStore, postToCellGroups } from './shared.ts';
+import { escalateSooner, firstDeadline, scheduleDeadlineCheck } from './escalation.ts';
+import { excerpt, incidentStore, postToCellGroups, publishIncident, SEVERITY_ICON } from './shared.ts';
 
 /** A citizen's report (or a follow-up) as the intake sees it. */
 export interface IncidentReport {
@@ -111,12 +111,7 @@ async function onOpened(deps: CoreDeps, result: IntakeOutcome, deadlineBucket: n
 }
 
 async function onFollowUp(deps: CoreDeps, incident: Incident, entry: TimelineEntry, input: IncidentReport): Promise<void> {
-  const fields: Record<string, unknown> = {};
-  if (input.location && !incident.location) {
-    fields.location = input.location;
-    if (!incident.region) fields.region = regionFromPin(input.location, deps.config.regions);
-  }
-  if (Object.keys(fields).length > 0) await incidentStore(deps).update(incident, incident, fields, []);
+  const raised = await retriageFollowUp(deps, incident, input);
   await deps.audit.append({
     type: 'incident.details',
     actor: await deps.audit.pseudonym(input.reporter),
@@ -128,11 +123,54 @@ async function onFollowUp(deps: CoreDeps, incident: Incident, entry: TimelineEnt
     : input.text
       ? `“${excerpt(input.text, 300)}”`
       : `(${input.media ?? 'media'})`;
+  const severity = raised ? `\n${SEVERITY_ICON[raised.severity]} Severity raised to ${raised.severity.toUpperCase()} by this report.` : '';
   await postToCellGroups(
     deps,
-    `✏️ ${incident.id} — the reporter adds: ${what}`,
+    `✏️ ${incident.id} — the reporter adds: ${what}${severity}`,
     `update:${input.sourceMessageId ?? entry.at}`,
     'update',
     `incident:${incident.id}`,
   );
+}
+
+/**
+ * Triage of a follow-up: what it says can only make the incident more severe ("now he is not
+ * breathing"), fill in an unknown category or region, or give it its first location.
+ * Returns the incident when its severity was raised (its escalation is then brought forward).
+ */
+async function retriageFollowUp(deps: CoreDeps, current: Incident, input: IncidentReport): Promise<Incident | undefined> {
+  const store = incidentStore(deps);
+  const t = triage(input.text, input.location, deps.config.regions);
+  const reported = input.severity ? maxSeverity(input.severity, t.severity) : t.severity;
+  let incident: Incident | undefined = current;
+  for (let attempt = 0; incident && attempt < 5; attempt++) {
+    const severity = maxSeverity(incident.severity, reported);
+    const fields: Record<string, unknown> = {};
+    if (input.location && !incident.location) fields.location = input.location;
+    if (!incident.region && t.region) fields.region = t.region;
+    if (incident.category === 'other' && t.category !== 'other') fields.category = t.category;
+    const entries: TimelineEntry[] =
+      severity === incident.severity
+        ? []
+        : [
+            {
+              at: new Date(deps.now()).toISOString(),
+              actor: 'system',
+              channel: 'system',
+              type: 'severity',
+              text: 'raised by the reporter’s follow-up',
+              data: { from: incident.severity, to: severity },
+            },
+          ];
+    if (Object.keys(fields).length === 0 && entries.length === 0) return undefined;
+    if (await store.update(incident, { status: incident.status, severity }, fields, entries)) {
+      if (severity === incident.severity) return undefined;
+      const raised = { ...incident, severity };
+      await escalateSooner(deps, raised, severity);
+      await publishIncident(deps, 'incident.updated', incident.id);
+      return raised;
+    }
+    incident = await store.get(current.id);
+  }
+  return undefined;
 }

@@ -102,11 +102,13 @@ export function incidentCommands(sitrepSections: () => SitrepSection[]): Command
       usage: 'ID +phone|me',
       summary: 'give an incident to a member of staff',
       role: 'officer',
-      async run(ctx, args) {
+      async run(ctx, args, rest) {
         const id = idArg(args[0]);
-        if (!args[1]) throw new UsageError('Assign to whom?');
-        const phone = args[1].toLowerCase() === 'me' ? ctx.sender.phone : toE164(args[1], ctx.deps.config.embassy.country);
-        if (!phone) throw new UsageError(`"${args[1]}" is not a phone number.`);
+        // A phone as WhatsApp shows it has spaces: "+1 555 000 0003".
+        const who = rest.slice((args[0] ?? '').length).trim();
+        if (!who) throw new UsageError('Assign to whom?');
+        const phone = who.toLowerCase() === 'me' ? ctx.sender.phone : toE164(who.replace(/[\s().-]/g, ''), ctx.deps.config.embassy.country);
+        if (!phone) throw new UsageError(`"${who}" is not a phone number.`);
         const i = await assign(ctx.deps, { id, assignee: phone, actor: actorOf(ctx), channel: 'chat' });
         await ctx.reply(`📌 ${i.id} is now with ${staffName(ctx.deps, i.assignee)}.`, 'confirmation');
       },

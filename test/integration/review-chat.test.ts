@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Incident } from '../../src/domain/incident.ts';
+import { CELL_GROUP, settle, STAFF, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
+
+let app: TestApp;
+let n = 0;
+/** A fresh citizen phone per test, so tests do not share incidents. */
+const citizen = () => `+3361299${String(1000 + n++).padStart(4, '0')}`;
+const incidentIdIn = (text: string) => /INC-\d{4}/.exec(text)?.[0] as string;
+const getIncident = async (id: string) => (await app.api<Incident>('GET', `/api/incidents/${id}`)).body;
+
+beforeAll(async () => {
+  app = await startTestApp('review-chat', {
+    config: {
+      escalation: { ackDeadline: { critical: '2s', high: '1h', medium: '1h', low: '4h' }, secondDeadline: '1h' },
+      digest: { maxCardsPerWindow: 1000, window: '1m' },
+    },
+  });
+});
+afterAll(async () => app.stop());
+
+describe('a follow-up that reveals a worse situation', () => {
+  it('raises the incident to critical, tells the cell, and escalates on the critical deadline', async () => {
+    const phone = citizen();
+    await app.say(phone, 'My father is sick and needs a doctor');
+    const id = incidentIdIn((await app.expectMessage(phone, /Reference/)).text);
+    expect((await getIncident(id)).severity).toBe('high');
+    await app.say(phone, 'Now he is unconscious and not breathing, we are in Aleppo');
+    await app.expectMessage(CELL_GROUP, (m) => m.kind === 'update' && m.text.includes(id) && /CRITICAL/.test(m.text));
+    const incident = await getIncident(id);
+    expect(incident).toMatchObject({ severity: 'critical', region: 'north' });
+    // Nobody acknowledges: the critical deadline (2 s), not the high one (1 h), pages the duty officers.
+    await app.expectMessage(STAFF.duty, (m) => m.kind === 'escalation' && m.text.includes(id), 15_000);
+  });
+});
+
+describe('a viewer’s 👍 on an incident card', () => {
+  it('does not acknowledge it: the viewer is refused and the citizen is not told', async () => {
+    const phone = citizen();
+    await app.say(phone, 'My son was arrested at a checkpoint');
+    const id = incidentIdIn((await app.expectMessage(phone, /Reference/)).text);
+    const card = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'card' && m.text.includes(id));
+    await app.api('POST', '/sim/reactions', { from: STAFF.viewer, group: CELL_GROUP, messageId: card.id, emoji: '👍' });
+    await app.expectMessage(CELL_GROUP, (m) => m.kind === 'refusal' && /officer role/.test(m.text));
+    await settle(app);
+    expect((await getIncident(id)).status).toBe('open');
+    expect((await app.outbox(phone)).some((m) => /has been seen/.test(m.text))).toBe(false);
+  });
+});
+
+describe('Arabic keywords in their usual spellings', () => {
+  it('takes "أنا بخير" (with hamza) as SAFE, not as a new incident', async () => {
+    const phone = citizen();
+    await app.say(phone, 'أنا بخير');
+    await app.expectMessage(phone, (m) => m.kind === 'safe');
+    await settle(app);
+    expect((await app.outbox(phone)).some((m) => /INC-\d{4}/.test(m.text))).toBe(false);
+  });
+});
+
+describe('the language of the answer to a first report', () => {
+  it('is English for an English report with a word starting with j', async () => {
+    const phone = citizen();
+    await app.say(phone, 'Just robbed at gunpoint, wallet and passport gone, need help');
+    await app.expectMessage(phone, /Reference: INC-\d{4}/);
+  });
+
+  it('is French for a French report without "je"', async () => {
+    const phone = citizen();
+    await app.say(phone, 'Urgence, incendie dans l’immeuble, 3 personnes coincées');
+    await app.expectMessage(phone, /Référence : INC-\d{4}/);
+  });
+});
+
+describe('staff raising the severity of an unacknowledged incident', () => {
+  it('brings its escalation forward to the new severity’s deadline', async () => {
+    const phone = citizen();
+    await app.say(phone, 'My passport was stolen');
+    const id = incidentIdIn((await app.expectMessage(phone, /Reference/)).text);
+    await app.say(STAFF.officer, `/severity ${id} critical`, { group: CELL_GROUP });
+    await app.expectMessage(CELL_GROUP, new RegExp(`${id} severity is now critical`));
+    await app.expectMessage(STAFF.duty, (m) => m.kind === 'escalation' && m.text.includes(id), 15_000);
+  });
+});
+
+describe('/assign with a phone number as WhatsApp shows it', () => {
+  it('accepts the spaces in "+1 555 000 0003"', async () => {
+    const phone = citizen();
+    await app.say(phone, 'We need to leave the country');
+    const id = incidentIdIn((await app.expectMessage(phone, /Reference/)).text);
+    await app.say(STAFF.duty, `/assign ${id} +1 555 000 0003`, { group: CELL_GROUP });
+    await app.expectMessage(CELL_GROUP, new RegExp(`${id} is now with Chloe Officer`));
+    await waitFor(async () => (await getIncident(id)).assignee === STAFF.officer || undefined);
+  });
+});
+
+describe('SAFE from a citizen with an open report', () => {
+  it('is added to the report, so the officers working on it learn it', async () => {
+    const phone = citizen();
+    await app.say(phone, 'Gunmen outside our hotel, we are hiding in the basement');
+    const id = incidentIdIn((await app.expectMessage(phone, /Reference/)).text);
+    await app.say(phone, 'I am safe');
+    await app.expectMessage(phone, (m) => m.kind === 'safe');
+    await app.expectMessage(CELL_GROUP, (m) => m.kind === 'update' && m.text.includes(id) && m.text.includes('I am safe'));
+    expect((await getIncident(id)).timeline.at(-1)).toMatchObject({ actor: 'reporter', text: 'I am safe' });
+  });
+});
