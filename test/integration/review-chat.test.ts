@@ -105,3 +105,34 @@ describe('SAFE from a citizen with an open report', () => {
     expect((await getIncident(id)).timeline.at(-1)).toMatchObject({ actor: 'reporter', text: 'I am safe' });
   });
 });
+
+describe('a citizen WhatsApp shows only by LID', () => {
+  it('opens an incident, answers them, and tells them when it is acknowledged', async () => {
+    const lid = '246813579024680@lid';
+    // What the Baileys adapter delivers when no phone number is known: the DM "phone" is the LID.
+    await app.queues.receive({
+      id: 'lid-report-1',
+      chat: { kind: 'dm', phone: lid },
+      from: { lid },
+      text: 'Our house collapsed in the north, my brother is trapped',
+      fromMe: false,
+      at: Date.now(),
+    });
+    const id = incidentIdIn((await app.expectMessage(lid, /Reference/)).text);
+    const incident = await getIncident(id);
+    expect(incident).toMatchObject({ reporter: lid, category: 'trapped', status: 'open' });
+    await app.say(STAFF.duty, `/ack ${id}`);
+    await app.expectMessage(lid, (m) => m.text.includes(id) && m.kind !== 'ack' && m.kind !== 'reply');
+    // A later message joins the same incident.
+    await app.queues.receive({
+      id: 'lid-report-2',
+      chat: { kind: 'dm', phone: lid },
+      from: { lid },
+      text: 'He is answering us through the wall',
+      fromMe: false,
+      at: Date.now(),
+    });
+    await app.expectMessage(lid, (m) => m.text.includes(id) && m.kind === 'reply');
+    expect((await getIncident(id)).timeline.map((e) => e.text)).toContain('He is answering us through the wall');
+  });
+});

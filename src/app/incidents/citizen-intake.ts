@@ -21,7 +21,9 @@ const SOS = new Set(INCIDENT_KEYWORDS.sos.map(asKeyword));
  */
 export async function handleCitizenMessage(ctx: ChatContext, languageOf: LanguageOf): Promise<boolean> {
   const { msg, deps } = ctx;
-  const phone = ctx.sender.phone;
+  // A citizen WhatsApp shows only by LID (no phone number known yet) still reports: the LID is
+  // their address for the answer and for every later message about the incident.
+  const phone = ctx.sender.phone ?? ctx.sender.lid;
   // Staff do not open incidents by writing to the embassy number: they use commands.
   if (!phone || ctx.sender.staff) return false;
   const text = msg.text?.trim() ?? '';

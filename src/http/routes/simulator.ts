@@ -164,8 +164,9 @@ export function simulatorRoutes(deps: HttpDeps, sim: SimulatorTransport): Router
   });
   r.get('/sim/messages', async (req, res) => {
     const q = validate(outboxQuery, req.query, 'query');
-    const to = q.to ? (q.to.endsWith('@g.us') ? q.to : toE164(q.to)) : undefined;
-    if (q.to && !to) throw new AppError('invalid_request', 'query.to: must be a phone number or a group id', 400);
+    // A group id, a phone, or a LID (a person WhatsApp shows without their number).
+    const to = q.to ? (q.to.endsWith('@g.us') || /^\d+@lid$/.test(q.to) ? q.to : toE164(q.to)) : undefined;
+    if (q.to && !to) throw new AppError('invalid_request', 'query.to: must be a phone number, a group id or a LID', 400);
     res.json(await sim.outbox(to, q.after, q.limit));
   });
   return r;
