@@ -62,7 +62,10 @@ export class Roster {
     return phone ? this.byPhone.get(phone) : undefined;
   }
 
-  /** Staff holding at least `role`, e.g. every duty officer. */
+  /**
+   * Staff who hold `role` itself, e.g. every duty officer. Exactly, not "at least": an admin is
+   * paged as a duty officer only when the roster lists them as one too (escalation's two levels).
+   */
   withRole(role: Role): StaffMember[] {
     return [...this.byPhone.values()].filter((s) => s.roles.includes(role));
   }
