@@ -117,6 +117,23 @@ describe('staff in the cell group', () => {
     expect(incident.timeline.at(-1)).toMatchObject({ type: 'note', actor: 'Chloe Officer', text: 'Calling civil defence now' });
   });
 
+  it('takes the incident from the card when a command replying to it leaves the ID out', async () => {
+    const phone = citizen();
+    await app.say(phone, 'My brother is missing since the explosion');
+    const id = incidentIdIn((await app.expectMessage(phone, /Reference/)).text);
+    const card = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'card' && m.text.includes(id));
+    await app.say(STAFF.duty, '/ack', { group: CELL_GROUP, replyTo: card.id });
+    await app.expectMessage(phone, new RegExp(`${id} has been seen`));
+    await app.say(STAFF.duty, '/note hospitals being called', { group: CELL_GROUP, replyTo: card.id });
+    await app.expectMessage(CELL_GROUP, (m) => m.kind === 'confirmation' && m.text.includes(id) && /note/i.test(m.text));
+    const incident = await getIncident(id);
+    expect(incident.status).toBe('acknowledged');
+    expect(incident.timeline.at(-1)).toMatchObject({ type: 'note', actor: 'Ana Duty', text: 'hospitals being called' });
+    // An explicit ID still wins, and without a card to reply to the ID is still asked for.
+    await app.say(STAFF.duty, '/ack', { group: CELL_GROUP });
+    await app.expectMessage(CELL_GROUP, (m) => m.kind === 'refusal' && /Which incident\?/.test(m.text));
+  });
+
   it('assigns, notes, lists and reports with /assign /note /incidents /incident /sitrep', async () => {
     const phone = citizen();
     await app.say(phone, 'I lost my passport in the earthquake');

@@ -1,5 +1,6 @@
 import { acknowledge, addNote, assign, changeStatus, retriage } from '../../app/incidents/lifecycle.ts';
 import { incidentLine, incidentStore, regionName, staffName } from '../../app/incidents/shared.ts';
+import { refOfSentMessage } from '../../app/sent-ref.ts';
 import type { SitrepSection } from '../../app/incidents/sitrep.ts';
 import { buildSitrep } from '../../app/incidents/sitrep.ts';
 import { NotFoundError } from '../../domain/errors.ts';
@@ -24,8 +25,33 @@ function idArg(arg: string | undefined): string {
 
 const ACTIVE: IncidentStatus[] = ['open', 'acknowledged', 'in_progress'];
 
+/**
+ * A command about one incident (`/ack ID`, `/note ID text`...) sent as a reply to that incident's
+ * card or update may leave the ID out: the card says which incident it is.
+ */
+function idFromRepliedCard(command: Command): Command {
+  if (!command.usage?.startsWith('ID')) return command;
+  return {
+    ...command,
+    async run(ctx, args, rest) {
+      if (!parseIncidentId(args[0]) && ctx.msg.replyTo) {
+        const ref = await refOfSentMessage(ctx.deps, ctx.msg.replyTo);
+        if (ref?.startsWith('incident:')) {
+          const id = ref.slice('incident:'.length);
+          return command.run(ctx, [id, ...args], rest ? `${id} ${rest}` : id);
+        }
+      }
+      return command.run(ctx, args, rest);
+    },
+  };
+}
+
 /** Staff commands on incidents: /sitrep /incidents /incident /ack /assign /note /resolve /severity /category /region /reopen. */
 export function incidentCommands(sitrepSections: () => SitrepSection[]): Command[] {
+  return commands(sitrepSections).map(idFromRepliedCard);
+}
+
+function commands(sitrepSections: () => SitrepSection[]): Command[] {
   return [
     {
       name: 'sitrep',
