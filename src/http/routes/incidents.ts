@@ -1,11 +1,11 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { addNote, assign, changeStatus, retriage } from '../../app/incidents/lifecycle.ts';
+import { addNote, updateIncident } from '../../app/incidents/lifecycle.ts';
 import { openIncident } from '../../app/incidents/open-incident.ts';
 import { incidentStore } from '../../app/incidents/shared.ts';
 import { e164 } from '../../config/schema.ts';
 import { NotFoundError, ValidationError } from '../../domain/errors.ts';
-import { CATEGORIES, type Incident, parseIncidentId, SEVERITIES, STATUSES } from '../../domain/incident.ts';
+import { CATEGORIES, parseIncidentId, SEVERITIES, STATUSES } from '../../domain/incident.ts';
 import { actorOf, requireRole } from '../auth.ts';
 import { validate } from '../errors.ts';
 import type { HttpDeps } from '../http-deps.ts';
@@ -119,21 +119,7 @@ export function incidentRoutes(deps: HttpDeps): Router {
   r.patch('/api/incidents/:id', requireRole('officer'), async (req, res) => {
     const id = idParam(req.params.id);
     const b = validate(patchBody, req.body);
-    const actor = actorOf(req.principal);
-    let incident: Incident | undefined;
-    if (b.severity || b.category || b.region) {
-      incident = await retriage(deps, {
-        id,
-        actor,
-        channel: 'api',
-        ...(b.severity ? { severity: b.severity } : {}),
-        ...(b.category ? { category: b.category } : {}),
-        ...(b.region ? { region: b.region } : {}),
-      });
-    }
-    if (b.assignee !== undefined) incident = await assign(deps, { id, assignee: b.assignee, actor, channel: 'api' });
-    if (b.status) incident = await changeStatus(deps, { id, to: b.status, actor, channel: 'api', ...(b.text ? { text: b.text } : {}) });
-    res.json(incident);
+    res.json(await updateIncident(deps, { ...b, id, actor: actorOf(req.principal), channel: 'api' }));
   });
   r.post('/api/incidents/:id/notes', requireRole('officer'), async (req, res) => {
     const id = idParam(req.params.id);
