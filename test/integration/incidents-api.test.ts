@@ -148,4 +148,12 @@ describe('PATCH with several fields', () => {
     expect((await app.outbox('+15550000001')).filter((m) => m.text.includes(`assigned you ${i.id}`))).toHaveLength(1);
     expect((await get(i.id)).timeline.filter((t) => t.type === 'assigned')).toHaveLength(1);
   });
+
+  it('refuses to give an incident to rostered staff who may not act on it (a viewer)', async () => {
+    const i = await open('Lost my passport near the port', '+33600000044');
+    const res = await app.api<Err>('PATCH', `/api/incidents/${i.id}`, { assignee: '+15550000004' }, officer);
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/Dev Viewer .*cannot act on incidents/);
+    expect((await get(i.id)).assignee).toBeNull();
+  });
 });

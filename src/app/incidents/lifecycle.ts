@@ -10,6 +10,7 @@ import {
   type Severity,
   type TimelineEntry,
 } from '../../domain/incident.ts';
+import { hasRole } from '../../domain/roster.ts';
 import { metrics } from '../../observability/metrics.ts';
 import { PRIORITY } from '../../queues/queues.ts';
 import type { CoreDeps } from '../deps.ts';
@@ -172,6 +173,10 @@ export async function updateIncident(
   }
   const staff = input.assignee ? deps.roster.find(input.assignee) : undefined;
   if (input.assignee && !staff) throw new ValidationError(`${input.assignee} is not on the staff roster`);
+  // Acknowledging, noting and resolving need the officer role: an incident given to a viewer sits with nobody.
+  if (staff && !hasRole(staff.roles, 'officer')) {
+    throw new ValidationError(`${staff.name} (${staff.phone}) is a viewer and cannot act on incidents; assign an officer`);
+  }
   const who = { actor: input.actor, channel: input.channel };
   const text = input.text?.trim();
   const { before, after } = await mutate(deps, input.id, input.actor, (i) =>
