@@ -81,6 +81,12 @@ describe('incident API', () => {
     expect((await app.api('GET', '/api/incidents/INC-99999', undefined, viewer)).status).toBe(404);
     expect((await app.api('GET', '/api/incidents/nonsense', undefined, viewer)).status).toBe(400);
     expect((await app.api('GET', '/api/incidents?limit=100000', undefined, viewer)).status).toBe(400);
+    // A filter the API does not have is refused, not ignored (which would answer with every incident).
+    for (const q of ['region=north', 'assignee=%2B15550000001', 'sev=critical']) {
+      const res = await app.api<{ error: { message: string } }>('GET', `/api/incidents?${q}`, undefined, viewer);
+      expect(res.status, q).toBe(400);
+      expect(res.body.error.message, q).toContain(q.split('=')[0]);
+    }
     const after = (await app.api<Incident>('GET', `/api/incidents/${i.id}`)).body;
     expect(after.timeline).toHaveLength(1);
     expect(after.status).toBe('open');
