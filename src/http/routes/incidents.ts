@@ -62,6 +62,13 @@ documentRoute({
   body: createBody,
   status: 201,
 });
+documentRoute({
+  method: 'get',
+  path: '/api/incidents/counts',
+  summary: 'How many incidents there are, by status and severity: {byStatus: {open: {critical: 2, ...}, ...}}',
+  role: 'viewer',
+  tags,
+});
 documentRoute({ method: 'get', path: '/api/incidents/:id', summary: 'One incident with its timeline', role: 'viewer', tags });
 documentRoute({
   method: 'patch',
@@ -109,6 +116,9 @@ export function incidentRoutes(deps: HttpDeps): Router {
     const result = await openIncident(deps, { ...b, channel: 'api' });
     const incident = await store.get(result.id);
     res.status(result.created ? 201 : 200).json(incident);
+  });
+  r.get('/api/incidents/counts', requireRole('viewer'), async (_req, res) => {
+    res.json({ byStatus: await store.counts(STATUSES, SEVERITIES) });
   });
   r.get('/api/incidents/:id', requireRole('viewer'), async (req, res) => {
     const id = idParam(req.params.id);

@@ -1,0 +1,43 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Incident } from '../../src/domain/incident.ts';
+import { STAFF, startTestApp, type TestApp } from '../fakes/test-app.ts';
+import { launch, newPage, open, signIn } from './browser.ts';
+
+// The board and incident page as a duty officer uses them during a large crisis.
+describe('incident board and page in a real browser', { timeout: 120_000 }, () => {
+  let app: TestApp;
+  let browser: Browser;
+  let duty: string;
+  beforeAll(async () => {
+    [app, browser] = await Promise.all([startTestApp('browser-board'), launch()]);
+    duty = (await app.api<{ token: string }>('POST', '/api/tokens', { name: 'Ana Duty', role: 'duty_officer', phone: STAFF.duty })).body
+      .token;
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.stop();
+  });
+
+  const report = async (reporter: string, text: string) => {
+    const res = await app.api<Incident>('POST', '/api/incidents', { reporter, text }, duty);
+    expect(res.status).toBe(201);
+    return res.body;
+  };
+
+  it('keeps an old open incident on the board when 500 newer ones came in after it', async () => {
+    const oldest = await report('+33650000000', 'Trapped under the rubble of the school');
+    for (let batch = 0; batch < 25; batch++) {
+      await Promise.all(
+        Array.from({ length: 20 }, (_, k) => report(`+3365${String(batch * 20 + k + 1).padStart(7, '0')}`, 'Lost my passport')),
+      );
+    }
+    const { context, page } = await newPage(browser);
+    await signIn(page, app.url, duty);
+    await open(page, '#/board');
+    await expect.poll(() => page.locator('td.status-open').textContent(), { timeout: 20_000 }).toBe('501');
+    expect(await page.locator('td.severity-critical').textContent()).toBe('1');
+    expect(await page.locator(`li.incident[data-id="${oldest.id}"]`).count()).toBeGreaterThan(0);
+    await context.close();
+  });
+});
