@@ -1,7 +1,7 @@
 import { durationMs } from '../../domain/duration.ts';
 import { metrics } from '../../observability/metrics.ts';
 import { LuaScript } from '../../store/lua-script.ts';
-import type { Severity } from '../../domain/incident.ts';
+import type { Incident, Severity } from '../../domain/incident.ts';
 import type { CoreDeps } from '../deps.ts';
 import { incidentCard } from './cards.ts';
 import { incidentStore, messageStaff, postToCellGroups, publishIncident } from './shared.ts';
@@ -43,6 +43,20 @@ export async function scheduleEscalation(deps: CoreDeps, id: string, level: numb
   const d = deadlineFor(deps, delayMs);
   const first = await ADD_DEADLINE.run(deps.redis, [d.key, d.marker], [`${id}|${level}`, d.at, d.ttl]);
   if (first === 1) await scheduleDeadlineCheck(deps, d.bucket);
+}
+
+/**
+ * Moves an open, not yet escalated incident's first deadline to what its severity now allows,
+ * counted from when it was reported (raised to critical: the duty officers are paged in minutes, not hours).
+ */
+export async function rescheduleFirstDeadline(deps: CoreDeps, incident: Pick<Incident, 'id' | 'severity' | 'createdAt'>): Promise<void> {
+  const deadline = deps.config.escalation.ackDeadline[incident.severity];
+  if (!deadline) {
+    await deps.redis.zrem(deps.keys.escalationsDue, `${incident.id}|1`);
+    return;
+  }
+  const dueAt = Date.parse(incident.createdAt) + durationMs(deadline);
+  await scheduleEscalation(deps, incident.id, 1, Math.max(0, dueAt - deps.now()));
 }
 
 /** Cancels the pending escalations of an incident (it was acknowledged). */

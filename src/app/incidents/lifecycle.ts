@@ -14,7 +14,7 @@ import { hasRole } from '../../domain/roster.ts';
 import { metrics } from '../../observability/metrics.ts';
 import { PRIORITY } from '../../queues/queues.ts';
 import type { CoreDeps } from '../deps.ts';
-import { cancelEscalation } from './escalation.ts';
+import { cancelEscalation, rescheduleFirstDeadline } from './escalation.ts';
 import { incidentStore, messageStaff, publishIncident, regionName } from './shared.ts';
 
 /** What a change wants: the next status/severity, fields to set, timeline lines, audit entries. */
@@ -182,6 +182,9 @@ export async function updateIncident(
   const { before, after } = await mutate(deps, input.id, input.actor, (i) =>
     decideAll(deps, i, { ...input, ...(text ? { text } : {}) }, who),
   );
+  if (after.status === 'open' && after.severity !== before.severity && after.escalationLevel === 0) {
+    await rescheduleFirstDeadline(deps, after);
+  }
   if (after.status !== before.status) {
     if (before.status === 'open') {
       await cancelEscalation(deps, after.id);
