@@ -40,4 +40,23 @@ describe('incident board and page in a real browser', { timeout: 120_000 }, () =
     expect(await page.locator(`li.incident[data-id="${oldest.id}"]`).count()).toBeGreaterThan(0);
     await context.close();
   });
+
+  it('keeps the officer typing a note when someone else changes the incident meanwhile', async () => {
+    const i = await report('+33651000001', 'My brother was arrested at the checkpoint');
+    const { context, page } = await newPage(browser);
+    await signIn(page, app.url, duty);
+    await open(page, `#/incident/${i.id}`);
+    const note = page.locator('textarea[name="note"]');
+    await note.click();
+    await page.keyboard.type('Called the police station, ');
+    // Another officer acts: the page redraws under the officer's fingers.
+    expect((await app.api('PATCH', `/api/incidents/${i.id}`, { severity: 'critical' })).status).toBe(200);
+    await page.locator('h1 .badge.sev-critical').waitFor();
+    await page.keyboard.type('he is held there');
+    await page.locator('.act-note').click();
+    await page.locator('.timeline li.tl-note').waitFor();
+    const last = (await app.api<Incident>('GET', `/api/incidents/${i.id}`)).body.timeline.at(-1);
+    expect(last).toMatchObject({ type: 'note', text: 'Called the police station, he is held there' });
+    await context.close();
+  });
 });
