@@ -59,4 +59,35 @@ describe('incident board and page in a real browser', { timeout: 120_000 }, () =
     expect(last).toMatchObject({ type: 'note', text: 'Called the police station, he is held there' });
     await context.close();
   });
+
+  it('shows a change made while the incident page was loading', async () => {
+    const i = await report('+33651000002', 'Our car was stopped and my husband taken');
+    const { context, page } = await newPage(browser);
+    await signIn(page, app.url, duty);
+    // The page's first read of the incident is slow (a poor connection at 3 a.m.); meanwhile a colleague acknowledges it.
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let first = true;
+    let fetched = false;
+    await page.route(`**/api/incidents/${i.id}`, async (route) => {
+      if (!first || route.request().method() !== 'GET') return route.continue();
+      first = false;
+      const response = await route.fetch();
+      fetched = true;
+      await held;
+      await route.fulfill({ response });
+    });
+    await page.evaluate((h) => {
+      location.hash = h;
+    }, `#/incident/${i.id}`);
+    await expect.poll(() => fetched).toBe(true);
+    expect((await app.api('PATCH', `/api/incidents/${i.id}`, { status: 'acknowledged' })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 300));
+    release();
+    await page.locator('#view h1').waitFor();
+    await expect.poll(() => page.locator('h1 .badge.status-acknowledged').count(), { timeout: 5_000 }).toBe(1);
+    await context.close();
+  });
 });

@@ -223,10 +223,11 @@ export async function render(root, [id]) {
     drafts.restore(focus);
     map = i.location ? await pinMap(where, [{ ...i.location, label: i.id, severity: i.severity }], 13) : undefined;
   });
-  await draw();
+  // Listening before the first read: a change made while it loads is drawn, not missed.
   onChange((c) => {
     if (c.type === 'resync' || (c.id === id && c.type.startsWith('incident.'))) draw().catch((err) => toast(err.message, 'error'));
   });
+  await draw();
   return () => {
     left = true;
     drafts.stop();
