@@ -162,4 +162,19 @@ describe('PATCH with several fields', () => {
     expect(res.body.error.message).toMatch(/Dev Viewer .*cannot act on incidents/);
     expect((await get(i.id)).assignee).toBeNull();
   });
+
+  it('raises the severity an officer gives when a caller who already has an open incident phones again', async () => {
+    const first = await open('Lost my passport at the station', '+33600000045');
+    expect(first.severity).toBe('low');
+    const again = await app.api<Incident>(
+      'POST',
+      '/api/incidents',
+      { reporter: '+33600000045', text: 'Now he says men with guns are outside his door', severity: 'critical' },
+      officer,
+    );
+    expect(again.status).toBe(200);
+    expect(again.body.id).toBe(first.id);
+    expect(again.body.severity).toBe('critical');
+    expect((await get(first.id)).timeline.map((t) => t.type)).toEqual(['reported', 'details', 'severity']);
+  });
 });

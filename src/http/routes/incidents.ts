@@ -5,7 +5,7 @@ import { openIncident } from '../../app/incidents/open-incident.ts';
 import { incidentStore } from '../../app/incidents/shared.ts';
 import { e164 } from '../../config/schema.ts';
 import { NotFoundError, ValidationError } from '../../domain/errors.ts';
-import { CATEGORIES, parseIncidentId, SEVERITIES, STATUSES } from '../../domain/incident.ts';
+import { CATEGORIES, parseIncidentId, SEVERITIES, SEVERITY_RANK, STATUSES } from '../../domain/incident.ts';
 import { actorOf, requireRole } from '../auth.ts';
 import { validate } from '../errors.ts';
 import type { HttpDeps } from '../http-deps.ts';
@@ -114,7 +114,15 @@ export function incidentRoutes(deps: HttpDeps): Router {
     if (b.region && !deps.config.regions.some((x) => x.id === b.region))
       throw new ValidationError(`body.region: unknown region "${b.region}"`);
     const result = await openIncident(deps, { ...b, channel: 'api' });
-    const incident = await store.get(result.id);
+    let incident = await store.get(result.id);
+    // The caller's report joined their open incident: the officer's judgement still counts, upwards only.
+    if (incident && !result.created && !result.duplicate) {
+      const raise = b.severity && SEVERITY_RANK[b.severity] < SEVERITY_RANK[incident.severity] ? { severity: b.severity } : {};
+      const place = b.region && !incident.region ? { region: b.region } : {};
+      if (raise.severity || place.region) {
+        incident = await updateIncident(deps, { id: incident.id, actor: actorOf(req.principal), channel: 'api', ...raise, ...place });
+      }
+    }
     res.status(result.created ? 201 : 200).json(incident);
   });
   r.get('/api/incidents/counts', requireRole('viewer'), async (_req, res) => {
