@@ -77,6 +77,8 @@ documentRoute({
   role: 'officer',
   tags,
   body: patchBody,
+  conflicts:
+    'Nothing was changed: illegal_transition (the status cannot move there), unchanged (it already has those values), busy (changed by someone else meanwhile; retry)',
 });
 documentRoute({
   method: 'post',
@@ -85,6 +87,7 @@ documentRoute({
   role: 'officer',
   tags,
   body: noteBody,
+  conflicts: 'busy: the incident was being changed by someone else; retry',
   status: 201,
 });
 
