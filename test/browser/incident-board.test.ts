@@ -90,4 +90,20 @@ describe('incident board and page in a real browser', { timeout: 120_000 }, () =
     await expect.poll(() => page.locator('h1 .badge.status-acknowledged').count(), { timeout: 5_000 }).toBe(1);
     await context.close();
   });
+
+  it('keeps what the officer wrote in "what was done" when they first mark the incident in progress', async () => {
+    const i = await report('+33651000003', 'My daughter has not come home from the protest');
+    const { context, page } = await newPage(browser);
+    await signIn(page, app.url, duty);
+    await open(page, `#/incident/${i.id}`);
+    await page.locator('input[name="resolution"]').fill('Found at the central hospital, family told');
+    await page.locator('.act-progress').click();
+    await page.locator('h1 .badge.status-in_progress').waitFor();
+    expect(await page.locator('input[name="resolution"]').inputValue()).toBe('Found at the central hospital, family told');
+    await page.locator('.act-resolve').click();
+    await page.locator('.act-reopen').waitFor();
+    const last = (await app.api<Incident>('GET', `/api/incidents/${i.id}`)).body.timeline.at(-1);
+    expect(last).toMatchObject({ type: 'status', text: 'Found at the central hospital, family told', data: { to: 'resolved' } });
+    await context.close();
+  });
 });

@@ -149,7 +149,8 @@ function location(i) {
 /** The fields each kind of action reads: cleared once it succeeded, kept while someone types elsewhere. */
 function fieldsOf(change) {
   if (change.note !== undefined) return ['note'];
-  if (change.status) return ['resolution'];
+  // Acknowledge and In progress do not send the resolution: what was typed there waits for Resolve.
+  if (change.status) return change.text !== undefined ? ['resolution'] : [];
   if (change.assignee !== undefined) return ['assignee'];
   return ['severity', 'category', 'region'];
 }
