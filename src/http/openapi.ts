@@ -19,7 +19,7 @@ const errorSchema: JsonSchema = {
       type: 'object',
       required: ['code', 'message'],
       properties: {
-        code: { type: 'string', description: 'Stable machine-readable code, e.g. validation_failed, forbidden' },
+        code: { type: 'string', description: 'Stable machine-readable code, e.g. invalid_request, forbidden, illegal_transition' },
         message: { type: 'string', description: 'What went wrong, naming the field when a field is at fault' },
         details: { type: 'array', items: { type: 'object' } },
       },
@@ -73,6 +73,8 @@ function operation(doc: RouteDoc, params: string[]): JsonSchema {
     '400': errorResponse('Invalid request: the message names the field'),
     '404': errorResponse('Not found'),
   };
+  if (doc.body) responses['413'] = errorResponse('The body is over 100 kB (code payload_too_large)');
+  if (doc.conflicts) responses['409'] = errorResponse(doc.conflicts);
   if (doc.role !== 'public') {
     responses['401'] = errorResponse('Missing or invalid token');
     responses['403'] = errorResponse(`The token lacks the ${doc.role} role`);

@@ -12,6 +12,8 @@ export interface RouteDoc {
   tags: string[];
   body?: z.ZodType;
   query?: z.ZodType;
+  /** When the route answers 409: the codes it uses and what they mean. */
+  conflicts?: string;
   /** Status of the success response (default 200). */
   status?: number;
   /** Content type of the success response when not JSON (e.g. text/html, image/png). */

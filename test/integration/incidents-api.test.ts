@@ -81,6 +81,12 @@ describe('incident API', () => {
     expect((await app.api('GET', '/api/incidents/INC-99999', undefined, viewer)).status).toBe(404);
     expect((await app.api('GET', '/api/incidents/nonsense', undefined, viewer)).status).toBe(400);
     expect((await app.api('GET', '/api/incidents?limit=100000', undefined, viewer)).status).toBe(400);
+    // A filter the API does not have is refused, not ignored (which would answer with every incident).
+    for (const q of ['region=north', 'assignee=%2B15550000001', 'sev=critical']) {
+      const res = await app.api<{ error: { message: string } }>('GET', `/api/incidents?${q}`, undefined, viewer);
+      expect(res.status, q).toBe(400);
+      expect(res.body.error.message, q).toContain(q.split('=')[0]);
+    }
     const after = (await app.api<Incident>('GET', `/api/incidents/${i.id}`)).body;
     expect(after.timeline).toHaveLength(1);
     expect(after.status).toBe('open');
@@ -96,5 +102,79 @@ describe('incident API', () => {
     const told = await app.expectMessage('+33600000030', /has been closed/);
     expect(told.text).toContain('Found safe in a shelter');
     await waitFor(async () => (await app.outbox(CELL_GROUP)).some((m) => m.text.includes(i.id)) || undefined);
+  });
+});
+
+describe('PATCH with several fields', () => {
+  type Err = { error: { code: string; message: string } };
+  const get = async (id: string) => (await app.api<Incident>('GET', `/api/incidents/${id}`)).body;
+
+  it('changes nothing when one of the fields is refused (an illegal move, an unknown assignee)', async () => {
+    const i = await open('Lost my passport at the airport', '+33600000040');
+    await app.api('PATCH', `/api/incidents/${i.id}`, { status: 'resolved' }, officer);
+    const before = await get(i.id);
+    const illegal = await app.api<Err>('PATCH', `/api/incidents/${i.id}`, { severity: 'critical', status: 'open' }, officer);
+    expect(illegal.status).toBe(409);
+    expect(illegal.body.error.code).toBe('illegal_transition');
+    const unknown = await app.api<Err>('PATCH', `/api/incidents/${i.id}`, { severity: 'critical', assignee: '+15550009999' }, officer);
+    expect(unknown.status).toBe(400);
+    const after = await get(i.id);
+    expect(after.severity).toBe(before.severity);
+    expect(after.timeline).toEqual(before.timeline);
+    const audit = await app.api<{ items: { type: string; subject?: string }[] }>('GET', '/api/audit?limit=1000');
+    expect(audit.body.items.filter((e) => e.subject === i.id).map((e) => e.type)).not.toContain('incident.retriaged');
+  });
+
+  it('applies a status change sent with the values the incident already has, and keeps the reason given', async () => {
+    const i = await open('Lost my passport in the market', '+33600000041');
+    const resolved = await app.api<Incident>(
+      'PATCH',
+      `/api/incidents/${i.id}`,
+      { status: 'resolved', severity: i.severity, category: i.category, text: 'Emergency passport issued' },
+      officer,
+    );
+    expect(resolved.status).toBe(200);
+    expect(resolved.body.status).toBe('resolved');
+    expect(resolved.body.timeline.at(-1)).toMatchObject({ type: 'status', text: 'Emergency passport issued' });
+    await app.expectMessage('+33600000041', /Emergency passport issued/);
+    const j = await open('Lost my papers on the bus', '+33600000042');
+    const raised = await app.api<Incident>('PATCH', `/api/incidents/${j.id}`, { severity: 'high', text: 'Reporter is a minor' }, officer);
+    expect(raised.status).toBe(200);
+    expect(raised.body.timeline.at(-1)).toMatchObject({ type: 'severity', text: 'Reporter is a minor' });
+  });
+
+  it('assigns once: the same assignee again is refused as unchanged and the officer is not messaged twice', async () => {
+    const i = await open('Lost my passport at the hotel', '+33600000043');
+    expect((await app.api('PATCH', `/api/incidents/${i.id}`, { assignee: '+15550000001' }, officer)).status).toBe(200);
+    const again = await app.api<Err>('PATCH', `/api/incidents/${i.id}`, { assignee: '+15550000001' }, officer);
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('unchanged');
+    await app.expectMessage('+15550000001', new RegExp(`assigned you ${i.id}`));
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await app.outbox('+15550000001')).filter((m) => m.text.includes(`assigned you ${i.id}`))).toHaveLength(1);
+    expect((await get(i.id)).timeline.filter((t) => t.type === 'assigned')).toHaveLength(1);
+  });
+
+  it('refuses to give an incident to rostered staff who may not act on it (a viewer)', async () => {
+    const i = await open('Lost my passport near the port', '+33600000044');
+    const res = await app.api<Err>('PATCH', `/api/incidents/${i.id}`, { assignee: '+15550000004' }, officer);
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/Dev Viewer .*cannot act on incidents/);
+    expect((await get(i.id)).assignee).toBeNull();
+  });
+
+  it('raises the severity an officer gives when a caller who already has an open incident phones again', async () => {
+    const first = await open('Lost my passport at the station', '+33600000045');
+    expect(first.severity).toBe('low');
+    const again = await app.api<Incident>(
+      'POST',
+      '/api/incidents',
+      { reporter: '+33600000045', text: 'Now he says men with guns are outside his door', severity: 'critical' },
+      officer,
+    );
+    expect(again.status).toBe(200);
+    expect(again.body.id).toBe(first.id);
+    expect(again.body.severity).toBe('critical');
+    expect((await get(first.id)).timeline.map((t) => t.type)).toEqual(['reported', 'details', 'severity']);
   });
 });

@@ -45,6 +45,17 @@ describe('escalation of unacknowledged incidents', () => {
     const pending = await app.deps.redis.zrange(app.deps.keys.escalationsDue, '0', '-1');
     expect(pending.filter((m) => m.startsWith(`${id}|`))).toEqual([]);
   });
+
+  it('pages on the critical deadline once an officer raises an open incident to critical, not the low one', async () => {
+    // Triaged low (4 h to acknowledge) from the words; the officer on the phone learns it is life or death.
+    await app.say('+33611110004', 'I need a new passport');
+    const id = incidentIdIn((await app.expectMessage('+33611110004', /Reference/)).text);
+    expect((await getIncident(id)).severity).toBe('low');
+    const raised = await app.api('PATCH', `/api/incidents/${id}`, { severity: 'critical', text: 'Caller says he is being held' });
+    expect(raised.status).toBe(200);
+    await app.expectMessage(STAFF.duty, (m) => m.kind === 'escalation' && m.text.includes(id), 8_000);
+    expect((await getIncident(id)).escalationLevel).toBeGreaterThan(0);
+  });
 });
 
 describe('digests under a flood', () => {

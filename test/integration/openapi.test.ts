@@ -76,6 +76,10 @@ describe('OpenAPI document', () => {
     expect(mint['x-required-role']).toBe('admin');
     const audit = doc.paths['/api/audit']?.get as { parameters: { name: string; in: string }[] };
     expect(audit.parameters.map((p) => `${p.in}:${p.name}`)).toEqual(expect.arrayContaining(['query:after', 'query:limit']));
+    // What the incident PATCH really answers besides 200/400/401/403/404: a refused move and a too-large body.
+    const patch = doc.paths['/api/incidents/{id}']?.patch as { responses: Record<string, { description: string }> };
+    expect(patch.responses['409']?.description).toMatch(/illegal_transition/);
+    expect(Object.keys(patch.responses)).toContain('413');
     const member = doc.paths['/sim/groups/{id}/participants']?.post as { parameters: { name: string; in: string; required: boolean }[] };
     expect(member.parameters).toContainEqual(expect.objectContaining({ name: 'id', in: 'path', required: true }));
   });

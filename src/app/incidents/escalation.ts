@@ -58,6 +58,20 @@ export async function escalateSooner(deps: CoreDeps, incident: Incident, severit
   if (first === 1) await scheduleDeadlineCheck(deps, d.bucket);
 }
 
+/**
+ * Moves an open, not yet escalated incident's first deadline to what its severity now allows,
+ * counted from when it was reported (raised to critical: the duty officers are paged in minutes, not hours).
+ */
+export async function rescheduleFirstDeadline(deps: CoreDeps, incident: Pick<Incident, 'id' | 'severity' | 'createdAt'>): Promise<void> {
+  const deadline = deps.config.escalation.ackDeadline[incident.severity];
+  if (!deadline) {
+    await deps.redis.zrem(deps.keys.escalationsDue, `${incident.id}|1`);
+    return;
+  }
+  const dueAt = Date.parse(incident.createdAt) + durationMs(deadline);
+  await scheduleEscalation(deps, incident.id, 1, Math.max(0, dueAt - deps.now()));
+}
+
 /** Cancels the pending escalations of an incident (it was acknowledged). */
 export async function cancelEscalation(deps: CoreDeps, id: string): Promise<void> {
   await deps.redis.zrem(deps.keys.escalationsDue, `${id}|1`, `${id}|2`);

@@ -7,23 +7,23 @@ import {
   canTransition,
   type Incident,
   type IncidentStatus,
-  SEVERITY_RANK,
   type Severity,
   type TimelineEntry,
 } from '../../domain/incident.ts';
+import { hasRole } from '../../domain/roster.ts';
 import { metrics } from '../../observability/metrics.ts';
 import { PRIORITY } from '../../queues/queues.ts';
 import type { CoreDeps } from '../deps.ts';
-import { cancelEscalation, escalateSooner } from './escalation.ts';
+import { cancelEscalation, rescheduleFirstDeadline } from './escalation.ts';
 import { incidentStore, messageStaff, publishIncident, regionName } from './shared.ts';
 
-/** What a change wants: the next status/severity, fields to set, timeline lines, an audit type. */
+/** What a change wants: the next status/severity, fields to set, timeline lines, audit entries. */
 interface Change {
   status?: IncidentStatus;
   severity?: Severity;
   fields?: Record<string, unknown>;
   entries: TimelineEntry[];
-  audit: { type: string; data?: Record<string, unknown> };
+  audit: { type: string; data?: Record<string, unknown> }[];
 }
 
 /** Reads, decides and writes an incident change with compare-and-set; retries on a race. */
@@ -41,7 +41,7 @@ async function mutate(
     const next = { status: change.status ?? before.status, severity: change.severity ?? before.severity };
     const at = new Date(deps.now()).toISOString();
     if (await store.update(before, next, { updatedAt: at, ...change.fields }, change.entries)) {
-      await deps.audit.append({ type: change.audit.type, actor: actor.name, subject: id, data: change.audit.data ?? {} });
+      for (const a of change.audit) await deps.audit.append({ type: a.type, actor: actor.name, subject: id, data: a.data ?? {} });
       await publishIncident(deps, 'incident.updated', id);
       const after = (await store.get(id)) as Incident;
       return { before, after };
@@ -66,38 +66,146 @@ const entry = (
   ...(data ? { data } : {}),
 });
 
+/** What an officer may change on an incident in one step (PATCH /api/incidents/:id). */
+export interface IncidentChanges {
+  status?: IncidentStatus;
+  severity?: Severity;
+  category?: Category;
+  region?: string;
+  /** A rostered phone, or null to unassign. */
+  assignee?: string | null;
+  /** Why: kept on the status line of the timeline, else on the first line the change writes. */
+  text?: string;
+}
+
+type Who = { actor: Actor; channel: Channel };
+
+/** The status part of a change; a ConflictError (returned) when the incident already has it. */
+function statusPart(deps: CoreDeps, i: Incident, to: IncidentStatus, who: Who, text?: string): Change | ConflictError {
+  if (i.status === to) return new ConflictError('unchanged', `${i.id} is already ${i.status.replace('_', ' ')}`);
+  if (!canTransition(i.status, to)) {
+    throw new ConflictError('illegal_transition', `${i.id} is ${i.status.replace('_', ' ')}; it cannot become ${to.replace('_', ' ')}`);
+  }
+  const at = new Date(deps.now()).toISOString();
+  const fields: Record<string, unknown> = {};
+  if (i.status === 'open') fields.acknowledgedAt = at;
+  if ((to === 'acknowledged' || to === 'in_progress') && !i.assignee && who.actor.phone) fields.assignee = who.actor.phone;
+  if (to === 'resolved') fields.resolvedAt = at;
+  return {
+    status: to,
+    fields,
+    entries: [entry(deps, who.actor, who.channel, 'status', text, { from: i.status, to })],
+    audit: [{ type: `incident.${to}`, data: { from: i.status, channel: who.channel } }],
+  };
+}
+
+function assignPart(deps: CoreDeps, i: Incident, assignee: string | null, who: Who): Change | ConflictError {
+  const staff = assignee ? deps.roster.find(assignee) : undefined;
+  if (i.assignee === assignee) {
+    return new ConflictError('unchanged', assignee ? `${i.id} is already with ${staff?.name ?? assignee}` : `${i.id} has no assignee`);
+  }
+  return {
+    fields: { assignee },
+    entries: [entry(deps, who.actor, who.channel, 'assigned', undefined, { assignee: staff?.name ?? null })],
+    audit: [{ type: 'incident.assigned', data: { assignee: staff?.name ?? null, previous: i.assignee ? 'someone' : null } }],
+  };
+}
+
+function triagePart(deps: CoreDeps, i: Incident, input: IncidentChanges, who: Who): Change | ConflictError {
+  const entries: TimelineEntry[] = [];
+  const fields: Record<string, unknown> = {};
+  if (input.severity && input.severity !== i.severity)
+    entries.push(entry(deps, who.actor, who.channel, 'severity', undefined, { from: i.severity, to: input.severity }));
+  if (input.category && input.category !== i.category) {
+    fields.category = input.category;
+    entries.push(entry(deps, who.actor, who.channel, 'category', undefined, { from: i.category, to: input.category }));
+  }
+  if (input.region && input.region !== i.region) {
+    fields.region = input.region;
+    entries.push(entry(deps, who.actor, who.channel, 'region', undefined, { from: i.region, to: input.region }));
+  }
+  if (entries.length === 0) return new ConflictError('unchanged', `${i.id} already has those values`);
+  return {
+    ...(input.severity ? { severity: input.severity } : {}),
+    fields,
+    entries,
+    audit: [{ type: 'incident.retriaged', data: { severity: input.severity, category: input.category, region: input.region } }],
+  };
+}
+
+/**
+ * Applies every change asked for in one compare-and-set: all of it or nothing (an illegal move
+ * or an unknown assignee leaves the incident as it was). A field that already has the asked value
+ * is no change; when nothing changes at all, the refusal says so.
+ */
+function decideAll(deps: CoreDeps, i: Incident, input: IncidentChanges, who: Who): Change {
+  const parts = [
+    input.severity || input.category || input.region ? triagePart(deps, i, input, who) : undefined,
+    input.assignee !== undefined ? assignPart(deps, i, input.assignee, who) : undefined,
+    input.status ? statusPart(deps, i, input.status, who, input.text) : undefined,
+  ].filter((p) => p !== undefined);
+  const changes = parts.filter((p): p is Change => !(p instanceof ConflictError));
+  if (changes.length === 0) throw parts.find((p) => p instanceof ConflictError) ?? new ValidationError('nothing to change');
+  const merged: Change = { fields: {}, entries: [], audit: [] };
+  for (const c of changes) {
+    if (c.status) merged.status = c.status;
+    if (c.severity) merged.severity = c.severity;
+    // An explicit assignee wins over the one a status change gives the acting officer.
+    merged.fields = { ...c.fields, ...merged.fields };
+    merged.entries.push(...c.entries);
+    merged.audit.push(...c.audit);
+  }
+  const reason = input.text?.trim();
+  if (reason && !merged.status) merged.entries[0] = { ...(merged.entries[0] as TimelineEntry), text: reason };
+  return merged;
+}
+
+/**
+ * Changes an incident's status, triage and assignee together, then does what each part implies:
+ * the escalation stops once it is seen, the citizen is told, a new assignee is messaged.
+ */
+export async function updateIncident(
+  deps: CoreDeps,
+  input: IncidentChanges & { id: string; actor: Actor; channel: Channel },
+): Promise<Incident> {
+  if (input.region && !deps.config.regions.some((r) => r.id === input.region)) {
+    throw new ValidationError(`unknown region "${input.region}"; regions: ${deps.config.regions.map((r) => r.id).join(', ')}`);
+  }
+  const staff = input.assignee ? deps.roster.find(input.assignee) : undefined;
+  if (input.assignee && !staff) throw new ValidationError(`${input.assignee} is not on the staff roster`);
+  // Acknowledging, noting and resolving need the officer role: an incident given to a viewer sits with nobody.
+  if (staff && !hasRole(staff.roles, 'officer')) {
+    throw new ValidationError(`${staff.name} (${staff.phone}) is a viewer and cannot act on incidents; assign an officer`);
+  }
+  const who = { actor: input.actor, channel: input.channel };
+  const text = input.text?.trim();
+  const { before, after } = await mutate(deps, input.id, input.actor, (i) =>
+    decideAll(deps, i, { ...input, ...(text ? { text } : {}) }, who),
+  );
+  if (after.status === 'open' && after.severity !== before.severity && after.escalationLevel === 0) {
+    await rescheduleFirstDeadline(deps, after);
+  }
+  if (after.status !== before.status) {
+    if (before.status === 'open') {
+      await cancelEscalation(deps, after.id);
+      metrics.ackLatency.observe({ severity: after.severity }, Math.max(0, deps.now() - Date.parse(after.createdAt)) / 1000);
+    }
+    await tellReporter(deps, after, before.status);
+  }
+  if (staff && after.assignee !== before.assignee && after.assignee === staff.phone && staff.phone !== input.actor.phone) {
+    const text = `📌 ${input.actor.name} assigned you ${after.id} (${after.severity}, ${after.category.replace('_', ' ')}, ${regionName(deps, after.region)}): “${after.summary}”\nReporter: ${after.reporter ?? 'erased'}. Send /incident ${after.id} for the timeline.`;
+    await messageStaff(deps, [staff.phone], text, `assigned:${after.id}:${after.timeline.length}`, 'assignment', `incident:${after.id}`);
+  }
+  return after;
+}
+
 /** Moves an incident to `to` (acknowledge, start, resolve, close, reopen), telling the citizen when it matters. */
-export async function changeStatus(
+export function changeStatus(
   deps: CoreDeps,
   input: { id: string; to: IncidentStatus; actor: Actor; channel: Channel; text?: string },
 ): Promise<Incident> {
-  const { after, before } = await mutate(deps, input.id, input.actor, (i) => {
-    if (i.status === input.to) throw new ConflictError('unchanged', `${i.id} is already ${i.status.replace('_', ' ')}`);
-    if (!canTransition(i.status, input.to)) {
-      throw new ConflictError(
-        'illegal_transition',
-        `${i.id} is ${i.status.replace('_', ' ')}; it cannot become ${input.to.replace('_', ' ')}`,
-      );
-    }
-    const at = new Date(deps.now()).toISOString();
-    const fields: Record<string, unknown> = {};
-    if (i.status === 'open') fields.acknowledgedAt = at;
-    if ((input.to === 'acknowledged' || input.to === 'in_progress') && !i.assignee && input.actor.phone)
-      fields.assignee = input.actor.phone;
-    if (input.to === 'resolved') fields.resolvedAt = at;
-    return {
-      status: input.to,
-      fields,
-      entries: [entry(deps, input.actor, input.channel, 'status', input.text, { from: i.status, to: input.to })],
-      audit: { type: `incident.${input.to}`, data: { from: i.status, channel: input.channel } },
-    };
-  });
-  if (before.status === 'open') {
-    await cancelEscalation(deps, after.id);
-    metrics.ackLatency.observe({ severity: after.severity }, Math.max(0, deps.now() - Date.parse(after.createdAt)) / 1000);
-  }
-  await tellReporter(deps, after, before.status);
-  return after;
+  const { to, ...rest } = input;
+  return updateIncident(deps, { ...rest, status: to });
 }
 
 /** Acknowledges an incident: the cell has seen it and someone owns it. */
@@ -130,55 +238,16 @@ async function tellReporter(deps: CoreDeps, i: Incident, from: IncidentStatus): 
 }
 
 /** Gives an incident to a rostered member of staff, who is told by DM. */
-export async function assign(
-  deps: CoreDeps,
-  input: { id: string; assignee: string | null; actor: Actor; channel: Channel },
-): Promise<Incident> {
-  const staff = input.assignee ? deps.roster.find(input.assignee) : undefined;
-  if (input.assignee && !staff) throw new ValidationError(`${input.assignee} is not on the staff roster`);
-  const { after } = await mutate(deps, input.id, input.actor, (i) => ({
-    fields: { assignee: input.assignee },
-    entries: [entry(deps, input.actor, input.channel, 'assigned', undefined, { assignee: staff?.name ?? null })],
-    audit: { type: 'incident.assigned', data: { assignee: staff?.name ?? null, previous: i.assignee ? 'someone' : null } },
-  }));
-  if (staff && staff.phone !== input.actor.phone) {
-    const text = `📌 ${input.actor.name} assigned you ${after.id} (${after.severity}, ${after.category.replace('_', ' ')}, ${regionName(deps, after.region)}): “${after.summary}”\nReporter: ${after.reporter ?? 'erased'}. Send /incident ${after.id} for the timeline.`;
-    await messageStaff(deps, [staff.phone], text, `assigned:${after.id}:${after.timeline.length}`, 'assignment', `incident:${after.id}`);
-  }
-  return after;
+export function assign(deps: CoreDeps, input: { id: string; assignee: string | null; actor: Actor; channel: Channel }): Promise<Incident> {
+  return updateIncident(deps, input);
 }
 
 /** Staff override of the triage: severity, category or region. */
-export async function retriage(
+export function retriage(
   deps: CoreDeps,
   input: { id: string; severity?: Severity; category?: Category; region?: string; actor: Actor; channel: Channel },
 ): Promise<Incident> {
-  if (input.region && !deps.config.regions.some((r) => r.id === input.region)) {
-    throw new ValidationError(`unknown region "${input.region}"; regions: ${deps.config.regions.map((r) => r.id).join(', ')}`);
-  }
-  const { before, after } = await mutate(deps, input.id, input.actor, (i) => {
-    const entries: TimelineEntry[] = [];
-    const fields: Record<string, unknown> = {};
-    if (input.severity && input.severity !== i.severity)
-      entries.push(entry(deps, input.actor, input.channel, 'severity', undefined, { from: i.severity, to: input.severity }));
-    if (input.category && input.category !== i.category) {
-      fields.category = input.category;
-      entries.push(entry(deps, input.actor, input.channel, 'category', undefined, { from: i.category, to: input.category }));
-    }
-    if (input.region && input.region !== i.region) {
-      fields.region = input.region;
-      entries.push(entry(deps, input.actor, input.channel, 'region', undefined, { from: i.region, to: input.region }));
-    }
-    if (entries.length === 0) throw new ConflictError('unchanged', `${i.id} already has those values`);
-    return {
-      ...(input.severity ? { severity: input.severity } : {}),
-      fields,
-      entries,
-      audit: { type: 'incident.retriaged', data: { severity: input.severity, category: input.category, region: input.region } },
-    };
-  });
-  if (SEVERITY_RANK[after.severity] < SEVERITY_RANK[before.severity]) await escalateSooner(deps, after, after.severity);
-  return after;
+  return updateIncident(deps, input);
 }
 
 /** Adds a staff note to the timeline. */
@@ -188,7 +257,7 @@ export async function addNote(deps: CoreDeps, input: { id: string; text: string;
   if (text.length > 4000) throw new ValidationError('a note is limited to 4000 characters');
   const { after } = await mutate(deps, input.id, input.actor, () => ({
     entries: [entry(deps, input.actor, input.channel, 'note', text)],
-    audit: { type: 'incident.note', data: { chars: text.length } },
+    audit: [{ type: 'incident.note', data: { chars: text.length } }],
   }));
   return after;
 }

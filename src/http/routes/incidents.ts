@@ -1,17 +1,17 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { addNote, assign, changeStatus, retriage } from '../../app/incidents/lifecycle.ts';
+import { addNote, updateIncident } from '../../app/incidents/lifecycle.ts';
 import { openIncident } from '../../app/incidents/open-incident.ts';
 import { incidentStore } from '../../app/incidents/shared.ts';
 import { e164 } from '../../config/schema.ts';
 import { NotFoundError, ValidationError } from '../../domain/errors.ts';
-import { CATEGORIES, type Incident, parseIncidentId, SEVERITIES, STATUSES } from '../../domain/incident.ts';
+import { CATEGORIES, parseIncidentId, SEVERITIES, SEVERITY_RANK, STATUSES } from '../../domain/incident.ts';
 import { actorOf, requireRole } from '../auth.ts';
 import { validate } from '../errors.ts';
 import type { HttpDeps } from '../http-deps.ts';
 import { documentRoute } from '../route-docs.ts';
 
-const listQuery = z.object({
+const listQuery = z.strictObject({
   status: z.enum(STATUSES).optional(),
   severity: z.enum(SEVERITIES).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -62,6 +62,13 @@ documentRoute({
   body: createBody,
   status: 201,
 });
+documentRoute({
+  method: 'get',
+  path: '/api/incidents/counts',
+  summary: 'How many incidents there are, by status and severity: {byStatus: {open: {critical: 2, ...}, ...}}',
+  role: 'viewer',
+  tags,
+});
 documentRoute({ method: 'get', path: '/api/incidents/:id', summary: 'One incident with its timeline', role: 'viewer', tags });
 documentRoute({
   method: 'patch',
@@ -70,6 +77,8 @@ documentRoute({
   role: 'officer',
   tags,
   body: patchBody,
+  conflicts:
+    'Nothing was changed: illegal_transition (the status cannot move there), unchanged (it already has those values), busy (changed by someone else meanwhile; retry)',
 });
 documentRoute({
   method: 'post',
@@ -78,6 +87,7 @@ documentRoute({
   role: 'officer',
   tags,
   body: noteBody,
+  conflicts: 'busy: the incident was being changed by someone else; retry',
   status: 201,
 });
 
@@ -107,8 +117,19 @@ export function incidentRoutes(deps: HttpDeps): Router {
     if (b.region && !deps.config.regions.some((x) => x.id === b.region))
       throw new ValidationError(`body.region: unknown region "${b.region}"`);
     const result = await openIncident(deps, { ...b, channel: 'api' });
-    const incident = await store.get(result.id);
+    let incident = await store.get(result.id);
+    // The caller's report joined their open incident: the officer's judgement still counts, upwards only.
+    if (incident && !result.created && !result.duplicate) {
+      const raise = b.severity && SEVERITY_RANK[b.severity] < SEVERITY_RANK[incident.severity] ? { severity: b.severity } : {};
+      const place = b.region && !incident.region ? { region: b.region } : {};
+      if (raise.severity || place.region) {
+        incident = await updateIncident(deps, { id: incident.id, actor: actorOf(req.principal), channel: 'api', ...raise, ...place });
+      }
+    }
     res.status(result.created ? 201 : 200).json(incident);
+  });
+  r.get('/api/incidents/counts', requireRole('viewer'), async (_req, res) => {
+    res.json({ byStatus: await store.counts(STATUSES, SEVERITIES) });
   });
   r.get('/api/incidents/:id', requireRole('viewer'), async (req, res) => {
     const id = idParam(req.params.id);
@@ -119,21 +140,7 @@ export function incidentRoutes(deps: HttpDeps): Router {
   r.patch('/api/incidents/:id', requireRole('officer'), async (req, res) => {
     const id = idParam(req.params.id);
     const b = validate(patchBody, req.body);
-    const actor = actorOf(req.principal);
-    let incident: Incident | undefined;
-    if (b.severity || b.category || b.region) {
-      incident = await retriage(deps, {
-        id,
-        actor,
-        channel: 'api',
-        ...(b.severity ? { severity: b.severity } : {}),
-        ...(b.category ? { category: b.category } : {}),
-        ...(b.region ? { region: b.region } : {}),
-      });
-    }
-    if (b.assignee !== undefined) incident = await assign(deps, { id, assignee: b.assignee, actor, channel: 'api' });
-    if (b.status) incident = await changeStatus(deps, { id, to: b.status, actor, channel: 'api', ...(b.text ? { text: b.text } : {}) });
-    res.json(incident);
+    res.json(await updateIncident(deps, { ...b, id, actor: actorOf(req.principal), channel: 'api' }));
   });
   r.post('/api/incidents/:id/notes', requireRole('officer'), async (req, res) => {
     const id = idParam(req.params.id);

@@ -1,16 +1,12 @@
 // Board: counts by severity and status, what needs someone now, newest first; live.
 import { guarded, liveRefresh, toast } from '../app.js';
 import { el, oneAtATime } from '../dom.js';
-import { ACTIVE, acknowledge, incidentRow, isOverdue, listIncidents, SEVERITIES, STATUSES } from './incidents-common.js';
+import { acknowledge, incidentCounts, incidentRow, isOverdue, listIncidents, SEVERITIES, STATUSES } from './incidents-common.js';
 
-function counts(items, key, values) {
+function counts(count, key, values) {
   const table = el('table', { className: 'counts' });
   const head = el('tr', {}, ...values.map((v) => el('th', {}, v.replace('_', ' '))));
-  const row = el(
-    'tr',
-    {},
-    ...values.map((v) => el('td', { className: `${key}-${v}`, dataset: { count: v } }, items.filter((i) => i[key] === v).length)),
-  );
+  const row = el('tr', {}, ...values.map((v) => el('td', { className: `${key}-${v}`, dataset: { count: v } }, count(v))));
   table.append(head, row);
   return table;
 }
@@ -29,9 +25,10 @@ function section(title, items, onAck, empty) {
 export async function render(root) {
   let left = false;
   const draw = oneAtATime(async () => {
-    const items = await listIncidents();
+    // Every active incident however many newer ones came in after it; totals from the server's counts.
+    const [active, byStatus] = await Promise.all([listIncidents(), incidentCounts()]);
     if (left) return;
-    const active = items.filter((i) => ACTIVE.has(i.status));
+    const total = (status) => Object.values(byStatus[status] ?? {}).reduce((a, n) => a + n, 0);
     const onAck = guarded(async (id) => {
       await acknowledge(id);
       toast(`${id} acknowledged`);
@@ -42,8 +39,13 @@ export async function render(root) {
       el(
         'div',
         { className: 'grid two' },
-        el('section', { className: 'card' }, el('h2', {}, 'Active by severity'), counts(active, 'severity', SEVERITIES)),
-        el('section', { className: 'card' }, el('h2', {}, 'All by status'), counts(items, 'status', STATUSES)),
+        el(
+          'section',
+          { className: 'card' },
+          el('h2', {}, 'Active by severity'),
+          counts((v) => active.filter((i) => i.severity === v).length, 'severity', SEVERITIES),
+        ),
+        el('section', { className: 'card' }, el('h2', {}, 'All by status'), counts(total, 'status', STATUSES)),
       ),
       section(
         'Escalated: not acknowledged in time',

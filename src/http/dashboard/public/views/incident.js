@@ -149,14 +149,15 @@ function location(i) {
 /** The fields each kind of action reads: cleared once it succeeded, kept while someone types elsewhere. */
 function fieldsOf(change) {
   if (change.note !== undefined) return ['note'];
-  if (change.status) return ['resolution'];
+  // Acknowledge and In progress do not send the resolution: what was typed there waits for Resolve.
+  if (change.status) return change.text !== undefined ? ['resolution'] : [];
   if (change.assignee !== undefined) return ['assignee'];
   return ['severity', 'category', 'region'];
 }
 
 /**
- * What the officer typed or picked in the action fields and has not submitted yet: a live update
- * redraws the page (someone else acted) without losing it.
+ * What the officer typed or picked in the action fields and has not submitted yet, and where they
+ * were typing: a live update redraws the page (someone else acted) without losing either.
  */
 function draftKeeper(root) {
   const drafts = new Map();
@@ -166,11 +167,21 @@ function draftKeeper(root) {
   root.addEventListener('input', keep);
   root.addEventListener('change', keep);
   return {
-    restore() {
+    /** The action field being typed in, to give it back after the redraw (else the next keys go nowhere). */
+    focused() {
+      const a = document.activeElement;
+      if (!a?.name || !root.contains(a) || !a.closest('.actions')) return undefined;
+      return { name: a.name, start: a.selectionStart, end: a.selectionEnd };
+    },
+    restore(focus) {
       for (const [name, value] of drafts) {
         const control = root.querySelector(`.actions [name="${name}"]`);
         if (control) control.value = value;
       }
+      const control = focus && root.querySelector(`.actions [name="${focus.name}"]`);
+      if (!control) return;
+      control.focus();
+      if (typeof control.setSelectionRange === 'function' && focus.start !== null) control.setSelectionRange(focus.start, focus.end);
     },
     done(names) {
       for (const n of names) drafts.delete(n);
@@ -200,6 +211,7 @@ export async function render(root, [id]) {
     });
     const { where, section } = location(i);
     map?.remove();
+    const focus = drafts.focused();
     root.replaceChildren(
       el('p', {}, el('a', { href: '#/board' }, '← Board')),
       el('h1', {}, `Incident ${i.id} `, badge('sev', i.severity), ' ', badge('status', i.status), ' ', escalationBadge(i)),
@@ -209,13 +221,14 @@ export async function render(root, [id]) {
       section,
       el('section', { className: 'card' }, el('h2', {}, 'Timeline'), timeline(i.timeline ?? [])),
     );
-    drafts.restore();
+    drafts.restore(focus);
     map = i.location ? await pinMap(where, [{ ...i.location, label: i.id, severity: i.severity }], 13) : undefined;
   });
-  await draw();
+  // Listening before the first read: a change made while it loads is drawn, not missed.
   onChange((c) => {
     if (c.type === 'resync' || (c.id === id && c.type.startsWith('incident.'))) draw().catch((err) => toast(err.message, 'error'));
   });
+  await draw();
   return () => {
     left = true;
     drafts.stop();

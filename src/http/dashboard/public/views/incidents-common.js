@@ -10,17 +10,29 @@ export const ACTIVE = new Set(['open', 'acknowledged', 'in_progress']);
 
 export const badge = (kind, value) => el('span', { className: `badge ${kind}-${value}` }, String(value).replace('_', ' '));
 
-/** Fetches incidents, newest first (follows cursors up to `max`). */
-export async function listIncidents(max = 500) {
+/** Fetches every incident in `statuses` (by default the active ones, however old), newest first. */
+export async function listIncidents(statuses = [...ACTIVE]) {
+  const lists = await Promise.all(statuses.map((s) => everyPage(`status=${encodeURIComponent(s)}`)));
+  // One that changed status between the two reads is in both lists: keep its newer state.
+  const byId = new Map();
+  for (const i of lists.flat()) if (!byId.has(i.id) || String(i.updatedAt) > String(byId.get(i.id).updatedAt)) byId.set(i.id, i);
+  return [...byId.values()].sort((a, b) => (b.seq ?? 0) - (a.seq ?? 0) || String(b.createdAt).localeCompare(String(a.createdAt)));
+}
+
+async function everyPage(filter) {
   const items = [];
   let cursor = '';
-  while (items.length < max) {
-    const page = await api('GET', `/api/incidents?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+  for (;;) {
+    const page = await api('GET', `/api/incidents?${filter}&limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
     items.push(...page.items);
-    if (!page.nextCursor) break;
+    if (!page.nextCursor) return items;
     cursor = page.nextCursor;
   }
-  return items.sort((a, b) => (b.seq ?? 0) - (a.seq ?? 0) || String(b.createdAt).localeCompare(String(a.createdAt)));
+}
+
+/** How many incidents there are by status and severity: {open: {critical: 2, ...}, ...}. */
+export async function incidentCounts() {
+  return (await api('GET', '/api/incidents/counts')).byStatus;
 }
 
 /**

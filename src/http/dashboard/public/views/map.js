@@ -1,7 +1,7 @@
 // Map of active incidents with a location pin; a list beside it works without tiles.
 import { liveRefresh } from '../app.js';
 import { el, oneAtATime } from '../dom.js';
-import { ACTIVE, badge, listIncidents } from './incidents-common.js';
+import { badge, listIncidents } from './incidents-common.js';
 import { pinMap } from './map-common.js';
 
 export async function render(root) {
@@ -12,7 +12,7 @@ export async function render(root) {
       problem = `Incidents cannot load: ${err.message}`;
       return [];
     });
-    const located = all.filter((i) => ACTIVE.has(i.status) && i.location);
+    const located = all.filter((i) => i.location);
     map?.remove();
     const node = el('div', { className: 'big-map', id: 'incidents-map' });
     root.replaceChildren(

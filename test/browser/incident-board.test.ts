@@ -1,0 +1,109 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Incident } from '../../src/domain/incident.ts';
+import { STAFF, startTestApp, type TestApp } from '../fakes/test-app.ts';
+import { launch, newPage, open, signIn } from './browser.ts';
+
+// The board and incident page as a duty officer uses them during a large crisis.
+describe('incident board and page in a real browser', { timeout: 120_000 }, () => {
+  let app: TestApp;
+  let browser: Browser;
+  let duty: string;
+  beforeAll(async () => {
+    [app, browser] = await Promise.all([startTestApp('browser-board'), launch()]);
+    duty = (await app.api<{ token: string }>('POST', '/api/tokens', { name: 'Ana Duty', role: 'duty_officer', phone: STAFF.duty })).body
+      .token;
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.stop();
+  });
+
+  const report = async (reporter: string, text: string) => {
+    const res = await app.api<Incident>('POST', '/api/incidents', { reporter, text }, duty);
+    expect(res.status).toBe(201);
+    return res.body;
+  };
+
+  it('keeps an old open incident on the board when 500 newer ones came in after it', async () => {
+    const oldest = await report('+33650000000', 'Trapped under the rubble of the school');
+    for (let batch = 0; batch < 25; batch++) {
+      await Promise.all(
+        Array.from({ length: 20 }, (_, k) => report(`+3365${String(batch * 20 + k + 1).padStart(7, '0')}`, 'Lost my passport')),
+      );
+    }
+    const { context, page } = await newPage(browser);
+    await signIn(page, app.url, duty);
+    await open(page, '#/board');
+    await expect.poll(() => page.locator('td.status-open').textContent(), { timeout: 20_000 }).toBe('501');
+    expect(await page.locator('td.severity-critical').textContent()).toBe('1');
+    expect(await page.locator(`li.incident[data-id="${oldest.id}"]`).count()).toBeGreaterThan(0);
+    await context.close();
+  });
+
+  it('keeps the officer typing a note when someone else changes the incident meanwhile', async () => {
+    const i = await report('+33651000001', 'My brother was arrested at the checkpoint');
+    const { context, page } = await newPage(browser);
+    await signIn(page, app.url, duty);
+    await open(page, `#/incident/${i.id}`);
+    const note = page.locator('textarea[name="note"]');
+    await note.click();
+    await page.keyboard.type('Called the police station, ');
+    // Another officer acts: the page redraws under the officer's fingers.
+    expect((await app.api('PATCH', `/api/incidents/${i.id}`, { severity: 'critical' })).status).toBe(200);
+    await page.locator('h1 .badge.sev-critical').waitFor();
+    await page.keyboard.type('he is held there');
+    await page.locator('.act-note').click();
+    await page.locator('.timeline li.tl-note').waitFor();
+    const last = (await app.api<Incident>('GET', `/api/incidents/${i.id}`)).body.timeline.at(-1);
+    expect(last).toMatchObject({ type: 'note', text: 'Called the police station, he is held there' });
+    await context.close();
+  });
+
+  it('shows a change made while the incident page was loading', async () => {
+    const i = await report('+33651000002', 'Our car was stopped and my husband taken');
+    const { context, page } = await newPage(browser);
+    await signIn(page, app.url, duty);
+    // The page's first read of the incident is slow (a poor connection at 3 a.m.); meanwhile a colleague acknowledges it.
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let first = true;
+    let fetched = false;
+    await page.route(`**/api/incidents/${i.id}`, async (route) => {
+      if (!first || route.request().method() !== 'GET') return route.continue();
+      first = false;
+      const response = await route.fetch();
+      fetched = true;
+      await held;
+      await route.fulfill({ response });
+    });
+    await page.evaluate((h) => {
+      location.hash = h;
+    }, `#/incident/${i.id}`);
+    await expect.poll(() => fetched).toBe(true);
+    expect((await app.api('PATCH', `/api/incidents/${i.id}`, { status: 'acknowledged' })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 300));
+    release();
+    await page.locator('#view h1').waitFor();
+    await expect.poll(() => page.locator('h1 .badge.status-acknowledged').count(), { timeout: 5_000 }).toBe(1);
+    await context.close();
+  });
+
+  it('keeps what the officer wrote in "what was done" when they first mark the incident in progress', async () => {
+    const i = await report('+33651000003', 'My daughter has not come home from the protest');
+    const { context, page } = await newPage(browser);
+    await signIn(page, app.url, duty);
+    await open(page, `#/incident/${i.id}`);
+    await page.locator('input[name="resolution"]').fill('Found at the central hospital, family told');
+    await page.locator('.act-progress').click();
+    await page.locator('h1 .badge.status-in_progress').waitFor();
+    expect(await page.locator('input[name="resolution"]').inputValue()).toBe('Found at the central hospital, family told');
+    await page.locator('.act-resolve').click();
+    await page.locator('.act-reopen').waitFor();
+    const last = (await app.api<Incident>('GET', `/api/incidents/${i.id}`)).body.timeline.at(-1);
+    expect(last).toMatchObject({ type: 'status', text: 'Found at the central hospital, family told', data: { to: 'resolved' } });
+    await context.close();
+  });
+});
