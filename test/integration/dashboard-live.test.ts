@@ -135,6 +135,39 @@ describe('dashboard session and live events', () => {
     await sub.quit();
   });
 
+  it('tells browsers to reload when its Redis connection comes back (changes in the gap were never pushed)', async () => {
+    const channel = `${uniquePrefix('hub-reconnect')}:events`;
+    const name = uniquePrefix('hub-conn').replace(/[^\w-]/g, '-');
+    const sub = new Redis(REDIS_URL, { connectionName: name });
+    const hub = new EventHub(sub, channel, createLogger('silent'));
+    await hub.start();
+    const web = express().get('/events', (req, res) => hub.attach(req, res));
+    const server = web.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const client = await stream(`http://127.0.0.1:${(server.address() as AddressInfo).port}/events`);
+    await waitFor(async () => client.text().includes('event: ready'), 5_000, 'ready');
+    const readies = () => client.text().split('event: ready').length - 1;
+    expect(readies()).toBe(1);
+    // The connection drops (a Redis restart, a network cut) and ioredis reconnects by itself.
+    const list = (await pub.call('CLIENT', 'LIST')) as string;
+    const id = /id=(\d+) .*name=(\S+)/.exec(list.split('\n').find((l) => l.includes(`name=${name} `)) ?? '')?.at(1);
+    expect(id).toBeDefined();
+    await pub.call('CLIENT', 'KILL', 'ID', id as string);
+    await waitFor(async () => readies() === 2, 10_000, 'a second ready after the reconnection');
+    // Subscribed again: changes flow.
+    await waitFor(
+      async () =>
+        (await pub.publish(channel, JSON.stringify({ type: 'incident.updated', id: 'INC-9' }))) > 0 && client.changes().length > 0,
+      10_000,
+      'a change after the reconnection',
+    );
+    await client.close();
+    await hub.close();
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+    await sub.quit();
+  });
+
   it('sends heartbeats so idle streams stay open', async () => {
     const channel = `${uniquePrefix('hub')}:events`;
     const sub = new Redis(REDIS_URL);

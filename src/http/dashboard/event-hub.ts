@@ -47,6 +47,20 @@ export class EventHub {
     this.subscriber.on('message', (channel: string, raw: string) => {
       if (channel === this.channel) this.publish(raw);
     });
+    // Changes published while the connection was down never arrive: once it is back (ioredis
+    // subscribes again first; the PING's answer comes after that), every browser reloads.
+    let lost = false;
+    this.subscriber.on('close', () => {
+      lost = true;
+    });
+    this.subscriber.on('ready', () => {
+      if (!lost || this.closed) return;
+      lost = false;
+      this.subscriber.ping().then(
+        () => this.write(`event: ready\ndata: ${JSON.stringify({ at: new Date().toISOString(), reconnected: true })}\n\n`),
+        () => undefined,
+      );
+    });
     this.heartbeat = setInterval(() => this.write(': heartbeat\n\n'), this.options.heartbeatMs ?? 25_000);
     this.heartbeat.unref();
   }
