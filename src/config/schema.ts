@@ -81,6 +81,12 @@ export const configFileSchema = z
       .strictObject({
         /** More new incidents than this within `window` are posted as one digest. */
         maxCardsPerWindow: z.number().int().positive().default(5),
+        /**
+         * Critical incidents get their own card until the window holds this many cards (default:
+         * four times maxCardsPerWindow); beyond, they too go to the digest, listed first. The same
+         * window bounds escalation re-posts and pages.
+         */
+        maxCriticalCardsPerWindow: z.number().int().positive().optional(),
         window: duration.default('1m'),
       })
       .prefault({}),

@@ -54,7 +54,7 @@ if a.cards then
   local c = a.cards
   redis.call('ZREMRANGEBYSCORE', c.key, '-inf', c.now - c.window)
   if redis.call('ZCARD', c.key) >= c.max then
-    redis.call('ZADD', c.pending, seq, id)
+    redis.call('ZADD', c.pending, (c.rank or 0) * 1e12 + seq, id)
     card = 0
     if redis.call('SET', c.marker, '1', 'NX', 'PX', c.window) then card = 2 end
   else

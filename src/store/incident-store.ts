@@ -18,7 +18,8 @@ export type NewIncident = Omit<
 export interface IntakeAnnouncement {
   channel: string;
   deadline?: { key: string; at: number; marker: string; ttl: number };
-  cards?: { key: string; pending: string; marker: string; now: number; window: number; max: number };
+  /** The card window; `rank` orders the digest (0 critical first). */
+  cards?: { key: string; pending: string; marker: string; now: number; window: number; max: number; rank?: number };
 }
 
 /** What intake did. `card`: 1 post a card, 2 the first incident of a digest (schedule it), 0 already in a digest. */

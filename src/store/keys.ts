@@ -44,6 +44,10 @@ export function redisKeys(prefix: string) {
     escalationBucket: (bucket: number) => k('escalation', 'bucket', bucket),
     digestScheduled: (bucket: number) => k('digest', 'scheduled', bucket),
     digestPending: k('digest', 'pending'),
+    /** Escalation notices posted in the current window, and those waiting for its escalation digest. */
+    escalationPosts: k('escalation', 'posts'),
+    escalationPending: (level: number) => k('escalation', 'pending', level),
+    escalationDigestScheduled: (level: number, bucket: number) => k('escalation', 'digest', level, bucket),
     /** Citizen conversations (multi-step dialogues such as REGISTER). */
     conversation: (phone: string) => k('conv', phone),
     /** Transport connection state, published by the gateway. */

@@ -65,7 +65,7 @@ describe('digests under a flood', () => {
   });
   afterAll(async () => flood.stop());
 
-  it('posts the first cards, then one digest for the rest; critical incidents always get a card', async () => {
+  it('posts the first cards, then one digest for the rest; a critical incident still gets its own card', async () => {
     const reporters = Array.from({ length: 6 }, (_, i) => `+3362222000${i}`);
     for (const [i, phone] of reporters.entries()) await flood.say(phone, `We need information about flights home, family ${i}`);
     await flood.say('+33622229999', 'Trapped under the rubble with two children');
@@ -126,5 +126,71 @@ describe('a digest of a large flood', () => {
     const count = Number(/Digest: (\d+)/.exec(big as string)?.[1]);
     expect(new Set((big as string).match(/INC-\d{4}/g)).size).toBe(40);
     expect(big).toContain(`…and ${count - 40} more: send /incidents`);
+  });
+});
+
+/** Waits, if need be, until early in a clock-aligned window of `ms`, so a burst falls in one window. */
+async function earlyInWindow(ms: number): Promise<void> {
+  const into = Date.now() % ms;
+  if (into > ms / 3) await new Promise((r) => setTimeout(r, ms - into + 100));
+}
+
+describe('an earthquake: most reports are critical', () => {
+  let quake: TestApp;
+  beforeAll(async () => {
+    quake = await startTestApp('incidents-quake', {
+      config: {
+        digest: { maxCardsPerWindow: 1, maxCriticalCardsPerWindow: 2, window: '9s' },
+        escalation: { ackDeadline: { critical: '1s', high: '1h', medium: '1h', low: '4h' }, secondDeadline: '1h' },
+      },
+    });
+  });
+  afterAll(async () => quake.stop());
+
+  it('gives critical incidents cards up to their allowance, then one digest listing them first, and escalates them in one digest', async () => {
+    await earlyInWindow(9_000);
+    const phones = Array.from({ length: 7 }, (_, i) => `+3362444${String(i).padStart(4, '0')}`);
+    // Two ordinary reports first, then five critical ones.
+    for (const [i, phone] of phones.entries())
+      await quake.say(phone, i < 2 ? `Need information about flights home, family ${i}` : `SOS trapped under rubble, building ${i}`);
+    const ids = await Promise.all(phones.map(async (p) => incidentIdIn((await quake.expectMessage(p, /Reference/)).text)));
+    const critical = ids.slice(2);
+    const posts = await waitFor(
+      async () => {
+        const all = await quake.outbox(CELL_GROUP);
+        return all.some((m) => m.kind === 'digest') && all.filter((m) => m.kind === 'escalation').length >= 2 ? all : undefined;
+      },
+      25_000,
+      'the digest and the escalation notices',
+    );
+    // The group: one ordinary card, one critical card (the allowance of 2 is then full), one digest.
+    const cards = posts.filter((m) => m.kind === 'card');
+    expect(cards).toHaveLength(2);
+    expect(cards.filter((m) => m.text.includes('CRITICAL'))).toHaveLength(1);
+    const digest = posts.find((m) => m.kind === 'digest')?.text as string;
+    expect(digest).toMatch(/Digest: 5 new incidents.*4 of them CRITICAL \(listed first\)/);
+    const listed = digest.match(/INC-\d{4}/g) ?? [];
+    expect(listed).toHaveLength(5);
+    expect(listed.slice(0, 4).every((id) => critical.includes(id))).toBe(true);
+    // Escalation: every critical incident passed its 1 s deadline; one notice fits the window
+    // (the critical allowance was 2: it counts escalation notices apart from cards, so two fit),
+    // and the others come as one escalation digest, to the group and to the duty officer.
+    const notices = await waitFor(
+      async () => {
+        const all = (await quake.outbox(CELL_GROUP)).filter((m) => m.kind === 'escalation');
+        const mentioned = new Set(all.flatMap((m) => m.text.match(/INC-\d{4}/g) ?? []));
+        return critical.every((id) => mentioned.has(id)) ? all : undefined;
+      },
+      25_000,
+      'every critical incident in an escalation notice',
+    );
+    const single = notices.filter((m) => /UNACKNOWLEDGED/.test(m.text));
+    const gathered = notices.filter((m) => /reached their deadline unacknowledged/.test(m.text));
+    expect(single).toHaveLength(2);
+    expect(gathered).toHaveLength(1);
+    expect(gathered[0]?.text).toMatch(/^⏰ 3 incidents reached their deadline unacknowledged, 3 of them CRITICAL/);
+    const paged = (await quake.outbox(STAFF.duty)).filter((m) => m.kind === 'escalation');
+    expect(paged).toHaveLength(3);
+    for (const id of critical) expect((await quake.api<Incident>('GET', `/api/incidents/${id}`)).body.escalationLevel).toBe(1);
   });
 });

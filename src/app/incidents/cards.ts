@@ -1,5 +1,5 @@
 import { durationMs } from '../../domain/duration.ts';
-import type { Incident, Severity } from '../../domain/incident.ts';
+import { type Incident, SEVERITY_RANK, type Severity } from '../../domain/incident.ts';
 import type { CoreDeps } from '../deps.ts';
 import { excerpt, incidentLine, incidentStore, postToCellGroups, regionName, SEVERITY_ICON } from './shared.ts';
 
@@ -17,10 +17,17 @@ export function incidentCard(deps: CoreDeps, i: Incident, headline = '🆕 New i
   ].join('\n');
 }
 
+/** Cards (and escalation notices) a window may hold before critical incidents go to the digest too. */
+export function criticalCap(deps: CoreDeps): number {
+  return deps.config.digest.maxCriticalCardsPerWindow ?? deps.config.digest.maxCardsPerWindow * 4;
+}
+
 /**
  * The card window a new incident must find room in: past `digest.maxCardsPerWindow` cards
- * within the last `digest.window`, non-critical incidents wait for one digest at the end
- * of the window. Critical incidents always get a card (no window).
+ * within the last `digest.window`, incidents wait for one digest at the end of the window.
+ * A critical incident still gets its own card while the window holds fewer than
+ * `maxCriticalCardsPerWindow`; past that (an earthquake: most reports are critical), it goes to
+ * the digest too, where critical incidents are listed first.
  */
 export function cardWindow(deps: CoreDeps, severity: Severity) {
   const window = durationMs(deps.config.digest.window);
@@ -32,9 +39,10 @@ export function cardWindow(deps: CoreDeps, severity: Severity) {
     marker: deps.keys.digestScheduled(bucket),
     now,
     window,
-    max: deps.config.digest.maxCardsPerWindow,
+    max: severity === 'critical' ? criticalCap(deps) : deps.config.digest.maxCardsPerWindow,
+    rank: SEVERITY_RANK[severity],
   };
-  return { bucket, cards: severity === 'critical' ? undefined : cards };
+  return { bucket, cards };
 }
 
 /** Posts a new incident's card to the cell groups. */
@@ -56,17 +64,19 @@ const DIGEST_SHOWN = 40;
  * incidents are read: a flood of thousands is counted, not loaded (which stalled the process).
  */
 export async function postDigest(deps: CoreDeps, data: Record<string, unknown>): Promise<void> {
-  const [[, total], [, ids]] = (await deps.redis
+  // Pending incidents are scored by severity, then arrival: critical ones (scores below 1e12) first.
+  const [[, total], [, critical], [, ids]] = (await deps.redis
     .multi()
     .zcard(deps.keys.digestPending)
+    .zcount(deps.keys.digestPending, '-inf', '(1e12')
     .zrange(deps.keys.digestPending, '0', String(DIGEST_SHOWN - 1))
     .del(deps.keys.digestPending)
-    .exec()) as [[null, number], [null, string[]]];
+    .exec()) as [[null, number], [null, number], [null, string[]]];
   if (total === 0) return;
   const shown = await incidentStore(deps).getMany(ids);
   const more = total - shown.length;
   const text = [
-    `📋 Digest: ${total} new incidents arrived faster than single cards (window ${deps.config.digest.window}).`,
+    `📋 Digest: ${total} new incidents arrived faster than single cards (window ${deps.config.digest.window})${critical ? `, ${critical} of them CRITICAL (listed first)` : ''}.`,
     ...shown.map((i) => `${incidentLine(deps, i)}\n   “${excerpt(i.summary, 80)}”`),
     ...(more > 0 ? [`…and ${more} more: send /incidents`] : []),
     'Send /incident ID for details, /ack ID to take one.',

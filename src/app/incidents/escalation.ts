@@ -1,10 +1,10 @@
 import { durationMs } from '../../domain/duration.ts';
 import { metrics } from '../../observability/metrics.ts';
 import { LuaScript } from '../../store/lua-script.ts';
-import type { Incident, Severity } from '../../domain/incident.ts';
+import { type Incident, SEVERITY_RANK, type Severity } from '../../domain/incident.ts';
 import type { CoreDeps } from '../deps.ts';
-import { incidentCard } from './cards.ts';
-import { incidentStore, messageStaff, postToCellGroups, publishIncident } from './shared.ts';
+import { criticalCap, incidentCard } from './cards.ts';
+import { excerpt, incidentLine, incidentStore, messageStaff, postToCellGroups, publishIncident } from './shared.ts';
 
 /** Deadlines are checked by one delayed job per second that has any, not one job per incident. */
 const BUCKET_MS = 1_000;
@@ -114,11 +114,98 @@ async function escalate(deps: CoreDeps, data: Record<string, unknown>): Promise<
   if (!updated) return escalate(deps, data);
   metrics.escalations.inc({ severity: incident.severity, level: String(level) });
   await deps.audit.append({ type: 'incident.escalated', actor: 'system', subject: id, data: { level, minutes } });
-  const headline = `⏰ UNACKNOWLEDGED ${minutes} min —`;
-  const card = incidentCard(deps, { ...incident, escalationLevel: level }, headline);
-  const recipients = deps.roster.withRole(level === 1 ? 'duty_officer' : 'admin').map((s) => s.phone);
-  if (level === 1) await postToCellGroups(deps, card, `esc:${id}:${level}`, 'escalation', `incident:${id}`);
-  await messageStaff(deps, recipients, card, `esc:${id}:${level}`, 'escalation', `incident:${id}`);
+  const slot = await escalationSlot(deps, incident, level);
+  if (slot.post === 1) {
+    const headline = `⏰ UNACKNOWLEDGED ${minutes} min —`;
+    const card = incidentCard(deps, { ...incident, escalationLevel: level }, headline);
+    if (level === 1) await postToCellGroups(deps, card, `esc:${id}:${level}`, 'escalation', `incident:${id}`);
+    await messageStaff(deps, escalationRecipients(deps, level), card, `esc:${id}:${level}`, 'escalation', `incident:${id}`);
+  } else if (slot.post === 2) {
+    await deps.timers.schedule(
+      'incident.escalationDigest',
+      { level, bucket: slot.bucket },
+      (slot.bucket + 1) * slot.window - deps.now(),
+      `escdigest-${level}-${slot.bucket}`,
+    );
+  }
   if (level === 1) await scheduleEscalation(deps, id, 2, durationMs(deps.config.escalation.secondDeadline));
   await publishIncident(deps, 'incident.updated', id);
+}
+
+/** Who is paged at an escalation level: duty officers, then admins. */
+function escalationRecipients(deps: CoreDeps, level: number): string[] {
+  return deps.roster.withRole(level === 1 ? 'duty_officer' : 'admin').map((s) => s.phone);
+}
+
+/**
+ * Claims room for one escalation notice in the digest window, as new incidents' cards do: past
+ * the window's allowance the incident waits for one escalation digest at the end of the window.
+ * KEYS: posts zset, pending zset, digest marker. ARGV: now, window, max, id, score.
+ * Returns 1 (post it now), 2 (first to wait: schedule the digest) or 0 (waits, already scheduled).
+ */
+const ESCALATION_SLOT = new LuaScript(`
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[3]) then
+  redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+redis.call('ZADD', KEYS[2], ARGV[5], ARGV[4])
+if redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[2]) then return 2 end
+return 0
+`);
+
+/** Pending escalations are scored by severity, then time: critical ones (below 1e13) first. */
+const RANK_SCALE = 1e13;
+
+/**
+ * Escalation notices share the cell's reading capacity with cards: in an earthquake hundreds of
+ * reports pass their deadline within seconds, and one re-post and one page each would drown the
+ * group and the duty officers' phones. Past `digest.maxCardsPerWindow` notices in `digest.window`
+ * (critical ones: past the critical allowance), they are gathered into one digest per level.
+ */
+async function escalationSlot(deps: CoreDeps, incident: Incident, level: number) {
+  const window = durationMs(deps.config.digest.window);
+  const now = deps.now();
+  const bucket = Math.floor(now / window);
+  const max = incident.severity === 'critical' ? criticalCap(deps) : deps.config.digest.maxCardsPerWindow;
+  const post = (await ESCALATION_SLOT.run(
+    deps.redis,
+    [deps.keys.escalationPosts, deps.keys.escalationPending(level), deps.keys.escalationDigestScheduled(level, bucket)],
+    [now, window, max, `${incident.id}|${level}`, SEVERITY_RANK[incident.severity] * RANK_SCALE + now],
+  )) as 0 | 1 | 2;
+  return { post, bucket, window };
+}
+
+/** Incidents an escalation digest lists one by one; the rest are counted. */
+const ESCALATION_DIGEST_SHOWN = 40;
+
+/**
+ * Timer: one escalation digest for the incidents that passed their deadline too fast for single
+ * notices: to the cell group (level 1) and 1:1 to the duty officers (level 1) or admins (level 2).
+ * Incidents leave the waiting set only once the digest is queued, so a failed attempt loses none.
+ */
+export async function postEscalationDigest(deps: CoreDeps, data: Record<string, unknown>): Promise<void> {
+  const level = Number(data.level);
+  if (level !== 1 && level !== 2) return;
+  const key = deps.keys.escalationPending(level);
+  const [[, members], [, critical]] = (await deps.redis.multi().zrange(key, '0', '-1').zcount(key, '-inf', `(${RANK_SCALE}`).exec()) as [
+    [null, string[]],
+    [null, number],
+  ];
+  if (members.length === 0) return;
+  const ids = members.slice(0, ESCALATION_DIGEST_SHOWN).map((m) => m.split('|')[0] as string);
+  const shown = await incidentStore(deps).getMany(ids);
+  const more = members.length - shown.length;
+  const who = level === 1 ? 'duty officers' : 'admins';
+  const text = [
+    `⏰ ${members.length} incidents reached their deadline unacknowledged${critical ? `, ${critical} of them CRITICAL (listed first)` : ''}: ${who} paged.`,
+    ...shown.map((i) => `${incidentLine(deps, i)}\n   “${excerpt(i.summary, 80)}”`),
+    ...(more > 0 ? [`…and ${more} more: send /incidents open`] : []),
+    'Send /ack ID to take one.',
+  ].join('\n');
+  const digestKey = `escdigest:${level}:${String(data.bucket)}:${members[0]}`;
+  if (level === 1) await postToCellGroups(deps, text, digestKey, 'escalation');
+  await messageStaff(deps, escalationRecipients(deps, level), text, digestKey, 'escalation');
+  await deps.redis.zrem(key, ...members);
 }

@@ -8,7 +8,7 @@ import { incidentRoutes } from '../../http/routes/incidents.ts';
 import type { Feature } from '../feature.ts';
 import { postDigest } from './cards.ts';
 import { handleCitizenMessage, type LanguageOf } from './citizen-intake.ts';
-import { escalateDue } from './escalation.ts';
+import { escalateDue, postEscalationDigest } from './escalation.ts';
 import { acknowledge, addNote } from './lifecycle.ts';
 import type { SitrepSection } from './sitrep.ts';
 
@@ -100,6 +100,7 @@ export function incidentsFeature(opts: { languageOf?: LanguageOf; sitrepSections
     timers: (deps) => ({
       'incident.escalations': () => escalateDue(deps),
       'incident.digest': (data) => postDigest(deps, data),
+      'incident.escalationDigest': (data) => postEscalationDigest(deps, data),
     }),
   };
 }

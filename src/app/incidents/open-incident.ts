@@ -60,7 +60,7 @@ export async function openIncident(
   const sourceId = input.sourceMessageId ?? `${input.channel}:${input.reporter}:${at}:${Math.random()}`;
   const deadline = firstDeadline(deps, severity);
   const window = cardWindow(deps, severity);
-  const announcement = { channel: deps.keys.events, ...(deadline ? { deadline } : {}), ...(window.cards ? { cards: window.cards } : {}) };
+  const announcement = { channel: deps.keys.events, ...(deadline ? { deadline } : {}), cards: window.cards };
   const result = await store.intake(
     {
       severity,
