@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 // @ts-expect-error: the dashboard's browser modules are plain JavaScript without types
-import { oneAtATime } from '../../src/http/dashboard/public/dom.js';
+import { debounced, oneAtATime } from '../../src/http/dashboard/public/dom.js';
 
 /** A view whose fetches answer when the test says, painting what each fetch saw. */
 function fakeView() {
@@ -75,5 +75,33 @@ describe('dashboard redraws', () => {
     const late = first.then(() => draw());
     await Promise.all([first, queued, late]);
     expect(most).toBe(1);
+  });
+});
+
+describe('live refresh under a flood', () => {
+  it('refreshes at least once per period while changes keep coming every few milliseconds', () => {
+    vi.useFakeTimers();
+    try {
+      let refreshes = 0;
+      const later = debounced(() => {
+        refreshes += 1;
+      }, 250);
+      // Two seconds of a flood: a change every 5 ms.
+      for (let t = 0; t < 2_000; t += 5) {
+        later();
+        vi.advanceTimersByTime(5);
+      }
+      expect(refreshes).toBeGreaterThanOrEqual(7);
+      expect(refreshes).toBeLessThanOrEqual(8);
+      // The last change of the flood is still served, once.
+      vi.advanceTimersByTime(1_000);
+      const settled = refreshes;
+      later();
+      vi.advanceTimersByTime(250);
+      expect(refreshes).toBe(settled + 1);
+      later.cancel();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
