@@ -38,6 +38,10 @@ describe('incident board and page in a real browser', { timeout: 120_000 }, () =
     await expect.poll(() => page.locator('td.status-open').textContent(), { timeout: 20_000 }).toBe('501');
     expect(await page.locator('td.severity-critical').textContent()).toBe('1');
     expect(await page.locator(`li.incident[data-id="${oldest.id}"]`).count()).toBeGreaterThan(0);
+    // The critical one leads the unassigned, most urgent first; the 501 rows are counted, not all drawn.
+    expect(await page.locator('section:has(h2:text("Unassigned")) li.incident').first().getAttribute('data-id')).toBe(oldest.id);
+    expect(await page.locator('li.incident').count()).toBeLessThanOrEqual(300);
+    expect(await page.locator('p.more').first().textContent()).toMatch(/and 401 more/);
     await context.close();
   });
 

@@ -36,6 +36,15 @@ describe('incident API', () => {
     const page2 = await app.api<Page>('GET', `/api/incidents?status=open&limit=2&cursor=${page1.body.nextCursor}`, undefined, viewer);
     expect(page2.body.items.map((i) => i.id)).toEqual([a.id]);
     expect(page2.body.nextCursor).toBeNull();
+    // Lighter pages for views that list thousands of incidents: the same incidents, no timelines.
+    const light = await app.api<Page>('GET', '/api/incidents?status=open&limit=2&timeline=false', undefined, viewer);
+    expect(light.body.items.map((i) => i.id)).toEqual([c.id, b.id]);
+    expect(light.body.nextCursor).toBe(page1.body.nextCursor);
+    expect(light.body.items[0]).toMatchObject({ id: c.id, severity: 'high', status: 'open', reporter: '+33600000003' });
+    expect(light.body.items[0]).not.toHaveProperty('timeline');
+    const bad = await app.api<{ error: { message: string } }>('GET', '/api/incidents?timeline=no', undefined, viewer);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/^query.timeline: /);
   });
 
   it('changes status, severity and assignee with role checks, an audit entry and the citizen told', async () => {

@@ -16,6 +16,8 @@ const listQuery = z.strictObject({
   severity: z.enum(SEVERITIES).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().regex(/^\d+$/, 'must be the nextCursor of the previous page').optional(),
+  /** `false` leaves each incident's timeline out (a board listing thousands of incidents needs none). */
+  timeline: z.enum(['true', 'false']).default('true'),
 });
 const patchBody = z
   .strictObject({
@@ -103,14 +105,13 @@ export function incidentRoutes(deps: HttpDeps): Router {
   const store = incidentStore(deps);
   r.get('/api/incidents', requireRole('viewer'), async (req, res) => {
     const q = validate(listQuery, req.query, 'query');
-    res.json(
-      await store.list({
-        limit: q.limit,
-        ...(q.status ? { status: q.status } : {}),
-        ...(q.severity ? { severity: q.severity } : {}),
-        ...(q.cursor ? { cursor: Number(q.cursor) } : {}),
-      }),
-    );
+    const query = {
+      limit: q.limit,
+      ...(q.status ? { status: q.status } : {}),
+      ...(q.severity ? { severity: q.severity } : {}),
+      ...(q.cursor ? { cursor: Number(q.cursor) } : {}),
+    };
+    res.json(q.timeline === 'false' ? await store.listWithoutTimeline(query) : await store.list(query));
   });
   r.post('/api/incidents', requireRole('officer'), async (req, res) => {
     const b = validate(createBody, req.body);

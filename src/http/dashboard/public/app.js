@@ -37,8 +37,8 @@ export const guarded =
 
 /**
  * Reloads the view with `refresh` on each live change that `wanted` accepts and on a (re)connected
- * stream; a burst of changes becomes one refresh after `ms`. Call it before the first load, so a change
- * made while that load runs is not missed. Returns the function that cancels a pending refresh.
+ * stream; a burst of changes becomes one refresh after `ms` (a number, or a function asked each time).
+ * Call it before the first load, so a change made while that load runs is not missed. Returns the function that cancels a pending refresh.
  */
 export function liveRefresh(wanted, refresh, ms) {
   const later = debounced(guarded(refresh), ms);

@@ -36,17 +36,23 @@ export function ago(iso) {
   return `${Math.round(s / 86400)} d ago`;
 }
 
-/** Calls fn `ms` after a call, once for all the calls made meanwhile: at most once per `ms`, however steady the calls. */
+/**
+ * Calls fn `ms` after a call, once for all the calls made meanwhile: at most once per `ms`, however
+ * steady the calls. `ms` may be a function, asked each time the timer is armed.
+ */
 export function debounced(fn, ms) {
   // Not reset by later calls: a flood brings a change every few milliseconds, and a timer reset by
   // each would never fire (the board stood still for as long as the flood lasted). The first call
   // of a burst arms it; every call until it fires is served by that one run.
   let timer;
   const call = () => {
-    timer ??= setTimeout(() => {
-      timer = undefined;
-      fn();
-    }, ms);
+    timer ??= setTimeout(
+      () => {
+        timer = undefined;
+        fn();
+      },
+      typeof ms === 'function' ? ms() : ms,
+    );
   };
   call.cancel = () => {
     clearTimeout(timer);

@@ -11,23 +11,34 @@ function counts(count, key, values) {
   return table;
 }
 
-function section(title, items, onAck, empty) {
+/** Rows a section shows; in a flood the rest are counted, not drawn (thousands of rows froze the page). */
+const SHOWN = 100;
+const RANK = { critical: 0, high: 1, medium: 2, low: 3 };
+/** Most urgent first: by severity, then the longest waiting. */
+const byUrgency = (a, b) => (RANK[a.severity] ?? 9) - (RANK[b.severity] ?? 9) || (a.seq ?? 0) - (b.seq ?? 0);
+
+function section(title, items, onAck, empty, order) {
+  const rows = order ? [...items].sort(order) : items;
+  const more = rows.length - SHOWN;
   return el(
     'section',
     { className: 'card' },
     el('h2', {}, `${title} (${items.length})`),
     items.length
-      ? el('ul', { className: 'incidents' }, ...items.map((i) => incidentRow(i, onAck)))
+      ? el('ul', { className: 'incidents' }, ...rows.slice(0, SHOWN).map((i) => incidentRow(i, onAck)))
       : el('p', { className: 'muted' }, empty),
+    more > 0 ? el('p', { className: 'muted more' }, `…and ${more} more, not shown: filter with /incidents or the map.`) : '',
   );
 }
 
 export async function render(root) {
   let left = false;
+  let shown = 0;
   const draw = oneAtATime(async () => {
     // Every active incident however many newer ones came in after it; totals from the server's counts.
     const [active, byStatus] = await Promise.all([listIncidents(), incidentCounts()]);
     if (left) return;
+    shown = active.length;
     const total = (status) => Object.values(byStatus[status] ?? {}).reduce((a, n) => a + n, 0);
     const onAck = guarded(async (id) => {
       await acknowledge(id);
@@ -52,17 +63,24 @@ export async function render(root) {
         active.filter((i) => isOverdue(i)),
         onAck,
         'Nothing is late.',
+        byUrgency,
       ),
       section(
-        'Unassigned',
+        'Unassigned, most urgent first',
         active.filter((i) => !i.assignee),
         onAck,
         'Every active incident has someone on it.',
+        byUrgency,
       ),
       section('All active, newest first', active, onAck, 'No active incident.'),
     );
   });
-  const stop = liveRefresh((c) => c.type.startsWith('incident.'), draw, 250);
+  // Thousands of active incidents (a flood) take a while to list and draw: refresh less often then.
+  const stop = liveRefresh(
+    (c) => c.type.startsWith('incident.'),
+    draw,
+    () => (shown > 1000 ? 2000 : 250),
+  );
   await draw();
   return () => {
     left = true;

@@ -23,7 +23,11 @@ async function everyPage(filter) {
   const items = [];
   let cursor = '';
   for (;;) {
-    const page = await api('GET', `/api/incidents?${filter}&limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    // Without timelines: in a flood the board lists thousands of incidents at every refresh.
+    const page = await api(
+      'GET',
+      `/api/incidents?${filter}&limit=200&timeline=false${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    );
     items.push(...page.items);
     if (!page.nextCursor) return items;
     cursor = page.nextCursor;
