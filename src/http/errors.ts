@@ -17,6 +17,18 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, where =
   return result.data;
 }
 
+/**
+ * A whole number in a query string, from `min` to `max`: digits only (coercion would also take
+ * "0x10", "1e1" or " 12" and answer as if the caller had meant a number).
+ */
+export function queryInt(min: number, max: number) {
+  return z
+    .string()
+    .regex(/^\d{1,12}$/, `must be a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+}
+
 export const notFoundRoute: RequestHandler = (req, res) => {
   res.status(404).json({ error: { code: 'not_found', message: `no route for ${req.method} ${req.path}` } });
 };

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { CoreDeps } from '../app/deps.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import { requireRole } from '../http/auth.ts';
-import { validate } from '../http/errors.ts';
+import { validate, queryInt } from '../http/errors.ts';
 import { documentRoute } from '../http/route-docs.ts';
 import type { PlaybookRunner } from './runner.ts';
 import { playbookSummary, runView } from './views.ts';
@@ -13,8 +13,8 @@ export const startRunBody = z.strictObject({
   exercise: z.boolean().default(false),
 });
 export const listRunsQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.coerce.number().int().nonnegative().optional(),
+  limit: queryInt(1, 200).default(50),
+  cursor: queryInt(0, Number.MAX_SAFE_INTEGER).optional(),
 });
 
 documentRoute({ method: 'get', path: '/api/playbooks', summary: 'The playbook library', role: 'viewer', tags: ['playbooks'] });

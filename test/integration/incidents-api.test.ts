@@ -42,6 +42,8 @@ describe('incident API', () => {
     expect(light.body.nextCursor).toBe(page1.body.nextCursor);
     expect(light.body.items[0]).toMatchObject({ id: c.id, severity: 'high', status: 'open', reporter: '+33600000003' });
     expect(light.body.items[0]).not.toHaveProperty('timeline');
+    for (const limit of ['0x10', '1e1', '2.5', '-1', '0', '201'])
+      expect((await app.api('GET', `/api/incidents?limit=${limit}`, undefined, viewer)).status, `limit=${limit}`).toBe(400);
     const bad = await app.api<{ error: { message: string } }>('GET', '/api/incidents?timeline=no', undefined, viewer);
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toMatch(/^query.timeline: /);

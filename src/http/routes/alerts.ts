@@ -4,7 +4,7 @@ import { approveAlert, cancelBroadcast, createAlert, getAlert } from '../../broa
 import { type Actor, audienceSchema } from '../../broadcast/audience.ts';
 import { type BroadcastKind, broadcastKeys } from '../../broadcast/broadcast-store.ts';
 import { actorOf, requireRole } from '../auth.ts';
-import { validate } from '../errors.ts';
+import { validate, queryInt } from '../errors.ts';
 import type { HttpDeps } from '../http-deps.ts';
 import { documentRoute } from '../route-docs.ts';
 
@@ -16,7 +16,7 @@ export const createAlertBody = z.strictObject({
 const idParam = z.object({ id: z.string().regex(/^ALR-\d{4,}$/, 'must be an alert id like ALR-0007') });
 /** A page of a newest-first list of broadcasts; the cursor is the position of the next item. */
 export const broadcastListQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  limit: queryInt(1, 100).default(20),
   cursor: z
     .string()
     .regex(/^\d{1,9}$/, 'must be the nextCursor of the previous page')

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { requireRole } from '../auth.ts';
-import { validate } from '../errors.ts';
+import { validate, queryInt } from '../errors.ts';
 import type { HttpDeps } from '../http-deps.ts';
 import { documentRoute } from '../route-docs.ts';
 
@@ -10,7 +10,7 @@ const pageQuery = z.object({
     .string()
     .regex(/^\d+-\d+$/, 'must be an audit entry id like 1700000000000-0')
     .optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  limit: queryInt(1, 1000).default(100),
 });
 
 documentRoute({

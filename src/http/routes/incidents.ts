@@ -7,14 +7,14 @@ import { e164 } from '../../config/schema.ts';
 import { NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { CATEGORIES, parseIncidentId, SEVERITIES, SEVERITY_RANK, STATUSES } from '../../domain/incident.ts';
 import { actorOf, requireRole } from '../auth.ts';
-import { validate } from '../errors.ts';
+import { validate, queryInt } from '../errors.ts';
 import type { HttpDeps } from '../http-deps.ts';
 import { documentRoute } from '../route-docs.ts';
 
 const listQuery = z.strictObject({
   status: z.enum(STATUSES).optional(),
   severity: z.enum(SEVERITIES).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  limit: queryInt(1, 200).default(50),
   cursor: z.string().regex(/^\d+$/, 'must be the nextCursor of the previous page').optional(),
   /** `false` leaves each incident's timeline out (a board listing thousands of incidents needs none). */
   timeline: z.enum(['true', 'false']).default('true'),

@@ -5,7 +5,7 @@ import { AppError, NotFoundError } from '../../domain/errors.ts';
 import { toE164 } from '../../domain/roster.ts';
 import type { SimulatorTransport } from '../../transport/simulator/simulator-transport.ts';
 import { authenticate } from '../auth.ts';
-import { validate } from '../errors.ts';
+import { validate, queryInt } from '../errors.ts';
 import type { HttpDeps } from '../http-deps.ts';
 import { documentRoute } from '../route-docs.ts';
 
@@ -54,8 +54,8 @@ const membersBody = z.strictObject({
 });
 const outboxQuery = z.object({
   to: z.string().max(64).optional(),
-  after: z.coerce.number().int().min(0).default(0),
-  limit: z.coerce.number().int().min(1).max(1000).default(500),
+  after: queryInt(0, Number.MAX_SAFE_INTEGER).default(0),
+  limit: queryInt(1, 1000).default(500),
 });
 
 documentRoute({
