@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { CoreDeps } from '../app/deps.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import { requireRole } from '../http/auth.ts';
-import { validate, queryInt } from '../http/errors.ts';
+import { queryInt, validate } from '../http/errors.ts';
 import { documentRoute } from '../http/route-docs.ts';
 import type { PlaybookRunner } from './runner.ts';
 import { playbookSummary, runView } from './views.ts';

@@ -4,7 +4,7 @@ import { approveAlert, cancelBroadcast, createAlert, getAlert } from '../../broa
 import { type Actor, audienceSchema } from '../../broadcast/audience.ts';
 import { type BroadcastKind, broadcastKeys } from '../../broadcast/broadcast-store.ts';
 import { actorOf, requireRole } from '../auth.ts';
-import { validate, queryInt } from '../errors.ts';
+import { queryInt, validate } from '../errors.ts';
 import type { HttpDeps } from '../http-deps.ts';
 import { documentRoute } from '../route-docs.ts';
 

@@ -7,7 +7,7 @@ import { e164 } from '../../config/schema.ts';
 import { NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { CATEGORIES, parseIncidentId, SEVERITIES, SEVERITY_RANK, STATUSES } from '../../domain/incident.ts';
 import { actorOf, requireRole } from '../auth.ts';
-import { validate, queryInt } from '../errors.ts';
+import { queryInt, validate } from '../errors.ts';
 import type { HttpDeps } from '../http-deps.ts';
 import { documentRoute } from '../route-docs.ts';
 

@@ -5,7 +5,7 @@ import { AppError, NotFoundError } from '../../domain/errors.ts';
 import { toE164 } from '../../domain/roster.ts';
 import type { SimulatorTransport } from '../../transport/simulator/simulator-transport.ts';
 import { authenticate } from '../auth.ts';
-import { validate, queryInt } from '../errors.ts';
+import { queryInt, validate } from '../errors.ts';
 import type { HttpDeps } from '../http-deps.ts';
 import { documentRoute } from '../route-docs.ts';
 
