@@ -28,6 +28,11 @@ const MESSAGES = {
     fr: "✔️ Votre signalement {id} a été clôturé par l'ambassade.{note}\nSi vous avez encore besoin d'aide, écrivez-nous : un nouveau signalement sera ouvert.",
     ar: '✔️ أغلقت السفارة بلاغك {id}.{note}\nإذا كنت لا تزال بحاجة إلى المساعدة، راسلنا وسيفتح بلاغ جديد.',
   },
+  reopened: {
+    en: '🔄 Your report {id} has been reopened by the embassy: an officer is working on it again.',
+    fr: "🔄 Votre signalement {id} a été rouvert par l'ambassade : un agent s'en occupe de nouveau.",
+    ar: '🔄 أعادت السفارة فتح بلاغك {id}: يعمل عليه موظف من جديد.',
+  },
   sos: {
     en: '🆘 Understood: emergency. Reference {id}.{emergency}\nTell us in one message: what is happening, how many people, and send your location pin (📎 → Location).',
     fr: '🆘 Compris : urgence. Référence {id}.{emergency}\nDites-nous en un message : ce qui se passe, combien de personnes, et envoyez votre position (📎 → Position).',

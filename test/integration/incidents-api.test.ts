@@ -114,6 +114,29 @@ describe('incident API', () => {
     expect(told.text).toContain('Found safe in a shelter');
     await waitFor(async () => (await app.outbox(CELL_GROUP)).some((m) => m.text.includes(i.id)) || undefined);
   });
+
+  it('tells the citizen when a resolved report is reopened, and keeps a closed incident closed', async () => {
+    const phone = '+33600000031';
+    const i = await open('My mother cannot get her medicine', phone);
+    await app.api('PATCH', `/api/incidents/${i.id}`, { status: 'resolved', text: 'Pharmacy found' }, officer);
+    await app.expectMessage(phone, /has been closed/);
+    // The pharmacy was shut after all: the officer reopens. The citizen was told to write a new
+    // report if they needed help; now they learn this one is open again.
+    expect((await app.api('PATCH', `/api/incidents/${i.id}`, { status: 'in_progress' }, officer)).status).toBe(200);
+    await app.expectMessage(phone, (m) => m.text.includes(i.id) && /reopened/.test(m.text));
+    await app.api('PATCH', `/api/incidents/${i.id}`, { status: 'resolved' }, officer);
+    expect((await app.api('PATCH', `/api/incidents/${i.id}`, { status: 'closed' }, officer)).status).toBe(200);
+    // Closed is final: no assignment (it would message an officer about a case nobody watches), no re-triage.
+    for (const change of [{ assignee: '+15550000003' }, { severity: 'critical' }, { region: 'north' }]) {
+      const refused = await app.api<{ error: { code: string; message: string } }>('PATCH', `/api/incidents/${i.id}`, change, officer);
+      expect(refused.status, JSON.stringify(change)).toBe(409);
+      expect(refused.body.error.message).toMatch(/is closed/);
+    }
+    // A note can still be added, for the record.
+    expect((await app.api('POST', `/api/incidents/${i.id}/notes`, { text: 'Family called to thank us' }, officer)).status).toBe(201);
+    const after = (await app.api<Incident>('GET', `/api/incidents/${i.id}`)).body;
+    expect(after).toMatchObject({ status: 'closed', severity: i.severity });
+  });
 });
 
 describe('PATCH with several fields', () => {

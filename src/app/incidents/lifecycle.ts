@@ -139,6 +139,11 @@ function triagePart(deps: CoreDeps, i: Incident, input: IncidentChanges, who: Wh
  * is no change; when nothing changes at all, the refusal says so.
  */
 function decideAll(deps: CoreDeps, i: Incident, input: IncidentChanges, who: Who): Change {
+  // Closed is final (only a note may still be added): it is off every list, and a change would
+  // page or message someone about a case nobody is watching.
+  if (i.status === 'closed' && (input.severity || input.category || input.region || input.assignee !== undefined)) {
+    throw new ConflictError('illegal_transition', `${i.id} is closed: its triage and assignee can no longer change (a note can still be added)`);
+  }
   const parts = [
     input.severity || input.category || input.region ? triagePart(deps, i, input, who) : undefined,
     input.assignee !== undefined ? assignPart(deps, i, input.assignee, who) : undefined,
@@ -223,6 +228,9 @@ async function tellReporter(deps: CoreDeps, i: Incident, from: IncidentStatus): 
   } else if (i.status === 'resolved') {
     const last = i.timeline.at(-1);
     text = citizenText('resolved', i.language, { id: i.id, note: last?.text ? `\n“${last.text}”` : '' });
+  } else if (from === 'resolved' && i.status !== 'closed') {
+    // They were told it was closed and that a new message opens a new report: say it is not.
+    text = citizenText('reopened', i.language, { id: i.id });
   }
   if (!text) return;
   await deps.outbox.send(
