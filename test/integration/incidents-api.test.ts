@@ -115,6 +115,21 @@ describe('incident API', () => {
     await waitFor(async () => (await app.outbox(CELL_GROUP)).some((m) => m.text.includes(i.id)) || undefined);
   });
 
+  it("does not make an API token's unrostered phone the assignee when it acknowledges", async () => {
+    const outsider = (
+      await app.api<{ token: string }>('POST', '/api/tokens', { name: 'Hotline Desk', role: 'officer', phone: '+33699999999' })
+    ).body.token;
+    const i = await open('We need to leave the city, how?', '+33600000032');
+    const acked = await app.api<Incident>('PATCH', `/api/incidents/${i.id}`, { status: 'acknowledged' }, outsider);
+    expect(acked.status).toBe(200);
+    expect(acked.body).toMatchObject({ status: 'acknowledged', assignee: null });
+    // A rostered officer's token still takes what it acknowledges.
+    const j = await open('We need to leave the city too', '+33600000033');
+    expect((await app.api<Incident>('PATCH', `/api/incidents/${j.id}`, { status: 'acknowledged' }, officer)).body.assignee).toBe(
+      '+15550000003',
+    );
+  });
+
   it('tells the citizen when a resolved report is reopened, and keeps a closed incident closed', async () => {
     const phone = '+33600000031';
     const i = await open('My mother cannot get her medicine', phone);

@@ -89,7 +89,11 @@ function statusPart(deps: CoreDeps, i: Incident, to: IncidentStatus, who: Who, t
   const at = new Date(deps.now()).toISOString();
   const fields: Record<string, unknown> = {};
   if (i.status === 'open') fields.acknowledgedAt = at;
-  if ((to === 'acknowledged' || to === 'in_progress') && !i.assignee && who.actor.phone) fields.assignee = who.actor.phone;
+  // Whoever takes it owns it, if they are rostered staff who may act on it (an API token's phone
+  // need not be on the roster: then it stays unassigned rather than with a stranger's number).
+  const taker = deps.roster.find(who.actor.phone);
+  if ((to === 'acknowledged' || to === 'in_progress') && !i.assignee && taker && hasRole(taker.roles, 'officer'))
+    fields.assignee = taker.phone;
   if (to === 'resolved') fields.resolvedAt = at;
   return {
     status: to,
@@ -142,7 +146,10 @@ function decideAll(deps: CoreDeps, i: Incident, input: IncidentChanges, who: Who
   // Closed is final (only a note may still be added): it is off every list, and a change would
   // page or message someone about a case nobody is watching.
   if (i.status === 'closed' && (input.severity || input.category || input.region || input.assignee !== undefined)) {
-    throw new ConflictError('illegal_transition', `${i.id} is closed: its triage and assignee can no longer change (a note can still be added)`);
+    throw new ConflictError(
+      'illegal_transition',
+      `${i.id} is closed: its triage and assignee can no longer change (a note can still be added)`,
+    );
   }
   const parts = [
     input.severity || input.category || input.region ? triagePart(deps, i, input, who) : undefined,
