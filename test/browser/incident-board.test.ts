@@ -45,6 +45,31 @@ describe('incident board and page in a real browser', { timeout: 120_000 }, () =
     await context.close();
   });
 
+  it('opens the incident the officer clicked even when the board was still loading', async () => {
+    const i = await report('+33651000009', 'Our bus was stopped at the border');
+    const { context, page } = await newPage(browser);
+    // The board's lists are slow (thousands of incidents at 3 a.m.): hold them until the officer has moved on.
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    await page.route('**/api/incidents?status=*', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await signIn(page, app.url, duty);
+    await page.evaluate((h) => {
+      location.hash = h;
+    }, `#/incident/${i.id}`);
+    await page.locator('h1', { hasText: `Incident ${i.id}` }).waitFor();
+    release();
+    // The board's late answer must not paint over the incident page.
+    await page.waitForTimeout(1_000);
+    expect(await page.locator('#view h1').allTextContents()).toEqual([expect.stringContaining(`Incident ${i.id}`)]);
+    await page.unroute('**/api/incidents?status=*');
+    await context.close();
+  });
+
   it('keeps the officer typing a note when someone else changes the incident meanwhile', async () => {
     const i = await report('+33651000001', 'My brother was arrested at the checkpoint');
     const { context, page } = await newPage(browser);

@@ -79,17 +79,26 @@ function connectLive() {
   };
 }
 
+/** Counts navigations: a view still loading when the officer moved on must not take over. */
+let navigation = 0;
+
 async function route() {
+  const mine = ++navigation;
   const [name, ...args] = (location.hash.replace(/^#\//, '') || 'board').split('/');
   const load = views[name] ?? views.board;
   current?.();
+  current = undefined;
   listeners.clear();
   for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.getAttribute('href') === `#/${name}`);
-  const root = $('view');
-  root.replaceChildren(el('p', { className: 'muted' }, 'Loading…'));
+  // Each view draws into its own element: one still loading when the officer opened another (a
+  // board of thousands, then a click on an incident) draws into a detached element, not over it.
+  const root = el('div', { className: 'view-root' }, el('p', { className: 'muted' }, 'Loading…'));
+  $('view').replaceChildren(root);
   try {
     const mod = await load();
-    current = await mod.render(root, args.map(decodeURIComponent));
+    const cleanup = await mod.render(root, args.map(decodeURIComponent));
+    if (mine === navigation) current = cleanup;
+    else cleanup?.();
   } catch (err) {
     root.replaceChildren(el('p', { className: 'error' }, `This view cannot load: ${err.message}`));
   }
