@@ -1,6 +1,6 @@
-import type { RequestHandler } from 'express';
-import { AppError, ForbiddenError } from '../domain/errors.ts';
+import type { Request, RequestHandler } from 'express';
 import type { Actor } from '../domain/actor.ts';
+import { AppError, ForbiddenError } from '../domain/errors.ts';
 import { hasRole, type Role } from '../domain/roster.ts';
 import type { Principal, TokenStore } from '../store/token-store.ts';
 
@@ -13,10 +13,7 @@ declare module 'express-serve-static-core' {
 /** Reads the bearer token (or the dashboard's session cookie) and attaches the principal. */
 export function authenticate(tokens: TokenStore): RequestHandler {
   return async (req, _res, next) => {
-    const header = req.headers.authorization;
-    const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
-    const cookie = readCookie(req.headers.cookie, 'cc_session');
-    const token = bearer || cookie;
+    const token = tokenOf(req);
     if (!token) throw new AppError('unauthorized', 'missing bearer token', 401);
     const principal = await tokens.verify(token);
     if (!principal) throw new AppError('unauthorized', 'invalid token', 401);
@@ -33,6 +30,13 @@ export function requireRole(role: Role): RequestHandler {
     }
     next();
   };
+}
+
+/** The token a request carries: its bearer header, else the dashboard's session cookie. */
+export function tokenOf(req: Request): string | undefined {
+  const header = req.headers.authorization;
+  const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+  return bearer || readCookie(req.headers.cookie, 'cc_session');
 }
 
 export function readCookie(header: string | undefined, name: string): string | undefined {

@@ -4,7 +4,9 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventHub } from '../../src/http/dashboard/event-hub.ts';
 import { createLogger } from '../../src/observability/logger.ts';
-import { ADMIN_TOKEN, REDIS_URL, startTestApp, type TestApp, uniquePrefix, waitFor } from '../fakes/test-app.ts';
+import { redisKeys } from '../../src/store/keys.ts';
+import { TokenStore } from '../../src/store/token-store.ts';
+import { ADMIN_TOKEN, cleanPrefix, REDIS_URL, startTestApp, type TestApp, uniquePrefix, waitFor } from '../fakes/test-app.ts';
 
 /** Reads a Server-Sent Events stream, collecting its raw text. */
 async function stream(url: string, headers: Record<string, string> = {}) {
@@ -166,6 +168,31 @@ describe('dashboard session and live events', () => {
     server.closeAllConnections();
     await new Promise((r) => server.close(r));
     await sub.quit();
+  });
+
+  it('ends the live stream of a browser whose token was revoked, at the next heartbeat', async () => {
+    const prefix = uniquePrefix('hub-revoke');
+    const tokens = new TokenStore(pub, redisKeys(prefix));
+    const token = await tokens.create({ name: 'Temp Viewer', role: 'viewer' });
+    const channel = `${prefix}:events`;
+    const sub = new Redis(REDIS_URL);
+    const hub = new EventHub(sub, channel, createLogger('silent'), { heartbeatMs: 20 });
+    await hub.start();
+    // As the dashboard's route does: the stream lasts while the token it was opened with verifies.
+    const web = express().get('/events', (req, res) => hub.attach(req, res, async () => (await tokens.verify(token)) !== undefined));
+    const server = web.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const client = await stream(`http://127.0.0.1:${(server.address() as AddressInfo).port}/events`);
+    await waitFor(async () => client.text().includes(': heartbeat'), 5_000, 'a heartbeat');
+    expect(client.ended()).toBe(false);
+    await tokens.revoke('Temp Viewer');
+    await waitFor(async () => client.ended(), 5_000, 'the stream of the revoked token to end');
+    expect(hub.size).toBe(0);
+    await hub.close();
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+    await sub.quit();
+    await cleanPrefix(prefix);
   });
 
   it('sends heartbeats so idle streams stay open', async () => {

@@ -28,7 +28,8 @@ export interface EventHubOptions {
  * so no change falls between its reload and its first pushed change.
  */
 export class EventHub {
-  private readonly clients = new Set<Response>();
+  /** Each browser's stream, and how to check that its sign-in still holds. */
+  private readonly clients = new Map<Response, () => Promise<boolean>>();
   private heartbeat: NodeJS.Timeout | undefined;
   /** Resolves once subscribed; undefined while not subscribed. */
   private subscribed: Promise<void> | undefined;
@@ -61,7 +62,10 @@ export class EventHub {
         () => undefined,
       );
     });
-    this.heartbeat = setInterval(() => this.write(': heartbeat\n\n'), this.options.heartbeatMs ?? 25_000);
+    this.heartbeat = setInterval(() => {
+      this.write(': heartbeat\n\n');
+      void this.recheck();
+    }, this.options.heartbeatMs ?? 25_000);
     this.heartbeat.unref();
   }
 
@@ -101,8 +105,11 @@ export class EventHub {
     return this.clients.size;
   }
 
-  /** Turns the response into an event stream and keeps it until the browser leaves. */
-  attach(req: Request, res: Response): void {
+  /**
+   * Turns the response into an event stream and keeps it until the browser leaves, or until
+   * `allowed` (asked at each heartbeat) says its sign-in no longer holds (a revoked token).
+   */
+  attach(req: Request, res: Response, allowed: () => Promise<boolean> = async () => true): void {
     res.status(200).set({
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
@@ -111,7 +118,7 @@ export class EventHub {
     });
     res.flushHeaders();
     res.write('retry: 3000\n\n');
-    this.clients.add(res);
+    this.clients.set(res, allowed);
     req.on('close', () => this.leave(res));
     this.subscribe().then(
       () => {
@@ -141,8 +148,19 @@ export class EventHub {
     this.write(`event: change\ndata: ${JSON.stringify(change.data)}\n\n`);
   }
 
+  /** Ends the streams whose sign-in no longer holds: a revoked token stops seeing live changes. */
+  private async recheck(): Promise<void> {
+    for (const [res, allowed] of this.clients) {
+      const ok = await allowed().catch(() => true);
+      if (!ok) {
+        this.leave(res);
+        res.end();
+      }
+    }
+  }
+
   private write(chunk: string): void {
-    for (const res of this.clients) {
+    for (const res of this.clients.keys()) {
       if (res.writableEnded) this.clients.delete(res);
       else res.write(chunk);
     }
@@ -153,7 +171,7 @@ export class EventHub {
     this.closed = true;
     clearInterval(this.heartbeat);
     clearTimeout(this.linger);
-    for (const res of this.clients) res.end();
+    for (const res of this.clients.keys()) res.end();
     this.clients.clear();
     if (this.subscribed) await this.subscriber.unsubscribe(this.channel).catch(() => undefined);
     this.subscribed = undefined;

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import express, { Router } from 'express';
 import { AppError } from '../../domain/errors.ts';
-import { authenticate } from '../auth.ts';
+import { authenticate, tokenOf } from '../auth.ts';
 import type { HttpDeps } from '../http-deps.ts';
 import { documentRoute } from '../route-docs.ts';
 import type { EventHub } from './event-hub.ts';
@@ -40,7 +40,8 @@ export function pageRoutes(deps: HttpDeps, hub: () => EventHub | undefined): Rou
   r.get('/dashboard/events', authenticate(deps.tokens), (req, res) => {
     const live = hub();
     if (!live) throw new AppError('unavailable', 'live updates are not running in this process', 503);
-    live.attach(req, res);
+    const token = tokenOf(req) as string;
+    live.attach(req, res, async () => (await deps.tokens.verify(token)) !== undefined);
   });
   return r;
 }
