@@ -6,6 +6,8 @@ import { LuaScript } from './lua-script.ts';
  * report costs one round trip to Redis.
  * KEYS: seq, openOf(reporter), msgDone, all.
  * ARGV: prefix, json fields, opening entry, createdAt, ttl, follow-up entry, announcement json.
+ * An incident opened without words (a pin, a photo) is marked `wordless`; the first follow-up with
+ * words (announcement.words) gives it their summary and language.
  * Returns {id, 1 opened | 0 joined | 2 already taken in, deadline scheduled?, card slot, HGETALL}.
  */
 export const INTAKE = new LuaScript(`
@@ -24,6 +26,9 @@ if open then
   if status == 'open' or status == 'acknowledged' or status == 'in_progress' then
     redis.call('RPUSH', ARGV[1] .. ':incident:' .. open .. ':timeline', ARGV[6])
     redis.call('HSET', ARGV[1] .. ':incident:' .. open, 'updatedAt', ARGV[4])
+    if a.words and redis.call('HDEL', ARGV[1] .. ':incident:' .. open, 'wordless') == 1 then
+      redis.call('HSET', ARGV[1] .. ':incident:' .. open, 'summary', a.words.summary, 'language', a.words.language)
+    end
     redis.call('SET', KEYS[3], open .. '|0', 'EX', ARGV[5])
     redis.call('PUBLISH', a.channel, cjson.encode({type = 'incident.updated', id = open}))
     return reply(open, 0, 0, 0)
@@ -35,6 +40,7 @@ local f = cjson.decode(ARGV[2])
 local key = ARGV[1] .. ':incident:' .. id
 redis.call('HSET', key, 'id', id, 'seq', seq, 'status', 'open', 'createdAt', ARGV[4], 'updatedAt', ARGV[4], 'escalationLevel', 0)
 for k, v in pairs(f) do redis.call('HSET', key, k, v) end
+if a.wordless then redis.call('HSET', key, 'wordless', '1') end
 redis.call('RPUSH', key .. ':timeline', ARGV[3])
 redis.call('ZADD', KEYS[4], seq, id)
 redis.call('ZADD', ARGV[1] .. ':incidents:status:open', seq, id)

@@ -20,6 +20,10 @@ export interface IntakeAnnouncement {
   deadline?: { key: string; at: number; marker: string; ttl: number };
   /** The card window; `rank` orders the digest (0 critical first). */
   cards?: { key: string; pending: string; marker: string; now: number; window: number; max: number; rank?: number };
+  /** The report has words: the summary and language they give an incident opened without any. */
+  words?: { summary: string; language: string };
+  /** The report has no words (a pin, a photo): mark the incident so its first words complete it. */
+  wordless?: boolean;
 }
 
 /** What intake did. `card`: 1 post a card, 2 the first incident of a digest (schedule it), 0 already in a digest. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident } from '../../src/domain/incident.ts';
-import { CELL_GROUP, settle, STAFF, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
+import { CELL_GROUP, STAFF, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
 let app: TestApp;
 let n = 0;
@@ -134,5 +134,23 @@ describe('a citizen WhatsApp shows only by LID', () => {
     });
     await app.expectMessage(lid, (m) => m.text.includes(id) && m.kind === 'reply');
     expect((await getIncident(id)).timeline.map((e) => e.text)).toContain('He is answering us through the wall');
+  });
+});
+
+describe('a report that starts with a location pin', () => {
+  it('takes its summary and language from the first words that follow', async () => {
+    const phone = citizen();
+    await app.api('POST', '/sim/messages', { from: phone, location: { lat: 35.55, lng: 35.8, name: 'Latakia' } });
+    const id = incidentIdIn((await app.expectMessage(phone, /Reference/)).text);
+    expect((await getIncident(id)).summary).toBe('(location pin)');
+    await app.say(phone, "Je suis bloquée chez moi avec mes enfants, l'immeuble est fissuré");
+    // Answered in French, the language of the words, not the default one.
+    await app.expectMessage(phone, (m) => m.text.includes(id) && /Ajouté à votre signalement/.test(m.text));
+    const incident = await getIncident(id);
+    expect(incident).toMatchObject({ language: 'fr', summary: "Je suis bloquée chez moi avec mes enfants, l'immeuble est fissuré" });
+    // Later words do not change them again.
+    await app.say(phone, 'We are three people');
+    await waitFor(async () => (await app.outbox(phone)).filter((m) => /Ajouté à votre signalement/.test(m.text)).length === 2 || undefined);
+    expect((await getIncident(id)).language).toBe('fr');
   });
 });

@@ -1,7 +1,7 @@
 import type { Category, Channel, GeoPin, Incident, Severity, TimelineEntry } from '../../domain/incident.ts';
 import { maxSeverity, triage } from '../../domain/triage.ts';
-import type { CoreDeps } from '../deps.ts';
 import type { IntakeOutcome } from '../../store/incident-store.ts';
+import type { CoreDeps } from '../deps.ts';
 import { cardWindow, postCard, scheduleDigest } from './cards.ts';
 import { escalateSooner, firstDeadline, scheduleDeadlineCheck } from './escalation.ts';
 import { excerpt, incidentStore, postToCellGroups, publishIncident, SEVERITY_ICON } from './shared.ts';
@@ -60,7 +60,15 @@ export async function openIncident(
   const sourceId = input.sourceMessageId ?? `${input.channel}:${input.reporter}:${at}:${Math.random()}`;
   const deadline = firstDeadline(deps, severity);
   const window = cardWindow(deps, severity);
-  const announcement = { channel: deps.keys.events, ...(deadline ? { deadline } : {}), cards: window.cards };
+  const summary = excerpt(input.text || (input.location ? '(location pin)' : `(${input.media ?? 'message'})`), 500);
+  const announcement = {
+    channel: deps.keys.events,
+    ...(deadline ? { deadline } : {}),
+    cards: window.cards,
+    // A report opened by a pin or a photo alone has no words yet: the first words that join it
+    // give it its summary and the language its answers are in.
+    ...(input.text ? { words: { summary, language: input.language ?? deps.config.languages[0] ?? 'en' } } : { wordless: true }),
+  };
   const result = await store.intake(
     {
       severity,
@@ -69,7 +77,7 @@ export async function openIncident(
       reporter: input.reporter,
       assignee: null,
       language: input.language ?? deps.config.languages[0] ?? 'en',
-      summary: excerpt(input.text || (input.location ? '(location pin)' : `(${input.media ?? 'message'})`), 500),
+      summary,
       location: input.location ?? null,
       channel: input.channel,
       links: input.links ?? {},
