@@ -3,9 +3,9 @@ import type { Redis } from 'ioredis';
 import type { ChatContext } from '../chat/chat-context.ts';
 import type { Command } from '../chat/command-registry.ts';
 import type { HttpDeps } from '../http/http-deps.ts';
-import type { CoreDeps } from './deps.ts';
 import type { OutboundJob } from '../queues/job-schemas.ts';
 import type { ChatTransport, DeliveryUpdate, MembershipChange } from '../transport/chat-transport.ts';
+import type { CoreDeps } from './deps.ts';
 
 /** Something that can be closed at shutdown (a BullMQ worker, a timer, a queue). */
 export interface Closeable {

@@ -7,7 +7,7 @@ import { BROADCAST_QUEUE, type BroadcastJob, closeBroadcastQueues } from './broa
 import { broadcastKeys, deliveryCounts, loadRecord } from './broadcast-store.ts';
 import { broadcastCommands } from './commands.ts';
 import { fanOut, purgeQueued } from './fanout.ts';
-import { prepareBroadcastSend, onBroadcastFailed, onBroadcastSent, onDeliveryReceipt } from './tracking.ts';
+import { onBroadcastFailed, onBroadcastSent, onDeliveryReceipt, prepareBroadcastSend } from './tracking.ts';
 import { getWelfareCheck } from './welfare.ts';
 import { postWelfareFollowUp, sendWelfareReminders } from './welfare-follow-up.ts';
 

@@ -1,6 +1,6 @@
 import type { ChatContext } from '../chat/chat-context.ts';
-import { type Command, UsageError } from '../chat/command-registry.ts';
 import { actorOf } from '../chat/chat-context.ts';
+import { type Command, UsageError } from '../chat/command-registry.ts';
 import { matchRegion } from '../citizens/registry.ts';
 import { approveAlert, cancelBroadcast, createAlert } from './alerts.ts';
 import type { Audience } from './audience.ts';

@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import type { CoreDeps } from '../app/deps.ts';
-import { jobIdFor, PRIORITY } from '../queues/queues.ts';
 import type { OutboundJob } from '../queues/job-schemas.ts';
+import { jobIdFor, PRIORITY } from '../queues/queues.ts';
 import { parseAddress } from '../transport/chat-transport.ts';
 import { type BroadcastJob, broadcastQueues } from './broadcast-queue.ts';
 import { type BroadcastKind, type BroadcastRecord, broadcastKeys, loadRecord, publishChange } from './broadcast-store.ts';

@@ -1,5 +1,5 @@
-import { refOfSentMessage } from '../app/sent-ref.ts';
 import type { CoreDeps } from '../app/deps.ts';
+import { refOfSentMessage } from '../app/sent-ref.ts';
 import type { OutboundJob } from '../queues/job-schemas.ts';
 import type { DeliveryUpdate } from '../transport/chat-transport.ts';
 import { type BroadcastKind, broadcastKeys, publishChange } from './broadcast-store.ts';

@@ -1,6 +1,6 @@
 import type { CoreDeps } from '../app/deps.ts';
 import { PRIORITY } from '../queues/queues.ts';
-import { broadcastKeys, type BroadcastRecord, loadRecord } from './broadcast-store.ts';
+import { type BroadcastRecord, broadcastKeys, loadRecord } from './broadcast-store.ts';
 import { recipientJob } from './fanout.ts';
 
 /** A citizen who has not answered a welfare check: to be called by phone. */

@@ -1,5 +1,5 @@
-import type { ChatContext } from '../chat/chat-context.ts';
 import { loadRecord } from '../broadcast/broadcast-store.ts';
+import type { ChatContext } from '../chat/chat-context.ts';
 import { t } from './messages.ts';
 
 const ALERT_ID = /\bALR-\d{4,}\b/i;

@@ -1,8 +1,8 @@
+import { actorOf } from '../chat/chat-context.ts';
 import type { Command } from '../chat/command-registry.ts';
 import { UsageError } from '../chat/command-registry.ts';
-import { actorOf } from '../chat/chat-context.ts';
 import { toE164 } from '../domain/roster.ts';
-import { requestHuddle, type HuddleMember } from './huddle.ts';
+import { type HuddleMember, requestHuddle } from './huddle.ts';
 import type { PlaybookRunner } from './runner.ts';
 import { runLine } from './views.ts';
 

@@ -1,6 +1,6 @@
 import type { CoreDeps } from '../app/deps.ts';
-import type { ChatAddress } from '../transport/chat-transport.ts';
 import { PRIORITY } from '../queues/queues.ts';
+import type { ChatAddress } from '../transport/chat-transport.ts';
 
 /** A person in a breakout group and the role they hold there. */
 export interface HuddleMember {

@@ -1,6 +1,6 @@
 import type { CoreDeps } from '../app/deps.ts';
-import type { PlaybookRunner } from './runner.ts';
 import type { RunRecord } from './run-store.ts';
+import type { PlaybookRunner } from './runner.ts';
 import type { Playbook } from './schema.ts';
 import { tasksOf } from './tasks.ts';
 

@@ -2,8 +2,8 @@ import * as crypto from 'node:crypto';
 import { type JobsOptions, Queue, type QueueOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.ts';
-import type { DeliveryUpdate, InboundMessage, MembershipChange, TransportEvents } from '../transport/chat-transport.ts';
 import { metrics } from '../observability/metrics.ts';
+import type { DeliveryUpdate, InboundMessage, MembershipChange, TransportEvents } from '../transport/chat-transport.ts';
 import type { InboundJob, OutboundJob } from './job-schemas.ts';
 
 /** Names of the BullMQ queues; all live under the KEY_PREFIX. */

@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { LuaScript } from './lua-script.ts';
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from './keys.ts';
+import { LuaScript } from './lua-script.ts';
 
 /** One fact for the audit trail. Never put message text or a citizen's phone here. */
 export interface AuditInput {

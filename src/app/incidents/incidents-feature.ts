@@ -1,4 +1,3 @@
-import { refOfSentMessage } from '../sent-ref.ts';
 import type { ChatContext } from '../../chat/chat-context.ts';
 import { actorOf } from '../../chat/chat-context.ts';
 import { incidentCommands } from '../../chat/commands/incident-commands.ts';
@@ -6,6 +5,7 @@ import { AppError } from '../../domain/errors.ts';
 import { hasRole } from '../../domain/roster.ts';
 import { incidentRoutes } from '../../http/routes/incidents.ts';
 import type { Feature } from '../feature.ts';
+import { refOfSentMessage } from '../sent-ref.ts';
 import { postDigest } from './cards.ts';
 import { handleCitizenMessage, type LanguageOf } from './citizen-intake.ts';
 import { escalateDue, postEscalationDigest } from './escalation.ts';

@@ -1,17 +1,17 @@
 import { acknowledge, addNote, assign, changeStatus, retriage } from '../../app/incidents/lifecycle.ts';
 import { incidentLine, incidentStore, regionName, staffName } from '../../app/incidents/shared.ts';
-import { refOfSentMessage } from '../../app/sent-ref.ts';
 import type { SitrepSection } from '../../app/incidents/sitrep.ts';
 import { buildSitrep } from '../../app/incidents/sitrep.ts';
+import { refOfSentMessage } from '../../app/sent-ref.ts';
 import { NotFoundError } from '../../domain/errors.ts';
 import {
   CATEGORIES,
   type Category,
+  type IncidentStatus,
   parseIncidentId,
   SEVERITIES,
   type Severity,
   STATUSES,
-  type IncidentStatus,
 } from '../../domain/incident.ts';
 import { toE164 } from '../../domain/roster.ts';
 import { actorOf } from '../chat-context.ts';

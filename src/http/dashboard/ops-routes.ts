@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { readTransportState } from '../../app/transport-state.ts';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { Router } from 'express';
+import { readTransportState } from '../../app/transport-state.ts';
 import { metricsContentType, scrape } from '../../observability/metrics.ts';
 import { authenticate, requireRole } from '../auth.ts';
 import type { HttpDeps } from '../http-deps.ts';

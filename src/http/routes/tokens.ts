@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { e164, ROLES } from '../../config/schema.ts';
-import { requireRole } from '../auth.ts';
 import { NotFoundError } from '../../domain/errors.ts';
+import { requireRole } from '../auth.ts';
 import { validate } from '../errors.ts';
 import type { HttpDeps } from '../http-deps.ts';
 

@@ -1,7 +1,7 @@
 import { Router } from 'express';
-import { readTransportState } from '../../app/transport-state.ts';
 import qrcode from 'qrcode';
 import type { Feature } from '../../app/feature.ts';
+import { readTransportState } from '../../app/transport-state.ts';
 import { AppError } from '../../domain/errors.ts';
 import { requireRole } from '../../http/auth.ts';
 import { documentRoute } from '../../http/route-docs.ts';

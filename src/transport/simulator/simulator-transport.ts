@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { LuaScript } from '../../store/lua-script.ts';
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../../store/keys.ts';
+import { LuaScript } from '../../store/lua-script.ts';
 import {
   addressKey,
   type ChatAddress,
