@@ -44,6 +44,8 @@ export function redisKeys(prefix: string) {
     escalationBucket: (bucket: number) => k('escalation', 'bucket', bucket),
     digestScheduled: (bucket: number) => k('digest', 'scheduled', bucket),
     digestPending: k('digest', 'pending'),
+    /** The incidents one digest is posting: kept until the post is queued, so a failed attempt loses none. */
+    digestPosting: (bucket: number) => k('digest', 'posting', bucket),
     /** Escalation notices posted in the current window, and those waiting for its escalation digest. */
     escalationPosts: k('escalation', 'posts'),
     escalationPending: (level: number) => k('escalation', 'pending', level),

@@ -62,16 +62,21 @@ const DIGEST_SHOWN = 40;
 /**
  * Timer: posts one digest of the incidents that arrived too fast for cards. Only the listed
  * incidents are read: a flood of thousands is counted, not loaded (which stalled the process).
+ * The waiting incidents move to the digest's own set, which is deleted only once the digest is
+ * queued: an attempt that fails (Redis or the outbox down) is retried with every one of them.
  */
 export async function postDigest(deps: CoreDeps, data: Record<string, unknown>): Promise<void> {
+  const posting = deps.keys.digestPosting(Number(data.bucket));
   // Pending incidents are scored by severity, then arrival: critical ones (scores below 1e12) first.
-  const [[, total], [, critical], [, ids]] = (await deps.redis
+  const [, , , [, total], [, critical], [, ids]] = (await deps.redis
     .multi()
-    .zcard(deps.keys.digestPending)
-    .zcount(deps.keys.digestPending, '-inf', '(1e12')
-    .zrange(deps.keys.digestPending, '0', String(DIGEST_SHOWN - 1))
+    .zunionstore(posting, 2, posting, deps.keys.digestPending, 'AGGREGATE', 'MIN')
     .del(deps.keys.digestPending)
-    .exec()) as [[null, number], [null, number], [null, string[]]];
+    .expire(posting, 7 * 24 * 3600)
+    .zcard(posting)
+    .zcount(posting, '-inf', '(1e12')
+    .zrange(posting, '0', String(DIGEST_SHOWN - 1))
+    .exec()) as [unknown, unknown, unknown, [null, number], [null, number], [null, string[]]];
   if (total === 0) return;
   const shown = await incidentStore(deps).getMany(ids);
   const more = total - shown.length;
@@ -82,4 +87,5 @@ export async function postDigest(deps: CoreDeps, data: Record<string, unknown>):
     'Send /incident ID for details, /ack ID to take one.',
   ].join('\n');
   await postToCellGroups(deps, text, `digest:${String(data.bucket)}:${ids[0]}`, 'digest');
+  await deps.redis.del(posting);
 }
