@@ -1,7 +1,7 @@
 import { durationMs } from '../../domain/duration.ts';
+import { type Incident, SEVERITY_RANK, type Severity } from '../../domain/incident.ts';
 import { metrics } from '../../observability/metrics.ts';
 import { LuaScript } from '../../store/lua-script.ts';
-import { type Incident, SEVERITY_RANK, type Severity } from '../../domain/incident.ts';
 import type { CoreDeps } from '../deps.ts';
 import { criticalCap, incidentCard } from './cards.ts';
 import { excerpt, incidentLine, incidentStore, messageStaff, postToCellGroups, publishIncident } from './shared.ts';
@@ -40,9 +40,15 @@ export async function scheduleDeadlineCheck(deps: CoreDeps, bucket: number): Pro
 }
 
 /** Schedules escalation `level` of an incident `delayMs` from now. */
-export async function scheduleEscalation(deps: CoreDeps, id: string, level: number, delayMs: number): Promise<void> {
+export async function scheduleEscalation(
+  deps: CoreDeps,
+  id: string,
+  level: number,
+  delayMs: number,
+  mode: '' | 'sooner' = '',
+): Promise<void> {
   const d = deadlineFor(deps, delayMs);
-  const first = await ADD_DEADLINE.run(deps.redis, [d.key, d.marker], [`${id}|${level}`, d.at, d.ttl]);
+  const first = await ADD_DEADLINE.run(deps.redis, [d.key, d.marker], [`${id}|${level}`, d.at, d.ttl, mode]);
   if (first === 1) await scheduleDeadlineCheck(deps, d.bucket);
 }
 
@@ -77,15 +83,50 @@ export async function cancelEscalation(deps: CoreDeps, id: string): Promise<void
   await deps.redis.zrem(deps.keys.escalationsDue, `${id}|1`, `${id}|2`);
 }
 
-/** Timer: escalates every incident whose deadline has passed (each claimed once, by ZREM). */
+/** How long a claimed deadline is held by the worker escalating it before another may take it over. */
+const CLAIM_MS = 30_000;
+
+/**
+ * Claims a due deadline: it stays in the due set, moved `CLAIM_MS` ahead, until its escalation
+ * is done. A worker that crashes or fails midway leaves it to be taken up again by the sweep.
+ * KEYS: due zset. ARGV: member, now, claimMs. Returns the claim's score, or false when not due (or taken).
+ */
+const CLAIM = new LuaScript(`
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not score or tonumber(score) > tonumber(ARGV[2]) then return false end
+local claim = tonumber(ARGV[2]) + tonumber(ARGV[3])
+redis.call('ZADD', KEYS[1], claim, ARGV[1])
+return tostring(claim)
+`);
+
+/** Removes a claimed deadline once its escalation is done, unless it was rescheduled meanwhile. KEYS: due zset. ARGV: member, claim. */
+const RELEASE = new LuaScript(`
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('ZREM', KEYS[1], ARGV[1]) end
+return 0
+`);
+
+/**
+ * Timer: escalates every incident whose deadline has passed. Each deadline is claimed, then
+ * removed only once its escalation is done; one that fails (a damaged incident, Redis or the
+ * outbox briefly down) is logged and retried by the sweep, and never holds up the others.
+ */
 export async function escalateDue(deps: CoreDeps): Promise<void> {
-  const due = await deps.redis.zrangebyscore(deps.keys.escalationsDue, '-inf', String(deps.now()), 'LIMIT', 0, 500);
-  for (const member of due) {
-    if ((await deps.redis.zrem(deps.keys.escalationsDue, member)) !== 1) continue;
-    const [id, level] = member.split('|');
-    await escalate(deps, { id, level: Number(level) });
+  for (;;) {
+    const now = deps.now();
+    const due = await deps.redis.zrangebyscore(deps.keys.escalationsDue, '-inf', String(now), 'LIMIT', 0, 500);
+    for (const member of due) {
+      const claim = (await CLAIM.run(deps.redis, [deps.keys.escalationsDue], [member, now, CLAIM_MS])) as string | null;
+      if (!claim) continue;
+      const [id, level] = member.split('|');
+      try {
+        await escalate(deps, { id, level: Number(level) });
+        await RELEASE.run(deps.redis, [deps.keys.escalationsDue], [member, claim]);
+      } catch (err) {
+        deps.log.error({ err: (err as Error).message, incident: id, level }, 'escalation failed: retried within a minute');
+      }
+    }
+    if (due.length < 500) return;
   }
-  if (due.length === 500) await escalateDue(deps);
 }
 
 /**
@@ -97,23 +138,27 @@ async function escalate(deps: CoreDeps, data: Record<string, unknown>): Promise<
   const level = Number(data.level);
   const store = incidentStore(deps);
   const incident = await store.get(id);
-  if (incident?.status !== 'open' || incident.escalationLevel >= level) return;
-  const at = new Date(deps.now()).toISOString();
+  if (incident?.status !== 'open' || incident.escalationLevel > level) return;
   const minutes = Math.round((deps.now() - Date.parse(incident.createdAt)) / 60_000);
-  const who = level === 1 ? 'duty officers' : 'admins';
-  const updated = await store.update(incident, incident, { escalationLevel: level, updatedAt: at }, [
-    {
-      at,
-      actor: 'system',
-      channel: 'system',
-      type: 'escalated',
-      text: `not acknowledged after ${minutes} min: ${who} paged`,
-      data: { level },
-    },
-  ]);
-  if (!updated) return escalate(deps, data);
-  metrics.escalations.inc({ severity: incident.severity, level: String(level) });
-  await deps.audit.append({ type: 'incident.escalated', actor: 'system', subject: id, data: { level, minutes } });
+  // Already at this level: an earlier attempt recorded the escalation and failed before its
+  // notices were queued (its deadline is still claimed). The notices go out now, once each.
+  if (incident.escalationLevel < level) {
+    const at = new Date(deps.now()).toISOString();
+    const who = level === 1 ? 'duty officers' : 'admins';
+    const updated = await store.update(incident, incident, { escalationLevel: level, updatedAt: at }, [
+      {
+        at,
+        actor: 'system',
+        channel: 'system',
+        type: 'escalated',
+        text: `not acknowledged after ${minutes} min: ${who} paged`,
+        data: { level },
+      },
+    ]);
+    if (!updated) return escalate(deps, data);
+    metrics.escalations.inc({ severity: incident.severity, level: String(level) });
+    await deps.audit.append({ type: 'incident.escalated', actor: 'system', subject: id, data: { level, minutes } });
+  }
   const slot = await escalationSlot(deps, incident, level);
   if (slot.post === 1) {
     const headline = `⏰ UNACKNOWLEDGED ${minutes} min —`;
@@ -128,7 +173,8 @@ async function escalate(deps: CoreDeps, data: Record<string, unknown>): Promise<
       `escdigest-${level}-${slot.bucket}`,
     );
   }
-  if (level === 1) await scheduleEscalation(deps, id, 2, durationMs(deps.config.escalation.secondDeadline));
+  // 'sooner': a retried escalation keeps the second deadline its first attempt set.
+  if (level === 1) await scheduleEscalation(deps, id, 2, durationMs(deps.config.escalation.secondDeadline), 'sooner');
   await publishIncident(deps, 'incident.updated', id);
 }
 
@@ -142,9 +188,16 @@ function escalationRecipients(deps: CoreDeps, level: number): string[] {
  * the window's allowance the incident waits for one escalation digest at the end of the window.
  * KEYS: posts zset, pending zset, digest marker. ARGV: now, window, max, id, score.
  * Returns 1 (post it now), 2 (first to wait: schedule the digest) or 0 (waits, already scheduled).
+ * A retried escalation finds its own entry: posted (1, its notices are queued again under the
+ * same keys, so once) or waiting (2, the digest is scheduled again under the same job id).
  */
 const ESCALATION_SLOT = new LuaScript(`
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
+if redis.call('ZSCORE', KEYS[1], ARGV[4]) then return 1 end
+if redis.call('ZSCORE', KEYS[2], ARGV[4]) then
+  redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[2])
+  return 2
+end
 if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[3]) then
   redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
