@@ -8,17 +8,19 @@ import { LuaScript } from './lua-script.ts';
  * ARGV: prefix, json fields, opening entry, createdAt, ttl, follow-up entry, announcement json.
  * An incident opened without words (a pin, a photo) is marked `wordless`; the first follow-up with
  * words (announcement.words) gives it their summary and language.
- * Returns {id, 1 opened | 0 joined | 2 already taken in, deadline scheduled?, card slot, HGETALL}.
+ * Returns {id, 1 opened | 0 joined | 2 already taken in, deadline scheduled?, card slot, HGETALL,
+ * and for a message already taken in its record `id|opened|card|at`}: a retried job (its first
+ * attempt failed after this step) queues the announcement again, under the same keys.
  */
 export const INTAKE = new LuaScript(`
 local a = cjson.decode(ARGV[7])
-local function reply(id, flag, due, card)
-  return {id, flag, due, card, redis.call('HGETALL', ARGV[1] .. ':incident:' .. id)}
+local function reply(id, flag, due, card, done)
+  return {id, flag, due, card, redis.call('HGETALL', ARGV[1] .. ':incident:' .. id), done}
 end
 local done = redis.call('GET', KEYS[3])
 if done then
   local sep = string.find(done, '|', 1, true)
-  return reply(string.sub(done, 1, sep - 1), 2, 0, tonumber(string.sub(done, sep + 1)))
+  return reply(string.sub(done, 1, sep - 1), 2, 0, 0, done)
 end
 local open = redis.call('GET', KEYS[2])
 if open then
@@ -29,7 +31,7 @@ if open then
     if a.words and redis.call('HDEL', ARGV[1] .. ':incident:' .. open, 'wordless') == 1 then
       redis.call('HSET', ARGV[1] .. ':incident:' .. open, 'summary', a.words.summary, 'language', a.words.language)
     end
-    redis.call('SET', KEYS[3], open .. '|0', 'EX', ARGV[5])
+    redis.call('SET', KEYS[3], open .. '|0|0|' .. ARGV[4], 'EX', ARGV[5])
     redis.call('PUBLISH', a.channel, cjson.encode({type = 'incident.updated', id = open}))
     return reply(open, 0, 0, 0)
   end
@@ -68,7 +70,7 @@ if a.cards then
     redis.call('PEXPIRE', c.key, c.window)
   end
 end
-redis.call('SET', KEYS[3], id .. '|1', 'EX', ARGV[5])
+redis.call('SET', KEYS[3], id .. '|1|' .. card .. '|' .. ARGV[4], 'EX', ARGV[5])
 redis.call('PUBLISH', a.channel, cjson.encode({type = 'incident.created', id = id}))
 return reply(id, 1, due, card)
 `);

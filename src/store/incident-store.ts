@@ -34,6 +34,14 @@ export interface IntakeOutcome {
   scheduleDeadline: boolean;
   card: 0 | 1 | 2;
   incident: Incident;
+  /** A message already taken in: what its first intake did, and when. */
+  earlier?: { opened: boolean; card: 0 | 1 | 2; at: string };
+}
+
+/** Reads the record `id|opened|card|at` intake keeps per message (older records: `id|opened`). */
+function earlierIntake(done: string): IntakeOutcome['earlier'] {
+  const [, opened, card, at] = done.split('|');
+  return { opened: opened === '1', card: (Number(card) || 0) as 0 | 1 | 2, at: at ?? '' };
 }
 
 const JSON_FIELDS = new Set(['location', 'links']);
@@ -92,7 +100,7 @@ export class IncidentStore {
     announcement: IntakeAnnouncement,
   ): Promise<IntakeOutcome> {
     const hash = Object.fromEntries(Object.entries(toHash(fields as unknown as Record<string, unknown>)).filter(([, v]) => v !== null));
-    const [id, flag, due, card, flat] = (await INTAKE.run(
+    const [id, flag, due, card, flat, done] = (await INTAKE.run(
       this.redis,
       [this.keys.incidentSeq, this.keys.openIncidentOf(fields.reporter ?? ''), this.keys.intakeDone(sourceId), this.keys.incidentsAll],
       [
@@ -104,16 +112,18 @@ export class IncidentStore {
         JSON.stringify(entries.followUp),
         JSON.stringify(announcement),
       ],
-    )) as [string, number, number, number, string[]];
+    )) as [string, number, number, number, string[], string | undefined];
     const h: Record<string, string> = {};
     for (let i = 0; i + 1 < flat.length; i += 2) h[flat[i] as string] = flat[i + 1] as string;
+    const earlier = done ? earlierIntake(done) : undefined;
     return {
       id,
-      created: flag === 1 || (flag === 2 && card === 1),
+      created: flag === 1 || earlier?.opened === true,
       duplicate: flag === 2,
       scheduleDeadline: due === 1,
-      card: (flag === 2 ? 0 : card) as 0 | 1 | 2,
+      card: card as 0 | 1 | 2,
       incident: fromHash(h, []),
+      ...(earlier ? { earlier } : {}),
     };
   }
 

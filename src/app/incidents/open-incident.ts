@@ -1,3 +1,4 @@
+import { durationMs } from '../../domain/duration.ts';
 import type { Category, Channel, GeoPin, Incident, Severity, TimelineEntry } from '../../domain/incident.ts';
 import { maxSeverity, triage } from '../../domain/triage.ts';
 import type { IntakeOutcome } from '../../store/incident-store.ts';
@@ -89,26 +90,62 @@ export async function openIncident(
   );
   const { incident } = result;
   const outcome = { id: result.id, created: result.created, duplicate: result.duplicate, language: incident.language };
-  await Promise.all([
-    acknowledge?.(outcome),
-    result.duplicate
-      ? undefined
-      : result.created
-        ? onOpened(deps, result, deadline?.bucket, window.bucket)
-        : onFollowUp(deps, incident, entry, input),
-  ]);
+  await Promise.all([acknowledge?.(outcome), announce(deps, result, entry, input, deadline?.bucket, window.bucket)]);
   return outcome;
 }
 
+/**
+ * How long after a message's intake a retried job still queues its announcement again: well
+ * within the outbound queue's memory of job ids, so the cell sees each card or update once.
+ */
+const RETRY_ANNOUNCE_MS = 3_600_000;
+
+/**
+ * Tells the cell about a report. A message already taken in is a retried job whose first attempt
+ * stored the report and then failed (Redis, the outbox): its card, digest or update is queued
+ * again under the same keys, so it is never lost and never shown twice.
+ */
+async function announce(
+  deps: CoreDeps,
+  result: IntakeOutcome,
+  entry: TimelineEntry,
+  input: IncidentReport,
+  deadlineBucket: number | undefined,
+  windowBucket: number,
+): Promise<void> {
+  if (!result.duplicate) {
+    return result.created ? onOpened(deps, result, deadlineBucket, windowBucket) : onFollowUp(deps, result.incident, entry, input);
+  }
+  const earlier = result.earlier;
+  const at = Date.parse(earlier?.at ?? '');
+  if (!earlier || !(deps.now() - at < RETRY_ANNOUNCE_MS)) return;
+  if (!earlier.opened) return onFollowUp(deps, result.incident, entry, input, true);
+  // The deadline of a retried report is left to the escalation sweep, which runs every 30 s.
+  const bucket = Math.floor(at / durationMs(deps.config.digest.window));
+  return onOpened(deps, { ...result, card: earlier.card, scheduleDeadline: false }, undefined, bucket, true);
+}
+
 /** A new incident: audited, its escalation checked in time, its card (or digest) on its way. */
-async function onOpened(deps: CoreDeps, result: IntakeOutcome, deadlineBucket: number | undefined, windowBucket: number): Promise<void> {
+async function onOpened(
+  deps: CoreDeps,
+  result: IntakeOutcome,
+  deadlineBucket: number | undefined,
+  windowBucket: number,
+  retried = false,
+): Promise<void> {
   const { incident } = result;
   const audited = deps.audit.pseudonym(incident.reporter ?? '').then((actor) =>
     deps.audit.append({
       type: 'incident.opened',
       actor,
       subject: incident.id,
-      data: { severity: incident.severity, category: incident.category, region: incident.region, channel: incident.channel },
+      data: {
+        severity: incident.severity,
+        category: incident.category,
+        region: incident.region,
+        channel: incident.channel,
+        ...(retried ? { retried: true } : {}),
+      },
     }),
   );
   await Promise.all([
@@ -118,13 +155,13 @@ async function onOpened(deps: CoreDeps, result: IntakeOutcome, deadlineBucket: n
   ]);
 }
 
-async function onFollowUp(deps: CoreDeps, incident: Incident, entry: TimelineEntry, input: IncidentReport): Promise<void> {
+async function onFollowUp(deps: CoreDeps, incident: Incident, entry: TimelineEntry, input: IncidentReport, retried = false): Promise<void> {
   const raised = await retriageFollowUp(deps, incident, input);
   await deps.audit.append({
     type: 'incident.details',
     actor: await deps.audit.pseudonym(input.reporter),
     subject: incident.id,
-    data: { kind: entry.type },
+    data: { kind: entry.type, ...(retried ? { retried: true } : {}) },
   });
   const what = input.location
     ? `📍 location ${input.location.lat.toFixed(5)}, ${input.location.lng.toFixed(5)}`
