@@ -26,7 +26,6 @@ function outboxDown(deps: CoreDeps, at = deps.now): CoreDeps {
   };
   return { ...deps, outbox, now: at };
 }
-const incidentIdIn = (text: string) => /INC-\d{4}/.exec(text)?.[0] as string;
 const getIncident = async (id: string) => (await app.api<Incident>('GET', `/api/incidents/${id}`)).body;
 const report = (reporter: string, text: string, sourceMessageId: string) =>
   ({ reporter, text, channel: 'chat', language: 'en', sourceMessageId }) as const;
