@@ -202,6 +202,26 @@ export class IncidentStore {
     return { items, nextCursor: ids.length === q.limit && last ? String(last.seq) : null };
   }
 
+  /**
+   * The `limit` most urgent incidents among `statuses` × `severities`, in the order given (say,
+   * open before acknowledged, critical before high), the longest waiting first within each; and
+   * how many there are in all. One round trip for the ids, one for the incidents.
+   */
+  async mostUrgent(
+    statuses: readonly IncidentStatus[],
+    severities: readonly Severity[],
+    limit: number,
+  ): Promise<{ items: Omit<Incident, 'timeline'>[]; total: number }> {
+    const multi = this.redis.multi();
+    for (const s of statuses) for (const v of severities) multi.zrange(this.keys.incidentsByStatusSeverity(s, v), '0', String(limit - 1));
+    for (const s of statuses) for (const v of severities) multi.zcard(this.keys.incidentsByStatusSeverity(s, v));
+    const res = ((await multi.exec()) ?? []).map(([, r]) => r);
+    const pairs = statuses.length * severities.length;
+    const ids = (res.slice(0, pairs) as string[][]).flat().slice(0, limit);
+    const total = (res.slice(pairs) as number[]).reduce((a, b) => a + Number(b), 0);
+    return { items: await this.getManyWithoutTimeline(ids), total };
+  }
+
   /** Counts of incidents by status and severity (for the sitrep and the board). */
   async counts(statuses: readonly IncidentStatus[], severities: readonly Severity[]): Promise<Record<string, Record<string, number>>> {
     const multi = this.redis.multi();

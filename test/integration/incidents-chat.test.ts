@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident } from '../../src/domain/incident.ts';
-import { CELL_GROUP, settle, STAFF, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
+import { CELL_GROUP, STAFF, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
 let app: TestApp;
 let n = 0;
@@ -151,6 +151,33 @@ describe('staff in the cell group', () => {
     await app.say(STAFF.viewer, '/sitrep', { group: CELL_GROUP });
     const sitrep = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'sitrep');
     expect(sitrep.text).toMatch(/Active incidents: \d+/);
+  });
+
+  it('lists the most urgent first with /incidents: an old critical report is not pushed out by a flood of newer ones', async () => {
+    const trapped = citizen();
+    await app.say(trapped, 'My wife is trapped under the rubble of our building');
+    const critical = incidentIdIn((await app.expectMessage(trapped, /Reference/)).text);
+    const taken = citizen();
+    await app.say(taken, 'My husband was shot, he is bleeding');
+    const acknowledged = incidentIdIn((await app.expectMessage(taken, /Reference/)).text);
+    await app.say(STAFF.duty, `/ack ${acknowledged}`, { group: CELL_GROUP });
+    await app.expectMessage(taken, /has been seen/);
+    for (let i = 0; i < 22; i++) await app.say(citizen(), `Is the airport open tomorrow? Question ${i}`);
+    await settle(app);
+    await app.say(STAFF.viewer, '/incidents', { group: CELL_GROUP });
+    const list = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'list' && /needing attention/.test(m.text));
+    const [title, ...lines] = list.text.split('\n');
+    expect(title).toMatch(/needing attention: \d+, the 20 most urgent shown/);
+    expect(lines).toHaveLength(20);
+    expect(list.text).toContain(critical);
+    // Unacknowledged before taken, then by severity: each line is at least as urgent as the next.
+    const rank = (line: string) => {
+      const [, severity, status] = /INC-\d{4} (\w+) · .* · (open|acknowledged|in progress)/.exec(line) ?? [];
+      return (status === 'open' ? 0 : 10) + ['critical', 'high', 'medium', 'low'].indexOf(severity as string);
+    };
+    const ranks = lines.map(rank);
+    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+    expect(ranks[0]).toBe(0);
   });
 
   it('refuses /resolve from an unrostered phone and from a viewer, audits it, and changes nothing', async () => {

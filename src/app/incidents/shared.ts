@@ -61,7 +61,7 @@ export function ageMinutes(deps: CoreDeps, iso: string): number {
 }
 
 /** One line about an incident, for lists and digests. */
-export function incidentLine(deps: CoreDeps, i: Incident): string {
+export function incidentLine(deps: CoreDeps, i: Omit<Incident, 'timeline'>): string {
   const who = i.assignee ? ` · ${staffName(deps, i.assignee)}` : '';
   return `${SEVERITY_ICON[i.severity] ?? ''} ${i.id} ${i.severity} · ${i.category.replace('_', ' ')} · ${regionName(deps, i.region)} · ${i.status.replace('_', ' ')}${who} · ${ageMinutes(deps, i.createdAt)} min`;
 }

@@ -7,7 +7,9 @@ import { NotFoundError } from '../../domain/errors.ts';
 import {
   CATEGORIES,
   type Category,
+  type Incident,
   type IncidentStatus,
+  isActive,
   parseIncidentId,
   SEVERITIES,
   type Severity,
@@ -24,6 +26,8 @@ function idArg(arg: string | undefined): string {
 }
 
 const ACTIVE: IncidentStatus[] = ['open', 'acknowledged', 'in_progress'];
+/** Incidents one /incidents reply lists. */
+const LIST_MAX = 20;
 
 /**
  * A command about one incident (`/ack ID`, `/note ID text`...) sent as a reply to that incident's
@@ -64,7 +68,7 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
     {
       name: 'incidents',
       usage: '[open|acknowledged|in_progress|resolved|critical|high|medium|low]',
-      summary: 'list active incidents, newest first',
+      summary: 'the most urgent active incidents: unacknowledged first, by severity, longest waiting first',
       role: 'viewer',
       async run(ctx, args) {
         const filter = args[0]?.toLowerCase();
@@ -72,13 +76,20 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
         const severity = SEVERITIES.find((s) => s === filter);
         if (filter && !status && !severity) throw new UsageError(`Unknown filter "${filter}".`);
         const store = incidentStore(ctx.deps);
-        const statuses = status ? [status] : ACTIVE;
-        const pages = await Promise.all(statuses.map((s) => store.list({ status: s, ...(severity ? { severity } : {}), limit: 20 })));
-        const items = pages
-          .flatMap((p) => p.items)
-          .sort((a, b) => b.seq - a.seq)
-          .slice(0, 20);
-        const title = `Incidents${filter ? ` (${filter})` : ' needing attention'}: ${items.length === 20 ? '20 newest' : items.length}`;
+        let items: Omit<Incident, 'timeline'>[];
+        let total: number;
+        if (status && !isActive(status)) {
+          // Finished work: the most recent is what staff look for.
+          const page = await store.listWithoutTimeline({ status, limit: LIST_MAX });
+          items = page.items;
+          total = Object.values((await store.counts([status], SEVERITIES))[status] ?? {}).reduce((a, b) => a + b, 0);
+        } else {
+          // A flood must not hide an old critical report below twenty new ones.
+          ({ items, total } = await store.mostUrgent(status ? [status] : ACTIVE, severity ? [severity] : SEVERITIES, LIST_MAX));
+        }
+        const label = filter ? ` (${filter})` : ' needing attention';
+        const order = status && !isActive(status) ? 'most recent' : 'most urgent';
+        const title = `Incidents${label}: ${total}${total > items.length ? `, the ${items.length} ${order} shown` : ''}`;
         await ctx.reply(
           items.length
             ? [title, ...items.map((i) => incidentLine(ctx.deps, i))].join('\n')
