@@ -45,6 +45,27 @@ describe('incident board and page in a real browser', { timeout: 120_000 }, () =
     await context.close();
   });
 
+  it('shows an Arabic report right to left on the board and its page, an English one left to right', async () => {
+    const arabic = await report('+33652000001', 'ابني مصاب وينزف، نحن في اللاذقية');
+    const english = await report('+33652000002', 'My son is injured and bleeding');
+    const { context, page } = await newPage(browser);
+    await signIn(page, app.url, duty);
+    await open(page, '#/board');
+    const direction = (selector: string) =>
+      page
+        .locator(selector)
+        .first()
+        .evaluate((e) => getComputedStyle(e).direction);
+    await page.locator(`li.incident[data-id="${arabic.id}"] .summary`).first().waitFor();
+    expect(await direction(`li.incident[data-id="${arabic.id}"] .summary`)).toBe('rtl');
+    expect(await direction(`li.incident[data-id="${english.id}"] .summary`)).toBe('ltr');
+    await open(page, `#/incident/${arabic.id}`);
+    await page.locator('p.lead').waitFor();
+    expect(await direction('p.lead')).toBe('rtl');
+    expect(await direction('ol.timeline li p')).toBe('rtl');
+    await context.close();
+  });
+
   it('opens the incident the officer clicked even when the board was still loading', async () => {
     const i = await report('+33651000009', 'Our bus was stopped at the border');
     const { context, page } = await newPage(browser);

@@ -33,7 +33,8 @@ function timeline(items) {
         el('strong', {}, ` ${words(t.type)} `),
         describeData(t.data) ? el('span', {}, `${describeData(t.data)} `) : '',
         el('span', { className: 'muted' }, `${t.actor} · ${t.channel}`),
-        t.text ? el('p', {}, t.text) : '',
+        // dir auto: an Arabic report reads right to left, an English one left to right.
+        t.text ? el('p', { dir: 'auto' }, t.text) : '',
       ),
     ),
   );
@@ -215,7 +216,7 @@ export async function render(root, [id]) {
     root.replaceChildren(
       el('p', {}, el('a', { href: '#/board' }, '← Board')),
       el('h1', {}, `Incident ${i.id} `, badge('sev', i.severity), ' ', badge('status', i.status), ' ', escalationBadge(i)),
-      el('p', { className: 'lead' }, i.summary ?? ''),
+      el('p', { className: 'lead', dir: 'auto' }, i.summary ?? ''),
       facts(i),
       actions(i, regions, act),
       section,

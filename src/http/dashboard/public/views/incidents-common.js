@@ -76,7 +76,7 @@ export function incidentRow(i, onAck) {
       ' ',
       badge('status', i.status),
       escalationBadge(i),
-      el('span', { className: 'summary' }, i.summary || i.category),
+      el('span', { className: 'summary', dir: 'auto' }, i.summary || i.category),
       el(
         'span',
         { className: 'meta' },
