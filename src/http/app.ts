@@ -7,6 +7,7 @@ import { errorHandler, notFoundRoute } from './errors.ts';
 import type { HttpDeps } from './http-deps.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { healthRoutes } from './routes/health.ts';
+import { regionRoutes } from './routes/regions.ts';
 import { simulatorRoutes } from './routes/simulator.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 
@@ -35,6 +36,7 @@ export function createHttpApp(deps: HttpDeps, apiRoutes: ApiRoutes[] = [], publi
   app.use('/api', authenticate(deps.tokens));
   app.use(tokenRoutes(deps));
   app.use(auditRoutes(deps));
+  app.use(regionRoutes(deps));
   for (const routes of apiRoutes) app.use(routes(deps));
   app.use(notFoundRoute);
   app.use(errorHandler(deps.log));

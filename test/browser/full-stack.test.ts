@@ -142,8 +142,13 @@ describe('dashboard with the whole product', { timeout: 60_000 }, () => {
     await expect.poll(async () => (await incident()).assignee).toBe(STAFF.duty);
     await page.locator('select[name="severity"]').selectOption('low');
     await page.locator('select[name="category"]').selectOption('lost_documents');
+    // Regions are offered by the names staff know them by.
+    await page.locator('select[name="region"]').selectOption({ label: 'Coastal Province' });
     await page.getByRole('button', { name: 'Change triage' }).click();
-    await expect.poll(async () => [(await incident()).severity, (await incident()).category]).toEqual(['low', 'lost_documents']);
+    await expect
+      .poll(async () => [(await incident()).severity, (await incident()).category, (await incident()).region])
+      .toEqual(['low', 'lost_documents', 'coast']);
+    await page.locator('dd', { hasText: 'Coastal Province' }).first().waitFor();
     await page.locator('textarea[name="note"]').fill('Called them back: at the hotel, unhurt');
     await page.locator('.act-note').click();
     await page.locator('.timeline li.tl-note', { hasText: 'Called them back' }).waitFor();

@@ -2,8 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Boom } from '@hapi/boom';
 import {
-  aesEncryptGCM,
   type AnyMessageContent,
+  aesEncryptGCM,
   type BaileysEventMap,
   type GroupMetadata,
   hmacSign,

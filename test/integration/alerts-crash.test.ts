@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, type RunningApp } from '../../src/app/create-app.ts';
 import { createAlert, getAlert } from '../../src/broadcast/alerts.ts';
-import { type RunningApp, createApp } from '../../src/app/create-app.ts';
 import { saveCitizens } from '../../src/citizens/registry.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { cleanPrefix, testConfig, uniquePrefix, waitFor } from '../fakes/test-app.ts';

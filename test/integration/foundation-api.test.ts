@@ -67,6 +67,18 @@ describe('admin API skeleton', () => {
     expect(trail.body.items).toContainEqual(expect.objectContaining({ type: 'token.created', actor: 'admin', subject: 'Dev Viewer' }));
   });
 
+  it('names the configured regions for any signed-in role, and for nobody else', async () => {
+    const viewer = (await app.api<{ token: string }>('POST', '/api/tokens', { name: 'Region Viewer', role: 'viewer' })).body.token;
+    const regions = await app.api<{ items: { id: string; name: string }[] }>('GET', '/api/regions', undefined, viewer);
+    expect(regions.status).toBe(200);
+    expect(regions.body.items).toEqual([
+      { id: 'north', name: 'Northern Province' },
+      { id: 'capital', name: 'Capital District' },
+      { id: 'coast', name: 'Coastal Province' },
+    ]);
+    expect((await raw('/api/regions')).status).toBe(401);
+  });
+
   it('validates the token request: unknown role, bad phone, extra field', async () => {
     for (const body of [
       { name: 'X', role: 'boss' },

@@ -3,9 +3,9 @@ import { broadcastKeys } from '../../src/broadcast/broadcast-store.ts';
 import { getCitizen, saveCitizens } from '../../src/citizens/registry.ts';
 import type { ChatSender } from '../../src/transport/chat-transport.ts';
 import { SimulatorTransport } from '../../src/transport/simulator/simulator-transport.ts';
+import { aCitizen } from '../fakes/citizens.ts';
 import { type PlaybookTestApp, startPlaybookApp } from '../fakes/playbook-harness.ts';
 import { CELL_GROUP, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
-import { aCitizen } from '../fakes/citizens.ts';
 
 describe('a playbook alert step waiting for approval', () => {
   let t: PlaybookTestApp;

@@ -49,7 +49,8 @@ export async function loadPermissions(role, name, phone) {
   myRole = role;
   myName = name;
   myPhone = phone ?? '';
-  const doc = await api('GET', '/api/openapi.json');
+  const [doc, regions] = await Promise.all([api('GET', '/api/openapi.json'), api('GET', '/api/regions').catch(() => ({ items: [] }))]);
+  regionNames = new Map(regions.items.map((r) => [r.id, r.name]));
   required = new Map();
   bodies = new Map();
   for (const [path, ops] of Object.entries(doc.paths)) {
@@ -60,6 +61,11 @@ export async function loadPermissions(role, name, phone) {
     }
   }
 }
+
+let regionNames = new Map();
+
+/** A region's display name from the config ("Northern Province" for north); the id when unknown. */
+export const regionName = (id) => regionNames.get(id) ?? id;
 
 /** The values a field of a route's JSON body takes, in the API's order, from the same OpenAPI document. */
 export function choices(method, path, field) {

@@ -1,7 +1,7 @@
 // One incident: facts, timeline, location pin, and the actions a duty officer takes.
 // API: GET /api/incidents/:id; PATCH {status?, severity?, category?, region?, assignee?, text?};
 // POST /api/incidents/:id/notes {text}. Timeline entries are {at, actor, channel, type, text?, data?}.
-import { api, myPhoneNumber } from '../api.js';
+import { api, myPhoneNumber, regionName } from '../api.js';
 import { guarded, onChange, toast } from '../app.js';
 import { el, oneAtATime, when } from '../dom.js';
 import { summaryOf } from './audience.js';
@@ -40,8 +40,8 @@ function timeline(items) {
   );
 }
 
-const select = (name, values, current) =>
-  el('select', { name }, ...values.map((v) => el('option', { value: v, selected: v === current }, words(v))));
+const select = (name, values, current, label = words) =>
+  el('select', { name }, ...values.map((v) => el('option', { value: v, selected: v === current }, label(v))));
 
 /** Acknowledge, in progress, resolve (with what was done), reopen, close: only the moves the API allows. */
 function statusRow(i, act) {
@@ -96,7 +96,7 @@ function assignRow(i, act) {
 function triageRow(i, regions, act) {
   const severity = select('severity', SEVERITIES, i.severity);
   const category = select('category', CATEGORIES, i.category);
-  const region = select('region', i.region ? regions : ['', ...regions], i.region ?? '');
+  const region = select('region', i.region ? regions : ['', ...regions], i.region ?? '', (v) => (v ? regionName(v) : 'region unknown'));
   const change = () => {
     const body = {};
     if (severity.value !== i.severity) body.severity = severity.value;
@@ -126,7 +126,7 @@ function actions(i, regions, act) {
 function facts(i) {
   const rows = [
     ['Category', words(i.category)],
-    ['Region', i.region ?? 'unknown'],
+    ['Region', i.region ? regionName(i.region) : 'unknown'],
     ['Reporter', i.reporter ?? 'erased'],
     ['Language', i.language],
     ['Came in by', i.channel],

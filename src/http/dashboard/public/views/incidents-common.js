@@ -1,5 +1,5 @@
 // Shared pieces of the incident views: badges, the list query, acknowledge.
-import { api, can, choices } from '../api.js';
+import { api, can, choices, regionName } from '../api.js';
 import { ago, el } from '../dom.js';
 
 // The domain's lists (src/domain/incident.ts), read from the API document: views load after sign-in has read it.
@@ -80,7 +80,7 @@ export function incidentRow(i, onAck) {
       el(
         'span',
         { className: 'meta' },
-        `${i.region || 'region unknown'} · ${i.assignee ? `assigned to ${i.assignee}` : 'unassigned'} · ${ago(i.createdAt)}`,
+        `${i.region ? regionName(i.region) : 'region unknown'} · ${i.assignee ? `assigned to ${i.assignee}` : 'unassigned'} · ${ago(i.createdAt)}`,
       ),
     ),
     ...actions,
