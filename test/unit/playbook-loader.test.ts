@@ -114,6 +114,22 @@ describe('playbook loader', () => {
     expect(err?.stderr.trim()).toMatch(/^cannot read \S*playbooks\/no-such\.yaml: ENOENT$/);
   });
 
+  it('refuses to start when the shipped playbooks would tell citizens to call an emergency number nobody configured', async () => {
+    const { emergencyNumber: _unset, ...embassy } = testConfig('unit').file.embassy;
+    const feature = new PlaybooksFeature(effectsUnavailable);
+    await expect(startTestApp('pb-no-emergency', { config: { embassy }, options: { features: [feature] } })).rejects.toThrow(
+      /^playbook earthquake, step first-alert: uses \{\{emergencyNumber\}\}, but embassy\.emergencyNumber .* is not set in the configuration$/,
+    );
+  });
+
+  it('refuses to start when a playbook names a region the configuration does not have', async () => {
+    const literal = parsePlaybook(GOOD.replace('audience: { regions: [$region] }', 'audience: { regions: [nrth] }'), 'drill.yaml');
+    const feature = new PlaybooksFeature(effectsUnavailable, { library: new Map([['drill', literal]]) });
+    await expect(startTestApp('pb-bad-region', { options: { features: [feature] } })).rejects.toThrow(
+      'playbook drill, step warn: audience region "nrth" is not in the configuration\'s regions (north, capital, coast)',
+    );
+  });
+
   it('refuses to start the app on an invalid playbook', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pb-'));
     try {
