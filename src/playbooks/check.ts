@@ -20,6 +20,11 @@ function main(args: string[]): number {
       process.stderr.write(`invalid playbook: ${err.message}\n`);
       return 1;
     }
+    const fsError = err as NodeJS.ErrnoException;
+    if (typeof fsError.code === 'string' && fsError.syscall) {
+      process.stderr.write(`cannot read ${fsError.path ?? 'the playbooks'}: ${fsError.code}\n`);
+      return 1;
+    }
     throw err;
   }
 }

@@ -8,6 +8,7 @@ import type { HttpDeps } from '../http/http-deps.ts';
 import { playbookCommands } from './commands.ts';
 import type { PlaybookEffects } from './effects.ts';
 import { loadPlaybookDir } from './loader.ts';
+import { checkLibraryAgainstConfig } from './params.ts';
 import { playbookRoutes } from './routes.ts';
 import { PLAYBOOK_QUEUE, type PlaybookJob, PlaybookRunner } from './runner.ts';
 import type { Playbook } from './schema.ts';
@@ -53,10 +54,11 @@ export class PlaybooksFeature implements Feature {
     return this.loaded;
   }
 
-  /** The runner of one app (a process may host several apps in tests). */
+  /** The runner of one app (a process may host several apps in tests); throws ConfigError when the library does not fit the config. */
   runner(deps: CoreDeps): PlaybookRunner {
     let r = this.runners.get(deps);
     if (!r) {
+      checkLibraryAgainstConfig(this.library, deps.config);
       r = new PlaybookRunner(deps, this.library, typeof this.effects === 'function' ? this.effects(deps) : this.effects);
       this.runners.set(deps, r);
     }

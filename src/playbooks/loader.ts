@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Document, isNode, LineCounter, parseDocument } from 'yaml';
-import { type Playbook, playbookSchema } from './schema.ts';
+import { type ParameterSpec, type Playbook, playbookSchema } from './schema.ts';
 import { BUILTIN_PLACEHOLDERS, placeholdersOf } from './templates.ts';
 
 /** The shipped library, next to src/: `<repo>/playbooks/`. */
@@ -39,9 +39,46 @@ function describe(path: Path): string {
   return path.length ? `${path.map(String).join('.')}: ` : '';
 }
 
+const shown = (v: unknown) => (typeof v === 'string' ? `"${v}"` : String(v));
+
+/** Why `value` can never be a value of parameter `name` (a default, or what a condition compares with). */
+function misfit(name: string, spec: ParameterSpec, value: string | number | boolean, inCondition: boolean): string | undefined {
+  if (spec.type === 'enum' && !spec.values?.includes(String(value)))
+    return `${shown(value)} is not one of the values of ${name} (${spec.values?.join(', ')})`;
+  const wanted = spec.type === 'boolean' ? 'boolean' : spec.type === 'number' ? 'number' : 'string';
+  if (typeof value === wanted) return undefined;
+  if (!inCondition) return `must be ${wanted === 'boolean' ? 'true or false' : `a ${wanted}`}, like the parameter, not ${shown(value)}`;
+  const how = wanted === 'boolean' ? 'true or false' : wanted === 'number' ? 'a number' : 'a quoted text';
+  return `${name} is a ${wanted === 'string' ? spec.type : wanted} parameter: compare it with ${how}, not ${shown(value)}`;
+}
+
+/** Parameter defaults, and the values conditions compare with, that do not fit the parameter. */
+function checkValues(pb: Playbook): Problem[] {
+  const problems: Problem[] = [];
+  for (const [name, spec] of Object.entries(pb.parameters)) {
+    const why = spec.default === undefined ? undefined : misfit(name, spec, spec.default, false);
+    if (why) problems.push({ path: ['parameters', name, 'default'], message: why });
+  }
+  pb.steps.forEach((step, i) => {
+    const c = step.when;
+    const spec = c && pb.parameters[c.param];
+    if (!c || !spec) return;
+    for (const field of ['equals', 'notEquals', 'in'] as const) {
+      const given = c[field];
+      if (given === undefined) continue;
+      (Array.isArray(given) ? given : [given]).forEach((v, j) => {
+        const why = misfit(c.param, spec, v, true);
+        const path = Array.isArray(given) ? ['steps', i, 'when', field, j] : ['steps', i, 'when', field];
+        if (why) problems.push({ path, message: why });
+      });
+    }
+  });
+  return problems;
+}
+
 /** Checks what the schema cannot: unique ids, declared parameters in texts, conditions and audiences. */
 function crossCheck(pb: Playbook): Problem[] {
-  const problems: Problem[] = [];
+  const problems: Problem[] = checkValues(pb);
   const params = pb.parameters;
   const known = new Set<string>([...Object.keys(params), ...BUILTIN_PLACEHOLDERS]);
   const checkText = (value: unknown, path: Path) => {
@@ -64,8 +101,14 @@ function crossCheck(pb: Playbook): Problem[] {
     if ((step.type === 'alert' || step.type === 'welfare_check') && step.audience.regions) {
       step.audience.regions.forEach((r, j) => {
         const name = r.startsWith('$') ? r.slice(1) : undefined;
-        if (name !== undefined && params[name]?.type !== 'region')
+        const spec = name === undefined ? undefined : params[name];
+        if (name !== undefined && spec?.type !== 'region')
           problems.push({ path: ['steps', i, 'audience', 'regions', j], message: `${r} must name a region parameter of this playbook` });
+        else if (spec && !spec.required && spec.default === undefined)
+          problems.push({
+            path: ['steps', i, 'audience', 'regions', j],
+            message: `${r} may be left out of a run (the ${step.type === 'alert' ? 'alert' : 'welfare check'} would reach nobody): make ${name} required or give it a default`,
+          });
       });
     }
     if (step.type === 'tasks') {

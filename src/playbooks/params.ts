@@ -1,6 +1,8 @@
+import { ConfigError } from '../config/load-config.ts';
 import type { ConfigFile } from '../config/schema.ts';
 import { ValidationError } from '../domain/errors.ts';
 import type { ParameterSpec, Playbook } from './schema.ts';
+import { placeholdersOf } from './templates.ts';
 
 /** A run's parameter values after validation. */
 export type RunParams = Record<string, string | number | boolean>;
@@ -77,4 +79,40 @@ export function templateValues(pb: Playbook, params: RunParams, config: ConfigFi
     }
   }
   return values;
+}
+
+/** The placeholder names a step's texts use. */
+function placeholdersOfStep(value: unknown): string[] {
+  if (typeof value === 'string') return placeholdersOf(value);
+  if (value && typeof value === 'object') return Object.values(value).flatMap(placeholdersOfStep);
+  return [];
+}
+
+/**
+ * Checks the library against this embassy's configuration, at start: a region an audience or a
+ * default names must exist, and a text telling people to call {{emergencyNumber}} needs the
+ * number configured (no guessed number is ever sent to citizens). Throws ConfigError.
+ */
+export function checkLibraryAgainstConfig(library: ReadonlyMap<string, Playbook>, config: ConfigFile): void {
+  const regions = new Set(config.regions.map((r) => r.id));
+  for (const pb of library.values()) {
+    for (const [name, spec] of Object.entries(pb.parameters)) {
+      const d = spec.default;
+      if (spec.type === 'region' && d !== undefined && !regions.has(String(d)) && !(d === 'all' && spec.allowAll))
+        throw new ConfigError(
+          `playbook ${pb.id}: parameter ${name} defaults to region "${d}", which is not in the configuration's regions`,
+        );
+    }
+    for (const step of pb.steps) {
+      const where = `playbook ${pb.id}, step ${step.id}`;
+      if (!config.embassy.emergencyNumber && placeholdersOfStep(step).includes('emergencyNumber'))
+        throw new ConfigError(
+          `${where}: uses {{emergencyNumber}}, but embassy.emergencyNumber (the local emergency number citizens are told to call) is not set in the configuration`,
+        );
+      if (step.type !== 'alert' && step.type !== 'welfare_check') continue;
+      for (const r of step.audience.regions ?? [])
+        if (!r.startsWith('$') && r !== 'all' && !regions.has(r))
+          throw new ConfigError(`${where}: audience region "${r}" is not in the configuration's regions (${[...regions].join(', ')})`);
+    }
+  }
 }

@@ -75,7 +75,10 @@ export class PlaybookRunner {
     const params = resolveParams(pb, rawParams, this.deps.config);
     const existing = by.origin ? await this.store.runOfOrigin(by.origin) : undefined;
     const already = existing ? await this.store.get(existing) : undefined;
-    if (already) return already;
+    if (already) {
+      await this.resumeStart(already, pb);
+      return already;
+    }
     const run: RunRecord = {
       id: await this.store.nextId(),
       playbook: pb.id,
@@ -100,14 +103,32 @@ export class PlaybookRunner {
       data: { playbook: pb.id, version: pb.version, exercise, params: Object.keys(params) },
     });
     this.deps.log.info({ runId: run.id, playbook: pb.id, exercise }, 'playbook run started');
+    await this.announceStart(run, pb);
+    await this.scheduleFrom(run, pb, 0, 0);
+    return run;
+  }
+
+  /**
+   * A start retried (the same chat message or idempotency key) after the run was recorded but
+   * before its first step was scheduled: announces it (idempotently) and schedules that step.
+   */
+  private async resumeStart(run: RunRecord, pb: Playbook): Promise<void> {
+    if (run.status !== 'running' || run.playbook !== pb.id) return;
+    const states = Object.values(await this.store.steps(run.id));
+    if (!states.every((s) => s.status === 'pending' || s.status === 'skipped')) return;
+    this.deps.log.warn({ runId: run.id }, 'playbook run was recorded but never scheduled; scheduling it now');
+    await this.announceStart(run, pb);
+    await this.scheduleFrom(run, pb, 0, 0);
+  }
+
+  /** Tells the cell groups a run started, with its steps (once per run: the post is idempotent). */
+  private async announceStart(run: RunRecord, pb: Playbook): Promise<void> {
     const summary = pb.steps.map((s, i) => `${i + 1}. ${s.title}${s.after ? ` (+${s.after})` : ''}`).join('\n');
     await this.announce(
       run,
       'started',
-      `▶️ ${run.id}: ${pb.title} started by ${by.name}${exercise ? ' (exercise)' : ''}.\n${summary}\nStop it with /stop ${run.id}`,
+      `▶️ ${run.id}: ${pb.title} started by ${run.startedBy}${run.exercise ? ' (exercise)' : ''}.\n${summary}\nStop it with /stop ${run.id}`,
     );
-    await this.scheduleFrom(run, pb, 0, 0);
-    return run;
   }
 
   /** Stops a run: cancels its pending steps and their delayed jobs, and its open task reminders. */
@@ -146,7 +167,8 @@ export class PlaybookRunner {
     const run = await this.store.get(data.runId);
     if (!run) throw new UnrecoverableError(`run ${data.runId} does not exist`);
     if (data.type === 'task-due') {
-      if (run.status !== 'running') return 'run not running';
+      // A completed run's checklist items are still owed; only a stopped run's are called off.
+      if (run.status === 'stopped') return 'run stopped';
       return (await escalateIfOverdue(this.deps, run, data.stepId, data.itemId)) ? 'escalated' : 'acknowledged in time';
     }
     return this.runStep(job, run, data.stepId);

@@ -79,8 +79,9 @@ export async function acknowledgeTask(
 }
 
 /**
- * A task's due time came: if nobody acknowledged it, it becomes overdue and every duty
- * officer gets a DM. Returns true when it escalated.
+ * A task's due time came: if nobody acknowledged it, every duty officer gets a DM and it
+ * becomes overdue. The DMs go first (they are idempotent), so an attempt that dies before
+ * sending them leaves the task open and the retry sends them. Returns true when it escalated.
  */
 export async function escalateIfOverdue(
   deps: CoreDeps,
@@ -89,9 +90,9 @@ export async function escalateIfOverdue(
   itemId: string,
 ): Promise<boolean> {
   const field = `${stepId}/${itemId}`;
-  const raw = (await OVERDUE.run(deps.redis, [deps.keys.runTasks(run.id)], [field])) as string | null;
-  if (!raw) return false;
-  const task = JSON.parse(raw) as TaskState;
+  const raw = await deps.redis.hget(deps.keys.runTasks(run.id), field);
+  const task = raw ? (JSON.parse(raw) as TaskState) : undefined;
+  if (task?.status !== 'open') return false;
   const text = markIfExercise(
     run,
     `⏰ Overdue task in ${run.id} (${run.title}): "${task.title}" for ${task.role.replace('_', ' ')} was due at ${task.dueAt.slice(11, 16)} UTC and nobody has acknowledged it.`,
@@ -99,6 +100,7 @@ export async function escalateIfOverdue(
   const officers = deps.roster.withRole('duty_officer');
   const to = (officers.length ? officers : deps.roster.withRole('admin')).map((o) => o.phone);
   await messageStaff(deps, to, text, `playbook:${run.id}:${field}:overdue`, 'escalation');
+  if (!(await OVERDUE.run(deps.redis, [deps.keys.runTasks(run.id)], [field]))) return true;
   await deps.audit.append({ type: 'playbook.task.overdue', actor: 'system', subject: run.id, data: { step: stepId, item: itemId } });
   return true;
 }

@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parseRunArgs } from '../../src/playbooks/commands.ts';
 import { effectsUnavailable } from '../../src/playbooks/effects.ts';
@@ -58,6 +60,74 @@ describe('playbook loader', () => {
     const extra = GOOD.replace('    duration: 3h\n', '    duration: 3h\n    retries: 2\n');
     expect(refusal(extra).line).toBe(lineOf(extra, 'retries: 2'));
     expect(refusal('id: [unclosed\n').problem).toMatch(/invalid YAML/);
+  });
+
+  it('refuses a condition that can never hold: a value of the wrong type or not among the enum values', () => {
+    const quoted = GOOD.replace('equals: true', 'equals: "true"');
+    expect(refusal(quoted).line).toBe(lineOf(quoted, 'equals: "true"'));
+    expect(refusal(quoted).problem).toBe('steps.7.when.equals: serious is a boolean parameter: compare it with true or false, not "true"');
+    const yes = GOOD.replace('equals: true', 'equals: yes');
+    expect(refusal(yes).problem).toContain('serious is a boolean parameter');
+    const level = GOOD.replace(
+      'serious: { type: boolean, default: false, description: whether to escalate }',
+      'serious: { type: enum, values: [low, high], default: low, description: how serious }',
+    );
+    const typo = level.replace('equals: true', 'equals: hihg');
+    expect(refusal(typo).problem).toBe('steps.7.when.equals: "hihg" is not one of the values of serious (low, high)');
+    expect(refusal(level.replace('equals: true', 'in: [high, hihg]')).problem).toContain('"hihg" is not one of the values of serious');
+    expect(parsePlaybook(level.replace('equals: true', 'equals: high'), 'drill.yaml').steps[7]?.when).toEqual({
+      param: 'serious',
+      equals: 'high',
+    });
+  });
+
+  it('refuses a default that does not fit its parameter', () => {
+    const badDefault = GOOD.replace('serious: { type: boolean, default: false,', 'serious: { type: boolean, default: "no",');
+    expect(refusal(badDefault).problem).toBe('parameters.serious.default: must be true or false, like the parameter, not "no"');
+    expect(refusal(badDefault).line).toBe(lineOf(badDefault, 'serious: {'));
+    const enumDefault = GOOD.replace(
+      'serious: { type: boolean, default: false, description: whether to escalate }',
+      'serious: { type: enum, values: [low, high], default: medium, description: how serious }',
+    );
+    expect(refusal(enumDefault).problem).toBe('parameters.serious.default: "medium" is not one of the values of serious (low, high)');
+  });
+
+  it('refuses an audience region parameter that a run may leave out', () => {
+    const optional = GOOD.replace(
+      'region: { type: region, required: true, description: region }',
+      'region: { type: region, description: region }',
+    );
+    expect(refusal(optional).problem).toBe(
+      'steps.1.audience.regions.0: $region may be left out of a run (the alert would reach nobody): make region required or give it a default',
+    );
+    expect(refusal(optional).line).toBe(lineOf(optional, 'audience: { regions: [$region] }'));
+  });
+
+  it('playbooks:check names a file it cannot read instead of printing a stack trace', async () => {
+    const run = promisify(execFile);
+    const err = await run('npx', ['tsx', 'src/playbooks/check.ts', 'playbooks/earthquake.yaml', 'playbooks/no-such.yaml']).then(
+      () => undefined,
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+    expect(err?.code).toBe(1);
+    expect(err?.stdout).toContain('ok  playbooks/earthquake.yaml');
+    expect(err?.stderr.trim()).toMatch(/^cannot read \S*playbooks\/no-such\.yaml: ENOENT$/);
+  });
+
+  it('refuses to start when the shipped playbooks would tell citizens to call an emergency number nobody configured', async () => {
+    const { emergencyNumber: _unset, ...embassy } = testConfig('unit').file.embassy;
+    const feature = new PlaybooksFeature(effectsUnavailable);
+    await expect(startTestApp('pb-no-emergency', { config: { embassy }, options: { features: [feature] } })).rejects.toThrow(
+      /^playbook earthquake, step first-alert: uses \{\{emergencyNumber\}\}, but embassy\.emergencyNumber .* is not set in the configuration$/,
+    );
+  });
+
+  it('refuses to start when a playbook names a region the configuration does not have', async () => {
+    const literal = parsePlaybook(GOOD.replace('audience: { regions: [$region] }', 'audience: { regions: [nrth] }'), 'drill.yaml');
+    const feature = new PlaybooksFeature(effectsUnavailable, { library: new Map([['drill', literal]]) });
+    await expect(startTestApp('pb-bad-region', { options: { features: [feature] } })).rejects.toThrow(
+      'playbook drill, step warn: audience region "nrth" is not in the configuration\'s regions (north, capital, coast)',
+    );
   });
 
   it('refuses to start the app on an invalid playbook', async () => {
