@@ -54,11 +54,11 @@ export class PlaybooksFeature implements Feature {
     return this.loaded;
   }
 
-  /** The runner of one app (a process may host several apps in tests); throws ConfigError when the library does not fit the config. */
+  /** The runner of one app (a process may host several apps in tests); throws ConfigError when the library names regions the config does not have. */
   runner(deps: CoreDeps): PlaybookRunner {
     let r = this.runners.get(deps);
     if (!r) {
-      checkLibraryAgainstConfig(this.library, deps.config);
+      for (const warning of checkLibraryAgainstConfig(this.library, deps.config)) deps.log.warn(warning);
       r = new PlaybookRunner(deps, this.library, typeof this.effects === 'function' ? this.effects(deps) : this.effects);
       this.runners.set(deps, r);
     }

@@ -4,6 +4,9 @@ import { ValidationError } from '../domain/errors.ts';
 import type { ParameterSpec, Playbook } from './schema.ts';
 import { placeholdersOf } from './templates.ts';
 
+/** What playbook texts say for {{emergencyNumber}} when the config has none: GSM phones route it to local services in most countries. */
+export const FALLBACK_EMERGENCY_NUMBER = '112';
+
 /** A run's parameter values after validation. */
 export type RunParams = Record<string, string | number | boolean>;
 
@@ -63,7 +66,7 @@ export function resolveParams(pb: Playbook, raw: Record<string, unknown>, config
 export function templateValues(pb: Playbook, params: RunParams, config: ConfigFile, runId: string): Record<string, string> {
   const values: Record<string, string> = {
     embassy: config.embassy.name,
-    emergencyNumber: config.embassy.emergencyNumber ?? '112',
+    emergencyNumber: config.embassy.emergencyNumber ?? FALLBACK_EMERGENCY_NUMBER,
     dutyPhone: config.embassy.dutyPhone ?? config.embassy.number,
     runId,
     playbook: pb.title,
@@ -90,11 +93,14 @@ function placeholdersOfStep(value: unknown): string[] {
 
 /**
  * Checks the library against this embassy's configuration, at start: a region an audience or a
- * default names must exist, and a text telling people to call {{emergencyNumber}} needs the
- * number configured (no guessed number is ever sent to citizens). Throws ConfigError.
+ * default names must exist (throws ConfigError). Returns warnings for what still works but needs
+ * the embassy's attention: texts that tell citizens to call {{emergencyNumber}} when the config
+ * has none (they then say 112, the number GSM phones route to local emergency services in most
+ * countries, which may not be the local one).
  */
-export function checkLibraryAgainstConfig(library: ReadonlyMap<string, Playbook>, config: ConfigFile): void {
+export function checkLibraryAgainstConfig(library: ReadonlyMap<string, Playbook>, config: ConfigFile): string[] {
   const regions = new Set(config.regions.map((r) => r.id));
+  const guessed: string[] = [];
   for (const pb of library.values()) {
     for (const [name, spec] of Object.entries(pb.parameters)) {
       const d = spec.default;
@@ -105,14 +111,16 @@ export function checkLibraryAgainstConfig(library: ReadonlyMap<string, Playbook>
     }
     for (const step of pb.steps) {
       const where = `playbook ${pb.id}, step ${step.id}`;
-      if (!config.embassy.emergencyNumber && placeholdersOfStep(step).includes('emergencyNumber'))
-        throw new ConfigError(
-          `${where}: uses {{emergencyNumber}}, but embassy.emergencyNumber (the local emergency number citizens are told to call) is not set in the configuration`,
-        );
+      if (!config.embassy.emergencyNumber && placeholdersOfStep(step).includes('emergencyNumber')) guessed.push(`${pb.id}/${step.id}`);
       if (step.type !== 'alert' && step.type !== 'welfare_check') continue;
       for (const r of step.audience.regions ?? [])
         if (!r.startsWith('$') && r !== 'all' && !regions.has(r))
           throw new ConfigError(`${where}: audience region "${r}" is not in the configuration's regions (${[...regions].join(', ')})`);
     }
   }
+  return guessed.length
+    ? [
+        `embassy.emergencyNumber is not set: the texts of ${guessed.join(', ')} tell citizens to call ${FALLBACK_EMERGENCY_NUMBER}; set the local emergency number in the configuration`,
+      ]
+    : [];
 }

@@ -8,7 +8,7 @@ import { parseRunArgs } from '../../src/playbooks/commands.ts';
 import { effectsUnavailable } from '../../src/playbooks/effects.ts';
 import { PlaybooksFeature } from '../../src/playbooks/feature.ts';
 import { loadPlaybookDir, PlaybookError, parsePlaybook } from '../../src/playbooks/loader.ts';
-import { resolveParams } from '../../src/playbooks/params.ts';
+import { checkLibraryAgainstConfig, resolveParams } from '../../src/playbooks/params.ts';
 import { startTestApp, testConfig } from '../fakes/test-app.ts';
 
 const GOOD = readFileSync('test/fixtures/playbooks/drill.yaml', 'utf8');
@@ -114,12 +114,20 @@ describe('playbook loader', () => {
     expect(err?.stderr.trim()).toMatch(/^cannot read \S*playbooks\/no-such\.yaml: ENOENT$/);
   });
 
-  it('refuses to start when the shipped playbooks would tell citizens to call an emergency number nobody configured', async () => {
+  it('starts without embassy.emergencyNumber (DESIGN.md does not require it), warning which texts will say 112', async () => {
     const { emergencyNumber: _unset, ...embassy } = testConfig('unit').file.embassy;
-    const feature = new PlaybooksFeature(effectsUnavailable);
-    await expect(startTestApp('pb-no-emergency', { config: { embassy }, options: { features: [feature] } })).rejects.toThrow(
-      /^playbook earthquake, step first-alert: uses \{\{emergencyNumber\}\}, but embassy\.emergencyNumber .* is not set in the configuration$/,
+    const library = await loadPlaybookDir('playbooks');
+    const warnings = checkLibraryAgainstConfig(library, { ...testConfig('unit').file, embassy });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(
+      /^embassy\.emergencyNumber is not set: the texts of .*earthquake\/first-alert.* tell citizens to call 112; set the local emergency number/,
     );
+    expect(checkLibraryAgainstConfig(library, testConfig('unit').file)).toEqual([]);
+    const app = await startTestApp('pb-no-emergency', {
+      config: { embassy },
+      options: { features: [new PlaybooksFeature(effectsUnavailable)] },
+    });
+    await app.stop();
   });
 
   it('refuses to start when a playbook names a region the configuration does not have', async () => {
