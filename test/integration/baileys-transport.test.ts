@@ -361,6 +361,23 @@ describe('Baileys adapter: pairing and reconnect policy', () => {
     expect((await recentAlerts(redis, g.keys))[0]?.code).toBe('logged_out');
   });
 
+  it.each([402, 403, 406])('%i (WhatsApp refuses the account) stops reconnecting, keeps the session and alerts staff', async (status) => {
+    const g = await gateway();
+    g.sock.emitEvent('creds.update', { registered: true });
+    await waitFor(async () => (await redis.exists(g.keys.waCreds)) === 1);
+    g.sock.open();
+    await waitFor(async () => g.lastState() === 'open');
+    // What Baileys does on <failure reason="403"/>: end(new Boom('Connection Failure', { statusCode: 403 })).
+    g.sock.close(status);
+    await waitFor(async () => (await recentAlerts(redis, g.keys))[0]?.code === 'account_refused');
+    expect((await recentAlerts(redis, g.keys))[0]?.message).toMatch(/stopped reconnecting/);
+    expect(g.lastState()).toBe('closed');
+    expect(g.states.at(-1)?.detail).toMatchObject({ statusCode: status });
+    expect(await redis.exists(g.keys.waCreds)).toBe(1);
+    expect(g.states.some((s) => s.detail?.reconnectInMs !== undefined)).toBe(false);
+    expect(g.sockets.sockets).toHaveLength(1);
+  });
+
   it('440 replaced retries once after a long pause, then stops instead of looping', async () => {
     const g = await gateway();
     g.sock.close(440);
