@@ -3,6 +3,7 @@ import {
   isJidBroadcast,
   isJidGroup,
   isJidNewsletter,
+  isJidStatusBroadcast,
   isLidUser,
   isPnUser,
   jidDecode,
@@ -54,6 +55,8 @@ const MEDIA: Record<string, InboundMessage['media']> = {
   audioMessage: 'audio',
   documentMessage: 'document',
   stickerMessage: 'sticker',
+  /** A round video message (video note). */
+  ptvMessage: 'video',
 };
 
 function textOf(c: Content): string | undefined {
@@ -62,9 +65,28 @@ function textOf(c: Content): string | undefined {
     c.extendedTextMessage?.text ??
     c.imageMessage?.caption ??
     c.videoMessage?.caption ??
+    c.ptvMessage?.caption ??
     c.documentMessage?.caption ??
+    c.liveLocationMessage?.caption ??
+    c.locationMessage?.comment ??
+    contactsText(c) ??
     undefined
   );
+}
+
+/** "Name +33 6 …" for one contact card: its display name (or FN) and the numbers on its TEL lines. */
+function contactText(card: proto.Message.IContactMessage): string {
+  const lines = (card.vcard ?? '').split(/\r?\n/);
+  const fn = lines.find((l) => /^FN[:;]/i.test(l))?.replace(/^[^:]*:/, '');
+  const tels = lines.filter((l) => /^(item\d+\.)?TEL[:;]/i.test(l)).map((l) => l.replace(/^[^:]*:/, '').trim());
+  return [card.displayName || fn || 'unnamed', ...tels].filter(Boolean).join(' ');
+}
+
+/** A shared contact card (a relative, a witness) as text, so the numbers reach the officers. */
+function contactsText(c: Content): string | undefined {
+  if (c.contactMessage) return `Shared contact: ${contactText(c.contactMessage)}`;
+  const cards = c.contactsArrayMessage?.contacts ?? [];
+  return cards.length ? `Shared contacts: ${cards.map(contactText).join('; ')}` : undefined;
 }
 
 function quotedIdOf(c: Content, type: string | undefined): string | undefined {
@@ -82,9 +104,14 @@ function locationOf(c: Content): InboundMessage['location'] {
 /** Where a message came from and who sent it, with any LID↔phone pair the key reveals. */
 export function originOf(key: WAMessage['key']): { chat: ChatAddress; from: ChatSender } | undefined {
   const remote = key.remoteJid;
-  if (!remote || isJidBroadcast(remote) || isJidNewsletter(remote)) return undefined;
+  if (!remote || isJidStatusBroadcast(remote) || isJidNewsletter(remote)) return undefined;
   const group = isJidGroup(remote);
-  const from = group ? senderOf(key.participant, key.participantAlt) : senderOf(remote, key.remoteJidAlt);
+  const from = group
+    ? senderOf(key.participant, key.participantAlt)
+    : // A citizen's broadcast list reaches us as <id>@broadcast with the sender as participant; it is their DM.
+      isJidBroadcast(remote)
+      ? senderOf(key.participant, key.remoteJidAlt, key.participantAlt)
+      : senderOf(remote, key.remoteJidAlt);
   if (!from.phone && !from.lid) return undefined;
   const chat: ChatAddress = group ? { kind: 'group', id: remote } : { kind: 'dm', phone: from.phone ?? (from.lid as string) };
   return { chat, from };
@@ -136,6 +163,10 @@ export function toInboundMessage(msg: WAMessage): InboundMessage | undefined {
 
 /** LID↔phone pairs a message key reveals (v7 puts the other form in remoteJidAlt / participantAlt). */
 export function lidPairsOf(key: WAMessage['key']): LidPair[] {
-  const pairs = [senderOf(key.remoteJid, key.remoteJidAlt), senderOf(key.participant, key.participantAlt)];
+  const pairs = [
+    senderOf(key.remoteJid, key.remoteJidAlt),
+    senderOf(key.participant, key.participantAlt),
+    ...(isJidBroadcast(key.remoteJid ?? '') ? [senderOf(key.participant, key.remoteJidAlt)] : []),
+  ];
   return pairs.flatMap((s) => (s.lid && s.phone ? [{ lid: s.lid, phone: s.phone }] : []));
 }
