@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { jidOf, lidPairsOf, toInboundMessage } from '../../src/transport/baileys/inbound-mapper.ts';
+import { membershipOf } from '../../src/transport/baileys/socket-events.ts';
 import { waMessage } from '../fakes/fake-baileys-socket.ts';
 
 const GROUP = '120363000000000001@g.us';
@@ -197,5 +198,19 @@ describe('Baileys inbound mapping', () => {
     expect(m?.chat).toEqual({ kind: 'dm', phone: '+33612345678' });
     expect(m?.from).toEqual({ phone: '+33612345678', lid: '123456789012345@lid' });
     expect(lidPairsOf(raw.key)).toContainEqual({ lid: '123456789012345@lid', phone: '+33612345678' });
+  });
+
+  it('does not let a member with a hosted JID (business account) join a group unidentified', () => {
+    // The participant Baileys 7 builds from a w:gp2 "add" for jid=…@hosted.lid: no phoneNumber (isLidUser is false for it).
+    const change = membershipOf({
+      id: GROUP,
+      author: '987654321098765@lid',
+      participants: [{ id: '222333444555666@hosted.lid', phoneNumber: undefined, lid: undefined, admin: null }],
+      action: 'add',
+    });
+    expect(change.participants).toEqual([{ lid: '222333444555666@lid' }]);
+    expect(membershipOf({ id: GROUP, author: '', participants: [{ id: '4915112345678@hosted' }], action: 'add' }).participants).toEqual([
+      { phone: '+4915112345678' },
+    ]);
   });
 });

@@ -1,5 +1,7 @@
 import {
   getContentType,
+  isHostedLidUser,
+  isHostedPnUser,
   isJidBroadcast,
   isJidGroup,
   isJidNewsletter,
@@ -21,15 +23,22 @@ export interface LidPair {
   phone: string;
 }
 
-/** E.164 phone of a phone-number JID (e.g. 15550000001@s.whatsapp.net → +15550000001). */
+/**
+ * E.164 phone of a phone-number JID (e.g. 15550000001@s.whatsapp.net → +15550000001). A hosted
+ * (business) JID @hosted carries the phone too, as Baileys' cleanMessage reads it.
+ */
 export function phoneOfJid(jid: string | null | undefined): string | undefined {
-  if (!jid || !isPnUser(jid)) return undefined;
+  if (!jid || !(isPnUser(jid) || isHostedPnUser(jid))) return undefined;
   const user = jidDecode(jid)?.user;
   return user && /^\d{6,15}$/.test(user) ? `+${user}` : undefined;
 }
 
-/** A LID without its device part (e.g. 123:4@lid → 123@lid). */
+/** A LID without its device part (e.g. 123:4@lid → 123@lid); a hosted LID (123@hosted.lid) is 123@lid, as in Baileys. */
 export function lidOfJid(jid: string | null | undefined): string | undefined {
+  if (jid && isHostedLidUser(jid)) {
+    const user = jidDecode(jid)?.user;
+    return user ? `${user}@lid` : undefined;
+  }
   return jid && isLidUser(jid) ? jidNormalizedUser(jid) : undefined;
 }
 
