@@ -65,7 +65,7 @@ async function gateway(opts: { pairingNumber?: string } = {}) {
 }
 
 describe('Baileys adapter: inbound', () => {
-  it('queues every notified message of a batch, learns LIDs, sends read receipts, skips history and own messages', async () => {
+  it('queues every notified message of a batch, learns LIDs, sends read receipts, skips own messages', async () => {
     const g = await gateway();
     g.sock.open();
     g.sock.upsert([
@@ -78,13 +78,55 @@ describe('Baileys adapter: inbound', () => {
       waMessage({ id: 'IN2', remoteJid: GROUP, participant: '15550000001@s.whatsapp.net', message: { conversation: '/sitrep' } }),
       waMessage({ id: 'OWN', remoteJid: '33612345678@s.whatsapp.net', fromMe: true, message: { conversation: 'our reply' } }),
     ]);
-    g.sock.upsert([waMessage({ id: 'OLD', remoteJid: '33611111111@s.whatsapp.net', message: { conversation: 'history' } })], 'append');
     await waitFor(async () => g.got.messages.length === 2 && g.sock.read.length === 2);
     expect(g.got.messages.map((m) => m.id)).toEqual(['IN1', 'IN2']);
     expect(await redis.hget(g.keys.lidToPhone, '123456789012345@lid')).toBe('+33612345678');
 
     g.sock.emitEvent('lid-mapping.update', { lid: '555666777888999@lid', pn: '4915112345678@s.whatsapp.net' });
     await waitFor(async () => (await redis.hget(g.keys.lidToPhone, '555666777888999@lid')) === '+4915112345678');
+  });
+
+  it('queues the messages WhatsApp held while the gateway was offline (Baileys 7 replays them as "append")', async () => {
+    const g = await gateway();
+    g.sock.open();
+    // Baileys 7 rc14 tags a stanza carrying the `offline` attribute 'append' (messages-recv: upsertMessage(msg,
+    // node.attrs.offline ? 'append' : 'notify')); history sync comes on messaging-history.set, never here.
+    g.sock.upsert(
+      [
+        waMessage({
+          id: 'OFF1',
+          remoteJid: '33611111111@s.whatsapp.net',
+          message: { conversation: 'we are trapped on the 3rd floor' },
+          at: 1_790_000_000,
+        }),
+        waMessage({ id: 'ECHO', remoteJid: '33611111111@s.whatsapp.net', fromMe: true, message: { conversation: 'our reply' } }),
+        waMessage({
+          id: 'OFF2',
+          remoteJid: GROUP,
+          participant: '15550000001@s.whatsapp.net',
+          message: { reactionMessage: { key: { id: '3EB0CARD', remoteJid: GROUP, fromMe: true }, text: '👍' } },
+        }),
+      ],
+      'append',
+    );
+    await waitFor(async () => g.got.messages.length === 2);
+    expect(g.got.messages.map((m) => m.id)).toEqual(['OFF1', 'OFF2']);
+    expect(g.got.messages[0]).toMatchObject({ text: 'we are trapped on the 3rd floor', at: 1_790_000_000_000 });
+    expect(g.got.messages[1]?.reaction).toEqual({ messageId: '3EB0CARD', emoji: '👍' });
+  });
+
+  it('one message that cannot be handled does not drop the rest of its batch', async () => {
+    const g = await gateway();
+    g.sock.open();
+    const broken = waMessage({ id: 'BAD', remoteJid: '33611111111@s.whatsapp.net', message: { conversation: 'x' } });
+    Object.defineProperty(broken, 'message', {
+      get() {
+        throw new Error('corrupt message');
+      },
+    });
+    g.sock.upsert([broken, waMessage({ id: 'GOOD', remoteJid: '33622222222@s.whatsapp.net', message: { conversation: 'help' } })]);
+    await waitFor(async () => g.got.messages.length === 1);
+    expect(g.got.messages.map((m) => m.id)).toEqual(['GOOD']);
   });
 
   it('maps v7 group-participants.update objects to a membership change and refreshes the group cache', async () => {
@@ -317,6 +359,23 @@ describe('Baileys adapter: pairing and reconnect policy', () => {
     expect(g.states.some((s) => s.state === 'logged_out')).toBe(true);
     expect(await redis.exists(g.keys.waCreds)).toBe(0);
     expect((await recentAlerts(redis, g.keys))[0]?.code).toBe('logged_out');
+  });
+
+  it.each([402, 403, 406])('%i (WhatsApp refuses the account) stops reconnecting, keeps the session and alerts staff', async (status) => {
+    const g = await gateway();
+    g.sock.emitEvent('creds.update', { registered: true });
+    await waitFor(async () => (await redis.exists(g.keys.waCreds)) === 1);
+    g.sock.open();
+    await waitFor(async () => g.lastState() === 'open');
+    // What Baileys does on <failure reason="403"/>: end(new Boom('Connection Failure', { statusCode: 403 })).
+    g.sock.close(status);
+    await waitFor(async () => (await recentAlerts(redis, g.keys))[0]?.code === 'account_refused');
+    expect((await recentAlerts(redis, g.keys))[0]?.message).toMatch(/stopped reconnecting/);
+    expect(g.lastState()).toBe('closed');
+    expect(g.states.at(-1)?.detail).toMatchObject({ statusCode: status });
+    expect(await redis.exists(g.keys.waCreds)).toBe(1);
+    expect(g.states.some((s) => s.detail?.reconnectInMs !== undefined)).toBe(false);
+    expect(g.sockets.sockets).toHaveLength(1);
   });
 
   it('440 replaced retries once after a long pause, then stops instead of looping', async () => {

@@ -28,7 +28,6 @@ describe('reconnect policy by DisconnectReason', () => {
     DisconnectReason.connectionLost,
     DisconnectReason.badSession,
     DisconnectReason.multideviceMismatch,
-    DisconnectReason.forbidden,
     DisconnectReason.unavailableService,
   ])('status %i backs off exponentially with jitter, capped', (status) => {
     const low = (attempt: number) => decideReconnect(code(status), attempt, 0, DEFAULT_BACKOFF, () => 0);
@@ -38,6 +37,12 @@ describe('reconnect policy by DisconnectReason', () => {
     expect(high(3)).toEqual({ action: 'backoff', delayMs: 8000 });
     expect(high(40)).toEqual({ action: 'backoff', delayMs: DEFAULT_BACKOFF.maxMs });
     expect(low(40)).toEqual({ action: 'backoff', delayMs: DEFAULT_BACKOFF.maxMs / 2 });
+  });
+
+  it('402 temporarily banned, 403 locked (Baileys: forbidden) and 406 banned stop reconnecting', () => {
+    expect(decideReconnect(code(402), 0, 0)).toEqual({ action: 'refused', reason: 'temporarily_banned' });
+    expect(decideReconnect(code(DisconnectReason.forbidden), 5, 0)).toEqual({ action: 'refused', reason: 'locked' });
+    expect(decideReconnect(code(406), 0, 0)).toEqual({ action: 'refused', reason: 'banned' });
   });
 
   it('a close without a status (no network) backs off too', () => {

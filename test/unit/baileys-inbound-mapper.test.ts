@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { jidOf, lidPairsOf, toInboundMessage } from '../../src/transport/baileys/inbound-mapper.ts';
+import { membershipOf } from '../../src/transport/baileys/socket-events.ts';
 import { waMessage } from '../fakes/fake-baileys-socket.ts';
 
 const GROUP = '120363000000000001@g.us';
@@ -129,5 +130,87 @@ describe('Baileys inbound mapping', () => {
         waMessage({ id: 'P1', remoteJid: '33612345678@s.whatsapp.net', message: { protocolMessage: { type: 0, key: { id: 'X' } } } }),
       ),
     ).toBeUndefined();
+  });
+
+  it('keeps a round video message (ptv) as video, with its caption when it has one', () => {
+    const ptv = (message: object) => toInboundMessage(waMessage({ id: 'PTV', remoteJid: '33612345678@s.whatsapp.net', message }));
+    expect(ptv({ ptvMessage: { seconds: 12 } })?.media).toBe('video');
+    expect(ptv({ ephemeralMessage: { message: { ptvMessage: { caption: 'the street now' } } } })?.text).toBe('the street now');
+  });
+
+  it('keeps the comment a citizen adds to a live location', () => {
+    const m = toInboundMessage(
+      waMessage({
+        id: 'LL1',
+        remoteJid: '33612345678@s.whatsapp.net',
+        message: { liveLocationMessage: { degreesLatitude: 36.2, degreesLongitude: 37.15, caption: 'we are 4, one injured' } },
+      }),
+    );
+    expect(m?.location).toEqual({ lat: 36.2, lng: 37.15 });
+    expect(m?.text).toBe('we are 4, one injured');
+  });
+
+  it('turns a shared contact card (one or several) into text with the names and numbers', () => {
+    const vcard = (name: string, waid: string, tel: string) =>
+      `BEGIN:VCARD\nVERSION:3.0\nN:;${name};;;\nFN:${name}\nTEL;type=CELL;type=VOICE;waid=${waid}:${tel}\nEND:VCARD`;
+    const one = toInboundMessage(
+      waMessage({
+        id: 'C1',
+        remoteJid: '33612345678@s.whatsapp.net',
+        message: {
+          contactMessage: {
+            displayName: 'Jean Dupont',
+            vcard: vcard('Jean Dupont', '33699887766', '+33 6 99 88 77 66'),
+            contextInfo: { stanzaId: '3EB0ASK' },
+          },
+        },
+      }),
+    );
+    expect(one?.text).toBe('Shared contact: Jean Dupont +33 6 99 88 77 66');
+    expect(one?.replyTo).toBe('3EB0ASK');
+    const many = toInboundMessage(
+      waMessage({
+        id: 'C2',
+        remoteJid: '33612345678@s.whatsapp.net',
+        message: {
+          contactsArrayMessage: {
+            displayName: '2 contacts',
+            contacts: [
+              { displayName: 'Jean', vcard: vcard('Jean', '33699887766', '+33 6 99 88 77 66') },
+              { displayName: 'Lea', vcard: 'BEGIN:VCARD\nFN:Lea\nEND:VCARD' },
+            ],
+          },
+        },
+      }),
+    );
+    expect(many?.text).toBe('Shared contacts: Jean +33 6 99 88 77 66; Lea');
+  });
+
+  it("treats a message from a citizen's broadcast list as a DM from that citizen (status stays ignored)", () => {
+    const raw = waMessage({
+      id: 'B1',
+      remoteJid: '1790000000@broadcast',
+      participant: '123456789012345@lid',
+      remoteJidAlt: '33612345678@s.whatsapp.net',
+      message: { conversation: 'I am safe, at the Hilton' },
+    });
+    const m = toInboundMessage(raw);
+    expect(m?.chat).toEqual({ kind: 'dm', phone: '+33612345678' });
+    expect(m?.from).toEqual({ phone: '+33612345678', lid: '123456789012345@lid' });
+    expect(lidPairsOf(raw.key)).toContainEqual({ lid: '123456789012345@lid', phone: '+33612345678' });
+  });
+
+  it('does not let a member with a hosted JID (business account) join a group unidentified', () => {
+    // The participant Baileys 7 builds from a w:gp2 "add" for jid=…@hosted.lid: no phoneNumber (isLidUser is false for it).
+    const change = membershipOf({
+      id: GROUP,
+      author: '987654321098765@lid',
+      participants: [{ id: '222333444555666@hosted.lid', phoneNumber: undefined, lid: undefined, admin: null }],
+      action: 'add',
+    });
+    expect(change.participants).toEqual([{ lid: '222333444555666@lid' }]);
+    expect(membershipOf({ id: GROUP, author: '', participants: [{ id: '4915112345678@hosted' }], action: 'add' }).participants).toEqual([
+      { phone: '+4915112345678' },
+    ]);
   });
 });

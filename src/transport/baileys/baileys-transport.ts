@@ -232,6 +232,15 @@ export class BaileysTransport implements ChatTransport {
       this.log.info({ statusCode: code }, 'WhatsApp asked for a restart; reconnecting now');
       return this.connect();
     }
+    if (decision.action === 'refused') {
+      this.report('closed', { reason: decision.reason, statusCode: code });
+      await this.alert({
+        code: 'account_refused',
+        message: `WhatsApp refuses the embassy number (${code}: ${decision.reason.replace('_', ' ')}); the gateway stopped reconnecting so as not to make it worse. Check the number on the phone (WhatsApp shows why), then restart the gateway, or pair again if the phone unlinked it.`,
+        data: { statusCode: code, reason: decision.reason },
+      });
+      return;
+    }
     if (decision.action === 'replaced') {
       this.replacedInARow++;
       this.report('closed', { reason: 'replaced' });

@@ -6,6 +6,11 @@ export type ReconnectDecision =
   | { action: 'restart' }
   /** 440: another client took the session. Back off long; after a repeat, stop and alert. */
   | { action: 'replaced'; delayMs: number; giveUp: boolean }
+  /**
+   * 402 temporarily banned, 403 account locked, 406 banned: WhatsApp refuses the number itself.
+   * Reconnecting cannot help and only hammers a refused account: stop, keep the session, alert staff.
+   */
+  | { action: 'refused'; reason: RefusalReason }
   /** Anything else (network, timeouts, 5xx): exponential backoff with jitter. */
   | { action: 'backoff'; delayMs: number };
 
@@ -25,6 +30,14 @@ export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1_000, maxMs: 5 * 60_00
 
 /** Status codes of Baileys' DisconnectReason that the policy treats specially. */
 export const STATUS = { loggedOut: 401, replaced: 440, restartRequired: 515 } as const;
+
+/**
+ * Connect-failure reasons (the `reason` of WhatsApp's <failure> stanza, which Baileys puts on the
+ * close error as is) that refuse the account rather than the connection. The codes are WhatsApp's
+ * (whatsmeow names them ConnectFailureTempBanned, ConnectFailureMainDeviceGone, ConnectFailureUnknownLogout).
+ */
+export const REFUSED = { 402: 'temporarily_banned', 403: 'locked', 406: 'banned' } as const;
+export type RefusalReason = (typeof REFUSED)[keyof typeof REFUSED];
 
 /** The HTTP-like status code Baileys puts on a close error (a Boom), if any. */
 export function statusCodeOf(error: unknown): number | undefined {
@@ -46,6 +59,8 @@ export function decideReconnect(
 ): ReconnectDecision {
   if (statusCode === STATUS.loggedOut) return { action: 'logged_out' };
   if (statusCode === STATUS.restartRequired) return { action: 'restart' };
+  const refusal = statusCode === undefined ? undefined : REFUSED[statusCode as keyof typeof REFUSED];
+  if (refusal) return { action: 'refused', reason: refusal };
   if (statusCode === STATUS.replaced) {
     return { action: 'replaced', delayMs: options.replacedMs, giveUp: replacedInARow + 1 >= options.replacedLimit };
   }

@@ -1,8 +1,11 @@
 import {
   getContentType,
+  isHostedLidUser,
+  isHostedPnUser,
   isJidBroadcast,
   isJidGroup,
   isJidNewsletter,
+  isJidStatusBroadcast,
   isLidUser,
   isPnUser,
   jidDecode,
@@ -20,15 +23,22 @@ export interface LidPair {
   phone: string;
 }
 
-/** E.164 phone of a phone-number JID (e.g. 15550000001@s.whatsapp.net → +15550000001). */
+/**
+ * E.164 phone of a phone-number JID (e.g. 15550000001@s.whatsapp.net → +15550000001). A hosted
+ * (business) JID @hosted carries the phone too, as Baileys' cleanMessage reads it.
+ */
 export function phoneOfJid(jid: string | null | undefined): string | undefined {
-  if (!jid || !isPnUser(jid)) return undefined;
+  if (!jid || !(isPnUser(jid) || isHostedPnUser(jid))) return undefined;
   const user = jidDecode(jid)?.user;
   return user && /^\d{6,15}$/.test(user) ? `+${user}` : undefined;
 }
 
-/** A LID without its device part (e.g. 123:4@lid → 123@lid). */
+/** A LID without its device part (e.g. 123:4@lid → 123@lid); a hosted LID (123@hosted.lid) is 123@lid, as in Baileys. */
 export function lidOfJid(jid: string | null | undefined): string | undefined {
+  if (jid && isHostedLidUser(jid)) {
+    const user = jidDecode(jid)?.user;
+    return user ? `${user}@lid` : undefined;
+  }
   return jid && isLidUser(jid) ? jidNormalizedUser(jid) : undefined;
 }
 
@@ -54,6 +64,8 @@ const MEDIA: Record<string, InboundMessage['media']> = {
   audioMessage: 'audio',
   documentMessage: 'document',
   stickerMessage: 'sticker',
+  /** A round video message (video note). */
+  ptvMessage: 'video',
 };
 
 function textOf(c: Content): string | undefined {
@@ -62,9 +74,28 @@ function textOf(c: Content): string | undefined {
     c.extendedTextMessage?.text ??
     c.imageMessage?.caption ??
     c.videoMessage?.caption ??
+    c.ptvMessage?.caption ??
     c.documentMessage?.caption ??
+    c.liveLocationMessage?.caption ??
+    c.locationMessage?.comment ??
+    contactsText(c) ??
     undefined
   );
+}
+
+/** "Name +33 6 …" for one contact card: its display name (or FN) and the numbers on its TEL lines. */
+function contactText(card: proto.Message.IContactMessage): string {
+  const lines = (card.vcard ?? '').split(/\r?\n/);
+  const fn = lines.find((l) => /^FN[:;]/i.test(l))?.replace(/^[^:]*:/, '');
+  const tels = lines.filter((l) => /^(item\d+\.)?TEL[:;]/i.test(l)).map((l) => l.replace(/^[^:]*:/, '').trim());
+  return [card.displayName || fn || 'unnamed', ...tels].filter(Boolean).join(' ');
+}
+
+/** A shared contact card (a relative, a witness) as text, so the numbers reach the officers. */
+function contactsText(c: Content): string | undefined {
+  if (c.contactMessage) return `Shared contact: ${contactText(c.contactMessage)}`;
+  const cards = c.contactsArrayMessage?.contacts ?? [];
+  return cards.length ? `Shared contacts: ${cards.map(contactText).join('; ')}` : undefined;
 }
 
 function quotedIdOf(c: Content, type: string | undefined): string | undefined {
@@ -82,9 +113,14 @@ function locationOf(c: Content): InboundMessage['location'] {
 /** Where a message came from and who sent it, with any LID↔phone pair the key reveals. */
 export function originOf(key: WAMessage['key']): { chat: ChatAddress; from: ChatSender } | undefined {
   const remote = key.remoteJid;
-  if (!remote || isJidBroadcast(remote) || isJidNewsletter(remote)) return undefined;
+  if (!remote || isJidStatusBroadcast(remote) || isJidNewsletter(remote)) return undefined;
   const group = isJidGroup(remote);
-  const from = group ? senderOf(key.participant, key.participantAlt) : senderOf(remote, key.remoteJidAlt);
+  const from = group
+    ? senderOf(key.participant, key.participantAlt)
+    : // A citizen's broadcast list reaches us as <id>@broadcast with the sender as participant; it is their DM.
+      isJidBroadcast(remote)
+      ? senderOf(key.participant, key.remoteJidAlt, key.participantAlt)
+      : senderOf(remote, key.remoteJidAlt);
   if (!from.phone && !from.lid) return undefined;
   const chat: ChatAddress = group ? { kind: 'group', id: remote } : { kind: 'dm', phone: from.phone ?? (from.lid as string) };
   return { chat, from };
@@ -136,6 +172,10 @@ export function toInboundMessage(msg: WAMessage): InboundMessage | undefined {
 
 /** LID↔phone pairs a message key reveals (v7 puts the other form in remoteJidAlt / participantAlt). */
 export function lidPairsOf(key: WAMessage['key']): LidPair[] {
-  const pairs = [senderOf(key.remoteJid, key.remoteJidAlt), senderOf(key.participant, key.participantAlt)];
+  const pairs = [
+    senderOf(key.remoteJid, key.remoteJidAlt),
+    senderOf(key.participant, key.participantAlt),
+    ...(isJidBroadcast(key.remoteJid ?? '') ? [senderOf(key.participant, key.remoteJidAlt)] : []),
+  ];
   return pairs.flatMap((s) => (s.lid && s.phone ? [{ lid: s.lid, phone: s.phone }] : []));
 }

@@ -1,4 +1,4 @@
-import { type BaileysEventMap, type GroupParticipant, proto, toNumber } from '@whiskeysockets/baileys';
+import { type BaileysEventMap, type GroupParticipant, proto, toNumber, type WAMessage } from '@whiskeysockets/baileys';
 import type { DeliveryUpdate, MembershipChange } from '../chat-transport.ts';
 import type { BaileysSocket, BaileysTransport } from './baileys-transport.ts';
 import { lidOfJid, lidPairsOf, phoneOfJid, senderOf, toInboundMessage } from './inbound-mapper.ts';
@@ -45,15 +45,16 @@ export function bindSocketEvents(t: BaileysTransport, sock: BaileysSocket, auth:
     else if (u.connection === 'connecting' && !u.qr) t.report('connecting');
     else if (u.connection === 'close') await t.onClose(u.lastDisconnect?.error);
   });
-  on('messages.upsert', async ({ messages, type }) => {
+  // 'notify' is a live message; 'append' is what WhatsApp held for us while the gateway was offline
+  // (Baileys 7 tags offline stanzas so), our own send echoes, and group notices. History sync never comes
+  // here (it is messaging-history.set), so both types are reports to handle; own messages are skipped.
+  on('messages.upsert', async ({ messages }) => {
     for (const m of messages) {
-      await t.store.learnLids(lidPairsOf(m.key));
-      if (type !== 'notify') continue;
-      const inbound = toInboundMessage(m) ?? (await pollVoteOf(t.store, m, sock.user ?? {}));
-      if (!inbound) continue;
-      await t.store.saveKey(m.key);
-      await t.sink?.message(inbound);
-      await sock.readMessages([m.key]).catch(() => {});
+      try {
+        await receive(t, sock, m);
+      } catch (err) {
+        t.log.error({ id: m.key?.id, err: (err as Error).message }, 'cannot handle one inbound WhatsApp message');
+      }
     }
   });
   on('messages.update', async (updates) => {
@@ -103,6 +104,16 @@ export function bindSocketEvents(t: BaileysTransport, sock: BaileysSocket, auth:
       });
     }
   });
+}
+
+/** One upserted message: learn its LID pair, hand it to the app, then mark it read. */
+async function receive(t: BaileysTransport, sock: BaileysSocket, m: WAMessage): Promise<void> {
+  await t.store.learnLids(lidPairsOf(m.key));
+  const inbound = toInboundMessage(m) ?? (await pollVoteOf(t.store, m, sock.user ?? {}));
+  if (!inbound) return;
+  await t.store.saveKey(m.key);
+  await t.sink?.message(inbound);
+  await sock.readMessages([m.key]).catch(() => {});
 }
 
 async function learnPair(t: BaileysTransport, lidJid: string, pnJid: string): Promise<void> {

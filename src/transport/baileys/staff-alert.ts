@@ -5,7 +5,7 @@ import type { RedisKeys } from '../../store/keys.ts';
 
 /** A problem with the WhatsApp number that a duty officer must act on. */
 export interface TransportAlert {
-  /** Stable code: logged_out, replaced, account_restricted, message_capping. */
+  /** Stable code: logged_out, replaced, account_refused, account_restricted, message_capping. */
   code: string;
   /** One sentence for the duty officer: what happened and what to do. */
   message: string;
