@@ -107,3 +107,43 @@ describe('welfare checks', () => {
     expect(reply.text).not.toMatch(/noted that you are safe/);
   });
 });
+
+describe('welfare answers as citizens write them', () => {
+  let app: TestApp;
+  const P = (n: number) => `+33677100${String(n).padStart(3, '0')}`;
+
+  beforeAll(async () => {
+    app = await startTestApp('welfare-answers', {
+      config: { broadcast: { ratePerSecond: 1000, approvalThreshold: 25, welfareReminderAfter: '1h', welfareFollowUpAfter: '3h' } },
+    });
+    const langs = ['ar', 'ar', 'fr', 'en', 'en', 'en', 'ar', 'fr'];
+    await saveCitizens(
+      app.deps,
+      langs.map((language, i) => ({
+        phone: P(i),
+        name: `Citizen ${i}`,
+        region: 'north',
+        household: 2,
+        language,
+        registeredAt: 1,
+        updatedAt: 1,
+        optedOut: false,
+      })),
+    );
+  });
+  afterAll(async () => app.stop());
+
+  it('tallies answers in Arabic digits, keycaps and with extra words instead of opening incidents', async () => {
+    const { id } = (await app.api<{ id: string }>('POST', '/api/welfare-checks', { audience: { all: true } })).body;
+    await settle(app);
+    const answers = ['١', 'بخير ٣', '1 nous allons bien', '1️⃣', 'Yes, all 4 of us', 'safe but my son needs help', 'نعم', 'oui'];
+    for (const [i, text] of answers.entries()) await app.say(P(i), text);
+    await settle(app);
+    const v = (await app.api<WelfareView>('GET', `/api/welfare-checks/${id}`)).body;
+    expect(v.counts).toEqual({ total: 8, safe: 7, help: 1, noAnswer: 0, peopleSafe: 2 + 3 + 2 + 2 + 4 + 2 + 2 });
+    expect(await app.outbox(P(0))).toContainEqual(expect.objectContaining({ text: expect.stringMatching(/سجلنا أنك بأمان/) }));
+    expect(await app.outbox(P(5))).toContainEqual(expect.objectContaining({ text: expect.stringMatching(/request for help/) }));
+    const cards = (await app.outbox(CELL_GROUP)).filter((m) => /New incident/.test(m.text));
+    expect(cards.map((m) => m.text)).toEqual([expect.stringMatching(/Welfare check .*HELP/)]);
+  });
+});
