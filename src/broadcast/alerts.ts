@@ -128,12 +128,17 @@ export async function startSending(deps: CoreDeps, r: BroadcastRecord): Promise<
   await publishChange(deps, r.kind, r.id);
 }
 
+/** Refuses text in a language the embassy does not use (it would be sent to everyone as the fallback). */
+export function checkTextLanguages(deps: CoreDeps, text: Record<string, string>): void {
+  const unknown = Object.keys(text).filter((l) => !deps.config.languages.includes(l));
+  if (unknown.length)
+    throw new ValidationError(`text in unknown language(s): ${unknown.join(', ')}; configured: ${deps.config.languages.join(', ')}`);
+}
+
 function checkText(deps: CoreDeps, text: Record<string, string>): void {
   const given = Object.entries(text).filter(([, v]) => v.trim().length > 0);
   if (!given.length) throw new ValidationError('the alert has no text: give text in at least one language, e.g. {"en": "..."}');
-  const unknown = given.filter(([l]) => !deps.config.languages.includes(l)).map(([l]) => l);
-  if (unknown.length)
-    throw new ValidationError(`text in unknown language(s): ${unknown.join(', ')}; configured: ${deps.config.languages.join(', ')}`);
+  checkTextLanguages(deps, Object.fromEntries(given));
 }
 
 /**

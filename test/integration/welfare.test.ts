@@ -146,4 +146,20 @@ describe('welfare answers as citizens write them', () => {
     const cards = (await app.outbox(CELL_GROUP)).filter((m) => /New incident/.test(m.text));
     expect(cards.map((m) => m.text)).toEqual([expect.stringMatching(/Welfare check .*HELP/)]);
   });
+
+  it('counts the people asked, not the cell groups that also got the question, and refuses text in an unknown language', async () => {
+    const res = await app.api<{ id: string }>('POST', '/api/welfare-checks', { audience: { all: true, cellGroups: true } });
+    await app.expectMessage(CELL_GROUP, new RegExp(`${res.body.id}[\\s\\S]*Are you safe`));
+    await settle(app);
+    const v = (await app.api<WelfareView>('GET', `/api/welfare-checks/${res.body.id}`)).body;
+    expect(v.counts).toEqual({ total: 8, safe: 0, help: 0, noAnswer: 8, peopleSafe: 0 });
+    expect(v.byRegion.north?.total).toBe(8);
+    expect(v.delivery.total).toBe(9);
+    const bad = await app.api<{ error: { message: string } }>('POST', '/api/welfare-checks', {
+      audience: { all: true },
+      text: { de: 'Sind Sie in Sicherheit?' },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/unknown language\(s\): de/);
+  });
 });
