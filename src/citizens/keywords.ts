@@ -71,8 +71,10 @@ function mentionsHelp(words: string[]): boolean {
  * bare NO, optionally followed by the number of people safe in the household ("SAFE 4", "1 4",
  * "1, 3 of us") and other words ("1 we are ok"). A SAFE answer whose words ask for help
  * ("1 but my son needs help") is taken as HELP: the cell would rather call than miss someone.
+ * `remark` marks a SAFE answer that says more than that ("1 but we have no water left"): the
+ * message must still reach the cell.
  */
-export function parseWelfareAnswer(text: string | undefined): { answer: 'safe' | 'help'; people?: number } | undefined {
+export function parseWelfareAnswer(text: string | undefined): { answer: 'safe' | 'help'; people?: number; remark?: boolean } | undefined {
   if (!text) return undefined;
   const words = normaliseWords(plainDigits(text))
     .split(/[\s\p{P}\p{S}]+/u)
@@ -83,5 +85,19 @@ export function parseWelfareAnswer(text: string | undefined): { answer: 'safe' |
   const rest = words.slice(lead.used);
   if (lead.answer === 'help' || mentionsHelp(rest)) return { answer: 'help' };
   const people = Number(rest.find((w) => /^\d{1,3}$/.test(w)) ?? 0);
-  return { answer: 'safe', ...(people > 0 ? { people } : {}) };
+  const remark = rest.some((w) => !/^\d{1,3}$/.test(w) && !SAFE_FILLER.has(w));
+  return { answer: 'safe', ...(people > 0 ? { people } : {}), ...(remark ? { remark } : {}) };
 }
+
+/** Words that add nothing to a SAFE answer ("1 we are all ok thanks", "1 nous allons bien", "١ الحمد لله"). */
+const SAFE_FILLER = new Set(
+  [
+    ...'i am we are all of us me my family people person persons ok okay fine good well thanks thank you everyone everybody here and too both safe yes'.split(
+      ' ',
+    ),
+    ...'je suis nous sommes allons vais va ca tout tous toutes le monde bien merci en securite sains saufs sauf oui famille personnes personne et ici'.split(
+      ' ',
+    ),
+    ...'انا نحن كلنا الحمد لله بخير شكرا جميعا الجميع العائله و امنين آمنون نعم'.split(' '),
+  ].map(normaliseWords),
+);
