@@ -54,4 +54,15 @@ describe('an alert missing a language its recipients read', () => {
     const reply = await app.expectMessage(CELL_GROUP, /Alert ALR-\d+/);
     expect(reply.text).toMatch(/2 read fr, 1 read ar: they will get the en text/);
   });
+
+  it('refuses all together with regions instead of sending to every region', async () => {
+    const res = await app.api<{ error: { code: string; message: string } }>('POST', '/api/alerts', {
+      audience: { all: true, regions: ['north'] },
+      text: { en: 'Curfew in the north tonight.' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/regions.*either all: true or regions/);
+    await settle(app);
+    expect((await app.outbox(P(0))).some((m) => /Curfew/.test(m.text))).toBe(false);
+  });
 });
