@@ -128,12 +128,47 @@ export async function startSending(deps: CoreDeps, r: BroadcastRecord): Promise<
   await publishChange(deps, r.kind, r.id);
 }
 
+/** Refuses text in a language the embassy does not use (it would be sent to everyone as the fallback). */
+export function checkTextLanguages(deps: CoreDeps, text: Record<string, string>): void {
+  const unknown = Object.keys(text).filter((l) => !deps.config.languages.includes(l));
+  if (unknown.length)
+    throw new ValidationError(`text in unknown language(s): ${unknown.join(', ')}; configured: ${deps.config.languages.join(', ')}`);
+}
+
 function checkText(deps: CoreDeps, text: Record<string, string>): void {
   const given = Object.entries(text).filter(([, v]) => v.trim().length > 0);
   if (!given.length) throw new ValidationError('the alert has no text: give text in at least one language, e.g. {"en": "..."}');
-  const unknown = given.filter(([l]) => !deps.config.languages.includes(l)).map(([l]) => l);
-  if (unknown.length)
-    throw new ValidationError(`text in unknown language(s): ${unknown.join(', ')}; configured: ${deps.config.languages.join(', ')}`);
+  checkTextLanguages(deps, Object.fromEntries(given));
+}
+
+/**
+ * Recipients per language the alert has no text in (they get it in `fallback`, see textIn), so the
+ * officer learns that, say, the Arabic readers will get the English text. Cell groups are left out.
+ */
+async function untranslated(deps: CoreDeps, r: BroadcastRecord): Promise<Pick<CreatedAlert, 'untranslated' | 'fallback'>> {
+  const missing = deps.config.languages.filter((l) => !r.text[l]?.trim());
+  const groups = deps.config.cellGroups.map((g) => g.id);
+  const out: Record<string, number> = {};
+  for (const language of missing) {
+    const key = broadcastKeys(deps, 'alert').recipients(r.id, language);
+    const inGroups = groups.length ? (await deps.redis.smismember(key, ...groups)).filter((n) => n === 1).length : 0;
+    const n = (await deps.redis.scard(key)) - inGroups;
+    if (n > 0) out[language] = n;
+  }
+  if (!Object.keys(out).length) return {};
+  const fallback = r.text[deps.config.languages[0] as string] ? (deps.config.languages[0] as string) : Object.keys(r.text)[0];
+  return { untranslated: out, ...(fallback ? { fallback } : {}) };
+}
+
+/** What creating an alert tells its author. */
+export interface CreatedAlert {
+  id: string;
+  status: 'pending_approval' | 'sending';
+  code: string;
+  total: number;
+  /** Recipients per language the alert has no text in: they receive the text in `fallback`. */
+  untranslated?: Record<string, number>;
+  fallback?: string;
 }
 
 /**
@@ -144,13 +179,15 @@ function checkText(deps: CoreDeps, text: Record<string, string>): void {
 export async function createAlert(
   deps: CoreDeps,
   input: { author: Actor; audience: Audience; text: Record<string, string>; exercise?: boolean; source?: string },
-): Promise<{ id: string; status: 'pending_approval' | 'sending'; code: string; total: number }> {
+): Promise<CreatedAlert> {
   checkText(deps, input.text);
   const r = await createBroadcast(deps, 'alert', input);
+  const languages = await untranslated(deps, r);
   if (r.repeated) {
     // Died after `sending` was set but before the fan-out was queued: queue it (one job per broadcast).
     if (r.status === 'sending' && !r.fannedOut) await queueFanOut(deps, r.id);
-    return { id: r.id, status: r.status === 'pending_approval' ? 'pending_approval' : 'sending', code: r.code, total: r.total };
+    const status = r.status === 'pending_approval' ? 'pending_approval' : 'sending';
+    return { id: r.id, status, code: r.code, total: r.total, ...languages };
   }
   const needsApproval = !r.exercise && r.total > deps.config.broadcast.approvalThreshold;
   await deps.audit.append({
@@ -173,10 +210,10 @@ export async function createAlert(
       .zadd(deps.keys.alertsActive, r.createdAt, r.id)
       .exec();
     await publishChange(deps, 'alert', r.id);
-    return { id: r.id, status: 'pending_approval', code: r.code, total: r.total };
+    return { id: r.id, status: 'pending_approval', code: r.code, total: r.total, ...languages };
   }
   await startSending(deps, r);
-  return { id: r.id, status: 'sending', code: r.code, total: r.total };
+  return { id: r.id, status: 'sending', code: r.code, total: r.total, ...languages };
 }
 
 function sameperson(a: Actor, b: { name: string; phone?: string }): boolean {

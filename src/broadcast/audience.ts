@@ -14,12 +14,18 @@ export interface Audience {
 
 export type { Actor } from '../domain/actor.ts';
 
-export const audienceSchema = z.strictObject({
-  all: z.boolean().optional(),
-  regions: z.array(z.string().min(1)).max(100).optional(),
-  languages: z.array(z.string().min(1)).max(20).optional(),
-  cellGroups: z.boolean().optional(),
-});
+/** An audience in an API body. `all` with `regions` is refused: it would reach every region, not those named. */
+export const audienceSchema = z
+  .strictObject({
+    all: z.boolean().optional(),
+    regions: z.array(z.string().min(1)).max(100).optional(),
+    languages: z.array(z.string().min(1)).max(20).optional(),
+    cellGroups: z.boolean().optional(),
+  })
+  .refine((a) => !(a.all === true && a.regions?.length), {
+    message: 'give either all: true or regions, not both (all reaches every region)',
+    path: ['regions'],
+  });
 
 /** The snapshot of recipients a broadcast was resolved to. */
 export interface ResolvedAudience {

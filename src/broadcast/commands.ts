@@ -44,7 +44,11 @@ export function broadcastCommands(): Command[] {
             : a.status === 'pending_approval'
               ? `Waiting for a second officer: /approve ${a.id}`
               : 'Sending now.';
-        await ctx.reply(`Alert ${a.id} (verification code ${a.code}) to ${a.total} recipient(s). ${next}`, 'alert-draft');
+        const untranslated = Object.entries(a.untranslated ?? {})
+          .map(([language, n]) => `${n} read ${language}`)
+          .join(', ');
+        const note = untranslated ? ` ${untranslated}: they will get the ${a.fallback} text.` : '';
+        await ctx.reply(`Alert ${a.id} (verification code ${a.code}) to ${a.total} recipient(s). ${next}${note}`, 'alert-draft');
       },
     },
     {

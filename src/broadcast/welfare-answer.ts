@@ -4,10 +4,13 @@ import { t } from '../citizens/messages.ts';
 import { loadRecord, publishChange } from './broadcast-store.ts';
 import { recordWelfareAnswer } from './welfare.ts';
 
-/** A citizen answered a welfare check: tally it, thank them; HELP opens a critical incident linked to the check. */
+/**
+ * A citizen answered a welfare check: tally it, thank them; HELP opens a critical incident linked to
+ * the check. A SAFE answer with a `remark` is not thanked: intake answers it with its reference.
+ */
 export async function answerWelfareCheck(
   ctx: ChatContext,
-  input: { id: string; phone: string; language: string | undefined; answer: 'safe' | 'help'; people?: number },
+  input: { id: string; phone: string; language: string | undefined; answer: 'safe' | 'help'; people?: number; remark?: boolean },
 ): Promise<boolean> {
   const { deps } = ctx;
   const { outcome, region, household } = await recordWelfareAnswer(deps, input);
@@ -19,6 +22,7 @@ export async function answerWelfareCheck(
   });
   await publishChange(deps, 'welfare', input.id);
   if (input.answer === 'safe') {
+    if (input.remark) return true;
     const people = input.people ?? Number(household ?? 1);
     await ctx.reply(t(input.language, 'welfareSafe', { people }), 'welfare-answer');
     return true;

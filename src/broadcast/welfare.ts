@@ -2,7 +2,7 @@ import type { CoreDeps } from '../app/deps.ts';
 import { durationMs } from '../domain/duration.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import { jobIdFor } from '../queues/queues.ts';
-import { createBroadcast, startSending } from './alerts.ts';
+import { checkTextLanguages, createBroadcast, startSending } from './alerts.ts';
 import type { Actor, Audience } from './audience.ts';
 import { broadcastQueues } from './broadcast-queue.ts';
 import { broadcastKeys, type DeliveryCounts, deliveryCounts, kindOfId, recordOf } from './broadcast-store.ts';
@@ -66,6 +66,7 @@ export async function startWelfareCheck(
   deps: CoreDeps,
   input: { author: Actor; audience: Audience; text?: Record<string, string>; exercise?: boolean; source?: string },
 ): Promise<{ id: string; total: number }> {
+  checkTextLanguages(deps, input.text ?? {});
   const r = await createBroadcast(deps, 'welfare', { ...input, text: input.text ?? {} });
   if (r.repeated) {
     if (r.status === 'sending' && !r.fannedOut) await queueFanOut(deps, r.id);
@@ -96,10 +97,17 @@ export async function startWelfareCheck(
   return { id: r.id, total: r.total };
 }
 
-/** Recipients per region, computed once in Redis (citizens registered there, any language). */
+/**
+ * Recipients per region, computed once in Redis (citizens registered there, any language), and the
+ * people asked (`asked`): every recipient but the cell groups, which get the question but never answer.
+ */
 export async function countRecipientsByRegion(deps: CoreDeps, id: string): Promise<void> {
   const keys = broadcastKeys(deps, 'welfare');
-  const fields: Record<string, string> = {};
+  const groups = deps.config.cellGroups.map((g) => g.id);
+  const defaultRecipients = keys.recipients(id, deps.config.languages[0] as string);
+  const groupsAsked = groups.length ? (await deps.redis.smismember(defaultRecipients, ...groups)).filter((n) => n === 1).length : 0;
+  const total = Number(await deps.redis.hget(keys.record(id), 'total'));
+  const fields: Record<string, string> = { asked: String(Math.max(0, total - groupsAsked)) };
   for (const region of deps.config.regions) {
     let n = 0;
     for (const language of deps.config.languages)
@@ -165,7 +173,7 @@ export async function getWelfareCheck(deps: CoreDeps, id: string): Promise<Welfa
     status: r.status,
     exercise: r.exercise,
     createdAt: new Date(r.createdAt).toISOString(),
-    counts: tallyOf(tally, r.total, ''),
+    counts: tallyOf(tally, Number(record.asked ?? r.total), ''),
     byRegion,
     delivery: await deliveryCounts(deps, r),
   };

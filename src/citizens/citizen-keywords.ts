@@ -34,7 +34,8 @@ export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
   const answer = parseWelfareAnswer(ctx.msg.text);
   if (answer) {
     const checkId = await openCheckFor(ctx.deps, phone);
-    if (checkId) return answerWelfareCheck(ctx, { id: checkId, phone, language, ...answer });
+    // A SAFE answer that says more is tallied, then goes on to intake: the cell reads the rest.
+    if (checkId && (await answerWelfareCheck(ctx, { id: checkId, phone, language, ...answer })) && !answer.remark) return true;
   }
   if (keyword?.keyword === 'news') return news(ctx, language);
   if (await verifyForwardedAlert(ctx, language)) return true;

@@ -45,17 +45,59 @@ export function matchLanguage(text: string, configured: readonly string[]): stri
   return configured.find((l) => l === t || (LANGUAGE_NAMES[l] ?? []).some((name) => normaliseWords(name) === t));
 }
 
-/**
- * A reply to a welfare check: `1`/SAFE or `2`/HELP in any language, optionally followed by the
- * number of people safe in the household ("SAFE 4", "1 4").
- */
-export function parseWelfareAnswer(text: string | undefined): { answer: 'safe' | 'help'; people?: number } | undefined {
-  if (!text) return undefined;
-  const t = normaliseWords(text);
-  const m = /^(.*?)(?:\s+(\d{1,3}))?$/.exec(t);
-  const head = m?.[1] ?? t;
-  const people = m?.[2] ? Number(m[2]) : undefined;
-  const answer = head === '1' ? 'safe' : head === '2' ? 'help' : matchKeyword(head, ['safe', 'help'])?.keyword;
-  if (answer !== 'safe' && answer !== 'help') return undefined;
-  return { answer, ...(answer === 'safe' && people && people > 0 ? { people } : {}) };
+/** Eastern Arabic and Persian digits (٠-٩, ۰-۹) as 0-9, and keycap emoji (1️⃣) as the plain digit. */
+function plainDigits(text: string): string {
+  return text.replace(/[\u0660-\u0669\u06F0-\u06F9]/g, (d) => String((d.codePointAt(0) as number) & 0xf)).replace(/[\uFE0F\u20E3]/g, '');
 }
+
+/** The answer the first words give ("1", "2", or a SAFE/HELP phrase of up to four words), and how many words it took. */
+function leadingAnswer(words: string[]): { answer: 'safe' | 'help'; used: number } | undefined {
+  if (words[0] === '1') return { answer: 'safe', used: 1 };
+  if (words[0] === '2') return { answer: 'help', used: 1 };
+  for (let n = Math.min(4, words.length); n >= 1; n--) {
+    const k = matchKeyword(words.slice(0, n).join(' '), ['safe', 'help', 'yes'])?.keyword;
+    if (k) return { answer: k === 'help' ? 'help' : 'safe', used: n };
+  }
+  return undefined;
+}
+
+/** True when some words of `words` are a HELP phrase ("need help", "aide", "مساعدة"). */
+function mentionsHelp(words: string[]): boolean {
+  return words.some((_, i) => [1, 2, 3].some((n) => i + n <= words.length && matchKeyword(words.slice(i, i + n).join(' '), ['help'])));
+}
+
+/**
+ * A reply to a welfare check: `1`/SAFE/YES or `2`/HELP in any language and script (١, 1️⃣), or a
+ * bare NO, optionally followed by the number of people safe in the household ("SAFE 4", "1 4",
+ * "1, 3 of us") and other words ("1 we are ok"). A SAFE answer whose words ask for help
+ * ("1 but my son needs help") is taken as HELP: the cell would rather call than miss someone.
+ * `remark` marks a SAFE answer that says more than that ("1 but we have no water left"): the
+ * message must still reach the cell.
+ */
+export function parseWelfareAnswer(text: string | undefined): { answer: 'safe' | 'help'; people?: number; remark?: boolean } | undefined {
+  if (!text) return undefined;
+  const words = normaliseWords(plainDigits(text))
+    .split(/[\s\p{P}\p{S}]+/u)
+    .filter((w) => w.length > 0);
+  const lead =
+    leadingAnswer(words) ?? (matchKeyword(words.join(' '), ['no']) ? { answer: 'help' as const, used: words.length } : undefined);
+  if (!lead) return undefined;
+  const rest = words.slice(lead.used);
+  if (lead.answer === 'help' || mentionsHelp(rest)) return { answer: 'help' };
+  const people = Number(rest.find((w) => /^\d{1,3}$/.test(w)) ?? 0);
+  const remark = rest.some((w) => !/^\d{1,3}$/.test(w) && !SAFE_FILLER.has(w));
+  return { answer: 'safe', ...(people > 0 ? { people } : {}), ...(remark ? { remark } : {}) };
+}
+
+/** Words that add nothing to a SAFE answer ("1 we are all ok thanks", "1 nous allons bien", "١ الحمد لله"). */
+const SAFE_FILLER = new Set(
+  [
+    ...'i am we are all of us me my family people person persons ok okay fine good well thanks thank you everyone everybody here and too both safe yes'.split(
+      ' ',
+    ),
+    ...'je suis nous sommes allons vais va ca tout tous toutes le monde bien merci en securite sains saufs sauf oui famille personnes personne et ici'.split(
+      ' ',
+    ),
+    ...'انا نحن كلنا الحمد لله بخير شكرا جميعا الجميع العائله و امنين آمنون نعم'.split(' '),
+  ].map(normaliseWords),
+);

@@ -107,3 +107,75 @@ describe('welfare checks', () => {
     expect(reply.text).not.toMatch(/noted that you are safe/);
   });
 });
+
+describe('welfare answers as citizens write them', () => {
+  let app: TestApp;
+  const P = (n: number) => `+33677100${String(n).padStart(3, '0')}`;
+
+  beforeAll(async () => {
+    app = await startTestApp('welfare-answers', {
+      config: { broadcast: { ratePerSecond: 1000, approvalThreshold: 25, welfareReminderAfter: '1h', welfareFollowUpAfter: '3h' } },
+    });
+    const langs = ['ar', 'ar', 'fr', 'en', 'en', 'en', 'ar', 'fr', 'en'];
+    await saveCitizens(
+      app.deps,
+      langs.map((language, i) => ({
+        phone: P(i),
+        name: `Citizen ${i}`,
+        region: 'north',
+        household: 2,
+        language,
+        registeredAt: 1,
+        updatedAt: 1,
+        optedOut: false,
+      })),
+    );
+  });
+  afterAll(async () => app.stop());
+
+  it('tallies answers in Arabic digits, keycaps and with extra words instead of opening incidents', async () => {
+    const { id } = (await app.api<{ id: string }>('POST', '/api/welfare-checks', { audience: { all: true } })).body;
+    await settle(app);
+    const answers = [
+      '١',
+      'بخير ٣',
+      '1 nous allons bien',
+      '1️⃣',
+      'Yes, all 4 of us',
+      'safe but my son needs help',
+      'نعم',
+      'oui',
+      '1 we are ok but we have no water left',
+    ];
+    for (const [i, text] of answers.entries()) await app.say(P(i), text);
+    await settle(app);
+    const v = (await app.api<WelfareView>('GET', `/api/welfare-checks/${id}`)).body;
+    expect(v.counts).toEqual({ total: 9, safe: 8, help: 1, noAnswer: 0, peopleSafe: 2 + 3 + 2 + 2 + 4 + 2 + 2 + 2 });
+    expect(await app.outbox(P(0))).toContainEqual(expect.objectContaining({ text: expect.stringMatching(/سجلنا أنك بأمان/) }));
+    expect(await app.outbox(P(5))).toContainEqual(expect.objectContaining({ text: expect.stringMatching(/request for help/) }));
+    const cards = (await app.outbox(CELL_GROUP)).filter((m) => /New incident/.test(m.text));
+    // A SAFE answer that says more still reaches the cell, as an incident with the citizen's words.
+    expect(cards).toHaveLength(2);
+    expect(cards.map((m) => m.text)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/no water left/), expect.stringMatching(/Welfare check .*HELP/)]),
+    );
+    const extra = await app.outbox(P(8));
+    expect(extra.map((m) => m.text)).toEqual([expect.stringMatching(/Are you safe/), expect.stringMatching(/INC-\d+/)]);
+  });
+
+  it('counts the people asked, not the cell groups that also got the question, and refuses text in an unknown language', async () => {
+    const res = await app.api<{ id: string }>('POST', '/api/welfare-checks', { audience: { all: true, cellGroups: true } });
+    await app.expectMessage(CELL_GROUP, new RegExp(`${res.body.id}[\\s\\S]*Are you safe`));
+    await settle(app);
+    const v = (await app.api<WelfareView>('GET', `/api/welfare-checks/${res.body.id}`)).body;
+    expect(v.counts).toEqual({ total: 9, safe: 0, help: 0, noAnswer: 9, peopleSafe: 0 });
+    expect(v.byRegion.north?.total).toBe(9);
+    expect(v.delivery.total).toBe(10);
+    const bad = await app.api<{ error: { message: string } }>('POST', '/api/welfare-checks', {
+      audience: { all: true },
+      text: { de: 'Sind Sie in Sicherheit?' },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/unknown language\(s\): de/);
+  });
+});
