@@ -2,7 +2,7 @@ import { createAlert } from '../broadcast/alerts.ts';
 import { broadcastFeature } from '../broadcast/broadcast-feature.ts';
 import { startWelfareCheck } from '../broadcast/welfare.ts';
 import { citizensFeature } from '../citizens/citizens-feature.ts';
-import { senderLanguage } from '../citizens/registry.ts';
+import { senderProfile } from '../citizens/registry.ts';
 import { dashboardFeature } from '../http/dashboard/dashboard-feature.ts';
 import { PlaybooksFeature } from '../playbooks/feature.ts';
 import { whatsappFeature } from '../transport/baileys/whatsapp-feature.ts';
@@ -27,5 +27,5 @@ features.push(
     welfareCheck: (input) => startWelfareCheck(deps, input),
     sitrep: () => buildSitrep(deps, sitrepSections()),
   })),
-  incidentsFeature({ sitrepSections, languageOf: senderLanguage }),
+  incidentsFeature({ sitrepSections, registeredOf: senderProfile }),
 );

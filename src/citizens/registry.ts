@@ -74,12 +74,28 @@ export async function getCitizen(deps: CoreDeps, phone: string): Promise<Citizen
 
 /** The citizen's registered language, for replies; undefined when not registered. */
 export async function citizenLanguage(deps: CoreDeps, phone: string): Promise<string | undefined> {
-  return (await deps.redis.hget(deps.keys.citizen(phone), 'language')) ?? undefined;
+  return (await citizenProfile(deps, phone)).language;
 }
 
-/** The sender's registered language, looked up once per message whichever handler asks first. */
-export function senderLanguage(ctx: ChatContext, phone: string): Promise<string | undefined> {
-  return ctx.memo(`citizen-language:${phone}`, () => citizenLanguage(ctx.deps, phone));
+/** What a registered citizen told us that a report may lack: their language and region. */
+export interface RegisteredProfile {
+  language?: string;
+  region?: string;
+}
+
+async function citizenProfile(deps: CoreDeps, phone: string): Promise<RegisteredProfile> {
+  const [language, region] = await deps.redis.hmget(deps.keys.citizen(phone), 'language', 'region');
+  return { ...(language ? { language } : {}), ...(region ? { region } : {}) };
+}
+
+/** The sender's registered language and region, looked up once per message whichever handler asks first. */
+export function senderProfile(ctx: ChatContext, phone: string): Promise<RegisteredProfile> {
+  return ctx.memo(`citizen-profile:${phone}`, () => citizenProfile(ctx.deps, phone));
+}
+
+/** The sender's registered language (see senderProfile). */
+export async function senderLanguage(ctx: ChatContext, phone: string): Promise<string | undefined> {
+  return (await senderProfile(ctx, phone)).language;
 }
 
 /** Writes citizens and their indexes (region, language, opted-out); moves them between indexes on update. */

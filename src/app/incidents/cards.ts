@@ -10,7 +10,7 @@ export function incidentCard(deps: CoreDeps, i: Incident, headline = '🆕 New i
     : '';
   return [
     `${i.links.exercise === 'true' ? '🧪 EXERCISE — ' : ''}${headline} ${i.id}`,
-    `${SEVERITY_ICON[i.severity]} ${i.severity.toUpperCase()} · ${i.category.replace('_', ' ')} · ${regionName(deps, i.region)}`,
+    `${SEVERITY_ICON[i.severity]} ${i.severity.toUpperCase()} · ${i.category.replace('_', ' ')} · ${regionName(deps, i.region)}${i.links.regionFrom === 'registration' ? ' (where registered)' : ''}`,
     `“${excerpt(i.summary, 300)}”${where}`,
     `Reporter: ${i.reporter ?? 'unknown'} · language ${i.language}`,
     `Reply 👍 to this card or send /ack ${i.id} to take it.`,

@@ -4,8 +4,8 @@ import { foldText, guessLanguage } from '../../domain/text-normalise.ts';
 import { type IntakeResult, openIncident } from './open-incident.ts';
 import { incidentStore } from './shared.ts';
 
-/** Looks up the sender's preferred language (the registry's, when they registered); once per message. */
-export type LanguageOf = (ctx: ChatContext, phone: string) => Promise<string | undefined>;
+/** Looks up what the sender told the registry (language, region), when they registered; once per message. */
+export type RegisteredOf = (ctx: ChatContext, phone: string) => Promise<{ language?: string; region?: string }>;
 
 /** A whole message folded for comparison with a keyword (punctuation dropped). */
 const asKeyword = (text: string) =>
@@ -19,7 +19,7 @@ const SOS = new Set(INCIDENT_KEYWORDS.sos.map(asKeyword));
  * A citizen's DM: SOS and MENU keywords; otherwise the message opens an incident or
  * joins their active one. Always answers, in the citizen's language.
  */
-export async function handleCitizenMessage(ctx: ChatContext, languageOf: LanguageOf): Promise<boolean> {
+export async function handleCitizenMessage(ctx: ChatContext, registeredOf: RegisteredOf): Promise<boolean> {
   const { msg, deps } = ctx;
   // A citizen WhatsApp shows only by LID (no phone number known yet) still reports: the LID is
   // their address for the answer and for every later message about the incident.
@@ -27,7 +27,8 @@ export async function handleCitizenMessage(ctx: ChatContext, languageOf: Languag
   // Staff do not open incidents by writing to the embassy number: they use commands.
   if (!phone || ctx.sender.staff) return false;
   const text = msg.text?.trim() ?? '';
-  const guessed = (await languageOf(ctx, phone)) ?? guessLanguage(text, deps.config.languages);
+  const registered = await registeredOf(ctx, phone);
+  const guessed = registered.language ?? guessLanguage(text, deps.config.languages);
   const vars = (language: string) => {
     const number = deps.config.embassy.emergencyNumber;
     return { embassy: deps.config.embassy.name, emergency: number ? citizenText('emergency', language, { number }) : '' };
@@ -60,6 +61,8 @@ export async function handleCitizenMessage(ctx: ChatContext, languageOf: Languag
       ...(sos ? { severity: 'critical' as const } : {}),
       ...(msg.location ? { location: msg.location } : {}),
       ...(msg.media ? { media: msg.media } : {}),
+      // Where they registered, for a report that does not say where it is.
+      ...(registered.region ? { homeRegion: registered.region } : {}),
     },
     answer,
   );

@@ -7,7 +7,7 @@ import { incidentRoutes } from '../../http/routes/incidents.ts';
 import type { Feature } from '../feature.ts';
 import { refOfSentMessage } from '../sent-ref.ts';
 import { postDigest } from './cards.ts';
-import { handleCitizenMessage, type LanguageOf } from './citizen-intake.ts';
+import { handleCitizenMessage, type RegisteredOf } from './citizen-intake.ts';
 import { escalateDue, postEscalationDigest } from './escalation.ts';
 import { acknowledge, addNote } from './lifecycle.ts';
 import type { SitrepSection } from './sitrep.ts';
@@ -47,13 +47,13 @@ async function mayAct(ctx: ChatContext, id: string, how: string): Promise<boolea
  * Incidents: citizen intake (the catch-all for a citizen's DM, so it comes last),
  * staff commands, 👍 and replies on cards, escalation and digest timers, the API.
  */
-export function incidentsFeature(opts: { languageOf?: LanguageOf; sitrepSections?: () => SitrepSection[] } = {}): Feature {
-  const languageOf = opts.languageOf ?? (async () => undefined);
+export function incidentsFeature(opts: { registeredOf?: RegisteredOf; sitrepSections?: () => SitrepSection[] } = {}): Feature {
+  const registeredOf = opts.registeredOf ?? (async () => ({}));
   return {
     name: 'incidents',
     commands: () => incidentCommands(opts.sitrepSections ?? (() => [])),
     apiRoutes: incidentRoutes,
-    citizenMessage: (ctx) => handleCitizenMessage(ctx, languageOf),
+    citizenMessage: (ctx) => handleCitizenMessage(ctx, registeredOf),
     async reaction(ctx) {
       const { reaction } = ctx.msg;
       if (!reaction || !ctx.sender.staff || !ACK_EMOJI.test(reaction.emoji)) return false;

@@ -128,6 +128,8 @@ function triagePart(deps: CoreDeps, i: Incident, input: IncidentChanges, who: Wh
     fields.region = input.region;
     entries.push(entry(deps, who.actor, who.channel, 'region', undefined, { from: i.region, to: input.region }));
   }
+  // A region staff set is known, no longer the guess from where the citizen registered.
+  if (input.region && i.links.regionFrom && entries.length > 0) fields.links = withoutRegionGuess(i.links);
   if (entries.length === 0) return new ConflictError('unchanged', `${i.id} already has those values`);
   return {
     ...(input.severity ? { severity: input.severity } : {}),
@@ -275,4 +277,10 @@ export async function addNote(deps: CoreDeps, input: { id: string; text: string;
     audit: [{ type: 'incident.note', data: { chars: text.length } }],
   }));
   return after;
+}
+
+/** An incident's links without the mark that its region is only where the citizen registered. */
+export function withoutRegionGuess(links: Record<string, string>): Record<string, string> {
+  const { regionFrom: _, ...rest } = links;
+  return rest;
 }

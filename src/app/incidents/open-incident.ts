@@ -5,6 +5,7 @@ import type { IntakeOutcome } from '../../store/incident-store.ts';
 import type { CoreDeps } from '../deps.ts';
 import { cardWindow, postCard, scheduleDigest } from './cards.ts';
 import { escalateSooner, firstDeadline, scheduleDeadlineCheck } from './escalation.ts';
+import { withoutRegionGuess } from './lifecycle.ts';
 import { excerpt, incidentStore, postToCellGroups, publishIncident, SEVERITY_ICON } from './shared.ts';
 
 /** A citizen's report (or a follow-up) as the intake sees it. */
@@ -19,6 +20,8 @@ export interface IncidentReport {
   severity?: Severity;
   category?: Category;
   region?: string;
+  /** The region the citizen registered in: the incident's region when the report names none and has no pin. */
+  homeRegion?: string;
   links?: Record<string, string>;
   /** The inbound message id: the same message never opens or adds twice. */
   sourceMessageId?: string;
@@ -70,18 +73,21 @@ export async function openIncident(
     // give it its summary and the language its answers are in.
     ...(input.text ? { words: { summary, language: input.language ?? deps.config.languages[0] ?? 'en' } } : { wordless: true }),
   };
+  const region =
+    input.region ?? t.region ?? (input.homeRegion && deps.config.regions.some((r) => r.id === input.homeRegion) ? input.homeRegion : null);
+  const fromRegistration = !input.region && !t.region && region !== null;
   const result = await store.intake(
     {
       severity,
       category: input.category ?? t.category,
-      region: input.region ?? t.region,
+      region,
       reporter: input.reporter,
       assignee: null,
       language: input.language ?? deps.config.languages[0] ?? 'en',
       summary,
       location: input.location ?? null,
       channel: input.channel,
-      links: input.links ?? {},
+      links: { ...input.links, ...(fromRegistration ? { regionFrom: 'registration' } : {}) },
     },
     { opening: { ...entry, type: 'reported' }, followUp: entry },
     sourceId,
@@ -192,7 +198,12 @@ async function retriageFollowUp(deps: CoreDeps, current: Incident, input: Incide
     const severity = maxSeverity(incident.severity, reported);
     const fields: Record<string, unknown> = {};
     if (input.location && !incident.location) fields.location = input.location;
-    if (!incident.region && t.region) fields.region = t.region;
+    // The region the report gives (words, a pin) replaces one only guessed from the registration.
+    const guessed = incident.links.regionFrom === 'registration';
+    if ((!incident.region || guessed) && t.region) {
+      if (t.region !== incident.region) fields.region = t.region;
+      if (guessed) fields.links = withoutRegionGuess(incident.links);
+    }
     if (incident.category === 'other' && t.category !== 'other') fields.category = t.category;
     const entries: TimelineEntry[] =
       severity === incident.severity
