@@ -52,7 +52,12 @@ const audience = z
     regions: z.array(z.string().min(1)).min(1).optional(),
     languages: z.array(language).optional(),
   })
-  .refine((a) => a.all === true || a.regions, 'name regions or set all: true');
+  .refine((a) => a.all === true || a.regions, 'name regions or set all: true')
+  // A regional alert must never reach the whole country: all: true would win over the regions.
+  .refine((a) => !(a.all === true && a.regions), {
+    message: 'give either all: true or regions, not both (all reaches every region)',
+    path: ['regions'],
+  });
 export type StepAudience = z.infer<typeof audience>;
 
 const base = {

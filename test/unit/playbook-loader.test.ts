@@ -30,6 +30,14 @@ describe('playbook loader', () => {
     expect(parsePlaybook(GOOD, 'drill.yaml').steps).toHaveLength(9);
   });
 
+  it('refuses an audience with both all: true and regions, which would reach every region', () => {
+    const bad = GOOD.replace('audience: { regions: [$region] }', 'audience: { all: true, regions: [$region] }');
+    expect(bad).not.toBe(GOOD);
+    const err = refusal(bad);
+    expect(err.message).toMatch(/audience\.regions: give either all: true or regions, not both/);
+    expect(err.line).toBe(lineOf(bad, 'all: true, regions'));
+  });
+
   it('refuses a bad step type with its line', () => {
     const bad = GOOD.replace('type: sitrep', 'type: sit_rep');
     const err = refusal(bad);
