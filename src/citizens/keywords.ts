@@ -1,12 +1,17 @@
 import { KEYWORDS, type Keyword, LANGUAGE_NAMES } from './words.ts';
 
+/** Arabic-Indic (٠١٢…) and Eastern Arabic-Indic (۰۱۲…) digits as 0-9: Arabic keyboards type them. */
+export function westernDigits(text: string): string {
+  return text.replace(/[\u0660-\u0669\u06F0-\u06F9]/g, (d) => String((d.codePointAt(0) as number) & 0xf));
+}
+
 /**
  * Lower-case, without accents, apostrophes or surrounding punctuation, single spaces; Arabic
  * without diacritics and with the usual letter variants unified (أ إ آ → ا, ة → ه, ى → ي),
- * so that "أنا بخير" and "انا بخير" are the same word.
+ * so that "أنا بخير" and "انا بخير" are the same word; digits as 0-9 ("٣" is "3").
  */
 export function normaliseWords(text: string): string {
-  return text
+  return westernDigits(text)
     .normalize('NFD')
     .replace(/[\u0300-\u036f\u064B-\u065F\u0670\u0640]/g, '')
     .replace(/ة/g, 'ه')
@@ -58,4 +63,38 @@ export function parseWelfareAnswer(text: string | undefined): { answer: 'safe' |
   const answer = head === '1' ? 'safe' : head === '2' ? 'help' : matchKeyword(head, ['safe', 'help'])?.keyword;
   if (answer !== 'safe' && answer !== 'help') return undefined;
   return { answer, ...(answer === 'safe' && people && people > 0 ? { people } : {}) };
+}
+
+/** Small numbers as citizens write them in words (folded like normaliseWords), for the household size. */
+const NUMBER_WORDS = new Map<string, number>(
+  (
+    [
+      [1, ['one', 'un', 'une', 'واحد', 'alone', 'seul', 'seule', 'وحدي']],
+      [2, ['two', 'deux', 'اثنان', 'اثنين', 'اثنتان', 'اثنتين']],
+      [3, ['three', 'trois', 'ثلاثه', 'ثلاث']],
+      [4, ['four', 'quatre', 'اربعه', 'اربع']],
+      [5, ['five', 'cinq', 'خمسه', 'خمس']],
+      [6, ['six', 'سته', 'ست']],
+      [7, ['seven', 'sept', 'سبعه', 'سبع']],
+      [8, ['eight', 'huit', 'ثمانيه', 'ثماني', 'ثمان']],
+      [9, ['nine', 'neuf', 'تسعه', 'تسع']],
+      [10, ['ten', 'dix', 'عشره', 'عشر']],
+    ] as const
+  ).flatMap(([n, words]) => words.map((w) => [normaliseWords(w), n] as const)),
+);
+
+/**
+ * The number of people a citizen gave: "3", "٣", "3 people", "nous sommes 4", "ثلاثة". One number
+ * only (in figures, else in words) in a short answer; undefined when there is none or several.
+ */
+export function parseHousehold(text: string): number | undefined {
+  const words = normaliseWords(text)
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
+  if (words.length > 8) return undefined;
+  const figures = words.filter((w) => /^\d+$/.test(w));
+  if (figures.length > 1 || words.some((w) => /\d/.test(w) && !/^\d+$/.test(w))) return undefined;
+  if (figures.length === 1) return Number(figures[0]);
+  const named = words.flatMap((w) => (NUMBER_WORDS.has(w) ? [NUMBER_WORDS.get(w) as number] : []));
+  return named.length === 1 ? named[0] : undefined;
 }

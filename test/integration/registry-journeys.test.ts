@@ -1,0 +1,178 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WelfareView } from '../../src/broadcast/welfare.ts';
+import { getCitizen, saveCitizens } from '../../src/citizens/registry.ts';
+import { aCitizen } from '../fakes/citizens.ts';
+import { settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
+
+/** Frightened citizens in the middle of a REGISTER conversation, in English, French and Arabic. */
+describe('citizen journeys through REGISTER', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp('registry-journeys', {
+      config: { broadcast: { ratePerSecond: 1000, approvalThreshold: 25, welfareReminderAfter: '1h', welfareFollowUpAfter: '3h' } },
+    });
+  });
+  afterAll(async () => app.stop());
+
+  /** Sends `text` (or a message of `extra` only) and waits for the bot's next message to `phone`. */
+  async function answer(phone: string, text: string | undefined, extra: Record<string, unknown> = {}): Promise<string> {
+    const before = (await app.outbox(phone)).length;
+    if (extra.media) {
+      await app.queues.receive({
+        id: `media-${phone}-${before}`,
+        chat: { kind: 'dm', phone },
+        from: { phone },
+        fromMe: false,
+        at: Date.now(),
+        media: extra.media as 'audio',
+      });
+    } else {
+      await app.say(phone, text as string, extra);
+    }
+    const items = await waitFor(async () => {
+      const all = await app.outbox(phone);
+      return all.length > before ? all : undefined;
+    });
+    return items.at(-1)?.text ?? '';
+  }
+
+  const incidentOf = (reply: string) => /INC-\d+/.exec(reply)?.[0];
+  const incident = async (id: string) =>
+    (await app.api<{ text?: string; severity: string; timeline: { text?: string }[] }>('GET', `/api/incidents/${id}`)).body;
+
+  it('an emergency typed while the bot waits for the household size is a report, and what follows joins it', async () => {
+    const phone = '+33612350001';
+    for (const text of ['REGISTER', 'yes', 'Marie Curie']) await answer(phone, text);
+    expect(await answer(phone, 'nord')).toMatch(/How many people/);
+    const reply = await answer(phone, 'help my son is bleeding');
+    const id = incidentOf(reply);
+    expect(reply).not.toMatch(/number of people/);
+    expect(id).toBeDefined();
+    expect(await answer(phone, 'he is 5, we are near the north gate')).toMatch(new RegExp(`Added to your report ${id}`));
+    await settle(app);
+    expect(JSON.stringify(await incident(id as string))).toContain('north gate');
+    expect(await getCitizen(app.deps, phone)).toBeUndefined();
+  });
+
+  it('a sentence is not taken for a name, and "my name is" is not part of the name', async () => {
+    const phone = '+33612350002';
+    await answer(phone, 'inscription');
+    expect(await answer(phone, 'oui')).toMatch(/nom complet/);
+    const reply = await answer(phone, 'Il y a des soldats devant la maison, nous avons peur');
+    expect(incidentOf(reply)).toBeDefined();
+
+    const other = '+33612350003';
+    await answer(other, 'register');
+    await answer(other, 'OK');
+    expect(await answer(other, 'My name is Ahmed Ali')).toMatch(/Where are you now/);
+    await answer(other, 'capital');
+    await answer(other, '2');
+    await answer(other, '1');
+    expect((await getCitizen(app.deps, other))?.name).toBe('Ahmed Ali');
+  });
+
+  it('a voice note or a location pin sent mid-registration opens a report instead of being rejected as an answer', async () => {
+    const phone = '+33612350004';
+    for (const text of ['register', 'yes']) await answer(phone, text);
+    await answer(phone, undefined, { media: 'audio' });
+    await app.expectMessage(phone, /Reference: INC-\d+/);
+    await app.expectMessage(phone, /received your audio/);
+    expect((await app.outbox(phone)).some((m) => /full name \(2 to 80/.test(m.text))).toBe(false);
+
+    const pinned = '+33612350005';
+    for (const text of ['register', 'yes', 'Jean Dupont', 'capital']) await answer(pinned, text);
+    const pin = await answer(pinned, '', { text: undefined, location: { lat: 33.51, lng: 36.28 } });
+    expect(pin).toMatch(/Reference: INC-\d+/);
+  });
+
+  it('understands Arabic-Indic digits, numbers in words and "3 people" for the household and the language', async () => {
+    const phone = '+9647700000001';
+    expect(await answer(phone, 'تسجيل')).toMatch(/هل توافق/);
+    await answer(phone, 'نعم');
+    await answer(phone, 'أحمد علي');
+    expect(await answer(phone, 'حلب')).toMatch(/كم عدد الأشخاص/);
+    expect(await answer(phone, '٣')).toMatch(/بأي لغة/);
+    expect(await answer(phone, '٣')).toMatch(/تم تسجيلك/);
+    expect(await getCitizen(app.deps, phone)).toMatchObject({ household: 3, language: 'ar', region: 'north' });
+
+    for (const [i, words, n] of [
+      [2, '4 people', 4],
+      [3, 'nous sommes 5', 5],
+      [4, 'ثلاثة', 3],
+      [5, 'three', 3],
+    ] as const) {
+      const p = `+3361235010${i}`;
+      for (const text of ['register', 'yes', 'Test Person', 'capital']) await answer(p, text);
+      expect(await answer(p, words)).toMatch(/Which language/);
+      await answer(p, 'english');
+      expect((await getCitizen(app.deps, p))?.household).toBe(n);
+    }
+  });
+
+  it('a region answer that names two regions is asked again, not guessed', async () => {
+    const phone = '+33612350006';
+    for (const text of ['register', 'yes', 'Lina Haddad']) await answer(phone, text);
+    expect(await answer(phone, 'I left Aleppo, now in Damascus')).toMatch(/did not recognise that region/);
+    expect(await answer(phone, 'Damascus')).toMatch(/How many people/);
+  });
+
+  it('after three answers it cannot understand, the dialogue lets the message through to an officer', async () => {
+    const phone = '+33612350007';
+    for (const text of ['register', 'yes', 'Sami Nour', 'coast']) await answer(phone, text);
+    expect(await answer(phone, 'lots')).toMatch(/number of people/);
+    expect(await answer(phone, 'many of us')).toMatch(/number of people/);
+    expect(incidentOf(await answer(phone, 'the whole family and the neighbours'))).toBeDefined();
+  });
+
+  it('HELP mid-registration ends the dialogue: the next message joins the emergency, not the registration', async () => {
+    const phone = '+33612350008';
+    for (const text of ['register', 'yes', 'Nadia Karim']) await answer(phone, text);
+    const sos = await answer(phone, 'HELP');
+    const id = incidentOf(sos);
+    expect(id).toBeDefined();
+    expect(await answer(phone, 'capital')).toMatch(new RegExp(`Added to your report ${id}`));
+  });
+
+  it('a registered citizen updating their details answers a welfare check sent meanwhile: "٢" is HELP, not a household of 2', async () => {
+    const citizen = aCitizen({ phone: '+9647700000002', language: 'ar', region: 'coast', household: 4 });
+    await saveCitizens(app.deps, [citizen]);
+    const { phone } = citizen;
+    for (const text of ['تسجيل', 'نعم', 'سارة يوسف']) await answer(phone, text);
+    expect(await answer(phone, 'الساحل')).toMatch(/كم عدد الأشخاص/);
+    const res = await app.api<{ id: string }>('POST', '/api/welfare-checks', { audience: { regions: ['coast'] } });
+    expect(res.status).toBe(201);
+    await app.expectMessage(phone, /هل أنت بأمان/);
+    await settle(app);
+    const reply = await answer(phone, '٢');
+    expect(reply).toMatch(/طلب المساعدة/);
+    expect(incidentOf(reply)).toBeDefined();
+    await settle(app);
+    const view = (await app.api<WelfareView>('GET', `/api/welfare-checks/${res.body.id}`)).body;
+    expect(view.counts).toMatchObject({ help: 1 });
+    expect((await getCitizen(app.deps, phone))?.household).toBe(4);
+
+    // An Arabic keyboard's "١" answers SAFE, and opens no report.
+    const calm = aCitizen({ phone: '+9647700000003', language: 'ar', region: 'capital' });
+    await saveCitizens(app.deps, [calm]);
+    const check = await app.api<{ id: string }>('POST', '/api/welfare-checks', { audience: { regions: ['capital'] } });
+    await app.expectMessage(calm.phone, /هل أنت بأمان/);
+    await settle(app);
+    expect(await answer(calm.phone, '١')).toMatch(/سجلنا أنك بأمان/);
+    await settle(app);
+    const counted = (await app.api<WelfareView>('GET', `/api/welfare-checks/${check.body.id}`)).body;
+    expect(counted.counts).toMatchObject({ safe: 1 });
+  });
+
+  it('a "2" answered to the household question asked after a welfare check is the household size', async () => {
+    const citizen = aCitizen({ phone: '+33612350009', region: 'north', household: 1 });
+    await saveCitizens(app.deps, [citizen]);
+    const res = await app.api<{ id: string }>('POST', '/api/welfare-checks', { audience: { regions: ['north'] } });
+    expect(res.status).toBe(201);
+    await app.expectMessage(citizen.phone, /Are you safe/);
+    await settle(app);
+    for (const text of ['register', 'yes', 'Paul Martin', 'north']) await answer(citizen.phone, text);
+    expect(await answer(citizen.phone, '2')).toMatch(/Which language/);
+    await answer(citizen.phone, 'en');
+    expect((await getCitizen(app.deps, citizen.phone))?.household).toBe(2);
+  });
+});
