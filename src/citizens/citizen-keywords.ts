@@ -19,8 +19,17 @@ import { verifyForwardedAlert } from './verify-alert.ts';
  */
 export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
   const phone = ctx.sender.phone;
-  if (!phone) return false;
   const keyword = matchKeyword(ctx.msg.text, ['register', 'news', 'stop', 'delete', 'safe', 'help']);
+  if (!phone) {
+    // A citizen WhatsApp shows only by LID reports under that LID (see incident intake): STOP,
+    // DELETE and NEWS work for them too, and DELETE erases those reports.
+    const lid = ctx.sender.lid;
+    if (!lid || ctx.sender.staff) return false;
+    if (keyword?.keyword === 'stop') return stop(ctx, lid, keyword.language);
+    if (keyword?.keyword === 'delete') return erase(ctx, lid, keyword.language);
+    if (keyword?.keyword === 'news') return news(ctx, keyword.language);
+    return false;
+  }
   if (keyword?.keyword === 'register') {
     await startRegistration(ctx, phone, keyword.language);
     return true;

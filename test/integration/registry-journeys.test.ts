@@ -176,3 +176,38 @@ describe('citizen journeys through REGISTER', () => {
     expect((await getCitizen(app.deps, citizen.phone))?.household).toBe(2);
   });
 });
+
+describe('a citizen WhatsApp shows only by LID', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp('registry-lid');
+  });
+  afterAll(async () => app.stop());
+
+  const lid = '246813579024680@lid';
+  let n = 0;
+  async function write(text: string): Promise<string> {
+    const before = (await app.outbox(lid)).length;
+    n += 1;
+    await app.queues.receive({ id: `lid-msg-${n}`, chat: { kind: 'dm', phone: lid }, from: { lid }, text, fromMe: false, at: Date.now() });
+    const items = await waitFor(async () => {
+      const all = await app.outbox(lid);
+      return all.length > before ? all : undefined;
+    });
+    return items.at(-1)?.text ?? '';
+  }
+
+  it('DELETE erases their reports instead of opening a report that says DELETE; NEWS answers', async () => {
+    const reply = await write('Our apartment in Latakia was looted, we are hiding at a neighbour');
+    const id = /INC-\d+/.exec(reply)?.[0] as string;
+    expect(id).toBeDefined();
+    expect(await write('NEWS')).toMatch(/no current advisory/);
+    expect(await write('DELETE')).toMatch(/personal data has been erased/);
+    await settle(app);
+    const incident = await app.api('GET', `/api/incidents/${id}`);
+    expect(JSON.stringify(incident.body)).not.toContain('looted');
+    expect(JSON.stringify(incident.body)).not.toContain('246813579024680');
+    const all = await app.api<{ items: { id: string }[] }>('GET', '/api/incidents?limit=50');
+    expect(all.body.items.map((i) => i.id)).toEqual([id]);
+  });
+});
