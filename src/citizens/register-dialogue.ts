@@ -4,7 +4,7 @@ import type { ChatContext } from '../chat/chat-context.ts';
 import { INCIDENT_KEYWORDS } from '../domain/citizen-messages.ts';
 import { foldText, KeywordSet } from '../domain/text-normalise.ts';
 import { classify } from '../domain/triage.ts';
-import { matchKeyword, matchLanguage, parseHousehold, parseWelfareAnswer } from './keywords.ts';
+import { matchKeyword, matchLanguage, normaliseWords, parseHousehold, parseWelfareAnswer } from './keywords.ts';
 import { type MessageKey, t } from './messages.ts';
 import { getCitizen, regionOfAnswer, regionOfPin, saveCitizens } from './registry.ts';
 import { KEYWORDS, LANGUAGE_LABEL } from './words.ts';
@@ -95,17 +95,20 @@ const isSentence = (text: string) =>
 const NAME_PREFIX =
   /^(?:my name is|my name's|name:|i am|i'm|im|this is|je m'appelle|je m’appelle|je suis|mon nom est|nom ?:|moi c'est|اسمي|انا اسمي|أنا اسمي|انا|أنا)\s+/iu;
 
+/** "menu", "hello", "مرحبا": a citizen asking what they can do, not answering (incident intake shows the menu). */
+const MENU = new Set(INCIDENT_KEYWORDS.menu.map((w) => normaliseWords(w)));
+
 /**
  * True when a message in the REGISTER conversation is not an answer to it but something an
  * officer must see: a voice note or photo, a location pin where none was asked, words asking for
- * help or describing an emergency, or (for the name) a sentence.
+ * help or describing an emergency, MENU or a greeting, or (for the name) a sentence.
  */
 function isReport(ctx: ChatContext, step: RegisterConversation['step'], text: string): boolean {
   if (ctx.msg.media) return true;
   if (ctx.msg.location && step !== 'region') return true;
   if (!text) return false;
   const folded = foldText(text);
-  if (URGENT.any(folded)) return true;
+  if (URGENT.any(folded) || MENU.has(normaliseWords(text))) return true;
   const { category, severity } = classify(text);
   if (category !== 'other' || severity === 'critical') return true;
   return step === 'name' && isSentence(text.replace(NAME_PREFIX, ''));
@@ -168,7 +171,8 @@ export async function continueRegistration(ctx: ChatContext, phone: string): Pro
   }
   if (next === 'declined') {
     await leaveRegistration(ctx, phone);
-    await ask('declined');
+    // "Nothing was kept" would tell a registered citizen their registration is gone: it is not.
+    await ask((await getCitizen(ctx.deps, phone)) ? 'cancelled' : 'declined');
     return true;
   }
   if (next === 'done') {

@@ -163,6 +163,25 @@ describe('citizen journeys through REGISTER', () => {
     expect(counted.counts).toMatchObject({ safe: 1 });
   });
 
+  it('"Hello" or MENU when asked for a name shows the menu instead of registering "Hello"', async () => {
+    const phone = '+33612350010';
+    await answer(phone, 'register');
+    expect(await answer(phone, 'yes')).toMatch(/full name/);
+    expect(await answer(phone, 'Hello!')).toMatch(/what you can send/);
+    expect(await answer(phone, 'help')).toMatch(/emergency/);
+    expect(await getCitizen(app.deps, phone)).toBeUndefined();
+  });
+
+  it('a registered citizen who answers NO to the privacy notice again is told nothing changed, and stays registered', async () => {
+    const citizen = aCitizen({ phone: '+33612350011', language: 'fr' });
+    await saveCitizens(app.deps, [citizen]);
+    expect(await answer(citizen.phone, 'register')).toMatch(/Acceptez-vous/);
+    const reply = await answer(citizen.phone, 'non');
+    expect(reply).not.toMatch(/conservé/);
+    expect(reply).toMatch(/Rien n’a été modifié/);
+    expect(await getCitizen(app.deps, citizen.phone)).toMatchObject({ name: citizen.name, optedOut: false });
+  });
+
   it('a "2" answered to the household question asked after a welfare check is the household size', async () => {
     const citizen = aCitizen({ phone: '+33612350009', region: 'north', household: 1 });
     await saveCitizens(app.deps, [citizen]);
