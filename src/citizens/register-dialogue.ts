@@ -23,6 +23,11 @@ interface RegisterConversation {
   at?: number;
   /** Answers to the current question that were not understood, in a row. */
   misses?: number;
+  /** The message whose answer was last taken, and what the bot then said: a retried job says it again, once. */
+  answered?: string;
+  asked?: MessageKey;
+  /** The citizen was registered when the conversation began (an update, not a new registration). */
+  existed?: boolean;
 }
 
 const TTL_SECONDS = 24 * 3600;
@@ -133,7 +138,7 @@ async function answersWelfareCheck(ctx: ChatContext, phone: string, conv: Regist
 export async function startRegistration(ctx: ChatContext, phone: string, keywordLanguage: string): Promise<void> {
   const existing = await getCitizen(ctx.deps, phone);
   const lang = existing?.language ?? keywordLanguage;
-  await save(ctx, phone, { flow: 'register', step: 'consent', lang, at: ctx.deps.now() });
+  await save(ctx, phone, { flow: 'register', step: 'consent', lang, at: ctx.deps.now(), existed: existing !== undefined });
   await ctx.reply(t(lang, 'consent', vars(ctx)), 'register');
 }
 
@@ -148,9 +153,21 @@ export async function continueRegistration(ctx: ChatContext, phone: string): Pro
   if (!conv) return false;
   const text = ctx.msg.text?.trim() ?? '';
   const ask = (key: MessageKey) => ctx.reply(t(conv.lang, key, vars(ctx)), 'register');
-  if (matchKeyword(text, ['cancel'])) {
+  // A job retried after this message's answer was stored (a worker crash, Redis briefly away):
+  // the answer is not taken twice (a household "3" must not become language 3); the reply is
+  // said again under the same idempotency key, so the citizen gets it once.
+  if (conv.answered === ctx.msg.id && conv.asked) {
+    await ask(conv.asked);
+    return true;
+  }
+  // Replies come before the conversation ends: a retried job still finds it, and does not take
+  // the answer for a report.
+  const end = async (key: MessageKey) => {
+    await ask(key);
     await leaveRegistration(ctx, phone);
-    await ask('cancelled');
+  };
+  if (matchKeyword(text, ['cancel'])) {
+    await end('cancelled');
     return true;
   }
   if (await answersWelfareCheck(ctx, phone, conv, text)) return false;
@@ -165,23 +182,21 @@ export async function continueRegistration(ctx: ChatContext, phone: string): Pro
       await leaveRegistration(ctx, phone);
       return false;
     }
+    Object.assign(conv, { answered: ctx.msg.id, asked: next.invalid });
     await save(ctx, phone, conv);
     await ask(next.invalid);
     return true;
   }
   if (next === 'declined') {
-    await leaveRegistration(ctx, phone);
     // "Nothing was kept" would tell a registered citizen their registration is gone: it is not.
-    await ask((await getCitizen(ctx.deps, phone)) ? 'cancelled' : 'declined');
+    await end((conv.existed ?? (await getCitizen(ctx.deps, phone)) !== undefined) ? 'cancelled' : 'declined');
     return true;
   }
   if (next === 'done') {
     await finish(ctx, phone, conv);
     return true;
   }
-  conv.step = next;
-  conv.at = ctx.deps.now();
-  conv.misses = 0;
+  Object.assign(conv, { step: next, at: ctx.deps.now(), misses: 0, answered: ctx.msg.id, asked: QUESTION[next] });
   await save(ctx, phone, conv);
   await ask(QUESTION[next]);
   return true;
@@ -248,9 +263,8 @@ async function finish(ctx: ChatContext, phone: string, conv: RegisterConversatio
     ...(conv.location ? { location: conv.location } : {}),
   };
   await saveCitizens(deps, [citizen]);
-  await leaveRegistration(ctx, phone);
   await deps.audit.append({
-    type: existing ? 'citizen.updated' : 'citizen.registered',
+    type: (conv.existed ?? existing) ? 'citizen.updated' : 'citizen.registered',
     actor: ctx.sender.actor,
     data: { region: citizen.region, language: citizen.language, household: citizen.household },
   });
@@ -264,4 +278,5 @@ async function finish(ctx: ChatContext, phone: string, conv: RegisterConversatio
     }),
     'register',
   );
+  await leaveRegistration(ctx, phone);
 }

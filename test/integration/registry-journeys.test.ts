@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CoreDeps } from '../../src/app/deps.ts';
 import type { WelfareView } from '../../src/broadcast/welfare.ts';
+import { createChatContext } from '../../src/chat/chat-context.ts';
+import { handleCitizenMessage } from '../../src/citizens/citizen-keywords.ts';
 import { getCitizen, saveCitizens } from '../../src/citizens/registry.ts';
 import { aCitizen } from '../fakes/citizens.ts';
 import { settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
@@ -180,6 +183,41 @@ describe('citizen journeys through REGISTER', () => {
     expect(reply).not.toMatch(/conservé/);
     expect(reply).toMatch(/Rien n’a été modifié/);
     expect(await getCitizen(app.deps, citizen.phone)).toMatchObject({ name: citizen.name, optedOut: false });
+  });
+
+  it('an answer whose job fails after it was stored and is retried is taken once, and its reply sent once', async () => {
+    const phone = '+33612350012';
+    for (const text of ['register', 'yes', 'Omar Farouk']) await answer(phone, text);
+    expect(await answer(phone, 'coast')).toMatch(/How many people/);
+    await settle(app);
+    const down: CoreDeps = {
+      ...app.deps,
+      outbox: {
+        send: async () => {
+          throw new Error('outbox down');
+        },
+        sendMany: async () => {
+          throw new Error('outbox down');
+        },
+      },
+    };
+    /** The citizens' handler for one message: first with the outbox down, then retried. */
+    const attempt = (deps: CoreDeps, id: string, text: string) => {
+      const ctx = createChatContext(deps, { id, chat: { kind: 'dm', phone }, from: { phone }, text, fromMe: false, at: Date.now() });
+      ctx.sender = { phone, roles: [], actor: 'citizen:test' };
+      return handleCitizenMessage(ctx);
+    };
+    const before = (await app.outbox(phone)).length;
+    await expect(attempt(down, 'retry-household', '3')).rejects.toThrow('outbox down');
+    expect(await attempt(app.deps, 'retry-household', '3')).toBe(true);
+    await expect(attempt(down, 'retry-language', '2')).rejects.toThrow('outbox down');
+    expect(await attempt(app.deps, 'retry-language', '2')).toBe(true);
+    await settle(app);
+    const said = (await app.outbox(phone)).slice(before).map((m) => m.text);
+    expect(said).toHaveLength(2);
+    expect(said[0]).toMatch(/Which language/);
+    expect(said[1]).toMatch(/Merci, Omar Farouk.*Coastal Province, 3 personne/s);
+    expect(await getCitizen(app.deps, phone)).toMatchObject({ household: 3, language: 'fr' });
   });
 
   it('a "2" answered to the household question asked after a welfare check is the household size', async () => {
