@@ -1,3 +1,6 @@
+import { INCIDENT_KEYWORDS } from '../domain/citizen-messages.ts';
+import { foldText, KeywordSet } from '../domain/text-normalise.ts';
+import { classify } from '../domain/triage.ts';
 import { KEYWORDS, type Keyword, LANGUAGE_NAMES } from './words.ts';
 
 /** Arabic-Indic (٠١٢…) and Eastern Arabic-Indic (۰۱۲…) digits as 0-9: Arabic keyboards type them. */
@@ -97,4 +100,29 @@ export function parseHousehold(text: string): number | undefined {
   if (figures.length === 1) return Number(figures[0]);
   const named = words.flatMap((w) => (NUMBER_WORDS.has(w) ? [NUMBER_WORDS.get(w) as number] : []));
   return named.length === 1 ? named[0] : undefined;
+}
+
+/** Words asking for help, in every language: never an answer to a registration question. */
+const URGENT = new KeywordSet([
+  ...Object.values(KEYWORDS.help).flat(),
+  ...INCIDENT_KEYWORDS.sos,
+  'please help',
+  'help me',
+  'help us',
+  'urgent',
+  'danger',
+  "besoin d'aide",
+  'aidez',
+  'aidez-moi',
+  'aidez-nous',
+  'ساعدني',
+  'ساعدونا',
+  'خطر',
+]);
+
+/** True when a message asks for help or describes a situation the triage rules recognise: an officer must see it. */
+export function readsAsEmergency(text: string): boolean {
+  if (URGENT.any(foldText(text))) return true;
+  const { category, severity } = classify(text);
+  return category !== 'other' || severity === 'critical';
 }

@@ -2,12 +2,11 @@ import { loadRecord } from '../broadcast/broadcast-store.ts';
 import { openCheckFor } from '../broadcast/welfare.ts';
 import type { ChatContext } from '../chat/chat-context.ts';
 import { INCIDENT_KEYWORDS } from '../domain/citizen-messages.ts';
-import { foldText, KeywordSet } from '../domain/text-normalise.ts';
-import { classify } from '../domain/triage.ts';
-import { matchKeyword, matchLanguage, normaliseWords, parseHousehold, parseWelfareAnswer } from './keywords.ts';
+import { foldText } from '../domain/text-normalise.ts';
+import { matchKeyword, matchLanguage, normaliseWords, parseHousehold, parseWelfareAnswer, readsAsEmergency } from './keywords.ts';
 import { type MessageKey, t } from './messages.ts';
 import { getCitizen, regionOfAnswer, regionOfPin, saveCitizens } from './registry.ts';
-import { KEYWORDS, LANGUAGE_LABEL } from './words.ts';
+import { LANGUAGE_LABEL } from './words.ts';
 
 /** Where a citizen is in the REGISTER conversation; kept in Redis for a day. */
 interface RegisterConversation {
@@ -63,24 +62,6 @@ function vars(ctx: ChatContext): Record<string, string> {
   };
 }
 
-/** Words asking for help, in every language: never an answer to a registration question. */
-const URGENT = new KeywordSet([
-  ...Object.values(KEYWORDS.help).flat(),
-  ...INCIDENT_KEYWORDS.sos,
-  'please help',
-  'help me',
-  'help us',
-  'urgent',
-  'danger',
-  "besoin d'aide",
-  'aidez',
-  'aidez-moi',
-  'aidez-nous',
-  'ساعدني',
-  'ساعدونا',
-  'خطر',
-]);
-
 /** Words of a sentence, not of a name ("we are scared", "is anyone there"): a report, not a name. */
 const SENTENCE = new Set(
   [
@@ -112,10 +93,7 @@ function isReport(ctx: ChatContext, step: RegisterConversation['step'], text: st
   if (ctx.msg.media) return true;
   if (ctx.msg.location && step !== 'region') return true;
   if (!text) return false;
-  const folded = foldText(text);
-  if (URGENT.any(folded) || MENU.has(normaliseWords(text))) return true;
-  const { category, severity } = classify(text);
-  if (category !== 'other' || severity === 'critical') return true;
+  if (readsAsEmergency(text) || MENU.has(normaliseWords(text))) return true;
   return step === 'name' && isSentence(text.replace(NAME_PREFIX, ''));
 }
 

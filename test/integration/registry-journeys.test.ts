@@ -220,6 +220,20 @@ describe('citizen journeys through REGISTER', () => {
     expect(await getCitizen(app.deps, phone)).toMatchObject({ household: 3, language: 'fr' });
   });
 
+  it('an emergency that names an alert gets the alert checked and is also a report; a forwarded alert is only checked', async () => {
+    const phone = '+33612350013';
+    await app.say(phone, 'ALR-0042 told us to go to the border but we are trapped in the basement, please help');
+    await app.expectMessage(phone, /did not send ALR-0042/);
+    await app.expectMessage(phone, /Reference: INC-\d+/);
+
+    const other = '+33612350014';
+    await answer(other, 'OFFICIAL ALERT from the Embassy · ALR-0043\n\nDanger: evacuate the north now.\n\nVerification code: ZZZZ.');
+    await settle(app);
+    const said = (await app.outbox(other)).map((m) => m.text);
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(/did not send ALR-0043/);
+  });
+
   it('a "2" answered to the household question asked after a welfare check is the household size', async () => {
     const citizen = aCitizen({ phone: '+33612350009', region: 'north', household: 1 });
     await saveCitizens(app.deps, [citizen]);
