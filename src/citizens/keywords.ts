@@ -14,15 +14,18 @@ export function westernDigits(text: string): string {
  * so that "أنا بخير" and "انا بخير" are the same word; digits as 0-9 ("٣" is "3").
  */
 export function normaliseWords(text: string): string {
-  return westernDigits(text)
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f\u064B-\u065F\u0670\u0640]/g, '')
-    .replace(/ة/g, 'ه')
-    .replace(/ى/g, 'ي')
-    .toLowerCase()
-    .replace(/['’`]/g, ' ')
-    .replace(/^[\s\p{P}\p{S}]+|[\s\p{P}\p{S}]+$/gu, '')
-    .replace(/\s+/g, ' ');
+  return (
+    westernDigits(text)
+      .normalize('NFD')
+      // Diacritics, tatweel, and the emoji presentation selectors and joiners ("✔️" is ✔ + U+FE0F).
+      .replace(/[\u0300-\u036f\u064B-\u065F\u0670\u0640\uFE0E\uFE0F\u200D]/g, '')
+      .replace(/ة/g, 'ه')
+      .replace(/ى/g, 'ي')
+      .toLowerCase()
+      .replace(/['’`]/g, ' ')
+      .replace(/^[\s\p{P}\p{S}]+|[\s\p{P}\p{S}]+$/gu, '')
+      .replace(/\s+/g, ' ')
+  );
 }
 
 const index = new Map<Keyword, Map<string, string>>();

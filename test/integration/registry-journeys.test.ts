@@ -234,6 +234,13 @@ describe('citizen journeys through REGISTER', () => {
     expect(said[0]).toMatch(/did not send ALR-0043/);
   });
 
+  it('reads a keyword or an answer followed by an emoji: "Yes ✔️", "STOP ❤️"', async () => {
+    const phone = '+33612350015';
+    await answer(phone, 'Register 🙏');
+    expect(await answer(phone, 'Yes ✔️')).toMatch(/full name/);
+    expect(await answer(phone, 'STOP ❤️')).toMatch(/not registered/);
+  });
+
   it('a "2" answered to the household question asked after a welfare check is the household size', async () => {
     const citizen = aCitizen({ phone: '+33612350009', region: 'north', household: 1 });
     await saveCitizens(app.deps, [citizen]);
