@@ -241,6 +241,40 @@ describe('citizen journeys through REGISTER', () => {
     expect(await answer(phone, 'STOP ❤️')).toMatch(/not registered/);
   });
 
+  it('the summary follows a re-registration that moves region and language, a STOP and a DELETE', async () => {
+    const summary = async () =>
+      (
+        await app.api<{
+          total: number;
+          reachable: number;
+          optedOut: number;
+          byRegion: Record<string, number>;
+          byLanguage: Record<string, number>;
+        }>('GET', '/api/citizens/summary')
+      ).body;
+    const start = await summary();
+    const a = '+33612350016';
+    const b = '+33612350017';
+    for (const text of ['inscription', 'oui', 'Anne Martin', 'nord', '2', 'fr']) await answer(a, text);
+    for (const text of ['register', 'yes', 'Anne Martin', 'Damascus', '2', 'english']) await answer(a, text);
+    expect(await getCitizen(app.deps, a)).toMatchObject({ region: 'capital', language: 'en' });
+    for (const text of ['register', 'yes', 'Bob Stone', 'north', '1', 'en']) await answer(b, text);
+    let now = await summary();
+    expect(now.total - start.total).toBe(2);
+    expect(now.byRegion.north - start.byRegion.north).toBe(1);
+    expect(now.byRegion.capital - start.byRegion.capital).toBe(1);
+    expect(now.byLanguage.fr - start.byLanguage.fr).toBe(0);
+    expect(now.byLanguage.en - start.byLanguage.en).toBe(2);
+    await answer(b, 'STOP');
+    await answer(a, 'DELETE');
+    now = await summary();
+    expect(now.total - start.total).toBe(1);
+    expect(now.optedOut - start.optedOut).toBe(1);
+    expect(now.reachable - start.reachable).toBe(0);
+    expect(now.byRegion).toEqual(start.byRegion);
+    expect(now.byLanguage).toEqual(start.byLanguage);
+  });
+
   it('a "2" answered to the household question asked after a welfare check is the household size', async () => {
     const citizen = aCitizen({ phone: '+33612350009', region: 'north', household: 1 });
     await saveCitizens(app.deps, [citizen]);
