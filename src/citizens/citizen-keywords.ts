@@ -8,7 +8,7 @@ import type { ChatContext } from '../chat/chat-context.ts';
 import { eraseCitizen } from './erase.ts';
 import { matchKeyword, parseWelfareAnswer } from './keywords.ts';
 import { t } from './messages.ts';
-import { continueRegistration, startRegistration } from './register-dialogue.ts';
+import { continueRegistration, leaveRegistration, startRegistration } from './register-dialogue.ts';
 import { optOut, senderLanguage } from './registry.ts';
 import { verifyForwardedAlert } from './verify-alert.ts';
 
@@ -19,8 +19,17 @@ import { verifyForwardedAlert } from './verify-alert.ts';
  */
 export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
   const phone = ctx.sender.phone;
-  if (!phone) return false;
   const keyword = matchKeyword(ctx.msg.text, ['register', 'news', 'stop', 'delete', 'safe', 'help']);
+  if (!phone) {
+    // A citizen WhatsApp shows only by LID reports under that LID (see incident intake): STOP,
+    // DELETE and NEWS work for them too, and DELETE erases those reports.
+    const lid = ctx.sender.lid;
+    if (!lid || ctx.sender.staff) return false;
+    if (keyword?.keyword === 'stop') return stop(ctx, lid, keyword.language);
+    if (keyword?.keyword === 'delete') return erase(ctx, lid, keyword.language);
+    if (keyword?.keyword === 'news') return news(ctx, keyword.language);
+    return false;
+  }
   if (keyword?.keyword === 'register') {
     await startRegistration(ctx, phone, keyword.language);
     return true;
@@ -28,6 +37,8 @@ export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
   // Started now, so that it travels to Redis with the conversation's lookup.
   const registered = senderLanguage(ctx, phone);
   if (!keyword && (await continueRegistration(ctx, phone))) return true;
+  // HELP ends a REGISTER conversation: what the citizen writes next is about their emergency.
+  if (keyword?.keyword === 'help') await leaveRegistration(ctx, phone);
   const language = (await registered) ?? keyword?.language;
   if (keyword?.keyword === 'stop') return stop(ctx, phone, language);
   if (keyword?.keyword === 'delete') return erase(ctx, phone, language);

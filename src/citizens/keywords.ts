@@ -1,20 +1,32 @@
+import { INCIDENT_KEYWORDS } from '../domain/citizen-messages.ts';
+import { foldText, KeywordSet } from '../domain/text-normalise.ts';
+import { classify } from '../domain/triage.ts';
 import { KEYWORDS, type Keyword, LANGUAGE_NAMES } from './words.ts';
+
+/** Arabic-Indic (٠١٢…) and Eastern Arabic-Indic (۰۱۲…) digits as 0-9: Arabic keyboards type them. */
+export function westernDigits(text: string): string {
+  return text.replace(/[\u0660-\u0669\u06F0-\u06F9]/g, (d) => String((d.codePointAt(0) as number) & 0xf));
+}
 
 /**
  * Lower-case, without accents, apostrophes or surrounding punctuation, single spaces; Arabic
  * without diacritics and with the usual letter variants unified (أ إ آ → ا, ة → ه, ى → ي),
- * so that "أنا بخير" and "انا بخير" are the same word.
+ * so that "أنا بخير" and "انا بخير" are the same word; digits as 0-9 ("٣" is "3").
  */
 export function normaliseWords(text: string): string {
-  return text
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f\u064B-\u065F\u0670\u0640]/g, '')
-    .replace(/ة/g, 'ه')
-    .replace(/ى/g, 'ي')
-    .toLowerCase()
-    .replace(/['’`]/g, ' ')
-    .replace(/^[\s\p{P}\p{S}]+|[\s\p{P}\p{S}]+$/gu, '')
-    .replace(/\s+/g, ' ');
+  return (
+    westernDigits(text)
+      .normalize('NFD')
+      // Diacritics, tatweel, and the emoji presentation selectors and joiners ("✔️" is ✔ + U+FE0F).
+      .replace(/[\u0300-\u036f\u064B-\u065F\u0670\u0640]/g, '')
+      .replace(/\uFE0E|\uFE0F|\u200D/g, '')
+      .replace(/ة/g, 'ه')
+      .replace(/ى/g, 'ي')
+      .toLowerCase()
+      .replace(/['’`]/g, ' ')
+      .replace(/^[\s\p{P}\p{S}]+|[\s\p{P}\p{S}]+$/gu, '')
+      .replace(/\s+/g, ' ')
+  );
 }
 
 const index = new Map<Keyword, Map<string, string>>();
@@ -101,3 +113,62 @@ const SAFE_FILLER = new Set(
     ...'انا نحن كلنا الحمد لله بخير شكرا جميعا الجميع العائله و امنين آمنون نعم'.split(' '),
   ].map(normaliseWords),
 );
+
+/** Small numbers as citizens write them in words (folded like normaliseWords), for the household size. */
+const NUMBER_WORDS = new Map<string, number>(
+  (
+    [
+      [1, ['one', 'un', 'une', 'واحد', 'alone', 'seul', 'seule', 'وحدي']],
+      [2, ['two', 'deux', 'اثنان', 'اثنين', 'اثنتان', 'اثنتين']],
+      [3, ['three', 'trois', 'ثلاثه', 'ثلاث']],
+      [4, ['four', 'quatre', 'اربعه', 'اربع']],
+      [5, ['five', 'cinq', 'خمسه', 'خمس']],
+      [6, ['six', 'سته', 'ست']],
+      [7, ['seven', 'sept', 'سبعه', 'سبع']],
+      [8, ['eight', 'huit', 'ثمانيه', 'ثماني', 'ثمان']],
+      [9, ['nine', 'neuf', 'تسعه', 'تسع']],
+      [10, ['ten', 'dix', 'عشره', 'عشر']],
+    ] as const
+  ).flatMap(([n, words]) => words.map((w) => [normaliseWords(w), n] as const)),
+);
+
+/**
+ * The number of people a citizen gave: "3", "٣", "3 people", "nous sommes 4", "ثلاثة". One number
+ * only (in figures, else in words) in a short answer; undefined when there is none or several.
+ */
+export function parseHousehold(text: string): number | undefined {
+  const words = normaliseWords(text)
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
+  if (words.length > 8) return undefined;
+  const figures = words.filter((w) => /^\d+$/.test(w));
+  if (figures.length > 1 || words.some((w) => /\d/.test(w) && !/^\d+$/.test(w))) return undefined;
+  if (figures.length === 1) return Number(figures[0]);
+  const named = words.flatMap((w) => (NUMBER_WORDS.has(w) ? [NUMBER_WORDS.get(w) as number] : []));
+  return named.length === 1 ? named[0] : undefined;
+}
+
+/** Words asking for help, in every language: never an answer to a registration question. */
+const URGENT = new KeywordSet([
+  ...Object.values(KEYWORDS.help).flat(),
+  ...INCIDENT_KEYWORDS.sos,
+  'please help',
+  'help me',
+  'help us',
+  'urgent',
+  'danger',
+  "besoin d'aide",
+  'aidez',
+  'aidez-moi',
+  'aidez-nous',
+  'ساعدني',
+  'ساعدونا',
+  'خطر',
+]);
+
+/** True when a message asks for help or describes a situation the triage rules recognise: an officer must see it. */
+export function readsAsEmergency(text: string): boolean {
+  if (URGENT.any(foldText(text))) return true;
+  const { category, severity } = classify(text);
+  return category !== 'other' || severity === 'critical';
+}

@@ -1,5 +1,9 @@
+import { loadRecord } from '../broadcast/broadcast-store.ts';
+import { openCheckFor } from '../broadcast/welfare.ts';
 import type { ChatContext } from '../chat/chat-context.ts';
-import { matchKeyword, matchLanguage } from './keywords.ts';
+import { INCIDENT_KEYWORDS } from '../domain/citizen-messages.ts';
+import { foldText } from '../domain/text-normalise.ts';
+import { matchKeyword, matchLanguage, normaliseWords, parseHousehold, parseWelfareAnswer, readsAsEmergency } from './keywords.ts';
 import { type MessageKey, t } from './messages.ts';
 import { getCitizen, regionOfAnswer, regionOfPin, saveCitizens } from './registry.ts';
 import { LANGUAGE_LABEL } from './words.ts';
@@ -14,9 +18,20 @@ interface RegisterConversation {
   region?: string;
   household?: number;
   location?: { lat: number; lng: number };
+  /** When the current question was asked (ms): a welfare check sent after it is what a bare "2" answers. */
+  at?: number;
+  /** Answers to the current question that were not understood, in a row. */
+  misses?: number;
+  /** The message whose answer was last taken, and what the bot then said: a retried job says it again, once. */
+  answered?: string;
+  asked?: MessageKey;
+  /** The citizen was registered when the conversation began (an update, not a new registration). */
+  existed?: boolean;
 }
 
 const TTL_SECONDS = 24 * 3600;
+/** The answers not understood in a row after which the citizen's message goes to an officer instead. */
+const MAX_MISSES = 3;
 
 async function load(ctx: ChatContext, phone: string): Promise<RegisterConversation | undefined> {
   const raw = await ctx.deps.redis.get(ctx.deps.keys.conversation(phone));
@@ -33,6 +48,11 @@ async function save(ctx: ChatContext, phone: string, conv: RegisterConversation)
   await ctx.deps.redis.set(ctx.deps.keys.conversation(phone), JSON.stringify(conv), 'EX', TTL_SECONDS);
 }
 
+/** Ends the REGISTER conversation, if any. */
+export async function leaveRegistration(ctx: ChatContext, phone: string): Promise<void> {
+  await ctx.deps.redis.del(ctx.deps.keys.conversation(phone));
+}
+
 function vars(ctx: ChatContext): Record<string, string> {
   const { config } = ctx.deps;
   return {
@@ -42,43 +62,125 @@ function vars(ctx: ChatContext): Record<string, string> {
   };
 }
 
+/** Words of a sentence, not of a name ("we are scared", "is anyone there"): a report, not a name. */
+const SENTENCE = new Set(
+  [
+    ...['i', "i'm", 'im', 'me', 'my', 'we', "we're", 'us', 'our', 'is', 'are', 'am', 'was', 'were', 'the', 'there', 'please'],
+    ...['need', 'have', 'has', 'can', "can't", 'cannot', 'not', 'anyone', 'someone', 'what', 'where', 'why', 'how', 'when'],
+    ...['je', "j'ai", 'nous', 'mes', 'notre', 'nos', 'est', 'sont', 'suis', 'besoin', 'svp', 'il', 'elle', 'ils', 'pas'],
+    ...['vous', "c'est", "quelqu'un", 'pourquoi', 'comment', 'quand'],
+    ...['انا', 'نحن', 'ابني', 'ابنتي', 'زوجي', 'زوجتي', 'نحتاج', 'احتاج', 'ارجوكم', 'ارجوك', 'هل', 'لماذا', 'متي', 'اين'],
+  ].map(foldText),
+);
+const isSentence = (text: string) =>
+  foldText(text)
+    .split(/[^\p{L}\p{N}']+/u)
+    .some((w) => SENTENCE.has(w));
+
+/** How citizens introduce their name ("my name is", "je m'appelle", "اسمي"), dropped from the answer. */
+const NAME_PREFIX =
+  /^(?:my name is|my name's|name:|i am|i'm|im|this is|je m'appelle|je m’appelle|je suis|mon nom est|nom ?:|moi c'est|اسمي|انا اسمي|أنا اسمي|انا|أنا)\s+/iu;
+
+/** "menu", "hello", "مرحبا": a citizen asking what they can do, not answering (incident intake shows the menu). */
+const MENU = new Set(INCIDENT_KEYWORDS.menu.map((w) => normaliseWords(w)));
+
+/**
+ * True when a message in the REGISTER conversation is not an answer to it but something an
+ * officer must see: a voice note or photo, a location pin where none was asked, words asking for
+ * help or describing an emergency, MENU or a greeting, or (for the name) a sentence.
+ */
+function isReport(ctx: ChatContext, step: RegisterConversation['step'], text: string): boolean {
+  if (ctx.msg.media) return true;
+  if (ctx.msg.location && step !== 'region') return true;
+  if (!text) return false;
+  if (readsAsEmergency(text) || MENU.has(normaliseWords(text))) return true;
+  return step === 'name' && isSentence(text.replace(NAME_PREFIX, ''));
+}
+
+/**
+ * True when the message answers a welfare check ("1", "2", "SAFE", "٢") sent after the current
+ * question: a citizen asked "are you safe?" answers that, not the registration. HELP also ends
+ * the registration, so that what they write next reaches the incident.
+ */
+async function answersWelfareCheck(ctx: ChatContext, phone: string, conv: RegisterConversation, text: string): Promise<boolean> {
+  const answer = parseWelfareAnswer(text);
+  if (!answer) return false;
+  const id = await openCheckFor(ctx.deps, phone);
+  const check = id ? await loadRecord(ctx.deps, id) : undefined;
+  if (!check || check.createdAt < (conv.at ?? 0)) return false;
+  if (answer.answer === 'help') await leaveRegistration(ctx, phone);
+  return true;
+}
+
 /** REGISTER: the privacy notice and the consent question come first. */
 export async function startRegistration(ctx: ChatContext, phone: string, keywordLanguage: string): Promise<void> {
   const existing = await getCitizen(ctx.deps, phone);
   const lang = existing?.language ?? keywordLanguage;
-  await save(ctx, phone, { flow: 'register', step: 'consent', lang });
+  await save(ctx, phone, { flow: 'register', step: 'consent', lang, at: ctx.deps.now(), existed: existing !== undefined });
   await ctx.reply(t(lang, 'consent', vars(ctx)), 'register');
 }
 
-/** Handles the next answer of a citizen in the REGISTER conversation; false when there is none. */
+/**
+ * Handles the next answer of a citizen in the REGISTER conversation; false when there is none,
+ * or when the message is not an answer (an emergency, a voice note, a welfare answer, or a
+ * third answer in a row not understood): the rest of the bot takes it, and the registration
+ * ends unless the message was a welfare answer.
+ */
 export async function continueRegistration(ctx: ChatContext, phone: string): Promise<boolean> {
   const conv = await load(ctx, phone);
   if (!conv) return false;
   const text = ctx.msg.text?.trim() ?? '';
   const ask = (key: MessageKey) => ctx.reply(t(conv.lang, key, vars(ctx)), 'register');
-  if (matchKeyword(text, ['cancel'])) {
-    await ctx.deps.redis.del(ctx.deps.keys.conversation(phone));
-    await ask('cancelled');
+  // A job retried after this message's answer was stored (a worker crash, Redis briefly away):
+  // the answer is not taken twice (a household "3" must not become language 3); the reply is
+  // said again under the same idempotency key, so the citizen gets it once.
+  if (conv.answered === ctx.msg.id && conv.asked) {
+    await ask(conv.asked);
     return true;
   }
+  // Replies come before the conversation ends: a retried job still finds it, and does not take
+  // the answer for a report.
+  const end = async (key: MessageKey) => {
+    await ask(key);
+    await leaveRegistration(ctx, phone);
+  };
+  if (matchKeyword(text, ['cancel'])) {
+    await end('cancelled');
+    return true;
+  }
+  if (await answersWelfareCheck(ctx, phone, conv, text)) return false;
+  if (isReport(ctx, conv.step, text)) {
+    await leaveRegistration(ctx, phone);
+    return false;
+  }
   const next = await STEPS[conv.step](ctx, conv, text);
-  if (next === 'invalid') return true;
+  if (typeof next === 'object') {
+    conv.misses = (conv.misses ?? 0) + 1;
+    if (conv.misses >= MAX_MISSES) {
+      await leaveRegistration(ctx, phone);
+      return false;
+    }
+    Object.assign(conv, { answered: ctx.msg.id, asked: next.invalid });
+    await save(ctx, phone, conv);
+    await ask(next.invalid);
+    return true;
+  }
   if (next === 'declined') {
-    await ctx.deps.redis.del(ctx.deps.keys.conversation(phone));
-    await ask('declined');
+    // "Nothing was kept" would tell a registered citizen their registration is gone: it is not.
+    await end((conv.existed ?? (await getCitizen(ctx.deps, phone)) !== undefined) ? 'cancelled' : 'declined');
     return true;
   }
   if (next === 'done') {
     await finish(ctx, phone, conv);
     return true;
   }
-  conv.step = next;
+  Object.assign(conv, { step: next, at: ctx.deps.now(), misses: 0, answered: ctx.msg.id, asked: QUESTION[next] });
   await save(ctx, phone, conv);
   await ask(QUESTION[next]);
   return true;
 }
 
-type Outcome = RegisterConversation['step'] | 'invalid' | 'declined' | 'done';
+type Outcome = RegisterConversation['step'] | { invalid: MessageKey } | 'declined' | 'done';
 const QUESTION: Record<RegisterConversation['step'], MessageKey> = {
   consent: 'consent',
   name: 'askName',
@@ -87,50 +189,37 @@ const QUESTION: Record<RegisterConversation['step'], MessageKey> = {
   language: 'askLanguage',
 };
 
-/** One function per question: validate the answer, store it, say what comes next. */
-const STEPS: Record<RegisterConversation['step'], (ctx: ChatContext, conv: RegisterConversation, text: string) => Promise<Outcome>> = {
-  async consent(ctx, conv, text) {
+/** One function per question: validate the answer, store it, say what comes next (or what to ask again). */
+const STEPS: Record<RegisterConversation['step'], (ctx: ChatContext, conv: RegisterConversation, text: string) => Outcome> = {
+  consent(_ctx, _conv, text) {
     const answer = matchKeyword(text, ['yes', 'no'])?.keyword;
     if (answer === 'no') return 'declined';
     if (answer === 'yes') return 'name';
-    await ctx.reply(t(conv.lang, 'consentAgain'), 'register');
-    return 'invalid';
+    return { invalid: 'consentAgain' };
   },
-  async name(ctx, conv, text) {
-    const name = text.replace(/\s+/g, ' ');
-    if (name.length < 2 || name.length > 80 || /^\d+$/.test(name)) {
-      await ctx.reply(t(conv.lang, 'badName'), 'register');
-      return 'invalid';
-    }
+  name(_ctx, conv, text) {
+    const name = text.replace(NAME_PREFIX, '').replace(/\s+/g, ' ').trim();
+    if (name.length < 2 || name.length > 80 || /^\d+$/.test(name)) return { invalid: 'badName' };
     conv.name = name;
     return 'region';
   },
-  async region(ctx, conv, text) {
+  region(ctx, conv, text) {
     const pin = ctx.msg.location;
     const region = pin ? regionOfPin(ctx.deps, pin) : regionOfAnswer(ctx.deps, text);
-    if (!region) {
-      await ctx.reply(t(conv.lang, 'badRegion', vars(ctx)), 'register');
-      return 'invalid';
-    }
+    if (!region) return { invalid: 'badRegion' };
     conv.region = region;
     if (pin) conv.location = { lat: pin.lat, lng: pin.lng };
     return 'household';
   },
-  async household(ctx, conv, text) {
-    const n = /^\d{1,3}$/.test(text) ? Number(text) : Number.NaN;
-    if (!(n >= 1 && n <= 50)) {
-      await ctx.reply(t(conv.lang, 'badHousehold'), 'register');
-      return 'invalid';
-    }
+  household(_ctx, conv, text) {
+    const n = parseHousehold(text);
+    if (n === undefined || !(n >= 1 && n <= 50)) return { invalid: 'badHousehold' };
     conv.household = n;
     return 'language';
   },
-  async language(ctx, conv, text) {
+  language(ctx, conv, text) {
     const language = matchLanguage(text, ctx.deps.config.languages);
-    if (!language) {
-      await ctx.reply(t(conv.lang, 'badLanguage', vars(ctx)), 'register');
-      return 'invalid';
-    }
+    if (!language) return { invalid: 'badLanguage' };
     conv.lang = language;
     return 'done';
   },
@@ -152,9 +241,8 @@ async function finish(ctx: ChatContext, phone: string, conv: RegisterConversatio
     ...(conv.location ? { location: conv.location } : {}),
   };
   await saveCitizens(deps, [citizen]);
-  await deps.redis.del(deps.keys.conversation(phone));
   await deps.audit.append({
-    type: existing ? 'citizen.updated' : 'citizen.registered',
+    type: (conv.existed ?? existing) ? 'citizen.updated' : 'citizen.registered',
     actor: ctx.sender.actor,
     data: { region: citizen.region, language: citizen.language, household: citizen.household },
   });
@@ -168,4 +256,5 @@ async function finish(ctx: ChatContext, phone: string, conv: RegisterConversatio
     }),
     'register',
   );
+  await leaveRegistration(ctx, phone);
 }

@@ -169,7 +169,13 @@ export function regionOfPin(deps: CoreDeps, pin: GeoPoint): string | undefined {
   return (pin.name ? matchRegion(deps, pin.name) : undefined) ?? regionFromPin(pin, deps.config.regions) ?? undefined;
 }
 
-/** The region a citizen's answer names: exactly, else mentioned in a sentence ("I am in Aleppo"). */
+/**
+ * The region a citizen's answer names: exactly, else mentioned in a sentence ("I am in Aleppo");
+ * undefined when the sentence names two regions ("I left Aleppo for Damascus"): asked again.
+ */
 export function regionOfAnswer(deps: CoreDeps, text: string): string | undefined {
-  return matchRegion(deps, text) ?? regionFromText(text, deps.config.regions) ?? undefined;
+  const exact = matchRegion(deps, text);
+  if (exact) return exact;
+  const named = deps.config.regions.filter((r) => regionFromText(text, [r]) !== null);
+  return named.length === 1 ? named[0]?.id : undefined;
 }

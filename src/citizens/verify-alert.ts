@@ -1,15 +1,20 @@
 import { loadRecord } from '../broadcast/broadcast-store.ts';
 import type { ChatContext } from '../chat/chat-context.ts';
+import { readsAsEmergency } from './keywords.ts';
 import { t } from './messages.ts';
 
 const ALERT_ID = /\bALR-\d{4,}\b/i;
 /** After "code" / "code de vérification" / "رمز التحقق": the four-character verification code. */
 const CODE = /(?:[Cc]ode|رمز التحقق)\D{0,20}?\b([A-Z0-9]{4})\b/;
 
+/** The wording of an alert as the embassy sends it (header or footer, in any language): a forwarded alert. */
+const ALERT_WORDING = /OFFICIAL ALERT|ALERTE OFFICIELLE|تنبيه رسمي|Verification code|Code de vérification|رمز التحقق/i;
+
 /**
  * A citizen forwards a message that names an alert (e.g. a forwarded alert): tells them whether
  * the embassy really sent that alert with that verification code. Returns false when the message
- * names no alert.
+ * names no alert, and also when it is the citizen's own words naming an alert and asking for
+ * help ("ALR-0042 says leave but we are trapped"): after the answer, incident intake takes it.
  */
 export async function verifyForwardedAlert(ctx: ChatContext, language: string | undefined): Promise<boolean> {
   const text = ctx.msg.text ?? '';
@@ -26,9 +31,14 @@ export async function verifyForwardedAlert(ctx: ChatContext, language: string | 
   });
   if (!genuine) {
     await ctx.reply(t(language, 'alertNotGenuine', { id }), 'verify');
-    return true;
+    return consumed(text);
   }
   const date = new Date(alert.createdAt).toISOString().slice(0, 16).replace('T', ' ');
   await ctx.reply(t(language, 'alertGenuine', { id, code: alert.code, date: `${date} UTC` }), 'verify');
-  return true;
+  return consumed(text);
+}
+
+/** True when the verification answer is all: a forwarded alert, or words that ask for nothing more. */
+function consumed(text: string): boolean {
+  return ALERT_WORDING.test(text) || !readsAsEmergency(text);
 }

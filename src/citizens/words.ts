@@ -17,7 +17,11 @@ export const KEYWORDS = {
   /** "I need help" as an answer to a welfare check (answer 2). */
   help: { en: ['help', 'need help', 'sos'], fr: ['aide', 'au secours', 'besoin d aide'], ar: ['مساعدة', 'النجدة', 'ساعدوني'] },
   /** Consent and confirmations in a dialogue. */
-  yes: { en: ['yes', 'y', 'agree', 'i agree'], fr: ['oui', 'o', 'j accepte', 'accepte'], ar: ['نعم', 'موافق', 'اوافق'] },
+  yes: {
+    en: ['yes', 'y', 'agree', 'i agree', 'ok', 'okay', 'yes please', 'yes i agree'],
+    fr: ['oui', 'o', 'j accepte', 'accepte', 'd accord', 'oui j accepte'],
+    ar: ['نعم', 'موافق', 'اوافق', 'أوافق', 'نعم موافق', 'حسنا'],
+  },
   no: { en: ['no', 'n', 'disagree'], fr: ['non', 'refuse'], ar: ['لا', 'ارفض'] },
   /** Leave a dialogue without saving. */
   cancel: { en: ['cancel', 'quit'], fr: ['annuler', 'quitter'], ar: ['إلغاء', 'الغاء'] },
