@@ -78,6 +78,15 @@ describe('citizen intake', () => {
     expect((await getIncident(incidentIdIn(sos.text))).severity).toBe('critical');
   });
 
+  it('reads SOS and MENU followed by emoji as the keywords (“Help ❗️”, “Menu 👋”)', async () => {
+    const phone = citizen();
+    await app.say(phone, 'Menu 👋');
+    expect((await app.expectMessage(phone, /REGISTER/)).kind).toBe('menu');
+    await app.say(phone, 'Help ❗️');
+    const sos = await app.expectMessage(phone, /emergency\. Reference INC-\d{4}/);
+    expect((await getIncident(incidentIdIn(sos.text))).severity).toBe('critical');
+  });
+
   it('takes a redelivered message in once: one timeline entry, one reply', async () => {
     const phone = citizen();
     await app.say(phone, 'Shots near our hotel', { id: 'WA-REDELIVERED-1' });

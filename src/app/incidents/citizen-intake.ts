@@ -7,10 +7,11 @@ import { incidentStore } from './shared.ts';
 /** Looks up what the sender told the registry (language, region), when they registered; once per message. */
 export type RegisteredOf = (ctx: ChatContext, phone: string) => Promise<{ language?: string; region?: string }>;
 
-/** A whole message folded for comparison with a keyword (punctuation dropped). */
+/** A whole message folded for comparison with a keyword: punctuation, emoji and their joiners dropped ("HELP ❗️", "SOS 🆘"). */
 const asKeyword = (text: string) =>
   foldText(text)
-    .replace(/[!?.¡¿،,؟]+/g, '')
+    .replace(/[\p{P}\p{S}\p{Extended_Pictographic}]|\uFE0F|\uFE0E|\u200D|\u20E3/gu, ' ')
+    .replace(/\s+/g, ' ')
     .trim();
 const MENU = new Set(INCIDENT_KEYWORDS.menu.map(asKeyword));
 const SOS = new Set(INCIDENT_KEYWORDS.sos.map(asKeyword));
