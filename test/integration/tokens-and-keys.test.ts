@@ -28,6 +28,14 @@ describe('API tokens', () => {
   });
 });
 
+describe('dashboard session cookie', () => {
+  it('answers 401, not a server error, to a malformed cookie', async () => {
+    const res = await fetch(`${app.url}/api/me`, { headers: { cookie: 'cc_session=%E0%A4%A' } });
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
+  });
+});
+
 describe('Idempotency-Key', () => {
   it('belongs to its caller: two officers using the same key create two alerts, one officer retrying gets one', async () => {
     const ana = await mint('Ana Duty', 'duty_officer');
