@@ -1,7 +1,7 @@
 import { createApp } from './app/create-app.ts';
 import { ConfigError, loadConfig } from './config/load-config.ts';
 import { createLogger } from './observability/logger.ts';
-import { assertRedisUsable, checkEvictionPolicy, createRedis, ensureRedis } from './store/redis.ts';
+import { assertRedisUsable, checkAppendOnly, checkEvictionPolicy, createRedis, ensureRedis } from './store/redis.ts';
 
 /** Composition root: config → Redis → app; clean shutdown on SIGINT/SIGTERM. */
 async function main(): Promise<void> {
@@ -26,6 +26,7 @@ async function main(): Promise<void> {
   }
   const probe = createRedis(config.env.REDIS_URL);
   await checkEvictionPolicy(probe, log);
+  await checkAppendOnly(probe, log);
   await probe.quit();
 
   const app = await createApp(config, log);

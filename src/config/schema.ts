@@ -1,5 +1,7 @@
 import { isPossiblePhoneNumber } from 'libphonenumber-js/max';
 import { z } from 'zod';
+import { parseDuration } from '../domain/duration.ts';
+import { foldText } from '../domain/text-normalise.ts';
 
 /** An E.164 phone number such as +15550000001. */
 export const e164 = z
@@ -12,7 +14,15 @@ export const ROLES = ['admin', 'duty_officer', 'officer', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
 
 const language = z.string().regex(/^[a-z]{2,3}$/, 'must be a language code like en, fr or ar');
-const duration = z.string().regex(/^\d+\s*(s|m|h|d)$/, 'must be a duration like 30s, 5m, 2h or 1d');
+/** Longest configurable duration: timers (setInterval) cannot wait longer than about 24.8 days. */
+const MAX_DURATION_MS = 24 * 86_400_000;
+const duration = z
+  .string()
+  .regex(/^\d+\s*(s|m|h|d)$/, 'must be a duration like 30s, 5m, 2h or 1d')
+  .refine((d) => {
+    const ms = parseDuration(d) ?? 0;
+    return ms >= 1_000 && ms <= MAX_DURATION_MS;
+  }, 'must be from 1s to 24d');
 
 /** The embassy's configuration file (YAML). Every field is documented in the README. */
 export const configFileSchema = z
@@ -113,7 +123,38 @@ export const configFileSchema = z
       if (ids.has(r.id)) ctx.addIssue({ code: 'custom', path: ['regions', i, 'id'], message: 'is listed twice' });
       ids.add(r.id);
     });
+    checkRegionWords(cfg.regions, ctx);
+    const groups = new Set<string>();
+    cfg.cellGroups.forEach((g, i) => {
+      if (groups.has(g.id)) ctx.addIssue({ code: 'custom', path: ['cellGroups', i, 'id'], message: 'is listed twice' });
+      groups.add(g.id);
+    });
+    cfg.languages.forEach((l, i) => {
+      if (cfg.languages.indexOf(l) !== i) ctx.addIssue({ code: 'custom', path: ['languages', i], message: `"${l}" is listed twice` });
+    });
   });
+
+/**
+ * A region's id, name and aliases are the words citizens and staff name it by: one word naming
+ * two regions would file a citizen (or send an alert) to whichever region is listed first.
+ */
+function checkRegionWords(regions: readonly { id: string; name: string; aliases: readonly string[] }[], ctx: z.RefinementCtx): void {
+  const owner = new Map<string, string>();
+  regions.forEach((r, i) => {
+    const words: [string, (string | number)[]][] = [
+      [r.id, ['id']],
+      [r.name, ['name']],
+      ...r.aliases.map((a, k): [string, (string | number)[]] => [a, ['aliases', k]]),
+    ];
+    for (const [word, at] of words) {
+      const folded = foldText(word);
+      const other = owner.get(folded);
+      if (other !== undefined && other !== r.id) {
+        ctx.addIssue({ code: 'custom', path: ['regions', i, ...at], message: `"${word}" also names region ${other}` });
+      } else owner.set(folded, r.id);
+    }
+  });
+}
 
 export type ConfigFile = z.infer<typeof configFileSchema>;
 

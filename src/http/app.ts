@@ -5,6 +5,7 @@ import { pinoHttp } from 'pino-http';
 import { authenticate } from './auth.ts';
 import { errorHandler, notFoundRoute } from './errors.ts';
 import type { HttpDeps } from './http-deps.ts';
+import { idempotencyKeys } from './idempotency.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { healthRoutes } from './routes/health.ts';
 import { regionRoutes } from './routes/regions.ts';
@@ -34,6 +35,7 @@ export function createHttpApp(deps: HttpDeps, apiRoutes: ApiRoutes[] = [], publi
   if (deps.simulator) app.use(simulatorRoutes(deps, deps.simulator));
   for (const routes of publicRoutes) app.use(routes(deps));
   app.use('/api', authenticate(deps.tokens));
+  app.use('/api', idempotencyKeys(deps));
   app.use(tokenRoutes(deps));
   app.use(auditRoutes(deps));
   app.use(regionRoutes(deps));

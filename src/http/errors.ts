@@ -35,7 +35,12 @@ export const notFoundRoute: RequestHandler = (req, res) => {
 
 /** The one error handler: typed errors keep their code; anything else is a 500 with no stack. */
 export function errorHandler(log: Logger): ErrorRequestHandler {
-  return (err, _req, res, _next) => {
+  return async (err, _req, res, _next) => {
+    const refusal = err instanceof AppError ? err.status : (err?.status ?? err?.statusCode);
+    // A refused request created nothing: its Idempotency-Key may be used again (see idempotency.ts).
+    if (typeof refusal === 'number' && refusal >= 400 && refusal < 500) {
+      await (res.locals.releaseIdempotencyKey as (() => Promise<void>) | undefined)?.().catch(() => undefined);
+    }
     if (err instanceof AppError) {
       res.status(err.status).json({ error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } });
       return;

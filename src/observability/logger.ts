@@ -22,6 +22,19 @@ export const REDACT_PATHS = [
   '*.location',
   'body',
   '*.body',
+  // WhatsApp's own names for the same things: message text, captions, push names, contact cards.
+  'conversation',
+  '*.conversation',
+  'caption',
+  '*.caption',
+  'notify',
+  '*.notify',
+  'verifiedBizName',
+  '*.verifiedBizName',
+  'displayName',
+  '*.displayName',
+  'vcard',
+  '*.vcard',
   'req.headers.authorization',
   'req.headers.cookie',
   'res.headers["set-cookie"]',
@@ -30,8 +43,12 @@ export const REDACT_PATHS = [
 const CENSOR = '[redacted]';
 /** The same keys, at any depth (pino's paths only reach one level down). */
 const PERSONAL_KEYS = new Set(REDACT_PATHS.filter((p) => /^\w+$/.test(p)));
-/** E.164 phones and WhatsApp user ids inside free strings (error messages, log lines). */
-const PHONE_IN_TEXT = /\+\d{7,15}\b|\b\d{7,15}@(?:s\.whatsapp\.net|c\.us|lid)\b/g;
+/**
+ * Phones and WhatsApp user ids inside free strings (error messages, log lines, URLs): E.164
+ * phones, also written with spaces, dots or dashes (`+33 6 12 34 56 78`) or URL-encoded
+ * (`%2B33612345678`), and user ids, also with a device suffix (`33612345678:12@s.whatsapp.net`).
+ */
+const PHONE_IN_TEXT = /(?:\+|%2B)\d(?:[\s().-]?\d){6,14}\b|\b\d{5,20}(?::\d{1,4})?@(?:s\.whatsapp\.net|c\.us|hosted\.lid|hosted|lid)\b/gi;
 
 /** Replaces phone numbers inside a string. */
 export function scrubText(text: string): string {
@@ -44,12 +61,18 @@ export function scrubPersonalData(value: unknown, depth = 0): unknown {
   if (value === null || typeof value !== 'object' || depth > 8) return value;
   if (Array.isArray(value)) return value.map((v) => scrubPersonalData(v, depth + 1));
   if (value instanceof Error) return scrubError(value, depth);
+  // WhatsApp protobuf messages and other objects that serialise through toJSON: scrub what they serialise to.
+  if (hasToJson(value) && !(value instanceof Date) && !ArrayBuffer.isView(value)) return scrubPersonalData(value.toJSON(), depth + 1);
   // Requests, responses and other class instances are left to pino's serializers.
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = PERSONAL_KEYS.has(k) ? CENSOR : scrubPersonalData(v, depth + 1);
   return out;
+}
+
+function hasToJson(value: object): value is { toJSON(): unknown } {
+  return typeof (value as { toJSON?: unknown }).toJSON === 'function';
 }
 
 /** A copy of an error of the same class, with phones scrubbed from its message, stack and fields. */

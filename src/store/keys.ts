@@ -54,6 +54,10 @@ export function redisKeys(prefix: string) {
     conversation: (phone: string) => k('conv', phone),
     /** Transport connection state, published by the gateway. */
     transportState: k('transport', 'state'),
+    /** Written by /readyz to prove Redis still takes writes (a replica or a full Redis only answers PING). */
+    readyProbe: k('readyz', 'probe'),
+    /** What request an API caller's Idempotency-Key was first used for (hash of caller and key → request fingerprint). */
+    idempotencyKey: (hash: string) => k('idem', hash),
     gatewayLease: k('gateway', 'lease'),
     /** WhatsApp (Baileys) session: creds JSON, and one hash per Signal key type (id → JSON). */
     waCreds: k('wa', 'creds'),

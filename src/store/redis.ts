@@ -160,3 +160,28 @@ export async function checkEvictionPolicy(redis: Pick<Redis, 'config'>, log: Log
   }
   return policy;
 }
+
+/**
+ * Warns loudly unless the server keeps an append-only file: without it, a Redis restart loses
+ * every report, job and audit entry written since its last snapshot. Returns the `appendonly` setting.
+ */
+export async function checkAppendOnly(redis: Pick<Redis, 'config'>, log: Logger): Promise<string> {
+  let appendonly: string;
+  try {
+    const reply = (await redis.config('GET', 'appendonly')) as string[];
+    appendonly = reply[1] ?? 'unknown';
+  } catch (err) {
+    log.warn(
+      { err: (err as Error).message },
+      'cannot read Redis appendonly (CONFIG is disabled?); make sure AOF is on or a Redis restart may lose reports and queued jobs',
+    );
+    return 'unknown';
+  }
+  if (appendonly !== 'yes') {
+    log.error(
+      { appendonly },
+      'Redis appendonly is off: a Redis restart loses every report, queued message and audit entry since its last snapshot. Set "appendonly yes".',
+    );
+  }
+  return appendonly;
+}

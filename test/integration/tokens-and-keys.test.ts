@@ -28,6 +28,14 @@ describe('API tokens', () => {
   });
 });
 
+describe('dashboard session cookie', () => {
+  it('answers 401, not a server error, to a malformed cookie', async () => {
+    const res = await fetch(`${app.url}/api/me`, { headers: { cookie: 'cc_session=%E0%A4%A' } });
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
+  });
+});
+
 describe('Idempotency-Key', () => {
   it('belongs to its caller: two officers using the same key create two alerts, one officer retrying gets one', async () => {
     const ana = await mint('Ana Duty', 'duty_officer');
@@ -46,5 +54,52 @@ describe('Idempotency-Key', () => {
     const b1 = await post(ben);
     expect(a2).toBe(a1);
     expect(b1).not.toBe(a1);
+  });
+
+  it('refuses the same key with a different request (422) instead of answering with the first alert', async () => {
+    const cleo = await mint('Cleo Consul', 'duty_officer');
+    const post = async (key: string, body: unknown) => {
+      const res = await fetch(`${app.url}/api/alerts`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${cleo}`, 'content-type': 'application/json', 'idempotency-key': key },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as { id?: string; error?: { code: string; message: string } } };
+    };
+    const stay = { audience: { regions: ['north'] }, text: { en: 'Stay indoors.' } };
+    const clear = { audience: { regions: ['north'] }, text: { en: 'All clear: you may go out.' } };
+    const first = await post('cleo-1', stay);
+    expect(first.status).toBe(201);
+    const other = await post('cleo-1', clear);
+    expect(other.status).toBe(422);
+    expect(other.body.error?.code).toBe('idempotency_key_reused');
+    expect((await post('cleo-1', stay)).body.id).toBe(first.body.id);
+    const alerts = await app.api<{ items: { id: string; author?: unknown }[] }>('GET', '/api/alerts?limit=100');
+    const texts = JSON.stringify(alerts.body.items);
+    expect(texts).not.toContain('All clear');
+  });
+
+  it('refuses a key too long to keep instead of ignoring it (a retry would send the alert twice)', async () => {
+    const dora = await mint('Dora Duty', 'duty_officer');
+    const body = JSON.stringify({ audience: { regions: ['north'] }, text: { en: 'Curfew at 8pm.' } });
+    const res = await fetch(`${app.url}/api/alerts`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${dora}`, 'content-type': 'application/json', 'idempotency-key': 'k'.repeat(201) },
+      body,
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('invalid_idempotency_key');
+  });
+
+  it('frees a key whose request was refused as bad input, so the corrected request can use it', async () => {
+    const eli = await mint('Eli Officer', 'duty_officer');
+    const post = async (body: unknown) =>
+      fetch(`${app.url}/api/alerts`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${eli}`, 'content-type': 'application/json', 'idempotency-key': 'eli-1' },
+        body: JSON.stringify(body),
+      });
+    expect((await post({ audience: { regions: ['nowhere'] }, text: { en: 'Stay indoors.' } })).status).toBe(400);
+    expect((await post({ audience: { regions: ['north'] }, text: { en: 'Stay indoors.' } })).status).toBe(201);
   });
 });

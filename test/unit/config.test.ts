@@ -60,6 +60,34 @@ describe('parseConfigFile', () => {
     );
   });
 
+  it('refuses a word naming two regions, a cell group listed twice, a language listed twice', () => {
+    const two =
+      'regions:\n  - { id: north, name: North, aliases: [Central] }\n  - { id: centre, name: Centre, aliases: [central, middle] }\n';
+    expect(faultOf(minimal.replace('regions: [{ id: north, name: North }]\n', two))).toBe(
+      'embassy.yaml: regions.1.aliases.0: "central" also names region north',
+    );
+    const nameClash = 'regions:\n  - { id: north, name: North }\n  - { id: nord, name: Nord, aliases: [north] }\n';
+    expect(faultOf(minimal.replace('regions: [{ id: north, name: North }]\n', nameClash))).toBe(
+      'embassy.yaml: regions.1.aliases.0: "north" also names region north',
+    );
+    const own = 'regions:\n  - { id: north, name: North, aliases: [north, nord] }\n';
+    expect(() => parseConfigFile(minimal.replace('regions: [{ id: north, name: North }]\n', own), 'embassy.yaml')).not.toThrow();
+    const group = '{ id: "120363000000000001@g.us", name: Crisis cell }';
+    expect(faultOf(`${minimal}cellGroups: [${group}, ${group}]\n`)).toBe('embassy.yaml: cellGroups.1.id: is listed twice');
+    expect(faultOf(minimal.replace('[en]', '[en, fr, en]'))).toBe('embassy.yaml: languages.2: "en" is listed twice');
+  });
+
+  it('refuses a zero duration and one longer than a timer can wait', () => {
+    expect(faultOf(`${minimal}membershipGuard: { reconcileEvery: 0s }\n`)).toBe(
+      'embassy.yaml: membershipGuard.reconcileEvery: must be from 1s to 24d',
+    );
+    expect(faultOf(`${minimal}digest: { window: 0m }\n`)).toBe('embassy.yaml: digest.window: must be from 1s to 24d');
+    expect(faultOf(`${minimal}membershipGuard: { reconcileEvery: 30d }\n`)).toBe(
+      'embassy.yaml: membershipGuard.reconcileEvery: must be from 1s to 24d',
+    );
+    expect(() => parseConfigFile(`${minimal}membershipGuard: { reconcileEvery: 24d }\n`, 'embassy.yaml')).not.toThrow();
+  });
+
   it('names unknown fields, missing fields, empty files and YAML syntax errors with their position', () => {
     expect(faultOf(`${minimal}embassies: []\n`)).toBe('embassy.yaml: embassies: is not a known field');
     expect(faultOf(minimal.replace('languages: [en]\n', ''))).toBe('embassy.yaml: languages: is required');

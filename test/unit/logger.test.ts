@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { proto } from '@whiskeysockets/baileys';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/logger.ts';
 
@@ -52,5 +53,37 @@ describe('logger redaction', () => {
     const { log, lines } = capture();
     log.info({ incidentId: 'INC-0042', groupId: '120363000000000001@g.us', count: 3, auditId: '1700000000000-0' }, 'ok');
     expect(lines[0]).toMatchObject({ incidentId: 'INC-0042', groupId: '120363000000000001@g.us', count: 3, auditId: '1700000000000-0' });
+  });
+
+  it('redacts WhatsApp protobuf messages and Baileys nodes at any depth: text, push names, device ids', () => {
+    const { log, raw } = capture();
+    const m = proto.WebMessageInfo.fromObject({
+      key: { remoteJid: '33612345678@s.whatsapp.net', id: '3EB0ABC', fromMe: false },
+      pushName: 'Marie Curie',
+      message: { conversation: 'trapped at the hotel', imageMessage: { caption: 'the road to the north is cut' } },
+    });
+    log.warn({ msg: m }, 'a message');
+    log.warn({ job: { received: [m] } }, 'deeper, in an array');
+    const node = {
+      tag: 'message',
+      attrs: { from: '120363000000000001@g.us', participant: '33612345678:3@s.whatsapp.net', notify: 'Marie Curie' },
+    };
+    log.warn(
+      { node, groupId: '120363000000000001@g.us', lid: '123456789012345:4@lid', list: [{ message: { conversation: 'help me please' } }] },
+      'decrypt failed',
+    );
+    const out = raw();
+    expect(out).not.toMatch(/33612345678|123456789012345|Marie Curie|trapped at the hotel|road to the north|help me please/);
+    expect(out).toContain('3EB0ABC');
+    expect(out).toContain('120363000000000001@g.us');
+  });
+
+  it('scrubs phones written with spaces or URL-encoded, as in a logged URL', () => {
+    const { log, raw } = capture();
+    log.warn({ url: '/sim/messages?to=%2B33612345678&after=3' }, 'slow request');
+    log.warn({ err: new Error('+33 6 12 34 56 78 is not on WhatsApp'), at: '2025-01-01T10:00:00.000+00:00' }, 'send failed');
+    expect(raw()).not.toMatch(/33612345678|12 34 56 78/);
+    expect(raw()).toContain('after=3');
+    expect(raw()).toContain('2025-01-01T10:00:00.000+00:00');
   });
 });

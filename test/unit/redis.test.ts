@@ -6,11 +6,11 @@ import { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/logger.ts';
-import { assertRedisUsable, checkEvictionPolicy, createRedis, ensureRedis, redisAnswers } from '../../src/store/redis.ts';
+import { assertRedisUsable, checkAppendOnly, checkEvictionPolicy, createRedis, ensureRedis, redisAnswers } from '../../src/store/redis.ts';
 import { freePort } from '../fakes/spawn-main.ts';
 
 function capture() {
-  const lines: { level: number; msg: string; policy?: string }[] = [];
+  const lines: { level: number; msg: string; policy?: string; appendonly?: string }[] = [];
   const stream = new Writable({
     write(chunk, _enc, done) {
       lines.push(JSON.parse(String(chunk)));
@@ -25,6 +25,13 @@ describe('Redis start-up checks', () => {
     const { log, lines } = capture();
     const fake = { config: async () => ['maxmemory-policy', 'noeviction'] } as unknown as Redis;
     expect(await checkEvictionPolicy(fake, log)).toBe('noeviction');
+    expect(lines).toEqual([]);
+  });
+
+  it('is silent when the server keeps an append-only file', async () => {
+    const { log, lines } = capture();
+    const fake = { config: async () => ['appendonly', 'yes'] } as unknown as Redis;
+    expect(await checkAppendOnly(fake, log)).toBe('yes');
     expect(lines).toEqual([]);
   });
 
@@ -86,6 +93,14 @@ describe('Redis start-up checks', () => {
       expect(lines[0]?.level).toBe(50);
       expect(lines[0]?.policy).toBe('allkeys-lru');
       expect(lines[0]?.msg).toContain('Set "maxmemory-policy noeviction"');
+    });
+
+    it('logs an error when the server keeps no append-only file (a restart would lose reports)', async () => {
+      const { log, lines } = capture();
+      expect(await checkAppendOnly(redis, log)).toBe('no');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]?.level).toBe(50);
+      expect(lines[0]?.msg).toContain('Set "appendonly yes"');
     });
 
     it('counts a server that wants a password as answering, so no second server is started on its port', async () => {

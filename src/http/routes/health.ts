@@ -7,10 +7,39 @@ documentRoute({ method: 'get', path: '/healthz', summary: 'Liveness', role: 'pub
 documentRoute({
   method: 'get',
   path: '/readyz',
-  summary: 'Readiness: Redis and WhatsApp transport state (503 when not ready)',
+  summary: 'Readiness: Redis (up, down, or read_only when it refuses writes) and WhatsApp transport state (503 when not ready)',
   role: 'public',
   tags: ['health'],
 });
+
+/** How long /readyz waits for Redis before it answers "down" (commands otherwise wait for a reconnect). */
+const REDIS_PROBE_MS = 2_000;
+
+/** Redis as /readyz reports it; `refusal` is the first word of a refused write (READONLY, OOM, MISCONF). */
+type RedisReadiness = { redis: 'up' | 'down' } | { redis: 'read_only'; refusal: string };
+
+/**
+ * Proves Redis takes writes: a replica, a Redis out of memory under noeviction, or one that failed
+ * to persist all answer PING but refuse every incident, job and audit entry.
+ */
+async function probeRedis(deps: HttpDeps): Promise<RedisReadiness> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<RedisReadiness>((done) => {
+    timer = setTimeout(() => done({ redis: 'down' }), REDIS_PROBE_MS);
+  });
+  const probe = deps.redis.set(deps.keys.readyProbe, new Date().toISOString(), 'EX', 60).then(
+    (): RedisReadiness => ({ redis: 'up' }),
+    (err: Error): RedisReadiness => {
+      const refusal = /^(READONLY|OOM|MISCONF|NOREPLICAS|NOAUTH)\b/.exec(err.message)?.[1];
+      return refusal ? { redis: 'read_only', refusal } : { redis: 'down' };
+    },
+  );
+  try {
+    return await Promise.race([probe, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** Liveness and readiness. /readyz reports Redis and the WhatsApp transport's state. */
 export function healthRoutes(deps: HttpDeps): Router {
@@ -19,16 +48,11 @@ export function healthRoutes(deps: HttpDeps): Router {
     res.json({ status: 'ok' });
   });
   r.get('/readyz', async (_req, res) => {
-    let redis = 'down';
-    try {
-      redis = (await deps.redis.ping()) === 'PONG' ? 'up' : 'down';
-    } catch {
-      redis = 'down';
-    }
+    const redis = await probeRedis(deps);
     const unknown = { name: deps.env.TRANSPORT, state: 'unknown' };
-    const transport = redis === 'up' ? await readTransportState(deps).catch(() => unknown) : unknown;
-    const ready = redis === 'up' && transport.state === 'open';
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', redis, transport });
+    const transport = redis.redis === 'down' ? unknown : await readTransportState(deps).catch(() => unknown);
+    const ready = redis.redis === 'up' && transport.state === 'open';
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', ...redis, transport });
   });
   return r;
 }

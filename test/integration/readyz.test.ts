@@ -1,0 +1,70 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redisAnswers } from '../../src/store/redis.ts';
+import { freePort } from '../fakes/spawn-main.ts';
+import { startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
+
+/** A private Redis, so this test can make it a replica (read-only) and stop it without touching the shared one. */
+const dir = mkdtempSync(join(tmpdir(), 'cc-readyz-'));
+let port = 0;
+let server: ChildProcess | undefined;
+let admin: Redis;
+let app: TestApp;
+
+async function startRedis(): Promise<void> {
+  server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', ''], {
+    stdio: 'ignore',
+  });
+  await waitFor(async () => (await redisAnswers(`redis://127.0.0.1:${port}`, 200)) || undefined, 10_000, 'redis-server');
+}
+
+async function stopRedis(): Promise<void> {
+  const s = server;
+  if (!s || s.exitCode !== null) return;
+  await new Promise<void>((done) => {
+    s.once('exit', () => done());
+    s.kill('SIGTERM');
+  });
+}
+
+const readyz = async () => {
+  const res = await fetch(`${app.url}/readyz`);
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+};
+
+beforeAll(async () => {
+  port = await freePort();
+  await startRedis();
+  admin = new Redis(`redis://127.0.0.1:${port}`, { maxRetriesPerRequest: 1 });
+  admin.on('error', () => {}); // it reconnects by itself after the restart below
+  app = await startTestApp('readyz', { env: { REDIS_URL: `redis://127.0.0.1:${port}` }, config: { cellGroups: [] } });
+});
+afterAll(async () => {
+  await app.stop();
+  admin.disconnect();
+  await stopRedis();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('/readyz', () => {
+  it('is not ready while Redis answers PING but refuses writes (a replica), and ready again once it takes them', async () => {
+    expect(await readyz()).toMatchObject({ status: 200, body: { status: 'ready', redis: 'up' } });
+    // A failed-over primary demoted to a replica: PING still answers, every write is refused.
+    await admin.call('REPLICAOF', '127.0.0.1', String(await freePort()));
+    expect(await admin.ping()).toBe('PONG');
+    expect(await readyz()).toMatchObject({ status: 503, body: { status: 'not_ready', redis: 'read_only', refusal: 'READONLY' } });
+    await admin.call('REPLICAOF', 'NO', 'ONE');
+    await waitFor(async () => (await readyz()).status === 200 || undefined);
+  });
+
+  it('answers "down" while Redis is stopped instead of waiting for it to come back', async () => {
+    await stopRedis();
+    expect(await readyz()).toMatchObject({ status: 503, body: { status: 'not_ready', redis: 'down' } });
+    await startRedis();
+    await waitFor(async () => (await readyz()).status === 200 || undefined, 20_000, 'ready after the restart');
+  });
+});
