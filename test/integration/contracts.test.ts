@@ -167,6 +167,23 @@ describe('citizen keywords, in every configured language and any case', () => {
     expect(reply.kind).toBe(kind);
     if (kind === 'ack') expect((await getIncident(incidentIdIn(reply.text))).severity).toBe('critical');
   });
+
+  it('names the embassy once in the MENU', async () => {
+    const phone = citizen();
+    await app.say(phone, 'menu');
+    const menu = await app.expectMessage(phone, (m) => m.kind === 'menu');
+    expect(menu.text.startsWith('Embassy of Freedonia in Sylvania — ')).toBe(true);
+  });
+
+  it('answers MENU with the menu while the citizen has a report open, and keeps the report as it was', async () => {
+    const phone = citizen();
+    await app.say(phone, 'I lost my passport in Damascus');
+    const id = incidentIdIn((await app.expectMessage(phone, /INC-\d{4}/)).text);
+    await app.say(phone, 'MENU');
+    const menu = await app.expectMessage(phone, (m) => m.kind !== 'ack');
+    expect(menu.kind).toBe('menu');
+    expect((await getIncident(id)).timeline).toHaveLength(1);
+  });
 });
 
 describe('admin API', () => {
