@@ -184,6 +184,22 @@ describe('citizen keywords, in every configured language and any case', () => {
     expect(menu.kind).toBe('menu');
     expect((await getIncident(id)).timeline).toHaveLength(1);
   });
+
+  it('does not raise a report’s severity with a follow-up that says nothing of urgency', async () => {
+    const phone = citizen();
+    await app.say(phone, 'I lost my passport in Damascus');
+    const id = incidentIdIn((await app.expectMessage(phone, /INC-\d{4}/)).text);
+    expect((await getIncident(id)).severity).toBe('low');
+    await app.say(phone, 'Thank you, my flight is on Friday');
+    await app.expectMessage(phone, new RegExp(`Added to your report ${id}`));
+    await settle(app);
+    const incident = await getIncident(id);
+    expect(incident.severity).toBe('low');
+    const update = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'update' && m.text.includes(id));
+    expect(update.text).not.toMatch(/Severity raised/);
+    await app.say(phone, 'Now my friend is not breathing');
+    await waitFor(async () => (await getIncident(id)).severity === 'critical', 10_000, 'the severity raised by an urgent follow-up');
+  });
 });
 
 describe('admin API', () => {
