@@ -133,6 +133,34 @@ describe('simulator API', () => {
     await app.expectMessage(phone, new RegExp(`${id} has been seen`));
     expect((await getIncident(id)).status).toBe('acknowledged');
   });
+
+  it('refuses 👍 and replies on a card from someone not on the roster, with an audit entry; nothing runs', async () => {
+    const phone = citizen();
+    await app.say(phone, 'Lost my passport in the north');
+    const id = incidentIdIn((await app.expectMessage(phone, /INC-\d{4}/)).text);
+    const card = await cardOf(id);
+    const stranger = citizen();
+    const reaction = await app.api<{ id: string }>('POST', '/sim/reactions', {
+      from: stranger,
+      group: CELL_GROUP,
+      messageId: card.id,
+      emoji: '👍',
+    });
+    const reply = await app.say(stranger, 'I take this one', { group: CELL_GROUP, replyTo: card.id });
+    for (const messageId of [reaction.body.id, reply]) {
+      const refusal = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'refusal' && m.replyTo === messageId);
+      expect(refusal.text).toMatch(/rostered embassy staff/);
+    }
+    const incident = await getIncident(id);
+    expect(incident.status).toBe('open');
+    expect(incident.timeline.some((e) => e.type === 'note')).toBe(false);
+    const audit = await app.api<{ items: { type: string; subject?: string; data?: { reason?: string } }[] }>(
+      'GET',
+      '/api/audit?limit=1000',
+    );
+    const refusals = audit.body.items.filter((e) => e.type === 'command.refused' && e.subject === id);
+    expect(refusals.map((e) => e.data?.reason)).toEqual(['not_on_roster', 'not_on_roster']);
+  });
 });
 
 describe('citizen keywords, in every configured language and any case', () => {
