@@ -240,6 +240,21 @@ describe('admin API', () => {
     }
   });
 
+  it('pages the audit trail with after= and with the nextCursor as cursor=, like every other list', async () => {
+    await app.say(citizen(), 'NEWS');
+    await settle(app);
+    const first = await app.api<{ items: { id: string }[]; nextCursor: string | null }>('GET', '/api/audit?limit=2');
+    expect(first.body.items).toHaveLength(2);
+    expect(first.body.nextCursor).toBeTruthy();
+    const byAfter = await app.api<{ items: { id: string }[] }>('GET', `/api/audit?limit=2&after=${first.body.nextCursor}`);
+    const byCursor = await app.api<{ items: { id: string }[] }>('GET', `/api/audit?limit=2&cursor=${first.body.nextCursor}`);
+    expect(byCursor.status).toBe(200);
+    expect(byCursor.body.items.map((e) => e.id)).toEqual(byAfter.body.items.map((e) => e.id));
+    expect(byAfter.body.items.map((e) => e.id)).not.toContain(first.body.items[0]?.id);
+    const verify = await app.api<{ ok: boolean; entries: number }>('GET', '/api/audit/verify');
+    expect(verify.body).toMatchObject({ ok: true, entries: expect.any(Number) });
+  });
+
   it('serves /metrics as Prometheus text', async () => {
     const res = await fetch(`${app.url}/metrics`, { headers: { authorization: 'Bearer test-admin-token-0123456789' } });
     expect(res.status).toBe(200);
