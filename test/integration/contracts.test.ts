@@ -255,6 +255,20 @@ describe('admin API', () => {
     expect(verify.body).toMatchObject({ ok: true, entries: expect.any(Number) });
   });
 
+  it('assigns an incident by PATCH to a phone written with spaces or without "+", stored as E.164', async () => {
+    const phone = citizen();
+    await app.say(phone, 'I lost my passport in the north');
+    const id = incidentIdIn((await app.expectMessage(phone, /INC-\d{4}/)).text);
+    const spaced = await app.api<Incident>('PATCH', `/api/incidents/${id}`, { assignee: '+1 555 000 0003' });
+    expect(spaced.status).toBe(200);
+    expect(spaced.body.assignee).toBe(STAFF.officer);
+    const bare = await app.api<Incident>('PATCH', `/api/incidents/${id}`, { assignee: '15550000001' });
+    expect(bare.body.assignee).toBe(STAFF.duty);
+    const bad = await app.api<{ error: { message: string } }>('PATCH', `/api/incidents/${id}`, { assignee: 'tomorrow' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/assignee/);
+  });
+
   it('serves /metrics as Prometheus text', async () => {
     const res = await fetch(`${app.url}/metrics`, { headers: { authorization: 'Bearer test-admin-token-0123456789' } });
     expect(res.status).toBe(200);
