@@ -39,7 +39,7 @@ const MESSAGES = {
     ar: '🆘 فهمنا: حالة طارئة. الرقم المرجعي {id}.{emergency}\nأخبرنا في رسالة واحدة: ماذا يحدث، وكم عدد الأشخاص، وأرسل موقعك (📎 ← الموقع).',
   },
   menu: {
-    en: 'Embassy of {embassy} — what you can send:\n• Describe your emergency in your own words: we open a report and answer.\n• SOS: urgent help now\n• REGISTER: tell us you are in the country\n• SAFE: tell us you are safe\n• NEWS: the latest embassy advice\n• STOP: no more alerts · DELETE: erase your data',
+    en: '{embassy} — what you can send:\n• Describe your emergency in your own words: we open a report and answer.\n• SOS: urgent help now\n• REGISTER: tell us you are in the country\n• SAFE: tell us you are safe\n• NEWS: the latest embassy advice\n• STOP: no more alerts · DELETE: erase your data',
     fr: "{embassy} — ce que vous pouvez envoyer :\n• Décrivez votre urgence avec vos mots : nous ouvrons un signalement et répondons.\n• SOS : aide urgente\n• INSCRIRE : signalez votre présence dans le pays\n• SAUF : dites-nous que vous êtes en sécurité\n• INFOS : les derniers conseils de l'ambassade\n• STOP : plus d'alertes · SUPPRIMER : effacer vos données",
     ar: '{embassy} — ما يمكنك إرساله:\n• صف حالتك الطارئة بكلماتك: نفتح بلاغاً ونرد عليك.\n• SOS: مساعدة عاجلة\n• تسجيل: أخبرنا بوجودك في البلد\n• آمن: أخبرنا أنك بأمان\n• أخبار: آخر نصائح السفارة\n• توقف: إيقاف التنبيهات · حذف: مسح بياناتك',
   },
@@ -63,4 +63,6 @@ export function citizenText(key: CitizenMessage, language: string, vars: Record<
 export const INCIDENT_KEYWORDS = {
   sos: ['sos', 'help', 'aide', 'au secours', 'urgence', 'emergency', 'النجده', 'مساعده', 'ساعدوني'],
   menu: ['menu', 'start', 'hi', 'hello', 'bonjour', 'salut', 'قائمه', 'مرحبا', 'السلام عليكم'],
+  /** The MENU keyword itself: the menu even while the citizen has a report open (a greeting then joins the report). */
+  menuAlways: ['menu', 'قائمه'],
 } as const;

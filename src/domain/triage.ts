@@ -7,6 +7,8 @@ export interface Triage {
   category: Category;
   severity: Severity;
   region: string | null;
+  /** False when no rule matched the words: `severity` is then only the default (medium). */
+  worded: boolean;
 }
 
 const keywordSet = (lists: Record<string, string[]>) => new KeywordSet(Object.values(lists).flat());
@@ -19,10 +21,11 @@ const regionSets = new WeakMap<ConfigFile['regions'], { id: string; set: Keyword
 
 /** Category and severity of a report from the triage rules. */
 export function classify(text: string): { category: Category; severity: Severity } {
-  return classifyFolded(foldText(text));
+  const { category, severity } = classifyFolded(foldText(text));
+  return { category, severity };
 }
 
-function classifyFolded(text: string): { category: Category; severity: Severity } {
+function classifyFolded(text: string): { category: Category; severity: Severity; worded: boolean } {
   const folded = NEGATED.remove(text);
   let best: { category: Category; severity: Severity; hits: number } = { category: 'other', severity: 'medium', hits: 0 };
   for (const rule of RULES) {
@@ -30,9 +33,15 @@ function classifyFolded(text: string): { category: Category; severity: Severity 
     if (hits > best.hits) best = { category: rule.category, severity: rule.severity, hits };
   }
   let severity = best.severity;
-  if (CRITICAL.any(NOT_CRITICAL.remove(folded))) severity = 'critical';
-  else if (best.hits === 0 && REASSURING.any(folded)) severity = 'low';
-  return { category: best.category, severity };
+  let worded = best.hits > 0;
+  if (CRITICAL.any(NOT_CRITICAL.remove(folded))) {
+    severity = 'critical';
+    worded = true;
+  } else if (best.hits === 0 && REASSURING.any(folded)) {
+    severity = 'low';
+    worded = true;
+  }
+  return { category: best.category, severity, worded };
 }
 
 /** The more severe of two severities. */
@@ -76,7 +85,7 @@ function haversineKm(a: { lat: number; lng: number }, b: { lat: number; lng: num
 /** Full triage of a report: category, severity, region (from the text, else the pin). */
 export function triage(text: string, pin: { lat: number; lng: number } | undefined, regions: ConfigFile['regions']): Triage {
   const folded = foldText(text);
-  const { category, severity } = classifyFolded(folded);
+  const { category, severity, worded } = classifyFolded(folded);
   const region = regionFromFolded(folded, regions) ?? (pin ? regionFromPin(pin, regions) : null);
-  return { category, severity, region };
+  return { category, severity, region, worded };
 }

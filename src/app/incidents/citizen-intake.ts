@@ -14,6 +14,7 @@ const asKeyword = (text: string) =>
     .replace(/\s+/g, ' ')
     .trim();
 const MENU = new Set(INCIDENT_KEYWORDS.menu.map(asKeyword));
+const MENU_ALWAYS = new Set(INCIDENT_KEYWORDS.menuAlways.map(asKeyword));
 const SOS = new Set(INCIDENT_KEYWORDS.sos.map(asKeyword));
 
 /**
@@ -35,7 +36,8 @@ export async function handleCitizenMessage(ctx: ChatContext, registeredOf: Regis
     return { embassy: deps.config.embassy.name, emergency: number ? citizenText('emergency', language, { number }) : '' };
   };
   const word = text ? asKeyword(text) : '';
-  if (word && MENU.has(word) && !(await incidentStore(deps).activeOf(phone))) {
+  // MENU always lists the keywords; a greeting ("hello?") from a citizen with an open report joins it.
+  if (word && (MENU_ALWAYS.has(word) || (MENU.has(word) && !(await incidentStore(deps).activeOf(phone))))) {
     await ctx.reply(citizenText('menu', guessed, vars(guessed)), 'menu');
     return true;
   }

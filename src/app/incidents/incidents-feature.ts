@@ -43,6 +43,17 @@ async function mayAct(ctx: ChatContext, id: string, how: string): Promise<boolea
   return false;
 }
 
+/** Someone not on the roster acting on a card in a group: refused as a command would be, with an audit entry. */
+async function refuseStranger(ctx: ChatContext, id: string, how: string): Promise<void> {
+  await ctx.deps.audit.append({
+    type: 'command.refused',
+    actor: ctx.sender.actor,
+    subject: id,
+    data: { reason: 'not_on_roster', via: how },
+  });
+  await ctx.reply('Sorry, only rostered embassy staff may act on incidents.', 'refusal');
+}
+
 /**
  * Incidents: citizen intake (the catch-all for a citizen's DM, so it comes last),
  * staff commands, 👍 and replies on cards, escalation and digest timers, the API.
@@ -56,9 +67,15 @@ export function incidentsFeature(opts: { registeredOf?: RegisteredOf; sitrepSect
     citizenMessage: (ctx) => handleCitizenMessage(ctx, registeredOf),
     async reaction(ctx) {
       const { reaction } = ctx.msg;
-      if (!reaction || !ctx.sender.staff || !ACK_EMOJI.test(reaction.emoji)) return false;
+      if (!reaction || !ACK_EMOJI.test(reaction.emoji)) return false;
+      // A citizen's 👍 on a message in their DM is not an act on the incident.
+      if (!ctx.sender.staff && ctx.msg.chat.kind !== 'group') return false;
       const id = await incidentOf(ctx, reaction.messageId);
       if (!id) return false;
+      if (!ctx.sender.staff) {
+        await refuseStranger(ctx, id, '👍');
+        return true;
+      }
       if (!(await mayAct(ctx, id, '👍'))) return true;
       await tryStaffAction(ctx, async () => {
         const i = await acknowledge(ctx.deps, { id, actor: actorOf(ctx), channel: 'chat' });
@@ -67,9 +84,13 @@ export function incidentsFeature(opts: { registeredOf?: RegisteredOf; sitrepSect
       return true;
     },
     async groupMessage(ctx) {
-      if (!ctx.sender.staff || !ctx.msg.replyTo) return false;
+      if (!ctx.msg.replyTo) return false;
       const id = await incidentOf(ctx, ctx.msg.replyTo);
       if (!id) return false;
+      if (!ctx.sender.staff) {
+        await refuseStranger(ctx, id, 'reply');
+        return true;
+      }
       if (!(await mayAct(ctx, id, 'reply'))) return true;
       await tryStaffAction(ctx, async () => {
         const text = ctx.msg.text?.trim();

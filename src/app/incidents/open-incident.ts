@@ -192,10 +192,13 @@ async function onFollowUp(deps: CoreDeps, incident: Incident, entry: TimelineEnt
 async function retriageFollowUp(deps: CoreDeps, current: Incident, input: IncidentReport): Promise<Incident | undefined> {
   const store = incidentStore(deps);
   const t = triage(input.text, input.location, deps.config.regions);
-  const reported = input.severity ? maxSeverity(input.severity, t.severity) : t.severity;
+  // Words that match no rule ("thank you", "SAFE") leave the severity as it is: the default
+  // severity of a first report is no reason to raise an incident triaged lower.
+  const worded = t.worded ? t.severity : undefined;
+  const reported = input.severity && worded ? maxSeverity(input.severity, worded) : (input.severity ?? worded);
   let incident: Incident | undefined = current;
   for (let attempt = 0; incident && attempt < 5; attempt++) {
-    const severity = maxSeverity(incident.severity, reported);
+    const severity = reported ? maxSeverity(incident.severity, reported) : incident.severity;
     const fields: Record<string, unknown> = {};
     if (input.location && !incident.location) fields.location = input.location;
     // The region the report gives (words, a pin) replaces one only guessed from the registration.

@@ -5,11 +5,14 @@ import { queryInt, validate } from '../errors.ts';
 import type { HttpDeps } from '../http-deps.ts';
 import { documentRoute } from '../route-docs.ts';
 
+const entryId = z
+  .string()
+  .regex(/^\d+-\d+$/, 'must be an audit entry id like 1700000000000-0')
+  .optional();
 const pageQuery = z.object({
-  after: z
-    .string()
-    .regex(/^\d+-\d+$/, 'must be an audit entry id like 1700000000000-0')
-    .optional(),
+  after: entryId,
+  /** The previous page's nextCursor, as every other list takes it; the same as `after`. */
+  cursor: entryId,
   limit: queryInt(1, 1000).default(100),
 });
 
@@ -34,7 +37,7 @@ export function auditRoutes(deps: HttpDeps): Router {
   const r = Router();
   r.get('/api/audit', requireRole('duty_officer'), async (req, res) => {
     const q = validate(pageQuery, req.query, 'query');
-    res.json(await deps.audit.page(q.after, q.limit));
+    res.json(await deps.audit.page(q.after ?? q.cursor, q.limit));
   });
   r.get('/api/audit/verify', requireRole('duty_officer'), async (_req, res) => {
     res.json(await deps.audit.verify());

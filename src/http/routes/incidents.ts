@@ -6,6 +6,7 @@ import { incidentStore } from '../../app/incidents/shared.ts';
 import { e164 } from '../../config/schema.ts';
 import { NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { CATEGORIES, parseIncidentId, SEVERITIES, SEVERITY_RANK, STATUSES } from '../../domain/incident.ts';
+import { toE164 } from '../../domain/roster.ts';
 import { actorOf, requireRole } from '../auth.ts';
 import { queryInt, validate } from '../errors.ts';
 import type { HttpDeps } from '../http-deps.ts';
@@ -25,7 +26,8 @@ const patchBody = z
     severity: z.enum(SEVERITIES).optional(),
     category: z.enum(CATEGORIES).optional(),
     region: z.string().min(1).max(64).optional(),
-    assignee: e164.nullable().optional(),
+    /** A phone as people write it ("+1 555 000 0003", "15550000003") is taken in its E.164 form. */
+    assignee: z.preprocess((v) => (typeof v === 'string' ? (toE164(v) ?? v) : v), e164.nullable()).optional(),
     /** Why, for the timeline (e.g. what was done when resolving). */
     text: z.string().max(4000).optional(),
   })
