@@ -1,6 +1,6 @@
 import { openIncident } from '../app/incidents/open-incident.ts';
 import { incidentStore } from '../app/incidents/shared.ts';
-import { loadRecord } from '../broadcast/broadcast-store.ts';
+import { type BroadcastRecord, loadRecord } from '../broadcast/broadcast-store.ts';
 import { textIn } from '../broadcast/render.ts';
 import { openCheckFor } from '../broadcast/welfare.ts';
 import { answerWelfareCheck } from '../broadcast/welfare-answer.ts';
@@ -9,7 +9,7 @@ import { eraseCitizen } from './erase.ts';
 import { matchKeyword, parseWelfareAnswer } from './keywords.ts';
 import { t } from './messages.ts';
 import { continueRegistration, leaveRegistration, startRegistration } from './register-dialogue.ts';
-import { optOut, senderLanguage } from './registry.ts';
+import { optOut, senderLanguage, senderProfile } from './registry.ts';
 import { verifyForwardedAlert } from './verify-alert.ts';
 
 /**
@@ -48,7 +48,7 @@ export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
     // A SAFE answer that says more is tallied, then goes on to intake: the cell reads the rest.
     if (checkId && (await answerWelfareCheck(ctx, { id: checkId, phone, language, ...answer })) && !answer.remark) return true;
   }
-  if (keyword?.keyword === 'news') return news(ctx, language);
+  if (keyword?.keyword === 'news') return news(ctx, language, phone);
   if (await verifyForwardedAlert(ctx, language)) return true;
   if (keyword?.keyword === 'safe') {
     await ctx.deps.audit.append({ type: 'citizen.reported_safe', actor: ctx.sender.actor });
@@ -82,12 +82,39 @@ async function erase(ctx: ChatContext, phone: string, language: string | undefin
   return true;
 }
 
-async function news(ctx: ChatContext, language: string | undefined): Promise<boolean> {
+/** Alerts NEWS looks back through for one meant for the citizen. */
+const NEWS_LOOKBACK = 50;
+
+/**
+ * The latest advisory meant for this citizen: a registered citizen gets the newest alert that
+ * went out to their region and language (not another province's curfew); one who never registered
+ * gets the newest alert that went out, whoever it was for (its text names its region).
+ */
+async function latestAlertFor(ctx: ChatContext, phone: string | undefined): Promise<BroadcastRecord | undefined> {
   const { deps } = ctx;
-  const id = await deps.redis.get(deps.keys.alertLatest);
-  const alert = id ? await loadRecord(deps, id) : undefined;
+  const profile = phone ? await senderProfile(ctx, phone) : {};
+  const ids = await deps.redis.zrevrange(deps.keys.alertsAll, 0, NEWS_LOOKBACK - 1);
+  const records = await Promise.all(ids.map((id) => loadRecord(deps, id)));
+  const sent = records.filter((r): r is BroadcastRecord => !!r && !r.exercise && SENT.has(r.status));
+  if (!profile.region) {
+    const latest = await deps.redis.get(deps.keys.alertLatest);
+    return (latest ? sent.find((r) => r.id === latest) : undefined) ?? sent[0];
+  }
+  return sent.find(
+    (r) =>
+      (r.audience.all || r.audience.regions?.includes(profile.region as string)) &&
+      (!r.audience.languages?.length || (profile.language !== undefined && r.audience.languages.includes(profile.language))),
+  );
+}
+
+/** Statuses of an alert that went out (or is going out) to citizens. */
+const SENT = new Set(['sending', 'sent']);
+
+async function news(ctx: ChatContext, language: string | undefined, phone?: string): Promise<boolean> {
+  const { deps } = ctx;
+  const alert = await latestAlertFor(ctx, phone);
   const lang = language ?? (deps.config.languages[0] as string);
-  if (!alert || alert.status === 'cancelled') {
+  if (!alert) {
     await ctx.reply(t(lang, 'noNews', { embassy: deps.config.embassy.name }), 'news');
     return true;
   }
