@@ -1,6 +1,8 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
+import { e164 } from '../config/schema.ts';
 import { AppError, ValidationError } from '../domain/errors.ts';
+import { toE164 } from '../domain/roster.ts';
 import type { Logger } from '../observability/logger.ts';
 
 /** Parses `value` with `schema` or throws a ValidationError naming the field. */
@@ -21,6 +23,9 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, where =
  * A whole number in a query string, from `min` to `max`: digits only (coercion would also take
  * "0x10", "1e1" or " 12" and answer as if the caller had meant a number).
  */
+/** A phone in a body as people write it ("+1 555 000 0003", "15550000003"), taken in its E.164 form (else refused as not E.164). */
+export const phoneAsTyped = z.preprocess((v) => (typeof v === 'string' ? (toE164(v) ?? v) : v), e164);
+
 export function queryInt(min: number, max: number) {
   return z
     .string()

@@ -93,6 +93,20 @@ describe('admin API skeleton', () => {
     }
   });
 
+  it('takes a token holder’s phone as people write it, and keeps it in E.164', async () => {
+    const minted = await app.api<{ token: string }>('POST', '/api/tokens', {
+      name: 'Chloe Officer',
+      role: 'officer',
+      phone: '+1 555 000 0003',
+    });
+    expect(minted.status).toBe(201);
+    expect((await app.api('GET', '/api/me', undefined, minted.body.token)).body).toEqual({
+      name: 'Chloe Officer',
+      role: 'officer',
+      phone: '+15550000003',
+    });
+  });
+
   it('answers invalid JSON with 400 invalid_json and an oversized body with 413', async () => {
     const headers = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
     const bad = await raw('/api/tokens', { method: 'POST', headers, body: '{"name": "x", ' });

@@ -6,9 +6,8 @@ import { incidentStore } from '../../app/incidents/shared.ts';
 import { e164 } from '../../config/schema.ts';
 import { NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { CATEGORIES, parseIncidentId, SEVERITIES, SEVERITY_RANK, STATUSES } from '../../domain/incident.ts';
-import { toE164 } from '../../domain/roster.ts';
 import { actorOf, requireRole } from '../auth.ts';
-import { queryInt, validate } from '../errors.ts';
+import { phoneAsTyped, queryInt, validate } from '../errors.ts';
 import type { HttpDeps } from '../http-deps.ts';
 import { documentRoute } from '../route-docs.ts';
 
@@ -27,7 +26,7 @@ const patchBody = z
     category: z.enum(CATEGORIES).optional(),
     region: z.string().min(1).max(64).optional(),
     /** A phone as people write it ("+1 555 000 0003", "15550000003") is taken in its E.164 form. */
-    assignee: z.preprocess((v) => (typeof v === 'string' ? (toE164(v) ?? v) : v), e164.nullable()).optional(),
+    assignee: phoneAsTyped.nullable().optional(),
     /** Why, for the timeline (e.g. what was done when resolving). */
     text: z.string().max(4000).optional(),
   })

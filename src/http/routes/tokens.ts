@@ -1,9 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { e164, ROLES } from '../../config/schema.ts';
+import { ROLES } from '../../config/schema.ts';
 import { NotFoundError } from '../../domain/errors.ts';
 import { requireRole } from '../auth.ts';
-import { validate } from '../errors.ts';
+import { phoneAsTyped, validate } from '../errors.ts';
 import type { HttpDeps } from '../http-deps.ts';
 
 import { documentRoute } from '../route-docs.ts';
@@ -11,7 +11,8 @@ import { documentRoute } from '../route-docs.ts';
 export const createTokenBody = z.strictObject({
   name: z.string().trim().min(1).max(100),
   role: z.enum(ROLES),
-  phone: e164.optional(),
+  /** The holder's phone, as people write it ("+1 555 000 0001"): their roster entry, for chat-linked actions. */
+  phone: phoneAsTyped.optional(),
 });
 
 documentRoute({
