@@ -8,6 +8,9 @@ import type { Logger } from '../observability/logger.ts';
 /** Parses `value` with `schema` or throws a ValidationError naming the field. */
 export function validate<S extends z.ZodType>(schema: S, value: unknown, where = 'body'): z.infer<S> {
   const result = schema.safeParse(value);
+  // No body at all: almost always JSON sent without its Content-Type, which Express leaves unread.
+  if (!result.success && value === undefined && where === 'body')
+    throw new ValidationError('body: missing; send a JSON object with the header Content-Type: application/json');
   if (!result.success) {
     const issue = result.error.issues[0];
     const field = issue?.path.length ? `${where}.${issue.path.join('.')}` : where;
@@ -19,13 +22,13 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, where =
   return result.data;
 }
 
+/** A phone in a body as people write it ("+1 555 000 0003", "15550000003"), taken in its E.164 form (else refused as not E.164). */
+export const phoneAsTyped = z.preprocess((v) => (typeof v === 'string' ? (toE164(v) ?? v) : v), e164);
+
 /**
  * A whole number in a query string, from `min` to `max`: digits only (coercion would also take
  * "0x10", "1e1" or " 12" and answer as if the caller had meant a number).
  */
-/** A phone in a body as people write it ("+1 555 000 0003", "15550000003"), taken in its E.164 form (else refused as not E.164). */
-export const phoneAsTyped = z.preprocess((v) => (typeof v === 'string' ? (toE164(v) ?? v) : v), e164);
-
 export function queryInt(min: number, max: number) {
   return z
     .string()

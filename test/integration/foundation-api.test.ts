@@ -115,6 +115,16 @@ describe('admin API skeleton', () => {
     const big = await raw('/api/tokens', { method: 'POST', headers, body: JSON.stringify({ name: 'x'.repeat(200_000), role: 'viewer' }) });
     expect(big.status).toBe(413);
     expect(await big.json()).toEqual({ error: { code: 'payload_too_large', message: 'request body is too large' } });
+    // JSON sent without its Content-Type is not read: the answer says what to send.
+    const plain = await raw('/api/tokens', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: JSON.stringify({ name: 'x', role: 'viewer' }),
+    });
+    expect(plain.status).toBe(400);
+    expect(((await plain.json()) as ErrorBody).error.message).toBe(
+      'body: missing; send a JSON object with the header Content-Type: application/json',
+    );
   });
 
   it('answers an unknown route with the 404 error shape', async () => {
