@@ -97,16 +97,7 @@ function huddleCommand(): Command {
     usage: 'NAME +phone ...',
     role: 'officer',
     async run(ctx, _args, rest) {
-      const at = rest.indexOf('+');
-      const name = (at < 0 ? rest : rest.slice(0, at)).trim();
-      const phones =
-        at < 0
-          ? []
-          : rest
-              .slice(at)
-              .split('+')
-              .filter((p) => p.trim())
-              .map((p) => `+${p.replace(/[\s().-]/g, '')}`);
+      const { name, phones } = parseHuddle(rest, ctx.deps.config.embassy.country);
       if (!name || !phones.length) throw new UsageError('Give a name and at least one phone.');
       const { deps } = ctx;
       const members: HuddleMember[] = [];
@@ -123,4 +114,29 @@ function huddleCommand(): Command {
       await ctx.reply(`👥 Creating breakout group "${name}" with ${members.map((m) => m.name).join(', ')}.`);
     },
   };
+}
+
+/** A token that starts the phones of /huddle: a '+' number, or a run of at least six digits. */
+const PHONE_START = /^(\+|\(?\d[\d().-]{5,})/;
+
+/**
+ * `/huddle NAME phone phone ...`: the name runs up to the first phone; phones are written as
+ * people type them ("+1 555 000 0002", "15550000003", "+33 6 12 34 56 78"), one after another.
+ * A token joins the phone being read unless that phone is already complete and would not be
+ * with it (so "+15550000003 15550000002" is two people, not one impossible number).
+ */
+export function parseHuddle(rest: string, country?: string): { name: string; phones: string[] } {
+  const tokens = rest.split(/[\s,;]+/).filter(Boolean);
+  const first = tokens.findIndex((t) => PHONE_START.test(t));
+  if (first < 0) return { name: rest.trim(), phones: [] };
+  const phones: string[] = [];
+  let current = '';
+  const valid = (p: string) => toE164(p, country as never) !== undefined;
+  for (const token of tokens.slice(first)) {
+    const startsNew = token.startsWith('+') || (current !== '' && valid(current) && !valid(current + token));
+    if (startsNew && current) phones.push(current);
+    current = startsNew || !current ? token : current + token;
+  }
+  if (current) phones.push(current);
+  return { name: tokens.slice(0, first).join(' '), phones: phones.map((p) => p.replace(/[().-]/g, '')) };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Command, CommandRegistry, parseCommandLine } from '../../src/chat/command-registry.ts';
+import { parseHuddle } from '../../src/playbooks/commands.ts';
 
 const command = (name: string, role: Command['role'], aliases?: string[]): Command => ({
   name,
@@ -42,5 +43,21 @@ describe('CommandRegistry', () => {
   it('refuses a name or alias registered twice', () => {
     const reg = new CommandRegistry().register(command('help', 'viewer', ['h']));
     expect(() => reg.register(command('hello', 'viewer', ['h']))).toThrow('command /h registered twice');
+  });
+});
+
+describe('parseHuddle', () => {
+  it('reads the name, then phones as staff type them: with or without +, with spaces, one after another', () => {
+    expect(parseHuddle('Evacuation north +1 555 000 0002 +33 6 12 34 56 78')).toEqual({
+      name: 'Evacuation north',
+      phones: ['+15550000002', '+33612345678'],
+    });
+    // A phone without '+' after one with it is another person, not the end of the first number.
+    expect(parseHuddle('Hospital team 2 +15550000003 15550000002')).toEqual({
+      name: 'Hospital team 2',
+      phones: ['+15550000003', '15550000002'],
+    });
+    expect(parseHuddle('Liaison 15550000002, 15550000003')).toEqual({ name: 'Liaison', phones: ['15550000002', '15550000003'] });
+    expect(parseHuddle('No phones here')).toEqual({ name: 'No phones here', phones: [] });
   });
 });
