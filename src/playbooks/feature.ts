@@ -93,7 +93,17 @@ export class PlaybooksFeature implements Feature {
   private async acknowledge(ctx: ChatContext, messageId: string): Promise<boolean> {
     const ref = parseTaskRef(await refOfSentMessage(ctx.deps, messageId));
     if (!ref) return false;
-    if (!ctx.sender.staff) return true;
+    if (!ctx.sender.staff) {
+      // Someone not on the roster (a guest in a breakout group): refused as a command would be.
+      await ctx.deps.audit.append({
+        type: 'command.refused',
+        actor: ctx.sender.actor,
+        subject: ref.runId,
+        data: { reason: 'not_on_roster', via: ctx.msg.reaction ? '👍' : 'reply', step: ref.stepId, item: ref.itemId },
+      });
+      await ctx.reply('Sorry, only rostered embassy staff may tick off playbook tasks.', 'refusal');
+      return true;
+    }
     const result = await acknowledgeTask(ctx.deps, ref, ctx.sender.staff.name);
     if (!result) return false;
     if (result.changed) {

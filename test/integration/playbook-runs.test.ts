@@ -65,6 +65,16 @@ describe('playbook runs', () => {
     await t.runner.queue.promoteJobs();
     const staffTask = await t.app.expectMessage(CELL_GROUP, (m) => m.text.includes(runId) && m.text.includes('Account for staff'));
     const policeTask = await t.app.expectMessage(CELL_GROUP, (m) => m.text.includes(runId) && m.text.includes('Call the police liaison'));
+    // A stranger's 👍 is refused and audited; the task stays open for staff.
+    await t.app.api('POST', '/sim/reactions', { from: '+4915199990000', messageId: staffTask.id, emoji: '👍', group: CELL_GROUP });
+    await t.app.expectMessage(CELL_GROUP, /only rostered embassy staff may tick off playbook tasks/);
+    const audit = await t.app.api<{ items: { type: string; subject?: string; data: Record<string, unknown> }[] }>(
+      'GET',
+      '/api/audit?limit=1000',
+    );
+    expect(audit.body.items.some((e) => e.type === 'command.refused' && e.subject === runId && e.data.reason === 'not_on_roster')).toBe(
+      true,
+    );
     await t.app.api('POST', '/sim/reactions', { from: STAFF.officer, messageId: staffTask.id, emoji: '👍', group: CELL_GROUP });
     await t.app.say(STAFF.officer, 'done, spoke to them', { group: CELL_GROUP, replyTo: policeTask.id });
     await t.app.expectMessage(CELL_GROUP, /"Account for staff" acknowledged by Chloe Officer/);
