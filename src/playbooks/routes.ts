@@ -72,7 +72,8 @@ export function playbookRoutes(deps: CoreDeps, runner: PlaybookRunner): Router {
     const run = await runner.start(String(req.params.id), body.params, body.exercise, {
       name: req.principal?.name ?? 'api',
       ...(req.principal?.phone ? { phone: req.principal.phone } : {}),
-      ...(key ? { origin: `api:${req.principal?.name}:${key.slice(0, 100)}` } : {}),
+      // Keys over 200 characters are refused before this (src/http/idempotency.ts): the whole key counts.
+      ...(key ? { origin: `api:${req.principal?.name}:${key}` } : {}),
     });
     res.status(201).json({ id: run.id, status: run.status, exercise: run.exercise });
   });

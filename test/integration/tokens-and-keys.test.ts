@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../fakes/test-app.ts';
+import { ADMIN_TOKEN, startTestApp, type TestApp } from '../fakes/test-app.ts';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -54,6 +54,22 @@ describe('Idempotency-Key', () => {
     const b1 = await post(ben);
     expect(a2).toBe(a1);
     expect(b1).not.toBe(a1);
+  });
+
+  it('tells apart two playbook-run keys that share their first 100 characters', async () => {
+    const start = async (key: string) => {
+      const res = await fetch(`${app.url}/api/playbooks/earthquake/runs`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', 'idempotency-key': key },
+        body: JSON.stringify({ params: { region: 'north' }, exercise: true }),
+      });
+      expect(res.status).toBe(201);
+      return ((await res.json()) as { id: string }).id;
+    };
+    const stem = `drill-${'x'.repeat(100)}`;
+    const first = await start(`${stem}-a`);
+    expect(await start(`${stem}-a`)).toBe(first);
+    expect(await start(`${stem}-b`)).not.toBe(first);
   });
 
   it('refuses the same key with a different request (422) instead of answering with the first alert', async () => {
