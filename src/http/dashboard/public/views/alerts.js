@@ -98,8 +98,8 @@ function composeForm(summary, refresh) {
     title: 'Compose an alert',
     textRequired: true,
     submitLabel: 'Send alert',
-    async submit(body) {
-      const created = await api('POST', '/api/alerts', body);
+    async submit(body, idempotencyKey) {
+      const created = await api('POST', '/api/alerts', body, { idempotencyKey });
       toast(
         created.status === 'pending_approval'
           ? `Alert ${created.id} to ${created.total} waits for a second officer's approval`

@@ -1,5 +1,6 @@
 // Choosing who receives an alert or a welfare check, with the recipient count before sending.
-import { optional } from '../api.js';
+import { keyFor, optional } from '../api.js';
+import { whileBusy } from '../app.js';
 import { el } from '../dom.js';
 
 const sum = (o) => Object.values(o ?? {}).reduce((a, b) => a + (Number(b) || 0), 0);
@@ -105,23 +106,30 @@ export function audienceForm(summary, { title, textRequired, submitLabel, submit
     count.dataset.count = String(n);
   };
   form.addEventListener('change', update);
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    error.textContent = '';
-    const text = Object.fromEntries(languages.map((l) => [l, form.elements[`text-${l}`].value.trim()]).filter(([, t]) => t));
-    if (textRequired && !Object.keys(text).length) {
-      error.textContent = 'Write the text in at least one language.';
-      return;
-    }
-    const exercise = form.elements.exercise.checked;
-    try {
-      await submit({ audience: audienceOf(form), ...(Object.keys(text).length ? { text } : {}), ...(exercise ? { exercise } : {}) });
-      form.reset();
-      update();
-    } catch (err) {
-      error.textContent = err.message;
-    }
-  });
+  // One request per intent: the button is disabled while it runs (a double click sent two alerts), and
+  // the same request sent again after a lost answer carries the same Idempotency-Key.
+  const sending = {};
+  form.addEventListener('submit', (e) =>
+    whileBusy([e], async () => {
+      e.preventDefault();
+      error.textContent = '';
+      const text = Object.fromEntries(languages.map((l) => [l, form.elements[`text-${l}`].value.trim()]).filter(([, t]) => t));
+      if (textRequired && !Object.keys(text).length) {
+        error.textContent = 'Write the text in at least one language.';
+        return;
+      }
+      const exercise = form.elements.exercise.checked;
+      const body = { audience: audienceOf(form), ...(Object.keys(text).length ? { text } : {}), ...(exercise ? { exercise } : {}) };
+      try {
+        await submit(body, keyFor(sending, body));
+        sending.sent = undefined;
+        form.reset();
+        update();
+      } catch (err) {
+        error.textContent = err.message;
+      }
+    }),
+  );
   update();
   return form;
 }

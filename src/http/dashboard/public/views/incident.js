@@ -47,7 +47,7 @@ const select = (name, values, current, label = words) =>
 function statusRow(i, act) {
   const resolution = el('input', { name: 'resolution', placeholder: 'What was done (optional)', maxLength: 4000 });
   const button = (label, to, className = '', extra = () => ({})) =>
-    el('button', { type: 'button', className, onclick: () => act({ status: to, ...extra() }, words(to)) }, label);
+    el('button', { type: 'button', className, onclick: (e) => act({ status: to, ...extra() }, words(to), e) }, label);
   const open = ['open', 'acknowledged', 'in_progress'].includes(i.status);
   return el(
     'div',
@@ -69,10 +69,10 @@ function assignRow(i, act) {
     value: i.assignee ?? '',
     pattern: '\\+[1-9][0-9]{6,14}',
   });
-  const assignTo = () => {
+  const assignTo = (e) => {
     const value = phone.value.replace(/[\s-]/g, '');
     if (!/^\+[1-9]\d{6,14}$/.test(value)) return toast('Give the staff member’s phone in international form, e.g. +15550000001', 'error');
-    return act({ assignee: value }, `assigned to ${value}`);
+    return act({ assignee: value }, `assigned to ${value}`, e);
   };
   const me = myPhoneNumber();
   return el(
@@ -83,12 +83,12 @@ function assignRow(i, act) {
     me && i.assignee !== me
       ? el(
           'button',
-          { type: 'button', className: 'act-assign-me', onclick: () => act({ assignee: me }, 'assigned to you') },
+          { type: 'button', className: 'act-assign-me', onclick: (e) => act({ assignee: me }, 'assigned to you', e) },
           'Assign to me',
         )
       : '',
     i.assignee
-      ? el('button', { type: 'button', className: 'act-unassign', onclick: () => act({ assignee: null }, 'unassigned') }, 'Unassign')
+      ? el('button', { type: 'button', className: 'act-unassign', onclick: (e) => act({ assignee: null }, 'unassigned', e) }, 'Unassign')
       : '',
   );
 }
@@ -97,13 +97,13 @@ function triageRow(i, regions, act) {
   const severity = select('severity', SEVERITIES, i.severity);
   const category = select('category', CATEGORIES, i.category);
   const region = select('region', i.region ? regions : ['', ...regions], i.region ?? '', (v) => (v ? regionName(v) : 'region unknown'));
-  const change = () => {
+  const change = (e) => {
     const body = {};
     if (severity.value !== i.severity) body.severity = severity.value;
     if (category.value !== i.category) body.category = category.value;
     if (region.value && region.value !== i.region) body.region = region.value;
     if (!Object.keys(body).length) return toast('Nothing changed', 'info');
-    return act(body, 'triage changed');
+    return act(body, 'triage changed', e);
   };
   return el('div', { className: 'row' }, severity, category, region, el('button', { type: 'button', onclick: change }, 'Change triage'));
 }
@@ -111,7 +111,7 @@ function triageRow(i, regions, act) {
 function actions(i, regions, act) {
   if (!canChange()) return '';
   const note = el('textarea', { name: 'note', rows: 2, placeholder: 'Add a note to the timeline', maxLength: 4000 });
-  const addNote = () => (note.value.trim() ? act({ note: note.value.trim() }, 'note added') : toast('The note is empty', 'error'));
+  const addNote = (e) => (note.value.trim() ? act({ note: note.value.trim() }, 'note added', e) : toast('The note is empty', 'error'));
   return el(
     'section',
     { className: 'card actions' },

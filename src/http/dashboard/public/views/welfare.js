@@ -159,8 +159,8 @@ export async function render(root, [focus]) {
         title: 'Ask "are you safe?"',
         textRequired: false,
         submitLabel: 'Start welfare check',
-        async submit(body) {
-          const created = await api('POST', '/api/welfare-checks', body);
+        async submit(body, idempotencyKey) {
+          const created = await api('POST', '/api/welfare-checks', body, { idempotencyKey });
           toast(`Welfare check ${created.id} started: ${created.total} asked`);
           await refresh();
         },
