@@ -103,6 +103,34 @@ describe('dashboard actions in a real browser: once per click, whatever the hand
     await context.close();
   });
 
+  it('tells the officer calling non-responders that someone answered since the list was made', async () => {
+    const omar = '+33644444441';
+    const before = (await app.outbox(omar)).at(-1)?.seq ?? 0;
+    const check = await app.api<{ id: string }>(
+      'POST',
+      '/api/welfare-checks',
+      { audience: { regions: ['capital', 'coast'] } },
+      tokens.duty,
+    );
+    expect(check.status).toBe(201);
+    await app.expectMessage(omar, (m) => m.seq > before);
+    const { context, page } = await newPage(browser, true);
+    await signIn(page, app.url, tokens.duty as string);
+    await open(page, `#/welfare/${check.body.id}`);
+    const card = page.locator(`section.welfare[data-id="${check.body.id}"]`);
+    await card.locator('.act-follow-up').click();
+    await expect.poll(() => card.locator('ul.non-responders li').count()).toBe(3);
+    expect(await card.locator('.stale').count()).toBe(0);
+    await app.say(omar, '1');
+    // The tallies are live; the list of whom to call (fetched on request, audited) says it is out of date.
+    await expect.poll(() => card.locator('.tally').textContent()).toMatch(/1 safe/);
+    await expect.poll(() => card.locator('.stale').textContent()).toMatch(/1 answered since: reload the list/);
+    await card.locator('.act-follow-up').click();
+    await expect.poll(() => card.locator('ul.non-responders li').count()).toBe(2);
+    expect(await card.locator('.stale').count()).toBe(0);
+    await context.close();
+  });
+
   it('starts one playbook run when "Start" is double-clicked', async () => {
     const { context, page } = await newPage(browser);
     await signIn(page, app.url, tokens.duty as string);

@@ -58,18 +58,32 @@ function followUp(check, lists, refresh) {
   if (!can('get', '/api/welfare-checks/:id/follow-up')) return [];
   const load = guarded(async () => {
     const page = await api('GET', `/api/welfare-checks/${encodeURIComponent(check.id)}/follow-up`);
-    lists.set(check.id, page.items ?? []);
+    lists.set(check.id, { people: page.items ?? [], at: new Date().toISOString() });
     await refresh();
   });
-  const people = lists.get(check.id);
+  const listed = lists.get(check.id);
+  const people = listed?.people;
   const button = el(
     'button',
     { type: 'button', className: 'act-follow-up', onclick: load },
     people ? 'Reload the list' : 'List who has not answered',
   );
   if (!people) return [button];
+  // The list is not fetched again by itself (each listing is audited), but the tallies are live: once
+  // someone answered since, the officer is told to reload before calling people who are already safe.
+  listed.noAnswer ??= check.counts.noAnswer;
+  const answeredSince = listed.noAnswer - check.counts.noAnswer;
   return [
     el('h3', {}, `Not answered: call them (${people.length})`),
+    el(
+      'p',
+      { className: answeredSince ? 'stale warn' : 'muted' },
+      answeredSince > 0
+        ? `Listed at ${when(listed.at)}; ${answeredSince} answered since: reload the list before calling.`
+        : answeredSince < 0
+          ? `Listed at ${when(listed.at)}; the tallies changed since: reload the list before calling.`
+          : `Listed at ${when(listed.at)}.`,
+    ),
     people.length
       ? el(
           'ul',
