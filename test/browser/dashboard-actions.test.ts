@@ -131,6 +131,37 @@ describe('dashboard actions in a real browser: once per click, whatever the hand
     await context.close();
   });
 
+  it('names each action for a screen reader: which incident, which alert; every incident field has a label', async () => {
+    await app.say('+33655555551', 'Building collapsed on our street, people trapped');
+    await app.say('+33655555552', 'Gas smell after the earthquake, we left the flat');
+    const openIncidents = async () => (await app.api<{ items: { id: string }[] }>('GET', '/api/incidents?status=open')).body.items;
+    await expect.poll(openIncidents).toHaveLength(2);
+    const open2 = await openIncidents();
+    const { context, page } = await newPage(browser, true);
+    await signIn(page, app.url, tokens.duty as string);
+    await open(page, '#/board');
+    for (const { id } of open2) {
+      await page
+        .getByRole('button', { name: `Acknowledge ${id}`, exact: true })
+        .first()
+        .waitFor();
+    }
+    await open(page, `#/incident/${open2[0]?.id}`);
+    for (const name of ['severity', 'category', 'region']) {
+      expect(await page.getByRole('combobox', { name, exact: true }).count(), name).toBe(1);
+    }
+    expect(await page.getByRole('textbox', { name: 'Staff phone to assign' }).count()).toBe(1);
+    expect(await page.getByRole('textbox', { name: 'Note' }).count()).toBe(1);
+    expect(await page.getByRole('textbox', { name: /What was done/ }).count()).toBe(1);
+
+    const alert = await app.api<{ id: string }>('POST', '/api/alerts', { audience: { all: true }, text: { en: 'Test' } }, tokens.second);
+    await open(page, '#/alerts');
+    await page.getByRole('button', { name: `Approve and send: alert ${alert.body.id}` }).waitFor();
+    // Region names, not ids: the officer picks "Coastal ...", not "coast".
+    expect(await page.locator('form.audience fieldset.checks').first().textContent()).not.toMatch(/\bcoast \(/);
+    await context.close();
+  });
+
   it('starts one playbook run when "Start" is double-clicked', async () => {
     const { context, page } = await newPage(browser);
     await signIn(page, app.url, tokens.duty as string);

@@ -1,5 +1,5 @@
 // Choosing who receives an alert or a welfare check, with the recipient count before sending.
-import { keyFor, optional } from '../api.js';
+import { keyFor, optional, regionName } from '../api.js';
 import { whileBusy } from '../app.js';
 import { el } from '../dom.js';
 
@@ -25,12 +25,12 @@ export function recipientCount(summary, audience) {
   return { n: r ?? l ?? 0, exact: true };
 }
 
-const checks = (name, values) =>
+const checks = (name, values, label = (id) => id) =>
   el(
     'fieldset',
     { className: 'checks' },
     el('legend', {}, name),
-    ...values.map(([id, n]) => el('label', {}, el('input', { type: 'checkbox', name, value: id }), ` ${id} (${n})`)),
+    ...values.map(([id, n]) => el('label', {}, el('input', { type: 'checkbox', name, value: id }), ` ${label(id)} (${n})`)),
   );
 
 const picked = (form, name) => [...form.querySelectorAll(`input[name="${name}"]:checked`)].map((i) => i.value);
@@ -73,7 +73,7 @@ function audienceFields(summary) {
     summary.optedOut
       ? el('p', { className: 'muted' }, `${summary.optedOut} of ${summary.registered} registered citizens opted out (STOP).`)
       : '',
-    checks('regions', Object.entries(summary.byRegion)),
+    checks('regions', Object.entries(summary.byRegion), regionName),
     checks('languages', Object.entries(summary.byLanguage)),
     el('label', {}, el('input', { type: 'checkbox', name: 'cellGroups' }), ' Also post in the crisis-cell groups'),
     el(

@@ -41,11 +41,16 @@ function timeline(items) {
 }
 
 const select = (name, values, current, label = words) =>
-  el('select', { name }, ...values.map((v) => el('option', { value: v, selected: v === current }, label(v))));
+  el('select', { name, 'aria-label': words(name) }, ...values.map((v) => el('option', { value: v, selected: v === current }, label(v))));
 
 /** Acknowledge, in progress, resolve (with what was done), reopen, close: only the moves the API allows. */
 function statusRow(i, act) {
-  const resolution = el('input', { name: 'resolution', placeholder: 'What was done (optional)', maxLength: 4000 });
+  const resolution = el('input', {
+    name: 'resolution',
+    placeholder: 'What was done (optional)',
+    'aria-label': 'What was done (optional)',
+    maxLength: 4000,
+  });
   const button = (label, to, className = '', extra = () => ({})) =>
     el('button', { type: 'button', className, onclick: (e) => act({ status: to, ...extra() }, words(to), e) }, label);
   const open = ['open', 'acknowledged', 'in_progress'].includes(i.status);
@@ -66,6 +71,7 @@ function assignRow(i, act) {
     name: 'assignee',
     type: 'tel',
     placeholder: 'Staff phone, e.g. +15550000001',
+    'aria-label': 'Staff phone to assign',
     value: i.assignee ?? '',
     pattern: '\\+[1-9][0-9]{6,14}',
   });
@@ -110,7 +116,13 @@ function triageRow(i, regions, act) {
 
 function actions(i, regions, act) {
   if (!canChange()) return '';
-  const note = el('textarea', { name: 'note', rows: 2, placeholder: 'Add a note to the timeline', maxLength: 4000 });
+  const note = el('textarea', {
+    name: 'note',
+    rows: 2,
+    placeholder: 'Add a note to the timeline',
+    'aria-label': 'Note',
+    maxLength: 4000,
+  });
   const addNote = (e) => (note.value.trim() ? act({ note: note.value.trim() }, 'note added', e) : toast('The note is empty', 'error'));
   return el(
     'section',

@@ -139,7 +139,7 @@ function runCard(run, refresh) {
     ),
     stepsTable(run),
     run.status === 'running' && can('post', '/api/runs/:id/stop')
-      ? el('button', { type: 'button', className: 'danger act-stop', onclick: stop }, 'Stop run')
+      ? el('button', { type: 'button', className: 'danger act-stop', onclick: stop, 'aria-label': `Stop run ${run.id}` }, 'Stop run')
       : '',
   );
 }

@@ -2,7 +2,7 @@
 // API: GET /api/welfare-checks → {items: [{id, status, exercise, createdAt, counts, byRegion, delivery}]}
 // (counts and each region: {total, safe, help, noAnswer, peopleSafe}); GET /api/welfare-checks/:id/follow-up
 // → {items: [{phone, name, region, household}]} (officer); POST /api/welfare-checks {audience, text?, exercise?}.
-import { api, can, optional } from '../api.js';
+import { api, can, optional, regionName } from '../api.js';
 import { guarded, liveRefresh, toast } from '../app.js';
 import { el, oneAtATime, when } from '../dom.js';
 import { audienceForm, progressBar, summaryOf } from './audience.js';
@@ -39,7 +39,7 @@ function regionTable(check) {
       el(
         'tr',
         {},
-        el('td', {}, region),
+        el('td', {}, regionName(region)),
         el('td', {}, `${t.safe} (${t.peopleSafe} people)`),
         el('td', { className: t.help ? 'warn' : '' }, t.help),
         el('td', {}, t.noAnswer),
@@ -92,7 +92,9 @@ function followUp(check, lists, refresh) {
             el(
               'li',
               {},
-              `${p.name || 'unnamed'} · ${p.region} · household ${p.household} · `,
+              // A name in Arabic keeps its own direction without scrambling the line around it.
+              el('bdi', {}, p.name || 'unnamed'),
+              ` · ${regionName(p.region)} · household ${p.household} · `,
               el('a', { href: `tel:${p.phone}` }, p.phone),
             ),
           ),
@@ -118,7 +120,11 @@ function stopButton(check, refresh) {
     toast(`Welfare check ${check.id} stopped`);
     await refresh();
   });
-  return el('button', { type: 'button', className: 'danger act-cancel', onclick: stop }, 'Stop this check');
+  return el(
+    'button',
+    { type: 'button', className: 'danger act-cancel', onclick: stop, 'aria-label': `Stop welfare check ${check.id}` },
+    'Stop this check',
+  );
 }
 
 function checkCard(check, lists, refresh) {
