@@ -9,17 +9,42 @@ export class ApiError extends Error {
   }
 }
 
-export async function api(method, path, body) {
+/**
+ * Calls the API. `idempotencyKey` (see newKey) makes a creating POST sent twice (a retry after a lost
+ * answer) create one alert, welfare check or run: the API answers the second with the first.
+ */
+export async function api(method, path, body, { idempotencyKey } = {}) {
   const res = await fetch(path, {
     method,
     credentials: 'same-origin',
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (res.status === 204) return {};
   const data = await res.json().catch(() => ({}));
   if (!res.ok) throw new ApiError(res.status, data.error?.code ?? 'http_error', data.error?.message ?? `HTTP ${res.status}`);
   return data;
+}
+
+/** A fresh Idempotency-Key (crypto.randomUUID needs HTTPS; the dashboard is also served over plain HTTP). */
+export function newKey() {
+  return [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * The Idempotency-Key of a form's request: the same while the request is the same (sent again after a
+ * lost answer, it creates nothing new), a new one once it succeeded or the officer changed what it says.
+ */
+export function keyFor(holder, body) {
+  const text = JSON.stringify(body);
+  if (holder.sent !== text) {
+    holder.sent = text;
+    holder.key = newKey();
+  }
+  return holder.key;
 }
 
 /** Like api(), but a missing route or item (404) resolves to undefined: a feature not deployed yet. */

@@ -24,12 +24,54 @@ export function onChange(fn) {
   return () => listeners.delete(fn);
 }
 
-/** An action of the page (a click, a submit): `fn`, whose error is shown as a toast instead of lost. */
+/**
+ * The buttons an event came from: the clicked button, or a submitted form's submit buttons. They are
+ * disabled while the action runs: a double click (a hurried hand at 3 a.m.) must not send it twice.
+ */
+function buttonsOf(args) {
+  const e = args.find((a) => a instanceof Event);
+  const from = e?.currentTarget;
+  if (from instanceof HTMLButtonElement) return [from];
+  if (from instanceof HTMLFormElement) return [...from.querySelectorAll('button[type=submit]')];
+  return [];
+}
+
+/**
+ * Runs `fn` with the buttons it came from disabled until it ends; a call arriving meanwhile (the
+ * second click of a double click, Enter pressed twice) is dropped. Resolves with `fn`'s result.
+ */
+export async function whileBusy(args, fn) {
+  const buttons = buttonsOf(args);
+  const e = args.find((a) => a instanceof Event);
+  if (buttons.some((b) => b.dataset.busy)) {
+    if (e?.type === 'submit') e.preventDefault();
+    return undefined;
+  }
+  for (const b of buttons) {
+    b.dataset.busy = 'true';
+    b.disabled = true;
+    b.setAttribute('aria-busy', 'true');
+  }
+  try {
+    return await fn();
+  } finally {
+    for (const b of buttons) {
+      delete b.dataset.busy;
+      b.disabled = false;
+      b.removeAttribute('aria-busy');
+    }
+  }
+}
+
+/**
+ * An action of the page (a click, a submit; pass the event along): `fn`, whose error is shown as a
+ * toast instead of lost, run once at a time from its button (see whileBusy).
+ */
 export const guarded =
   (fn) =>
   async (...args) => {
     try {
-      await fn(...args);
+      await whileBusy(args, () => fn(...args));
     } catch (err) {
       toast(err.message, 'error');
     }

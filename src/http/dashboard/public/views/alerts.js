@@ -1,7 +1,7 @@
 // Alerts: compose per language with the audience's recipient count; approval queue; delivery progress.
 // API: GET /api/alerts → {items: [{id, status, code, exercise, audience, author, approvedBy?, createdAt, counts}]};
 // POST /api/alerts {audience, text, exercise?}; POST /api/alerts/:id/approve | cancel.
-import { api, can, myself, optional } from '../api.js';
+import { api, can, myself, optional, regionName } from '../api.js';
 import { guarded, liveRefresh, toast } from '../app.js';
 import { el, oneAtATime, when } from '../dom.js';
 import { audienceForm, progressBar, summaryOf } from './audience.js';
@@ -21,14 +21,15 @@ const authoredByMe = (a) => same(a.author, myself());
 export function describeAudience(a = {}) {
   const parts = [];
   if (a.all) parts.push('everyone');
-  if (a.regions?.length) parts.push(a.regions.join(', '));
+  if (a.regions?.length) parts.push(a.regions.map(regionName).join(', '));
   if (a.languages?.length) parts.push(`in ${a.languages.join(', ')}`);
   if (a.cellGroups) parts.push('+ crisis-cell groups');
   return parts.join(' · ') || 'nobody';
 }
 
-function actionButton(label, className, run) {
-  return el('button', { type: 'button', className, onclick: run }, label);
+/** A button whose spoken name says which alert it acts on (a screen reader hears a list of them). */
+function actionButton(label, className, run, id) {
+  return el('button', { type: 'button', className, onclick: run, 'aria-label': `${label}: alert ${id}` }, label);
 }
 
 function alertActions(a, refresh) {
@@ -44,12 +45,12 @@ function alertActions(a, refresh) {
   return el(
     'div',
     { className: 'row' },
-    mayApprove ? actionButton('Approve and send', 'primary act-approve', call('approve', 'approved')) : '',
+    mayApprove ? actionButton('Approve and send', 'primary act-approve', call('approve', 'approved'), a.id) : '',
     a.status === 'pending_approval' && authoredByMe(a)
       ? el('span', { className: 'muted' }, 'Waiting for a second officer to approve.')
       : '',
     mayCancel
-      ? actionButton(a.status === 'pending_approval' ? 'Reject' : 'Stop sending', 'danger act-cancel', call('cancel', 'cancelled'))
+      ? actionButton(a.status === 'pending_approval' ? 'Reject' : 'Stop sending', 'danger act-cancel', call('cancel', 'cancelled'), a.id)
       : '',
   );
 }
@@ -98,8 +99,8 @@ function composeForm(summary, refresh) {
     title: 'Compose an alert',
     textRequired: true,
     submitLabel: 'Send alert',
-    async submit(body) {
-      const created = await api('POST', '/api/alerts', body);
+    async submit(body, idempotencyKey) {
+      const created = await api('POST', '/api/alerts', body, { idempotencyKey });
       toast(
         created.status === 'pending_approval'
           ? `Alert ${created.id} to ${created.total} waits for a second officer's approval`

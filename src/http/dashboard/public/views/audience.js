@@ -1,5 +1,6 @@
 // Choosing who receives an alert or a welfare check, with the recipient count before sending.
-import { optional } from '../api.js';
+import { keyFor, optional, regionName } from '../api.js';
+import { whileBusy } from '../app.js';
 import { el } from '../dom.js';
 
 const sum = (o) => Object.values(o ?? {}).reduce((a, b) => a + (Number(b) || 0), 0);
@@ -24,12 +25,12 @@ export function recipientCount(summary, audience) {
   return { n: r ?? l ?? 0, exact: true };
 }
 
-const checks = (name, values) =>
+const checks = (name, values, label = (id) => id) =>
   el(
     'fieldset',
     { className: 'checks' },
     el('legend', {}, name),
-    ...values.map(([id, n]) => el('label', {}, el('input', { type: 'checkbox', name, value: id }), ` ${id} (${n})`)),
+    ...values.map(([id, n]) => el('label', {}, el('input', { type: 'checkbox', name, value: id }), ` ${label(id)} (${n})`)),
   );
 
 const picked = (form, name) => [...form.querySelectorAll(`input[name="${name}"]:checked`)].map((i) => i.value);
@@ -72,7 +73,7 @@ function audienceFields(summary) {
     summary.optedOut
       ? el('p', { className: 'muted' }, `${summary.optedOut} of ${summary.registered} registered citizens opted out (STOP).`)
       : '',
-    checks('regions', Object.entries(summary.byRegion)),
+    checks('regions', Object.entries(summary.byRegion), regionName),
     checks('languages', Object.entries(summary.byLanguage)),
     el('label', {}, el('input', { type: 'checkbox', name: 'cellGroups' }), ' Also post in the crisis-cell groups'),
     el(
@@ -105,23 +106,30 @@ export function audienceForm(summary, { title, textRequired, submitLabel, submit
     count.dataset.count = String(n);
   };
   form.addEventListener('change', update);
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    error.textContent = '';
-    const text = Object.fromEntries(languages.map((l) => [l, form.elements[`text-${l}`].value.trim()]).filter(([, t]) => t));
-    if (textRequired && !Object.keys(text).length) {
-      error.textContent = 'Write the text in at least one language.';
-      return;
-    }
-    const exercise = form.elements.exercise.checked;
-    try {
-      await submit({ audience: audienceOf(form), ...(Object.keys(text).length ? { text } : {}), ...(exercise ? { exercise } : {}) });
-      form.reset();
-      update();
-    } catch (err) {
-      error.textContent = err.message;
-    }
-  });
+  // One request per intent: the button is disabled while it runs (a double click sent two alerts), and
+  // the same request sent again after a lost answer carries the same Idempotency-Key.
+  const sending = {};
+  form.addEventListener('submit', (e) =>
+    whileBusy([e], async () => {
+      e.preventDefault();
+      error.textContent = '';
+      const text = Object.fromEntries(languages.map((l) => [l, form.elements[`text-${l}`].value.trim()]).filter(([, t]) => t));
+      if (textRequired && !Object.keys(text).length) {
+        error.textContent = 'Write the text in at least one language.';
+        return;
+      }
+      const exercise = form.elements.exercise.checked;
+      const body = { audience: audienceOf(form), ...(Object.keys(text).length ? { text } : {}), ...(exercise ? { exercise } : {}) };
+      try {
+        await submit(body, keyFor(sending, body));
+        sending.sent = undefined;
+        form.reset();
+        update();
+      } catch (err) {
+        error.textContent = err.message;
+      }
+    }),
+  );
   update();
   return form;
 }

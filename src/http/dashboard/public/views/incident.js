@@ -41,13 +41,18 @@ function timeline(items) {
 }
 
 const select = (name, values, current, label = words) =>
-  el('select', { name }, ...values.map((v) => el('option', { value: v, selected: v === current }, label(v))));
+  el('select', { name, 'aria-label': words(name) }, ...values.map((v) => el('option', { value: v, selected: v === current }, label(v))));
 
 /** Acknowledge, in progress, resolve (with what was done), reopen, close: only the moves the API allows. */
 function statusRow(i, act) {
-  const resolution = el('input', { name: 'resolution', placeholder: 'What was done (optional)', maxLength: 4000 });
+  const resolution = el('input', {
+    name: 'resolution',
+    placeholder: 'What was done (optional)',
+    'aria-label': 'What was done (optional)',
+    maxLength: 4000,
+  });
   const button = (label, to, className = '', extra = () => ({})) =>
-    el('button', { type: 'button', className, onclick: () => act({ status: to, ...extra() }, words(to)) }, label);
+    el('button', { type: 'button', className, onclick: (e) => act({ status: to, ...extra() }, words(to), e) }, label);
   const open = ['open', 'acknowledged', 'in_progress'].includes(i.status);
   return el(
     'div',
@@ -66,13 +71,14 @@ function assignRow(i, act) {
     name: 'assignee',
     type: 'tel',
     placeholder: 'Staff phone, e.g. +15550000001',
+    'aria-label': 'Staff phone to assign',
     value: i.assignee ?? '',
     pattern: '\\+[1-9][0-9]{6,14}',
   });
-  const assignTo = () => {
+  const assignTo = (e) => {
     const value = phone.value.replace(/[\s-]/g, '');
     if (!/^\+[1-9]\d{6,14}$/.test(value)) return toast('Give the staff member’s phone in international form, e.g. +15550000001', 'error');
-    return act({ assignee: value }, `assigned to ${value}`);
+    return act({ assignee: value }, `assigned to ${value}`, e);
   };
   const me = myPhoneNumber();
   return el(
@@ -83,12 +89,12 @@ function assignRow(i, act) {
     me && i.assignee !== me
       ? el(
           'button',
-          { type: 'button', className: 'act-assign-me', onclick: () => act({ assignee: me }, 'assigned to you') },
+          { type: 'button', className: 'act-assign-me', onclick: (e) => act({ assignee: me }, 'assigned to you', e) },
           'Assign to me',
         )
       : '',
     i.assignee
-      ? el('button', { type: 'button', className: 'act-unassign', onclick: () => act({ assignee: null }, 'unassigned') }, 'Unassign')
+      ? el('button', { type: 'button', className: 'act-unassign', onclick: (e) => act({ assignee: null }, 'unassigned', e) }, 'Unassign')
       : '',
   );
 }
@@ -97,21 +103,27 @@ function triageRow(i, regions, act) {
   const severity = select('severity', SEVERITIES, i.severity);
   const category = select('category', CATEGORIES, i.category);
   const region = select('region', i.region ? regions : ['', ...regions], i.region ?? '', (v) => (v ? regionName(v) : 'region unknown'));
-  const change = () => {
+  const change = (e) => {
     const body = {};
     if (severity.value !== i.severity) body.severity = severity.value;
     if (category.value !== i.category) body.category = category.value;
     if (region.value && region.value !== i.region) body.region = region.value;
     if (!Object.keys(body).length) return toast('Nothing changed', 'info');
-    return act(body, 'triage changed');
+    return act(body, 'triage changed', e);
   };
   return el('div', { className: 'row' }, severity, category, region, el('button', { type: 'button', onclick: change }, 'Change triage'));
 }
 
 function actions(i, regions, act) {
   if (!canChange()) return '';
-  const note = el('textarea', { name: 'note', rows: 2, placeholder: 'Add a note to the timeline', maxLength: 4000 });
-  const addNote = () => (note.value.trim() ? act({ note: note.value.trim() }, 'note added') : toast('The note is empty', 'error'));
+  const note = el('textarea', {
+    name: 'note',
+    rows: 2,
+    placeholder: 'Add a note to the timeline',
+    'aria-label': 'Note',
+    maxLength: 4000,
+  });
+  const addNote = (e) => (note.value.trim() ? act({ note: note.value.trim() }, 'note added', e) : toast('The note is empty', 'error'));
   return el(
     'section',
     { className: 'card actions' },

@@ -62,7 +62,13 @@ export async function acknowledge(id) {
 export function incidentRow(i, onAck) {
   const actions = [];
   if (canChange() && i.status === 'open') {
-    actions.push(el('button', { type: 'button', className: 'primary act-ack', onclick: () => onAck(i.id) }, 'Acknowledge'));
+    actions.push(
+      el(
+        'button',
+        { type: 'button', className: 'primary act-ack', 'aria-label': `Acknowledge ${i.id}`, onclick: (e) => onAck(i.id, e) },
+        'Acknowledge',
+      ),
+    );
   }
   return el(
     'li',

@@ -3,7 +3,7 @@
 // default?, values?, allowAll}], steps}]}; POST /api/playbooks/:id/runs {params, exercise}; GET /api/runs →
 // {items: [run]}; GET /api/runs/:id → {...run, steps: [{id, type, title, status, dueAt?, startedAt?, finishedAt?,
 // note?, error?}], tasks}; POST /api/runs/:id/stop.
-import { api, can, optional } from '../api.js';
+import { api, can, keyFor, optional } from '../api.js';
 import { guarded, liveRefresh, toast } from '../app.js';
 import { el, oneAtATime, when } from '../dom.js';
 import { summaryOf } from './audience.js';
@@ -74,16 +74,20 @@ function startForm(pb, regions, started) {
     ),
     el('button', { type: 'submit', className: 'primary act-start' }, 'Start'),
   );
+  // The button is disabled while the run starts (a double click started two), and the same request
+  // sent again after a lost answer carries the same Idempotency-Key.
+  const sending = {};
   form.addEventListener(
     'submit',
     guarded(async (e) => {
       e.preventDefault();
       const { params, missing } = paramsOf(pb, form);
       if (missing.length) return toast(`Give ${missing.join(', ')}`, 'error');
-      const run = await api('POST', `/api/playbooks/${encodeURIComponent(pb.id)}/runs`, {
-        params,
-        exercise: form.elements.exercise.checked,
+      const body = { params, exercise: form.elements.exercise.checked };
+      const run = await api('POST', `/api/playbooks/${encodeURIComponent(pb.id)}/runs`, body, {
+        idempotencyKey: keyFor(sending, body),
       });
+      sending.sent = undefined;
       toast(`Run ${run.id} started${run.exercise ? ' (exercise)' : ''}`);
       await started();
     }),
@@ -135,7 +139,7 @@ function runCard(run, refresh) {
     ),
     stepsTable(run),
     run.status === 'running' && can('post', '/api/runs/:id/stop')
-      ? el('button', { type: 'button', className: 'danger act-stop', onclick: stop }, 'Stop run')
+      ? el('button', { type: 'button', className: 'danger act-stop', onclick: stop, 'aria-label': `Stop run ${run.id}` }, 'Stop run')
       : '',
   );
 }

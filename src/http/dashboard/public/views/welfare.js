@@ -2,7 +2,7 @@
 // API: GET /api/welfare-checks → {items: [{id, status, exercise, createdAt, counts, byRegion, delivery}]}
 // (counts and each region: {total, safe, help, noAnswer, peopleSafe}); GET /api/welfare-checks/:id/follow-up
 // → {items: [{phone, name, region, household}]} (officer); POST /api/welfare-checks {audience, text?, exercise?}.
-import { api, can, optional } from '../api.js';
+import { api, can, optional, regionName } from '../api.js';
 import { guarded, liveRefresh, toast } from '../app.js';
 import { el, oneAtATime, when } from '../dom.js';
 import { audienceForm, progressBar, summaryOf } from './audience.js';
@@ -39,7 +39,7 @@ function regionTable(check) {
       el(
         'tr',
         {},
-        el('td', {}, region),
+        el('td', {}, regionName(region)),
         el('td', {}, `${t.safe} (${t.peopleSafe} people)`),
         el('td', { className: t.help ? 'warn' : '' }, t.help),
         el('td', {}, t.noAnswer),
@@ -58,18 +58,32 @@ function followUp(check, lists, refresh) {
   if (!can('get', '/api/welfare-checks/:id/follow-up')) return [];
   const load = guarded(async () => {
     const page = await api('GET', `/api/welfare-checks/${encodeURIComponent(check.id)}/follow-up`);
-    lists.set(check.id, page.items ?? []);
+    lists.set(check.id, { people: page.items ?? [], at: new Date().toISOString() });
     await refresh();
   });
-  const people = lists.get(check.id);
+  const listed = lists.get(check.id);
+  const people = listed?.people;
   const button = el(
     'button',
     { type: 'button', className: 'act-follow-up', onclick: load },
     people ? 'Reload the list' : 'List who has not answered',
   );
   if (!people) return [button];
+  // The list is not fetched again by itself (each listing is audited), but the tallies are live: once
+  // someone answered since, the officer is told to reload before calling people who are already safe.
+  listed.noAnswer ??= check.counts.noAnswer;
+  const answeredSince = listed.noAnswer - check.counts.noAnswer;
   return [
     el('h3', {}, `Not answered: call them (${people.length})`),
+    el(
+      'p',
+      { className: answeredSince ? 'stale warn' : 'muted' },
+      answeredSince > 0
+        ? `Listed at ${when(listed.at)}; ${answeredSince} answered since: reload the list before calling.`
+        : answeredSince < 0
+          ? `Listed at ${when(listed.at)}; the tallies changed since: reload the list before calling.`
+          : `Listed at ${when(listed.at)}.`,
+    ),
     people.length
       ? el(
           'ul',
@@ -78,7 +92,9 @@ function followUp(check, lists, refresh) {
             el(
               'li',
               {},
-              `${p.name || 'unnamed'} · ${p.region} · household ${p.household} · `,
+              // A name in Arabic keeps its own direction without scrambling the line around it.
+              el('bdi', {}, p.name || 'unnamed'),
+              ` · ${regionName(p.region)} · household ${p.household} · `,
               el('a', { href: `tel:${p.phone}` }, p.phone),
             ),
           ),
@@ -104,7 +120,11 @@ function stopButton(check, refresh) {
     toast(`Welfare check ${check.id} stopped`);
     await refresh();
   });
-  return el('button', { type: 'button', className: 'danger act-cancel', onclick: stop }, 'Stop this check');
+  return el(
+    'button',
+    { type: 'button', className: 'danger act-cancel', onclick: stop, 'aria-label': `Stop welfare check ${check.id}` },
+    'Stop this check',
+  );
 }
 
 function checkCard(check, lists, refresh) {
@@ -159,8 +179,8 @@ export async function render(root, [focus]) {
         title: 'Ask "are you safe?"',
         textRequired: false,
         submitLabel: 'Start welfare check',
-        async submit(body) {
-          const created = await api('POST', '/api/welfare-checks', body);
+        async submit(body, idempotencyKey) {
+          const created = await api('POST', '/api/welfare-checks', body, { idempotencyKey });
           toast(`Welfare check ${created.id} started: ${created.total} asked`);
           await refresh();
         },

@@ -1,0 +1,184 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Citizen, saveCitizens } from '../../src/citizens/registry.ts';
+import { STAFF, startTestApp, type TestApp } from '../fakes/test-app.ts';
+import { launch, newPage, open, signIn } from './browser.ts';
+
+// What a duty officer's hurried hands do at 3 a.m.: a double click, a second officer acting at
+// the same time, a phone. Each action must reach the API once, and say what it did.
+
+const SEEDED: Citizen[] = [
+  ['+33644444441', 'Omar Haddad', 'capital', 3, 'en'],
+  ['+33644444442', 'Claire Martin', 'coast', 1, 'fr'],
+  ['+33644444443', 'Youssef Nasser', 'coast', 4, 'ar'],
+  ['+33644444444', 'Marie Test', 'north', 2, 'en'],
+].map(([phone, name, region, household, language]) => ({
+  phone: phone as string,
+  name: name as string,
+  region: region as string,
+  household: household as number,
+  language: language as string,
+  registeredAt: Date.now(),
+  updatedAt: Date.now(),
+  optedOut: false,
+}));
+
+/** Counts the page's requests matching `match`, and waits until every one of them has an answer. */
+function watchRequests(page: Page, match: (method: string, url: string) => boolean) {
+  let sent = 0;
+  let done = 0;
+  page.on('request', (r) => {
+    if (match(r.method(), r.url())) sent++;
+  });
+  const finished = (r: { method(): string; url(): string }) => {
+    if (match(r.method(), r.url())) done++;
+  };
+  page.on('requestfinished', finished);
+  page.on('requestfailed', finished);
+  return {
+    sent: () => sent,
+    async settled() {
+      await expect.poll(() => sent > 0 && done === sent).toBe(true);
+    },
+  };
+}
+
+describe('dashboard actions in a real browser: once per click, whatever the hands do', { timeout: 60_000 }, () => {
+  let app: TestApp;
+  let browser: Browser;
+  const tokens: Record<string, string> = {};
+  const mint = async (name: string, role: string, phone?: string) =>
+    (await app.api<{ token: string }>('POST', '/api/tokens', { name, role, ...(phone ? { phone } : {}) })).body.token;
+  beforeAll(async () => {
+    [app, browser] = await Promise.all([
+      startTestApp('browser-actions', { config: { broadcast: { ratePerSecond: 50, approvalThreshold: 3 } } }),
+      launch(),
+    ]);
+    await saveCitizens(app.deps, SEEDED);
+    tokens.duty = await mint('Ana Duty', 'duty_officer', STAFF.duty);
+    tokens.second = await mint('Ben Consul', 'duty_officer', STAFF.admin);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.stop();
+  });
+
+  it('sends one alert when "Send alert" is double-clicked, and one approval when "Approve" is', async () => {
+    const { context: first, page: author } = await newPage(browser);
+    const { context: second, page: approver } = await newPage(browser, true);
+    await signIn(author, app.url, tokens.duty as string);
+    await open(author, '#/alerts');
+    await expect.poll(() => author.locator('.recipients').getAttribute('data-count')).toBe('4');
+    await author.locator('textarea[name="text-en"]').fill('Aftershocks expected. Stay out of damaged buildings.');
+    const posts = watchRequests(author, (m, u) => m === 'POST' && new URL(u).pathname === '/api/alerts');
+    await author.locator('form.audience button[type=submit]').dblclick();
+    await author.locator('.alert-item.status-pending_approval').first().waitFor();
+    await posts.settled();
+    const alerts = await app.api<{ items: { id: string }[] }>('GET', '/api/alerts');
+    expect(alerts.body.items).toHaveLength(1);
+    const id = alerts.body.items[0]?.id as string;
+
+    await signIn(approver, app.url, tokens.second as string);
+    await open(approver, '#/alerts');
+    const approvals = watchRequests(approver, (m, u) => m === 'POST' && u.endsWith(`/api/alerts/${id}/approve`));
+    await approver.locator(`.alert-item[data-id="${id}"] .act-approve`).dblclick();
+    await approvals.settled();
+    // The second click is not a second approval refused as "not pending": the officer is told it was approved.
+    expect(approvals.sent()).toBe(1);
+    await expect.poll(() => approver.locator('#toast').textContent()).toContain('approved');
+    expect(await approver.locator('#toast').getAttribute('class')).not.toContain('error');
+    await Promise.all([first.close(), second.close()]);
+  });
+
+  it('starts one welfare check when "Start welfare check" is double-clicked', async () => {
+    const { context, page } = await newPage(browser, true);
+    await signIn(page, app.url, tokens.duty as string);
+    await open(page, '#/welfare');
+    const before = (await app.api<{ items: unknown[] }>('GET', '/api/welfare-checks')).body.items.length;
+    const posts = watchRequests(page, (m, u) => m === 'POST' && new URL(u).pathname === '/api/welfare-checks');
+    await page.locator('form.audience button[type=submit]').dblclick();
+    await page.locator('section.welfare').first().waitFor();
+    await posts.settled();
+    expect((await app.api<{ items: unknown[] }>('GET', '/api/welfare-checks')).body.items).toHaveLength(before + 1);
+    await context.close();
+  });
+
+  it('tells the officer calling non-responders that someone answered since the list was made', async () => {
+    const omar = '+33644444441';
+    const before = (await app.outbox(omar)).at(-1)?.seq ?? 0;
+    const check = await app.api<{ id: string }>(
+      'POST',
+      '/api/welfare-checks',
+      { audience: { regions: ['capital', 'coast'] } },
+      tokens.duty,
+    );
+    expect(check.status).toBe(201);
+    await app.expectMessage(omar, (m) => m.seq > before);
+    const { context, page } = await newPage(browser, true);
+    await signIn(page, app.url, tokens.duty as string);
+    await open(page, `#/welfare/${check.body.id}`);
+    const card = page.locator(`section.welfare[data-id="${check.body.id}"]`);
+    await card.locator('.act-follow-up').click();
+    await expect.poll(() => card.locator('ul.non-responders li').count()).toBe(3);
+    expect(await card.locator('.stale').count()).toBe(0);
+    await app.say(omar, '1');
+    // The tallies are live; the list of whom to call (fetched on request, audited) says it is out of date.
+    await expect.poll(() => card.locator('.tally').textContent()).toMatch(/1 safe/);
+    await expect.poll(() => card.locator('.stale').textContent()).toMatch(/1 answered since: reload the list/);
+    await card.locator('.act-follow-up').click();
+    await expect.poll(() => card.locator('ul.non-responders li').count()).toBe(2);
+    expect(await card.locator('.stale').count()).toBe(0);
+    await context.close();
+  });
+
+  it('names each action for a screen reader: which incident, which alert; every incident field has a label', async () => {
+    await app.say('+33655555551', 'Building collapsed on our street, people trapped');
+    await app.say('+33655555552', 'Gas smell after the earthquake, we left the flat');
+    const openIncidents = async () => (await app.api<{ items: { id: string }[] }>('GET', '/api/incidents?status=open')).body.items;
+    await expect.poll(openIncidents).toHaveLength(2);
+    const open2 = await openIncidents();
+    const { context, page } = await newPage(browser, true);
+    await signIn(page, app.url, tokens.duty as string);
+    await open(page, '#/board');
+    for (const { id } of open2) {
+      await page
+        .getByRole('button', { name: `Acknowledge ${id}`, exact: true })
+        .first()
+        .waitFor();
+    }
+    await open(page, `#/incident/${open2[0]?.id}`);
+    for (const name of ['severity', 'category', 'region']) {
+      expect(await page.getByRole('combobox', { name, exact: true }).count(), name).toBe(1);
+    }
+    expect(await page.getByRole('textbox', { name: 'Staff phone to assign' }).count()).toBe(1);
+    expect(await page.getByRole('textbox', { name: 'Note' }).count()).toBe(1);
+    expect(await page.getByRole('textbox', { name: /What was done/ }).count()).toBe(1);
+
+    const alert = await app.api<{ id: string }>('POST', '/api/alerts', { audience: { all: true }, text: { en: 'Test' } }, tokens.second);
+    await open(page, '#/alerts');
+    await page.getByRole('button', { name: `Approve and send: alert ${alert.body.id}` }).waitFor();
+    // Region names, not ids: the officer picks "Coastal ...", not "coast".
+    expect(await page.locator('form.audience fieldset.checks').first().textContent()).not.toMatch(/\bcoast \(/);
+    await context.close();
+  });
+
+  it('starts one playbook run when "Start" is double-clicked', async () => {
+    const { context, page } = await newPage(browser);
+    await signIn(page, app.url, tokens.duty as string);
+    await open(page, '#/playbooks');
+    const card = page.locator('details.playbook').first();
+    await card.locator('summary').click();
+    for (const select of await card.locator('select').all()) {
+      if (!(await select.inputValue())) await select.selectOption({ index: 1 });
+    }
+    for (const input of await card.locator('input[required]').all()) {
+      if (!(await input.inputValue())) await input.fill((await input.getAttribute('type')) === 'number' ? '1' : 'x');
+    }
+    const posts = watchRequests(page, (m, u) => m === 'POST' && /\/api\/playbooks\/[^/]+\/runs$/.test(new URL(u).pathname));
+    await card.locator('.act-start').dblclick();
+    await page.locator('section.run').first().waitFor();
+    await posts.settled();
+    expect((await app.api<{ items: unknown[] }>('GET', '/api/runs')).body.items).toHaveLength(1);
+    await context.close();
+  });
+});
