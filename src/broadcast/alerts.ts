@@ -25,6 +25,8 @@ export interface AlertView {
   code: string;
   exercise: boolean;
   audience: Audience;
+  /** What citizens read, per language: the second officer approves what they can see. */
+  text: Record<string, string>;
   author: string;
   approvedBy?: string;
   createdAt: string;
@@ -277,6 +279,7 @@ export async function getAlert(deps: CoreDeps, id: string): Promise<AlertView> {
     code: r.code,
     exercise: r.exercise,
     audience: r.audience,
+    text: r.text,
     author: r.authorName,
     ...(r.approvedBy ? { approvedBy: r.approvedBy } : {}),
     createdAt: new Date(r.createdAt).toISOString(),

@@ -103,6 +103,10 @@ describe('dashboard with the whole product', { timeout: 60_000 }, () => {
     expect(await item.locator('.act-approve').count()).toBe(0);
     await signIn(approver, app.url, tokens.second as string);
     await open(approver, '#/alerts');
+    // The approver reads what citizens will read, in each language, before approving it.
+    const pending = approver.locator(`.alert-item[data-id="${id}"] .alert-text`);
+    expect(await pending.textContent()).toContain('Curfew from 20:00 tonight. Stay indoors.');
+    expect(await pending.textContent()).toContain('Couvre-feu à partir de 20 h ce soir.');
     await approver.locator(`.alert-item[data-id="${id}"] .act-approve`).click();
     for (const page of [approver, author]) {
       await expect

@@ -108,6 +108,8 @@ describe('consular alerts', () => {
       anaToken,
     );
     expect(created.body.status).toBe('pending_approval');
+    // The second officer sees what they are asked to approve: the words, not only the audience.
+    expect((await alertOf(created.body.id)).text).toEqual({ en: 'Curfew at 8pm.' });
     const own = await app.api<{ error: { code: string; message: string } }>(
       'POST',
       `/api/alerts/${created.body.id}/approve`,

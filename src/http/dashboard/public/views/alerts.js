@@ -1,5 +1,5 @@
 // Alerts: compose per language with the audience's recipient count; approval queue; delivery progress.
-// API: GET /api/alerts → {items: [{id, status, code, exercise, audience, author, approvedBy?, createdAt, counts}]};
+// API: GET /api/alerts → {items: [{id, status, code, exercise, audience, text, author, approvedBy?, createdAt, counts}]};
 // POST /api/alerts {audience, text, exercise?}; POST /api/alerts/:id/approve | cancel.
 import { api, can, myself, optional, regionName } from '../api.js';
 import { guarded, liveRefresh, toast } from '../app.js';
@@ -55,6 +55,13 @@ function alertActions(a, refresh) {
   );
 }
 
+/** What citizens read, in each language given: the approving officer checks the words, not only the audience. */
+function alertTexts(text = {}) {
+  const entries = Object.entries(text);
+  if (!entries.length) return '';
+  return el('dl', { className: 'alert-text' }, ...entries.flatMap(([lang, t]) => [el('dt', {}, lang), el('dd', { dir: 'auto' }, t)]));
+}
+
 function alertCard(a, refresh, focus) {
   const c = a.counts ?? {};
   return el(
@@ -73,6 +80,7 @@ function alertCard(a, refresh, focus) {
       { className: 'muted' },
       `To ${describeAudience(a.audience)} · by ${a.author}${a.approvedBy ? `, approved by ${a.approvedBy}` : ''} · ${when(a.createdAt)}`,
     ),
+    alertTexts(a.text),
     progressBar(c),
     el(
       'p',
