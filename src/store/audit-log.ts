@@ -159,9 +159,16 @@ export class AuditLog {
   }
 
   /** Entries after stream id `after` (exclusive), oldest first. */
-  async page(after: string | undefined, limit: number): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
-    const start = after ? `(${after}` : '-';
-    const rows = await this.redis.xrange(this.keys.audit, start, '+', 'COUNT', limit);
+  async page(
+    after: string | undefined,
+    limit: number,
+    order: 'oldest' | 'newest' = 'oldest',
+  ): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
+    // Newest first: `after` is then the last entry of the previous page, and the page goes back from it.
+    const rows =
+      order === 'newest'
+        ? await this.redis.xrevrange(this.keys.audit, after ? `(${after}` : '+', '-', 'COUNT', limit)
+        : await this.redis.xrange(this.keys.audit, after ? `(${after}` : '-', '+', 'COUNT', limit);
     const items = rows.map(([id, fields]) => toEntry(id, fields));
     return { items, nextCursor: items.length === limit ? (items.at(-1)?.id ?? null) : null };
   }

@@ -99,6 +99,16 @@ describe('dashboard in a real browser: session, roles, views', { timeout: 60_000
     await page.locator('.verify').click();
     await expect.poll(() => page.locator('.verify-result').textContent()).toMatch(/Chain intact: \d+ entries/);
     expect(await page.locator('table.audit tbody tr').count()).toBeGreaterThan(0);
+    // Newest first: the top row is the latest entry, the bottom one older.
+    const trail = await app.api<{ items: { type: string; at: string }[] }>('GET', '/api/audit?limit=1000');
+    const rows = await page.locator('table.audit tbody tr td:nth-child(2)').allTextContents();
+    expect(rows[0]).toBe(trail.body.items.at(-1)?.type);
+    expect(rows).toEqual(
+      trail.body.items
+        .slice(-rows.length)
+        .map((e) => e.type)
+        .reverse(),
+    );
     await context.close();
   });
 

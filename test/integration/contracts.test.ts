@@ -255,6 +255,17 @@ describe('admin API', () => {
     expect(verify.body).toMatchObject({ ok: true, entries: expect.any(Number) });
   });
 
+  it('pages the audit trail newest first with order=newest, each page going further back', async () => {
+    const all = (await app.api<{ items: { id: string }[] }>('GET', '/api/audit?limit=1000')).body.items.map((e) => e.id);
+    expect(all.length).toBeGreaterThan(4);
+    type Page = { items: { id: string }[]; nextCursor: string | null };
+    const first = await app.api<Page>('GET', '/api/audit?order=newest&limit=2');
+    expect(first.body.items.map((e) => e.id)).toEqual(all.slice(-2).reverse());
+    const second = await app.api<Page>('GET', `/api/audit?order=newest&limit=2&cursor=${first.body.nextCursor}`);
+    expect(second.body.items.map((e) => e.id)).toEqual(all.slice(-4, -2).reverse());
+    expect((await app.api('GET', '/api/audit?order=sideways')).status).toBe(400);
+  });
+
   it('assigns an incident by PATCH to a phone written with spaces or without "+", stored as E.164', async () => {
     const phone = citizen();
     await app.say(phone, 'I lost my passport in the north');

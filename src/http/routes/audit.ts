@@ -14,12 +14,14 @@ const pageQuery = z.object({
   /** The previous page's nextCursor, as every other list takes it; the same as `after`. */
   cursor: entryId,
   limit: queryInt(1, 1000).default(100),
+  /** `newest`: tonight's entries first, each page going further back (the cursor is then the oldest entry shown). */
+  order: z.enum(['oldest', 'newest']).default('oldest'),
 });
 
 documentRoute({
   method: 'get',
   path: '/api/audit',
-  summary: 'Page through the audit trail, oldest first',
+  summary: 'Page through the audit trail, oldest first (order=newest: newest first)',
   role: 'duty_officer',
   tags: ['audit'],
   query: pageQuery,
@@ -37,7 +39,7 @@ export function auditRoutes(deps: HttpDeps): Router {
   const r = Router();
   r.get('/api/audit', requireRole('duty_officer'), async (req, res) => {
     const q = validate(pageQuery, req.query, 'query');
-    res.json(await deps.audit.page(q.after ?? q.cursor, q.limit));
+    res.json(await deps.audit.page(q.after ?? q.cursor, q.limit, q.order));
   });
   r.get('/api/audit/verify', requireRole('duty_officer'), async (_req, res) => {
     res.json(await deps.audit.verify());

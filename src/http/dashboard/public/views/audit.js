@@ -1,4 +1,4 @@
-// Audit: browse the hash-chained trail (newest page last) and verify the chain.
+// Audit: browse the hash-chained trail, newest first (each page goes further back), and verify the chain.
 import { api } from '../api.js';
 import { guarded } from '../app.js';
 import { el, when } from '../dom.js';
@@ -8,10 +8,10 @@ const PAGE = 50;
 export async function render(root) {
   const rows = el('tbody');
   const result = el('p', { className: 'verify-result', 'aria-live': 'polite' });
-  const more = el('button', { type: 'button' }, 'Older entries are above; load the next page');
-  let after;
+  const more = el('button', { type: 'button' }, 'Load older entries');
+  let cursor;
   const load = async () => {
-    const page = await api('GET', `/api/audit?limit=${PAGE}${after ? `&after=${encodeURIComponent(after)}` : ''}`);
+    const page = await api('GET', `/api/audit?order=newest&limit=${PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
     for (const e of page.items) {
       rows.append(
         el(
@@ -25,7 +25,7 @@ export async function render(root) {
         ),
       );
     }
-    after = page.items.at(-1)?.id ?? after;
+    cursor = page.nextCursor ?? cursor;
     more.hidden = !page.nextCursor;
   };
   const verify = guarded(async () => {
