@@ -109,11 +109,13 @@ export function createOutboundWorker(
       if (!result.duplicate || job.attemptsMade > 0) {
         if (!result.duplicate) metrics.outbound.inc({ kind: msg.kind });
         const to = msg.to.kind === 'group' ? msg.to.id : await deps.audit.pseudonym(msg.to.phone);
+        // A broadcast's ref names its recipient ("welfare:WFC-0001:+336..."): the trail keeps the pseudonym.
+        const ref = msg.ref && msg.to.kind !== 'group' ? msg.ref.replaceAll(msg.to.phone, to) : msg.ref;
         await deps.audit.append({
           type: 'message.out',
           actor: 'system',
           subject: result.messageId,
-          data: { kind: msg.kind, to, ...(msg.ref ? { ref: msg.ref } : {}), ...(result.duplicate ? { retried: true } : {}) },
+          data: { kind: msg.kind, to, ...(ref ? { ref } : {}), ...(result.duplicate ? { retried: true } : {}) },
         });
       }
       if (msg.ref) await deps.redis.set(deps.keys.sentRef(result.messageId), msg.ref, 'EX', 90 * 24 * 3600);
