@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident } from '../../src/domain/incident.ts';
-import { CELL_GROUP, STAFF, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
+import { ADMIN_TOKEN, CELL_GROUP, STAFF, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
 let app: TestApp;
 let n = 0;
@@ -85,6 +85,23 @@ describe('citizen intake', () => {
     await app.say(phone, 'Help ❗️');
     const sos = await app.expectMessage(phone, /emergency\. Reference INC-\d{4}/);
     expect((await getIncident(incidentIdIn(sos.text))).severity).toBe('critical');
+  });
+
+  it('takes a photo sent through the simulator: alone it opens a report and asks for words, with a caption it adds them', async () => {
+    const phone = citizen();
+    const sent = await fetch(`${app.url}/sim/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ from: phone, media: 'image' }),
+    });
+    expect(sent.status).toBe(202);
+    const id = incidentIdIn((await app.expectMessage(phone, /Reference/)).text);
+    await app.expectMessage(phone, /We received your image\. Please also describe the situation in words/);
+    await app.say(phone, 'The bridge collapsed, cars in the river', { media: 'image' });
+    await waitFor(async () => (await getIncident(id)).timeline.some((e) => e.text?.includes('bridge collapsed')) || undefined);
+    const incident = await getIncident(id);
+    expect(incident.timeline[0]).toMatchObject({ type: 'reported', data: { media: 'image' } });
+    expect(incident.summary).toContain('bridge collapsed');
   });
 
   it('takes a redelivered message in once: one timeline entry, one reply', async () => {

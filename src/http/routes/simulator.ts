@@ -30,10 +30,12 @@ const messageBody = z
     location: z
       .strictObject({ lat: z.number().min(-90).max(90), lng: z.number().min(-180).max(180), name: z.string().max(200).optional() })
       .optional(),
+    /** A photo, video, voice note, document or sticker; `text` is then its caption (or absent). */
+    media: z.enum(['image', 'video', 'audio', 'document', 'sticker']).optional(),
     id: messageId.optional(),
     replyTo: z.string().max(128).optional(),
   })
-  .refine((b) => (b.text !== undefined && b.text.trim() !== '') || b.location, 'a message needs text or a location');
+  .refine((b) => (b.text !== undefined && b.text.trim() !== '') || b.location || b.media, 'a message needs text, a location or media');
 
 const reactionBody = z.strictObject({
   from: phone,

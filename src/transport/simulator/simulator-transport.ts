@@ -48,6 +48,8 @@ export interface SimInbound {
   group?: string;
   text?: string;
   location?: GeoPoint;
+  /** A photo, video, voice note, document or sticker (its text, if any, is the caption). */
+  media?: 'image' | 'video' | 'audio' | 'document' | 'sticker';
   id?: string;
   replyTo?: string;
   reaction?: { messageId: string; emoji: string };
@@ -123,6 +125,7 @@ export class SimulatorTransport implements ChatTransport {
       from: { phone: input.from },
       ...(input.text !== undefined ? { text: input.text } : {}),
       ...(input.location ? { location: input.location } : {}),
+      ...(input.media ? { media: input.media } : {}),
       ...(input.replyTo ? { replyTo: input.replyTo } : {}),
       ...(input.reaction ? { reaction: input.reaction } : {}),
       fromMe: false,
