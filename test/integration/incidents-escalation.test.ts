@@ -21,7 +21,8 @@ describe('escalation of unacknowledged incidents', () => {
     await app.say('+33611110001', 'My father is trapped under rubble');
     const id = incidentIdIn((await app.expectMessage('+33611110001', /Reference/)).text);
     const regroup = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'escalation' && m.text.includes(id));
-    expect(regroup.text).toMatch(/UNACKNOWLEDGED/);
+    // A 1-second deadline: the wait is said in seconds, not as "0 min".
+    expect(regroup.text).toMatch(/UNACKNOWLEDGED \d+ s —/);
     await app.expectMessage(STAFF.duty, (m) => m.kind === 'escalation' && m.text.includes(id));
     await app.expectMessage(STAFF.admin, (m) => m.kind === 'escalation' && m.text.includes(id));
     await waitFor(async () => (await getIncident(id)).escalationLevel === 2 || undefined);

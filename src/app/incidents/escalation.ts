@@ -139,7 +139,10 @@ async function escalate(deps: CoreDeps, data: Record<string, unknown>): Promise<
   const store = incidentStore(deps);
   const incident = await store.get(id);
   if (incident?.status !== 'open' || incident.escalationLevel > level) return;
-  const minutes = Math.round((deps.now() - Date.parse(incident.createdAt)) / 60_000);
+  const waited = deps.now() - Date.parse(incident.createdAt);
+  const minutes = Math.round(waited / 60_000);
+  // "0 min" would read as if nobody had waited: under a minute is said in seconds.
+  const age = waited < 60_000 ? `${Math.max(1, Math.round(waited / 1000))} s` : `${minutes} min`;
   // Already at this level: an earlier attempt recorded the escalation and failed before its
   // notices were queued (its deadline is still claimed). The notices go out now, once each.
   if (incident.escalationLevel < level) {
@@ -151,7 +154,7 @@ async function escalate(deps: CoreDeps, data: Record<string, unknown>): Promise<
         actor: 'system',
         channel: 'system',
         type: 'escalated',
-        text: `not acknowledged after ${minutes} min: ${who} paged`,
+        text: `not acknowledged after ${age}: ${who} paged`,
         data: { level },
       },
     ]);
@@ -161,7 +164,7 @@ async function escalate(deps: CoreDeps, data: Record<string, unknown>): Promise<
   }
   const slot = await escalationSlot(deps, incident, level);
   if (slot.post === 1) {
-    const headline = `⏰ UNACKNOWLEDGED ${minutes} min —`;
+    const headline = `⏰ UNACKNOWLEDGED ${age} —`;
     const card = incidentCard(deps, { ...incident, escalationLevel: level }, headline);
     if (level === 1) await postToCellGroups(deps, card, `esc:${id}:${level}`, 'escalation', `incident:${id}`);
     await messageStaff(deps, escalationRecipients(deps, level), card, `esc:${id}:${level}`, 'escalation', `incident:${id}`);
