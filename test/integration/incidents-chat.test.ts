@@ -192,8 +192,11 @@ describe('staff in the cell group', () => {
     await settle(app);
     await app.say(STAFF.viewer, '/incidents', { group: CELL_GROUP });
     const list = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'list' && /needing attention/.test(m.text));
-    const [title, ...lines] = list.text.split('\n');
-    expect(title).toMatch(/needing attention: \d+, the 20 most urgent shown/);
+    const [title, ...rest] = list.text.split('\n');
+    const total = Number(/needing attention: (\d+), 1–20 shown \(most urgent first\)/.exec(title as string)?.[1]);
+    expect(total).toBeGreaterThan(20);
+    expect(rest.at(-1)).toBe('Send /incidents 2 for the next 20.');
+    const lines = rest.slice(0, -1);
     expect(lines).toHaveLength(20);
     expect(list.text).toContain(critical);
     // Unacknowledged before taken, then by severity: each line is at least as urgent as the next.
@@ -204,6 +207,13 @@ describe('staff in the cell group', () => {
     const ranks = lines.map(rank);
     expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
     expect(ranks[0]).toBe(0);
+    // The next page goes on where the first stopped: every active incident is reachable from chat.
+    await app.say(STAFF.viewer, '/incidents 2', { group: CELL_GROUP });
+    const second = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'list' && / 21–/.test(m.text));
+    const secondIds = second.text.match(/INC-\d{4}/g) ?? [];
+    expect(secondIds.length).toBe(Math.min(20, total - 20));
+    expect(secondIds.filter((id) => list.text.includes(id))).toEqual([]);
+    expect(rank(second.text.split('\n')[1] as string)).toBeGreaterThanOrEqual(ranks.at(-1) as number);
   });
 
   it('refuses /resolve from an unrostered phone and from a viewer, audits it, and changes nothing', async () => {

@@ -26,8 +26,9 @@ function idArg(arg: string | undefined): string {
 }
 
 const ACTIVE: IncidentStatus[] = ['open', 'acknowledged', 'in_progress'];
-/** Incidents one /incidents reply lists. */
+/** Incidents one /incidents reply lists, and the last page it reaches (1,000 incidents). */
 const LIST_MAX = 20;
+const MAX_PAGE = 50;
 
 /**
  * A command about one incident (`/ack ID`, `/note ID text`...) sent as a reply to that incident's
@@ -67,33 +68,47 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
     },
     {
       name: 'incidents',
-      usage: '[open|acknowledged|in_progress|resolved|critical|high|medium|low]',
-      summary: 'the most urgent active incidents: unacknowledged first, by severity, longest waiting first',
+      usage: '[open|acknowledged|in_progress|resolved|critical|high|medium|low] [page]',
+      summary: 'the most urgent active incidents: unacknowledged first, by severity, longest waiting first; 20 a page',
       role: 'viewer',
       async run(ctx, args) {
-        const filter = args[0]?.toLowerCase();
+        const words = args.map((a) => a.toLowerCase());
+        const pageWord = words.find((w) => /^\d+$/.test(w));
+        const filter = words.find((w) => w !== pageWord);
+        const page = pageWord ? Number(pageWord) : 1;
+        if (page < 1 || page > MAX_PAGE) throw new UsageError(`Pages run from 1 to ${MAX_PAGE}.`);
         const status = STATUSES.find((s) => s === filter);
         const severity = SEVERITIES.find((s) => s === filter);
         if (filter && !status && !severity) throw new UsageError(`Unknown filter "${filter}".`);
         const store = incidentStore(ctx.deps);
-        let items: Omit<Incident, 'timeline'>[];
+        let upTo: Omit<Incident, 'timeline'>[];
         let total: number;
-        if (status && !isActive(status)) {
+        const finished = status !== undefined && !isActive(status);
+        if (finished) {
           // Finished work: the most recent is what staff look for.
-          const page = await store.listWithoutTimeline({ status, limit: LIST_MAX });
-          items = page.items;
+          upTo = (await store.listWithoutTimeline({ status, limit: LIST_MAX * page })).items;
           total = Object.values((await store.counts([status], SEVERITIES))[status] ?? {}).reduce((a, b) => a + b, 0);
         } else {
           // A flood must not hide an old critical report below twenty new ones.
-          ({ items, total } = await store.mostUrgent(status ? [status] : ACTIVE, severity ? [severity] : SEVERITIES, LIST_MAX));
+          ({ items: upTo, total } = await store.mostUrgent(
+            status ? [status] : ACTIVE,
+            severity ? [severity] : SEVERITIES,
+            LIST_MAX * page,
+          ));
         }
+        const items = upTo.slice(LIST_MAX * (page - 1));
         const label = filter ? ` (${filter})` : ' needing attention';
-        const order = status && !isActive(status) ? 'most recent' : 'most urgent';
-        const title = `Incidents${label}: ${total}${total > items.length ? `, the ${items.length} ${order} shown` : ''}`;
+        const order = finished ? 'most recent first' : 'most urgent first';
+        const first = LIST_MAX * (page - 1) + 1;
+        const shown = total > items.length ? `, ${first}–${first + items.length - 1} shown (${order})` : '';
+        const next =
+          first + items.length - 1 < total ? `\nSend /incidents ${filter ? `${filter} ` : ''}${page + 1} for the next ${LIST_MAX}.` : '';
         await ctx.reply(
           items.length
-            ? [title, ...items.map((i) => incidentLine(ctx.deps, i))].join('\n')
-            : `No incidents${filter ? ` (${filter})` : ' need attention'}.`,
+            ? [`Incidents${label}: ${total}${shown}`, ...items.map((i) => incidentLine(ctx.deps, i))].join('\n') + next
+            : page > 1
+              ? `No incidents on page ${page}${filter ? ` (${filter})` : ''}: there are ${total}.`
+              : `No incidents${filter ? ` (${filter})` : ' need attention'}.`,
           'list',
         );
       },
