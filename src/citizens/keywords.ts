@@ -81,8 +81,9 @@ function mentionsHelp(words: string[]): boolean {
 /**
  * A reply to a welfare check: `1`/SAFE/YES or `2`/HELP in any language and script (١, 1️⃣), or a
  * bare NO, optionally followed by the number of people safe in the household ("SAFE 4", "1 4",
- * "1, 3 of us") and other words ("1 we are ok"). A SAFE answer whose words ask for help
- * ("1 but my son needs help") is taken as HELP: the cell would rather call than miss someone.
+ * "1, 3 of us") and other words ("1 we are ok"). A SAFE answer whose words ask for help or
+ * describe an emergency ("1 but my son needs help", "1 but he is injured") is taken as HELP: the
+ * cell would rather call than miss someone.
  * `remark` marks a SAFE answer that says more than that ("1 but we have no water left"): the
  * message must still reach the cell.
  */
@@ -95,7 +96,8 @@ export function parseWelfareAnswer(text: string | undefined): { answer: 'safe' |
     leadingAnswer(words) ?? (matchKeyword(words.join(' '), ['no']) ? { answer: 'help' as const, used: words.length } : undefined);
   if (!lead) return undefined;
   const rest = words.slice(lead.used);
-  if (lead.answer === 'help' || mentionsHelp(rest)) return { answer: 'help' };
+  // "1 but my husband is injured", "ok, the house is on fire": an emergency is HELP whatever it starts with.
+  if (lead.answer === 'help' || mentionsHelp(rest) || (rest.length > 0 && readsAsEmergency(rest.join(' ')))) return { answer: 'help' };
   const people = Number(rest.find((w) => /^\d{1,3}$/.test(w)) ?? 0);
   const remark = rest.some((w) => !/^\d{1,3}$/.test(w) && !SAFE_FILLER.has(w));
   return { answer: 'safe', ...(people > 0 ? { people } : {}), ...(remark ? { remark } : {}) };

@@ -1,0 +1,47 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WelfareView } from '../../src/broadcast/welfare.ts';
+import { saveCitizens } from '../../src/citizens/registry.ts';
+import { CELL_GROUP, settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
+
+const A = '+33678100001';
+const B = '+33678100002';
+
+describe('review of the day', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startTestApp('review-today', {
+      config: { broadcast: { ratePerSecond: 1000, approvalThreshold: 25, welfareReminderAfter: '1h', welfareFollowUpAfter: '3h' } },
+    });
+    const c = (phone: string, name: string, language: string) => ({
+      phone,
+      name,
+      region: 'north',
+      household: 2,
+      language,
+      registeredAt: 1,
+      updatedAt: 1,
+      optedOut: false,
+    });
+    await saveCitizens(app.deps, [c(A, 'Alan Hurt', 'en'), c(B, 'Berthe Blessée', 'fr')]);
+  });
+  afterAll(async () => app.stop());
+
+  it('a SAFE answer that describes an emergency ("1 but my husband is injured") counts as HELP, not safe', async () => {
+    const res = await app.api<{ id: string }>('POST', '/api/welfare-checks', { audience: { all: true } });
+    expect(res.status).toBe(201);
+    await app.expectMessage(A, /Are you safe/);
+    await app.expectMessage(B, /Êtes-vous en sécurité/);
+    await settle(app);
+    await app.say(A, '1 but my husband is injured and bleeding');
+    await app.say(B, 'Oui mais il y a un incendie chez nous');
+    await settle(app);
+    const v = (await app.api<WelfareView>('GET', `/api/welfare-checks/${res.body.id}`)).body;
+    expect(v.counts).toMatchObject({ total: 2, safe: 0, help: 2 });
+    const cards = (await app.outbox(CELL_GROUP)).filter((m) => /New incident/.test(m.text));
+    expect(cards.map((m) => m.text)).toEqual([
+      expect.stringMatching(/CRITICAL[\s\S]*answered HELP[\s\S]*injured/),
+      expect.stringMatching(/CRITICAL[\s\S]*answered HELP[\s\S]*incendie/),
+    ]);
+  });
+});
