@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { postDigest } from '../../src/app/incidents/cards.ts';
 import type { WelfareView } from '../../src/broadcast/welfare.ts';
 import { saveCitizens } from '../../src/citizens/registry.ts';
 import { CELL_GROUP, settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
@@ -43,5 +44,43 @@ describe('review of the day', () => {
       expect.stringMatching(/CRITICAL[\s\S]*answered HELP[\s\S]*injured/),
       expect.stringMatching(/CRITICAL[\s\S]*answered HELP[\s\S]*incendie/),
     ]);
+  });
+});
+
+describe('a digest retried after it was queued', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp('review-today-digest', {
+      config: { digest: { maxCardsPerWindow: 1, maxCriticalCardsPerWindow: 1, window: '1h' } },
+    });
+  });
+  afterAll(async () => app.stop());
+
+  it('posts the incidents it first took once, and leaves a report that arrived since to the next digest', async () => {
+    const { deps } = app;
+    const bucket = Math.floor(deps.now() / 3_600_000);
+    await app.say('+33678200001', 'Need information about flights, family 1');
+    await app.expectMessage(CELL_GROUP, /New incident/);
+    await app.say('+33678200002', 'Need information about flights, family 2');
+    await settle(app);
+    expect(await deps.redis.zcard(deps.keys.digestPending)).toBe(1);
+    // The first attempt queues the digest, then loses Redis before it can forget what it posted.
+    const posting = deps.keys.digestPosting(bucket);
+    const del = deps.redis.del.bind(deps.redis);
+    const spy = vi
+      .spyOn(deps.redis, 'del')
+      .mockImplementation(((...keys: string[]) =>
+        keys[0] === posting ? Promise.reject(new Error('Redis went away')) : del(...keys)) as never);
+    await expect(postDigest(deps, { bucket })).rejects.toThrow(/went away/);
+    spy.mockRestore();
+    // A critical report arrives before the retry: it sorts first in any digest that takes it.
+    await app.say('+33678200003', 'SOS');
+    await settle(app);
+    await postDigest(deps, { bucket });
+    await settle(app);
+    const digests = (await app.outbox(CELL_GROUP)).filter((m) => m.kind === 'digest');
+    expect(digests).toHaveLength(1);
+    expect(digests[0]?.text).toMatch(/Digest: 1 new incidents/);
+    expect(await deps.redis.zcard(deps.keys.digestPending)).toBe(1);
   });
 });
