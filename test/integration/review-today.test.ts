@@ -84,3 +84,43 @@ describe('a digest retried after it was queued', () => {
     expect(await deps.redis.zcard(deps.keys.digestPending)).toBe(1);
   });
 });
+
+describe('a follow-up retried after it raised the severity', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp('review-today-raise', {
+      config: {
+        escalation: { ackDeadline: { critical: '5m', high: '15m', medium: '4h', low: '4h' }, secondDeadline: '10m' },
+        digest: { maxCardsPerWindow: 1000, window: '1m' },
+      },
+    });
+  });
+  afterAll(async () => app.stop());
+
+  it('still brings the escalation forward to the critical deadline', async () => {
+    const { deps } = app;
+    const citizen = '+33678300001';
+    await app.say(citizen, 'Need information about flights');
+    const id = /INC-\d{4}/.exec((await app.expectMessage(citizen, /INC-\d{4}/)).text)?.[0] as string;
+    await settle(app);
+    const member = `${id}|1`;
+    expect(Number(await deps.redis.zscore(deps.keys.escalationsDue, member))).toBeGreaterThan(deps.now() + 3_600_000);
+    // The first attempt raises the incident to critical, then Redis refuses the new deadline once.
+    const evalsha = deps.redis.evalsha.bind(deps.redis);
+    let failed = false;
+    const spy = vi.spyOn(deps.redis, 'evalsha').mockImplementation(((...args: unknown[]) => {
+      if (!failed && args.includes(member) && args.includes('sooner')) {
+        failed = true;
+        return Promise.reject(new Error('Redis went away'));
+      }
+      return (evalsha as (...a: unknown[]) => Promise<unknown>)(...args);
+    }) as never);
+    await app.say(citizen, 'SOS my father is not breathing');
+    await app.expectMessage(CELL_GROUP, (m) => m.text.includes(id) && /reporter adds/.test(m.text));
+    await settle(app);
+    spy.mockRestore();
+    expect(failed).toBe(true);
+    expect((await app.api<{ severity: string }>('GET', `/api/incidents/${id}`)).body.severity).toBe('critical');
+    expect(Number(await deps.redis.zscore(deps.keys.escalationsDue, member))).toBeLessThan(deps.now() + 5 * 60_000 + 1_000);
+  });
+});
