@@ -134,6 +134,9 @@ const NUMBER_WORDS = new Map<string, number>(
   ).flatMap(([n, words]) => words.map((w) => [normaliseWords(w), n] as const)),
 );
 
+/** Words that add people to a number ("and", "plus", "with"): the number alone is then not the household. */
+const ADDING = new Set(['and', 'plus', 'with', 'et', 'avec', 'و', 'مع'].map(normaliseWords));
+
 /**
  * The number of people a citizen gave: "3", "٣", "3 people", "nous sommes 4", "ثلاثة". One number
  * only (in figures, else in words) in a short answer; undefined when there is none or several.
@@ -143,6 +146,8 @@ export function parseHousehold(text: string): number | undefined {
     .split(/[^\p{L}\p{N}]+/u)
     .filter(Boolean);
   if (words.length > 8) return undefined;
+  // "my wife and 2 kids", "me + 3 children": the number is part of a sum the citizen left to us; asked again.
+  if (/[+&]/.test(text) || words.some((w) => ADDING.has(w))) return undefined;
   const figures = words.filter((w) => /^\d+$/.test(w));
   if (figures.length > 1 || words.some((w) => /\d/.test(w) && !/^\d+$/.test(w))) return undefined;
   if (figures.length === 1) return Number(figures[0]);

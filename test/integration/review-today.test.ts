@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { postDigest } from '../../src/app/incidents/cards.ts';
 import type { WelfareView } from '../../src/broadcast/welfare.ts';
-import { saveCitizens } from '../../src/citizens/registry.ts';
-import { CELL_GROUP, settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
+import { getCitizen, saveCitizens } from '../../src/citizens/registry.ts';
+import { CELL_GROUP, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
 const A = '+33678100001';
 const B = '+33678100002';
@@ -122,5 +122,33 @@ describe('a follow-up retried after it raised the severity', () => {
     expect(failed).toBe(true);
     expect((await app.api<{ severity: string }>('GET', `/api/incidents/${id}`)).body.severity).toBe('critical');
     expect(Number(await deps.redis.zscore(deps.keys.escalationsDue, member))).toBeLessThan(deps.now() + 5 * 60_000 + 1_000);
+  });
+});
+
+describe('REGISTER answers that add people up', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp('review-today-register', { config: { digest: { maxCardsPerWindow: 1000, window: '1m' } } });
+  });
+  afterAll(async () => app.stop());
+
+  async function answer(phone: string, text: string): Promise<string> {
+    const before = (await app.outbox(phone)).length;
+    await app.say(phone, text);
+    const items = await waitFor(async () => {
+      const all = await app.outbox(phone);
+      return all.length > before ? all : undefined;
+    });
+    return items.at(-1)?.text ?? '';
+  }
+
+  it('"my wife and 2 kids" is asked again, not taken for a household of 2', async () => {
+    const phone = '+33678400001';
+    for (const text of ['register', 'yes', 'Omar Said', 'Aleppo']) await answer(phone, text);
+    expect(await answer(phone, 'my wife and 2 kids')).toMatch(/number of people/);
+    expect(await answer(phone, 'me + 3 children')).toMatch(/number of people/);
+    expect(await answer(phone, '4')).toMatch(/Which language/);
+    await answer(phone, 'english');
+    expect((await getCitizen(app.deps, phone))?.household).toBe(4);
   });
 });
