@@ -152,3 +152,36 @@ describe('REGISTER answers that add people up', () => {
     expect((await getCitizen(app.deps, phone))?.household).toBe(4);
   });
 });
+
+describe('REGISTER region answers that name a landmark', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp('review-today-landmark', { config: { digest: { maxCardsPerWindow: 1000, window: '1m' } } });
+  });
+  afterAll(async () => app.stop());
+
+  async function answer(phone: string, text: string): Promise<string> {
+    const before = (await app.outbox(phone)).length;
+    await app.say(phone, text);
+    const items = await waitFor(async () => {
+      const all = await app.outbox(phone);
+      return all.length > before ? all : undefined;
+    });
+    return items.at(-1)?.text ?? '';
+  }
+
+  it('"Damascus, near the hospital" is where the citizen lives, not a medical emergency; an injury still is', async () => {
+    const phone = '+33678500001';
+    for (const text of ['register', 'yes', 'Rania Haddad']) await answer(phone, text);
+    expect(await answer(phone, 'I am in Damascus near the hospital')).toMatch(/How many people/);
+    const arabic = '+33678500002';
+    for (const text of ['register', 'yes', 'Rami Haddad']) await answer(arabic, text);
+    expect(await answer(arabic, 'دمشق قرب المستشفى')).toMatch(/كم عدد الأشخاص|How many people/);
+    const hurt = '+33678500003';
+    for (const text of ['register', 'yes', 'Samir Haddad']) await answer(hurt, text);
+    expect(await answer(hurt, 'Aleppo near the hospital, my son is injured')).toMatch(/INC-\d+/);
+    await settle(app);
+    const cards = (await app.outbox(CELL_GROUP)).filter((m) => /New incident/.test(m.text));
+    expect(cards.map((m) => m.text)).toEqual([expect.stringMatching(/my son is injured/)]);
+  });
+});
