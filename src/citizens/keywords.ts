@@ -81,8 +81,9 @@ function mentionsHelp(words: string[]): boolean {
 /**
  * A reply to a welfare check: `1`/SAFE/YES or `2`/HELP in any language and script (١, 1️⃣), or a
  * bare NO, optionally followed by the number of people safe in the household ("SAFE 4", "1 4",
- * "1, 3 of us") and other words ("1 we are ok"). A SAFE answer whose words ask for help
- * ("1 but my son needs help") is taken as HELP: the cell would rather call than miss someone.
+ * "1, 3 of us") and other words ("1 we are ok"). A SAFE answer whose words ask for help or
+ * describe an emergency ("1 but my son needs help", "1 but he is injured") is taken as HELP: the
+ * cell would rather call than miss someone.
  * `remark` marks a SAFE answer that says more than that ("1 but we have no water left"): the
  * message must still reach the cell.
  */
@@ -95,7 +96,8 @@ export function parseWelfareAnswer(text: string | undefined): { answer: 'safe' |
     leadingAnswer(words) ?? (matchKeyword(words.join(' '), ['no']) ? { answer: 'help' as const, used: words.length } : undefined);
   if (!lead) return undefined;
   const rest = words.slice(lead.used);
-  if (lead.answer === 'help' || mentionsHelp(rest)) return { answer: 'help' };
+  // "1 but my husband is injured", "ok, the house is on fire": an emergency is HELP whatever it starts with.
+  if (lead.answer === 'help' || mentionsHelp(rest) || (rest.length > 0 && readsAsEmergency(rest.join(' ')))) return { answer: 'help' };
   const people = Number(rest.find((w) => /^\d{1,3}$/.test(w)) ?? 0);
   const remark = rest.some((w) => !/^\d{1,3}$/.test(w) && !SAFE_FILLER.has(w));
   return { answer: 'safe', ...(people > 0 ? { people } : {}), ...(remark ? { remark } : {}) };
@@ -132,6 +134,9 @@ const NUMBER_WORDS = new Map<string, number>(
   ).flatMap(([n, words]) => words.map((w) => [normaliseWords(w), n] as const)),
 );
 
+/** Words that add people to a number ("and", "plus", "with"): the number alone is then not the household. */
+const ADDING = new Set(['and', 'plus', 'with', 'et', 'avec', 'و', 'مع'].map(normaliseWords));
+
 /**
  * The number of people a citizen gave: "3", "٣", "3 people", "nous sommes 4", "ثلاثة". One number
  * only (in figures, else in words) in a short answer; undefined when there is none or several.
@@ -141,6 +146,8 @@ export function parseHousehold(text: string): number | undefined {
     .split(/[^\p{L}\p{N}]+/u)
     .filter(Boolean);
   if (words.length > 8) return undefined;
+  // "my wife and 2 kids", "me + 3 children": the number is part of a sum the citizen left to us; asked again.
+  if (/[+&]/.test(text) || words.some((w) => ADDING.has(w))) return undefined;
   const figures = words.filter((w) => /^\d+$/.test(w));
   if (figures.length > 1 || words.some((w) => /\d/.test(w) && !/^\d+$/.test(w))) return undefined;
   if (figures.length === 1) return Number(figures[0]);

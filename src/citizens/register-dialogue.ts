@@ -85,6 +85,15 @@ const NAME_PREFIX =
 const MENU = new Set(INCIDENT_KEYWORDS.menu.map((w) => normaliseWords(w)));
 
 /**
+ * "near the hospital", "près de l'hôpital", "قرب المستشفى": where someone lives, told by a place
+ * nearby. Dropped before a region answer is read for an emergency, so that "Damascus, near the
+ * hospital" is a region; "near the fire", "my son is injured" still are reports.
+ */
+const LANDMARK =
+  /(?:^|[\s,])(?:near|close to|next to|opposite|behind|près de|pres de|à côté de|a cote de|en face de|derrière|قرب|بالقرب من|بجانب|مقابل)\s+(?:(?:the|l'|l’|le|la|les|du|de la)\s*)?(?:main\s+|big\s+|old\s+|new\s+|grand\s+|vieux\s+)?(?:hospital|clinic|police station|hôpital|hopital|clinique|commissariat|المستشفى|مستشفى|العياده|العيادة|مركز الشرطة|مخفر)s?(?=$|[\s,.;:!?،])/giu;
+const withoutLandmarks = (text: string) => text.replace(LANDMARK, ' ');
+
+/**
  * True when a message in the REGISTER conversation is not an answer to it but something an
  * officer must see: a voice note or photo, a location pin where none was asked, words asking for
  * help or describing an emergency, MENU or a greeting, or (for the name) a sentence.
@@ -93,7 +102,7 @@ function isReport(ctx: ChatContext, step: RegisterConversation['step'], text: st
   if (ctx.msg.media) return true;
   if (ctx.msg.location && step !== 'region') return true;
   if (!text) return false;
-  if (readsAsEmergency(text) || MENU.has(normaliseWords(text))) return true;
+  if (readsAsEmergency(step === 'region' ? withoutLandmarks(text) : text) || MENU.has(normaliseWords(text))) return true;
   return step === 'name' && isSentence(text.replace(NAME_PREFIX, ''));
 }
 

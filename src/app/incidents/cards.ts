@@ -1,5 +1,6 @@
 import { durationMs } from '../../domain/duration.ts';
 import { type Incident, SEVERITY_RANK, type Severity } from '../../domain/incident.ts';
+import { LuaScript } from '../../store/lua-script.ts';
 import type { CoreDeps } from '../deps.ts';
 import { excerpt, incidentLine, incidentStore, postToCellGroups, regionName, SEVERITY_ICON } from './shared.ts';
 
@@ -60,6 +61,20 @@ export async function scheduleDigest(deps: CoreDeps, bucket: number): Promise<vo
 const DIGEST_SHOWN = 40;
 
 /**
+ * Moves the waiting incidents into a digest's own set, unless an earlier attempt of that digest
+ * already did: a retry posts what the first attempt took (under the same key, so once), and reports
+ * that arrived since wait for the next digest instead of making this one a second, different post.
+ * KEYS: posting set, pending set. ARGV: ttl seconds, shown. Returns {total, critical, first ids}.
+ */
+const TAKE_FOR_DIGEST = new LuaScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 and redis.call('EXISTS', KEYS[2]) == 1 then
+  redis.call('RENAME', KEYS[2], KEYS[1])
+  redis.call('EXPIRE', KEYS[1], ARGV[1])
+end
+return {redis.call('ZCARD', KEYS[1]), redis.call('ZCOUNT', KEYS[1], '-inf', '(1e12'), redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[2]) - 1)}
+`);
+
+/**
  * Timer: posts one digest of the incidents that arrived too fast for cards. Only the listed
  * incidents are read: a flood of thousands is counted, not loaded (which stalled the process).
  * The waiting incidents move to the digest's own set, which is deleted only once the digest is
@@ -68,15 +83,11 @@ const DIGEST_SHOWN = 40;
 export async function postDigest(deps: CoreDeps, data: Record<string, unknown>): Promise<void> {
   const posting = deps.keys.digestPosting(Number(data.bucket));
   // Pending incidents are scored by severity, then arrival: critical ones (scores below 1e12) first.
-  const [, , , [, total], [, critical], [, ids]] = (await deps.redis
-    .multi()
-    .zunionstore(posting, 2, posting, deps.keys.digestPending, 'AGGREGATE', 'MIN')
-    .del(deps.keys.digestPending)
-    .expire(posting, 7 * 24 * 3600)
-    .zcard(posting)
-    .zcount(posting, '-inf', '(1e12')
-    .zrange(posting, '0', String(DIGEST_SHOWN - 1))
-    .exec()) as [unknown, unknown, unknown, [null, number], [null, number], [null, string[]]];
+  const [total, critical, ids] = (await TAKE_FOR_DIGEST.run(
+    deps.redis,
+    [posting, deps.keys.digestPending],
+    [7 * 24 * 3600, DIGEST_SHOWN],
+  )) as [number, number, string[]];
   if (total === 0) return;
   const shown = await incidentStore(deps).getMany(ids);
   const more = total - shown.length;

@@ -163,6 +163,9 @@ async function onOpened(
 
 async function onFollowUp(deps: CoreDeps, incident: Incident, entry: TimelineEntry, input: IncidentReport, retried = false): Promise<void> {
   const raised = await retriageFollowUp(deps, incident, input);
+  // A retry whose first attempt raised the severity, then failed before moving the deadline: it finds
+  // the severity already raised, so the deadline is moved here (only ever earlier, never twice).
+  if (retried && !raised) await escalateSooner(deps, incident, incident.severity);
   await deps.audit.append({
     type: 'incident.details',
     actor: await deps.audit.pseudonym(input.reporter),
