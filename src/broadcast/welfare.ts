@@ -144,10 +144,13 @@ export async function recordWelfareAnswer(
 export async function openCheckFor(deps: CoreDeps, phone: string): Promise<string | undefined> {
   const keys = broadcastKeys(deps, 'welfare');
   const open = await deps.redis.zrevrange(keys.active, 0, 19);
-  for (const id of open) {
-    for (const language of deps.config.languages) if (await deps.redis.sismember(keys.recipients(id, language), phone)) return id;
-  }
-  return undefined;
+  if (open.length === 0) return undefined;
+  // One round trip for every open check and language (in a crisis most messages ask this).
+  const multi = deps.redis.multi();
+  for (const id of open) for (const language of deps.config.languages) multi.sismember(keys.recipients(id, language), phone);
+  const found = ((await multi.exec()) ?? []).map(([, n]) => n === 1);
+  const at = found.indexOf(true);
+  return at < 0 ? undefined : open[Math.floor(at / deps.config.languages.length)];
 }
 
 function tallyOf(tally: Record<string, string>, total: number, suffix: string): WelfareCounts {
