@@ -36,4 +36,20 @@ describe('a registered citizen’s report', () => {
     expect(placed.region).toBe('capital');
     expect(placed.links.regionFrom).toBeUndefined();
   });
+
+  it('lets staff confirm the registered region: it is then known, and a later pin no longer moves it', async () => {
+    const registered = aCitizen({ region: 'north' });
+    await saveCitizens(app.deps, [registered]);
+    await app.say(registered.phone, 'My wife is injured');
+    const id = incidentIdIn((await app.expectMessage(registered.phone, /Reference: INC-\d{4}/)).text);
+    expect((await getIncident(id)).links.regionFrom).toBe('registration');
+    const confirmed = await app.api<Incident>('PATCH', `/api/incidents/${id}`, { region: 'north' });
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.body.links.regionFrom).toBeUndefined();
+    expect(confirmed.body.timeline.at(-1)).toMatchObject({ type: 'region', text: 'confirmed (it was where the citizen registered)' });
+    // Staff know better than a pin sent later (say, from a relative's phone location shared by mistake).
+    await app.say(registered.phone, '', { location: { lat: 35.53, lng: 35.79 } });
+    await waitFor(async () => (await getIncident(id)).timeline.some((e) => e.type === 'location') || undefined);
+    expect((await getIncident(id)).region).toBe('north');
+  });
 });

@@ -127,6 +127,14 @@ function triagePart(deps: CoreDeps, i: Incident, input: IncidentChanges, who: Wh
   if (input.region && input.region !== i.region) {
     fields.region = input.region;
     entries.push(entry(deps, who.actor, who.channel, 'region', undefined, { from: i.region, to: input.region }));
+  } else if (input.region && i.links.regionFrom) {
+    // Staff confirm the region guessed from the registration: it is now known, not a guess.
+    entries.push(
+      entry(deps, who.actor, who.channel, 'region', 'confirmed (it was where the citizen registered)', {
+        from: i.region,
+        to: input.region,
+      }),
+    );
   }
   // A region staff set is known, no longer the guess from where the citizen registered.
   if (input.region && i.links.regionFrom && entries.length > 0) fields.links = withoutRegionGuess(i.links);
