@@ -43,12 +43,14 @@ beforeAll(async () => {
   admin.on('error', () => {}); // it reconnects by itself after the restart below
   app = await startTestApp('readyz', { env: { REDIS_URL: `redis://127.0.0.1:${port}` }, config: { cellGroups: [] } });
 });
+// Stopping an app whose Redis was restarted under it can take long on a loaded machine (it once
+// passed 30 s in a full run): its connections reconnect before its workers can close.
 afterAll(async () => {
   await app.stop();
   admin.disconnect();
   await stopRedis();
   rmSync(dir, { recursive: true, force: true });
-});
+}, 90_000);
 
 describe('/readyz', () => {
   it('is not ready while Redis answers PING but refuses writes (a replica), and ready again once it takes them', async () => {
