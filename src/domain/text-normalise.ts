@@ -19,42 +19,59 @@ export function foldText(text: string): string {
 
 const ARABIC = /[\u0600-\u06FF]/;
 
-/** A precompiled set of (folded) keywords: counts how many distinct ones a folded text contains. */
+/**
+ * Arabic clitics written joined to the next word: و and ف (and), ب (with, in), ل (for), ك (like),
+ * the article ال and their combinations (وال، بال، فال، لل، وبال…), and colloquial ع / عال (on).
+ * A keyword matches after one of these, never after any other letter: محمية is not حمي.
+ */
+const ARABIC_CLITICS = '(?:[وف]?(?:بال|كال|لل|ال|[بلك])?|عال|ع)';
+const escapeRegExp = (k: string) => k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** Apostrophes and hyphens are spaces for matching: "l aeroport" is "l'aéroport", "couvre feu" is "couvre-feu". */
+const plain = (folded: string) => folded.replace(/['-]/g, ' ').replace(/ {2,}/g, ' ');
+
+/**
+ * A precompiled set of (folded) keywords: counts how many distinct ones a folded text contains.
+ * A keyword matches whole words only, in every script: inside a longer word it does not count.
+ * Arabic keywords may carry a joined clitic (و، ف، ب، ل، ك، ال); any other inflection
+ * (ة، ين، ون، ي…) must be listed as its own keyword.
+ */
 export class KeywordSet {
   private readonly latin: RegExp | undefined;
-  private readonly arabic: string[];
+  private readonly arabic: RegExp | undefined;
 
   constructor(keywords: readonly string[]) {
-    const folded = [...new Set(keywords.map(foldText).filter(Boolean))];
-    this.arabic = folded.filter((k) => ARABIC.test(k));
-    const latin = folded.filter((k) => !ARABIC.test(k)).sort((a, b) => b.length - a.length);
-    this.latin = latin.length
-      ? new RegExp(`(?<![\\p{L}\\p{N}])(?:${latin.map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})(?![\\p{L}\\p{N}])`, 'gu')
+    const folded = [...new Set(keywords.map((k) => plain(foldText(k)).trim()).filter(Boolean))].sort((a, b) => b.length - a.length);
+    const arabic = folded.filter((k) => ARABIC.test(k));
+    const latin = folded.filter((k) => !ARABIC.test(k));
+    this.latin = latin.length ? new RegExp(`(?<![\\p{L}\\p{N}])(${latin.map(escapeRegExp).join('|')})(?![\\p{L}\\p{N}])`, 'gu') : undefined;
+    this.arabic = arabic.length
+      ? new RegExp(`(?<![\\p{L}\\p{N}])${ARABIC_CLITICS}(${arabic.map(escapeRegExp).join('|')})(?![\\p{L}\\p{N}])`, 'gu')
       : undefined;
   }
 
   /** Number of distinct keywords found in `folded` (a text passed through foldText). */
   count(folded: string): number {
+    const text = plain(folded);
     const found = new Set<string>();
-    if (this.latin) for (const m of folded.matchAll(this.latin)) found.add(m[0]);
-    for (const k of this.arabic) if (folded.includes(k)) found.add(k);
+    for (const re of [this.latin, this.arabic]) if (re) for (const m of text.matchAll(re)) found.add(m[1] ?? m[0]);
     return found.size;
   }
 
   /** `folded` with every keyword found in it blanked out. */
   remove(folded: string): string {
-    let out = this.latin ? folded.replace(this.latin, ' ') : folded;
-    for (const k of this.arabic) out = out.split(k).join(' ');
+    let out = plain(folded);
+    for (const re of [this.latin, this.arabic]) if (re) out = out.replace(re, ' ');
     return out;
   }
 
   /** True when `folded` contains any of the keywords (stops at the first). */
   any(folded: string): boolean {
-    if (this.latin) {
-      this.latin.lastIndex = 0;
-      if (this.latin.test(folded)) return true;
-    }
-    return this.arabic.some((k) => folded.includes(k));
+    const text = plain(folded);
+    return [this.latin, this.arabic].some((re) => {
+      if (!re) return false;
+      re.lastIndex = 0;
+      return re.test(text);
+    });
   }
 }
 

@@ -1,7 +1,16 @@
 import type { ConfigFile } from '../config/schema.ts';
 import { type Category, SEVERITY_RANK, type Severity } from './incident.ts';
 import { foldText, KeywordSet } from './text-normalise.ts';
-import { CATEGORY_RULES, CRITICAL_KEYWORDS, NEGATED_PHRASES, NOT_CRITICAL_PHRASES, REASSURING_KEYWORDS } from './triage-rules.ts';
+import {
+  CATEGORY_RULES,
+  CRITICAL_KEYWORDS,
+  CRITICAL_UNLESS_SAFE_KEYWORDS,
+  NEGATED_PHRASES,
+  NOT_CRITICAL_PHRASES,
+  NOT_SAFE_PHRASES,
+  REASSURING_KEYWORDS,
+  SAFE_PHRASES,
+} from './triage-rules.ts';
 
 export interface Triage {
   category: Category;
@@ -14,6 +23,9 @@ export interface Triage {
 const keywordSet = (lists: Record<string, string[]>) => new KeywordSet(Object.values(lists).flat());
 const RULES = CATEGORY_RULES.map((r) => ({ ...r, set: keywordSet(r.keywords) }));
 const CRITICAL = keywordSet(CRITICAL_KEYWORDS);
+const CRITICAL_UNLESS_SAFE = keywordSet(CRITICAL_UNLESS_SAFE_KEYWORDS);
+const SAFE = keywordSet(SAFE_PHRASES);
+const NOT_SAFE = keywordSet(NOT_SAFE_PHRASES);
 const REASSURING = keywordSet(REASSURING_KEYWORDS);
 const NEGATED = keywordSet(NEGATED_PHRASES);
 const NOT_CRITICAL = keywordSet(NOT_CRITICAL_PHRASES);
@@ -27,21 +39,27 @@ export function classify(text: string): { category: Category; severity: Severity
 
 function classifyFolded(text: string): { category: Category; severity: Severity; worded: boolean } {
   const folded = NEGATED.remove(text);
-  let best: { category: Category; severity: Severity; hits: number } = { category: 'other', severity: 'medium', hits: 0 };
+  const reporterSafe = SAFE.any(NOT_SAFE.remove(text)) || NEGATED.any(text);
+  let best: { rule?: (typeof RULES)[number]; hits: number } = { hits: 0 };
   for (const rule of RULES) {
     const hits = rule.set.count(folded);
-    if (hits > best.hits) best = { category: rule.category, severity: rule.severity, hits };
+    if (hits > best.hits) best = { rule, hits };
   }
-  let severity = best.severity;
+  const category = best.rule?.category ?? 'other';
+  let severity: Severity = best.rule ? (reporterSafe && best.rule.whenReporterSafe) || best.rule.severity : 'medium';
   let worded = best.hits > 0;
-  if (CRITICAL.any(NOT_CRITICAL.remove(folded))) {
+  const urgent = NOT_CRITICAL.remove(folded);
+  if (CRITICAL.any(urgent)) {
     severity = 'critical';
+    worded = true;
+  } else if (CRITICAL_UNLESS_SAFE.any(urgent)) {
+    severity = reporterSafe ? maxSeverity(severity, 'high') : 'critical';
     worded = true;
   } else if (best.hits === 0 && REASSURING.any(folded)) {
     severity = 'low';
     worded = true;
   }
-  return { category: best.category, severity, worded };
+  return { category, severity, worded };
 }
 
 /** The more severe of two severities. */

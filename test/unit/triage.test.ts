@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { canTransition, parseIncidentId } from '../../src/domain/incident.ts';
-import { guessLanguage } from '../../src/domain/text-normalise.ts';
+import { foldText, guessLanguage, KeywordSet } from '../../src/domain/text-normalise.ts';
 import { classify, regionFromPin, regionFromText } from '../../src/domain/triage.ts';
 
 const regions = [
@@ -44,6 +44,20 @@ describe('triage', () => {
 
   it('does not match keywords inside other words', () => {
     expect(classify('the shotgun wedding was lovely').severity).not.toBe('critical');
+  });
+
+  it('matches an Arabic keyword as a whole word, with a joined و، ف، ب، ل، ك or ال, never inside another word', () => {
+    const count = (keywords: string[], text: string) => new KeywordSet(keywords).count(foldText(text));
+    // حمى (fever) is not حماية, محمية, حميد or حمية (diet); متى (when) is not متين.
+    for (const text of ['محمية', 'حميد', 'الحمية', 'يحمي', 'متين']) expect(count(['حمى', 'متى'], text), text).toBe(0);
+    for (const text of ['حمى', 'الحمى', 'والحمى', 'بالحمى', 'فمتى']) expect(count(['حمى', 'متى'], text), text).toBe(1);
+    // قتل is not مقتل... inside another word, nor رصاص inside رصاصة: each form is its own keyword.
+    expect(count(['قتل'], 'مستقتل')).toBe(0);
+    expect(count(['رصاص'], 'برصاصة')).toBe(0);
+    expect(count(['رصاصة'], 'برصاصة')).toBe(1);
+    expect(count(['حاجز'], 'عالحاجز وعلى الحاجز')).toBe(1);
+    // Apostrophes and hyphens read as spaces, as SMS writers type them.
+    expect(count(["l'aéroport", 'couvre-feu'], 'bloques a l aeroport, couvre feu')).toBe(2);
   });
 
   it('finds the region from aliases in any script, or from a pin', () => {
