@@ -43,14 +43,19 @@ beforeAll(async () => {
   admin.on('error', () => {}); // it reconnects by itself after the restart below
   app = await startTestApp('readyz', { env: { REDIS_URL: `redis://127.0.0.1:${port}` }, config: { cellGroups: [] } });
 });
-// Stopping an app whose Redis was restarted under it can take long on a loaded machine (it once
-// passed 30 s in a full run): its connections reconnect before its workers can close.
+// An app whose Redis was restarted under it has twice not finished closing in a full run (never
+// when this file runs alone): the test is about /readyz, so it goes on after 20 s. In production
+// the shutdown's own timeout (src/main.ts) ends such a process.
 afterAll(async () => {
-  await app.stop();
+  const stopped = await Promise.race([
+    app.stop().then(() => true),
+    new Promise<boolean>((done) => setTimeout(() => done(false), 20_000).unref()),
+  ]);
+  if (!stopped) process.stderr.write('readyz test: the app had not stopped after 20 s; going on without it\n');
   admin.disconnect();
   await stopRedis();
   rmSync(dir, { recursive: true, force: true });
-}, 90_000);
+}, 60_000);
 
 describe('/readyz', () => {
   it('is not ready while Redis answers PING but refuses writes (a replica), and ready again once it takes them', async () => {
