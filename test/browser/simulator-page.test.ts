@@ -100,6 +100,8 @@ describe('the simulator page in a real browser', { timeout: 60_000 }, () => {
     await ack.waitFor();
     const ref = (await ack.textContent())?.match(/INC-\d+/)?.[0] as string;
     await chatAs(page, { staff: STAFF.duty }, CELL_GROUP);
+    await say(page, `/incident ${ref}`);
+    await eventually(() => page.locator('#thread .msg.me .meta').last().textContent()).toContain(STAFF.duty);
     expect(await page.locator('#text').getAttribute('placeholder')).toContain('Ana Duty');
     const card = botSaid(page, new RegExp(`New incident ${ref}`));
     await card.locator('button.react').click();
