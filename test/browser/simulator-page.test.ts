@@ -216,9 +216,12 @@ describe('the simulator page when Redis stops answering', { timeout: 90_000 }, (
   });
   afterAll(async () => {
     redis?.kill('SIGCONT');
-    await browser?.close();
-    await app?.close();
-    redis?.kill('SIGTERM');
+    try {
+      await browser?.close();
+      await app?.close();
+    } finally {
+      redis?.kill('SIGTERM'); // never leave a private redis-server behind, even when closing failed
+    }
   });
 
   it('says Redis is unreachable instead of hanging, keeps the message, and a retry is handled once', async () => {
