@@ -15,6 +15,7 @@ import {
   saveRecord,
 } from './broadcast-store.ts';
 import { queueFanOut } from './fanout.ts';
+import { resumeBroadcast } from './resume.ts';
 
 export type { Actor, Audience };
 
@@ -186,9 +187,10 @@ export async function createAlert(
   const r = await createBroadcast(deps, 'alert', input);
   const languages = await untranslated(deps, r);
   if (r.repeated) {
-    // Died after `sending` was set but before the fan-out was queued: queue it (one job per broadcast).
-    if (r.status === 'sending' && !r.fannedOut) await queueFanOut(deps, r.id);
-    const status = r.status === 'pending_approval' ? 'pending_approval' : 'sending';
+    // The first request died half-way (saved but not started, or started but not fanned out): go on.
+    await resumeBroadcast(deps, r);
+    const now = (await loadRecord(deps, r.id)) ?? r;
+    const status = now.status === 'pending_approval' ? 'pending_approval' : 'sending';
     return { id: r.id, status, code: r.code, total: r.total, ...languages };
   }
   const needsApproval = !r.exercise && r.total > deps.config.broadcast.approvalThreshold;

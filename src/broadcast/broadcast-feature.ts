@@ -7,6 +7,7 @@ import { BROADCAST_QUEUE, type BroadcastJob, closeBroadcastQueues } from './broa
 import { broadcastKeys, deliveryCounts, loadRecord } from './broadcast-store.ts';
 import { broadcastCommands } from './commands.ts';
 import { fanOut, purgeQueued } from './fanout.ts';
+import { resumeInterruptedBroadcasts } from './resume.ts';
 import { onBroadcastFailed, onBroadcastSent, onDeliveryReceipt, prepareBroadcastSend } from './tracking.ts';
 import { getWelfareCheck } from './welfare.ts';
 import { postWelfareFollowUp, sendWelfareReminders } from './welfare-follow-up.ts';
@@ -81,6 +82,10 @@ export const broadcastFeature: Feature = {
       );
       worker.on('error', (err) => deps.log.error({ err: err.message }, 'broadcast worker error'));
       closeables.unshift(worker);
+      // A crash between saving, approving and queueing a broadcast must not leave it silent.
+      await resumeInterruptedBroadcasts(deps).catch((err) =>
+        deps.log.error({ err: (err as Error).message }, 'could not check for interrupted broadcasts'),
+      );
     }
     return closeables;
   },

@@ -93,6 +93,59 @@ describe('broadcasts interrupted by a crash', () => {
     await app.expectMessage(phone, /Approved then crashed/);
   });
 
+  it('a restarted worker takes on, with no retry from anyone, the alerts a crash left half-started; one needing approval waits for it', async () => {
+    const saved = await citizen(app.deps, { region: 'north' });
+    const approved = await citizen(app.deps, { region: 'capital' });
+    const stalled = await citizen(app.deps, { region: 'coast' });
+    await createBroadcast(app.deps, 'alert', {
+      author,
+      audience: { regions: ['north'] },
+      text: { en: 'Saved then crashed.' },
+    });
+    const ok = await createBroadcast(app.deps, 'alert', { author, audience: { regions: ['capital'] }, text: { en: 'Approved, crashed.' } });
+    await app.deps.redis.hset(app.deps.keys.alert(ok.id), 'status', 'approved', 'approvedBy', 'Eli');
+    // Sending, but its fan-out job was never queued.
+    const half = await createBroadcast(app.deps, 'alert', {
+      author,
+      audience: { regions: ['coast'] },
+      text: { en: 'Started, no fan-out.' },
+    });
+    await app.deps.redis.hset(app.deps.keys.alert(half.id), 'status', 'sending');
+    await app.deps.redis.zadd(app.deps.keys.alertsActive, half.createdAt, half.id);
+    // Above the threshold of 50: it must never go out without a second officer.
+    await saveCitizens(
+      app.deps,
+      Array.from({ length: 51 }, (_, i) => aCitizen({ phone: `+3361399${String(i).padStart(4, '0')}`, region: 'north' })),
+    );
+    const big = await createBroadcast(app.deps, 'alert', {
+      author,
+      audience: { regions: ['north'] },
+      text: { en: 'Big, needs approval.' },
+    });
+    expect(big.total).toBeGreaterThan(50);
+    // The process restarts: a second app on the same keys.
+    const restarted = await startTestApp('bc-recovery-restart', {
+      prefix: app.prefix,
+      config: { broadcast: { ratePerSecond: 1000, approvalThreshold: 50, welfareReminderAfter: '1h', welfareFollowUpAfter: '2h' } },
+    });
+    try {
+      await app.expectMessage(saved, /Saved then crashed/);
+      await app.expectMessage(approved, /Approved, crashed/);
+      await app.expectMessage(stalled, /Started, no fan-out/);
+      await settle(restarted);
+      for (const [phone, text] of [
+        [saved, /Saved then crashed/],
+        [approved, /Approved, crashed/],
+        [stalled, /Started, no fan-out/],
+      ] as const)
+        expect(await received(phone, text)).toHaveLength(1);
+      expect((await loadRecord(app.deps, big.id))?.status).toBe('pending_approval');
+      expect(await received(saved, /Big, needs approval/)).toHaveLength(0);
+    } finally {
+      await restarted.close();
+    }
+  });
+
   it('a cancel that lands between the approval and the start of sending wins: nothing is sent', async () => {
     const phone = await citizen(app.deps, { region: 'north' });
     const r = await createBroadcast(app.deps, 'alert', {

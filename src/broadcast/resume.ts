@@ -1,0 +1,60 @@
+import type { CoreDeps } from '../app/deps.ts';
+import { jobIdFor } from '../queues/queues.ts';
+import { startSending } from './alerts.ts';
+import { broadcastQueues } from './broadcast-queue.ts';
+import { type BroadcastKind, type BroadcastRecord, broadcastKeys, loadRecord } from './broadcast-store.ts';
+import { queueFanOut } from './fanout.ts';
+
+/** Moves a saved alert that needs approval to the approval queue, unless it moved on meanwhile. KEYS: record. */
+const TO_APPROVAL =
+  "if redis.call('HGET', KEYS[1], 'status') ~= 'draft' then return 0 end redis.call('HSET', KEYS[1], 'status', 'pending_approval') return 1";
+
+/** An alert above the approval threshold is never sent without a second officer (drills go to staff only). */
+function needsApproval(deps: CoreDeps, r: BroadcastRecord): boolean {
+  return r.kind === 'alert' && !r.exercise && r.total > deps.config.broadcast.approvalThreshold;
+}
+
+/** Broadcasts looked at on start-up, newest first: an interrupted one is recent. */
+const LOOK_BACK = 200;
+
+/**
+ * Resumes broadcasts a crash left half-started, at a worker's start: an alert saved (`draft`: it
+ * is sent, or put up for approval when it needs one) or approved but never started, and an alert
+ * or welfare check sending whose fan-out job was never queued or gave up. Starting and queueing are idempotent (one fan-out job id per broadcast, one outbound
+ * job per recipient), so a broadcast another process is starting right now is not sent twice.
+ */
+export async function resumeInterruptedBroadcasts(deps: CoreDeps): Promise<string[]> {
+  const resumed: string[] = [];
+  for (const kind of ['alert', 'welfare'] as BroadcastKind[]) {
+    const ids = await deps.redis.zrevrange(broadcastKeys(deps, kind).all, 0, LOOK_BACK - 1);
+    for (const id of ids) {
+      const r = await loadRecord(deps, id);
+      if (r && (await resumeBroadcast(deps, r))) resumed.push(id);
+    }
+  }
+  if (resumed.length) {
+    deps.log.warn({ broadcasts: resumed }, 'resumed broadcasts a crash had left half-started');
+    await deps.audit.append({ type: 'broadcast.resumed', actor: 'system', data: { ids: resumed } });
+  }
+  return resumed;
+}
+
+/** Takes one half-started broadcast on from where a crash left it; false when it needed nothing. */
+export async function resumeBroadcast(deps: CoreDeps, r: BroadcastRecord): Promise<boolean> {
+  if (r.status === 'draft' && needsApproval(deps, r)) {
+    // Saved, then the process died before asking for approval: ask for it now, never send.
+    return (await deps.redis.eval(TO_APPROVAL, 1, broadcastKeys(deps, r.kind).record(r.id))) === 1;
+  }
+  // A welfare check saved but never started may lack its per-region counts: left to the officer.
+  if (r.status === 'draft' && r.kind === 'welfare') return false;
+  if (r.status === 'draft' || r.status === 'approved') {
+    await startSending(deps, r);
+    return true;
+  }
+  if (r.status !== 'sending' || r.fannedOut) return false;
+  const job = await broadcastQueues(deps).broadcast.getJob(jobIdFor('fanout', r.id));
+  if (!job) await queueFanOut(deps, r.id);
+  else if (await job.isFailed()) await job.retry();
+  else return false;
+  return true;
+}
