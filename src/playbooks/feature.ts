@@ -12,6 +12,7 @@ import { checkLibraryAgainstConfig } from './params.ts';
 import { playbookRoutes } from './routes.ts';
 import { PLAYBOOK_QUEUE, type PlaybookJob, PlaybookRunner } from './runner.ts';
 import type { Playbook } from './schema.ts';
+import { STUCK_SWEEP_EVERY_MS, STUCK_SWEEP_SCHEDULER, STUCK_SWEEP_TIMER, sweepStuckRuns } from './stuck-sweep.ts';
 import { acknowledgeTask, parseTaskRef } from './tasks.ts';
 import { runLine } from './views.ts';
 
@@ -120,6 +121,16 @@ export class PlaybooksFeature implements Feature {
     return true;
   }
 
+  timers(deps: HttpDeps) {
+    return {
+      [STUCK_SWEEP_TIMER]: async () => {
+        const { requeued, gaveUp, resumed } = await sweepStuckRuns(deps, this.runner(deps));
+        if (requeued.length || gaveUp.length || resumed.length)
+          deps.log.warn({ requeued, gaveUp, resumed }, 'stuck playbook runs recovered');
+      },
+    };
+  }
+
   async sitrep(deps: HttpDeps): Promise<string[]> {
     const runner = this.runner(deps);
     const runs = (await Promise.all((await runner.store.activeIds()).map((id) => runner.store.get(id)))).filter((r) => r !== undefined);
@@ -143,6 +154,13 @@ export class PlaybooksFeature implements Feature {
       worker.on('error', (err) => ctx.deps.log.error({ err: err.message }, 'playbook worker error'));
       this.workers.set(ctx.deps, worker);
       closeables.push(worker);
+      // A safety net under the step jobs: a run whose next step's job failed for good outside
+      // the step (a long Redis outage, a job stalled twice) would otherwise stay running forever.
+      await ctx.deps.queues.timers.upsertJobScheduler(
+        STUCK_SWEEP_SCHEDULER,
+        { every: STUCK_SWEEP_EVERY_MS },
+        { name: STUCK_SWEEP_TIMER, data: {} },
+      );
     }
     closeables.push(runner);
     ctx.deps.log.info({ playbooks: library.size }, 'playbooks loaded');

@@ -15,6 +15,8 @@ export interface StepState {
   /** What the step did, in a few words (e.g. "alert ALR-0003 pending_approval"). */
   note?: string;
   error?: string;
+  /** How many times the stuck-run sweep re-queued this step after its job was lost. */
+  requeues?: number;
 }
 
 /** A playbook run as stored in Redis. */
@@ -31,6 +33,8 @@ export interface RunRecord {
   createdAt: string;
   finishedAt?: string;
   stoppedBy?: string;
+  /** Why the duty officers must look at this run (e.g. a step given up after its job kept being lost). */
+  attention?: string;
 }
 
 /** Claims a step for execution: refuses when the run is not running or the step is already settled. */
@@ -58,6 +62,18 @@ local patch = cjson.decode(ARGV[3])
 for k, v in pairs(patch) do s[k] = v end
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(s))
 return 1`);
+
+/** Counts one re-queue of a step still in hand (scheduled or running) and seen with `ARGV[2]` re-queues; returns the new count, or 0. */
+const REQUEUE = new LuaScript(`
+if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return 0 end
+local raw = redis.call('HGET', KEYS[2], ARGV[1])
+if not raw then return 0 end
+local s = cjson.decode(raw)
+if s.status ~= 'scheduled' and s.status ~= 'running' then return 0 end
+if (tonumber(s.requeues) or 0) ~= tonumber(ARGV[2]) then return 0 end
+s.requeues = tonumber(ARGV[2]) + 1
+redis.call('HSET', KEYS[2], ARGV[1], cjson.encode(s))
+return s.requeues`);
 
 /** Stops a running run and cancels its pending and scheduled steps; returns the cancelled step ids. */
 const STOP = new LuaScript(`
@@ -145,6 +161,7 @@ export class RunStore {
       createdAt: h.createdAt ?? '',
       ...(h.finishedAt ? { finishedAt: h.finishedAt } : {}),
       ...(h.stoppedBy ? { stoppedBy: h.stoppedBy } : {}),
+      ...(h.attention ? { attention: h.attention } : {}),
     };
   }
 
@@ -166,6 +183,20 @@ export class RunStore {
 
   async finish(runId: string, stepId: string, status: 'done' | 'failed' | 'skipped' | 'cancelled', detail: Partial<StepState> = {}) {
     return this.transition(runId, stepId, ['pending', 'scheduled', 'running'], { ...detail, status, finishedAt: iso(this.deps.now()) });
+  }
+
+  /**
+   * Counts a re-queue of a step whose job was lost, if the run is running, the step is still in
+   * hand and nobody re-queued it since it was read with `seen` re-queues; returns the new count or 0.
+   */
+  async countRequeue(runId: string, stepId: string, seen: number): Promise<number> {
+    const keys = [this.keys.run(runId), this.keys.runSteps(runId)];
+    return (await REQUEUE.run(this.redis, keys, [stepId, String(seen)])) as number;
+  }
+
+  /** Marks a run as needing the duty officers' attention, with why. */
+  async flagAttention(runId: string, reason: string): Promise<void> {
+    await this.redis.hset(this.keys.run(runId), 'attention', reason);
   }
 
   async stop(runId: string, by: string): Promise<string[] | undefined> {

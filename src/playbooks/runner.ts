@@ -122,7 +122,7 @@ export class PlaybookRunner {
   }
 
   /** Tells the cell groups a run started, with its steps (once per run: the post is idempotent). */
-  private async announceStart(run: RunRecord, pb: Playbook): Promise<void> {
+  async announceStart(run: RunRecord, pb: Playbook): Promise<void> {
     const summary = pb.steps.map((s, i) => `${i + 1}. ${s.title}${s.after ? ` (+${s.after})` : ''}`).join('\n');
     await this.announce(
       run,
@@ -230,8 +230,11 @@ export class PlaybookRunner {
     return 'settled';
   }
 
-  /** Schedules the next step from `index` whose condition holds (skipping the others), or completes the run. */
-  private async scheduleFrom(run: RunRecord, pb: Playbook, index: number, holdMs: number): Promise<void> {
+  /**
+   * Schedules the next step from `index` whose condition holds (skipping the others), or completes
+   * the run; the step is due `holdMs` plus its `after` from `sinceMs` (default now), or at once if that has passed.
+   */
+  async scheduleFrom(run: RunRecord, pb: Playbook, index: number, holdMs: number, sinceMs = this.deps.now()): Promise<void> {
     if ((await this.store.get(run.id))?.status !== 'running') return;
     for (let i = index; i < pb.steps.length; i++) {
       const step = pb.steps[i] as Step;
@@ -239,8 +242,9 @@ export class PlaybookRunner {
         await this.store.finish(run.id, step.id, 'skipped', { note: `condition on ${step.when?.param} not met` });
         continue;
       }
-      const delay = holdMs + (step.after ? durationMs(step.after) : 0);
-      const dueAt = new Date(this.deps.now() + delay).toISOString();
+      const now = this.deps.now();
+      const delay = Math.max(0, sinceMs + holdMs + (step.after ? durationMs(step.after) : 0) - now);
+      const dueAt = new Date(now + delay).toISOString();
       await this.store.transition(run.id, step.id, ['pending'], { status: 'scheduled', dueAt });
       await this.addJob({ type: 'step', runId: run.id, stepId: step.id }, stepJobId(run.id, step.id), delay);
       this.publish(run.id);
@@ -253,15 +257,34 @@ export class PlaybookRunner {
     }
   }
 
+  /** Where the job of a step is in the queue (`waiting`, `delayed`, `active`, `failed`...), or `missing`. */
+  async stepJobState(runId: string, stepId: string): Promise<string> {
+    const job = await this.queue.getJob(stepJobId(runId, stepId));
+    return job ? await job.getState() : 'missing';
+  }
+
+  /**
+   * Queues a step again, to run now, in place of its job that was lost or failed for good. The step
+   * stays idempotent: its claim refuses a settled step and its effects carry the step's keys.
+   */
+  async requeueStep(runId: string, stepId: string): Promise<void> {
+    const jobId = stepJobId(runId, stepId);
+    // A job id that still exists (failed, completed) would make the add a no-op.
+    await (await this.queue.getJob(jobId))?.remove();
+    await this.addJob({ type: 'step', runId, stepId }, jobId, 0);
+  }
+
   private async addJob(data: PlaybookJob, jobId: string, delay: number): Promise<void> {
     await this.queue.add(data.type, data, { jobId, delay });
   }
 
-  private async announce(run: RunRecord, what: string, text: string): Promise<void> {
+  /** Posts to the cell groups about a run, once per run and `what`. */
+  async announce(run: RunRecord, what: string, text: string): Promise<void> {
     await postToCellGroups(this.deps, markIfExercise(run, text), `playbook:${run.id}:${what}`, 'playbook');
   }
 
-  private publish(id: string): void {
+  /** Tells the dashboard the run changed. */
+  publish(id: string): void {
     void this.deps.redis.publish(this.deps.keys.events, JSON.stringify({ type: 'run.updated', id })).catch(() => {});
   }
 

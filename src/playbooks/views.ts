@@ -51,5 +51,6 @@ export async function runLine(runner: PlaybookRunner, run: RunRecord): Promise<s
   const pb = runner.library.get(run.playbook);
   const next = pb?.steps.find((s) => ['scheduled', 'running'].includes(states[s.id]?.status ?? ''));
   const nextText = next ? `; next: ${next.title}${states[next.id]?.dueAt ? ` at ${states[next.id]?.dueAt?.slice(11, 16)} UTC` : ''}` : '';
-  return `${run.id} ${run.title}${run.exercise ? ' (exercise)' : ''} — ${run.status}, ${settled}/${all.length} steps${nextText}`;
+  const attention = run.attention ? ` ⚠️ needs attention: ${run.attention}` : '';
+  return `${run.id} ${run.title}${run.exercise ? ' (exercise)' : ''} — ${run.status}, ${settled}/${all.length} steps${nextText}${attention}`;
 }
