@@ -88,6 +88,7 @@ describe('inbound spool', () => {
   }, 60_000);
 
   it('replays a spool left by an earlier run at start-up, skipping corrupt and torn lines', async () => {
+    if (server?.exitCode !== null || server.signalCode !== null) await startRedis(); // whatever the test before did
     const spool = join(dir, 'restart', 'spool.jsonl');
     const [d, e] = ['+33612345004', '+33612345005'];
     const entry = (phone: string, id: string, text: string) =>
