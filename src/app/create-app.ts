@@ -1,10 +1,12 @@
 import type { Server } from 'node:http';
+import { join } from 'node:path';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/load-config.ts';
 import { Roster } from '../domain/roster.ts';
 import type { HttpDeps } from '../http/http-deps.ts';
 import type { Logger } from '../observability/logger.ts';
+import { InboundSpool } from '../queues/inbound-spool.ts';
 import { onQueueError, Queues } from '../queues/queues.ts';
 import { AuditLog } from '../store/audit-log.ts';
 import { redisKeys } from '../store/keys.ts';
@@ -57,7 +59,10 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
   const redis = reportOutages(createCommandRedis(env.REDIS_URL), log, 'commands');
   const bullConnection = reportOutages(createRedis(env.REDIS_URL), log, 'queues');
   const keys = redisKeys(env.KEY_PREFIX);
-  const queues = new Queues(bullConnection, keys.prefix);
+  // The gateway (one per number, by its lease) keeps what Redis cannot take on local disk until it answers.
+  const spoolPath = env.INBOUND_SPOOL ?? join(env.DATA_DIR, `inbound-spool-${env.KEY_PREFIX}.jsonl`);
+  const spooling = plays('gateway') ? { spool: new InboundSpool(spoolPath, log), log } : undefined;
+  const queues = new Queues(bullConnection, keys.prefix, spooling);
   for (const q of [queues.inbound, queues.outbound, queues.timers]) onQueueError(q, log);
   const deps: HttpDeps = {
     config: file,

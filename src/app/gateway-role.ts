@@ -51,6 +51,7 @@ export async function startGatewayRole(
     else if (outbound.isRunning()) void outbound.pause(true);
   };
   await transport.start(queues.sink(publish));
+  queues.startSpool();
   const heartbeat = setInterval(() => publish(transport.state()), 20_000);
   heartbeat.unref();
   return { worker: outbound, closeables: [{ close: async () => clearInterval(heartbeat) }] };

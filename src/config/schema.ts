@@ -176,6 +176,11 @@ export const envSchema = z.object({
   OUTBOUND_RATE: z.coerce.number({ error: 'must be a number of sends per second' }).positive().optional(),
   /** Where the embedded Redis keeps its data when one is started. */
   DATA_DIR: z.string().default('data'),
+  /**
+   * The gateway's local spool file: inbound WhatsApp messages Redis cannot take during an outage
+   * wait there (JSON lines, fsync'd) until Redis answers. Default DATA_DIR/inbound-spool-KEY_PREFIX.jsonl.
+   */
+  INBOUND_SPOOL: z.string().min(1).optional(),
   /** Baileys: number to pair by code instead of QR. */
   PAIRING_NUMBER: z.string().optional(),
 });

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.ts';
 import { metrics } from '../observability/metrics.ts';
 import type { DeliveryUpdate, InboundMessage, MembershipChange, TransportEvents } from '../transport/chat-transport.ts';
+import type { InboundSpool } from './inbound-spool.ts';
 import type { InboundJob, OutboundJob } from './job-schemas.ts';
 
 /** Names of the BullMQ queues; all live under the KEY_PREFIX. */
@@ -52,13 +53,33 @@ const KEEP = {
   removeOnFail: { age: 14 * 24 * 3600 },
 } satisfies JobsOptions;
 
+/** How long adding an inbound job may wait for Redis before the job goes to the local spool instead. */
+const INBOUND_ADD_TIMEOUT_MS = 3_000;
+/** How soon a spool that still holds jobs is tried again. */
+const SPOOL_RETRY_MS = 2_000;
+
+/** The gateway's local spool for inbound jobs Redis cannot take (see InboundSpool). */
+export interface SpoolOptions {
+  spool: InboundSpool;
+  log: Logger;
+}
+
 /** The application's queues and their producers. */
 export class Queues {
   readonly inbound: Queue<InboundJob>;
   readonly outbound: Queue<OutboundJob>;
   readonly timers: Queue;
+  private replaying: Promise<void> | undefined;
+  private replayAgain = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private replayStarted = false;
 
-  constructor(connection: Redis, prefix: string) {
+  constructor(
+    private readonly connection: Redis,
+    prefix: string,
+    private readonly spooling?: SpoolOptions,
+  ) {
     const opts: QueueOptions = { connection, prefix };
     this.inbound = new Queue(QUEUE.inbound, {
       ...opts,
@@ -72,12 +93,100 @@ export class Queues {
       ...opts,
       defaultJobOptions: { ...KEEP, attempts: 5, backoff: { type: 'exponential', delay: 1_000 } },
     });
+    // Every reconnect queues what an outage left in the spool.
+    if (spooling) connection.on('ready', () => void this.replaySpool());
+  }
+
+  /**
+   * Starts queuing the spool, now and after every reconnect. The gateway calls it once its
+   * transport has started (it holds the lease), so a standby never rewrites the file.
+   */
+  startSpool(): void {
+    this.replayStarted = true;
+    void this.replaySpool();
+  }
+
+  /** Inbound jobs waiting in the local spool for Redis (0 without a spool). */
+  get spooled(): number {
+    return this.spooling?.spool.waiting ?? 0;
   }
 
   /** Queues an inbound message; a redelivered message id maps to the same job and is dropped. */
   async receive(message: InboundMessage): Promise<void> {
     metrics.inbound.inc({ kind: message.reaction ? 'reaction' : 'message' });
-    await this.inbound.add('message', { type: 'message', message }, { jobId: jobIdFor('m', message.id) });
+    await this.addInbound({ type: 'message', message }, jobIdFor('m', message.id));
+  }
+
+  /**
+   * Adds an inbound job; with a spool, a job Redis cannot take now (down, or no answer in time) is
+   * kept on local disk and queued, oldest first, once Redis answers. A job that did reach Redis
+   * after all is the same job id when replayed, so it is still handled once.
+   */
+  private async addInbound(data: InboundJob, jobId: string): Promise<void> {
+    const add = () => this.inbound.add(data.type, data, { jobId });
+    if (!this.spooling) {
+      await add();
+      return;
+    }
+    const { spool, log } = this.spooling;
+    let reason = `Redis connection ${this.connection.status}`;
+    // Behind jobs already spooled, a new one waits its turn: the spool keeps arrival order.
+    if (this.connection.status === 'ready' && spool.waiting === 0) {
+      try {
+        await withTimeout(add(), INBOUND_ADD_TIMEOUT_MS);
+        return;
+      } catch (err) {
+        reason = (err as Error).message;
+      }
+    }
+    const waiting = await spool.append({ jobId, data, spooledAt: Date.now() });
+    log.warn(
+      { jobId, type: data.type, waiting, reason, spool: spool.path },
+      'Redis cannot take inbound jobs: kept in the local spool on disk; it is queued as soon as Redis answers',
+    );
+    if (this.connection.status === 'ready') void this.replaySpool();
+    else this.retrySpoolLater();
+  }
+
+  /** Queues what the spool holds, oldest first; one replay at a time, retried while Redis does not answer. */
+  replaySpool(): Promise<void> {
+    if (!this.spooling || this.closed || !this.replayStarted) return Promise.resolve();
+    if (this.replaying) {
+      this.replayAgain = true;
+      return this.replaying;
+    }
+    const { spool, log } = this.spooling;
+    this.replaying = (async () => {
+      do {
+        this.replayAgain = false;
+        if (spool.waiting === 0) return;
+        if (this.connection.status !== 'ready') return this.retrySpoolLater();
+        try {
+          const done = await spool.replay((job) =>
+            withTimeout(this.inbound.add(job.data.type, job.data, { jobId: job.jobId }), INBOUND_ADD_TIMEOUT_MS).then(() => {}),
+          );
+          log.info({ ...done, spool: spool.path }, 'inbound spool replayed into the queue');
+        } catch (err) {
+          log.warn(
+            { err: (err as Error).message, waiting: spool.waiting },
+            'inbound spool replay paused: Redis does not take jobs yet; retrying',
+          );
+          return this.retrySpoolLater();
+        }
+      } while (this.replayAgain && !this.closed);
+    })().finally(() => {
+      this.replaying = undefined;
+    });
+    return this.replaying;
+  }
+
+  private retrySpoolLater(): void {
+    if (this.retryTimer || this.closed || !this.replayStarted) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.replaySpool();
+    }, SPOOL_RETRY_MS);
+    this.retryTimer.unref();
   }
 
   /** Queues an outbound message; the same idempotency key is the same job. */
@@ -104,17 +213,27 @@ export class Queues {
   sink(onConnection?: TransportEvents['connection']): TransportEvents {
     return {
       message: (m: InboundMessage) => this.receive(m),
-      membership: async (change: MembershipChange) => {
-        await this.inbound.add('membership', { type: 'membership', change }, { jobId: jobIdFor('g', JSON.stringify(change)) });
-      },
-      delivery: async (update: DeliveryUpdate) => {
-        await this.inbound.add('delivery', { type: 'delivery', update }, { jobId: jobIdFor('d', `${update.messageId}/${update.state}`) });
-      },
+      membership: (change: MembershipChange) => this.addInbound({ type: 'membership', change }, jobIdFor('g', JSON.stringify(change))),
+      delivery: (update: DeliveryUpdate) =>
+        this.addInbound({ type: 'delivery', update }, jobIdFor('d', `${update.messageId}/${update.state}`)),
       ...(onConnection ? { connection: onConnection } : {}),
     };
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    await this.replaying;
     await Promise.all([this.inbound.close(), this.outbound.close(), this.timers.close()]);
   }
+}
+
+/** Rejects when `promise` has not settled within `ms` (the promise itself goes on; its outcome is then ignored). */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
+  });
+  promise.catch(() => {});
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }

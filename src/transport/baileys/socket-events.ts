@@ -106,12 +106,23 @@ export function bindSocketEvents(t: BaileysTransport, sock: BaileysSocket, auth:
   });
 }
 
-/** One upserted message: learn its LID pair, hand it to the app, then mark it read. */
+/** How long a message waits for its LID pair and key to be stored before it goes to the app anyway. */
+const STORE_WAIT_MS = 3_000;
+
+/**
+ * One upserted message: learn its LID pair, hand it to the app, then mark it read. While Redis is
+ * down the store writes wait for it, so the message goes on to the app (whose sink keeps it in the
+ * local spool) after STORE_WAIT_MS instead of waiting in memory only.
+ */
 async function receive(t: BaileysTransport, sock: BaileysSocket, m: WAMessage): Promise<void> {
-  await t.store.learnLids(lidPairsOf(m.key));
-  const inbound = toInboundMessage(m) ?? (await pollVoteOf(t.store, m, sock.user ?? {}));
+  const learning = t.store.learnLids(lidPairsOf(m.key));
+  const direct = toInboundMessage(m);
+  if (!direct) await learning;
+  const inbound = direct ?? (await pollVoteOf(t.store, m, sock.user ?? {}));
   if (!inbound) return;
-  await t.store.saveKey(m.key);
+  const storing = Promise.all([learning, t.store.saveKey(m.key)]);
+  storing.catch((err: Error) => t.log.warn({ id: m.key?.id, err: err.message }, 'cannot store an inbound message key'));
+  await Promise.race([storing, new Promise((r) => setTimeout(r, STORE_WAIT_MS).unref())]);
   await t.sink?.message(inbound);
   await sock.readMessages([m.key]).catch(() => {});
 }
