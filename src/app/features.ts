@@ -10,6 +10,7 @@ import type { Feature } from './feature.ts';
 import { incidentsFeature } from './incidents/incidents-feature.ts';
 import { buildSitrep } from './incidents/sitrep.ts';
 import { membershipGuardFeature } from './membership-guard.ts';
+import { undecryptableFeature } from './undecryptable.ts';
 
 /** Every feature of the product, in the order they see citizen messages (incident intake last: it takes everything). */
 export const features: Feature[] = [];
@@ -20,6 +21,7 @@ features.push(
   dashboardFeature,
   membershipGuardFeature,
   whatsappFeature,
+  undecryptableFeature,
   citizensFeature,
   broadcastFeature,
   new PlaybooksFeature((deps) => ({

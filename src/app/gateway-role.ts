@@ -6,6 +6,7 @@ import { createOutboundWorker } from '../queues/workers/outbound-worker.ts';
 import type { ChatTransport, ConnectionState } from '../transport/chat-transport.ts';
 import type { Closeable, Feature } from './feature.ts';
 import { publishTransportState } from './transport-state.ts';
+import { forgetUndecryptable, rememberUndecryptable } from './undecryptable.ts';
 
 export interface GatewayOptions {
   rate: number;
@@ -50,7 +51,16 @@ export async function startGatewayRole(
     if (state === 'open') outbound.resume();
     else if (outbound.isRunning()) void outbound.pause(true);
   };
-  await transport.start(queues.sink(publish));
+  const sink = queues.sink(publish);
+  await transport.start({
+    ...sink,
+    message: (m) => {
+      // Never held up by Redis (the spool keeps the message through an outage): at worst a late false alarm.
+      forgetUndecryptable(deps, m.id).catch((err) => deps.log.warn({ err: err.message }, 'cannot clear an unreadable-message marker'));
+      return sink.message(m);
+    },
+    undecryptable: (m) => rememberUndecryptable(deps, m),
+  });
   queues.startSpool();
   const heartbeat = setInterval(() => publish(transport.state()), 20_000);
   heartbeat.unref();

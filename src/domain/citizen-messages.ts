@@ -48,6 +48,11 @@ const MESSAGES = {
     fr: '📷 Nous avons reçu votre {media}. Décrivez aussi la situation par écrit pour que nous puissions agir.',
     ar: '📷 استلمنا {media}. يرجى أيضاً وصف الوضع بالكلمات ليتمكن الموظف من التصرف.',
   },
+  resend: {
+    en: '⚠️ We could not read your last message (a WhatsApp encryption problem). Please send it again.',
+    fr: "⚠️ Nous n'avons pas pu lire votre dernier message (problème de chiffrement WhatsApp). Merci de le renvoyer.",
+    ar: '⚠️ لم نتمكن من قراءة رسالتك الأخيرة (مشكلة في تشفير واتساب). يرجى إرسالها مرة أخرى.',
+  },
 } as const;
 
 export type CitizenMessage = keyof typeof MESSAGES;

@@ -68,6 +68,9 @@ export function redisKeys(prefix: string) {
     waMessage: (id: string) => k('wa', 'msg', id),
     /** Keys of recent inbound messages (JSON), so a reply can quote or react to them. */
     waMessageKey: (id: string) => k('wa', 'msgkey', id),
+    /** A message WhatsApp could not decrypt, waiting for its retry (JSON), and the ids by when to chase them. */
+    waUndecryptable: (id: string) => k('wa', 'undecryptable', id),
+    waUndecryptableDue: k('wa', 'undecryptable', 'due'),
     /** Cached group metadata (JSON) for Baileys' cachedGroupMetadata. */
     waGroup: (jid: string) => k('wa', 'group', jid),
     /** The QR code string waiting to be scanned, and the pairing code, while pairing. */

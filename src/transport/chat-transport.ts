@@ -44,6 +44,22 @@ export interface InboundMessage {
   media?: 'image' | 'video' | 'audio' | 'document' | 'sticker';
 }
 
+/**
+ * A message the platform delivered but could not decrypt (WhatsApp: a CIPHERTEXT placeholder).
+ * The platform usually retries and the real message follows with the same id; if it never does,
+ * the report is lost unless someone asks the sender to send it again.
+ */
+export interface UndecryptableMessage {
+  /** Platform message id: the real message, if it comes, has the same one. */
+  id: string;
+  chat: ChatAddress;
+  from: ChatSender;
+  /** Epoch milliseconds when the platform received it. */
+  at: number;
+  /** The platform's reason (e.g. "No session record", "Invalid PreKey ID"); for logs, never shown to users. */
+  reason?: string;
+}
+
 /** One message to send. */
 export interface OutboundMessage {
   to: ChatAddress;
@@ -90,6 +106,8 @@ export type ConnectionState = 'connecting' | 'open' | 'closed' | 'logged_out' | 
 /** What a transport reports to the application. */
 export interface TransportEvents {
   message(msg: InboundMessage): Promise<void>;
+  /** A message that arrived but could not be read (see UndecryptableMessage). */
+  undecryptable?(msg: UndecryptableMessage): Promise<void>;
   membership?(change: MembershipChange): Promise<void>;
   delivery?(update: DeliveryUpdate): Promise<void>;
   connection?(state: ConnectionState, detail?: Record<string, unknown>): void;

@@ -11,11 +11,11 @@ import {
   jidDecode,
   jidNormalizedUser,
   normalizeMessageContent,
-  type proto,
+  proto,
   toNumber,
   type WAMessage,
 } from '@whiskeysockets/baileys';
-import type { ChatAddress, ChatSender, InboundMessage } from '../chat-transport.ts';
+import type { ChatAddress, ChatSender, InboundMessage, UndecryptableMessage } from '../chat-transport.ts';
 
 /** A LID and a phone known to be the same person (learnt from a message key or a group event). */
 export interface LidPair {
@@ -167,6 +167,26 @@ export function toInboundMessage(msg: WAMessage): InboundMessage | undefined {
     ...(location ? { location } : {}),
     ...(media && !text ? { media } : {}),
     ...(replyTo ? { replyTo } : {}),
+  };
+}
+
+/**
+ * A placeholder for a message Baileys could not decrypt: `messageStubType` CIPHERTEXT, no content,
+ * the reason in `messageStubParameters[0]` ('No session record', 'Invalid PreKey ID', 'Message absent
+ * from node', ...). Baileys asks the sender's phone to retry; the real message then comes with the same id.
+ */
+export function undecryptableOf(msg: WAMessage): UndecryptableMessage | undefined {
+  const id = msg.key.id;
+  if (!id || msg.key.fromMe || msg.message || msg.messageStubType !== proto.WebMessageInfo.StubType.CIPHERTEXT) return undefined;
+  const origin = originOf(msg.key);
+  if (!origin) return undefined;
+  const reason = msg.messageStubParameters?.[0];
+  return {
+    id,
+    chat: origin.chat,
+    from: { ...origin.from, ...(msg.pushName ? { pushName: msg.pushName } : {}) },
+    at: toNumber(msg.messageTimestamp as number) * 1000 || Date.now(),
+    ...(reason ? { reason: String(reason) } : {}),
   };
 }
 

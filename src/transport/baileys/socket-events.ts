@@ -1,7 +1,7 @@
 import { type BaileysEventMap, type GroupParticipant, proto, toNumber, type WAMessage } from '@whiskeysockets/baileys';
 import type { DeliveryUpdate, MembershipChange } from '../chat-transport.ts';
 import type { BaileysSocket, BaileysTransport } from './baileys-transport.ts';
-import { lidOfJid, lidPairsOf, phoneOfJid, senderOf, toInboundMessage } from './inbound-mapper.ts';
+import { lidOfJid, lidPairsOf, phoneOfJid, senderOf, toInboundMessage, undecryptableOf } from './inbound-mapper.ts';
 import { pollVoteOf } from './poll-votes.ts';
 import type { RedisAuthState } from './redis-auth-state.ts';
 
@@ -118,6 +118,12 @@ async function receive(t: BaileysTransport, sock: BaileysSocket, m: WAMessage): 
   const learning = t.store.learnLids(lidPairsOf(m.key));
   const direct = toInboundMessage(m);
   if (!direct) await learning;
+  const unreadable = direct ? undefined : undecryptableOf(m);
+  if (unreadable) {
+    t.log.warn({ id: unreadable.id, reason: unreadable.reason }, 'a WhatsApp message could not be decrypted; waiting for its retry');
+    await t.sink?.undecryptable?.(unreadable);
+    return;
+  }
   const inbound = direct ?? (await pollVoteOf(t.store, m, sock.user ?? {}));
   if (!inbound) return;
   const storing = Promise.all([learning, t.store.saveKey(m.key)]);
