@@ -52,14 +52,24 @@ export async function startGatewayRole(
     else if (outbound.isRunning()) void outbound.pause(true);
   };
   const sink = queues.sink(publish);
+  // Ids this gateway saw as unreadable placeholders (one gateway per number sees both the
+  // placeholder and the real message): only those cost a Redis write when the real one arrives.
+  const unreadable = new Map<string, number>();
+  for (const id of await deps.redis.zrange(deps.keys.waUndecryptableDue, '0', '-1').catch(() => [] as string[])) unreadable.set(id, deps.now());
   await transport.start({
     ...sink,
     message: (m) => {
-      // Never held up by Redis (the spool keeps the message through an outage): at worst a late false alarm.
-      forgetUndecryptable(deps, m.id).catch((err) => deps.log.warn({ err: err.message }, 'cannot clear an unreadable-message marker'));
+      if (unreadable.delete(m.id)) {
+        // Never held up by Redis (the spool keeps the message through an outage): at worst a late false alarm.
+        forgetUndecryptable(deps, m.id).catch((err) => deps.log.warn({ err: err.message }, 'cannot clear an unreadable-message marker'));
+      }
       return sink.message(m);
     },
-    undecryptable: (m) => rememberUndecryptable(deps, m),
+    undecryptable: (m) => {
+      if (unreadable.size >= 10_000) unreadable.delete(unreadable.keys().next().value as string);
+      unreadable.set(m.id, deps.now());
+      return rememberUndecryptable(deps, m);
+    },
   });
   queues.startSpool();
   const heartbeat = setInterval(() => publish(transport.state()), 20_000);
