@@ -85,14 +85,33 @@ export class TokenStore {
 
   /**
    * Revokes every token of a person (e.g. taken off the roster), whatever the case or
-   * spacing of `name`; returns how many.
+   * spacing of `name`; returns how many. Atomic: on its own connection it watches the
+   * tokens and retries if one was minted between reading and deleting, so a token
+   * minted for the same person meanwhile is revoked too.
    */
   async revoke(name: string): Promise<number> {
     const key = holderKey(name);
-    const all = await this.readTokens(this.redis);
-    const hashes = Object.entries(all).flatMap(([hash, p]) => (holderKey(p.name) === key ? [hash] : []));
-    if (hashes.length) await this.redis.hdel(this.keys.tokens, ...hashes);
-    return hashes.length;
+    const conn = this.redis.duplicate({ enableAutoPipelining: false });
+    try {
+      for (;;) {
+        await conn.watch(this.keys.tokens);
+        const all = await this.readTokens(conn);
+        const hashes = Object.entries(all).flatMap(([hash, p]) => (holderKey(p.name) === key ? [hash] : []));
+        if (!hashes.length) {
+          await conn.unwatch();
+          return 0;
+        }
+        if (
+          await conn
+            .multi()
+            .hdel(this.keys.tokens, ...hashes)
+            .exec()
+        )
+          return hashes.length;
+      }
+    } finally {
+      conn.disconnect();
+    }
   }
 
   /** Every stored token: hash → principal. */
