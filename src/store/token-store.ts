@@ -12,6 +12,15 @@ export interface Principal {
 
 const hashOf = (token: string) => createHash('sha256').update(token).digest('hex');
 
+/** How a holder's name is compared: "ana duty " and "Ana Duty" are the same person. */
+export const holderKey = (name: string) => name.normalize('NFC').trim().toLocaleLowerCase('en');
+
+/** Names held by the bootstrap admin token (ADMIN_TOKEN, or the generated one): never minted. */
+const BOOTSTRAP_HOLDERS = ['admin', 'bootstrap-admin'];
+
+/** True when `name` is the bootstrap admin token's holder, whatever its case or spacing. */
+export const isBootstrapHolder = (name: string) => BOOTSTRAP_HOLDERS.includes(holderKey(name));
+
 /** API tokens, stored only as SHA-256 hashes. */
 export class TokenStore {
   constructor(
@@ -19,11 +28,23 @@ export class TokenStore {
     private readonly keys: RedisKeys,
   ) {}
 
-  /** Mints a token; the clear value is returned once and never stored. */
-  async create(principal: Principal): Promise<string> {
+  /**
+   * Mints a token; the clear value is returned once and never stored. A holder who
+   * already has tokens keeps their name as first written ("ana duty" becomes "Ana Duty"),
+   * so the audit log, approvals and idempotency keys see one person.
+   */
+  async mint(principal: Principal): Promise<{ token: string; principal: Principal }> {
     const token = `cc_${randomBytes(24).toString('base64url')}`;
-    await this.redis.hset(this.keys.tokens, hashOf(token), JSON.stringify(principal));
-    return token;
+    const key = holderKey(principal.name);
+    const same = Object.values(await this.readTokens(this.redis)).find((p) => holderKey(p.name) === key);
+    const stored = { ...principal, name: same?.name ?? principal.name.trim() };
+    await this.redis.hset(this.keys.tokens, hashOf(token), JSON.stringify(stored));
+    return { token, principal: stored };
+  }
+
+  /** Mints a token (see {@link mint}) and returns only its clear value. */
+  async create(principal: Principal): Promise<string> {
+    return (await this.mint(principal)).token;
   }
 
   /**
@@ -55,20 +76,48 @@ export class TokenStore {
   /** Who holds tokens (never the tokens themselves), with how many each. */
   async list(): Promise<(Principal & { tokens: number })[]> {
     const byName = new Map<string, Principal & { tokens: number }>();
-    for (const raw of Object.values(await this.redis.hgetall(this.keys.tokens))) {
-      const p = JSON.parse(raw) as Principal;
-      const seen = byName.get(p.name);
-      byName.set(p.name, seen ? { ...seen, tokens: seen.tokens + 1 } : { ...p, tokens: 1 });
+    for (const p of Object.values(await this.readTokens(this.redis))) {
+      const seen = byName.get(holderKey(p.name));
+      byName.set(holderKey(p.name), seen ? { ...seen, tokens: seen.tokens + 1 } : { ...p, tokens: 1 });
     }
     return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** Revokes every token of a person (e.g. taken off the roster); returns how many. */
+  /**
+   * Revokes every token of a person (e.g. taken off the roster), whatever the case or
+   * spacing of `name`; returns how many. Atomic: on its own connection it watches the
+   * tokens and retries if one was minted between reading and deleting, so a token
+   * minted for the same person meanwhile is revoked too.
+   */
   async revoke(name: string): Promise<number> {
-    const all = await this.redis.hgetall(this.keys.tokens);
-    const hashes = Object.entries(all).flatMap(([hash, raw]) => ((JSON.parse(raw) as Principal).name === name ? [hash] : []));
-    if (hashes.length) await this.redis.hdel(this.keys.tokens, ...hashes);
-    return hashes.length;
+    const key = holderKey(name);
+    const conn = this.redis.duplicate({ enableAutoPipelining: false });
+    try {
+      for (;;) {
+        await conn.watch(this.keys.tokens);
+        const all = await this.readTokens(conn);
+        const hashes = Object.entries(all).flatMap(([hash, p]) => (holderKey(p.name) === key ? [hash] : []));
+        if (!hashes.length) {
+          await conn.unwatch();
+          return 0;
+        }
+        if (
+          await conn
+            .multi()
+            .hdel(this.keys.tokens, ...hashes)
+            .exec()
+        )
+          return hashes.length;
+      }
+    } finally {
+      conn.disconnect();
+    }
+  }
+
+  /** Every stored token: hash → principal. */
+  protected async readTokens(redis: Redis): Promise<Record<string, Principal>> {
+    const all = await redis.hgetall(this.keys.tokens);
+    return Object.fromEntries(Object.entries(all).map(([hash, raw]) => [hash, JSON.parse(raw) as Principal]));
   }
 
   async verify(token: string): Promise<Principal | undefined> {

@@ -181,4 +181,58 @@ describe('dashboard actions in a real browser: once per click, whatever the hand
     expect((await app.api<{ items: unknown[] }>('GET', '/api/runs')).body.items).toHaveLength(1);
     await context.close();
   });
+
+  it('asks in the page before "Reject" stops an alert: a double tap and Escape keep it, Confirm cancels it once', async () => {
+    const alert = await app.api<{ id: string }>(
+      'POST',
+      '/api/alerts',
+      { audience: { all: true }, text: { en: 'Shelter in place.' } },
+      tokens.second,
+    );
+    const id = alert.body.id;
+    const { context, page } = await newPage(browser, true);
+    await signIn(page, app.url, tokens.duty as string);
+    await open(page, `#/alerts/${id}`);
+    const cancels = watchRequests(page, (m, u) => m === 'POST' && u.endsWith(`/api/alerts/${id}/cancel`));
+    const reject = page.getByRole('button', { name: `Reject: alert ${id}`, exact: true });
+    const question = page.getByRole('group', { name: new RegExp(`Reject alert ${id}\\? It will not go to 4 people`) });
+    // A double tap asks, then lands on "Keep for approval" where the button was.
+    await reject.dblclick();
+    await reject.waitFor();
+    expect(await question.count()).toBe(0);
+    await reject.click();
+    await question.waitFor();
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Keep for approval');
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: `Reject: alert ${id}`, exact: true }).click();
+    await question.getByRole('button', { name: 'Keep for approval' }).click();
+    expect(cancels.sent()).toBe(0);
+    expect((await app.api<{ status: string }>('GET', `/api/alerts/${id}`)).body.status).toBe('pending_approval');
+
+    await page.getByRole('button', { name: `Reject: alert ${id}`, exact: true }).click();
+    await question.getByRole('button', { name: `Confirm: reject ${id}` }).click();
+    await cancels.settled();
+    expect(cancels.sent()).toBe(1);
+    await expect.poll(async () => (await app.api<{ status: string }>('GET', `/api/alerts/${id}`)).body.status).toBe('cancelled');
+    await context.close();
+  });
+
+  it('asks in the page before "Stop this check" stops a welfare check', async () => {
+    const check = await app.api<{ id: string }>('POST', '/api/welfare-checks', { audience: { regions: ['north'] } }, tokens.duty);
+    const id = check.body.id;
+    const { context, page } = await newPage(browser, true);
+    await signIn(page, app.url, tokens.duty as string);
+    await open(page, `#/welfare/${id}`);
+    const cancels = watchRequests(page, (m, u) => m === 'POST' && u.endsWith(`/api/welfare-checks/${id}/cancel`));
+    await page.getByRole('button', { name: `Stop welfare check ${id}`, exact: true }).click();
+    const question = page.getByRole('group', { name: new RegExp(`Stop welfare check ${id} to 1 person\\?`) });
+    await question.waitFor();
+    expect(cancels.sent()).toBe(0);
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await cancels.settled();
+    expect(cancels.sent()).toBe(1);
+    await expect.poll(async () => (await app.api<{ status: string }>('GET', `/api/welfare-checks/${id}`)).body.status).not.toBe('running');
+    await context.close();
+  });
 });

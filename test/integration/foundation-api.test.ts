@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisKeys } from '../../src/store/keys.ts';
-import { TokenStore } from '../../src/store/token-store.ts';
+import { type Principal, TokenStore } from '../../src/store/token-store.ts';
 import { ADMIN_TOKEN, cleanPrefix, REDIS_URL, startTestApp, type TestApp, uniquePrefix } from '../fakes/test-app.ts';
 
 type ErrorBody = { error: { code: string; message: string } };
@@ -193,6 +193,33 @@ describe('bootstrap admin token', () => {
     expect(await tokens.verify('second-admin-token-002')).toBeUndefined();
     expect(await tokens.verify(generated)).toEqual({ name: 'bootstrap-admin', role: 'admin' });
     expect(await tokens.verify(minted)).toEqual({ name: 'Ana Duty', role: 'duty_officer' });
+    await redis.quit();
+  });
+});
+
+describe('revoking a token holder', () => {
+  const prefix = uniquePrefix('revoke-race');
+  afterAll(async () => cleanPrefix(prefix));
+
+  it('also revokes a token minted for the same person while the revoke was under way', async () => {
+    const redis = new Redis(REDIS_URL);
+    const keys = redisKeys(prefix);
+    const officer = new TokenStore(redis, keys);
+    const before = await officer.create({ name: 'Ana Duty', role: 'duty_officer' });
+    let minted: string | undefined;
+    /** Another admin mints a token for Ana right after the revoke has read the tokens (once). */
+    class MintWhileRevoking extends TokenStore {
+      protected override async readTokens(conn: Redis): Promise<Record<string, Principal>> {
+        const all = await super.readTokens(conn);
+        minted ??= await officer.create({ name: 'Ana Duty', role: 'duty_officer' });
+        return all;
+      }
+    }
+    const admin = new MintWhileRevoking(redis, keys);
+    expect(await admin.revoke('ana duty')).toBe(2);
+    expect(minted).toBeDefined();
+    expect(await admin.verify(before)).toBeUndefined();
+    expect(await admin.verify(minted ?? '')).toBeUndefined();
     await redis.quit();
   });
 });

@@ -28,6 +28,39 @@ describe('API tokens', () => {
   });
 });
 
+describe('token holder names', () => {
+  type Holders = { items: { name: string; role: string; tokens: number }[] };
+
+  it('are one person whatever their case or spacing: listed once, revoked together', async () => {
+    const first = await mint('Rui Duty', 'duty_officer');
+    const second = await app.api<{ token: string; name: string }>('POST', '/api/tokens', { name: '  rui DUTY ', role: 'duty_officer' });
+    expect(second.status).toBe(201);
+    expect(second.body.name).toBe('Rui Duty');
+    expect((await app.api<{ name: string }>('GET', '/api/me', undefined, second.body.token)).body.name).toBe('Rui Duty');
+    const list = await app.api<Holders>('GET', '/api/tokens');
+    expect(list.body.items.filter((h) => h.name.toLowerCase().includes('rui'))).toEqual([
+      { name: 'Rui Duty', role: 'duty_officer', tokens: 2 },
+    ]);
+    const revoked = await app.api<{ revoked: number }>('DELETE', `/api/tokens/${encodeURIComponent(' rui duty ')}`);
+    expect(revoked.status).toBe(200);
+    expect(revoked.body.revoked).toBe(2);
+    expect((await app.api('GET', '/api/incidents', undefined, first)).status).toBe(401);
+    expect((await app.api('GET', '/api/incidents', undefined, second.body.token)).status).toBe(401);
+  });
+
+  it("refuses to mint a token under the bootstrap ADMIN_TOKEN holder's name", async () => {
+    for (const name of ['admin', ' Admin ', 'BOOTSTRAP-ADMIN']) {
+      const res = await app.api<{ error: { code: string; message: string } }>('POST', '/api/tokens', { name, role: 'viewer' });
+      expect(res.status).toBe(409);
+      expect(res.body.error.code).toBe('reserved_name');
+      expect(res.body.error.message).toContain('ADMIN_TOKEN');
+    }
+    expect((await app.api('GET', '/api/me', undefined, ADMIN_TOKEN)).status).toBe(200);
+    const list = await app.api<Holders>('GET', '/api/tokens');
+    expect(list.body.items.filter((h) => h.name === 'admin')).toEqual([{ name: 'admin', role: 'admin', tokens: 1 }]);
+  });
+});
+
 describe('dashboard session cookie', () => {
   it('answers 401, not a server error, to a malformed cookie', async () => {
     const res = await fetch(`${app.url}/api/me`, { headers: { cookie: 'cc_session=%E0%A4%A' } });

@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { ROLES } from '../../config/schema.ts';
-import { NotFoundError } from '../../domain/errors.ts';
+import { ConflictError, NotFoundError } from '../../domain/errors.ts';
+import { isBootstrapHolder } from '../../store/token-store.ts';
 import { requireRole } from '../auth.ts';
 import { phoneAsTyped, validate } from '../errors.ts';
 import type { HttpDeps } from '../http-deps.ts';
@@ -45,14 +46,20 @@ export function tokenRoutes(deps: HttpDeps): Router {
   const r = Router();
   r.post('/api/tokens', requireRole('admin'), async (req, res) => {
     const body = validate(createTokenBody, req.body);
-    const token = await deps.tokens.create(body);
+    if (isBootstrapHolder(body.name)) {
+      throw new ConflictError(
+        'reserved_name',
+        `"${body.name}" is the name of the bootstrap ADMIN_TOKEN holder; mint this token under the person's own name`,
+      );
+    }
+    const { token, principal } = await deps.tokens.mint(body);
     await deps.audit.append({
       type: 'token.created',
       actor: req.principal?.name ?? 'unknown',
-      subject: body.name,
-      data: { role: body.role },
+      subject: principal.name,
+      data: { role: principal.role },
     });
-    res.status(201).json({ token, name: body.name, role: body.role });
+    res.status(201).json({ token, name: principal.name, role: principal.role });
   });
   r.get('/api/tokens', requireRole('admin'), async (_req, res) => {
     res.json({ items: await deps.tokens.list(), nextCursor: null });

@@ -87,3 +87,80 @@ export function oneAtATime(draw) {
     return queued;
   };
 }
+
+/** Confirmations asked and not yet answered, by action: they outlive the view's live redraws. */
+const asking = new Map();
+addEventListener('hashchange', () => asking.clear());
+
+/**
+ * A button for an action that cannot be undone and reaches many people (stop an alert, a check, a
+ * run). The first press only asks, in the page: "Keep …" where the button was (a double tap lands
+ * there), "Confirm: …" after it, and the question under them. Escape keeps. Focus moves into the question,
+ * so a screen reader reads it. `key` names the action ("alert:ALR-0007:cancel"): a question still
+ * open is drawn again by the view's next redraw, focus included. `run` gets the Confirm click.
+ */
+export function confirmable({ key, label, ariaLabel, className, question, keepLabel, confirmLabel, run }) {
+  const box = el('span', { className: 'confirmable' });
+  const keep = () => {
+    asking.delete(key);
+    draw();
+    box.querySelector('button')?.focus();
+  };
+  const draw = () => {
+    if (!asking.has(key)) {
+      const ask = () => {
+        asking.set(key, 'keep');
+        draw();
+        box.querySelector('.act-keep')?.focus();
+      };
+      box.replaceChildren(el('button', { type: 'button', className, onclick: ask, 'aria-label': ariaLabel }, label));
+      return;
+    }
+    const questionId = `confirm-${key.replace(/[^\w-]/g, '-')}`;
+    // Which of its buttons had focus: a redraw gives it back, unless the officer moved on.
+    const remember = (which) => () => asking.has(key) && asking.set(key, which);
+    const onblur = (e) => {
+      if (asking.has(key) && e.target.isConnected && !box.contains(e.relatedTarget)) asking.set(key, 'none');
+    };
+    const onkeydown = (e) => {
+      if (e.key === 'Escape') keep();
+    };
+    const keepButton = el(
+      'button',
+      { type: 'button', className: 'act-keep', onclick: keep, onfocus: remember('keep'), onblur, onkeydown },
+      keepLabel,
+    );
+    const confirmButton = el(
+      'button',
+      {
+        type: 'button',
+        className: `${className} act-confirm`,
+        onfocus: remember('confirm'),
+        onblur,
+        onkeydown,
+        onclick: async (e) => {
+          asking.delete(key);
+          await run(e);
+          if (box.isConnected && !asking.has(key)) draw();
+        },
+      },
+      confirmLabel,
+    );
+    box.replaceChildren(
+      el(
+        'span',
+        { className: 'confirm-step', role: 'group', 'aria-labelledby': questionId },
+        keepButton,
+        confirmButton,
+        el('strong', { id: questionId, className: 'confirm-question' }, question),
+      ),
+    );
+    const focused = { keep: keepButton, confirm: confirmButton }[asking.get(key)];
+    queueMicrotask(() => {
+      const lost = !document.activeElement || document.activeElement === document.body;
+      if (focused?.isConnected && lost) focused.focus();
+    });
+  };
+  draw();
+  return box;
+}

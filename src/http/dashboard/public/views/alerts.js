@@ -3,7 +3,7 @@
 // POST /api/alerts {audience, text, exercise?}; POST /api/alerts/:id/approve | cancel.
 import { api, can, myself, optional, regionName } from '../api.js';
 import { guarded, liveRefresh, toast } from '../app.js';
-import { el, oneAtATime, when } from '../dom.js';
+import { confirmable, el, oneAtATime, when } from '../dom.js';
 import { audienceForm, progressBar, summaryOf } from './audience.js';
 
 const RUNNING = new Set(['pending_approval', 'sending']);
@@ -49,10 +49,27 @@ function alertActions(a, refresh) {
     a.status === 'pending_approval' && authoredByMe(a)
       ? el('span', { className: 'muted' }, 'Waiting for a second officer to approve.')
       : '',
-    mayCancel
-      ? actionButton(a.status === 'pending_approval' ? 'Reject' : 'Stop sending', 'danger act-cancel', call('cancel', 'cancelled'), a.id)
-      : '',
+    mayCancel ? cancelButton(a, call('cancel', 'cancelled')) : '',
   );
+}
+
+/** "Reject" / "Stop sending", asked again in the page first: a mis-tap must not stop an alert to thousands. */
+function cancelButton(a, run) {
+  const people = `${Number(a.counts?.total ?? 0).toLocaleString()} ${a.counts?.total === 1 ? 'person' : 'people'}`;
+  const rejecting = a.status === 'pending_approval';
+  const label = rejecting ? 'Reject' : 'Stop sending';
+  return confirmable({
+    key: `alert:${a.id}:${label}`,
+    label,
+    ariaLabel: `${label}: alert ${a.id}`,
+    className: 'danger act-cancel',
+    question: rejecting
+      ? `Reject alert ${a.id}? It will not go to ${people}. This cannot be undone.`
+      : `Stop sending alert ${a.id} to ${people}? Those not sent to yet will not get it. This cannot be undone.`,
+    keepLabel: rejecting ? 'Keep for approval' : 'Keep sending',
+    confirmLabel: rejecting ? `Confirm: reject ${a.id}` : `Confirm: stop sending ${a.id}`,
+    run,
+  });
 }
 
 /** What citizens read, in each language given: the approving officer checks the words, not only the audience. */

@@ -5,7 +5,7 @@
 // note?, error?}], tasks}; POST /api/runs/:id/stop.
 import { api, can, keyFor, optional } from '../api.js';
 import { guarded, liveRefresh, toast } from '../app.js';
-import { el, oneAtATime, when } from '../dom.js';
+import { confirmable, el, oneAtATime, when } from '../dom.js';
 import { summaryOf } from './audience.js';
 
 const choice = (name, values, current, blank) =>
@@ -139,7 +139,16 @@ function runCard(run, refresh) {
     ),
     stepsTable(run),
     run.status === 'running' && can('post', '/api/runs/:id/stop')
-      ? el('button', { type: 'button', className: 'danger act-stop', onclick: stop, 'aria-label': `Stop run ${run.id}` }, 'Stop run')
+      ? confirmable({
+          key: `run:${run.id}:stop`,
+          label: 'Stop run',
+          ariaLabel: `Stop run ${run.id}`,
+          className: 'danger act-stop',
+          question: `Stop run ${run.id} (${run.title ?? run.playbook})? Its pending steps will be cancelled. This cannot be undone.`,
+          keepLabel: 'Keep running',
+          confirmLabel: `Confirm: stop ${run.id}`,
+          run: stop,
+        })
       : '',
   );
 }

@@ -4,7 +4,7 @@
 // → {items: [{phone, name, region, household}]} (officer); POST /api/welfare-checks {audience, text?, exercise?}.
 import { api, can, optional, regionName } from '../api.js';
 import { guarded, liveRefresh, toast } from '../app.js';
-import { el, oneAtATime, when } from '../dom.js';
+import { confirmable, el, oneAtATime, when } from '../dom.js';
 import { audienceForm, progressBar, summaryOf } from './audience.js';
 
 const RUNNING = new Set(['sending', 'open']);
@@ -120,11 +120,17 @@ function stopButton(check, refresh) {
     toast(`Welfare check ${check.id} stopped`);
     await refresh();
   });
-  return el(
-    'button',
-    { type: 'button', className: 'danger act-cancel', onclick: stop, 'aria-label': `Stop welfare check ${check.id}` },
-    'Stop this check',
-  );
+  const people = `${Number(check.counts?.total ?? 0).toLocaleString()} ${check.counts?.total === 1 ? 'person' : 'people'}`;
+  return confirmable({
+    key: `welfare:${check.id}:stop`,
+    label: 'Stop this check',
+    ariaLabel: `Stop welfare check ${check.id}`,
+    className: 'danger act-cancel',
+    question: `Stop welfare check ${check.id} to ${people}? This cannot be undone.`,
+    keepLabel: 'Keep the check running',
+    confirmLabel: `Confirm: stop ${check.id}`,
+    run: stop,
+  });
 }
 
 function checkCard(check, lists, refresh) {
