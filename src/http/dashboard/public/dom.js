@@ -90,7 +90,7 @@ export function oneAtATime(draw) {
 
 /** Confirmations asked and not yet answered, by action: they outlive the view's live redraws. */
 const asking = new Map();
-addEventListener('hashchange', () => asking.clear());
+globalThis.addEventListener?.('hashchange', () => asking.clear());
 
 /**
  * A button for an action that cannot be undone and reaches many people (stop an alert, a check, a
