@@ -9,12 +9,46 @@ import type { Logger } from '../observability/logger.ts';
  * `maxRetriesPerRequest: null`; every connection retries forever with a capped backoff.
  */
 export function createRedis(url: string, options: RedisOptions = {}): Redis {
-  return new Redis(url, {
-    maxRetriesPerRequest: null,
-    enableReadyCheck: true,
-    retryStrategy: (times) => Math.min(times * 200, 5_000),
-    ...options,
-  });
+  return endsWhileReconnecting(
+    new Redis(url, {
+      maxRetriesPerRequest: null,
+      enableReadyCheck: true,
+      retryStrategy: (times) => Math.min(times * 200, 5_000),
+      ...options,
+    }),
+  );
+}
+
+/** What ioredis does once a connection closed for good (private in its types). */
+interface RedisEnd {
+  manuallyClosing: boolean;
+  setStatus(status: 'end'): void;
+  flushQueue(err: Error): void;
+}
+
+/**
+ * ioredis's disconnect() on a connection waiting to reconnect (no socket, only the retry timer)
+ * cancels the retry but never emits 'end', so the connection stays 'reconnecting' for ever. A
+ * BullMQ worker's close() disconnects its blocking connection (a duplicate of ours) and waits for
+ * that 'end': a process stopped while a worker was still backing off after a Redis restart never
+ * finished shutting down. Here such a disconnect ends the connection as ioredis does on a closed
+ * socket; the duplicates BullMQ makes get the same.
+ */
+function endsWhileReconnecting(conn: Redis): Redis {
+  const disconnect = conn.disconnect.bind(conn);
+  conn.disconnect = (reconnect = false) => {
+    const socketless = !reconnect && conn.status === 'reconnecting';
+    disconnect(reconnect);
+    if (socketless && conn.status === 'reconnecting') {
+      const ending = conn as unknown as RedisEnd;
+      ending.manuallyClosing = false;
+      ending.setStatus('end');
+      ending.flushQueue(new Error('Connection is closed.'));
+    }
+  };
+  const duplicate = conn.duplicate.bind(conn);
+  conn.duplicate = (override?: Partial<RedisOptions>) => endsWhileReconnecting(duplicate(override));
+  return conn;
 }
 
 /**
