@@ -114,7 +114,13 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
     await Promise.all([...workers, ...closeables].map((w) => w.close()));
     await transport?.stop();
     await queues.close();
-    await Promise.all([...workerConnections, redis, bullConnection].map((c) => c.quit().catch(() => c.disconnect())));
+    // QUIT waits for a Redis that is down (it sits in the offline queue): a connection that is not
+    // ready is dropped instead, so a SIGTERM during an outage still ends the process.
+    await Promise.all(
+      [...workerConnections, redis, bullConnection].map((c) =>
+        c.status === 'ready' ? c.quit().catch(() => c.disconnect()) : c.disconnect(),
+      ),
+    );
   };
 
   try {
