@@ -1,40 +1,22 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident } from '../../src/domain/incident.ts';
 import { jobIdFor } from '../../src/queues/queues.ts';
-import { redisAnswers } from '../../src/store/redis.ts';
 import type { SimulatorTransport } from '../../src/transport/simulator/simulator-transport.ts';
-import { freePort } from '../fakes/spawn-main.ts';
+import { PrivateRedis } from '../fakes/private-redis.ts';
 import { startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
 /** A private Redis, so this test can stop it under the app without touching the shared one. */
-const dir = mkdtempSync(join(tmpdir(), 'cc-inbound-spool-'));
-let port = 0;
-let server: ChildProcess | undefined;
+const redis = new PrivateRedis('inbound-spool');
+const { dir } = redis;
+const startRedis = () => redis.start();
+const stopRedis = () => redis.stop();
 const apps: TestApp[] = [];
-
-async function startRedis(): Promise<void> {
-  server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', ''], {
-    stdio: 'ignore',
-  });
-  await waitFor(async () => (await redisAnswers(`redis://127.0.0.1:${port}`, 200)) || undefined, 10_000, 'redis-server');
-}
-
-async function stopRedis(): Promise<void> {
-  const s = server;
-  if (!s || s.exitCode !== null || s.signalCode !== null) return;
-  await new Promise<void>((done) => {
-    s.once('exit', () => done());
-    s.kill('SIGTERM');
-  });
-}
 
 const startApp = async (name: string, spool: string) => {
   const app = await startTestApp(name, {
-    env: { REDIS_URL: `redis://127.0.0.1:${port}`, INBOUND_SPOOL: spool },
+    env: { REDIS_URL: redis.url, INBOUND_SPOOL: spool },
     config: { cellGroups: [] },
   });
   apps.push(app);
@@ -45,14 +27,12 @@ const incidentsOf = async (app: TestApp, phone: string) =>
   (await app.api<{ items: Incident[] }>('GET', '/api/incidents?limit=100')).body.items.filter((i) => i.reporter === phone);
 
 beforeAll(async () => {
-  port = await freePort();
   await startRedis();
 });
 // Redis is stopped and the files removed whatever happened; an app whose Redis went away may not close promptly.
 afterAll(async () => {
   await Promise.race([Promise.all(apps.map((a) => a.stop().catch(() => {}))), new Promise((r) => setTimeout(r, 20_000).unref())]);
-  await stopRedis();
-  rmSync(dir, { recursive: true, force: true });
+  await redis.remove();
 }, 60_000);
 
 describe('inbound spool', () => {
@@ -88,7 +68,7 @@ describe('inbound spool', () => {
   }, 60_000);
 
   it('replays a spool left by an earlier run at start-up, skipping corrupt and torn lines', async () => {
-    if (server?.exitCode !== null || server.signalCode !== null) await startRedis(); // whatever the test before did
+    if (!redis.running) await startRedis(); // whatever the test before did
     const spool = join(dir, 'restart', 'spool.jsonl');
     const [d, e] = ['+33612345004', '+33612345005'];
     const entry = (phone: string, id: string, text: string) =>

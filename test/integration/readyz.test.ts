@@ -1,35 +1,15 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisAnswers } from '../../src/store/redis.ts';
+import { PrivateRedis } from '../fakes/private-redis.ts';
 import { freePort } from '../fakes/spawn-main.ts';
 import { startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
 /** A private Redis, so this test can make it a replica (read-only) and stop it without touching the shared one. */
-const dir = mkdtempSync(join(tmpdir(), 'cc-readyz-'));
-let port = 0;
-let server: ChildProcess | undefined;
+const redis = new PrivateRedis('readyz');
+const startRedis = () => redis.start();
+const stopRedis = () => redis.stop();
 let admin: Redis;
 let app: TestApp;
-
-async function startRedis(): Promise<void> {
-  server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', ''], {
-    stdio: 'ignore',
-  });
-  await waitFor(async () => (await redisAnswers(`redis://127.0.0.1:${port}`, 200)) || undefined, 10_000, 'redis-server');
-}
-
-async function stopRedis(): Promise<void> {
-  const s = server;
-  if (!s || s.exitCode !== null) return;
-  await new Promise<void>((done) => {
-    s.once('exit', () => done());
-    s.kill('SIGTERM');
-  });
-}
 
 const readyz = async () => {
   const res = await fetch(`${app.url}/readyz`);
@@ -37,11 +17,10 @@ const readyz = async () => {
 };
 
 beforeAll(async () => {
-  port = await freePort();
   await startRedis();
-  admin = new Redis(`redis://127.0.0.1:${port}`, { maxRetriesPerRequest: 1 });
+  admin = new Redis(redis.url, { maxRetriesPerRequest: 1 });
   admin.on('error', () => {}); // it reconnects by itself after the restart below
-  app = await startTestApp('readyz', { env: { REDIS_URL: `redis://127.0.0.1:${port}` }, config: { cellGroups: [] } });
+  app = await startTestApp('readyz', { env: { REDIS_URL: redis.url }, config: { cellGroups: [] } });
 });
 // A bound on the app's stop, in case a close ever hangs again after the Redis restart above (it
 // did, until createRedis ended a connection disconnected while reconnecting: see
@@ -53,8 +32,7 @@ afterAll(async () => {
   ]);
   if (!stopped) process.stderr.write('readyz test: the app had not stopped after 20 s; going on without it\n');
   admin.disconnect();
-  await stopRedis();
-  rmSync(dir, { recursive: true, force: true });
+  await redis.remove();
 }, 60_000);
 
 describe('/readyz', () => {

@@ -1,47 +1,20 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisAnswers } from '../../src/store/redis.ts';
-import { freePort } from '../fakes/spawn-main.ts';
+import { PrivateRedis } from '../fakes/private-redis.ts';
 import { settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
 /** A private Redis with AOF, so this test can stop and restart it without touching the shared one. */
-const dir = mkdtempSync(join(tmpdir(), 'cc-aof-'));
-let port = 0;
-let server: ChildProcess | undefined;
+const redis = new PrivateRedis('aof', ['--appendfsync', 'always']);
+const startRedis = () => redis.start();
+const stopRedis = () => redis.stop();
 let app: TestApp;
 
-async function startRedis(): Promise<void> {
-  server = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''],
-    {
-      stdio: 'ignore',
-    },
-  );
-  await waitFor(async () => (await redisAnswers(`redis://127.0.0.1:${port}`, 200)) || undefined, 10_000, 'redis-server');
-}
-
-async function stopRedis(): Promise<void> {
-  const s = server;
-  if (!s || s.exitCode !== null) return;
-  await new Promise<void>((done) => {
-    s.once('exit', () => done());
-    s.kill('SIGTERM');
-  });
-}
-
 beforeAll(async () => {
-  port = await freePort();
   await startRedis();
-  app = await startTestApp('redis-restart', { env: { REDIS_URL: `redis://127.0.0.1:${port}` }, config: { cellGroups: [] } });
+  app = await startTestApp('redis-restart', { env: { REDIS_URL: redis.url }, config: { cellGroups: [] } });
 });
 afterAll(async () => {
   await app.stop();
-  await stopRedis();
-  rmSync(dir, { recursive: true, force: true });
+  await redis.remove();
 });
 
 const phone = (i: number) => `+3361900${String(i).padStart(4, '0')}`;

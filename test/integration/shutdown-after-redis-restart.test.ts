@@ -1,45 +1,22 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisAnswers } from '../../src/store/redis.ts';
-import { freePort } from '../fakes/spawn-main.ts';
+import { PrivateRedis } from '../fakes/private-redis.ts';
 import { startTestApp, waitFor } from '../fakes/test-app.ts';
 
 /** A private Redis, so this test can stop it without touching the shared one. */
-const dir = mkdtempSync(join(tmpdir(), 'cc-shutdown-'));
-let port = 0;
-let server: ChildProcess | undefined;
-
-async function startRedis(): Promise<void> {
-  server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', ''], {
-    stdio: 'ignore',
-  });
-  await waitFor(async () => (await redisAnswers(`redis://127.0.0.1:${port}`, 200)) || undefined, 10_000, 'redis-server');
-}
-
-async function stopRedis(): Promise<void> {
-  const s = server;
-  if (!s || s.exitCode !== null) return;
-  await new Promise<void>((done) => {
-    s.once('exit', () => done());
-    s.kill('SIGTERM');
-  });
-}
+const redis = new PrivateRedis('shutdown');
+const startRedis = () => redis.start();
+const stopRedis = () => redis.stop();
 
 beforeAll(async () => {
-  port = await freePort();
   await startRedis();
 });
 afterAll(async () => {
-  await stopRedis();
-  rmSync(dir, { recursive: true, force: true });
+  await redis.remove();
 });
 
 describe('shutdown while the workers wait to reconnect to Redis', () => {
   it('finishes: a worker whose blocking connection is between reconnect attempts still closes', async () => {
-    const app = await startTestApp('shutdown', { env: { REDIS_URL: `redis://127.0.0.1:${port}` }, config: { cellGroups: [] } });
+    const app = await startTestApp('shutdown', { env: { REDIS_URL: redis.url }, config: { cellGroups: [] } });
     await stopRedis();
     // Every connection is now between reconnect attempts (Redis refuses them at once).
     await waitFor(async () => app.deps.queueConnection.status === 'reconnecting' || undefined);
