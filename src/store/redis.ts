@@ -172,20 +172,22 @@ export async function ensureRedis(url: string, dataDir: string, log: Logger): Pr
   throw new Error(`started redis-server on port ${port} (data in ${dir}) but it never answered; is the port taken?`);
 }
 
-/** Warns loudly unless the server is set never to evict keys (Redis is our system of record). */
-export async function checkEvictionPolicy(redis: Pick<Redis, 'config'>, log: Logger): Promise<string> {
-  let policy: string;
+/** A server setting by CONFIG GET; undefined (and a warning naming what to check) when CONFIG is disabled. */
+async function configValue(redis: Pick<Redis, 'config'>, log: Logger, name: string, unreadable: string): Promise<string | undefined> {
   try {
-    const reply = (await redis.config('GET', 'maxmemory-policy')) as string[];
-    policy = reply[1] ?? 'unknown';
+    const reply = (await redis.config('GET', name)) as string[];
+    return reply[1] ?? 'unknown';
   } catch (err) {
     // Managed Redis services often disable CONFIG; say so and go on.
-    log.warn(
-      { err: (err as Error).message },
-      'cannot read Redis maxmemory-policy (CONFIG is disabled?); make sure it is "noeviction" or Redis may delete incidents and jobs',
-    );
-    return 'unknown';
+    log.warn({ err: (err as Error).message }, `cannot read Redis ${name} (CONFIG is disabled?); ${unreadable}`);
+    return undefined;
   }
+}
+
+/** Warns loudly unless the server is set never to evict keys (Redis is our system of record). */
+export async function checkEvictionPolicy(redis: Pick<Redis, 'config'>, log: Logger): Promise<string> {
+  const policy = await configValue(redis, log, 'maxmemory-policy', 'make sure it is "noeviction" or Redis may delete incidents and jobs');
+  if (policy === undefined) return 'unknown';
   if (policy !== 'noeviction') {
     log.error(
       { policy },
@@ -200,17 +202,8 @@ export async function checkEvictionPolicy(redis: Pick<Redis, 'config'>, log: Log
  * every report, job and audit entry written since its last snapshot. Returns the `appendonly` setting.
  */
 export async function checkAppendOnly(redis: Pick<Redis, 'config'>, log: Logger): Promise<string> {
-  let appendonly: string;
-  try {
-    const reply = (await redis.config('GET', 'appendonly')) as string[];
-    appendonly = reply[1] ?? 'unknown';
-  } catch (err) {
-    log.warn(
-      { err: (err as Error).message },
-      'cannot read Redis appendonly (CONFIG is disabled?); make sure AOF is on or a Redis restart may lose reports and queued jobs',
-    );
-    return 'unknown';
-  }
+  const appendonly = await configValue(redis, log, 'appendonly', 'make sure AOF is on or a Redis restart may lose reports and queued jobs');
+  if (appendonly === undefined) return 'unknown';
   if (appendonly !== 'yes') {
     log.error(
       { appendonly },
