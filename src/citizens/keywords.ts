@@ -11,15 +11,16 @@ export function westernDigits(text: string): string {
 /**
  * Lower-case, without accents, apostrophes or surrounding punctuation, single spaces; Arabic
  * without diacritics and with the usual letter variants unified (أ إ آ → ا, ة → ه, ى → ي),
- * so that "أنا بخير" and "انا بخير" are the same word; digits as 0-9 ("٣" is "3").
+ * so that "أنا بخير" and "انا بخير" are the same word; digits as 0-9 ("٣" and "3️⃣" are "3").
  */
 export function normaliseWords(text: string): string {
   return (
     westernDigits(text)
       .normalize('NFD')
-      // Diacritics, tatweel, and the emoji presentation selectors and joiners ("✔️" is ✔ + U+FE0F).
+      // Diacritics, tatweel, the emoji presentation selectors and joiners ("✔️" is ✔ + U+FE0F), and
+      // the keycap mark ("1️⃣" is 1 + U+FE0F + U+20E3).
       .replace(/[\u0300-\u036f\u064B-\u065F\u0670\u0640]/g, '')
-      .replace(/\uFE0E|\uFE0F|\u200D/g, '')
+      .replace(/\uFE0E|\uFE0F|\u200D|\u20E3/g, '')
       .replace(/ة/g, 'ه')
       .replace(/ى/g, 'ي')
       .toLowerCase()
@@ -57,11 +58,6 @@ export function matchLanguage(text: string, configured: readonly string[]): stri
   return configured.find((l) => l === t || (LANGUAGE_NAMES[l] ?? []).some((name) => normaliseWords(name) === t));
 }
 
-/** Eastern Arabic and Persian digits (٠-٩, ۰-۹) as 0-9, and keycap emoji (1️⃣) as the plain digit. */
-function plainDigits(text: string): string {
-  return text.replace(/[\u0660-\u0669\u06F0-\u06F9]/g, (d) => String((d.codePointAt(0) as number) & 0xf)).replace(/[\uFE0F\u20E3]/g, '');
-}
-
 /** The answer the first words give ("1", "2", or a SAFE/HELP phrase of up to four words), and how many words it took. */
 function leadingAnswer(words: string[]): { answer: 'safe' | 'help'; used: number } | undefined {
   if (words[0] === '1') return { answer: 'safe', used: 1 };
@@ -89,7 +85,7 @@ function mentionsHelp(words: string[]): boolean {
  */
 export function parseWelfareAnswer(text: string | undefined): { answer: 'safe' | 'help'; people?: number; remark?: boolean } | undefined {
   if (!text) return undefined;
-  const words = normaliseWords(plainDigits(text))
+  const words = normaliseWords(text)
     .split(/[\s\p{P}\p{S}]+/u)
     .filter((w) => w.length > 0);
   const lead =
