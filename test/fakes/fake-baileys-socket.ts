@@ -13,7 +13,8 @@ import {
   type WAMessage,
   type WAMessageKey,
 } from '@whiskeysockets/baileys';
-import type { BaileysSocket, SocketFactory } from '../../src/transport/baileys/baileys-transport.ts';
+import type { CoreDeps } from '../../src/app/deps.ts';
+import { type BaileysSocket, BaileysTransport, type SocketFactory } from '../../src/transport/baileys/baileys-transport.ts';
 
 /** One sendMessage call the fake recorded. */
 export interface FakeSend {
@@ -151,6 +152,18 @@ export function fakeSocketFactory() {
   return {
     factory,
     sockets,
+    /** The real Baileys adapter of an app over these fake sockets (no lease, fast reconnects, no QR print). */
+    transport: (deps: CoreDeps) =>
+      new BaileysTransport({
+        redis: deps.redis,
+        keys: deps.keys,
+        log: deps.log,
+        audit: deps.audit,
+        socketFactory: factory,
+        lease: false,
+        backoff: { baseMs: 5, maxMs: 20 },
+        printQr: false,
+      }),
     latest: () => sockets.at(-1) as FakeBaileysSocket,
     /** Resolves with the socket number `n` (1-based) once the adapter made it; fails after `timeoutMs`. */
     socket: (n: number, timeoutMs = 10_000) =>

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobIdFor } from '../../src/queues/queues.ts';
-import { BaileysTransport, whatsappIdFor } from '../../src/transport/baileys/baileys-transport.ts';
+import { whatsappIdFor } from '../../src/transport/baileys/baileys-transport.ts';
 import { type FakeBaileysSocket, fakeSocketFactory, waMessage } from '../fakes/fake-baileys-socket.ts';
 import { ADMIN_TOKEN, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
@@ -14,17 +14,7 @@ describe('the whole app on the Baileys adapter (fake socket)', () => {
   beforeAll(async () => {
     app = await startTestApp('bl-app', {
       options: {
-        transport: (deps) =>
-          new BaileysTransport({
-            redis: deps.redis,
-            keys: deps.keys,
-            log: deps.log,
-            audit: deps.audit,
-            socketFactory: sockets.factory,
-            lease: false,
-            backoff: { baseMs: 5, maxMs: 20 },
-            printQr: false,
-          }),
+        transport: sockets.transport,
       },
     });
   });

@@ -1,7 +1,6 @@
 import { proto, type WAMessage } from '@whiskeysockets/baileys';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chaseUndecryptable, UNDECRYPTABLE_GRACE_MS } from '../../src/app/undecryptable.ts';
-import { BaileysTransport } from '../../src/transport/baileys/baileys-transport.ts';
 import { type FakeBaileysSocket, fakeSocketFactory, waMessage } from '../fakes/fake-baileys-socket.ts';
 import { CELL_GROUP, STAFF, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
@@ -38,17 +37,7 @@ describe('a WhatsApp message the gateway cannot decrypt', () => {
     app = await startTestApp('bl-undecrypt', {
       options: {
         now: () => clock,
-        transport: (deps) =>
-          new BaileysTransport({
-            redis: deps.redis,
-            keys: deps.keys,
-            log: deps.log,
-            audit: deps.audit,
-            socketFactory: sockets.factory,
-            lease: false,
-            backoff: { baseMs: 5, maxMs: 20 },
-            printQr: false,
-          }),
+        transport: sockets.transport,
       },
     });
     sock = await sockets.socket(1);
