@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { postDigest } from '../../src/app/incidents/cards.ts';
 import type { WelfareView } from '../../src/broadcast/welfare.ts';
 import { getCitizen, saveCitizens } from '../../src/citizens/registry.ts';
+import { aCitizen } from '../fakes/citizens.ts';
 import { CELL_GROUP, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
 const A = '+33678100001';
@@ -14,16 +15,7 @@ describe('review of the day', () => {
     app = await startTestApp('review-today', {
       config: { broadcast: { ratePerSecond: 1000, approvalThreshold: 25, welfareReminderAfter: '1h', welfareFollowUpAfter: '3h' } },
     });
-    const c = (phone: string, name: string, language: string) => ({
-      phone,
-      name,
-      region: 'north',
-      household: 2,
-      language,
-      registeredAt: 1,
-      updatedAt: 1,
-      optedOut: false,
-    });
+    const c = (phone: string, name: string, language: string) => aCitizen({ phone, name, household: 2, language });
     await saveCitizens(app.deps, [c(A, 'Alan Hurt', 'en'), c(B, 'Berthe Blessée', 'fr')]);
   });
   afterAll(async () => app.stop());

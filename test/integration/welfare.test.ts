@@ -3,6 +3,7 @@ import { broadcastQueues } from '../../src/broadcast/broadcast-queue.ts';
 import type { WelfareView } from '../../src/broadcast/welfare.ts';
 import { saveCitizens } from '../../src/citizens/registry.ts';
 import { jobIdFor } from '../../src/queues/queues.ts';
+import { aCitizen } from '../fakes/citizens.ts';
 import { CELL_GROUP, STAFF, settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
 
 const A = '+33677000001'; // north, household 3, en
@@ -119,16 +120,7 @@ describe('welfare answers as citizens write them', () => {
     const langs = ['ar', 'ar', 'fr', 'en', 'en', 'en', 'ar', 'fr', 'en'];
     await saveCitizens(
       app.deps,
-      langs.map((language, i) => ({
-        phone: P(i),
-        name: `Citizen ${i}`,
-        region: 'north',
-        household: 2,
-        language,
-        registeredAt: 1,
-        updatedAt: 1,
-        optedOut: false,
-      })),
+      langs.map((language, i) => aCitizen({ phone: P(i), name: `Citizen ${i}`, household: 2, language })),
     );
   });
   afterAll(async () => app.stop());
