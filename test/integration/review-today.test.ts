@@ -117,6 +117,17 @@ describe('a follow-up retried after it raised the severity', () => {
   });
 });
 
+/** A citizen's message, and the bot's next answer to them. */
+async function answerIn(app: TestApp, phone: string, text: string): Promise<string> {
+  const before = (await app.outbox(phone)).length;
+  await app.say(phone, text);
+  const items = await waitFor(async () => {
+    const all = await app.outbox(phone);
+    return all.length > before ? all : undefined;
+  });
+  return items.at(-1)?.text ?? '';
+}
+
 describe('REGISTER answers that add people up', () => {
   let app: TestApp;
   beforeAll(async () => {
@@ -124,15 +135,7 @@ describe('REGISTER answers that add people up', () => {
   });
   afterAll(async () => app.stop());
 
-  async function answer(phone: string, text: string): Promise<string> {
-    const before = (await app.outbox(phone)).length;
-    await app.say(phone, text);
-    const items = await waitFor(async () => {
-      const all = await app.outbox(phone);
-      return all.length > before ? all : undefined;
-    });
-    return items.at(-1)?.text ?? '';
-  }
+  const answer = (phone: string, text: string) => answerIn(app, phone, text);
 
   it('"my wife and 2 kids" is asked again, not taken for a household of 2', async () => {
     const phone = '+33678400001';
@@ -152,15 +155,7 @@ describe('REGISTER region answers that name a landmark', () => {
   });
   afterAll(async () => app.stop());
 
-  async function answer(phone: string, text: string): Promise<string> {
-    const before = (await app.outbox(phone)).length;
-    await app.say(phone, text);
-    const items = await waitFor(async () => {
-      const all = await app.outbox(phone);
-      return all.length > before ? all : undefined;
-    });
-    return items.at(-1)?.text ?? '';
-  }
+  const answer = (phone: string, text: string) => answerIn(app, phone, text);
 
   it('"Damascus, near the hospital" is where the citizen lives, not a medical emergency; an injury still is', async () => {
     const phone = '+33678500001';
