@@ -56,13 +56,12 @@ describe('incident board and page in a real browser', { timeout: 120_000 }, () =
         .locator(selector)
         .first()
         .evaluate((e) => getComputedStyle(e).direction);
-    await page.locator(`li.incident[data-id="${arabic.id}"] .summary`).first().waitFor();
-    expect(await direction(`li.incident[data-id="${arabic.id}"] .summary`)).toBe('rtl');
-    expect(await direction(`li.incident[data-id="${english.id}"] .summary`)).toBe('ltr');
+    // Polled: the board redraws live, and a row replaced between finding and reading it has no style.
+    await expect.poll(() => direction(`li.incident[data-id="${arabic.id}"] .summary`)).toBe('rtl');
+    await expect.poll(() => direction(`li.incident[data-id="${english.id}"] .summary`)).toBe('ltr');
     await open(page, `#/incident/${arabic.id}`);
-    await page.locator('p.lead').waitFor();
-    expect(await direction('p.lead')).toBe('rtl');
-    expect(await direction('ol.timeline li p')).toBe('rtl');
+    await expect.poll(() => direction('p.lead')).toBe('rtl');
+    await expect.poll(() => direction('ol.timeline li p')).toBe('rtl');
     await context.close();
   });
 
