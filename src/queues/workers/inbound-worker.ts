@@ -14,8 +14,13 @@ export interface InboundHandlers {
   delivery(update: DeliveryUpdate): Promise<void>;
 }
 
-/** Inbound messages handled at once by one worker process. */
-export const INBOUND_CONCURRENCY = 20;
+/**
+ * Inbound messages handled at once by one worker process. A message spends most of its time
+ * waiting on Redis round trips, so at 20 the process sat idle a fifth of the time under a flood;
+ * at 100 it takes about a third more messages a second with the same p99 at 1,000 msg/s, and
+ * more than 100 gains nothing (README, Performance).
+ */
+export const INBOUND_CONCURRENCY = 100;
 
 /** Processes inbound jobs: validates the payload, then runs the pipeline for its kind. */
 export function createInboundWorker(
