@@ -22,21 +22,76 @@ export interface InboundHandlers {
  */
 export const INBOUND_CONCURRENCY = 100;
 
-/** Processes inbound jobs: validates the payload, then runs the pipeline for its kind. */
+/**
+ * Runs tasks one after another per key, in the order they were asked for, and tasks of different
+ * keys alongside each other.
+ */
+export class InOrder {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  run<T>(key: string | undefined, task: () => Promise<T>): Promise<T> {
+    if (key === undefined) return task();
+    const result = (this.tails.get(key) ?? Promise.resolve()).then(task);
+    const tail = result.then(
+      () => {},
+      () => {},
+    );
+    this.tails.set(key, tail);
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    return result;
+  }
+
+  /** Keys with a task running or waiting. */
+  get size(): number {
+    return this.tails.size;
+  }
+}
+
+/**
+ * Whose turn a message job waits for: the person who wrote it, in that chat. Read from the raw
+ * payload before anything else runs, so jobs queue up in the order the worker took them.
+ */
+export function senderKey(data: unknown): string | undefined {
+  const job = data as {
+    type?: unknown;
+    message?: { chat?: { kind?: unknown; phone?: unknown; id?: unknown }; from?: { phone?: unknown; lid?: unknown } };
+  };
+  if (job?.type !== 'message') return undefined;
+  const chat = job.message?.chat;
+  const from = job.message?.from;
+  const who = typeof from?.phone === 'string' ? from.phone : typeof from?.lid === 'string' ? from.lid : undefined;
+  if (chat?.kind === 'dm' && typeof chat.phone === 'string') return `dm:${chat.phone}`;
+  if (chat?.kind === 'group' && typeof chat.id === 'string' && who) return `group:${chat.id}:${who}`;
+  return undefined;
+}
+
+/**
+ * Processes inbound jobs: validates the payload, then runs the pipeline for its kind.
+ *
+ * One person's messages are handled one at a time, in the order the worker took them (the order
+ * they arrived): after an outage WhatsApp hands over everything a citizen wrote meanwhile at once,
+ * and "REGISTER", "yes", "Marie Curie" read in parallel lose the conversation. Different people's
+ * messages still run alongside each other. Order holds within one worker process; a job that
+ * fails and is retried later goes behind what came after it.
+ */
 export function createInboundWorker(
   deps: CoreDeps,
   connection: Redis,
   handlers: InboundHandlers,
   concurrency = INBOUND_CONCURRENCY,
 ): Worker<InboundJob> {
+  const inOrder = new InOrder();
   const worker = new Worker<InboundJob>(
     QUEUE.inbound,
-    async (job: Job<InboundJob>) => {
-      const data = await parseJob(deps, inboundJobSchema, job, QUEUE.inbound);
-      if (data.type === 'message') return handlers.message(createChatContext(deps, data.message));
-      if (data.type === 'membership') return handlers.membership(data.change);
-      return handlers.delivery(data.update);
-    },
+    (job: Job<InboundJob>) =>
+      inOrder.run(senderKey(job.data), async () => {
+        const data = await parseJob(deps, inboundJobSchema, job, QUEUE.inbound);
+        if (data.type === 'message') return handlers.message(createChatContext(deps, data.message));
+        if (data.type === 'membership') return handlers.membership(data.change);
+        return handlers.delivery(data.update);
+      }),
     { connection, prefix: deps.keys.prefix, concurrency, autorun: false },
   );
   worker.on('failed', (job, err) =>
