@@ -16,6 +16,8 @@ export interface CategoryRule {
   /** Severity when the reporter also says they are safe (SAFE_PHRASES, or a denial of harm). */
   whenReporterSafe?: Severity;
   keywords: Record<string, string[]>;
+  /** Phrases that use this category's words for something else: taken out before its keywords are counted. */
+  unless?: Record<string, string[]>;
 }
 
 /** In order of precedence: on equal keyword hits the earlier category wins. */
@@ -97,6 +99,25 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'وقعت علي',
         'طاح علي',
         'طاحت علي',
+      ],
+    },
+    // Stranded at an airport or a border ("عالقين في المطار") is a request to leave, not a person trapped.
+    unless: {
+      ar: [
+        'عالق في المطار',
+        'عالقه في المطار',
+        'عالقين في المطار',
+        'عالقون في المطار',
+        'علقانين في المطار',
+        'عالق بالمطار',
+        'عالقين بالمطار',
+        'عالقون بالمطار',
+        'عالق علي الحدود',
+        'عالقين علي الحدود',
+        'عالقون علي الحدود',
+        'عالقين عالحدود',
+        'عالقين في البلد',
+        'عالقين بالبلد',
       ],
     },
   },
@@ -544,6 +565,14 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'نرجعو للبلاد',
         'عالقين في المطار',
         'عالق في المطار',
+        'عالقه في المطار',
+        'عالقون في المطار',
+        'علقانين في المطار',
+        'عالق بالمطار',
+        'عالقين بالمطار',
+        'عالقون بالمطار',
+        'عالقين في البلد',
+        'عالقين بالبلد',
         'الرحلات ملغيه',
         'الرحلات ملغاه',
         'ترحيل',
@@ -738,9 +767,20 @@ export const REASSURING_KEYWORDS: Record<string, string[]> = {
     'just wanted to know',
     'on the news',
     'saw the news',
+    'false alarm',
   ],
-  fr: ['simple question', 'renseignement', 'renseignements', 'pas urgent', 'quand est-ce', 'horaires', 'voulait juste', 'degats materiels'],
-  ar: ['مجرد سؤال', 'استفسار', 'غير مستعجل', 'متي', 'حابين نعرف', 'تعليمات', 'فقط اضرار', 'اضرار ماديه'],
+  fr: [
+    'fausse alerte',
+    'simple question',
+    'renseignement',
+    'renseignements',
+    'pas urgent',
+    'quand est-ce',
+    'horaires',
+    'voulait juste',
+    'degats materiels',
+  ],
+  ar: ['انذار كاذب', 'مجرد سؤال', 'استفسار', 'غير مستعجل', 'متي', 'حابين نعرف', 'تعليمات', 'فقط اضرار', 'اضرار ماديه'],
 };
 
 /**
@@ -819,6 +859,10 @@ export const NEGATED_PHRASES: Record<string, string[]> = {
     'nobody died',
     'no one died',
     'no deaths',
+    'fire is out',
+    'fire was put out',
+    'fire has been put out',
+    'no fire',
   ],
   fr: [
     'pas blesse',
@@ -833,6 +877,9 @@ export const NEGATED_PHRASES: Record<string, string[]> = {
     'pas malade',
     'pas de morts',
     'aucun mort',
+    'feu est eteint',
+    'incendie est eteint',
+    'pas de feu',
   ],
   ar: [
     'غير مصاب',
@@ -847,6 +894,9 @@ export const NEGATED_PHRASES: Record<string, string[]> = {
     'لا احد مصاب',
     'لا يوجد قتلي',
     'ما في قتلي',
+    'تم اطفاء الحريق',
+    'انطفا الحريق',
+    'ما في حريق',
   ],
 };
 

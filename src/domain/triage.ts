@@ -21,7 +21,7 @@ export interface Triage {
 }
 
 const keywordSet = (lists: Record<string, string[]>) => new KeywordSet(Object.values(lists).flat());
-const RULES = CATEGORY_RULES.map((r) => ({ ...r, set: keywordSet(r.keywords) }));
+const RULES = CATEGORY_RULES.map((r) => ({ ...r, set: keywordSet(r.keywords), unless: r.unless && keywordSet(r.unless) }));
 const CRITICAL = keywordSet(CRITICAL_KEYWORDS);
 const CRITICAL_UNLESS_SAFE = keywordSet(CRITICAL_UNLESS_SAFE_KEYWORDS);
 const SAFE = keywordSet(SAFE_PHRASES);
@@ -42,7 +42,7 @@ function classifyFolded(text: string): { category: Category; severity: Severity;
   const reporterSafe = SAFE.any(NOT_SAFE.remove(text)) || NEGATED.any(text);
   let best: { rule?: (typeof RULES)[number]; hits: number } = { hits: 0 };
   for (const rule of RULES) {
-    const hits = rule.set.count(folded);
+    const hits = rule.set.count(rule.unless ? rule.unless.remove(folded) : folded);
     if (hits > best.hits) best = { rule, hits };
   }
   const category = best.rule?.category ?? 'other';

@@ -155,6 +155,10 @@ const MESSAGES: [string, Category, Severity][] = [
   ['بغينا نرجعو للبلاد واش كاين شي طيارة', 'evacuation_request', 'medium'],
   ['نريد مغادرة البلد في أقرب وقت', 'evacuation_request', 'medium'],
   ['عالقين في المطار والرحلات ملغية', 'evacuation_request', 'medium'],
+  ['عالقين في المطار', 'evacuation_request', 'medium'],
+  ['احنا عالقين بالمطار من يومين', 'evacuation_request', 'medium'],
+  ['نحن عالقون على الحدود مع الأطفال', 'evacuation_request', 'medium'],
+  ['أخي عالق تحت الأنقاض قرب المطار', 'trapped', 'critical'],
   ['We are safe but want to leave the country', 'evacuation_request', 'medium'],
   // Safe, asking for information
   ['Hello, what are the embassy opening hours?', 'other', 'low'],
@@ -171,6 +175,10 @@ const MESSAGES: [string, Category, Severity][] = [
   ['Nobody is injured, the car is damaged and we need a tow', 'other', 'medium'],
   ['We are not safe here, please call me', 'other', 'medium'],
   ['احنا مش بخير، الوضع صعب', 'other', 'medium'],
+  ['False alarm, the fire is out and everyone is fine', 'other', 'low'],
+  ['fausse alerte, le feu est éteint, tout va bien', 'other', 'low'],
+  ['انذار كاذب، تم اطفاء الحريق والكل بخير', 'other', 'low'],
+  ['It is not a false alarm, the fire is spreading to our floor', 'other', 'critical'],
   // Words inside longer words are not keywords
   ['محمية طبيعية قريبة من الفندق، هل الزيارة ممكنة؟', 'other', 'medium'],
   ['عندي سؤال عن الحمية في رمضان', 'other', 'medium'],
