@@ -181,8 +181,22 @@ export const envSchema = z.object({
    * wait there (JSON lines, fsync'd) until Redis answers. Default DATA_DIR/inbound-spool-KEY_PREFIX.jsonl.
    */
   INBOUND_SPOOL: z.string().min(1).optional(),
-  /** Baileys: number to pair by code instead of QR. */
-  PAIRING_NUMBER: z.string().optional(),
+  /**
+   * Baileys: the embassy's number, to pair by code instead of QR. Taken as people write it
+   * ("+33 6 12 34 56 78", "33612345678"), with its country code; kept in E.164.
+   */
+  PAIRING_NUMBER: z
+    .string()
+    .transform((v) => v.trim())
+    .refine((v) => /^\+?[\d\s().-]+$/.test(v), "must be the embassy's WhatsApp number with its country code, like +33612345678")
+    .transform((v) => `+${v.replace(/\D/g, '')}`)
+    .pipe(
+      z
+        .string()
+        .regex(/^\+[1-9]\d{6,14}$/, "must be the embassy's WhatsApp number with its country code, like +33612345678")
+        .refine((p) => isPossiblePhoneNumber(p), 'is not a possible phone number (is the country code there?)'),
+    )
+    .optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

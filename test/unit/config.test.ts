@@ -136,6 +136,13 @@ describe('loadConfig', () => {
     expect(fault({ TRANSPORT: 'telegram' })).toMatch(/^environment: TRANSPORT: /);
     expect(fault({ ADMIN_TOKEN: 'short' })).toBe('environment: ADMIN_TOKEN: must be at least 16 characters');
     expect(fault({ KEY_PREFIX: 'a b' })).toMatch(/^environment: KEY_PREFIX: /);
+    expect(fault({ PAIRING_NUMBER: 'embassy phone' })).toBe(
+      "environment: PAIRING_NUMBER: must be the embassy's WhatsApp number with its country code, like +33612345678",
+    );
+    expect(fault({ PAIRING_NUMBER: '0612345678' })).toMatch(/^environment: PAIRING_NUMBER: /);
+    expect(fault({ PAIRING_NUMBER: '+33 6 12' })).toMatch(/^environment: PAIRING_NUMBER: /);
+    expect(loadConfig({ PAIRING_NUMBER: '+33 6 12 34 56 78' }).env.PAIRING_NUMBER).toBe('+33612345678');
+    expect(loadConfig({ PAIRING_NUMBER: '33612345678' }).env.PAIRING_NUMBER).toBe('+33612345678');
     expect(fault({ CRISIS_CELL_CONFIG: '/nonexistent/x.yaml' })).toBe('/nonexistent/x.yaml: cannot read config file (ENOENT)');
   });
 });
