@@ -79,7 +79,7 @@ function mentionsHelp(words: string[]): boolean {
  * bare NO, optionally followed by the number of people safe in the household ("SAFE 4", "1 4",
  * "1, 3 of us") and other words ("1 we are ok"). A SAFE answer whose words ask for help or
  * describe an emergency ("1 but my son needs help", "1 but he is injured") is taken as HELP: the
- * cell would rather call than miss someone.
+ * cell would rather call than miss someone. A wish to leave or a lost passport is not an emergency.
  * `remark` marks a SAFE answer that says more than that ("1 but we have no water left"): the
  * message must still reach the cell.
  */
@@ -93,7 +93,7 @@ export function parseWelfareAnswer(text: string | undefined): { answer: 'safe' |
   if (!lead) return undefined;
   const rest = words.slice(lead.used);
   // "1 but my husband is injured", "ok, the house is on fire": an emergency is HELP whatever it starts with.
-  if (lead.answer === 'help' || mentionsHelp(rest) || (rest.length > 0 && readsAsEmergency(rest.join(' ')))) return { answer: 'help' };
+  if (lead.answer === 'help' || mentionsHelp(rest) || (rest.length > 0 && describesDanger(rest.join(' ')))) return { answer: 'help' };
   const people = Number(rest.find((w) => /^\d{1,3}$/.test(w)) ?? 0);
   const remark = rest.some((w) => !/^\d{1,3}$/.test(w) && !SAFE_FILLER.has(w));
   return { answer: 'safe', ...(people > 0 ? { people } : {}), ...(remark ? { remark } : {}) };
@@ -168,6 +168,20 @@ const URGENT = new KeywordSet([
   'ساعدونا',
   'خطر',
 ]);
+
+/** Situations the triage rules recognise in which a person is not in danger: a wish to leave, a lost passport. */
+const NO_DANGER = new Set(['other', 'evacuation_request', 'lost_documents']);
+
+/**
+ * True when words that follow a SAFE answer put someone in danger ("1 but my son is injured"):
+ * the answer then counts as HELP. A safe citizen's plans or worries ("1, leaving for the border
+ * now", "1 but I lost my passport") stay SAFE, with a remark the cell still sees.
+ */
+function describesDanger(text: string): boolean {
+  if (URGENT.any(foldText(text))) return true;
+  const { category, severity } = classify(text);
+  return !NO_DANGER.has(category) || severity === 'critical' || severity === 'high';
+}
 
 /** True when a message asks for help or describes a situation the triage rules recognise: an officer must see it. */
 export function readsAsEmergency(text: string): boolean {

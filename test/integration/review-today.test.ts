@@ -39,6 +39,40 @@ describe('review of the day', () => {
   });
 });
 
+describe('a SAFE answer that says the citizen is leaving, or lost a passport', () => {
+  let app: TestApp;
+  const C = '+33678100003';
+  const D = '+33678100004';
+  beforeAll(async () => {
+    app = await startTestApp('review-today-leaving', {
+      config: { broadcast: { ratePerSecond: 1000, approvalThreshold: 25, welfareReminderAfter: '1h', welfareFollowUpAfter: '3h' } },
+    });
+    await saveCitizens(app.deps, [
+      aCitizen({ phone: C, name: 'Claire Départ', household: 3, language: 'fr' }),
+      aCitizen({ phone: D, name: 'Dana Lost', household: 1, language: 'en' }),
+    ]);
+  });
+  afterAll(async () => app.stop());
+
+  it('counts them safe, and their words still reach the cell as a tracked report', async () => {
+    const res = await app.api<{ id: string }>('POST', '/api/welfare-checks', { audience: { all: true } });
+    expect(res.status).toBe(201);
+    await app.expectMessage(C, /Êtes-vous en sécurité/);
+    await app.expectMessage(D, /Are you safe/);
+    await settle(app);
+    await app.say(C, '1, on part maintenant vers la frontière');
+    await app.say(D, '1 but I lost my passport in the hotel');
+    await settle(app);
+    const v = (await app.api<WelfareView>('GET', `/api/welfare-checks/${res.body.id}`)).body;
+    expect(v.counts).toMatchObject({ total: 2, safe: 2, help: 0 });
+    await app.expectMessage(C, /Référence : INC-\d+/);
+    await app.expectMessage(D, /Reference: INC-\d+/);
+    const cards = (await app.outbox(CELL_GROUP)).filter((m) => /New incident/.test(m.text)).map((m) => m.text);
+    expect(cards).toEqual(expect.arrayContaining([expect.stringMatching(/frontière/), expect.stringMatching(/lost my passport/)]));
+    expect(cards.some((t) => /answered HELP/.test(t))).toBe(false);
+  });
+});
+
 describe('a digest retried after it was queued', () => {
   let app: TestApp;
   beforeAll(async () => {
