@@ -20,7 +20,7 @@ export interface ErasureReport {
 
 /**
  * DELETE: erases a citizen's personal data everywhere: registry, indexes, open conversation,
- * recipient lists, per-recipient delivery state, welfare answers, queued (or finished) outbound
+ * the LIDs known to hide their phone, recipient lists, per-recipient delivery state, welfare answers, queued (or finished) outbound
  * jobs of broadcasts, and the incidents they reported. Tallies stay, as anonymous counts.
  */
 export async function eraseCitizen(deps: CoreDeps, phone: string): Promise<ErasureReport> {
@@ -47,7 +47,19 @@ export async function eraseCitizen(deps: CoreDeps, phone: string): Promise<Erasu
     }
   }
   const incidents = await eraseCitizenIncidents(deps, phone);
+  await forgetLids(deps, phone);
   return { registered, broadcasts, jobsRemoved, incidents };
+}
+
+/** Forgets which WhatsApp LIDs hide the phone (WhatsApp tells the gateway again if they write). */
+async function forgetLids(deps: CoreDeps, phone: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, flat] = await deps.redis.hscan(deps.keys.lidToPhone, cursor, 'COUNT', 1000);
+    const lids = flat.filter((_, i) => i % 2 === 0 && flat[i + 1] === phone);
+    if (lids.length > 0) await deps.redis.hdel(deps.keys.lidToPhone, ...lids);
+    cursor = next;
+  } while (cursor !== '0');
 }
 
 const NOT_SENT_YET = new Set(['waiting', 'prioritized', 'delayed', 'waiting-children']);

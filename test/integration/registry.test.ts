@@ -56,6 +56,8 @@ describe('citizen registry by chat', () => {
 
   it('STOP opts out of alerts but keeps the registration; DELETE erases it and the audit keeps no trace of the phone', async () => {
     const phone = '+33612340003';
+    // WhatsApp told the gateway which LID hides this phone (and another citizen's).
+    await app.deps.redis.hset(app.deps.keys.lidToPhone, '246813579000003@lid', phone, '246813579000009@lid', '+33612340009');
     for (const text of ['register', 'yes', 'Ada Lovelace', 'capital', '2']) await answer(phone, text);
     await answer(phone, 'english');
     expect(await answer(phone, 'stop')).toMatch(/no longer receive embassy alerts/);
@@ -73,6 +75,7 @@ describe('citizen registry by chat', () => {
     expect(JSON.stringify(incident.body)).not.toContain('shelling');
     expect(await getCitizen(app.deps, phone)).toBeUndefined();
     expect(await app.deps.redis.sismember(app.deps.keys.citizensAll, phone)).toBe(0);
+    expect(await app.deps.redis.hgetall(app.deps.keys.lidToPhone)).toEqual({ '246813579000009@lid': '+33612340009' });
     await settle(app);
     const audit = await app.api<{ items: { type: string; actor: string }[] }>('GET', '/api/audit?limit=1000');
     const erased = audit.body.items.find((e) => e.type === 'citizen.erased');
