@@ -1,7 +1,7 @@
 import { citizenLanguage } from '../citizens/registry.ts';
 import { citizenText } from '../domain/citizen-messages.ts';
 import { toE164 } from '../domain/roster.ts';
-import { PRIORITY } from '../queues/queues.ts';
+import { inboundMessageQueued, PRIORITY } from '../queues/queues.ts';
 import type { UndecryptableMessage } from '../transport/chat-transport.ts';
 import type { CoreDeps } from './deps.ts';
 import type { Feature } from './feature.ts';
@@ -58,6 +58,12 @@ async function chaseOne(deps: CoreDeps, id: string): Promise<void> {
   const msg = raw ? (JSON.parse(raw) as Pending) : undefined;
   if (!msg || msg.chasedAt) {
     await deps.redis.zrem(deps.keys.waUndecryptableDue, id);
+    return;
+  }
+  // The real message may have come without the gateway seeing it follow its placeholder: replayed
+  // from the spool after a Redis outage, or handled by a gateway that restarted meanwhile.
+  if (await inboundMessageQueued(deps.redis, deps.keys.prefix, id)) {
+    await forgetUndecryptable(deps, id);
     return;
   }
   const phone = msg.from.phone ?? (msg.from.lid ? ((await deps.redis.hget(deps.keys.lidToPhone, msg.from.lid)) ?? undefined) : undefined);

@@ -37,6 +37,14 @@ export function jobIdFor(kind: string, key: string): string {
 }
 
 /**
+ * True when the inbound queue has (or had, within its one-day retention) the job of a platform
+ * message id: the message reached the pipeline, whichever way (live, or replayed from the spool).
+ */
+export async function inboundMessageQueued(redis: Redis, prefix: string, messageId: string): Promise<boolean> {
+  return (await redis.exists(`${prefix}:${QUEUE.inbound}:${jobIdFor('m', messageId)}`)) === 1;
+}
+
+/**
  * Priorities of outbound messages: lower runs first. Replies to citizens carry none, which
  * BullMQ serves before any prioritised job (and on its cheapest path).
  */

@@ -60,6 +60,27 @@ describe('a WhatsApp message the gateway cannot decrypt', () => {
     expect(await auditOf('WA-RETRY-1')).toHaveLength(0);
   });
 
+  it('alerts nobody when the real message reached the queue without the gateway seeing it follow (replayed from its spool)', async () => {
+    const jid = '33611111112@s.whatsapp.net';
+    sock.upsert([ciphertextStub('WA-SPOOLED-1', jid)]);
+    await waitFor(async () => (await app.deps.redis.exists(app.deps.keys.waUndecryptable('WA-SPOOLED-1'))) === 1);
+    // What the spool replay does once Redis answers again: straight to the inbound queue.
+    await app.queues.receive({
+      id: 'WA-SPOOLED-1',
+      chat: { kind: 'dm', phone: '+33611111112' },
+      from: { phone: '+33611111112' },
+      text: 'the bridge collapsed, we are cut off with two children',
+      fromMe: false,
+      at: clock,
+    });
+    await waitFor(async () => sentTo(jid).find((s) => /Reference: INC-/.test(JSON.stringify(s.content))));
+    await later();
+    expect(sentTo(jid).filter((s) => /send it again/.test(JSON.stringify(s.content)))).toHaveLength(0);
+    expect(sentTo(CELL_GROUP).filter((s) => JSON.stringify(s.content).includes('A message from +33611111112'))).toHaveLength(0);
+    expect(await auditOf('WA-SPOOLED-1')).toHaveLength(0);
+    expect(await app.deps.redis.exists(app.deps.keys.waUndecryptable('WA-SPOOLED-1'))).toBe(0);
+  });
+
   it('tells the cell group and asks the citizen to resend, once, when the real message never comes', async () => {
     const jid = '33622222222@s.whatsapp.net';
     sock.upsert([ciphertextStub('WA-LOST-1', jid, 'Invalid PreKey ID')]);
