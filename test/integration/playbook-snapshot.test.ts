@@ -67,19 +67,10 @@ describe('a playbook run keeps the playbook it started with', () => {
     // A deploy: the app comes back on the same Redis with the edited playbook file.
     t = await startPlaybookApp('pb-snapshot', { prefix: first.app.prefix, ...library(V2) });
 
-    // The job that settled the second run's briefing died before scheduling the next step: the
-    // stuck-run sweep resumes the run at its own next step, `close`, not today's `wrapup`.
+    // The job that settled the second run's briefing died before scheduling the next step.
     await (await t.runner.queue.getJob(jobIdFor('pbs', `${swept}/brief`)))?.remove();
     const longAgo = new Date(Date.now() - 10 * 60_000).toISOString();
     expect(await t.runner.store.transition(swept, 'brief', ['scheduled'], { status: 'done', finishedAt: longAgo })).toBe(true);
-    expect((await sweepStuckRuns(t.app.deps, t.runner)).resumed).toEqual([`${swept}/close`]);
-    const resumed = (await t.driveToEnd(swept)) as unknown as View;
-    expect(resumed.steps.map((s) => [s.id, s.status])).toEqual([
-      ['open', 'done'],
-      ['hold', 'done'],
-      ['brief', 'done'],
-      ['close', 'done'],
-    ]);
 
     const run = (await t.driveToEnd(runId)) as unknown as View;
     expect(run.status).toBe('completed');
@@ -93,6 +84,16 @@ describe('a playbook run keeps the playbook it started with', () => {
     for (const text of ['evac-open-v1', 'evac-brief-v1', 'evac-close-v1']) expect(ofRun.filter((m) => m.includes(text))).toHaveLength(1);
     expect(ofRun.filter((m) => m.includes('-v2'))).toEqual([]);
     expect((await t.app.api<{ version: number }>('GET', '/api/playbooks/evac')).body.version).toBe(2);
+
+    // The stuck-run sweep resumes the second run at its own next step, `close`, not today's `wrapup`.
+    expect((await sweepStuckRuns(t.app.deps, t.runner)).resumed).toEqual([`${swept}/close`]);
+    const resumed = (await t.driveToEnd(swept)) as unknown as View;
+    expect(resumed.steps.map((s) => [s.id, s.status])).toEqual([
+      ['open', 'done'],
+      ['hold', 'done'],
+      ['brief', 'done'],
+      ['close', 'done'],
+    ]);
 
     // A run started now follows the edited playbook.
     const fresh = await startUntilBriefScheduled(t);
