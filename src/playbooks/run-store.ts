@@ -1,6 +1,7 @@
 import type { CoreDeps } from '../app/deps.ts';
 import { LuaScript } from '../store/lua-script.ts';
 import type { RunParams } from './params.ts';
+import { type Playbook, playbookSchema } from './schema.ts';
 
 /** Where a step of a run is. */
 export type StepStatus = 'pending' | 'scheduled' | 'running' | 'done' | 'skipped' | 'failed' | 'cancelled';
@@ -102,6 +103,34 @@ return 1`);
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** The fields of the run hash a RunRecord is read from (not `definition`, the playbook snapshot). */
+const RECORD_FIELDS = [
+  'id',
+  'playbook',
+  'version',
+  'title',
+  'status',
+  'params',
+  'exercise',
+  'startedBy',
+  'startedByPhone',
+  'createdAt',
+  'finishedAt',
+  'stoppedBy',
+  'attention',
+] as const;
+
+/** The playbook snapshot a run stored when it started cannot be read (corrupt JSON, not a playbook). */
+export class RunDefinitionError extends Error {
+  constructor(
+    readonly runId: string,
+    problem: string,
+  ) {
+    super(`${runId}: the playbook definition stored with the run cannot be read (${problem})`);
+    this.name = 'RunDefinitionError';
+  }
+}
+
 /** Redis persistence of playbook runs; every state change is one atomic command or script. */
 export class RunStore {
   constructor(private readonly deps: CoreDeps) {}
@@ -123,8 +152,13 @@ export class RunStore {
     return `RUN-${String(n).padStart(4, '0')}`;
   }
 
-  async create(run: RunRecord, stepIds: string[], origin?: string): Promise<void> {
+  /**
+   * Records a new run with the playbook it follows (`definition`, stored as JSON with the run):
+   * every later step reads this snapshot, so editing the playbook file never changes a run under way.
+   */
+  async create(run: RunRecord, definition: Playbook, origin?: string): Promise<void> {
     const { id } = run;
+    const stepIds = definition.steps.map((s) => s.id);
     const m = this.redis.multi();
     m.hset(this.keys.run(id), {
       id,
@@ -137,6 +171,7 @@ export class RunStore {
       startedBy: run.startedBy,
       ...(run.startedByPhone ? { startedByPhone: run.startedByPhone } : {}),
       createdAt: run.createdAt,
+      definition: JSON.stringify(definition),
     });
     m.hset(this.keys.runSteps(id), Object.fromEntries(stepIds.map((s) => [s, JSON.stringify({ status: 'pending' })])));
     m.zadd(this.keys.runsAll, Date.parse(run.createdAt), id);
@@ -146,7 +181,10 @@ export class RunStore {
   }
 
   async get(id: string): Promise<RunRecord | undefined> {
-    const h = await this.redis.hgetall(this.keys.run(id));
+    const values = await this.redis.hmget(this.keys.run(id), ...RECORD_FIELDS);
+    const h = Object.fromEntries(RECORD_FIELDS.map((f, i) => [f, values[i] ?? undefined])) as Partial<
+      Record<(typeof RECORD_FIELDS)[number], string>
+    >;
     if (!h.id) return undefined;
     return {
       id: h.id,
@@ -163,6 +201,29 @@ export class RunStore {
       ...(h.stoppedBy ? { stoppedBy: h.stoppedBy } : {}),
       ...(h.attention ? { attention: h.attention } : {}),
     };
+  }
+
+  /**
+   * The playbook the run stored when it started; undefined for a run started before runs stored
+   * it (the caller falls back to the library). Throws RunDefinitionError when it cannot be read.
+   */
+  async definition(run: Pick<RunRecord, 'id' | 'playbook'>): Promise<Playbook | undefined> {
+    const raw = await this.redis.hget(this.keys.run(run.id), 'definition');
+    if (raw === null) return undefined;
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch (err) {
+      throw new RunDefinitionError(run.id, `not JSON: ${(err as Error).message}`);
+    }
+    const parsed = playbookSchema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new RunDefinitionError(run.id, `not a valid playbook: ${issue?.path.join('.') || 'playbook'}: ${issue?.message}`);
+    }
+    if (parsed.data.id !== run.playbook)
+      throw new RunDefinitionError(run.id, `it is playbook ${parsed.data.id}, the run follows ${run.playbook}`);
+    return parsed.data;
   }
 
   async steps(id: string): Promise<Record<string, StepState>> {

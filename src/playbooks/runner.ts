@@ -9,7 +9,7 @@ import { jobIdFor, onQueueError } from '../queues/queues.ts';
 import type { PlaybookEffects } from './effects.ts';
 import { executeStep } from './executors/index.ts';
 import { resolveParams, templateValues } from './params.ts';
-import { type RunRecord, RunStore } from './run-store.ts';
+import { RunDefinitionError, type RunRecord, RunStore } from './run-store.ts';
 import type { Playbook, Step } from './schema.ts';
 import { createStepContext, markIfExercise } from './step-context.ts';
 import { escalateIfOverdue, tasksOf } from './tasks.ts';
@@ -69,14 +69,22 @@ export class PlaybookRunner {
     return pb;
   }
 
-  /** Starts a run: validates the parameters, records the run, schedules its first step. */
+  /**
+   * The playbook a run follows: the definition it stored when it started, or, for a run started
+   * before runs stored it, the library's. Throws RunDefinitionError when the stored one cannot be read.
+   */
+  async playbookOf(run: RunRecord): Promise<Playbook | undefined> {
+    return (await this.store.definition(run)) ?? this.library.get(run.playbook);
+  }
+
+  /** Starts a run: validates the parameters, records the run with its playbook, schedules its first step. */
   async start(playbookId: string, rawParams: Record<string, unknown>, exercise: boolean, by: RunStarter): Promise<RunRecord> {
     const pb = this.playbook(playbookId);
     const params = resolveParams(pb, rawParams, this.deps.config);
     const existing = by.origin ? await this.store.runOfOrigin(by.origin) : undefined;
     const already = existing ? await this.store.get(existing) : undefined;
     if (already) {
-      await this.resumeStart(already, pb);
+      if (already.playbook === pb.id) await this.resumeStart(already);
       return already;
     }
     const run: RunRecord = {
@@ -91,11 +99,7 @@ export class PlaybookRunner {
       ...(by.phone ? { startedByPhone: by.phone } : {}),
       createdAt: new Date(this.deps.now()).toISOString(),
     };
-    await this.store.create(
-      run,
-      pb.steps.map((s) => s.id),
-      by.origin,
-    );
+    await this.store.create(run, pb, by.origin);
     await this.deps.audit.append({
       type: 'playbook.run.started',
       actor: by.name,
@@ -112,8 +116,18 @@ export class PlaybookRunner {
    * A start retried (the same chat message or idempotency key) after the run was recorded but
    * before its first step was scheduled: announces it (idempotently) and schedules that step.
    */
-  private async resumeStart(run: RunRecord, pb: Playbook): Promise<void> {
-    if (run.status !== 'running' || run.playbook !== pb.id) return;
+  private async resumeStart(run: RunRecord): Promise<void> {
+    if (run.status !== 'running') return;
+    // The run's own playbook: the library may have changed since it was recorded.
+    let pb: Playbook | undefined;
+    try {
+      pb = await this.playbookOf(run);
+    } catch (err) {
+      if (!(err instanceof RunDefinitionError)) throw err;
+      this.deps.log.error({ runId: run.id, err: err.message }, 'playbook run definition unreadable');
+      return this.flagDefinitionUnreadable(run, err);
+    }
+    if (!pb) return;
     const states = Object.values(await this.store.steps(run.id));
     if (!states.every((s) => s.status === 'pending' || s.status === 'skipped')) return;
     this.deps.log.warn({ runId: run.id }, 'playbook run was recorded but never scheduled; scheduling it now');
@@ -175,7 +189,19 @@ export class PlaybookRunner {
   }
 
   private async runStep(job: Job<PlaybookJob>, run: RunRecord, stepId: string): Promise<string> {
-    const pb = this.library.get(run.playbook);
+    let pb: Playbook | undefined;
+    try {
+      pb = await this.playbookOf(run);
+    } catch (err) {
+      if (!(err instanceof RunDefinitionError)) throw err;
+      if (run.status !== 'running') {
+        // Stopped or completed: nothing more to do by the definition.
+        await this.store.finish(run.id, stepId, 'cancelled');
+        return 'run not running';
+      }
+      await this.definitionUnreadable(run, stepId, err);
+      throw new UnrecoverableError(err.message);
+    }
     const index = pb?.steps.findIndex((s) => s.id === stepId) ?? -1;
     const step = pb?.steps[index];
     if (!pb || !step) throw new UnrecoverableError(`${run.id}: playbook ${run.playbook} has no step ${stepId} any more`);
@@ -191,6 +217,38 @@ export class PlaybookRunner {
     }
     await this.scheduleFrom(run, pb, index + 1, step.type === 'wait' ? durationMs(step.duration) : 0);
     return claim === 'claimed' ? 'done' : `already ${claim}`;
+  }
+
+  /**
+   * A run whose stored playbook cannot be read cannot go on (following today's library instead
+   * would silently change it): the step fails with why, the run is flagged and the cell told once.
+   */
+  private async definitionUnreadable(run: RunRecord, stepId: string, err: RunDefinitionError): Promise<void> {
+    this.deps.log.error({ runId: run.id, stepId, err: err.message }, 'playbook run definition unreadable');
+    const reason = err.message.slice(0, 300);
+    if (await this.store.finish(run.id, stepId, 'failed', { error: reason })) {
+      await this.deps.audit.append({
+        type: 'playbook.step.failed',
+        actor: 'system',
+        subject: run.id,
+        data: { step: stepId, reason: 'definition_unreadable' },
+      });
+    }
+    await this.flagDefinitionUnreadable(run, err);
+  }
+
+  /** Flags a run whose stored playbook cannot be read and tells the cell (once per run). */
+  async flagDefinitionUnreadable(run: RunRecord, err: RunDefinitionError): Promise<void> {
+    if (run.attention === err.message) return;
+    await this.store.flagAttention(run.id, err.message);
+    this.publish(run.id);
+    if (run.status !== 'running') return;
+    await this.announce(
+      run,
+      'definition-unreadable',
+      `⚠️ ${run.id} (${run.title}) cannot go on: the playbook definition stored with it cannot be read. ` +
+        `Do its remaining steps by hand, then /stop ${run.id}.`,
+    );
   }
 
   /** Executes a claimed step and settles it; 'retry' leaves it running for the next attempt. */

@@ -1,6 +1,6 @@
 import type { CoreDeps } from '../app/deps.ts';
 import { durationMs } from '../domain/duration.ts';
-import type { RunRecord, StepState } from './run-store.ts';
+import { RunDefinitionError, type RunRecord, type StepState } from './run-store.ts';
 import type { PlaybookRunner } from './runner.ts';
 import type { Playbook } from './schema.ts';
 
@@ -48,7 +48,17 @@ export async function sweepStuckRuns(deps: CoreDeps, runner: PlaybookRunner): Pr
 async function sweepRun(deps: CoreDeps, runner: PlaybookRunner, runId: string, result: SweepResult): Promise<void> {
   const run = await runner.store.get(runId);
   if (run?.status !== 'running') return;
-  const pb = runner.library.get(run.playbook);
+  let pb: Playbook | undefined;
+  try {
+    // The run's own playbook, as it was when the run started.
+    pb = await runner.playbookOf(run);
+  } catch (err) {
+    if (!(err instanceof RunDefinitionError)) throw err;
+    // Nothing to re-queue or resume by: the run stays flagged until the duty officers stop it.
+    if (run.attention !== err.message) deps.log.error({ runId: run.id, err: err.message }, 'playbook run definition unreadable');
+    await runner.flagDefinitionUnreadable(run, err);
+    return;
+  }
   if (!pb) return;
   const states = await runner.store.steps(run.id);
   const stateOf = (i: number): StepState => states[pb.steps[i]?.id ?? ''] ?? { status: 'pending' };

@@ -1,5 +1,5 @@
 import type { CoreDeps } from '../app/deps.ts';
-import type { RunRecord } from './run-store.ts';
+import { RunDefinitionError, type RunRecord, type StepState } from './run-store.ts';
 import type { PlaybookRunner } from './runner.ts';
 import type { Playbook } from './schema.ts';
 import { tasksOf } from './tasks.ts';
@@ -22,19 +22,42 @@ export function playbookSummary(pb: Playbook) {
   };
 }
 
-/** A run with each step's state and times, and its task items. */
+/** When a step came up (pending steps, never scheduled, last). */
+const stepTime = (s: StepState) => s.startedAt ?? s.dueAt ?? s.finishedAt ?? '~';
+
+/** The playbook a run follows, or why it cannot be read (a view still shows the run). */
+async function playbookOrProblem(runner: PlaybookRunner, run: RunRecord): Promise<{ pb?: Playbook; problem?: string }> {
+  try {
+    const pb = await runner.playbookOf(run);
+    return pb ? { pb } : {};
+  } catch (err) {
+    if (err instanceof RunDefinitionError) return { problem: err.message };
+    throw err;
+  }
+}
+
+/** A run with each step's state and times (of the playbook as the run started it), and its task items. */
 export async function runView(deps: CoreDeps, runner: PlaybookRunner, run: RunRecord) {
-  const [states, tasks] = await Promise.all([runner.store.steps(run.id), tasksOf(deps, run.id)]);
-  const pb = runner.library.get(run.playbook);
-  const steps = (pb?.steps ?? []).map((s) => ({
-    id: s.id,
-    type: s.type,
-    title: s.title,
-    ...(s.after ? { after: s.after } : {}),
-    ...(states[s.id] ?? { status: 'pending' }),
-  }));
+  const [states, tasks, { pb, problem }] = await Promise.all([
+    runner.store.steps(run.id),
+    tasksOf(deps, run.id),
+    playbookOrProblem(runner, run),
+  ]);
+  const steps = pb
+    ? pb.steps.map((s) => ({
+        id: s.id,
+        type: s.type,
+        title: s.title,
+        ...(s.after ? { after: s.after } : {}),
+        ...(states[s.id] ?? { status: 'pending' }),
+      }))
+    : // Without a readable definition, the steps as the run recorded them (type and title unknown), in the order they came.
+      Object.entries(states)
+        .sort(([, a], [, b]) => (stepTime(a) < stepTime(b) ? -1 : stepTime(a) > stepTime(b) ? 1 : 0))
+        .map(([id, st]) => ({ id, type: 'unknown', title: id, ...st }));
   return {
     ...run,
+    ...(problem ? { definitionError: problem } : {}),
     steps,
     tasks: Object.entries(tasks).map(([key, t]) => {
       const [step, item] = key.split('/');
@@ -48,9 +71,10 @@ export async function runLine(runner: PlaybookRunner, run: RunRecord): Promise<s
   const states = await runner.store.steps(run.id);
   const all = Object.values(states);
   const settled = all.filter((s) => ['done', 'skipped', 'failed', 'cancelled'].includes(s.status)).length;
-  const pb = runner.library.get(run.playbook);
+  const { pb, problem } = await playbookOrProblem(runner, run);
   const next = pb?.steps.find((s) => ['scheduled', 'running'].includes(states[s.id]?.status ?? ''));
   const nextText = next ? `; next: ${next.title}${states[next.id]?.dueAt ? ` at ${states[next.id]?.dueAt?.slice(11, 16)} UTC` : ''}` : '';
-  const attention = run.attention ? ` ⚠️ needs attention: ${run.attention}` : '';
+  const why = run.attention ?? problem;
+  const attention = why ? ` ⚠️ needs attention: ${why}` : '';
   return `${run.id} ${run.title}${run.exercise ? ' (exercise)' : ''} — ${run.status}, ${settled}/${all.length} steps${nextText}${attention}`;
 }

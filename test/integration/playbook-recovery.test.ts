@@ -82,7 +82,7 @@ describe('playbook runs that recover', () => {
       startedByPhone: STAFF.duty,
       createdAt: new Date().toISOString(),
     };
-    await t.runner.store.create(run, ['open', 'list'], 'chat:WA-RUN-RETRIED');
+    await t.runner.store.create(run, t.runner.playbook('tail'), 'chat:WA-RUN-RETRIED');
     // The retried chat job: the same message.
     await t.app.say(STAFF.duty, '/run tail', { group: CELL_GROUP, id: 'WA-RUN-RETRIED' });
     const view = await t.driveToEnd(run.id);
