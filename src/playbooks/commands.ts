@@ -6,21 +6,36 @@ import { type HuddleMember, requestHuddle } from './huddle.ts';
 import type { PlaybookRunner } from './runner.ts';
 import { runLine } from './views.ts';
 
-/** Splits `key=value` arguments; `exercise=true` is the exercise switch, not a parameter. */
+/** Quotes around a whole value ("Old Town", “Old Town”, 'Old Town'), as phones type them. */
+const QUOTED = /^["“”«'‘’](.*)["“”»'‘’]$/s;
+
+/**
+ * Splits `key=value` arguments; `exercise=true` is the exercise switch, not a parameter. A value
+ * may hold spaces (`region=Northern Province`, `place="Old Town"`): words that are not `key=value`
+ * belong to the value before them.
+ */
 export function parseRunArgs(args: string[]): { params: Record<string, string>; exercise: boolean } {
   const params: Record<string, string> = {};
   let exercise = false;
+  let last: string | undefined;
   for (const a of args) {
     const m = /^([a-zA-Z][a-zA-Z0-9_]*)=(.+)$/.exec(a);
-    if (!m) throw new UsageError(`"${a}" is not key=value.`);
+    if (!m) {
+      if (last === undefined) throw new UsageError(`"${a}" is not key=value.`);
+      params[last] = `${params[last]} ${a}`;
+      continue;
+    }
     const [, key, value] = m as unknown as [string, string, string];
     if (key === 'exercise') {
       if (!/^(true|false|yes|no)$/i.test(value)) throw new UsageError('exercise must be true or false.');
       exercise = /^(true|yes)$/i.test(value);
+      last = undefined;
     } else {
       params[key] = value;
+      last = key;
     }
   }
+  for (const [k, v] of Object.entries(params)) params[k] = QUOTED.exec(v)?.[1]?.trim() ?? v;
   return { params, exercise };
 }
 

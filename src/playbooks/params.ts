@@ -1,6 +1,7 @@
 import { ConfigError } from '../config/load-config.ts';
 import type { ConfigFile } from '../config/schema.ts';
 import { ValidationError } from '../domain/errors.ts';
+import { foldText } from '../domain/text-normalise.ts';
 import type { ParameterSpec, Playbook } from './schema.ts';
 import { placeholdersOf } from './templates.ts';
 
@@ -24,9 +25,10 @@ function coerce(name: string, spec: ParameterSpec, raw: unknown, config: ConfigF
       throw new ValidationError(`${name} must be true or false, not "${text}"`);
     }
     case 'region': {
-      const id = text.toLowerCase();
+      // By id, name or alias, as staff type them ("north", "Northern Province", "حلب").
+      const id = foldText(text);
       if (id === 'all' && spec.allowAll) return 'all';
-      const region = config.regions.find((r) => r.id === id || r.aliases.some((a) => a.toLowerCase() === id));
+      const region = config.regions.find((r) => [r.id, r.name, ...r.aliases].some((a) => foldText(a) === id));
       if (!region) {
         const ids = [...config.regions.map((r) => r.id), ...(spec.allowAll ? ['all'] : [])];
         throw new ValidationError(`${name} must be one of ${ids.join(', ')}, not "${text}"`);

@@ -51,6 +51,15 @@ describe('playbook runs', () => {
     expect(welcome.text).toContain('Liaison: Chloe Officer');
   });
 
+  it('takes a value with spaces from chat, as staff type a region’s name', async () => {
+    const runId = await startFromChat('/run drill region=Coastal Province');
+    await t.app.expectMessage(CELL_GROUP, new RegExp(`▶️ ${runId}: Test drill started`));
+    const run = await t.driveToEnd(runId);
+    expect(run.status).toBe('completed');
+    const cell = (await t.app.outbox(CELL_GROUP)).map((m) => m.text);
+    expect(cell.some((m) => m.includes('Drill opened for Coastal Province'))).toBe(true);
+  });
+
   it('skips a step whose condition does not hold', async () => {
     const res = await t.app.api<{ id: string }>('POST', '/api/playbooks/drill/runs', { params: { region: 'coast' } });
     expect(res.status).toBe(201);

@@ -177,5 +177,10 @@ describe('run parameters', () => {
   it('parses /run arguments', () => {
     expect(parseRunArgs(['region=north', 'exercise=true'])).toEqual({ params: { region: 'north' }, exercise: true });
     expect(() => parseRunArgs(['north'])).toThrow('"north" is not key=value.');
+    expect(parseRunArgs('region=Northern Province place=“Old Town” exercise=true'.split(' '))).toEqual({
+      params: { region: 'Northern Province', place: 'Old Town' },
+      exercise: true,
+    });
+    expect(() => parseRunArgs(['exercise=true', 'north'])).toThrow('"north" is not key=value.');
   });
 });
