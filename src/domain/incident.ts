@@ -38,8 +38,14 @@ export interface TimelineEntry {
     | 'region'
     | 'assigned'
     | 'escalated'
-    | 'notified';
+    | 'notified'
+    /** The reporter edited an earlier message of theirs (data.of, data.entry): `text` is its new wording; the original entry stays. */
+    | 'edited'
+    /** The reporter deleted an earlier message of theirs for everyone (data.of, data.entry); the original entry stays. */
+    | 'deleted';
   text?: string;
+  /** The chat message this entry was taken from (a citizen's report, follow-up, edit or delete). */
+  messageId?: string;
   /** Structured detail, e.g. {from: 'open', to: 'acknowledged'}. */
   data?: Record<string, unknown>;
 }

@@ -7,18 +7,35 @@ const address = z.discriminatedUnion('kind', [
 ]);
 const sender = z.object({ phone: z.string().optional(), lid: z.string().optional(), pushName: z.string().optional() });
 
-export const inboundMessageSchema = z.object({
-  id: z.string().min(1).max(200),
-  chat: address,
-  from: sender,
-  text: z.string().max(10_000).optional(),
-  location: z.object({ lat: z.number().min(-90).max(90), lng: z.number().min(-180).max(180), name: z.string().optional() }).optional(),
-  reaction: z.object({ messageId: z.string(), emoji: z.string() }).optional(),
-  replyTo: z.string().optional(),
-  fromMe: z.boolean(),
-  at: z.number(),
-  media: z.enum(['image', 'video', 'audio', 'document', 'sticker']).optional(),
-});
+/** The id of an earlier message that an edit or a delete-for-everyone is about. */
+const earlierMessage = z.strictObject({ of: z.string().min(1, 'needs the id of the original message').max(200) });
+
+export const inboundMessageSchema = z
+  .object({
+    id: z.string().min(1).max(200),
+    chat: address,
+    from: sender,
+    text: z.string().max(10_000).optional(),
+    location: z.object({ lat: z.number().min(-90).max(90), lng: z.number().min(-180).max(180), name: z.string().optional() }).optional(),
+    reaction: z.object({ messageId: z.string(), emoji: z.string() }).optional(),
+    replyTo: z.string().optional(),
+    fromMe: z.boolean(),
+    at: z.number(),
+    media: z.enum(['image', 'video', 'audio', 'document', 'sticker']).optional(),
+    /** An edit of message `of`: the text is its new wording. */
+    edit: earlierMessage.optional(),
+    /** The sender deleted message `of` for everyone. */
+    deletion: earlierMessage.optional(),
+  })
+  .superRefine((m, ctx) => {
+    if (m.deletion && (m.text !== undefined || m.location || m.media || m.reaction || m.edit || m.replyTo)) {
+      ctx.addIssue({ code: 'custom', path: ['deletion'], message: 'a deleted message carries only the id of the message it deletes' });
+    }
+    if (m.edit && m.reaction) ctx.addIssue({ code: 'custom', path: ['edit'], message: 'a reaction cannot be an edit' });
+    if (m.edit && m.text === undefined && !m.location && !m.media) {
+      ctx.addIssue({ code: 'custom', path: ['edit'], message: 'an edit needs the new text' });
+    }
+  });
 
 export const membershipSchema = z.object({
   groupId: z.string(),

@@ -120,3 +120,43 @@ redis.call('HSET', KEYS[1], 'reporter', '', 'summary', '[erased]', 'location', '
 redis.call('DEL', KEYS[3])
 return #items
 `);
+
+/**
+ * Records a reporter's edit or delete-for-everyone of one of their messages in the incident whose
+ * timeline holds it, once per edit/delete message. The original entry stays as it was.
+ * KEYS: incident, timeline, msgDone(edit or delete message). ARGV: original message id, reporter,
+ * entry json, updatedAt, ttl, new summary ('' keeps it), events channel.
+ * The new entry gets data.entry, the index of the original entry; the summary changes only when
+ * the original entry is the report itself. Returns {0} when the incident is not the reporter's or
+ * does not hold the message; {1 recorded | 2 already recorded, HGETALL, original entry json}.
+ */
+export const MESSAGE_CHANGE = new LuaScript(`
+local done = redis.call('GET', KEYS[3])
+if done then
+  local sep = string.find(done, '|', 1, true)
+  local id = string.sub(done, 1, sep - 1)
+  if id == redis.call('HGET', KEYS[1], 'id') then return {2, redis.call('HGETALL', KEYS[1]), ''} end
+  return {0}
+end
+if ARGV[2] == '' or redis.call('HGET', KEYS[1], 'reporter') ~= ARGV[2] then return {0} end
+local items = redis.call('LRANGE', KEYS[2], 0, -1)
+local found, original
+for i, raw in ipairs(items) do
+  local e = cjson.decode(raw)
+  if e.messageId == ARGV[1] and e.actor == 'reporter' and e.type ~= 'edited' and e.type ~= 'deleted' then
+    found = i - 1
+    original = e
+    break
+  end
+end
+if not found then return {0} end
+local entry = cjson.decode(ARGV[3])
+entry.data.entry = found
+redis.call('RPUSH', KEYS[2], cjson.encode(entry))
+redis.call('HSET', KEYS[1], 'updatedAt', ARGV[4])
+if ARGV[6] ~= '' and original.type == 'reported' then redis.call('HSET', KEYS[1], 'summary', ARGV[6]) end
+local id = redis.call('HGET', KEYS[1], 'id')
+redis.call('SET', KEYS[3], id .. '|0|0|' .. ARGV[4], 'EX', ARGV[5])
+redis.call('PUBLISH', ARGV[7], cjson.encode({type = 'incident.updated', id = id}))
+return {1, redis.call('HGETALL', KEYS[1]), items[found + 1]}
+`);

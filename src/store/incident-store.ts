@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { type Incident, type IncidentStatus, isActive, type Severity, type TimelineEntry } from '../domain/incident.ts';
-import { ERASE_REPORTER, INTAKE, UPDATE } from './incident-scripts.ts';
+import { ERASE_REPORTER, INTAKE, MESSAGE_CHANGE, UPDATE } from './incident-scripts.ts';
 import type { RedisKeys } from './keys.ts';
 
 /** Fields of a new incident (the store adds id, seq, status and times). */
@@ -261,6 +261,47 @@ export class IncidentStore {
       ],
     );
     return res === 1;
+  }
+
+  /**
+   * The incident a message was taken into (its intake record, kept 7 days), or else the reporter's
+   * active incident: where an edit or a delete of that message may belong.
+   */
+  async holderOf(messageId: string, reporter: string): Promise<string | undefined> {
+    const [done, open] = await this.redis.mget(this.keys.intakeDone(messageId), this.keys.openIncidentOf(reporter));
+    return done?.split('|')[0] || open || undefined;
+  }
+
+  /**
+   * Records the reporter's edit or delete of message `of` in incident `id`, once per `sourceId`
+   * (the edit or delete message), if that incident is the reporter's and its timeline holds the
+   * message. `summary` replaces the incident's summary when the message was the report itself.
+   */
+  async recordMessageChange(
+    id: string,
+    input: { of: string; reporter: string; entry: TimelineEntry; sourceId: string; at: string; summary?: string; channel: string },
+  ): Promise<{ incident: Incident; duplicate: boolean; original?: TimelineEntry } | undefined> {
+    const [flag, flat, original] = (await MESSAGE_CHANGE.run(
+      this.redis,
+      [this.keys.incident(id), this.keys.incidentTimeline(id), this.keys.intakeDone(input.sourceId)],
+      [
+        input.of,
+        input.reporter,
+        JSON.stringify({ ...input.entry, data: { ...input.entry.data, of: input.of } }),
+        input.at,
+        String(7 * 24 * 3600),
+        input.summary ?? '',
+        input.channel,
+      ],
+    )) as [number, string[]?, string?];
+    if (flag === 0 || !flat) return undefined;
+    const h: Record<string, string> = {};
+    for (let i = 0; i + 1 < flat.length; i += 2) h[flat[i] as string] = flat[i + 1] as string;
+    return {
+      incident: fromHash(h, []),
+      duplicate: flag === 2,
+      ...(original ? { original: JSON.parse(original) as TimelineEntry } : {}),
+    };
   }
 
   /** Ids of every incident a reporter opened (for erasure). */

@@ -29,7 +29,7 @@ export interface InboundMessage {
   id: string;
   chat: ChatAddress;
   from: ChatSender;
-  /** Text, caption of a photo, or body of an edited message. */
+  /** Text, caption of a photo, or the new body of an edited message. */
   text?: string;
   location?: GeoPoint;
   /** Set when this is a reaction to an earlier message. */
@@ -42,6 +42,16 @@ export interface InboundMessage {
   at: number;
   /** For a media message without a caption, the media type. */
   media?: 'image' | 'video' | 'audio' | 'document' | 'sticker';
+  /**
+   * Set when the sender edited an earlier message of theirs: `of` is that message's id, and
+   * `text` (or the caption) is its new wording. `id` is the edit's own id (each edit is new).
+   */
+  edit?: { of: string };
+  /**
+   * Set when the sender deleted an earlier message of theirs for everyone: `of` is that message's
+   * id. Such a message carries nothing else (no text, location, media, reaction or edit).
+   */
+  deletion?: { of: string };
 }
 
 /**

@@ -89,6 +89,29 @@ describe('Baileys inbound mapping', () => {
       }),
     );
     expect(m?.text).toBe('corrected: 3 people');
+    expect(m?.id).toBe('ED1');
+    expect(m?.edit).toEqual({ of: 'OLD' });
+  });
+
+  it('takes an edit that names no original as a new message, and a delete for everyone as a deletion of its message', () => {
+    const jid = '33612345678@s.whatsapp.net';
+    const orphan = toInboundMessage(
+      waMessage({ id: 'ED2', remoteJid: jid, message: { protocolMessage: { type: 14, editedMessage: { conversation: 'still here' } } } }),
+    );
+    expect(orphan).toMatchObject({ id: 'ED2', text: 'still here' });
+    expect(orphan?.edit).toBeUndefined();
+    const revoke = toInboundMessage(
+      waMessage({ id: 'RV1', remoteJid: jid, message: { protocolMessage: { type: 0, key: { id: 'GONE' } } } }),
+    );
+    expect(revoke).toEqual({
+      id: 'RV1',
+      chat: { kind: 'dm', phone: '+33612345678' },
+      from: { phone: '+33612345678' },
+      fromMe: false,
+      at: 1_790_000_000_000,
+      deletion: { of: 'GONE' },
+    });
+    expect(toInboundMessage(waMessage({ id: 'RV2', remoteJid: jid, message: { protocolMessage: { type: 0 } } }))).toBeUndefined();
   });
 
   it('maps a location pin', () => {
@@ -127,7 +150,11 @@ describe('Baileys inbound mapping', () => {
     ).toBeUndefined();
     expect(
       toInboundMessage(
-        waMessage({ id: 'P1', remoteJid: '33612345678@s.whatsapp.net', message: { protocolMessage: { type: 0, key: { id: 'X' } } } }),
+        waMessage({
+          id: 'P1',
+          remoteJid: '33612345678@s.whatsapp.net',
+          message: { protocolMessage: { type: 3, ephemeralExpiration: 86400 } },
+        }),
       ),
     ).toBeUndefined();
   });

@@ -60,6 +60,8 @@ export async function openIncident(
     type: input.location && !input.text ? 'location' : input.media && !input.text ? 'media' : 'details',
     ...(input.text ? { text: input.text } : {}),
     ...(input.location ? { data: { location: input.location } } : input.media ? { data: { media: input.media } } : {}),
+    // The message it came from: a later edit or delete of that message is recorded against this entry.
+    ...(input.sourceMessageId ? { messageId: input.sourceMessageId } : {}),
   };
   const sourceId = input.sourceMessageId ?? `${input.channel}:${input.reporter}:${at}:${Math.random()}`;
   const deadline = firstDeadline(deps, severity);
@@ -192,7 +194,12 @@ async function onFollowUp(deps: CoreDeps, incident: Incident, entry: TimelineEnt
  * breathing"), fill in an unknown category or region, or give it its first location.
  * Returns the incident when its severity was raised (its escalation is then brought forward).
  */
-async function retriageFollowUp(deps: CoreDeps, current: Incident, input: IncidentReport): Promise<Incident | undefined> {
+export async function retriageFollowUp(
+  deps: CoreDeps,
+  current: Incident,
+  input: IncidentReport,
+  why = 'raised by the reporter’s follow-up',
+): Promise<Incident | undefined> {
   const store = incidentStore(deps);
   const t = triage(input.text, input.location, deps.config.regions);
   // Words that match no rule ("thank you", "SAFE") leave the severity as it is: the default
@@ -220,7 +227,7 @@ async function retriageFollowUp(deps: CoreDeps, current: Incident, input: Incide
               actor: 'system',
               channel: 'system',
               type: 'severity',
-              text: 'raised by the reporter’s follow-up',
+              text: why,
               data: { from: incident.severity, to: severity },
             },
           ];

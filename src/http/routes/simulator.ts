@@ -34,8 +34,20 @@ const messageBody = z
     media: z.enum(['image', 'video', 'audio', 'document', 'sticker']).optional(),
     id: messageId.optional(),
     replyTo: z.string().max(128).optional(),
+    /** The sender edits their earlier message `of`: `text` is its new wording. */
+    edit: z.strictObject({ of: z.string().min(1).max(128) }).optional(),
+    /** The sender deletes their earlier message `of` for everyone; nothing else may be given. */
+    deletion: z.strictObject({ of: z.string().min(1).max(128) }).optional(),
   })
-  .refine((b) => (b.text !== undefined && b.text.trim() !== '') || b.location || b.media, 'a message needs text, a location or media');
+  .refine(
+    (b) => b.deletion || b.edit || (b.text !== undefined && b.text.trim() !== '') || b.location || b.media,
+    'a message needs text, a location or media',
+  )
+  .refine((b) => !b.deletion || (b.text === undefined && !b.location && !b.media && !b.edit && !b.replyTo), {
+    message: 'a deletion carries only the id of the deleted message (deletion.of)',
+    path: ['deletion'],
+  })
+  .refine((b) => !b.edit || (b.text !== undefined && b.text.trim() !== ''), { message: 'an edit needs the new text', path: ['edit'] });
 
 const reactionBody = z.strictObject({
   from: phone,

@@ -130,6 +130,8 @@ export function originOf(key: WAMessage['key']): { chat: ChatAddress; from: Chat
  * Maps one Baileys message to our InboundMessage, or undefined when it is nothing the
  * bot handles (own messages, status broadcasts, protocol messages, removed reactions).
  * Wrappers (ephemeral, view-once, edited) are opened with Baileys' normalizeMessageContent.
+ * An edit (protocolMessage MESSAGE_EDIT) carries its new content and `edit.of`, the edited
+ * message's id; a delete for everyone (REVOKE) carries only `deletion.of`.
  */
 export function toInboundMessage(msg: WAMessage): InboundMessage | undefined {
   const id = msg.key.id;
@@ -138,12 +140,6 @@ export function toInboundMessage(msg: WAMessage): InboundMessage | undefined {
   if (!origin) return undefined;
   let content = normalizeMessageContent(msg.message);
   if (!content) return undefined;
-  const edited = content.protocolMessage?.editedMessage;
-  if (content.protocolMessage) {
-    if (!edited) return undefined;
-    content = normalizeMessageContent(edited) ?? edited;
-  }
-  const type = getContentType(content);
   const base = {
     id,
     chat: origin.chat,
@@ -151,6 +147,17 @@ export function toInboundMessage(msg: WAMessage): InboundMessage | undefined {
     fromMe: false,
     at: toNumber(msg.messageTimestamp as number) * 1000 || Date.now(),
   };
+  const protocol = content.protocolMessage;
+  // The message an edit or a delete is about (its key is the original message's key).
+  const of = protocol?.key?.id || undefined;
+  if (protocol) {
+    // Deleted for everyone: only its id is passed on; a delete that names no message says nothing.
+    if (protocol.type === proto.Message.ProtocolMessage.Type.REVOKE) return of ? { ...base, deletion: { of } } : undefined;
+    const edited = protocol.editedMessage;
+    if (!edited) return undefined;
+    content = normalizeMessageContent(edited) ?? edited;
+  }
+  const type = getContentType(content);
   if (content.reactionMessage) {
     const r = content.reactionMessage;
     if (!r.text || !r.key?.id) return undefined;
@@ -167,6 +174,8 @@ export function toInboundMessage(msg: WAMessage): InboundMessage | undefined {
     ...(location ? { location } : {}),
     ...(media && !text ? { media } : {}),
     ...(replyTo ? { replyTo } : {}),
+    // An edit that does not say which message it edits is taken as a new message: nothing is lost.
+    ...(protocol && of ? { edit: { of } } : {}),
   };
 }
 

@@ -53,6 +53,10 @@ export interface SimInbound {
   id?: string;
   replyTo?: string;
   reaction?: { messageId: string; emoji: string };
+  /** An edit of the sender's earlier message `of` (`text` is the new wording). */
+  edit?: { of: string };
+  /** The sender deleted their earlier message `of` for everyone. */
+  deletion?: { of: string };
 }
 
 /**
@@ -128,6 +132,8 @@ export class SimulatorTransport implements ChatTransport {
       ...(input.media ? { media: input.media } : {}),
       ...(input.replyTo ? { replyTo: input.replyTo } : {}),
       ...(input.reaction ? { reaction: input.reaction } : {}),
+      ...(input.edit ? { edit: input.edit } : {}),
+      ...(input.deletion ? { deletion: input.deletion } : {}),
       fromMe: false,
       at: Date.now(),
     });

@@ -1,0 +1,86 @@
+import type { ChatContext } from '../../chat/chat-context.ts';
+import { isActive, type TimelineEntry } from '../../domain/incident.ts';
+import { PRIORITY } from '../../queues/queues.ts';
+import { escalateSooner } from './escalation.ts';
+import { retriageFollowUp } from './open-incident.ts';
+import { excerpt, incidentStore, postToCellGroups, SEVERITY_ICON } from './shared.ts';
+
+/** What a deleted message's timeline entry says; the deleted words stay in their own entry, for the record. */
+export const DELETED_TEXT = 'the citizen deleted this message in WhatsApp';
+
+/** The reaction a citizen gets on a message whose edit was recorded: one mark, however often they edit it. */
+export const EDIT_NOTED_EMOJI = '✅';
+
+/**
+ * A citizen edited or deleted for everyone a message of theirs (WhatsApp "Edit" / "Delete for
+ * everyone"). When the message is in one of their incidents, the incident's timeline records it
+ * next to the original entry, which stays as it was:
+ * - an edit adds an `edited` entry with the new wording; the summary follows it when the edited
+ *   message was the report itself; the triage can only go up, as with a follow-up; the cell is
+ *   told, and the citizen gets one ✅ on the edited message (not another "added to your report");
+ * - a delete adds a `deleted` entry and tells the cell; the citizen gets no answer.
+ * An edit of a message in no incident returns false and goes on as a new message (as before); any
+ * other delete is consumed silently. Staff messages go on as before (their deletes are ignored).
+ * Idempotent per edit/delete message: a retried job records it once and sends nothing twice.
+ */
+export async function handleMessageChange(ctx: ChatContext): Promise<boolean> {
+  const { msg, deps } = ctx;
+  const change = msg.deletion
+    ? { type: 'deleted' as const, of: msg.deletion.of }
+    : msg.edit
+      ? { type: 'edited' as const, of: msg.edit.of }
+      : undefined;
+  if (!change) return false;
+  const deleted = change.type === 'deleted';
+  const reporter = ctx.sender.phone ?? ctx.sender.lid;
+  if (!reporter || ctx.sender.staff) return deleted;
+  const store = incidentStore(deps);
+  const holder = await store.holderOf(change.of, reporter);
+  if (!holder) return deleted;
+  const text = deleted ? DELETED_TEXT : (msg.text?.trim() ?? '');
+  const at = new Date(deps.now()).toISOString();
+  const entry: TimelineEntry = { at, actor: 'reporter', channel: 'chat', type: change.type, text, messageId: msg.id, data: {} };
+  const recorded = await store.recordMessageChange(holder, {
+    of: change.of,
+    reporter,
+    entry,
+    sourceId: msg.id,
+    at,
+    channel: deps.keys.events,
+    ...(!deleted && text ? { summary: excerpt(text, 500) } : {}),
+  });
+  if (!recorded) return deleted;
+  const { incident, original, duplicate } = recorded;
+
+  // An edit can only make the incident more severe, never less ("2 people" → "2 people, one not breathing").
+  const raised =
+    !deleted && text && isActive(incident.status)
+      ? await retriageFollowUp(deps, incident, { reporter, text, channel: 'chat' }, 'raised by the reporter’s edit')
+      : undefined;
+  // A retry whose first attempt raised the severity, then failed before moving the deadline.
+  if (duplicate && !raised && !deleted) await escalateSooner(deps, incident, incident.severity);
+  await deps.audit.append({
+    type: 'incident.details',
+    actor: await deps.audit.pseudonym(reporter),
+    subject: incident.id,
+    data: { kind: change.type, ...(duplicate ? { retried: true } : {}) },
+  });
+  const was = original?.text ? ` “${excerpt(original.text, 200)}”` : '';
+  const severity = raised ? `\n${SEVERITY_ICON[raised.severity]} Severity raised to ${raised.severity.toUpperCase()} by this edit.` : '';
+  const update = deleted
+    ? `🗑️ ${incident.id} — the reporter deleted their message${was} in WhatsApp (it stays in the timeline).`
+    : `✏️ ${incident.id} — the reporter edited their message${was} to: “${excerpt(text, 300)}”${severity}`;
+  await postToCellGroups(deps, update, `update:${msg.id}`, 'update', `incident:${incident.id}`);
+  if (!deleted) {
+    await deps.outbox.send(
+      {
+        to: msg.chat,
+        reaction: { messageId: change.of, emoji: EDIT_NOTED_EMOJI },
+        kind: 'reaction',
+        idempotencyKey: `reply:${msg.id}:1`,
+      },
+      PRIORITY.reply,
+    );
+  }
+  return true;
+}
