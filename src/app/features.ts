@@ -8,6 +8,7 @@ import { PlaybooksFeature } from '../playbooks/feature.ts';
 import { whatsappFeature } from '../transport/baileys/whatsapp-feature.ts';
 import type { Feature } from './feature.ts';
 import { incidentsFeature } from './incidents/incidents-feature.ts';
+import { messageChangesFeature } from './incidents/message-changes.ts';
 import { buildSitrep } from './incidents/sitrep.ts';
 import { membershipGuardFeature } from './membership-guard.ts';
 import { undecryptableFeature } from './undecryptable.ts';
@@ -22,6 +23,7 @@ features.push(
   membershipGuardFeature,
   whatsappFeature,
   undecryptableFeature,
+  messageChangesFeature,
   citizensFeature,
   broadcastFeature,
   new PlaybooksFeature((deps) => ({

@@ -1,6 +1,7 @@
 import type { ChatContext } from '../../chat/chat-context.ts';
 import { isActive, type TimelineEntry } from '../../domain/incident.ts';
 import { PRIORITY } from '../../queues/queues.ts';
+import type { Feature } from '../feature.ts';
 import { escalateSooner } from './escalation.ts';
 import { retriageFollowUp } from './open-incident.ts';
 import { excerpt, incidentStore, postToCellGroups, SEVERITY_ICON } from './shared.ts';
@@ -84,3 +85,12 @@ export async function handleMessageChange(ctx: ChatContext): Promise<boolean> {
   }
   return true;
 }
+
+/**
+ * Citizens' edits and deletes of their messages: seen before any keyword or dialogue, so that an
+ * edited message is not read as something new ("yes" to a REGISTER question, a second report).
+ */
+export const messageChangesFeature: Feature = {
+  name: 'message-changes',
+  citizenMessage: handleMessageChange,
+};

@@ -1,7 +1,6 @@
 import { Router } from 'express';
 import qrcode from 'qrcode';
 import type { Feature } from '../../app/feature.ts';
-import { handleMessageChange } from '../../app/incidents/message-changes.ts';
 import { readTransportState } from '../../app/transport-state.ts';
 import { AppError } from '../../domain/errors.ts';
 import { requireRole } from '../../http/auth.ts';
@@ -34,16 +33,11 @@ documentRoute({
 
 /**
  * The WhatsApp number seen from the admin API: connection state, pairing (QR image and
- * pairing code), alerts, and lifting a sending restriction; and citizens' edits and deletes. Reads Redis only, so it works in
+ * pairing code), alerts, and lifting a sending restriction. Reads Redis only, so it works in
  * an API process apart from the gateway.
  */
 export const whatsappFeature: Feature = {
   name: 'whatsapp',
-  /**
-   * A citizen's edit or delete-for-everyone of a message in one of their incidents is recorded
-   * there, before any keyword or dialogue can read it as something new (see handleMessageChange).
-   */
-  citizenMessage: handleMessageChange,
   apiRoutes(deps) {
     const r = Router();
     r.get('/api/whatsapp', requireRole('viewer'), async (_req, res) => {
