@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getCitizen } from '../../src/citizens/registry.ts';
 import type { Incident } from '../../src/domain/incident.ts';
 import type { InboundMessage } from '../../src/transport/chat-transport.ts';
-import { settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
+import { fakeSocketFactory, waMessage } from '../fakes/fake-baileys-socket.ts';
+import { settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
 /**
  * When the embassy's number comes back after an outage, WhatsApp hands over everything a
@@ -68,5 +69,40 @@ describe('a citizen’s messages delivered all at once', () => {
     const said = (await app.outbox(phone)).map((m) => m.text);
     expect(said[0]).toMatch(/Reference: INC-\d+/);
     expect(said.slice(1).every((t) => t.includes(`Added to your report ${incident.id}`))).toBe(true);
+  });
+});
+
+describe('a citizen’s WhatsApp messages upserted one event at a time, the first one slow to store', () => {
+  let wa: TestApp;
+  const sockets = fakeSocketFactory();
+  beforeAll(async () => {
+    wa = await startTestApp('burst-order-wa', {
+      options: {
+        transport: (deps) => {
+          const t = sockets.transport(deps);
+          // The first message's key takes a while to store (a slow Redis moment): the next ones must wait for it.
+          const saveKey = t.store.saveKey.bind(t.store);
+          t.store.saveKey = async (key) => {
+            if (key.id === 'WA-ORDER-0') await new Promise((r) => setTimeout(r, 300));
+            return saveKey(key);
+          };
+          return t;
+        },
+      },
+    });
+    const sock = await sockets.socket(1);
+    sock.open();
+    await waitFor(async () => (await fetch(`${wa.url}/readyz`)).status === 200);
+  });
+  afterAll(async () => wa.stop());
+
+  it('hands them to the pipeline in the order WhatsApp delivered them', async () => {
+    const jid = '33612360003@s.whatsapp.net';
+    const sock = sockets.latest();
+    ['REGISTER', 'yes', 'Marie Curie', 'nord', '3', '1'].forEach((text, i) => {
+      sock.upsert([waMessage({ id: `WA-ORDER-${i}`, remoteJid: jid, message: { conversation: text } })], 'append');
+    });
+    await waitFor(() => getCitizen(wa.deps, '+33612360003'), 10_000, 'the registration');
+    expect(await getCitizen(wa.deps, '+33612360003')).toMatchObject({ name: 'Marie Curie', region: 'north', household: 3 });
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InOrder, senderKey } from '../../src/queues/workers/inbound-worker.ts';
+import { InOrder } from '../../src/domain/in-order.ts';
+import { senderKey } from '../../src/queues/workers/inbound-worker.ts';
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

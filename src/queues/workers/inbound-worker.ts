@@ -2,6 +2,7 @@ import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { CoreDeps } from '../../app/deps.ts';
 import { createChatContext } from '../../chat/chat-context.ts';
+import { InOrder } from '../../domain/in-order.ts';
 import type { DeliveryUpdate, MembershipChange } from '../../transport/chat-transport.ts';
 import { type InboundJob, inboundJobSchema } from '../job-schemas.ts';
 import { QUEUE } from '../queues.ts';
@@ -21,33 +22,6 @@ export interface InboundHandlers {
  * more than 100 gains nothing (README, Performance).
  */
 export const INBOUND_CONCURRENCY = 100;
-
-/**
- * Runs tasks one after another per key, in the order they were asked for, and tasks of different
- * keys alongside each other.
- */
-export class InOrder {
-  private readonly tails = new Map<string, Promise<void>>();
-
-  run<T>(key: string | undefined, task: () => Promise<T>): Promise<T> {
-    if (key === undefined) return task();
-    const result = (this.tails.get(key) ?? Promise.resolve()).then(task);
-    const tail = result.then(
-      () => {},
-      () => {},
-    );
-    this.tails.set(key, tail);
-    void tail.then(() => {
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    });
-    return result;
-  }
-
-  /** Keys with a task running or waiting. */
-  get size(): number {
-    return this.tails.size;
-  }
-}
 
 /**
  * Whose turn a message job waits for: the person who wrote it, in that chat. Read from the raw

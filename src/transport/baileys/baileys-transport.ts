@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import makeWASocket, { type UserFacingSocketConfig, type WASocket } from '@whiskeysockets/baileys';
 import type { Redis } from 'ioredis';
+import { InOrder } from '../../domain/in-order.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { AuditLog } from '../../store/audit-log.ts';
 import type { RedisKeys } from '../../store/keys.ts';
@@ -70,6 +71,12 @@ export function whatsappIdFor(idempotencyKey: string): string {
 export class BaileysTransport implements ChatTransport {
   readonly name = 'baileys' as const;
   readonly store: WhatsAppStore;
+  /**
+   * One chat's messages go to the app one at a time, in the order WhatsApp delivered them (across
+   * upsert events too: a message whose key is slow to store holds back the ones after it, never
+   * another chat's).
+   */
+  readonly inOrder = new InOrder();
   readonly restriction: AccountRestriction;
   readonly groups: GroupAdmin;
   private events: TransportEvents | undefined;

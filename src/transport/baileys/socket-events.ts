@@ -49,13 +49,13 @@ export function bindSocketEvents(t: BaileysTransport, sock: BaileysSocket, auth:
   // (Baileys 7 tags offline stanzas so), our own send echoes, and group notices. History sync never comes
   // here (it is messaging-history.set), so both types are reports to handle; own messages are skipped.
   on('messages.upsert', async ({ messages }) => {
-    for (const m of messages) {
-      try {
-        await receive(t, sock, m);
-      } catch (err) {
-        t.log.error({ id: m.key?.id, err: (err as Error).message }, 'cannot handle one inbound WhatsApp message');
-      }
-    }
+    await Promise.all(
+      messages.map((m) =>
+        t.inOrder
+          .run(`${m.key?.remoteJid}|${m.key?.participant ?? ''}`, () => receive(t, sock, m))
+          .catch((err: Error) => t.log.error({ id: m.key?.id, err: err.message }, 'cannot handle one inbound WhatsApp message')),
+      ),
+    );
   });
   on('messages.update', async (updates) => {
     for (const { key, update } of updates) {
