@@ -75,6 +75,9 @@ export const auditInbound: Middleware = async (ctx, next) => {
       ...(msg.location ? { location: true } : {}),
       ...(msg.reaction ? { reaction: msg.reaction.emoji } : {}),
       ...(msg.media ? { media: msg.media } : {}),
+      // An edit or a delete-for-everyone names the message it changes (an id, never its words).
+      ...(msg.edit ? { edits: msg.edit.of } : {}),
+      ...(msg.deletion ? { deletes: msg.deletion.of } : {}),
     },
   });
   await next();

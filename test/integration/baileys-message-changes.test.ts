@@ -153,6 +153,11 @@ describe('a citizen edits or deletes a WhatsApp message (Baileys adapter, real p
     ]);
     expect(after.summary).toBe('my brother was arrested at the checkpoint');
     expect(sentTo(jid).slice(before)).toEqual([]);
+    const trail = await app.api<{ items: { type: string; subject: string; data: Record<string, unknown> }[] }>(
+      'GET',
+      '/api/audit?order=newest&limit=200',
+    );
+    expect(trail.body.items.find((e) => e.type === 'message.in' && e.subject === 'WA-DEL-3')?.data).toMatchObject({ deletes: 'WA-FU-3' });
     expect(texts(CELL_GROUP).slice(cellBefore).join('\n')).toContain(
       `🗑️ ${after.id} — the reporter deleted their message “his name is Karim, he has diabetes” in WhatsApp`,
     );
