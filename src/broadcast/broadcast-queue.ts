@@ -16,6 +16,8 @@ interface Handles {
   broadcast: Queue<BroadcastJob>;
   /** The outbound queue, to remove jobs of a cancelled broadcast or an erased citizen. */
   outbound: Queue;
+  /** The inbound queue, to remove an erased citizen's finished message jobs (their words). */
+  inbound: Queue;
 }
 
 const handles = new WeakMap<object, Handles>();
@@ -39,6 +41,7 @@ export function broadcastQueues(deps: CoreDeps): Handles {
         deps.log,
       ),
       outbound: onQueueError(new Queue(QUEUE.outbound, opts), deps.log),
+      inbound: onQueueError(new Queue(QUEUE.inbound, opts), deps.log),
     };
     handles.set(deps.redis, h);
   }
@@ -48,5 +51,5 @@ export function broadcastQueues(deps: CoreDeps): Handles {
 export async function closeBroadcastQueues(deps: CoreDeps): Promise<void> {
   const h = handles.get(deps.redis);
   handles.delete(deps.redis);
-  if (h) await Promise.all([h.broadcast.close(), h.outbound.close()]);
+  if (h) await Promise.all([h.broadcast.close(), h.outbound.close(), h.inbound.close()]);
 }

@@ -75,7 +75,13 @@ async function erase(ctx: ChatContext, phone: string, language: string | undefin
   await ctx.deps.audit.append({
     type: 'citizen.erased',
     actor: 'citizen',
-    data: { registered: report.registered, broadcasts: report.broadcasts, jobsRemoved: report.jobsRemoved, incidents: report.incidents },
+    data: {
+      registered: report.registered,
+      broadcasts: report.broadcasts,
+      jobsRemoved: report.jobsRemoved,
+      incidents: report.incidents,
+      finishedJobsRemoved: report.finishedJobsRemoved,
+    },
   });
   ctx.deps.log.info({ broadcasts: report.broadcasts, jobsRemoved: report.jobsRemoved }, 'citizen data erased');
   await ctx.reply(t(language, 'deleted'), 'delete');

@@ -3,6 +3,7 @@ import { eraseCitizenIncidents } from '../app/incidents/erase.ts';
 import { broadcastQueues } from '../broadcast/broadcast-queue.ts';
 import { type BroadcastKind, broadcastKeys } from '../broadcast/broadcast-store.ts';
 import { advanceRecipient, broadcastRef } from '../broadcast/tracking.ts';
+import { purgeFinishedJobsMentioning } from '../queues/purge-jobs.ts';
 import { jobIdFor } from '../queues/queues.ts';
 import { eraseFromRegistry } from './registry.ts';
 
@@ -16,11 +17,13 @@ export interface ErasureReport {
   jobsRemoved: number;
   /** Incidents the citizen reported, scrubbed of their personal data. */
   incidents: number;
+  /** Finished message jobs (their words in, replies and cards out) removed from the queues. */
+  finishedJobsRemoved: number;
 }
 
 /**
  * DELETE: erases a citizen's personal data everywhere: registry, indexes, open conversation,
- * the LIDs known to hide their phone, recipient lists, per-recipient delivery state, welfare answers, queued (or finished) outbound
+ * the LIDs known to hide their phone, finished message jobs that name them, recipient lists, per-recipient delivery state, welfare answers, queued (or finished) outbound
  * jobs of broadcasts, and the incidents they reported. Tallies stay, as anonymous counts.
  */
 export async function eraseCitizen(deps: CoreDeps, phone: string): Promise<ErasureReport> {
@@ -48,7 +51,12 @@ export async function eraseCitizen(deps: CoreDeps, phone: string): Promise<Erasu
   }
   const incidents = await eraseCitizenIncidents(deps, phone);
   await forgetLids(deps, phone);
-  return { registered, broadcasts, jobsRemoved, incidents };
+  // Finished jobs are kept a day (completed) or two weeks (failed) and carry the citizen's words:
+  // their messages in, the bot's replies, the cell's cards and digests naming them.
+  const { inbound } = broadcastQueues(deps);
+  let finishedJobsRemoved = 0;
+  for (const queue of [inbound, outbound]) finishedJobsRemoved += await purgeFinishedJobsMentioning(deps.redis, queue, phone);
+  return { registered, broadcasts, jobsRemoved, incidents, finishedJobsRemoved };
 }
 
 /** Forgets which WhatsApp LIDs hide the phone (WhatsApp tells the gateway again if they write). */

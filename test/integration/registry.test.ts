@@ -1,3 +1,4 @@
+import type { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getCitizen } from '../../src/citizens/registry.ts';
 import { settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
@@ -77,6 +78,15 @@ describe('citizen registry by chat', () => {
     expect(await app.deps.redis.sismember(app.deps.keys.citizensAll, phone)).toBe(0);
     expect(await app.deps.redis.hgetall(app.deps.keys.lidToPhone)).toEqual({ '246813579000009@lid': '+33612340009' });
     await settle(app);
+    // The queues keep finished jobs a day: none of them holds the citizen's words or phone any more,
+    // apart from the DELETE itself and its answer, which finished after the erasure.
+    const finished = async (queue: Queue) =>
+      (await queue.getJobs(['completed', 'failed'], 0, -1)).filter((j) => JSON.stringify(j.data).includes(phone));
+    expect((await finished(app.queues.inbound)).map((j) => j.data.message.text)).toEqual(['DELETE']);
+    expect((await finished(app.queues.outbound)).map((j) => j.data.text)).toEqual([expect.stringMatching(/personal data has been erased/)]);
+    const words = async (queue: Queue) =>
+      (await queue.getJobs(['completed', 'failed'], 0, -1)).filter((j) => /shelling|Lovelace/.test(JSON.stringify(j.data)));
+    expect([...(await words(app.queues.inbound)), ...(await words(app.queues.outbound))]).toEqual([]);
     const audit = await app.api<{ items: { type: string; actor: string }[] }>('GET', '/api/audit?limit=1000');
     const erased = audit.body.items.find((e) => e.type === 'citizen.erased');
     expect(erased?.actor).toBe('citizen');

@@ -1,0 +1,56 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { LuaScript } from '../store/lua-script.ts';
+
+/**
+ * One page of a finished-jobs set (completed or failed, scored by time), in score order from
+ * ARGV[2] (inclusive): {id, score, 1 when the job's data holds ARGV[4] else 0, ...}.
+ * KEYS: the set. ARGV: job key prefix ("<prefix>:<queue>:"), min score, page size, needle.
+ */
+const PAGE = new LuaScript(`
+local rows = redis.call('ZRANGE', KEYS[1], ARGV[2], '+inf', 'BYSCORE', 'LIMIT', 0, tonumber(ARGV[3]), 'WITHSCORES')
+local out = {}
+for i = 1, #rows, 2 do
+  local data = redis.call('HGET', ARGV[1] .. rows[i], 'data')
+  local hit = 0
+  if data and string.find(data, ARGV[4], 1, true) then hit = 1 end
+  out[#out + 1] = rows[i]
+  out[#out + 1] = rows[i + 1]
+  out[#out + 1] = hit
+end
+return out
+`);
+
+const PAGE_SIZE = 500;
+
+/**
+ * Removes the finished (completed and failed) jobs of `queue` whose payload mentions `needle`
+ * (a citizen's phone or LID): a citizen's DELETE must not leave their words in jobs kept for a
+ * day (completed) or two weeks (failed). Waiting and active jobs are left alone. Pages through
+ * each set by time, a page per round trip, so Redis is never held for long.
+ * Returns how many jobs were removed.
+ */
+export async function purgeFinishedJobsMentioning(redis: Redis, queue: Queue, needle: string): Promise<number> {
+  let removed = 0;
+  for (const set of ['completed', 'failed'] as const) {
+    const key = queue.toKey(set);
+    const jobPrefix = queue.toKey('');
+    let min = '-inf';
+    let seenAtMin = new Set<string>();
+    for (;;) {
+      const flat = (await PAGE.run(redis, [key], [jobPrefix, min, PAGE_SIZE + seenAtMin.size, needle])) as (string | number)[];
+      const rows: { id: string; score: string; hit: boolean }[] = [];
+      for (let i = 0; i + 2 < flat.length; i += 3)
+        rows.push({ id: String(flat[i]), score: String(flat[i + 1]), hit: Number(flat[i + 2]) === 1 });
+      const fresh = rows.filter((r) => !(r.score === min && seenAtMin.has(r.id)));
+      for (const r of fresh) if (r.hit && (await queue.remove(r.id).catch(() => 0)) === 1) removed++;
+      if (fresh.length === 0 || rows.length < PAGE_SIZE + seenAtMin.size) break;
+      const last = rows.at(-1)?.score as string;
+      // The next page starts at the last score again (jobs finished in the same millisecond),
+      // skipping the ids already read at that score.
+      seenAtMin = new Set([...(last === min ? seenAtMin : []), ...rows.filter((r) => r.score === last).map((r) => r.id)]);
+      min = last;
+    }
+  }
+  return removed;
+}
