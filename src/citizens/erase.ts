@@ -50,24 +50,29 @@ export async function eraseCitizen(deps: CoreDeps, phone: string): Promise<Erasu
     }
   }
   const incidents = await eraseCitizenIncidents(deps, phone);
-  await forgetLids(deps, phone);
+  // The LIDs are read before they are forgotten: a message written before WhatsApp told us the
+  // phone behind a LID names only the LID.
+  const lids = await forgetLids(deps, phone);
   // Finished jobs are kept a day (completed) or two weeks (failed) and carry the citizen's words:
   // their messages in, the bot's replies, the cell's cards and digests naming them.
   const { inbound } = broadcastQueues(deps);
   let finishedJobsRemoved = 0;
-  for (const queue of [inbound, outbound]) finishedJobsRemoved += await purgeFinishedJobsMentioning(deps.redis, queue, phone);
+  for (const queue of [inbound, outbound]) finishedJobsRemoved += await purgeFinishedJobsMentioning(deps.redis, queue, [phone, ...lids]);
   return { registered, broadcasts, jobsRemoved, incidents, finishedJobsRemoved };
 }
 
-/** Forgets which WhatsApp LIDs hide the phone (WhatsApp tells the gateway again if they write). */
-async function forgetLids(deps: CoreDeps, phone: string): Promise<void> {
+/** Forgets which WhatsApp LIDs hide the phone (WhatsApp tells the gateway again if they write); returns them. */
+async function forgetLids(deps: CoreDeps, phone: string): Promise<string[]> {
+  const forgotten: string[] = [];
   let cursor = '0';
   do {
     const [next, flat] = await deps.redis.hscan(deps.keys.lidToPhone, cursor, 'COUNT', 1000);
     const lids = flat.filter((_, i) => i % 2 === 0 && flat[i + 1] === phone);
     if (lids.length > 0) await deps.redis.hdel(deps.keys.lidToPhone, ...lids);
+    forgotten.push(...lids);
     cursor = next;
   } while (cursor !== '0');
+  return forgotten;
 }
 
 const NOT_SENT_YET = new Set(['waiting', 'prioritized', 'delayed', 'waiting-children']);

@@ -4,16 +4,30 @@ import { LuaScript } from '../store/lua-script.ts';
 
 /**
  * One page of a finished-jobs set (completed or failed, scored by time), in score order from
- * ARGV[2] (inclusive): {id, score, 1 when the job's data holds ARGV[4] else 0, ...}.
- * KEYS: the set. ARGV: job key prefix ("<prefix>:<queue>:"), min score, page size, needle.
+ * ARGV[2] (inclusive): {id, score, 1 when the job's data holds one of ARGV[4..] else 0, ...}.
+ * KEYS: the set. ARGV: job key prefix ("<prefix>:<queue>:"), min score, page size, needles...
  */
 const PAGE = new LuaScript(`
+-- A needle counts only as a whole number: "+3361236000" is not in "+33612360001", nor "123@lid" in "9123@lid".
+local function mentions(data, needle)
+  local from = 1
+  while true do
+    local i, j = string.find(data, needle, from, true)
+    if not i then return false end
+    if not string.find(string.sub(data, i - 1, i - 1), '%d') and not string.find(string.sub(data, j + 1, j + 1), '%d') then return true end
+    from = i + 1
+  end
+end
 local rows = redis.call('ZRANGE', KEYS[1], ARGV[2], '+inf', 'BYSCORE', 'LIMIT', 0, tonumber(ARGV[3]), 'WITHSCORES')
 local out = {}
 for i = 1, #rows, 2 do
   local data = redis.call('HGET', ARGV[1] .. rows[i], 'data')
   local hit = 0
-  if data and string.find(data, ARGV[4], 1, true) then hit = 1 end
+  if data then
+    for n = 4, #ARGV do
+      if mentions(data, ARGV[n]) then hit = 1 break end
+    end
+  end
   out[#out + 1] = rows[i]
   out[#out + 1] = rows[i + 1]
   out[#out + 1] = hit
@@ -24,13 +38,15 @@ return out
 const PAGE_SIZE = 500;
 
 /**
- * Removes the finished (completed and failed) jobs of `queue` whose payload mentions `needle`
- * (a citizen's phone or LID): a citizen's DELETE must not leave their words in jobs kept for a
+ * Removes the finished (completed and failed) jobs of `queue` whose payload mentions one of
+ * `needles` (a citizen's phone and LIDs) as a whole number, not inside a longer one: a citizen's DELETE must not leave their words in jobs kept for a
  * day (completed) or two weeks (failed). Waiting and active jobs are left alone. Pages through
  * each set by time, a page per round trip, so Redis is never held for long.
  * Returns how many jobs were removed.
  */
-export async function purgeFinishedJobsMentioning(redis: Redis, queue: Queue, needle: string): Promise<number> {
+export async function purgeFinishedJobsMentioning(redis: Redis, queue: Queue, needles: string | string[]): Promise<number> {
+  const list = (typeof needles === 'string' ? [needles] : needles).filter((n) => n !== '');
+  if (list.length === 0) return 0;
   let removed = 0;
   for (const set of ['completed', 'failed'] as const) {
     const key = queue.toKey(set);
@@ -38,7 +54,7 @@ export async function purgeFinishedJobsMentioning(redis: Redis, queue: Queue, ne
     let min = '-inf';
     let seenAtMin = new Set<string>();
     for (;;) {
-      const flat = (await PAGE.run(redis, [key], [jobPrefix, min, PAGE_SIZE + seenAtMin.size, needle])) as (string | number)[];
+      const flat = (await PAGE.run(redis, [key], [jobPrefix, min, PAGE_SIZE + seenAtMin.size, ...list])) as (string | number)[];
       const rows: { id: string; score: string; hit: boolean }[] = [];
       for (let i = 0; i + 2 < flat.length; i += 3)
         rows.push({ id: String(flat[i]), score: String(flat[i + 1]), hit: Number(flat[i + 2]) === 1 });
