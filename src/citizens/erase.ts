@@ -49,16 +49,20 @@ export async function eraseCitizen(deps: CoreDeps, phone: string): Promise<Erasu
         jobsRemoved += await outbound.remove(jobIdFor('o', broadcastRef('welfare-reminder', id, phone))).catch(() => 0);
     }
   }
-  const incidents = await eraseCitizenIncidents(deps, phone);
+  const incidentIds = await eraseCitizenIncidents(deps, phone);
   // The LIDs are read before they are forgotten: a message written before WhatsApp told us the
   // phone behind a LID names only the LID.
   const lids = await forgetLids(deps, phone);
   // Finished jobs are kept a day (completed) or two weeks (failed) and carry the citizen's words:
   // their messages in, the bot's replies, the cell's cards and digests naming them.
+  // The cell's posts about their incidents (follow-ups, edits, digests, escalations) quote their
+  // words without naming them. Inbound jobs that name an incident are staff commands: they stay,
+  // as the record that drops a redelivered command.
   const { inbound } = broadcastQueues(deps);
-  let finishedJobsRemoved = 0;
-  for (const queue of [inbound, outbound]) finishedJobsRemoved += await purgeFinishedJobsMentioning(deps.redis, queue, [phone, ...lids]);
-  return { registered, broadcasts, jobsRemoved, incidents, finishedJobsRemoved };
+  const finishedJobsRemoved =
+    (await purgeFinishedJobsMentioning(deps.redis, inbound, [phone, ...lids])) +
+    (await purgeFinishedJobsMentioning(deps.redis, outbound, [phone, ...lids, ...incidentIds]));
+  return { registered, broadcasts, jobsRemoved, incidents: incidentIds.length, finishedJobsRemoved };
 }
 
 /** Forgets which WhatsApp LIDs hide the phone (WhatsApp tells the gateway again if they write); returns them. */

@@ -69,6 +69,8 @@ describe('citizen registry by chat', () => {
     const report = await answer(phone, 'Our building was damaged by shelling last night');
     const incidentId = /INC-\d+/.exec(report)?.[0] as string;
     expect(incidentId).toBeDefined();
+    // A follow-up's card quotes the citizen's words without their phone.
+    expect(await answer(phone, 'The shelling hit the third floor, we moved to the basement')).toMatch(/Added to your report/);
     expect(await answer(phone, 'DELETE')).toMatch(/personal data has been erased/);
     const incident = await app.api('GET', `/api/incidents/${incidentId}`);
     expect(incident.status).toBe(200);
