@@ -45,6 +45,16 @@ async function runCommand(ctx: ChatContext, registry: CommandRegistry, line: { n
     await ctx.reply(`Unknown command /${line.name}. Send /help for the list.`, 'refusal');
     return;
   }
+  // An edited command already ran (or was refused) as first written: running the edit too would send
+  // a second alert, a second note, a second huddle. Staff send the corrected command as a new message.
+  if (ctx.msg.edit) {
+    await ctx.deps.audit.append({ type: 'command.edit_ignored', actor: ctx.sender.actor, subject: `/${command.name}`, data: {} });
+    await ctx.reply(
+      `✏️ ${ctx.sender.staff.name}, an edited command is not run again: /${command.name} ran (or was refused) as first written. To change it, send the corrected command as a new message.`,
+      'refusal',
+    );
+    return;
+  }
   if (!hasRole(ctx.sender.roles, command.role)) {
     return refuse(
       ctx,

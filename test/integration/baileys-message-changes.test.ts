@@ -179,7 +179,7 @@ describe('a citizen edits or deletes a WhatsApp message (Baileys adapter, real p
     expect(sentTo(jid).filter((s) => !('text' in s.content))).toEqual([]);
   });
 
-  it('keeps staff commands in the cell group as they were; a staff delete there does nothing', async () => {
+  it('never runs an edited staff command a second time (an edited /alert is not a second alert); a staff delete does nothing', async () => {
     const staffJid = `${STAFF.duty.slice(1)}@s.whatsapp.net`;
     const cellBefore = sentTo(CELL_GROUP).length;
     await deliver(revokeOf('WA-DEL-G', CELL_GROUP, 'SOME-STAFF-MSG', staffJid));
@@ -193,7 +193,7 @@ describe('a citizen edits or deletes a WhatsApp message (Baileys adapter, real p
           protocolMessage: {
             type: Type.MESSAGE_EDIT,
             key: { id: 'WA-HELP-G', remoteJid: CELL_GROUP, fromMe: true, participant: staffJid },
-            editedMessage: { conversation: '/help' },
+            editedMessage: { conversation: '/alert north Stay indoors, the shelling has resumed' },
           },
         },
       }),
@@ -201,8 +201,10 @@ describe('a citizen edits or deletes a WhatsApp message (Baileys adapter, real p
     await waitFor(async () =>
       texts(CELL_GROUP)
         .slice(cellBefore)
-        .find((t) => /\/sitrep/.test(t)),
+        .find((t) => /an edited command is not run again: \/alert ran \(or was refused\) as first written/.test(t)),
     );
+    await settle(app);
+    expect((await app.api<{ items: unknown[] }>('GET', '/api/alerts')).body.items).toEqual([]);
   });
 
   it('refuses an edit or delete job that does not say which message, clearly, and keeps it for investigation', async () => {
