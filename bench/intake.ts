@@ -1,5 +1,6 @@
 import { fork } from 'node:child_process';
 import { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { createApp } from '../src/app/create-app.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { INBOUND_CONCURRENCY } from '../src/queues/workers/inbound-worker.ts';
@@ -10,10 +11,35 @@ import { cleanPrefix, testConfig, uniquePrefix } from '../test/fakes/test-app.ts
 /** The raw baselines run at the pipeline's concurrency (both its workers). */
 const CONCURRENCY = INBOUND_CONCURRENCY;
 
+/** CPU spent per item by this Node process (user + system) and by the Redis server (INFO cpu), in µs. */
+export interface CpuPerItem {
+  nodeUs: number;
+  redisUs: number;
+}
+
+async function redisCpuSeconds(conn: Redis): Promise<number> {
+  const info = await conn.info('cpu');
+  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return field('used_cpu_sys') + field('used_cpu_user');
+}
+
+/** Starts measuring CPU; `stop(n)` gives the CPU per item over n items (the Redis figure includes other clients of that server). */
+async function cpuMeter(conn: Redis): Promise<{ stop(n: number): Promise<CpuPerItem> }> {
+  const node0 = process.cpuUsage();
+  const redis0 = await redisCpuSeconds(conn);
+  return {
+    async stop(n: number) {
+      const node = process.cpuUsage(node0);
+      const redis = (await redisCpuSeconds(conn)) - redis0;
+      return { nodeUs: (node.user + node.system) / n, redisUs: (redis * 1e6) / n };
+    },
+  };
+}
+
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
 /** Raw BullMQ: add N no-op jobs (from concurrent producers) and process them at the same concurrency. */
-export async function rawNoopJobsPerSec(n: number): Promise<number> {
+export async function rawNoopJobsPerSec(n: number): Promise<{ rate: number; cpu: CpuPerItem }> {
   const prefix = uniquePrefix('bench-raw');
   const connection = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   const queue = new Queue('noop', { connection, prefix });
@@ -29,15 +55,17 @@ export async function rawNoopJobsPerSec(n: number): Promise<number> {
     },
     { connection: createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'), prefix, concurrency: CONCURRENCY },
   );
+  const meter = await cpuMeter(connection);
   const start = performance.now();
   await produce(n, (i) => queue.add('noop', { i }, { jobId: `j-${i}`, removeOnComplete: { age: 3600 } }));
   await finished;
   const rate = n / ((performance.now() - start) / 1000);
+  const cpu = await meter.stop(n);
   await worker.close();
   await queue.close();
   await connection.quit();
   await cleanPrefix(prefix);
-  return rate;
+  return { rate, cpu };
 }
 
 /**
@@ -45,7 +73,7 @@ export async function rawNoopJobsPerSec(n: number): Promise<number> {
  * inbound no-op job whose processor adds an outbound no-op job), added and processed at the
  * same concurrency as the raw no-op figure, with no application work at all.
  */
-export async function rawTwoHopPerSec(n: number): Promise<number> {
+export async function rawTwoHopPerSec(n: number): Promise<{ rate: number; cpu: CpuPerItem }> {
   const prefix = uniquePrefix('bench-raw2');
   const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const connection = createRedis(url);
@@ -69,15 +97,17 @@ export async function rawTwoHopPerSec(n: number): Promise<number> {
     },
     { connection: createRedis(url), prefix, concurrency: CONCURRENCY },
   );
+  const meter = await cpuMeter(connection);
   const start = performance.now();
   await produce(n, (i) => first.add('noop', { i }, opts(i)));
   await finished;
   const rate = n / ((performance.now() - start) / 1000);
+  const cpu = await meter.stop(n);
   await Promise.all([w1.close(), w2.close()]);
   await Promise.all([first.close(), second.close()]);
   await connection.quit();
   await cleanPrefix(prefix);
-  return rate;
+  return { rate, cpu };
 }
 
 /** Runs `add(i)` for i < n from 50 concurrent producers. */
@@ -171,11 +201,14 @@ export async function benchIntake(
     });
   };
 
-  // Sustained throughput: as fast as the pipeline takes them.
+  // Sustained throughput: as fast as the pipeline takes them. (The CPU figure of the split shape
+  // counts this process only: the gateway's process is not measured.)
+  const meter = await cpuMeter(app.deps.redis);
   const start = performance.now();
   await produce(n, (i) => send(i, 'flood'));
   await waitAcks(n);
   const msgsPerSec = n / ((performance.now() - start) / 1000);
+  const cpu = await meter.stop(n);
 
   // Latency at a fixed offered load.
   const rate = opts.fixedRate ?? 1000;
@@ -201,6 +234,7 @@ export async function benchIntake(
   return {
     messages: n,
     msgsPerSec,
+    cpu,
     fixedRate: rate,
     p50Ms: percentile(sorted, 50),
     p99Ms: percentile(sorted, 99),

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { benchIncidentList } from './incident-list.ts';
-import { benchIntake, rawNoopJobsPerSec, rawTwoHopPerSec } from './intake.ts';
+import { benchIntake, type CpuPerItem, rawNoopJobsPerSec, rawTwoHopPerSec } from './intake.ts';
 
 /**
  * `npm run bench`: measures crisis-cell against raw BullMQ on the same Redis in the
@@ -19,13 +19,21 @@ async function main(): Promise<void> {
     await benchIntake({ n: 1_000, latency: false });
     const base: number[] = [];
     const sustained: number[] = [];
+    // CPU per item (µs) of each round: raw job, two-hop message, intake message (one process).
+    const cpu: { raw: CpuPerItem[]; twoHop: CpuPerItem[]; intake: CpuPerItem[] } = { raw: [], twoHop: [], intake: [] };
     // The production shape (README): ROLE=worker here, ROLE=gateway in a second process.
     const split: number[] = [];
     const twoHop: number[] = [];
     for (let round = 0; round < 3; round++) {
-      base.push(await rawNoopJobsPerSec(10_000));
-      twoHop.push(await rawTwoHopPerSec(5_000));
-      sustained.push((await benchIntake({ n: 5_000, latency: false })).msgsPerSec);
+      const raw = await rawNoopJobsPerSec(10_000);
+      base.push(raw.rate);
+      cpu.raw.push(raw.cpu);
+      const hop2 = await rawTwoHopPerSec(5_000);
+      twoHop.push(hop2.rate);
+      cpu.twoHop.push(hop2.cpu);
+      const intake = await benchIntake({ n: 5_000, latency: false });
+      sustained.push(intake.msgsPerSec);
+      cpu.intake.push(intake.cpu);
       split.push((await benchIntake({ n: 5_000, latency: false, split: true })).msgsPerSec);
     }
     // Latency at a fixed offered load: its tail moves most from run to run, so three runs of
@@ -39,6 +47,10 @@ async function main(): Promise<void> {
       twoProcesses.push(await benchIntake({ n: 1_000, fixedRate: 1_000, fixedSeconds: 5, split: true }));
     }
     const latency = { ...(oneProcess[0] as Run), ...medians(oneProcess) };
+    const cpuOf = (xs: CpuPerItem[]) => ({ nodeUs: median(xs.map((c) => c.nodeUs)), redisUs: median(xs.map((c) => c.redisUs)) });
+    const cpuRaw = cpuOf(cpu.raw);
+    const cpuTwoHop = cpuOf(cpu.twoHop);
+    const cpuIntake = cpuOf(cpu.intake);
     const baselineJobsPerSec = median(base);
     const msgsPerSec = median(sustained);
     const ratio = msgsPerSec / baselineJobsPerSec;
@@ -54,12 +66,19 @@ async function main(): Promise<void> {
       twoHopFloorRatio: twoHopPerSec / baselineJobsPerSec,
       ofTwoHopFloor: msgsPerSec / twoHopPerSec,
       queueHops: latency.queueHops,
+      nodeCpuUsPerMsg: cpuIntake.nodeUs,
+      redisCpuUsPerMsg: cpuIntake.redisUs,
+      twoHopNodeCpuUsPerMsg: cpuTwoHop.nodeUs,
+      twoHopRedisCpuUsPerMsg: cpuTwoHop.redisUs,
+      rawNodeCpuUsPerJob: cpuRaw.nodeUs,
+      rawRedisCpuUsPerJob: cpuRaw.redisUs,
       cellGroupPosts: latency.cellGroupPosts,
       messages: latency.messages,
     };
     console.log(
       `intake: ${msgsPerSec.toFixed(0)} msg/s sustained (rounds ${sustained.map((x) => x.toFixed(0)).join(', ')}), raw BullMQ no-op ${baselineJobsPerSec.toFixed(0)} jobs/s (rounds ${base.map((x) => x.toFixed(0)).join(', ')}), ratio ${ratio.toFixed(2)}; ` +
         `the two-hop floor (raw jobs hopping through two queues, no work) ${twoHopPerSec.toFixed(0)}/s = ${(twoHopPerSec / baselineJobsPerSec).toFixed(2)} of raw, of which intake reaches ${(msgsPerSec / twoHopPerSec).toFixed(2)}; ` +
+        `CPU per message, Node + Redis: intake ${cpuIntake.nodeUs.toFixed(0)} + ${cpuIntake.redisUs.toFixed(0)} µs, two-hop floor ${cpuTwoHop.nodeUs.toFixed(0)} + ${cpuTwoHop.redisUs.toFixed(0)} µs, raw job ${cpuRaw.nodeUs.toFixed(0)} + ${cpuRaw.redisUs.toFixed(0)} µs; ` +
         `at ${latency.fixedRate} msg/s: p50 ${latency.p50Ms.toFixed(1)} ms, p99 ${latency.p99Ms.toFixed(1)} ms (p99 of the rounds ${oneProcess.map((r) => r.p99Ms).join(', ')}); ${latency.cellGroupPosts} cell-group posts for ${latency.messages + latency.fixedRate * 5} new incidents`,
     );
     const splitLatency = { fixedRate: latency.fixedRate, ...medians(twoProcesses) };
