@@ -65,6 +65,36 @@ describe('incident board and page in a real browser', { timeout: 120_000 }, () =
     await context.close();
   });
 
+  it('says which entry a citizen’s WhatsApp edit or delete changes, not a message id', async () => {
+    const phone = '+33653000001';
+    await app.api('POST', '/sim/messages', { from: phone, text: 'Our car was stolen near the port', id: 'WA-BOARD-REP' });
+    await app.api('POST', '/sim/messages', { from: phone, text: 'They took our passports too', id: 'WA-BOARD-FU' });
+    await app.api('POST', '/sim/messages', {
+      from: phone,
+      text: 'Our car and bags were stolen near the port',
+      id: 'WA-BOARD-ED',
+      edit: { of: 'WA-BOARD-REP' },
+    });
+    await app.api('POST', '/sim/messages', { from: phone, id: 'WA-BOARD-DEL', deletion: { of: 'WA-BOARD-FU' } });
+    const mine = async () =>
+      (await app.api<{ items: Incident[] }>('GET', '/api/incidents?limit=200&timeline=false')).body.items.find((i) => i.reporter === phone);
+    await expect.poll(async () => (await mine())?.id, { timeout: 10_000 }).toBeDefined();
+    const id = (await mine())?.id as string;
+    await expect
+      .poll(async () => (await app.api<Incident>('GET', `/api/incidents/${id}`)).body.timeline.map((e) => e.type), { timeout: 10_000 })
+      .toEqual(['reported', 'details', 'edited', 'deleted']);
+    const { context, page } = await newPage(browser);
+    await signIn(page, app.url, duty);
+    await open(page, `#/incident/${id}`);
+    const edited = page.locator('.timeline li.tl-edited');
+    await edited.waitFor();
+    expect(await edited.textContent()).toMatch(/new wording of the report of \S+/);
+    expect(await edited.textContent()).toContain('Our car and bags were stolen near the port');
+    expect(await edited.textContent()).not.toContain('WA-BOARD');
+    expect(await page.locator('.timeline li.tl-deleted').textContent()).toMatch(/the details of .+, deleted in WhatsApp \(kept here\)/);
+    await context.close();
+  });
+
   it('opens the incident the officer clicked even when the board was still loading', async () => {
     const i = await report('+33651000009', 'Our bus was stopped at the border');
     const { context, page } = await newPage(browser);

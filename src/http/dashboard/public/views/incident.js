@@ -20,6 +20,21 @@ export function describeData(data) {
     .join(', ');
 }
 
+/**
+ * What an entry says about itself: for the citizen's edit or delete of a message, which entry it
+ * changes ("the details of 14:02"), instead of a message id and an index.
+ */
+export function describeEntry(entry, items) {
+  const target =
+    (entry.type === 'edited' || entry.type === 'deleted') && Number.isInteger(entry.data?.entry) ? items[entry.data.entry] : undefined;
+  if (!target) return describeData(entry.data);
+  const what = `the ${ENTRY_NAMES[target.type] ?? words(target.type)} of ${when(target.at)}`;
+  return entry.type === 'edited' ? `new wording of ${what}` : `${what}, deleted in WhatsApp (kept here)`;
+}
+
+/** How a citizen's entry is named when another entry points at it. */
+const ENTRY_NAMES = { reported: 'report', details: 'details', location: 'location pin', media: 'attachment' };
+
 function timeline(items) {
   if (!items.length) return el('p', { className: 'muted' }, 'Nothing recorded yet.');
   return el(
@@ -31,7 +46,7 @@ function timeline(items) {
         { className: `tl-${t.type}` },
         el('time', { dateTime: t.at }, when(t.at)),
         el('strong', {}, ` ${words(t.type)} `),
-        describeData(t.data) ? el('span', {}, `${describeData(t.data)} `) : '',
+        describeEntry(t, items) ? el('span', {}, `${describeEntry(t, items)} `) : '',
         el('span', { className: 'muted' }, `${t.actor} · ${t.channel}`),
         // dir auto: an Arabic report reads right to left, an English one left to right.
         t.text ? el('p', { dir: 'auto' }, t.text) : '',
