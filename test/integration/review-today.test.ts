@@ -5,6 +5,9 @@ import { getCitizen, saveCitizens } from '../../src/citizens/registry.ts';
 import { aCitizen } from '../fakes/citizens.ts';
 import { CELL_GROUP, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
+/** Broadcast settings of the welfare tests: checks go out at once, reminders never within a test. */
+const WELFARE_BROADCAST = { ratePerSecond: 1000, approvalThreshold: 25, welfareReminderAfter: '1h', welfareFollowUpAfter: '3h' };
+
 const A = '+33678100001';
 const B = '+33678100002';
 
@@ -13,7 +16,7 @@ describe('review of the day', () => {
 
   beforeAll(async () => {
     app = await startTestApp('review-today', {
-      config: { broadcast: { ratePerSecond: 1000, approvalThreshold: 25, welfareReminderAfter: '1h', welfareFollowUpAfter: '3h' } },
+      config: { broadcast: WELFARE_BROADCAST },
     });
     const c = (phone: string, name: string, language: string) => aCitizen({ phone, name, household: 2, language });
     await saveCitizens(app.deps, [c(A, 'Alan Hurt', 'en'), c(B, 'Berthe Blessée', 'fr')]);
@@ -45,7 +48,7 @@ describe('a SAFE answer that says the citizen is leaving, or lost a passport', (
   const D = '+33678100004';
   beforeAll(async () => {
     app = await startTestApp('review-today-leaving', {
-      config: { broadcast: { ratePerSecond: 1000, approvalThreshold: 25, welfareReminderAfter: '1h', welfareFollowUpAfter: '3h' } },
+      config: { broadcast: WELFARE_BROADCAST },
     });
     await saveCitizens(app.deps, [
       aCitizen({ phone: C, name: 'Claire Départ', household: 3, language: 'fr' }),
