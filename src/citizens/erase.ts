@@ -23,13 +23,14 @@ export interface ErasureReport {
 
 /**
  * DELETE: erases a citizen's personal data everywhere: registry, indexes, open conversation,
- * the LIDs known to hide their phone, finished message jobs that name them, recipient lists, per-recipient delivery state, welfare answers, queued (or finished) outbound
+ * the LIDs known to hide their phone, finished message jobs that name them or their incidents,
+ * recipient lists, per-recipient delivery state, welfare answers, queued (or finished) outbound
  * jobs of broadcasts, and the incidents they reported. Tallies stay, as anonymous counts.
  */
 export async function eraseCitizen(deps: CoreDeps, phone: string): Promise<ErasureReport> {
   const registered = await eraseFromRegistry(deps, phone);
   const since = deps.now() - LOOKBACK_MS;
-  const { outbound } = broadcastQueues(deps);
+  const { outbound, inbound } = broadcastQueues(deps);
   let broadcasts = 0;
   let jobsRemoved = 0;
   for (const kind of ['alert', 'welfare'] as BroadcastKind[]) {
@@ -54,11 +55,9 @@ export async function eraseCitizen(deps: CoreDeps, phone: string): Promise<Erasu
   // phone behind a LID names only the LID.
   const lids = await forgetLids(deps, phone);
   // Finished jobs are kept a day (completed) or two weeks (failed) and carry the citizen's words:
-  // their messages in, the bot's replies, the cell's cards and digests naming them.
-  // The cell's posts about their incidents (follow-ups, edits, digests, escalations) quote their
-  // words without naming them. Inbound jobs that name an incident are staff commands: they stay,
-  // as the record that drops a redelivered command.
-  const { inbound } = broadcastQueues(deps);
+  // their messages in and the bot's replies name them; the cell's posts about their incidents
+  // (cards, follow-ups, edits, digests, escalations) name the incident. Inbound jobs that name an
+  // incident are staff commands: they stay, as the record that drops a redelivered command.
   const finishedJobsRemoved =
     (await purgeFinishedJobsMentioning(deps.redis, inbound, [phone, ...lids])) +
     (await purgeFinishedJobsMentioning(deps.redis, outbound, [phone, ...lids, ...incidentIds]));

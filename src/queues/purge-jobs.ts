@@ -39,13 +39,13 @@ const PAGE_SIZE = 500;
 
 /**
  * Removes the finished (completed and failed) jobs of `queue` whose payload mentions one of
- * `needles` (a citizen's phone and LIDs) as a whole number, not inside a longer one: a citizen's DELETE must not leave their words in jobs kept for a
- * day (completed) or two weeks (failed). Waiting and active jobs are left alone. Pages through
+ * `needles` (a citizen's phone, LIDs, incident ids) as a whole number, not inside a longer one:
+ * a citizen's DELETE must not leave their words in jobs kept for a day (completed) or two weeks (failed). Waiting and active jobs are left alone. Pages through
  * each set by time, a page per round trip, so Redis is never held for long.
  * Returns how many jobs were removed.
  */
-export async function purgeFinishedJobsMentioning(redis: Redis, queue: Queue, needles: string | string[]): Promise<number> {
-  const list = (typeof needles === 'string' ? [needles] : needles).filter((n) => n !== '');
+export async function purgeFinishedJobsMentioning(redis: Redis, queue: Queue, needles: string[]): Promise<number> {
+  const list = needles.filter((n) => n !== '');
   if (list.length === 0) return 0;
   let removed = 0;
   for (const set of ['completed', 'failed'] as const) {

@@ -40,11 +40,11 @@ describe('purging the finished jobs that name a citizen', () => {
   });
 
   it('removes every completed or failed job that mentions the phone, and no other', async () => {
-    expect(await purgeFinishedJobsMentioning(redis, queue, '+33699990007')).toBe(13);
+    expect(await purgeFinishedJobsMentioning(redis, queue, ['+33699990007'])).toBe(13);
     const left = await queue.getJobs(['completed', 'failed'], 0, -1);
     expect(left).toHaveLength(N - 13);
     expect(left.filter((j) => j.data.from.phone === '+33699990007')).toEqual([]);
     expect(await queue.getJobCounts('failed')).toEqual({ failed: 0 });
-    expect(await purgeFinishedJobsMentioning(redis, queue, '+33699990007')).toBe(0);
+    expect(await purgeFinishedJobsMentioning(redis, queue, ['+33699990007'])).toBe(0);
   });
 });
