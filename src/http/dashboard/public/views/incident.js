@@ -40,18 +40,19 @@ function timeline(items) {
   return el(
     'ol',
     { className: 'timeline' },
-    ...items.map((t) =>
-      el(
+    ...items.map((t) => {
+      const about = describeEntry(t, items);
+      return el(
         'li',
         { className: `tl-${t.type}` },
         el('time', { dateTime: t.at }, when(t.at)),
         el('strong', {}, ` ${words(t.type)} `),
-        describeEntry(t, items) ? el('span', {}, `${describeEntry(t, items)} `) : '',
+        about ? el('span', {}, `${about} `) : '',
         el('span', { className: 'muted' }, `${t.actor} · ${t.channel}`),
         // dir auto: an Arabic report reads right to left, an English one left to right.
         t.text ? el('p', { dir: 'auto' }, t.text) : '',
-      ),
-    ),
+      );
+    }),
   );
 }
 
