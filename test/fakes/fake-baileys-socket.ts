@@ -15,6 +15,7 @@ import {
 } from '@whiskeysockets/baileys';
 import type { CoreDeps } from '../../src/app/deps.ts';
 import { type BaileysSocket, BaileysTransport, type SocketFactory } from '../../src/transport/baileys/baileys-transport.ts';
+import { waitFor } from './test-app.ts';
 
 /** One sendMessage call the fake recorded. */
 export interface FakeSend {
@@ -149,7 +150,7 @@ export function fakeSocketFactory() {
     for (const w of waiters.splice(0)) w(s);
     return s as unknown as BaileysSocket;
   };
-  return {
+  const made = {
     factory,
     sockets,
     /** The real Baileys adapter of an app over these fake sockets (no lease, fast reconnects, no QR print). */
@@ -177,6 +178,16 @@ export function fakeSocketFactory() {
         };
         check();
       }),
+  };
+  return {
+    ...made,
+    /** Opens the adapter's first socket and resolves with it once the app at `url` reports ready. */
+    async openFirst(url: string): Promise<FakeBaileysSocket> {
+      const sock = await made.socket(1);
+      sock.open();
+      await waitFor(async () => (await fetch(`${url}/readyz`)).status === 200);
+      return sock;
+    },
   };
 }
 

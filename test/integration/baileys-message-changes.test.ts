@@ -61,9 +61,7 @@ describe('a citizen edits or deletes a WhatsApp message (Baileys adapter, real p
 
   beforeAll(async () => {
     app = await startTestApp('bl-edits', { options: { transport: sockets.transport } });
-    sock = await sockets.socket(1);
-    sock.open();
-    await waitFor(async () => (await fetch(`${app.url}/readyz`)).status === 200);
+    sock = await sockets.openFirst(app.url);
   });
   afterAll(async () => app.stop());
 

@@ -40,9 +40,7 @@ describe('a WhatsApp message the gateway cannot decrypt', () => {
         transport: sockets.transport,
       },
     });
-    sock = await sockets.socket(1);
-    sock.open();
-    await waitFor(async () => (await fetch(`${app.url}/readyz`)).status === 200);
+    sock = await sockets.openFirst(app.url);
   });
   afterAll(async () => app.stop());
 

@@ -90,9 +90,7 @@ describe('a citizen’s WhatsApp messages upserted one event at a time, the firs
         },
       },
     });
-    const sock = await sockets.socket(1);
-    sock.open();
-    await waitFor(async () => (await fetch(`${wa.url}/readyz`)).status === 200);
+    await sockets.openFirst(wa.url);
   });
   afterAll(async () => wa.stop());
 
