@@ -172,20 +172,21 @@ const URGENT = new KeywordSet([
 /** Situations the triage rules recognise in which a person is not in danger: a wish to leave, a lost passport. */
 const NO_DANGER = new Set(['other', 'evacuation_request', 'lost_documents']);
 
+/** True when the text asks for help in words (URGENT), or the triage rules read it as `serious`. */
+function urgentOr(text: string, serious: (t: ReturnType<typeof classify>) => boolean): boolean {
+  return URGENT.any(foldText(text)) || serious(classify(text));
+}
+
 /**
  * True when words that follow a SAFE answer put someone in danger ("1 but my son is injured"):
  * the answer then counts as HELP. A safe citizen's plans or worries ("1, leaving for the border
  * now", "1 but I lost my passport") stay SAFE, with a remark the cell still sees.
  */
 function describesDanger(text: string): boolean {
-  if (URGENT.any(foldText(text))) return true;
-  const { category, severity } = classify(text);
-  return !NO_DANGER.has(category) || severity === 'critical' || severity === 'high';
+  return urgentOr(text, (t) => !NO_DANGER.has(t.category) || t.severity === 'critical' || t.severity === 'high');
 }
 
 /** True when a message asks for help or describes a situation the triage rules recognise: an officer must see it. */
 export function readsAsEmergency(text: string): boolean {
-  if (URGENT.any(foldText(text))) return true;
-  const { category, severity } = classify(text);
-  return category !== 'other' || severity === 'critical';
+  return urgentOr(text, (t) => t.category !== 'other' || t.severity === 'critical');
 }
