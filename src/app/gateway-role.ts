@@ -55,7 +55,8 @@ export async function startGatewayRole(
   // Ids this gateway saw as unreadable placeholders (one gateway per number sees both the
   // placeholder and the real message): only those cost a Redis write when the real one arrives.
   const unreadable = new Map<string, number>();
-  for (const id of await deps.redis.zrange(deps.keys.waUndecryptableDue, '0', '-1').catch(() => [] as string[])) unreadable.set(id, deps.now());
+  for (const id of await deps.redis.zrange(deps.keys.waUndecryptableDue, '0', '-1').catch(() => [] as string[]))
+    unreadable.set(id, deps.now());
   await transport.start({
     ...sink,
     message: (m) => {

@@ -16,6 +16,8 @@ const MESSAGES = {
     badHousehold: 'Please reply with a number of people between 1 and 50 (for example 3).',
     askLanguage: 'Which language should we write to you in? Reply {languages}.',
     badLanguage: 'Please choose one of: {languages}.',
+    answerChanged: 'We have changed that answer.',
+    answerKept: 'We could not use the edited answer, so we kept the one you sent before.',
     registered:
       'Thank you, {name}. You are registered: {region}, {household} person(s), {language}. You will receive embassy alerts here. Send REGISTER to update, STOP to stop alerts, DELETE to erase your data.',
     cancelled: 'Registration cancelled. Nothing was changed.',
@@ -49,6 +51,8 @@ const MESSAGES = {
     badHousehold: 'Merci de répondre avec un nombre de personnes entre 1 et 50 (par exemple 3).',
     askLanguage: 'Dans quelle langue devons-nous vous écrire ? Répondez {languages}.',
     badLanguage: 'Merci de choisir parmi : {languages}.',
+    answerChanged: 'Nous avons modifié cette réponse.',
+    answerKept: 'Nous n’avons pas pu utiliser la réponse modifiée : nous gardons celle que vous aviez envoyée.',
     registered:
       'Merci, {name}. Vous êtes inscrit(e) : {region}, {household} personne(s), {language}. Vous recevrez ici les alertes de l’ambassade. Envoyez INSCRIPTION pour modifier, STOP pour arrêter les alertes, SUPPRIMER pour effacer vos données.',
     cancelled: 'Inscription annulée. Rien n’a été modifié.',
@@ -84,6 +88,8 @@ const MESSAGES = {
     badHousehold: 'يرجى الرد برقم بين 1 و50 (مثلًا 3).',
     askLanguage: 'بأي لغة نراسلك؟ أجب {languages}.',
     badLanguage: 'يرجى الاختيار من: {languages}.',
+    answerChanged: 'لقد عدّلنا هذه الإجابة.',
+    answerKept: 'لم نتمكن من استخدام الإجابة المعدّلة، لذلك احتفظنا بإجابتك السابقة.',
     registered:
       'شكرًا {name}. تم تسجيلك: {region}، {household} شخص، {language}. ستصلك تنبيهات السفارة هنا. أرسل تسجيل للتحديث، توقف لإيقاف التنبيهات، حذف لمسح بياناتك.',
     cancelled: 'تم إلغاء التسجيل ولم يتغير شيء.',

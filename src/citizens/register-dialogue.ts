@@ -1,3 +1,4 @@
+import type { ChainableCommander } from 'ioredis';
 import { loadRecord } from '../broadcast/broadcast-store.ts';
 import { openCheckFor } from '../broadcast/welfare.ts';
 import type { ChatContext } from '../chat/chat-context.ts';
@@ -44,8 +45,28 @@ async function load(ctx: ChatContext, phone: string): Promise<RegisterConversati
   }
 }
 
-async function save(ctx: ChatContext, phone: string, conv: RegisterConversation): Promise<void> {
-  await ctx.deps.redis.set(ctx.deps.keys.conversation(phone), JSON.stringify(conv), 'EX', TTL_SECONDS);
+type Step = RegisterConversation['step'];
+
+/** WhatsApp lets a message be edited for 15 minutes: which question each answer answered is kept an hour. */
+const ANSWERS_TTL_SECONDS = 3600;
+
+/** Saves the conversation and, when given, which question the current message answered (in one step). */
+async function save(ctx: ChatContext, phone: string, conv: RegisterConversation, answered?: Step): Promise<void> {
+  const { keys } = ctx.deps;
+  const tx = ctx.deps.redis.multi().set(keys.conversation(phone), JSON.stringify(conv), 'EX', TTL_SECONDS);
+  if (answered) noteAnswer(tx, ctx, phone, answered);
+  await tx.exec();
+}
+
+function noteAnswer(tx: ChainableCommander, ctx: ChatContext, phone: string, step: Step): ChainableCommander {
+  const key = ctx.deps.keys.registerAnswers(phone);
+  return tx.hset(key, ctx.msg.id, step).expire(key, ANSWERS_TTL_SECONDS);
+}
+
+/** The question a message of the citizen answered in their REGISTER conversation (the last hour), if any. */
+async function answeredStep(ctx: ChatContext, phone: string, messageId: string): Promise<Step | undefined> {
+  const step = await ctx.deps.redis.hget(ctx.deps.keys.registerAnswers(phone), messageId);
+  return step && step in QUESTION ? (step as Step) : undefined;
 }
 
 /** Ends the REGISTER conversation, if any. */
@@ -137,7 +158,7 @@ export async function startRegistration(ctx: ChatContext, phone: string, keyword
  */
 export async function continueRegistration(ctx: ChatContext, phone: string): Promise<boolean> {
   const conv = await load(ctx, phone);
-  if (!conv) return false;
+  if (!conv) return ctx.msg.edit ? amendRegistered(ctx, phone, ctx.msg.edit.of) : false;
   const text = ctx.msg.text?.trim() ?? '';
   const ask = (key: MessageKey) => ctx.reply(t(conv.lang, key, vars(ctx)), 'register');
   // A job retried after this message's answer was stored (a worker crash, Redis briefly away):
@@ -146,6 +167,11 @@ export async function continueRegistration(ctx: ChatContext, phone: string): Pro
   if (conv.answered === ctx.msg.id && conv.asked) {
     await ask(conv.asked);
     return true;
+  }
+  // An answer edited in WhatsApp ("Edit") amends what it answered; it is not the next answer.
+  if (ctx.msg.edit) {
+    const amended = await amendAnswer(ctx, phone, conv, ctx.msg.edit.of, text);
+    if (amended !== undefined) return amended;
   }
   // Replies come before the conversation ends: a retried job still finds it, and does not take
   // the answer for a report.
@@ -170,7 +196,7 @@ export async function continueRegistration(ctx: ChatContext, phone: string): Pro
       return false;
     }
     Object.assign(conv, { answered: ctx.msg.id, asked: next.invalid });
-    await save(ctx, phone, conv);
+    await save(ctx, phone, conv, conv.step);
     await ask(next.invalid);
     return true;
   }
@@ -183,9 +209,108 @@ export async function continueRegistration(ctx: ChatContext, phone: string): Pro
     await finish(ctx, phone, conv);
     return true;
   }
+  const answered = conv.step;
   Object.assign(conv, { step: next, at: ctx.deps.now(), misses: 0, answered: ctx.msg.id, asked: QUESTION[next] });
-  await save(ctx, phone, conv);
+  await save(ctx, phone, conv, answered);
   await ask(QUESTION[next]);
+  return true;
+}
+
+/**
+ * The citizen edited a message of this conversation. An answer to an earlier question is read
+ * again: when valid, it replaces what was stored; otherwise the earlier answer stays. Either way
+ * the citizen is told, and asked the current question again. Editing the consent to NO declines.
+ * An answer to the current question that was not understood is undefined: the edit is read as
+ * that answer. An edit of any other message is no answer: a report goes on to intake, anything
+ * else is left alone.
+ */
+async function amendAnswer(
+  ctx: ChatContext,
+  phone: string,
+  conv: RegisterConversation,
+  of: string,
+  text: string,
+): Promise<boolean | undefined> {
+  const step = await answeredStep(ctx, phone, of);
+  if (step === conv.step) return undefined;
+  // An answer rewritten into an emergency ("John" → "help, my son is bleeding") is a report.
+  if (step ? isReport(ctx, step, text) : readsAsEmergency(text)) {
+    await leaveRegistration(ctx, phone);
+    return false;
+  }
+  if (!step) return true;
+  const outcome = step === 'consent' ? STEPS.consent(ctx, conv, text) : amend(ctx, conv, step, text);
+  if (outcome === 'declined') {
+    await ctx.reply(
+      t(conv.lang, (conv.existed ?? (await getCitizen(ctx.deps, phone)) !== undefined) ? 'cancelled' : 'declined', vars(ctx)),
+      'register',
+    );
+    await leaveRegistration(ctx, phone);
+    return true;
+  }
+  const asked = QUESTION[conv.step];
+  Object.assign(conv, { answered: ctx.msg.id, asked });
+  await save(ctx, phone, conv);
+  const said = step === 'consent' ? '' : `${t(conv.lang, outcome ? 'answerChanged' : 'answerKept')}\n`;
+  await ctx.reply(`${said}${t(conv.lang, asked, vars(ctx))}`, 'register');
+  return true;
+}
+
+/** What each question stores. */
+const FIELDS: Record<Exclude<Step, 'consent'>, (keyof RegisterConversation)[]> = {
+  name: ['name'],
+  region: ['region', 'location'],
+  household: ['household'],
+  language: ['lang'],
+};
+
+/** Reads `text` as a new answer to `step`; when valid, copies it into `conv` and returns true. */
+function amend(ctx: ChatContext, conv: RegisterConversation, step: Exclude<Step, 'consent'>, text: string): boolean {
+  const scratch: RegisterConversation = { ...conv };
+  delete scratch.location;
+  if (typeof STEPS[step](ctx, scratch, text) === 'object') return false;
+  for (const field of FIELDS[step]) Object.assign(conv, { [field]: scratch[field] });
+  if (!scratch.location) delete conv.location;
+  return true;
+}
+
+/**
+ * The citizen edited an answer of a REGISTER conversation that has ended (within WhatsApp's
+ * 15 minutes to edit): their registration is amended the same way, and its summary sent again
+ * (it says how to stop alerts or erase the data, for a consent edited to NO). False when the
+ * message answered no question, or the citizen is not registered: it goes on as a new message.
+ */
+async function amendRegistered(ctx: ChatContext, phone: string, of: string): Promise<boolean> {
+  const step = await answeredStep(ctx, phone, of);
+  const citizen = step ? await getCitizen(ctx.deps, phone) : undefined;
+  if (!step || !citizen || citizen.optedOut || isReport(ctx, step, ctx.msg.text?.trim() ?? '')) return false;
+  const conv: RegisterConversation = {
+    flow: 'register',
+    step,
+    lang: citizen.language,
+    name: citizen.name,
+    region: citizen.region,
+    household: citizen.household,
+    ...(citizen.location ? { location: citizen.location } : {}),
+  };
+  const changed = step !== 'consent' && amend(ctx, conv, step, ctx.msg.text?.trim() ?? '');
+  if (changed) {
+    const { location: _, ...rest } = citizen;
+    await saveCitizens(ctx.deps, [
+      {
+        ...rest,
+        name: conv.name ?? citizen.name,
+        region: conv.region ?? citizen.region,
+        household: conv.household ?? citizen.household,
+        language: conv.lang,
+        updatedAt: ctx.deps.now(),
+        ...(conv.location ? { location: conv.location } : {}),
+      },
+    ]);
+    await ctx.deps.audit.append({ type: 'citizen.updated', actor: ctx.sender.actor, data: { edited: step } });
+  }
+  const said = step === 'consent' ? '' : `${t(conv.lang, changed ? 'answerChanged' : 'answerKept')}\n`;
+  await ctx.reply(`${said}${summary(ctx, conv)}`, 'register');
   return true;
 }
 
@@ -255,15 +380,18 @@ async function finish(ctx: ChatContext, phone: string, conv: RegisterConversatio
     actor: ctx.sender.actor,
     data: { region: citizen.region, language: citizen.language, household: citizen.household },
   });
-  const region = deps.config.regions.find((r) => r.id === citizen.region)?.name ?? citizen.region;
-  await ctx.reply(
-    t(conv.lang, 'registered', {
-      name: citizen.name,
-      region,
-      household: citizen.household,
-      language: LANGUAGE_LABEL[conv.lang] ?? conv.lang,
-    }),
-    'register',
-  );
-  await leaveRegistration(ctx, phone);
+  await ctx.reply(summary(ctx, conv), 'register');
+  // The conversation ends; its last answer can still be edited, like the others.
+  await noteAnswer(deps.redis.multi().del(deps.keys.conversation(phone)), ctx, phone, conv.step).exec();
+}
+
+/** "Thank you, {name}. You are registered: …", with how to update, stop alerts or erase the data. */
+function summary(ctx: ChatContext, conv: RegisterConversation): string {
+  const region = ctx.deps.config.regions.find((r) => r.id === conv.region)?.name ?? conv.region ?? '';
+  return t(conv.lang, 'registered', {
+    name: conv.name ?? '',
+    region,
+    household: conv.household ?? 1,
+    language: LANGUAGE_LABEL[conv.lang] ?? conv.lang,
+  });
 }

@@ -52,6 +52,8 @@ export function redisKeys(prefix: string) {
     escalationDigestScheduled: (level: number, bucket: number) => k('escalation', 'digest', level, bucket),
     /** Citizen conversations (multi-step dialogues such as REGISTER). */
     conversation: (phone: string) => k('conv', phone),
+    /** Which question each of a citizen's REGISTER answers answered (message id → step): an edited answer amends it. */
+    registerAnswers: (phone: string) => k('conv', phone, 'answers'),
     /** Transport connection state, published by the gateway. */
     transportState: k('transport', 'state'),
     /** Written by /readyz to prove Redis still takes writes (a replica or a full Redis only answers PING). */

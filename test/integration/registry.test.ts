@@ -79,6 +79,10 @@ describe('citizen registry by chat', () => {
     expect(await getCitizen(app.deps, phone)).toBeUndefined();
     expect(await app.deps.redis.sismember(app.deps.keys.citizensAll, phone)).toBe(0);
     expect(await app.deps.redis.hgetall(app.deps.keys.lidToPhone)).toEqual({ '246813579000009@lid': '+33612340009' });
+    // No key is named after the citizen any more, their registration answers' included (the
+    // simulator's outbox stands for the citizen's own phone).
+    const named = await app.deps.redis.keys(`${app.prefix}:*${phone}*`);
+    expect(named.filter((k) => !k.startsWith(`${app.prefix}:sim:`))).toEqual([]);
     await settle(app);
     // The queues keep finished jobs a day: none of them holds the citizen's words or phone any more,
     // apart from the DELETE itself and its answer, which finished after the erasure.
