@@ -8,6 +8,7 @@ import type { HttpDeps } from '../http/http-deps.ts';
 import type { Logger } from '../observability/logger.ts';
 import { InboundSpool } from '../queues/inbound-spool.ts';
 import { onQueueError, Queues } from '../queues/queues.ts';
+import type { InboundWorkerOptions } from '../queues/workers/inbound-worker.ts';
 import { AuditLog } from '../store/audit-log.ts';
 import { redisKeys } from '../store/keys.ts';
 import { createCommandRedis, createRedis, reportOutages } from '../store/redis.ts';
@@ -35,6 +36,8 @@ export interface AppOptions {
   /** Override the clock (tests). */
   now?: () => number;
   inboundConcurrency?: number;
+  /** How many slots one sender's messages may hold, and how fast parked ones come back (tests). */
+  senderShare?: InboundWorkerOptions['senderShare'];
   /** The features to run; default: all of them (features.ts). */
   features?: Feature[];
 }
@@ -124,7 +127,13 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
   };
 
   try {
-    if (plays('worker')) workers.push(...startWorkerRole(deps, featureList, connect, options.inboundConcurrency));
+    if (plays('worker'))
+      workers.push(
+        ...startWorkerRole(deps, featureList, connect, {
+          ...(options.inboundConcurrency ? { concurrency: options.inboundConcurrency } : {}),
+          ...(options.senderShare ? { senderShare: options.senderShare } : {}),
+        }),
+      );
     if (plays('gateway') && transport) {
       const rate = options.outboundRate ?? env.OUTBOUND_RATE ?? file.broadcast.ratePerSecond;
       const gateway = await startGatewayRole(deps, featureList, transport, queues, connect, {

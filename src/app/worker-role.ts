@@ -6,7 +6,7 @@ import { helpCommand } from '../chat/commands/help.ts';
 import { compose, standardChain } from '../chat/middleware.ts';
 import { createRouter } from '../chat/router.ts';
 import type { HttpDeps } from '../http/http-deps.ts';
-import { createInboundWorker } from '../queues/workers/inbound-worker.ts';
+import { createInboundWorker, type InboundWorkerOptions } from '../queues/workers/inbound-worker.ts';
 import { createTimersWorker } from '../queues/workers/timers-worker.ts';
 import type { Feature } from './feature.ts';
 
@@ -46,9 +46,9 @@ export function chatPipeline(deps: HttpDeps, features: Feature[]) {
 }
 
 /** The worker role: inbound messages, membership changes, delivery receipts and timers. */
-export function startWorkerRole(deps: HttpDeps, features: Feature[], connect: () => Redis, concurrency?: number): Worker[] {
+export function startWorkerRole(deps: HttpDeps, features: Feature[], connect: () => Redis, inbound: InboundWorkerOptions = {}): Worker[] {
   const timerHandlers = Object.assign({}, ...features.map((f) => f.timers?.(deps) ?? {}));
-  const inbound = createInboundWorker(
+  const inboundWorker = createInboundWorker(
     deps,
     connect(),
     {
@@ -66,7 +66,7 @@ export function startWorkerRole(deps: HttpDeps, features: Feature[], connect: ()
         for (const f of features) await f.delivery?.(deps, update);
       },
     },
-    concurrency,
+    inbound,
   );
-  return [createTimersWorker(deps, connect(), timerHandlers), inbound];
+  return [createTimersWorker(deps, connect(), timerHandlers), inboundWorker];
 }

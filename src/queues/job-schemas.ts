@@ -53,7 +53,8 @@ export const deliverySchema = z.object({
 });
 
 export const inboundJobSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('message'), message: inboundMessageSchema }),
+  /** `seq`: the order the gateway received the message in (Queues.receive). */
+  z.object({ type: z.literal('message'), message: inboundMessageSchema, seq: z.number().optional() }),
   z.object({ type: z.literal('membership'), change: membershipSchema }),
   z.object({ type: z.literal('delivery'), update: deliverySchema }),
 ]);

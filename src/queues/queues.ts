@@ -119,10 +119,21 @@ export class Queues {
     return this.spooling?.spool.waiting ?? 0;
   }
 
-  /** Queues an inbound message; a redelivered message id maps to the same job and is dropped. */
+  /**
+   * Queues an inbound message; a redelivered message id maps to the same job and is dropped.
+   * Stamped with the order it was received in (`seq`): one sender's messages are handled in it.
+   */
   async receive(message: InboundMessage): Promise<void> {
     metrics.inbound.inc({ kind: message.reaction ? 'reaction' : 'message' });
-    await this.addInbound({ type: 'message', message }, jobIdFor('m', message.id));
+    await this.addInbound({ type: 'message', message, seq: this.nextSeq() }, jobIdFor('m', message.id));
+  }
+
+  private lastSeq = 0;
+
+  /** Rising with the clock (µs-scaled milliseconds), and strictly within one process. */
+  private nextSeq(): number {
+    this.lastSeq = Math.max(Date.now() * 1000, this.lastSeq + 1);
+    return this.lastSeq;
   }
 
   /**

@@ -1,8 +1,8 @@
-import { type Job, Worker } from 'bullmq';
+import { DelayedError, type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { CoreDeps } from '../../app/deps.ts';
 import { createChatContext } from '../../chat/chat-context.ts';
-import { InOrder } from '../../domain/in-order.ts';
+import { InOrder, SenderShare } from '../../domain/in-order.ts';
 import type { DeliveryUpdate, MembershipChange } from '../../transport/chat-transport.ts';
 import { type InboundJob, inboundJobSchema } from '../job-schemas.ts';
 import { QUEUE } from '../queues.ts';
@@ -24,6 +24,18 @@ export interface InboundHandlers {
 export const INBOUND_CONCURRENCY = 100;
 
 /**
+ * The slots of the inbound worker one sender's messages may hold at once; the rest are parked and
+ * taken back, in order, this many every half second: one account flooding the number cannot
+ * hold back every other citizen's HELP.
+ */
+export const SENDER_SHARE = { maxHeld: 10, parkMs: 500, lostAfterMs: 60_000 };
+
+export interface InboundWorkerOptions {
+  concurrency?: number;
+  senderShare?: Partial<typeof SENDER_SHARE>;
+}
+
+/**
  * Whose turn a message job waits for: the person who wrote it, in that chat. Read from the raw
  * payload before anything else runs, so jobs queue up in the order the worker took them.
  */
@@ -42,31 +54,66 @@ export function senderKey(data: unknown): string | undefined {
 }
 
 /**
+ * The order the gateway received a message in (`seq`, stamped by Queues.receive); a job queued
+ * without one (before this stamp existed) counts by the time it was queued.
+ */
+function receivedSeq(job: Job<InboundJob>): number {
+  const seq = (job.data as { seq?: unknown }).seq;
+  return typeof seq === 'number' && Number.isFinite(seq) ? seq : job.timestamp * 1000;
+}
+
+/**
  * Processes inbound jobs: validates the payload, then runs the pipeline for its kind.
  *
- * One person's messages are handled one at a time, in the order the worker took them (the order
- * they arrived): after an outage WhatsApp hands over everything a citizen wrote meanwhile at once,
- * and "REGISTER", "yes", "Marie Curie" read in parallel lose the conversation. Different people's
- * messages still run alongside each other. Order holds within one worker process; a job that
- * fails and is retried later goes behind what came after it.
+ * One person's messages are handled one at a time, in the order the gateway received them:
+ * after an outage WhatsApp hands over everything a citizen wrote meanwhile at once, and
+ * "REGISTER", "yes", "Marie Curie" read in parallel lose the conversation. Different people's
+ * messages still run alongside each other. One person holds at most SENDER_SHARE.maxHeld of the
+ * worker's slots; their later messages are parked as delayed jobs and taken back in order.
+ * Order holds within one worker process; a job that fails and is retried later goes behind what
+ * came after it.
  */
 export function createInboundWorker(
   deps: CoreDeps,
   connection: Redis,
   handlers: InboundHandlers,
-  concurrency = INBOUND_CONCURRENCY,
+  opts: InboundWorkerOptions = {},
 ): Worker<InboundJob> {
   const inOrder = new InOrder();
+  const share = new SenderShare({ ...SENDER_SHARE, ...opts.senderShare });
+  let parkedSenders = 0;
   const worker = new Worker<InboundJob>(
     QUEUE.inbound,
-    (job: Job<InboundJob>) =>
-      inOrder.run(senderKey(job.data), async () => {
-        const data = await parseJob(deps, inboundJobSchema, job, QUEUE.inbound);
-        if (data.type === 'message') return handlers.message(createChatContext(deps, data.message));
-        if (data.type === 'membership') return handlers.membership(data.change);
-        return handlers.delivery(data.update);
-      }),
-    { connection, prefix: deps.keys.prefix, concurrency, autorun: false },
+    async (job: Job<InboundJob>, token?: string) => {
+      const key = senderKey(job.data);
+      const seq = receivedSeq(job);
+      // Decided before anything awaits: InOrder and the share see the jobs as the worker took them.
+      const parkUntil =
+        key === undefined
+          ? undefined
+          : share.turn({ key, id: job.id ?? '', seq }, { count: inOrder.pending(key), lastWaiting: inOrder.lastWaiting(key) }, Date.now());
+      if (parkUntil !== undefined) {
+        if (share.parkedSenders > parkedSenders)
+          deps.log.warn(
+            { parkedSenders: share.parkedSenders },
+            'a sender’s messages come faster than they are handled: the later ones wait their turn',
+          );
+        parkedSenders = share.parkedSenders;
+        await job.moveToDelayed(parkUntil, token);
+        throw new DelayedError();
+      }
+      return inOrder.run(
+        key,
+        async () => {
+          const data = await parseJob(deps, inboundJobSchema, job, QUEUE.inbound);
+          if (data.type === 'message') return handlers.message(createChatContext(deps, data.message));
+          if (data.type === 'membership') return handlers.membership(data.change);
+          return handlers.delivery(data.update);
+        },
+        seq,
+      );
+    },
+    { connection, prefix: deps.keys.prefix, concurrency: opts.concurrency ?? INBOUND_CONCURRENCY, autorun: false },
   );
   worker.on('failed', (job, err) =>
     deps.log.error({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'inbound job failed'),
