@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Citizen, saveCitizens } from '../../src/citizens/registry.ts';
 import type { Incident } from '../../src/domain/incident.ts';
 import { STAFF, startTestApp, type TestApp } from '../fakes/test-app.ts';
-import { launch, open, signIn } from './browser.ts';
+import { launch, newPage, open, signIn } from './browser.ts';
 
 // What a tired duty officer misread or could not see on the dashboard during an earthquake night.
 describe('the dashboard as read at 3 a.m.', { timeout: 90_000 }, () => {
@@ -49,6 +49,20 @@ describe('the dashboard as read at 3 a.m.', { timeout: 90_000 }, () => {
     const reported = page.locator('dl.facts dt:text("Reported") + dd');
     await expect.poll(() => reported.textContent()).toMatch(/^\d\d:\d\d GMT\+3$/);
     expect(await page.locator('ol.timeline time').first().textContent()).toMatch(/GMT\+3/);
+    await context.close();
+  });
+
+  it('keeps counting how long an incident has waited while nothing else changes on the board', async () => {
+    const incident = await report('+33645100002', 'My father has chest pains and cannot breathe');
+    const { context, page } = await newPage(browser);
+    await page.clock.install();
+    await signIn(page, app.url, duty);
+    await open(page, '#/board');
+    const age = page.locator(`section:has(h2:text("All active")) li.incident[data-id="${incident.id}"] time.ago`);
+    await expect.poll(() => age.textContent()).toMatch(/s ago$/);
+    // Ten quiet minutes: no change comes in, the board is not redrawn.
+    await page.clock.fastForward('10:00');
+    await expect.poll(() => age.textContent()).toBe('10 min ago');
     await context.close();
   });
 });
