@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Citizen, saveCitizens } from '../../src/citizens/registry.ts';
 import type { Incident } from '../../src/domain/incident.ts';
-import { STAFF, startTestApp, type TestApp } from '../fakes/test-app.ts';
+import { CELL_GROUP, STAFF, startTestApp, type TestApp } from '../fakes/test-app.ts';
 import { launch, newPage, open, signIn } from './browser.ts';
 
 // What a tired duty officer misread or could not see on the dashboard during an earthquake night.
@@ -63,6 +63,61 @@ describe('the dashboard as read at 3 a.m.', { timeout: 90_000 }, () => {
     // Ten quiet minutes: no change comes in, the board is not redrawn.
     await page.clock.fastForward('10:00');
     await expect.poll(() => age.textContent()).toBe('10 min ago');
+    await context.close();
+  });
+
+  it("shows a playbook run's checklist, who must do what by when, and ticks an item off once done in chat", async () => {
+    const started = await app.api<{ id: string }>(
+      'POST',
+      '/api/playbooks/earthquake/runs',
+      { params: { region: 'north', magnitude: '6.8' }, exercise: true },
+      duty,
+    );
+    expect(started.status).toBe(201);
+    const runId = started.body.id;
+    const taskMessage = await app.expectMessage(CELL_GROUP, (m) => m.text.includes('Account for all embassy staff'));
+    const { context, page } = await newPage(browser);
+    await page.clock.install();
+    await signIn(page, app.url, duty);
+    await open(page, '#/playbooks');
+    const run = page.locator(`section.run[data-id="${runId}"]`);
+    await expect.poll(() => run.locator('ul.tasks li').count()).toBe(3);
+    expect(await run.locator('.checklist h4').textContent()).toBe('Checklist: 3 of 3 still to do');
+    const staffItem = run.locator('ul.tasks li', { hasText: 'Account for all embassy staff' });
+    expect(await staffItem.textContent()).toMatch(/^to do Account for all embassy staff.* · duty officer · due \d\d:\d\d/);
+
+    // Ticked off in the cell group with ✅: the page shows it done without a reload.
+    const reacted = await app.api('POST', '/sim/reactions', {
+      from: STAFF.duty,
+      messageId: taskMessage.id,
+      emoji: '✅',
+      group: CELL_GROUP,
+    });
+    expect(reacted.status).toBe(202);
+    await app.expectMessage(CELL_GROUP, (m) => m.text.includes(`${runId}: "`) && m.text.includes('acknowledged by Ana Duty'));
+    await page.clock.fastForward('00:31');
+    await expect.poll(() => staffItem.locator('.badge').textContent()).toBe('done');
+    expect(await staffItem.textContent()).toContain('done by Ana Duty');
+    expect(await run.locator('.checklist h4').textContent()).toBe('Checklist: 2 of 3 still to do');
+    await context.close();
+  });
+
+  it('says when a run needs someone to do a step by hand', async () => {
+    const started = await app.api<{ id: string }>(
+      'POST',
+      '/api/playbooks/flood/runs',
+      { params: { region: 'coast', level: 'severe' }, exercise: true },
+      duty,
+    );
+    expect(started.status).toBe(201);
+    // What the stuck-step sweep records when it gives a step up (src/playbooks/stuck-sweep.ts).
+    const why = 'step "flood-warning" failed after 3 re-queues: its job was lost';
+    await app.deps.redis.hset(app.deps.keys.run(started.body.id), 'attention', why);
+    const { context, page } = await newPage(browser);
+    await signIn(page, app.url, duty);
+    await open(page, '#/playbooks');
+    const flag = page.locator(`section.run[data-id="${started.body.id}"] .attention`);
+    await expect.poll(() => flag.textContent()).toBe(`⚠ Needs attention: ${why}. Do the step by hand.`);
     await context.close();
   });
 });
