@@ -120,4 +120,21 @@ describe('the dashboard as read at 3 a.m.', { timeout: 90_000 }, () => {
     await expect.poll(() => flag.textContent()).toBe(`⚠ Needs attention: ${why}. Do the step by hand.`);
     await context.close();
   });
+
+  it('never leaves "Everyone registered" ticked beside the regions or languages an alert actually goes to', async () => {
+    const { context, page } = await newPage(browser);
+    await signIn(page, app.url, duty);
+    await open(page, '#/alerts');
+    const everyone = page.locator('form.audience input[name="all"]');
+    expect(await everyone.isChecked()).toBe(true);
+    await page.locator('form.audience input[name="regions"][value="coast"]').check();
+    expect(await everyone.isChecked()).toBe(false);
+    expect(await page.locator('form.audience .recipients').textContent()).toBe('1 citizen');
+    await everyone.check();
+    expect(await page.locator('form.audience input[name="regions"]:checked').count()).toBe(0);
+    expect(await page.locator('form.audience .recipients').textContent()).toBe('2 citizens');
+    await page.locator('form.audience input[name="languages"][value="fr"]').check();
+    expect(await everyone.isChecked()).toBe(false);
+    await context.close();
+  });
 });
