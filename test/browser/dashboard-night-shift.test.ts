@@ -137,4 +137,19 @@ describe('the dashboard as read at 3 a.m.', { timeout: 90_000 }, () => {
     expect(await everyone.isChecked()).toBe(false);
     await context.close();
   });
+  it('names the assignee as the roster does, and assigns by the name the officer types', async () => {
+    const incident = await report('+33645100003', 'Our son is missing since the quake, last seen at the market');
+    const { context, page } = await newPage(browser);
+    await signIn(page, app.url, duty);
+    await open(page, `#/incident/${incident.id}`);
+    await page.getByRole('combobox', { name: 'Staff member to assign (name or phone)' }).fill('chloe officer');
+    await page.locator('.act-assign').click();
+    await expect.poll(() => page.locator('#toast').textContent()).toBe(`${incident.id} assigned to Chloe Officer`);
+    expect((await app.api<Incident>('GET', `/api/incidents/${incident.id}`)).body.assignee).toBe(STAFF.officer);
+    await expect.poll(() => page.locator('dl.facts dt:text("Assignee") + dd').textContent()).toBe(`Chloe Officer (${STAFF.officer})`);
+    await open(page, '#/board');
+    const row = page.locator(`section:has(h2:text("All active")) li.incident[data-id="${incident.id}"] .meta`);
+    await expect.poll(() => row.textContent()).toMatch(/ · assigned to Chloe Officer · /);
+    await context.close();
+  });
 });

@@ -1,5 +1,5 @@
 // Shared pieces of the incident views: badges, the list query, acknowledge.
-import { api, can, choices, regionName } from '../api.js';
+import { api, can, choices, regionName, staffName } from '../api.js';
 import { ago, el } from '../dom.js';
 
 // The domain's lists (src/domain/incident.ts), read from the API document: views load after sign-in has read it.
@@ -94,7 +94,7 @@ export function incidentRow(i, onAck) {
       el(
         'span',
         { className: 'meta' },
-        `${i.region ? regionName(i.region) : 'region unknown'} · ${i.assignee ? `assigned to ${i.assignee}` : 'unassigned'} · `,
+        `${i.region ? regionName(i.region) : 'region unknown'} · ${i.assignee ? `assigned to ${staffName(i.assignee)}` : 'unassigned'} · `,
         el('time', { className: 'ago', dateTime: i.createdAt }, ago(i.createdAt)),
       ),
     ),
