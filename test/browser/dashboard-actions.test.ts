@@ -150,7 +150,7 @@ describe('dashboard actions in a real browser: once per click, whatever the hand
     for (const name of ['severity', 'category', 'region']) {
       expect(await page.getByRole('combobox', { name, exact: true }).count(), name).toBe(1);
     }
-    expect(await page.getByRole('textbox', { name: 'Staff phone to assign' }).count()).toBe(1);
+    expect(await page.getByRole('combobox', { name: 'Staff member to assign (name or phone)' }).count()).toBe(1);
     expect(await page.getByRole('textbox', { name: 'Note' }).count()).toBe(1);
     expect(await page.getByRole('textbox', { name: /What was done/ }).count()).toBe(1);
 

@@ -4,6 +4,7 @@ import { EventHub } from './event-hub.ts';
 import { opsRoutes } from './ops-routes.ts';
 import { pageRoutes } from './page-routes.ts';
 import { sessionRoutes } from './session-routes.ts';
+import { staffRoutes } from './staff-routes.ts';
 
 /** One live-event hub per running app (tests run several apps in one process). */
 const hubs = new WeakMap<HttpDeps, EventHub>();
@@ -17,6 +18,7 @@ export const dashboardFeature: Feature = {
   publicRoutes(deps) {
     const r = sessionRoutes(deps);
     r.use(opsRoutes(deps));
+    r.use(staffRoutes(deps));
     r.use(pageRoutes(deps, () => hubs.get(deps)));
     return r;
   },

@@ -74,8 +74,13 @@ export async function loadPermissions(role, name, phone) {
   myRole = role;
   myName = name;
   myPhone = phone ?? '';
-  const [doc, regions] = await Promise.all([api('GET', '/api/openapi.json'), api('GET', '/api/regions').catch(() => ({ items: [] }))]);
+  const [doc, regions, roster] = await Promise.all([
+    api('GET', '/api/openapi.json'),
+    api('GET', '/api/regions').catch(() => ({ items: [] })),
+    api('GET', '/api/staff').catch(() => ({ items: [] })),
+  ]);
   regionNames = new Map(regions.items.map((r) => [r.id, r.name]));
+  staff = roster.items;
   required = new Map();
   bodies = new Map();
   for (const [path, ops] of Object.entries(doc.paths)) {
@@ -88,6 +93,13 @@ export async function loadPermissions(role, name, phone) {
 }
 
 let regionNames = new Map();
+let staff = [];
+
+/** A staff member's name from the roster ("Chloe Officer" for +15550000003); the phone when unknown. */
+export const staffName = (phone) => staff.find((s) => s.phone === phone)?.name ?? phone;
+
+/** The rostered staff an incident can be given to (the officer role): [{name, phone}]. */
+export const assignableStaff = () => staff.filter((s) => s.assignable);
 
 /** A region's display name from the config ("Northern Province" for north); the id when unknown. */
 export const regionName = (id) => regionNames.get(id) ?? id;

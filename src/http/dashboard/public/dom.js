@@ -17,14 +17,17 @@ export function el(tag, props = {}, ...children) {
   return node;
 }
 
-/** Formats an ISO time as a short local time (with the day when not today). */
+/**
+ * Formats an ISO time as a short local time with its zone ("09:53 GMT+1"; with the day, month
+ * spelled out, when not today). The zone is always shown: the cell's chat speaks UTC (sitrep, /runs),
+ * the officer's browser may be at home or in the crisis country, and a bare "09:53" is read wrongly.
+ */
 export function when(iso) {
   if (!iso) return '';
   const d = new Date(iso);
   const today = new Date().toDateString() === d.toDateString();
-  return today
-    ? d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
-    : d.toLocaleString([], { dateStyle: 'short', timeStyle: 'short' });
+  const time = { hour: '2-digit', minute: '2-digit', timeZoneName: 'short' };
+  return today ? d.toLocaleTimeString([], time) : d.toLocaleString([], { day: 'numeric', month: 'short', year: 'numeric', ...time });
 }
 
 /** "5 min ago" */

@@ -105,7 +105,17 @@ export function audienceForm(summary, { title, textRequired, submitLabel, submit
     count.textContent = text;
     count.dataset.count = String(n);
   };
-  form.addEventListener('change', update);
+  // "Everyone" and a choice of regions or languages exclude each other: left ticked beside "Coastal
+  // Province", "Everyone registered" told the officer the alert went to all while it went to the coast.
+  form.addEventListener('change', (e) => {
+    const name = e.target?.name;
+    if (name === 'all' && e.target.checked) {
+      for (const box of form.querySelectorAll('input[name="regions"], input[name="languages"]')) box.checked = false;
+    } else if ((name === 'regions' || name === 'languages') && e.target.checked) {
+      form.elements.all.checked = false;
+    }
+    update();
+  });
   // One request per intent: the button is disabled while it runs (a double click sent two alerts), and
   // the same request sent again after a lost answer carries the same Idempotency-Key.
   const sending = {};

@@ -1,7 +1,16 @@
 // Board: counts by severity and status, what needs someone now, newest first; live.
 import { guarded, liveRefresh, toast } from '../app.js';
 import { el, oneAtATime } from '../dom.js';
-import { acknowledge, incidentCounts, incidentRow, isOverdue, listIncidents, SEVERITIES, STATUSES } from './incidents-common.js';
+import {
+  acknowledge,
+  incidentCounts,
+  incidentRow,
+  isOverdue,
+  listIncidents,
+  refreshAges,
+  SEVERITIES,
+  STATUSES,
+} from './incidents-common.js';
 
 function counts(count, key, values) {
   const table = el('table', { className: 'counts' });
@@ -82,8 +91,11 @@ export async function render(root) {
     () => (shown > 1000 ? 2000 : 250),
   );
   await draw();
+  // How long each incident has waited goes on counting between changes.
+  const ages = setInterval(() => refreshAges(root), 30_000);
   return () => {
     left = true;
+    clearInterval(ages);
     stop();
   };
 }

@@ -1,7 +1,7 @@
 // One incident: facts, timeline, location pin, and the actions a duty officer takes.
 // API: GET /api/incidents/:id; PATCH {status?, severity?, category?, region?, assignee?, text?};
 // POST /api/incidents/:id/notes {text}. Timeline entries are {at, actor, channel, type, text?, data?}.
-import { api, myPhoneNumber, regionName } from '../api.js';
+import { api, assignableStaff, myPhoneNumber, regionName, staffName } from '../api.js';
 import { guarded, onChange, toast } from '../app.js';
 import { el, oneAtATime, when } from '../dom.js';
 import { summaryOf } from './audience.js';
@@ -83,24 +83,32 @@ function statusRow(i, act) {
 }
 
 function assignRow(i, act) {
-  const phone = el('input', {
+  // Staff are picked by name (the roster's officers are offered as the officer types); a phone still works.
+  const staff = assignableStaff();
+  const who = el('input', {
     name: 'assignee',
-    type: 'tel',
-    placeholder: 'Staff phone, e.g. +15550000001',
-    'aria-label': 'Staff phone to assign',
-    value: i.assignee ?? '',
-    pattern: '\\+[1-9][0-9]{6,14}',
+    type: 'text',
+    placeholder: 'Staff name or phone',
+    'aria-label': 'Staff member to assign (name or phone)',
+    value: i.assignee ? staffName(i.assignee) : '',
+    list: 'assignable-staff',
+    autocomplete: 'off',
   });
+  const options = el('datalist', { id: 'assignable-staff' }, ...staff.map((s) => el('option', { value: s.name, label: s.phone })));
   const assignTo = (e) => {
-    const value = phone.value.replace(/[\s-]/g, '');
-    if (!/^\+[1-9]\d{6,14}$/.test(value)) return toast('Give the staff member’s phone in international form, e.g. +15550000001', 'error');
-    return act({ assignee: value }, `assigned to ${value}`, e);
+    const typed = who.value.trim();
+    const named = staff.find((s) => s.name.toLowerCase() === typed.toLowerCase());
+    const value = named?.phone ?? typed.replace(/[\s-]/g, '');
+    if (!/^\+[1-9]\d{6,14}$/.test(value))
+      return toast('Pick a staff member from the list, or give their phone in international form, e.g. +15550000001', 'error');
+    return act({ assignee: value }, `assigned to ${staffName(value)}`, e);
   };
   const me = myPhoneNumber();
   return el(
     'div',
     { className: 'row' },
-    phone,
+    who,
+    options,
     el('button', { type: 'button', className: 'act-assign', onclick: assignTo }, 'Assign'),
     me && i.assignee !== me
       ? el(
@@ -151,6 +159,9 @@ function actions(i, regions, act) {
   );
 }
 
+/** "Chloe Officer (+15550000003)": the name staff know, and the phone to call; the phone alone when not rostered. */
+const withPhone = (phone) => (staffName(phone) === phone ? phone : `${staffName(phone)} (${phone})`);
+
 function facts(i) {
   const rows = [
     ['Category', words(i.category)],
@@ -158,7 +169,7 @@ function facts(i) {
     ['Reporter', i.reporter ?? 'erased'],
     ['Language', i.language],
     ['Came in by', i.channel],
-    ['Assignee', i.assignee || 'unassigned'],
+    ['Assignee', i.assignee ? withPhone(i.assignee) : 'unassigned'],
     ['Reported', when(i.createdAt)],
     ['Acknowledged', when(i.acknowledgedAt)],
     ['Resolved', when(i.resolvedAt)],

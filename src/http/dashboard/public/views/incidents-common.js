@@ -1,5 +1,5 @@
 // Shared pieces of the incident views: badges, the list query, acknowledge.
-import { api, can, choices, regionName } from '../api.js';
+import { api, can, choices, regionName, staffName } from '../api.js';
 import { ago, el } from '../dom.js';
 
 // The domain's lists (src/domain/incident.ts), read from the API document: views load after sign-in has read it.
@@ -58,6 +58,14 @@ export async function acknowledge(id) {
   return api('PATCH', `/api/incidents/${encodeURIComponent(id)}`, { status: 'acknowledged' });
 }
 
+/**
+ * Brings every "5 min ago" under `root` up to date. The board redraws on changes only: in a quiet
+ * hour an incident waiting for 40 minutes still read "2 min ago" without this.
+ */
+export function refreshAges(root) {
+  for (const t of root.querySelectorAll('time.ago')) t.textContent = ago(t.dateTime);
+}
+
 /** One incident as a row of the board. */
 export function incidentRow(i, onAck) {
   const actions = [];
@@ -86,7 +94,8 @@ export function incidentRow(i, onAck) {
       el(
         'span',
         { className: 'meta' },
-        `${i.region ? regionName(i.region) : 'region unknown'} · ${i.assignee ? `assigned to ${i.assignee}` : 'unassigned'} · ${ago(i.createdAt)}`,
+        `${i.region ? regionName(i.region) : 'region unknown'} · ${i.assignee ? `assigned to ${staffName(i.assignee)}` : 'unassigned'} · `,
+        el('time', { className: 'ago', dateTime: i.createdAt }, ago(i.createdAt)),
       ),
     ),
     ...actions,

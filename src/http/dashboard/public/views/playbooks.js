@@ -115,6 +115,51 @@ function stepsTable(run) {
   );
 }
 
+const TASK_STATE = { open: 'to do', overdue: 'overdue', acked: 'done', cancelled: 'cancelled' };
+
+/**
+ * The run's checklist items (a `tasks` step posts them to the cell group; staff tick them off there
+ * with a reply or ✅): who must do what by when, and which are overdue. Without it the page said only
+ * "3 task(s) posted".
+ */
+function checklist(run) {
+  const tasks = run.tasks ?? [];
+  if (!tasks.length) return '';
+  const open = tasks.filter((t) => t.status === 'open' || t.status === 'overdue').length;
+  return el(
+    'div',
+    { className: 'checklist' },
+    el('h4', {}, `Checklist: ${open} of ${tasks.length} still to do`),
+    el(
+      'ul',
+      { className: 'tasks' },
+      ...tasks.map((t) =>
+        el(
+          'li',
+          { className: `task task-${t.status}`, dataset: { item: `${t.step}/${t.item}` } },
+          el('span', { className: `badge status-${t.status}` }, TASK_STATE[t.status] ?? t.status),
+          ' ',
+          el('span', { dir: 'auto' }, t.title),
+          el(
+            'small',
+            { className: t.status === 'overdue' ? 'warn' : 'muted' },
+            ` · ${String(t.role ?? '').replace(/_/g, ' ')} · due ${when(t.dueAt)}`,
+            t.ackedBy ? ` · done by ${t.ackedBy} ${when(t.ackedAt)}${t.late ? ' (after it escalated)' : ''}` : '',
+          ),
+        ),
+      ),
+    ),
+    open ? el('p', { className: 'muted' }, 'Tick an item off in the cell group: reply to its message or react ✅.') : '',
+  );
+}
+
+/** Why the run needs someone: a step given up after its job was lost, or a definition that cannot be read. */
+function attention(run) {
+  const why = [...new Set([run.attention, run.definitionError].filter(Boolean))];
+  if (!why.length) return '';
+  return el('p', { className: 'attention warn', role: 'alert' }, `⚠ Needs attention: ${why.join('; ')}. Do the step by hand.`);
+}
+
 function runCard(run, refresh) {
   const stop = guarded(async () => {
     const res = await api('POST', `/api/runs/${encodeURIComponent(run.id)}/stop`);
@@ -137,7 +182,9 @@ function runCard(run, refresh) {
       { className: 'muted' },
       `Started by ${run.startedBy} ${when(run.createdAt)}${run.finishedAt ? ` · ended ${when(run.finishedAt)}` : ''}${run.stoppedBy ? ` by ${run.stoppedBy}` : ''}${params.length ? ` · ${params.join(', ')}` : ''}`,
     ),
+    attention(run),
     stepsTable(run),
+    checklist(run),
     run.status === 'running' && can('post', '/api/runs/:id/stop')
       ? confirmable({
           key: `run:${run.id}:stop`,
@@ -186,5 +233,10 @@ export async function render(root) {
   );
   const stop = liveRefresh((c) => c.type === 'run.updated', refresh, 400);
   await refresh();
-  return stop;
+  // A checklist item ticked off in chat, or one falling overdue, publishes no change: look again now and then.
+  const again = setInterval(() => refresh().catch(() => undefined), 30_000);
+  return () => {
+    clearInterval(again);
+    stop();
+  };
 }

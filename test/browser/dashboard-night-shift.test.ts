@@ -1,0 +1,155 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Citizen, saveCitizens } from '../../src/citizens/registry.ts';
+import type { Incident } from '../../src/domain/incident.ts';
+import { CELL_GROUP, STAFF, startTestApp, type TestApp } from '../fakes/test-app.ts';
+import { launch, newPage, open, signIn } from './browser.ts';
+
+// What a tired duty officer misread or could not see on the dashboard during an earthquake night.
+describe('the dashboard as read at 3 a.m.', { timeout: 90_000 }, () => {
+  let app: TestApp;
+  let browser: Browser;
+  let duty: string;
+  beforeAll(async () => {
+    [app, browser] = await Promise.all([startTestApp('browser-night-shift'), launch()]);
+    duty = (await app.api<{ token: string }>('POST', '/api/tokens', { name: 'Ana Duty', role: 'duty_officer', phone: STAFF.duty })).body
+      .token;
+    const citizens: Citizen[] = [
+      ['+33645000001', 'Omar Haddad', 'coast', 'ar'],
+      ['+33645000002', 'Claire Martin', 'north', 'fr'],
+    ].map(([phone, name, region, language]) => ({
+      phone: phone as string,
+      name: name as string,
+      region: region as string,
+      household: 1,
+      language: language as string,
+      registeredAt: Date.now(),
+      updatedAt: Date.now(),
+      optedOut: false,
+    }));
+    await saveCitizens(app.deps, citizens);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.stop();
+  });
+
+  const report = async (reporter: string, text: string) => {
+    const res = await app.api<Incident>('POST', '/api/incidents', { reporter, text }, duty);
+    expect(res.status).toBe(201);
+    return res.body;
+  };
+
+  it('shows every time with its zone: the cell chat speaks UTC, the browser its own zone', async () => {
+    const incident = await report('+33645100001', 'Trapped in the basement of our building');
+    const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, timezoneId: 'Asia/Damascus', locale: 'en-GB' });
+    const page = await context.newPage();
+    await signIn(page, app.url, duty);
+    await open(page, `#/incident/${incident.id}`);
+    const reported = page.locator('dl.facts dt:text("Reported") + dd');
+    await expect.poll(() => reported.textContent()).toMatch(/^\d\d:\d\d GMT\+3$/);
+    expect(await page.locator('ol.timeline time').first().textContent()).toMatch(/GMT\+3/);
+    await context.close();
+  });
+
+  it('keeps counting how long an incident has waited while nothing else changes on the board', async () => {
+    const incident = await report('+33645100002', 'My father has chest pains and cannot breathe');
+    const { context, page } = await newPage(browser);
+    await page.clock.install();
+    await signIn(page, app.url, duty);
+    await open(page, '#/board');
+    const age = page.locator(`section:has(h2:text("All active")) li.incident[data-id="${incident.id}"] time.ago`);
+    await expect.poll(() => age.textContent()).toMatch(/s ago$/);
+    // Ten quiet minutes: no change comes in, the board is not redrawn.
+    await page.clock.fastForward('10:00');
+    await expect.poll(() => age.textContent()).toBe('10 min ago');
+    await context.close();
+  });
+
+  it("shows a playbook run's checklist, who must do what by when, and ticks an item off once done in chat", async () => {
+    const started = await app.api<{ id: string }>(
+      'POST',
+      '/api/playbooks/earthquake/runs',
+      { params: { region: 'north', magnitude: '6.8' }, exercise: true },
+      duty,
+    );
+    expect(started.status).toBe(201);
+    const runId = started.body.id;
+    const taskMessage = await app.expectMessage(CELL_GROUP, (m) => m.text.includes('Account for all embassy staff'));
+    const { context, page } = await newPage(browser);
+    await page.clock.install();
+    await signIn(page, app.url, duty);
+    await open(page, '#/playbooks');
+    const run = page.locator(`section.run[data-id="${runId}"]`);
+    await expect.poll(() => run.locator('ul.tasks li').count()).toBe(3);
+    expect(await run.locator('.checklist h4').textContent()).toBe('Checklist: 3 of 3 still to do');
+    const staffItem = run.locator('ul.tasks li', { hasText: 'Account for all embassy staff' });
+    expect(await staffItem.textContent()).toMatch(/^to do Account for all embassy staff.* · duty officer · due \d\d:\d\d/);
+
+    // Ticked off in the cell group with ✅: the page shows it done without a reload.
+    const reacted = await app.api('POST', '/sim/reactions', {
+      from: STAFF.duty,
+      messageId: taskMessage.id,
+      emoji: '✅',
+      group: CELL_GROUP,
+    });
+    expect(reacted.status).toBe(202);
+    await app.expectMessage(CELL_GROUP, (m) => m.text.includes(`${runId}: "`) && m.text.includes('acknowledged by Ana Duty'));
+    await page.clock.fastForward('00:31');
+    await expect.poll(() => staffItem.locator('.badge').textContent()).toBe('done');
+    expect(await staffItem.textContent()).toContain('done by Ana Duty');
+    expect(await run.locator('.checklist h4').textContent()).toBe('Checklist: 2 of 3 still to do');
+    await context.close();
+  });
+
+  it('says when a run needs someone to do a step by hand', async () => {
+    const started = await app.api<{ id: string }>(
+      'POST',
+      '/api/playbooks/flood/runs',
+      { params: { region: 'coast', level: 'severe' }, exercise: true },
+      duty,
+    );
+    expect(started.status).toBe(201);
+    // What the stuck-step sweep records when it gives a step up (src/playbooks/stuck-sweep.ts).
+    const why = 'step "flood-warning" failed after 3 re-queues: its job was lost';
+    await app.deps.redis.hset(app.deps.keys.run(started.body.id), 'attention', why);
+    const { context, page } = await newPage(browser);
+    await signIn(page, app.url, duty);
+    await open(page, '#/playbooks');
+    const flag = page.locator(`section.run[data-id="${started.body.id}"] .attention`);
+    await expect.poll(() => flag.textContent()).toBe(`⚠ Needs attention: ${why}. Do the step by hand.`);
+    await context.close();
+  });
+
+  it('never leaves "Everyone registered" ticked beside the regions or languages an alert actually goes to', async () => {
+    const { context, page } = await newPage(browser);
+    await signIn(page, app.url, duty);
+    await open(page, '#/alerts');
+    const everyone = page.locator('form.audience input[name="all"]');
+    expect(await everyone.isChecked()).toBe(true);
+    await page.locator('form.audience input[name="regions"][value="coast"]').check();
+    expect(await everyone.isChecked()).toBe(false);
+    expect(await page.locator('form.audience .recipients').textContent()).toBe('1 citizen');
+    await everyone.check();
+    expect(await page.locator('form.audience input[name="regions"]:checked').count()).toBe(0);
+    expect(await page.locator('form.audience .recipients').textContent()).toBe('2 citizens');
+    await page.locator('form.audience input[name="languages"][value="fr"]').check();
+    expect(await everyone.isChecked()).toBe(false);
+    await context.close();
+  });
+  it('names the assignee as the roster does, and assigns by the name the officer types', async () => {
+    const incident = await report('+33645100003', 'Our son is missing since the quake, last seen at the market');
+    const { context, page } = await newPage(browser);
+    await signIn(page, app.url, duty);
+    await open(page, `#/incident/${incident.id}`);
+    await page.getByRole('combobox', { name: 'Staff member to assign (name or phone)' }).fill('chloe officer');
+    await page.locator('.act-assign').click();
+    await expect.poll(() => page.locator('#toast').textContent()).toBe(`${incident.id} assigned to Chloe Officer`);
+    expect((await app.api<Incident>('GET', `/api/incidents/${incident.id}`)).body.assignee).toBe(STAFF.officer);
+    await expect.poll(() => page.locator('dl.facts dt:text("Assignee") + dd').textContent()).toBe(`Chloe Officer (${STAFF.officer})`);
+    await open(page, '#/board');
+    const row = page.locator(`section:has(h2:text("All active")) li.incident[data-id="${incident.id}"] .meta`);
+    await expect.poll(() => row.textContent()).toMatch(/ · assigned to Chloe Officer · /);
+    await context.close();
+  });
+});
