@@ -153,4 +153,18 @@ describe('a report that starts with a location pin', () => {
     await waitFor(async () => (await app.outbox(phone)).filter((m) => /Ajouté à votre signalement/.test(m.text)).length === 2 || undefined);
     expect((await getIncident(id)).language).toBe('fr');
   });
+
+  it('so does a report that is only SOS: the cell reads what happened, not "SOS — SOS"', async () => {
+    const phone = citizen();
+    await app.say(phone, 'SOS');
+    const id = incidentIdIn((await app.expectMessage(phone, /INC-\d+/)).text);
+    expect(await getIncident(id)).toMatchObject({ severity: 'critical', summary: 'SOS — SOS' });
+    await app.say(phone, 'My husband collapsed and is not breathing, we are at the Hotel Plaza');
+    await app.expectMessage(phone, (m) => m.text.includes(id) && /Added to your report/.test(m.text));
+    expect(await getIncident(id)).toMatchObject({
+      severity: 'critical',
+      summary: 'My husband collapsed and is not breathing, we are at the Hotel Plaza',
+    });
+    expect((await getIncident(id)).timeline[0]?.text).toBe('SOS — SOS');
+  });
 });

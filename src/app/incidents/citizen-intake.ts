@@ -61,7 +61,7 @@ export async function handleCitizenMessage(ctx: ChatContext, registeredOf: Regis
       channel: 'chat',
       language: guessed,
       sourceMessageId: msg.id,
-      ...(sos ? { severity: 'critical' as const } : {}),
+      ...(sos ? { severity: 'critical' as const, keywordOnly: true } : {}),
       ...(msg.location ? { location: msg.location } : {}),
       ...(msg.media ? { media: msg.media } : {}),
       // Where they registered, for a report that does not say where it is.

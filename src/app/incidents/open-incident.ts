@@ -23,6 +23,8 @@ export interface IncidentReport {
   /** The region the citizen registered in: the incident's region when the report names none and has no pin. */
   homeRegion?: string;
   links?: Record<string, string>;
+  /** The words are a keyword only ("SOS"): like a pin or a photo alone, the first words that join it give it its summary. */
+  keywordOnly?: boolean;
   /** The inbound message id: the same message never opens or adds twice. */
   sourceMessageId?: string;
   media?: string;
@@ -71,9 +73,11 @@ export async function openIncident(
     channel: deps.keys.events,
     ...(deadline ? { deadline } : {}),
     cards: window.cards,
-    // A report opened by a pin or a photo alone has no words yet: the first words that join it
-    // give it its summary and the language its answers are in.
-    ...(input.text ? { words: { summary, language: input.language ?? deps.config.languages[0] ?? 'en' } } : { wordless: true }),
+    // A report opened by a pin, a photo or SOS alone has no words yet: the first words that join
+    // it give it its summary and the language its answers are in.
+    ...(input.text && !input.keywordOnly
+      ? { words: { summary, language: input.language ?? deps.config.languages[0] ?? 'en' } }
+      : { wordless: true }),
   };
   const region =
     input.region ?? t.region ?? (input.homeRegion && deps.config.regions.some((r) => r.id === input.homeRegion) ? input.homeRegion : null);
