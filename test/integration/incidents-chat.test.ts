@@ -131,6 +131,22 @@ describe('staff in the cell group', () => {
     await app.expectMessage(CELL_GROUP, new RegExp(`${id} is already acknowledged`));
   });
 
+  it('/ack gives the incident to the officer who acknowledged it, and says so in the group and the timeline', async () => {
+    const phone = citizen();
+    await app.say(phone, 'Our car was stolen with our passports inside');
+    const id = incidentIdIn((await app.expectMessage(phone, /Reference/)).text);
+    await app.say(STAFF.officer, `/ack ${id}`, { group: CELL_GROUP });
+    await app.expectMessage(CELL_GROUP, new RegExp(`Chloe Officer acknowledged ${id}; it is with Chloe Officer;`));
+    const incident = await getIncident(id);
+    expect(incident.assignee).toBe(STAFF.officer);
+    expect(incident.timeline.find((e) => e.type === 'assigned')).toMatchObject({
+      actor: 'Chloe Officer',
+      text: 'taken on by Chloe Officer',
+    });
+    await app.say(STAFF.officer, `/assign ${id} me`, { group: CELL_GROUP });
+    await app.expectMessage(CELL_GROUP, new RegExp(`${id} is already with Chloe Officer`));
+  });
+
   it('acknowledges and notes when staff reply to a card', async () => {
     const phone = citizen();
     await app.say(phone, 'We are trapped in the basement');

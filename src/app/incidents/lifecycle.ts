@@ -81,7 +81,7 @@ export interface IncidentChanges {
 type Who = { actor: Actor; channel: Channel };
 
 /** The status part of a change; a ConflictError (returned) when the incident already has it. */
-function statusPart(deps: CoreDeps, i: Incident, to: IncidentStatus, who: Who, text?: string): Change | ConflictError {
+function statusPart(deps: CoreDeps, i: Incident, to: IncidentStatus, who: Who, text?: string, assigning = false): Change | ConflictError {
   if (i.status === to) return new ConflictError('unchanged', `${i.id} is already ${i.status.replace('_', ' ')}`);
   if (!canTransition(i.status, to)) {
     throw new ConflictError('illegal_transition', `${i.id} is ${i.status.replace('_', ' ')}; it cannot become ${to.replace('_', ' ')}`);
@@ -92,13 +92,17 @@ function statusPart(deps: CoreDeps, i: Incident, to: IncidentStatus, who: Who, t
   // Whoever takes it owns it, if they are rostered staff who may act on it (an API token's phone
   // need not be on the roster: then it stays unassigned rather than with a stranger's number).
   const taker = deps.roster.find(who.actor.phone);
-  if ((to === 'acknowledged' || to === 'in_progress') && !i.assignee && taker && hasRole(taker.roles, 'officer'))
-    fields.assignee = taker.phone;
+  const takes = (to === 'acknowledged' || to === 'in_progress') && !i.assignee && !assigning && taker && hasRole(taker.roles, 'officer');
+  if (takes) fields.assignee = taker.phone;
   if (to === 'resolved') fields.resolvedAt = at;
   return {
     status: to,
     fields,
-    entries: [entry(deps, who.actor, who.channel, 'status', text, { from: i.status, to })],
+    entries: [
+      entry(deps, who.actor, who.channel, 'status', text, { from: i.status, to }),
+      // Said in the timeline, as an /assign is: whoever reads it later sees who held it from when.
+      ...(takes ? [entry(deps, who.actor, who.channel, 'assigned', `taken on by ${taker.name}`, { assignee: taker.name })] : []),
+    ],
     audit: [{ type: `incident.${to}`, data: { from: i.status, channel: who.channel } }],
   };
 }
@@ -164,7 +168,7 @@ function decideAll(deps: CoreDeps, i: Incident, input: IncidentChanges, who: Who
   const parts = [
     input.severity || input.category || input.region ? triagePart(deps, i, input, who) : undefined,
     input.assignee !== undefined ? assignPart(deps, i, input.assignee, who) : undefined,
-    input.status ? statusPart(deps, i, input.status, who, input.text) : undefined,
+    input.status ? statusPart(deps, i, input.status, who, input.text, input.assignee !== undefined) : undefined,
   ].filter((p) => p !== undefined);
   const changes = parts.filter((p): p is Change => !(p instanceof ConflictError));
   if (changes.length === 0) throw parts.find((p) => p instanceof ConflictError) ?? new ValidationError('nothing to change');

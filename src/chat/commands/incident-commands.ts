@@ -146,7 +146,8 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
       role: 'officer',
       async run(ctx, args) {
         const i = await acknowledge(ctx.deps, { id: idArg(args[0]), actor: actorOf(ctx), channel: 'chat' });
-        await ctx.reply(`👍 ${actorOf(ctx).name} acknowledged ${i.id}; the reporter has been told.`, 'confirmation');
+        const holder = i.assignee ? `; it is with ${staffName(ctx.deps, i.assignee)}` : '';
+        await ctx.reply(`👍 ${actorOf(ctx).name} acknowledged ${i.id}${holder}; the reporter has been told.`, 'confirmation');
       },
     },
     {
