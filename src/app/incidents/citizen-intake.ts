@@ -1,5 +1,6 @@
 import type { ChatContext } from '../../chat/chat-context.ts';
 import { citizenText, INCIDENT_KEYWORDS } from '../../domain/citizen-messages.ts';
+import { isActive } from '../../domain/incident.ts';
 import { foldText, guessLanguage } from '../../domain/text-normalise.ts';
 import { type IntakeResult, openIncident } from './open-incident.ts';
 import { incidentStore } from './shared.ts';
@@ -16,6 +17,20 @@ const asKeyword = (text: string) =>
 const MENU = new Set(INCIDENT_KEYWORDS.menu.map(asKeyword));
 const MENU_ALWAYS = new Set(INCIDENT_KEYWORDS.menuAlways.map(asKeyword));
 const SOS = new Set(INCIDENT_KEYWORDS.sos.map(asKeyword));
+const THANKS = new Set(INCIDENT_KEYWORDS.thanks.map(asKeyword));
+const THANKS_FILLER = new Set(INCIDENT_KEYWORDS.thanksFiller.map(asKeyword));
+const THANKS_PHRASES = new RegExp(`(?:^| )(?:${INCIDENT_KEYWORDS.thanksPhrases.map(asKeyword).join('|')})(?= |$)`, 'g');
+const THANKS_EMOJI = new Set<string>(INCIDENT_KEYWORDS.thanksEmoji);
+
+/** True when a message only thanks or acknowledges: "ok", "thank you so much 🙏", "merci beaucoup", "👍". */
+function onlyThanks(text: string): boolean {
+  if (text.length > 200) return false;
+  const emoji = text.match(/\p{Extended_Pictographic}/gu) ?? [];
+  if (emoji.some((e) => !THANKS_EMOJI.has(e))) return false;
+  const words = asKeyword(text).replace(THANKS_PHRASES, ' ').split(' ').filter(Boolean);
+  if (words.length === 0) return emoji.length > 0;
+  return words.some((w) => THANKS.has(w)) && words.every((w) => THANKS.has(w) || THANKS_FILLER.has(w));
+}
 
 /**
  * A citizen's DM: SOS and MENU keywords; otherwise the message opens an incident or
@@ -40,6 +55,17 @@ export async function handleCitizenMessage(ctx: ChatContext, registeredOf: Regis
   if (word && (MENU_ALWAYS.has(word) || (MENU.has(word) && !(await incidentStore(deps).activeOf(phone))))) {
     await ctx.reply(citizenText('menu', guessed, vars(guessed)), 'menu');
     return true;
+  }
+  // "Thank you 🙏", "ok", "👍" once their report is resolved (or before any) is no new report: a polite
+  // answer, and nothing for the cell to triage. With a report open, it joins it like any message.
+  if (!msg.media && !msg.location && !msg.edit && onlyThanks(text)) {
+    const latest = await incidentStore(deps).latestOf(phone);
+    if (!latest || !isActive(latest.status)) {
+      const language = registered.language ?? latest?.language ?? guessed;
+      const closed = latest ? citizenText('closedNote', language, { id: latest.id }) : '';
+      await ctx.reply(citizenText('thanks', language, { ...vars(language), closed }), 'thanks');
+      return true;
+    }
   }
   const sos = word !== '' && SOS.has(word);
   // The citizen's answer leaves as soon as the report is stored, alongside the cell's card.

@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Incident } from '../../src/domain/incident.ts';
+import { CELL_GROUP, STAFF, settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
+
+/**
+ * Frightened citizens abroad writing to the embassy number during an earthquake, then unrest:
+ * the way people really write (cries for help alone, a child, colloquial Arabic, Arabizi, thanks
+ * after being helped), and what they and the crisis cell see.
+ */
+let app: TestApp;
+let n = 0;
+const citizen = () => `+3361277${String(1000 + n++)}`;
+const incidentIdIn = (text: string) => /INC-\d{4}/.exec(text)?.[0] as string;
+const getIncident = async (id: string) => (await app.api<Incident>('GET', `/api/incidents/${id}`)).body;
+const incidentsOf = async (phone: string) =>
+  (await app.api<{ items: Incident[] }>('GET', '/api/incidents?limit=200')).body.items.filter((i) => i.reporter === phone);
+
+beforeAll(async () => {
+  app = await startTestApp('citizen-voices', { config: { digest: { maxCardsPerWindow: 1000, window: '1m' } } });
+});
+afterAll(async () => app.stop());
+
+describe('a thank-you after being helped', () => {
+  it('"thank you 🙏", "merci beaucoup", "شكرا" or 👍 after the report was resolved opens no new report, and gets a polite answer', async () => {
+    for (const [first, thanks, answer] of [
+      [
+        'we need to leave the country, where do we go?',
+        'thank you so much 🙏',
+        /You are welcome\. Your report (INC-\d{4}) is closed[\s\S]*112/,
+      ],
+      ["J'ai perdu mon passeport à Damas", 'merci beaucoup', /Avec plaisir\. Votre signalement (INC-\d{4}) est clôturé[\s\S]*112/],
+      ['أخي مصاب في دمشق', 'شكرا كتير الله يعطيكم العافية', /على الرحب والسعة\. بلاغك (INC-\d{4}) مغلق[\s\S]*112/],
+      ['my father ran out of insulin', '👍', /You are welcome\. Your report (INC-\d{4}) is closed/],
+    ] as const) {
+      const phone = citizen();
+      await app.say(phone, first);
+      const id = incidentIdIn((await app.expectMessage(phone, /INC-\d{4}/)).text);
+      await app.say(STAFF.officer, `/resolve ${id} consul called back`, { group: CELL_GROUP });
+      await app.expectMessage(phone, (m) => m.kind === 'notice' && m.text.includes(id));
+      await app.say(phone, thanks);
+      const reply = await app.expectMessage(phone, answer);
+      expect(answer.exec(reply.text)?.[1]).toBe(id);
+      await settle(app);
+      expect((await incidentsOf(phone)).map((i) => i.id)).toEqual([id]);
+      // Neither a card nor an update about it: the cell has nothing to triage.
+      expect((await app.outbox(CELL_GROUP)).some((m) => m.text.includes(`“${thanks}”`))).toBe(false);
+      expect((await app.outbox(phone)).filter((m) => m.kind === 'ack')).toHaveLength(1);
+    }
+  });
+
+  it('a new emergency after the thank-you still opens a new report; a thank-you while the report is open joins it', async () => {
+    const phone = citizen();
+    await app.say(phone, 'small question about visas');
+    const id = incidentIdIn((await app.expectMessage(phone, /INC-\d{4}/)).text);
+    await app.say(phone, 'ok thanks');
+    await app.expectMessage(phone, new RegExp(`Added to your report ${id}`));
+    await app.say(STAFF.officer, `/resolve ${id}`, { group: CELL_GROUP });
+    await app.expectMessage(phone, (m) => m.kind === 'notice' && m.text.includes(id));
+    await app.say(phone, 'thanks');
+    await app.expectMessage(phone, /You are welcome/);
+    await app.say(phone, 'the water is rising again in our street, help');
+    const next = await app.expectMessage(phone, (m) => /INC-\d{4}/.test(m.text) && !m.text.includes(id));
+    expect((await getIncident(incidentIdIn(next.text))).severity).toBe('critical');
+  });
+});
