@@ -76,7 +76,14 @@ export function citizenText(key: CitizenMessage, language: string, vars: Record<
 
 /** Citizen keywords of the incident flow, per language (folded: lower case, no accents). */
 export const INCIDENT_KEYWORDS = {
-  sos: ['sos', 'help', 'aide', 'au secours', 'urgence', 'emergency', 'النجده', 'مساعده', 'ساعدوني'],
+  /** A cry for help alone (repeated or not: "sos sos sos", "help help"; or only 🆘): a critical report. */
+  sos: [
+    ...['sos', 'help', 'help me', 'help us', 'please help', 'please help me', 'please help us', 'help me please', 'help us please'],
+    ...['help please', 'plz help', 'pls help', 'urgent', 'urgent help', 'emergency', 'need help now', 'help needed'],
+    ...['aide', 'aidez moi', 'aidez nous', 'aide moi', 'a l aide', 'au secours', 'urgence', 'svp aidez moi', 'svp aidez nous'],
+    ...['النجده', 'مساعده', 'ساعدوني', 'ساعدني', 'ساعدونا', 'الحقوني', 'الحقونا', 'انقذوني', 'انقذونا', 'اغيثونا', 'مساعده عاجله'],
+    ...['sa3douna', 'sa3dona', 'sa3idni', 'sa3edni', 'sa3edna', 'el7a2ouni', 'il7a2ouni'],
+  ],
   menu: ['menu', 'start', 'hi', 'hello', 'bonjour', 'salut', 'قائمه', 'مرحبا', 'السلام عليكم'],
   /** The MENU keyword itself: the menu even while the citizen has a report open (a greeting then joins the report). */
   menuAlways: ['menu', 'قائمه'],

@@ -646,6 +646,7 @@ export const CRITICAL_KEYWORDS: Record<string, string[]> = {
     'swept away',
     'water is rising',
     'sos',
+    '🆘',
     'help us now',
     'emergency',
   ],

@@ -20,6 +20,16 @@ beforeAll(async () => {
 });
 afterAll(async () => app.stop());
 
+/** Sends `text` from a new phone and returns the incident it opened and the answer the citizen got. */
+async function report(text: string) {
+  const phone = citizen();
+  await app.say(phone, text);
+  const answer = await app.expectMessage(phone, /INC-\d{4}/);
+  const id = incidentIdIn(answer.text);
+  const card = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'card' && m.text.includes(id));
+  return { phone, answer: answer.text, card: card.text, incident: await getIncident(id) };
+}
+
 describe('a thank-you after being helped', () => {
   it('"thank you 🙏", "merci beaucoup", "شكرا" or 👍 after the report was resolved opens no new report, and gets a polite answer', async () => {
     for (const [first, thanks, answer] of [
@@ -61,5 +71,25 @@ describe('a thank-you after being helped', () => {
     await app.say(phone, 'the water is rising again in our street, help');
     const next = await app.expectMessage(phone, (m) => /INC-\d{4}/.test(m.text) && !m.text.includes(id));
     expect((await getIncident(incidentIdIn(next.text))).severity).toBe('critical');
+  });
+});
+
+describe('a cry for help alone', () => {
+  it('"help me", "please help!!", "aidez-moi", "الحقوني", "sos sos sos" or only 🆘 is an SOS: critical, and the citizen is asked what, how many and where', async () => {
+    for (const [text, asked] of [
+      ['help me', /emergency\. Reference INC-\d{4}[\s\S]*112[\s\S]*how many people/],
+      ['HELP ME PLEASE', /emergency\. Reference INC-\d{4}[\s\S]*how many people/],
+      ['please help!!', /emergency\. Reference INC-\d{4}[\s\S]*how many people/],
+      ['aidez-moi', /urgence\. Référence INC-\d{4}[\s\S]*combien de personnes/],
+      ['الحقوني', /حالة طارئة\. الرقم المرجعي INC-\d{4}[\s\S]*كم عدد الأشخاص/],
+      ['ساعدونا', /حالة طارئة\. الرقم المرجعي INC-\d{4}/],
+      ['sos sos sos', /emergency\. Reference INC-\d{4}/],
+      ['🆘🆘', /emergency\. Reference INC-\d{4}[\s\S]*how many people/],
+    ] as const) {
+      const { answer, card, incident } = await report(text);
+      expect(answer, text).toMatch(asked);
+      expect(card, text).toContain('CRITICAL');
+      expect(incident.severity, text).toBe('critical');
+    }
   });
 });

@@ -22,6 +22,17 @@ const THANKS_FILLER = new Set(INCIDENT_KEYWORDS.thanksFiller.map(asKeyword));
 const THANKS_PHRASES = new RegExp(`(?:^| )(?:${INCIDENT_KEYWORDS.thanksPhrases.map(asKeyword).join('|')})(?= |$)`, 'g');
 const THANKS_EMOJI = new Set<string>(INCIDENT_KEYWORDS.thanksEmoji);
 
+/** A word said again and again said once: "sos sos sos" is "sos", "help me help me" is "help me". */
+function withoutRepeats(words: string): string {
+  const w = words.split(' ');
+  for (let n = 1; n <= w.length / 2; n++) {
+    if (w.length % n !== 0) continue;
+    const head = w.slice(0, n).join(' ');
+    if (Array.from({ length: w.length / n }, (_, i) => w.slice(i * n, i * n + n).join(' ')).every((p) => p === head)) return head;
+  }
+  return words;
+}
+
 /** True when a message only thanks or acknowledges: "ok", "thank you so much 🙏", "merci beaucoup", "👍". */
 function onlyThanks(text: string): boolean {
   if (text.length > 200) return false;
@@ -67,7 +78,7 @@ export async function handleCitizenMessage(ctx: ChatContext, registeredOf: Regis
       return true;
     }
   }
-  const sos = word !== '' && SOS.has(word);
+  const sos = word === '' ? /\u{1F198}/u.test(text) : SOS.has(withoutRepeats(word));
   // The citizen's answer leaves as soon as the report is stored, alongside the cell's card.
   // A retried job (duplicate) answers again: the reply's idempotency key keeps it to one message.
   // A follow-up is answered in the language the incident was opened in.
