@@ -93,3 +93,48 @@ describe('a cry for help alone', () => {
     }
   });
 });
+
+describe('a life in danger, in the words people use', () => {
+  it('a child, a neighbour, a collapse, "not waking up", colloquial Arabic: the card is CRITICAL', async () => {
+    for (const [text, category] of [
+      ['my mom is not waking up and there is blood. im 9. what do i do', 'medical'],
+      ['HELP!!! BUILDING FELL DOWN MY WIFE IS UNDER IT', 'trapped'],
+      ['plese help my husbnd is trapd under the bulding in aleppo', 'trapped'],
+      [
+        "This is Marc's neighbour writing, his phone is dead. Marc is stuck in his flat 3rd floor with 2 kids, the door is jammed and the stairs collapsed",
+        'trapped',
+      ],
+      ['earthquake, the wall fell on my leg, i can’t move', 'trapped'],
+      ["Tremblement de terre!! notre immeuble s'est effondré, mon père est dessous", 'trapped'],
+      ['maman se reveille pas et y a du sang partout jai 8 ans', 'medical'],
+      ['ماما ما عم تصحى وفي دم كتير', 'medical'],
+      ['العمارة وقعت و احنا محبوسين جوه الشقة', 'trapped'],
+      ['ابويا مش قادر ياخد نفسه', 'medical'],
+      ['🆘🆘 we are in the basement of the hotel', 'other'],
+    ] as const) {
+      const { card, incident } = await report(text);
+      expect(card, text).toContain('CRITICAL');
+      expect(incident, text).toMatchObject({ severity: 'critical', category });
+    }
+  });
+
+  it('armed men breaking in, a husband taken by men in uniform: HIGH, not a medium "other"', async () => {
+    for (const text of ['men with guns are breaking into our building', 'my husband was taken by men in uniform this morning']) {
+      const { card, incident } = await report(text);
+      expect(card, text).toContain('HIGH');
+      expect(incident.category, text).not.toBe('other');
+    }
+  });
+});
+
+describe('the same question three times', () => {
+  it('"is the airport open?" is one evacuation report, the repeats join it', async () => {
+    const { phone, incident } = await report('is the airport open?');
+    expect(incident.category).toBe('evacuation_request');
+    for (const text of ['is the airport open??', 'IS THE AIRPORT OPEN']) await app.say(phone, text);
+    await settle(app);
+    expect((await app.outbox(phone)).filter((m) => m.text.includes(`Added to your report ${incident.id}`))).toHaveLength(2);
+    expect(await incidentsOf(phone)).toHaveLength(1);
+    expect((await getIncident(incident.id)).timeline.filter((e) => e.actor === 'reporter')).toHaveLength(3);
+  });
+});
