@@ -1,5 +1,6 @@
 /**
- * Triage rules: the keywords (en, fr, ar) that put a citizen's report in a category
+ * Triage rules: the keywords (en, fr, ar, and ar-latn: Arabic written in Latin letters and digits,
+ * "Arabizi", with 3 for ع, 7 for ح, 2 for ء/ق, 5 for خ) that put a citizen's report in a category
  * and raise its severity. Plain data, meant to be read and edited by consular staff
  * with a developer; matching folds case, accents and Arabic diacritics, and reads
  * apostrophes and hyphens as spaces. A keyword matches whole words only: an Arabic one
@@ -172,6 +173,29 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'مش عارفين نطلع',
         'ما قادرين نطلع',
       ],
+      'ar-latn': [
+        'ta7t l rdem',
+        'ta7t el rdem',
+        'ta7t l ridem',
+        'ta7t el ridem',
+        'ta7t l rkam',
+        'ta7t el rkam',
+        'ta7t el rokam',
+        'ta7t l an2ad',
+        'ta7t el an2ad',
+        'm7asar',
+        'm7asarin',
+        'm7asrin',
+        'wi2e3 3layna',
+        'wa2a3 3alayna',
+        'w2e3 3layna',
+        'ma fina netla3',
+        'ma 2adrin netla3',
+        'mesh 2adrin netla3',
+        'msh 2adrin netla3',
+        'ne7na 3al sat7',
+        'e7na 3al sat7',
+      ],
     },
     // Stranded at an airport or a border ("عالقين في المطار") is a request to leave, not a person trapped.
     unless: {
@@ -341,6 +365,31 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'اتعور',
         'اتعورت',
       ],
+      'ar-latn': [
+        'msab',
+        'msabe',
+        'msabin',
+        'masab',
+        'mosab',
+        'majrou7',
+        'majrou7a',
+        'majrou7in',
+        'jari7',
+        'yenzef',
+        'tenzef',
+        'nazif',
+        'es3af',
+        'is3af',
+        'mestashfa',
+        'mustashfa',
+        'mostashfa',
+        'daktor',
+        'dawa',
+        'itsab',
+        'etsab',
+        'et3awar',
+        'mit3awar',
+      ],
     },
   },
   {
@@ -424,6 +473,7 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'سحبوه',
         'سحبوها',
       ],
+      'ar-latn': ['khatafo', 'khatafou', 'khatafouh', 'makhtouf', 'makhtoufe', 'ekhtataf', 'khatf'],
     },
   },
   {
@@ -542,6 +592,22 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'اقتحام',
         'كسروا الباب',
       ],
+      'ar-latn': [
+        'rsas',
+        'rasas',
+        'darb nar',
+        'darb rsas',
+        'tfjir',
+        'tafjir',
+        'enfijar',
+        'infijar',
+        '2asf',
+        'qasf',
+        'msal7in',
+        'msalla7in',
+        'ishtibakat',
+        'eshtebakat',
+      ],
     },
   },
   {
@@ -606,6 +672,20 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'حاجز',
         'باراج',
         'المخابرات',
+      ],
+      'ar-latn': [
+        'e3te2al',
+        'i3ti2al',
+        'i3tiqal',
+        'e3ta2alo',
+        'e3ta2alouh',
+        'm3ta2al',
+        'mo3ta2al',
+        'ma7jouz',
+        'mawkouf',
+        '7ajez',
+        'mukhabarat',
+        'mokhabarat',
       ],
     },
   },
@@ -674,6 +754,21 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'جرفه',
         'جرفها',
         'جرفته',
+      ],
+      'ar-latn': [
+        'mafkoud',
+        'mafqoud',
+        'mafqud',
+        'ma 3am yrod',
+        'ma 3am yred',
+        'ma 3am trod',
+        'ma 3am tred',
+        'ma byrod',
+        'ma fi akhbar',
+        'ma 3anna akhbar',
+        'ibni day3',
+        'da3 ibni',
+        'binti day3a',
       ],
     },
   },
@@ -766,6 +861,24 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'المطار فاتح',
         'رحلات',
       ],
+      'ar-latn': [
+        'bl matar',
+        'fl matar',
+        'el matar',
+        'l matar',
+        'al matar',
+        'tayarat',
+        'tayyarat',
+        'rou7et',
+        'bedna nfell',
+        'badna nfell',
+        'ekhla2',
+        'ijla2',
+        'ejla2',
+        'l 7doud',
+        'el 7doud',
+        'el 7dud',
+      ],
     },
   },
   {
@@ -803,6 +916,7 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'تاشيره',
         'فيزا',
       ],
+      'ar-latn': ['jawaz', 'jawazi', 'jawaz safar', 'basbor', 'baspor', 'hawiye', 'hawiyye'],
     },
   },
 ];
@@ -955,6 +1069,27 @@ export const CRITICAL_KEYWORDS: Record<string, string[]> = {
     'مش بيتنفس',
     'مش بتتنفس',
   ],
+  'ar-latn': [
+    'ma 3am yetnaffas',
+    'ma 3am yetnafas',
+    'ma 3am tetnafas',
+    'mish 3am yetnafas',
+    'msh 3am yetnafas',
+    'mesh 2ader yetnafas',
+    'msh 2ader yetnafas',
+    'ma 3am yfi2',
+    'ma 3am yse7e',
+    'nazif 7ad',
+    '3am yenzef ktir',
+    'yenzef ktir',
+    'tenzef ktir',
+    'dam ktir',
+    'byemout',
+    '3am yemout',
+    'ghere2',
+    'gher2an',
+    'yeghra2',
+  ],
 };
 
 /**
@@ -986,6 +1121,7 @@ export const CRITICAL_UNLESS_SAFE_KEYWORDS: Record<string, string[]> = {
     'ماتت',
     'جثث',
   ],
+  'ar-latn': ['7ari2', '7ari2a', '7ar2', 'mayet', 'mayyet', 'mayte', 'maytin', '2atla', 'ma2tul', 'maqtoul'],
 };
 
 /** Words that lower a report to low severity when nothing else matches. */
@@ -1052,6 +1188,21 @@ export const SAFE_PHRASES: Record<string, string[]> = {
     'sain et sauf',
   ],
   ar: ['بخير', 'بامان', 'في امان', 'نحنا مناح', 'احنا مناح', 'كلنا مناح', 'منيحين'],
+  'ar-latn': [
+    'bkhair',
+    'bkhir',
+    'bekhir',
+    'b5ir',
+    'b5eir',
+    'bikhair',
+    'mna7',
+    'mni7',
+    'mni7in',
+    'kellna mna7',
+    'ne7na mna7',
+    'b aman',
+    'bi aman',
+  ],
 };
 
 /** Phrases that contain a safe phrase but say the opposite: "we are not safe", "مش بخير". */
@@ -1059,6 +1210,7 @@ export const NOT_SAFE_PHRASES: Record<string, string[]> = {
   en: ['not safe', 'not fine', 'not ok', 'is it safe', 'are we safe'],
   fr: ['pas en securite', 'va pas bien', 'vont pas bien', 'allons pas bien'],
   ar: ['مش بخير', 'مو بخير', 'ليس بخير', 'لسنا بخير', 'مش بامان', 'لسنا في امان', 'مش في امان', 'ما في امان'],
+  'ar-latn': ['mish bkhir', 'msh bkhir', 'mesh bkhir', 'mish mni7', 'msh mni7', 'mish b aman', 'ma fi aman'],
 };
 
 /**
@@ -1131,6 +1283,7 @@ export const NEGATED_PHRASES: Record<string, string[]> = {
     'انطفا الحريق',
     'ما في حريق',
   ],
+  'ar-latn': ['ma fi msabin', 'ma fi isabat', 'ma fi 7ada msab', 'ma fi 7ari2'],
 };
 
 /** Phrases that name a thing with an urgent word in it; they do not make a report critical. */

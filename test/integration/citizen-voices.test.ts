@@ -127,6 +127,19 @@ describe('a life in danger, in the words people use', () => {
   });
 });
 
+describe('Arabic written in Latin letters (Arabizi)', () => {
+  it('"ana 3alek bl matar" is answered in Arabic, not French, and triaged like the same words in Arabic', async () => {
+    const stranded = await report('ana 3alek bl matar w ma fi tayarat');
+    expect(stranded.answer).toMatch(/تلقينا بلاغك/);
+    expect(stranded.incident).toMatchObject({ language: 'ar', category: 'evacuation_request', severity: 'medium' });
+
+    const bleeding = await report('sa3dona ibni msab w 3am yenzef ktir, ne7na b halab');
+    expect(bleeding.answer).toMatch(/الرقم المرجعي/);
+    expect(bleeding.card).toContain('CRITICAL');
+    expect(bleeding.incident).toMatchObject({ language: 'ar', category: 'medical', severity: 'critical' });
+  });
+});
+
 describe('the same question three times', () => {
   it('"is the airport open?" is one evacuation report, the repeats join it', async () => {
     const { phone, incident } = await report('is the airport open?');

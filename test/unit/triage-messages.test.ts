@@ -177,6 +177,13 @@ const MESSAGES: [string, Category, Severity][] = [
   ['is the airport open?', 'evacuation_request', 'medium'],
   ['المطار مفتوح؟', 'evacuation_request', 'medium'],
   ["j'ai perdu mon passeport à l'aéroport", 'lost_documents', 'low'],
+  // Arabic in Latin letters and digits (Arabizi)
+  ['ana 3alek bl matar w ma fi tayarat', 'evacuation_request', 'medium'],
+  ['sa3dona ibni msab w 3am yenzef ktir', 'medical', 'critical'],
+  ['el binaye wi2e3 3layna w ne7na ta7t l rdem', 'trapped', 'critical'],
+  ['fi 7ari2 bl binaye li 2eddemna bas ne7na kellna mna7', 'other', 'high'],
+  ['khatafo akhi mbere7 3al 7ajez', 'security', 'high'],
+  ['e3ta2alo jawzi bl matar', 'arrest_detention', 'high'],
   // Safe, asking for information
   ['Hello, what are the embassy opening hours?', 'other', 'low'],
   ['We are safe, just want to know if we should register with the embassy', 'other', 'low'],
