@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident } from '../../src/domain/incident.ts';
-import { CELL_GROUP, STAFF, settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
+import { CELL_GROUP, STAFF, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
 /**
  * Frightened citizens abroad writing to the embassy number during an earthquake, then unrest:
@@ -149,5 +149,43 @@ describe('the same question three times', () => {
     expect((await app.outbox(phone)).filter((m) => m.text.includes(`Added to your report ${incident.id}`))).toHaveLength(2);
     expect(await incidentsOf(phone)).toHaveLength(1);
     expect((await getIncident(incident.id)).timeline.filter((e) => e.actor === 'reporter')).toHaveLength(3);
+  });
+});
+
+describe('writing again: after a resolved report, or in reply to an alert', () => {
+  it('the card of the new report names the earlier report and the alert or report notice the citizen replied to', async () => {
+    const phone = citizen();
+    await app.say(phone, 'my husband is injured, we are in Aleppo');
+    const first = incidentIdIn((await app.expectMessage(phone, /INC-\d{4}/)).text);
+    await app.say(STAFF.officer, `/resolve ${first} taken to hospital`, { group: CELL_GROUP });
+    const closed = await app.expectMessage(phone, (m) => m.kind === 'notice' && m.text.includes(first));
+    await app.say(phone, 'the hospital sent him home, he is bleeding again', { replyTo: closed.id });
+    const second = incidentIdIn((await app.expectMessage(phone, (m) => /INC-\d{4}/.test(m.text) && !m.text.includes(first))).text);
+    const card = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'card' && m.text.includes(second));
+    expect(card.text).toContain(`replying to ${first}`);
+
+    // A registered citizen answers an alert by quoting it.
+    const registered = citizen();
+    for (const text of ['register', 'yes', 'Jean Dupont', 'aleppo', '2', 'english']) {
+      const before = (await app.outbox(registered)).length;
+      await app.say(registered, text);
+      await waitFor(async () => (await app.outbox(registered)).length > before || undefined);
+    }
+    const alert = await app.api<{ id: string }>('POST', '/api/alerts', {
+      audience: { regions: ['north'] },
+      text: { en: 'Aftershocks expected: stay out of damaged buildings.' },
+    });
+    const received = await app.expectMessage(registered, (m) => m.kind === 'alert' && m.text.includes(alert.body.id));
+    await app.say(registered, 'is this still valid? the road to the airport is blocked', { replyTo: received.id });
+    const asked = incidentIdIn((await app.expectMessage(registered, /INC-\d{4}/)).text);
+    const askedCard = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'card' && m.text.includes(asked));
+    expect(askedCard.text).toContain(`replying to ${alert.body.id}`);
+    await app.say(STAFF.officer, `/resolve ${asked} answered by phone`, { group: CELL_GROUP });
+    await app.expectMessage(registered, (m) => m.kind === 'notice' && m.text.includes(asked));
+    await app.say(registered, 'now there are armed men in our street');
+    const third = incidentIdIn((await app.expectMessage(registered, (m) => /INC-\d{4}/.test(m.text) && !m.text.includes(asked))).text);
+    const thirdCard = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'card' && m.text.includes(third));
+    expect(thirdCard.text).toContain(`earlier report ${asked}`);
+    expect(thirdCard.text).not.toContain('replying to');
   });
 });

@@ -2,6 +2,7 @@ import type { ChatContext } from '../../chat/chat-context.ts';
 import { citizenText, INCIDENT_KEYWORDS } from '../../domain/citizen-messages.ts';
 import { isActive } from '../../domain/incident.ts';
 import { foldText, guessLanguage } from '../../domain/text-normalise.ts';
+import { refOfSentMessage } from '../sent-ref.ts';
 import { type IntakeResult, openIncident } from './open-incident.ts';
 import { incidentStore } from './shared.ts';
 
@@ -21,6 +22,9 @@ const THANKS = new Set(INCIDENT_KEYWORDS.thanks.map(asKeyword));
 const THANKS_FILLER = new Set(INCIDENT_KEYWORDS.thanksFiller.map(asKeyword));
 const THANKS_PHRASES = new RegExp(`(?:^| )(?:${INCIDENT_KEYWORDS.thanksPhrases.map(asKeyword).join('|')})(?= |$)`, 'g');
 const THANKS_EMOJI = new Set<string>(INCIDENT_KEYWORDS.thanksEmoji);
+
+/** The alert or incident a sent message was about, from its ref ("alert:ALR-0001:+33…", "incident:INC-0042"). */
+const QUOTED_SUBJECT = /^(?:alert|incident):([A-Z]{3}-\d+)/;
 
 /** A word said again and again said once: "sos sos sos" is "sos", "help me help me" is "help me". */
 function withoutRepeats(words: string): string {
@@ -69,8 +73,13 @@ export async function handleCitizenMessage(ctx: ChatContext, registeredOf: Regis
   }
   // "Thank you 🙏", "ok", "👍" once their report is resolved (or before any) is no new report: a polite
   // answer, and nothing for the cell to triage. With a report open, it joins it like any message.
+  // Their latest report, and what the message quotes (an alert, a notice about a report): a new
+  // report's card names them, so the officer reads "is this still valid?" or "he is still not home" in context.
+  const [latestId, quoted] = await Promise.all([incidentStore(deps).latestIdOf(phone), refOfSentMessage(deps, msg.replyTo)]);
+  const inReplyTo = QUOTED_SUBJECT.exec(quoted ?? '')?.[1];
+  const links = { ...(latestId && latestId !== inReplyTo ? { earlier: latestId } : {}), ...(inReplyTo ? { inReplyTo } : {}) };
   if (!msg.media && !msg.location && !msg.edit && onlyThanks(text)) {
-    const latest = await incidentStore(deps).latestOf(phone);
+    const latest = latestId ? await incidentStore(deps).get(latestId) : undefined;
     if (!latest || !isActive(latest.status)) {
       const language = registered.language ?? latest?.language ?? guessed;
       const closed = latest ? citizenText('closedNote', language, { id: latest.id }) : '';
@@ -101,6 +110,8 @@ export async function handleCitizenMessage(ctx: ChatContext, registeredOf: Regis
       ...(sos ? { severity: 'critical' as const } : {}),
       ...(msg.location ? { location: msg.location } : {}),
       ...(msg.media ? { media: msg.media } : {}),
+      // Kept only by a new incident: a message that joins the open one changes none of its links.
+      ...(Object.keys(links).length ? { links } : {}),
       // Where they registered, for a report that does not say where it is.
       ...(registered.region ? { homeRegion: registered.region } : {}),
     },
