@@ -48,6 +48,16 @@ const MESSAGES = {
     fr: '📷 Nous avons reçu votre {media}. Décrivez aussi la situation par écrit pour que nous puissions agir.',
     ar: '📷 استلمنا {media}. يرجى أيضاً وصف الوضع بالكلمات ليتمكن الموظف من التصرف.',
   },
+  thanks: {
+    en: '🙏 You are welcome.{closed}\nIf you need help, just write to us what is happening: we will open a report.{emergency}',
+    fr: "🙏 Avec plaisir.{closed}\nSi vous avez besoin d'aide, écrivez-nous simplement ce qui se passe : nous ouvrirons un signalement.{emergency}",
+    ar: '🙏 على الرحب والسعة.{closed}\nإذا احتجت إلى المساعدة، اكتب لنا ما يحدث وسنفتح بلاغاً.{emergency}',
+  },
+  closedNote: {
+    en: ' Your report {id} is closed.',
+    fr: ' Votre signalement {id} est clôturé.',
+    ar: ' بلاغك {id} مغلق.',
+  },
   resend: {
     en: '⚠️ We could not read your last message (a WhatsApp encryption problem). Please send it again.',
     fr: "⚠️ Nous n'avons pas pu lire votre dernier message (problème de chiffrement WhatsApp). Merci de le renvoyer.",
@@ -66,8 +76,60 @@ export function citizenText(key: CitizenMessage, language: string, vars: Record<
 
 /** Citizen keywords of the incident flow, per language (folded: lower case, no accents). */
 export const INCIDENT_KEYWORDS = {
-  sos: ['sos', 'help', 'aide', 'au secours', 'urgence', 'emergency', 'النجده', 'مساعده', 'ساعدوني'],
+  /** A cry for help alone (repeated or not: "sos sos sos", "help help"; or only 🆘): a critical report. */
+  sos: [
+    ...['sos', 'help', 'help me', 'help us', 'please help', 'please help me', 'please help us', 'help me please', 'help us please'],
+    ...['help please', 'plz help', 'pls help', 'urgent', 'urgent help', 'emergency', 'need help now', 'help needed'],
+    ...['aide', 'aidez moi', 'aidez nous', 'aide moi', 'a l aide', 'au secours', 'urgence', 'svp aidez moi', 'svp aidez nous'],
+    ...['النجده', 'مساعده', 'ساعدوني', 'ساعدني', 'ساعدونا', 'الحقوني', 'الحقونا', 'انقذوني', 'انقذونا', 'اغيثونا', 'مساعده عاجله'],
+    ...['sa3douna', 'sa3dona', 'sa3idni', 'sa3edni', 'sa3edna', 'el7a2ouni', 'il7a2ouni'],
+  ],
   menu: ['menu', 'start', 'hi', 'hello', 'bonjour', 'salut', 'قائمه', 'مرحبا', 'السلام عليكم'],
   /** The MENU keyword itself: the menu even while the citizen has a report open (a greeting then joins the report). */
   menuAlways: ['menu', 'قائمه'],
+  /**
+   * A message that only thanks or acknowledges ("ok", "thank you so much 🙏", "merci beaucoup", "شكرا كتير الله
+   * يعطيكم العافية", "👍"): with no report open (theirs was resolved) it opens none, and gets a polite answer.
+   * Every word must be one of `thanks` or `thanksFiller` (after `thanksPhrases` are taken out), one of them a
+   * `thanks` word, and every emoji one of `thanksEmoji`. Never put a word asking for help in these lists.
+   */
+  thanks: [
+    ...['ok', 'okay', 'k', 'kk', 'thanks', 'thank', 'thx', 'ty', 'tks', 'thnx', 'thanx', 'noted', 'received', 'great', 'perfect'],
+    ...['alright', 'understood', 'merci', 'mrc', 'accord', 'dac', 'daccord', 'recu', 'entendu', 'parfait', 'super', 'compris'],
+    ...['شكرا', 'شكر', 'مشكور', 'مشكورين', 'مشكورون', 'يسلمو', 'يسلموا', 'تسلم', 'تسلمو', 'تسلموا', 'ممنون', 'ممنونين', 'جزاكم'],
+    ...['تمام', 'طيب', 'اوكي', 'اوك', 'ماشي', 'حاضر', 'shukran', 'shokran', 'choukran', 'yislamo', 'mashi'],
+  ],
+  thanksFiller: [
+    ...['you', 'so', 'much', 'very', 'a', 'lot', 'lots', 'many', 'for', 'all', 'everything', 'your', 'the', 'and', 'again', 'guys'],
+    ...['sir', 'madam', 'god', 'bless', 'really', 'we', 'i', 'am', 'are', 'it', 'got', 'fine', 'good', 'well', 'safe', 'now', 'team'],
+    ...['beaucoup', 'bien', 'mille', 'fois', 'vous', 'infiniment', 'tout', 'pour', 'encore', 'd', 'c', 'est', 'ok', 'top'],
+    ...['كتير', 'كثير', 'جزيلا', 'الله', 'يعطيكم', 'يعطيك', 'العافيه', 'خيرا', 'خير', 'الف', 'ربنا', 'يخليكم', 'يخليك', 'كل', 'على'],
+    ...['لكم', 'لك', 'جدا', 'وصلت', 'وصل', 'الرساله', 'يا', 'جماعه', 'اخي', 'اخوان', 'الشباب', 'ktir', 'kteer', 'ya'],
+  ],
+  /** Phrases a thank-you may hold ("thanks for your help") whose words alone would not be filler. */
+  thanksPhrases: ['for your help', 'for the help', 'for helping', 'for helping us', 'pour votre aide', 'pour l aide', 'على المساعده'],
+  thanksEmoji: [
+    '👍',
+    '🙏',
+    '❤',
+    '♥',
+    '💙',
+    '💚',
+    '🧡',
+    '🤍',
+    '👌',
+    '🆗',
+    '✅',
+    '🌹',
+    '💐',
+    '😊',
+    '🙂',
+    '☺',
+    '🥰',
+    '😘',
+    '🤝',
+    '👏',
+    '🤲',
+    '💯',
+  ],
 } as const;

@@ -91,22 +91,43 @@ const FRENCH_ELISION = /^(?:j|l|c|qu|n|d|m|s)'\p{L}/u;
 const FRENCH_ACCENTS = /[àâçéèêëîïôùûœ]/i;
 
 /**
- * Guesses the language of a message among the configured ones: Arabic script; else French or
- * English by which has more of its common words (French accents and elisions count for French);
- * else the default.
+ * A word of Arabic written in Latin letters, with digits for the letters Latin lacks (Arabizi,
+ * "3arabizi": 3 ع, 7 ح, 2 ء/ق, 5 خ, 9 ص, 6 ط): "3alek", "ne7na", "7ari2". Two letters at least, no
+ * run of digits ("covid19"), and not an ordinal or a unit ("3rd", "2eme", "5pm", "9km").
+ */
+const ARABIZI_WORD = /^(?=(?:[^\p{L}]*\p{L}){2})(?!.*\d\d)[\p{L}\d]*[235679][\p{L}\d]*$/u;
+const NOT_ARABIZI = /^\d+(?:st|nd|rd|th|am|pm|h|km|m|min|kg|e|eme|er|ere|ieme)$/;
+/** Common Arabizi words without digits: they count only in a message that has an Arabizi word with digits. */
+const ARABIZI_WORDS = new Set(
+  'ana ne7na e7na nehna ehna enta inta enti inti fi ma mish msh mesh w wel bl bel b el l ya shu sho kif keef bas ktir kteer yalla wallah akhi ukhti ibni binti'.split(
+    ' ',
+  ),
+);
+
+/**
+ * Guesses the language of a message among the configured ones: Arabic script; else French,
+ * English or Arabic written in Latin letters (Arabizi) by which has more of its common words
+ * (French accents and elisions count for French, Arabizi only with a word spelt with digits:
+ * "ana 3alek bl matar"); else the default.
  */
 export function guessLanguage(text: string, languages: readonly string[]): string {
   const fallback = languages[0] ?? 'en';
   if (ARABIC.test(text) && languages.includes('ar')) return 'ar';
   const words = foldText(text.replace(/[’‘`]/g, "'"))
-    .split(/[^\p{L}']+/u)
+    .split(/[^\p{L}\p{N}']+/u)
     .filter(Boolean);
   let fr = FRENCH_ACCENTS.test(text) ? 1 : 0;
   let en = 0;
+  let arabizi = 0;
+  let arabiziCommon = 0;
   for (const w of words) {
     if (FRENCH_WORDS.has(w) || FRENCH_ELISION.test(w)) fr += 1;
     if (ENGLISH_WORDS.has(w)) en += 1;
+    if (ARABIZI_WORD.test(w) && !NOT_ARABIZI.test(w)) arabizi += 1;
+    else if (ARABIZI_WORDS.has(w)) arabiziCommon += 1;
   }
+  const ar = arabizi > 0 ? arabizi + arabiziCommon : 0;
+  if (ar > fr && ar > en && languages.includes('ar')) return 'ar';
   if (fr > en && languages.includes('fr')) return 'fr';
   if (en > fr && languages.includes('en')) return 'en';
   return fallback;

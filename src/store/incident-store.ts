@@ -168,9 +168,19 @@ export class IncidentStore {
 
   /** The active incident of a reporter, if any. */
   async activeOf(reporter: string): Promise<Incident | undefined> {
-    const id = await this.redis.get(this.keys.openIncidentOf(reporter));
-    const incident = id ? await this.get(id) : undefined;
+    const incident = await this.latestOf(reporter);
     return incident && isActive(incident.status) ? incident : undefined;
+  }
+
+  /** The reporter's latest incident, active or not (until they erase their data). */
+  async latestOf(reporter: string): Promise<Incident | undefined> {
+    const id = await this.latestIdOf(reporter);
+    return id ? await this.get(id) : undefined;
+  }
+
+  /** The id of the reporter's latest incident, active or not. */
+  async latestIdOf(reporter: string): Promise<string | undefined> {
+    return (await this.redis.get(this.keys.openIncidentOf(reporter))) ?? undefined;
   }
 
   /** A page of incidents, newest first. */

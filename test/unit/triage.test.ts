@@ -83,6 +83,12 @@ describe('triage', () => {
     expect(guessLanguage('Incendie dans l’immeuble, 3 personnes coincées', langs)).toBe('fr');
     // English to an embassy whose first language is French is still answered in English.
     expect(guessLanguage('Please help, my husband is injured', ['fr', 'en'])).toBe('en');
+    // Arabic in Latin letters and digits (Arabizi) is Arabic, not French for its "ma"; ordinals and units are not Arabizi.
+    expect(guessLanguage('ana 3alek bl matar w ma fi tayarat', langs)).toBe('ar');
+    expect(guessLanguage('fi 7ari2 bl binaye w ne7na 3al sat7', langs)).toBe('ar');
+    expect(guessLanguage('ana 3alek bl matar', ['en', 'fr'])).toBe('en');
+    expect(guessLanguage('we are on the 3rd floor, room 7b, covid19', langs)).toBe('en');
+    expect(guessLanguage('ma fille est au 2e étage depuis 5pm', langs)).toBe('fr');
   });
 });
 

@@ -13,7 +13,7 @@ export function incidentCard(deps: CoreDeps, i: Incident, headline = '🆕 New i
     `${i.links.exercise === 'true' ? '🧪 EXERCISE — ' : ''}${headline} ${i.id}`,
     `${SEVERITY_ICON[i.severity]} ${i.severity.toUpperCase()} · ${i.category.replace('_', ' ')} · ${regionName(deps, i.region)}${i.links.regionFrom === 'registration' ? ' (where registered)' : ''}`,
     `“${excerpt(i.summary, 300)}”${where}`,
-    `Reporter: ${i.reporter ?? 'unknown'} · language ${i.language}`,
+    `Reporter: ${i.reporter ?? 'unknown'} · language ${i.language}${i.links.earlier ? ` · earlier report ${i.links.earlier}` : ''}${i.links.inReplyTo ? ` · replying to ${i.links.inReplyTo}` : ''}`,
     `Reply 👍 to this card or send /ack ${i.id} to take it.`,
   ].join('\n');
 }

@@ -1,6 +1,8 @@
 import type { ChatContext } from '../../chat/chat-context.ts';
 import { citizenText, INCIDENT_KEYWORDS } from '../../domain/citizen-messages.ts';
+import { isActive } from '../../domain/incident.ts';
 import { foldText, guessLanguage } from '../../domain/text-normalise.ts';
+import { refOfSentMessage } from '../sent-ref.ts';
 import { type IntakeResult, openIncident } from './open-incident.ts';
 import { incidentStore } from './shared.ts';
 
@@ -16,6 +18,34 @@ const asKeyword = (text: string) =>
 const MENU = new Set(INCIDENT_KEYWORDS.menu.map(asKeyword));
 const MENU_ALWAYS = new Set(INCIDENT_KEYWORDS.menuAlways.map(asKeyword));
 const SOS = new Set(INCIDENT_KEYWORDS.sos.map(asKeyword));
+const THANKS = new Set(INCIDENT_KEYWORDS.thanks.map(asKeyword));
+const THANKS_FILLER = new Set(INCIDENT_KEYWORDS.thanksFiller.map(asKeyword));
+const THANKS_PHRASES = new RegExp(`(?:^| )(?:${INCIDENT_KEYWORDS.thanksPhrases.map(asKeyword).join('|')})(?= |$)`, 'g');
+const THANKS_EMOJI = new Set<string>(INCIDENT_KEYWORDS.thanksEmoji);
+
+/** The alert or incident a sent message was about, from its ref ("alert:ALR-0001:+33…", "incident:INC-0042"). */
+const QUOTED_SUBJECT = /^(?:alert|incident):([A-Z]{3}-\d+)/;
+
+/** A word said again and again said once: "sos sos sos" is "sos", "help me help me" is "help me". */
+function withoutRepeats(words: string): string {
+  const w = words.split(' ');
+  for (let n = 1; n <= w.length / 2; n++) {
+    if (w.length % n !== 0) continue;
+    const head = w.slice(0, n).join(' ');
+    if (Array.from({ length: w.length / n }, (_, i) => w.slice(i * n, i * n + n).join(' ')).every((p) => p === head)) return head;
+  }
+  return words;
+}
+
+/** True when a message only thanks or acknowledges: "ok", "thank you so much 🙏", "merci beaucoup", "👍". */
+function onlyThanks(text: string): boolean {
+  if (text.length > 200) return false;
+  const emoji = text.match(/\p{Extended_Pictographic}/gu) ?? [];
+  if (emoji.some((e) => !THANKS_EMOJI.has(e))) return false;
+  const words = asKeyword(text).replace(THANKS_PHRASES, ' ').split(' ').filter(Boolean);
+  if (words.length === 0) return emoji.length > 0;
+  return words.some((w) => THANKS.has(w)) && words.every((w) => THANKS.has(w) || THANKS_FILLER.has(w));
+}
 
 /**
  * A citizen's DM: SOS and MENU keywords; otherwise the message opens an incident or
@@ -41,7 +71,23 @@ export async function handleCitizenMessage(ctx: ChatContext, registeredOf: Regis
     await ctx.reply(citizenText('menu', guessed, vars(guessed)), 'menu');
     return true;
   }
-  const sos = word !== '' && SOS.has(word);
+  // "Thank you 🙏", "ok", "👍" once their report is resolved (or before any) is no new report: a polite
+  // answer, and nothing for the cell to triage. With a report open, it joins it like any message.
+  // Their latest report, and what the message quotes (an alert, a notice about a report): a new
+  // report's card names them, so the officer reads "is this still valid?" or "he is still not home" in context.
+  const [latestId, quoted] = await Promise.all([incidentStore(deps).latestIdOf(phone), refOfSentMessage(deps, msg.replyTo)]);
+  const inReplyTo = QUOTED_SUBJECT.exec(quoted ?? '')?.[1];
+  const links = { ...(latestId && latestId !== inReplyTo ? { earlier: latestId } : {}), ...(inReplyTo ? { inReplyTo } : {}) };
+  if (!msg.media && !msg.location && !msg.edit && onlyThanks(text)) {
+    const latest = latestId ? await incidentStore(deps).get(latestId) : undefined;
+    if (!latest || !isActive(latest.status)) {
+      const language = registered.language ?? latest?.language ?? guessed;
+      const closed = latest ? citizenText('closedNote', language, { id: latest.id }) : '';
+      await ctx.reply(citizenText('thanks', language, { ...vars(language), closed }), 'thanks');
+      return true;
+    }
+  }
+  const sos = word === '' ? /\u{1F198}/u.test(text) : SOS.has(withoutRepeats(word));
   // The citizen's answer leaves as soon as the report is stored, alongside the cell's card.
   // A retried job (duplicate) answers again: the reply's idempotency key keeps it to one message.
   // A follow-up is answered in the language the incident was opened in.
@@ -64,6 +110,8 @@ export async function handleCitizenMessage(ctx: ChatContext, registeredOf: Regis
       ...(sos ? { severity: 'critical' as const, keywordOnly: true } : {}),
       ...(msg.location ? { location: msg.location } : {}),
       ...(msg.media ? { media: msg.media } : {}),
+      // Kept only by a new incident: a message that joins the open one changes none of its links.
+      ...(Object.keys(links).length ? { links } : {}),
       // Where they registered, for a report that does not say where it is.
       ...(registered.region ? { homeRegion: registered.region } : {}),
     },
