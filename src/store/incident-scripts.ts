@@ -7,7 +7,8 @@ import { LuaScript } from './lua-script.ts';
  * KEYS: seq, openOf(reporter), msgDone, all.
  * ARGV: prefix, json fields, opening entry, createdAt, ttl, follow-up entry, announcement json.
  * An incident opened without words (a pin, a photo) is marked `wordless`; the first follow-up with
- * words (announcement.words) gives it their summary and language.
+ * words (announcement.words) gives it their summary and language. A new incident of a reporter
+ * whose latest one is over links it as `earlier` (unless the message quoted it: `inReplyTo`).
  * Returns {id, 1 opened | 0 joined | 2 already taken in, deadline scheduled?, card slot, HGETALL,
  * and for a message already taken in its record `id|opened|card|at`}: a retried job (its first
  * attempt failed after this step) queues the announcement again, under the same keys.
@@ -40,6 +41,14 @@ local seq = redis.call('INCR', KEYS[1])
 local id = string.format('INC-%04d', seq)
 local f = cjson.decode(ARGV[2])
 local key = ARGV[1] .. ':incident:' .. id
+-- The reporter's earlier report (resolved or closed): the card names it, unless the message quoted it.
+if open then
+  local links = cjson.decode(f.links or '{}')
+  if links.inReplyTo ~= open then
+    links.earlier = open
+    f.links = cjson.encode(links)
+  end
+end
 redis.call('HSET', key, 'id', id, 'seq', seq, 'status', 'open', 'createdAt', ARGV[4], 'updatedAt', ARGV[4], 'escalationLevel', 0)
 for k, v in pairs(f) do redis.call('HSET', key, k, v) end
 if a.wordless then redis.call('HSET', key, 'wordless', '1') end

@@ -174,13 +174,8 @@ export class IncidentStore {
 
   /** The reporter's latest incident, active or not (until they erase their data). */
   async latestOf(reporter: string): Promise<Incident | undefined> {
-    const id = await this.latestIdOf(reporter);
+    const id = await this.redis.get(this.keys.openIncidentOf(reporter));
     return id ? await this.get(id) : undefined;
-  }
-
-  /** The id of the reporter's latest incident, active or not. */
-  async latestIdOf(reporter: string): Promise<string | undefined> {
-    return (await this.redis.get(this.keys.openIncidentOf(reporter))) ?? undefined;
   }
 
   /** A page of incidents, newest first. */

@@ -73,13 +73,8 @@ export async function handleCitizenMessage(ctx: ChatContext, registeredOf: Regis
   }
   // "Thank you 🙏", "ok", "👍" once their report is resolved (or before any) is no new report: a polite
   // answer, and nothing for the cell to triage. With a report open, it joins it like any message.
-  // Their latest report, and what the message quotes (an alert, a notice about a report): a new
-  // report's card names them, so the officer reads "is this still valid?" or "he is still not home" in context.
-  const [latestId, quoted] = await Promise.all([incidentStore(deps).latestIdOf(phone), refOfSentMessage(deps, msg.replyTo)]);
-  const inReplyTo = QUOTED_SUBJECT.exec(quoted ?? '')?.[1];
-  const links = { ...(latestId && latestId !== inReplyTo ? { earlier: latestId } : {}), ...(inReplyTo ? { inReplyTo } : {}) };
   if (!msg.media && !msg.location && !msg.edit && onlyThanks(text)) {
-    const latest = latestId ? await incidentStore(deps).get(latestId) : undefined;
+    const latest = await incidentStore(deps).latestOf(phone);
     if (!latest || !isActive(latest.status)) {
       const language = registered.language ?? latest?.language ?? guessed;
       const closed = latest ? citizenText('closedNote', language, { id: latest.id }) : '';
@@ -87,6 +82,10 @@ export async function handleCitizenMessage(ctx: ChatContext, registeredOf: Regis
       return true;
     }
   }
+  // What the message quotes (an alert, a notice about a report): a new report's card names it, so the
+  // officer reads "is this still valid?" or "he is still not home" in context (the intake names
+  // the reporter's earlier report).
+  const inReplyTo = QUOTED_SUBJECT.exec((await refOfSentMessage(deps, msg.replyTo)) ?? '')?.[1];
   const sos = word === '' ? /\u{1F198}/u.test(text) : SOS.has(withoutRepeats(word));
   // The citizen's answer leaves as soon as the report is stored, alongside the cell's card.
   // A retried job (duplicate) answers again: the reply's idempotency key keeps it to one message.
@@ -111,7 +110,7 @@ export async function handleCitizenMessage(ctx: ChatContext, registeredOf: Regis
       ...(msg.location ? { location: msg.location } : {}),
       ...(msg.media ? { media: msg.media } : {}),
       // Kept only by a new incident: a message that joins the open one changes none of its links.
-      ...(Object.keys(links).length ? { links } : {}),
+      ...(inReplyTo ? { links: { inReplyTo } } : {}),
       // Where they registered, for a report that does not say where it is.
       ...(registered.region ? { homeRegion: registered.region } : {}),
     },
