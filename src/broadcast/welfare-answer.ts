@@ -39,6 +39,9 @@ export async function answerWelfareCheck(
     links: { welfareCheck: input.id, ...(exercise ? { exercise: 'true' } : {}) },
     sourceMessageId: ctx.msg.id,
   });
+  // Indexed by the check, so "N need help" leads to them (GET /api/incidents?welfareCheck=). A job
+  // retried after a crash before this line finds the same incident (intake is idempotent) and adds it.
+  await deps.redis.zadd(deps.keys.welfareIncidents(input.id), Number(incident.id.slice(4)), incident.id);
   deps.log.info({ welfareCheck: input.id, incident: incident.id }, 'welfare HELP opened an incident');
   await ctx.reply(
     t(input.language, 'welfareHelp', { emergency: deps.config.embassy.emergencyNumber ?? '112', id: incident.id }),

@@ -10,7 +10,7 @@ import type { PlaybookEffects } from './effects.ts';
 import { loadPlaybookDir } from './loader.ts';
 import { checkLibraryAgainstConfig } from './params.ts';
 import { playbookRoutes } from './routes.ts';
-import { PLAYBOOK_QUEUE, type PlaybookJob, PlaybookRunner } from './runner.ts';
+import { PLAYBOOK_QUEUE, type PlaybookJob, PlaybookRunner, publishRunChange } from './runner.ts';
 import type { Playbook } from './schema.ts';
 import { STUCK_SWEEP_EVERY_MS, STUCK_SWEEP_SCHEDULER, STUCK_SWEEP_TIMER, sweepStuckRuns } from './stuck-sweep.ts';
 import { acknowledgeTask, parseTaskRef } from './tasks.ts';
@@ -114,6 +114,8 @@ export class PlaybooksFeature implements Feature {
         subject: ref.runId,
         data: { step: ref.stepId, item: ref.itemId },
       });
+      // The dashboard's playbooks page shows the checklist live, as it shows every other change of a run.
+      publishRunChange(ctx.deps, ref.runId);
       await ctx.reply(
         `✅ ${ref.runId}: "${result.task.title}" acknowledged by ${ctx.sender.staff.name}${result.task.late ? ' (after it escalated)' : ''}.`,
       );

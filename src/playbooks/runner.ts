@@ -183,7 +183,10 @@ export class PlaybookRunner {
     if (data.type === 'task-due') {
       // A completed run's checklist items are still owed; only a stopped run's are called off.
       if (run.status === 'stopped') return 'run stopped';
-      return (await escalateIfOverdue(this.deps, run, data.stepId, data.itemId)) ? 'escalated' : 'acknowledged in time';
+      if (!(await escalateIfOverdue(this.deps, run, data.stepId, data.itemId))) return 'acknowledged in time';
+      // The item now shows overdue on the dashboard's checklist.
+      this.publish(run.id);
+      return 'escalated';
     }
     return this.runStep(job, run, data.stepId);
   }
@@ -343,12 +346,17 @@ export class PlaybookRunner {
 
   /** Tells the dashboard the run changed. */
   publish(id: string): void {
-    void this.deps.redis.publish(this.deps.keys.events, JSON.stringify({ type: 'run.updated', id })).catch(() => {});
+    publishRunChange(this.deps, id);
   }
 
   async close(): Promise<void> {
     await this.queue.close();
   }
+}
+
+/** Tells the dashboard a run changed (a step, its status, a checklist item): it reloads the run. */
+export function publishRunChange(deps: CoreDeps, id: string): void {
+  void deps.redis.publish(deps.keys.events, JSON.stringify({ type: 'run.updated', id })).catch(() => {});
 }
 
 /** Whether a step's `when` condition holds for the run's parameters. */

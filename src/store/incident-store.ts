@@ -79,6 +79,8 @@ function fromHash(h: Record<string, string>, timeline: string[]): Incident {
 export interface IncidentQuery {
   status?: IncidentStatus;
   severity?: Severity;
+  /** Only the incidents this welfare check's HELP answers went into (combines with status and severity). */
+  welfareCheck?: string;
   limit: number;
   /** The `seq` of the last incident of the previous page. */
   cursor?: number;
@@ -192,6 +194,7 @@ export class IncidentStore {
     q: IncidentQuery,
     load: (ids: string[]) => Promise<T[]>,
   ): Promise<{ items: T[]; nextCursor: string | null }> {
+    if (q.welfareCheck) return this.pageOfWelfareCheck(q, q.welfareCheck, load);
     const key =
       q.status && q.severity
         ? this.keys.incidentsByStatusSeverity(q.status, q.severity)
@@ -205,6 +208,32 @@ export class IncidentStore {
     const items = await load(ids);
     const last = items.at(-1);
     return { items, nextCursor: ids.length === q.limit && last ? String(last.seq) : null };
+  }
+
+  /**
+   * A page of the incidents a welfare check's HELP answers went into, newest first. Few enough (the
+   * check's HELP answers) to read whole: status and severity are applied as each incident stands now.
+   */
+  private async pageOfWelfareCheck<T extends { seq: number }>(
+    q: IncidentQuery,
+    check: string,
+    load: (ids: string[]) => Promise<T[]>,
+  ): Promise<{ items: T[]; nextCursor: string | null }> {
+    const max = q.cursor !== undefined ? `(${q.cursor}` : '+inf';
+    const ids = await this.redis.zrevrangebyscore(this.keys.welfareIncidents(check), max, '-inf');
+    const items: T[] = [];
+    for (let i = 0; i < ids.length && items.length < q.limit; i += 200) {
+      const found = (await load(ids.slice(i, i + 200))) as (T & { status?: string; severity?: string })[];
+      for (const incident of found) {
+        if (items.length === q.limit) break;
+        if (q.status && incident.status !== q.status) continue;
+        if (q.severity && incident.severity !== q.severity) continue;
+        items.push(incident);
+      }
+    }
+    const last = items.at(-1);
+    const more = last !== undefined && items.length === q.limit && ids.some((id) => Number(id.slice(4)) < last.seq);
+    return { items, nextCursor: more ? String(last.seq) : null };
   }
 
   /**

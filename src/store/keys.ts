@@ -117,6 +117,8 @@ export function redisKeys(prefix: string) {
     welfareTally: (id: string) => k('welfare', id, 'tally'),
     welfareState: (id: string) => k('welfare', id, 'state'),
     welfareCounts: (id: string) => k('welfare', id, 'counts'),
+    /** The incidents a welfare check's HELP answers went into (zset, score the incident's seq). */
+    welfareIncidents: (id: string) => k('welfare', id, 'incidents'),
     welfareAll: k('welfare', 'all'),
     welfareOpen: k('welfare', 'open'),
     /** A delivery receipt that arrived before its send was recorded (message id → state). */

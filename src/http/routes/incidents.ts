@@ -16,6 +16,11 @@ const listQuery = z.strictObject({
   severity: z.enum(SEVERITIES).optional(),
   limit: queryInt(1, 200).default(50),
   cursor: z.string().regex(/^\d+$/, 'must be the nextCursor of the previous page').optional(),
+  /** Only the incidents the HELP answers to this welfare check went into (WFC-0003). */
+  welfareCheck: z
+    .string()
+    .regex(/^WFC-\d{4,}$/, 'must be a welfare check id like WFC-0003')
+    .optional(),
   /** `false` leaves each incident's timeline out (a board listing thousands of incidents needs none). */
   timeline: z.enum(['true', 'false']).default('true'),
 });
@@ -51,7 +56,7 @@ const tags = ['incidents'];
 documentRoute({
   method: 'get',
   path: '/api/incidents',
-  summary: 'List incidents, newest first, by status and severity',
+  summary: "List incidents, newest first, by status and severity, or those a welfare check's HELP answers opened (welfareCheck=WFC-0003)",
   role: 'viewer',
   tags,
   query: listQuery,
@@ -111,6 +116,7 @@ export function incidentRoutes(deps: HttpDeps): Router {
       ...(q.status ? { status: q.status } : {}),
       ...(q.severity ? { severity: q.severity } : {}),
       ...(q.cursor ? { cursor: Number(q.cursor) } : {}),
+      ...(q.welfareCheck ? { welfareCheck: q.welfareCheck } : {}),
     };
     res.json(q.timeline === 'false' ? await store.listWithoutTimeline(query) : await store.list(query));
   });

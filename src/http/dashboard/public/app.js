@@ -6,6 +6,7 @@ const $ = (id) => document.getElementById(id);
 const views = {
   board: () => import('./views/board.js'),
   incident: () => import('./views/incident.js'),
+  incidents: () => import('./views/incidents.js'),
   map: () => import('./views/map.js'),
   alerts: () => import('./views/alerts.js'),
   welfare: () => import('./views/welfare.js'),

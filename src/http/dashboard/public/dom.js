@@ -30,6 +30,23 @@ export function when(iso) {
   return today ? d.toLocaleTimeString([], time) : d.toLocaleString([], { day: 'numeric', month: 'short', year: 'numeric', ...time });
 }
 
+/**
+ * An ISO time in full, for a record read later (the audit trail): the date, the time to the second
+ * and the zone, whatever the day ("27 Nov 2026, 09:53:07 GMT+1").
+ */
+export function stamp(iso) {
+  if (!iso) return '';
+  return new Date(iso).toLocaleString([], {
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    timeZoneName: 'short',
+  });
+}
+
 /** "5 min ago" */
 export function ago(iso) {
   const s = Math.round((Date.now() - new Date(iso).getTime()) / 1000);

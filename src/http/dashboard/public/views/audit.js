@@ -1,7 +1,7 @@
 // Audit: browse the hash-chained trail, newest first (each page goes further back), and verify the chain.
 import { api } from '../api.js';
 import { guarded } from '../app.js';
-import { el, when } from '../dom.js';
+import { el, stamp } from '../dom.js';
 
 const PAGE = 50;
 
@@ -17,7 +17,8 @@ export async function render(root) {
         el(
           'tr',
           {},
-          el('td', {}, when(e.at)),
+          // The date and the second: the trail is read days later, and its entries come seconds apart.
+          el('td', { className: 'when' }, el('time', { dateTime: e.at }, stamp(e.at))),
           el('td', {}, e.type),
           el('td', {}, e.actor),
           el('td', {}, e.subject ?? ''),

@@ -82,7 +82,11 @@ function statusRow(i, act) {
   );
 }
 
-function assignRow(i, act) {
+/**
+ * `refused`: the last assignment the API refused ({typed, message}), said beside the field, which
+ * holds the incident's real assignee again: the refused phone left in it read as the assignee.
+ */
+function assignRow(i, act, refused) {
   // Staff are picked by name (the roster's officers are offered as the officer types); a phone still works.
   const staff = assignableStaff();
   const who = el('input', {
@@ -90,6 +94,8 @@ function assignRow(i, act) {
     type: 'text',
     placeholder: 'Staff name or phone',
     'aria-label': 'Staff member to assign (name or phone)',
+    'aria-invalid': refused ? 'true' : undefined,
+    'aria-describedby': refused ? 'assign-error' : undefined,
     value: i.assignee ? staffName(i.assignee) : '',
     list: 'assignable-staff',
     autocomplete: 'off',
@@ -104,7 +110,7 @@ function assignRow(i, act) {
     return act({ assignee: value }, `assigned to ${staffName(value)}`, e);
   };
   const me = myPhoneNumber();
-  return el(
+  const row = el(
     'div',
     { className: 'row' },
     who,
@@ -121,6 +127,16 @@ function assignRow(i, act) {
       ? el('button', { type: 'button', className: 'act-unassign', onclick: (e) => act({ assignee: null }, 'unassigned', e) }, 'Unassign')
       : '',
   );
+  if (!refused) return row;
+  const now = i.assignee ? `still assigned to ${staffName(i.assignee)}` : 'still unassigned';
+  return [
+    row,
+    el(
+      'p',
+      { className: 'error assign-error', id: 'assign-error', role: 'alert' },
+      `Not assigned to ${refused.typed}: ${refused.message}. ${i.id} is ${now}.`,
+    ),
+  ];
 }
 
 function triageRow(i, regions, act) {
@@ -138,7 +154,7 @@ function triageRow(i, regions, act) {
   return el('div', { className: 'row' }, severity, category, region, el('button', { type: 'button', onclick: change }, 'Change triage'));
 }
 
-function actions(i, regions, act) {
+function actions(i, regions, act, refused) {
   if (!canChange()) return '';
   const note = el('textarea', {
     name: 'note',
@@ -153,7 +169,7 @@ function actions(i, regions, act) {
     { className: 'card actions' },
     el('h2', {}, 'Actions'),
     statusRow(i, act),
-    assignRow(i, act),
+    assignRow(i, act, refused),
     triageRow(i, regions, act),
     el('div', { className: 'row' }, note, el('button', { type: 'button', className: 'act-note', onclick: addNote }, 'Add note')),
   );
@@ -161,6 +177,13 @@ function actions(i, regions, act) {
 
 /** "Chloe Officer (+15550000003)": the name staff know, and the phone to call; the phone alone when not rostered. */
 const withPhone = (phone) => (staffName(phone) === phone ? phone : `${staffName(phone)} (${phone})`);
+
+/** A link to another record as a fact: the welfare check a HELP answer came from opens that check. */
+function link(kind, value) {
+  if (kind === 'welfareCheck' && /^WFC-\d{4,}$/.test(value))
+    return ['Welfare check', el('a', { href: `#/welfare/${encodeURIComponent(value)}`, className: 'welfare-link' }, value)];
+  return [words(kind), value];
+}
 
 function facts(i) {
   const rows = [
@@ -173,7 +196,7 @@ function facts(i) {
     ['Reported', when(i.createdAt)],
     ['Acknowledged', when(i.acknowledgedAt)],
     ['Resolved', when(i.resolvedAt)],
-    ...Object.entries(i.links ?? {}).map(([k, v]) => [words(k), v]),
+    ...Object.entries(i.links ?? {}).map(([k, v]) => link(k, v)),
   ];
   return el('dl', { className: 'facts' }, ...rows.filter(([, v]) => v).flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
 }
@@ -239,12 +262,24 @@ export async function render(root, [id]) {
   const drafts = draftKeeper(root);
   let map;
   let left = false;
+  /** The last assignment refused, shown beside the assign field until the next one goes through. */
+  let refused;
   const draw = oneAtATime(async () => {
     const i = await api('GET', path);
     if (left) return;
     const act = guarded(async (change, done) => {
-      if (change.note !== undefined) await api('POST', `${path}/notes`, { text: change.note });
-      else await api('PATCH', path, change);
+      try {
+        if (change.note !== undefined) await api('POST', `${path}/notes`, { text: change.note });
+        else await api('PATCH', path, change);
+      } catch (err) {
+        if (change.assignee === undefined) throw err;
+        // The field goes back to who really has it; the refusal is said next to it (and in the toast).
+        refused = { typed: change.assignee ? staffName(change.assignee) : 'nobody', message: err.message.replace(/\.$/, '') };
+        drafts.done(['assignee']);
+        await draw();
+        throw err;
+      }
+      if (change.assignee !== undefined) refused = undefined;
       drafts.done(fieldsOf(change));
       toast(`${i.id} ${done}`);
       await draw();
@@ -257,7 +292,7 @@ export async function render(root, [id]) {
       el('h1', {}, `Incident ${i.id} `, badge('sev', i.severity), ' ', badge('status', i.status), ' ', escalationBadge(i)),
       el('p', { className: 'lead', dir: 'auto' }, i.summary ?? ''),
       facts(i),
-      actions(i, regions, act),
+      actions(i, regions, act, refused),
       section,
       el('section', { className: 'card' }, el('h2', {}, 'Timeline'), timeline(i.timeline ?? [])),
     );

@@ -95,21 +95,26 @@ function startForm(pb, regions, started) {
   return form;
 }
 
+/**
+ * The run's steps. Each cell carries its column's name (data-label): on a phone the rows stack into
+ * cards of "Due  09:53 GMT+1" lines (dashboard.css), instead of a table running off the screen.
+ */
 function stepsTable(run) {
+  const cell = (label, ...content) => el('td', { dataset: { label } }, ...content);
   return el(
     'table',
-    { className: 'steps' },
-    el('tr', {}, ...['Step', 'Type', 'State', 'Due', 'Started', 'Finished'].map((h) => el('th', {}, h))),
+    { className: 'steps stackable' },
+    el('tr', { className: 'head' }, ...['Step', 'Type', 'State', 'Due', 'Started', 'Finished'].map((h) => el('th', {}, h))),
     ...(run.steps ?? []).map((s) =>
       el(
         'tr',
         { className: `step-${s.status}` },
-        el('td', {}, s.title ?? s.id, s.note ? el('small', { className: 'muted' }, ` — ${s.note}`) : ''),
-        el('td', {}, s.type),
-        el('td', {}, s.status, s.error ? el('small', { className: 'error' }, ` ${s.error}`) : ''),
-        el('td', {}, when(s.dueAt)),
-        el('td', {}, when(s.startedAt)),
-        el('td', {}, when(s.finishedAt)),
+        cell('Step', s.title ?? s.id, s.note ? el('small', { className: 'muted' }, ` — ${s.note}`) : ''),
+        cell('Type', s.type),
+        cell('State', s.status, s.error ? el('small', { className: 'error' }, ` ${s.error}`) : ''),
+        cell('Due', when(s.dueAt)),
+        cell('Started', when(s.startedAt)),
+        cell('Finished', when(s.finishedAt)),
       ),
     ),
   );
@@ -122,8 +127,13 @@ const TASK_STATE = { open: 'to do', overdue: 'overdue', acked: 'done', cancelled
  * with a reply or ✅): who must do what by when, and which are overdue. Without it the page said only
  * "3 task(s) posted".
  */
+/** Still to do first, the soonest due first; the done (and called off) after them, also by due time. */
+const FINISHED = new Set(['acked', 'cancelled']);
+const byDue = (a, b) =>
+  Number(FINISHED.has(a.status)) - Number(FINISHED.has(b.status)) || String(a.dueAt ?? '').localeCompare(String(b.dueAt ?? ''));
+
 function checklist(run) {
-  const tasks = run.tasks ?? [];
+  const tasks = [...(run.tasks ?? [])].sort(byDue);
   if (!tasks.length) return '';
   const open = tasks.filter((t) => t.status === 'open' || t.status === 'overdue').length;
   return el(
@@ -233,10 +243,6 @@ export async function render(root) {
   );
   const stop = liveRefresh((c) => c.type === 'run.updated', refresh, 400);
   await refresh();
-  // A checklist item ticked off in chat, or one falling overdue, publishes no change: look again now and then.
-  const again = setInterval(() => refresh().catch(() => undefined), 30_000);
-  return () => {
-    clearInterval(again);
-    stop();
-  };
+  // A checklist item ticked off in chat, or one falling overdue, publishes run.updated like any change.
+  return stop;
 }

@@ -32,22 +32,26 @@ function download(name, text) {
   a.remove();
 }
 
+/** The tallies by region; on a phone each region stacks into a card of label/value lines (dashboard.css). */
 function regionTable(check) {
+  const cell = (label, content, className = '') => el('td', { className, dataset: { label } }, content);
   const rows = Object.entries(check.byRegion ?? {})
     .filter(([, t]) => t.total > 0)
     .map(([region, t]) =>
       el(
         'tr',
         {},
-        el('td', {}, regionName(region)),
-        el('td', {}, `${t.safe} (${t.peopleSafe} people)`),
-        el('td', { className: t.help ? 'warn' : '' }, t.help),
-        el('td', {}, t.noAnswer),
-        el('td', {}, t.total),
+        cell('Region', regionName(region), 'region'),
+        cell('Safe', `${t.safe} (${t.peopleSafe} people)`),
+        cell('Need help', t.help, t.help ? 'warn' : ''),
+        cell('No answer', t.noAnswer),
+        cell('Asked', t.total),
       ),
     );
-  const head = el('tr', {}, ...['Region', 'Safe', 'Need help', 'No answer', 'Asked'].map((h) => el('th', {}, h)));
-  return rows.length ? el('table', { className: 'tallies' }, head, ...rows) : el('p', { className: 'muted' }, 'Nobody asked by region.');
+  const head = el('tr', { className: 'head' }, ...['Region', 'Safe', 'Need help', 'No answer', 'Asked'].map((h) => el('th', {}, h)));
+  return rows.length
+    ? el('table', { className: 'tallies stackable' }, head, ...rows)
+    : el('p', { className: 'muted' }, 'Nobody asked by region.');
 }
 
 /**
@@ -133,11 +137,11 @@ function stopButton(check, refresh) {
   });
 }
 
-function checkCard(check, lists, refresh) {
+function checkCard(check, lists, refresh, focus) {
   const c = check.counts;
   return el(
     'section',
-    { className: 'card welfare', dataset: { id: check.id } },
+    { className: `card welfare${check.id === focus ? ' focus' : ''}`, dataset: { id: check.id } },
     el(
       'h2',
       {},
@@ -151,7 +155,16 @@ function checkCard(check, lists, refresh) {
       { className: 'tally' },
       el('strong', {}, `${c.safe} safe (${c.peopleSafe} people)`),
       ' · ',
-      el('strong', { className: 'warn' }, `${c.help} need help`),
+      // The critical incidents those HELP answers opened, one click away.
+      el(
+        'a',
+        {
+          className: 'need-help',
+          href: `#/incidents/welfare/${encodeURIComponent(check.id)}`,
+          title: 'The incidents these answers opened',
+        },
+        el('strong', { className: 'warn' }, `${c.help} need help`),
+      ),
       ` · ${c.noAnswer} no answer · ${c.total} asked`,
     ),
     progressBar(check.delivery ?? {}),
@@ -177,7 +190,7 @@ export async function render(root, [focus]) {
   const lists = new Map();
   const refresh = oneAtATime(async () => {
     const checks = await loadChecks(focus);
-    const cards = checks.map((w) => checkCard(w, lists, refresh));
+    const cards = checks.map((w) => checkCard(w, lists, refresh, focus));
     list.replaceChildren(...(cards.length ? cards : [el('p', { className: 'muted' }, 'No welfare check yet.')]));
   });
   const start = can('post', '/api/welfare-checks')
@@ -195,5 +208,7 @@ export async function render(root, [focus]) {
   root.replaceChildren(el('h1', {}, 'Welfare checks'), list, start);
   const stop = liveRefresh((c) => c.type === 'welfare.updated', refresh, 500);
   await refresh();
+  // Opened from an incident's "Welfare check WFC-0003": that check, even when others are newer.
+  list.querySelector('.welfare.focus')?.scrollIntoView({ block: 'start' });
   return stop;
 }

@@ -9,6 +9,17 @@ import { el, oneAtATime, when } from '../dom.js';
 
 const words = (s) => String(s ?? 'unknown').replace(/_/g, ' ');
 
+/** The transport's connection state (src/transport/chat-transport.ts ConnectionState) as an officer says it. */
+const STATE_WORDS = {
+  open: 'connected',
+  connecting: 'connecting…',
+  closed: 'disconnected',
+  logged_out: 'logged out: link the phone again',
+  waiting_for_pairing: 'waiting for the phone to be linked',
+  unknown: 'unknown: no report from the gateway',
+};
+export const stateWords = (state) => STATE_WORDS[state ?? 'unknown'] ?? words(state);
+
 function pairing(w) {
   if (w.transport?.state !== 'waiting_for_pairing' && !w.pairing?.qrWaiting && !w.pairing?.pairingCode) return '';
   const steps = el('p', {}, 'Open WhatsApp on the embassy phone → Linked devices → Link a device, and scan:');
@@ -81,7 +92,7 @@ export async function render(root) {
         el(
           'p',
           { className: `conn conn-${t.state}` },
-          el('strong', {}, words(t.state)),
+          el('strong', {}, stateWords(t.state)),
           ` · ${t.name ?? ''}${t.at ? ` · reported ${when(t.at)}` : ''}`,
         ),
         pairing(w),
