@@ -23,7 +23,7 @@ export interface ErasureReport {
 
 /**
  * DELETE: erases a citizen's personal data everywhere: registry, indexes, open conversation,
- * the LIDs known to hide their phone, finished message jobs that name them or their incidents,
+ * the LIDs known to hide their phone, the media kept to forward to the cell, finished message jobs that name them or their incidents,
  * recipient lists, per-recipient delivery state, welfare answers, queued (or finished) outbound
  * jobs of broadcasts, and the incidents they reported. Tallies stay, as anonymous counts.
  */
@@ -54,6 +54,7 @@ export async function eraseCitizen(deps: CoreDeps, phone: string): Promise<Erasu
   // The LIDs are read before they are forgotten: a message written before WhatsApp told us the
   // phone behind a LID names only the LID.
   const lids = await forgetLids(deps, phone);
+  await forgetMedia(deps, [phone, ...lids]);
   // Finished jobs are kept a day (completed) or two weeks (failed) and carry the citizen's words:
   // their messages in and the bot's replies name them; the cell's posts about their incidents
   // (cards, follow-ups, edits, digests, escalations) name the incident. Inbound jobs that name an
@@ -62,6 +63,14 @@ export async function eraseCitizen(deps: CoreDeps, phone: string): Promise<Erasu
     (await purgeFinishedJobsMentioning(deps.redis, inbound, [phone, ...lids])) +
     (await purgeFinishedJobsMentioning(deps.redis, outbound, [phone, ...lids, ...incidentIds]));
   return { registered, broadcasts, jobsRemoved, incidents: incidentIds.length, finishedJobsRemoved };
+}
+
+/** Forgets the photos, videos, voice notes and documents the gateway kept to forward to the cell. */
+async function forgetMedia(deps: CoreDeps, senders: string[]): Promise<void> {
+  for (const sender of senders) {
+    const ids = await deps.redis.smembers(deps.keys.waMediaOf(sender));
+    await deps.redis.del(...ids.map((id) => deps.keys.waMedia(id)), deps.keys.waMediaOf(sender));
+  }
 }
 
 /** Forgets which WhatsApp LIDs hide the phone (WhatsApp tells the gateway again if they write); returns them. */

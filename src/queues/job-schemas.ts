@@ -67,6 +67,7 @@ export const outboundJobSchema = z.object({
   replyTo: z.string().optional(),
   reaction: z.object({ messageId: z.string(), emoji: z.string() }).optional(),
   poll: z.object({ question: z.string(), options: z.array(z.string()).min(2).max(12) }).optional(),
+  forward: z.object({ messageId: z.string().min(1).max(200), media: z.string().min(1).max(20) }).optional(),
   idempotencyKey: z.string().min(1).max(300),
   kind: z.string().min(1),
   /** Set when the message belongs to something tracked (an alert delivery, an incident card). */

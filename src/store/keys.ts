@@ -70,6 +70,10 @@ export function redisKeys(prefix: string) {
     waMessage: (id: string) => k('wa', 'msg', id),
     /** Keys of recent inbound messages (JSON), so a reply can quote or react to them. */
     waMessageKey: (id: string) => k('wa', 'msgkey', id),
+    /** A citizen's media message as WhatsApp delivered it, kept to forward it to the cell. */
+    waMedia: (id: string) => k('wa', 'media', id),
+    /** The media messages kept of one sender (phone or LID): DELETE forgets them. */
+    waMediaOf: (sender: string) => k('wa', 'media-of', sender),
     /** A message WhatsApp could not decrypt, waiting for its retry (JSON), and the ids by when to chase them. */
     waUndecryptable: (id: string) => k('wa', 'undecryptable', id),
     waUndecryptableDue: k('wa', 'undecryptable', 'due'),

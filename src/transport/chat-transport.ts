@@ -81,6 +81,11 @@ export interface OutboundMessage {
   reaction?: { messageId: string; emoji: string };
   /** A poll (used for welfare checks). */
   poll?: { question: string; options: string[] };
+  /**
+   * A citizen's photo, video, voice note or document, forwarded as it is (WhatsApp's Forward):
+   * the cell sees and hears what the citizen sent. `messageId` is the citizen's message.
+   */
+  forward?: { messageId: string; media: string };
   /** Stable key: the same key is the same message, however often it is retried. */
   idempotencyKey: string;
   /** What the message is, for the record (reply, card, alert, ...). */

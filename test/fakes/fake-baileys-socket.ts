@@ -6,6 +6,7 @@ import {
   aesEncryptGCM,
   type BaileysEventMap,
   type GroupMetadata,
+  generateForwardMessageContent,
   hmacSign,
   type MiscMessageGenerationOptions,
   proto,
@@ -108,8 +109,10 @@ export class FakeBaileysSocket {
 
 /** The message Baileys would build for some content (polls carry a secret for vote encryption, as in Baileys). */
 function messageOf(content: AnyMessageContent): proto.IMessage {
-  const c = content as { text?: string; poll?: { name: string; values: string[]; selectableCount?: number } };
+  const c = content as { text?: string; poll?: { name: string; values: string[]; selectableCount?: number }; forward?: WAMessage };
   if (c.text !== undefined) return { extendedTextMessage: { text: c.text } };
+  // What Baileys itself sends for a forward: the same media (key, url), marked forwarded.
+  if (c.forward) return generateForwardMessageContent(c.forward, false);
   if (c.poll) {
     return {
       messageContextInfo: { messageSecret: randomBytes(32) },

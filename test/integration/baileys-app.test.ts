@@ -1,8 +1,9 @@
+import { generateForwardMessageContent, type WAMessage } from '@whiskeysockets/baileys';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobIdFor } from '../../src/queues/queues.ts';
 import { whatsappIdFor } from '../../src/transport/baileys/baileys-transport.ts';
 import { type FakeBaileysSocket, fakeSocketFactory, waMessage } from '../fakes/fake-baileys-socket.ts';
-import { ADMIN_TOKEN, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
+import { ADMIN_TOKEN, CELL_GROUP, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
 const CITIZEN_JID = '33612345678@s.whatsapp.net';
 
@@ -48,6 +49,38 @@ describe('the whole app on the Baileys adapter (fake socket)', () => {
     sock.upsert([waMessage({ id: 'WA-CITIZEN-1', remoteJid: CITIZEN_JID, message: { conversation: 'hello embassy' } })]);
     await waitFor(async () => sock.sent.find((s) => s.jid === CITIZEN_JID));
     expect(sock.read.map((k) => k.id)).toContain('WA-CITIZEN-1');
+  });
+
+  it('forwards a citizen’s voice note to the cell group after its card, as WhatsApp forwards it', async () => {
+    const sock = sockets.latest();
+    const voice = {
+      audioMessage: {
+        url: 'https://mmg.whatsapp.net/v/t62.7117-24/voice.enc',
+        mimetype: 'audio/ogg; codecs=opus',
+        ptt: true,
+        seconds: 14,
+        mediaKey: Buffer.alloc(32, 7),
+        fileSha256: Buffer.alloc(32, 1),
+        fileEncSha256: Buffer.alloc(32, 2),
+        directPath: '/v/t62.7117-24/voice.enc',
+      },
+    };
+    sock.upsert([waMessage({ id: 'WA-VOICE-1', remoteJid: '33612345679@s.whatsapp.net', message: voice })]);
+    const forwarded = await waitFor(async () => sock.sent.find((s) => s.jid === CELL_GROUP && 'forward' in s.content), 15_000);
+    // The card went first; the voice note itself follows, with its own media key: the officers can play it.
+    const card = sock.sent.findIndex((s) => s.jid === CELL_GROUP && 'text' in s.content && /New incident/.test(String(s.content.text)));
+    expect(card).toBeGreaterThanOrEqual(0);
+    expect(card).toBeLessThan(sock.sent.indexOf(forwarded));
+    const message = generateForwardMessageContent((forwarded.content as { forward: WAMessage }).forward, false);
+    expect(message.audioMessage?.mediaKey).toEqual(voice.audioMessage.mediaKey);
+    expect(message.audioMessage?.contextInfo?.isForwarded).toBe(true);
+    expect(sock.sent.filter((s) => 'forward' in s.content)).toHaveLength(1);
+
+    // DELETE erases the voice note the gateway kept to forward.
+    expect(await app.deps.redis.exists(app.deps.keys.waMedia('WA-VOICE-1'))).toBe(1);
+    sock.upsert([waMessage({ id: 'WA-VOICE-2', remoteJid: '33612345679@s.whatsapp.net', message: { conversation: 'DELETE' } })]);
+    await waitFor(async () => (await app.deps.redis.exists(app.deps.keys.waMedia('WA-VOICE-1'))) === 0 || undefined);
+    expect(await app.deps.redis.exists(app.deps.keys.waMediaOf('+33612345679'))).toBe(0);
   });
 
   it('holds outbound messages while WhatsApp is disconnected and sends each exactly once after it reconnects', async () => {

@@ -131,6 +131,19 @@ describe('staff in the cell group', () => {
     await app.expectMessage(CELL_GROUP, new RegExp(`${id} is already acknowledged`));
   });
 
+  it('sees the photo and hears the voice note a citizen sent, forwarded after the card and the update', async () => {
+    const phone = citizen();
+    await app.api('POST', '/sim/messages', { from: phone, media: 'image', text: 'The road to the border is blocked', id: 'WA-PHOTO-1' });
+    const id = incidentIdIn((await app.expectMessage(phone, /Reference/)).text);
+    await app.expectMessage(CELL_GROUP, (m) => m.kind === 'media' && m.text === '↪️ Forwarded image (WA-PHOTO-1)');
+    await app.api('POST', '/sim/messages', { from: phone, media: 'audio', id: 'WA-VOICE-9' });
+    await app.expectMessage(CELL_GROUP, (m) => m.kind === 'media' && m.text === '↪️ Forwarded audio (WA-VOICE-9)');
+    const group = await app.outbox(CELL_GROUP);
+    const at = (test: (m: { kind: string; text: string }) => boolean) => group.findIndex(test);
+    expect(at((m) => m.kind === 'card' && m.text.includes(id))).toBeLessThan(at((m) => m.text.includes('WA-PHOTO-1')));
+    expect(group.filter((m) => m.kind === 'media' && /WA-(PHOTO-1|VOICE-9)/.test(m.text))).toHaveLength(2);
+  });
+
   it('/ack gives the incident to the officer who acknowledged it, and says so in the group and the timeline', async () => {
     const phone = citizen();
     await app.say(phone, 'Our car was stolen with our passports inside');

@@ -6,7 +6,7 @@ import type { CoreDeps } from '../deps.ts';
 import { cardWindow, postCard, scheduleDigest } from './cards.ts';
 import { escalateSooner, firstDeadline, scheduleDeadlineCheck } from './escalation.ts';
 import { withoutRegionGuess } from './lifecycle.ts';
-import { excerpt, incidentStore, postToCellGroups, publishIncident, SEVERITY_ICON } from './shared.ts';
+import { excerpt, forwardMediaToCellGroups, incidentStore, postToCellGroups, publishIncident, SEVERITY_ICON } from './shared.ts';
 
 /** A citizen's report (or a follow-up) as the intake sees it. */
 export interface IncidentReport {
@@ -126,7 +126,7 @@ async function announce(
   windowBucket: number,
 ): Promise<void> {
   if (!result.duplicate) {
-    return result.created ? onOpened(deps, result, deadlineBucket, windowBucket) : onFollowUp(deps, result.incident, entry, input);
+    return result.created ? onOpened(deps, result, input, deadlineBucket, windowBucket) : onFollowUp(deps, result.incident, entry, input);
   }
   const earlier = result.earlier;
   const at = Date.parse(earlier?.at ?? '');
@@ -134,13 +134,14 @@ async function announce(
   if (!earlier.opened) return onFollowUp(deps, result.incident, entry, input, true);
   // The deadline of a retried report is left to the escalation sweep, which runs every 30 s.
   const bucket = Math.floor(at / durationMs(deps.config.digest.window));
-  return onOpened(deps, { ...result, card: earlier.card, scheduleDeadline: false }, undefined, bucket, true);
+  return onOpened(deps, { ...result, card: earlier.card, scheduleDeadline: false }, input, undefined, bucket, true);
 }
 
 /** A new incident: audited, its escalation checked in time, its card (or digest) on its way. */
 async function onOpened(
   deps: CoreDeps,
   result: IntakeOutcome,
+  input: IncidentReport,
   deadlineBucket: number | undefined,
   windowBucket: number,
   retried = false,
@@ -163,8 +164,17 @@ async function onOpened(
   await Promise.all([
     audited,
     result.scheduleDeadline && deadlineBucket !== undefined ? scheduleDeadlineCheck(deps, deadlineBucket) : undefined,
-    result.card === 1 ? postCard(deps, incident) : result.card === 2 ? scheduleDigest(deps, windowBucket) : undefined,
+    result.card === 1 ? postCard(deps, incident).then(() => forwardMedia(deps, input, incident.id)) : undefined,
+    result.card === 2 ? scheduleDigest(deps, windowBucket) : undefined,
   ]);
+}
+
+/**
+ * The citizen's photo, video, voice note or document follows its card or update into the cell
+ * group. A report folded into a digest (a flood) sends none: the dashboard shows it was received.
+ */
+async function forwardMedia(deps: CoreDeps, input: IncidentReport, incidentId: string): Promise<void> {
+  if (input.media && input.sourceMessageId) await forwardMediaToCellGroups(deps, input.sourceMessageId, input.media, incidentId);
 }
 
 async function onFollowUp(deps: CoreDeps, incident: Incident, entry: TimelineEntry, input: IncidentReport, retried = false): Promise<void> {
@@ -191,6 +201,7 @@ async function onFollowUp(deps: CoreDeps, incident: Incident, entry: TimelineEnt
     'update',
     `incident:${incident.id}`,
   );
+  await forwardMedia(deps, input, incident.id);
 }
 
 /**

@@ -33,6 +33,25 @@ export async function postToCellGroups(deps: CoreDeps, text: string, key: string
   }
 }
 
+/**
+ * Forwards a citizen's photo, video, voice note or document to the cell group(s), as WhatsApp
+ * forwards it: the officers see and hear what the citizen sent, next to its card or update.
+ */
+export async function forwardMediaToCellGroups(deps: CoreDeps, messageId: string, media: string, incidentId: string): Promise<void> {
+  for (const g of deps.config.cellGroups) {
+    await deps.outbox.send(
+      {
+        to: { kind: 'group', id: g.id },
+        forward: { messageId, media },
+        kind: 'media',
+        idempotencyKey: `media:${messageId}:${g.id}`,
+        ref: `incident:${incidentId}`,
+      },
+      PRIORITY.staff,
+    );
+  }
+}
+
 /** Sends a DM to members of staff. */
 export async function messageStaff(deps: CoreDeps, phones: string[], text: string, key: string, kind: string, ref?: string): Promise<void> {
   for (const phone of phones) {

@@ -3,8 +3,15 @@ import { type OutboundMessage, TransportError } from '../chat-transport.ts';
 import { jidOf } from './inbound-mapper.ts';
 import type { WhatsAppStore } from './whatsapp-store.ts';
 
-/** Baileys content for one of our outbound messages: a reaction, a poll, or text with mentions. */
+/** Baileys content for one of our outbound messages: a reaction, a forward, a poll, or text with mentions. */
 export async function contentOf(store: WhatsAppStore, msg: OutboundMessage, jid: string): Promise<AnyMessageContent> {
+  if (msg.forward) {
+    const original = await store.getMedia(msg.forward.messageId);
+    if (!original) {
+      throw new TransportError(`the ${msg.forward.media} to forward is no longer kept (expired or erased)`, 'media_gone', false);
+    }
+    return { forward: original };
+  }
   if (msg.reaction) return { react: { text: msg.reaction.emoji, key: await store.keyOf(msg.reaction.messageId, jid) } };
   const mentions = msg.mentions?.map((p) => jidOf({ kind: 'dm', phone: p }));
   if (msg.poll) {

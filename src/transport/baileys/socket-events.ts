@@ -126,7 +126,10 @@ async function receive(t: BaileysTransport, sock: BaileysSocket, m: WAMessage): 
   }
   const inbound = direct ?? (await pollVoteOf(t.store, m, sock.user ?? {}));
   if (!inbound) return;
-  const storing = Promise.all([learning, t.store.saveKey(m.key)]);
+  // A photo, video, voice note or document is kept as delivered, to be forwarded to the cell.
+  const sender = inbound.from.phone ?? inbound.from.lid;
+  const media = inbound.media && !inbound.fromMe && sender ? t.store.saveMedia(m, sender) : undefined;
+  const storing = Promise.all([learning, t.store.saveKey(m.key), media]);
   storing.catch((err: Error) => t.log.warn({ id: m.key?.id, err: err.message }, 'cannot store an inbound message key'));
   await Promise.race([storing, new Promise((r) => setTimeout(r, STORE_WAIT_MS).unref())]);
   await t.sink?.message(inbound);

@@ -1,4 +1,4 @@
-import { type GroupMetadata, proto, type WAMessageKey } from '@whiskeysockets/baileys';
+import { type GroupMetadata, proto, type WAMessage, type WAMessageKey } from '@whiskeysockets/baileys';
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../../store/keys.ts';
 import type { LidPair } from './inbound-mapper.ts';
@@ -28,6 +28,30 @@ export class WhatsAppStore {
     if (!id) return undefined;
     const raw = await this.redis.get(this.keys.waMessage(id));
     return raw ? proto.Message.decode(Buffer.from(raw, 'base64')) : undefined;
+  }
+
+  /**
+   * Keeps a citizen's media message (photo, video, voice note, document) as WhatsApp delivered
+   * it, so that it can be forwarded to the cell: WhatsApp forwards it without downloading it.
+   * Indexed by its sender, whose DELETE forgets it.
+   */
+  async saveMedia(m: WAMessage, sender: string): Promise<void> {
+    const id = m.key?.id;
+    if (!id) return;
+    const bytes = proto.WebMessageInfo.encode(proto.WebMessageInfo.fromObject(m)).finish();
+    await this.redis
+      .multi()
+      .set(this.keys.waMedia(id), Buffer.from(bytes).toString('base64'), 'EX', MESSAGE_TTL_S)
+      .sadd(this.keys.waMediaOf(sender), id)
+      .expire(this.keys.waMediaOf(sender), MESSAGE_TTL_S)
+      .exec();
+  }
+
+  /** A citizen's media message kept by saveMedia, or undefined (never seen, expired or erased). */
+  async getMedia(id: string): Promise<WAMessage | undefined> {
+    const raw = await this.redis.get(this.keys.waMedia(id));
+    const m = raw ? proto.WebMessageInfo.decode(Buffer.from(raw, 'base64')) : undefined;
+    return m?.key ? (m as WAMessage) : undefined;
   }
 
   async wasSent(id: string): Promise<boolean> {

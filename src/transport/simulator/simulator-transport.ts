@@ -98,7 +98,13 @@ export class SimulatorTransport implements ChatTransport {
   async send(msg: OutboundMessage): Promise<SendResult> {
     const id = `SIM-OUT-${randomUUID()}`;
     const to = addressKey(msg.to);
-    const text = msg.reaction ? msg.reaction.emoji : msg.poll ? renderPoll(msg.poll) : (msg.text ?? '');
+    const text = msg.reaction
+      ? msg.reaction.emoji
+      : msg.poll
+        ? renderPoll(msg.poll)
+        : msg.forward
+          ? `↪️ Forwarded ${msg.forward.media} (${msg.forward.messageId})`
+          : (msg.text ?? '');
     const item: Omit<SimOutboxItem, 'seq'> = {
       id,
       to,
