@@ -44,9 +44,9 @@ const MESSAGES = {
     ar: '{embassy} — ما يمكنك إرساله:\n• صف حالتك الطارئة بكلماتك: نفتح بلاغاً ونرد عليك.\n• SOS: مساعدة عاجلة\n• تسجيل: أخبرنا بوجودك في البلد\n• آمن: أخبرنا أنك بأمان\n• أخبار: آخر نصائح السفارة\n• توقف: إيقاف التنبيهات · حذف: مسح بياناتك',
   },
   mediaOnly: {
-    en: '📷 We received your {media}. Please also describe the situation in words so an officer can act.',
-    fr: '📷 Nous avons reçu votre {media}. Décrivez aussi la situation par écrit pour que nous puissions agir.',
-    ar: '📷 استلمنا {media}. يرجى أيضاً وصف الوضع بالكلمات ليتمكن الموظف من التصرف.',
+    en: '{icon} We received your {media}. Please also describe the situation in words so an officer can act.',
+    fr: '{icon} Nous avons reçu votre {media}. Décrivez aussi la situation par écrit pour que nous puissions agir.',
+    ar: '{icon} استلمنا {media}. يرجى أيضاً وصف الوضع بالكلمات ليتمكن الموظف من التصرف.',
   },
   thanks: {
     en: '🙏 You are welcome.{closed}\nIf you need help, just write to us what is happening: we will open a report.{emergency}',
@@ -68,6 +68,20 @@ const MESSAGES = {
 export type CitizenMessage = keyof typeof MESSAGES;
 
 /** The message `key` in `language` (English when missing), with {placeholders} filled. */
+/** What a citizen sent without words, as the answer names it ("your voice message"), per language. */
+const MEDIA_NAMES: Record<string, Record<string, string>> = {
+  en: { image: 'photo', video: 'video', audio: 'voice message', document: 'document', sticker: 'sticker' },
+  fr: { image: 'photo', video: 'vidéo', audio: 'message vocal', document: 'document', sticker: 'autocollant' },
+  ar: { image: 'صورتك', video: 'الفيديو', audio: 'رسالتك الصوتية', document: 'المستند', sticker: 'الملصق' },
+};
+const MEDIA_ICONS: Record<string, string> = { image: '📷', video: '🎥', audio: '🎤', document: '📄', sticker: '🖼️' };
+
+/** The answer to a photo, video, voice note or document sent without words, in the citizen's language. */
+export function mediaOnlyText(media: string, language: string): string {
+  const names = MEDIA_NAMES[language] ?? MEDIA_NAMES.en;
+  return citizenText('mediaOnly', language, { icon: MEDIA_ICONS[media] ?? '📎', media: names?.[media] ?? media });
+}
+
 export function citizenText(key: CitizenMessage, language: string, vars: Record<string, string> = {}): string {
   const table = MESSAGES[key] as Record<string, string>;
   const template = table[language] ?? table.en ?? '';

@@ -79,7 +79,7 @@ describe('citizen journeys through REGISTER', () => {
     for (const text of ['register', 'yes']) await answer(phone, text);
     await answer(phone, undefined, { media: 'audio' });
     await app.expectMessage(phone, /Reference: INC-\d+/);
-    await app.expectMessage(phone, /received your audio/);
+    await app.expectMessage(phone, /🎤 We received your voice message/);
     expect((await app.outbox(phone)).some((m) => /full name \(2 to 80/.test(m.text))).toBe(false);
 
     const pinned = '+33612350005';

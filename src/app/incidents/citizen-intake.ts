@@ -1,5 +1,5 @@
 import type { ChatContext } from '../../chat/chat-context.ts';
-import { citizenText, INCIDENT_KEYWORDS } from '../../domain/citizen-messages.ts';
+import { citizenText, INCIDENT_KEYWORDS, mediaOnlyText } from '../../domain/citizen-messages.ts';
 import { isActive } from '../../domain/incident.ts';
 import { foldText, guessLanguage } from '../../domain/text-normalise.ts';
 import { refOfSentMessage } from '../sent-ref.ts';
@@ -96,7 +96,7 @@ export async function handleCitizenMessage(ctx: ChatContext, registeredOf: Regis
       ? citizenText(sos ? 'sos' : 'received', language, { ...vars(language), id: result.id })
       : citizenText('added', language, { id: result.id });
     await ctx.reply(reply, result.created ? 'ack' : 'reply');
-    if (result.created && msg.media && !text) await ctx.reply(citizenText('mediaOnly', language, { media: msg.media }), 'reply');
+    if (result.created && msg.media && !text) await ctx.reply(mediaOnlyText(msg.media, language), 'reply');
   };
   await openIncident(
     deps,
