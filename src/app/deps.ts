@@ -14,8 +14,11 @@ export interface Outbox {
 
 /** Delayed work: a named job run once after `delayMs` (escalations, digests, reminders). */
 export interface Timers {
-  /** Schedules `name` with `data`; the same `jobId` is scheduled once. */
-  schedule(name: string, data: Record<string, unknown>, delayMs: number, jobId: string): Promise<void>;
+  /**
+   * Schedules `name` with `data`; the same `jobId` is scheduled once. `forget`: the job is removed
+   * once run (its data names someone who asked to be erased), not kept as a record.
+   */
+  schedule(name: string, data: Record<string, unknown>, delayMs: number, jobId: string, opts?: { forget?: boolean }): Promise<void>;
 }
 
 /** What every use case may depend on; built once in main.ts (or a test). */

@@ -5,7 +5,8 @@ import { textIn } from '../broadcast/render.ts';
 import { openCheckFor } from '../broadcast/welfare.ts';
 import { answerWelfareCheck } from '../broadcast/welfare-answer.ts';
 import type { ChatContext } from '../chat/chat-context.ts';
-import { eraseCitizen } from './erase.ts';
+import { jobIdFor } from '../queues/queues.ts';
+import { ERASE_SWEEP, ERASE_SWEEP_DELAY_MS, eraseCitizen } from './erase.ts';
 import { matchKeyword, parseWelfareAnswer } from './keywords.ts';
 import { t } from './messages.ts';
 import { continueRegistration, leaveRegistration, startRegistration } from './register-dialogue.ts';
@@ -85,6 +86,10 @@ async function erase(ctx: ChatContext, phone: string, language: string | undefin
   });
   ctx.deps.log.info({ broadcasts: report.broadcasts, jobsRemoved: report.jobsRemoved }, 'citizen data erased');
   await ctx.reply(t(language, 'deleted'), 'delete');
+  // This message's job and the answer above finish after the erasure: a sweep removes them too.
+  await ctx.deps.timers.schedule(ERASE_SWEEP, { senders: report.senders }, ERASE_SWEEP_DELAY_MS, jobIdFor('e', ctx.msg.id), {
+    forget: true,
+  });
   return true;
 }
 

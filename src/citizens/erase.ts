@@ -19,6 +19,24 @@ export interface ErasureReport {
   incidents: number;
   /** Finished message jobs (their words in, replies and cards out) removed from the queues. */
   finishedJobsRemoved: number;
+  /** The phone and the LIDs that named the citizen: what the sweep after the DELETE looks for. */
+  senders: string[];
+}
+
+/** The timer that removes, once they have finished, the DELETE's own job and its answer. */
+export const ERASE_SWEEP = 'erase-sweep';
+/** When it runs: the answer to a DELETE is a citizen's reply, sent ahead of any broadcast. */
+export const ERASE_SWEEP_DELAY_MS = 120_000;
+
+/**
+ * After a DELETE: its own inbound job and its answer finished after the erasure and still name the
+ * citizen; they are removed from the queues, as the rest was.
+ */
+export async function sweepAfterErasure(deps: CoreDeps, senders: string[]): Promise<number> {
+  const { outbound, inbound } = broadcastQueues(deps);
+  return (
+    (await purgeFinishedJobsMentioning(deps.redis, inbound, senders)) + (await purgeFinishedJobsMentioning(deps.redis, outbound, senders))
+  );
 }
 
 /**
@@ -62,7 +80,7 @@ export async function eraseCitizen(deps: CoreDeps, phone: string): Promise<Erasu
   const finishedJobsRemoved =
     (await purgeFinishedJobsMentioning(deps.redis, inbound, [phone, ...lids])) +
     (await purgeFinishedJobsMentioning(deps.redis, outbound, [phone, ...lids, ...incidentIds]));
-  return { registered, broadcasts, jobsRemoved, incidents: incidentIds.length, finishedJobsRemoved };
+  return { registered, broadcasts, jobsRemoved, incidents: incidentIds.length, finishedJobsRemoved, senders: [phone, ...lids] };
 }
 
 /** Forgets the photos, videos, voice notes and documents the gateway kept to forward to the cell. */

@@ -224,8 +224,18 @@ export class Queues {
   }
 
   /** Schedules a named delayed job on the timers queue (see Timers in app/deps.ts). */
-  async schedule(name: string, data: Record<string, unknown>, delayMs: number, jobId: string): Promise<void> {
-    await this.timers.add(name, data, { delay: Math.max(0, delayMs), jobId });
+  async schedule(
+    name: string,
+    data: Record<string, unknown>,
+    delayMs: number,
+    jobId: string,
+    opts: { forget?: boolean } = {},
+  ): Promise<void> {
+    await this.timers.add(name, data, {
+      delay: Math.max(0, delayMs),
+      jobId,
+      ...(opts.forget ? { removeOnComplete: true, removeOnFail: true } : {}),
+    });
   }
 
   /** The transport events sink every adapter reports to: everything becomes a job. */

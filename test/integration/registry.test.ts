@@ -85,11 +85,18 @@ describe('citizen registry by chat', () => {
     expect(named.filter((k) => !k.startsWith(`${app.prefix}:sim:`))).toEqual([]);
     await settle(app);
     // The queues keep finished jobs a day: none of them holds the citizen's words or phone any more,
-    // apart from the DELETE itself and its answer, which finished after the erasure.
+    // apart from the DELETE itself and its answer, which finished after the erasure...
     const finished = async (queue: Queue) =>
       (await queue.getJobs(['completed', 'failed'], 0, -1)).filter((j) => JSON.stringify(j.data).includes(phone));
     expect((await finished(app.queues.inbound)).map((j) => j.data.message.text)).toEqual(['DELETE']);
     expect((await finished(app.queues.outbound)).map((j) => j.data.text)).toEqual([expect.stringMatching(/personal data has been erased/)]);
+    // ...until the sweep two minutes later (brought forward here) removes them too, and itself.
+    const [sweep] = (await app.queues.timers.getJobs(['delayed'], 0, -1)).filter((j) => j.name === 'erase-sweep');
+    expect(sweep?.data).toEqual({ senders: [phone, '246813579000003@lid'] });
+    await sweep?.promote();
+    await waitFor(async () => (await finished(app.queues.inbound)).length === 0 || undefined);
+    expect(await finished(app.queues.outbound)).toEqual([]);
+    await waitFor(async () => !(await app.queues.timers.getJob(sweep?.id ?? '')) || undefined);
     const words = async (queue: Queue) =>
       (await queue.getJobs(['completed', 'failed'], 0, -1)).filter((j) => /shelling|Lovelace/.test(JSON.stringify(j.data)));
     expect([...(await words(app.queues.inbound)), ...(await words(app.queues.outbound))]).toEqual([]);
