@@ -1,4 +1,5 @@
 import { openIncident } from '../app/incidents/open-incident.ts';
+import { incidentStore } from '../app/incidents/shared.ts';
 import type { ChatContext } from '../chat/chat-context.ts';
 import { t } from '../citizens/messages.ts';
 import { loadRecord, publishChange } from './broadcast-store.ts';
@@ -42,10 +43,23 @@ export async function answerWelfareCheck(
   // Indexed by the check, so "N need help" leads to them (GET /api/incidents?welfareCheck=). A job
   // retried after a crash before this line finds the same incident (intake is idempotent) and adds it.
   await deps.redis.zadd(deps.keys.welfareIncidents(input.id), Number(incident.id.slice(4)), incident.id);
+  // A HELP that joined the citizen's open report links that report to the check too.
+  if (!incident.created) await linkToCheck(ctx, incident.id, input.id);
   deps.log.info({ welfareCheck: input.id, incident: incident.id }, 'welfare HELP opened an incident');
   await ctx.reply(
     t(input.language, 'welfareHelp', { emergency: deps.config.embassy.emergencyNumber ?? '112', id: incident.id }),
     'welfare-answer',
   );
   return true;
+}
+
+/** Adds the welfare check to the links of an incident that lacks it (its page then leads to the check). */
+async function linkToCheck(ctx: ChatContext, incidentId: string, checkId: string): Promise<void> {
+  const store = incidentStore(ctx.deps);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const i = await store.get(incidentId);
+    if (!i || i.links.welfareCheck) return;
+    const next = { status: i.status, severity: i.severity };
+    if (await store.update(i, next, { links: { ...i.links, welfareCheck: checkId } }, [])) return;
+  }
 }

@@ -32,3 +32,30 @@ describe('a welfare answer edited from SAFE to HELP', () => {
     await app.expectMessage(CELL_GROUP, (m) => /CRITICAL/.test(m.text) && /answered HELP/.test(m.text));
   });
 });
+
+describe('a welfare HELP from a citizen whose report is already open', () => {
+  let app: TestApp;
+  const phone = '+33612397778';
+  beforeAll(async () => {
+    app = await startTestApp('welfare-open-report', {
+      config: { broadcast: { ratePerSecond: 1000, approvalThreshold: 25, welfareReminderAfter: '1h', welfareFollowUpAfter: '3h' } },
+    });
+    await saveCitizens(app.deps, [aCitizen({ phone, name: 'Olga Open', household: 1, language: 'en' })]);
+  });
+  afterAll(async () => app.stop());
+
+  it('joins that report, raises it to critical and links it to the check', async () => {
+    await app.say(phone, 'The water is rising in our street');
+    const reported = await app.expectMessage(phone, /Reference: INC-\d+/);
+    const incidentId = /INC-\d+/.exec(reported.text)?.[0] as string;
+    const check = await app.api<{ id: string }>('POST', '/api/welfare-checks', { audience: { all: true } });
+    await app.expectMessage(phone, /Are you safe/);
+    await app.say(phone, '2');
+    await app.expectMessage(phone, new RegExp(`request for help \\(reference ${incidentId}\\)`));
+    await settle(app);
+    const incident = (await app.api<{ severity: string; links: Record<string, string> }>('GET', `/api/incidents/${incidentId}`)).body;
+    expect(incident).toMatchObject({ severity: 'critical', links: { welfareCheck: check.body.id } });
+    const listed = await app.api<{ items: { id: string }[] }>('GET', `/api/incidents?welfareCheck=${check.body.id}`);
+    expect(listed.body.items.map((i) => i.id)).toEqual([incidentId]);
+  });
+});
