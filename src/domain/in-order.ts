@@ -92,6 +92,8 @@ interface Parked {
   seq: number;
   /** When it is due back. */
   due: number;
+  /** The turn of the event loop in which a job due after it came back first. */
+  passedIn?: number;
 }
 
 /**
@@ -102,8 +104,8 @@ interface Parked {
  * Parked messages are spread out (`maxHeld` per `parkMs` of delay), so a flood comes back a slice
  * at a time instead of all at once.
  *
- * A parked job that is not back `lostAfterMs` after it was due (another worker process took it,
- * or it was removed) stops holding its sender's line.
+ * A parked job that is not back when one due after it is (another worker process took it, or it
+ * was removed), or not back `lostAfterMs` after it was due, stops holding its sender's line.
  */
 export class SenderShare {
   private readonly lines = new Map<string, Parked[]>();
@@ -131,6 +133,21 @@ export class SenderShare {
       if (line.length === 0 && (room || (held.lastWaiting !== undefined && job.seq < held.lastWaiting))) return undefined;
       at = sortedIndex(line, job.seq);
       line.splice(at, 0, { id: job.id, seq: job.seq, due: now });
+    } else if (at > 0) {
+      // Back from parking. BullMQ hands delayed jobs back in the order they are due (two of one
+      // turn of the event loop possibly the other way round): one ahead that was due before it and
+      // is still not back a turn after it was passed went to another worker process, or was removed.
+      const mine = (line[at] as Parked).due;
+      const loop = this.loopTurn();
+      const kept = line.filter((p, i) => {
+        if (i >= at || p.due >= mine) return true;
+        p.passedIn ??= loop;
+        return p.passedIn === loop;
+      });
+      if (kept.length < line.length) {
+        line.splice(0, line.length, ...kept);
+        at = line.findIndex((p) => p.id === job.id);
+      }
     }
     if (at === 0 && room) {
       line.shift();
@@ -145,8 +162,25 @@ export class SenderShare {
     // millisecond apart: BullMQ takes back delayed jobs by time), `maxHeld` per `parkMs`.
     const head = line[0] as Parked;
     const due = at === 0 ? now + parkMs : Math.max(head.due, now) + parkMs * Math.floor(at / maxHeld) + (at % maxHeld);
-    (line[at] as Parked).due = due;
+    const parked = line[at] as Parked;
+    parked.due = due;
+    delete parked.passedIn;
     return due;
+  }
+
+  private loop = 0;
+  private counting = false;
+
+  /** The turn of the event loop: it moves on once every job handed over in this one has had its turn. */
+  private loopTurn(): number {
+    if (!this.counting) {
+      this.counting = true;
+      setImmediate(() => {
+        this.loop++;
+        this.counting = false;
+      });
+    }
+    return this.loop;
   }
 
   /** Senders with messages parked. */

@@ -101,6 +101,20 @@ describe('one sender holds a share of the worker, not all of it', () => {
     expect(turn(other, 'dm:+1', 'm4', 3, 1000, 3)).toBe(1500);
   });
 
+  it('a parked message another worker took stops holding the line once one due after it is back, a turn later', async () => {
+    const share = new SenderShare(opts);
+    turn(share, 'dm:+1', 'm1', 2, 1000);
+    turn(share, 'dm:+1', 'm2', 2, 1000);
+    turn(share, 'dm:+1', 'm3', 2, 1000);
+    // m2 is back before m1: in the same turn m1 may still be on its way (handed over the other way round).
+    expect(turn(share, 'dm:+1', 'm2', 0, 1500)).toBe(1501);
+    await tick(0);
+    // A turn later m1 is still not back: another worker process has it.
+    expect(turn(share, 'dm:+1', 'm2', 0, 1501)).toBeUndefined();
+    expect(turn(share, 'dm:+1', 'm3', 1, 1502)).toBeUndefined();
+    expect(share.parkedSenders).toBe(0);
+  });
+
   it('a parked message that never comes back (another worker took it) stops holding the line', () => {
     const share = new SenderShare(opts);
     turn(share, 'dm:+1', 'm1', 2, 1000);
