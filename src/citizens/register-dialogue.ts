@@ -278,12 +278,15 @@ function amend(ctx: ChatContext, conv: RegisterConversation, step: Exclude<Step,
  * The citizen edited an answer of a REGISTER conversation that has ended (within WhatsApp's
  * 15 minutes to edit): their registration is amended the same way, and its summary sent again
  * (it says how to stop alerts or erase the data, for a consent edited to NO). False when the
- * message answered no question, or the citizen is not registered: it goes on as a new message.
+ * message answered no question, or the edit reads as a report: it goes on as a new message.
  */
 async function amendRegistered(ctx: ChatContext, phone: string, of: string): Promise<boolean> {
   const step = await answeredStep(ctx, phone, of);
-  const citizen = step ? await getCitizen(ctx.deps, phone) : undefined;
-  if (!step || !citizen || citizen.optedOut || isReport(ctx, step, ctx.msg.text?.trim() ?? '')) return false;
+  if (!step || isReport(ctx, step, ctx.msg.text?.trim() ?? '')) return false;
+  // A registration that ended without one (declined, left for a report) or was stopped since: an
+  // edited answer of it has nothing to amend, and is no report either.
+  const citizen = await getCitizen(ctx.deps, phone);
+  if (!citizen || citizen.optedOut) return true;
   const conv: RegisterConversation = {
     flow: 'register',
     step,

@@ -83,6 +83,21 @@ describe('REGISTER answers edited in WhatsApp', () => {
     );
   });
 
+  it('after STOP, an edited answer changes nothing and opens no report', async () => {
+    const phone = '+33612360108';
+    const ids = await upToHousehold(phone, 'Lise Meitner');
+    await send(phone, '1');
+    await send(phone, '1');
+    expect((await send(phone, 'STOP')).reply).toMatch(/no longer receive embassy alerts/);
+    const before = (await app.outbox(phone)).length;
+    await app.say(phone, 'Lise Meitner-Hahn', { edit: { of: ids.name } });
+    await settle(app);
+    expect((await app.outbox(phone)).length).toBe(before);
+    expect((await getCitizen(app.deps, phone))?.name).toBe('Lise Meitner');
+    const incidents = await app.api<{ items: { reporter: string }[] }>('GET', '/api/incidents?limit=200');
+    expect(incidents.body.items.filter((i) => i.reporter === phone)).toEqual([]);
+  });
+
   it('a consent edited to NO ends the registration and keeps nothing', async () => {
     const phone = '+33612360105';
     const ids = await upToHousehold(phone, 'Hedy Lamarr');
