@@ -39,13 +39,15 @@ export function readsAsRumour(text: string): boolean {
 /** How long a rumour's record is kept after it was last forwarded, and how many distinct wordings at most. */
 const KEEP_MS = 30 * 24 * 3_600_000;
 const KEEP_MAX = 1_000;
+/** How long a forward is remembered as counted: a redelivered or retried message within it counts once (as intake's records). */
+const COUNTED_MS = 7 * 24 * 3_600_000;
 
 /**
  * Counts one forward of a rumour, once per message: KEYS rumour hash, by-last zset, message marker;
- * ARGV id, text, language, now ms, keep ms, keep max. Returns the forwards so far (0: already counted).
+ * ARGV id, text, language, now ms, keep ms, keep max, counted ms. Returns the forwards so far (0: already counted).
  */
 const COUNT_SCRIPT = new LuaScript(`
-if not redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[5]) then return 0 end
+if not redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[7]) then return 0 end
 redis.call('HSETNX', KEYS[1], 'text', ARGV[2])
 redis.call('HSETNX', KEYS[1], 'language', ARGV[3])
 redis.call('HSETNX', KEYS[1], 'first', ARGV[4])
@@ -69,7 +71,7 @@ export async function recordRumour(deps: CoreDeps, text: string, language: strin
   await COUNT_SCRIPT.run(
     deps.redis,
     [deps.keys.rumour(id), deps.keys.rumoursByLast, deps.keys.rumourCounted(messageId)],
-    [id, excerpt(text, 1_000), language, deps.now(), KEEP_MS, KEEP_MAX],
+    [id, excerpt(text, 1_000), language, deps.now(), KEEP_MS, KEEP_MAX, COUNTED_MS],
   );
   return id;
 }
