@@ -78,6 +78,7 @@ export const auditInbound: Middleware = async (ctx, next) => {
       // An edit or a delete-for-everyone names the message it changes (an id, never its words).
       ...(msg.edit ? { edits: msg.edit.of } : {}),
       ...(msg.deletion ? { deletes: msg.deletion.of } : {}),
+      ...(msg.forwarded ? { forwarded: true } : {}),
     },
   });
   await next();

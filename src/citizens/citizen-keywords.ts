@@ -11,6 +11,7 @@ import { matchKeyword, parseWelfareAnswer } from './keywords.ts';
 import { t } from './messages.ts';
 import { continueRegistration, leaveRegistration, startRegistration } from './register-dialogue.ts';
 import { optOut, senderLanguage, senderProfile } from './registry.ts';
+import { warnOfRumour } from './rumours.ts';
 import { verifyForwardedAlert } from './verify-alert.ts';
 
 /**
@@ -29,7 +30,7 @@ export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
     if (keyword?.keyword === 'stop') return stop(ctx, lid, keyword.language);
     if (keyword?.keyword === 'delete') return erase(ctx, lid, keyword.language);
     if (keyword?.keyword === 'news') return news(ctx, keyword.language);
-    return false;
+    return !keyword && warnOfRumour(ctx, lid);
   }
   if (keyword?.keyword === 'register') {
     await startRegistration(ctx, phone, keyword.language);
@@ -37,6 +38,9 @@ export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
   }
   // Started now, so that it travels to Redis with the conversation's lookup.
   const registered = senderLanguage(ctx, phone);
+  // A forwarded rumour ("the embassy says go to the airport tonight, share!") gets its warning; it is
+  // no answer to a registration question or a welfare check. One that names an alert is verified below.
+  if (!keyword && (await warnOfRumour(ctx, phone, registered))) return true;
   if (!keyword && (await continueRegistration(ctx, phone))) return true;
   // HELP ends a REGISTER conversation: what the citizen writes next is about their emergency.
   if (keyword?.keyword === 'help') await leaveRegistration(ctx, phone);

@@ -3,8 +3,9 @@ import type { Feature } from '../app/feature.ts';
 import { citizenRoutes } from '../http/routes/citizens.ts';
 import { handleCitizenMessage } from './citizen-keywords.ts';
 import { ERASE_SWEEP, sweepAfterErasure } from './erase.ts';
+import { rumourSitrep } from './rumours.ts';
 
-/** The citizen registry: REGISTER dialogue, STOP, DELETE, NEWS, SAFE and welfare answers. */
+/** The citizen registry: REGISTER dialogue, STOP, DELETE, NEWS, SAFE, welfare answers, forwarded rumours. */
 export const citizensFeature: Feature = {
   name: 'citizens',
   apiRoutes: (deps) => citizenRoutes(deps),
@@ -16,4 +17,5 @@ export const citizensFeature: Feature = {
       await sweepAfterErasure(deps, senders);
     },
   }),
+  sitrep: (deps) => rumourSitrep(deps),
 };

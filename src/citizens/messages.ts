@@ -35,8 +35,10 @@ const MESSAGES = {
     alertHeader: 'OFFICIAL ALERT from the {embassy}',
     alertFooter: 'Verification code: {code}. Send NEWS to check an alert is genuine.',
     alertGenuine: 'Yes: {id} is a genuine alert from the embassy, sent {date}. Its verification code is {code}.',
+    rumourWarning:
+      '⚠️ Warning: the embassy did not send this message. It is not a genuine embassy alert (a genuine alert has a number ALR-… and a verification code). Do not act on it and do not share it. Send NEWS for the latest genuine advice from the embassy. If you are in danger, describe your situation in a message and we will open a report.',
     alertNotGenuine:
-      'Warning: the embassy did not send {id} with this content or code. Do not trust or forward it. Send NEWS for the latest genuine advisory.',
+      'Warning: the embassy did not send {id} with this content or code. Do not trust or forward it. Send NEWS for the latest genuine advisory. If you are in danger, describe your situation in a message and we will open a report.',
   },
   fr: {
     consent:
@@ -72,8 +74,10 @@ const MESSAGES = {
     alertHeader: "ALERTE OFFICIELLE de l'{embassy}",
     alertFooter: 'Code de vérification : {code}. Envoyez INFOS pour vérifier qu’une alerte est authentique.',
     alertGenuine: 'Oui : {id} est une alerte authentique de l’ambassade, envoyée le {date}. Son code de vérification est {code}.',
+    rumourWarning:
+      "⚠️ Attention : l'ambassade n'a pas envoyé ce message. Ce n'est pas une alerte authentique de l'ambassade (une alerte authentique porte un numéro ALR-… et un code de vérification). N'agissez pas d'après ce message et ne le partagez pas. Envoyez INFOS pour les derniers conseils authentiques de l'ambassade. Si vous êtes en danger, décrivez votre situation dans un message : nous ouvrirons un signalement.",
     alertNotGenuine:
-      "Attention : l'ambassade n'a pas envoyé {id} avec ce contenu ou ce code. Ne le croyez pas et ne le transférez pas. Envoyez INFOS pour le dernier avis authentique.",
+      "Attention : l'ambassade n'a pas envoyé {id} avec ce contenu ou ce code. Ne le croyez pas et ne le transférez pas. Envoyez INFOS pour le dernier avis authentique. Si vous êtes en danger, décrivez votre situation dans un message : nous ouvrirons un signalement.",
   },
   ar: {
     consent:
@@ -106,7 +110,10 @@ const MESSAGES = {
     alertHeader: 'تنبيه رسمي من {embassy}',
     alertFooter: 'رمز التحقق: {code}. أرسل أخبار للتأكد من صحة التنبيه.',
     alertGenuine: 'نعم: {id} تنبيه صحيح من السفارة، أُرسل في {date}. رمز التحقق الخاص به {code}.',
-    alertNotGenuine: 'تحذير: لم ترسل السفارة {id} بهذا المحتوى أو الرمز. لا تثق به ولا تعيد توجيهه. أرسل أخبار لآخر تنبيه صحيح.',
+    rumourWarning:
+      '⚠️ تحذير: لم ترسل السفارة هذه الرسالة. ليست تنبيهاً صحيحاً من السفارة (التنبيه الصحيح يحمل رقماً ALR-… ورمز تحقق). لا تتصرف بناءً عليها ولا تشاركها. أرسل أخبار لآخر النصائح الصحيحة من السفارة. إذا كنت في خطر، صف وضعك في رسالة وسنفتح بلاغاً.',
+    alertNotGenuine:
+      'تحذير: لم ترسل السفارة {id} بهذا المحتوى أو الرمز. لا تثق به ولا تعيد توجيهه. أرسل أخبار لآخر تنبيه صحيح. إذا كنت في خطر، صف وضعك في رسالة وسنفتح بلاغاً.',
   },
 } as const;
 

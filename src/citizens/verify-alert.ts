@@ -1,7 +1,9 @@
 import { loadRecord } from '../broadcast/broadcast-store.ts';
 import type { ChatContext } from '../chat/chat-context.ts';
+import { guessLanguage } from '../domain/text-normalise.ts';
 import { readsAsEmergency } from './keywords.ts';
 import { t } from './messages.ts';
+import { recordRumour } from './rumours.ts';
 
 const ALERT_ID = /\bALR-\d{4,}\b/i;
 /** After "code" / "code de vérification" / "رمز التحقق": the four-character verification code. */
@@ -16,10 +18,12 @@ const ALERT_WORDING = /OFFICIAL ALERT|ALERTE OFFICIELLE|تنبيه رسمي|Veri
  * names no alert, and also when it is the citizen's own words naming an alert and asking for
  * help ("ALR-0042 says leave but we are trapped"): after the answer, incident intake takes it.
  */
-export async function verifyForwardedAlert(ctx: ChatContext, language: string | undefined): Promise<boolean> {
+export async function verifyForwardedAlert(ctx: ChatContext, registered: string | undefined): Promise<boolean> {
   const text = ctx.msg.text ?? '';
   const id = ALERT_ID.exec(text)?.[0].toUpperCase();
   if (!id) return false;
+  // One who never registered is answered in the language of what they forwarded.
+  const language = registered ?? guessLanguage(text, ctx.deps.config.languages);
   const code = CODE.exec(text)?.[1]?.toUpperCase();
   const alert = await loadRecord(ctx.deps, id);
   const genuine = alert !== undefined && !alert.exercise && alert.status !== 'pending_approval' && (!code || code === alert.code);
@@ -30,6 +34,8 @@ export async function verifyForwardedAlert(ctx: ChatContext, language: string | 
     data: { genuine, withCode: code !== undefined },
   });
   if (!genuine) {
+    // A forwarded fake alert is a rumour going round: the cell sees it counted in /sitrep.
+    if (ctx.msg.forwarded) await recordRumour(ctx.deps, text, language, ctx.msg.id);
     await ctx.reply(t(language, 'alertNotGenuine', { id }), 'verify');
     return consumed(text);
   }

@@ -26,9 +26,11 @@ export const inboundMessageSchema = z
     edit: earlierMessage.optional(),
     /** The sender deleted message `of` for everyone. */
     deletion: earlierMessage.optional(),
+    /** Marked by the platform as forwarded (someone else's message passed on). */
+    forwarded: z.boolean().optional(),
   })
   .superRefine((m, ctx) => {
-    if (m.deletion && (m.text !== undefined || m.location || m.media || m.reaction || m.edit || m.replyTo)) {
+    if (m.deletion && (m.text !== undefined || m.location || m.media || m.reaction || m.edit || m.replyTo || m.forwarded)) {
       ctx.addIssue({ code: 'custom', path: ['deletion'], message: 'a deleted message carries only the id of the message it deletes' });
     }
     if (m.edit && m.reaction) ctx.addIssue({ code: 'custom', path: ['edit'], message: 'a reaction cannot be an edit' });

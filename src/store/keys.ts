@@ -127,6 +127,14 @@ export function redisKeys(prefix: string) {
     welfareOpen: k('welfare', 'open'),
     /** A delivery receipt that arrived before its send was recorded (message id → state). */
     earlyReceipt: (messageId: string) => k('receipt', messageId),
+    /**
+     * Rumours: forwarded messages claiming to be official that are no genuine alert. One hash per
+     * distinct wording (text, language, forwards, first, last), the wordings by when last forwarded,
+     * and a marker per counted message (a retried job counts once). No phone is kept.
+     */
+    rumour: (id: string) => k('rumour', id),
+    rumoursByLast: k('rumours', 'last'),
+    rumourCounted: (messageId: string) => k('rumour', 'msg', messageId),
     /** Temporary set used while resolving an audience. */
     audienceTmp: (id: string, part: string) => k('audience', id, part),
     /** Breakout groups the bot created (huddles). */

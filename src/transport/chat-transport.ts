@@ -52,6 +52,11 @@ export interface InboundMessage {
    * id. Such a message carries nothing else (no text, location, media, reaction or edit).
    */
   deletion?: { of: string };
+  /**
+   * Set when the platform marks the message as forwarded (WhatsApp's "Forwarded" label): the sender
+   * passed on someone else's message, e.g. a rumour "from the embassy" circulating in group chats.
+   */
+  forwarded?: boolean;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { proto } from '@whiskeysockets/baileys';
 import { describe, expect, it } from 'vitest';
 import { jidOf, lidPairsOf, toInboundMessage } from '../../src/transport/baileys/inbound-mapper.ts';
 import { membershipOf } from '../../src/transport/baileys/socket-events.ts';
@@ -239,5 +240,60 @@ describe('Baileys inbound mapping', () => {
     expect(membershipOf({ id: GROUP, author: '', participants: [{ id: '4915112345678@hosted' }], action: 'add' }).participants).toEqual([
       { phone: '+4915112345678' },
     ]);
+  });
+  it('passes on WhatsApp\'s "Forwarded" label of a text, a photo and a message forwarded many times', () => {
+    /** Through the wire format, as Baileys decodes it. */
+    const wire = (m: ReturnType<typeof waMessage>) => proto.WebMessageInfo.decode(proto.WebMessageInfo.encode(m).finish()) as typeof m;
+    const jid = '33612345678@s.whatsapp.net';
+    const text = toInboundMessage(
+      wire(
+        waMessage({
+          id: 'F1',
+          remoteJid: jid,
+          message: {
+            extendedTextMessage: {
+              text: 'The embassy says go to the airport tonight',
+              contextInfo: { isForwarded: true, forwardingScore: 1 },
+            },
+          },
+        }),
+      ),
+    );
+    expect(text).toMatchObject({ id: 'F1', text: 'The embassy says go to the airport tonight', forwarded: true });
+    const photo = toInboundMessage(
+      wire(
+        waMessage({
+          id: 'F2',
+          remoteJid: jid,
+          message: { ephemeralMessage: { message: { imageMessage: { caption: 'official notice', contextInfo: { isForwarded: true } } } } },
+        }),
+      ),
+    );
+    expect(photo).toMatchObject({ text: 'official notice', forwarded: true });
+    // "Forwarded many times": WhatsApp may send only the score.
+    const many = toInboundMessage(
+      wire(
+        waMessage({ id: 'F3', remoteJid: jid, message: { extendedTextMessage: { text: 'share!', contextInfo: { forwardingScore: 7 } } } }),
+      ),
+    );
+    expect(many?.forwarded).toBe(true);
+  });
+
+  it('does not mark a message typed by the sender, or a reply, as forwarded', () => {
+    const jid = '33612345678@s.whatsapp.net';
+    expect(
+      toInboundMessage(waMessage({ id: 'N1', remoteJid: jid, message: { conversation: 'the embassy says stay' } })),
+    ).not.toHaveProperty('forwarded');
+    const reply = toInboundMessage(
+      waMessage({
+        id: 'N2',
+        remoteJid: jid,
+        message: {
+          extendedTextMessage: { text: 'is this true?', contextInfo: { stanzaId: 'Q1', isForwarded: false, forwardingScore: 0 } },
+        },
+      }),
+    );
+    expect(reply).toMatchObject({ replyTo: 'Q1' });
+    expect(reply).not.toHaveProperty('forwarded');
   });
 });

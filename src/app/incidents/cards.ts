@@ -13,6 +13,11 @@ export function incidentCard(deps: CoreDeps, i: Incident, headline = '🆕 New i
     `${i.links.exercise === 'true' ? '🧪 EXERCISE — ' : ''}${headline} ${i.id}`,
     `${SEVERITY_ICON[i.severity]} ${i.severity.toUpperCase()} · ${i.category.replace('_', ' ')} · ${regionName(deps, i.region)}${i.links.regionFrom === 'registration' ? ' (where registered)' : ''}`,
     `“${excerpt(i.summary, 300)}”${where}`,
+    ...(i.links.forwarded === 'rumour'
+      ? ['↪️ Forwarded rumour: claims to be official but is no genuine alert; the reporter was warned not to act on it or share it.']
+      : i.links.forwarded
+        ? ['↪️ Forwarded by the reporter: someone else’s message.']
+        : []),
     `Reporter: ${i.reporter ?? 'unknown'} · language ${i.language}${i.links.earlier ? ` · earlier report ${i.links.earlier}` : ''}${i.links.inReplyTo ? ` · replying to ${i.links.inReplyTo}` : ''}`,
     `Reply 👍 to this card or send /ack ${i.id} to take it.`,
   ].join('\n');

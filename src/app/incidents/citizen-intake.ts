@@ -109,6 +109,7 @@ export async function handleCitizenMessage(ctx: ChatContext, registeredOf: Regis
       ...(sos ? { severity: 'critical' as const, keywordOnly: true } : {}),
       ...(msg.location ? { location: msg.location } : {}),
       ...(msg.media ? { media: msg.media } : {}),
+      ...(msg.forwarded ? { forwarded: true } : {}),
       // Kept only by a new incident: a message that joins the open one changes none of its links.
       ...(inReplyTo ? { links: { inReplyTo } } : {}),
       // Where they registered, for a report that does not say where it is.

@@ -28,6 +28,14 @@ export interface IncidentReport {
   /** The inbound message id: the same message never opens or adds twice. */
   sourceMessageId?: string;
   media?: string;
+  /** The citizen forwarded the message (someone else's words): marked on the card and the timeline. */
+  forwarded?: boolean;
+  /**
+   * A forwarded message claiming to be official that is no genuine alert (see citizens/rumours.ts):
+   * kept with the citizen's report, marked as a rumour, and its words triage nothing (a rumour of
+   * shelling is not the reporter's emergency). An incident it opens is `other`, low.
+   */
+  rumour?: boolean;
 }
 
 export interface IntakeResult {
@@ -53,15 +61,24 @@ export async function openIncident(
 ): Promise<IntakeResult> {
   const store = incidentStore(deps);
   const at = new Date(deps.now()).toISOString();
-  const t = triage(input.text, input.location, deps.config.regions);
+  const t = input.rumour
+    ? { category: 'other' as const, severity: 'low' as const, region: null, worded: false }
+    : triage(input.text, input.location, deps.config.regions);
   const severity = input.severity ? maxSeverity(input.severity, t.severity) : t.severity;
+  const marks = { ...(input.forwarded ? { forwarded: true } : {}), ...(input.rumour ? { rumour: true } : {}) };
   const entry: TimelineEntry = {
     at,
     actor: 'reporter',
     channel: input.channel,
     type: input.location && !input.text ? 'location' : input.media && !input.text ? 'media' : 'details',
     ...(input.text ? { text: input.text } : {}),
-    ...(input.location ? { data: { location: input.location } } : input.media ? { data: { media: input.media } } : {}),
+    ...(input.location
+      ? { data: { location: input.location, ...marks } }
+      : input.media
+        ? { data: { media: input.media, ...marks } }
+        : Object.keys(marks).length
+          ? { data: marks }
+          : {}),
     // The message it came from: a later edit or delete of that message is recorded against this entry.
     ...(input.sourceMessageId ? { messageId: input.sourceMessageId } : {}),
   };
@@ -93,7 +110,11 @@ export async function openIncident(
       summary,
       location: input.location ?? null,
       channel: input.channel,
-      links: { ...input.links, ...(fromRegistration ? { regionFrom: 'registration' } : {}) },
+      links: {
+        ...input.links,
+        ...(fromRegistration ? { regionFrom: 'registration' } : {}),
+        ...(input.rumour ? { forwarded: 'rumour' } : input.forwarded ? { forwarded: 'true' } : {}),
+      },
     },
     { opening: { ...entry, type: 'reported' }, followUp: entry },
     sourceId,
@@ -178,10 +199,11 @@ async function forwardMedia(deps: CoreDeps, input: IncidentReport, incidentId: s
 }
 
 async function onFollowUp(deps: CoreDeps, incident: Incident, entry: TimelineEntry, input: IncidentReport, retried = false): Promise<void> {
-  const raised = await retriageFollowUp(deps, incident, input);
+  // A forwarded rumour is what the reporter was told, not what is happening to them: it raises nothing.
+  const raised = input.rumour ? undefined : await retriageFollowUp(deps, incident, input);
   // A retry whose first attempt raised the severity, then failed before moving the deadline: it finds
   // the severity already raised, so the deadline is moved here (only ever earlier, never twice).
-  if (retried && !raised) await escalateSooner(deps, incident, incident.severity);
+  if (retried && !raised && !input.rumour) await escalateSooner(deps, incident, incident.severity);
   await deps.audit.append({
     type: 'incident.details',
     actor: await deps.audit.pseudonym(input.reporter),
@@ -194,9 +216,14 @@ async function onFollowUp(deps: CoreDeps, incident: Incident, entry: TimelineEnt
       ? `“${excerpt(input.text, 300)}”`
       : `(${input.media ?? 'media'})`;
   const severity = raised ? `\n${SEVERITY_ICON[raised.severity]} Severity raised to ${raised.severity.toUpperCase()} by this report.` : '';
+  const adds = input.rumour
+    ? '↪️ the reporter forwarded a message claiming to be official, not a genuine alert (they were warned not to act on it or share it):'
+    : input.forwarded
+      ? 'the reporter forwards:'
+      : 'the reporter adds:';
   await postToCellGroups(
     deps,
-    `✏️ ${incident.id} — the reporter adds: ${what}${severity}`,
+    `✏️ ${incident.id} — ${adds} ${what}${severity}`,
     `update:${input.sourceMessageId ?? entry.at}`,
     'update',
     `incident:${incident.id}`,

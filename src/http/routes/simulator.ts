@@ -38,12 +38,14 @@ const messageBody = z
     edit: z.strictObject({ of: z.string().min(1).max(128) }).optional(),
     /** The sender deletes their earlier message `of` for everyone; nothing else may be given. */
     deletion: z.strictObject({ of: z.string().min(1).max(128) }).optional(),
+    /** The message is marked as forwarded, as WhatsApp labels a message passed on from another chat. */
+    forwarded: z.boolean().optional(),
   })
   .refine(
     (b) => b.deletion || b.edit || (b.text !== undefined && b.text.trim() !== '') || b.location || b.media,
     'a message needs text, a location or media',
   )
-  .refine((b) => !b.deletion || (b.text === undefined && !b.location && !b.media && !b.edit && !b.replyTo), {
+  .refine((b) => !b.deletion || (b.text === undefined && !b.location && !b.media && !b.edit && !b.replyTo && !b.forwarded), {
     message: 'a deletion carries only the id of the deleted message (deletion.of)',
     path: ['deletion'],
   })

@@ -98,9 +98,15 @@ function contactsText(c: Content): string | undefined {
   return cards.length ? `Shared contacts: ${cards.map(contactText).join('; ')}` : undefined;
 }
 
-function quotedIdOf(c: Content, type: string | undefined): string | undefined {
-  const inner = type ? (c[type as keyof Content] as { contextInfo?: proto.IContextInfo } | undefined) : undefined;
-  return (inner && typeof inner === 'object' && inner.contextInfo?.stanzaId) || undefined;
+/** The context of the message (quote, forwarding) carried by its content (extendedTextMessage, imageMessage, ...). */
+function contextOf(c: Content, type: string | undefined): proto.IContextInfo | undefined {
+  const inner = type ? (c[type as keyof Content] as { contextInfo?: proto.IContextInfo | null } | undefined) : undefined;
+  return (inner && typeof inner === 'object' && inner.contextInfo) || undefined;
+}
+
+/** WhatsApp's "Forwarded" label: `isForwarded`, or a forwarding score (how many times it was passed on). */
+function isForwarded(context: proto.IContextInfo | undefined): boolean {
+  return context?.isForwarded === true || (context?.forwardingScore ?? 0) > 0;
 }
 
 function locationOf(c: Content): InboundMessage['location'] {
@@ -166,7 +172,9 @@ export function toInboundMessage(msg: WAMessage): InboundMessage | undefined {
   const text = textOf(content);
   const location = locationOf(content);
   const media = type ? MEDIA[type] : undefined;
-  const replyTo = quotedIdOf(content, type);
+  const context = contextOf(content, type);
+  const replyTo = context?.stanzaId || undefined;
+  const forwarded = isForwarded(context);
   if (text === undefined && !location && !media) return undefined;
   return {
     ...base,
@@ -174,6 +182,7 @@ export function toInboundMessage(msg: WAMessage): InboundMessage | undefined {
     ...(location ? { location } : {}),
     ...(media && !text ? { media } : {}),
     ...(replyTo ? { replyTo } : {}),
+    ...(forwarded ? { forwarded } : {}),
     // An edit that does not say which message it edits is taken as a new message: nothing is lost.
     ...(protocol && of ? { edit: { of } } : {}),
   };

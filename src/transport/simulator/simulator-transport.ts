@@ -57,6 +57,8 @@ export interface SimInbound {
   edit?: { of: string };
   /** The sender deleted their earlier message `of` for everyone. */
   deletion?: { of: string };
+  /** Marked as forwarded, as WhatsApp labels a passed-on message. */
+  forwarded?: boolean;
 }
 
 /**
@@ -140,6 +142,7 @@ export class SimulatorTransport implements ChatTransport {
       ...(input.reaction ? { reaction: input.reaction } : {}),
       ...(input.edit ? { edit: input.edit } : {}),
       ...(input.deletion ? { deletion: input.deletion } : {}),
+      ...(input.forwarded ? { forwarded: true } : {}),
       fromMe: false,
       at: Date.now(),
     });

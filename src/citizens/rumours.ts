@@ -1,0 +1,146 @@
+import { createHash } from 'node:crypto';
+import type { CoreDeps } from '../app/deps.ts';
+import { openIncident } from '../app/incidents/open-incident.ts';
+import { excerpt, incidentStore } from '../app/incidents/shared.ts';
+import type { ChatContext } from '../chat/chat-context.ts';
+import type { Category } from '../domain/incident.ts';
+import { FIRST_PERSON, OFFICIAL_CLAIM } from '../domain/rumour-words.ts';
+import { foldText, guessLanguage, KeywordSet } from '../domain/text-normalise.ts';
+import { classify } from '../domain/triage.ts';
+import { LuaScript } from '../store/lua-script.ts';
+import { normaliseWords } from './keywords.ts';
+import { t } from './messages.ts';
+
+const OFFICIAL = new KeywordSet(Object.values(OFFICIAL_CLAIM).flat());
+const SPEAKS_OF_SELF = new KeywordSet(Object.values(FIRST_PERSON).flat());
+/** A genuine alert names itself: verify-alert.ts answers a forwarded message that names one. */
+const ALERT_ID = /\bALR-\d{4,}\b/i;
+/** Categories in which a person is hurt, trapped, missing or held: a message describing one is a report, whoever wrote it first. */
+const PERSON_IN_DANGER = new Set<Category>(['trapped', 'medical', 'missing_person', 'arrest_detention']);
+
+/**
+ * True when a forwarded message reads as a rumour: it claims to speak for the embassy or the
+ * authorities (OFFICIAL_CLAIM), names no alert (a message naming one is verified against it), and
+ * does not report someone in danger. A report wins: a person trapped, hurt, missing or detained,
+ * or danger (shooting, a critical situation) around the sender's own people ("we", "my son").
+ * "The embassy says go to the airport tonight, share!" is a rumour; "forwarded from my sister: the
+ * embassy told us to stay, we are trapped at the Sham hotel" is a report.
+ */
+export function readsAsRumour(text: string): boolean {
+  if (!text.trim() || ALERT_ID.test(text)) return false;
+  const folded = foldText(text);
+  if (!OFFICIAL.any(folded)) return false;
+  const triaged = classify(text);
+  if (PERSON_IN_DANGER.has(triaged.category)) return false;
+  const danger = triaged.category === 'security' || triaged.severity === 'critical';
+  return !(danger && SPEAKS_OF_SELF.any(folded));
+}
+
+/** How long a rumour's record is kept after it was last forwarded, and how many distinct wordings at most. */
+const KEEP_MS = 30 * 24 * 3_600_000;
+const KEEP_MAX = 1_000;
+/** How long a forward is remembered as counted: a redelivered or retried message within it counts once (as intake's records). */
+const COUNTED_MS = 7 * 24 * 3_600_000;
+
+/**
+ * Counts one forward of a rumour, once per message: KEYS rumour hash, by-last zset, message marker;
+ * ARGV id, text, language, now ms, keep ms, keep max, counted ms. Returns the forwards so far (0: already counted).
+ */
+const COUNT_SCRIPT = new LuaScript(`
+if not redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[7]) then return 0 end
+redis.call('HSETNX', KEYS[1], 'text', ARGV[2])
+redis.call('HSETNX', KEYS[1], 'language', ARGV[3])
+redis.call('HSETNX', KEYS[1], 'first', ARGV[4])
+redis.call('HSET', KEYS[1], 'last', ARGV[4])
+local n = redis.call('HINCRBY', KEYS[1], 'forwards', 1)
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (tonumber(ARGV[4]) - tonumber(ARGV[5])))
+redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -tonumber(ARGV[6]) - 1)
+return n
+`);
+
+/** The id of a rumour's wording: the same chain message forwarded by many citizens is one rumour. */
+function rumourId(text: string): string {
+  return createHash('sha256').update(normaliseWords(text)).digest('hex').slice(0, 16);
+}
+
+/** Records one forward of a rumour for the cell's /sitrep (its words, never who forwarded it). */
+export async function recordRumour(deps: CoreDeps, text: string, language: string, messageId: string): Promise<string> {
+  const id = rumourId(text);
+  await COUNT_SCRIPT.run(
+    deps.redis,
+    [deps.keys.rumour(id), deps.keys.rumoursByLast, deps.keys.rumourCounted(messageId)],
+    [id, excerpt(text, 1_000), language, deps.now(), KEEP_MS, KEEP_MAX, COUNTED_MS],
+  );
+  return id;
+}
+
+/**
+ * A citizen forwards a message that claims to come from the embassy or the authorities and is no
+ * genuine alert: they are warned in their language (the embassy did not send it; do not act on it
+ * or share it; NEWS for genuine advice; describe any danger they are in), the rumour is counted for
+ * the cell's /sitrep, and when the citizen has a report open the message joins it, marked as a
+ * forwarded rumour (its words raise nothing), so the officer on the case knows what they were told.
+ * Without an open report no incident is opened: one chain message forwarded by hundreds would
+ * bury the cell's real reports. Returns false when the message is no forwarded rumour.
+ */
+export async function warnOfRumour(ctx: ChatContext, reporter: string, registeredLanguage?: Promise<string | undefined>): Promise<boolean> {
+  const { msg, deps } = ctx;
+  const text = msg.text ?? '';
+  if (!msg.forwarded || ctx.sender.staff || msg.edit || !readsAsRumour(text)) return false;
+  const language = (await registeredLanguage) ?? guessLanguage(text, deps.config.languages);
+  const [id, active] = await Promise.all([recordRumour(deps, text, language, msg.id), incidentStore(deps).activeOf(reporter)]);
+  await ctx.reply(t(language, 'rumourWarning'), 'rumour');
+  const joined = active
+    ? await openIncident(deps, {
+        reporter,
+        text,
+        channel: 'chat',
+        language,
+        sourceMessageId: msg.id,
+        forwarded: true,
+        rumour: true,
+        ...(msg.media ? { media: msg.media } : {}),
+      })
+    : undefined;
+  await deps.audit.append({
+    type: 'rumour.warned',
+    actor: ctx.sender.actor,
+    subject: `rumour:${id}`,
+    data: joined ? { incident: joined.id } : {},
+  });
+  return true;
+}
+
+/** How far back /sitrep looks for rumours, and how many it lists. */
+const SITREP_WINDOW_MS = 24 * 3_600_000;
+const SITREP_LIST = 3;
+
+const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+
+/** Lines for /sitrep: the rumours forwarded to the embassy in the last 24 hours, most forwarded first. */
+export async function rumourSitrep(deps: CoreDeps): Promise<string[]> {
+  const now = deps.now();
+  const ids = await deps.redis.zrangebyscore(deps.keys.rumoursByLast, now - SITREP_WINDOW_MS, '+inf');
+  if (ids.length === 0) return [];
+  const pipeline = deps.redis.pipeline();
+  for (const id of ids) pipeline.hgetall(deps.keys.rumour(id));
+  const rows = ((await pipeline.exec()) ?? [])
+    .map(([, r]) => r as Record<string, string>)
+    .filter((r) => r?.text)
+    .map((r) => ({ text: r.text as string, forwards: Number(r.forwards ?? 0), first: Number(r.first ?? 0), last: Number(r.last ?? 0) }))
+    .sort((a, b) => b.forwards - a.forwards || b.last - a.last);
+  if (rows.length === 0) return [];
+  const total = rows.reduce((n, r) => n + r.forwards, 0);
+  const lines = [
+    `📣 Rumours: ${rows.length} message${rows.length === 1 ? '' : 's'} claiming to be official forwarded to us in the last 24 h (${total} forward${total === 1 ? '' : 's'} in all); the senders were warned it is no genuine alert. Most forwarded:`,
+  ];
+  for (const r of rows.slice(0, SITREP_LIST)) {
+    const first = r.first < now - SITREP_WINDOW_MS ? new Date(r.first).toISOString().slice(0, 16).replace('T', ' ') : hhmm(r.first);
+    lines.push(`  ${r.forwards}× “${excerpt(r.text, 160)}” (first ${first}, last ${hhmm(r.last)} UTC)`);
+  }
+  if (rows.length > SITREP_LIST) lines.push(`  … and ${rows.length - SITREP_LIST} more.`);
+  lines.push('  To counter one: /alert all <the genuine advice>.');
+  return lines;
+}
