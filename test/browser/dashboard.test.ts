@@ -94,7 +94,7 @@ describe('dashboard in a real browser: session, roles, views', { timeout: 60_000
     const { context, page } = await newPage(browser);
     await signIn(page, app.url, ADMIN_TOKEN);
     await open(page, '#/whatsapp');
-    expect(await page.locator('.conn').textContent()).toMatch(/open/);
+    expect(await page.locator('.conn').textContent()).toMatch(/^connected · simulator/);
     await open(page, '#/audit');
     await page.locator('.verify').click();
     await expect.poll(() => page.locator('.verify-result').textContent()).toMatch(/Chain intact: \d+ entries/);
