@@ -13,7 +13,11 @@ export const KEYWORDS = {
   /** Erase my personal data. */
   delete: { en: ['delete', 'erase', 'forget me'], fr: ['supprimer', 'effacer', 'oubliez-moi'], ar: ['حذف', 'امسح'] },
   /** "I am safe" (also the answer 1 to a welfare check). */
-  safe: { en: ['safe', 'i am safe', "i'm safe"], fr: ['sauf', 'en securite', 'je suis en securite'], ar: ['آمن', 'بخير', 'انا بخير'] },
+  safe: {
+    en: ['safe', 'i am safe', "i'm safe", 'we are safe', "we're safe", 'we are all safe', 'we are safe now', 'i am safe now'],
+    fr: ['sauf', 'en securite', 'je suis en securite', 'nous sommes en securite', 'on est en securite', 'nous sommes tous en securite'],
+    ar: ['آمن', 'بخير', 'انا بخير', 'نحن بخير', 'احنا بخير', 'كلنا بخير', 'نحن بأمان', 'انا بأمان', 'احنا بأمان'],
+  },
   /** "I need help" as an answer to a welfare check (answer 2). */
   help: { en: ['help', 'need help', 'sos'], fr: ['aide', 'au secours', 'besoin d aide'], ar: ['مساعدة', 'النجدة', 'ساعدوني'] },
   /** Consent and confirmations in a dialogue. */

@@ -30,6 +30,23 @@ async function report(text: string) {
   return { phone, answer: answer.text, card: card.text, incident: await getIncident(id) };
 }
 
+describe('"we are safe"', () => {
+  it('in English, French or Arabic is noted as safe, as "I am safe" is, and opens no report', async () => {
+    for (const [text, answer] of [
+      ['We are safe', /We have noted that you are safe/],
+      ['Nous sommes en sécurité', /en sécurité/],
+      ['نحن بأمان', /.+/],
+    ] as const) {
+      const phone = citizen();
+      await app.say(phone, text);
+      const reply = await app.expectMessage(phone, answer);
+      expect(reply.text).not.toMatch(/INC-\d{4}/);
+      await settle(app);
+      expect(await incidentsOf(phone)).toEqual([]);
+    }
+  });
+});
+
 describe('a thank-you after being helped', () => {
   it('"thank you 🙏", "merci beaucoup", "شكرا" or 👍 after the report was resolved opens no new report, and gets a polite answer', async () => {
     for (const [first, thanks, answer] of [
