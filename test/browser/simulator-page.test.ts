@@ -145,6 +145,21 @@ describe('the simulator page in a real browser', { timeout: 60_000 }, () => {
     await context.close();
   });
 
+  it('sends a message as forwarded: a rumour claiming to be from the embassy gets the warning', async () => {
+    const { context, page } = await newPage(browser);
+    await openSim(page, app.url);
+    await chatAs(page, { phone: '+33612398001' }, 'dm');
+    await page.locator('#forwarded').check();
+    await say(page, 'The embassy says all citizens must go to the airport tonight. Share with everyone!');
+    await botSaid(page, /the embassy did not send this message/).waitFor({ timeout: 15_000 });
+    expect(await page.locator('#thread .msg:not(.bot)').last().textContent()).toContain('↪️ Forwarded');
+    // The box is unticked after the send: the next message is the citizen's own.
+    expect(await page.locator('#forwarded').isChecked()).toBe(false);
+    await say(page, 'Is that true? We are scared');
+    await botSaid(page, /INC-\d{4}/).waitFor({ timeout: 15_000 });
+    await context.close();
+  });
+
   it('reads Arabic right to left, the citizen’s words and the bot’s answer', async () => {
     const { context, page } = await newPage(browser, true);
     await openSim(page, app.url);

@@ -205,9 +205,17 @@ function remember(entry) {
 const newId = () => `SIM-PAGE-${Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('')}`;
 
 /** Sends a message; on failure the text stays in the box and a retry reuses the same id. */
-async function send(body, shown) {
+async function send(body, label) {
   const group = inGroup();
-  const request = { from: sender(), ...(group ? { group } : {}), ...body, ...(replyTo ? { replyTo: replyTo.id } : {}) };
+  const forwarded = $('forwarded').checked;
+  const shown = forwarded ? `↪️ Forwarded\n${label}` : label;
+  const request = {
+    from: sender(),
+    ...(group ? { group } : {}),
+    ...body,
+    ...(replyTo ? { replyTo: replyTo.id } : {}),
+    ...(forwarded ? { forwarded: true } : {}),
+  };
   const same = pending && JSON.stringify(pending.request) === JSON.stringify(request);
   if (!same) pending = null;
   const id = pending ? pending.id : newId();
@@ -224,6 +232,7 @@ async function send(body, shown) {
     ...(replyTo ? { replyTo: replyTo.id, quote: replyTo.text } : {}),
   });
   setReply(null);
+  $('forwarded').checked = false;
   clearError();
   render();
   $('thread').scrollTop = $('thread').scrollHeight;
