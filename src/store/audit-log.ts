@@ -32,32 +32,36 @@ const GENESIS = '0'.repeat(64);
 /**
  * Appends a batch only if the chain head is still the one the batch was built on
  * (compare-and-set), so several processes can share one chain without locks.
- * KEYS: stream, head, waiting. ARGV: expectedHead, newHead, retry (1 when this batch was
- * refused before), then (body, prev, hash) triples.
- * Returns {1, othersWaiting} or {0, currentHead}. A refusal flags, for a moment, that a writer
- * is waiting; the writer that got through sees the flag and lets it through before writing
- * again (otherwise the busiest process, which always knows the newest head first, could keep
- * refusing the others until they give up).
+ * KEYS: stream, head, turn. ARGV: expectedHead, newHead, writer id, then (body, prev, hash) triples.
+ * Returns {1} or {0, currentHead, 1 when another writer has the turn}.
+ *
+ * The first writer refused for a stale head takes the turn (for TURN_MS at most): until it has
+ * appended, every other writer is refused, so it gets through on its next attempt with the head
+ * it was just given. Without the turn, the busiest process, which always knows the newest head
+ * first, could keep refusing the others on a loaded machine until they gave up.
  */
 const APPEND_SCRIPT = new LuaScript(`
 local head = redis.call('GET', KEYS[2]) or '${GENESIS}'
+local turn = redis.call('GET', KEYS[3])
+if turn and turn ~= ARGV[3] then
+  return {0, head, 1}
+end
 if head ~= ARGV[1] then
-  redis.call('SET', KEYS[3], '1', 'PX', 200)
-  return {0, head}
+  redis.call('SET', KEYS[3], ARGV[3], 'PX', ${1_000})
+  return {0, head, 0}
 end
 for i = 4, #ARGV, 3 do
   redis.call('XADD', KEYS[1], '*', 'body', ARGV[i], 'prev', ARGV[i+1], 'hash', ARGV[i+2])
 end
 redis.call('SET', KEYS[2], ARGV[2])
-if ARGV[3] == '1' then
-  redis.call('DEL', KEYS[3])
-  return {1, 0}
-end
-return {1, redis.call('EXISTS', KEYS[3])}
+if turn then redis.call('DEL', KEYS[3]) end
+return {1}
 `);
 
-/** How long a writer that got through waits, when another is waiting, before it writes again. */
-const LET_THROUGH_MS = 2;
+/** How long a writer waiting for another's turn waits before it tries again. */
+const TURN_WAIT_MS = 1;
+/** How long a writer keeps trying before its entries are refused (Redis answers, but the chain never frees). */
+const GIVE_UP_MS = 30_000;
 
 function chainHash(prev: string, body: string): string {
   return createHash('sha256').update(prev).update('\n').update(body).digest('hex');
@@ -71,8 +75,8 @@ export class AuditLog {
   private head: string | undefined;
   private pending: { body: string; done: (err?: Error) => void }[] = [];
   private flushing = false;
-  /** The last write saw another process waiting to append. */
-  private othersWaiting = false;
+  /** Who this writer is, for the turn a refused writer takes (APPEND_SCRIPT). */
+  private readonly writer = randomBytes(8).toString('hex');
   private pepper: Buffer | undefined;
   /** Recent phone → pseudonym, so a conversation is not hashed at every message. */
   private readonly pseudonyms = new Map<string, string>();
@@ -101,10 +105,6 @@ export class AuditLog {
     this.flushing = true;
     try {
       while (this.pending.length > 0) {
-        if (this.othersWaiting) {
-          this.othersWaiting = false;
-          await new Promise((r) => setTimeout(r, LET_THROUGH_MS));
-        }
         const batch = this.pending.splice(0, 200);
         try {
           await this.writeBatch(batch.map((b) => b.body));
@@ -120,7 +120,8 @@ export class AuditLog {
 
   private async writeBatch(bodies: string[]): Promise<void> {
     let head = this.head ?? ((await this.redis.get(this.keys.auditHead)) || GENESIS);
-    for (let attempt = 0; attempt < 50; attempt++) {
+    const deadline = Date.now() + GIVE_UP_MS;
+    while (Date.now() < deadline) {
       const args: string[] = [];
       let prev = head;
       for (const body of bodies) {
@@ -131,14 +132,14 @@ export class AuditLog {
       const res = (await APPEND_SCRIPT.run(
         this.redis,
         [this.keys.audit, this.keys.auditHead, this.keys.auditWaiting],
-        [head, prev, attempt > 0 ? '1' : '0', ...args],
-      )) as [1, number] | [0, string];
+        [head, prev, this.writer, ...args],
+      )) as [1] | [0, string, number];
       if (res[0] === 1) {
         this.head = prev;
-        this.othersWaiting = res[1] === 1;
         return;
       }
       head = res[1];
+      if (res[2] === 1) await new Promise((r) => setTimeout(r, TURN_WAIT_MS));
     }
     throw new Error('audit chain is too contended to append');
   }

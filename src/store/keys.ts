@@ -10,7 +10,7 @@ export function redisKeys(prefix: string) {
     /** Audit stream and the hash of its newest entry. */
     audit: k('audit'),
     auditHead: k('audit', 'head'),
-    /** Set for a moment when an audit append was refused because the head moved (see AuditLog). */
+    /** The audit writer whose append was refused for a moved head: it appends next (see AuditLog). */
     auditWaiting: k('audit', 'waiting'),
     /** Secret used to pseudonymise citizens in the audit log. */
     auditPepper: k('audit', 'pepper'),
