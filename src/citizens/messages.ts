@@ -35,6 +35,8 @@ const MESSAGES = {
     alertHeader: 'OFFICIAL ALERT from the {embassy}',
     alertFooter: 'Verification code: {code}. Send NEWS to check an alert is genuine.',
     alertGenuine: 'Yes: {id} is a genuine alert from the embassy, sent {date}. Its verification code is {code}.',
+    alertAltered:
+      '⚠️ Warning: {id} is a genuine alert, but this copy was changed: its words are not the ones the embassy sent. Do not act on this copy and do not share it. What the embassy sent:\n{text}',
     rumourWarning:
       '⚠️ Warning: the embassy did not send this message. It is not a genuine embassy alert (a genuine alert has a number ALR-… and a verification code). Do not act on it and do not share it. Send NEWS for the latest genuine advice from the embassy. If you are in danger, describe your situation in a message and we will open a report.',
     alertNotGenuine:
@@ -74,6 +76,8 @@ const MESSAGES = {
     alertHeader: "ALERTE OFFICIELLE de l'{embassy}",
     alertFooter: 'Code de vérification : {code}. Envoyez INFOS pour vérifier qu’une alerte est authentique.',
     alertGenuine: 'Oui : {id} est une alerte authentique de l’ambassade, envoyée le {date}. Son code de vérification est {code}.',
+    alertAltered:
+      "⚠️ Attention : {id} est une alerte authentique, mais cette copie a été modifiée : ses mots ne sont pas ceux que l'ambassade a envoyés. N'agissez pas d'après cette copie et ne la partagez pas. Ce que l'ambassade a envoyé :\n{text}",
     rumourWarning:
       "⚠️ Attention : l'ambassade n'a pas envoyé ce message. Ce n'est pas une alerte authentique de l'ambassade (une alerte authentique porte un numéro ALR-… et un code de vérification). N'agissez pas d'après ce message et ne le partagez pas. Envoyez INFOS pour les derniers conseils authentiques de l'ambassade. Si vous êtes en danger, décrivez votre situation dans un message : nous ouvrirons un signalement.",
     alertNotGenuine:
@@ -110,6 +114,8 @@ const MESSAGES = {
     alertHeader: 'تنبيه رسمي من {embassy}',
     alertFooter: 'رمز التحقق: {code}. أرسل أخبار للتأكد من صحة التنبيه.',
     alertGenuine: 'نعم: {id} تنبيه صحيح من السفارة، أُرسل في {date}. رمز التحقق الخاص به {code}.',
+    alertAltered:
+      '⚠️ تحذير: {id} تنبيه صحيح، لكن هذه النسخة عُدّلت: كلماتها ليست ما أرسلته السفارة. لا تتصرف بناءً على هذه النسخة ولا تشاركها. ما أرسلته السفارة:\n{text}',
     rumourWarning:
       '⚠️ تحذير: لم ترسل السفارة هذه الرسالة. ليست تنبيهاً صحيحاً من السفارة (التنبيه الصحيح يحمل رقماً ALR-… ورمز تحقق). لا تتصرف بناءً عليها ولا تشاركها. أرسل أخبار لآخر النصائح الصحيحة من السفارة. إذا كنت في خطر، صف وضعك في رسالة وسنفتح بلاغاً.',
     alertNotGenuine:

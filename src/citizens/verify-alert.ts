@@ -1,6 +1,7 @@
 import { loadRecord } from '../broadcast/broadcast-store.ts';
+import { textIn } from '../broadcast/render.ts';
 import type { ChatContext } from '../chat/chat-context.ts';
-import { guessLanguage } from '../domain/text-normalise.ts';
+import { foldText, guessLanguage } from '../domain/text-normalise.ts';
 import { readsAsEmergency } from './keywords.ts';
 import { t } from './messages.ts';
 import { recordRumour } from './rumours.ts';
@@ -39,10 +40,24 @@ export async function verifyForwardedAlert(ctx: ChatContext, registered: string 
     await ctx.reply(t(language, 'alertNotGenuine', { id }), 'verify');
     return consumed(text);
   }
+  // A copy of the alert (its header or footer) whose words are not the alert's in any language was
+  // changed on its way ("stay indoors" became "go to the airport"): the id and code alone are no proof.
+  if (ALERT_WORDING.test(text) && !Object.values(alert.text).some((words) => plain(text).includes(plain(words)))) {
+    await ctx.deps.audit.append({ type: 'alert.altered_copy', actor: ctx.sender.actor, subject: id });
+    if (ctx.msg.forwarded) await recordRumour(ctx.deps, text, language, ctx.msg.id);
+    await ctx.reply(t(language, 'alertAltered', { id, text: textIn(ctx.deps, alert.text, language) }), 'verify');
+    return consumed(text);
+  }
   const date = new Date(alert.createdAt).toISOString().slice(0, 16).replace('T', ' ');
   await ctx.reply(t(language, 'alertGenuine', { id, code: alert.code, date: `${date} UTC` }), 'verify');
   return consumed(text);
 }
+
+/** Words only, folded, for comparing a copy with the original: punctuation, emoji and spacing aside. */
+const plain = (text: string) =>
+  foldText(text)
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
 
 /** True when the verification answer is all: a forwarded alert, or words that ask for nothing more. */
 function consumed(text: string): boolean {

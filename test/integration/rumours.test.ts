@@ -122,6 +122,18 @@ describe('a citizen forwards a rumour claiming to come from the embassy or the a
       expect.stringMatching(new RegExp(`Warning: the embassy did not send ${id}.*in danger`, 's')),
     ]);
     expect(await sitrep()).toMatch(/1× “OFFICIAL ALERT from the Embassy of Freedonia in Sylvania · ALR-\d+ Go to the airport tonight/);
+
+    // The genuine id and code kept, the words changed: not confirmed, and the genuine words given.
+    const altered = genuine.replace('Stay indoors tonight.', 'Go to the border crossing tonight, buses wait there.');
+    expect(await forward(phone(22), altered)).toEqual([
+      expect.stringMatching(
+        new RegExp(`^⚠️ Warning: ${id} is a genuine alert, but this copy was changed.*What the embassy sent:\nStay indoors tonight.$`, 's'),
+      ),
+    ]);
+    expect(await sitrep()).toMatch(/Go to the border crossing tonight/);
+    // A copy with other spacing and punctuation (pasted, retyped) is still the alert.
+    const respaced = genuine.replace('Stay indoors tonight.', '  stay INDOORS tonight!! ');
+    expect(await forward(phone(23), respaced)).toEqual([expect.stringMatching(new RegExp(`^Yes: ${id} is a genuine alert`))]);
   });
 
   it('keeps a forwarded report of people in danger a report, triaged as such, marked as forwarded', async () => {
