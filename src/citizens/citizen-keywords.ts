@@ -7,7 +7,7 @@ import { answerWelfareCheck } from '../broadcast/welfare-answer.ts';
 import type { ChatContext } from '../chat/chat-context.ts';
 import { jobIdFor } from '../queues/queues.ts';
 import { ERASE_SWEEP, ERASE_SWEEP_DELAY_MS, eraseCitizen } from './erase.ts';
-import { matchKeyword, parseWelfareAnswer } from './keywords.ts';
+import { matchKeyword, parseWelfareAnswer, saidSafe } from './keywords.ts';
 import { t } from './messages.ts';
 import { continueRegistration, leaveRegistration, startRegistration } from './register-dialogue.ts';
 import { optOut, senderLanguage, senderProfile } from './registry.ts';
@@ -21,7 +21,10 @@ import { verifyForwardedAlert } from './verify-alert.ts';
  */
 export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
   const phone = ctx.sender.phone;
-  const keyword = matchKeyword(ctx.msg.text, ['register', 'news', 'stop', 'delete', 'safe', 'help']);
+  const said = matchKeyword(ctx.msg.text, ['register', 'news', 'stop', 'delete', 'safe', 'help']);
+  // "ok we are safe now": SAFE with thanks or "now" around it is SAFE.
+  const safe = said ? undefined : saidSafe(ctx.msg.text);
+  const keyword = said ?? (safe ? { keyword: 'safe' as const, language: safe } : undefined);
   if (!phone) {
     // A citizen WhatsApp shows only by LID reports under that LID (see incident intake): STOP,
     // DELETE and NEWS work for them too, and DELETE erases those reports.

@@ -50,6 +50,60 @@ export function matchKeyword(text: string | undefined, only?: readonly Keyword[]
   return undefined;
 }
 
+/** Words around "we are safe" that change nothing: "ok we are safe now", "merci, nous sommes en sécurité". */
+const AROUND_SAFE = new Set(
+  [
+    'ok',
+    'okay',
+    'yes',
+    'thanks',
+    'thank you',
+    'thank god',
+    'now',
+    'merci',
+    'oui',
+    'maintenant',
+    'dieu merci',
+    'شكرا',
+    'تمام',
+    'نعم',
+    'الحمد لله',
+    'الحمدلله',
+    'الان',
+  ].map(normaliseWords),
+);
+
+/**
+ * SAFE said with thanks or "now" around it ("ok we are safe now", "thanks, we are safe"):
+ * the language of the SAFE phrase, or undefined when the message says more than that.
+ */
+export function saidSafe(text: string | undefined): string | undefined {
+  const words = normaliseWords(text ?? '')
+    .split(/[\s\p{P}]+/u)
+    .filter(Boolean);
+  if (words.length > 12) return undefined;
+  // Every split into words around and a SAFE phrase between them, the around words being one- or two-word fillers.
+  for (let start = 0; start < words.length; start++) {
+    if (start > 0 && !fillers(words.slice(0, start))) continue;
+    for (let end = words.length; end > start; end--) {
+      if (end < words.length && !fillers(words.slice(end))) continue;
+      const match = matchKeyword(words.slice(start, end).join(' '), ['safe']);
+      if (match) return match.language;
+    }
+  }
+  return undefined;
+}
+
+/** True when `words` are all words that change nothing around SAFE (single words or two-word phrases). */
+function fillers(words: string[]): boolean {
+  for (let i = 0; i < words.length; ) {
+    if (i + 1 < words.length && AROUND_SAFE.has(`${words[i]} ${words[i + 1]}`)) i += 2;
+    else if (AROUND_SAFE.has(words[i] as string)) i += 1;
+    else return false;
+  }
+  return true;
+}
+
 /** The configured language a citizen named ("fr", "Français", "arabic", or the number in the list). */
 export function matchLanguage(text: string, configured: readonly string[]): string | undefined {
   const t = normaliseWords(text);
@@ -89,7 +143,10 @@ export function parseWelfareAnswer(text: string | undefined): { answer: 'safe' |
     .split(/[\s\p{P}\p{S}]+/u)
     .filter((w) => w.length > 0);
   const lead =
-    leadingAnswer(words) ?? (matchKeyword(words.join(' '), ['no']) ? { answer: 'help' as const, used: words.length } : undefined);
+    leadingAnswer(words) ??
+    (matchKeyword(words.join(' '), ['no']) ? { answer: 'help' as const, used: words.length } : undefined) ??
+    // "ok we are safe now": the whole message is SAFE with thanks or "now" around it.
+    (saidSafe(text) ? { answer: 'safe' as const, used: words.length } : undefined);
   if (!lead) return undefined;
   const rest = words.slice(lead.used);
   // "1 but my husband is injured", "ok, the house is on fire": an emergency is HELP whatever it starts with.
@@ -102,7 +159,7 @@ export function parseWelfareAnswer(text: string | undefined): { answer: 'safe' |
 /** Words that add nothing to a SAFE answer ("1 we are all ok thanks", "1 nous allons bien", "١ الحمد لله"). */
 const SAFE_FILLER = new Set(
   [
-    ...'i am we are all of us me my family people person persons ok okay fine good well thanks thank you everyone everybody here and too both safe yes'.split(
+    ...'i am we are all of us me my family people person persons ok okay fine good well thanks thank you everyone everybody here and too both safe yes now'.split(
       ' ',
     ),
     ...'je suis nous sommes allons vais va ca tout tous toutes le monde bien merci en securite sains saufs sauf oui famille personnes personne et ici'.split(

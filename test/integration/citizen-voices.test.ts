@@ -36,6 +36,10 @@ describe('"we are safe"', () => {
       ['We are safe', /We have noted that you are safe/],
       ['Nous sommes en sécurité', /en sécurité/],
       ['نحن بأمان', /.+/],
+      // With thanks or "now" around it.
+      ['ok we are safe now', /We have noted that you are safe/],
+      ['Merci, nous sommes en sécurité', /en sécurité/],
+      ['شكرا نحن بخير الحمد لله', /.+/],
     ] as const) {
       const phone = citizen();
       await app.say(phone, text);
