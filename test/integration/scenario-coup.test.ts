@@ -110,9 +110,7 @@ const writers: Citizen[] = [
     phone: newPhone(5),
     lang: 'en',
     registered: false,
-    messages: [
-      { text: 'I am 12. My parents went out this morning and are missing, I cannot reach them. I am alone at home near the palace' },
-    ],
+    messages: [{ text: 'I am 12, I am alone at home near the palace. My parents went out this morning and did not come back' }],
     kind: 'report',
   },
   {
@@ -328,8 +326,7 @@ describe('a coup in the capital', () => {
     expect(sos.summary).toMatch(/Soldiers are shooting in our street/);
     expect(await of('sos-ar')).toMatchObject({ severity: 'critical', region: 'capital' });
     const child = await of('child');
-    expect(child.category).toBe('missing_person');
-    expect(['critical', 'high']).toContain(child.severity);
+    expect(child, 'a child whose parents did not come back').toMatchObject({ category: 'missing_person', severity: 'high' });
     expect((await of('pin')).region).toBe('capital');
     expect((await of('pin')).links.regionFrom).not.toBe('registration');
     for (const i of [0, 1, 2]) {
@@ -571,6 +568,9 @@ describe('a coup in the capital', () => {
     const [worse] = await incidentOf(regPhone(2));
     expect(await incidentOf(regPhone(2))).toHaveLength(1);
     expect(worse).toMatchObject({ severity: 'critical', links: { welfareCheck: checkId } });
+    expect((await app.outbox(CELL_GROUP)).map((m) => m.text)).toContainEqual(
+      expect.stringMatching(new RegExp(`^✏️ ${worse?.id} — the reporter adds: .*answered HELP[^]*Severity raised to CRITICAL`)),
+    );
     expect((await app.outbox(regPhone(2))).at(-1)?.text).toMatch(new RegExp(`^تلقينا طلب المساعدة \\(المرجع ${worse?.id}\\)`));
     const listed = await app.api<{ items: Incident[] }>('GET', `/api/incidents?welfareCheck=${checkId}`);
     expect(listed.body.items.map((i) => i.reporter).sort()).toEqual([regPhone(17), regPhone(19), regPhone(2)].sort());
@@ -673,6 +673,12 @@ describe('a coup in the capital', () => {
       `Welfare ${checkId}: ${view.counts.safe} safe (${view.counts.peopleSafe} people), ${view.counts.help} need help, ${view.counts.noAnswer} no answer of ${view.counts.total}`,
     );
     expect(view.counts.safe).toBe(answers.safe);
+    // "N no answer" leads to the people to phone.
+    const toCall = await app.api<{ items: { phone: string }[] }>('GET', `/api/welfare-checks/${checkId}/follow-up`);
+    expect(toCall.body.items.map((c) => c.phone)).not.toContain(who('gunfire-4').phone);
+    // (The citizen who erased their data stays counted among the silent but cannot be listed: see the report.)
+    expect(toCall.body.items.length).toBeLessThanOrEqual(view.counts.noAnswer);
+    expect(toCall.body.items.length).toBeGreaterThanOrEqual(view.counts.noAnswer - 1);
     const byRegion = new Map<string, number>();
     for (const i of open) byRegion.set(i.region ?? 'unknown', (byRegion.get(i.region ?? 'unknown') ?? 0) + 1);
     expect(sitrep).toContain(`Unacknowledged by region: ${[...byRegion].map(([r, n]) => `${r} ${n}`).join(', ')}`);
