@@ -242,7 +242,7 @@ beforeAll(async () => {
   app = await startTestApp('scenario-coup', {
     config: {
       broadcast: { ratePerSecond: 1000, approvalThreshold: 25, welfareReminderAfter: '2h', welfareFollowUpAfter: '6h' },
-      escalation: { ackDeadline: { critical: '3s', high: '3s', medium: '1h', low: '4h' }, secondDeadline: '1h' },
+      escalation: { ackDeadline: { critical: '6s', high: '6s', medium: '1h', low: '4h' }, secondDeadline: '1h' },
       digest: { maxCardsPerWindow: 5, window: '4s' },
     },
   });
@@ -398,7 +398,17 @@ describe('a coup in the capital', () => {
     await staffSays(STAFF.duty, `/assign ${detained.id} +15550000003`);
     await staffSays(STAFF.officer, `/note ${detained.id} Called the wife: checkpoint at the airport road bridge, partner embassies told`);
     await staffSays(STAFF.duty, `/ack ${sos.id}`);
+    // Chloe answers the Arabic SOS's card in the group: she takes it, and her words are noted.
+    const sosAr = (await incidentOf(who('sos-ar').phone))[0] as Incident;
+    const sosArCard = cards.find((m) => ids(m.text)[0] === sosAr.id) as SimOutboxItem;
+    await staffSays(STAFF.officer, 'Calling her now on the duty phone', { replyTo: sosArCard.id });
     await settle(app, 20_000);
+    const taken = (await app.api<Incident>('GET', `/api/incidents/${sosAr.id}`)).body;
+    expect(taken).toMatchObject({ status: 'acknowledged', assignee: STAFF.officer });
+    expect(taken.timeline.some((e) => e.type === 'note' && e.text === 'Calling her now on the duty phone')).toBe(true);
+    expect((await app.outbox(who('sos-ar').phone)).filter((m) => m.text.startsWith('👀')).map((m) => m.text)).toEqual([
+      expect.stringMatching(/^👀 اطلع الموظف القنصلي Chloe على بلاغك INC-\d+/),
+    ]);
 
     const FR_SEEN = /^👀 Votre signalement INC-\d+ a été pris en charge par Ana, agent consulaire/;
     const seen = (await app.outbox(who('detained').phone)).filter((m) => m.text.startsWith('👀'));
@@ -456,7 +466,7 @@ describe('a coup in the capital', () => {
     expect(reposts.length).toBeLessThan(escalated.length);
     expect(new Set(reposts.flatMap((m) => [...new Set(ids(m.text))])).size).toBe(escalated.length);
     // Acknowledged before their deadline: never paged.
-    for (const key of ['detained', 'shot', 'sos']) {
+    for (const key of ['detained', 'shot', 'sos', 'sos-ar']) {
       const id = (await incidentOf(who(key).phone))[0]?.id as string;
       expect(paged, key).not.toContain(id);
     }
