@@ -24,6 +24,18 @@ export async function answerWelfareCheck(
   await publishChange(deps, 'welfare', input.id);
   if (input.answer === 'safe') {
     if (input.remark) return true;
+    // A citizen who reported ("we are hiding from the gunfire") and now answers SAFE: the officer
+    // working on that report must learn it, as from a SAFE sent without a check.
+    if (await incidentStore(deps).activeOf(input.phone)) {
+      const exercise = (await loadRecord(deps, input.id))?.exercise === true;
+      await openIncident(deps, {
+        reporter: input.phone,
+        text: `${exercise ? 'EXERCISE — ' : ''}Welfare check ${input.id}: the citizen answered SAFE (“${ctx.msg.text ?? ''}”).`,
+        channel: 'welfare',
+        ...(input.language ? { language: input.language } : {}),
+        sourceMessageId: ctx.msg.id,
+      });
+    }
     const people = input.people ?? Number(household ?? 1);
     await ctx.reply(t(input.language, 'welfareSafe', { people }), 'welfare-answer');
     return true;
