@@ -1,4 +1,5 @@
 import type { CoreDeps } from '../app/deps.ts';
+import { excerpt, postToCellGroups } from '../app/incidents/shared.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.ts';
 import { type Actor, type Audience, checkAudience, describeAudience, snapshotAudience } from './audience.ts';
 import { broadcastQueues } from './broadcast-queue.ts';
@@ -15,6 +16,7 @@ import {
   saveRecord,
 } from './broadcast-store.ts';
 import { queueFanOut } from './fanout.ts';
+import { textIn } from './render.ts';
 import { resumeBroadcast } from './resume.ts';
 
 export type { Actor, Audience };
@@ -214,6 +216,17 @@ export async function createAlert(
       .zadd(deps.keys.alertsActive, r.createdAt, r.id)
       .exec();
     await publishChange(deps, 'alert', r.id);
+    // Drafted in chat, the author's confirmation in the group asks for the approval; drafted on the
+    // dashboard, the API or by a playbook, the cell must be told that an alert waits for a second officer.
+    if (!input.source?.startsWith('chat:')) {
+      const words = excerpt(textIn(deps, r.text, deps.config.languages[0] as string), 300);
+      await postToCellGroups(
+        deps,
+        `📝 Alert ${r.id} drafted by ${input.author.name} for ${r.total} recipient(s) waits for a second officer:\n“${words}”\nApprove with /approve ${r.id}, or stop it with /cancel ${r.id}.`,
+        `alert-draft:${r.id}`,
+        'alert-draft',
+      );
+    }
     return { id: r.id, status: 'pending_approval', code: r.code, total: r.total, ...languages };
   }
   await startSending(deps, r);

@@ -110,6 +110,12 @@ describe('consular alerts', () => {
     expect(created.body.status).toBe('pending_approval');
     // The second officer sees what they are asked to approve: the words, not only the audience.
     expect((await alertOf(created.body.id)).text).toEqual({ en: 'Curfew at 8pm.' });
+    // Drafted through the API, not in chat: the cell group is asked for the approval.
+    await app.expectMessage(
+      CELL_GROUP,
+      (m) =>
+        m.kind === 'alert-draft' && m.text.includes(`Alert ${created.body.id} drafted by Ana Duty`) && m.text.includes('Curfew at 8pm.'),
+    );
     const own = await app.api<{ error: { code: string; message: string } }>(
       'POST',
       `/api/alerts/${created.body.id}/approve`,
@@ -216,10 +222,11 @@ describe('consular alerts', () => {
     await app.api('POST', `/api/alerts/${created.body.id}/approve`, undefined, await tokenFor('Eli', 'duty_officer'));
     const queued = async () => Object.values(await app.queues.outbound.getJobCounts('waiting', 'prioritized')).reduce((a, b) => a + b, 0);
     await waitFor(async () => (await app.deps.redis.hget(app.deps.keys.alert(created.body.id), 'fannedOut')) === '1');
-    expect(await queued()).toBe(1_201);
+    // One per recipient, and the cell group's notice that the alert waited for a second officer.
+    expect(await queued()).toBe(1_202);
     await app.deps.redis.hset(app.deps.keys.alert(created.body.id), 'fannedOut', '0');
     expect(await fanOut(app.deps, created.body.id)).toBe(1_201);
-    expect(await queued()).toBe(1_201);
+    expect(await queued()).toBe(1_202);
     await app.queues.outbound.resume();
     const done = await waitFor(async () => {
       const a = await alertOf(created.body.id);
