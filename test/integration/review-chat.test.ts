@@ -167,4 +167,20 @@ describe('a report that starts with a location pin', () => {
     });
     expect((await getIncident(id)).timeline[0]?.text).toBe('SOS — SOS');
   });
+
+  it('and the cell group is told the category and region the first words gave it', async () => {
+    const phone = citizen();
+    await app.say(phone, 'SOS');
+    const id = incidentIdIn((await app.expectMessage(phone, /INC-\d+/)).text);
+    await app.expectMessage(
+      CELL_GROUP,
+      (m) => m.kind === 'card' && m.text.includes(id) && /CRITICAL · other · region unknown/.test(m.text),
+    );
+    await app.say(phone, 'Soldiers are shooting at the building next to ours in Damascus');
+    await app.expectMessage(
+      CELL_GROUP,
+      (m) => m.kind === 'update' && m.text.includes(id) && m.text.includes('🏷️ Now security · Capital District, from this report.'),
+    );
+    expect(await getIncident(id)).toMatchObject({ category: 'security', region: 'capital', severity: 'critical' });
+  });
 });

@@ -54,10 +54,10 @@ export async function handleMessageChange(ctx: ChatContext): Promise<boolean> {
   const { incident, original, duplicate } = recorded;
 
   // An edit can only make the incident more severe, never less ("2 people" → "2 people, one not breathing").
-  const raised =
+  const { raised } =
     !deleted && text && isActive(incident.status)
       ? await retriageFollowUp(deps, incident, { reporter, text, channel: 'chat' }, 'raised by the reporter’s edit')
-      : undefined;
+      : {};
   // A retry whose first attempt raised the severity, then failed before moving the deadline.
   if (duplicate && !raised && !deleted) await escalateSooner(deps, incident, incident.severity);
   await deps.audit.append({

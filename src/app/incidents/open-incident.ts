@@ -6,7 +6,15 @@ import type { CoreDeps } from '../deps.ts';
 import { cardWindow, postCard, scheduleDigest } from './cards.ts';
 import { escalateSooner, firstDeadline, scheduleDeadlineCheck } from './escalation.ts';
 import { withoutRegionGuess } from './lifecycle.ts';
-import { excerpt, forwardMediaToCellGroups, incidentStore, postToCellGroups, publishIncident, SEVERITY_ICON } from './shared.ts';
+import {
+  excerpt,
+  forwardMediaToCellGroups,
+  incidentStore,
+  postToCellGroups,
+  publishIncident,
+  regionName,
+  SEVERITY_ICON,
+} from './shared.ts';
 
 /** A citizen's report (or a follow-up) as the intake sees it. */
 export interface IncidentReport {
@@ -200,7 +208,7 @@ async function forwardMedia(deps: CoreDeps, input: IncidentReport, incidentId: s
 
 async function onFollowUp(deps: CoreDeps, incident: Incident, entry: TimelineEntry, input: IncidentReport, retried = false): Promise<void> {
   // A forwarded rumour is what the reporter was told, not what is happening to them: it raises nothing.
-  const raised = input.rumour ? undefined : await retriageFollowUp(deps, incident, input);
+  const { raised, filled } = input.rumour ? {} : await retriageFollowUp(deps, incident, input);
   // A retry whose first attempt raised the severity, then failed before moving the deadline: it finds
   // the severity already raised, so the deadline is moved here (only ever earlier, never twice).
   if (retried && !raised && !input.rumour) await escalateSooner(deps, incident, incident.severity);
@@ -216,6 +224,8 @@ async function onFollowUp(deps: CoreDeps, incident: Incident, entry: TimelineEnt
       ? `“${excerpt(input.text, 300)}”`
       : `(${input.media ?? 'media'})`;
   const severity = raised ? `\n${SEVERITY_ICON[raised.severity]} Severity raised to ${raised.severity.toUpperCase()} by this report.` : '';
+  const now = [filled?.category?.replace('_', ' '), filled?.region ? regionName(deps, filled.region) : undefined].filter(Boolean);
+  const triaged = now.length ? `\n🏷️ Now ${now.join(' · ')}, from this report.` : '';
   const adds = input.rumour
     ? '↪️ the reporter forwarded a message claiming to be official, not a genuine alert (they were warned not to act on it or share it):'
     : input.forwarded
@@ -223,7 +233,7 @@ async function onFollowUp(deps: CoreDeps, incident: Incident, entry: TimelineEnt
       : 'the reporter adds:';
   await postToCellGroups(
     deps,
-    `✏️ ${incident.id} — ${adds} ${what}${severity}`,
+    `✏️ ${incident.id} — ${adds} ${what}${severity}${triaged}`,
     `update:${input.sourceMessageId ?? entry.at}`,
     'update',
     `incident:${incident.id}`,
@@ -231,17 +241,24 @@ async function onFollowUp(deps: CoreDeps, incident: Incident, entry: TimelineEnt
   await forwardMedia(deps, input, incident.id);
 }
 
+/** What a follow-up changed in its incident's triage. */
+export interface Retriage {
+  /** The incident, when its severity was raised (its escalation is then brought forward). */
+  raised?: Incident;
+  /** The category or region it gave an incident that had none (or only the registered region). */
+  filled?: { category?: Category; region?: string };
+}
+
 /**
  * Triage of a follow-up: what it says can only make the incident more severe ("now he is not
  * breathing"), fill in an unknown category or region, or give it its first location.
- * Returns the incident when its severity was raised (its escalation is then brought forward).
  */
 export async function retriageFollowUp(
   deps: CoreDeps,
   current: Incident,
   input: IncidentReport,
   why = 'raised by the reporter’s follow-up',
-): Promise<Incident | undefined> {
+): Promise<Retriage> {
   const store = incidentStore(deps);
   const t = triage(input.text, input.location, deps.config.regions);
   // Words that match no rule ("thank you", "SAFE") leave the severity as it is: the default
@@ -273,15 +290,21 @@ export async function retriageFollowUp(
               data: { from: incident.severity, to: severity },
             },
           ];
-    if (Object.keys(fields).length === 0 && entries.length === 0) return undefined;
+    if (Object.keys(fields).length === 0 && entries.length === 0) return {};
     if (await store.update(incident, { status: incident.status, severity }, fields, entries)) {
-      if (severity === incident.severity) return undefined;
-      const raised = { ...incident, severity };
-      await escalateSooner(deps, raised, severity);
+      const filled = {
+        ...(fields.category ? { category: fields.category as Category } : {}),
+        ...(fields.region ? { region: fields.region as string } : {}),
+      };
+      const out: Retriage = Object.keys(filled).length ? { filled } : {};
+      if (severity !== incident.severity) {
+        out.raised = { ...incident, severity };
+        await escalateSooner(deps, out.raised, severity);
+      }
       await publishIncident(deps, 'incident.updated', incident.id);
-      return raised;
+      return out;
     }
     incident = await store.get(current.id);
   }
-  return undefined;
+  return {};
 }
