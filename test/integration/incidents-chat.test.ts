@@ -142,6 +142,16 @@ describe('staff in the cell group', () => {
     const at = (test: (m: { kind: string; text: string }) => boolean) => group.findIndex(test);
     expect(at((m) => m.kind === 'card' && m.text.includes(id))).toBeLessThan(at((m) => m.text.includes('WA-PHOTO-1')));
     expect(group.filter((m) => m.kind === 'media' && /WA-(PHOTO-1|VOICE-9)/.test(m.text))).toHaveLength(2);
+
+    // Asked for later (a report folded into a flood's digest forwards nothing by itself): /media.
+    await app.say(STAFF.viewer, `/media ${id}`, { group: CELL_GROUP });
+    await app.expectMessage(CELL_GROUP, new RegExp(`📎 ${id}: 2 from the reporter, forwarded below`));
+    await waitFor(async () => (await app.outbox(CELL_GROUP)).filter((m) => /WA-(PHOTO-1|VOICE-9)/.test(m.text)).length === 4 || undefined);
+    const other = citizen();
+    await app.say(other, 'We need water');
+    const plain = incidentIdIn((await app.expectMessage(other, /Reference/)).text);
+    await app.say(STAFF.viewer, `/media ${plain}`, { group: CELL_GROUP });
+    await app.expectMessage(CELL_GROUP, new RegExp(`${plain} has no photo, video, voice note or document from the reporter`));
   });
 
   it('/ack gives the incident to the officer who acknowledged it, and says so in the group and the timeline', async () => {

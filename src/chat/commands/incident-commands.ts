@@ -16,6 +16,7 @@ import {
   STATUSES,
 } from '../../domain/incident.ts';
 import { toE164 } from '../../domain/roster.ts';
+import { PRIORITY } from '../../queues/queues.ts';
 import { actorOf } from '../chat-context.ts';
 import { type Command, UsageError } from '../command-registry.ts';
 
@@ -52,6 +53,9 @@ function idFromRepliedCard(command: Command): Command {
 }
 
 /** Staff commands on incidents: /sitrep /incidents /incident /ack /assign /note /resolve /severity /category /region /reopen. */
+/** The attachments /media forwards at most, the latest. */
+const MEDIA_SHOWN = 5;
+
 export function incidentCommands(sitrepSections: () => SitrepSection[]): Command[] {
   return commands(sitrepSections).map(idFromRepliedCard);
 }
@@ -137,6 +141,38 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
             ),
         ];
         await ctx.reply(lines.join('\n'), 'detail');
+      },
+    },
+    {
+      name: 'media',
+      usage: 'ID',
+      summary: 'the photos, videos, voice notes and documents the reporter sent, forwarded here (the 5 latest)',
+      role: 'viewer',
+      async run(ctx, args) {
+        const id = idArg(args[0]);
+        const i = await incidentStore(ctx.deps).get(id);
+        if (!i) throw new NotFoundError('incident', id);
+        const sent = i.timeline
+          .filter((e) => e.actor === 'reporter' && e.messageId && typeof e.data?.media === 'string')
+          .slice(-MEDIA_SHOWN);
+        if (sent.length === 0) {
+          await ctx.reply(`${i.id} has no photo, video, voice note or document from the reporter.`, 'detail');
+          return;
+        }
+        await ctx.reply(`📎 ${i.id}: ${sent.length} from the reporter, forwarded below (oldest first).`, 'detail');
+        // Forwarded with WhatsApp's Forward, as the cell's own copy would be; asked again, sent again.
+        for (const e of sent) {
+          await ctx.deps.outbox.send(
+            {
+              to: ctx.msg.chat,
+              forward: { messageId: e.messageId as string, media: String(e.data?.media) },
+              kind: 'media',
+              idempotencyKey: `media:${e.messageId}:${ctx.msg.id}`,
+              ref: `incident:${i.id}`,
+            },
+            PRIORITY.staff,
+          );
+        }
       },
     },
     {
