@@ -264,13 +264,18 @@ const FIELDS: Record<Exclude<Step, 'consent'>, (keyof RegisterConversation)[]> =
   language: ['lang'],
 };
 
-/** Reads `text` as a new answer to `step`; when valid, copies it into `conv` and returns true. */
+/**
+ * Reads `text` as a new answer to `step`; when valid, copies what that question stores into `conv`
+ * (a region given in words drops the pin of the region answered before) and returns true.
+ */
 function amend(ctx: ChatContext, conv: RegisterConversation, step: Exclude<Step, 'consent'>, text: string): boolean {
   const scratch: RegisterConversation = { ...conv };
-  delete scratch.location;
+  for (const field of FIELDS[step]) delete scratch[field];
   if (typeof STEPS[step](ctx, scratch, text) === 'object') return false;
-  for (const field of FIELDS[step]) Object.assign(conv, { [field]: scratch[field] });
-  if (!scratch.location) delete conv.location;
+  for (const field of FIELDS[step]) {
+    if (scratch[field] === undefined) delete conv[field];
+    else Object.assign(conv, { [field]: scratch[field] });
+  }
   return true;
 }
 

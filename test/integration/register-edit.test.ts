@@ -98,6 +98,21 @@ describe('REGISTER answers edited in WhatsApp', () => {
     expect(incidents.body.items.filter((i) => i.reporter === phone)).toEqual([]);
   });
 
+  it('an edited name keeps the location pin the citizen answered the region with', async () => {
+    const phone = '+33612360109';
+    await send(phone, 'REGISTER');
+    await send(phone, 'yes');
+    const name = await send(phone, 'Emmy Noeter');
+    const before = (await app.outbox(phone)).length;
+    await app.say(phone, '', { text: undefined, location: { lat: 36.2, lng: 37.13 } });
+    await waitFor(async () => (await app.outbox(phone)).length > before || undefined);
+    await send(phone, '2');
+    await send(phone, '1');
+    expect((await getCitizen(app.deps, phone))?.location).toEqual({ lat: 36.2, lng: 37.13 });
+    expect((await send(phone, 'Emmy Noether', name.id)).reply).toMatch(/Thank you, Emmy Noether\. You are registered: Northern Province/);
+    expect(await getCitizen(app.deps, phone)).toMatchObject({ name: 'Emmy Noether', region: 'north', location: { lat: 36.2, lng: 37.13 } });
+  });
+
   it('a consent edited to NO ends the registration and keeps nothing', async () => {
     const phone = '+33612360105';
     const ids = await upToHousehold(phone, 'Hedy Lamarr');
