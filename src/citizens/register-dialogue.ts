@@ -201,8 +201,7 @@ export async function continueRegistration(ctx: ChatContext, phone: string): Pro
     return true;
   }
   if (next === 'declined') {
-    // "Nothing was kept" would tell a registered citizen their registration is gone: it is not.
-    await end((conv.existed ?? (await getCitizen(ctx.deps, phone)) !== undefined) ? 'cancelled' : 'declined');
+    await end(await declinedKey(ctx, phone, conv));
     return true;
   }
   if (next === 'done') {
@@ -241,19 +240,25 @@ async function amendAnswer(
   if (!step) return true;
   const outcome = step === 'consent' ? STEPS.consent(ctx, conv, text) : amend(ctx, conv, step, text);
   if (outcome === 'declined') {
-    await ctx.reply(
-      t(conv.lang, (conv.existed ?? (await getCitizen(ctx.deps, phone)) !== undefined) ? 'cancelled' : 'declined', vars(ctx)),
-      'register',
-    );
+    await ctx.reply(t(conv.lang, await declinedKey(ctx, phone, conv), vars(ctx)), 'register');
     await leaveRegistration(ctx, phone);
     return true;
   }
   const asked = QUESTION[conv.step];
   Object.assign(conv, { answered: ctx.msg.id, asked });
   await save(ctx, phone, conv);
-  const said = step === 'consent' ? '' : `${t(conv.lang, outcome ? 'answerChanged' : 'answerKept')}\n`;
-  await ctx.reply(`${said}${t(conv.lang, asked, vars(ctx))}`, 'register');
+  await ctx.reply(`${amendedLine(conv.lang, step, outcome === true)}${t(conv.lang, asked, vars(ctx))}`, 'register');
   return true;
+}
+
+/** "Nothing was kept" would tell a registered citizen their registration is gone: it is not. */
+async function declinedKey(ctx: ChatContext, phone: string, conv: RegisterConversation): Promise<MessageKey> {
+  return (conv.existed ?? (await getCitizen(ctx.deps, phone)) !== undefined) ? 'cancelled' : 'declined';
+}
+
+/** What the bot says first after an edited answer: whether it changed it (nothing for the consent). */
+function amendedLine(lang: string, step: Step, changed: boolean): string {
+  return step === 'consent' ? '' : `${t(lang, changed ? 'answerChanged' : 'answerKept')}\n`;
 }
 
 /** What each question stores. */
@@ -317,8 +322,7 @@ async function amendRegistered(ctx: ChatContext, phone: string, of: string): Pro
     ]);
     await ctx.deps.audit.append({ type: 'citizen.updated', actor: ctx.sender.actor, data: { edited: step } });
   }
-  const said = step === 'consent' ? '' : `${t(conv.lang, changed ? 'answerChanged' : 'answerKept')}\n`;
-  await ctx.reply(`${said}${summary(ctx, conv)}`, 'register');
+  await ctx.reply(`${amendedLine(conv.lang, step, changed)}${summary(ctx, conv)}`, 'register');
   return true;
 }
 
