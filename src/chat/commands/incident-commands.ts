@@ -17,13 +17,21 @@ import {
 } from '../../domain/incident.ts';
 import { toE164 } from '../../domain/roster.ts';
 import { PRIORITY } from '../../queues/queues.ts';
-import { actorOf } from '../chat-context.ts';
+import { actorOf, type ChatContext } from '../chat-context.ts';
 import { type Command, UsageError } from '../command-registry.ts';
 
 function idArg(arg: string | undefined): string {
   const id = parseIncidentId(arg);
   if (!id) throw new UsageError(arg ? `"${arg}" is not an incident id (like INC-0042).` : 'Which incident?');
   return id;
+}
+
+/** The incident a command names, or a not-found error the command answers with. */
+async function incidentArg(ctx: ChatContext, arg: string | undefined): Promise<Incident> {
+  const id = idArg(arg);
+  const i = await incidentStore(ctx.deps).get(id);
+  if (!i) throw new NotFoundError('incident', id);
+  return i;
 }
 
 const ACTIVE: IncidentStatus[] = ['open', 'acknowledged', 'in_progress'];
@@ -124,9 +132,7 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
       summary: 'details and timeline of one incident',
       role: 'viewer',
       async run(ctx, args) {
-        const id = idArg(args[0]);
-        const i = await incidentStore(ctx.deps).get(id);
-        if (!i) throw new NotFoundError('incident', id);
+        const i = await incidentArg(ctx, args[0]);
         const lines = [
           `${i.id} · ${i.status.replace('_', ' ')} · ${i.severity} · ${i.category.replace('_', ' ')} · ${regionName(ctx.deps, i.region)}`,
           `Reporter: ${i.reporter ?? 'erased'} (${i.language}) · assignee: ${staffName(ctx.deps, i.assignee)}`,
@@ -149,9 +155,7 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
       summary: 'the photos, videos, voice notes and documents the reporter sent, forwarded here (the 5 latest)',
       role: 'viewer',
       async run(ctx, args) {
-        const id = idArg(args[0]);
-        const i = await incidentStore(ctx.deps).get(id);
-        if (!i) throw new NotFoundError('incident', id);
+        const i = await incidentArg(ctx, args[0]);
         const sent = i.timeline
           .filter((e) => e.actor === 'reporter' && e.messageId && typeof e.data?.media === 'string')
           .slice(-MEDIA_SHOWN);
