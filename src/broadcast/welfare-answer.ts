@@ -22,15 +22,18 @@ export async function answerWelfareCheck(
     data: { answer: input.answer, outcome },
   });
   await publishChange(deps, 'welfare', input.id);
+  // A drill's answer is marked EXERCISE wherever it shows.
+  const exercise = async () => (await loadRecord(deps, input.id))?.exercise === true;
+  const answered = (drill: boolean, word: string) =>
+    `${drill ? 'EXERCISE — ' : ''}Welfare check ${input.id}: the citizen answered ${word} (“${ctx.msg.text ?? ''}”).`;
   if (input.answer === 'safe') {
     if (input.remark) return true;
     // A citizen who reported ("we are hiding from the gunfire") and now answers SAFE: the officer
     // working on that report must learn it, as from a SAFE sent without a check.
     if (await incidentStore(deps).activeOf(input.phone)) {
-      const exercise = (await loadRecord(deps, input.id))?.exercise === true;
       await openIncident(deps, {
         reporter: input.phone,
-        text: `${exercise ? 'EXERCISE — ' : ''}Welfare check ${input.id}: the citizen answered SAFE (“${ctx.msg.text ?? ''}”).`,
+        text: answered(await exercise(), 'SAFE'),
         channel: 'welfare',
         ...(input.language ? { language: input.language } : {}),
         sourceMessageId: ctx.msg.id,
@@ -40,16 +43,16 @@ export async function answerWelfareCheck(
     await ctx.reply(t(input.language, 'welfareSafe', { people }), 'welfare-answer');
     return true;
   }
-  // A drill's HELP opens an incident the cell can practise on, marked EXERCISE everywhere it shows.
-  const exercise = (await loadRecord(deps, input.id))?.exercise === true;
+  // A drill's HELP opens an incident the cell can practise on.
+  const drill = await exercise();
   const incident = await openIncident(deps, {
     reporter: input.phone,
-    text: `${exercise ? 'EXERCISE — ' : ''}Welfare check ${input.id}: the citizen answered HELP (“${ctx.msg.text ?? ''}”).`,
+    text: answered(drill, 'HELP'),
     channel: 'welfare',
     severity: 'critical',
     ...(input.language ? { language: input.language } : {}),
     ...(region ? { region } : {}),
-    links: { welfareCheck: input.id, ...(exercise ? { exercise: 'true' } : {}) },
+    links: { welfareCheck: input.id, ...(drill ? { exercise: 'true' } : {}) },
     sourceMessageId: ctx.msg.id,
   });
   // Indexed by the check, so "N need help" leads to them (GET /api/incidents?welfareCheck=). A job
