@@ -123,6 +123,25 @@ export async function startTestApp(
   };
 }
 
+/**
+ * The whole audit trail read page by page through the API, and what GET /api/audit/verify says of
+ * its chain.
+ */
+export async function auditTrail(app: TestApp): Promise<{ verify: { ok: boolean; entries: number }; entries: unknown[] }> {
+  const verify = (await app.api<{ ok: boolean; entries: number }>('GET', '/api/audit/verify')).body;
+  const entries: unknown[] = [];
+  let after: string | undefined;
+  for (;;) {
+    const page = await app.api<{ items: unknown[]; nextCursor: string | null }>(
+      'GET',
+      `/api/audit?limit=1000${after ? `&after=${after}` : ''}`,
+    );
+    entries.push(...page.body.items);
+    if (!page.body.nextCursor) return { verify, entries };
+    after = page.body.nextCursor;
+  }
+}
+
 /** Polls `probe` until it returns a value (not undefined/false), or fails after `timeoutMs`. */
 export async function waitFor<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;

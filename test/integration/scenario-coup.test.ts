@@ -13,7 +13,7 @@ import { saveCitizens } from '../../src/citizens/registry.ts';
 import type { Incident } from '../../src/domain/incident.ts';
 import type { SimOutboxItem } from '../../src/transport/simulator/simulator-transport.ts';
 import { aCitizen } from '../fakes/citizens.ts';
-import { CELL_GROUP, STAFF, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
+import { auditTrail, CELL_GROUP, STAFF, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
 type Lang = 'en' | 'fr' | 'ar';
 const LANGS: Lang[] = ['en', 'fr', 'ar'];
@@ -695,20 +695,9 @@ describe('a coup in the capital', () => {
     expect(byRegion.get('unknown'), 'only the child gave no place').toBe(1);
     expect(sitrep).toMatch(new RegExp(`Playbook ${runId}`));
 
-    const verify = await app.api<{ ok: boolean; entries: number }>('GET', '/api/audit/verify');
-    expect(verify.body.ok).toBe(true);
-    const entries: unknown[] = [];
-    let after: string | undefined;
-    for (;;) {
-      const page = await app.api<{ items: unknown[]; nextCursor: string | null }>(
-        'GET',
-        `/api/audit?limit=1000${after ? `&after=${after}` : ''}`,
-      );
-      entries.push(...page.body.items);
-      if (!page.body.nextCursor) break;
-      after = page.body.nextCursor;
-    }
-    expect(entries).toHaveLength(verify.body.entries);
+    const { verify, entries } = await auditTrail(app);
+    expect(verify.ok).toBe(true);
+    expect(entries).toHaveLength(verify.entries);
     const trail = JSON.stringify(entries);
     const leaks = [
       ...writers.map((c) => c.phone),

@@ -4,15 +4,21 @@ import { saveCitizens } from '../../src/citizens/registry.ts';
 import { aCitizen } from '../fakes/citizens.ts';
 import { CELL_GROUP, settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
 
+/** An app whose welfare checks go out at once, with one registered citizen (English). */
+async function welfareApp(name: string, citizen: { phone: string; name: string; household: number }): Promise<TestApp> {
+  const app = await startTestApp(name, {
+    config: { broadcast: { ratePerSecond: 1000, approvalThreshold: 25, welfareReminderAfter: '1h', welfareFollowUpAfter: '3h' } },
+  });
+  await saveCitizens(app.deps, [aCitizen({ ...citizen, language: 'en' })]);
+  return app;
+}
+
 /** A citizen who answered SAFE by mistake corrects it in WhatsApp ("Edit") to HELP. */
 describe('a welfare answer edited from SAFE to HELP', () => {
   let app: TestApp;
   const phone = '+33612397777';
   beforeAll(async () => {
-    app = await startTestApp('welfare-edit', {
-      config: { broadcast: { ratePerSecond: 1000, approvalThreshold: 25, welfareReminderAfter: '1h', welfareFollowUpAfter: '3h' } },
-    });
-    await saveCitizens(app.deps, [aCitizen({ phone, name: 'Eve Edit', household: 2, language: 'en' })]);
+    app = await welfareApp('welfare-edit', { phone, name: 'Eve Edit', household: 2 });
   });
   afterAll(async () => app.stop());
 
@@ -37,10 +43,7 @@ describe('a welfare HELP from a citizen whose report is already open', () => {
   let app: TestApp;
   const phone = '+33612397778';
   beforeAll(async () => {
-    app = await startTestApp('welfare-open-report', {
-      config: { broadcast: { ratePerSecond: 1000, approvalThreshold: 25, welfareReminderAfter: '1h', welfareFollowUpAfter: '3h' } },
-    });
-    await saveCitizens(app.deps, [aCitizen({ phone, name: 'Olga Open', household: 1, language: 'en' })]);
+    app = await welfareApp('welfare-open-report', { phone, name: 'Olga Open', household: 1 });
   });
   afterAll(async () => app.stop());
 
