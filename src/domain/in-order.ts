@@ -32,24 +32,20 @@ export class InOrder {
 
   run<T>(key: string | undefined, task: () => Promise<T>, seq = 0): Promise<T> {
     if (key === undefined) return task();
-    let line = this.lines.get(key);
-    if (!line) {
-      line = { running: false, scheduled: false, waiting: [] };
-      this.lines.set(key, line);
-    }
-    const own = line;
+    const line = this.lines.get(key) ?? { running: false, scheduled: false, waiting: [] };
+    this.lines.set(key, line);
     return new Promise<T>((resolve, reject) => {
       const start = () => {
         Promise.resolve()
           .then(task)
           .then(resolve, reject)
           .finally(() => {
-            own.running = false;
-            this.schedule(key, own);
+            line.running = false;
+            this.schedule(key, line);
           });
       };
-      own.waiting.splice(sortedIndex(own.waiting, seq), 0, { seq, start });
-      this.schedule(key, own);
+      line.waiting.splice(sortedIndex(line.waiting, seq), 0, { seq, start });
+      this.schedule(key, line);
     });
   }
 
@@ -60,12 +56,11 @@ export class InOrder {
       return;
     }
     line.scheduled = true;
+    // Only this turn takes tasks out of `waiting`, and it was not empty when scheduled.
     setImmediate(() => {
       line.scheduled = false;
-      const next = line.waiting.shift();
-      if (!next) return this.schedule(key, line);
       line.running = true;
-      next.start();
+      (line.waiting.shift() as Waiting).start();
     });
   }
 
@@ -126,11 +121,11 @@ export class SenderShare {
     const room = held.count < maxHeld;
     const line = this.lines.get(job.key) ?? [];
     this.dropLost(line, now);
+    // Nothing of theirs parked (nearly every message): in now if there is room, or if it was received
+    // before a message of theirs that has not started yet (InOrder puts it in front of that one).
+    if (line.length === 0 && (room || (held.lastWaiting !== undefined && job.seq < held.lastWaiting))) return undefined;
     let at = line.findIndex((p) => p.id === job.id);
     if (at < 0) {
-      // Nothing of theirs parked: in now if there is room, or if it was received before a message
-      // of theirs that has not started yet (InOrder puts it in front of that one).
-      if (line.length === 0 && (room || (held.lastWaiting !== undefined && job.seq < held.lastWaiting))) return undefined;
       at = sortedIndex(line, job.seq);
       line.splice(at, 0, { id: job.id, seq: job.seq, due: now });
     } else if (at > 0) {
