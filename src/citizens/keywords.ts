@@ -78,10 +78,22 @@ const AROUND_SAFE = new Set(
  * the language of the SAFE phrase, or undefined when the message says more than that.
  */
 export function saidSafe(text: string | undefined): string | undefined {
-  const words = normaliseWords(text ?? '')
-    .split(/[\s\p{P}]+/u)
-    .filter(Boolean);
-  if (words.length > 12) return undefined;
+  return safeAmong(
+    normaliseWords(text ?? '')
+      .split(/[\s\p{P}]+/u)
+      .filter(Boolean),
+  );
+}
+
+/** Every word that SAFE and what may stand around it are made of: a message with any other word says more. */
+const SAFE_VOCABULARY = new Set(
+  [...AROUND_SAFE, ...Object.values(KEYWORDS.safe).flat().map(normaliseWords)].flatMap((phrase) => phrase.split(' ')),
+);
+
+/** saidSafe of a message already split into normalised words. */
+function safeAmong(words: string[]): string | undefined {
+  // Most messages (every report) have a word no SAFE phrase has: one pass over the words tells.
+  if (words.length === 0 || words.length > 12 || !words.every((w) => SAFE_VOCABULARY.has(w))) return undefined;
   // Every split into words around and a SAFE phrase between them, the around words being one- or two-word fillers.
   for (let start = 0; start < words.length; start++) {
     if (start > 0 && !fillers(words.slice(0, start))) continue;
@@ -146,7 +158,7 @@ export function parseWelfareAnswer(text: string | undefined): { answer: 'safe' |
     leadingAnswer(words) ??
     (matchKeyword(words.join(' '), ['no']) ? { answer: 'help' as const, used: words.length } : undefined) ??
     // "ok we are safe now": the whole message is SAFE with thanks or "now" around it.
-    (saidSafe(text) ? { answer: 'safe' as const, used: words.length } : undefined);
+    (safeAmong(words) ? { answer: 'safe' as const, used: words.length } : undefined);
   if (!lead) return undefined;
   const rest = words.slice(lead.used);
   // "1 but my husband is injured", "ok, the house is on fire": an emergency is HELP whatever it starts with.
