@@ -37,12 +37,15 @@ function withoutRepeats(words: string): string {
   return words;
 }
 
-/** True when a message only thanks or acknowledges: "ok", "thank you so much 🙏", "merci beaucoup", "👍". */
-function onlyThanks(text: string): boolean {
+/**
+ * True when a message only thanks or acknowledges: "ok", "thank you so much 🙏", "merci beaucoup",
+ * "👍". `word` is the message through asKeyword.
+ */
+function onlyThanks(text: string, word: string): boolean {
   if (text.length > 200) return false;
   const emoji = text.match(/\p{Extended_Pictographic}/gu) ?? [];
   if (emoji.some((e) => !THANKS_EMOJI.has(e))) return false;
-  const words = asKeyword(text).replace(THANKS_PHRASES, ' ').split(' ').filter(Boolean);
+  const words = word.replace(THANKS_PHRASES, ' ').split(' ').filter(Boolean);
   if (words.length === 0) return emoji.length > 0;
   return words.some((w) => THANKS.has(w)) && words.every((w) => THANKS.has(w) || THANKS_FILLER.has(w));
 }
@@ -73,7 +76,7 @@ export async function handleCitizenMessage(ctx: ChatContext, registeredOf: Regis
   }
   // "Thank you 🙏", "ok", "👍" once their report is resolved (or before any) is no new report: a polite
   // answer, and nothing for the cell to triage. With a report open, it joins it like any message.
-  if (!msg.media && !msg.location && !msg.edit && onlyThanks(text)) {
+  if (!msg.media && !msg.location && !msg.edit && onlyThanks(text, word)) {
     const latest = await incidentStore(deps).latestOf(phone);
     if (!latest || !isActive(latest.status)) {
       const language = registered.language ?? latest?.language ?? guessed;
