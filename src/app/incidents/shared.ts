@@ -1,4 +1,5 @@
 import type { Incident } from '../../domain/incident.ts';
+import type { OutboundJob } from '../../queues/job-schemas.ts';
 import { PRIORITY } from '../../queues/queues.ts';
 import { IncidentStore } from '../../store/incident-store.ts';
 import type { CoreDeps } from '../deps.ts';
@@ -23,14 +24,16 @@ export async function publishIncident(deps: CoreDeps, type: 'incident.created' |
     .catch((err) => deps.log.warn({ err: err.message }, 'live event not published'));
 }
 
+/** Sends one message to every crisis-cell group; `key` makes it idempotent (one key per group). */
+async function sendToCellGroups(deps: CoreDeps, msg: Omit<OutboundJob, 'to' | 'idempotencyKey'>, key: string): Promise<void> {
+  for (const g of deps.config.cellGroups) {
+    await deps.outbox.send({ ...msg, to: { kind: 'group', id: g.id }, idempotencyKey: `${key}:${g.id}` }, PRIORITY.staff);
+  }
+}
+
 /** Sends a text to every crisis-cell group. `key` makes it idempotent. */
 export async function postToCellGroups(deps: CoreDeps, text: string, key: string, kind: string, ref?: string): Promise<void> {
-  for (const g of deps.config.cellGroups) {
-    await deps.outbox.send(
-      { to: { kind: 'group', id: g.id }, text, kind, idempotencyKey: `${key}:${g.id}`, ...(ref ? { ref } : {}) },
-      PRIORITY.staff,
-    );
-  }
+  await sendToCellGroups(deps, { text, kind, ...(ref ? { ref } : {}) }, key);
 }
 
 /**
@@ -38,18 +41,7 @@ export async function postToCellGroups(deps: CoreDeps, text: string, key: string
  * forwards it: the officers see and hear what the citizen sent, next to its card or update.
  */
 export async function forwardMediaToCellGroups(deps: CoreDeps, messageId: string, media: string, incidentId: string): Promise<void> {
-  for (const g of deps.config.cellGroups) {
-    await deps.outbox.send(
-      {
-        to: { kind: 'group', id: g.id },
-        forward: { messageId, media },
-        kind: 'media',
-        idempotencyKey: `media:${messageId}:${g.id}`,
-        ref: `incident:${incidentId}`,
-      },
-      PRIORITY.staff,
-    );
-  }
+  await sendToCellGroups(deps, { forward: { messageId, media }, kind: 'media', ref: `incident:${incidentId}` }, `media:${messageId}`);
 }
 
 /** Sends a DM to members of staff. */
