@@ -2,6 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Incident } from '../../src/domain/incident.ts';
+import type { TestApp } from '../fakes/test-app.ts';
 
 /** Debian's Chromium (installed by apt in .ci/run); never a downloaded browser. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -58,4 +60,11 @@ export async function open(page: Page, hash: string): Promise<void> {
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage: false });
+}
+
+/** Opens an incident through the API, as an officer does for a citizen who phoned; throws when refused. */
+export async function reportFor(app: TestApp, token: string, reporter: string, text: string): Promise<Incident> {
+  const res = await app.api<Incident>('POST', '/api/incidents', { reporter, text }, token);
+  if (res.status !== 201) throw new Error(`POST /api/incidents answered ${res.status}: ${JSON.stringify(res.body)}`);
+  return res.body;
 }

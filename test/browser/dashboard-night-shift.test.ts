@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Citizen, saveCitizens } from '../../src/citizens/registry.ts';
 import type { Incident } from '../../src/domain/incident.ts';
 import { CELL_GROUP, STAFF, startTestApp, type TestApp } from '../fakes/test-app.ts';
-import { launch, newPage, open, signIn } from './browser.ts';
+import { launch, newPage, open, reportFor, signIn } from './browser.ts';
 
 // What a tired duty officer misread or could not see on the dashboard during an earthquake night.
 describe('the dashboard as read at 3 a.m.', { timeout: 90_000 }, () => {
@@ -34,11 +34,7 @@ describe('the dashboard as read at 3 a.m.', { timeout: 90_000 }, () => {
     await app?.stop();
   });
 
-  const report = async (reporter: string, text: string) => {
-    const res = await app.api<Incident>('POST', '/api/incidents', { reporter, text }, duty);
-    expect(res.status).toBe(201);
-    return res.body;
-  };
+  const report = (reporter: string, text: string) => reportFor(app, duty, reporter, text);
 
   it('shows every time with its zone: the cell chat speaks UTC, the browser its own zone', async () => {
     const incident = await report('+33645100001', 'Trapped in the basement of our building');

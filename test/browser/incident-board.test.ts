@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident } from '../../src/domain/incident.ts';
 import { STAFF, startTestApp, type TestApp } from '../fakes/test-app.ts';
-import { launch, newPage, open, signIn } from './browser.ts';
+import { launch, newPage, open, reportFor, signIn } from './browser.ts';
 
 // The board and incident page as a duty officer uses them during a large crisis.
 describe('incident board and page in a real browser', { timeout: 120_000 }, () => {
@@ -19,11 +19,7 @@ describe('incident board and page in a real browser', { timeout: 120_000 }, () =
     await app?.stop();
   });
 
-  const report = async (reporter: string, text: string) => {
-    const res = await app.api<Incident>('POST', '/api/incidents', { reporter, text }, duty);
-    expect(res.status).toBe(201);
-    return res.body;
-  };
+  const report = (reporter: string, text: string) => reportFor(app, duty, reporter, text);
 
   it('keeps an old open incident on the board when 500 newer ones came in after it', async () => {
     const oldest = await report('+33650000000', 'Trapped under the rubble of the school');
