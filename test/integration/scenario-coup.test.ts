@@ -432,6 +432,18 @@ describe('a coup in the capital', () => {
     const run = await app.api<{ status: string; exercise: boolean; steps: { id: string; status: string }[] }>('GET', `/api/runs/${runId}`);
     expect(run.body.exercise).toBe(false);
     expect(run.body.steps.find((s) => s.id === 'activate')?.status).toBe('done');
+    // A coup: the ambassador is asked for headquarters' decision at once, not after the
+    // 15-minute stay-at-home alert and the 2-hour welfare check.
+    await waitFor(
+      async () => (await app.outbox(STAFF.admin)).some((m) => /The armed forces have seized power/.test(m.text)),
+      10_000,
+      'the coup escalation to the head of mission',
+    );
+    const now = (await app.api<{ steps: { id: string; status: string }[] }>('GET', `/api/runs/${runId}`)).body.steps;
+    const status = (id: string) => now.find((s) => s.id === id)?.status;
+    expect(status('coup-escalation')).toBe('done');
+    expect(status('stay-home')).not.toBe('done');
+    expect(status('welfare')).not.toBe('done');
   }, 40_000);
 
   it('unacknowledged critical and high incidents escalate to the duty officers, once each', async () => {
