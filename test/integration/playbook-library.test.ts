@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { durationMs } from '../../src/domain/duration.ts';
 import { DEFAULT_PLAYBOOK_DIR } from '../../src/playbooks/loader.ts';
 import type { Playbook } from '../../src/playbooks/schema.ts';
 import { FAKE_CITIZEN } from '../fakes/playbook-effects.ts';
@@ -45,6 +46,16 @@ describe('the shipped playbook library', () => {
     ]);
     for (const pb of t.feature.library.values()) {
       for (const text of textsOf(pb.steps)) expect(Object.keys(text).sort(), `${pb.id}: ${text.en}`).toEqual(['ar', 'en', 'fr']);
+    }
+  });
+
+  it('raises a grave turn (a conditional escalation or huddle) at the start, never behind a delayed alert or welfare check', () => {
+    for (const pb of t.feature.library.values()) {
+      let waited = 0;
+      for (const step of pb.steps) {
+        waited += step.after ? durationMs(step.after) : 0;
+        if (step.when && (step.type === 'escalate' || step.type === 'huddle')) expect(waited, `${pb.id}: ${step.id}`).toBe(0);
+      }
     }
   });
 
