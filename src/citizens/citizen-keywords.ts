@@ -20,21 +20,14 @@ import { verifyForwardedAlert } from './verify-alert.ts';
  * Returns true when consumed.
  */
 export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
-  const phone = ctx.sender.phone;
+  // A citizen WhatsApp shows only by LID (their number hidden) is that LID here, as in incident
+  // intake: they register, answer welfare checks and say SAFE under it, and are written to at it.
+  const phone = ctx.sender.phone ?? ctx.sender.lid;
+  if (!phone) return false;
   const said = matchKeyword(ctx.msg.text, ['register', 'news', 'stop', 'delete', 'safe', 'help']);
   // "ok we are safe now": SAFE with thanks or "now" around it is SAFE.
   const safe = said ? undefined : saidSafe(ctx.msg.text);
   const keyword = said ?? (safe ? { keyword: 'safe' as const, language: safe } : undefined);
-  if (!phone) {
-    // A citizen WhatsApp shows only by LID reports under that LID (see incident intake): STOP,
-    // DELETE and NEWS work for them too, and DELETE erases those reports.
-    const lid = ctx.sender.lid;
-    if (!lid || ctx.sender.staff) return false;
-    if (keyword?.keyword === 'stop') return stop(ctx, lid, keyword.language);
-    if (keyword?.keyword === 'delete') return erase(ctx, lid, keyword.language);
-    if (keyword?.keyword === 'news') return news(ctx, keyword.language);
-    return !keyword && warnOfRumour(ctx, lid);
-  }
   if (keyword?.keyword === 'register') {
     await startRegistration(ctx, phone, keyword.language);
     return true;
