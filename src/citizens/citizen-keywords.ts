@@ -7,6 +7,7 @@ import { answerWelfareCheck } from '../broadcast/welfare-answer.ts';
 import type { ChatContext } from '../chat/chat-context.ts';
 import { jobIdFor } from '../queues/queues.ts';
 import { ERASE_SWEEP, ERASE_SWEEP_DELAY_MS, eraseCitizen } from './erase.ts';
+import { adoptHiddenNumber } from './hidden-number.ts';
 import { matchKeyword, parseWelfareAnswer, saidSafe } from './keywords.ts';
 import { t } from './messages.ts';
 import { continueRegistration, leaveRegistration, startRegistration } from './register-dialogue.ts';
@@ -24,6 +25,7 @@ export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
   // intake: they register, answer welfare checks and say SAFE under it, and are written to at it.
   const phone = ctx.sender.phone ?? ctx.sender.lid;
   if (!phone) return false;
+  await adoptHiddenNumber(ctx);
   const said = matchKeyword(ctx.msg.text, ['register', 'news', 'stop', 'delete', 'safe', 'help']);
   // "ok we are safe now": SAFE with thanks or "now" around it is SAFE.
   const safe = said ? undefined : saidSafe(ctx.msg.text);

@@ -6,6 +6,8 @@ import { fakeSocketFactory, waMessage } from '../fakes/fake-baileys-socket.ts';
 import { CELL_GROUP, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
 const HIDDEN = '204181337702458@lid';
+/** The same citizen once WhatsApp shows their number. */
+const SHOWN = '33612340000@s.whatsapp.net';
 
 describe('a citizen whose number WhatsApp hides', () => {
   let app: TestApp;
@@ -17,10 +19,12 @@ describe('a citizen whose number WhatsApp hides', () => {
       .sent.filter((s) => s.jid === jid && 'text' in s.content)
       .map((s) => String((s.content as { text: string }).text));
   /** The citizen writes; resolves with the bot's next answer to them. */
-  const write = async (text: string): Promise<string> => {
-    const before = textsTo(HIDDEN).length;
-    sockets.latest().upsert([waMessage({ id: `WA-HIDDEN-${++n}`, remoteJid: HIDDEN, message: { conversation: text } })]);
-    return waitFor(async () => textsTo(HIDDEN)[before], 10_000, `the answer to “${text}”`);
+  const write = async (text: string, shown = false): Promise<string> => {
+    const to = shown ? SHOWN : HIDDEN;
+    const before = textsTo(to).length;
+    const key = shown ? { remoteJid: SHOWN, remoteJidAlt: HIDDEN } : { remoteJid: HIDDEN };
+    sockets.latest().upsert([waMessage({ id: `WA-HIDDEN-${++n}`, ...key, message: { conversation: text } })]);
+    return waitFor(async () => textsTo(to)[before], 10_000, `the answer to “${text}”`);
   };
 
   beforeAll(async () => {
@@ -67,5 +71,22 @@ describe('a citizen whose number WhatsApp hides', () => {
     expect(await write('we are safe')).toMatch(/noted that you are safe/);
     await settle(app);
     expect((await app.api<{ items: unknown[] }>('GET', '/api/incidents')).body.items).toEqual([]);
+  });
+
+  it('once WhatsApp shows their number, stays registered and their open report goes on', async () => {
+    const ack = await write('my brother was arrested at the checkpoint on the north road');
+    const id = /INC-\d+/.exec(ack)?.[0];
+    expect(id).toBeDefined();
+    expect(await write('they took him to the central police station', true)).toMatch(new RegExp(`Added to your report ${id}`));
+    expect(await getCitizen(app.deps, HIDDEN)).toBeUndefined();
+    expect(await getCitizen(app.deps, '+33612340000')).toMatchObject({ name: 'Amal Haddad', region: 'north', household: 3 });
+    const summary = (await app.api<{ total: number; byRegion: Record<string, number> }>('GET', '/api/citizens/summary')).body;
+    expect(summary.total).toBe(1);
+    expect(summary.byRegion.north).toBe(1);
+    // Registered, not asked to register again: the next alert reaches the number.
+    await app.api('POST', '/api/alerts', { audience: { regions: ['north'] }, text: { en: 'Roads north of the river are closed.' } });
+    await waitFor(async () => textsTo(SHOWN).find((t) => /Roads north of the river/.test(t)), 10_000, 'the alert at the number');
+    const incidents = (await app.api<{ items: { id: string }[] }>('GET', '/api/incidents')).body.items;
+    expect(incidents.map((i) => i.id)).toEqual([id]);
   });
 });
