@@ -28,6 +28,8 @@ export interface AlertView {
   code: string;
   exercise: boolean;
   audience: Audience;
+  /** Of counts.total, people reached because they reported without registering (audience.reporters). */
+  reporters: number;
   /** What citizens read, per language: the second officer approves what they can see. */
   text: Record<string, string>;
   author: string;
@@ -66,6 +68,10 @@ export async function createBroadcast(
   input: { author: Actor; audience: Audience; text: Record<string, string>; exercise?: boolean; source?: string },
 ): Promise<BroadcastRecord & { repeated?: boolean }> {
   checkAudience(deps, input.audience);
+  if (kind === 'welfare' && input.audience.reporters)
+    throw new ValidationError(
+      'audience.reporters is for alerts: a welfare check asks the registered citizens (reporters are followed through their incidents)',
+    );
   const fresh = await newBroadcastId(deps, kind);
   let id = fresh.id;
   const keys = broadcastKeys(deps, kind);
@@ -101,6 +107,7 @@ export async function createBroadcast(
     ...(input.source ? { source: input.source } : {}),
     createdAt: deps.now(),
     total: resolved.total,
+    ...(resolved.reporters ? { reporters: resolved.reporters } : {}),
     fannedOut: false,
   };
   await saveRecord(deps, record);
@@ -171,6 +178,8 @@ export interface CreatedAlert {
   status: 'pending_approval' | 'sending';
   code: string;
   total: number;
+  /** Of the total, people reached because they reported without registering. */
+  reporters: number;
   /** Recipients per language the alert has no text in: they receive the text in `fallback`. */
   untranslated?: Record<string, number>;
   fallback?: string;
@@ -193,7 +202,7 @@ export async function createAlert(
     await resumeBroadcast(deps, r);
     const now = (await loadRecord(deps, r.id)) ?? r;
     const status = now.status === 'pending_approval' ? 'pending_approval' : 'sending';
-    return { id: r.id, status, code: r.code, total: r.total, ...languages };
+    return { id: r.id, status, code: r.code, total: r.total, reporters: r.reporters ?? 0, ...languages };
   }
   const needsApproval = !r.exercise && r.total > deps.config.broadcast.approvalThreshold;
   await deps.audit.append({
@@ -203,6 +212,7 @@ export async function createAlert(
     data: {
       audience: describeAudience(deps, input.audience),
       total: r.total,
+      reporters: r.reporters ?? 0,
       exercise: r.exercise,
       languages: Object.keys(input.text),
       source: input.source ?? null,
@@ -227,10 +237,10 @@ export async function createAlert(
         'alert-draft',
       );
     }
-    return { id: r.id, status: 'pending_approval', code: r.code, total: r.total, ...languages };
+    return { id: r.id, status: 'pending_approval', code: r.code, total: r.total, reporters: r.reporters ?? 0, ...languages };
   }
   await startSending(deps, r);
-  return { id: r.id, status: 'sending', code: r.code, total: r.total, ...languages };
+  return { id: r.id, status: 'sending', code: r.code, total: r.total, reporters: r.reporters ?? 0, ...languages };
 }
 
 function sameperson(a: Actor, b: { name: string; phone?: string }): boolean {
@@ -294,6 +304,7 @@ export async function getAlert(deps: CoreDeps, id: string): Promise<AlertView> {
     code: r.code,
     exercise: r.exercise,
     audience: r.audience,
+    reporters: r.reporters ?? 0,
     text: r.text,
     author: r.authorName,
     ...(r.approvedBy ? { approvedBy: r.approvedBy } : {}),

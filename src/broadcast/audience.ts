@@ -10,7 +10,16 @@ export interface Audience {
   languages?: string[];
   /** Also post the message in the crisis-cell groups. */
   cellGroups?: boolean;
+  /**
+   * Also the people who reported to the embassy from these regions (anywhere, with all) in the last
+   * REPORTERS_WITHIN_MS without registering, in the language of their report: the frightened
+   * citizen who wrote in is the first who needs the curfew or the evacuation notice. Alerts only.
+   */
+  reporters?: boolean;
 }
+
+/** How far back a report makes its author one of an alert's reporters (by the report's opening). */
+export const REPORTERS_WITHIN_MS = 14 * 24 * 3600_000;
 
 export type { Actor } from '../domain/actor.ts';
 
@@ -21,6 +30,7 @@ export const audienceSchema = z
     regions: z.array(z.string().min(1)).max(100).optional(),
     languages: z.array(z.string().min(1)).max(20).optional(),
     cellGroups: z.boolean().optional(),
+    reporters: z.boolean().optional(),
   })
   .refine((a) => !(a.all === true && a.regions?.length), {
     message: 'give either all: true or regions, not both (all reaches every region)',
@@ -30,6 +40,8 @@ export const audienceSchema = z
 /** The snapshot of recipients a broadcast was resolved to. */
 export interface ResolvedAudience {
   total: number;
+  /** Of the total, people reached because they reported (Audience.reporters), not through the registry. */
+  reporters: number;
   /** Recipients per language (each set key is keyed by that language). */
   byLanguage: Record<string, number>;
 }
@@ -70,7 +82,7 @@ export async function snapshotAudience(
     const staff = deps.roster.all().map((s) => s.phone);
     if (staff.length + groups.length) await redis.sadd(recipientsKey(defaultLanguage), ...staff, ...groups);
     byLanguage[defaultLanguage] = staff.length + groups.length;
-    return { total: byLanguage[defaultLanguage] ?? 0, byLanguage };
+    return { total: byLanguage[defaultLanguage] ?? 0, reporters: 0, byLanguage };
   }
   const everyone = audience.all || (!audience.regions?.length && audience.languages?.length);
   const base = tmpKey('base');
@@ -85,10 +97,78 @@ export async function snapshotAudience(
     if (wanted && (everyone || audience.regions?.length))
       byLanguage[language] = await redis.sinterstore(recipientsKey(language), reach, keys.citizensByLanguage(language));
   }
+  const reporters =
+    audience.reporters && (everyone || audience.regions?.length) ? await addReporters(deps, audience, recipientsKey, byLanguage) : 0;
   if (groups.length)
     byLanguage[defaultLanguage] = (byLanguage[defaultLanguage] ?? 0) + (await redis.sadd(recipientsKey(defaultLanguage), ...groups));
   await redis.del(base, reach);
-  return { total: Object.values(byLanguage).reduce((a, b) => a + b, 0), byLanguage };
+  return { total: Object.values(byLanguage).reduce((a, b) => a + b, 0), reporters, byLanguage };
+}
+
+/** Incidents read per round trip while looking for an alert's reporters. */
+const REPORTERS_PAGE = 500;
+
+/**
+ * Adds to the recipient sets the people who reported from the audience's regions within
+ * REPORTERS_WITHIN_MS (newest incidents first; a person counts by their newest report, so someone
+ * who has since written from elsewhere is not sent another region's alert), unless they said STOP
+ * or erased their data (their incidents no longer name them). A registered reporter gets it in
+ * their registered language (once: the registry may already have put them in); anyone else in
+ * their report's language. Returns how many this added.
+ */
+async function addReporters(
+  deps: CoreDeps,
+  audience: Audience,
+  recipientsKey: (language: string) => string,
+  byLanguage: Record<string, number>,
+): Promise<number> {
+  const { keys, redis, config } = deps;
+  const since = deps.now() - REPORTERS_WITHIN_MS;
+  const regions = audience.regions?.length && !audience.all ? new Set(audience.regions) : undefined;
+  const seen = new Set<string>();
+  const chosen: { who: string; language: string }[] = [];
+  for (let start = 0; ; start += REPORTERS_PAGE) {
+    const ids = await redis.zrevrange(keys.incidentsAll, start, start + REPORTERS_PAGE - 1);
+    const multi = redis.multi();
+    for (const id of ids) multi.hmget(keys.incident(id), 'reporter', 'region', 'language', 'createdAt');
+    const rows = ((await multi.exec()) ?? []).map(([, row]) => row as (string | null)[]);
+    let older = false;
+    for (const [who, region, language, createdAt] of rows) {
+      // Opened at (ISO): a row without one (being erased, or written before) is skipped, not a stop.
+      if (Date.parse(createdAt ?? '') < since) {
+        older = true;
+        break;
+      }
+      if (!who || seen.has(who)) continue;
+      seen.add(who);
+      if (regions && !(region && regions.has(region))) continue;
+      chosen.push({ who, language: language ?? '' });
+    }
+    if (older || ids.length < REPORTERS_PAGE) break;
+  }
+  if (chosen.length === 0) return 0;
+  const known = redis.multi();
+  for (const c of chosen) known.sismember(keys.citizensOptedOut, c.who).hget(keys.citizen(c.who), 'language');
+  const answers = ((await known.exec()) ?? []).map(([, v]) => v);
+  const wanted = (language: string) =>
+    config.languages.includes(language) && (!audience.languages?.length || audience.languages.includes(language));
+  const add = redis.multi();
+  const order: string[] = [];
+  chosen.forEach((c, i) => {
+    if (answers[2 * i] === 1) return;
+    const language =
+      (answers[2 * i + 1] as string | null) || (config.languages.includes(c.language) ? c.language : (config.languages[0] as string));
+    if (!wanted(language)) return;
+    add.sadd(recipientsKey(language), c.who);
+    order.push(language);
+  });
+  const added = ((await add.exec()) ?? []).map(([, n]) => Number(n));
+  let total = 0;
+  order.forEach((language, i) => {
+    byLanguage[language] = (byLanguage[language] ?? 0) + (added[i] ?? 0);
+    total += added[i] ?? 0;
+  });
+  return total;
 }
 
 /** Reachable citizens an audience would reach now (for the approval threshold and previews). */
@@ -97,6 +177,7 @@ export function describeAudience(deps: CoreDeps, audience: Audience): string {
   const parts = [];
   if (audience.regions?.length) parts.push(audience.regions.map((r) => deps.config.regions.find((c) => c.id === r)?.name ?? r).join(', '));
   if (audience.languages?.length) parts.push(`in ${audience.languages.join('/')}`);
+  if (audience.reporters) parts.push('and who reported there');
   if (audience.cellGroups) parts.push('cell groups');
   return parts.join(' ');
 }

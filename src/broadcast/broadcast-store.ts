@@ -33,6 +33,8 @@ export interface BroadcastRecord {
   approvedBy?: string;
   approvedAt?: number;
   total: number;
+  /** Of the total, people reached because they reported without registering (Audience.reporters). */
+  reporters?: number;
   /** True once every recipient has an outbound job. */
   fannedOut: boolean;
   completedAt?: number;
@@ -96,6 +98,7 @@ export async function saveRecord(deps: CoreDeps, r: BroadcastRecord): Promise<vo
       ...(r.source ? { source: r.source } : {}),
       createdAt: String(r.createdAt),
       total: String(r.total),
+      ...(r.reporters ? { reporters: String(r.reporters) } : {}),
       fannedOut: r.fannedOut ? '1' : '0',
     })
     .zadd(keys.all, r.createdAt, r.id)
@@ -124,6 +127,7 @@ export function recordOf(kind: BroadcastKind, h: Record<string, string>): Broadc
     createdAt: Number(h.createdAt),
     ...(h.approvedBy ? { approvedBy: h.approvedBy, approvedAt: Number(h.approvedAt) } : {}),
     total: Number(h.total ?? 0),
+    ...(h.reporters ? { reporters: Number(h.reporters) } : {}),
     fannedOut: h.fannedOut === '1',
     ...(h.completedAt ? { completedAt: Number(h.completedAt) } : {}),
   };

@@ -37,10 +37,17 @@ export function broadcastCommands(): Command[] {
       async run(ctx, args) {
         const { audience, text } = audienceAndText(ctx, args);
         if (!text) throw new UsageError('The alert has no text.');
-        const a = await createAlert(ctx.deps, { author: actorOf(ctx), audience, text, source: `chat:${ctx.msg.id}` });
+        // From the cell, an alert to a region means everyone there the embassy knows of: the
+        // registered, and who reported from there without registering.
+        const a = await createAlert(ctx.deps, {
+          author: actorOf(ctx),
+          audience: { ...audience, reporters: true },
+          text,
+          source: `chat:${ctx.msg.id}`,
+        });
         const next =
           a.total === 0
-            ? '⚠️ No registered citizen matches this audience: nobody will receive it. Check the region, or use /alert all.'
+            ? '⚠️ No registered citizen or recent reporter matches this audience: nobody will receive it. Check the region, or use /alert all.'
             : a.status === 'pending_approval'
               ? `Waiting for a second officer: /approve ${a.id}`
               : 'Sending now.';
@@ -48,7 +55,11 @@ export function broadcastCommands(): Command[] {
           .map(([language, n]) => `${n} read ${language}`)
           .join(', ');
         const note = untranslated ? ` ${untranslated}: they will get the ${a.fallback} text.` : '';
-        await ctx.reply(`Alert ${a.id} (verification code ${a.code}) to ${a.total} recipient(s). ${next}${note}`, 'alert-draft');
+        const reporters = a.reporters ? ` (${a.reporters} of them reported from there without registering)` : '';
+        await ctx.reply(
+          `Alert ${a.id} (verification code ${a.code}) to ${a.total} recipient(s)${reporters}. ${next}${note}`,
+          'alert-draft',
+        );
       },
     },
     {

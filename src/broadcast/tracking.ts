@@ -114,17 +114,21 @@ export async function prepareBroadcastSend(deps: CoreDeps, job: OutboundJob): Pr
   const ref = parseBroadcastRef(job.ref);
   if (!ref) return true;
   const { keys } = deps;
-  const [[, record], [, registered], [, optedOut], [, answered]] = (await deps.redis
+  const kindKeys = broadcastKeys(deps, ref.kind);
+  const [[, record], [, registered], [, optedOut], [, answered], [, listed]] = (await deps.redis
     .multi()
-    .hmget(broadcastKeys(deps, ref.kind).record(ref.id), 'status', 'exercise', 'code')
+    .hmget(kindKeys.record(ref.id), 'status', 'exercise', 'code')
     .sismember(keys.citizensAll, ref.to)
     .sismember(keys.citizensOptedOut, ref.to)
     .hexists(keys.welfareAnswers(ref.id), ref.to)
-    .exec()) as [[unknown, (string | null)[]], [unknown, number], [unknown, number], [unknown, number]];
+    // Someone who reported without registering (Audience.reporters) is listed, until they DELETE.
+    .sismember(kindKeys.recipients(ref.id, job.language ?? (deps.config.languages[0] as string)), ref.to)
+    .exec()) as [[unknown, (string | null)[]], [unknown, number], [unknown, number], [unknown, number], [unknown, number]];
   const [status, exercise, code] = record;
   if (!status || status === 'cancelled') return false;
   if (ref.reminder && answered === 1) return false;
-  if (exercise === '1' || ref.to.endsWith('@g.us') || (registered === 1 && optedOut === 0)) return withText(deps, job, ref, code ?? '');
+  const reachable = (registered === 1 || listed === 1) && optedOut === 0;
+  if (exercise === '1' || ref.to.endsWith('@g.us') || reachable) return withText(deps, job, ref, code ?? '');
   await advanceRecipient(deps, ref, 'cancelled');
   deps.log.info({ id: ref.id }, 'broadcast message skipped: recipient opted out or erased');
   return false;

@@ -46,18 +46,26 @@ const condition = z
 export type StepCondition = z.infer<typeof condition>;
 
 /** Who an alert or welfare check goes to; `$param` names a region parameter. */
-const audience = z
-  .strictObject({
-    all: z.boolean().optional(),
-    regions: z.array(z.string().min(1)).min(1).optional(),
-    languages: z.array(language).optional(),
-  })
-  .refine((a) => a.all === true || a.regions, 'name regions or set all: true')
-  // A regional alert must never reach the whole country: all: true would win over the regions.
-  .refine((a) => !(a.all === true && a.regions), {
-    message: 'give either all: true or regions, not both (all reaches every region)',
-    path: ['regions'],
-  });
+const audienceFields = {
+  all: z.boolean().optional(),
+  regions: z.array(z.string().min(1)).min(1).optional(),
+  languages: z.array(language).optional(),
+};
+/** Regions or all: true, never both. */
+function checkedAudience<T extends z.ZodType<{ all?: boolean; regions?: string[] }>>(schema: T) {
+  return (
+    schema
+      .refine((a) => a.all === true || a.regions, 'name regions or set all: true')
+      // A regional alert must never reach the whole country: all: true would win over the regions.
+      .refine((a) => !(a.all === true && a.regions), {
+        message: 'give either all: true or regions, not both (all reaches every region)',
+        path: ['regions'],
+      })
+  );
+}
+const audience = checkedAudience(z.strictObject(audienceFields));
+/** An alert also reaches who reported from its regions without registering, unless `reporters: false`. */
+const alertAudience = checkedAudience(z.strictObject({ ...audienceFields, reporters: z.boolean().optional() }));
 export type StepAudience = z.infer<typeof audience>;
 
 const base = {
@@ -82,7 +90,7 @@ export const stepSchema = z.discriminatedUnion(
   'type',
   [
     z.strictObject({ ...base, type: z.literal('notify'), text: localisedText }),
-    z.strictObject({ ...base, type: z.literal('alert'), audience, text: localisedText }),
+    z.strictObject({ ...base, type: z.literal('alert'), audience: alertAudience, text: localisedText }),
     z.strictObject({ ...base, type: z.literal('welfare_check'), audience, text: localisedText.optional() }),
     z.strictObject({ ...base, type: z.literal('tasks'), items: z.array(taskItem).min(1) }),
     z.strictObject({ ...base, type: z.literal('wait'), duration: durationText, text: localisedText.optional() }),

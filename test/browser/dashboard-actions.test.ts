@@ -69,6 +69,8 @@ describe('dashboard actions in a real browser: once per click, whatever the hand
     await signIn(author, app.url, tokens.duty as string);
     await open(author, '#/alerts');
     await expect.poll(() => author.locator('.recipients').getAttribute('data-count')).toBe('4');
+    // Ticked unless the officer unticks it: who reported without registering needs the alert too.
+    expect(await author.locator('form.audience input[name="reporters"]').isChecked()).toBe(true);
     await author.locator('textarea[name="text-en"]').fill('Aftershocks expected. Stay out of damaged buildings.');
     const posts = watchRequests(author, (m, u) => m === 'POST' && new URL(u).pathname === '/api/alerts');
     await author.locator('form.audience button[type=submit]').dblclick();
@@ -77,6 +79,8 @@ describe('dashboard actions in a real browser: once per click, whatever the hand
     const alerts = await app.api<{ items: { id: string }[] }>('GET', '/api/alerts');
     expect(alerts.body.items).toHaveLength(1);
     const id = alerts.body.items[0]?.id as string;
+    expect((await app.api<{ audience: unknown }>('GET', `/api/alerts/${id}`)).body.audience).toEqual({ all: true, reporters: true });
+    await expect.poll(() => author.locator(`.alert-item[data-id="${id}"]`).textContent()).toContain('everyone · + who reported there');
 
     await signIn(approver, app.url, tokens.second as string);
     await open(approver, '#/alerts');
@@ -94,6 +98,9 @@ describe('dashboard actions in a real browser: once per click, whatever the hand
     const { context, page } = await newPage(browser, true);
     await signIn(page, app.url, tokens.duty as string);
     await open(page, '#/welfare');
+    await page.locator('form.audience').waitFor();
+    // A welfare check asks the registered (reporters are followed through their incidents).
+    expect(await page.locator('form.audience input[name="reporters"]').count()).toBe(0);
     const before = (await app.api<{ items: unknown[] }>('GET', '/api/welfare-checks')).body.items.length;
     const posts = watchRequests(page, (m, u) => m === 'POST' && new URL(u).pathname === '/api/welfare-checks');
     await page.locator('form.audience button[type=submit]').dblclick();

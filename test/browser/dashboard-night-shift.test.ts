@@ -124,10 +124,14 @@ describe('the dashboard as read at 3 a.m.', { timeout: 90_000 }, () => {
     expect(await everyone.isChecked()).toBe(true);
     await page.locator('form.audience input[name="regions"][value="coast"]').check();
     expect(await everyone.isChecked()).toBe(false);
-    expect(await page.locator('form.audience .recipients').textContent()).toBe('1 citizen');
+    expect(await page.locator('form.audience .recipients').textContent()).toBe(
+      '1 citizen, and who reported from there without registering',
+    );
     await everyone.check();
     expect(await page.locator('form.audience input[name="regions"]:checked').count()).toBe(0);
-    expect(await page.locator('form.audience .recipients').textContent()).toBe('2 citizens');
+    expect(await page.locator('form.audience .recipients').textContent()).toBe(
+      '2 citizens, and who reported from there without registering',
+    );
     await page.locator('form.audience input[name="languages"][value="fr"]').check();
     expect(await everyone.isChecked()).toBe(false);
     await context.close();

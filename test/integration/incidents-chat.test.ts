@@ -287,7 +287,7 @@ describe('staff in the cell group', () => {
   it('warns that an alert reaches nobody when no registered citizen matches', async () => {
     await app.say(STAFF.duty, '/alert coast Boil water before drinking', { group: CELL_GROUP });
     const draft = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'alert-draft');
-    expect(draft.text).toMatch(/to 0 recipient\(s\)\. ⚠️ No registered citizen matches this audience/);
+    expect(draft.text).toMatch(/to 0 recipient\(s\)\. ⚠️ No registered citizen or recent reporter matches this audience/);
   });
 
   it('explains a wrong command instead of failing', async () => {

@@ -37,7 +37,8 @@ describe('playbook runs', () => {
     ]);
     for (const s of run.steps) expect(Date.parse(s.finishedAt ?? '')).toBeGreaterThanOrEqual(Date.parse(s.startedAt ?? ''));
     const alert = t.effects.calls.find((c) => c.kind === 'alert');
-    expect(alert?.kind === 'alert' && alert.input.audience).toEqual({ regions: ['north'] });
+    // An alert step also reaches who reported from the region without registering.
+    expect(alert?.kind === 'alert' && alert.input.audience).toEqual({ regions: ['north'], reporters: true });
     expect(alert?.kind === 'alert' && alert.input.text.en).toBe('Stay indoors in Northern Province');
     expect(alert?.kind === 'alert' && alert.input.author.name).toBe('Ana Duty');
     const cell = (await t.app.outbox(CELL_GROUP)).map((m) => m.text);

@@ -601,11 +601,17 @@ describe('a coup in the capital', () => {
   it('curfew: a second alert; a forwarded copy is confirmed genuine, an altered copy is flagged and counted as a rumour', async () => {
     const before = await lastSeq(CELL_GROUP);
     await staffSays(STAFF.duty, '/alert capital Curfew from 18:00 to 06:00 from tonight. Stay at home; do not travel to the airport.');
-    const draft = await cellAfter(before, /Alert ALR-\d+ .* to 32 recipient\(s\)\. Waiting for a second officer/);
+    // The 32 registered in the capital, and the citizens who reported from the capital without registering.
+    const draft = await cellAfter(before, /Alert ALR-\d+ .* to \d+ recipient\(s\).*Waiting for a second officer/);
+    const total = Number(/to (\d+) recipient/.exec(draft.text)?.[1]);
+    const reporters = Number(/\((\d+) of them reported from there without registering\)/.exec(draft.text)?.[1]);
+    expect(reporters).toBeGreaterThan(0);
+    expect(total).toBe(32 + reporters);
     alerts.curfew = /ALR-\d+/.exec(draft.text)?.[0] as string;
     await staffSays(STAFF.admin, `/approve ${alerts.curfew}`);
     await waitFor(
-      async () => (await app.api<{ counts: { sent: number } }>('GET', `/api/alerts/${alerts.curfew}`)).body.counts.sent === 32 || undefined,
+      async () =>
+        (await app.api<{ counts: { sent: number } }>('GET', `/api/alerts/${alerts.curfew}`)).body.counts.sent === total || undefined,
       20_000,
       'the curfew alert to be sent',
     );

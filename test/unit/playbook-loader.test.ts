@@ -38,6 +38,18 @@ describe('playbook loader', () => {
     expect(err.line).toBe(lineOf(bad, 'all: true, regions'));
   });
 
+  it('takes reporters: false on an alert (registered citizens only) and refuses reporters on a welfare check', () => {
+    const registryOnly = GOOD.replace(/(type: alert[\s\S]*?audience: \{ regions: \[\$region\])( \})/, '$1, reporters: false$2');
+    expect(registryOnly).not.toBe(GOOD);
+    const alert = parsePlaybook(registryOnly, 'drill.yaml').steps.find((s) => s.type === 'alert');
+    expect(alert?.type === 'alert' && alert.audience.reporters).toBe(false);
+    const bad = GOOD.replace(/(type: welfare_check[\s\S]*?audience: \{ regions: \[\$region\])( \})/, '$1, reporters: true$2');
+    expect(bad).not.toBe(GOOD);
+    const err = refusal(bad);
+    expect(err.message).toMatch(/audience: unknown field reporters$/);
+    expect(err.line).toBe(lineOf(bad, 'reporters: true'));
+  });
+
   it('refuses a bad step type with its line', () => {
     const bad = GOOD.replace('type: sitrep', 'type: sit_rep');
     const err = refusal(bad);

@@ -10,7 +10,9 @@ interface AlertResult {
 
 /** `alert`: drafts a consular alert through the broadcast feature (its approval rule applies). */
 export async function runAlert(sc: StepContext, step: Extract<Step, { type: 'alert' }>): Promise<string> {
-  const audience = resolveAudience(sc.run, step.audience);
+  const resolved = resolveAudience(sc.run, step.audience);
+  // Who reported from the region without registering needs the alert as much (not in a drill).
+  const audience = sc.run.exercise ? resolved : { ...resolved, reporters: step.audience.reporters ?? true };
   let result = await sc.store.effectResult<AlertResult>(sc.run.id, step.id);
   if (!result) {
     result = await sc.effects.alert({

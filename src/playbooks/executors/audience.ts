@@ -17,6 +17,7 @@ export function resolveAudience(run: RunRecord, audience: StepAudience): Audienc
 /** How the cell group reads an audience. */
 export function describeAudience(a: Audience): string {
   if (a.cellGroups && !a.all && !a.regions) return 'staff only (exercise)';
-  if (a.all) return 'all registered citizens';
-  return `citizens in ${a.regions?.join(', ') || 'no region'}`;
+  const reporters = a.reporters ? ' and who reported there' : '';
+  if (a.all) return `all registered citizens${reporters ? ' and who reported' : ''}`;
+  return `citizens in ${a.regions?.join(', ') || 'no region'}${reporters}`;
 }

@@ -23,6 +23,7 @@ export function describeAudience(a = {}) {
   if (a.all) parts.push('everyone');
   if (a.regions?.length) parts.push(a.regions.map(regionName).join(', '));
   if (a.languages?.length) parts.push(`in ${a.languages.join(', ')}`);
+  if (a.reporters) parts.push('+ who reported there');
   if (a.cellGroups) parts.push('+ crisis-cell groups');
   return parts.join(' · ') || 'nobody';
 }
@@ -123,6 +124,7 @@ function composeForm(summary, refresh) {
   return audienceForm(summary, {
     title: 'Compose an alert',
     textRequired: true,
+    reporters: true,
     submitLabel: 'Send alert',
     async submit(body, idempotencyKey) {
       const created = await api('POST', '/api/alerts', body, { idempotencyKey });

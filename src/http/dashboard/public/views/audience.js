@@ -45,6 +45,7 @@ function audienceOf(form) {
     ...(regions.length ? { regions } : {}),
     ...(languages.length ? { languages } : {}),
     ...(form.elements.cellGroups.checked ? { cellGroups: true } : {}),
+    ...(form.elements.reporters?.checked ? { reporters: true } : {}),
   };
 }
 
@@ -52,7 +53,8 @@ function countText(summary, form) {
   if (form.elements.exercise.checked) return { n: 0, text: 'Exercise: the rostered staff only' };
   const { n, exact } = recipientCount(summary, audienceOf(form));
   const groups = form.elements.cellGroups.checked ? ' and the crisis-cell groups' : '';
-  return { n, text: `${exact ? '' : 'up to '}${n} citizen${n === 1 ? '' : 's'}${groups}` };
+  const reporters = form.elements.reporters?.checked ? ', and who reported from there without registering' : '';
+  return { n, text: `${exact ? '' : 'up to '}${n} citizen${n === 1 ? '' : 's'}${reporters}${groups}` };
 }
 
 /** One textarea per configured language; the alert needs at least one, the welfare check none. */
@@ -67,7 +69,7 @@ function textFields(languages, textRequired) {
   );
 }
 
-function audienceFields(summary) {
+function audienceFields(summary, reporters) {
   return [
     el('label', {}, el('input', { type: 'checkbox', name: 'all', checked: true, defaultChecked: true }), ' Everyone registered'),
     summary.optedOut
@@ -75,6 +77,14 @@ function audienceFields(summary) {
       : '',
     checks('regions', Object.entries(summary.byRegion), regionName),
     checks('languages', Object.entries(summary.byLanguage)),
+    reporters
+      ? el(
+          'label',
+          {},
+          el('input', { type: 'checkbox', name: 'reporters', checked: true, defaultChecked: true }),
+          ' Also who reported from there in the last 14 days without registering',
+        )
+      : '',
     el('label', {}, el('input', { type: 'checkbox', name: 'cellGroups' }), ' Also post in the crisis-cell groups'),
     el(
       'label',
@@ -86,7 +96,7 @@ function audienceFields(summary) {
 }
 
 /** A form: audience, text per language, the live recipient count, submit ({audience, text?, exercise?}). */
-export function audienceForm(summary, { title, textRequired, submitLabel, submit }) {
+export function audienceForm(summary, { title, textRequired, submitLabel, submit, reporters = false }) {
   const languages = Object.keys(summary.byLanguage).length ? Object.keys(summary.byLanguage) : ['en'];
   const count = el('p', { className: 'recipients', 'aria-live': 'polite' });
   const error = el('p', { className: 'error', role: 'alert' });
@@ -94,7 +104,7 @@ export function audienceForm(summary, { title, textRequired, submitLabel, submit
     'form',
     { className: 'card audience' },
     el('h2', {}, title),
-    ...audienceFields(summary),
+    ...audienceFields(summary, reporters),
     count,
     ...textFields(languages, textRequired),
     el('button', { type: 'submit', className: 'primary' }, submitLabel),
