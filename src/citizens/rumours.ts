@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CoreDeps } from '../app/deps.ts';
 import { openIncident } from '../app/incidents/open-incident.ts';
-import { excerpt, incidentStore } from '../app/incidents/shared.ts';
+import { excerpt, incidentStore, publishChange } from '../app/incidents/shared.ts';
 import type { ChatContext } from '../chat/chat-context.ts';
 import type { Category } from '../domain/incident.ts';
 import { FIRST_PERSON, OFFICIAL_CLAIM } from '../domain/rumour-words.ts';
@@ -10,6 +10,7 @@ import { classify } from '../domain/triage.ts';
 import { LuaScript } from '../store/lua-script.ts';
 import { normaliseWords } from './keywords.ts';
 import { t } from './messages.ts';
+import { loadRumours, type RumourKind } from './rumour-list.ts';
 
 const OFFICIAL = new KeywordSet(Object.values(OFFICIAL_CLAIM).flat());
 const SPEAKS_OF_SELF = new KeywordSet(Object.values(FIRST_PERSON).flat());
@@ -43,17 +44,21 @@ const KEEP_MAX = 1_000;
 const COUNTED_MS = 7 * 24 * 3_600_000;
 
 /**
- * Counts one forward of a rumour, once per message: KEYS rumour hash, by-last zset, message marker;
- * ARGV id, text, language, now ms, keep ms, keep max, counted ms. Returns the forwards so far (0: already counted).
+ * Counts one forward of a rumour, once per message: KEYS rumour hash, by-last zset, message marker,
+ * senders set, incidents zset; ARGV id, text, language, now ms, keep ms, keep max, counted ms, sender
+ * pseudonym, kind, alert id ('' for none). Returns the forwards so far (0: already counted).
  */
 const COUNT_SCRIPT = new LuaScript(`
 if not redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[7]) then return 0 end
 redis.call('HSETNX', KEYS[1], 'text', ARGV[2])
 redis.call('HSETNX', KEYS[1], 'language', ARGV[3])
 redis.call('HSETNX', KEYS[1], 'first', ARGV[4])
-redis.call('HSET', KEYS[1], 'last', ARGV[4])
+redis.call('HSET', KEYS[1], 'last', ARGV[4], 'kind', ARGV[9], 'alert', ARGV[10])
 local n = redis.call('HINCRBY', KEYS[1], 'forwards', 1)
+if ARGV[8] ~= '' then redis.call('SADD', KEYS[4], ARGV[8]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
+redis.call('PEXPIRE', KEYS[4], ARGV[5])
+redis.call('PEXPIRE', KEYS[5], ARGV[5])
 redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (tonumber(ARGV[4]) - tonumber(ARGV[5])))
 redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -tonumber(ARGV[6]) - 1)
@@ -65,15 +70,51 @@ function rumourId(text: string): string {
   return createHash('sha256').update(normaliseWords(text)).digest('hex').slice(0, 16);
 }
 
-/** Records one forward of a rumour for the cell's /sitrep (its words, never who forwarded it). */
-export async function recordRumour(deps: CoreDeps, text: string, language: string, messageId: string): Promise<string> {
-  const id = rumourId(text);
-  await COUNT_SCRIPT.run(
+/** One forward of a rumour: its words, the message that brought it, and who sent it (their audit pseudonym). */
+export interface RumourForward {
+  text: string;
+  language: string;
+  messageId: string;
+  /** The sender as the audit log names them (`citizen:3f2a…`): counted once however often they forward it. */
+  sender: string;
+  kind: RumourKind;
+  /** The alert a fake or altered alert names. */
+  alert?: string;
+}
+
+/** Records one forward of a rumour for the cell (its words, never who forwarded it) and tells live views. Returns its id. */
+export async function recordRumour(deps: CoreDeps, forward: RumourForward): Promise<string> {
+  const id = rumourId(forward.text);
+  const k = deps.keys;
+  const counted = await COUNT_SCRIPT.run(
     deps.redis,
-    [deps.keys.rumour(id), deps.keys.rumoursByLast, deps.keys.rumourCounted(messageId)],
-    [id, excerpt(text, 1_000), language, deps.now(), KEEP_MS, KEEP_MAX, COUNTED_MS],
+    [k.rumour(id), k.rumoursByLast, k.rumourCounted(forward.messageId), k.rumourSenders(id), k.rumourIncidents(id)],
+    [
+      id,
+      excerpt(forward.text, 1_000),
+      forward.language,
+      deps.now(),
+      KEEP_MS,
+      KEEP_MAX,
+      COUNTED_MS,
+      forward.sender,
+      forward.kind,
+      forward.alert ?? '',
+    ],
   );
+  if (counted !== 0) publishChange(deps, 'rumour.updated', id);
   return id;
+}
+
+/** Notes that a rumour was added to a citizen's open report: duty officers see which incidents it reached. */
+async function linkRumour(deps: CoreDeps, id: string, incident: string): Promise<void> {
+  const key = deps.keys.rumourIncidents(id);
+  await deps.redis
+    .multi()
+    .zadd(key, Number(incident.replace(/\D/g, '')), incident)
+    .pexpire(key, KEEP_MS)
+    .exec();
+  publishChange(deps, 'rumour.updated', id);
 }
 
 /**
@@ -90,7 +131,10 @@ export async function warnOfRumour(ctx: ChatContext, reporter: string, registere
   const text = msg.text ?? '';
   if (!msg.forwarded || ctx.sender.staff || msg.edit || !readsAsRumour(text)) return false;
   const language = (await registeredLanguage) ?? guessLanguage(text, deps.config.languages);
-  const [id, active] = await Promise.all([recordRumour(deps, text, language, msg.id), incidentStore(deps).activeOf(reporter)]);
+  const [id, active] = await Promise.all([
+    recordRumour(deps, { text, language, messageId: msg.id, sender: ctx.sender.actor, kind: 'claim' }),
+    incidentStore(deps).activeOf(reporter),
+  ]);
   await ctx.reply(t(language, 'rumourWarning'), 'rumour');
   const joined = active
     ? await openIncident(deps, {
@@ -104,6 +148,7 @@ export async function warnOfRumour(ctx: ChatContext, reporter: string, registere
         ...(msg.media ? { media: msg.media } : {}),
       })
     : undefined;
+  if (joined) await linkRumour(deps, id, joined.id);
   await deps.audit.append({
     type: 'rumour.warned',
     actor: ctx.sender.actor,
@@ -122,14 +167,8 @@ const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
 /** Lines for /sitrep: the rumours forwarded to the embassy in the last 24 hours, most forwarded first. */
 export async function rumourSitrep(deps: CoreDeps): Promise<string[]> {
   const now = deps.now();
-  const ids = await deps.redis.zrangebyscore(deps.keys.rumoursByLast, now - SITREP_WINDOW_MS, '+inf');
-  if (ids.length === 0) return [];
-  const pipeline = deps.redis.pipeline();
-  for (const id of ids) pipeline.hgetall(deps.keys.rumour(id));
-  const rows = ((await pipeline.exec()) ?? [])
-    .map(([, r]) => r as Record<string, string>)
-    .filter((r) => r?.text)
-    .map((r) => ({ text: r.text as string, forwards: Number(r.forwards ?? 0), first: Number(r.first ?? 0), last: Number(r.last ?? 0) }))
+  const rows = (await loadRumours(deps, now - SITREP_WINDOW_MS))
+    .map((r) => ({ text: r.text, forwards: r.forwards, first: Date.parse(r.firstSeen), last: Date.parse(r.lastSeen) }))
     .sort((a, b) => b.forwards - a.forwards || b.last - a.last);
   if (rows.length === 0) return [];
   const total = rows.reduce((n, r) => n + r.forwards, 0);

@@ -4,7 +4,8 @@ import type { ChatContext } from '../chat/chat-context.ts';
 import { foldText, guessLanguage } from '../domain/text-normalise.ts';
 import { readsAsEmergency } from './keywords.ts';
 import { t } from './messages.ts';
-import { recordRumour } from './rumours.ts';
+import type { RumourKind } from './rumour-list.ts';
+import { type RumourForward, recordRumour } from './rumours.ts';
 
 const ALERT_ID = /\bALR-\d{4,}\b/i;
 /** After "code" / "code de vérification" / "رمز التحقق": the four-character verification code. */
@@ -36,7 +37,7 @@ export async function verifyForwardedAlert(ctx: ChatContext, registered: string 
   });
   if (!genuine) {
     // A forwarded fake alert is a rumour going round: the cell sees it counted in /sitrep.
-    if (ctx.msg.forwarded) await recordRumour(ctx.deps, text, language, ctx.msg.id);
+    if (ctx.msg.forwarded) await recordRumour(ctx.deps, forward(ctx, text, language, 'fake_alert', id));
     await ctx.reply(t(language, 'alertNotGenuine', { id }), 'verify');
     return consumed(text);
   }
@@ -44,13 +45,18 @@ export async function verifyForwardedAlert(ctx: ChatContext, registered: string 
   // changed on its way ("stay indoors" became "go to the airport"): the id and code alone are no proof.
   if (ALERT_WORDING.test(text) && !Object.values(alert.text).some((words) => plain(text).includes(plain(words)))) {
     await ctx.deps.audit.append({ type: 'alert.altered_copy', actor: ctx.sender.actor, subject: id });
-    if (ctx.msg.forwarded) await recordRumour(ctx.deps, text, language, ctx.msg.id);
+    if (ctx.msg.forwarded) await recordRumour(ctx.deps, forward(ctx, text, language, 'altered_alert', id));
     await ctx.reply(t(language, 'alertAltered', { id, text: textIn(ctx.deps, alert.text, language) }), 'verify');
     return consumed(text);
   }
   const date = new Date(alert.createdAt).toISOString().slice(0, 16).replace('T', ' ');
   await ctx.reply(t(language, 'alertGenuine', { id, code: alert.code, date: `${date} UTC` }), 'verify');
   return consumed(text);
+}
+
+/** A forwarded alert the embassy did not send, or a changed copy of one it did, as a rumour going round. */
+function forward(ctx: ChatContext, text: string, language: string, kind: RumourKind, alert: string): RumourForward {
+  return { text, language, messageId: ctx.msg.id, sender: ctx.sender.actor, kind, alert };
 }
 
 /** Words only, folded, for comparing a copy with the original: punctuation, emoji and spacing aside. */

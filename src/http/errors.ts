@@ -30,11 +30,12 @@ export const phoneAsTyped = z.preprocess((v) => (typeof v === 'string' ? (toE164
  * "0x10", "1e1" or " 12" and answer as if the caller had meant a number).
  */
 export function queryInt(min: number, max: number) {
+  const message = `must be a whole number from ${min} to ${max}`;
   return z
     .string()
-    .regex(/^\d{1,12}$/, `must be a whole number from ${min} to ${max}`)
+    .regex(/^\d{1,12}$/, message)
     .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
+    .pipe(z.number().int().min(min, message).max(max, message));
 }
 
 export const notFoundRoute: RequestHandler = (req, res) => {

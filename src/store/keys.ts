@@ -92,7 +92,7 @@ export function redisKeys(prefix: string) {
     lidToPhone: k('lid', 'phone'),
     /**
      * Pub/sub channel of live changes for the dashboard: JSON messages
-     * {type: 'incident.created'|'incident.updated'|'alert.updated'|'welfare.updated'|'run.updated', id}.
+     * {type: 'incident.created'|'incident.updated'|'alert.updated'|'welfare.updated'|'run.updated'|'rumour.updated', id}.
      */
     events: k('events'),
     /** Citizen registry: one hash per registered citizen, indexes of phones by region and language. */
@@ -129,12 +129,16 @@ export function redisKeys(prefix: string) {
     earlyReceipt: (messageId: string) => k('receipt', messageId),
     /**
      * Rumours: forwarded messages claiming to be official that are no genuine alert. One hash per
-     * distinct wording (text, language, forwards, first, last), the wordings by when last forwarded,
+     * distinct wording (text, language, forwards, first, last, kind, alert), the wordings by when last forwarded,
      * and a marker per counted message (a retried job counts once). No phone is kept.
      */
     rumour: (id: string) => k('rumour', id),
     rumoursByLast: k('rumours', 'last'),
     rumourCounted: (messageId: string) => k('rumour', 'msg', messageId),
+    /** The citizens who sent a rumour, by their audit pseudonym (never a phone), to count them once each. */
+    rumourSenders: (id: string) => k('rumour', id, 'senders'),
+    /** The incidents a rumour was added to (a citizen with a report open forwarded it), scored by incident number. */
+    rumourIncidents: (id: string) => k('rumour', id, 'incidents'),
     /** Temporary set used while resolving an audience. */
     audienceTmp: (id: string, part: string) => k('audience', id, part),
     /** Breakout groups the bot created (huddles). */

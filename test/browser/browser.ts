@@ -2,8 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 import type { Incident } from '../../src/domain/incident.ts';
-import type { TestApp } from '../fakes/test-app.ts';
+import { ADMIN_TOKEN, type TestApp } from '../fakes/test-app.ts';
 
 /** Debian's Chromium (installed by apt in .ci/run); never a downloaded browser. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -67,4 +68,28 @@ export async function reportFor(app: TestApp, token: string, reporter: string, t
   const res = await app.api<Incident>('POST', '/api/incidents', { reporter, text }, token);
   if (res.status !== 201) throw new Error(`POST /api/incidents answered ${res.status}: ${JSON.stringify(res.body)}`);
   return res.body;
+}
+
+/** Opens the simulator page with a token (the admin's by default); resolves once it lists who one can chat as. */
+export async function openSim(page: Page, url: string, token = ADMIN_TOKEN): Promise<void> {
+  await page.goto(`${url}/sim`);
+  await page.locator('#token').fill(token);
+  await page.locator('#login button').click();
+  await expect.poll(() => page.locator('#as option').count(), { timeout: 15_000 }).toBeGreaterThan(1);
+}
+
+/** On the simulator page: chat as someone from the roster (or a typed phone), in the DM or the cell group. */
+export async function chatAs(page: Page, who: { staff?: string; phone?: string }, where: 'dm' | string): Promise<void> {
+  if (who.staff) await page.locator('#as').selectOption(who.staff);
+  if (who.phone) {
+    await page.locator('#phone').fill(who.phone);
+    await page.locator('#phone').dispatchEvent('change');
+  }
+  await page.locator('#chat').selectOption(where);
+}
+
+/** On the simulator page: types a message and sends it. */
+export async function say(page: Page, text: string): Promise<void> {
+  await page.locator('#text').fill(text);
+  await page.locator('#text').press('Enter');
 }

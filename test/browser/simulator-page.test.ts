@@ -3,31 +3,9 @@ import { createServer } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, CELL_GROUP, STAFF, startTestApp, type TestApp } from '../fakes/test-app.ts';
-import { launch, newPage, screenshot } from './browser.ts';
+import { chatAs, launch, newPage, openSim, say, screenshot } from './browser.ts';
 
 // The WhatsApp simulator page, played as someone evaluating crisis-cell from the README.
-
-async function openSim(page: Page, url: string, token = ADMIN_TOKEN): Promise<void> {
-  await page.goto(`${url}/sim`);
-  await page.locator('#token').fill(token);
-  await page.locator('#login button').click();
-  await eventually(() => page.locator('#as option').count()).toBeGreaterThan(1);
-}
-
-/** Chat as someone from the roster (or a typed phone), in the DM or the cell group. */
-async function chatAs(page: Page, who: { staff?: string; phone?: string }, where: 'dm' | string): Promise<void> {
-  if (who.staff) await page.locator('#as').selectOption(who.staff);
-  if (who.phone) {
-    await page.locator('#phone').fill(who.phone);
-    await page.locator('#phone').dispatchEvent('change');
-  }
-  await page.locator('#chat').selectOption(where);
-}
-
-async function say(page: Page, text: string): Promise<void> {
-  await page.locator('#text').fill(text);
-  await page.locator('#text').press('Enter');
-}
 
 /** expect.poll with room for a loaded machine (its default gives up after one second). */
 const eventually = <T>(probe: () => Promise<T> | T) => expect.poll(probe, { timeout: 15_000 });

@@ -16,12 +16,17 @@ export function incidentStore(deps: CoreDeps): IncidentStore {
   return store;
 }
 
-/** Tells live views (dashboard) that an incident changed. */
-export async function publishIncident(deps: CoreDeps, type: 'incident.created' | 'incident.updated', id: string): Promise<void> {
+/** Tells live views (dashboard) that something changed (see keys.events for the types). */
+export function publishChange(deps: CoreDeps, type: string, id: string): void {
   // Live views are a convenience: never hold up (or fail) the work for them.
   deps.redis
     .publish(deps.keys.events, JSON.stringify({ type, id }))
     .catch((err) => deps.log.warn({ err: err.message }, 'live event not published'));
+}
+
+/** Tells live views (dashboard) that an incident changed. */
+export async function publishIncident(deps: CoreDeps, type: 'incident.created' | 'incident.updated', id: string): Promise<void> {
+  publishChange(deps, type, id);
 }
 
 /** Sends one message to every crisis-cell group; `key` makes it idempotent (one key per group). */

@@ -5,7 +5,7 @@ import type { Logger } from '../../observability/logger.ts';
 
 /** A live change, as published on the events channel by the use cases. */
 export const liveChange = z.object({
-  type: z.enum(['incident.created', 'incident.updated', 'alert.updated', 'welfare.updated', 'run.updated']),
+  type: z.enum(['incident.created', 'incident.updated', 'alert.updated', 'welfare.updated', 'run.updated', 'rumour.updated']),
   id: z.string().min(1).max(200),
 });
 export type LiveChange = z.infer<typeof liveChange>;

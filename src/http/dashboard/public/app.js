@@ -13,6 +13,7 @@ const views = {
   playbooks: () => import('./views/playbooks.js'),
   whatsapp: () => import('./views/whatsapp.js'),
   audit: () => import('./views/audit.js'),
+  rumours: () => import('./views/rumours.js'),
 };
 
 let current;

@@ -1,4 +1,4 @@
-// Board: counts by severity and status, what needs someone now, newest first; live.
+// Board: counts by severity and status, rumours going round, what needs someone now, newest first; live.
 import { guarded, liveRefresh, toast } from '../app.js';
 import { el, oneAtATime } from '../dom.js';
 import {
@@ -11,6 +11,7 @@ import {
   SEVERITIES,
   STATUSES,
 } from './incidents-common.js';
+import { rumourPanel } from './rumours.js';
 
 function counts(count, key, values) {
   const table = el('table', { className: 'counts' });
@@ -43,6 +44,8 @@ function section(title, items, onAck, empty, order) {
 export async function render(root) {
   let left = false;
   let shown = 0;
+  // Redrawn on its own live changes: the board's redraws place it, they do not reload it.
+  const rumours = rumourPanel();
   const draw = oneAtATime(async () => {
     // Every active incident however many newer ones came in after it; totals from the server's counts.
     const [active, byStatus] = await Promise.all([listIncidents(), incidentCounts()]);
@@ -67,6 +70,7 @@ export async function render(root) {
         ),
         el('section', { className: 'card' }, el('h2', {}, 'All by status'), counts(total, 'status', STATUSES)),
       ),
+      rumours.node,
       section(
         'Escalated: not acknowledged in time',
         active.filter((i) => isOverdue(i)),
@@ -90,12 +94,13 @@ export async function render(root) {
     draw,
     () => (shown > 1000 ? 2000 : 250),
   );
-  await draw();
+  await Promise.all([draw(), rumours.load]);
   // How long each incident has waited goes on counting between changes.
   const ages = setInterval(() => refreshAges(root), 30_000);
   return () => {
     left = true;
     clearInterval(ages);
     stop();
+    rumours.stop();
   };
 }
