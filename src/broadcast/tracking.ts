@@ -122,7 +122,8 @@ export async function prepareBroadcastSend(deps: CoreDeps, job: OutboundJob): Pr
     .hexists(keys.welfareAnswers(ref.id), ref.to)
     .exec()) as [[unknown, (string | null)[]], [unknown, number], [unknown, number], [unknown, number]];
   const [status, exercise, code] = record;
-  if (!status || status === 'cancelled') return false;
+  // A closed welfare check asks nobody any more: neither its question nor its reminder goes out.
+  if (!status || status === 'cancelled' || status === 'closed') return false;
   if (ref.reminder && answered === 1) return false;
   if (exercise === '1' || ref.to.endsWith('@g.us') || (registered === 1 && optedOut === 0)) return withText(deps, job, ref, code ?? '');
   await advanceRecipient(deps, ref, 'cancelled');
