@@ -43,10 +43,9 @@ const closedEntries = async (app: TestApp, id: string) =>
 
 /** Waits until a broadcast-queue job has run, and returns what it returned. */
 async function ranJob(app: TestApp, kind: string, id: string): Promise<Record<string, unknown>> {
-  return waitFor(async () => {
-    const job = await delayedJob(app, kind, id);
-    return job && (await job.getState()) === 'completed' ? (job.returnvalue as Record<string, unknown>) : undefined;
-  });
+  await waitFor(async () => (await (await delayedJob(app, kind, id))?.getState()) === 'completed');
+  // Read again once completed: a job read before has no return value yet.
+  return (await delayedJob(app, kind, id))?.returnvalue as Record<string, unknown>;
 }
 
 describe('closing a welfare check', () => {
