@@ -107,7 +107,7 @@ export function broadcastCommands(): Command[] {
         );
         const w = await closeWelfareCheck(ctx.deps, { id, actor: actorOf(ctx), reason: 'officer' });
         // In a cell group the final tally follows as its own post; elsewhere, it is said here too.
-        const tally = ctx.inCellGroup ? '' : `\nFinal tally: ${tallyLine(w)}.`;
+        const tally = ctx.inCellGroup ? '' : `\nFinal tally: ${tallyLine(w.closed ?? w)}.`;
         await ctx.reply(`Welfare check ${id} closed: no reminder or follow-up will go out for it any more.${tally}`, 'welfare-closed');
       },
     },

@@ -81,7 +81,7 @@ export async function closeWelfareCheck(
     type: 'welfare.closed',
     actor: input.actor.name,
     subject: id,
-    data: { reason: input.reason, ...view.counts },
+    data: { reason: input.reason, ...(view.closed ?? view).counts },
   });
   deps.log.info({ id, reason: input.reason }, 'welfare check closed');
   await finishClose(deps, id);

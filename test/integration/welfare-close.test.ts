@@ -165,7 +165,7 @@ describe('closing a welfare check', () => {
     expect((await closedEntries(app, id)).map((e) => e.type)).toEqual(['welfare.closed']);
   });
 
-  it('takes a duty officer: an officer is refused in chat (audited) and on the API; a cancelled check has nothing to close', async () => {
+  it('takes a duty officer, in the group or a DM: an officer is refused in chat (audited) and on the API; a cancelled check has nothing to close', async () => {
     const other = await startCheck(app, { regions: ['north'] });
     await app.say(STAFF.officer, `/close ${other}`, { group: CELL_GROUP });
     await app.expectMessage(CELL_GROUP, /\/close needs the duty_officer role/);
@@ -174,12 +174,17 @@ describe('closing a welfare check', () => {
     const refused = ((await auditTrail(app)).entries as Entry[]).filter((e) => e.type === 'command.refused' && e.subject === '/close');
     expect(refused).toEqual([expect.objectContaining({ actor: 'Chloe Officer', data: { reason: 'missing_role' } })]);
     expect((await view(app, other)).status).not.toBe('closed');
+    // A duty officer may close it from a DM too: the final tally is in the answer as well.
+    await app.say(STAFF.duty, `/close ${other}`);
+    const answer = await app.expectMessage(STAFF.duty, new RegExp(`Welfare check ${other} closed`));
+    expect(answer.text).toMatch(/Final tally: 0 safe \(0 people\), 0 need help, 2 no answer of 2 — safe\/help\/silent: north 0\/0\/2\./);
 
-    expect((await app.api('POST', `/api/welfare-checks/${other}/cancel`)).status).toBe(200);
-    const cancelled = await app.api<{ error: { code: string; message: string } }>('POST', `/api/welfare-checks/${other}/close`);
+    const third = await startCheck(app, { regions: ['north'] });
+    expect((await app.api('POST', `/api/welfare-checks/${third}/cancel`)).status).toBe(200);
+    const cancelled = await app.api<{ error: { code: string; message: string } }>('POST', `/api/welfare-checks/${third}/close`);
     expect(cancelled.status).toBe(409);
-    expect(cancelled.body.error.message).toBe(`${other} was cancelled: there is nothing to close.`);
-    expect((await view(app, other)).status).toBe('cancelled');
+    expect(cancelled.body.error.message).toBe(`${third} was cancelled: there is nothing to close.`);
+    expect((await view(app, third)).status).toBe('cancelled');
   });
 
   it('closes by itself after broadcast.welfareCloseAfter, with its final tally', async () => {
