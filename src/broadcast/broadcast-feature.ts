@@ -9,7 +9,8 @@ import { broadcastCommands } from './commands.ts';
 import { fanOut, purgeQueued } from './fanout.ts';
 import { resumeInterruptedBroadcasts } from './resume.ts';
 import { onBroadcastFailed, onBroadcastSent, onDeliveryReceipt, prepareBroadcastSend } from './tracking.ts';
-import { getWelfareCheck } from './welfare.ts';
+import { getWelfareCheck, tallyLine } from './welfare.ts';
+import { closeExpiredWelfareCheck, resumeWelfareCloses } from './welfare-close.ts';
 import { postWelfareFollowUp, sendWelfareReminders } from './welfare-follow-up.ts';
 
 /** Runs one job of the broadcast queue. */
@@ -25,6 +26,8 @@ async function processBroadcastJob(deps: CoreDeps, job: Job<BroadcastJob>): Prom
       return { reminded: await sendWelfareReminders(deps, data.id) };
     case 'followup':
       return { listed: await postWelfareFollowUp(deps, data.id) };
+    case 'close':
+      return { closed: await closeExpiredWelfareCheck(deps, data.id) };
     default:
       throw new UnrecoverableError(`invalid broadcast job type: ${(data as { type?: string }).type}`);
   }
@@ -43,14 +46,7 @@ async function sitrepLines(deps: CoreDeps): Promise<string[]> {
   for (const id of await deps.redis.zrevrange(broadcastKeys(deps, 'welfare').active, 0, 4)) {
     const w = await getWelfareCheck(deps, id).catch(() => undefined);
     if (!w) continue;
-    const regions = Object.entries(w.byRegion)
-      .filter(([, c]) => c.total > 0)
-      .map(([region, c]) => `${region} ${c.safe}/${c.help}/${c.noAnswer}`)
-      .join(', ');
-    const ex = w.exercise ? ' (exercise)' : '';
-    lines.push(
-      `Welfare ${id}${ex}: ${w.counts.safe} safe (${w.counts.peopleSafe} people), ${w.counts.help} need help, ${w.counts.noAnswer} no answer of ${w.counts.total}${regions ? ` — safe/help/silent: ${regions}` : ''}`,
-    );
+    lines.push(`Welfare ${id}${w.exercise ? ' (exercise)' : ''}: ${tallyLine(w)}`);
   }
   return lines;
 }
@@ -85,6 +81,10 @@ export const broadcastFeature: Feature = {
       // A crash between saving, approving and queueing a broadcast must not leave it silent.
       await resumeInterruptedBroadcasts(deps).catch((err) =>
         deps.log.error({ err: (err as Error).message }, 'could not check for interrupted broadcasts'),
+      );
+      // A close a crash interrupted is finished; every open welfare check has its automatic close.
+      await resumeWelfareCloses(deps).catch((err) =>
+        deps.log.error({ err: (err as Error).message }, 'could not check welfare checks to close'),
       );
     }
     return closeables;

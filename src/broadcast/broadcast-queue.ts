@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import type { CoreDeps } from '../app/deps.ts';
 import { onQueueError, QUEUE } from '../queues/queues.ts';
 
-/** Name of the queue of broadcast work: fan-outs, purges, welfare reminders and follow-ups. */
+/** Name of the queue of broadcast work: fan-outs, purges, welfare reminders, follow-ups and automatic closes. */
 export const BROADCAST_QUEUE = 'broadcast';
 
 /** Work on the broadcast queue. */
@@ -10,7 +10,8 @@ export type BroadcastJob =
   | { type: 'fanout'; id: string; language?: number; cursor?: string }
   | { type: 'purge'; id: string }
   | { type: 'reminder'; id: string }
-  | { type: 'followup'; id: string };
+  | { type: 'followup'; id: string }
+  | { type: 'close'; id: string };
 
 interface Handles {
   broadcast: Queue<BroadcastJob>;

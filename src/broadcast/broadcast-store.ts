@@ -133,12 +133,13 @@ export function recordOf(kind: BroadcastKind, h: Record<string, string>): Broadc
   };
 }
 
-/** Progress counts of a broadcast. After a cancel, recipients not yet sent count as cancelled. */
+/** Progress counts of a broadcast. After a cancel (or a welfare check's close), recipients not yet sent count as cancelled. */
 export async function deliveryCounts(deps: CoreDeps, r: BroadcastRecord): Promise<DeliveryCounts> {
   const c = await deps.redis.hgetall(broadcastKeys(deps, r.kind).counts(r.id));
   const n = (f: string) => Math.max(0, Number(c[f] ?? 0));
   const [sent, delivered, read, failed] = [n('sent'), n('delivered'), n('read'), n('failed')];
-  const cancelled = r.status === 'cancelled' ? Math.max(0, r.total - sent - failed) : n('cancelled');
+  const stopped = r.status === 'cancelled' || r.status === 'closed';
+  const cancelled = stopped ? Math.max(0, r.total - sent - failed) : n('cancelled');
   return { total: r.total, queued: Math.max(0, r.total - sent - failed - cancelled), sent, delivered, read, failed, cancelled };
 }
 

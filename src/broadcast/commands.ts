@@ -4,7 +4,8 @@ import { type Command, UsageError } from '../chat/command-registry.ts';
 import { matchRegion } from '../citizens/registry.ts';
 import { approveAlert, cancelBroadcast, createAlert } from './alerts.ts';
 import type { Audience } from './audience.ts';
-import { startWelfareCheck } from './welfare.ts';
+import { startWelfareCheck, tallyLine } from './welfare.ts';
+import { closeWelfareCheck } from './welfare-close.ts';
 
 /** `all`, or regions by id, name or alias separated by commas (`north,coast`). */
 function parseAudience(ctx: ChatContext, word: string | undefined): Audience {
@@ -26,7 +27,14 @@ function audienceAndText(ctx: ChatContext, args: string[]): { audience: Audience
   return { audience, ...(text ? { text: { [ctx.deps.config.languages[0] as string]: text } } : {}) };
 }
 
-/** `/alert REGION|all text`, `/approve ALERT`, `/cancel ALERT|CHECK`, `/welfare REGION|all [text]`. */
+/** The id a command names (upper-cased); when it is none, a UsageError saying what to give (`hint` of what was given). */
+function idArg(args: string[], pattern: RegExp, hint: string | ((given: string) => string)): string {
+  const id = (args[0] ?? '').toUpperCase();
+  if (!pattern.test(id)) throw new UsageError(typeof hint === 'string' ? hint : hint(id));
+  return id;
+}
+
+/** `/alert REGION|all text`, `/approve ALERT`, `/cancel ALERT|CHECK`, `/welfare REGION|all [text]`, `/close CHECK`. */
 export function broadcastCommands(): Command[] {
   return [
     {
@@ -68,8 +76,7 @@ export function broadcastCommands(): Command[] {
       usage: 'ALERT',
       role: 'duty_officer',
       async run(ctx, args) {
-        const id = (args[0] ?? '').toUpperCase();
-        if (!/^ALR-\d+$/.test(id)) throw new UsageError('Give the alert id, e.g. ALR-0007.');
+        const id = idArg(args, /^ALR-\d+$/, 'Give the alert id, e.g. ALR-0007.');
         await approveAlert(ctx.deps, { id, approver: actorOf(ctx) });
         await ctx.reply(`Alert ${id} approved by ${actorOf(ctx).name}; sending now.`, 'alert-approved');
       },
@@ -80,8 +87,7 @@ export function broadcastCommands(): Command[] {
       usage: 'ALERT|CHECK',
       role: 'duty_officer',
       async run(ctx, args) {
-        const id = (args[0] ?? '').toUpperCase();
-        if (!/^(ALR|WFC)-\d+$/.test(id)) throw new UsageError('Give the alert or welfare check id, e.g. ALR-0007.');
+        const id = idArg(args, /^(ALR|WFC)-\d+$/, 'Give the alert or welfare check id, e.g. ALR-0007.');
         await cancelBroadcast(ctx.deps, { id, actor: actorOf(ctx) });
         await ctx.reply(`${id} cancelled: nothing more will be sent.`, 'broadcast-cancelled');
       },
@@ -97,6 +103,23 @@ export function broadcastCommands(): Command[] {
           `Welfare check ${w.id} sent to ${w.total} recipient(s). Tallies: /sitrep or GET /api/welfare-checks/${w.id}`,
           'welfare-started',
         );
+      },
+    },
+    {
+      name: 'close',
+      summary: 'close a welfare check: no more reminders or follow-ups, final tally to the cell; late answers still count',
+      usage: 'CHECK',
+      role: 'duty_officer',
+      async run(ctx, args) {
+        const id = idArg(args, /^WFC-\d+$/, (given) =>
+          /^INC-\d+$/.test(given)
+            ? 'An incident is closed with /resolve. /close is for welfare checks.'
+            : 'Give the welfare check id, e.g. WFC-0003.',
+        );
+        const w = await closeWelfareCheck(ctx.deps, { id, actor: actorOf(ctx), reason: 'officer' });
+        // In a cell group the final tally follows as its own post; elsewhere, it is said here too.
+        const tally = ctx.inCellGroup ? '' : `\nFinal tally: ${tallyLine(w.closed ?? w)}.`;
+        await ctx.reply(`Welfare check ${id} closed: no reminder or follow-up will go out for it any more.${tally}`, 'welfare-closed');
       },
     },
   ];

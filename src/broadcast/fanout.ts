@@ -94,7 +94,7 @@ async function fanOutLanguage(
   return { enqueued, stopped: false };
 }
 
-/** After a cancel: removes the broadcast's outbound jobs that have not been sent yet. */
+/** After a cancel or a welfare check's close: removes the broadcast's outbound jobs (and reminders) not sent yet. */
 export async function purgeQueued(deps: CoreDeps, id: string): Promise<number> {
   const r = await loadRecord(deps, id);
   if (!r) return 0;
@@ -105,7 +105,11 @@ export async function purgeQueued(deps: CoreDeps, id: string): Promise<number> {
     let cursor = '0';
     do {
       const [next, members] = await deps.redis.sscan(keys.recipients(id, language), cursor, 'COUNT', CHUNK);
-      const results = await Promise.all(members.map((to) => outbound.remove(jobIdFor('o', broadcastRef(r.kind, id, to))).catch(() => 0)));
+      const refs = members.flatMap((to) => [
+        broadcastRef(r.kind, id, to),
+        ...(r.kind === 'welfare' ? [broadcastRef('welfare-reminder', id, to)] : []),
+      ]);
+      const results = await Promise.all(refs.map((ref) => outbound.remove(jobIdFor('o', ref)).catch(() => 0)));
       removed += results.filter((n) => n === 1).length;
       cursor = next;
     } while (cursor !== '0');

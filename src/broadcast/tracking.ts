@@ -125,7 +125,8 @@ export async function prepareBroadcastSend(deps: CoreDeps, job: OutboundJob): Pr
     .sismember(kindKeys.recipients(ref.id, job.language ?? (deps.config.languages[0] as string)), ref.to)
     .exec()) as [[unknown, (string | null)[]], [unknown, number], [unknown, number], [unknown, number], [unknown, number]];
   const [status, exercise, code] = record;
-  if (!status || status === 'cancelled') return false;
+  // A closed welfare check asks nobody any more: neither its question nor its reminder goes out.
+  if (!status || status === 'cancelled' || status === 'closed') return false;
   if (ref.reminder && answered === 1) return false;
   const reachable = (registered === 1 || listed === 1) && optedOut === 0;
   if (exercise === '1' || ref.to.endsWith('@g.us') || reachable) return withText(deps, job, ref, code ?? '');

@@ -8,24 +8,25 @@ import { recordWelfareAnswer } from './welfare.ts';
 /**
  * A citizen answered a welfare check: tally it, thank them; HELP opens a critical incident linked to
  * the check. A SAFE answer with a `remark` is not thanked: intake answers it with its reference.
+ * An answer after the check closed is handled the same way, and tallied as late.
  */
 export async function answerWelfareCheck(
   ctx: ChatContext,
   input: { id: string; phone: string; language: string | undefined; answer: 'safe' | 'help'; people?: number; remark?: boolean },
 ): Promise<boolean> {
   const { deps } = ctx;
-  const { outcome, region, household } = await recordWelfareAnswer(deps, input);
+  const { outcome, late, region, household } = await recordWelfareAnswer(deps, input);
   await deps.audit.append({
     type: 'welfare.answered',
     actor: ctx.sender.actor,
     subject: input.id,
-    data: { answer: input.answer, outcome },
+    data: { answer: input.answer, outcome, ...(late ? { late } : {}) },
   });
   await publishChange(deps, 'welfare', input.id);
   // A drill's answer is marked EXERCISE wherever it shows.
   const exercise = async () => (await loadRecord(deps, input.id))?.exercise === true;
   const answered = (drill: boolean, word: string) =>
-    `${drill ? 'EXERCISE — ' : ''}Welfare check ${input.id}: the citizen answered ${word} (“${ctx.msg.text ?? ''}”).`;
+    `${drill ? 'EXERCISE — ' : ''}Welfare check ${input.id}${late ? ' (closed before this answer)' : ''}: the citizen answered ${word} (“${ctx.msg.text ?? ''}”).`;
   if (input.answer === 'safe') {
     if (input.remark) return true;
     // A citizen who reported ("we are hiding from the gunfire") and now answers SAFE: the officer

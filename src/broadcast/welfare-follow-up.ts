@@ -84,6 +84,8 @@ export async function postWelfareFollowUp(deps: CoreDeps, id: string): Promise<n
     .slice(0, LISTED_IN_GROUP)
     .map((c) => `• ${c.name || '(no name)'} ${c.phone} — ${regionName(c.region)}, ${c.household} person(s)`);
   const more = all.length > LISTED_IN_GROUP ? [`… and ${all.length - LISTED_IN_GROUP} more: GET /api/welfare-checks/${id}/follow-up`] : [];
+  // Closed (or cancelled) while the list was read: the final tally replaces it.
+  if (!running(await loadRecord(deps, id))) return 0;
   const prefix = r.exercise ? 'EXERCISE — ' : '';
   const text = all.length
     ? [`${prefix}Welfare check ${id}: ${all.length} citizen(s) have not answered. Please call them:`, ...lines, ...more].join('\n')

@@ -1,4 +1,5 @@
 import type { CoreDeps } from '../app/deps.ts';
+import { WELFARE_DEFAULTS } from '../config/schema.ts';
 import { durationMs } from '../domain/duration.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import { jobIdFor } from '../queues/queues.ts';
@@ -18,49 +19,91 @@ export interface WelfareCounts {
   peopleSafe: number;
 }
 
+/** How and when a welfare check closed, with its tallies at that moment (the final tally posted to the cell). */
+export interface WelfareClosure {
+  at: string;
+  by: string;
+  /** `officer`: closed in chat or on the API; `expired`: closed by itself after `broadcast.welfareCloseAfter`. */
+  reason: 'officer' | 'expired';
+  counts: WelfareCounts;
+  byRegion: Record<string, WelfareCounts>;
+}
+
 export interface WelfareView {
   id: string;
   status: string;
   exercise: boolean;
   createdAt: string;
+  /** Tallies now, late answers included. */
   counts: WelfareCounts;
   byRegion: Record<string, WelfareCounts>;
+  /** Answers (counted in `counts`) that came after the check closed. */
+  late: { safe: number; help: number };
+  closed?: WelfareClosure;
   delivery: DeliveryCounts;
 }
 
 /**
  * Records (or changes) one citizen's answer and keeps the tallies exact, atomically: a changed
- * answer moves the citizen from one tally to the other.
- * KEYS: answers, tally. ARGV: phone, answer, people, region. Returns 0 unchanged, 1 new, 2 changed.
+ * answer moves the citizen from one tally to the other. An answer taken after the check closed is
+ * marked late (`|late`, and the `late:safe`/`late:help` counts); the same answer again changes nothing.
+ * KEYS: answers, tally, record. ARGV: phone, answer, people, region.
+ * Returns {0 unchanged, 1 new, 2 changed; 1 when late}.
  */
 const ANSWER_SCRIPT = `
+local late = redis.call('HGET', KEYS[3], 'status') == 'closed'
 local new = ARGV[2] .. '|' .. ARGV[3] .. '|' .. ARGV[4]
 local prev = redis.call('HGET', KEYS[1], ARGV[1])
-if prev == new then return 0 end
+if prev == new or prev == new .. '|late' then return {0, late and 1 or 0} end
 if prev then
-  local a, p, r = string.match(prev, '^(%a+)|(%d+)|(.*)$')
+  local a, p, r, mark = string.match(prev, '^(%a+)|(%d+)|([^|]*)(.*)$')
   redis.call('HINCRBY', KEYS[2], a, -1)
   redis.call('HINCRBY', KEYS[2], a .. ':' .. r, -1)
+  if mark == '|late' then redis.call('HINCRBY', KEYS[2], 'late:' .. a, -1) end
   if a == 'safe' then
     redis.call('HINCRBY', KEYS[2], 'people', -tonumber(p))
     redis.call('HINCRBY', KEYS[2], 'people:' .. r, -tonumber(p))
   end
 end
-redis.call('HSET', KEYS[1], ARGV[1], new)
+if late then
+  redis.call('HSET', KEYS[1], ARGV[1], new .. '|late')
+  redis.call('HINCRBY', KEYS[2], 'late:' .. ARGV[2], 1)
+else
+  redis.call('HSET', KEYS[1], ARGV[1], new)
+end
 redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
 redis.call('HINCRBY', KEYS[2], ARGV[2] .. ':' .. ARGV[4], 1)
 if ARGV[2] == 'safe' then
   redis.call('HINCRBY', KEYS[2], 'people', tonumber(ARGV[3]))
   redis.call('HINCRBY', KEYS[2], 'people:' .. ARGV[4], tonumber(ARGV[3]))
 end
-if prev then return 2 end
-return 1
+return {prev and 2 or 1, late and 1 or 0}
 `;
+
+/** When a welfare check's reminder, follow-up and automatic close are due, in ms after it started. */
+export function welfareTimers(deps: CoreDeps): { reminder: number; followUp: number; close: number } {
+  const b = deps.config.broadcast;
+  const followUp = durationMs(b.welfareFollowUpAfter ?? WELFARE_DEFAULTS.followUpAfter);
+  return {
+    reminder: durationMs(b.welfareReminderAfter ?? WELFARE_DEFAULTS.reminderAfter),
+    followUp,
+    // Unset, it stays after the follow-up however late that is: the cell gets its call list first.
+    close: b.welfareCloseAfter
+      ? durationMs(b.welfareCloseAfter)
+      : Math.max(durationMs(WELFARE_DEFAULTS.closeAfter), followUp + durationMs('1d')),
+  };
+}
+
+/** Queues a welfare check's automatic close, due in `delay` ms (idempotent per check: a second one is ignored). */
+export async function queueAutoClose(deps: CoreDeps, id: string, delay: number): Promise<void> {
+  await broadcastQueues(deps).broadcast.add('close', { type: 'close', id }, { jobId: jobIdFor('wcls', id), delay: Math.max(0, delay) });
+}
 
 /**
  * A welfare check ("are you safe?") to an audience; answers `1`/SAFE or `2`/HELP are tallied per
  * region. Non-responders get a reminder after `welfareReminderAfter` and are listed for phone
- * follow-up (and posted to the cell groups) after `welfareFollowUpAfter`.
+ * follow-up (and posted to the cell groups) after `welfareFollowUpAfter`; the check closes by
+ * itself after `welfareCloseAfter` (see closeWelfareCheck).
  */
 export async function startWelfareCheck(
   deps: CoreDeps,
@@ -79,19 +122,12 @@ export async function startWelfareCheck(
     subject: r.id,
     data: { total: r.total, exercise: r.exercise },
   });
-  // The reminder and follow-up are queued before sending starts: a check sending always has them.
+  // The reminder, follow-up and close are queued before sending starts: a check sending always has them.
   const { broadcast } = broadcastQueues(deps);
-  const b = deps.config.broadcast;
-  await broadcast.add(
-    'reminder',
-    { type: 'reminder', id: r.id },
-    { jobId: jobIdFor('wrem', r.id), delay: durationMs(b.welfareReminderAfter ?? '2h') },
-  );
-  await broadcast.add(
-    'followup',
-    { type: 'followup', id: r.id },
-    { jobId: jobIdFor('wfol', r.id), delay: durationMs(b.welfareFollowUpAfter ?? '6h') },
-  );
+  const due = welfareTimers(deps);
+  await broadcast.add('reminder', { type: 'reminder', id: r.id }, { jobId: jobIdFor('wrem', r.id), delay: due.reminder });
+  await broadcast.add('followup', { type: 'followup', id: r.id }, { jobId: jobIdFor('wfol', r.id), delay: due.followUp });
+  await queueAutoClose(deps, r.id, due.close);
   await startSending(deps, r);
   deps.log.info({ id: r.id, total: r.total }, 'welfare check started');
   return { id: r.id, total: r.total };
@@ -119,38 +155,62 @@ export async function countRecipientsByRegion(deps: CoreDeps, id: string): Promi
 
 /**
  * Records a citizen's answer to a welfare check; `people` defaults to their household size.
- * Returns the outcome, and the citizen's region and household as read for it.
+ * Returns the outcome, whether it came after the check closed, and the citizen's region and
+ * household as read for it.
  */
 export async function recordWelfareAnswer(
   deps: CoreDeps,
   input: { id: string; phone: string; answer: 'safe' | 'help'; people?: number },
-): Promise<{ outcome: 'new' | 'changed' | 'same'; region: string | null; household: string | null }> {
+): Promise<{ outcome: 'new' | 'changed' | 'same'; late: boolean; region: string | null; household: string | null }> {
   const [region, household] = await deps.redis.hmget(deps.keys.citizen(input.phone), 'region', 'household');
   const people = input.answer === 'safe' ? (input.people ?? Number(household ?? 1)) : 0;
-  const result = await deps.redis.eval(
+  const [result, late] = (await deps.redis.eval(
     ANSWER_SCRIPT,
-    2,
+    3,
     deps.keys.welfareAnswers(input.id),
     deps.keys.welfareTally(input.id),
+    broadcastKeys(deps, 'welfare').record(input.id),
     input.phone,
     input.answer,
     String(Math.max(0, Math.min(people, 999))),
     region || 'unknown',
-  );
-  return { outcome: result === 1 ? 'new' : result === 2 ? 'changed' : 'same', region: region ?? null, household: household ?? null };
+  )) as [number, number];
+  return {
+    outcome: result === 1 ? 'new' : result === 2 ? 'changed' : 'same',
+    late: late === 1,
+    region: region ?? null,
+    household: household ?? null,
+  };
 }
 
 /** The open welfare check a citizen was asked in (newest first), if any. */
 export async function openCheckFor(deps: CoreDeps, phone: string): Promise<string | undefined> {
+  return firstAsked(deps, await deps.redis.zrevrange(broadcastKeys(deps, 'welfare').active, 0, 19), phone);
+}
+
+/**
+ * The welfare check a citizen's SAFE or HELP answers: the newest open check they were asked in,
+ * else the one closed last among those they were asked in (the answer is then late, never lost).
+ */
+export async function checkAnsweredBy(deps: CoreDeps, phone: string): Promise<string | undefined> {
   const keys = broadcastKeys(deps, 'welfare');
-  const open = await deps.redis.zrevrange(keys.active, 0, 19);
-  if (open.length === 0) return undefined;
-  // One round trip for every open check and language (in a crisis most messages ask this).
+  const [[, open], [, closed]] = (await deps.redis
+    .multi()
+    .zrevrange(keys.active, 0, 19)
+    .zrevrange(deps.keys.welfareClosed, 0, 19)
+    .exec()) as [[unknown, string[]], [unknown, string[]]];
+  return firstAsked(deps, [...open, ...closed], phone);
+}
+
+/** The first of `ids` whose recipients include `phone`, in one round trip for every check and language. */
+async function firstAsked(deps: CoreDeps, ids: string[], phone: string): Promise<string | undefined> {
+  if (ids.length === 0) return undefined;
+  const keys = broadcastKeys(deps, 'welfare');
   const multi = deps.redis.multi();
-  for (const id of open) for (const language of deps.config.languages) multi.sismember(keys.recipients(id, language), phone);
+  for (const id of ids) for (const language of deps.config.languages) multi.sismember(keys.recipients(id, language), phone);
   const found = ((await multi.exec()) ?? []).map(([, n]) => n === 1);
   const at = found.indexOf(true);
-  return at < 0 ? undefined : open[Math.floor(at / deps.config.languages.length)];
+  return at < 0 ? undefined : ids[Math.floor(at / deps.config.languages.length)];
 }
 
 function tallyOf(tally: Record<string, string>, total: number, suffix: string): WelfareCounts {
@@ -158,6 +218,48 @@ function tallyOf(tally: Record<string, string>, total: number, suffix: string): 
   const safe = n('safe');
   const help = n('help');
   return { total, safe, help, noAnswer: Math.max(0, total - safe - help), peopleSafe: n('people') };
+}
+
+/** The overall and per-region tallies a tally hash holds, against the record's numbers of people asked. */
+function talliesOf(
+  deps: CoreDeps,
+  record: Record<string, string>,
+  tally: Record<string, string>,
+): { counts: WelfareCounts; byRegion: Record<string, WelfareCounts> } {
+  const byRegion: Record<string, WelfareCounts> = {};
+  for (const region of deps.config.regions)
+    byRegion[region.id] = tallyOf(tally, Number(record[`total:${region.id}`] ?? 0), `:${region.id}`);
+  return { counts: tallyOf(tally, Number(record.asked ?? record.total ?? 0), ''), byRegion };
+}
+
+/** The tally hash saved at the close (`finalTally`: Redis's HGETALL as JSON, a flat list of fields and values). */
+function finalTallyOf(record: Record<string, string>): Record<string, string> {
+  const flat: unknown = JSON.parse(record.finalTally ?? '[]');
+  if (!Array.isArray(flat)) return {};
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[String(flat[i])] = String(flat[i + 1]);
+  return out;
+}
+
+/** How a closed check closed and its tallies then, from its record; undefined while it is not closed. */
+export function closureOf(deps: CoreDeps, record: Record<string, string>): WelfareClosure | undefined {
+  if (record.status !== 'closed' || !record.closedAt) return undefined;
+  return {
+    at: new Date(Number(record.closedAt)).toISOString(),
+    by: record.closedBy ?? 'unknown',
+    reason: record.closeReason === 'expired' ? 'expired' : 'officer',
+    ...talliesOf(deps, record, finalTallyOf(record)),
+  };
+}
+
+/** One line of tallies, as /sitrep and the final tally show them: overall, then safe/help/silent by region asked. */
+export function tallyLine(w: { counts: WelfareCounts; byRegion: Record<string, WelfareCounts> }): string {
+  const c = w.counts;
+  const regions = Object.entries(w.byRegion)
+    .filter(([, r]) => r.total > 0)
+    .map(([region, r]) => `${region} ${r.safe}/${r.help}/${r.noAnswer}`)
+    .join(', ');
+  return `${c.safe} safe (${c.peopleSafe} people), ${c.help} need help, ${c.noAnswer} no answer of ${c.total}${regions ? ` — safe/help/silent: ${regions}` : ''}`;
 }
 
 export async function getWelfareCheck(deps: CoreDeps, id: string): Promise<WelfareView> {
@@ -168,16 +270,16 @@ export async function getWelfareCheck(deps: CoreDeps, id: string): Promise<Welfa
   ]);
   const r = recordOf('welfare', record);
   if (!r) throw new NotFoundError('welfare check', id);
-  const byRegion: Record<string, WelfareCounts> = {};
-  for (const region of deps.config.regions)
-    byRegion[region.id] = tallyOf(tally, Number(record[`total:${region.id}`] ?? 0), `:${region.id}`);
+  const closed = closureOf(deps, record);
+  const late = (a: string) => Math.max(0, Number(tally[`late:${a}`] ?? 0));
   return {
     id: r.id,
     status: r.status,
     exercise: r.exercise,
     createdAt: new Date(r.createdAt).toISOString(),
-    counts: tallyOf(tally, Number(record.asked ?? r.total), ''),
-    byRegion,
+    ...talliesOf(deps, record, tally),
+    late: { safe: late('safe'), help: late('help') },
+    ...(closed ? { closed } : {}),
     delivery: await deliveryCounts(deps, r),
   };
 }

@@ -2,7 +2,7 @@ import { openIncident } from '../app/incidents/open-incident.ts';
 import { incidentStore } from '../app/incidents/shared.ts';
 import { type BroadcastRecord, loadRecord } from '../broadcast/broadcast-store.ts';
 import { textIn } from '../broadcast/render.ts';
-import { openCheckFor } from '../broadcast/welfare.ts';
+import { checkAnsweredBy } from '../broadcast/welfare.ts';
 import { answerWelfareCheck } from '../broadcast/welfare-answer.ts';
 import type { ChatContext } from '../chat/chat-context.ts';
 import { jobIdFor } from '../queues/queues.ts';
@@ -47,7 +47,8 @@ export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
   if (keyword?.keyword === 'delete') return erase(ctx, phone, language);
   const answer = parseWelfareAnswer(ctx.msg.text);
   if (answer) {
-    const checkId = await openCheckFor(ctx.deps, phone);
+    // An answer to a check closed meanwhile is still taken, as late (its HELP opens an incident as ever).
+    const checkId = await checkAnsweredBy(ctx.deps, phone);
     // A SAFE answer that says more is tallied, then goes on to intake: the cell reads the rest.
     if (checkId && (await answerWelfareCheck(ctx, { id: checkId, phone, language, ...answer })) && !answer.remark) return true;
   }

@@ -74,6 +74,11 @@ export const configFileSchema = z
         /** Welfare checks: when non-responders get a reminder (default 2h), and when they are listed for phone follow-up (default 6h). */
         welfareReminderAfter: duration.optional(),
         welfareFollowUpAfter: duration.optional(),
+        /**
+         * Welfare checks close by themselves this long after they started (default 3d, or a day
+         * after welfareFollowUpAfter when that is later): no more reminders, the final tally is posted.
+         */
+        welfareCloseAfter: duration.optional(),
       })
       .prefault({}),
     escalation: z
@@ -124,6 +129,7 @@ export const configFileSchema = z
       ids.add(r.id);
     });
     checkRegionWords(cfg.regions, ctx);
+    checkWelfareClose(cfg.broadcast, ctx);
     const groups = new Set<string>();
     cfg.cellGroups.forEach((g, i) => {
       if (groups.has(g.id)) ctx.addIssue({ code: 'custom', path: ['cellGroups', i, 'id'], message: 'is listed twice' });
@@ -133,6 +139,34 @@ export const configFileSchema = z
       if (cfg.languages.indexOf(l) !== i) ctx.addIssue({ code: 'custom', path: ['languages', i], message: `"${l}" is listed twice` });
     });
   });
+
+/** Defaults of the welfare-check timers (see the README). */
+export const WELFARE_DEFAULTS = { reminderAfter: '2h', followUpAfter: '6h', closeAfter: '3d' } as const;
+
+/**
+ * A welfare check that closed by itself before its follow-up would never list its non-responders
+ * for phone follow-up, nor, before its reminder, remind them.
+ */
+function checkWelfareClose(
+  b: { welfareReminderAfter?: string | undefined; welfareFollowUpAfter?: string | undefined; welfareCloseAfter?: string | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  if (!b.welfareCloseAfter) return;
+  const close = parseDuration(b.welfareCloseAfter) ?? 0;
+  const before = [
+    ['welfareFollowUpAfter', b.welfareFollowUpAfter ?? WELFARE_DEFAULTS.followUpAfter, 'list its non-responders for phone follow-up'],
+    ['welfareReminderAfter', b.welfareReminderAfter ?? WELFARE_DEFAULTS.reminderAfter, 'remind its non-responders'],
+  ] as const;
+  for (const [field, value, what] of before) {
+    if (close > (parseDuration(value) ?? 0)) continue;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['broadcast', 'welfareCloseAfter'],
+      message: `must be longer than broadcast.${field} (${value}): a check closed by then would never ${what}`,
+    });
+    return;
+  }
+}
 
 /**
  * A region's id, name and aliases are the words citizens and staff name it by: one word naming

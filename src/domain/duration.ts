@@ -13,3 +13,9 @@ export function durationMs(text: string): number {
   if (ms === undefined) throw new RangeError(`not a duration: ${text}`);
   return ms;
 }
+
+/** Milliseconds as the largest whole unit config files use (`3d`, `30h`, `90m`, `45s`). */
+export function formatDuration(ms: number): string {
+  for (const [unit, size] of [...Object.entries(UNIT_MS)].reverse()) if (ms % size === 0) return `${ms / size}${unit}`;
+  return `${Math.ceil(ms / 1_000)}s`;
+}

@@ -125,6 +125,8 @@ export function redisKeys(prefix: string) {
     welfareIncidents: (id: string) => k('welfare', id, 'incidents'),
     welfareAll: k('welfare', 'all'),
     welfareOpen: k('welfare', 'open'),
+    /** Closed welfare checks (score: when closed), where a late answer finds its check. */
+    welfareClosed: k('welfare', 'closed'),
     /** A delivery receipt that arrived before its send was recorded (message id → state). */
     earlyReceipt: (messageId: string) => k('receipt', messageId),
     /**

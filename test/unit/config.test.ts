@@ -88,6 +88,24 @@ describe('parseConfigFile', () => {
     expect(() => parseConfigFile(`${minimal}membershipGuard: { reconcileEvery: 24d }\n`, 'embassy.yaml')).not.toThrow();
   });
 
+  it('takes when welfare checks close by themselves, and refuses a close before their follow-up or reminder', () => {
+    const welfare = (fields: string) => `${minimal}broadcast: { ${fields} }\n`;
+    expect(parseConfigFile(welfare('welfareCloseAfter: 2d'), 'embassy.yaml').broadcast.welfareCloseAfter).toBe('2d');
+    expect(faultOf(welfare('welfareCloseAfter: soon'))).toBe(
+      'embassy.yaml: broadcast.welfareCloseAfter: must be a duration like 30s, 5m, 2h or 1d',
+    );
+    expect(faultOf(welfare('welfareCloseAfter: 30d'))).toBe('embassy.yaml: broadcast.welfareCloseAfter: must be from 1s to 24d');
+    expect(faultOf(welfare('welfareCloseAfter: 4h'))).toBe(
+      'embassy.yaml: broadcast.welfareCloseAfter: must be longer than broadcast.welfareFollowUpAfter (6h): a check closed by then would never list its non-responders for phone follow-up',
+    );
+    expect(faultOf(welfare('welfareFollowUpAfter: 1d, welfareCloseAfter: 1d'))).toMatch(
+      /^embassy.yaml: broadcast.welfareCloseAfter: must be longer than broadcast.welfareFollowUpAfter \(1d\)/,
+    );
+    expect(faultOf(welfare('welfareReminderAfter: 12h, welfareFollowUpAfter: 1h, welfareCloseAfter: 10h'))).toBe(
+      'embassy.yaml: broadcast.welfareCloseAfter: must be longer than broadcast.welfareReminderAfter (12h): a check closed by then would never remind its non-responders',
+    );
+  });
+
   it('names unknown fields, missing fields, empty files and YAML syntax errors with their position', () => {
     expect(faultOf(`${minimal}embassies: []\n`)).toBe('embassy.yaml: embassies: is not a known field');
     expect(faultOf(minimal.replace('languages: [en]\n', ''))).toBe('embassy.yaml: languages: is required');

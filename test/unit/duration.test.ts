@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { durationMs, parseDuration } from '../../src/domain/duration.ts';
+import { durationMs, formatDuration, parseDuration } from '../../src/domain/duration.ts';
 
 describe('durations', () => {
   it('parses seconds, minutes, hours and days', () => {
@@ -12,5 +12,10 @@ describe('durations', () => {
   it('refuses anything else', () => {
     for (const bad of ['', '5', 'm', '5 minutes', '-1m', '1.5h', '5w']) expect(parseDuration(bad)).toBeUndefined();
     expect(() => durationMs('soon')).toThrow('not a duration: soon');
+  });
+
+  it('writes a duration back in the largest whole unit', () => {
+    for (const d of ['3d', '30h', '90m', '45s']) expect(formatDuration(durationMs(d))).toBe(d);
+    expect(formatDuration(1_500)).toBe('2s');
   });
 });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { cancelBroadcast } from '../../broadcast/alerts.ts';
 import { audienceSchema } from '../../broadcast/audience.ts';
 import { getWelfareCheck, startWelfareCheck } from '../../broadcast/welfare.ts';
+import { closeWelfareCheck } from '../../broadcast/welfare-close.ts';
 import { listNonResponders } from '../../broadcast/welfare-follow-up.ts';
 import { actorOf, requireRole } from '../auth.ts';
 import { validate } from '../errors.ts';
@@ -55,8 +56,15 @@ documentRoute({
   role: 'duty_officer',
   tags: ['welfare'],
 });
+documentRoute({
+  method: 'post',
+  path: '/api/welfare-checks/:id/close',
+  summary: 'Close a welfare check: no more reminders or follow-ups, final tally posted to the cell; late answers still count',
+  role: 'duty_officer',
+  tags: ['welfare'],
+});
 
-/** GET|POST /api/welfare-checks, GET /api/welfare-checks/:id (+ /follow-up), POST /api/welfare-checks/:id/cancel. */
+/** GET|POST /api/welfare-checks, GET /api/welfare-checks/:id (+ /follow-up), POST /api/welfare-checks/:id/cancel|close. */
 export function welfareCheckRoutes(deps: HttpDeps): Router {
   const r = Router();
   r.get('/api/welfare-checks', requireRole('viewer'), broadcastList(deps, 'welfare', getWelfareCheck));
@@ -83,6 +91,10 @@ export function welfareCheckRoutes(deps: HttpDeps): Router {
   r.post('/api/welfare-checks/:id/cancel', requireRole('duty_officer'), async (req, res) => {
     const { id } = validate(idParam, req.params, 'path');
     res.json(await cancelBroadcast(deps, { id, actor: actorOf(req.principal) }));
+  });
+  r.post('/api/welfare-checks/:id/close', requireRole('duty_officer'), async (req, res) => {
+    const { id } = validate(idParam, req.params, 'path');
+    res.json(await closeWelfareCheck(deps, { id, actor: actorOf(req.principal), reason: 'officer' }));
   });
   return r;
 }
