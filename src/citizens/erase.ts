@@ -46,6 +46,8 @@ export async function sweepAfterErasure(deps: CoreDeps, senders: string[]): Prom
  * jobs of broadcasts, and the incidents they reported. Tallies stay, as anonymous counts.
  */
 export async function eraseCitizen(deps: CoreDeps, phone: string): Promise<ErasureReport> {
+  // Their region, for the welfare checks they leave unanswered (read before the registry forgets it).
+  const region = (await deps.redis.hget(deps.keys.citizen(phone), 'region')) ?? undefined;
   const registered = await eraseFromRegistry(deps, phone);
   const since = deps.now() - LOOKBACK_MS;
   const { outbound, inbound } = broadcastQueues(deps);
@@ -64,6 +66,9 @@ export async function eraseCitizen(deps: CoreDeps, phone: string): Promise<Erasu
       if (kind === 'welfare') tx.hdel(deps.keys.welfareAnswers(id), phone);
       const results = (await tx.exec()) ?? [];
       if (results.some(([, n]) => n === 1)) broadcasts++;
+      // Asked and silent, they leave the check: "N no answer" stays the list of people to call.
+      const listed = results.slice(1, 1 + deps.config.languages.length).some(([, n]) => n === 1);
+      if (kind === 'welfare' && listed && results.at(-1)?.[1] === 0) await leaveUnanswered(deps, id, region);
       if (kind === 'welfare' && recent)
         jobsRemoved += await outbound.remove(jobIdFor('o', broadcastRef('welfare-reminder', id, phone))).catch(() => 0);
     }
@@ -81,6 +86,13 @@ export async function eraseCitizen(deps: CoreDeps, phone: string): Promise<Erasu
     (await purgeFinishedJobsMentioning(deps.redis, inbound, [phone, ...lids])) +
     (await purgeFinishedJobsMentioning(deps.redis, outbound, [phone, ...lids, ...incidentIds]));
   return { registered, broadcasts, jobsRemoved, incidents: incidentIds.length, finishedJobsRemoved, senders: [phone, ...lids] };
+}
+
+/** One fewer person asked in a welfare check (and in their region): someone who erased their data unanswered. */
+async function leaveUnanswered(deps: CoreDeps, id: string, region: string | undefined): Promise<void> {
+  const tx = deps.redis.multi().hincrby(broadcastKeys(deps, 'welfare').record(id), 'asked', -1);
+  if (region) tx.hincrby(broadcastKeys(deps, 'welfare').record(id), `total:${region}`, -1);
+  await tx.exec();
 }
 
 /** Forgets the photos, videos, voice notes and documents the gateway kept to forward to the cell. */
