@@ -77,6 +77,8 @@ export async function eraseCitizen(deps: CoreDeps, phone: string): Promise<Erasu
   // The LIDs are read before they are forgotten: a message written before WhatsApp told us the
   // phone behind a LID names only the LID.
   const lids = await forgetLids(deps, phone);
+  // What they reported while WhatsApp hid their number, and the LID's link to their report.
+  for (const lid of lids) for (const id of await eraseCitizenIncidents(deps, lid)) if (!incidentIds.includes(id)) incidentIds.push(id);
   await forgetMedia(deps, [phone, ...lids]);
   // Finished jobs are kept a day (completed) or two weeks (failed) and carry the citizen's words:
   // their messages in and the bot's replies name them; the cell's posts about their incidents

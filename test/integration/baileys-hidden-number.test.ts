@@ -89,4 +89,15 @@ describe('a citizen whose number WhatsApp hides', () => {
     const incidents = (await app.api<{ items: { id: string }[] }>('GET', '/api/incidents')).body.items;
     expect(incidents.map((i) => i.id)).toEqual([id]);
   });
+
+  it('DELETE from the number erases what they wrote under the LID too', async () => {
+    const { deps } = app;
+    expect(await deps.redis.exists(deps.keys.openIncidentOf(HIDDEN))).toBe(1);
+    await write('DELETE', true);
+    await waitFor(async () => (await deps.redis.exists(deps.keys.openIncidentOf(HIDDEN))) === 0 || undefined, 10_000, 'the LID forgotten');
+    expect(await deps.redis.exists(deps.keys.incidentsOfReporter(HIDDEN))).toBe(0);
+    const [incident] = (await app.api<{ items: { reporter: string | null; summary: string }[] }>('GET', '/api/incidents')).body.items;
+    expect(incident).toMatchObject({ reporter: null, summary: '[erased]' });
+    expect(await getCitizen(deps, '+33612340000')).toBeUndefined();
+  });
 });
