@@ -25,7 +25,21 @@ export interface AuditVerification {
   ok: boolean;
   entries: number;
   firstBroken?: { id: string; reason: string };
+  /** With a seal to check: the entry whose hash it is, and how many entries the trail had then. */
+  seal?: { found: boolean; id?: string; entries?: number };
 }
+
+/** The chain's head as published outside Redis (the sitrep in the cell groups): its first SEAL_LENGTH hex digits. */
+export interface AuditSeal {
+  seal: string;
+  entries: number;
+}
+
+/**
+ * Hex digits of the head hash a seal keeps: 64 bits, so rewriting the trail into one that still
+ * holds an entry with that prefix takes about 2^64 hashes.
+ */
+export const SEAL_LENGTH = 16;
 
 const GENESIS = '0'.repeat(64);
 
@@ -174,11 +188,28 @@ export class AuditLog {
     return { items, nextCursor: items.length === limit ? (items.at(-1)?.id ?? null) : null };
   }
 
-  /** Recomputes the whole chain; reports the first entry whose link or content does not match. */
-  async verify(): Promise<AuditVerification> {
+  /**
+   * The chain as it stands, to publish where a Redis writer cannot reach (the cell groups' WhatsApp
+   * history): a trail rewritten and re-hashed afterwards still verifies on its own, but no longer
+   * holds the sealed head (verify(seal)).
+   */
+  async seal(): Promise<AuditSeal> {
+    const [[, head], [, entries]] = (await this.redis.multi().get(this.keys.auditHead).xlen(this.keys.audit).exec()) as [
+      [unknown, string | null],
+      [unknown, number],
+    ];
+    return { seal: (head || GENESIS).slice(0, SEAL_LENGTH), entries };
+  }
+
+  /**
+   * Recomputes the whole chain; reports the first entry whose link or content does not match. With
+   * a seal (published earlier by seal()), also that the chain still holds the entry it was taken at.
+   */
+  async verify(seal?: string): Promise<AuditVerification> {
     let prev = GENESIS;
     let count = 0;
     let cursor = '-';
+    let sealed: AuditVerification['seal'] = seal === undefined ? undefined : { found: seal === GENESIS.slice(0, SEAL_LENGTH) };
     for (;;) {
       const rows = await this.redis.xrange(this.keys.audit, cursor, '+', 'COUNT', 1000);
       for (const [id, fields] of rows) {
@@ -193,6 +224,7 @@ export class AuditLog {
         if (chainHash(f.prev ?? '', f.body ?? '') !== f.hash)
           return { ok: false, entries: count, firstBroken: { id, reason: 'content does not match its hash (entry was edited)' } };
         prev = f.hash;
+        if (seal !== undefined && !sealed?.found && prev.startsWith(seal)) sealed = { found: true, id, entries: count };
       }
       if (rows.length < 1000) break;
       cursor = `(${rows.at(-1)?.[0]}`;
@@ -200,7 +232,14 @@ export class AuditLog {
     const head = (await this.redis.get(this.keys.auditHead)) || GENESIS;
     if (head !== prev)
       return { ok: false, entries: count, firstBroken: { id: 'end', reason: 'newest entries are missing (the chain was truncated)' } };
-    return { ok: true, entries: count };
+    if (sealed && !sealed.found)
+      return {
+        ok: false,
+        entries: count,
+        firstBroken: { id: 'seal', reason: `no entry has the sealed hash ${seal}: the trail was rewritten or cut since it was sealed` },
+        seal: sealed,
+      };
+    return { ok: true, entries: count, ...(sealed ? { seal: sealed } : {}) };
   }
 }
 

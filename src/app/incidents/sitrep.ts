@@ -35,5 +35,11 @@ export async function buildSitrep(deps: CoreDeps, sections: SitrepSection[] = []
     lines.push(`Oldest waits ${ageMinutes(deps, first?.createdAt ?? '')} min.`);
   }
   for (const section of sections) lines.push(...(await section(deps)));
+  // Published in the cell groups, out of reach of anyone who can write to Redis: a trail rewritten
+  // later no longer holds this entry (GET /api/audit/verify?seal=…).
+  const { seal, entries } = await deps.audit.seal();
+  lines.push(
+    `🔏 Audit seal ${seal} (${entries} entries). Keep this message: /api/audit/verify?seal=${seal} proves the trail was not rewritten since.`,
+  );
   return lines.join('\n');
 }

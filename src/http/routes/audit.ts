@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { SEAL_LENGTH } from '../../store/audit-log.ts';
 import { requireRole } from '../auth.ts';
 import { queryInt, validate } from '../errors.ts';
 import type { HttpDeps } from '../http-deps.ts';
@@ -26,12 +27,22 @@ documentRoute({
   tags: ['audit'],
   query: pageQuery,
 });
+const verifyQuery = z.object({
+  /** A seal the sitrep published in the cell groups: the trail must still hold the entry it was taken at. */
+  seal: z
+    .string()
+    .regex(new RegExp(`^[0-9a-fA-F]{${SEAL_LENGTH}}$`), `must be the ${SEAL_LENGTH} hex digits of an audit seal, as the sitrep shows it`)
+    .transform((v) => v.toLowerCase())
+    .optional(),
+});
+
 documentRoute({
   method: 'get',
   path: '/api/audit/verify',
-  summary: 'Recompute the hash chain and report the first broken link',
+  summary: 'Recompute the hash chain and report the first broken link; with seal, also that the trail still holds the sealed entry',
   role: 'duty_officer',
   tags: ['audit'],
+  query: verifyQuery,
 });
 
 /** The audit trail: pages and chain verification (duty officers and above). */
@@ -41,8 +52,9 @@ export function auditRoutes(deps: HttpDeps): Router {
     const q = validate(pageQuery, req.query, 'query');
     res.json(await deps.audit.page(q.after ?? q.cursor, q.limit, q.order));
   });
-  r.get('/api/audit/verify', requireRole('duty_officer'), async (_req, res) => {
-    res.json(await deps.audit.verify());
+  r.get('/api/audit/verify', requireRole('duty_officer'), async (req, res) => {
+    const q = validate(verifyQuery, req.query, 'query');
+    res.json(await deps.audit.verify(q.seal));
   });
   return r;
 }
