@@ -126,9 +126,9 @@ export class PlaybooksFeature implements Feature {
   timers(deps: HttpDeps) {
     return {
       [STUCK_SWEEP_TIMER]: async () => {
-        const { requeued, gaveUp, resumed } = await sweepStuckRuns(deps, this.runner(deps));
-        if (requeued.length || gaveUp.length || resumed.length)
-          deps.log.warn({ requeued, gaveUp, resumed }, 'stuck playbook runs recovered');
+        const { requeued, gaveUp, resumed, reminded } = await sweepStuckRuns(deps, this.runner(deps));
+        if (requeued.length || gaveUp.length || resumed.length || reminded.length)
+          deps.log.warn({ requeued, gaveUp, resumed, reminded }, 'stuck playbook runs recovered');
       },
     };
   }

@@ -319,6 +319,12 @@ export class PlaybookRunner {
   }
 
   /** Where the job of a step is in the queue (`waiting`, `delayed`, `active`, `failed`...), or `missing`. */
+  /** The state of a checklist item's reminder job ('missing' when there is none). */
+  async taskJobState(runId: string, stepId: string, itemId: string): Promise<string> {
+    const job = await this.queue.getJob(taskJobId(runId, stepId, itemId));
+    return job ? await job.getState() : 'missing';
+  }
+
   async stepJobState(runId: string, stepId: string): Promise<string> {
     const job = await this.queue.getJob(stepJobId(runId, stepId));
     return job ? await job.getState() : 'missing';

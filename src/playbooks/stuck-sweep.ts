@@ -3,6 +3,7 @@ import { durationMs } from '../domain/duration.ts';
 import { RunDefinitionError, type RunRecord, type StepState } from './run-store.ts';
 import type { PlaybookRunner } from './runner.ts';
 import type { Playbook } from './schema.ts';
+import { escalateIfOverdue, tasksOf } from './tasks.ts';
 
 /** How often the worker role looks for stuck runs (a BullMQ job scheduler on the timers queue). */
 export const STUCK_SWEEP_EVERY_MS = 60_000;
@@ -24,6 +25,8 @@ export interface SweepResult {
   requeued: string[];
   gaveUp: string[];
   resumed: string[];
+  /** Checklist items (`RUN-0001/step/item`) whose overdue reminder was lost, sent by the sweep. */
+  reminded: string[];
 }
 
 /**
@@ -33,8 +36,9 @@ export interface SweepResult {
  * MAX_REQUEUES times is given up: marked failed, the run flagged, the cell told once.
  */
 export async function sweepStuckRuns(deps: CoreDeps, runner: PlaybookRunner): Promise<SweepResult> {
-  const result: SweepResult = { requeued: [], gaveUp: [], resumed: [] };
-  for (const id of await runner.store.activeIds()) {
+  const result: SweepResult = { requeued: [], gaveUp: [], resumed: [], reminded: [] };
+  const active = await runner.store.activeIds();
+  for (const id of active) {
     try {
       await sweepRun(deps, runner, id, result);
     } catch (err) {
@@ -42,7 +46,46 @@ export async function sweepStuckRuns(deps: CoreDeps, runner: PlaybookRunner): Pr
       deps.log.warn({ runId: id, err: (err as Error).message }, 'stuck-run sweep could not check a run');
     }
   }
+  // A completed run's checklist is still owed, so its reminders are looked after too.
+  const owing = new Set([...active, ...(await deps.redis.smembers(deps.keys.runsWithOpenTasks))]);
+  for (const id of owing) {
+    try {
+      await sweepTasks(deps, runner, id, result);
+    } catch (err) {
+      deps.log.warn({ runId: id, err: (err as Error).message }, 'stuck-run sweep could not check a run’s checklist');
+    }
+  }
   return result;
+}
+
+/**
+ * Checklist items still open well past their due time whose reminder job is gone (failed for good
+ * during a Redis outage, or lost): the duty officers get the overdue reminder now, once (the
+ * message's key is the item's). A run with nothing left open, or stopped, leaves the list.
+ */
+async function sweepTasks(deps: CoreDeps, runner: PlaybookRunner, runId: string, result: SweepResult): Promise<void> {
+  const run = await runner.store.get(runId);
+  const open = run && run.status !== 'stopped' ? Object.entries(await tasksOf(deps, runId)).filter(([, t]) => t.status === 'open') : [];
+  if (open.length === 0) {
+    await deps.redis.srem(deps.keys.runsWithOpenTasks, runId);
+    return;
+  }
+  for (const [field, task] of open) {
+    if (!(deps.now() > Date.parse(task.dueAt) + STUCK_MARGIN_MS)) continue;
+    const [stepId, itemId] = field.split('/') as [string, string];
+    const job = await runner.taskJobState(runId, stepId, itemId);
+    if (LIVE.has(job) || !run) continue;
+    if (!(await escalateIfOverdue(deps, run, stepId, itemId))) continue;
+    deps.log.warn({ runId, stepId, itemId, job }, 'checklist reminder job was lost; reminding the duty officers now');
+    await deps.audit.append({
+      type: 'playbook.task.reminder_recovered',
+      actor: 'system',
+      subject: runId,
+      data: { step: stepId, item: itemId, job },
+    });
+    runner.publish(runId);
+    result.reminded.push(`${runId}/${field}`);
+  }
 }
 
 async function sweepRun(deps: CoreDeps, runner: PlaybookRunner, runId: string, result: SweepResult): Promise<void> {

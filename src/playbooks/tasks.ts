@@ -53,7 +53,11 @@ redis.call('HSET', KEYS[1], ARGV[1], after)
 return after`);
 
 export async function createTask(deps: CoreDeps, runId: string, stepId: string, itemId: string, task: TaskState): Promise<void> {
-  await deps.redis.hsetnx(deps.keys.runTasks(runId), `${stepId}/${itemId}`, JSON.stringify(task));
+  await deps.redis
+    .multi()
+    .hsetnx(deps.keys.runTasks(runId), `${stepId}/${itemId}`, JSON.stringify(task))
+    .sadd(deps.keys.runsWithOpenTasks, runId)
+    .exec();
 }
 
 export async function tasksOf(deps: CoreDeps, runId: string): Promise<Record<string, TaskState>> {

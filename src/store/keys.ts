@@ -152,6 +152,8 @@ export function redisKeys(prefix: string) {
     run: (id: string) => k('run', id),
     runSteps: (id: string) => k('run', id, 'steps'),
     runTasks: (id: string) => k('run', id, 'tasks'),
+    /** Runs that may still owe a checklist reminder (an item created and not yet settled). */
+    runsWithOpenTasks: k('runs', 'open-tasks'),
     runEffects: (id: string) => k('run', id, 'effects'),
     /** Runs by start time (sorted set) and the ids of runs still in progress (set). */
     runsAll: k('runs', 'all'),

@@ -7,7 +7,7 @@ import { MAX_REQUEUES, STUCK_SWEEP_SCHEDULER, STUCK_SWEEP_TIMER, sweepStuckRuns 
 import { jobIdFor } from '../../src/queues/queues.ts';
 import { RecordingEffects } from '../fakes/playbook-effects.ts';
 import type { RunView } from '../fakes/playbook-harness.ts';
-import { CELL_GROUP, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
+import { CELL_GROUP, STAFF, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
 /** An alert an hour after the opening post, then a closing post. */
 const LATER = parsePlaybook(
@@ -34,6 +34,25 @@ steps:
   'later.yaml',
 );
 
+/** A checklist item due in an hour, and nothing after it: the run completes while the item is still owed. */
+const CHECKLIST = parsePlaybook(
+  `id: checklist
+title: Checklist
+version: 1
+description: One item due in an hour.
+steps:
+  - id: tasks
+    type: tasks
+    title: First hour
+    items:
+      - id: hospitals
+        role: duty_officer
+        due: 1h
+        text: { en: "Call the hospitals" }
+`,
+  'checklist.yaml',
+);
+
 const HOUR = 3600_000;
 
 describe('playbook runs whose next step was lost', () => {
@@ -45,7 +64,12 @@ describe('playbook runs whose next step was lost', () => {
   let schedulerRegistered = false;
 
   beforeAll(async () => {
-    const feature = new PlaybooksFeature(effects, { library: new Map([['later', LATER]]) });
+    const feature = new PlaybooksFeature(effects, {
+      library: new Map([
+        ['later', LATER],
+        ['checklist', CHECKLIST],
+      ]),
+    });
     app = await startTestApp('pb-stuck', { options: { features: [feature], now: () => Date.now() + skew } });
     effects.bind(app.deps);
     runner = feature.runner(app.deps);
@@ -167,7 +191,7 @@ describe('playbook runs whose next step was lost', () => {
         await jobFailed(runId);
       }
       expect((await sweepStuckRuns(app.deps, runner)).gaveUp).toEqual([`${runId}/warn`]);
-      expect(await sweepStuckRuns(app.deps, runner)).toEqual({ requeued: [], gaveUp: [], resumed: [] });
+      expect(await sweepStuckRuns(app.deps, runner)).toEqual({ requeued: [], gaveUp: [], resumed: [], reminded: [] });
       const v = await completed(runId);
       expect(v.steps.map((s) => s.status)).toEqual(['done', 'failed', 'done']);
       expect(v.attention).toContain('Warn citizens');
@@ -192,5 +216,34 @@ describe('playbook runs whose next step was lost', () => {
     const v = await completed(runId);
     expect(v.steps.map((s) => s.status)).toEqual(['done', 'done', 'done']);
     expect(await audits(runId, 'playbook.run.resumed')).toHaveLength(1);
+  });
+
+  it('sends a checklist reminder whose job was lost, once, even after the run completed', async () => {
+    const res = await app.api<{ id: string }>('POST', '/api/playbooks/checklist/runs', { params: {} });
+    const runId = res.body.id;
+    const reminderJob = () => runner.queue.getJob(jobIdFor('pbt', `${runId}/tasks/hospitals`));
+    await completed(runId);
+    await waitFor(async () => (await reminderJob()) !== undefined, 10_000, 'the reminder job');
+    await (await reminderJob())?.remove();
+    const overdue = async () => (await app.outbox(STAFF.duty)).filter((m) => m.text.includes(`Overdue task in ${runId}`));
+    skew += 2 * HOUR;
+    expect((await sweepStuckRuns(app.deps, runner)).reminded).toEqual([`${runId}/tasks/hospitals`]);
+    await settle(app);
+    expect(await overdue()).toHaveLength(1);
+    expect(await audits(runId, 'playbook.task.reminder_recovered')).toHaveLength(1);
+    // The item now shows overdue; the next sweep has nothing left to do for it.
+    expect((await sweepStuckRuns(app.deps, runner)).reminded).toEqual([]);
+    expect(await app.deps.redis.sismember(app.deps.keys.runsWithOpenTasks, runId)).toBe(0);
+    await settle(app);
+    expect(await overdue()).toHaveLength(1);
+  });
+
+  it('leaves a checklist reminder alone while its job waits for its time', async () => {
+    const res = await app.api<{ id: string }>('POST', '/api/playbooks/checklist/runs', { params: {} });
+    const runId = res.body.id;
+    await completed(runId);
+    await waitFor(async () => (await runner.queue.getJob(jobIdFor('pbt', `${runId}/tasks/hospitals`))) !== undefined, 10_000);
+    skew += 2 * HOUR;
+    expect((await sweepStuckRuns(app.deps, runner)).reminded).toEqual([]);
   });
 });
