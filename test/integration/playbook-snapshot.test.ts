@@ -143,7 +143,7 @@ describe('a playbook run keeps the playbook it started with', () => {
     expect((await cellTexts()).filter((m) => m.includes('evac-brief') && m.includes(broken))).toEqual([]);
 
     // The sweep neither crashes on it nor resumes it with today's playbook, and the cell hears once.
-    expect(await sweepStuckRuns(app.app.deps, app.runner)).toEqual({ requeued: [], gaveUp: [], resumed: [] });
+    expect(await sweepStuckRuns(app.app.deps, app.runner)).toEqual({ requeued: [], gaveUp: [], resumed: [], reminded: [] });
     const told = (await cellTexts()).filter((m) => m.includes(`${broken} (Evacuation) cannot go on`));
     expect(told).toHaveLength(1);
 
