@@ -105,7 +105,10 @@ export async function purgeQueued(deps: CoreDeps, id: string): Promise<number> {
     let cursor = '0';
     do {
       const [next, members] = await deps.redis.sscan(keys.recipients(id, language), cursor, 'COUNT', CHUNK);
-      const results = await Promise.all(members.map((to) => outbound.remove(jobIdFor('o', broadcastRef(r.kind, id, to))).catch(() => 0)));
+      const jobIds = members.map((to) => jobIdFor('o', broadcastRef(r.kind, id, to)));
+      const results = await Promise.all(jobIds.map((jobId) => outbound.remove(jobId).catch(() => 0)));
+      // A message a sending restriction held back is no longer waiting either.
+      if (jobIds.length) await deps.redis.zrem(deps.keys.outboundHeld, ...jobIds);
       removed += results.filter((n) => n === 1).length;
       cursor = next;
     } while (cursor !== '0');
