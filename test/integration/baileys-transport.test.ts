@@ -423,6 +423,47 @@ describe('Baileys adapter: delivery and restriction', () => {
     await waitFor(async () => g.states.at(-1)?.detail?.restricted === undefined);
     expect(await g.transport.holdFor({ kind: 'dm', phone: '+33677777777' })).toBeUndefined();
   });
+
+  it('a time lock and the new-chat cap overlap: each lifts only itself, and the cap says nothing of a 463', async () => {
+    const g = await gateway();
+    g.sock.open();
+    await waitFor(async () => g.lastState() === 'open');
+    const restricted = () => g.transport.sendRestriction();
+    const lock = (isActive: boolean, ends?: Date) =>
+      g.sock.emitEvent('connection.update', {
+        reachoutTimeLock: { isActive, ...(ends ? { timeEnforcementEnds: ends } : {}), enforcementType: 'RESTRICT_ALL_COMPANIONS' as never },
+      });
+    const cap = (status: string, end: number) =>
+      g.sock.emitEvent('message-capping.update', { capping_status: status as never, cycle_end_timestamp: String(Math.floor(end / 1000)) });
+
+    // A 463 with no lock known: the cap falling below its limit does not lift it.
+    const sent = await g.transport.send({ to: { kind: 'dm', phone: '+33688888888' }, text: 'x', idempotencyKey: 'k:1', kind: 'alert' });
+    g.sock.refuse463(sent.messageId, '33688888888@s.whatsapp.net');
+    await waitFor(async () => restricted()?.reason === 'error_463');
+    const since = restricted()?.since;
+    await g.transport.unrestrict('message_capping'); // what a cap update below CAPPED does
+    expect(restricted()?.reason).toBe('error_463');
+
+    // The lock explains the 463; the cap, ending later, overlaps it: one restriction, one start.
+    const lockEnds = new Date(Date.now() + 2 * 3600_000);
+    const capEnds = Math.floor((Date.now() + 5 * 3600_000) / 1000) * 1000;
+    lock(true, lockEnds);
+    await waitFor(async () => restricted()?.reason === 'reachout_timelock');
+    cap('CAPPED', capEnds);
+    await waitFor(async () => restricted()?.reason === 'message_capping');
+    expect(restricted()).toEqual({ reason: 'message_capping', since, until: capEnds });
+    // The lock ends: the cap still holds new chats.
+    lock(false);
+    await waitFor(
+      async () => restricted()?.until === capEnds && !JSON.parse((await redis.get(g.keys.waRestricted)) ?? '{}').sources?.reachout_timelock,
+    );
+    expect(await g.transport.holdFor({ kind: 'dm', phone: '+33699999999' })).toEqual({ reason: 'message_capping', until: capEnds });
+    // The cap falls below its limit: nothing is left.
+    cap('FIRST_WARNING', capEnds);
+    await waitFor(async () => g.states.at(-1)?.detail?.restricted === undefined);
+    expect(restricted()).toBeUndefined();
+    expect(await redis.exists(g.keys.waRestricted)).toBe(0);
+  });
 });
 
 describe('Baileys adapter: pairing and reconnect policy', () => {

@@ -306,17 +306,20 @@ export class BaileysTransport implements ChatTransport {
     });
   }
 
-  /** Lifts a restriction that WhatsApp said is over: held messages go out. */
-  async unrestrict(): Promise<void> {
-    if (!this.restriction.get()) return;
-    await this.restriction.lift();
-    this.log.info('WhatsApp restriction on new chats lifted; held messages go out');
+  /**
+   * WhatsApp says its time lock is over, or that the new-chat cap is no longer reached: that part
+   * of the restriction lifts; once nothing is left, held messages go out.
+   */
+  async unrestrict(reason: 'reachout_timelock' | 'message_capping'): Promise<void> {
+    const before = this.restriction.get();
+    const sources = before?.sources ?? (before ? { [before.reason]: before } : {});
+    if (!sources[reason] && !(reason === 'reachout_timelock' && sources.error_463)) return;
+    const after = await this.restriction.lift(reason);
+    this.log.info(
+      { reason, still: after?.reason },
+      after ? 'part of the WhatsApp restriction lifted' : 'WhatsApp restriction on new chats lifted; held messages go out',
+    );
     this.report(this.connection);
-  }
-
-  /** WhatsApp's new-chat cap is no longer reached: lifts a restriction that came from it. */
-  async uncap(): Promise<void> {
-    if (this.restriction.get()?.reason === 'message_capping') await this.unrestrict();
   }
 
   /**

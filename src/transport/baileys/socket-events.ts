@@ -43,7 +43,7 @@ export function bindSocketEvents(t: BaileysTransport, sock: BaileysSocket, auth:
     }
     if (u.reachoutTimeLock) {
       if (u.reachoutTimeLock.isActive) await t.restrict('reachout_timelock', u.reachoutTimeLock.timeEnforcementEnds?.getTime());
-      else await t.unrestrict();
+      else await t.unrestrict('reachout_timelock');
     }
     if (u.connection === 'open') await t.onOpen();
     else if (u.connection === 'connecting' && !u.qr) t.report('connecting');
@@ -102,7 +102,7 @@ export function bindSocketEvents(t: BaileysTransport, sock: BaileysSocket, auth:
       await t.restrict('message_capping', Number.isFinite(end) && end > 0 ? end * 1000 : undefined);
       return;
     }
-    await t.uncap();
+    await t.unrestrict('message_capping');
     if (cap.capping_status === 'FIRST_WARNING' || cap.capping_status === 'SECOND_WARNING') {
       await t.alert({
         code: 'message_capping',
