@@ -91,9 +91,10 @@ export class RestrictionWatch {
       return;
     }
     const released = await releaseHeld(this.deps, this.queue);
-    if (previous !== undefined) {
-      await postToCellGroups(this.deps, liftedNotice(released), `wa-restriction-lifted:${previous}`, 'transport');
-    }
+    // At start, messages an earlier gateway held are released (it stopped before the end): said once.
+    const key =
+      previous !== undefined ? `wa-restriction-lifted:${previous}` : released > 0 ? `wa-held-released:${this.deps.now()}` : undefined;
+    if (key) await postToCellGroups(this.deps, liftedNotice(released), key, 'transport');
     if (released > 0) this.deps.log.info({ released }, 'messages held by the WhatsApp restriction released');
   }
 }

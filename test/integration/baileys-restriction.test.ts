@@ -1,8 +1,10 @@
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveCitizens } from '../../src/citizens/registry.ts';
+import { redisKeys } from '../../src/store/keys.ts';
 import { aCitizen } from '../fakes/citizens.ts';
 import { type FakeSend, fakeSocketFactory, waMessage } from '../fakes/fake-baileys-socket.ts';
-import { CELL_GROUP, STAFF, startTestApp, waitFor } from '../fakes/test-app.ts';
+import { CELL_GROUP, cleanPrefix, REDIS_URL, STAFF, startTestApp, uniquePrefix, waitFor } from '../fakes/test-app.ts';
 
 // WhatsApp restricts the embassy number (error 463, a reach-out time lock, the new-chat cap): it may
 // not start chats, and keeps the chats it has (Baileys rc14 Utils/decode-wa-message, SERVER_ERROR_CODES:
@@ -122,5 +124,51 @@ describe('an alert WhatsApp refuses with error 463', () => {
     expect(sentTo(jidOf(citizen.phone), /Evacuation flights/)).toHaveLength(2);
     expect((await t.alert(id)).counts).toMatchObject({ sent: 1, failed: 0 });
     expect((await app.queues.outbound.getJobCounts('failed')).failed).toBe(0);
+  });
+});
+
+describe('a gateway that starts after the restriction ended', () => {
+  it('sends, once, what the gateway before it held, and tells the cell', async () => {
+    const prefix = uniquePrefix('bl-restart');
+    const citizen = aCitizen({ phone: '+33611000004' });
+    const redis = new Redis(REDIS_URL);
+    const first = fakeSocketFactory();
+    const before = await startTestApp('bl-restart', { prefix, options: { transport: first.transport } });
+    let closed = false;
+    try {
+      await first.openFirst(before.url);
+      await saveCitizens(before.deps, [citizen]);
+      first.latest().emitEvent('connection.update', {
+        reachoutTimeLock: {
+          isActive: true,
+          timeEnforcementEnds: new Date(Date.now() + 3 * 3600_000),
+          enforcementType: 'RESTRICT_ALL_COMPANIONS' as never,
+        },
+      });
+      await waitFor(async () => (await before.api<{ restricted: unknown }>('GET', '/api/whatsapp')).body.restricted ?? undefined);
+      await before.api('POST', '/api/alerts', { audience: { all: true }, text: { en: 'Roadblocks on the coast road' } });
+      await waitFor(async () => ((await before.api<{ held: number }>('GET', '/api/whatsapp')).body.held === 1 ? true : undefined));
+      await before.close();
+      closed = true;
+      // WhatsApp lifted it while no gateway ran (an admin could have, too).
+      await redis.del(redisKeys(prefix).waRestricted);
+
+      const second = fakeSocketFactory();
+      const after = await startTestApp('bl-restart', { prefix, options: { transport: second.transport } });
+      try {
+        const sock = await second.openFirst(after.url);
+        const alerts = () => sock.sent.filter((s) => s.jid === jidOf(citizen.phone) && /Roadblocks/.test(textOf(s)));
+        await waitFor(async () => alerts()[0]);
+        await waitFor(async () => sock.sent.find((s) => s.jid === CELL_GROUP && /the 1 held message is going out now/.test(textOf(s))));
+        await waitFor(async () => ((await after.api<{ held: number }>('GET', '/api/whatsapp')).body.held === 0 ? true : undefined));
+        expect(alerts()).toHaveLength(1);
+      } finally {
+        await after.close();
+      }
+    } finally {
+      if (!closed) await before.close();
+      await redis.quit();
+      await cleanPrefix(prefix);
+    }
   });
 });
