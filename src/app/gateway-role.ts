@@ -5,6 +5,7 @@ import type { Queues } from '../queues/queues.ts';
 import { createOutboundWorker } from '../queues/workers/outbound-worker.ts';
 import type { ChatTransport, ConnectionState } from '../transport/chat-transport.ts';
 import type { Closeable, Feature } from './feature.ts';
+import { Refusals, RestrictionWatch } from './held-sends.ts';
 import { publishTransportState } from './transport-state.ts';
 import { forgetUndecryptable, rememberUndecryptable } from './undecryptable.ts';
 
@@ -15,7 +16,8 @@ export interface GatewayOptions {
 
 /**
  * The gateway role: holds the transport, sends the outbound queue through it (paused
- * while disconnected), and publishes the connection state for /readyz and the dashboard.
+ * while disconnected; under a sending restriction, messages to new chats are held and released
+ * when it lifts), and publishes the connection state for /readyz and the dashboard.
  */
 export async function startGatewayRole(
   deps: HttpDeps,
@@ -44,14 +46,21 @@ export async function startGatewayRole(
     },
     options.lock,
   );
+  const watch = new RestrictionWatch(deps, transport, queues.outbound);
+  let last: { state: ConnectionState; detail?: Record<string, unknown> } = { state: transport.state() };
   const publish = (state: ConnectionState, detail?: Record<string, unknown>) => {
+    last = { state, ...(detail ? { detail } : {}) };
     void publishTransportState(deps, transport.name, state, detail).catch((err) =>
       deps.log.error({ err: err.message }, 'cannot publish transport state'),
     );
+    void watch.check();
     if (state === 'open') outbound.resume();
     else if (outbound.isRunning()) void outbound.pause(true);
   };
   const sink = queues.sink(publish);
+  const refusals = new Refusals(deps, queues.outbound, outbound, async (messageId) =>
+    sink.delivery?.({ messageId, state: 'failed', at: deps.now(), error: '463' }),
+  );
   // Ids this gateway saw as unreadable placeholders (one gateway per number sees both the
   // placeholder and the real message): only those cost a Redis write when the real one arrives.
   const unreadable = new Map<string, number>();
@@ -59,6 +68,7 @@ export async function startGatewayRole(
     unreadable.set(id, deps.now());
   await transport.start({
     ...sink,
+    refused: (r) => refusals.requeue(r),
     message: (m) => {
       if (unreadable.delete(m.id)) {
         // Never held up by Redis (the spool keeps the message through an outage): at worst a late false alarm.
@@ -73,7 +83,7 @@ export async function startGatewayRole(
     },
   });
   queues.startSpool();
-  const heartbeat = setInterval(() => publish(transport.state()), 20_000);
+  const heartbeat = setInterval(() => publish(last.state, last.detail), 20_000);
   heartbeat.unref();
   return { worker: outbound, closeables: [{ close: async () => clearInterval(heartbeat) }] };
 }

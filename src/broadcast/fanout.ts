@@ -109,7 +109,10 @@ export async function purgeQueued(deps: CoreDeps, id: string): Promise<number> {
         broadcastRef(r.kind, id, to),
         ...(r.kind === 'welfare' ? [broadcastRef('welfare-reminder', id, to)] : []),
       ]);
-      const results = await Promise.all(refs.map((ref) => outbound.remove(jobIdFor('o', ref)).catch(() => 0)));
+      const jobIds = refs.map((ref) => jobIdFor('o', ref));
+      const results = await Promise.all(jobIds.map((jobId) => outbound.remove(jobId).catch(() => 0)));
+      // A message a sending restriction held back is no longer waiting either.
+      if (jobIds.length) await deps.redis.zrem(deps.keys.outboundHeld, ...jobIds);
       removed += results.filter((n) => n === 1).length;
       cursor = next;
     } while (cursor !== '0');

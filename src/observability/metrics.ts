@@ -65,11 +65,26 @@ const connection = new Gauge({
   registers: [registry],
 });
 
+const restricted = new Gauge({
+  name: 'cc_whatsapp_new_chats_restricted',
+  help: 'WhatsApp stops the number from starting chats (error 463, reach-out time lock, new-chat cap): 1 while it does',
+  labelNames: ['transport'],
+  registers: [registry],
+});
+const held = new Gauge({
+  name: 'cc_whatsapp_held_messages',
+  help: 'Outbound messages to new chats held back by the restriction, sent once it lifts',
+  labelNames: ['transport'],
+  registers: [registry],
+});
+
 /** What a scrape samples besides the counters: queue depths and the gateway's published state. */
 export interface ScrapeSources {
   queues: Queues;
   /** The transport state published by the gateway, or undefined when none is published. */
-  transportState(): Promise<{ name: string; state: string } | undefined>;
+  transportState(): Promise<{ name: string; state: string; restricted?: unknown } | undefined>;
+  /** Outbound messages a sending restriction holds back now. */
+  heldMessages(): Promise<number>;
 }
 
 /** Samples the gauges, then renders the registry in the Prometheus text format. */
@@ -77,16 +92,22 @@ export async function scrape(sources: ScrapeSources): Promise<string> {
   const { queues } = sources;
   const sampled = [queues.inbound, queues.outbound, queues.timers];
   // One wait for all the Redis reads, not four in turn.
-  const [counts, published] = await Promise.all([
+  const [counts, published, heldNow] = await Promise.all([
     Promise.all(sampled.map((q) => q.getJobCounts(...QUEUE_STATES))),
     sources.transportState(),
+    sources.heldMessages(),
   ]);
   sampled.forEach((q, i) => {
     for (const state of QUEUE_STATES) queueDepth.set({ queue: q.name, state }, counts[i]?.[state] ?? 0);
   });
   connection.reset();
   const current = published?.state ?? 'closed';
-  for (const state of CONNECTION_STATES) connection.set({ transport: published?.name ?? 'unknown', state }, state === current ? 1 : 0);
+  const transport = published?.name ?? 'unknown';
+  for (const state of CONNECTION_STATES) connection.set({ transport, state }, state === current ? 1 : 0);
+  restricted.reset();
+  held.reset();
+  restricted.set({ transport }, published?.restricted ? 1 : 0);
+  held.set({ transport }, heldNow);
   return registry.metrics();
 }
 

@@ -84,5 +84,10 @@ export const outboundJobSchema = z.object({
    * (`to` records the chat that asked for it). The same idempotency key never creates a second group.
    */
   createGroup: z.object({ subject: z.string().min(1).max(100), participants: z.array(z.string().min(3)).min(1).max(256) }).optional(),
+  /**
+   * When a sending restriction first held the message back (a new chat while WhatsApp stops the
+   * account from starting chats): it waits in the delayed set, counted in the held messages, until sent.
+   */
+  heldSince: z.number().optional(),
 });
 export type OutboundJob = z.infer<typeof outboundJobSchema>;

@@ -82,8 +82,17 @@ export function redisKeys(prefix: string) {
     /** The QR code string waiting to be scanned, and the pairing code, while pairing. */
     waQr: k('wa', 'qr'),
     waPairingCode: k('wa', 'pairingcode'),
-    /** Set while WhatsApp restricts the account (error 463, message capping): JSON {reason, until?}. */
+    /**
+     * Set while WhatsApp stops the account from starting chats (error 463, reach-out time lock, new-chat
+     * cap): JSON {reason, since, until?}. Groups and chats with people who wrote recently go on.
+     */
     waRestricted: k('wa', 'restricted'),
+    /** Contacts (SHA-256 prefixes, no phones) WhatsApp refused with 463 during the restriction in force. */
+    waRefused: k('wa', 'restricted', 'refused'),
+    /** A 1:1 message the bot sent → its idempotency key, to send it again if WhatsApp refuses it (463). */
+    waSentKey: (id: string) => k('wa', 'sentkey', id),
+    /** Outbound jobs held back by a sending restriction (job id → when held): released when it lifts. */
+    outboundHeld: k('outbound', 'held'),
     /** Staff alerts about the WhatsApp connection (list of JSON, newest first), for the dashboard. */
     transportAlerts: k('transport', 'alerts'),
     /** Members of a cell group already reported as unknown (set of phone or LID). */

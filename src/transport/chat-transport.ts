@@ -123,6 +123,35 @@ export interface DeliveryUpdate {
 
 export type ConnectionState = 'connecting' | 'open' | 'closed' | 'logged_out' | 'waiting_for_pairing';
 
+/**
+ * The platform limits what the account may send for a while, without disconnecting it: WhatsApp's
+ * error 463, reach-out time lock or new-chat cap stop the account from starting chats, while chats
+ * it already has (groups, people who wrote to it recently) go on.
+ */
+export interface SendRestriction {
+  /** The platform's reason (e.g. `error_463`, `reachout_timelock`, `message_capping`). */
+  reason: string;
+  /** Epoch ms when it started. */
+  since: number;
+  /** Epoch ms when it ends: the platform's word, or how long the gateway holds it without one. */
+  until: number;
+}
+
+/** Why a message must wait, and until when at the latest (it is looked at again then). */
+export interface SendHold {
+  reason: string;
+  until: number;
+}
+
+/** A message the platform refused after taking it (WhatsApp answers a send with error 463 later). */
+export interface RefusedSend {
+  /** Platform id of the refused message. */
+  messageId: string;
+  /** The idempotency key it was sent under: the same message, to be sent again later. */
+  idempotencyKey: string;
+  reason: string;
+}
+
 /** What a transport reports to the application. */
 export interface TransportEvents {
   message(msg: InboundMessage): Promise<void>;
@@ -131,18 +160,27 @@ export interface TransportEvents {
   membership?(change: MembershipChange): Promise<void>;
   delivery?(update: DeliveryUpdate): Promise<void>;
   connection?(state: ConnectionState, detail?: Record<string, unknown>): void;
+  /**
+   * A message the platform took, then refused (see RefusedSend). The app queues it again (it is
+   * held until the restriction lifts); resolves false when it could not, and the transport then
+   * reports the message failed.
+   */
+  refused?(send: RefusedSend): Promise<boolean>;
 }
 
 /** A typed transport failure; `retryable` decides whether the outbound job retries. */
 export class TransportError extends Error {
   override readonly name = 'TransportError';
+  /** With code `held`: the message must wait until then at the latest (see ChatTransport.holdFor). */
+  readonly holdUntil: number | undefined;
   constructor(
     message: string,
     readonly code: string,
     readonly retryable: boolean,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; holdUntil?: number },
   ) {
     super(message, options);
+    this.holdUntil = options?.holdUntil;
   }
 }
 
@@ -159,6 +197,13 @@ export interface ChatTransport {
   createGroup?(subject: string, participants: string[]): Promise<string>;
   /** Removes participants (E.164 phones, or LIDs like `123@lid` when no phone is known) from a group where the bot is admin. */
   removeFromGroup?(groupId: string, phones: string[]): Promise<void>;
+  /** The restriction in force, if any (the connection stays open under one). */
+  sendRestriction?(): SendRestriction | undefined;
+  /**
+   * Whether a message to `to` must wait under the restriction in force: undefined sends it now. A
+   * message that creates a group is `newGroup`. Held messages are sent once it lifts.
+   */
+  holdFor?(to: ChatAddress, opts?: { newGroup?: boolean }): SendHold | undefined | Promise<SendHold | undefined>;
 }
 
 /** Text form of an address, used as a key and in the simulator API. */

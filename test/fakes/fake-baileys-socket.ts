@@ -2,9 +2,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Boom } from '@hapi/boom';
 import {
+  ACCOUNT_RESTRICTED_TEXT,
   type AnyMessageContent,
+  addTransactionCapability,
   aesEncryptGCM,
   type BaileysEventMap,
+  type BinaryNode,
   type GroupMetadata,
   generateForwardMessageContent,
   hmacSign,
@@ -13,7 +16,10 @@ import {
   type UserFacingSocketConfig,
   type WAMessage,
   type WAMessageKey,
+  WAMessageStatus,
 } from '@whiskeysockets/baileys';
+import { LIDMappingStore } from '@whiskeysockets/baileys/lib/Signal/lid-mapping.js';
+import { resolveTcTokenJid, storeTcTokensFromIqResult } from '@whiskeysockets/baileys/lib/Utils/tc-token-utils.js';
 import type { CoreDeps } from '../../src/app/deps.ts';
 import { type BaileysSocket, BaileysTransport, type SocketFactory } from '../../src/transport/baileys/baileys-transport.ts';
 import { waitFor } from './test-app.ts';
@@ -58,6 +64,43 @@ export class FakeBaileysSocket {
       connection: 'close',
       lastDisconnect: { error: new Boom('Connection Failure', { statusCode }), date: new Date() },
     });
+  }
+
+  /**
+   * A contact's phone gave us its trusted-contact token, as it does when the contact writes to the
+   * embassy number: Baileys' own code stores the LID mapping and the `<notification type="privacy_token">`
+   * token (Socket/messages-recv: handlePrivacyTokenNotification) into this socket's auth key store.
+   */
+  async trustedContact(o: { phone: string; lid?: string; at?: number }): Promise<void> {
+    const keys = addTransactionCapability(this.config.auth.keys, SILENT, { maxCommitRetries: 1, delayBetweenTriesMs: 1 });
+    const pn = `${o.phone.replace(/\D/g, '')}@s.whatsapp.net`;
+    const lids = new LIDMappingStore(keys, SILENT);
+    if (o.lid) await lids.storeLIDPNMappings([{ lid: o.lid, pn }]);
+    const getLIDForPN = (jid: string) => lids.getLIDForPN(jid);
+    const token: BinaryNode = {
+      tag: 'token',
+      attrs: { jid: this.user.id, t: String(o.at ?? Math.floor(Date.now() / 1000)), type: 'trusted_contact' },
+      content: randomBytes(24),
+    };
+    const node: BinaryNode = {
+      tag: 'notification',
+      attrs: { from: pn, type: 'privacy_token', ...(o.lid ? { sender_lid: o.lid } : {}) },
+      content: [{ tag: 'tokens', attrs: {}, content: [token] }],
+    };
+    await storeTcTokensFromIqResult({ result: node, fallbackJid: o.lid ?? (await resolveTcTokenJid(pn, getLIDForPN)), keys, getLIDForPN });
+  }
+
+  /**
+   * WhatsApp refuses a message it took with error 463 (no trusted-contact token while the account
+   * may not start chats): what Baileys rc14 emits for that ack (Socket/messages-recv: handleBadAck).
+   */
+  refuse463(messageId: string, jid: string): void {
+    this.emitEvent('messages.update', [
+      {
+        key: { remoteJid: jid, fromMe: true, id: messageId },
+        update: { status: WAMessageStatus.ERROR, messageStubParameters: ['463', ACCOUNT_RESTRICTED_TEXT] },
+      },
+    ]);
   }
 
   /** Delivers messages as `messages.upsert`. */
@@ -106,6 +149,17 @@ export class FakeBaileysSocket {
     this.ended = true;
   }
 }
+
+/** A logger that says nothing, for the Baileys helpers the fake runs. */
+const SILENT = {
+  level: 'silent',
+  child: () => SILENT,
+  trace: () => {},
+  debug: () => {},
+  info: () => {},
+  warn: () => {},
+  error: () => {},
+};
 
 /** The message Baileys would build for some content (polls carry a secret for vote encryption, as in Baileys). */
 function messageOf(content: AnyMessageContent): proto.IMessage {
@@ -167,6 +221,7 @@ export function fakeSocketFactory() {
         lease: false,
         backoff: { baseMs: 5, maxMs: 20 },
         printQr: false,
+        restrictionPollMs: 50,
       }),
     latest: () => sockets.at(-1) as FakeBaileysSocket,
     /** Resolves with the socket number `n` (1-based) once the adapter made it; fails after `timeoutMs`. */

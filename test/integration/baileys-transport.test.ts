@@ -11,6 +11,7 @@ import {
   type DeliveryUpdate,
   type InboundMessage,
   type MembershipChange,
+  type RefusedSend,
   TransportError,
 } from '../../src/transport/chat-transport.ts';
 import { encryptPollVote, fakeSocketFactory, waMessage } from '../fakes/fake-baileys-socket.ts';
@@ -32,13 +33,22 @@ afterAll(async () => {
   await redis.quit();
 });
 
-/** A Baileys transport on a fake socket, reporting into arrays. */
-async function gateway(opts: { pairingNumber?: string } = {}) {
+/**
+ * A Baileys transport on a fake socket, reporting into arrays. `takesRefused` plays the app that
+ * queues a refused message again (the gateway role does).
+ */
+async function gateway(opts: { pairingNumber?: string; takesRefused?: boolean } = {}) {
+  const { takesRefused = true, ...options } = opts;
   const prefix = uniquePrefix('bl-tr');
   prefixes.push(prefix);
   const keys = redisKeys(prefix);
   const sockets = fakeSocketFactory();
-  const got = { messages: [] as InboundMessage[], deliveries: [] as DeliveryUpdate[], memberships: [] as MembershipChange[] };
+  const got = {
+    messages: [] as InboundMessage[],
+    deliveries: [] as DeliveryUpdate[],
+    memberships: [] as MembershipChange[],
+    refused: [] as RefusedSend[],
+  };
   const states: { state: ConnectionState; detail?: Record<string, unknown> }[] = [];
   const transport = new BaileysTransport({
     redis,
@@ -50,7 +60,7 @@ async function gateway(opts: { pairingNumber?: string } = {}) {
     backoff: { baseMs: 5, maxMs: 20, replacedMs: 5 },
     printQr: false,
     restrictionPollMs: 20,
-    ...opts,
+    ...options,
   });
   running.push(transport);
   await transport.start({
@@ -58,6 +68,14 @@ async function gateway(opts: { pairingNumber?: string } = {}) {
     delivery: async (d) => void got.deliveries.push(d),
     membership: async (c) => void got.memberships.push(c),
     connection: (state, detail) => void states.push({ state, ...(detail ? { detail } : {}) }),
+    ...(takesRefused
+      ? {
+          refused: async (r: RefusedSend) => {
+            got.refused.push(r);
+            return true;
+          },
+        }
+      : {}),
   });
   const sock = await sockets.socket(1);
   const lastState = () => states.at(-1)?.state;
@@ -285,36 +303,166 @@ describe('Baileys adapter: delivery and restriction', () => {
     expect(g.got.deliveries.every((d) => d.messageId === 'M1')).toBe(true);
   });
 
-  it('error 463 fails the message, pauses all sending, alerts staff, and refuses sends without retry until lifted', async () => {
+  it('error 463 holds new chats only: the cell group and people who wrote to us still get messages, the refused one is handed back', async () => {
     const g = await gateway();
     g.sock.open();
     await waitFor(async () => g.lastState() === 'open');
-    g.sock.emitEvent('messages.update', [
-      { key: { id: 'M463', remoteJid: '33612345678@s.whatsapp.net', fromMe: true }, update: { status: 0, messageStubParameters: ['463'] } },
-    ]);
-    await waitFor(async () => g.lastState() === 'closed');
-    expect(g.got.deliveries).toEqual([expect.objectContaining({ messageId: 'M463', state: 'failed', error: '463' })]);
-    expect(g.states.at(-1)?.detail).toMatchObject({ restricted: 'error_463' });
-    expect((await recentAlerts(redis, g.keys))[0]?.code).toBe('account_restricted');
-    const err = await g.transport
-      .send({ to: { kind: 'dm', phone: '+33612345678' }, text: 'x', idempotencyKey: 'k463', kind: 'reply' })
-      .catch((e) => e);
-    expect(err).toMatchObject({ code: 'account_restricted', retryable: false });
-    expect(g.sock.sent).toHaveLength(0);
+    // A citizen who wrote to the embassy gave it their trusted-contact token (stored by Baileys' own code).
+    await g.sock.trustedContact({ phone: '+33611111111', lid: '111111111111111@lid' });
+    const dm = (phone: string, key: string) => ({
+      to: { kind: 'dm' as const, phone },
+      text: `alert ${key}`,
+      idempotencyKey: key,
+      kind: 'alert',
+    });
 
+    // An alert to a citizen who never wrote goes out; WhatsApp answers it with 463.
+    const cold = await g.transport.send(dm('+33622222222', 'alert:ALR-0001:+33622222222'));
+    g.sock.refuse463(cold.messageId, '33622222222@s.whatsapp.net');
+    await waitFor(async () => g.got.refused.length === 1);
+    expect(g.got.refused).toEqual([{ messageId: cold.messageId, idempotencyKey: 'alert:ALR-0001:+33622222222', reason: '463' }]);
+    // Not failed: it is sent again once WhatsApp lets the number start chats.
+    expect(g.got.deliveries).toEqual([]);
+    expect(g.lastState()).toBe('open');
+    expect(g.states.at(-1)?.detail).toMatchObject({ restricted: 'error_463', holding: 'new_chats' });
+    expect((await recentAlerts(redis, g.keys))[0]).toMatchObject({ code: 'account_restricted' });
+    expect((await recentAlerts(redis, g.keys))[0]?.message).toMatch(/posts in the cell groups still go out/);
+
+    // Still sent: a card to the cell group, a reply to the citizen who wrote.
+    await g.transport.send({ to: { kind: 'group', id: GROUP }, text: 'New incident INC-1', idempotencyKey: 'card:INC-1', kind: 'card' });
+    await g.transport.send(dm('+33611111111', 'reply:1'));
+    // Held: a first message to someone who never wrote, and the refused alert (not a duplicate: it never arrived).
+    for (const msg of [dm('+33633333333', 'alert:ALR-0001:+33633333333'), dm('+33622222222', 'alert:ALR-0001:+33622222222')]) {
+      const err = await g.transport.send(msg).catch((e) => e);
+      expect(err).toBeInstanceOf(TransportError);
+      expect(err).toMatchObject({ code: 'held', retryable: true });
+      expect(err.holdUntil).toBeGreaterThan(Date.now() + 23 * 3600_000);
+    }
+    expect(g.sock.sent.map((s) => s.jid)).toEqual(['33622222222@s.whatsapp.net', GROUP, '33611111111@s.whatsapp.net']);
+    // WhatsApp Web offers no new group while the account may not start chats.
+    expect(await g.transport.holdFor({ kind: 'group', id: GROUP }, { newGroup: true })).toMatchObject({ reason: 'error_463' });
+
+    // An admin lifts it: the refused alert goes out, under the id WhatsApp refused.
     await redis.del(g.keys.waRestricted);
+    await waitFor(async () => g.states.at(-1)?.detail?.restricted === undefined);
+    expect(await g.transport.send(dm('+33622222222', 'alert:ALR-0001:+33622222222'))).toEqual({
+      messageId: cold.messageId,
+      duplicate: false,
+    });
+    expect(g.sock.sent.filter((s) => s.options?.messageId === cold.messageId)).toHaveLength(2);
+  });
+
+  it('a contact WhatsApp refuses despite the token it gave is held too until the restriction lifts', async () => {
+    const g = await gateway();
+    g.sock.open();
     await waitFor(async () => g.lastState() === 'open');
-    await g.transport.send({ to: { kind: 'dm', phone: '+33612345678' }, text: 'x', idempotencyKey: 'k463', kind: 'reply' });
+    await g.sock.trustedContact({ phone: '+33644444444' });
+    await g.transport.restrict('reachout_timelock', Date.now() + 3600_000);
+    const first = await g.transport.send({ to: { kind: 'dm', phone: '+33644444444' }, text: 'a', idempotencyKey: 'r:1', kind: 'reply' });
+    g.sock.refuse463(first.messageId, '33644444444@s.whatsapp.net');
+    await waitFor(async () => g.got.refused.length === 1);
+    const err = await g.transport
+      .send({ to: { kind: 'dm', phone: '+33644444444' }, text: 'b', idempotencyKey: 'r:2', kind: 'reply' })
+      .catch((e) => e);
+    expect(err).toMatchObject({ code: 'held' });
+    // The time lock's end (WhatsApp's word) stays the end: a 463 says less.
+    expect(g.transport.sendRestriction()).toMatchObject({ reason: 'reachout_timelock' });
     expect(g.sock.sent).toHaveLength(1);
   });
 
-  it('message capping at CAPPED pauses sending until the cycle ends', async () => {
+  it('without an app to take it back, a refused message is reported failed', async () => {
+    const g = await gateway({ takesRefused: false });
+    g.sock.open();
+    await waitFor(async () => g.lastState() === 'open');
+    const sent = await g.transport.send({ to: { kind: 'dm', phone: '+33655555555' }, text: 'x', idempotencyKey: 'k463', kind: 'alert' });
+    g.sock.refuse463(sent.messageId, '33655555555@s.whatsapp.net');
+    await waitFor(async () => g.got.deliveries.length === 1 && g.states.at(-1)?.detail?.restricted === 'error_463');
+    expect(g.got.deliveries).toEqual([expect.objectContaining({ messageId: sent.messageId, state: 'failed', error: '463' })]);
+    // The connection stays open: the restriction holds new chats, not the chats the number has.
+    expect(g.lastState()).toBe('open');
+  });
+
+  it('a reach-out time lock holds new chats until the end WhatsApp gives, and WhatsApp lifting it lets them go', async () => {
     const g = await gateway();
     g.sock.open();
+    await waitFor(async () => g.lastState() === 'open');
+    const ends = new Date(Date.now() + 6 * 3600_000);
+    // What Baileys emits for <notification> NotificationUserReachoutTimelockUpdate (Socket/messages-recv).
+    g.sock.emitEvent('connection.update', {
+      reachoutTimeLock: { isActive: true, timeEnforcementEnds: ends, enforcementType: 'RESTRICT_ALL_COMPANIONS' as never },
+    });
+    await waitFor(async () => g.states.at(-1)?.detail?.restricted === 'reachout_timelock');
+    expect(g.states.at(-1)).toEqual({
+      state: 'open',
+      detail: { restricted: 'reachout_timelock', until: ends.toISOString(), holding: 'new_chats' },
+    });
+    expect(await g.transport.holdFor({ kind: 'dm', phone: '+33666666666' })).toEqual({
+      reason: 'reachout_timelock',
+      until: ends.getTime(),
+    });
+    expect(await g.transport.holdFor({ kind: 'group', id: GROUP })).toBeUndefined();
+
+    g.sock.emitEvent('connection.update', { reachoutTimeLock: { isActive: false, enforcementType: 'DEFAULT' as never } });
+    await waitFor(async () => g.states.at(-1)?.detail?.restricted === undefined);
+    expect(await redis.exists(g.keys.waRestricted)).toBe(0);
+    await g.transport.send({ to: { kind: 'dm', phone: '+33666666666' }, text: 'x', idempotencyKey: 'after-lock', kind: 'alert' });
+    expect(g.sock.sent).toHaveLength(1);
+  });
+
+  it('message capping at CAPPED holds new chats until the cycle ends, and lifts when the cap is no longer reached', async () => {
+    const g = await gateway();
+    g.sock.open();
+    await waitFor(async () => g.lastState() === 'open');
     const end = Math.floor(Date.now() / 1000) + 3600;
     g.sock.emitEvent('message-capping.update', { capping_status: 'CAPPED' as never, cycle_end_timestamp: String(end) });
-    await waitFor(async () => g.transport.state() === 'closed');
+    await waitFor(async () => g.states.at(-1)?.detail?.restricted === 'message_capping');
+    expect(g.transport.state()).toBe('open');
     expect(JSON.parse((await redis.get(g.keys.waRestricted)) ?? '{}')).toMatchObject({ reason: 'message_capping', until: end * 1000 });
+    expect(await g.transport.holdFor({ kind: 'dm', phone: '+33677777777' })).toEqual({ reason: 'message_capping', until: end * 1000 });
+    g.sock.emitEvent('message-capping.update', { capping_status: 'NONE' as never, cycle_end_timestamp: String(end + 7 * 86400) });
+    await waitFor(async () => g.states.at(-1)?.detail?.restricted === undefined);
+    expect(await g.transport.holdFor({ kind: 'dm', phone: '+33677777777' })).toBeUndefined();
+  });
+
+  it('a time lock and the new-chat cap overlap: each lifts only itself, and the cap says nothing of a 463', async () => {
+    const g = await gateway();
+    g.sock.open();
+    await waitFor(async () => g.lastState() === 'open');
+    const restricted = () => g.transport.sendRestriction();
+    const lock = (isActive: boolean, ends?: Date) =>
+      g.sock.emitEvent('connection.update', {
+        reachoutTimeLock: { isActive, ...(ends ? { timeEnforcementEnds: ends } : {}), enforcementType: 'RESTRICT_ALL_COMPANIONS' as never },
+      });
+    const cap = (status: string, end: number) =>
+      g.sock.emitEvent('message-capping.update', { capping_status: status as never, cycle_end_timestamp: String(Math.floor(end / 1000)) });
+
+    // A 463 with no lock known: the cap falling below its limit does not lift it.
+    const sent = await g.transport.send({ to: { kind: 'dm', phone: '+33688888888' }, text: 'x', idempotencyKey: 'k:1', kind: 'alert' });
+    g.sock.refuse463(sent.messageId, '33688888888@s.whatsapp.net');
+    await waitFor(async () => restricted()?.reason === 'error_463');
+    const since = restricted()?.since;
+    await g.transport.unrestrict('message_capping'); // what a cap update below CAPPED does
+    expect(restricted()?.reason).toBe('error_463');
+
+    // The lock explains the 463; the cap, ending later, overlaps it: one restriction, one start.
+    const lockEnds = new Date(Date.now() + 2 * 3600_000);
+    const capEnds = Math.floor((Date.now() + 5 * 3600_000) / 1000) * 1000;
+    lock(true, lockEnds);
+    await waitFor(async () => restricted()?.reason === 'reachout_timelock');
+    cap('CAPPED', capEnds);
+    await waitFor(async () => restricted()?.reason === 'message_capping');
+    expect(restricted()).toEqual({ reason: 'message_capping', since, until: capEnds });
+    // The lock ends: the cap still holds new chats.
+    lock(false);
+    await waitFor(
+      async () => restricted()?.until === capEnds && !JSON.parse((await redis.get(g.keys.waRestricted)) ?? '{}').sources?.reachout_timelock,
+    );
+    expect(await g.transport.holdFor({ kind: 'dm', phone: '+33699999999' })).toEqual({ reason: 'message_capping', until: capEnds });
+    // The cap falls below its limit: nothing is left.
+    cap('FIRST_WARNING', capEnds);
+    await waitFor(async () => g.states.at(-1)?.detail?.restricted === undefined);
+    expect(restricted()).toBeUndefined();
+    expect(await redis.exists(g.keys.waRestricted)).toBe(0);
   });
 });
 

@@ -3,6 +3,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { Router } from 'express';
+import { heldCount } from '../../app/held-sends.ts';
 import { readTransportState } from '../../app/transport-state.ts';
 import { metricsContentType, scrape } from '../../observability/metrics.ts';
 import { authenticate, requireRole } from '../auth.ts';
@@ -55,6 +56,7 @@ export function opsRoutes(deps: HttpDeps): Router {
         const t = await readTransportState(deps);
         return t.state === 'unknown' ? undefined : t;
       },
+      heldMessages: () => heldCount(deps),
     });
     res.type(metricsContentType).send(text);
   });

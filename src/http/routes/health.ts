@@ -1,5 +1,6 @@
 import { Router } from 'express';
-import { readTransportState } from '../../app/transport-state.ts';
+import { heldCount } from '../../app/held-sends.ts';
+import { readTransportState, type TransportState } from '../../app/transport-state.ts';
 import type { HttpDeps } from '../http-deps.ts';
 import { documentRoute } from '../route-docs.ts';
 
@@ -7,7 +8,8 @@ documentRoute({ method: 'get', path: '/healthz', summary: 'Liveness', role: 'pub
 documentRoute({
   method: 'get',
   path: '/readyz',
-  summary: 'Readiness: Redis (up, down, or read_only when it refuses writes) and WhatsApp transport state (503 when not ready)',
+  summary:
+    'Readiness: Redis (up, down, or read_only when it refuses writes) and WhatsApp transport state (503 when not ready); under a restriction on new chats, how many messages it holds',
   role: 'public',
   tags: ['health'],
 });
@@ -49,8 +51,10 @@ export function healthRoutes(deps: HttpDeps): Router {
   });
   r.get('/readyz', async (_req, res) => {
     const redis = await probeRedis(deps);
-    const unknown = { name: deps.env.TRANSPORT, state: 'unknown' };
+    const unknown: TransportState = { name: deps.env.TRANSPORT, state: 'unknown' };
     const transport = redis.redis === 'down' ? unknown : await readTransportState(deps).catch(() => unknown);
+    // Connected but kept from starting chats: ready (replies and cell-group posts go out), and it says so.
+    if (transport.restricted) Object.assign(transport, { held: await heldCount(deps).catch(() => undefined) });
     const ready = redis.redis === 'up' && transport.state === 'open';
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', ...redis, transport });
   });

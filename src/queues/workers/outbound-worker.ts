@@ -1,8 +1,8 @@
-import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { CoreDeps } from '../../app/deps.ts';
 import { metrics } from '../../observability/metrics.ts';
-import { type ChatTransport, TransportError } from '../../transport/chat-transport.ts';
+import { type ChatTransport, type SendHold, TransportError } from '../../transport/chat-transport.ts';
 import { type OutboundJob, outboundJobSchema } from '../job-schemas.ts';
 import { QUEUE } from '../queues.ts';
 import { INBOUND_CONCURRENCY } from './inbound-worker.ts';
@@ -59,6 +59,27 @@ async function intoNewGroup(deps: CoreDeps, transport: ChatTransport, msg: Outbo
   return { ...rest, to: { kind: 'group', id: groupId } };
 }
 
+/**
+ * Holds a message back under a sending restriction (see ChatTransport.holdFor): the job waits in the
+ * delayed set until the restriction's end at the latest, counted in `outboundHeld`, and the gateway
+ * releases it as soon as the restriction lifts. It is the same job, so it is sent once, later.
+ */
+async function hold(deps: CoreDeps, job: Job<OutboundJob>, token: string | undefined, h: SendHold): Promise<never> {
+  const now = deps.now();
+  if (job.data.heldSince === undefined) {
+    await job.updateData({ ...job.data, heldSince: now });
+    deps.log.info({ jobId: job.id, kind: job.data.kind, reason: h.reason }, 'outbound message held until the sending restriction lifts');
+  }
+  await deps.redis.zadd(deps.keys.outboundHeld, 'NX', now, job.id as string);
+  await job.moveToDelayed(Math.max(h.until, Date.now() + 1_000), token);
+  throw new DelayedError();
+}
+
+/** A held message left the queue (sent, skipped or failed for good): it no longer counts as held. */
+async function unhold(deps: CoreDeps, job: Job<OutboundJob>): Promise<void> {
+  if (job.data.heldSince !== undefined) await deps.redis.zrem(deps.keys.outboundHeld, job.id as string);
+}
+
 /** Called after each successful send, e.g. to track an alert's delivery. */
 export type SentHook = (job: OutboundJob, messageId: string) => Promise<void>;
 
@@ -86,8 +107,11 @@ export function createOutboundWorker(
   const limiter = sendLimiterFor(ratePerSecond);
   const worker = new Worker<OutboundJob>(
     QUEUE.outbound,
-    async (job: Job<OutboundJob>) => {
+    async (job: Job<OutboundJob>, token?: string) => {
       const data = await parseJob(deps, outboundJobSchema, job, QUEUE.outbound);
+      // A message WhatsApp would refuse now (a new chat under a restriction) waits, taking no send slot.
+      const held = await transport.holdFor?.(data.to, { newGroup: !!data.createGroup });
+      if (held) return hold(deps, job, token, held);
       // The last look (cancelled? STOP? DELETE?) is taken in the send's own turn at the limiter,
       // not before waiting there: a job may wait a second or two at a low rate.
       const check = async () => !hooks.beforeSend || (await hooks.beforeSend(data));
@@ -99,9 +123,13 @@ export function createOutboundWorker(
       try {
         sent = await (limiter ? limiter.runChecked(check, send, job.opts.priority) : (await check()) ? send() : undefined);
       } catch (err) {
+        if (err instanceof TransportError && err.code === 'held') {
+          return hold(deps, job, token, { reason: err.message, until: err.holdUntil ?? Date.now() + 60_000 });
+        }
         if (err instanceof TransportError && !err.retryable) throw new UnrecoverableError(`${err.code}: ${err.message}`);
         throw err;
       }
+      await unhold(deps, job);
       if (!sent) return { skipped: true };
       const { msg, result } = sent;
       // A retry that finds the message already sent may follow a crash before the audit
@@ -136,6 +164,7 @@ export function createOutboundWorker(
     const final = !job || err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
     metrics.sendFailures.inc({ kind: job?.data.kind ?? 'unknown', final: String(final) });
     deps.log.error({ jobId: job?.id, kind: job?.data.kind, attempts: job?.attemptsMade, err: err.message }, 'outbound send failed');
+    if (final && job) unhold(deps, job).catch((e) => deps.log.error({ err: e.message }, 'cannot count a held message out'));
     if (final && job && hooks.failed)
       hooks.failed(job.data, err.message).catch((e) => deps.log.error({ err: e.message }, 'failed-send hook error'));
   });

@@ -6,24 +6,28 @@ import type { Logger } from '../../observability/logger.ts';
 import type { AuditLog } from '../../store/audit-log.ts';
 import type { RedisKeys } from '../../store/keys.ts';
 import {
+  type ChatAddress,
   type ChatSender,
   type ChatTransport,
   type ConnectionState,
   type OutboundMessage,
+  type SendHold,
+  type SendRestriction,
   type SendResult,
   TransportError,
   type TransportEvents,
 } from '../chat-transport.ts';
-import { AccountRestriction } from './account-restriction.ts';
+import { AccountRestriction, endOf, type Restriction, type RestrictionReason } from './account-restriction.ts';
 import { type BackoffOptions, DEFAULT_BACKOFF, decideReconnect, statusCodeOf } from './connection-policy.ts';
 import { GatewayLease, type GatewayLeaseOptions } from './gateway-lease.ts';
 import { GroupAdmin } from './group-admin.ts';
-import { jidOf } from './inbound-mapper.ts';
+import { jidOf, lidOfJid, phoneOfJid } from './inbound-mapper.ts';
 import { contentOf, quotedOf } from './outbound-content.ts';
 import { keepQr, showPairing } from './pairing.ts';
-import { type RedisAuthState, useRedisAuthState } from './redis-auth-state.ts';
+import { type RedisAuthState, redisSignalKeyStore, useRedisAuthState } from './redis-auth-state.ts';
 import { bindSocketEvents } from './socket-events.ts';
 import { alertStaff, type TransportAlert } from './staff-alert.ts';
+import { TrustedContacts } from './trusted-contacts.ts';
 import { WhatsAppStore } from './whatsapp-store.ts';
 
 /** The part of a Baileys socket the adapter uses (a test fake implements just this). */
@@ -79,6 +83,8 @@ export class BaileysTransport implements ChatTransport {
   readonly inOrder = new InOrder();
   readonly restriction: AccountRestriction;
   readonly groups: GroupAdmin;
+  /** Contacts whose chat WhatsApp counts as established (they gave us their tctoken). */
+  readonly trusted: TrustedContacts;
   private events: TransportEvents | undefined;
   private sock: BaileysSocket | undefined;
   private auth: RedisAuthState | undefined;
@@ -96,6 +102,7 @@ export class BaileysTransport implements ChatTransport {
   constructor(private readonly opts: BaileysTransportOptions) {
     this.store = new WhatsAppStore(opts.redis, opts.keys);
     this.restriction = new AccountRestriction(opts.redis, opts.keys);
+    this.trusted = new TrustedContacts(redisSignalKeyStore(opts.redis, opts.keys), opts.log);
     this.groups = new GroupAdmin(this.store, () => this.sock);
     this.backoff = { ...DEFAULT_BACKOFF, ...opts.backoff };
     if (opts.lease !== false) this.lease = new GatewayLease(opts.redis, opts.keys.gatewayLease, opts.log, opts.lease ?? {});
@@ -135,8 +142,14 @@ export class BaileysTransport implements ChatTransport {
     this.report('closed');
   }
 
+  /** The connection: a restriction on new chats leaves it open (groups and recent chats go on). */
   state(): ConnectionState {
-    return this.restriction.get() ? 'closed' : this.connection;
+    return this.connection;
+  }
+
+  sendRestriction(): SendRestriction | undefined {
+    const r = this.restriction.get();
+    return r ? { reason: r.reason, since: r.since, until: endOf(r) } : undefined;
   }
 
   /** Opens a new socket on the stored session. */
@@ -185,15 +198,11 @@ export class BaileysTransport implements ChatTransport {
     if (sock) void sock.end(undefined)?.catch?.(() => {});
   }
 
-  /** Tells the app (and through it /readyz and the outbound worker) the connection state. */
+  /** Tells the app (and through it /readyz and the outbound worker) the connection state, and any restriction. */
   report(state: ConnectionState, detail?: Record<string, unknown>): void {
     this.connection = state;
     const r = this.restriction.get();
-    const effective = r ? 'closed' : state;
-    this.events?.connection?.(
-      effective,
-      r ? { ...detail, restricted: r.reason, ...(r.until ? { until: new Date(r.until).toISOString() } : {}) } : detail,
-    );
+    this.events?.connection?.(state, r ? { ...detail, ...restrictionDetail(r) } : detail);
   }
 
   get sink(): TransportEvents | undefined {
@@ -280,25 +289,76 @@ export class BaileysTransport implements ChatTransport {
     await alertStaff(this.opts, alert);
   }
 
-  /** WhatsApp restricted the account: stop sending (the outbound worker pauses), alert staff. */
-  async restrict(reason: 'error_463' | 'reachout_timelock' | 'message_capping', until?: number): Promise<void> {
+  /**
+   * WhatsApp stops the account from starting chats: messages to new chats are held (see holdFor),
+   * groups and recent chats go on; staff are alerted once per restriction and reason.
+   */
+  async restrict(reason: RestrictionReason, until?: number): Promise<void> {
     const already = this.restriction.get();
-    await this.restriction.set(reason, until);
-    this.report(this.connection, { reason });
-    if (already?.reason === reason) return;
+    const r = await this.restriction.set(reason, until);
+    this.report(this.connection);
+    if (already?.reason === r.reason && already.until === r.until) return;
+    const end = new Date(endOf(r)).toISOString();
     await this.alert({
       code: 'account_restricted',
-      message: `WhatsApp restricted the embassy number (${reason}); sending is paused${until ? ` until ${new Date(until).toISOString()}` : ''}. Nothing is retried. An admin lifts the pause with DELETE /api/whatsapp/restriction.`,
-      data: { reason, ...(until ? { until } : {}) },
+      message: `WhatsApp stops the embassy number from starting new chats (${r.reason.replace(/_/g, ' ')}) ${r.until ? `until ${end}` : `(no end given: held until ${end})`}. Replies to people who wrote to the number in the last weeks and posts in the cell groups still go out; messages to anyone else (alerts to citizens who never wrote, DMs to staff who never wrote to it) are held and sent once it lifts. Nothing is retried into the restriction. An admin who knows WhatsApp lifted it resumes with DELETE /api/whatsapp/restriction.`,
+      data: { reason: r.reason, until: endOf(r) },
     });
   }
 
-  /** Lifts a restriction that WhatsApp said is over. */
-  async unrestrict(): Promise<void> {
-    if (!this.restriction.get()) return;
-    await this.restriction.lift();
-    this.log.info('WhatsApp restriction lifted; sending resumes');
+  /**
+   * WhatsApp says its time lock is over, or that the new-chat cap is no longer reached: that part
+   * of the restriction lifts; once nothing is left, held messages go out.
+   */
+  async unrestrict(reason: 'reachout_timelock' | 'message_capping'): Promise<void> {
+    const before = this.restriction.get();
+    const sources = before?.sources ?? (before ? { [before.reason]: before } : {});
+    if (!sources[reason] && !(reason === 'reachout_timelock' && sources.error_463)) return;
+    const after = await this.restriction.lift(reason);
+    this.log.info(
+      { reason, still: after?.reason },
+      after ? 'part of the WhatsApp restriction lifted' : 'WhatsApp restriction on new chats lifted; held messages go out',
+    );
     this.report(this.connection);
+  }
+
+  /**
+   * Under a restriction, a message to a chat WhatsApp would count as new must wait: a 1:1 chat
+   * without the contact's tctoken (they have not written to the number in the last weeks), a
+   * contact WhatsApp refused during this restriction, and the creation of a group (WhatsApp Web
+   * offers no "new group" while time-locked). Groups the bot is in are no new chats.
+   */
+  async holdFor(to: ChatAddress, opts: { newGroup?: boolean } = {}): Promise<SendHold | undefined> {
+    const r = this.restriction.get();
+    if (!r) return undefined;
+    const hold = { reason: r.reason, until: endOf(r) };
+    if (opts.newGroup) return hold;
+    if (to.kind === 'group') return undefined;
+    if (await this.restriction.wasRefused(to.phone)) return hold;
+    return (await this.trusted.has(to.phone)) ? undefined : hold;
+  }
+
+  /**
+   * WhatsApp refused a message it had taken (error 463): the account may not start chats. The
+   * restriction is recorded, the contact is held until it lifts, and the message is handed back to
+   * the app to be sent again then (under the same id: WhatsApp never delivered it). A message that
+   * cannot be handed back is reported failed.
+   */
+  async refused(messageId: string, remoteJid: string | null | undefined): Promise<void> {
+    const sent = await this.store.sentRecord(messageId);
+    const lid = lidOfJid(remoteJid);
+    const contacts = [sent?.to, phoneOfJid(remoteJid), lid, lid ? await this.store.phoneOfLid(lid) : undefined];
+    await this.restrict('error_463');
+    await this.restriction.refuse([...new Set(contacts.filter((c): c is string => !!c))]);
+    let again = false;
+    if (sent && this.sink?.refused) {
+      await this.store.forgetSent(messageId);
+      again = await this.sink.refused({ messageId, idempotencyKey: sent.key, reason: '463' }).catch((err: Error) => {
+        this.log.error({ id: messageId, err: err.message }, 'cannot queue a refused WhatsApp message again');
+        return false;
+      });
+    }
+    if (!again) await this.sink?.delivery?.({ messageId, state: 'failed', at: Date.now(), error: '463' });
   }
 
   private async checkRestriction(): Promise<void> {
@@ -308,8 +368,12 @@ export class BaileysTransport implements ChatTransport {
   }
 
   async send(msg: OutboundMessage): Promise<SendResult> {
-    const r = this.restriction.get();
-    if (r) throw new TransportError(`WhatsApp restricted the account (${r.reason}); not sending`, 'account_restricted', false);
+    const hold = await this.holdFor(msg.to);
+    if (hold) {
+      throw new TransportError(`WhatsApp stops the account from starting chats (${hold.reason}); held`, 'held', true, {
+        holdUntil: hold.until,
+      });
+    }
     const sock = this.sock;
     if (!sock || this.connection !== 'open') throw new TransportError('WhatsApp is not connected', 'not_connected', true);
     const messageId = whatsappIdFor(msg.idempotencyKey);
@@ -323,7 +387,8 @@ export class BaileysTransport implements ChatTransport {
     } catch (err) {
       throw new TransportError(`WhatsApp send failed: ${(err as Error).message}`, 'send_failed', true, { cause: err });
     }
-    await this.store.saveSent(messageId, sent?.message ?? {});
+    const refusable = msg.to.kind === 'dm' ? { key: msg.idempotencyKey, to: msg.to.phone } : undefined;
+    await this.store.saveSent(messageId, sent?.message ?? {}, refusable);
     return { messageId, duplicate: false };
   }
 
@@ -338,4 +403,9 @@ export class BaileysTransport implements ChatTransport {
   async removeFromGroup(groupId: string, phones: string[]): Promise<void> {
     await this.groups.remove(groupId, phones);
   }
+}
+
+/** How a restriction shows in the connection report (and so in /readyz and GET /api/whatsapp). */
+function restrictionDetail(r: Restriction): Record<string, unknown> {
+  return { restricted: r.reason, until: new Date(endOf(r)).toISOString(), holding: 'new_chats' };
 }

@@ -16,7 +16,11 @@ export function deliveryStateOf(status: number | null | undefined): DeliveryUpda
   return undefined;
 }
 
-/** Error code WhatsApp gives when the account may not start chats (restricted). */
+/**
+ * Error code WhatsApp acks a 1:1 message with when it carries no trusted-contact token while the
+ * account may not start chats: WhatsApp blocks new chats and keeps the existing ones (Baileys rc14,
+ * Utils/decode-wa-message: SERVER_ERROR_CODES.MessageAccountRestriction; Socket/messages-recv: handleBadAck).
+ */
 const ACCOUNT_RESTRICTED = '463';
 
 /**
@@ -39,7 +43,7 @@ export function bindSocketEvents(t: BaileysTransport, sock: BaileysSocket, auth:
     }
     if (u.reachoutTimeLock) {
       if (u.reachoutTimeLock.isActive) await t.restrict('reachout_timelock', u.reachoutTimeLock.timeEnforcementEnds?.getTime());
-      else await t.unrestrict();
+      else await t.unrestrict('reachout_timelock');
     }
     if (u.connection === 'open') await t.onOpen();
     else if (u.connection === 'connecting' && !u.qr) t.report('connecting');
@@ -62,8 +66,8 @@ export function bindSocketEvents(t: BaileysTransport, sock: BaileysSocket, auth:
       const state = deliveryStateOf(update.status);
       if (!key.fromMe || !key.id || !state) continue;
       const error = state === 'failed' ? String((update.messageStubParameters as unknown[] | undefined)?.[0] ?? 'error') : undefined;
-      await t.sink?.delivery?.({ messageId: key.id, state, at: Date.now(), ...(error ? { error } : {}) });
-      if (error === ACCOUNT_RESTRICTED) await t.restrict('error_463');
+      if (error === ACCOUNT_RESTRICTED) await t.refused(key.id, key.remoteJid);
+      else await t.sink?.delivery?.({ messageId: key.id, state, at: Date.now(), ...(error ? { error } : {}) });
     }
   });
   on('message-receipt.update', async (receipts) => {
@@ -96,7 +100,10 @@ export function bindSocketEvents(t: BaileysTransport, sock: BaileysSocket, auth:
     if (cap.capping_status === 'CAPPED') {
       const end = Number(cap.cycle_end_timestamp);
       await t.restrict('message_capping', Number.isFinite(end) && end > 0 ? end * 1000 : undefined);
-    } else if (cap.capping_status === 'FIRST_WARNING' || cap.capping_status === 'SECOND_WARNING') {
+      return;
+    }
+    await t.unrestrict('message_capping');
+    if (cap.capping_status === 'FIRST_WARNING' || cap.capping_status === 'SECOND_WARNING') {
       await t.alert({
         code: 'message_capping',
         message: `WhatsApp warns the embassy number is near its cap on new chats (${cap.capping_status}, ${cap.used_quota ?? '?'} of ${cap.total_quota ?? '?'} used). Slow down broadcasts to people who never wrote to us.`,

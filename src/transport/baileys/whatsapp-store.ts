@@ -5,10 +5,21 @@ import type { LidPair } from './inbound-mapper.ts';
 
 /** How long sent messages are kept for Baileys' retries and poll decryption. */
 const MESSAGE_TTL_S = 14 * 24 * 3600;
+/**
+ * How long a 1:1 message's idempotency key is kept: WhatsApp refuses within seconds, and the
+ * outbound job it would be sent again from is kept a day.
+ */
+const SENT_KEY_TTL_S = 24 * 3600;
 /** How long an inbound message key is kept for quoting and reacting. */
 const KEY_TTL_S = 3 * 24 * 3600;
 /** How long cached group metadata lives without a refresh. */
 const GROUP_TTL_S = 24 * 3600;
+
+/** A 1:1 message the bot sent: to whom (E.164 phone, or LID) and under which idempotency key. */
+export interface SentRecord {
+  key: string;
+  to: string;
+}
 
 /** What the Baileys adapter keeps in Redis besides the session itself. */
 export class WhatsAppStore {
@@ -17,10 +28,26 @@ export class WhatsAppStore {
     private readonly keys: RedisKeys,
   ) {}
 
-  /** Keeps a message the bot sent, for `getMessage`. */
-  async saveSent(id: string, message: proto.IMessage): Promise<void> {
+  /**
+   * Keeps a message the bot sent, for `getMessage`; a 1:1 message also keeps who it went to under
+   * which idempotency key (`refusable`), so that it can be sent again if WhatsApp refuses it (463).
+   */
+  async saveSent(id: string, message: proto.IMessage, refusable?: SentRecord): Promise<void> {
     const bytes = proto.Message.encode(proto.Message.fromObject(message)).finish();
-    await this.redis.set(this.keys.waMessage(id), Buffer.from(bytes).toString('base64'), 'EX', MESSAGE_TTL_S);
+    const multi = this.redis.multi().set(this.keys.waMessage(id), Buffer.from(bytes).toString('base64'), 'EX', MESSAGE_TTL_S);
+    if (refusable) multi.set(this.keys.waSentKey(id), JSON.stringify(refusable), 'EX', SENT_KEY_TTL_S);
+    await multi.exec();
+  }
+
+  /** Who a 1:1 message went to, under which idempotency key (see saveSent). */
+  async sentRecord(id: string): Promise<SentRecord | undefined> {
+    const raw = await this.redis.get(this.keys.waSentKey(id));
+    return raw ? (JSON.parse(raw) as SentRecord) : undefined;
+  }
+
+  /** Forgets a message WhatsApp refused: sending it again is no duplicate. */
+  async forgetSent(id: string): Promise<void> {
+    await this.redis.del(this.keys.waMessage(id), this.keys.waSentKey(id));
   }
 
   /** A message the bot sent, or undefined. Baileys calls this to re-encrypt on retry and to decrypt poll votes. */

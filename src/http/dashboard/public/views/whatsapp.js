@@ -1,7 +1,7 @@
-// WhatsApp: the gateway's connection state, the pairing QR (or code) while it waits, a sending
-// restriction, and recent transport alerts.
+// WhatsApp: the gateway's connection state, the pairing QR (or code) while it waits, a restriction
+// on new chats (and how many messages it holds), and recent transport alerts.
 // API: GET /api/whatsapp → {transport: {name, state, at?}, pairing: {qrWaiting, pairingCode}, restricted:
-// {reason, since, until?} | null, alerts: [{code, message, at}]}; GET /api/whatsapp/qr (PNG, admin);
+// {reason, since, until?} | null, held, alerts: [{code, message, at}]}; GET /api/whatsapp/qr (PNG, admin);
 // DELETE /api/whatsapp/restriction (admin).
 import { api, can } from '../api.js';
 import { guarded, toast } from '../app.js';
@@ -37,25 +37,39 @@ function pairing(w) {
   );
 }
 
+/** A restriction without an end date is held this long (src/transport/baileys/account-restriction.ts). */
+const DEFAULT_HOLD_MS = 24 * 3600_000;
+
 function restriction(w, redraw) {
   const r = w.restricted;
   if (!r) return '';
   const lift = guarded(async () => {
     const res = await api('DELETE', '/api/whatsapp/restriction');
-    toast(res.lifted ? 'Restriction lifted: sending resumes' : 'No restriction was in force');
+    toast(res.lifted ? 'Restriction lifted: the held messages go out' : 'No restriction was in force');
     await redraw();
   });
+  const end = r.until ?? r.since + DEFAULT_HOLD_MS;
+  const held = w.held ?? 0;
   return el(
     'section',
-    { className: 'card warn-card' },
-    el('h2', {}, 'Sending is held'),
+    { className: 'card warn-card restriction' },
+    el('h2', {}, 'New chats are held'),
     el(
       'p',
       {},
-      `${words(r.reason)} since ${when(new Date(r.since).toISOString())}${r.until ? ` until ${when(new Date(r.until).toISOString())}` : ''}.`,
+      `WhatsApp stops the embassy number from starting new chats (${words(r.reason)}) since ${when(new Date(r.since).toISOString())}, until ${when(new Date(end).toISOString())} at the latest.`,
+    ),
+    el('p', {}, 'Still going out: replies to people who wrote to the number in the last weeks, and posts in the cell groups.'),
+    el(
+      'p',
+      { className: 'held' },
+      el('strong', {}, `${held} message${held === 1 ? '' : 's'}`),
+      ' to people who have not written to the number recently (alerts to citizens who never wrote, DMs to staff who never wrote to it) ',
+      held === 1 ? 'is' : 'are',
+      ' held, and sent once it lifts.',
     ),
     can('delete', '/api/whatsapp/restriction')
-      ? el('button', { type: 'button', className: 'danger act-lift', onclick: lift }, 'WhatsApp lifted it: resume sending')
+      ? el('button', { type: 'button', className: 'danger act-lift', onclick: lift }, 'WhatsApp lifted it: send the held messages')
       : '',
   );
 }
