@@ -34,9 +34,12 @@ export const ERASE_SWEEP_DELAY_MS = 120_000;
  */
 export async function sweepAfterErasure(deps: CoreDeps, senders: string[]): Promise<number> {
   const { outbound, inbound } = broadcastQueues(deps);
-  return (
-    (await purgeFinishedJobsMentioning(deps.redis, inbound, senders)) + (await purgeFinishedJobsMentioning(deps.redis, outbound, senders))
-  );
+  const sent: string[] = [];
+  const removed =
+    (await purgeFinishedJobsMentioning(deps.redis, inbound, senders)) +
+    (await purgeFinishedJobsMentioning(deps.redis, outbound, senders, sent));
+  await forgetSentMessages(deps, sent);
+  return removed;
 }
 
 /**
@@ -84,9 +87,11 @@ export async function eraseCitizen(deps: CoreDeps, phone: string): Promise<Erasu
   // their messages in and the bot's replies name them; the cell's posts about their incidents
   // (cards, follow-ups, edits, digests, escalations) name the incident. Inbound jobs that name an
   // incident are staff commands: they stay, as the record that drops a redelivered command.
+  const sent: string[] = [];
   const finishedJobsRemoved =
     (await purgeFinishedJobsMentioning(deps.redis, inbound, [phone, ...lids])) +
-    (await purgeFinishedJobsMentioning(deps.redis, outbound, [phone, ...lids, ...incidentIds]));
+    (await purgeFinishedJobsMentioning(deps.redis, outbound, [phone, ...lids, ...incidentIds], sent));
+  await forgetSentMessages(deps, sent);
   return { registered, broadcasts, jobsRemoved, incidents: incidentIds.length, finishedJobsRemoved, senders: [phone, ...lids] };
 }
 
@@ -95,6 +100,17 @@ async function leaveUnanswered(deps: CoreDeps, id: string, region: string | unde
   const tx = deps.redis.multi().hincrby(broadcastKeys(deps, 'welfare').record(id), 'asked', -1);
   if (region) tx.hincrby(broadcastKeys(deps, 'welfare').record(id), `total:${region}`, -1);
   await tx.exec();
+}
+
+/**
+ * The copies the WhatsApp gateway keeps of those messages (to answer WhatsApp's retry requests, for
+ * two weeks: a card holds the citizen's words and number) and which message was about what.
+ */
+async function forgetSentMessages(deps: CoreDeps, ids: string[]): Promise<void> {
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    await deps.redis.del(...chunk.flatMap((id) => [deps.keys.waMessage(id), deps.keys.waSentKey(id), deps.keys.sentRef(id)]));
+  }
 }
 
 /** Forgets the photos, videos, voice notes and documents the gateway kept to forward to the cell. */

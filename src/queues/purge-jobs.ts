@@ -4,7 +4,7 @@ import { LuaScript } from '../store/lua-script.ts';
 
 /**
  * One page of a finished-jobs set (completed or failed, scored by time), in score order from
- * ARGV[2] (inclusive): {id, score, 1 when the job's data holds one of ARGV[4..] else 0, ...}.
+ * ARGV[2] (inclusive): {id, score, 1 when the job's data holds one of ARGV[4..] else 0, its return value when 1, ...}.
  * KEYS: the set. ARGV: job key prefix ("<prefix>:<queue>:"), min score, page size, needles...
  */
 const PAGE = new LuaScript(`
@@ -31,6 +31,7 @@ for i = 1, #rows, 2 do
   out[#out + 1] = rows[i]
   out[#out + 1] = rows[i + 1]
   out[#out + 1] = hit
+  out[#out + 1] = hit == 1 and (redis.call('HGET', ARGV[1] .. rows[i], 'returnvalue') or '') or ''
 end
 return out
 `);
@@ -44,7 +45,13 @@ const PAGE_SIZE = 500;
  * each set by time, a page per round trip, so Redis is never held for long.
  * Returns how many jobs were removed.
  */
-export async function purgeFinishedJobsMentioning(redis: Redis, queue: Queue, needles: string[]): Promise<number> {
+export async function purgeFinishedJobsMentioning(
+  redis: Redis,
+  queue: Queue,
+  needles: string[],
+  /** Collects the `messageId` each removed job returned (an outbound job: the message it sent). */
+  sent?: string[],
+): Promise<number> {
   const list = needles.filter((n) => n !== '');
   if (list.length === 0) return 0;
   let removed = 0;
@@ -55,11 +62,16 @@ export async function purgeFinishedJobsMentioning(redis: Redis, queue: Queue, ne
     let seenAtMin = new Set<string>();
     for (;;) {
       const flat = (await PAGE.run(redis, [key], [jobPrefix, min, PAGE_SIZE + seenAtMin.size, ...list])) as (string | number)[];
-      const rows: { id: string; score: string; hit: boolean }[] = [];
-      for (let i = 0; i + 2 < flat.length; i += 3)
-        rows.push({ id: String(flat[i]), score: String(flat[i + 1]), hit: Number(flat[i + 2]) === 1 });
+      const rows: { id: string; score: string; hit: boolean; returned: string }[] = [];
+      for (let i = 0; i + 3 < flat.length; i += 4)
+        rows.push({ id: String(flat[i]), score: String(flat[i + 1]), hit: Number(flat[i + 2]) === 1, returned: String(flat[i + 3]) });
       const fresh = rows.filter((r) => !(r.score === min && seenAtMin.has(r.id)));
-      for (const r of fresh) if (r.hit && (await queue.remove(r.id).catch(() => 0)) === 1) removed++;
+      for (const r of fresh) {
+        if (!r.hit || (await queue.remove(r.id).catch(() => 0)) !== 1) continue;
+        removed++;
+        const messageId = sentMessageId(r.returned);
+        if (messageId) sent?.push(messageId);
+      }
       if (fresh.length === 0 || rows.length < PAGE_SIZE + seenAtMin.size) break;
       const last = rows.at(-1)?.score as string;
       // The next page starts at the last score again (jobs finished in the same millisecond),
@@ -69,4 +81,13 @@ export async function purgeFinishedJobsMentioning(redis: Redis, queue: Queue, ne
     }
   }
   return removed;
+}
+
+function sentMessageId(returned: string): string | undefined {
+  try {
+    const id = (JSON.parse(returned) as { messageId?: unknown } | null)?.messageId;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
+  }
 }

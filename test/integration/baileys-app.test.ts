@@ -76,11 +76,19 @@ describe('the whole app on the Baileys adapter (fake socket)', () => {
     expect(message.audioMessage?.contextInfo?.isForwarded).toBe(true);
     expect(sock.sent.filter((s) => 'forward' in s.content)).toHaveLength(1);
 
-    // DELETE erases the voice note the gateway kept to forward.
+    // DELETE erases the voice note the gateway kept to forward, and its copy of the card (the
+    // citizen's number) kept for WhatsApp's retry requests.
+    const cardId = sock.sent.find(
+      (s) => s.jid === CELL_GROUP && 'text' in s.content && /New incident[\s\S]*Reporter: \+33612345679/.test(String(s.content.text)),
+    )?.options?.messageId as string;
+    expect(cardId).toBeTruthy();
+    expect(await app.deps.redis.exists(app.deps.keys.waMessage(cardId))).toBe(1);
     expect(await app.deps.redis.exists(app.deps.keys.waMedia('WA-VOICE-1'))).toBe(1);
     sock.upsert([waMessage({ id: 'WA-VOICE-2', remoteJid: '33612345679@s.whatsapp.net', message: { conversation: 'DELETE' } })]);
     await waitFor(async () => (await app.deps.redis.exists(app.deps.keys.waMedia('WA-VOICE-1'))) === 0 || undefined);
     expect(await app.deps.redis.exists(app.deps.keys.waMediaOf('+33612345679'))).toBe(0);
+    await waitFor(async () => (await app.deps.redis.exists(app.deps.keys.waMessage(cardId))) === 0 || undefined, 10_000, 'the card forgotten');
+    expect(await app.deps.redis.exists(app.deps.keys.sentRef(cardId))).toBe(0);
   });
 
   it('holds outbound messages while WhatsApp is disconnected and sends each exactly once after it reconnects', async () => {
