@@ -5,7 +5,7 @@ import type { Queues } from '../queues/queues.ts';
 import { createOutboundWorker } from '../queues/workers/outbound-worker.ts';
 import type { ChatTransport, ConnectionState } from '../transport/chat-transport.ts';
 import type { Closeable, Feature } from './feature.ts';
-import { Refusals, RestrictionWatch } from './held-sends.ts';
+import { Refusals, RestrictionWatch, releaseHeldFor } from './held-sends.ts';
 import { publishTransportState } from './transport-state.ts';
 import { forgetUndecryptable, rememberUndecryptable } from './undecryptable.ts';
 
@@ -70,6 +70,11 @@ export async function startGatewayRole(
     ...sink,
     refused: (r) => refusals.requeue(r),
     message: (m) => {
+      // Under a restriction, someone we hold messages for who writes gets them now (best effort).
+      if (m.chat.kind === 'dm' && !m.fromMe && transport.sendRestriction?.())
+        releaseHeldFor(deps, queues.outbound, m.chat.phone).catch((err) =>
+          deps.log.warn({ err: err.message }, 'cannot release the messages held for a sender'),
+        );
       if (unreadable.delete(m.id)) {
         // Never held up by Redis (the spool keeps the message through an outage): at worst a late false alarm.
         forgetUndecryptable(deps, m.id).catch((err) => deps.log.warn({ err: err.message }, 'cannot clear an unreadable-message marker'));

@@ -39,6 +39,33 @@ export async function releaseHeld(deps: CoreDeps, queue: Queue<OutboundJob>): Pr
   return released;
 }
 
+/**
+ * Someone messages held for wrote to the number: under WhatsApp's rule their chat is no new chat
+ * any more (their message gave the number their trusted-contact token), so what waits for them goes
+ * now, in its priority: the alert held for a citizen who then asks "what is happening?" reaches
+ * them with the answer, not after the lift. Returns how many were released.
+ */
+export async function releaseHeldFor(deps: CoreDeps, queue: Queue<OutboundJob>, to: string): Promise<number> {
+  const ids = await deps.redis.smembers(deps.keys.outboundHeldTo(to));
+  let released = 0;
+  for (const id of ids) {
+    const job = await Job.fromId<OutboundJob>(queue, id);
+    if (!job) {
+      await deps.redis.multi().zrem(deps.keys.outboundHeld, id).srem(deps.keys.outboundHeldTo(to), id).exec();
+      continue;
+    }
+    // Not delayed any more: on its way already.
+    if (
+      await job.promote().then(
+        () => true,
+        () => false,
+      )
+    )
+      released++;
+  }
+  return released;
+}
+
 /** A time as staff read it in chat: `2026-11-27 14:00 UTC`. */
 export const utc = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 

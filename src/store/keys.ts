@@ -93,6 +93,8 @@ export function redisKeys(prefix: string) {
     waSentKey: (id: string) => k('wa', 'sentkey', id),
     /** Outbound jobs held back by a sending restriction (job id → when held): released when it lifts. */
     outboundHeld: k('outbound', 'held'),
+    /** The held outbound jobs of one recipient (phone, LID or group): sent as soon as they write to the number. */
+    outboundHeldTo: (to: string) => k('outbound', 'held-to', to),
     /** Staff alerts about the WhatsApp connection (list of JSON, newest first), for the dashboard. */
     transportAlerts: k('transport', 'alerts'),
     /** Members of a cell group already reported as unknown (set of phone or LID). */

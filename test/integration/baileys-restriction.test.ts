@@ -94,6 +94,45 @@ describe('WhatsApp stops the number from starting chats: the crisis goes on in t
   });
 });
 
+describe('a citizen messages were held for writes to the number during the restriction', () => {
+  let t: Awaited<ReturnType<typeof startApp>>;
+  const cold = aCitizen({ phone: '+33611000005' });
+  const other = aCitizen({ phone: '+33611000006' });
+  beforeAll(async () => {
+    t = await startApp('bl-restrict-write');
+    await saveCitizens(t.app.deps, [cold, other]);
+  });
+  afterAll(async () => t.app.stop());
+
+  it('gets the held alert at once, with the answer to their message, not after the lift', async () => {
+    const { sock, sentTo } = t;
+    sock.emitEvent('connection.update', {
+      reachoutTimeLock: {
+        isActive: true,
+        timeEnforcementEnds: new Date(Date.now() + 5 * 3600_000),
+        enforcementType: 'RESTRICT_ALL_COMPANIONS' as never,
+      },
+    });
+    await waitFor(async () => sentTo(CELL_GROUP, /stops the embassy number from starting new chats/)[0]);
+    const id = await t.sendAlert('Airport closed until further notice');
+    await waitFor(async () => ((await t.whatsapp()).held === 2 ? true : undefined));
+    // They write: their phone gives the number their trusted-contact token with the message.
+    await sock.trustedContact({ phone: cold.phone });
+    sock.upsert([
+      waMessage({ id: 'COLD-1', remoteJid: jidOf(cold.phone), message: { conversation: 'what is happening at the airport?' } }),
+    ]);
+    await waitFor(async () => sentTo(jidOf(cold.phone), /Airport closed until further notice/)[0], 10_000, 'the held alert');
+    await waitFor(async () => ((await t.whatsapp()).held === 1 ? true : undefined));
+    // The one who did not write still waits for the lift.
+    expect(sentTo(jidOf(other.phone), /Airport closed/)).toHaveLength(0);
+    expect((await t.alert(id)).counts).toMatchObject({ total: 2, sent: 1, queued: 1 });
+    sock.emitEvent('connection.update', { reachoutTimeLock: { isActive: false, enforcementType: 'DEFAULT' as never } });
+    await waitFor(async () => sentTo(jidOf(other.phone), /Airport closed/)[0]);
+    await waitFor(async () => ((await t.alert(id)).counts.sent === 2 ? true : undefined));
+    expect(sentTo(jidOf(cold.phone), /Airport closed/)).toHaveLength(1);
+  });
+});
+
 describe('an alert WhatsApp refuses with error 463', () => {
   let t: Awaited<ReturnType<typeof startApp>>;
   const citizen = aCitizen({ phone: '+33611000003' });

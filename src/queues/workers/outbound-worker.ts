@@ -2,7 +2,7 @@ import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { CoreDeps } from '../../app/deps.ts';
 import { metrics } from '../../observability/metrics.ts';
-import { type ChatTransport, type SendHold, TransportError } from '../../transport/chat-transport.ts';
+import { addressKey, type ChatTransport, type SendHold, TransportError } from '../../transport/chat-transport.ts';
 import { type OutboundJob, outboundJobSchema } from '../job-schemas.ts';
 import { QUEUE } from '../queues.ts';
 import { INBOUND_CONCURRENCY } from './inbound-worker.ts';
@@ -70,14 +70,23 @@ async function hold(deps: CoreDeps, job: Job<OutboundJob>, token: string | undef
     await job.updateData({ ...job.data, heldSince: now });
     deps.log.info({ jobId: job.id, kind: job.data.kind, reason: h.reason }, 'outbound message held until the sending restriction lifts');
   }
-  await deps.redis.zadd(deps.keys.outboundHeld, 'NX', now, job.id as string);
+  await deps.redis
+    .multi()
+    .zadd(deps.keys.outboundHeld, 'NX', now, job.id as string)
+    .sadd(deps.keys.outboundHeldTo(addressKey(job.data.to)), job.id as string)
+    .exec();
   await job.moveToDelayed(Math.max(h.until, Date.now() + 1_000), token);
   throw new DelayedError();
 }
 
 /** A held message left the queue (sent, skipped or failed for good): it no longer counts as held. */
 async function unhold(deps: CoreDeps, job: Job<OutboundJob>): Promise<void> {
-  if (job.data.heldSince !== undefined) await deps.redis.zrem(deps.keys.outboundHeld, job.id as string);
+  if (job.data.heldSince !== undefined)
+    await deps.redis
+      .multi()
+      .zrem(deps.keys.outboundHeld, job.id as string)
+      .srem(deps.keys.outboundHeldTo(addressKey(job.data.to)), job.id as string)
+      .exec();
 }
 
 /** Called after each successful send, e.g. to track an alert's delivery. */
