@@ -98,6 +98,17 @@ describe('dashboard in a real browser: session, roles, views', { timeout: 60_000
     await open(page, '#/audit');
     await page.locator('.verify').click();
     await expect.poll(() => page.locator('.verify-result').textContent()).toMatch(/Chain intact: \d+ entries/);
+    // With the seal a sitrep posted in the cell group: the trail still holds it.
+    const { seal, entries } = await app.deps.audit.seal();
+    await page.locator('input[name="seal"]').fill(seal);
+    await page.locator('.verify').click();
+    await expect
+      .poll(() => page.locator('.verify-result').textContent())
+      .toMatch(new RegExp(`Seal ${seal} found: the trail held ${entries} entries then and was not rewritten since\\.`));
+    await page.locator('input[name="seal"]').fill('0123456789abcdef');
+    await page.locator('.verify').click();
+    await expect.poll(() => page.locator('.verify-result').textContent()).toMatch(/Chain broken at seal: no entry has the sealed hash/);
+    await page.locator('input[name="seal"]').fill('');
     expect(await page.locator('table.audit tbody tr').count()).toBeGreaterThan(0);
     // Newest first: the top row is the latest entry, the bottom one older.
     const trail = await app.api<{ items: { type: string; at: string }[] }>('GET', '/api/audit?limit=1000');

@@ -29,11 +29,22 @@ export async function render(root) {
     cursor = page.nextCursor ?? cursor;
     more.hidden = !page.nextCursor;
   };
+  // The seal a sitrep posted in the cell group: proves the trail was not rewritten since (README).
+  const seal = el('input', {
+    name: 'seal',
+    className: 'mono',
+    size: 18,
+    maxLength: 16,
+    placeholder: 'seal from a sitrep',
+    'aria-label': 'Audit seal from a sitrep (optional)',
+  });
   const verify = guarded(async () => {
-    const v = await api('GET', '/api/audit/verify');
+    const s = seal.value.trim();
+    const v = await api('GET', `/api/audit/verify${s ? `?seal=${encodeURIComponent(s)}` : ''}`);
     result.className = `verify-result ${v.ok ? 'ok' : 'error'}`;
+    const sealed = v.seal?.found ? ` Seal ${s} found: the trail held ${v.seal.entries} entries then and was not rewritten since.` : '';
     result.textContent = v.ok
-      ? `Chain intact: ${v.entries} entries verified.`
+      ? `Chain intact: ${v.entries} entries verified.${sealed}`
       : `Chain broken at ${v.firstBroken.id}: ${v.firstBroken.reason}`;
   });
   more.addEventListener('click', guarded(load));
@@ -42,6 +53,7 @@ export async function render(root) {
     el(
       'div',
       { className: 'row' },
+      seal,
       el('button', { type: 'button', className: 'primary verify', onclick: verify }, 'Verify the chain'),
       result,
     ),
