@@ -102,8 +102,8 @@ export function redisKeys(prefix: string) {
     /** WhatsApp LID → E.164 phone, learnt from the platform. */
     lidToPhone: k('lid', 'phone'),
     /**
-     * Pub/sub channel of live changes for the dashboard: JSON messages
-     * {type: 'incident.created'|'incident.updated'|'alert.updated'|'welfare.updated'|'run.updated'|'rumour.updated', id}.
+     * Pub/sub channel of live changes for the dashboard: JSON messages {type, id}, the types listed
+     * in src/domain/live-change.ts.
      */
     events: k('events'),
     /** Citizen registry: one hash per registered citizen, indexes of phones by region and language. */

@@ -93,3 +93,23 @@ export async function say(page: Page, text: string): Promise<void> {
   await page.locator('#text').fill(text);
   await page.locator('#text').press('Enter');
 }
+
+/** Counts the page's requests matching `match`, and waits until every one of them has an answer. */
+export function watchRequests(page: Page, match: (method: string, url: string) => boolean) {
+  let sent = 0;
+  let done = 0;
+  page.on('request', (r) => {
+    if (match(r.method(), r.url())) sent++;
+  });
+  const finished = (r: { method(): string; url(): string }) => {
+    if (match(r.method(), r.url())) done++;
+  };
+  page.on('requestfinished', finished);
+  page.on('requestfailed', finished);
+  return {
+    sent: () => sent,
+    async settled() {
+      await expect.poll(() => sent > 0 && done === sent).toBe(true);
+    },
+  };
+}

@@ -1,8 +1,8 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Citizen, saveCitizens } from '../../src/citizens/registry.ts';
 import { STAFF, startTestApp, type TestApp } from '../fakes/test-app.ts';
-import { launch, newPage, open, signIn } from './browser.ts';
+import { launch, newPage, open, signIn, watchRequests } from './browser.ts';
 
 // What a duty officer's hurried hands do at 3 a.m.: a double click, a second officer acting at
 // the same time, a phone. Each action must reach the API once, and say what it did.
@@ -22,26 +22,6 @@ const SEEDED: Citizen[] = [
   updatedAt: Date.now(),
   optedOut: false,
 }));
-
-/** Counts the page's requests matching `match`, and waits until every one of them has an answer. */
-function watchRequests(page: Page, match: (method: string, url: string) => boolean) {
-  let sent = 0;
-  let done = 0;
-  page.on('request', (r) => {
-    if (match(r.method(), r.url())) sent++;
-  });
-  const finished = (r: { method(): string; url(): string }) => {
-    if (match(r.method(), r.url())) done++;
-  };
-  page.on('requestfinished', finished);
-  page.on('requestfailed', finished);
-  return {
-    sent: () => sent,
-    async settled() {
-      await expect.poll(() => sent > 0 && done === sent).toBe(true);
-    },
-  };
-}
 
 describe('dashboard actions in a real browser: once per click, whatever the hands do', { timeout: 60_000 }, () => {
   let app: TestApp;
@@ -224,22 +204,31 @@ describe('dashboard actions in a real browser: once per click, whatever the hand
     await context.close();
   });
 
-  it('asks in the page before "Stop this check" stops a welfare check', async () => {
-    const check = await app.api<{ id: string }>('POST', '/api/welfare-checks', { audience: { regions: ['north'] } }, tokens.duty);
-    const id = check.body.id;
-    const { context, page } = await newPage(browser, true);
-    await signIn(page, app.url, tokens.duty as string);
-    await open(page, `#/welfare/${id}`);
-    const cancels = watchRequests(page, (m, u) => m === 'POST' && u.endsWith(`/api/welfare-checks/${id}/cancel`));
-    await page.getByRole('button', { name: `Stop welfare check ${id}`, exact: true }).click();
-    const question = page.getByRole('group', { name: new RegExp(`Stop welfare check ${id} to 1 person\\?`) });
-    await question.waitFor();
-    expect(cancels.sent()).toBe(0);
-    await page.keyboard.press('Tab');
-    await page.keyboard.press('Enter');
-    await cancels.settled();
-    expect(cancels.sent()).toBe(1);
-    await expect.poll(async () => (await app.api<{ status: string }>('GET', `/api/welfare-checks/${id}`)).body.status).not.toBe('running');
-    await context.close();
+  it('asks in the page before "Withdraw" cancels a welfare check still going out', async () => {
+    // Held in the outbound queue: the question is still going out, the only time withdrawing is offered.
+    await app.queues.outbound.pause();
+    try {
+      const check = await app.api<{ id: string }>('POST', '/api/welfare-checks', { audience: { regions: ['north'] } }, tokens.duty);
+      const id = check.body.id;
+      const { context, page } = await newPage(browser, true);
+      await signIn(page, app.url, tokens.duty as string);
+      await open(page, `#/welfare/${id}`);
+      const cancels = watchRequests(page, (m, u) => m === 'POST' && u.endsWith(`/api/welfare-checks/${id}/cancel`));
+      await page.getByRole('button', { name: `Withdraw welfare check ${id}`, exact: true }).click();
+      const question = page.getByRole('group', {
+        name: new RegExp(`Withdraw welfare check ${id}\\? The question stops going out \\(0 of 1 person`),
+      });
+      await question.waitFor();
+      expect(cancels.sent()).toBe(0);
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Enter');
+      await cancels.settled();
+      expect(cancels.sent()).toBe(1);
+      await expect.poll(async () => (await app.api<{ status: string }>('GET', `/api/welfare-checks/${id}`)).body.status).toBe('cancelled');
+      await expect.poll(() => page.locator(`section.welfare[data-id="${id}"] h2 .badge`).first().textContent()).toBe('withdrawn');
+      await context.close();
+    } finally {
+      await app.queues.outbound.resume();
+    }
   });
 });

@@ -6,6 +6,7 @@ import { EventHub } from '../../src/http/dashboard/event-hub.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { redisKeys } from '../../src/store/keys.ts';
 import { TokenStore } from '../../src/store/token-store.ts';
+import { alertStaff } from '../../src/transport/baileys/staff-alert.ts';
 import { ADMIN_TOKEN, cleanPrefix, REDIS_URL, startTestApp, type TestApp, uniquePrefix, waitFor } from '../fakes/test-app.ts';
 
 /** Reads a Server-Sent Events stream, collecting its raw text. */
@@ -89,6 +90,20 @@ describe('dashboard session and live events', () => {
     await waitFor(async () => clients.every((c) => c.changes().length === 1), 5_000, 'the change on every stream');
     for (const c of clients) expect(c.changes()).toEqual([{ type: 'incident.created', id: 'INC-7' }]);
     await Promise.all(clients.map((c) => c.close()));
+  });
+
+  it("passes the WhatsApp gateway's alerts about the number on to the browsers", async () => {
+    const client = await stream(`${app.url}/dashboard/events`, { cookie: `cc_session=${ADMIN_TOKEN}` });
+    await waitFor(async () => client.text().includes('event: ready'));
+    // What the gateway does when WhatsApp logs the embassy number out.
+    await alertStaff(app.deps, { code: 'logged_out', message: 'WhatsApp logged the embassy number out: link the phone again.' });
+    await pub.publish(app.deps.keys.events, JSON.stringify({ type: 'incident.updated', id: 'INC-8' }));
+    await waitFor(async () => client.changes().some((c) => c.id === 'INC-8'), 5_000, 'the change after the alert');
+    expect(client.changes()).toEqual([
+      { type: 'transport.alert', id: 'logged_out' },
+      { type: 'incident.updated', id: 'INC-8' },
+    ]);
+    await client.close();
   });
 
   it('ends open streams when the app shuts down instead of hanging', async () => {

@@ -1,4 +1,5 @@
 import type { Incident } from '../../domain/incident.ts';
+import type { LiveChangeType } from '../../domain/live-change.ts';
 import type { OutboundJob } from '../../queues/job-schemas.ts';
 import { PRIORITY } from '../../queues/queues.ts';
 import { IncidentStore } from '../../store/incident-store.ts';
@@ -17,7 +18,7 @@ export function incidentStore(deps: CoreDeps): IncidentStore {
 }
 
 /** Tells live views (dashboard) that something changed (see keys.events for the types). */
-export function publishChange(deps: CoreDeps, type: string, id: string): void {
+export function publishChange(deps: CoreDeps, type: LiveChangeType, id: string): void {
   // Live views are a convenience: never hold up (or fail) the work for them.
   deps.redis
     .publish(deps.keys.events, JSON.stringify({ type, id }))

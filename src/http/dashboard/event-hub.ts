@@ -1,14 +1,14 @@
 import type { Request, Response } from 'express';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import { LIVE_CHANGE_TYPES } from '../../domain/live-change.ts';
 import type { Logger } from '../../observability/logger.ts';
 
-/** A live change, as published on the events channel by the use cases. */
+/** A live change, as published on the events channel by the use cases (src/domain/live-change.ts). */
 export const liveChange = z.object({
-  type: z.enum(['incident.created', 'incident.updated', 'alert.updated', 'welfare.updated', 'run.updated', 'rumour.updated']),
+  type: z.enum(LIVE_CHANGE_TYPES),
   id: z.string().min(1).max(200),
 });
-export type LiveChange = z.infer<typeof liveChange>;
 
 /** Options of the hub; tests shorten the heartbeat. */
 export interface EventHubOptions {

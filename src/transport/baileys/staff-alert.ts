@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { LiveChange } from '../../domain/live-change.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { AuditLog } from '../../store/audit-log.ts';
 import type { RedisKeys } from '../../store/keys.ts';
@@ -27,12 +28,14 @@ export async function alertStaff(
   const at = new Date().toISOString();
   deps.log.error({ alert: alert.code, ...alert.data }, `WHATSAPP ALERT: ${alert.message}`);
   const entry = JSON.stringify({ ...alert, at });
+  // The dashboard reloads its alert banner and WhatsApp view on it (the id is the alert's code).
+  const change: LiveChange = { type: 'transport.alert', id: alert.code };
   try {
     await deps.redis
       .multi()
       .lpush(deps.keys.transportAlerts, entry)
       .ltrim(deps.keys.transportAlerts, 0, KEEP_ALERTS - 1)
-      .publish(deps.keys.events, JSON.stringify({ type: 'transport.alert', id: alert.code }))
+      .publish(deps.keys.events, JSON.stringify(change))
       .exec();
     await deps.audit.append({ type: 'transport.alert', actor: 'system', subject: alert.code, data: alert.data ?? {} });
   } catch (err) {

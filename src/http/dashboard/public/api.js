@@ -109,6 +109,9 @@ export function choices(method, path, field) {
   return bodies.get(`${method.toLowerCase()} ${path}`)?.properties?.[field]?.enum ?? [];
 }
 
+/** True when the signed-in person holds `role` or a higher one. */
+export const atLeast = (role) => RANK[myRole] >= RANK[role];
+
 /** True when the signed-in person may call this route (unknown routes need at least officer). */
 export function can(method, path) {
   const need = required.get(`${method.toLowerCase()} ${path}`) ?? 'officer';

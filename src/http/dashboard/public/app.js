@@ -1,5 +1,6 @@
 // The dashboard shell: session, navigation between views, live updates over SSE.
-import { api, loadPermissions } from './api.js';
+import { startAlertBanner } from './alert-banner.js';
+import { api, atLeast, loadPermissions } from './api.js';
 import { debounced, el } from './dom.js';
 
 const $ = (id) => document.getElementById(id);
@@ -18,7 +19,10 @@ const views = {
 
 let current;
 let events;
+/** The current view's listeners to live changes (cleared when the officer opens another view). */
 const listeners = new Set();
+/** Listeners for the whole session, whatever the view (the WhatsApp alert banner). */
+const sessionListeners = new Set();
 
 /** Subscribes the current view to live changes; returns the unsubscribe function. */
 export function onChange(fn) {
@@ -104,6 +108,10 @@ export function toast(text, kind = 'info') {
   }, 4000);
 }
 
+function dispatch(change) {
+  for (const fn of [...sessionListeners, ...listeners]) fn(change);
+}
+
 function connectLive() {
   events?.close();
   events = new EventSource('/dashboard/events');
@@ -111,12 +119,9 @@ function connectLive() {
     $('live').textContent = 'live';
     $('live').className = 'live on';
     // Changes made while the stream was down were never pushed: views reload what they show.
-    for (const fn of listeners) fn({ type: 'resync' });
+    dispatch({ type: 'resync' });
   });
-  events.addEventListener('change', (e) => {
-    const change = JSON.parse(e.data);
-    for (const fn of listeners) fn(change);
-  });
+  events.addEventListener('change', (e) => dispatch(JSON.parse(e.data)));
   events.onerror = () => {
     $('live').textContent = 'reconnecting';
     $('live').className = 'live';
@@ -154,6 +159,8 @@ async function enter(me) {
   document.body.dataset.role = me.role;
   $('sign-in').hidden = true;
   $('shell').hidden = false;
+  // Problems with the WhatsApp number are theirs to act on, whatever view they are in.
+  if (atLeast('duty_officer')) startAlertBanner($('alert-banner'), (fn) => sessionListeners.add(fn));
   connectLive();
   window.addEventListener('hashchange', route);
   await route();

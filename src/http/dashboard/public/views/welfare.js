@@ -1,13 +1,13 @@
-// Welfare checks: start one, tallies per region, non-responders for phone follow-up, CSV export.
-// API: GET /api/welfare-checks → {items: [{id, status, exercise, createdAt, counts, byRegion, delivery}]}
+// Welfare checks: start one, tallies per region, non-responders for phone follow-up, CSV export; close
+// or withdraw one (welfare-state.js).
+// API: GET /api/welfare-checks → {items: [{id, status, exercise, createdAt, counts, byRegion, late, closed?, delivery}]}
 // (counts and each region: {total, safe, help, noAnswer, peopleSafe}); GET /api/welfare-checks/:id/follow-up
 // → {items: [{phone, name, region, household}]} (officer); POST /api/welfare-checks {audience, text?, exercise?}.
 import { api, can, optional, regionName } from '../api.js';
 import { guarded, liveRefresh, toast } from '../app.js';
-import { confirmable, el, oneAtATime, when } from '../dom.js';
+import { el, oneAtATime, when } from '../dom.js';
 import { audienceForm, progressBar, summaryOf } from './audience.js';
-
-const RUNNING = new Set(['sending', 'open']);
+import { endActions, tallies } from './welfare-state.js';
 
 /** A CSV cell; text that a spreadsheet would run as a formula gets a leading ' (a phone number stays as it is). */
 const csvCell = (v) => {
@@ -49,9 +49,10 @@ function regionTable(check) {
       ),
     );
   const head = el('tr', { className: 'head' }, ...['Region', 'Safe', 'Need help', 'No answer', 'Asked'].map((h) => el('th', {}, h)));
-  return rows.length
-    ? el('table', { className: 'tallies stackable' }, head, ...rows)
-    : el('p', { className: 'muted' }, 'Nobody asked by region.');
+  if (!rows.length) return el('p', { className: 'muted' }, 'Nobody asked by region.');
+  const table = el('table', { className: 'tallies stackable' }, head, ...rows);
+  // A closed check's final tally is the line above; the regions show it as it is now.
+  return check.status === 'closed' ? [el('p', { className: 'muted' }, 'By region, late answers included:'), table] : table;
 }
 
 /**
@@ -117,28 +118,7 @@ function followUp(check, lists, refresh) {
   ];
 }
 
-function stopButton(check, refresh) {
-  if (!RUNNING.has(check.status) || !can('post', '/api/welfare-checks/:id/cancel')) return '';
-  const stop = guarded(async () => {
-    await api('POST', `/api/welfare-checks/${encodeURIComponent(check.id)}/cancel`);
-    toast(`Welfare check ${check.id} stopped`);
-    await refresh();
-  });
-  const people = `${Number(check.counts?.total ?? 0).toLocaleString()} ${check.counts?.total === 1 ? 'person' : 'people'}`;
-  return confirmable({
-    key: `welfare:${check.id}:stop`,
-    label: 'Stop this check',
-    ariaLabel: `Stop welfare check ${check.id}`,
-    className: 'danger act-cancel',
-    question: `Stop welfare check ${check.id} to ${people}? This cannot be undone.`,
-    keepLabel: 'Keep the check running',
-    confirmLabel: `Confirm: stop ${check.id}`,
-    run: stop,
-  });
-}
-
 function checkCard(check, lists, refresh, focus) {
-  const c = check.counts;
   return el(
     'section',
     { className: `card welfare${check.id === focus ? ' focus' : ''}`, dataset: { id: check.id } },
@@ -146,31 +126,16 @@ function checkCard(check, lists, refresh, focus) {
       'h2',
       {},
       `Welfare check ${check.id} `,
-      el('span', { className: `badge status-${check.status}` }, check.status),
+      // A cancelled check is "withdrawn" here, the word of its button: never to be confused with closed.
+      el('span', { className: `badge status-${check.status}` }, check.status === 'cancelled' ? 'withdrawn' : check.status),
       check.exercise ? el('span', { className: 'badge exercise' }, 'exercise') : '',
     ),
     el('p', { className: 'muted' }, `Started ${when(check.createdAt)}`),
-    el(
-      'p',
-      { className: 'tally' },
-      el('strong', {}, `${c.safe} safe (${c.peopleSafe} people)`),
-      ' · ',
-      // The critical incidents those HELP answers opened, one click away.
-      el(
-        'a',
-        {
-          className: 'need-help',
-          href: `#/incidents/welfare/${encodeURIComponent(check.id)}`,
-          title: 'The incidents these answers opened',
-        },
-        el('strong', { className: 'warn' }, `${c.help} need help`),
-      ),
-      ` · ${c.noAnswer} no answer · ${c.total} asked`,
-    ),
+    ...tallies(check),
     progressBar(check.delivery ?? {}),
     regionTable(check),
     ...followUp(check, lists, refresh),
-    stopButton(check, refresh),
+    endActions(check, refresh),
   );
 }
 

@@ -4,21 +4,9 @@
 // {reason, since, until?} | null, held, alerts: [{code, message, at}]}; GET /api/whatsapp/qr (PNG, admin);
 // DELETE /api/whatsapp/restriction (admin).
 import { api, can } from '../api.js';
-import { guarded, toast } from '../app.js';
+import { guarded, liveRefresh, toast } from '../app.js';
 import { el, oneAtATime, when } from '../dom.js';
-
-const words = (s) => String(s ?? 'unknown').replace(/_/g, ' ');
-
-/** The transport's connection state (src/transport/chat-transport.ts ConnectionState) as an officer says it. */
-const STATE_WORDS = {
-  open: 'connected',
-  connecting: 'connecting…',
-  closed: 'disconnected',
-  logged_out: 'logged out: link the phone again',
-  waiting_for_pairing: 'waiting for the phone to be linked',
-  unknown: 'unknown: no report from the gateway',
-};
-export const stateWords = (state) => STATE_WORDS[state ?? 'unknown'] ?? words(state);
+import { stateWords, words } from '../whatsapp-words.js';
 
 function pairing(w) {
   if (w.transport?.state !== 'waiting_for_pairing' && !w.pairing?.qrWaiting && !w.pairing?.pairingCode) return '';
@@ -116,9 +104,12 @@ export async function render(root) {
     );
     timer = setTimeout(() => draw().catch(() => undefined), t.state === 'waiting_for_pairing' ? 5_000 : 15_000);
   });
+  // A new alert about the number (logged out, restricted...) shows at once, not at the next poll.
+  const cancel = liveRefresh((c) => c.type === 'transport.alert', draw, 300);
   await draw();
   return () => {
     left = true;
+    cancel();
     clearTimeout(timer);
   };
 }
