@@ -8,7 +8,7 @@ import type { ChatContext } from '../chat/chat-context.ts';
 import { jobIdFor } from '../queues/queues.ts';
 import { ERASE_SWEEP, ERASE_SWEEP_DELAY_MS, eraseCitizen } from './erase.ts';
 import { adoptHiddenNumber } from './hidden-number.ts';
-import { matchKeyword, parseWelfareAnswer, saidSafe } from './keywords.ts';
+import { describesDanger, matchKeyword, parseWelfareAnswer, saidSafe } from './keywords.ts';
 import { t } from './messages.ts';
 import { continueRegistration, leaveRegistration, startRegistration } from './register-dialogue.ts';
 import { optOut, senderLanguage, senderProfile } from './registry.ts';
@@ -45,12 +45,16 @@ export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
   const language = (await registered) ?? keyword?.language;
   if (keyword?.keyword === 'stop') return stop(ctx, phone, language);
   if (keyword?.keyword === 'delete') return erase(ctx, phone, language);
-  const answer = parseWelfareAnswer(ctx.msg.text);
-  if (answer) {
+  const parsed = parseWelfareAnswer(ctx.msg.text);
+  // "My son is bleeding" in answer to "are you safe?" (no 1 or 2): a first answer that describes an
+  // emergency is HELP, so the check counts them and no reminder says the embassy has not heard from them.
+  const danger = !parsed && !keyword && describesDanger(ctx.msg.text);
+  if (parsed || danger) {
     // An answer to a check closed meanwhile is still taken, as late (its HELP opens an incident as ever).
     const checkId = await checkAnsweredBy(ctx.deps, phone);
+    const answer = parsed ?? (checkId && !(await hasAnswered(ctx, checkId, phone)) ? { answer: 'help' as const } : undefined);
     // A SAFE answer that says more is tallied, then goes on to intake: the cell reads the rest.
-    if (checkId && (await answerWelfareCheck(ctx, { id: checkId, phone, language, ...answer })) && !answer.remark) return true;
+    if (checkId && answer && (await answerWelfareCheck(ctx, { id: checkId, phone, language, ...answer })) && !answer.remark) return true;
   }
   if (keyword?.keyword === 'news') return news(ctx, language, phone);
   if (await verifyForwardedAlert(ctx, language)) return true;
@@ -64,6 +68,11 @@ export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
     return true;
   }
   return false;
+}
+
+/** True when the citizen already answered the welfare check. */
+async function hasAnswered(ctx: ChatContext, checkId: string, phone: string): Promise<boolean> {
+  return (await ctx.deps.redis.hexists(ctx.deps.keys.welfareAnswers(checkId), phone)) === 1;
 }
 
 async function stop(ctx: ChatContext, phone: string, language: string | undefined): Promise<boolean> {

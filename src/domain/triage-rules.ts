@@ -1274,12 +1274,61 @@ export const SAFE_PHRASES: Record<string, string[]> = {
   ],
 };
 
-/** Phrases that contain a safe phrase but say the opposite: "we are not safe", "مش بخير". */
+/**
+ * Phrases that contain a safe phrase but say the opposite: "we are not safe", "مش بخير". Said in
+ * answer to a welfare check ("are you safe?"), they are HELP.
+ */
 export const NOT_SAFE_PHRASES: Record<string, string[]> = {
-  en: ['not safe', 'not fine', 'not ok', 'is it safe', 'are we safe'],
-  fr: ['pas en securite', 'va pas bien', 'vont pas bien', 'allons pas bien'],
-  ar: ['مش بخير', 'مو بخير', 'ليس بخير', 'لسنا بخير', 'مش بامان', 'لسنا في امان', 'مش في امان', 'ما في امان'],
-  'ar-latn': ['mish bkhir', 'msh bkhir', 'mesh bkhir', 'mish mni7', 'msh mni7', 'mish b aman', 'ma fi aman'],
+  en: ['not safe', 'not fine', 'not ok', 'not okay', 'not well', 'not alright', 'not all right', 'unsafe'],
+  fr: ['pas en securite', 'va pas bien', 'vont pas bien', 'allons pas bien', 'vais pas bien', 'ca va pas', 'pas ok'],
+  ar: [
+    'مش بخير',
+    'مو بخير',
+    'ليس بخير',
+    'لسنا بخير',
+    'لست بخير',
+    'مش بامان',
+    'لسنا بامان',
+    'لست بامان',
+    'لسنا في امان',
+    'مش في امان',
+    'ما في امان',
+    'مش منيح',
+    'مش منيحين',
+    'مش مناح',
+    'مو منيح',
+    'مش تمام',
+    'مو تمام',
+    'مش كويس',
+    'مش كويسين',
+    'مش امنين',
+    'غير امنين',
+  ],
+  'ar-latn': [
+    'mish bkhir',
+    'msh bkhir',
+    'mesh bkhir',
+    'mish bkhair',
+    'msh bkhair',
+    'mish mni7',
+    'msh mni7',
+    'mesh mni7',
+    'mish mna7',
+    'msh mna7',
+    'mish tamam',
+    'msh tamam',
+    'mish kwayes',
+    'msh kwayes',
+    'mish b aman',
+    'ma fi aman',
+  ],
+};
+
+/** Questions that contain a safe phrase: "is it safe to go out?" says nothing of the reporter's safety. */
+export const SAFE_QUESTIONS: Record<string, string[]> = {
+  en: ['is it safe', 'are we safe', 'is it ok', 'are you ok', 'are you safe'],
+  fr: ['est ce sur', 'est ce que c est sur', 'sommes nous en securite', 'vous allez bien'],
+  ar: ['هل هو امان', 'هل نحن بامان', 'هل انتم بخير'],
 };
 
 /**
