@@ -97,8 +97,25 @@ export const INCIDENT_KEYWORDS = {
     ...['aide', 'aidez moi', 'aidez nous', 'aide moi', 'a l aide', 'au secours', 'urgence', 'svp aidez moi', 'svp aidez nous'],
     ...['النجده', 'مساعده', 'ساعدوني', 'ساعدني', 'ساعدونا', 'الحقوني', 'الحقونا', 'انقذوني', 'انقذونا', 'اغيثونا', 'مساعده عاجله'],
     ...['sa3douna', 'sa3dona', 'sa3idni', 'sa3edni', 'sa3edna', 'el7a2ouni', 'il7a2ouni'],
+    // Typed in a hurry, on a phone.
+    ...['help pls', 'help plz', 'pls help us', 'plz help us', 'pls help me', 'plz help me', 'hlp', 'hlep', 'hepl', 'halp'],
+    ...['helpp', 'heelp', 'sos please', 's o s', 'i need help', 'we need help', 'need help', 'need help please', 'i need help now'],
+    ...['we need help now', 'urgent please', 'au secour', 'secours', 'aide moi svp', 'aidez moi svp', 'aidez nous svp'],
+    ...['besoin d aide', 'j ai besoin d aide', 'on a besoin d aide', 'nous avons besoin d aide', 'a l aide svp'],
+    ...['بدي مساعده', 'بدنا مساعده', 'نحتاج مساعده', 'احتاج مساعده', 'نريد مساعده'],
+    ...['sa3dooni', 'sa3douni', 'sa3edouna', 'il7a2ouna', 'el7a2ouna', 'el7a2ona'],
   ],
-  menu: ['menu', 'start', 'hi', 'hello', 'bonjour', 'salut', 'قائمه', 'مرحبا', 'السلام عليكم'],
+  menu: [
+    ...['menu', 'start', 'hi', 'hello', 'hey', 'hi there', 'hello there', 'good morning', 'good afternoon', 'good evening'],
+    ...['anyone there', 'is anyone there', 'anybody there', 'is anybody there', 'hello is anyone there', 'hello anyone there'],
+    ...['bonjour', 'bonsoir', 'salut', 'coucou', 'allo', 'slt', 'il y a quelqu un', 'y a quelqu un', 'quelqu un'],
+    ...['قائمه', 'مرحبا', 'السلام عليكم', 'السلام عليكم ورحمه الله', 'السلام عليكم ورحمه الله وبركاته', 'اهلا'],
+    ...['صباح الخير', 'مساء الخير', 'في حدا', 'حدا هون', 'marhaba', 'mar7aba', 'ahlan', 'salam alaykum', 'salam alaikum'],
+    ...['salam aleikum', 'salam alikoum', 'salam alaykoum', 'salamu alaykum', 'assalamu alaikum', 'assalam alaikum'],
+    ...['asalam alaikum', 'salam 3alaykom', 'salam 3likom'],
+  ],
+  /** Greetings that are also given names ("Salam"): the menu when they open a chat, but a name when REGISTER asks for one. */
+  menuOrName: ['salam', 'salaam', 'slm', 'سلام'],
   /** The MENU keyword itself: the menu even while the citizen has a report open (a greeting then joins the report). */
   menuAlways: ['menu', 'قائمه'],
   /**

@@ -53,3 +53,59 @@ describe('an edit made after the embassy closed the report', () => {
     expect((await incidentsOf(phone)).map((i) => i.id)).toEqual([id]);
   });
 });
+
+describe('a greeting before the emergency', () => {
+  it('"salam", "salam alaykum", "good morning", "is anyone there?", "bonsoir", "صباح الخير" get the menu, and the report that follows is its own', async () => {
+    for (const greeting of ['salam', 'Salam alaykum', 'good morning', 'is anyone there?', 'Bonsoir', 'صباح الخير', 'mar7aba']) {
+      const phone = citizen();
+      await app.say(phone, greeting);
+      await app.expectMessage(phone, (m) => m.kind === 'menu');
+      await settle(app);
+      expect(await incidentsOf(phone), greeting).toEqual([]);
+    }
+    // The words that follow open the report: its summary and language are theirs, not the greeting's.
+    const phone = citizen();
+    await app.say(phone, 'salam');
+    await app.expectMessage(phone, (m) => m.kind === 'menu');
+    await app.say(phone, 'البيت وقع علينا في حلب، أمي تحت الأنقاض');
+    const ack = await app.expectMessage(phone, /INC-\d{4}/);
+    expect(ack.text).toMatch(/تلقينا بلاغك[\s\S]*112/);
+    const [incident] = await incidentsOf(phone);
+    expect(incident).toMatchObject({ severity: 'critical', language: 'ar', region: 'north' });
+    expect(incident?.summary).toContain('البيت وقع علينا');
+  });
+
+  it('"Salam" is still a name when REGISTER asks for one', async () => {
+    const phone = citizen();
+    for (const [text, reply] of [
+      ['REGISTER', /Do you agree/],
+      ['yes', /full name/],
+      ['Salam', /Where are you now/],
+    ] as const) {
+      await app.say(phone, text);
+      await app.expectMessage(phone, reply);
+    }
+  });
+});
+
+describe('a cry for help typed in a hurry', () => {
+  it('"help pls", "hlep", "s.o.s", "I need help", "au secour", "besoin d\'aide", "بدي مساعدة" are an SOS: critical, and what, how many and where are asked', async () => {
+    for (const [text, asked] of [
+      ['help pls', /emergency\. Reference INC-\d{4}[\s\S]*112[\s\S]*how many people/],
+      ['hlep!!', /emergency\. Reference INC-\d{4}/],
+      ['s.o.s', /emergency\. Reference INC-\d{4}/],
+      ['I need help', /emergency\. Reference INC-\d{4}/],
+      ['plz help us', /emergency\. Reference INC-\d{4}/],
+      ['au secour', /urgence\. Référence INC-\d{4}[\s\S]*combien de personnes/],
+      ["J'ai besoin d'aide", /urgence\. Référence INC-\d{4}/],
+      ['بدي مساعدة', /حالة طارئة\. الرقم المرجعي INC-\d{4}/],
+    ] as const) {
+      const phone = citizen();
+      await app.say(phone, text);
+      const answer = await app.expectMessage(phone, /INC-\d{4}/);
+      expect(answer.text, text).toMatch(asked);
+      const card = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'card' && m.text.includes(incidentIdIn(answer.text)));
+      expect(card.text, text).toContain('CRITICAL');
+    }
+  });
+});

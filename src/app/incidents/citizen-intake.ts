@@ -15,7 +15,7 @@ const asKeyword = (text: string) =>
     .replace(/[\p{P}\p{S}\p{Extended_Pictographic}]|\uFE0F|\uFE0E|\u200D|\u20E3/gu, ' ')
     .replace(/\s+/g, ' ')
     .trim();
-const MENU = new Set(INCIDENT_KEYWORDS.menu.map(asKeyword));
+const MENU = new Set([...INCIDENT_KEYWORDS.menu, ...INCIDENT_KEYWORDS.menuOrName].map(asKeyword));
 const MENU_ALWAYS = new Set(INCIDENT_KEYWORDS.menuAlways.map(asKeyword));
 const SOS = new Set(INCIDENT_KEYWORDS.sos.map(asKeyword));
 const THANKS = new Set(INCIDENT_KEYWORDS.thanks.map(asKeyword));
