@@ -104,6 +104,11 @@ export const INCIDENT_KEYWORDS = {
     ...['besoin d aide', 'j ai besoin d aide', 'on a besoin d aide', 'nous avons besoin d aide', 'a l aide svp'],
     ...['بدي مساعده', 'بدنا مساعده', 'نحتاج مساعده', 'احتاج مساعده', 'نريد مساعده'],
     ...['sa3dooni', 'sa3douni', 'sa3edouna', 'il7a2ouna', 'el7a2ouna', 'el7a2ona'],
+    // Not safe, in danger, and nothing more said.
+    ...['not safe', 'we are not safe', 'i am not safe', 'we re not safe', 'i m not safe', 'we are in danger', 'i am in danger'],
+    ...['nous ne sommes pas en securite', 'on n est pas en securite', 'je ne suis pas en securite', 'nous sommes en danger'],
+    ...['on est en danger', 'je suis en danger', 'لسنا بامان', 'نحن لسنا بامان', 'مش بامان', 'احنا مش بامان', 'مش امنين'],
+    ...['نحن في خطر', 'احنا بخطر', 'احنا في خطر', 'انا في خطر', 'انا بخطر'],
   ],
   menu: [
     ...['menu', 'start', 'hi', 'hello', 'hey', 'hi there', 'hello there', 'good morning', 'good afternoon', 'good evening'],

@@ -89,7 +89,7 @@ describe('a greeting before the emergency', () => {
 });
 
 describe('a cry for help typed in a hurry', () => {
-  it('"help pls", "hlep", "s.o.s", "I need help", "au secour", "besoin d\'aide", "بدي مساعدة" are an SOS: critical, and what, how many and where are asked', async () => {
+  it('"help pls", "hlep", "s.o.s", "I need help", "au secour", "besoin d\'aide", "بدي مساعدة", "we are not safe" are an SOS: critical, and what, how many and where are asked', async () => {
     for (const [text, asked] of [
       ['help pls', /emergency\. Reference INC-\d{4}[\s\S]*112[\s\S]*how many people/],
       ['hlep!!', /emergency\. Reference INC-\d{4}/],
@@ -99,6 +99,10 @@ describe('a cry for help typed in a hurry', () => {
       ['au secour', /urgence\. Référence INC-\d{4}[\s\S]*combien de personnes/],
       ["J'ai besoin d'aide", /urgence\. Référence INC-\d{4}/],
       ['بدي مساعدة', /حالة طارئة\. الرقم المرجعي INC-\d{4}/],
+      // Not safe, and nothing more said: the officer needs what, how many and where.
+      ['we are not safe!', /emergency\. Reference INC-\d{4}[\s\S]*how many people/],
+      ["On n'est pas en sécurité", /urgence\. Référence INC-\d{4}/],
+      ['احنا بخطر', /حالة طارئة\. الرقم المرجعي INC-\d{4}/],
     ] as const) {
       const phone = citizen();
       await app.say(phone, text);
