@@ -42,7 +42,9 @@ export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
   if (!keyword && (await continueRegistration(ctx, phone))) return true;
   // HELP ends a REGISTER conversation: what the citizen writes next is about their emergency.
   if (keyword?.keyword === 'help') await leaveRegistration(ctx, phone);
-  const language = (await registered) ?? keyword?.language;
+  // Who never registered is answered in the language of their report (alerts reach them in it too):
+  // "STOP" is English and French alike.
+  const language = (await registered) ?? (keyword ? await reportLanguage(ctx, phone) : undefined) ?? keyword?.language;
   if (keyword?.keyword === 'stop') return stop(ctx, phone, language);
   if (keyword?.keyword === 'delete') return erase(ctx, phone, language);
   const parsed = parseWelfareAnswer(ctx.msg.text);
@@ -68,6 +70,11 @@ export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
     return true;
   }
   return false;
+}
+
+/** The language of the sender's latest report, if they made one. */
+async function reportLanguage(ctx: ChatContext, phone: string): Promise<string | undefined> {
+  return (await incidentStore(ctx.deps).latestOf(phone))?.language;
 }
 
 /** True when the citizen already answered the welfare check. */

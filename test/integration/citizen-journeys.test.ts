@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident } from '../../src/domain/incident.ts';
-import { CELL_GROUP, STAFF, settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
+import { CELL_GROUP, STAFF, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
 /**
  * A frightened citizen writing to the embassy number from a phone, the way people do: edits after
@@ -111,5 +111,34 @@ describe('a cry for help typed in a hurry', () => {
       const card = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'card' && m.text.includes(incidentIdIn(answer.text)));
       expect(card.text, text).toContain('CRITICAL');
     }
+  });
+});
+
+describe('STOP from someone who reported without registering', () => {
+  it('is told the alerts stop (they were getting them as a reporter), and the next alert does not reach them', async () => {
+    const phone = citizen();
+    await app.say(phone, 'Les routes sont coupées à Lattaquié, nous sommes bloqués à l’hôtel');
+    await app.expectMessage(phone, /INC-\d{4}/);
+    await app.say(STAFF.duty, '/alert coast Curfew on the coast from 18:00.', { group: CELL_GROUP });
+    await app.expectMessage(phone, /Curfew on the coast from 18:00/);
+    await app.say(phone, 'STOP');
+    const stopped = await app.expectMessage(phone, (m) => m.kind === 'stop');
+    expect(stopped.text).toMatch(/^Vous ne recevrez plus les alertes de l’ambassade\./);
+    const first = await app.expectMessage(CELL_GROUP, /Alert ALR-\d+/);
+    await app.say(STAFF.duty, '/alert coast The curfew is lifted.', { group: CELL_GROUP });
+    const second = await app.expectMessage(CELL_GROUP, (m) => /Alert ALR-\d+/.test(m.text) && m.id !== first.id);
+    const alert = /ALR-\d+/.exec(second.text)?.[0];
+    await waitFor(async () => (await app.api<{ status: string }>('GET', `/api/alerts/${alert}`)).body.status === 'sent');
+    await settle(app);
+    expect((await app.outbox(phone)).filter((m) => /curfew is lifted/i.test(m.text))).toEqual([]);
+  });
+
+  it('NEWS from someone who reported in Arabic is answered in Arabic', async () => {
+    const phone = citizen();
+    await app.say(phone, 'الطريق إلى المطار مقطوع ونحن عالقون في اللاذقية');
+    await app.expectMessage(phone, /INC-\d{4}/);
+    await app.say(phone, 'NEWS');
+    const news = await app.expectMessage(phone, (m) => m.kind === 'news');
+    expect(news.text).toMatch(/^(آخر تنبيه|لا يوجد تنبيه)/);
   });
 });
