@@ -5,9 +5,18 @@
  */
 export const KEYWORDS = {
   /** Start (or update) registration with the embassy. */
-  register: { en: ['register', 'registration', 'start'], fr: ['inscription', 'inscrire', 'enregistrer'], ar: ['تسجيل', 'سجل'] },
+  register: {
+    en: ['register', 'registration', 'start'],
+    fr: ['inscription', 'inscrire', 'enregistrer'],
+    // Arabizi (Arabic in Latin letters) too: "tasjil".
+    ar: ['تسجيل', 'سجل', 'سجلني', 'tasjil', 'tasjeel', 'sajelni', 'sajjelni'],
+  },
   /** The latest advisory. */
-  news: { en: ['news', 'advisory', 'latest'], fr: ['nouvelles', 'actualites', 'infos', 'info'], ar: ['أخبار', 'اخبار', 'نشرة'] },
+  news: {
+    en: ['news', 'advisory', 'latest'],
+    fr: ['nouvelles', 'actualites', 'infos', 'info'],
+    ar: ['أخبار', 'اخبار', 'نشرة', 'akhbar', 'a5bar'],
+  },
   /** Opt out of alerts. */
   stop: { en: ['stop', 'unsubscribe'], fr: ['stop', 'arret', 'desinscription'], ar: ['توقف', 'إيقاف', 'ايقاف'] },
   /** Erase my personal data. */

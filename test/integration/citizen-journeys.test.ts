@@ -142,3 +142,17 @@ describe('STOP from someone who reported without registering', () => {
     expect(news.text).toMatch(/^(آخر تنبيه|لا يوجد تنبيه)/);
   });
 });
+
+describe('keywords in Arabizi (Arabic in Latin letters)', () => {
+  it('"tasjil" starts the registration in Arabic and "akhbar" gets the latest advice, instead of opening reports', async () => {
+    const phone = citizen();
+    await app.say(phone, 'tasjil');
+    await app.expectMessage(phone, (m) => m.kind === 'register' && /التسجيل لدى/.test(m.text));
+    await app.say(phone, 'cancel');
+    await app.expectMessage(phone, /تم إلغاء التسجيل/);
+    await app.say(phone, 'akhbar');
+    await app.expectMessage(phone, (m) => m.kind === 'news');
+    await settle(app);
+    expect(await incidentsOf(phone)).toEqual([]);
+  });
+});
