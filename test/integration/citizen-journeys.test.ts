@@ -156,3 +156,15 @@ describe('keywords in Arabizi (Arabic in Latin letters)', () => {
     expect(await incidentsOf(phone)).toEqual([]);
   });
 });
+
+describe('a location pin sent after the report', () => {
+  it('reaches the cell with the place the citizen picked ("Sham Palace Hotel"), not only its coordinates', async () => {
+    const phone = citizen();
+    await app.say(phone, 'there is shooting outside our hotel, we are hiding in the basement');
+    const id = incidentIdIn((await app.expectMessage(phone, /INC-\d{4}/)).text);
+    await app.say(phone, '', { location: { lat: 33.5138, lng: 36.2765, name: 'Sham Palace Hotel' } });
+    await app.expectMessage(phone, new RegExp(`Added to your report ${id}`));
+    const update = await app.expectMessage(CELL_GROUP, (m) => m.text.startsWith(`✏️ ${id}`) && m.text.includes('📍'));
+    expect(update.text).toContain('📍 location 33.51380, 36.27650 (Sham Palace Hotel)');
+  });
+});
