@@ -168,3 +168,32 @@ describe('a location pin sent after the report', () => {
     expect(update.text).toContain('📍 location 33.51380, 36.27650 (Sham Palace Hotel)');
   });
 });
+
+describe('"?" after no answer', () => {
+  it('tells the citizen their report waits for the next free officer, with 112, and the cell still sees the "?"', async () => {
+    const phone = citizen();
+    await app.say(phone, 'my father has chest pain and cannot breathe well, we are in Damascus');
+    const id = incidentIdIn((await app.expectMessage(phone, /INC-\d{4}/)).text);
+    for (const nudge of ['?', 'hello??', 'any news?']) {
+      const before = (await app.outbox(phone)).length;
+      await app.say(phone, nudge);
+      await settle(app);
+      const said = (await app.outbox(phone)).slice(before);
+      expect(said, nudge).toHaveLength(1);
+      expect(said[0]?.text, nudge).toMatch(new RegExp(`^⏳ Your report ${id} is in the queue[\\s\\S]*112`));
+    }
+    await app.expectMessage(CELL_GROUP, (m) => m.text === `✏️ ${id} — the reporter adds: “?”`);
+  });
+
+  it('names the officer working on it once acknowledged, in the citizen’s language; other words are "added" as before', async () => {
+    const phone = citizen();
+    await app.say(phone, 'Mon mari a été arrêté à un checkpoint à Damas');
+    const id = incidentIdIn((await app.expectMessage(phone, /INC-\d{4}/)).text);
+    await app.say(STAFF.officer, `/ack ${id}`, { group: CELL_GROUP });
+    await app.expectMessage(phone, (m) => m.kind === 'notice');
+    await app.say(phone, 'allô ??');
+    await app.expectMessage(phone, new RegExp(`^👀 Chloe, agent consulaire, s'occupe de votre signalement ${id}`));
+    await app.say(phone, 'il est au commissariat central');
+    await app.expectMessage(phone, new RegExp(`Ajouté à votre signalement ${id}`));
+  });
+});
