@@ -29,7 +29,8 @@ export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
   const said = matchKeyword(ctx.msg.text, ['register', 'news', 'stop', 'delete', 'safe', 'help']);
   // "ok we are safe now": SAFE with thanks or "now" around it is SAFE.
   const safe = said ? undefined : saidSafe(ctx.msg.text);
-  const keyword = said ?? (safe ? { keyword: 'safe' as const, language: safe } : undefined);
+  const keyword =
+    said ?? (safe ? { keyword: 'safe' as const, language: safe } : undefined) ?? (await askedForNews(ctx, phone, ctx.msg.text));
   if (keyword?.keyword === 'register') {
     await startRegistration(ctx, phone, keyword.language);
     return true;
@@ -70,6 +71,16 @@ export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
     return true;
   }
   return false;
+}
+
+/**
+ * "Any news?", "des nouvelles ?", "شو الأخبار؟" from someone with no report open: NEWS (the latest
+ * advice). With a report open it is about that report: intake says where it stands.
+ */
+async function askedForNews(ctx: ChatContext, phone: string, text: string | undefined) {
+  const asked = matchKeyword(text, ['newsQuestion']);
+  if (!asked || ctx.msg.forwarded || (await incidentStore(ctx.deps).activeOf(phone))) return undefined;
+  return { keyword: 'news' as const, language: asked.language };
 }
 
 /** The language of the sender's latest report, if they made one. */

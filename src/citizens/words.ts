@@ -17,6 +17,12 @@ export const KEYWORDS = {
     fr: ['nouvelles', 'actualites', 'infos', 'info'],
     ar: ['أخبار', 'اخبار', 'نشرة', 'akhbar', 'a5bar'],
   },
+  /** Asking for news in words: NEWS for someone with no report open (with one, it is about their report). */
+  newsQuestion: {
+    en: ['any news', 'any update', 'any updates', 'what is the news', 'what s the news', 'latest news', 'news please', 'what is happening'],
+    fr: ['des nouvelles', 'quelles nouvelles', 'les nouvelles', 'dernieres nouvelles', 'quoi de neuf', 'que se passe t il'],
+    ar: ['شو الاخبار', 'ما الاخبار', 'ما هي الاخبار', 'في اخبار', 'اي اخبار', 'اخر الاخبار', 'شو في اخبار', 'shu l akhbar', 'sho el a5bar'],
+  },
   /** Opt out of alerts. */
   stop: { en: ['stop', 'unsubscribe'], fr: ['stop', 'arret', 'desinscription'], ar: ['توقف', 'إيقاف', 'ايقاف'] },
   /** Erase my personal data. */

@@ -197,3 +197,21 @@ describe('"?" after no answer', () => {
     await app.expectMessage(phone, new RegExp(`Ajouté à votre signalement ${id}`));
   });
 });
+
+describe('"any news?" from someone with no report open', () => {
+  it('gets the latest advice in their language, not "we have your report" and a card for the cell', async () => {
+    for (const [text, answer] of [
+      ['any news?', /^(Latest advisory|There is no current advisory)/],
+      ['Des nouvelles ?', /^(Dernier avis|Il n'y a pas d'avis)/],
+      ['شو الأخبار؟', /^(آخر تنبيه|لا يوجد تنبيه)/],
+    ] as const) {
+      const phone = citizen();
+      await app.say(phone, text);
+      const reply = await app.expectMessage(phone, /./);
+      expect(reply.kind, text).toBe('news');
+      expect(reply.text, text).toMatch(answer);
+      await settle(app);
+      expect(await incidentsOf(phone), text).toEqual([]);
+    }
+  });
+});
