@@ -144,6 +144,14 @@ describe('STOP from someone who reported without registering', () => {
 });
 
 describe('keywords in Arabizi (Arabic in Latin letters)', () => {
+  it('"ibni ma 3am yetnaffas" (my son is not breathing) is answered in Arabic, not in French for its "ma"', async () => {
+    const phone = citizen();
+    await app.say(phone, 'ibni ma 3am yetnaffas');
+    const ack = await app.expectMessage(phone, /INC-\d{4}/);
+    expect(ack.text).toMatch(/^✅ تلقينا بلاغك[\s\S]*112/);
+    expect((await incidentsOf(phone))[0]).toMatchObject({ severity: 'critical', language: 'ar' });
+  });
+
   it('"tasjil" starts the registration in Arabic and "akhbar" gets the latest advice, instead of opening reports', async () => {
     const phone = citizen();
     await app.say(phone, 'tasjil');
