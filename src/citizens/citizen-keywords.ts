@@ -51,7 +51,8 @@ export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
   const parsed = parseWelfareAnswer(ctx.msg.text);
   // "My son is bleeding" in answer to "are you safe?" (no 1 or 2): a first answer that describes an
   // emergency is HELP, so the check counts them and no reminder says the embassy has not heard from them.
-  const danger = !parsed && !keyword && describesDanger(ctx.msg.text);
+  // A forwarded message is someone else's words: a report, not their answer.
+  const danger = !parsed && !keyword && !ctx.msg.forwarded && describesDanger(ctx.msg.text);
   if (parsed || danger) {
     // An answer to a check closed meanwhile is still taken, as late (its HELP opens an incident as ever).
     const checkId = await checkAnsweredBy(ctx.deps, phone);

@@ -189,10 +189,14 @@ describe('answers to "are you safe?" in people’s own words, on time or late', 
   ];
 
   beforeAll(async () => {
-    app = await startTestApp('welfare-own-words', { config: { broadcast: { ratePerSecond: 1000, approvalThreshold: 25 } } });
+    app = await startTestApp('welfare-own-words', {
+      config: { broadcast: { ratePerSecond: 1000, approvalThreshold: 25 }, digest: { maxCardsPerWindow: 1000, window: '1m' } },
+    });
     await saveCitizens(
       app.deps,
-      [...answers, ['en', 'late'] as const].map(([language], i) => aCitizen({ phone: P(i), household: 2, language })),
+      [...answers, ['en', 'late'] as const, ['en', 'forwards'] as const].map(([language], i) =>
+        aCitizen({ phone: P(i), household: 2, language }),
+      ),
     );
   });
   afterAll(async () => app.stop());
@@ -202,9 +206,11 @@ describe('answers to "are you safe?" in people’s own words, on time or late', 
     await app.expectMessage(P(answers.length), /Are you safe/);
     await settle(app);
     for (const [i, [, text]] of answers.entries()) await app.say(P(i), text);
+    // Someone else's words forwarded ("my sister: we are trapped") are a report, not this citizen's answer.
+    await app.say(P(answers.length + 1), 'From my sister: we are trapped under the rubble in Aleppo', { forwarded: true });
     await settle(app);
     const v = (await app.api<WelfareView>('GET', `/api/welfare-checks/${id}`)).body;
-    expect(v.counts).toEqual({ total: 10, safe: 5, help: 4, noAnswer: 1, peopleSafe: 2 + 4 + 2 + 2 + 2 });
+    expect(v.counts).toEqual({ total: 11, safe: 5, help: 4, noAnswer: 2, peopleSafe: 2 + 4 + 2 + 2 + 2 });
     // The three who said they are not safe, and the one whose son bleeds, are told help is coming and 112.
     await app.expectMessage(P(0), /request for help \(reference INC-\d+\)[\s\S]*112/);
     await app.expectMessage(P(1), /demande d'aide/);
@@ -214,8 +220,10 @@ describe('answers to "are you safe?" in people’s own words, on time or late', 
     await app.expectMessage(P(6), /سجلنا أنك بأمان/);
     // The cell gets one critical card per HELP, linked to the check; nothing for those who are fine.
     const cards = (await app.outbox(CELL_GROUP)).filter((m) => /New incident/.test(m.text));
-    expect(cards).toHaveLength(4);
-    for (const card of cards) expect(card.text).toMatch(new RegExp(`CRITICAL[\\s\\S]*Welfare check ${id}: the citizen answered HELP`));
+    expect(cards).toHaveLength(5);
+    expect(cards.filter((c) => /From my sister/.test(c.text))).toHaveLength(1);
+    for (const card of cards.filter((c) => !/From my sister/.test(c.text)))
+      expect(card.text).toMatch(new RegExp(`CRITICAL[\\s\\S]*Welfare check ${id}: the citizen answered HELP`));
     const linked = await app.api<{ items: unknown[] }>('GET', `/api/incidents?welfareCheck=${id}`);
     expect(linked.body.items).toHaveLength(4);
   });
@@ -227,7 +235,7 @@ describe('answers to "are you safe?" in people’s own words, on time or late', 
     await app.say(late, 'Sorry for the late reply, we are safe, we moved to my cousin in Latakia');
     await settle(app);
     const v = (await app.api<WelfareView>('GET', `/api/welfare-checks/${id}`)).body;
-    expect(v.counts).toMatchObject({ safe: 6, noAnswer: 0 });
+    expect(v.counts).toMatchObject({ safe: 6, noAnswer: 1 });
     expect(v.late).toEqual({ safe: 1, help: 0 });
     await app.expectMessage(CELL_GROUP, (m) => /New incident/.test(m.text) && /moved to my cousin in Latakia/.test(m.text));
   });
