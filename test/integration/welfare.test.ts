@@ -194,7 +194,7 @@ describe('answers to "are you safe?" in people’s own words, on time or late', 
     });
     await saveCitizens(
       app.deps,
-      [...answers, ['en', 'late'] as const, ['en', 'forwards'] as const].map(([language], i) =>
+      [...answers, ['en', 'late'] as const, ['en', 'forwards'] as const, ['en', 'forwards'] as const].map(([language], i) =>
         aCitizen({ phone: P(i), household: 2, language }),
       ),
     );
@@ -207,10 +207,11 @@ describe('answers to "are you safe?" in people’s own words, on time or late', 
     await settle(app);
     for (const [i, [, text]] of answers.entries()) await app.say(P(i), text);
     // Someone else's words forwarded ("my sister: we are trapped") are a report, not this citizen's answer.
+    await app.say(P(answers.length + 2), 'We are all fine here, don’t worry', { forwarded: true });
     await app.say(P(answers.length + 1), 'From my sister: we are trapped under the rubble in Aleppo', { forwarded: true });
     await settle(app);
     const v = (await app.api<WelfareView>('GET', `/api/welfare-checks/${id}`)).body;
-    expect(v.counts).toEqual({ total: 11, safe: 5, help: 4, noAnswer: 2, peopleSafe: 2 + 4 + 2 + 2 + 2 });
+    expect(v.counts).toEqual({ total: 12, safe: 5, help: 4, noAnswer: 3, peopleSafe: 2 + 4 + 2 + 2 + 2 });
     // The three who said they are not safe, and the one whose son bleeds, are told help is coming and 112.
     await app.expectMessage(P(0), /request for help \(reference INC-\d+\)[\s\S]*112/);
     await app.expectMessage(P(1), /demande d'aide/);
@@ -218,11 +219,13 @@ describe('answers to "are you safe?" in people’s own words, on time or late', 
     await app.expectMessage(P(8), /request for help/);
     await app.expectMessage(P(3), /noted that you are safe \(2 person/);
     await app.expectMessage(P(6), /سجلنا أنك بأمان/);
-    // The cell gets one critical card per HELP, linked to the check; nothing for those who are fine.
+    // The cell gets one critical card per HELP, linked to the check, and the forwarded messages as
+    // reports; nothing for those who are fine.
     const cards = (await app.outbox(CELL_GROUP)).filter((m) => /New incident/.test(m.text));
-    expect(cards).toHaveLength(5);
-    expect(cards.filter((c) => /From my sister/.test(c.text))).toHaveLength(1);
-    for (const card of cards.filter((c) => !/From my sister/.test(c.text)))
+    const forwarded = (c: { text: string }) => /Forwarded by the reporter/.test(c.text);
+    expect(cards).toHaveLength(6);
+    expect(cards.filter(forwarded)).toHaveLength(2);
+    for (const card of cards.filter((c) => !forwarded(c)))
       expect(card.text).toMatch(new RegExp(`CRITICAL[\\s\\S]*Welfare check ${id}: the citizen answered HELP`));
     const linked = await app.api<{ items: unknown[] }>('GET', `/api/incidents?welfareCheck=${id}`);
     expect(linked.body.items).toHaveLength(4);
@@ -235,7 +238,7 @@ describe('answers to "are you safe?" in people’s own words, on time or late', 
     await app.say(late, 'Sorry for the late reply, we are safe, we moved to my cousin in Latakia');
     await settle(app);
     const v = (await app.api<WelfareView>('GET', `/api/welfare-checks/${id}`)).body;
-    expect(v.counts).toMatchObject({ safe: 6, noAnswer: 1 });
+    expect(v.counts).toMatchObject({ safe: 6, noAnswer: 2 });
     expect(v.late).toEqual({ safe: 1, help: 0 });
     await app.expectMessage(CELL_GROUP, (m) => /New incident/.test(m.text) && /moved to my cousin in Latakia/.test(m.text));
   });
