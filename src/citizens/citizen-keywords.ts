@@ -8,7 +8,7 @@ import type { ChatContext } from '../chat/chat-context.ts';
 import { jobIdFor } from '../queues/queues.ts';
 import { ERASE_SWEEP, ERASE_SWEEP_DELAY_MS, eraseCitizen } from './erase.ts';
 import { adoptHiddenNumber } from './hidden-number.ts';
-import { matchKeyword, parseWelfareAnswer, saidSafe } from './keywords.ts';
+import { describesDanger, matchKeyword, parseWelfareAnswer, saidSafe } from './keywords.ts';
 import { t } from './messages.ts';
 import { continueRegistration, leaveRegistration, startRegistration } from './register-dialogue.ts';
 import { optOut, senderLanguage, senderProfile } from './registry.ts';
@@ -29,7 +29,8 @@ export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
   const said = matchKeyword(ctx.msg.text, ['register', 'news', 'stop', 'delete', 'safe', 'help']);
   // "ok we are safe now": SAFE with thanks or "now" around it is SAFE.
   const safe = said ? undefined : saidSafe(ctx.msg.text);
-  const keyword = said ?? (safe ? { keyword: 'safe' as const, language: safe } : undefined);
+  const keyword =
+    said ?? (safe ? { keyword: 'safe' as const, language: safe } : undefined) ?? (await askedForNews(ctx, phone, ctx.msg.text));
   if (keyword?.keyword === 'register') {
     await startRegistration(ctx, phone, keyword.language);
     return true;
@@ -42,15 +43,22 @@ export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
   if (!keyword && (await continueRegistration(ctx, phone))) return true;
   // HELP ends a REGISTER conversation: what the citizen writes next is about their emergency.
   if (keyword?.keyword === 'help') await leaveRegistration(ctx, phone);
-  const language = (await registered) ?? keyword?.language;
+  // Who never registered is answered in the language of their report (alerts reach them in it too):
+  // "STOP" is English and French alike.
+  const language = (await registered) ?? (keyword ? await reportLanguage(ctx, phone) : undefined) ?? keyword?.language;
   if (keyword?.keyword === 'stop') return stop(ctx, phone, language);
   if (keyword?.keyword === 'delete') return erase(ctx, phone, language);
-  const answer = parseWelfareAnswer(ctx.msg.text);
-  if (answer) {
+  // A forwarded message is someone else's words ("from my sister: we are trapped"): a report, not their answer.
+  const parsed = ctx.msg.forwarded ? undefined : parseWelfareAnswer(ctx.msg.text);
+  // "My son is bleeding" in answer to "are you safe?" (no 1 or 2): a first answer that describes an
+  // emergency is HELP, so the check counts them and no reminder says the embassy has not heard from them.
+  const danger = !parsed && !keyword && !ctx.msg.forwarded && describesDanger(ctx.msg.text);
+  if (parsed || danger) {
     // An answer to a check closed meanwhile is still taken, as late (its HELP opens an incident as ever).
     const checkId = await checkAnsweredBy(ctx.deps, phone);
+    const answer = parsed ?? (checkId && !(await hasAnswered(ctx, checkId, phone)) ? { answer: 'help' as const } : undefined);
     // A SAFE answer that says more is tallied, then goes on to intake: the cell reads the rest.
-    if (checkId && (await answerWelfareCheck(ctx, { id: checkId, phone, language, ...answer })) && !answer.remark) return true;
+    if (checkId && answer && (await answerWelfareCheck(ctx, { id: checkId, phone, language, ...answer })) && !answer.remark) return true;
   }
   if (keyword?.keyword === 'news') return news(ctx, language, phone);
   if (await verifyForwardedAlert(ctx, language)) return true;
@@ -64,6 +72,26 @@ export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
     return true;
   }
   return false;
+}
+
+/**
+ * "Any news?", "des nouvelles ?", "شو الأخبار؟" from someone with no report open: NEWS (the latest
+ * advice). With a report open it is about that report: intake says where it stands.
+ */
+async function askedForNews(ctx: ChatContext, phone: string, text: string | undefined) {
+  const asked = matchKeyword(text, ['newsQuestion']);
+  if (!asked || ctx.msg.forwarded || (await incidentStore(ctx.deps).activeOf(phone))) return undefined;
+  return { keyword: 'news' as const, language: asked.language };
+}
+
+/** The language of the sender's latest report, if they made one. */
+async function reportLanguage(ctx: ChatContext, phone: string): Promise<string | undefined> {
+  return (await incidentStore(ctx.deps).latestOf(phone))?.language;
+}
+
+/** True when the citizen already answered the welfare check. */
+async function hasAnswered(ctx: ChatContext, checkId: string, phone: string): Promise<boolean> {
+  return (await ctx.deps.redis.hexists(ctx.deps.keys.welfareAnswers(checkId), phone)) === 1;
 }
 
 async function stop(ctx: ChatContext, phone: string, language: string | undefined): Promise<boolean> {

@@ -1,6 +1,7 @@
 import { INCIDENT_KEYWORDS } from '../domain/citizen-messages.ts';
 import { foldText, KeywordSet } from '../domain/text-normalise.ts';
 import { classify } from '../domain/triage.ts';
+import { NOT_SAFE_PHRASES, SAFE_PHRASES, SAFE_QUESTIONS } from '../domain/triage-rules.ts';
 import { KEYWORDS, type Keyword, LANGUAGE_NAMES } from './words.ts';
 
 /** Arabic-Indic (٠١٢…) and Eastern Arabic-Indic (۰۱۲…) digits as 0-9: Arabic keyboards type them. */
@@ -124,12 +125,15 @@ export function matchLanguage(text: string, configured: readonly string[]): stri
   return configured.find((l) => l === t || (LANGUAGE_NAMES[l] ?? []).some((name) => normaliseWords(name) === t));
 }
 
-/** The answer the first words give ("1", "2", or a SAFE/HELP phrase of up to four words), and how many words it took. */
+/**
+ * The answer the first words give ("1", "2", or a SAFE/HELP phrase of up to five words: "we are ok",
+ * "tout le monde va bien"), and how many words it took.
+ */
 function leadingAnswer(words: string[]): { answer: 'safe' | 'help'; used: number } | undefined {
   if (words[0] === '1') return { answer: 'safe', used: 1 };
   if (words[0] === '2') return { answer: 'help', used: 1 };
-  for (let n = Math.min(4, words.length); n >= 1; n--) {
-    const k = matchKeyword(words.slice(0, n).join(' '), ['safe', 'help', 'yes'])?.keyword;
+  for (let n = Math.min(5, words.length); n >= 1; n--) {
+    const k = matchKeyword(words.slice(0, n).join(' '), ['safe', 'help', 'yes', 'fine'])?.keyword;
     if (k) return { answer: k === 'help' ? 'help' : 'safe', used: n };
   }
   return undefined;
@@ -151,6 +155,8 @@ function mentionsHelp(words: string[]): boolean {
  */
 export function parseWelfareAnswer(text: string | undefined): { answer: 'safe' | 'help'; people?: number; remark?: boolean } | undefined {
   if (!text) return undefined;
+  // "not safe", "we are not ok", "pas en sécurité", "مش بخير": the opposite of SAFE is HELP, wherever it is said.
+  if (NOT_SAFE.any(foldText(text))) return { answer: 'help' };
   const words = normaliseWords(text)
     .split(/[\s\p{P}\p{S}]+/u)
     .filter((w) => w.length > 0);
@@ -158,7 +164,9 @@ export function parseWelfareAnswer(text: string | undefined): { answer: 'safe' |
     leadingAnswer(words) ??
     (matchKeyword(words.join(' '), ['no']) ? { answer: 'help' as const, used: words.length } : undefined) ??
     // "ok we are safe now": the whole message is SAFE with thanks or "now" around it.
-    (safeAmong(words) ? { answer: 'safe' as const, used: words.length } : undefined);
+    (safeAmong(words) ? { answer: 'safe' as const, used: words.length } : undefined) ??
+    // "Sorry for the late reply, we are safe, we moved to my cousin's": SAFE said within more words.
+    (saysSafeWithin(text) ? { answer: 'safe' as const, used: 0 } : undefined);
   if (!lead) return undefined;
   const rest = words.slice(lead.used);
   // "1 but my husband is injured", "ok, the house is on fire": an emergency is HELP whatever it starts with.
@@ -168,16 +176,35 @@ export function parseWelfareAnswer(text: string | undefined): { answer: 'safe' |
   return { answer: 'safe', ...(people > 0 ? { people } : {}), ...(remark ? { remark } : {}) };
 }
 
+/** "Not safe" in every language ("we are not ok", "ça va pas", "مش منيح", "msh mni7"): HELP to a welfare check. */
+const NOT_SAFE = new KeywordSet(Object.values(NOT_SAFE_PHRASES).flat());
+/** "We are safe" as the triage rules read it (a statement, not a question about it). */
+const SAFE_STATEMENT = new KeywordSet(Object.values(SAFE_PHRASES).flat());
+const SAFE_QUESTION = new KeywordSet(Object.values(SAFE_QUESTIONS).flat());
+
+/**
+ * True when a message says the sender is safe among other words ("sorry for the late reply, we are
+ * safe, we moved to Latakia"), and asks nothing: "are we safe here?" is a question, not an answer.
+ */
+function saysSafeWithin(text: string): boolean {
+  if (/[?؟]/.test(text)) return false;
+  const folded = foldText(text);
+  return SAFE_STATEMENT.any(SAFE_QUESTION.remove(folded));
+}
+
 /** Words that add nothing to a SAFE answer ("1 we are all ok thanks", "1 nous allons bien", "١ الحمد لله"). */
 const SAFE_FILLER = new Set(
   [
-    ...'i am we are all of us me my family people person persons ok okay fine good well thanks thank you everyone everybody here and too both safe yes now'.split(
+    ...'i am we are all of us me my family people person persons ok okay fine good well thanks thank you everyone everybody here and too both safe yes now god alright r'.split(
       ' ',
     ),
-    ...'je suis nous sommes allons vais va ca tout tous toutes le monde bien merci en securite sains saufs sauf oui famille personnes personne et ici'.split(
+    ...'je suis nous sommes allons vais va ca tout tous toutes le monde bien merci en securite sains saufs sauf oui famille personnes personne et ici on est dieu a'.split(
       ' ',
     ),
-    ...'انا نحن كلنا الحمد لله بخير شكرا جميعا الجميع العائله و امنين آمنون نعم'.split(' '),
+    ...'انا نحن كلنا الحمد لله بخير شكرا جميعا الجميع العائله و امنين آمنون نعم تمام احنا نحنا منيحين مناح'.split(' '),
+    ...'ana ne7na e7na kolna kelna kellna w mni7 mni7in mna7 bkhair tamam hamdella hamdellah hamdulillah alhamdulillah l7amdella shukran'.split(
+      ' ',
+    ),
   ].map(normaliseWords),
 );
 
@@ -251,7 +278,8 @@ function urgentOr(text: string, serious: (t: ReturnType<typeof classify>) => boo
  * the answer then counts as HELP. A safe citizen's plans or worries ("1, leaving for the border
  * now", "1 but I lost my passport") stay SAFE, with a remark the cell still sees.
  */
-function describesDanger(text: string): boolean {
+export function describesDanger(text: string | undefined): boolean {
+  if (!text) return false;
   return urgentOr(text, (t) => !NO_DANGER.has(t.category) || t.severity === 'critical' || t.severity === 'high');
 }
 

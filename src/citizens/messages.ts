@@ -22,7 +22,8 @@ const MESSAGES = {
       'Thank you, {name}. You are registered: {region}, {household} person(s), {language}. You will receive embassy alerts here. Send REGISTER to update, STOP to stop alerts, DELETE to erase your data.',
     cancelled: 'Registration cancelled. Nothing was changed.',
     stopped: 'You will no longer receive embassy alerts. Send REGISTER to receive them again. Send DELETE to erase your data.',
-    notRegistered: 'You are not registered with the embassy. Send REGISTER to register.',
+    notRegistered:
+      'You will no longer receive embassy alerts. You are not registered with the embassy: send REGISTER to register and receive them again.',
     deleted: 'Your personal data has been erased from the embassy system. Send REGISTER if you want to register again.',
     noNews: 'There is no current advisory from the {embassy}.',
     news: 'Latest advisory ({date}), {id}, verification code {code}:\n{text}',
@@ -62,7 +63,8 @@ const MESSAGES = {
     cancelled: 'Inscription annulée. Rien n’a été modifié.',
     stopped:
       'Vous ne recevrez plus les alertes de l’ambassade. Envoyez INSCRIPTION pour les recevoir à nouveau, SUPPRIMER pour effacer vos données.',
-    notRegistered: 'Vous n’êtes pas inscrit(e) auprès de l’ambassade. Envoyez INSCRIPTION pour vous inscrire.',
+    notRegistered:
+      'Vous ne recevrez plus les alertes de l’ambassade. Vous n’êtes pas inscrit(e) auprès de l’ambassade : envoyez INSCRIPTION pour vous inscrire et les recevoir à nouveau.',
     deleted: 'Vos données personnelles ont été effacées du système de l’ambassade. Envoyez INSCRIPTION pour vous réinscrire.',
     noNews: "Il n'y a pas d'avis en cours de l'{embassy}.",
     news: 'Dernier avis ({date}), {id}, code de vérification {code} :\n{text}',
@@ -102,7 +104,7 @@ const MESSAGES = {
       'شكرًا {name}. تم تسجيلك: {region}، {household} شخص، {language}. ستصلك تنبيهات السفارة هنا. أرسل تسجيل للتحديث، توقف لإيقاف التنبيهات، حذف لمسح بياناتك.',
     cancelled: 'تم إلغاء التسجيل ولم يتغير شيء.',
     stopped: 'لن تصلك تنبيهات السفارة بعد الآن. أرسل تسجيل لاستقبالها مجددًا، أو حذف لمسح بياناتك.',
-    notRegistered: 'أنت غير مسجل لدى السفارة. أرسل تسجيل للتسجيل.',
+    notRegistered: 'لن تصلك تنبيهات السفارة بعد الآن. أنت غير مسجل لدى السفارة: أرسل تسجيل للتسجيل واستقبالها مجددًا.',
     deleted: 'تم مسح بياناتك الشخصية من نظام السفارة. أرسل تسجيل إذا أردت التسجيل مجددًا.',
     noNews: 'لا يوجد تنبيه حالي من {embassy}.',
     news: 'آخر تنبيه ({date})، {id}، رمز التحقق {code}:\n{text}',

@@ -5,9 +5,24 @@
  */
 export const KEYWORDS = {
   /** Start (or update) registration with the embassy. */
-  register: { en: ['register', 'registration', 'start'], fr: ['inscription', 'inscrire', 'enregistrer'], ar: ['تسجيل', 'سجل'] },
+  register: {
+    en: ['register', 'registration', 'start'],
+    fr: ['inscription', 'inscrire', 'enregistrer'],
+    // Arabizi (Arabic in Latin letters) too: "tasjil".
+    ar: ['تسجيل', 'سجل', 'سجلني', 'tasjil', 'tasjeel', 'sajelni', 'sajjelni'],
+  },
   /** The latest advisory. */
-  news: { en: ['news', 'advisory', 'latest'], fr: ['nouvelles', 'actualites', 'infos', 'info'], ar: ['أخبار', 'اخبار', 'نشرة'] },
+  news: {
+    en: ['news', 'advisory', 'latest'],
+    fr: ['nouvelles', 'actualites', 'infos', 'info'],
+    ar: ['أخبار', 'اخبار', 'نشرة', 'akhbar', 'a5bar'],
+  },
+  /** Asking for news in words: NEWS for someone with no report open (with one, it is about their report). */
+  newsQuestion: {
+    en: ['any news', 'any update', 'any updates', 'what is the news', 'what s the news', 'latest news', 'news please', 'what is happening'],
+    fr: ['des nouvelles', 'quelles nouvelles', 'les nouvelles', 'dernieres nouvelles', 'quoi de neuf', 'que se passe t il'],
+    ar: ['شو الاخبار', 'ما الاخبار', 'ما هي الاخبار', 'في اخبار', 'اي اخبار', 'اخر الاخبار', 'شو في اخبار', 'shu l akhbar', 'sho el a5bar'],
+  },
   /** Opt out of alerts. */
   stop: { en: ['stop', 'unsubscribe'], fr: ['stop', 'arret', 'desinscription'], ar: ['توقف', 'إيقاف', 'ايقاف'] },
   /** Erase my personal data. */
@@ -17,6 +32,36 @@ export const KEYWORDS = {
     en: ['safe', 'i am safe', "i'm safe", 'we are safe', "we're safe", 'we are all safe', 'we are safe now', 'i am safe now'],
     fr: ['sauf', 'en securite', 'je suis en securite', 'nous sommes en securite', 'on est en securite', 'nous sommes tous en securite'],
     ar: ['آمن', 'بخير', 'انا بخير', 'نحن بخير', 'احنا بخير', 'كلنا بخير', 'نحن بأمان', 'انا بأمان', 'احنا بأمان'],
+  },
+  /**
+   * "We are fine" in other words than SAFE: read only as an answer to a welfare check ("are you safe?"),
+   * where it is answer 1. Never put a word asking for help here.
+   */
+  fine: {
+    en: [
+      ...['fine', 'ok fine', 'all fine', 'all good', 'all ok', 'all okay', 'all well', 'alright', 'all right', 'good thanks'],
+      ...['i am ok', 'i am okay', 'i am fine', 'i am good', 'i am well', 'i am alright', "i'm ok", "i'm okay", "i'm fine", "i'm good"],
+      ...['im ok', 'im fine', 'we are ok', 'we are okay', 'we are fine', 'we are good', 'we are well', 'we are alright', "we're ok"],
+      ...["we're okay", "we're fine", "we're good", 'we r ok', 'we r fine', 'we r safe', 'we are all ok', 'we are all fine'],
+      ...['we are all good', 'we are all well', 'everyone is ok', 'everyone is fine', 'everyone is safe', 'everybody is ok'],
+      ...['everybody is fine', 'everybody is safe', 'all of us are ok', 'all of us are fine', 'all of us are safe'],
+    ],
+    fr: [
+      ...['ca va', 'ca va bien', 'oui ca va', 'tout va bien', 'tres bien', 'je vais bien', 'nous allons bien', 'on va bien'],
+      ...['tout le monde va bien', 'nous sommes bien', 'on est bien', 'sain et sauf', 'saine et sauve', 'sains et saufs'],
+      ...['saines et sauves', 'nous sommes tous bien', 'tous en securite', 'on est tous en securite'],
+    ],
+    ar: [
+      ...['تمام', 'كله تمام', 'كلنا تمام', 'الحمد لله', 'الحمدلله', 'الحمد لله بخير', 'بخير الحمد لله', 'منيح', 'منيحه'],
+      ...['منيحين', 'مناح', 'كويس', 'كويسه', 'كويسين', 'مليح', 'مليحين', 'سالمين', 'انا منيح', 'انا منيحه', 'انا كويس'],
+      ...['انا كويسه', 'نحنا مناح', 'احنا مناح', 'كلنا مناح', 'كلنا منيحين', 'احنا كويسين', 'احنا منيحين', 'كلنا بامان'],
+      // Arabizi: Arabic in Latin letters and digits.
+      ...['mni7', 'mnee7', 'mne7', 'mni7a', 'mni7in', 'mnee7in', 'mne7in', 'mna7', 'kwayes', 'kwayyes', 'kwaysin', 'kwayseen'],
+      ...['tamam', 'tmm', 'bkhair', 'bkheir', 'bkhir', 'bekhir', 'b5ir', 'b5eir', 'b5er', 'bikhair', 'hamdella', 'hamdellah'],
+      ...['hamdulillah', 'alhamdulillah', 'l7amdella', 'l7amdellah', 'el7amdella', 'al7amdulillah', 'ana mni7', 'ana mni7a'],
+      ...['ana mnee7', 'ana bkhair', 'ana b5er', 'ne7na mni7in', 'ne7na mna7', 'e7na mni7in', 'e7na mna7', 'ne7na bkhair'],
+      ...['kolna mni7', 'kolna mni7in', 'kolna mnee7in', 'kolna mna7', 'kelna mna7', 'kellna mna7', 'kolna bkhair', 'kolna tamam'],
+    ],
   },
   /** "I need help" as an answer to a welfare check (answer 2). */
   help: { en: ['help', 'need help', 'sos'], fr: ['aide', 'au secours', 'besoin d aide'], ar: ['مساعدة', 'النجدة', 'ساعدوني'] },

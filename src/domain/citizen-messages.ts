@@ -43,6 +43,16 @@ const MESSAGES = {
     fr: "{embassy} — ce que vous pouvez envoyer :\n• Décrivez votre urgence avec vos mots : nous ouvrons un signalement et répondons.\n• SOS : aide urgente\n• INSCRIRE : signalez votre présence dans le pays\n• SAUF : dites-nous que vous êtes en sécurité\n• INFOS : les derniers conseils de l'ambassade\n• STOP : plus d'alertes · SUPPRIMER : effacer vos données",
     ar: '{embassy} — ما يمكنك إرساله:\n• صف حالتك الطارئة بكلماتك: نفتح بلاغاً ونرد عليك.\n• SOS: مساعدة عاجلة\n• تسجيل: أخبرنا بوجودك في البلد\n• آمن: أخبرنا أنك بأمان\n• أخبار: آخر نصائح السفارة\n• توقف: إيقاف التنبيهات · حذف: مسح بياناتك',
   },
+  waiting: {
+    en: '⏳ Your report {id} is in the queue: the next free consular officer will contact you on this number.{emergency}\nSend more details or a location pin (📎 → Location) at any time: they are added to {id}.',
+    fr: '⏳ Votre signalement {id} est en attente : le prochain agent consulaire disponible vous contactera à ce numéro.{emergency}\nEnvoyez à tout moment des précisions ou votre position (📎 → Position) : elles seront ajoutées à {id}.',
+    ar: '⏳ بلاغك {id} في قائمة الانتظار: سيتواصل معك أول موظف قنصلي متاح على هذا الرقم.{emergency}\nأرسل المزيد من التفاصيل أو موقعك (📎 ← الموقع) في أي وقت: ستضاف إلى {id}.',
+  },
+  withOfficer: {
+    en: '👀 Consular officer {officer} is working on your report {id} and will contact you on this number.{emergency}',
+    fr: "👀 {officer}, agent consulaire, s'occupe de votre signalement {id} et vous contactera à ce numéro.{emergency}",
+    ar: '👀 الموظف القنصلي {officer} يعمل على بلاغك {id} وسيتواصل معك على هذا الرقم.{emergency}',
+  },
   mediaOnly: {
     en: '{icon} We received your {media}. Please also describe the situation in words so an officer can act.',
     fr: '{icon} Nous avons reçu votre {media}. Décrivez aussi la situation par écrit pour que nous puissions agir.',
@@ -97,8 +107,43 @@ export const INCIDENT_KEYWORDS = {
     ...['aide', 'aidez moi', 'aidez nous', 'aide moi', 'a l aide', 'au secours', 'urgence', 'svp aidez moi', 'svp aidez nous'],
     ...['النجده', 'مساعده', 'ساعدوني', 'ساعدني', 'ساعدونا', 'الحقوني', 'الحقونا', 'انقذوني', 'انقذونا', 'اغيثونا', 'مساعده عاجله'],
     ...['sa3douna', 'sa3dona', 'sa3idni', 'sa3edni', 'sa3edna', 'el7a2ouni', 'il7a2ouni'],
+    // Typed in a hurry, on a phone.
+    ...['help pls', 'help plz', 'pls help us', 'plz help us', 'pls help me', 'plz help me', 'hlp', 'hlep', 'hepl', 'halp'],
+    ...['helpp', 'heelp', 'sos please', 's o s', 'i need help', 'we need help', 'need help', 'need help please', 'i need help now'],
+    ...['we need help now', 'urgent please', 'au secour', 'secours', 'aide moi svp', 'aidez moi svp', 'aidez nous svp'],
+    ...['besoin d aide', 'j ai besoin d aide', 'on a besoin d aide', 'nous avons besoin d aide', 'a l aide svp'],
+    ...['بدي مساعده', 'بدنا مساعده', 'نحتاج مساعده', 'احتاج مساعده', 'نريد مساعده'],
+    ...['sa3dooni', 'sa3douni', 'sa3edouna', 'il7a2ouna', 'el7a2ouna', 'el7a2ona'],
+    // Not safe, in danger, and nothing more said.
+    ...['not safe', 'we are not safe', 'i am not safe', 'we re not safe', 'i m not safe', 'we are in danger', 'i am in danger'],
+    ...['nous ne sommes pas en securite', 'on n est pas en securite', 'je ne suis pas en securite', 'nous sommes en danger'],
+    ...['on est en danger', 'je suis en danger', 'لسنا بامان', 'نحن لسنا بامان', 'مش بامان', 'احنا مش بامان', 'مش امنين'],
+    ...['نحن في خطر', 'احنا بخطر', 'احنا في خطر', 'انا في خطر', 'انا بخطر'],
   ],
-  menu: ['menu', 'start', 'hi', 'hello', 'bonjour', 'salut', 'قائمه', 'مرحبا', 'السلام عليكم'],
+  menu: [
+    ...['menu', 'start', 'hi', 'hello', 'hey', 'hi there', 'hello there', 'good morning', 'good afternoon', 'good evening'],
+    ...['anyone there', 'is anyone there', 'anybody there', 'is anybody there', 'hello is anyone there', 'hello anyone there'],
+    ...['bonjour', 'bonsoir', 'salut', 'coucou', 'allo', 'slt', 'il y a quelqu un', 'y a quelqu un', 'quelqu un'],
+    ...['قائمه', 'مرحبا', 'السلام عليكم', 'السلام عليكم ورحمه الله', 'السلام عليكم ورحمه الله وبركاته', 'اهلا'],
+    ...['صباح الخير', 'مساء الخير', 'في حدا', 'حدا هون', 'marhaba', 'mar7aba', 'ahlan', 'salam alaykum', 'salam alaikum'],
+    ...['salam aleikum', 'salam alikoum', 'salam alaykoum', 'salamu alaykum', 'assalamu alaikum', 'assalam alaikum'],
+    ...['asalam alaikum', 'salam 3alaykom', 'salam 3likom'],
+  ],
+  /** Greetings that are also given names ("Salam"): the menu when they open a chat, but a name when REGISTER asks for one. */
+  menuOrName: ['salam', 'salaam', 'slm', 'سلام'],
+  /**
+   * "Is anyone there?" while a report is open and no one has called yet ("?", "hello??", "any news?",
+   * "répondez svp", "وينكم"): it joins the report, and the answer says where the report stands.
+   */
+  nudge: [
+    ...['hello', 'hi', 'anyone', 'anybody', 'anyone there', 'is anyone there', 'anybody there', 'is anybody there', 'hello anyone'],
+    ...['are you there', 'any news', 'any update', 'any updates', 'update', 'please answer', 'answer please', 'please reply'],
+    ...['reply please', 'please respond', 'respond please', 'waiting', 'still waiting', 'we are waiting', 'nobody answers'],
+    ...['allo', 'bonjour', 'il y a quelqu un', 'y a quelqu un', 'quelqu un', 'des nouvelles', 'repondez', 'repondez svp'],
+    ...['svp repondez', 'vous etes la', 'on attend', 'j attends', 'toujours rien', 'personne ne repond'],
+    ...['الو', 'مرحبا', 'وينكم', 'ردوا', 'ردو', 'ردوا علينا', 'حدا يرد', 'في حدا', 'شو صار', 'في جديد', 'اي جديد', 'ما في حدا'],
+    ...['نحن ننتظر', 'عم نستنى', 'ناطرين', 'wenkon', 'wainkom', 'fi 7ada', 'shu sar'],
+  ],
   /** The MENU keyword itself: the menu even while the citizen has a report open (a greeting then joins the report). */
   menuAlways: ['menu', 'قائمه'],
   /**

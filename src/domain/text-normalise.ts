@@ -120,13 +120,17 @@ export function guessLanguage(text: string, languages: readonly string[]): strin
   let en = 0;
   let arabizi = 0;
   let arabiziCommon = 0;
+  // "3am" (عم, "is …-ing": "ma 3am yetnaffas") is also 3 a.m.: Arabizi only beside a common Arabizi word.
+  let ambiguous = 0;
   for (const w of words) {
     if (FRENCH_WORDS.has(w) || FRENCH_ELISION.test(w)) fr += 1;
     if (ENGLISH_WORDS.has(w)) en += 1;
-    if (ARABIZI_WORD.test(w) && !NOT_ARABIZI.test(w)) arabizi += 1;
+    if (w === '3am') ambiguous += 1;
+    else if (ARABIZI_WORD.test(w) && !NOT_ARABIZI.test(w)) arabizi += 1;
     else if (ARABIZI_WORDS.has(w)) arabiziCommon += 1;
   }
-  const ar = arabizi > 0 ? arabizi + arabiziCommon : 0;
+  const spelt = arabizi + (arabiziCommon > 0 ? ambiguous : 0);
+  const ar = spelt > 0 ? spelt + arabiziCommon : 0;
   if (ar > fr && ar > en && languages.includes('ar')) return 'ar';
   if (fr > en && languages.includes('fr')) return 'fr';
   if (en > fr && languages.includes('en')) return 'en';

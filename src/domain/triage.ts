@@ -10,6 +10,7 @@ import {
   NOT_SAFE_PHRASES,
   REASSURING_KEYWORDS,
   SAFE_PHRASES,
+  SAFE_QUESTIONS,
 } from './triage-rules.ts';
 
 export interface Triage {
@@ -25,7 +26,7 @@ const RULES = CATEGORY_RULES.map((r) => ({ ...r, set: keywordSet(r.keywords), un
 const CRITICAL = keywordSet(CRITICAL_KEYWORDS);
 const CRITICAL_UNLESS_SAFE = keywordSet(CRITICAL_UNLESS_SAFE_KEYWORDS);
 const SAFE = keywordSet(SAFE_PHRASES);
-const NOT_SAFE = keywordSet(NOT_SAFE_PHRASES);
+const NOT_SAFE = new KeywordSet([...Object.values(NOT_SAFE_PHRASES).flat(), ...Object.values(SAFE_QUESTIONS).flat()]);
 const REASSURING = keywordSet(REASSURING_KEYWORDS);
 const NEGATED = keywordSet(NEGATED_PHRASES);
 const NOT_CRITICAL = keywordSet(NOT_CRITICAL_PHRASES);

@@ -171,3 +171,75 @@ describe('welfare answers as citizens write them', () => {
     expect(bad.body.error.message).toMatch(/unknown language\(s\): de/);
   });
 });
+
+describe('answers to "are you safe?" in people’s own words, on time or late', () => {
+  let app: TestApp;
+  let id: string;
+  const P = (n: number) => `+33677200${String(n).padStart(3, '0')}`;
+  const answers: [language: string, text: string][] = [
+    ['en', 'not safe'],
+    ['fr', 'ça va pas du tout'],
+    ['ar', 'مش بخير'],
+    ['en', 'we r ok'],
+    ['en', 'all good, 4 of us'],
+    ['fr', 'nous allons bien merci'],
+    ['ar', 'تمام'],
+    ['ar', 'kolna mni7in'],
+    ['en', 'my son is bleeding'],
+  ];
+
+  beforeAll(async () => {
+    app = await startTestApp('welfare-own-words', {
+      config: { broadcast: { ratePerSecond: 1000, approvalThreshold: 25 }, digest: { maxCardsPerWindow: 1000, window: '1m' } },
+    });
+    await saveCitizens(
+      app.deps,
+      [...answers, ['en', 'late'] as const, ['en', 'forwards'] as const, ['en', 'forwards'] as const].map(([language], i) =>
+        aCitizen({ phone: P(i), household: 2, language }),
+      ),
+    );
+  });
+  afterAll(async () => app.stop());
+
+  it('counts "not safe" as HELP, "we r ok" or "تمام" as SAFE and "my son is bleeding" as HELP, without a report for each "we are fine"', async () => {
+    id = (await app.api<{ id: string }>('POST', '/api/welfare-checks', { audience: { all: true } })).body.id;
+    await app.expectMessage(P(answers.length), /Are you safe/);
+    await settle(app);
+    for (const [i, [, text]] of answers.entries()) await app.say(P(i), text);
+    // Someone else's words forwarded ("my sister: we are trapped") are a report, not this citizen's answer.
+    await app.say(P(answers.length + 2), 'We are all fine here, don’t worry', { forwarded: true });
+    await app.say(P(answers.length + 1), 'From my sister: we are trapped under the rubble in Aleppo', { forwarded: true });
+    await settle(app);
+    const v = (await app.api<WelfareView>('GET', `/api/welfare-checks/${id}`)).body;
+    expect(v.counts).toEqual({ total: 12, safe: 5, help: 4, noAnswer: 3, peopleSafe: 2 + 4 + 2 + 2 + 2 });
+    // The three who said they are not safe, and the one whose son bleeds, are told help is coming and 112.
+    await app.expectMessage(P(0), /request for help \(reference INC-\d+\)[\s\S]*112/);
+    await app.expectMessage(P(1), /demande d'aide/);
+    await app.expectMessage(P(2), /طلب المساعدة/);
+    await app.expectMessage(P(8), /request for help/);
+    await app.expectMessage(P(3), /noted that you are safe \(2 person/);
+    await app.expectMessage(P(6), /سجلنا أنك بأمان/);
+    // The cell gets one critical card per HELP, linked to the check, and the forwarded messages as
+    // reports; nothing for those who are fine.
+    const cards = (await app.outbox(CELL_GROUP)).filter((m) => /New incident/.test(m.text));
+    const forwarded = (c: { text: string }) => /Forwarded by the reporter/.test(c.text);
+    expect(cards).toHaveLength(6);
+    expect(cards.filter(forwarded)).toHaveLength(2);
+    for (const card of cards.filter((c) => !forwarded(c)))
+      expect(card.text).toMatch(new RegExp(`CRITICAL[\\s\\S]*Welfare check ${id}: the citizen answered HELP`));
+    const linked = await app.api<{ items: unknown[] }>('GET', `/api/incidents?welfareCheck=${id}`);
+    expect(linked.body.items).toHaveLength(4);
+  });
+
+  it('takes "sorry for the late reply, we are safe, we moved…" after the close as a late SAFE, and the cell reads the move', async () => {
+    expect((await app.api('POST', `/api/welfare-checks/${id}/close`)).status).toBe(200);
+    await settle(app);
+    const late = P(answers.length);
+    await app.say(late, 'Sorry for the late reply, we are safe, we moved to my cousin in Latakia');
+    await settle(app);
+    const v = (await app.api<WelfareView>('GET', `/api/welfare-checks/${id}`)).body;
+    expect(v.counts).toMatchObject({ safe: 6, noAnswer: 2 });
+    expect(v.late).toEqual({ safe: 1, help: 0 });
+    await app.expectMessage(CELL_GROUP, (m) => /New incident/.test(m.text) && /moved to my cousin in Latakia/.test(m.text));
+  });
+});

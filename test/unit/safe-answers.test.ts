@@ -21,3 +21,39 @@ describe('SAFE said with thanks or "now" around it', () => {
     expect(parseWelfareAnswer('1 but my husband is injured')).toEqual({ answer: 'help' });
   });
 });
+
+describe('an answer to "are you safe?" in the citizen’s own words', () => {
+  it('"not safe", "ça va pas", "مش بخير", "msh mni7" are HELP, never a report the check does not count', () => {
+    for (const text of [
+      'not safe',
+      'no we are not safe',
+      'We are NOT ok',
+      'ça va pas',
+      'nous ne sommes pas en sécurité',
+      'مش بخير',
+      'لسنا بأمان',
+      'msh mni7',
+    ])
+      expect(parseWelfareAnswer(text), text).toEqual({ answer: 'help' });
+  });
+
+  it('"we r ok", "all good", "ca va", "تمام", "ana mni7" are SAFE, with the people counted', () => {
+    for (const text of ['fine', 'we r ok', 'all good', "We're fine thanks", 'yes we are fine thank God', 'ca va', 'nous allons bien merci'])
+      expect(parseWelfareAnswer(text), text).toEqual({ answer: 'safe' });
+    for (const text of ['تمام', 'الحمد لله بخير', 'ana mni7', 'kolna mnee7in', 'tout le monde va bien, merci'])
+      expect(parseWelfareAnswer(text), text).toEqual({ answer: 'safe' });
+    expect(parseWelfareAnswer('we are ok, 4 of us')).toEqual({ answer: 'safe', people: 4 });
+  });
+
+  it('SAFE said among more words is SAFE with a remark the cell reads; a question about safety is no answer', () => {
+    expect(parseWelfareAnswer('Sorry for the late reply, we are safe, we moved to my cousin in Latakia')).toEqual({
+      answer: 'safe',
+      remark: true,
+    });
+    expect(parseWelfareAnswer('we are fine but trapped in the basement')).toEqual({ answer: 'help' });
+    expect(parseWelfareAnswer('are we safe here?')).toBeUndefined();
+    expect(parseWelfareAnswer('is it safe to go to the airport')).toBeUndefined();
+    expect(parseWelfareAnswer('good morning')).toBeUndefined();
+    expect(parseWelfareAnswer('thank you')).toBeUndefined();
+  });
+});

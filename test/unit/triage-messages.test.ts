@@ -68,6 +68,9 @@ const MESSAGES: [string, Category, Severity][] = [
   ['انفجار في وسط البلد بس احنا بعيدين وبخير', 'security', 'medium'],
   ['Explosion downtown, many dead, we are safe in the hotel', 'security', 'high'],
   ['Armed men killed my neighbour, they are coming to our street', 'security', 'critical'],
+  ['there is bombing near our house', 'security', 'high'],
+  ['air strikes on our street all night, the kids are terrified', 'security', 'high'],
+  ['bombardements sur notre quartier depuis ce matin', 'security', 'high'],
   // Kidnapping and threats
   ['My daughter has been kidnapped, they want money', 'security', 'high'],
   ['they took my husband and are asking for ransom', 'security', 'high'],
@@ -143,6 +146,9 @@ const MESSAGES: [string, Category, Severity][] = [
   ['يا جماعة واحد من ربعنا طاح ومجروح', 'medical', 'high'],
   ['mon fils مريض بزاف, ma3andich dwa', 'medical', 'high'],
   ['nobody is dead thank god, but my father is injured', 'medical', 'high'],
+  ['my wife is in labour, we are in latakia', 'medical', 'high'],
+  ["ma femme est en train d'accoucher et les routes sont coupées", 'medical', 'high'],
+  ['زوجتي عم تولد وما في سيارة', 'medical', 'high'],
   // Lost and stolen documents
   ['My passport was stolen at the train station', 'lost_documents', 'low'],
   ['lost my pasport and my flight is tomorow', 'lost_documents', 'low'],

@@ -89,6 +89,12 @@ describe('triage', () => {
     expect(guessLanguage('ana 3alek bl matar', ['en', 'fr'])).toBe('en');
     expect(guessLanguage('we are on the 3rd floor, room 7b, covid19', langs)).toBe('en');
     expect(guessLanguage('ma fille est au 2e étage depuis 5pm', langs)).toBe('fr');
+    // "3am" is عم ("is …-ing") beside a common Arabizi word; alone, it may be 3 a.m.
+    expect(guessLanguage('ibni ma 3am yetnaffas', langs)).toBe('ar');
+    expect(guessLanguage('bayye ma 3am yrodd 3al telefon', langs)).toBe('ar');
+    expect(guessLanguage('explosions since 3am', langs)).toBe('en');
+    expect(guessLanguage('my son has not come home since 3am', langs)).toBe('en');
+    expect(guessLanguage('ma fille n’est pas rentrée depuis 3am', langs)).toBe('fr');
   });
 });
 

@@ -1,6 +1,6 @@
 import type { ChatContext } from '../../chat/chat-context.ts';
 import { citizenText, INCIDENT_KEYWORDS, mediaOnlyText } from '../../domain/citizen-messages.ts';
-import { isActive } from '../../domain/incident.ts';
+import { type Incident, isActive } from '../../domain/incident.ts';
 import { foldText, guessLanguage } from '../../domain/text-normalise.ts';
 import { refOfSentMessage } from '../sent-ref.ts';
 import { type IntakeResult, openIncident } from './open-incident.ts';
@@ -15,13 +15,18 @@ const asKeyword = (text: string) =>
     .replace(/[\p{P}\p{S}\p{Extended_Pictographic}]|\uFE0F|\uFE0E|\u200D|\u20E3/gu, ' ')
     .replace(/\s+/g, ' ')
     .trim();
-const MENU = new Set(INCIDENT_KEYWORDS.menu.map(asKeyword));
+const MENU = new Set([...INCIDENT_KEYWORDS.menu, ...INCIDENT_KEYWORDS.menuOrName].map(asKeyword));
 const MENU_ALWAYS = new Set(INCIDENT_KEYWORDS.menuAlways.map(asKeyword));
 const SOS = new Set(INCIDENT_KEYWORDS.sos.map(asKeyword));
 const THANKS = new Set(INCIDENT_KEYWORDS.thanks.map(asKeyword));
 const THANKS_FILLER = new Set(INCIDENT_KEYWORDS.thanksFiller.map(asKeyword));
 const THANKS_PHRASES = new RegExp(`(?:^| )(?:${INCIDENT_KEYWORDS.thanksPhrases.map(asKeyword).join('|')})(?= |$)`, 'g');
 const THANKS_EMOJI = new Set<string>(INCIDENT_KEYWORDS.thanksEmoji);
+const NUDGE = new Set(INCIDENT_KEYWORDS.nudge.map(asKeyword));
+
+/** "?", "??", "hello?", "any news?": the citizen asks whether anyone is there. */
+const isNudge = (text: string, word: string) =>
+  word === '' ? /^[\s?？؟!.]*[?？؟][\s?？؟!.]*$/u.test(text) : NUDGE.has(withoutRepeats(word));
 
 /** The alert or incident a sent message was about, from its ref ("alert:ALR-0001:+33…", "incident:INC-0042"). */
 const QUOTED_SUBJECT = /^(?:alert|incident):([A-Z]{3}-\d+)/;
@@ -48,6 +53,13 @@ function onlyThanks(text: string, word: string): boolean {
   const words = word.replace(THANKS_PHRASES, ' ').split(' ').filter(Boolean);
   if (words.length === 0) return emoji.length > 0;
   return words.some((w) => THANKS.has(w)) && words.every((w) => THANKS.has(w) || THANKS_FILLER.has(w));
+}
+
+/** Where an open report stands, for a citizen who asks: waiting for an officer, or with one (named). */
+function standing(deps: ChatContext['deps'], i: Incident, vars: Record<string, string>, language: string): string {
+  if (i.status === 'open') return citizenText('waiting', language, vars);
+  const officer = i.assignee ? (deps.roster.find(i.assignee)?.name.split(' ')[0] ?? 'on duty') : 'on duty';
+  return citizenText('withOfficer', language, { ...vars, officer });
 }
 
 /**
@@ -90,6 +102,8 @@ export async function handleCitizenMessage(ctx: ChatContext, registeredOf: Regis
   // the reporter's earlier report).
   const inReplyTo = QUOTED_SUBJECT.exec((await refOfSentMessage(deps, msg.replyTo)) ?? '')?.[1];
   const sos = word === '' ? /\u{1F198}/u.test(text) : SOS.has(withoutRepeats(word));
+  // "?" or "hello??" while their report waits: it joins the report, and they are told where it stands.
+  const waitingOn = !msg.media && !msg.location && !msg.edit && isNudge(text, word) ? await incidentStore(deps).activeOf(phone) : undefined;
   // The citizen's answer leaves as soon as the report is stored, alongside the cell's card.
   // A retried job (duplicate) answers again: the reply's idempotency key keeps it to one message.
   // A follow-up is answered in the language the incident was opened in.
@@ -97,7 +111,9 @@ export async function handleCitizenMessage(ctx: ChatContext, registeredOf: Regis
     const language = result.language;
     const reply = result.created
       ? citizenText(sos ? 'sos' : 'received', language, { ...vars(language), id: result.id })
-      : citizenText('added', language, { id: result.id });
+      : waitingOn?.id === result.id
+        ? standing(deps, waitingOn, { ...vars(language), id: result.id }, language)
+        : citizenText('added', language, { id: result.id });
     await ctx.reply(reply, result.created ? 'ack' : 'reply');
     if (result.created && msg.media && !text) await ctx.reply(mediaOnlyText(msg.media, language), 'reply');
   };

@@ -15,7 +15,7 @@ import { metrics } from '../../observability/metrics.ts';
 import { PRIORITY } from '../../queues/queues.ts';
 import type { CoreDeps } from '../deps.ts';
 import { cancelEscalation, rescheduleFirstDeadline } from './escalation.ts';
-import { incidentStore, messageStaff, publishIncident, regionName } from './shared.ts';
+import { incidentStore, messageStaff, publishIncident, regionName, reporterLabel } from './shared.ts';
 
 /** What a change wants: the next status/severity, fields to set, timeline lines, audit entries. */
 interface Change {
@@ -219,7 +219,7 @@ export async function updateIncident(
     await tellReporter(deps, after, before.status);
   }
   if (staff && after.assignee !== before.assignee && after.assignee === staff.phone && staff.phone !== input.actor.phone) {
-    const text = `📌 ${input.actor.name} assigned you ${after.id} (${after.severity}, ${after.category.replace('_', ' ')}, ${regionName(deps, after.region)}): “${after.summary}”\nReporter: ${after.reporter ?? 'erased'}. Send /incident ${after.id} for the timeline.`;
+    const text = `📌 ${input.actor.name} assigned you ${after.id} (${after.severity}, ${after.category.replace('_', ' ')}, ${regionName(deps, after.region)}): “${after.summary}”\nReporter: ${reporterLabel(after.reporter, 'erased')}. Send /incident ${after.id} for the timeline.`;
     await messageStaff(deps, [staff.phone], text, `assigned:${after.id}:${after.timeline.length}`, 'assignment', `incident:${after.id}`);
   }
   return after;

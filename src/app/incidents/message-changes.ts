@@ -1,5 +1,6 @@
 import type { ChatContext } from '../../chat/chat-context.ts';
-import { isActive, type TimelineEntry } from '../../domain/incident.ts';
+import { isActive, SEVERITY_RANK, type TimelineEntry } from '../../domain/incident.ts';
+import { triage } from '../../domain/triage.ts';
 import { PRIORITY } from '../../queues/queues.ts';
 import type { Feature } from '../feature.ts';
 import { escalateSooner } from './escalation.ts';
@@ -20,8 +21,9 @@ export const EDIT_NOTED_EMOJI = '✅';
  *   message was the report itself; the triage can only go up, as with a follow-up; the cell is
  *   told, and the citizen gets one ✅ on the edited message (not another "added to your report");
  * - a delete adds a `deleted` entry and tells the cell; the citizen gets no answer.
- * An edit of a message in no incident returns false and goes on as a new message (as before); any
- * other delete is consumed silently. Staff messages go on as before (their deletes are ignored).
+ * An edit of a message in no incident, or one that makes a report the embassy already resolved or
+ * closed graver, returns false and goes on as a new message (a new report); any other delete is
+ * consumed silently. Staff messages go on as before (their deletes are ignored).
  * Idempotent per edit/delete message: a retried job records it once and sends nothing twice.
  */
 export async function handleMessageChange(ctx: ChatContext): Promise<boolean> {
@@ -39,6 +41,9 @@ export async function handleMessageChange(ctx: ChatContext): Promise<boolean> {
   const holder = await store.holderOf(change.of, reporter);
   if (!holder) return deleted;
   const text = deleted ? DELETED_TEXT : (msg.text?.trim() ?? '');
+  // A report the embassy already closed, edited into something graver ("lost my passport" → "… and my
+  // son is injured"): no one works on it any more, so the new words are a new report, not a ✅.
+  if (!deleted && text && (await graverThanClosed(deps, holder, text))) return false;
   const at = new Date(deps.now()).toISOString();
   const entry: TimelineEntry = { at, actor: 'reporter', channel: 'chat', type: change.type, text, messageId: msg.id, data: {} };
   const recorded = await store.recordMessageChange(holder, {
@@ -84,6 +89,14 @@ export async function handleMessageChange(ctx: ChatContext): Promise<boolean> {
     );
   }
   return true;
+}
+
+/** True when incident `id` is resolved or closed and `text` reads as more severe than it was. */
+async function graverThanClosed(deps: ChatContext['deps'], id: string, text: string): Promise<boolean> {
+  const incident = await incidentStore(deps).get(id);
+  if (!incident || isActive(incident.status)) return false;
+  const t = triage(text, undefined, deps.config.regions);
+  return t.worded && SEVERITY_RANK[t.severity] < SEVERITY_RANK[incident.severity];
 }
 
 /**

@@ -219,7 +219,7 @@ async function onFollowUp(deps: CoreDeps, incident: Incident, entry: TimelineEnt
     data: { kind: entry.type, ...(retried ? { retried: true } : {}) },
   });
   const what = input.location
-    ? `📍 location ${input.location.lat.toFixed(5)}, ${input.location.lng.toFixed(5)}`
+    ? `📍 location ${input.location.lat.toFixed(5)}, ${input.location.lng.toFixed(5)}${input.location.name ? ` (${excerpt(input.location.name, 100)})` : ''}`
     : input.text
       ? `“${excerpt(input.text, 300)}”`
       : `(${input.media ?? 'media'})`;

@@ -17,6 +17,15 @@ export function incidentStore(deps: CoreDeps): IncidentStore {
   return store;
 }
 
+/**
+ * How staff read an incident's reporter: a phone to call, or a WhatsApp LID (the citizen's number
+ * hidden), which no one can dial.
+ */
+export function reporterLabel(reporter: string | null | undefined, missing: string): string {
+  if (!reporter) return missing;
+  return reporter.endsWith('@lid') ? `number hidden by WhatsApp (${reporter}), cannot be called` : reporter;
+}
+
 /** Tells live views (dashboard) that something changed (see keys.events for the types). */
 export function publishChange(deps: CoreDeps, type: LiveChangeType, id: string): void {
   // Live views are a convenience: never hold up (or fail) the work for them.

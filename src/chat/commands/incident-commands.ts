@@ -1,5 +1,5 @@
 import { acknowledge, addNote, assign, changeStatus, retriage } from '../../app/incidents/lifecycle.ts';
-import { incidentLine, incidentStore, regionName, staffName } from '../../app/incidents/shared.ts';
+import { incidentLine, incidentStore, regionName, reporterLabel, staffName } from '../../app/incidents/shared.ts';
 import type { SitrepSection } from '../../app/incidents/sitrep.ts';
 import { buildSitrep } from '../../app/incidents/sitrep.ts';
 import { refOfSentMessage } from '../../app/sent-ref.ts';
@@ -135,7 +135,7 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
         const i = await incidentArg(ctx, args[0]);
         const lines = [
           `${i.id} · ${i.status.replace('_', ' ')} · ${i.severity} · ${i.category.replace('_', ' ')} · ${regionName(ctx.deps, i.region)}`,
-          `Reporter: ${i.reporter ?? 'erased'} (${i.language}) · assignee: ${staffName(ctx.deps, i.assignee)}`,
+          `Reporter: ${reporterLabel(i.reporter, 'erased')} (${i.language}) · assignee: ${staffName(ctx.deps, i.assignee)}`,
           ...(i.location ? [`📍 https://maps.google.com/?q=${i.location.lat},${i.location.lng}`] : []),
           `“${i.summary}”`,
           'Timeline:',
