@@ -121,11 +121,11 @@ export const INCIDENT_KEYWORDS = {
     ...['نحن في خطر', 'احنا بخطر', 'احنا في خطر', 'انا في خطر', 'انا بخطر'],
   ],
   menu: [
+    // Greetings only. "Is anyone there?" is a plea for contact, not a greeting: it opens a report.
     ...['menu', 'start', 'hi', 'hello', 'hey', 'hi there', 'hello there', 'good morning', 'good afternoon', 'good evening'],
-    ...['anyone there', 'is anyone there', 'anybody there', 'is anybody there', 'hello is anyone there', 'hello anyone there'],
-    ...['bonjour', 'bonsoir', 'salut', 'coucou', 'allo', 'slt', 'il y a quelqu un', 'y a quelqu un', 'quelqu un'],
+    ...['bonjour', 'bonsoir', 'salut', 'coucou', 'allo', 'slt'],
     ...['قائمه', 'مرحبا', 'السلام عليكم', 'السلام عليكم ورحمه الله', 'السلام عليكم ورحمه الله وبركاته', 'اهلا'],
-    ...['صباح الخير', 'مساء الخير', 'في حدا', 'حدا هون', 'marhaba', 'mar7aba', 'ahlan', 'salam alaykum', 'salam alaikum'],
+    ...['صباح الخير', 'مساء الخير', 'marhaba', 'mar7aba', 'ahlan', 'salam alaykum', 'salam alaikum'],
     ...['salam aleikum', 'salam alikoum', 'salam alaykoum', 'salamu alaykum', 'assalamu alaikum', 'assalam alaikum'],
     ...['asalam alaikum', 'salam 3alaykom', 'salam 3likom'],
   ],

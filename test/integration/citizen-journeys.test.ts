@@ -55,8 +55,8 @@ describe('an edit made after the embassy closed the report', () => {
 });
 
 describe('a greeting before the emergency', () => {
-  it('"salam", "salam alaykum", "good morning", "is anyone there?", "bonsoir", "صباح الخير" get the menu, and the report that follows is its own', async () => {
-    for (const greeting of ['salam', 'Salam alaykum', 'good morning', 'is anyone there?', 'Bonsoir', 'صباح الخير', 'mar7aba']) {
+  it('"salam", "salam alaykum", "good morning", "bonsoir", "صباح الخير" get the menu, and the report that follows is its own', async () => {
+    for (const greeting of ['salam', 'Salam alaykum', 'good morning', 'Bonsoir', 'صباح الخير', 'mar7aba']) {
       const phone = citizen();
       await app.say(phone, greeting);
       await app.expectMessage(phone, (m) => m.kind === 'menu');
@@ -73,6 +73,15 @@ describe('a greeting before the emergency', () => {
     const [incident] = await incidentsOf(phone);
     expect(incident).toMatchObject({ severity: 'critical', language: 'ar', region: 'north' });
     expect(incident?.summary).toContain('البيت وقع علينا');
+  });
+
+  it('"hello, is anyone there?" is a plea for contact, not a greeting: it opens a report with its reference', async () => {
+    for (const plea of ['hello, is anyone there?', "il y a quelqu'un ?", 'في حدا؟']) {
+      const phone = citizen();
+      await app.say(phone, plea);
+      await app.expectMessage(phone, /INC-\d{4}/);
+      expect(await incidentsOf(phone), plea).toHaveLength(1);
+    }
   });
 
   it('"Salam" is still a name when REGISTER asks for one', async () => {
