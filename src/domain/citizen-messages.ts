@@ -28,6 +28,11 @@ const MESSAGES = {
     fr: "✔️ Votre signalement {id} a été clôturé par l'ambassade.{note}\nSi vous avez encore besoin d'aide, écrivez-nous : un nouveau signalement sera ouvert.",
     ar: '✔️ أغلقت السفارة بلاغك {id}.{note}\nإذا كنت لا تزال بحاجة إلى المساعدة، راسلنا وسيفتح بلاغ جديد.',
   },
+  fromOfficer: {
+    en: '💬 {embassy}, about your report {id}:\n{text}\n— {officer}\nAnswer here: your reply is added to {id}.',
+    fr: '💬 {embassy}, au sujet de votre signalement {id} :\n{text}\n— {officer}\nRépondez ici : votre réponse sera ajoutée à {id}.',
+    ar: '💬 {embassy}، بخصوص بلاغك {id}:\n{text}\n— {officer}\nأجب هنا: سيضاف ردك إلى {id}.',
+  },
   reopened: {
     en: '🔄 Your report {id} has been reopened by the embassy: an officer is working on it again.',
     fr: "🔄 Votre signalement {id} a été rouvert par l'ambassade : un agent s'en occupe de nouveau.",

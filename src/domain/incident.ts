@@ -42,7 +42,9 @@ export interface TimelineEntry {
     /** The reporter edited an earlier message of theirs (data.of, data.entry): `text` is its new wording; the original entry stays. */
     | 'edited'
     /** The reporter deleted an earlier message of theirs for everyone (data.of, data.entry); the original entry stays. */
-    | 'deleted';
+    | 'deleted'
+    /** An officer wrote to the reporter from the embassy number (`text`: their words; data.key: the request). */
+    | 'message';
   text?: string;
   /** The chat message this entry was taken from (a citizen's report, follow-up, edit or delete). */
   messageId?: string;

@@ -1,8 +1,8 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Citizen, saveCitizens } from '../../src/citizens/registry.ts';
-import { STAFF, startTestApp, type TestApp } from '../fakes/test-app.ts';
-import { launch, newPage, open, signIn, watchRequests } from './browser.ts';
+import { STAFF, settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
+import { launch, newPage, open, reportFor, signIn, watchRequests } from './browser.ts';
 
 // What a duty officer's hurried hands do at 3 a.m.: a double click, a second officer acting at
 // the same time, a phone. Each action must reach the API once, and say what it did.
@@ -230,5 +230,29 @@ describe('dashboard actions in a real browser: once per click, whatever the hand
     } finally {
       await app.queues.outbound.resume();
     }
+  });
+
+  it('writes to the reporter from the incident page: one message on a double click, shown on the timeline', async () => {
+    const reporter = '+33612700090';
+    const incident = await reportFor(app, tokens.duty as string, reporter, 'Stuck at the border crossing with two children');
+    const { context, page } = await newPage(browser, true);
+    await signIn(page, app.url, tokens.duty as string);
+    await open(page, `#/incident/${incident.id}`);
+    const posts = watchRequests(page, (m, u) => m === 'POST' && u.endsWith(`/api/incidents/${incident.id}/messages`));
+    await page.locator('textarea[name="message"]').fill('Which crossing? Stay with the children near the officials.');
+    await page.locator('.act-message').dblclick();
+    await posts.settled();
+    await expect.poll(() => page.locator('.timeline li.tl-message').textContent()).toContain('to the reporter, on WhatsApp');
+    expect(await page.locator('.timeline li.tl-message p').textContent()).toBe(
+      'Which crossing? Stay with the children near the officials.',
+    );
+    expect(await page.locator('textarea[name="message"]').inputValue()).toBe('');
+    await settle(app);
+    const received = (await app.outbox(reporter)).filter((m) => m.text.includes('Which crossing?'));
+    expect(received).toHaveLength(1);
+    expect(received[0]?.text).toMatch(
+      new RegExp(`^💬 .*about your report ${incident.id}:\\nWhich crossing\\? Stay with the children near the officials\\.\\n— Ana`),
+    );
+    await context.close();
   });
 });

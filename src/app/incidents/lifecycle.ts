@@ -291,6 +291,59 @@ export async function addNote(deps: CoreDeps, input: { id: string; text: string;
   return after;
 }
 
+/** A message to a reporter already sent and recorded under this request key. */
+class AlreadySent extends Error {
+  constructor(readonly incident: Incident) {
+    super('already sent');
+  }
+}
+
+/**
+ * An officer writes to the citizen who reported, from the embassy number: their words, framed in the
+ * citizen's language ("about your report INC-0007 … — Ana"), recorded on the timeline (`message`)
+ * and audited without the words. The citizen's answer joins the report like any message (or, once
+ * it is closed, opens one that names it). `key` makes it once: a retried command or request
+ * (the same chat message, the same Idempotency-Key) sends and records nothing more.
+ */
+export async function messageReporter(
+  deps: CoreDeps,
+  input: { id: string; text: string; actor: Actor; channel: Channel; key: string },
+): Promise<Incident> {
+  const text = input.text.trim();
+  if (!text) throw new ValidationError('the message to the reporter is empty');
+  if (text.length > 2000) throw new ValidationError('a message to the reporter is limited to 2000 characters');
+  const current = await incidentStore(deps).get(input.id);
+  if (!current) throw new NotFoundError('incident', input.id);
+  if (!current.reporter)
+    throw new ConflictError('no_reporter', `${current.id} has no reporter to write to (they erased their data, or staff opened it)`);
+  const officer = input.actor.name.split(' ')[0] ?? input.actor.name;
+  const vars = { embassy: deps.config.embassy.name, id: current.id, text, officer };
+  // Sent before it is recorded: a retry after a failed write sends nothing twice (the key) and records it then.
+  await deps.outbox.send(
+    {
+      to: { kind: 'dm', phone: current.reporter },
+      text: citizenText('fromOfficer', current.language, vars),
+      kind: 'notice',
+      idempotencyKey: `message:${current.id}:${input.key}`,
+      ref: `incident:${current.id}`,
+    },
+    PRIORITY.reply,
+  );
+  try {
+    const { after } = await mutate(deps, input.id, input.actor, (i) => {
+      if (i.timeline.some((e) => e.type === 'message' && e.data?.key === input.key)) throw new AlreadySent(i);
+      return {
+        entries: [entry(deps, input.actor, input.channel, 'message', text, { key: input.key })],
+        audit: [{ type: 'incident.reporter_messaged', data: { chars: text.length } }],
+      };
+    });
+    return after;
+  } catch (err) {
+    if (err instanceof AlreadySent) return err.incident;
+    throw err;
+  }
+}
+
 /** An incident's links without the mark that its region is only where the citizen registered. */
 export function withoutRegionGuess(links: Record<string, string>): Record<string, string> {
   const { regionFrom: _, ...rest } = links;

@@ -1,4 +1,4 @@
-import { acknowledge, addNote, assign, changeStatus, retriage } from '../../app/incidents/lifecycle.ts';
+import { acknowledge, addNote, assign, changeStatus, messageReporter, retriage } from '../../app/incidents/lifecycle.ts';
 import { incidentLine, incidentStore, regionName, reporterLabel, staffName } from '../../app/incidents/shared.ts';
 import type { SitrepSection } from '../../app/incidents/sitrep.ts';
 import { buildSitrep } from '../../app/incidents/sitrep.ts';
@@ -217,6 +217,22 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
         if (!text) throw new UsageError('The note is empty.');
         await addNote(ctx.deps, { id, text, actor: actorOf(ctx), channel: 'chat' });
         await ctx.reply(`📝 Noted on ${id}.`, 'confirmation');
+      },
+    },
+    {
+      name: 'reply',
+      usage: 'ID text',
+      summary: 'write to the citizen who reported, from the embassy number (their answer joins the report)',
+      role: 'officer',
+      async run(ctx, args, rest) {
+        const id = idArg(args[0]);
+        const text = rest.slice((args[0] ?? '').length).trim();
+        if (!text) throw new UsageError('Write the message after the incident id: /reply INC-0042 Are you still at the hotel?');
+        const i = await messageReporter(ctx.deps, { id, text, actor: actorOf(ctx), channel: 'chat', key: `chat:${ctx.msg.id}` });
+        await ctx.reply(
+          `📤 Sent to the reporter of ${i.id} (${reporterLabel(i.reporter, 'erased')}); their answer will join ${i.id}.`,
+          'confirmation',
+        );
       },
     },
     {

@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
-import { addNote, updateIncident } from '../../app/incidents/lifecycle.ts';
+import { addNote, messageReporter, updateIncident } from '../../app/incidents/lifecycle.ts';
 import { openIncident } from '../../app/incidents/open-incident.ts';
 import { incidentStore } from '../../app/incidents/shared.ts';
 import { e164 } from '../../config/schema.ts';
@@ -10,6 +11,7 @@ import { actorOf, requireRole } from '../auth.ts';
 import { phoneAsTyped, queryInt, validate } from '../errors.ts';
 import type { HttpDeps } from '../http-deps.ts';
 import { documentRoute } from '../route-docs.ts';
+import { authorAndSource } from './alerts.ts';
 
 const listQuery = z.strictObject({
   status: z.enum(STATUSES).optional(),
@@ -99,6 +101,19 @@ documentRoute({
   status: 201,
 });
 
+const messageBody = z.strictObject({ text: z.string().trim().min(1, 'the message needs some text').max(2000) });
+documentRoute({
+  method: 'post',
+  path: '/api/incidents/:id/messages',
+  summary:
+    'Write to the citizen who reported, from the embassy number (framed in their language; their answer joins the report). With an Idempotency-Key, a retried request sends nothing twice',
+  role: 'officer',
+  tags,
+  body: messageBody,
+  conflicts: 'no_reporter: nobody to write to (the reporter erased their data); busy: retry',
+  status: 201,
+});
+
 function idParam(raw: string | string[] | undefined): string {
   const id = parseIncidentId(String(raw ?? ''));
   if (!id) throw new ValidationError('path.id: must be an incident id like INC-0042');
@@ -154,6 +169,13 @@ export function incidentRoutes(deps: HttpDeps): Router {
     const id = idParam(req.params.id);
     const b = validate(noteBody, req.body);
     res.status(201).json(await addNote(deps, { id, text: b.text, actor: actorOf(req.principal), channel: 'api' }));
+  });
+  r.post('/api/incidents/:id/messages', requireRole('officer'), async (req, res) => {
+    const id = idParam(req.params.id);
+    const b = validate(messageBody, req.body);
+    const { author, source } = authorAndSource(req);
+    const key = source ?? `api:${randomUUID()}`;
+    res.status(201).json(await messageReporter(deps, { id, text: b.text, actor: author, channel: 'api', key }));
   });
   return r;
 }

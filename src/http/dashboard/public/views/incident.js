@@ -1,7 +1,7 @@
 // One incident: facts, timeline, location pin, and the actions a duty officer takes.
 // API: GET /api/incidents/:id; PATCH {status?, severity?, category?, region?, assignee?, text?};
 // POST /api/incidents/:id/notes {text}. Timeline entries are {at, actor, channel, type, text?, data?}.
-import { api, assignableStaff, myPhoneNumber, regionName, staffName } from '../api.js';
+import { api, assignableStaff, keyFor, myPhoneNumber, regionName, staffName } from '../api.js';
 import { guarded, onChange, toast } from '../app.js';
 import { el, oneAtATime, when } from '../dom.js';
 import { summaryOf } from './audience.js';
@@ -25,6 +25,7 @@ export function describeData(data) {
  * changes ("the details of 14:02"), instead of a message id and an index.
  */
 export function describeEntry(entry, items) {
+  if (entry.type === 'message') return 'to the reporter, on WhatsApp';
   const target =
     (entry.type === 'edited' || entry.type === 'deleted') && Number.isInteger(entry.data?.entry) ? items[entry.data.entry] : undefined;
   if (!target) return describeData(entry.data);
@@ -154,6 +155,29 @@ function triageRow(i, regions, act) {
   return el('div', { className: 'row' }, severity, category, region, el('button', { type: 'button', onclick: change }, 'Change triage'));
 }
 
+/** Write to the citizen from the embassy number (POST /messages): their answer joins the report. */
+function messageRow(i, act) {
+  if (!i.reporter) return '';
+  const message = el('textarea', {
+    name: 'message',
+    rows: 2,
+    dir: 'auto',
+    placeholder: 'Write to the reporter on WhatsApp (they can answer)',
+    'aria-label': 'Message to the reporter',
+    maxLength: 2000,
+  });
+  const send = (e) =>
+    message.value.trim()
+      ? act({ message: message.value.trim() }, 'message sent to the reporter', e)
+      : toast('The message is empty', 'error');
+  return el(
+    'div',
+    { className: 'row' },
+    message,
+    el('button', { type: 'button', className: 'act-message', onclick: send }, 'Send to reporter'),
+  );
+}
+
 function actions(i, regions, act, refused) {
   if (!canChange()) return '';
   const note = el('textarea', {
@@ -172,6 +196,7 @@ function actions(i, regions, act, refused) {
     assignRow(i, act, refused),
     triageRow(i, regions, act),
     el('div', { className: 'row' }, note, el('button', { type: 'button', className: 'act-note', onclick: addNote }, 'Add note')),
+    messageRow(i, act),
   );
 }
 
@@ -212,6 +237,7 @@ function location(i) {
 /** The fields each kind of action reads: cleared once it succeeded, kept while someone types elsewhere. */
 function fieldsOf(change) {
   if (change.note !== undefined) return ['note'];
+  if (change.message !== undefined) return ['message'];
   // Acknowledge and In progress do not send the resolution: what was typed there waits for Resolve.
   if (change.status) return change.text !== undefined ? ['resolution'] : [];
   if (change.assignee !== undefined) return ['assignee'];
@@ -260,6 +286,8 @@ export async function render(root, [id]) {
   const path = `/api/incidents/${encodeURIComponent(id)}`;
   const regions = canChange() ? Object.keys((await summaryOf()).byRegion) : [];
   const drafts = draftKeeper(root);
+  /** The message to the reporter in flight, and its Idempotency-Key (keyFor). */
+  const sending = {};
   let map;
   let left = false;
   /** The last assignment refused, shown beside the assign field until the next one goes through. */
@@ -270,7 +298,11 @@ export async function render(root, [id]) {
     const act = guarded(async (change, done) => {
       try {
         if (change.note !== undefined) await api('POST', `${path}/notes`, { text: change.note });
-        else await api('PATCH', path, change);
+        else if (change.message !== undefined) {
+          // The same words sent again after a lost answer carry the same key: the citizen gets them once.
+          await api('POST', `${path}/messages`, { text: change.message }, { idempotencyKey: keyFor(sending, change) });
+          sending.sent = undefined;
+        } else await api('PATCH', path, change);
       } catch (err) {
         if (change.assignee === undefined) throw err;
         // The field goes back to who really has it; the refusal is said next to it (and in the toast).
