@@ -26,6 +26,9 @@ function idArg(arg: string | undefined): string {
   return id;
 }
 
+/** What a command says after the incident id (`/note INC-0042 the words`: "the words"). */
+const afterId = (args: string[], rest: string): string => rest.slice((args[0] ?? '').length).trim();
+
 /** The incident a command names, or a not-found error the command answers with. */
 async function incidentArg(ctx: ChatContext, arg: string | undefined): Promise<Incident> {
   const id = idArg(arg);
@@ -198,7 +201,7 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
       async run(ctx, args, rest) {
         const id = idArg(args[0]);
         // A phone as WhatsApp shows it has spaces: "+1 555 000 0003".
-        const who = rest.slice((args[0] ?? '').length).trim();
+        const who = afterId(args, rest);
         if (!who) throw new UsageError('Assign to whom?');
         const phone = who.toLowerCase() === 'me' ? ctx.sender.phone : toE164(who.replace(/[\s().-]/g, ''), ctx.deps.config.embassy.country);
         if (!phone) throw new UsageError(`"${who}" is not a phone number.`);
@@ -213,7 +216,7 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
       role: 'officer',
       async run(ctx, args, rest) {
         const id = idArg(args[0]);
-        const text = rest.slice((args[0] ?? '').length).trim();
+        const text = afterId(args, rest);
         if (!text) throw new UsageError('The note is empty.');
         await addNote(ctx.deps, { id, text, actor: actorOf(ctx), channel: 'chat' });
         await ctx.reply(`📝 Noted on ${id}.`, 'confirmation');
@@ -226,7 +229,7 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
       role: 'officer',
       async run(ctx, args, rest) {
         const id = idArg(args[0]);
-        const text = rest.slice((args[0] ?? '').length).trim();
+        const text = afterId(args, rest);
         if (!text) throw new UsageError('Write the message after the incident id: /reply INC-0042 Are you still at the hotel?');
         const i = await messageReporter(ctx.deps, { id, text, actor: actorOf(ctx), channel: 'chat', key: `chat:${ctx.msg.id}` });
         await ctx.reply(
@@ -242,7 +245,7 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
       role: 'officer',
       async run(ctx, args, rest) {
         const id = idArg(args[0]);
-        const text = rest.slice((args[0] ?? '').length).trim();
+        const text = afterId(args, rest);
         await changeStatus(ctx.deps, { id, to: 'resolved', actor: actorOf(ctx), channel: 'chat', ...(text ? { text } : {}) });
         await ctx.reply(`✔️ ${id} resolved; the reporter has been told.`, 'confirmation');
       },
