@@ -51,7 +51,7 @@ export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
   // A forwarded message is someone else's words ("from my sister: we are trapped"): a report, not their answer.
   const parsed = ctx.msg.forwarded ? undefined : parseWelfareAnswer(ctx.msg.text);
   // "My son is bleeding" in answer to "are you safe?" (no 1 or 2): a first answer that describes an
-  // emergency is HELP, so the check counts them and no reminder says the embassy has not heard from them.
+  // emergency is HELP, so the check counts them and no reminder asks them again.
   const danger = !parsed && !keyword && !ctx.msg.forwarded && describesDanger(ctx.msg.text);
   if (parsed || danger) {
     // An answer to a check closed meanwhile is still taken, as late (its HELP opens an incident as ever).

@@ -32,7 +32,7 @@ const MESSAGES = {
     welfareHelp:
       'We have received your request for help (reference {id}). A consular officer will contact you. If your life is in danger, call {emergency}.',
     welfareQuestion: 'Are you safe? Reply 1 (SAFE) or 2 (HELP). You may add how many people with you are safe, e.g. "1 3".',
-    welfareReminder: 'Reminder: the embassy has not heard from you. Are you safe? Reply 1 (SAFE) or 2 (HELP).',
+    welfareReminder: 'Reminder: the embassy still needs your answer. Are you safe? Reply 1 (SAFE) or 2 (HELP).',
     alertHeader: 'OFFICIAL ALERT from the {embassy}',
     alertFooter: 'Verification code: {code}. Send NEWS to check an alert is genuine.',
     alertGenuine: 'Yes: {id} is a genuine alert from the embassy, sent {date}. Its verification code is {code}.',
@@ -74,7 +74,7 @@ const MESSAGES = {
       "Nous avons reçu votre demande d'aide (référence {id}). Un agent consulaire va vous contacter. Si votre vie est en danger, appelez le {emergency}.",
     welfareQuestion:
       'Êtes-vous en sécurité ? Répondez 1 (SAUF) ou 2 (AIDE). Vous pouvez ajouter le nombre de personnes en sécurité avec vous, ex. « 1 3 ».',
-    welfareReminder: "Rappel : l'ambassade n'a pas de nouvelles de vous. Êtes-vous en sécurité ? Répondez 1 (SAUF) ou 2 (AIDE).",
+    welfareReminder: "Rappel : l'ambassade attend toujours votre réponse. Êtes-vous en sécurité ? Répondez 1 (SAUF) ou 2 (AIDE).",
     alertHeader: "ALERTE OFFICIELLE de l'{embassy}",
     alertFooter: 'Code de vérification : {code}. Envoyez INFOS pour vérifier qu’une alerte est authentique.',
     alertGenuine: 'Oui : {id} est une alerte authentique de l’ambassade, envoyée le {date}. Son code de vérification est {code}.',
@@ -112,7 +112,7 @@ const MESSAGES = {
     welfareSafe: 'شكرًا. سجلنا أنك بأمان ({people} شخص). ابقَ على تواصل مع السفارة.',
     welfareHelp: 'تلقينا طلب المساعدة (المرجع {id}). سيتصل بك موظف قنصلي. إذا كانت حياتك في خطر اتصل بـ {emergency}.',
     welfareQuestion: 'هل أنت بأمان؟ أجب 1 (بخير) أو 2 (مساعدة). يمكنك إضافة عدد الأشخاص الآمنين معك، مثل "1 3".',
-    welfareReminder: 'تذكير: لم تصل السفارة أخبار منك. هل أنت بأمان؟ أجب 1 (بخير) أو 2 (مساعدة).',
+    welfareReminder: 'تذكير: ما زالت السفارة تنتظر ردك. هل أنت بأمان؟ أجب 1 (بخير) أو 2 (مساعدة).',
     alertHeader: 'تنبيه رسمي من {embassy}',
     alertFooter: 'رمز التحقق: {code}. أرسل أخبار للتأكد من صحة التنبيه.',
     alertGenuine: 'نعم: {id} تنبيه صحيح من السفارة، أُرسل في {date}. رمز التحقق الخاص به {code}.',

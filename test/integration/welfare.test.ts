@@ -81,7 +81,7 @@ describe('welfare checks', () => {
 
   it('reminds only the silent, then lists them for phone follow-up in the cell group', async () => {
     await (await broadcastQueues(app.deps).broadcast.getJob(jobIdFor('wrem', id)))?.promote();
-    await app.expectMessage(D, /Reminder: the embassy has not heard from you/);
+    await app.expectMessage(D, /Reminder: the embassy still needs your answer/);
     await settle(app);
     for (const p of [A, B, C, E]) expect((await app.outbox(p)).some((m) => /Reminder/.test(m.text))).toBe(false);
     await (await broadcastQueues(app.deps).broadcast.getJob(jobIdFor('wfol', id)))?.promote();
