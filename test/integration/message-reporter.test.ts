@@ -98,6 +98,11 @@ describe('an officer writes to the reporter', () => {
     expect((await fromOfficer()).filter((m) => m.text.includes('\nhello\n'))).toHaveLength(0);
 
     await app.say(CITIZEN, 'DELETE');
+    // The cell learns why the report went blank, and the duty officers are no longer paged about it.
+    const told = await app.expectMessage(CELL_GROUP, (m) => m.text.startsWith(`🗑️ ${id}`));
+    expect(told.text).toMatch(/the reporter sent DELETE.*no longer escalated/);
+    expect(told.text).not.toContain(CITIZEN);
+    expect(await app.deps.redis.zscore(app.deps.keys.escalationsDue, `${id}|1`)).toBeNull();
     await settle(app);
     const before = (await app.outbox(CELL_GROUP)).length;
     await app.say(STAFF.duty, `/reply ${id} Are you still there?`, { group: CELL_GROUP });

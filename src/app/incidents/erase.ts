@@ -1,5 +1,7 @@
+import { isActive } from '../../domain/incident.ts';
 import type { CoreDeps } from '../deps.ts';
-import { incidentStore, publishIncident } from './shared.ts';
+import { cancelEscalation } from './escalation.ts';
+import { incidentStore, postToCellGroups, publishIncident } from './shared.ts';
 
 /**
  * Erases a citizen's personal data from every incident they reported (phone, their
@@ -12,6 +14,18 @@ export async function eraseCitizenIncidents(deps: CoreDeps, phone: string): Prom
   for (const id of ids) {
     await store.eraseReporter(id, phone);
     await publishIncident(deps, 'incident.updated', id);
+    const i = await store.get(id);
+    if (!i || !isActive(i.status)) continue;
+    // Nobody to write to or call, no words, no pin: paging the duty officers about it helps no one,
+    // and the cell must know why its report went blank.
+    await cancelEscalation(deps, id);
+    await postToCellGroups(
+      deps,
+      `🗑️ ${id} (${i.severity}, ${i.category.replace('_', ' ')}): the reporter sent DELETE. Their number, words and location are erased; nobody can be written to or called about it, and it is no longer escalated. Resolve or close it when the cell is done with it.`,
+      `erased:${id}`,
+      'update',
+      `incident:${id}`,
+    );
   }
   await deps.redis.del(deps.keys.incidentsOfReporter(phone), deps.keys.openIncidentOf(phone));
   await deps.audit.append({ type: 'incident.reporter_erased', actor: 'system', data: { incidents: ids.length } });
