@@ -21,6 +21,7 @@ const MESSAGES = {
     registered:
       'Thank you, {name}. You are registered: {region}, {household} person(s), {language}. You will receive embassy alerts here. Send REGISTER to update, STOP to stop alerts, DELETE to erase your data.',
     cancelled: 'Registration cancelled. Nothing was changed.',
+    registerPaused: 'Your registration is paused so that we deal with this message first. Send REGISTER again when you can.',
     stopped: 'You will no longer receive embassy alerts. Send REGISTER to receive them again. Send DELETE to erase your data.',
     notRegistered:
       'You will no longer receive embassy alerts. You are not registered with the embassy: send REGISTER to register and receive them again.',
@@ -61,6 +62,7 @@ const MESSAGES = {
     registered:
       'Merci, {name}. Vous êtes inscrit(e) : {region}, {household} personne(s), {language}. Vous recevrez ici les alertes de l’ambassade. Envoyez INSCRIPTION pour modifier, STOP pour arrêter les alertes, SUPPRIMER pour effacer vos données.',
     cancelled: 'Inscription annulée. Rien n’a été modifié.',
+    registerPaused: 'Votre inscription est interrompue pour que nous traitions d’abord ce message. Renvoyez INSCRIRE quand vous pourrez.',
     stopped:
       'Vous ne recevrez plus les alertes de l’ambassade. Envoyez INSCRIPTION pour les recevoir à nouveau, SUPPRIMER pour effacer vos données.',
     notRegistered:
@@ -103,6 +105,7 @@ const MESSAGES = {
     registered:
       'شكرًا {name}. تم تسجيلك: {region}، {household} شخص، {language}. ستصلك تنبيهات السفارة هنا. أرسل تسجيل للتحديث، توقف لإيقاف التنبيهات، حذف لمسح بياناتك.',
     cancelled: 'تم إلغاء التسجيل ولم يتغير شيء.',
+    registerPaused: 'أوقفنا تسجيلك مؤقتاً لنعالج رسالتك هذه أولاً. أرسل تسجيل من جديد عندما تستطيع.',
     stopped: 'لن تصلك تنبيهات السفارة بعد الآن. أرسل تسجيل لاستقبالها مجددًا، أو حذف لمسح بياناتك.',
     notRegistered: 'لن تصلك تنبيهات السفارة بعد الآن. أنت غير مسجل لدى السفارة: أرسل تسجيل للتسجيل واستقبالها مجددًا.',
     deleted: 'تم مسح بياناتك الشخصية من نظام السفارة. أرسل تسجيل إذا أردت التسجيل مجددًا.',

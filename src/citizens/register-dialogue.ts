@@ -4,6 +4,7 @@ import { openCheckFor } from '../broadcast/welfare.ts';
 import type { ChatContext } from '../chat/chat-context.ts';
 import { INCIDENT_KEYWORDS } from '../domain/citizen-messages.ts';
 import { foldText } from '../domain/text-normalise.ts';
+import { PRIORITY } from '../queues/queues.ts';
 import { matchKeyword, matchLanguage, normaliseWords, parseHousehold, parseWelfareAnswer, readsAsEmergency } from './keywords.ts';
 import { type MessageKey, t } from './messages.ts';
 import { getCitizen, regionOfAnswer, regionOfPin, saveCitizens } from './registry.ts';
@@ -70,6 +71,20 @@ async function answeredStep(ctx: ChatContext, phone: string, messageId: string):
 }
 
 /** Ends the REGISTER conversation, if any. */
+/**
+ * Ends a registration for a message that is no answer (an emergency, a voice note, answers not
+ * understood) and says so: the citizen must not answer the next question into their report
+ * believing they are registered. Its own key, not a reply's count: a retry of this message, which
+ * finds no conversation any more, still numbers the report's answer the same.
+ */
+async function pause(ctx: ChatContext, phone: string, conv: RegisterConversation): Promise<void> {
+  await ctx.deps.outbox.send(
+    { to: ctx.msg.chat, text: t(conv.lang, 'registerPaused'), kind: 'register', idempotencyKey: `register-paused:${ctx.msg.id}` },
+    PRIORITY.reply,
+  );
+  await leaveRegistration(ctx, phone);
+}
+
 export async function leaveRegistration(ctx: ChatContext, phone: string): Promise<void> {
   await ctx.deps.redis.del(ctx.deps.keys.conversation(phone));
 }
@@ -185,14 +200,14 @@ export async function continueRegistration(ctx: ChatContext, phone: string): Pro
   }
   if (await answersWelfareCheck(ctx, phone, conv, text)) return false;
   if (isReport(ctx, conv.step, text)) {
-    await leaveRegistration(ctx, phone);
+    await pause(ctx, phone, conv);
     return false;
   }
   const next = await STEPS[conv.step](ctx, conv, text);
   if (typeof next === 'object') {
     conv.misses = (conv.misses ?? 0) + 1;
     if (conv.misses >= MAX_MISSES) {
-      await leaveRegistration(ctx, phone);
+      await pause(ctx, phone, conv);
       return false;
     }
     Object.assign(conv, { answered: ctx.msg.id, asked: next.invalid });

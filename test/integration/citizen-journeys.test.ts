@@ -232,3 +232,21 @@ describe('"any news?" from someone with no report open', () => {
     }
   });
 });
+
+describe('a voice note in the middle of REGISTER', () => {
+  it('opens a report and tells the citizen their registration is paused, so the next answer is not taken for registered', async () => {
+    const phone = citizen();
+    await app.say(phone, 'REGISTER');
+    await app.expectMessage(phone, /Registration with the Embassy/);
+    await app.say(phone, 'yes');
+    const question = await app.expectMessage(phone, /What is your full name\?/);
+    await app.say(phone, '', { media: 'audio' });
+    const paused = await app.expectMessage(phone, (m) => m.seq > question.seq && m.kind === 'register');
+    expect(paused.text).toBe('Your registration is paused so that we deal with this message first. Send REGISTER again when you can.');
+    await app.expectMessage(phone, (m) => m.seq > question.seq && /INC-\d{4}/.test(m.text));
+    await settle(app);
+    expect(await incidentsOf(phone)).toHaveLength(1);
+    // Told once, even if WhatsApp delivers the voice note again.
+    expect((await app.outbox(phone)).filter((m) => m.text.startsWith('Your registration is paused'))).toHaveLength(1);
+  });
+});
