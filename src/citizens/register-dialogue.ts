@@ -113,6 +113,16 @@ const isSentence = (text: string) =>
     .split(/[^\p{L}\p{N}']+/u)
     .some((w) => SENTENCE.has(w));
 
+/** Answers that put the question off or answer another one ("wait", "ok", "why?"): asked again, never kept as a name. */
+const NOT_A_NAME = new Set(
+  [
+    ...['wait', 'wait please', 'one moment', 'one sec', 'a moment', 'hold on', 'later', 'ok', 'okay', 'yes', 'no', 'yes please'],
+    ...['why', 'what', 'sorry', 'idk', 'dont know', "don't know", 'no name', 'name', 'my name', 'full name', 'skip', 'next'],
+    ...['attendez', 'attends', 'un instant', 'une minute', 'plus tard', 'oui', 'non', 'pourquoi', 'quoi', 'pardon', 'nom'],
+    ...['لحظة', 'لحظه', 'انتظر', 'استنى', 'بعدين', 'نعم', 'لا', 'ليش', 'شو', 'اسم', 'اسمي'],
+  ].map((w) => normaliseWords(w)),
+);
+
 /** How citizens introduce their name ("my name is", "je m'appelle", "اسمي"), dropped from the answer. */
 const NAME_PREFIX =
   /^(?:my name is|my name's|name:|i am|i'm|im|this is|je m'appelle|je m’appelle|je suis|mon nom est|nom ?:|moi c'est|اسمي|انا اسمي|أنا اسمي|انا|أنا)\s+/iu;
@@ -360,7 +370,7 @@ const STEPS: Record<RegisterConversation['step'], (ctx: ChatContext, conv: Regis
   },
   name(_ctx, conv, text) {
     const name = text.replace(NAME_PREFIX, '').replace(/\s+/g, ' ').trim();
-    if (name.length < 2 || name.length > 80 || /^\d+$/.test(name)) return { invalid: 'badName' };
+    if (name.length < 2 || name.length > 80 || /^\d+$/.test(name) || NOT_A_NAME.has(normaliseWords(name))) return { invalid: 'badName' };
     conv.name = name;
     return 'region';
   },

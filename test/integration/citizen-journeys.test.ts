@@ -250,3 +250,21 @@ describe('a voice note in the middle of REGISTER', () => {
     expect((await app.outbox(phone)).filter((m) => m.text.startsWith('Your registration is paused'))).toHaveLength(1);
   });
 });
+
+describe('an answer to "What is your full name?" that is no name', () => {
+  it('"wait" and "ok" are asked again; the name that follows is kept', async () => {
+    const phone = citizen();
+    await app.say(phone, 'REGISTER');
+    await app.expectMessage(phone, /Registration with the Embassy/);
+    await app.say(phone, 'yes');
+    let last = await app.expectMessage(phone, /What is your full name\?/);
+    for (const text of ['wait', 'ok']) {
+      await app.say(phone, text);
+      last = await app.expectMessage(phone, (m) => m.seq > last.seq);
+      expect(last.text, text).toBe('Please send your full name (2 to 80 characters).');
+    }
+    await app.say(phone, 'Amal Haddad');
+    const next = await app.expectMessage(phone, (m) => m.seq > last.seq);
+    expect(next.text).toMatch(/region/i);
+  });
+});
