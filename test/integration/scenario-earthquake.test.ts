@@ -379,6 +379,14 @@ describe('earthquake in the Northern Province at 3 a.m.', () => {
   }, 60_000);
 
   it('the /sitrep matches the API, and the audit chain verifies and holds no text or phones', async () => {
+    // Critical and high incidents escalate 2 s after they open: the sitrep and the API are read once
+    // every one that will has (the next deadline is an hour away), so neither moves between them.
+    await waitFor(
+      async () =>
+        (await allIncidents()).every((i) => i.status !== 'open' || !['critical', 'high'].includes(i.severity) || i.escalationLevel > 0),
+      20_000,
+      'every unacknowledged critical and high incident to have escalated',
+    );
     const last = (await app.outbox(CELL_GROUP)).at(-1)?.seq ?? 0;
     await staffSays(STAFF.duty, '/sitrep');
     const sitrep = (await app.expectMessage(CELL_GROUP, (m) => m.seq > last && m.text.startsWith('📊 SITREP'))).text;
