@@ -59,9 +59,9 @@ const MESSAGES = {
     ar: '👀 الموظف القنصلي {officer} يعمل على بلاغك {id} وسيتواصل معك على هذا الرقم.{emergency}',
   },
   mediaOnly: {
-    en: '{icon} We received your {media}. Please also describe the situation in words so an officer can act.',
-    fr: '{icon} Nous avons reçu votre {media}. Décrivez aussi la situation par écrit pour que nous puissions agir.',
-    ar: '{icon} استلمنا {media}. يرجى أيضاً وصف الوضع بالكلمات ليتمكن الموظف من التصرف.',
+    en: '{icon} We received your {media}. The consular officers have it. If you can, also write in a few words what is happening and where.',
+    fr: '{icon} Nous avons reçu votre {media}. Les agents consulaires y ont accès. Si vous le pouvez, écrivez aussi en quelques mots ce qui se passe et où.',
+    ar: '{icon} استلمنا {media}. الموظفون القنصليون على علم. إن استطعت، اكتب أيضاً بكلمات قليلة ما يحدث وأين.',
   },
   thanks: {
     en: '🙏 You are welcome.{closed}\nIf you need help, just write to us what is happening: we will open a report.{emergency}',
