@@ -3,7 +3,7 @@ import { incidentLine, incidentStore, regionName, staffName } from '../../app/in
 import type { SitrepSection } from '../../app/incidents/sitrep.ts';
 import { buildSitrep } from '../../app/incidents/sitrep.ts';
 import { refOfSentMessage } from '../../app/sent-ref.ts';
-import { NotFoundError } from '../../domain/errors.ts';
+import { NotFoundError, ValidationError } from '../../domain/errors.ts';
 import {
   CATEGORIES,
   type Category,
@@ -41,19 +41,32 @@ const MAX_PAGE = 50;
 
 /**
  * A command about one incident (`/ack ID`, `/note ID text`...) sent as a reply to that incident's
- * card or update may leave the ID out: the card says which incident it is.
+ * card or update may leave the ID out: the card says which incident it is. An ID written out
+ * (`INC-0002`) is the incident meant. A bare number that is not the card's own (`/resolve 2
+ * ambulances sent` on INC-0008's card) may be either another incident or the start of the text:
+ * guessing would resolve someone else's report and tell the wrong citizen, so nothing is done and
+ * the officer is asked to say which.
  */
+const FREE_TEXT = /text|what was done/;
+
 function idFromRepliedCard(command: Command): Command {
   if (!command.usage?.startsWith('ID')) return command;
   return {
     ...command,
     async run(ctx, args, rest) {
-      if (!parseIncidentId(args[0]) && ctx.msg.replyTo) {
-        const ref = await refOfSentMessage(ctx.deps, ctx.msg.replyTo);
-        if (ref?.startsWith('incident:')) {
-          const id = ref.slice('incident:'.length);
-          return command.run(ctx, [id, ...args], rest ? `${id} ${rest}` : id);
-        }
+      const ref = ctx.msg.replyTo ? await refOfSentMessage(ctx.deps, ctx.msg.replyTo) : undefined;
+      const card = ref?.startsWith('incident:') ? ref.slice('incident:'.length) : undefined;
+      if (!card) return command.run(ctx, args, rest);
+      const named = parseIncidentId(args[0]);
+      if (!named) return command.run(ctx, [card, ...args], rest ? `${card} ${rest}` : card);
+      if (named !== card && /^\d+$/.test(args[0] ?? '')) {
+        const after = rest.slice((args[0] ?? '').length).trim();
+        // For a note or a resolution the number may be the start of the text: keep it in the suggestion.
+        const onCard = FREE_TEXT.test(command.usage ?? '') ? [args[0], after] : [after];
+        throw new ValidationError(
+          `Nothing done: you replied to ${card}'s card but wrote "${args[0]}", which could be ${named}. ` +
+            `Send /${command.name} ${[card, ...onCard].filter(Boolean).join(' ')} for ${card}, or /${command.name} ${named}${after ? ' …' : ''} for ${named}.`,
+        );
       }
       return command.run(ctx, args, rest);
     },

@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Incident } from '../../src/domain/incident.ts';
+import { CELL_GROUP, STAFF, settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
+
+/**
+ * The crisis cell at 3 a.m.: several tired officers on phones in the cell group, typing fast,
+ * replying to cards, acting at the same moment. What each answer says must be what happened.
+ */
+let app: TestApp;
+let n = 0;
+/** A fresh citizen phone per report, so tests do not share incidents. */
+const citizen = () => `+3361255${String(5000 + n++).padStart(4, '0')}`;
+const incidentIdIn = (text: string) => /INC-\d{4}/.exec(text)?.[0] as string;
+const getIncident = async (id: string) => (await app.api<Incident>('GET', `/api/incidents/${id}`)).body;
+const numberOf = (id: string) => String(Number(id.slice(4)));
+
+/** A citizen reports; resolves with the incident's id and its card in the cell group. */
+async function report(text: string) {
+  const phone = citizen();
+  await app.say(phone, text);
+  const id = incidentIdIn((await app.expectMessage(phone, /Reference/)).text);
+  const card = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'card' && m.text.includes(id));
+  return { phone, id, card };
+}
+
+/** Sends `text` in the cell group and returns the bot's answer to it. */
+async function inGroup(from: string, text: string, extra: Record<string, unknown> = {}) {
+  const sent = await app.say(from, text, { group: CELL_GROUP, ...extra });
+  return app.expectMessage(CELL_GROUP, (m) => m.replyTo === sent);
+}
+
+beforeAll(async () => {
+  app = await startTestApp('cell-night-shift', { config: { digest: { maxCardsPerWindow: 1000, window: '1m' } } });
+});
+afterAll(async () => app.stop());
+
+describe('a command replying to a card that starts with a number', () => {
+  it('does not act on another incident of that number: nothing is done and the officer is asked which', async () => {
+    const other = await report('I lost my passport at the hotel');
+    const carded = await report('My father is injured in Aleppo, he cannot walk');
+    const answer = await inGroup(STAFF.officer, `/resolve ${numberOf(other.id)} ambulances sent`, { replyTo: carded.card.id });
+    expect(answer.kind).toBe('refusal');
+    expect(answer.text).toContain(`Nothing done: you replied to ${carded.id}'s card`);
+    expect(answer.text).toContain(`/resolve ${carded.id} ${numberOf(other.id)} ambulances sent`);
+    await settle(app);
+    expect((await getIncident(other.id)).status).toBe('open');
+    expect((await getIncident(carded.id)).status).toBe('open');
+    // Neither citizen was told anything more than their reference.
+    expect((await app.outbox(other.phone)).map((m) => m.kind)).toEqual(['ack']);
+    expect((await app.outbox(carded.phone)).map((m) => m.kind)).toEqual(['ack']);
+
+    await inGroup(STAFF.officer, `/note ${numberOf(other.id)} people trapped with him`, { replyTo: carded.card.id });
+    await settle(app);
+    expect((await getIncident(other.id)).timeline.map((e) => e.type)).toEqual(['reported']);
+    expect((await getIncident(carded.id)).timeline.map((e) => e.type)).toEqual(['reported']);
+  });
+
+  it('still takes the card’s own number, and an id written out in full, as the incident meant', async () => {
+    const other = await report('My wallet and passport were stolen');
+    const carded = await report('Shots near our hotel in Damascus, we are hiding');
+    const own = await inGroup(STAFF.officer, `/note ${numberOf(carded.id)} calling the hotel`, { replyTo: carded.card.id });
+    expect(own.text).toBe(`📝 Noted on ${carded.id}.`);
+    const named = await inGroup(STAFF.officer, `/note ${other.id} police report filed`, { replyTo: carded.card.id });
+    expect(named.text).toBe(`📝 Noted on ${other.id}.`);
+    expect((await getIncident(carded.id)).timeline.at(-1)).toMatchObject({ type: 'note', text: 'calling the hotel' });
+    expect((await getIncident(other.id)).timeline.at(-1)).toMatchObject({ type: 'note', text: 'police report filed' });
+  });
+});
