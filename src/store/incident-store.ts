@@ -256,6 +256,22 @@ export class IncidentStore {
     return { items: await this.getManyWithoutTimeline(ids), total };
   }
 
+  /**
+   * Every incident of one status, each as its region and escalation level only, oldest first (the
+   * sitrep counts all that wait, however many: loading them whole would not scale to a flood).
+   */
+  async regionsOf(status: IncidentStatus): Promise<{ id: string; region: string | null; escalationLevel: number }[]> {
+    const ids = await this.redis.zrange(this.keys.incidentsByStatus(status), '0', '-1');
+    if (ids.length === 0) return [];
+    const multi = this.redis.multi();
+    for (const id of ids) multi.hmget(this.keys.incident(id), 'region', 'escalationLevel');
+    const res = (await multi.exec()) ?? [];
+    return ids.map((id, i) => {
+      const [region, level] = (res[i]?.[1] ?? []) as (string | null)[];
+      return { id, region: region || null, escalationLevel: Number(level ?? 0) };
+    });
+  }
+
   /** Counts of incidents by status and severity (for the sitrep and the board). */
   async counts(statuses: readonly IncidentStatus[], severities: readonly Severity[]): Promise<Record<string, Record<string, number>>> {
     const multi = this.redis.multi();
