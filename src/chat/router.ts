@@ -20,9 +20,20 @@ export function createRouter(registry: CommandRegistry, handlers: RouteHandlers)
     if (msg.reaction) return handlers.reaction?.(ctx);
     const line = msg.text ? parseCommandLine(msg.text) : undefined;
     if (line) return runCommand(ctx, registry, line);
+    // Staff who meant a command ("/ ack 7", "/ack.") must not take silence for done.
+    if (ctx.sender.staff && msg.text?.trim().startsWith('/')) return unreadableCommand(ctx, msg.text.trim());
     if (msg.chat.kind === 'group') return handlers.groupMessage?.(ctx);
     return handlers.citizen(ctx);
   };
+}
+
+async function unreadableCommand(ctx: ChatContext, text: string): Promise<void> {
+  await ctx.deps.audit.append({ type: 'command.unreadable', actor: ctx.sender.actor, subject: ctx.msg.id, data: {} });
+  const shown = text.length > 40 ? `${text.slice(0, 40)}…` : text;
+  await ctx.reply(
+    `Nothing done: "${shown}" is not a command I can read. Write the command right after the /, e.g. /ack INC-0042. Send /help for the list.`,
+    'refusal',
+  );
 }
 
 async function refuse(ctx: ChatContext, command: string, reason: string, text: string): Promise<void> {

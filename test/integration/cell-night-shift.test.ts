@@ -66,3 +66,26 @@ describe('a command replying to a card that starts with a number', () => {
     expect((await getIncident(other.id)).timeline.at(-1)).toMatchObject({ type: 'note', text: 'police report filed' });
   });
 });
+
+describe('a command typed in a hurry', () => {
+  it('/ack7, the space forgotten, acknowledges INC-0007 as /ack 7 would', async () => {
+    const { id, phone } = await report('Our car was hit at a checkpoint, my husband is bleeding');
+    const answer = await inGroup(STAFF.officer, `/ack${numberOf(id)}`);
+    expect(answer.text).toBe(`👍 Chloe Officer acknowledged ${id}; it is with Chloe Officer; the reporter has been told.`);
+    await app.expectMessage(phone, new RegExp(`${id} has been seen`));
+  });
+
+  it('"/ ack 7" or "/ack." from staff is answered (nothing done, how to write it), never silently dropped, and audited', async () => {
+    const { id } = await report('We are trapped on the roof, the water is rising');
+    for (const text of [`/ ack ${numberOf(id)}`, '/ack.', '//ack']) {
+      const answer = await inGroup(STAFF.officer, text);
+      expect(answer.kind).toBe('refusal');
+      expect(answer.text).toBe(
+        `Nothing done: "${text}" is not a command I can read. Write the command right after the /, e.g. /ack INC-0042. Send /help for the list.`,
+      );
+    }
+    expect((await getIncident(id)).status).toBe('open');
+    const audit = await app.api<{ items: { type: string; actor: string }[] }>('GET', '/api/audit?order=newest&limit=50');
+    expect(audit.body.items.filter((e) => e.type === 'command.unreadable' && e.actor === 'Chloe Officer')).toHaveLength(3);
+  });
+});
