@@ -2,6 +2,7 @@ import type { ChatContext } from '../chat/chat-context.ts';
 import { actorOf } from '../chat/chat-context.ts';
 import { type Command, UsageError } from '../chat/command-registry.ts';
 import { matchRegion } from '../citizens/registry.ts';
+import { canonicalId } from '../domain/record-id.ts';
 import { approveAlert, cancelBroadcast, createAlert } from './alerts.ts';
 import type { Audience } from './audience.ts';
 import { startWelfareCheck, tallyLine } from './welfare.ts';
@@ -29,7 +30,7 @@ function audienceAndText(ctx: ChatContext, args: string[]): { audience: Audience
 
 /** The id a command names (upper-cased); when it is none, a UsageError saying what to give (`hint` of what was given). */
 function idArg(args: string[], pattern: RegExp, hint: string | ((given: string) => string)): string {
-  const id = (args[0] ?? '').toUpperCase();
+  const id = canonicalId(args[0] ?? '');
   if (!pattern.test(id)) throw new UsageError(typeof hint === 'string' ? hint : hint(id));
   return id;
 }

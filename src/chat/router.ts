@@ -1,4 +1,5 @@
 import { AppError } from '../domain/errors.ts';
+import { joinSplitId } from '../domain/record-id.ts';
 import { hasRole } from '../domain/roster.ts';
 import type { ChatContext } from './chat-context.ts';
 import { type CommandRegistry, parseCommandLine, UsageError } from './command-registry.ts';
@@ -74,8 +75,10 @@ async function runCommand(ctx: ChatContext, registry: CommandRegistry, line: { n
       `Sorry ${ctx.sender.staff.name}, /${command.name} needs the ${command.role} role; you have ${ctx.sender.roles.join(', ')}.`,
     );
   }
+  // "INC 7", "ALR 12": an id typed as two words is the command's first argument.
+  const { args, rest } = /^(ID|ALERT|CHECK|RUN)\b/.test(command.usage ?? '') ? joinSplitId(line.args, line.rest) : line;
   try {
-    await command.run(ctx, line.args, line.rest);
+    await command.run(ctx, args, rest);
     await ctx.deps.audit.append({
       type: 'command.run',
       actor: ctx.sender.actor,

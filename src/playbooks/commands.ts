@@ -1,6 +1,7 @@
 import { actorOf } from '../chat/chat-context.ts';
 import type { Command } from '../chat/command-registry.ts';
 import { UsageError } from '../chat/command-registry.ts';
+import { canonicalId } from '../domain/record-id.ts';
 import { toE164 } from '../domain/roster.ts';
 import { type HuddleMember, requestHuddle } from './huddle.ts';
 import type { PlaybookRunner } from './runner.ts';
@@ -96,10 +97,10 @@ function stopCommand(runner: PlaybookRunner): Command {
     usage: 'RUN',
     role: 'officer',
     async run(ctx, args) {
-      const [id] = args;
-      if (!id) throw new UsageError('Which run? /runs lists them.');
+      if (!args[0]) throw new UsageError('Which run? /runs lists them.');
+      const id = canonicalId(args[0]);
       await runner.stop(id, actorOf(ctx).name);
-      if (ctx.msg.chat.kind === 'dm') await ctx.reply(`⏹ ${id.toUpperCase()} stopped.`);
+      if (ctx.msg.chat.kind === 'dm') await ctx.reply(`⏹ ${id} stopped.`);
     },
   };
 }

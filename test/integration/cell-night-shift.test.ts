@@ -30,7 +30,10 @@ async function inGroup(from: string, text: string, extra: Record<string, unknown
 }
 
 beforeAll(async () => {
-  app = await startTestApp('cell-night-shift', { config: { digest: { maxCardsPerWindow: 1000, window: '1m' } } });
+  app = await startTestApp('cell-night-shift', {
+    // Every alert waits for a second officer, however few it reaches.
+    config: { digest: { maxCardsPerWindow: 1000, window: '1m' }, broadcast: { ratePerSecond: 5, approvalThreshold: 0 } },
+  });
 });
 afterAll(async () => app.stop());
 
@@ -87,5 +90,40 @@ describe('a command typed in a hurry', () => {
     expect((await getIncident(id)).status).toBe('open');
     const audit = await app.api<{ items: { type: string; actor: string }[] }>('GET', '/api/audit?order=newest&limit=50');
     expect(audit.body.items.filter((e) => e.type === 'command.unreadable' && e.actor === 'Chloe Officer')).toHaveLength(3);
+  });
+});
+
+describe('ids typed as on a phone keyboard', () => {
+  const short = (id: string) => `${id.slice(0, 3).toLowerCase()}-${Number(id.slice(4))}`;
+
+  it('"INC 7" and "#7" name INC-0007 in any incident command', async () => {
+    const { id } = await report('My daughter has a high fever and we are stuck at the border');
+    expect((await inGroup(STAFF.viewer, `/incident INC ${numberOf(id)}`)).text).toMatch(new RegExp(`^${id} · open`));
+    expect((await inGroup(STAFF.officer, `/note inc ${numberOf(id)} called the clinic`)).text).toBe(`📝 Noted on ${id}.`);
+    expect((await inGroup(STAFF.officer, `/note #${numberOf(id)} clinic has no doctor`)).text).toBe(`📝 Noted on ${id}.`);
+    expect((await getIncident(id)).timeline.slice(-2).map((e) => e.text)).toEqual(['called the clinic', 'clinic has no doctor']);
+  });
+
+  it('alr-7, ALR 7, wfc-3 and run-1 find ALR-0007, WFC-0003 and RUN-0001 instead of "was not found"', async () => {
+    await report('Gunfire in Aleppo near the old town, we are hiding');
+    const draft = await inGroup(STAFF.officer, '/alert north Stay indoors until further notice');
+    const alert = /ALR-\d{4}/.exec(draft.text)?.[0] as string;
+    expect(draft.text).toContain(`Waiting for a second officer: /approve ${alert}`);
+    const approved = await inGroup(STAFF.duty, `/approve ${short(alert)}`);
+    expect(approved.text).toBe(`Alert ${alert} approved by Ana Duty; sending now.`);
+
+    const second = /ALR-\d{4}/.exec((await inGroup(STAFF.officer, '/alert north Curfew from 20:00')).text)?.[0] as string;
+    const cancelled = await inGroup(STAFF.duty, `/cancel ${second.slice(0, 3)} ${Number(second.slice(4))}`);
+    expect(cancelled.text).toBe(`${second} cancelled: nothing more will be sent.`);
+
+    const check = /WFC-\d{4}/.exec((await inGroup(STAFF.duty, '/welfare north')).text)?.[0] as string;
+    const closed = await inGroup(STAFF.duty, `/close ${short(check)}`);
+    expect(closed.text).toContain(`Welfare check ${check} closed`);
+
+    await app.say(STAFF.officer, '/run flood region=coast exercise=true', { group: CELL_GROUP });
+    const started = await app.expectMessage(CELL_GROUP, (m) => /▶️ RUN-\d{4}: Flood started by Chloe Officer/.test(m.text));
+    const run = /RUN-\d{4}/.exec(started.text)?.[0] as string;
+    await app.say(STAFF.officer, `/stop ${short(run)}`, { group: CELL_GROUP });
+    await app.expectMessage(CELL_GROUP, (m) => m.text.includes(`⏹ ${run} (Flood) stopped by Chloe Officer`));
   });
 });
