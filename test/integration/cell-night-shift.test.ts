@@ -127,3 +127,34 @@ describe('ids typed as on a phone keyboard', () => {
     await app.expectMessage(CELL_GROUP, (m) => m.text.includes(`⏹ ${run} (Flood) stopped by Chloe Officer`));
   });
 });
+
+describe('two officers on the same card at the same moment', () => {
+  it('one 👍 acknowledges it, the other is told who has it; the citizen is told once', async () => {
+    const { id, phone, card } = await report('My husband was arrested at the checkpoint in Damascus');
+    await Promise.all([
+      app.api('POST', '/sim/reactions', { from: STAFF.officer, group: CELL_GROUP, messageId: card.id, emoji: '👍' }),
+      app.api('POST', '/sim/reactions', { from: STAFF.duty, group: CELL_GROUP, messageId: card.id, emoji: '👍' }),
+    ]);
+    await settle(app);
+    const holder = (await getIncident(id)).assignee === STAFF.officer ? 'Chloe Officer' : 'Ana Duty';
+    const answers = (await app.outbox(CELL_GROUP)).filter((m) => m.text.includes(id) && m.kind !== 'card');
+    expect(answers.map((m) => m.text).sort()).toEqual(
+      [
+        `👍 ${holder} acknowledged ${id}; it is with ${holder}; the reporter has been told.`,
+        `${id} is already acknowledged (with ${holder})`,
+      ].sort(),
+    );
+    expect((await app.outbox(phone)).filter((m) => m.kind === 'notice')).toHaveLength(1);
+  });
+
+  it('a 👍 written as a reply to a card someone already took says nothing was done, not "noted"', async () => {
+    const { id, card } = await report('I cannot find my son since the explosion at the market');
+    await inGroup(STAFF.officer, `/ack ${id}`);
+    const late = await inGroup(STAFF.duty, '👍', { replyTo: card.id });
+    expect(late.text).toBe(`${id} is already acknowledged (with Chloe Officer): nothing done.`);
+    expect((await getIncident(id)).timeline.map((e) => e.type)).toEqual(['reported', 'status', 'assigned']);
+    // A reply with words is still noted.
+    const words = await inGroup(STAFF.duty, 'His school says he left at noon', { replyTo: card.id });
+    expect(words.text).toBe(`📝 Reply noted on ${id}.`);
+  });
+});

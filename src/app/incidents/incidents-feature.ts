@@ -10,6 +10,7 @@ import { postDigest } from './cards.ts';
 import { handleCitizenMessage, type RegisteredOf } from './citizen-intake.ts';
 import { escalateDue, postEscalationDigest } from './escalation.ts';
 import { acknowledge, addNote } from './lifecycle.ts';
+import { acknowledgedLine } from './shared.ts';
 import type { SitrepSection } from './sitrep.ts';
 
 const ACK_EMOJI = /^(👍|✅|👌|🆗)/u;
@@ -79,7 +80,7 @@ export function incidentsFeature(opts: { registeredOf?: RegisteredOf; sitrepSect
       if (!(await mayAct(ctx, id, '👍'))) return true;
       await tryStaffAction(ctx, async () => {
         const i = await acknowledge(ctx.deps, { id, actor: actorOf(ctx), channel: 'chat' });
-        return `👍 ${actorOf(ctx).name} acknowledged ${i.id}; the reporter has been told.`;
+        return acknowledgedLine(ctx.deps, actorOf(ctx).name, i);
       });
       return true;
     },
@@ -94,15 +95,18 @@ export function incidentsFeature(opts: { registeredOf?: RegisteredOf; sitrepSect
       if (!(await mayAct(ctx, id, 'reply'))) return true;
       await tryStaffAction(ctx, async () => {
         const text = ctx.msg.text?.trim();
-        let took = '';
-        try {
-          await acknowledge(ctx.deps, { id, actor: actorOf(ctx), channel: 'chat' });
-          took = ` ${actorOf(ctx).name} acknowledged ${id}.`;
-        } catch (err) {
-          if (!(err instanceof AppError)) throw err;
+        const taken = await acknowledge(ctx.deps, { id, actor: actorOf(ctx), channel: 'chat' }).catch((err: unknown) => {
+          if (err instanceof AppError) return err;
+          throw err;
+        });
+        const note = text && !ACK_EMOJI.test(text) ? text : undefined;
+        if (note) await addNote(ctx.deps, { id, text: note, actor: actorOf(ctx), channel: 'chat' });
+        if (taken instanceof AppError) {
+          // A 👍 written as a reply to a card someone already took did nothing: say so, not "noted".
+          return note ? `📝 Reply noted on ${id}.` : `${taken.message}: nothing done.`;
         }
-        if (text && !ACK_EMOJI.test(text)) await addNote(ctx.deps, { id, text, actor: actorOf(ctx), channel: 'chat' });
-        return `📝${took} Reply noted on ${id}.`;
+        const line = acknowledgedLine(ctx.deps, actorOf(ctx).name, taken);
+        return note ? `${line}\n📝 Reply noted on ${id}.` : line;
       });
       return true;
     },

@@ -82,7 +82,11 @@ type Who = { actor: Actor; channel: Channel };
 
 /** The status part of a change; a ConflictError (returned) when the incident already has it. */
 function statusPart(deps: CoreDeps, i: Incident, to: IncidentStatus, who: Who, text?: string, assigning = false): Change | ConflictError {
-  if (i.status === to) return new ConflictError('unchanged', `${i.id} is already ${i.status.replace('_', ' ')}`);
+  if (i.status === to) {
+    // Two officers on the same card at once: the one too late learns who has it.
+    const holder = i.assignee ? ` (with ${deps.roster.find(i.assignee)?.name ?? i.assignee})` : '';
+    return new ConflictError('unchanged', `${i.id} is already ${i.status.replace('_', ' ')}${holder}`);
+  }
   if (!canTransition(i.status, to)) {
     throw new ConflictError('illegal_transition', `${i.id} is ${i.status.replace('_', ' ')}; it cannot become ${to.replace('_', ' ')}`);
   }

@@ -70,6 +70,12 @@ export function staffName(deps: CoreDeps, phone: string | null): string {
   return phone ? (deps.roster.find(phone)?.name ?? phone) : 'nobody';
 }
 
+/** What the cell group is told when an officer acknowledges an incident (by /ack, 👍 or a reply): who has it now. */
+export function acknowledgedLine(deps: CoreDeps, by: string, i: Pick<Incident, 'id' | 'assignee'>): string {
+  const holder = i.assignee ? `; it is with ${staffName(deps, i.assignee)}` : '';
+  return `👍 ${by} acknowledged ${i.id}${holder}; the reporter has been told.`;
+}
+
 const SEVERITY_ICON: Record<string, string> = { critical: '🔴', high: '🟠', medium: '🟡', low: '🟢' };
 
 /** Minutes since an ISO time, for "open 12 min". */

@@ -1,5 +1,5 @@
 import { acknowledge, addNote, assign, changeStatus, retriage } from '../../app/incidents/lifecycle.ts';
-import { incidentLine, incidentStore, regionName, staffName } from '../../app/incidents/shared.ts';
+import { acknowledgedLine, incidentLine, incidentStore, regionName, staffName } from '../../app/incidents/shared.ts';
 import type { SitrepSection } from '../../app/incidents/sitrep.ts';
 import { buildSitrep } from '../../app/incidents/sitrep.ts';
 import { refOfSentMessage } from '../../app/sent-ref.ts';
@@ -199,8 +199,7 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
       role: 'officer',
       async run(ctx, args) {
         const i = await acknowledge(ctx.deps, { id: idArg(args[0]), actor: actorOf(ctx), channel: 'chat' });
-        const holder = i.assignee ? `; it is with ${staffName(ctx.deps, i.assignee)}` : '';
-        await ctx.reply(`👍 ${actorOf(ctx).name} acknowledged ${i.id}${holder}; the reporter has been told.`, 'confirmation');
+        await ctx.reply(acknowledgedLine(ctx.deps, actorOf(ctx).name, i), 'confirmation');
       },
     },
     {
