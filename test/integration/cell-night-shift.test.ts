@@ -158,3 +158,24 @@ describe('two officers on the same card at the same moment', () => {
     expect(words.text).toBe(`📝 Reply noted on ${id}.`);
   });
 });
+
+describe('/incident read on a phone', () => {
+  it('says in its timeline to whom it was assigned and what each status change was, with the words given', async () => {
+    const { id } = await report('I lost my passport and my wallet in Damascus');
+    await inGroup(STAFF.officer, `/assign ${id} +15550000001`);
+    await inGroup(STAFF.officer, `/severity ${id} medium`);
+    await inGroup(STAFF.duty, `/resolve ${id} emergency passport issued`);
+    const detail = await inGroup(STAFF.viewer, `/incident ${id}`);
+    const timeline =
+      detail.text
+        .split('Timeline:\n')[1]
+        ?.split('\n')
+        .map((l) => l.slice(8)) ?? [];
+    expect(timeline).toEqual([
+      'reporter: reported — I lost my passport and my wallet in Damascus',
+      'Chloe Officer: assigned → Ana Duty',
+      'Chloe Officer: severity low → medium',
+      'Ana Duty: status open → resolved — emergency passport issued',
+    ]);
+  });
+});

@@ -14,6 +14,7 @@ import {
   SEVERITIES,
   type Severity,
   STATUSES,
+  type TimelineEntry,
 } from '../../domain/incident.ts';
 import { toE164 } from '../../domain/roster.ts';
 import { PRIORITY } from '../../queues/queues.ts';
@@ -152,12 +153,7 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
           ...(i.location ? [`📍 https://maps.google.com/?q=${i.location.lat},${i.location.lng}`] : []),
           `“${i.summary}”`,
           'Timeline:',
-          ...i.timeline
-            .slice(-12)
-            .map(
-              (e) =>
-                `  ${e.at.slice(11, 16)} ${e.actor}: ${e.type}${e.text ? ` — ${e.text}` : e.data?.to ? ` → ${String(e.data.to)}` : ''}`,
-            ),
+          ...i.timeline.slice(-12).map((e) => `  ${e.at.slice(11, 16)} ${e.actor}: ${timelineLine(e)}`),
         ];
         await ctx.reply(lines.join('\n'), 'detail');
       },
@@ -268,6 +264,21 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
       },
     },
   ];
+}
+
+/**
+ * One timeline entry for /incident: what changed and to what, and the words given with it
+ * ("status acknowledged → resolved — passport reissued", "assigned → Ana Duty").
+ */
+function timelineLine(e: TimelineEntry): string {
+  const shown = (v: unknown) => (v === null || v === undefined ? 'none' : String(v).replace('_', ' '));
+  const change =
+    e.type === 'assigned'
+      ? ` → ${e.data?.assignee ? String(e.data.assignee) : 'nobody'}`
+      : e.data && 'to' in e.data
+        ? ` ${shown(e.data.from)} → ${shown(e.data.to)}`
+        : '';
+  return `${e.type}${change}${e.text ? ` — ${e.text}` : ''}`;
 }
 
 function retriageCommand(
