@@ -78,8 +78,13 @@ export function broadcastCommands(): Command[] {
       role: 'duty_officer',
       async run(ctx, args) {
         const id = idArg(args, /^ALR-\d+$/, 'Give the alert id, e.g. ALR-0007.');
-        await approveAlert(ctx.deps, { id, approver: actorOf(ctx) });
-        await ctx.reply(`Alert ${id} approved by ${actorOf(ctx).name}; sending now.`, 'alert-approved');
+        const { approvedBy } = await approveAlert(ctx.deps, { id, approver: actorOf(ctx) });
+        // Two duty officers approving at the same moment: the second is not told it was theirs.
+        const text =
+          approvedBy === actorOf(ctx).name
+            ? `Alert ${id} approved by ${approvedBy}; sending now.`
+            : `Alert ${id} was already approved by ${approvedBy}; it is sending. Nothing more to do.`;
+        await ctx.reply(text, 'alert-approved');
       },
     },
     {

@@ -179,3 +179,26 @@ describe('/incident read on a phone', () => {
     ]);
   });
 });
+
+describe('two duty officers approving one alert at the same moment', () => {
+  it('one approves it; the other is told who did, not that it was theirs; it goes out once', async () => {
+    const { phone } = await report('Explosion near the Aleppo citadel, windows broken, we are scared');
+    const id = /ALR-\d{4}/.exec((await inGroup(STAFF.officer, '/alert north Avoid the citadel area tonight')).text)?.[0] as string;
+    const [ana, ben] = await Promise.all([
+      app.say(STAFF.duty, `/approve ${id}`, { group: CELL_GROUP }),
+      app.say(STAFF.admin, `/approve ${id}`, { group: CELL_GROUP }),
+    ]);
+    const answers = await Promise.all([ana, ben].map((sent) => app.expectMessage(CELL_GROUP, (m) => m.replyTo === sent)));
+    const winner = answers.find((m) => m.text.endsWith('; sending now.'));
+    const approver = / approved by (.+); sending now\.$/.exec(winner?.text ?? '')?.[1] as string;
+    expect(['Ana Duty', 'Ben Consul']).toContain(approver);
+    const other = answers.find((m) => m !== winner);
+    expect(other?.text).toMatch(
+      new RegExp(
+        `^(Alert ${id} was already approved by ${approver}; it is sending|${id} is (approved|sending) \\(approved by ${approver}\\))`,
+      ),
+    );
+    await settle(app);
+    expect((await app.outbox(phone)).filter((m) => m.kind === 'alert' && m.text.includes(id))).toHaveLength(1);
+  });
+});
