@@ -66,8 +66,11 @@ function runCommand(runner: PlaybookRunner): Command {
       if (!id) throw new UsageError(`Which playbook? Available:\n${libraryList(runner)}`);
       const { params, exercise } = parseRunArgs(rest);
       const run = await runner.start(id, params, exercise, { ...actorOf(ctx), origin: `chat:${ctx.msg.id}` });
-      if (ctx.msg.chat.kind === 'dm')
-        await ctx.reply(`▶️ ${run.id} started: ${run.title}${run.exercise ? ' (exercise)' : ''}. Stop it with /stop ${run.id}.`);
+      // The cell groups see the run's own posts; a DM or a breakout group would otherwise hear nothing.
+      if (!ctx.inCellGroup)
+        await ctx.reply(
+          `▶️ ${run.id} started: ${run.title}${run.exercise ? ' (exercise)' : ''}. Its steps are posted in the crisis-cell group. Stop it with /stop ${run.id}.`,
+        );
     },
   };
 }
@@ -100,7 +103,7 @@ function stopCommand(runner: PlaybookRunner): Command {
       if (!args[0]) throw new UsageError('Which run? /runs lists them.');
       const id = canonicalId(args[0]);
       await runner.stop(id, actorOf(ctx).name);
-      if (ctx.msg.chat.kind === 'dm') await ctx.reply(`⏹ ${id} stopped.`);
+      if (!ctx.inCellGroup) await ctx.reply(`⏹ ${id} stopped.`);
     },
   };
 }

@@ -202,3 +202,25 @@ describe('two duty officers approving one alert at the same moment', () => {
     expect((await app.outbox(phone)).filter((m) => m.kind === 'alert' && m.text.includes(id))).toHaveLength(1);
   });
 });
+
+describe('a playbook started and stopped from a breakout group', () => {
+  it('is answered in the breakout group, not only in the cell group', async () => {
+    await inGroup(STAFF.duty, '/huddle Flood team +15550000003');
+    const huddle = await waitForHuddle('Flood team');
+    const started = await app.say(STAFF.officer, '/run flood region=coast exercise=true', { group: huddle });
+    const answer = await app.expectMessage(huddle, (m) => m.replyTo === started);
+    const run = /RUN-\d{4}/.exec(answer.text)?.[0] as string;
+    expect(answer.text).toBe(
+      `▶️ ${run} started: Flood (exercise). Its steps are posted in the crisis-cell group. Stop it with /stop ${run}.`,
+    );
+    await app.expectMessage(CELL_GROUP, (m) => m.text.includes(`▶️ ${run}: Flood started by Chloe Officer`));
+    const stop = await app.say(STAFF.officer, `/stop ${run}`, { group: huddle });
+    expect((await app.expectMessage(huddle, (m) => m.replyTo === stop)).text).toBe(`⏹ ${run} stopped.`);
+  });
+});
+
+/** The id of the breakout group the bot created with this subject. */
+async function waitForHuddle(subject: string): Promise<string> {
+  const welcome = await app.expectMessage('', (m) => m.kind === 'huddle' && m.text.startsWith(`👥 ${subject}`));
+  return welcome.to;
+}
