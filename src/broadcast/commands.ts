@@ -105,10 +105,12 @@ export function broadcastCommands(): Command[] {
       role: 'duty_officer',
       async run(ctx, args) {
         const w = await startWelfareCheck(ctx.deps, { author: actorOf(ctx), ...audienceAndText(ctx, args), source: `chat:${ctx.msg.id}` });
-        await ctx.reply(
-          `Welfare check ${w.id} sent to ${w.total} recipient(s). Tallies: /sitrep or GET /api/welfare-checks/${w.id}`,
-          'welfare-started',
-        );
+        // "Sent to 0" reads like a check under way: say that nobody was asked, and why.
+        const text =
+          w.total === 0
+            ? `⚠️ Welfare check ${w.id} reached nobody: no registered citizen matches this audience (a welfare check asks registered citizens only). Check the region, or use /welfare all.`
+            : `Welfare check ${w.id} sent to ${w.total} recipient(s). Tallies: /sitrep or GET /api/welfare-checks/${w.id}`;
+        await ctx.reply(text, 'welfare-started');
       },
     },
     {

@@ -224,3 +224,12 @@ async function waitForHuddle(subject: string): Promise<string> {
   const welcome = await app.expectMessage('', (m) => m.kind === 'huddle' && m.text.startsWith(`👥 ${subject}`));
   return welcome.to;
 }
+
+describe('a welfare check nobody is registered for', () => {
+  it('says it reached nobody and why, rather than "sent to 0 recipient(s)"', async () => {
+    const answer = await inGroup(STAFF.duty, '/welfare coast Are you safe after the storm?');
+    expect(answer.text).toMatch(
+      /^⚠️ Welfare check WFC-\d{4} reached nobody: no registered citizen matches this audience \(a welfare check asks registered citizens only\)\. Check the region, or use \/welfare all\.$/,
+    );
+  });
+});
