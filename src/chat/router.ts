@@ -37,6 +37,14 @@ async function unreadableCommand(ctx: ChatContext, text: string): Promise<void> 
   );
 }
 
+/**
+ * The ids among a command's first two arguments (INC-0007, ALR-3, 12), for the audit trail, which
+ * never holds message text or phones: a note's first words or a guest's number stay out of it.
+ */
+function idsOf(args: string[]): string[] {
+  return args.slice(0, 2).filter((a) => /^(#?\d{1,9}|(inc|alr|wfc|run)[-_#]?\d{1,9})$/i.test(a));
+}
+
 async function refuse(ctx: ChatContext, command: string, reason: string, text: string): Promise<void> {
   await ctx.deps.audit.append({ type: 'command.refused', actor: ctx.sender.actor, subject: `/${command}`, data: { reason } });
   ctx.deps.log.warn({ command, reason }, 'command refused');
@@ -54,6 +62,12 @@ async function runCommand(ctx: ChatContext, registry: CommandRegistry, line: { n
   }
   const command = registry.find(line.name);
   if (!command) {
+    await ctx.deps.audit.append({
+      type: 'command.failed',
+      actor: ctx.sender.actor,
+      subject: `/${line.name.slice(0, 30)}`,
+      data: { reason: 'unknown_command' },
+    });
     await ctx.reply(`Unknown command /${line.name}. Send /help for the list.`, 'refusal');
     return;
   }
@@ -79,13 +93,17 @@ async function runCommand(ctx: ChatContext, registry: CommandRegistry, line: { n
   const { args, rest } = /^(ID|ALERT|CHECK|RUN)\b/.test(command.usage ?? '') ? joinSplitId(line.args, line.rest) : line;
   try {
     await command.run(ctx, args, rest);
-    await ctx.deps.audit.append({
-      type: 'command.run',
-      actor: ctx.sender.actor,
-      subject: `/${command.name}`,
-      data: { args: line.args.slice(0, 2) },
-    });
+    await ctx.deps.audit.append({ type: 'command.run', actor: ctx.sender.actor, subject: `/${command.name}`, data: { args: idsOf(args) } });
   } catch (err) {
+    // A command that did nothing is on the record too: who tried what, and why it was refused.
+    if (err instanceof AppError || err instanceof UsageError) {
+      await ctx.deps.audit.append({
+        type: 'command.failed',
+        actor: ctx.sender.actor,
+        subject: `/${command.name}`,
+        data: { reason: err instanceof AppError ? err.code : 'usage', args: idsOf(args) },
+      });
+    }
     if (err instanceof UsageError) {
       await ctx.reply(`${err.message}\nUsage: /${command.name}${command.usage ? ` ${command.usage}` : ''}`, 'refusal');
     } else if (err instanceof AppError) {

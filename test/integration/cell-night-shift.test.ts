@@ -233,3 +233,37 @@ describe('a welfare check nobody is registered for', () => {
     );
   });
 });
+
+describe('the audit trail of staff commands', () => {
+  type Entry = { type: string; actor: string; subject: string; data: Record<string, unknown> };
+  const latest = async (n: number) =>
+    (await app.api<{ items: Entry[] }>('GET', `/api/audit?order=newest&limit=${n}`)).body.items.filter((e) =>
+      e.type.startsWith('command.'),
+    );
+
+  it('records a command that did nothing (refused as already done, unknown, wrongly written), and why', async () => {
+    const { id } = await report('The road to the airport is blocked, we need to leave');
+    await inGroup(STAFF.officer, `/resolve ${id} left by bus`);
+    await inGroup(STAFF.duty, `/resolve ${id}`);
+    await inGroup(STAFF.duty, '/reslove 12');
+    await inGroup(STAFF.duty, '/note');
+    const entries = await latest(60);
+    expect(entries.slice(0, 4).map((e) => [e.type, e.actor, e.subject, e.data.reason])).toEqual([
+      ['command.failed', 'Ana Duty', '/note', 'usage'],
+      ['command.failed', 'Ana Duty', '/reslove', 'unknown_command'],
+      ['command.failed', 'Ana Duty', '/resolve', 'unchanged'],
+      ['command.run', 'Chloe Officer', '/resolve', undefined],
+    ]);
+    expect(entries[2]?.data.args).toEqual([id]);
+  });
+
+  it('keeps the ids a command named, never the words of a note or a phone', async () => {
+    const { id } = await report('My mother is sick in Latakia and needs insulin');
+    await inGroup(STAFF.officer, `/note ${id} Jean Dupont brings insulin at 9`);
+    await inGroup(STAFF.officer, '/huddle Dupont family +33 6 12 99 88 77');
+    const entries = await latest(30);
+    expect(entries.find((e) => e.subject === '/note')?.data.args).toEqual([id]);
+    expect(entries.find((e) => e.subject === '/huddle')?.data.args).toEqual([]);
+    expect(JSON.stringify(entries)).not.toMatch(/Jean|Dupont|33 ?6/);
+  });
+});
