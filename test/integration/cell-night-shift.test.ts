@@ -32,7 +32,17 @@ async function inGroup(from: string, text: string, extra: Record<string, unknown
 beforeAll(async () => {
   app = await startTestApp('cell-night-shift', {
     // Every alert waits for a second officer, however few it reaches.
-    config: { digest: { maxCardsPerWindow: 1000, window: '1m' }, broadcast: { ratePerSecond: 5, approvalThreshold: 0 } },
+    config: {
+      digest: { maxCardsPerWindow: 1000, window: '1m' },
+      broadcast: { ratePerSecond: 5, approvalThreshold: 0 },
+      staff: [
+        { name: 'Ana Duty', phone: STAFF.duty, roles: ['duty_officer', 'officer'] },
+        { name: 'Ben Consul', phone: STAFF.admin, roles: ['admin', 'duty_officer'] },
+        { name: 'Chloe Officer', phone: STAFF.officer, roles: ['officer'] },
+        { name: 'Dev Viewer', phone: STAFF.viewer, roles: ['viewer'] },
+        { name: 'Anaïs Field', phone: '+15550000005', roles: ['officer'] },
+      ],
+    },
   });
 });
 afterAll(async () => app.stop());
@@ -264,6 +274,25 @@ describe('the audit trail of staff commands', () => {
     const entries = await latest(30);
     expect(entries.find((e) => e.subject === '/note')?.data.args).toEqual([id]);
     expect(entries.find((e) => e.subject === '/huddle')?.data.args).toEqual([]);
-    expect(JSON.stringify(entries)).not.toMatch(/Jean|Dupont|33 ?6/);
+    expect(JSON.stringify(entries.map((e) => e.data))).not.toMatch(/Jean|Dupont|\+33|99 ?88 ?77/);
+  });
+});
+
+describe('/assign by name', () => {
+  it('gives the incident to the rostered person named as typed on a phone, and tells them', async () => {
+    const { id } = await report('We are stuck at the hotel in Damascus, no water since yesterday');
+    expect((await inGroup(STAFF.officer, `/assign ${id} ana duty`)).text).toBe(`📌 ${id} is now with Ana Duty.`);
+    await app.expectMessage(STAFF.duty, new RegExp(`Chloe Officer assigned you ${id}`));
+    expect((await inGroup(STAFF.duty, `/assign ${id} Anais`)).text).toBe(`📌 ${id} is now with Anaïs Field.`);
+    expect((await getIncident(id)).assignee).toBe('+15550000005');
+  });
+
+  it('asks which when the name fits two people, and names the roster when it fits nobody; nothing changes', async () => {
+    const { id } = await report('My passport was taken by the police at the border');
+    const two = await inGroup(STAFF.officer, `/assign ${id} Ana`);
+    expect(two.text).toBe('"Ana" could be Ana Duty or Anaïs Field: give the full name or the phone.\nUsage: /assign ID +phone|name|me');
+    const none = await inGroup(STAFF.officer, `/assign ${id} Zoe`);
+    expect(none.text).toMatch(/^Nobody on the staff roster is called "Zoe": give a name as the roster lists it, or a phone\./);
+    expect((await getIncident(id)).assignee).toBeNull();
   });
 });

@@ -200,16 +200,14 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
     },
     {
       name: 'assign',
-      usage: 'ID +phone|me',
+      usage: 'ID +phone|name|me',
       summary: 'give an incident to a member of staff',
       role: 'officer',
       async run(ctx, args, rest) {
         const id = idArg(args[0]);
-        // A phone as WhatsApp shows it has spaces: "+1 555 000 0003".
         const who = rest.slice((args[0] ?? '').length).trim();
         if (!who) throw new UsageError('Assign to whom?');
-        const phone = who.toLowerCase() === 'me' ? ctx.sender.phone : toE164(who.replace(/[\s().-]/g, ''), ctx.deps.config.embassy.country);
-        if (!phone) throw new UsageError(`"${who}" is not a phone number.`);
+        const phone = assigneePhone(ctx, who);
         const i = await assign(ctx.deps, { id, assignee: phone, actor: actorOf(ctx), channel: 'chat' });
         await ctx.reply(`📌 ${i.id} is now with ${staffName(ctx.deps, i.assignee)}.`, 'confirmation');
       },
@@ -264,6 +262,28 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
       },
     },
   ];
+}
+
+/**
+ * Who `/assign` names: `me`, a phone as WhatsApp shows it ("+1 555 000 0003"), or a rostered
+ * person's name as typed on a phone ("Ana", "chloe officer").
+ */
+function assigneePhone(ctx: ChatContext, who: string): string {
+  if (who.toLowerCase() === 'me') {
+    if (!ctx.sender.phone) throw new UsageError('Your phone number is not known here: give your name or phone.');
+    return ctx.sender.phone;
+  }
+  if (/^[+(\d]/.test(who)) {
+    const phone = toE164(who.replace(/[\s().-]/g, ''), ctx.deps.config.embassy.country);
+    if (!phone) throw new UsageError(`"${who}" is not a phone number.`);
+    return phone;
+  }
+  const staff = ctx.deps.roster.byName(who);
+  const [only] = staff;
+  if (only && staff.length === 1) return only.phone;
+  if (staff.length > 1)
+    throw new UsageError(`"${who}" could be ${staff.map((s) => s.name).join(' or ')}: give the full name or the phone.`);
+  throw new UsageError(`Nobody on the staff roster is called "${who}": give a name as the roster lists it, or a phone.`);
 }
 
 /**
