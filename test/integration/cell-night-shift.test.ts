@@ -296,3 +296,17 @@ describe('/assign by name', () => {
     expect((await getIncident(id)).assignee).toBeNull();
   });
 });
+
+describe('/reopen', () => {
+  it('reopens a resolved incident and tells the reporter; an incident not resolved is left as it is', async () => {
+    const { id, phone } = await report('My son did not come home from the demonstration in Damascus');
+    await inGroup(STAFF.officer, `/resolve ${id} found at a friend's house`);
+    await app.expectMessage(phone, new RegExp(`${id} has been closed`));
+    const reopened = await inGroup(STAFF.duty, `/reopen ${id}`);
+    expect(reopened.text).toBe(`🔄 ${id} reopened: in progress again, with Ana Duty; the reporter has been told.`);
+    await app.expectMessage(phone, new RegExp(`${id} has been reopened`));
+    expect((await getIncident(id)).status).toBe('in_progress');
+    const again = await inGroup(STAFF.duty, `/reopen ${id}`);
+    expect(again.text).toBe(`${id} is in progress, not resolved: nothing to reopen.`);
+  });
+});

@@ -3,7 +3,7 @@ import { acknowledgedLine, incidentLine, incidentStore, regionName, staffName } 
 import type { SitrepSection } from '../../app/incidents/sitrep.ts';
 import { buildSitrep } from '../../app/incidents/sitrep.ts';
 import { refOfSentMessage } from '../../app/sent-ref.ts';
-import { NotFoundError, ValidationError } from '../../domain/errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import {
   CATEGORIES,
   type Category,
@@ -245,6 +245,23 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
       async run(ctx, args) {
         const i = await changeStatus(ctx.deps, { id: idArg(args[0]), to: 'in_progress', actor: actorOf(ctx), channel: 'chat' });
         await ctx.reply(`🛠 ${i.id} is in progress.`, 'confirmation');
+      },
+    },
+    {
+      name: 'reopen',
+      usage: 'ID',
+      summary: 'reopen a resolved incident (in progress again; the reporter is told)',
+      role: 'officer',
+      async run(ctx, args) {
+        const found = await incidentArg(ctx, args[0]);
+        if (found.status !== 'resolved') {
+          throw new ConflictError('not_resolved', `${found.id} is ${found.status.replace('_', ' ')}, not resolved: nothing to reopen.`);
+        }
+        const i = await changeStatus(ctx.deps, { id: found.id, to: 'in_progress', actor: actorOf(ctx), channel: 'chat' });
+        await ctx.reply(
+          `🔄 ${i.id} reopened: in progress again, with ${staffName(ctx.deps, i.assignee)}; the reporter has been told.`,
+          'confirmation',
+        );
       },
     },
     retriageCommand('severity', SEVERITIES, (v) => ({ severity: v as Severity })),
