@@ -310,3 +310,17 @@ describe('/reopen', () => {
     expect(again.text).toBe(`${id} is in progress, not resolved: nothing to reopen.`);
   });
 });
+
+describe('/incidents filters as staff say them', () => {
+  it('"in progress", "in-progress" and "unacknowledged" list those incidents instead of "Unknown filter"', async () => {
+    const { id } = await report('Our convoy is stopped at a roadblock north of Aleppo');
+    await inGroup(STAFF.officer, `/progress ${id}`);
+    for (const words of ['in progress', 'In-Progress', 'inprogress 1']) {
+      const list = await inGroup(STAFF.viewer, `/incidents ${words}`);
+      expect(list.text).toMatch(/^Incidents \(in_progress\): \d+/);
+      expect(list.text).toContain(id);
+    }
+    const waiting = await inGroup(STAFF.viewer, '/incidents unacknowledged');
+    expect(waiting.text).toMatch(/^(Incidents \(open\): \d+|No incidents \(open\)\.)/);
+  });
+});

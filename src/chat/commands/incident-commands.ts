@@ -36,6 +36,14 @@ async function incidentArg(ctx: ChatContext, arg: string | undefined): Promise<I
 }
 
 const ACTIVE: IncidentStatus[] = ['open', 'acknowledged', 'in_progress'];
+/** Other words for the /incidents filters. */
+const FILTER_WORDS: Record<string, string> = {
+  unacknowledged: 'open',
+  unacked: 'open',
+  new: 'open',
+  acked: 'acknowledged',
+  inprogress: 'in_progress',
+};
 /** Incidents one /incidents reply lists, and the last page it reaches (1,000 incidents). */
 const LIST_MAX = 20;
 const MAX_PAGE = 50;
@@ -100,7 +108,12 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
       async run(ctx, args) {
         const words = args.map((a) => a.toLowerCase());
         const pageWord = words.find((w) => /^\d+$/.test(w));
-        const filter = words.find((w) => w !== pageWord);
+        // "in progress", "in-progress", "unacknowledged": the words staff use for the statuses.
+        const typed = words
+          .filter((w) => w !== pageWord)
+          .join('_')
+          .replace(/-/g, '_');
+        const filter = typed ? (FILTER_WORDS[typed] ?? typed) : undefined;
         const page = pageWord ? Number(pageWord) : 1;
         if (page < 1 || page > MAX_PAGE) throw new UsageError(`Pages run from 1 to ${MAX_PAGE}.`);
         const status = STATUSES.find((s) => s === filter);
