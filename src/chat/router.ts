@@ -20,6 +20,9 @@ export function createRouter(registry: CommandRegistry, handlers: RouteHandlers)
     const { msg } = ctx;
     if (msg.reaction) return handlers.reaction?.(ctx);
     const line = msg.text ? parseCommandLine(msg.text) : undefined;
+    // A citizen's "/sos" or "/my husband is hurt" names no staff command: it is their message, not
+    // a command to refuse (which lost the report). A staff command from them is still refused.
+    if (line && !ctx.sender.staff && msg.chat.kind === 'dm' && !registry.find(line.name)) return handlers.citizen(ctx);
     if (line) return runCommand(ctx, registry, line);
     // Staff who meant a command ("/ ack 7", "/ack.") must not take silence for done.
     if (ctx.sender.staff && msg.text?.trim().startsWith('/')) return unreadableCommand(ctx, msg.text.trim());

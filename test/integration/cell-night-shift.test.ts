@@ -324,3 +324,17 @@ describe('/incidents filters as staff say them', () => {
     expect(waiting.text).toMatch(/^(Incidents \(open\): \d+|No incidents \(open\)\.)/);
   });
 });
+
+describe('a citizen whose message starts with /', () => {
+  it('"/sos" or "/my husband is hurt…" is taken as their report, not refused as a staff command', async () => {
+    await app.say('+33612559001', '/sos');
+    await app.expectMessage('+33612559001', /🆘 Understood: emergency\. Reference INC-\d{4}/);
+    await app.say('+33612559002', '/my husband is hurt, we are at the Aleppo bus station');
+    const ack = await app.expectMessage('+33612559002', /Reference: INC-\d{4}/);
+    const incident = await getIncident(incidentIdIn(ack.text));
+    expect(incident.summary).toContain('my husband is hurt');
+    // A staff command from a stranger is still refused.
+    await app.say('+33612559003', '/resolve 1');
+    expect((await app.expectMessage('+33612559003', /only for rostered embassy staff/)).kind).toBe('refusal');
+  });
+});
