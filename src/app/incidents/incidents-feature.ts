@@ -6,7 +6,7 @@ import { hasRole } from '../../domain/roster.ts';
 import { incidentRoutes } from '../../http/routes/incidents.ts';
 import type { Feature } from '../feature.ts';
 import { refOfSentMessage } from '../sent-ref.ts';
-import { postDigest } from './cards.ts';
+import { DIGEST_REF, postDigest } from './cards.ts';
 import { handleCitizenMessage, type RegisteredOf } from './citizen-intake.ts';
 import { escalateDue, postEscalationDigest } from './escalation.ts';
 import { acknowledge, addNote } from './lifecycle.ts';
@@ -71,7 +71,13 @@ export function incidentsFeature(opts: { registeredOf?: RegisteredOf; sitrepSect
       if (!reaction || !ACK_EMOJI.test(reaction.emoji)) return false;
       // A citizen's 👍 on a message in their DM is not an act on the incident.
       if (!ctx.sender.staff && ctx.msg.chat.kind !== 'group') return false;
-      const id = await incidentOf(ctx, reaction.messageId);
+      const ref = await refOfSentMessage(ctx.deps, reaction.messageId);
+      if (ref === DIGEST_REF && ctx.sender.staff) {
+        // The cards say "👍 to take it": on a list of several, it takes none. Say so rather than stay silent.
+        await ctx.reply('A 👍 on a list takes none of its incidents: send /ack ID for each one you take.', 'refusal');
+        return true;
+      }
+      const id = ref?.startsWith('incident:') ? ref.slice('incident:'.length) : undefined;
       if (!id) return false;
       if (!ctx.sender.staff) {
         await refuseStranger(ctx, id, '👍');
