@@ -338,3 +338,19 @@ describe('a citizen whose message starts with /', () => {
     expect((await app.expectMessage('+33612559003', /only for rostered embassy staff/)).kind).toBe('refusal');
   });
 });
+
+describe('an incident whose reporter erased their data', () => {
+  it('/ack and /resolve say nobody was told, not "the reporter has been told"', async () => {
+    const { id, phone } = await report('Please help, my brother was detained by the police in Damascus');
+    await app.say(phone, 'DELETE');
+    await app.expectMessage(phone, () => true);
+    await settle(app);
+    expect((await getIncident(id)).reporter).toBeNull();
+    expect((await inGroup(STAFF.officer, `/ack ${id}`)).text).toBe(
+      `👍 Chloe Officer acknowledged ${id}; it is with Chloe Officer; nobody was told: the reporter erased their data.`,
+    );
+    expect((await inGroup(STAFF.officer, `/resolve ${id} released`)).text).toBe(
+      `✔️ ${id} resolved; nobody was told: the reporter erased their data.`,
+    );
+  });
+});

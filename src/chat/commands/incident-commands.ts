@@ -1,5 +1,5 @@
 import { acknowledge, addNote, assign, changeStatus, retriage } from '../../app/incidents/lifecycle.ts';
-import { acknowledgedLine, incidentLine, incidentStore, regionName, staffName } from '../../app/incidents/shared.ts';
+import { acknowledgedLine, incidentLine, incidentStore, regionName, reporterTold, staffName } from '../../app/incidents/shared.ts';
 import type { SitrepSection } from '../../app/incidents/sitrep.ts';
 import { buildSitrep } from '../../app/incidents/sitrep.ts';
 import { refOfSentMessage } from '../../app/sent-ref.ts';
@@ -246,8 +246,8 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
       async run(ctx, args, rest) {
         const id = idArg(args[0]);
         const text = rest.slice((args[0] ?? '').length).trim();
-        await changeStatus(ctx.deps, { id, to: 'resolved', actor: actorOf(ctx), channel: 'chat', ...(text ? { text } : {}) });
-        await ctx.reply(`✔️ ${id} resolved; the reporter has been told.`, 'confirmation');
+        const i = await changeStatus(ctx.deps, { id, to: 'resolved', actor: actorOf(ctx), channel: 'chat', ...(text ? { text } : {}) });
+        await ctx.reply(`✔️ ${i.id} resolved; ${reporterTold(i)}.`, 'confirmation');
       },
     },
     {
@@ -272,7 +272,7 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
         }
         const i = await changeStatus(ctx.deps, { id: found.id, to: 'in_progress', actor: actorOf(ctx), channel: 'chat' });
         await ctx.reply(
-          `🔄 ${i.id} reopened: in progress again, with ${staffName(ctx.deps, i.assignee)}; the reporter has been told.`,
+          `🔄 ${i.id} reopened: in progress again, with ${staffName(ctx.deps, i.assignee)}; ${reporterTold(i)}.`,
           'confirmation',
         );
       },
