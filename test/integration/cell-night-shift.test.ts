@@ -354,3 +354,16 @@ describe('an incident whose reporter erased their data', () => {
     );
   });
 });
+
+describe('re-triage as staff type it', () => {
+  it('/region takes a region by name or alias, /category takes "missing person" in two words', async () => {
+    const { id } = await report('My cousin has disappeared, nobody has seen him since Friday');
+    expect((await inGroup(STAFF.officer, `/region ${id} Damascus`)).text).toBe(`${id} region is now Capital District.`);
+    expect((await inGroup(STAFF.officer, `/region ${id} northern province`)).text).toBe(`${id} region is now Northern Province.`);
+    expect((await inGroup(STAFF.officer, `/category ${id} arrest detention`)).text).toBe(`${id} category is now arrest_detention.`);
+    expect((await inGroup(STAFF.officer, `/category ${id} Missing Person`)).text).toBe(`${id} category is now missing_person.`);
+    const wrong = await inGroup(STAFF.officer, `/region ${id} Narnia`);
+    expect(wrong.text).toMatch(/^Unknown region "Narnia"\. Regions: north, capital, coast\./);
+    expect(await getIncident(id)).toMatchObject({ region: 'north', category: 'missing_person' });
+  });
+});

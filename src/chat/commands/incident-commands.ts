@@ -3,6 +3,7 @@ import { acknowledgedLine, incidentLine, incidentStore, regionName, reporterTold
 import type { SitrepSection } from '../../app/incidents/sitrep.ts';
 import { buildSitrep } from '../../app/incidents/sitrep.ts';
 import { refOfSentMessage } from '../../app/sent-ref.ts';
+import { matchRegion } from '../../citizens/registry.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import {
   CATEGORIES,
@@ -284,10 +285,15 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
       usage: 'ID REGION',
       summary: "correct an incident's region",
       role: 'officer',
-      async run(ctx, args) {
+      async run(ctx, args, rest) {
         const id = idArg(args[0]);
-        if (!args[1]) throw new UsageError(`Regions: ${ctx.deps.config.regions.map((r) => r.id).join(', ')}`);
-        const i = await retriage(ctx.deps, { id, region: args[1].toLowerCase(), actor: actorOf(ctx), channel: 'chat' });
+        const regions = `Regions: ${ctx.deps.config.regions.map((r) => r.id).join(', ')}`;
+        // By id, name or alias, as /alert takes them: "Northern Province", "Aleppo".
+        const typed = rest.slice((args[0] ?? '').length).trim();
+        if (!typed) throw new UsageError(regions);
+        const region = matchRegion(ctx.deps, typed);
+        if (!region) throw new UsageError(`Unknown region "${typed}". ${regions}.`);
+        const i = await retriage(ctx.deps, { id, region, actor: actorOf(ctx), channel: 'chat' });
         await ctx.reply(`${i.id} region is now ${regionName(ctx.deps, i.region)}.`, 'confirmation');
       },
     },
@@ -343,7 +349,8 @@ function retriageCommand(
     role: 'officer',
     async run(ctx, args) {
       const id = idArg(args[0]);
-      const value = args[1]?.toLowerCase();
+      // "missing person" is missing_person.
+      const value = args.slice(1).join('_').replace(/-/g, '_').toLowerCase() || undefined;
       if (!value || !values.includes(value)) throw new UsageError(`Choose one of: ${values.join(', ')}.`);
       const i = await retriage(ctx.deps, { id, ...pick(value), actor: actorOf(ctx), channel: 'chat' });
       await ctx.reply(`${i.id} ${name} is now ${value}.`, 'confirmation');
