@@ -1,6 +1,7 @@
 import { AppError } from '../domain/errors.ts';
 import { joinSplitId } from '../domain/record-id.ts';
 import { hasRole } from '../domain/roster.ts';
+import { inboundMessageText } from '../queues/queues.ts';
 import type { ChatContext } from './chat-context.ts';
 import { type CommandRegistry, parseCommandLine, UsageError } from './command-registry.ts';
 
@@ -48,6 +49,23 @@ function idsOf(args: string[]): string[] {
   return args.slice(0, 2).filter((a) => /^(#?\d{1,9}|(inc|alr|wfc|run)[-_#]?\d{1,9})$/i.test(a));
 }
 
+/**
+ * Why an edited command did nothing. "ack 7" edited into "/ack 7" (the slash forgotten) never ran:
+ * saying it "ran as first written" would leave the incident unacknowledged while the officer thinks
+ * it is taken.
+ */
+async function editedCommandAnswer(ctx: ChatContext, who: string, name: string, of: string): Promise<string> {
+  const first = await inboundMessageText(ctx.deps.redis, ctx.deps.keys.prefix, of);
+  const ran = first ? parseCommandLine(first) : undefined;
+  if (first !== undefined && !ran) {
+    return `✏️ ${who}, nothing done: your message was not a command as first written, and an edit is never run. Send /${name} … as a new message to run it.`;
+  }
+  if (first === undefined) {
+    return `✏️ ${who}, nothing done by this edit: an edited message is never run as a command. To run /${name}, send it as a new message.`;
+  }
+  return `✏️ ${who}, an edited command is not run again: /${ran?.name ?? name} ran (or was refused) as first written. To change it, send the corrected command as a new message.`;
+}
+
 async function refuse(ctx: ChatContext, command: string, reason: string, text: string): Promise<void> {
   await ctx.deps.audit.append({ type: 'command.refused', actor: ctx.sender.actor, subject: `/${command}`, data: { reason } });
   ctx.deps.log.warn({ command, reason }, 'command refused');
@@ -78,10 +96,7 @@ async function runCommand(ctx: ChatContext, registry: CommandRegistry, line: { n
   // a second alert, a second note, a second huddle. Staff send the corrected command as a new message.
   if (ctx.msg.edit) {
     await ctx.deps.audit.append({ type: 'command.edit_ignored', actor: ctx.sender.actor, subject: `/${command.name}`, data: {} });
-    await ctx.reply(
-      `✏️ ${ctx.sender.staff.name}, an edited command is not run again: /${command.name} ran (or was refused) as first written. To change it, send the corrected command as a new message.`,
-      'refusal',
-    );
+    await ctx.reply(await editedCommandAnswer(ctx, ctx.sender.staff.name, command.name, ctx.msg.edit.of), 'refusal');
     return;
   }
   if (!hasRole(ctx.sender.roles, command.role)) {

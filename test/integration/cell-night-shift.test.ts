@@ -367,3 +367,25 @@ describe('re-triage as staff type it', () => {
     expect(await getIncident(id)).toMatchObject({ region: 'north', category: 'missing_person' });
   });
 });
+
+describe('a message edited into a command', () => {
+  it('"ack 7" edited to "/ack 7" says nothing was done and to send it anew, not that it ran', async () => {
+    const { id } = await report('We hear explosions near the airport road, the children are terrified');
+    const first = await app.say(STAFF.officer, `ack ${numberOf(id)}`, { group: CELL_GROUP });
+    const answer = await inGroup(STAFF.officer, `/ack ${numberOf(id)}`, { edit: { of: first } });
+    expect(answer.text).toBe(
+      '✏️ Chloe Officer, nothing done: your message was not a command as first written, and an edit is never run. Send /ack … as a new message to run it.',
+    );
+    expect((await getIncident(id)).status).toBe('open');
+  });
+
+  it('a command edited says which command ran as first written', async () => {
+    const { id } = await report('Our passports were stolen from the hotel safe');
+    const first = await app.say(STAFF.officer, `/note ${id} called the hotel`, { group: CELL_GROUP });
+    await app.expectMessage(CELL_GROUP, (m) => m.replyTo === first);
+    const answer = await inGroup(STAFF.officer, `/ack ${id}`, { edit: { of: first } });
+    expect(answer.text).toBe(
+      '✏️ Chloe Officer, an edited command is not run again: /note ran (or was refused) as first written. To change it, send the corrected command as a new message.',
+    );
+  });
+});
