@@ -389,3 +389,24 @@ describe('a message edited into a command', () => {
     );
   });
 });
+
+describe('an incident taken or closed from a direct message to the embassy number', () => {
+  it('is told in the cell group too, so nobody takes it a second time', async () => {
+    const { id } = await report('My wife went into labour, no ambulance comes, we are in Latakia');
+    const dm = await app.say(STAFF.duty, `/ack ${id}`);
+    expect((await app.expectMessage(STAFF.duty, (m) => m.replyTo === dm || m.kind === 'confirmation')).text).toBe(
+      `👍 Ana Duty acknowledged ${id}; it is with Ana Duty; the reporter has been told.`,
+    );
+    await app.expectMessage(
+      CELL_GROUP,
+      (m) => m.text === `👍 Ana Duty acknowledged ${id}; it is with Ana Duty; the reporter has been told. (Ana Duty, in a direct message)`,
+    );
+    await app.say(STAFF.duty, `/resolve ${id} ambulance arrived`);
+    await app.expectMessage(CELL_GROUP, (m) => m.text === `✔️ ${id} resolved; the reporter has been told. (Ana Duty, in a direct message)`);
+    // Asked in the cell group, it is said there once.
+    const other = await report('Stuck at the coast road checkpoint with two children');
+    await inGroup(STAFF.officer, `/ack ${other.id}`);
+    await settle(app);
+    expect((await app.outbox(CELL_GROUP)).filter((m) => m.text.includes(`acknowledged ${other.id}`))).toHaveLength(1);
+  });
+});

@@ -1,6 +1,6 @@
 import type { ChatContext } from '../../chat/chat-context.ts';
 import { actorOf } from '../../chat/chat-context.ts';
-import { incidentCommands } from '../../chat/commands/incident-commands.ts';
+import { confirmChange, incidentCommands } from '../../chat/commands/incident-commands.ts';
 import { AppError } from '../../domain/errors.ts';
 import { hasRole } from '../../domain/roster.ts';
 import { incidentRoutes } from '../../http/routes/incidents.ts';
@@ -84,10 +84,14 @@ export function incidentsFeature(opts: { registeredOf?: RegisteredOf; sitrepSect
         return true;
       }
       if (!(await mayAct(ctx, id, '👍'))) return true;
-      await tryStaffAction(ctx, async () => {
+      try {
+        // A 👍 on a page in a DM is told in the cell groups too, as /ack from a DM is.
         const i = await acknowledge(ctx.deps, { id, actor: actorOf(ctx), channel: 'chat' });
-        return acknowledgedLine(ctx.deps, actorOf(ctx).name, i);
-      });
+        await confirmChange(ctx, acknowledgedLine(ctx.deps, actorOf(ctx).name, i), i.id);
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        await ctx.reply(err.message, 'refusal');
+      }
       return true;
     },
     async groupMessage(ctx) {

@@ -1,5 +1,13 @@
 import { acknowledge, addNote, assign, changeStatus, retriage } from '../../app/incidents/lifecycle.ts';
-import { acknowledgedLine, incidentLine, incidentStore, regionName, reporterTold, staffName } from '../../app/incidents/shared.ts';
+import {
+  acknowledgedLine,
+  incidentLine,
+  incidentStore,
+  postToCellGroups,
+  regionName,
+  reporterTold,
+  staffName,
+} from '../../app/incidents/shared.ts';
 import type { SitrepSection } from '../../app/incidents/sitrep.ts';
 import { buildSitrep } from '../../app/incidents/sitrep.ts';
 import { refOfSentMessage } from '../../app/sent-ref.ts';
@@ -209,7 +217,7 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
       role: 'officer',
       async run(ctx, args) {
         const i = await acknowledge(ctx.deps, { id: idArg(args[0]), actor: actorOf(ctx), channel: 'chat' });
-        await ctx.reply(acknowledgedLine(ctx.deps, actorOf(ctx).name, i), 'confirmation');
+        await confirmChange(ctx, acknowledgedLine(ctx.deps, actorOf(ctx).name, i), i.id);
       },
     },
     {
@@ -223,7 +231,7 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
         if (!who) throw new UsageError('Assign to whom?');
         const phone = assigneePhone(ctx, who);
         const i = await assign(ctx.deps, { id, assignee: phone, actor: actorOf(ctx), channel: 'chat' });
-        await ctx.reply(`📌 ${i.id} is now with ${staffName(ctx.deps, i.assignee)}.`, 'confirmation');
+        await confirmChange(ctx, `📌 ${i.id} is now with ${staffName(ctx.deps, i.assignee)}.`, i.id);
       },
     },
     {
@@ -248,7 +256,7 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
         const id = idArg(args[0]);
         const text = rest.slice((args[0] ?? '').length).trim();
         const i = await changeStatus(ctx.deps, { id, to: 'resolved', actor: actorOf(ctx), channel: 'chat', ...(text ? { text } : {}) });
-        await ctx.reply(`✔️ ${i.id} resolved; ${reporterTold(i)}.`, 'confirmation');
+        await confirmChange(ctx, `✔️ ${i.id} resolved; ${reporterTold(i)}.`, i.id);
       },
     },
     {
@@ -258,7 +266,7 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
       role: 'officer',
       async run(ctx, args) {
         const i = await changeStatus(ctx.deps, { id: idArg(args[0]), to: 'in_progress', actor: actorOf(ctx), channel: 'chat' });
-        await ctx.reply(`🛠 ${i.id} is in progress.`, 'confirmation');
+        await confirmChange(ctx, `🛠 ${i.id} is in progress.`, i.id);
       },
     },
     {
@@ -272,9 +280,10 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
           throw new ConflictError('not_resolved', `${found.id} is ${found.status.replace('_', ' ')}, not resolved: nothing to reopen.`);
         }
         const i = await changeStatus(ctx.deps, { id: found.id, to: 'in_progress', actor: actorOf(ctx), channel: 'chat' });
-        await ctx.reply(
+        await confirmChange(
+          ctx,
           `🔄 ${i.id} reopened: in progress again, with ${staffName(ctx.deps, i.assignee)}; ${reporterTold(i)}.`,
-          'confirmation',
+          i.id,
         );
       },
     },
@@ -298,6 +307,18 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
       },
     },
   ];
+}
+
+/**
+ * Confirms a change to an incident where it was asked. Asked outside the cell groups (a direct
+ * message to the embassy number, a breakout group), the cell groups are told too: they watch every
+ * case, and a card taken from a DM would otherwise look untaken there, and be taken twice.
+ */
+export async function confirmChange(ctx: ChatContext, text: string, incidentId: string): Promise<void> {
+  await ctx.reply(text, 'confirmation');
+  if (ctx.inCellGroup) return;
+  const where = ctx.msg.chat.kind === 'dm' ? 'in a direct message' : 'in a breakout group';
+  await postToCellGroups(ctx.deps, `${text} (${actorOf(ctx).name}, ${where})`, `mirror:${ctx.msg.id}`, 'update', `incident:${incidentId}`);
 }
 
 /**
