@@ -281,9 +281,9 @@ describe('the audit trail of staff commands', () => {
 describe('/assign by name', () => {
   it('gives the incident to the rostered person named as typed on a phone, and tells them', async () => {
     const { id } = await report('We are stuck at the hotel in Damascus, no water since yesterday');
-    expect((await inGroup(STAFF.officer, `/assign ${id} ana duty`)).text).toBe(`📌 ${id} is now with Ana Duty.`);
+    expect((await inGroup(STAFF.officer, `/assign ${id} ana duty`)).text).toMatch(new RegExp(`^📌 ${id} is now with Ana Duty\\.`));
     await app.expectMessage(STAFF.duty, new RegExp(`Chloe Officer assigned you ${id}`));
-    expect((await inGroup(STAFF.duty, `/assign ${id} Anais`)).text).toBe(`📌 ${id} is now with Anaïs Field.`);
+    expect((await inGroup(STAFF.duty, `/assign ${id} Anais`)).text).toMatch(new RegExp(`^📌 ${id} is now with Anaïs Field\\.`));
     expect((await getIncident(id)).assignee).toBe('+15550000005');
   });
 
@@ -408,5 +408,19 @@ describe('an incident taken or closed from a direct message to the embassy numbe
     await inGroup(STAFF.officer, `/ack ${other.id}`);
     await settle(app);
     expect((await app.outbox(CELL_GROUP)).filter((m) => m.text.includes(`acknowledged ${other.id}`))).toHaveLength(1);
+  });
+});
+
+describe('an incident nobody took yet, assigned to an officer', () => {
+  it('tells the group it is still unacknowledged, and the assignee how to take it; their 👍 on the DM takes it', async () => {
+    const { id, phone } = await report('Two of us are stranded at the Latakia port, the ferry was cancelled');
+    expect((await inGroup(STAFF.duty, `/assign ${id} chloe`)).text).toBe(
+      `📌 ${id} is now with Chloe Officer. It is not acknowledged yet: the reporter has not been told.`,
+    );
+    const dm = await app.expectMessage(STAFF.officer, (m) => m.kind === 'assignment' && m.text.includes(id));
+    expect(dm.text).toContain(`Nobody has acknowledged it yet: 👍 this message or send /ack ${id} to take it (the reporter is told then).`);
+    await app.api('POST', '/sim/reactions', { from: STAFF.officer, messageId: dm.id, emoji: '👍' });
+    await app.expectMessage(phone, new RegExp(`${id} has been seen by consular officer Chloe`));
+    expect((await getIncident(id)).status).toBe('acknowledged');
   });
 });

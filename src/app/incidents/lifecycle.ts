@@ -223,7 +223,13 @@ export async function updateIncident(
     await tellReporter(deps, after, before.status);
   }
   if (staff && after.assignee !== before.assignee && after.assignee === staff.phone && staff.phone !== input.actor.phone) {
-    const text = `📌 ${input.actor.name} assigned you ${after.id} (${after.severity}, ${after.category.replace('_', ' ')}, ${regionName(deps, after.region)}): “${after.summary}”\nReporter: ${after.reporter ?? 'erased'}. Send /incident ${after.id} for the timeline.`;
+    // Given an incident nobody took yet, the assignee must know it is theirs to take: until then the
+    // citizen hears nothing and the duty officers are paged at its deadline.
+    const take =
+      after.status === 'open'
+        ? `\nNobody has acknowledged it yet: 👍 this message or send /ack ${after.id} to take it (the reporter is told then).`
+        : '';
+    const text = `📌 ${input.actor.name} assigned you ${after.id} (${after.severity}, ${after.category.replace('_', ' ')}, ${regionName(deps, after.region)}): “${after.summary}”\nReporter: ${after.reporter ?? 'erased'}. Send /incident ${after.id} for the timeline.${take}`;
     await messageStaff(deps, [staff.phone], text, `assigned:${after.id}:${after.timeline.length}`, 'assignment', `incident:${after.id}`);
   }
   return after;

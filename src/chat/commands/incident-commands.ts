@@ -231,7 +231,8 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
         if (!who) throw new UsageError('Assign to whom?');
         const phone = assigneePhone(ctx, who);
         const i = await assign(ctx.deps, { id, assignee: phone, actor: actorOf(ctx), channel: 'chat' });
-        await confirmChange(ctx, `📌 ${i.id} is now with ${staffName(ctx.deps, i.assignee)}.`, i.id);
+        const waiting = i.status === 'open' ? ' It is not acknowledged yet: the reporter has not been told.' : '';
+        await confirmChange(ctx, `📌 ${i.id} is now with ${staffName(ctx.deps, i.assignee)}.${waiting}`, i.id);
       },
     },
     {
