@@ -287,11 +287,11 @@ export class IncidentStore {
   }
 
   /**
-   * Applies `fields` and appends `entries` if the incident's status and severity are
-   * still `expected`; false when someone changed it meanwhile (re-read and retry).
+   * Applies `fields` and appends `entries` if the incident's status, severity and assignee are
+   * still as read; false when someone changed them meanwhile (re-read and retry).
    */
   async update(
-    incident: Pick<Incident, 'id' | 'seq' | 'status' | 'severity'>,
+    incident: Pick<Incident, 'id' | 'seq' | 'status' | 'severity' | 'assignee'>,
     next: { status: IncidentStatus; severity: Severity },
     fields: Record<string, unknown>,
     entries: TimelineEntry[],
@@ -308,6 +308,7 @@ export class IncidentStore {
         String(incident.seq),
         JSON.stringify(toHash({ ...fields, status: next.status, severity: next.severity })),
         JSON.stringify(entries),
+        incident.assignee ?? '',
       ],
     );
     return res === 1;

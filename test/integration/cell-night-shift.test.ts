@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { incidentStore } from '../../src/app/incidents/shared.ts';
 import type { Incident } from '../../src/domain/incident.ts';
 import { CELL_GROUP, STAFF, settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
 
@@ -422,5 +423,18 @@ describe('an incident nobody took yet, assigned to an officer', () => {
     await app.api('POST', '/sim/reactions', { from: STAFF.officer, messageId: dm.id, emoji: '👍' });
     await app.expectMessage(phone, new RegExp(`${id} has been seen by consular officer Chloe`));
     expect((await getIncident(id)).status).toBe('acknowledged');
+  });
+});
+
+describe('an incident change decided on a stale read of its assignee', () => {
+  it('is refused, to be decided again: an /ack that read "nobody has it" never overwrites an /assign made meanwhile', async () => {
+    const { id } = await report('Our group is stuck at the northern border post, the guards took our passports');
+    const store = incidentStore(app.deps);
+    const stale = (await store.get(id)) as Incident;
+    await inGroup(STAFF.duty, `/assign ${id} ben`);
+    // What an /ack that read the incident before the /assign would write: it takes the incident.
+    const written = await store.update(stale, { status: 'acknowledged', severity: stale.severity }, { assignee: STAFF.officer }, []);
+    expect(written).toBe(false);
+    expect((await getIncident(id)).assignee).toBe(STAFF.admin);
   });
 });
