@@ -249,7 +249,10 @@ function sameperson(a: Actor, b: { name: string; phone?: string }): boolean {
 }
 
 /** A second officer approves a pending alert; the author cannot approve their own. */
-export async function approveAlert(deps: CoreDeps, input: { id: string; approver: Actor }): Promise<{ id: string; status: string }> {
+export async function approveAlert(
+  deps: CoreDeps,
+  input: { id: string; approver: Actor },
+): Promise<{ id: string; status: string; approvedBy: string }> {
   const r = kindOfId(input.id) === 'alert' ? await loadRecord(deps, input.id) : undefined;
   if (!r) throw new NotFoundError('alert', input.id);
   if (sameperson(input.approver, { name: r.authorName, ...(r.authorPhone ? { phone: r.authorPhone } : {}) })) {
@@ -257,19 +260,24 @@ export async function approveAlert(deps: CoreDeps, input: { id: string; approver
     throw new ForbiddenError(`${r.id} was drafted by ${r.authorName}; a second officer must approve it`);
   }
   const key = broadcastKeys(deps, 'alert').record(r.id);
-  // 1: approved now; 2: approved before, but the process died before sending started (resume).
-  const claimed = await deps.redis.eval(
-    "local s = redis.call('HGET', KEYS[1], 'status') if s == 'approved' then return 2 end if s ~= 'pending_approval' then return 0 end redis.call('HSET', KEYS[1], 'status', 'approved', 'approvedBy', ARGV[1], 'approvedAt', ARGV[2]) return 1",
+  // 1: approved now; 2: approved before, but the process died before sending started (resume), or
+  // a second officer approved it at the same moment (then approvedBy names the first).
+  const [claimed, approvedBy, status] = (await deps.redis.eval(
+    "local s, by = unpack(redis.call('HMGET', KEYS[1], 'status', 'approvedBy')) if s == 'approved' then return {2, by, s} end if s ~= 'pending_approval' then return {0, by, s} end redis.call('HSET', KEYS[1], 'status', 'approved', 'approvedBy', ARGV[1], 'approvedAt', ARGV[2]) return {1, ARGV[1], 'approved'}",
     1,
     key,
     input.approver.name,
     String(deps.now()),
-  );
-  if (claimed === 0) throw new ConflictError('not_pending', `${r.id} is ${r.status.replace('_', ' ')}, not waiting for approval`);
+  )) as [number, string | null, string | null];
+  if (claimed === 0) {
+    // Its status now, not as read before: an alert a second officer approved meanwhile is "sending", not "pending approval".
+    const by = approvedBy ? ` (approved by ${approvedBy})` : '';
+    throw new ConflictError('not_pending', `${r.id} is ${(status ?? r.status).replace('_', ' ')}${by}, not waiting for approval`);
+  }
   if (claimed === 1)
     await deps.audit.append({ type: 'alert.approved', actor: input.approver.name, subject: r.id, data: { total: r.total } });
   await startSending(deps, r);
-  return { id: r.id, status: 'sending' };
+  return { id: r.id, status: 'sending', approvedBy: approvedBy ?? input.approver.name };
 }
 
 /** Stops an alert or welfare check: nothing more is sent; queued messages are removed. */

@@ -2,6 +2,7 @@ import type { ChatContext } from '../chat/chat-context.ts';
 import { actorOf } from '../chat/chat-context.ts';
 import { type Command, UsageError } from '../chat/command-registry.ts';
 import { matchRegion } from '../citizens/registry.ts';
+import { canonicalId } from '../domain/record-id.ts';
 import { approveAlert, cancelBroadcast, createAlert } from './alerts.ts';
 import type { Audience } from './audience.ts';
 import { startWelfareCheck, tallyLine } from './welfare.ts';
@@ -29,7 +30,7 @@ function audienceAndText(ctx: ChatContext, args: string[]): { audience: Audience
 
 /** The id a command names (upper-cased); when it is none, a UsageError saying what to give (`hint` of what was given). */
 function idArg(args: string[], pattern: RegExp, hint: string | ((given: string) => string)): string {
-  const id = (args[0] ?? '').toUpperCase();
+  const id = canonicalId(args[0] ?? '');
   if (!pattern.test(id)) throw new UsageError(typeof hint === 'string' ? hint : hint(id));
   return id;
 }
@@ -77,8 +78,13 @@ export function broadcastCommands(): Command[] {
       role: 'duty_officer',
       async run(ctx, args) {
         const id = idArg(args, /^ALR-\d+$/, 'Give the alert id, e.g. ALR-0007.');
-        await approveAlert(ctx.deps, { id, approver: actorOf(ctx) });
-        await ctx.reply(`Alert ${id} approved by ${actorOf(ctx).name}; sending now.`, 'alert-approved');
+        const { approvedBy } = await approveAlert(ctx.deps, { id, approver: actorOf(ctx) });
+        // Two duty officers approving at the same moment: the second is not told it was theirs.
+        const text =
+          approvedBy === actorOf(ctx).name
+            ? `Alert ${id} approved by ${approvedBy}; sending now.`
+            : `Alert ${id} was already approved by ${approvedBy}; it is sending. Nothing more to do.`;
+        await ctx.reply(text, 'alert-approved');
       },
     },
     {
@@ -99,10 +105,12 @@ export function broadcastCommands(): Command[] {
       role: 'duty_officer',
       async run(ctx, args) {
         const w = await startWelfareCheck(ctx.deps, { author: actorOf(ctx), ...audienceAndText(ctx, args), source: `chat:${ctx.msg.id}` });
-        await ctx.reply(
-          `Welfare check ${w.id} sent to ${w.total} recipient(s). Tallies: /sitrep or GET /api/welfare-checks/${w.id}`,
-          'welfare-started',
-        );
+        // "Sent to 0" reads like a check under way: say that nobody was asked, and why.
+        const text =
+          w.total === 0
+            ? `⚠️ Welfare check ${w.id} reached nobody: no registered citizen matches this audience (a welfare check asks registered citizens only). Check the region, or use /welfare all.`
+            : `Welfare check ${w.id} sent to ${w.total} recipient(s). Tallies: /sitrep or GET /api/welfare-checks/${w.id}`;
+        await ctx.reply(text, 'welfare-started');
       },
     },
     {

@@ -19,11 +19,15 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-/** Splits `/cmd a b c` into the command name, the arguments and the raw rest. */
+/**
+ * Splits `/cmd a b c` into the command name, the arguments and the raw rest. A number typed
+ * against the name (`/ack7`, a thumb missing the space bar) is its first argument: no command
+ * name ends in a digit.
+ */
 export function parseCommandLine(text: string): { name: string; args: string[]; rest: string } | undefined {
-  const m = /^\/([a-zA-Z_]+)(?:\s+([\s\S]*))?$/.exec(text.trim());
+  const m = /^\/([a-zA-Z_]+)(?:\s+([\s\S]*)|(\d[\s\S]*))?$/.exec(text.trim());
   if (!m) return undefined;
-  const rest = (m[2] ?? '').trim();
+  const rest = (m[2] ?? m[3] ?? '').trim();
   return { name: (m[1] as string).toLowerCase(), args: rest ? rest.split(/\s+/) : [], rest };
 }
 

@@ -1,5 +1,7 @@
 import { AppError } from '../domain/errors.ts';
+import { joinSplitId } from '../domain/record-id.ts';
 import { hasRole } from '../domain/roster.ts';
+import { inboundMessageText } from '../queues/queues.ts';
 import type { ChatContext } from './chat-context.ts';
 import { type CommandRegistry, parseCommandLine, UsageError } from './command-registry.ts';
 
@@ -19,10 +21,49 @@ export function createRouter(registry: CommandRegistry, handlers: RouteHandlers)
     const { msg } = ctx;
     if (msg.reaction) return handlers.reaction?.(ctx);
     const line = msg.text ? parseCommandLine(msg.text) : undefined;
+    // A citizen's "/sos" or "/my husband is hurt" names no staff command: it is their message, not
+    // a command to refuse (which lost the report). A staff command from them is still refused.
+    if (line && !ctx.sender.staff && msg.chat.kind === 'dm' && !registry.find(line.name)) return handlers.citizen(ctx);
     if (line) return runCommand(ctx, registry, line);
+    // Staff who meant a command ("/ ack 7", "/ack.") must not take silence for done.
+    if (ctx.sender.staff && msg.text?.trim().startsWith('/')) return unreadableCommand(ctx, msg.text.trim());
     if (msg.chat.kind === 'group') return handlers.groupMessage?.(ctx);
     return handlers.citizen(ctx);
   };
+}
+
+async function unreadableCommand(ctx: ChatContext, text: string): Promise<void> {
+  await ctx.deps.audit.append({ type: 'command.unreadable', actor: ctx.sender.actor, subject: ctx.msg.id, data: {} });
+  const shown = text.length > 40 ? `${text.slice(0, 40)}…` : text;
+  await ctx.reply(
+    `Nothing done: "${shown}" is not a command I can read. Write the command right after the /, e.g. /ack INC-0042. Send /help for the list.`,
+    'refusal',
+  );
+}
+
+/**
+ * The ids among a command's first two arguments (INC-0007, ALR-3, 12), for the audit trail, which
+ * never holds message text or phones: a note's first words or a guest's number stay out of it.
+ */
+function idsOf(args: string[]): string[] {
+  return args.slice(0, 2).filter((a) => /^(#?\d{1,9}|(inc|alr|wfc|run)[-_#]?\d{1,9})$/i.test(a));
+}
+
+/**
+ * Why an edited command did nothing. "ack 7" edited into "/ack 7" (the slash forgotten) never ran:
+ * saying it "ran as first written" would leave the incident unacknowledged while the officer thinks
+ * it is taken.
+ */
+async function editedCommandAnswer(ctx: ChatContext, who: string, name: string, of: string): Promise<string> {
+  const first = await inboundMessageText(ctx.deps.redis, ctx.deps.keys.prefix, of);
+  const ran = first ? parseCommandLine(first) : undefined;
+  if (first !== undefined && !ran) {
+    return `✏️ ${who}, nothing done: your message was not a command as first written, and an edit is never run. Send /${name} … as a new message to run it.`;
+  }
+  if (first === undefined) {
+    return `✏️ ${who}, nothing done by this edit: an edited message is never run as a command. To run /${name}, send it as a new message.`;
+  }
+  return `✏️ ${who}, an edited command is not run again: /${ran?.name ?? name} ran (or was refused) as first written. To change it, send the corrected command as a new message.`;
 }
 
 async function refuse(ctx: ChatContext, command: string, reason: string, text: string): Promise<void> {
@@ -42,6 +83,12 @@ async function runCommand(ctx: ChatContext, registry: CommandRegistry, line: { n
   }
   const command = registry.find(line.name);
   if (!command) {
+    await ctx.deps.audit.append({
+      type: 'command.failed',
+      actor: ctx.sender.actor,
+      subject: `/${line.name.slice(0, 30)}`,
+      data: { reason: 'unknown_command' },
+    });
     await ctx.reply(`Unknown command /${line.name}. Send /help for the list.`, 'refusal');
     return;
   }
@@ -49,10 +96,7 @@ async function runCommand(ctx: ChatContext, registry: CommandRegistry, line: { n
   // a second alert, a second note, a second huddle. Staff send the corrected command as a new message.
   if (ctx.msg.edit) {
     await ctx.deps.audit.append({ type: 'command.edit_ignored', actor: ctx.sender.actor, subject: `/${command.name}`, data: {} });
-    await ctx.reply(
-      `✏️ ${ctx.sender.staff.name}, an edited command is not run again: /${command.name} ran (or was refused) as first written. To change it, send the corrected command as a new message.`,
-      'refusal',
-    );
+    await ctx.reply(await editedCommandAnswer(ctx, ctx.sender.staff.name, command.name, ctx.msg.edit.of), 'refusal');
     return;
   }
   if (!hasRole(ctx.sender.roles, command.role)) {
@@ -63,15 +107,21 @@ async function runCommand(ctx: ChatContext, registry: CommandRegistry, line: { n
       `Sorry ${ctx.sender.staff.name}, /${command.name} needs the ${command.role} role; you have ${ctx.sender.roles.join(', ')}.`,
     );
   }
+  // "INC 7", "ALR 12": an id typed as two words is the command's first argument.
+  const { args, rest } = /^(ID|ALERT|CHECK|RUN)\b/.test(command.usage ?? '') ? joinSplitId(line.args, line.rest) : line;
   try {
-    await command.run(ctx, line.args, line.rest);
-    await ctx.deps.audit.append({
-      type: 'command.run',
-      actor: ctx.sender.actor,
-      subject: `/${command.name}`,
-      data: { args: line.args.slice(0, 2) },
-    });
+    await command.run(ctx, args, rest);
+    await ctx.deps.audit.append({ type: 'command.run', actor: ctx.sender.actor, subject: `/${command.name}`, data: { args: idsOf(args) } });
   } catch (err) {
+    // A command that did nothing is on the record too: who tried what, and why it was refused.
+    if (err instanceof AppError || err instanceof UsageError) {
+      await ctx.deps.audit.append({
+        type: 'command.failed',
+        actor: ctx.sender.actor,
+        subject: `/${command.name}`,
+        data: { reason: err instanceof AppError ? err.code : 'usage', args: idsOf(args) },
+      });
+    }
     if (err instanceof UsageError) {
       await ctx.reply(`${err.message}\nUsage: /${command.name}${command.usage ? ` ${command.usage}` : ''}`, 'refusal');
     } else if (err instanceof AppError) {

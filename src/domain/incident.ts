@@ -112,8 +112,8 @@ export function incidentId(seq: number): string {
   return `INC-${String(seq).padStart(4, '0')}`;
 }
 
-/** Parses `INC-42`, `inc-0042` or `42` into the canonical id. */
+/** Parses `INC-42`, `inc-0042`, `#42` or `42` into the canonical id. */
 export function parseIncidentId(text: string | undefined): string | undefined {
-  const m = /^(?:inc-?)?(\d{1,9})$/i.exec((text ?? '').trim());
+  const m = /^(?:inc[-_#]?|#)?(\d{1,9})$/i.exec((text ?? '').trim());
   return m ? incidentId(Number(m[1])) : undefined;
 }

@@ -70,7 +70,29 @@ export class Roster {
     return [...this.byPhone.values()].filter((s) => s.roles.includes(role));
   }
 
+  /**
+   * Staff by name as typed on a phone: the full name ("ana duty"), or the start of their names
+   * ("Ana", "chloe o"), without regard to case or accents. Several people when the words fit more
+   * than one (the caller asks which); none when they fit nobody.
+   */
+  byName(text: string): StaffMember[] {
+    const words = fold(text).split(' ').filter(Boolean);
+    if (words.length === 0) return [];
+    const staff = [...this.byPhone.values()];
+    const exact = staff.filter((s) => fold(s.name) === words.join(' '));
+    if (exact.length > 0) return exact;
+    return staff.filter((s) => {
+      const names = fold(s.name).split(' ');
+      return words.every((w, i) => names[i]?.startsWith(w));
+    });
+  }
+
   all(): StaffMember[] {
     return [...this.byPhone.values()];
   }
+}
+
+/** A name as compared: lower case, no accents, single spaces. */
+function fold(text: string): string {
+  return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/\s+/g, ' ').trim();
 }

@@ -1,6 +1,7 @@
 import { actorOf } from '../chat/chat-context.ts';
 import type { Command } from '../chat/command-registry.ts';
 import { UsageError } from '../chat/command-registry.ts';
+import { canonicalId } from '../domain/record-id.ts';
 import { toE164 } from '../domain/roster.ts';
 import { type HuddleMember, requestHuddle } from './huddle.ts';
 import type { PlaybookRunner } from './runner.ts';
@@ -65,8 +66,11 @@ function runCommand(runner: PlaybookRunner): Command {
       if (!id) throw new UsageError(`Which playbook? Available:\n${libraryList(runner)}`);
       const { params, exercise } = parseRunArgs(rest);
       const run = await runner.start(id, params, exercise, { ...actorOf(ctx), origin: `chat:${ctx.msg.id}` });
-      if (ctx.msg.chat.kind === 'dm')
-        await ctx.reply(`▶️ ${run.id} started: ${run.title}${run.exercise ? ' (exercise)' : ''}. Stop it with /stop ${run.id}.`);
+      // The cell groups see the run's own posts; a DM or a breakout group would otherwise hear nothing.
+      if (!ctx.inCellGroup)
+        await ctx.reply(
+          `▶️ ${run.id} started: ${run.title}${run.exercise ? ' (exercise)' : ''}. Its steps are posted in the crisis-cell group. Stop it with /stop ${run.id}.`,
+        );
     },
   };
 }
@@ -96,10 +100,10 @@ function stopCommand(runner: PlaybookRunner): Command {
     usage: 'RUN',
     role: 'officer',
     async run(ctx, args) {
-      const [id] = args;
-      if (!id) throw new UsageError('Which run? /runs lists them.');
+      if (!args[0]) throw new UsageError('Which run? /runs lists them.');
+      const id = canonicalId(args[0]);
       await runner.stop(id, actorOf(ctx).name);
-      if (ctx.msg.chat.kind === 'dm') await ctx.reply(`⏹ ${id.toUpperCase()} stopped.`);
+      if (!ctx.inCellGroup) await ctx.reply(`⏹ ${id} stopped.`);
     },
   };
 }

@@ -45,6 +45,20 @@ export async function inboundMessageQueued(redis: Redis, prefix: string, message
 }
 
 /**
+ * The text an inbound message had, read from its job (kept a day: longer than WhatsApp lets anyone
+ * edit a message); undefined when the job is gone, '' when the message had no text.
+ */
+export async function inboundMessageText(redis: Redis, prefix: string, messageId: string): Promise<string | undefined> {
+  const data = await redis.hget(`${prefix}:${QUEUE.inbound}:${jobIdFor('m', messageId)}`, 'data');
+  if (!data) return undefined;
+  try {
+    return String((JSON.parse(data) as { message?: { text?: string } }).message?.text ?? '');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Priorities of outbound messages: lower runs first. Replies to citizens carry none, which
  * BullMQ serves before any prioritised job (and on its cheapest path).
  */

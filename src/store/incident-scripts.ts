@@ -85,13 +85,14 @@ return reply(id, 1, due, card)
 `);
 
 /**
- * Applies a change if status and severity are still what the caller read (compare-and-set),
- * moving the incident between the list indexes and appending to its timeline.
- * KEYS: incident, timeline. ARGV: prefix, expStatus, expSeverity, newStatus, newSeverity, seq, fieldsJson, entriesJson.
+ * Applies a change if status, severity and assignee are still what the caller read (compare-and-set),
+ * moving the incident between the list indexes and appending to its timeline. The assignee is
+ * compared too: an /ack that read "nobody has it" would otherwise take over an /assign made meanwhile.
+ * KEYS: incident, timeline. ARGV: prefix, expStatus, expSeverity, newStatus, newSeverity, seq, fieldsJson, entriesJson, expAssignee ('' for none).
  */
 export const UPDATE = new LuaScript(`
-local cur = redis.call('HMGET', KEYS[1], 'status', 'severity')
-if cur[1] ~= ARGV[2] or cur[2] ~= ARGV[3] then return 0 end
+local cur = redis.call('HMGET', KEYS[1], 'status', 'severity', 'assignee')
+if cur[1] ~= ARGV[2] or cur[2] ~= ARGV[3] or (cur[3] or '') ~= ARGV[9] then return 0 end
 local p = ARGV[1]
 local id = redis.call('HGET', KEYS[1], 'id')
 if ARGV[2] ~= ARGV[4] or ARGV[3] ~= ARGV[5] then

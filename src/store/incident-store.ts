@@ -256,6 +256,22 @@ export class IncidentStore {
     return { items: await this.getManyWithoutTimeline(ids), total };
   }
 
+  /**
+   * Every incident of one status, each as its region and escalation level only, oldest first (the
+   * sitrep counts all that wait, however many: loading them whole would not scale to a flood).
+   */
+  async regionsOf(status: IncidentStatus): Promise<{ id: string; region: string | null; escalationLevel: number }[]> {
+    const ids = await this.redis.zrange(this.keys.incidentsByStatus(status), '0', '-1');
+    if (ids.length === 0) return [];
+    const multi = this.redis.multi();
+    for (const id of ids) multi.hmget(this.keys.incident(id), 'region', 'escalationLevel');
+    const res = (await multi.exec()) ?? [];
+    return ids.map((id, i) => {
+      const [region, level] = (res[i]?.[1] ?? []) as (string | null)[];
+      return { id, region: region || null, escalationLevel: Number(level ?? 0) };
+    });
+  }
+
   /** Counts of incidents by status and severity (for the sitrep and the board). */
   async counts(statuses: readonly IncidentStatus[], severities: readonly Severity[]): Promise<Record<string, Record<string, number>>> {
     const multi = this.redis.multi();
@@ -271,11 +287,11 @@ export class IncidentStore {
   }
 
   /**
-   * Applies `fields` and appends `entries` if the incident's status and severity are
-   * still `expected`; false when someone changed it meanwhile (re-read and retry).
+   * Applies `fields` and appends `entries` if the incident's status, severity and assignee are
+   * still as read; false when someone changed them meanwhile (re-read and retry).
    */
   async update(
-    incident: Pick<Incident, 'id' | 'seq' | 'status' | 'severity'>,
+    incident: Pick<Incident, 'id' | 'seq' | 'status' | 'severity' | 'assignee'>,
     next: { status: IncidentStatus; severity: Severity },
     fields: Record<string, unknown>,
     entries: TimelineEntry[],
@@ -292,6 +308,7 @@ export class IncidentStore {
         String(incident.seq),
         JSON.stringify(toHash({ ...fields, status: next.status, severity: next.severity })),
         JSON.stringify(entries),
+        incident.assignee ?? '',
       ],
     );
     return res === 1;

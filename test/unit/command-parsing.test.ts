@@ -21,6 +21,15 @@ describe('parseCommandLine', () => {
     expect(parseCommandLine('/sitrep')).toEqual({ name: 'sitrep', args: [], rest: '' });
   });
 
+  it('takes a number typed against the name as the first argument (/ack7 is /ack 7)', () => {
+    expect(parseCommandLine('/ack7')).toEqual({ name: 'ack', args: ['7'], rest: '7' });
+    expect(parseCommandLine('/Note12 called the hospital')).toEqual({
+      name: 'note',
+      args: ['12', 'called', 'the', 'hospital'],
+      rest: '12 called the hospital',
+    });
+  });
+
   it('is not a command unless it starts with / and a name', () => {
     for (const text of ['help', '/', '/ help', 'please /help', '/123', 'http://x']) expect(parseCommandLine(text)).toBeUndefined();
   });

@@ -62,6 +62,9 @@ export async function scheduleDigest(deps: CoreDeps, bucket: number): Promise<vo
   await deps.timers.schedule('incident.digest', { bucket }, (bucket + 1) * window - deps.now(), `digest-${bucket}`);
 }
 
+/** The ref of a post listing several incidents (a digest): a 👍 on it takes none of them. */
+export const DIGEST_REF = 'digest';
+
 /** Incidents a digest lists one by one; the rest are counted. */
 const DIGEST_SHOWN = 40;
 
@@ -102,6 +105,6 @@ export async function postDigest(deps: CoreDeps, data: Record<string, unknown>):
     ...(more > 0 ? [`…and ${more} more: send /incidents`] : []),
     'Send /incident ID for details, /ack ID to take one.',
   ].join('\n');
-  await postToCellGroups(deps, text, `digest:${String(data.bucket)}:${ids[0]}`, 'digest');
+  await postToCellGroups(deps, text, `digest:${String(data.bucket)}:${ids[0]}`, 'digest', DIGEST_REF);
   await deps.redis.del(posting);
 }

@@ -3,7 +3,7 @@ import { type Incident, SEVERITY_RANK, type Severity } from '../../domain/incide
 import { metrics } from '../../observability/metrics.ts';
 import { LuaScript } from '../../store/lua-script.ts';
 import type { CoreDeps } from '../deps.ts';
-import { criticalCap, incidentCard } from './cards.ts';
+import { criticalCap, DIGEST_REF, incidentCard } from './cards.ts';
 import { excerpt, incidentLine, incidentStore, messageStaff, postToCellGroups, publishIncident } from './shared.ts';
 
 /** Deadlines are checked by one delayed job per second that has any, not one job per incident. */
@@ -261,7 +261,7 @@ export async function postEscalationDigest(deps: CoreDeps, data: Record<string, 
     'Send /ack ID to take one.',
   ].join('\n');
   const digestKey = `escdigest:${level}:${String(data.bucket)}:${members[0]}`;
-  if (level === 1) await postToCellGroups(deps, text, digestKey, 'escalation');
-  await messageStaff(deps, escalationRecipients(deps, level), text, digestKey, 'escalation');
+  if (level === 1) await postToCellGroups(deps, text, digestKey, 'escalation', DIGEST_REF);
+  await messageStaff(deps, escalationRecipients(deps, level), text, digestKey, 'escalation', DIGEST_REF);
   await deps.redis.zrem(key, ...members);
 }

@@ -1,15 +1,16 @@
 import type { ChatContext } from '../../chat/chat-context.ts';
 import { actorOf } from '../../chat/chat-context.ts';
-import { incidentCommands } from '../../chat/commands/incident-commands.ts';
+import { confirmChange, incidentCommands } from '../../chat/commands/incident-commands.ts';
 import { AppError } from '../../domain/errors.ts';
 import { hasRole } from '../../domain/roster.ts';
 import { incidentRoutes } from '../../http/routes/incidents.ts';
 import type { Feature } from '../feature.ts';
 import { refOfSentMessage } from '../sent-ref.ts';
-import { postDigest } from './cards.ts';
+import { DIGEST_REF, postDigest } from './cards.ts';
 import { handleCitizenMessage, type RegisteredOf } from './citizen-intake.ts';
 import { escalateDue, postEscalationDigest } from './escalation.ts';
 import { acknowledge, addNote } from './lifecycle.ts';
+import { acknowledgedLine } from './shared.ts';
 import type { SitrepSection } from './sitrep.ts';
 
 const ACK_EMOJI = /^(👍|✅|👌|🆗)/u;
@@ -70,17 +71,27 @@ export function incidentsFeature(opts: { registeredOf?: RegisteredOf; sitrepSect
       if (!reaction || !ACK_EMOJI.test(reaction.emoji)) return false;
       // A citizen's 👍 on a message in their DM is not an act on the incident.
       if (!ctx.sender.staff && ctx.msg.chat.kind !== 'group') return false;
-      const id = await incidentOf(ctx, reaction.messageId);
+      const ref = await refOfSentMessage(ctx.deps, reaction.messageId);
+      if (ref === DIGEST_REF && ctx.sender.staff) {
+        // The cards say "👍 to take it": on a list of several, it takes none. Say so rather than stay silent.
+        await ctx.reply('A 👍 on a list takes none of its incidents: send /ack ID for each one you take.', 'refusal');
+        return true;
+      }
+      const id = ref?.startsWith('incident:') ? ref.slice('incident:'.length) : undefined;
       if (!id) return false;
       if (!ctx.sender.staff) {
         await refuseStranger(ctx, id, '👍');
         return true;
       }
       if (!(await mayAct(ctx, id, '👍'))) return true;
-      await tryStaffAction(ctx, async () => {
+      try {
+        // A 👍 on a page in a DM is told in the cell groups too, as /ack from a DM is.
         const i = await acknowledge(ctx.deps, { id, actor: actorOf(ctx), channel: 'chat' });
-        return `👍 ${actorOf(ctx).name} acknowledged ${i.id}; the reporter has been told.`;
-      });
+        await confirmChange(ctx, acknowledgedLine(ctx.deps, actorOf(ctx).name, i), i.id);
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        await ctx.reply(err.message, 'refusal');
+      }
       return true;
     },
     async groupMessage(ctx) {
@@ -94,15 +105,18 @@ export function incidentsFeature(opts: { registeredOf?: RegisteredOf; sitrepSect
       if (!(await mayAct(ctx, id, 'reply'))) return true;
       await tryStaffAction(ctx, async () => {
         const text = ctx.msg.text?.trim();
-        let took = '';
-        try {
-          await acknowledge(ctx.deps, { id, actor: actorOf(ctx), channel: 'chat' });
-          took = ` ${actorOf(ctx).name} acknowledged ${id}.`;
-        } catch (err) {
-          if (!(err instanceof AppError)) throw err;
+        const taken = await acknowledge(ctx.deps, { id, actor: actorOf(ctx), channel: 'chat' }).catch((err: unknown) => {
+          if (err instanceof AppError) return err;
+          throw err;
+        });
+        const note = text && !ACK_EMOJI.test(text) ? text : undefined;
+        if (note) await addNote(ctx.deps, { id, text: note, actor: actorOf(ctx), channel: 'chat' });
+        if (taken instanceof AppError) {
+          // A 👍 written as a reply to a card someone already took did nothing: say so, not "noted".
+          return note ? `📝 Reply noted on ${id}.` : `${taken.message}: nothing done.`;
         }
-        if (text && !ACK_EMOJI.test(text)) await addNote(ctx.deps, { id, text, actor: actorOf(ctx), channel: 'chat' });
-        return `📝${took} Reply noted on ${id}.`;
+        const line = acknowledgedLine(ctx.deps, actorOf(ctx).name, taken);
+        return note ? `${line}\n📝 Reply noted on ${id}.` : line;
       });
       return true;
     },

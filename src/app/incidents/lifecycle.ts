@@ -82,7 +82,11 @@ type Who = { actor: Actor; channel: Channel };
 
 /** The status part of a change; a ConflictError (returned) when the incident already has it. */
 function statusPart(deps: CoreDeps, i: Incident, to: IncidentStatus, who: Who, text?: string, assigning = false): Change | ConflictError {
-  if (i.status === to) return new ConflictError('unchanged', `${i.id} is already ${i.status.replace('_', ' ')}`);
+  if (i.status === to) {
+    // Two officers on the same card at once: the one too late learns who has it.
+    const holder = i.assignee ? ` (with ${deps.roster.find(i.assignee)?.name ?? i.assignee})` : '';
+    return new ConflictError('unchanged', `${i.id} is already ${i.status.replace('_', ' ')}${holder}`);
+  }
   if (!canTransition(i.status, to)) {
     throw new ConflictError('illegal_transition', `${i.id} is ${i.status.replace('_', ' ')}; it cannot become ${to.replace('_', ' ')}`);
   }
@@ -219,7 +223,13 @@ export async function updateIncident(
     await tellReporter(deps, after, before.status);
   }
   if (staff && after.assignee !== before.assignee && after.assignee === staff.phone && staff.phone !== input.actor.phone) {
-    const text = `📌 ${input.actor.name} assigned you ${after.id} (${after.severity}, ${after.category.replace('_', ' ')}, ${regionName(deps, after.region)}): “${after.summary}”\nReporter: ${reporterLabel(after.reporter, 'erased')}. Send /incident ${after.id} for the timeline.`;
+    // Given an incident nobody took yet, the assignee must know it is theirs to take: until then the
+    // citizen hears nothing and the duty officers are paged at its deadline.
+    const take =
+      after.status === 'open'
+        ? `\nNobody has acknowledged it yet: 👍 this message or send /ack ${after.id} to take it (the reporter is told then).`
+        : '';
+    const text = `📌 ${input.actor.name} assigned you ${after.id} (${after.severity}, ${after.category.replace('_', ' ')}, ${regionName(deps, after.region)}): “${after.summary}”\nReporter: ${reporterLabel(after.reporter, 'erased')}. Send /incident ${after.id} for the timeline.${take}`;
     await messageStaff(deps, [staff.phone], text, `assigned:${after.id}:${after.timeline.length}`, 'assignment', `incident:${after.id}`);
   }
   return after;

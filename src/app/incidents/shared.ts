@@ -79,6 +79,17 @@ export function staffName(deps: CoreDeps, phone: string | null): string {
   return phone ? (deps.roster.find(phone)?.name ?? phone) : 'nobody';
 }
 
+/** What the cell group is told when an officer acknowledges an incident (by /ack, 👍 or a reply): who has it now. */
+export function acknowledgedLine(deps: CoreDeps, by: string, i: Pick<Incident, 'id' | 'assignee' | 'reporter'>): string {
+  const holder = i.assignee ? `; it is with ${staffName(deps, i.assignee)}` : '';
+  return `👍 ${by} acknowledged ${i.id}${holder}; ${reporterTold(i)}.`;
+}
+
+/** Whether the citizen heard of a change: not once they erased their data (DELETE), whatever the cell does. */
+export function reporterTold(i: Pick<Incident, 'reporter'>): string {
+  return i.reporter ? 'the reporter has been told' : 'nobody was told: the reporter erased their data';
+}
+
 const SEVERITY_ICON: Record<string, string> = { critical: '🔴', high: '🟠', medium: '🟡', low: '🟢' };
 
 /** Minutes since an ISO time, for "open 12 min". */

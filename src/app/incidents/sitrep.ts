@@ -1,4 +1,4 @@
-import { SEVERITIES, SEVERITY_RANK } from '../../domain/incident.ts';
+import { SEVERITIES } from '../../domain/incident.ts';
 import type { CoreDeps } from '../deps.ts';
 import { ageMinutes, incidentLine, incidentStore } from './shared.ts';
 
@@ -16,9 +16,11 @@ export async function buildSitrep(deps: CoreDeps, sections: SitrepSection[] = []
   const total = SEVERITIES.reduce((n, s) => n + active(s), 0);
   const open = SEVERITIES.reduce((n, s) => n + (counts.open?.[s] ?? 0), 0);
   const resolved = SEVERITIES.reduce((n, s) => n + (counts.resolved?.[s] ?? 0), 0);
-  const unacked = (await store.list({ status: 'open', limit: 200 })).items;
+  // Every unacknowledged incident counts, however many (an earthquake brings thousands): the
+  // newest page alone would hide the oldest critical report and undercount the regions.
+  const unacked = await store.regionsOf('open');
   // Most severe first, then longest waiting: what the duty officer must take next.
-  const oldest = [...unacked].sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.seq - b.seq).slice(0, 5);
+  const { items: oldest } = await store.mostUrgent(['open'], SEVERITIES, 5);
   const escalated = unacked.filter((i) => i.escalationLevel > 0).length;
   const byRegion = new Map<string, number>();
   for (const i of unacked) byRegion.set(i.region ?? 'unknown', (byRegion.get(i.region ?? 'unknown') ?? 0) + 1);
@@ -27,12 +29,15 @@ export async function buildSitrep(deps: CoreDeps, sections: SitrepSection[] = []
     `Active incidents: ${total} (🔴 ${active('critical')} critical · 🟠 ${active('high')} high · 🟡 ${active('medium')} medium · 🟢 ${active('low')} low)`,
     `Unacknowledged: ${open}${escalated ? ` (${escalated} escalated)` : ''} · resolved so far: ${resolved}`,
   ];
-  if (byRegion.size > 0) lines.push(`Unacknowledged by region: ${[...byRegion].map(([r, n]) => `${r} ${n}`).join(', ')}`);
+  if (byRegion.size > 0) {
+    const regions = [...byRegion].sort(([, a], [, b]) => b - a);
+    lines.push(`Unacknowledged by region: ${regions.map(([r, n]) => `${r} ${n}`).join(', ')}`);
+  }
   if (oldest.length > 0) {
     lines.push('Waiting (most severe, then longest):');
     for (const i of oldest) lines.push(`  ${incidentLine(deps, i)}`);
-    const first = [...unacked].sort((a, b) => a.seq - b.seq)[0];
-    lines.push(`Oldest waits ${ageMinutes(deps, first?.createdAt ?? '')} min.`);
+    const [first] = await store.getManyWithoutTimeline(unacked.slice(0, 1).map((i) => i.id));
+    if (first) lines.push(`Oldest waits ${ageMinutes(deps, first.createdAt)} min.`);
   }
   for (const section of sections) lines.push(...(await section(deps)));
   // Published in the cell groups, out of reach of anyone who can write to Redis: a trail rewritten

@@ -1,9 +1,19 @@
 import { acknowledge, addNote, assign, changeStatus, messageReporter, retriage } from '../../app/incidents/lifecycle.ts';
-import { incidentLine, incidentStore, regionName, reporterLabel, staffName } from '../../app/incidents/shared.ts';
+import {
+  acknowledgedLine,
+  incidentLine,
+  incidentStore,
+  postToCellGroups,
+  regionName,
+  reporterLabel,
+  reporterTold,
+  staffName,
+} from '../../app/incidents/shared.ts';
 import type { SitrepSection } from '../../app/incidents/sitrep.ts';
 import { buildSitrep } from '../../app/incidents/sitrep.ts';
 import { refOfSentMessage } from '../../app/sent-ref.ts';
-import { NotFoundError } from '../../domain/errors.ts';
+import { matchRegion } from '../../citizens/registry.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import {
   CATEGORIES,
   type Category,
@@ -14,6 +24,7 @@ import {
   SEVERITIES,
   type Severity,
   STATUSES,
+  type TimelineEntry,
 } from '../../domain/incident.ts';
 import { toE164 } from '../../domain/roster.ts';
 import { PRIORITY } from '../../queues/queues.ts';
@@ -27,7 +38,7 @@ function idArg(arg: string | undefined): string {
 }
 
 /** What a command says after the incident id (`/note INC-0042 the words`: "the words"). */
-const afterId = (args: string[], rest: string): string => rest.slice((args[0] ?? '').length).trim();
+const afterId = (args: string[], rest: string): string => afterId(args, rest);
 
 /** The incident a command names, or a not-found error the command answers with. */
 async function incidentArg(ctx: ChatContext, arg: string | undefined): Promise<Incident> {
@@ -38,25 +49,46 @@ async function incidentArg(ctx: ChatContext, arg: string | undefined): Promise<I
 }
 
 const ACTIVE: IncidentStatus[] = ['open', 'acknowledged', 'in_progress'];
+/** Other words for the /incidents filters. */
+const FILTER_WORDS: Record<string, string> = {
+  unacknowledged: 'open',
+  unacked: 'open',
+  new: 'open',
+  acked: 'acknowledged',
+  inprogress: 'in_progress',
+};
 /** Incidents one /incidents reply lists, and the last page it reaches (1,000 incidents). */
 const LIST_MAX = 20;
 const MAX_PAGE = 50;
 
 /**
  * A command about one incident (`/ack ID`, `/note ID text`...) sent as a reply to that incident's
- * card or update may leave the ID out: the card says which incident it is.
+ * card or update may leave the ID out: the card says which incident it is. An ID written out
+ * (`INC-0002`) is the incident meant. A bare number that is not the card's own (`/resolve 2
+ * ambulances sent` on INC-0008's card) may be either another incident or the start of the text:
+ * guessing would resolve someone else's report and tell the wrong citizen, so nothing is done and
+ * the officer is asked to say which.
  */
+const FREE_TEXT = /text|what was done/;
+
 function idFromRepliedCard(command: Command): Command {
   if (!command.usage?.startsWith('ID')) return command;
   return {
     ...command,
     async run(ctx, args, rest) {
-      if (!parseIncidentId(args[0]) && ctx.msg.replyTo) {
-        const ref = await refOfSentMessage(ctx.deps, ctx.msg.replyTo);
-        if (ref?.startsWith('incident:')) {
-          const id = ref.slice('incident:'.length);
-          return command.run(ctx, [id, ...args], rest ? `${id} ${rest}` : id);
-        }
+      const ref = ctx.msg.replyTo ? await refOfSentMessage(ctx.deps, ctx.msg.replyTo) : undefined;
+      const card = ref?.startsWith('incident:') ? ref.slice('incident:'.length) : undefined;
+      if (!card) return command.run(ctx, args, rest);
+      const named = parseIncidentId(args[0]);
+      if (!named) return command.run(ctx, [card, ...args], rest ? `${card} ${rest}` : card);
+      if (named !== card && /^\d+$/.test(args[0] ?? '')) {
+        const after = afterId(args, rest);
+        // For a note or a resolution the number may be the start of the text: keep it in the suggestion.
+        const onCard = FREE_TEXT.test(command.usage ?? '') ? [args[0], after] : [after];
+        throw new ValidationError(
+          `Nothing done: you replied to ${card}'s card but wrote "${args[0]}", which could be ${named}. ` +
+            `Send /${command.name} ${[card, ...onCard].filter(Boolean).join(' ')} for ${card}, or /${command.name} ${named}${after ? ' …' : ''} for ${named}.`,
+        );
       }
       return command.run(ctx, args, rest);
     },
@@ -89,7 +121,12 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
       async run(ctx, args) {
         const words = args.map((a) => a.toLowerCase());
         const pageWord = words.find((w) => /^\d+$/.test(w));
-        const filter = words.find((w) => w !== pageWord);
+        // "in progress", "in-progress", "unacknowledged": the words staff use for the statuses.
+        const typed = words
+          .filter((w) => w !== pageWord)
+          .join('_')
+          .replace(/-/g, '_');
+        const filter = typed ? (FILTER_WORDS[typed] ?? typed) : undefined;
         const page = pageWord ? Number(pageWord) : 1;
         if (page < 1 || page > MAX_PAGE) throw new UsageError(`Pages run from 1 to ${MAX_PAGE}.`);
         const status = STATUSES.find((s) => s === filter);
@@ -142,12 +179,7 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
           ...(i.location ? [`📍 https://maps.google.com/?q=${i.location.lat},${i.location.lng}`] : []),
           `“${i.summary}”`,
           'Timeline:',
-          ...i.timeline
-            .slice(-12)
-            .map(
-              (e) =>
-                `  ${e.at.slice(11, 16)} ${e.actor}: ${e.type}${e.text ? ` — ${e.text}` : e.data?.to ? ` → ${String(e.data.to)}` : ''}`,
-            ),
+          ...i.timeline.slice(-12).map((e) => `  ${e.at.slice(11, 16)} ${e.actor}: ${timelineLine(e)}`),
         ];
         await ctx.reply(lines.join('\n'), 'detail');
       },
@@ -189,24 +221,22 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
       role: 'officer',
       async run(ctx, args) {
         const i = await acknowledge(ctx.deps, { id: idArg(args[0]), actor: actorOf(ctx), channel: 'chat' });
-        const holder = i.assignee ? `; it is with ${staffName(ctx.deps, i.assignee)}` : '';
-        await ctx.reply(`👍 ${actorOf(ctx).name} acknowledged ${i.id}${holder}; the reporter has been told.`, 'confirmation');
+        await confirmChange(ctx, acknowledgedLine(ctx.deps, actorOf(ctx).name, i), i.id);
       },
     },
     {
       name: 'assign',
-      usage: 'ID +phone|me',
+      usage: 'ID +phone|name|me',
       summary: 'give an incident to a member of staff',
       role: 'officer',
       async run(ctx, args, rest) {
         const id = idArg(args[0]);
-        // A phone as WhatsApp shows it has spaces: "+1 555 000 0003".
         const who = afterId(args, rest);
         if (!who) throw new UsageError('Assign to whom?');
-        const phone = who.toLowerCase() === 'me' ? ctx.sender.phone : toE164(who.replace(/[\s().-]/g, ''), ctx.deps.config.embassy.country);
-        if (!phone) throw new UsageError(`"${who}" is not a phone number.`);
+        const phone = assigneePhone(ctx, who);
         const i = await assign(ctx.deps, { id, assignee: phone, actor: actorOf(ctx), channel: 'chat' });
-        await ctx.reply(`📌 ${i.id} is now with ${staffName(ctx.deps, i.assignee)}.`, 'confirmation');
+        const waiting = i.status === 'open' ? ' It is not acknowledged yet: the reporter has not been told.' : '';
+        await confirmChange(ctx, `📌 ${i.id} is now with ${staffName(ctx.deps, i.assignee)}.${waiting}`, i.id);
       },
     },
     {
@@ -246,8 +276,8 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
       async run(ctx, args, rest) {
         const id = idArg(args[0]);
         const text = afterId(args, rest);
-        await changeStatus(ctx.deps, { id, to: 'resolved', actor: actorOf(ctx), channel: 'chat', ...(text ? { text } : {}) });
-        await ctx.reply(`✔️ ${id} resolved; the reporter has been told.`, 'confirmation');
+        const i = await changeStatus(ctx.deps, { id, to: 'resolved', actor: actorOf(ctx), channel: 'chat', ...(text ? { text } : {}) });
+        await confirmChange(ctx, `✔️ ${i.id} resolved; ${reporterTold(i)}.`, i.id);
       },
     },
     {
@@ -257,7 +287,25 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
       role: 'officer',
       async run(ctx, args) {
         const i = await changeStatus(ctx.deps, { id: idArg(args[0]), to: 'in_progress', actor: actorOf(ctx), channel: 'chat' });
-        await ctx.reply(`🛠 ${i.id} is in progress.`, 'confirmation');
+        await confirmChange(ctx, `🛠 ${i.id} is in progress.`, i.id);
+      },
+    },
+    {
+      name: 'reopen',
+      usage: 'ID',
+      summary: 'reopen a resolved incident (in progress again; the reporter is told)',
+      role: 'officer',
+      async run(ctx, args) {
+        const found = await incidentArg(ctx, args[0]);
+        if (found.status !== 'resolved') {
+          throw new ConflictError('not_resolved', `${found.id} is ${found.status.replace('_', ' ')}, not resolved: nothing to reopen.`);
+        }
+        const i = await changeStatus(ctx.deps, { id: found.id, to: 'in_progress', actor: actorOf(ctx), channel: 'chat' });
+        await confirmChange(
+          ctx,
+          `🔄 ${i.id} reopened: in progress again, with ${staffName(ctx.deps, i.assignee)}; ${reporterTold(i)}.`,
+          i.id,
+        );
       },
     },
     retriageCommand('severity', SEVERITIES, (v) => ({ severity: v as Severity })),
@@ -267,14 +315,68 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
       usage: 'ID REGION',
       summary: "correct an incident's region",
       role: 'officer',
-      async run(ctx, args) {
+      async run(ctx, args, rest) {
         const id = idArg(args[0]);
-        if (!args[1]) throw new UsageError(`Regions: ${ctx.deps.config.regions.map((r) => r.id).join(', ')}`);
-        const i = await retriage(ctx.deps, { id, region: args[1].toLowerCase(), actor: actorOf(ctx), channel: 'chat' });
+        const regions = `Regions: ${ctx.deps.config.regions.map((r) => r.id).join(', ')}`;
+        // By id, name or alias, as /alert takes them: "Northern Province", "Aleppo".
+        const typed = afterId(args, rest);
+        if (!typed) throw new UsageError(regions);
+        const region = matchRegion(ctx.deps, typed);
+        if (!region) throw new UsageError(`Unknown region "${typed}". ${regions}.`);
+        const i = await retriage(ctx.deps, { id, region, actor: actorOf(ctx), channel: 'chat' });
         await ctx.reply(`${i.id} region is now ${regionName(ctx.deps, i.region)}.`, 'confirmation');
       },
     },
   ];
+}
+
+/**
+ * Confirms a change to an incident where it was asked. Asked outside the cell groups (a direct
+ * message to the embassy number, a breakout group), the cell groups are told too: they watch every
+ * case, and a card taken from a DM would otherwise look untaken there, and be taken twice.
+ */
+export async function confirmChange(ctx: ChatContext, text: string, incidentId: string): Promise<void> {
+  await ctx.reply(text, 'confirmation');
+  if (ctx.inCellGroup) return;
+  const where = ctx.msg.chat.kind === 'dm' ? 'in a direct message' : 'in a breakout group';
+  await postToCellGroups(ctx.deps, `${text} (${actorOf(ctx).name}, ${where})`, `mirror:${ctx.msg.id}`, 'update', `incident:${incidentId}`);
+}
+
+/**
+ * Who `/assign` names: `me`, a phone as WhatsApp shows it ("+1 555 000 0003"), or a rostered
+ * person's name as typed on a phone ("Ana", "chloe officer").
+ */
+function assigneePhone(ctx: ChatContext, who: string): string {
+  if (who.toLowerCase() === 'me') {
+    if (!ctx.sender.phone) throw new UsageError('Your phone number is not known here: give your name or phone.');
+    return ctx.sender.phone;
+  }
+  if (/^[+(\d]/.test(who)) {
+    const phone = toE164(who.replace(/[\s().-]/g, ''), ctx.deps.config.embassy.country);
+    if (!phone) throw new UsageError(`"${who}" is not a phone number.`);
+    return phone;
+  }
+  const staff = ctx.deps.roster.byName(who);
+  const [only] = staff;
+  if (only && staff.length === 1) return only.phone;
+  if (staff.length > 1)
+    throw new UsageError(`"${who}" could be ${staff.map((s) => s.name).join(' or ')}: give the full name or the phone.`);
+  throw new UsageError(`Nobody on the staff roster is called "${who}": give a name as the roster lists it, or a phone.`);
+}
+
+/**
+ * One timeline entry for /incident: what changed and to what, and the words given with it
+ * ("status acknowledged → resolved — passport reissued", "assigned → Ana Duty").
+ */
+function timelineLine(e: TimelineEntry): string {
+  const shown = (v: unknown) => (v === null || v === undefined ? 'none' : String(v).replace('_', ' '));
+  const change =
+    e.type === 'assigned'
+      ? ` → ${e.data?.assignee ? String(e.data.assignee) : 'nobody'}`
+      : e.data && 'to' in e.data
+        ? ` ${shown(e.data.from)} → ${shown(e.data.to)}`
+        : '';
+  return `${e.type}${change}${e.text ? ` — ${e.text}` : ''}`;
 }
 
 function retriageCommand(
@@ -289,7 +391,8 @@ function retriageCommand(
     role: 'officer',
     async run(ctx, args) {
       const id = idArg(args[0]);
-      const value = args[1]?.toLowerCase();
+      // "missing person" is missing_person.
+      const value = args.slice(1).join('_').replace(/-/g, '_').toLowerCase() || undefined;
       if (!value || !values.includes(value)) throw new UsageError(`Choose one of: ${values.join(', ')}.`);
       const i = await retriage(ctx.deps, { id, ...pick(value), actor: actorOf(ctx), channel: 'chat' });
       await ctx.reply(`${i.id} ${name} is now ${value}.`, 'confirmation');
