@@ -38,7 +38,7 @@ function idArg(arg: string | undefined): string {
 }
 
 /** What a command says after the incident id (`/note INC-0042 the words`: "the words"). */
-const afterId = (args: string[], rest: string): string => afterId(args, rest);
+const afterId = (args: string[], rest: string): string => rest.slice((args[0] ?? '').length).trim();
 
 /** The incident a command names, or a not-found error the command answers with. */
 async function incidentArg(ctx: ChatContext, arg: string | undefined): Promise<Incident> {
