@@ -194,11 +194,11 @@ export async function openCheckFor(deps: CoreDeps, phone: string): Promise<strin
  */
 export async function checkAnsweredBy(deps: CoreDeps, phone: string): Promise<string | undefined> {
   const keys = broadcastKeys(deps, 'welfare');
-  const [[, open], [, closed]] = (await deps.redis
-    .multi()
-    .zrevrange(keys.active, 0, 19)
-    .zrevrange(deps.keys.welfareClosed, 0, 19)
-    .exec()) as [[unknown, string[]], [unknown, string[]]];
+  // Plain reads, not a transaction: they ride the connection's pipeline with other messages' commands.
+  const [open, closed] = await Promise.all([
+    deps.redis.zrevrange(keys.active, 0, 19),
+    deps.redis.zrevrange(deps.keys.welfareClosed, 0, 19),
+  ]);
   return firstAsked(deps, [...open, ...closed], phone);
 }
 
@@ -206,9 +206,11 @@ export async function checkAnsweredBy(deps: CoreDeps, phone: string): Promise<st
 async function firstAsked(deps: CoreDeps, ids: string[], phone: string): Promise<string | undefined> {
   if (ids.length === 0) return undefined;
   const keys = broadcastKeys(deps, 'welfare');
-  const multi = deps.redis.multi();
-  for (const id of ids) for (const language of deps.config.languages) multi.sismember(keys.recipients(id, language), phone);
-  const found = ((await multi.exec()) ?? []).map(([, n]) => n === 1);
+  const found = (
+    await Promise.all(
+      ids.flatMap((id) => deps.config.languages.map((language) => deps.redis.sismember(keys.recipients(id, language), phone))),
+    )
+  ).map((n) => n === 1);
   const at = found.indexOf(true);
   return at < 0 ? undefined : ids[Math.floor(at / deps.config.languages.length)];
 }

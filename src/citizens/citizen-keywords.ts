@@ -45,14 +45,18 @@ export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
   if (keyword?.keyword === 'help') await leaveRegistration(ctx, phone);
   // Who never registered is answered in the language of their report (alerts reach them in it too):
   // "STOP" is English and French alike.
-  const language = (await registered) ?? (keyword ? await reportLanguage(ctx, phone) : undefined) ?? keyword?.language;
+  const known = await registered;
+  const language = known ?? (keyword ? await reportLanguage(ctx, phone) : undefined) ?? keyword?.language;
   if (keyword?.keyword === 'stop') return stop(ctx, phone, language);
   if (keyword?.keyword === 'delete') return erase(ctx, phone, language);
+  // Welfare checks ask registered citizens (and, in a drill, the rostered staff) only: anyone else's
+  // "1" or "my son is bleeding" answers no check, and costs no lookup (every report in a crisis would pay it).
+  const mayBeAsked = known !== undefined || ctx.sender.staff !== undefined;
   // A forwarded message is someone else's words ("from my sister: we are trapped"): a report, not their answer.
-  const parsed = ctx.msg.forwarded ? undefined : parseWelfareAnswer(ctx.msg.text);
+  const parsed = ctx.msg.forwarded || !mayBeAsked ? undefined : parseWelfareAnswer(ctx.msg.text);
   // "My son is bleeding" in answer to "are you safe?" (no 1 or 2): a first answer that describes an
   // emergency is HELP, so the check counts them and no reminder asks them again.
-  const danger = !parsed && !keyword && !ctx.msg.forwarded && describesDanger(ctx.msg.text);
+  const danger = !parsed && !keyword && !ctx.msg.forwarded && mayBeAsked && describesDanger(ctx.msg.text);
   if (parsed || danger) {
     // An answer to a check closed meanwhile is still taken, as late (its HELP opens an incident as ever).
     const checkId = await checkAnsweredBy(ctx.deps, phone);

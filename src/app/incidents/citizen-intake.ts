@@ -25,8 +25,8 @@ const THANKS_EMOJI = new Set<string>(INCIDENT_KEYWORDS.thanksEmoji);
 const NUDGE = new Set(INCIDENT_KEYWORDS.nudge.map(asKeyword));
 
 /** "?", "??", "hello?", "any news?": the citizen asks whether anyone is there. */
-const isNudge = (text: string, word: string) =>
-  word === '' ? /^[\s?？؟!.]*[?？؟][\s?？؟!.]*$/u.test(text) : NUDGE.has(withoutRepeats(word));
+const isNudge = (text: string, unrepeated: string) =>
+  unrepeated === '' ? /^[\s?？؟!.]*[?？؟][\s?？؟!.]*$/u.test(text) : NUDGE.has(unrepeated);
 
 /** The alert or incident a sent message was about, from its ref ("alert:ALR-0001:+33…", "incident:INC-0042"). */
 const QUOTED_SUBJECT = /^(?:alert|incident):([A-Z]{3}-\d+)/;
@@ -101,9 +101,10 @@ export async function handleCitizenMessage(ctx: ChatContext, registeredOf: Regis
   // officer reads "is this still valid?" or "he is still not home" in context (the intake names
   // the reporter's earlier report).
   const inReplyTo = QUOTED_SUBJECT.exec((await refOfSentMessage(deps, msg.replyTo)) ?? '')?.[1];
-  const sos = word === '' ? /\u{1F198}/u.test(text) : SOS.has(withoutRepeats(word));
+  const unrepeated = word === '' ? '' : withoutRepeats(word);
+  const sos = word === '' ? /\u{1F198}/u.test(text) : SOS.has(unrepeated);
   // "?" or "hello??" while their report waits: it joins the report, and they are told where it stands.
-  const waitingOn = !msg.media && !msg.location && !msg.edit && isNudge(text, word) ? await incidentStore(deps).activeOf(phone) : undefined;
+  const waitingOn = !msg.media && !msg.location && !msg.edit && isNudge(text, unrepeated) ? await incidentStore(deps).activeOf(phone) : undefined;
   // The citizen's answer leaves as soon as the report is stored, alongside the cell's card.
   // A retried job (duplicate) answers again: the reply's idempotency key keeps it to one message.
   // A follow-up is answered in the language the incident was opened in.
