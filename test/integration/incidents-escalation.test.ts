@@ -31,6 +31,24 @@ describe('escalation of unacknowledged incidents', () => {
     expect(incident.timeline.filter((e) => e.type === 'escalated')).toHaveLength(2);
   });
 
+  it('tells the staff it paged once someone takes the incident, and the cell sees a dashboard acknowledgement', async () => {
+    await app.say('+33611110009', 'Gunmen stopped our bus on the coast road, we are held');
+    const id = incidentIdIn((await app.expectMessage('+33611110009', /Reference/)).text);
+    await app.expectMessage(STAFF.admin, (m) => m.kind === 'escalation' && m.text.includes(id));
+    await waitFor(async () => (await getIncident(id)).escalationLevel === 2 || undefined);
+    // Chloe takes it on the dashboard.
+    const chloe = await app.api<{ token: string }>('POST', '/api/tokens', { name: 'Chloe Officer', role: 'officer', phone: STAFF.officer });
+    const res = await app.api('PATCH', `/api/incidents/${id}`, { status: 'acknowledged', assignee: STAFF.officer }, chloe.body.token);
+    expect(res.status).toBe(200);
+    for (const paged of [STAFF.duty, STAFF.admin]) {
+      const told = await app.expectMessage(paged, (m) => m.text.startsWith(`✅ ${id}`));
+      expect(told.text).toBe(`✅ ${id}, which you were paged about, was taken by Chloe Officer (acknowledged). Nothing more to do on that page.`);
+    }
+    const cell = await app.expectMessage(CELL_GROUP, (m) => m.text.startsWith(`👍 ${id} acknowledged`));
+    expect(cell.text).toBe(`👍 ${id} acknowledged (Chloe Officer, via the dashboard/API); it is with Chloe Officer; the reporter has been told.`);
+    expect((await app.outbox(STAFF.officer)).some((m) => m.text.startsWith(`✅ ${id}`))).toBe(false);
+  });
+
   it('does not escalate an incident acknowledged before its deadline', async () => {
     await app.say('+33611110002', 'Our colleague was kidnapped, gunmen took him');
     const id = incidentIdIn((await app.expectMessage('+33611110002', /Reference/)).text);

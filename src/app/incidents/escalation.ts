@@ -182,7 +182,7 @@ async function escalate(deps: CoreDeps, data: Record<string, unknown>): Promise<
 }
 
 /** Who is paged at an escalation level: duty officers, then admins. */
-function escalationRecipients(deps: CoreDeps, level: number): string[] {
+export function escalationRecipients(deps: CoreDeps, level: number): string[] {
   return deps.roster.withRole(level === 1 ? 'duty_officer' : 'admin').map((s) => s.phone);
 }
 

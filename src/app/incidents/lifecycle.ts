@@ -14,8 +14,17 @@ import { hasRole } from '../../domain/roster.ts';
 import { metrics } from '../../observability/metrics.ts';
 import { PRIORITY } from '../../queues/queues.ts';
 import type { CoreDeps } from '../deps.ts';
-import { cancelEscalation, rescheduleFirstDeadline } from './escalation.ts';
-import { incidentStore, messageStaff, publishIncident, regionName, reporterLabel } from './shared.ts';
+import { cancelEscalation, escalationRecipients, rescheduleFirstDeadline } from './escalation.ts';
+import {
+  incidentStore,
+  messageStaff,
+  postToCellGroups,
+  publishIncident,
+  regionName,
+  reporterLabel,
+  reporterTold,
+  staffName,
+} from './shared.ts';
 
 /** What a change wants: the next status/severity, fields to set, timeline lines, audit entries. */
 interface Change {
@@ -221,6 +230,11 @@ export async function updateIncident(
       metrics.ackLatency.observe({ severity: after.severity }, Math.max(0, deps.now() - Date.parse(after.createdAt)) / 1000);
     }
     await tellReporter(deps, after, before.status);
+    if (before.status === 'open' && before.escalationLevel > 0) await tellPaged(deps, after, before.escalationLevel, input.actor);
+    // Done on the dashboard or the API: the cell groups, which watch every case in chat, see it too.
+    if (input.channel === 'api') await mirrorToCell(deps, before, after, input.actor);
+  } else if (input.channel === 'api' && after.assignee !== before.assignee) {
+    await mirrorToCell(deps, before, after, input.actor);
   }
   if (staff && after.assignee !== before.assignee && after.assignee === staff.phone && staff.phone !== input.actor.phone) {
     // Given an incident nobody took yet, the assignee must know it is theirs to take: until then the
@@ -247,6 +261,35 @@ export function changeStatus(
 /** Acknowledges an incident: the cell has seen it and someone owns it. */
 export function acknowledge(deps: CoreDeps, input: { id: string; actor: Actor; channel: Channel }): Promise<Incident> {
   return changeStatus(deps, { ...input, to: 'acknowledged' });
+}
+
+/** The staff an escalation paged learn it is taken: otherwise each still thinks it is theirs to chase. */
+async function tellPaged(deps: CoreDeps, i: Incident, level: number, actor: Actor): Promise<void> {
+  const paged = new Set<string>();
+  for (let l = 1; l <= level; l++) for (const phone of escalationRecipients(deps, l)) paged.add(phone);
+  if (actor.phone) paged.delete(actor.phone);
+  if (paged.size === 0) return;
+  const holder = i.assignee && i.assignee !== actor.phone ? ` It is with ${staffName(deps, i.assignee)}.` : '';
+  const text = `✅ ${i.id}, which you were paged about, was taken by ${actor.name} (${i.status.replace('_', ' ')}).${holder} Nothing more to do on that page.`;
+  await messageStaff(deps, [...paged], text, `escalation-taken:${i.id}`, 'escalation', `incident:${i.id}`);
+}
+
+/** A status change or an assignment made on the dashboard or the API, said in the cell groups. */
+async function mirrorToCell(deps: CoreDeps, before: Incident, after: Incident, actor: Actor): Promise<void> {
+  const via = `${actor.name}, via the dashboard/API`;
+  const holder = after.assignee ? `; it is with ${staffName(deps, after.assignee)}` : '';
+  let text: string | undefined;
+  if (after.status !== before.status) {
+    if (before.status === 'open') text = `👍 ${after.id} acknowledged (${via})${holder}; ${reporterTold(after)}.`;
+    else if (after.status === 'resolved') text = `✔️ ${after.id} resolved (${via}); ${reporterTold(after)}.`;
+    else if (before.status === 'resolved' && after.status !== 'closed') text = `🔄 ${after.id} reopened (${via})${holder}.`;
+    else text = `${after.id} is now ${after.status.replace('_', ' ')} (${via}).`;
+  } else if (after.assignee !== before.assignee) {
+    text = after.assignee
+      ? `📌 ${after.id} is now with ${staffName(deps, after.assignee)} (${via}).`
+      : `📌 ${after.id} is unassigned (${via}).`;
+  }
+  if (text) await postToCellGroups(deps, text, `api-change:${after.id}:${after.timeline.length}`, 'update', `incident:${after.id}`);
 }
 
 async function tellReporter(deps: CoreDeps, i: Incident, from: IncidentStatus): Promise<void> {
