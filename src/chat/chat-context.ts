@@ -32,6 +32,15 @@ export interface ChatContext {
   memo<T>(key: string, load: () => Promise<T>): Promise<T>;
 }
 
+/**
+ * The key of the request a message makes (a change to an incident, a message to a reporter): a
+ * retried job of the same message is the same request, and changes nothing twice. `part` tells
+ * apart two changes one message makes (a reply to a card acknowledges it and notes its words).
+ */
+export function requestKey(ctx: ChatContext, part?: string): string {
+  return `chat:${ctx.msg.id}${part ? `:${part}` : ''}`;
+}
+
 /** The acting member of staff. */
 export function actorOf(ctx: ChatContext): Actor {
   return { name: ctx.sender.staff?.name ?? ctx.sender.actor, ...(ctx.sender.phone ? { phone: ctx.sender.phone } : {}) };

@@ -1,5 +1,5 @@
 import type { ChatContext } from '../../chat/chat-context.ts';
-import { actorOf } from '../../chat/chat-context.ts';
+import { actorOf, requestKey } from '../../chat/chat-context.ts';
 import { confirmChange, incidentCommands } from '../../chat/commands/incident-commands.ts';
 import { AppError } from '../../domain/errors.ts';
 import { hasRole } from '../../domain/roster.ts';
@@ -86,7 +86,7 @@ export function incidentsFeature(opts: { registeredOf?: RegisteredOf; sitrepSect
       if (!(await mayAct(ctx, id, '👍'))) return true;
       try {
         // A 👍 on a page in a DM is told in the cell groups too, as /ack from a DM is.
-        const i = await acknowledge(ctx.deps, { id, actor: actorOf(ctx), channel: 'chat' });
+        const i = await acknowledge(ctx.deps, { id, actor: actorOf(ctx), channel: 'chat', key: requestKey(ctx) });
         await confirmChange(ctx, acknowledgedLine(ctx.deps, actorOf(ctx).name, i), i.id);
       } catch (err) {
         if (!(err instanceof AppError)) throw err;
@@ -105,12 +105,14 @@ export function incidentsFeature(opts: { registeredOf?: RegisteredOf; sitrepSect
       if (!(await mayAct(ctx, id, 'reply'))) return true;
       await tryStaffAction(ctx, async () => {
         const text = ctx.msg.text?.trim();
-        const taken = await acknowledge(ctx.deps, { id, actor: actorOf(ctx), channel: 'chat' }).catch((err: unknown) => {
-          if (err instanceof AppError) return err;
-          throw err;
-        });
+        const taken = await acknowledge(ctx.deps, { id, actor: actorOf(ctx), channel: 'chat', key: requestKey(ctx) }).catch(
+          (err: unknown) => {
+            if (err instanceof AppError) return err;
+            throw err;
+          },
+        );
         const note = text && !ACK_EMOJI.test(text) ? text : undefined;
-        if (note) await addNote(ctx.deps, { id, text: note, actor: actorOf(ctx), channel: 'chat' });
+        if (note) await addNote(ctx.deps, { id, text: note, actor: actorOf(ctx), channel: 'chat', key: requestKey(ctx, 'note') });
         if (taken instanceof AppError) {
           // A 👍 written as a reply to a card someone already took did nothing: say so, not "noted".
           return note ? `📝 Reply noted on ${id}.` : `${taken.message}: nothing done.`;

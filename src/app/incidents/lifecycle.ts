@@ -35,25 +35,72 @@ interface Change {
   audit: { type: string; data?: Record<string, unknown> }[];
 }
 
-/** Reads, decides and writes an incident change with compare-and-set; retries on a race. */
-async function mutate(
-  deps: CoreDeps,
-  id: string,
-  actor: Actor,
-  decide: (i: Incident) => Change,
-): Promise<{ before: Incident; after: Incident }> {
+/** An incident change as made: the incident before and after it, and where its timeline entries end. */
+interface Applied {
+  before: Incident;
+  after: Incident;
+  /** The timeline's length right after this change's entries: numbers the messages it sends. */
+  end: number;
+  /** True when the same request had already made it (a retried job): nothing was written now. */
+  again: boolean;
+}
+
+/**
+ * A change that request `key` already made (its timeline entries carry `data.key`), read back from
+ * the timeline: what the incident was before it, and where its entries end. A chat command retried
+ * after its change was written (a job that failed on its next step, a worker killed, a command
+ * Redis ran but whose answer a restart lost) finds it here and finishes what followed, instead of
+ * being refused as "already acknowledged" or adding its note twice.
+ */
+function madeBy(i: Incident, key: string): Omit<Applied, 'again'> | undefined {
+  let end = -1;
+  const before: Incident = { ...i };
+  const after: Incident = { ...i };
+  i.timeline.forEach((e, n) => {
+    if (e.data?.key !== key) return;
+    end = n + 1;
+    const { from, to } = e.data as { from?: unknown; to?: unknown };
+    if (e.type === 'status' && typeof from === 'string' && typeof to === 'string') {
+      before.status = from as IncidentStatus;
+      after.status = to as IncidentStatus;
+    }
+    if (e.type === 'severity' && typeof from === 'string' && typeof to === 'string') {
+      before.severity = from as Severity;
+      after.severity = to as Severity;
+    }
+    // Who held it before is not kept: only that it changed (none, or someone else than now).
+    if (e.type === 'assigned') before.assignee = i.assignee === null ? 'earlier assignee' : null;
+  });
+  // Its status and severity as the change left them: what came after (another officer's resolution) is not its doing.
+  return end < 0 ? undefined : { before, after, end };
+}
+
+/** True when request `key` already changed this incident (see madeBy). */
+export function changedBy(i: Incident, key: string | undefined): boolean {
+  return key !== undefined && i.timeline.some((e) => e.data?.key === key);
+}
+
+/**
+ * Reads, decides and writes an incident change with compare-and-set; retries on a race. With a
+ * request `key`, the change is made once: its entries carry the key, and the same request again
+ * returns the change it made (`again`), so that its caller finishes what follows (see madeBy).
+ */
+async function mutate(deps: CoreDeps, id: string, actor: Actor, decide: (i: Incident) => Change, key?: string): Promise<Applied> {
   const store = incidentStore(deps);
   for (let attempt = 0; attempt < 5; attempt++) {
     const before = await store.get(id);
     if (!before) throw new NotFoundError('incident', id);
+    const made = key === undefined ? undefined : madeBy(before, key);
+    if (made) return { ...made, again: true };
     const change = decide(before);
+    const entries = key === undefined ? change.entries : change.entries.map((e) => ({ ...e, data: { ...e.data, key } }));
     const next = { status: change.status ?? before.status, severity: change.severity ?? before.severity };
     const at = new Date(deps.now()).toISOString();
-    if (await store.update(before, next, { updatedAt: at, ...change.fields }, change.entries)) {
+    if (await store.update(before, next, { updatedAt: at, ...change.fields }, entries)) {
       for (const a of change.audit) await deps.audit.append({ type: a.type, actor: actor.name, subject: id, data: a.data ?? {} });
       await publishIncident(deps, 'incident.updated', id);
       const after = (await store.get(id)) as Incident;
-      return { before, after };
+      return { before, after, end: (key === undefined ? undefined : madeBy(after, key)?.end) ?? after.timeline.length, again: false };
     }
   }
   throw new ConflictError('busy', `${id} is being changed by someone else; try again`);
@@ -88,6 +135,12 @@ export interface IncidentChanges {
 }
 
 type Who = { actor: Actor; channel: Channel };
+
+/**
+ * Who asks for a change to which incident. `key` names the request (`chat:` and the message id, or
+ * an API Idempotency-Key): the same request changes the incident once, however often it is retried.
+ */
+export type ChangeRequest = { id: string; actor: Actor; channel: Channel; key?: string };
 
 /** The status part of a change; a ConflictError (returned) when the incident already has it. */
 function statusPart(deps: CoreDeps, i: Incident, to: IncidentStatus, who: Who, text?: string, assigning = false): Change | ConflictError {
@@ -203,10 +256,7 @@ function decideAll(deps: CoreDeps, i: Incident, input: IncidentChanges, who: Who
  * Changes an incident's status, triage and assignee together, then does what each part implies:
  * the escalation stops once it is seen, the citizen is told, a new assignee is messaged.
  */
-export async function updateIncident(
-  deps: CoreDeps,
-  input: IncidentChanges & { id: string; actor: Actor; channel: Channel },
-): Promise<Incident> {
+export async function updateIncident(deps: CoreDeps, input: IncidentChanges & ChangeRequest): Promise<Incident> {
   if (input.region && !deps.config.regions.some((r) => r.id === input.region)) {
     throw new ValidationError(`unknown region "${input.region}"; regions: ${deps.config.regions.map((r) => r.id).join(', ')}`);
   }
@@ -218,8 +268,12 @@ export async function updateIncident(
   }
   const who = { actor: input.actor, channel: input.channel };
   const text = input.text?.trim();
-  const { before, after } = await mutate(deps, input.id, input.actor, (i) =>
-    decideAll(deps, i, { ...input, ...(text ? { text } : {}) }, who),
+  const { before, after, end, again } = await mutate(
+    deps,
+    input.id,
+    input.actor,
+    (i) => decideAll(deps, i, { ...input, ...(text ? { text } : {}) }, who),
+    input.key,
   );
   if (after.status === 'open' && after.severity !== before.severity && after.escalationLevel === 0) {
     await rescheduleFirstDeadline(deps, after);
@@ -227,14 +281,14 @@ export async function updateIncident(
   if (after.status !== before.status) {
     if (before.status === 'open') {
       await cancelEscalation(deps, after.id);
-      metrics.ackLatency.observe({ severity: after.severity }, Math.max(0, deps.now() - Date.parse(after.createdAt)) / 1000);
+      if (!again) metrics.ackLatency.observe({ severity: after.severity }, Math.max(0, deps.now() - Date.parse(after.createdAt)) / 1000);
     }
-    await tellReporter(deps, after, before.status);
+    await tellReporter(deps, after, before.status, end);
     if (before.status === 'open' && before.escalationLevel > 0) await tellPaged(deps, after, before.escalationLevel, input.actor);
     // Done on the dashboard or the API: the cell groups, which watch every case in chat, see it too.
-    if (input.channel === 'api') await mirrorToCell(deps, before, after, input.actor);
+    if (input.channel === 'api') await mirrorToCell(deps, before, after, input.actor, end);
   } else if (input.channel === 'api' && after.assignee !== before.assignee) {
-    await mirrorToCell(deps, before, after, input.actor);
+    await mirrorToCell(deps, before, after, input.actor, end);
   }
   if (staff && after.assignee !== before.assignee && after.assignee === staff.phone && staff.phone !== input.actor.phone) {
     // Given an incident nobody took yet, the assignee must know it is theirs to take: until then the
@@ -244,22 +298,19 @@ export async function updateIncident(
         ? `\nNobody has acknowledged it yet: 👍 this message or send /ack ${after.id} to take it (the reporter is told then).`
         : '';
     const text = `📌 ${input.actor.name} assigned you ${after.id} (${after.severity}, ${after.category.replace('_', ' ')}, ${regionName(deps, after.region)}): “${after.summary}”\nReporter: ${reporterLabel(after.reporter, 'erased')}. Send /incident ${after.id} for the timeline.${take}`;
-    await messageStaff(deps, [staff.phone], text, `assigned:${after.id}:${after.timeline.length}`, 'assignment', `incident:${after.id}`);
+    await messageStaff(deps, [staff.phone], text, `assigned:${after.id}:${end}`, 'assignment', `incident:${after.id}`);
   }
   return after;
 }
 
 /** Moves an incident to `to` (acknowledge, start, resolve, close, reopen), telling the citizen when it matters. */
-export function changeStatus(
-  deps: CoreDeps,
-  input: { id: string; to: IncidentStatus; actor: Actor; channel: Channel; text?: string },
-): Promise<Incident> {
+export function changeStatus(deps: CoreDeps, input: ChangeRequest & { to: IncidentStatus; text?: string }): Promise<Incident> {
   const { to, ...rest } = input;
   return updateIncident(deps, { ...rest, status: to });
 }
 
 /** Acknowledges an incident: the cell has seen it and someone owns it. */
-export function acknowledge(deps: CoreDeps, input: { id: string; actor: Actor; channel: Channel }): Promise<Incident> {
+export function acknowledge(deps: CoreDeps, input: ChangeRequest): Promise<Incident> {
   return changeStatus(deps, { ...input, to: 'acknowledged' });
 }
 
@@ -275,7 +326,7 @@ async function tellPaged(deps: CoreDeps, i: Incident, level: number, actor: Acto
 }
 
 /** A status change or an assignment made on the dashboard or the API, said in the cell groups. */
-async function mirrorToCell(deps: CoreDeps, before: Incident, after: Incident, actor: Actor): Promise<void> {
+async function mirrorToCell(deps: CoreDeps, before: Incident, after: Incident, actor: Actor, end: number): Promise<void> {
   const via = `${actor.name}, via the dashboard/API`;
   const holder = after.assignee ? `; it is with ${staffName(deps, after.assignee)}` : '';
   let text: string | undefined;
@@ -289,18 +340,18 @@ async function mirrorToCell(deps: CoreDeps, before: Incident, after: Incident, a
       ? `📌 ${after.id} is now with ${staffName(deps, after.assignee)} (${via}).`
       : `📌 ${after.id} is unassigned (${via}).`;
   }
-  if (text) await postToCellGroups(deps, text, `api-change:${after.id}:${after.timeline.length}`, 'update', `incident:${after.id}`);
+  if (text) await postToCellGroups(deps, text, `api-change:${after.id}:${end}`, 'update', `incident:${after.id}`);
 }
 
-async function tellReporter(deps: CoreDeps, i: Incident, from: IncidentStatus): Promise<void> {
+/** `end`: where the change's timeline entries end (the notice is once per change). */
+async function tellReporter(deps: CoreDeps, i: Incident, from: IncidentStatus, end: number): Promise<void> {
   if (!i.reporter) return;
-  const n = i.timeline.length;
   let text: string | undefined;
   if (from === 'open' && (i.status === 'acknowledged' || i.status === 'in_progress')) {
     const officer = i.assignee ? (deps.roster.find(i.assignee)?.name.split(' ')[0] ?? 'on duty') : 'on duty';
     text = citizenText('acknowledged', i.language, { id: i.id, officer });
   } else if (i.status === 'resolved') {
-    const last = i.timeline.at(-1);
+    const last = i.timeline[end - 1];
     text = citizenText('resolved', i.language, { id: i.id, note: last?.text ? `\n“${last.text}”` : '' });
   } else if (from === 'resolved' && i.status !== 'closed') {
     // They were told it was closed and that a new message opens a new report: say it is not.
@@ -312,7 +363,7 @@ async function tellReporter(deps: CoreDeps, i: Incident, from: IncidentStatus): 
       to: { kind: 'dm', phone: i.reporter },
       text,
       kind: 'notice',
-      idempotencyKey: `notice:${i.id}:${i.status}:${n}`,
+      idempotencyKey: `notice:${i.id}:${i.status}:${end}`,
       ref: `incident:${i.id}`,
     },
     PRIORITY.reply,
@@ -320,27 +371,33 @@ async function tellReporter(deps: CoreDeps, i: Incident, from: IncidentStatus): 
 }
 
 /** Gives an incident to a rostered member of staff, who is told by DM. */
-export function assign(deps: CoreDeps, input: { id: string; assignee: string | null; actor: Actor; channel: Channel }): Promise<Incident> {
+export function assign(deps: CoreDeps, input: ChangeRequest & { assignee: string | null }): Promise<Incident> {
   return updateIncident(deps, input);
 }
 
 /** Staff override of the triage: severity, category or region. */
 export function retriage(
   deps: CoreDeps,
-  input: { id: string; severity?: Severity; category?: Category; region?: string; actor: Actor; channel: Channel },
+  input: ChangeRequest & { severity?: Severity; category?: Category; region?: string },
 ): Promise<Incident> {
   return updateIncident(deps, input);
 }
 
-/** Adds a staff note to the timeline. */
-export async function addNote(deps: CoreDeps, input: { id: string; text: string; actor: Actor; channel: Channel }): Promise<Incident> {
+/** Adds a staff note to the timeline (once per request `key`). */
+export async function addNote(deps: CoreDeps, input: ChangeRequest & { text: string }): Promise<Incident> {
   const text = input.text.trim();
   if (!text) throw new ValidationError('a note needs some text');
   if (text.length > 4000) throw new ValidationError('a note is limited to 4000 characters');
-  const { after } = await mutate(deps, input.id, input.actor, () => ({
-    entries: [entry(deps, input.actor, input.channel, 'note', text)],
-    audit: [{ type: 'incident.note', data: { chars: text.length } }],
-  }));
+  const { after } = await mutate(
+    deps,
+    input.id,
+    input.actor,
+    () => ({
+      entries: [entry(deps, input.actor, input.channel, 'note', text)],
+      audit: [{ type: 'incident.note', data: { chars: text.length } }],
+    }),
+    input.key,
+  );
   return after;
 }
 

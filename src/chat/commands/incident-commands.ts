@@ -1,4 +1,4 @@
-import { acknowledge, addNote, assign, changeStatus, messageReporter, retriage } from '../../app/incidents/lifecycle.ts';
+import { acknowledge, addNote, assign, changedBy, changeStatus, messageReporter, retriage } from '../../app/incidents/lifecycle.ts';
 import {
   acknowledgedLine,
   incidentLine,
@@ -28,7 +28,7 @@ import {
 } from '../../domain/incident.ts';
 import { toE164 } from '../../domain/roster.ts';
 import { PRIORITY } from '../../queues/queues.ts';
-import { actorOf, type ChatContext } from '../chat-context.ts';
+import { actorOf, type ChatContext, requestKey } from '../chat-context.ts';
 import { type Command, UsageError } from '../command-registry.ts';
 
 function idArg(arg: string | undefined): string {
@@ -220,7 +220,7 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
       summary: 'acknowledge an incident (or 👍 its card)',
       role: 'officer',
       async run(ctx, args) {
-        const i = await acknowledge(ctx.deps, { id: idArg(args[0]), actor: actorOf(ctx), channel: 'chat' });
+        const i = await acknowledge(ctx.deps, { id: idArg(args[0]), actor: actorOf(ctx), channel: 'chat', key: requestKey(ctx) });
         await confirmChange(ctx, acknowledgedLine(ctx.deps, actorOf(ctx).name, i), i.id);
       },
     },
@@ -234,7 +234,7 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
         const who = afterId(args, rest);
         if (!who) throw new UsageError('Assign to whom?');
         const phone = assigneePhone(ctx, who);
-        const i = await assign(ctx.deps, { id, assignee: phone, actor: actorOf(ctx), channel: 'chat' });
+        const i = await assign(ctx.deps, { id, assignee: phone, actor: actorOf(ctx), channel: 'chat', key: requestKey(ctx) });
         const waiting = i.status === 'open' ? ' It is not acknowledged yet: the reporter has not been told.' : '';
         await confirmChange(ctx, `📌 ${i.id} is now with ${staffName(ctx.deps, i.assignee)}.${waiting}`, i.id);
       },
@@ -248,7 +248,7 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
         const id = idArg(args[0]);
         const text = afterId(args, rest);
         if (!text) throw new UsageError('The note is empty.');
-        await addNote(ctx.deps, { id, text, actor: actorOf(ctx), channel: 'chat' });
+        await addNote(ctx.deps, { id, text, actor: actorOf(ctx), channel: 'chat', key: requestKey(ctx) });
         await ctx.reply(`📝 Noted on ${id}.`, 'confirmation');
       },
     },
@@ -261,7 +261,7 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
         const id = idArg(args[0]);
         const text = afterId(args, rest);
         if (!text) throw new UsageError('Write the message after the incident id: /reply INC-0042 Are you still at the hotel?');
-        const i = await messageReporter(ctx.deps, { id, text, actor: actorOf(ctx), channel: 'chat', key: `chat:${ctx.msg.id}` });
+        const i = await messageReporter(ctx.deps, { id, text, actor: actorOf(ctx), channel: 'chat', key: requestKey(ctx) });
         await ctx.reply(
           `📤 Sent to the reporter of ${i.id} (${reporterLabel(i.reporter, 'erased')}); their answer will join ${i.id}.`,
           'confirmation',
@@ -276,7 +276,14 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
       async run(ctx, args, rest) {
         const id = idArg(args[0]);
         const text = afterId(args, rest);
-        const i = await changeStatus(ctx.deps, { id, to: 'resolved', actor: actorOf(ctx), channel: 'chat', ...(text ? { text } : {}) });
+        const i = await changeStatus(ctx.deps, {
+          id,
+          to: 'resolved',
+          actor: actorOf(ctx),
+          channel: 'chat',
+          key: requestKey(ctx),
+          ...(text ? { text } : {}),
+        });
         await confirmChange(ctx, `✔️ ${i.id} resolved; ${reporterTold(i)}.`, i.id);
       },
     },
@@ -286,7 +293,13 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
       summary: 'mark an incident in progress (also reopens a resolved one)',
       role: 'officer',
       async run(ctx, args) {
-        const i = await changeStatus(ctx.deps, { id: idArg(args[0]), to: 'in_progress', actor: actorOf(ctx), channel: 'chat' });
+        const i = await changeStatus(ctx.deps, {
+          id: idArg(args[0]),
+          to: 'in_progress',
+          actor: actorOf(ctx),
+          channel: 'chat',
+          key: requestKey(ctx),
+        });
         await confirmChange(ctx, `🛠 ${i.id} is in progress.`, i.id);
       },
     },
@@ -297,10 +310,17 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
       role: 'officer',
       async run(ctx, args) {
         const found = await incidentArg(ctx, args[0]);
-        if (found.status !== 'resolved') {
+        // A retried /reopen finds the incident it reopened itself: it finishes (tells the reporter), not refuses.
+        if (found.status !== 'resolved' && !changedBy(found, requestKey(ctx))) {
           throw new ConflictError('not_resolved', `${found.id} is ${found.status.replace('_', ' ')}, not resolved: nothing to reopen.`);
         }
-        const i = await changeStatus(ctx.deps, { id: found.id, to: 'in_progress', actor: actorOf(ctx), channel: 'chat' });
+        const i = await changeStatus(ctx.deps, {
+          id: found.id,
+          to: 'in_progress',
+          actor: actorOf(ctx),
+          channel: 'chat',
+          key: requestKey(ctx),
+        });
         await confirmChange(
           ctx,
           `🔄 ${i.id} reopened: in progress again, with ${staffName(ctx.deps, i.assignee)}; ${reporterTold(i)}.`,
@@ -323,7 +343,7 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
         if (!typed) throw new UsageError(regions);
         const region = matchRegion(ctx.deps, typed);
         if (!region) throw new UsageError(`Unknown region "${typed}". ${regions}.`);
-        const i = await retriage(ctx.deps, { id, region, actor: actorOf(ctx), channel: 'chat' });
+        const i = await retriage(ctx.deps, { id, region, actor: actorOf(ctx), channel: 'chat', key: requestKey(ctx) });
         await ctx.reply(`${i.id} region is now ${regionName(ctx.deps, i.region)}.`, 'confirmation');
       },
     },
@@ -394,7 +414,7 @@ function retriageCommand(
       // "missing person" is missing_person.
       const value = args.slice(1).join('_').replace(/-/g, '_').toLowerCase() || undefined;
       if (!value || !values.includes(value)) throw new UsageError(`Choose one of: ${values.join(', ')}.`);
-      const i = await retriage(ctx.deps, { id, ...pick(value), actor: actorOf(ctx), channel: 'chat' });
+      const i = await retriage(ctx.deps, { id, ...pick(value), actor: actorOf(ctx), channel: 'chat', key: requestKey(ctx) });
       await ctx.reply(`${i.id} ${name} is now ${value}.`, 'confirmation');
     },
   };

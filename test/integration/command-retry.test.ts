@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Incident } from '../../src/domain/incident.ts';
+import type { OutboundJob } from '../../src/queues/job-schemas.ts';
+import type { SimOutboxItem } from '../../src/transport/simulator/simulator-transport.ts';
+import { CELL_GROUP, STAFF, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
+
+/**
+ * A staff command whose job fails after it changed the incident (Redis gone for a moment while
+ * its follow-ups were queued; the same happens to a worker killed there, or to a command Redis ran
+ * but whose answer a Redis restart lost) is retried by BullMQ. The retry must finish what the
+ * first attempt began: the citizen is told once, the officer is not told their own /ack came "too
+ * late", and a note is written once.
+ */
+let app: TestApp;
+let n = 0;
+
+beforeAll(async () => {
+  app = await startTestApp('command-retry');
+});
+afterAll(async () => app.stop());
+
+/** The outbox refuses the first message matching `match` (as during a Redis blip); then sends again. */
+function refuseOnce(match: (m: OutboundJob) => boolean): { refused: () => number; restore: () => void } {
+  const { outbox } = app.deps;
+  const send = outbox.send.bind(outbox);
+  let refused = 0;
+  outbox.send = async (msg, ...rest) => {
+    if (refused === 0 && match(msg)) {
+      refused++;
+      throw new Error('Connection is closed.');
+    }
+    return send(msg, ...rest);
+  };
+  return {
+    refused: () => refused,
+    restore: () => {
+      outbox.send = send;
+    },
+  };
+}
+
+/** A citizen reports; resolves with the incident id and the card posted in the cell group. */
+async function report(text: string): Promise<{ phone: string; id: string; card: SimOutboxItem }> {
+  const phone = `+3365552${String(++n).padStart(4, '0')}`;
+  await app.say(phone, text);
+  const id = /INC-\d{4}/.exec((await app.expectMessage(phone, /Reference: INC-\d{4}/)).text)?.[0] as string;
+  const card = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'card' && m.text.includes(id));
+  return { phone, id, card };
+}
+
+const incident = async (id: string) => (await app.api<Incident>('GET', `/api/incidents/${id}`)).body;
+const to = async (who: string, match: RegExp) => (await app.outbox(who)).filter((m) => match.test(m.text));
+
+/** Runs `act` with the first message matching `match` refused, and waits until the retried job is done. */
+async function withFirstAttemptFailing(match: (m: OutboundJob) => boolean, act: () => Promise<unknown>, done: () => Promise<boolean>) {
+  const outbox = refuseOnce(match);
+  try {
+    await act();
+    await waitFor(async () => outbox.refused() === 1 || undefined, 10_000, 'the first attempt to fail');
+    await waitFor(async () => (await done()) || undefined, 15_000, 'the retried command');
+    await settle(app);
+  } finally {
+    outbox.restore();
+  }
+}
+
+describe('a staff command retried after it changed the incident', () => {
+  it('/ack: the citizen is told once that an officer has their report, and the officer reads the acknowledgement, not "already acknowledged"', async () => {
+    const { phone, id } = await report('My husband was arrested at the checkpoint near the airport');
+    await withFirstAttemptFailing(
+      (m) => m.kind === 'notice',
+      () => app.say(STAFF.duty, `/ack ${id}`, { group: CELL_GROUP }),
+      async () => (await to(phone, /seen by consular officer Ana/)).length > 0,
+    );
+    expect(await to(phone, /seen by consular officer Ana/)).toHaveLength(1);
+    const cell = (await app.outbox(CELL_GROUP)).filter((m) => m.text.includes(id) && m.kind !== 'card').map((m) => m.text);
+    expect(cell).toEqual([`👍 Ana Duty acknowledged ${id}; it is with Ana Duty; the reporter has been told.`]);
+    const i = await incident(id);
+    expect(i).toMatchObject({ status: 'acknowledged', assignee: STAFF.duty });
+    expect(i.timeline.filter((e) => e.type === 'status')).toHaveLength(1);
+    // Acknowledged: its escalation deadline is gone (the duty officers are not paged for it).
+    expect(await app.deps.redis.zscore(app.deps.keys.escalationsDue, `${id}|1`)).toBeNull();
+  });
+
+  it('👍 on the card: the citizen is told once', async () => {
+    const { phone, id, card } = await report('We are trapped on the third floor, the stairs collapsed');
+    await withFirstAttemptFailing(
+      (m) => m.kind === 'notice',
+      () => app.api('POST', '/sim/reactions', { from: STAFF.officer, group: CELL_GROUP, messageId: card.id, emoji: '👍' }),
+      async () => (await to(phone, /seen by consular officer Chloe/)).length > 0,
+    );
+    expect(await to(phone, /seen by consular officer/)).toHaveLength(1);
+    expect(await to(CELL_GROUP, new RegExp(`${id} is already acknowledged`))).toEqual([]);
+  });
+
+  it('/resolve with what was done: the citizen gets the closing message once, with those words', async () => {
+    const { phone, id } = await report('I lost my passport at the bus station');
+    await withFirstAttemptFailing(
+      (m) => m.kind === 'notice',
+      () => app.say(STAFF.duty, `/resolve ${id} emergency passport ready at the consulate`, { group: CELL_GROUP }),
+      async () => (await to(phone, /has been closed by the embassy/)).length > 0,
+    );
+    const closing = await to(phone, /has been closed by the embassy/);
+    expect(closing).toHaveLength(1);
+    expect(closing[0]?.text).toContain('emergency passport ready at the consulate');
+    expect(await to(CELL_GROUP, new RegExp(`${id} is already resolved`))).toEqual([]);
+  });
+
+  it('/note: the note is in the timeline once', async () => {
+    const { id } = await report('My mother is missing since the shelling this morning');
+    await withFirstAttemptFailing(
+      (m) => m.kind === 'confirmation',
+      () => app.say(STAFF.officer, `/note ${id} called the Red Crescent, no news yet`, { group: CELL_GROUP }),
+      async () => (await to(CELL_GROUP, new RegExp(`Noted on ${id}`))).length > 0,
+    );
+    const notes = (await incident(id)).timeline.filter((e) => e.type === 'note');
+    expect(notes.map((e) => e.text)).toEqual(['called the Red Crescent, no news yet']);
+  });
+
+  it('a reply to the card: acknowledged and its words noted, once each', async () => {
+    const { phone, id, card } = await report('Our car was stopped by armed men on the coast road');
+    await withFirstAttemptFailing(
+      (m) => m.kind === 'confirmation',
+      () => app.say(STAFF.duty, 'calling him now', { group: CELL_GROUP, replyTo: card.id }),
+      async () => (await to(CELL_GROUP, new RegExp(`Reply noted on ${id}`))).length > 0,
+    );
+    const i = await incident(id);
+    expect(i.timeline.filter((e) => e.type === 'note').map((e) => e.text)).toEqual(['calling him now']);
+    expect(i.timeline.filter((e) => e.type === 'status')).toHaveLength(1);
+    expect(await to(phone, /seen by consular officer Ana/)).toHaveLength(1);
+    const confirmation = await to(CELL_GROUP, new RegExp(`Reply noted on ${id}`));
+    expect(confirmation).toHaveLength(1);
+    expect(confirmation[0]?.text).toContain(`Ana Duty acknowledged ${id}`);
+  });
+});
