@@ -33,6 +33,8 @@ export interface AppOptions {
   transport?: (deps: CoreDeps, queues: Queues) => ChatTransport;
   /** Outbound worker lock timings (tests: recover a killed worker's jobs in seconds). */
   outboundLock?: { lockDuration?: number; stalledInterval?: number };
+  /** Inbound worker lock timings (tests: recover a killed worker's messages in seconds). */
+  inboundLock?: InboundWorkerOptions['lock'];
   /** Override the clock (tests). */
   now?: () => number;
   inboundConcurrency?: number;
@@ -132,6 +134,7 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
         ...startWorkerRole(deps, featureList, connect, {
           ...(options.inboundConcurrency ? { concurrency: options.inboundConcurrency } : {}),
           ...(options.senderShare ? { senderShare: options.senderShare } : {}),
+          ...(options.inboundLock ? { lock: options.inboundLock } : {}),
         }),
       );
     if (plays('gateway') && transport) {

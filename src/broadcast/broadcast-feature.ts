@@ -3,6 +3,7 @@ import type { CoreDeps } from '../app/deps.ts';
 import type { Closeable, Feature } from '../app/feature.ts';
 import { alertRoutes } from '../http/routes/alerts.ts';
 import { welfareCheckRoutes } from '../http/routes/welfare-checks.ts';
+import { MAX_STALLS } from '../queues/queues.ts';
 import { BROADCAST_QUEUE, type BroadcastJob, closeBroadcastQueues } from './broadcast-queue.ts';
 import { broadcastKeys, deliveryCounts, loadRecord } from './broadcast-store.ts';
 import { broadcastCommands } from './commands.ts';
@@ -72,6 +73,7 @@ export const broadcastFeature: Feature = {
         connection: connect(),
         prefix: deps.keys.prefix,
         concurrency: 4,
+        maxStalledCount: MAX_STALLS,
       });
       worker.on('failed', (job, err) =>
         deps.log.error({ jobId: job?.id, type: job?.data?.type, err: err.message }, 'broadcast job failed'),

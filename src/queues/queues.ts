@@ -75,6 +75,15 @@ const KEEP = {
   removeOnFail: { age: 14 * 24 * 3600 },
 } satisfies JobsOptions;
 
+/**
+ * How often a job that a dead worker left in flight is handed back to another worker before it is
+ * failed. BullMQ's default, 1, failed every message in flight when workers were killed twice in a
+ * row (a crash loop in a flood, a deploy followed by a crash): the report was stored, and the
+ * citizen never got their answer. A job in flight through ten deaths in a row is failed (logged,
+ * kept two weeks) rather than hold the worker in a crash loop for ever.
+ */
+export const MAX_STALLS = 10;
+
 /** How long adding an inbound job may wait for Redis before the job goes to the local spool instead. */
 const INBOUND_ADD_TIMEOUT_MS = 3_000;
 /** How soon a spool that still holds jobs is tried again. */

@@ -5,7 +5,7 @@ import { createChatContext } from '../../chat/chat-context.ts';
 import { InOrder, SenderShare } from '../../domain/in-order.ts';
 import type { DeliveryUpdate, MembershipChange } from '../../transport/chat-transport.ts';
 import { type InboundJob, inboundJobSchema } from '../job-schemas.ts';
-import { QUEUE } from '../queues.ts';
+import { MAX_STALLS, QUEUE } from '../queues.ts';
 import { parseJob } from './parse-job.ts';
 
 /** What the inbound worker hands each kind of job to. */
@@ -33,6 +33,8 @@ export const SENDER_SHARE = { maxHeld: 10, parkMs: 500, lostAfterMs: 60_000 };
 export interface InboundWorkerOptions {
   concurrency?: number;
   senderShare?: Partial<typeof SENDER_SHARE>;
+  /** Lock and stall-check timings (tests shorten them to recover a killed worker's messages quickly). */
+  lock?: { lockDuration?: number; stalledInterval?: number };
 }
 
 /**
@@ -113,7 +115,14 @@ export function createInboundWorker(
         seq,
       );
     },
-    { connection, prefix: deps.keys.prefix, concurrency: opts.concurrency ?? INBOUND_CONCURRENCY, autorun: false },
+    {
+      connection,
+      prefix: deps.keys.prefix,
+      concurrency: opts.concurrency ?? INBOUND_CONCURRENCY,
+      autorun: false,
+      maxStalledCount: MAX_STALLS,
+      ...opts.lock,
+    },
   );
   worker.on('failed', (job, err) =>
     deps.log.error({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'inbound job failed'),

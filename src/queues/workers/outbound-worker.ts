@@ -4,7 +4,7 @@ import type { CoreDeps } from '../../app/deps.ts';
 import { metrics } from '../../observability/metrics.ts';
 import { addressKey, type ChatTransport, type SendHold, TransportError } from '../../transport/chat-transport.ts';
 import { type OutboundJob, outboundJobSchema } from '../job-schemas.ts';
-import { QUEUE } from '../queues.ts';
+import { MAX_STALLS, QUEUE } from '../queues.ts';
 import { INBOUND_CONCURRENCY } from './inbound-worker.ts';
 import { parseJob } from './parse-job.ts';
 import { SendLimiter } from './send-limiter.ts';
@@ -166,6 +166,7 @@ export function createOutboundWorker(
       // An unlimited rate (benchmarks measuring the pipeline itself) runs without a limiter.
       ...(Number.isFinite(ratePerSecond) ? { limiter: limiterFor(ratePerSecond) } : {}),
       autorun: false,
+      maxStalledCount: MAX_STALLS,
       ...lock,
     },
   );

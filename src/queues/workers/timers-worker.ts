@@ -1,7 +1,7 @@
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { CoreDeps } from '../../app/deps.ts';
-import { QUEUE } from '../queues.ts';
+import { MAX_STALLS, QUEUE } from '../queues.ts';
 
 export type TimerHandlers = Record<string, (data: Record<string, unknown>) => Promise<void>>;
 
@@ -15,7 +15,7 @@ export function createTimersWorker(deps: CoreDeps, connection: Redis, handlers: 
       if (!job.data || typeof job.data !== 'object') throw new UnrecoverableError(`timer "${job.name}" has no data`);
       await handler(job.data as Record<string, unknown>);
     },
-    { connection, prefix: deps.keys.prefix, concurrency: 10, autorun: false },
+    { connection, prefix: deps.keys.prefix, concurrency: 10, autorun: false, maxStalledCount: MAX_STALLS },
   );
   worker.on('failed', (job, err) => deps.log.error({ jobId: job?.id, timer: job?.name, err: err.message }, 'timer failed'));
   worker.on('error', (err) => deps.log.error({ err: err.message }, 'timers worker error'));

@@ -1,0 +1,97 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, type RunningApp } from '../../src/app/create-app.ts';
+import type { Incident } from '../../src/domain/incident.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { CELL_GROUP, startTestApp, type TestApp, testConfig, uniquePrefix, waitFor } from '../fakes/test-app.ts';
+
+/**
+ * Workers killed (kill -9) with citizens' messages in flight, twice in a row: a crash loop during a
+ * flood (a container killed for its memory, a deploy followed by a crash). Each message must still
+ * end in exactly one report, one card and one answer. The messages come in through the API process;
+ * a gateway process sends the answers; the worker is a child process that is killed.
+ */
+const COUNT = 12;
+const phones = Array.from({ length: COUNT }, (_, i) => `+3361700${String(i).padStart(4, '0')}`);
+const prefix = uniquePrefix('crash-loop');
+/** Every report gets its own card (no digest), so each can be counted. */
+const config = { digest: { maxCardsPerWindow: 50, window: '1h' } };
+let api: TestApp;
+let gateway: RunningApp;
+let child: ChildProcess | undefined;
+
+async function startWorker(): Promise<ChildProcess> {
+  const c = spawn(process.execPath, ['--import', 'tsx', 'test/fakes/held-worker-child.ts'], {
+    env: { ...process.env, CHILD_PREFIX: prefix, CHILD_CONFIG: JSON.stringify(config) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    c.stdout?.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+    c.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
+  });
+  return c;
+}
+async function kill(c: ChildProcess): Promise<void> {
+  const exited = new Promise((r) => c.once('exit', r));
+  c.kill('SIGKILL');
+  await exited;
+}
+const held = async () => Number((await api.deps.redis.get(`${prefix}:test:held`)) ?? 0);
+
+beforeAll(async () => {
+  api = await startTestApp('crash-loop', { prefix, config, env: { ROLE: 'api' } });
+  gateway = await createApp(testConfig(prefix, config, { ROLE: 'gateway' }), createLogger('silent'), { outboundRate: 1000 });
+});
+afterAll(async () => {
+  if (child && child.exitCode === null) await kill(child);
+  await gateway.close();
+  await api.stop();
+});
+
+describe('a worker killed twice with messages in flight', () => {
+  it('answers every citizen once, with one report each', async () => {
+    await api.deps.redis.set(`${prefix}:test:hold`, '1');
+    child = await startWorker();
+    for (const [i, phone] of phones.entries()) await api.say(phone, `Report ${i}: my brother is injured, we are near the hospital`);
+    // Every message's report is stored, and its answer not yet queued: the worker dies.
+    await waitFor(async () => (await held()) >= COUNT || undefined, 20_000, 'every message in flight');
+    await kill(child);
+    // A new worker takes the messages back; it dies with them in flight too.
+    child = await startWorker();
+    await waitFor(async () => (await held()) >= 2 * COUNT || undefined, 30_000, 'every message in flight again');
+    await kill(child);
+    // The third one is let through.
+    await api.deps.redis.del(`${prefix}:test:hold`);
+    child = await startWorker();
+    await waitFor(
+      async () => {
+        const c = await api.queues.inbound.getJobCounts('completed', 'failed');
+        return (c.completed ?? 0) + (c.failed ?? 0) >= COUNT || undefined;
+      },
+      30_000,
+      'every message handled',
+    );
+    const answered = await waitFor(
+      async () => {
+        const answers = await Promise.all(phones.map(async (p) => (await api.outbox(p)).filter((m) => /Reference: INC-/.test(m.text))));
+        return answers.every((a) => a.length > 0) && answers;
+      },
+      15_000,
+      'every citizen answered',
+    ).catch(async (err) => {
+      const failed = await api.queues.inbound.getFailed();
+      throw new Error(`${err.message}; inbound jobs failed: ${failed.map((j) => j.failedReason).join(', ')}`);
+    });
+    expect(answered.map((a) => a.length)).toEqual(phones.map(() => 1));
+    const incidents = (await api.api<{ items: Incident[] }>('GET', '/api/incidents?limit=100')).body.items;
+    for (const phone of phones) {
+      const mine = incidents.filter((i) => i.reporter === phone);
+      expect(mine, phone).toHaveLength(1);
+      expect(mine[0]?.timeline, phone).toHaveLength(1);
+    }
+    const cards = (await api.outbox(CELL_GROUP)).filter((m) => m.kind === 'card');
+    const cardsOf = (id: string) => cards.filter((m) => new RegExp(`${id}\\b`).test(m.text)).length;
+    expect(incidents.map((i) => cardsOf(i.id))).toEqual(incidents.map(() => 1));
+    expect((await api.queues.inbound.getJobCounts('failed')).failed).toBe(0);
+  }, 120_000);
+});
