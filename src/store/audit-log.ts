@@ -148,7 +148,9 @@ export class AuditLog {
         [this.keys.audit, this.keys.auditHead, this.keys.auditWaiting],
         [head, prev, this.writer, ...args],
       )) as [1] | [0, string, number];
-      if (res[0] === 1) {
+      // Refused for a head that is this batch's own last hash: Redis had already appended it (a
+      // command it ran whose answer a restart or a dropped connection lost, sent again by ioredis).
+      if (res[0] === 1 || res[1] === prev) {
         this.head = prev;
         return;
       }
