@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident } from '../../src/domain/incident.ts';
 import type { OutboundJob } from '../../src/queues/job-schemas.ts';
+import { UPDATE } from '../../src/store/incident-scripts.ts';
 import type { SimOutboxItem } from '../../src/transport/simulator/simulator-transport.ts';
-import { CELL_GROUP, STAFF, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
+import { ADMIN_TOKEN, CELL_GROUP, STAFF, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
 /**
  * A staff command whose job fails after it changed the incident (Redis gone for a moment while
@@ -15,7 +17,8 @@ let app: TestApp;
 let n = 0;
 
 beforeAll(async () => {
-  app = await startTestApp('command-retry');
+  // Every report gets its own card (no digest): the commands reply to it.
+  app = await startTestApp('command-retry', { config: { digest: { maxCardsPerWindow: 50, window: '1h' } } });
 });
 afterAll(async () => app.stop());
 
@@ -131,5 +134,70 @@ describe('a staff command retried after it changed the incident', () => {
     const confirmation = await to(CELL_GROUP, new RegExp(`Reply noted on ${id}`));
     expect(confirmation).toHaveLength(1);
     expect(confirmation[0]?.text).toContain(`Ana Duty acknowledged ${id}`);
+  });
+});
+
+describe('an incident change through the API, made twice', () => {
+  const patch = (id: string, body: unknown, key?: string) =>
+    fetch(`${app.url}/api/incidents/${id}`, {
+      method: 'PATCH',
+      headers: {
+        authorization: `Bearer ${ADMIN_TOKEN}`,
+        'content-type': 'application/json',
+        ...(key ? { 'idempotency-key': key } : {}),
+      },
+      body: JSON.stringify(body),
+    });
+
+  it('a PATCH sent again with its Idempotency-Key (its answer was lost) answers as the first did, and the reporter is told once', async () => {
+    const { phone, id } = await report('My daughter is missing since the explosion at the market');
+    const body = { status: 'acknowledged', assignee: STAFF.officer };
+    const first = await patch(id, body, `ack-${id}`);
+    const again = await patch(id, body, `ack-${id}`);
+    expect([first.status, again.status]).toEqual([200, 200]);
+    expect(((await again.json()) as Incident).status).toBe('acknowledged');
+    await settle(app);
+    expect(await to(phone, /seen by consular officer/)).toHaveLength(1);
+    expect(await to(CELL_GROUP, new RegExp(`${id} acknowledged \\(admin, via the dashboard/API\\)`))).toHaveLength(1);
+    expect((await incident(id)).timeline.filter((e) => e.type === 'status')).toHaveLength(1);
+    // Without the key, a second PATCH is a new request: refused, nothing changed.
+    expect((await patch(id, body)).status).toBe(409);
+  });
+
+  it('a note POSTed again with its Idempotency-Key is in the timeline once', async () => {
+    const { id } = await report('We cannot find our son after the shelling');
+    const post = () =>
+      fetch(`${app.url}/api/incidents/${id}/notes`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', 'idempotency-key': `note-${id}` },
+        body: JSON.stringify({ text: 'hospitals called, none has him' }),
+      });
+    expect([(await post()).status, (await post()).status]).toEqual([201, 201]);
+    expect((await incident(id)).timeline.filter((e) => e.type === 'note')).toHaveLength(1);
+  });
+
+  it('a change Redis ran twice (sent again after a restart lost its answer) is made once and the reporter is told', async () => {
+    const { phone, id } = await report('Armed men took my brother from the hotel lobby');
+    // ioredis sends a command again after a reconnect when its answer never came: here the first run
+    // of the incident's compare-and-set is answered by its second, which finds the incident changed.
+    const { redis } = app.deps;
+    const evalsha = redis.evalsha.bind(redis) as (...args: unknown[]) => Promise<unknown>;
+    const updateSha = createHash('sha1').update(UPDATE.source).digest('hex');
+    let resent = 0;
+    redis.evalsha = (async (...args: unknown[]) => {
+      if (args[0] === updateSha && resent++ === 0) await evalsha(...args);
+      return evalsha(...args);
+    }) as typeof redis.evalsha;
+    try {
+      const res = await patch(id, { status: 'acknowledged' });
+      expect(res.status).toBe(200);
+    } finally {
+      redis.evalsha = evalsha as typeof redis.evalsha;
+    }
+    expect(resent).toBe(1);
+    await app.expectMessage(phone, /seen by consular officer/);
+    await settle(app);
+    expect(await to(phone, /seen by consular officer/)).toHaveLength(1);
+    expect((await incident(id)).timeline.filter((e) => e.type === 'status')).toHaveLength(1);
   });
 });

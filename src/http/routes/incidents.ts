@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Router } from 'express';
+import { type Request, Router } from 'express';
 import { z } from 'zod';
 import { addNote, messageReporter, updateIncident } from '../../app/incidents/lifecycle.ts';
 import { openIncident } from '../../app/incidents/open-incident.ts';
@@ -83,7 +83,8 @@ documentRoute({ method: 'get', path: '/api/incidents/:id', summary: 'One inciden
 documentRoute({
   method: 'patch',
   path: '/api/incidents/:id',
-  summary: 'Change status, severity, category, region or assignee',
+  summary:
+    'Change status, severity, category, region or assignee. With an Idempotency-Key, a retried request changes nothing twice and answers as the first did (the reporter told once)',
   role: 'officer',
   tags,
   body: patchBody,
@@ -93,7 +94,7 @@ documentRoute({
 documentRoute({
   method: 'post',
   path: '/api/incidents/:id/notes',
-  summary: "Add a note to an incident's timeline",
+  summary: "Add a note to an incident's timeline. With an Idempotency-Key, a retried request adds it once",
   role: 'officer',
   tags,
   body: noteBody,
@@ -118,6 +119,15 @@ function idParam(raw: string | string[] | undefined): string {
   const id = parseIncidentId(String(raw ?? ''));
   if (!id) throw new ValidationError('path.id: must be an incident id like INC-0042');
   return id;
+}
+
+/**
+ * The request key of a change made through the API: the caller's Idempotency-Key (a retried request
+ * is the same change), else one of its own (Redis running a change twice, sent again after a
+ * restart, is still one change).
+ */
+function changeKey(req: Request): string {
+  return authorAndSource(req).source ?? `api:${randomUUID()}`;
 }
 
 /** The incident routes of the admin API. */
@@ -163,19 +173,18 @@ export function incidentRoutes(deps: HttpDeps): Router {
   r.patch('/api/incidents/:id', requireRole('officer'), async (req, res) => {
     const id = idParam(req.params.id);
     const b = validate(patchBody, req.body);
-    res.json(await updateIncident(deps, { ...b, id, actor: actorOf(req.principal), channel: 'api' }));
+    res.json(await updateIncident(deps, { ...b, id, actor: actorOf(req.principal), channel: 'api', key: changeKey(req) }));
   });
   r.post('/api/incidents/:id/notes', requireRole('officer'), async (req, res) => {
     const id = idParam(req.params.id);
     const b = validate(noteBody, req.body);
-    res.status(201).json(await addNote(deps, { id, text: b.text, actor: actorOf(req.principal), channel: 'api' }));
+    res.status(201).json(await addNote(deps, { id, text: b.text, actor: actorOf(req.principal), channel: 'api', key: changeKey(req) }));
   });
   r.post('/api/incidents/:id/messages', requireRole('officer'), async (req, res) => {
     const id = idParam(req.params.id);
     const b = validate(messageBody, req.body);
     const { author, source } = authorAndSource(req);
-    const key = source ?? `api:${randomUUID()}`;
-    res.status(201).json(await messageReporter(deps, { id, text: b.text, actor: author, channel: 'api', key }));
+    res.status(201).json(await messageReporter(deps, { id, text: b.text, actor: author, channel: 'api', key: source ?? changeKey(req) }));
   });
   return r;
 }
