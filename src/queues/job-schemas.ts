@@ -89,5 +89,7 @@ export const outboundJobSchema = z.object({
    * account from starting chats): it waits in the delayed set, counted in the held messages, until sent.
    */
   heldSince: z.number().optional(),
+  /** How often the WhatsApp connection dropped while this message was being sent (no try used up). */
+  drops: z.number().int().nonnegative().optional(),
 });
 export type OutboundJob = z.infer<typeof outboundJobSchema>;

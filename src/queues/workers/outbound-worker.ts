@@ -79,6 +79,26 @@ async function hold(deps: CoreDeps, job: Job<OutboundJob>, token: string | undef
   throw new DelayedError();
 }
 
+/**
+ * Connection drops a message outlives without using up a try: a flaky network may drop WhatsApp
+ * mid-send every minute for a long while; a message that somehow "drops" it every time still ends.
+ */
+const MAX_DROPS = 200;
+
+/**
+ * The WhatsApp connection dropped before or while the message was sent: no fault of the message, so
+ * it uses up none of its tries (ten drops in a row had failed it for good: the citizen never got their
+ * answer). It waits a moment and is sent once the connection is back (the gateway does not take
+ * messages while disconnected). Sending it again is safe: its WhatsApp id derives from its key.
+ */
+async function afterDrop(job: Job<OutboundJob>, token: string | undefined, err: TransportError): Promise<never> {
+  const drops = (job.data.drops ?? 0) + 1;
+  if (drops > MAX_DROPS) throw err;
+  await job.updateData({ ...job.data, drops });
+  await job.moveToDelayed(Date.now() + 1_000, token);
+  throw new DelayedError();
+}
+
 /** A held message left the queue (sent, skipped or failed for good): it no longer counts as held. */
 async function unhold(deps: CoreDeps, job: Job<OutboundJob>): Promise<void> {
   if (job.data.heldSince !== undefined)
@@ -135,6 +155,7 @@ export function createOutboundWorker(
         if (err instanceof TransportError && err.code === 'held') {
           return hold(deps, job, token, { reason: err.message, until: err.holdUntil ?? Date.now() + 60_000 });
         }
+        if (err instanceof TransportError && err.code === 'not_connected') return afterDrop(job, token, err);
         if (err instanceof TransportError && !err.retryable) throw new UnrecoverableError(`${err.code}: ${err.message}`);
         throw err;
       }

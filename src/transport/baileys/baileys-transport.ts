@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import makeWASocket, { type UserFacingSocketConfig, type WASocket } from '@whiskeysockets/baileys';
+import makeWASocket, { DisconnectReason, type UserFacingSocketConfig, type WASocket } from '@whiskeysockets/baileys';
 import type { Redis } from 'ioredis';
 import { InOrder } from '../../domain/in-order.ts';
 import type { Logger } from '../../observability/logger.ts';
@@ -65,6 +65,9 @@ export interface BaileysTransportOptions {
   /** How often a restriction is re-read from Redis (an admin may lift it). Default 15 s. */
   restrictionPollMs?: number;
 }
+
+/** Baileys' status codes of a send cut off with its connection: connectionClosed, timedOut / connectionLost. */
+const CONNECTION_LOST = new Set([DisconnectReason.connectionClosed, DisconnectReason.timedOut]);
 
 /** The WhatsApp id of a message derived from our idempotency key: a retried send is the same message. */
 export function whatsappIdFor(idempotencyKey: string): string {
@@ -385,7 +388,12 @@ export class BaileysTransport implements ChatTransport {
     try {
       sent = await sock.sendMessage(jid, content, { messageId, ...(quoted ? { quoted } : {}) });
     } catch (err) {
-      throw new TransportError(`WhatsApp send failed: ${(err as Error).message}`, 'send_failed', true, { cause: err });
+      // The connection went while sending (Baileys: "Connection Closed", a send that timed out): the
+      // message is not at fault, and goes again once WhatsApp is back.
+      const dropped = this.sock !== sock || this.connection !== 'open' || CONNECTION_LOST.has(statusCodeOf(err) ?? 0);
+      throw new TransportError(`WhatsApp send failed: ${(err as Error).message}`, dropped ? 'not_connected' : 'send_failed', true, {
+        cause: err,
+      });
     }
     const refusable = msg.to.kind === 'dm' ? { key: msg.idempotencyKey, to: msg.to.phone } : undefined;
     await this.store.saveSent(messageId, sent?.message ?? {}, refusable);
