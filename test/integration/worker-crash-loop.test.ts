@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type RunningApp } from '../../src/app/create-app.ts';
 import type { Incident } from '../../src/domain/incident.ts';
 import { createLogger } from '../../src/observability/logger.ts';
-import { CELL_GROUP, startTestApp, type TestApp, testConfig, uniquePrefix, waitFor } from '../fakes/test-app.ts';
+import { CELL_GROUP, settle, startTestApp, type TestApp, testConfig, uniquePrefix, waitFor } from '../fakes/test-app.ts';
 
 /**
  * Workers killed (kill -9) with citizens' messages in flight, twice in a row: a crash loop during a
@@ -49,10 +49,15 @@ afterAll(async () => {
 });
 
 describe('a worker killed twice with messages in flight', () => {
-  it('answers every citizen once, with one report each', async () => {
+  it('answers each message once, each citizen with one report holding both their messages, also when WhatsApp delivers them again', async () => {
     await api.deps.redis.set(`${prefix}:test:hold`, '1');
     child = await startWorker();
-    for (const [i, phone] of phones.entries()) await api.say(phone, `Report ${i}: my brother is injured, we are near the hospital`);
+    // Each citizen reports, then adds a detail (handled after the report: it waits for it, in flight too).
+    const said = phones.flatMap((phone, i) => [
+      { phone, id: `WA-LOOP-${i}-1`, text: `Report ${i}: my brother is injured, we are near the hospital` },
+      { phone, id: `WA-LOOP-${i}-2`, text: `He is bleeding a lot, please hurry (${i})` },
+    ]);
+    for (const m of said) await api.say(m.phone, m.text, { id: m.id });
     // Every message's report is stored, and its answer not yet queued: the worker dies.
     await waitFor(async () => (await held()) >= COUNT || undefined, 20_000, 'every message in flight');
     await kill(child);
@@ -63,31 +68,45 @@ describe('a worker killed twice with messages in flight', () => {
     // The third one is let through.
     await api.deps.redis.del(`${prefix}:test:hold`);
     child = await startWorker();
-    await waitFor(
-      async () => {
-        const c = await api.queues.inbound.getJobCounts('completed', 'failed');
-        return (c.completed ?? 0) + (c.failed ?? 0) >= COUNT || undefined;
-      },
-      30_000,
-      'every message handled',
-    );
-    const answered = await waitFor(
-      async () => {
-        const answers = await Promise.all(phones.map(async (p) => (await api.outbox(p)).filter((m) => /Reference: INC-/.test(m.text))));
-        return answers.every((a) => a.length > 0) && answers;
-      },
-      15_000,
-      'every citizen answered',
-    ).catch(async (err) => {
+    const handled = async () => {
+      const c = await api.queues.inbound.getJobCounts('completed', 'failed');
+      return (c.completed ?? 0) + (c.failed ?? 0) >= said.length || undefined;
+    };
+    await waitFor(handled, 30_000, 'every message handled').catch(async (err) => {
       const failed = await api.queues.inbound.getFailed();
       throw new Error(`${err.message}; inbound jobs failed: ${failed.map((j) => j.failedReason).join(', ')}`);
     });
-    expect(answered.map((a) => a.length)).toEqual(phones.map(() => 1));
+    // WhatsApp delivers every message again (the gateway had not confirmed them before the crash).
+    for (const m of said) await api.say(m.phone, m.text, { id: m.id });
+    const states = ['completed', 'waiting', 'active', 'delayed', 'prioritized', 'failed'] as const;
+    expect((await api.queues.inbound.getJobs([...states])).filter((j) => j.name === 'message')).toHaveLength(said.length);
+    await waitFor(
+      async () => (await Promise.all(phones.map((p) => api.outbox(p)))).every((a) => a.length >= 2) || undefined,
+      15_000,
+      'every citizen answered',
+    );
+    await settle(api);
+    for (const phone of phones) {
+      const texts = (await api.outbox(phone)).map((m) => m.text);
+      expect(
+        texts.filter((t) => /Reference: INC-/.test(t)),
+        phone,
+      ).toHaveLength(1);
+      expect(
+        texts.filter((t) => /Added to your report/.test(t)),
+        phone,
+      ).toHaveLength(1);
+      expect(texts, phone).toHaveLength(2);
+    }
     const incidents = (await api.api<{ items: Incident[] }>('GET', '/api/incidents?limit=100')).body.items;
     for (const phone of phones) {
       const mine = incidents.filter((i) => i.reporter === phone);
       expect(mine, phone).toHaveLength(1);
-      expect(mine[0]?.timeline, phone).toHaveLength(1);
+      const fromReporter = mine[0]?.timeline.filter((e) => e.actor === 'reporter');
+      expect(
+        fromReporter?.map((e) => e.type),
+        phone,
+      ).toEqual(['reported', 'details']);
     }
     const cards = (await api.outbox(CELL_GROUP)).filter((m) => m.kind === 'card');
     const cardsOf = (id: string) => cards.filter((m) => new RegExp(`${id}\\b`).test(m.text)).length;
