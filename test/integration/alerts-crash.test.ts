@@ -22,6 +22,14 @@ async function startGateway(prefix: string): Promise<ChildProcess> {
   return child;
 }
 
+/** Kills the gateway process, if one runs, and waits for it to exit. */
+async function kill(c: ChildProcess | undefined): Promise<void> {
+  if (!c || c.exitCode !== null || c.signalCode !== null) return;
+  const exited = new Promise((r) => c.once('exit', r));
+  c.kill('SIGKILL');
+  await exited;
+}
+
 describe('a gateway killed mid-broadcast', () => {
   const prefix = uniquePrefix('alerts-crash');
   let worker: RunningApp;
@@ -48,8 +56,9 @@ describe('a gateway killed mid-broadcast', () => {
       })),
     );
   });
+  const stopGateway = () => kill(child);
   afterAll(async () => {
-    child?.kill('SIGKILL');
+    await stopGateway();
     await worker.close();
     await cleanPrefix(prefix);
   });
@@ -81,5 +90,56 @@ describe('a gateway killed mid-broadcast', () => {
     const perRecipient = await Promise.all(phones.map(received));
     expect(perRecipient.map((m) => m.length)).toEqual(phones.map(() => 1));
     expect(done.counts).toMatchObject({ total: COUNT, sent: COUNT, queued: 0, failed: 0 });
+  }, 60_000);
+
+  it('sends exactly one message per recipient when the gateway is killed twice with the same messages in flight', async () => {
+    await stopGateway(); // the one the test before left running
+    const { id } = await createAlert(worker.deps, {
+      author: { name: 'Ana Duty' },
+      audience: { all: true },
+      text: { en: 'Curfew from 18:00.' },
+    });
+    const curfew = async (phone: string) =>
+      (await worker.deps.redis.zrange(worker.deps.keys.simOutboxTo(phone), '0', '-1')).filter((m) => m.includes('Curfew'));
+    const active = () => worker.deps.redis.lrange(`${prefix}:outbound:active`, 0, -1);
+    child = await startGateway(prefix);
+    // Frozen with messages in flight (waiting for their turn at the send rate), then killed.
+    await waitFor(async () => (await active()).length > 0 || undefined, 20_000, 'messages in flight');
+    child.kill('SIGSTOP');
+    const inFlight = new Set(await active());
+    await stopGateway();
+    expect(inFlight.size).toBeGreaterThan(0);
+    // The next gateway takes them back; it dies while one of them is in flight again.
+    child = await startGateway(prefix);
+    // Taken back (its stall counted) and in flight again.
+    const again = async () => {
+      for (const j of await active()) {
+        if (inFlight.has(j) && (await worker.deps.redis.hget(`${prefix}:outbound:${j}`, 'stc')) === '1') return true;
+      }
+      return false;
+    };
+    await waitFor(
+      async () => {
+        if (!(await again())) return undefined;
+        child?.kill('SIGSTOP');
+        if (await again()) return true;
+        child?.kill('SIGCONT');
+        return undefined;
+      },
+      20_000,
+      'a message in flight at both deaths',
+    );
+    await stopGateway();
+    child = await startGateway(prefix);
+    const done = await waitFor(
+      async () => {
+        const a = await getAlert(worker.deps, id);
+        return a.counts.queued === 0 ? a : undefined;
+      },
+      25_000,
+      'every message of the alert sent or failed',
+    );
+    expect(done.counts).toMatchObject({ total: COUNT, sent: COUNT, queued: 0, failed: 0 });
+    expect((await Promise.all(phones.map(curfew))).map((m) => m.length)).toEqual(phones.map(() => 1));
   }, 60_000);
 });
