@@ -1,4 +1,4 @@
-import { type Job, Queue, Worker } from 'bullmq';
+import { DelayedError, type Job, Queue, Worker } from 'bullmq';
 import { z } from 'zod';
 import { durationMs } from '../domain/duration.ts';
 import type { HttpDeps } from '../http/http-deps.ts';
@@ -107,11 +107,21 @@ export async function reconcileCellGroups(deps: HttpDeps, transport: ChatTranspo
   }
 }
 
-async function removeStrangers(deps: HttpDeps, transport: ChatTransport, job: Job<RemovalJob>): Promise<void> {
+/** How soon a removal WhatsApp could not make (disconnected) is tried again. */
+const OFFLINE_RETRY_MS = 10_000;
+
+async function removeStrangers(deps: HttpDeps, transport: ChatTransport, job: Job<RemovalJob>, token?: string): Promise<void> {
   const { groupId, phones } = removalJob.parse(job.data);
   try {
     await transport.removeFromGroup?.(groupId, phones);
   } catch (err) {
+    // WhatsApp is away (or went during the removal): the stranger is removed as soon as it is back,
+    // however long that takes. Waiting uses up none of the removal's tries: five of them ran out in
+    // about a minute, and the stranger then stayed in the cell group until the hourly check.
+    if (err instanceof TransportError && err.code === 'not_connected') {
+      await job.moveToDelayed(Date.now() + OFFLINE_RETRY_MS, token);
+      throw new DelayedError();
+    }
     if (err instanceof TransportError && !err.retryable) {
       await deps.audit.append({ type: 'membership.removal_failed', actor: 'system', subject: groupId, data: { code: err.code } });
       await deps.outbox.send(
@@ -154,7 +164,7 @@ export const membershipGuardFeature: Feature = {
     removalQueues.set(deps, queue);
     closeables.push(queue);
     if (plays('gateway') && transport) {
-      const worker = new Worker<RemovalJob>(REMOVALS, (job) => removeStrangers(deps, transport, job), {
+      const worker = new Worker<RemovalJob>(REMOVALS, (job, token) => removeStrangers(deps, transport, job, token), {
         connection: connect(),
         prefix: deps.keys.prefix,
       });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import makeWASocket, { DisconnectReason, type UserFacingSocketConfig, type WASocket } from '@whiskeysockets/baileys';
+import makeWASocket, { type UserFacingSocketConfig, type WASocket } from '@whiskeysockets/baileys';
 import type { Redis } from 'ioredis';
 import { InOrder } from '../../domain/in-order.ts';
 import type { Logger } from '../../observability/logger.ts';
@@ -18,7 +18,7 @@ import {
   type TransportEvents,
 } from '../chat-transport.ts';
 import { AccountRestriction, endOf, type Restriction, type RestrictionReason } from './account-restriction.ts';
-import { type BackoffOptions, DEFAULT_BACKOFF, decideReconnect, statusCodeOf } from './connection-policy.ts';
+import { type BackoffOptions, DEFAULT_BACKOFF, decideReconnect, lostConnection, statusCodeOf } from './connection-policy.ts';
 import { GatewayLease, type GatewayLeaseOptions } from './gateway-lease.ts';
 import { GroupAdmin } from './group-admin.ts';
 import { jidOf, lidOfJid, phoneOfJid } from './inbound-mapper.ts';
@@ -66,9 +66,6 @@ export interface BaileysTransportOptions {
   restrictionPollMs?: number;
 }
 
-/** Baileys' status codes of a send cut off with its connection: connectionClosed, timedOut / connectionLost. */
-const CONNECTION_LOST = new Set([DisconnectReason.connectionClosed, DisconnectReason.timedOut]);
-
 /** The WhatsApp id of a message derived from our idempotency key: a retried send is the same message. */
 export function whatsappIdFor(idempotencyKey: string): string {
   return `3EB0${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 18).toUpperCase()}`;
@@ -106,7 +103,8 @@ export class BaileysTransport implements ChatTransport {
     this.store = new WhatsAppStore(opts.redis, opts.keys);
     this.restriction = new AccountRestriction(opts.redis, opts.keys);
     this.trusted = new TrustedContacts(redisSignalKeyStore(opts.redis, opts.keys), opts.log);
-    this.groups = new GroupAdmin(this.store, () => this.sock);
+    // A socket still connecting (or reconnecting) cannot act on groups: they wait for an open one.
+    this.groups = new GroupAdmin(this.store, () => (this.connection === 'open' ? this.sock : undefined));
     this.backoff = { ...DEFAULT_BACKOFF, ...opts.backoff };
     if (opts.lease !== false) this.lease = new GatewayLease(opts.redis, opts.keys.gatewayLease, opts.log, opts.lease ?? {});
   }
@@ -390,7 +388,7 @@ export class BaileysTransport implements ChatTransport {
     } catch (err) {
       // The connection went while sending (Baileys: "Connection Closed", a send that timed out): the
       // message is not at fault, and goes again once WhatsApp is back.
-      const dropped = this.sock !== sock || this.connection !== 'open' || CONNECTION_LOST.has(statusCodeOf(err) ?? 0);
+      const dropped = this.sock !== sock || this.connection !== 'open' || lostConnection(err);
       throw new TransportError(`WhatsApp send failed: ${(err as Error).message}`, dropped ? 'not_connected' : 'send_failed', true, {
         cause: err,
       });

@@ -29,7 +29,7 @@ export interface BackoffOptions {
 export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1_000, maxMs: 5 * 60_000, replacedMs: 2 * 60_000, replacedLimit: 2 };
 
 /** Status codes of Baileys' DisconnectReason that the policy treats specially. */
-export const STATUS = { loggedOut: 401, replaced: 440, restartRequired: 515 } as const;
+export const STATUS = { loggedOut: 401, replaced: 440, restartRequired: 515, connectionClosed: 428, timedOut: 408 } as const;
 
 /**
  * Connect-failure reasons (the `reason` of WhatsApp's <failure> stanza, which Baileys puts on the
@@ -43,6 +43,16 @@ export type RefusalReason = (typeof REFUSED)[keyof typeof REFUSED];
 export function statusCodeOf(error: unknown): number | undefined {
   const output = (error as { output?: { statusCode?: unknown } } | undefined)?.output;
   return typeof output?.statusCode === 'number' ? output.statusCode : undefined;
+}
+
+/**
+ * True when a socket call failed because its connection went (Baileys: "Connection Closed", 428; a
+ * send or query that timed out with it, 408): no fault of what was asked, which can be asked again
+ * once WhatsApp is back.
+ */
+export function lostConnection(error: unknown): boolean {
+  const code = statusCodeOf(error);
+  return code === STATUS.connectionClosed || code === STATUS.timedOut;
 }
 
 /**

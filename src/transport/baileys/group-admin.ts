@@ -1,6 +1,7 @@
 import type { GroupMetadata } from '@whiskeysockets/baileys';
 import { type ChatSender, TransportError } from '../chat-transport.ts';
 import type { BaileysSocket } from './baileys-transport.ts';
+import { lostConnection } from './connection-policy.ts';
 import { jidOf, senderOf } from './inbound-mapper.ts';
 import type { WhatsAppStore } from './whatsapp-store.ts';
 
@@ -45,9 +46,21 @@ export class GroupAdmin {
     return meta.id;
   }
 
-  /** Removes members; refuses (not retryable) when the embassy number is not a group admin. */
+  /**
+   * Removes members; refuses (not retryable) when the embassy number is not a group admin, and
+   * says `not_connected` when the connection went meanwhile (to be asked again once it is back).
+   */
   async remove(groupId: string, phones: string[]): Promise<void> {
     const sock = this.sock();
+    try {
+      await this.removeWith(sock, groupId, phones);
+    } catch (err) {
+      if (err instanceof TransportError || !(this.socket() !== sock || lostConnection(err))) throw err;
+      throw new TransportError(`WhatsApp connection lost: ${(err as Error).message}`, 'not_connected', true, { cause: err });
+    }
+  }
+
+  private async removeWith(sock: BaileysSocket, groupId: string, phones: string[]): Promise<void> {
     const meta = await this.fetch(groupId);
     const me = senderOf(sock.user?.id, sock.user?.lid);
     const self = meta.participants.find((p) => {
