@@ -109,6 +109,30 @@ describe('a staff command retried after it changed the incident', () => {
     expect(await to(CELL_GROUP, new RegExp(`${id} is already resolved`))).toEqual([]);
   });
 
+  it('/assign: the officer it is given to is told once, and the cell reads who has it', async () => {
+    const { id } = await report('Our hotel is surrounded, we cannot leave the building');
+    await withFirstAttemptFailing(
+      (m) => m.kind === 'assignment',
+      () => app.say(STAFF.duty, `/assign ${id} Chloe`, { group: CELL_GROUP }),
+      async () => (await to(CELL_GROUP, new RegExp(`${id} is now with Chloe Officer`))).length > 0,
+    );
+    expect(await to(STAFF.officer, new RegExp(`assigned you ${id}`))).toHaveLength(1);
+    expect(await to(CELL_GROUP, new RegExp(`${id} is already with`))).toEqual([]);
+  });
+
+  it('/reopen: the reporter is told once that their report is open again', async () => {
+    const { phone, id } = await report('My passport was stolen on the bus');
+    await app.say(STAFF.duty, `/resolve ${id}`, { group: CELL_GROUP });
+    await app.expectMessage(phone, /has been closed by the embassy/);
+    await withFirstAttemptFailing(
+      (m) => m.kind === 'notice' && m.text?.includes('reopened') === true,
+      () => app.say(STAFF.duty, `/reopen ${id}`, { group: CELL_GROUP }),
+      async () => (await to(CELL_GROUP, new RegExp(`${id} reopened`))).length > 0,
+    );
+    expect(await to(phone, /reopened/)).toHaveLength(1);
+    expect(await to(CELL_GROUP, new RegExp(`${id} is in progress, not resolved`))).toEqual([]);
+  });
+
   it('/note: the note is in the timeline once', async () => {
     const { id } = await report('My mother is missing since the shelling this morning');
     await withFirstAttemptFailing(
