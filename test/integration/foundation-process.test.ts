@@ -93,7 +93,7 @@ describe('graceful shutdown', () => {
   const prefix = uniquePrefix('shutdown');
   afterAll(async () => cleanPrefix(prefix));
 
-  it('on SIGTERM finishes or keeps every queued message, leaves no job active, and exits 0', async () => {
+  it('on SIGTERM finishes or keeps every queued message, leaves no job active, and exits 0; the next start answers each once', async () => {
     const port = await freePort();
     const proc = startMain({ REDIS_URL, KEY_PREFIX: prefix, PORT: String(port), HOST: '127.0.0.1', ADMIN_TOKEN, OUTBOUND_RATE: '20' });
     await waitForHttp(`http://127.0.0.1:${port}/healthz`, proc);
@@ -123,5 +123,31 @@ describe('graceful shutdown', () => {
       await Promise.all([inbound.close(), outbound.close()]);
       await connection.quit();
     }
-  });
+
+    // What was handed back is done by the next start: every citizen answered once, one report each.
+    const again = startMain({ REDIS_URL, KEY_PREFIX: prefix, PORT: String(port), HOST: '127.0.0.1', ADMIN_TOKEN, OUTBOUND_RATE: '20' });
+    try {
+      await waitForHttp(`http://127.0.0.1:${port}/healthz`, again);
+      const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
+      const answers = async (i: number) => {
+        const to = encodeURIComponent(`+3361200${String(i).padStart(4, '0')}`);
+        const res = await fetch(`http://127.0.0.1:${port}/sim/messages?to=${to}`, { headers: auth });
+        return ((await res.json()) as { items: { text: string }[] }).items;
+      };
+      await waitFor(
+        async () => {
+          for (let i = 0; i < sent; i++) if ((await answers(i)).length === 0) return undefined;
+          return true;
+        },
+        30_000,
+        'every citizen answered after the restart',
+      );
+      for (let i = 0; i < sent; i++) expect(await answers(i), `citizen ${i}`).toHaveLength(1);
+      const res = await fetch(`http://127.0.0.1:${port}/api/incidents?limit=100&timeline=false`, { headers: auth });
+      expect(((await res.json()) as { items: unknown[] }).items).toHaveLength(sent);
+    } finally {
+      again.child.kill('SIGTERM');
+    }
+    expect(await again.exited).toBe(0);
+  }, 60_000);
 });
