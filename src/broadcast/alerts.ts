@@ -281,22 +281,33 @@ export async function approveAlert(
 }
 
 /** Stops an alert or welfare check: nothing more is sent; queued messages are removed. */
-export async function cancelBroadcast(deps: CoreDeps, input: { id: string; actor: Actor }): Promise<{ id: string; status: string }> {
+export async function cancelBroadcast(
+  deps: CoreDeps,
+  input: { id: string; actor: Actor; request?: string },
+): Promise<{ id: string; status: string }> {
   const r = await loadRecord(deps, input.id);
   if (!r) throw new NotFoundError(kindOfId(input.id) === 'welfare' ? 'welfare check' : 'alert', input.id);
-  if (!['pending_approval', 'approved', 'sending', 'open'].includes(r.status))
-    throw new ConflictError('not_running', `${r.id} is already ${r.status}`);
   const keys = broadcastKeys(deps, r.kind);
+  // The same request retried (a job that failed after cancelling): it is done, not "already cancelled";
+  // its purge is queued again (purging twice removes nothing twice).
+  const ours = async () => !!input.request && (await deps.redis.hget(keys.record(r.id), 'cancelRequest')) === input.request;
+  if (!['pending_approval', 'approved', 'sending', 'open'].includes(r.status)) {
+    if (r.status !== 'cancelled' || !(await ours())) throw new ConflictError('not_running', `${r.id} is already ${r.status}`);
+    await broadcastQueues(deps).broadcast.add('purge', { type: 'purge', id: r.id });
+    return { id: r.id, status: 'cancelled' };
+  }
   // Check and set in one step: a broadcast that finished meanwhile is never relabelled "cancelled".
   const cancelled = await deps.redis.eval(
-    "local s = redis.call('HGET', KEYS[1], 'status') if s ~= 'pending_approval' and s ~= 'sending' and s ~= 'open' and s ~= 'approved' then return s end redis.call('HSET', KEYS[1], 'status', 'cancelled', 'completedAt', ARGV[1]) redis.call('ZREM', KEYS[2], ARGV[2]) return 1",
+    "local s = redis.call('HGET', KEYS[1], 'status') if s ~= 'pending_approval' and s ~= 'sending' and s ~= 'open' and s ~= 'approved' then return s end redis.call('HSET', KEYS[1], 'status', 'cancelled', 'completedAt', ARGV[1], 'cancelRequest', ARGV[3]) redis.call('ZREM', KEYS[2], ARGV[2]) return 1",
     2,
     keys.record(r.id),
     keys.active,
     String(deps.now()),
     r.id,
+    input.request ?? '',
   );
-  if (cancelled !== 1) throw new ConflictError('not_running', `${r.id} is already ${String(cancelled)}`);
+  if (cancelled !== 1 && !(cancelled === 'cancelled' && (await ours())))
+    throw new ConflictError('not_running', `${r.id} is already ${String(cancelled)}`);
   await broadcastQueues(deps).broadcast.add('purge', { type: 'purge', id: r.id });
   await deps.audit.append({ type: `${r.kind}.cancelled`, actor: input.actor.name, subject: r.id });
   await publishChange(deps, r.kind, r.id);

@@ -1,5 +1,5 @@
 import type { ChatContext } from '../chat/chat-context.ts';
-import { actorOf } from '../chat/chat-context.ts';
+import { actorOf, requestKey } from '../chat/chat-context.ts';
 import { type Command, UsageError } from '../chat/command-registry.ts';
 import { matchRegion } from '../citizens/registry.ts';
 import { canonicalId } from '../domain/record-id.ts';
@@ -94,7 +94,7 @@ export function broadcastCommands(): Command[] {
       role: 'duty_officer',
       async run(ctx, args) {
         const id = idArg(args, /^(ALR|WFC)-\d+$/, 'Give the alert or welfare check id, e.g. ALR-0007.');
-        await cancelBroadcast(ctx.deps, { id, actor: actorOf(ctx) });
+        await cancelBroadcast(ctx.deps, { id, actor: actorOf(ctx), request: requestKey(ctx) });
         await ctx.reply(`${id} cancelled: nothing more will be sent.`, 'broadcast-cancelled');
       },
     },
@@ -124,7 +124,7 @@ export function broadcastCommands(): Command[] {
             ? 'An incident is closed with /resolve. /close is for welfare checks.'
             : 'Give the welfare check id, e.g. WFC-0003.',
         );
-        const w = await closeWelfareCheck(ctx.deps, { id, actor: actorOf(ctx), reason: 'officer' });
+        const w = await closeWelfareCheck(ctx.deps, { id, actor: actorOf(ctx), reason: 'officer', request: requestKey(ctx) });
         // In a cell group the final tally follows as its own post; elsewhere, it is said here too.
         const tally = ctx.inCellGroup ? '' : `\nFinal tally: ${tallyLine(w.closed ?? w)}.`;
         await ctx.reply(`Welfare check ${id} closed: no reminder or follow-up will go out for it any more.${tally}`, 'welfare-closed');

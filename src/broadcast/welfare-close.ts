@@ -12,34 +12,41 @@ import { closureOf, getWelfareCheck, queueAutoClose, tallyLine, type WelfareView
  * Closes a welfare check that is sending or open, in one step with its final tally: status
  * `closed`, who and why, the tally hash as it is now (`finalTally`), off the open list and onto the
  * closed one (where a late answer finds it). An answer is recorded either before (in the final
- * tally) or after (late), never both.
- * KEYS: record, open, closed, tally. ARGV: now, id, by, reason. Returns 1 when closed now, else the
- * status that forbids it ('' when there is no such check).
+ * tally) or after (late), never both. The request that closed it (`closeRequest`) is kept: the same
+ * request retried finishes the close instead of being refused.
+ * KEYS: record, open, closed, tally. ARGV: now, id, by, reason, request key ('' for none). Returns 1
+ * when closed now, else the status that forbids it ('' when there is no such check).
  */
 const CLOSE_SCRIPT = `
 local s = redis.call('HGET', KEYS[1], 'status')
 if not s then return '' end
 if s ~= 'sending' and s ~= 'open' then return s end
 redis.call('HSET', KEYS[1], 'status', 'closed', 'closedAt', ARGV[1], 'closedBy', ARGV[3], 'closeReason', ARGV[4],
-  'finalTally', cjson.encode(redis.call('HGETALL', KEYS[4])))
+  'closeRequest', ARGV[5], 'finalTally', cjson.encode(redis.call('HGETALL', KEYS[4])))
 redis.call('ZREM', KEYS[2], ARGV[2])
 redis.call('ZADD', KEYS[3], ARGV[1], ARGV[2])
 return 1`;
 
-/** Why a check cannot be closed, in words an officer can act on. */
-async function refusal(deps: CoreDeps, id: string, status: string): Promise<AppError> {
+/**
+ * Why a check cannot be closed, in words an officer can act on; undefined when the same request
+ * (`request`) closed it: a retried command or request, whose close is then finished.
+ */
+async function refusal(deps: CoreDeps, id: string, status: string, request?: string): Promise<AppError | undefined> {
   if (status === '') return new NotFoundError('welfare check', id);
   if (status === 'closed') {
-    const [at, by, reason, done] = await deps.redis.hmget(
+    const [at, by, reason, done, closedBy] = await deps.redis.hmget(
       broadcastKeys(deps, 'welfare').record(id),
       'closedAt',
       'closedBy',
       'closeReason',
       'closeDone',
+      'closeRequest',
     );
     // An officer retrying a close that failed half-way (its final tally not posted) finishes it;
     // every part of it is safe to repeat, so a close still running meanwhile shows nothing twice.
     if (done !== '1') await finishClose(deps, id);
+    // Their own close, retried (a job that failed after closing it): it is done, not "already closed".
+    if (request && closedBy === request) return undefined;
     const when = at ? `${new Date(Number(at)).toISOString().slice(0, 16).replace('T', ' ')} UTC` : 'earlier';
     const how = reason === 'expired' ? `automatically on ${when}` : `by ${by ?? 'someone'} on ${when}`;
     return new ConflictError('already_closed', `${id} was already closed ${how}; nothing changed. Late answers are still recorded.`);
@@ -54,11 +61,12 @@ async function refusal(deps: CoreDeps, id: string, status: string): Promise<AppE
  * `broadcast.welfareCloseAfter`): no reminder, follow-up or question goes out any more, the final
  * tally is posted to the cell groups, and answers that still come in are recorded as late (see
  * recordWelfareAnswer). An unknown id is a NotFoundError; a check already closed, cancelled or
- * never sent is a ConflictError, and nothing changes.
+ * never sent is a ConflictError, and nothing changes, unless `request` (a chat message, an
+ * Idempotency-Key) is the one that closed it: then its close is finished and the check returned.
  */
 export async function closeWelfareCheck(
   deps: CoreDeps,
-  input: { id: string; actor: Actor; reason: 'officer' | 'expired' },
+  input: { id: string; actor: Actor; reason: 'officer' | 'expired'; request?: string },
 ): Promise<WelfareView> {
   const { id } = input;
   if (kindOfId(id) !== 'welfare') throw new NotFoundError('welfare check', id);
@@ -74,8 +82,13 @@ export async function closeWelfareCheck(
     id,
     input.actor.name,
     input.reason,
+    input.request ?? '',
   );
-  if (closed !== 1) throw await refusal(deps, id, String(closed));
+  if (closed !== 1) {
+    const refused = await refusal(deps, id, String(closed), input.request);
+    if (refused) throw refused;
+    return getWelfareCheck(deps, id);
+  }
   const view = await getWelfareCheck(deps, id);
   await deps.audit.append({
     type: 'welfare.closed',

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { saveCitizens } from '../../src/citizens/registry.ts';
 import type { Incident } from '../../src/domain/incident.ts';
 import type { OutboundJob } from '../../src/queues/job-schemas.ts';
 import { UPDATE } from '../../src/store/incident-scripts.ts';
 import type { SimOutboxItem } from '../../src/transport/simulator/simulator-transport.ts';
+import { aCitizen } from '../fakes/citizens.ts';
 import { ADMIN_TOKEN, CELL_GROUP, STAFF, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
 /**
@@ -18,7 +20,9 @@ let n = 0;
 
 beforeAll(async () => {
   // Every report gets its own card (no digest): the commands reply to it.
-  app = await startTestApp('command-retry', { config: { digest: { maxCardsPerWindow: 50, window: '1h' } } });
+  app = await startTestApp('command-retry', {
+    config: { digest: { maxCardsPerWindow: 50, window: '1h' }, broadcast: { ratePerSecond: 1000, approvalThreshold: 1 } },
+  });
 });
 afterAll(async () => app.stop());
 
@@ -223,5 +227,44 @@ describe('an incident change through the API, made twice', () => {
     await settle(app);
     expect(await to(phone, /seen by consular officer/)).toHaveLength(1);
     expect((await incident(id)).timeline.filter((e) => e.type === 'status')).toHaveLength(1);
+  });
+});
+
+describe('a broadcast command retried after it took effect', () => {
+  it('/close: the cell gets the final tally once, and the officer the confirmation, not "already closed by Ana Duty"', async () => {
+    const citizen = aCitizen({ region: 'capital' });
+    await saveCitizens(app.deps, [citizen]);
+    const check = await app.api<{ id: string }>('POST', '/api/welfare-checks', { audience: { regions: ['capital'] } });
+    const { id } = check.body;
+    await app.expectMessage(citizen.phone, /Are you safe/);
+    // The close is recorded; posting its final tally fails the first attempt.
+    await withFirstAttemptFailing(
+      (m) => m.kind === 'welfare-closed',
+      () => app.say(STAFF.duty, `/close ${id}`, { group: CELL_GROUP }),
+      async () => (await to(CELL_GROUP, new RegExp(`Welfare check ${id} closed: no reminder`))).length > 0,
+    );
+    expect(await to(CELL_GROUP, new RegExp(`🔒 Welfare check ${id} closed by Ana Duty`))).toHaveLength(1);
+    expect(await to(CELL_GROUP, new RegExp(`${id} was already closed`))).toEqual([]);
+  });
+
+  it('/cancel: the officer reads that it is cancelled, not "already cancelled"', async () => {
+    const [citizen, other] = [aCitizen({ region: 'north' }), aCitizen({ region: 'north' })];
+    await saveCitizens(app.deps, [citizen, other]);
+    // Held for approval (two recipients, above the threshold of 1), so nothing goes out before the cancel.
+    const alert = await app.api<{ id: string; status: string }>('POST', '/api/alerts', {
+      audience: { regions: ['north'] },
+      text: { en: 'Convoy leaves at dawn' },
+    });
+    expect(alert.body.status).toBe('pending_approval');
+    const { id } = alert.body;
+    await withFirstAttemptFailing(
+      (m) => m.kind === 'broadcast-cancelled',
+      () => app.say(STAFF.duty, `/cancel ${id}`, { group: CELL_GROUP }),
+      async () => (await to(CELL_GROUP, new RegExp(`${id}.*cancelled`))).length > 0,
+    );
+    expect((await to(CELL_GROUP, new RegExp(`${id}.*cancelled`))).map((m) => m.text)).toEqual([
+      `${id} cancelled: nothing more will be sent.`,
+    ]);
+    expect(await to(citizen.phone, /Convoy/)).toEqual([]);
   });
 });
