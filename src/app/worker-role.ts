@@ -3,12 +3,16 @@ import type { Redis } from 'ioredis';
 import type { ChatContext } from '../chat/chat-context.ts';
 import { CommandRegistry } from '../chat/command-registry.ts';
 import { helpCommand } from '../chat/commands/help.ts';
-import { compose, standardChain } from '../chat/middleware.ts';
+import { attachRoster, compose, ignoreOwnMessages, normaliseSender, standardChain } from '../chat/middleware.ts';
 import { createRouter } from '../chat/router.ts';
 import type { HttpDeps } from '../http/http-deps.ts';
 import { createInboundWorker, type InboundWorkerOptions } from '../queues/workers/inbound-worker.ts';
 import { createTimersWorker } from '../queues/workers/timers-worker.ts';
 import type { Feature } from './feature.ts';
+import { gaveUpOn } from './unhandled-message.ts';
+
+/** The part of the chain that says who sent a message. */
+const whoSent = [ignoreOwnMessages, normaliseSender, attachRoster];
 
 type Handler = (ctx: ChatContext) => Promise<boolean>;
 
@@ -65,6 +69,8 @@ export function startWorkerRole(deps: HttpDeps, features: Feature[], connect: ()
       delivery: async (update) => {
         for (const f of features) await f.delivery?.(deps, update);
       },
+      // Who sent it is resolved as for any message (their phone, their roster entry), then staff or the cell are told.
+      gaveUp: (ctx, error) => compose(whoSent, (c) => gaveUpOn(c, error))(ctx),
     },
     inbound,
   );

@@ -73,6 +73,11 @@ const MESSAGES = {
     fr: ' Votre signalement {id} est clôturé.',
     ar: ' بلاغك {id} مغلق.',
   },
+  handedOver: {
+    en: '✅ The {embassy} has your message. A consular officer will read it and contact you on this number.{emergency}',
+    fr: "✅ L'{embassy} a bien reçu votre message. Un agent consulaire va le lire et vous contactera à ce numéro.{emergency}",
+    ar: '✅ وصلت رسالتك إلى {embassy}. سيقرؤها موظف قنصلي ويتواصل معك على هذا الرقم.{emergency}',
+  },
   resend: {
     en: '⚠️ We could not read your last message (a WhatsApp encryption problem). Please send it again.',
     fr: "⚠️ Nous n'avons pas pu lire votre dernier message (problème de chiffrement WhatsApp). Merci de le renvoyer.",

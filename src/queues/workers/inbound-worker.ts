@@ -1,4 +1,4 @@
-import { DelayedError, type Job, Worker } from 'bullmq';
+import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { CoreDeps } from '../../app/deps.ts';
 import { createChatContext } from '../../chat/chat-context.ts';
@@ -13,6 +13,8 @@ export interface InboundHandlers {
   message(ctx: ReturnType<typeof createChatContext>): Promise<void>;
   membership(change: MembershipChange): Promise<void>;
   delivery(update: DeliveryUpdate): Promise<void>;
+  /** A message whose handling failed on every try (not one refused as invalid): someone must still see it. */
+  gaveUp?(ctx: ReturnType<typeof createChatContext>, error: string): Promise<void>;
 }
 
 /**
@@ -124,9 +126,15 @@ export function createInboundWorker(
       ...opts.lock,
     },
   );
-  worker.on('failed', (job, err) =>
-    deps.log.error({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'inbound job failed'),
-  );
+  worker.on('failed', (job, err) => {
+    deps.log.error({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'inbound job failed');
+    const final = job && (err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1));
+    const parsed = final && handlers.gaveUp ? inboundJobSchema.safeParse(job.data) : undefined;
+    if (parsed?.success && parsed.data.type === 'message')
+      handlers
+        .gaveUp?.(createChatContext(deps, parsed.data.message), err.message)
+        .catch((e: Error) => deps.log.error({ jobId: job?.id, err: e.message }, 'cannot hand an unhandled message over to staff'));
+  });
   worker.on('error', (err) => deps.log.error({ err: err.message }, 'inbound worker error'));
   return worker;
 }
