@@ -268,3 +268,23 @@ describe('a broadcast command retried after it took effect', () => {
     expect(await to(citizen.phone, /Convoy/)).toEqual([]);
   });
 });
+
+describe('an incident opened through the API, the request sent again', () => {
+  it('with its Idempotency-Key: the same incident, one entry in its timeline, one card', async () => {
+    const reporter = '+33655558888';
+    const open = () =>
+      fetch(`${app.url}/api/incidents`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', 'idempotency-key': 'call-4711' },
+        body: JSON.stringify({ reporter, text: 'Called the duty line: her husband was detained at the border post' }),
+      });
+    const first = await open();
+    const again = await open();
+    expect([first.status, again.status]).toEqual([201, 201]);
+    const [a, b] = [(await first.json()) as Incident, (await again.json()) as Incident];
+    expect(b.id).toBe(a.id);
+    await settle(app);
+    expect((await incident(a.id)).timeline.map((e) => e.type)).toEqual(['reported']);
+    expect((await app.outbox(CELL_GROUP)).filter((m) => m.text.includes(a.id))).toHaveLength(1);
+  });
+});

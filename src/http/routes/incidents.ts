@@ -66,7 +66,8 @@ documentRoute({
 documentRoute({
   method: 'post',
   path: '/api/incidents',
-  summary: 'Open an incident on behalf of a citizen (e.g. a phone call)',
+  summary:
+    'Open an incident on behalf of a citizen (e.g. a phone call). With an Idempotency-Key, a retried request opens or adds nothing twice and answers with the same incident',
   role: 'officer',
   tags,
   body: createBody,
@@ -149,7 +150,9 @@ export function incidentRoutes(deps: HttpDeps): Router {
     const b = validate(createBody, req.body);
     if (b.region && !deps.config.regions.some((x) => x.id === b.region))
       throw new ValidationError(`body.region: unknown region "${b.region}"`);
-    const result = await openIncident(deps, { ...b, channel: 'api' });
+    // Taken in once per Idempotency-Key, as a WhatsApp message is once per message id.
+    const { source } = authorAndSource(req);
+    const result = await openIncident(deps, { ...b, channel: 'api', ...(source ? { sourceMessageId: source } : {}) });
     let incident = await store.get(result.id);
     // The caller's report joined their open incident: the officer's judgement still counts, upwards only.
     if (incident && !result.created && !result.duplicate) {
