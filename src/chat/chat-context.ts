@@ -21,6 +21,12 @@ export interface ChatContext {
   sender: ResolvedSender;
   /** True when the message came from one of the configured crisis-cell groups. */
   inCellGroup: boolean;
+  /**
+   * Where the message stands in the queue: the order the gateway received it in (`seq`), and
+   * whether this is not its first run (retried after a failure, taken back from a dead worker, or
+   * parked behind its sender's earlier messages). Unset outside the inbound worker.
+   */
+  received?: { seq: number; again: boolean };
   deps: CoreDeps;
   /** Replies in the same chat. Idempotent: a retried job sends each reply once. */
   reply(text: string, kind?: string): Promise<void>;
@@ -46,13 +52,14 @@ export function actorOf(ctx: ChatContext): Actor {
   return { name: ctx.sender.staff?.name ?? ctx.sender.actor, ...(ctx.sender.phone ? { phone: ctx.sender.phone } : {}) };
 }
 
-export function createChatContext(deps: CoreDeps, msg: InboundMessage): ChatContext {
+export function createChatContext(deps: CoreDeps, msg: InboundMessage, received?: ChatContext['received']): ChatContext {
   let n = 0;
   const memos = new Map<string, Promise<unknown>>();
   return {
     msg,
     sender: { roles: [], actor: 'unknown' },
     inCellGroup: msg.chat.kind === 'group' && deps.config.cellGroups.some((g) => g.id === (msg.chat as { id: string }).id),
+    ...(received ? { received } : {}),
     deps,
     async reply(text, kind = 'reply') {
       n += 1;

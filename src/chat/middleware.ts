@@ -59,6 +59,23 @@ async function isHuddle(ctx: ChatContext, groupId: string): Promise<boolean> {
 }
 
 /**
+ * A citizen's message received before their DELETE but handled after it (a crash held it back, or
+ * it was retried): it is erased with the rest, not taken in as a new report with their words and
+ * number. Only a message not on its first run is looked at (one read, off the usual path): in one
+ * worker, a sender's messages are otherwise handled in the order they came.
+ */
+export const dropErasedEarlier: Middleware = async (ctx, next) => {
+  if (ctx.received?.again && !ctx.sender.staff) {
+    const erased = await ctx.deps.redis.get(ctx.deps.keys.erasedAt(ctx.sender.actor));
+    if (erased && ctx.received.seq < Number(erased)) {
+      await ctx.deps.audit.append({ type: 'message.erased_unread', actor: ctx.sender.actor, subject: ctx.msg.id, data: {} });
+      return;
+    }
+  }
+  await next();
+};
+
+/**
  * Records every inbound message in the audit trail (ids and shape, never the text), before it
  * is handled: a failed write fails the job before any handler ran, so its retry does not run a
  * handler that is not idempotent (a note, a dialogue step) a second time.
@@ -85,4 +102,11 @@ export const auditInbound: Middleware = async (ctx, next) => {
 };
 
 /** The standard chain, in order. */
-export const standardChain: Middleware[] = [ignoreOwnMessages, normaliseSender, attachRoster, onlyKnownGroups, auditInbound];
+export const standardChain: Middleware[] = [
+  ignoreOwnMessages,
+  normaliseSender,
+  attachRoster,
+  onlyKnownGroups,
+  dropErasedEarlier,
+  auditInbound,
+];

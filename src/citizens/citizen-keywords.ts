@@ -107,6 +107,9 @@ async function stop(ctx: ChatContext, phone: string, language: string | undefine
 }
 
 async function erase(ctx: ChatContext, phone: string, language: string | undefined): Promise<boolean> {
+  // First: a message of theirs received before this one, still to be handled (held back by a crash), is erased too.
+  const seq = ctx.received?.seq ?? ctx.deps.now() * 1000;
+  await ctx.deps.redis.set(ctx.deps.keys.erasedAt(ctx.sender.actor), String(seq), 'EX', 24 * 3600);
   const report = await eraseCitizen(ctx.deps, phone);
   await ctx.deps.audit.append({
     type: 'citizen.erased',

@@ -50,6 +50,12 @@ export function redisKeys(prefix: string) {
     escalationPosts: k('escalation', 'posts'),
     escalationPending: (level: number) => k('escalation', 'pending', level),
     escalationDigestScheduled: (level: number, bucket: number) => k('escalation', 'digest', level, bucket),
+    /**
+     * When a citizen's DELETE was received (its receive order, `seq`), by their audit pseudonym (never
+     * the number they asked to erase), kept a day: a message of theirs received before it and handled
+     * after it (held back by a crash) is erased too, not taken in.
+     */
+    erasedAt: (pseudonym: string) => k('erased', pseudonym),
     /** Citizen conversations (multi-step dialogues such as REGISTER). */
     conversation: (phone: string) => k('conv', phone),
     /** Which question each of a citizen's REGISTER answers answered (message id → step): an edited answer amends it. */

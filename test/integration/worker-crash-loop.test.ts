@@ -1,9 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type RunningApp } from '../../src/app/create-app.ts';
 import type { Incident } from '../../src/domain/incident.ts';
-import { createLogger } from '../../src/observability/logger.ts';
-import { CELL_GROUP, settle, startTestApp, type TestApp, testConfig, uniquePrefix, waitFor } from '../fakes/test-app.ts';
+import { apiAndGateway, killChild, startHeldWorker } from '../fakes/held-worker.ts';
+import { CELL_GROUP, settle, type TestApp, uniquePrefix, waitFor } from '../fakes/test-app.ts';
 
 /**
  * Workers killed (kill -9) with citizens' messages in flight, twice in a row: a crash loop during a
@@ -17,36 +16,18 @@ const prefix = uniquePrefix('crash-loop');
 /** Every report gets its own card (no digest), so each can be counted. */
 const config = { digest: { maxCardsPerWindow: 50, window: '1h' } };
 let api: TestApp;
-let gateway: RunningApp;
 let child: ChildProcess | undefined;
 
-async function startWorker(): Promise<ChildProcess> {
-  const c = spawn(process.execPath, ['--import', 'tsx', 'test/fakes/held-worker-child.ts'], {
-    env: { ...process.env, CHILD_PREFIX: prefix, CHILD_CONFIG: JSON.stringify(config) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    c.stdout?.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
-    c.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
-  });
-  return c;
-}
-async function kill(c: ChildProcess): Promise<void> {
-  const exited = new Promise((r) => c.once('exit', r));
-  c.kill('SIGKILL');
-  await exited;
-}
+const startWorker = () => startHeldWorker(prefix, { CHILD_CONFIG: JSON.stringify(config) });
+const kill = killChild;
 const held = async () => Number((await api.deps.redis.get(`${prefix}:test:held`)) ?? 0);
 
+let stop: (worker?: ChildProcess) => Promise<void>;
+
 beforeAll(async () => {
-  api = await startTestApp('crash-loop', { prefix, config, env: { ROLE: 'api' } });
-  gateway = await createApp(testConfig(prefix, config, { ROLE: 'gateway' }), createLogger('silent'), { outboundRate: 1000 });
+  ({ api, stop } = await apiAndGateway('crash-loop', prefix, config));
 });
-afterAll(async () => {
-  if (child && child.exitCode === null) await kill(child);
-  await gateway.close();
-  await api.stop();
-});
+afterAll(async () => stop(child));
 
 describe('a worker killed twice with messages in flight', () => {
   it('answers each message once, each citizen with one report holding both their messages, also when WhatsApp delivers them again', async () => {

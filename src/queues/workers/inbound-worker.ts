@@ -110,7 +110,10 @@ export function createInboundWorker(
         key,
         async () => {
           const data = await parseJob(deps, inboundJobSchema, job, QUEUE.inbound);
-          if (data.type === 'message') return handlers.message(createChatContext(deps, data.message));
+          if (data.type === 'message') {
+            const again = (job.attemptsStarted ?? 0) > 1 || job.attemptsMade > 0;
+            return handlers.message(createChatContext(deps, data.message, { seq, again }));
+          }
           if (data.type === 'membership') return handlers.membership(data.change);
           return handlers.delivery(data.update);
         },
