@@ -42,7 +42,7 @@ export function parseRunArgs(args: string[]): { params: Record<string, string>; 
 
 /** `/run`, `/runs`, `/stop`, `/huddle`. */
 export function playbookCommands(runner: PlaybookRunner): Command[] {
-  return [runCommand(runner), runsCommand(runner), stopCommand(runner), huddleCommand()];
+  return [runCommand(runner), runsCommand(runner), stopCommand(runner), handledCommand(runner), huddleCommand()];
 }
 
 function libraryList(runner: PlaybookRunner): string {
@@ -104,6 +104,22 @@ function stopCommand(runner: PlaybookRunner): Command {
       const id = canonicalId(args[0]);
       await runner.stop(id, actorOf(ctx).name);
       if (!ctx.inCellGroup) await ctx.reply(`⏹ ${id} stopped.`);
+    },
+  };
+}
+
+/** `/handled RUN`: what flagged the run for attention was dealt with by hand; the flag goes. */
+function handledCommand(runner: PlaybookRunner): Command {
+  return {
+    name: 'handled',
+    summary: 'clear a playbook run’s “needs attention” flag once the cell dealt with it',
+    usage: 'RUN',
+    role: 'duty_officer',
+    async run(ctx, args) {
+      if (!args[0]) throw new UsageError('Which run? /runs lists them.');
+      const id = canonicalId(args[0]);
+      const reason = await runner.clearAttention(id, actorOf(ctx).name);
+      await ctx.reply(`✅ ${id} no longer needs attention (${actorOf(ctx).name}). It was: ${reason}`);
     },
   };
 }
