@@ -3,6 +3,7 @@ import type { Command } from '../chat/command-registry.ts';
 import { UsageError } from '../chat/command-registry.ts';
 import { canonicalId } from '../domain/record-id.ts';
 import { toE164 } from '../domain/roster.ts';
+import { cutText } from '../domain/text-normalise.ts';
 import { type HuddleMember, requestHuddle } from './huddle.ts';
 import type { PlaybookRunner } from './runner.ts';
 import { runLine } from './views.ts';
@@ -129,7 +130,7 @@ function huddleCommand(): Command {
         const staff = deps.roster.find(phone);
         members.push({ phone, name: staff?.name ?? phone, role: staff ? staff.roles.join(', ').replace(/_/g, ' ') : 'Guest' });
       }
-      await requestHuddle(deps, { key: `chat:${ctx.msg.id}`, subject: name.slice(0, 100), members, requestedFrom: ctx.msg.chat });
+      await requestHuddle(deps, { key: `chat:${ctx.msg.id}`, subject: cutText(name, 100), members, requestedFrom: ctx.msg.chat });
       await ctx.reply(`👥 Creating breakout group "${name}" with ${members.map((m) => m.name).join(', ')}.`);
     },
   };

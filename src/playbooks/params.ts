@@ -1,7 +1,7 @@
 import { ConfigError } from '../config/load-config.ts';
 import type { ConfigFile } from '../config/schema.ts';
 import { ValidationError } from '../domain/errors.ts';
-import { foldText } from '../domain/text-normalise.ts';
+import { cutText, foldText } from '../domain/text-normalise.ts';
 import type { ParameterSpec, Playbook } from './schema.ts';
 import { placeholdersOf } from './templates.ts';
 
@@ -41,7 +41,7 @@ function coerce(name: string, spec: ParameterSpec, raw: unknown, config: ConfigF
     }
     default:
       if (!text) throw new ValidationError(`${name} must not be empty`);
-      return text.slice(0, 500);
+      return cutText(text, 500);
   }
 }
 
