@@ -146,3 +146,11 @@ export function cutText(text: string, n: number): string {
   const code = text.charCodeAt(n - 1);
   return text.slice(0, code >= 0xd800 && code <= 0xdbff ? n - 1 : n);
 }
+
+/** Half of a surrogate pair with no other half: not a character, in any encoding. */
+const LONE_SURROGATE = /\p{Cs}/gu;
+
+/** The text with every lone surrogate (`"\ud83d"` in JSON) replaced by U+FFFD, as a UTF-8 decoder would. */
+export function wellFormed(text: string): string {
+  return text.replace(LONE_SURROGATE, '\uFFFD');
+}

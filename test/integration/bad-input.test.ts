@@ -29,3 +29,35 @@ describe('a report of emojis longer than a summary', () => {
     expect(incident.summary).not.toMatch(LONE);
   });
 });
+
+describe('half an emoji in a JSON body ("\\ud83d" with no other half)', () => {
+  /** Posts a raw JSON text (JSON.stringify would not write a lone surrogate the way a broken client does). */
+  const post = (path: string, json: string) => app.api<Incident & { error?: unknown }>('POST', path, json);
+
+  it('is taken as U+FFFD: the incident is opened, the note and the message to the reporter recorded, each once', async () => {
+    const opened = await post('/api/incidents', '{"reporter":"+33612900002","text":"phoned in \\ud83d from the airport"}');
+    expect(opened.status).toBe(201);
+    expect(opened.body.summary).toBe('phoned in \uFFFD from the airport');
+    const id = opened.body.id;
+
+    const note = await post(`/api/incidents/${id}/notes`, '{"text":"calling back \\udc00 now"}');
+    expect(note.status).toBe(201);
+
+    const message = await post(`/api/incidents/${id}/messages`, '{"text":"We are sending a car \\ud83d"}');
+    expect(message.status).toBe(201);
+    const sent = (await app.outbox('+33612900002')).filter((m) => m.text.includes('We are sending a car'));
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.text).toContain('We are sending a car \uFFFD');
+
+    const timeline = (await getIncident(id)).timeline;
+    expect(timeline.filter((e) => e.type === 'note').map((e) => e.text)).toEqual(['calling back \uFFFD now']);
+    expect(timeline.filter((e) => e.type === 'message')).toHaveLength(1);
+    expect(JSON.stringify(timeline)).not.toMatch(/\\ud[89a-f]/i);
+  });
+
+  it('in a simulated citizen message: the citizen gets their reference', async () => {
+    const res = await app.api('POST', '/sim/messages', '{"from":"+33612900003","text":"help \\ud800 we are trapped"}');
+    expect(res.status).toBe(202);
+    await app.expectMessage('+33612900003', /Reference: INC-\d{4}/);
+  });
+});
