@@ -61,3 +61,22 @@ describe('half an emoji in a JSON body ("\\ud83d" with no other half)', () => {
     await app.expectMessage('+33612900003', /Reference: INC-\d{4}/);
   });
 });
+
+describe('audit trail pages from an id no entry can have', () => {
+  it('refuses an id too long to be a stream id (400 naming it), and finds nothing before 0-0', async () => {
+    for (const q of [
+      'after=99999999999999999999999-1',
+      'cursor=1-18446744073709551615',
+      'after=18446744073709551615-18446744073709551615',
+    ]) {
+      const res = await app.api<{ error: { code: string; message: string } }>('GET', `/api/audit?${q}`);
+      expect(res.status, q).toBe(400);
+      expect(res.body.error.message).toMatch(/^query\.(after|cursor): must be an audit entry id like 1700000000000-0$/);
+    }
+    for (const q of ['after=0-0&order=newest', 'cursor=0-0&order=newest']) {
+      const res = await app.api('GET', `/api/audit?${q}`);
+      expect(res.status, q).toBe(200);
+      expect(res.body).toEqual({ items: [], nextCursor: null });
+    }
+  });
+});

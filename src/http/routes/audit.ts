@@ -8,7 +8,8 @@ import { documentRoute } from '../route-docs.ts';
 
 const entryId = z
   .string()
-  .regex(/^\d+-\d+$/, 'must be an audit entry id like 1700000000000-0')
+  // Redis stream ids are two 64-bit numbers: 19 digits each always fit, and a longer one is no entry's id.
+  .regex(/^\d{1,19}-\d{1,19}$/, 'must be an audit entry id like 1700000000000-0')
   .optional();
 const pageQuery = z.object({
   after: entryId,
