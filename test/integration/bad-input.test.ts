@@ -13,6 +13,13 @@ beforeAll(async () => {
 afterAll(async () => app.stop());
 
 const getIncident = async (id: string) => (await app.api<Incident>('GET', `/api/incidents/${id}`)).body;
+/** Calls the API and expects a 400 whose message is (or matches) `message`. */
+async function refused(method: string, path: string, message: string | RegExp, body?: unknown): Promise<void> {
+  const res = await app.api<{ error: { code: string; message: string } }>(method, path, body);
+  expect(res.status, path).toBe(400);
+  if (typeof message === 'string') expect(res.body.error.message, path).toBe(message);
+  else expect(res.body.error.message, path).toMatch(message);
+}
 /** Half of a surrogate pair, alone. */
 const LONE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -69,14 +76,25 @@ describe('audit trail pages from an id no entry can have', () => {
       'cursor=1-18446744073709551615',
       'after=18446744073709551615-18446744073709551615',
     ]) {
-      const res = await app.api<{ error: { code: string; message: string } }>('GET', `/api/audit?${q}`);
-      expect(res.status, q).toBe(400);
-      expect(res.body.error.message).toMatch(/^query\.(after|cursor): must be an audit entry id like 1700000000000-0$/);
+      await refused('GET', `/api/audit?${q}`, /^query\.(after|cursor): must be an audit entry id like 1700000000000-0$/);
     }
     for (const q of ['after=0-0&order=newest', 'cursor=0-0&order=newest']) {
       const res = await app.api('GET', `/api/audit?${q}`);
       expect(res.status, q).toBe(200);
       expect(res.body).toEqual({ items: [], nextCursor: null });
     }
+  });
+});
+
+describe('a list filter the list does not have', () => {
+  it('is a 400 naming it on every list, not a full list that looks filtered', async () => {
+    const lists = [
+      'alerts?status=pending_approval',
+      'welfare-checks?status=open',
+      'runs?status=running',
+      'audit?type=x',
+      'audit/verify?from=1-0',
+    ];
+    await Promise.all(lists.map((q) => refused('GET', `/api/${q}`, `query: Unrecognized key: "${/\?(\w+)=/.exec(q)?.[1]}"`)));
   });
 });
