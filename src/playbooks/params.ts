@@ -47,7 +47,8 @@ function coerce(name: string, spec: ParameterSpec, raw: unknown, config: ConfigF
 
 /** Checks a run's parameters against the playbook: required ones given, types right, defaults filled. */
 export function resolveParams(pb: Playbook, raw: Record<string, unknown>, config: ConfigFile): RunParams {
-  const unknown = Object.keys(raw).filter((k) => !(k in pb.parameters));
+  // Own parameters only: `constructor` or `__proto__` is no parameter of any playbook.
+  const unknown = Object.keys(raw).filter((k) => !Object.hasOwn(pb.parameters, k));
   if (unknown.length) {
     const known = Object.keys(pb.parameters);
     throw new ValidationError(`${pb.id} has no parameter ${unknown.join(', ')}; its parameters are: ${known.join(', ') || 'none'}`);

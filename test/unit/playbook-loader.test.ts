@@ -195,4 +195,13 @@ describe('run parameters', () => {
     });
     expect(() => parseRunArgs(['exercise=true', 'north'])).toThrow('"north" is not key=value.');
   });
+
+  it('refuses a parameter given twice rather than run for one of them, and names __proto__ as a parameter', () => {
+    expect(() => parseRunArgs(['region=north', 'region=coast'])).toThrow('region is given twice: give it once.');
+    expect(() => parseRunArgs(['region=north', 'exercise=true', 'exercise=false'])).toThrow('exercise is given twice: give it once.');
+    const { params } = parseRunArgs(['region=north', '__proto__=x']);
+    expect(Object.keys(params)).toEqual(['region', '__proto__']);
+    expect(() => resolveParams(pb, params, config)).toThrow('drill has no parameter __proto__');
+    expect(() => resolveParams(pb, { region: 'north', constructor: 'x' }, config)).toThrow('drill has no parameter constructor');
+  });
 });
