@@ -83,11 +83,18 @@ export const configFileSchema = z
       .prefault({}),
     escalation: z
       .strictObject({
-        /** Time to acknowledge before the duty officers are paged, by severity. */
+        /**
+         * Time to acknowledge before the duty officers are paged, by severity. A severity left out
+         * keeps its default: `{critical: 2m}` must not leave the others never paged.
+         */
         ackDeadline: z
-          .strictObject({ critical: duration, high: duration, medium: duration, low: duration })
-          .partial()
-          .default({ critical: '5m', high: '15m', medium: '1h', low: '4h' }),
+          .strictObject({
+            critical: duration.default('5m'),
+            high: duration.default('15m'),
+            medium: duration.default('1h'),
+            low: duration.default('4h'),
+          })
+          .prefault({}),
         /** Further time without acknowledgement before the admins are paged. */
         secondDeadline: duration.default('10m'),
       })

@@ -106,6 +106,11 @@ describe('parseConfigFile', () => {
     );
   });
 
+  it('keeps the default deadline of a severity the file leaves out: tightening critical does not stop paging for the rest', () => {
+    const cfg = parseConfigFile(`${minimal}escalation: { ackDeadline: { critical: 2m } }\n`, 'embassy.yaml');
+    expect(cfg.escalation.ackDeadline).toEqual({ critical: '2m', high: '15m', medium: '1h', low: '4h' });
+  });
+
   it('names unknown fields, missing fields, empty files and YAML syntax errors with their position', () => {
     expect(faultOf(`${minimal}embassies: []\n`)).toBe('embassy.yaml: embassies: is not a known field');
     expect(faultOf(minimal.replace('languages: [en]\n', ''))).toBe('embassy.yaml: languages: is required');
