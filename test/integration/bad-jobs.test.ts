@@ -36,4 +36,24 @@ describe('a malformed job payload', () => {
     await app.say('+33688880000', 'Is the airport open?');
     await app.expectMessage('+33688880000', /Reference: INC-\d{4}/);
   });
+
+  it('refuses an outbound job with nothing to send instead of sending the citizen an empty message', async () => {
+    const empty = await app.queues.outbound.add(
+      'reply',
+      { to: { kind: 'dm', phone: '+33688880001' }, idempotencyKey: 'qa-empty-1', kind: 'reply' },
+      {
+        jobId: 'bad-out-empty',
+      },
+    );
+    const failed = await waitFor(async () =>
+      (await app.queues.outbound.getJobState(empty.id as string)) === 'failed'
+        ? await app.queues.outbound.getJob(empty.id as string)
+        : undefined,
+    );
+    expect(failed.attemptsMade).toBe(1);
+    expect(failed.failedReason).toBe(
+      'invalid outbound job: nothing to send: no text, reaction, poll, forward, nor a broadcast ref and language to render',
+    );
+    expect(await app.outbox('+33688880001')).toEqual([]);
+  });
 });
