@@ -98,3 +98,19 @@ describe('a list filter the list does not have', () => {
     await Promise.all(lists.map((q) => refused('GET', `/api/${q}`, `query: Unrecognized key: "${/\?(\w+)=/.exec(q)?.[1]}"`)));
   });
 });
+
+describe('an incident opened by the API for a caller', () => {
+  it('refuses a language the embassy does not serve and the embassy’s own number as the reporter, opening nothing', async () => {
+    const before = (await app.api<{ items: unknown[] }>('GET', '/api/incidents?limit=200&timeline=false')).body.items.length;
+    await refused('POST', '/api/incidents', 'body.language: "xx" is not a configured language; configured: en, fr, ar', {
+      reporter: '+33612900004',
+      text: 'phoned in',
+      language: 'xx',
+    });
+    await refused('POST', '/api/incidents', "body.reporter: is the embassy's own number, not a citizen's", {
+      reporter: '+15550000000',
+      text: 'phoned in',
+    });
+    expect((await app.api<{ items: unknown[] }>('GET', '/api/incidents?limit=200&timeline=false')).body.items).toHaveLength(before);
+  });
+});
