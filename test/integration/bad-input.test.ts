@@ -114,3 +114,16 @@ describe('an incident opened by the API for a caller', () => {
     expect((await app.api<{ items: unknown[] }>('GET', '/api/incidents?limit=200&timeline=false')).body.items).toHaveLength(before);
   });
 });
+
+describe('a token holder’s name', () => {
+  it('refuses a line break, a NUL or a direction override (chat shows the name: it would forge lines or read backwards)', async () => {
+    const message = 'body.name: must be one line of text, without control or text-direction override characters';
+    for (const name of ['Eve\nOFFICIAL: evacuate now', 'ad\u0000min', '\u202Enimda']) {
+      await refused('POST', '/api/tokens', message, { name, role: 'viewer' });
+    }
+    const arabic = await app.api<{ name: string }>('POST', '/api/tokens', { name: 'ليلى‌ أحمد', role: 'viewer' });
+    expect(arabic.status).toBe(201);
+    const holders = (await app.api<{ items: { name: string }[] }>('GET', '/api/tokens')).body.items.map((h) => h.name);
+    expect(holders.sort()).toEqual(['admin', 'ليلى‌ أحمد'].sort());
+  });
+});
