@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident } from '../../src/domain/incident.ts';
-import { CELL_GROUP, startTestApp, type TestApp } from '../fakes/test-app.ts';
+import { ADMIN_TOKEN, CELL_GROUP, startTestApp, type TestApp } from '../fakes/test-app.ts';
 
 /**
  * Input nobody should send but somebody will: what the sender and the crisis cell see, and that
@@ -125,5 +125,22 @@ describe('a token holder’s name', () => {
     expect(arabic.status).toBe(201);
     const holders = (await app.api<{ items: { name: string }[] }>('GET', '/api/tokens')).body.items.map((h) => h.name);
     expect(holders.sort()).toEqual(['admin', 'ليلى‌ أحمد'].sort());
+  });
+});
+
+describe('a body that is no JSON object', () => {
+  it('is named for what it is: a bare JSON value, broken JSON, or a body that does not inflate as its encoding says', async () => {
+    for (const raw of ['null', '5', '"help"'])
+      await refused('POST', '/api/incidents', 'body: must be a JSON object, not a bare value', raw);
+    await refused('POST', '/api/incidents', 'request body is not valid JSON', '{"reporter": ');
+    const res = await fetch(`${app.url}/api/incidents`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: '{"reporter":"+33612900005","text":"not gzip"}',
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({
+      error: { code: 'invalid_body', message: 'request body could not be decompressed as its Content-Encoding says' },
+    });
   });
 });
