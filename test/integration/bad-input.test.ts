@@ -144,3 +144,20 @@ describe('a body that is no JSON object', () => {
     });
   });
 });
+
+describe('POST /api/incidents retried with its Idempotency-Key', () => {
+  it('answers with the incident the first request opened and adds nothing to it', async () => {
+    const body = { reporter: '+33612900006', text: 'Phoned: stuck at the northern border crossing' };
+    const send = () =>
+      fetch(`${app.url}/api/incidents`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', 'idempotency-key': 'call-0001' },
+        body: JSON.stringify(body),
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as Incident }));
+    const first = await send();
+    expect(first.status).toBe(201);
+    const retry = await send();
+    expect(retry.body.id).toBe(first.body.id);
+    expect((await getIncident(first.body.id)).timeline.map((e) => e.type)).toEqual(['reported']);
+  });
+});

@@ -146,7 +146,9 @@ export function incidentRoutes(deps: HttpDeps): Router {
       );
     // Every answer and /reply would go to the embassy's own WhatsApp number.
     if (b.reporter === deps.config.embassy.number) throw new ValidationError("body.reporter: is the embassy's own number, not a citizen's");
-    const result = await openIncident(deps, { ...b, channel: 'api' });
+    // With an Idempotency-Key, a retried request (a lost answer) finds the report already taken in: nothing is added twice.
+    const { source } = authorAndSource(req);
+    const result = await openIncident(deps, { ...b, channel: 'api', ...(source ? { sourceMessageId: source } : {}) });
     let incident = await store.get(result.id);
     // The caller's report joined their open incident: the officer's judgement still counts, upwards only.
     if (incident && !result.created && !result.duplicate) {
