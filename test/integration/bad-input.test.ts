@@ -161,3 +161,13 @@ describe('POST /api/incidents retried with its Idempotency-Key', () => {
     expect((await getIncident(first.body.id)).timeline.map((e) => e.type)).toEqual(['reported']);
   });
 });
+
+describe('the Authorization header', () => {
+  it('takes the bearer scheme in any case, as HTTP defines it, and still names a missing token', async () => {
+    const me = (authorization: string) => fetch(`${app.url}/api/me`, { headers: { authorization } });
+    for (const scheme of ['bearer', 'BEARER', 'Bearer']) expect((await me(`${scheme} ${ADMIN_TOKEN}`)).status, scheme).toBe(200);
+    const basic = await me('Basic YWRtaW46YWRtaW4=');
+    expect(basic.status).toBe(401);
+    expect(await basic.json()).toEqual({ error: { code: 'unauthorized', message: 'missing bearer token' } });
+  });
+});
