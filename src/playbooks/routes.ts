@@ -12,7 +12,7 @@ export const startRunBody = z.strictObject({
   params: z.record(z.string(), z.union([z.string().max(500), z.number(), z.boolean()])).default({}),
   exercise: z.boolean().default(false),
 });
-export const listRunsQuery = z.object({
+export const listRunsQuery = z.strictObject({
   limit: queryInt(1, 200).default(50),
   cursor: queryInt(0, Number.MAX_SAFE_INTEGER).optional(),
 });
