@@ -39,6 +39,15 @@ describe('a malformed job payload', () => {
     await app.expectMessage('+33688880000', /Reference: INC-\d{4}/);
   });
 
+  it('fails an inbound job with no data at all at once, audited, instead of retrying a crash', async () => {
+    const job = await app.queues.inbound.add('message', null as unknown as InboundJob, { jobId: 'bad-in-null' });
+    const failed = await waitFor(async () =>
+      (await app.queues.inbound.getJobState(job.id as string)) === 'failed' ? await app.queues.inbound.getJob(job.id as string) : undefined,
+    );
+    expect(failed.attemptsMade).toBe(1);
+    expect(failed.failedReason).toMatch(/^invalid inbound job: /);
+  });
+
   it('refuses an outbound job with nothing to send instead of sending the citizen an empty message', async () => {
     const empty = await app.queues.outbound.add(
       'reply',
