@@ -12,22 +12,40 @@ export async function startApiRole(
   features: Feature[],
   port: number,
 ): Promise<{ server: Server; url: string; adminToken?: string }> {
-  let adminToken: string | undefined;
-  if (deps.env.ADMIN_TOKEN) {
-    await deps.tokens.adopt(deps.env.ADMIN_TOKEN, { name: 'admin', role: 'admin' });
-    adminToken = deps.env.ADMIN_TOKEN;
-  } else if (deps.env.TRANSPORT === 'simulator') {
-    adminToken = await deps.tokens.rotateBootstrap();
-  }
   const app = createHttpApp(
     deps,
     features.flatMap((f) => (f.apiRoutes ? [f.apiRoutes.bind(f)] : [])),
     features.flatMap((f) => (f.publicRoutes ? [f.publicRoutes.bind(f)] : [])),
   );
+  // Express 5 hands a listen error (the port taken, no permission) to this callback, not to 'error'.
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(port, deps.env.HOST, () => resolve(s)).once('error', reject);
+    const s = app.listen(port, deps.env.HOST, (err?: Error) => (err ? reject(listenError(err, deps.env.HOST, port)) : resolve(s)));
   });
+  // Only once the port is ours: a second start on a taken port must not revoke the running one's token.
+  let adminToken: string | undefined;
+  try {
+    if (deps.env.ADMIN_TOKEN) {
+      await deps.tokens.adopt(deps.env.ADMIN_TOKEN, { name: 'admin', role: 'admin' });
+      adminToken = deps.env.ADMIN_TOKEN;
+    } else if (deps.env.TRANSPORT === 'simulator') {
+      adminToken = await deps.tokens.rotateBootstrap();
+    }
+  } catch (err) {
+    server.close();
+    throw err;
+  }
   const addr = server.address();
   const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : port}`;
   return { server, url, ...(adminToken ? { adminToken } : {}) };
+}
+
+/** Why the API cannot listen, in one line naming the address and what to do. */
+function listenError(err: NodeJS.ErrnoException, host: string, port: number): Error {
+  const where = `${host}:${port}`;
+  if (err.code === 'EADDRINUSE')
+    return new Error(`cannot listen on ${where}: the port is already in use (another crisis-cell?); stop it or set PORT`);
+  if (err.code === 'EACCES') return new Error(`cannot listen on ${where}: permission denied; choose a PORT above 1023`);
+  if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND')
+    return new Error(`cannot listen on ${where}: this machine has no such address; check HOST`);
+  return new Error(`cannot listen on ${where}: ${err.message}`);
 }

@@ -3,12 +3,13 @@ import { z } from 'zod';
 import { durationMs } from '../domain/duration.ts';
 import type { HttpDeps } from '../http/http-deps.ts';
 import { onQueueError, PRIORITY } from '../queues/queues.ts';
+import { parseJob } from '../queues/workers/parse-job.ts';
 import { type ChatSender, type ChatTransport, type MembershipChange, TransportError } from '../transport/chat-transport.ts';
 import type { Closeable, Feature } from './feature.ts';
 import { messageStaff } from './incidents/shared.ts';
 
 /** Queue of group removals, processed by the gateway (the only process holding the WhatsApp session). */
-const REMOVALS = 'group-removals';
+export const REMOVALS = 'group-removals';
 const removalJob = z.object({ groupId: z.string(), phones: z.array(z.string()).min(1) });
 type RemovalJob = z.infer<typeof removalJob>;
 
@@ -111,7 +112,8 @@ export async function reconcileCellGroups(deps: HttpDeps, transport: ChatTranspo
 const OFFLINE_RETRY_MS = 10_000;
 
 async function removeStrangers(deps: HttpDeps, transport: ChatTransport, job: Job<RemovalJob>, token?: string): Promise<void> {
-  const { groupId, phones } = removalJob.parse(job.data);
+  // A malformed job fails at once, audited (a ZodError would be retried five times, its JSON as the reason).
+  const { groupId, phones } = await parseJob(deps, removalJob, job, REMOVALS);
   try {
     await transport.removeFromGroup?.(groupId, phones);
   } catch (err) {

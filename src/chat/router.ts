@@ -1,6 +1,7 @@
 import { AppError } from '../domain/errors.ts';
 import { joinSplitId } from '../domain/record-id.ts';
 import { hasRole } from '../domain/roster.ts';
+import { cutText } from '../domain/text-normalise.ts';
 import { inboundMessageText } from '../queues/queues.ts';
 import type { ChatContext } from './chat-context.ts';
 import { type CommandRegistry, parseCommandLine, UsageError } from './command-registry.ts';
@@ -34,7 +35,7 @@ export function createRouter(registry: CommandRegistry, handlers: RouteHandlers)
 
 async function unreadableCommand(ctx: ChatContext, text: string): Promise<void> {
   await ctx.deps.audit.append({ type: 'command.unreadable', actor: ctx.sender.actor, subject: ctx.msg.id, data: {} });
-  const shown = text.length > 40 ? `${text.slice(0, 40)}…` : text;
+  const shown = text.length > 40 ? `${cutText(text, 40)}…` : text;
   await ctx.reply(
     `Nothing done: "${shown}" is not a command I can read. Write the command right after the /, e.g. /ack INC-0042. Send /help for the list.`,
     'refusal',

@@ -1,4 +1,4 @@
-import { isPossiblePhoneNumber } from 'libphonenumber-js/max';
+import { isPossiblePhoneNumber, isSupportedCountry } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import { parseDuration } from '../domain/duration.ts';
 import { foldText } from '../domain/text-normalise.ts';
@@ -30,7 +30,11 @@ export const configFileSchema = z
     embassy: z.strictObject({
       name: z.string().min(1),
       number: e164,
-      country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 country code like SY'),
+      country: z
+        .string()
+        .regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 country code like SY')
+        // National numbers ("0612 345 678") are read in this country: one with no phone plan reads none.
+        .refine((c) => isSupportedCountry(c), 'is not a country with a phone numbering plan; use its ISO 3166 alpha-2 code, like SY'),
       /** The local emergency number citizens are told to call (e.g. 112). */
       emergencyNumber: z.string().min(2).max(20).optional(),
       /** The embassy's round-the-clock consular phone line. */
@@ -53,7 +57,7 @@ export const configFileSchema = z
     staff: z
       .array(
         z.strictObject({
-          name: z.string().min(1),
+          name: z.string().trim().min(1, 'must not be empty'),
           phone: e164,
           roles: z.array(z.enum(ROLES)).min(1),
         }),
@@ -83,11 +87,18 @@ export const configFileSchema = z
       .prefault({}),
     escalation: z
       .strictObject({
-        /** Time to acknowledge before the duty officers are paged, by severity. */
+        /**
+         * Time to acknowledge before the duty officers are paged, by severity. A severity left out
+         * keeps its default: `{critical: 2m}` must not leave the others never paged.
+         */
         ackDeadline: z
-          .strictObject({ critical: duration, high: duration, medium: duration, low: duration })
-          .partial()
-          .default({ critical: '5m', high: '15m', medium: '1h', low: '4h' }),
+          .strictObject({
+            critical: duration.default('5m'),
+            high: duration.default('15m'),
+            medium: duration.default('1h'),
+            low: duration.default('4h'),
+          })
+          .prefault({}),
         /** Further time without acknowledgement before the admins are paged. */
         secondDeadline: duration.default('10m'),
       })
@@ -118,6 +129,9 @@ export const configFileSchema = z
   .superRefine((cfg, ctx) => {
     const seen = new Set<string>();
     cfg.staff.forEach((s, i) => {
+      // The bot never takes a message from its own number as a command: that member could never act.
+      if (s.phone === cfg.embassy.number)
+        ctx.addIssue({ code: 'custom', path: ['staff', i, 'phone'], message: "is the embassy's own number (embassy.number)" });
       if (seen.has(s.phone)) {
         ctx.addIssue({ code: 'custom', path: ['staff', i, 'phone'], message: 'is listed twice' });
       }
@@ -182,6 +196,15 @@ function checkRegionWords(regions: readonly { id: string; name: string; aliases:
     ];
     for (const [word, at] of words) {
       const folded = foldText(word);
+      // `/alert all`, `/welfare all` and a playbook's region=all mean every region.
+      if (folded === 'all') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['regions', i, ...at],
+          message: '"all" means every region in /alert, /welfare and playbooks',
+        });
+        continue;
+      }
       const other = owner.get(folded);
       if (other !== undefined && other !== r.id) {
         ctx.addIssue({ code: 'custom', path: ['regions', i, ...at], message: `"${word}" also names region ${other}` });

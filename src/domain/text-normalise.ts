@@ -136,3 +136,21 @@ export function guessLanguage(text: string, languages: readonly string[]): strin
   if (en > fr && languages.includes('en')) return 'en';
   return fallback;
 }
+
+/**
+ * The first `n` UTF-16 units of a text, one fewer when the cut would split an emoji or any other
+ * character written as a surrogate pair: half a pair is not text (Redis's Lua JSON refuses it).
+ */
+export function cutText(text: string, n: number): string {
+  if (text.length <= n) return text;
+  const code = text.charCodeAt(n - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? n - 1 : n);
+}
+
+/** Half of a surrogate pair with no other half: not a character, in any encoding. */
+const LONE_SURROGATE = /\p{Cs}/gu;
+
+/** The text with every lone surrogate (`"\ud83d"` in JSON) replaced by U+FFFD, as a UTF-8 decoder would. */
+export function wellFormed(text: string): string {
+  return text.replace(LONE_SURROGATE, '\uFFFD');
+}

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express, type Router } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
+import { wellFormed } from '../domain/text-normalise.ts';
 import { authenticate } from './auth.ts';
 import { errorHandler, notFoundRoute } from './errors.ts';
 import type { HttpDeps } from './http-deps.ts';
@@ -29,7 +30,8 @@ export function createHttpApp(deps: HttpDeps, apiRoutes: ApiRoutes[] = [], publi
       serializers: { req: (req) => ({ method: req.method, url: req.url?.split('?')[0] }), res: (res) => ({ statusCode: res.statusCode }) },
     }),
   );
-  app.use(express.json({ limit: '100kb' }));
+  // Half an emoji (`"\ud83d"`) is no text: taken as U+FFFD, as a UTF-8 decoder would, never stored as is (Redis's Lua JSON refuses it).
+  app.use(express.json({ limit: '100kb', reviver: (_key, value) => (typeof value === 'string' ? wellFormed(value) : value) }));
   app.use('/assets', express.static(fileURLToPath(new URL('./public/', import.meta.url)), { maxAge: '1h', index: false }));
   app.use(healthRoutes(deps));
   if (deps.simulator) app.use(simulatorRoutes(deps, deps.simulator));

@@ -35,7 +35,8 @@ export function requireRole(role: Role): RequestHandler {
 /** The token a request carries: its bearer header, else the dashboard's session cookie. */
 export function tokenOf(req: Request): string | undefined {
   const header = req.headers.authorization;
-  const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+  // The scheme is case-insensitive (RFC 9110): `bearer TOKEN` from a client library is the same token.
+  const bearer = header && /^bearer /i.test(header) ? header.slice(7).trim() : undefined;
   return bearer || readCookie(req.headers.cookie, 'cc_session');
 }
 

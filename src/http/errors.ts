@@ -60,7 +60,17 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       return;
     }
     if (status === 400 && err?.type === 'entity.parse.failed') {
-      res.status(400).json({ error: { code: 'invalid_json', message: 'request body is not valid JSON' } });
+      // `null`, `5` or `"text"` is JSON, but no body any route takes: say so rather than call it broken.
+      if (isJsonValue(err.body))
+        res.status(400).json({ error: { code: 'invalid_request', message: 'body: must be a JSON object, not a bare value' } });
+      else res.status(400).json({ error: { code: 'invalid_json', message: 'request body is not valid JSON' } });
+      return;
+    }
+    // A body sent as gzip or deflate that does not inflate: zlib's own words ("incorrect header check") say nothing to a client.
+    if (status === 400 && typeof err?.code === 'string' && err.code.startsWith('Z_')) {
+      res.status(400).json({
+        error: { code: 'invalid_body', message: 'request body could not be decompressed as its Content-Encoding says' },
+      });
       return;
     }
     if (status >= 400 && status < 500) {
@@ -70,6 +80,17 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     log.error({ err }, 'unhandled error in request');
     res.status(500).json({ error: { code: 'internal', message: 'internal error; it has been logged' } });
   };
+}
+
+/** True when `text` is a JSON text (body-parser's strict mode refuses the ones that are not an object or array). */
+function isJsonValue(text: unknown): boolean {
+  if (typeof text !== 'string') return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export { z };

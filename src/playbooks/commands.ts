@@ -3,6 +3,7 @@ import type { Command } from '../chat/command-registry.ts';
 import { UsageError } from '../chat/command-registry.ts';
 import { canonicalId } from '../domain/record-id.ts';
 import { toE164 } from '../domain/roster.ts';
+import { cutText } from '../domain/text-normalise.ts';
 import { type HuddleMember, requestHuddle } from './huddle.ts';
 import type { PlaybookRunner } from './runner.ts';
 import { runLine } from './views.ts';
@@ -16,17 +17,22 @@ const QUOTED = /^["“”«'‘’](.*)["“”»'‘’]$/s;
  * belong to the value before them.
  */
 export function parseRunArgs(args: string[]): { params: Record<string, string>; exercise: boolean } {
-  const params: Record<string, string> = {};
+  // No prototype: `__proto__=x` is a parameter like any other (and refused as unknown), not a no-op.
+  const params: Record<string, string> = Object.create(null);
   let exercise = false;
   let last: string | undefined;
+  const given = new Set<string>();
   for (const a of args) {
-    const m = /^([a-zA-Z][a-zA-Z0-9_]*)=(.+)$/.exec(a);
+    const m = /^([a-zA-Z_][a-zA-Z0-9_]*)=(.+)$/.exec(a);
     if (!m) {
       if (last === undefined) throw new UsageError(`"${a}" is not key=value.`);
       params[last] = `${params[last]} ${a}`;
       continue;
     }
     const [, key, value] = m as unknown as [string, string, string];
+    // region=north … region=coast: which one was meant? A run for the wrong region alerts the wrong citizens.
+    if (given.has(key)) throw new UsageError(`${key} is given twice: give it once.`);
+    given.add(key);
     if (key === 'exercise') {
       if (!/^(true|false|yes|no)$/i.test(value)) throw new UsageError('exercise must be true or false.');
       exercise = /^(true|yes)$/i.test(value);
@@ -42,7 +48,7 @@ export function parseRunArgs(args: string[]): { params: Record<string, string>; 
 
 /** `/run`, `/runs`, `/stop`, `/huddle`. */
 export function playbookCommands(runner: PlaybookRunner): Command[] {
-  return [runCommand(runner), runsCommand(runner), stopCommand(runner), huddleCommand()];
+  return [runCommand(runner), runsCommand(runner), stopCommand(runner), handledCommand(runner), huddleCommand()];
 }
 
 function libraryList(runner: PlaybookRunner): string {
@@ -108,6 +114,22 @@ function stopCommand(runner: PlaybookRunner): Command {
   };
 }
 
+/** `/handled RUN`: what flagged the run for attention was dealt with by hand; the flag goes. */
+function handledCommand(runner: PlaybookRunner): Command {
+  return {
+    name: 'handled',
+    summary: 'clear a playbook run’s “needs attention” flag once the cell dealt with it',
+    usage: 'RUN',
+    role: 'duty_officer',
+    async run(ctx, args) {
+      if (!args[0]) throw new UsageError('Which run? /runs lists them.');
+      const id = canonicalId(args[0]);
+      const reason = await runner.clearAttention(id, actorOf(ctx).name);
+      await ctx.reply(`✅ ${id} no longer needs attention (${actorOf(ctx).name}). It was: ${reason}`);
+    },
+  };
+}
+
 /** `/huddle NAME +phone ...`: a breakout group of the sender and the people named. */
 function huddleCommand(): Command {
   return {
@@ -129,7 +151,7 @@ function huddleCommand(): Command {
         const staff = deps.roster.find(phone);
         members.push({ phone, name: staff?.name ?? phone, role: staff ? staff.roles.join(', ').replace(/_/g, ' ') : 'Guest' });
       }
-      await requestHuddle(deps, { key: `chat:${ctx.msg.id}`, subject: name.slice(0, 100), members, requestedFrom: ctx.msg.chat });
+      await requestHuddle(deps, { key: `chat:${ctx.msg.id}`, subject: cutText(name, 100), members, requestedFrom: ctx.msg.chat });
       await ctx.reply(`👥 Creating breakout group "${name}" with ${members.map((m) => m.name).join(', ')}.`);
     },
   };

@@ -1,4 +1,5 @@
 import type { CoreDeps } from '../app/deps.ts';
+import { cutText } from '../domain/text-normalise.ts';
 import { PRIORITY } from '../queues/queues.ts';
 import type { ChatAddress } from '../transport/chat-transport.ts';
 
@@ -30,7 +31,7 @@ export async function requestHuddle(
       text: huddleWelcome(input.subject, input.members, input.intro),
       kind: 'huddle',
       idempotencyKey: `huddle:${input.key}`,
-      createGroup: { subject: input.subject.slice(0, 100), participants },
+      createGroup: { subject: cutText(input.subject, 100), participants },
     },
     PRIORITY.staff,
   );

@@ -1,7 +1,7 @@
 import { ConfigError } from '../config/load-config.ts';
 import type { ConfigFile } from '../config/schema.ts';
 import { ValidationError } from '../domain/errors.ts';
-import { foldText } from '../domain/text-normalise.ts';
+import { cutText, foldText } from '../domain/text-normalise.ts';
 import type { ParameterSpec, Playbook } from './schema.ts';
 import { placeholdersOf } from './templates.ts';
 
@@ -41,13 +41,14 @@ function coerce(name: string, spec: ParameterSpec, raw: unknown, config: ConfigF
     }
     default:
       if (!text) throw new ValidationError(`${name} must not be empty`);
-      return text.slice(0, 500);
+      return cutText(text, 500);
   }
 }
 
 /** Checks a run's parameters against the playbook: required ones given, types right, defaults filled. */
 export function resolveParams(pb: Playbook, raw: Record<string, unknown>, config: ConfigFile): RunParams {
-  const unknown = Object.keys(raw).filter((k) => !(k in pb.parameters));
+  // Own parameters only: `constructor` or `__proto__` is no parameter of any playbook.
+  const unknown = Object.keys(raw).filter((k) => !Object.hasOwn(pb.parameters, k));
   if (unknown.length) {
     const known = Object.keys(pb.parameters);
     throw new ValidationError(`${pb.id} has no parameter ${unknown.join(', ')}; its parameters are: ${known.join(', ') || 'none'}`);

@@ -12,7 +12,7 @@ export const startRunBody = z.strictObject({
   params: z.record(z.string(), z.union([z.string().max(500), z.number(), z.boolean()])).default({}),
   exercise: z.boolean().default(false),
 });
-export const listRunsQuery = z.object({
+export const listRunsQuery = z.strictObject({
   limit: queryInt(1, 200).default(50),
   cursor: queryInt(0, Number.MAX_SAFE_INTEGER).optional(),
 });
@@ -57,6 +57,15 @@ documentRoute({
   tags: ['playbooks'],
 });
 
+documentRoute({
+  method: 'post',
+  path: '/api/runs/:id/attention/clear',
+  summary: 'Clear a run’s attention flag once the duty officers dealt with it (audited with the reason it had)',
+  role: 'duty_officer',
+  tags: ['playbooks'],
+  conflicts: 'no_attention: the run is not flagged',
+});
+
 /** The playbook and run routes of the admin API. */
 export function playbookRoutes(deps: CoreDeps, runner: PlaybookRunner): Router {
   const r = Router();
@@ -87,6 +96,10 @@ export function playbookRoutes(deps: CoreDeps, runner: PlaybookRunner): Router {
     const run = await runner.store.get(String(req.params.id).toUpperCase());
     if (!run) throw new NotFoundError('run', String(req.params.id));
     res.json(await runView(deps, runner, run));
+  });
+  r.post('/api/runs/:id/attention/clear', requireRole('duty_officer'), async (req, res) => {
+    const reason = await runner.clearAttention(String(req.params.id), req.principal?.name ?? 'api');
+    res.json({ id: String(req.params.id).toUpperCase(), cleared: reason });
   });
   r.post('/api/runs/:id/stop', requireRole('officer'), async (req, res) => {
     const cancelled = await runner.stop(String(req.params.id), req.principal?.name ?? 'api');

@@ -255,6 +255,16 @@ export class RunStore {
     return (await REQUEUE.run(this.redis, keys, [stepId, String(seen)])) as number;
   }
 
+  /** Clears a run's attention flag; returns the reason it had, or undefined when it had none. */
+  async clearAttention(runId: string): Promise<string | undefined> {
+    const [[, reason]] = (await this.redis
+      .multi()
+      .hget(this.keys.run(runId), 'attention')
+      .hdel(this.keys.run(runId), 'attention')
+      .exec()) as [[unknown, string | null], unknown];
+    return reason ?? undefined;
+  }
+
   /** Marks a run as needing the duty officers' attention, with why. */
   async flagAttention(runId: string, reason: string): Promise<void> {
     await this.redis.hset(this.keys.run(runId), 'attention', reason);

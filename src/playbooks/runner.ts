@@ -145,6 +145,20 @@ export class PlaybookRunner {
     );
   }
 
+  /**
+   * The duty officers dealt with what flagged a run (a step done by hand after it was given up):
+   * the flag goes, audited with who and why it was there. A flag that is not there is said so.
+   */
+  async clearAttention(runId: string, by: string): Promise<string> {
+    const run = await this.store.get(runId.toUpperCase());
+    if (!run) throw new NotFoundError('run', runId);
+    const reason = await this.store.clearAttention(run.id);
+    if (reason === undefined) throw new ConflictError('no_attention', `${run.id} is not flagged for attention`);
+    await this.deps.audit.append({ type: 'playbook.attention.cleared', actor: by, subject: run.id, data: { reason } });
+    this.publish(run.id);
+    return reason;
+  }
+
   /** Stops a run: cancels its pending steps and their delayed jobs, and its open task reminders. */
   async stop(runId: string, by: string): Promise<string[]> {
     const run = await this.store.get(runId.toUpperCase());

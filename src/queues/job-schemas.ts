@@ -62,34 +62,40 @@ export const inboundJobSchema = z.discriminatedUnion('type', [
 ]);
 export type InboundJob = z.infer<typeof inboundJobSchema>;
 
-export const outboundJobSchema = z.object({
-  to: address,
-  text: z.string().max(65_536).optional(),
-  mentions: z.array(z.string()).optional(),
-  replyTo: z.string().optional(),
-  reaction: z.object({ messageId: z.string(), emoji: z.string() }).optional(),
-  poll: z.object({ question: z.string(), options: z.array(z.string()).min(2).max(12) }).optional(),
-  forward: z.object({ messageId: z.string().min(1).max(200), media: z.string().min(1).max(20) }).optional(),
-  idempotencyKey: z.string().min(1).max(300),
-  kind: z.string().min(1),
-  /** Set when the message belongs to something tracked (an alert delivery, an incident card). */
-  ref: z.string().optional(),
-  /**
-   * A broadcast's message carries no text, only the recipient's language: the text is rendered at
-   * send time from the broadcast record named by `ref` (older jobs carry their text).
-   */
-  language: z.string().min(1).max(35).optional(),
-  /**
-   * Creates a breakout group (a huddle) first; `text` is then posted in the new group, not to `to`
-   * (`to` records the chat that asked for it). The same idempotency key never creates a second group.
-   */
-  createGroup: z.object({ subject: z.string().min(1).max(100), participants: z.array(z.string().min(3)).min(1).max(256) }).optional(),
-  /**
-   * When a sending restriction first held the message back (a new chat while WhatsApp stops the
-   * account from starting chats): it waits in the delayed set, counted in the held messages, until sent.
-   */
-  heldSince: z.number().optional(),
-  /** How often the WhatsApp connection dropped while this message was being sent (no try used up). */
-  drops: z.number().int().nonnegative().optional(),
-});
+export const outboundJobSchema = z
+  .object({
+    to: address,
+    text: z.string().max(65_536).optional(),
+    mentions: z.array(z.string()).optional(),
+    replyTo: z.string().optional(),
+    reaction: z.object({ messageId: z.string(), emoji: z.string() }).optional(),
+    poll: z.object({ question: z.string(), options: z.array(z.string()).min(2).max(12) }).optional(),
+    forward: z.object({ messageId: z.string().min(1).max(200), media: z.string().min(1).max(20) }).optional(),
+    idempotencyKey: z.string().min(1).max(300),
+    kind: z.string().min(1),
+    /** Set when the message belongs to something tracked (an alert delivery, an incident card). */
+    ref: z.string().optional(),
+    /**
+     * A broadcast's message carries no text, only the recipient's language: the text is rendered at
+     * send time from the broadcast record named by `ref` (older jobs carry their text).
+     */
+    language: z.string().min(1).max(35).optional(),
+    /**
+     * Creates a breakout group (a huddle) first; `text` is then posted in the new group, not to `to`
+     * (`to` records the chat that asked for it). The same idempotency key never creates a second group.
+     */
+    createGroup: z.object({ subject: z.string().min(1).max(100), participants: z.array(z.string().min(3)).min(1).max(256) }).optional(),
+    /**
+     * When a sending restriction first held the message back (a new chat while WhatsApp stops the
+     * account from starting chats): it waits in the delayed set, counted in the held messages, until sent.
+     */
+    heldSince: z.number().optional(),
+    /** How often the WhatsApp connection dropped while this message was being sent (no try used up). */
+    drops: z.number().int().nonnegative().optional(),
+  })
+  .refine(
+    // A broadcast's message names its broadcast and language, rendered at send time; anything else carries what it sends.
+    (m) => (m.text !== undefined && m.text !== '') || m.reaction || m.poll || m.forward || (m.ref && m.language),
+    'nothing to send: no text, reaction, poll, forward, nor a broadcast ref and language to render',
+  );
 export type OutboundJob = z.infer<typeof outboundJobSchema>;

@@ -182,6 +182,8 @@ export class AuditLog {
     order: 'oldest' | 'newest' = 'oldest',
   ): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
     // Newest first: `after` is then the last entry of the previous page, and the page goes back from it.
+    // Nothing comes before 0-0 (and Redis refuses a range ending just before it).
+    if (order === 'newest' && after && /^0+-0+$/.test(after)) return { items: [], nextCursor: null };
     const rows =
       order === 'newest'
         ? await this.redis.xrevrange(this.keys.audit, after ? `(${after}` : '+', '-', 'COUNT', limit)

@@ -1,4 +1,6 @@
+import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REMOVALS } from '../../src/app/membership-guard.ts';
 import type { InboundJob, OutboundJob } from '../../src/queues/job-schemas.ts';
 import { startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
@@ -35,5 +37,48 @@ describe('a malformed job payload', () => {
     ]);
     await app.say('+33688880000', 'Is the airport open?');
     await app.expectMessage('+33688880000', /Reference: INC-\d{4}/);
+  });
+
+  it('fails an inbound job with no data at all at once, audited, instead of retrying a crash', async () => {
+    const job = await app.queues.inbound.add('message', null as unknown as InboundJob, { jobId: 'bad-in-null' });
+    const failed = await waitFor(async () =>
+      (await app.queues.inbound.getJobState(job.id as string)) === 'failed' ? await app.queues.inbound.getJob(job.id as string) : undefined,
+    );
+    expect(failed.attemptsMade).toBe(1);
+    expect(failed.failedReason).toMatch(/^invalid inbound job: /);
+  });
+
+  it('refuses an outbound job with nothing to send instead of sending the citizen an empty message', async () => {
+    const empty = await app.queues.outbound.add(
+      'reply',
+      { to: { kind: 'dm', phone: '+33688880001' }, idempotencyKey: 'qa-empty-1', kind: 'reply' },
+      {
+        jobId: 'bad-out-empty',
+      },
+    );
+    const failed = await waitFor(async () =>
+      (await app.queues.outbound.getJobState(empty.id as string)) === 'failed'
+        ? await app.queues.outbound.getJob(empty.id as string)
+        : undefined,
+    );
+    expect(failed.attemptsMade).toBe(1);
+    expect(failed.failedReason).toBe(
+      'invalid outbound job: nothing to send: no text, reaction, poll, forward, nor a broadcast ref and language to render',
+    );
+    expect(await app.outbox('+33688880001')).toEqual([]);
+  });
+
+  it('fails a malformed group-removal job at once with a clear reason, instead of retrying it with zod’s JSON as the reason', async () => {
+    const removals = new Queue(REMOVALS, { connection: app.deps.queueConnection, prefix: app.prefix });
+    try {
+      const job = await removals.add('remove', { groupId: 5 }, { jobId: 'bad-removal-1', attempts: 5 });
+      const failed = await waitFor(async () =>
+        (await removals.getJobState(job.id as string)) === 'failed' ? await removals.getJob(job.id as string) : undefined,
+      );
+      expect(failed.attemptsMade).toBe(1);
+      expect(failed.failedReason).toBe('invalid group-removals job: groupId: Invalid input: expected string, received number');
+    } finally {
+      await removals.close();
+    }
   });
 });

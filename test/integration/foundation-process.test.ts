@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { QUEUE } from '../../src/queues/queues.ts';
 import { redisAnswers } from '../../src/store/redis.ts';
 import { freePort, runMain, startMain, waitForHttp } from '../fakes/spawn-main.ts';
-import { ADMIN_TOKEN, cleanPrefix, REDIS_URL, uniquePrefix, waitFor } from '../fakes/test-app.ts';
+import { ADMIN_TOKEN, cleanPrefix, REDIS_URL, startTestApp, uniquePrefix, waitFor } from '../fakes/test-app.ts';
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -150,4 +150,24 @@ describe('graceful shutdown', () => {
     }
     expect(await again.exited).toBe(0);
   }, 60_000);
+});
+
+describe('a second start on a port already taken', () => {
+  it('stops with one line naming the port, and leaves the running instance and its admin token as they were', async () => {
+    const running = await startTestApp('port-taken');
+    const port = new URL(running.url).port;
+    // The same Redis and prefix, no ADMIN_TOKEN: the start would make itself a new bootstrap token.
+    const second = startMain({ REDIS_URL, KEY_PREFIX: running.prefix, PORT: port, HOST: '127.0.0.1', DATA_DIR: tempDir() });
+    try {
+      expect(await second.exited).toBe(1);
+      expect(second.stderr().trim().split('\n')).toEqual([
+        `crisis-cell: failed to start: cannot listen on 127.0.0.1:${port}: the port is already in use (another crisis-cell?); stop it or set PORT`,
+      ]);
+      expect(second.stdout()).not.toContain('crisis-cell is running');
+      expect((await running.api('GET', '/api/me')).status).toBe(200);
+    } finally {
+      if (second.child.exitCode === null) second.child.kill('SIGKILL');
+      await running.stop();
+    }
+  });
 });

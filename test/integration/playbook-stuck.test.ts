@@ -246,4 +246,28 @@ describe('playbook runs whose next step was lost', () => {
     skew += 2 * HOUR;
     expect((await sweepStuckRuns(app.deps, runner)).reminded).toEqual([]);
   });
+
+  it('clears a run’s attention flag once the duty officers dealt with it: /handled in the cell or the API, audited', async () => {
+    const runId = await startUntilWarnScheduled();
+    await runner.store.flagAttention(runId, 'Warn citizens: its job was lost 4 times; check whether it happened and do it by hand');
+    expect((await view(runId)).attention).toContain('Warn citizens');
+    // An officer may not; a duty officer may.
+    await app.say(STAFF.officer, `/handled ${runId.toLowerCase()}`, { group: CELL_GROUP });
+    await app.expectMessage(CELL_GROUP, (m) => m.kind === 'refusal' && m.text.includes('/handled'));
+    expect((await view(runId)).attention).toBeDefined();
+    await app.say(STAFF.duty, `/handled ${runId}`, { group: CELL_GROUP });
+    const done = await app.expectMessage(CELL_GROUP, (m) => m.text.startsWith(`✅ ${runId} no longer needs attention`));
+    expect(done.text).toContain('It was: Warn citizens: its job was lost 4 times');
+    expect((await view(runId)).attention).toBeUndefined();
+    expect(await audits(runId, 'playbook.attention.cleared')).toHaveLength(1);
+    // Nothing left to clear: said so, nothing audited.
+    const again = await app.api<{ error: { code: string } }>('POST', `/api/runs/${runId}/attention/clear`);
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('no_attention');
+    await runner.store.flagAttention(runId, 'Close: failed');
+    const viaApi = await app.api<{ cleared: string }>('POST', `/api/runs/${runId}/attention/clear`);
+    expect(viaApi.body.cleared).toBe('Close: failed');
+    expect(await audits(runId, 'playbook.attention.cleared')).toHaveLength(2);
+    await runner.stop(runId, 'test');
+  });
 });

@@ -371,7 +371,9 @@ describe('a coup in the capital', () => {
       const card = cards.find((m) => ids(m.text)[0] === i.id);
       if (!card || who2(i.reporter).kind === 'sos') continue;
       const icon = { critical: '🔴', high: '🟠', medium: '🟡', low: '🟢' }[i.severity];
-      expect(card.text, i.id).toContain(`${icon} ${i.severity.toUpperCase()} · ${i.category.replace('_', ' ')} · Capital District`);
+      // Every place named is in the capital; the child named none (a card or the digest, by arrival order).
+      const where = i.region ? 'Capital District' : 'region unknown';
+      expect(card.text, i.id).toContain(`${icon} ${i.severity.toUpperCase()} · ${i.category.replace('_', ' ')} · ${where}`);
     }
     // A voice note or photo shown in a card is forwarded to the group right after it.
     for (const key of ['voice', 'photo']) {

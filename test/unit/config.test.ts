@@ -106,6 +106,29 @@ describe('parseConfigFile', () => {
     );
   });
 
+  it('keeps the default deadline of a severity the file leaves out: tightening critical does not stop paging for the rest', () => {
+    const cfg = parseConfigFile(`${minimal}escalation: { ackDeadline: { critical: 2m } }\n`, 'embassy.yaml');
+    expect(cfg.escalation.ackDeadline).toEqual({ critical: '2m', high: '15m', medium: '1h', low: '4h' });
+  });
+
+  it("refuses a roster phone that is the embassy's own number, a region called all, a blank staff name and a country with no phone plan", () => {
+    expect(faultOf(`${minimal}staff: [{ name: A, phone: "+15550000000", roles: [officer] }]\n`)).toBe(
+      "embassy.yaml: staff.0.phone: is the embassy's own number (embassy.number)",
+    );
+    expect(faultOf(minimal.replace('{ id: north, name: North }', '{ id: north, name: North, aliases: [nord, All] }'))).toBe(
+      'embassy.yaml: regions.0.aliases.1: "all" means every region in /alert, /welfare and playbooks',
+    );
+    expect(faultOf(minimal.replace('{ id: north, name: North }', '{ id: all, name: Everywhere }'))).toBe(
+      'embassy.yaml: regions.0.id: "all" means every region in /alert, /welfare and playbooks',
+    );
+    expect(faultOf(`${minimal}staff: [{ name: "  ", phone: "+15550000001", roles: [officer] }]\n`)).toBe(
+      'embassy.yaml: staff.0.name: must not be empty',
+    );
+    expect(faultOf(minimal.replace('country: SY', 'country: XX'))).toBe(
+      'embassy.yaml: embassy.country: is not a country with a phone numbering plan; use its ISO 3166 alpha-2 code, like SY',
+    );
+  });
+
   it('names unknown fields, missing fields, empty files and YAML syntax errors with their position', () => {
     expect(faultOf(`${minimal}embassies: []\n`)).toBe('embassy.yaml: embassies: is not a known field');
     expect(faultOf(minimal.replace('languages: [en]\n', ''))).toBe('embassy.yaml: languages: is required');

@@ -64,6 +64,19 @@ describe('playbook loader', () => {
     expect(err.problem).toContain('must be a duration like 30s, 15m, 2h or 1d');
   });
 
+  it('refuses a wait longer than a year, with its line (no date can be written that far: the run stopped half-way)', () => {
+    for (const [from, to] of [
+      ['after: 10m', 'after: 99999999d'],
+      ['duration: 3h', 'duration: 366d'],
+      ['due: 30m', 'due: 9000000h'],
+    ] as const) {
+      const err = refusal(GOOD.replace(from, to));
+      expect(err.line).toBe(lineOf(GOOD, from));
+      expect(err.problem).toMatch(/^steps\.\d+\.(after|duration|items\.0\.due): must be at most 365d$/);
+    }
+    expect(() => parsePlaybook(GOOD.replace('after: 10m', 'after: 365d'), 'drill.yaml')).not.toThrow();
+  });
+
   it('refuses a text using a parameter the playbook does not declare, with its line', () => {
     const bad = GOOD.replace('text: { en: "Drill closed" }', 'text: { en: "Drill closed in {{city}}" }');
     const err = refusal(bad);
@@ -194,5 +207,14 @@ describe('run parameters', () => {
       exercise: true,
     });
     expect(() => parseRunArgs(['exercise=true', 'north'])).toThrow('"north" is not key=value.');
+  });
+
+  it('refuses a parameter given twice rather than run for one of them, and names __proto__ as a parameter', () => {
+    expect(() => parseRunArgs(['region=north', 'region=coast'])).toThrow('region is given twice: give it once.');
+    expect(() => parseRunArgs(['region=north', 'exercise=true', 'exercise=false'])).toThrow('exercise is given twice: give it once.');
+    const { params } = parseRunArgs(['region=north', '__proto__=x']);
+    expect(Object.keys(params)).toEqual(['region', '__proto__']);
+    expect(() => resolveParams(pb, params, config)).toThrow('drill has no parameter __proto__');
+    expect(() => resolveParams(pb, { region: 'north', constructor: 'x' }, config)).toThrow('drill has no parameter constructor');
   });
 });

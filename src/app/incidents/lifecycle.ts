@@ -322,7 +322,7 @@ async function tellPaged(deps: CoreDeps, i: Incident, level: number, actor: Acto
   if (paged.size === 0) return;
   const holder = i.assignee && i.assignee !== actor.phone ? ` It is with ${staffName(deps, i.assignee)}.` : '';
   const text = `✅ ${i.id}, which you were paged about, was taken by ${actor.name} (${i.status.replace('_', ' ')}).${holder} Nothing more to do on that page.`;
-  await messageStaff(deps, [...paged], text, `escalation-taken:${i.id}`, 'escalation', `incident:${i.id}`);
+  await messageStaff(deps, [...paged], text, `escalation-taken:${i.id}`, 'notice', `incident:${i.id}`);
 }
 
 /** A status change or an assignment made on the dashboard or the API, said in the cell groups. */

@@ -1,5 +1,6 @@
 import type { Incident } from '../../domain/incident.ts';
 import type { LiveChangeType } from '../../domain/live-change.ts';
+import { cutText } from '../../domain/text-normalise.ts';
 import type { OutboundJob } from '../../queues/job-schemas.ts';
 import { PRIORITY } from '../../queues/queues.ts';
 import { IncidentStore } from '../../store/incident-store.ts';
@@ -107,7 +108,7 @@ export function incidentLine(deps: CoreDeps, i: Omit<Incident, 'timeline'>): str
 export function excerpt(text: string, n = 160): string {
   const t = text.replace(/\s+/g, ' ').trim();
   if (t.length <= n) return t;
-  return `${t.slice(0, n).replace(/\s+\S*$/, '')}…`;
+  return `${cutText(t, n).replace(/\s+\S*$/, '')}…`;
 }
 
 export { SEVERITY_ICON };

@@ -15,7 +15,7 @@ export const createAlertBody = z.strictObject({
 });
 const idParam = z.object({ id: z.string().regex(/^ALR-\d{4,}$/, 'must be an alert id like ALR-0007') });
 /** A page of a newest-first list of broadcasts; the cursor is the position of the next item. */
-export const broadcastListQuery = z.object({
+export const broadcastListQuery = z.strictObject({
   limit: queryInt(1, 100).default(20),
   cursor: z
     .string()

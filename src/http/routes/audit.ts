@@ -8,9 +8,10 @@ import { documentRoute } from '../route-docs.ts';
 
 const entryId = z
   .string()
-  .regex(/^\d+-\d+$/, 'must be an audit entry id like 1700000000000-0')
+  // Redis stream ids are two 64-bit numbers: 19 digits each always fit, and a longer one is no entry's id.
+  .regex(/^\d{1,19}-\d{1,19}$/, 'must be an audit entry id like 1700000000000-0')
   .optional();
-const pageQuery = z.object({
+const pageQuery = z.strictObject({
   after: entryId,
   /** The previous page's nextCursor, as every other list takes it; the same as `after`. */
   cursor: entryId,
@@ -27,7 +28,7 @@ documentRoute({
   tags: ['audit'],
   query: pageQuery,
 });
-const verifyQuery = z.object({
+const verifyQuery = z.strictObject({
   /** A seal the sitrep published in the cell groups: the trail must still hold the entry it was taken at. */
   seal: z
     .string()

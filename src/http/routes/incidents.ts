@@ -150,7 +150,14 @@ export function incidentRoutes(deps: HttpDeps): Router {
     const b = validate(createBody, req.body);
     if (b.region && !deps.config.regions.some((x) => x.id === b.region))
       throw new ValidationError(`body.region: unknown region "${b.region}"`);
-    // Taken in once per Idempotency-Key, as a WhatsApp message is once per message id.
+    // The citizen's answers are written in this language: one the embassy does not serve reads as English.
+    if (b.language && !deps.config.languages.includes(b.language))
+      throw new ValidationError(
+        `body.language: "${b.language}" is not a configured language; configured: ${deps.config.languages.join(', ')}`,
+      );
+    // Every answer and /reply would go to the embassy's own WhatsApp number.
+    if (b.reporter === deps.config.embassy.number) throw new ValidationError("body.reporter: is the embassy's own number, not a citizen's");
+    // With an Idempotency-Key, a retried request (a lost answer) finds the report already taken in: nothing is added twice.
     const { source } = authorAndSource(req);
     const result = await openIncident(deps, { ...b, channel: 'api', ...(source ? { sourceMessageId: source } : {}) });
     let incident = await store.get(result.id);

@@ -9,8 +9,19 @@ import type { HttpDeps } from '../http-deps.ts';
 
 import { documentRoute } from '../route-docs.ts';
 
+/**
+ * Control characters (a newline, NUL) and direction overrides in a name: shown in chat ("— Ana"),
+ * a name with a line break forges the lines after it, and U+202E writes "admin" backwards.
+ */
+const UNSHOWABLE = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+
 export const createTokenBody = z.strictObject({
-  name: z.string().trim().min(1).max(100),
+  name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .refine((n) => !UNSHOWABLE.test(n), 'must be one line of text, without control or text-direction override characters'),
   role: z.enum(ROLES),
   /** The holder's phone, as people write it ("+1 555 000 0001"): their roster entry, for chat-linked actions. */
   phone: phoneAsTyped.optional(),

@@ -1,4 +1,5 @@
 import { durationMs } from '../../domain/duration.ts';
+import { cutText } from '../../domain/text-normalise.ts';
 import type { Step } from '../schema.ts';
 import type { StepContext } from '../step-context.ts';
 import { createTask, taskRef } from '../tasks.ts';
@@ -16,7 +17,7 @@ export async function runTasks(sc: StepContext, step: Extract<Step, { type: 'tas
     const dueMs = durationMs(item.due);
     const dueAt = new Date(now + dueMs).toISOString();
     const title = pickLanguage(fillAll(item.text, sc.values), deps.config.languages).split('\n')[0] ?? item.id;
-    await createTask(deps, run.id, step.id, item.id, { status: 'open', role: item.role, title: title.slice(0, 200), dueAt });
+    await createTask(deps, run.id, step.id, item.id, { status: 'open', role: item.role, title: cutText(title, 200), dueAt });
     const holders = deps.roster.withRole(item.role);
     const names = holders.map((h) => h.name).join(', ') || `nobody holds ${item.role}`;
     const text = [

@@ -62,7 +62,7 @@ export function senderKey(data: unknown): string | undefined {
  * without one (before this stamp existed) counts by the time it was queued.
  */
 function receivedSeq(job: Job<InboundJob>): number {
-  const seq = (job.data as { seq?: unknown }).seq;
+  const seq = (job.data as { seq?: unknown } | null)?.seq;
   return typeof seq === 'number' && Number.isFinite(seq) ? seq : job.timestamp * 1000;
 }
 

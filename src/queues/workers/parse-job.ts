@@ -11,5 +11,6 @@ export async function parseJob<S extends z.ZodType>(deps: CoreDeps, schema: S, j
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   await deps.audit.append({ type: 'job.rejected', actor: 'system', subject: job.id ?? '', data: { queue, issue: issue?.message } });
-  throw new UnrecoverableError(`invalid ${queue} job: ${issue?.path.join('.')}: ${issue?.message}`);
+  const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
+  throw new UnrecoverableError(`invalid ${queue} job: ${where}${issue?.message}`);
 }
