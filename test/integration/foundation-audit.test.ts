@@ -125,22 +125,25 @@ describe('audit chain shared by several processes', () => {
   it('writes a batch once when Redis ran it but its answer was lost and the command was sent again (a Redis restart)', async () => {
     const keys = redisKeys(`${prefix}-resent`);
     const r = new Redis(REDIS_URL);
-    const log = new AuditLog(r, keys);
-    await log.append({ type: 'test.before', actor: 'system' });
-    // ioredis sends a command again after a reconnect when its answer never came: the first run
-    // appended the batch, the second finds the chain moved on (to the batch's own last hash).
-    const evalsha = r.evalsha.bind(r) as (...args: unknown[]) => Promise<unknown>;
-    let resent = 0;
-    r.evalsha = (async (...args: unknown[]) => {
-      if (resent++ === 0) await evalsha(...args);
-      return evalsha(...args);
-    }) as typeof r.evalsha;
-    await log.append({ type: 'incident.acknowledged', actor: 'Ana Duty', subject: 'INC-0042' });
-    await log.append({ type: 'test.after', actor: 'system' });
-    expect((await log.page(undefined, 10)).items.map((e) => e.type)).toEqual(['test.before', 'incident.acknowledged', 'test.after']);
-    expect(await log.verify()).toEqual({ ok: true, entries: 3 });
-    await r.quit();
-    await cleanPrefix(`${prefix}-resent`);
+    try {
+      const log = new AuditLog(r, keys);
+      await log.append({ type: 'test.before', actor: 'system' });
+      // ioredis sends a command again after a reconnect when its answer never came: the first run
+      // appended the batch, the second finds the chain moved on (to the batch's own last hash).
+      const evalsha = r.evalsha.bind(r) as (...args: unknown[]) => Promise<unknown>;
+      let resent = 0;
+      r.evalsha = (async (...args: unknown[]) => {
+        if (resent++ === 0) await evalsha(...args);
+        return evalsha(...args);
+      }) as typeof r.evalsha;
+      await log.append({ type: 'incident.acknowledged', actor: 'Ana Duty', subject: 'INC-0042' });
+      await log.append({ type: 'test.after', actor: 'system' });
+      expect((await log.page(undefined, 10)).items.map((e) => e.type)).toEqual(['test.before', 'incident.acknowledged', 'test.after']);
+      expect(await log.verify()).toEqual({ ok: true, entries: 3 });
+    } finally {
+      await r.quit();
+      await cleanPrefix(`${prefix}-resent`);
+    }
   });
 
   it('lets every writer through, in its own order, while three busy instances append for many turns', async () => {
