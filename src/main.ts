@@ -29,17 +29,10 @@ async function main(): Promise<void> {
   await checkAppendOnly(probe, log);
   await probe.quit();
 
-  const app = await createApp(config, log);
-  if (app.url) {
-    log.info({ url: app.url, transport: config.env.TRANSPORT }, 'crisis-cell is up');
-    const lines = [`\n  crisis-cell is running (${config.env.ROLE}, ${config.env.TRANSPORT})`, `  API:        ${app.url}/api`];
-    lines.push(`  Dashboard:  ${app.url}/dashboard`, `  API docs:   ${app.url}/docs`);
-    if (app.deps.simulator) lines.push(`  Simulator:  ${app.url}/sim`);
-    if (app.adminToken && !config.env.ADMIN_TOKEN) lines.push(`  Admin token (new at each start, shown once): ${app.adminToken}`);
-    process.stdout.write(`${lines.join('\n')}\n\n`);
-  }
-
+  // Signals are heard from here on: one that comes while the app is still starting (its HTTP port
+  // may already answer) waits for the start, then shuts down cleanly, instead of killing the process.
   let stopping = false;
+  let starting: ReturnType<typeof createApp> | undefined;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -49,13 +42,25 @@ async function main(): Promise<void> {
       process.exit(1);
     }, 30_000);
     force.unref();
-    await app.close();
+    const running = await starting?.catch(() => undefined);
+    await running?.close();
     await embedded?.stop();
     log.info('stopped');
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  starting = createApp(config, log);
+  const app = await starting;
+  if (app.url) {
+    log.info({ url: app.url, transport: config.env.TRANSPORT }, 'crisis-cell is up');
+    const lines = [`\n  crisis-cell is running (${config.env.ROLE}, ${config.env.TRANSPORT})`, `  API:        ${app.url}/api`];
+    lines.push(`  Dashboard:  ${app.url}/dashboard`, `  API docs:   ${app.url}/docs`);
+    if (app.deps.simulator) lines.push(`  Simulator:  ${app.url}/sim`);
+    if (app.adminToken && !config.env.ADMIN_TOKEN) lines.push(`  Admin token (new at each start, shown once): ${app.adminToken}`);
+    process.stdout.write(`${lines.join('\n')}\n\n`);
+  }
 }
 
 main().catch((err) => {
