@@ -5,6 +5,7 @@ import { parse } from 'yaml';
 import { type AppOptions, createApp, type RunningApp } from '../../src/app/create-app.ts';
 import type { Config } from '../../src/config/load-config.ts';
 import { type ConfigFile, configFileSchema, envSchema } from '../../src/config/schema.ts';
+import type { Incident } from '../../src/domain/incident.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import type { SimOutboxItem } from '../../src/transport/simulator/simulator-transport.ts';
 
@@ -140,6 +141,21 @@ export async function auditTrail(app: TestApp): Promise<{ verify: { ok: boolean;
     if (!page.body.nextCursor) return { verify, entries };
     after = page.body.nextCursor;
   }
+}
+
+/** Every incident, through the API's pages (newest first). */
+export async function listAllIncidents(app: TestApp): Promise<Incident[]> {
+  const out: Incident[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await app.api<{ items: Incident[]; nextCursor: string | null }>(
+      'GET',
+      `/api/incidents?limit=200${cursor ? `&cursor=${cursor}` : ''}`,
+    );
+    out.push(...page.body.items);
+    cursor = page.body.nextCursor ?? undefined;
+  } while (cursor);
+  return out;
 }
 
 /** Polls `probe` until it returns a value (not undefined/false), or fails after `timeoutMs`. */

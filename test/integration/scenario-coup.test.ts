@@ -13,7 +13,7 @@ import { saveCitizens } from '../../src/citizens/registry.ts';
 import type { Incident } from '../../src/domain/incident.ts';
 import type { SimOutboxItem } from '../../src/transport/simulator/simulator-transport.ts';
 import { aCitizen } from '../fakes/citizens.ts';
-import { auditTrail, CELL_GROUP, STAFF, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
+import { auditTrail, CELL_GROUP, listAllIncidents, STAFF, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
 type Lang = 'en' | 'fr' | 'ar';
 const LANGS: Lang[] = ['en', 'fr', 'ar'];
@@ -210,19 +210,8 @@ const ids = (text: string): string[] => text.match(/INC-\d{4,}/g) ?? [];
 let app: TestApp;
 const staffSays = (who: string, text: string, extra: Record<string, unknown> = {}) => app.say(who, text, { group: CELL_GROUP, ...extra });
 
-async function allIncidents(): Promise<Incident[]> {
-  const out: Incident[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await app.api<{ items: Incident[]; nextCursor: string | null }>(
-      'GET',
-      `/api/incidents?limit=200${cursor ? `&cursor=${cursor}` : ''}`,
-    );
-    out.push(...page.body.items);
-    cursor = page.body.nextCursor ?? undefined;
-  } while (cursor);
-  return out;
-}
+/** All incidents, through the API's pages. */
+const allIncidents = () => listAllIncidents(app);
 const incidentOf = async (phone: string) => (await allIncidents()).filter((i) => i.reporter === phone);
 const outboxAll = async () => {
   const all: SimOutboxItem[] = [];

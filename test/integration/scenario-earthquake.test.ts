@@ -10,7 +10,7 @@ import { saveCitizens } from '../../src/citizens/registry.ts';
 import type { Incident } from '../../src/domain/incident.ts';
 import type { SimOutboxItem } from '../../src/transport/simulator/simulator-transport.ts';
 import { aCitizen } from '../fakes/citizens.ts';
-import { auditTrail, CELL_GROUP, STAFF, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
+import { auditTrail, CELL_GROUP, listAllIncidents, STAFF, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
 type Lang = 'en' | 'fr' | 'ar';
 const LANGS: Lang[] = ['en', 'fr', 'ar'];
@@ -73,19 +73,7 @@ beforeAll(async () => {
 afterAll(async () => app?.stop());
 
 /** All incidents, through the API's pages. */
-async function allIncidents(): Promise<Incident[]> {
-  const out: Incident[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await app.api<{ items: Incident[]; nextCursor: string | null }>(
-      'GET',
-      `/api/incidents?limit=200${cursor ? `&cursor=${cursor}` : ''}`,
-    );
-    out.push(...page.body.items);
-    cursor = page.body.nextCursor ?? undefined;
-  } while (cursor);
-  return out;
-}
+const allIncidents = () => listAllIncidents(app);
 
 const staffSays = (who: string, text: string) => app.say(who, text, { group: CELL_GROUP });
 
