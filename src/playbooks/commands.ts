@@ -98,6 +98,12 @@ function runsCommand(runner: PlaybookRunner): Command {
   };
 }
 
+/** The run a command names (`run-1`, `RUN-0001`). */
+function runArg(args: string[]): string {
+  if (!args[0]) throw new UsageError('Which run? /runs lists them.');
+  return canonicalId(args[0]);
+}
+
 /** `/stop RUN`. */
 function stopCommand(runner: PlaybookRunner): Command {
   return {
@@ -106,8 +112,7 @@ function stopCommand(runner: PlaybookRunner): Command {
     usage: 'RUN',
     role: 'officer',
     async run(ctx, args) {
-      if (!args[0]) throw new UsageError('Which run? /runs lists them.');
-      const id = canonicalId(args[0]);
+      const id = runArg(args);
       await runner.stop(id, actorOf(ctx).name);
       if (!ctx.inCellGroup) await ctx.reply(`⏹ ${id} stopped.`);
     },
@@ -122,8 +127,7 @@ function handledCommand(runner: PlaybookRunner): Command {
     usage: 'RUN',
     role: 'duty_officer',
     async run(ctx, args) {
-      if (!args[0]) throw new UsageError('Which run? /runs lists them.');
-      const id = canonicalId(args[0]);
+      const id = runArg(args);
       const reason = await runner.clearAttention(id, actorOf(ctx).name);
       await ctx.reply(`✅ ${id} no longer needs attention (${actorOf(ctx).name}). It was: ${reason}`);
     },
