@@ -401,13 +401,6 @@ export async function addNote(deps: CoreDeps, input: ChangeRequest & { text: str
   return after;
 }
 
-/** A message to a reporter already sent and recorded under this request key. */
-class AlreadySent extends Error {
-  constructor(readonly incident: Incident) {
-    super('already sent');
-  }
-}
-
 /**
  * An officer writes to the citizen who reported, from the embassy number: their words, framed in the
  * citizen's language ("about your report INC-0007 … — Ana"), recorded on the timeline (`message`)
@@ -415,10 +408,7 @@ class AlreadySent extends Error {
  * it is closed, opens one that names it). `key` makes it once: a retried command or request
  * (the same chat message, the same Idempotency-Key) sends and records nothing more.
  */
-export async function messageReporter(
-  deps: CoreDeps,
-  input: { id: string; text: string; actor: Actor; channel: Channel; key: string },
-): Promise<Incident> {
+export async function messageReporter(deps: CoreDeps, input: ChangeRequest & { text: string; key: string }): Promise<Incident> {
   const text = input.text.trim();
   if (!text) throw new ValidationError('the message to the reporter is empty');
   if (text.length > 2000) throw new ValidationError('a message to the reporter is limited to 2000 characters');
@@ -439,19 +429,18 @@ export async function messageReporter(
     },
     PRIORITY.reply,
   );
-  try {
-    const { after } = await mutate(deps, input.id, input.actor, (i) => {
-      if (i.timeline.some((e) => e.type === 'message' && e.data?.key === input.key)) throw new AlreadySent(i);
-      return {
-        entries: [entry(deps, input.actor, input.channel, 'message', text, { key: input.key })],
-        audit: [{ type: 'incident.reporter_messaged', data: { chars: text.length } }],
-      };
-    });
-    return after;
-  } catch (err) {
-    if (err instanceof AlreadySent) return err.incident;
-    throw err;
-  }
+  // The key on its entry makes it once: the same request again finds it written (mutate).
+  const { after } = await mutate(
+    deps,
+    input.id,
+    input.actor,
+    () => ({
+      entries: [entry(deps, input.actor, input.channel, 'message', text)],
+      audit: [{ type: 'incident.reporter_messaged', data: { chars: text.length } }],
+    }),
+    input.key,
+  );
+  return after;
 }
 
 /** An incident's links without the mark that its region is only where the citizen registered. */
