@@ -285,11 +285,9 @@ export async function updateIncident(deps: CoreDeps, input: IncidentChanges & Ch
     }
     await tellReporter(deps, after, before.status, end);
     if (before.status === 'open' && before.escalationLevel > 0) await tellPaged(deps, after, before.escalationLevel, input.actor);
-    // Done on the dashboard or the API: the cell groups, which watch every case in chat, see it too.
-    if (input.channel === 'api') await mirrorToCell(deps, before, after, input.actor, end);
-  } else if (input.channel === 'api' && after.assignee !== before.assignee) {
-    await mirrorToCell(deps, before, after, input.actor, end);
   }
+  // Done on the dashboard or the API: the cell groups, which watch every case in chat, see it too.
+  if (input.channel === 'api') await mirrorToCell(deps, before, after, input.actor, end);
   if (staff && after.assignee !== before.assignee && after.assignee === staff.phone && staff.phone !== input.actor.phone) {
     // Given an incident nobody took yet, the assignee must know it is theirs to take: until then the
     // citizen hears nothing and the duty officers are paged at its deadline.
