@@ -14,19 +14,22 @@ export async function heldCount(deps: CoreDeps): Promise<number> {
 const RELEASE_BATCH = 50;
 
 /**
- * Sends the held messages now (the restriction lifted): each held job leaves the delayed set for
- * the queue, in its priority. A job gone meanwhile (a cancelled broadcast's) is counted out.
+ * Sends held messages now, in their priority: each held job leaves the delayed set for the queue. A
+ * job gone meanwhile (a cancelled broadcast's) is counted out (also from `to`'s set, when given).
  * Returns how many were released.
  */
-export async function releaseHeld(deps: CoreDeps, queue: Queue<OutboundJob>): Promise<number> {
-  const ids = await deps.redis.zrange(deps.keys.outboundHeld, '0', '-1');
+async function release(deps: CoreDeps, queue: Queue<OutboundJob>, ids: string[], to?: string): Promise<number> {
   let released = 0;
   for (let i = 0; i < ids.length; i += RELEASE_BATCH) {
-    const batch = ids.slice(i, i + RELEASE_BATCH);
     const done = await Promise.all(
-      batch.map(async (id) => {
+      ids.slice(i, i + RELEASE_BATCH).map(async (id) => {
         const job = await Job.fromId<OutboundJob>(queue, id);
-        if (!job) return deps.redis.zrem(deps.keys.outboundHeld, id).then(() => false);
+        if (!job) {
+          const out = deps.redis.multi().zrem(deps.keys.outboundHeld, id);
+          if (to !== undefined) out.srem(deps.keys.outboundHeldTo(to), id);
+          await out.exec();
+          return false;
+        }
         // A job no longer delayed is on its way already (queued, being sent, or sent and counted out).
         return job.promote().then(
           () => true,
@@ -39,31 +42,19 @@ export async function releaseHeld(deps: CoreDeps, queue: Queue<OutboundJob>): Pr
   return released;
 }
 
+/** Sends every held message now: the restriction lifted. */
+export async function releaseHeld(deps: CoreDeps, queue: Queue<OutboundJob>): Promise<number> {
+  return release(deps, queue, await deps.redis.zrange(deps.keys.outboundHeld, '0', '-1'));
+}
+
 /**
- * Someone messages held for wrote to the number: under WhatsApp's rule their chat is no new chat
+ * Someone messages are held for wrote to the number: under WhatsApp's rule their chat is no new chat
  * any more (their message gave the number their trusted-contact token), so what waits for them goes
- * now, in its priority: the alert held for a citizen who then asks "what is happening?" reaches
- * them with the answer, not after the lift. Returns how many were released.
+ * now: the alert held for a citizen who then asks "what is happening?" reaches them with the answer,
+ * not after the lift.
  */
 export async function releaseHeldFor(deps: CoreDeps, queue: Queue<OutboundJob>, to: string): Promise<number> {
-  const ids = await deps.redis.smembers(deps.keys.outboundHeldTo(to));
-  let released = 0;
-  for (const id of ids) {
-    const job = await Job.fromId<OutboundJob>(queue, id);
-    if (!job) {
-      await deps.redis.multi().zrem(deps.keys.outboundHeld, id).srem(deps.keys.outboundHeldTo(to), id).exec();
-      continue;
-    }
-    // Not delayed any more: on its way already.
-    if (
-      await job.promote().then(
-        () => true,
-        () => false,
-      )
-    )
-      released++;
-  }
-  return released;
+  return release(deps, queue, await deps.redis.smembers(deps.keys.outboundHeldTo(to)), to);
 }
 
 /** A time as staff read it in chat: `2026-11-27 14:00 UTC`. */
