@@ -66,7 +66,7 @@ export async function sweepStuckRuns(deps: CoreDeps, runner: PlaybookRunner): Pr
 async function sweepTasks(deps: CoreDeps, runner: PlaybookRunner, runId: string, result: SweepResult): Promise<void> {
   const run = await runner.store.get(runId);
   const open = run && run.status !== 'stopped' ? Object.entries(await tasksOf(deps, runId)).filter(([, t]) => t.status === 'open') : [];
-  if (open.length === 0) {
+  if (!run || open.length === 0) {
     await deps.redis.srem(deps.keys.runsWithOpenTasks, runId);
     return;
   }
@@ -74,7 +74,7 @@ async function sweepTasks(deps: CoreDeps, runner: PlaybookRunner, runId: string,
     if (!(deps.now() > Date.parse(task.dueAt) + STUCK_MARGIN_MS)) continue;
     const [stepId, itemId] = field.split('/') as [string, string];
     const job = await runner.taskJobState(runId, stepId, itemId);
-    if (LIVE.has(job) || !run) continue;
+    if (LIVE.has(job)) continue;
     if (!(await escalateIfOverdue(deps, run, stepId, itemId))) continue;
     deps.log.warn({ runId, stepId, itemId, job }, 'checklist reminder job was lost; reminding the duty officers now');
     await deps.audit.append({
