@@ -33,11 +33,19 @@ export const ERASE_SWEEP_DELAY_MS = 120_000;
  * citizen; they are removed from the queues, as the rest was.
  */
 export async function sweepAfterErasure(deps: CoreDeps, senders: string[]): Promise<number> {
+  return purgeFinished(deps, senders, senders);
+}
+
+/**
+ * Removes the finished inbound jobs that name `senders` and the finished outbound jobs that name
+ * one of `about`, and the gateway's copies of the messages those sent. Returns the jobs removed.
+ */
+async function purgeFinished(deps: CoreDeps, senders: string[], about: string[]): Promise<number> {
   const { outbound, inbound } = broadcastQueues(deps);
   const sent: string[] = [];
   const removed =
     (await purgeFinishedJobsMentioning(deps.redis, inbound, senders)) +
-    (await purgeFinishedJobsMentioning(deps.redis, outbound, senders, sent));
+    (await purgeFinishedJobsMentioning(deps.redis, outbound, about, sent));
   await forgetSentMessages(deps, sent);
   return removed;
 }
@@ -49,11 +57,11 @@ export async function sweepAfterErasure(deps: CoreDeps, senders: string[]): Prom
  * jobs of broadcasts, and the incidents they reported. Tallies stay, as anonymous counts.
  */
 export async function eraseCitizen(deps: CoreDeps, phone: string): Promise<ErasureReport> {
-  // Their region, for the welfare checks they leave unanswered (read before the registry forgets it).
-  const region = (await deps.redis.hget(deps.keys.citizen(phone), 'region')) ?? undefined;
-  const registered = await eraseFromRegistry(deps, phone);
+  // Their region, for the welfare checks they leave unanswered.
+  const erased = await eraseFromRegistry(deps, phone);
+  const region = erased?.region;
   const since = deps.now() - LOOKBACK_MS;
-  const { outbound, inbound } = broadcastQueues(deps);
+  const { outbound } = broadcastQueues(deps);
   let broadcasts = 0;
   let jobsRemoved = 0;
   for (const kind of ['alert', 'welfare'] as BroadcastKind[]) {
@@ -87,12 +95,15 @@ export async function eraseCitizen(deps: CoreDeps, phone: string): Promise<Erasu
   // their messages in and the bot's replies name them; the cell's posts about their incidents
   // (cards, follow-ups, edits, digests, escalations) name the incident. Inbound jobs that name an
   // incident are staff commands: they stay, as the record that drops a redelivered command.
-  const sent: string[] = [];
-  const finishedJobsRemoved =
-    (await purgeFinishedJobsMentioning(deps.redis, inbound, [phone, ...lids])) +
-    (await purgeFinishedJobsMentioning(deps.redis, outbound, [phone, ...lids, ...incidentIds], sent));
-  await forgetSentMessages(deps, sent);
-  return { registered, broadcasts, jobsRemoved, incidents: incidentIds.length, finishedJobsRemoved, senders: [phone, ...lids] };
+  const finishedJobsRemoved = await purgeFinished(deps, [phone, ...lids], [phone, ...lids, ...incidentIds]);
+  return {
+    registered: erased !== undefined,
+    broadcasts,
+    jobsRemoved,
+    incidents: incidentIds.length,
+    finishedJobsRemoved,
+    senders: [phone, ...lids],
+  };
 }
 
 /** One fewer person asked in a welfare check (and in their region): someone who erased their data unanswered. */

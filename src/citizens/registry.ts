@@ -128,8 +128,8 @@ export async function optOut(deps: CoreDeps, phone: string): Promise<boolean> {
   return exists === 1;
 }
 
-/** Removes the citizen's registry entry and every index and conversation naming them. */
-export async function eraseFromRegistry(deps: CoreDeps, phone: string): Promise<boolean> {
+/** Removes the citizen's registry entry and every index and conversation naming them; returns the entry it removed. */
+export async function eraseFromRegistry(deps: CoreDeps, phone: string): Promise<Citizen | undefined> {
   const { keys } = deps;
   const c = await getCitizen(deps, phone);
   const tx = deps.redis
@@ -142,7 +142,7 @@ export async function eraseFromRegistry(deps: CoreDeps, phone: string): Promise<
   for (const r of deps.config.regions) tx.srem(keys.citizensByRegion(r.id), phone);
   for (const l of deps.config.languages) tx.srem(keys.citizensByLanguage(l), phone);
   await tx.exec();
-  return c !== undefined;
+  return c;
 }
 
 /** Counts by region and language of the citizens alerts reach. */
