@@ -49,26 +49,33 @@ export class KeywordSet {
       : undefined;
   }
 
+  /** The patterns that can match `text`: an Arabic keyword cannot match a text without Arabic letters. */
+  private patterns(text: string): RegExp[] {
+    const out: RegExp[] = [];
+    if (this.latin) out.push(this.latin);
+    if (this.arabic && ARABIC.test(text)) out.push(this.arabic);
+    return out;
+  }
+
   /** Number of distinct keywords found in `folded` (a text passed through foldText). */
   count(folded: string): number {
     const text = plain(folded);
     const found = new Set<string>();
-    for (const re of [this.latin, this.arabic]) if (re) for (const m of text.matchAll(re)) found.add(m[1] ?? m[0]);
+    for (const re of this.patterns(text)) for (const m of text.matchAll(re)) found.add(m[1] ?? m[0]);
     return found.size;
   }
 
   /** `folded` with every keyword found in it blanked out. */
   remove(folded: string): string {
     let out = plain(folded);
-    for (const re of [this.latin, this.arabic]) if (re) out = out.replace(re, ' ');
+    for (const re of this.patterns(out)) out = out.replace(re, ' ');
     return out;
   }
 
   /** True when `folded` contains any of the keywords (stops at the first). */
   any(folded: string): boolean {
     const text = plain(folded);
-    return [this.latin, this.arabic].some((re) => {
-      if (!re) return false;
+    return this.patterns(text).some((re) => {
       re.lastIndex = 0;
       return re.test(text);
     });
