@@ -44,7 +44,9 @@ export interface TimelineEntry {
     /** The reporter deleted an earlier message of theirs for everyone (data.of, data.entry); the original entry stays. */
     | 'deleted'
     /** An officer wrote to the reporter from the embassy number (`text`: their words; data.key: the request). */
-    | 'message';
+    | 'message'
+    /** A message about the incident did not reach its recipient (data.recipient: reporter, staff or group; data.kind; data.reason). */
+    | 'undelivered';
   text?: string;
   /** The chat message this entry was taken from (a citizen's report, follow-up, edit or delete). */
   messageId?: string;

@@ -52,6 +52,7 @@ export const deliverySchema = z.object({
   state: z.enum(['sent', 'delivered', 'read', 'failed']),
   at: z.number(),
   error: z.string().optional(),
+  to: z.string().min(3).max(100).optional(),
 });
 
 export const inboundJobSchema = z.discriminatedUnion('type', [

@@ -119,6 +119,8 @@ export interface DeliveryUpdate {
   state: 'sent' | 'delivered' | 'read' | 'failed';
   at: number;
   error?: string;
+  /** For a failed message to a person: their phone (E.164), or LID when WhatsApp shows no number. */
+  to?: string;
 }
 
 export type ConnectionState = 'connecting' | 'open' | 'closed' | 'logged_out' | 'waiting_for_pairing';

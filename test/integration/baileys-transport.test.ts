@@ -1,4 +1,4 @@
-import type { GroupMetadata } from '@whiskeysockets/baileys';
+import { type GroupMetadata, proto } from '@whiskeysockets/baileys';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/logger.ts';
@@ -303,6 +303,27 @@ describe('Baileys adapter: delivery and restriction', () => {
     expect(g.got.deliveries.every((d) => d.messageId === 'M1')).toBe(true);
   });
 
+  it('a message WhatsApp reports failed names whom it was for (a phone, a LID), not a group', async () => {
+    const g = await gateway();
+    g.sock.open();
+    const failed = (id: string, remoteJid: string) => ({
+      key: proto.MessageKey.fromObject({ id, remoteJid, fromMe: true }),
+      update: { status: proto.WebMessageInfo.Status.ERROR, messageStubParameters: ['479'] },
+    });
+    g.sock.emitEvent('messages.update', [
+      failed('F1', '33612340000@s.whatsapp.net'),
+      failed('F2', '98765432101234@lid'),
+      failed('F3', GROUP),
+    ]);
+    await waitFor(async () => g.got.deliveries.length === 3);
+    expect(g.got.deliveries).toEqual([
+      expect.objectContaining({ messageId: 'F1', state: 'failed', error: '479', to: '+33612340000' }),
+      expect.objectContaining({ messageId: 'F2', state: 'failed', error: '479', to: '98765432101234@lid' }),
+      expect.objectContaining({ messageId: 'F3', state: 'failed', error: '479' }),
+    ]);
+    expect(g.got.deliveries[2]).not.toHaveProperty('to');
+  });
+
   it('error 463 holds new chats only: the cell group and people who wrote to us still get messages, the refused one is handed back', async () => {
     const g = await gateway();
     g.sock.open();
@@ -377,7 +398,9 @@ describe('Baileys adapter: delivery and restriction', () => {
     const sent = await g.transport.send({ to: { kind: 'dm', phone: '+33655555555' }, text: 'x', idempotencyKey: 'k463', kind: 'alert' });
     g.sock.refuse463(sent.messageId, '33655555555@s.whatsapp.net');
     await waitFor(async () => g.got.deliveries.length === 1 && g.states.at(-1)?.detail?.restricted === 'error_463');
-    expect(g.got.deliveries).toEqual([expect.objectContaining({ messageId: sent.messageId, state: 'failed', error: '463' })]);
+    expect(g.got.deliveries).toEqual([
+      expect.objectContaining({ messageId: sent.messageId, state: 'failed', error: '463', to: '+33655555555' }),
+    ]);
     // The connection stays open: the restriction holds new chats, not the chats the number has.
     expect(g.lastState()).toBe('open');
   });

@@ -12,6 +12,7 @@ import { escalateDue, postEscalationDigest } from './escalation.ts';
 import { acknowledge, addNote } from './lifecycle.ts';
 import { acknowledgedLine } from './shared.ts';
 import type { SitrepSection } from './sitrep.ts';
+import { onDeliveryFailed, onSendFailed } from './undelivered.ts';
 
 const ACK_EMOJI = /^(👍|✅|👌|🆗)/u;
 
@@ -66,6 +67,8 @@ export function incidentsFeature(opts: { registeredOf?: RegisteredOf; sitrepSect
     commands: () => incidentCommands(opts.sitrepSections ?? (() => [])),
     apiRoutes: incidentRoutes,
     citizenMessage: (ctx) => handleCitizenMessage(ctx, registeredOf),
+    sendFailed: onSendFailed,
+    delivery: onDeliveryFailed,
     async reaction(ctx) {
       const { reaction } = ctx.msg;
       if (!reaction || !ACK_EMOJI.test(reaction.emoji)) return false;

@@ -441,6 +441,31 @@ export async function messageReporter(deps: CoreDeps, input: ChangeRequest & { t
   return after;
 }
 
+/**
+ * Records on the timeline that a message about the incident did not reach its recipient (`text` says
+ * whom and why), audited with `data` (no words, no phone). Once per `key`: `again` when already recorded.
+ */
+export async function recordUndelivered(
+  deps: CoreDeps,
+  id: string,
+  text: string,
+  data: Record<string, string>,
+  key: string,
+): Promise<{ incident: Incident; again: boolean }> {
+  const system = { name: 'system' };
+  const { after, again } = await mutate(
+    deps,
+    id,
+    system,
+    () => ({
+      entries: [entry(deps, system, 'system', 'undelivered', text, data)],
+      audit: [{ type: 'incident.undelivered', data }],
+    }),
+    key,
+  );
+  return { incident: after, again };
+}
+
 /** An incident's links without the mark that its region is only where the citizen registered. */
 export function withoutRegionGuess(links: Record<string, string>): Record<string, string> {
   const { regionFrom: _, ...rest } = links;

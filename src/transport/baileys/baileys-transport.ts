@@ -359,7 +359,8 @@ export class BaileysTransport implements ChatTransport {
         return false;
       });
     }
-    if (!again) await this.sink?.delivery?.({ messageId, state: 'failed', at: Date.now(), error: '463' });
+    const to = sent?.to ?? phoneOfJid(remoteJid) ?? lid;
+    if (!again) await this.sink?.delivery?.({ messageId, state: 'failed', at: Date.now(), error: '463', ...(to ? { to } : {}) });
   }
 
   private async checkRestriction(): Promise<void> {

@@ -67,7 +67,11 @@ export function bindSocketEvents(t: BaileysTransport, sock: BaileysSocket, auth:
       if (!key.fromMe || !key.id || !state) continue;
       const error = state === 'failed' ? String((update.messageStubParameters as unknown[] | undefined)?.[0] ?? 'error') : undefined;
       if (error === ACCOUNT_RESTRICTED) await t.refused(key.id, key.remoteJid);
-      else await t.sink?.delivery?.({ messageId: key.id, state, at: Date.now(), ...(error ? { error } : {}) });
+      else {
+        // Whom a failed message was for (a person; not a group): the app tells the cell who was not reached.
+        const to = error !== undefined ? (phoneOfJid(key.remoteJid) ?? lidOfJid(key.remoteJid)) : undefined;
+        await t.sink?.delivery?.({ messageId: key.id, state, at: Date.now(), ...(error ? { error } : {}), ...(to ? { to } : {}) });
+      }
     }
   });
   on('message-receipt.update', async (receipts) => {
