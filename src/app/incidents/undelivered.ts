@@ -59,10 +59,13 @@ export async function onUndelivered(deps: CoreDeps, u: Undelivered): Promise<voi
   );
   // A card the group did not get cannot be announced there; the dashboard's timeline shows it.
   if (again || group || !dm) return;
+  const hidden = incident.reporter?.endsWith('@lid');
   const then =
-    who === 'the reporter'
-      ? `They do not have it. Reach them another way (${reporterLabel(incident.reporter, 'no number')}), or try again with /reply ${id} …`
-      : `${staff?.name.split(' ')[0] ?? 'They'} has not seen it: tell them another way.`;
+    who !== 'the reporter'
+      ? `${staff?.name.split(' ')[0] ?? 'They'} has not seen it: tell them another way.`
+      : hidden
+        ? `They do not have it. WhatsApp hides their number (${incident.reporter}): try again later with /reply ${id} …`
+        : `They do not have it. Reach them another way (${reporterLabel(incident.reporter, 'no number')}), or try again with /reply ${id} …`;
   await postToCellGroups(
     deps,
     `⚠️ ${id} — our message to ${who} was NOT delivered (${why})${words}\n${then}`,
