@@ -43,6 +43,6 @@ export function createHttpApp(deps: HttpDeps, apiRoutes: ApiRoutes[] = [], publi
   app.use(regionRoutes(deps));
   for (const routes of apiRoutes) app.use(routes(deps));
   app.use(notFoundRoute);
-  app.use(errorHandler(deps.log));
+  app.use(errorHandler(deps.log, deps.audit));
   return app;
 }

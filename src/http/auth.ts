@@ -22,11 +22,18 @@ export function authenticate(tokens: TokenStore): RequestHandler {
   };
 }
 
+/** A signed-in caller whose token's role is below the route's (the error handler audits it). */
+export class MissingRoleError extends ForbiddenError {
+  constructor(readonly needs: Role) {
+    super(`this action needs the ${needs} role`);
+  }
+}
+
 /** Refuses the request unless the principal has at least `role`. */
 export function requireRole(role: Role): RequestHandler {
   return (req, _res, next) => {
     if (!req.principal || !hasRole([req.principal.role], role)) {
-      throw new ForbiddenError(`this action needs the ${role} role`);
+      throw new MissingRoleError(role);
     }
     next();
   };

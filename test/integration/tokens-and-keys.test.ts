@@ -28,6 +28,49 @@ describe('API tokens', () => {
   });
 });
 
+describe('a token whose role is below the route’s', () => {
+  type Audit = { items: { type: string; actor: string; subject?: string; data: Record<string, unknown> }[] };
+
+  it('is refused with 403, changes nothing, and the refusal is on the audit trail', async () => {
+    const viewer = await mint('Vic Viewer', 'viewer');
+    const officer = await mint('Olga Officer', 'officer');
+    const opened = await app.api<{ id: string; status: string }>('POST', '/api/incidents', {
+      text: 'phoned in: trapped',
+      reporter: '+33612300077',
+    });
+    expect(opened.status).toBe(201);
+    const id = opened.body.id;
+
+    const resolve = await app.api<{ error: { code: string; message: string } }>(
+      'PATCH',
+      `/api/incidents/${id}`,
+      { status: 'resolved' },
+      viewer,
+    );
+    expect(resolve.status).toBe(403);
+    expect(resolve.body.error).toEqual({ code: 'forbidden', message: 'this action needs the officer role' });
+    expect((await app.api('POST', '/api/tokens', { name: 'Olga Officer', role: 'admin' }, officer)).status).toBe(403);
+    expect((await app.api('GET', '/api/audit', undefined, officer)).status).toBe(403);
+    expect((await app.api('GET', '/admin/queues', undefined, officer)).status).toBe(403);
+
+    expect((await app.api<{ status: string }>('GET', `/api/incidents/${id}`, undefined, viewer)).body.status).toBe('open');
+    expect(
+      (await app.api<{ items: { name: string }[] }>('GET', '/api/tokens')).body.items.filter((h) => h.name === 'Olga Officer'),
+    ).toEqual([expect.objectContaining({ role: 'officer', tokens: 1 })]);
+    const audit = await app.api<Audit>('GET', '/api/audit?limit=1000');
+    expect(
+      audit.body.items
+        .filter((e) => e.type === 'api.refused' && ['Vic Viewer', 'Olga Officer'].includes(e.actor))
+        .map((e) => [e.actor, e.subject, e.data]),
+    ).toEqual([
+      ['Vic Viewer', `PATCH /api/incidents/${id}`, { reason: 'missing_role', role: 'viewer', needs: 'officer' }],
+      ['Olga Officer', 'POST /api/tokens', { reason: 'missing_role', role: 'officer', needs: 'admin' }],
+      ['Olga Officer', 'GET /api/audit', { reason: 'missing_role', role: 'officer', needs: 'duty_officer' }],
+      ['Olga Officer', 'GET /admin/queues', { reason: 'missing_role', role: 'officer', needs: 'admin' }],
+    ]);
+  });
+});
+
 describe('token holder names', () => {
   type Holders = { items: { name: string; role: string; tokens: number }[] };
 
