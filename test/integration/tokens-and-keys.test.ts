@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, startTestApp, type TestApp } from '../fakes/test-app.ts';
+import { signInRefusals } from '../../src/http/dashboard/session-routes.ts';
+import { ADMIN_TOKEN, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -109,6 +110,40 @@ describe('dashboard session cookie', () => {
     const res = await fetch(`${app.url}/api/me`, { headers: { cookie: 'cc_session=%E0%A4%A' } });
     expect(res.status).toBe(401);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
+  });
+
+  it('keeps a flood of wrong tokens from flooding the audit trail: refusals are counted, not written one by one', async () => {
+    type Audit = { items: { type: string; actor: string; data: Record<string, unknown> }[] };
+    const signIn = (token: string) =>
+      fetch(`${app.url}/dashboard/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token }),
+      });
+    for (let i = 0; i < 30; i++) expect((await signIn(`cc_guess_${i}_abcdefghijkl`)).status).toBe(401);
+    const ok = await signIn(ADMIN_TOKEN);
+    expect(ok.status).toBe(200);
+    const audit = await app.api<Audit>('GET', '/api/audit?limit=1000');
+    const refusals = audit.body.items.filter((e) => e.type === 'dashboard.sign_in_refused');
+    expect(refusals).toEqual([expect.objectContaining({ actor: 'unknown', data: { attempts: 1 } })]);
+    expect(audit.body.items.filter((e) => e.type === 'dashboard.signed_in')).toHaveLength(1);
+  });
+
+  it('still records every refused sign-in, in one entry per window with their count', async () => {
+    const appended: { type: string; data?: Record<string, unknown> }[] = [];
+    const refused = signInRefusals(
+      {
+        append: async (e) => {
+          appended.push(e);
+        },
+      },
+      app.deps.log,
+      20,
+    );
+    for (let i = 0; i < 5; i++) await refused();
+    expect(appended).toEqual([{ type: 'dashboard.sign_in_refused', actor: 'unknown', data: { attempts: 1 } }]);
+    await waitFor(async () => appended.length === 2);
+    expect(appended[1]).toEqual({ type: 'dashboard.sign_in_refused', actor: 'unknown', data: { attempts: 4 } });
   });
 });
 
