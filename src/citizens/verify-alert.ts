@@ -1,4 +1,4 @@
-import { loadRecord } from '../broadcast/broadcast-store.ts';
+import { type BroadcastRecord, deliveryCounts, loadRecord } from '../broadcast/broadcast-store.ts';
 import { textIn } from '../broadcast/render.ts';
 import type { ChatContext } from '../chat/chat-context.ts';
 import { foldText, guessLanguage } from '../domain/text-normalise.ts';
@@ -28,7 +28,7 @@ export async function verifyForwardedAlert(ctx: ChatContext, registered: string 
   const language = registered ?? guessLanguage(text, ctx.deps.config.languages);
   const code = CODE.exec(text)?.[1]?.toUpperCase();
   const alert = await loadRecord(ctx.deps, id);
-  const genuine = alert !== undefined && !alert.exercise && alert.status !== 'pending_approval' && (!code || code === alert.code);
+  const genuine = alert !== undefined && !alert.exercise && (await wentOut(ctx, alert)) && (!code || code === alert.code);
   await ctx.deps.audit.append({
     type: 'alert.verified',
     actor: ctx.sender.actor,
@@ -52,6 +52,20 @@ export async function verifyForwardedAlert(ctx: ChatContext, registered: string 
   const date = new Date(alert.createdAt).toISOString().slice(0, 16).replace('T', ' ');
   await ctx.reply(t(language, 'alertGenuine', { id, code: alert.code, date: `${date} UTC` }), 'verify');
   return consumed(text);
+}
+
+/** Statuses of an alert nobody has received yet: a draft, one awaiting its second officer, one approved a moment ago. */
+const NOT_SENT = new Set(['draft', 'pending_approval', 'approved']);
+
+/**
+ * Whether the embassy sent the alert to anyone: a draft cancelled before it was approved was never
+ * sent, and confirming it as genuine gave anyone who typed its id its code, then (as "what the
+ * embassy sent" under an altered copy) its words. Only a cancelled alert costs a read of its counts.
+ */
+async function wentOut(ctx: ChatContext, alert: BroadcastRecord): Promise<boolean> {
+  if (NOT_SENT.has(alert.status)) return false;
+  if (alert.status !== 'cancelled') return true;
+  return (await deliveryCounts(ctx.deps, alert)).sent > 0;
 }
 
 /** A forwarded alert the embassy did not send, or a changed copy of one it did, as a rumour going round. */

@@ -16,6 +16,14 @@ import { tokenRoutes } from './routes/tokens.ts';
 /** Extra route groups mounted under the authenticated /api (added by feature modules). */
 export type ApiRoutes = (deps: HttpDeps) => Router;
 
+/**
+ * A request's path as logged: no query string (phones in `?to=`), and no person's name where the
+ * path holds one (`DELETE /api/tokens/Ana%20Duty` is logged as `/api/tokens/:name`).
+ */
+export function loggedPath(url: string | undefined): string | undefined {
+  return url?.split('?')[0]?.replace(/^(\/api\/tokens\/)[^/]+/, '$1:name');
+}
+
 /** Builds the Express app: security headers, request logs, JSON limit, auth, routes, errors. */
 export function createHttpApp(deps: HttpDeps, apiRoutes: ApiRoutes[] = [], publicRoutes: ApiRoutes[] = []): Express {
   const app = express();
@@ -27,7 +35,7 @@ export function createHttpApp(deps: HttpDeps, apiRoutes: ApiRoutes[] = [], publi
       logger: deps.log,
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url?.startsWith('/assets/') === true },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      serializers: { req: (req) => ({ method: req.method, url: req.url?.split('?')[0] }), res: (res) => ({ statusCode: res.statusCode }) },
+      serializers: { req: (req) => ({ method: req.method, url: loggedPath(req.url) }), res: (res) => ({ statusCode: res.statusCode }) },
     }),
   );
   // Half an emoji (`"\ud83d"`) is no text: taken as U+FFFD, as a UTF-8 decoder would, never stored as is (Redis's Lua JSON refuses it).
@@ -43,6 +51,6 @@ export function createHttpApp(deps: HttpDeps, apiRoutes: ApiRoutes[] = [], publi
   app.use(regionRoutes(deps));
   for (const routes of apiRoutes) app.use(routes(deps));
   app.use(notFoundRoute);
-  app.use(errorHandler(deps.log));
+  app.use(errorHandler(deps.log, deps.audit));
   return app;
 }

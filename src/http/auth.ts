@@ -10,6 +10,28 @@ declare module 'express-serve-static-core' {
   }
 }
 
+/** Methods a page of another origin cannot make the browser send with the session cookie (short of a link, which reads). */
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * True when a browser sent the request for a page of another origin. SameSite=Strict keeps the
+ * cookie from other sites only: another port on the same host or a sibling subdomain is the same
+ * site, and its form's POST (no body needed for /approve, /cancel, /stop) came with the officer's
+ * session. Browsers say who asked in Sec-Fetch-Site (older ones in Origin); a client that sends
+ * neither is no browser acting for a page.
+ */
+function fromAnotherOrigin(req: Request): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (typeof site === 'string') return site !== 'same-origin' && site !== 'none';
+  const origin = req.headers.origin;
+  if (!origin) return false;
+  try {
+    return new URL(origin).host !== req.headers.host;
+  } catch {
+    return true; // "null" (a sandboxed page, a file) is another origin
+  }
+}
+
 /** Reads the bearer token (or the dashboard's session cookie) and attaches the principal. */
 export function authenticate(tokens: TokenStore): RequestHandler {
   return async (req, _res, next) => {
@@ -18,15 +40,31 @@ export function authenticate(tokens: TokenStore): RequestHandler {
     const principal = await tokens.verify(token);
     if (!principal) throw new AppError('unauthorized', 'invalid token', 401);
     req.principal = principal;
+    // The session cookie acts only for the dashboard's own pages; a bearer token is never sent by itself.
+    if (!bearerOf(req) && !READS.has(req.method) && fromAnotherOrigin(req)) throw new CrossSiteRequestError();
     next();
   };
+}
+
+/** A page of another origin made a signed-in browser send a change (the error handler audits it). */
+export class CrossSiteRequestError extends AppError {
+  constructor() {
+    super('cross_site_request', 'this request came from a page outside the dashboard; nothing was done', 403);
+  }
+}
+
+/** A signed-in caller whose token's role is below the route's (the error handler audits it). */
+export class MissingRoleError extends ForbiddenError {
+  constructor(readonly needs: Role) {
+    super(`this action needs the ${needs} role`);
+  }
 }
 
 /** Refuses the request unless the principal has at least `role`. */
 export function requireRole(role: Role): RequestHandler {
   return (req, _res, next) => {
     if (!req.principal || !hasRole([req.principal.role], role)) {
-      throw new ForbiddenError(`this action needs the ${role} role`);
+      throw new MissingRoleError(role);
     }
     next();
   };
@@ -34,10 +72,14 @@ export function requireRole(role: Role): RequestHandler {
 
 /** The token a request carries: its bearer header, else the dashboard's session cookie. */
 export function tokenOf(req: Request): string | undefined {
+  return bearerOf(req) || readCookie(req.headers.cookie, 'cc_session');
+}
+
+/** The request's bearer token, if it has one. */
+function bearerOf(req: Request): string | undefined {
   const header = req.headers.authorization;
   // The scheme is case-insensitive (RFC 9110): `bearer TOKEN` from a client library is the same token.
-  const bearer = header && /^bearer /i.test(header) ? header.slice(7).trim() : undefined;
-  return bearer || readCookie(req.headers.cookie, 'cc_session');
+  return (header && /^bearer /i.test(header) ? header.slice(7).trim() : undefined) || undefined;
 }
 
 export function readCookie(header: string | undefined, name: string): string | undefined {

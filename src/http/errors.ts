@@ -4,6 +4,8 @@ import { e164 } from '../config/schema.ts';
 import { AppError, ValidationError } from '../domain/errors.ts';
 import { toE164 } from '../domain/roster.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { AuditLog } from '../store/audit-log.ts';
+import { CrossSiteRequestError, MissingRoleError } from './auth.ts';
 
 /** Parses `value` with `schema` or throws a ValidationError naming the field. */
 export function validate<S extends z.ZodType>(schema: S, value: unknown, where = 'body'): z.infer<S> {
@@ -43,8 +45,23 @@ export const notFoundRoute: RequestHandler = (req, res) => {
 };
 
 /** The one error handler: typed errors keep their code; anything else is a 500 with no stack. */
-export function errorHandler(log: Logger): ErrorRequestHandler {
-  return async (err, _req, res, _next) => {
+export function errorHandler(log: Logger, audit?: Pick<AuditLog, 'append'>): ErrorRequestHandler {
+  return async (err, req, res, _next) => {
+    // A token whose role is below the route's, or a page of another origin using an officer's session:
+    // refused, and on the record (who, what), as a refused chat command is.
+    if ((err instanceof MissingRoleError || err instanceof CrossSiteRequestError) && req.principal && audit) {
+      await audit
+        .append({
+          type: 'api.refused',
+          actor: req.principal.name,
+          subject: `${req.method} ${req.originalUrl.split('?')[0]?.slice(0, 200)}`,
+          data:
+            err instanceof MissingRoleError
+              ? { reason: 'missing_role', role: req.principal.role, needs: err.needs }
+              : { reason: 'cross_site', origin: String(req.headers.origin ?? 'unknown').slice(0, 100) },
+        })
+        .catch((e: Error) => log.error({ err: e.message }, 'cannot audit a refused API request'));
+    }
     const refusal = err instanceof AppError ? err.status : (err?.status ?? err?.statusCode);
     // A refused request created nothing: its Idempotency-Key may be used again (see idempotency.ts).
     if (typeof refusal === 'number' && refusal >= 400 && refusal < 500) {

@@ -4,6 +4,7 @@ import type { Closeable, Feature, FeatureContext } from '../app/feature.ts';
 import { refOfSentMessage } from '../app/sent-ref.ts';
 import type { ChatContext } from '../chat/chat-context.ts';
 import type { Command } from '../chat/command-registry.ts';
+import { hasRole } from '../domain/roster.ts';
 import type { HttpDeps } from '../http/http-deps.ts';
 import { playbookCommands } from './commands.ts';
 import type { PlaybookEffects } from './effects.ts';
@@ -103,6 +104,20 @@ export class PlaybooksFeature implements Feature {
         data: { reason: 'not_on_roster', via: ctx.msg.reaction ? '👍' : 'reply', step: ref.stepId, item: ref.itemId },
       });
       await ctx.reply('Sorry, only rostered embassy staff may tick off playbook tasks.', 'refusal');
+      return true;
+    }
+    // A viewer only reads: their 👍 ("seen") must not tick off a task and silence its overdue reminder.
+    if (!hasRole(ctx.sender.roles, 'officer')) {
+      await ctx.deps.audit.append({
+        type: 'command.refused',
+        actor: ctx.sender.actor,
+        subject: ref.runId,
+        data: { reason: 'missing_role', via: ctx.msg.reaction ? '👍' : 'reply', step: ref.stepId, item: ref.itemId },
+      });
+      await ctx.reply(
+        `Sorry ${ctx.sender.staff.name}, ticking off playbook tasks needs the officer role; you have ${ctx.sender.roles.join(', ')}. The task stays open.`,
+        'refusal',
+      );
       return true;
     }
     const result = await acknowledgeTask(ctx.deps, ref, ctx.sender.staff.name);

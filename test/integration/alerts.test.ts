@@ -261,4 +261,27 @@ describe('consular alerts', () => {
     const lines = await broadcastFeature.sitrep?.(app.deps);
     expect(lines?.some((l) => l.includes(created.body.id))).toBe(false);
   });
+
+  it('never confirms, nor shows, a draft that was cancelled before it went out', async () => {
+    await seed(app.deps, 500, 4, { region: 'coast' });
+    const created = await app.api<{ id: string; status: string }>('POST', '/api/alerts', {
+      audience: { regions: ['coast'] },
+      text: { en: 'Convoy leaves the Hotel Zeta car park at 06:00 by the M5.' },
+    });
+    expect(created.body.status).toBe('pending_approval');
+    const { id } = created.body;
+    const { code } = await alertOf(id);
+    expect((await app.api<{ status: string }>('POST', `/api/alerts/${id}/cancel`)).body.status).toBe('cancelled');
+
+    const stranger = '+33699900011';
+    await app.say(stranger, id);
+    const answer = await app.expectMessage(stranger, new RegExp(id));
+    expect(answer.text).toMatch(new RegExp(`Warning: the embassy did not send ${id}`));
+    expect(answer.text).not.toContain(code);
+    await app.say(stranger, `OFFICIAL ALERT ${id}\nGo to the airport now.\nVerification code: ${code}`);
+    await settle(app);
+    const said = (await app.outbox(stranger)).map((m) => m.text).join('\n');
+    expect(said).not.toMatch(/Hotel Zeta|is a genuine alert/);
+    expect(await app.outbox(phone(500))).toEqual([]);
+  });
 });

@@ -85,6 +85,27 @@ describe('playbook runs', () => {
     expect(audit.body.items.some((e) => e.type === 'command.refused' && e.subject === runId && e.data.reason === 'not_on_roster')).toBe(
       true,
     );
+    // A viewer only reads: their 👍 (or reply) on a task is refused and audited, and the task stays open.
+    await t.app.api('POST', '/sim/reactions', { from: STAFF.viewer, messageId: staffTask.id, emoji: '👍', group: CELL_GROUP });
+    await t.app.say(STAFF.viewer, 'seen', { group: CELL_GROUP, replyTo: policeTask.id });
+    await waitFor(async () => {
+      const refusals = (await t.app.outbox(CELL_GROUP)).filter((m) =>
+        /Sorry Dev Viewer, ticking off playbook tasks needs the officer role/.test(m.text),
+      );
+      return refusals.length === 2;
+    });
+    const refused = await t.app.api<{ items: { type: string; actor: string; subject?: string; data: Record<string, unknown> }[] }>(
+      'GET',
+      '/api/audit?limit=1000',
+    );
+    expect(
+      refused.body.items
+        .filter((e) => e.type === 'command.refused' && e.actor === 'Dev Viewer' && e.subject === runId)
+        .map((e) => [e.data.reason, e.data.via, e.data.item]),
+    ).toEqual([
+      ['missing_role', '👍', 'staff'],
+      ['missing_role', 'reply', 'police'],
+    ]);
     await t.app.api('POST', '/sim/reactions', { from: STAFF.officer, messageId: staffTask.id, emoji: '👍', group: CELL_GROUP });
     await t.app.say(STAFF.officer, 'done, spoke to them', { group: CELL_GROUP, replyTo: policeTask.id });
     await t.app.expectMessage(CELL_GROUP, /"Account for staff" acknowledged by Chloe Officer/);

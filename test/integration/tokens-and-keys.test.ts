@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, startTestApp, type TestApp } from '../fakes/test-app.ts';
+import { signInRefusals } from '../../src/http/dashboard/session-routes.ts';
+import { ADMIN_TOKEN, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -25,6 +26,49 @@ describe('API tokens', () => {
     expect((await app.api('DELETE', '/api/tokens/Nobody')).status).toBe(404);
     const audit = await app.api<{ items: { type: string; subject?: string }[] }>('GET', '/api/audit?limit=1000');
     expect(audit.body.items).toContainEqual(expect.objectContaining({ type: 'token.revoked', subject: 'Vera Viewer' }));
+  });
+});
+
+describe('a token whose role is below the route’s', () => {
+  type Audit = { items: { type: string; actor: string; subject?: string; data: Record<string, unknown> }[] };
+
+  it('is refused with 403, changes nothing, and the refusal is on the audit trail', async () => {
+    const viewer = await mint('Vic Viewer', 'viewer');
+    const officer = await mint('Olga Officer', 'officer');
+    const opened = await app.api<{ id: string; status: string }>('POST', '/api/incidents', {
+      text: 'phoned in: trapped',
+      reporter: '+33612300077',
+    });
+    expect(opened.status).toBe(201);
+    const id = opened.body.id;
+
+    const resolve = await app.api<{ error: { code: string; message: string } }>(
+      'PATCH',
+      `/api/incidents/${id}`,
+      { status: 'resolved' },
+      viewer,
+    );
+    expect(resolve.status).toBe(403);
+    expect(resolve.body.error).toEqual({ code: 'forbidden', message: 'this action needs the officer role' });
+    expect((await app.api('POST', '/api/tokens', { name: 'Olga Officer', role: 'admin' }, officer)).status).toBe(403);
+    expect((await app.api('GET', '/api/audit', undefined, officer)).status).toBe(403);
+    expect((await app.api('GET', '/admin/queues', undefined, officer)).status).toBe(403);
+
+    expect((await app.api<{ status: string }>('GET', `/api/incidents/${id}`, undefined, viewer)).body.status).toBe('open');
+    expect(
+      (await app.api<{ items: { name: string }[] }>('GET', '/api/tokens')).body.items.filter((h) => h.name === 'Olga Officer'),
+    ).toEqual([expect.objectContaining({ role: 'officer', tokens: 1 })]);
+    const audit = await app.api<Audit>('GET', '/api/audit?limit=1000');
+    expect(
+      audit.body.items
+        .filter((e) => e.type === 'api.refused' && ['Vic Viewer', 'Olga Officer'].includes(e.actor))
+        .map((e) => [e.actor, e.subject, e.data]),
+    ).toEqual([
+      ['Vic Viewer', `PATCH /api/incidents/${id}`, { reason: 'missing_role', role: 'viewer', needs: 'officer' }],
+      ['Olga Officer', 'POST /api/tokens', { reason: 'missing_role', role: 'officer', needs: 'admin' }],
+      ['Olga Officer', 'GET /api/audit', { reason: 'missing_role', role: 'officer', needs: 'duty_officer' }],
+      ['Olga Officer', 'GET /admin/queues', { reason: 'missing_role', role: 'officer', needs: 'admin' }],
+    ]);
   });
 });
 
@@ -66,6 +110,40 @@ describe('dashboard session cookie', () => {
     const res = await fetch(`${app.url}/api/me`, { headers: { cookie: 'cc_session=%E0%A4%A' } });
     expect(res.status).toBe(401);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
+  });
+
+  it('keeps a flood of wrong tokens from flooding the audit trail: refusals are counted, not written one by one', async () => {
+    type Audit = { items: { type: string; actor: string; data: Record<string, unknown> }[] };
+    const signIn = (token: string) =>
+      fetch(`${app.url}/dashboard/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token }),
+      });
+    for (let i = 0; i < 30; i++) expect((await signIn(`cc_guess_${i}_abcdefghijkl`)).status).toBe(401);
+    const ok = await signIn(ADMIN_TOKEN);
+    expect(ok.status).toBe(200);
+    const audit = await app.api<Audit>('GET', '/api/audit?limit=1000');
+    const refusals = audit.body.items.filter((e) => e.type === 'dashboard.sign_in_refused');
+    expect(refusals).toEqual([expect.objectContaining({ actor: 'unknown', data: { attempts: 1 } })]);
+    expect(audit.body.items.filter((e) => e.type === 'dashboard.signed_in')).toHaveLength(1);
+  });
+
+  it('still records every refused sign-in, in one entry per window with their count', async () => {
+    const appended: { type: string; data?: Record<string, unknown> }[] = [];
+    const refused = signInRefusals(
+      {
+        append: async (e) => {
+          appended.push(e);
+        },
+      },
+      app.deps.log,
+      20,
+    );
+    for (let i = 0; i < 5; i++) await refused();
+    expect(appended).toEqual([{ type: 'dashboard.sign_in_refused', actor: 'unknown', data: { attempts: 1 } }]);
+    await waitFor(async () => appended.length === 2);
+    expect(appended[1]).toEqual({ type: 'dashboard.sign_in_refused', actor: 'unknown', data: { attempts: 4 } });
   });
 });
 

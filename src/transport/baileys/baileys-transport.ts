@@ -217,6 +217,11 @@ export class BaileysTransport implements ChatTransport {
     await this.opts.redis.del(this.opts.keys.waQr, this.opts.keys.waPairingCode);
     this.log.info('WhatsApp connection open');
     this.report('open');
+    // The embassy account's own LID is its number: a cell group that lists members by LID only
+    // lists the bot so too, and the membership guard must not take it for a stranger to remove.
+    const lid = lidOfJid(this.sock?.user?.lid);
+    const phone = phoneOfJid(this.sock?.user?.id);
+    if (lid && phone) await this.store.learnLids([{ lid, phone }]);
   }
 
   /** A QR to scan: keep it for the admin API, print it, and ask for a pairing code when configured. */

@@ -132,6 +132,27 @@ export function originOf(key: WAMessage['key']): { chat: ChatAddress; from: Chat
   return { chat, from };
 }
 
+/** The embassy account's own JIDs (Baileys' `sock.user`): its phone-number JID and its LID. */
+export interface OwnJids {
+  id?: string | null;
+  lid?: string | null;
+}
+
+/**
+ * Whether the embassy's own account sent the message (from the phone, or another linked device),
+ * whatever Baileys made of `fromMe`: Baileys 7 compares a broadcast list's sender with our phone
+ * JID only, so a broadcast list sent from the embassy phone under its LID comes with fromMe false
+ * (and so does a LID-addressed message of ours while the session does not know its own LID yet).
+ * Handled as a citizen's, it opened a report "from" the embassy number and answered it.
+ */
+export function sentByOwnAccount(key: WAMessage['key'], me: OwnJids): boolean {
+  if (key.fromMe) return true;
+  const origin = originOf(key);
+  if (!origin) return false;
+  const self = senderOf(me.id, me.lid);
+  return (!!self.phone && origin.from.phone === self.phone) || (!!self.lid && origin.from.lid === self.lid);
+}
+
 /**
  * Maps one Baileys message to our InboundMessage, or undefined when it is nothing the
  * bot handles (own messages, status broadcasts, protocol messages, removed reactions).

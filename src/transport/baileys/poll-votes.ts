@@ -9,14 +9,10 @@ import {
   type WAMessage,
 } from '@whiskeysockets/baileys';
 import type { InboundMessage } from '../chat-transport.ts';
-import { originOf } from './inbound-mapper.ts';
+import { type OwnJids, originOf } from './inbound-mapper.ts';
 import type { WhatsAppStore } from './whatsapp-store.ts';
 
 /** Our own account's JIDs (phone and LID), as the socket knows them. */
-export interface OwnJids {
-  id?: string | null;
-  lid?: string | null;
-}
 
 const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
 

@@ -1,7 +1,7 @@
 import { type BaileysEventMap, type GroupParticipant, proto, toNumber, type WAMessage } from '@whiskeysockets/baileys';
 import type { DeliveryUpdate, MembershipChange } from '../chat-transport.ts';
 import type { BaileysSocket, BaileysTransport } from './baileys-transport.ts';
-import { lidOfJid, lidPairsOf, phoneOfJid, senderOf, toInboundMessage, undecryptableOf } from './inbound-mapper.ts';
+import { lidOfJid, lidPairsOf, phoneOfJid, senderOf, sentByOwnAccount, toInboundMessage, undecryptableOf } from './inbound-mapper.ts';
 import { pollVoteOf } from './poll-votes.ts';
 import type { RedisAuthState } from './redis-auth-state.ts';
 
@@ -127,6 +127,11 @@ const STORE_WAIT_MS = 3_000;
  */
 async function receive(t: BaileysTransport, sock: BaileysSocket, m: WAMessage): Promise<void> {
   const learning = t.store.learnLids(lidPairsOf(m.key));
+  // The embassy's own messages (a broadcast list sent from its phone) are no report, nor a vote.
+  if (sentByOwnAccount(m.key, sock.user ?? {})) {
+    await learning;
+    return;
+  }
   const direct = toInboundMessage(m);
   if (!direct) await learning;
   const unreadable = direct ? undefined : undecryptableOf(m);
