@@ -87,7 +87,11 @@ describe('the whole app on the Baileys adapter (fake socket)', () => {
     sock.upsert([waMessage({ id: 'WA-VOICE-2', remoteJid: '33612345679@s.whatsapp.net', message: { conversation: 'DELETE' } })]);
     await waitFor(async () => (await app.deps.redis.exists(app.deps.keys.waMedia('WA-VOICE-1'))) === 0 || undefined);
     expect(await app.deps.redis.exists(app.deps.keys.waMediaOf('+33612345679'))).toBe(0);
-    await waitFor(async () => (await app.deps.redis.exists(app.deps.keys.waMessage(cardId))) === 0 || undefined, 10_000, 'the card forgotten');
+    await waitFor(
+      async () => (await app.deps.redis.exists(app.deps.keys.waMessage(cardId))) === 0 || undefined,
+      10_000,
+      'the card forgotten',
+    );
     expect(await app.deps.redis.exists(app.deps.keys.sentRef(cardId))).toBe(0);
   });
 

@@ -96,7 +96,10 @@ describe('citizen intake', () => {
     });
     expect(sent.status).toBe(202);
     const id = incidentIdIn((await app.expectMessage(phone, /Reference/)).text);
-    await app.expectMessage(phone, /📷 We received your photo\. The consular officers have it\. If you can, also write in a few words what is happening and where\./);
+    await app.expectMessage(
+      phone,
+      /📷 We received your photo\. The consular officers have it\. If you can, also write in a few words what is happening and where\./,
+    );
     await app.say(phone, 'The bridge collapsed, cars in the river', { media: 'image' });
     await waitFor(async () => (await getIncident(id)).timeline.some((e) => e.text?.includes('bridge collapsed')) || undefined);
     const incident = await getIncident(id);

@@ -42,10 +42,14 @@ describe('escalation of unacknowledged incidents', () => {
     expect(res.status).toBe(200);
     for (const paged of [STAFF.duty, STAFF.admin]) {
       const told = await app.expectMessage(paged, (m) => m.text.startsWith(`✅ ${id}`));
-      expect(told.text).toBe(`✅ ${id}, which you were paged about, was taken by Chloe Officer (acknowledged). Nothing more to do on that page.`);
+      expect(told.text).toBe(
+        `✅ ${id}, which you were paged about, was taken by Chloe Officer (acknowledged). Nothing more to do on that page.`,
+      );
     }
     const cell = await app.expectMessage(CELL_GROUP, (m) => m.text.startsWith(`👍 ${id} acknowledged`));
-    expect(cell.text).toBe(`👍 ${id} acknowledged (Chloe Officer, via the dashboard/API); it is with Chloe Officer; the reporter has been told.`);
+    expect(cell.text).toBe(
+      `👍 ${id} acknowledged (Chloe Officer, via the dashboard/API); it is with Chloe Officer; the reporter has been told.`,
+    );
     expect((await app.outbox(STAFF.officer)).some((m) => m.text.startsWith(`✅ ${id}`))).toBe(false);
   });
 

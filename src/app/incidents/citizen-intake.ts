@@ -104,7 +104,8 @@ export async function handleCitizenMessage(ctx: ChatContext, registeredOf: Regis
   const unrepeated = word === '' ? '' : withoutRepeats(word);
   const sos = word === '' ? /\u{1F198}/u.test(text) : SOS.has(unrepeated);
   // "?" or "hello??" while their report waits: it joins the report, and they are told where it stands.
-  const waitingOn = !msg.media && !msg.location && !msg.edit && isNudge(text, unrepeated) ? await incidentStore(deps).activeOf(phone) : undefined;
+  const waitingOn =
+    !msg.media && !msg.location && !msg.edit && isNudge(text, unrepeated) ? await incidentStore(deps).activeOf(phone) : undefined;
   // The citizen's answer leaves as soon as the report is stored, alongside the cell's card.
   // A retried job (duplicate) answers again: the reply's idempotency key keeps it to one message.
   // A follow-up is answered in the language the incident was opened in.
