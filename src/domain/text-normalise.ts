@@ -104,6 +104,11 @@ const FRENCH_ACCENTS = /[àâçéèêëîïôùûœ]/i;
  */
 const ARABIZI_WORD = /^(?=(?:[^\p{L}]*\p{L}){2})(?!.*\d\d)[\p{L}\d]*[235679][\p{L}\d]*$/u;
 const NOT_ARABIZI = /^\d+(?:st|nd|rd|th|am|pm|h|km|m|min|kg|e|eme|er|ere|ieme)$/;
+/**
+ * A code in capitals and digits (an alert's verification code "NFT7", a flight "MS7", a plate) is no
+ * word of any language: spelt with a 7, it read as Arabizi, and "Stay indoors. Code NFT7" was answered in Arabic.
+ */
+const CODE_LIKE = /(?<![\p{L}\p{N}])(?=[A-Z]*\d)(?=\d*[A-Z])[A-Z\d]{2,10}(?![\p{L}\p{N}])/gu;
 /** Common Arabizi words without digits: they count only in a message that has an Arabizi word with digits. */
 const ARABIZI_WORDS = new Set(
   'ana ne7na e7na nehna ehna enta inta enti inti fi ma mish msh mesh w wel bl bel b el l ya shu sho kif keef bas ktir kteer yalla wallah akhi ukhti ibni binti'.split(
@@ -120,7 +125,9 @@ const ARABIZI_WORDS = new Set(
 export function guessLanguage(text: string, languages: readonly string[]): string {
   const fallback = languages[0] ?? 'en';
   if (ARABIC.test(text) && languages.includes('ar')) return 'ar';
-  const words = foldText(text.replace(/[’‘`]/g, "'"))
+  // In a message typed all in capitals, a word in capitals is no code.
+  const withoutCodes = /\p{Ll}/u.test(text) ? text.replace(CODE_LIKE, ' ') : text;
+  const words = foldText(withoutCodes.replace(/[’‘`]/g, "'"))
     .split(/[^\p{L}\p{N}']+/u)
     .filter(Boolean);
   let fr = FRENCH_ACCENTS.test(text) ? 1 : 0;

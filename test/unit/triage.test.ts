@@ -95,6 +95,11 @@ describe('triage', () => {
     expect(guessLanguage('explosions since 3am', langs)).toBe('en');
     expect(guessLanguage('my son has not come home since 3am', langs)).toBe('en');
     expect(guessLanguage('ma fille n’est pas rentrée depuis 3am', langs)).toBe('fr');
+    // A code in capitals (an alert's verification code, a flight) is no Arabizi word; Arabizi in capitals still is.
+    expect(guessLanguage('Stay indoors tonight. Verification code: NFT7', langs)).toBe('en');
+    expect(guessLanguage('Is this real? Evacuate now, code K3QX', langs)).toBe('en');
+    expect(guessLanguage('flight MS7 is cancelled, what do we do', langs)).toBe('en');
+    expect(guessLanguage('ANA 3ALEK BL MATAR', langs)).toBe('ar');
   });
 });
 
