@@ -2,7 +2,7 @@ import type { CoreDeps } from '../app/deps.ts';
 import { eraseCitizenIncidents } from '../app/incidents/erase.ts';
 import { broadcastQueues } from '../broadcast/broadcast-queue.ts';
 import { type BroadcastKind, broadcastKeys } from '../broadcast/broadcast-store.ts';
-import { advanceRecipient, broadcastRef } from '../broadcast/tracking.ts';
+import { advanceRecipient, broadcastRef, forgetRecipient } from '../broadcast/tracking.ts';
 import { purgeFinishedJobsMentioning } from '../queues/purge-jobs.ts';
 import { jobIdFor } from '../queues/queues.ts';
 import { eraseFromRegistry } from './registry.ts';
@@ -72,14 +72,12 @@ export async function eraseCitizen(deps: CoreDeps, phone: string): Promise<Erasu
       const id = ids[i] as string;
       const recent = Number(ids[i + 1]) >= since;
       if (recent) jobsRemoved += await removeQueuedJob(deps, kind, id, phone);
-      const tx = deps.redis.multi().hdel(keys.state(id), phone);
-      for (const language of deps.config.languages) tx.srem(keys.recipients(id, language), phone);
-      if (kind === 'welfare') tx.hdel(deps.keys.welfareAnswers(id), phone);
-      const results = (await tx.exec()) ?? [];
-      if (results.some(([, n]) => n === 1)) broadcasts++;
+      // Listed but never queued (an alert still waiting for approval): counted as cancelled.
+      const { listed, removed } = await forgetRecipient(deps, kind, id, phone);
+      const answered = kind === 'welfare' ? await deps.redis.hdel(deps.keys.welfareAnswers(id), phone) : 0;
+      if (removed || answered) broadcasts++;
       // Asked and silent, they leave the check: "N no answer" stays the list of people to call.
-      const listed = results.slice(1, 1 + deps.config.languages.length).some(([, n]) => n === 1);
-      if (kind === 'welfare' && listed && results.at(-1)?.[1] === 0) await leaveUnanswered(deps, id, region);
+      if (kind === 'welfare' && listed && answered === 0) await leaveUnanswered(deps, id, region);
       if (kind === 'welfare' && recent)
         jobsRemoved += await outbound.remove(jobIdFor('o', broadcastRef('welfare-reminder', id, phone))).catch(() => 0);
     }

@@ -211,6 +211,32 @@ describe('consular alerts', () => {
     expect((await app.outbox(stopper)).some((m) => /no longer receive/.test(m.text))).toBe(true);
   });
 
+  it('counts a citizen who sent DELETE while the alert waited for approval as cancelled, and the alert completes', async () => {
+    const phones = await seed(app.deps, 500, 4, { region: 'north', language: 'ar' });
+    const [deleter, ...others] = phones as [string, ...string[]];
+    const created = await app.api<{ id: string; status: string; total: number }>('POST', '/api/alerts', {
+      audience: { regions: ['north'], languages: ['ar'] },
+      text: { en: 'Road to the border is open.' },
+    });
+    expect(created.body).toMatchObject({ status: 'pending_approval', total: 4 });
+    const { id } = created.body;
+    await app.say(deleter, 'DELETE');
+    await app.expectMessage(deleter, /erased|مسح|حذف/);
+    await app.api('POST', `/api/alerts/${id}/approve`, undefined, await tokenFor('Fay', 'duty_officer'));
+    // Before: the erased citizen stayed "queued" for ever, and the alert "sending" in /sitrep.
+    const done = await waitFor(async () => {
+      const a = await alertOf(id);
+      return a.status === 'sent' ? a : undefined;
+    });
+    expect(done.counts).toMatchObject({ total: 4, queued: 0, sent: 3, failed: 0, cancelled: 1 });
+    for (const p of others) expect((await app.outbox(p)).filter((m) => m.text.includes(id))).toHaveLength(1);
+    expect((await app.outbox(deleter)).some((m) => m.text.includes(id))).toBe(false);
+    // Nothing of theirs is written back into the alert's delivery state.
+    expect(await app.deps.redis.hexists(app.deps.keys.alertState(id), deleter)).toBe(0);
+    const lines = await broadcastFeature.sitrep?.(app.deps);
+    expect(lines?.some((l) => l.includes(id))).toBe(false);
+  });
+
   it('enqueues one job per recipient even when the fan-out runs again (resumed after a crash)', async () => {
     const phones = await seed(app.deps, 1000, 1_200, { region: 'coast', language: 'ar' });
     await app.queues.outbound.pause();
