@@ -46,6 +46,18 @@ export interface ResolvedAudience {
   byLanguage: Record<string, number>;
 }
 
+/**
+ * True when the audience reaches registered citizens of `region` reading `language`, as
+ * snapshotAudience resolves it (languages alone mean everyone reading them); with neither given,
+ * true when it reaches any citizen at all (not the cell groups alone).
+ */
+export function audienceReaches(audience: Audience, who: { region?: string; language?: string } = {}): boolean {
+  const everyone = audience.all || (!audience.regions?.length && !!audience.languages?.length);
+  const inRegion = everyone || (who.region === undefined ? !!audience.regions?.length : !!audience.regions?.includes(who.region));
+  const inLanguage = !audience.languages?.length || who.language === undefined || audience.languages.includes(who.language);
+  return inRegion && inLanguage;
+}
+
 /** Refuses an empty audience and unknown regions or languages, naming them. */
 export function checkAudience(deps: CoreDeps, audience: Audience): void {
   const { regions, languages } = deps.config;

@@ -1,5 +1,6 @@
 import { openIncident } from '../app/incidents/open-incident.ts';
 import { incidentStore } from '../app/incidents/shared.ts';
+import { audienceReaches } from '../broadcast/audience.ts';
 import { type BroadcastRecord, loadRecord } from '../broadcast/broadcast-store.ts';
 import { textIn } from '../broadcast/render.ts';
 import { checkAnsweredBy } from '../broadcast/welfare.ts';
@@ -144,16 +145,13 @@ async function latestAlertFor(ctx: ChatContext, phone: string | undefined): Prom
   const profile = phone ? await senderProfile(ctx, phone) : {};
   const ids = await deps.redis.zrevrange(deps.keys.alertsAll, 0, NEWS_LOOKBACK - 1);
   const records = await Promise.all(ids.map((id) => loadRecord(deps, id)));
-  const sent = records.filter((r): r is BroadcastRecord => !!r && !r.exercise && SENT.has(r.status));
+  // An alert posted to the cell groups alone was for staff: no citizen reads it through NEWS.
+  const sent = records.filter((r): r is BroadcastRecord => !!r && !r.exercise && SENT.has(r.status) && audienceReaches(r.audience));
   if (!profile.region) {
     const latest = await deps.redis.get(deps.keys.alertLatest);
     return (latest ? sent.find((r) => r.id === latest) : undefined) ?? sent[0];
   }
-  return sent.find(
-    (r) =>
-      (r.audience.all || r.audience.regions?.includes(profile.region as string)) &&
-      (!r.audience.languages?.length || (profile.language !== undefined && r.audience.languages.includes(profile.language))),
-  );
+  return sent.find((r) => audienceReaches(r.audience, { region: profile.region as string, language: profile.language ?? '' }));
 }
 
 /** Statuses of an alert that went out (or is going out) to citizens. */
