@@ -47,12 +47,19 @@ export interface WelfareView {
  * Records (or changes) one citizen's answer and keeps the tallies exact, atomically: a changed
  * answer moves the citizen from one tally to the other. An answer taken after the check closed is
  * marked late (`|late`, and the `late:safe`/`late:help` counts); the same answer again changes nothing.
- * KEYS: answers, tally, record. ARGV: phone, answer, people, region.
+ * The answer counts in the region the citizen was asked in (KEYS[4..], the sets welfareAskedIn, in
+ * the order of ARGV[5..]), where the check counted them as asked, even if they have moved since;
+ * else (a check started before those sets were kept) in their region now, ARGV[4].
+ * KEYS: answers, tally, record, asked-in set per region. ARGV: phone, answer, people, region, region ids.
  * Returns {0 unchanged, 1 new, 2 changed; 1 when late}.
  */
 const ANSWER_SCRIPT = `
 local late = redis.call('HGET', KEYS[3], 'status') == 'closed'
-local new = ARGV[2] .. '|' .. ARGV[3] .. '|' .. ARGV[4]
+local region = ARGV[4]
+for i = 4, #KEYS do
+  if redis.call('SISMEMBER', KEYS[i], ARGV[1]) == 1 then region = ARGV[i + 1] break end
+end
+local new = ARGV[2] .. '|' .. ARGV[3] .. '|' .. region
 local prev = redis.call('HGET', KEYS[1], ARGV[1])
 if prev == new or prev == new .. '|late' then return {0, late and 1 or 0} end
 if prev then
@@ -72,10 +79,10 @@ else
   redis.call('HSET', KEYS[1], ARGV[1], new)
 end
 redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
-redis.call('HINCRBY', KEYS[2], ARGV[2] .. ':' .. ARGV[4], 1)
+redis.call('HINCRBY', KEYS[2], ARGV[2] .. ':' .. region, 1)
 if ARGV[2] == 'safe' then
   redis.call('HINCRBY', KEYS[2], 'people', tonumber(ARGV[3]))
-  redis.call('HINCRBY', KEYS[2], 'people:' .. ARGV[4], tonumber(ARGV[3]))
+  redis.call('HINCRBY', KEYS[2], 'people:' .. region, tonumber(ARGV[3]))
 end
 return {prev and 2 or 1, late and 1 or 0}
 `;
@@ -134,8 +141,9 @@ export async function startWelfareCheck(
 }
 
 /**
- * Recipients per region, computed once in Redis (citizens registered there, any language), and the
- * people asked (`asked`): every recipient but the cell groups, which get the question but never answer.
+ * Recipients per region, computed once in Redis (citizens registered there, any language), kept as
+ * one set per region (welfareAskedIn: an answer counts there even if the citizen moves meanwhile),
+ * and the people asked (`asked`): every recipient but the cell groups, which get the question but never answer.
  */
 export async function countRecipientsByRegion(deps: CoreDeps, id: string): Promise<void> {
   const keys = broadcastKeys(deps, 'welfare');
@@ -144,13 +152,22 @@ export async function countRecipientsByRegion(deps: CoreDeps, id: string): Promi
   const groupsAsked = groups.length ? (await deps.redis.smismember(defaultRecipients, ...groups)).filter((n) => n === 1).length : 0;
   const total = Number(await deps.redis.hget(keys.record(id), 'total'));
   const fields: Record<string, string> = { asked: String(Math.max(0, total - groupsAsked)) };
-  for (const region of deps.config.regions) {
-    let n = 0;
-    for (const language of deps.config.languages)
-      n += Number(await deps.redis.sintercard(2, keys.recipients(id, language), deps.keys.citizensByRegion(region.id)));
-    fields[`total:${region.id}`] = String(n);
-  }
+  // In one transaction: the union of every language's recipients is never left behind (it names them).
+  const everyone = deps.keys.audienceTmp(id, 'asked');
+  const tx = deps.redis.multi().sunionstore(everyone, ...deps.config.languages.map((language) => keys.recipients(id, language)));
+  for (const region of deps.config.regions)
+    tx.sinterstore(deps.keys.welfareAskedIn(id, region.id), everyone, deps.keys.citizensByRegion(region.id));
+  const counts = ((await tx.del(everyone).exec()) ?? []).slice(1, 1 + deps.config.regions.length);
+  deps.config.regions.forEach((region, i) => {
+    fields[`total:${region.id}`] = String(Number(counts[i]?.[1] ?? 0));
+  });
   await deps.redis.hset(keys.record(id), fields);
+}
+
+/** The asked-in sets of a check, one per configured region, and those regions' ids in the same order. */
+export function askedInKeys(deps: CoreDeps, id: string): { keys: string[]; regions: string[] } {
+  const regions = deps.config.regions.map((r) => r.id);
+  return { keys: regions.map((region) => deps.keys.welfareAskedIn(id, region)), regions };
 }
 
 /**
@@ -164,16 +181,19 @@ export async function recordWelfareAnswer(
 ): Promise<{ outcome: 'new' | 'changed' | 'same'; late: boolean; region: string | null; household: string | null }> {
   const [region, household] = await deps.redis.hmget(deps.keys.citizen(input.phone), 'region', 'household');
   const people = input.answer === 'safe' ? (input.people ?? Number(household ?? 1)) : 0;
+  const askedIn = askedInKeys(deps, input.id);
   const [result, late] = (await deps.redis.eval(
     ANSWER_SCRIPT,
-    3,
+    3 + askedIn.keys.length,
     deps.keys.welfareAnswers(input.id),
     deps.keys.welfareTally(input.id),
     broadcastKeys(deps, 'welfare').record(input.id),
+    ...askedIn.keys,
     input.phone,
     input.answer,
     String(Math.max(0, Math.min(people, 999))),
     region || 'unknown',
+    ...askedIn.regions,
   )) as [number, number];
   return {
     outcome: result === 1 ? 'new' : result === 2 ? 'changed' : 'same',

@@ -3,6 +3,7 @@ import { eraseCitizenIncidents } from '../app/incidents/erase.ts';
 import { broadcastQueues } from '../broadcast/broadcast-queue.ts';
 import { type BroadcastKind, broadcastKeys } from '../broadcast/broadcast-store.ts';
 import { advanceRecipient, broadcastRef, forgetRecipient } from '../broadcast/tracking.ts';
+import { askedInKeys } from '../broadcast/welfare.ts';
 import { purgeFinishedJobsMentioning } from '../queues/purge-jobs.ts';
 import { jobIdFor } from '../queues/queues.ts';
 import { eraseFromRegistry } from './registry.ts';
@@ -75,9 +76,11 @@ export async function eraseCitizen(deps: CoreDeps, phone: string): Promise<Erasu
       // Listed but never queued (an alert still waiting for approval): counted as cancelled.
       const { listed, removed } = await forgetRecipient(deps, kind, id, phone);
       const answered = kind === 'welfare' ? await deps.redis.hdel(deps.keys.welfareAnswers(id), phone) : 0;
+      // The region the check counted them in (they may have moved since it started).
+      const askedIn = kind === 'welfare' ? await forgetAskedIn(deps, id, phone) : undefined;
       if (removed || answered) broadcasts++;
       // Asked and silent, they leave the check: "N no answer" stays the list of people to call.
-      if (kind === 'welfare' && listed && answered === 0) await leaveUnanswered(deps, id, region);
+      if (kind === 'welfare' && listed && answered === 0) await leaveUnanswered(deps, id, askedIn ?? region);
       if (kind === 'welfare' && recent)
         jobsRemoved += await outbound.remove(jobIdFor('o', broadcastRef('welfare-reminder', id, phone))).catch(() => 0);
     }
@@ -102,6 +105,16 @@ export async function eraseCitizen(deps: CoreDeps, phone: string): Promise<Erasu
     finishedJobsRemoved,
     senders: [phone, ...lids],
   };
+}
+
+/** Takes the citizen off a welfare check's asked-in sets; returns the region they were asked in, if known. */
+async function forgetAskedIn(deps: CoreDeps, id: string, phone: string): Promise<string | undefined> {
+  const { keys, regions } = askedInKeys(deps, id);
+  const tx = deps.redis.multi();
+  for (const key of keys) tx.srem(key, phone);
+  const removed = ((await tx.exec()) ?? []).map(([, n]) => n);
+  const at = removed.indexOf(1);
+  return at < 0 ? undefined : regions[at];
 }
 
 /** One fewer person asked in a welfare check (and in their region): someone who erased their data unanswered. */

@@ -243,3 +243,44 @@ describe('answers to "are you safe?" in people’s own words, on time or late', 
     await app.expectMessage(CELL_GROUP, (m) => /New incident/.test(m.text) && /moved to my cousin in Latakia/.test(m.text));
   });
 });
+
+describe('a welfare check whose citizens move to another region before they answer', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startTestApp('welfare-moved', {
+      config: { broadcast: { ratePerSecond: 1000, approvalThreshold: 25, welfareReminderAfter: '1h', welfareFollowUpAfter: '3h' } },
+    });
+  });
+  afterAll(async () => app.stop());
+
+  it('counts each answer and each erasure in the region the citizen was asked in, so the regions add up to the total', async () => {
+    const moved = aCitizen({ region: 'north', household: 3 });
+    const silent = aCitizen({ region: 'north' });
+    const leaves = aCitizen({ region: 'north' });
+    const coast = aCitizen({ region: 'coast' });
+    await saveCitizens(app.deps, [moved, silent, leaves, coast]);
+    const { id } = (await app.api<{ id: string }>('POST', '/api/welfare-checks', { audience: { all: true } })).body;
+    for (const c of [moved, silent, leaves, coast]) await app.expectMessage(c.phone, /Are you safe\?/);
+    // They fled to the coast and updated their registration, then answered.
+    await saveCitizens(app.deps, [
+      { ...moved, region: 'coast' },
+      { ...leaves, region: 'capital' },
+    ]);
+    await app.say(moved.phone, '1');
+    await app.expectMessage(moved.phone, /noted that you are safe \(3 person/);
+    await app.say(leaves.phone, 'DELETE');
+    await app.expectMessage(leaves.phone, /erased/);
+    const v = (await app.api<WelfareView>('GET', `/api/welfare-checks/${id}`)).body;
+    expect(v.counts).toEqual({ total: 3, safe: 1, help: 0, noAnswer: 2, peopleSafe: 3 });
+    // Before: north showed 3 asked and 3 silent, the coast's safe answer had no one asked there to count against.
+    expect(v.byRegion.north).toEqual({ total: 2, safe: 1, help: 0, noAnswer: 1, peopleSafe: 3 });
+    expect(v.byRegion.coast).toEqual({ total: 1, safe: 0, help: 0, noAnswer: 1, peopleSafe: 0 });
+    expect(v.byRegion.capital).toEqual({ total: 0, safe: 0, help: 0, noAnswer: 0, peopleSafe: 0 });
+    const silentByRegion = Object.values(v.byRegion).reduce((n, r) => n + r.noAnswer, 0);
+    expect(silentByRegion).toBe(v.counts.noAnswer);
+    await app.api('POST', `/api/welfare-checks/${id}/close`);
+    const tally = await app.expectMessage(CELL_GROUP, new RegExp(`Welfare check ${id} closed`));
+    expect(tally.text).toContain('1 safe (3 people), 0 need help, 2 no answer of 3 — safe/help/silent: north 1/0/1, coast 0/0/1');
+  });
+});
