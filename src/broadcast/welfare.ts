@@ -209,30 +209,42 @@ export async function openCheckFor(deps: CoreDeps, phone: string): Promise<strin
 }
 
 /**
- * The welfare check a citizen's SAFE or HELP answers: the newest open check they were asked in,
- * else the one closed last among those they were asked in (the answer is then late, never lost).
+ * The welfare checks a citizen's SAFE or HELP answers, newest first: every open check they were
+ * asked in (a citizen asked by two checks at once answers both: "are you safe?" has one answer
+ * now), else the one closed last among those they were asked in (the answer is then late, never
+ * lost). Empty when they were asked in none.
  */
-export async function checkAnsweredBy(deps: CoreDeps, phone: string): Promise<string | undefined> {
+export async function checksAnsweredBy(deps: CoreDeps, phone: string): Promise<string[]> {
   const keys = broadcastKeys(deps, 'welfare');
   // Plain reads, not a transaction: they ride the connection's pipeline with other messages' commands.
   const [open, closed] = await Promise.all([
     deps.redis.zrevrange(keys.active, 0, 19),
     deps.redis.zrevrange(deps.keys.welfareClosed, 0, 19),
   ]);
-  return firstAsked(deps, [...open, ...closed], phone);
+  const asked = await askedAmong(deps, [...open, ...closed], phone);
+  const openAsked = asked.filter((id) => open.includes(id));
+  if (openAsked.length < 2) return openAsked.length ? openAsked : asked.slice(0, 1);
+  // A real check comes before a drill: its HELP must open a real incident, not an EXERCISE one.
+  const drill = await Promise.all(openAsked.map((id) => deps.redis.hget(keys.record(id), 'exercise')));
+  return [...openAsked.filter((_, i) => drill[i] !== '1'), ...openAsked.filter((_, i) => drill[i] === '1')];
 }
 
-/** The first of `ids` whose recipients include `phone`, in one round trip for every check and language. */
+/** The first of `ids` whose recipients include `phone`. */
 async function firstAsked(deps: CoreDeps, ids: string[], phone: string): Promise<string | undefined> {
-  if (ids.length === 0) return undefined;
+  return (await askedAmong(deps, ids, phone))[0];
+}
+
+/** Those of `ids` whose recipients include `phone`, in order, in one round trip for every check and language. */
+async function askedAmong(deps: CoreDeps, ids: string[], phone: string): Promise<string[]> {
+  if (ids.length === 0) return [];
   const keys = broadcastKeys(deps, 'welfare');
   const found = (
     await Promise.all(
       ids.flatMap((id) => deps.config.languages.map((language) => deps.redis.sismember(keys.recipients(id, language), phone))),
     )
   ).map((n) => n === 1);
-  const at = found.indexOf(true);
-  return at < 0 ? undefined : ids[Math.floor(at / deps.config.languages.length)];
+  const n = deps.config.languages.length;
+  return ids.filter((_, i) => found.slice(i * n, (i + 1) * n).includes(true));
 }
 
 function tallyOf(tally: Record<string, string>, total: number, suffix: string): WelfareCounts {

@@ -3,7 +3,7 @@ import { incidentStore } from '../app/incidents/shared.ts';
 import { audienceReaches } from '../broadcast/audience.ts';
 import { type BroadcastRecord, loadRecord } from '../broadcast/broadcast-store.ts';
 import { textIn } from '../broadcast/render.ts';
-import { checkAnsweredBy } from '../broadcast/welfare.ts';
+import { checksAnsweredBy } from '../broadcast/welfare.ts';
 import { answerWelfareCheck } from '../broadcast/welfare-answer.ts';
 import type { ChatContext } from '../chat/chat-context.ts';
 import { jobIdFor } from '../queues/queues.ts';
@@ -60,10 +60,12 @@ export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
   const danger = !parsed && !keyword && !ctx.msg.forwarded && mayBeAsked && describesDanger(ctx.msg.text);
   if (parsed || danger) {
     // An answer to a check closed meanwhile is still taken, as late (its HELP opens an incident as ever).
-    const checkId = await checkAnsweredBy(ctx.deps, phone);
-    const answer = parsed ?? (checkId && !(await hasAnswered(ctx, checkId, phone)) ? { answer: 'help' as const } : undefined);
+    const asked = await checksAnsweredBy(ctx.deps, phone);
+    const [checkId, ...also] = parsed ? asked : await unanswered(ctx, asked, phone);
+    const answer = parsed ?? (checkId ? { answer: 'help' as const } : undefined);
     // A SAFE answer that says more is tallied, then goes on to intake: the cell reads the rest.
-    if (checkId && answer && (await answerWelfareCheck(ctx, { id: checkId, phone, language, ...answer })) && !answer.remark) return true;
+    if (checkId && answer && (await answerWelfareCheck(ctx, { id: checkId, also, phone, language, ...answer })) && !answer.remark)
+      return true;
   }
   if (keyword?.keyword === 'news') return news(ctx, language, phone);
   if (await verifyForwardedAlert(ctx, language)) return true;
@@ -94,9 +96,10 @@ async function reportLanguage(ctx: ChatContext, phone: string): Promise<string |
   return (await incidentStore(ctx.deps).latestOf(phone))?.language;
 }
 
-/** True when the citizen already answered the welfare check. */
-async function hasAnswered(ctx: ChatContext, checkId: string, phone: string): Promise<boolean> {
-  return (await ctx.deps.redis.hexists(ctx.deps.keys.welfareAnswers(checkId), phone)) === 1;
+/** Those of the welfare checks the citizen has not answered yet. */
+async function unanswered(ctx: ChatContext, checkIds: string[], phone: string): Promise<string[]> {
+  const answered = await Promise.all(checkIds.map((id) => ctx.deps.redis.hexists(ctx.deps.keys.welfareAnswers(id), phone)));
+  return checkIds.filter((_, i) => answered[i] === 0);
 }
 
 async function stop(ctx: ChatContext, phone: string, language: string | undefined): Promise<boolean> {
