@@ -17,6 +17,8 @@ export async function answerWelfareCheck(
     id: string;
     also?: string[];
     phone: string;
+    /** Who the checks asked, when not `phone`: the LID they were asked at before WhatsApp showed their number. */
+    askedAs?: string;
     language: string | undefined;
     answer: 'safe' | 'help';
     people?: number;
@@ -73,13 +75,15 @@ export async function answerWelfareCheck(
   return true;
 }
 
-/** Records the answer in one check, audits it and tells the dashboard. */
+/** Records the answer in one check (under who it asked), audits it and tells the dashboard. */
 async function tally(
   ctx: ChatContext,
-  input: { phone: string; answer: 'safe' | 'help'; people?: number },
+  input: { phone: string; askedAs?: string; answer: 'safe' | 'help'; people?: number },
   id: string,
 ): Promise<Awaited<ReturnType<typeof recordWelfareAnswer>>> {
-  const recorded = await recordWelfareAnswer(ctx.deps, { ...input, id });
+  const { askedAs, ...answer } = input;
+  const asked = askedAs ? { phone: askedAs, registeredAs: input.phone } : {};
+  const recorded = await recordWelfareAnswer(ctx.deps, { ...answer, ...asked, id });
   await ctx.deps.audit.append({
     type: 'welfare.answered',
     actor: ctx.sender.actor,

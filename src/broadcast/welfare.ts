@@ -172,14 +172,16 @@ export function askedInKeys(deps: CoreDeps, id: string): { keys: string[]; regio
 
 /**
  * Records a citizen's answer to a welfare check; `people` defaults to their household size.
+ * `phone` is who the check asked (a LID, for a citizen asked while WhatsApp hid their number);
+ * `registeredAs` where their registration is now, if elsewhere (that number, since shown).
  * Returns the outcome, whether it came after the check closed, and the citizen's region and
  * household as read for it.
  */
 export async function recordWelfareAnswer(
   deps: CoreDeps,
-  input: { id: string; phone: string; answer: 'safe' | 'help'; people?: number },
+  input: { id: string; phone: string; registeredAs?: string; answer: 'safe' | 'help'; people?: number },
 ): Promise<{ outcome: 'new' | 'changed' | 'same'; late: boolean; region: string | null; household: string | null }> {
-  const [region, household] = await deps.redis.hmget(deps.keys.citizen(input.phone), 'region', 'household');
+  const [region, household] = await deps.redis.hmget(deps.keys.citizen(input.registeredAs ?? input.phone), 'region', 'household');
   const people = input.answer === 'safe' ? (input.people ?? Number(household ?? 1)) : 0;
   const askedIn = askedInKeys(deps, input.id);
   const [result, late] = (await deps.redis.eval(

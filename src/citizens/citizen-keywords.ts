@@ -60,11 +60,20 @@ export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
   const danger = !parsed && !keyword && !ctx.msg.forwarded && mayBeAsked && describesDanger(ctx.msg.text);
   if (parsed || danger) {
     // An answer to a check closed meanwhile is still taken, as late (its HELP opens an incident as ever).
-    const asked = await checksAnsweredBy(ctx.deps, phone);
-    const [checkId, ...also] = parsed ? asked : await unanswered(ctx, asked, phone);
+    let asked = await checksAnsweredBy(ctx.deps, phone);
+    // Asked at their LID, answering with the first message that shows their number: the checks asked the LID.
+    const lid = ctx.sender.lid !== phone && asked.length === 0 ? ctx.sender.lid : undefined;
+    if (lid) asked = await checksAnsweredBy(ctx.deps, lid);
+    const askedAs = lid && asked.length ? { askedAs: lid } : {};
+    const [checkId, ...also] = parsed ? asked : await unanswered(ctx, asked, askedAs.askedAs ?? phone);
     const answer = parsed ?? (checkId ? { answer: 'help' as const } : undefined);
     // A SAFE answer that says more is tallied, then goes on to intake: the cell reads the rest.
-    if (checkId && answer && (await answerWelfareCheck(ctx, { id: checkId, also, phone, language, ...answer })) && !answer.remark)
+    if (
+      checkId &&
+      answer &&
+      (await answerWelfareCheck(ctx, { id: checkId, also, phone, ...askedAs, language, ...answer })) &&
+      !answer.remark
+    )
       return true;
   }
   if (keyword?.keyword === 'news') return news(ctx, language, phone);

@@ -1,7 +1,9 @@
 // A citizen whose number WhatsApp hides (a LID-only sender, no phone alternate in the key) is a
 // citizen like any other: they register, get alerts and welfare checks at their LID, and say SAFE.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getCitizen } from '../../src/citizens/registry.ts';
+import type { WelfareView } from '../../src/broadcast/welfare.ts';
+import { getCitizen, saveCitizens } from '../../src/citizens/registry.ts';
+import { aCitizen } from '../fakes/citizens.ts';
 import { fakeSocketFactory, waMessage } from '../fakes/fake-baileys-socket.ts';
 import { CELL_GROUP, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
@@ -99,5 +101,25 @@ describe('a citizen whose number WhatsApp hides', () => {
     const [incident] = (await app.api<{ items: { reporter: string | null; summary: string }[] }>('GET', '/api/incidents')).body.items;
     expect(incident).toMatchObject({ reporter: null, summary: '[erased]' });
     expect(await getCitizen(deps, '+33612340000')).toBeUndefined();
+  });
+
+  it('answers a welfare check asked at the LID with the first message that shows their number', async () => {
+    const lid = '204181337709999@lid';
+    const shown = '33612349999@s.whatsapp.net';
+    await saveCitizens(app.deps, [aCitizen({ phone: lid, region: 'coast', household: 2 })]);
+    const check = (await app.api<{ id: string }>('POST', '/api/welfare-checks', { audience: { regions: ['coast'] } })).body.id;
+    await waitFor(async () => textsTo(lid).find((t) => t.includes(check)), 10_000, 'the welfare check at the LID');
+    sockets.latest().upsert([waMessage({ id: 'WA-HIDDEN-SHOWN-1', remoteJid: shown, remoteJidAlt: lid, message: { conversation: '2' } })]);
+    // Before: the check had asked the LID, the answer came from the number: it opened a report called "2".
+    const reply = await waitFor(async () => textsTo(shown)[0], 10_000, 'the answer');
+    expect(reply).toMatch(/INC-\d+/);
+    const id = /INC-\d+/.exec(reply)?.[0] as string;
+    const incident = (await app.api<{ severity: string; links: Record<string, string> }>('GET', `/api/incidents/${id}`)).body;
+    expect(incident).toMatchObject({ severity: 'critical', links: { welfareCheck: check } });
+    const view = (await app.api<WelfareView>('GET', `/api/welfare-checks/${check}`)).body;
+    expect(view.counts).toMatchObject({ total: 1, help: 1, noAnswer: 0 });
+    expect(view.byRegion.coast).toMatchObject({ total: 1, help: 1, noAnswer: 0 });
+    // Answered, they are no longer reminded or listed to call.
+    expect((await app.api<{ items: unknown[] }>('GET', `/api/welfare-checks/${check}/follow-up`)).body.items).toEqual([]);
   });
 });
