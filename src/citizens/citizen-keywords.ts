@@ -113,6 +113,8 @@ async function unanswered(ctx: ChatContext, checkIds: string[], phone: string): 
 
 async function stop(ctx: ChatContext, phone: string, language: string | undefined): Promise<boolean> {
   const registered = await optOut(ctx.deps, phone);
+  // Alerts drafted while WhatsApp hid their number name the LID: it says STOP too.
+  if (ctx.sender.lid && ctx.sender.lid !== phone) await optOut(ctx.deps, ctx.sender.lid);
   await ctx.deps.redis.del(ctx.deps.keys.conversation(phone));
   await ctx.deps.audit.append({ type: 'citizen.opted_out', actor: ctx.sender.actor, data: { registered } });
   await ctx.reply(t(language, registered ? 'stopped' : 'notRegistered'), 'stop');

@@ -65,6 +65,9 @@ export async function eraseCitizen(deps: CoreDeps, phone: string): Promise<Erasu
   const { outbound } = broadcastQueues(deps);
   let broadcasts = 0;
   let jobsRemoved = 0;
+  // The LIDs are read before they are forgotten: a message written before WhatsApp told us the
+  // phone behind a LID names only the LID, and so does a broadcast that asked them then.
+  const lids = await lidsOf(deps, phone);
   for (const kind of ['alert', 'welfare'] as BroadcastKind[]) {
     const keys = broadcastKeys(deps, kind);
     // Recipient lists, delivery states and answers are kept for good: every broadcast is scrubbed.
@@ -72,23 +75,25 @@ export async function eraseCitizen(deps: CoreDeps, phone: string): Promise<Erasu
     for (let i = 0; i < ids.length; i += 2) {
       const id = ids[i] as string;
       const recent = Number(ids[i + 1]) >= since;
-      if (recent) jobsRemoved += await removeQueuedJob(deps, kind, id, phone);
-      // Listed but never queued (an alert still waiting for approval): counted as cancelled.
-      const { listed, removed } = await forgetRecipient(deps, kind, id, phone);
-      const answered = kind === 'welfare' ? await deps.redis.hdel(deps.keys.welfareAnswers(id), phone) : 0;
-      // The region the check counted them in (they may have moved since it started).
-      const askedIn = kind === 'welfare' ? await forgetAskedIn(deps, id, phone) : undefined;
-      if (removed || answered) broadcasts++;
-      // Asked and silent, they leave the check: "N no answer" stays the list of people to call.
-      if (kind === 'welfare' && listed && answered === 0) await leaveUnanswered(deps, id, askedIn ?? region);
-      if (kind === 'welfare' && recent)
-        jobsRemoved += await outbound.remove(jobIdFor('o', broadcastRef('welfare-reminder', id, phone))).catch(() => 0);
+      let scrubbed = false;
+      for (const who of [phone, ...lids]) {
+        if (recent) jobsRemoved += await removeQueuedJob(deps, kind, id, who);
+        // Listed but never queued (an alert still waiting for approval): counted as cancelled.
+        const { listed, removed } = await forgetRecipient(deps, kind, id, who);
+        const answered = kind === 'welfare' ? await deps.redis.hdel(deps.keys.welfareAnswers(id), who) : 0;
+        // The region the check counted them in (they may have moved since it started).
+        const askedIn = kind === 'welfare' ? await forgetAskedIn(deps, id, who) : undefined;
+        scrubbed ||= removed || answered > 0;
+        // Asked and silent, they leave the check: "N no answer" stays the list of people to call.
+        if (kind === 'welfare' && listed && answered === 0) await leaveUnanswered(deps, id, askedIn ?? region);
+        if (kind === 'welfare' && recent)
+          jobsRemoved += await outbound.remove(jobIdFor('o', broadcastRef('welfare-reminder', id, who))).catch(() => 0);
+      }
+      if (scrubbed) broadcasts++;
     }
   }
   const incidentIds = await eraseCitizenIncidents(deps, phone);
-  // The LIDs are read before they are forgotten: a message written before WhatsApp told us the
-  // phone behind a LID names only the LID.
-  const lids = await forgetLids(deps, phone);
+  await forgetLids(deps, lids);
   // What they reported while WhatsApp hid their number, and the LID's link to their report.
   for (const lid of lids) for (const id of await eraseCitizenIncidents(deps, lid)) if (!incidentIds.includes(id)) incidentIds.push(id);
   await forgetMedia(deps, [phone, ...lids]);
@@ -143,18 +148,21 @@ async function forgetMedia(deps: CoreDeps, senders: string[]): Promise<void> {
   }
 }
 
-/** Forgets which WhatsApp LIDs hide the phone (WhatsApp tells the gateway again if they write); returns them. */
-async function forgetLids(deps: CoreDeps, phone: string): Promise<string[]> {
-  const forgotten: string[] = [];
+/** The WhatsApp LIDs known to hide the phone. */
+async function lidsOf(deps: CoreDeps, phone: string): Promise<string[]> {
+  const found: string[] = [];
   let cursor = '0';
   do {
     const [next, flat] = await deps.redis.hscan(deps.keys.lidToPhone, cursor, 'COUNT', 1000);
-    const lids = flat.filter((_, i) => i % 2 === 0 && flat[i + 1] === phone);
-    if (lids.length > 0) await deps.redis.hdel(deps.keys.lidToPhone, ...lids);
-    forgotten.push(...lids);
+    found.push(...flat.filter((_, i) => i % 2 === 0 && flat[i + 1] === phone));
     cursor = next;
   } while (cursor !== '0');
-  return forgotten;
+  return found;
+}
+
+/** Forgets which WhatsApp LIDs hide the phone (WhatsApp tells the gateway again if they write). */
+async function forgetLids(deps: CoreDeps, lids: string[]): Promise<void> {
+  if (lids.length > 0) await deps.redis.hdel(deps.keys.lidToPhone, ...lids);
 }
 
 const NOT_SENT_YET = new Set(['waiting', 'prioritized', 'delayed', 'waiting-children']);

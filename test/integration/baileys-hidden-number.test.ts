@@ -1,6 +1,7 @@
 // A citizen whose number WhatsApp hides (a LID-only sender, no phone alternate in the key) is a
 // citizen like any other: they register, get alerts and welfare checks at their LID, and say SAFE.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AlertView } from '../../src/broadcast/alerts.ts';
 import type { WelfareView } from '../../src/broadcast/welfare.ts';
 import { getCitizen, saveCitizens } from '../../src/citizens/registry.ts';
 import { aCitizen } from '../fakes/citizens.ts';
@@ -121,5 +122,59 @@ describe('a citizen whose number WhatsApp hides', () => {
     expect(view.byRegion.coast).toMatchObject({ total: 1, help: 1, noAnswer: 0 });
     // Answered, they are no longer reminded or listed to call.
     expect((await app.api<{ items: unknown[] }>('GET', `/api/welfare-checks/${check}/follow-up`)).body.items).toEqual([]);
+  });
+
+  it('DELETE from the number: an alert drafted while they were known by their LID never reaches them', async () => {
+    const lid = '204181337708888@lid';
+    const shown = '33612348888@s.whatsapp.net';
+    const others = Array.from({ length: 25 }, () => aCitizen({ region: 'capital' }));
+    await saveCitizens(app.deps, [aCitizen({ phone: lid, region: 'capital' }), ...others]);
+    const alert = await app.api<{ id: string; status: string; total: number }>('POST', '/api/alerts', {
+      audience: { regions: ['capital'] },
+      text: { en: 'Checkpoint closed on the airport road.' },
+    });
+    expect(alert.body).toMatchObject({ status: 'pending_approval', total: 26 });
+    sockets
+      .latest()
+      .upsert([waMessage({ id: 'WA-HIDDEN-SHOWN-2', remoteJid: shown, remoteJidAlt: lid, message: { conversation: 'DELETE' } })]);
+    await waitFor(async () => textsTo(shown).find((t) => /erased/.test(t)), 10_000, 'the erasure');
+    const approver = (await app.api<{ token: string }>('POST', '/api/tokens', { name: 'Second Officer', role: 'duty_officer' })).body.token;
+    expect((await app.api('POST', `/api/alerts/${alert.body.id}/approve`, undefined, approver)).status).toBe(200);
+    const done = await waitFor(async () => {
+      const a = (await app.api<AlertView>('GET', `/api/alerts/${alert.body.id}`)).body;
+      return a.status === 'sent' ? a : undefined;
+    }, 20_000);
+    // Before: the alert went to the LID the erased citizen had been asked at.
+    expect(done.counts).toMatchObject({ total: 26, sent: 25, cancelled: 1, queued: 0 });
+    await settle(app);
+    expect([...textsTo(lid), ...textsTo(shown)].some((t) => t.includes(alert.body.id))).toBe(false);
+    const { deps } = app;
+    expect(await deps.redis.sismember(deps.keys.alertRecipients(alert.body.id, 'en'), lid)).toBe(0);
+  });
+
+  it('STOP from the number: an alert drafted while they were known by their LID never reaches them', async () => {
+    const lid = '204181337707777@lid';
+    const shown = '33612347777@s.whatsapp.net';
+    const others = Array.from({ length: 25 }, () => aCitizen({ region: 'north' }));
+    await saveCitizens(app.deps, [aCitizen({ phone: lid, region: 'north' }), ...others]);
+    const alert = await app.api<{ id: string; status: string; total: number }>('POST', '/api/alerts', {
+      audience: { regions: ['north'] },
+      text: { en: 'Shelters open in the north.' },
+    });
+    expect(alert.body).toMatchObject({ status: 'pending_approval', total: 26 });
+    sockets
+      .latest()
+      .upsert([waMessage({ id: 'WA-HIDDEN-SHOWN-3', remoteJid: shown, remoteJidAlt: lid, message: { conversation: 'STOP' } })]);
+    await waitFor(async () => textsTo(shown).find((t) => /no longer receive/.test(t)), 10_000, 'the STOP answer');
+    const approver = (await app.api<{ token: string }>('POST', '/api/tokens', { name: 'Third Officer', role: 'duty_officer' })).body.token;
+    expect((await app.api('POST', `/api/alerts/${alert.body.id}/approve`, undefined, approver)).status).toBe(200);
+    const done = await waitFor(async () => {
+      const a = (await app.api<AlertView>('GET', `/api/alerts/${alert.body.id}`)).body;
+      return a.status === 'sent' ? a : undefined;
+    }, 20_000);
+    // Before: the alert went to the LID of the citizen who had said STOP from their number.
+    expect(done.counts).toMatchObject({ total: 26, sent: 25, cancelled: 1, queued: 0 });
+    await settle(app);
+    expect([...textsTo(lid), ...textsTo(shown)].some((t) => t.includes(alert.body.id))).toBe(false);
   });
 });
