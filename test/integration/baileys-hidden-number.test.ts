@@ -177,4 +177,50 @@ describe('a citizen whose number WhatsApp hides', () => {
     await settle(app);
     expect([...textsTo(lid), ...textsTo(shown)].some((t) => t.includes(alert.body.id))).toBe(false);
   });
+
+  it('who reported while their number was hidden, then registered with it, gets an alert to reporters once', async () => {
+    const lid = '204181337706666@lid';
+    const shown = '33612346666@s.whatsapp.net';
+    const upsert = (id: string, key: { remoteJid: string; remoteJidAlt?: string }, text: string) =>
+      sockets.latest().upsert([waMessage({ id, ...key, message: { conversation: text } })]);
+    upsert('WA-HIDDEN-REPORT-1', { remoteJid: lid }, 'Notre immeuble à Damas a été touché par un bombardement, nous sommes au sous-sol');
+    await waitFor(async () => textsTo(lid).find((t) => /INC-\d+/.test(t)), 10_000, 'the report reference');
+    upsert('WA-HIDDEN-REPORT-2', { remoteJid: shown, remoteJidAlt: lid }, 'il y a des blessés chez les voisins');
+    await waitFor(async () => textsTo(shown).find((t) => /INC-\d+/.test(t)), 10_000, 'the answer at the number');
+    await saveCitizens(app.deps, [aCitizen({ phone: '+33612346666', region: 'capital', language: 'fr' })]);
+    const alert = await app.api<{ id: string; total: number; reporters: number }>('POST', '/api/alerts', {
+      audience: { regions: ['capital'], languages: ['fr'], reporters: true },
+      text: { en: 'Shelter in place.', fr: 'Restez à l’abri.' },
+    });
+    // Before: 2 recipients, the registered number and the LID they had reported from: the same person, twice.
+    expect(alert.body).toMatchObject({ total: 1, reporters: 0 });
+    await waitFor(async () => [...textsTo(lid), ...textsTo(shown)].find((t) => t.includes(alert.body.id)), 10_000, 'the alert');
+    await settle(app);
+    expect([...textsTo(lid), ...textsTo(shown)].filter((t) => t.includes(alert.body.id))).toHaveLength(1);
+  });
+
+  it('who reported and said STOP while their number was hidden gets no alert to reporters at the number shown later', async () => {
+    const lid = '204181337705555@lid';
+    const shown = '33612345555@s.whatsapp.net';
+    const upsert = (id: string, key: { remoteJid: string; remoteJidAlt?: string }, text: string) =>
+      sockets.latest().upsert([waMessage({ id, ...key, message: { conversation: text } })]);
+    upsert('WA-HIDDEN-STOP-1', { remoteJid: lid }, 'Gunfire near our building in Latakia, we are hiding in the bathroom');
+    await waitFor(async () => textsTo(lid).find((t) => /INC-\d+/.test(t)), 10_000, 'the report reference');
+    upsert('WA-HIDDEN-STOP-2', { remoteJid: lid }, 'STOP');
+    await waitFor(
+      async () => textsTo(lid).find((t) => /STOP|no longer|not registered/i.test(t) && !/INC-/.test(t)),
+      10_000,
+      'the STOP answer',
+    );
+    upsert('WA-HIDDEN-STOP-3', { remoteJid: shown, remoteJidAlt: lid }, 'the shooting stopped');
+    await waitFor(async () => textsTo(shown)[0], 10_000, 'the answer at the number');
+    const alert = await app.api<{ id: string; reporters: number }>('POST', '/api/alerts', {
+      audience: { regions: ['coast'], reporters: true },
+      text: { en: 'Curfew on the coast from 18:00.' },
+    });
+    // They are the only one who reported from the coast: the alert reaches no reporter.
+    expect(alert.body.reporters).toBe(0);
+    await settle(app);
+    expect([...textsTo(lid), ...textsTo(shown)].some((t) => t.includes(alert.body.id))).toBe(false);
+  });
 });
