@@ -152,6 +152,18 @@ describe('consular alerts', () => {
     await app.expectMessage(CELL_GROUP, /Unknown region "atlantis"/);
   });
 
+  it('tells the cell group of an alert drafted with /alert in a DM that waits for a second officer', async () => {
+    await seed(app.deps, 600, 4, { region: 'capital' });
+    await app.say(STAFF.officer, '/alert capital Boil tap water before drinking.');
+    const reply = await app.expectMessage(STAFF.officer, /Alert ALR-\d+ .*Waiting for a second officer/);
+    const id = /ALR-\d+/.exec(reply.text)?.[0] as string;
+    // Before: only the author's DM said so; the officers who could approve it were never told.
+    const post = await app.expectMessage(CELL_GROUP, (m) => m.text.includes(`Alert ${id} drafted by Chloe Officer`));
+    expect(post.text).toContain(`/approve ${id}`);
+    expect(post.text).toContain('Boil tap water');
+    await app.api('POST', `/api/alerts/${id}/cancel`);
+  });
+
   it('refuses a bad alert body with a clear error naming the field', async () => {
     const noText = await app.api<{ error: { message: string } }>('POST', '/api/alerts', { audience: { all: true }, text: {} });
     expect(noText.status).toBe(400);
