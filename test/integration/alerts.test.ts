@@ -298,5 +298,13 @@ describe('consular alerts', () => {
     expect(a.counts.cancelled).toBe(151 - received);
     const lines = await broadcastFeature.sitrep?.(app.deps);
     expect(lines?.some((l) => l.includes(created.body.id))).toBe(false);
+    // A copy of it goes round; a citizen forwards it to check it: it was withdrawn, not "genuine".
+    const checker = phones[0] as string;
+    const copy = `ALERTE OFFICIELLE · ${created.body.id}\n\nBorder closed.\n\nCode de vérification : ${a.code}.`;
+    await app.say(checker, copy, { forwarded: true });
+    const answer = await app.expectMessage(checker, (m) => m.kind === 'verify');
+    // Before: "Oui : … est une alerte authentique de l'ambassade".
+    expect(answer.text).toMatch(new RegExp(`${created.body.id} a été envoyée par l'ambassade le .*, puis retirée`));
+    expect(answer.text).not.toMatch(/authentique de l/);
   });
 });
