@@ -192,7 +192,15 @@ export interface CreatedAlert {
  */
 export async function createAlert(
   deps: CoreDeps,
-  input: { author: Actor; audience: Audience; text: Record<string, string>; exercise?: boolean; source?: string },
+  input: {
+    author: Actor;
+    audience: Audience;
+    text: Record<string, string>;
+    exercise?: boolean;
+    source?: string;
+    /** The author's confirmation is read in a cell group (/alert there), which it asks for the approval. */
+    toldInCell?: boolean;
+  },
 ): Promise<CreatedAlert> {
   checkText(deps, input.text);
   const r = await createBroadcast(deps, 'alert', input);
@@ -226,9 +234,9 @@ export async function createAlert(
       .zadd(deps.keys.alertsActive, r.createdAt, r.id)
       .exec();
     await publishChange(deps, 'alert', r.id);
-    // Drafted in chat, the author's confirmation in the group asks for the approval; drafted on the
-    // dashboard, the API or by a playbook, the cell must be told that an alert waits for a second officer.
-    if (!input.source?.startsWith('chat:')) {
+    // Drafted in a cell group, the author's confirmation there asks for the approval; drafted in a DM,
+    // on the dashboard, the API or by a playbook, the cell must be told that an alert waits for a second officer.
+    if (!input.toldInCell) {
       const words = excerpt(textIn(deps, r.text, deps.config.languages[0] as string), 300);
       await postToCellGroups(
         deps,

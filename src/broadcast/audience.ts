@@ -46,6 +46,18 @@ export interface ResolvedAudience {
   byLanguage: Record<string, number>;
 }
 
+/**
+ * True when the audience reaches registered citizens of `region` reading `language`, as
+ * snapshotAudience resolves it (languages alone mean everyone reading them); with neither given,
+ * true when it reaches any citizen at all (not the cell groups alone).
+ */
+export function audienceReaches(audience: Audience, who: { region?: string; language?: string } = {}): boolean {
+  const everyone = audience.all || (!audience.regions?.length && !!audience.languages?.length);
+  const inRegion = everyone || (who.region === undefined ? !!audience.regions?.length : !!audience.regions?.includes(who.region));
+  const inLanguage = !audience.languages?.length || who.language === undefined || audience.languages.includes(who.language);
+  return inRegion && inLanguage;
+}
+
 /** Refuses an empty audience and unknown regions or languages, naming them. */
 export function checkAudience(deps: CoreDeps, audience: Audience): void {
   const { regions, languages } = deps.config;
@@ -126,14 +138,21 @@ async function addReporters(
   const since = deps.now() - REPORTERS_WITHIN_MS;
   const regions = audience.regions?.length && !audience.all ? new Set(audience.regions) : undefined;
   const seen = new Set<string>();
-  const chosen: { who: string; language: string }[] = [];
+  // `lid`: the LID they reported from, when `who` is the number found behind it (a STOP there counts too).
+  const chosen: { who: string; lid?: string; language: string }[] = [];
   for (let start = 0; ; start += REPORTERS_PAGE) {
     const ids = await redis.zrevrange(keys.incidentsAll, start, start + REPORTERS_PAGE - 1);
     const multi = redis.multi();
     for (const id of ids) multi.hmget(keys.incident(id), 'reporter', 'region', 'language', 'createdAt');
     const rows = ((await multi.exec()) ?? []).map(([, row]) => row as (string | null)[]);
+    const phoneOf = await phonesBehindLids(
+      deps,
+      rows.map(([reporter]) => reporter),
+    );
     let older = false;
-    for (const [who, region, language, createdAt] of rows) {
+    for (const [reporter, region, language, createdAt] of rows) {
+      // Who reported while WhatsApp hid their number is the person at that number, once it is known.
+      const who = reporter ? (phoneOf.get(reporter) ?? reporter) : reporter;
       // Opened at (ISO): a row without one (being erased, or written before) is skipped, not a stop.
       if (Date.parse(createdAt ?? '') < since) {
         older = true;
@@ -142,22 +161,26 @@ async function addReporters(
       if (!who || seen.has(who)) continue;
       seen.add(who);
       if (regions && !(region && regions.has(region))) continue;
-      chosen.push({ who, language: language ?? '' });
+      chosen.push({ who, ...(reporter && reporter !== who ? { lid: reporter } : {}), language: language ?? '' });
     }
     if (older || ids.length < REPORTERS_PAGE) break;
   }
   if (chosen.length === 0) return 0;
   const known = redis.multi();
-  for (const c of chosen) known.sismember(keys.citizensOptedOut, c.who).hget(keys.citizen(c.who), 'language');
+  for (const c of chosen)
+    known
+      .sismember(keys.citizensOptedOut, c.who)
+      .sismember(keys.citizensOptedOut, c.lid ?? c.who)
+      .hget(keys.citizen(c.who), 'language');
   const answers = ((await known.exec()) ?? []).map(([, v]) => v);
   const wanted = (language: string) =>
     config.languages.includes(language) && (!audience.languages?.length || audience.languages.includes(language));
   const add = redis.multi();
   const order: string[] = [];
   chosen.forEach((c, i) => {
-    if (answers[2 * i] === 1) return;
+    if (answers[3 * i] === 1 || answers[3 * i + 1] === 1) return;
     const language =
-      (answers[2 * i + 1] as string | null) || (config.languages.includes(c.language) ? c.language : (config.languages[0] as string));
+      (answers[3 * i + 2] as string | null) || (config.languages.includes(c.language) ? c.language : (config.languages[0] as string));
     if (!wanted(language)) return;
     add.sadd(recipientsKey(language), c.who);
     order.push(language);
@@ -169,6 +192,14 @@ async function addReporters(
     total += added[i] ?? 0;
   });
   return total;
+}
+
+/** The phones known to be behind the LIDs among `reporters` (one round trip, none when there is no LID). */
+async function phonesBehindLids(deps: CoreDeps, reporters: (string | null | undefined)[]): Promise<Map<string, string>> {
+  const lids = [...new Set(reporters.filter((r): r is string => !!r?.endsWith('@lid')))];
+  if (lids.length === 0) return new Map();
+  const phones = await deps.redis.hmget(deps.keys.lidToPhone, ...lids);
+  return new Map(lids.flatMap((lid, i) => (phones[i] ? [[lid, phones[i] as string] as const] : [])));
 }
 
 /** Reachable citizens an audience would reach now (for the approval threshold and previews). */

@@ -53,6 +53,7 @@ export function broadcastCommands(): Command[] {
           audience: { ...audience, reporters: true },
           text,
           source: `chat:${ctx.msg.id}`,
+          toldInCell: ctx.inCellGroup,
         });
         const next =
           a.total === 0

@@ -100,6 +100,46 @@ async function runTracking(deps: CoreDeps, script: string, ref: BroadcastRef, st
   return changed === 1;
 }
 
+/**
+ * Takes an erased citizen off a broadcast: off its recipient lists (KEYS[3..]) and its delivery
+ * state. One that was listed and whose message was never queued (the alert still waited for its
+ * approval, or the fan-out had not reached them) counts as cancelled, or the broadcast would wait
+ * for them for ever. KEYS: state, counts, recipients per language. ARGV: phone.
+ * Returns {listed 0|1, state removed 0|1, counted as cancelled 0|1}.
+ */
+const FORGET_SCRIPT = `
+local listed = 0
+for i = 3, #KEYS do listed = listed + redis.call('SREM', KEYS[i], ARGV[1]) end
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if cur then redis.call('HDEL', KEYS[1], ARGV[1]) end
+if listed == 0 or cur then return {listed > 0 and 1 or 0, cur and 1 or 0, 0} end
+redis.call('HINCRBY', KEYS[2], 'cancelled', 1)
+return {1, 0, 1}`;
+
+/**
+ * DELETE: forgets a citizen in one broadcast (see FORGET_SCRIPT), then checks whether the broadcast
+ * is now complete. Returns whether they were listed and whether anything of theirs was removed.
+ */
+export async function forgetRecipient(
+  deps: CoreDeps,
+  kind: BroadcastKind,
+  id: string,
+  phone: string,
+): Promise<{ listed: boolean; removed: boolean }> {
+  const keys = broadcastKeys(deps, kind);
+  const recipients = deps.config.languages.map((language) => keys.recipients(id, language));
+  const [listed, hadState, counted] = (await deps.redis.eval(
+    FORGET_SCRIPT,
+    2 + recipients.length,
+    keys.state(id),
+    keys.counts(id),
+    ...recipients,
+    phone,
+  )) as [number, number, number];
+  if (counted) await checkCompletion(deps, kind, id);
+  return { listed: listed === 1, removed: listed === 1 || hadState === 1 };
+}
+
 /** Checks whether a broadcast completed after its fan-out (e.g. when every recipient was already handled). */
 export async function checkCompletion(deps: CoreDeps, kind: BroadcastKind, id: string): Promise<void> {
   await runTracking(deps, CHECK_SCRIPT, { kind, id, to: '', reminder: false }, 'queued');
@@ -130,6 +170,8 @@ export async function prepareBroadcastSend(deps: CoreDeps, job: OutboundJob): Pr
   if (ref.reminder && answered === 1) return false;
   const reachable = (registered === 1 || listed === 1) && optedOut === 0;
   if (exercise === '1' || ref.to.endsWith('@g.us') || reachable) return withText(deps, job, ref, code ?? '');
+  // Erased (DELETE): off the list and counted as cancelled then (forgetRecipient); nothing of theirs is written back.
+  if (listed === 0 && registered === 0) return false;
   await advanceRecipient(deps, ref, 'cancelled');
   deps.log.info({ id: ref.id }, 'broadcast message skipped: recipient opted out or erased');
   return false;

@@ -8,21 +8,26 @@ import { recordWelfareAnswer } from './welfare.ts';
 /**
  * A citizen answered a welfare check: tally it, thank them; HELP opens a critical incident linked to
  * the check. A SAFE answer with a `remark` is not thanked: intake answers it with its reference.
- * An answer after the check closed is handled the same way, and tallied as late.
+ * An answer after the check closed is handled the same way, and tallied as late. The answer is
+ * tallied too in the other open checks that asked them (`also`); the reply and the incident name `id`.
  */
 export async function answerWelfareCheck(
   ctx: ChatContext,
-  input: { id: string; phone: string; language: string | undefined; answer: 'safe' | 'help'; people?: number; remark?: boolean },
+  input: {
+    id: string;
+    also?: string[];
+    phone: string;
+    /** Who the checks asked, when not `phone`: the LID they were asked at before WhatsApp showed their number. */
+    askedAs?: string;
+    language: string | undefined;
+    answer: 'safe' | 'help';
+    people?: number;
+    remark?: boolean;
+  },
 ): Promise<boolean> {
   const { deps } = ctx;
-  const { outcome, late, region, household } = await recordWelfareAnswer(deps, input);
-  await deps.audit.append({
-    type: 'welfare.answered',
-    actor: ctx.sender.actor,
-    subject: input.id,
-    data: { answer: input.answer, outcome, ...(late ? { late } : {}) },
-  });
-  await publishChange(deps, 'welfare', input.id);
+  const { late, region, household } = await tally(ctx, input, input.id);
+  for (const other of input.also ?? []) await tally(ctx, input, other);
   // A drill's answer is marked EXERCISE wherever it shows.
   const exercise = async () => (await loadRecord(deps, input.id))?.exercise === true;
   const answered = (drill: boolean, word: string) =>
@@ -58,7 +63,8 @@ export async function answerWelfareCheck(
   });
   // Indexed by the check, so "N need help" leads to them (GET /api/incidents?welfareCheck=). A job
   // retried after a crash before this line finds the same incident (intake is idempotent) and adds it.
-  await deps.redis.zadd(deps.keys.welfareIncidents(input.id), Number(incident.id.slice(4)), incident.id);
+  for (const id of [input.id, ...(input.also ?? [])])
+    await deps.redis.zadd(deps.keys.welfareIncidents(id), Number(incident.id.slice(4)), incident.id);
   // A HELP that joined the citizen's open report links that report to the check too.
   if (!incident.created) await linkToCheck(ctx, incident.id, input.id);
   deps.log.info({ welfareCheck: input.id, incident: incident.id }, 'welfare HELP opened an incident');
@@ -67,6 +73,25 @@ export async function answerWelfareCheck(
     'welfare-answer',
   );
   return true;
+}
+
+/** Records the answer in one check (under who it asked), audits it and tells the dashboard. */
+async function tally(
+  ctx: ChatContext,
+  input: { phone: string; askedAs?: string; answer: 'safe' | 'help'; people?: number },
+  id: string,
+): Promise<Awaited<ReturnType<typeof recordWelfareAnswer>>> {
+  const { askedAs, ...answer } = input;
+  const asked = askedAs ? { phone: askedAs, registeredAs: input.phone } : {};
+  const recorded = await recordWelfareAnswer(ctx.deps, { ...answer, ...asked, id });
+  await ctx.deps.audit.append({
+    type: 'welfare.answered',
+    actor: ctx.sender.actor,
+    subject: id,
+    data: { answer: input.answer, outcome: recorded.outcome, ...(recorded.late ? { late: recorded.late } : {}) },
+  });
+  await publishChange(ctx.deps, 'welfare', id);
+  return recorded;
 }
 
 /** Adds the welfare check to the links of an incident that lacks it (its page then leads to the check). */

@@ -47,12 +47,19 @@ export interface WelfareView {
  * Records (or changes) one citizen's answer and keeps the tallies exact, atomically: a changed
  * answer moves the citizen from one tally to the other. An answer taken after the check closed is
  * marked late (`|late`, and the `late:safe`/`late:help` counts); the same answer again changes nothing.
- * KEYS: answers, tally, record. ARGV: phone, answer, people, region.
+ * The answer counts in the region the citizen was asked in (KEYS[4..], the sets welfareAskedIn, in
+ * the order of ARGV[5..]), where the check counted them as asked, even if they have moved since;
+ * else (a check started before those sets were kept) in their region now, ARGV[4].
+ * KEYS: answers, tally, record, asked-in set per region. ARGV: phone, answer, people, region, region ids.
  * Returns {0 unchanged, 1 new, 2 changed; 1 when late}.
  */
 const ANSWER_SCRIPT = `
 local late = redis.call('HGET', KEYS[3], 'status') == 'closed'
-local new = ARGV[2] .. '|' .. ARGV[3] .. '|' .. ARGV[4]
+local region = ARGV[4]
+for i = 4, #KEYS do
+  if redis.call('SISMEMBER', KEYS[i], ARGV[1]) == 1 then region = ARGV[i + 1] break end
+end
+local new = ARGV[2] .. '|' .. ARGV[3] .. '|' .. region
 local prev = redis.call('HGET', KEYS[1], ARGV[1])
 if prev == new or prev == new .. '|late' then return {0, late and 1 or 0} end
 if prev then
@@ -72,10 +79,10 @@ else
   redis.call('HSET', KEYS[1], ARGV[1], new)
 end
 redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
-redis.call('HINCRBY', KEYS[2], ARGV[2] .. ':' .. ARGV[4], 1)
+redis.call('HINCRBY', KEYS[2], ARGV[2] .. ':' .. region, 1)
 if ARGV[2] == 'safe' then
   redis.call('HINCRBY', KEYS[2], 'people', tonumber(ARGV[3]))
-  redis.call('HINCRBY', KEYS[2], 'people:' .. ARGV[4], tonumber(ARGV[3]))
+  redis.call('HINCRBY', KEYS[2], 'people:' .. region, tonumber(ARGV[3]))
 end
 return {prev and 2 or 1, late and 1 or 0}
 `;
@@ -134,8 +141,9 @@ export async function startWelfareCheck(
 }
 
 /**
- * Recipients per region, computed once in Redis (citizens registered there, any language), and the
- * people asked (`asked`): every recipient but the cell groups, which get the question but never answer.
+ * Recipients per region, computed once in Redis (citizens registered there, any language), kept as
+ * one set per region (welfareAskedIn: an answer counts there even if the citizen moves meanwhile),
+ * and the people asked (`asked`): every recipient but the cell groups, which get the question but never answer.
  */
 export async function countRecipientsByRegion(deps: CoreDeps, id: string): Promise<void> {
   const keys = broadcastKeys(deps, 'welfare');
@@ -144,36 +152,50 @@ export async function countRecipientsByRegion(deps: CoreDeps, id: string): Promi
   const groupsAsked = groups.length ? (await deps.redis.smismember(defaultRecipients, ...groups)).filter((n) => n === 1).length : 0;
   const total = Number(await deps.redis.hget(keys.record(id), 'total'));
   const fields: Record<string, string> = { asked: String(Math.max(0, total - groupsAsked)) };
-  for (const region of deps.config.regions) {
-    let n = 0;
-    for (const language of deps.config.languages)
-      n += Number(await deps.redis.sintercard(2, keys.recipients(id, language), deps.keys.citizensByRegion(region.id)));
-    fields[`total:${region.id}`] = String(n);
-  }
+  // In one transaction: the union of every language's recipients is never left behind (it names them).
+  const everyone = deps.keys.audienceTmp(id, 'asked');
+  const tx = deps.redis.multi().sunionstore(everyone, ...deps.config.languages.map((language) => keys.recipients(id, language)));
+  for (const region of deps.config.regions)
+    tx.sinterstore(deps.keys.welfareAskedIn(id, region.id), everyone, deps.keys.citizensByRegion(region.id));
+  const counts = ((await tx.del(everyone).exec()) ?? []).slice(1, 1 + deps.config.regions.length);
+  deps.config.regions.forEach((region, i) => {
+    fields[`total:${region.id}`] = String(Number(counts[i]?.[1] ?? 0));
+  });
   await deps.redis.hset(keys.record(id), fields);
+}
+
+/** The asked-in sets of a check, one per configured region, and those regions' ids in the same order. */
+export function askedInKeys(deps: CoreDeps, id: string): { keys: string[]; regions: string[] } {
+  const regions = deps.config.regions.map((r) => r.id);
+  return { keys: regions.map((region) => deps.keys.welfareAskedIn(id, region)), regions };
 }
 
 /**
  * Records a citizen's answer to a welfare check; `people` defaults to their household size.
+ * `phone` is who the check asked (a LID, for a citizen asked while WhatsApp hid their number);
+ * `registeredAs` where their registration is now, if elsewhere (that number, since shown).
  * Returns the outcome, whether it came after the check closed, and the citizen's region and
  * household as read for it.
  */
 export async function recordWelfareAnswer(
   deps: CoreDeps,
-  input: { id: string; phone: string; answer: 'safe' | 'help'; people?: number },
+  input: { id: string; phone: string; registeredAs?: string; answer: 'safe' | 'help'; people?: number },
 ): Promise<{ outcome: 'new' | 'changed' | 'same'; late: boolean; region: string | null; household: string | null }> {
-  const [region, household] = await deps.redis.hmget(deps.keys.citizen(input.phone), 'region', 'household');
+  const [region, household] = await deps.redis.hmget(deps.keys.citizen(input.registeredAs ?? input.phone), 'region', 'household');
   const people = input.answer === 'safe' ? (input.people ?? Number(household ?? 1)) : 0;
+  const askedIn = askedInKeys(deps, input.id);
   const [result, late] = (await deps.redis.eval(
     ANSWER_SCRIPT,
-    3,
+    3 + askedIn.keys.length,
     deps.keys.welfareAnswers(input.id),
     deps.keys.welfareTally(input.id),
     broadcastKeys(deps, 'welfare').record(input.id),
+    ...askedIn.keys,
     input.phone,
     input.answer,
     String(Math.max(0, Math.min(people, 999))),
     region || 'unknown',
+    ...askedIn.regions,
   )) as [number, number];
   return {
     outcome: result === 1 ? 'new' : result === 2 ? 'changed' : 'same',
@@ -189,30 +211,42 @@ export async function openCheckFor(deps: CoreDeps, phone: string): Promise<strin
 }
 
 /**
- * The welfare check a citizen's SAFE or HELP answers: the newest open check they were asked in,
- * else the one closed last among those they were asked in (the answer is then late, never lost).
+ * The welfare checks a citizen's SAFE or HELP answers, newest first: every open check they were
+ * asked in (a citizen asked by two checks at once answers both: "are you safe?" has one answer
+ * now), else the one closed last among those they were asked in (the answer is then late, never
+ * lost). Empty when they were asked in none.
  */
-export async function checkAnsweredBy(deps: CoreDeps, phone: string): Promise<string | undefined> {
+export async function checksAnsweredBy(deps: CoreDeps, phone: string): Promise<string[]> {
   const keys = broadcastKeys(deps, 'welfare');
   // Plain reads, not a transaction: they ride the connection's pipeline with other messages' commands.
   const [open, closed] = await Promise.all([
     deps.redis.zrevrange(keys.active, 0, 19),
     deps.redis.zrevrange(deps.keys.welfareClosed, 0, 19),
   ]);
-  return firstAsked(deps, [...open, ...closed], phone);
+  const asked = await askedAmong(deps, [...open, ...closed], phone);
+  const openAsked = asked.filter((id) => open.includes(id));
+  if (openAsked.length < 2) return openAsked.length ? openAsked : asked.slice(0, 1);
+  // A real check comes before a drill: its HELP must open a real incident, not an EXERCISE one.
+  const drill = await Promise.all(openAsked.map((id) => deps.redis.hget(keys.record(id), 'exercise')));
+  return [...openAsked.filter((_, i) => drill[i] !== '1'), ...openAsked.filter((_, i) => drill[i] === '1')];
 }
 
-/** The first of `ids` whose recipients include `phone`, in one round trip for every check and language. */
+/** The first of `ids` whose recipients include `phone`. */
 async function firstAsked(deps: CoreDeps, ids: string[], phone: string): Promise<string | undefined> {
-  if (ids.length === 0) return undefined;
+  return (await askedAmong(deps, ids, phone))[0];
+}
+
+/** Those of `ids` whose recipients include `phone`, in order, in one round trip for every check and language. */
+async function askedAmong(deps: CoreDeps, ids: string[], phone: string): Promise<string[]> {
+  if (ids.length === 0) return [];
   const keys = broadcastKeys(deps, 'welfare');
   const found = (
     await Promise.all(
       ids.flatMap((id) => deps.config.languages.map((language) => deps.redis.sismember(keys.recipients(id, language), phone))),
     )
   ).map((n) => n === 1);
-  const at = found.indexOf(true);
-  return at < 0 ? undefined : ids[Math.floor(at / deps.config.languages.length)];
+  const n = deps.config.languages.length;
+  return ids.filter((_, i) => found.slice(i * n, (i + 1) * n).includes(true));
 }
 
 function tallyOf(tally: Record<string, string>, total: number, suffix: string): WelfareCounts {

@@ -1,8 +1,9 @@
 import { openIncident } from '../app/incidents/open-incident.ts';
 import { incidentStore } from '../app/incidents/shared.ts';
+import { audienceReaches } from '../broadcast/audience.ts';
 import { type BroadcastRecord, loadRecord } from '../broadcast/broadcast-store.ts';
 import { textIn } from '../broadcast/render.ts';
-import { checkAnsweredBy } from '../broadcast/welfare.ts';
+import { checksAnsweredBy } from '../broadcast/welfare.ts';
 import { answerWelfareCheck } from '../broadcast/welfare-answer.ts';
 import type { ChatContext } from '../chat/chat-context.ts';
 import { jobIdFor } from '../queues/queues.ts';
@@ -59,10 +60,21 @@ export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
   const danger = !parsed && !keyword && !ctx.msg.forwarded && mayBeAsked && describesDanger(ctx.msg.text);
   if (parsed || danger) {
     // An answer to a check closed meanwhile is still taken, as late (its HELP opens an incident as ever).
-    const checkId = await checkAnsweredBy(ctx.deps, phone);
-    const answer = parsed ?? (checkId && !(await hasAnswered(ctx, checkId, phone)) ? { answer: 'help' as const } : undefined);
+    let asked = await checksAnsweredBy(ctx.deps, phone);
+    // Asked at their LID, answering with the first message that shows their number: the checks asked the LID.
+    const lid = ctx.sender.lid !== phone && asked.length === 0 ? ctx.sender.lid : undefined;
+    if (lid) asked = await checksAnsweredBy(ctx.deps, lid);
+    const askedAs = lid && asked.length ? { askedAs: lid } : {};
+    const [checkId, ...also] = parsed ? asked : await unanswered(ctx, asked, askedAs.askedAs ?? phone);
+    const answer = parsed ?? (checkId ? { answer: 'help' as const } : undefined);
     // A SAFE answer that says more is tallied, then goes on to intake: the cell reads the rest.
-    if (checkId && answer && (await answerWelfareCheck(ctx, { id: checkId, phone, language, ...answer })) && !answer.remark) return true;
+    if (
+      checkId &&
+      answer &&
+      (await answerWelfareCheck(ctx, { id: checkId, also, phone, ...askedAs, language, ...answer })) &&
+      !answer.remark
+    )
+      return true;
   }
   if (keyword?.keyword === 'news') return news(ctx, language, phone);
   if (await verifyForwardedAlert(ctx, language)) return true;
@@ -93,13 +105,16 @@ async function reportLanguage(ctx: ChatContext, phone: string): Promise<string |
   return (await incidentStore(ctx.deps).latestOf(phone))?.language;
 }
 
-/** True when the citizen already answered the welfare check. */
-async function hasAnswered(ctx: ChatContext, checkId: string, phone: string): Promise<boolean> {
-  return (await ctx.deps.redis.hexists(ctx.deps.keys.welfareAnswers(checkId), phone)) === 1;
+/** Those of the welfare checks the citizen has not answered yet. */
+async function unanswered(ctx: ChatContext, checkIds: string[], phone: string): Promise<string[]> {
+  const answered = await Promise.all(checkIds.map((id) => ctx.deps.redis.hexists(ctx.deps.keys.welfareAnswers(id), phone)));
+  return checkIds.filter((_, i) => answered[i] === 0);
 }
 
 async function stop(ctx: ChatContext, phone: string, language: string | undefined): Promise<boolean> {
   const registered = await optOut(ctx.deps, phone);
+  // Alerts drafted while WhatsApp hid their number name the LID: it says STOP too.
+  if (ctx.sender.lid && ctx.sender.lid !== phone) await optOut(ctx.deps, ctx.sender.lid);
   await ctx.deps.redis.del(ctx.deps.keys.conversation(phone));
   await ctx.deps.audit.append({ type: 'citizen.opted_out', actor: ctx.sender.actor, data: { registered } });
   await ctx.reply(t(language, registered ? 'stopped' : 'notRegistered'), 'stop');
@@ -144,16 +159,13 @@ async function latestAlertFor(ctx: ChatContext, phone: string | undefined): Prom
   const profile = phone ? await senderProfile(ctx, phone) : {};
   const ids = await deps.redis.zrevrange(deps.keys.alertsAll, 0, NEWS_LOOKBACK - 1);
   const records = await Promise.all(ids.map((id) => loadRecord(deps, id)));
-  const sent = records.filter((r): r is BroadcastRecord => !!r && !r.exercise && SENT.has(r.status));
+  // An alert posted to the cell groups alone was for staff: no citizen reads it through NEWS.
+  const sent = records.filter((r): r is BroadcastRecord => !!r && !r.exercise && SENT.has(r.status) && audienceReaches(r.audience));
   if (!profile.region) {
     const latest = await deps.redis.get(deps.keys.alertLatest);
     return (latest ? sent.find((r) => r.id === latest) : undefined) ?? sent[0];
   }
-  return sent.find(
-    (r) =>
-      (r.audience.all || r.audience.regions?.includes(profile.region as string)) &&
-      (!r.audience.languages?.length || (profile.language !== undefined && r.audience.languages.includes(profile.language))),
-  );
+  return sent.find((r) => audienceReaches(r.audience, { region: profile.region as string, language: profile.language ?? '' }));
 }
 
 /** Statuses of an alert that went out (or is going out) to citizens. */

@@ -2,7 +2,8 @@ import type { CoreDeps } from '../app/deps.ts';
 import { eraseCitizenIncidents } from '../app/incidents/erase.ts';
 import { broadcastQueues } from '../broadcast/broadcast-queue.ts';
 import { type BroadcastKind, broadcastKeys } from '../broadcast/broadcast-store.ts';
-import { advanceRecipient, broadcastRef } from '../broadcast/tracking.ts';
+import { advanceRecipient, broadcastRef, forgetRecipient } from '../broadcast/tracking.ts';
+import { askedInKeys } from '../broadcast/welfare.ts';
 import { purgeFinishedJobsMentioning } from '../queues/purge-jobs.ts';
 import { jobIdFor } from '../queues/queues.ts';
 import { eraseFromRegistry } from './registry.ts';
@@ -64,6 +65,9 @@ export async function eraseCitizen(deps: CoreDeps, phone: string): Promise<Erasu
   const { outbound } = broadcastQueues(deps);
   let broadcasts = 0;
   let jobsRemoved = 0;
+  // The LIDs are read before they are forgotten: a message written before WhatsApp told us the
+  // phone behind a LID names only the LID, and so does a broadcast that asked them then.
+  const lids = await lidsOf(deps, phone);
   for (const kind of ['alert', 'welfare'] as BroadcastKind[]) {
     const keys = broadcastKeys(deps, kind);
     // Recipient lists, delivery states and answers are kept for good: every broadcast is scrubbed.
@@ -71,23 +75,25 @@ export async function eraseCitizen(deps: CoreDeps, phone: string): Promise<Erasu
     for (let i = 0; i < ids.length; i += 2) {
       const id = ids[i] as string;
       const recent = Number(ids[i + 1]) >= since;
-      if (recent) jobsRemoved += await removeQueuedJob(deps, kind, id, phone);
-      const tx = deps.redis.multi().hdel(keys.state(id), phone);
-      for (const language of deps.config.languages) tx.srem(keys.recipients(id, language), phone);
-      if (kind === 'welfare') tx.hdel(deps.keys.welfareAnswers(id), phone);
-      const results = (await tx.exec()) ?? [];
-      if (results.some(([, n]) => n === 1)) broadcasts++;
-      // Asked and silent, they leave the check: "N no answer" stays the list of people to call.
-      const listed = results.slice(1, 1 + deps.config.languages.length).some(([, n]) => n === 1);
-      if (kind === 'welfare' && listed && results.at(-1)?.[1] === 0) await leaveUnanswered(deps, id, region);
-      if (kind === 'welfare' && recent)
-        jobsRemoved += await outbound.remove(jobIdFor('o', broadcastRef('welfare-reminder', id, phone))).catch(() => 0);
+      let scrubbed = false;
+      for (const who of [phone, ...lids]) {
+        if (recent) jobsRemoved += await removeQueuedJob(deps, kind, id, who);
+        // Listed but never queued (an alert still waiting for approval): counted as cancelled.
+        const { listed, removed } = await forgetRecipient(deps, kind, id, who);
+        const answered = kind === 'welfare' ? await deps.redis.hdel(deps.keys.welfareAnswers(id), who) : 0;
+        // The region the check counted them in (they may have moved since it started).
+        const askedIn = kind === 'welfare' ? await forgetAskedIn(deps, id, who) : undefined;
+        scrubbed ||= removed || answered > 0;
+        // Asked and silent, they leave the check: "N no answer" stays the list of people to call.
+        if (kind === 'welfare' && listed && answered === 0) await leaveUnanswered(deps, id, askedIn ?? region);
+        if (kind === 'welfare' && recent)
+          jobsRemoved += await outbound.remove(jobIdFor('o', broadcastRef('welfare-reminder', id, who))).catch(() => 0);
+      }
+      if (scrubbed) broadcasts++;
     }
   }
   const incidentIds = await eraseCitizenIncidents(deps, phone);
-  // The LIDs are read before they are forgotten: a message written before WhatsApp told us the
-  // phone behind a LID names only the LID.
-  const lids = await forgetLids(deps, phone);
+  await forgetLids(deps, lids);
   // What they reported while WhatsApp hid their number, and the LID's link to their report.
   for (const lid of lids) for (const id of await eraseCitizenIncidents(deps, lid)) if (!incidentIds.includes(id)) incidentIds.push(id);
   await forgetMedia(deps, [phone, ...lids]);
@@ -104,6 +110,16 @@ export async function eraseCitizen(deps: CoreDeps, phone: string): Promise<Erasu
     finishedJobsRemoved,
     senders: [phone, ...lids],
   };
+}
+
+/** Takes the citizen off a welfare check's asked-in sets; returns the region they were asked in, if known. */
+async function forgetAskedIn(deps: CoreDeps, id: string, phone: string): Promise<string | undefined> {
+  const { keys, regions } = askedInKeys(deps, id);
+  const tx = deps.redis.multi();
+  for (const key of keys) tx.srem(key, phone);
+  const removed = ((await tx.exec()) ?? []).map(([, n]) => n);
+  const at = removed.indexOf(1);
+  return at < 0 ? undefined : regions[at];
 }
 
 /** One fewer person asked in a welfare check (and in their region): someone who erased their data unanswered. */
@@ -132,18 +148,21 @@ async function forgetMedia(deps: CoreDeps, senders: string[]): Promise<void> {
   }
 }
 
-/** Forgets which WhatsApp LIDs hide the phone (WhatsApp tells the gateway again if they write); returns them. */
-async function forgetLids(deps: CoreDeps, phone: string): Promise<string[]> {
-  const forgotten: string[] = [];
+/** The WhatsApp LIDs known to hide the phone. */
+async function lidsOf(deps: CoreDeps, phone: string): Promise<string[]> {
+  const found: string[] = [];
   let cursor = '0';
   do {
     const [next, flat] = await deps.redis.hscan(deps.keys.lidToPhone, cursor, 'COUNT', 1000);
-    const lids = flat.filter((_, i) => i % 2 === 0 && flat[i + 1] === phone);
-    if (lids.length > 0) await deps.redis.hdel(deps.keys.lidToPhone, ...lids);
-    forgotten.push(...lids);
+    found.push(...flat.filter((_, i) => i % 2 === 0 && flat[i + 1] === phone));
     cursor = next;
   } while (cursor !== '0');
-  return forgotten;
+  return found;
+}
+
+/** Forgets which WhatsApp LIDs hide the phone (WhatsApp tells the gateway again if they write). */
+async function forgetLids(deps: CoreDeps, lids: string[]): Promise<void> {
+  if (lids.length > 0) await deps.redis.hdel(deps.keys.lidToPhone, ...lids);
 }
 
 const NOT_SENT_YET = new Set(['waiting', 'prioritized', 'delayed', 'waiting-children']);

@@ -37,6 +37,8 @@ const MESSAGES = {
     alertHeader: 'OFFICIAL ALERT from the {embassy}',
     alertFooter: 'Verification code: {code}. Send NEWS to check an alert is genuine.',
     alertGenuine: 'Yes: {id} is a genuine alert from the embassy, sent {date}. Its verification code is {code}.',
+    alertWithdrawn:
+      '⚠️ {id} was sent by the embassy on {date}, then withdrawn: do not act on it and do not share it. Send NEWS for the latest genuine advice. If you are in danger, describe your situation in a message and we will open a report.',
     alertAltered:
       '⚠️ Warning: {id} is a genuine alert, but this copy was changed: its words are not the ones the embassy sent. Do not act on this copy and do not share it. What the embassy sent:\n{text}',
     rumourWarning:
@@ -80,6 +82,8 @@ const MESSAGES = {
     alertHeader: "ALERTE OFFICIELLE de l'{embassy}",
     alertFooter: 'Code de vérification : {code}. Envoyez INFOS pour vérifier qu’une alerte est authentique.',
     alertGenuine: 'Oui : {id} est une alerte authentique de l’ambassade, envoyée le {date}. Son code de vérification est {code}.',
+    alertWithdrawn:
+      "⚠️ {id} a été envoyée par l'ambassade le {date}, puis retirée : n'agissez pas d'après elle et ne la partagez pas. Envoyez INFOS pour les derniers conseils authentiques. Si vous êtes en danger, décrivez votre situation dans un message : nous ouvrirons un signalement.",
     alertAltered:
       "⚠️ Attention : {id} est une alerte authentique, mais cette copie a été modifiée : ses mots ne sont pas ceux que l'ambassade a envoyés. N'agissez pas d'après cette copie et ne la partagez pas. Ce que l'ambassade a envoyé :\n{text}",
     rumourWarning:
@@ -119,6 +123,8 @@ const MESSAGES = {
     alertHeader: 'تنبيه رسمي من {embassy}',
     alertFooter: 'رمز التحقق: {code}. أرسل أخبار للتأكد من صحة التنبيه.',
     alertGenuine: 'نعم: {id} تنبيه صحيح من السفارة، أُرسل في {date}. رمز التحقق الخاص به {code}.',
+    alertWithdrawn:
+      '⚠️ أرسلت السفارة {id} في {date} ثم سحبته: لا تتصرف بناءً عليه ولا تشاركه. أرسل أخبار لآخر النصائح الصحيحة. إذا كنت في خطر، صف وضعك في رسالة وسنفتح بلاغاً.',
     alertAltered:
       '⚠️ تحذير: {id} تنبيه صحيح، لكن هذه النسخة عُدّلت: كلماتها ليست ما أرسلته السفارة. لا تتصرف بناءً على هذه النسخة ولا تشاركها. ما أرسلته السفارة:\n{text}',
     rumourWarning:

@@ -41,6 +41,12 @@ export async function verifyForwardedAlert(ctx: ChatContext, registered: string 
     await ctx.reply(t(language, 'alertNotGenuine', { id }), 'verify');
     return consumed(text);
   }
+  const date = new Date(alert.createdAt).toISOString().slice(0, 16).replace('T', ' ');
+  // Cancelled (sent by mistake, stopped half-way): those who got it must not act on it.
+  if (alert.status === 'cancelled') {
+    await ctx.reply(t(language, 'alertWithdrawn', { id, date: `${date} UTC` }), 'verify');
+    return consumed(text);
+  }
   // A copy of the alert (its header or footer) whose words are not the alert's in any language was
   // changed on its way ("stay indoors" became "go to the airport"): the id and code alone are no proof.
   if (ALERT_WORDING.test(text) && !Object.values(alert.text).some((words) => plain(text).includes(plain(words)))) {
@@ -49,7 +55,6 @@ export async function verifyForwardedAlert(ctx: ChatContext, registered: string 
     await ctx.reply(t(language, 'alertAltered', { id, text: textIn(ctx.deps, alert.text, language) }), 'verify');
     return consumed(text);
   }
-  const date = new Date(alert.createdAt).toISOString().slice(0, 16).replace('T', ' ');
   await ctx.reply(t(language, 'alertGenuine', { id, code: alert.code, date: `${date} UTC` }), 'verify');
   return consumed(text);
 }

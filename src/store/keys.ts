@@ -135,6 +135,8 @@ export function redisKeys(prefix: string) {
     welfare: (id: string) => k('welfare', id),
     welfareRecipients: (id: string, language: string) => k('welfare', id, 'to', language),
     welfareAnswers: (id: string) => k('welfare', id, 'answers'),
+    /** The citizens a welfare check asked in one region (where they were registered when it started). */
+    welfareAskedIn: (id: string, region: string) => k('welfare', id, 'in', region),
     welfareTally: (id: string) => k('welfare', id, 'tally'),
     welfareState: (id: string) => k('welfare', id, 'state'),
     welfareCounts: (id: string) => k('welfare', id, 'counts'),

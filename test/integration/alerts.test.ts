@@ -152,6 +152,18 @@ describe('consular alerts', () => {
     await app.expectMessage(CELL_GROUP, /Unknown region "atlantis"/);
   });
 
+  it('tells the cell group of an alert drafted with /alert in a DM that waits for a second officer', async () => {
+    await seed(app.deps, 600, 4, { region: 'capital' });
+    await app.say(STAFF.officer, '/alert capital Boil tap water before drinking.');
+    const reply = await app.expectMessage(STAFF.officer, /Alert ALR-\d+ .*Waiting for a second officer/);
+    const id = /ALR-\d+/.exec(reply.text)?.[0] as string;
+    // Before: only the author's DM said so; the officers who could approve it were never told.
+    const post = await app.expectMessage(CELL_GROUP, (m) => m.text.includes(`Alert ${id} drafted by Chloe Officer`));
+    expect(post.text).toContain(`/approve ${id}`);
+    expect(post.text).toContain('Boil tap water');
+    await app.api('POST', `/api/alerts/${id}/cancel`);
+  });
+
   it('refuses a bad alert body with a clear error naming the field', async () => {
     const noText = await app.api<{ error: { message: string } }>('POST', '/api/alerts', { audience: { all: true }, text: {} });
     expect(noText.status).toBe(400);
@@ -211,6 +223,32 @@ describe('consular alerts', () => {
     expect((await app.outbox(stopper)).some((m) => /no longer receive/.test(m.text))).toBe(true);
   });
 
+  it('counts a citizen who sent DELETE while the alert waited for approval as cancelled, and the alert completes', async () => {
+    const phones = await seed(app.deps, 500, 4, { region: 'north', language: 'ar' });
+    const [deleter, ...others] = phones as [string, ...string[]];
+    const created = await app.api<{ id: string; status: string; total: number }>('POST', '/api/alerts', {
+      audience: { regions: ['north'], languages: ['ar'] },
+      text: { en: 'Road to the border is open.' },
+    });
+    expect(created.body).toMatchObject({ status: 'pending_approval', total: 4 });
+    const { id } = created.body;
+    await app.say(deleter, 'DELETE');
+    await app.expectMessage(deleter, /erased|مسح|حذف/);
+    await app.api('POST', `/api/alerts/${id}/approve`, undefined, await tokenFor('Fay', 'duty_officer'));
+    // Before: the erased citizen stayed "queued" for ever, and the alert "sending" in /sitrep.
+    const done = await waitFor(async () => {
+      const a = await alertOf(id);
+      return a.status === 'sent' ? a : undefined;
+    });
+    expect(done.counts).toMatchObject({ total: 4, queued: 0, sent: 3, failed: 0, cancelled: 1 });
+    for (const p of others) expect((await app.outbox(p)).filter((m) => m.text.includes(id))).toHaveLength(1);
+    expect((await app.outbox(deleter)).some((m) => m.text.includes(id))).toBe(false);
+    // Nothing of theirs is written back into the alert's delivery state.
+    expect(await app.deps.redis.hexists(app.deps.keys.alertState(id), deleter)).toBe(0);
+    const lines = await broadcastFeature.sitrep?.(app.deps);
+    expect(lines?.some((l) => l.includes(id))).toBe(false);
+  });
+
   it('enqueues one job per recipient even when the fan-out runs again (resumed after a crash)', async () => {
     const phones = await seed(app.deps, 1000, 1_200, { region: 'coast', language: 'ar' });
     await app.queues.outbound.pause();
@@ -260,6 +298,14 @@ describe('consular alerts', () => {
     expect(a.counts.cancelled).toBe(151 - received);
     const lines = await broadcastFeature.sitrep?.(app.deps);
     expect(lines?.some((l) => l.includes(created.body.id))).toBe(false);
+    // A copy of it goes round; a citizen forwards it to check it: it was withdrawn, not "genuine".
+    const checker = phones[0] as string;
+    const copy = `ALERTE OFFICIELLE · ${created.body.id}\n\nBorder closed.\n\nCode de vérification : ${a.code}.`;
+    await app.say(checker, copy, { forwarded: true });
+    const answer = await app.expectMessage(checker, (m) => m.kind === 'verify');
+    // Before: "Oui : … est une alerte authentique de l'ambassade".
+    expect(answer.text).toMatch(new RegExp(`${created.body.id} a été envoyée par l'ambassade le .*, puis retirée`));
+    expect(answer.text).not.toMatch(/authentique de l/);
   });
 
   it('never confirms, nor shows, a draft that was cancelled before it went out', async () => {

@@ -41,4 +41,20 @@ describe('NEWS', () => {
     // Someone who never registered gets the latest alert that went out (its text names its region).
     expect(await news('+33699887766')).toContain(frenchOnly);
   });
+
+  it('gives the alert sent to every reader of a language (no region named) to those readers, and never a cell-only post', async () => {
+    const arabicCoast = aCitizen({ region: 'coast', language: 'ar' });
+    await saveCitizens(app.deps, [arabicCoast]);
+    await alert({ all: true }, 'Consular line: +1 555 000 0099.');
+    const arabicReaders = await alert({ languages: ['ar'] }, 'Ferry at noon.');
+    const res = await app.api<{ id: string }>('POST', '/api/alerts', { audience: { cellGroups: true }, text: { en: 'Staff: meet at 7.' } });
+    expect(res.status).toBe(201);
+    // They got it: NEWS gives it back (it had given the older alert to all).
+    await waitFor(async () => (await app.outbox(arabicCoast.phone)).find((m) => m.text.includes(arabicReaders)));
+    expect(await news(arabicCoast.phone)).toContain(arabicReaders);
+    // Someone who never registered is given the latest alert to citizens, not the cell's own post.
+    const answer = await news('+33699887755');
+    expect(answer).not.toContain('meet at 7');
+    expect(answer).toContain(arabicReaders);
+  });
 });

@@ -243,3 +243,103 @@ describe('answers to "are you safe?" in people’s own words, on time or late', 
     await app.expectMessage(CELL_GROUP, (m) => /New incident/.test(m.text) && /moved to my cousin in Latakia/.test(m.text));
   });
 });
+
+describe('a welfare check whose citizens move to another region before they answer', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startTestApp('welfare-moved', {
+      config: { broadcast: { ratePerSecond: 1000, approvalThreshold: 25, welfareReminderAfter: '1h', welfareFollowUpAfter: '3h' } },
+    });
+  });
+  afterAll(async () => app.stop());
+
+  it('counts each answer and each erasure in the region the citizen was asked in, so the regions add up to the total', async () => {
+    const moved = aCitizen({ region: 'north', household: 3 });
+    const silent = aCitizen({ region: 'north' });
+    const leaves = aCitizen({ region: 'north' });
+    const coast = aCitizen({ region: 'coast' });
+    await saveCitizens(app.deps, [moved, silent, leaves, coast]);
+    const { id } = (await app.api<{ id: string }>('POST', '/api/welfare-checks', { audience: { all: true } })).body;
+    for (const c of [moved, silent, leaves, coast]) await app.expectMessage(c.phone, /Are you safe\?/);
+    // They fled to the coast and updated their registration, then answered.
+    await saveCitizens(app.deps, [
+      { ...moved, region: 'coast' },
+      { ...leaves, region: 'capital' },
+    ]);
+    await app.say(moved.phone, '1');
+    await app.expectMessage(moved.phone, /noted that you are safe \(3 person/);
+    await app.say(leaves.phone, 'DELETE');
+    await app.expectMessage(leaves.phone, /erased/);
+    const v = (await app.api<WelfareView>('GET', `/api/welfare-checks/${id}`)).body;
+    expect(v.counts).toEqual({ total: 3, safe: 1, help: 0, noAnswer: 2, peopleSafe: 3 });
+    // Before: north showed 3 asked and 3 silent, the coast's safe answer had no one asked there to count against.
+    expect(v.byRegion.north).toEqual({ total: 2, safe: 1, help: 0, noAnswer: 1, peopleSafe: 3 });
+    expect(v.byRegion.coast).toEqual({ total: 1, safe: 0, help: 0, noAnswer: 1, peopleSafe: 0 });
+    expect(v.byRegion.capital).toEqual({ total: 0, safe: 0, help: 0, noAnswer: 0, peopleSafe: 0 });
+    const silentByRegion = Object.values(v.byRegion).reduce((n, r) => n + r.noAnswer, 0);
+    expect(silentByRegion).toBe(v.counts.noAnswer);
+    await app.api('POST', `/api/welfare-checks/${id}/close`);
+    const tally = await app.expectMessage(CELL_GROUP, new RegExp(`Welfare check ${id} closed`));
+    expect(tally.text).toContain('1 safe (3 people), 0 need help, 2 no answer of 3 — safe/help/silent: north 1/0/1, coast 0/0/1');
+  });
+});
+
+describe('a citizen asked by two welfare checks open at once', () => {
+  let app: TestApp;
+  const start = async (body: Record<string, unknown>) => (await app.api<{ id: string }>('POST', '/api/welfare-checks', body)).body.id;
+  const view = async (id: string) => (await app.api<WelfareView>('GET', `/api/welfare-checks/${id}`)).body;
+
+  beforeAll(async () => {
+    app = await startTestApp('welfare-two-checks', {
+      config: { broadcast: { ratePerSecond: 1000, approvalThreshold: 25, welfareReminderAfter: '1h', welfareFollowUpAfter: '3h' } },
+    });
+  });
+  afterAll(async () => app.stop());
+
+  it('answers both: the older check no longer counts them silent, reminds them or lists them to call', async () => {
+    const safe = aCitizen({ region: 'north', household: 2 });
+    const help = aCitizen({ region: 'north' });
+    await saveCitizens(app.deps, [safe, help]);
+    const everyone = await start({ audience: { all: true } });
+    await app.expectMessage(safe.phone, new RegExp(everyone));
+    // The next day, an earthquake in the north: the cell asks there again.
+    const north = await start({ audience: { regions: ['north'] } });
+    await app.expectMessage(safe.phone, new RegExp(north));
+    await app.expectMessage(help.phone, new RegExp(north));
+    await app.say(safe.phone, '1');
+    await app.expectMessage(safe.phone, /noted that you are safe \(2 person/);
+    await app.say(help.phone, '2');
+    const reply = await app.expectMessage(help.phone, /INC-\d+/);
+    const incident = /INC-\d+/.exec(reply.text)?.[0] as string;
+    await settle(app);
+    // Before: the first check counted them "no answer" however often they answered.
+    for (const id of [everyone, north]) expect((await view(id)).counts).toMatchObject({ safe: 1, help: 1, noAnswer: 0, peopleSafe: 2 });
+    for (const id of [everyone, north]) {
+      const list = await app.api<{ items: { id: string }[] }>('GET', `/api/incidents?welfareCheck=${id}&timeline=false`);
+      expect(list.body.items.map((i) => i.id)).toEqual([incident]);
+    }
+    await (await broadcastQueues(app.deps).broadcast.getJob(jobIdFor('wrem', everyone)))?.promote();
+    await (await broadcastQueues(app.deps).broadcast.getJob(jobIdFor('wfol', everyone)))?.promote();
+    await app.expectMessage(CELL_GROUP, new RegExp(`Welfare check ${everyone}: every citizen asked has answered`));
+    await settle(app);
+    for (const c of [safe, help]) expect((await app.outbox(c.phone)).some((m) => /Reminder/.test(m.text))).toBe(false);
+  });
+
+  it('a HELP to a real check and a drill at once opens a real incident, not an EXERCISE one', async () => {
+    // A duty officer registered as a citizen is asked by a real check, then by a drill.
+    await saveCitizens(app.deps, [aCitizen({ phone: STAFF.duty, region: 'capital' })]);
+    const real = await start({ audience: { regions: ['capital'] } });
+    await app.expectMessage(STAFF.duty, new RegExp(real));
+    const drill = await start({ audience: { all: true }, exercise: true });
+    await app.expectMessage(STAFF.duty, new RegExp(`EXERCISE.*${drill}`));
+    await app.say(STAFF.duty, '2');
+    const reply = await app.expectMessage(STAFF.duty, /INC-\d+/);
+    const id = /INC-\d+/.exec(reply.text)?.[0] as string;
+    const incident = await app.api<{ severity: string; summary: string; links: Record<string, string> }>('GET', `/api/incidents/${id}`);
+    expect(incident.body.severity).toBe('critical');
+    expect(incident.body.links.welfareCheck).toBe(real);
+    expect(incident.body.links.exercise).toBeUndefined();
+    expect(incident.body.summary).not.toMatch(/EXERCISE/);
+  });
+});
