@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { CoreDeps } from '../app/deps.ts';
-import { NotFoundError } from '../domain/errors.ts';
+import { NotFoundError, ValidationError } from '../domain/errors.ts';
 import { requireRole } from '../http/auth.ts';
 import { queryInt, validate } from '../http/errors.ts';
 import { documentRoute } from '../http/route-docs.ts';
@@ -14,7 +14,11 @@ export const startRunBody = z.strictObject({
 });
 export const listRunsQuery = z.strictObject({
   limit: queryInt(1, 200).default(50),
-  cursor: queryInt(0, Number.MAX_SAFE_INTEGER).optional(),
+  cursor: z
+    .string()
+    .regex(/^(RUN-\d{4,}|\d{1,16})$/i, 'must be the nextCursor of the previous page')
+    .transform((c) => c.toUpperCase())
+    .optional(),
 });
 
 documentRoute({ method: 'get', path: '/api/playbooks', summary: 'The playbook library', role: 'viewer', tags: ['playbooks'] });
@@ -89,6 +93,7 @@ export function playbookRoutes(deps: CoreDeps, runner: PlaybookRunner): Router {
   r.get('/api/runs', requireRole('viewer'), async (req, res) => {
     const q = validate(listRunsQuery, req.query, 'query');
     const page = await runner.store.page(q.limit, q.cursor);
+    if (!page) throw new ValidationError('query.cursor: must be the nextCursor of the previous page');
     const runs = (await Promise.all(page.ids.map((id) => runner.store.get(id)))).filter((x) => x !== undefined);
     res.json({ items: runs, nextCursor: page.nextCursor });
   });

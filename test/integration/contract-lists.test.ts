@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../fakes/test-app.ts';
+
+/**
+ * The lists of the Admin API, paged as an external client pages them: `{items, nextCursor}`, the
+ * nextCursor passed back as `cursor=` until it is null, every item once.
+ */
+type Page = { items: { id: string }[]; nextCursor: string | null };
+type ApiError = { error: { code: string; message: string } };
+
+/** Every id of a list, page by page through its nextCursor. */
+async function pageThrough(app: TestApp, path: string, limit: number): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: string | null = null;
+  for (let pages = 0; pages < 50; pages++) {
+    const sep = path.includes('?') ? '&' : '?';
+    const res = await app.api<Page | ApiError>('GET', `${path}${sep}limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const page = res.body as Page;
+    ids.push(...page.items.map((i) => i.id));
+    cursor = page.nextCursor;
+    if (!cursor) return ids;
+  }
+  throw new Error(`${path}: more than 50 pages`);
+}
+
+describe('GET /api/runs', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    // A clock that stays on one minute: runs started together share their start time, as runs
+    // started in the same millisecond do.
+    const minute = Math.floor(Date.now() / 60_000) * 60_000;
+    app = await startTestApp('contract-runs', { options: { now: () => minute } });
+  });
+  afterAll(async () => app.stop());
+
+  it('pages every run once through nextCursor, runs started at the same moment included', async () => {
+    const started: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await app.api<{ id: string }>('POST', '/api/playbooks/earthquake/runs', { params: { region: 'north' }, exercise: true });
+      expect(res.status).toBe(201);
+      started.push(res.body.id);
+    }
+    const all = await pageThrough(app, '/api/runs', 200);
+    expect([...all].sort()).toEqual([...started].sort());
+    for (const limit of [1, 2, 4]) expect(await pageThrough(app, '/api/runs', limit), `limit=${limit}`).toEqual(all);
+  });
+
+  it('refuses a cursor that is no nextCursor with a 400 naming it', async () => {
+    for (const cursor of ['abc', 'RUN-9999']) {
+      const res = await app.api<ApiError>('GET', `/api/runs?cursor=${cursor}`);
+      expect(res.status, cursor).toBe(400);
+      expect(res.body.error).toMatchObject({ code: 'invalid_request', message: expect.stringContaining('cursor') });
+    }
+  });
+});
