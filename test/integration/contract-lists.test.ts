@@ -54,3 +54,44 @@ describe('GET /api/runs', () => {
     }
   });
 });
+
+describe('GET /api/alerts and GET /api/welfare-checks', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp('contract-broadcasts');
+  });
+  afterAll(async () => app.stop());
+
+  for (const [path, body] of [
+    ['/api/alerts', { audience: { regions: ['north'] }, text: { en: 'Stay indoors' } }],
+    ['/api/welfare-checks', { audience: { regions: ['north'] } }],
+  ] as const) {
+    it(`${path}: lists each item once while new ones are created between pages`, async () => {
+      const create = async () => {
+        const res = await app.api<{ id: string }>('POST', path, body);
+        expect(res.status).toBe(201);
+        return res.body.id;
+      };
+      const older = [await create(), await create(), await create()];
+      const first = await app.api<Page>('GET', `${path}?limit=2`);
+      expect(first.body.items.map((i) => i.id)).toEqual([older[2], older[1]]);
+      const newer = await create(); // at the top: the next page must not shift onto what was seen
+      const second = await app.api<Page>('GET', `${path}?limit=2&cursor=${first.body.nextCursor}`);
+      expect(second.status).toBe(200);
+      expect(second.body).toEqual({ items: [expect.objectContaining({ id: older[0] })], nextCursor: null });
+      expect(await pageThrough(app, path, 1)).toEqual([newer, ...[...older].reverse()]);
+    });
+  }
+
+  it('refuses a cursor that names no item of the list', async () => {
+    for (const [path, cursor] of [
+      ['/api/alerts', 'ALR-9999'],
+      ['/api/welfare-checks', 'ALR-0001'],
+      ['/api/alerts', 'x'],
+    ]) {
+      const res = await app.api<ApiError>('GET', `${path}?cursor=${cursor}`);
+      expect(res.status, `${path} ${cursor}`).toBe(400);
+      expect(res.body.error.message).toMatch(/cursor/);
+    }
+  });
+});
