@@ -95,3 +95,22 @@ describe('GET /api/alerts and GET /api/welfare-checks', () => {
     }
   });
 });
+
+describe('every list', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp('contract-every-list');
+  });
+  afterAll(async () => app.stop());
+
+  it('answers {items, nextCursor}, the lists of the configuration included', async () => {
+    const check = await app.api<{ id: string }>('POST', '/api/welfare-checks', { audience: { all: true } });
+    const paths = ['/api/regions', '/api/staff', '/api/tokens', '/api/rumours', '/api/runs', '/api/playbooks'];
+    for (const path of [...paths, `/api/welfare-checks/${check.body.id}/follow-up`]) {
+      const res = await app.api<Page>('GET', path);
+      expect(res.status, path).toBe(200);
+      expect(Array.isArray(res.body.items), path).toBe(true);
+      expect(res.body, path).toHaveProperty('nextCursor');
+    }
+  });
+});

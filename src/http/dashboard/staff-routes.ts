@@ -19,6 +19,7 @@ export function staffRoutes(deps: HttpDeps): Router {
   r.get('/api/staff', authenticate(deps.tokens), requireRole('viewer'), (_req, res) => {
     res.json({
       items: deps.roster.all().map((s) => ({ name: s.name, phone: s.phone, roles: s.roles, assignable: hasRole(s.roles, 'officer') })),
+      nextCursor: null,
     });
   });
   return r;

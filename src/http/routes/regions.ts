@@ -15,7 +15,7 @@ documentRoute({
 export function regionRoutes(deps: HttpDeps): Router {
   const r = Router();
   r.get('/api/regions', requireRole('viewer'), (_req, res) => {
-    res.json({ items: deps.config.regions.map((x) => ({ id: x.id, name: x.name })) });
+    res.json({ items: deps.config.regions.map((x) => ({ id: x.id, name: x.name })), nextCursor: null });
   });
   return r;
 }
