@@ -5,9 +5,12 @@ import { AppError, ValidationError } from '../domain/errors.ts';
 import { toE164 } from '../domain/roster.ts';
 import type { Logger } from '../observability/logger.ts';
 
-/** Parses `value` with `schema` or throws a ValidationError naming the field. */
+/**
+ * Parses `value` with `schema` or throws a ValidationError naming the field. In a query string, a
+ * parameter given empty (`?status=&cursor=`, as a client fills a URL template) is one not given.
+ */
 export function validate<S extends z.ZodType>(schema: S, value: unknown, where = 'body'): z.infer<S> {
-  const result = schema.safeParse(value);
+  const result = schema.safeParse(where === 'query' ? withoutEmpty(value) : value);
   // No body at all: almost always JSON sent without its Content-Type, which Express leaves unread.
   if (!result.success && value === undefined && where === 'body')
     throw new ValidationError('body: missing; send a JSON object with the header Content-Type: application/json');
@@ -20,6 +23,12 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, where =
     );
   }
   return result.data;
+}
+
+/** A query object without its empty parameters. */
+function withoutEmpty(query: unknown): unknown {
+  if (!query || typeof query !== 'object') return query;
+  return Object.fromEntries(Object.entries(query).filter(([, v]) => v !== ''));
 }
 
 /** A phone in a body as people write it ("+1 555 000 0003", "15550000003"), taken in its E.164 form (else refused as not E.164). */

@@ -113,4 +113,22 @@ describe('every list', () => {
       expect(res.body, path).toHaveProperty('nextCursor');
     }
   });
+
+  it('takes a parameter left empty, as the URL templates of DESIGN.md read (?status=&severity=&limit=&cursor=), as not given', async () => {
+    for (const path of [
+      '/api/incidents?status=&severity=&limit=&cursor=',
+      '/api/audit?after=&limit=',
+      '/api/alerts?cursor=&limit=',
+      '/api/runs?cursor=',
+      '/api/rumours?since=&kind=&sort=&limit=&cursor=',
+      '/sim/messages?to=&after=',
+    ]) {
+      const res = await app.api<Page>('GET', path);
+      expect(res.status, `${path} ${JSON.stringify(res.body)}`).toBe(200);
+      expect(Array.isArray(res.body.items), path).toBe(true);
+    }
+    const bad = await app.api<ApiError>('GET', '/api/incidents?status=&severity=bogus');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/severity/);
+  });
 });
