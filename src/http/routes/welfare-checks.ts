@@ -21,7 +21,7 @@ const idParam = z.object({ id: z.string().regex(/^WFC-\d{4,}$/, 'must be a welfa
 documentRoute({
   method: 'post',
   path: '/api/welfare-checks',
-  summary: 'Ask an audience "are you safe?" (answers 1/SAFE or 2/HELP)',
+  summary: 'Ask an audience "are you safe?" (answers 1/SAFE or 2/HELP); text by language, or one string for the default language',
   role: 'duty_officer',
   tags: ['welfare'],
   body: createWelfareCheckBody,
@@ -64,12 +64,21 @@ documentRoute({
   tags: ['welfare'],
 });
 
+/**
+ * A body whose `text` is one string, as DESIGN.md's `{audience, text?}` reads, with that string as the
+ * question in the default language, as `/welfare REGION text` takes it in chat.
+ */
+function textByLanguage(deps: HttpDeps, body: unknown): unknown {
+  if (!body || typeof body !== 'object' || !('text' in body) || typeof body.text !== 'string') return body;
+  return { ...body, text: { [deps.config.languages[0] as string]: body.text } };
+}
+
 /** GET|POST /api/welfare-checks, GET /api/welfare-checks/:id (+ /follow-up), POST /api/welfare-checks/:id/cancel|close. */
 export function welfareCheckRoutes(deps: HttpDeps): Router {
   const r = Router();
   r.get('/api/welfare-checks', requireRole('viewer'), broadcastList(deps, 'welfare', getWelfareCheck));
   r.post('/api/welfare-checks', requireRole('duty_officer'), async (req, res) => {
-    const body = validate(createWelfareCheckBody, req.body);
+    const body = validate(createWelfareCheckBody, textByLanguage(deps, req.body));
     res.status(201).json(await startWelfareCheck(deps, { ...body, ...authorAndSource(req) }));
   });
   r.get('/api/welfare-checks/:id', requireRole('viewer'), async (req, res) => {
