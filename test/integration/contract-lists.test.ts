@@ -131,4 +131,12 @@ describe('every list', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toMatch(/severity/);
   });
+
+  it('reads the audit trail from its start with after=0, as /sim/messages?after=0 reads the outbox', async () => {
+    const fromStart = await app.api<Page>('GET', '/api/audit?limit=5');
+    const afterZero = await app.api<Page>('GET', '/api/audit?after=0&limit=5');
+    expect(afterZero.status, JSON.stringify(afterZero.body)).toBe(200);
+    expect(afterZero.body.items.map((e) => e.id)).toEqual(fromStart.body.items.map((e) => e.id));
+    expect(afterZero.body.items.length).toBeGreaterThan(0);
+  });
 });
