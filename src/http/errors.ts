@@ -47,6 +47,27 @@ export function queryInt(min: number, max: number) {
     .pipe(z.number().int().min(min, message).max(max, message));
 }
 
+/**
+ * The query of a list the API holds whole (the configured regions, the staff roster, the playbook
+ * library, the token holders): `limit` and the previous page's `cursor`, like every other list, and
+ * nothing else (an unknown filter is a 400, not ignored).
+ */
+export const wholeListQuery = z.strictObject({
+  limit: queryInt(1, 1000).optional(),
+  cursor: z
+    .string()
+    .regex(/^\d{1,6}$/, 'must be the nextCursor of the previous page')
+    .optional(),
+});
+
+/** A page of a list held whole, as `{items, nextCursor}`; without `limit`, every item. */
+export function pageOfList<T>(items: readonly T[], query: unknown): { items: T[]; nextCursor: string | null } {
+  const q = validate(wholeListQuery, query, 'query');
+  const start = Number(q.cursor ?? 0);
+  const end = q.limit ? start + q.limit : items.length;
+  return { items: items.slice(start, end), nextCursor: end < items.length ? String(end) : null };
+}
+
 export const notFoundRoute: RequestHandler = (req, res) => {
   res.status(404).json({ error: { code: 'not_found', message: `no route for ${req.method} ${req.path}` } });
 };

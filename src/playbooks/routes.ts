@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { CoreDeps } from '../app/deps.ts';
 import { NotFoundError, ValidationError } from '../domain/errors.ts';
 import { requireRole } from '../http/auth.ts';
-import { queryInt, validate } from '../http/errors.ts';
+import { pageOfList, queryInt, validate, wholeListQuery } from '../http/errors.ts';
 import { documentRoute } from '../http/route-docs.ts';
 import type { PlaybookRunner } from './runner.ts';
 import { playbookSummary, runView } from './views.ts';
@@ -21,7 +21,14 @@ export const listRunsQuery = z.strictObject({
     .optional(),
 });
 
-documentRoute({ method: 'get', path: '/api/playbooks', summary: 'The playbook library', role: 'viewer', tags: ['playbooks'] });
+documentRoute({
+  method: 'get',
+  path: '/api/playbooks',
+  summary: 'The playbook library',
+  role: 'viewer',
+  tags: ['playbooks'],
+  query: wholeListQuery,
+});
 documentRoute({
   method: 'get',
   path: '/api/playbooks/:id',
@@ -73,8 +80,8 @@ documentRoute({
 /** The playbook and run routes of the admin API. */
 export function playbookRoutes(deps: CoreDeps, runner: PlaybookRunner): Router {
   const r = Router();
-  r.get('/api/playbooks', requireRole('viewer'), (_req, res) => {
-    res.json({ items: [...runner.library.values()].map(playbookSummary), nextCursor: null });
+  r.get('/api/playbooks', requireRole('viewer'), (req, res) => {
+    res.json(pageOfList([...runner.library.values()].map(playbookSummary), req.query));
   });
   r.get('/api/playbooks/:id', requireRole('viewer'), (req, res) => {
     res.json(playbookSummary(runner.playbook(String(req.params.id))));

@@ -139,4 +139,33 @@ describe('every list', () => {
     expect(afterZero.body.items.map((e) => e.id)).toEqual(fromStart.body.items.map((e) => e.id));
     expect(afterZero.body.items.length).toBeGreaterThan(0);
   });
+
+  it('pages the lists of the configuration and the token holders by limit and cursor, and refuses a filter they do not have', async () => {
+    for (const name of ['Paging One', 'Paging Two']) await app.api('POST', '/api/tokens', { name, role: 'viewer' });
+    for (const [path, key] of [
+      ['/api/regions', 'id'],
+      ['/api/staff', 'phone'],
+      ['/api/playbooks', 'id'],
+      ['/api/tokens', 'name'],
+    ] as const) {
+      const all = (await app.api<{ items: Record<string, string>[] }>('GET', path)).body.items.map((i) => i[key]);
+      expect(all.length, path).toBeGreaterThan(1);
+      const paged: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const res = await app.api<{ items: Record<string, string>[]; nextCursor: string | null }>(
+          'GET',
+          `${path}?limit=1${cursor ? `&cursor=${cursor}` : ''}`,
+        );
+        expect(res.status, path).toBe(200);
+        expect(res.body.items.length, path).toBe(1);
+        paged.push(...res.body.items.map((i) => i[key] as string));
+        cursor = res.body.nextCursor;
+      } while (cursor && paged.length <= all.length);
+      expect(paged, path).toEqual(all);
+      const unknown = await app.api<ApiError>('GET', `${path}?region=north`);
+      expect(unknown.status, path).toBe(400);
+      expect(unknown.body.error.message, path).toMatch(/region/);
+    }
+  });
 });
