@@ -153,7 +153,7 @@ describe('every list', () => {
       const paged: string[] = [];
       let cursor: string | null = null;
       do {
-        const res = await app.api<{ items: Record<string, string>[]; nextCursor: string | null }>(
+        const res: { status: number; body: { items: Record<string, string>[]; nextCursor: string | null } } = await app.api(
           'GET',
           `${path}?limit=1${cursor ? `&cursor=${cursor}` : ''}`,
         );
