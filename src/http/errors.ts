@@ -31,6 +31,19 @@ function withoutEmpty(query: unknown): unknown {
   return Object.fromEntries(Object.entries(query).filter(([, v]) => v !== ''));
 }
 
+/**
+ * Text a person will read (an alert, a note, a message to a citizen): trimmed, at most `max`
+ * characters, and with something to read: not only spaces, control characters or invisible ones
+ * (a NUL, a zero-width space), which would go out as a blank message.
+ */
+export function visibleText(max: number, empty = 'must hold some visible text') {
+  return z
+    .string()
+    .trim()
+    .max(max)
+    .refine((t) => /[^\s\p{Cc}\p{Cf}]/u.test(t), empty);
+}
+
 /** A phone in a body as people write it ("+1 555 000 0003", "15550000003"), taken in its E.164 form (else refused as not E.164). */
 export const phoneAsTyped = z.preprocess((v) => (typeof v === 'string' ? (toE164(v) ?? v) : v), e164);
 

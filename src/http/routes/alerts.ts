@@ -6,13 +6,13 @@ import { type BroadcastKind, broadcastKeys } from '../../broadcast/broadcast-sto
 import { ValidationError } from '../../domain/errors.ts';
 import { pageAfterMember } from '../../store/member-page.ts';
 import { actorOf, requireRole } from '../auth.ts';
-import { queryInt, validate } from '../errors.ts';
+import { queryInt, validate, visibleText } from '../errors.ts';
 import type { HttpDeps } from '../http-deps.ts';
 import { documentRoute } from '../route-docs.ts';
 
 export const createAlertBody = z.strictObject({
   audience: audienceSchema,
-  text: z.record(z.string().regex(/^[a-z]{2,3}$/, 'must be a language code like en'), z.string().trim().min(1).max(4_000)),
+  text: z.record(z.string().regex(/^[a-z]{2,3}$/, 'must be a language code like en'), visibleText(4_000)),
   exercise: z.boolean().optional(),
 });
 const idParam = z.object({ id: z.string().regex(/^ALR-\d{4,}$/, 'must be an alert id like ALR-0007') });

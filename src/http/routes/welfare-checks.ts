@@ -6,14 +6,14 @@ import { getWelfareCheck, startWelfareCheck } from '../../broadcast/welfare.ts';
 import { closeWelfareCheck } from '../../broadcast/welfare-close.ts';
 import { listNonResponders } from '../../broadcast/welfare-follow-up.ts';
 import { actorOf, requireRole } from '../auth.ts';
-import { validate } from '../errors.ts';
+import { validate, visibleText } from '../errors.ts';
 import type { HttpDeps } from '../http-deps.ts';
 import { documentRoute } from '../route-docs.ts';
 import { authorAndSource, broadcastList, broadcastListQuery } from './alerts.ts';
 
 export const createWelfareCheckBody = z.strictObject({
   audience: audienceSchema,
-  text: z.record(z.string().regex(/^[a-z]{2,3}$/, 'must be a language code like en'), z.string().trim().min(1).max(2_000)).optional(),
+  text: z.record(z.string().regex(/^[a-z]{2,3}$/, 'must be a language code like en'), visibleText(2_000)).optional(),
   exercise: z.boolean().optional(),
 });
 const idParam = z.object({ id: z.string().regex(/^WFC-\d{4,}$/, 'must be a welfare check id like WFC-0003') });
