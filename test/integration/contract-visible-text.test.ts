@@ -47,4 +47,12 @@ describe('text with nothing visible in it', () => {
     const res = await app.api('POST', '/api/alerts', { audience: { all: true }, text: { en: '⚠️', ar: 'ابقوا في منازلكم' } });
     expect(res.status).toBe(201);
   });
+
+  it('is no name for a token holder: the audit trail and approvals would name nobody', async () => {
+    for (const name of ['\u200b', '\u2060\u200b']) {
+      const res = await app.api<ApiError>('POST', '/api/tokens', { name, role: 'duty_officer' });
+      expect(res.status, JSON.stringify(name)).toBe(400);
+      expect(res.body.error.message).toMatch(/^body\.name: /);
+    }
+  });
 });

@@ -21,7 +21,9 @@ export const createTokenBody = z.strictObject({
     .trim()
     .min(1)
     .max(100)
-    .refine((n) => !UNSHOWABLE.test(n), 'must be one line of text, without control or text-direction override characters'),
+    .refine((n) => !UNSHOWABLE.test(n), 'must be one line of text, without control or text-direction override characters')
+    // A name of invisible characters alone (a zero-width space) would act, approve and be audited as nobody anyone can read.
+    .refine((n) => /[^\s\p{Cf}]/u.test(n), 'must hold some visible text'),
   role: z.enum(ROLES),
   /** The holder's phone, as people write it ("+1 555 000 0001"): their roster entry, for chat-linked actions. */
   phone: phoneAsTyped.optional(),
