@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { CoreDeps } from '../app/deps.ts';
 import { NotFoundError, ValidationError } from '../domain/errors.ts';
+import { canonicalId } from '../domain/record-id.ts';
 import { requireRole } from '../http/auth.ts';
 import { pageOfList, queryInt, validate, wholeListQuery } from '../http/errors.ts';
 import { documentRoute } from '../http/route-docs.ts';
@@ -105,17 +106,19 @@ export function playbookRoutes(deps: CoreDeps, runner: PlaybookRunner): Router {
     res.json({ items: runs, nextCursor: page.nextCursor });
   });
   r.get('/api/runs/:id', requireRole('viewer'), async (req, res) => {
-    const run = await runner.store.get(String(req.params.id).toUpperCase());
+    const run = await runner.store.get(canonicalId(String(req.params.id)));
     if (!run) throw new NotFoundError('run', String(req.params.id));
     res.json(await runView(deps, runner, run));
   });
   r.post('/api/runs/:id/attention/clear', requireRole('duty_officer'), async (req, res) => {
-    const reason = await runner.clearAttention(String(req.params.id), req.principal?.name ?? 'api');
-    res.json({ id: String(req.params.id).toUpperCase(), cleared: reason });
+    const id = canonicalId(String(req.params.id));
+    const reason = await runner.clearAttention(id, req.principal?.name ?? 'api');
+    res.json({ id, cleared: reason });
   });
   r.post('/api/runs/:id/stop', requireRole('officer'), async (req, res) => {
-    const cancelled = await runner.stop(String(req.params.id), req.principal?.name ?? 'api');
-    res.json({ id: String(req.params.id).toUpperCase(), status: 'stopped', cancelled });
+    const id = canonicalId(String(req.params.id));
+    const cancelled = await runner.stop(id, req.principal?.name ?? 'api');
+    res.json({ id, status: 'stopped', cancelled });
   });
   return r;
 }

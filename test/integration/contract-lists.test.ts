@@ -46,6 +46,15 @@ describe('GET /api/runs', () => {
     for (const limit of [1, 2, 4]) expect(await pageThrough(app, '/api/runs', limit), `limit=${limit}`).toEqual(all);
   });
 
+  it('finds a run by its id as staff type it (RUN-1, run-0001)', async () => {
+    const id = (await app.api<Page>('GET', '/api/runs?limit=1')).body.items[0]?.id as string;
+    for (const typed of [`RUN-${Number(id.slice(4))}`, id.toLowerCase()]) {
+      const res = await app.api<{ id: string }>('GET', `/api/runs/${typed}`);
+      expect(res.status, typed).toBe(200);
+      expect(res.body.id).toBe(id);
+    }
+  });
+
   it('refuses a cursor that is no nextCursor with a 400 naming it', async () => {
     for (const cursor of ['abc', 'RUN-9999']) {
       const res = await app.api<ApiError>('GET', `/api/runs?cursor=${cursor}`);
@@ -82,6 +91,20 @@ describe('GET /api/alerts and GET /api/welfare-checks', () => {
       expect(await pageThrough(app, path, 1)).toEqual([newer, ...[...older].reverse()]);
     });
   }
+
+  it('finds an alert or a welfare check by its id as staff type it (alr-7), as GET /api/incidents/inc-7 and /api/runs/run-0007 do', async () => {
+    const alert = (await app.api<Page>('GET', '/api/alerts?limit=1')).body.items[0]?.id as string;
+    const check = (await app.api<Page>('GET', '/api/welfare-checks?limit=1')).body.items[0]?.id as string;
+    for (const [path, id] of [
+      ['/api/alerts', alert],
+      ['/api/welfare-checks', check],
+    ] as const) {
+      const typed = `${id.slice(0, 3).toLowerCase()}-${Number(id.slice(4))}`;
+      const res = await app.api<{ id: string }>('GET', `${path}/${typed}`);
+      expect(res.status, `${path}/${typed}`).toBe(200);
+      expect(res.body.id).toBe(id);
+    }
+  });
 
   it('refuses a cursor that names no item of the list', async () => {
     for (const [path, cursor] of [

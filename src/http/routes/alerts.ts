@@ -4,6 +4,7 @@ import { approveAlert, cancelBroadcast, createAlert, getAlert } from '../../broa
 import { type Actor, audienceSchema } from '../../broadcast/audience.ts';
 import { type BroadcastKind, broadcastKeys } from '../../broadcast/broadcast-store.ts';
 import { ValidationError } from '../../domain/errors.ts';
+import { canonicalId } from '../../domain/record-id.ts';
 import { pageAfterMember } from '../../store/member-page.ts';
 import { actorOf, requireRole } from '../auth.ts';
 import { queryInt, validate, visibleText } from '../errors.ts';
@@ -15,7 +16,13 @@ export const createAlertBody = z.strictObject({
   text: z.record(z.string().regex(/^[a-z]{2,3}$/, 'must be a language code like en'), visibleText(4_000)),
   exercise: z.boolean().optional(),
 });
-const idParam = z.object({ id: z.string().regex(/^ALR-\d{4,}$/, 'must be an alert id like ALR-0007') });
+/** An alert id as staff type it (`ALR-0007`, `alr-7`), in its canonical form. */
+const idParam = z.object({
+  id: z
+    .string()
+    .transform(canonicalId)
+    .pipe(z.string().regex(/^ALR-\d{4,}$/, 'must be an alert id like ALR-0007')),
+});
 /**
  * A page of a newest-first list of broadcasts; the cursor is the id of the last item of the
  * previous page (a number, the position of the next item, is the cursor of earlier versions).

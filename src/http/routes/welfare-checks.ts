@@ -5,6 +5,7 @@ import { audienceSchema } from '../../broadcast/audience.ts';
 import { getWelfareCheck, startWelfareCheck } from '../../broadcast/welfare.ts';
 import { closeWelfareCheck } from '../../broadcast/welfare-close.ts';
 import { listNonResponders } from '../../broadcast/welfare-follow-up.ts';
+import { canonicalId } from '../../domain/record-id.ts';
 import { actorOf, requireRole } from '../auth.ts';
 import { validate, visibleText } from '../errors.ts';
 import type { HttpDeps } from '../http-deps.ts';
@@ -16,7 +17,13 @@ export const createWelfareCheckBody = z.strictObject({
   text: z.record(z.string().regex(/^[a-z]{2,3}$/, 'must be a language code like en'), visibleText(2_000)).optional(),
   exercise: z.boolean().optional(),
 });
-const idParam = z.object({ id: z.string().regex(/^WFC-\d{4,}$/, 'must be a welfare check id like WFC-0003') });
+/** A welfare check id as staff type it (`WFC-0003`, `wfc-3`), in its canonical form. */
+const idParam = z.object({
+  id: z
+    .string()
+    .transform(canonicalId)
+    .pipe(z.string().regex(/^WFC-\d{4,}$/, 'must be a welfare check id like WFC-0003')),
+});
 
 documentRoute({
   method: 'post',
