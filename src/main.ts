@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${lines.join('\n')}\n\n`);
   } else {
     // A worker or gateway serves no HTTP: still say that it started and what it does, or the operator sees nothing.
-    log.info({ role: config.env.ROLE, transport: config.env.TRANSPORT }, 'crisis-cell is up');
+    log.info({ transport: config.env.TRANSPORT }, 'crisis-cell is up');
     const what = config.env.ROLE === 'gateway' ? 'holds the WhatsApp session' : 'handles the queued messages and jobs';
     process.stdout.write(
       `\n  crisis-cell is running (${config.env.ROLE}, ${config.env.TRANSPORT}): this process ${what}; it serves no HTTP (ROLE=api or all does)\n\n`,
