@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { startMain } from '../fakes/spawn-main.ts';
+import { freePort, startMain, waitForHttp } from '../fakes/spawn-main.ts';
 import { ADMIN_TOKEN, cleanPrefix, REDIS_URL, uniquePrefix, waitFor } from '../fakes/test-app.ts';
 
 /** ROLE=gateway and ROLE=worker, started as `npm start` starts them: they serve no HTTP. */
@@ -25,4 +25,25 @@ describe('a process without HTTP', () => {
       expect(await proc.exited).toBe(0);
     });
   }
+});
+
+describe('the API with WhatsApp (TRANSPORT=baileys) and no ADMIN_TOKEN', () => {
+  const prefix = uniquePrefix('roles-token');
+  afterAll(async () => cleanPrefix(prefix));
+
+  it('says that it has no admin token and how to set one, instead of printing none silently', async () => {
+    const port = await freePort();
+    const proc = startMain({ REDIS_URL, KEY_PREFIX: prefix, ROLE: 'api', TRANSPORT: 'baileys', PORT: String(port), HOST: '127.0.0.1' });
+    try {
+      await waitForHttp(`http://127.0.0.1:${port}/healthz`, proc);
+      const banner = await waitFor(async () =>
+        proc.stdout().includes('Docs') || proc.stdout().includes('API docs') ? proc.stdout() : undefined,
+      );
+      expect(banner).toContain('crisis-cell is running (api, baileys)');
+      expect(banner).toMatch(/Admin token: none \(set ADMIN_TOKEN/);
+    } finally {
+      proc.child.kill('SIGTERM');
+    }
+    expect(await proc.exited).toBe(0);
+  });
 });
