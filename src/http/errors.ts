@@ -73,6 +73,9 @@ export const wholeListQuery = z.strictObject({
     .optional(),
 });
 
+/** The query of a route that takes no parameter: any one given (a filter it does not have) is a 400, not ignored. */
+export const noQuery = z.strictObject({});
+
 /** A page of a list held whole, as `{items, nextCursor}`; without `limit`, every item. */
 export function pageOfList<T>(items: readonly T[], query: unknown): { items: T[]; nextCursor: string | null } {
   const q = validate(wholeListQuery, query, 'query');

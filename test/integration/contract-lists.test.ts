@@ -191,4 +191,13 @@ describe('every list', () => {
       expect(unknown.body.error.message, path).toMatch(/region/);
     }
   });
+
+  it('refuses a filter the citizens summary and the incident counts do not have, rather than answer for everyone', async () => {
+    for (const path of ['/api/citizens/summary?region=north', '/api/incidents/counts?region=north']) {
+      const res = await app.api<ApiError>('GET', path);
+      expect(res.status, path).toBe(400);
+      expect(res.body.error).toMatchObject({ code: 'invalid_request', message: expect.stringContaining('region') });
+    }
+    for (const path of ['/api/citizens/summary', '/api/incidents/counts']) expect((await app.api('GET', path)).status, path).toBe(200);
+  });
 });

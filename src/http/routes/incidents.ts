@@ -8,7 +8,7 @@ import { e164 } from '../../config/schema.ts';
 import { NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { CATEGORIES, parseIncidentId, SEVERITIES, SEVERITY_RANK, STATUSES } from '../../domain/incident.ts';
 import { actorOf, requireRole } from '../auth.ts';
-import { phoneAsTyped, queryInt, validate, visibleText } from '../errors.ts';
+import { noQuery, phoneAsTyped, queryInt, validate, visibleText } from '../errors.ts';
 import type { HttpDeps } from '../http-deps.ts';
 import { documentRoute } from '../route-docs.ts';
 import { authorAndSource } from './alerts.ts';
@@ -171,7 +171,8 @@ export function incidentRoutes(deps: HttpDeps): Router {
     }
     res.status(result.created ? 201 : 200).json(incident);
   });
-  r.get('/api/incidents/counts', requireRole('viewer'), async (_req, res) => {
+  r.get('/api/incidents/counts', requireRole('viewer'), async (req, res) => {
+    validate(noQuery, req.query, 'query');
     res.json({ byStatus: await store.counts(STATUSES, SEVERITIES) });
   });
   r.get('/api/incidents/:id', requireRole('viewer'), async (req, res) => {
