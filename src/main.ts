@@ -59,7 +59,17 @@ async function main(): Promise<void> {
     lines.push(`  Dashboard:  ${app.url}/dashboard`, `  API docs:   ${app.url}/docs`);
     if (app.deps.simulator) lines.push(`  Simulator:  ${app.url}/sim`);
     if (app.adminToken && !config.env.ADMIN_TOKEN) lines.push(`  Admin token (new at each start, shown once): ${app.adminToken}`);
+    // With WhatsApp no token is generated: without ADMIN_TOKEN, say so, or the operator looks for one that never comes.
+    if (!app.adminToken)
+      lines.push('  Admin token: none (set ADMIN_TOKEN to a secret of 16 characters or more; tokens minted earlier still work)');
     process.stdout.write(`${lines.join('\n')}\n\n`);
+  } else {
+    // A worker or gateway serves no HTTP: still say that it started and what it does, or the operator sees nothing.
+    log.info({ transport: config.env.TRANSPORT }, 'crisis-cell is up');
+    const what = config.env.ROLE === 'gateway' ? 'holds the WhatsApp session' : 'handles the queued messages and jobs';
+    process.stdout.write(
+      `\n  crisis-cell is running (${config.env.ROLE}, ${config.env.TRANSPORT}): this process ${what}; it serves no HTTP (ROLE=api or all does)\n\n`,
+    );
   }
 }
 

@@ -7,9 +7,12 @@ import type { Logger } from '../observability/logger.ts';
 import type { AuditLog } from '../store/audit-log.ts';
 import { CrossSiteRequestError, MissingRoleError } from './auth.ts';
 
-/** Parses `value` with `schema` or throws a ValidationError naming the field. */
+/**
+ * Parses `value` with `schema` or throws a ValidationError naming the field. In a query string, a
+ * parameter given empty (`?status=&cursor=`, as a client fills a URL template) is one not given.
+ */
 export function validate<S extends z.ZodType>(schema: S, value: unknown, where = 'body'): z.infer<S> {
-  const result = schema.safeParse(value);
+  const result = schema.safeParse(where === 'query' ? withoutEmpty(value) : value);
   // No body at all: almost always JSON sent without its Content-Type, which Express leaves unread.
   if (!result.success && value === undefined && where === 'body')
     throw new ValidationError('body: missing; send a JSON object with the header Content-Type: application/json');
@@ -22,6 +25,25 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, where =
     );
   }
   return result.data;
+}
+
+/** A query object without its empty parameters. */
+function withoutEmpty(query: unknown): unknown {
+  if (!query || typeof query !== 'object') return query;
+  return Object.fromEntries(Object.entries(query).filter(([, v]) => v !== ''));
+}
+
+/**
+ * Text a person will read (an alert, a note, a message to a citizen): trimmed, at most `max`
+ * characters, and with something to read: not only spaces, control characters or invisible ones
+ * (a NUL, a zero-width space), which would go out as a blank message.
+ */
+export function visibleText(max: number, empty = 'must hold some visible text') {
+  return z
+    .string()
+    .trim()
+    .max(max)
+    .refine((t) => /[^\s\p{Cc}\p{Cf}]/u.test(t), empty);
 }
 
 /** A phone in a body as people write it ("+1 555 000 0003", "15550000003"), taken in its E.164 form (else refused as not E.164). */
@@ -38,6 +60,30 @@ export function queryInt(min: number, max: number) {
     .regex(/^\d{1,12}$/, message)
     .transform(Number)
     .pipe(z.number().int().min(min, message).max(max, message));
+}
+
+/**
+ * The query of a list the API holds whole (the configured regions, the staff roster, the playbook
+ * library, the token holders): `limit` and the previous page's `cursor`, like every other list, and
+ * nothing else (an unknown filter is a 400, not ignored).
+ */
+export const wholeListQuery = z.strictObject({
+  limit: queryInt(1, 1000).optional(),
+  cursor: z
+    .string()
+    .regex(/^\d{1,6}$/, 'must be the nextCursor of the previous page')
+    .optional(),
+});
+
+/** The query of a route that takes no parameter: any one given (a filter it does not have) is a 400, not ignored. */
+export const noQuery = z.strictObject({});
+
+/** A page of a list held whole, as `{items, nextCursor}`; without `limit`, every item. */
+export function pageOfList<T>(items: readonly T[], query: unknown): { items: T[]; nextCursor: string | null } {
+  const q = validate(wholeListQuery, query, 'query');
+  const start = Number(q.cursor ?? 0);
+  const end = q.limit ? start + q.limit : items.length;
+  return { items: items.slice(start, end), nextCursor: end < items.length ? String(end) : null };
 }
 
 export const notFoundRoute: RequestHandler = (req, res) => {

@@ -1,9 +1,10 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { CoreDeps } from '../app/deps.ts';
-import { NotFoundError } from '../domain/errors.ts';
+import { NotFoundError, ValidationError } from '../domain/errors.ts';
+import { canonicalId } from '../domain/record-id.ts';
 import { requireRole } from '../http/auth.ts';
-import { queryInt, validate } from '../http/errors.ts';
+import { pageOfList, queryInt, validate, wholeListQuery } from '../http/errors.ts';
 import { documentRoute } from '../http/route-docs.ts';
 import type { PlaybookRunner } from './runner.ts';
 import { playbookSummary, runView } from './views.ts';
@@ -14,10 +15,21 @@ export const startRunBody = z.strictObject({
 });
 export const listRunsQuery = z.strictObject({
   limit: queryInt(1, 200).default(50),
-  cursor: queryInt(0, Number.MAX_SAFE_INTEGER).optional(),
+  cursor: z
+    .string()
+    .regex(/^(RUN-\d{4,}|\d{1,16})$/i, 'must be the nextCursor of the previous page')
+    .transform((c) => c.toUpperCase())
+    .optional(),
 });
 
-documentRoute({ method: 'get', path: '/api/playbooks', summary: 'The playbook library', role: 'viewer', tags: ['playbooks'] });
+documentRoute({
+  method: 'get',
+  path: '/api/playbooks',
+  summary: 'The playbook library',
+  role: 'viewer',
+  tags: ['playbooks'],
+  query: wholeListQuery,
+});
 documentRoute({
   method: 'get',
   path: '/api/playbooks/:id',
@@ -69,8 +81,8 @@ documentRoute({
 /** The playbook and run routes of the admin API. */
 export function playbookRoutes(deps: CoreDeps, runner: PlaybookRunner): Router {
   const r = Router();
-  r.get('/api/playbooks', requireRole('viewer'), (_req, res) => {
-    res.json({ items: [...runner.library.values()].map(playbookSummary), nextCursor: null });
+  r.get('/api/playbooks', requireRole('viewer'), (req, res) => {
+    res.json(pageOfList([...runner.library.values()].map(playbookSummary), req.query));
   });
   r.get('/api/playbooks/:id', requireRole('viewer'), (req, res) => {
     res.json(playbookSummary(runner.playbook(String(req.params.id))));
@@ -89,21 +101,24 @@ export function playbookRoutes(deps: CoreDeps, runner: PlaybookRunner): Router {
   r.get('/api/runs', requireRole('viewer'), async (req, res) => {
     const q = validate(listRunsQuery, req.query, 'query');
     const page = await runner.store.page(q.limit, q.cursor);
+    if (!page) throw new ValidationError('query.cursor: must be the nextCursor of the previous page');
     const runs = (await Promise.all(page.ids.map((id) => runner.store.get(id)))).filter((x) => x !== undefined);
     res.json({ items: runs, nextCursor: page.nextCursor });
   });
   r.get('/api/runs/:id', requireRole('viewer'), async (req, res) => {
-    const run = await runner.store.get(String(req.params.id).toUpperCase());
+    const run = await runner.store.get(canonicalId(String(req.params.id)));
     if (!run) throw new NotFoundError('run', String(req.params.id));
     res.json(await runView(deps, runner, run));
   });
   r.post('/api/runs/:id/attention/clear', requireRole('duty_officer'), async (req, res) => {
-    const reason = await runner.clearAttention(String(req.params.id), req.principal?.name ?? 'api');
-    res.json({ id: String(req.params.id).toUpperCase(), cleared: reason });
+    const id = canonicalId(String(req.params.id));
+    const reason = await runner.clearAttention(id, req.principal?.name ?? 'api');
+    res.json({ id, cleared: reason });
   });
   r.post('/api/runs/:id/stop', requireRole('officer'), async (req, res) => {
-    const cancelled = await runner.stop(String(req.params.id), req.principal?.name ?? 'api');
-    res.json({ id: String(req.params.id).toUpperCase(), status: 'stopped', cancelled });
+    const id = canonicalId(String(req.params.id));
+    const cancelled = await runner.stop(id, req.principal?.name ?? 'api');
+    res.json({ id, status: 'stopped', cancelled });
   });
   return r;
 }

@@ -1,5 +1,6 @@
 import type { CoreDeps } from '../app/deps.ts';
 import { LuaScript } from '../store/lua-script.ts';
+import { pageAfterMember } from '../store/member-page.ts';
 import type { RunParams } from './params.ts';
 import { type Playbook, playbookSchema } from './schema.ts';
 
@@ -132,6 +133,12 @@ export class RunDefinitionError extends Error {
 }
 
 /** Redis persistence of playbook runs; every state change is one atomic command or script. */
+/** A page of run ids, newest first, and the cursor of the next page (null at the end). */
+export interface RunPage {
+  ids: string[];
+  nextCursor: string | null;
+}
+
 export class RunStore {
   constructor(private readonly deps: CoreDeps) {}
 
@@ -285,17 +292,18 @@ export class RunStore {
     return (await this.redis.smembers(this.keys.runsActive)).sort();
   }
 
-  /** Newest first; the cursor is the start time (epoch ms) of the last run returned. */
-  async page(limit: number, cursor?: number): Promise<{ ids: string[]; nextCursor: string | null }> {
-    const max = cursor === undefined ? '+inf' : `(${cursor}`;
-    const rows = await this.redis.zrevrangebyscore(this.keys.runsAll, max, '-inf', 'WITHSCORES', 'LIMIT', 0, limit);
-    const ids: string[] = [];
-    let last: string | null = null;
-    for (let i = 0; i < rows.length; i += 2) {
-      ids.push(rows[i] as string);
-      last = rows[i + 1] as string;
-    }
-    return { ids, nextCursor: ids.length === limit ? last : null };
+  /**
+   * Newest first; the cursor is the id of the last run returned (runs started in the same
+   * millisecond are each listed once). A start time in epoch ms, the cursor of earlier versions,
+   * is still taken. Undefined when the cursor names no run.
+   */
+  async page(limit: number): Promise<RunPage>;
+  async page(limit: number, cursor: string | undefined): Promise<RunPage | undefined>;
+  async page(limit: number, cursor?: string): Promise<RunPage | undefined> {
+    if (cursor === undefined || !/^\d+$/.test(cursor)) return pageAfterMember(this.redis, this.keys.runsAll, limit, cursor);
+    const rows = await this.redis.zrevrangebyscore(this.keys.runsAll, `(${cursor}`, '-inf', 'LIMIT', 0, limit + 1);
+    const ids = rows.slice(0, limit);
+    return { ids, nextCursor: rows.length > limit ? (ids.at(-1) ?? null) : null };
   }
 
   /** The stored result of a step's side effect (an alert id...), so a re-run step does not repeat it. */

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Role } from '../domain/roster.ts';
+import { type Role, topRole } from '../domain/roster.ts';
 import type { RedisKeys } from './keys.ts';
 
 /** Who an API token speaks for. `name` is the acting person in the audit log. */
@@ -73,12 +73,25 @@ export class TokenStore {
     await multi.hset(this.keys.tokens, hash, JSON.stringify(principal)).set(slot, hash).exec();
   }
 
-  /** Who holds tokens (never the tokens themselves), with how many each. */
+  /**
+   * Who holds tokens (never the tokens themselves), with how many each and the highest role among
+   * them: a person holding a viewer and an admin token is listed as admin.
+   */
   async list(): Promise<(Principal & { tokens: number })[]> {
     const byName = new Map<string, Principal & { tokens: number }>();
     for (const p of Object.values(await this.readTokens(this.redis))) {
       const seen = byName.get(holderKey(p.name));
-      byName.set(holderKey(p.name), seen ? { ...seen, tokens: seen.tokens + 1 } : { ...p, tokens: 1 });
+      byName.set(
+        holderKey(p.name),
+        seen
+          ? {
+              ...seen,
+              role: topRole([seen.role, p.role]) ?? seen.role,
+              ...(seen.phone || !p.phone ? {} : { phone: p.phone }),
+              tokens: seen.tokens + 1,
+            }
+          : { ...p, tokens: 1 },
+      );
     }
     return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
   }

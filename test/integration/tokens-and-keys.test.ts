@@ -92,6 +92,14 @@ describe('token holder names', () => {
     expect((await app.api('GET', '/api/incidents', undefined, second.body.token)).status).toBe(401);
   });
 
+  it('are listed with the highest role they hold: a viewer given an admin token shows as admin', async () => {
+    await mint('Mia Viewer', 'viewer');
+    await mint('mia viewer', 'admin');
+    await mint('Mia Viewer', 'officer');
+    const list = await app.api<Holders>('GET', '/api/tokens');
+    expect(list.body.items.filter((h) => h.name === 'Mia Viewer')).toEqual([{ name: 'Mia Viewer', role: 'admin', tokens: 3 }]);
+  });
+
   it("refuses to mint a token under the bootstrap ADMIN_TOKEN holder's name", async () => {
     for (const name of ['admin', ' Admin ', 'BOOTSTRAP-ADMIN']) {
       const res = await app.api<{ error: { code: string; message: string } }>('POST', '/api/tokens', { name, role: 'viewer' });

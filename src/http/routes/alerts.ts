@@ -3,35 +3,56 @@ import { z } from 'zod';
 import { approveAlert, cancelBroadcast, createAlert, getAlert } from '../../broadcast/alerts.ts';
 import { type Actor, audienceSchema } from '../../broadcast/audience.ts';
 import { type BroadcastKind, broadcastKeys } from '../../broadcast/broadcast-store.ts';
+import { ValidationError } from '../../domain/errors.ts';
+import { canonicalId } from '../../domain/record-id.ts';
+import { pageAfterMember } from '../../store/member-page.ts';
 import { actorOf, requireRole } from '../auth.ts';
-import { queryInt, validate } from '../errors.ts';
+import { queryInt, validate, visibleText } from '../errors.ts';
 import type { HttpDeps } from '../http-deps.ts';
 import { documentRoute } from '../route-docs.ts';
 
 export const createAlertBody = z.strictObject({
   audience: audienceSchema,
-  text: z.record(z.string().regex(/^[a-z]{2,3}$/, 'must be a language code like en'), z.string().trim().min(1).max(4_000)),
+  text: z.record(z.string().regex(/^[a-z]{2,3}$/, 'must be a language code like en'), visibleText(4_000)),
   exercise: z.boolean().optional(),
 });
-const idParam = z.object({ id: z.string().regex(/^ALR-\d{4,}$/, 'must be an alert id like ALR-0007') });
-/** A page of a newest-first list of broadcasts; the cursor is the position of the next item. */
+/** An alert id as staff type it (`ALR-0007`, `alr-7`), in its canonical form. */
+const idParam = z.object({
+  id: z
+    .string()
+    .transform(canonicalId)
+    .pipe(z.string().regex(/^ALR-\d{4,}$/, 'must be an alert id like ALR-0007')),
+});
+/**
+ * A page of a newest-first list of broadcasts; the cursor is the id of the last item of the
+ * previous page (a number, the position of the next item, is the cursor of earlier versions).
+ */
 export const broadcastListQuery = z.strictObject({
   limit: queryInt(1, 100).default(20),
   cursor: z
     .string()
-    .regex(/^\d{1,9}$/, 'must be the nextCursor of the previous page')
+    .regex(/^((ALR|WFC)-\d{4,}|\d{1,9})$/i, 'must be the nextCursor of the previous page')
+    .transform((c) => c.toUpperCase())
     .optional(),
 });
 
-/** Ids of one page of a newest-first sorted set, with the cursor of the next page (null at the end). */
+/**
+ * Ids of one page of a newest-first sorted set, with the cursor of the next page (null at the end):
+ * an alert created while someone pages shifts nothing, so no item is listed twice.
+ */
 async function pageOfIds(
   deps: HttpDeps,
   key: string,
   q: z.infer<typeof broadcastListQuery>,
 ): Promise<{ ids: string[]; nextCursor: string | null }> {
-  const start = Number(q.cursor ?? 0);
-  const ids = await deps.redis.zrevrange(key, start, start + q.limit);
-  return { ids: ids.slice(0, q.limit), nextCursor: ids.length > q.limit ? String(start + q.limit) : null };
+  if (q.cursor && /^\d+$/.test(q.cursor)) {
+    const start = Number(q.cursor);
+    const ids = await deps.redis.zrevrange(key, start, start + q.limit);
+    return { ids: ids.slice(0, q.limit), nextCursor: ids.length > q.limit ? (ids[q.limit - 1] ?? null) : null };
+  }
+  const page = await pageAfterMember(deps.redis, key, q.limit, q.cursor);
+  if (!page) throw new ValidationError('query.cursor: must be the nextCursor of the previous page');
+  return page;
 }
 
 documentRoute({

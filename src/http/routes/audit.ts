@@ -9,7 +9,9 @@ import { documentRoute } from '../route-docs.ts';
 const entryId = z
   .string()
   // Redis stream ids are two 64-bit numbers: 19 digits each always fit, and a longer one is no entry's id.
-  .regex(/^\d{1,19}-\d{1,19}$/, 'must be an audit entry id like 1700000000000-0')
+  .regex(/^(\d{1,19}-\d{1,19}|0)$/, 'must be an audit entry id like 1700000000000-0')
+  // `after=0`, as /sim/messages takes it: from the start.
+  .transform((id) => (id === '0' ? '0-0' : id))
   .optional();
 const pageQuery = z.strictObject({
   after: entryId,

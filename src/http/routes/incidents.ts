@@ -8,7 +8,7 @@ import { e164 } from '../../config/schema.ts';
 import { NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { CATEGORIES, parseIncidentId, SEVERITIES, SEVERITY_RANK, STATUSES } from '../../domain/incident.ts';
 import { actorOf, requireRole } from '../auth.ts';
-import { phoneAsTyped, queryInt, validate } from '../errors.ts';
+import { noQuery, phoneAsTyped, queryInt, validate, visibleText } from '../errors.ts';
 import type { HttpDeps } from '../http-deps.ts';
 import { documentRoute } from '../route-docs.ts';
 import { authorAndSource } from './alerts.ts';
@@ -38,10 +38,10 @@ const patchBody = z
     text: z.string().max(4000).optional(),
   })
   .refine((b) => Object.keys(b).some((k) => k !== 'text'), 'give at least one of status, severity, category, region, assignee');
-const noteBody = z.strictObject({ text: z.string().trim().min(1, 'a note needs some text').max(4000) });
+const noteBody = z.strictObject({ text: visibleText(4000, 'a note needs some text') });
 const createBody = z.strictObject({
   reporter: e164,
-  text: z.string().trim().min(1).max(4000),
+  text: visibleText(4000, 'the report needs some text'),
   severity: z.enum(SEVERITIES).optional(),
   category: z.enum(CATEGORIES).optional(),
   region: z.string().min(1).max(64).optional(),
@@ -103,7 +103,7 @@ documentRoute({
   status: 201,
 });
 
-const messageBody = z.strictObject({ text: z.string().trim().min(1, 'the message needs some text').max(2000) });
+const messageBody = z.strictObject({ text: visibleText(2000, 'the message needs some text') });
 documentRoute({
   method: 'post',
   path: '/api/incidents/:id/messages',
@@ -171,7 +171,8 @@ export function incidentRoutes(deps: HttpDeps): Router {
     }
     res.status(result.created ? 201 : 200).json(incident);
   });
-  r.get('/api/incidents/counts', requireRole('viewer'), async (_req, res) => {
+  r.get('/api/incidents/counts', requireRole('viewer'), async (req, res) => {
+    validate(noQuery, req.query, 'query');
     res.json({ byStatus: await store.counts(STATUSES, SEVERITIES) });
   });
   r.get('/api/incidents/:id', requireRole('viewer'), async (req, res) => {

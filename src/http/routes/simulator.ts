@@ -127,7 +127,8 @@ documentRoute({
 documentRoute({
   method: 'get',
   path: '/sim/messages',
-  summary: 'What the bot sent, after a sequence number',
+  summary:
+    'What the bot sent, after a sequence number: {items: [{seq, id, to, text, kind, at}], last}; ask again with after=last for what follows (at most limit items a page)',
   role: 'viewer',
   tags: ['simulator'],
   query: outboxQuery,

@@ -4,7 +4,7 @@ import { ROLES } from '../../config/schema.ts';
 import { ConflictError, NotFoundError } from '../../domain/errors.ts';
 import { isBootstrapHolder } from '../../store/token-store.ts';
 import { requireRole } from '../auth.ts';
-import { phoneAsTyped, validate } from '../errors.ts';
+import { pageOfList, phoneAsTyped, validate, wholeListQuery } from '../errors.ts';
 import type { HttpDeps } from '../http-deps.ts';
 
 import { documentRoute } from '../route-docs.ts';
@@ -21,7 +21,9 @@ export const createTokenBody = z.strictObject({
     .trim()
     .min(1)
     .max(100)
-    .refine((n) => !UNSHOWABLE.test(n), 'must be one line of text, without control or text-direction override characters'),
+    .refine((n) => !UNSHOWABLE.test(n), 'must be one line of text, without control or text-direction override characters')
+    // A name of invisible characters alone (a zero-width space) would act, approve and be audited as nobody anyone can read.
+    .refine((n) => /[^\s\p{Cf}]/u.test(n), 'must hold some visible text'),
   role: z.enum(ROLES),
   /** The holder's phone, as people write it ("+1 555 000 0001"): their roster entry, for chat-linked actions. */
   phone: phoneAsTyped.optional(),
@@ -42,6 +44,7 @@ documentRoute({
   summary: 'Who holds API tokens (names and roles, never the tokens)',
   role: 'admin',
   tags: ['auth'],
+  query: wholeListQuery,
 });
 documentRoute({
   method: 'delete',
@@ -72,8 +75,8 @@ export function tokenRoutes(deps: HttpDeps): Router {
     });
     res.status(201).json({ token, name: principal.name, role: principal.role });
   });
-  r.get('/api/tokens', requireRole('admin'), async (_req, res) => {
-    res.json({ items: await deps.tokens.list(), nextCursor: null });
+  r.get('/api/tokens', requireRole('admin'), async (req, res) => {
+    res.json(pageOfList(await deps.tokens.list(), req.query));
   });
   r.delete('/api/tokens/:name', requireRole('admin'), async (req, res) => {
     const name = validate(createTokenBody.shape.name, req.params.name, 'path.name');

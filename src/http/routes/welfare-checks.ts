@@ -5,23 +5,30 @@ import { audienceSchema } from '../../broadcast/audience.ts';
 import { getWelfareCheck, startWelfareCheck } from '../../broadcast/welfare.ts';
 import { closeWelfareCheck } from '../../broadcast/welfare-close.ts';
 import { listNonResponders } from '../../broadcast/welfare-follow-up.ts';
+import { canonicalId } from '../../domain/record-id.ts';
 import { actorOf, requireRole } from '../auth.ts';
-import { validate } from '../errors.ts';
+import { validate, visibleText } from '../errors.ts';
 import type { HttpDeps } from '../http-deps.ts';
 import { documentRoute } from '../route-docs.ts';
 import { authorAndSource, broadcastList, broadcastListQuery } from './alerts.ts';
 
 export const createWelfareCheckBody = z.strictObject({
   audience: audienceSchema,
-  text: z.record(z.string().regex(/^[a-z]{2,3}$/, 'must be a language code like en'), z.string().trim().min(1).max(2_000)).optional(),
+  text: z.record(z.string().regex(/^[a-z]{2,3}$/, 'must be a language code like en'), visibleText(2_000)).optional(),
   exercise: z.boolean().optional(),
 });
-const idParam = z.object({ id: z.string().regex(/^WFC-\d{4,}$/, 'must be a welfare check id like WFC-0003') });
+/** A welfare check id as staff type it (`WFC-0003`, `wfc-3`), in its canonical form. */
+const idParam = z.object({
+  id: z
+    .string()
+    .transform(canonicalId)
+    .pipe(z.string().regex(/^WFC-\d{4,}$/, 'must be a welfare check id like WFC-0003')),
+});
 
 documentRoute({
   method: 'post',
   path: '/api/welfare-checks',
-  summary: 'Ask an audience "are you safe?" (answers 1/SAFE or 2/HELP)',
+  summary: 'Ask an audience "are you safe?" (answers 1/SAFE or 2/HELP); text by language, or one string for the default language',
   role: 'duty_officer',
   tags: ['welfare'],
   body: createWelfareCheckBody,
@@ -64,12 +71,21 @@ documentRoute({
   tags: ['welfare'],
 });
 
+/**
+ * A body whose `text` is one string, as DESIGN.md's `{audience, text?}` reads, with that string as the
+ * question in the default language, as `/welfare REGION text` takes it in chat.
+ */
+function textByLanguage(deps: HttpDeps, body: unknown): unknown {
+  if (!body || typeof body !== 'object' || !('text' in body) || typeof body.text !== 'string') return body;
+  return { ...body, text: { [deps.config.languages[0] as string]: body.text } };
+}
+
 /** GET|POST /api/welfare-checks, GET /api/welfare-checks/:id (+ /follow-up), POST /api/welfare-checks/:id/cancel|close. */
 export function welfareCheckRoutes(deps: HttpDeps): Router {
   const r = Router();
   r.get('/api/welfare-checks', requireRole('viewer'), broadcastList(deps, 'welfare', getWelfareCheck));
   r.post('/api/welfare-checks', requireRole('duty_officer'), async (req, res) => {
-    const body = validate(createWelfareCheckBody, req.body);
+    const body = validate(createWelfareCheckBody, textByLanguage(deps, req.body));
     res.status(201).json(await startWelfareCheck(deps, { ...body, ...authorAndSource(req) }));
   });
   r.get('/api/welfare-checks/:id', requireRole('viewer'), async (req, res) => {

@@ -42,6 +42,15 @@ redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
 return {ARGV[3], 0, seq}
 `);
 
+/**
+ * A page of an outbox and the last sequence number given out, read together.
+ * KEYS: outbox, seq. ARGV: after, limit. Returns {items, seq}.
+ */
+const OUTBOX_SCRIPT = new LuaScript(`
+local items = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf', 'LIMIT', 0, tonumber(ARGV[2]))
+return {items, redis.call('GET', KEYS[2])}
+`);
+
 /** Input of POST /sim/messages. */
 export interface SimInbound {
   from: string;
@@ -149,14 +158,17 @@ export class SimulatorTransport implements ChatTransport {
     return id;
   }
 
-  /** What the bot sent, after sequence number `after`, optionally to one phone or group. */
+  /**
+   * What the bot sent, after sequence number `after`, optionally to one phone or group, at most
+   * `limit` items; `last` is what to ask after next: the last sequence number given out, or, when
+   * the page is full, the last item's (read together, so no item falls between the two).
+   */
   async outbox(to: string | undefined, after: number, limit = 500): Promise<{ items: SimOutboxItem[]; last: number }> {
     const key = to ? this.keys.simOutboxTo(to) : this.keys.simOutbox;
-    const [rows, last] = await Promise.all([
-      this.redis.zrangebyscore(key, `(${after}`, '+inf', 'LIMIT', 0, limit),
-      this.redis.get(this.keys.simSeq),
-    ]);
-    return { items: rows.map((r) => JSON.parse(r) as SimOutboxItem), last: Number(last ?? 0) };
+    const [rows, last] = (await OUTBOX_SCRIPT.run(this.redis, [key, this.keys.simSeq], [after, limit])) as [string[], string | null];
+    const items = rows.map((r) => JSON.parse(r) as SimOutboxItem);
+    const full = items.length >= limit;
+    return { items, last: full ? (items.at(-1)?.seq ?? after) : Number(last ?? 0) };
   }
 
   async createGroup(subject: string, participants: string[], id?: string): Promise<string> {
