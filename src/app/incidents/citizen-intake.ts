@@ -23,6 +23,12 @@ const THANKS_FILLER = new Set(INCIDENT_KEYWORDS.thanksFiller.map(asKeyword));
 const THANKS_PHRASES = new RegExp(`(?:^| )(?:${INCIDENT_KEYWORDS.thanksPhrases.map(asKeyword).join('|')})(?= |$)`, 'g');
 const THANKS_EMOJI = new Set<string>(INCIDENT_KEYWORDS.thanksEmoji);
 const NUDGE = new Set(INCIDENT_KEYWORDS.nudge.map(asKeyword));
+/**
+ * A cry for help from a member of staff in danger (embassy staff live through the coup too): SOS and
+ * the cries that say "me" or "us". A bare "help" from staff asks how the bot works (/help), not for rescue.
+ */
+const STAFF_ASKING = new Set(['help', 'aide', 'مساعده', 'urgent', 'urgence', 'emergency', 'help needed', 'urgent help'].map(asKeyword));
+const STAFF_SOS = new Set([...SOS].filter((w) => !STAFF_ASKING.has(w)));
 
 /** "?", "??", "hello?", "any news?": the citizen asks whether anyone is there. */
 const isNudge = (text: string, unrepeated: string) =>
@@ -55,6 +61,12 @@ function onlyThanks(text: string, word: string): boolean {
   return words.some((w) => THANKS.has(w)) && words.every((w) => THANKS.has(w) || THANKS_FILLER.has(w));
 }
 
+/** A member of staff's SOS: the keyword alone (said once or again and again), or 🆘 alone. */
+function isStaffSos(text: string): boolean {
+  const word = asKeyword(text);
+  return word === '' ? /\u{1F198}/u.test(text) : STAFF_SOS.has(withoutRepeats(word));
+}
+
 /** Where an open report stands, for a citizen who asks: waiting for an officer, or with one (named). */
 function standing(deps: ChatContext['deps'], i: Incident, vars: Record<string, string>, language: string): string {
   if (i.status === 'open') return citizenText('waiting', language, vars);
@@ -71,9 +83,12 @@ export async function handleCitizenMessage(ctx: ChatContext, registeredOf: Regis
   // A citizen WhatsApp shows only by LID (no phone number known yet) still reports: the LID is
   // their address for the answer and for every later message about the incident.
   const phone = ctx.sender.phone ?? ctx.sender.lid;
-  // Staff do not open incidents by writing to the embassy number: they use commands.
-  if (!phone || ctx.sender.staff) return false;
+  if (!phone) return false;
   const text = msg.text?.trim() ?? '';
+  const staff = ctx.sender.staff;
+  // Staff do not open incidents by writing to the embassy number: they use commands. One in danger
+  // who sends SOS (or 🆘) is answered like anyone, and the cell sees who it is.
+  if (staff && !isStaffSos(text)) return false;
   const registered = await registeredOf(ctx, phone);
   const guessed = registered.language ?? guessLanguage(text, deps.config.languages);
   const vars = (language: string) => {
@@ -123,7 +138,7 @@ export async function handleCitizenMessage(ctx: ChatContext, registeredOf: Regis
     deps,
     {
       reporter: phone,
-      text: sos ? `SOS — ${text}` : text,
+      text: staff ? `SOS from ${staff.name} (staff) — ${text}` : sos ? `SOS — ${text}` : text,
       channel: 'chat',
       language: guessed,
       sourceMessageId: msg.id,
