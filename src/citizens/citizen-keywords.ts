@@ -27,7 +27,7 @@ export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
   const phone = ctx.sender.phone ?? ctx.sender.lid;
   if (!phone) return false;
   await adoptHiddenNumber(ctx);
-  const said = matchKeyword(ctx.msg.text, ['register', 'news', 'stop', 'delete', 'safe', 'help']);
+  const said = matchKeyword(ctx.msg.text, ['register', 'news', 'stop', 'delete', 'deleteAsk', 'safe', 'help']);
   // "ok we are safe now": SAFE with thanks or "now" around it is SAFE.
   const safe = said ? undefined : saidSafe(ctx.msg.text);
   const keyword =
@@ -50,6 +50,10 @@ export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
   const language = known ?? (keyword ? await reportLanguage(ctx, phone) : undefined) ?? keyword?.language;
   if (keyword?.keyword === 'stop') return stop(ctx, phone, language);
   if (keyword?.keyword === 'delete') return erase(ctx, phone, language);
+  if (keyword?.keyword === 'deleteAsk') {
+    await ctx.reply(t(language, 'deleteHow'), 'delete');
+    return true;
+  }
   // Welfare checks ask registered citizens (and, in a drill, the rostered staff) only: anyone else's
   // "1" or "my son is bleeding" answers no check, and costs no lookup (every report in a crisis would pay it).
   const mayBeAsked = known !== undefined || ctx.sender.staff !== undefined;

@@ -26,6 +26,8 @@ const MESSAGES = {
     notRegistered:
       'You will no longer receive embassy alerts. You are not registered with the embassy: send REGISTER to register and receive them again.',
     deleted: 'Your personal data has been erased from the embassy system. Send REGISTER if you want to register again.',
+    deleteHow:
+      'To erase your registration and what you sent us, send the one word DELETE. It cannot be undone. To stop alerts only, send STOP.',
     noNews: 'There is no current advisory from the {embassy}.',
     news: 'Latest advisory ({date}), {id}, verification code {code}:\n{text}',
     safeNoted: 'Thank you. We have noted that you are safe.',
@@ -70,6 +72,8 @@ const MESSAGES = {
     notRegistered:
       'Vous ne recevrez plus les alertes de l’ambassade. Vous n’êtes pas inscrit(e) auprès de l’ambassade : envoyez INSCRIPTION pour vous inscrire et les recevoir à nouveau.',
     deleted: 'Vos données personnelles ont été effacées du système de l’ambassade. Envoyez INSCRIPTION pour vous réinscrire.',
+    deleteHow:
+      'Pour effacer votre inscription et ce que vous nous avez envoyé, envoyez le seul mot SUPPRIMER. C’est définitif. Pour ne plus recevoir d’alertes seulement, envoyez STOP.',
     noNews: "Il n'y a pas d'avis en cours de l'{embassy}.",
     news: 'Dernier avis ({date}), {id}, code de vérification {code} :\n{text}',
     safeNoted: 'Merci. Nous avons noté que vous êtes en sécurité.',
@@ -113,6 +117,7 @@ const MESSAGES = {
     stopped: 'لن تصلك تنبيهات السفارة بعد الآن. أرسل تسجيل لاستقبالها مجددًا، أو حذف لمسح بياناتك.',
     notRegistered: 'لن تصلك تنبيهات السفارة بعد الآن. أنت غير مسجل لدى السفارة: أرسل تسجيل للتسجيل واستقبالها مجددًا.',
     deleted: 'تم مسح بياناتك الشخصية من نظام السفارة. أرسل تسجيل إذا أردت التسجيل مجددًا.',
+    deleteHow: 'لمسح تسجيلك وما أرسلته إلينا، أرسل كلمة حذف وحدها. لا يمكن التراجع عن ذلك. لإيقاف التنبيهات فقط، أرسل توقف.',
     noNews: 'لا يوجد تنبيه حالي من {embassy}.',
     news: 'آخر تنبيه ({date})، {id}، رمز التحقق {code}:\n{text}',
     safeNoted: 'شكرًا. سجلنا أنك بأمان.',

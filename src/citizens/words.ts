@@ -27,6 +27,42 @@ export const KEYWORDS = {
   stop: { en: ['stop', 'unsubscribe'], fr: ['stop', 'arret', 'desinscription'], ar: ['توقف', 'إيقاف', 'ايقاف'] },
   /** Erase my personal data. */
   delete: { en: ['delete', 'erase', 'forget me'], fr: ['supprimer', 'effacer', 'oubliez-moi'], ar: ['حذف', 'امسح'] },
+  /**
+   * Asking to be erased in words ("delete my data"): answered with how (DELETE, or STOP for alerts
+   * only), never erased on it: "will you delete my data?" or "don't delete me" read the same way.
+   */
+  deleteAsk: {
+    en: [
+      'delete my data',
+      'delete my details',
+      'delete my information',
+      'delete my info',
+      'delete my number',
+      'delete me',
+      'erase my data',
+      'erase me',
+      'remove my data',
+      'remove my details',
+      'remove my number',
+      'remove me',
+      'please delete my data',
+      'i want to delete my data',
+      'how do i delete my data',
+    ],
+    fr: [
+      'supprimer mes donnees',
+      'supprimez mes donnees',
+      'effacer mes donnees',
+      'effacez mes donnees',
+      'supprimez moi',
+      'supprimer mon numero',
+      'supprimez mon numero',
+      'retirez moi',
+      'je veux supprimer mes donnees',
+      'comment supprimer mes donnees',
+    ],
+    ar: ['احذف بياناتي', 'احذفوا بياناتي', 'امسح بياناتي', 'امسحوا بياناتي', 'احذفوني', 'احذف رقمي', 'امسحوا رقمي'],
+  },
   /** "I am safe" (also the answer 1 to a welfare check). */
   safe: {
     en: ['safe', 'i am safe', "i'm safe", 'we are safe', "we're safe", 'we are all safe', 'we are safe now', 'i am safe now'],

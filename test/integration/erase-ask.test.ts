@@ -1,0 +1,45 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getCitizen, saveCitizens } from '../../src/citizens/registry.ts';
+import { CELL_GROUP, settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
+
+/** "Delete my data" in words: the citizen learns how, and nothing is erased on a phrase. */
+describe('a citizen who asks in words to be erased', () => {
+  let app: TestApp;
+  const citizen = (phone: string, language: string) => ({
+    phone,
+    name: 'Marie Curie',
+    region: 'north',
+    household: 2,
+    language,
+    registeredAt: 1,
+    updatedAt: 1,
+    optedOut: false,
+  });
+  beforeAll(async () => {
+    app = await startTestApp('erase-ask');
+  });
+  afterAll(async () => app.stop());
+
+  it('is told to send DELETE (or STOP for alerts only), in their language; nothing is erased, no report is opened', async () => {
+    const en = '+33633000001';
+    const fr = '+33633000002';
+    await saveCitizens(app.deps, [citizen(en, 'en'), citizen(fr, 'fr')]);
+    const cards = async () => (await app.outbox(CELL_GROUP)).filter((m) => m.kind === 'card').length;
+    const before = await cards();
+    await app.say(en, 'Delete my data!');
+    const how = await app.expectMessage(en, /DELETE/);
+    expect(how.text).toBe(
+      'To erase your registration and what you sent us, send the one word DELETE. It cannot be undone. To stop alerts only, send STOP.',
+    );
+    await app.say(fr, 'Supprimez mes données');
+    await app.expectMessage(fr, /envoyez le seul mot SUPPRIMER/);
+    await settle(app);
+    expect(await getCitizen(app.deps, en)).toBeDefined();
+    expect(await getCitizen(app.deps, fr)).toBeDefined();
+    expect(await cards()).toBe(before);
+    // The word itself erases, as ever.
+    await app.say(en, 'DELETE');
+    await app.expectMessage(en, /has been erased/);
+    expect(await getCitizen(app.deps, en)).toBeUndefined();
+  });
+});
