@@ -291,7 +291,7 @@ export async function approveAlert(
 /** Stops an alert or welfare check: nothing more is sent; queued messages are removed. */
 export async function cancelBroadcast(
   deps: CoreDeps,
-  input: { id: string; actor: Actor; request?: string },
+  input: { id: string; actor: Actor; request?: string; toldInCell?: boolean },
 ): Promise<{ id: string; status: string }> {
   const r = await loadRecord(deps, input.id);
   if (!r) throw new NotFoundError(kindOfId(input.id) === 'welfare' ? 'welfare check' : 'alert', input.id);
@@ -302,6 +302,7 @@ export async function cancelBroadcast(
   if (!['pending_approval', 'approved', 'sending', 'open'].includes(r.status)) {
     if (r.status !== 'cancelled' || !(await ours())) throw new ConflictError('not_running', `${r.id} is already ${r.status}`);
     await broadcastQueues(deps).broadcast.add('purge', { type: 'purge', id: r.id });
+    if (!input.toldInCell) await tellCellCancelled(deps, r, input.actor.name);
     return { id: r.id, status: 'cancelled' };
   }
   // Check and set in one step: a broadcast that finished meanwhile is never relabelled "cancelled".
@@ -319,7 +320,25 @@ export async function cancelBroadcast(
   await broadcastQueues(deps).broadcast.add('purge', { type: 'purge', id: r.id });
   await deps.audit.append({ type: `${r.kind}.cancelled`, actor: input.actor.name, subject: r.id });
   await publishChange(deps, r.kind, r.id);
+  // Cancelled from a DM, the dashboard or the API: the cell, which saw the draft or the alert itself
+  // arrive, must not go on taking it as valid (in a cell group, the command's answer says it there).
+  if (!input.toldInCell) await tellCellCancelled(deps, { ...r, status: 'cancelled' }, input.actor.name);
   return { id: r.id, status: 'cancelled' };
+}
+
+async function tellCellCancelled(deps: CoreDeps, r: BroadcastRecord, by: string): Promise<void> {
+  const drill = r.exercise ? ' (drill)' : '';
+  let text: string;
+  if (r.kind === 'welfare') {
+    text = `🛑 Welfare check ${r.id}${drill} cancelled by ${by}: no more questions, reminders or follow-ups go out for it.`;
+  } else {
+    const { sent } = await deliveryCounts(deps, r);
+    text =
+      sent > 0
+        ? `🛑 Alert ${r.id}${drill} cancelled by ${by}: nothing more will be sent (${sent} of ${r.total} had gone out). It is withdrawn: anyone who forwards it to check is told so.`
+        : `🛑 Alert ${r.id}${drill} cancelled by ${by} before it went out: nobody will receive it.`;
+  }
+  await postToCellGroups(deps, text, `broadcast-cancelled:${r.id}`, 'broadcast-cancelled');
 }
 
 export async function getAlert(deps: CoreDeps, id: string): Promise<AlertView> {

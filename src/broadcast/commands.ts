@@ -95,7 +95,7 @@ export function broadcastCommands(): Command[] {
       role: 'duty_officer',
       async run(ctx, args) {
         const id = idArg(args, /^(ALR|WFC)-\d+$/, 'Give the alert or welfare check id, e.g. ALR-0007.');
-        await cancelBroadcast(ctx.deps, { id, actor: actorOf(ctx), request: requestKey(ctx) });
+        await cancelBroadcast(ctx.deps, { id, actor: actorOf(ctx), request: requestKey(ctx), toldInCell: ctx.inCellGroup });
         await ctx.reply(`${id} cancelled: nothing more will be sent.`, 'broadcast-cancelled');
       },
     },

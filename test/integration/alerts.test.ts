@@ -298,6 +298,14 @@ describe('consular alerts', () => {
     expect(a.counts.cancelled).toBe(151 - received);
     const lines = await broadcastFeature.sitrep?.(app.deps);
     expect(lines?.some((l) => l.includes(created.body.id))).toBe(false);
+    // Cancelled on the API: the cell, which saw it drafted, learns it is withdrawn (once).
+    const told = (await app.outbox(CELL_GROUP)).filter((m) => m.text.startsWith(`🛑 Alert ${created.body.id}`));
+    expect(told).toHaveLength(1);
+    expect(told[0]?.text).toMatch(
+      received > 0
+        ? new RegExp(`cancelled by admin: nothing more will be sent \\(${received} of 151 had gone out\\)`)
+        : /cancelled by admin before it went out: nobody will receive it/,
+    );
     // A copy of it goes round; a citizen who got it forwards it to check it: it was withdrawn, not
     // "genuine". (Cancelled before any went out, it was never sent, and is said so.)
     let checker = phones[0] as string;

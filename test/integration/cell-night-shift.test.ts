@@ -126,6 +126,14 @@ describe('ids typed as on a phone keyboard', () => {
     const second = /ALR-\d{4}/.exec((await inGroup(STAFF.officer, '/alert north Curfew from 20:00')).text)?.[0] as string;
     const cancelled = await inGroup(STAFF.duty, `/cancel ${second.slice(0, 3)} ${Number(second.slice(4))}`);
     expect(cancelled.text).toBe(`${second} cancelled: nothing more will be sent.`);
+    // Said in the cell group, it is not said there a second time.
+    expect((await app.outbox(CELL_GROUP)).filter((m) => m.text.startsWith(`🛑 Alert ${second}`))).toEqual([]);
+    // Cancelled from a DM, the cell is told.
+    const third = /ALR-\d{4}/.exec((await inGroup(STAFF.officer, '/alert north Roads closed tonight')).text)?.[0] as string;
+    await app.say(STAFF.duty, `/cancel ${third}`);
+    await app.expectMessage(STAFF.duty, new RegExp(`${third} cancelled`));
+    const told = await app.expectMessage(CELL_GROUP, (m) => m.text.startsWith(`🛑 Alert ${third}`));
+    expect(told.text).toBe(`🛑 Alert ${third} cancelled by Ana Duty before it went out: nobody will receive it.`);
 
     const check = /WFC-\d{4}/.exec((await inGroup(STAFF.duty, '/welfare north')).text)?.[0] as string;
     const closed = await inGroup(STAFF.duty, `/close ${short(check)}`);
