@@ -9,6 +9,17 @@ export class ApiError extends Error {
   }
 }
 
+/** What the page does when the API no longer knows the signed-in person (see onSignedOut). */
+let signedOut = () => {};
+
+/**
+ * `fn` is called when the API answers 401 to the signed-in page: the token was revoked, or the
+ * 12-hour session cookie expired while the page stayed open.
+ */
+export function onSignedOut(fn) {
+  signedOut = fn;
+}
+
 /**
  * Calls the API. `idempotencyKey` (see newKey) makes a creating POST sent twice (a retry after a lost
  * answer) create one alert, welfare check or run: the API answers the second with the first.
@@ -24,6 +35,7 @@ export async function api(method, path, body, { idempotencyKey } = {}) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (res.status === 204) return {};
+  if (res.status === 401 && path !== '/dashboard/session') signedOut();
   const data = await res.json().catch(() => ({}));
   if (!res.ok) throw new ApiError(res.status, data.error?.code ?? 'http_error', data.error?.message ?? `HTTP ${res.status}`);
   return data;

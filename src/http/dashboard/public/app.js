@@ -1,6 +1,6 @@
 // The dashboard shell: session, navigation between views, live updates over SSE.
 import { startAlertBanner } from './alert-banner.js';
-import { api, atLeast, loadPermissions } from './api.js';
+import { api, atLeast, loadPermissions, onSignedOut } from './api.js';
 import { debounced, el } from './dom.js';
 
 const $ = (id) => document.getElementById(id);
@@ -153,17 +153,51 @@ async function route() {
   }
 }
 
+/** Who is signed in ({name, role}), while the API knows them; undefined once their sign-in ended. */
+let signedIn;
+/** Who the shell was last set up for: a second sign-in in the same page resumes it. */
+let entered;
+let bannerStarted = false;
+
+/**
+ * The sign-in ended while the page stayed open (the token was revoked, the 12-hour cookie expired):
+ * every action and view answered "invalid token" and live updates stopped for good, behind a page
+ * that still looked signed in. The sign-in page comes back, saying why; the view stays as it was
+ * underneath (a note being typed included) for when the officer signs in again.
+ */
+function sessionEnded() {
+  if (!signedIn) return;
+  signedIn = undefined;
+  events?.close();
+  $('live').textContent = 'offline';
+  $('live').className = 'live';
+  $('shell').hidden = true;
+  $('sign-in').hidden = false;
+  $('sign-in-error').textContent = 'Your sign-in has ended (the token was revoked or has expired). Sign in again to go on.';
+  $('token').focus();
+}
+
 async function enter(me) {
   await loadPermissions(me.role, me.name, me.phone);
+  const same = entered?.name === me.name && entered?.role === me.role;
+  const first = !entered;
+  signedIn = me;
+  entered = me;
   $('who').textContent = `${me.name} · ${me.role.replace('_', ' ')}`;
   document.body.dataset.role = me.role;
   $('sign-in').hidden = true;
+  $('sign-in-error').textContent = '';
   $('shell').hidden = false;
   // Problems with the WhatsApp number are theirs to act on, whatever view they are in.
-  if (atLeast('duty_officer')) startAlertBanner($('alert-banner'), (fn) => sessionListeners.add(fn));
+  if (!bannerStarted && atLeast('duty_officer')) {
+    bannerStarted = true;
+    startAlertBanner($('alert-banner'), (fn) => sessionListeners.add(fn));
+  }
+  onSignedOut(sessionEnded);
   connectLive();
-  window.addEventListener('hashchange', route);
-  await route();
+  if (first) window.addEventListener('hashchange', route);
+  // The same person back: the live stream's ready reloads the view, keeping what they typed.
+  if (!same) await route();
 }
 
 async function signIn(e) {

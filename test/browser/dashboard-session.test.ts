@@ -1,0 +1,49 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Incident } from '../../src/domain/incident.ts';
+import { STAFF, startTestApp, type TestApp } from '../fakes/test-app.ts';
+import { launch, newPage, open, reportFor, signIn } from './browser.ts';
+
+// A dashboard left open all night: the officer's token revoked (taken off the roster, a token
+// that leaked) or the 12-hour session cookie expired while the page stayed open.
+describe('dashboard session over a long night, in a real browser', { timeout: 60_000 }, () => {
+  let app: TestApp;
+  let browser: Browser;
+  const mint = async (name: string, role: string, phone?: string) =>
+    (await app.api<{ token: string }>('POST', '/api/tokens', { name, role, ...(phone ? { phone } : {}) })).body.token;
+  beforeAll(async () => {
+    [app, browser] = await Promise.all([startTestApp('browser-session'), launch()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.stop();
+  });
+
+  it('goes back to sign-in, saying why, once the token is revoked; signed in again, the note typed is still there', async () => {
+    const incident = await reportFor(app, await mint('Setup Admin', 'admin'), '+33655500001', 'Water rising in the basement');
+    const { context, page } = await newPage(browser, true);
+    await signIn(page, app.url, await mint('Dana Night', 'duty_officer', STAFF.duty));
+    await open(page, `#/incident/${incident.id}`);
+    expect((await app.api('DELETE', `/api/tokens/${encodeURIComponent('Dana Night')}`)).status).toBe(200);
+
+    await page.locator('textarea[name="note"]').fill('Called the civil defence: a team is on its way');
+    await page.locator('.act-note').click();
+    // Not a toast saying "invalid token" over a page that still looks signed in.
+    await page.locator('#sign-in').waitFor({ state: 'visible' });
+    expect(await page.locator('#sign-in-error').textContent()).toContain('sign-in has ended');
+    expect(await page.locator('#shell').isVisible()).toBe(false);
+
+    await page.locator('#token').fill(await mint('Dana Night', 'duty_officer', STAFF.duty));
+    await page.locator('#sign-in-form button[type=submit]').click();
+    await page.locator('#shell').waitFor({ state: 'visible' });
+    await expect.poll(() => page.locator('#live').textContent()).toBe('live');
+    expect(await page.locator('textarea[name="note"]').inputValue()).toBe('Called the civil defence: a team is on its way');
+    await page.locator('.act-note').click();
+    await expect.poll(() => page.locator('.timeline .tl-note').count()).toBe(1);
+    const saved = (await app.api<Incident>('GET', `/api/incidents/${incident.id}`)).body;
+    expect(saved.timeline.filter((t) => t.type === 'note').map((t) => [t.text, t.actor])).toEqual([
+      ['Called the civil defence: a team is on its way', 'Dana Night'],
+    ]);
+    await context.close();
+  });
+});
