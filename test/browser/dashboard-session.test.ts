@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident } from '../../src/domain/incident.ts';
-import { STAFF, startTestApp, type TestApp } from '../fakes/test-app.ts';
+import { ADMIN_TOKEN, STAFF, startTestApp, type TestApp } from '../fakes/test-app.ts';
 import { launch, newPage, open, reportFor, signIn } from './browser.ts';
 
 // A dashboard left open all night: the officer's token revoked (taken off the roster, a token
@@ -45,5 +45,34 @@ describe('dashboard session over a long night, in a real browser', { timeout: 60
       ['Called the civil defence: a team is on its way', 'Dana Night'],
     ]);
     await context.close();
+  });
+
+  it('gets live updates again after a restart during which the proxy in front answered 502', async () => {
+    let served = await startTestApp('browser-restart');
+    const { context, page } = await newPage(browser);
+    try {
+      await signIn(page, served.url, ADMIN_TOKEN);
+      await open(page, '#/board');
+      await expect.poll(() => page.locator('#live').textContent()).toBe('live');
+      // The proxy answers for the server while it restarts: the browser's reconnection gets a 502.
+      let refused = 0;
+      await page.route('**/dashboard/events', (route) => {
+        refused++;
+        return route.fulfill({ status: 502, contentType: 'text/html', body: '<h1>502 Bad Gateway</h1>' });
+      });
+      await served.close();
+      served = await startTestApp('browser-restart', { prefix: served.prefix, options: { port: Number(new URL(served.url).port) } });
+      await expect.poll(() => refused, { timeout: 15_000 }).toBeGreaterThan(0);
+      await page.unroute('**/dashboard/events');
+
+      await served.say('+33655500002', 'Fire on the third floor, we are stuck on the balcony');
+      await expect
+        .poll(() => page.locator('#view .incidents .summary').first().textContent(), { timeout: 20_000 })
+        .toContain('Fire on the third floor');
+      expect(await page.locator('#live').textContent()).toBe('live');
+    } finally {
+      await context.close();
+      await served.stop();
+    }
   });
 });

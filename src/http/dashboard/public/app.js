@@ -19,6 +19,11 @@ const views = {
 
 let current;
 let events;
+/** Who is signed in ({name, role}), while the API knows them; undefined once their sign-in ended. */
+let signedIn;
+/** Who the shell was last set up for: a second sign-in in the same page resumes it. */
+let entered;
+let bannerStarted = false;
 /** The current view's listeners to live changes (cleared when the officer opens another view). */
 const listeners = new Set();
 /** Listeners for the whole session, whatever the view (the WhatsApp alert banner). */
@@ -112,7 +117,16 @@ function dispatch(change) {
   for (const fn of [...sessionListeners, ...listeners]) fn(change);
 }
 
+/**
+ * How long the page waits before opening the live stream again once the browser gave it up. The
+ * browser reconnects by itself after a dropped connection (the server's `retry: 3000`), but not after
+ * an answer that is no event stream: a proxy's 502 while the server restarts, a 503, a 401.
+ */
+const LIVE_RETRY_MS = 3000;
+let liveRetry;
+
 function connectLive() {
+  clearTimeout(liveRetry);
   events?.close();
   events = new EventSource('/dashboard/events');
   events.addEventListener('ready', () => {
@@ -122,10 +136,27 @@ function connectLive() {
     dispatch({ type: 'resync' });
   });
   events.addEventListener('change', (e) => dispatch(JSON.parse(e.data)));
-  events.onerror = () => {
+  events.onerror = (e) => {
     $('live').textContent = 'reconnecting';
     $('live').className = 'live';
+    // Given up for good: the board showed "reconnecting" and no new incident until a reload.
+    if (e.target === events && events.readyState === EventSource.CLOSED) {
+      clearTimeout(liveRetry);
+      liveRetry = setTimeout(reviveLive, LIVE_RETRY_MS);
+    }
   };
+}
+
+/** Opens the live stream again once the server answers; a 401 instead ends the session (sessionEnded). */
+async function reviveLive() {
+  if (!signedIn) return;
+  try {
+    await api('GET', '/api/me');
+  } catch (err) {
+    if (err.status !== 401) liveRetry = setTimeout(reviveLive, LIVE_RETRY_MS);
+    return;
+  }
+  if (signedIn) connectLive();
 }
 
 /** Counts navigations: a view still loading when the officer moved on must not take over. */
@@ -153,12 +184,6 @@ async function route() {
   }
 }
 
-/** Who is signed in ({name, role}), while the API knows them; undefined once their sign-in ended. */
-let signedIn;
-/** Who the shell was last set up for: a second sign-in in the same page resumes it. */
-let entered;
-let bannerStarted = false;
-
 /**
  * The sign-in ended while the page stayed open (the token was revoked, the 12-hour cookie expired):
  * every action and view answered "invalid token" and live updates stopped for good, behind a page
@@ -168,6 +193,7 @@ let bannerStarted = false;
 function sessionEnded() {
   if (!signedIn) return;
   signedIn = undefined;
+  clearTimeout(liveRetry);
   events?.close();
   $('live').textContent = 'offline';
   $('live').className = 'live';
@@ -213,6 +239,8 @@ async function signIn(e) {
 }
 
 async function signOut() {
+  signedIn = undefined;
+  clearTimeout(liveRetry);
   events?.close();
   await api('DELETE', '/dashboard/session');
   location.hash = '';
