@@ -292,10 +292,32 @@ export async function render(root, [id]) {
   let left = false;
   /** The last assignment refused, shown beside the assign field until the next one goes through. */
   let refused;
+  /**
+   * Actions whose request runs. Their buttons are disabled while it does (whileBusy), but a live
+   * update landing meanwhile (the change itself, published before its answer came back on a slow
+   * line) redrew them enabled, the note still in its box: the second click of a double click added
+   * the note twice. A redraw keeps the action buttons disabled until every request ended.
+   */
+  let acting = 0;
+  const holdButtons = () => {
+    for (const b of root.querySelectorAll('.actions button')) {
+      b.disabled = acting > 0;
+      b.toggleAttribute('aria-busy', acting > 0);
+    }
+  };
   const draw = oneAtATime(async () => {
     const i = await api('GET', path);
     if (left) return;
     const act = guarded(async (change, done) => {
+      acting++;
+      try {
+        await apply(change, done);
+      } finally {
+        acting--;
+        holdButtons();
+      }
+    });
+    const apply = async (change, done) => {
       try {
         if (change.note !== undefined) await api('POST', `${path}/notes`, { text: change.note });
         else if (change.message !== undefined) {
@@ -315,7 +337,7 @@ export async function render(root, [id]) {
       drafts.done(fieldsOf(change));
       toast(`${i.id} ${done}`);
       await draw();
-    });
+    };
     const { where, section } = location(i);
     map?.remove();
     const focus = drafts.focused();
@@ -329,6 +351,7 @@ export async function render(root, [id]) {
       el('section', { className: 'card' }, el('h2', {}, 'Timeline'), timeline(i.timeline ?? [])),
     );
     drafts.restore(focus);
+    if (acting) holdButtons();
     map = i.location ? await pinMap(where, [{ ...i.location, label: i.id, severity: i.severity }], 13) : undefined;
   });
   // Listening before the first read: a change made while it loads is drawn, not missed.
