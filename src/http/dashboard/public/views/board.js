@@ -3,6 +3,7 @@ import { guarded, liveRefresh, toast } from '../app.js';
 import { el, oneAtATime } from '../dom.js';
 import {
   acknowledge,
+  filterHash,
   incidentCounts,
   incidentRow,
   isOverdue,
@@ -13,10 +14,17 @@ import {
 } from './incidents-common.js';
 import { rumourPanel } from './rumours.js';
 
+/** A count per value, each leading to the incidents it counts (views/incidents.js). */
 function counts(count, key, values) {
   const table = el('table', { className: 'counts' });
   const head = el('tr', {}, ...values.map((v) => el('th', {}, v.replace('_', ' '))));
-  const row = el('tr', {}, ...values.map((v) => el('td', { className: `${key}-${v}`, dataset: { count: v } }, count(v))));
+  const link = (v) =>
+    el(
+      'a',
+      { href: filterHash({ [key]: v }), 'aria-label': `${count(v)} ${key === 'severity' ? `active ${v}` : v.replace('_', ' ')}` },
+      count(v),
+    );
+  const row = el('tr', {}, ...values.map((v) => el('td', { className: `${key}-${v}`, dataset: { count: v } }, link(v))));
   table.append(head, row);
   return table;
 }
@@ -37,7 +45,15 @@ function section(title, items, onAck, empty, order) {
     items.length
       ? el('ul', { className: 'incidents' }, ...rows.slice(0, SHOWN).map((i) => incidentRow(i, onAck)))
       : el('p', { className: 'muted' }, empty),
-    more > 0 ? el('p', { className: 'muted more' }, `…and ${more} more, not shown: filter with /incidents or the map.`) : '',
+    more > 0
+      ? el(
+          'p',
+          { className: 'muted more' },
+          `…and ${more} more, not shown: `,
+          el('a', { href: filterHash() }, 'filter them by status and severity'),
+          '.',
+        )
+      : '',
   );
 }
 
