@@ -59,6 +59,9 @@ describe('dashboard in a real browser: session, roles, views', { timeout: 60_000
       if (view !== '#/playbooks') expect(await admin.locator(actions).count(), view).toBeGreaterThan(0);
     }
     await screenshot(viewer, 'viewer-alerts');
+    // The audit trail is for duty officers and admins: a viewer is not offered a view that only says so.
+    expect(await viewer.locator('#nav a[href="#/audit"]').isVisible()).toBe(false);
+    expect(await admin.locator('#nav a[href="#/audit"]').isVisible()).toBe(true);
     const refused = await viewer.evaluate(() =>
       fetch('/api/tokens', {
         method: 'POST',

@@ -1,6 +1,6 @@
 // The dashboard shell: session, navigation between views, live updates over SSE.
 import { startAlertBanner } from './alert-banner.js';
-import { api, atLeast, loadPermissions, onSignedOut } from './api.js';
+import { api, atLeast, can, loadPermissions, onSignedOut } from './api.js';
 import { debounced, el } from './dom.js';
 
 const $ = (id) => document.getElementById(id);
@@ -211,6 +211,11 @@ async function enter(me) {
   entered = me;
   $('who').textContent = `${me.name} · ${me.role.replace('_', ' ')}`;
   document.body.dataset.role = me.role;
+  // A view the role may not read is not offered: a viewer's "Audit" opened on "this action needs the duty_officer role".
+  for (const a of document.querySelectorAll('#nav a[data-needs]')) {
+    const [method, path] = a.dataset.needs.split(' ');
+    a.hidden = !can(method, path);
+  }
   $('sign-in').hidden = true;
   $('sign-in-error').textContent = '';
   $('shell').hidden = false;
