@@ -151,4 +151,24 @@ describe('the dashboard as read at 3 a.m.', { timeout: 90_000 }, () => {
     await expect.poll(() => row.textContent()).toMatch(/ · assigned to Chloe Officer · /);
     await context.close();
   });
+
+  it('on a phone, never points at a field hidden behind the top bar', async () => {
+    const { context, page } = await newPage(browser, true);
+    await signIn(page, app.url, duty);
+    await open(page, '#/playbooks');
+    const playbook = page.locator('details.playbook', { hasText: 'assisted-departure' });
+    await playbook.locator('summary').click();
+    await playbook.locator('select[name="region"]').selectOption('coast');
+    // Scrolled down to Start, a required field left empty above: the browser scrolls back up to it.
+    await playbook.locator('.act-start').evaluate((b) => b.scrollIntoView({ block: 'start' }));
+    expect(await playbook.locator('input[name="assembly"]').evaluate((i) => i.getBoundingClientRect().bottom)).toBeLessThan(0);
+    await playbook.locator('.act-start').click();
+    await expect.poll(() => page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name)).toBe('assembly');
+    const [field, bar] = await page.evaluate(() => [
+      (document.activeElement as HTMLElement).getBoundingClientRect().top,
+      (document.querySelector('.top') as HTMLElement).getBoundingClientRect().bottom,
+    ]);
+    expect(field).toBeGreaterThanOrEqual(bar);
+    await context.close();
+  });
 });

@@ -252,7 +252,22 @@ async function signOut() {
   location.reload();
 }
 
+/**
+ * What the browser scrolls to (a required field it points at, a control reached with Tab, a welfare
+ * check opened from an incident) stops below the sticky top bar and the WhatsApp banner under it: on
+ * a phone, "Please fill out this field" pointed at a field hidden behind the bar.
+ */
+function keepClearOfTopBar() {
+  const top = document.querySelector('.top');
+  const pad = () => {
+    document.documentElement.style.scrollPaddingTop = `${Math.ceil(top.getBoundingClientRect().height) + 8}px`;
+  };
+  new ResizeObserver(pad).observe(top);
+  pad();
+}
+
 async function main() {
+  keepClearOfTopBar();
   $('sign-in-form').addEventListener('submit', signIn);
   $('sign-out').addEventListener('click', signOut);
   try {
