@@ -171,4 +171,39 @@ describe('the dashboard as read at 3 a.m.', { timeout: 90_000 }, () => {
     expect(field).toBeGreaterThanOrEqual(bar);
     await context.close();
   });
+
+  it('keeps the map where the officer zoomed while other incidents come in', async () => {
+    const located = async (reporter: string, text: string, lat: number, lng: number) => {
+      const res = await app.api<Incident>('POST', '/api/incidents', { reporter, text, location: { lat, lng } }, duty);
+      expect(res.status).toBe(201);
+      return res.body;
+    };
+    const first = await located('+33645300001', 'Building collapsed, people under it', 35.52, 35.78);
+    const second = await located('+33645300002', 'Injured in the street', 35.55, 35.8);
+    const { context, page } = await newPage(browser);
+    await context.route(
+      (url) => url.host === 'tile.openstreetmap.org',
+      (route) => route.abort('internetdisconnected'),
+    );
+    await signIn(page, app.url, duty);
+    await open(page, '#/map');
+    const apart = async () => {
+      const [a, b] = await Promise.all(
+        [first.id, second.id].map((id) => page.locator('.leaflet-tooltip', { hasText: `${id} ·` }).boundingBox()),
+      );
+      return a && b ? Math.round(Math.hypot(a.x - b.x, a.y - b.y)) : 0;
+    };
+    await expect.poll(apart).toBeGreaterThan(0);
+    const framed = await apart();
+    await page.locator('.leaflet-control-zoom-in').click();
+    // One step in doubles the scale, once Leaflet's zoom animation is over.
+    const settled = async () => ((await page.locator('.leaflet-zoom-anim').count()) ? 0 : apart());
+    await expect.poll(settled).toBeGreaterThan(framed * 1.9);
+    const zoomed = await apart();
+    // Another incident far away: the map takes it in, and stays where the officer zoomed.
+    const third = await located('+33645300003', 'Fire at the port', 36.2, 37.1);
+    await page.locator('.leaflet-tooltip', { hasText: `${third.id} ·` }).waitFor({ state: 'attached' });
+    expect(Math.abs((await apart()) - zoomed)).toBeLessThanOrEqual(2);
+    await context.close();
+  });
 });
