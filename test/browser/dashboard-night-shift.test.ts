@@ -206,4 +206,29 @@ describe('the dashboard as read at 3 a.m.', { timeout: 90_000 }, () => {
     expect(Math.abs((await apart()) - zoomed)).toBeLessThanOrEqual(2);
     await context.close();
   });
+
+  it('keeps the keyboard where it was on the board when a new incident comes in', async () => {
+    const waiting = await report('+33645400001', 'My mother needs her insulin, pharmacies closed');
+    const { context, page } = await newPage(browser);
+    await signIn(page, app.url, duty);
+    await open(page, '#/board');
+    const allActive = page.locator('section:has(h2:text("All active"))');
+    await allActive.locator(`li.incident[data-id="${waiting.id}"] a`).focus();
+    const where = () =>
+      page.evaluate(() => {
+        const a = document.activeElement as HTMLElement;
+        return `${a
+          .closest('section')
+          ?.querySelector('h2')
+          ?.textContent?.replace(/ \(\d+\)$/, '')} / ${a.closest('li')?.dataset.id} / ${a.tagName}`;
+      });
+    expect(await where()).toBe(`All active, newest first / ${waiting.id} / A`);
+    const next = await report('+33645400002', 'Shots heard near the hotel');
+    await allActive.locator(`li.incident[data-id="${next.id}"]`).waitFor();
+    expect(await where()).toBe(`All active, newest first / ${waiting.id} / A`);
+    // Tab goes on from there: to that incident's Acknowledge, not back to the top of the page.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(`Acknowledge ${waiting.id}`);
+    await context.close();
+  });
 });

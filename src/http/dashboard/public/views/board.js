@@ -1,6 +1,6 @@
 // Board: counts by severity and status, rumours going round, what needs someone now, newest first; live.
 import { guarded, liveRefresh, toast } from '../app.js';
-import { el, oneAtATime } from '../dom.js';
+import { el, keepFocus, oneAtATime } from '../dom.js';
 import {
   acknowledge,
   filterHash,
@@ -73,6 +73,7 @@ export async function render(root) {
       toast(`${id} acknowledged`);
       await draw();
     });
+    const refocus = keepFocus(root);
     root.replaceChildren(
       el('h1', {}, 'Board'),
       el(
@@ -103,6 +104,7 @@ export async function render(root) {
       ),
       section('All active, newest first', active, onAck, 'No active incident.'),
     );
+    refocus();
   });
   // Thousands of active incidents (a flood) take a while to list and draw: refresh less often then.
   const stop = liveRefresh(

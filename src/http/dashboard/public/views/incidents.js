@@ -5,7 +5,7 @@
 // card's "N need help" leads. API: GET /api/incidents?welfareCheck=WFC-0003&timeline=false (every page).
 import { api } from '../api.js';
 import { guarded, liveRefresh, toast } from '../app.js';
-import { el, oneAtATime } from '../dom.js';
+import { el, keepFocus, oneAtATime } from '../dom.js';
 import { ACTIVE, acknowledge, filterHash, incidentRow, listIncidents, refreshAges, SEVERITIES, STATUSES } from './incidents-common.js';
 
 /** Rows of a finished status (resolved, closed: they pile up over a crisis) fetched per "Show older". */
@@ -80,12 +80,14 @@ async function byFilter(root, arg) {
       shown += PAGE;
       await draw();
     });
+    const refocus = keepFocus(list);
     list.replaceChildren(
       items.length
         ? el('ul', { className: 'incidents' }, ...items.map((i) => incidentRow(i, onAck)))
         : el('p', { className: 'muted' }, 'No incident matches.'),
       more ? el('button', { type: 'button', className: 'act-older', onclick: older }, 'Show older') : '',
     );
+    refocus();
   });
   root.replaceChildren(
     el('p', {}, el('a', { href: '#/board' }, '← Board')),
@@ -140,6 +142,7 @@ export async function render(root, [by, check]) {
       await draw();
     });
     const active = items.filter((i) => ACTIVE.has(i.status)).length;
+    const refocus = keepFocus(root);
     root.replaceChildren(
       el('p', {}, el('a', { href: `#/welfare/${encodeURIComponent(check)}` }, `← Welfare check ${check}`)),
       el('h1', {}, `Incidents from welfare check ${check}`),
@@ -152,6 +155,7 @@ export async function render(root, [by, check]) {
           : el('p', { className: 'muted' }, 'No HELP answer has opened an incident yet.'),
       ),
     );
+    refocus();
   });
   const stop = liveRefresh((c) => c.type.startsWith('incident.'), draw, 300);
   await draw();
