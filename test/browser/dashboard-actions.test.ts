@@ -286,4 +286,33 @@ describe('dashboard actions in a real browser: once per click, whatever the hand
     expect(saved.timeline.filter((t) => t.type === 'note')).toHaveLength(1);
     await context.close();
   });
+
+  it('keeps the keyboard on "Approve and send" when another alert comes into the queue', async () => {
+    const draft = async (text: string) => {
+      const res = await app.api<{ id: string; status: string }>(
+        'POST',
+        '/api/alerts',
+        { audience: { all: true }, text: { en: text } },
+        tokens.duty,
+      );
+      expect(res.body.status).toBe('pending_approval');
+      return res.body.id;
+    };
+    const first = await draft('Curfew from 20:00 in the capital tonight.');
+    const { context, page } = await newPage(browser);
+    await signIn(page, app.url, tokens.second as string);
+    await open(page, '#/alerts');
+    const approve = page.getByRole('button', { name: `Approve and send: alert ${first}` });
+    await approve.focus();
+    const second = await draft('The airport road is closed.');
+    await page.locator(`.alert-item[data-id="${second}"]`).waitFor();
+    // The queue was redrawn under the officer's keyboard: Enter still approves the alert they were on.
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(`Approve and send: alert ${first}`);
+    await page.keyboard.press('Enter');
+    await expect
+      .poll(async () => (await app.api<{ status: string }>('GET', `/api/alerts/${first}`)).body.status)
+      .not.toBe('pending_approval');
+    expect((await app.api<{ status: string }>('GET', `/api/alerts/${second}`)).body.status).toBe('pending_approval');
+    await context.close();
+  });
 });
