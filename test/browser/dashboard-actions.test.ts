@@ -315,4 +315,20 @@ describe('dashboard actions in a real browser: once per click, whatever the hand
     expect((await app.api<{ status: string }>('GET', `/api/alerts/${second}`)).body.status).toBe('pending_approval');
     await context.close();
   });
+
+  it('says in the timeline who has the incident, not the request a change from the page came from', async () => {
+    const incident = await reportFor(app, tokens.duty as string, '+33612700092', 'Our papers were stolen at the hotel');
+    const { context, page } = await newPage(browser);
+    await signIn(page, app.url, tokens.duty as string);
+    await open(page, `#/incident/${incident.id}`);
+    await page.locator('textarea[name="note"]').fill('Police report filed');
+    await page.locator('.act-note').click();
+    await page.locator('.timeline li.tl-note').waitFor();
+    await page.locator('.act-ack').click();
+    await expect.poll(() => page.locator('.timeline li.tl-assigned').textContent()).toContain('assignee: Ana Duty');
+    const lines = await page.locator('.timeline li').allTextContents();
+    expect(lines).toHaveLength(4);
+    for (const line of lines) expect(line).not.toMatch(/key:|api:/);
+    await context.close();
+  });
 });

@@ -14,10 +14,14 @@ const words = (s) => String(s ?? '').replace(/[._]/g, ' ');
 export function describeData(data) {
   if (!data || typeof data !== 'object') return '';
   if ('from' in data && 'to' in data) return `${words(data.from ?? 'none')} → ${words(data.to ?? 'none')}`;
-  return Object.entries(data)
-    .filter(([, v]) => v === null || ['string', 'number', 'boolean'].includes(typeof v))
-    .map(([k, v]) => `${k}: ${v ?? 'none'}`)
-    .join(', ');
+  return (
+    Object.entries(data)
+      // `key` is the request a change came from (lifecycle.ts: a retry changes nothing twice), for the
+      // server only: shown, every note and assignment made here read "key: api:7849…".
+      .filter(([k, v]) => k !== 'key' && (v === null || ['string', 'number', 'boolean'].includes(typeof v)))
+      .map(([k, v]) => `${k}: ${v ?? 'none'}`)
+      .join(', ')
+  );
 }
 
 /**
