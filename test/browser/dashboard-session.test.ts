@@ -19,6 +19,23 @@ describe('dashboard session over a long night, in a real browser', { timeout: 60
     await app?.stop();
   });
 
+  it('says a short password typed from habit is no valid token, not "body.token: must be an API token"', async () => {
+    const { context, page } = await newPage(browser, true);
+    await page.goto(`${app.url}/dashboard`);
+    for (const typed of ['admin', 'cc_not-a-real-token-at-all']) {
+      await page.locator('#token').fill(typed);
+      await page.locator('#sign-in-form button[type=submit]').click();
+      await expect
+        .poll(() => page.locator('#sign-in-error').textContent())
+        .toBe('This token is not valid: paste the whole API token you were given.');
+      await page.locator('#sign-in-error').evaluate((p) => {
+        p.textContent = '';
+      });
+    }
+    expect(await page.locator('#shell').isVisible()).toBe(false);
+    await context.close();
+  });
+
   it('goes back to sign-in, saying why, once the token is revoked; signed in again, the note typed is still there', async () => {
     const incident = await reportFor(app, await mint('Setup Admin', 'admin'), '+33655500001', 'Water rising in the basement');
     const { context, page } = await newPage(browser, true);

@@ -239,7 +239,10 @@ async function signIn(e) {
     $('token').value = '';
     await enter(me);
   } catch (err) {
-    $('sign-in-error').textContent = err.status === 401 ? 'This token is not valid.' : err.message;
+    // A token too short to be one (a password typed from habit) is refused as the API words it,
+    // "body.token: must be an API token": said as for any token that is not valid.
+    $('sign-in-error').textContent =
+      err.status === 401 || err.status === 400 ? 'This token is not valid: paste the whole API token you were given.' : err.message;
   }
 }
 
