@@ -231,4 +231,26 @@ describe('the dashboard as read at 3 a.m.', { timeout: 90_000 }, () => {
     expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(`Acknowledge ${waiting.id}`);
     await context.close();
   });
+
+  it('keeps the keyboard on the incident page action it was on, through its own redraw and a live one', async () => {
+    const reporter = '+33645500001';
+    const incident = await report(reporter, 'Our house was hit, my father is hurt');
+    const { context, page } = await newPage(browser);
+    await signIn(page, app.url, duty);
+    await open(page, `#/incident/${incident.id}`);
+    const focused = () => page.evaluate(() => document.activeElement?.className ?? '');
+    await page.locator('textarea[name="note"]').fill('Ambulance called');
+    await page.keyboard.press('Tab');
+    expect(await focused()).toContain('act-note');
+    await page.keyboard.press('Enter');
+    await page.locator('.timeline li.tl-note').waitFor();
+    await expect.poll(focused).toContain('act-note');
+    // The citizen writes again while the officer is on "Resolve": the page redraws, the keyboard stays.
+    await page.locator('.act-resolve').focus();
+    const entries = await page.locator('.timeline li').count();
+    await app.say(reporter, 'He is bleeding from the head, please hurry');
+    await expect.poll(() => page.locator('.timeline li').count()).toBeGreaterThan(entries);
+    expect(await focused()).toContain('act-resolve');
+    await context.close();
+  });
 });

@@ -156,7 +156,14 @@ function triageRow(i, regions, act) {
     if (!Object.keys(body).length) return toast('Nothing changed', 'info');
     return act(body, 'triage changed', e);
   };
-  return el('div', { className: 'row' }, severity, category, region, el('button', { type: 'button', onclick: change }, 'Change triage'));
+  return el(
+    'div',
+    { className: 'row' },
+    severity,
+    category,
+    region,
+    el('button', { type: 'button', className: 'act-triage', onclick: change }, 'Change triage'),
+  );
 }
 
 /** Write to the citizen from the embassy number (POST /messages): their answer joins the report. */
@@ -260,16 +267,25 @@ function draftKeeper(root) {
   root.addEventListener('input', keep);
   root.addEventListener('change', keep);
   return {
-    /** The action field being typed in, to give it back after the redraw (else the next keys go nowhere). */
+    /**
+     * The action field being typed in, or the action button the keyboard is on, to give it back after
+     * the redraw (else the next keys go nowhere, and Tab starts again from the top of the page).
+     */
     focused() {
       const a = document.activeElement;
-      if (!a?.name || !root.contains(a) || !a.closest('.actions')) return undefined;
-      return { name: a.name, start: a.selectionStart, end: a.selectionEnd };
+      if (!a || !root.contains(a) || !a.closest('.actions')) return undefined;
+      if (a.name) return { name: a.name, start: a.selectionStart, end: a.selectionEnd };
+      const button = a.tagName === 'BUTTON' ? [...a.classList].find((c) => c.startsWith('act-')) : undefined;
+      return button ? { button } : undefined;
     },
     restore(focus) {
       for (const [name, value] of drafts) {
         const control = root.querySelector(`.actions [name="${name}"]`);
         if (control) control.value = value;
+      }
+      if (focus?.button) {
+        root.querySelector(`.actions button.${focus.button}`)?.focus();
+        return;
       }
       const control = focus && root.querySelector(`.actions [name="${focus.name}"]`);
       if (!control) return;
@@ -313,12 +329,15 @@ export async function render(root, [id]) {
     const i = await api('GET', path);
     if (left) return;
     const act = guarded(async (change, done) => {
+      const from = drafts.focused();
       acting++;
       try {
         await apply(change, done);
       } finally {
         acting--;
         holdButtons();
+        // Redrawn while its button was disabled: the keyboard goes back to it (or stays where it went).
+        if (from?.button && (!document.activeElement || document.activeElement === document.body)) drafts.restore(from);
       }
     });
     const apply = async (change, done) => {
