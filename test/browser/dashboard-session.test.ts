@@ -64,6 +64,40 @@ describe('dashboard session over a long night, in a real browser', { timeout: 60
     await context.close();
   });
 
+  it('says in words when the server cannot be reached or gives no answer, and gives the button back', async () => {
+    const incident = await reportFor(app, await mint('Setup Admin 2', 'admin'), '+33655500003', 'Stranded at the bus station');
+    const { context, page } = await newPage(browser, true);
+    await signIn(page, app.url, await mint('Eli Night', 'duty_officer', STAFF.officer));
+    await open(page, `#/incident/${incident.id}`);
+    const toast = () => page.locator('#toast').textContent();
+    const patches = `**/api/incidents/${incident.id}`;
+
+    await page.route(patches, (route) => (route.request().method() === 'PATCH' ? route.abort('internetdisconnected') : route.fallback()));
+    await page.locator('.act-ack').click();
+    await expect.poll(toast).toBe('The server cannot be reached: check the connection, then try again.');
+    await page.unroute(patches);
+
+    await page.route(patches, (route) =>
+      route.request().method() === 'PATCH'
+        ? route.fulfill({ status: 502, contentType: 'text/html', body: '<h1>502 Bad Gateway</h1>' })
+        : route.fallback(),
+    );
+    await page.locator('.act-ack').click();
+    await expect.poll(toast).toBe('The server could not answer (HTTP 502): try again in a moment.');
+    await page.unroute(patches);
+
+    // The server waits for Redis, however long it is away: the answer never comes.
+    const held: import('playwright-core').Route[] = [];
+    await page.route(patches, (route) => (route.request().method() === 'PATCH' ? void held.push(route) : route.fallback()));
+    await page.locator('.act-ack').click();
+    await expect.poll(() => page.locator('.act-ack').isDisabled()).toBe(true);
+    await expect.poll(toast, { timeout: 30_000 }).toMatch(/^No answer from the server within 15 s\. It may still have been done/);
+    expect(await page.locator('.act-ack').isDisabled()).toBe(false);
+    await page.unroute(patches);
+    for (const route of held) await route.abort().catch(() => undefined);
+    await context.close();
+  });
+
   it('gets live updates again after a restart during which the proxy in front answered 502', async () => {
     let served = await startTestApp('browser-restart');
     const { context, page } = await newPage(browser);

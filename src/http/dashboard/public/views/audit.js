@@ -40,7 +40,8 @@ export async function render(root) {
   });
   const verify = guarded(async () => {
     const s = seal.value.trim();
-    const v = await api('GET', `/api/audit/verify${s ? `?seal=${encodeURIComponent(s)}` : ''}`);
+    // Every entry is hashed again: a trail of millions takes a while.
+    const v = await api('GET', `/api/audit/verify${s ? `?seal=${encodeURIComponent(s)}` : ''}`, undefined, { timeoutMs: 300_000 });
     const sealed = v.seal?.found ? ` Seal ${s} found: the trail held ${v.seal.entries} entries then and was not rewritten since.` : '';
     // A seal no entry has: the chain itself held (the API checks the seal once every link did). Said
     // as "Chain broken at seal", a digit mistyped at 3 a.m. read as a trail tampered with.
