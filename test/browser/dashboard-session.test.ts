@@ -69,7 +69,7 @@ describe('dashboard session over a long night, in a real browser', { timeout: 60
     const { context, page } = await newPage(browser, true);
     await signIn(page, app.url, await mint('Eli Night', 'duty_officer', STAFF.officer));
     await open(page, `#/incident/${incident.id}`);
-    const toast = () => page.locator('#toast').textContent();
+    const toast = () => page.locator('#toast .toast-text').textContent();
     const patches = `**/api/incidents/${incident.id}`;
 
     await page.route(patches, (route) => (route.request().method() === 'PATCH' ? route.abort('internetdisconnected') : route.fallback()));
@@ -95,6 +95,25 @@ describe('dashboard session over a long night, in a real browser', { timeout: 60
     expect(await page.locator('.act-ack').isDisabled()).toBe(false);
     await page.unroute(patches);
     for (const route of held) await route.abort().catch(() => undefined);
+    await context.close();
+  });
+
+  it('keeps an error on screen until the officer dismisses it', async () => {
+    const incident = await reportFor(app, await mint('Setup Admin 3', 'admin'), '+33655500004', 'Our bus was stopped at a checkpoint');
+    const { context, page } = await newPage(browser, true);
+    await signIn(page, app.url, await mint('Fay Night', 'duty_officer'));
+    await open(page, `#/incident/${incident.id}`);
+    await page.route(`**/api/incidents/${incident.id}/notes`, (route) => route.abort('internetdisconnected'));
+    await page.locator('textarea[name="note"]').fill('Called the checkpoint commander');
+    await page.locator('.act-note').click();
+    const error = page.locator('#toast.error');
+    await error.waitFor();
+    expect(await error.getAttribute('role')).toBe('alert');
+    // Longer than an information toast lasts (4 s): the officer was looking at their other phone.
+    await page.waitForTimeout(4_500);
+    expect(await error.locator('.toast-text').textContent()).toBe('The server cannot be reached: check the connection, then try again.');
+    await error.getByRole('button', { name: 'Dismiss' }).click();
+    expect(await page.locator('#toast').isHidden()).toBe(true);
     await context.close();
   });
 

@@ -101,16 +101,29 @@ export function liveRefresh(wanted, refresh, ms) {
   return later.cancel;
 }
 
-/** A short message at the bottom of the screen. */
+/**
+ * A short message at the bottom of the screen; gone after 4 s, unless it is an error: that one stays
+ * until the officer dismisses it or the next message comes. Gone after 4 s too, "The server cannot be
+ * reached" had vanished when the officer looked back from the phone they were calling on.
+ */
 export function toast(text, kind = 'info') {
   const t = $('toast');
-  t.textContent = text;
-  t.className = `toast ${kind}`;
-  t.hidden = false;
   clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => {
-    t.hidden = true;
-  }, 4000);
+  t.className = `toast ${kind}`;
+  t.setAttribute('role', kind === 'error' ? 'alert' : 'status');
+  const words = el('span', { className: 'toast-text' }, text);
+  if (kind === 'error') {
+    const dismiss = () => {
+      t.hidden = true;
+    };
+    t.replaceChildren(words, ' ', el('button', { type: 'button', className: 'toast-dismiss', onclick: dismiss }, 'Dismiss'));
+  } else {
+    t.replaceChildren(words);
+    toast.timer = setTimeout(() => {
+      t.hidden = true;
+    }, 4000);
+  }
+  t.hidden = false;
 }
 
 function dispatch(change) {
