@@ -117,6 +117,25 @@ describe('dashboard session over a long night, in a real browser', { timeout: 60
     await context.close();
   });
 
+  it('says so when signing out fails, instead of staying signed in without a word', async () => {
+    const { context, page } = await newPage(browser);
+    await signIn(page, app.url, await mint('Gil Night', 'viewer'));
+    await page.route('**/dashboard/session', (route) =>
+      route.request().method() === 'DELETE' ? route.abort('internetdisconnected') : route.fallback(),
+    );
+    await page.locator('#sign-out').click();
+    await expect
+      .poll(() => page.locator('#toast.error .toast-text').textContent())
+      .toBe(
+        'Not signed out: The server cannot be reached: check the connection, then try again. Until then, anyone at this browser is still signed in as you.',
+      );
+    await page.unroute('**/dashboard/session');
+    await page.locator('#sign-out').click();
+    await page.locator('#sign-in').waitFor({ state: 'visible' });
+    expect(await context.cookies()).toEqual([]);
+    await context.close();
+  });
+
   it('gets live updates again after a restart during which the proxy in front answered 502', async () => {
     let served = await startTestApp('browser-restart');
     const { context, page } = await newPage(browser);

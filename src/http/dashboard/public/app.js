@@ -259,11 +259,20 @@ async function signIn(e) {
   }
 }
 
+/**
+ * Only the server can clear the HttpOnly cookie: when it cannot be reached the officer is told, instead
+ * of a button that did nothing (on a shared laptop, the next person found the dashboard signed in).
+ */
 async function signOut() {
+  try {
+    await api('DELETE', '/dashboard/session');
+  } catch (err) {
+    toast(`Not signed out: ${err.message} Until then, anyone at this browser is still signed in as you.`, 'error');
+    return;
+  }
   signedIn = undefined;
   clearTimeout(liveRetry);
   events?.close();
-  await api('DELETE', '/dashboard/session');
   location.hash = '';
   location.reload();
 }
@@ -285,7 +294,7 @@ function keepClearOfTopBar() {
 async function main() {
   keepClearOfTopBar();
   $('sign-in-form').addEventListener('submit', signIn);
-  $('sign-out').addEventListener('click', signOut);
+  $('sign-out').addEventListener('click', guarded(signOut));
   try {
     await enter(await api('GET', '/api/me'));
   } catch {
