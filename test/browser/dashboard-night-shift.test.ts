@@ -253,4 +253,38 @@ describe('the dashboard as read at 3 a.m.', { timeout: 90_000 }, () => {
     expect(await focused()).toContain('act-resolve');
     await context.close();
   });
+
+  it("keeps the incident's map zoomed in where the officer left it when the citizen writes again", async () => {
+    const reporter = '+33645600001';
+    const res = await app.api<Incident>(
+      'POST',
+      '/api/incidents',
+      { reporter, text: 'We are on the roof, the water is rising', location: { lat: 35.52, lng: 35.79 } },
+      duty,
+    );
+    const incident = res.body;
+    const { context, page } = await newPage(browser);
+    await context.route(
+      (url) => url.host === 'tile.openstreetmap.org',
+      (route) => route.abort('internetdisconnected'),
+    );
+    await signIn(page, app.url, duty);
+    await open(page, `#/incident/${incident.id}`);
+    // Leaflet scales its layers by 2 at each zoom step: the step, once no animation runs.
+    const zoom = () =>
+      page.evaluate(() => {
+        if (document.querySelector('#incident-map .leaflet-zoom-anim')) return 0;
+        const style = document.querySelector('#incident-map .leaflet-proxy')?.getAttribute('style') ?? '';
+        return Math.round(Math.log2(Number(style.match(/scale\(([\d.]+)\)/)?.[1] ?? 0)));
+      });
+    await expect.poll(zoom).toBeGreaterThan(0);
+    const framed = await zoom();
+    await page.locator('#incident-map .leaflet-control-zoom-in').click();
+    await expect.poll(zoom).toBe(framed + 1);
+    const entries = await page.locator('.timeline li').count();
+    await app.say(reporter, 'Three of us, one child');
+    await expect.poll(() => page.locator('.timeline li').count()).toBeGreaterThan(entries);
+    expect(await zoom()).toBe(framed + 1);
+    await context.close();
+  });
 });

@@ -6,7 +6,7 @@ import { guarded, onChange, toast } from '../app.js';
 import { el, oneAtATime, when } from '../dom.js';
 import { summaryOf } from './audience.js';
 import { badge, CATEGORIES, canChange, escalationBadge, SEVERITIES } from './incidents-common.js';
-import { pinMap } from './map-common.js';
+import { pinMap, setPins } from './map-common.js';
 
 const words = (s) => String(s ?? '').replace(/[._]/g, ' ');
 
@@ -308,7 +308,10 @@ export async function render(root, [id]) {
   const drafts = draftKeeper(root);
   /** The message to the reporter in flight, and its Idempotency-Key (keyFor). */
   const sending = {};
+  /** The location map, its element and the place it shows: kept across redraws while the pin stays put. */
   let map;
+  let mapNode;
+  let mapAt;
   let left = false;
   /** The last assignment refused, shown beside the assign field until the next one goes through. */
   let refused;
@@ -362,7 +365,16 @@ export async function render(root, [id]) {
       await draw();
     };
     const { where, section } = location(i);
-    map?.remove();
+    // The officer zoomed in on the street: a redraw (the citizen wrote again) keeps the map as they left it.
+    const at = i.location ? `${i.location.lat},${i.location.lng}` : '';
+    const pins = i.location ? [{ ...i.location, label: i.id, severity: i.severity }] : [];
+    if (map && at === mapAt) {
+      where.replaceWith(mapNode);
+      setPins(map, pins);
+    } else {
+      map?.remove();
+      map = undefined;
+    }
     const focus = drafts.focused();
     root.replaceChildren(
       el('p', {}, el('a', { href: '#/board' }, '← Board')),
@@ -375,7 +387,11 @@ export async function render(root, [id]) {
     );
     drafts.restore(focus);
     if (acting) holdButtons();
-    map = i.location ? await pinMap(where, [{ ...i.location, label: i.id, severity: i.severity }], 13) : undefined;
+    if (i.location && !map) {
+      map = await pinMap(where, pins, 13);
+      mapNode = where;
+      mapAt = at;
+    }
   });
   // Listening before the first read: a change made while it loads is drawn, not missed.
   onChange((c) => {
