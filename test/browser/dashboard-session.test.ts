@@ -64,6 +64,39 @@ describe('dashboard session over a long night, in a real browser', { timeout: 60
     await context.close();
   });
 
+  it('opens the view the officer went to when the sign-in ended, or while the sign-in page showed, once signed in again', async () => {
+    const { context, page } = await newPage(browser);
+    const again = async () => {
+      await page.locator('#token').fill(await mint('Hana Night', 'duty_officer'));
+      await page.locator('#sign-in-form button[type=submit]').click();
+      await page.locator('#shell').waitFor({ state: 'visible' });
+    };
+    const revoke = async () => expect((await app.api('DELETE', `/api/tokens/${encodeURIComponent('Hana Night')}`)).status).toBe(200);
+    await signIn(page, app.url, await mint('Hana Night', 'duty_officer'));
+    await open(page, '#/board');
+    const go = (hash: string) =>
+      page.evaluate((h) => {
+        location.hash = h;
+      }, hash);
+
+    // The view opened is refused: the sign-in page comes, and that view once signed in again.
+    await revoke();
+    await go('#/welfare');
+    await page.locator('#sign-in').waitFor({ state: 'visible' });
+    await again();
+    await expect.poll(() => page.locator('#view h1').first().textContent()).toBe('Welfare checks');
+
+    // Moved on (Back, a link) while the sign-in page showed: where they went.
+    await revoke();
+    await go('#/playbooks');
+    await page.locator('#sign-in').waitFor({ state: 'visible' });
+    await go('#/alerts');
+    await again();
+    await expect.poll(() => page.locator('#view h1').first().textContent()).toBe('Alerts');
+    expect(await page.locator('#view .error').allTextContents()).not.toContainEqual(expect.stringContaining('cannot load'));
+    await context.close();
+  });
+
   it('says in words when the server cannot be reached or gives no answer, and gives the button back', async () => {
     const incident = await reportFor(app, await mint('Setup Admin 2', 'admin'), '+33655500003', 'Stranded at the bus station');
     const { context, page } = await newPage(browser, true);

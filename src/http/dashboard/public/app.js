@@ -175,7 +175,14 @@ async function reviveLive() {
 /** Counts navigations: a view still loading when the officer moved on must not take over. */
 let navigation = 0;
 
+/** The officer moved (Back, a link) while the sign-in page showed: the view is drawn once signed in again. */
+let movedWhileOut = false;
+
 async function route() {
+  if (!signedIn) {
+    movedWhileOut = true;
+    return;
+  }
   const mine = ++navigation;
   const [name, ...args] = (location.hash.replace(/^#\//, '') || 'board').split('/');
   const load = views[name] ?? views.board;
@@ -193,6 +200,8 @@ async function route() {
     if (mine === navigation) current = cleanup;
     else cleanup?.();
   } catch (err) {
+    // Refused because the sign-in ended (the sign-in page shows): drawn again once signed in.
+    if (err.status === 401) movedWhileOut = true;
     root.replaceChildren(el('p', { className: 'error' }, `This view cannot load: ${err.message}`));
   }
 }
@@ -241,7 +250,10 @@ async function enter(me) {
   connectLive();
   if (first) window.addEventListener('hashchange', route);
   // The same person back: the live stream's ready reloads the view, keeping what they typed.
-  if (!same) await route();
+  if (!same || movedWhileOut) {
+    movedWhileOut = false;
+    await route();
+  }
 }
 
 async function signIn(e) {
