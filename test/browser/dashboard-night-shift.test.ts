@@ -287,4 +287,18 @@ describe('the dashboard as read at 3 a.m.', { timeout: 90_000 }, () => {
     expect(await zoom()).toBe(framed + 1);
     await context.close();
   });
+
+  it('lets the officer call the reporter and the assignee with one tap on a phone', async () => {
+    const reporter = '+33645700001';
+    const incident = await report(reporter, 'My son has not come home from the stadium');
+    expect((await app.api('PATCH', `/api/incidents/${incident.id}`, { assignee: STAFF.officer }, duty)).status).toBe(200);
+    const { context, page } = await newPage(browser, true);
+    await signIn(page, app.url, duty);
+    await open(page, `#/incident/${incident.id}`);
+    const fact = (name: string) => page.locator(`dl.facts dt:text("${name}") + dd`);
+    expect(await fact('Reporter').locator('a').getAttribute('href')).toBe(`tel:${reporter}`);
+    expect(await fact('Assignee').textContent()).toBe(`Chloe Officer (${STAFF.officer})`);
+    expect(await fact('Assignee').locator('a').getAttribute('href')).toBe(`tel:${STAFF.officer}`);
+    await context.close();
+  });
 });

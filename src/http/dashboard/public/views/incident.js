@@ -212,7 +212,10 @@ function actions(i, regions, act, refused) {
 }
 
 /** "Chloe Officer (+15550000003)": the name staff know, and the phone to call; the phone alone when not rostered. */
-const withPhone = (phone) => (staffName(phone) === phone ? phone : `${staffName(phone)} (${phone})`);
+/** A phone to call with one tap from a phone (the welfare check's non-responders are listed so too). */
+const call = (phone) => el('a', { href: `tel:${phone}`, className: 'tel' }, phone);
+
+const withPhone = (phone) => (staffName(phone) === phone ? call(phone) : el('span', {}, `${staffName(phone)} (`, call(phone), ')'));
 
 /** A link to another record as a fact: the welfare check a HELP answer came from opens that check. */
 function link(kind, value) {
@@ -225,7 +228,7 @@ function facts(i) {
   const rows = [
     ['Category', words(i.category)],
     ['Region', i.region ? regionName(i.region) : 'unknown'],
-    ['Reporter', i.reporter ?? 'erased'],
+    ['Reporter', i.reporter ? call(i.reporter) : 'erased'],
     ['Language', i.language],
     ['Came in by', i.channel],
     ['Assignee', i.assignee ? withPhone(i.assignee) : 'unassigned'],
