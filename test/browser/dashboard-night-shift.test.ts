@@ -301,4 +301,19 @@ describe('the dashboard as read at 3 a.m.', { timeout: 90_000 }, () => {
     expect(await fact('Assignee').locator('a').getAttribute('href')).toBe(`tel:${STAFF.officer}`);
     await context.close();
   });
+
+  it("shows a citizen's report as written on a phone: its lines kept, a pasted link wrapped, nothing off the screen", async () => {
+    const link = `https://maps.example.org/place/${'a1b2c3d4e5'.repeat(12)}`;
+    const text = `We are 4 people\nBuilding 12, 3rd floor\n${link}`;
+    const incident = await report('+33645800001', text);
+    const { context, page } = await newPage(browser, true);
+    await signIn(page, app.url, duty);
+    await open(page, `#/incident/${incident.id}`);
+    const reported = page.locator('.timeline li.tl-reported p');
+    await reported.waitFor();
+    // biome-ignore lint/performance/useDomNodeTextContent: the lines as rendered are what the officer reads
+    expect(await reported.innerText()).toBe(text);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await context.close();
+  });
 });
