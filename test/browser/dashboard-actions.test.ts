@@ -1,6 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Citizen, saveCitizens } from '../../src/citizens/registry.ts';
+import type { Incident } from '../../src/domain/incident.ts';
 import { STAFF, settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
 import { launch, newPage, open, reportFor, signIn, watchRequests } from './browser.ts';
 
@@ -253,6 +254,81 @@ describe('dashboard actions in a real browser: once per click, whatever the hand
     expect(received[0]?.text).toMatch(
       new RegExp(`^💬 .*about your report ${incident.id}:\\nWhich crossing\\? Stay with the children near the officials\\.\\n— Ana`),
     );
+    await context.close();
+  });
+
+  it('adds one note when the second click comes after the live update of the first redrew the page', async () => {
+    const incident = await reportFor(app, tokens.duty as string, '+33612700091', 'Gas smell in the whole building');
+    const { context, page } = await newPage(browser, true);
+    await signIn(page, app.url, tokens.duty as string);
+    await open(page, `#/incident/${incident.id}`);
+    // A slow line: the note is saved and its live update arrives before the answer to the POST.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route(`**/api/incidents/${incident.id}/notes`, async (route) => {
+      const response = await route.fetch();
+      await held;
+      await route.fulfill({ response });
+    });
+    await page.locator('textarea[name="note"]').fill('Asked the building keeper to cut the gas');
+    await page.locator('.act-note').click();
+    await page.locator('.timeline li.tl-note').waitFor();
+    // The redrawn button, the note still in its box: the hurried second click.
+    expect(await page.locator('.act-note').isDisabled()).toBe(true);
+    await page.locator('.act-note').click({ force: true });
+    release();
+    await expect.poll(() => page.locator('.act-note').isDisabled()).toBe(false);
+    expect(await page.locator('textarea[name="note"]').inputValue()).toBe('');
+    await page.unroute(`**/api/incidents/${incident.id}/notes`);
+    const saved = (await app.api<Incident>('GET', `/api/incidents/${incident.id}`)).body;
+    expect(saved.timeline.filter((t) => t.type === 'note')).toHaveLength(1);
+    await context.close();
+  });
+
+  it('keeps the keyboard on "Approve and send" when another alert comes into the queue', async () => {
+    const draft = async (text: string) => {
+      const res = await app.api<{ id: string; status: string }>(
+        'POST',
+        '/api/alerts',
+        { audience: { all: true }, text: { en: text } },
+        tokens.duty,
+      );
+      expect(res.body.status).toBe('pending_approval');
+      return res.body.id;
+    };
+    const first = await draft('Curfew from 20:00 in the capital tonight.');
+    const { context, page } = await newPage(browser);
+    await signIn(page, app.url, tokens.second as string);
+    await open(page, '#/alerts');
+    const approve = page.getByRole('button', { name: `Approve and send: alert ${first}` });
+    await approve.focus();
+    const second = await draft('The airport road is closed.');
+    await page.locator(`.alert-item[data-id="${second}"]`).waitFor();
+    // The queue was redrawn under the officer's keyboard: Enter still approves the alert they were on.
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(`Approve and send: alert ${first}`);
+    await page.keyboard.press('Enter');
+    await expect
+      .poll(async () => (await app.api<{ status: string }>('GET', `/api/alerts/${first}`)).body.status)
+      .not.toBe('pending_approval');
+    expect((await app.api<{ status: string }>('GET', `/api/alerts/${second}`)).body.status).toBe('pending_approval');
+    await context.close();
+  });
+
+  it('says in the timeline who has the incident, not the request a change from the page came from', async () => {
+    const incident = await reportFor(app, tokens.duty as string, '+33612700092', 'Our papers were stolen at the hotel');
+    const { context, page } = await newPage(browser);
+    await signIn(page, app.url, tokens.duty as string);
+    await open(page, `#/incident/${incident.id}`);
+    await page.locator('textarea[name="note"]').fill('Police report filed');
+    await page.locator('.act-note').click();
+    await page.locator('.timeline li.tl-note').waitFor();
+    await page.locator('.act-ack').click();
+    await expect.poll(() => page.locator('.timeline li.tl-assigned').textContent()).toContain('assignee: Ana Duty');
+    const lines = await page.locator('.timeline li').allTextContents();
+    expect(lines).toHaveLength(4);
+    for (const line of lines) expect(line).not.toMatch(/key:|api:/);
     await context.close();
   });
 });

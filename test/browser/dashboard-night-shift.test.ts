@@ -151,4 +151,169 @@ describe('the dashboard as read at 3 a.m.', { timeout: 90_000 }, () => {
     await expect.poll(() => row.textContent()).toMatch(/ · assigned to Chloe Officer · /);
     await context.close();
   });
+
+  it('on a phone, never points at a field hidden behind the top bar', async () => {
+    const { context, page } = await newPage(browser, true);
+    await signIn(page, app.url, duty);
+    await open(page, '#/playbooks');
+    const playbook = page.locator('details.playbook', { hasText: 'assisted-departure' });
+    await playbook.locator('summary').click();
+    await playbook.locator('select[name="region"]').selectOption('coast');
+    // Scrolled down to Start, a required field left empty above: the browser scrolls back up to it.
+    await playbook.locator('.act-start').evaluate((b) => b.scrollIntoView({ block: 'start' }));
+    expect(await playbook.locator('input[name="assembly"]').evaluate((i) => i.getBoundingClientRect().bottom)).toBeLessThan(0);
+    await playbook.locator('.act-start').click();
+    await expect.poll(() => page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name)).toBe('assembly');
+    const [field, bar] = await page.evaluate(() => [
+      (document.activeElement as HTMLElement).getBoundingClientRect().top,
+      (document.querySelector('.top') as HTMLElement).getBoundingClientRect().bottom,
+    ]);
+    expect(field).toBeGreaterThanOrEqual(bar);
+    await context.close();
+  });
+
+  it('keeps the map where the officer zoomed while other incidents come in', async () => {
+    const located = async (reporter: string, text: string, lat: number, lng: number) => {
+      const res = await app.api<Incident>('POST', '/api/incidents', { reporter, text, location: { lat, lng } }, duty);
+      expect(res.status).toBe(201);
+      return res.body;
+    };
+    const first = await located('+33645300001', 'Building collapsed, people under it', 35.52, 35.78);
+    const second = await located('+33645300002', 'Injured in the street', 35.55, 35.8);
+    const { context, page } = await newPage(browser);
+    await context.route(
+      (url) => url.host === 'tile.openstreetmap.org',
+      (route) => route.abort('internetdisconnected'),
+    );
+    await signIn(page, app.url, duty);
+    await open(page, '#/map');
+    const apart = async () => {
+      const [a, b] = await Promise.all(
+        [first.id, second.id].map((id) => page.locator('.leaflet-tooltip', { hasText: `${id} ·` }).boundingBox()),
+      );
+      return a && b ? Math.round(Math.hypot(a.x - b.x, a.y - b.y)) : 0;
+    };
+    await expect.poll(apart).toBeGreaterThan(0);
+    const framed = await apart();
+    await page.locator('.leaflet-control-zoom-in').click();
+    // One step in doubles the scale, once Leaflet's zoom animation is over.
+    const settled = async () => ((await page.locator('.leaflet-zoom-anim').count()) ? 0 : apart());
+    await expect.poll(settled).toBeGreaterThan(framed * 1.9);
+    const zoomed = await apart();
+    // Another incident far away: the map takes it in, and stays where the officer zoomed.
+    const third = await located('+33645300003', 'Fire at the port', 36.2, 37.1);
+    await page.locator('.leaflet-tooltip', { hasText: `${third.id} ·` }).waitFor({ state: 'attached' });
+    expect(Math.abs((await apart()) - zoomed)).toBeLessThanOrEqual(2);
+    await context.close();
+  });
+
+  it('keeps the keyboard where it was on the board when a new incident comes in', async () => {
+    const waiting = await report('+33645400001', 'My mother needs her insulin, pharmacies closed');
+    const { context, page } = await newPage(browser);
+    await signIn(page, app.url, duty);
+    await open(page, '#/board');
+    const allActive = page.locator('section:has(h2:text("All active"))');
+    await allActive.locator(`li.incident[data-id="${waiting.id}"] a`).focus();
+    const where = () =>
+      page.evaluate(() => {
+        const a = document.activeElement as HTMLElement;
+        return `${a
+          .closest('section')
+          ?.querySelector('h2')
+          ?.textContent?.replace(/ \(\d+\)$/, '')} / ${a.closest('li')?.dataset.id} / ${a.tagName}`;
+      });
+    expect(await where()).toBe(`All active, newest first / ${waiting.id} / A`);
+    const next = await report('+33645400002', 'Shots heard near the hotel');
+    await allActive.locator(`li.incident[data-id="${next.id}"]`).waitFor();
+    expect(await where()).toBe(`All active, newest first / ${waiting.id} / A`);
+    // Tab goes on from there: to that incident's Acknowledge, not back to the top of the page.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(`Acknowledge ${waiting.id}`);
+    await context.close();
+  });
+
+  it('keeps the keyboard on the incident page action it was on, through its own redraw and a live one', async () => {
+    const reporter = '+33645500001';
+    const incident = await report(reporter, 'Our house was hit, my father is hurt');
+    const { context, page } = await newPage(browser);
+    await signIn(page, app.url, duty);
+    await open(page, `#/incident/${incident.id}`);
+    const focused = () => page.evaluate(() => document.activeElement?.className ?? '');
+    await page.locator('textarea[name="note"]').fill('Ambulance called');
+    await page.keyboard.press('Tab');
+    expect(await focused()).toContain('act-note');
+    await page.keyboard.press('Enter');
+    await page.locator('.timeline li.tl-note').waitFor();
+    await expect.poll(focused).toContain('act-note');
+    // The citizen writes again while the officer is on "Resolve": the page redraws, the keyboard stays.
+    await page.locator('.act-resolve').focus();
+    const entries = await page.locator('.timeline li').count();
+    await app.say(reporter, 'He is bleeding from the head, please hurry');
+    await expect.poll(() => page.locator('.timeline li').count()).toBeGreaterThan(entries);
+    expect(await focused()).toContain('act-resolve');
+    await context.close();
+  });
+
+  it("keeps the incident's map zoomed in where the officer left it when the citizen writes again", async () => {
+    const reporter = '+33645600001';
+    const res = await app.api<Incident>(
+      'POST',
+      '/api/incidents',
+      { reporter, text: 'We are on the roof, the water is rising', location: { lat: 35.52, lng: 35.79 } },
+      duty,
+    );
+    const incident = res.body;
+    const { context, page } = await newPage(browser);
+    await context.route(
+      (url) => url.host === 'tile.openstreetmap.org',
+      (route) => route.abort('internetdisconnected'),
+    );
+    await signIn(page, app.url, duty);
+    await open(page, `#/incident/${incident.id}`);
+    // Leaflet scales its layers by 2 at each zoom step: the step, once no animation runs.
+    const zoom = () =>
+      page.evaluate(() => {
+        if (document.querySelector('#incident-map .leaflet-zoom-anim')) return 0;
+        const style = document.querySelector('#incident-map .leaflet-proxy')?.getAttribute('style') ?? '';
+        return Math.round(Math.log2(Number(style.match(/scale\(([\d.]+)\)/)?.[1] ?? 0)));
+      });
+    await expect.poll(zoom).toBeGreaterThan(0);
+    const framed = await zoom();
+    await page.locator('#incident-map .leaflet-control-zoom-in').click();
+    await expect.poll(zoom).toBe(framed + 1);
+    const entries = await page.locator('.timeline li').count();
+    await app.say(reporter, 'Three of us, one child');
+    await expect.poll(() => page.locator('.timeline li').count()).toBeGreaterThan(entries);
+    expect(await zoom()).toBe(framed + 1);
+    await context.close();
+  });
+
+  it('lets the officer call the reporter and the assignee with one tap on a phone', async () => {
+    const reporter = '+33645700001';
+    const incident = await report(reporter, 'My son has not come home from the stadium');
+    expect((await app.api('PATCH', `/api/incidents/${incident.id}`, { assignee: STAFF.officer }, duty)).status).toBe(200);
+    const { context, page } = await newPage(browser, true);
+    await signIn(page, app.url, duty);
+    await open(page, `#/incident/${incident.id}`);
+    const fact = (name: string) => page.locator(`dl.facts dt:text("${name}") + dd`);
+    expect(await fact('Reporter').locator('a').getAttribute('href')).toBe(`tel:${reporter}`);
+    expect(await fact('Assignee').textContent()).toBe(`Chloe Officer (${STAFF.officer})`);
+    expect(await fact('Assignee').locator('a').getAttribute('href')).toBe(`tel:${STAFF.officer}`);
+    await context.close();
+  });
+
+  it("shows a citizen's report as written on a phone: its lines kept, a pasted link wrapped, nothing off the screen", async () => {
+    const link = `https://maps.example.org/place/${'a1b2c3d4e5'.repeat(12)}`;
+    const text = `We are 4 people\nBuilding 12, 3rd floor\n${link}`;
+    const incident = await report('+33645800001', text);
+    const { context, page } = await newPage(browser, true);
+    await signIn(page, app.url, duty);
+    await open(page, `#/incident/${incident.id}`);
+    const reported = page.locator('.timeline li.tl-reported p');
+    await reported.waitFor();
+    // biome-ignore lint/performance/useDomNodeTextContent: the lines as rendered are what the officer reads
+    expect(await reported.innerText()).toBe(text);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await context.close();
+  });
 });

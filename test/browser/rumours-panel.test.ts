@@ -113,4 +113,20 @@ describe('the rumours panel in a real browser', { timeout: 90_000 }, () => {
     await phone.context.close();
     await context.close();
   });
+
+  it('says so when the rumours of another period cannot load, instead of leaving the old list unexplained', async () => {
+    const { context, page } = await newPage(browser);
+    await signIn(page, app.url, duty);
+    await open(page, '#/rumours');
+    await page.route('**/api/rumours?since=7d*', (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: { code: 'unavailable', message: 'Redis is not answering' } }),
+      }),
+    );
+    await page.locator('#rumours-since').selectOption('7d');
+    await expect.poll(() => page.locator('#toast.error .toast-text').textContent()).toBe('Redis is not answering');
+    await context.close();
+  });
 });

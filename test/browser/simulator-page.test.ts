@@ -237,4 +237,18 @@ describe('the simulator page when Redis stops answering', { timeout: 90_000 }, (
     expect(said.filter((m) => /Added to your report/.test(m.text))).toHaveLength(0);
     await context.close();
   });
+
+  it('shows each message time with its zone, beside a sitrep that speaks UTC', async () => {
+    const context = await browser.newContext({ timezoneId: 'Asia/Damascus', locale: 'en-GB' });
+    const page = await context.newPage();
+    await openSim(page, app.url);
+    await chatAs(page, { staff: STAFF.admin }, CELL_GROUP);
+    await say(page, '/sitrep');
+    const sitrep = botSaid(page, /SITREP .* UTC/);
+    await sitrep.waitFor();
+    const meta = (await sitrep.locator('.meta').textContent()) as string;
+    // Damascus is UTC+3: "14:47:10 GMT+3" under "SITREP … 11:47 UTC", each saying which clock it reads.
+    expect(meta).toMatch(/ · \d\d:\d\d:\d\d GMT\+3$/);
+    await context.close();
+  });
 });

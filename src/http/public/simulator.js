@@ -78,6 +78,12 @@ const chatState = (key) => {
   return chats.get(key);
 };
 
+/**
+ * A message's time with its zone ("14:47:10 GMT+3"): the bot's own words speak UTC ("SITREP 2026-11-27
+ * 11:47 UTC"), and a bare "2:47:10 PM" under them, in the browser's zone, read as a contradiction.
+ */
+const clock = (at) => new Date(at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short' });
+
 function bubble(m) {
   const div = document.createElement('div');
   div.className = `msg ${m.who}`;
@@ -94,10 +100,7 @@ function bubble(m) {
   body.textContent = m.text;
   const meta = document.createElement('span');
   meta.className = 'meta';
-  meta.textContent =
-    m.who === 'me'
-      ? `${m.from} · ${new Date(m.at).toLocaleTimeString()}`
-      : `bot · ${m.kind} · #${m.seq} · ${new Date(m.at).toLocaleTimeString()}`;
+  meta.textContent = m.who === 'me' ? `${m.from} · ${clock(m.at)}` : `bot · ${m.kind} · #${m.seq} · ${clock(m.at)}`;
   div.append(body, meta);
   if (m.reactions?.length) {
     const r = document.createElement('span');

@@ -10,22 +10,58 @@ export class ApiError extends Error {
 }
 
 /**
+ * How long a call waits for its answer. The server waits for Redis however long it is away: without a
+ * limit, an action made then kept its button disabled, and said nothing, for as long as that lasted.
+ */
+const TIMEOUT_MS = 15_000;
+
+/** What the page does when the API no longer knows the signed-in person (see onSignedOut). */
+let signedOut = () => {};
+
+/**
+ * `fn` is called when the API answers 401 to the signed-in page: the token was revoked, or the
+ * 12-hour session cookie expired while the page stayed open.
+ */
+export function onSignedOut(fn) {
+  signedOut = fn;
+}
+
+/**
  * Calls the API. `idempotencyKey` (see newKey) makes a creating POST sent twice (a retry after a lost
  * answer) create one alert, welfare check or run: the API answers the second with the first.
+ * `timeoutMs` gives a call known to take long (verifying the whole audit chain) more than TIMEOUT_MS.
  */
-export async function api(method, path, body, { idempotencyKey } = {}) {
-  const res = await fetch(path, {
-    method,
-    credentials: 'same-origin',
-    headers: {
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+export async function api(method, path, body, { idempotencyKey, timeoutMs = TIMEOUT_MS } = {}) {
+  let res;
+  try {
+    res = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (err) {
+    // Said in words: the toast read "Failed to fetch", or nothing ever came (the button stayed disabled).
+    if (err?.name === 'TimeoutError')
+      throw new ApiError(
+        0,
+        'timeout',
+        `No answer from the server within ${timeoutMs / 1000} s. It may still have been done: look again before trying once more.`,
+      );
+    throw new ApiError(0, 'unreachable', 'The server cannot be reached: check the connection, then try again.');
+  }
   if (res.status === 204) return {};
+  if (res.status === 401 && path !== '/dashboard/session') signedOut();
   const data = await res.json().catch(() => ({}));
-  if (!res.ok) throw new ApiError(res.status, data.error?.code ?? 'http_error', data.error?.message ?? `HTTP ${res.status}`);
+  if (!res.ok) {
+    // A proxy's page instead of our JSON error (a 502 while the server restarts): not a bare "HTTP 502".
+    const fallback = res.status >= 500 ? `The server could not answer (HTTP ${res.status}): try again in a moment.` : `HTTP ${res.status}`;
+    throw new ApiError(res.status, data.error?.code ?? 'http_error', data.error?.message ?? fallback);
+  }
   return data;
 }
 

@@ -1,6 +1,6 @@
 // The dashboard shell: session, navigation between views, live updates over SSE.
 import { startAlertBanner } from './alert-banner.js';
-import { api, atLeast, loadPermissions } from './api.js';
+import { api, atLeast, can, loadPermissions, onSignedOut } from './api.js';
 import { debounced, el } from './dom.js';
 
 const $ = (id) => document.getElementById(id);
@@ -19,6 +19,11 @@ const views = {
 
 let current;
 let events;
+/** Who is signed in ({name, role}), while the API knows them; undefined once their sign-in ended. */
+let signedIn;
+/** Who the shell was last set up for: a second sign-in in the same page resumes it. */
+let entered;
+let bannerStarted = false;
 /** The current view's listeners to live changes (cleared when the officer opens another view). */
 const listeners = new Set();
 /** Listeners for the whole session, whatever the view (the WhatsApp alert banner). */
@@ -96,23 +101,45 @@ export function liveRefresh(wanted, refresh, ms) {
   return later.cancel;
 }
 
-/** A short message at the bottom of the screen. */
+/**
+ * A short message at the bottom of the screen; gone after 4 s, unless it is an error: that one stays
+ * until the officer dismisses it or the next message comes. Gone after 4 s too, "The server cannot be
+ * reached" had vanished when the officer looked back from the phone they were calling on.
+ */
 export function toast(text, kind = 'info') {
   const t = $('toast');
-  t.textContent = text;
-  t.className = `toast ${kind}`;
-  t.hidden = false;
   clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => {
-    t.hidden = true;
-  }, 4000);
+  t.className = `toast ${kind}`;
+  t.setAttribute('role', kind === 'error' ? 'alert' : 'status');
+  const words = el('span', { className: 'toast-text' }, text);
+  if (kind === 'error') {
+    const dismiss = () => {
+      t.hidden = true;
+    };
+    t.replaceChildren(words, ' ', el('button', { type: 'button', className: 'toast-dismiss', onclick: dismiss }, 'Dismiss'));
+  } else {
+    t.replaceChildren(words);
+    toast.timer = setTimeout(() => {
+      t.hidden = true;
+    }, 4000);
+  }
+  t.hidden = false;
 }
 
 function dispatch(change) {
   for (const fn of [...sessionListeners, ...listeners]) fn(change);
 }
 
+/**
+ * How long the page waits before opening the live stream again once the browser gave it up. The
+ * browser reconnects by itself after a dropped connection (the server's `retry: 3000`), but not after
+ * an answer that is no event stream: a proxy's 502 while the server restarts, a 503, a 401.
+ */
+const LIVE_RETRY_MS = 3000;
+let liveRetry;
+
 function connectLive() {
+  clearTimeout(liveRetry);
   events?.close();
   events = new EventSource('/dashboard/events');
   events.addEventListener('ready', () => {
@@ -122,16 +149,40 @@ function connectLive() {
     dispatch({ type: 'resync' });
   });
   events.addEventListener('change', (e) => dispatch(JSON.parse(e.data)));
-  events.onerror = () => {
+  events.onerror = (e) => {
     $('live').textContent = 'reconnecting';
     $('live').className = 'live';
+    // Given up for good: the board showed "reconnecting" and no new incident until a reload.
+    if (e.target === events && events.readyState === EventSource.CLOSED) {
+      clearTimeout(liveRetry);
+      liveRetry = setTimeout(reviveLive, LIVE_RETRY_MS);
+    }
   };
+}
+
+/** Opens the live stream again once the server answers; a 401 instead ends the session (sessionEnded). */
+async function reviveLive() {
+  if (!signedIn) return;
+  try {
+    await api('GET', '/api/me');
+  } catch (err) {
+    if (err.status !== 401) liveRetry = setTimeout(reviveLive, LIVE_RETRY_MS);
+    return;
+  }
+  if (signedIn) connectLive();
 }
 
 /** Counts navigations: a view still loading when the officer moved on must not take over. */
 let navigation = 0;
 
+/** The officer moved (Back, a link) while the sign-in page showed: the view is drawn once signed in again. */
+let movedWhileOut = false;
+
 async function route() {
+  if (!signedIn) {
+    movedWhileOut = true;
+    return;
+  }
   const mine = ++navigation;
   const [name, ...args] = (location.hash.replace(/^#\//, '') || 'board').split('/');
   const load = views[name] ?? views.board;
@@ -149,21 +200,60 @@ async function route() {
     if (mine === navigation) current = cleanup;
     else cleanup?.();
   } catch (err) {
+    // Refused because the sign-in ended (the sign-in page shows): drawn again once signed in.
+    if (err.status === 401) movedWhileOut = true;
     root.replaceChildren(el('p', { className: 'error' }, `This view cannot load: ${err.message}`));
   }
 }
 
+/**
+ * The sign-in ended while the page stayed open (the token was revoked, the 12-hour cookie expired):
+ * every action and view answered "invalid token" and live updates stopped for good, behind a page
+ * that still looked signed in. The sign-in page comes back, saying why; the view stays as it was
+ * underneath (a note being typed included) for when the officer signs in again.
+ */
+function sessionEnded() {
+  if (!signedIn) return;
+  signedIn = undefined;
+  clearTimeout(liveRetry);
+  events?.close();
+  $('live').textContent = 'offline';
+  $('live').className = 'live';
+  $('shell').hidden = true;
+  $('sign-in').hidden = false;
+  $('sign-in-error').textContent = 'Your sign-in has ended (the token was revoked or has expired). Sign in again to go on.';
+  $('token').focus();
+}
+
 async function enter(me) {
   await loadPermissions(me.role, me.name, me.phone);
+  const same = entered?.name === me.name && entered?.role === me.role;
+  const first = !entered;
+  signedIn = me;
+  entered = me;
   $('who').textContent = `${me.name} · ${me.role.replace('_', ' ')}`;
   document.body.dataset.role = me.role;
+  // A view the role may not read is not offered: a viewer's "Audit" opened on "this action needs the duty_officer role".
+  for (const a of document.querySelectorAll('#nav a[data-needs]')) {
+    const [method, path] = a.dataset.needs.split(' ');
+    a.hidden = !can(method, path);
+  }
   $('sign-in').hidden = true;
+  $('sign-in-error').textContent = '';
   $('shell').hidden = false;
   // Problems with the WhatsApp number are theirs to act on, whatever view they are in.
-  if (atLeast('duty_officer')) startAlertBanner($('alert-banner'), (fn) => sessionListeners.add(fn));
+  if (!bannerStarted && atLeast('duty_officer')) {
+    bannerStarted = true;
+    startAlertBanner($('alert-banner'), (fn) => sessionListeners.add(fn));
+  }
+  onSignedOut(sessionEnded);
   connectLive();
-  window.addEventListener('hashchange', route);
-  await route();
+  if (first) window.addEventListener('hashchange', route);
+  // The same person back: the live stream's ready reloads the view, keeping what they typed.
+  if (!same || movedWhileOut) {
+    movedWhileOut = false;
+    await route();
+  }
 }
 
 async function signIn(e) {
@@ -174,20 +264,49 @@ async function signIn(e) {
     $('token').value = '';
     await enter(me);
   } catch (err) {
-    $('sign-in-error').textContent = err.status === 401 ? 'This token is not valid.' : err.message;
+    // A token too short to be one (a password typed from habit) is refused as the API words it,
+    // "body.token: must be an API token": said as for any token that is not valid.
+    $('sign-in-error').textContent =
+      err.status === 401 || err.status === 400 ? 'This token is not valid: paste the whole API token you were given.' : err.message;
   }
 }
 
+/**
+ * Only the server can clear the HttpOnly cookie: when it cannot be reached the officer is told, instead
+ * of a button that did nothing (on a shared laptop, the next person found the dashboard signed in).
+ */
 async function signOut() {
+  try {
+    await api('DELETE', '/dashboard/session');
+  } catch (err) {
+    toast(`Not signed out: ${err.message} Until then, anyone at this browser is still signed in as you.`, 'error');
+    return;
+  }
+  signedIn = undefined;
+  clearTimeout(liveRetry);
   events?.close();
-  await api('DELETE', '/dashboard/session');
   location.hash = '';
   location.reload();
 }
 
+/**
+ * What the browser scrolls to (a required field it points at, a control reached with Tab, a welfare
+ * check opened from an incident) stops below the sticky top bar and the WhatsApp banner under it: on
+ * a phone, "Please fill out this field" pointed at a field hidden behind the bar.
+ */
+function keepClearOfTopBar() {
+  const top = document.querySelector('.top');
+  const pad = () => {
+    document.documentElement.style.scrollPaddingTop = `${Math.ceil(top.getBoundingClientRect().height) + 8}px`;
+  };
+  new ResizeObserver(pad).observe(top);
+  pad();
+}
+
 async function main() {
+  keepClearOfTopBar();
   $('sign-in-form').addEventListener('submit', signIn);
-  $('sign-out').addEventListener('click', signOut);
+  $('sign-out').addEventListener('click', guarded(signOut));
   try {
     await enter(await api('GET', '/api/me'));
   } catch {

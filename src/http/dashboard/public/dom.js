@@ -108,6 +108,33 @@ export function oneAtATime(draw) {
   };
 }
 
+/**
+ * Where the keyboard is in `root`, on an element of a row that carries a data-id (an incident's link
+ * or its Acknowledge button), to give it back after a redraw: call before replacing the rows, call
+ * what it returns after. On a busy night every new incident redrew the board, and an officer moving
+ * through it with Tab was sent back to the top of the page at each one.
+ */
+export function keepFocus(root) {
+  const active = document.activeElement;
+  const row = active && active !== root && root.contains(active) ? active.closest('[data-id]') : null;
+  if (!row || !root.contains(row)) return () => {};
+  const rowSelector = `[data-id="${CSS.escape(row.dataset.id)}"]`;
+  const selector =
+    active === row
+      ? rowSelector
+      : `${rowSelector} ${active.tagName.toLowerCase()}${[...active.classList].map((c) => `.${CSS.escape(c)}`).join('')}`;
+  // The same incident can be in several sections (escalated, unassigned, all): the same one of them.
+  const nth = [...root.querySelectorAll(selector)].indexOf(active);
+  return () => {
+    const now = document.activeElement;
+    if (now && now !== document.body && now.isConnected) return;
+    const same = [...root.querySelectorAll(selector)];
+    // Its button gone (acknowledged): the incident's link in that row.
+    const target = same[Math.min(nth, same.length - 1)] ?? root.querySelectorAll(`${rowSelector} a`)[0];
+    target?.focus({ preventScroll: true });
+  };
+}
+
 /** Confirmations asked and not yet answered, by action: they outlive the view's live redraws. */
 const asking = new Map();
 globalThis.addEventListener?.('hashchange', () => asking.clear());

@@ -3,7 +3,7 @@
 // POST /api/alerts {audience, text, exercise?}; POST /api/alerts/:id/approve | cancel.
 import { api, can, myself, optional, regionName } from '../api.js';
 import { guarded, liveRefresh, toast } from '../app.js';
-import { confirmable, el, oneAtATime, when } from '../dom.js';
+import { confirmable, el, keepFocus, oneAtATime, when } from '../dom.js';
 import { audienceForm, progressBar, summaryOf } from './audience.js';
 
 const RUNNING = new Set(['pending_approval', 'sending']);
@@ -143,8 +143,10 @@ export async function render(root, [focus]) {
   const list = el('ul', { className: 'alerts' });
   const refresh = oneAtATime(async () => {
     const alerts = await loadAlerts(focus);
+    const refocus = keepFocus(list);
     list.replaceChildren(...alerts.map((a) => alertCard(a, refresh, focus)));
     if (!alerts.length) list.append(el('li', { className: 'muted' }, 'No alert yet.'));
+    refocus();
   });
   root.replaceChildren(
     el('h1', {}, 'Alerts'),

@@ -1,8 +1,9 @@
 // Board: counts by severity and status, rumours going round, what needs someone now, newest first; live.
 import { guarded, liveRefresh, toast } from '../app.js';
-import { el, oneAtATime } from '../dom.js';
+import { el, keepFocus, oneAtATime } from '../dom.js';
 import {
   acknowledge,
+  filterHash,
   incidentCounts,
   incidentRow,
   isOverdue,
@@ -13,10 +14,17 @@ import {
 } from './incidents-common.js';
 import { rumourPanel } from './rumours.js';
 
+/** A count per value, each leading to the incidents it counts (views/incidents.js). */
 function counts(count, key, values) {
   const table = el('table', { className: 'counts' });
   const head = el('tr', {}, ...values.map((v) => el('th', {}, v.replace('_', ' '))));
-  const row = el('tr', {}, ...values.map((v) => el('td', { className: `${key}-${v}`, dataset: { count: v } }, count(v))));
+  const link = (v) =>
+    el(
+      'a',
+      { href: filterHash({ [key]: v }), 'aria-label': `${count(v)} ${key === 'severity' ? `active ${v}` : v.replace('_', ' ')}` },
+      count(v),
+    );
+  const row = el('tr', {}, ...values.map((v) => el('td', { className: `${key}-${v}`, dataset: { count: v } }, link(v))));
   table.append(head, row);
   return table;
 }
@@ -37,7 +45,15 @@ function section(title, items, onAck, empty, order) {
     items.length
       ? el('ul', { className: 'incidents' }, ...rows.slice(0, SHOWN).map((i) => incidentRow(i, onAck)))
       : el('p', { className: 'muted' }, empty),
-    more > 0 ? el('p', { className: 'muted more' }, `…and ${more} more, not shown: filter with /incidents or the map.`) : '',
+    more > 0
+      ? el(
+          'p',
+          { className: 'muted more' },
+          `…and ${more} more, not shown: `,
+          el('a', { href: filterHash() }, 'filter them by status and severity'),
+          '.',
+        )
+      : '',
   );
 }
 
@@ -57,6 +73,7 @@ export async function render(root) {
       toast(`${id} acknowledged`);
       await draw();
     });
+    const refocus = keepFocus(root);
     root.replaceChildren(
       el('h1', {}, 'Board'),
       el(
@@ -87,6 +104,7 @@ export async function render(root) {
       ),
       section('All active, newest first', active, onAck, 'No active incident.'),
     );
+    refocus();
   });
   // Thousands of active incidents (a flood) take a while to list and draw: refresh less often then.
   const stop = liveRefresh(

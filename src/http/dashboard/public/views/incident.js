@@ -6,7 +6,7 @@ import { guarded, onChange, toast } from '../app.js';
 import { el, oneAtATime, when } from '../dom.js';
 import { summaryOf } from './audience.js';
 import { badge, CATEGORIES, canChange, escalationBadge, SEVERITIES } from './incidents-common.js';
-import { pinMap } from './map-common.js';
+import { pinMap, setPins } from './map-common.js';
 
 const words = (s) => String(s ?? '').replace(/[._]/g, ' ');
 
@@ -14,10 +14,14 @@ const words = (s) => String(s ?? '').replace(/[._]/g, ' ');
 export function describeData(data) {
   if (!data || typeof data !== 'object') return '';
   if ('from' in data && 'to' in data) return `${words(data.from ?? 'none')} → ${words(data.to ?? 'none')}`;
-  return Object.entries(data)
-    .filter(([, v]) => v === null || ['string', 'number', 'boolean'].includes(typeof v))
-    .map(([k, v]) => `${k}: ${v ?? 'none'}`)
-    .join(', ');
+  return (
+    Object.entries(data)
+      // `key` is the request a change came from (lifecycle.ts: a retry changes nothing twice), for the
+      // server only: shown, every note and assignment made here read "key: api:7849…".
+      .filter(([k, v]) => k !== 'key' && (v === null || ['string', 'number', 'boolean'].includes(typeof v)))
+      .map(([k, v]) => `${k}: ${v ?? 'none'}`)
+      .join(', ')
+  );
 }
 
 /**
@@ -152,7 +156,14 @@ function triageRow(i, regions, act) {
     if (!Object.keys(body).length) return toast('Nothing changed', 'info');
     return act(body, 'triage changed', e);
   };
-  return el('div', { className: 'row' }, severity, category, region, el('button', { type: 'button', onclick: change }, 'Change triage'));
+  return el(
+    'div',
+    { className: 'row' },
+    severity,
+    category,
+    region,
+    el('button', { type: 'button', className: 'act-triage', onclick: change }, 'Change triage'),
+  );
 }
 
 /** Write to the citizen from the embassy number (POST /messages): their answer joins the report. */
@@ -201,7 +212,10 @@ function actions(i, regions, act, refused) {
 }
 
 /** "Chloe Officer (+15550000003)": the name staff know, and the phone to call; the phone alone when not rostered. */
-const withPhone = (phone) => (staffName(phone) === phone ? phone : `${staffName(phone)} (${phone})`);
+/** A phone to call with one tap from a phone (the welfare check's non-responders are listed so too). */
+const call = (phone) => el('a', { href: `tel:${phone}`, className: 'tel' }, phone);
+
+const withPhone = (phone) => (staffName(phone) === phone ? call(phone) : el('span', {}, `${staffName(phone)} (`, call(phone), ')'));
 
 /** A link to another record as a fact: the welfare check a HELP answer came from opens that check. */
 function link(kind, value) {
@@ -214,7 +228,7 @@ function facts(i) {
   const rows = [
     ['Category', words(i.category)],
     ['Region', i.region ? regionName(i.region) : 'unknown'],
-    ['Reporter', i.reporter ?? 'erased'],
+    ['Reporter', i.reporter ? call(i.reporter) : 'erased'],
     ['Language', i.language],
     ['Came in by', i.channel],
     ['Assignee', i.assignee ? withPhone(i.assignee) : 'unassigned'],
@@ -256,16 +270,25 @@ function draftKeeper(root) {
   root.addEventListener('input', keep);
   root.addEventListener('change', keep);
   return {
-    /** The action field being typed in, to give it back after the redraw (else the next keys go nowhere). */
+    /**
+     * The action field being typed in, or the action button the keyboard is on, to give it back after
+     * the redraw (else the next keys go nowhere, and Tab starts again from the top of the page).
+     */
     focused() {
       const a = document.activeElement;
-      if (!a?.name || !root.contains(a) || !a.closest('.actions')) return undefined;
-      return { name: a.name, start: a.selectionStart, end: a.selectionEnd };
+      if (!a || !root.contains(a) || !a.closest('.actions')) return undefined;
+      if (a.name) return { name: a.name, start: a.selectionStart, end: a.selectionEnd };
+      const button = a.tagName === 'BUTTON' ? [...a.classList].find((c) => c.startsWith('act-')) : undefined;
+      return button ? { button } : undefined;
     },
     restore(focus) {
       for (const [name, value] of drafts) {
         const control = root.querySelector(`.actions [name="${name}"]`);
         if (control) control.value = value;
+      }
+      if (focus?.button) {
+        root.querySelector(`.actions button.${focus.button}`)?.focus();
+        return;
       }
       const control = focus && root.querySelector(`.actions [name="${focus.name}"]`);
       if (!control) return;
@@ -288,14 +311,42 @@ export async function render(root, [id]) {
   const drafts = draftKeeper(root);
   /** The message to the reporter in flight, and its Idempotency-Key (keyFor). */
   const sending = {};
+  /** The location map, its element and the place it shows: kept across redraws while the pin stays put. */
   let map;
+  let mapNode;
+  let mapAt;
   let left = false;
   /** The last assignment refused, shown beside the assign field until the next one goes through. */
   let refused;
+  /**
+   * Actions whose request runs. Their buttons are disabled while it does (whileBusy), but a live
+   * update landing meanwhile (the change itself, published before its answer came back on a slow
+   * line) redrew them enabled, the note still in its box: the second click of a double click added
+   * the note twice. A redraw keeps the action buttons disabled until every request ended.
+   */
+  let acting = 0;
+  const holdButtons = () => {
+    for (const b of root.querySelectorAll('.actions button')) {
+      b.disabled = acting > 0;
+      b.toggleAttribute('aria-busy', acting > 0);
+    }
+  };
   const draw = oneAtATime(async () => {
     const i = await api('GET', path);
     if (left) return;
     const act = guarded(async (change, done) => {
+      const from = drafts.focused();
+      acting++;
+      try {
+        await apply(change, done);
+      } finally {
+        acting--;
+        holdButtons();
+        // Redrawn while its button was disabled: the keyboard goes back to it (or stays where it went).
+        if (from?.button && (!document.activeElement || document.activeElement === document.body)) drafts.restore(from);
+      }
+    });
+    const apply = async (change, done) => {
       try {
         if (change.note !== undefined) await api('POST', `${path}/notes`, { text: change.note });
         else if (change.message !== undefined) {
@@ -315,9 +366,18 @@ export async function render(root, [id]) {
       drafts.done(fieldsOf(change));
       toast(`${i.id} ${done}`);
       await draw();
-    });
+    };
     const { where, section } = location(i);
-    map?.remove();
+    // The officer zoomed in on the street: a redraw (the citizen wrote again) keeps the map as they left it.
+    const at = i.location ? `${i.location.lat},${i.location.lng}` : '';
+    const pins = i.location ? [{ ...i.location, label: i.id, severity: i.severity }] : [];
+    if (map && at === mapAt) {
+      where.replaceWith(mapNode);
+      setPins(map, pins);
+    } else {
+      map?.remove();
+      map = undefined;
+    }
     const focus = drafts.focused();
     root.replaceChildren(
       el('p', {}, el('a', { href: '#/board' }, '← Board')),
@@ -329,7 +389,12 @@ export async function render(root, [id]) {
       el('section', { className: 'card' }, el('h2', {}, 'Timeline'), timeline(i.timeline ?? [])),
     );
     drafts.restore(focus);
-    map = i.location ? await pinMap(where, [{ ...i.location, label: i.id, severity: i.severity }], 13) : undefined;
+    if (acting) holdButtons();
+    if (i.location && !map) {
+      map = await pinMap(where, pins, 13);
+      mapNode = where;
+      mapAt = at;
+    }
   });
   // Listening before the first read: a change made while it loads is drawn, not missed.
   onChange((c) => {

@@ -8,6 +8,14 @@ export const STATUSES = choices('patch', '/api/incidents/:id', 'status');
 export const CATEGORIES = choices('patch', '/api/incidents/:id', 'category');
 export const ACTIVE = new Set(['open', 'acknowledged', 'in_progress']);
 
+/** The hash of the incidents view with a filter (views/incidents.js): where the board's counts link to. */
+export function filterHash({ status = 'active', severity = '' } = {}) {
+  const q = new URLSearchParams();
+  if (status !== 'active') q.set('status', status);
+  if (severity) q.set('severity', severity);
+  return `#/incidents/${q}`;
+}
+
 export const badge = (kind, value) => el('span', { className: `badge ${kind}-${value}` }, String(value).replace('_', ' '));
 
 /** Fetches every incident in `statuses` (by default the active ones, however old), newest first. */

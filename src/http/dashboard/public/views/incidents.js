@@ -1,9 +1,116 @@
+// Incidents by status and severity (#/incidents/status=resolved&severity=critical): where the board's
+// counts lead, and the only way to an incident once it was resolved or closed. API: GET
+// /api/incidents?status=&severity=&timeline=false (the active ones: every page of each active status).
 // Incidents opened by one welfare check's HELP answers (#/incidents/welfare/WFC-0003): where the welfare
 // card's "N need help" leads. API: GET /api/incidents?welfareCheck=WFC-0003&timeline=false (every page).
 import { api } from '../api.js';
 import { guarded, liveRefresh, toast } from '../app.js';
-import { el, oneAtATime } from '../dom.js';
-import { ACTIVE, acknowledge, incidentRow, refreshAges } from './incidents-common.js';
+import { el, keepFocus, oneAtATime } from '../dom.js';
+import { ACTIVE, acknowledge, filterHash, incidentRow, listIncidents, refreshAges, SEVERITIES, STATUSES } from './incidents-common.js';
+
+/** Rows of a finished status (resolved, closed: they pile up over a crisis) fetched per "Show older". */
+const PAGE = 100;
+const words = (s) => String(s).replace(/_/g, ' ');
+
+/** The filter a hash names: {status: 'active' | 'all' | a status, severity: '' | a severity}. */
+export function filterOf(arg = '') {
+  const q = new URLSearchParams(arg);
+  const status = q.get('status') ?? 'active';
+  const severity = q.get('severity') ?? '';
+  return {
+    status: status === 'active' || status === 'all' || STATUSES.includes(status) ? status : 'active',
+    severity: SEVERITIES.includes(severity) ? severity : '',
+  };
+}
+
+/** The incidents one filter selects, newest first: `shown` of them at least when there are more ({items, more}). */
+async function filtered({ status, severity }, shown) {
+  if (status === 'active') {
+    const items = (await listIncidents()).filter((i) => !severity || i.severity === severity);
+    return { items, more: false };
+  }
+  const items = [];
+  let cursor = '';
+  const query = `${status === 'all' ? '' : `status=${encodeURIComponent(status)}&`}${severity ? `severity=${encodeURIComponent(severity)}&` : ''}`;
+  for (;;) {
+    const page = await api(
+      'GET',
+      `/api/incidents?${query}limit=${PAGE}&timeline=false${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    );
+    items.push(...page.items);
+    if (!page.nextCursor) return { items, more: false };
+    if (items.length >= shown) return { items, more: true };
+    cursor = page.nextCursor;
+  }
+}
+
+async function byFilter(root, arg) {
+  const filter = filterOf(arg);
+  const go = (change) => {
+    location.hash = filterHash({ ...filter, ...change });
+  };
+  const statusPick = el(
+    'select',
+    { id: 'filter-status', onchange: (e) => go({ status: e.target.value }) },
+    ...[['active', 'active (open, acknowledged, in progress)'], ...STATUSES.map((s) => [s, words(s)]), ['all', 'all']].map(([v, label]) =>
+      el('option', { value: v, selected: v === filter.status }, label),
+    ),
+  );
+  const severityPick = el(
+    'select',
+    { id: 'filter-severity', onchange: (e) => go({ severity: e.target.value }) },
+    ...[['', 'any'], ...SEVERITIES.map((s) => [s, s])].map(([v, label]) =>
+      el('option', { value: v, selected: v === filter.severity }, label),
+    ),
+  );
+  const title = el('h2', {});
+  const list = el('div', {});
+  let shown = PAGE;
+  let left = false;
+  const draw = oneAtATime(async () => {
+    const { items, more } = await filtered(filter, shown);
+    if (left) return;
+    const onAck = guarded(async (id) => {
+      await acknowledge(id);
+      toast(`${id} acknowledged`);
+      await draw();
+    });
+    title.textContent = `${filter.status === 'all' ? 'All' : words(filter.status).replace(/^./, (c) => c.toUpperCase())}${filter.severity ? `, ${filter.severity}` : ''}, newest first (${items.length}${more ? '+' : ''})`;
+    const older = guarded(async () => {
+      shown += PAGE;
+      await draw();
+    });
+    const refocus = keepFocus(list);
+    list.replaceChildren(
+      items.length
+        ? el('ul', { className: 'incidents' }, ...items.map((i) => incidentRow(i, onAck)))
+        : el('p', { className: 'muted' }, 'No incident matches.'),
+      more ? el('button', { type: 'button', className: 'act-older', onclick: older }, 'Show older') : '',
+    );
+    refocus();
+  });
+  root.replaceChildren(
+    el('p', {}, el('a', { href: '#/board' }, '← Board')),
+    el('h1', {}, 'Incidents'),
+    el(
+      'div',
+      { className: 'row filters' },
+      el('label', { htmlFor: 'filter-status' }, 'Status'),
+      statusPick,
+      el('label', { htmlFor: 'filter-severity' }, 'Severity'),
+      severityPick,
+    ),
+    el('section', { className: 'card' }, title, list),
+  );
+  const stop = liveRefresh((c) => c.type.startsWith('incident.'), draw, 300);
+  await draw();
+  const ages = setInterval(() => refreshAges(root), 30_000);
+  return () => {
+    left = true;
+    clearInterval(ages);
+    stop();
+  };
+}
 
 async function ofWelfareCheck(check) {
   const items = [];
@@ -20,7 +127,8 @@ async function ofWelfareCheck(check) {
 }
 
 export async function render(root, [by, check]) {
-  if (by !== 'welfare' || !/^WFC-\d{4,}$/.test(check ?? '')) {
+  if (by !== 'welfare') return byFilter(root, by);
+  if (!/^WFC-\d{4,}$/.test(check ?? '')) {
     root.replaceChildren(el('h1', {}, 'Incidents'), el('p', { className: 'error' }, 'This list needs a welfare check.'));
     return undefined;
   }
@@ -34,6 +142,7 @@ export async function render(root, [by, check]) {
       await draw();
     });
     const active = items.filter((i) => ACTIVE.has(i.status)).length;
+    const refocus = keepFocus(root);
     root.replaceChildren(
       el('p', {}, el('a', { href: `#/welfare/${encodeURIComponent(check)}` }, `← Welfare check ${check}`)),
       el('h1', {}, `Incidents from welfare check ${check}`),
@@ -46,6 +155,7 @@ export async function render(root, [by, check]) {
           : el('p', { className: 'muted' }, 'No HELP answer has opened an incident yet.'),
       ),
     );
+    refocus();
   });
   const stop = liveRefresh((c) => c.type.startsWith('incident.'), draw, 300);
   await draw();

@@ -4,7 +4,27 @@ const SEVERITY_COLOUR = { critical: '#b3261e', high: '#e8710a', medium: '#c9a100
 
 let leaflet;
 
-/** Draws pins [{lat, lng, label, severity?, href?}] into `node`; returns the map. */
+/** Each map's layer of pins (setPins redraws them). */
+const layers = new WeakMap();
+
+function addPins(L, layer, pins) {
+  layer.clearLayers();
+  for (const p of pins)
+    L.circleMarker([p.lat, p.lng], {
+      radius: 9,
+      color: '#222',
+      weight: 1,
+      fillColor: SEVERITY_COLOUR[p.severity] ?? '#1d4ed8',
+      fillOpacity: 0.9,
+    })
+      .bindTooltip(p.label, { permanent: pins.length < 15, direction: 'top' })
+      .on('click', () => {
+        if (p.href) location.hash = p.href;
+      })
+      .addTo(layer);
+}
+
+/** Draws pins [{lat, lng, label, severity?, href?}] into `node`, framed to show them all; returns the map. */
 export async function pinMap(node, pins, zoom = 6) {
   leaflet ??= await import('/dashboard/vendor/leaflet/leaflet-src.esm.js');
   const L = leaflet;
@@ -18,22 +38,27 @@ export async function pinMap(node, pins, zoom = 6) {
   tiles.on('tileload', () => {
     if (!failed) node.dataset.tiles = 'ok';
   });
-  const markers = pins.map((p) =>
-    L.circleMarker([p.lat, p.lng], {
-      radius: 9,
-      color: '#222',
-      weight: 1,
-      fillColor: SEVERITY_COLOUR[p.severity] ?? '#1d4ed8',
-      fillOpacity: 0.9,
-    })
-      .bindTooltip(p.label, { permanent: pins.length < 15, direction: 'top' })
-      .on('click', () => {
-        if (p.href) location.hash = p.href;
-      })
-      .addTo(map),
-  );
-  if (markers.length > 1) map.fitBounds(L.featureGroup(markers).getBounds().pad(0.3));
-  else if (markers.length === 1) map.setView([pins[0].lat, pins[0].lng], zoom);
-  else map.setView([20, 0], 2);
+  const layer = L.featureGroup().addTo(map);
+  layers.set(map, layer);
+  addPins(L, layer, pins);
+  frame(map, layer, pins, zoom);
   return map;
+}
+
+function frame(map, layer, pins, zoom = 6) {
+  if (pins.length > 1) map.fitBounds(layer.getBounds().pad(0.3));
+  else if (pins.length === 1) map.setView([pins[0].lat, pins[0].lng], zoom);
+  else map.setView([20, 0], 2);
+}
+
+/**
+ * Puts `pins` on a map pinMap made, where the officer left it: redrawn from scratch at each live
+ * change, the map went back to its first framing, zoomed out of the district the officer was reading.
+ */
+export function setPins(map, pins) {
+  const layer = layers.get(map);
+  const had = layer.getLayers().length;
+  addPins(leaflet, layer, pins);
+  // The first pins on a map that had none (the whole world shown): framed, there was nothing to keep.
+  if (!had && pins.length) frame(map, layer, pins);
 }

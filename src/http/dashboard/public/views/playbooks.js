@@ -5,7 +5,7 @@
 // note?, error?}], tasks}; POST /api/runs/:id/stop.
 import { api, can, keyFor, optional } from '../api.js';
 import { guarded, liveRefresh, toast } from '../app.js';
-import { confirmable, el, oneAtATime, when } from '../dom.js';
+import { confirmable, el, keepFocus, oneAtATime, when } from '../dom.js';
 import { summaryOf } from './audience.js';
 
 const choice = (name, values, current, blank) =>
@@ -218,7 +218,9 @@ export async function render(root) {
   const refresh = oneAtATime(async () => {
     const page = (await optional('GET', '/api/runs?limit=10'))?.items ?? [];
     const found = (await Promise.all(page.map((r) => optional('GET', `/api/runs/${encodeURIComponent(r.id)}`)))).filter(Boolean);
+    const refocus = keepFocus(runs);
     runs.replaceChildren(...(found.length ? found.map((r) => runCard(r, refresh)) : [el('p', { className: 'muted' }, 'No run yet.')]));
+    refocus();
   });
   const mayStart = (pb) => can('post', '/api/playbooks/:id/runs') && startForm(pb, regions, refresh);
   root.replaceChildren(

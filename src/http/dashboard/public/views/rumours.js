@@ -3,7 +3,7 @@
 // API: GET /api/rumours?since=&sort=&limit=&cursor= → {items: [{id, text, language, kind, alert,
 // citizens, forwards, firstSeen, lastSeen, incidents, incidentCount}], nextCursor, total}.
 import { api, can } from '../api.js';
-import { liveRefresh } from '../app.js';
+import { guarded, liveRefresh } from '../app.js';
 import { ago, el, oneAtATime, when } from '../dom.js';
 import { refreshAges } from './incidents-common.js';
 
@@ -133,8 +133,9 @@ export async function render(root) {
       : 'No rumour sent in by citizens in this period.';
     list.replaceChildren(...items.map(rumourRow));
   });
-  since.addEventListener('change', () => refresh());
-  sort.addEventListener('change', () => refresh());
+  // A list that cannot load says so: the officer picked "last 7 days" and the old list stayed, unexplained.
+  since.addEventListener('change', guarded(refresh));
+  sort.addEventListener('change', guarded(refresh));
   root.replaceChildren(
     el('h1', {}, 'Rumours'),
     el(

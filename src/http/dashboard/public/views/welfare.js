@@ -5,7 +5,7 @@
 // → {items: [{phone, name, region, household}]} (officer); POST /api/welfare-checks {audience, text?, exercise?}.
 import { api, can, optional, regionName } from '../api.js';
 import { guarded, liveRefresh, toast } from '../app.js';
-import { el, oneAtATime, when } from '../dom.js';
+import { el, keepFocus, oneAtATime, when } from '../dom.js';
 import { audienceForm, progressBar, summaryOf } from './audience.js';
 import { endActions, tallies } from './welfare-state.js';
 
@@ -156,7 +156,9 @@ export async function render(root, [focus]) {
   const refresh = oneAtATime(async () => {
     const checks = await loadChecks(focus);
     const cards = checks.map((w) => checkCard(w, lists, refresh, focus));
+    const refocus = keepFocus(list);
     list.replaceChildren(...(cards.length ? cards : [el('p', { className: 'muted' }, 'No welfare check yet.')]));
+    refocus();
   });
   const start = can('post', '/api/welfare-checks')
     ? audienceForm(summary, {
