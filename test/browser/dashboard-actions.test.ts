@@ -287,6 +287,32 @@ describe('dashboard actions in a real browser: once per click, whatever the hand
     await context.close();
   });
 
+  it('adds one note when the answer to the first try was lost and the officer tries again', async () => {
+    const incident = await reportFor(app, tokens.duty as string, '+33612700092', 'My brother was arrested at the checkpoint');
+    const { context, page } = await newPage(browser, true);
+    await signIn(page, app.url, tokens.duty as string);
+    await open(page, `#/incident/${incident.id}`);
+    // The note reaches the server, but the answer never comes back (the line drops).
+    let lost = true;
+    await page.route(`**/api/incidents/${incident.id}/notes`, async (route) => {
+      if (!lost) return route.continue();
+      lost = false;
+      await route.fetch();
+      await route.abort('connectionreset');
+    });
+    await page.locator('textarea[name="note"]').fill('Lawyer called, hearing tomorrow 9:00');
+    await page.locator('.act-note').click();
+    await expect.poll(() => page.locator('.act-note').isDisabled()).toBe(false);
+    // Not told it was added, the officer clicks again with the same words.
+    expect(await page.locator('textarea[name="note"]').inputValue()).toBe('Lawyer called, hearing tomorrow 9:00');
+    await page.locator('.act-note').click();
+    await expect.poll(() => page.locator('textarea[name="note"]').inputValue()).toBe('');
+    await page.unroute(`**/api/incidents/${incident.id}/notes`);
+    const saved = (await app.api<Incident>('GET', `/api/incidents/${incident.id}`)).body;
+    expect(saved.timeline.filter((t) => t.type === 'note').map((t) => t.text)).toEqual(['Lawyer called, hearing tomorrow 9:00']);
+    await context.close();
+  });
+
   it('keeps the keyboard on "Approve and send" when another alert comes into the queue', async () => {
     const draft = async (text: string) => {
       const res = await app.api<{ id: string; status: string }>(

@@ -309,8 +309,13 @@ export async function render(root, [id]) {
   const path = `/api/incidents/${encodeURIComponent(id)}`;
   const regions = canChange() ? Object.keys((await summaryOf()).byRegion) : [];
   const drafts = draftKeeper(root);
-  /** The message to the reporter in flight, and its Idempotency-Key (keyFor). */
+  /**
+   * The message to the reporter, the note and the change in flight, each with its Idempotency-Key
+   * (keyFor): the same words or change sent again after a lost answer are done once.
+   */
   const sending = {};
+  const noting = {};
+  const changing = {};
   /** The location map, its element and the place it shows: kept across redraws while the pin stays put. */
   let map;
   let mapNode;
@@ -348,12 +353,17 @@ export async function render(root, [id]) {
     });
     const apply = async (change, done) => {
       try {
-        if (change.note !== undefined) await api('POST', `${path}/notes`, { text: change.note });
-        else if (change.message !== undefined) {
+        if (change.note !== undefined) {
+          await api('POST', `${path}/notes`, { text: change.note }, { idempotencyKey: keyFor(noting, change) });
+          noting.sent = undefined;
+        } else if (change.message !== undefined) {
           // The same words sent again after a lost answer carry the same key: the citizen gets them once.
           await api('POST', `${path}/messages`, { text: change.message }, { idempotencyKey: keyFor(sending, change) });
           sending.sent = undefined;
-        } else await api('PATCH', path, change);
+        } else {
+          await api('PATCH', path, change, { idempotencyKey: keyFor(changing, change) });
+          changing.sent = undefined;
+        }
       } catch (err) {
         if (change.assignee === undefined) throw err;
         // The field goes back to who really has it; the refusal is said next to it (and in the toast).
