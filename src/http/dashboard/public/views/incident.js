@@ -30,6 +30,7 @@ export function describeData(data) {
  */
 export function describeEntry(entry, items) {
   if (entry.type === 'message') return 'to the reporter, on WhatsApp';
+  if (entry.type === 'undelivered') return '⚠️ WhatsApp did not deliver it';
   const target =
     (entry.type === 'edited' || entry.type === 'deleted') && Number.isInteger(entry.data?.entry) ? items[entry.data.entry] : undefined;
   if (!target) return describeData(entry.data);
