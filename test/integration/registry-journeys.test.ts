@@ -17,7 +17,11 @@ describe('citizen journeys through REGISTER', () => {
   });
   afterAll(async () => app.stop());
 
-  /** Sends `text` (or a message of `extra` only) and waits for the bot's next message to `phone`. */
+  /**
+   * Sends `text` (or a message of `extra` only) and returns what the bot answered `phone`: every
+   * message, once the queues are idle (a report opened mid-registration gets its answer and the
+   * notice that the registration is paused, in either order).
+   */
   async function answer(phone: string, text: string | undefined, extra: Record<string, unknown> = {}): Promise<string> {
     const before = (await app.outbox(phone)).length;
     if (extra.media) {
@@ -32,11 +36,12 @@ describe('citizen journeys through REGISTER', () => {
     } else {
       await app.say(phone, text as string, extra);
     }
-    const items = await waitFor(async () => {
-      const all = await app.outbox(phone);
-      return all.length > before ? all : undefined;
-    });
-    return items.at(-1)?.text ?? '';
+    await waitFor(async () => (await app.outbox(phone)).length > before);
+    await settle(app);
+    return (await app.outbox(phone))
+      .slice(before)
+      .map((m) => m.text)
+      .join('\n');
   }
 
   const incidentOf = (reply: string) => /INC-\d+/.exec(reply)?.[0];

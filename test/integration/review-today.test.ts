@@ -155,14 +155,19 @@ describe('a follow-up retried after it raised the severity', () => {
 });
 
 /** A citizen's message, and the bot's next answer to them. */
+/**
+ * Every message the bot answered `phone`, once the queues are idle: a report opened mid-registration
+ * gets its answer and the notice that the registration is paused, in either order.
+ */
 async function answerIn(app: TestApp, phone: string, text: string): Promise<string> {
   const before = (await app.outbox(phone)).length;
   await app.say(phone, text);
-  const items = await waitFor(async () => {
-    const all = await app.outbox(phone);
-    return all.length > before ? all : undefined;
-  });
-  return items.at(-1)?.text ?? '';
+  await waitFor(async () => (await app.outbox(phone)).length > before);
+  await settle(app);
+  return (await app.outbox(phone))
+    .slice(before)
+    .map((m) => m.text)
+    .join('\n');
 }
 
 describe('REGISTER answers that add people up', () => {
