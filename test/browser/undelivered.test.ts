@@ -42,7 +42,7 @@ describe('an incident whose reporter was not reached, on the dashboard', { timeo
     await open(page, `#/incident/${id}`);
     const line = page.locator('.timeline li.tl-undelivered');
     await line.waitFor();
-    const text = await line.innerText();
+    const text = await line.textContent();
     expect(text).toContain('WhatsApp did not deliver it');
     expect(text).toContain('Not delivered to the reporter (the number is not on WhatsApp)');
     // Red, unlike the other lines.

@@ -169,6 +169,20 @@ export async function waitFor<T>(probe: () => Promise<T | undefined | false>, ti
   }
 }
 
+/**
+ * What the bot sent `to` after the first `before` messages, once something came and the queues are
+ * idle, one message per line: an answer may come in two messages in either order (a report opened
+ * mid-registration gets its reference and the notice that the registration is paused).
+ */
+export async function answersAfter(app: TestApp, to: string, before: number): Promise<string> {
+  await waitFor(async () => (await app.outbox(to)).length > before, 10_000, `a message to ${to}`);
+  await settle(app);
+  return (await app.outbox(to))
+    .slice(before)
+    .map((m) => m.text)
+    .join('\n');
+}
+
 /** Waits until the app's queues have nothing waiting, delayed-due or active. */
 export async function settle(app: RunningApp, timeoutMs = 10_000): Promise<void> {
   await waitFor(

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getCitizen } from '../../src/citizens/registry.ts';
-import { settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
+import { answersAfter, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
 /**
  * A citizen fixes a typo in WhatsApp ("Edit") while registering, or just after: the edit amends
@@ -17,11 +17,8 @@ describe('REGISTER answers edited in WhatsApp', () => {
   async function send(phone: string, text: string, of?: string): Promise<{ id: string; reply: string }> {
     const before = (await app.outbox(phone)).length;
     const id = await app.say(phone, text, of ? { edit: { of } } : {});
-    const items = await waitFor(async () => {
-      const all = await app.outbox(phone);
-      return all.length > before ? all : undefined;
-    });
-    return { id, reply: items.at(-1)?.text ?? '' };
+    const reply = await answersAfter(app, phone, before);
+    return { id, reply };
   }
 
   /** Walks a citizen from REGISTER up to the household question; returns the ids of the answers. */

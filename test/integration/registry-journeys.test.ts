@@ -5,7 +5,7 @@ import { createChatContext } from '../../src/chat/chat-context.ts';
 import { handleCitizenMessage } from '../../src/citizens/citizen-keywords.ts';
 import { getCitizen, saveCitizens } from '../../src/citizens/registry.ts';
 import { aCitizen } from '../fakes/citizens.ts';
-import { settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
+import { answersAfter, settle, startTestApp, type TestApp, } from '../fakes/test-app.ts';
 
 /** Frightened citizens in the middle of a REGISTER conversation, in English, French and Arabic. */
 describe('citizen journeys through REGISTER', () => {
@@ -36,12 +36,7 @@ describe('citizen journeys through REGISTER', () => {
     } else {
       await app.say(phone, text as string, extra);
     }
-    await waitFor(async () => (await app.outbox(phone)).length > before);
-    await settle(app);
-    return (await app.outbox(phone))
-      .slice(before)
-      .map((m) => m.text)
-      .join('\n');
+    return answersAfter(app, phone, before);
   }
 
   const incidentOf = (reply: string) => /INC-\d+/.exec(reply)?.[0];
@@ -307,11 +302,7 @@ describe('a citizen WhatsApp shows only by LID', () => {
     const before = (await app.outbox(lid)).length;
     n += 1;
     await app.queues.receive({ id: `lid-msg-${n}`, chat: { kind: 'dm', phone: lid }, from: { lid }, text, fromMe: false, at: Date.now() });
-    const items = await waitFor(async () => {
-      const all = await app.outbox(lid);
-      return all.length > before ? all : undefined;
-    });
-    return items.at(-1)?.text ?? '';
+    return answersAfter(app, lid, before);
   }
 
   it('DELETE erases their reports instead of opening a report that says DELETE; NEWS answers', async () => {

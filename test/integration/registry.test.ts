@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getCitizen } from '../../src/citizens/registry.ts';
-import { settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
+import { answersAfter, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
 describe('citizen registry by chat', () => {
   let app: TestApp;
@@ -14,11 +14,7 @@ describe('citizen registry by chat', () => {
   async function answer(phone: string, text: string, extra: Record<string, unknown> = {}): Promise<string> {
     const before = (await app.outbox(phone)).length;
     await app.say(phone, text, extra);
-    const items = await waitFor(async () => {
-      const all = await app.outbox(phone);
-      return all.length > before ? all : undefined;
-    });
-    return items.at(-1)?.text ?? '';
+    return answersAfter(app, phone, before);
   }
 
   it('registers a citizen, re-asking politely on an unknown region and a household of "abc"', async () => {

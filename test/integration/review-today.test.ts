@@ -3,7 +3,7 @@ import { postDigest } from '../../src/app/incidents/cards.ts';
 import type { WelfareView } from '../../src/broadcast/welfare.ts';
 import { getCitizen, saveCitizens } from '../../src/citizens/registry.ts';
 import { aCitizen } from '../fakes/citizens.ts';
-import { CELL_GROUP, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
+import { answersAfter, CELL_GROUP, settle, startTestApp, type TestApp, } from '../fakes/test-app.ts';
 
 /** Broadcast settings of the welfare tests: checks go out at once, reminders never within a test. */
 const WELFARE_BROADCAST = { ratePerSecond: 1000, approvalThreshold: 25, welfareReminderAfter: '1h', welfareFollowUpAfter: '3h' };
@@ -162,12 +162,7 @@ describe('a follow-up retried after it raised the severity', () => {
 async function answerIn(app: TestApp, phone: string, text: string): Promise<string> {
   const before = (await app.outbox(phone)).length;
   await app.say(phone, text);
-  await waitFor(async () => (await app.outbox(phone)).length > before);
-  await settle(app);
-  return (await app.outbox(phone))
-    .slice(before)
-    .map((m) => m.text)
-    .join('\n');
+  return answersAfter(app, phone, before);
 }
 
 describe('REGISTER answers that add people up', () => {
