@@ -2,6 +2,7 @@
 import { startAlertBanner } from './alert-banner.js';
 import { api, atLeast, can, loadPermissions, onSignedOut } from './api.js';
 import { debounced, el } from './dom.js';
+import { startTitleCount } from './title-count.js';
 
 const $ = (id) => document.getElementById(id);
 const views = {
@@ -24,6 +25,7 @@ let signedIn;
 /** Who the shell was last set up for: a second sign-in in the same page resumes it. */
 let entered;
 let bannerStarted = false;
+let titleStarted = false;
 /** The current view's listeners to live changes (cleared when the officer opens another view). */
 const listeners = new Set();
 /** Listeners for the whole session, whatever the view (the WhatsApp alert banner). */
@@ -245,6 +247,11 @@ async function enter(me) {
   if (!bannerStarted && atLeast('duty_officer')) {
     bannerStarted = true;
     startAlertBanner($('alert-banner'), (fn) => sessionListeners.add(fn));
+  }
+  // The tab's title counts incidents nobody has taken: seen from another tab.
+  if (!titleStarted) {
+    titleStarted = true;
+    startTitleCount((fn) => sessionListeners.add(fn));
   }
   onSignedOut(sessionEnded);
   connectLive();
