@@ -288,7 +288,7 @@ describe('dashboard actions in a real browser: once per click, whatever the hand
   });
 
   it('adds one note when the answer to the first try was lost and the officer tries again', async () => {
-    const incident = await reportFor(app, tokens.duty as string, '+33612700092', 'My brother was arrested at the checkpoint');
+    const incident = await reportFor(app, tokens.duty as string, '+33612700095', 'My brother was arrested at the checkpoint');
     const { context, page } = await newPage(browser, true);
     await signIn(page, app.url, tokens.duty as string);
     await open(page, `#/incident/${incident.id}`);

@@ -3,6 +3,7 @@ import { startAlertBanner } from './alert-banner.js';
 import { api, atLeast, can, loadPermissions, onSignedOut } from './api.js';
 import { debounced, el } from './dom.js';
 import { startTitleCount } from './title-count.js';
+import { startWhatsAppState } from './whatsapp-state.js';
 
 const $ = (id) => document.getElementById(id);
 const views = {
@@ -249,9 +250,11 @@ async function enter(me) {
     startAlertBanner($('alert-banner'), (fn) => sessionListeners.add(fn));
   }
   // The tab's title counts incidents nobody has taken: seen from another tab.
+  // And the WhatsApp number's state, whatever the view: a plain disconnect raises no banner.
   if (!titleStarted) {
     titleStarted = true;
     startTitleCount((fn) => sessionListeners.add(fn));
+    startWhatsAppState($('whatsapp-state'), (fn) => sessionListeners.add(fn));
   }
   onSignedOut(sessionEnded);
   connectLive();
