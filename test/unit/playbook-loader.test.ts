@@ -209,6 +209,19 @@ describe('run parameters', () => {
     expect(() => parseRunArgs(['exercise=true', 'north'])).toThrow('"north" is not key=value.');
   });
 
+  it('refuses a bare "exercise" or "drill" rather than start a real run with the word in a value', () => {
+    const drill = 'on its own does not make a drill: write exercise=true';
+    expect(() => parseRunArgs(['region=north', 'magnitude=6.8', 'exercise'])).toThrow(`"exercise" ${drill}`);
+    expect(() => parseRunArgs(['region=Northern', 'Province', 'drill'])).toThrow(`"drill" ${drill}`);
+    expect(() => parseRunArgs(['region=north', '(Exercice)'])).toThrow(`"(Exercice)" ${drill}`);
+    expect(() => parseRunArgs(['exercise', 'region=north'])).toThrow(`"exercise" ${drill}`);
+    // Quoted, the word is part of the value.
+    expect(parseRunArgs(['region=north', 'place="Army', 'exercise', 'ground"']).params).toEqual({
+      region: 'north',
+      place: 'Army exercise ground',
+    });
+  });
+
   it('refuses a parameter given twice rather than run for one of them, and names __proto__ as a parameter', () => {
     expect(() => parseRunArgs(['region=north', 'region=coast'])).toThrow('region is given twice: give it once.');
     expect(() => parseRunArgs(['region=north', 'exercise=true', 'exercise=false'])).toThrow('exercise is given twice: give it once.');
