@@ -122,6 +122,10 @@ export class PlaybooksFeature implements Feature {
     }
     const result = await acknowledgeTask(ctx.deps, ref, ctx.sender.staff.name);
     if (!result) return false;
+    if (!result.changed && result.task.status === 'cancelled') {
+      await ctx.reply(`${ref.runId} was stopped: "${result.task.title}" was called off with it. /runs lists the runs in progress.`);
+      return true;
+    }
     if (result.changed) {
       await ctx.deps.audit.append({
         type: 'playbook.task.acknowledged',

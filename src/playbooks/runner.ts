@@ -12,7 +12,7 @@ import { resolveParams, templateValues } from './params.ts';
 import { RunDefinitionError, type RunRecord, RunStore } from './run-store.ts';
 import type { Playbook, Step } from './schema.ts';
 import { createStepContext, markIfExercise } from './step-context.ts';
-import { escalateIfOverdue, tasksOf } from './tasks.ts';
+import { cancelOpenTasks, escalateIfOverdue, tasksOf } from './tasks.ts';
 
 /** The BullMQ queue of playbook steps (under KEY_PREFIX). */
 export const PLAYBOOK_QUEUE = 'playbooks';
@@ -170,6 +170,8 @@ export class PlaybookRunner {
       const [stepId, itemId] = field.split('/') as [string, string];
       if (task.status === 'open') await this.removeJob(taskJobId(run.id, stepId, itemId));
     }
+    // Called off with the run: the checklist no longer shows them as still to do.
+    await cancelOpenTasks(this.deps, run.id);
     await this.deps.audit.append({ type: 'playbook.run.stopped', actor: by, subject: run.id, data: { cancelled: cancelled.length } });
     this.publish(run.id);
     await this.announce(run, 'stopped', `⏹ ${run.id} (${run.title}) stopped by ${by}; ${cancelled.length} pending step(s) cancelled.`);

@@ -137,6 +137,25 @@ describe('playbook runs', () => {
     expect(again.status).toBe(409);
   });
 
+  it('/stop calls off the checklist: its open and overdue items show cancelled, and a late reply says so', async () => {
+    const runId = await startFromChat('/run drill region=north');
+    await waitFor(async () => {
+      await t.runner.queue.promoteJobs();
+      return (await t.view(runId)).steps.find((s) => s.id === 'checklist')?.status === 'done';
+    });
+    const staffTask = await t.app.expectMessage(CELL_GROUP, (m) => m.text.includes(runId) && m.text.includes('Account for staff'));
+    const policeTask = await t.app.expectMessage(CELL_GROUP, (m) => m.text.includes(runId) && m.text.includes('Call the police liaison'));
+    await t.app.api('POST', '/sim/reactions', { from: STAFF.officer, messageId: staffTask.id, emoji: '✅', group: CELL_GROUP });
+    await t.app.expectMessage(CELL_GROUP, new RegExp(`${runId}: "Account for staff" acknowledged by Chloe Officer`));
+    await t.app.say(STAFF.duty, `/stop ${runId}`, { group: CELL_GROUP });
+    await t.app.expectMessage(CELL_GROUP, new RegExp(`⏹ ${runId} \\(Test drill\\) stopped by Ana Duty`));
+    const run = await t.view(runId);
+    expect(Object.fromEntries(run.tasks.map((x) => [x.item, x.status]))).toEqual({ staff: 'acked', police: 'cancelled', hq: 'cancelled' });
+    await t.app.say(STAFF.officer, 'done, spoke to them', { group: CELL_GROUP, replyTo: policeTask.id });
+    await t.app.expectMessage(CELL_GROUP, new RegExp(`${runId} was stopped: "Call the police liaison" was called off with it`));
+    expect(Object.fromEntries((await t.view(runId)).tasks.map((x) => [x.item, x.status])).police).toBe('cancelled');
+  });
+
   it('in exercise mode marks every message EXERCISE and never messages a citizen', async () => {
     const callsBefore = t.effects.calls.length;
     const seqBefore = Number(await t.app.deps.redis.get(t.app.deps.keys.simSeq));
