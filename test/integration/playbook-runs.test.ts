@@ -61,6 +61,14 @@ describe('playbook runs', () => {
     expect(cell.some((m) => m.includes('Drill opened for Coastal Province'))).toBe(true);
   });
 
+  it('answers a misspelt playbook name with the playbooks there are, and starts nothing', async () => {
+    const before = (await t.runner.store.page(1)).ids[0];
+    await t.app.say(STAFF.duty, '/run dril region=north', { group: CELL_GROUP });
+    const reply = await t.app.expectMessage(CELL_GROUP, /There is no playbook "dril"/);
+    expect(reply.text).toContain('• drill region=… [serious=…] — Test drill');
+    expect((await t.runner.store.page(1)).ids[0]).toBe(before);
+  });
+
   it('skips a step whose condition does not hold', async () => {
     const res = await t.app.api<{ id: string }>('POST', '/api/playbooks/drill/runs', { params: { region: 'coast' } });
     expect(res.status).toBe(201);
