@@ -13,6 +13,7 @@ import { checkLibraryAgainstConfig } from './params.ts';
 import { playbookRoutes } from './routes.ts';
 import { PLAYBOOK_QUEUE, type PlaybookJob, PlaybookRunner, publishRunChange } from './runner.ts';
 import type { Playbook } from './schema.ts';
+import { markIfExercise } from './step-context.ts';
 import { STUCK_SWEEP_EVERY_MS, STUCK_SWEEP_SCHEDULER, STUCK_SWEEP_TIMER, sweepStuckRuns } from './stuck-sweep.ts';
 import { acknowledgeTask, parseTaskRef } from './tasks.ts';
 import { runLine } from './views.ts';
@@ -135,8 +136,13 @@ export class PlaybooksFeature implements Feature {
       });
       // The dashboard's playbooks page shows the checklist live, as it shows every other change of a run.
       publishRunChange(ctx.deps, ref.runId);
+      // A drill's every message is marked, this one too: the cell may have a real run of the same playbook going.
+      const run = await this.runner(ctx.deps).store.get(ref.runId);
       await ctx.reply(
-        `✅ ${ref.runId}: "${result.task.title}" acknowledged by ${ctx.sender.staff.name}${result.task.late ? ' (after it escalated)' : ''}.`,
+        markIfExercise(
+          { exercise: run?.exercise === true },
+          `✅ ${ref.runId}: "${result.task.title}" acknowledged by ${ctx.sender.staff.name}${result.task.late ? ' (after it escalated)' : ''}.`,
+        ),
       );
     }
     return true;

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXERCISE_MARK } from '../../src/playbooks/step-context.ts';
 import { FAKE_CITIZEN } from '../fakes/playbook-effects.ts';
 import { type PlaybookTestApp, startPlaybookApp } from '../fakes/playbook-harness.ts';
 import { CELL_GROUP, STAFF, settle, waitFor } from '../fakes/test-app.ts';
@@ -162,6 +163,29 @@ describe('playbook runs', () => {
     await t.app.say(STAFF.officer, 'done, spoke to them', { group: CELL_GROUP, replyTo: policeTask.id });
     await t.app.expectMessage(CELL_GROUP, new RegExp(`${runId} was stopped: "Call the police liaison" was called off with it`));
     expect(Object.fromEntries((await t.view(runId)).tasks.map((x) => [x.item, x.status])).police).toBe('cancelled');
+  });
+
+  it('marks EXERCISE the acknowledgement of a drill’s task, not a real run’s', async () => {
+    const drill = await startFromChat('/run drill region=north exercise=true');
+    const real = await startFromChat('/run drill region=coast');
+    for (const runId of [drill, real])
+      await waitFor(async () => {
+        await t.runner.queue.promoteJobs();
+        return (await t.view(runId)).steps.find((s) => s.id === 'checklist')?.status === 'done';
+      });
+    for (const runId of [drill, real]) {
+      const task = await t.app.expectMessage(
+        CELL_GROUP,
+        (m) => m.text.includes(`${runId} · Checklist`) && m.text.includes('Account for staff'),
+      );
+      await t.app.api('POST', '/sim/reactions', { from: STAFF.officer, messageId: task.id, emoji: '✅', group: CELL_GROUP });
+    }
+    const drillAck = await t.app.expectMessage(CELL_GROUP, new RegExp(`✅ ${drill}: "Account for staff" acknowledged`));
+    const realAck = await t.app.expectMessage(CELL_GROUP, new RegExp(`✅ ${real}: "Account for staff" acknowledged`));
+    expect(drillAck.text.startsWith(EXERCISE_MARK)).toBe(true);
+    expect(realAck.text).not.toContain('EXERCISE');
+    for (const runId of [drill, real]) await t.app.api('POST', `/api/runs/${runId}/stop`);
+    await settle(t.app);
   });
 
   it('in exercise mode marks every message EXERCISE and never messages a citizen', async () => {
