@@ -168,24 +168,27 @@ describe('playbook runs', () => {
   it('marks EXERCISE the acknowledgement of a drill’s task, not a real run’s', async () => {
     const drill = await startFromChat('/run drill region=north exercise=true');
     const real = await startFromChat('/run drill region=coast');
-    for (const runId of [drill, real])
-      await waitFor(async () => {
-        await t.runner.queue.promoteJobs();
-        return (await t.view(runId)).steps.find((s) => s.id === 'checklist')?.status === 'done';
-      });
-    for (const runId of [drill, real]) {
-      const task = await t.app.expectMessage(
-        CELL_GROUP,
-        (m) => m.text.includes(`${runId} · Checklist`) && m.text.includes('Account for staff'),
-      );
-      await t.app.api('POST', '/sim/reactions', { from: STAFF.officer, messageId: task.id, emoji: '✅', group: CELL_GROUP });
+    try {
+      for (const runId of [drill, real])
+        await waitFor(async () => {
+          await t.runner.queue.promoteJobs();
+          return (await t.view(runId)).steps.find((s) => s.id === 'checklist')?.status === 'done';
+        });
+      for (const runId of [drill, real]) {
+        const task = await t.app.expectMessage(
+          CELL_GROUP,
+          (m) => m.text.includes(`${runId} · Checklist`) && m.text.includes('Account for staff'),
+        );
+        await t.app.api('POST', '/sim/reactions', { from: STAFF.officer, messageId: task.id, emoji: '✅', group: CELL_GROUP });
+      }
+      const drillAck = await t.app.expectMessage(CELL_GROUP, new RegExp(`✅ ${drill}: "Account for staff" acknowledged`));
+      const realAck = await t.app.expectMessage(CELL_GROUP, new RegExp(`✅ ${real}: "Account for staff" acknowledged`));
+      expect(drillAck.text.startsWith(EXERCISE_MARK)).toBe(true);
+      expect(realAck.text).not.toContain('EXERCISE');
+    } finally {
+      for (const runId of [drill, real]) await t.app.api('POST', `/api/runs/${runId}/stop`);
+      await settle(t.app);
     }
-    const drillAck = await t.app.expectMessage(CELL_GROUP, new RegExp(`✅ ${drill}: "Account for staff" acknowledged`));
-    const realAck = await t.app.expectMessage(CELL_GROUP, new RegExp(`✅ ${real}: "Account for staff" acknowledged`));
-    expect(drillAck.text.startsWith(EXERCISE_MARK)).toBe(true);
-    expect(realAck.text).not.toContain('EXERCISE');
-    for (const runId of [drill, real]) await t.app.api('POST', `/api/runs/${runId}/stop`);
-    await settle(t.app);
   });
 
   it('in exercise mode marks every message EXERCISE and never messages a citizen', async () => {
