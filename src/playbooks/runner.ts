@@ -137,7 +137,15 @@ export class PlaybookRunner {
 
   /** Tells the cell groups a run started, with its steps (once per run: the post is idempotent). */
   async announceStart(run: RunRecord, pb: Playbook): Promise<void> {
-    const summary = pb.steps.map((s, i) => `${i + 1}. ${s.title}${s.after ? ` (+${s.after})` : ''}`).join('\n');
+    // What the cell will see happen: a wait's hold, and the steps this run's parameters skip.
+    const summary = pb.steps
+      .map((s, i) => {
+        const timing = [...(s.after ? [`+${s.after}`] : []), ...(s.type === 'wait' ? [`holds ${s.duration}`] : [])];
+        const param = s.when?.param ?? '';
+        const skipped = conditionHolds(s, run) ? '' : ` — skipped (${param}=${run.params[param] ?? 'not given'})`;
+        return `${i + 1}. ${s.title}${timing.length ? ` (${timing.join(', ')})` : ''}${skipped}`;
+      })
+      .join('\n');
     await this.announce(
       run,
       'started',

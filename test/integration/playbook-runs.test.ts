@@ -73,6 +73,11 @@ describe('playbook runs', () => {
   it('skips a step whose condition does not hold', async () => {
     const res = await t.app.api<{ id: string }>('POST', '/api/playbooks/drill/runs', { params: { region: 'coast' } });
     expect(res.status).toBe(201);
+    // The start says which steps this run skips, and how long a wait holds the next step.
+    const started = await t.app.expectMessage(CELL_GROUP, new RegExp(`▶️ ${res.body.id}: Test drill started`));
+    expect(started.text).toContain('\n6. Pause (holds 3h)\n');
+    expect(started.text).toContain('\n8. Escalate — skipped (serious=false)\n');
+    expect(started.text).toContain('\n9. Close (+1h)\n');
     const run = await t.driveToEnd(res.body.id);
     expect(run.steps.find((s) => s.id === 'escalate')?.status).toBe('skipped');
     expect(run.steps.find((s) => s.id === 'close')?.status).toBe('done');
