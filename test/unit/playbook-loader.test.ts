@@ -147,6 +147,41 @@ describe('playbook loader', () => {
     expect(err?.stderr.trim()).toMatch(/^cannot read \S*playbooks\/no-such\.yaml: ENOENT$/);
   });
 
+  it('names a misspelt field as unknown rather than only the field it leaves missing', () => {
+    const err = refusal(GOOD.replace('title: Test drill', 'titel: Test drill'));
+    expect(err.message).toBe(
+      `playbooks/drill.yaml:${lineOf(GOOD, 'title: Test drill')}: unknown field titel (title is missing: misspelt?)`,
+    );
+  });
+
+  it('playbooks:check DIR reports every invalid file and still checks the others; two files with one id are refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pb-check-'));
+    try {
+      writeFileSync(join(dir, 'a-broken.yaml'), GOOD.replace('id: drill', 'id: a-broken').replace('type: alert', 'type: alrt'));
+      writeFileSync(join(dir, 'drill.yaml'), GOOD);
+      writeFileSync(join(dir, 'drill.yml'), GOOD.replace('title: Test drill', 'title: Old copy'));
+      writeFileSync(join(dir, 'z-broken.yaml'), GOOD.replace('id: drill', 'id: z-broken').replace('due: 30m', 'due: 30 minutes'));
+      const run = promisify(execFile);
+      const err = await run('npx', ['tsx', 'src/playbooks/check.ts', dir]).then(
+        () => undefined,
+        (e: { code: number; stdout: string; stderr: string }) => e,
+      );
+      expect(err?.code).toBe(1);
+      expect(err?.stdout).toContain('ok  drill: Test drill');
+      expect(err?.stdout).toContain('3 of 4 playbooks are invalid');
+      const lines = err?.stderr.trim().split('\n') ?? [];
+      expect(lines).toHaveLength(3);
+      expect(lines[0]).toMatch(/a-broken\.yaml:\d+: steps\.1\.type: type must be one of/);
+      expect(lines[1]).toMatch(/drill\.yml:1: id drill is also the id of \S*drill\.yaml: keep one of the two files/);
+      expect(lines[2]).toMatch(/z-broken\.yaml:\d+: steps\.3\.items\.0\.due: must be a duration/);
+      rmSync(join(dir, 'a-broken.yaml'));
+      rmSync(join(dir, 'z-broken.yaml'));
+      expect(() => loadPlaybookDir(dir)).toThrow(/drill\.yml:1: id drill is also the id of \S*drill\.yaml/);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+
   it('starts without embassy.emergencyNumber (DESIGN.md does not require it), warning which texts will say 112', async () => {
     const { emergencyNumber: _unset, ...embassy } = testConfig('unit').file.embassy;
     const library = await loadPlaybookDir('playbooks');
