@@ -182,7 +182,22 @@ export class PlaybookRunner {
     await cancelOpenTasks(this.deps, run.id);
     await this.deps.audit.append({ type: 'playbook.run.stopped', actor: by, subject: run.id, data: { cancelled: cancelled.length } });
     this.publish(run.id);
-    await this.announce(run, 'stopped', `⏹ ${run.id} (${run.title}) stopped by ${by}; ${cancelled.length} pending step(s) cancelled.`);
+    // An alert the run drafted is not its step: stopping the run leaves it waiting for /approve.
+    const drafts = Object.values(await this.deps.redis.hgetall(this.deps.keys.runEffects(run.id)))
+      .map((raw) => JSON.parse(raw) as { id?: string; status?: string })
+      .filter((r) => r.status === 'pending_approval' && r.id)
+      .map((r) => r.id as string);
+    const draftsText =
+      drafts.length === 1
+        ? `\nAlert ${drafts[0]} it drafted may still await approval: /cancel ${drafts[0]} if it must not go out.`
+        : drafts.length
+          ? `\nAlerts ${drafts.join(', ')} it drafted may still await approval: /cancel each one that must not go out.`
+          : '';
+    await this.announce(
+      run,
+      'stopped',
+      `⏹ ${run.id} (${run.title}) stopped by ${by}; ${cancelled.length} pending step(s) cancelled.${draftsText}`,
+    );
     return cancelled;
   }
 

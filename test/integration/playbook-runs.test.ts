@@ -137,9 +137,13 @@ describe('playbook runs', () => {
     const runId = await startFromChat('/run drill region=north');
     await waitFor(async () => (await t.view(runId)).steps.find((s) => s.id === 'check')?.status === 'scheduled');
     await t.app.say(STAFF.duty, `/stop ${runId}`, { group: CELL_GROUP });
-    await t.app.expectMessage(CELL_GROUP, new RegExp(`⏹ ${runId} \\(Test drill\\) stopped by Ana Duty`));
+    const stopped = await t.app.expectMessage(CELL_GROUP, new RegExp(`⏹ ${runId} \\(Test drill\\) stopped by Ana Duty`));
     const run = await t.view(runId);
     expect(run.status).toBe('stopped');
+    // The alert it drafted is no step of the run: the cell is told it may still be approved, and how to cancel it.
+    const draft = /alert (ALR-\d+) pending_approval/.exec(run.steps.find((s) => s.id === 'warn')?.note ?? '')?.[1];
+    expect(draft).toBeTruthy();
+    expect(stopped.text).toContain(`Alert ${draft} it drafted may still await approval: /cancel ${draft} if it must not go out.`);
     expect(run.steps.slice(0, 2).map((s) => s.status)).toEqual(['done', 'done']);
     expect(run.steps.slice(2).every((s) => s.status === 'cancelled')).toBe(true);
     await t.runner.queue.promoteJobs();
