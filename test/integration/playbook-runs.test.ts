@@ -45,6 +45,16 @@ describe('playbook runs', () => {
     const cell = (await t.app.outbox(CELL_GROUP)).map((m) => m.text);
     expect(cell.some((m) => m.includes('Drill opened for Northern Province'))).toBe(true);
     expect(cell.some((m) => m.includes('Open incidents: 2'))).toBe(true);
+    // The id /approve and /cancel take, not only the code citizens check it by; the region by its name.
+    const alertId = /alert (ALR-\d+)/.exec(run.steps.find((s) => s.id === 'warn')?.note ?? '')?.[1];
+    expect(cell).toContain(
+      `📣 ${runId} · Warn citizens\nAlert ${alertId} (code A${alertId?.slice(4)}) to citizens in Northern Province and who reported there awaits approval by a second officer: /approve ${alertId}.`,
+    );
+    expect(
+      cell.some(
+        (m) => m.startsWith(`🩺 ${runId} · Welfare check\nWelfare check `) && m.endsWith('started for citizens in Northern Province.'),
+      ),
+    ).toBe(true);
     expect(await t.app.expectMessage(STAFF.duty, /Serious drill in Northern Province/)).toBeTruthy();
     const huddles = await t.app.deps.redis.smembers(t.app.deps.keys.huddles);
     expect(huddles).toHaveLength(1);

@@ -25,6 +25,8 @@ export async function runAlert(sc: StepContext, step: Extract<Step, { type: 'ale
     await sc.store.saveEffectResult(sc.run.id, step.id, result);
   }
   const next = result.status === 'pending_approval' ? `awaits approval by a second officer: /approve ${result.id}` : 'is being sent';
-  await sc.postToCell(`📣 ${sc.run.id} · ${step.title}\nAlert ${result.code} to ${describeAudience(audience)} ${next}.`, 'alert');
+  // The alert's id is what /approve and /cancel take; the code is what citizens check it by.
+  const to = describeAudience(audience, sc.deps.config.regions);
+  await sc.postToCell(`📣 ${sc.run.id} · ${step.title}\nAlert ${result.id} (code ${result.code}) to ${to} ${next}.`, 'alert');
   return `alert ${result.id} ${result.status}`;
 }

@@ -16,6 +16,9 @@ export async function runWelfareCheck(sc: StepContext, step: Extract<Step, { typ
     });
     await sc.store.saveEffectResult(sc.run.id, step.id, result);
   }
-  await sc.postToCell(`🩺 ${sc.run.id} · ${step.title}\nWelfare check ${result.id} started for ${describeAudience(audience)}.`, 'welfare');
+  await sc.postToCell(
+    `🩺 ${sc.run.id} · ${step.title}\nWelfare check ${result.id} started for ${describeAudience(audience, sc.deps.config.regions)}.`,
+    'welfare',
+  );
   return `welfare check ${result.id}`;
 }
