@@ -106,10 +106,11 @@ function runsCommand(runner: PlaybookRunner): Command {
   };
 }
 
-/** The run a command names (`run-1`, `RUN-0001`). */
+/** The run a command names (`run-1`, `RUN-0001`, or `#1` and `1` as incident commands take them). */
 function runArg(args: string[]): string {
   if (!args[0]) throw new UsageError('Which run? /runs lists them.');
-  return canonicalId(args[0]);
+  const bare = /^#?(\d{1,9})$/.exec(args[0].trim());
+  return canonicalId(bare ? `RUN-${bare[1]}` : args[0]);
 }
 
 /** `/stop RUN`. */

@@ -146,7 +146,8 @@ describe('playbook runs', () => {
   it('/stop cancels the pending steps and their delayed jobs', async () => {
     const runId = await startFromChat('/run drill region=north');
     await waitFor(async () => (await t.view(runId)).steps.find((s) => s.id === 'check')?.status === 'scheduled');
-    await t.app.say(STAFF.duty, `/stop ${runId}`, { group: CELL_GROUP });
+    // The number alone names the run, as it names an incident.
+    await t.app.say(STAFF.duty, `/stop ${Number(runId.slice(4))}`, { group: CELL_GROUP });
     const stopped = await t.app.expectMessage(CELL_GROUP, new RegExp(`⏹ ${runId} \\(Test drill\\) stopped by Ana Duty`));
     const run = await t.view(runId);
     expect(run.status).toBe('stopped');
