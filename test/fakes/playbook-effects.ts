@@ -15,6 +15,8 @@ export type EffectCall = { kind: 'alert'; input: AlertInput } | { kind: 'welfare
 export class RecordingEffects implements PlaybookEffects {
   readonly calls: EffectCall[] = [];
   holdSitrep = false;
+  /** How many an alert reaches, as the real broadcast says (left out when unset, as before). */
+  alertTotal: number | undefined;
   private deps: CoreDeps | undefined;
   private seq = 0;
 
@@ -32,7 +34,12 @@ export class RecordingEffects implements PlaybookEffects {
     this.calls.push({ kind: 'alert', input });
     this.seq += 1;
     await this.deliver(input.audience, input.text.en ?? '', `alert:${input.source}`);
-    return { id: `ALR-${this.seq}`, status: 'pending_approval' as const, code: `A${this.seq}` };
+    return {
+      id: `ALR-${this.seq}`,
+      status: 'pending_approval' as const,
+      code: `A${this.seq}`,
+      ...(this.alertTotal !== undefined ? { total: this.alertTotal } : {}),
+    };
   }
 
   async welfareCheck(input: WelfareCheckInput) {

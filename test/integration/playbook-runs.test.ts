@@ -80,6 +80,22 @@ describe('playbook runs', () => {
     expect((await t.runner.store.page(1)).ids[0]).toBe(before);
   });
 
+  it('tells the cell when a run’s alert reaches nobody, rather than that it awaits approval', async () => {
+    t.effects.alertTotal = 0;
+    try {
+      const res = await t.app.api<{ id: string }>('POST', '/api/playbooks/drill/runs', { params: { region: 'coast' } });
+      const post = await t.app.expectMessage(CELL_GROUP, (m) => m.text.startsWith(`📣 ${res.body.id} · Warn citizens`));
+      expect(post.text).toMatch(
+        /to citizens in Coastal Province and who reported there reaches nobody: no citizen there is registered or has written to us\. Warn them another way/,
+      );
+      expect(post.text).not.toContain('/approve');
+      await t.app.api('POST', `/api/runs/${res.body.id}/stop`);
+      await settle(t.app);
+    } finally {
+      t.effects.alertTotal = undefined;
+    }
+  });
+
   it('skips a step whose condition does not hold', async () => {
     const res = await t.app.api<{ id: string }>('POST', '/api/playbooks/drill/runs', { params: { region: 'coast' } });
     expect(res.status).toBe(201);
