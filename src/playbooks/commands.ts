@@ -35,7 +35,9 @@ export function parseRunArgs(args: string[]): { params: Record<string, string>; 
       params[last] = `${params[last]} ${a}`;
       continue;
     }
-    const [, key, value] = m as unknown as [string, string, string];
+    const [, typed, value] = m as unknown as [string, string, string];
+    // `Exercise=true` (a phone's capital) is the switch too, not a parameter the playbook lacks.
+    const key = typed.toLowerCase() === 'exercise' ? 'exercise' : typed;
     // region=north … region=coast: which one was meant? A run for the wrong region alerts the wrong citizens.
     if (given.has(key)) throw new UsageError(`${key} is given twice: give it once.`);
     given.add(key);

@@ -242,6 +242,8 @@ describe('run parameters', () => {
       exercise: true,
     });
     expect(() => parseRunArgs(['exercise=true', 'north'])).toThrow('"north" is not key=value.');
+    expect(parseRunArgs(['region=north', 'Exercise=True'])).toEqual({ params: { region: 'north' }, exercise: true });
+    expect(() => parseRunArgs(['EXERCISE=true', 'exercise=false'])).toThrow('exercise is given twice');
   });
 
   it('refuses a bare "exercise" or "drill" rather than start a real run with the word in a value', () => {
