@@ -11,7 +11,7 @@ import { runLine } from './views.ts';
 /** Quotes around a whole value ("Old Town", “Old Town”, 'Old Town'), as phones type them. */
 const QUOTED = /^["“”«'‘’](.*)["“”»'‘’]$/s;
 /** A word that says "this is a drill" without being the `exercise=true` switch. */
-const DRILL_WORD = /^[-–—([]*(exercise|exercice|drill)[)\].!]*$/i;
+const DRILL_WORD = /^[-–—([]*(exercise|exercice|drill|test|practice)[)\].!]*$/i;
 
 /**
  * Splits `key=value` arguments; `exercise=true` is the exercise switch, not a parameter. A value
@@ -30,7 +30,9 @@ export function parseRunArgs(args: string[]): { params: Record<string, string>; 
       // `… magnitude=6.8 exercise` would otherwise start a real run for magnitude "6.8 exercise":
       // citizens alerted in what the officer meant as a drill. A quoted value may hold the word.
       if (DRILL_WORD.test(a) && !(last !== undefined && /^["“”«'‘’]/.test(params[last] ?? '')))
-        throw new UsageError(`"${a}" on its own does not make a drill: write exercise=true (nothing was started).`);
+        throw new UsageError(
+          `"${a}" on its own does not make a drill: write exercise=true (nothing was started). A value holding the word goes in quotes: place="${a} site".`,
+        );
       if (last === undefined) throw new UsageError(`"${a}" is not key=value.`);
       params[last] = `${params[last]} ${a}`;
       continue;

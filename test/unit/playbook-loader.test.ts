@@ -252,6 +252,7 @@ describe('run parameters', () => {
     expect(() => parseRunArgs(['region=Northern', 'Province', 'drill'])).toThrow(`"drill" ${drill}`);
     expect(() => parseRunArgs(['region=north', '(Exercice)'])).toThrow(`"(Exercice)" ${drill}`);
     expect(() => parseRunArgs(['exercise', 'region=north'])).toThrow(`"exercise" ${drill}`);
+    expect(() => parseRunArgs(['region=north', 'magnitude=6.8', 'TEST'])).toThrow(`"TEST" ${drill}`);
     // Quoted, the word is part of the value.
     expect(parseRunArgs(['region=north', 'place="Army', 'exercise', 'ground"']).params).toEqual({
       region: 'north',
