@@ -221,6 +221,13 @@ describe('playbook runs', () => {
       const realAck = await t.app.expectMessage(CELL_GROUP, new RegExp(`✅ ${real}: "Account for staff" acknowledged`));
       expect(drillAck.text.startsWith(EXERCISE_MARK)).toBe(true);
       expect(realAck.text).not.toContain('EXERCISE');
+      // Stopping the drill leaves the real run of the same playbook, and its checklist, alone.
+      await t.app.say(STAFF.duty, `/stop ${drill}`, { group: CELL_GROUP });
+      await t.app.expectMessage(CELL_GROUP, new RegExp(`⏹ ${drill} \\(Test drill\\) stopped`));
+      const still = await t.view(real);
+      expect(still.status).toBe('running');
+      expect(still.tasks.filter((x) => x.status === 'cancelled')).toEqual([]);
+      expect(still.steps.some((s) => s.status === 'cancelled')).toBe(false);
     } finally {
       for (const runId of [drill, real]) await t.app.api('POST', `/api/runs/${runId}/stop`);
       await settle(t.app);
