@@ -32,7 +32,7 @@ export interface WelfareCheckInput {
 export interface PlaybookEffects {
   /** `total`: how many it reaches (when the broadcast says), so the cell knows an alert that reaches nobody. */
   alert(input: AlertInput): Promise<{ id: string; status: 'pending_approval' | 'sending'; code: string; total?: number }>;
-  welfareCheck(input: WelfareCheckInput): Promise<{ id: string }>;
+  welfareCheck(input: WelfareCheckInput): Promise<{ id: string; total?: number }>;
   sitrep(): Promise<string>;
 }
 

@@ -17,6 +17,8 @@ export class RecordingEffects implements PlaybookEffects {
   holdSitrep = false;
   /** How many an alert reaches, as the real broadcast says (left out when unset, as before). */
   alertTotal: number | undefined;
+  /** How many a welfare check asks (left out when unset). */
+  welfareTotal: number | undefined;
   private deps: CoreDeps | undefined;
   private seq = 0;
 
@@ -46,7 +48,7 @@ export class RecordingEffects implements PlaybookEffects {
     this.calls.push({ kind: 'welfare', input });
     this.seq += 1;
     await this.deliver(input.audience, input.text?.en ?? 'Are you safe?', `welfare:${input.source}`);
-    return { id: `WC-${this.seq}` };
+    return { id: `WC-${this.seq}`, ...(this.welfareTotal !== undefined ? { total: this.welfareTotal } : {}) };
   }
 
   async sitrep(): Promise<string> {

@@ -80,8 +80,9 @@ describe('playbook runs', () => {
     expect((await t.runner.store.page(1)).ids[0]).toBe(before);
   });
 
-  it('tells the cell when a run’s alert reaches nobody, rather than that it awaits approval', async () => {
+  it('tells the cell when a run’s alert or welfare check reaches nobody, rather than that it awaits approval or started', async () => {
     t.effects.alertTotal = 0;
+    t.effects.welfareTotal = 0;
     try {
       const res = await t.app.api<{ id: string }>('POST', '/api/playbooks/drill/runs', { params: { region: 'coast' } });
       const post = await t.app.expectMessage(CELL_GROUP, (m) => m.text.startsWith(`📣 ${res.body.id} · Warn citizens`));
@@ -89,10 +90,17 @@ describe('playbook runs', () => {
         /to citizens in Coastal Province and who reported there reaches nobody: no citizen there is registered or has written to us\. Warn them another way/,
       );
       expect(post.text).not.toContain('/approve');
+      await waitFor(async () => {
+        await t.runner.queue.promoteJobs();
+        return (await t.view(res.body.id)).steps.find((s) => s.id === 'check')?.status === 'done';
+      });
+      const check = await t.app.expectMessage(CELL_GROUP, (m) => m.text.startsWith(`🩺 ${res.body.id} · Welfare check`));
+      expect(check.text).toMatch(/Welfare check WC-\d+ for citizens in Coastal Province asks nobody: no citizen there is registered\./);
       await t.app.api('POST', `/api/runs/${res.body.id}/stop`);
       await settle(t.app);
     } finally {
       t.effects.alertTotal = undefined;
+      t.effects.welfareTotal = undefined;
     }
   });
 
