@@ -125,7 +125,9 @@ export async function escalateIfOverdue(
   if (task?.status !== 'open') return false;
   const text = markIfExercise(
     run,
-    `⏰ Overdue task in ${run.id} (${run.title}): "${task.title}" for ${task.role.replace('_', ' ')} was due at ${task.dueAt.slice(11, 16)} UTC and nobody has acknowledged it.`,
+    `⏰ Overdue task in ${run.id} (${run.title}): "${task.title}" for ${task.role.replace('_', ' ')} was due at ${task.dueAt.slice(11, 16)} UTC and nobody has acknowledged it.\n` +
+      // Said where it is done: this DM cannot tick it off.
+      'Once it is done, reply ✅ to its message in the crisis-cell group.',
   );
   const officers = deps.roster.withRole('duty_officer');
   const to = (officers.length ? officers : deps.roster.withRole('admin')).map((o) => o.phone);

@@ -164,6 +164,7 @@ describe('playbook runs', () => {
     const overdue = (await t.app.outbox(STAFF.duty)).filter((m) => m.text.includes(`Overdue task in ${runId}`));
     expect(overdue).toHaveLength(1);
     expect(overdue[0]?.text).toContain('Inform headquarters');
+    expect(overdue[0]?.text).toContain('Once it is done, reply ✅ to its message in the crisis-cell group.');
     expect((await t.app.outbox(STAFF.admin)).filter((m) => m.text.includes(`Overdue task in ${runId}`))).toHaveLength(1);
   });
 
