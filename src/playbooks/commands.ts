@@ -102,7 +102,7 @@ function runsCommand(runner: PlaybookRunner): Command {
     async run(ctx) {
       const ids = await runner.store.activeIds();
       const runs = (await Promise.all(ids.map((id) => runner.store.get(id)))).filter((r) => r !== undefined);
-      const lines = await Promise.all(runs.map((r) => runLine(runner, r)));
+      const lines = await Promise.all(runs.map((r) => runLine(runner, r, ctx.deps.now())));
       await ctx.reply(
         lines.length ? `Playbook runs in progress:\n${lines.join('\n')}` : 'No playbook is running. Start one with /run PLAYBOOK.',
       );

@@ -161,7 +161,7 @@ export class PlaybooksFeature implements Feature {
   async sitrep(deps: HttpDeps): Promise<string[]> {
     const runner = this.runner(deps);
     const runs = (await Promise.all((await runner.store.activeIds()).map((id) => runner.store.get(id)))).filter((r) => r !== undefined);
-    return Promise.all(runs.map((r) => runLine(runner, r).then((l) => `Playbook ${l}`)));
+    return Promise.all(runs.map((r) => runLine(runner, r, deps.now()).then((l) => `Playbook ${l}`)));
   }
 
   async start(ctx: FeatureContext): Promise<Closeable[]> {

@@ -9,6 +9,7 @@ import { effectsUnavailable } from '../../src/playbooks/effects.ts';
 import { PlaybooksFeature } from '../../src/playbooks/feature.ts';
 import { loadPlaybookDir, PlaybookError, parsePlaybook } from '../../src/playbooks/loader.ts';
 import { checkLibraryAgainstConfig, resolveParams } from '../../src/playbooks/params.ts';
+import { dueText } from '../../src/playbooks/views.ts';
 import { startTestApp, testConfig } from '../fakes/test-app.ts';
 
 const GOOD = readFileSync('test/fixtures/playbooks/drill.yaml', 'utf8');
@@ -267,5 +268,14 @@ describe('run parameters', () => {
     expect(Object.keys(params)).toEqual(['region', '__proto__']);
     expect(() => resolveParams(pb, params, config)).toThrow('drill has no parameter __proto__');
     expect(() => resolveParams(pb, { region: 'north', constructor: 'x' }, config)).toThrow('drill has no parameter constructor');
+  });
+});
+
+describe('when a run’s next step is due, as /runs says it', () => {
+  it('gives the time alone today and the day with it on another day', () => {
+    const now = Date.parse('2026-11-27T15:00:00Z');
+    expect(dueText('2026-11-27T15:29:41.181Z', now)).toBe('15:29 UTC');
+    expect(dueText('2026-12-03T09:00:00.000Z', now)).toBe('Thu 3 Dec 09:00 UTC');
+    expect(dueText('2026-11-28T00:10:00.000Z', now)).toBe('Sat 28 Nov 00:10 UTC');
   });
 });
