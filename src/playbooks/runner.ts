@@ -182,6 +182,13 @@ export class PlaybookRunner {
     await cancelOpenTasks(this.deps, run.id);
     await this.deps.audit.append({ type: 'playbook.run.stopped', actor: by, subject: run.id, data: { cancelled: cancelled.length } });
     this.publish(run.id);
+    // A step under way when the run stopped still finishes (its effect may already be out): the cell must not think it was called off.
+    const states = await this.store.steps(run.id);
+    const pb = await this.playbookOf(run).catch(() => undefined);
+    const underWay = Object.entries(states)
+      .filter(([, st]) => st.status === 'running')
+      .map(([id]) => pb?.steps.find((s) => s.id === id)?.title ?? id);
+    const underWayText = underWay.length ? `\nUnder way, it may still finish: ${underWay.join(', ')}.` : '';
     // An alert the run drafted is not its step: stopping the run leaves it waiting for /approve.
     const drafts = Object.values(await this.deps.redis.hgetall(this.deps.keys.runEffects(run.id)))
       .map((raw) => JSON.parse(raw) as { id?: string; status?: string })
@@ -196,7 +203,7 @@ export class PlaybookRunner {
     await this.announce(
       run,
       'stopped',
-      `⏹ ${run.id} (${run.title}) stopped by ${by}; ${cancelled.length} pending step(s) cancelled.${draftsText}`,
+      `⏹ ${run.id} (${run.title}) stopped by ${by}; ${cancelled.length} pending step(s) cancelled.${underWayText}${draftsText}`,
     );
     return cancelled;
   }
