@@ -1,20 +1,46 @@
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DEFAULT_PLAYBOOK_DIR, loadPlaybookDir, loadPlaybookFile, PlaybookError } from './loader.ts';
+import { addToLibrary, DEFAULT_PLAYBOOK_DIR, loadPlaybookFile, PlaybookError, playbookFiles } from './loader.ts';
+import type { Playbook } from './schema.ts';
 
-/** `npm run playbooks:check [file ...]`: validates the playbook library (or the files given). */
+/**
+ * Checks every playbook of a directory, each on its own: one invalid file is reported and the
+ * others are still checked, so every problem shows in one pass. Returns how many are invalid.
+ */
+function checkDir(dir: string): number {
+  const library = new Map<string, Playbook>();
+  const ids = new Map<string, string>();
+  let invalid = 0;
+  const files = playbookFiles(dir);
+  for (const { path, shownAs } of files) {
+    try {
+      const pb = loadPlaybookFile(path, shownAs);
+      addToLibrary(library, pb, shownAs, ids);
+      process.stdout.write(`ok  ${pb.id}: ${pb.title} (v${pb.version}, ${pb.steps.length} steps)\n`);
+    } catch (err) {
+      if (!(err instanceof PlaybookError)) throw err;
+      invalid += 1;
+      process.stderr.write(`invalid playbook: ${err.message}\n`);
+    }
+  }
+  process.stdout.write(invalid ? `${invalid} of ${files.length} playbooks are invalid\n` : `${library.size} playbooks are valid\n`);
+  return invalid;
+}
+
+/** `npm run playbooks:check [file-or-directory ...]`: validates the playbook library (or the files given). */
 function main(args: string[]): number {
   try {
-    if (args.length) {
-      for (const f of args) {
-        const pb = loadPlaybookFile(resolve(f), f);
-        process.stdout.write(`ok  ${f}: ${pb.title} (${pb.steps.length} steps)\n`);
+    if (!args.length) return checkDir(DEFAULT_PLAYBOOK_DIR) ? 1 : 0;
+    let invalid = 0;
+    for (const f of args) {
+      if (statSync(resolve(f), { throwIfNoEntry: false })?.isDirectory()) {
+        invalid += checkDir(resolve(f));
+        continue;
       }
-    } else {
-      const library = loadPlaybookDir(DEFAULT_PLAYBOOK_DIR);
-      for (const pb of library.values()) process.stdout.write(`ok  ${pb.id}: ${pb.title} (v${pb.version}, ${pb.steps.length} steps)\n`);
-      process.stdout.write(`${library.size} playbooks are valid\n`);
+      const pb = loadPlaybookFile(resolve(f), f);
+      process.stdout.write(`ok  ${f}: ${pb.title} (${pb.steps.length} steps)\n`);
     }
-    return 0;
+    return invalid ? 1 : 0;
   } catch (err) {
     if (err instanceof PlaybookError) {
       process.stderr.write(`invalid playbook: ${err.message}\n`);

@@ -10,6 +10,8 @@ import { runLine } from './views.ts';
 
 /** Quotes around a whole value ("Old Town", “Old Town”, 'Old Town'), as phones type them. */
 const QUOTED = /^["“”«'‘’](.*)["“”»'‘’]$/s;
+/** A word that says "this is a drill" without being the `exercise=true` switch. */
+const DRILL_WORD = /^[-–—([]*(exercise|exercice|drill|test|practice)[)\].!]*$/i;
 
 /**
  * Splits `key=value` arguments; `exercise=true` is the exercise switch, not a parameter. A value
@@ -25,11 +27,19 @@ export function parseRunArgs(args: string[]): { params: Record<string, string>; 
   for (const a of args) {
     const m = /^([a-zA-Z_][a-zA-Z0-9_]*)=(.+)$/.exec(a);
     if (!m) {
+      // `… magnitude=6.8 exercise` would otherwise start a real run for magnitude "6.8 exercise":
+      // citizens alerted in what the officer meant as a drill. A quoted value may hold the word.
+      if (DRILL_WORD.test(a) && !(last !== undefined && /^["“”«'‘’]/.test(params[last] ?? '')))
+        throw new UsageError(
+          `"${a}" on its own does not make a drill: write exercise=true (nothing was started). A value holding the word goes in quotes: place="${a} site".`,
+        );
       if (last === undefined) throw new UsageError(`"${a}" is not key=value.`);
       params[last] = `${params[last]} ${a}`;
       continue;
     }
-    const [, key, value] = m as unknown as [string, string, string];
+    const [, typed, value] = m as unknown as [string, string, string];
+    // `Exercise=true` (a phone's capital) is the switch too, not a parameter the playbook lacks.
+    const key = typed.toLowerCase() === 'exercise' ? 'exercise' : typed;
     // region=north … region=coast: which one was meant? A run for the wrong region alerts the wrong citizens.
     if (given.has(key)) throw new UsageError(`${key} is given twice: give it once.`);
     given.add(key);
@@ -70,6 +80,8 @@ function runCommand(runner: PlaybookRunner): Command {
     async run(ctx, args) {
       const [id, ...rest] = args;
       if (!id) throw new UsageError(`Which playbook? Available:\n${libraryList(runner)}`);
+      // A misspelt name at 3 a.m. ("earthquak"): say which playbooks there are, as a bare /run does.
+      if (!runner.library.has(id.toLowerCase())) throw new UsageError(`There is no playbook "${id}". Available:\n${libraryList(runner)}`);
       const { params, exercise } = parseRunArgs(rest);
       const run = await runner.start(id, params, exercise, { ...actorOf(ctx), origin: `chat:${ctx.msg.id}` });
       // The cell groups see the run's own posts; a DM or a breakout group would otherwise hear nothing.
@@ -90,7 +102,7 @@ function runsCommand(runner: PlaybookRunner): Command {
     async run(ctx) {
       const ids = await runner.store.activeIds();
       const runs = (await Promise.all(ids.map((id) => runner.store.get(id)))).filter((r) => r !== undefined);
-      const lines = await Promise.all(runs.map((r) => runLine(runner, r)));
+      const lines = await Promise.all(runs.map((r) => runLine(runner, r, ctx.deps.now())));
       await ctx.reply(
         lines.length ? `Playbook runs in progress:\n${lines.join('\n')}` : 'No playbook is running. Start one with /run PLAYBOOK.',
       );
@@ -98,10 +110,11 @@ function runsCommand(runner: PlaybookRunner): Command {
   };
 }
 
-/** The run a command names (`run-1`, `RUN-0001`). */
+/** The run a command names (`run-1`, `RUN-0001`, or `#1` and `1` as incident commands take them). */
 function runArg(args: string[]): string {
   if (!args[0]) throw new UsageError('Which run? /runs lists them.');
-  return canonicalId(args[0]);
+  const bare = /^#?(\d{1,9})$/.exec(args[0].trim());
+  return canonicalId(bare ? `RUN-${bare[1]}` : args[0]);
 }
 
 /** `/stop RUN`. */

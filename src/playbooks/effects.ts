@@ -30,8 +30,9 @@ export interface WelfareCheckInput {
 
 /** What playbook steps need from the rest of the product. */
 export interface PlaybookEffects {
-  alert(input: AlertInput): Promise<{ id: string; status: 'pending_approval' | 'sending'; code: string }>;
-  welfareCheck(input: WelfareCheckInput): Promise<{ id: string }>;
+  /** `total`: how many it reaches (when the broadcast says), so the cell knows an alert that reaches nobody. */
+  alert(input: AlertInput): Promise<{ id: string; status: 'pending_approval' | 'sending'; code: string; total?: number }>;
+  welfareCheck(input: WelfareCheckInput): Promise<{ id: string; total?: number }>;
   sitrep(): Promise<string>;
 }
 

@@ -13,6 +13,7 @@ import { checkLibraryAgainstConfig } from './params.ts';
 import { playbookRoutes } from './routes.ts';
 import { PLAYBOOK_QUEUE, type PlaybookJob, PlaybookRunner, publishRunChange } from './runner.ts';
 import type { Playbook } from './schema.ts';
+import { markIfExercise } from './step-context.ts';
 import { STUCK_SWEEP_EVERY_MS, STUCK_SWEEP_SCHEDULER, STUCK_SWEEP_TIMER, sweepStuckRuns } from './stuck-sweep.ts';
 import { acknowledgeTask, parseTaskRef } from './tasks.ts';
 import { runLine } from './views.ts';
@@ -122,6 +123,10 @@ export class PlaybooksFeature implements Feature {
     }
     const result = await acknowledgeTask(ctx.deps, ref, ctx.sender.staff.name);
     if (!result) return false;
+    if (!result.changed && result.task.status === 'cancelled') {
+      await ctx.reply(`${ref.runId} was stopped: "${result.task.title}" was called off with it. /runs lists the runs in progress.`);
+      return true;
+    }
     if (result.changed) {
       await ctx.deps.audit.append({
         type: 'playbook.task.acknowledged',
@@ -131,8 +136,13 @@ export class PlaybooksFeature implements Feature {
       });
       // The dashboard's playbooks page shows the checklist live, as it shows every other change of a run.
       publishRunChange(ctx.deps, ref.runId);
+      // A drill's every message is marked, this one too: the cell may have a real run of the same playbook going.
+      const run = await this.runner(ctx.deps).store.get(ref.runId);
       await ctx.reply(
-        `✅ ${ref.runId}: "${result.task.title}" acknowledged by ${ctx.sender.staff.name}${result.task.late ? ' (after it escalated)' : ''}.`,
+        markIfExercise(
+          { exercise: run?.exercise === true },
+          `✅ ${ref.runId}: "${result.task.title}" acknowledged by ${ctx.sender.staff.name}${result.task.late ? ' (after it escalated)' : ''}.`,
+        ),
       );
     }
     return true;
@@ -151,7 +161,7 @@ export class PlaybooksFeature implements Feature {
   async sitrep(deps: HttpDeps): Promise<string[]> {
     const runner = this.runner(deps);
     const runs = (await Promise.all((await runner.store.activeIds()).map((id) => runner.store.get(id)))).filter((r) => r !== undefined);
-    return Promise.all(runs.map((r) => runLine(runner, r).then((l) => `Playbook ${l}`)));
+    return Promise.all(runs.map((r) => runLine(runner, r, deps.now()).then((l) => `Playbook ${l}`)));
   }
 
   async start(ctx: FeatureContext): Promise<Closeable[]> {

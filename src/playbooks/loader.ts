@@ -133,13 +133,20 @@ export function parsePlaybook(text: string, file: string): Playbook {
   }
   const result = playbookSchema.safeParse(doc.toJS());
   if (!result.success) {
-    const issue = result.error.issues[0];
-    if (!issue) throw new PlaybookError(file, 1, 'invalid playbook');
+    const first = result.error.issues[0];
+    if (!first) throw new PlaybookError(file, 1, 'invalid playbook');
+    // `titel: Flood` is both a missing title and an unknown field: the unknown field says what to fix.
+    const samePlace = (a: readonly PropertyKey[], b: readonly PropertyKey[]) => a.length === b.length && a.every((k, i) => k === b[i]);
+    const missing = first.code === 'invalid_type' && /received undefined/.test(first.message);
+    const misspelt = missing
+      ? result.error.issues.find((i) => i.code === 'unrecognized_keys' && samePlace(i.path, first.path.slice(0, -1)))
+      : undefined;
+    const issue = misspelt ?? first;
     const extra = issue.code === 'unrecognized_keys' ? issue.keys : [];
     const path = [...issue.path, ...extra.slice(0, 1)];
     const message =
       issue.code === 'unrecognized_keys'
-        ? `unknown field ${extra.join(', ')}`
+        ? `unknown field ${extra.join(', ')}${misspelt ? ` (${String(first.path.at(-1))} is missing: misspelt?)` : ''}`
         : issue.code === 'invalid_type' && /received undefined/.test(issue.message)
           ? 'is required'
           : issue.message;
@@ -158,16 +165,32 @@ export function loadPlaybookFile(path: string, shownAs = path): Playbook {
   return pb;
 }
 
+/** The playbook files of a directory (`*.yaml`, `*.yml`), sorted, each with the path errors show. */
+export function playbookFiles(dir: string = DEFAULT_PLAYBOOK_DIR): { path: string; shownAs: string }[] {
+  return readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()
+    .map((f) => {
+      const path = join(dir, f);
+      return { path, shownAs: relative(process.cwd(), path) || f };
+    });
+}
+
+/**
+ * Adds a playbook to a library being loaded; two files with the same id (`flood.yaml` and a copy
+ * `flood.yml`) are refused rather than one silently replacing the other.
+ */
+export function addToLibrary(library: Map<string, Playbook>, pb: Playbook, shownAs: string, files: Map<string, string>): void {
+  const other = files.get(pb.id);
+  if (other) throw new PlaybookError(shownAs, 1, `id ${pb.id} is also the id of ${other}: keep one of the two files`);
+  files.set(pb.id, shownAs);
+  library.set(pb.id, pb);
+}
+
 /** Loads every `*.yaml` playbook of a directory; throws on the first invalid one. */
 export function loadPlaybookDir(dir: string = DEFAULT_PLAYBOOK_DIR): Map<string, Playbook> {
-  const files = readdirSync(dir)
-    .filter((f) => /\.ya?ml$/.test(f))
-    .sort();
   const library = new Map<string, Playbook>();
-  for (const f of files) {
-    const path = join(dir, f);
-    const pb = loadPlaybookFile(path, relative(process.cwd(), path) || f);
-    library.set(pb.id, pb);
-  }
+  const files = new Map<string, string>();
+  for (const { path, shownAs } of playbookFiles(dir)) addToLibrary(library, loadPlaybookFile(path, shownAs), shownAs, files);
   return library;
 }

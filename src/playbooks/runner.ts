@@ -12,7 +12,7 @@ import { resolveParams, templateValues } from './params.ts';
 import { RunDefinitionError, type RunRecord, RunStore } from './run-store.ts';
 import type { Playbook, Step } from './schema.ts';
 import { createStepContext, markIfExercise } from './step-context.ts';
-import { escalateIfOverdue, tasksOf } from './tasks.ts';
+import { cancelOpenTasks, escalateIfOverdue, tasksOf } from './tasks.ts';
 
 /** The BullMQ queue of playbook steps (under KEY_PREFIX). */
 export const PLAYBOOK_QUEUE = 'playbooks';
@@ -137,7 +137,15 @@ export class PlaybookRunner {
 
   /** Tells the cell groups a run started, with its steps (once per run: the post is idempotent). */
   async announceStart(run: RunRecord, pb: Playbook): Promise<void> {
-    const summary = pb.steps.map((s, i) => `${i + 1}. ${s.title}${s.after ? ` (+${s.after})` : ''}`).join('\n');
+    // What the cell will see happen: a wait's hold, and the steps this run's parameters skip.
+    const summary = pb.steps
+      .map((s, i) => {
+        const timing = [...(s.after ? [`+${s.after}`] : []), ...(s.type === 'wait' ? [`holds ${s.duration}`] : [])];
+        const param = s.when?.param ?? '';
+        const skipped = conditionHolds(s, run) ? '' : ` — skipped (${param}=${run.params[param] ?? 'not given'})`;
+        return `${i + 1}. ${s.title}${timing.length ? ` (${timing.join(', ')})` : ''}${skipped}`;
+      })
+      .join('\n');
     await this.announce(
       run,
       'started',
@@ -170,9 +178,33 @@ export class PlaybookRunner {
       const [stepId, itemId] = field.split('/') as [string, string];
       if (task.status === 'open') await this.removeJob(taskJobId(run.id, stepId, itemId));
     }
+    // Called off with the run: the checklist no longer shows them as still to do.
+    await cancelOpenTasks(this.deps, run.id);
     await this.deps.audit.append({ type: 'playbook.run.stopped', actor: by, subject: run.id, data: { cancelled: cancelled.length } });
     this.publish(run.id);
-    await this.announce(run, 'stopped', `⏹ ${run.id} (${run.title}) stopped by ${by}; ${cancelled.length} pending step(s) cancelled.`);
+    // A step under way when the run stopped still finishes (its effect may already be out): the cell must not think it was called off.
+    const states = await this.store.steps(run.id);
+    const pb = await this.playbookOf(run).catch(() => undefined);
+    const underWay = Object.entries(states)
+      .filter(([, st]) => st.status === 'running')
+      .map(([id]) => pb?.steps.find((s) => s.id === id)?.title ?? id);
+    const underWayText = underWay.length ? `\nUnder way, it may still finish: ${underWay.join(', ')}.` : '';
+    // An alert the run drafted is not its step: stopping the run leaves it waiting for /approve.
+    const drafts = Object.values(await this.deps.redis.hgetall(this.deps.keys.runEffects(run.id)))
+      .map((raw) => JSON.parse(raw) as { id?: string; status?: string })
+      .filter((r) => r.status === 'pending_approval' && r.id)
+      .map((r) => r.id as string);
+    const draftsText =
+      drafts.length === 1
+        ? `\nAlert ${drafts[0]} it drafted may still await approval: /cancel ${drafts[0]} if it must not go out.`
+        : drafts.length
+          ? `\nAlerts ${drafts.join(', ')} it drafted may still await approval: /cancel each one that must not go out.`
+          : '';
+    await this.announce(
+      run,
+      'stopped',
+      `⏹ ${run.id} (${run.title}) stopped by ${by}; ${cancelled.length} pending step(s) cancelled.${underWayText}${draftsText}`,
+    );
     return cancelled;
   }
 

@@ -13,6 +13,8 @@ export interface TaskState {
   ackedAt?: string;
   /** Whether the item was acknowledged after it had escalated. */
   late?: boolean;
+  /** When the run was stopped with the item still to do. */
+  cancelledAt?: string;
 }
 
 const REF = /^pbtask:(RUN-\d+):([a-z0-9-]+):([a-z0-9-]+)$/;
@@ -52,6 +54,21 @@ local after = cjson.encode(t)
 redis.call('HSET', KEYS[1], ARGV[1], after)
 return after`);
 
+/** Calls off every item still open or overdue (a stopped run); returns the fields cancelled. */
+const CANCEL_OPEN = new LuaScript(`
+local all = redis.call('HGETALL', KEYS[1])
+local cancelled = {}
+for i = 1, #all, 2 do
+  local t = cjson.decode(all[i + 1])
+  if t.status == 'open' or t.status == 'overdue' then
+    t.status = 'cancelled'
+    t.cancelledAt = ARGV[1]
+    redis.call('HSET', KEYS[1], all[i], cjson.encode(t))
+    table.insert(cancelled, all[i])
+  end
+end
+return cancelled`);
+
 export async function createTask(deps: CoreDeps, runId: string, stepId: string, itemId: string, task: TaskState): Promise<void> {
   await deps.redis
     .multi()
@@ -63,6 +80,15 @@ export async function createTask(deps: CoreDeps, runId: string, stepId: string, 
 export async function tasksOf(deps: CoreDeps, runId: string): Promise<Record<string, TaskState>> {
   const h = await deps.redis.hgetall(deps.keys.runTasks(runId));
   return Object.fromEntries(Object.entries(h).map(([k, v]) => [k, JSON.parse(v) as TaskState]));
+}
+
+/**
+ * A stopped run calls off its checklist: items still open or overdue become cancelled, so the
+ * dashboard and the API stop showing them as to do. Returns the `step/item` fields cancelled.
+ */
+export async function cancelOpenTasks(deps: CoreDeps, runId: string): Promise<string[]> {
+  const res = await CANCEL_OPEN.run(deps.redis, [deps.keys.runTasks(runId)], [new Date(deps.now()).toISOString()]);
+  return Array.isArray(res) ? (res as string[]) : [];
 }
 
 /** Records who acknowledged a task; `changed` is false when it was already acknowledged. */
@@ -99,7 +125,9 @@ export async function escalateIfOverdue(
   if (task?.status !== 'open') return false;
   const text = markIfExercise(
     run,
-    `⏰ Overdue task in ${run.id} (${run.title}): "${task.title}" for ${task.role.replace('_', ' ')} was due at ${task.dueAt.slice(11, 16)} UTC and nobody has acknowledged it.`,
+    `⏰ Overdue task in ${run.id} (${run.title}): "${task.title}" for ${task.role.replace('_', ' ')} was due at ${task.dueAt.slice(11, 16)} UTC and nobody has acknowledged it.\n` +
+      // Said where it is done: this DM cannot tick it off.
+      'Once it is done, reply ✅ to its message in the crisis-cell group.',
   );
   const officers = deps.roster.withRole('duty_officer');
   const to = (officers.length ? officers : deps.roster.withRole('admin')).map((o) => o.phone);

@@ -66,14 +66,26 @@ export async function runView(deps: CoreDeps, runner: PlaybookRunner, run: RunRe
   };
 }
 
+/**
+ * When a step is due, as the cell reads it: the time alone today (UTC), with the day when it is
+ * another day ("Tue 3 Dec 09:00 UTC"): a welfare check six days away must not read as this morning.
+ */
+export function dueText(dueAt: string, nowMs: number): string {
+  const time = `${dueAt.slice(11, 16)} UTC`;
+  if (dueAt.slice(0, 10) === new Date(nowMs).toISOString().slice(0, 10)) return time;
+  const day = new Date(dueAt).toLocaleDateString('en-GB', { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC' });
+  return `${day.replace(',', '')} ${time}`;
+}
+
 /** One line per run for /runs and the situation report. */
-export async function runLine(runner: PlaybookRunner, run: RunRecord): Promise<string> {
+export async function runLine(runner: PlaybookRunner, run: RunRecord, nowMs = Date.now()): Promise<string> {
   const states = await runner.store.steps(run.id);
   const all = Object.values(states);
   const settled = all.filter((s) => ['done', 'skipped', 'failed', 'cancelled'].includes(s.status)).length;
   const { pb, problem } = await playbookOrProblem(runner, run);
   const next = pb?.steps.find((s) => ['scheduled', 'running'].includes(states[s.id]?.status ?? ''));
-  const nextText = next ? `; next: ${next.title}${states[next.id]?.dueAt ? ` at ${states[next.id]?.dueAt?.slice(11, 16)} UTC` : ''}` : '';
+  const dueAt = next ? states[next.id]?.dueAt : undefined;
+  const nextText = next ? `; next: ${next.title}${dueAt ? ` at ${dueText(dueAt, nowMs)}` : ''}` : '';
   const why = run.attention ?? problem;
   const attention = why ? ` ⚠️ needs attention: ${why}` : '';
   return `${run.id} ${run.title}${run.exercise ? ' (exercise)' : ''} — ${run.status}, ${settled}/${all.length} steps${nextText}${attention}`;

@@ -15,6 +15,10 @@ export type EffectCall = { kind: 'alert'; input: AlertInput } | { kind: 'welfare
 export class RecordingEffects implements PlaybookEffects {
   readonly calls: EffectCall[] = [];
   holdSitrep = false;
+  /** How many an alert reaches, as the real broadcast says (left out when unset, as before). */
+  alertTotal: number | undefined;
+  /** How many a welfare check asks (left out when unset). */
+  welfareTotal: number | undefined;
   private deps: CoreDeps | undefined;
   private seq = 0;
 
@@ -32,14 +36,19 @@ export class RecordingEffects implements PlaybookEffects {
     this.calls.push({ kind: 'alert', input });
     this.seq += 1;
     await this.deliver(input.audience, input.text.en ?? '', `alert:${input.source}`);
-    return { id: `ALR-${this.seq}`, status: 'pending_approval' as const, code: `A${this.seq}` };
+    return {
+      id: `ALR-${this.seq}`,
+      status: 'pending_approval' as const,
+      code: `A${this.seq}`,
+      ...(this.alertTotal !== undefined ? { total: this.alertTotal } : {}),
+    };
   }
 
   async welfareCheck(input: WelfareCheckInput) {
     this.calls.push({ kind: 'welfare', input });
     this.seq += 1;
     await this.deliver(input.audience, input.text?.en ?? 'Are you safe?', `welfare:${input.source}`);
-    return { id: `WC-${this.seq}` };
+    return { id: `WC-${this.seq}`, ...(this.welfareTotal !== undefined ? { total: this.welfareTotal } : {}) };
   }
 
   async sitrep(): Promise<string> {

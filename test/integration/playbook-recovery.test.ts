@@ -132,7 +132,8 @@ describe('playbook runs that recover', () => {
     expect((await t.app.api('POST', `/api/runs/${runId}/stop`)).status).toBe(200);
     await t.runner.queue.promoteJobs();
     await settle(t.app);
-    expect((await t.view(runId)).tasks.map((x) => x.status)).toEqual(['open']);
+    // Called off with the run, not left "to do" for ever.
+    expect((await t.view(runId)).tasks.map((x) => x.status)).toEqual(['cancelled']);
     expect((await t.app.outbox(STAFF.duty)).filter((m) => m.text.includes(`Overdue task in ${runId}`))).toEqual([]);
   });
 });

@@ -38,3 +38,28 @@ describe('a playbook run survives a worker killed mid-step', () => {
     expect(done.sort()).toEqual(['first', 'last', 'later', 'report']);
   });
 });
+
+describe('a playbook run stopped while a step is under way', () => {
+  let second: PlaybookTestApp | undefined;
+  afterAll(async () => second?.app.stop());
+
+  it('tells the cell the step may still finish, and a new worker cancels it instead of running it', async () => {
+    const hanging = new RecordingEffects({ holdSitrep: true });
+    const first = await startPlaybookApp('pb-stop-mid', { effects: hanging, feature: { worker: FAST_TAKEOVER } });
+    const res = await first.app.api<{ id: string }>('POST', '/api/playbooks/restart/runs', { params: {} });
+    const runId = res.body.id;
+    await waitFor(async () => (await first.view(runId)).steps.find((s) => s.id === 'report')?.status === 'running');
+    const stop = await first.app.api<{ cancelled: string[] }>('POST', `/api/runs/${runId}/stop`);
+    expect(stop.body.cancelled.sort()).toEqual(['last', 'later']);
+    const stopped = await first.app.expectMessage(CELL_GROUP, new RegExp(`⏹ ${runId} \\(Restart test\\) stopped`));
+    expect(stopped.text).toContain('2 pending step(s) cancelled.\nUnder way, it may still finish: Report.');
+
+    await first.feature.worker(first.app.deps)?.close(true);
+    await first.app.close();
+    const effects = new RecordingEffects();
+    second = await startPlaybookApp('pb-stop-mid', { prefix: first.app.prefix, effects, feature: { worker: FAST_TAKEOVER } });
+    await waitFor(async () => (await second?.view(runId))?.steps.find((s) => s.id === 'report')?.status === 'cancelled');
+    expect(effects.calls).toEqual([]);
+    expect((await second.app.outbox(CELL_GROUP)).filter((m) => m.text.includes('step-report'))).toEqual([]);
+  });
+});

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXERCISE_MARK } from '../../src/playbooks/step-context.ts';
 import { FAKE_CITIZEN } from '../fakes/playbook-effects.ts';
 import { type PlaybookTestApp, startPlaybookApp } from '../fakes/playbook-harness.ts';
 import { CELL_GROUP, STAFF, settle, waitFor } from '../fakes/test-app.ts';
@@ -44,6 +45,16 @@ describe('playbook runs', () => {
     const cell = (await t.app.outbox(CELL_GROUP)).map((m) => m.text);
     expect(cell.some((m) => m.includes('Drill opened for Northern Province'))).toBe(true);
     expect(cell.some((m) => m.includes('Open incidents: 2'))).toBe(true);
+    // The id /approve and /cancel take, not only the code citizens check it by; the region by its name.
+    const alertId = /alert (ALR-\d+)/.exec(run.steps.find((s) => s.id === 'warn')?.note ?? '')?.[1];
+    expect(cell).toContain(
+      `📣 ${runId} · Warn citizens\nAlert ${alertId} (code A${alertId?.slice(4)}) to citizens in Northern Province and who reported there awaits approval by a second officer: /approve ${alertId}.`,
+    );
+    expect(
+      cell.some(
+        (m) => m.startsWith(`🩺 ${runId} · Welfare check\nWelfare check `) && m.endsWith('started for citizens in Northern Province.'),
+      ),
+    ).toBe(true);
     expect(await t.app.expectMessage(STAFF.duty, /Serious drill in Northern Province/)).toBeTruthy();
     const huddles = await t.app.deps.redis.smembers(t.app.deps.keys.huddles);
     expect(huddles).toHaveLength(1);
@@ -61,9 +72,46 @@ describe('playbook runs', () => {
     expect(cell.some((m) => m.includes('Drill opened for Coastal Province'))).toBe(true);
   });
 
+  it('answers a misspelt playbook name with the playbooks there are, and starts nothing', async () => {
+    const before = (await t.runner.store.page(1)).ids[0];
+    await t.app.say(STAFF.duty, '/run dril region=north', { group: CELL_GROUP });
+    const reply = await t.app.expectMessage(CELL_GROUP, /There is no playbook "dril"/);
+    expect(reply.text).toContain('• drill region=… [serious=…] — Test drill');
+    expect((await t.runner.store.page(1)).ids[0]).toBe(before);
+  });
+
+  it('tells the cell when a run’s alert or welfare check reaches nobody, rather than that it awaits approval or started', async () => {
+    t.effects.alertTotal = 0;
+    t.effects.welfareTotal = 0;
+    try {
+      const res = await t.app.api<{ id: string }>('POST', '/api/playbooks/drill/runs', { params: { region: 'coast' } });
+      const post = await t.app.expectMessage(CELL_GROUP, (m) => m.text.startsWith(`📣 ${res.body.id} · Warn citizens`));
+      expect(post.text).toMatch(
+        /to citizens in Coastal Province and who reported there reaches nobody: no citizen there is registered or has written to us\. Warn them another way/,
+      );
+      expect(post.text).not.toContain('/approve');
+      await waitFor(async () => {
+        await t.runner.queue.promoteJobs();
+        return (await t.view(res.body.id)).steps.find((s) => s.id === 'check')?.status === 'done';
+      });
+      const check = await t.app.expectMessage(CELL_GROUP, (m) => m.text.startsWith(`🩺 ${res.body.id} · Welfare check`));
+      expect(check.text).toMatch(/Welfare check WC-\d+ for citizens in Coastal Province asks nobody: no citizen there is registered\./);
+      await t.app.api('POST', `/api/runs/${res.body.id}/stop`);
+      await settle(t.app);
+    } finally {
+      t.effects.alertTotal = undefined;
+      t.effects.welfareTotal = undefined;
+    }
+  });
+
   it('skips a step whose condition does not hold', async () => {
     const res = await t.app.api<{ id: string }>('POST', '/api/playbooks/drill/runs', { params: { region: 'coast' } });
     expect(res.status).toBe(201);
+    // The start says which steps this run skips, and how long a wait holds the next step.
+    const started = await t.app.expectMessage(CELL_GROUP, new RegExp(`▶️ ${res.body.id}: Test drill started`));
+    expect(started.text).toContain('\n6. Pause (holds 3h)\n');
+    expect(started.text).toContain('\n8. Escalate — skipped (serious=false)\n');
+    expect(started.text).toContain('\n9. Close (+1h)\n');
     const run = await t.driveToEnd(res.body.id);
     expect(run.steps.find((s) => s.id === 'escalate')?.status).toBe('skipped');
     expect(run.steps.find((s) => s.id === 'close')?.status).toBe('done');
@@ -116,16 +164,22 @@ describe('playbook runs', () => {
     const overdue = (await t.app.outbox(STAFF.duty)).filter((m) => m.text.includes(`Overdue task in ${runId}`));
     expect(overdue).toHaveLength(1);
     expect(overdue[0]?.text).toContain('Inform headquarters');
+    expect(overdue[0]?.text).toContain('Once it is done, reply ✅ to its message in the crisis-cell group.');
     expect((await t.app.outbox(STAFF.admin)).filter((m) => m.text.includes(`Overdue task in ${runId}`))).toHaveLength(1);
   });
 
   it('/stop cancels the pending steps and their delayed jobs', async () => {
     const runId = await startFromChat('/run drill region=north');
     await waitFor(async () => (await t.view(runId)).steps.find((s) => s.id === 'check')?.status === 'scheduled');
-    await t.app.say(STAFF.duty, `/stop ${runId}`, { group: CELL_GROUP });
-    await t.app.expectMessage(CELL_GROUP, new RegExp(`⏹ ${runId} \\(Test drill\\) stopped by Ana Duty`));
+    // The number alone names the run, as it names an incident.
+    await t.app.say(STAFF.duty, `/stop ${Number(runId.slice(4))}`, { group: CELL_GROUP });
+    const stopped = await t.app.expectMessage(CELL_GROUP, new RegExp(`⏹ ${runId} \\(Test drill\\) stopped by Ana Duty`));
     const run = await t.view(runId);
     expect(run.status).toBe('stopped');
+    // The alert it drafted is no step of the run: the cell is told it may still be approved, and how to cancel it.
+    const draft = /alert (ALR-\d+) pending_approval/.exec(run.steps.find((s) => s.id === 'warn')?.note ?? '')?.[1];
+    expect(draft).toBeTruthy();
+    expect(stopped.text).toContain(`Alert ${draft} it drafted may still await approval: /cancel ${draft} if it must not go out.`);
     expect(run.steps.slice(0, 2).map((s) => s.status)).toEqual(['done', 'done']);
     expect(run.steps.slice(2).every((s) => s.status === 'cancelled')).toBe(true);
     await t.runner.queue.promoteJobs();
@@ -135,6 +189,58 @@ describe('playbook runs', () => {
     expect((await t.app.outbox(CELL_GROUP)).some((m) => m.text.includes(`${runId} · Welfare check`))).toBe(false);
     const again = await t.app.api<{ error: { code: string } }>('POST', `/api/runs/${runId}/stop`);
     expect(again.status).toBe(409);
+  });
+
+  it('/stop calls off the checklist: its open and overdue items show cancelled, and a late reply says so', async () => {
+    const runId = await startFromChat('/run drill region=north');
+    await waitFor(async () => {
+      await t.runner.queue.promoteJobs();
+      return (await t.view(runId)).steps.find((s) => s.id === 'checklist')?.status === 'done';
+    });
+    const staffTask = await t.app.expectMessage(CELL_GROUP, (m) => m.text.includes(runId) && m.text.includes('Account for staff'));
+    const policeTask = await t.app.expectMessage(CELL_GROUP, (m) => m.text.includes(runId) && m.text.includes('Call the police liaison'));
+    await t.app.api('POST', '/sim/reactions', { from: STAFF.officer, messageId: staffTask.id, emoji: '✅', group: CELL_GROUP });
+    await t.app.expectMessage(CELL_GROUP, new RegExp(`${runId}: "Account for staff" acknowledged by Chloe Officer`));
+    await t.app.say(STAFF.duty, `/stop ${runId}`, { group: CELL_GROUP });
+    await t.app.expectMessage(CELL_GROUP, new RegExp(`⏹ ${runId} \\(Test drill\\) stopped by Ana Duty`));
+    const run = await t.view(runId);
+    expect(Object.fromEntries(run.tasks.map((x) => [x.item, x.status]))).toEqual({ staff: 'acked', police: 'cancelled', hq: 'cancelled' });
+    await t.app.say(STAFF.officer, 'done, spoke to them', { group: CELL_GROUP, replyTo: policeTask.id });
+    await t.app.expectMessage(CELL_GROUP, new RegExp(`${runId} was stopped: "Call the police liaison" was called off with it`));
+    expect(Object.fromEntries((await t.view(runId)).tasks.map((x) => [x.item, x.status])).police).toBe('cancelled');
+  });
+
+  it('marks EXERCISE the acknowledgement of a drill’s task, not a real run’s', async () => {
+    const drill = await startFromChat('/run drill region=north exercise=true');
+    const real = await startFromChat('/run drill region=coast');
+    try {
+      for (const runId of [drill, real])
+        await waitFor(async () => {
+          await t.runner.queue.promoteJobs();
+          return (await t.view(runId)).steps.find((s) => s.id === 'checklist')?.status === 'done';
+        });
+      for (const runId of [drill, real]) {
+        const task = await t.app.expectMessage(
+          CELL_GROUP,
+          (m) => m.text.includes(`${runId} · Checklist`) && m.text.includes('Account for staff'),
+        );
+        await t.app.api('POST', '/sim/reactions', { from: STAFF.officer, messageId: task.id, emoji: '✅', group: CELL_GROUP });
+      }
+      const drillAck = await t.app.expectMessage(CELL_GROUP, new RegExp(`✅ ${drill}: "Account for staff" acknowledged`));
+      const realAck = await t.app.expectMessage(CELL_GROUP, new RegExp(`✅ ${real}: "Account for staff" acknowledged`));
+      expect(drillAck.text.startsWith(EXERCISE_MARK)).toBe(true);
+      expect(realAck.text).not.toContain('EXERCISE');
+      // Stopping the drill leaves the real run of the same playbook, and its checklist, alone.
+      await t.app.say(STAFF.duty, `/stop ${drill}`, { group: CELL_GROUP });
+      await t.app.expectMessage(CELL_GROUP, new RegExp(`⏹ ${drill} \\(Test drill\\) stopped`));
+      const still = await t.view(real);
+      expect(still.status).toBe('running');
+      expect(still.tasks.filter((x) => x.status === 'cancelled')).toEqual([]);
+      expect(still.steps.some((s) => s.status === 'cancelled')).toBe(false);
+    } finally {
+      for (const runId of [drill, real]) await t.app.api('POST', `/api/runs/${runId}/stop`);
+      await settle(t.app);
+    }
   });
 
   it('in exercise mode marks every message EXERCISE and never messages a citizen', async () => {

@@ -9,6 +9,7 @@ import { effectsUnavailable } from '../../src/playbooks/effects.ts';
 import { PlaybooksFeature } from '../../src/playbooks/feature.ts';
 import { loadPlaybookDir, PlaybookError, parsePlaybook } from '../../src/playbooks/loader.ts';
 import { checkLibraryAgainstConfig, resolveParams } from '../../src/playbooks/params.ts';
+import { dueText } from '../../src/playbooks/views.ts';
 import { startTestApp, testConfig } from '../fakes/test-app.ts';
 
 const GOOD = readFileSync('test/fixtures/playbooks/drill.yaml', 'utf8');
@@ -147,6 +148,41 @@ describe('playbook loader', () => {
     expect(err?.stderr.trim()).toMatch(/^cannot read \S*playbooks\/no-such\.yaml: ENOENT$/);
   });
 
+  it('names a misspelt field as unknown rather than only the field it leaves missing', () => {
+    const err = refusal(GOOD.replace('title: Test drill', 'titel: Test drill'));
+    expect(err.message).toBe(
+      `playbooks/drill.yaml:${lineOf(GOOD, 'title: Test drill')}: unknown field titel (title is missing: misspelt?)`,
+    );
+  });
+
+  it('playbooks:check DIR reports every invalid file and still checks the others; two files with one id are refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pb-check-'));
+    try {
+      writeFileSync(join(dir, 'a-broken.yaml'), GOOD.replace('id: drill', 'id: a-broken').replace('type: alert', 'type: alrt'));
+      writeFileSync(join(dir, 'drill.yaml'), GOOD);
+      writeFileSync(join(dir, 'drill.yml'), GOOD.replace('title: Test drill', 'title: Old copy'));
+      writeFileSync(join(dir, 'z-broken.yaml'), GOOD.replace('id: drill', 'id: z-broken').replace('due: 30m', 'due: 30 minutes'));
+      const run = promisify(execFile);
+      const err = await run('npx', ['tsx', 'src/playbooks/check.ts', dir]).then(
+        () => undefined,
+        (e: { code: number; stdout: string; stderr: string }) => e,
+      );
+      expect(err?.code).toBe(1);
+      expect(err?.stdout).toContain('ok  drill: Test drill');
+      expect(err?.stdout).toContain('3 of 4 playbooks are invalid');
+      const lines = err?.stderr.trim().split('\n') ?? [];
+      expect(lines).toHaveLength(3);
+      expect(lines[0]).toMatch(/a-broken\.yaml:\d+: steps\.1\.type: type must be one of/);
+      expect(lines[1]).toMatch(/drill\.yml:1: id drill is also the id of \S*drill\.yaml: keep one of the two files/);
+      expect(lines[2]).toMatch(/z-broken\.yaml:\d+: steps\.3\.items\.0\.due: must be a duration/);
+      rmSync(join(dir, 'a-broken.yaml'));
+      rmSync(join(dir, 'z-broken.yaml'));
+      expect(() => loadPlaybookDir(dir)).toThrow(/drill\.yml:1: id drill is also the id of \S*drill\.yaml/);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+
   it('starts without embassy.emergencyNumber (DESIGN.md does not require it), warning which texts will say 112', async () => {
     const { emergencyNumber: _unset, ...embassy } = testConfig('unit').file.embassy;
     const library = await loadPlaybookDir('playbooks');
@@ -207,6 +243,22 @@ describe('run parameters', () => {
       exercise: true,
     });
     expect(() => parseRunArgs(['exercise=true', 'north'])).toThrow('"north" is not key=value.');
+    expect(parseRunArgs(['region=north', 'Exercise=True'])).toEqual({ params: { region: 'north' }, exercise: true });
+    expect(() => parseRunArgs(['EXERCISE=true', 'exercise=false'])).toThrow('exercise is given twice');
+  });
+
+  it('refuses a bare "exercise" or "drill" rather than start a real run with the word in a value', () => {
+    const drill = 'on its own does not make a drill: write exercise=true';
+    expect(() => parseRunArgs(['region=north', 'magnitude=6.8', 'exercise'])).toThrow(`"exercise" ${drill}`);
+    expect(() => parseRunArgs(['region=Northern', 'Province', 'drill'])).toThrow(`"drill" ${drill}`);
+    expect(() => parseRunArgs(['region=north', '(Exercice)'])).toThrow(`"(Exercice)" ${drill}`);
+    expect(() => parseRunArgs(['exercise', 'region=north'])).toThrow(`"exercise" ${drill}`);
+    expect(() => parseRunArgs(['region=north', 'magnitude=6.8', 'TEST'])).toThrow(`"TEST" ${drill}`);
+    // Quoted, the word is part of the value.
+    expect(parseRunArgs(['region=north', 'place="Army', 'exercise', 'ground"']).params).toEqual({
+      region: 'north',
+      place: 'Army exercise ground',
+    });
   });
 
   it('refuses a parameter given twice rather than run for one of them, and names __proto__ as a parameter', () => {
@@ -216,5 +268,14 @@ describe('run parameters', () => {
     expect(Object.keys(params)).toEqual(['region', '__proto__']);
     expect(() => resolveParams(pb, params, config)).toThrow('drill has no parameter __proto__');
     expect(() => resolveParams(pb, { region: 'north', constructor: 'x' }, config)).toThrow('drill has no parameter constructor');
+  });
+});
+
+describe('when a run’s next step is due, as /runs says it', () => {
+  it('gives the time alone today and the day with it on another day', () => {
+    const now = Date.parse('2026-11-27T15:00:00Z');
+    expect(dueText('2026-11-27T15:29:41.181Z', now)).toBe('15:29 UTC');
+    expect(dueText('2026-12-03T09:00:00.000Z', now)).toBe('Thu 3 Dec 09:00 UTC');
+    expect(dueText('2026-11-28T00:10:00.000Z', now)).toBe('Sat 28 Nov 00:10 UTC');
   });
 });

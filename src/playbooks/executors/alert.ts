@@ -6,6 +6,7 @@ interface AlertResult {
   id: string;
   status: string;
   code: string;
+  total?: number;
 }
 
 /** `alert`: drafts a consular alert through the broadcast feature (its approval rule applies). */
@@ -15,16 +16,25 @@ export async function runAlert(sc: StepContext, step: Extract<Step, { type: 'ale
   const audience = sc.run.exercise ? resolved : { ...resolved, reporters: step.audience.reporters ?? true };
   let result = await sc.store.effectResult<AlertResult>(sc.run.id, step.id);
   if (!result) {
-    result = await sc.effects.alert({
+    const created = await sc.effects.alert({
       author: { name: sc.run.startedBy, ...(sc.run.startedByPhone ? { phone: sc.run.startedByPhone } : {}) },
       audience,
       text: sc.texts(step.text),
       exercise: sc.run.exercise,
       source: sc.source,
     });
+    result = created;
     await sc.store.saveEffectResult(sc.run.id, step.id, result);
   }
-  const next = result.status === 'pending_approval' ? `awaits approval by a second officer: /approve ${result.id}` : 'is being sent';
-  await sc.postToCell(`📣 ${sc.run.id} · ${step.title}\nAlert ${result.code} to ${describeAudience(audience)} ${next}.`, 'alert');
+  // An alert to a region where nobody is registered (nor reported from) warns nobody: the cell must know.
+  const next =
+    result.total === 0
+      ? 'reaches nobody: no citizen there is registered or has written to us. Warn them another way (partners, wardens, media)'
+      : result.status === 'pending_approval'
+        ? `awaits approval by a second officer: /approve ${result.id}`
+        : 'is being sent';
+  // The alert's id is what /approve and /cancel take; the code is what citizens check it by.
+  const to = describeAudience(audience, sc.deps.config.regions);
+  await sc.postToCell(`📣 ${sc.run.id} · ${step.title}\nAlert ${result.id} (code ${result.code}) to ${to} ${next}.`, 'alert');
   return `alert ${result.id} ${result.status}`;
 }

@@ -14,10 +14,11 @@ export function resolveAudience(run: RunRecord, audience: StepAudience): Audienc
   return { regions: regions.filter(Boolean), ...languages };
 }
 
-/** How the cell group reads an audience. */
-export function describeAudience(a: Audience): string {
+/** How the cell group reads an audience: regions by the name staff know them by (Northern Province, not north). */
+export function describeAudience(a: Audience, regionNames: readonly { id: string; name: string }[] = []): string {
   if (a.cellGroups && !a.all && !a.regions) return 'staff only (exercise)';
   const reporters = a.reporters ? ' and who reported there' : '';
   if (a.all) return `all registered citizens${reporters ? ' and who reported' : ''}`;
-  return `citizens in ${a.regions?.join(', ') || 'no region'}${reporters}`;
+  const regions = a.regions?.map((id) => regionNames.find((r) => r.id === id)?.name ?? id);
+  return `citizens in ${regions?.join(', ') || 'no region'}${reporters}`;
 }

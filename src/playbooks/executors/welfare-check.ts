@@ -5,7 +5,7 @@ import { describeAudience, resolveAudience } from './audience.ts';
 /** `welfare_check`: asks the audience "are you safe?" through the broadcast feature. */
 export async function runWelfareCheck(sc: StepContext, step: Extract<Step, { type: 'welfare_check' }>): Promise<string> {
   const audience = resolveAudience(sc.run, step.audience);
-  let result = await sc.store.effectResult<{ id: string }>(sc.run.id, step.id);
+  let result = await sc.store.effectResult<{ id: string; total?: number }>(sc.run.id, step.id);
   if (!result) {
     result = await sc.effects.welfareCheck({
       author: { name: sc.run.startedBy, ...(sc.run.startedByPhone ? { phone: sc.run.startedByPhone } : {}) },
@@ -16,6 +16,12 @@ export async function runWelfareCheck(sc: StepContext, step: Extract<Step, { typ
     });
     await sc.store.saveEffectResult(sc.run.id, step.id, result);
   }
-  await sc.postToCell(`🩺 ${sc.run.id} · ${step.title}\nWelfare check ${result.id} started for ${describeAudience(audience)}.`, 'welfare');
+  const to = describeAudience(audience, sc.deps.config.regions);
+  // Nobody registered there: the check asks no one, and the cell must account for them another way.
+  const what =
+    result.total === 0
+      ? `Welfare check ${result.id} for ${to} asks nobody: no citizen there is registered. Account for them another way (partners, wardens, hospitals).`
+      : `Welfare check ${result.id} started for ${to}.`;
+  await sc.postToCell(`🩺 ${sc.run.id} · ${step.title}\n${what}`, 'welfare');
   return `welfare check ${result.id}`;
 }
