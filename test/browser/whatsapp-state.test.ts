@@ -24,7 +24,7 @@ describe('the WhatsApp state in the dashboard top bar', { timeout: 60_000 }, () 
     await page.evaluate(() => {
       location.hash = '#/alerts';
     });
-    await app.transport.stop();
+    await app.transport?.stop();
     await expect.poll(() => pill.textContent(), { timeout: 20_000 }).toBe('WhatsApp: disconnected');
     expect(await pill.getAttribute('class')).toBe('wa-state down');
     // On a phone, the top bar still fits the screen.
