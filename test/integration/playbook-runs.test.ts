@@ -48,7 +48,7 @@ describe('playbook runs', () => {
     // The id /approve and /cancel take, not only the code citizens check it by; the region by its name.
     const alertId = /alert (ALR-\d+)/.exec(run.steps.find((s) => s.id === 'warn')?.note ?? '')?.[1];
     expect(cell).toContain(
-      `📣 ${runId} · Warn citizens\nAlert ${alertId} (code A${alertId?.slice(4)}) to citizens in Northern Province and who reported there awaits approval by a second officer: /approve ${alertId}.`,
+      `📣 ${runId} · Warn citizens\nAlert ${alertId} (code A${alertId?.slice(4)}) to citizens in Northern Province and who reported there awaits approval by a second officer:\n“Stay indoors in Northern Province”\nApprove with /approve ${alertId}, or stop it with /cancel ${alertId}.`,
     );
     expect(
       cell.some(
