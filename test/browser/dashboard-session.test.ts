@@ -39,11 +39,16 @@ describe('dashboard session over a long night, in a real browser', { timeout: 60
   it('goes back to sign-in, saying why, once the token is revoked; signed in again, the note typed is still there', async () => {
     const incident = await reportFor(app, await mint('Setup Admin', 'admin'), '+33655500001', 'Water rising in the basement');
     const { context, page } = await newPage(browser, true);
+    // What the top bar reads in the background (the WhatsApp state, the title's count) would also find
+    // the sign-in ended, at its own time: here it is the officer's click that does.
+    await page.route('**/api/whatsapp', (r) =>
+      r.fulfill({ json: { transport: { state: 'open' }, restricted: null, held: 0, alerts: [] } }),
+    );
+    await page.route('**/api/incidents/counts', (r) => r.fulfill({ json: { byStatus: {} } }));
     await signIn(page, app.url, await mint('Dana Night', 'duty_officer', STAFF.duty));
     await open(page, `#/incident/${incident.id}`);
-    expect((await app.api('DELETE', `/api/tokens/${encodeURIComponent('Dana Night')}`)).status).toBe(200);
-
     await page.locator('textarea[name="note"]').fill('Called the civil defence: a team is on its way');
+    expect((await app.api('DELETE', `/api/tokens/${encodeURIComponent('Dana Night')}`)).status).toBe(200);
     await page.locator('.act-note').click();
     // Not a toast saying "invalid token" over a page that still looks signed in.
     await page.locator('#sign-in').waitFor({ state: 'visible' });
