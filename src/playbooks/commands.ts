@@ -81,7 +81,9 @@ function runCommand(runner: PlaybookRunner): Command {
       const [id, ...rest] = args;
       if (!id) throw new UsageError(`Which playbook? Available:\n${libraryList(runner)}`);
       // A misspelt name at 3 a.m. ("earthquak"): say which playbooks there are, as a bare /run does.
-      if (!runner.library.has(id.toLowerCase())) throw new UsageError(`There is no playbook "${id}". Available:\n${libraryList(runner)}`);
+      // One whose file is invalid is refused with its problem (runner.playbook), not called missing.
+      if (!runner.library.has(id.toLowerCase()) && !runner.isRefused(id))
+        throw new UsageError(`There is no playbook "${id}". Available:\n${libraryList(runner)}`);
       const { params, exercise } = parseRunArgs(rest);
       const run = await runner.start(id, params, exercise, { ...actorOf(ctx), origin: `chat:${ctx.msg.id}` });
       // The cell groups see the run's own posts; a DM or a breakout group would otherwise hear nothing.

@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { Worker } from 'bullmq';
 import type { CoreDeps } from '../app/deps.ts';
 import type { Closeable, Feature, FeatureContext } from '../app/feature.ts';
+import { postToCellGroups } from '../app/incidents/shared.ts';
 import { refOfSentMessage } from '../app/sent-ref.ts';
 import type { ChatContext } from '../chat/chat-context.ts';
 import type { Command } from '../chat/command-registry.ts';
@@ -8,7 +10,7 @@ import { hasRole } from '../domain/roster.ts';
 import type { HttpDeps } from '../http/http-deps.ts';
 import { playbookCommands } from './commands.ts';
 import type { PlaybookEffects } from './effects.ts';
-import { loadPlaybookDir } from './loader.ts';
+import { loadPlaybookLibrary, type PlaybookError } from './loader.ts';
 import { checkLibraryAgainstConfig } from './params.ts';
 import { playbookRoutes } from './routes.ts';
 import { PLAYBOOK_QUEUE, type PlaybookJob, PlaybookRunner, publishRunChange } from './runner.ts';
@@ -34,8 +36,8 @@ const bareEmoji = (e: string) => e.replace(/[\u{1F3FB}-\u{1F3FF}\uFE0F]/gu, '');
 
 /**
  * Disaster playbooks: /run, /runs, /stop, /huddle, the run API, and the step worker.
- * The library is loaded and validated when the app is composed (first use, at the latest
- * in start): an invalid playbook makes createApp fail with its file, line and problem.
+ * The library is loaded and validated when the app is composed (first use, at the latest in
+ * start): an invalid playbook is left out, logged and told to the cell (reportRefused); the others run.
  */
 export class PlaybooksFeature implements Feature {
   readonly name = 'playbooks';
@@ -51,9 +53,16 @@ export class PlaybooksFeature implements Feature {
     this.loaded = options.library;
   }
 
-  /** The playbook library; throws PlaybookError (file:line: problem) when a playbook is invalid. */
+  /** Playbooks whose file is invalid, by id: left out of the library, named at start. */
+  private refused: ReadonlyMap<string, PlaybookError> = new Map();
+
+  /** The valid playbooks of the library (an invalid file is left out: see `refused`). */
   get library(): ReadonlyMap<string, Playbook> {
-    this.loaded ??= loadPlaybookDir(this.options.dir);
+    if (!this.loaded) {
+      const { library, refused } = loadPlaybookLibrary(this.options.dir);
+      this.loaded = library;
+      this.refused = refused;
+    }
     return this.loaded;
   }
 
@@ -62,7 +71,7 @@ export class PlaybooksFeature implements Feature {
     let r = this.runners.get(deps);
     if (!r) {
       for (const warning of checkLibraryAgainstConfig(this.library, deps.config)) deps.log.warn(warning);
-      r = new PlaybookRunner(deps, this.library, typeof this.effects === 'function' ? this.effects(deps) : this.effects);
+      r = new PlaybookRunner(deps, this.library, typeof this.effects === 'function' ? this.effects(deps) : this.effects, this.refused);
       this.runners.set(deps, r);
     }
     return r;
@@ -164,6 +173,25 @@ export class PlaybooksFeature implements Feature {
     return Promise.all(runs.map((r) => runLine(runner, r, deps.now()).then((l) => `Playbook ${l}`)));
   }
 
+  /**
+   * An invalid playbook does not stop the bot: it is left out, logged as an error, and the cell is
+   * told (by the worker, once a day while it stays invalid) which one and why, so that nobody learns
+   * it from a refused /run in the middle of a crisis.
+   */
+  private async reportRefused(ctx: FeatureContext): Promise<void> {
+    for (const [id, err] of this.refused) {
+      ctx.deps.log.error({ playbook: id, problem: err.message }, 'invalid playbook left out: fix its file (npm run playbooks:check)');
+      if (!ctx.plays('worker')) continue;
+      const day = new Date(ctx.deps.now()).toISOString().slice(0, 10);
+      await postToCellGroups(
+        ctx.deps,
+        `⚠️ Playbook ${id} could not be loaded and cannot be run: ${err.message}\nThe other playbooks run. Fix the file (npm run playbooks:check) and restart the bot.`,
+        `playbook-invalid:${id}:${day}:${createHash('sha256').update(err.message).digest('hex').slice(0, 12)}`,
+        'playbook',
+      );
+    }
+  }
+
   async start(ctx: FeatureContext): Promise<Closeable[]> {
     const { library } = this;
     const runner = this.runner(ctx.deps);
@@ -191,6 +219,7 @@ export class PlaybooksFeature implements Feature {
     }
     closeables.push(runner);
     ctx.deps.log.info({ playbooks: library.size }, 'playbooks loaded');
+    await this.reportRefused(ctx);
     return closeables;
   }
 }

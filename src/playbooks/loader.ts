@@ -187,10 +187,38 @@ export function addToLibrary(library: Map<string, Playbook>, pb: Playbook, shown
   library.set(pb.id, pb);
 }
 
-/** Loads every `*.yaml` playbook of a directory; throws on the first invalid one. */
+/** Loads every `*.yaml` playbook of a directory; throws on the first invalid one (the check, tests). */
 export function loadPlaybookDir(dir: string = DEFAULT_PLAYBOOK_DIR): Map<string, Playbook> {
-  const library = new Map<string, Playbook>();
-  const files = new Map<string, string>();
-  for (const { path, shownAs } of playbookFiles(dir)) addToLibrary(library, loadPlaybookFile(path, shownAs), shownAs, files);
+  const { library, refused } = loadPlaybookLibrary(dir);
+  const first = refused.values().next().value;
+  if (first) throw first;
   return library;
+}
+
+/**
+ * Loads the playbooks of a directory that are valid, and the error of each that is not, by the id its
+ * file name gives (`flood.yaml` → flood). The app starts with the valid ones: a playbook edited wrong
+ * at 3 a.m. must not keep the bot, and every citizen's report, down with it.
+ */
+export function loadPlaybookLibrary(dir: string = DEFAULT_PLAYBOOK_DIR): {
+  library: Map<string, Playbook>;
+  refused: Map<string, PlaybookError>;
+} {
+  const library = new Map<string, Playbook>();
+  const refused = new Map<string, PlaybookError>();
+  const files = new Map<string, string>();
+  for (const { path, shownAs } of playbookFiles(dir)) {
+    try {
+      addToLibrary(library, loadPlaybookFile(path, shownAs), shownAs, files);
+    } catch (err) {
+      if (!(err instanceof PlaybookError)) throw err;
+      refused.set(
+        basename(path)
+          .replace(/\.ya?ml$/, '')
+          .toLowerCase(),
+        err,
+      );
+    }
+  }
+  return { library, refused };
 }

@@ -46,6 +46,8 @@ export class PlaybookRunner {
     private readonly deps: CoreDeps,
     readonly library: ReadonlyMap<string, Playbook>,
     private readonly effects: PlaybookEffects,
+    /** Playbooks whose file is invalid (by id), with the problem: refused by name rather than "not found". */
+    private readonly refused: ReadonlyMap<string, Error> = new Map(),
   ) {
     this.store = new RunStore(deps);
     this.queue = onQueueError(
@@ -63,8 +65,19 @@ export class PlaybookRunner {
     );
   }
 
+  /** True when `id` names a playbook whose file is invalid (left out of the library). */
+  isRefused(id: string): boolean {
+    return this.refused.has(id.toLowerCase());
+  }
+
   playbook(id: string): Playbook {
     const pb = this.library.get(id.toLowerCase());
+    const invalid = this.refused.get(id.toLowerCase());
+    if (!pb && invalid)
+      throw new ConflictError(
+        'playbook_invalid',
+        `Playbook ${id} could not be loaded: ${invalid.message}. Fix its file (npm run playbooks:check) and restart; the other playbooks run.`,
+      );
     if (!pb) throw new NotFoundError('playbook', id);
     return pb;
   }

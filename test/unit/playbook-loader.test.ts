@@ -207,14 +207,15 @@ describe('playbook loader', () => {
     );
   });
 
-  it('refuses to start the app on an invalid playbook', async () => {
+  it('leaves an invalid playbook out of the app (which starts), and the check refuses it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pb-'));
     try {
       writeFileSync(join(dir, 'drill.yaml'), GOOD.replace('due: 30m', 'due: 30 minutes'));
       const feature = new PlaybooksFeature(effectsUnavailable, { dir });
-      await expect(startTestApp('pb-invalid', { options: { features: [feature] } })).rejects.toThrow(
-        /drill\.yaml:\d+: steps\.3\.items\.0\.due: must be a duration/,
-      );
+      const app = await startTestApp('pb-invalid', { options: { features: [feature] } });
+      await app.stop();
+      expect(feature.library.has('drill')).toBe(false);
+      expect(() => loadPlaybookDir(dir)).toThrow(/drill\.yaml:\d+: steps\.3\.items\.0\.due: must be a duration/);
       writeFileSync(join(dir, 'drill.yaml'), GOOD.replace('id: drill', 'id: other'));
       expect(() => loadPlaybookDir(dir)).toThrow(/id other must match the file name/);
     } finally {
