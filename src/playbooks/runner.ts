@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type Job, Queue, UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
 import type { CoreDeps } from '../app/deps.ts';
@@ -38,6 +39,11 @@ const taskJobId = (runId: string, stepId: string, itemId: string) => jobIdFor('p
  * `after`. A step is claimed in Redis before it executes and settled after, so a worker killed
  * mid-run resumes where it stopped; everything a step sends carries an idempotency key.
  */
+/** KEYS: the same-run claim. ARGV: the holder read, the new run id. Replaces the claim only if it still names that holder. */
+const TAKE_OVER = `local v = redis.call('GET', KEYS[1])
+if (v or '') == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'EX', ${30 * 24 * 3600}) return 1 end
+return 0`;
+
 export class PlaybookRunner {
   readonly store: RunStore;
   readonly queue: Queue<PlaybookJob>;
@@ -100,8 +106,10 @@ export class PlaybookRunner {
       if (already.playbook === pb.id) await this.resumeStart(already);
       return already;
     }
+    const id = await this.store.nextId();
+    await this.claimSameRun(pb, params, exercise, id);
     const run: RunRecord = {
-      id: await this.store.nextId(),
+      id,
       playbook: pb.id,
       version: pb.version,
       title: pb.title,
@@ -123,6 +131,37 @@ export class PlaybookRunner {
     await this.announceStart(run, pb);
     await this.scheduleFrom(run, pb, 0, 0);
     return run;
+  }
+
+  /**
+   * One run of a playbook with the same parameters at a time (the drill apart from the real run):
+   * two officers sending the same /run within a minute, each before seeing the other's, started two
+   * real runs, and every citizen got each alert and welfare check twice. The second is refused,
+   * naming the first. Claimed in Redis (SET NX), so two starts at the same moment cannot both pass;
+   * a claim whose run has ended since is taken over.
+   */
+  private async claimSameRun(pb: Playbook, params: Record<string, unknown>, exercise: boolean, id: string): Promise<void> {
+    const sorted = Object.fromEntries(Object.entries(params).sort(([a], [b]) => a.localeCompare(b)));
+    const hash = createHash('sha256')
+      .update(JSON.stringify([pb.id, exercise, sorted]))
+      .digest('hex')
+      .slice(0, 24);
+    const key = this.deps.keys.runSame(hash);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (await this.deps.redis.set(key, id, 'EX', 30 * 24 * 3600, 'NX')) return;
+      const holder = await this.deps.redis.get(key);
+      const other = holder ? await this.store.get(holder) : undefined;
+      if (other?.status === 'running') {
+        const at = other.createdAt.slice(11, 16);
+        throw new ConflictError(
+          'run_active',
+          `${other.id} (${other.title}${other.exercise ? ', exercise' : ''}) is already running with the same parameters, started by ${other.startedBy} at ${at} UTC: nothing started. See /runs; to start it again, /stop ${other.id} first.`,
+        );
+      }
+      // Ended since (or never recorded): the claim is free. Taken only if it still names that run.
+      if ((await this.deps.redis.eval(TAKE_OVER, 1, key, holder ?? '', id)) === 1) return;
+    }
+    throw new ConflictError('busy', `${pb.id} is being started by someone else at this moment; look at /runs and try again`);
   }
 
   /**

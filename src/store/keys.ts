@@ -179,6 +179,8 @@ export function redisKeys(prefix: string) {
     runsActive: k('runs', 'active'),
     /** What started a run (e.g. a chat message id) → the run id, so a retried start creates one run. */
     runOrigin: (origin: string) => k('run', 'origin', origin),
+    /** The run in progress of one playbook with the same parameters (real or drill) → its id: a second start is refused. */
+    runSame: (hash: string) => k('run', 'same', hash),
   };
 }
 

@@ -37,7 +37,11 @@ describe('GET /api/runs', () => {
   it('pages every run once through nextCursor, runs started at the same moment included', async () => {
     const started: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const res = await app.api<{ id: string }>('POST', '/api/playbooks/earthquake/runs', { params: { region: 'north' }, exercise: true });
+      // Each with its own parameters: the same run twice at once is refused (run_active).
+      const res = await app.api<{ id: string }>('POST', '/api/playbooks/earthquake/runs', {
+        params: { region: 'north', magnitude: `${5 + i / 10}` },
+        exercise: true,
+      });
       expect(res.status).toBe(201);
       started.push(res.body.id);
     }

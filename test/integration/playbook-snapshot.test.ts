@@ -11,6 +11,8 @@ const V1 = parsePlaybook(
 title: Evacuation
 version: 1
 description: Evacuation with an hour's wait.
+parameters:
+  wave: { type: string, default: "1", description: the evacuation wave (one run per wave at a time) }
 steps:
   - { id: open, type: notify, title: Open, text: { en: "evac-open-v1" } }
   - { id: hold, type: wait, title: Hold, duration: 1h }
@@ -26,6 +28,8 @@ const V2 = parsePlaybook(
 title: Evacuation
 version: 2
 description: Evacuation with an hour's wait.
+parameters:
+  wave: { type: string, default: "1", description: the evacuation wave (one run per wave at a time) }
 steps:
   - { id: open, type: notify, title: Open, text: { en: "evac-open-v2" } }
   - { id: hold, type: wait, title: Hold, duration: 1h }
@@ -49,8 +53,11 @@ describe('a playbook run keeps the playbook it started with', () => {
 
   const view = async (app: PlaybookTestApp, id: string) => (await app.app.api<View>('GET', `/api/runs/${id}`)).body;
   /** Starts an evac run and waits until its briefing is scheduled an hour ahead, after the wait step. */
+  let wave = 0;
   const startUntilBriefScheduled = async (app: PlaybookTestApp) => {
-    const res = await app.app.api<{ id: string }>('POST', '/api/playbooks/evac/runs', { params: {} });
+    // Each its own wave: a second run with the same parameters is refused while the first runs.
+    wave += 1;
+    const res = await app.app.api<{ id: string }>('POST', '/api/playbooks/evac/runs', { params: { wave: String(wave) } });
     expect(res.status).toBe(201);
     const id = res.body.id;
     await waitFor(async () => (await view(app, id)).steps.find((s) => s.id === 'brief')?.status === 'scheduled', 10_000, `${id} brief`);
