@@ -176,11 +176,12 @@ describe('Idempotency-Key', () => {
   });
 
   it('tells apart two playbook-run keys that share their first 100 characters', async () => {
+    // Each key its own magnitude: the same run twice at once is refused (run_active) whatever the key.
     const start = async (key: string) => {
       const res = await fetch(`${app.url}/api/playbooks/earthquake/runs`, {
         method: 'POST',
         headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', 'idempotency-key': key },
-        body: JSON.stringify({ params: { region: 'north' }, exercise: true }),
+        body: JSON.stringify({ params: { region: 'north', magnitude: key.slice(-1) }, exercise: true }),
       });
       expect(res.status).toBe(201);
       return ((await res.json()) as { id: string }).id;

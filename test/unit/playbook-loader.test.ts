@@ -10,7 +10,7 @@ import { PlaybooksFeature } from '../../src/playbooks/feature.ts';
 import { loadPlaybookDir, PlaybookError, parsePlaybook } from '../../src/playbooks/loader.ts';
 import { checkLibraryAgainstConfig, resolveParams } from '../../src/playbooks/params.ts';
 import { dueText } from '../../src/playbooks/views.ts';
-import { startTestApp, testConfig } from '../fakes/test-app.ts';
+import { settle, startTestApp, testConfig } from '../fakes/test-app.ts';
 
 const GOOD = readFileSync('test/fixtures/playbooks/drill.yaml', 'utf8');
 
@@ -213,6 +213,7 @@ describe('playbook loader', () => {
       writeFileSync(join(dir, 'drill.yaml'), GOOD.replace('due: 30m', 'due: 30 minutes'));
       const feature = new PlaybooksFeature(effectsUnavailable, { dir });
       const app = await startTestApp('pb-invalid', { options: { features: [feature] } });
+      await settle(app);
       await app.stop();
       expect(feature.library.has('drill')).toBe(false);
       expect(() => loadPlaybookDir(dir)).toThrow(/drill\.yaml:\d+: steps\.3\.items\.0\.due: must be a duration/);
