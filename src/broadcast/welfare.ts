@@ -231,6 +231,20 @@ export async function checksAnsweredBy(deps: CoreDeps, phone: string): Promise<s
   return [...openAsked.filter((_, i) => drill[i] !== '1'), ...openAsked.filter((_, i) => drill[i] === '1')];
 }
 
+/**
+ * The most recent withdrawn (cancelled) welfare check among the last 20 started that asked `phone`:
+ * read only for an answer no open or closed check takes. A withdrawn check counts no answer, but a
+ * citizen who answers 2 to it still says they need help.
+ */
+export async function withdrawnCheckAsked(deps: CoreDeps, phone: string): Promise<string | undefined> {
+  const keys = broadcastKeys(deps, 'welfare');
+  const recent = await deps.redis.zrevrange(keys.all, 0, 19);
+  const records = await Promise.all(recent.map((id) => deps.redis.hmget(keys.record(id), 'status', 'exercise')));
+  // A withdrawn drill asked staff only: their "2" to it opens no real report.
+  const withdrawn = recent.filter((_, i) => records[i]?.[0] === 'cancelled' && records[i]?.[1] !== '1');
+  return firstAsked(deps, withdrawn, phone);
+}
+
 /** The first of `ids` whose recipients include `phone`. */
 async function firstAsked(deps: CoreDeps, ids: string[], phone: string): Promise<string | undefined> {
   return (await askedAmong(deps, ids, phone))[0];

@@ -3,7 +3,7 @@ import { incidentStore } from '../app/incidents/shared.ts';
 import { audienceReaches } from '../broadcast/audience.ts';
 import { type BroadcastRecord, loadRecord } from '../broadcast/broadcast-store.ts';
 import { textIn } from '../broadcast/render.ts';
-import { checksAnsweredBy } from '../broadcast/welfare.ts';
+import { checksAnsweredBy, withdrawnCheckAsked } from '../broadcast/welfare.ts';
 import { answerWelfareCheck } from '../broadcast/welfare-answer.ts';
 import type { ChatContext } from '../chat/chat-context.ts';
 import { jobIdFor } from '../queues/queues.ts';
@@ -70,6 +70,8 @@ export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
     if (lid) asked = await checksAnsweredBy(ctx.deps, lid);
     const askedAs = lid && asked.length ? { askedAs: lid } : {};
     const [checkId, ...also] = parsed ? asked : await unanswered(ctx, asked, askedAs.askedAs ?? phone);
+    // "2" to a check withdrawn since: counted nowhere, but the citizen still says they need help.
+    if (parsed && !parsed.remark && !checkId && (await answerWithdrawnCheck(ctx, phone, language, parsed.answer))) return true;
     const answer = parsed ?? (checkId ? { answer: 'help' as const } : undefined);
     // A SAFE answer that says more is tallied, then goes on to intake: the cell reads the rest.
     if (
@@ -92,6 +94,40 @@ export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
     return true;
   }
   return false;
+}
+
+/**
+ * An answer to a welfare check that was withdrawn: not tallied (the check is cancelled). HELP ("2") is
+ * a critical report that says what it answers, instead of a report titled "2" that nobody can read;
+ * SAFE ("1") is thanked, as a SAFE is.
+ */
+async function answerWithdrawnCheck(
+  ctx: ChatContext,
+  phone: string,
+  language: string | undefined,
+  answer: 'safe' | 'help',
+): Promise<boolean> {
+  const id = await withdrawnCheckAsked(ctx.deps, phone);
+  if (!id) return false;
+  if (answer === 'safe') {
+    await ctx.deps.audit.append({ type: 'citizen.reported_safe', actor: ctx.sender.actor, subject: id });
+    await ctx.reply(t(language, 'safeNoted'), 'welfare-answer');
+    return true;
+  }
+  const incident = await openIncident(ctx.deps, {
+    reporter: phone,
+    text: `Welfare check ${id} (withdrawn since): the citizen answered HELP (“${ctx.msg.text ?? ''}”).`,
+    channel: 'welfare',
+    severity: 'critical',
+    ...(language ? { language } : {}),
+    links: { welfareCheck: id },
+    sourceMessageId: ctx.msg.id,
+  });
+  await ctx.reply(
+    t(language, 'welfareHelp', { emergency: ctx.deps.config.embassy.emergencyNumber ?? '112', id: incident.id }),
+    'welfare-answer',
+  );
+  return true;
 }
 
 /**
