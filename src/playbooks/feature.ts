@@ -6,6 +6,7 @@ import { postToCellGroups } from '../app/incidents/shared.ts';
 import { refOfSentMessage } from '../app/sent-ref.ts';
 import type { ChatContext } from '../chat/chat-context.ts';
 import type { Command } from '../chat/command-registry.ts';
+import { normaliseWords } from '../citizens/keywords.ts';
 import { hasRole } from '../domain/roster.ts';
 import type { HttpDeps } from '../http/http-deps.ts';
 import { playbookCommands } from './commands.ts';
@@ -33,6 +34,24 @@ export interface PlaybooksOptions {
 /** Emoji that acknowledge a task (skin tones and variation selectors ignored). */
 const ACK_EMOJI = new Set(['✅', '👍', '✔', '☑', '👌']);
 const bareEmoji = (e: string) => e.replace(/[\u{1F3FB}-\u{1F3FF}\uFE0F]/gu, '');
+
+/** Words that say a task is done, at the start of a reply ("done, spoke to them", "c'est fait", "تم"). */
+const DONE_WORDS = [
+  ...['done', 'ok', 'okay', 'yes', 'completed', 'complete', 'finished', 'sorted', 'handled', 'confirmed'],
+  ...['fait', 'c est fait', 'termine', 'fini', 'oui', 'confirme', 'regle'],
+  ...['تم', 'خلص', 'خلصت', 'انتهى', 'نعم', 'تمام', 'اوكي'],
+].map(normaliseWords);
+
+/**
+ * True when a reply to a task message says it is done: an acknowledging emoji alone, or a done word
+ * first. "Not yet, can't reach them" ticked the task off and silenced its reminder.
+ */
+function saysDone(text: string | undefined): boolean {
+  const words = normaliseWords(text ?? '');
+  if (words === '') return [...(text ?? '')].some((c) => ACK_EMOJI.has(bareEmoji(c)));
+  if (ACK_EMOJI.has(bareEmoji([...(text ?? '').trim()][0] ?? ''))) return true;
+  return DONE_WORDS.some((w) => words === w || words.startsWith(`${w} `) || new RegExp(`^${w}[^\\p{L}\\p{N}]`, 'u').test(words));
+}
 
 /**
  * Disaster playbooks: /run, /runs, /stop, /huddle, the run API, and the step worker.
@@ -128,6 +147,10 @@ export class PlaybooksFeature implements Feature {
         `Sorry ${ctx.sender.staff.name}, ticking off playbook tasks needs the officer role; you have ${ctx.sender.roles.join(', ')}. The task stays open.`,
         'refusal',
       );
+      return true;
+    }
+    if (!ctx.msg.reaction && !saysDone(ctx.msg.text)) {
+      await ctx.reply('Noted, but the task stays open: reply ✅ or "done" to its message once it is done.', 'refusal');
       return true;
     }
     const result = await acknowledgeTask(ctx.deps, ref, ctx.sender.staff.name);

@@ -155,6 +155,10 @@ describe('playbook runs', () => {
       ['missing_role', 'reply', 'police'],
     ]);
     await t.app.api('POST', '/sim/reactions', { from: STAFF.officer, messageId: staffTask.id, emoji: '👍', group: CELL_GROUP });
+    // "Not yet" is no "done": the task stays open (it had been ticked off, its reminder silenced).
+    await t.app.say(STAFF.officer, "not yet, can't reach them", { group: CELL_GROUP, replyTo: policeTask.id });
+    await t.app.expectMessage(CELL_GROUP, /Noted, but the task stays open: reply ✅ or "done" to its message once it is done\./);
+    expect((await t.view(runId)).tasks.find((x) => x.item === 'police')?.status).not.toBe('acked');
     await t.app.say(STAFF.officer, 'done, spoke to them', { group: CELL_GROUP, replyTo: policeTask.id });
     await t.app.expectMessage(CELL_GROUP, /"Account for staff" acknowledged by Chloe Officer/);
     await t.app.expectMessage(CELL_GROUP, /"Call the police liaison" acknowledged by Chloe Officer/);
