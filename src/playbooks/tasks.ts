@@ -1,5 +1,6 @@
 import type { CoreDeps } from '../app/deps.ts';
 import { messageStaff } from '../app/incidents/shared.ts';
+import { ROLES, type Role } from '../domain/roster.ts';
 import { LuaScript } from '../store/lua-script.ts';
 import { markIfExercise } from './step-context.ts';
 
@@ -109,8 +110,8 @@ export async function acknowledgeTask(
 }
 
 /**
- * A task's due time came: if nobody acknowledged it, every duty officer gets a DM and it
- * becomes overdue. The DMs go first (they are idempotent), so an attempt that dies before
+ * A task's due time came: if nobody acknowledged it, the staff holding its role and every duty
+ * officer get a DM and it becomes overdue. The DMs go first (they are idempotent), so an attempt that dies before
  * sending them leaves the task open and the retry sends them. Returns true when it escalated.
  */
 export async function escalateIfOverdue(
@@ -129,8 +130,10 @@ export async function escalateIfOverdue(
       // Said where it is done: this DM cannot tick it off.
       'Once it is done, reply ✅ to its message in the crisis-cell group.',
   );
+  // The staff the task is for, and the duty officers who answer for the run (admins if none is rostered).
   const officers = deps.roster.withRole('duty_officer');
-  const to = (officers.length ? officers : deps.roster.withRole('admin')).map((o) => o.phone);
+  const holders = (ROLES as readonly string[]).includes(task.role) ? deps.roster.withRole(task.role as Role) : [];
+  const to = [...new Set([...holders, ...(officers.length ? officers : deps.roster.withRole('admin'))].map((o) => o.phone))];
   await messageStaff(deps, to, text, `playbook:${run.id}:${field}:overdue`, 'escalation');
   if (!(await OVERDUE.run(deps.redis, [deps.keys.runTasks(run.id)], [field]))) return true;
   await deps.audit.append({ type: 'playbook.task.overdue', actor: 'system', subject: run.id, data: { step: stepId, item: itemId } });

@@ -172,6 +172,16 @@ describe('playbook runs', () => {
     expect((await t.app.outbox(STAFF.admin)).filter((m) => m.text.includes(`Overdue task in ${runId}`))).toHaveLength(1);
   });
 
+  it('reminds the staff a task is for, not only the duty officers, when nobody ticked it off', async () => {
+    const runId = await startFromChat('/run drill region=capital');
+    await t.driveToEnd(runId);
+    const overdueFor = async (phone: string) =>
+      (await t.app.outbox(phone)).filter((m) => m.text.includes(`Overdue task in ${runId}`)).map((m) => /"([^"]+)"/.exec(m.text)?.[1]);
+    // Chloe holds the officer role only: the police liaison task is hers, headquarters is not.
+    expect(await overdueFor(STAFF.officer)).toEqual(['Call the police liaison']);
+    expect((await overdueFor(STAFF.duty)).sort()).toEqual(['Account for staff', 'Call the police liaison', 'Inform headquarters']);
+  });
+
   it('/stop cancels the pending steps and their delayed jobs', async () => {
     const runId = await startFromChat('/run drill region=north');
     await waitFor(async () => (await t.view(runId)).steps.find((s) => s.id === 'check')?.status === 'scheduled');
