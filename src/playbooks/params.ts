@@ -36,8 +36,10 @@ function coerce(name: string, spec: ParameterSpec, raw: unknown, config: ConfigF
       return region.id;
     }
     case 'enum': {
-      if (!spec.values?.includes(text)) throw new ValidationError(`${name} must be one of ${spec.values?.join(', ')}, not "${text}"`);
-      return text;
+      // As staff type it on a phone: "Severe" is severe (the value as the playbook writes it).
+      const value = spec.values?.find((v) => foldText(v) === foldText(text));
+      if (value === undefined) throw new ValidationError(`${name} must be one of ${spec.values?.join(', ')}, not "${text}"`);
+      return value;
     }
     default:
       if (!text) throw new ValidationError(`${name} must not be empty`);

@@ -237,6 +237,24 @@ describe('run parameters', () => {
     expect(() => resolveParams(pb, { region: 'north', city: 'x' }, config)).toThrow('drill has no parameter city');
   });
 
+  it('takes an enum value as staff type it on a phone ("Severe" is severe), and still refuses one it does not have', () => {
+    const levels = parsePlaybook(
+      [
+        'id: levels',
+        'title: Levels',
+        'version: 1',
+        'description: An enum parameter.',
+        'parameters:',
+        '  level: { type: enum, values: [low, severe], default: low, description: how serious }',
+        'steps:',
+        '  - { id: open, type: notify, title: Open, text: { en: "Level {{level}}" } }',
+      ].join('\n'),
+      'levels.yaml',
+    );
+    expect(resolveParams(levels, { level: 'Severe' }, config)).toEqual({ level: 'severe' });
+    expect(() => resolveParams(levels, { level: 'extreme' }, config)).toThrow('level must be one of low, severe, not "extreme"');
+  });
+
   it('parses /run arguments', () => {
     expect(parseRunArgs(['region=north', 'exercise=true'])).toEqual({ params: { region: 'north' }, exercise: true });
     expect(() => parseRunArgs(['north'])).toThrow('"north" is not key=value.');
