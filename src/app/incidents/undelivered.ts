@@ -62,7 +62,7 @@ export async function onUndelivered(deps: CoreDeps, u: Undelivered): Promise<voi
   const hidden = incident.reporter?.endsWith('@lid');
   const then =
     who !== 'the reporter'
-      ? `${staff?.name.split(' ')[0] ?? 'They'} has not seen it: tell them another way.`
+      ? `${staff ? `${staff.name.split(' ')[0]} has` : 'They have'} not seen it: tell them another way.`
       : hidden
         ? `They do not have it. WhatsApp hides their number (${incident.reporter}): try again later with /reply ${id} …`
         : `They do not have it. Reach them another way (${reporterLabel(incident.reporter, 'no number')}), or try again with /reply ${id} …`;
