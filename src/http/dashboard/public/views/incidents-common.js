@@ -27,7 +27,8 @@ export async function listIncidents(statuses = [...ACTIVE]) {
   return [...byId.values()].sort((a, b) => (b.seq ?? 0) - (a.seq ?? 0) || String(b.createdAt).localeCompare(String(a.createdAt)));
 }
 
-async function everyPage(filter) {
+/** Every incident a list filter (`status=open`, `welfareCheck=WFC-0003`) gives, page after page, without timelines. */
+export async function everyPage(filter) {
   const items = [];
   let cursor = '';
   for (;;) {

@@ -6,7 +6,17 @@
 import { api } from '../api.js';
 import { guarded, liveRefresh, toast } from '../app.js';
 import { el, keepFocus, oneAtATime } from '../dom.js';
-import { ACTIVE, acknowledge, filterHash, incidentRow, listIncidents, refreshAges, SEVERITIES, STATUSES } from './incidents-common.js';
+import {
+  ACTIVE,
+  acknowledge,
+  everyPage,
+  filterHash,
+  incidentRow,
+  listIncidents,
+  refreshAges,
+  SEVERITIES,
+  STATUSES,
+} from './incidents-common.js';
 
 /** Rows of a finished status (resolved, closed: they pile up over a crisis) fetched per "Show older". */
 const PAGE = 100;
@@ -102,28 +112,21 @@ async function byFilter(root, arg) {
     ),
     el('section', { className: 'card' }, title, list),
   );
+  return keepLive(root, draw, () => {
+    left = true;
+  });
+}
+
+/** Redraws the view on every change to an incident and keeps its ages fresh; returns its cleanup (`leave` first). */
+async function keepLive(root, draw, leave) {
   const stop = liveRefresh((c) => c.type.startsWith('incident.'), draw, 300);
   await draw();
   const ages = setInterval(() => refreshAges(root), 30_000);
   return () => {
-    left = true;
+    leave();
     clearInterval(ages);
     stop();
   };
-}
-
-async function ofWelfareCheck(check) {
-  const items = [];
-  let cursor = '';
-  for (;;) {
-    const page = await api(
-      'GET',
-      `/api/incidents?welfareCheck=${encodeURIComponent(check)}&limit=200&timeline=false${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
-    );
-    items.push(...page.items);
-    if (!page.nextCursor) return items;
-    cursor = page.nextCursor;
-  }
 }
 
 export async function render(root, [by, check]) {
@@ -134,7 +137,7 @@ export async function render(root, [by, check]) {
   }
   let left = false;
   const draw = oneAtATime(async () => {
-    const items = await ofWelfareCheck(check);
+    const items = await everyPage(`welfareCheck=${encodeURIComponent(check)}`);
     if (left) return;
     const onAck = guarded(async (id) => {
       await acknowledge(id);
@@ -157,12 +160,7 @@ export async function render(root, [by, check]) {
     );
     refocus();
   });
-  const stop = liveRefresh((c) => c.type.startsWith('incident.'), draw, 300);
-  await draw();
-  const ages = setInterval(() => refreshAges(root), 30_000);
-  return () => {
+  return keepLive(root, draw, () => {
     left = true;
-    clearInterval(ages);
-    stop();
-  };
+  });
 }
