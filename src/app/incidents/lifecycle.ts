@@ -106,6 +106,22 @@ async function mutate(deps: CoreDeps, id: string, actor: Actor, decide: (i: Inci
   throw new ConflictError('busy', `${id} is being changed by someone else; try again`);
 }
 
+/** Appends one timeline entry and its audit entry, as `request` (once per its key). */
+function appendEntry(
+  deps: CoreDeps,
+  request: ChangeRequest,
+  line: { type: TimelineEntry['type']; text: string; data?: Record<string, unknown> },
+  audit: { type: string; data: Record<string, unknown> },
+): Promise<Applied> {
+  return mutate(
+    deps,
+    request.id,
+    request.actor,
+    () => ({ entries: [entry(deps, request.actor, request.channel, line.type, line.text, line.data)], audit: [audit] }),
+    request.key,
+  );
+}
+
 const entry = (
   deps: CoreDeps,
   actor: Actor,
@@ -386,16 +402,7 @@ export async function addNote(deps: CoreDeps, input: ChangeRequest & { text: str
   const text = input.text.trim();
   if (!text) throw new ValidationError('a note needs some text');
   if (text.length > 4000) throw new ValidationError('a note is limited to 4000 characters');
-  const { after } = await mutate(
-    deps,
-    input.id,
-    input.actor,
-    () => ({
-      entries: [entry(deps, input.actor, input.channel, 'note', text)],
-      audit: [{ type: 'incident.note', data: { chars: text.length } }],
-    }),
-    input.key,
-  );
+  const { after } = await appendEntry(deps, input, { type: 'note', text }, { type: 'incident.note', data: { chars: text.length } });
   return after;
 }
 
@@ -428,15 +435,11 @@ export async function messageReporter(deps: CoreDeps, input: ChangeRequest & { t
     PRIORITY.reply,
   );
   // The key on its entry makes it once: the same request again finds it written (mutate).
-  const { after } = await mutate(
+  const { after } = await appendEntry(
     deps,
-    input.id,
-    input.actor,
-    () => ({
-      entries: [entry(deps, input.actor, input.channel, 'message', text)],
-      audit: [{ type: 'incident.reporter_messaged', data: { chars: text.length } }],
-    }),
-    input.key,
+    input,
+    { type: 'message', text },
+    { type: 'incident.reporter_messaged', data: { chars: text.length } },
   );
   return after;
 }
@@ -452,16 +455,11 @@ export async function recordUndelivered(
   data: Record<string, string>,
   key: string,
 ): Promise<{ incident: Incident; again: boolean }> {
-  const system = { name: 'system' };
-  const { after, again } = await mutate(
+  const { after, again } = await appendEntry(
     deps,
-    id,
-    system,
-    () => ({
-      entries: [entry(deps, system, 'system', 'undelivered', text, data)],
-      audit: [{ type: 'incident.undelivered', data }],
-    }),
-    key,
+    { id, actor: { name: 'system' }, channel: 'system', key },
+    { type: 'undelivered', text, data },
+    { type: 'incident.undelivered', data },
   );
   return { incident: after, again };
 }
