@@ -13,7 +13,7 @@ import { resolveParams, templateValues } from './params.ts';
 import { RunDefinitionError, type RunRecord, RunStore } from './run-store.ts';
 import type { Playbook, Step } from './schema.ts';
 import { createStepContext, markIfExercise } from './step-context.ts';
-import { cancelOpenTasks, escalateIfOverdue, tasksOf } from './tasks.ts';
+import { cancelOpenTasks, escalateIfOverdue, } from './tasks.ts';
 
 /** The BullMQ queue of playbook steps (under KEY_PREFIX). */
 export const PLAYBOOK_QUEUE = 'playbooks';
@@ -226,12 +226,12 @@ export class PlaybookRunner {
     const cancelled = await this.store.stop(run.id, by);
     if (!cancelled) throw new ConflictError('run_not_running', `${run.id} is already ${run.status}`);
     for (const stepId of cancelled) await this.removeJob(stepJobId(run.id, stepId));
-    for (const [field, task] of Object.entries(await tasksOf(this.deps, run.id))) {
+    // Called off with the run: the checklist no longer shows them as still to do, and their reminders go
+    // (a reminder that fires meanwhile finds its item cancelled and sends nothing).
+    for (const field of await cancelOpenTasks(this.deps, run.id)) {
       const [stepId, itemId] = field.split('/') as [string, string];
-      if (task.status === 'open') await this.removeJob(taskJobId(run.id, stepId, itemId));
+      await this.removeJob(taskJobId(run.id, stepId, itemId));
     }
-    // Called off with the run: the checklist no longer shows them as still to do.
-    await cancelOpenTasks(this.deps, run.id);
     await this.deps.audit.append({ type: 'playbook.run.stopped', actor: by, subject: run.id, data: { cancelled: cancelled.length } });
     this.publish(run.id);
     // A step under way when the run stopped still finishes (its effect may already be out): the cell must not think it was called off.
