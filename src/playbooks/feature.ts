@@ -36,21 +36,26 @@ const ACK_EMOJI = new Set(['✅', '👍', '✔', '☑', '👌']);
 const bareEmoji = (e: string) => e.replace(/[\u{1F3FB}-\u{1F3FF}\uFE0F]/gu, '');
 
 /** Words that say a task is done, at the start of a reply ("done, spoke to them", "c'est fait", "تم"). */
-const DONE_WORDS = [
-  ...['done', 'ok', 'okay', 'yes', 'completed', 'complete', 'finished', 'sorted', 'handled', 'confirmed'],
-  ...['fait', 'c est fait', 'termine', 'fini', 'oui', 'confirme', 'regle'],
-  ...['تم', 'خلص', 'خلصت', 'انتهى', 'نعم', 'تمام', 'اوكي'],
-].map(normaliseWords);
+const DONE = new RegExp(
+  `^(?:${[
+    ...['done', 'ok', 'okay', 'yes', 'completed', 'complete', 'finished', 'sorted', 'handled', 'confirmed'],
+    ...['fait', 'c est fait', 'termine', 'fini', 'oui', 'confirme', 'regle'],
+    ...['تم', 'خلص', 'خلصت', 'انتهى', 'نعم', 'تمام', 'اوكي'],
+  ]
+    .map(normaliseWords)
+    .join('|')})(?![\\p{L}\\p{N}])`,
+  'u',
+);
 
 /**
- * True when a reply to a task message says it is done: an acknowledging emoji alone, or a done word
- * first. "Not yet, can't reach them" ticked the task off and silenced its reminder.
+ * True when a reply to a task message says it is done: an acknowledging emoji first (or alone among
+ * other emoji), or a done word first. "Not yet, can't reach them" ticked the task off and silenced its reminder.
  */
-function saysDone(text: string | undefined): boolean {
-  const words = normaliseWords(text ?? '');
-  if (words === '') return [...(text ?? '')].some((c) => ACK_EMOJI.has(bareEmoji(c)));
-  if (ACK_EMOJI.has(bareEmoji([...(text ?? '').trim()][0] ?? ''))) return true;
-  return DONE_WORDS.some((w) => words === w || words.startsWith(`${w} `) || new RegExp(`^${w}[^\\p{L}\\p{N}]`, 'u').test(words));
+function saysDone(text = ''): boolean {
+  const chars = [...text.trim()];
+  if (ACK_EMOJI.has(bareEmoji(chars[0] ?? ''))) return true;
+  const words = normaliseWords(text);
+  return words === '' ? chars.some((c) => ACK_EMOJI.has(bareEmoji(c))) : DONE.test(words);
 }
 
 /**
