@@ -7,13 +7,14 @@ import type { Actor } from '../domain/actor.ts';
 import { durationMs } from '../domain/duration.ts';
 import { AppError, ConflictError, NotFoundError } from '../domain/errors.ts';
 import { jobIdFor, onQueueError } from '../queues/queues.ts';
+import { LuaScript } from '../store/lua-script.ts';
 import type { PlaybookEffects } from './effects.ts';
 import { executeStep } from './executors/index.ts';
 import { resolveParams, templateValues } from './params.ts';
 import { RunDefinitionError, type RunRecord, RunStore } from './run-store.ts';
 import type { Playbook, Step } from './schema.ts';
 import { createStepContext, markIfExercise } from './step-context.ts';
-import { cancelOpenTasks, escalateIfOverdue, } from './tasks.ts';
+import { cancelOpenTasks, escalateIfOverdue } from './tasks.ts';
 
 /** The BullMQ queue of playbook steps (under KEY_PREFIX). */
 export const PLAYBOOK_QUEUE = 'playbooks';
@@ -40,9 +41,9 @@ const taskJobId = (runId: string, stepId: string, itemId: string) => jobIdFor('p
  * mid-run resumes where it stopped; everything a step sends carries an idempotency key.
  */
 /** KEYS: the same-run claim. ARGV: the holder read, the new run id. Replaces the claim only if it still names that holder. */
-const TAKE_OVER = `local v = redis.call('GET', KEYS[1])
+const TAKE_OVER = new LuaScript(`local v = redis.call('GET', KEYS[1])
 if (v or '') == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'EX', ${30 * 24 * 3600}) return 1 end
-return 0`;
+return 0`);
 
 export class PlaybookRunner {
   readonly store: RunStore;
@@ -159,7 +160,7 @@ export class PlaybookRunner {
         );
       }
       // Ended since (or never recorded): the claim is free. Taken only if it still names that run.
-      if ((await this.deps.redis.eval(TAKE_OVER, 1, key, holder ?? '', id)) === 1) return;
+      if ((await TAKE_OVER.run(this.deps.redis, [key], [holder ?? '', id])) === 1) return;
     }
     throw new ConflictError('busy', `${pb.id} is being started by someone else at this moment; look at /runs and try again`);
   }
