@@ -37,10 +37,10 @@ export async function onUndelivered(deps: CoreDeps, u: Undelivered): Promise<voi
   const store = incidentStore(deps);
   const dm = u.to?.kind === 'dm' ? u.to.phone : undefined;
   const staff = dm ? deps.roster.find(dm) : undefined;
-  const id = u.ref ? INCIDENT_REF.exec(u.ref)?.[1] : dm && !staff ? (await store.activeOf(dm))?.id : undefined;
-  if (!id) return;
-  const incident = await store.get(id);
+  const refId = u.ref ? INCIDENT_REF.exec(u.ref)?.[1] : undefined;
+  const incident = refId ? await store.get(refId) : !u.ref && dm && !staff ? await store.activeOf(dm) : undefined;
   if (!incident) return;
+  const { id } = incident;
   const groupId = u.to?.kind === 'group' ? u.to.id : undefined;
   const group = groupId ? (deps.config.cellGroups.find((g) => g.id === groupId)?.name ?? 'a group') : undefined;
   const who = staff ? staff.name : dm && dm === incident.reporter ? 'the reporter' : group ? `the group ${group}` : 'its recipient';
