@@ -1,6 +1,6 @@
 import { fork } from 'node:child_process';
 import { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { createApp } from '../src/app/create-app.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { INBOUND_CONCURRENCY } from '../src/queues/workers/inbound-worker.ts';
@@ -36,12 +36,23 @@ async function cpuMeter(conn: Redis): Promise<{ stop(n: number): Promise<CpuPerI
   };
 }
 
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** How a baseline connects: BullMQ as shipped (a plain ioredis connection, as its docs show), or through the app's createRedis. */
+export type Connect = () => Redis;
+export const plainConnection: Connect = () => new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+export const appConnection: Connect = () => createRedis(REDIS_URL);
+
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
-/** Raw BullMQ: add N no-op jobs (from concurrent producers) and process them at the same concurrency. */
-export async function rawNoopJobsPerSec(n: number): Promise<{ rate: number; cpu: CpuPerItem }> {
+/**
+ * Raw BullMQ: add N no-op jobs (from concurrent producers) and process them at the same concurrency.
+ * `connect`: BullMQ as shipped by default; `appConnection` measures raw BullMQ on the app's own
+ * connections (which coalesce each turn's commands into one socket write: src/store/redis.ts).
+ */
+export async function rawNoopJobsPerSec(n: number, connect: Connect = plainConnection): Promise<{ rate: number; cpu: CpuPerItem }> {
   const prefix = uniquePrefix('bench-raw');
-  const connection = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const connection = connect();
   const queue = new Queue('noop', { connection, prefix });
   let done = 0;
   let finish: () => void = () => {};
@@ -53,7 +64,7 @@ export async function rawNoopJobsPerSec(n: number): Promise<{ rate: number; cpu:
     async () => {
       if (++done === n) finish();
     },
-    { connection: createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'), prefix, concurrency: CONCURRENCY },
+    { connection: connect(), prefix, concurrency: CONCURRENCY },
   );
   const meter = await cpuMeter(connection);
   const start = performance.now();
@@ -73,10 +84,9 @@ export async function rawNoopJobsPerSec(n: number): Promise<{ rate: number; cpu:
  * inbound no-op job whose processor adds an outbound no-op job), added and processed at the
  * same concurrency as the raw no-op figure, with no application work at all.
  */
-export async function rawTwoHopPerSec(n: number): Promise<{ rate: number; cpu: CpuPerItem }> {
+export async function rawTwoHopPerSec(n: number, connect: Connect = plainConnection): Promise<{ rate: number; cpu: CpuPerItem }> {
   const prefix = uniquePrefix('bench-raw2');
-  const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const connection = createRedis(url);
+  const connection = connect();
   const first = new Queue('first', { connection, prefix });
   const second = new Queue('second', { connection, prefix });
   let done = 0;
@@ -86,7 +96,7 @@ export async function rawTwoHopPerSec(n: number): Promise<{ rate: number; cpu: C
   });
   const opts = (i: number) => ({ jobId: `j-${i}`, removeOnComplete: { age: 3600 } });
   const w1 = new Worker('first', (job) => second.add('noop', job.data, opts(job.data.i)), {
-    connection: createRedis(url),
+    connection: connect(),
     prefix,
     concurrency: CONCURRENCY,
   });
@@ -95,7 +105,7 @@ export async function rawTwoHopPerSec(n: number): Promise<{ rate: number; cpu: C
     async () => {
       if (++done === n) finish();
     },
-    { connection: createRedis(url), prefix, concurrency: CONCURRENCY },
+    { connection: connect(), prefix, concurrency: CONCURRENCY },
   );
   const meter = await cpuMeter(connection);
   const start = performance.now();

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { benchIncidentList } from './incident-list.ts';
-import { benchIntake, type CpuPerItem, rawNoopJobsPerSec, rawTwoHopPerSec } from './intake.ts';
+import { appConnection, benchIntake, type CpuPerItem, rawNoopJobsPerSec, rawTwoHopPerSec } from './intake.ts';
 
 /**
  * `npm run bench`: measures crisis-cell against raw BullMQ on the same Redis in the
@@ -18,6 +18,9 @@ async function main(): Promise<void> {
     await rawNoopJobsPerSec(2_000);
     await benchIntake({ n: 1_000, latency: false });
     const base: number[] = [];
+    // Raw BullMQ again, on the app's own connections (one socket write per turn of the event loop):
+    // how much of intake's figure that gain alone gives (README, Performance).
+    const baseAppConnections: number[] = [];
     const sustained: number[] = [];
     // CPU per item (µs) of each round: raw job, two-hop message, intake message (one process).
     const cpu: { raw: CpuPerItem[]; twoHop: CpuPerItem[]; intake: CpuPerItem[] } = { raw: [], twoHop: [], intake: [] };
@@ -28,6 +31,7 @@ async function main(): Promise<void> {
       const raw = await rawNoopJobsPerSec(10_000);
       base.push(raw.rate);
       cpu.raw.push(raw.cpu);
+      baseAppConnections.push((await rawNoopJobsPerSec(10_000, appConnection)).rate);
       const hop2 = await rawTwoHopPerSec(5_000);
       twoHop.push(hop2.rate);
       cpu.twoHop.push(hop2.cpu);
@@ -54,6 +58,7 @@ async function main(): Promise<void> {
     const baselineJobsPerSec = median(base);
     const msgsPerSec = median(sustained);
     const ratio = msgsPerSec / baselineJobsPerSec;
+    const baselineAppConnectionsJobsPerSec = median(baseAppConnections);
     const twoHopPerSec = median(twoHop);
     results.intake = {
       msgsPerSec,
@@ -62,6 +67,8 @@ async function main(): Promise<void> {
       fixedRate: latency.fixedRate,
       baselineJobsPerSec,
       ratio,
+      baselineAppConnectionsJobsPerSec,
+      ratioToAppConnections: msgsPerSec / baselineAppConnectionsJobsPerSec,
       twoHopFloorPerSec: twoHopPerSec,
       twoHopFloorRatio: twoHopPerSec / baselineJobsPerSec,
       ofTwoHopFloor: msgsPerSec / twoHopPerSec,
@@ -76,7 +83,7 @@ async function main(): Promise<void> {
       messages: latency.messages,
     };
     console.log(
-      `intake: ${msgsPerSec.toFixed(0)} msg/s sustained (rounds ${sustained.map((x) => x.toFixed(0)).join(', ')}), raw BullMQ no-op ${baselineJobsPerSec.toFixed(0)} jobs/s (rounds ${base.map((x) => x.toFixed(0)).join(', ')}), ratio ${ratio.toFixed(2)}; ` +
+      `intake: ${msgsPerSec.toFixed(0)} msg/s sustained (rounds ${sustained.map((x) => x.toFixed(0)).join(', ')}), raw BullMQ no-op ${baselineJobsPerSec.toFixed(0)} jobs/s (rounds ${base.map((x) => x.toFixed(0)).join(', ')}), ratio ${ratio.toFixed(2)} (raw BullMQ on the app's own connections: ${baselineAppConnectionsJobsPerSec.toFixed(0)} jobs/s, ratio ${(msgsPerSec / baselineAppConnectionsJobsPerSec).toFixed(2)}); ` +
         `the two-hop floor (raw jobs hopping through two queues, no work) ${twoHopPerSec.toFixed(0)}/s = ${(twoHopPerSec / baselineJobsPerSec).toFixed(2)} of raw, of which intake reaches ${(msgsPerSec / twoHopPerSec).toFixed(2)}; ` +
         `CPU per message, Node + Redis: intake ${cpuIntake.nodeUs.toFixed(0)} + ${cpuIntake.redisUs.toFixed(0)} µs, two-hop floor ${cpuTwoHop.nodeUs.toFixed(0)} + ${cpuTwoHop.redisUs.toFixed(0)} µs, raw job ${cpuRaw.nodeUs.toFixed(0)} + ${cpuRaw.redisUs.toFixed(0)} µs; ` +
         `at ${latency.fixedRate} msg/s: p50 ${latency.p50Ms.toFixed(1)} ms, p99 ${latency.p99Ms.toFixed(1)} ms (p99 of the rounds ${oneProcess.map((r) => r.p99Ms).join(', ')}); ${latency.cellGroupPosts} cell-group posts for ${latency.messages + latency.fixedRate * 5} new incidents`,

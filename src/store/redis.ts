@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../observability/logger.ts';
@@ -9,7 +10,7 @@ import type { Logger } from '../observability/logger.ts';
  * `maxRetriesPerRequest: null`; every connection retries forever with a capped backoff.
  */
 export function createRedis(url: string, options: RedisOptions = {}): Redis {
-  return endsWhileReconnecting(
+  return tuned(
     new Redis(url, {
       maxRetriesPerRequest: null,
       enableReadyCheck: true,
@@ -18,6 +19,48 @@ export function createRedis(url: string, options: RedisOptions = {}): Redis {
     }),
   );
 }
+
+/** A connection with this module's fixes; the duplicates BullMQ makes of it (its workers' blocking connections) get them too. */
+function tuned(conn: Redis): Redis {
+  endsWhileReconnecting(conn);
+  coalesceWrites(conn);
+  const duplicate = conn.duplicate.bind(conn);
+  conn.duplicate = (override?: Partial<RedisOptions>) => tuned(duplicate(override));
+  return conn;
+}
+
+/**
+ * ioredis writes each command to its socket at once: one system call per command. A worker
+ * finishing a job runs several (its own scripts, BullMQ's completion), and a hundred jobs in
+ * flight issue them in the same turn of the event loop. Here the socket is corked at a turn's first
+ * write and uncorked once the turn's promise callbacks have run (process.nextTick runs after them),
+ * so what one turn sends leaves in one write. The order of commands is unchanged (one socket, one
+ * buffer), and so are the replies. Measured with the intake bench (alternated runs): about a fifth
+ * less CPU per message, in Node and in Redis alike (README, Performance).
+ */
+function coalesceWrites(conn: Redis): void {
+  // ioredis makes a new socket at every (re)connect.
+  conn.on('connect', () => {
+    const stream = (conn as unknown as { stream?: Socket }).stream;
+    if (!stream || coalesced.has(stream)) return;
+    coalesced.add(stream);
+    const write = stream.write;
+    let corked = false;
+    const uncork = () => {
+      corked = false;
+      stream.uncork();
+    };
+    stream.write = function (this: Socket, ...args: Parameters<Socket['write']>) {
+      if (!corked) {
+        corked = true;
+        stream.cork();
+        process.nextTick(uncork);
+      }
+      return write.apply(this, args);
+    } as Socket['write'];
+  });
+}
+const coalesced = new WeakSet<Socket>();
 
 /** What ioredis does once a connection closed for good (private in its types). */
 interface RedisEnd {
@@ -32,7 +75,7 @@ interface RedisEnd {
  * BullMQ worker's close() disconnects its blocking connection (a duplicate of ours) and waits for
  * that 'end': a process stopped while a worker was still backing off after a Redis restart never
  * finished shutting down. Here such a disconnect ends the connection as ioredis does on a closed
- * socket; the duplicates BullMQ makes get the same.
+ * socket.
  */
 function endsWhileReconnecting(conn: Redis): Redis {
   const disconnect = conn.disconnect.bind(conn);
@@ -46,8 +89,6 @@ function endsWhileReconnecting(conn: Redis): Redis {
       ending.flushQueue(new Error('Connection is closed.'));
     }
   };
-  const duplicate = conn.duplicate.bind(conn);
-  conn.duplicate = (override?: Partial<RedisOptions>) => endsWhileReconnecting(duplicate(override));
   return conn;
 }
 
