@@ -1,7 +1,7 @@
 import { SEVERITIES, STATUSES } from '../src/domain/incident.ts';
 import { IncidentStore } from '../src/store/incident-store.ts';
 import { redisKeys } from '../src/store/keys.ts';
-import { createCommandRedis } from '../src/store/redis.ts';
+import { createRedis } from '../src/store/redis.ts';
 import { cleanPrefix, uniquePrefix } from '../test/fakes/test-app.ts';
 
 /** Lists incidents by status and severity among `n` stored ones: the indexes keep a page cheap. */
@@ -9,7 +9,7 @@ export async function benchIncidentList(
   n = 100_000,
 ): Promise<{ incidents: number; seedSeconds: number; listP50Ms: number; listP99Ms: number }> {
   const prefix = uniquePrefix('bench-list');
-  const redis = createCommandRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const redis = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   const store = new IncidentStore(redis, redisKeys(prefix));
   const channel = `${prefix}:events`;
   const t0 = performance.now();

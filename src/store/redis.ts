@@ -112,11 +112,6 @@ export function reportOutages(conn: Redis, log: Logger, name: string): Redis {
   return conn;
 }
 
-/** The application's shared command connection: concurrent commands are pipelined automatically. */
-export function createCommandRedis(url: string): Redis {
-  return createRedis(url, { enableAutoPipelining: true });
-}
-
 /** Resolves true when a Redis server answers at `url` within `timeoutMs` (even with an error reply). */
 export async function redisAnswers(url: string, timeoutMs = 1_500): Promise<boolean> {
   const probe = new Redis(url, {

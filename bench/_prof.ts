@@ -1,0 +1,13 @@
+import { benchIntake } from './intake.ts';
+await benchIntake({ n: 3000, latency: false });
+const { Session } = await import('node:inspector/promises');
+const s = new Session(); s.connect();
+await s.post('Profiler.enable');
+await s.post('Profiler.setSamplingInterval', { interval: 100 });
+await s.post('Profiler.start');
+const r = await benchIntake({ n: 15000, latency: false });
+const { profile } = await s.post('Profiler.stop');
+const fs = await import('node:fs');
+fs.writeFileSync('/tmp/intake.cpuprofile', JSON.stringify(profile));
+console.log(r.msgsPerSec, r.cpu);
+process.exit(0);
