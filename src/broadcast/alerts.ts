@@ -332,13 +332,26 @@ async function tellCellCancelled(deps: CoreDeps, r: BroadcastRecord, by: string)
   if (r.kind === 'welfare') {
     text = `🛑 Welfare check ${r.id}${drill} cancelled by ${by}: no more questions, reminders or follow-ups go out for it.`;
   } else {
-    const { sent } = await deliveryCounts(deps, r);
+    const [{ sent }, sending] = await Promise.all([deliveryCounts(deps, r), beingSent(deps, r.id)]);
+    const inFlight = sending > 0 ? `; ${sending} being sent at that moment may still arrive` : '';
     text =
-      sent > 0
-        ? `🛑 Alert ${r.id}${drill} cancelled by ${by}: nothing more will be sent (${sent} of ${r.total} had gone out). It is withdrawn: anyone who forwards it to check is told so.`
+      sent + sending > 0
+        ? `🛑 Alert ${r.id}${drill} cancelled by ${by}: nothing more will be sent (${sent} of ${r.total} had gone out${inFlight}). It is withdrawn: anyone who forwards it to check is told so.`
         : `🛑 Alert ${r.id}${drill} cancelled by ${by} before it went out: nobody will receive it.`;
   }
   await postToCellGroups(deps, text, `broadcast-cancelled:${r.id}`, 'broadcast-cancelled');
+}
+
+/**
+ * How many of an alert's messages the outbound workers hold at this moment. A send that passed its
+ * last look before the cancel is among them (its job stays active until the send ends) and may still
+ * reach its recipient, so "nobody will receive it" would be false; one still waiting for its turn
+ * will be skipped, so this is an upper bound.
+ */
+async function beingSent(deps: CoreDeps, id: string): Promise<number> {
+  const prefix = `alert:${id}:`;
+  const active = await broadcastQueues(deps).outbound.getJobs(['active']);
+  return active.filter((job) => job?.data?.ref?.startsWith(prefix)).length;
 }
 
 export async function getAlert(deps: CoreDeps, id: string): Promise<AlertView> {
