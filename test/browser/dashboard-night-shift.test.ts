@@ -201,9 +201,16 @@ describe('the dashboard as read at 3 a.m.', { timeout: 90_000 }, () => {
     await expect.poll(settled).toBeGreaterThan(framed * 1.9);
     const zoomed = await apart();
     // Another incident far away: the map takes it in, and stays where the officer zoomed.
+    const label = (id: string) => page.locator('.leaflet-tooltip', { hasText: `${id} ·` });
+    await label(first.id).evaluate((e) => {
+      e.dataset.seen = 'before';
+    });
     const third = await located('+33645300003', 'Fire at the port', 36.2, 37.1);
-    await page.locator('.leaflet-tooltip', { hasText: `${third.id} ·` }).waitFor({ state: 'attached' });
+    await label(third.id).waitFor({ state: 'attached' });
     expect(Math.abs((await apart()) - zoomed)).toBeLessThanOrEqual(2);
+    // The pins already there are left as they were: their labels do not fade out and in again
+    // (nor show twice while they fade) at every incident that comes in.
+    expect(await label(first.id).evaluateAll((all) => all.map((e) => (e as HTMLElement).dataset.seen))).toEqual(['before']);
     await context.close();
   });
 

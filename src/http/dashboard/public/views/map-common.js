@@ -4,24 +4,45 @@ const SEVERITY_COLOUR = { critical: '#b3261e', high: '#e8710a', medium: '#c9a100
 
 let leaflet;
 
-/** Each map's layer of pins (setPins redraws them). */
+/** Each map's layer of pins (setPins updates them). */
 const layers = new WeakMap();
+/** Each layer's markers by what they show: a pin that did not change is left as it is. */
+const shown = new WeakMap();
 
+/**
+ * Puts `pins` on `layer`, keeping the markers of pins that did not change: redrawing every pin at
+ * each live change faded every label out and in again (and, for the fade's 200 ms, showed each
+ * label twice to anything reading the page).
+ */
 function addPins(L, layer, pins) {
-  layer.clearLayers();
-  for (const p of pins)
-    L.circleMarker([p.lat, p.lng], {
+  const before = shown.get(layer) ?? new Map();
+  const after = new Map();
+  const permanent = pins.length < 15;
+  for (const p of pins) {
+    const key = JSON.stringify([p.lat, p.lng, p.label, p.severity, p.href, permanent]);
+    if (after.has(key)) continue;
+    const kept = before.get(key);
+    if (kept) {
+      before.delete(key);
+      after.set(key, kept);
+      continue;
+    }
+    const marker = L.circleMarker([p.lat, p.lng], {
       radius: 9,
       color: '#222',
       weight: 1,
       fillColor: SEVERITY_COLOUR[p.severity] ?? '#1d4ed8',
       fillOpacity: 0.9,
     })
-      .bindTooltip(p.label, { permanent: pins.length < 15, direction: 'top' })
+      .bindTooltip(p.label, { permanent, direction: 'top' })
       .on('click', () => {
         if (p.href) location.hash = p.href;
       })
       .addTo(layer);
+    after.set(key, marker);
+  }
+  for (const gone of before.values()) layer.removeLayer(gone);
+  shown.set(layer, after);
 }
 
 /** Draws pins [{lat, lng, label, severity?, href?}] into `node`, framed to show them all; returns the map. */
