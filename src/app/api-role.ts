@@ -30,6 +30,7 @@ export async function startApiRole(
     } else if (deps.env.TRANSPORT === 'simulator') {
       adminToken = await deps.tokens.rotateBootstrap();
     }
+    await followRoster(deps);
   } catch (err) {
     server.close();
     throw err;
@@ -37,6 +38,27 @@ export async function startApiRole(
   const addr = server.address();
   const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : port}`;
   return { server, url, ...(adminToken ? { adminToken } : {}) };
+}
+
+/**
+ * Staff taken off the roster, or given a lower role, since the last start lose their API tokens
+ * (and with them the dashboard): the roster is the config file, read at start.
+ */
+async function followRoster(deps: HttpDeps): Promise<void> {
+  for (const r of await deps.tokens.followRoster(deps.config.staff)) {
+    await deps.audit.append({
+      type: 'token.revoked',
+      actor: 'system',
+      subject: r.name,
+      data: { tokens: r.tokens, reason: r.reason, ...(r.role ? { role: r.role } : {}) },
+    });
+    deps.log.warn(
+      { name: r.name, tokens: r.tokens, reason: r.reason, ...(r.role ? { role: r.role } : {}) },
+      r.reason === 'off_roster'
+        ? 'API tokens revoked: their holder is no longer on the roster'
+        : 'API tokens revoked: their holder now has a lower role on the roster; an admin can mint a new token',
+    );
+  }
 }
 
 /** Why the API cannot listen, in one line naming the address and what to do. */

@@ -85,7 +85,7 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
     roster: new Roster(file.staff),
     log,
     now: options.now ?? Date.now,
-    tokens: new TokenStore(redis, keys),
+    tokens: new TokenStore(redis, keys, options.now ?? Date.now),
     queues,
   };
   const workers: Worker[] = [];

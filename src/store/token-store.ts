@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { type Role, topRole } from '../domain/roster.ts';
+import { hasRole, type Role, type StaffMember, topRole } from '../domain/roster.ts';
 import type { RedisKeys } from './keys.ts';
 
 /** Who an API token speaks for. `name` is the acting person in the audit log. */
@@ -8,6 +8,24 @@ export interface Principal {
   name: string;
   role: Role;
   phone?: string;
+  /** When the token stops working (ISO 8601); a token minted without `expiresIn` never expires. */
+  expiresAt?: string;
+}
+
+/** A token taken away because its holder left the roster, or now holds a lower role there. */
+export interface RosterRevocation {
+  name: string;
+  tokens: number;
+  reason: 'off_roster' | 'role_lowered';
+  /** The holder's highest role on the roster now (role_lowered). */
+  role?: Role;
+}
+
+/** Who was on the roster when a process last started: what the next start compares against. */
+interface RosterEntry {
+  name: string;
+  phone: string;
+  role: Role;
 }
 
 const hashOf = (token: string) => createHash('sha256').update(token).digest('hex');
@@ -26,7 +44,12 @@ export class TokenStore {
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
+    private readonly now: () => number = Date.now,
   ) {}
+
+  private expired(p: Principal): boolean {
+    return p.expiresAt !== undefined && Date.parse(p.expiresAt) <= this.now();
+  }
 
   /**
    * Mints a token; the clear value is returned once and never stored. A holder who
@@ -80,6 +103,7 @@ export class TokenStore {
   async list(): Promise<(Principal & { tokens: number })[]> {
     const byName = new Map<string, Principal & { tokens: number }>();
     for (const p of Object.values(await this.readTokens(this.redis))) {
+      if (this.expired(p)) continue;
       const seen = byName.get(holderKey(p.name));
       byName.set(
         holderKey(p.name),
@@ -88,12 +112,16 @@ export class TokenStore {
               ...seen,
               role: topRole([seen.role, p.role]) ?? seen.role,
               ...(seen.phone || !p.phone ? {} : { phone: p.phone }),
+              // The holder can act until their last token expires; a token without expiry keeps them for good.
+              expiresAt: seen.expiresAt && p.expiresAt ? [seen.expiresAt, p.expiresAt].sort()[1] : undefined,
               tokens: seen.tokens + 1,
             }
           : { ...p, tokens: 1 },
       );
     }
-    return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+    return [...byName.values()]
+      .map(({ expiresAt, ...p }) => (expiresAt ? { ...p, expiresAt } : p))
+      .sort((a, b) => a.name.localeCompare(b.name));
   }
 
   /**
@@ -133,8 +161,68 @@ export class TokenStore {
     return Object.fromEntries(Object.entries(all).map(([hash, raw]) => [hash, JSON.parse(raw) as Principal]));
   }
 
+  /** Who a token speaks for; undefined for a token that is unknown, revoked or expired. */
   async verify(token: string): Promise<Principal | undefined> {
+    const p = await this.stored(token);
+    return p && !this.expired(p) ? p : undefined;
+  }
+
+  /** Why `verify` refused a token when it is known but expired, in words for its holder; undefined otherwise. */
+  async expiredWhy(token: string): Promise<string | undefined> {
+    const p = await this.stored(token);
+    return p && this.expired(p)
+      ? `this token expired at ${p.expiresAt?.slice(0, 16).replace('T', ' ')} UTC; ask an admin for a new one`
+      : undefined;
+  }
+
+  private async stored(token: string): Promise<Principal | undefined> {
     const raw = await this.redis.hget(this.keys.tokens, hashOf(token));
     return raw ? (JSON.parse(raw) as Principal) : undefined;
+  }
+
+  /**
+   * Takes their tokens away from staff the roster no longer lists, or lists with a lower role,
+   * since a process last started with it (the roster lives in the config file: a change takes
+   * effect at a restart). A token is theirs when it names their phone or, without a phone, their
+   * name (unless someone else on the roster now has that name). A token above the role the roster now
+   * gives is revoked, not lowered: its holder asks for a new one. Tokens of people who were never
+   * on the roster, and the bootstrap admin token, are left alone.
+   */
+  async followRoster(staff: readonly StaffMember[]): Promise<RosterRevocation[]> {
+    const key = `${this.keys.tokens}:roster`;
+    const now: RosterEntry[] = staff.flatMap((s) => {
+      const role = topRole(s.roles);
+      return role ? [{ name: s.name, phone: s.phone, role }] : [];
+    });
+    const raw = await this.redis.get(key);
+    const before = raw ? (JSON.parse(raw) as RosterEntry[]) : [];
+    const byPhone = new Map(now.map((e) => [e.phone, e]));
+    // A name-only token is the person's unless someone else on the roster (another phone) now has that name.
+    const otherHas = (left: RosterEntry) => now.some((e) => e.phone !== left.phone && holderKey(e.name) === holderKey(left.name));
+    const changes = before.flatMap((b): { left: RosterEntry; role: Role | undefined }[] => {
+      const current = byPhone.get(b.phone);
+      if (!current) return [{ left: b, role: undefined }];
+      return hasRole([current.role], b.role) ? [] : [{ left: b, role: current.role }];
+    });
+    const out: RosterRevocation[] = [];
+    if (changes.length) {
+      const tokens = Object.entries(await this.readTokens(this.redis));
+      for (const { left, role } of changes) {
+        const theirs = tokens.filter(
+          ([, p]) =>
+            !isBootstrapHolder(p.name) &&
+            (p.phone ? p.phone === left.phone : holderKey(p.name) === holderKey(left.name) && !otherHas(left)) &&
+            (!role || !hasRole([role], p.role)),
+        );
+        if (!theirs.length) continue;
+        await this.redis.hdel(this.keys.tokens, ...theirs.map(([hash]) => hash));
+        const name = theirs[0]?.[1].name ?? left.name;
+        out.push(
+          role ? { name, tokens: theirs.length, reason: 'role_lowered', role } : { name, tokens: theirs.length, reason: 'off_roster' },
+        );
+      }
+    }
+    await this.redis.set(key, JSON.stringify(now));
+    return out;
   }
 }

@@ -75,7 +75,7 @@ export function sessionRoutes(deps: HttpDeps): Router {
     const principal = await deps.tokens.verify(token);
     if (!principal) {
       await refused();
-      throw new AppError('unauthorized', 'this token is not valid', 401);
+      throw new AppError('unauthorized', (await deps.tokens.expiredWhy(token)) ?? 'this token is not valid', 401);
     }
     res.cookie(SESSION_COOKIE, token, {
       httpOnly: true,

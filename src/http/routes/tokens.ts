@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { ROLES } from '../../config/schema.ts';
+import { durationMs, parseDuration } from '../../domain/duration.ts';
 import { ConflictError, NotFoundError } from '../../domain/errors.ts';
 import { isBootstrapHolder } from '../../store/token-store.ts';
 import { requireRole } from '../auth.ts';
@@ -13,6 +14,9 @@ import { documentRoute } from '../route-docs.ts';
  * Control characters (a newline, NUL) and direction overrides in a name: shown in chat ("— Ana"),
  * a name with a line break forges the lines after it, and U+202E writes "admin" backwards.
  */
+/** The longest a minted token may be given to live. */
+const MAX_LIFETIME_MS = 365 * 86_400_000;
+
 const UNSHOWABLE = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
 
 export const createTokenBody = z.strictObject({
@@ -27,6 +31,12 @@ export const createTokenBody = z.strictObject({
   role: z.enum(ROLES),
   /** The holder's phone, as people write it ("+1 555 000 0001"): their roster entry, for chat-linked actions. */
   phone: phoneAsTyped.optional(),
+  /** How long the token works ("12h", "30d"; at most a year); without it, until revoked. */
+  expiresIn: z
+    .string()
+    .refine((d) => (parseDuration(d) ?? 0) > 0, 'must be a duration such as "12h" or "30d" (s, m, h or d)')
+    .refine((d) => (parseDuration(d) ?? 0) <= MAX_LIFETIME_MS, 'must be at most a year ("365d")')
+    .optional(),
 });
 
 documentRoute({
@@ -66,14 +76,20 @@ export function tokenRoutes(deps: HttpDeps): Router {
         `"${body.name}" is the name of the bootstrap ADMIN_TOKEN holder; mint this token under the person's own name`,
       );
     }
-    const { token, principal } = await deps.tokens.mint(body);
+    const { expiresIn, ...holder } = body;
+    const { token, principal } = await deps.tokens.mint({
+      ...holder,
+      ...(expiresIn ? { expiresAt: new Date(deps.now() + durationMs(expiresIn)).toISOString() } : {}),
+    });
     await deps.audit.append({
       type: 'token.created',
       actor: req.principal?.name ?? 'unknown',
       subject: principal.name,
-      data: { role: principal.role },
+      data: { role: principal.role, ...(principal.expiresAt ? { expiresAt: principal.expiresAt } : {}) },
     });
-    res.status(201).json({ token, name: principal.name, role: principal.role });
+    res
+      .status(201)
+      .json({ token, name: principal.name, role: principal.role, ...(principal.expiresAt ? { expiresAt: principal.expiresAt } : {}) });
   });
   r.get('/api/tokens', requireRole('admin'), async (req, res) => {
     res.json(pageOfList(await deps.tokens.list(), req.query));
