@@ -92,7 +92,8 @@ export async function eraseCitizen(deps: CoreDeps, phone: string): Promise<Erasu
       if (scrubbed) broadcasts++;
     }
   }
-  const incidentIds = await eraseCitizenIncidents(deps, phone);
+  // Their number and registered name also go from what staff wrote in their incidents.
+  const incidentIds = await eraseCitizenIncidents(deps, phone, erased?.name);
   await forgetLids(deps, lids);
   // What they reported while WhatsApp hid their number, and the LID's link to their report.
   for (const lid of lids) for (const id of await eraseCitizenIncidents(deps, lid)) if (!incidentIds.includes(id)) incidentIds.push(id);

@@ -112,10 +112,60 @@ return 1
 `);
 
 /**
- * Removes a reporter's words, pins and phone from an incident, atomically.
- * KEYS: incident, timeline, openOf(reporter). ARGV: the text left in place of their words.
+ * Removes a reporter's words, pins and phone from an incident, atomically; in what staff wrote
+ * (notes, replies), their phone number and registered name are replaced too.
+ * KEYS: incident, timeline, openOf(reporter). ARGV: the text left in place of their words; the
+ * digits of their phone in international form ('' for a hidden number), and without the country
+ * code (its national number); their name in lower case ('' when unknown); the text left in their place.
  */
 export const ERASE_REPORTER = new LuaScript(`
+local full, national, name, gone = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local function isPhone(d)
+  return d == full or d == national or d == '0' .. national or d == '00' .. full
+end
+-- A run of digits and separators may hold the number among other figures ("INC-0042 06 12 34 56 78"):
+-- every span that starts and ends on a figure of the run is tried.
+local function scrubRun(run)
+  local starts, ends = {}, {}
+  for i = 1, #run do
+    local c = string.sub(run, i, i)
+    if string.find(c, '[%d%+%(]') and (i == 1 or string.find(string.sub(run, i - 1, i - 1), '%D')) then starts[#starts + 1] = i end
+    if string.find(c, '%d') and (i == #run or string.find(string.sub(run, i + 1, i + 1), '%D')) then ends[#ends + 1] = i end
+  end
+  for _, a in ipairs(starts) do
+    for _, b in ipairs(ends) do
+      local span = string.sub(run, a, b)
+      -- "(+33) 6 12…" goes whole; a bracket that is not closed within the number stays.
+      local bracket = string.sub(span, 1, 1) ~= '(' or string.find(span, ')', 1, true)
+      if b > a and bracket and isPhone((string.gsub(span, '%D', ''))) then
+        return string.sub(run, 1, a - 1) .. gone .. scrubRun(string.sub(run, b + 1))
+      end
+    end
+  end
+  return run
+end
+local function scrub(text)
+  if type(text) ~= 'string' then return text end
+  if full ~= '' then text = string.gsub(text, '%(?[%+%d][%d %.%-%(%)]*%d', scrubRun) end
+  if name ~= '' then
+    local out, from = {}, 1
+    local lower = string.lower(text)
+    while true do
+      local a, b = string.find(lower, name, from, true)
+      if not a then break end
+      local before, after = string.sub(text, a - 1, a - 1), string.sub(text, b + 1, b + 1)
+      if not string.find(before, '[%w]') and not string.find(after, '[%w]') then
+        out[#out + 1] = string.sub(text, from, a - 1) .. gone
+      else
+        out[#out + 1] = string.sub(text, from, b)
+      end
+      from = b + 1
+    end
+    out[#out + 1] = string.sub(text, from)
+    text = table.concat(out)
+  end
+  return text
+end
 local items = redis.call('LRANGE', KEYS[2], 0, -1)
 redis.call('DEL', KEYS[2])
 for _, raw in ipairs(items) do
@@ -123,6 +173,8 @@ for _, raw in ipairs(items) do
   if e.actor == 'reporter' then
     e.text = ARGV[1]
     e.data = nil
+  else
+    e.text = scrub(e.text)
   end
   redis.call('RPUSH', KEYS[2], cjson.encode(e))
 end

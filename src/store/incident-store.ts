@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { type Incident, type IncidentStatus, isActive, type Severity, type TimelineEntry } from '../domain/incident.ts';
 import { ERASE_REPORTER, INTAKE, MESSAGE_CHANGE, UPDATE } from './incident-scripts.ts';
 import type { RedisKeys } from './keys.ts';
@@ -360,13 +361,23 @@ export class IncidentStore {
     return this.redis.smembers(this.keys.incidentsOfReporter(reporter));
   }
 
-  /** Removes a reporter's personal data from an incident, keeping the anonymous record. */
-  async eraseReporter(id: string, reporter: string): Promise<void> {
+  /**
+   * Removes a reporter's personal data from an incident, keeping the anonymous record: their words
+   * and pins, and in what staff wrote there, their number and (`name`) their registered name.
+   */
+  async eraseReporter(id: string, reporter: string, name?: string): Promise<void> {
+    const phone = reporter.startsWith('+') ? parsePhoneNumberFromString(reporter) : undefined;
     // One script: a note added by staff meanwhile can neither be lost nor escape the scrub.
     await ERASE_REPORTER.run(
       this.redis,
       [this.keys.incident(id), this.keys.incidentTimeline(id), this.keys.openIncidentOf(reporter)],
-      ['[erased at the citizen’s request]'],
+      [
+        '[erased at the citizen’s request]',
+        phone ? reporter.slice(1) : '',
+        phone ? String(phone.nationalNumber) : '',
+        name && name.trim().length >= 3 ? name.trim().toLowerCase() : '',
+        '[erased]',
+      ],
     );
   }
 }

@@ -8,11 +8,11 @@ import { incidentStore, postToCellGroups, publishIncident } from './shared.ts';
  * words, their location), keeping the anonymous incident record and staff actions.
  * Returns the ids of the incidents scrubbed.
  */
-export async function eraseCitizenIncidents(deps: CoreDeps, phone: string): Promise<string[]> {
+export async function eraseCitizenIncidents(deps: CoreDeps, phone: string, name?: string): Promise<string[]> {
   const store = incidentStore(deps);
   const ids = await store.idsOfReporter(phone);
   for (const id of ids) {
-    await store.eraseReporter(id, phone);
+    await store.eraseReporter(id, phone, name);
     await publishIncident(deps, 'incident.updated', id);
     const i = await store.get(id);
     if (!i || !isActive(i.status)) continue;

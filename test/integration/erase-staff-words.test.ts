@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { saveCitizens } from '../../src/citizens/registry.ts';
+import type { Incident } from '../../src/domain/incident.ts';
+import { STAFF, settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
+
+/** DELETE takes the citizen's number and name out of what staff wrote about them, not only their own words. */
+describe('a citizen erased after staff wrote about them', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp('erase-staff-words');
+  });
+  afterAll(async () => app.stop());
+
+  it('leaves the notes and replies, without their number or name; other figures stay', async () => {
+    const phone = '+33612345678';
+    await saveCitizens(app.deps, [
+      { phone, name: 'Karim Haddad', region: 'north', household: 3, language: 'en', registeredAt: 1, updatedAt: 1, optedOut: false },
+    ]);
+    await app.say(phone, 'We are trapped on the third floor, the stairs collapsed');
+    const ack = await app.expectMessage(phone, /INC-\d{4}/);
+    const id = /INC-\d{4}/.exec(ack.text)?.[0] as string;
+    const note = async (text: string) => expect((await app.api('POST', `/api/incidents/${id}/notes`, { text })).status).toBe(201);
+    await note(`Called Karim Haddad on +33 6 12 34 56 78, then 06.12.34.56.78: no answer. Same family as ${id}.`);
+    await note(
+      'Neighbour says karim haddad left; try 0033612345678 or (+33) 612-345-678 tomorrow (06 12 34 56 78). Team of 12 sent, 2 ambulances.',
+    );
+    await note('Karim Haddadi (a cousin, not him) called from +33 6 12 34 56 79.');
+    await app.say(STAFF.duty, `/reply ${id} Karim Haddad, stay where you are: a team is on its way.`);
+    await settle(app);
+
+    await app.say(phone, 'DELETE');
+    await app.expectMessage(phone, /has been erased/);
+    await settle(app);
+    const incident = (await app.api<Incident>('GET', `/api/incidents/${id}`)).body;
+    const staffWords = incident.timeline.filter((e) => e.type === 'note' || e.type === 'message').map((e) => e.text);
+    expect(staffWords).toEqual([
+      `Called [erased] on [erased], then [erased]: no answer. Same family as ${id}.`,
+      'Neighbour says [erased] left; try [erased] or [erased] tomorrow ([erased]). Team of 12 sent, 2 ambulances.',
+      'Karim Haddadi (a cousin, not him) called from +33 6 12 34 56 79.',
+      '[erased], stay where you are: a team is on its way.',
+    ]);
+    expect(JSON.stringify(incident)).not.toMatch(/612345678|Karim Haddad\b/i);
+  });
+});
