@@ -178,6 +178,29 @@ describe('two officers on the same card at the same moment', () => {
   });
 });
 
+describe('a reply to a card', () => {
+  it('that turns it down is noted without taking it, so it is still escalated; one that works on it takes it', async () => {
+    const { id, card } = await report('My father is trapped under the rubble in Hama');
+    const declined = "Can't take it, I'm in Tripoli tonight. Someone else?";
+    const no = await inGroup(STAFF.officer, declined, { replyTo: card.id });
+    expect(no.text).toBe(
+      `📝 Reply noted on ${id}. Not taken: it still waits for someone (👍 on the card or /ack ${id} takes it), and is escalated if nobody does.`,
+    );
+    const still = await getIncident(id);
+    expect(still.status).toBe('open');
+    expect(still.assignee ?? null).toBeNull();
+    expect(still.timeline.at(-1)).toMatchObject({ type: 'note', actor: 'Chloe Officer', text: declined });
+    expect((await inGroup('+15550000005', 'Pas moi, je suis en congé', { replyTo: card.id })).text).toMatch(/Not taken/);
+    expect((await getIncident(id)).status).toBe('open');
+    // Working on it, even without reaching anyone yet, takes it.
+    const yes = await inGroup(STAFF.duty, "Can't reach him yet, calling the civil defence", { replyTo: card.id });
+    expect(yes.text).toMatch(new RegExp(`^👍 Ana Duty acknowledged ${id}`));
+    expect((await getIncident(id)).status).toBe('acknowledged');
+    // Turned down once taken: noted, nothing more said.
+    expect((await inGroup(STAFF.officer, 'Not me either', { replyTo: card.id })).text).toBe(`📝 Reply noted on ${id}.`);
+  });
+});
+
 describe('/incident read on a phone', () => {
   it('says in its timeline to whom it was assigned and what each status change was, with the words given', async () => {
     const { id } = await report('I lost my passport and my wallet in Damascus');

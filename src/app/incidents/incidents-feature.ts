@@ -16,6 +16,22 @@ import { onDeliveryFailed, onSendFailed } from './undelivered.ts';
 
 const ACK_EMOJI = /^(👍|✅|👌|🆗)/u;
 
+/**
+ * A reply to a card that turns the incident down ("can't take it, I'm in Tripoli", "someone else?",
+ * "pas moi"). Any other reply takes it (DESIGN.md), and taking it stops its escalation: a refusal
+ * that acknowledged left a critical report with nobody, and nobody paged. "Can't reach him" is
+ * work on it, and takes it.
+ */
+const DECLINES = new RegExp(
+  [
+    "\\b(?:can'?t|cannot|can not|unable to|won'?t be able to)\\s+(?:take|handle|do|go|cover|deal|attend|make it|look)",
+    '\\b(?:not me|someone else|somebody else|anyone else|anybody else|off duty|off shift)\\b',
+    "\\b(?:je ne peux pas|peux pas|pas moi|quelqu'?un d'?autre)\\b",
+    'لا أستطيع|لا استطيع|ما بقدر|مش قادر|مو قادر|شخص آخر|شخص اخر|حدا غيري',
+  ].join('|'),
+  'iu',
+);
+
 /** The incident an inbound reaction or reply points at, via the card's ref. */
 async function incidentOf(ctx: ChatContext, messageId: string | undefined): Promise<string | undefined> {
   const ref = await refOfSentMessage(ctx.deps, messageId);
@@ -108,6 +124,12 @@ export function incidentsFeature(opts: { registeredOf?: RegisteredOf; sitrepSect
       if (!(await mayAct(ctx, id, 'reply'))) return true;
       await tryStaffAction(ctx, async () => {
         const text = ctx.msg.text?.trim();
+        if (text && DECLINES.test(text.replace(/[’‘]/g, "'"))) {
+          const noted = await addNote(ctx.deps, { id, text, actor: actorOf(ctx), channel: 'chat', key: requestKey(ctx, 'note') });
+          return noted.status === 'open'
+            ? `📝 Reply noted on ${id}. Not taken: it still waits for someone (👍 on the card or /ack ${id} takes it), and is escalated if nobody does.`
+            : `📝 Reply noted on ${id}.`;
+        }
         const taken = await acknowledge(ctx.deps, { id, actor: actorOf(ctx), channel: 'chat', key: requestKey(ctx) }).catch(
           (err: unknown) => {
             if (err instanceof AppError) return err;
