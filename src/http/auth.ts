@@ -55,8 +55,11 @@ export class CrossSiteRequestError extends AppError {
 
 /** A signed-in caller whose token's role is below the route's (the error handler audits it). */
 export class MissingRoleError extends ForbiddenError {
-  constructor(readonly needs: Role) {
-    super(`this action needs the ${needs} role`);
+  constructor(
+    readonly needs: Role,
+    message = `this action needs the ${needs} role`,
+  ) {
+    super(message);
   }
 }
 

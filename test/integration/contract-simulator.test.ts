@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimOutboxItem } from '../../src/transport/simulator/simulator-transport.ts';
-import { settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
+import { CELL_GROUP, STAFF, settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
 
 /** The Simulator API of DESIGN.md, used as an external test uses it: over HTTP only. */
 type Outbox = { items: SimOutboxItem[]; last: number };
@@ -28,5 +28,39 @@ describe('GET /sim/messages', () => {
       after = res.body.last;
     }
     expect(polled).toEqual(everything);
+  });
+});
+
+describe('POST /sim/* as a member of staff', () => {
+  it("needs a token with that person's role: a viewer cannot approve from the duty officer's phone; citizens' phones are open", async () => {
+    type Refusal = { error: { code: string; message: string } };
+    const viewer = (await app.api<{ token: string }>('POST', '/api/tokens', { name: 'Trainee Viewer', role: 'viewer' })).body.token;
+    const duty = (await app.api<{ token: string }>('POST', '/api/tokens', { name: 'Shift Lead', role: 'duty_officer' })).body.token;
+    const before = (await app.api<Outbox>('GET', '/sim/messages?limit=1000')).body.last;
+    const asAna = await app.api<Refusal>('POST', '/sim/messages', { from: STAFF.duty, text: '/sitrep' }, viewer);
+    expect(asAna.status).toBe(403);
+    expect(asAna.body.error.message).toBe(
+      'a viewer token cannot write as Ana Duty (duty officer on the roster); use a token with that role',
+    );
+    expect((await app.api('POST', '/sim/reactions', { from: STAFF.admin, messageId: 'X-1', emoji: '👍' }, duty)).status).toBe(403);
+    expect(
+      (
+        await app.api(
+          'POST',
+          `/sim/groups/${encodeURIComponent(CELL_GROUP)}/participants`,
+          { action: 'add', participants: ['+33614000999'], by: STAFF.duty },
+          viewer,
+        )
+      ).status,
+    ).toBe(403);
+    await settle(app);
+    // Nothing was said: no answer to a /sitrep, nobody added.
+    expect((await app.api<Outbox>(`GET`, `/sim/messages?after=${before}&limit=1000`)).body.items).toEqual([]);
+    // Audited as a refusal.
+    const audit = await app.api<{ items: { type: string; actor: string }[] }>('GET', '/api/audit?limit=1000');
+    expect(audit.body.items.filter((e) => e.type === 'api.refused' && e.actor === 'Trainee Viewer').length).toBeGreaterThanOrEqual(2);
+    // A citizen's phone, and a member of staff with a role the token has, are fine.
+    expect((await app.api('POST', '/sim/messages', { from: '+33614000100', text: 'NEWS' }, viewer)).status).toBe(202);
+    expect((await app.api('POST', '/sim/messages', { from: STAFF.duty, text: '/sitrep' }, duty)).status).toBe(202);
   });
 });

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
+import type { Request } from 'express';
 import { Router } from 'express';
 import { z } from 'zod';
 import { AppError, NotFoundError } from '../../domain/errors.ts';
-import { toE164 } from '../../domain/roster.ts';
+import { hasRole, toE164, topRole } from '../../domain/roster.ts';
 import type { SimulatorTransport } from '../../transport/simulator/simulator-transport.ts';
-import { authenticate } from '../auth.ts';
+import { authenticate, MissingRoleError } from '../auth.ts';
 import { queryInt, validate } from '../errors.ts';
 import type { HttpDeps } from '../http-deps.ts';
 import { documentRoute } from '../route-docs.ts';
@@ -137,6 +138,24 @@ documentRoute({
 const e164 = (p: string) => toE164(p) as string;
 const page = readFileSync(new URL('../public/simulator.html', import.meta.url), 'utf8');
 
+/**
+ * Refuses to make a member of staff say something for a caller whose token has a lower role: on
+ * WhatsApp nobody can write from Ana's phone but Ana, and in the simulator a viewer's token sent
+ * "/approve" from the duty officer's phone. Citizens' phones (anyone not on the roster) are open
+ * to every token: a trainee plays the citizens.
+ */
+function speakAs(deps: HttpDeps, req: Request, phone: string): string {
+  const member = deps.roster.find(phone);
+  const needs = member ? topRole(member.roles) : undefined;
+  const role = req.principal?.role;
+  if (member && needs && (!role || !hasRole([role], needs)))
+    throw new MissingRoleError(
+      needs,
+      `a ${role ?? 'unknown'} token cannot write as ${member.name} (${needs.replace('_', ' ')} on the roster); use a token with that role`,
+    );
+  return phone;
+}
+
 /** The WhatsApp simulator's HTTP API and web page (TRANSPORT=simulator only). */
 export function simulatorRoutes(deps: HttpDeps, sim: SimulatorTransport): Router {
   const r = Router();
@@ -153,13 +172,13 @@ export function simulatorRoutes(deps: HttpDeps, sim: SimulatorTransport): Router
   r.use('/sim', authenticate(deps.tokens));
   r.post('/sim/messages', async (req, res) => {
     const b = validate(messageBody, req.body);
-    const id = await sim.inject({ ...b, from: e164(b.from) });
+    const id = await sim.inject({ ...b, from: speakAs(deps, req, e164(b.from)) });
     res.status(202).json({ id });
   });
   r.post('/sim/reactions', async (req, res) => {
     const b = validate(reactionBody, req.body);
     const id = await sim.inject({
-      from: e164(b.from),
+      from: speakAs(deps, req, e164(b.from)),
       ...(b.group ? { group: b.group } : {}),
       ...(b.id ? { id: b.id } : {}),
       reaction: { messageId: b.messageId, emoji: b.emoji },
@@ -176,7 +195,7 @@ export function simulatorRoutes(deps: HttpDeps, sim: SimulatorTransport): Router
     const b = validate(membersBody, req.body);
     const known = (await sim.groupExists(id)) || deps.config.cellGroups.some((g) => g.id === id);
     if (!known) throw new NotFoundError('group', id);
-    await sim.changeMembers(id, b.action, b.participants.map(e164), b.by ? e164(b.by) : undefined);
+    await sim.changeMembers(id, b.action, b.participants.map(e164), b.by ? speakAs(deps, req, e164(b.by)) : undefined);
     res.status(200).json({ id, action: b.action, participants: b.participants.map(e164) });
   });
   r.get('/sim/messages', async (req, res) => {
