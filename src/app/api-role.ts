@@ -29,6 +29,17 @@ export async function startApiRole(
       adminToken = deps.env.ADMIN_TOKEN;
     } else if (deps.env.TRANSPORT === 'simulator') {
       adminToken = await deps.tokens.rotateBootstrap();
+    } else if (await deps.tokens.dropBootstrap()) {
+      // Unsetting ADMIN_TOKEN is taking it away: it must not go on working from Redis.
+      await deps.audit.append({
+        type: 'token.revoked',
+        actor: 'system',
+        subject: 'admin',
+        data: { tokens: 1, reason: 'admin_token_unset' },
+      });
+      deps.log.warn(
+        'ADMIN_TOKEN is unset: the admin token of an earlier start no longer works; use a minted admin token, or set ADMIN_TOKEN again',
+      );
     }
     await followRoster(deps);
   } catch (err) {

@@ -88,6 +88,18 @@ export class TokenStore {
     return token;
   }
 
+  /**
+   * Ends the bootstrap admin token of an earlier start (ADMIN_TOKEN since unset); true when there was one.
+   * Minted tokens are untouched.
+   */
+  async dropBootstrap(): Promise<boolean> {
+    const slot = `${this.keys.tokens}:bootstrap`;
+    const previous = await this.redis.get(slot);
+    if (!previous) return false;
+    await this.redis.multi().hdel(this.keys.tokens, previous).del(slot).exec();
+    return true;
+  }
+
   private async takeBootstrapSlot(hash: string, principal: Principal): Promise<void> {
     const slot = `${this.keys.tokens}:bootstrap`;
     const previous = await this.redis.get(slot);
