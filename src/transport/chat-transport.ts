@@ -40,7 +40,7 @@ export interface InboundMessage {
   fromMe: boolean;
   /** Epoch milliseconds when the platform received it. */
   at: number;
-  /** For a media message without a caption, the media type. */
+  /** For a photo, video, voice note, document or sticker, the media type (its caption, if any, is `text`). */
   media?: 'image' | 'video' | 'audio' | 'document' | 'sticker';
   /**
    * Set when the sender edited an earlier message of theirs: `of` is that message's id, and

@@ -56,7 +56,7 @@ describe('Baileys inbound mapping', () => {
     expect(m?.text).toBe('/sitrep');
   });
 
-  it('reads a photo caption and the quoted message id inside an ephemeral wrapper', () => {
+  it('reads a photo caption, its media type and the quoted message id inside an ephemeral wrapper', () => {
     const m = toInboundMessage(
       waMessage({
         id: 'E1',
@@ -70,7 +70,32 @@ describe('Baileys inbound mapping', () => {
     );
     expect(m?.text).toBe('the bridge is down');
     expect(m?.replyTo).toBe('3EB0QUOTED');
-    expect(m?.media).toBeUndefined();
+    // Captioned or not, a photo is a photo: the cell is forwarded it.
+    expect(m?.media).toBe('image');
+  });
+
+  it('keeps a document sent with a caption as a document, and an edited caption as words only', () => {
+    const jid = '33612345678@s.whatsapp.net';
+    const doc = toInboundMessage(
+      waMessage({
+        id: 'D1',
+        remoteJid: jid,
+        message: { documentWithCaptionMessage: { message: { documentMessage: { fileName: 'passport.pdf', caption: 'my passport' } } } },
+      }),
+    );
+    expect(doc).toMatchObject({ text: 'my passport', media: 'document' });
+    // An edit rewords the caption; the photo itself was the original message's.
+    const edit = toInboundMessage(
+      waMessage({
+        id: 'ED3',
+        remoteJid: jid,
+        message: {
+          protocolMessage: { type: 14, key: { id: 'PHOTO' }, editedMessage: { imageMessage: { caption: 'two injured, not one' } } },
+        },
+      }),
+    );
+    expect(edit).toMatchObject({ text: 'two injured, not one', edit: { of: 'PHOTO' } });
+    expect(edit).not.toHaveProperty('media');
   });
 
   it('opens view-once wrappers and reports media without a caption', () => {
@@ -163,7 +188,10 @@ describe('Baileys inbound mapping', () => {
   it('keeps a round video message (ptv) as video, with its caption when it has one', () => {
     const ptv = (message: object) => toInboundMessage(waMessage({ id: 'PTV', remoteJid: '33612345678@s.whatsapp.net', message }));
     expect(ptv({ ptvMessage: { seconds: 12 } })?.media).toBe('video');
-    expect(ptv({ ephemeralMessage: { message: { ptvMessage: { caption: 'the street now' } } } })?.text).toBe('the street now');
+    expect(ptv({ ephemeralMessage: { message: { ptvMessage: { caption: 'the street now' } } } })).toMatchObject({
+      text: 'the street now',
+      media: 'video',
+    });
   });
 
   it('keeps the comment a citizen adds to a live location', () => {

@@ -201,7 +201,9 @@ export function toInboundMessage(msg: WAMessage): InboundMessage | undefined {
     ...base,
     ...(text !== undefined ? { text } : {}),
     ...(location ? { location } : {}),
-    ...(media && !text ? { media } : {}),
+    // A photo, video, voice note or document keeps its type with or without a caption (the cell is
+    // forwarded it either way); an edit only rewords a caption and carries no media of its own.
+    ...(media && (!protocol || !text) ? { media } : {}),
     ...(replyTo ? { replyTo } : {}),
     ...(forwarded ? { forwarded } : {}),
     // An edit that does not say which message it edits is taken as a new message: nothing is lost.
