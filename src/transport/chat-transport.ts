@@ -73,6 +73,12 @@ export interface UndecryptableMessage {
   at: number;
   /** The platform's reason (e.g. "No session record", "Invalid PreKey ID"); for logs, never shown to users. */
   reason?: string;
+  /**
+   * A "view once" photo, video or voice note: WhatsApp opens it only on the receiving phone, never on
+   * a linked device such as the bot, so the real message never follows. The sender must send it again
+   * as an ordinary one.
+   */
+  viewOnce?: boolean;
 }
 
 /** One message to send. */

@@ -215,19 +215,24 @@ export function toInboundMessage(msg: WAMessage): InboundMessage | undefined {
  * A placeholder for a message Baileys could not decrypt: `messageStubType` CIPHERTEXT, no content,
  * the reason in `messageStubParameters[0]` ('No session record', 'Invalid PreKey ID', 'Message absent
  * from node', ...). Baileys asks the sender's phone to retry; the real message then comes with the same id.
+ * A "view once" photo or video reaches a linked device as `<unavailable type="view_once"/>`: Baileys 7
+ * upserts it with `key.isViewOnce`, no content and no stub, and nothing ever follows.
  */
 export function undecryptableOf(msg: WAMessage): UndecryptableMessage | undefined {
   const id = msg.key.id;
-  if (!id || msg.key.fromMe || msg.message || msg.messageStubType !== proto.WebMessageInfo.StubType.CIPHERTEXT) return undefined;
+  const viewOnce = msg.key.isViewOnce === true && !msg.messageStubType;
+  if (!id || msg.key.fromMe || msg.message) return undefined;
+  if (!viewOnce && msg.messageStubType !== proto.WebMessageInfo.StubType.CIPHERTEXT) return undefined;
   const origin = originOf(msg.key);
   if (!origin) return undefined;
-  const reason = msg.messageStubParameters?.[0];
+  const reason = viewOnce ? 'view once' : msg.messageStubParameters?.[0];
   return {
     id,
     chat: origin.chat,
     from: { ...origin.from, ...(msg.pushName ? { pushName: msg.pushName } : {}) },
     at: toNumber(msg.messageTimestamp as number) * 1000 || Date.now(),
     ...(reason ? { reason: String(reason) } : {}),
+    ...(viewOnce ? { viewOnce } : {}),
   };
 }
 
