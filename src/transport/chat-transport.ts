@@ -23,6 +23,12 @@ export interface GeoPoint {
   name?: string;
 }
 
+/**
+ * The longest `text` an inbound message carries (the inbound queue refuses longer ones). WhatsApp
+ * allows far longer messages: an adapter cuts them, saying so at the end, rather than lose them.
+ */
+export const MAX_INBOUND_TEXT = 10_000;
+
 /** One inbound message, normalised by the adapter. */
 export interface InboundMessage {
   /** Platform message id; the inbound job id derives from it. */

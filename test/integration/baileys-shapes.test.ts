@@ -70,4 +70,24 @@ describe('what citizens really send on WhatsApp reaches the cell (Baileys adapte
     expect(forwardsOf('WA-CAP-PHOTO')).toHaveLength(1);
     expect(forwardsOf('WA-CAP-DOC')).toHaveLength(1);
   });
+
+  it('takes in a very long message (a pasted list of the people stranded with the citizen), cut to what the queue holds', async () => {
+    const jid = '33697000002@s.whatsapp.net';
+    const names = Array.from({ length: 700 }, (_, i) => `${i + 1}. Stranded person ${i + 1}, passport 12AB${String(i).padStart(5, '0')}`);
+    const text = `We are ${names.length} people stuck at the north border post, no water:\n${names.join('\n')}`;
+    expect(text.length).toBeGreaterThan(30_000);
+    sock.upsert([wire(waMessage({ id: 'WA-LONG-1', remoteJid: jid, message: { extendedTextMessage: { text } } }))]);
+    await waitFor(async () => sock.sent.find((s) => s.jid === jid && /Reference: INC-/.test(JSON.stringify(s.content))), 15_000, 'a reply');
+    const card = await waitFor(async () =>
+      sock.sent.find((s) => s.jid === CELL_GROUP && /New incident[\s\S]*stuck at the north border post/.test(JSON.stringify(s.content))),
+    );
+    expect(card).toBeTruthy();
+    const incidents = await app.api<{ items: { id: string; reporter: string }[] }>('GET', '/api/incidents?limit=100');
+    const id = incidents.body.items.find((i) => i.reporter === '+33697000002')?.id;
+    const incident = await app.api<{ timeline: { text?: string }[] }>('GET', `/api/incidents/${id}`);
+    const words = incident.body.timeline[0]?.text ?? '';
+    expect(words.startsWith(text.slice(0, 9_000))).toBe(true);
+    // The officers see that it was cut, and how long it was.
+    expect(words).toMatch(new RegExp(`cut: the message had ${text.length} characters`));
+  });
 });

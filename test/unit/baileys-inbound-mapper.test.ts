@@ -2,6 +2,7 @@ import { proto } from '@whiskeysockets/baileys';
 import { describe, expect, it } from 'vitest';
 import { jidOf, lidPairsOf, toInboundMessage } from '../../src/transport/baileys/inbound-mapper.ts';
 import { membershipOf } from '../../src/transport/baileys/socket-events.ts';
+import { MAX_INBOUND_TEXT } from '../../src/transport/chat-transport.ts';
 import { waMessage } from '../fakes/fake-baileys-socket.ts';
 
 const GROUP = '120363000000000001@g.us';
@@ -138,6 +139,17 @@ describe('Baileys inbound mapping', () => {
       deletion: { of: 'GONE' },
     });
     expect(toInboundMessage(waMessage({ id: 'RV2', remoteJid: jid, message: { protocolMessage: { type: 0 } } }))).toBeUndefined();
+  });
+
+  it('cuts a text longer than the inbound queue takes, saying so, without splitting an emoji', () => {
+    const text = `${'a'.repeat(9_957)}${'🆘'.repeat(30_000)}`;
+    const m = toInboundMessage(waMessage({ id: 'LONG1', remoteJid: '33612345678@s.whatsapp.net', message: { conversation: text } }));
+    expect(m?.text?.length).toBeLessThanOrEqual(MAX_INBOUND_TEXT);
+    expect(m?.text).toMatch(new RegExp(`^a{9957}(🆘)*\\n… \\[cut: the message had ${text.length} characters\\]$`, 'u'));
+    const short = toInboundMessage(
+      waMessage({ id: 'SHORT1', remoteJid: '33612345678@s.whatsapp.net', message: { conversation: 'x'.repeat(MAX_INBOUND_TEXT) } }),
+    );
+    expect(short?.text).toBe('x'.repeat(MAX_INBOUND_TEXT));
   });
 
   it('maps a location pin', () => {

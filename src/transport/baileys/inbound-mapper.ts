@@ -15,7 +15,7 @@ import {
   toNumber,
   type WAMessage,
 } from '@whiskeysockets/baileys';
-import type { ChatAddress, ChatSender, InboundMessage, UndecryptableMessage } from '../chat-transport.ts';
+import { type ChatAddress, type ChatSender, type InboundMessage, MAX_INBOUND_TEXT, type UndecryptableMessage } from '../chat-transport.ts';
 
 /** A LID and a phone known to be the same person (learnt from a message key or a group event). */
 export interface LidPair {
@@ -81,6 +81,19 @@ function textOf(c: Content): string | undefined {
     contactsText(c) ??
     undefined
   );
+}
+
+/**
+ * A text within what the inbound queue takes: a longer one (WhatsApp allows some 65,000 characters,
+ * e.g. a pasted list of names) keeps its beginning and says it was cut, instead of being refused whole.
+ */
+function clipped(text: string): string {
+  if (text.length <= MAX_INBOUND_TEXT) return text;
+  const note = `\n… [cut: the message had ${text.length} characters]`;
+  let kept = text.slice(0, MAX_INBOUND_TEXT - note.length);
+  // Never end on half of an emoji (a lone high surrogate).
+  if (/[\uD800-\uDBFF]$/.test(kept)) kept = kept.slice(0, -1);
+  return kept + note;
 }
 
 /** "Name +33 6 …" for one contact card: its display name (or FN) and the numbers on its TEL lines. */
@@ -190,7 +203,8 @@ export function toInboundMessage(msg: WAMessage): InboundMessage | undefined {
     if (!r.text || !r.key?.id) return undefined;
     return { ...base, reaction: { messageId: r.key.id, emoji: r.text } };
   }
-  const text = textOf(content);
+  const raw = textOf(content);
+  const text = raw === undefined ? undefined : clipped(raw);
   const location = locationOf(content);
   const media = type ? MEDIA[type] : undefined;
   const context = contextOf(content, type);
