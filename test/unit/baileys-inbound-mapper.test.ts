@@ -163,6 +163,17 @@ describe('Baileys inbound mapping', () => {
     expect(m?.location).toEqual({ lat: 36.2, lng: 37.15, name: 'Old town' });
   });
 
+  it("keeps both the name and the street address of a place picked from WhatsApp's list", () => {
+    const pin = (locationMessage: proto.Message.ILocationMessage) =>
+      toInboundMessage(waMessage({ id: 'L2', remoteJid: '33612345678@s.whatsapp.net', message: { locationMessage } }))?.location;
+    const at = { degreesLatitude: 33.5138, degreesLongitude: 36.2765 };
+    expect(pin({ ...at, name: 'Four Seasons Hotel', address: 'Shukri Al Quwatli St, Damascus' })?.name).toBe(
+      'Four Seasons Hotel, Shukri Al Quwatli St, Damascus',
+    );
+    expect(pin({ ...at, address: 'Shukri Al Quwatli St, Damascus' })?.name).toBe('Shukri Al Quwatli St, Damascus');
+    expect(pin(at)).toEqual({ lat: 33.5138, lng: 36.2765 });
+  });
+
   it('maps a reaction to its target message and ignores a removed reaction', () => {
     const react = (text: string) =>
       toInboundMessage(

@@ -125,7 +125,9 @@ function isForwarded(context: proto.IContextInfo | undefined): boolean {
 function locationOf(c: Content): InboundMessage['location'] {
   const pin = c.locationMessage ?? c.liveLocationMessage;
   if (!pin || typeof pin.degreesLatitude !== 'number' || typeof pin.degreesLongitude !== 'number') return undefined;
-  const name = c.locationMessage?.name ?? c.locationMessage?.address ?? undefined;
+  // A place picked from WhatsApp's list has a name and a street address: the officers need both.
+  const { name: place, address } = c.locationMessage ?? {};
+  const name = [place, address && !place?.includes(address) ? address : undefined].filter(Boolean).join(', ') || undefined;
   return { lat: pin.degreesLatitude, lng: pin.degreesLongitude, ...(name ? { name } : {}) };
 }
 
