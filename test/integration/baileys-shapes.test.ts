@@ -1,7 +1,7 @@
 import { generateForwardMessageContent, proto, type WAMessage } from '@whiskeysockets/baileys';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeBaileysSocket, fakeSocketFactory, waMessage } from '../fakes/fake-baileys-socket.ts';
-import { CELL_GROUP, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
+import { CELL_GROUP, STAFF, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
 /** Through the wire format, as Baileys decodes what a phone sent. */
 const wire = (m: WAMessage) => proto.WebMessageInfo.decode(proto.WebMessageInfo.encode(m).finish()) as WAMessage;
@@ -89,5 +89,28 @@ describe('what citizens really send on WhatsApp reaches the cell (Baileys adapte
     expect(words.startsWith(text.slice(0, 9_000))).toBe(true);
     // The officers see that it was cut, and how long it was.
     expect(words).toMatch(new RegExp(`cut: the message had ${text.length} characters`));
+  });
+
+  it('runs a command an officer addresses to the bot with an @mention first, by phone or (in a LID group) by LID', async () => {
+    const officer = `${STAFF.duty.slice(1)}@s.whatsapp.net`;
+    const mentionFirst = (id: string, at: string, jid: string, command: string) =>
+      wire(
+        waMessage({
+          id,
+          remoteJid: CELL_GROUP,
+          participant: officer,
+          message: { extendedTextMessage: { text: `@${at} ${command}`, contextInfo: { mentionedJid: [jid] } } },
+        }),
+      );
+    // The fake socket's account: 15550000000 (phone), 990000000000001 (LID).
+    sock.upsert([mentionFirst('WA-AT-1', '15550000000', '15550000000@s.whatsapp.net', '/sitrep')]);
+    await waitFor(async () => sock.sent.find((s) => s.jid === CELL_GROUP && s.options?.quoted?.key.id === 'WA-AT-1'), 15_000, 'an answer');
+    const sitrep = sock.sent.find((s) => s.jid === CELL_GROUP && s.options?.quoted?.key.id === 'WA-AT-1');
+    expect(JSON.stringify(sitrep?.content)).toMatch(/SITREP/);
+
+    sock.upsert([mentionFirst('WA-AT-2', '990000000000001', '990000000000001@lid', '/help')]);
+    await waitFor(async () => sock.sent.find((s) => s.jid === CELL_GROUP && s.options?.quoted?.key.id === 'WA-AT-2'), 15_000, 'an answer');
+    const help = sock.sent.find((s) => s.jid === CELL_GROUP && s.options?.quoted?.key.id === 'WA-AT-2');
+    expect(JSON.stringify(help?.content)).toMatch(/\/sitrep/);
   });
 });

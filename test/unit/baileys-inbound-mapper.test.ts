@@ -152,6 +152,28 @@ describe('Baileys inbound mapping', () => {
     expect(short?.text).toBe('x'.repeat(MAX_INBOUND_TEXT));
   });
 
+  it('reads a text addressed to the bot by an @mention as what follows it, and leaves other mentions alone', () => {
+    const me = { id: '15550000000:7@s.whatsapp.net', lid: '990000000000001:7@lid' };
+    const said = (text: string, mentionedJid: string[]) =>
+      toInboundMessage(
+        waMessage({
+          id: 'M1',
+          remoteJid: GROUP,
+          participant: '15550000001@s.whatsapp.net',
+          message: { extendedTextMessage: { text, contextInfo: { mentionedJid } } },
+        }),
+        me,
+      )?.text;
+    expect(said('@15550000000 /ack INC-0042', ['15550000000@s.whatsapp.net'])).toBe('/ack INC-0042');
+    expect(said('@990000000000001, /sitrep', ['990000000000001@lid'])).toBe('/sitrep');
+    expect(said('@990000000000001 @15550000000 /help', ['990000000000001@lid', '15550000000@s.whatsapp.net'])).toBe('/help');
+    // Someone else addressed, a mention further on, an unmentioned number, the mention alone: as written.
+    expect(said('@15550000003 /ack INC-0042', ['15550000003@s.whatsapp.net'])).toBe('@15550000003 /ack INC-0042');
+    expect(said('/note INC-0042 told @15550000000', ['15550000000@s.whatsapp.net'])).toBe('/note INC-0042 told @15550000000');
+    expect(said('@15550000000 /sitrep', [])).toBe('@15550000000 /sitrep');
+    expect(said('@15550000000', ['15550000000@s.whatsapp.net'])).toBe('@15550000000');
+  });
+
   it('maps a location pin', () => {
     const m = toInboundMessage(
       waMessage({

@@ -169,13 +169,30 @@ export function sentByOwnAccount(key: WAMessage['key'], me: OwnJids): boolean {
 }
 
 /**
+ * The text without the @mentions of the embassy account that open it: an officer who taps @ to
+ * address the bot writes "@15550000000 /sitrep" (in a LID group "@990000000000001 /sitrep"), and
+ * WhatsApp puts the account in the context's `mentionedJid`. Unstripped, the command was not one.
+ */
+function withoutOwnMention(text: string, context: proto.IContextInfo | undefined, me: OwnJids): string {
+  const own = new Set([me.id, me.lid].map((j) => (j ? jidDecode(j)?.user : undefined)).filter(Boolean));
+  const mentioned = new Set((context?.mentionedJid ?? []).map((j) => jidDecode(j)?.user).filter((u) => u && own.has(u)));
+  if (mentioned.size === 0) return text;
+  let rest = text;
+  for (let m = /^\s*@(\d+)[\s,:]*/.exec(rest); m && mentioned.has(m[1]); m = /^\s*@(\d+)[\s,:]*/.exec(rest)) {
+    rest = rest.slice(m[0].length);
+  }
+  return rest.trim() ? rest : text;
+}
+
+/**
  * Maps one Baileys message to our InboundMessage, or undefined when it is nothing the
  * bot handles (own messages, status broadcasts, protocol messages, removed reactions).
  * Wrappers (ephemeral, view-once, edited) are opened with Baileys' normalizeMessageContent.
  * An edit (protocolMessage MESSAGE_EDIT) carries its new content and `edit.of`, the edited
- * message's id; a delete for everyone (REVOKE) carries only `deletion.of`.
+ * message's id; a delete for everyone (REVOKE) carries only `deletion.of`. `me` (the embassy
+ * account) lets a text addressed to the bot by an @mention read as what follows the mention.
  */
-export function toInboundMessage(msg: WAMessage): InboundMessage | undefined {
+export function toInboundMessage(msg: WAMessage, me: OwnJids = {}): InboundMessage | undefined {
   const id = msg.key.id;
   if (!id || msg.key.fromMe || !msg.message) return undefined;
   const origin = originOf(msg.key);
@@ -205,11 +222,11 @@ export function toInboundMessage(msg: WAMessage): InboundMessage | undefined {
     if (!r.text || !r.key?.id) return undefined;
     return { ...base, reaction: { messageId: r.key.id, emoji: r.text } };
   }
+  const context = contextOf(content, type);
   const raw = textOf(content);
-  const text = raw === undefined ? undefined : clipped(raw);
+  const text = raw === undefined ? undefined : clipped(withoutOwnMention(raw, context, me));
   const location = locationOf(content);
   const media = type ? MEDIA[type] : undefined;
-  const context = contextOf(content, type);
   const replyTo = context?.stanzaId || undefined;
   const forwarded = isForwarded(context);
   if (text === undefined && !location && !media) return undefined;
