@@ -70,19 +70,29 @@ async function chaseOne(deps: CoreDeps, id: string): Promise<void> {
   const who = phone ?? msg.from.lid ?? 'an unknown sender';
   const staff = deps.roster.find(phone ? toE164(phone) : undefined);
   const ref = `undecryptable:${id}`;
+  // A view-once photo or video opens only on the receiving phone: sent so again, it fails again.
+  const why = msg.viewOnce
+    ? 'was a "view once" photo, video or voice note, which the bot cannot open'
+    : 'could not be read (WhatsApp encryption)';
+  const again = msg.viewOnce ? 'send it again as an ordinary one' : 'send it again';
   if (staff) {
-    const text = `⚠️ Your WhatsApp message to the crisis-cell bot (${new Date(msg.at).toISOString()}) could not be read (WhatsApp encryption). Please send it again.`;
+    const text = `⚠️ Your WhatsApp message to the crisis-cell bot (${new Date(msg.at).toISOString()}) ${why}. Please ${again}.`;
     await messageStaff(deps, [staff.phone], text, ref, 'undecryptable');
   } else {
     const asked = msg.chat.kind === 'dm' ? ' We asked them to resend.' : '';
     const where = msg.chat.kind === 'group' ? ` in group ${msg.chat.id}` : '';
-    const text = `⚠️ A message from ${who}${where} could not be read (WhatsApp encryption); ask them to send it again.${asked}`;
+    const text = `⚠️ A message from ${who}${where} ${why}; ask them to ${again}.${asked}`;
     await postToCellGroups(deps, text, ref, 'undecryptable');
     if (msg.chat.kind === 'dm') {
       const to = phone ?? msg.chat.phone;
       const language = (phone ? await citizenLanguage(deps, phone) : undefined) ?? deps.config.languages[0] ?? 'en';
       await deps.outbox.send(
-        { to: { kind: 'dm', phone: to }, text: citizenText('resend', language), kind: 'reply', idempotencyKey: `${ref}:citizen` },
+        {
+          to: { kind: 'dm', phone: to },
+          text: citizenText(msg.viewOnce ? 'resendViewOnce' : 'resend', language),
+          kind: 'reply',
+          idempotencyKey: `${ref}:citizen`,
+        },
         PRIORITY.reply,
       );
     }

@@ -83,6 +83,11 @@ const MESSAGES = {
     fr: "⚠️ Nous n'avons pas pu lire votre dernier message (problème de chiffrement WhatsApp). Merci de le renvoyer.",
     ar: '⚠️ لم نتمكن من قراءة رسالتك الأخيرة (مشكلة في تشفير واتساب). يرجى إرسالها مرة أخرى.',
   },
+  resendViewOnce: {
+    en: '⚠️ We cannot open "view once" photos, videos or voice notes. Please send it again as an ordinary one (without the ① view once button).',
+    fr: '⚠️ Nous ne pouvons pas ouvrir les photos, vidéos ou messages vocaux « vue unique ». Merci de le renvoyer normalement (sans le bouton ① vue unique).',
+    ar: '⚠️ لا يمكننا فتح الصور أو الفيديوهات أو الرسائل الصوتية «للعرض مرة واحدة». يرجى إرسالها مرة أخرى بشكل عادي (بدون زر ① العرض مرة واحدة).',
+  },
 } as const;
 
 export type CitizenMessage = keyof typeof MESSAGES;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_INBOUND_TEXT } from '../transport/chat-transport.ts';
 
 /** Validates job payloads at the worker boundary; a bad payload fails without retry. */
 const address = z.discriminatedUnion('kind', [
@@ -15,7 +16,7 @@ export const inboundMessageSchema = z
     id: z.string().min(1).max(200),
     chat: address,
     from: sender,
-    text: z.string().max(10_000).optional(),
+    text: z.string().max(MAX_INBOUND_TEXT).optional(),
     location: z.object({ lat: z.number().min(-90).max(90), lng: z.number().min(-180).max(180), name: z.string().optional() }).optional(),
     reaction: z.object({ messageId: z.string(), emoji: z.string() }).optional(),
     replyTo: z.string().optional(),

@@ -23,6 +23,12 @@ export interface GeoPoint {
   name?: string;
 }
 
+/**
+ * The longest `text` an inbound message carries (the inbound queue refuses longer ones). WhatsApp
+ * allows far longer messages: an adapter cuts them, saying so at the end, rather than lose them.
+ */
+export const MAX_INBOUND_TEXT = 10_000;
+
 /** One inbound message, normalised by the adapter. */
 export interface InboundMessage {
   /** Platform message id; the inbound job id derives from it. */
@@ -40,7 +46,7 @@ export interface InboundMessage {
   fromMe: boolean;
   /** Epoch milliseconds when the platform received it. */
   at: number;
-  /** For a media message without a caption, the media type. */
+  /** For a photo, video, voice note, document or sticker, the media type (its caption, if any, is `text`). */
   media?: 'image' | 'video' | 'audio' | 'document' | 'sticker';
   /**
    * Set when the sender edited an earlier message of theirs: `of` is that message's id, and
@@ -73,6 +79,12 @@ export interface UndecryptableMessage {
   at: number;
   /** The platform's reason (e.g. "No session record", "Invalid PreKey ID"); for logs, never shown to users. */
   reason?: string;
+  /**
+   * A "view once" photo, video or voice note: WhatsApp opens it only on the receiving phone, never on
+   * a linked device such as the bot, so the real message never follows. The sender must send it again
+   * as an ordinary one.
+   */
+  viewOnce?: boolean;
 }
 
 /** One message to send. */

@@ -110,4 +110,26 @@ describe('a WhatsApp message the gateway cannot decrypt', () => {
     expect(sentTo(jid).filter((s) => /could not be read/.test(JSON.stringify(s.content)))).toHaveLength(1);
     expect(sentTo(CELL_GROUP).filter((s) => JSON.stringify(s.content).includes(STAFF.officer))).toHaveLength(0);
   });
+
+  it('tells the cell and the citizen that a "view once" photo cannot be opened, so they send it as an ordinary one', async () => {
+    // What Baileys 7 upserts for <unavailable type="view_once"/> (decode-wa-message.ts): no content, no stub.
+    const jid = '33697000011@s.whatsapp.net';
+    const stub = proto.WebMessageInfo.fromObject({
+      key: { id: 'WA-VIEWONCE-1', remoteJid: jid, fromMe: false },
+      messageTimestamp: 1_790_000_000,
+      pushName: 'Rania',
+      broadcast: false,
+    }) as WAMessage;
+    Object.assign(stub.key, { remoteJidAlt: '123456789000011@lid', addressingMode: 'pn', isViewOnce: true });
+    sock.upsert([stub]);
+    await waitFor(async () => (await app.deps.redis.exists(app.deps.keys.waUndecryptable('WA-VIEWONCE-1'))) === 1);
+    await later();
+    const alerts = sentTo(CELL_GROUP).filter((s) => JSON.stringify(s.content).includes('A message from +33697000011'));
+    expect(alerts).toHaveLength(1);
+    expect(JSON.stringify(alerts[0]?.content)).toMatch(/\\"view once\\" photo, video or voice note.*ordinary one/);
+    const asks = sentTo(jid);
+    expect(asks).toHaveLength(1);
+    expect(JSON.stringify(asks[0]?.content)).toMatch(/cannot open \\"view once\\".*send it again as an ordinary one/);
+    expect((await auditOf('WA-VIEWONCE-1'))[0]?.data).toMatchObject({ reason: 'view once' });
+  });
 });

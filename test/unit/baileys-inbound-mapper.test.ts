@@ -2,6 +2,7 @@ import { proto } from '@whiskeysockets/baileys';
 import { describe, expect, it } from 'vitest';
 import { jidOf, lidPairsOf, toInboundMessage } from '../../src/transport/baileys/inbound-mapper.ts';
 import { membershipOf } from '../../src/transport/baileys/socket-events.ts';
+import { MAX_INBOUND_TEXT } from '../../src/transport/chat-transport.ts';
 import { waMessage } from '../fakes/fake-baileys-socket.ts';
 
 const GROUP = '120363000000000001@g.us';
@@ -56,7 +57,7 @@ describe('Baileys inbound mapping', () => {
     expect(m?.text).toBe('/sitrep');
   });
 
-  it('reads a photo caption and the quoted message id inside an ephemeral wrapper', () => {
+  it('reads a photo caption, its media type and the quoted message id inside an ephemeral wrapper', () => {
     const m = toInboundMessage(
       waMessage({
         id: 'E1',
@@ -70,7 +71,32 @@ describe('Baileys inbound mapping', () => {
     );
     expect(m?.text).toBe('the bridge is down');
     expect(m?.replyTo).toBe('3EB0QUOTED');
-    expect(m?.media).toBeUndefined();
+    // Captioned or not, a photo is a photo: the cell is forwarded it.
+    expect(m?.media).toBe('image');
+  });
+
+  it('keeps a document sent with a caption as a document, and an edited caption as words only', () => {
+    const jid = '33612345678@s.whatsapp.net';
+    const doc = toInboundMessage(
+      waMessage({
+        id: 'D1',
+        remoteJid: jid,
+        message: { documentWithCaptionMessage: { message: { documentMessage: { fileName: 'passport.pdf', caption: 'my passport' } } } },
+      }),
+    );
+    expect(doc).toMatchObject({ text: 'my passport', media: 'document' });
+    // An edit rewords the caption; the photo itself was the original message's.
+    const edit = toInboundMessage(
+      waMessage({
+        id: 'ED3',
+        remoteJid: jid,
+        message: {
+          protocolMessage: { type: 14, key: { id: 'PHOTO' }, editedMessage: { imageMessage: { caption: 'two injured, not one' } } },
+        },
+      }),
+    );
+    expect(edit).toMatchObject({ text: 'two injured, not one', edit: { of: 'PHOTO' } });
+    expect(edit).not.toHaveProperty('media');
   });
 
   it('opens view-once wrappers and reports media without a caption', () => {
@@ -115,6 +141,39 @@ describe('Baileys inbound mapping', () => {
     expect(toInboundMessage(waMessage({ id: 'RV2', remoteJid: jid, message: { protocolMessage: { type: 0 } } }))).toBeUndefined();
   });
 
+  it('cuts a text longer than the inbound queue takes, saying so, without splitting an emoji', () => {
+    const text = `${'a'.repeat(9_957)}${'🆘'.repeat(30_000)}`;
+    const m = toInboundMessage(waMessage({ id: 'LONG1', remoteJid: '33612345678@s.whatsapp.net', message: { conversation: text } }));
+    expect(m?.text?.length).toBeLessThanOrEqual(MAX_INBOUND_TEXT);
+    expect(m?.text).toMatch(new RegExp(`^a{9957}(🆘)*\\n… \\[cut: the message had ${text.length} characters\\]$`, 'u'));
+    const short = toInboundMessage(
+      waMessage({ id: 'SHORT1', remoteJid: '33612345678@s.whatsapp.net', message: { conversation: 'x'.repeat(MAX_INBOUND_TEXT) } }),
+    );
+    expect(short?.text).toBe('x'.repeat(MAX_INBOUND_TEXT));
+  });
+
+  it('reads a text addressed to the bot by an @mention as what follows it, and leaves other mentions alone', () => {
+    const me = { id: '15550000000:7@s.whatsapp.net', lid: '990000000000001:7@lid' };
+    const said = (text: string, mentionedJid: string[]) =>
+      toInboundMessage(
+        waMessage({
+          id: 'M1',
+          remoteJid: GROUP,
+          participant: '15550000001@s.whatsapp.net',
+          message: { extendedTextMessage: { text, contextInfo: { mentionedJid } } },
+        }),
+        me,
+      )?.text;
+    expect(said('@15550000000 /ack INC-0042', ['15550000000@s.whatsapp.net'])).toBe('/ack INC-0042');
+    expect(said('@990000000000001, /sitrep', ['990000000000001@lid'])).toBe('/sitrep');
+    expect(said('@990000000000001 @15550000000 /help', ['990000000000001@lid', '15550000000@s.whatsapp.net'])).toBe('/help');
+    // Someone else addressed, a mention further on, an unmentioned number, the mention alone: as written.
+    expect(said('@15550000003 /ack INC-0042', ['15550000003@s.whatsapp.net'])).toBe('@15550000003 /ack INC-0042');
+    expect(said('/note INC-0042 told @15550000000', ['15550000000@s.whatsapp.net'])).toBe('/note INC-0042 told @15550000000');
+    expect(said('@15550000000 /sitrep', [])).toBe('@15550000000 /sitrep');
+    expect(said('@15550000000', ['15550000000@s.whatsapp.net'])).toBe('@15550000000');
+  });
+
   it('maps a location pin', () => {
     const m = toInboundMessage(
       waMessage({
@@ -124,6 +183,17 @@ describe('Baileys inbound mapping', () => {
       }),
     );
     expect(m?.location).toEqual({ lat: 36.2, lng: 37.15, name: 'Old town' });
+  });
+
+  it("keeps both the name and the street address of a place picked from WhatsApp's list", () => {
+    const pin = (locationMessage: proto.Message.ILocationMessage) =>
+      toInboundMessage(waMessage({ id: 'L2', remoteJid: '33612345678@s.whatsapp.net', message: { locationMessage } }))?.location;
+    const at = { degreesLatitude: 33.5138, degreesLongitude: 36.2765 };
+    expect(pin({ ...at, name: 'Four Seasons Hotel', address: 'Shukri Al Quwatli St, Damascus' })?.name).toBe(
+      'Four Seasons Hotel, Shukri Al Quwatli St, Damascus',
+    );
+    expect(pin({ ...at, address: 'Shukri Al Quwatli St, Damascus' })?.name).toBe('Shukri Al Quwatli St, Damascus');
+    expect(pin(at)).toEqual({ lat: 33.5138, lng: 36.2765 });
   });
 
   it('maps a reaction to its target message and ignores a removed reaction', () => {
@@ -163,7 +233,10 @@ describe('Baileys inbound mapping', () => {
   it('keeps a round video message (ptv) as video, with its caption when it has one', () => {
     const ptv = (message: object) => toInboundMessage(waMessage({ id: 'PTV', remoteJid: '33612345678@s.whatsapp.net', message }));
     expect(ptv({ ptvMessage: { seconds: 12 } })?.media).toBe('video');
-    expect(ptv({ ephemeralMessage: { message: { ptvMessage: { caption: 'the street now' } } } })?.text).toBe('the street now');
+    expect(ptv({ ephemeralMessage: { message: { ptvMessage: { caption: 'the street now' } } } })).toMatchObject({
+      text: 'the street now',
+      media: 'video',
+    });
   });
 
   it('keeps the comment a citizen adds to a live location', () => {

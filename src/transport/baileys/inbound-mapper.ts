@@ -15,7 +15,7 @@ import {
   toNumber,
   type WAMessage,
 } from '@whiskeysockets/baileys';
-import type { ChatAddress, ChatSender, InboundMessage, UndecryptableMessage } from '../chat-transport.ts';
+import { type ChatAddress, type ChatSender, type InboundMessage, MAX_INBOUND_TEXT, type UndecryptableMessage } from '../chat-transport.ts';
 
 /** A LID and a phone known to be the same person (learnt from a message key or a group event). */
 export interface LidPair {
@@ -83,6 +83,19 @@ function textOf(c: Content): string | undefined {
   );
 }
 
+/**
+ * A text within what the inbound queue takes: a longer one (WhatsApp allows some 65,000 characters,
+ * e.g. a pasted list of names) keeps its beginning and says it was cut, instead of being refused whole.
+ */
+function clipped(text: string): string {
+  if (text.length <= MAX_INBOUND_TEXT) return text;
+  const note = `\n… [cut: the message had ${text.length} characters]`;
+  let kept = text.slice(0, MAX_INBOUND_TEXT - note.length);
+  // Never end on half of an emoji (a lone high surrogate).
+  if (/[\uD800-\uDBFF]$/.test(kept)) kept = kept.slice(0, -1);
+  return kept + note;
+}
+
 /** "Name +33 6 …" for one contact card: its display name (or FN) and the numbers on its TEL lines. */
 function contactText(card: proto.Message.IContactMessage): string {
   const lines = (card.vcard ?? '').split(/\r?\n/);
@@ -112,7 +125,9 @@ function isForwarded(context: proto.IContextInfo | undefined): boolean {
 function locationOf(c: Content): InboundMessage['location'] {
   const pin = c.locationMessage ?? c.liveLocationMessage;
   if (!pin || typeof pin.degreesLatitude !== 'number' || typeof pin.degreesLongitude !== 'number') return undefined;
-  const name = c.locationMessage?.name ?? c.locationMessage?.address ?? undefined;
+  // A place picked from WhatsApp's list has a name and a street address: the officers need both.
+  const { name: place, address } = c.locationMessage ?? {};
+  const name = [place, address && !place?.includes(address) ? address : undefined].filter(Boolean).join(', ') || undefined;
   return { lat: pin.degreesLatitude, lng: pin.degreesLongitude, ...(name ? { name } : {}) };
 }
 
@@ -154,13 +169,30 @@ export function sentByOwnAccount(key: WAMessage['key'], me: OwnJids): boolean {
 }
 
 /**
+ * The text without the @mentions of the embassy account that open it: an officer who taps @ to
+ * address the bot writes "@15550000000 /sitrep" (in a LID group "@990000000000001 /sitrep"), and
+ * WhatsApp puts the account in the context's `mentionedJid`. Unstripped, the command was not one.
+ */
+function withoutOwnMention(text: string, context: proto.IContextInfo | undefined, me: OwnJids): string {
+  const own = new Set([me.id, me.lid].map((j) => (j ? jidDecode(j)?.user : undefined)).filter(Boolean));
+  const mentioned = new Set((context?.mentionedJid ?? []).map((j) => jidDecode(j)?.user).filter((u) => u && own.has(u)));
+  if (mentioned.size === 0) return text;
+  let rest = text;
+  for (let m = /^\s*@(\d+)[\s,:]*/.exec(rest); m && mentioned.has(m[1]); m = /^\s*@(\d+)[\s,:]*/.exec(rest)) {
+    rest = rest.slice(m[0].length);
+  }
+  return rest.trim() ? rest : text;
+}
+
+/**
  * Maps one Baileys message to our InboundMessage, or undefined when it is nothing the
  * bot handles (own messages, status broadcasts, protocol messages, removed reactions).
  * Wrappers (ephemeral, view-once, edited) are opened with Baileys' normalizeMessageContent.
  * An edit (protocolMessage MESSAGE_EDIT) carries its new content and `edit.of`, the edited
- * message's id; a delete for everyone (REVOKE) carries only `deletion.of`.
+ * message's id; a delete for everyone (REVOKE) carries only `deletion.of`. `me` (the embassy
+ * account) lets a text addressed to the bot by an @mention read as what follows the mention.
  */
-export function toInboundMessage(msg: WAMessage): InboundMessage | undefined {
+export function toInboundMessage(msg: WAMessage, me: OwnJids = {}): InboundMessage | undefined {
   const id = msg.key.id;
   if (!id || msg.key.fromMe || !msg.message) return undefined;
   const origin = originOf(msg.key);
@@ -190,10 +222,11 @@ export function toInboundMessage(msg: WAMessage): InboundMessage | undefined {
     if (!r.text || !r.key?.id) return undefined;
     return { ...base, reaction: { messageId: r.key.id, emoji: r.text } };
   }
-  const text = textOf(content);
+  const context = contextOf(content, type);
+  const raw = textOf(content);
+  const text = raw === undefined ? undefined : clipped(withoutOwnMention(raw, context, me));
   const location = locationOf(content);
   const media = type ? MEDIA[type] : undefined;
-  const context = contextOf(content, type);
   const replyTo = context?.stanzaId || undefined;
   const forwarded = isForwarded(context);
   if (text === undefined && !location && !media) return undefined;
@@ -201,7 +234,9 @@ export function toInboundMessage(msg: WAMessage): InboundMessage | undefined {
     ...base,
     ...(text !== undefined ? { text } : {}),
     ...(location ? { location } : {}),
-    ...(media && !text ? { media } : {}),
+    // A photo, video, voice note or document keeps its type with or without a caption (the cell is
+    // forwarded it either way); an edit only rewords a caption and carries no media of its own.
+    ...(media && (!protocol || !text) ? { media } : {}),
     ...(replyTo ? { replyTo } : {}),
     ...(forwarded ? { forwarded } : {}),
     // An edit that does not say which message it edits is taken as a new message: nothing is lost.
@@ -213,19 +248,24 @@ export function toInboundMessage(msg: WAMessage): InboundMessage | undefined {
  * A placeholder for a message Baileys could not decrypt: `messageStubType` CIPHERTEXT, no content,
  * the reason in `messageStubParameters[0]` ('No session record', 'Invalid PreKey ID', 'Message absent
  * from node', ...). Baileys asks the sender's phone to retry; the real message then comes with the same id.
+ * A "view once" photo or video reaches a linked device as `<unavailable type="view_once"/>`: Baileys 7
+ * upserts it with `key.isViewOnce`, no content and no stub, and nothing ever follows.
  */
 export function undecryptableOf(msg: WAMessage): UndecryptableMessage | undefined {
   const id = msg.key.id;
-  if (!id || msg.key.fromMe || msg.message || msg.messageStubType !== proto.WebMessageInfo.StubType.CIPHERTEXT) return undefined;
+  const viewOnce = msg.key.isViewOnce === true && !msg.messageStubType;
+  if (!id || msg.key.fromMe || msg.message) return undefined;
+  if (!viewOnce && msg.messageStubType !== proto.WebMessageInfo.StubType.CIPHERTEXT) return undefined;
   const origin = originOf(msg.key);
   if (!origin) return undefined;
-  const reason = msg.messageStubParameters?.[0];
+  const reason = viewOnce ? 'view once' : msg.messageStubParameters?.[0];
   return {
     id,
     chat: origin.chat,
     from: { ...origin.from, ...(msg.pushName ? { pushName: msg.pushName } : {}) },
     at: toNumber(msg.messageTimestamp as number) * 1000 || Date.now(),
     ...(reason ? { reason: String(reason) } : {}),
+    ...(viewOnce ? { viewOnce } : {}),
   };
 }
 

@@ -132,7 +132,7 @@ async function receive(t: BaileysTransport, sock: BaileysSocket, m: WAMessage): 
     await learning;
     return;
   }
-  const direct = toInboundMessage(m);
+  const direct = toInboundMessage(m, sock.user ?? {});
   if (!direct) await learning;
   const unreadable = direct ? undefined : undecryptableOf(m);
   if (unreadable) {
