@@ -4,7 +4,7 @@ import type { ChatContext } from '../chat/chat-context.ts';
 import type { Command } from '../chat/command-registry.ts';
 import type { HttpDeps } from '../http/http-deps.ts';
 import type { OutboundJob } from '../queues/job-schemas.ts';
-import type { ChatTransport, DeliveryUpdate, MembershipChange } from '../transport/chat-transport.ts';
+import type { ChatTransport, DeliveryUpdate, MembershipChange, MissedCall } from '../transport/chat-transport.ts';
 import type { CoreDeps } from './deps.ts';
 
 /** Something that can be closed at shutdown (a BullMQ worker, a timer, a queue). */
@@ -47,6 +47,8 @@ export interface Feature {
   reaction?(ctx: ChatContext): Promise<boolean>;
   membership?(deps: HttpDeps, change: MembershipChange): Promise<void>;
   delivery?(deps: HttpDeps, update: DeliveryUpdate): Promise<void>;
+  /** A call to the embassy number that nobody answered. */
+  missedCall?(deps: HttpDeps, call: MissedCall): Promise<void>;
   /** Called in the gateway after each successful send. */
   sent?(deps: HttpDeps, job: OutboundJob, messageId: string): Promise<void>;
   /**

@@ -13,6 +13,7 @@ import { incidentsFeature } from './incidents/incidents-feature.ts';
 import { messageChangesFeature } from './incidents/message-changes.ts';
 import { buildSitrep } from './incidents/sitrep.ts';
 import { membershipGuardFeature } from './membership-guard.ts';
+import { missedCallsFeature } from './missed-calls.ts';
 import { undecryptableFeature } from './undecryptable.ts';
 
 /** What playbook steps do in the world: the product's own alerts, welfare checks and sitrep. */
@@ -35,6 +36,7 @@ features.push(
   membershipGuardFeature,
   whatsappFeature,
   undecryptableFeature,
+  missedCallsFeature,
   messageChangesFeature,
   citizensFeature,
   broadcastFeature,

@@ -69,6 +69,9 @@ export function startWorkerRole(deps: HttpDeps, features: Feature[], connect: ()
       delivery: async (update) => {
         for (const f of features) await f.delivery?.(deps, update);
       },
+      call: async (call) => {
+        for (const f of features) await f.missedCall?.(deps, call);
+      },
       // Who sent it is resolved as for any message (their phone, their roster entry), then staff or the cell are told.
       gaveUp: (ctx, error) => compose(whoSent, (c) => gaveUpOn(c, error))(ctx),
     },

@@ -83,6 +83,11 @@ const MESSAGES = {
     fr: "⚠️ Nous n'avons pas pu lire votre dernier message (problème de chiffrement WhatsApp). Merci de le renvoyer.",
     ar: '⚠️ لم نتمكن من قراءة رسالتك الأخيرة (مشكلة في تشفير واتساب). يرجى إرسالها مرة أخرى.',
   },
+  missedCall: {
+    en: '📞 We could not take your call. Please write here what is happening and where you are (a location pin helps: 📎 → Location): the {embassy} crisis cell reads every message.{emergency}',
+    fr: "📞 Nous n'avons pas pu prendre votre appel. Écrivez-nous ici ce qui se passe et où vous êtes (votre position aide : 📎 → Position) : la cellule de crise de l'{embassy} lit chaque message.{emergency}",
+    ar: '📞 لم نتمكن من الرد على مكالمتك. اكتب لنا هنا ما يحدث وأين أنت (إرسال موقعك يساعد: 📎 ← الموقع): خلية الأزمة في {embassy} تقرأ كل رسالة.{emergency}',
+  },
   resendViewOnce: {
     en: '⚠️ We cannot open "view once" photos, videos or voice notes. Please send it again as an ordinary one (without the ① view once button).',
     fr: '⚠️ Nous ne pouvons pas ouvrir les photos, vidéos ou messages vocaux « vue unique ». Merci de le renvoyer normalement (sans le bouton ① vue unique).',

@@ -56,11 +56,19 @@ export const deliverySchema = z.object({
   to: z.string().min(3).max(100).optional(),
 });
 
+export const missedCallSchema = z.object({
+  id: z.string().min(1).max(200),
+  from: sender,
+  at: z.number(),
+  video: z.boolean(),
+});
+
 export const inboundJobSchema = z.discriminatedUnion('type', [
   /** `seq`: the order the gateway received the message in (Queues.receive). */
   z.object({ type: z.literal('message'), message: inboundMessageSchema, seq: z.number().optional() }),
   z.object({ type: z.literal('membership'), change: membershipSchema }),
   z.object({ type: z.literal('delivery'), update: deliverySchema }),
+  z.object({ type: z.literal('call'), call: missedCallSchema }),
 ]);
 export type InboundJob = z.infer<typeof inboundJobSchema>;
 

@@ -3,7 +3,7 @@ import { type JobsOptions, Queue, type QueueOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.ts';
 import { metrics } from '../observability/metrics.ts';
-import type { DeliveryUpdate, InboundMessage, MembershipChange, TransportEvents } from '../transport/chat-transport.ts';
+import type { DeliveryUpdate, InboundMessage, MembershipChange, MissedCall, TransportEvents } from '../transport/chat-transport.ts';
 import type { InboundSpool } from './inbound-spool.ts';
 import type { InboundJob, OutboundJob } from './job-schemas.ts';
 
@@ -270,6 +270,7 @@ export class Queues {
       membership: (change: MembershipChange) => this.addInbound({ type: 'membership', change }, jobIdFor('g', JSON.stringify(change))),
       delivery: (update: DeliveryUpdate) =>
         this.addInbound({ type: 'delivery', update }, jobIdFor('d', `${update.messageId}/${update.state}`)),
+      missedCall: (call: MissedCall) => this.addInbound({ type: 'call', call }, jobIdFor('c', call.id)),
       ...(onConnection ? { connection: onConnection } : {}),
     };
   }

@@ -167,8 +167,23 @@ export interface RefusedSend {
 }
 
 /** What a transport reports to the application. */
+/**
+ * A voice or video call to the embassy number that nobody took (it rang out, the caller hung up
+ * first, or the phone declined it). The bot cannot speak; it can answer in writing.
+ */
+export interface MissedCall {
+  /** The platform's call id: the same call reported twice is handled once. */
+  id: string;
+  from: ChatSender;
+  /** Epoch milliseconds when the call came. */
+  at: number;
+  video: boolean;
+}
+
 export interface TransportEvents {
   message(msg: InboundMessage): Promise<void>;
+  /** A call nobody answered (see MissedCall). */
+  missedCall?(call: MissedCall): Promise<void>;
   /** A message that arrived but could not be read (see UndecryptableMessage). */
   undecryptable?(msg: UndecryptableMessage): Promise<void>;
   membership?(change: MembershipChange): Promise<void>;

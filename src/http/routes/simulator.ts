@@ -59,6 +59,11 @@ const reactionBody = z.strictObject({
   group: groupId.optional(),
   id: messageId.optional(),
 });
+const callBody = z.strictObject({
+  from: phone,
+  id: messageId.optional(),
+  video: z.boolean().optional(),
+});
 const groupBody = z.strictObject({
   subject: z.string().trim().min(1).max(100),
   participants: z.array(phone).max(1024),
@@ -89,6 +94,15 @@ documentRoute({
   summary: 'Staff and cell groups, for the simulator page',
   role: 'viewer',
   tags: ['simulator'],
+});
+documentRoute({
+  method: 'post',
+  path: '/sim/calls',
+  summary: 'A WhatsApp call from a phone to the embassy number that nobody answers',
+  role: 'viewer',
+  tags: ['simulator'],
+  body: callBody,
+  status: 202,
 });
 documentRoute({
   method: 'post',
@@ -182,6 +196,15 @@ export function simulatorRoutes(deps: HttpDeps, sim: SimulatorTransport): Router
       ...(b.group ? { group: b.group } : {}),
       ...(b.id ? { id: b.id } : {}),
       reaction: { messageId: b.messageId, emoji: b.emoji },
+    });
+    res.status(202).json({ id });
+  });
+  r.post('/sim/calls', async (req, res) => {
+    const b = validate(callBody, req.body);
+    const id = await sim.call({
+      from: speakAs(deps, req, e164(b.from)),
+      ...(b.id ? { id: b.id } : {}),
+      ...(b.video ? { video: true } : {}),
     });
     res.status(202).json({ id });
   });

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { CoreDeps } from '../../app/deps.ts';
 import { createChatContext } from '../../chat/chat-context.ts';
 import { InOrder, SenderShare } from '../../domain/in-order.ts';
-import type { DeliveryUpdate, MembershipChange } from '../../transport/chat-transport.ts';
+import type { DeliveryUpdate, MembershipChange, MissedCall } from '../../transport/chat-transport.ts';
 import { type InboundJob, inboundJobSchema } from '../job-schemas.ts';
 import { MAX_STALLS, QUEUE } from '../queues.ts';
 import { parseJob } from './parse-job.ts';
@@ -13,6 +13,8 @@ export interface InboundHandlers {
   message(ctx: ReturnType<typeof createChatContext>): Promise<void>;
   membership(change: MembershipChange): Promise<void>;
   delivery(update: DeliveryUpdate): Promise<void>;
+  /** A call to the embassy number nobody answered. */
+  call?(call: MissedCall): Promise<void>;
   /** A message whose handling failed on every try (not one refused as invalid): someone must still see it. */
   gaveUp?(ctx: ReturnType<typeof createChatContext>, error: string): Promise<void>;
 }
@@ -115,6 +117,7 @@ export function createInboundWorker(
             return handlers.message(createChatContext(deps, data.message, { seq, again }));
           }
           if (data.type === 'membership') return handlers.membership(data.change);
+          if (data.type === 'call') return handlers.call?.(data.call);
           return handlers.delivery(data.update);
         },
         seq,

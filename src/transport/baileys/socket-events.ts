@@ -90,6 +90,29 @@ export function bindSocketEvents(t: BaileysTransport, sock: BaileysSocket, auth:
     await t.store.learnLids(change.participants.flatMap((p) => (p.lid && p.phone ? [{ lid: p.lid, phone: p.phone }] : [])));
     if (e.action !== 'modify') await t.sink?.membership?.(change as MembershipChange);
   });
+  // Calls nobody took: rang out (timeout), declined on the phone (reject), or hung up before anyone
+  // answered (terminate without accept); a call made while the gateway was offline comes as an offline
+  // offer. An answered call (accept, on the embassy's phone) is nobody's business here.
+  const answered = new Set<string>();
+  on('call', async (calls) => {
+    for (const c of calls) {
+      if (c.isGroup || c.groupJid || !c.id) continue;
+      if (c.status === 'accept') {
+        answered.add(c.id);
+        continue;
+      }
+      const ended = c.status === 'timeout' || c.status === 'reject' || c.status === 'terminate';
+      if (!ended && !(c.status === 'offer' && c.offline)) continue;
+      if (answered.delete(c.id)) continue;
+      const from = senderOf(c.from, c.callerPn);
+      if (!from.phone && !from.lid) continue;
+      // The embassy account calling from another of its devices is no caller.
+      const self = senderOf(sock.user?.id, sock.user?.lid);
+      if ((self.phone && from.phone === self.phone) || (self.lid && from.lid === self.lid)) continue;
+      const at = c.date instanceof Date && !Number.isNaN(c.date.getTime()) ? c.date.getTime() : Date.now();
+      await t.sink?.missedCall?.({ id: c.id, from, at, video: !!c.isVideo });
+    }
+  });
   on('groups.update', async (updates) => {
     for (const g of updates) if (g.id) await t.store.forgetGroup(g.id);
   });

@@ -158,6 +158,13 @@ export class SimulatorTransport implements ChatTransport {
     return id;
   }
 
+  /** A call from a simulated person that nobody answers; resolves with its id once it is queued. */
+  async call(input: { from: string; id?: string; video?: boolean }): Promise<string> {
+    const id = input.id ?? `SIM-CALL-${randomUUID()}`;
+    await this.out.missedCall?.({ id, from: { phone: input.from }, at: Date.now(), video: !!input.video });
+    return id;
+  }
+
   /**
    * What the bot sent, after sequence number `after`, optionally to one phone or group, at most
    * `limit` items; `last` is what to ask after next: the last sequence number given out, or, when
