@@ -123,6 +123,19 @@ describe('the simulator page in a real browser', { timeout: 60_000 }, () => {
     await context.close();
   });
 
+  it('calls the embassy number: nobody answers, the bot writes back and the cell is told', async () => {
+    const { context, page } = await newPage(browser);
+    await openSim(page, app.url);
+    await chatAs(page, { phone: '+33612398077' }, 'dm');
+    await page.locator('#call').click();
+    await eventually(() => page.locator('#thread .msg.me').last().textContent()).toContain('📞 Missed call');
+    await botSaid(page, /We could not take your call/).waitFor();
+    await eventually(async () =>
+      (await app.outbox(CELL_GROUP)).some((m) => m.text.startsWith('📞 Missed WhatsApp call from +33612398077')),
+    ).toBe(true);
+    await context.close();
+  });
+
   it('sends a message as forwarded: a rumour claiming to be from the embassy gets the warning', async () => {
     const { context, page } = await newPage(browser);
     await openSim(page, app.url);

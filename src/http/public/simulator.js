@@ -293,6 +293,21 @@ $('pin').addEventListener('click', async () => {
   }
   await send({ location: { lat, lng } }, `📍 ${lat}, ${lng}`).catch(showError);
 });
+$('call').addEventListener('click', async () => {
+  if (inGroup()) {
+    $('status').textContent = 'Calls go to the embassy number: choose "Direct message to the embassy" first';
+    return;
+  }
+  try {
+    const res = await api('POST', '/sim/calls', { from: sender(), id: newId() });
+    remember({ id: res.id, chat: chatKey(), from: sender(), text: '📞 Missed call (nobody answered)', at: new Date().toISOString() });
+    clearError();
+    render();
+    await poll();
+  } catch (err) {
+    await showError(err);
+  }
+});
 $('media').addEventListener('change', async () => {
   const media = $('media').value;
   $('media').value = '';
