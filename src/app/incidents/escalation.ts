@@ -78,9 +78,19 @@ export async function rescheduleFirstDeadline(deps: CoreDeps, incident: Pick<Inc
   await scheduleEscalation(deps, incident.id, 1, Math.max(0, dueAt - deps.now()));
 }
 
-/** Cancels the pending escalations of an incident (it was acknowledged). */
-export async function cancelEscalation(deps: CoreDeps, id: string): Promise<void> {
-  await deps.redis.zrem(deps.keys.escalationsDue, `${id}|1`, `${id}|2`);
+/**
+ * Cancels the pending escalations of an incident (it was acknowledged), including a notice still
+ * waiting for its escalation digest: the digest must not page anyone about an incident already taken.
+ * Returns the levels whose notice was still waiting, so never went out: nobody was paged at those.
+ */
+export async function cancelEscalation(deps: CoreDeps, id: string): Promise<number[]> {
+  const [, [, waited1], [, waited2]] = (await deps.redis
+    .multi()
+    .zrem(deps.keys.escalationsDue, `${id}|1`, `${id}|2`)
+    .zrem(deps.keys.escalationPending(1), `${id}|1`)
+    .zrem(deps.keys.escalationPending(2), `${id}|2`)
+    .exec()) as [unknown, [null, number], [null, number]];
+  return [...(waited1 ? [1] : []), ...(waited2 ? [2] : [])];
 }
 
 /** How long a claimed deadline is held by the worker escalating it before another may take it over. */
@@ -251,11 +261,22 @@ export async function postEscalationDigest(deps: CoreDeps, data: Record<string, 
   ];
   if (members.length === 0) return;
   const ids = members.slice(0, ESCALATION_DIGEST_SHOWN).map((m) => m.split('|')[0] as string);
-  const shown = await incidentStore(deps).getMany(ids);
-  const more = members.length - shown.length;
+  const listed = await incidentStore(deps).getMany(ids);
+  // Taken (or erased) while it waited: acknowledging removes it from the waiting set, but one taken
+  // as the digest is being read is left out here, not paged about as unacknowledged.
+  const shown = listed.filter((i) => i.status === 'open');
+  const gone = listed.length - shown.length;
+  const takenCritical = listed.filter((i) => i.status !== 'open' && i.severity === 'critical').length;
+  const total = members.length - gone;
+  const criticalLeft = critical - takenCritical;
+  if (total === 0) {
+    await deps.redis.zrem(key, ...members);
+    return;
+  }
+  const more = total - shown.length;
   const who = level === 1 ? 'duty officers' : 'admins';
   const text = [
-    `⏰ ${members.length} incidents reached their deadline unacknowledged${critical ? `, ${critical} of them CRITICAL (listed first)` : ''}: ${who} paged.`,
+    `⏰ ${total} ${total === 1 ? 'incident' : 'incidents'} reached their deadline unacknowledged${criticalLeft ? `, ${criticalLeft} of them CRITICAL (listed first)` : ''}: ${who} paged.`,
     ...shown.map((i) => `${incidentLine(deps, i)}\n   “${excerpt(i.summary, 80)}”`),
     ...(more > 0 ? [`…and ${more} more: send /incidents open`] : []),
     'Send /ack ID to take one.',

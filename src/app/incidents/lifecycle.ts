@@ -295,12 +295,14 @@ export async function updateIncident(deps: CoreDeps, input: IncidentChanges & Ch
     await rescheduleFirstDeadline(deps, after);
   }
   if (after.status !== before.status) {
+    let neverPaged: number[] = [];
     if (before.status === 'open') {
-      await cancelEscalation(deps, after.id);
+      neverPaged = await cancelEscalation(deps, after.id);
       if (!again) metrics.ackLatency.observe({ severity: after.severity }, Math.max(0, deps.now() - Date.parse(after.createdAt)) / 1000);
     }
     await tellReporter(deps, after, before.status, end);
-    if (before.status === 'open' && before.escalationLevel > 0) await tellPaged(deps, after, before.escalationLevel, input.actor);
+    if (before.status === 'open' && before.escalationLevel > 0)
+      await tellPaged(deps, after, before.escalationLevel, input.actor, neverPaged);
   }
   // Done on the dashboard or the API: the cell groups, which watch every case in chat, see it too.
   if (input.channel === 'api') await mirrorToCell(deps, before, after, input.actor, end);
@@ -328,10 +330,16 @@ export function acknowledge(deps: CoreDeps, input: ChangeRequest): Promise<Incid
   return changeStatus(deps, { ...input, to: 'acknowledged' });
 }
 
-/** The staff an escalation paged learn it is taken: otherwise each still thinks it is theirs to chase. */
-async function tellPaged(deps: CoreDeps, i: Incident, level: number, actor: Actor): Promise<void> {
+/**
+ * The staff an escalation paged learn it is taken: otherwise each still thinks it is theirs to chase.
+ * A level whose notice was still waiting for its escalation digest (`neverPaged`) paged nobody.
+ */
+async function tellPaged(deps: CoreDeps, i: Incident, level: number, actor: Actor, neverPaged: number[]): Promise<void> {
   const paged = new Set<string>();
-  for (let l = 1; l <= level; l++) for (const phone of escalationRecipients(deps, l)) paged.add(phone);
+  for (let l = 1; l <= level; l++) {
+    if (neverPaged.includes(l)) continue;
+    for (const phone of escalationRecipients(deps, l)) paged.add(phone);
+  }
   if (actor.phone) paged.delete(actor.phone);
   if (paged.size === 0) return;
   const holder = i.assignee && i.assignee !== actor.phone ? ` It is with ${staffName(deps, i.assignee)}.` : '';

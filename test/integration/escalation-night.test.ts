@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Incident } from '../../src/domain/incident.ts';
+import { CELL_GROUP, STAFF, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
+
+const incidentIdIn = (text: string) => /INC-\d{4}/.exec(text)?.[0] as string;
+
+/** Waits, if need be, until early in a clock-aligned window of `ms`, so a burst falls in one window. */
+async function earlyInWindow(ms: number): Promise<void> {
+  const into = Date.now() % ms;
+  if (into > ms / 5) await new Promise((r) => setTimeout(r, ms - into + 100));
+}
+
+describe('an escalation digest at 3 a.m.', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp('escalation-night-digest', {
+      config: {
+        digest: { maxCardsPerWindow: 1, maxCriticalCardsPerWindow: 1, window: '12s' },
+        escalation: { ackDeadline: { critical: '1s', high: '1h', medium: '1h', low: '4h' }, secondDeadline: '1h' },
+      },
+    });
+  });
+  afterAll(async () => app.stop());
+
+  it('leaves out an incident acknowledged while it waited for the digest, and does not tell the duty officers of a page they never got', async () => {
+    await earlyInWindow(12_000);
+    const phones = ['+33695000001', '+33695000002', '+33695000003'];
+    for (const [n, phone] of phones.entries()) await app.say(phone, `SOS trapped under rubble, building ${n}`);
+    const ids = await Promise.all(phones.map(async (p) => incidentIdIn((await app.expectMessage(p, /Reference/)).text)));
+    // All three passed their deadline: one gets its own notice, two wait for the escalation digest.
+    await waitFor(async () => {
+      const levels = await Promise.all(
+        ids.map(async (id) => (await app.api<Incident>('GET', `/api/incidents/${id}`)).body.escalationLevel),
+      );
+      return levels.every((l) => l === 1) || undefined;
+    });
+    const single = (await app.outbox(CELL_GROUP)).filter((m) => m.kind === 'escalation' && /UNACKNOWLEDGED/.test(m.text));
+    expect(single).toHaveLength(1);
+    const waiting = ids.filter((id) => !single[0]?.text.includes(id));
+    expect(waiting).toHaveLength(2);
+    const [taken, still] = waiting as [string, string];
+    // Chloe takes one of them before the digest goes out.
+    await app.say(STAFF.officer, `/ack ${taken}`, { group: CELL_GROUP });
+    await app.expectMessage(CELL_GROUP, (m) => m.text.startsWith(`👍 Chloe Officer acknowledged ${taken}`));
+    const digest = await app.expectMessage(CELL_GROUP, (m) => /reached their deadline unacknowledged/.test(m.text), 20_000);
+    expect(digest.text).toMatch(/^⏰ 1 incidents? reached their deadline unacknowledged/);
+    expect(digest.text).toContain(still);
+    expect(digest.text).not.toContain(taken);
+    const toDuty = await app.outbox(STAFF.duty);
+    const paged = toDuty.filter((m) => m.kind === 'escalation');
+    expect(paged.some((m) => m.text.includes(taken))).toBe(false);
+    // Ana was never paged about it: no "which you were paged about" for a page she never had.
+    expect(toDuty.some((m) => m.text.startsWith(`✅ ${taken}`))).toBe(false);
+  }, 60_000);
+});
