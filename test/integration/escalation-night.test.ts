@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acknowledge } from '../../src/app/incidents/lifecycle.ts';
 import type { Incident } from '../../src/domain/incident.ts';
 import { CELL_GROUP, STAFF, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
@@ -52,4 +53,48 @@ describe('an escalation digest at 3 a.m.', () => {
     // Ana was never paged about it: no "which you were paged about" for a page she never had.
     expect(toDuty.some((m) => m.text.startsWith(`✅ ${taken}`))).toBe(false);
   }, 60_000);
+});
+
+describe('an acknowledgement as the deadline fires', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp('escalation-night-race', {
+      config: {
+        digest: { maxCardsPerWindow: 1000, window: '1m' },
+        escalation: { ackDeadline: { critical: '1s', high: '1h', medium: '1h', low: '4h' }, secondDeadline: '1h' },
+      },
+    });
+  });
+  afterAll(async () => app.stop());
+
+  it('does not page anyone about an incident taken while its escalation was being recorded', async () => {
+    // Chloe's /ack lands right after the escalation recorded itself, before its notices were sent.
+    const audit = app.deps.audit;
+    const append = audit.append.bind(audit);
+    let taken: Promise<unknown> | undefined;
+    audit.append = async (entry) => {
+      const written = await append(entry);
+      if (entry.type === 'incident.escalated' && !taken) {
+        taken = acknowledge(app.deps, {
+          id: String(entry.subject),
+          actor: { name: 'Chloe Officer', phone: STAFF.officer },
+          channel: 'chat',
+        });
+        await taken;
+      }
+      return written;
+    };
+    await app.say('+33695000011', 'SOS my brother is trapped under the rubble');
+    const id = incidentIdIn((await app.expectMessage('+33695000011', /Reference/)).text);
+    await app.expectMessage('+33695000011', /has been seen/);
+    audit.append = append;
+    // A later report escalates: by then the first escalation has long finished.
+    await app.say('+33695000012', 'SOS trapped in a collapsed house');
+    const later = incidentIdIn((await app.expectMessage('+33695000012', /Reference/)).text);
+    await app.expectMessage(STAFF.duty, (m) => m.kind === 'escalation' && m.text.includes(later));
+    const stale = [...(await app.outbox(CELL_GROUP)), ...(await app.outbox(STAFF.duty)), ...(await app.outbox(STAFF.admin))].filter(
+      (m) => m.kind === 'escalation' && m.text.includes(id),
+    );
+    expect(stale).toEqual([]);
+  });
 });

@@ -172,6 +172,10 @@ async function escalate(deps: CoreDeps, data: Record<string, unknown>): Promise<
     metrics.escalations.inc({ severity: incident.severity, level: String(level) });
     await deps.audit.append({ type: 'incident.escalated', actor: 'system', subject: id, data: { level, minutes } });
   }
+  // Taken while the escalation was being recorded (an /ack sent as the deadline fired): whoever took
+  // it has told the cell and those paged, and a page now would say it is still unacknowledged.
+  const [now] = await store.getManyWithoutTimeline([id]);
+  if (now?.status !== 'open') return;
   const slot = await escalationSlot(deps, incident, level);
   if (slot.post === 1) {
     const headline = `⏰ UNACKNOWLEDGED ${age} —`;
