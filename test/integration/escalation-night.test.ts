@@ -97,4 +97,21 @@ describe('an acknowledgement as the deadline fires', () => {
     );
     expect(stale).toEqual([]);
   });
+
+  it('pages the officer an unacknowledged incident was given to, and the page says who has it', async () => {
+    // A passport question (4 h to acknowledge), given to Chloe; then the caller says he is held.
+    await app.say('+33695000021', 'I need a new passport');
+    const id = incidentIdIn((await app.expectMessage('+33695000021', /Reference/)).text);
+    await app.say(STAFF.duty, `/assign ${id} Chloe`, { group: CELL_GROUP });
+    await app.expectMessage(STAFF.officer, (m) => m.kind === 'assignment' && m.text.includes(id));
+    await app.say(STAFF.duty, `/severity ${id} critical`, { group: CELL_GROUP });
+    const page = await app.expectMessage(STAFF.duty, (m) => m.kind === 'escalation' && m.text.includes(id));
+    expect(page.text).toContain('Given to Chloe Officer, who has not acknowledged it');
+    const chloe = await app.expectMessage(STAFF.officer, (m) => m.kind === 'escalation' && m.text.includes(id));
+    expect(chloe.text).toContain('Given to Chloe Officer, who has not acknowledged it');
+    // Ana takes it: Chloe, paged too, learns she need not chase it.
+    await app.say(STAFF.duty, `/ack ${id}`, { group: CELL_GROUP });
+    const told = await app.expectMessage(STAFF.officer, (m) => m.text.startsWith(`✅ ${id}`));
+    expect(told.text).toContain('was taken by Ana Duty');
+  });
 });

@@ -2,7 +2,7 @@ import { durationMs } from '../../domain/duration.ts';
 import { type Incident, SEVERITY_RANK, type Severity } from '../../domain/incident.ts';
 import { LuaScript } from '../../store/lua-script.ts';
 import type { CoreDeps } from '../deps.ts';
-import { excerpt, incidentLine, incidentStore, postToCellGroups, regionName, reporterLabel, SEVERITY_ICON } from './shared.ts';
+import { excerpt, incidentLine, incidentStore, postToCellGroups, regionName, reporterLabel, SEVERITY_ICON, staffName } from './shared.ts';
 
 /** The card staff see in the cell group for a new incident. */
 export function incidentCard(deps: CoreDeps, i: Incident, headline = '🆕 New incident'): string {
@@ -18,6 +18,8 @@ export function incidentCard(deps: CoreDeps, i: Incident, headline = '🆕 New i
       : i.links.forwarded
         ? ['↪️ Forwarded by the reporter: someone else’s message.']
         : []),
+    // Given to someone before anyone took it (an /assign): the page says whom to call first.
+    ...(i.assignee && i.status === 'open' ? [`📌 Given to ${staffName(deps, i.assignee)}, who has not acknowledged it yet.`] : []),
     `Reporter: ${reporterLabel(i.reporter, 'unknown')} · language ${i.language}${i.links.earlier ? ` · earlier report ${i.links.earlier}` : ''}${i.links.inReplyTo ? ` · replying to ${i.links.inReplyTo}` : ''}`,
     `Reply 👍 to this card or send /ack ${i.id} to take it.`,
   ].join('\n');

@@ -181,7 +181,7 @@ async function escalate(deps: CoreDeps, data: Record<string, unknown>): Promise<
     const headline = `⏰ UNACKNOWLEDGED ${age} —`;
     const card = incidentCard(deps, { ...incident, escalationLevel: level }, headline);
     if (level === 1) await postToCellGroups(deps, card, `esc:${id}:${level}`, 'escalation', `incident:${id}`);
-    await messageStaff(deps, escalationRecipients(deps, level), card, `esc:${id}:${level}`, 'escalation', `incident:${id}`);
+    await messageStaff(deps, pagedAbout(deps, incident, level), card, `esc:${id}:${level}`, 'escalation', `incident:${id}`);
   } else if (slot.post === 2) {
     await deps.timers.schedule(
       'incident.escalationDigest',
@@ -193,6 +193,16 @@ async function escalate(deps: CoreDeps, data: Record<string, unknown>): Promise<
   // 'sooner': a retried escalation keeps the second deadline its first attempt set.
   if (level === 1) await scheduleEscalation(deps, id, 2, durationMs(deps.config.escalation.secondDeadline), 'sooner');
   await publishIncident(deps, 'incident.updated', id);
+}
+
+/**
+ * Who is paged about one incident at an escalation level: the duty officers (then the admins), and
+ * at the first level the officer it was given to before anyone took it, who was told to take it.
+ */
+export function pagedAbout(deps: CoreDeps, i: Pick<Incident, 'assignee'>, level: number): string[] {
+  const phones = escalationRecipients(deps, level);
+  if (level === 1 && i.assignee && deps.roster.find(i.assignee) && !phones.includes(i.assignee)) phones.push(i.assignee);
+  return phones;
 }
 
 /** Who is paged at an escalation level: duty officers, then admins. */

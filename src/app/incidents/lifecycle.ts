@@ -14,7 +14,7 @@ import { hasRole } from '../../domain/roster.ts';
 import { metrics } from '../../observability/metrics.ts';
 import { PRIORITY } from '../../queues/queues.ts';
 import type { CoreDeps } from '../deps.ts';
-import { cancelEscalation, escalationRecipients, rescheduleFirstDeadline } from './escalation.ts';
+import { cancelEscalation, pagedAbout, rescheduleFirstDeadline } from './escalation.ts';
 import {
   incidentStore,
   messageStaff,
@@ -301,8 +301,7 @@ export async function updateIncident(deps: CoreDeps, input: IncidentChanges & Ch
       if (!again) metrics.ackLatency.observe({ severity: after.severity }, Math.max(0, deps.now() - Date.parse(after.createdAt)) / 1000);
     }
     await tellReporter(deps, after, before.status, end);
-    if (before.status === 'open' && before.escalationLevel > 0)
-      await tellPaged(deps, after, before.escalationLevel, input.actor, neverPaged);
+    if (before.status === 'open' && before.escalationLevel > 0) await tellPaged(deps, before, after, input.actor, neverPaged);
   }
   // Done on the dashboard or the API: the cell groups, which watch every case in chat, see it too.
   if (input.channel === 'api') await mirrorToCell(deps, before, after, input.actor, end);
@@ -334,11 +333,12 @@ export function acknowledge(deps: CoreDeps, input: ChangeRequest): Promise<Incid
  * The staff an escalation paged learn it is taken: otherwise each still thinks it is theirs to chase.
  * A level whose notice was still waiting for its escalation digest (`neverPaged`) paged nobody.
  */
-async function tellPaged(deps: CoreDeps, i: Incident, level: number, actor: Actor, neverPaged: number[]): Promise<void> {
+async function tellPaged(deps: CoreDeps, before: Incident, i: Incident, actor: Actor, neverPaged: number[]): Promise<void> {
   const paged = new Set<string>();
-  for (let l = 1; l <= level; l++) {
+  for (let l = 1; l <= before.escalationLevel; l++) {
     if (neverPaged.includes(l)) continue;
-    for (const phone of escalationRecipients(deps, l)) paged.add(phone);
+    // Who held it when it was paged: an assignee given it in the same change was not.
+    for (const phone of pagedAbout(deps, before, l)) paged.add(phone);
   }
   if (actor.phone) paged.delete(actor.phone);
   if (paged.size === 0) return;
