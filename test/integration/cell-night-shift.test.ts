@@ -210,9 +210,9 @@ describe('/incident read on a phone', () => {
     const detail = await inGroup(STAFF.viewer, `/incident ${id}`);
     const timeline =
       detail.text
-        .split('Timeline:\n')[1]
+        .split('Timeline (UTC):\n')[1]
         ?.split('\n')
-        .map((l) => l.slice(8)) ?? [];
+        .map((l) => l.replace(/^ {2}(\d+ \w+ )?\d\d:\d\d /, '')) ?? [];
     expect(timeline).toEqual([
       'reporter: reported — I lost my passport and my wallet in Damascus',
       'Chloe Officer: assigned → Ana Duty',

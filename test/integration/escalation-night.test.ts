@@ -115,3 +115,32 @@ describe('an acknowledgement as the deadline fires', () => {
     expect(told.text).toContain('was taken by Ana Duty');
   });
 });
+
+describe('an old incident read on a phone', () => {
+  let app: TestApp;
+  let skew = 0;
+  beforeAll(async () => {
+    app = await startTestApp('escalation-night-old', { options: { now: () => Date.now() + skew } });
+  });
+  afterAll(async () => app.stop());
+
+  it('says how long it has waited in days and hours, not thousands of minutes, and in which zone its times are', async () => {
+    await app.say('+33695000031', 'I need a new passport, mine was stolen');
+    const id = incidentIdIn((await app.expectMessage('+33695000031', /Reference/)).text);
+    const created = (await app.api<Incident>('GET', `/api/incidents/${id}`)).body.createdAt;
+    // Three days and two hours later, the night officer looks at the queue.
+    skew = (3 * 24 + 2) * 3_600_000 + 10 * 60_000;
+    await app.say(STAFF.duty, '/incidents', { group: CELL_GROUP });
+    const list = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'list');
+    const line = list.text.split('\n').find((l) => l.includes(id));
+    expect(line).toMatch(/ · 3 d 2 h$/);
+    await app.say(STAFF.duty, '/sitrep', { group: CELL_GROUP });
+    const sitrep = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'sitrep');
+    expect(sitrep.text).toContain('Oldest waits 3 d 2 h.');
+    await app.say(STAFF.duty, `/incident ${id}`, { group: CELL_GROUP });
+    const detail = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'detail');
+    // Reported three days ago: the time alone would read as today's; and it is UTC, not local time.
+    const day = new Date(created).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
+    expect(detail.text).toContain(`Timeline (UTC):\n  ${day} ${created.slice(11, 16)} reporter: reported`);
+  });
+});

@@ -4,7 +4,7 @@ import { metrics } from '../../observability/metrics.ts';
 import { LuaScript } from '../../store/lua-script.ts';
 import type { CoreDeps } from '../deps.ts';
 import { criticalCap, DIGEST_REF, incidentCard } from './cards.ts';
-import { excerpt, incidentLine, incidentStore, messageStaff, postToCellGroups, publishIncident } from './shared.ts';
+import { excerpt, incidentLine, incidentStore, messageStaff, postToCellGroups, publishIncident, waitText } from './shared.ts';
 
 /** Deadlines are checked by one delayed job per second that has any, not one job per incident. */
 const BUCKET_MS = 1_000;
@@ -152,7 +152,7 @@ async function escalate(deps: CoreDeps, data: Record<string, unknown>): Promise<
   const waited = deps.now() - Date.parse(incident.createdAt);
   const minutes = Math.round(waited / 60_000);
   // "0 min" would read as if nobody had waited: under a minute is said in seconds.
-  const age = waited < 60_000 ? `${Math.max(1, Math.round(waited / 1000))} s` : `${minutes} min`;
+  const age = waited < 60_000 ? `${Math.max(1, Math.round(waited / 1000))} s` : waitText(waited);
   // Already at this level: an earlier attempt recorded the escalation and failed before its
   // notices were queued (its deadline is still claimed). The notices go out now, once each.
   if (incident.escalationLevel < level) {

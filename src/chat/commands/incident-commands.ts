@@ -178,8 +178,8 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
           `Reporter: ${reporterLabel(i.reporter, 'erased')} (${i.language}) · assignee: ${staffName(ctx.deps, i.assignee)}`,
           ...(i.location ? [`📍 https://maps.google.com/?q=${i.location.lat},${i.location.lng}`] : []),
           `“${i.summary}”`,
-          'Timeline:',
-          ...i.timeline.slice(-12).map((e) => `  ${e.at.slice(11, 16)} ${e.actor}: ${timelineLine(e)}`),
+          'Timeline (UTC):',
+          ...i.timeline.slice(-12).map((e) => `  ${timelineTime(e.at, ctx.deps.now())} ${e.actor}: ${timelineLine(e)}`),
         ];
         await ctx.reply(lines.join('\n'), 'detail');
       },
@@ -382,6 +382,16 @@ function assigneePhone(ctx: ChatContext, who: string): string {
   if (staff.length > 1)
     throw new UsageError(`"${who}" could be ${staff.map((s) => s.name).join(' or ')}: give the full name or the phone.`);
   throw new UsageError(`Nobody on the staff roster is called "${who}": give a name as the roster lists it, or a phone.`);
+}
+
+/**
+ * When a timeline entry was written, in UTC: the time alone today, with the day before today
+ * ("24 Nov 14:05"): an entry three days old must not read as this afternoon's.
+ */
+function timelineTime(at: string, now: number): string {
+  const time = at.slice(11, 16);
+  if (at.slice(0, 10) === new Date(now).toISOString().slice(0, 10)) return time;
+  return `${new Date(at).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' })} ${time}`;
 }
 
 /**
