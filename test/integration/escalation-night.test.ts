@@ -116,6 +116,34 @@ describe('an acknowledgement as the deadline fires', () => {
   });
 });
 
+describe('an incident raised to critical after it was taken', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp('escalation-night-raised', {
+      config: { escalation: { ackDeadline: { critical: '1s', high: '1h', medium: '1h', low: '4h' }, secondDeadline: '1h' } },
+    });
+  });
+  afterAll(async () => app.stop());
+
+  it('tells the officer who has it and the cell group, when raised from a DM or the dashboard', async () => {
+    await app.say('+33695000041', 'I need a new passport, I am stuck at the border post');
+    const id = incidentIdIn((await app.expectMessage('+33695000041', /Reference/)).text);
+    await app.say(STAFF.officer, `/ack ${id}`, { group: CELL_GROUP });
+    await app.expectMessage('+33695000041', /has been seen/);
+    // Ana, on the phone with the citizen from home, raises it in her DM with the embassy number.
+    await app.say(STAFF.duty, `/severity ${id} critical`);
+    await app.expectMessage(STAFF.duty, (m) => m.text === `${id} severity is now critical.`);
+    const cell = await app.expectMessage(CELL_GROUP, (m) => m.text.startsWith(`${id} severity is now critical`));
+    expect(cell.text).toBe(`${id} severity is now critical. (Ana Duty, in a direct message)`);
+    const chloe = await app.expectMessage(STAFF.officer, (m) => m.text.includes(`${id}`) && m.text.includes('CRITICAL'));
+    expect(chloe.text).toMatch(new RegExp(`^🔺 Ana Duty raised ${id}, which is with you, to CRITICAL`));
+    // On the dashboard: the group hears of it too, and Chloe again.
+    const res = await app.api('PATCH', `/api/incidents/${id}`, { severity: 'high' });
+    expect(res.status).toBe(200);
+    await app.expectMessage(CELL_GROUP, (m) => m.text === `${id} severity is now high (admin, via the dashboard/API).`);
+  });
+});
+
 describe('an old incident read on a phone', () => {
   let app: TestApp;
   let skew = 0;

@@ -7,6 +7,8 @@ import {
   canTransition,
   type Incident,
   type IncidentStatus,
+  isActive,
+  SEVERITY_RANK,
   type Severity,
   type TimelineEntry,
 } from '../../domain/incident.ts';
@@ -303,6 +305,18 @@ export async function updateIncident(deps: CoreDeps, input: IncidentChanges & Ch
     await tellReporter(deps, after, before.status, end);
     if (before.status === 'open' && before.escalationLevel > 0) await tellPaged(deps, before, after, input.actor, neverPaged);
   }
+  // Raised by someone else while an officer holds it: they may not be reading the group.
+  if (
+    SEVERITY_RANK[after.severity] < SEVERITY_RANK[before.severity] &&
+    isActive(after.status) &&
+    after.assignee &&
+    after.assignee === before.assignee &&
+    after.assignee !== input.actor.phone &&
+    deps.roster.find(after.assignee)
+  ) {
+    const text = `🔺 ${input.actor.name} raised ${after.id}, which is with you, to ${after.severity.toUpperCase()} (${after.category.replace('_', ' ')}, ${regionName(deps, after.region)}): “${after.summary}”\nSend /incident ${after.id} for the timeline.`;
+    await messageStaff(deps, [after.assignee], text, `raised:${after.id}:${end}`, 'notice', `incident:${after.id}`);
+  }
   // Done on the dashboard or the API: the cell groups, which watch every case in chat, see it too.
   if (input.channel === 'api') await mirrorToCell(deps, before, after, input.actor, end);
   if (staff && after.assignee !== before.assignee && after.assignee === staff.phone && staff.phone !== input.actor.phone) {
@@ -361,6 +375,11 @@ async function mirrorToCell(deps: CoreDeps, before: Incident, after: Incident, a
     text = after.assignee
       ? `📌 ${after.id} is now with ${staffName(deps, after.assignee)} (${via}).`
       : `📌 ${after.id} is unassigned (${via}).`;
+  }
+  // A severity changed on the dashboard: the card the group has still shows the old one.
+  if (after.severity !== before.severity) {
+    const line = `${after.id} severity is now ${after.severity} (${via}).`;
+    text = text ? `${text}\n${line}` : line;
   }
   if (text) await postToCellGroups(deps, text, `api-change:${after.id}:${end}`, 'update', `incident:${after.id}`);
 }

@@ -344,7 +344,7 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
         const region = matchRegion(ctx.deps, typed);
         if (!region) throw new UsageError(`Unknown region "${typed}". ${regions}.`);
         const i = await retriage(ctx.deps, { id, region, actor: actorOf(ctx), channel: 'chat', key: requestKey(ctx) });
-        await ctx.reply(`${i.id} region is now ${regionName(ctx.deps, i.region)}.`, 'confirmation');
+        await confirmChange(ctx, `${i.id} region is now ${regionName(ctx.deps, i.region)}.`, i.id);
       },
     },
   ];
@@ -425,7 +425,8 @@ function retriageCommand(
       const value = args.slice(1).join('_').replace(/-/g, '_').toLowerCase() || undefined;
       if (!value || !values.includes(value)) throw new UsageError(`Choose one of: ${values.join(', ')}.`);
       const i = await retriage(ctx.deps, { id, ...pick(value), actor: actorOf(ctx), channel: 'chat', key: requestKey(ctx) });
-      await ctx.reply(`${i.id} ${name} is now ${value}.`, 'confirmation');
+      // Said in the cell groups too when changed from a DM: a card still showing LOW is skipped there.
+      await confirmChange(ctx, `${i.id} ${name} is now ${value}.`, i.id);
     },
   };
 }
