@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { escalateDue } from '../../src/app/incidents/escalation.ts';
 import { acknowledge } from '../../src/app/incidents/lifecycle.ts';
 import type { Incident } from '../../src/domain/incident.ts';
 import { CELL_GROUP, STAFF, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
@@ -141,6 +142,33 @@ describe('an incident raised to critical after it was taken', () => {
     const res = await app.api('PATCH', `/api/incidents/${id}`, { severity: 'high' });
     expect(res.status).toBe(200);
     await app.expectMessage(CELL_GROUP, (m) => m.text === `${id} severity is now high (admin, via the dashboard/API).`);
+  });
+});
+
+describe('several incidents overdue at once', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp('escalation-night-order', {
+      config: { digest: { maxCardsPerWindow: 1, maxCriticalCardsPerWindow: 1, window: '1m' } },
+    });
+  });
+  afterAll(async () => app.stop());
+
+  it('pages the critical one first, even when a low one passed its deadline earlier', async () => {
+    // The worker was down: a passport question and a trapped family both passed their deadlines,
+    // the passport question first. The window has room for one page; the rest wait for a digest.
+    await app.say('+33695000051', 'I need a new passport, mine expired');
+    const low = incidentIdIn((await app.expectMessage('+33695000051', /Reference/)).text);
+    await app.say('+33695000052', 'SOS we are trapped under the rubble with the children');
+    const critical = incidentIdIn((await app.expectMessage('+33695000052', /Reference/)).text);
+    const { redis, keys } = app.deps;
+    await redis.zadd(keys.escalationsDue, Date.now() - 2_000, `${low}|1`, Date.now() - 1_000, `${critical}|1`);
+    await escalateDue(app.deps);
+    const page = await app.expectMessage(STAFF.duty, (m) => m.kind === 'escalation' && m.text.includes(critical));
+    expect(page.text).toMatch(/UNACKNOWLEDGED/);
+    // The passport question waits for the escalation digest at the end of the window.
+    expect(await redis.zscore(keys.escalationPending(1), `${low}|1`)).not.toBeNull();
+    expect(await redis.zscore(keys.escalationPending(1), `${critical}|1`)).toBeNull();
   });
 });
 

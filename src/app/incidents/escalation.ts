@@ -124,7 +124,7 @@ export async function escalateDue(deps: CoreDeps): Promise<void> {
   for (;;) {
     const now = deps.now();
     const due = await deps.redis.zrangebyscore(deps.keys.escalationsDue, '-inf', String(now), 'LIMIT', 0, 500);
-    for (const member of due) {
+    for (const member of await mostSevereFirst(deps, due)) {
       const claim = (await CLAIM.run(deps.redis, [deps.keys.escalationsDue], [member, now, CLAIM_MS])) as string | null;
       if (!claim) continue;
       const [id, level] = member.split('|');
@@ -137,6 +137,23 @@ export async function escalateDue(deps: CoreDeps): Promise<void> {
     }
     if (due.length < 500) return;
   }
+}
+
+/**
+ * Overdue deadlines, most severe incident first, then in the order they fell due: after an outage
+ * (or in a flood) a low one that passed its deadline first must not take the window's last page
+ * and send a critical one to wait for the digest. Reads only each incident's severity field.
+ */
+async function mostSevereFirst(deps: CoreDeps, due: string[]): Promise<string[]> {
+  if (due.length < 2) return due;
+  const multi = deps.redis.multi();
+  for (const member of due) multi.hget(deps.keys.incident(member.split('|')[0] as string), 'severity');
+  const severities = ((await multi.exec()) ?? []).map(([, v]) => v as string | null);
+  const rank = (n: number) => SEVERITY_RANK[severities[n] as Severity] ?? SEVERITY_RANK.low;
+  return due
+    .map((member, n) => ({ member, n }))
+    .sort((a, b) => rank(a.n) - rank(b.n) || a.n - b.n)
+    .map((d) => d.member);
 }
 
 /**
