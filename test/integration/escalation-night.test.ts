@@ -145,6 +145,30 @@ describe('an incident raised to critical after it was taken', () => {
   });
 });
 
+describe('acknowledged on the dashboard by a token with no phone', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp('escalation-night-unnamed');
+  });
+  afterAll(async () => app.stop());
+
+  it('tells a French or Arabic reporter in their own words, with no English "on duty" in the middle', async () => {
+    await app.say('+33695000061', "J'ai perdu mon passeport à Damas, je suis bloqué à l'hôtel");
+    const fr = incidentIdIn((await app.expectMessage('+33695000061', /INC-\d{4}/)).text);
+    await app.say('+33695000062', 'فقدت جواز سفري في دمشق وأنا عالق في الفندق');
+    const ar = incidentIdIn((await app.expectMessage('+33695000062', /INC-\d{4}/)).text);
+    for (const id of [fr, ar]) expect((await app.api('PATCH', `/api/incidents/${id}`, { status: 'acknowledged' })).status).toBe(200);
+    const toFr = await app.expectMessage('+33695000061', (m) => m.kind === 'notice' && m.text.includes(fr));
+    expect(toFr.text).toBe(`👀 Votre signalement ${fr} a été pris en charge par un agent consulaire. Nous vous contacterons.`);
+    const toAr = await app.expectMessage('+33695000062', (m) => m.kind === 'notice' && m.text.includes(ar));
+    expect(toAr.text).not.toMatch(/on duty/);
+    // Asked where it stands, the French reporter hears the same.
+    await app.say('+33695000061', '?');
+    const status = await app.expectMessage('+33695000061', (m) => m.text.includes("s'occupe de votre signalement"));
+    expect(status.text).not.toMatch(/on duty/);
+  });
+});
+
 describe('several incidents overdue at once', () => {
   let app: TestApp;
   beforeAll(async () => {

@@ -389,8 +389,11 @@ async function tellReporter(deps: CoreDeps, i: Incident, from: IncidentStatus, e
   if (!i.reporter) return;
   let text: string | undefined;
   if (from === 'open' && (i.status === 'acknowledged' || i.status === 'in_progress')) {
-    const officer = i.assignee ? (deps.roster.find(i.assignee)?.name.split(' ')[0] ?? 'on duty') : 'on duty';
-    text = citizenText('acknowledged', i.language, { id: i.id, officer });
+    // No officer to name (an API token with no rostered phone): said in the citizen's language.
+    const officer = i.assignee ? deps.roster.find(i.assignee)?.name.split(' ')[0] : undefined;
+    text = officer
+      ? citizenText('acknowledged', i.language, { id: i.id, officer })
+      : citizenText('acknowledgedUnnamed', i.language, { id: i.id });
   } else if (i.status === 'resolved') {
     const last = i.timeline[end - 1];
     text = citizenText('resolved', i.language, { id: i.id, note: last?.text ? `\n“${last.text}”` : '' });
