@@ -434,7 +434,10 @@ describe('an incident taken or closed from a direct message to the embassy numbe
       (m) => m.text === `👍 Ana Duty acknowledged ${id}; it is with Ana Duty; the reporter has been told. (Ana Duty, in a direct message)`,
     );
     await app.say(STAFF.duty, `/resolve ${id} ambulance arrived`);
-    await app.expectMessage(CELL_GROUP, (m) => m.text === `✔️ ${id} resolved; the reporter has been told. (Ana Duty, in a direct message)`);
+    await app.expectMessage(
+      CELL_GROUP,
+      (m) => m.text === `✔️ ${id} resolved; the reporter has been told, with the words “ambulance arrived”. (Ana Duty, in a direct message)`,
+    );
     // Asked in the cell group, it is said there once.
     const other = await report('Stuck at the coast road checkpoint with two children');
     await inGroup(STAFF.officer, `/ack ${other.id}`);

@@ -169,6 +169,26 @@ describe('acknowledged on the dashboard by a token with no phone', () => {
   });
 });
 
+describe('/resolve with words', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp('escalation-night-resolve');
+  });
+  afterAll(async () => app.stop());
+
+  it('says in the confirmation that the words went to the reporter, as they read them', async () => {
+    await app.say('+33695000071', 'Lost my passport in Damascus, I fly on Friday');
+    const id = incidentIdIn((await app.expectMessage('+33695000071', /Reference/)).text);
+    await app.say(STAFF.duty, `/resolve ${id} emergency passport ready at the consulate`, { group: CELL_GROUP });
+    const confirmed = await app.expectMessage(CELL_GROUP, (m) => m.text.startsWith(`✔️ ${id} resolved`));
+    expect(confirmed.text).toBe(
+      `✔️ ${id} resolved; the reporter has been told, with the words “emergency passport ready at the consulate”.`,
+    );
+    const told = await app.expectMessage('+33695000071', (m) => m.kind === 'notice');
+    expect(told.text).toContain('“emergency passport ready at the consulate”');
+  });
+});
+
 describe('several incidents overdue at once', () => {
   let app: TestApp;
   beforeAll(async () => {

@@ -271,7 +271,7 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
     {
       name: 'resolve',
       usage: 'ID [what was done]',
-      summary: 'close an incident; the reporter is told',
+      summary: 'close an incident; the reporter is told, with what was done as you wrote it',
       role: 'officer',
       async run(ctx, args, rest) {
         const id = idArg(args[0]);
@@ -284,7 +284,9 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
           key: requestKey(ctx),
           ...(text ? { text } : {}),
         });
-        await confirmChange(ctx, `✔️ ${i.id} resolved; ${reporterTold(i)}.`, i.id);
+        // The words go to the citizen as written: the officer who typed them must know it.
+        const told = text && i.reporter ? `${reporterTold(i)}, with the words “${text}”` : reporterTold(i);
+        await confirmChange(ctx, `✔️ ${i.id} resolved; ${told}.`, i.id);
       },
     },
     {
