@@ -189,6 +189,32 @@ describe('/resolve with words', () => {
   });
 });
 
+describe('the second call, to the admins', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp('escalation-night-second', {
+      config: { escalation: { ackDeadline: { critical: '1s', high: '1h', medium: '1h', low: '4h' }, secondDeadline: '1s' } },
+    });
+  });
+  afterAll(async () => app.stop());
+
+  it('says it is the second call and who was paged first, so an admin who is also a duty officer does not get the same page twice', async () => {
+    await app.say('+33695000081', 'SOS my son is trapped under the collapsed school');
+    const id = incidentIdIn((await app.expectMessage('+33695000081', /Reference/)).text);
+    await waitFor(async () => ((await app.api<Incident>('GET', `/api/incidents/${id}`)).body.escalationLevel === 2 ? true : undefined));
+    // Ben Consul is an admin and a duty officer: paged at both levels.
+    const pages = await waitFor(async () => {
+      const all = (await app.outbox(STAFF.admin)).filter((m) => m.kind === 'escalation' && m.text.includes(id));
+      return all.length === 2 ? all : undefined;
+    });
+    expect(pages[0]?.text).not.toBe(pages[1]?.text);
+    expect(pages[1]?.text).toMatch(
+      /🔁 Second call: the duty officers \(Ana Duty, Ben Consul\) were paged \d+ s ago and nobody has taken it\./,
+    );
+    expect(pages[0]?.text).not.toMatch(/Second call/);
+  });
+});
+
 describe('several incidents overdue at once', () => {
   let app: TestApp;
   beforeAll(async () => {

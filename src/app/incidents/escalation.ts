@@ -4,7 +4,7 @@ import { metrics } from '../../observability/metrics.ts';
 import { LuaScript } from '../../store/lua-script.ts';
 import type { CoreDeps } from '../deps.ts';
 import { criticalCap, DIGEST_REF, incidentCard } from './cards.ts';
-import { excerpt, incidentLine, incidentStore, messageStaff, postToCellGroups, publishIncident, waitText } from './shared.ts';
+import { excerpt, incidentLine, incidentStore, messageStaff, postToCellGroups, publishIncident, staffName, waitText } from './shared.ts';
 
 /** Deadlines are checked by one delayed job per second that has any, not one job per incident. */
 const BUCKET_MS = 1_000;
@@ -168,8 +168,7 @@ async function escalate(deps: CoreDeps, data: Record<string, unknown>): Promise<
   if (incident?.status !== 'open' || incident.escalationLevel > level) return;
   const waited = deps.now() - Date.parse(incident.createdAt);
   const minutes = Math.round(waited / 60_000);
-  // "0 min" would read as if nobody had waited: under a minute is said in seconds.
-  const age = waited < 60_000 ? `${Math.max(1, Math.round(waited / 1000))} s` : waitText(waited);
+  const age = shortWait(waited);
   // Already at this level: an earlier attempt recorded the escalation and failed before its
   // notices were queued (its deadline is still claimed). The notices go out now, once each.
   if (incident.escalationLevel < level) {
@@ -196,7 +195,7 @@ async function escalate(deps: CoreDeps, data: Record<string, unknown>): Promise<
   const slot = await escalationSlot(deps, incident, level);
   if (slot.post === 1) {
     const headline = `⏰ UNACKNOWLEDGED ${age} —`;
-    const card = incidentCard(deps, { ...incident, escalationLevel: level }, headline);
+    const card = incidentCard(deps, { ...incident, escalationLevel: level }, headline) + secondCall(deps, incident, level);
     if (level === 1) await postToCellGroups(deps, card, `esc:${id}:${level}`, 'escalation', `incident:${id}`);
     await messageStaff(deps, pagedAbout(deps, incident, level), card, `esc:${id}:${level}`, 'escalation', `incident:${id}`);
   } else if (slot.post === 2) {
@@ -210,6 +209,24 @@ async function escalate(deps: CoreDeps, data: Record<string, unknown>): Promise<
   // 'sooner': a retried escalation keeps the second deadline its first attempt set.
   if (level === 1) await scheduleEscalation(deps, id, 2, durationMs(deps.config.escalation.secondDeadline), 'sooner');
   await publishIncident(deps, 'incident.updated', id);
+}
+
+/** A wait as said in a page: "0 min" would read as if nobody had waited, so under a minute is in seconds. */
+function shortWait(ms: number): string {
+  return ms < 60_000 ? `${Math.max(1, Math.round(ms / 1000))} s` : waitText(ms);
+}
+
+/**
+ * What the second level's page adds: the admins (some of whom are duty officers too, and got the
+ * first page) read that this is the second call, whom the first one paged and how long ago.
+ */
+function secondCall(deps: CoreDeps, incident: Incident, level: number): string {
+  if (level !== 2) return '';
+  const first = incident.timeline.find((e) => e.type === 'escalated' && e.data?.level === 1);
+  const names = escalationRecipients(deps, 1).map((phone) => staffName(deps, phone));
+  const who = names.length ? `the duty officers (${names.join(', ')})` : 'nobody (no duty officer on the roster)';
+  const when = first ? ` ${shortWait(deps.now() - Date.parse(first.at))} ago` : '';
+  return `\n🔁 Second call: ${who} were paged${when} and nobody has taken it.`;
 }
 
 /**
