@@ -213,6 +213,15 @@ describe('the second call, to the admins', () => {
     );
     expect(pages[0]?.text).not.toMatch(/Second call/);
   });
+
+  it('tells those it paged that an incident resolved straight away was resolved, not "taken (resolved)"', async () => {
+    await app.say('+33695000082', 'SOS gunmen outside our hotel room');
+    const id = incidentIdIn((await app.expectMessage('+33695000082', /Reference/)).text);
+    await app.expectMessage(STAFF.duty, (m) => m.kind === 'escalation' && m.text.includes(id));
+    await app.say(STAFF.officer, `/resolve ${id} police on site, family safe`, { group: CELL_GROUP });
+    const told = await app.expectMessage(STAFF.duty, (m) => m.text.startsWith(`✅ ${id}`));
+    expect(told.text).toBe(`✅ ${id}, which you were paged about, was resolved by Chloe Officer. Nothing more to do on that page.`);
+  });
 });
 
 describe('several incidents overdue at once', () => {

@@ -357,7 +357,9 @@ async function tellPaged(deps: CoreDeps, before: Incident, i: Incident, actor: A
   if (actor.phone) paged.delete(actor.phone);
   if (paged.size === 0) return;
   const holder = i.assignee && i.assignee !== actor.phone ? ` It is with ${staffName(deps, i.assignee)}.` : '';
-  const text = `✅ ${i.id}, which you were paged about, was taken by ${actor.name} (${i.status.replace('_', ' ')}).${holder} Nothing more to do on that page.`;
+  const what =
+    i.status === 'resolved' ? `was resolved by ${actor.name}.` : `was taken by ${actor.name} (${i.status.replace('_', ' ')}).${holder}`;
+  const text = `✅ ${i.id}, which you were paged about, ${what} Nothing more to do on that page.`;
   await messageStaff(deps, [...paged], text, `escalation-taken:${i.id}`, 'notice', `incident:${i.id}`);
 }
 
