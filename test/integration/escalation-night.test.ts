@@ -222,6 +222,28 @@ describe('the second call, to the admins', () => {
     const told = await app.expectMessage(STAFF.duty, (m) => m.text.startsWith(`✅ ${id}`));
     expect(told.text).toBe(`✅ ${id}, which you were paged about, was resolved by Chloe Officer. Nothing more to do on that page.`);
   });
+
+  it('takes the incident when a duty officer replies to the page in their DM, as a reply to the card does in the group', async () => {
+    await app.say('+33695000083', 'SOS armed men broke into our building');
+    const id = incidentIdIn((await app.expectMessage('+33695000083', /Reference/)).text);
+    const page = await app.expectMessage(STAFF.admin, (m) => m.kind === 'escalation' && m.text.includes(id));
+    // "Reply 👍 to this card": Ben, half awake, answers the page.
+    await app.say(STAFF.admin, 'on it, calling them now', { replyTo: page.id });
+    const answer = await app.expectMessage(STAFF.admin, (m) => m.kind === 'confirmation' && m.text.includes(id));
+    expect(answer.text).toBe(
+      `👍 Ben Consul acknowledged ${id}; it is with Ben Consul; the reporter has been told.\n📝 Reply noted on ${id}.`,
+    );
+    const incident = (await app.api<Incident>('GET', `/api/incidents/${id}`)).body;
+    expect(incident.status).toBe('acknowledged');
+    expect(incident.timeline.some((e) => e.type === 'note' && e.text === 'on it, calling them now')).toBe(true);
+    await app.expectMessage('+33695000083', /has been seen by consular officer Ben/);
+    // The cell group, which saw the card re-posted as unacknowledged, learns who took it.
+    await app.expectMessage(
+      CELL_GROUP,
+      (m) => m.text.startsWith(`👍 Ben Consul acknowledged ${id}`) && m.text.endsWith('(Ben Consul, in a direct message)'),
+    );
+    expect((await app.outbox(STAFF.admin)).some((m) => /Staff commands start with/.test(m.text))).toBe(false);
+  });
 });
 
 describe('several incidents overdue at once', () => {

@@ -359,6 +359,11 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
  */
 export async function confirmChange(ctx: ChatContext, text: string, incidentId: string): Promise<void> {
   await ctx.reply(text, 'confirmation');
+  await mirrorToCell(ctx, text, incidentId);
+}
+
+/** A change asked outside the cell groups (a DM, a breakout group), said in them (see confirmChange). */
+export async function mirrorToCell(ctx: ChatContext, text: string, incidentId: string): Promise<void> {
   if (ctx.inCellGroup) return;
   const where = ctx.msg.chat.kind === 'dm' ? 'in a direct message' : 'in a breakout group';
   await postToCellGroups(ctx.deps, `${text} (${actorOf(ctx).name}, ${where})`, `mirror:${ctx.msg.id}`, 'update', `incident:${incidentId}`);
