@@ -246,6 +246,26 @@ describe('the second call, to the admins', () => {
   });
 });
 
+describe('an incident handed from one officer to another', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp('escalation-night-handover');
+  });
+  afterAll(async () => app.stop());
+
+  it('tells the officer who had it that it is no longer theirs', async () => {
+    await app.say('+33695000091', 'My wife has not come home since the protest this afternoon');
+    const id = incidentIdIn((await app.expectMessage('+33695000091', /Reference/)).text);
+    await app.say(STAFF.duty, `/assign ${id} Chloe`, { group: CELL_GROUP });
+    await app.expectMessage(STAFF.officer, (m) => m.kind === 'assignment' && m.text.includes(id));
+    // Ben, in another chat, gives it to Ana instead: Chloe must not get up to call the family too.
+    await app.say(STAFF.admin, `/assign ${id} Ana`);
+    await app.expectMessage(STAFF.duty, (m) => m.kind === 'assignment' && m.text.includes(id));
+    const off = await app.expectMessage(STAFF.officer, (m) => m.text.startsWith(`📌 ${id}`));
+    expect(off.text).toBe(`📌 ${id} is no longer yours: Ben Consul gave it to Ana Duty. Nothing more to do on it unless Ana Duty asks.`);
+  });
+});
+
 describe('several incidents overdue at once', () => {
   let app: TestApp;
   beforeAll(async () => {

@@ -329,6 +329,17 @@ export async function updateIncident(deps: CoreDeps, input: IncidentChanges & Ch
     const text = `📌 ${input.actor.name} assigned you ${after.id} (${after.severity}, ${after.category.replace('_', ' ')}, ${regionName(deps, after.region)}): “${after.summary}”\nReporter: ${reporterLabel(after.reporter, 'erased')}. Send /incident ${after.id} for the timeline.${take}`;
     await messageStaff(deps, [staff.phone], text, `assigned:${after.id}:${end}`, 'assignment', `incident:${after.id}`);
   }
+  // Whoever held it is told it is no longer theirs (unless they gave it away themselves): two
+  // officers calling the same family at 3 a.m., each thinking it is theirs, helps nobody.
+  const previous = before.assignee && before.assignee !== after.assignee ? deps.roster.find(before.assignee) : undefined;
+  if (previous && previous.phone !== input.actor.phone && isActive(after.status)) {
+    const now = after.assignee ? staffName(deps, after.assignee) : undefined;
+    const text = now
+      ? `📌 ${after.id} is no longer yours: ${input.actor.name} gave it to ${now}. Nothing more to do on it unless ${now} asks.`
+      : `📌 ${after.id} is no longer yours: ${input.actor.name} unassigned it. Nothing more to do on it.`;
+    // No incident ref: an "ok" in answer must not take back the incident it says is no longer theirs.
+    await messageStaff(deps, [previous.phone], text, `unassigned:${after.id}:${end}`, 'notice');
+  }
   return after;
 }
 
