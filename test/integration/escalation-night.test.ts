@@ -99,6 +99,23 @@ describe('an acknowledgement as the deadline fires', () => {
     expect(stale).toEqual([]);
   });
 
+  it('does not page about a report its citizen erased, when an officer then raises it', async () => {
+    await app.say('+33695000031', 'I need a new passport');
+    const id = incidentIdIn((await app.expectMessage('+33695000031', /Reference/)).text);
+    await app.say('+33695000031', 'DELETE');
+    await app.expectMessage(CELL_GROUP, (m) => m.text.startsWith(`🗑️ ${id}`) && m.text.includes('no longer escalated'));
+    await app.say(STAFF.duty, `/severity ${id} critical`, { group: CELL_GROUP });
+    await app.expectMessage(CELL_GROUP, (m) => m.text === `${id} severity is now critical.`);
+    // A later report escalates: by then the erased one's critical deadline has long passed too.
+    await app.say('+33695000032', 'SOS trapped in a collapsed house with my mother');
+    const later = incidentIdIn((await app.expectMessage('+33695000032', /Reference/)).text);
+    await app.expectMessage(STAFF.duty, (m) => m.kind === 'escalation' && m.text.includes(later));
+    const pages = [...(await app.outbox(CELL_GROUP)), ...(await app.outbox(STAFF.duty))].filter(
+      (m) => m.kind === 'escalation' && m.text.includes(id),
+    );
+    expect(pages).toEqual([]);
+  });
+
   it('pages the officer an unacknowledged incident was given to, and the page says who has it', async () => {
     // A passport question (4 h to acknowledge), given to Chloe; then the caller says he is held.
     await app.say('+33695000021', 'I need a new passport');

@@ -165,7 +165,8 @@ async function escalate(deps: CoreDeps, data: Record<string, unknown>): Promise<
   const level = Number(data.level);
   const store = incidentStore(deps);
   const incident = await store.get(id);
-  if (incident?.status !== 'open' || incident.escalationLevel > level) return;
+  // Erased by its reporter (DELETE): nobody to call, and the cell was told it is no longer escalated.
+  if (incident?.status !== 'open' || incident.escalationLevel > level || !incident.reporter) return;
   const waited = deps.now() - Date.parse(incident.createdAt);
   const minutes = Math.round(waited / 60_000);
   const age = shortWait(waited);

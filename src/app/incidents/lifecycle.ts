@@ -293,7 +293,8 @@ export async function updateIncident(deps: CoreDeps, input: IncidentChanges & Ch
     (i) => decideAll(deps, i, { ...input, ...(text ? { text } : {}) }, who),
     input.key,
   );
-  if (after.status === 'open' && after.severity !== before.severity && after.escalationLevel === 0) {
+  // Not once its reporter erased their data: the cell was told it is no longer escalated.
+  if (after.status === 'open' && after.severity !== before.severity && after.escalationLevel === 0 && after.reporter) {
     await rescheduleFirstDeadline(deps, after);
   }
   if (after.status !== before.status) {
