@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { escalateDue } from '../../src/app/incidents/escalation.ts';
+import { postDigest } from '../../src/app/incidents/cards.ts';
+import { escalateDue, postEscalationDigest } from '../../src/app/incidents/escalation.ts';
 import { acknowledge } from '../../src/app/incidents/lifecycle.ts';
 import type { Incident } from '../../src/domain/incident.ts';
 import { CELL_GROUP, STAFF, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
@@ -280,6 +281,68 @@ describe('an incident handed from one officer to another', () => {
     await app.expectMessage(STAFF.duty, (m) => m.kind === 'assignment' && m.text.includes(id));
     const off = await app.expectMessage(STAFF.officer, (m) => m.text.startsWith(`📌 ${id}`));
     expect(off.text).toBe(`📌 ${id} is no longer yours: Ben Consul gave it to Ana Duty. Nothing more to do on it unless Ana Duty asks.`);
+  });
+});
+
+describe('an incident that reaches its deadline while the escalation digest is being written', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp('escalation-night-late', { config: { digest: { maxCardsPerWindow: 1000, window: '2s' } } });
+  });
+  afterAll(async () => app.stop());
+
+  it('is paged in the next digest, not left waiting for one nobody schedules', async () => {
+    await app.say('+33695000101', 'We need information about flights home');
+    const first = incidentIdIn((await app.expectMessage('+33695000101', /Reference/)).text);
+    await app.say('+33695000102', 'Our car broke down on the coast road, we are stuck');
+    const late = incidentIdIn((await app.expectMessage('+33695000102', /Reference/)).text);
+    const { redis, keys, outbox } = app.deps;
+    const pending = keys.escalationPending(1);
+    await redis.zadd(pending, Date.now(), `${first}|1`);
+    // As the digest is queued, the second incident's escalation finds this window's digest scheduled.
+    const send = outbox.send.bind(outbox);
+    outbox.send = async (...args: Parameters<typeof send>) => {
+      if (args[0].kind === 'escalation') await redis.zadd(pending, Date.now(), `${late}|1`);
+      return send(...args);
+    };
+    try {
+      await postEscalationDigest(app.deps, { level: 1, bucket: Math.floor(Date.now() / 2_000) });
+    } finally {
+      outbox.send = send;
+    }
+    await app.expectMessage(CELL_GROUP, (m) => m.kind === 'escalation' && m.text.includes(first));
+    const next = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'escalation' && m.text.includes(late));
+    expect(next.text).toMatch(/^⏰ 1 incident reached their deadline unacknowledged/);
+    expect(await redis.zcard(pending)).toBe(0);
+  });
+});
+
+describe('a report that arrives while the card digest is being written', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp('escalation-night-late-card', { config: { digest: { maxCardsPerWindow: 1000, window: '2s' } } });
+  });
+  afterAll(async () => app.stop());
+
+  it('is listed in the next digest, not left waiting for one nobody schedules', async () => {
+    await app.say('+33695000111', 'We need information about flights home');
+    const first = incidentIdIn((await app.expectMessage('+33695000111', /Reference/)).text);
+    await app.say('+33695000112', 'Our car broke down on the coast road, we are stuck');
+    const late = incidentIdIn((await app.expectMessage('+33695000112', /Reference/)).text);
+    const { redis, keys, outbox } = app.deps;
+    await redis.zadd(keys.digestPending, 3e12 + 1, first);
+    const send = outbox.send.bind(outbox);
+    outbox.send = async (...args: Parameters<typeof send>) => {
+      if (args[0].kind === 'digest') await redis.zadd(keys.digestPending, 3e12 + 2, late);
+      return send(...args);
+    };
+    try {
+      await postDigest(app.deps, { bucket: Math.floor(Date.now() / 2_000) });
+    } finally {
+      outbox.send = send;
+    }
+    await app.expectMessage(CELL_GROUP, (m) => m.kind === 'digest' && m.text.includes(first));
+    await app.expectMessage(CELL_GROUP, (m) => m.kind === 'digest' && m.text.includes(late));
   });
 });
 

@@ -318,10 +318,7 @@ export async function postEscalationDigest(deps: CoreDeps, data: Record<string, 
   const takenCritical = listed.filter((i) => i.status !== 'open' && i.severity === 'critical').length;
   const total = members.length - gone;
   const criticalLeft = critical - takenCritical;
-  if (total === 0) {
-    await deps.redis.zrem(key, ...members);
-    return;
-  }
+  if (total === 0) return nextEscalationDigest(deps, level, members);
   const more = total - shown.length;
   const who = level === 1 ? 'duty officers' : 'admins';
   const text = [
@@ -333,5 +330,28 @@ export async function postEscalationDigest(deps: CoreDeps, data: Record<string, 
   const digestKey = `escdigest:${level}:${String(data.bucket)}:${members[0]}`;
   if (level === 1) await postToCellGroups(deps, text, digestKey, 'escalation', DIGEST_REF);
   await messageStaff(deps, escalationRecipients(deps, level), text, digestKey, 'escalation', DIGEST_REF);
-  await deps.redis.zrem(key, ...members);
+  await nextEscalationDigest(deps, level, members);
+}
+
+/**
+ * Removes the incidents a digest paged about from the waiting set. One that joined it while the digest
+ * was being written (its escalation found this window's digest already scheduled) would wait for a
+ * digest nobody schedules, its page never sent: the next window's digest is scheduled for it.
+ */
+async function nextEscalationDigest(deps: CoreDeps, level: number, paged: string[]): Promise<void> {
+  const key = deps.keys.escalationPending(level);
+  const [, [, left]] = (await deps.redis
+    .multi()
+    .zrem(key, ...paged)
+    .zcard(key)
+    .exec()) as [unknown, [null, number]];
+  if (left === 0) return;
+  const window = durationMs(deps.config.digest.window);
+  const bucket = Math.floor(deps.now() / window);
+  await deps.timers.schedule(
+    'incident.escalationDigest',
+    { level, bucket },
+    (bucket + 1) * window - deps.now(),
+    `escdigest-${level}-${bucket}`,
+  );
 }
