@@ -298,11 +298,11 @@ describe('an incident that reaches its deadline while the escalation digest is b
     const late = incidentIdIn((await app.expectMessage('+33695000102', /Reference/)).text);
     const { redis, keys, outbox } = app.deps;
     const pending = keys.escalationPending(1);
-    await redis.zadd(pending, Date.now(), `${first}|1`);
+    await redis.zadd(pending, 3e13 + Date.now(), `${first}|1`);
     // As the digest is queued, the second incident's escalation finds this window's digest scheduled.
     const send = outbox.send.bind(outbox);
     outbox.send = async (...args: Parameters<typeof send>) => {
-      if (args[0].kind === 'escalation') await redis.zadd(pending, Date.now(), `${late}|1`);
+      if (args[0].kind === 'escalation') await redis.zadd(pending, 3e13 + Date.now(), `${late}|1`);
       return send(...args);
     };
     try {
@@ -314,6 +314,18 @@ describe('an incident that reaches its deadline while the escalation digest is b
     const next = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'escalation' && m.text.includes(late));
     expect(next.text).toMatch(/^⏰ 1 incident reached their deadline unacknowledged/);
     expect(await redis.zcard(pending)).toBe(0);
+  });
+
+  it('goes to the officer a listed incident was given to, as a single page does', async () => {
+    await app.say('+33695000103', 'Our son did not come back from the market');
+    const given = incidentIdIn((await app.expectMessage('+33695000103', /Reference/)).text);
+    await app.say(STAFF.duty, `/assign ${given} Chloe`, { group: CELL_GROUP });
+    await app.expectMessage(STAFF.officer, (m) => m.kind === 'assignment' && m.text.includes(given));
+    await app.deps.redis.zadd(app.deps.keys.escalationPending(1), 1e13 + Date.now(), `${given}|1`);
+    await postEscalationDigest(app.deps, { level: 1, bucket: Math.floor(Date.now() / 2_000) });
+    const digest = await app.expectMessage(STAFF.officer, (m) => m.kind === 'escalation' && m.text.includes(given));
+    expect(digest.text).toMatch(/^⏰ 1 incident reached their deadline unacknowledged: duty officers paged\./);
+    expect(digest.text).toContain('Chloe Officer');
   });
 });
 

@@ -329,7 +329,9 @@ export async function postEscalationDigest(deps: CoreDeps, data: Record<string, 
   ].join('\n');
   const digestKey = `escdigest:${level}:${String(data.bucket)}:${members[0]}`;
   if (level === 1) await postToCellGroups(deps, text, digestKey, 'escalation', DIGEST_REF);
-  await messageStaff(deps, escalationRecipients(deps, level), text, digestKey, 'escalation', DIGEST_REF);
+  // As a single page does, the digest also goes to the officers the listed incidents were given to.
+  const paged = [...new Set(shown.flatMap((i) => pagedAbout(deps, i, level)))];
+  await messageStaff(deps, paged, text, digestKey, 'escalation', DIGEST_REF);
   await nextEscalationDigest(deps, level, members);
 }
 
