@@ -110,6 +110,7 @@ export async function postDigest(deps: CoreDeps, data: Record<string, unknown>):
   await postToCellGroups(deps, text, `digest:${String(data.bucket)}:${ids[0]}`, 'digest', DIGEST_REF);
   // A report that arrived as this digest was taken found its window's digest already scheduled:
   // it would wait for one nobody schedules. The next window's digest is scheduled for it.
-  const [, [, waiting]] = (await deps.redis.multi().del(posting).exists(deps.keys.digestPending).exec()) as [unknown, [null, number]];
-  if (waiting) await scheduleDigest(deps, Math.floor(deps.now() / durationMs(deps.config.digest.window)));
+  await deps.redis.del(posting);
+  if (await deps.redis.exists(deps.keys.digestPending))
+    await scheduleDigest(deps, Math.floor(deps.now() / durationMs(deps.config.digest.window)));
 }
