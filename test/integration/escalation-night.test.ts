@@ -45,8 +45,8 @@ describe('an escalation digest at 3 a.m.', () => {
     // Chloe takes one of them before the digest goes out.
     await app.say(STAFF.officer, `/ack ${taken}`, { group: CELL_GROUP });
     await app.expectMessage(CELL_GROUP, (m) => m.text.startsWith(`👍 Chloe Officer acknowledged ${taken}`));
-    const digest = await app.expectMessage(CELL_GROUP, (m) => /reached their deadline unacknowledged/.test(m.text), 20_000);
-    expect(digest.text).toMatch(/^⏰ 1 incidents? reached their deadline unacknowledged/);
+    const digest = await app.expectMessage(CELL_GROUP, (m) => /reached (its|their) deadline unacknowledged/.test(m.text), 20_000);
+    expect(digest.text).toMatch(/^⏰ 1 incident reached its deadline unacknowledged/);
     expect(digest.text).toContain(still);
     expect(digest.text).not.toContain(taken);
     const toDuty = await app.outbox(STAFF.duty);
@@ -312,7 +312,7 @@ describe('an incident that reaches its deadline while the escalation digest is b
     }
     await app.expectMessage(CELL_GROUP, (m) => m.kind === 'escalation' && m.text.includes(first));
     const next = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'escalation' && m.text.includes(late));
-    expect(next.text).toMatch(/^⏰ 1 incident reached their deadline unacknowledged/);
+    expect(next.text).toMatch(/^⏰ 1 incident reached its deadline unacknowledged/);
     expect(await redis.zcard(pending)).toBe(0);
   });
 
@@ -324,7 +324,7 @@ describe('an incident that reaches its deadline while the escalation digest is b
     await app.deps.redis.zadd(app.deps.keys.escalationPending(1), 1e13 + Date.now(), `${given}|1`);
     await postEscalationDigest(app.deps, { level: 1, bucket: Math.floor(Date.now() / 2_000) });
     const digest = await app.expectMessage(STAFF.officer, (m) => m.kind === 'escalation' && m.text.includes(given));
-    expect(digest.text).toMatch(/^⏰ 1 incident reached their deadline unacknowledged: duty officers paged\./);
+    expect(digest.text).toMatch(/^⏰ 1 incident reached its deadline unacknowledged: duty officers paged\./);
     expect(digest.text).toContain('Chloe Officer');
   });
 });
@@ -354,7 +354,8 @@ describe('a report that arrives while the card digest is being written', () => {
       outbox.send = send;
     }
     await app.expectMessage(CELL_GROUP, (m) => m.kind === 'digest' && m.text.includes(first));
-    await app.expectMessage(CELL_GROUP, (m) => m.kind === 'digest' && m.text.includes(late));
+    const next = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'digest' && m.text.includes(late));
+    expect(next.text).toMatch(/^📋 Digest: 1 new incident arrived faster than single cards/);
   });
 });
 

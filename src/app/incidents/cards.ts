@@ -102,7 +102,7 @@ export async function postDigest(deps: CoreDeps, data: Record<string, unknown>):
   const shown = await incidentStore(deps).getMany(ids);
   const more = total - shown.length;
   const text = [
-    `📋 Digest: ${total} new incidents arrived faster than single cards (window ${deps.config.digest.window})${critical ? `, ${critical} of them CRITICAL (listed first)` : ''}.`,
+    `📋 Digest: ${total} new ${total === 1 ? 'incident' : 'incidents'} arrived faster than single cards (window ${deps.config.digest.window})${critical ? `, ${critical} of them CRITICAL (listed first)` : ''}.`,
     ...shown.map((i) => `${incidentLine(deps, i)}\n   “${excerpt(i.summary, 80)}”`),
     ...(more > 0 ? [`…and ${more} more: send /incidents`] : []),
     'Send /incident ID for details, /ack ID to take one.',

@@ -322,7 +322,7 @@ export async function postEscalationDigest(deps: CoreDeps, data: Record<string, 
   const more = total - shown.length;
   const who = level === 1 ? 'duty officers' : 'admins';
   const text = [
-    `⏰ ${total} ${total === 1 ? 'incident' : 'incidents'} reached their deadline unacknowledged${criticalLeft ? `, ${criticalLeft} of them CRITICAL (listed first)` : ''}: ${who} paged.`,
+    `⏰ ${total} ${total === 1 ? 'incident reached its' : 'incidents reached their'} deadline unacknowledged${criticalLeft ? `, ${criticalLeft} of them CRITICAL (listed first)` : ''}: ${who} paged.`,
     ...shown.map((i) => `${incidentLine(deps, i)}\n   “${excerpt(i.summary, 80)}”`),
     ...(more > 0 ? [`…and ${more} more: send /incidents open`] : []),
     'Send /ack ID to take one.',
