@@ -241,6 +241,15 @@ describe('the second call, to the admins', () => {
     expect(told.text).toBe(`✅ ${id}, which you were paged about, was resolved by Chloe Officer. Nothing more to do on that page.`);
   });
 
+  it('/incidents marks the incidents whose duty officers and admins were already paged', async () => {
+    await app.say('+33695000084', 'SOS the militia is at our door');
+    const id = incidentIdIn((await app.expectMessage('+33695000084', /Reference/)).text);
+    await waitFor(async () => ((await app.api<Incident>('GET', `/api/incidents/${id}`)).body.escalationLevel === 2 ? true : undefined));
+    await app.say(STAFF.viewer, '/incidents open', { group: CELL_GROUP });
+    const list = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'list' && m.text.includes(id));
+    expect(list.text.split('\n').find((l) => l.includes(id))).toMatch(/ · ⏰ admins paged · /);
+  });
+
   it('takes the incident when a duty officer replies to the page in their DM, as a reply to the card does in the group', async () => {
     await app.say('+33695000083', 'SOS armed men broke into our building');
     const id = incidentIdIn((await app.expectMessage('+33695000083', /Reference/)).text);

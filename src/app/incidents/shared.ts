@@ -113,7 +113,9 @@ export function ageText(deps: CoreDeps, iso: string): string {
 /** One line about an incident, for lists and digests. */
 export function incidentLine(deps: CoreDeps, i: Omit<Incident, 'timeline'>): string {
   const who = i.assignee ? ` · ${staffName(deps, i.assignee)}` : '';
-  return `${SEVERITY_ICON[i.severity] ?? ''} ${i.id} ${i.severity} · ${i.category.replace('_', ' ')} · ${regionName(deps, i.region)} · ${i.status.replace('_', ' ')}${who} · ${ageText(deps, i.createdAt)}`;
+  // Still waiting after its page: the one to take before the next call goes out (or the admins are woken).
+  const paged = i.status === 'open' && i.escalationLevel > 0 ? ` · ⏰ ${i.escalationLevel > 1 ? 'admins' : 'duty officers'} paged` : '';
+  return `${SEVERITY_ICON[i.severity] ?? ''} ${i.id} ${i.severity} · ${i.category.replace('_', ' ')} · ${regionName(deps, i.region)} · ${i.status.replace('_', ' ')}${paged}${who} · ${ageText(deps, i.createdAt)}`;
 }
 
 /** Cuts a text to `n` characters on a word boundary. */
