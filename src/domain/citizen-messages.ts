@@ -23,6 +23,12 @@ const MESSAGES = {
     fr: '👀 Votre signalement {id} a été pris en charge par {officer}, agent consulaire. Nous vous contacterons.',
     ar: '👀 اطلع الموظف القنصلي {officer} على بلاغك {id}. نحن نعمل عليه وسنتواصل معك.',
   },
+  /** Acknowledged by no officer the bot can name (an API token with no rostered phone). */
+  acknowledgedUnnamed: {
+    en: '👀 Your report {id} has been seen by a consular officer. We are working on it and will contact you.',
+    fr: '👀 Votre signalement {id} a été pris en charge par un agent consulaire. Nous vous contacterons.',
+    ar: '👀 اطلع موظف قنصلي على بلاغك {id}. نحن نعمل عليه وسنتواصل معك.',
+  },
   resolved: {
     en: '✔️ Your report {id} has been closed by the embassy.{note}\nIf you still need help, just write to us: a new report will be opened.',
     fr: "✔️ Votre signalement {id} a été clôturé par l'ambassade.{note}\nSi vous avez encore besoin d'aide, écrivez-nous : un nouveau signalement sera ouvert.",
@@ -52,6 +58,11 @@ const MESSAGES = {
     en: '⏳ Your report {id} is in the queue: the next free consular officer will contact you on this number.{emergency}\nSend more details or a location pin (📎 → Location) at any time: they are added to {id}.',
     fr: '⏳ Votre signalement {id} est en attente : le prochain agent consulaire disponible vous contactera à ce numéro.{emergency}\nEnvoyez à tout moment des précisions ou votre position (📎 → Position) : elles seront ajoutées à {id}.',
     ar: '⏳ بلاغك {id} في قائمة الانتظار: سيتواصل معك أول موظف قنصلي متاح على هذا الرقم.{emergency}\nأرسل المزيد من التفاصيل أو موقعك (📎 ← الموقع) في أي وقت: ستضاف إلى {id}.',
+  },
+  withOfficerUnnamed: {
+    en: '👀 A consular officer is working on your report {id} and will contact you on this number.{emergency}',
+    fr: "👀 Un agent consulaire s'occupe de votre signalement {id} et vous contactera à ce numéro.{emergency}",
+    ar: '👀 يعمل موظف قنصلي على بلاغك {id} وسيتواصل معك على هذا الرقم.{emergency}',
   },
   withOfficer: {
     en: '👀 Consular officer {officer} is working on your report {id} and will contact you on this number.{emergency}',

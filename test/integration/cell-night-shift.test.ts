@@ -210,9 +210,9 @@ describe('/incident read on a phone', () => {
     const detail = await inGroup(STAFF.viewer, `/incident ${id}`);
     const timeline =
       detail.text
-        .split('Timeline:\n')[1]
+        .split('Timeline (UTC):\n')[1]
         ?.split('\n')
-        .map((l) => l.slice(8)) ?? [];
+        .map((l) => l.replace(/^ {2}(\d+ \w+ )?\d\d:\d\d /, '')) ?? [];
     expect(timeline).toEqual([
       'reporter: reported — I lost my passport and my wallet in Damascus',
       'Chloe Officer: assigned → Ana Duty',
@@ -434,7 +434,10 @@ describe('an incident taken or closed from a direct message to the embassy numbe
       (m) => m.text === `👍 Ana Duty acknowledged ${id}; it is with Ana Duty; the reporter has been told. (Ana Duty, in a direct message)`,
     );
     await app.say(STAFF.duty, `/resolve ${id} ambulance arrived`);
-    await app.expectMessage(CELL_GROUP, (m) => m.text === `✔️ ${id} resolved; the reporter has been told. (Ana Duty, in a direct message)`);
+    await app.expectMessage(
+      CELL_GROUP,
+      (m) => m.text === `✔️ ${id} resolved; the reporter has been told, with the words “ambulance arrived”. (Ana Duty, in a direct message)`,
+    );
     // Asked in the cell group, it is said there once.
     const other = await report('Stuck at the coast road checkpoint with two children');
     await inGroup(STAFF.officer, `/ack ${other.id}`);

@@ -223,9 +223,9 @@ describe('an incident change through the API, made twice', () => {
       redis.evalsha = evalsha as typeof redis.evalsha;
     }
     expect(resent).toBe(1);
-    await app.expectMessage(phone, /seen by consular officer/);
+    await app.expectMessage(phone, /has been seen by/);
     await settle(app);
-    expect(await to(phone, /seen by consular officer/)).toHaveLength(1);
+    expect(await to(phone, /has been seen by/)).toHaveLength(1);
     expect((await incident(id)).timeline.filter((e) => e.type === 'status')).toHaveLength(1);
   });
 });

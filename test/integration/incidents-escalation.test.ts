@@ -139,7 +139,7 @@ describe('a digest of a large flood', () => {
       const posts = await flood.outbox(CELL_GROUP);
       const cards = posts.filter((m) => m.kind === 'card').length;
       const digests = posts.filter((m) => m.kind === 'digest').map((m) => m.text);
-      const total = digests.reduce((n, text) => n + Number(/Digest: (\d+) new incidents/.exec(text)?.[1] ?? 0), 0);
+      const total = digests.reduce((n, text) => n + Number(/Digest: (\d+) new incidents?/.exec(text)?.[1] ?? 0), 0);
       return cards + total >= reports ? { cards, digests, total } : undefined;
     };
     const { cards, digests, total } = await waitFor(accounted, 25_000, 'every incident in a card or a digest');
@@ -208,7 +208,7 @@ describe('an earthquake: most reports are critical', () => {
       'every critical incident in an escalation notice',
     );
     const single = notices.filter((m) => /UNACKNOWLEDGED/.test(m.text));
-    const gathered = notices.filter((m) => /reached their deadline unacknowledged/.test(m.text));
+    const gathered = notices.filter((m) => /reached (its|their) deadline unacknowledged/.test(m.text));
     expect(single).toHaveLength(2);
     expect(gathered).toHaveLength(1);
     expect(gathered[0]?.text).toMatch(/^⏰ 3 incidents reached their deadline unacknowledged, 3 of them CRITICAL/);

@@ -3,7 +3,7 @@ import { postDigest } from '../../src/app/incidents/cards.ts';
 import type { WelfareView } from '../../src/broadcast/welfare.ts';
 import { getCitizen, saveCitizens } from '../../src/citizens/registry.ts';
 import { aCitizen } from '../fakes/citizens.ts';
-import { answersAfter, CELL_GROUP, settle, startTestApp, type TestApp, } from '../fakes/test-app.ts';
+import { answersAfter, CELL_GROUP, settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
 
 /** Broadcast settings of the welfare tests: checks go out at once, reminders never within a test. */
 const WELFARE_BROADCAST = { ratePerSecond: 1000, approvalThreshold: 25, welfareReminderAfter: '1h', welfareFollowUpAfter: '3h' };
@@ -109,7 +109,7 @@ describe('a digest retried after it was queued', () => {
     await settle(app);
     const digests = (await app.outbox(CELL_GROUP)).filter((m) => m.kind === 'digest');
     expect(digests).toHaveLength(1);
-    expect(digests[0]?.text).toMatch(/Digest: 1 new incidents/);
+    expect(digests[0]?.text).toMatch(/Digest: 1 new incident arrived/);
     expect(await deps.redis.zcard(deps.keys.digestPending)).toBe(1);
   });
 });

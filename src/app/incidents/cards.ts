@@ -2,7 +2,7 @@ import { durationMs } from '../../domain/duration.ts';
 import { type Incident, SEVERITY_RANK, type Severity } from '../../domain/incident.ts';
 import { LuaScript } from '../../store/lua-script.ts';
 import type { CoreDeps } from '../deps.ts';
-import { excerpt, incidentLine, incidentStore, postToCellGroups, regionName, reporterLabel, SEVERITY_ICON } from './shared.ts';
+import { excerpt, incidentLine, incidentStore, postToCellGroups, regionName, reporterLabel, SEVERITY_ICON, staffName } from './shared.ts';
 
 /** The card staff see in the cell group for a new incident. */
 export function incidentCard(deps: CoreDeps, i: Incident, headline = '🆕 New incident'): string {
@@ -18,6 +18,8 @@ export function incidentCard(deps: CoreDeps, i: Incident, headline = '🆕 New i
       : i.links.forwarded
         ? ['↪️ Forwarded by the reporter: someone else’s message.']
         : []),
+    // Given to someone before anyone took it (an /assign): the page says whom to call first.
+    ...(i.assignee && i.status === 'open' ? [`📌 Given to ${staffName(deps, i.assignee)}, who has not acknowledged it yet.`] : []),
     `Reporter: ${reporterLabel(i.reporter, 'unknown')} · language ${i.language}${i.links.earlier ? ` · earlier report ${i.links.earlier}` : ''}${i.links.inReplyTo ? ` · replying to ${i.links.inReplyTo}` : ''}`,
     `Reply 👍 to this card or send /ack ${i.id} to take it.`,
   ].join('\n');
@@ -100,11 +102,15 @@ export async function postDigest(deps: CoreDeps, data: Record<string, unknown>):
   const shown = await incidentStore(deps).getMany(ids);
   const more = total - shown.length;
   const text = [
-    `📋 Digest: ${total} new incidents arrived faster than single cards (window ${deps.config.digest.window})${critical ? `, ${critical} of them CRITICAL (listed first)` : ''}.`,
+    `📋 Digest: ${total} new ${total === 1 ? 'incident' : 'incidents'} arrived faster than single cards (window ${deps.config.digest.window})${critical ? `, ${critical} of them CRITICAL (listed first)` : ''}.`,
     ...shown.map((i) => `${incidentLine(deps, i)}\n   “${excerpt(i.summary, 80)}”`),
     ...(more > 0 ? [`…and ${more} more: send /incidents`] : []),
     'Send /incident ID for details, /ack ID to take one.',
   ].join('\n');
   await postToCellGroups(deps, text, `digest:${String(data.bucket)}:${ids[0]}`, 'digest', DIGEST_REF);
+  // A report that arrived as this digest was taken found its window's digest already scheduled:
+  // it would wait for one nobody schedules. The next window's digest is scheduled for it.
   await deps.redis.del(posting);
+  if (await deps.redis.exists(deps.keys.digestPending))
+    await scheduleDigest(deps, Math.floor(deps.now() / durationMs(deps.config.digest.window)));
 }

@@ -70,8 +70,10 @@ function isStaffSos(text: string): boolean {
 /** Where an open report stands, for a citizen who asks: waiting for an officer, or with one (named). */
 function standing(deps: ChatContext['deps'], i: Incident, vars: Record<string, string>, language: string): string {
   if (i.status === 'open') return citizenText('waiting', language, vars);
-  const officer = i.assignee ? (deps.roster.find(i.assignee)?.name.split(' ')[0] ?? 'on duty') : 'on duty';
-  return citizenText('withOfficer', language, { ...vars, officer });
+  // No officer to name (taken on the dashboard with a token that has no rostered phone): said in
+  // the citizen's language, not with an English "on duty" in the middle of it.
+  const officer = i.assignee ? deps.roster.find(i.assignee)?.name.split(' ')[0] : undefined;
+  return officer ? citizenText('withOfficer', language, { ...vars, officer }) : citizenText('withOfficerUnnamed', language, vars);
 }
 
 /**

@@ -4,7 +4,7 @@ import { metrics } from '../../observability/metrics.ts';
 import { LuaScript } from '../../store/lua-script.ts';
 import type { CoreDeps } from '../deps.ts';
 import { criticalCap, DIGEST_REF, incidentCard } from './cards.ts';
-import { excerpt, incidentLine, incidentStore, messageStaff, postToCellGroups, publishIncident } from './shared.ts';
+import { excerpt, incidentLine, incidentStore, messageStaff, postToCellGroups, publishIncident, staffName, waitText } from './shared.ts';
 
 /** Deadlines are checked by one delayed job per second that has any, not one job per incident. */
 const BUCKET_MS = 1_000;
@@ -78,9 +78,19 @@ export async function rescheduleFirstDeadline(deps: CoreDeps, incident: Pick<Inc
   await scheduleEscalation(deps, incident.id, 1, Math.max(0, dueAt - deps.now()));
 }
 
-/** Cancels the pending escalations of an incident (it was acknowledged). */
-export async function cancelEscalation(deps: CoreDeps, id: string): Promise<void> {
-  await deps.redis.zrem(deps.keys.escalationsDue, `${id}|1`, `${id}|2`);
+/**
+ * Cancels the pending escalations of an incident (it was acknowledged), including a notice still
+ * waiting for its escalation digest: the digest must not page anyone about an incident already taken.
+ * Returns the levels whose notice was still waiting, so never went out: nobody was paged at those.
+ */
+export async function cancelEscalation(deps: CoreDeps, id: string): Promise<number[]> {
+  const [, [, waited1], [, waited2]] = (await deps.redis
+    .multi()
+    .zrem(deps.keys.escalationsDue, `${id}|1`, `${id}|2`)
+    .zrem(deps.keys.escalationPending(1), `${id}|1`)
+    .zrem(deps.keys.escalationPending(2), `${id}|2`)
+    .exec()) as [unknown, [null, number], [null, number]];
+  return [...(waited1 ? [1] : []), ...(waited2 ? [2] : [])];
 }
 
 /** How long a claimed deadline is held by the worker escalating it before another may take it over. */
@@ -114,7 +124,7 @@ export async function escalateDue(deps: CoreDeps): Promise<void> {
   for (;;) {
     const now = deps.now();
     const due = await deps.redis.zrangebyscore(deps.keys.escalationsDue, '-inf', String(now), 'LIMIT', 0, 500);
-    for (const member of due) {
+    for (const member of await mostSevereFirst(deps, due)) {
       const claim = (await CLAIM.run(deps.redis, [deps.keys.escalationsDue], [member, now, CLAIM_MS])) as string | null;
       if (!claim) continue;
       const [id, level] = member.split('|');
@@ -130,6 +140,23 @@ export async function escalateDue(deps: CoreDeps): Promise<void> {
 }
 
 /**
+ * Overdue deadlines, most severe incident first, then in the order they fell due: after an outage
+ * (or in a flood) a low one that passed its deadline first must not take the window's last page
+ * and send a critical one to wait for the digest. Reads only each incident's severity field.
+ */
+async function mostSevereFirst(deps: CoreDeps, due: string[]): Promise<string[]> {
+  if (due.length < 2) return due;
+  const multi = deps.redis.multi();
+  for (const member of due) multi.hget(deps.keys.incident(member.split('|')[0] as string), 'severity');
+  const severities = ((await multi.exec()) ?? []).map(([, v]) => v as string | null);
+  const rank = (n: number) => SEVERITY_RANK[severities[n] as Severity] ?? SEVERITY_RANK.low;
+  return due
+    .map((member, n) => ({ member, n }))
+    .sort((a, b) => rank(a.n) - rank(b.n) || a.n - b.n)
+    .map((d) => d.member);
+}
+
+/**
  * Timer: an incident is still unacknowledged at its deadline. Level 1 re-posts the card
  * and pages the duty officers 1:1; level 2 (after escalation.secondDeadline) pages the admins.
  */
@@ -138,11 +165,11 @@ async function escalate(deps: CoreDeps, data: Record<string, unknown>): Promise<
   const level = Number(data.level);
   const store = incidentStore(deps);
   const incident = await store.get(id);
-  if (incident?.status !== 'open' || incident.escalationLevel > level) return;
+  // Erased by its reporter (DELETE): nobody to call, and the cell was told it is no longer escalated.
+  if (incident?.status !== 'open' || incident.escalationLevel > level || !incident.reporter) return;
   const waited = deps.now() - Date.parse(incident.createdAt);
   const minutes = Math.round(waited / 60_000);
-  // "0 min" would read as if nobody had waited: under a minute is said in seconds.
-  const age = waited < 60_000 ? `${Math.max(1, Math.round(waited / 1000))} s` : `${minutes} min`;
+  const age = shortWait(waited);
   // Already at this level: an earlier attempt recorded the escalation and failed before its
   // notices were queued (its deadline is still claimed). The notices go out now, once each.
   if (incident.escalationLevel < level) {
@@ -162,12 +189,16 @@ async function escalate(deps: CoreDeps, data: Record<string, unknown>): Promise<
     metrics.escalations.inc({ severity: incident.severity, level: String(level) });
     await deps.audit.append({ type: 'incident.escalated', actor: 'system', subject: id, data: { level, minutes } });
   }
+  // Taken while the escalation was being recorded (an /ack sent as the deadline fired): whoever took
+  // it has told the cell and those paged, and a page now would say it is still unacknowledged.
+  const [now] = await store.getManyWithoutTimeline([id]);
+  if (now?.status !== 'open') return;
   const slot = await escalationSlot(deps, incident, level);
   if (slot.post === 1) {
     const headline = `⏰ UNACKNOWLEDGED ${age} —`;
-    const card = incidentCard(deps, { ...incident, escalationLevel: level }, headline);
+    const card = incidentCard(deps, { ...incident, escalationLevel: level }, headline) + secondCall(deps, incident, level);
     if (level === 1) await postToCellGroups(deps, card, `esc:${id}:${level}`, 'escalation', `incident:${id}`);
-    await messageStaff(deps, escalationRecipients(deps, level), card, `esc:${id}:${level}`, 'escalation', `incident:${id}`);
+    await messageStaff(deps, pagedAbout(deps, incident, level), card, `esc:${id}:${level}`, 'escalation', `incident:${id}`);
   } else if (slot.post === 2) {
     await deps.timers.schedule(
       'incident.escalationDigest',
@@ -179,6 +210,34 @@ async function escalate(deps: CoreDeps, data: Record<string, unknown>): Promise<
   // 'sooner': a retried escalation keeps the second deadline its first attempt set.
   if (level === 1) await scheduleEscalation(deps, id, 2, durationMs(deps.config.escalation.secondDeadline), 'sooner');
   await publishIncident(deps, 'incident.updated', id);
+}
+
+/** A wait as said in a page: "0 min" would read as if nobody had waited, so under a minute is in seconds. */
+function shortWait(ms: number): string {
+  return ms < 60_000 ? `${Math.max(1, Math.round(ms / 1000))} s` : waitText(ms);
+}
+
+/**
+ * What the second level's page adds: the admins (some of whom are duty officers too, and got the
+ * first page) read that this is the second call, whom the first one paged and how long ago.
+ */
+function secondCall(deps: CoreDeps, incident: Incident, level: number): string {
+  if (level !== 2) return '';
+  const first = incident.timeline.find((e) => e.type === 'escalated' && e.data?.level === 1);
+  const names = escalationRecipients(deps, 1).map((phone) => staffName(deps, phone));
+  const who = names.length ? `the duty officers (${names.join(', ')})` : 'nobody (no duty officer on the roster)';
+  const when = first ? ` ${shortWait(deps.now() - Date.parse(first.at))} ago` : '';
+  return `\n🔁 Second call: ${who} were paged${when} and nobody has taken it.`;
+}
+
+/**
+ * Who is paged about one incident at an escalation level: the duty officers (then the admins), and
+ * at the first level the officer it was given to before anyone took it, who was told to take it.
+ */
+export function pagedAbout(deps: CoreDeps, i: Pick<Incident, 'assignee'>, level: number): string[] {
+  const phones = escalationRecipients(deps, level);
+  if (level === 1 && i.assignee && deps.roster.find(i.assignee) && !phones.includes(i.assignee)) phones.push(i.assignee);
+  return phones;
 }
 
 /** Who is paged at an escalation level: duty officers, then admins. */
@@ -251,17 +310,50 @@ export async function postEscalationDigest(deps: CoreDeps, data: Record<string, 
   ];
   if (members.length === 0) return;
   const ids = members.slice(0, ESCALATION_DIGEST_SHOWN).map((m) => m.split('|')[0] as string);
-  const shown = await incidentStore(deps).getMany(ids);
-  const more = members.length - shown.length;
+  const listed = await incidentStore(deps).getMany(ids);
+  // Taken (or erased) while it waited: acknowledging removes it from the waiting set, but one taken
+  // as the digest is being read is left out here, not paged about as unacknowledged.
+  const shown = listed.filter((i) => i.status === 'open');
+  const gone = listed.length - shown.length;
+  const takenCritical = listed.filter((i) => i.status !== 'open' && i.severity === 'critical').length;
+  const total = members.length - gone;
+  const criticalLeft = critical - takenCritical;
+  if (total === 0) return nextEscalationDigest(deps, level, members);
+  const more = total - shown.length;
   const who = level === 1 ? 'duty officers' : 'admins';
   const text = [
-    `⏰ ${members.length} incidents reached their deadline unacknowledged${critical ? `, ${critical} of them CRITICAL (listed first)` : ''}: ${who} paged.`,
+    `⏰ ${total} ${total === 1 ? 'incident reached its' : 'incidents reached their'} deadline unacknowledged${criticalLeft ? `, ${criticalLeft} of them CRITICAL (listed first)` : ''}: ${who} paged.`,
     ...shown.map((i) => `${incidentLine(deps, i)}\n   “${excerpt(i.summary, 80)}”`),
     ...(more > 0 ? [`…and ${more} more: send /incidents open`] : []),
     'Send /ack ID to take one.',
   ].join('\n');
   const digestKey = `escdigest:${level}:${String(data.bucket)}:${members[0]}`;
   if (level === 1) await postToCellGroups(deps, text, digestKey, 'escalation', DIGEST_REF);
-  await messageStaff(deps, escalationRecipients(deps, level), text, digestKey, 'escalation', DIGEST_REF);
-  await deps.redis.zrem(key, ...members);
+  // As a single page does, the digest also goes to the officers the listed incidents were given to.
+  const paged = [...new Set(shown.flatMap((i) => pagedAbout(deps, i, level)))];
+  await messageStaff(deps, paged, text, digestKey, 'escalation', DIGEST_REF);
+  await nextEscalationDigest(deps, level, members);
+}
+
+/**
+ * Removes the incidents a digest paged about from the waiting set. One that joined it while the digest
+ * was being written (its escalation found this window's digest already scheduled) would wait for a
+ * digest nobody schedules, its page never sent: the next window's digest is scheduled for it.
+ */
+async function nextEscalationDigest(deps: CoreDeps, level: number, paged: string[]): Promise<void> {
+  const key = deps.keys.escalationPending(level);
+  const [, [, left]] = (await deps.redis
+    .multi()
+    .zrem(key, ...paged)
+    .zcard(key)
+    .exec()) as [unknown, [null, number]];
+  if (left === 0) return;
+  const window = durationMs(deps.config.digest.window);
+  const bucket = Math.floor(deps.now() / window);
+  await deps.timers.schedule(
+    'incident.escalationDigest',
+    { level, bucket },
+    (bucket + 1) * window - deps.now(),
+    `escdigest-${level}-${bucket}`,
+  );
 }

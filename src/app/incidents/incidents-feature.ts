@@ -1,6 +1,6 @@
 import type { ChatContext } from '../../chat/chat-context.ts';
 import { actorOf, requestKey } from '../../chat/chat-context.ts';
-import { confirmChange, incidentCommands } from '../../chat/commands/incident-commands.ts';
+import { confirmChange, incidentCommands, mirrorToCell } from '../../chat/commands/incident-commands.ts';
 import { AppError } from '../../domain/errors.ts';
 import { hasRole } from '../../domain/roster.ts';
 import { incidentRoutes } from '../../http/routes/incidents.ts';
@@ -73,6 +73,45 @@ async function refuseStranger(ctx: ChatContext, id: string, how: string): Promis
 }
 
 /**
+ * A reply to an incident's card (in a group) or to its page or assignment (in a DM): it takes the
+ * incident, its words noted; one that turns it down is only noted. Taken outside the cell groups,
+ * the cell groups are told, as an /ack from a DM is.
+ */
+async function replyToCard(ctx: ChatContext): Promise<boolean> {
+  if (!ctx.msg.replyTo) return false;
+  const id = await incidentOf(ctx, ctx.msg.replyTo);
+  if (!id) return false;
+  if (!ctx.sender.staff) {
+    await refuseStranger(ctx, id, 'reply');
+    return true;
+  }
+  if (!(await mayAct(ctx, id, 'reply'))) return true;
+  await tryStaffAction(ctx, async () => {
+    const text = ctx.msg.text?.trim();
+    if (text && DECLINES.test(text.replace(/[’‘]/g, "'"))) {
+      const noted = await addNote(ctx.deps, { id, text, actor: actorOf(ctx), channel: 'chat', key: requestKey(ctx, 'note') });
+      return noted.status === 'open'
+        ? `📝 Reply noted on ${id}. Not taken: it still waits for someone (👍 on the card or /ack ${id} takes it), and is escalated if nobody does.`
+        : `📝 Reply noted on ${id}.`;
+    }
+    const taken = await acknowledge(ctx.deps, { id, actor: actorOf(ctx), channel: 'chat', key: requestKey(ctx) }).catch((err: unknown) => {
+      if (err instanceof AppError) return err;
+      throw err;
+    });
+    const note = text && !ACK_EMOJI.test(text) ? text : undefined;
+    if (note) await addNote(ctx.deps, { id, text: note, actor: actorOf(ctx), channel: 'chat', key: requestKey(ctx, 'note') });
+    if (taken instanceof AppError) {
+      // A 👍 written as a reply to a card someone already took did nothing: say so, not "noted".
+      return note ? `📝 Reply noted on ${id}.` : `${taken.message}: nothing done.`;
+    }
+    const line = acknowledgedLine(ctx.deps, actorOf(ctx).name, taken);
+    await mirrorToCell(ctx, line, id);
+    return note ? `${line}\n📝 Reply noted on ${id}.` : line;
+  });
+  return true;
+}
+
+/**
  * Incidents: citizen intake (the catch-all for a citizen's DM, so it comes last),
  * staff commands, 👍 and replies on cards, escalation and digest timers, the API.
  */
@@ -82,7 +121,11 @@ export function incidentsFeature(opts: { registeredOf?: RegisteredOf; sitrepSect
     name: 'incidents',
     commands: () => incidentCommands(opts.sitrepSections ?? (() => [])),
     apiRoutes: incidentRoutes,
-    citizenMessage: (ctx) => handleCitizenMessage(ctx, registeredOf),
+    // A member of staff answering a page or an assignment in their DM ("on it"): taken, as a reply to
+    // the card is in the group. Only staff replies are looked up: a citizen's message goes straight on.
+    citizenMessage: async (ctx) =>
+      (ctx.sender.staff !== undefined && ctx.msg.replyTo !== undefined && (await replyToCard(ctx))) ||
+      handleCitizenMessage(ctx, registeredOf),
     sendFailed: onSendFailed,
     delivery: onDeliveryFailed,
     async reaction(ctx) {
@@ -113,40 +156,7 @@ export function incidentsFeature(opts: { registeredOf?: RegisteredOf; sitrepSect
       }
       return true;
     },
-    async groupMessage(ctx) {
-      if (!ctx.msg.replyTo) return false;
-      const id = await incidentOf(ctx, ctx.msg.replyTo);
-      if (!id) return false;
-      if (!ctx.sender.staff) {
-        await refuseStranger(ctx, id, 'reply');
-        return true;
-      }
-      if (!(await mayAct(ctx, id, 'reply'))) return true;
-      await tryStaffAction(ctx, async () => {
-        const text = ctx.msg.text?.trim();
-        if (text && DECLINES.test(text.replace(/[’‘]/g, "'"))) {
-          const noted = await addNote(ctx.deps, { id, text, actor: actorOf(ctx), channel: 'chat', key: requestKey(ctx, 'note') });
-          return noted.status === 'open'
-            ? `📝 Reply noted on ${id}. Not taken: it still waits for someone (👍 on the card or /ack ${id} takes it), and is escalated if nobody does.`
-            : `📝 Reply noted on ${id}.`;
-        }
-        const taken = await acknowledge(ctx.deps, { id, actor: actorOf(ctx), channel: 'chat', key: requestKey(ctx) }).catch(
-          (err: unknown) => {
-            if (err instanceof AppError) return err;
-            throw err;
-          },
-        );
-        const note = text && !ACK_EMOJI.test(text) ? text : undefined;
-        if (note) await addNote(ctx.deps, { id, text: note, actor: actorOf(ctx), channel: 'chat', key: requestKey(ctx, 'note') });
-        if (taken instanceof AppError) {
-          // A 👍 written as a reply to a card someone already took did nothing: say so, not "noted".
-          return note ? `📝 Reply noted on ${id}.` : `${taken.message}: nothing done.`;
-        }
-        const line = acknowledgedLine(ctx.deps, actorOf(ctx).name, taken);
-        return note ? `${line}\n📝 Reply noted on ${id}.` : line;
-      });
-      return true;
-    },
+    groupMessage: replyToCard,
     async start(ctx) {
       // A safety net under the per-second deadline jobs: a sweep every 30 s catches any
       // deadline whose job was never scheduled (e.g. a crash right after intake).

@@ -7,6 +7,8 @@ import {
   canTransition,
   type Incident,
   type IncidentStatus,
+  isActive,
+  SEVERITY_RANK,
   type Severity,
   type TimelineEntry,
 } from '../../domain/incident.ts';
@@ -14,7 +16,7 @@ import { hasRole } from '../../domain/roster.ts';
 import { metrics } from '../../observability/metrics.ts';
 import { PRIORITY } from '../../queues/queues.ts';
 import type { CoreDeps } from '../deps.ts';
-import { cancelEscalation, escalationRecipients, rescheduleFirstDeadline } from './escalation.ts';
+import { cancelEscalation, pagedAbout, rescheduleFirstDeadline } from './escalation.ts';
 import {
   incidentStore,
   messageStaff,
@@ -291,16 +293,30 @@ export async function updateIncident(deps: CoreDeps, input: IncidentChanges & Ch
     (i) => decideAll(deps, i, { ...input, ...(text ? { text } : {}) }, who),
     input.key,
   );
-  if (after.status === 'open' && after.severity !== before.severity && after.escalationLevel === 0) {
+  // Not once its reporter erased their data: the cell was told it is no longer escalated.
+  if (after.status === 'open' && after.severity !== before.severity && after.escalationLevel === 0 && after.reporter) {
     await rescheduleFirstDeadline(deps, after);
   }
   if (after.status !== before.status) {
+    let neverPaged: number[] = [];
     if (before.status === 'open') {
-      await cancelEscalation(deps, after.id);
+      neverPaged = await cancelEscalation(deps, after.id);
       if (!again) metrics.ackLatency.observe({ severity: after.severity }, Math.max(0, deps.now() - Date.parse(after.createdAt)) / 1000);
     }
     await tellReporter(deps, after, before.status, end);
-    if (before.status === 'open' && before.escalationLevel > 0) await tellPaged(deps, after, before.escalationLevel, input.actor);
+    if (before.status === 'open' && before.escalationLevel > 0) await tellPaged(deps, before, after, input.actor, neverPaged);
+  }
+  // Raised by someone else while an officer holds it: they may not be reading the group.
+  if (
+    SEVERITY_RANK[after.severity] < SEVERITY_RANK[before.severity] &&
+    isActive(after.status) &&
+    after.assignee &&
+    after.assignee === before.assignee &&
+    after.assignee !== input.actor.phone &&
+    deps.roster.find(after.assignee)
+  ) {
+    const text = `🔺 ${input.actor.name} raised ${after.id}, which is with you, to ${after.severity.toUpperCase()} (${after.category.replace('_', ' ')}, ${regionName(deps, after.region)}): “${after.summary}”\nSend /incident ${after.id} for the timeline.`;
+    await messageStaff(deps, [after.assignee], text, `raised:${after.id}:${end}`, 'notice', `incident:${after.id}`);
   }
   // Done on the dashboard or the API: the cell groups, which watch every case in chat, see it too.
   if (input.channel === 'api') await mirrorToCell(deps, before, after, input.actor, end);
@@ -313,6 +329,17 @@ export async function updateIncident(deps: CoreDeps, input: IncidentChanges & Ch
         : '';
     const text = `📌 ${input.actor.name} assigned you ${after.id} (${after.severity}, ${after.category.replace('_', ' ')}, ${regionName(deps, after.region)}): “${after.summary}”\nReporter: ${reporterLabel(after.reporter, 'erased')}. Send /incident ${after.id} for the timeline.${take}`;
     await messageStaff(deps, [staff.phone], text, `assigned:${after.id}:${end}`, 'assignment', `incident:${after.id}`);
+  }
+  // Whoever held it is told it is no longer theirs (unless they gave it away themselves): two
+  // officers calling the same family at 3 a.m., each thinking it is theirs, helps nobody.
+  const previous = before.assignee && before.assignee !== after.assignee ? deps.roster.find(before.assignee) : undefined;
+  if (previous && previous.phone !== input.actor.phone && isActive(after.status)) {
+    const now = after.assignee ? staffName(deps, after.assignee) : undefined;
+    const text = now
+      ? `📌 ${after.id} is no longer yours: ${input.actor.name} gave it to ${now}. Nothing more to do on it unless ${now} asks.`
+      : `📌 ${after.id} is no longer yours: ${input.actor.name} unassigned it. Nothing more to do on it.`;
+    // No incident ref: an "ok" in answer must not take back the incident it says is no longer theirs.
+    await messageStaff(deps, [previous.phone], text, `unassigned:${after.id}:${end}`, 'notice');
   }
   return after;
 }
@@ -328,14 +355,23 @@ export function acknowledge(deps: CoreDeps, input: ChangeRequest): Promise<Incid
   return changeStatus(deps, { ...input, to: 'acknowledged' });
 }
 
-/** The staff an escalation paged learn it is taken: otherwise each still thinks it is theirs to chase. */
-async function tellPaged(deps: CoreDeps, i: Incident, level: number, actor: Actor): Promise<void> {
+/**
+ * The staff an escalation paged learn it is taken: otherwise each still thinks it is theirs to chase.
+ * A level whose notice was still waiting for its escalation digest (`neverPaged`) paged nobody.
+ */
+async function tellPaged(deps: CoreDeps, before: Incident, i: Incident, actor: Actor, neverPaged: number[]): Promise<void> {
   const paged = new Set<string>();
-  for (let l = 1; l <= level; l++) for (const phone of escalationRecipients(deps, l)) paged.add(phone);
+  for (let l = 1; l <= before.escalationLevel; l++) {
+    if (neverPaged.includes(l)) continue;
+    // Who held it when it was paged: an assignee given it in the same change was not.
+    for (const phone of pagedAbout(deps, before, l)) paged.add(phone);
+  }
   if (actor.phone) paged.delete(actor.phone);
   if (paged.size === 0) return;
   const holder = i.assignee && i.assignee !== actor.phone ? ` It is with ${staffName(deps, i.assignee)}.` : '';
-  const text = `✅ ${i.id}, which you were paged about, was taken by ${actor.name} (${i.status.replace('_', ' ')}).${holder} Nothing more to do on that page.`;
+  const what =
+    i.status === 'resolved' ? `was resolved by ${actor.name}.` : `was taken by ${actor.name} (${i.status.replace('_', ' ')}).${holder}`;
+  const text = `✅ ${i.id}, which you were paged about, ${what} Nothing more to do on that page.`;
   await messageStaff(deps, [...paged], text, `escalation-taken:${i.id}`, 'notice', `incident:${i.id}`);
 }
 
@@ -354,6 +390,11 @@ async function mirrorToCell(deps: CoreDeps, before: Incident, after: Incident, a
       ? `📌 ${after.id} is now with ${staffName(deps, after.assignee)} (${via}).`
       : `📌 ${after.id} is unassigned (${via}).`;
   }
+  // A severity changed on the dashboard: the card the group has still shows the old one.
+  if (after.severity !== before.severity) {
+    const line = `${after.id} severity is now ${after.severity} (${via}).`;
+    text = text ? `${text}\n${line}` : line;
+  }
   if (text) await postToCellGroups(deps, text, `api-change:${after.id}:${end}`, 'update', `incident:${after.id}`);
 }
 
@@ -362,8 +403,11 @@ async function tellReporter(deps: CoreDeps, i: Incident, from: IncidentStatus, e
   if (!i.reporter) return;
   let text: string | undefined;
   if (from === 'open' && (i.status === 'acknowledged' || i.status === 'in_progress')) {
-    const officer = i.assignee ? (deps.roster.find(i.assignee)?.name.split(' ')[0] ?? 'on duty') : 'on duty';
-    text = citizenText('acknowledged', i.language, { id: i.id, officer });
+    // No officer to name (an API token with no rostered phone): said in the citizen's language.
+    const officer = i.assignee ? deps.roster.find(i.assignee)?.name.split(' ')[0] : undefined;
+    text = officer
+      ? citizenText('acknowledged', i.language, { id: i.id, officer })
+      : citizenText('acknowledgedUnnamed', i.language, { id: i.id });
   } else if (i.status === 'resolved') {
     const last = i.timeline[end - 1];
     text = citizenText('resolved', i.language, { id: i.id, note: last?.text ? `\n“${last.text}”` : '' });

@@ -93,15 +93,29 @@ export function reporterTold(i: Pick<Incident, 'reporter'>): string {
 
 const SEVERITY_ICON: Record<string, string> = { critical: '🔴', high: '🟠', medium: '🟡', low: '🟢' };
 
-/** Minutes since an ISO time, for "open 12 min". */
-export function ageMinutes(deps: CoreDeps, iso: string): number {
-  return Math.max(0, Math.round((deps.now() - Date.parse(iso)) / 60_000));
+/**
+ * A wait as read on a phone: "12 min", "5 h 20 min", "3 d 2 h" (not "4440 min", which nobody
+ * reads at a glance at 3 a.m.).
+ */
+export function waitText(ms: number): string {
+  const minutes = Math.max(0, Math.round(ms / 60_000));
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return minutes % 60 ? `${hours} h ${minutes % 60} min` : `${hours} h`;
+  return hours % 24 ? `${Math.floor(hours / 24)} d ${hours % 24} h` : `${Math.floor(hours / 24)} d`;
+}
+
+/** How long since an ISO time, as read on a phone (see waitText). */
+export function ageText(deps: CoreDeps, iso: string): string {
+  return waitText(deps.now() - Date.parse(iso));
 }
 
 /** One line about an incident, for lists and digests. */
 export function incidentLine(deps: CoreDeps, i: Omit<Incident, 'timeline'>): string {
   const who = i.assignee ? ` · ${staffName(deps, i.assignee)}` : '';
-  return `${SEVERITY_ICON[i.severity] ?? ''} ${i.id} ${i.severity} · ${i.category.replace('_', ' ')} · ${regionName(deps, i.region)} · ${i.status.replace('_', ' ')}${who} · ${ageMinutes(deps, i.createdAt)} min`;
+  // Still waiting after its page: the one to take before the next call goes out (or the admins are woken).
+  const paged = i.status === 'open' && i.escalationLevel > 0 ? ` · ⏰ ${i.escalationLevel > 1 ? 'admins' : 'duty officers'} paged` : '';
+  return `${SEVERITY_ICON[i.severity] ?? ''} ${i.id} ${i.severity} · ${i.category.replace('_', ' ')} · ${regionName(deps, i.region)} · ${i.status.replace('_', ' ')}${paged}${who} · ${ageText(deps, i.createdAt)}`;
 }
 
 /** Cuts a text to `n` characters on a word boundary. */

@@ -1,6 +1,6 @@
 import { SEVERITIES } from '../../domain/incident.ts';
 import type { CoreDeps } from '../deps.ts';
-import { ageMinutes, incidentLine, incidentStore } from './shared.ts';
+import { ageText, incidentLine, incidentStore } from './shared.ts';
 
 /** Extra sitrep sections from other features (alerts in progress, welfare tallies, runs). */
 export type SitrepSection = (deps: CoreDeps) => Promise<string[]>;
@@ -37,7 +37,7 @@ export async function buildSitrep(deps: CoreDeps, sections: SitrepSection[] = []
     lines.push('Waiting (most severe, then longest):');
     for (const i of oldest) lines.push(`  ${incidentLine(deps, i)}`);
     const [first] = await store.getManyWithoutTimeline(unacked.slice(0, 1).map((i) => i.id));
-    if (first) lines.push(`Oldest waits ${ageMinutes(deps, first.createdAt)} min.`);
+    if (first) lines.push(`Oldest waits ${ageText(deps, first.createdAt)}.`);
   }
   for (const section of sections) lines.push(...(await section(deps)));
   // Published in the cell groups, out of reach of anyone who can write to Redis: a trail rewritten

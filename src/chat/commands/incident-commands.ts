@@ -178,8 +178,8 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
           `Reporter: ${reporterLabel(i.reporter, 'erased')} (${i.language}) · assignee: ${staffName(ctx.deps, i.assignee)}`,
           ...(i.location ? [`📍 https://maps.google.com/?q=${i.location.lat},${i.location.lng}`] : []),
           `“${i.summary}”`,
-          'Timeline:',
-          ...i.timeline.slice(-12).map((e) => `  ${e.at.slice(11, 16)} ${e.actor}: ${timelineLine(e)}`),
+          'Timeline (UTC):',
+          ...i.timeline.slice(-12).map((e) => `  ${timelineTime(e.at, ctx.deps.now())} ${e.actor}: ${timelineLine(e)}`),
         ];
         await ctx.reply(lines.join('\n'), 'detail');
       },
@@ -271,7 +271,7 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
     {
       name: 'resolve',
       usage: 'ID [what was done]',
-      summary: 'close an incident; the reporter is told',
+      summary: 'close an incident; the reporter is told, with what was done as you wrote it',
       role: 'officer',
       async run(ctx, args, rest) {
         const id = idArg(args[0]);
@@ -284,7 +284,9 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
           key: requestKey(ctx),
           ...(text ? { text } : {}),
         });
-        await confirmChange(ctx, `✔️ ${i.id} resolved; ${reporterTold(i)}.`, i.id);
+        // The words go to the citizen as written: the officer who typed them must know it.
+        const told = text && i.reporter ? `${reporterTold(i)}, with the words “${text}”` : reporterTold(i);
+        await confirmChange(ctx, `✔️ ${i.id} resolved; ${told}.`, i.id);
       },
     },
     {
@@ -344,7 +346,7 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
         const region = matchRegion(ctx.deps, typed);
         if (!region) throw new UsageError(`Unknown region "${typed}". ${regions}.`);
         const i = await retriage(ctx.deps, { id, region, actor: actorOf(ctx), channel: 'chat', key: requestKey(ctx) });
-        await ctx.reply(`${i.id} region is now ${regionName(ctx.deps, i.region)}.`, 'confirmation');
+        await confirmChange(ctx, `${i.id} region is now ${regionName(ctx.deps, i.region)}.`, i.id);
       },
     },
   ];
@@ -357,6 +359,11 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
  */
 export async function confirmChange(ctx: ChatContext, text: string, incidentId: string): Promise<void> {
   await ctx.reply(text, 'confirmation');
+  await mirrorToCell(ctx, text, incidentId);
+}
+
+/** A change asked outside the cell groups (a DM, a breakout group), said in them (see confirmChange). */
+export async function mirrorToCell(ctx: ChatContext, text: string, incidentId: string): Promise<void> {
   if (ctx.inCellGroup) return;
   const where = ctx.msg.chat.kind === 'dm' ? 'in a direct message' : 'in a breakout group';
   await postToCellGroups(ctx.deps, `${text} (${actorOf(ctx).name}, ${where})`, `mirror:${ctx.msg.id}`, 'update', `incident:${incidentId}`);
@@ -382,6 +389,16 @@ function assigneePhone(ctx: ChatContext, who: string): string {
   if (staff.length > 1)
     throw new UsageError(`"${who}" could be ${staff.map((s) => s.name).join(' or ')}: give the full name or the phone.`);
   throw new UsageError(`Nobody on the staff roster is called "${who}": give a name as the roster lists it, or a phone.`);
+}
+
+/**
+ * When a timeline entry was written, in UTC: the time alone today, with the day before today
+ * ("24 Nov 14:05"): an entry three days old must not read as this afternoon's.
+ */
+function timelineTime(at: string, now: number): string {
+  const time = at.slice(11, 16);
+  if (at.slice(0, 10) === new Date(now).toISOString().slice(0, 10)) return time;
+  return `${new Date(at).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' })} ${time}`;
 }
 
 /**
@@ -415,7 +432,8 @@ function retriageCommand(
       const value = args.slice(1).join('_').replace(/-/g, '_').toLowerCase() || undefined;
       if (!value || !values.includes(value)) throw new UsageError(`Choose one of: ${values.join(', ')}.`);
       const i = await retriage(ctx.deps, { id, ...pick(value), actor: actorOf(ctx), channel: 'chat', key: requestKey(ctx) });
-      await ctx.reply(`${i.id} ${name} is now ${value}.`, 'confirmation');
+      // Said in the cell groups too when changed from a DM: a card still showing LOW is skipped there.
+      await confirmChange(ctx, `${i.id} ${name} is now ${value}.`, i.id);
     },
   };
 }
