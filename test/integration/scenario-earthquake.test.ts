@@ -240,7 +240,8 @@ describe('earthquake in the Northern Province at 3 a.m.', () => {
         const mentioned = new Set((await app.outbox(STAFF.duty)).filter((m) => m.kind === 'escalation').flatMap((m) => ids(m.text)));
         return escalated.every((id) => mentioned.has(id));
       },
-      20_000,
+      // An incident that reached its deadline past the window's allowance waits for the next escalation digest.
+      45_000,
       'every escalated incident paged to the duty officer',
     ).catch(() => undefined);
     await settle(app, 20_000);
@@ -250,10 +251,13 @@ describe('earthquake in the Northern Province at 3 a.m.', () => {
       const mentions = paged.flatMap((m) => [...new Set(ids(m.text))]);
       for (const i of after) {
         const times = mentions.filter((id) => id === i.id).length;
-        expect(times, `${i.id} (level ${i.escalationLevel}) paged to ${duty}`).toBe(i.escalationLevel > 0 ? 1 : 0);
+        const label = `${i.id} (level ${i.escalationLevel}, ${i.status}, ${i.severity}) paged to ${duty}`;
+        // Taken between its escalation and its page (or its digest): nobody is paged about it any more.
+        if (i.escalationLevel > 0 && i.status !== 'open') expect(times, label).toBeLessThanOrEqual(1);
+        else expect(times, label).toBe(i.escalationLevel > 0 ? 1 : 0);
       }
     }
-  }, 60_000);
+  }, 120_000);
 
   let checkId = '';
   const expected = { total: 63, safe: 0, help: 0, noAnswer: 0, peopleSafe: 0 };
