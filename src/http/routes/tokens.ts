@@ -10,13 +10,13 @@ import type { HttpDeps } from '../http-deps.ts';
 
 import { documentRoute } from '../route-docs.ts';
 
+/** The longest a minted token may be given to live. */
+const MAX_LIFETIME_MS = 365 * 86_400_000;
+
 /**
  * Control characters (a newline, NUL) and direction overrides in a name: shown in chat ("— Ana"),
  * a name with a line break forges the lines after it, and U+202E writes "admin" backwards.
  */
-/** The longest a minted token may be given to live. */
-const MAX_LIFETIME_MS = 365 * 86_400_000;
-
 const UNSHOWABLE = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
 
 export const createTokenBody = z.strictObject({
