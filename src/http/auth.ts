@@ -37,8 +37,8 @@ export function authenticate(tokens: TokenStore): RequestHandler {
   return async (req, _res, next) => {
     const token = tokenOf(req);
     if (!token) throw new AppError('unauthorized', 'missing bearer token', 401);
-    const principal = await tokens.verify(token);
-    if (!principal) throw new AppError('unauthorized', (await tokens.expiredWhy(token)) ?? 'invalid token', 401);
+    const { principal, expired } = await tokens.check(token);
+    if (!principal) throw new AppError('unauthorized', expired ?? 'invalid token', 401);
     req.principal = principal;
     // The session cookie acts only for the dashboard's own pages; a bearer token is never sent by itself.
     if (!bearerOf(req) && !READS.has(req.method) && fromAnotherOrigin(req)) throw new CrossSiteRequestError();

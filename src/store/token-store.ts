@@ -93,15 +93,19 @@ export class TokenStore {
    * Minted tokens are untouched.
    */
   async dropBootstrap(): Promise<boolean> {
-    const slot = `${this.keys.tokens}:bootstrap`;
-    const previous = await this.redis.get(slot);
+    const previous = await this.redis.get(this.bootstrapSlot);
     if (!previous) return false;
-    await this.redis.multi().hdel(this.keys.tokens, previous).del(slot).exec();
+    await this.redis.multi().hdel(this.keys.tokens, previous).del(this.bootstrapSlot).exec();
     return true;
   }
 
+  /** The hash of the bootstrap admin token (ADMIN_TOKEN, or the generated one): one slot. */
+  private get bootstrapSlot(): string {
+    return `${this.keys.tokens}:bootstrap`;
+  }
+
   private async takeBootstrapSlot(hash: string, principal: Principal): Promise<void> {
-    const slot = `${this.keys.tokens}:bootstrap`;
+    const slot = this.bootstrapSlot;
     const previous = await this.redis.get(slot);
     const multi = this.redis.multi();
     if (previous && previous !== hash) multi.hdel(this.keys.tokens, previous);
@@ -131,9 +135,7 @@ export class TokenStore {
           : { ...p, tokens: 1 },
       );
     }
-    return [...byName.values()]
-      .map(({ expiresAt, ...p }) => (expiresAt ? { ...p, expiresAt } : p))
-      .sort((a, b) => a.name.localeCompare(b.name));
+    return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
   /**
@@ -175,21 +177,19 @@ export class TokenStore {
 
   /** Who a token speaks for; undefined for a token that is unknown, revoked or expired. */
   async verify(token: string): Promise<Principal | undefined> {
-    const p = await this.stored(token);
-    return p && !this.expired(p) ? p : undefined;
+    return (await this.check(token)).principal;
   }
 
-  /** Why `verify` refused a token when it is known but expired, in words for its holder; undefined otherwise. */
-  async expiredWhy(token: string): Promise<string | undefined> {
-    const p = await this.stored(token);
-    return p && this.expired(p)
-      ? `this token expired at ${p.expiresAt?.slice(0, 16).replace('T', ' ')} UTC; ask an admin for a new one`
-      : undefined;
-  }
-
-  private async stored(token: string): Promise<Principal | undefined> {
+  /**
+   * Who a token speaks for, or, for a known token that expired, why it is refused in words for its
+   * holder (one read either way).
+   */
+  async check(token: string): Promise<{ principal?: Principal; expired?: string }> {
     const raw = await this.redis.hget(this.keys.tokens, hashOf(token));
-    return raw ? (JSON.parse(raw) as Principal) : undefined;
+    const p = raw ? (JSON.parse(raw) as Principal) : undefined;
+    if (!p) return {};
+    if (!this.expired(p)) return { principal: p };
+    return { expired: `this token expired at ${p.expiresAt?.slice(0, 16).replace('T', ' ')} UTC; ask an admin for a new one` };
   }
 
   /**

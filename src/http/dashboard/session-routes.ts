@@ -72,10 +72,10 @@ export function sessionRoutes(deps: HttpDeps): Router {
   const refused = signInRefusals(deps.audit, deps.log);
   r.post('/dashboard/session', async (req, res) => {
     const { token } = validate(signInBody, req.body);
-    const principal = await deps.tokens.verify(token);
+    const { principal, expired } = await deps.tokens.check(token);
     if (!principal) {
       await refused();
-      throw new AppError('unauthorized', (await deps.tokens.expiredWhy(token)) ?? 'this token is not valid', 401);
+      throw new AppError('unauthorized', expired ?? 'this token is not valid', 401);
     }
     res.cookie(SESSION_COOKIE, token, {
       httpOnly: true,
