@@ -4,7 +4,7 @@ import { PRIORITY } from '../queues/queues.ts';
 import type { MissedCall } from '../transport/chat-transport.ts';
 import type { CoreDeps } from './deps.ts';
 import type { Feature } from './feature.ts';
-import { incidentStore, postToCellGroups } from './incidents/shared.ts';
+import { emergencyLine, incidentStore, postToCellGroups, regionName } from './incidents/shared.ts';
 
 /** A caller who redials in a panic is answered once in this time, and the cell told once. */
 const QUIET_S = 10 * 60;
@@ -18,21 +18,21 @@ const QUIET_S = 10 * 60;
 export async function answerMissedCall(deps: CoreDeps, call: MissedCall): Promise<void> {
   const who = call.from.phone ?? call.from.lid;
   if (!who || deps.roster.find(call.from.phone)) return;
-  const first = await deps.redis.set(deps.keys.waMissedCallFrom(who), call.id, 'EX', QUIET_S, 'NX');
-  // A retry of this call's job goes on (its sends are idempotent); another call within the quiet time stops here.
-  if (!first && (await deps.redis.get(deps.keys.waMissedCallFrom(who))) !== call.id) return;
+  // The call that set the marker (or a retry of its job: its sends are idempotent) goes on; another
+  // call within the quiet time stops here. One round trip: SET NX GET gives the call already marked.
+  const marked = await deps.redis.set(deps.keys.waMissedCallFrom(who), call.id, 'EX', QUIET_S, 'NX', 'GET');
+  if (marked !== null && marked !== call.id) return;
   const [citizen, open] = await Promise.all([
     call.from.phone ? getCitizen(deps, call.from.phone) : undefined,
     incidentStore(deps).activeOf(who),
   ]);
   const language = citizen?.language ?? open?.language ?? deps.config.languages[0] ?? 'en';
-  const number = deps.config.embassy.emergencyNumber;
   await deps.outbox.send(
     {
       to: { kind: 'dm', phone: who },
       text: citizenText('missedCall', language, {
         embassy: deps.config.embassy.name,
-        emergency: number ? citizenText('emergency', language, { number }) : '',
+        emergency: emergencyLine(deps, language),
       }),
       kind: 'reply',
       idempotencyKey: `missed-call:${call.id}`,
@@ -56,10 +56,6 @@ export async function answerMissedCall(deps: CoreDeps, call: MissedCall): Promis
     subject: call.id,
     data: { video: call.video, registered: !!citizen, ...(open ? { incident: open.id } : {}) },
   });
-}
-
-function regionName(deps: CoreDeps, id: string): string {
-  return deps.config.regions.find((r) => r.id === id)?.name ?? id;
 }
 
 /** Calls to the embassy number that nobody answered. */

@@ -3,7 +3,7 @@ import { citizenText } from '../domain/citizen-messages.ts';
 import { guessLanguage } from '../domain/text-normalise.ts';
 import { PRIORITY } from '../queues/queues.ts';
 import type { InboundMessage } from '../transport/chat-transport.ts';
-import { excerpt, postToCellGroups } from './incidents/shared.ts';
+import { emergencyLine, excerpt, postToCellGroups } from './incidents/shared.ts';
 
 /** What a message held, in words, for an officer reading it by hand. */
 function shown(msg: InboundMessage): string {
@@ -61,8 +61,7 @@ export async function gaveUpOn(ctx: ChatContext, error: string): Promise<void> {
     'unhandled',
   );
   const language = guessLanguage(msg.text ?? '', deps.config.languages);
-  const number = deps.config.embassy.emergencyNumber;
-  const emergency = number ? citizenText('emergency', language, { number }) : '';
+  const emergency = emergencyLine(deps, language);
   await deps.outbox.send(
     {
       to: msg.chat,

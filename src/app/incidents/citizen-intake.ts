@@ -4,7 +4,7 @@ import { type Incident, isActive } from '../../domain/incident.ts';
 import { foldText, guessLanguage } from '../../domain/text-normalise.ts';
 import { refOfSentMessage } from '../sent-ref.ts';
 import { type IntakeResult, openIncident } from './open-incident.ts';
-import { incidentStore } from './shared.ts';
+import { emergencyLine, incidentStore, officerFirstName } from './shared.ts';
 
 /** Looks up what the sender told the registry (language, region), when they registered; once per message. */
 export type RegisteredOf = (ctx: ChatContext, phone: string) => Promise<{ language?: string; region?: string }>;
@@ -72,7 +72,7 @@ function standing(deps: ChatContext['deps'], i: Incident, vars: Record<string, s
   if (i.status === 'open') return citizenText('waiting', language, vars);
   // No officer to name (taken on the dashboard with a token that has no rostered phone): said in
   // the citizen's language, not with an English "on duty" in the middle of it.
-  const officer = i.assignee ? deps.roster.find(i.assignee)?.name.split(' ')[0] : undefined;
+  const officer = officerFirstName(deps, i);
   return officer ? citizenText('withOfficer', language, { ...vars, officer }) : citizenText('withOfficerUnnamed', language, vars);
 }
 
@@ -93,10 +93,7 @@ export async function handleCitizenMessage(ctx: ChatContext, registeredOf: Regis
   if (staff && !isStaffSos(text)) return false;
   const registered = await registeredOf(ctx, phone);
   const guessed = registered.language ?? guessLanguage(text, deps.config.languages);
-  const vars = (language: string) => {
-    const number = deps.config.embassy.emergencyNumber;
-    return { embassy: deps.config.embassy.name, emergency: number ? citizenText('emergency', language, { number }) : '' };
-  };
+  const vars = (language: string) => ({ embassy: deps.config.embassy.name, emergency: emergencyLine(deps, language) });
   const word = text ? asKeyword(text) : '';
   // MENU always lists the keywords; a greeting ("hello?") from a citizen with an open report joins it.
   if (word && (MENU_ALWAYS.has(word) || (MENU.has(word) && !(await incidentStore(deps).activeOf(phone))))) {

@@ -20,6 +20,7 @@ import { cancelEscalation, pagedAbout, rescheduleFirstDeadline } from './escalat
 import {
   incidentStore,
   messageStaff,
+  officerFirstName,
   postToCellGroups,
   publishIncident,
   regionName,
@@ -404,7 +405,7 @@ async function tellReporter(deps: CoreDeps, i: Incident, from: IncidentStatus, e
   let text: string | undefined;
   if (from === 'open' && (i.status === 'acknowledged' || i.status === 'in_progress')) {
     // No officer to name (an API token with no rostered phone): said in the citizen's language.
-    const officer = i.assignee ? deps.roster.find(i.assignee)?.name.split(' ')[0] : undefined;
+    const officer = officerFirstName(deps, i);
     text = officer
       ? citizenText('acknowledged', i.language, { id: i.id, officer })
       : citizenText('acknowledgedUnnamed', i.language, { id: i.id });

@@ -1,3 +1,4 @@
+import { citizenText } from '../../domain/citizen-messages.ts';
 import type { Incident } from '../../domain/incident.ts';
 import type { LiveChangeType } from '../../domain/live-change.ts';
 import { cutText } from '../../domain/text-normalise.ts';
@@ -73,6 +74,17 @@ export async function messageStaff(deps: CoreDeps, phones: string[], text: strin
 /** The region's display name. */
 export function regionName(deps: CoreDeps, id: string | null): string {
   return id ? (deps.config.regions.find((r) => r.id === id)?.name ?? id) : 'region unknown';
+}
+
+/** The line telling a citizen to call the local emergency number, in their language ('' when the config has none). */
+export function emergencyLine(deps: CoreDeps, language: string): string {
+  const number = deps.config.embassy.emergencyNumber;
+  return number ? citizenText('emergency', language, { number }) : '';
+}
+
+/** The first name of the officer an incident is with, as told to its reporter; undefined when no rostered officer has it. */
+export function officerFirstName(deps: CoreDeps, i: Pick<Incident, 'assignee'>): string | undefined {
+  return i.assignee ? deps.roster.find(i.assignee)?.name.split(' ')[0] : undefined;
 }
 
 /** A staff member's name from their phone, or the phone itself. */
