@@ -107,8 +107,7 @@ export function bindSocketEvents(t: BaileysTransport, sock: BaileysSocket, auth:
       const from = senderOf(c.from, c.callerPn);
       if (!from.phone && !from.lid) continue;
       // The embassy account calling from another of its devices is no caller.
-      const self = senderOf(sock.user?.id, sock.user?.lid);
-      if ((self.phone && from.phone === self.phone) || (self.lid && from.lid === self.lid)) continue;
+      if (sentByOwnAccount({ remoteJid: c.from, remoteJidAlt: c.callerPn, fromMe: false }, sock.user ?? {})) continue;
       const at = c.date instanceof Date && !Number.isNaN(c.date.getTime()) ? c.date.getTime() : Date.now();
       await t.sink?.missedCall?.({ id: c.id, from, at, video: !!c.isVideo });
     }
