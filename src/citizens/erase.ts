@@ -96,7 +96,8 @@ export async function eraseCitizen(deps: CoreDeps, phone: string): Promise<Erasu
   const incidentIds = await eraseCitizenIncidents(deps, phone, erased?.name);
   await forgetLids(deps, lids);
   // What they reported while WhatsApp hid their number, and the LID's link to their report.
-  for (const lid of lids) for (const id of await eraseCitizenIncidents(deps, lid)) if (!incidentIds.includes(id)) incidentIds.push(id);
+  for (const lid of lids)
+    for (const id of await eraseCitizenIncidents(deps, lid, erased?.name, phone)) if (!incidentIds.includes(id)) incidentIds.push(id);
   await forgetMedia(deps, [phone, ...lids]);
   // Finished jobs are kept a day (completed) or two weeks (failed) and carry the citizen's words:
   // their messages in and the bot's replies name them; the cell's posts about their incidents

@@ -364,16 +364,17 @@ export class IncidentStore {
   /**
    * Removes a reporter's personal data from an incident, keeping the anonymous record: their words
    * and pins, and in what staff wrote there, their number and (`name`) their registered name.
+   * `number`: their phone, when `reporter` is the LID WhatsApp hid it behind.
    */
-  async eraseReporter(id: string, reporter: string, name?: string): Promise<void> {
-    const phone = reporter.startsWith('+') ? parsePhoneNumberFromString(reporter) : undefined;
+  async eraseReporter(id: string, reporter: string, name?: string, number = reporter): Promise<void> {
+    const phone = number.startsWith('+') ? parsePhoneNumberFromString(number) : undefined;
     // One script: a note added by staff meanwhile can neither be lost nor escape the scrub.
     await ERASE_REPORTER.run(
       this.redis,
       [this.keys.incident(id), this.keys.incidentTimeline(id), this.keys.openIncidentOf(reporter)],
       [
         '[erased at the citizen’s request]',
-        phone ? reporter.slice(1) : '',
+        phone ? number.slice(1) : '',
         phone ? String(phone.nationalNumber) : '',
         name && name.trim().length >= 3 ? name.trim().toLowerCase() : '',
         '[erased]',

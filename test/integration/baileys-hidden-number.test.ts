@@ -223,4 +223,39 @@ describe('a citizen whose number WhatsApp hides', () => {
     await settle(app);
     expect([...textsTo(lid), ...textsTo(shown)].some((t) => t.includes(alert.body.id))).toBe(false);
   });
+
+  it('who reported under a hidden number and again from the number, then sends DELETE: staff notes on both lose their number and name', async () => {
+    const lid = '204181337704444@lid';
+    const shown = '33612344444@s.whatsapp.net';
+    await saveCitizens(app.deps, [aCitizen({ phone: '+33612344444', name: 'Rania Saleh', region: 'capital' })]);
+    const report = async (waId: string, jid: string, text: string) => {
+      sockets.latest().upsert([waMessage({ id: waId, remoteJid: jid, message: { conversation: text } })]);
+      const ack = await waitFor(async () => textsTo(jid).find((t) => /INC-\d+/.test(t)), 10_000, 'the report reference');
+      const id = /INC-\d+/.exec(ack)?.[0] as string;
+      const note = await app.api('POST', `/api/incidents/${id}/notes`, {
+        text: 'Rania Saleh called back from 06 12 34 44 44: ambulance on its way, 2 nurses on site.',
+      });
+      expect(note.status).toBe(201);
+      return id;
+    };
+    // WhatsApp hid the number, then showed it without saying it was the same person: two reports.
+    const hidden = await report('WA-HIDDEN-ERASE-1', lid, 'My father collapsed in the street, he is not breathing');
+    const shownReport = await report('WA-HIDDEN-ERASE-2', shown, 'Our car was stolen at gunpoint near the port');
+    expect(shownReport).not.toBe(hidden);
+    // The DELETE's key is the first to link the LID to the number.
+    sockets
+      .latest()
+      .upsert([waMessage({ id: 'WA-HIDDEN-ERASE-3', remoteJid: shown, remoteJidAlt: lid, message: { conversation: 'DELETE' } })]);
+    await waitFor(async () => textsTo(shown).find((t) => /has been erased/.test(t)), 10_000, 'the erasure answer');
+    await settle(app);
+    for (const id of [hidden, shownReport]) {
+      const incident = (
+        await app.api<{ reporter: string | null; timeline: { type: string; text?: string }[] }>('GET', `/api/incidents/${id}`)
+      ).body;
+      expect(incident.reporter).toBeNull();
+      expect(incident.timeline.filter((e) => e.type === 'note').map((e) => e.text)).toEqual([
+        '[erased] called back from [erased]: ambulance on its way, 2 nurses on site.',
+      ]);
+    }
+  });
 });

@@ -5,14 +5,15 @@ import { incidentStore, postToCellGroups, publishIncident } from './shared.ts';
 
 /**
  * Erases a citizen's personal data from every incident they reported (phone, their
- * words, their location), keeping the anonymous incident record and staff actions.
+ * words, their location), keeping the anonymous incident record and staff actions; staff's
+ * words lose their number and their `name`. `phone` may be a LID that hid `number`.
  * Returns the ids of the incidents scrubbed.
  */
-export async function eraseCitizenIncidents(deps: CoreDeps, phone: string, name?: string): Promise<string[]> {
+export async function eraseCitizenIncidents(deps: CoreDeps, phone: string, name?: string, number = phone): Promise<string[]> {
   const store = incidentStore(deps);
   const ids = await store.idsOfReporter(phone);
   for (const id of ids) {
-    await store.eraseReporter(id, phone, name);
+    await store.eraseReporter(id, phone, name, number);
     await publishIncident(deps, 'incident.updated', id);
     const i = await store.get(id);
     if (!i || !isActive(i.status)) continue;
