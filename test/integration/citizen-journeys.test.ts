@@ -186,6 +186,23 @@ describe('a location pin sent after the report', () => {
   });
 });
 
+describe('a report that turns life-threatening', () => {
+  it('"he stopped breathing" is added to the report with the 112 line; a calm follow-up is not', async () => {
+    const phone = citizen();
+    await app.say(phone, 'my husband fell on the stairs of our building, his arm hurts');
+    const id = incidentIdIn((await app.expectMessage(phone, /INC-\d{4}/)).text);
+    await app.say(phone, 'we are in the north, near the market');
+    const calm = await app.expectMessage(phone, new RegExp(`Added to your report ${id}`));
+    expect(calm.text).not.toMatch(/112/);
+    await app.say(phone, 'he is unconscious now and not breathing, please hurry');
+    const grave = await app.expectMessage(phone, (m) => m.text.startsWith(`📝 Added to your report ${id}`) && m.seq > calm.seq);
+    expect(grave.text).toMatch(/If your life is in danger, call the local emergency number 112 now/);
+    await app.say(phone, 'SOS');
+    const sos = await app.expectMessage(phone, (m) => m.text.startsWith(`📝 Added to your report ${id}`) && m.seq > grave.seq);
+    expect(sos.text).toMatch(/112/);
+  });
+});
+
 describe('"?" after no answer', () => {
   it('tells the citizen their report waits for the next free officer, with 112, and the cell still sees the "?"', async () => {
     const phone = citizen();

@@ -129,7 +129,8 @@ export async function handleCitizenMessage(ctx: ChatContext, registeredOf: Regis
       ? citizenText(sos ? 'sos' : 'received', language, { ...vars(language), id: result.id })
       : waitingOn?.id === result.id
         ? standing(deps, waitingOn, { ...vars(language), id: result.id }, language)
-        : citizenText('added', language, { id: result.id });
+        : // Words that say a life is in danger ("he stopped breathing") get the emergency number again.
+          citizenText('added', language, { id: result.id }) + (result.critical ? emergencyLine(deps, language) : '');
     await ctx.reply(reply, result.created ? 'ack' : 'reply');
     if (result.created && msg.media && !text) await ctx.reply(mediaOnlyText(msg.media, language), 'reply');
   };

@@ -54,6 +54,8 @@ export interface IntakeResult {
   duplicate: boolean;
   /** The incident's language (a follow-up keeps the language of the opening report). */
   language: string;
+  /** This message itself is critical: its words say a life is in danger, or it is an SOS. */
+  critical: boolean;
 }
 
 /**
@@ -130,7 +132,13 @@ export async function openIncident(
     announcement,
   );
   const { incident } = result;
-  const outcome = { id: result.id, created: result.created, duplicate: result.duplicate, language: incident.language };
+  const outcome = {
+    id: result.id,
+    created: result.created,
+    duplicate: result.duplicate,
+    language: incident.language,
+    critical: severity === 'critical',
+  };
   await Promise.all([acknowledge?.(outcome), announce(deps, result, entry, input, deadline?.bucket, window.bucket)]);
   return outcome;
 }
