@@ -1,4 +1,4 @@
-import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { CoreDeps } from '../app/deps.ts';
 import type { Closeable, Feature } from '../app/feature.ts';
 import { alertRoutes } from '../http/routes/alerts.ts';
@@ -15,7 +15,7 @@ import { closeExpiredWelfareCheck, resumeWelfareCloses } from './welfare-close.t
 import { postWelfareFollowUp, sendWelfareReminders } from './welfare-follow-up.ts';
 
 /** Runs one job of the broadcast queue. */
-async function processBroadcastJob(deps: CoreDeps, job: Job<BroadcastJob>): Promise<unknown> {
+async function processBroadcastJob(deps: CoreDeps, job: Job<BroadcastJob>, token?: string): Promise<unknown> {
   const data = job.data;
   if (!data || typeof data.id !== 'string') throw new UnrecoverableError('invalid broadcast job: no id');
   switch (data.type) {
@@ -23,8 +23,14 @@ async function processBroadcastJob(deps: CoreDeps, job: Job<BroadcastJob>): Prom
       return { enqueued: await fanOut(deps, data.id, job) };
     case 'purge':
       return { removed: await purgeQueued(deps, data.id) };
-    case 'reminder':
-      return { reminded: await sendWelfareReminders(deps, data.id) };
+    case 'reminder': {
+      const { reminded, nextAt } = await sendWelfareReminders(deps, data.id);
+      if (nextAt === undefined) return { reminded };
+      // Citizens still to remind: the same job waits for the next of them (one job per check, which
+      // a close removes; it survives a restart in the delayed set).
+      await job.moveToDelayed(Date.now() + Math.max(0, nextAt - deps.now()), token);
+      throw new DelayedError();
+    }
     case 'followup':
       return { listed: await postWelfareFollowUp(deps, data.id) };
     case 'close':
@@ -69,7 +75,7 @@ export const broadcastFeature: Feature = {
   async start({ deps, connect, plays }) {
     const closeables: Closeable[] = [{ close: () => closeBroadcastQueues(deps) }];
     if (plays('worker')) {
-      const worker = new Worker<BroadcastJob>(BROADCAST_QUEUE, (job) => processBroadcastJob(deps, job), {
+      const worker = new Worker<BroadcastJob>(BROADCAST_QUEUE, (job, token) => processBroadcastJob(deps, job, token), {
         connection: connect(),
         prefix: deps.keys.prefix,
         concurrency: 4,

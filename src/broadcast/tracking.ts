@@ -25,7 +25,9 @@ return {changed, 1}
 
 /**
  * Moves one recipient forward (never back: a late 'delivered' after 'read' changes nothing),
- * keeps the counters exact, then checks completion. Returns {changed, done}.
+ * keeps the counters exact, then checks completion. A citizen asked by a welfare check (ARGV[5]
+ * '1') is put in the to-remind set (KEYS[5]) when their question first goes out, scored by then,
+ * and taken off it when their question fails. Returns {changed, done}.
  */
 const ADVANCE_SCRIPT = `
 local rank = {queued = 0, sent = 1, delivered = 2, read = 3}
@@ -37,9 +39,11 @@ if new == 'failed' or new == 'cancelled' then
   if new == 'cancelled' and cur ~= 'queued' then return {0, 0} end
   for r = 1, rank[cur] do redis.call('HINCRBY', KEYS[2], milestone[r], -1) end
   redis.call('HINCRBY', KEYS[2], new, 1)
+  if ARGV[5] == '1' then redis.call('ZREM', KEYS[5], ARGV[1]) end
 else
   if rank[new] <= rank[cur] then return {0, 0} end
   for r = rank[cur] + 1, rank[new] do redis.call('HINCRBY', KEYS[2], milestone[r], 1) end
+  if cur == 'queued' and ARGV[5] == '1' then redis.call('ZADD', KEYS[5], 'NX', ARGV[4], ARGV[1]) end
 end
 redis.call('HSET', KEYS[1], ARGV[1], new)
 local changed = 1
@@ -80,17 +84,21 @@ export async function advanceRecipient(deps: CoreDeps, ref: BroadcastRef, state:
 
 async function runTracking(deps: CoreDeps, script: string, ref: BroadcastRef, state: RecipientState): Promise<boolean> {
   const keys = broadcastKeys(deps, ref.kind);
+  // A cell group is sent the question but never answers: it is not reminded.
+  const remind = ref.kind === 'welfare' && ref.to !== '' && !ref.to.endsWith('@g.us');
   const [changed, done] = (await deps.redis.eval(
     script,
-    4,
+    5,
     keys.state(ref.id),
     keys.counts(ref.id),
     keys.record(ref.id),
     keys.active,
+    deps.keys.welfareToRemind(ref.id),
     ref.to,
     state,
     DONE_STATUS[ref.kind],
     String(deps.now()),
+    remind ? '1' : '0',
   )) as [number, number];
   if (done) {
     deps.log.info({ id: ref.id }, `${ref.kind} fully sent`);
@@ -145,6 +153,9 @@ export async function checkCompletion(deps: CoreDeps, kind: BroadcastKind, id: s
   await runTracking(deps, CHECK_SCRIPT, { kind, id, to: '', reminder: false }, 'queued');
 }
 
+/** States of a recipient whose welfare question went out. */
+export const QUESTION_WENT_OUT = new Set<string>(['sent', 'delivered', 'read']);
+
 /**
  * Outbound hook, just before a send: a broadcast message may go only if its broadcast still runs
  * and the citizen can be reached. A message queued without text (see recipientJob) gets its
@@ -155,19 +166,29 @@ export async function prepareBroadcastSend(deps: CoreDeps, job: OutboundJob): Pr
   if (!ref) return true;
   const { keys } = deps;
   const kindKeys = broadcastKeys(deps, ref.kind);
-  const [[, record], [, registered], [, optedOut], [, answered], [, listed]] = (await deps.redis
+  const tx = deps.redis
     .multi()
     .hmget(kindKeys.record(ref.id), 'status', 'exercise', 'code')
     .sismember(keys.citizensAll, ref.to)
     .sismember(keys.citizensOptedOut, ref.to)
     .hexists(keys.welfareAnswers(ref.id), ref.to)
     // Someone who reported without registering (Audience.reporters) is listed, until they DELETE.
-    .sismember(kindKeys.recipients(ref.id, job.language ?? (deps.config.languages[0] as string)), ref.to)
-    .exec()) as [[unknown, (string | null)[]], [unknown, number], [unknown, number], [unknown, number], [unknown, number]];
+    .sismember(kindKeys.recipients(ref.id, job.language ?? (deps.config.languages[0] as string)), ref.to);
+  // A reminder reads how the question it follows went.
+  if (ref.reminder) tx.hget(kindKeys.state(ref.id), ref.to);
+  const [[, record], [, registered], [, optedOut], [, answered], [, listed], question] = (await tx.exec()) as [
+    [unknown, (string | null)[]],
+    [unknown, number],
+    [unknown, number],
+    [unknown, number],
+    [unknown, number],
+    [unknown, string | null]?,
+  ];
   const [status, exercise, code] = record;
   // A closed welfare check asks nobody any more: neither its question nor its reminder goes out.
   if (!status || status === 'cancelled' || status === 'closed') return false;
-  if (ref.reminder && answered === 1) return false;
+  // Never a reminder to someone who answered, nor of a question they were never sent (still queued or held, failed).
+  if (ref.reminder && (answered === 1 || !QUESTION_WENT_OUT.has(question?.[1] ?? 'queued'))) return false;
   const reachable = (registered === 1 || listed === 1) && optedOut === 0;
   if (exercise === '1' || ref.to.endsWith('@g.us') || reachable) return withText(deps, job, ref, code ?? '');
   // Erased (DELETE): off the list and counted as cancelled then (forgetRecipient); nothing of theirs is written back.

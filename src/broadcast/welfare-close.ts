@@ -122,6 +122,8 @@ async function finishClose(deps: CoreDeps, id: string): Promise<void> {
   const { broadcast } = broadcastQueues(deps);
   // The close job itself may be the one running this: it cannot be removed, and completes.
   for (const kind of ['wrem', 'wfol', 'wcls']) await broadcast.remove(jobIdFor(kind, id)).catch(() => 0);
+  // Nobody is reminded any more: the list of who still was goes.
+  await deps.redis.del(deps.keys.welfareToRemind(id));
   await broadcast.add('purge', { type: 'purge', id }, { jobId: jobIdFor('wpurge', id) });
   await postFinalTally(deps, id);
   await deps.redis.hset(broadcastKeys(deps, 'welfare').record(id), 'closeDone', '1');

@@ -2,6 +2,8 @@ import type { CoreDeps } from '../app/deps.ts';
 import { PRIORITY } from '../queues/queues.ts';
 import { type BroadcastRecord, broadcastKeys, loadRecord } from './broadcast-store.ts';
 import { recipientJob } from './fanout.ts';
+import { QUESTION_WENT_OUT } from './tracking.ts';
+import { welfareTimers } from './welfare.ts';
 
 /** A citizen who has not answered a welfare check: to be called by phone. */
 export interface NonResponder {
@@ -40,21 +42,90 @@ function running(r: BroadcastRecord | undefined): r is BroadcastRecord {
   return r !== undefined && (r.status === 'sending' || r.status === 'open');
 }
 
-/** Reminds everyone who has not answered yet (once per check: the idempotency key is per recipient). */
-export async function sendWelfareReminders(deps: CoreDeps, id: string): Promise<number> {
+/**
+ * Reminders due within this long of each other go out in one run: a citizen is reminded at most this
+ * long after their own time, and a check sent slowly to 100,000 people takes a run a minute, not one
+ * per citizen.
+ */
+export const REMINDER_BATCH_MS = 60_000;
+
+/** What one run of a check's reminders did, and when the next is due (none: nobody is left to remind). */
+export interface ReminderRun {
+  reminded: number;
+  /** When the next run is due, on the deps.now() clock. */
+  nextAt?: number;
+}
+
+/**
+ * Reminds the citizens of a welfare check whose question went out at least `welfareReminderAfter`
+ * ago and who have not answered: each one once, timed from when THEIR question was sent (the
+ * to-remind set the delivery tracking fills, see ADVANCE_SCRIPT), not from the check's start. Who
+ * was not sent the question yet (still queued, held under a sending restriction) is not reminded
+ * before it; who answered, or whose question failed, never is. A citizen is taken off the set once
+ * their reminder is queued (queued again after a crash before that, it is the same job: one message).
+ * Returns how many were reminded and when the next run is due: the earliest of those still to remind,
+ * or, while questions are still going out, `welfareReminderAfter` from now.
+ */
+export async function sendWelfareReminders(deps: CoreDeps, id: string): Promise<ReminderRun> {
   const r = await loadRecord(deps, id);
-  if (!running(r)) return 0;
+  if (!running(r)) return { reminded: 0 };
+  const toRemind = deps.keys.welfareToRemind(id);
+  const after = welfareTimers(deps).reminder;
+  await trackQuestionsSentBefore(deps, r);
+  const due = deps.now() - after;
   let n = 0;
-  await eachSilentChunk(deps, r, async (phones, language) => {
-    await deps.outbox.sendMany(
-      phones.map((p) => recipientJob(r, p, language, true)),
-      PRIORITY.bulk,
-    );
-    n += phones.length;
-  });
-  await deps.audit.append({ type: 'welfare.reminded', actor: 'system', subject: id, data: { count: n } });
-  deps.log.info({ id, count: n }, 'welfare reminders queued');
-  return n;
+  for (;;) {
+    const phones = await deps.redis.zrangebyscore(toRemind, '-inf', due, 'LIMIT', 0, CHUNK);
+    if (!phones.length) break;
+    const keys = broadcastKeys(deps, 'welfare');
+    const tx = deps.redis.multi().hmget(deps.keys.welfareAnswers(id), ...phones);
+    for (const language of deps.config.languages) tx.smismember(keys.recipients(id, language), ...phones);
+    const [[, answers], ...listedIn] = (await tx.exec()) as [[unknown, (string | null)[]], ...[unknown, number[]][]];
+    const jobs = phones.flatMap((phone, i) => {
+      if (answers[i] !== null) return [];
+      // Off every list (erased meanwhile): nobody to remind.
+      const li = listedIn.findIndex(([, listed]) => listed[i] === 1);
+      return li < 0 ? [] : [recipientJob(r, phone, deps.config.languages[li] as string, true)];
+    });
+    if (jobs.length) await deps.outbox.sendMany(jobs, PRIORITY.bulk);
+    await deps.redis.zrem(toRemind, ...phones);
+    n += jobs.length;
+    if (phones.length < CHUNK) break;
+  }
+  // Read in one step: a check `open` has every question's send recorded in the set already.
+  const [[, status], [, first]] = (await deps.redis
+    .multi()
+    .hget(broadcastKeys(deps, 'welfare').record(id), 'status')
+    .zrange(toRemind, '0', '0', 'WITHSCORES')
+    .exec()) as [[unknown, string | null], [unknown, string[]]];
+  const nextAt = first.length
+    ? Math.max(Number(first[1]) + after, deps.now() + REMINDER_BATCH_MS)
+    : status === 'sending'
+      ? deps.now() + after
+      : undefined;
+  // Audited per run that reminded someone, and for a check whose reminder found nobody left to remind.
+  if (n > 0 || nextAt === undefined)
+    await deps.audit.append({ type: 'welfare.reminded', actor: 'system', subject: id, data: { count: n } });
+  deps.log.info({ id, count: n, nextAt }, 'welfare reminders queued');
+  return { reminded: n, ...(nextAt !== undefined ? { nextAt } : {}) };
+}
+
+/**
+ * A check started before reminders were timed per citizen has no to-remind set for the questions
+ * sent then: they are added, as sent when the check started (when the reminder was timed from
+ * before), once per check.
+ */
+async function trackQuestionsSentBefore(deps: CoreDeps, r: BroadcastRecord): Promise<void> {
+  const keys = broadcastKeys(deps, 'welfare');
+  if ((await deps.redis.hget(keys.record(r.id), 'remindPerRecipient')) === '1') return;
+  let cursor = '0';
+  do {
+    const [next, flat] = await deps.redis.hscan(keys.state(r.id), cursor, 'COUNT', CHUNK);
+    cursor = next;
+    const sent = flat.filter((to, i) => i % 2 === 0 && !to.endsWith('@g.us') && QUESTION_WENT_OUT.has(flat[i + 1] as string));
+    if (sent.length) await deps.redis.zadd(deps.keys.welfareToRemind(r.id), 'NX', ...sent.flatMap((to) => [String(r.createdAt), to]));
+  } while (cursor !== '0');
+  await deps.redis.hset(keys.record(r.id), 'remindPerRecipient', '1');
 }
 
 /** Everyone who has not answered, with what the cell needs to call them. */

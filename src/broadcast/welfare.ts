@@ -87,7 +87,10 @@ end
 return {prev and 2 or 1, late and 1 or 0}
 `;
 
-/** When a welfare check's reminder, follow-up and automatic close are due, in ms after it started. */
+/**
+ * When a welfare check's reminder, follow-up and automatic close are due, in ms: the reminder after
+ * each citizen's own question went out (its first run comes that long after the start), the others after the start.
+ */
 export function welfareTimers(deps: CoreDeps): { reminder: number; followUp: number; close: number } {
   const b = deps.config.broadcast;
   const followUp = durationMs(b.welfareFollowUpAfter ?? WELFARE_DEFAULTS.followUpAfter);
@@ -108,7 +111,8 @@ export async function queueAutoClose(deps: CoreDeps, id: string, delay: number):
 
 /**
  * A welfare check ("are you safe?") to an audience; answers `1`/SAFE or `2`/HELP are tallied per
- * region. Non-responders get a reminder after `welfareReminderAfter` and are listed for phone
+ * region. Non-responders get a reminder `welfareReminderAfter` after their own question went out
+ * (see sendWelfareReminders) and are listed for phone
  * follow-up (and posted to the cell groups) after `welfareFollowUpAfter`; the check closes by
  * itself after `welfareCloseAfter` (see closeWelfareCheck).
  */
@@ -129,6 +133,8 @@ export async function startWelfareCheck(
     subject: r.id,
     data: { total: r.total, exercise: r.exercise },
   });
+  // Its citizens are reminded each from when their own question went out (sendWelfareReminders).
+  await deps.redis.hset(broadcastKeys(deps, 'welfare').record(r.id), 'remindPerRecipient', '1');
   // The reminder, follow-up and close are queued before sending starts: a check sending always has them.
   const { broadcast } = broadcastQueues(deps);
   const due = welfareTimers(deps);

@@ -86,6 +86,7 @@ export async function eraseCitizen(deps: CoreDeps, phone: string): Promise<Erasu
         scrubbed ||= removed || answered > 0;
         // Asked and silent, they leave the check: "N no answer" stays the list of people to call.
         if (kind === 'welfare' && listed && answered === 0) await leaveUnanswered(deps, id, askedIn ?? region);
+        if (kind === 'welfare') await deps.redis.zrem(deps.keys.welfareToRemind(id), who);
         if (kind === 'welfare' && recent)
           jobsRemoved += await outbound.remove(jobIdFor('o', broadcastRef('welfare-reminder', id, who))).catch(() => 0);
       }

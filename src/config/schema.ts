@@ -75,7 +75,7 @@ export const configFileSchema = z
       .strictObject({
         ratePerSecond: z.number().positive().max(1000).default(5),
         approvalThreshold: z.number().int().nonnegative().default(25),
-        /** Welfare checks: when non-responders get a reminder (default 2h), and when they are listed for phone follow-up (default 6h). */
+        /** Welfare checks: how long after their own question a non-responder is reminded (default 2h), and when they are listed for phone follow-up (default 6h). */
         welfareReminderAfter: duration.optional(),
         welfareFollowUpAfter: duration.optional(),
         /**

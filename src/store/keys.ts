@@ -142,6 +142,11 @@ export function redisKeys(prefix: string) {
     welfareTally: (id: string) => k('welfare', id, 'tally'),
     welfareState: (id: string) => k('welfare', id, 'state'),
     welfareCounts: (id: string) => k('welfare', id, 'counts'),
+    /**
+     * Citizens a welfare check asked who are still to be reminded (zset, score when their question went
+     * out): added when it is sent, taken off once reminded, answered, failed or erased.
+     */
+    welfareToRemind: (id: string) => k('welfare', id, 'to-remind'),
     /** The incidents a welfare check's HELP answers went into (zset, score the incident's seq). */
     welfareIncidents: (id: string) => k('welfare', id, 'incidents'),
     welfareAll: k('welfare', 'all'),

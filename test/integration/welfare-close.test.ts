@@ -16,7 +16,8 @@ const D = '+33677200004'; // capital, household 4, en: silent, answers SAFE afte
 const E = '+33677200005'; // capital, household 1, en: reported before the check, silent, SAFE after the close
 
 type Entry = { type: string; actor: string; subject?: string; data?: Record<string, unknown> };
-const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 const BROADCAST: ConfigFile['broadcast'] = {
   ratePerSecond: 1000,
@@ -25,8 +26,13 @@ const BROADCAST: ConfigFile['broadcast'] = {
   welfareFollowUpAfter: '3h',
 };
 
-async function welfareCloseApp(name: string, broadcast: ConfigFile['broadcast'] = BROADCAST, prefix?: string): Promise<TestApp> {
-  return startTestApp(name, { config: { broadcast }, ...(prefix ? { prefix } : {}) });
+async function welfareCloseApp(
+  name: string,
+  broadcast: ConfigFile['broadcast'] = BROADCAST,
+  prefix?: string,
+  now?: () => number,
+): Promise<TestApp> {
+  return startTestApp(name, { config: { broadcast }, ...(prefix ? { prefix } : {}), ...(now ? { options: { now } } : {}) });
 }
 
 const view = async (app: TestApp, id: string) => (await app.api<WelfareView>('GET', `/api/welfare-checks/${id}`)).body;
@@ -52,9 +58,11 @@ describe('closing a welfare check', () => {
   let app: TestApp;
   let id: string;
   let reportId: string;
+  // The app's clock, moved on to when the reminder is due.
+  let skew = 0;
 
   beforeAll(async () => {
-    app = await welfareCloseApp('welfare-close');
+    app = await welfareCloseApp('welfare-close', BROADCAST, undefined, () => Date.now() + skew);
     await saveCitizens(app.deps, [
       aCitizen({ phone: A, name: 'Alice North', region: 'north', household: 3, language: 'en' }),
       aCitizen({ phone: B, name: 'Bruno Nord', region: 'north', household: 1, language: 'fr' }),
@@ -80,6 +88,7 @@ describe('closing a welfare check', () => {
 
     // The reminder is due and its messages are queued, but not sent yet, when the officer closes the check.
     await app.queues.outbound.pause();
+    skew += HOUR;
     await (await delayedJob(app, 'wrem', id))?.promote();
     expect(await ranJob(app, 'wrem', id)).toEqual({ reminded: 3 });
     await app.say(STAFF.duty, `/close ${id}`, { group: CELL_GROUP });

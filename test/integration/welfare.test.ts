@@ -16,10 +16,13 @@ describe('welfare checks', () => {
   let app: TestApp;
   let id: string;
   const view = async () => (await app.api<WelfareView>('GET', `/api/welfare-checks/${id}`)).body;
+  // The app's clock, moved on to when the reminder is due.
+  let skew = 0;
 
   beforeAll(async () => {
     app = await startTestApp('welfare', {
       config: { broadcast: { ratePerSecond: 1000, approvalThreshold: 25, welfareReminderAfter: '1h', welfareFollowUpAfter: '3h' } },
+      options: { now: () => Date.now() + skew },
     });
     const c = (phone: string, name: string, region: string, household: number, language: string, optedOut = false) => ({
       phone,
@@ -80,6 +83,7 @@ describe('welfare checks', () => {
   });
 
   it('reminds only the silent, then lists them for phone follow-up in the cell group', async () => {
+    skew += 3_600_000;
     await (await broadcastQueues(app.deps).broadcast.getJob(jobIdFor('wrem', id)))?.promote();
     await app.expectMessage(D, /Reminder: the embassy still needs your answer/);
     await settle(app);
