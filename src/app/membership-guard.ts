@@ -13,7 +13,10 @@ export const REMOVALS = 'group-removals';
 const removalJob = z.object({ groupId: z.string(), phones: z.array(z.string()).min(1) });
 type RemovalJob = z.infer<typeof removalJob>;
 
-/** One member of a cell group who is not on the staff roster. */
+/**
+ * One member of a cell group who is not on the staff roster, as far as the bot can tell: one
+ * without a phone (WhatsApp shows only their LID, and no pair for it is known) may be rostered.
+ */
 interface Stranger {
   /** E.164 phone, when known. */
   phone?: string;
@@ -43,20 +46,41 @@ function cellGroupName(deps: HttpDeps, groupId: string): string | undefined {
   return deps.config.cellGroups.find((g) => g.id === groupId)?.name;
 }
 
+/** The warning about strangers whose phone is known: they are not on the roster. */
+function knownText(name: string, known: Stranger[], source: string, removing: boolean): string {
+  const action = removing ? 'They are being removed automatically.' : 'If this is not expected, a group admin must remove them now.';
+  const who = known.map((s) => s.phone).join(', ');
+  return `⚠️ Membership guard: ${who} ${known.length > 1 ? 'are' : 'is'} in "${name}" but not on the staff roster (${source}). ${action}`;
+}
+
+/**
+ * The warning about members WhatsApp shows only by LID: the bot cannot tell whether they are on
+ * the roster, so it never removes them (a rostered officer could be); a group admin, who sees
+ * who they are in the group's member list, decides.
+ */
+function hiddenText(name: string, hidden: Stranger[], source: string): string {
+  const lids = hidden.map((s) => s.lid).join(', ');
+  if (hidden.length === 1)
+    return `⚠️ Membership guard: a member of "${name}" shows only WhatsApp's hidden-number id ${lids} (${source}). The bot cannot see their number, so it cannot tell whether they are on the staff roster, and does not remove them. A group admin must check who it is (group info → members) and remove them if they should not be there.`;
+  return `⚠️ Membership guard: ${hidden.length} members of "${name}" show only WhatsApp's hidden-number ids ${lids} (${source}). The bot cannot see their numbers, so it cannot tell whether they are on the staff roster, and does not remove them. A group admin must check who they are (group info → members) and remove anyone who should not be there.`;
+}
+
 /**
  * Reports strangers found in a cell group: a warning in the group, a DM to every duty officer,
- * an audit entry each, and (if configured) their removal. `key` makes the messages idempotent.
+ * an audit entry each, and (if configured) the removal of those whose phone is known. A member
+ * known only by LID is reported, never removed: it may be a rostered officer whose number WhatsApp
+ * hides. `key` makes the messages idempotent.
  */
 export async function reportStrangers(deps: HttpDeps, groupId: string, strangers: Stranger[], source: string, key: string): Promise<void> {
   if (strangers.length === 0) return;
   const name = cellGroupName(deps, groupId) ?? groupId;
-  // A member known only by LID is removed by LID (the transport addresses a LID as is).
-  const removable = deps.config.membershipGuard.removeUnknown ? strangers.map((s) => s.id) : [];
-  const who = strangers.map((s) => s.phone ?? `an unidentified member (${s.lid})`).join(', ');
-  const action = removable.length
-    ? 'They are being removed automatically.'
-    : 'If this is not expected, a group admin must remove them now.';
-  const text = `⚠️ Membership guard: ${who} ${strangers.length > 1 ? 'are' : 'is'} in "${name}" but not on the staff roster (${source}). ${action}`;
+  const known = strangers.filter((s) => s.phone);
+  const hidden = strangers.filter((s) => !s.phone);
+  const removable = deps.config.membershipGuard.removeUnknown ? known.map((s) => s.id) : [];
+  const text = [
+    ...(known.length ? [knownText(name, known, source, removable.length > 0)] : []),
+    ...(hidden.length ? [hiddenText(name, hidden, source)] : []),
+  ].join('\n');
   await deps.outbox.send(
     { to: { kind: 'group', id: groupId }, text, kind: 'membership_alert', idempotencyKey: `${key}:group` },
     PRIORITY.staff,
@@ -68,7 +92,12 @@ export async function reportStrangers(deps: HttpDeps, groupId: string, strangers
       type: 'membership.unknown',
       actor: 'system',
       subject: groupId,
-      data: { member: await deps.audit.pseudonym(s.id), source, removal: removable.length > 0 },
+      data: {
+        member: await deps.audit.pseudonym(s.id),
+        source,
+        removal: removable.includes(s.id),
+        ...(s.phone ? {} : { numberHidden: true }),
+      },
     });
   }
   await deps.redis.zadd(deps.keys.membershipReported(groupId), ...strangers.flatMap((s) => [String(deps.now()), s.id]));
@@ -89,8 +118,31 @@ export async function guardMembership(deps: HttpDeps, change: MembershipChange):
   await reportStrangers(deps, change.groupId, strangers, 'just added', `membership:${change.groupId}:${change.at}`);
 }
 
-/** Compares every cell group's members with the roster; reports strangers not reported before. */
+/**
+ * Asks the transport for the LIDs of the staff roster and the embassy number: a rostered officer
+ * who then appears under a LID alone (added to a cell group, or writing a command from a hidden
+ * number) is known as that officer. While WhatsApp is away, the pairs learnt before still serve.
+ */
+export async function learnStaffLids(deps: HttpDeps, transport: ChatTransport): Promise<void> {
+  if (!transport.lidsOf) return;
+  const phones = [deps.config.embassy.number, ...deps.roster.all().map((s) => s.phone)];
+  try {
+    await transport.lidsOf(phones);
+  } catch (err) {
+    const offline = err instanceof TransportError && err.code === 'not_connected';
+    deps.log[offline ? 'debug' : 'warn'](
+      { err: (err as Error).message },
+      "cannot learn the staff's WhatsApp LIDs; will retry at the next check",
+    );
+  }
+}
+
+/**
+ * Compares every cell group's members with the roster (learning the staff's LIDs first); reports
+ * strangers not reported before.
+ */
 export async function reconcileCellGroups(deps: HttpDeps, transport: ChatTransport): Promise<void> {
+  await learnStaffLids(deps, transport);
   if (!transport.groupMembers) return;
   for (const group of deps.config.cellGroups) {
     let members: ChatSender[];
@@ -107,6 +159,9 @@ export async function reconcileCellGroups(deps: HttpDeps, transport: ChatTranspo
     await reportStrangers(deps, group.id, strangers, 'found by the periodic check', `membership-check:${group.id}:${deps.now()}`);
   }
 }
+
+/** How often the gateway looks whether WhatsApp is connected yet, to learn the staff's LIDs. */
+const FIRST_CONNECTION_POLL_MS = 1_000;
 
 /** How soon a removal WhatsApp could not make (disconnected) is tried again. */
 const OFFLINE_RETRY_MS = 10_000;
@@ -177,7 +232,20 @@ export const membershipGuardFeature: Feature = {
       const timer = setInterval(check, durationMs(deps.config.membershipGuard.reconcileEvery));
       timer.unref();
       check();
-      closeables.push({ close: async () => clearInterval(timer) });
+      // The check at start-up usually runs before WhatsApp is connected: the staff's LIDs are
+      // learnt as soon as it is, not a whole reconcileEvery later.
+      const first = setInterval(() => {
+        if (transport.state() !== 'open') return;
+        clearInterval(first);
+        void learnStaffLids(deps, transport);
+      }, FIRST_CONNECTION_POLL_MS);
+      first.unref();
+      closeables.push({
+        close: async () => {
+          clearInterval(timer);
+          clearInterval(first);
+        },
+      });
     }
     return closeables;
   },

@@ -224,6 +224,13 @@ export interface ChatTransport {
   groupMembers?(groupId: string): Promise<ChatSender[]>;
   /** Creates a group (breakout huddles); returns its id. */
   createGroup?(subject: string, participants: string[]): Promise<string>;
+  /**
+   * The platform's hidden-number ids (WhatsApp LIDs) of these E.164 phones, where it can tell (a
+   * phone it cannot resolve is left out). Each pair found is also remembered (`keys.lidToPhone`),
+   * so that a message or a group member under the LID alone is known as that phone. The membership
+   * guard asks it for the staff roster.
+   */
+  lidsOf?(phones: string[]): Promise<{ phone: string; lid: string }[]>;
   /** Removes participants (E.164 phones, or LIDs like `123@lid` when no phone is known) from a group where the bot is admin. */
   removeFromGroup?(groupId: string, phones: string[]): Promise<void>;
   /** The restriction in force, if any (the connection stays open under one). */

@@ -47,8 +47,33 @@ export class FakeBaileysSocket {
   /** When set, sendMessage throws it. */
   failSend: Error | undefined;
   user = { id: '15550000000:7@s.whatsapp.net', lid: '990000000000001:7@lid' };
+  /** What WhatsApp answers a usync query with the LID protocol: phone JID (digits@s.whatsapp.net) → LID. */
+  readonly usyncLids = new Map<string, string>();
+  /** The phone JIDs each usync LID query asked about. */
+  readonly usyncQueries: string[][] = [];
+  /** Baileys' own LID mapping on this socket's key store; its network lookup is the fake usync above. */
+  readonly signalRepository: { lidMapping: LIDMappingStore };
 
-  constructor(readonly config: UserFacingSocketConfig) {}
+  constructor(readonly config: UserFacingSocketConfig) {
+    const keys = addTransactionCapability(config.auth.keys, SILENT, { maxCommitRetries: 1, delayBetweenTriesMs: 1 });
+    // As Baileys' pnFromLIDUSync: the pairs WhatsApp knows, for the phones asked about.
+    const usync = async (jids: string[]) => {
+      this.usyncQueries.push(jids);
+      return jids.flatMap((pn) => {
+        const lid = this.usyncLids.get(pn);
+        return lid ? [{ pn, lid }] : [];
+      });
+    };
+    this.signalRepository = { lidMapping: new LIDMappingStore(keys, SILENT, usync) };
+  }
+
+  /**
+   * Baileys learnt that `lid` hides `pn` on its own (a message key's alternate JID, a usync answer to
+   * one of its sends, a notification): stored in its mapping, with no event the adapter sees.
+   */
+  async baileysLearns(lid: string, pn: string): Promise<void> {
+    await this.signalRepository.lidMapping.storeLIDPNMappings([{ lid, pn }]);
+  }
 
   emitEvent<E extends keyof BaileysEventMap>(event: E, arg: BaileysEventMap[E]): void {
     this.ev.emit(event, arg);

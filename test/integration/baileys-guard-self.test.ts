@@ -43,32 +43,35 @@ describe('the membership guard in a cell group that lists members by LID only', 
   const sentTo = (jid: string) =>
     sock.sent.filter((s) => s.jid === jid && 'text' in s.content).map((s) => String((s.content as { text: string }).text));
 
-  it('reports and removes the stranger found by the periodic check, never the bot itself', async () => {
+  const warnings = () => sentTo(CELL_GROUP).filter((t) => t.startsWith('⚠️ Membership guard'));
+
+  // The stranger, known by LID only, is reported and left to a group admin (it could be a rostered
+  // officer whose number WhatsApp hides): the guard removes nobody here, least of all the bot.
+  it('reports the member found by the periodic check, never the bot itself', async () => {
     await reconcileCellGroups(app.deps, app.transport as ChatTransport);
-    await waitFor(async () => sock.removed.length > 0 || undefined, 10_000, 'the removal');
+    await waitFor(async () => warnings().length > 0 || undefined, 10_000, 'the warning');
     await settle(app);
-    const said = sentTo(CELL_GROUP).filter((t) => t.startsWith('⚠️ Membership guard'));
+    const said = warnings();
     expect(said).toHaveLength(1);
     expect(said[0]).toContain(STRANGER_LID);
     expect(said[0]).not.toContain(OWN_LID);
-    expect(sock.removed.flatMap((r) => r.participants)).toEqual([STRANGER_LID]);
+    expect(sock.removed).toEqual([]);
   });
 
   it('does not take the bot, added back to the cell group by an admin, for a stranger', async () => {
-    const before = sentTo(CELL_GROUP).length;
+    const before = warnings().length;
     sock.emitEvent('group-participants.update', {
       id: CELL_GROUP,
       author: '15550000001@s.whatsapp.net',
       participants: [{ id: OWN_LID }, { id: '777000000000002@lid' }],
       action: 'add',
     });
-    await waitFor(async () => sock.removed.length > 1 || undefined, 10_000, 'the second removal');
+    await waitFor(async () => warnings().length > before || undefined, 10_000, 'the second warning');
     await settle(app);
-    const said = sentTo(CELL_GROUP)
-      .slice(before)
-      .filter((t) => t.startsWith('⚠️ Membership guard'));
+    const said = warnings().slice(before);
     expect(said).toHaveLength(1);
+    expect(said[0]).toContain('a member of');
     expect(said[0]).not.toContain(OWN_LID);
-    expect(sock.removed.flatMap((r) => r.participants)).not.toContain(OWN_LID);
+    expect(sock.removed).toEqual([]);
   });
 });

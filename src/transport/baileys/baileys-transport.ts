@@ -21,6 +21,7 @@ import { AccountRestriction, endOf, type Restriction, type RestrictionReason } f
 import { type BackoffOptions, DEFAULT_BACKOFF, decideReconnect, lostConnection, statusCodeOf } from './connection-policy.ts';
 import { GatewayLease, type GatewayLeaseOptions } from './gateway-lease.ts';
 import { GroupAdmin } from './group-admin.ts';
+import { HiddenNumbers } from './hidden-numbers.ts';
 import { jidOf, lidOfJid, phoneOfJid } from './inbound-mapper.ts';
 import { contentOf, quotedOf } from './outbound-content.ts';
 import { keepQr, showPairing } from './pairing.ts';
@@ -42,6 +43,7 @@ export type BaileysSocket = Pick<
   | 'requestPairingCode'
   | 'end'
   | 'user'
+  | 'signalRepository'
 >;
 
 /** Makes a socket from a Baileys config; default: Baileys' makeWASocket. */
@@ -83,6 +85,8 @@ export class BaileysTransport implements ChatTransport {
   readonly inOrder = new InOrder();
   readonly restriction: AccountRestriction;
   readonly groups: GroupAdmin;
+  /** The phones behind LIDs. */
+  readonly hidden: HiddenNumbers;
   /** Contacts whose chat WhatsApp counts as established (they gave us their tctoken). */
   readonly trusted: TrustedContacts;
   private events: TransportEvents | undefined;
@@ -104,7 +108,9 @@ export class BaileysTransport implements ChatTransport {
     this.restriction = new AccountRestriction(opts.redis, opts.keys);
     this.trusted = new TrustedContacts(redisSignalKeyStore(opts.redis, opts.keys), opts.log);
     // A socket still connecting (or reconnecting) cannot act on groups: they wait for an open one.
-    this.groups = new GroupAdmin(this.store, () => (this.connection === 'open' ? this.sock : undefined));
+    const open = () => (this.connection === 'open' ? this.sock : undefined);
+    this.hidden = new HiddenNumbers(this.store, open);
+    this.groups = new GroupAdmin(this.store, open, this.hidden);
     this.backoff = { ...DEFAULT_BACKOFF, ...opts.backoff };
     if (opts.lease !== false) this.lease = new GatewayLease(opts.redis, opts.keys.gatewayLease, opts.log, opts.lease ?? {});
   }
@@ -406,6 +412,10 @@ export class BaileysTransport implements ChatTransport {
 
   async groupMembers(groupId: string): Promise<ChatSender[]> {
     return this.groups.members(groupId);
+  }
+
+  async lidsOf(phones: string[]): Promise<{ phone: string; lid: string }[]> {
+    return this.hidden.lidsOf(phones);
   }
 
   async createGroup(subject: string, participants: string[]): Promise<string> {

@@ -2,6 +2,7 @@ import type { GroupMetadata } from '@whiskeysockets/baileys';
 import { type ChatSender, TransportError } from '../chat-transport.ts';
 import type { BaileysSocket } from './baileys-transport.ts';
 import { lostConnection } from './connection-policy.ts';
+import type { HiddenNumbers } from './hidden-numbers.ts';
 import { jidOf, senderOf } from './inbound-mapper.ts';
 import type { WhatsAppStore } from './whatsapp-store.ts';
 
@@ -10,6 +11,7 @@ export class GroupAdmin {
   constructor(
     private readonly store: WhatsAppStore,
     private readonly socket: () => BaileysSocket | undefined,
+    private readonly hidden: HiddenNumbers,
   ) {}
 
   private sock(): BaileysSocket {
@@ -25,16 +27,10 @@ export class GroupAdmin {
     return meta;
   }
 
-  /** Members with phone and LID; a LID-only member gets the phone learnt earlier, when known. */
+  /** Members with phone and LID; a LID-only member gets their phone when the gateway or Baileys knows it. */
   async members(groupId: string): Promise<ChatSender[]> {
     const meta = (await this.store.group(groupId)) ?? (await this.fetch(groupId));
-    const members: ChatSender[] = [];
-    for (const p of meta.participants) {
-      const s = senderOf(p.id, p.phoneNumber, p.lid);
-      const phone = s.phone ?? (s.lid ? await this.store.phoneOfLid(s.lid) : undefined);
-      members.push({ ...s, ...(phone ? { phone } : {}) });
-    }
-    return members;
+    return this.hidden.identify(meta.participants.map((p) => senderOf(p.id, p.phoneNumber, p.lid)));
   }
 
   async create(subject: string, participants: string[]): Promise<string> {

@@ -88,7 +88,11 @@ export function bindSocketEvents(t: BaileysTransport, sock: BaileysSocket, auth:
     void t.groups.fetch(e.id).catch(() => {});
     const change = membershipOf(e);
     await t.store.learnLids(change.participants.flatMap((p) => (p.lid && p.phone ? [{ lid: p.lid, phone: p.phone }] : [])));
-    if (e.action !== 'modify') await t.sink?.membership?.(change as MembershipChange);
+    if (e.action === 'modify') return;
+    // Someone added under a LID alone is named by their phone when the gateway or Baileys knows it:
+    // a rostered officer is then no stranger to the membership guard.
+    const participants = await t.hidden.identify(change.participants, sock);
+    await t.sink?.membership?.({ ...change, participants } as MembershipChange);
   });
   // Calls nobody took: rang out (timeout), declined on the phone (reject), or hung up before anyone
   // answered (terminate without accept); a call made while the gateway was offline comes as an offline

@@ -127,4 +127,16 @@ export class WhatsAppStore {
   async phoneOfLid(lid: string): Promise<string | undefined> {
     return (await this.redis.hget(this.keys.lidToPhone, lid)) ?? undefined;
   }
+
+  /** The phones learnt for these LIDs (one read), by LID; a LID without one is absent. */
+  async phonesOfLids(lids: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    if (lids.length === 0) return out;
+    const phones = await this.redis.hmget(this.keys.lidToPhone, ...lids);
+    lids.forEach((lid, i) => {
+      const phone = phones[i];
+      if (phone) out.set(lid, phone);
+    });
+    return out;
+  }
 }
