@@ -99,11 +99,13 @@ function swapped(typed: string, word: string): boolean {
 /**
  * Forgives the typos fast thumbs make in the Latin-script words of a set of keywords: one letter
  * missing ("bleding", "injurd"), a letter typed once too often next to itself ("bleeeding", and
- * any longer run of one letter), two adjacent letters swapped ("injuerd", "blessrue"). Only in words of 5 letters or more, typed and meant, and never in the
- * first letter; never a substituted letter ("kissing" is not "missing"), never a word listed in
- * `notTypos` (real words one slip away from a keyword: "breath" is not "breathe"), and never when
- * the typed word could be either of two words. Built once: a map from each word with one letter
- * left out to the word, looked up with the words of a message (SymSpell).
+ * any longer run of one letter), two adjacent letters swapped ("injuerd", "blessrue"). Only in
+ * words of 5 letters or more, typed and meant, and never in the first letter; never a changed
+ * letter ("kissing" is not "missing"), never a word listed in `notTypos` (real words one slip
+ * from a keyword's word: "selling" is not "shelling"), and never when the typed word could be
+ * either of two words. A word that is itself one of the keywords' words is never changed. Built
+ * once: a map from each word with one letter left out to the word, looked up with the words of
+ * a message (SymSpell).
  */
 export class TypoCorrector {
   private readonly words = new Set<string>();
