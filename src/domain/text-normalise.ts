@@ -82,6 +82,83 @@ export class KeywordSet {
   }
 }
 
+/** Runs of at least 5 Latin letters: a slip of the thumb is forgiven only in a whole word of them. */
+const LATIN_RUN = /[a-z]{5,}/g;
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+/** Three or more of the same letter: no English or French word has them ("bleeeeding"). */
+const LETTER_RUN = /([a-z])\1\1+/g;
+
+/** True when `typed` is `word` with two adjacent letters swapped, the first letter kept ("earthqauke"). */
+function swapped(typed: string, word: string): boolean {
+  if (typed.length !== word.length || typed[0] !== word[0]) return false;
+  let i = 1;
+  while (i < word.length && typed[i] === word[i]) i++;
+  return i + 1 < word.length && typed[i] === word[i + 1] && typed[i + 1] === word[i] && typed.slice(i + 2) === word.slice(i + 2);
+}
+
+/**
+ * Forgives the typos fast thumbs make in the Latin-script words of a set of keywords: one letter
+ * missing ("bleding", "injurd"), a letter typed once too often next to itself ("bleeeding", and
+ * any longer run of one letter), two adjacent letters swapped ("injuerd", "blessrue"). Only in
+ * words of 5 letters or more, typed and meant, and never in the first letter; never a changed
+ * letter ("kissing" is not "missing"), never a word listed in `notTypos` (real words one slip
+ * from a keyword's word: "selling" is not "shelling"), and never when the typed word could be
+ * either of two words. A word that is itself one of the keywords' words is never changed. Built
+ * once: a map from each word with one letter left out to the word, looked up with the words of
+ * a message (SymSpell).
+ */
+export class TypoCorrector {
+  private readonly words = new Set<string>();
+  private readonly deletions = new Map<string, string[]>();
+  private readonly notTypos: Set<string>;
+
+  /** `keywords` and `notTypos` as in the triage rules: any case and accents, phrases split into their words. */
+  constructor(keywords: readonly string[], notTypos: readonly string[] = []) {
+    for (const k of keywords) for (const w of plain(foldText(k)).split(' ')) if (/^[a-z]{5,}$/.test(w)) this.words.add(w);
+    for (const w of this.words)
+      for (let i = 1; i < w.length; i++) {
+        const d = w.slice(0, i) + w.slice(i + 1);
+        const from = this.deletions.get(d);
+        if (!from) this.deletions.set(d, [w]);
+        else if (!from.includes(w)) from.push(w);
+      }
+    this.notTypos = new Set(notTypos.map((w) => plain(foldText(w))));
+  }
+
+  /** `folded` (a text passed through foldText) with each typo of a keyword's word replaced by that word. */
+  correct(folded: string): string {
+    return folded.replace(LATIN_RUN, (typed: string, at: number) =>
+      // Part of a longer word ("ta7t", "mædchen", an Arabic word): read as typed.
+      LETTER_OR_DIGIT.test(folded.charAt(at - 1)) || LETTER_OR_DIGIT.test(folded.charAt(at + typed.length))
+        ? typed
+        : (this.correction(typed) ?? typed),
+    );
+  }
+
+  /** The keyword's word `typed` is a typo of, or undefined when it is a word of its own or none is sure. */
+  correction(typed: string): string | undefined {
+    if (this.words.has(typed) || this.notTypos.has(typed)) return undefined;
+    const word = typed.replace(LETTER_RUN, '$1$1');
+    if (word !== typed && this.words.has(word)) return word;
+    let found: string | undefined;
+    let ambiguous = false;
+    const add = (w: string) => {
+      if (found !== undefined && found !== w) ambiguous = true;
+      found = w;
+    };
+    // One letter missing: the typed word is a keyword's word with a letter left out.
+    for (const w of this.deletions.get(word) ?? []) add(w);
+    for (let i = 1; i < word.length && !ambiguous; i++) {
+      const d = word.slice(0, i) + word.slice(i + 1);
+      // A letter typed twice: the keyword's word has it once ("bleeeding", "injurred").
+      if (word[i] === word[i - 1] && this.words.has(d)) add(d);
+      // Two letters swapped: both words lose one letter to the same text.
+      for (const w of this.deletions.get(d) ?? []) if (swapped(word, w)) add(w);
+    }
+    return ambiguous ? undefined : found;
+  }
+}
+
 /** Common words that tell French from English in a short message (folded: no accents). */
 const FRENCH_WORDS = new Set(
   'je suis nous vous de le la et sur chez mon ma mes notre nos est sont il elle ils pas aide aidez bonjour bonsoir merci besoin secours urgence dans avec pour une des les du au mari femme fils fille enfants personnes blesse blessee malade svp'.split(

@@ -1451,3 +1451,66 @@ export const NOT_CRITICAL_PHRASES: Record<string, string[]> = {
   fr: ["document de voyage d'urgence", "passeport d'urgence", "numero d'urgence", 'menace de mort', 'menaces de mort', 'batterie morte'],
   ar: ['رقم الطوارئ', 'جواز سفر طارئ', 'تهديد بالقتل'],
 };
+
+/**
+ * Typos: a missing letter, a letter typed once too often beside itself or two adjacent letters
+ * swapped are forgiven in the Latin words of 5 letters or more of every list above, never in the
+ * first letter: "bleding" and "bleeeding" read as "bleeding", "injurd" as "injured", "traped" as
+ * "trapped", "blese" as "blesse" (see TypoCorrector in text-normalise.ts). These real words are one such slip from a keyword's word and
+ * mean something else: they are read as typed ("selling" is not "shelling", "ce matin" is no
+ * "maytin"). Found by running every word of an English and a French word list through the
+ * matcher; a word that differs only in its ending (soldat, soldats) is left to match.
+ */
+export const NOT_TYPOS: Record<string, string[]> = {
+  en: [
+    'bless',
+    'cashes',
+    'close',
+    'downing',
+    'droning',
+    'fight',
+    'fights',
+    'homes',
+    'inured',
+    'pillars',
+    'ruble',
+    'selling',
+    'shooing',
+    'solders',
+    'stars',
+    'stirs',
+    'stoke',
+    'taped',
+    'tapped',
+    'treat',
+    'treats',
+  ],
+  fr: [
+    'arete',
+    'bleds',
+    'bruns',
+    'coteau',
+    'eleve',
+    'elevee',
+    'eleves',
+    'facture',
+    'injure',
+    'injures',
+    'injurie',
+    'injuriees',
+    'interet',
+    'matin',
+    'parti',
+    'passe',
+    'polie',
+    'prenant',
+    'saine',
+    'sainement',
+    'signe',
+    'stries',
+    'trappe',
+    'trier',
+    'trieur',
+    'trieurs',
+  ],
+};

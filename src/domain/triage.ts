@@ -1,6 +1,6 @@
 import type { ConfigFile } from '../config/schema.ts';
 import { type Category, SEVERITY_RANK, type Severity } from './incident.ts';
-import { foldText, KeywordSet } from './text-normalise.ts';
+import { foldText, KeywordSet, TypoCorrector } from './text-normalise.ts';
 import {
   CATEGORY_RULES,
   CRITICAL_KEYWORDS,
@@ -8,6 +8,7 @@ import {
   NEGATED_PHRASES,
   NOT_CRITICAL_PHRASES,
   NOT_SAFE_PHRASES,
+  NOT_TYPOS,
   REASSURING_KEYWORDS,
   SAFE_PHRASES,
   SAFE_QUESTIONS,
@@ -30,6 +31,23 @@ const NOT_SAFE = new KeywordSet([...Object.values(NOT_SAFE_PHRASES).flat(), ...O
 const REASSURING = keywordSet(REASSURING_KEYWORDS);
 const NEGATED = keywordSet(NEGATED_PHRASES);
 const NOT_CRITICAL = keywordSet(NOT_CRITICAL_PHRASES);
+/** Every Latin word of every list above: a typo of one is read as the word itself before any list is matched. */
+const TYPOS = new TypoCorrector(
+  [
+    ...CATEGORY_RULES.flatMap((r) => [...Object.values(r.keywords).flat(), ...Object.values(r.unless ?? {}).flat()]),
+    ...[
+      CRITICAL_KEYWORDS,
+      CRITICAL_UNLESS_SAFE_KEYWORDS,
+      SAFE_PHRASES,
+      NOT_SAFE_PHRASES,
+      SAFE_QUESTIONS,
+      REASSURING_KEYWORDS,
+      NEGATED_PHRASES,
+      NOT_CRITICAL_PHRASES,
+    ].flatMap((lists) => Object.values(lists).flat()),
+  ],
+  Object.values(NOT_TYPOS).flat(),
+);
 const regionSets = new WeakMap<ConfigFile['regions'], { id: string; set: KeywordSet }[]>();
 
 /** Category and severity of a report from the triage rules. */
@@ -38,7 +56,9 @@ export function classify(text: string): { category: Category; severity: Severity
   return { category, severity };
 }
 
-function classifyFolded(text: string): { category: Category; severity: Severity; worded: boolean } {
+function classifyFolded(typed: string): { category: Category; severity: Severity; worded: boolean } {
+  // "my husbnd is bleding" reads as "my husband is bleeding", and "nobody is injurd" as "nobody is injured".
+  const text = TYPOS.correct(typed);
   const folded = NEGATED.remove(text);
   const reporterSafe = SAFE.any(NOT_SAFE.remove(text)) || NEGATED.any(text);
   let best: { rule?: (typeof RULES)[number]; hits: number } = { hits: 0 };

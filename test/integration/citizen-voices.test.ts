@@ -139,6 +139,19 @@ describe('a life in danger, in the words people use', () => {
     }
   });
 
+  it('typed in a hurry ("unconsious", "bleeeding", "inconsicent", "trapepd"): the card is CRITICAL and quotes the words as typed', async () => {
+    for (const [text, category, typo] of [
+      ['my father is unconsious and bleeeding', 'medical', 'unconsious'],
+      ['mon pere est inconsicent, il saigne beaucop', 'medical', 'inconsicent'],
+      ['we are trapepd in the basement', 'trapped', 'trapepd'],
+    ] as const) {
+      const { card, incident } = await report(text);
+      expect(card, text).toContain('CRITICAL');
+      expect(card, text).toContain(typo);
+      expect(incident, text).toMatchObject({ severity: 'critical', category });
+    }
+  });
+
   it('armed men breaking in, a husband taken by men in uniform: HIGH, not a medium "other"', async () => {
     for (const text of ['men with guns are breaking into our building', 'my husband was taken by men in uniform this morning']) {
       const { card, incident } = await report(text);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { canTransition, parseIncidentId } from '../../src/domain/incident.ts';
-import { foldText, guessLanguage, KeywordSet } from '../../src/domain/text-normalise.ts';
+import { foldText, guessLanguage, KeywordSet, TypoCorrector } from '../../src/domain/text-normalise.ts';
 import { classify, regionFromPin, regionFromText } from '../../src/domain/triage.ts';
 
 const regions = [
@@ -100,6 +100,59 @@ describe('triage', () => {
     expect(guessLanguage('Is this real? Evacuate now, code K3QX', langs)).toBe('en');
     expect(guessLanguage('flight MS7 is cancelled, what do we do', langs)).toBe('en');
     expect(guessLanguage('ANA 3ALEK BL MATAR', langs)).toBe('ar');
+  });
+});
+
+describe('triage of messages typed in a hurry', () => {
+  it.each([
+    // A letter missing, typed twice, or two letters swapped, in English and French.
+    ['my husbnd is bleding', 'medical', 'high'],
+    ['she is bleeeeding', 'medical', 'high'],
+    ['he is injurd', 'medical', 'high'],
+    ['my father is unconsious', 'medical', 'critical'],
+    ['we are trapepd in the basement', 'trapped', 'critical'],
+    ['he is mising since yesterday', 'missing_person', 'high'],
+    ['ma fille est blesee', 'medical', 'high'],
+    ['mon pere est inconsicent', 'medical', 'critical'],
+    ['mon frere est sous les decmbres', 'trapped', 'critical'],
+    // A typo inside a phrase: the phrase is read, negations too.
+    ['my son is bleeding heavilly', 'medical', 'critical'],
+    ['he stoped breathing', 'medical', 'critical'],
+    ['il saigne beaucop', 'medical', 'critical'],
+    ['nobody is injurd, we are fine', 'other', 'medium'],
+    ['personne n’est blese, tout va bien', 'other', 'medium'],
+  ])('%s → %s / %s', (text, category, severity) => {
+    expect(classify(text)).toEqual({ category, severity });
+  });
+
+  it.each([
+    // A letter changed for another makes another word: never forgiven.
+    ['My daughter was kissing her boyfriend goodbye', 'other', 'medium'],
+    ['We are fine, thanks', 'other', 'medium'],
+    ['a blond man asked me the way', 'other', 'medium'],
+    // Real words one slip from a keyword are read as typed (NOT_TYPOS).
+    ['we are selling the car before we go', 'other', 'medium'],
+    ['God bless you all', 'other', 'medium'],
+    ['there was a fight in the bar', 'other', 'medium'],
+    ['ce matin nous sommes allés au marché', 'other', 'medium'],
+    ['il signe le contrat demain', 'other', 'medium'],
+    ['la facture de l’hôtel est arrivée', 'other', 'medium'],
+    ['mon élève a une question sur le visa', 'lost_documents', 'low'],
+  ])('%s → %s / %s (not a typo)', (text, category, severity) => {
+    expect(classify(text)).toEqual({ category, severity });
+  });
+
+  it('forgives one slip in a Latin word of 5 letters or more, never in the first letter, never a changed letter, never when two words fit', () => {
+    const typos = new TypoCorrector(['bleeding', 'trapped', 'missing', 'sick', 'hurts', 'burns', 'hurt', 'مصاب'], ['taped']);
+    const read = (text: string) => typos.correct(foldText(text));
+    expect(read('bleding bleeeding bleeeeeding bleedign trappd trapepd msising')).toBe(
+      'bleeding bleeding bleeding bleeding trapped trapped missing',
+    );
+    // The first letter, a changed letter, a short word, a real word listed, a word two keywords are one slip from, Arabic.
+    for (const text of ['leeding', 'lbeeding', 'kissing', 'bleedinf', 'sikc', 'taped', 'hurs', 'burts', 'مصب'])
+      expect(read(text), text).toBe(text);
+    // Exact words are never changed, nor words with digits in them.
+    expect(read('bleeding trapped b1eding')).toBe('bleeding trapped b1eding');
   });
 });
 
