@@ -37,6 +37,8 @@ describe('triage', () => {
     // Negations and names are not emergencies.
     ['We are fine, nobody is injured', 'other', 'medium'],
     ['Nous allons bien, personne n’est blessé', 'other', 'medium'],
+    ['Ma fille et moi allons bien, personne n’est blessée', 'other', 'medium'],
+    ['Personne n’a été blessée, nous sommes à l’hôtel', 'other', 'medium'],
     ['I lost my passport and need an emergency travel document', 'lost_documents', 'low'],
   ])('%s → %s / %s', (text, category, severity) => {
     expect(classify(text)).toEqual({ category, severity });
