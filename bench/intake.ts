@@ -9,7 +9,7 @@ import { type RecordedSend, RecordingTransport } from '../test/fakes/recording-t
 import { cleanPrefix, testConfig, uniquePrefix } from '../test/fakes/test-app.ts';
 
 /** The raw baselines run at the pipeline's concurrency (both its workers). */
-const CONCURRENCY = INBOUND_CONCURRENCY;
+export const CONCURRENCY = INBOUND_CONCURRENCY;
 
 /** CPU spent per item by this Node process (user + system) and by the Redis server (INFO cpu), in µs. */
 export interface CpuPerItem {
@@ -135,11 +135,14 @@ export function benchConfig(prefix: string, role: 'all' | 'worker' | 'gateway' =
   return testConfig(prefix, { digest: { maxCardsPerWindow: 5, window: '1m' } }, { LOG_LEVEL: 'error', ROLE: role });
 }
 
-/** Starts the gateway half (bench/intake-gateway.ts) in its own process; resolves once it sends. */
-async function startGatewayProcess(prefix: string, onSent: (key: string, at: number) => void) {
+/**
+ * Starts a process of the production shape (bench/intake-gateway.ts): the gateway, or one more
+ * inbound worker; resolves once it runs.
+ */
+async function startBenchProcess(prefix: string, onSent: (key: string, at: number) => void, role: 'gateway' | 'worker' = 'gateway') {
   const child = fork('bench/intake-gateway.ts', [], {
     execArgv: ['--import', 'tsx'],
-    env: { ...process.env, BENCH_PREFIX: prefix },
+    env: { ...process.env, BENCH_PREFIX: prefix, BENCH_ROLE: role },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let cards = 0;
@@ -164,10 +167,19 @@ async function startGatewayProcess(prefix: string, onSent: (key: string, at: num
 
 /**
  * The intake part: citizens' messages in, acknowledgements out, through the real pipeline.
- * `split`: the production shape, ROLE=worker here and ROLE=gateway in a second process.
+ * `split`: the production shape, ROLE=worker here and ROLE=gateway in a second process;
+ * `workers`: that many more ROLE=worker processes (scaling out, README).
  */
 export async function benchIntake(
-  opts: { n?: number; fixedRate?: number; fixedSeconds?: number; bare?: boolean; latency?: boolean; split?: boolean } = {},
+  opts: {
+    n?: number;
+    fixedRate?: number;
+    fixedSeconds?: number;
+    bare?: boolean;
+    latency?: boolean;
+    split?: boolean;
+    workers?: number;
+  } = {},
 ) {
   const n = opts.n ?? 5000;
   const prefix = uniquePrefix('bench-intake');
@@ -184,8 +196,9 @@ export async function benchIntake(
     onAck();
   };
   const transport = new RecordingTransport((r: RecordedSend) => sent(r.msg.idempotencyKey, r.at));
-  const gateway = opts.split ? await startGatewayProcess(prefix, sent) : undefined;
-  const app = await createApp(benchConfig(prefix, opts.split ? 'worker' : 'all'), createLogger('error'), {
+  const gateway = opts.split || opts.workers ? await startBenchProcess(prefix, sent) : undefined;
+  const workers = await Promise.all(Array.from({ length: opts.workers ?? 0 }, () => startBenchProcess(prefix, sent, 'worker')));
+  const app = await createApp(benchConfig(prefix, gateway ? 'worker' : 'all'), createLogger('error'), {
     port: 0,
     outboundRate: Number.POSITIVE_INFINITY,
     ...(gateway ? {} : { transport: () => transport }),
@@ -237,6 +250,7 @@ export async function benchIntake(
   await waitAcks(total);
   const sorted = [...latencies].sort((a, b) => a - b);
   await app.close();
+  await Promise.all(workers.map((w) => w.close()));
   const cards = gateway
     ? await gateway.close()
     : [...transport.sent.values()].filter((r) => r.msg.kind === 'card' || r.msg.kind === 'digest').length;

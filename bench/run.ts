@@ -101,6 +101,27 @@ async function main(): Promise<void> {
         `at ${splitLatency.fixedRate} msg/s: p50 ${splitLatency.p50Ms.toFixed(1)} ms, p99 ${splitLatency.p99Ms.toFixed(1)} ms (p99 of the rounds ${twoProcesses.map((r) => r.p99Ms).join(', ')})`,
     );
   }
+  if (only === 'scaled') {
+    // Scaling out (README, Performance): the gateway in its own process and one or two worker
+    // processes, alternated; not part of the default run (it says more on a machine with more cores).
+    await benchIntake({ n: 1_000, latency: false });
+    const shapes = { oneWorker: { split: true }, twoWorkers: { workers: 1 } } as const;
+    const rates: Record<string, number[]> = { oneWorker: [], twoWorkers: [] };
+    const p99s: Record<string, number[]> = { oneWorker: [], twoWorkers: [] };
+    for (let round = 0; round < 3; round++)
+      for (const [name, shape] of Object.entries(shapes)) {
+        rates[name]?.push((await benchIntake({ n: 5_000, latency: false, ...shape })).msgsPerSec);
+        p99s[name]?.push((await benchIntake({ n: 500, fixedRate: 1_000, fixedSeconds: 5, ...shape })).p99Ms);
+      }
+    for (const name of Object.keys(shapes)) {
+      const r = rates[name] as number[];
+      const p = p99s[name] as number[];
+      results[`intakeScaled_${name}`] = { msgsPerSec: median(r), p99Ms: median(p) };
+      console.log(
+        `intake, gateway + ${name === 'oneWorker' ? 'one worker process' : 'two worker processes'}: ${median(r).toFixed(0)} msg/s (rounds ${r.map((x) => x.toFixed(0)).join(', ')}); at 1000 msg/s p99 ${median(p)} ms (rounds ${p.join(', ')})`,
+      );
+    }
+  }
   if (!only || only === 'incidents') {
     const list = await benchIncidentList();
     results.incidentList = list;
