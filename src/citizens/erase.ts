@@ -6,6 +6,7 @@ import { advanceRecipient, broadcastRef, forgetRecipient } from '../broadcast/tr
 import { askedInKeys } from '../broadcast/welfare.ts';
 import { purgeFinishedJobsMentioning } from '../queues/purge-jobs.ts';
 import { jobIdFor } from '../queues/queues.ts';
+import { forgetSessionLids } from '../transport/baileys/session-lids.ts';
 import { eraseFromRegistry } from './registry.ts';
 
 /** How far back broadcasts may still have outbound jobs for a citizen (failed jobs are kept 14 days). */
@@ -34,6 +35,10 @@ export const ERASE_SWEEP_DELAY_MS = 120_000;
  * citizen; they are removed from the queues, as the rest was.
  */
 export async function sweepAfterErasure(deps: CoreDeps, senders: string[]): Promise<number> {
+  // Sending the answer may have taught the WhatsApp session the pair again (Baileys looks up the
+  // LID of the phone it sends to, and keeps WhatsApp's answer): it goes again.
+  const [who, ...lids] = senders;
+  if (who) await forgetPairsInSession(deps, who, lids);
   return purgeFinished(deps, senders, senders);
 }
 
@@ -53,7 +58,7 @@ async function purgeFinished(deps: CoreDeps, senders: string[], about: string[])
 
 /**
  * DELETE: erases a citizen's personal data everywhere: registry, indexes, open conversation,
- * the LIDs known to hide their phone, the media kept to forward to the cell, finished message jobs that name them or their incidents,
+ * the LIDs known to hide their phone (in the app's map and in the WhatsApp session's), the media kept to forward to the cell, finished message jobs that name them or their incidents,
  * recipient lists, per-recipient delivery state, welfare answers, queued (or finished) outbound
  * jobs of broadcasts, and the incidents they reported. Tallies stay, as anonymous counts.
  */
@@ -95,7 +100,8 @@ export async function eraseCitizen(deps: CoreDeps, phone: string): Promise<Erasu
   }
   // Their number and registered name also go from what staff wrote in their incidents.
   const incidentIds = await eraseCitizenIncidents(deps, phone, erased?.name);
-  await forgetLids(deps, lids);
+  await forgetLids(deps, phone, lids);
+  await forgetPairsInSession(deps, phone, lids);
   // What they reported while WhatsApp hid their number, and the LID's link to their report.
   for (const lid of lids)
     for (const id of await eraseCitizenIncidents(deps, lid, erased?.name, phone)) if (!incidentIds.includes(id)) incidentIds.push(id);
@@ -163,9 +169,22 @@ async function lidsOf(deps: CoreDeps, phone: string): Promise<string[]> {
   return found;
 }
 
+/** Staff and the embassy number, whose LID pairs a DELETE never erases (the bot needs them to know who writes). */
+function keptPhones(deps: CoreDeps): Set<string> {
+  return new Set([deps.config.embassy.number, ...deps.roster.all().map((s) => s.phone)]);
+}
+
 /** Forgets which WhatsApp LIDs hide the phone (WhatsApp tells the gateway again if they write). */
-async function forgetLids(deps: CoreDeps, lids: string[]): Promise<void> {
-  if (lids.length > 0) await deps.redis.hdel(deps.keys.lidToPhone, ...lids);
+async function forgetLids(deps: CoreDeps, phone: string, lids: string[]): Promise<void> {
+  if (lids.length > 0 && !keptPhones(deps).has(phone)) await deps.redis.hdel(deps.keys.lidToPhone, ...lids);
+}
+
+/**
+ * The same pairs in the WhatsApp session (Baileys' own mapping, in Redis), and the gateway's
+ * in-memory copies of them (with no WhatsApp session, as on the simulator, there is none to find).
+ */
+async function forgetPairsInSession(deps: CoreDeps, who: string, lids: string[]): Promise<void> {
+  await forgetSessionLids(deps.redis, deps.keys, who, lids, keptPhones(deps));
 }
 
 const NOT_SENT_YET = new Set(['waiting', 'prioritized', 'delayed', 'waiting-children']);

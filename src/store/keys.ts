@@ -83,6 +83,13 @@ export function redisKeys(prefix: string) {
     /** A message WhatsApp could not decrypt, waiting for its retry (JSON), and the ids by when to chase them. */
     waUndecryptable: (id: string) => k('wa', 'undecryptable', id),
     waUndecryptableDue: k('wa', 'undecryptable', 'due'),
+    /** Set for a few hours once a call was accepted on one of the embassy's devices: a gateway restarted mid-call does not report it missed. */
+    waCallAnswered: (id: string) => k('wa', 'call-answered', id),
+    /**
+     * Pub/sub channel (no payload): a DELETE erased LID pairs from the session's `lid-mapping` keys; the
+     * gateway empties its in-memory copies of them.
+     */
+    waLidsForgotten: k('wa', 'lids-forgotten'),
     /** Set while a caller was recently answered for a missed call (phone or LID): redials are not answered again. */
     waMissedCallFrom: (sender: string) => k('wa', 'missed-call', sender),
     /** Cached group metadata (JSON) for Baileys' cachedGroupMetadata. */

@@ -23,9 +23,9 @@ afterAll(async () => {
   await redis.quit();
 });
 
-async function gateway() {
-  const prefix = uniquePrefix('bl-calls');
-  prefixes.push(prefix);
+/** A gateway on its own Redis prefix, or on `prefix` (the same number's session: a restarted gateway). */
+async function gateway(prefix = uniquePrefix('bl-calls')) {
+  if (!prefixes.includes(prefix)) prefixes.push(prefix);
   const keys = redisKeys(prefix);
   const sockets = fakeSocketFactory();
   const calls: MissedCall[] = [];
@@ -44,7 +44,7 @@ async function gateway() {
   await transport.start({ message: async (m) => void messages.push(m), missedCall: async (c) => void calls.push(c) });
   const sock = await sockets.socket(1);
   sock.open();
-  return { sock, calls, messages };
+  return { sock, calls, messages, prefix, transport };
 }
 
 /** A call event as Baileys 7 builds it from a <call> node (Socket/messages-recv: handleCall). */
@@ -77,6 +77,27 @@ describe('Baileys adapter: calls to the embassy number', () => {
       { id: 'C-HANGUP', from: { phone: '+33633333333' }, at: 1_790_000_000_000, video: false },
     ]);
     expect(g.messages).toEqual([]);
+  });
+
+  it('does not report a call answered before the gateway restarted and ended after it', async () => {
+    const before = await gateway();
+    const caller = '33612000001@s.whatsapp.net';
+    before.sock.emitEvent('call', [call({ id: 'C-SPANS-RESTART', status: 'offer', from: caller })]);
+    before.sock.emitEvent('call', [call({ id: 'C-SPANS-RESTART', status: 'accept', from: caller })]);
+    // The accept is seen once it is kept: a call that ends on this gateway is not reported.
+    before.sock.emitEvent('call', [call({ id: 'C-BEFORE', status: 'accept', from: caller })]);
+    before.sock.emitEvent('call', [call({ id: 'C-BEFORE', status: 'terminate', from: caller })]);
+    before.sock.emitEvent('call', [call({ id: 'C-BEFORE-MISSED', status: 'timeout', from: caller })]);
+    await waitFor(async () => before.calls.length >= 1 || undefined);
+    // The gateway process restarts (deploy, crash): a new transport and socket on the same session.
+    await before.transport.stop();
+    const after = await gateway(before.prefix);
+    after.sock.emitEvent('call', [call({ id: 'C-SPANS-RESTART', status: 'terminate', from: caller })]);
+    after.sock.emitEvent('call', [call({ id: 'C-AFTER-MISSED', status: 'timeout', from: '33612000002@s.whatsapp.net' })]);
+    // Call events are handled in the order they came: once the later call is reported, the first is settled.
+    await waitFor(async () => after.calls.length >= 1 || undefined);
+    expect(before.calls.map((c) => c.id)).toEqual(['C-BEFORE-MISSED']);
+    expect(after.calls.map((c) => [c.id, c.from])).toEqual([['C-AFTER-MISSED', { phone: '+33612000002' }]]);
   });
 
   it('reports a call made while the gateway was offline, and a caller WhatsApp shows by LID with their number; ignores group calls and the embassy itself', async () => {

@@ -26,6 +26,7 @@ import { jidOf, lidOfJid, phoneOfJid } from './inbound-mapper.ts';
 import { contentOf, quotedOf } from './outbound-content.ts';
 import { keepQr, showPairing } from './pairing.ts';
 import { type RedisAuthState, redisSignalKeyStore, useRedisAuthState } from './redis-auth-state.ts';
+import { LID_MAPPING } from './session-lids.ts';
 import { bindSocketEvents } from './socket-events.ts';
 import { alertStaff, type TransportAlert } from './staff-alert.ts';
 import { TrustedContacts } from './trusted-contacts.ts';
@@ -102,6 +103,8 @@ export class BaileysTransport implements ChatTransport {
   private readonly lease: GatewayLease | undefined;
   private readonly backoff: BackoffOptions;
   private readonly retryCounts = new Map<string, unknown>();
+  /** Listens for DELETEs that erased LID pairs from the session (keys.waLidsForgotten). */
+  private erasures: Redis | undefined;
 
   constructor(private readonly opts: BaileysTransportOptions) {
     this.store = new WhatsAppStore(opts.redis, opts.keys);
@@ -126,7 +129,30 @@ export class BaileysTransport implements ChatTransport {
     this.restrictionTimer = setInterval(() => void this.checkRestriction(), this.opts.restrictionPollMs ?? 15_000);
     this.restrictionTimer.unref();
     this.report('connecting', this.lease ? { waitingFor: 'gateway lease' } : undefined);
+    await this.listenForErasures();
     void this.run();
+  }
+
+  /**
+   * A citizen's DELETE (run by a worker, maybe in another process) erases their LID pairs from the
+   * session in Redis, then says so on keys.waLidsForgotten: the gateway empties the copies it keeps
+   * in memory (its key cache's `lid-mapping` entries, and the socket's LIDMappingStore cache, which
+   * Baileys rc14 empties with close(): the store stays usable and reads Redis again).
+   */
+  private async listenForErasures(): Promise<void> {
+    const sub = this.opts.redis.duplicate();
+    this.erasures = sub;
+    sub.on('error', (err: Error) => this.log.warn({ err: err.message }, 'erasure listener: Redis error'));
+    sub.on('message', () => this.forgetCachedLids());
+    await sub.subscribe(this.opts.keys.waLidsForgotten).catch((err: Error) => {
+      this.log.error({ err: err.message }, 'cannot listen for erased LID pairs');
+    });
+  }
+
+  /** Empties the in-memory LID mapping of the session (what Redis holds is what is true). */
+  forgetCachedLids(): void {
+    this.auth?.forgetCached(LID_MAPPING);
+    this.sock?.signalRepository?.lidMapping?.close();
   }
 
   private async run(): Promise<void> {
@@ -145,6 +171,8 @@ export class BaileysTransport implements ChatTransport {
     clearTimeout(this.retryTimer);
     clearInterval(this.restrictionTimer);
     this.dropSocket();
+    await this.erasures?.quit().catch(() => this.erasures?.disconnect());
+    this.erasures = undefined;
     await this.lease?.release();
     this.report('closed');
   }

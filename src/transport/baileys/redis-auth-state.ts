@@ -2,6 +2,7 @@ import {
   type AuthenticationCreds,
   type AuthenticationState,
   BufferJSON,
+  type CacheStore,
   initAuthCreds,
   makeCacheableSignalKeyStore,
   proto,
@@ -20,6 +21,56 @@ export interface RedisAuthState {
   saveCreds(): Promise<void>;
   /** Deletes the whole session (after a logout): the next socket asks for a new QR. */
   clear(): Promise<void>;
+  /** Empties the in-memory cache of one key type (after a DELETE erased entries of it in Redis). */
+  forgetCached(type: string): void;
+}
+
+/** How long a key read or written stays cached in memory: Baileys' own default (DEFAULT_CACHE_TTLS.SIGNAL_STORE). */
+const KEY_CACHE_TTL_MS = 5 * 60_000;
+
+/**
+ * The in-memory cache over the session's key store, as Baileys' default one (5 minutes per entry,
+ * values kept as they are), that can also be emptied of one key type: Baileys' own cannot be reached.
+ */
+export class SignalKeyCache implements CacheStore {
+  private readonly entries = new Map<string, { value: unknown; until: number }>();
+  private writes = 0;
+
+  constructor(
+    private readonly ttlMs = KEY_CACHE_TTL_MS,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get<T>(key: string): T | undefined {
+    const e = this.entries.get(key);
+    if (!e) return undefined;
+    if (e.until > this.now()) return e.value as T;
+    this.entries.delete(key);
+    return undefined;
+  }
+
+  set<T>(key: string, value: T): void {
+    this.entries.set(key, { value, until: this.now() + this.ttlMs });
+    if (++this.writes % 1000 === 0) this.expire();
+  }
+
+  del(key: string): void {
+    this.entries.delete(key);
+  }
+
+  flushAll(): void {
+    this.entries.clear();
+  }
+
+  /** Forgets every cached key of one type (Baileys names them `${type}.${id}`). */
+  forgetType(type: string): void {
+    for (const key of this.entries.keys()) if (key.startsWith(`${type}.`)) this.entries.delete(key);
+  }
+
+  private expire(): void {
+    const now = this.now();
+    for (const [key, e] of this.entries) if (e.until <= now) this.entries.delete(key);
+  }
 }
 
 const encode = (value: unknown) => JSON.stringify(value, BufferJSON.replacer);
@@ -74,19 +125,24 @@ async function clearSession(redis: Redis, keys: RedisKeys, withCreds: boolean): 
 
 /**
  * Loads (or creates) the WhatsApp session from Redis. Creds and keys are stored with
- * Baileys' BufferJSON, so Buffers survive; the key store is wrapped in Baileys' cache.
+ * Baileys' BufferJSON, so Buffers survive; the key store is wrapped in Baileys' cache (over a
+ * SignalKeyCache).
  */
 export async function useRedisAuthState(redis: Redis, keys: RedisKeys, log?: Logger): Promise<RedisAuthState> {
   const raw = await redis.get(keys.waCreds);
   const creds: AuthenticationCreds = raw ? decode<AuthenticationCreds>(raw) : initAuthCreds();
   const store = redisSignalKeyStore(redis, keys);
+  const cache = new SignalKeyCache();
   return {
-    state: { creds, keys: makeCacheableSignalKeyStore(store, log as never) },
+    state: { creds, keys: makeCacheableSignalKeyStore(store, log as never, cache) },
     async saveCreds() {
       await redis.set(keys.waCreds, encode(creds));
     },
     async clear() {
       await clearSession(redis, keys, true);
+    },
+    forgetCached(type) {
+      cache.forgetType(type);
     },
   };
 }

@@ -96,18 +96,22 @@ export function bindSocketEvents(t: BaileysTransport, sock: BaileysSocket, auth:
   });
   // Calls nobody took: rang out (timeout), declined on the phone (reject), or hung up before anyone
   // answered (terminate without accept); a call made while the gateway was offline comes as an offline
-  // offer. An answered call (accept, on the embassy's phone) is nobody's business here.
+  // offer. An answered call (accept, on the embassy's phone) is nobody's business here. The accept is
+  // also kept in Redis for a few hours: a gateway restarted during the call (a new process, or a new
+  // socket) sees the end without the accept, and must not report a call that was answered.
   const answered = new Set<string>();
   on('call', async (calls) => {
     for (const c of calls) {
       if (c.isGroup || c.groupJid || !c.id) continue;
       if (c.status === 'accept') {
         answered.add(c.id);
+        await t.store.callAnswered(c.id);
         continue;
       }
       const ended = c.status === 'timeout' || c.status === 'reject' || c.status === 'terminate';
       if (!ended && !(c.status === 'offer' && c.offline)) continue;
       if (answered.delete(c.id)) continue;
+      if (await t.store.wasCallAnswered(c.id)) continue;
       const from = senderOf(c.from, c.callerPn);
       if (!from.phone && !from.lid) continue;
       // The embassy account calling from another of its devices is no caller.

@@ -12,6 +12,8 @@ const MESSAGE_TTL_S = 14 * 24 * 3600;
 const SENT_KEY_TTL_S = 24 * 3600;
 /** How long an inbound message key is kept for quoting and reacting. */
 const KEY_TTL_S = 3 * 24 * 3600;
+/** How long an answered call is remembered: far longer than a call that ends while a gateway restarts. */
+const CALL_ANSWERED_TTL_S = 6 * 3600;
 /** How long cached group metadata lives without a refresh. */
 const GROUP_TTL_S = 24 * 3600;
 
@@ -102,6 +104,16 @@ export class WhatsAppStore {
     const raw = await this.redis.get(this.keys.waMessageKey(id));
     if (raw) return JSON.parse(raw) as WAMessageKey;
     return { remoteJid: jid, id, fromMe: await this.wasSent(id) };
+  }
+
+  /** A call was accepted on one of the embassy's devices: whoever sees it end (this gateway after a restart too) knows it was answered. */
+  async callAnswered(id: string): Promise<void> {
+    await this.redis.set(this.keys.waCallAnswered(id), '1', 'EX', CALL_ANSWERED_TTL_S);
+  }
+
+  /** Whether a call was accepted (see callAnswered). */
+  async wasCallAnswered(id: string): Promise<boolean> {
+    return (await this.redis.exists(this.keys.waCallAnswered(id))) === 1;
   }
 
   async saveGroup(meta: GroupMetadata): Promise<void> {
