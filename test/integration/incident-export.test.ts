@@ -203,6 +203,14 @@ describe('incident export', () => {
         data: { format: 'csv', filters: { status: ['open'], region: ['capital', 'coast'] }, rows: 2, complete: true },
       }),
     );
+    // A HEAD request reads and hands over nothing: no export on the record.
+    const head = await fetch(`${app.url}/api/incidents/export?format=csv`, {
+      method: 'HEAD',
+      headers: { authorization: `Bearer ${viewer}` },
+    });
+    expect(head.status).toBe(200);
+    const after = await app.api<AuditItems>('GET', '/api/audit?limit=1000');
+    expect(after.body.items.filter((e) => e.type === 'incidents.exported')).toHaveLength(exports.length);
     const all = JSON.stringify(exports);
     expect(all).not.toMatch(/\+336|33600000|Trapped|HYPERLINK/);
   });

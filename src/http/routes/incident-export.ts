@@ -166,6 +166,14 @@ export async function exportIncidents(deps: HttpDeps, store: IncidentStore, req:
   if (cookieFromAnotherOrigin(req)) throw new CrossSiteRequestError();
   const { q, regions } = checkedQuery(deps, req);
   const filters = filtersOf(q, regions);
+  // Express answers HEAD with the GET route: it reads nothing and hands nothing over, so it is not an export.
+  if (req.method === 'HEAD') {
+    res
+      .status(200)
+      .type(q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8')
+      .end();
+    return;
+  }
   const wanted = matcher(q, regions);
   const stamp = new Date(deps.now()).toISOString();
   const scan = store.scan({
