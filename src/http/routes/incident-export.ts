@@ -156,6 +156,47 @@ function filtersOf(q: ExportQuery, regions: string[] | undefined): Record<string
 }
 
 /**
+ * Writes the export: the headers once the first batch is read, the CSV header or the JSON head, each
+ * incident the filters want (`written.rows` counts them, for an export cut short too), the JSON tail.
+ */
+async function writeExport(
+  deps: HttpDeps,
+  res: Response,
+  e: {
+    format: 'csv' | 'json';
+    head: { stamp: string; filters: Record<string, unknown> };
+    scan: Scan;
+    wanted: (i: Omit<Incident, 'timeline'>) => boolean;
+  },
+  written: { rows: number },
+): Promise<void> {
+  let batch = await e.scan.next();
+  res.status(200);
+  res.setHeader('cache-control', 'no-store');
+  res.setHeader('content-type', e.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8');
+  const { stamp, filters } = e.head;
+  res.setHeader('content-disposition', `attachment; filename="incidents-${stamp.slice(0, 16).replace(/:/g, '')}Z.${e.format}"`);
+  await send(
+    res,
+    e.format === 'csv' ? UTF8_BOM + csvLine(CSV_HEADER) : `{"exportedAt":"${stamp}","filters":${JSON.stringify(filters)},"items":[`,
+  );
+  while (!batch.done) {
+    let chunk = '';
+    for (const i of batch.value) {
+      if (!e.wanted(i)) continue;
+      chunk += e.format === 'csv' ? csvRow(deps, i as IncidentWithTimelineCount) : `${written.rows > 0 ? ',' : ''}\n${JSON.stringify(i)}`;
+      written.rows += 1;
+    }
+    if (chunk) await send(res, chunk);
+    batch = await e.scan.next();
+  }
+  if (e.format === 'json') await send(res, `\n],"count":${written.rows}}\n`);
+}
+
+/** The incidents of an export, a batch at a time (IncidentStore.scan). */
+type Scan = ReturnType<IncidentStore['scan']>;
+
+/**
  * GET /api/incidents/export: streams every incident the filters select, a batch at a time read from
  * Redis, written as fast as the client takes it. Audited at its end with how many incidents left
  * the system; an export cut short (the client gone, Redis failing) is audited as incomplete and
@@ -182,45 +223,30 @@ export async function exportIncidents(deps: HttpDeps, store: IncidentStore, req:
     batch: q.format === 'csv' ? 500 : 200,
     timeline: q.format === 'csv' ? 'count' : 'entries',
   });
-  let rows = 0;
+  const written = { rows: 0 };
   let complete = false;
   let failure: unknown;
   try {
-    let batch = await scan.next();
-    res.status(200);
-    res.setHeader('cache-control', 'no-store');
-    res.setHeader('content-type', q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8');
-    res.setHeader('content-disposition', `attachment; filename="incidents-${stamp.slice(0, 16).replace(/:/g, '')}Z.${q.format}"`);
-    await send(
-      res,
-      q.format === 'csv' ? UTF8_BOM + csvLine(CSV_HEADER) : `{"exportedAt":"${stamp}","filters":${JSON.stringify(filters)},"items":[`,
-    );
-    while (!batch.done) {
-      let chunk = '';
-      for (const i of batch.value) {
-        if (!wanted(i)) continue;
-        chunk += q.format === 'csv' ? csvRow(deps, i as IncidentWithTimelineCount) : `${rows > 0 ? ',' : ''}\n${JSON.stringify(i)}`;
-        rows += 1;
-      }
-      if (chunk) await send(res, chunk);
-      batch = await scan.next();
-    }
-    if (q.format === 'json') await send(res, `\n],"count":${rows}}\n`);
+    await writeExport(deps, res, { format: q.format, head: { stamp, filters }, scan, wanted }, written);
     complete = true;
   } catch (err) {
     failure = err;
     await scan.return(undefined).catch(() => undefined);
   }
-  // A filter or Redis failing before the first byte: an error the caller can read, and nothing left the system.
+  // Redis failing before the first byte: an error the caller can read, and nothing left the system.
   if (failure && !res.headersSent) throw failure;
   const audited = await deps.audit
-    .append({ type: 'incidents.exported', actor: req.principal?.name ?? 'unknown', data: { format: q.format, filters, rows, complete } })
+    .append({
+      type: 'incidents.exported',
+      actor: req.principal?.name ?? 'unknown',
+      data: { format: q.format, filters, rows: written.rows, complete },
+    })
     .then(() => true)
     .catch((err: Error) => {
       deps.log.error({ err: err.message }, 'cannot audit an incident export');
       return false;
     });
-  if (failure && !(failure instanceof ExportCut)) deps.log.error({ err: failure, rows }, 'incident export cut short');
+  if (failure && !(failure instanceof ExportCut)) deps.log.error({ err: failure, rows: written.rows }, 'incident export cut short');
   // Unaudited or cut short: no clean end, the client sees a failed download rather than a whole-looking file.
   if (!complete || !audited) res.destroy();
   else res.end();
