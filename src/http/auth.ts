@@ -46,6 +46,15 @@ export function authenticate(tokens: TokenStore): RequestHandler {
   };
 }
 
+/**
+ * True when the dashboard's session cookie, not a bearer token, came with a request a page of another
+ * origin made the browser send: for the reads that hand over personal data in bulk (an export), which
+ * the dashboard's own page alone may ask for.
+ */
+export function cookieFromAnotherOrigin(req: Request): boolean {
+  return !bearerOf(req) && fromAnotherOrigin(req);
+}
+
 /** A page of another origin made a signed-in browser send a change (the error handler audits it). */
 export class CrossSiteRequestError extends AppError {
   constructor() {

@@ -64,11 +64,13 @@ function errorResponse(description: string): JsonSchema {
 
 function operation(doc: RouteDoc, params: string[]): JsonSchema {
   const status = String(doc.status ?? 200);
-  const produces = doc.produces ?? 'application/json';
+  const produces = [doc.produces ?? 'application/json'].flat();
   const responses: JsonSchema = {
     [status]: {
       description: 'Success',
-      content: { [produces]: { schema: produces === 'application/json' ? { type: 'object' } : { type: 'string' } } },
+      content: Object.fromEntries(
+        produces.map((type) => [type, { schema: type === 'application/json' ? { type: 'object' } : { type: 'string' } }]),
+      ),
     },
     '400': errorResponse('Invalid request: the message names the field'),
     '404': errorResponse('Not found'),

@@ -16,8 +16,8 @@ export interface RouteDoc {
   conflicts?: string;
   /** Status of the success response (default 200). */
   status?: number;
-  /** Content type of the success response when not JSON (e.g. text/html, image/png). */
-  produces?: string;
+  /** Content type of the success response when not JSON (e.g. text/html, image/png); several when the request chooses. */
+  produces?: string | string[];
 }
 
 const docs = new Map<string, RouteDoc>();

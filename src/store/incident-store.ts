@@ -87,6 +87,9 @@ export interface IncidentQuery {
   cursor?: number;
 }
 
+/** An incident without its timeline entries, with how many there are. */
+export type IncidentWithTimelineCount = Omit<Incident, 'timeline'> & { timelineCount: number };
+
 /** Redis storage of incidents, their timelines and list indexes. */
 export class IncidentStore {
   constructor(
@@ -191,19 +194,58 @@ export class IncidentStore {
     return this.page(q, (ids) => this.getManyWithoutTimeline(ids));
   }
 
+  /**
+   * Every incident of a status and severity (each optional), oldest first, `batch` at a time: an
+   * export reads 100,000 of them without holding more than one batch. `timeline: 'count'` gives each
+   * incident the length of its timeline instead of its entries. An incident that changes status while
+   * the scan runs is met once at most (the scan goes by creation order).
+   */
+  async *scan(q: {
+    status?: IncidentStatus;
+    severity?: Severity;
+    batch: number;
+    timeline: 'entries' | 'count';
+  }): AsyncGenerator<(Incident | IncidentWithTimelineCount)[]> {
+    const key = this.indexOf(q);
+    let after = '-inf';
+    for (;;) {
+      const ids = await this.redis.zrangebyscore(key, after, '+inf', 'LIMIT', 0, q.batch);
+      if (ids.length === 0) return;
+      yield q.timeline === 'entries' ? await this.getMany(ids) : await this.getManyCountingTimeline(ids);
+      if (ids.length < q.batch) return;
+      after = `(${Number((ids.at(-1) as string).slice(4))}`;
+    }
+  }
+
+  /** Many incidents in one round trip, in the order asked, each with the number of its timeline entries. */
+  private async getManyCountingTimeline(ids: string[]): Promise<IncidentWithTimelineCount[]> {
+    const multi = this.redis.multi();
+    for (const id of ids) multi.hgetall(this.keys.incident(id)).llen(this.keys.incidentTimeline(id));
+    const res = (await multi.exec()) ?? [];
+    const out: IncidentWithTimelineCount[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const h = res[2 * i]?.[1] as Record<string, string>;
+      if (!h || Object.keys(h).length === 0) continue;
+      const { timeline: _, ...rest } = fromHash(h, []);
+      out.push({ ...rest, timelineCount: Number(res[2 * i + 1]?.[1] ?? 0) });
+    }
+    return out;
+  }
+
+  /** The index (sorted by seq) of the incidents of a status and severity, each optional. */
+  private indexOf(q: { status?: IncidentStatus; severity?: Severity }): string {
+    if (q.status && q.severity) return this.keys.incidentsByStatusSeverity(q.status, q.severity);
+    if (q.status) return this.keys.incidentsByStatus(q.status);
+    if (q.severity) return this.keys.incidentsBySeverity(q.severity);
+    return this.keys.incidentsAll;
+  }
+
   private async page<T extends { seq: number }>(
     q: IncidentQuery,
     load: (ids: string[]) => Promise<T[]>,
   ): Promise<{ items: T[]; nextCursor: string | null }> {
     if (q.welfareCheck) return this.pageOfWelfareCheck(q, q.welfareCheck, load);
-    const key =
-      q.status && q.severity
-        ? this.keys.incidentsByStatusSeverity(q.status, q.severity)
-        : q.status
-          ? this.keys.incidentsByStatus(q.status)
-          : q.severity
-            ? this.keys.incidentsBySeverity(q.severity)
-            : this.keys.incidentsAll;
+    const key = this.indexOf(q);
     const max = q.cursor !== undefined ? `(${q.cursor}` : '+inf';
     const ids = await this.redis.zrevrangebyscore(key, max, '-inf', 'LIMIT', 0, q.limit);
     const items = await load(ids);

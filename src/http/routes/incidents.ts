@@ -12,6 +12,7 @@ import { noQuery, phoneAsTyped, queryInt, validate, visibleText } from '../error
 import type { HttpDeps } from '../http-deps.ts';
 import { documentRoute } from '../route-docs.ts';
 import { authorAndSource } from './alerts.ts';
+import { exportIncidents } from './incident-export.ts';
 
 const listQuery = z.strictObject({
   status: z.enum(STATUSES).optional(),
@@ -175,6 +176,8 @@ export function incidentRoutes(deps: HttpDeps): Router {
     validate(noQuery, req.query, 'query');
     res.json({ byStatus: await store.counts(STATUSES, SEVERITIES) });
   });
+  // Before /:id, which would take "export" for an incident id.
+  r.get('/api/incidents/export', requireRole('viewer'), (req, res) => exportIncidents(deps, store, req, res));
   r.get('/api/incidents/:id', requireRole('viewer'), async (req, res) => {
     const id = idParam(req.params.id);
     const incident = await store.get(id);

@@ -3,7 +3,8 @@
 // /api/incidents?status=&severity=&timeline=false (the active ones: every page of each active status).
 // Incidents opened by one welfare check's HELP answers (#/incidents/welfare/WFC-0003): where the welfare
 // card's "N need help" leads. API: GET /api/incidents?welfareCheck=WFC-0003&timeline=false (every page).
-import { api } from '../api.js';
+// "Download CSV": GET /api/incidents/export?format=csv&status=&severity= (what the filters show).
+import { api, can } from '../api.js';
 import { guarded, liveRefresh, toast } from '../app.js';
 import { el, keepFocus, oneAtATime } from '../dom.js';
 import {
@@ -52,6 +53,18 @@ async function filtered({ status, severity }, shown) {
     if (items.length >= shown) return { items, more: true };
     cursor = page.nextCursor;
   }
+}
+
+/**
+ * The export of what a filter shows, as a plain link: the browser sends the session cookie and writes
+ * the file to disk as it streams (a Blob would hold 100,000 incidents in the page), and the token
+ * never appears in the address.
+ */
+export function exportHref({ status, severity }) {
+  const q = new URLSearchParams({ format: 'csv' });
+  if (status !== 'all') q.set('status', status);
+  if (severity) q.set('severity', severity);
+  return `/api/incidents/export?${q}`;
 }
 
 async function byFilter(root, arg) {
@@ -109,6 +122,9 @@ async function byFilter(root, arg) {
       statusPick,
       el('label', { htmlFor: 'filter-severity' }, 'Severity'),
       severityPick,
+      can('GET', '/api/incidents/export')
+        ? el('a', { className: 'button act-export', href: exportHref(filter), download: '' }, 'Download CSV')
+        : '',
     ),
     el('section', { className: 'card' }, title, list),
   );

@@ -1,0 +1,49 @@
+import { readFile } from 'node:fs/promises';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCsv } from '../fakes/csv.ts';
+import { ADMIN_TOKEN, STAFF, startTestApp, type TestApp } from '../fakes/test-app.ts';
+import { launch, newPage, open, reportFor, screenshot, signIn } from './browser.ts';
+
+// After the crisis, or for the ministry's hourly report, the cell hands over its record of incidents
+// from the incidents view: the file holds what the filters show.
+describe('the incidents view downloads what it shows as CSV, in a real browser', { timeout: 60_000 }, () => {
+  let app: TestApp;
+  let browser: Browser;
+  let viewer: string;
+  beforeAll(async () => {
+    [app, browser] = await Promise.all([startTestApp('browser-export'), launch()]);
+    viewer = (await app.api<{ token: string }>('POST', '/api/tokens', { name: 'Dev Viewer', role: 'viewer', phone: STAFF.viewer })).body
+      .token;
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.stop();
+  });
+
+  it('saves a CSV of the filtered incidents, Arabic intact, signed in with the session cookie only', async () => {
+    const trapped = await reportFor(app, ADMIN_TOKEN, '+33654000001', 'محاصرون تحت أنقاض المدرسة');
+    const passport = await reportFor(app, ADMIN_TOKEN, '+33654000002', 'Lost my passport at the airport');
+    expect(trapped.severity).toBe('critical');
+    expect(passport.severity).not.toBe('critical');
+
+    const { context, page } = await newPage(browser);
+    await signIn(page, app.url, viewer);
+    await open(page, '#/incidents/status=all&severity=critical');
+    const link = page.locator('a.act-export');
+    await expect.poll(() => link.getAttribute('href')).toBe('/api/incidents/export?format=csv&severity=critical');
+    await screenshot(page, 'incidents-export');
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    expect(download.suggestedFilename()).toMatch(/^incidents-.*\.csv$/);
+    const bytes = await readFile((await download.path()) as string);
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const [header, ...rows] = parseCsv(bytes.subarray(3).toString('utf8'));
+    expect(header?.slice(0, 3)).toEqual(['id', 'status', 'severity']);
+    expect(rows.map((r) => [r[0], r[11]])).toEqual([[trapped.id, 'محاصرون تحت أنقاض المدرسة']]);
+
+    // Another filter, another file: the link follows the view.
+    await page.locator('#filter-severity').selectOption('');
+    await expect.poll(() => link.getAttribute('href')).toBe('/api/incidents/export?format=csv');
+    await context.close();
+  });
+});
