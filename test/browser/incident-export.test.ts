@@ -10,9 +10,12 @@ import { launch, newPage, open, reportFor, screenshot, signIn } from './browser.
 describe('the incidents view downloads what it shows as CSV, in a real browser', { timeout: 60_000 }, () => {
   let app: TestApp;
   let browser: Browser;
+  let officer: string;
   let viewer: string;
   beforeAll(async () => {
     [app, browser] = await Promise.all([startTestApp('browser-export'), launch()]);
+    officer = (await app.api<{ token: string }>('POST', '/api/tokens', { name: 'Chloe Officer', role: 'officer', phone: STAFF.officer }))
+      .body.token;
     viewer = (await app.api<{ token: string }>('POST', '/api/tokens', { name: 'Dev Viewer', role: 'viewer', phone: STAFF.viewer })).body
       .token;
   });
@@ -28,7 +31,7 @@ describe('the incidents view downloads what it shows as CSV, in a real browser',
     expect(passport.severity).not.toBe('critical');
 
     const { context, page } = await newPage(browser);
-    await signIn(page, app.url, viewer);
+    await signIn(page, app.url, officer);
     await open(page, '#/incidents/status=all&severity=critical');
     const link = page.locator('a.act-export');
     await expect.poll(() => link.getAttribute('href')).toBe('/api/incidents/export?format=csv&severity=critical');
@@ -44,6 +47,15 @@ describe('the incidents view downloads what it shows as CSV, in a real browser',
     // Another filter, another file: the link follows the view.
     await page.locator('#filter-severity').selectOption('');
     await expect.poll(() => link.getAttribute('href')).toBe('/api/incidents/export?format=csv');
+    await context.close();
+  });
+
+  it('offers no download to a viewer, who reads the list but may not take it away in bulk', async () => {
+    const { context, page } = await newPage(browser);
+    await signIn(page, app.url, viewer);
+    await open(page, '#/incidents/status=all');
+    await expect.poll(() => page.locator('#filter-severity').count()).toBe(1);
+    expect(await page.locator('a.act-export').count()).toBe(0);
     await context.close();
   });
 });

@@ -26,7 +26,7 @@ async function open(text: string, reporter: string, extra: Record<string, unknow
 }
 
 /** GET the export as a browser or a script would, raw bytes and all. */
-async function download(query: string, token = viewer, headers: Record<string, string> = {}) {
+async function download(query: string, token = officer, headers: Record<string, string> = {}) {
   const res = await fetch(`${app.url}/api/incidents/export?${query}`, { headers: { authorization: `Bearer ${token}`, ...headers } });
   const bytes = new Uint8Array(await res.arrayBuffer());
   return { res, bytes, text: new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes) };
@@ -175,9 +175,12 @@ describe('incident export', () => {
     expect((await download('format=&status=')).res.status).toBe(200);
   });
 
-  it('is for signed-in staff (viewers read reporters in incident lists already); the session cookie only from the dashboard itself', async () => {
+  it('is for officers up (a viewer reads reporters a page at a time, not in bulk); the session cookie only from the dashboard itself', async () => {
     expect((await fetch(`${app.url}/api/incidents/export`)).status).toBe(401);
-    const cookie = { cookie: `cc_session=${encodeURIComponent(viewer)}` };
+    const refused = await download('format=csv', viewer);
+    expect(refused.res.status).toBe(403);
+    expect(refused.text).not.toContain(trapped.id);
+    const cookie = { cookie: `cc_session=${encodeURIComponent(officer)}` };
     const noBearer = async (headers: Record<string, string>) =>
       fetch(`${app.url}/api/incidents/export`, { headers: { ...cookie, ...headers } });
     const fromDashboard = await noBearer({ 'sec-fetch-site': 'same-origin' });
@@ -189,7 +192,7 @@ describe('incident export', () => {
     expect(((await sibling.json()) as ApiError).error.code).toBe('cross_site_request');
     const audit = await app.api<AuditItems>('GET', '/api/audit?limit=1000');
     expect(audit.body.items).toContainEqual(
-      expect.objectContaining({ type: 'api.refused', actor: 'Vera Viewer', data: expect.objectContaining({ reason: 'cross_site' }) }),
+      expect.objectContaining({ type: 'api.refused', actor: 'Omar Officer', data: expect.objectContaining({ reason: 'cross_site' }) }),
     );
   });
 
@@ -199,18 +202,28 @@ describe('incident export', () => {
     const exports = audit.body.items.filter((e) => e.type === 'incidents.exported');
     expect(exports).toContainEqual(
       expect.objectContaining({
-        actor: 'Vera Viewer',
+        actor: 'Omar Officer',
         data: { format: 'csv', filters: { status: ['open'], region: ['capital', 'coast'] }, rows: 2, complete: true },
       }),
     );
+    // Recorded before the first byte too: an export the process died in is still on the record.
+    const started = audit.body.items.filter((e) => e.type === 'incidents.export_started');
+    expect(started).toContainEqual(
+      expect.objectContaining({
+        actor: 'Omar Officer',
+        data: { format: 'csv', filters: { status: ['open'], region: ['capital', 'coast'] } },
+      }),
+    );
+    expect(started.length).toBe(exports.length);
     // A HEAD request reads and hands over nothing: no export on the record.
     const head = await fetch(`${app.url}/api/incidents/export?format=csv`, {
       method: 'HEAD',
-      headers: { authorization: `Bearer ${viewer}` },
+      headers: { authorization: `Bearer ${officer}` },
     });
     expect(head.status).toBe(200);
     const after = await app.api<AuditItems>('GET', '/api/audit?limit=1000');
     expect(after.body.items.filter((e) => e.type === 'incidents.exported')).toHaveLength(exports.length);
+    expect(after.body.items.filter((e) => e.type === 'incidents.export_started')).toHaveLength(started.length);
     const all = JSON.stringify(exports);
     expect(all).not.toMatch(/\+336|33600000|Trapped|HYPERLINK/);
   });

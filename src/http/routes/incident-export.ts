@@ -55,8 +55,8 @@ documentRoute({
   method: 'get',
   path: '/api/incidents/export',
   summary:
-    'Every incident the filters select, oldest first, streamed: CSV for spreadsheets (UTF-8 with BOM, one row per incident) or JSON (incidents with their timelines). Audited as incidents.exported',
-  role: 'viewer',
+    'Every incident the filters select, oldest first, streamed: CSV for spreadsheets (UTF-8 with BOM, one row per incident) or JSON (incidents with their timelines). Audited as incidents.export_started before the first byte and incidents.exported (rows, complete) at the end; officers up',
+  role: 'officer',
   tags: ['incidents'],
   query: exportQuery,
   produces: ['text/csv', 'application/json'],
@@ -198,8 +198,8 @@ type Scan = ReturnType<IncidentStore['scan']>;
 
 /**
  * GET /api/incidents/export: streams every incident the filters select, a batch at a time read from
- * Redis, written as fast as the client takes it. Audited at its end with how many incidents left
- * the system; an export cut short (the client gone, Redis failing) is audited as incomplete and
+ * Redis, written as fast as the client takes it. Audited before the first byte (an export that cannot
+ * be audited does not start) and at its end with how many incidents left the system; an export cut short (the client gone, Redis failing) is audited as incomplete and
  * ends the response abruptly, so that a truncated file never passes for a whole one.
  */
 export async function exportIncidents(deps: HttpDeps, store: IncidentStore, req: Request, res: Response): Promise<void> {
@@ -215,6 +215,12 @@ export async function exportIncidents(deps: HttpDeps, store: IncidentStore, req:
       .end();
     return;
   }
+  // On the record before anything leaves: an export the process dies in the middle of is still known.
+  await deps.audit.append({
+    type: 'incidents.export_started',
+    actor: req.principal?.name ?? 'unknown',
+    data: { format: q.format, filters },
+  });
   const wanted = matcher(q, regions);
   const stamp = new Date(deps.now()).toISOString();
   const scan = store.scan({
