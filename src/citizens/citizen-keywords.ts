@@ -9,7 +9,7 @@ import type { ChatContext } from '../chat/chat-context.ts';
 import { jobIdFor } from '../queues/queues.ts';
 import { ERASE_SWEEP, ERASE_SWEEP_DELAY_MS, eraseCitizen } from './erase.ts';
 import { adoptHiddenNumber } from './hidden-number.ts';
-import { describesDanger, matchKeyword, parseWelfareAnswer, saidSafe } from './keywords.ts';
+import { describesDanger, matchKeyword, matchMistyped, parseWelfareAnswer, saidSafe } from './keywords.ts';
 import { t } from './messages.ts';
 import { continueRegistration, leaveRegistration, startRegistration } from './register-dialogue.ts';
 import { optOut, senderLanguage, senderProfile } from './registry.ts';
@@ -30,8 +30,13 @@ export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
   const said = matchKeyword(ctx.msg.text, ['register', 'news', 'stop', 'delete', 'deleteAsk', 'safe', 'help']);
   // "ok we are safe now": SAFE with thanks or "now" around it is SAFE.
   const safe = said ? undefined : saidSafe(ctx.msg.text);
+  // "regsiter", "advisroy", "delte": a keyword typed in a hurry (looked for once, and only in a short message).
+  const typo = said || safe ? undefined : matchMistyped(ctx.msg.text, FORGIVEN);
   const keyword =
-    said ?? (safe ? { keyword: 'safe' as const, language: safe } : undefined) ?? (await askedForNews(ctx, phone, ctx.msg.text));
+    said ??
+    (safe ? { keyword: 'safe' as const, language: safe } : undefined) ??
+    (await askedForNews(ctx, phone, ctx.msg.text, typo)) ??
+    mistyped(typo);
   if (keyword?.keyword === 'register') {
     await startRegistration(ctx, phone, keyword.language);
     return true;
@@ -134,11 +139,25 @@ async function answerWithdrawnCheck(
  * "Any news?", "des nouvelles ?", "شو الأخبار؟" from someone with no report open: NEWS (the latest
  * advice). With a report open it is about that report: intake says where it stands.
  */
-async function askedForNews(ctx: ChatContext, phone: string, text: string | undefined) {
-  const asked = matchKeyword(text, ['newsQuestion']);
+async function askedForNews(ctx: ChatContext, phone: string, text: string | undefined, typo: Mistyped) {
+  const asked = matchKeyword(text, ['newsQuestion']) ?? (typo?.keyword === 'newsQuestion' ? typo : undefined);
   if (!asked || ctx.msg.forwarded || (await incidentStore(ctx.deps).activeOf(phone))) return undefined;
   return { keyword: 'news' as const, language: asked.language };
 }
+
+/**
+ * A keyword typed in a hurry ("regsiter", "advisroy", "delte"): REGISTER and NEWS are taken as
+ * meant (their replies harm no one who meant something else); a slip in DELETE or STOP is only
+ * answered with how to send them: a typo never erases anyone's data nor stops their alerts.
+ */
+function mistyped(meant: Mistyped) {
+  if (!meant || meant.keyword === 'newsQuestion') return undefined;
+  return meant.keyword === 'delete' || meant.keyword === 'stop' ? { keyword: 'deleteAsk' as const, language: meant.language } : meant;
+}
+
+/** The keywords a typo may be read as: "any udpates" is a question for NEWS, asked as askedForNews says. */
+const FORGIVEN = ['register', 'news', 'newsQuestion', 'deleteAsk', 'delete', 'stop'] as const;
+type Mistyped = ReturnType<typeof matchMistyped>;
 
 /** The language of the sender's latest report, if they made one. */
 async function reportLanguage(ctx: ChatContext, phone: string): Promise<string | undefined> {

@@ -1,7 +1,7 @@
 import { INCIDENT_KEYWORDS } from '../domain/citizen-messages.ts';
-import { foldText, KeywordSet } from '../domain/text-normalise.ts';
+import { foldText, KeywordSet, TypoCorrector } from '../domain/text-normalise.ts';
 import { classify } from '../domain/triage.ts';
-import { NOT_SAFE_PHRASES, SAFE_PHRASES, SAFE_QUESTIONS } from '../domain/triage-rules.ts';
+import { NOT_SAFE_PHRASES, NOT_TYPOS, SAFE_PHRASES, SAFE_QUESTIONS } from '../domain/triage-rules.ts';
 import { KEYWORDS, type Keyword, LANGUAGE_NAMES } from './words.ts';
 
 /** Arabic-Indic (٠١٢…) and Eastern Arabic-Indic (۰۱۲…) digits as 0-9: Arabic keyboards type them. */
@@ -49,6 +49,41 @@ export function matchKeyword(text: string | undefined, only?: readonly Keyword[]
     if (language) return { keyword, language };
   }
   return undefined;
+}
+
+/**
+ * Every word of every keyword: a typo is forgiven only when one keyword's word fits it ("regsiter"
+ * is "register"), never when the typed word is one slip from two (see TypoCorrector).
+ */
+const KEYWORD_TYPOS = new TypoCorrector(
+  Object.values(KEYWORDS).flatMap((byLanguage) => Object.values(byLanguage).flat()),
+  Object.values(NOT_TYPOS).flat(),
+);
+/** The longest keyword phrase, with room for slips and punctuation: a longer message is no keyword. */
+const LONGEST_KEYWORD =
+  10 +
+  Math.max(
+    ...Object.values(KEYWORDS).flatMap((byLanguage) =>
+      Object.values(byLanguage)
+        .flat()
+        .map((w) => w.length),
+    ),
+  );
+
+/**
+ * The keyword a whole message is once typos are forgiven ("regsiter", "advisroy", "any udpates"),
+ * among `only`; undefined when the message is a keyword as typed (matchKeyword finds it) or none.
+ * Only for the keywords whose reply does no harm to someone who meant something else: never SAFE
+ * (a person in danger counted safe) nor STOP or DELETE (alerts stopped, data erased).
+ */
+export function matchMistyped(
+  text: string | undefined,
+  only: readonly ('register' | 'news' | 'newsQuestion' | 'deleteAsk' | 'delete' | 'stop')[],
+) {
+  if (!text || text.length > LONGEST_KEYWORD) return undefined;
+  const typed = normaliseWords(text);
+  const meant = KEYWORD_TYPOS.correct(typed);
+  return meant === typed ? undefined : matchKeyword(meant, only);
 }
 
 /** Words around "we are safe" that change nothing: "ok we are safe now", "merci, nous sommes en sécurité". */
@@ -155,8 +190,9 @@ function mentionsHelp(words: string[]): boolean {
  */
 export function parseWelfareAnswer(text: string | undefined): { answer: 'safe' | 'help'; people?: number; remark?: boolean } | undefined {
   if (!text) return undefined;
-  // "not safe", "we are not ok", "pas en sécurité", "مش بخير": the opposite of SAFE is HELP, wherever it is said.
-  if (NOT_SAFE.any(foldText(text))) return { answer: 'help' };
+  // "not safe", "we are not ok", "pas en sécurité", "مش بخير": the opposite of SAFE is HELP, wherever it is
+  // said, typed in a hurry too ("pas en securte", "unsfae"). SAFE is read only as typed: a slip there is asked again.
+  if (NOT_SAFE.any(HELP_TYPOS.correct(foldText(text)))) return { answer: 'help' };
   const words = normaliseWords(text)
     .split(/[\s\p{P}\p{S}]+/u)
     .filter((w) => w.length > 0);
@@ -248,7 +284,7 @@ export function parseHousehold(text: string): number | undefined {
 }
 
 /** Words asking for help, in every language: never an answer to a registration question. */
-const URGENT = new KeywordSet([
+const URGENT_WORDS = [
   ...Object.values(KEYWORDS.help).flat(),
   ...INCIDENT_KEYWORDS.sos,
   'please help',
@@ -263,14 +299,21 @@ const URGENT = new KeywordSet([
   'ساعدني',
   'ساعدونا',
   'خطر',
-]);
+];
+const URGENT = new KeywordSet(URGENT_WORDS);
+/**
+ * Typos of the words that say "not safe" or ask for help ("pas en securte", "unsfae", "urgnet"):
+ * forgiven only to read a message as HELP, never as SAFE (the worst error is a person in danger
+ * counted safe).
+ */
+const HELP_TYPOS = new TypoCorrector([...Object.values(NOT_SAFE_PHRASES).flat(), ...URGENT_WORDS], Object.values(NOT_TYPOS).flat());
 
 /** Situations the triage rules recognise in which a person is not in danger: a wish to leave, a lost passport. */
 const NO_DANGER = new Set(['other', 'evacuation_request', 'lost_documents']);
 
 /** True when the text asks for help in words (URGENT), or the triage rules read it as `serious`. */
 function urgentOr(text: string, serious: (t: ReturnType<typeof classify>) => boolean): boolean {
-  return URGENT.any(foldText(text)) || serious(classify(text));
+  return URGENT.any(HELP_TYPOS.correct(foldText(text))) || serious(classify(text));
 }
 
 /**

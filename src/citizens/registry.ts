@@ -1,6 +1,6 @@
 import type { CoreDeps } from '../app/deps.ts';
 import type { ChatContext } from '../chat/chat-context.ts';
-import { regionFromPin, regionFromText } from '../domain/triage.ts';
+import { regionFromPin, regionsInText } from '../domain/triage.ts';
 import type { GeoPoint } from '../transport/chat-transport.ts';
 import { normaliseWords } from './keywords.ts';
 
@@ -177,6 +177,6 @@ export function regionOfPin(deps: CoreDeps, pin: GeoPoint): string | undefined {
 export function regionOfAnswer(deps: CoreDeps, text: string): string | undefined {
   const exact = matchRegion(deps, text);
   if (exact) return exact;
-  const named = deps.config.regions.filter((r) => regionFromText(text, [r]) !== null);
-  return named.length === 1 ? named[0]?.id : undefined;
+  const named = regionsInText(text, deps.config.regions);
+  return named.length === 1 ? named[0] : undefined;
 }

@@ -112,7 +112,11 @@ export class TypoCorrector {
   private readonly deletions = new Map<string, string[]>();
   private readonly notTypos: Set<string>;
 
-  /** `keywords` and `notTypos` as in the triage rules: any case and accents, phrases split into their words. */
+  /**
+   * `keywords` and `notTypos` as in the triage rules: any case and accents, phrases split into
+   * their words. A word of `notTypos` is read as typed: real words one slip from a keyword's word,
+   * or the words of another set of keywords ("tarts" is no "tartus" typo).
+   */
   constructor(keywords: readonly string[], notTypos: readonly string[] = []) {
     for (const k of keywords) for (const w of plain(foldText(k)).split(' ')) if (/^[a-z]{5,}$/.test(w)) this.words.add(w);
     for (const w of this.words)
@@ -122,7 +126,7 @@ export class TypoCorrector {
         if (!from) this.deletions.set(d, [w]);
         else if (!from.includes(w)) from.push(w);
       }
-    this.notTypos = new Set(notTypos.map((w) => plain(foldText(w))));
+    this.notTypos = new Set(notTypos.flatMap((w) => plain(foldText(w)).split(' ')));
   }
 
   /** `folded` (a text passed through foldText) with each typo of a keyword's word replaced by that word. */

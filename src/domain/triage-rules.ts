@@ -1518,3 +1518,17 @@ export const NOT_TYPOS: Record<string, string[]> = {
     'trieurs',
   ],
 };
+
+/**
+ * Region names and aliases (config `regions[]`) forgive the same typos ("we are in Damscus", "near
+ * Latakai", "the nothern province"). These real words are one such slip from a word that names
+ * places ("coats" is not "coast", "capita" not "capital", "dessert" not "desert", "plaie" not
+ * "plaine"): they are read as typed, and so are NOT_TYPOS and every word of the triage lists. Found
+ * by running an English and a French word list through the matcher of the example config's aliases
+ * and the usual words of regions (north, northern, coast, capital, centre, border, valley, plains...).
+ * An embassy that adds an alias should check the real words one slip from it, and list them here.
+ */
+export const PLACE_NOT_TYPOS: Record<string, string[]> = {
+  en: ['borer', 'capita', 'coats', 'dessert', 'easter', 'grater', 'montage', 'montages', 'montane', 'pains', 'plane', 'plans'],
+  fr: ['borde', 'broder', 'osais', 'plaie'],
+};

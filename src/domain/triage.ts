@@ -9,6 +9,7 @@ import {
   NOT_CRITICAL_PHRASES,
   NOT_SAFE_PHRASES,
   NOT_TYPOS,
+  PLACE_NOT_TYPOS,
   REASSURING_KEYWORDS,
   SAFE_PHRASES,
   SAFE_QUESTIONS,
@@ -31,24 +32,45 @@ const NOT_SAFE = new KeywordSet([...Object.values(NOT_SAFE_PHRASES).flat(), ...O
 const REASSURING = keywordSet(REASSURING_KEYWORDS);
 const NEGATED = keywordSet(NEGATED_PHRASES);
 const NOT_CRITICAL = keywordSet(NOT_CRITICAL_PHRASES);
+/** Every keyword and phrase of the lists above. */
+const TRIAGE_WORDS = [
+  ...CATEGORY_RULES.flatMap((r) => [...Object.values(r.keywords).flat(), ...Object.values(r.unless ?? {}).flat()]),
+  ...[
+    CRITICAL_KEYWORDS,
+    CRITICAL_UNLESS_SAFE_KEYWORDS,
+    SAFE_PHRASES,
+    NOT_SAFE_PHRASES,
+    SAFE_QUESTIONS,
+    REASSURING_KEYWORDS,
+    NEGATED_PHRASES,
+    NOT_CRITICAL_PHRASES,
+  ].flatMap((lists) => Object.values(lists).flat()),
+];
 /** Every Latin word of every list above: a typo of one is read as the word itself before any list is matched. */
-const TYPOS = new TypoCorrector(
-  [
-    ...CATEGORY_RULES.flatMap((r) => [...Object.values(r.keywords).flat(), ...Object.values(r.unless ?? {}).flat()]),
-    ...[
-      CRITICAL_KEYWORDS,
-      CRITICAL_UNLESS_SAFE_KEYWORDS,
-      SAFE_PHRASES,
-      NOT_SAFE_PHRASES,
-      SAFE_QUESTIONS,
-      REASSURING_KEYWORDS,
-      NEGATED_PHRASES,
-      NOT_CRITICAL_PHRASES,
-    ].flatMap((lists) => Object.values(lists).flat()),
-  ],
-  Object.values(NOT_TYPOS).flat(),
-);
-const regionSets = new WeakMap<ConfigFile['regions'], { id: string; set: KeywordSet }[]>();
+const TYPOS = new TypoCorrector(TRIAGE_WORDS, Object.values(NOT_TYPOS).flat());
+/** Real words never read as a typo of a region's word: NOT_TYPOS, PLACE_NOT_TYPOS and the triage lists' words. */
+const NOT_PLACE_TYPOS = [...Object.values(NOT_TYPOS).flat(), ...Object.values(PLACE_NOT_TYPOS).flat(), ...TRIAGE_WORDS];
+
+/** The words of the configured regions, compiled once per config (it is fixed for a process). */
+interface RegionWords {
+  sets: { id: string; set: KeywordSet }[];
+  typos: TypoCorrector;
+}
+const regionWords = new WeakMap<ConfigFile['regions'], RegionWords>();
+
+function regionWordsOf(regions: ConfigFile['regions']): RegionWords {
+  let words = regionWords.get(regions);
+  if (!words) {
+    const named = regions.map((r) => [r.id, r.name, ...r.aliases]);
+    words = {
+      sets: regions.map((r, i) => ({ id: r.id, set: new KeywordSet(named[i] as string[]) })),
+      // Across all regions: a word one slip from two regions' words ("Damas", "Damak") is read as typed.
+      typos: new TypoCorrector(named.flat(), NOT_PLACE_TYPOS),
+    };
+    regionWords.set(regions, words);
+  }
+  return words;
+}
 
 /** Category and severity of a report from the triage rules. */
 export function classify(text: string): { category: Category; severity: Severity } {
@@ -88,17 +110,24 @@ export function maxSeverity(a: Severity, b: Severity): Severity {
   return SEVERITY_RANK[a] <= SEVERITY_RANK[b] ? a : b;
 }
 
-/** The configured region whose id, name or alias the text mentions. */
+/**
+ * The configured region whose id, name or alias the text mentions, typos forgiven as in triage
+ * ("we are in Damscus"): the first one, in the config's order.
+ */
 export function regionFromText(text: string, regions: ConfigFile['regions']): string | null {
   return regionFromFolded(foldText(text), regions);
 }
 
-function regionFromFolded(folded: string, regions: ConfigFile['regions']): string | null {
-  let sets = regionSets.get(regions);
-  if (!sets) {
-    sets = regions.map((r) => ({ id: r.id, set: new KeywordSet([r.id, r.name, ...r.aliases]) }));
-    regionSets.set(regions, sets);
-  }
+/** Every configured region the text mentions (typos forgiven), in the config's order. */
+export function regionsInText(text: string, regions: ConfigFile['regions']): string[] {
+  const { sets, typos } = regionWordsOf(regions);
+  const folded = typos.correct(foldText(text));
+  return sets.filter((r) => r.set.any(folded)).map((r) => r.id);
+}
+
+function regionFromFolded(typed: string, regions: ConfigFile['regions']): string | null {
+  const { sets, typos } = regionWordsOf(regions);
+  const folded = typos.correct(typed);
   return sets.find((r) => r.set.any(folded))?.id ?? null;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseWelfareAnswer, saidSafe } from '../../src/citizens/keywords.ts';
+import { describesDanger, matchMistyped, parseWelfareAnswer, saidSafe } from '../../src/citizens/keywords.ts';
 
 describe('SAFE said with thanks or "now" around it', () => {
   it('is SAFE, in the language of the SAFE phrase', () => {
@@ -55,5 +55,43 @@ describe('an answer to "are you safe?" in the citizen’s own words', () => {
     expect(parseWelfareAnswer('is it safe to go to the airport')).toBeUndefined();
     expect(parseWelfareAnswer('good morning')).toBeUndefined();
     expect(parseWelfareAnswer('thank you')).toBeUndefined();
+  });
+});
+
+describe('welfare answers typed in a hurry', () => {
+  it('a slip in the words that say "not safe" or ask for help is forgiven: HELP', () => {
+    for (const text of ['we are unsfae', 'we are unsaf', 'pas en securte', '1 mais on est pas en securte', 'we are not alrihgt'])
+      expect(parseWelfareAnswer(text), text).toEqual({ answer: 'help' });
+    for (const text of ['urgnet', 'we are in dangr', 'pleas help']) expect(describesDanger(text), text).toBe(true);
+  });
+
+  it('a slip in SAFE is never read as SAFE: the answer is not counted and the check asks again', () => {
+    for (const text of ['nous sommes en securte', 'nous sommes en securitee', 'je suis en securiter', 'we are saef', 'we are all saef'])
+      expect(parseWelfareAnswer(text), text).toBeUndefined();
+  });
+});
+
+describe('keywords typed in a hurry', () => {
+  const all = ['register', 'news', 'newsQuestion', 'deleteAsk', 'delete', 'stop'] as const;
+  it('are the keyword they are one slip from', () => {
+    for (const [text, keyword, language] of [
+      ['regsiter', 'register', 'en'],
+      ['REGISTR', 'register', 'en'],
+      ['inscirption', 'register', 'fr'],
+      ['enregister', 'register', 'fr'],
+      ['advisroy', 'news', 'en'],
+      ['nouvelels', 'news', 'fr'],
+      ['any udpates', 'newsQuestion', 'en'],
+      ['delte', 'delete', 'en'],
+      ['supprmer', 'delete', 'fr'],
+      ['unsubscibe', 'stop', 'en'],
+      ['delete my detials', 'deleteAsk', 'en'],
+    ] as const)
+      expect(matchMistyped(text, all), text).toEqual({ keyword, language });
+  });
+
+  it('never a keyword as typed, a short word, a changed letter or another word', () => {
+    for (const text of ['REGISTER', 'stopp', 'stars', 'regis', 'Stuart', 'hello', 'deleted', 'my son is bleeding'])
+      expect(matchMistyped(text, all), text).toBeUndefined();
   });
 });

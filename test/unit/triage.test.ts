@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { canTransition, parseIncidentId } from '../../src/domain/incident.ts';
 import { foldText, guessLanguage, KeywordSet, TypoCorrector } from '../../src/domain/text-normalise.ts';
-import { classify, regionFromPin, regionFromText } from '../../src/domain/triage.ts';
+import { classify, regionFromPin, regionFromText, regionsInText } from '../../src/domain/triage.ts';
 
 const regions = [
   { id: 'north', name: 'Northern Province', aliases: ['aleppo', 'حلب', 'nord'], center: { lat: 36.2, lng: 37.13 }, radiusKm: 100 },
@@ -155,6 +155,45 @@ describe('triage of messages typed in a hurry', () => {
       expect(read(text), text).toBe(text);
     // Exact words are never changed, nor words with digits in them.
     expect(read('bleeding trapped b1eding')).toBe('bleeding trapped b1eding');
+  });
+});
+
+describe('region names typed in a hurry', () => {
+  // As in config/example.yaml: aliases that are ordinary words (north, coast, capital) among place names.
+  const places = [
+    { id: 'north', name: 'Northern Province', aliases: ['north', 'nord', 'aleppo', 'alep', 'halab'], radiusKm: 100 },
+    { id: 'capital', name: 'Capital District', aliases: ['capital', 'capitale', 'damascus', 'damas'], radiusKm: 60 },
+    { id: 'coast', name: 'Coastal Province', aliases: ['coast', 'côte', 'latakia', 'lattaquié'], radiusKm: 80 },
+  ];
+
+  it('forgives a slip in a region word of 5 letters or more, as triage does', () => {
+    for (const [text, region] of [
+      ['we are in Damscus', 'capital'],
+      ['near Latakai', 'coast'],
+      ['bombing in the nothern province', 'north'],
+      ['we are in the captial', 'capital'],
+      ['on est à Lattaquei', 'coast'],
+      ['explosions near Aleppoo', 'north'],
+    ] as const)
+      expect(regionFromText(text, places), text).toBe(region);
+    // Two regions named, one of them mistyped: both found (a registration answer naming two is asked again).
+    expect(regionsInText('I left Damscus for Aleppo', places)).toEqual(['north', 'capital']);
+  });
+
+  it('never reads a short word, a changed letter, a real word or an ambiguous word as a region', () => {
+    for (const text of [
+      'in the nrth', // 4 letters: read as typed
+      'near Latakya', // a changed letter: list such spellings as aliases
+      'we bought coats before leaving', // "coats" is a word, not "coast" with two letters swapped
+      'the price per capita has doubled',
+      'no dessert tonight',
+      'is the airport open?',
+    ])
+      expect(regionFromText(text, places), text).toBeNull();
+    // "halaba" is "halab" with an "a" too many and "halba" with one: two regions fit, none is chosen.
+    const twoTowns = [...places, { id: 'akkar', name: 'Akkar', aliases: ['halba'], radiusKm: 30 }];
+    expect(regionsInText('we are in halaba', twoTowns)).toEqual([]);
+    expect(regionsInText('we are in halab', twoTowns)).toEqual(['north']);
   });
 });
 
