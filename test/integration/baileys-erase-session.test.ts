@@ -1,6 +1,7 @@
 // A citizen's DELETE erases their phone everywhere, Baileys' own LID mapping in the WhatsApp session
 // included (in Redis, where the session lives, and in the running gateway's memory); the pairs of the
 // staff and of the embassy number stay, even when a member of staff sends DELETE.
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sweepAfterErasure } from '../../src/citizens/erase.ts';
 import { LID_MAPPING } from '../../src/transport/baileys/session-lids.ts';
@@ -17,6 +18,9 @@ const OFFICER_LID = '301000000000003@lid';
 /** The embassy number (+15550000000) and its LID. */
 const OWN_PN = '15550000000@s.whatsapp.net';
 const OWN_LID = '990000000000001@lid';
+/** Another citizen, who sends DELETE while the gateway is cut off from Redis for a moment. */
+const OTHER_PN = '33612345002@s.whatsapp.net';
+const OTHER_LID = '204181337700003@lid';
 
 describe('DELETE and the WhatsApp session’s LID mapping', () => {
   let app: TestApp;
@@ -91,5 +95,23 @@ describe('DELETE and the WhatsApp session’s LID mapping', () => {
     expect(await stored()).toMatchObject({ '15550000003': '301000000000003', '301000000000003_reverse': '15550000003' });
     expect(await app.deps.redis.hget(app.deps.keys.lidToPhone, OFFICER_LID)).toBe(STAFF.officer);
     expect(await mapping().getPNForLID(OFFICER_LID)).toBe('15550000003:0@s.whatsapp.net');
+  });
+
+  it('forgets the pairs a DELETE erased while the gateway’s listener was cut off from Redis, once it is back', async () => {
+    await sock.baileysLearns(OTHER_LID, OTHER_PN);
+    expect(await mapping().getPNForLID(OTHER_LID)).toBe('33612345002:0@s.whatsapp.net');
+    // The gateway's connection that hears erasures drops (a network blip, a Redis failover): what is
+    // said on the channel meanwhile never reaches it.
+    const listener = (app.transport as unknown as { erasures: Redis }).erasures;
+    listener.disconnect();
+    await sweepAfterErasure(app.deps, ['+33612345002', OTHER_LID]);
+    expect(Object.keys(await stored()).filter((k) => k.includes('33612345002') || k.startsWith('204181337700003'))).toEqual([]);
+    await listener.connect();
+    await expect.poll(() => mapping().getPNForLID(OTHER_LID)).toBeNull();
+    // Back on the channel: the next erasure is heard as before.
+    await sock.baileysLearns(OTHER_LID, OTHER_PN);
+    expect(await mapping().getPNForLID(OTHER_LID)).toBe('33612345002:0@s.whatsapp.net');
+    await sweepAfterErasure(app.deps, ['+33612345002', OTHER_LID]);
+    await expect.poll(() => mapping().getPNForLID(OTHER_LID)).toBeNull();
   });
 });

@@ -144,6 +144,14 @@ export class BaileysTransport implements ChatTransport {
     this.erasures = sub;
     sub.on('error', (err: Error) => this.log.warn({ err: err.message }, 'erasure listener: Redis error'));
     sub.on('message', () => this.forgetCachedLids());
+    // What was said on the channel while this connection was down (a network blip, a Redis restart)
+    // never reaches it: once subscribed again, the copies are emptied anyway (they are read again).
+    sub.on('ready', () => {
+      sub.subscribe(this.opts.keys.waLidsForgotten).then(
+        () => this.forgetCachedLids(),
+        () => {},
+      );
+    });
     await sub.subscribe(this.opts.keys.waLidsForgotten).catch((err: Error) => {
       this.log.error({ err: err.message }, 'cannot listen for erased LID pairs');
     });
