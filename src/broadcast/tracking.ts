@@ -27,7 +27,7 @@ return {changed, 1}
  * Moves one recipient forward (never back: a late 'delivered' after 'read' changes nothing),
  * keeps the counters exact, then checks completion. A citizen asked by a welfare check (ARGV[5]
  * '1') is put in the to-remind set (KEYS[5]) when their question first goes out, scored by then,
- * and taken off it when their question fails. Returns {changed, done}.
+ * while the check runs (its record, KEYS[3]), and taken off it when their question fails. Returns {changed, done}.
  */
 const ADVANCE_SCRIPT = `
 local rank = {queued = 0, sent = 1, delivered = 2, read = 3}
@@ -43,7 +43,11 @@ if new == 'failed' or new == 'cancelled' then
 else
   if rank[new] <= rank[cur] then return {0, 0} end
   for r = rank[cur] + 1, rank[new] do redis.call('HINCRBY', KEYS[2], milestone[r], 1) end
-  if cur == 'queued' and ARGV[5] == '1' then redis.call('ZADD', KEYS[5], 'NX', ARGV[4], ARGV[1]) end
+  if cur == 'queued' and ARGV[5] == '1' then
+    -- A question in flight as its check closed leaves no list of phones behind the close.
+    local status = redis.call('HGET', KEYS[3], 'status')
+    if status == 'sending' or status == 'open' then redis.call('ZADD', KEYS[5], 'NX', ARGV[4], ARGV[1]) end
+  end
 end
 redis.call('HSET', KEYS[1], ARGV[1], new)
 local changed = 1

@@ -101,7 +101,7 @@ export async function sendWelfareReminders(deps: CoreDeps, id: string): Promise<
   const nextAt = first.length
     ? Math.max(Number(first[1]) + after, deps.now() + REMINDER_BATCH_MS)
     : status === 'sending'
-      ? deps.now() + after
+      ? deps.now() + Math.max(after, REMINDER_BATCH_MS)
       : undefined;
   // Audited per run that reminded someone, and for a check whose reminder found nobody left to remind.
   if (n > 0 || nextAt === undefined)

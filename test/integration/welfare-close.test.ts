@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CoreDeps, Outbox } from '../../src/app/deps.ts';
 import { broadcastQueues } from '../../src/broadcast/broadcast-queue.ts';
+import { broadcastKeys } from '../../src/broadcast/broadcast-store.ts';
+import { advanceRecipient } from '../../src/broadcast/tracking.ts';
 import type { WelfareView } from '../../src/broadcast/welfare.ts';
 import { closeWelfareCheck } from '../../src/broadcast/welfare-close.ts';
 import { saveCitizens } from '../../src/citizens/registry.ts';
@@ -149,6 +151,15 @@ describe('closing a welfare check', () => {
     expect(v.closed?.counts).toEqual({ total: 5, safe: 1, help: 1, noAnswer: 3, peopleSafe: 3 });
     const followUp = await app.api<{ items: unknown[] }>('GET', `/api/welfare-checks/${id}/follow-up`);
     expect(followUp.body.items).toEqual([]);
+  });
+
+  it('keeps no list of whom to remind once closed, even when a question in flight at the close finishes sending after it', async () => {
+    const { deps } = app;
+    expect(await deps.redis.exists(deps.keys.welfareToRemind(id))).toBe(0);
+    // B's question was being handed to WhatsApp as the check closed: its send is recorded afterwards.
+    await deps.redis.hdel(broadcastKeys(deps, 'welfare').state(id), B);
+    await advanceRecipient(deps, { kind: 'welfare', id, to: B, reminder: false }, 'sent');
+    expect(await deps.redis.exists(deps.keys.welfareToRemind(id))).toBe(0);
   });
 
   it('says so when the check is already closed or unknown, and changes nothing', async () => {
