@@ -4,7 +4,13 @@ import { durationMs } from '../domain/duration.ts';
 import type { HttpDeps } from '../http/http-deps.ts';
 import { onQueueError, PRIORITY } from '../queues/queues.ts';
 import { parseJob } from '../queues/workers/parse-job.ts';
-import { type ChatSender, type ChatTransport, type MembershipChange, TransportError } from '../transport/chat-transport.ts';
+import {
+  type ChatSender,
+  type ChatTransport,
+  type MembershipChange,
+  type RemovalOutcome,
+  TransportError,
+} from '../transport/chat-transport.ts';
 import type { Closeable, Feature } from './feature.ts';
 import { messageStaff } from './incidents/shared.ts';
 
@@ -169,8 +175,9 @@ const OFFLINE_RETRY_MS = 10_000;
 async function removeStrangers(deps: HttpDeps, transport: ChatTransport, job: Job<RemovalJob>, token?: string): Promise<void> {
   // A malformed job fails at once, audited (a ZodError would be retried five times, its JSON as the reason).
   const { groupId, phones } = await parseJob(deps, removalJob, job, REMOVALS);
+  let outcome: RemovalOutcome | undefined;
   try {
-    await transport.removeFromGroup?.(groupId, phones);
+    outcome = await transport.removeFromGroup?.(groupId, phones);
   } catch (err) {
     // WhatsApp is away (or went during the removal): the stranger is removed as soon as it is back,
     // however long that takes. Waiting uses up none of the removal's tries: five of them ran out in
@@ -181,27 +188,49 @@ async function removeStrangers(deps: HttpDeps, transport: ChatTransport, job: Jo
     }
     if (err instanceof TransportError && !err.retryable) {
       await deps.audit.append({ type: 'membership.removal_failed', actor: 'system', subject: groupId, data: { code: err.code } });
-      await deps.outbox.send(
-        {
-          to: { kind: 'group', id: groupId },
-          text: `⚠️ Membership guard could not remove the unknown member(s): ${err.message}. A group admin must do it.`,
-          kind: 'membership_alert',
-          idempotencyKey: `removal-failed:${job.id}`,
-        },
-        PRIORITY.staff,
-      );
+      await removalFailed(deps, groupId, job, err.message);
       return;
     }
     throw err;
   }
+  // Members WhatsApp would not remove, one by one (it answers each): the cell is told, as for a
+  // refusal of the whole request, rather than the stranger being taken for removed.
+  const refused = outcome?.refused ?? [];
+  for (const r of refused) {
+    await deps.audit.append({
+      type: 'membership.removal_failed',
+      actor: 'system',
+      subject: groupId,
+      data: { code: 'refused', reason: r.reason, member: await deps.audit.pseudonym(r.member) },
+    });
+  }
+  if (refused.length) {
+    const who = refused.map((r) => `${r.member} (${r.reason})`).join(', ');
+    await removalFailed(deps, groupId, job, `WhatsApp refused to remove ${who}`);
+  }
+  const absent = new Set(outcome?.absent ?? []);
   for (const phone of phones) {
+    if (refused.some((r) => r.member === phone)) continue;
     await deps.audit.append({
       type: 'membership.removed',
       actor: 'system',
       subject: groupId,
-      data: { member: await deps.audit.pseudonym(phone) },
+      data: { member: await deps.audit.pseudonym(phone), ...(absent.has(phone) ? { alreadyGone: true } : {}) },
     });
   }
+}
+
+/** Tells the cell group that a removal could not be made, so that a group admin makes it. */
+async function removalFailed(deps: HttpDeps, groupId: string, job: Job<RemovalJob>, why: string): Promise<void> {
+  await deps.outbox.send(
+    {
+      to: { kind: 'group', id: groupId },
+      text: `⚠️ Membership guard could not remove the unknown member(s): ${why}. A group admin must do it.`,
+      kind: 'membership_alert',
+      idempotencyKey: `removal-failed:${job.id}`,
+    },
+    PRIORITY.staff,
+  );
 }
 
 /** The membership guard: unknown members of cell groups are reported (and removed if configured). */

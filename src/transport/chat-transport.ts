@@ -213,6 +213,14 @@ export class TransportError extends Error {
   }
 }
 
+/** What a removal from a group did, member by member (named as in the request). */
+export interface RemovalOutcome {
+  /** Members the platform would not remove, with its reason (e.g. `error 403`). */
+  refused: { member: string; reason: string }[];
+  /** Members no longer in the group: nothing to remove. */
+  absent: string[];
+}
+
 /** The port. */
 export interface ChatTransport {
   readonly name: 'simulator' | 'baileys';
@@ -231,8 +239,12 @@ export interface ChatTransport {
    * guard asks it for the staff roster.
    */
   lidsOf?(phones: string[]): Promise<{ phone: string; lid: string }[]>;
-  /** Removes participants (E.164 phones, or LIDs like `123@lid` when no phone is known) from a group where the bot is admin. */
-  removeFromGroup?(groupId: string, phones: string[]): Promise<void>;
+  /**
+   * Removes participants (E.164 phones, or LIDs like `123@lid` when no phone is known) from a group
+   * where the bot is admin, each by the address the group knows them by; says which ones the
+   * platform refused and which were no longer there.
+   */
+  removeFromGroup?(groupId: string, phones: string[]): Promise<RemovalOutcome>;
   /** The restriction in force, if any (the connection stays open under one). */
   sendRestriction?(): SendRestriction | undefined;
   /**

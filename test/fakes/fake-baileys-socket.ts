@@ -44,6 +44,8 @@ export class FakeBaileysSocket {
   readonly pairingRequests: string[] = [];
   readonly groups = new Map<string, GroupMetadata>();
   ended = false;
+  /** Per participant JID: the error WhatsApp answers its removal with (e.g. '403'). */
+  readonly removalErrors = new Map<string, string>();
   /** When set, sendMessage throws it. */
   failSend: Error | undefined;
   user = { id: '15550000000:7@s.whatsapp.net', lid: '990000000000001:7@lid' };
@@ -153,9 +155,21 @@ export class FakeBaileysSocket {
     return g;
   }
 
+  /**
+   * Removes members as WhatsApp does, answering member by member (Baileys: status '200', else the
+   * error code): a JID the group does not list a member under (say a phone JID in a group that lists
+   * members by LID) is not a participant, '404'; `removalErrors` scripts other refusals by JID.
+   */
   async groupParticipantsUpdate(jid: string, participants: string[]) {
     this.removed.push({ jid, participants });
-    return participants.map((p) => ({ status: '200', jid: p }));
+    const group = this.groups.get(jid);
+    const answers = participants.map((p) => {
+      const listed = !group || group.participants.some((m) => m.id === p);
+      return { status: this.removalErrors.get(p) ?? (listed ? '200' : '404'), jid: p };
+    });
+    const gone = new Set(answers.filter((a) => a.status === '200').map((a) => a.jid));
+    if (group) this.groups.set(jid, { ...group, participants: group.participants.filter((m) => !gone.has(m.id)) });
+    return answers;
   }
 
   async groupCreate(subject: string, participants: string[]): Promise<GroupMetadata> {

@@ -153,6 +153,15 @@ describe('the membership guard and members WhatsApp shows by LID only', () => {
 
   it('still removes a stranger whose number WhatsApp shows, added alongside a hidden member', async () => {
     const before = warnings().length;
+    const group = sock.groups.get(CELL_GROUP) as GroupMetadata;
+    sock.groups.set(CELL_GROUP, {
+      ...group,
+      participants: [
+        ...group.participants,
+        { id: '777000000000003@lid', phoneNumber: '4915199999999@s.whatsapp.net', admin: null },
+        { id: '777000000000004@lid', admin: null },
+      ],
+    });
     sock.emitEvent('group-participants.update', {
       id: CELL_GROUP,
       author: '15550000001@s.whatsapp.net',
@@ -161,7 +170,8 @@ describe('the membership guard and members WhatsApp shows by LID only', () => {
     });
     await waitFor(async () => sock.removed.length > 1 || undefined, 10_000, 'the second removal');
     await handled(4);
-    expect(sock.removed[1]).toEqual({ jid: CELL_GROUP, participants: ['4915199999999@s.whatsapp.net'] });
+    // The group lists them by LID: they are removed by it (WhatsApp does not act on their phone JID there).
+    expect(sock.removed[1]).toEqual({ jid: CELL_GROUP, participants: ['777000000000003@lid'] });
     const said = warnings().slice(before);
     expect(said).toHaveLength(1);
     expect(said[0]).toContain(

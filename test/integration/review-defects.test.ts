@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REMOVALS } from '../../src/app/membership-guard.ts';
 import { broadcastKeys } from '../../src/broadcast/broadcast-store.ts';
 import { getCitizen, saveCitizens } from '../../src/citizens/registry.ts';
-import type { ChatSender } from '../../src/transport/chat-transport.ts';
+import type { ChatSender, RemovalOutcome } from '../../src/transport/chat-transport.ts';
 import { SimulatorTransport } from '../../src/transport/simulator/simulator-transport.ts';
 import { aCitizen } from '../fakes/citizens.ts';
 import { type PlaybookTestApp, startPlaybookApp } from '../fakes/playbook-harness.ts';
@@ -55,9 +55,9 @@ class LidSimulator extends SimulatorTransport {
   override async groupMembers(groupId: string): Promise<ChatSender[]> {
     return [...(await super.groupMembers(groupId)), ...[...this.lids].map((lid) => ({ lid }))];
   }
-  override async removeFromGroup(groupId: string, ids: string[]): Promise<void> {
+  override async removeFromGroup(groupId: string, ids: string[]): Promise<RemovalOutcome> {
     for (const id of ids) this.lids.delete(id);
-    await super.removeFromGroup(groupId, ids);
+    return super.removeFromGroup(groupId, ids);
   }
 }
 

@@ -11,6 +11,7 @@ import {
   type ChatTransport,
   type ConnectionState,
   type OutboundMessage,
+  type RemovalOutcome,
   type SendHold,
   type SendRestriction,
   type SendResult,
@@ -458,8 +459,8 @@ export class BaileysTransport implements ChatTransport {
     return this.groups.create(subject, participants);
   }
 
-  async removeFromGroup(groupId: string, phones: string[]): Promise<void> {
-    await this.groups.remove(groupId, phones);
+  async removeFromGroup(groupId: string, phones: string[]): Promise<RemovalOutcome> {
+    return this.groups.remove(groupId, phones);
   }
 }
 

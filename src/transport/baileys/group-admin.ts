@@ -1,5 +1,5 @@
 import type { GroupMetadata } from '@whiskeysockets/baileys';
-import { type ChatSender, TransportError } from '../chat-transport.ts';
+import { type ChatSender, type RemovalOutcome, TransportError } from '../chat-transport.ts';
 import type { BaileysSocket } from './baileys-transport.ts';
 import { lostConnection } from './connection-policy.ts';
 import type { HiddenNumbers } from './hidden-numbers.ts';
@@ -43,20 +43,33 @@ export class GroupAdmin {
   }
 
   /**
-   * Removes members; refuses (not retryable) when the embassy number is not a group admin, and
-   * says `not_connected` when the connection went meanwhile (to be asked again once it is back).
+   * Removes members (E.164 phones, or LIDs), each by the address the group knows them by: in a
+   * LID-addressed group (Baileys 7: `addressingMode: 'lid'`) that is their LID, and WhatsApp does
+   * not act on a phone JID there. Refuses (not retryable) when the embassy number is not a group
+   * admin or WhatsApp refuses the whole request; says `not_connected` when the connection went
+   * meanwhile (to be asked again once it is back). Members WhatsApp refuses one by one are in the
+   * outcome, as are those no longer in the group.
    */
-  async remove(groupId: string, phones: string[]): Promise<void> {
+  async remove(groupId: string, phones: string[]): Promise<RemovalOutcome> {
     const sock = this.sock();
     try {
-      await this.removeWith(sock, groupId, phones);
+      return await this.removeWith(sock, groupId, phones);
     } catch (err) {
-      if (err instanceof TransportError || !(this.socket() !== sock || lostConnection(err))) throw err;
-      throw new TransportError(`WhatsApp connection lost: ${(err as Error).message}`, 'not_connected', true, { cause: err });
+      if (err instanceof TransportError) throw err;
+      if (this.socket() !== sock || lostConnection(err))
+        throw new TransportError(`WhatsApp connection lost: ${(err as Error).message}`, 'not_connected', true, { cause: err });
+      // An error answer to the request (Baileys: a Boom whose data is WhatsApp's code, e.g. 400
+      // bad-request, 403 forbidden): asking again gets the same answer.
+      const code = (err as { data?: unknown }).data;
+      if (typeof code === 'number' && code >= 400 && code < 500)
+        throw new TransportError(`WhatsApp refused the removal (error ${code}: ${(err as Error).message})`, 'removal_refused', false, {
+          cause: err,
+        });
+      throw err;
     }
   }
 
-  private async removeWith(sock: BaileysSocket, groupId: string, phones: string[]): Promise<void> {
+  private async removeWith(sock: BaileysSocket, groupId: string, phones: string[]): Promise<RemovalOutcome> {
     const meta = await this.fetch(groupId);
     const me = senderOf(sock.user?.id, sock.user?.lid);
     const self = meta.participants.find((p) => {
@@ -64,10 +77,59 @@ export class GroupAdmin {
       return (s.phone && s.phone === me.phone) || (s.lid && s.lid === me.lid);
     });
     if (!self?.admin) throw new TransportError('the embassy number is not an admin of this group', 'not_group_admin', false);
-    await sock.groupParticipantsUpdate(
-      groupId,
-      phones.map((p) => jidOf({ kind: 'dm', phone: p })),
-      'remove',
-    );
+    const jids = await this.addressesIn(meta, phones, sock);
+    const absent = phones.filter((p) => !jids.has(p));
+    if (jids.size === 0) return { refused: [], absent };
+    const answers = await sock.groupParticipantsUpdate(groupId, [...jids.values()], 'remove');
+    // The cached member list (fetched just before) still has them: the next check reads it afresh.
+    await this.store.forgetGroup(groupId);
+    // WhatsApp answers member by member (Baileys: status '200', else the error code it gave);
+    // a member it does not answer for is not known to be out.
+    const refused = [...jids].flatMap(([member, jid]) => {
+      const answer = answers.find((a) => sameMember(a.jid, jid));
+      if (answer?.status === '200') return [];
+      return [{ member, reason: answer ? `error ${answer.status}` : 'no answer' }];
+    });
+    return { refused, absent };
   }
+
+  /**
+   * The JID each member is listed under in the group (a LID in a LID-addressed group, a phone JID
+   * in a phone-addressed one), matched by phone or LID: the pairs the gateway or Baileys knows,
+   * then Baileys' LIDs of the members not found (asking WhatsApp about those it has no pair for;
+   * a failed lookup fails the removal, to be tried again). A member still not found is no longer
+   * in the group.
+   */
+  private async addressesIn(meta: GroupMetadata, phones: string[], sock: BaileysSocket): Promise<Map<string, string>> {
+    const listed = await this.hidden.identify(
+      meta.participants.map((p) => senderOf(p.id, p.phoneNumber, p.lid)),
+      sock,
+    );
+    const jidOfMember = (member: string, lid?: string) => {
+      const i = listed.findIndex((s) => s.phone === member || s.lid === member || (lid && s.lid === lid));
+      return i < 0 ? undefined : meta.participants[i]?.id;
+    };
+    const jids = new Map<string, string>();
+    for (const member of phones) {
+      const jid = jidOfMember(member);
+      if (jid) jids.set(member, jid);
+    }
+    const unmatched = phones.filter((p) => !jids.has(p) && !p.includes('@'));
+    if (unmatched.length) {
+      const pairs = await this.hidden.lidsOf(unmatched);
+      for (const { phone, lid } of pairs) {
+        const jid = jidOfMember(phone, lid);
+        if (jid) jids.set(phone, jid);
+      }
+    }
+    return jids;
+  }
+}
+
+/** Whether two JIDs name the same person (device parts aside). */
+function sameMember(a: string | undefined, b: string): boolean {
+  if (!a) return false;
+  const x = senderOf(a);
+  const y = senderOf(b);
+  return a === b || (!!x.phone && x.phone === y.phone) || (!!x.lid && x.lid === y.lid);
 }

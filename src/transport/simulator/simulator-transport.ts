@@ -10,6 +10,7 @@ import {
   type ConnectionState,
   type GeoPoint,
   type OutboundMessage,
+  type RemovalOutcome,
   type SendResult,
   type TransportEvents,
 } from '../chat-transport.ts';
@@ -213,8 +214,9 @@ export class SimulatorTransport implements ChatTransport {
     });
   }
 
-  async removeFromGroup(groupId: string, phones: string[]): Promise<void> {
+  async removeFromGroup(groupId: string, phones: string[]): Promise<RemovalOutcome> {
     await this.redis.srem(this.keys.simGroup(groupId), ...phones);
+    return { refused: [], absent: [] };
   }
 }
 
