@@ -191,6 +191,14 @@ async function removeStrangers(deps: HttpDeps, transport: ChatTransport, job: Jo
       await removalFailed(deps, groupId, job, err.message);
       return;
     }
+    // Anything else (a 5xx, a lookup that failed) is tried again; after the last try the cell is
+    // told, as for a refusal: the stranger must not stay on, reading the cards, with nobody knowing.
+    const tries = job.attemptsMade + 1;
+    if (tries >= (job.opts.attempts ?? 1)) {
+      const code = err instanceof TransportError ? err.code : 'error';
+      await deps.audit.append({ type: 'membership.removal_failed', actor: 'system', subject: groupId, data: { code, tries } });
+      await removalFailed(deps, groupId, job, `${tries} tries to remove ${phones.join(', ')} failed (${(err as Error).message})`);
+    }
     throw err;
   }
   // Members WhatsApp would not remove, one by one (it answers each): the cell is told, as for a

@@ -53,7 +53,9 @@ async function sitrepLines(deps: CoreDeps): Promise<string[]> {
   for (const id of await deps.redis.zrevrange(broadcastKeys(deps, 'welfare').active, 0, 4)) {
     const w = await getWelfareCheck(deps, id).catch(() => undefined);
     if (!w) continue;
-    lines.push(`Welfare ${id}${w.exercise ? ' (exercise)' : ''}: ${tallyLine(w)}`);
+    // It stays open (and listed) until closed, though nobody can answer it: say so, and how to end it.
+    const end = w.counts.total === 0 ? `; /close ${id} ends it` : '';
+    lines.push(`Welfare ${id}${w.exercise ? ' (exercise)' : ''}: ${tallyLine(w)}${end}`);
   }
   return lines;
 }

@@ -2,7 +2,7 @@ import type { ChatContext } from '../chat/chat-context.ts';
 import { actorOf, requestKey } from '../chat/chat-context.ts';
 import { type Command, UsageError } from '../chat/command-registry.ts';
 import { matchRegion } from '../citizens/registry.ts';
-import { canonicalId } from '../domain/record-id.ts';
+import { canonicalId, idOfKind } from '../domain/record-id.ts';
 import { approveAlert, cancelBroadcast, createAlert } from './alerts.ts';
 import type { Audience } from './audience.ts';
 import { startWelfareCheck, tallyLine } from './welfare.ts';
@@ -28,9 +28,12 @@ function audienceAndText(ctx: ChatContext, args: string[]): { audience: Audience
   return { audience, ...(text ? { text: { [ctx.deps.config.languages[0] as string]: text } } : {}) };
 }
 
-/** The id a command names (upper-cased); when it is none, a UsageError saying what to give (`hint` of what was given). */
-function idArg(args: string[], pattern: RegExp, hint: string | ((given: string) => string)): string {
-  const id = canonicalId(args[0] ?? '');
+/**
+ * The id a command names (upper-cased; a number alone is of `bare`'s kind when the command takes
+ * only that kind); when it is none, a UsageError saying what to give (`hint` of what was given).
+ */
+function idArg(args: string[], pattern: RegExp, hint: string | ((given: string) => string), bare?: 'WFC'): string {
+  const id = bare ? idOfKind(bare, args[0] ?? '') : canonicalId(args[0] ?? '');
   if (!pattern.test(id)) throw new UsageError(typeof hint === 'string' ? hint : hint(id));
   return id;
 }
@@ -120,10 +123,15 @@ export function broadcastCommands(): Command[] {
       usage: 'CHECK',
       role: 'duty_officer',
       async run(ctx, args) {
-        const id = idArg(args, /^WFC-\d+$/, (given) =>
-          /^INC-\d+$/.test(given)
-            ? 'An incident is closed with /resolve. /close is for welfare checks.'
-            : 'Give the welfare check id, e.g. WFC-0003.',
+        // /close closes welfare checks only, so a number alone (`/close 3`) is WFC-0003, as `/stop 3` is a run.
+        const id = idArg(
+          args,
+          /^WFC-\d+$/,
+          (given) =>
+            /^INC-\d+$/.test(given)
+              ? 'An incident is closed with /resolve. /close is for welfare checks.'
+              : 'Give the welfare check id, e.g. WFC-0003 (or 3).',
+          'WFC',
         );
         const w = await closeWelfareCheck(ctx.deps, { id, actor: actorOf(ctx), reason: 'officer', request: requestKey(ctx) });
         // In a cell group the final tally follows as its own post; elsewhere, it is said here too.

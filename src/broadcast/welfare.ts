@@ -308,9 +308,16 @@ export function closureOf(deps: CoreDeps, record: Record<string, string>): Welfa
   };
 }
 
-/** One line of tallies, as /sitrep and the final tally show them: overall, then safe/help/silent by region asked. */
+/** What a check that asked nobody (no registered citizen in its audience) shows instead of "0 … of 0". */
+export const ASKED_NOBODY = 'nobody was asked (no registered citizen in its audience)';
+
+/**
+ * One line of tallies, as /sitrep and the final tally show them: overall, then safe/help/silent by
+ * region asked; for a check that asked nobody, that (as the dashboard shows "0 asked"), not "0 … of 0".
+ */
 export function tallyLine(w: { counts: WelfareCounts; byRegion: Record<string, WelfareCounts> }): string {
   const c = w.counts;
+  if (c.total === 0 && c.safe + c.help === 0) return ASKED_NOBODY;
   const regions = Object.entries(w.byRegion)
     .filter(([, r]) => r.total > 0)
     .map(([region, r]) => `${region} ${r.safe}/${r.help}/${r.noAnswer}`)

@@ -9,6 +9,16 @@ export function canonicalId(text: string): string {
 }
 
 /**
+ * The id a command that takes one kind of record names, where a number alone (`3`, `#3`) is that
+ * kind (`/stop 3` is RUN-0003, `/close 3` is WFC-0003), as a number alone is an incident for the
+ * incident commands; anything else as canonicalId reads it.
+ */
+export function idOfKind(kind: 'RUN' | 'WFC', text: string): string {
+  const bare = /^#?(\d{1,9})$/.exec(text.trim());
+  return canonicalId(bare ? `${kind}-${bare[1]}` : text);
+}
+
+/**
  * Joins an id typed as two words (`INC 7`, `ALR 12`, `run #3`) into one (`INC-7`, ...), as the
  * first argument of a command that takes an id first; anything else is returned as it was.
  */

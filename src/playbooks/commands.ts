@@ -1,7 +1,7 @@
 import { actorOf } from '../chat/chat-context.ts';
 import type { Command } from '../chat/command-registry.ts';
 import { UsageError } from '../chat/command-registry.ts';
-import { canonicalId } from '../domain/record-id.ts';
+import { idOfKind } from '../domain/record-id.ts';
 import { toE164 } from '../domain/roster.ts';
 import { cutText } from '../domain/text-normalise.ts';
 import { type HuddleMember, requestHuddle } from './huddle.ts';
@@ -115,8 +115,7 @@ function runsCommand(runner: PlaybookRunner): Command {
 /** The run a command names (`run-1`, `RUN-0001`, or `#1` and `1` as incident commands take them). */
 function runArg(args: string[]): string {
   if (!args[0]) throw new UsageError('Which run? /runs lists them.');
-  const bare = /^#?(\d{1,9})$/.exec(args[0].trim());
-  return canonicalId(bare ? `RUN-${bare[1]}` : args[0]);
+  return idOfKind('RUN', args[0]);
 }
 
 /** `/stop RUN`. */

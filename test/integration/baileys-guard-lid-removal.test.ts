@@ -1,7 +1,8 @@
 import { Boom } from '@hapi/boom';
 import type { GroupMetadata } from '@whiskeysockets/baileys';
+import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reconcileCellGroups } from '../../src/app/membership-guard.ts';
+import { REMOVALS, reconcileCellGroups } from '../../src/app/membership-guard.ts';
 import type { ChatTransport } from '../../src/transport/chat-transport.ts';
 import { type FakeBaileysSocket, fakeSocketFactory } from '../fakes/fake-baileys-socket.ts';
 import { CELL_GROUP, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
@@ -183,5 +184,45 @@ describe('the membership guard removing a stranger by the address the group uses
     expect(refusal).toBe(
       '⚠️ Membership guard could not remove the unknown member(s): WhatsApp refused the removal (error 400: bad-request). A group admin must do it.',
     );
+  });
+
+  it('tells the cell once, after the last try, when WhatsApp answers every try with a server error', async () => {
+    const lid = '777000000000007@lid';
+    const original = sock.groupParticipantsUpdate;
+    let tries = 0;
+    // What Baileys throws for an <error code="500" text="internal-server-error"/> answer, every time.
+    sock.groupParticipantsUpdate = async () => {
+      tries++;
+      throw new Boom('internal-server-error', { data: 500 });
+    };
+    const removals = new Queue(REMOVALS, { connection: app.deps.queueConnection, prefix: app.prefix });
+    const told = () => textsTo(CELL_GROUP).filter((t) => t.startsWith('⚠️ Membership guard could not remove'));
+    const toldBefore = told().length;
+    const failedBefore = (await audited('membership.removal_failed', CELL_GROUP)).length;
+    try {
+      added(CELL_GROUP, lidGroup([{ id: lid, phoneNumber: '4915177777777@s.whatsapp.net', admin: null }]), {
+        id: lid,
+        phoneNumber: '4915177777777@s.whatsapp.net',
+      });
+      // Five tries; between them, the retry waiting out its backoff is made due now.
+      for (let t = 1; t < 5; t++) {
+        await waitFor(async () => (tries >= t && (await removals.getDelayedCount()) > 0) || undefined, 10_000, `try ${t}`);
+        expect(told(), `after try ${t}`).toHaveLength(toldBefore);
+        await removals.promoteJobs();
+      }
+      const message = await waitFor(async () => told()[toldBefore], 10_000, 'the failure told to the cell');
+      await waitFor(async () => (await removals.getFailedCount()) > 0 || undefined, 10_000, 'the job failed');
+      await settle(app);
+      expect(tries).toBe(5);
+      expect(message).toBe(
+        '⚠️ Membership guard could not remove the unknown member(s): 5 tries to remove +4915177777777 failed (WhatsApp answered error 500: internal-server-error). A group admin must do it.',
+      );
+      expect(told()).toHaveLength(toldBefore + 1);
+      const failed = (await audited('membership.removal_failed', CELL_GROUP)).slice(failedBefore);
+      expect(failed.map((e) => e.data)).toEqual([{ code: 'removal_error', tries: 5 }]);
+    } finally {
+      sock.groupParticipantsUpdate = original;
+      await removals.close();
+    }
   });
 });

@@ -274,6 +274,17 @@ describe('a welfare check nobody is registered for', () => {
       /^⚠️ Welfare check WFC-\d{4} reached nobody: no registered citizen matches this audience \(a welfare check asks registered citizens only\)\. Check the region, or use \/welfare all\.$/,
     );
   });
+
+  it('is listed in /sitrep as having asked nobody, with how to end it, rather than "0 no answer of 0"; its final tally says the same', async () => {
+    const answer = await inGroup(STAFF.duty, '/welfare coast Is everyone all right?');
+    const id = /WFC-\d{4}/.exec(answer.text)?.[0] as string;
+    const sitrep = await inGroup(STAFF.duty, '/sitrep');
+    const line = sitrep.text.split('\n').find((l) => l.startsWith(`Welfare ${id}`));
+    expect(line).toBe(`Welfare ${id}: nobody was asked (no registered citizen in its audience); /close ${id} ends it`);
+    await app.say(STAFF.duty, `/close ${id}`);
+    const closed = await app.expectMessage(STAFF.duty, new RegExp(`Welfare check ${id} closed`));
+    expect(closed.text).toContain('Final tally: nobody was asked (no registered citizen in its audience).');
+  });
 });
 
 describe('the audit trail of staff commands', () => {

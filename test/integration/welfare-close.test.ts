@@ -207,6 +207,15 @@ describe('closing a welfare check', () => {
     expect((await view(app, third)).status).toBe('cancelled');
   });
 
+  it("takes the check's number alone in the cell group, as /stop 3 takes a run: /close 3 closes WFC-0003", async () => {
+    const other = await startCheck(app, { regions: ['north'] });
+    const number = String(Number(other.slice('WFC-'.length)));
+    await app.say(STAFF.duty, `/close ${number}`, { group: CELL_GROUP });
+    await app.expectMessage(CELL_GROUP, new RegExp(`Welfare check ${other} closed: no reminder or follow-up`));
+    expect(await finalTallies(app, other)).toHaveLength(1);
+    expect((await view(app, other)).closed).toMatchObject({ by: 'Ana Duty', reason: 'officer' });
+  });
+
   it('closes by itself after broadcast.welfareCloseAfter, with its final tally', async () => {
     const other = await startCheck(app, { regions: ['capital'] });
     await waitFor(async () => (await app.outbox(D)).filter((m) => /Are you safe/.test(m.text)).length === 2);

@@ -65,6 +65,11 @@ export class GroupAdmin {
         throw new TransportError(`WhatsApp refused the removal (error ${code}: ${(err as Error).message})`, 'removal_refused', false, {
           cause: err,
         });
+      // A server error (5xx) may pass: tried again, and named as such if it never does.
+      if (typeof code === 'number' && code >= 500)
+        throw new TransportError(`WhatsApp answered error ${code}: ${(err as Error).message}`, 'removal_error', true, {
+          cause: err,
+        });
       throw err;
     }
   }
