@@ -87,6 +87,13 @@ export interface IncidentQuery {
   cursor?: number;
 }
 
+/**
+ * How far out of creation order an incident may be (its createdAt earlier than that of an incident
+ * numbered before it) and still be found by a scan bounded by creation time: workers' clocks differ
+ * by far less, and intake numbers an incident within moments of reading the clock.
+ */
+export const SCAN_ORDER_MARGIN_MS = 5 * 60_000;
+
 /** An incident without its timeline entries, with how many there are. */
 export type IncidentWithTimelineCount = Omit<Incident, 'timeline'> & { timelineCount: number };
 
@@ -199,22 +206,77 @@ export class IncidentStore {
    * export reads 100,000 of them without holding more than one batch. `timeline: 'count'` gives each
    * incident the length of its timeline instead of its entries. An incident that changes status while
    * the scan runs is met once at most (the scan goes by creation order).
+   *
+   * `created` narrows the scan to the incidents created in [from, to) and a few around them
+   * (SCAN_ORDER_MARGIN_MS on each side): the caller still filters on createdAt exactly.
    */
   async *scan(q: {
     status?: IncidentStatus;
     severity?: Severity;
+    created?: { from?: number | undefined; to?: number | undefined };
     batch: number;
     timeline: 'entries' | 'count';
   }): AsyncGenerator<(Incident | IncidentWithTimelineCount)[]> {
     const key = this.indexOf(q);
-    let after = '-inf';
+    const bounds = q.created ? await this.seqBounds(q.created) : { min: '-inf', max: '+inf' };
+    let after = bounds.min;
     for (;;) {
-      const ids = await this.redis.zrangebyscore(key, after, '+inf', 'LIMIT', 0, q.batch);
+      const ids = await this.redis.zrangebyscore(key, after, bounds.max, 'LIMIT', 0, q.batch);
       if (ids.length === 0) return;
       yield q.timeline === 'entries' ? await this.getMany(ids) : await this.getManyCountingTimeline(ids);
       if (ids.length < q.batch) return;
       after = `(${Number((ids.at(-1) as string).slice(4))}`;
     }
+  }
+
+  /**
+   * The range of sequence numbers (as ZRANGEBYSCORE bounds) that holds every incident created in
+   * [from, to): found by binary search on the index of all incidents, reading the createdAt of about
+   * 2 × log2(n) incidents. createdAt grows with the sequence, but not strictly (intake reads the
+   * worker's clock a moment before its script numbers the incident, and workers' clocks differ
+   * slightly): the search looks for `from` and `to` each SCAN_ORDER_MARGIN_MS further out, which
+   * holds as long as no incident was created more than that margin out of order. An incident whose
+   * createdAt cannot be read leaves that bound open (scanned as without `created`).
+   */
+  private async seqBounds(created: { from?: number | undefined; to?: number | undefined }): Promise<{ min: string; max: string }> {
+    const all = this.keys.incidentsAll;
+    const n = await this.redis.zcard(all);
+    /** The seq and createdAt (NaN when unreadable) of the incident at `rank` of the index. */
+    const at = async (rank: number): Promise<{ seq: number; created: number }> => {
+      const [id, seq] = await this.redis.zrange(all, String(rank), String(rank), 'WITHSCORES');
+      const createdAt = id ? await this.redis.hget(this.keys.incident(id), 'createdAt') : null;
+      return { seq: Number(seq), created: createdAt ? Date.parse(createdAt) : Number.NaN };
+    };
+    /**
+     * The rank a binary search finds for `time`: the incident just before it (when there is one) was
+     * created before `time`, and the one at it (when there is one) at or after `time`. -1 when an
+     * incident read has no createdAt.
+     */
+    const firstAtOrAfter = async (time: number): Promise<number> => {
+      let lo = 0;
+      let hi = n;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        const { created } = await at(mid);
+        if (Number.isNaN(created)) return -1;
+        if (created < time) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    let min = '-inf';
+    let max = '+inf';
+    if (created.from !== undefined) {
+      // The incident before `lo` was created before from - margin, so it and every one numbered before it before `from`.
+      const lo = await firstAtOrAfter(created.from - SCAN_ORDER_MARGIN_MS);
+      if (lo > 0) min = `(${(await at(lo - 1)).seq}`;
+    }
+    if (created.to !== undefined) {
+      // The incident at `hi` was created at or after to + margin, so it and every one numbered after it at or after `to`.
+      const hi = await firstAtOrAfter(created.to + SCAN_ORDER_MARGIN_MS);
+      if (hi >= 0 && hi < n) max = `(${(await at(hi)).seq}`;
+    }
+    return { min, max };
   }
 
   /** Many incidents in one round trip, in the order asked, each with the number of its timeline entries. */

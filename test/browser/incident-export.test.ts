@@ -50,6 +50,30 @@ describe('the incidents view downloads what it shows as CSV, in a real browser',
     await context.close();
   });
 
+  it('goes back to sign-in, saying why, when the sign-in ended before Download CSV (not a silently failed download)', async () => {
+    await reportFor(app, ADMIN_TOKEN, '+33654000003', 'Flooded road, cannot reach the consulate');
+    const late = (await app.api<{ token: string }>('POST', '/api/tokens', { name: 'Lea Late', role: 'officer' })).body.token;
+    const { context, page } = await newPage(browser);
+    // What the top bar reads in the background would also find the sign-in ended, at its own time:
+    // here it is the click on Download CSV that does.
+    await page.route('**/api/whatsapp', (r) =>
+      r.fulfill({ json: { transport: { state: 'open' }, restricted: null, held: 0, alerts: [] } }),
+    );
+    await page.route('**/api/incidents/counts', (r) => r.fulfill({ json: { byStatus: {} } }));
+    const downloads: string[] = [];
+    page.on('download', (d) => downloads.push(d.suggestedFilename()));
+    await signIn(page, app.url, late);
+    await open(page, '#/incidents/status=all');
+    await page.locator('a.act-export').waitFor();
+    expect((await app.api('DELETE', `/api/tokens/${encodeURIComponent('Lea Late')}`)).status).toBe(200);
+    await page.locator('a.act-export').click();
+    await page.locator('#sign-in').waitFor({ state: 'visible' });
+    expect(await page.locator('#sign-in-error').textContent()).toContain('sign-in has ended');
+    expect(await page.locator('#shell').isVisible()).toBe(false);
+    expect(downloads).toEqual([]);
+    await context.close();
+  });
+
   it('offers no download to a viewer, who reads the list but may not take it away in bulk', async () => {
     const { context, page } = await newPage(browser);
     await signIn(page, app.url, viewer);

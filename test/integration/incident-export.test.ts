@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { incidentStore } from '../../src/app/incidents/shared.ts';
 import type { Incident } from '../../src/domain/incident.ts';
+import { SCAN_ORDER_MARGIN_MS } from '../../src/store/incident-store.ts';
 import type { RedisKeys } from '../../src/store/keys.ts';
 import { parseCsv } from '../fakes/csv.ts';
 import { ADMIN_TOKEN, settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
@@ -248,17 +249,21 @@ describe('incident export', () => {
   });
 });
 
-/** Writes `n` incidents straight into Redis as intake stores them (an export's paging, without n API calls). */
-async function seedIncidents(target: TestApp, n: number): Promise<void> {
+const SEED_START = Date.parse('2026-11-01T00:00:00Z');
+
+/**
+ * Writes `n` incidents straight into Redis as intake stores them (an export's paging, without n API
+ * calls): one a minute from 1 November, or at `createdAt(seq)`.
+ */
+async function seedIncidents(target: TestApp, n: number, createdAt = (seq: number) => SEED_START + seq * 60_000): Promise<void> {
   const keys = target.deps.keys as RedisKeys;
-  const start = Date.parse('2026-11-01T00:00:00Z');
   for (let from = 1; from <= n; from += 1000) {
     const multi = target.deps.redis.multi();
     for (let seq = from; seq < Math.min(from + 1000, n + 1); seq++) {
       const id = `INC-${String(seq).padStart(4, '0')}`;
       const status = seq % 3 === 0 ? 'resolved' : 'open';
       const severity = seq % 2 === 0 ? 'high' : 'medium';
-      const at = new Date(start + seq * 60_000).toISOString();
+      const at = new Date(createdAt(seq)).toISOString();
       multi.hset(keys.incident(id), {
         id,
         seq,
@@ -327,5 +332,93 @@ describe('an export larger than one read from Redis', () => {
     expect(audit.body.items).toContainEqual(
       expect.objectContaining({ type: 'incidents.exported', data: { format: 'csv', filters: {}, rows: 500, complete: false } }),
     );
+  });
+});
+
+describe('an export of a time window', () => {
+  let app3: TestApp;
+  const n = 3000;
+  // One incident a minute, each up to 2m20s early or late: numbered in one order, created (by the
+  // clocks of several workers) a little out of it, within the margin the bounded scan allows for.
+  const jitter = (seq: number) => (((seq * 37) % 5) - 2) * 70_000;
+  const createdAt = (seq: number) => SEED_START + seq * 60_000 + jitter(seq);
+  let everything: Record<string, string>[];
+  beforeAll(async () => {
+    app3 = await startTestApp('incident-export-window');
+    await seedIncidents(app3, n, createdAt);
+    expect(Math.max(...Array.from({ length: n - 1 }, (_, i) => createdAt(i + 1) - createdAt(i + 2)))).toBeLessThan(SCAN_ORDER_MARGIN_MS);
+    everything = await rowsOf('');
+    expect(everything).toHaveLength(n);
+  });
+  afterAll(async () => app3.stop());
+
+  async function rowsOf(query: string): Promise<Record<string, string>[]> {
+    const res = await fetch(`${app3.url}/api/incidents/export?format=csv&${query}`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(res.status).toBe(200);
+    const [header, ...rows] = parseCsv((await res.text()).replace(/^\uFEFF/, ''));
+    return rows.map((r) => Object.fromEntries((header as string[]).map((h, i) => [h, r[i] as string])));
+  }
+
+  /** The rows of the whole export whose creation time is in [from, to): what the window must give. */
+  const within = (from: number, to: number, rows = everything) =>
+    rows.filter((r) => Date.parse(r['created at (UTC)'] as string) >= from && Date.parse(r['created at (UTC)'] as string) < to);
+
+  it('gives the same rows as the whole export filtered by creation time, incidents created out of order included', async () => {
+    const iso = (t: number) => new Date(t).toISOString();
+    const hour = 3600_000;
+    const windows: [number, number][] = [
+      [SEED_START + 13 * hour, SEED_START + 14 * hour],
+      [SEED_START + 24 * hour + 7 * 60_000 + 500, SEED_START + 25 * hour + 3 * 60_000],
+      [SEED_START, SEED_START + hour],
+      [SEED_START + 49 * hour, SEED_START + 51 * hour],
+      [SEED_START - 2 * hour, SEED_START - hour],
+      [SEED_START + 60 * hour, SEED_START + 61 * hour],
+    ];
+    for (const [from, to] of windows) {
+      const expected = within(from, to);
+      const rows = await rowsOf(`from=${iso(from)}&to=${iso(to)}`);
+      expect(ids(rows), `${iso(from)}..${iso(to)}`).toEqual(ids(expected));
+      expect(rows).toEqual(expected);
+    }
+    // The hour holds incidents numbered before one created before it, or after one created after it.
+    const [from, to] = windows[0] as [number, number];
+    const seqs = ids(within(from, to)).map((id) => Number((id as string).slice(4)));
+    expect(Array.from({ length: n }, (_, i) => i + 1).filter((s) => createdAt(s) >= from && createdAt(s) < to)).toEqual(seqs);
+    expect(seqs.some((s) => createdAt(s + 1) < from)).toBe(true);
+    expect(seqs.some((s) => createdAt(s - 1) >= to)).toBe(true);
+    // Only from, only to, a day, with a status, in JSON.
+    expect(ids(await rowsOf(`from=${iso(SEED_START + 40 * hour)}`))).toEqual(ids(within(SEED_START + 40 * hour, Infinity)));
+    expect(ids(await rowsOf(`to=${iso(SEED_START + 3 * hour)}`))).toEqual(ids(within(-Infinity, SEED_START + 3 * hour)));
+    expect(ids(await rowsOf('from=2026-11-02&to=2026-11-03'))).toEqual(ids(within(Date.parse('2026-11-02'), Date.parse('2026-11-03'))));
+    const open = everything.filter((r) => r.status === 'open');
+    expect(ids(await rowsOf(`status=open&from=${iso(from)}&to=${iso(to)}`))).toEqual(ids(within(from, to, open)));
+    const json = await fetch(`${app3.url}/api/incidents/export?format=json&from=${iso(from)}&to=${iso(to)}`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(((await json.json()) as { items: Incident[] }).items.map((i) => i.id)).toEqual(ids(within(from, to)));
+  });
+
+  it('reads the incidents of the window and a few minutes around it, not every incident', async () => {
+    const store = incidentStore(app3.deps);
+    const scan = store.scan.bind(store);
+    let read = 0;
+    store.scan = async function* (q) {
+      for await (const batch of scan(q)) {
+        read += batch.length;
+        yield batch;
+      }
+    };
+    try {
+      const from = SEED_START + 13 * 3600_000;
+      const rows = await rowsOf(`from=${new Date(from).toISOString()}&to=${new Date(from + 3600_000).toISOString()}`);
+      expect(rows).toHaveLength(within(from, from + 3600_000).length);
+      // The hour's 60 and at most the margin's minutes (and the out-of-order ones) on each side.
+      expect(read).toBeGreaterThanOrEqual(rows.length);
+      expect(read).toBeLessThanOrEqual(rows.length + 2 * (SCAN_ORDER_MARGIN_MS / 60_000 + 5));
+    } finally {
+      store.scan = scan;
+    }
   });
 });

@@ -226,6 +226,8 @@ export async function exportIncidents(deps: HttpDeps, store: IncidentStore, req:
   const scan = store.scan({
     ...(q.status?.length === 1 ? { status: q.status[0] as IncidentStatus } : {}),
     ...(q.severity?.length === 1 ? { severity: q.severity[0] as Severity } : {}),
+    // The hourly report reads the incidents of its hour (and a few minutes around), not all of them.
+    ...(q.from !== undefined || q.to !== undefined ? { created: { from: q.from, to: q.to } } : {}),
     batch: q.format === 'csv' ? 500 : 200,
     timeline: q.format === 'csv' ? 'count' : 'entries',
   });

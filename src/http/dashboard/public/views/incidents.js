@@ -3,7 +3,8 @@
 // /api/incidents?status=&severity=&timeline=false (the active ones: every page of each active status).
 // Incidents opened by one welfare check's HELP answers (#/incidents/welfare/WFC-0003): where the welfare
 // card's "N need help" leads. API: GET /api/incidents?welfareCheck=WFC-0003&timeline=false (every page).
-// "Download CSV": GET /api/incidents/export?format=csv&status=&severity= (what the filters show).
+// "Download CSV": GET /api/incidents/export?format=csv&status=&severity= (what the filters show), after
+// GET /api/me (a sign-in that ended goes back to the sign-in page rather than a failed download).
 import { api, can } from '../api.js';
 import { guarded, liveRefresh, toast } from '../app.js';
 import { el, keepFocus, oneAtATime } from '../dom.js';
@@ -67,6 +68,42 @@ export function exportHref({ status, severity }) {
   return `/api/incidents/export?${q}`;
 }
 
+/**
+ * "Download CSV". A download the server refuses fails in the browser's downloads, not in the page: with
+ * the sign-in ended (the token revoked, the 12-hour cookie expired) the officer saw nothing happen. So
+ * the session is checked first (GET /api/me): ended, the sign-in page comes back saying why, as for any
+ * action; still good, the link downloads as a plain link does.
+ */
+function exportLink(filter) {
+  let checked = false;
+  const link = el(
+    'a',
+    {
+      className: 'button act-export',
+      href: exportHref(filter),
+      download: '',
+      onclick: async (e) => {
+        if (checked) {
+          checked = false;
+          return;
+        }
+        e.preventDefault();
+        try {
+          await api('GET', '/api/me');
+        } catch (err) {
+          // A 401 has brought the sign-in page back (api.js); anything else is said here.
+          if (err.status !== 401) toast(`Not downloaded: ${err.message}`, 'error');
+          return;
+        }
+        checked = true;
+        link.click();
+      },
+    },
+    'Download CSV',
+  );
+  return link;
+}
+
 async function byFilter(root, arg) {
   const filter = filterOf(arg);
   const go = (change) => {
@@ -122,9 +159,7 @@ async function byFilter(root, arg) {
       statusPick,
       el('label', { htmlFor: 'filter-severity' }, 'Severity'),
       severityPick,
-      can('GET', '/api/incidents/export')
-        ? el('a', { className: 'button act-export', href: exportHref(filter), download: '' }, 'Download CSV')
-        : '',
+      can('GET', '/api/incidents/export') ? exportLink(filter) : '',
     ),
     el('section', { className: 'card' }, title, list),
   );
