@@ -191,8 +191,9 @@ async function removeStrangers(deps: HttpDeps, transport: ChatTransport, job: Jo
       await removalFailed(deps, groupId, job, err.message);
       return;
     }
-    // Anything else (a 5xx, a lookup that failed) is tried again; after the last try the cell is
-    // told, as for a refusal: the stranger must not stay on, reading the cards, with nobody knowing.
+    // Anything else (a 5xx, a request that timed out on an open connection, a lookup that failed)
+    // is tried again; after the last try the cell is told, as for a refusal: the stranger must not
+    // stay on, reading the cards, with nobody knowing.
     const tries = job.attemptsMade + 1;
     if (tries >= (job.opts.attempts ?? 1)) {
       const code = err instanceof TransportError ? err.code : 'error';

@@ -109,10 +109,11 @@ export function broadcastCommands(): Command[] {
       role: 'duty_officer',
       async run(ctx, args) {
         const w = await startWelfareCheck(ctx.deps, { author: actorOf(ctx), ...audienceAndText(ctx, args), source: `chat:${ctx.msg.id}` });
-        // "Sent to 0" reads like a check under way: say that nobody was asked, and why.
+        // "Sent to 0" reads like a check under way: say that nobody was asked, and why, and that it
+        // is closed already (nothing to wait for, nothing to /close).
         const text =
           w.total === 0
-            ? `⚠️ Welfare check ${w.id} reached nobody: no registered citizen matches this audience (a welfare check asks registered citizens only). Check the region, or use /welfare all.`
+            ? `⚠️ Welfare check ${w.id} reached nobody: no registered citizen matches this audience (a welfare check asks registered citizens only), so it was closed at once. Check the region, or use /welfare all.`
             : `Welfare check ${w.id} sent to ${w.total} recipient(s). Tallies: /sitrep or GET /api/welfare-checks/${w.id}`;
         await ctx.reply(text, 'welfare-started');
       },

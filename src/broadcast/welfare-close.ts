@@ -6,10 +6,20 @@ import { jobIdFor } from '../queues/queues.ts';
 import type { Actor } from './audience.ts';
 import { broadcastQueues } from './broadcast-queue.ts';
 import { broadcastKeys, kindOfId, publishChange } from './broadcast-store.ts';
-import { closureOf, getWelfareCheck, queueAutoClose, tallyLine, type WelfareView, welfareTimers } from './welfare.ts';
+import {
+  ASKED_NOBODY,
+  type CloseReason,
+  closureOf,
+  getWelfareCheck,
+  queueAutoClose,
+  tallyLine,
+  type WelfareView,
+  welfareTimers,
+} from './welfare.ts';
 
 /**
- * Closes a welfare check that is sending or open, in one step with its final tally: status
+ * Closes a welfare check that is sending or open (or, for reason `nobody_asked`, still a draft: a
+ * check that has nobody to ask is closed before anything is sent), in one step with its final tally: status
  * `closed`, who and why, the tally hash as it is now (`finalTally`), off the open list and onto the
  * closed one (where a late answer finds it). An answer is recorded either before (in the final
  * tally) or after (late), never both. The request that closed it (`closeRequest`) is kept: the same
@@ -20,7 +30,7 @@ import { closureOf, getWelfareCheck, queueAutoClose, tallyLine, type WelfareView
 const CLOSE_SCRIPT = `
 local s = redis.call('HGET', KEYS[1], 'status')
 if not s then return '' end
-if s ~= 'sending' and s ~= 'open' then return s end
+if s ~= 'sending' and s ~= 'open' and not (s == 'draft' and ARGV[4] == 'nobody_asked') then return s end
 redis.call('HSET', KEYS[1], 'status', 'closed', 'closedAt', ARGV[1], 'closedBy', ARGV[3], 'closeReason', ARGV[4],
   'closeRequest', ARGV[5], 'finalTally', cjson.encode(redis.call('HGETALL', KEYS[4])))
 redis.call('ZREM', KEYS[2], ARGV[2])
@@ -48,6 +58,11 @@ async function refusal(deps: CoreDeps, id: string, status: string, request?: str
     // Their own close, retried (a job that failed after closing it): it is done, not "already closed".
     if (request && closedBy === request) return undefined;
     const when = at ? `${new Date(Number(at)).toISOString().slice(0, 16).replace('T', ' ')} UTC` : 'earlier';
+    if (reason === 'nobody_asked')
+      return new ConflictError(
+        'already_closed',
+        `${id} was closed as it started, on ${when}: nobody was asked (no registered citizen in its audience). Nothing changed.`,
+      );
     const how = reason === 'expired' ? `automatically on ${when}` : `by ${by ?? 'someone'} on ${when}`;
     return new ConflictError('already_closed', `${id} was already closed ${how}; nothing changed. Late answers are still recorded.`);
   }
@@ -66,7 +81,7 @@ async function refusal(deps: CoreDeps, id: string, status: string, request?: str
  */
 export async function closeWelfareCheck(
   deps: CoreDeps,
-  input: { id: string; actor: Actor; reason: 'officer' | 'expired'; request?: string },
+  input: { id: string; actor: Actor; reason: CloseReason; request?: string },
 ): Promise<WelfareView> {
   const { id } = input;
   if (kindOfId(id) !== 'welfare') throw new NotFoundError('welfare check', id);
@@ -135,13 +150,19 @@ async function postFinalTally(deps: CoreDeps, id: string): Promise<void> {
   const record = await deps.redis.hgetall(broadcastKeys(deps, 'welfare').record(id));
   const closure = closureOf(deps, record);
   if (!closure) return;
+  const drill = record.exercise === '1' ? 'EXERCISE — ' : '';
+  if (closure.reason === 'nobody_asked') {
+    const text = `${drill}🔒 Welfare check ${id} (started by ${record.authorName ?? 'someone'}) was closed as it started: ${ASKED_NOBODY}. Nothing was sent and no answer is awaited.`;
+    await postToCellGroups(deps, text, `welfare-closed:${id}`, 'welfare-closed');
+    return;
+  }
   const how =
     closure.reason === 'expired'
       ? `closed automatically, ${formatDuration(welfareTimers(deps).close)} after it started`
       : `closed by ${closure.by}`;
   const silent = closure.counts.noAnswer;
   const text = [
-    `${record.exercise === '1' ? 'EXERCISE — ' : ''}🔒 Welfare check ${id} ${how}.`,
+    `${drill}🔒 Welfare check ${id} ${how}.`,
     `Final tally: ${tallyLine(closure)}.`,
     'No reminder or follow-up will go out for it any more. An answer that still comes in is recorded as late; a HELP opens an incident as usual.',
     ...(silent ? [`The ${silent} who did not answer: GET /api/welfare-checks/${id}/follow-up`] : []),

@@ -8,6 +8,7 @@ import type { Actor, Audience } from './audience.ts';
 import { broadcastQueues } from './broadcast-queue.ts';
 import { broadcastKeys, type DeliveryCounts, deliveryCounts, kindOfId, recordOf } from './broadcast-store.ts';
 import { queueFanOut } from './fanout.ts';
+import { closeWelfareCheck } from './welfare-close.ts';
 
 /** Tallies of a welfare check, overall or for one region. */
 export interface WelfareCounts {
@@ -19,12 +20,18 @@ export interface WelfareCounts {
   peopleSafe: number;
 }
 
+/** Why a welfare check closed (see WelfareClosure). */
+export type CloseReason = 'officer' | 'expired' | 'nobody_asked';
+
 /** How and when a welfare check closed, with its tallies at that moment (the final tally posted to the cell). */
 export interface WelfareClosure {
   at: string;
   by: string;
-  /** `officer`: closed in chat or on the API; `expired`: closed by itself after `broadcast.welfareCloseAfter`. */
-  reason: 'officer' | 'expired';
+  /**
+   * `officer`: closed in chat or on the API; `expired`: closed by itself after `broadcast.welfareCloseAfter`;
+   * `nobody_asked`: closed as it started, no registered citizen being in its audience.
+   */
+  reason: CloseReason;
   counts: WelfareCounts;
   byRegion: Record<string, WelfareCounts>;
 }
@@ -109,22 +116,31 @@ export async function queueAutoClose(deps: CoreDeps, id: string, delay: number):
   await broadcastQueues(deps).broadcast.add('close', { type: 'close', id }, { jobId: jobIdFor('wcls', id), delay: Math.max(0, delay) });
 }
 
+/** What starting a welfare check answers: its id, how many it was sent to, and its status (`closed` when it asked nobody). */
+export interface StartedWelfareCheck {
+  id: string;
+  total: number;
+  status: string;
+}
+
 /**
  * A welfare check ("are you safe?") to an audience; answers `1`/SAFE or `2`/HELP are tallied per
  * region. Non-responders get a reminder `welfareReminderAfter` after their own question went out
  * (see sendWelfareReminders) and are listed for phone
  * follow-up (and posted to the cell groups) after `welfareFollowUpAfter`; the check closes by
- * itself after `welfareCloseAfter` (see closeWelfareCheck).
+ * itself after `welfareCloseAfter` (see closeWelfareCheck). A check whose audience holds nobody
+ * (no registered citizen matches it) is closed as it starts (reason `nobody_asked`), by the same
+ * close as any other: audited, posted to the cell, with no reminder, follow-up or close left queued.
  */
 export async function startWelfareCheck(
   deps: CoreDeps,
   input: { author: Actor; audience: Audience; text?: Record<string, string>; exercise?: boolean; source?: string },
-): Promise<{ id: string; total: number }> {
+): Promise<StartedWelfareCheck> {
   checkTextLanguages(deps, input.text ?? {});
   const r = await createBroadcast(deps, 'welfare', { ...input, text: input.text ?? {} });
   if (r.repeated) {
     if (r.status === 'sending' && !r.fannedOut) await queueFanOut(deps, r.id);
-    return { id: r.id, total: r.total };
+    return { id: r.id, total: r.total, status: r.status };
   }
   await countRecipientsByRegion(deps, r.id);
   await deps.audit.append({
@@ -133,6 +149,13 @@ export async function startWelfareCheck(
     subject: r.id,
     data: { total: r.total, exercise: r.exercise },
   });
+  // Nobody to ask: kept open, it would be listed as running for days (until its automatic close)
+  // though no answer can come. It is closed now, from its draft: nothing is queued or sent for it.
+  if (r.total === 0) {
+    const closed = await closeWelfareCheck(deps, { id: r.id, actor: { name: 'system' }, reason: 'nobody_asked' });
+    deps.log.info({ id: r.id }, 'welfare check asked nobody: closed as it started');
+    return { id: r.id, total: 0, status: closed.status };
+  }
   // Its citizens are reminded each from when their own question went out (sendWelfareReminders).
   await deps.redis.hset(broadcastKeys(deps, 'welfare').record(r.id), 'remindPerRecipient', '1');
   // The reminder, follow-up and close are queued before sending starts: a check sending always has them.
@@ -143,7 +166,7 @@ export async function startWelfareCheck(
   await queueAutoClose(deps, r.id, due.close);
   await startSending(deps, r);
   deps.log.info({ id: r.id, total: r.total }, 'welfare check started');
-  return { id: r.id, total: r.total };
+  return { id: r.id, total: r.total, status: r.status };
 }
 
 /**
@@ -303,7 +326,7 @@ export function closureOf(deps: CoreDeps, record: Record<string, string>): Welfa
   return {
     at: new Date(Number(record.closedAt)).toISOString(),
     by: record.closedBy ?? 'unknown',
-    reason: record.closeReason === 'expired' ? 'expired' : 'officer',
+    reason: record.closeReason === 'expired' || record.closeReason === 'nobody_asked' ? record.closeReason : 'officer',
     ...talliesOf(deps, record, finalTallyOf(record)),
   };
 }

@@ -225,4 +225,45 @@ describe('the membership guard removing a stranger by the address the group uses
       await removals.close();
     }
   });
+
+  it('counts a removal that times out while WhatsApp is connected as a try, and tells the cell after the last one', async () => {
+    const lid = '777000000000008@lid';
+    const original = sock.groupParticipantsUpdate;
+    let tries = 0;
+    // What Baileys throws for a query WhatsApp does not answer in time (the connection stays open).
+    sock.groupParticipantsUpdate = async () => {
+      tries++;
+      throw new Boom('Timed Out', { statusCode: 408, data: { startTime: new Date() } });
+    };
+    const removals = new Queue(REMOVALS, { connection: app.deps.queueConnection, prefix: app.prefix });
+    const told = () => textsTo(CELL_GROUP).filter((t) => t.startsWith('⚠️ Membership guard could not remove'));
+    const toldBefore = told().length;
+    const failedBefore = (await audited('membership.removal_failed', CELL_GROUP)).length;
+    try {
+      added(CELL_GROUP, lidGroup([{ id: lid, phoneNumber: '4915188888888@s.whatsapp.net', admin: null }]), {
+        id: lid,
+        phoneNumber: '4915188888888@s.whatsapp.net',
+      });
+      // Five tries; between them, the retry waiting out its backoff (or, before, the wait for a
+      // connection that was open all along) is made due now.
+      for (let t = 1; t < 5; t++) {
+        await waitFor(async () => (tries >= t && (await removals.getDelayedCount()) > 0) || undefined, 10_000, `try ${t}`);
+        expect(told(), `after try ${t}`).toHaveLength(toldBefore);
+        await removals.promoteJobs();
+      }
+      const message = await waitFor(async () => told()[toldBefore], 10_000, 'the failure told to the cell');
+      await waitFor(async () => (await removals.getFailedCount()) > 1 || undefined, 10_000, 'the job failed');
+      await settle(app);
+      expect(tries).toBe(5);
+      expect(message).toBe(
+        '⚠️ Membership guard could not remove the unknown member(s): 5 tries to remove +4915188888888 failed (WhatsApp did not answer in time: Timed Out). A group admin must do it.',
+      );
+      expect(told()).toHaveLength(toldBefore + 1);
+      const failed = (await audited('membership.removal_failed', CELL_GROUP)).slice(failedBefore);
+      expect(failed.map((e) => e.data)).toEqual([{ code: 'removal_timeout', tries: 5 }]);
+    } finally {
+      sock.groupParticipantsUpdate = original;
+      await removals.close();
+    }
+  });
 });

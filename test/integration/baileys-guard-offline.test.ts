@@ -2,7 +2,7 @@ import { Boom } from '@hapi/boom';
 import type { GroupMetadata } from '@whiskeysockets/baileys';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fakeSocketFactory } from '../fakes/fake-baileys-socket.ts';
+import { type FakeBaileysSocket, fakeSocketFactory } from '../fakes/fake-baileys-socket.ts';
 import { CELL_GROUP, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
 const STRANGER = '4915112345678@s.whatsapp.net';
@@ -40,11 +40,12 @@ describe('a stranger added to the cell group while WhatsApp drops', () => {
     await app.stop();
   });
 
-  /** The removal job, once its try number `n` has ended (it is no longer running). */
-  const afterTry = (n: number) =>
+  /** The removal job (of `stranger`), once its try number `n` has ended (it is no longer running). */
+  const afterTry = (n: number, stranger = '+4915112345678') =>
     waitFor(
       async () => {
-        const [job] = await removals.getJobs(['waiting', 'delayed', 'active', 'failed', 'completed', 'prioritized']);
+        const jobs = await removals.getJobs(['waiting', 'delayed', 'active', 'failed', 'completed', 'prioritized']);
+        const job = jobs.find((j) => j.data.phones.includes(stranger));
         return job && job.attemptsStarted >= n && (await job.getState()) !== 'active' ? job : undefined;
       },
       10_000,
@@ -81,5 +82,41 @@ describe('a stranger added to the cell group while WhatsApp drops', () => {
     expect(second.removed).toEqual([{ jid: CELL_GROUP, participants: [STRANGER] }]);
     const audit = await app.api<{ items: { type: string }[] }>('GET', '/api/audit?limit=1000');
     expect(audit.body.items.filter((e) => e.type === 'membership.removed')).toHaveLength(1);
+  });
+
+  it('waits for the connection, using up no try, each time a removal times out because WhatsApp dropped', async () => {
+    const stranger = '4915199999999@s.whatsapp.net';
+    const meta = { ...CELL, participants: [...CELL.participants.slice(0, 2), { id: stranger, admin: null }] } as GroupMetadata;
+    /** A connection that is lost during the removal: Baileys fails the query as timed out (408). */
+    const dropsDuringRemoval = (s: FakeBaileysSocket) => {
+      s.groups.set(CELL_GROUP, meta);
+      s.groupParticipantsUpdate = async () => {
+        s.close(408);
+        throw new Boom('Timed Out', { statusCode: 408 });
+      };
+    };
+    let current = await sockets.socket(2);
+    dropsDuringRemoval(current);
+    current.emitEvent('group-participants.update', {
+      id: CELL_GROUP,
+      author: '15550000001@s.whatsapp.net',
+      participants: [{ id: stranger }],
+      action: 'add',
+    });
+    // A flaky network: WhatsApp comes back, and drops again during each of more tries than a removal has (5).
+    for (let n = 1; n <= 7; n++) {
+      const job = await afterTry(n, '+4915199999999');
+      expect(await job.getState(), `after try ${n}`).not.toBe('failed');
+      current = await sockets.socket(n + 2);
+      if (n < 7) dropsDuringRemoval(current);
+      else current.groups.set(CELL_GROUP, meta);
+      current.open();
+      await waitFor(async () => (await fetch(`${app.url}/readyz`)).status === 200);
+      await removals.promoteJobs();
+    }
+    await waitFor(async () => current.removed.length > 0 || undefined, 10_000, 'the stranger removed');
+    expect(current.removed).toEqual([{ jid: CELL_GROUP, participants: [stranger] }]);
+    const audit = await app.api<{ items: { type: string }[] }>('GET', '/api/audit?limit=1000');
+    expect(audit.body.items.filter((e) => e.type === 'membership.removal_failed')).toEqual([]);
   });
 });

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { incidentStore } from '../../src/app/incidents/shared.ts';
+import { saveCitizens } from '../../src/citizens/registry.ts';
 import type { Incident } from '../../src/domain/incident.ts';
+import { aCitizen } from '../fakes/citizens.ts';
 import { CELL_GROUP, STAFF, settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
 
 /**
@@ -135,6 +137,8 @@ describe('ids typed as on a phone keyboard', () => {
     const told = await app.expectMessage(CELL_GROUP, (m) => m.text.startsWith(`🛑 Alert ${third}`));
     expect(told.text).toBe(`🛑 Alert ${third} cancelled by Ana Duty before it went out: nobody will receive it.`);
 
+    // A check that asks someone (one asking nobody is closed as it starts).
+    await saveCitizens(app.deps, [aCitizen({ region: 'north' })]);
     const check = /WFC-\d{4}/.exec((await inGroup(STAFF.duty, '/welfare north')).text)?.[0] as string;
     const closed = await inGroup(STAFF.duty, `/close ${short(check)}`);
     expect(closed.text).toContain(`Welfare check ${check} closed`);
@@ -268,22 +272,29 @@ async function waitForHuddle(subject: string): Promise<string> {
 }
 
 describe('a welfare check nobody is registered for', () => {
-  it('says it reached nobody and why, rather than "sent to 0 recipient(s)"', async () => {
+  it('says it reached nobody and why, and that it was closed at once, rather than "sent to 0 recipient(s)"', async () => {
     const answer = await inGroup(STAFF.duty, '/welfare coast Are you safe after the storm?');
     expect(answer.text).toMatch(
-      /^⚠️ Welfare check WFC-\d{4} reached nobody: no registered citizen matches this audience \(a welfare check asks registered citizens only\)\. Check the region, or use \/welfare all\.$/,
+      /^⚠️ Welfare check WFC-\d{4} reached nobody: no registered citizen matches this audience \(a welfare check asks registered citizens only\), so it was closed at once\. Check the region, or use \/welfare all\.$/,
     );
   });
 
-  it('is listed in /sitrep as having asked nobody, with how to end it, rather than "0 no answer of 0"; its final tally says the same', async () => {
+  it('is closed as it starts: the cell is told, /sitrep does not list it, and /close says it was closed already', async () => {
     const answer = await inGroup(STAFF.duty, '/welfare coast Is everyone all right?');
     const id = /WFC-\d{4}/.exec(answer.text)?.[0] as string;
+    const post = await app.expectMessage(CELL_GROUP, (m) => m.text.includes(`🔒 Welfare check ${id} `));
+    expect(post.text).toBe(
+      `🔒 Welfare check ${id} (started by Ana Duty) was closed as it started: nobody was asked (no registered citizen in its audience). Nothing was sent and no answer is awaited.`,
+    );
     const sitrep = await inGroup(STAFF.duty, '/sitrep');
-    const line = sitrep.text.split('\n').find((l) => l.startsWith(`Welfare ${id}`));
-    expect(line).toBe(`Welfare ${id}: nobody was asked (no registered citizen in its audience); /close ${id} ends it`);
+    expect(sitrep.text).not.toContain(id);
     await app.say(STAFF.duty, `/close ${id}`);
-    const closed = await app.expectMessage(STAFF.duty, new RegExp(`Welfare check ${id} closed`));
-    expect(closed.text).toContain('Final tally: nobody was asked (no registered citizen in its audience).');
+    const refused = await app.expectMessage(STAFF.duty, (m) => m.text.includes(`${id} was closed`));
+    expect(refused.text).toMatch(
+      new RegExp(
+        `^${id} was closed as it started, on \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2} UTC: nobody was asked \\(no registered citizen in its audience\\)\\. Nothing changed\\.`,
+      ),
+    );
   });
 });
 

@@ -254,6 +254,58 @@ describe('a welfare check closed before its questions went out', () => {
   });
 });
 
+describe('a welfare check whose audience holds nobody', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await welfareCloseApp('welfare-close-nobody');
+    await saveCitizens(app.deps, [aCitizen({ region: 'coast' })]);
+  });
+  afterAll(async () => app.stop());
+
+  it('is closed as it starts: the API says so, the cell is told, it is audited, and nothing is left to remind or follow up', async () => {
+    const res = await app.api<{ id: string; total: number; status: string; note?: string }>('POST', '/api/welfare-checks', {
+      audience: { regions: ['north'] },
+    });
+    expect(res.status).toBe(201);
+    const id = res.body.id;
+    expect(res.body).toEqual({
+      id,
+      total: 0,
+      status: 'closed',
+      note: `Nobody was asked: no registered citizen matches this audience (a welfare check asks registered citizens only), so ${id} was closed at once. Check the audience, or use {"all": true}.`,
+    });
+    const v = await view(app, id);
+    expect(v.status).toBe('closed');
+    expect(v.closed).toMatchObject({ by: 'system', reason: 'nobody_asked', counts: { total: 0, safe: 0, help: 0, noAnswer: 0 } });
+    const post = await app.expectMessage(CELL_GROUP, (m) => m.text.includes(`🔒 Welfare check ${id} `));
+    expect(post.text).toBe(
+      `🔒 Welfare check ${id} (started by admin) was closed as it started: nobody was asked (no registered citizen in its audience). Nothing was sent and no answer is awaited.`,
+    );
+    await settle(app);
+    for (const kind of ['wrem', 'wfol', 'wcls']) expect(await delayedJob(app, kind, id), kind).toBeUndefined();
+    const entries = ((await auditTrail(app)).entries as Entry[]).filter((e) => e.subject === id);
+    expect(entries.map((e) => [e.type, e.actor, e.data?.reason])).toEqual([
+      ['welfare.started', 'admin', undefined],
+      ['welfare.closed', 'system', 'nobody_asked'],
+    ]);
+    // Closing it again changes nothing, and says why.
+    const again = await app.api<{ error: { message: string } }>('POST', `/api/welfare-checks/${id}/close`);
+    expect(again.status).toBe(409);
+    expect(JSON.stringify(again.body)).toContain(`${id} was closed as it started`);
+    expect(await finalTallies(app, id)).toHaveLength(1);
+  });
+
+  it('a check with someone to ask still opens, with its reminder, follow-up and close queued', async () => {
+    const res = await app.api<{ id: string; total: number; status: string; note?: string }>('POST', '/api/welfare-checks', {
+      audience: { regions: ['coast'] },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body).toEqual({ id: res.body.id, total: 1, status: 'sending' });
+    for (const kind of ['wrem', 'wfol', 'wcls']) expect(await delayedJob(app, kind, res.body.id), kind).toBeDefined();
+    await waitFor(async () => (await view(app, res.body.id)).status === 'open');
+  });
+});
+
 /** An outbox that is down (Redis or the queue unreachable for a moment). */
 function outboxDown(deps: CoreDeps): CoreDeps {
   const down = async () => {

@@ -80,13 +80,21 @@ function textByLanguage(deps: HttpDeps, body: unknown): unknown {
   return { ...body, text: { [deps.config.languages[0] as string]: body.text } };
 }
 
+/** What `POST /api/welfare-checks` says of a check that had nobody to ask (and so was closed as it started). */
+export function nobodyAskedNote(id: string): string {
+  return `Nobody was asked: no registered citizen matches this audience (a welfare check asks registered citizens only), so ${id} was closed at once. Check the audience, or use {"all": true}.`;
+}
+
 /** GET|POST /api/welfare-checks, GET /api/welfare-checks/:id (+ /follow-up), POST /api/welfare-checks/:id/cancel|close. */
 export function welfareCheckRoutes(deps: HttpDeps): Router {
   const r = Router();
   r.get('/api/welfare-checks', requireRole('viewer'), broadcastList(deps, 'welfare', getWelfareCheck));
   r.post('/api/welfare-checks', requireRole('duty_officer'), async (req, res) => {
     const body = validate(createWelfareCheckBody, textByLanguage(deps, req.body));
-    res.status(201).json(await startWelfareCheck(deps, { ...body, ...authorAndSource(req) }));
+    const started = await startWelfareCheck(deps, { ...body, ...authorAndSource(req) });
+    // A check that asked nobody is closed already: the caller is told so in words, not left to read `total: 0`.
+    const note = started.total === 0 && started.status === 'closed' ? { note: nobodyAskedNote(started.id) } : {};
+    res.status(201).json({ ...started, ...note });
   });
   r.get('/api/welfare-checks/:id', requireRole('viewer'), async (req, res) => {
     const { id } = validate(idParam, req.params, 'path');

@@ -1,7 +1,7 @@
 import type { GroupMetadata } from '@whiskeysockets/baileys';
 import { type ChatSender, type RemovalOutcome, TransportError } from '../chat-transport.ts';
 import type { BaileysSocket } from './baileys-transport.ts';
-import { lostConnection } from './connection-policy.ts';
+import { STATUS, statusCodeOf } from './connection-policy.ts';
 import type { HiddenNumbers } from './hidden-numbers.ts';
 import { jidOf, senderOf } from './inbound-mapper.ts';
 import type { WhatsAppStore } from './whatsapp-store.ts';
@@ -47,7 +47,8 @@ export class GroupAdmin {
    * LID-addressed group (Baileys 7: `addressingMode: 'lid'`) that is their LID, and WhatsApp does
    * not act on a phone JID there. Refuses (not retryable) when the embassy number is not a group
    * admin or WhatsApp refuses the whole request; says `not_connected` when the connection went
-   * meanwhile (to be asked again once it is back). Members WhatsApp refuses one by one are in the
+   * meanwhile (to be asked again once it is back), `removal_timeout` when WhatsApp did not answer
+   * in time on a connection still open (a try). Members WhatsApp refuses one by one are in the
    * outcome, as are those no longer in the group.
    */
   async remove(groupId: string, phones: string[]): Promise<RemovalOutcome> {
@@ -56,8 +57,15 @@ export class GroupAdmin {
       return await this.removeWith(sock, groupId, phones);
     } catch (err) {
       if (err instanceof TransportError) throw err;
-      if (this.socket() !== sock || lostConnection(err))
+      // The connection went (the socket replaced or no longer open, Baileys' "Connection Closed"):
+      // asked again once it is back, using up no try.
+      if (this.socket() !== sock || statusCodeOf(err) === STATUS.connectionClosed)
         throw new TransportError(`WhatsApp connection lost: ${(err as Error).message}`, 'not_connected', true, { cause: err });
+      // A query that timed out (408) while the connection is still open: WhatsApp is there but does
+      // not answer this request. Tried again, each time counting as a try, so that the cell is told
+      // after the last one; waiting for a connection that is already open would retry it forever.
+      if (statusCodeOf(err) === STATUS.timedOut)
+        throw new TransportError(`WhatsApp did not answer in time: ${(err as Error).message}`, 'removal_timeout', true, { cause: err });
       // An error answer to the request (Baileys: a Boom whose data is WhatsApp's code, e.g. 400
       // bad-request, 403 forbidden): asking again gets the same answer.
       const code = (err as { data?: unknown }).data;

@@ -50,6 +50,14 @@ export function tallies(check) {
     ];
   }
   if (check.status !== 'closed' || !closed) return [el('p', { className: 'tally' }, ...tallyParts(check, c))];
+  if (closed.reason === 'nobody_asked')
+    return [
+      el(
+        'p',
+        { className: 'closed-by' },
+        `Closed as it started, at ${when(closed.at)}: nobody was asked (no registered citizen in its audience).`,
+      ),
+    ];
   const how = closed.reason === 'expired' ? `Closed automatically at ${when(closed.at)}` : `Closed by ${closed.by} at ${when(closed.at)}`;
   const late = check.late ?? { safe: 0, help: 0 };
   const changed = late.safe + late.help > 0 || !sameCounts(c, closed.counts);
