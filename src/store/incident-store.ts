@@ -151,14 +151,30 @@ export class IncidentStore {
 
   /** Many incidents in one round trip, in the order asked. */
   async getMany(ids: string[]): Promise<Incident[]> {
+    return this.withTimelines(ids, 'entries', (h, entries) => fromHash(h, entries as string[]));
+  }
+
+  /**
+   * Many incidents in one round trip, in the order asked (those gone skipped), each read with its
+   * timeline's entries or only its length.
+   */
+  private async withTimelines<T>(
+    ids: string[],
+    timeline: 'entries' | 'count',
+    make: (h: Record<string, string>, t: unknown) => T,
+  ): Promise<T[]> {
     if (ids.length === 0) return [];
     const multi = this.redis.multi();
-    for (const id of ids) multi.hgetall(this.keys.incident(id)).lrange(this.keys.incidentTimeline(id), 0, -1);
+    for (const id of ids) {
+      multi.hgetall(this.keys.incident(id));
+      if (timeline === 'entries') multi.lrange(this.keys.incidentTimeline(id), 0, -1);
+      else multi.llen(this.keys.incidentTimeline(id));
+    }
     const res = (await multi.exec()) ?? [];
-    const out: Incident[] = [];
+    const out: T[] = [];
     for (let i = 0; i < ids.length; i++) {
       const h = res[2 * i]?.[1] as Record<string, string>;
-      if (h && Object.keys(h).length > 0) out.push(fromHash(h, res[2 * i + 1]?.[1] as string[]));
+      if (h && Object.keys(h).length > 0) out.push(make(h, res[2 * i + 1]?.[1]));
     }
     return out;
   }
@@ -221,11 +237,12 @@ export class IncidentStore {
     const bounds = q.created ? await this.seqBounds(q.created) : { min: '-inf', max: '+inf' };
     let after = bounds.min;
     for (;;) {
-      const ids = await this.redis.zrangebyscore(key, after, bounds.max, 'LIMIT', 0, q.batch);
+      const flat = await this.redis.zrangebyscore(key, after, bounds.max, 'WITHSCORES', 'LIMIT', 0, q.batch);
+      const ids = flat.filter((_, i) => i % 2 === 0);
       if (ids.length === 0) return;
       yield q.timeline === 'entries' ? await this.getMany(ids) : await this.getManyCountingTimeline(ids);
       if (ids.length < q.batch) return;
-      after = `(${Number((ids.at(-1) as string).slice(4))}`;
+      after = `(${flat.at(-1)}`;
     }
   }
 
@@ -280,18 +297,11 @@ export class IncidentStore {
   }
 
   /** Many incidents in one round trip, in the order asked, each with the number of its timeline entries. */
-  private async getManyCountingTimeline(ids: string[]): Promise<IncidentWithTimelineCount[]> {
-    const multi = this.redis.multi();
-    for (const id of ids) multi.hgetall(this.keys.incident(id)).llen(this.keys.incidentTimeline(id));
-    const res = (await multi.exec()) ?? [];
-    const out: IncidentWithTimelineCount[] = [];
-    for (let i = 0; i < ids.length; i++) {
-      const h = res[2 * i]?.[1] as Record<string, string>;
-      if (!h || Object.keys(h).length === 0) continue;
+  private getManyCountingTimeline(ids: string[]): Promise<IncidentWithTimelineCount[]> {
+    return this.withTimelines(ids, 'count', (h, n) => {
       const { timeline: _, ...rest } = fromHash(h, []);
-      out.push({ ...rest, timelineCount: Number(res[2 * i + 1]?.[1] ?? 0) });
-    }
-    return out;
+      return { ...rest, timelineCount: Number(n ?? 0) };
+    });
   }
 
   /** The index (sorted by seq) of the incidents of a status and severity, each optional. */
