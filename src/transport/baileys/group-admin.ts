@@ -30,7 +30,15 @@ export class GroupAdmin {
   /** Members with phone and LID; a LID-only member gets their phone when the gateway or Baileys knows it. */
   async members(groupId: string): Promise<ChatSender[]> {
     const meta = (await this.store.group(groupId)) ?? (await this.fetch(groupId));
-    return this.hidden.identify(meta.participants.map((p) => senderOf(p.id, p.phoneNumber, p.lid)));
+    return this.identified(meta);
+  }
+
+  /** The group's participants, in its order, with the phone of LID-only ones when the gateway or Baileys knows it. */
+  private identified(meta: GroupMetadata, sock?: BaileysSocket): Promise<ChatSender[]> {
+    return this.hidden.identify(
+      meta.participants.map((p) => senderOf(p.id, p.phoneNumber, p.lid)),
+      sock,
+    );
   }
 
   async create(subject: string, participants: string[]): Promise<string> {
@@ -114,10 +122,7 @@ export class GroupAdmin {
    * in the group.
    */
   private async addressesIn(meta: GroupMetadata, phones: string[], sock: BaileysSocket): Promise<Map<string, string>> {
-    const listed = await this.hidden.identify(
-      meta.participants.map((p) => senderOf(p.id, p.phoneNumber, p.lid)),
-      sock,
-    );
+    const listed = await this.identified(meta, sock);
     const jidOfMember = (member: string, lid?: string) => {
       const i = listed.findIndex((s) => s.phone === member || s.lid === member || (lid && s.lid === lid));
       return i < 0 ? undefined : meta.participants[i]?.id;
