@@ -12,7 +12,7 @@ import {
   TransportError,
 } from '../transport/chat-transport.ts';
 import type { Closeable, Feature } from './feature.ts';
-import { messageStaff } from './incidents/shared.ts';
+import { embassyPhones, messageStaff } from './incidents/shared.ts';
 
 /** Queue of group removals, processed by the gateway (the only process holding the WhatsApp session). */
 export const REMOVALS = 'group-removals';
@@ -131,9 +131,8 @@ export async function guardMembership(deps: HttpDeps, change: MembershipChange):
  */
 export async function learnStaffLids(deps: HttpDeps, transport: ChatTransport): Promise<void> {
   if (!transport.lidsOf) return;
-  const phones = [deps.config.embassy.number, ...deps.roster.all().map((s) => s.phone)];
   try {
-    await transport.lidsOf(phones);
+    await transport.lidsOf(embassyPhones(deps));
   } catch (err) {
     const offline = err instanceof TransportError && err.code === 'not_connected';
     deps.log[offline ? 'debug' : 'warn'](

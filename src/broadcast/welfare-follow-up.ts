@@ -64,7 +64,7 @@ export interface ReminderRun {
  * before it; who answered, or whose question failed, never is. A citizen is taken off the set once
  * their reminder is queued (queued again after a crash before that, it is the same job: one message).
  * Returns how many were reminded and when the next run is due: the earliest of those still to remind,
- * or, while questions are still going out, `welfareReminderAfter` from now.
+ * or, while questions are still going out, `welfareReminderAfter` from now (a minute at the soonest).
  */
 export async function sendWelfareReminders(deps: CoreDeps, id: string): Promise<ReminderRun> {
   const r = await loadRecord(deps, id);

@@ -1,5 +1,6 @@
 import type { CoreDeps } from '../app/deps.ts';
 import { eraseCitizenIncidents } from '../app/incidents/erase.ts';
+import { embassyPhones } from '../app/incidents/shared.ts';
 import { broadcastQueues } from '../broadcast/broadcast-queue.ts';
 import { type BroadcastKind, broadcastKeys } from '../broadcast/broadcast-store.ts';
 import { advanceRecipient, broadcastRef, forgetRecipient } from '../broadcast/tracking.ts';
@@ -171,7 +172,7 @@ async function lidsOf(deps: CoreDeps, phone: string): Promise<string[]> {
 
 /** Staff and the embassy number, whose LID pairs a DELETE never erases (the bot needs them to know who writes). */
 function keptPhones(deps: CoreDeps): Set<string> {
-  return new Set([deps.config.embassy.number, ...deps.roster.all().map((s) => s.phone)]);
+  return new Set(embassyPhones(deps));
 }
 
 /** Forgets which WhatsApp LIDs hide the phone (WhatsApp tells the gateway again if they write). */

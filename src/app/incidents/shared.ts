@@ -87,6 +87,11 @@ export function officerFirstName(deps: CoreDeps, i: Pick<Incident, 'assignee'>):
   return i.assignee ? deps.roster.find(i.assignee)?.name.split(' ')[0] : undefined;
 }
 
+/** The embassy's own phones: its number and the staff roster's (whose LID pairs are learnt, and never erased). */
+export function embassyPhones(deps: CoreDeps): string[] {
+  return [deps.config.embassy.number, ...deps.roster.all().map((s) => s.phone)];
+}
+
 /** A staff member's name from their phone, or the phone itself. */
 export function staffName(deps: CoreDeps, phone: string | null): string {
   return phone ? (deps.roster.find(phone)?.name ?? phone) : 'nobody';
