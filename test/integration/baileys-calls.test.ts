@@ -58,6 +58,19 @@ const call = (o: Partial<WACallEvent> & Pick<WACallEvent, 'id' | 'status'>): WAC
   ...o,
 });
 
+/**
+ * Rings out one last call and waits until it is reported: the gateway reads each call event's Redis
+ * record in the order they came, so every call before it has been reported (or not) by then.
+ */
+async function settleCalls(g: { sock: { emitEvent: (e: 'call', c: WACallEvent[]) => void }; calls: { id: string }[] }) {
+  g.sock.emitEvent('call', [call({ id: 'C-LAST', status: 'timeout', from: '33699999999@s.whatsapp.net' })]);
+  await waitFor(async () => g.calls.some((c) => c.id === 'C-LAST') || undefined);
+  g.calls.splice(
+    g.calls.findIndex((c) => c.id === 'C-LAST'),
+    1,
+  );
+}
+
 describe('Baileys adapter: calls to the embassy number', () => {
   it('reports a call that rang out, was declined on the phone, or was hung up on, once; an answered call is not', async () => {
     const g = await gateway();
@@ -69,8 +82,7 @@ describe('Baileys adapter: calls to the embassy number', () => {
     g.sock.emitEvent('call', [call({ id: 'C-ANSWERED', status: 'terminate', from: '33611111111@s.whatsapp.net' })]);
     g.sock.emitEvent('call', [call({ id: 'C-REJECT', status: 'reject', from: '33622222222@s.whatsapp.net', isVideo: true })]);
     g.sock.emitEvent('call', [call({ id: 'C-HANGUP', status: 'terminate', from: '33633333333@s.whatsapp.net' })]);
-    await waitFor(async () => g.calls.length >= 3 || undefined);
-    await new Promise((r) => setTimeout(r, 100));
+    await settleCalls(g);
     expect(g.calls).toEqual([
       { id: 'C-TIMEOUT', from: { phone: '+33612345678' }, at: 1_790_000_000_000, video: false },
       { id: 'C-REJECT', from: { phone: '+33622222222' }, at: 1_790_000_000_000, video: true },
@@ -114,8 +126,7 @@ describe('Baileys adapter: calls to the embassy number', () => {
     ]);
     g.sock.emitEvent('call', [call({ id: 'C-GROUP', status: 'timeout', isGroup: true, groupJid: '120363000000000009@g.us' })]);
     g.sock.emitEvent('call', [call({ id: 'C-SELF', status: 'timeout', from: '15550000000:3@s.whatsapp.net' })]);
-    await waitFor(async () => g.calls.length >= 2 || undefined);
-    await new Promise((r) => setTimeout(r, 100));
+    await settleCalls(g);
     expect(g.calls.map((c) => [c.id, c.from])).toEqual([
       ['C-OFFLINE', { phone: '+33644444444' }],
       ['C-LID', { phone: '+33655555555', lid: '123456789012345@lid' }],
