@@ -81,12 +81,14 @@ async function main(): Promise<void> {
       rawRedisCpuUsPerJob: cpuRaw.redisUs,
       cellGroupPosts: latency.cellGroupPosts,
       messages: latency.messages,
+      // The fixed load as a share of the sustained rate: a fixed-load latency means something only below 1.
+      fixedLoadOfSustained: latency.fixedRate / msgsPerSec,
     };
     console.log(
       `intake: ${msgsPerSec.toFixed(0)} msg/s sustained (rounds ${sustained.map((x) => x.toFixed(0)).join(', ')}), raw BullMQ no-op ${baselineJobsPerSec.toFixed(0)} jobs/s (rounds ${base.map((x) => x.toFixed(0)).join(', ')}), ratio ${ratio.toFixed(2)} (raw BullMQ on the app's own connections: ${baselineAppConnectionsJobsPerSec.toFixed(0)} jobs/s, ratio ${(msgsPerSec / baselineAppConnectionsJobsPerSec).toFixed(2)}); ` +
         `the two-hop floor (raw jobs hopping through two queues, no work) ${twoHopPerSec.toFixed(0)}/s = ${(twoHopPerSec / baselineJobsPerSec).toFixed(2)} of raw, of which intake reaches ${(msgsPerSec / twoHopPerSec).toFixed(2)}; ` +
         `CPU per message, Node + Redis: intake ${cpuIntake.nodeUs.toFixed(0)} + ${cpuIntake.redisUs.toFixed(0)} µs, two-hop floor ${cpuTwoHop.nodeUs.toFixed(0)} + ${cpuTwoHop.redisUs.toFixed(0)} µs, raw job ${cpuRaw.nodeUs.toFixed(0)} + ${cpuRaw.redisUs.toFixed(0)} µs; ` +
-        `at ${latency.fixedRate} msg/s: p50 ${latency.p50Ms.toFixed(1)} ms, p99 ${latency.p99Ms.toFixed(1)} ms (p99 of the rounds ${oneProcess.map((r) => r.p99Ms).join(', ')}); ${latency.cellGroupPosts} cell-group posts for ${latency.messages + latency.fixedRate * 5} new incidents`,
+        `at ${latency.fixedRate} msg/s (${((100 * latency.fixedRate) / msgsPerSec).toFixed(0)}% of the sustained rate just measured: near or above 100% the queue grows and the p99 says nothing of the pipeline): p50 ${latency.p50Ms.toFixed(1)} ms, p99 ${latency.p99Ms.toFixed(1)} ms (p99 of the rounds ${oneProcess.map((r) => r.p99Ms).join(', ')}); ${latency.cellGroupPosts} cell-group posts for ${latency.messages + latency.fixedRate * 5} new incidents`,
     );
     const splitLatency = { fixedRate: latency.fixedRate, ...medians(twoProcesses) };
     const splitPerSec = median(split);
