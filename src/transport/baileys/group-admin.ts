@@ -27,10 +27,14 @@ export class GroupAdmin {
     return meta;
   }
 
-  /** Members with phone and LID; a LID-only member gets their phone when the gateway or Baileys knows it. */
+  /**
+   * Members with phone and LID, as WhatsApp lists them now (a LID-only member gets their phone when
+   * the gateway or Baileys knows it). Never from the group cache: it is refreshed only by the
+   * membership notices the periodic check is there to back up, and a stranger whose notice never
+   * came stayed unreported in the cell group until the cache expired, a day later.
+   */
   async members(groupId: string): Promise<ChatSender[]> {
-    const meta = (await this.store.group(groupId)) ?? (await this.fetch(groupId));
-    return this.identified(meta);
+    return this.identified(await this.fetch(groupId));
   }
 
   /** The group's participants, in its order, with the phone of LID-only ones when the gateway or Baileys knows it. */
