@@ -142,11 +142,21 @@ export async function learnStaffLids(deps: HttpDeps, transport: ChatTransport): 
   }
 }
 
+/** Each process's check under way: checks run one after another, so two never report one stranger twice. */
+const checking = new WeakMap<HttpDeps, Promise<void>>();
+
 /**
  * Compares every cell group's members with the roster (learning the staff's LIDs first); reports
- * strangers not reported before.
+ * strangers not reported before. A check asked for while one runs starts when it ends (it reads
+ * the groups as they are then, and sees what the one before reported).
  */
-export async function reconcileCellGroups(deps: HttpDeps, transport: ChatTransport): Promise<void> {
+export function reconcileCellGroups(deps: HttpDeps, transport: ChatTransport): Promise<void> {
+  const next = (checking.get(deps) ?? Promise.resolve()).catch(() => {}).then(() => reconcileNow(deps, transport));
+  checking.set(deps, next);
+  return next;
+}
+
+async function reconcileNow(deps: HttpDeps, transport: ChatTransport): Promise<void> {
   await learnStaffLids(deps, transport);
   if (!transport.groupMembers) return;
   for (const group of deps.config.cellGroups) {
@@ -165,7 +175,7 @@ export async function reconcileCellGroups(deps: HttpDeps, transport: ChatTranspo
   }
 }
 
-/** How often the gateway looks whether WhatsApp is connected yet, to learn the staff's LIDs. */
+/** How often the gateway looks whether WhatsApp is connected yet, to check the cell groups. */
 const FIRST_CONNECTION_POLL_MS = 1_000;
 
 /** How soon a removal WhatsApp could not make (disconnected) is tried again. */
@@ -269,12 +279,14 @@ export const membershipGuardFeature: Feature = {
       const timer = setInterval(check, durationMs(deps.config.membershipGuard.reconcileEvery));
       timer.unref();
       check();
-      // The check at start-up usually runs before WhatsApp is connected: the staff's LIDs are
-      // learnt as soon as it is, not a whole reconcileEvery later.
+      // The check at start-up usually runs before WhatsApp is connected: the whole check runs again
+      // as soon as it is, not a whole reconcileEvery later. A stranger added to a cell group while
+      // the gateway was away (whose notice WhatsApp no longer holds) is reported within a second of
+      // connecting, and the staff's LIDs are learnt then.
       const first = setInterval(() => {
         if (transport.state() !== 'open') return;
         clearInterval(first);
-        void learnStaffLids(deps, transport);
+        check();
       }, FIRST_CONNECTION_POLL_MS);
       first.unref();
       closeables.push({

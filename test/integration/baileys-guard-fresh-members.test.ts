@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reconcileCellGroups } from '../../src/app/membership-guard.ts';
 import type { ChatTransport } from '../../src/transport/chat-transport.ts';
 import { type FakeBaileysSocket, fakeSocketFactory } from '../fakes/fake-baileys-socket.ts';
-import { CELL_GROUP, settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
+import { CELL_GROUP, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
 /** The cell group as it was: the embassy number and the duty officer. */
 const CELL: GroupMetadata = {
@@ -33,17 +33,34 @@ describe('the periodic membership check', () => {
       .map((s) => String((s.content as { text: string }).text))
       .filter((t) => t.startsWith('⚠️ Membership guard'));
 
+  /** A stranger added while the gateway was away: WhatsApp lists them, and no notice will ever come. */
+  const STRANGER_ON_ARRIVAL = '4915199990000@s.whatsapp.net';
+
   beforeAll(async () => {
     app = await startTestApp('bl-guard-fresh', {
       options: { transport: sockets.transport },
       config: { membershipGuard: { removeUnknown: false, reconcileEvery: '1h' } },
     });
+    const first = await sockets.socket(1);
+    first.groups.set(CELL_GROUP, {
+      ...CELL,
+      participants: [...CELL.participants, { id: STRANGER_ON_ARRIVAL, admin: null }],
+    } as GroupMetadata);
     sock = await sockets.openFirst(app.url);
   });
   afterAll(async () => app?.stop());
 
+  it('checks the cell groups as soon as WhatsApp connects, not a whole reconcileEvery (here 1 h) later', async () => {
+    await waitFor(async () => warnings().length > 0, 10_000, 'the check on connecting');
+    await settle(app);
+    expect(warnings()).toEqual([
+      '⚠️ Membership guard: +4915199990000 is in "Crisis cell" but not on the staff roster (found by the periodic check). If this is not expected, a group admin must remove them now.',
+    ]);
+  });
+
   it('reads the members from WhatsApp, not from a cached list that predates a stranger', async () => {
     sock.groups.set(CELL_GROUP, CELL);
+    sock.sent.length = 0;
     // A check while only staff are in the group: nothing to report (and the member list is cached).
     await reconcileCellGroups(app.deps, app.transport as ChatTransport);
     await settle(app);
