@@ -48,6 +48,11 @@ export class FakeBaileysSocket {
   readonly removalErrors = new Map<string, string>();
   /** When set, sendMessage throws it. */
   failSend: Error | undefined;
+  /**
+   * When set, called with each send before sendMessage returns: WhatsApp's answer to a message (its
+   * ack) can be handled while Baileys still writes the send's session keys, before sendMessage returns.
+   */
+  duringSend: ((send: FakeSend) => void) | undefined;
   user = { id: '15550000000:7@s.whatsapp.net', lid: '990000000000001:7@lid' };
   /** What WhatsApp answers a usync query with the LID protocol: phone JID (digits@s.whatsapp.net) → LID. */
   readonly usyncLids = new Map<string, string>();
@@ -138,6 +143,7 @@ export class FakeBaileysSocket {
   async sendMessage(jid: string, content: AnyMessageContent, options?: MiscMessageGenerationOptions): Promise<WAMessage> {
     if (this.failSend) throw this.failSend;
     this.sent.push({ jid, content, options });
+    this.duringSend?.({ jid, content, options });
     return proto.WebMessageInfo.fromObject({
       key: { remoteJid: jid, id: options?.messageId, fromMe: true },
       message: messageOf(content),

@@ -166,6 +166,39 @@ describe('an alert WhatsApp refuses with error 463', () => {
   });
 });
 
+describe('an alert whose 463 is handled before Baileys returns from its send', () => {
+  let t: Awaited<ReturnType<typeof startApp>>;
+  const citizen = aCitizen({ phone: '+33611000005' });
+  beforeAll(async () => {
+    t = await startApp('bl-463-early');
+    await saveCitizens(t.app.deps, [citizen]);
+  });
+  afterAll(async () => t.app.stop());
+
+  // Baileys' sendMessage returns only once it has written the send's session keys (to Redis, here):
+  // WhatsApp's 463 ack can be handled before that, before the gateway has recorded the send.
+  it('is still held, not failed, and sent again once when the restriction is lifted', async () => {
+    const { app, sock, sentTo } = t;
+    sock.duringSend = (s) => {
+      if (s.jid !== jidOf(citizen.phone)) return;
+      sock.duringSend = undefined;
+      sock.refuse463(s.options?.messageId as string, s.jid);
+    };
+    const id = await t.sendAlert('Shelter at the embassy compound');
+    const first = await waitFor(async () => sentTo(jidOf(citizen.phone), /Shelter at the embassy/)[0]);
+    await waitFor(async () => sentTo(CELL_GROUP, /stops the embassy number from starting new chats \(error 463\)/)[0]);
+    await waitFor(async () => ((await t.whatsapp()).held === 1 ? true : undefined), 10_000, 'the refused alert held');
+    expect((await t.alert(id)).counts).toMatchObject({ sent: 1, failed: 0 });
+
+    expect((await app.api('DELETE', '/api/whatsapp/restriction')).body).toEqual({ lifted: true });
+    const again = await waitFor(async () => sentTo(jidOf(citizen.phone), /Shelter at the embassy/)[1], 10_000, 'the alert sent again');
+    expect(again.options?.messageId).toBe(first.options?.messageId);
+    await waitFor(async () => ((await t.whatsapp()).held === 0 ? true : undefined));
+    expect(sentTo(jidOf(citizen.phone), /Shelter at the embassy/)).toHaveLength(2);
+    expect((await t.alert(id)).counts).toMatchObject({ sent: 1, failed: 0 });
+  });
+});
+
 describe('a gateway that starts after the restriction ended', () => {
   it('sends, once, what the gateway before it held, and tells the cell', async () => {
     const prefix = uniquePrefix('bl-restart');

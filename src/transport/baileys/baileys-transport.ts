@@ -106,6 +106,12 @@ export class BaileysTransport implements ChatTransport {
   private readonly retryCounts = new Map<string, unknown>();
   /** Listens for DELETEs that erased LID pairs from the session (keys.waLidsForgotten). */
   private erasures: Redis | undefined;
+  /**
+   * Sends not recorded yet (saveSent), by WhatsApp id: resolved once recorded (or failed). WhatsApp's
+   * answer to a message can be handled before Baileys' sendMessage returns (it still writes the
+   * session keys then): a 463 for it waits for the record, which it needs to send the message again.
+   */
+  private readonly recording = new Map<string, Promise<void>>();
 
   constructor(private readonly opts: BaileysTransportOptions) {
     this.store = new WhatsAppStore(opts.redis, opts.keys);
@@ -394,6 +400,7 @@ export class BaileysTransport implements ChatTransport {
    * cannot be handed back is reported failed.
    */
   async refused(messageId: string, remoteJid: string | null | undefined): Promise<void> {
+    await this.recording.get(messageId);
     const sent = await this.store.sentRecord(messageId);
     const lid = lidOfJid(remoteJid);
     const contacts = [sent?.to, phoneOfJid(remoteJid), lid, lid ? await this.store.phoneOfLid(lid) : undefined];
@@ -431,20 +438,27 @@ export class BaileysTransport implements ChatTransport {
     const jid = jidOf(msg.to);
     const content = await contentOf(this.store, msg, jid);
     const quoted = msg.replyTo && !msg.reaction ? await quotedOf(this.store, msg.replyTo, jid) : undefined;
-    let sent: Awaited<ReturnType<BaileysSocket['sendMessage']>>;
+    let recorded = () => {};
+    this.recording.set(messageId, new Promise<void>((resolve) => (recorded = resolve)));
     try {
-      sent = await sock.sendMessage(jid, content, { messageId, ...(quoted ? { quoted } : {}) });
-    } catch (err) {
-      // The connection went while sending (Baileys: "Connection Closed", a send that timed out): the
-      // message is not at fault, and goes again once WhatsApp is back.
-      const dropped = this.sock !== sock || this.connection !== 'open' || lostConnection(err);
-      throw new TransportError(`WhatsApp send failed: ${(err as Error).message}`, dropped ? 'not_connected' : 'send_failed', true, {
-        cause: err,
-      });
+      let sent: Awaited<ReturnType<BaileysSocket['sendMessage']>>;
+      try {
+        sent = await sock.sendMessage(jid, content, { messageId, ...(quoted ? { quoted } : {}) });
+      } catch (err) {
+        // The connection went while sending (Baileys: "Connection Closed", a send that timed out): the
+        // message is not at fault, and goes again once WhatsApp is back.
+        const dropped = this.sock !== sock || this.connection !== 'open' || lostConnection(err);
+        throw new TransportError(`WhatsApp send failed: ${(err as Error).message}`, dropped ? 'not_connected' : 'send_failed', true, {
+          cause: err,
+        });
+      }
+      const refusable = msg.to.kind === 'dm' ? { key: msg.idempotencyKey, to: msg.to.phone } : undefined;
+      await this.store.saveSent(messageId, sent?.message ?? {}, refusable);
+      return { messageId, duplicate: false };
+    } finally {
+      this.recording.delete(messageId);
+      recorded();
     }
-    const refusable = msg.to.kind === 'dm' ? { key: msg.idempotencyKey, to: msg.to.phone } : undefined;
-    await this.store.saveSent(messageId, sent?.message ?? {}, refusable);
-    return { messageId, duplicate: false };
   }
 
   async groupMembers(groupId: string): Promise<ChatSender[]> {
