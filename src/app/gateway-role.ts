@@ -55,8 +55,11 @@ export async function startGatewayRole(
       deps.log.error({ err: err.message }, 'cannot publish transport state'),
     );
     void watch.check();
+    // Paused also before it first runs (then it does not start until WhatsApp is open): a gateway
+    // starting while WhatsApp connects took messages only to put each back a second later, one
+    // more drop on it every time, for up to a heartbeat (BullMQ's resume starts a worker not yet run).
     if (state === 'open') outbound.resume();
-    else if (outbound.isRunning()) void outbound.pause(true);
+    else void outbound.pause(true);
   };
   const sink = queues.sink(publish);
   const refusals = new Refusals(deps, queues.outbound, outbound, async (messageId) =>
