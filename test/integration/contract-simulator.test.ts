@@ -64,3 +64,12 @@ describe('POST /sim/* as a member of staff', () => {
     expect((await app.api('POST', '/sim/messages', { from: STAFF.duty, text: '/sitrep' }, duty)).status).toBe(202);
   });
 });
+
+describe('GET /sim/messages with a parameter it does not have', () => {
+  it('is a 400 naming it, as every API list answers, not every message the bot sent', async () => {
+    // `?phone=` (for `to=`) used to answer the whole outbox, which reads as "the bot wrote to this phone".
+    const res = await app.api<{ error: { code: string; message: string } }>('GET', '/sim/messages?phone=%2B33614000201');
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/phone/);
+  });
+});

@@ -74,7 +74,7 @@ const membersBody = z.strictObject({
   participants: z.array(phone).min(1).max(1024),
   by: phone.optional(),
 });
-const outboxQuery = z.object({
+const outboxQuery = z.strictObject({
   to: z.string().max(64).optional(),
   after: queryInt(0, Number.MAX_SAFE_INTEGER).default(0),
   limit: queryInt(1, 1000).default(500),
