@@ -73,3 +73,23 @@ describe('GET /sim/messages with a parameter it does not have', () => {
     expect(res.body.error.message).toMatch(/phone/);
   });
 });
+
+describe("POST /sim/messages from the embassy's own number", () => {
+  it('is refused with a 400 naming `from`: the bot never answers itself, nor opens a report for its own number', async () => {
+    await settle(app);
+    const before = (await app.api<Outbox>('GET', '/sim/messages?limit=1000')).body.last;
+    for (const body of [
+      { from: '+15550000000', text: 'hello' },
+      { from: '+1 555 000 0000', text: 'We are trapped, help' },
+      { from: '+15550000000', text: 'hello', group: CELL_GROUP },
+    ]) {
+      const res = await app.api<{ error: { code: string; message: string } }>('POST', '/sim/messages', body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.error.message).toMatch(/^body\.from: .*embassy/);
+    }
+    const reaction = await app.api('POST', '/sim/reactions', { from: '+15550000000', messageId: 'X-9', emoji: '👍' });
+    expect(reaction.status).toBe(400);
+    await settle(app);
+    expect((await app.api<Outbox>('GET', `/sim/messages?after=${before}&limit=1000`)).body.items).toEqual([]);
+  });
+});

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Request } from 'express';
 import { Router } from 'express';
 import { z } from 'zod';
-import { AppError, NotFoundError } from '../../domain/errors.ts';
+import { AppError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { hasRole, toE164, topRole } from '../../domain/roster.ts';
 import type { SimulatorTransport } from '../../transport/simulator/simulator-transport.ts';
 import { authenticate, MissingRoleError } from '../auth.ts';
@@ -170,6 +170,18 @@ function speakAs(deps: HttpDeps, req: Request, phone: string): string {
   return phone;
 }
 
+/**
+ * The phone a simulated person writes from: never the embassy's own number. On WhatsApp the bot's own
+ * messages are never taken for a citizen's (see sentByOwnAccount); here one was answered with the menu,
+ * or opened a report whose reporter was the embassy itself.
+ */
+function sender(deps: HttpDeps, req: Request, from: string): string {
+  const phone = e164(from);
+  if (phone === deps.config.embassy.number)
+    throw new ValidationError("body.from: is the embassy's own number (the bot); write from a citizen's or a staff member's phone");
+  return speakAs(deps, req, phone);
+}
+
 /** The WhatsApp simulator's HTTP API and web page (TRANSPORT=simulator only). */
 export function simulatorRoutes(deps: HttpDeps, sim: SimulatorTransport): Router {
   const r = Router();
@@ -186,13 +198,15 @@ export function simulatorRoutes(deps: HttpDeps, sim: SimulatorTransport): Router
   r.use('/sim', authenticate(deps.tokens));
   r.post('/sim/messages', async (req, res) => {
     const b = validate(messageBody, req.body);
-    const id = await sim.inject({ ...b, from: speakAs(deps, req, e164(b.from)) });
+    const from = sender(deps, req, b.from);
+    const id = await sim.inject({ ...b, from });
     res.status(202).json({ id });
   });
   r.post('/sim/reactions', async (req, res) => {
     const b = validate(reactionBody, req.body);
+    const from = sender(deps, req, b.from);
     const id = await sim.inject({
-      from: speakAs(deps, req, e164(b.from)),
+      from,
       ...(b.group ? { group: b.group } : {}),
       ...(b.id ? { id: b.id } : {}),
       reaction: { messageId: b.messageId, emoji: b.emoji },
@@ -202,7 +216,7 @@ export function simulatorRoutes(deps: HttpDeps, sim: SimulatorTransport): Router
   r.post('/sim/calls', async (req, res) => {
     const b = validate(callBody, req.body);
     const id = await sim.call({
-      from: speakAs(deps, req, e164(b.from)),
+      from: sender(deps, req, b.from),
       ...(b.id ? { id: b.id } : {}),
       ...(b.video ? { video: true } : {}),
     });
