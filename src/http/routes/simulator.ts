@@ -4,6 +4,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { AppError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { hasRole, toE164, topRole } from '../../domain/roster.ts';
+import { inboundMessageOrigin } from '../../queues/queues.ts';
 import type { SimulatorTransport } from '../../transport/simulator/simulator-transport.ts';
 import { authenticate, MissingRoleError } from '../auth.ts';
 import { queryInt, validate } from '../errors.ts';
@@ -182,6 +183,25 @@ function sender(deps: HttpDeps, req: Request, from: string): string {
   return speakAs(deps, req, phone);
 }
 
+/**
+ * Refuses a message id that another person, or another chat, already used. The inbound job id derives
+ * from the message id alone (WhatsApp's ids are unique), so the queue would drop the second message as
+ * a redelivery of the first after answering 202; the same message sent again is still one message.
+ */
+async function freshId(deps: HttpDeps, id: string | undefined, from: string, group: string | undefined): Promise<void> {
+  if (!id) return;
+  const earlier = await inboundMessageOrigin(deps.redis, deps.keys.prefix, id);
+  if (!earlier) return;
+  const chat = group ?? from;
+  const earlierChat = earlier.chat.kind === 'group' ? earlier.chat.id : earlier.chat.phone;
+  if (earlier.from.phone !== from || earlierChat !== chat)
+    throw new AppError(
+      'message_id_taken',
+      `message id ${id} was already used by another sender or chat; give each message its own id`,
+      409,
+    );
+}
+
 /** The WhatsApp simulator's HTTP API and web page (TRANSPORT=simulator only). */
 export function simulatorRoutes(deps: HttpDeps, sim: SimulatorTransport): Router {
   const r = Router();
@@ -199,12 +219,14 @@ export function simulatorRoutes(deps: HttpDeps, sim: SimulatorTransport): Router
   r.post('/sim/messages', async (req, res) => {
     const b = validate(messageBody, req.body);
     const from = sender(deps, req, b.from);
+    await freshId(deps, b.id, from, b.group);
     const id = await sim.inject({ ...b, from });
     res.status(202).json({ id });
   });
   r.post('/sim/reactions', async (req, res) => {
     const b = validate(reactionBody, req.body);
     const from = sender(deps, req, b.from);
+    await freshId(deps, b.id, from, b.group);
     const id = await sim.inject({
       from,
       ...(b.group ? { group: b.group } : {}),
