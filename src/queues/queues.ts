@@ -3,7 +3,15 @@ import { type JobsOptions, Queue, type QueueOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.ts';
 import { metrics } from '../observability/metrics.ts';
-import type { DeliveryUpdate, InboundMessage, MembershipChange, MissedCall, TransportEvents } from '../transport/chat-transport.ts';
+import type {
+  ChatAddress,
+  ChatSender,
+  DeliveryUpdate,
+  InboundMessage,
+  MembershipChange,
+  MissedCall,
+  TransportEvents,
+} from '../transport/chat-transport.ts';
 import type { InboundSpool } from './inbound-spool.ts';
 import type { InboundJob, OutboundJob } from './job-schemas.ts';
 
@@ -42,6 +50,26 @@ export function jobIdFor(kind: string, key: string): string {
  */
 export async function inboundMessageQueued(redis: Redis, prefix: string, messageId: string): Promise<boolean> {
   return (await redis.exists(`${prefix}:${QUEUE.inbound}:${jobIdFor('m', messageId)}`)) === 1;
+}
+
+/**
+ * Who sent the inbound message of a platform message id and in which chat, read from its job (kept a
+ * day); undefined when no job has that id. The simulator's callers pick their own ids: one person's
+ * `m1` must not pass for another's redelivered `m1`, which the queue would drop as already received.
+ */
+export async function inboundMessageOrigin(
+  redis: Redis,
+  prefix: string,
+  messageId: string,
+): Promise<{ from: ChatSender; chat: ChatAddress } | undefined> {
+  const data = await redis.hget(`${prefix}:${QUEUE.inbound}:${jobIdFor('m', messageId)}`, 'data');
+  if (!data) return undefined;
+  try {
+    const { message } = JSON.parse(data) as { message?: { from: ChatSender; chat: ChatAddress } };
+    return message ? { from: message.from, chat: message.chat } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

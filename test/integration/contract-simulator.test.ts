@@ -64,3 +64,58 @@ describe('POST /sim/* as a member of staff', () => {
     expect((await app.api('POST', '/sim/messages', { from: STAFF.duty, text: '/sitrep' }, duty)).status).toBe(202);
   });
 });
+
+describe('GET /sim/messages with a parameter it does not have', () => {
+  it('is a 400 naming it, as every API list answers, not every message the bot sent', async () => {
+    // `?phone=` (for `to=`) used to answer the whole outbox, which reads as "the bot wrote to this phone".
+    const res = await app.api<{ error: { code: string; message: string } }>('GET', '/sim/messages?phone=%2B33614000201');
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/phone/);
+  });
+});
+
+describe("POST /sim/messages from the embassy's own number", () => {
+  it('is refused with a 400 naming `from`: the bot never answers itself, nor opens a report for its own number', async () => {
+    await settle(app);
+    const before = (await app.api<Outbox>('GET', '/sim/messages?limit=1000')).body.last;
+    for (const body of [
+      { from: '+15550000000', text: 'hello' },
+      { from: '+1 555 000 0000', text: 'We are trapped, help' },
+      { from: '+15550000000', text: 'hello', group: CELL_GROUP },
+    ]) {
+      const res = await app.api<{ error: { code: string; message: string } }>('POST', '/sim/messages', body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.error.message).toMatch(/^body\.from: .*embassy/);
+    }
+    const reaction = await app.api('POST', '/sim/reactions', { from: '+15550000000', messageId: 'X-9', emoji: '👍' });
+    expect(reaction.status).toBe(400);
+    await settle(app);
+    expect((await app.api<Outbox>('GET', `/sim/messages?after=${before}&limit=1000`)).body.items).toEqual([]);
+  });
+});
+
+describe('POST /sim/messages with an id', () => {
+  type Refusal = { error: { code: string; message: string } };
+
+  it('answers two people who picked the same id, or refuses the second: never a 202 for a message that is then dropped', async () => {
+    // WhatsApp ids are unique; a test suite picking its own (`m1` for each phone) must not lose a report.
+    const first = await app.api('POST', '/sim/messages', { from: '+33614000201', text: 'My wife is injured', id: 'same-id-1' });
+    expect(first.status).toBe(202);
+    await app.expectMessage('+33614000201', /INC-\d{4}/);
+    const second = await app.api<Refusal>('POST', '/sim/messages', { from: '+33614000202', text: 'My car was stolen', id: 'same-id-1' });
+    if (second.status === 202) await app.expectMessage('+33614000202', /INC-\d{4}/);
+    else {
+      expect(second.status).toBe(409);
+      expect(second.body.error.code).toBe('message_id_taken');
+      expect(second.body.error.message).toMatch(/same-id-1/);
+    }
+  });
+
+  it('still takes the same message sent again by the same person as one message (a redelivery)', async () => {
+    const body = { from: '+33614000203', text: 'My son is missing', id: 'same-id-2' };
+    expect((await app.api('POST', '/sim/messages', body)).status).toBe(202);
+    expect((await app.api('POST', '/sim/messages', body)).status).toBe(202);
+    await settle(app);
+    expect((await app.outbox('+33614000203')).filter((m) => /INC-\d{4}/.test(m.text))).toHaveLength(1);
+  });
+});

@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import type { Request } from 'express';
 import { Router } from 'express';
 import { z } from 'zod';
-import { AppError, NotFoundError } from '../../domain/errors.ts';
+import { AppError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { hasRole, toE164, topRole } from '../../domain/roster.ts';
+import { inboundMessageOrigin } from '../../queues/queues.ts';
 import type { SimulatorTransport } from '../../transport/simulator/simulator-transport.ts';
 import { authenticate, MissingRoleError } from '../auth.ts';
 import { queryInt, validate } from '../errors.ts';
@@ -74,7 +75,7 @@ const membersBody = z.strictObject({
   participants: z.array(phone).min(1).max(1024),
   by: phone.optional(),
 });
-const outboxQuery = z.object({
+const outboxQuery = z.strictObject({
   to: z.string().max(64).optional(),
   after: queryInt(0, Number.MAX_SAFE_INTEGER).default(0),
   limit: queryInt(1, 1000).default(500),
@@ -170,6 +171,37 @@ function speakAs(deps: HttpDeps, req: Request, phone: string): string {
   return phone;
 }
 
+/**
+ * The phone a simulated person writes from: never the embassy's own number. On WhatsApp the bot's own
+ * messages are never taken for a citizen's (see sentByOwnAccount); here one was answered with the menu,
+ * or opened a report whose reporter was the embassy itself.
+ */
+function sender(deps: HttpDeps, req: Request, from: string): string {
+  const phone = e164(from);
+  if (phone === deps.config.embassy.number)
+    throw new ValidationError("body.from: is the embassy's own number (the bot); write from a citizen's or a staff member's phone");
+  return speakAs(deps, req, phone);
+}
+
+/**
+ * Refuses a message id that another person, or another chat, already used. The inbound job id derives
+ * from the message id alone (WhatsApp's ids are unique), so the queue would drop the second message as
+ * a redelivery of the first after answering 202; the same message sent again is still one message.
+ */
+async function freshId(deps: HttpDeps, id: string | undefined, from: string, group: string | undefined): Promise<void> {
+  if (!id) return;
+  const earlier = await inboundMessageOrigin(deps.redis, deps.keys.prefix, id);
+  if (!earlier) return;
+  const chat = group ?? from;
+  const earlierChat = earlier.chat.kind === 'group' ? earlier.chat.id : earlier.chat.phone;
+  if (earlier.from.phone !== from || earlierChat !== chat)
+    throw new AppError(
+      'message_id_taken',
+      `message id ${id} was already used by another sender or chat; give each message its own id`,
+      409,
+    );
+}
+
 /** The WhatsApp simulator's HTTP API and web page (TRANSPORT=simulator only). */
 export function simulatorRoutes(deps: HttpDeps, sim: SimulatorTransport): Router {
   const r = Router();
@@ -186,13 +218,17 @@ export function simulatorRoutes(deps: HttpDeps, sim: SimulatorTransport): Router
   r.use('/sim', authenticate(deps.tokens));
   r.post('/sim/messages', async (req, res) => {
     const b = validate(messageBody, req.body);
-    const id = await sim.inject({ ...b, from: speakAs(deps, req, e164(b.from)) });
+    const from = sender(deps, req, b.from);
+    await freshId(deps, b.id, from, b.group);
+    const id = await sim.inject({ ...b, from });
     res.status(202).json({ id });
   });
   r.post('/sim/reactions', async (req, res) => {
     const b = validate(reactionBody, req.body);
+    const from = sender(deps, req, b.from);
+    await freshId(deps, b.id, from, b.group);
     const id = await sim.inject({
-      from: speakAs(deps, req, e164(b.from)),
+      from,
       ...(b.group ? { group: b.group } : {}),
       ...(b.id ? { id: b.id } : {}),
       reaction: { messageId: b.messageId, emoji: b.emoji },
@@ -202,7 +238,7 @@ export function simulatorRoutes(deps: HttpDeps, sim: SimulatorTransport): Router
   r.post('/sim/calls', async (req, res) => {
     const b = validate(callBody, req.body);
     const id = await sim.call({
-      from: speakAs(deps, req, e164(b.from)),
+      from: sender(deps, req, b.from),
       ...(b.id ? { id: b.id } : {}),
       ...(b.video ? { video: true } : {}),
     });
