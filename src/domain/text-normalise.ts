@@ -63,9 +63,24 @@ interface Words {
   starts: number[];
   ends: number[];
 }
-const WORD = /[\p{L}\p{N}]+/gu;
 /** A keyword made of words and single spaces only: matched word by word. */
 const WORDS_ONLY = /^[\p{L}\p{N}]+(?: [\p{L}\p{N}]+)*$/u;
+const LETTER_OR_DIGIT_AT = /[\p{L}\p{N}]/uy;
+/** 1 for each character of the Basic Multilingual Plane that is a letter or a digit (\p{L}, \p{N}), as the regex reads them. */
+const BMP_WORD_CHAR = (() => {
+  const table = new Uint8Array(0x10000);
+  const letterOrDigit = /^[\p{L}\p{N}]$/u;
+  for (let c = 0; c < 0x10000; c++) if (c < 0xd800 || c > 0xdfff) table[c] = letterOrDigit.test(String.fromCharCode(c)) ? 1 : 0;
+  return table;
+})();
+
+/** Length (2, 1 or 0) of the letter or digit at `at`: a surrogate pair is one character (a 𝒜 is a letter). */
+function wordCharAt(text: string, at: number): number {
+  const c = text.charCodeAt(at);
+  if (c < 0xd800 || c > 0xdfff) return BMP_WORD_CHAR[c] as number;
+  LETTER_OR_DIGIT_AT.lastIndex = at;
+  return LETTER_OR_DIGIT_AT.test(text) ? 2 : 0;
+}
 
 /** The same texts are matched against a dozen sets in a row: the last one's words are kept. */
 let lastWords: Words = { text: '', words: [], starts: [], ends: [] };
@@ -74,11 +89,22 @@ function wordsOf(text: string): Words {
   const words: string[] = [];
   const starts: number[] = [];
   const ends: number[] = [];
-  WORD.lastIndex = 0;
-  for (let m = WORD.exec(text); m; m = WORD.exec(text)) {
-    words.push(m[0]);
-    starts.push(m.index);
-    ends.push(WORD.lastIndex);
+  let start = -1;
+  for (let at = 0; at < text.length; ) {
+    const n = wordCharAt(text, at);
+    if (n && start < 0) start = at;
+    else if (!n && start >= 0) {
+      words.push(text.slice(start, at));
+      starts.push(start);
+      ends.push(at);
+      start = -1;
+    }
+    at += n || 1;
+  }
+  if (start >= 0) {
+    words.push(text.slice(start));
+    starts.push(start);
+    ends.push(text.length);
   }
   lastWords = { text, words, starts, ends };
   return lastWords;
@@ -152,19 +178,20 @@ class KeywordPattern {
         if (!word.startsWith(clitic)) continue;
         // The longest keyword starting with this word (less its clitic), its next words each after one space.
         let node = this.first.get(clitic ? word.slice(clitic.length) : word);
-        let found: [number, string] | undefined;
-        let j = i;
-        while (node) {
-          if (node.keyword !== undefined) found = [j, node.keyword];
+        let keyword: string | undefined;
+        let last = i;
+        for (let j = i; node; node = node.next?.get(words[++j] as string)) {
+          if (node.keyword !== undefined) {
+            keyword = node.keyword;
+            last = j;
+          }
           const end = ends[j] as number;
-          if (!node.next || j + 1 >= words.length || starts[j + 1] !== end + 1 || text.charCodeAt(end) !== 32) break;
-          j += 1;
-          node = node.next.get(words[j] as string);
+          if (starts[j + 1] !== end + 1 || text.charCodeAt(end) !== 32) break;
         }
-        if (found) {
-          out.push([starts[i] as number, ends[found[0]] as number, found[1]]);
+        if (keyword !== undefined) {
+          out.push([starts[i] as number, ends[last] as number, keyword]);
           if (firstOnly) return out;
-          i = found[0];
+          i = last;
           break;
         }
       }
