@@ -284,7 +284,7 @@ export function parseHousehold(text: string): number | undefined {
 }
 
 /** Words asking for help, in every language: never an answer to a registration question. */
-const URGENT_WORDS = [
+export const URGENT_WORDS = [
   ...Object.values(KEYWORDS.help).flat(),
   ...INCIDENT_KEYWORDS.sos,
   'please help',

@@ -28,30 +28,200 @@ const ARABIC_CLITICS = '(?:[وف]?(?:بال|كال|لل|ال|[بلك])?|عال|�
 const escapeRegExp = (k: string) => k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** Apostrophes and hyphens are spaces for matching: "l aeroport" is "l'aéroport", "couvre feu" is "couvre-feu". */
 const plain = (folded: string) => folded.replace(/['-]/g, ' ').replace(/ {2,}/g, ' ');
+/** plain() of the text last matched: a dozen sets in a row match the same text. */
+let lastPlain = { folded: '', text: '' };
+function plainOnce(folded: string): string {
+  if (folded !== lastPlain.folded) lastPlain = { folded, text: plain(folded) };
+  return lastPlain.text;
+}
+
+/**
+ * The joined clitics of ARABIC_CLITICS, in the order its regex tries them (و/ف, then بال…ب/ل/ك, then
+ * none; then عال, ع), grouped by their first letter: a word is tried after each clitic it starts with,
+ * in this order, and the first clitic after which a keyword matches wins, as in the regex.
+ */
+const CLITICS_BY_LETTER = (() => {
+  const inner = ['بال', 'كال', 'لل', 'ال', 'ب', 'ل', 'ك', ''];
+  const order = [...['و', 'ف'].flatMap((c) => inner.map((i) => c + i)), ...inner, 'عال', 'ع'];
+  const byLetter = new Map<string, string[]>();
+  for (const c of order) if (c) byLetter.set(c.charAt(0), []);
+  for (const c of order) for (const [letter, list] of byLetter) if (c === '' || c.startsWith(letter)) list.push(c);
+  return byLetter;
+})();
+const NO_CLITIC = [''];
+
+/** A word of a keyword, and the words that may follow it (after one space) in a longer keyword. */
+interface WordNode {
+  keyword?: string;
+  next?: Map<string, WordNode>;
+}
+
+/** The words of a text: its runs of letters and digits, with where each starts and ends. */
+interface Words {
+  text: string;
+  words: string[];
+  starts: number[];
+  ends: number[];
+}
+/** A keyword made of words and single spaces only: matched word by word. */
+const WORDS_ONLY = /^[\p{L}\p{N}]+(?: [\p{L}\p{N}]+)*$/u;
+const LETTER_OR_DIGIT_AT = /[\p{L}\p{N}]/uy;
+/** 1 for each character of the Basic Multilingual Plane that is a letter or a digit (\p{L}, \p{N}), as the regex reads them. */
+const BMP_WORD_CHAR = (() => {
+  const table = new Uint8Array(0x10000);
+  const letterOrDigit = /^[\p{L}\p{N}]$/u;
+  for (let c = 0; c < 0x10000; c++) if (c < 0xd800 || c > 0xdfff) table[c] = letterOrDigit.test(String.fromCharCode(c)) ? 1 : 0;
+  return table;
+})();
+
+/** Length (2, 1 or 0) of the letter or digit at `at`: a surrogate pair is one character (a 𝒜 is a letter). */
+function wordCharAt(text: string, at: number): number {
+  const c = text.charCodeAt(at);
+  if (c < 0xd800 || c > 0xdfff) return BMP_WORD_CHAR[c] as number;
+  LETTER_OR_DIGIT_AT.lastIndex = at;
+  return LETTER_OR_DIGIT_AT.test(text) ? 2 : 0;
+}
+
+/** The same texts are matched against a dozen sets in a row: the last one's words are kept. */
+let lastWords: Words = { text: '', words: [], starts: [], ends: [] };
+function wordsOf(text: string): Words {
+  if (text === lastWords.text) return lastWords;
+  const words: string[] = [];
+  const starts: number[] = [];
+  const ends: number[] = [];
+  let start = -1;
+  for (let at = 0; at < text.length; ) {
+    const n = wordCharAt(text, at);
+    if (n && start < 0) start = at;
+    else if (!n && start >= 0) {
+      words.push(text.slice(start, at));
+      starts.push(start);
+      ends.push(at);
+      start = -1;
+    }
+    at += n || 1;
+  }
+  if (start >= 0) {
+    words.push(text.slice(start));
+    starts.push(start);
+    ends.push(text.length);
+  }
+  lastWords = { text, words, starts, ends };
+  return lastWords;
+}
+
+/**
+ * The keywords of one script, longest first, and the matches of the regex
+ * `(?<![\p{L}\p{N}])clitic?(kw1|kw2|…)(?![\p{L}\p{N}])` (flags gu) found without running it, at
+ * a fraction of its cost on every message: a keyword of words and single spaces is looked up word
+ * by word. It can only start where a word starts, after a clitic for Arabic (the lookbehind);
+ * among the keywords that match there the regex takes the longest (they are sorted so), after the
+ * first clitic in its order that lets one match; and it looks on from the end of what it matched.
+ * A keyword with other characters ("🆘") cannot be looked up by words: a text that contains one is
+ * matched with the regex. test/unit/keyword-set-equivalence.test.ts compares the two.
+ */
+class KeywordPattern {
+  /** Keyword by keyword's first word, then by its next words. */
+  private readonly first = new Map<string, WordNode>();
+  /** Keywords with characters other than letters, digits and single spaces. */
+  private readonly others: string[] = [];
+  /** The whole alternation, compiled only when some keyword is one of `others`. */
+  private readonly regex: RegExp | undefined;
+
+  constructor(
+    keywords: readonly string[],
+    private readonly clitics: boolean,
+  ) {
+    for (const k of keywords) {
+      if (!WORDS_ONLY.test(k)) {
+        this.others.push(k);
+        continue;
+      }
+      let map = this.first;
+      let node: WordNode | undefined;
+      for (const w of k.split(' ')) {
+        if (node) {
+          node.next ??= new Map();
+          map = node.next;
+        }
+        node = map.get(w);
+        if (!node) {
+          node = {};
+          map.set(w, node);
+        }
+      }
+      if (node) node.keyword = k;
+    }
+    if (this.others.length)
+      this.regex = new RegExp(
+        `(?<![\\p{L}\\p{N}])${clitics ? ARABIC_CLITICS : ''}(${keywords.map(escapeRegExp).join('|')})(?![\\p{L}\\p{N}])`,
+        'gu',
+      );
+  }
+
+  /** The keywords found in `text`, in order, as the regex's global matches: [start, end, keyword]. */
+  matches(text: string, firstOnly = false): [number, number, string][] {
+    const out: [number, number, string][] = [];
+    let other = false;
+    for (const k of this.others) other ||= text.includes(k);
+    if (other && this.regex) {
+      for (const m of text.matchAll(this.regex)) {
+        out.push([m.index, m.index + m[0].length, m[1] as string]);
+        if (firstOnly) break;
+      }
+      return out;
+    }
+    const { words, starts, ends } = wordsOf(text);
+    for (let i = 0; i < words.length; i++) {
+      const word = words[i] as string;
+      for (const clitic of this.clitics ? (CLITICS_BY_LETTER.get(word.charAt(0)) ?? NO_CLITIC) : NO_CLITIC) {
+        if (!word.startsWith(clitic)) continue;
+        // The longest keyword starting with this word (less its clitic), its next words each after one space.
+        let node = this.first.get(clitic ? word.slice(clitic.length) : word);
+        let keyword: string | undefined;
+        let last = i;
+        for (let j = i; node; node = node.next?.get(words[++j] as string)) {
+          if (node.keyword !== undefined) {
+            keyword = node.keyword;
+            last = j;
+          }
+          const end = ends[j] as number;
+          if (starts[j + 1] !== end + 1 || text.charCodeAt(end) !== 32) break;
+        }
+        if (keyword !== undefined) {
+          out.push([starts[i] as number, ends[last] as number, keyword]);
+          if (firstOnly) return out;
+          i = last;
+          break;
+        }
+      }
+    }
+    return out;
+  }
+}
 
 /**
  * A precompiled set of (folded) keywords: counts how many distinct ones a folded text contains.
  * A keyword matches whole words only, in every script: inside a longer word it does not count.
  * Arabic keywords may carry a joined clitic (و، ف، ب، ل، ك، ال); any other inflection
- * (ة، ين، ون، ي…) must be listed as its own keyword.
+ * (ة، ين، ون، ي…) must be listed as its own keyword. Where keywords overlap, the longest one
+ * found first is the one that counts ("not injured" hides "injured").
  */
 export class KeywordSet {
-  private readonly latin: RegExp | undefined;
-  private readonly arabic: RegExp | undefined;
+  private readonly latin: KeywordPattern | undefined;
+  private readonly arabic: KeywordPattern | undefined;
 
   constructor(keywords: readonly string[]) {
     const folded = [...new Set(keywords.map((k) => plain(foldText(k)).trim()).filter(Boolean))].sort((a, b) => b.length - a.length);
     const arabic = folded.filter((k) => ARABIC.test(k));
     const latin = folded.filter((k) => !ARABIC.test(k));
-    this.latin = latin.length ? new RegExp(`(?<![\\p{L}\\p{N}])(${latin.map(escapeRegExp).join('|')})(?![\\p{L}\\p{N}])`, 'gu') : undefined;
-    this.arabic = arabic.length
-      ? new RegExp(`(?<![\\p{L}\\p{N}])${ARABIC_CLITICS}(${arabic.map(escapeRegExp).join('|')})(?![\\p{L}\\p{N}])`, 'gu')
-      : undefined;
+    this.latin = latin.length ? new KeywordPattern(latin, false) : undefined;
+    this.arabic = arabic.length ? new KeywordPattern(arabic, true) : undefined;
   }
 
   /** The patterns that can match `text`: an Arabic keyword cannot match a text without Arabic letters. */
-  private patterns(text: string): RegExp[] {
-    const out: RegExp[] = [];
+  private patterns(text: string): KeywordPattern[] {
+    const out: KeywordPattern[] = [];
     if (this.latin) out.push(this.latin);
     if (this.arabic && ARABIC.test(text)) out.push(this.arabic);
     return out;
@@ -59,26 +229,31 @@ export class KeywordSet {
 
   /** Number of distinct keywords found in `folded` (a text passed through foldText). */
   count(folded: string): number {
-    const text = plain(folded);
+    const text = plainOnce(folded);
     const found = new Set<string>();
-    for (const re of this.patterns(text)) for (const m of text.matchAll(re)) found.add(m[1] ?? m[0]);
+    for (const p of this.patterns(text)) for (const [, , keyword] of p.matches(text)) found.add(keyword);
     return found.size;
   }
 
   /** `folded` with every keyword found in it blanked out. */
   remove(folded: string): string {
-    let out = plain(folded);
-    for (const re of this.patterns(out)) out = out.replace(re, ' ');
+    let out = plainOnce(folded);
+    for (const p of this.patterns(out)) {
+      let blanked = '';
+      let from = 0;
+      for (const [start, end] of p.matches(out)) {
+        blanked += `${out.slice(from, start)} `;
+        from = end;
+      }
+      if (from > 0) out = blanked + out.slice(from);
+    }
     return out;
   }
 
   /** True when `folded` contains any of the keywords (stops at the first). */
   any(folded: string): boolean {
-    const text = plain(folded);
-    return this.patterns(text).some((re) => {
-      re.lastIndex = 0;
-      return re.test(text);
-    });
+    const text = plainOnce(folded);
+    return this.patterns(text).some((p) => p.matches(text, true).length > 0);
   }
 }
 
