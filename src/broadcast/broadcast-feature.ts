@@ -8,6 +8,7 @@ import { BROADCAST_QUEUE, type BroadcastJob, closeBroadcastQueues } from './broa
 import { broadcastKeys, deliveryCounts, loadRecord } from './broadcast-store.ts';
 import { broadcastCommands } from './commands.ts';
 import { fanOut, purgeQueued } from './fanout.ts';
+import { FAN_OUT_SWEEP, fanOutRetryEveryMs, gaveUp, onFanOutGaveUp, retryStalledFanOuts } from './fanout-retry.ts';
 import { resumeInterruptedBroadcasts } from './resume.ts';
 import { onBroadcastFailed, onBroadcastSent, onDeliveryReceipt, prepareBroadcastSend } from './tracking.ts';
 import { getWelfareCheck, tallyLine } from './welfare.ts';
@@ -74,6 +75,7 @@ export const broadcastFeature: Feature = {
   sendFailed: (deps, job) => onBroadcastFailed(deps, job),
   delivery: (deps, update) => onDeliveryReceipt(deps, update),
   sitrep: (deps) => sitrepLines(deps),
+  timers: (deps) => ({ [FAN_OUT_SWEEP]: async () => void (await retryStalledFanOuts(deps)) }),
   async start({ deps, connect, plays }) {
     const closeables: Closeable[] = [{ close: () => closeBroadcastQueues(deps) }];
     if (plays('worker')) {
@@ -83,14 +85,21 @@ export const broadcastFeature: Feature = {
         concurrency: 4,
         maxStalledCount: MAX_STALLS,
       });
-      worker.on('failed', (job, err) =>
-        deps.log.error({ jobId: job?.id, type: job?.data?.type, err: err.message }, 'broadcast job failed'),
-      );
+      worker.on('failed', (job, err) => {
+        deps.log.error({ jobId: job?.id, type: job?.data?.type, err: err.message }, 'broadcast job failed');
+        if (job && gaveUp(job)) void onFanOutGaveUp(deps, job, err.message);
+      });
       worker.on('error', (err) => deps.log.error({ err: err.message }, 'broadcast worker error'));
       closeables.unshift(worker);
       // A crash between saving, approving and queueing a broadcast must not leave it silent.
       await resumeInterruptedBroadcasts(deps).catch((err) =>
         deps.log.error({ err: (err as Error).message }, 'could not check for interrupted broadcasts'),
+      );
+      // A fan-out that gave up (a long Redis outage) is taken up again while the app runs, not only at a restart.
+      await deps.queues.timers.upsertJobScheduler(
+        'broadcast-fanout-sweep',
+        { every: fanOutRetryEveryMs(deps) },
+        { name: FAN_OUT_SWEEP, data: {} },
       );
       // A close a crash interrupted is finished; every open welfare check has its automatic close.
       await resumeWelfareCloses(deps).catch((err) =>

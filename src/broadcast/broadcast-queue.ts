@@ -7,7 +7,8 @@ export const BROADCAST_QUEUE = 'broadcast';
 
 /** Work on the broadcast queue. */
 export type BroadcastJob =
-  | { type: 'fanout'; id: string; language?: number; cursor?: string }
+  /** `language`, `cursor`: the saved position; `queued`: how many recipients have their job up to it. */
+  | { type: 'fanout'; id: string; language?: number; cursor?: string; queued?: number }
   | { type: 'purge'; id: string }
   | { type: 'reminder'; id: string }
   | { type: 'followup'; id: string }

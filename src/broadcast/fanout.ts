@@ -5,6 +5,7 @@ import { jobIdFor, PRIORITY } from '../queues/queues.ts';
 import { parseAddress } from '../transport/chat-transport.ts';
 import { type BroadcastJob, broadcastQueues } from './broadcast-queue.ts';
 import { type BroadcastKind, type BroadcastRecord, broadcastKeys, loadRecord, publishChange } from './broadcast-store.ts';
+import { tellFanOutResumed } from './fanout-retry.ts';
 import { broadcastRef, checkCompletion } from './tracking.ts';
 
 /** Recipients read and enqueued per step (one SSCAN, one addBulk). */
@@ -42,16 +43,23 @@ export async function fanOut(deps: CoreDeps, id: string, job?: Job<BroadcastJob>
   const r = await loadRecord(deps, id);
   if (r?.status !== 'sending') return 0;
   const keys = broadcastKeys(deps, r.kind);
-  const start = job?.data.type === 'fanout' ? job.data : { language: 0, cursor: '0' };
+  const start: { language?: number; cursor?: string; queued?: number } = job?.data.type === 'fanout' ? job.data : {};
   let enqueued = 0;
+  let queued = start.queued ?? 0;
   for (let li = start.language ?? 0; li < deps.config.languages.length; li++) {
     const from = li === (start.language ?? 0) ? (start.cursor ?? '0') : '0';
-    const step = await fanOutLanguage(deps, r, li, from, job);
+    const step = await fanOutLanguage(deps, r, li, from, queued, job);
     enqueued += step.enqueued;
+    queued = step.queued;
     if (step.stopped) return enqueued;
   }
   await deps.redis.hset(keys.record(id), 'fannedOut', '1');
   deps.log.info({ id, enqueued }, 'broadcast fanned out');
+  // The cell was told this fan-out had stopped after repeated errors (fanout-retry.ts): tell it it went on.
+  if (await deps.redis.hexists(keys.record(id), 'fanOutStalled')) {
+    await tellFanOutResumed(deps, r);
+    await deps.redis.hdel(keys.record(id), 'fanOutStalled');
+  }
   await checkCompletion(deps, r.kind, id);
   await publishChange(deps, r.kind, id);
   return enqueued;
@@ -63,13 +71,15 @@ async function fanOutLanguage(
   r: BroadcastRecord,
   li: number,
   from: string,
+  queuedBefore: number,
   job?: Job<BroadcastJob>,
-): Promise<{ enqueued: number; stopped: boolean }> {
+): Promise<{ enqueued: number; queued: number; stopped: boolean }> {
   const keys = broadcastKeys(deps, r.kind);
   const language = deps.config.languages[li] as string;
-  const inFlight: { added: Promise<void>; cursor: string }[] = [];
+  const inFlight: { added: Promise<void>; cursor: string; n: number }[] = [];
   let cursor = from;
   let enqueued = 0;
+  let queued = queuedBefore;
   let done = 0;
   do {
     const [next, members] = await deps.redis.sscan(keys.recipients(r.id, language), cursor, 'COUNT', CHUNK);
@@ -78,20 +88,23 @@ async function fanOutLanguage(
     const added = jobs.length ? deps.outbox.sendMany(jobs, PRIORITY_OF[r.kind]) : Promise.resolve();
     // Awaited in order below; a later chunk's failure must not go unhandled meanwhile.
     added.catch(() => {});
-    inFlight.push({ added, cursor });
+    inFlight.push({ added, cursor, n: members.length });
     enqueued += members.length;
     while (inFlight.length >= IN_FLIGHT || (cursor === '0' && inFlight.length)) {
-      const oldest = inFlight.shift() as { added: Promise<void>; cursor: string };
+      const oldest = inFlight.shift() as { added: Promise<void>; cursor: string; n: number };
       await oldest.added;
+      queued += oldest.n;
       if (++done % IN_FLIGHT !== 0 && inFlight.length) continue;
-      if (job) await job.updateData({ type: 'fanout', id: r.id, language: li, cursor: oldest.cursor });
+      // The end of this language is the start of the next: a retry does not enqueue it again.
+      const position = oldest.cursor === '0' ? { language: li + 1, cursor: '0' } : { language: li, cursor: oldest.cursor };
+      if (job) await job.updateData({ type: 'fanout', id: r.id, ...position, queued });
       if ((await deps.redis.hget(keys.record(r.id), 'status')) !== 'sending') {
         await Promise.allSettled(inFlight.map((c) => c.added));
-        return { enqueued, stopped: true };
+        return { enqueued, queued, stopped: true };
       }
     }
   } while (cursor !== '0');
-  return { enqueued, stopped: false };
+  return { enqueued, queued, stopped: false };
 }
 
 /** After a cancel or a welfare check's close: removes the broadcast's outbound jobs (and reminders) not sent yet. */

@@ -20,8 +20,10 @@ const LOOK_BACK = 200;
 /**
  * Resumes broadcasts a crash left half-started, at a worker's start: an alert saved (`draft`: it
  * is sent, or put up for approval when it needs one) or approved but never started, and an alert
- * or welfare check sending whose fan-out job was never queued or gave up. Starting and queueing are idempotent (one fan-out job id per broadcast, one outbound
- * job per recipient), so a broadcast another process is starting right now is not sent twice.
+ * or welfare check sending whose fan-out job was never queued or gave up (while the app runs, the
+ * sweep of fanout-retry.ts takes up the latter too). Starting and queueing are idempotent (one
+ * fan-out job id per broadcast, one outbound job per recipient), so a broadcast another process is
+ * starting right now is not sent twice.
  */
 export async function resumeInterruptedBroadcasts(deps: CoreDeps): Promise<string[]> {
   const resumed: string[] = [];
@@ -54,7 +56,9 @@ export async function resumeBroadcast(deps: CoreDeps, r: BroadcastRecord): Promi
   if (r.status !== 'sending' || r.fannedOut) return false;
   const job = await broadcastQueues(deps).broadcast.getJob(jobIdFor('fanout', r.id));
   if (!job) await queueFanOut(deps, r.id);
-  else if (await job.isFailed()) await job.retry();
+  // A full round of tries again (it resumes from the position it saved): without the reset, one
+  // error more would fail it for good at once.
+  else if (await job.isFailed()) await job.retry('failed', { resetAttemptsMade: true });
   else return false;
   return true;
 }

@@ -83,6 +83,11 @@ export const configFileSchema = z
          * after welfareFollowUpAfter when that is later): no more reminders, the final tally is posted.
          */
         welfareCloseAfter: duration.optional(),
+        /**
+         * How often the running app takes up again an alert or welfare check whose queueing gave
+         * up after repeated errors (a long Redis outage, Redis refusing writes; default 2m): see the README.
+         */
+        fanOutRetryEvery: duration.optional(),
       })
       .prefault({}),
     escalation: z

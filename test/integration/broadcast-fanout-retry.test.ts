@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBroadcast } from '../../src/broadcast/alerts.ts';
+import { broadcastQueues } from '../../src/broadcast/broadcast-queue.ts';
+import { loadRecord } from '../../src/broadcast/broadcast-store.ts';
+import { saveCitizens } from '../../src/citizens/registry.ts';
+import type { OutboundJob } from '../../src/queues/job-schemas.ts';
+import { jobIdFor } from '../../src/queues/queues.ts';
+import { aCitizen } from '../fakes/citizens.ts';
+import { auditTrail, CELL_GROUP, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
+
+/**
+ * A fan-out that gave up (its retries ran out during a long Redis outage, or while Redis refused
+ * writes) is taken up again by the running app once the cause is gone: no restart is needed for
+ * the rest of the audience to get the alert, and the cell group is told it stopped.
+ */
+describe('a fan-out that failed for good', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startTestApp('bc-fanout-retry', {
+      // The sweep runs every second here (minutes in production) so the test need not wait for it.
+      config: { broadcast: { ratePerSecond: 1000, approvalThreshold: 50, fanOutRetryEvery: '1s' } },
+    });
+  });
+  afterAll(async () => app.stop());
+
+  it('is taken up again by the running app once the cause is gone; nobody gets it twice', async () => {
+    const en = aCitizen({ region: 'coast', language: 'en' });
+    const fr = aCitizen({ region: 'coast', language: 'fr' });
+    await saveCitizens(app.deps, [en, fr]);
+    const r = await createBroadcast(app.deps, 'alert', {
+      author: { name: 'Ana Duty' },
+      audience: { regions: ['coast'] },
+      text: { en: 'Stay indoors, coast.', fr: 'Restez chez vous, côte.' },
+    });
+    expect(r.total).toBe(2);
+
+    // Redis refuses the adds of the French recipients' jobs (as a Redis out of memory refuses writes).
+    const outbox = app.deps.outbox;
+    const sendMany = outbox.sendMany.bind(outbox);
+    let refused = 0;
+    outbox.sendMany = async (jobs: OutboundJob[], priority?: number) => {
+      if (jobs.some((j) => j.language === 'fr')) {
+        refused++;
+        throw new Error("OOM command not allowed when used memory > 'maxmemory'.");
+      }
+      return sendMany(jobs, priority);
+    };
+    try {
+      // Sending starts as startSending does it, but with a fan-out job that gives up after 2 tries
+      // 10 ms apart (8 tries over about 4 minutes in production): same job id, so the same job.
+      await app.deps.redis.hset(app.deps.keys.alert(r.id), 'status', 'sending');
+      await app.deps.redis.zadd(app.deps.keys.alertsActive, r.createdAt, r.id);
+      const { broadcast } = broadcastQueues(app.deps);
+      await broadcast.add(
+        'fanout',
+        { type: 'fanout', id: r.id },
+        { jobId: jobIdFor('fanout', r.id), attempts: 2, backoff: { type: 'fixed', delay: 10 } },
+      );
+      // Half-sent: the English reader has it, the French one does not; the fan-out failed for good.
+      await app.expectMessage(en.phone, /Stay indoors, coast/);
+      const failed = async () => (await broadcast.getJob(jobIdFor('fanout', r.id)))?.isFailed();
+      await waitFor(async () => refused >= 2 && ((await failed()) || refused > 2), 10_000, 'the fan-out to fail for good');
+      expect((await loadRecord(app.deps, r.id))?.status).toBe('sending');
+      // While Redis still refuses, each round the running app gives it is a full round of tries
+      // (2 here), not one try on top of those already used up.
+      const round = await waitFor(
+        async () => {
+          const job = await broadcast.getJob(jobIdFor('fanout', r.id));
+          return refused >= 4 && job?.finishedOn ? job : undefined;
+        },
+        10_000,
+        'a later round of tries to fail',
+      );
+      expect(round.attemptsMade).toBe(2);
+      // It starts again where it stopped, the French readers: the English ones are not queued again.
+      expect(round.data).toMatchObject({ language: 1, queued: 1 });
+    } finally {
+      // The cause goes away (Redis takes writes again); nothing restarts.
+      outbox.sendMany = sendMany;
+    }
+
+    // The running app finishes the alert by itself.
+    await app.expectMessage(fr.phone, /Restez chez vous, côte/);
+    await waitFor(async () => (await loadRecord(app.deps, r.id))?.status !== 'sending', 10_000, 'the alert to complete');
+    await settle(app);
+    expect((await app.outbox(en.phone)).filter((m) => /Stay indoors/.test(m.text))).toHaveLength(1);
+    expect((await app.outbox(fr.phone)).filter((m) => /Restez chez vous/.test(m.text))).toHaveLength(1);
+
+    // The cell was told once that it stopped (however many rounds failed), and once that it went on.
+    const cell = (await app.outbox(CELL_GROUP)).map((m) => m.text);
+    const stopped = cell.filter((t) => t.includes(`Alert ${r.id} stopped queueing after repeated errors`));
+    expect(stopped).toHaveLength(1);
+    expect(stopped[0]).toMatch(/: 1 of 2 queued; it is tried again every 1 second\./);
+    expect(cell.filter((t) => t.includes(`Alert ${r.id} is queued to all 2 recipient(s)`))).toHaveLength(1);
+    const types = (await auditTrail(app)).entries.map((e) => (e as { type: string }).type);
+    expect(types.filter((t) => t === 'alert.fanout_stalled')).toHaveLength(1);
+    expect(types).toContain('broadcast.fanout_retried');
+    expect(types.filter((t) => t === 'alert.fanout_resumed')).toHaveLength(1);
+  });
+});
