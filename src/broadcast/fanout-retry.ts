@@ -21,12 +21,42 @@ export function fanOutRetryEveryMs(deps: CoreDeps): number {
   return durationMs(deps.config.broadcast.fanOutRetryEvery ?? FAN_OUT_RETRY_DEFAULT);
 }
 
+/** The newest alerts the sweep also looks at for one approved (or saved) but never started. */
+const RECENT_ALERTS = 20;
+/** How long an approved or saved alert may take to start before the sweep starts it. */
+const START_GRACE_MS = 30_000;
+
 /**
- * Takes up again the fan-outs that gave up, of the broadcasts still `sending`. Only the active
- * indexes are read (a handful of broadcasts), never every record.
+ * Alerts approved, or saved without needing approval, that never started: the process that was
+ * starting one died in between (an API process of a split deployment, which no worker's start-up
+ * resume covers while the workers keep running). Starting is idempotent, as at start-up.
+ */
+async function unstartedAlerts(deps: CoreDeps): Promise<string[]> {
+  const ids = await deps.redis.zrevrange(broadcastKeys(deps, 'alert').all, 0, RECENT_ALERTS - 1);
+  const due = deps.now() - START_GRACE_MS;
+  const out: string[] = [];
+  for (const id of ids) {
+    const r = await loadRecord(deps, id);
+    if ((r?.status === 'approved' && (r.approvedAt ?? r.createdAt) <= due) || (r?.status === 'draft' && r.createdAt <= due)) out.push(id);
+  }
+  return out;
+}
+
+/**
+ * Takes up again the fan-outs that gave up, of the broadcasts still `sending`, and starts the
+ * recent alerts approved (or saved) but never started. Only the active indexes and the newest
+ * alerts are read (a few dozen records), never every record.
  */
 export async function retryStalledFanOuts(deps: CoreDeps): Promise<string[]> {
   const retried: string[] = [];
+  for (const id of await unstartedAlerts(deps)) {
+    try {
+      const r = await loadRecord(deps, id);
+      if (r && (await resumeBroadcast(deps, r))) retried.push(id);
+    } catch (err) {
+      deps.log.warn({ id, err: (err as Error).message }, 'could not start an alert approved but never started');
+    }
+  }
   for (const kind of ['alert', 'welfare'] as BroadcastKind[]) {
     for (const id of await deps.redis.zrange(broadcastKeys(deps, kind).active, '0', '-1')) {
       try {

@@ -98,4 +98,25 @@ describe('a fan-out that failed for good', () => {
     expect(types).toContain('broadcast.fanout_retried');
     expect(types.filter((t) => t === 'alert.fanout_resumed')).toHaveLength(1);
   });
+
+  it('starts an alert approved but never started (the approving process died in between), without a restart', async () => {
+    const reader = aCitizen({ region: 'north', language: 'en' });
+    await saveCitizens(app.deps, [reader]);
+    const r = await createBroadcast(app.deps, 'alert', {
+      author: { name: 'Ana Duty' },
+      audience: { regions: ['north'] },
+      text: { en: 'Convoy leaves the north at dawn.' },
+    });
+    // Approved a minute ago by a process that died before it started sending (an API process of a
+    // split deployment: the workers keep running, so no start-up resume comes).
+    await app.deps.redis.hset(app.deps.keys.alert(r.id), {
+      status: 'approved',
+      approvedBy: 'Eli',
+      approvedAt: String(Date.now() - 60_000),
+    });
+    await app.expectMessage(reader.phone, /Convoy leaves the north at dawn/);
+    await waitFor(async () => (await loadRecord(app.deps, r.id))?.status === 'sent' || undefined, 10_000, 'the alert sent');
+    await settle(app);
+    expect((await app.outbox(reader.phone)).filter((m) => /Convoy leaves/.test(m.text))).toHaveLength(1);
+  });
 });
