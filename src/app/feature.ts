@@ -57,6 +57,11 @@ export interface Feature {
    * text (a broadcast message is rendered at send time): the job it is given is the one sent.
    */
   beforeSend?(deps: HttpDeps, job: OutboundJob): Promise<boolean>;
+  /**
+   * Called in the gateway when a message WhatsApp took, then refused (463), is about to be queued
+   * again (same job), to be sent once the restriction lifts: it did not reach its recipient.
+   */
+  requeued?(deps: HttpDeps, job: OutboundJob): Promise<void>;
   /** Called in the gateway when a send failed for good (retries exhausted or refused). */
   sendFailed?(deps: HttpDeps, job: OutboundJob, error: string): Promise<void>;
   /** Handlers of named jobs on the timers queue (deps.timers.schedule), run in the worker role. */

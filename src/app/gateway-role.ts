@@ -62,8 +62,14 @@ export async function startGatewayRole(
     else void outbound.pause(true);
   };
   const sink = queues.sink(publish);
-  const refusals = new Refusals(deps, queues.outbound, outbound, async (messageId) =>
-    sink.delivery?.({ messageId, state: 'failed', at: deps.now(), error: '463' }),
+  const refusals = new Refusals(
+    deps,
+    queues.outbound,
+    outbound,
+    async (messageId) => sink.delivery?.({ messageId, state: 'failed', at: deps.now(), error: '463' }),
+    async (job) => {
+      for (const f of features) await f.requeued?.(deps, job);
+    },
   );
   // Ids this gateway saw as unreadable placeholders (one gateway per number sees both the
   // placeholder and the real message): only those cost a Redis write when the real one arrives.

@@ -134,6 +134,8 @@ export class Refusals {
     worker: WorkerGroup<OutboundJob>,
     /** Told of a refused message that cannot be sent again after all (it is then failed). */
     private readonly lost: (messageId: string) => Promise<void>,
+    /** Told of a refused message about to be queued again (it did not reach its recipient). */
+    private readonly requeued: (job: OutboundJob) => Promise<void> = async () => {},
   ) {
     worker.on('completed', (job) => {
       const messageId = job.id ? this.pending.get(job.id) : undefined;
@@ -160,6 +162,11 @@ export class Refusals {
   }
 
   private async again(job: Job<OutboundJob>): Promise<boolean> {
+    // Before the retry: once queued, the job may go out at once (the restriction lifted meanwhile),
+    // and its send must not be undone. Its bookkeeping failing does not stop it going again.
+    await this.requeued(job.data).catch((err: Error) =>
+      this.deps.log.error({ jobId: job.id, err: err.message }, 'cannot record a refused message as queued again'),
+    );
     try {
       await job.retry((await job.getState()) === 'failed' ? 'failed' : 'completed');
       this.deps.log.warn(

@@ -10,7 +10,7 @@ import { broadcastCommands } from './commands.ts';
 import { fanOut, purgeQueued } from './fanout.ts';
 import { FAN_OUT_SWEEP, fanOutRetryEveryMs, gaveUp, onFanOutGaveUp, retryStalledFanOuts } from './fanout-retry.ts';
 import { resumeInterruptedBroadcasts } from './resume.ts';
-import { onBroadcastFailed, onBroadcastSent, onDeliveryReceipt, prepareBroadcastSend } from './tracking.ts';
+import { onBroadcastFailed, onBroadcastRequeued, onBroadcastSent, onDeliveryReceipt, prepareBroadcastSend } from './tracking.ts';
 import { getWelfareCheck, tallyLine } from './welfare.ts';
 import { closeExpiredWelfareCheck, resumeWelfareCloses } from './welfare-close.ts';
 import { postWelfareFollowUp, sendWelfareReminders } from './welfare-follow-up.ts';
@@ -72,6 +72,7 @@ export const broadcastFeature: Feature = {
   },
   beforeSend: (deps, job) => prepareBroadcastSend(deps, job),
   sent: (deps, job, messageId) => onBroadcastSent(deps, job, messageId),
+  requeued: (deps, job) => onBroadcastRequeued(deps, job),
   sendFailed: (deps, job) => onBroadcastFailed(deps, job),
   delivery: (deps, update) => onDeliveryReceipt(deps, update),
   sitrep: (deps) => sitrepLines(deps),

@@ -27,7 +27,9 @@ return {changed, 1}
  * Moves one recipient forward (never back: a late 'delivered' after 'read' changes nothing),
  * keeps the counters exact, then checks completion. A citizen asked by a welfare check (ARGV[5]
  * '1') is put in the to-remind set (KEYS[5]) when their question first goes out, scored by then,
- * while the check runs (its record, KEYS[3]), and taken off it when their question fails. Returns {changed, done}.
+ * while the check runs (its record, KEYS[3]), and taken off it when their question fails. The one
+ * step back, to 'queued': a message WhatsApp took, then refused (463), queued again to go out after
+ * the restriction (see onBroadcastRequeued). Returns {changed, done}.
  */
 const ADVANCE_SCRIPT = `
 local rank = {queued = 0, sent = 1, delivered = 2, read = 3}
@@ -35,7 +37,12 @@ local milestone = {'sent', 'delivered', 'read'}
 local cur = redis.call('HGET', KEYS[1], ARGV[1]) or 'queued'
 local new = ARGV[2]
 if cur == 'failed' or cur == 'cancelled' then return {0, 0} end
-if new == 'failed' or new == 'cancelled' then
+if new == 'queued' then
+  if cur == 'queued' then return {0, 0} end
+  for r = 1, rank[cur] do redis.call('HINCRBY', KEYS[2], milestone[r], -1) end
+  -- Not asked yet: reminded once the question goes out again, timed from then.
+  if ARGV[5] == '1' then redis.call('ZREM', KEYS[5], ARGV[1]) end
+elseif new == 'failed' or new == 'cancelled' then
   if new == 'cancelled' and cur ~= 'queued' then return {0, 0} end
   for r = 1, rank[cur] do redis.call('HINCRBY', KEYS[2], milestone[r], -1) end
   redis.call('HINCRBY', KEYS[2], new, 1)
@@ -217,6 +224,17 @@ export async function onBroadcastSent(deps: CoreDeps, job: OutboundJob, messageI
   if (!ref || ref.reminder) return;
   const [, early] = await Promise.all([advanceRecipient(deps, ref, 'sent'), deps.redis.getdel(deps.keys.earlyReceipt(messageId))]);
   if (early) await advanceRecipient(deps, ref, early as RecipientState);
+}
+
+/**
+ * Outbound hook: WhatsApp refused a welfare question it had taken (463), and it was queued again, to
+ * go out once the restriction lifts. It did not reach the citizen: they count as still to ask, and
+ * their reminder is timed from when the question goes out again (not from the refused send, or it
+ * would come with the question after the lift). A refused alert keeps counting as sent.
+ */
+export async function onBroadcastRequeued(deps: CoreDeps, job: OutboundJob): Promise<void> {
+  const ref = parseBroadcastRef(job.ref);
+  if (ref?.kind === 'welfare' && !ref.reminder) await advanceRecipient(deps, ref, 'queued');
 }
 
 /** Outbound hook: the send failed for good (retries exhausted or refused by the platform). */

@@ -63,6 +63,7 @@ export interface ReminderRun {
  * was not sent the question yet (still queued, held under a sending restriction) is not reminded
  * before it; who answered, or whose question failed, never is. A citizen is taken off the set once
  * their reminder is queued (queued again after a crash before that, it is the same job: one message).
+ * A question WhatsApp refused (463) and queued again counts as not sent until it goes out again.
  * Returns how many were reminded and when the next run is due: the earliest of those still to remind,
  * or, while questions are still going out, `welfareReminderAfter` from now (a minute at the soonest).
  */
@@ -92,15 +93,19 @@ export async function sendWelfareReminders(deps: CoreDeps, id: string): Promise<
     n += jobs.length;
     if (phones.length < CHUNK) break;
   }
-  // Read in one step: a check `open` has every question's send recorded in the set already.
-  const [[, status], [, first]] = (await deps.redis
+  // Read in one step: a check `open` has every question's send recorded in the set already, but for
+  // a question WhatsApp refused (463) and that waits to go out again (counted as queued once more).
+  const keys = broadcastKeys(deps, 'welfare');
+  const [[, [status, total]], [, [sent, failed, cancelled]], [, first]] = (await deps.redis
     .multi()
-    .hget(broadcastKeys(deps, 'welfare').record(id), 'status')
+    .hmget(keys.record(id), 'status', 'total')
+    .hmget(keys.counts(id), 'sent', 'failed', 'cancelled')
     .zrange(toRemind, '0', '0', 'WITHSCORES')
-    .exec()) as [[unknown, string | null], [unknown, string[]]];
+    .exec()) as [[unknown, (string | null)[]], [unknown, (string | null)[]], [unknown, string[]]];
+  const stillToAsk = Number(total ?? 0) > Number(sent ?? 0) + Number(failed ?? 0) + Number(cancelled ?? 0);
   const nextAt = first.length
     ? Math.max(Number(first[1]) + after, deps.now() + REMINDER_BATCH_MS)
-    : status === 'sending'
+    : status === 'sending' || stillToAsk
       ? deps.now() + Math.max(after, REMINDER_BATCH_MS)
       : undefined;
   // Audited per run that reminded someone, and for a check whose reminder found nobody left to remind.
