@@ -31,7 +31,9 @@ async function refusal(env: Record<string, string>): Promise<string> {
   return lines[0] as string;
 }
 
-describe('a bad configuration stops crisis-cell with one clear line', () => {
+// Eight crisis-cell processes start at once here (tsx, Baileys, the config check): on a loaded
+// 2-core CI machine, with another test file running beside them, one took over the default 30 s.
+describe('a bad configuration stops crisis-cell with one clear line', { timeout: 90_000 }, () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it.concurrent('names the file and the staff phone that is not E.164', async () => {
