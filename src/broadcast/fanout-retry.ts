@@ -31,13 +31,13 @@ const START_GRACE_MS = 30_000;
  * starting one died in between (an API process of a split deployment, which no worker's start-up
  * resume covers while the workers keep running). Starting is idempotent, as at start-up.
  */
-async function unstartedAlerts(deps: CoreDeps): Promise<string[]> {
+async function unstartedAlerts(deps: CoreDeps): Promise<BroadcastRecord[]> {
   const ids = await deps.redis.zrevrange(broadcastKeys(deps, 'alert').all, 0, RECENT_ALERTS - 1);
   const due = deps.now() - START_GRACE_MS;
-  const out: string[] = [];
+  const out: BroadcastRecord[] = [];
   for (const id of ids) {
     const r = await loadRecord(deps, id);
-    if ((r?.status === 'approved' && (r.approvedAt ?? r.createdAt) <= due) || (r?.status === 'draft' && r.createdAt <= due)) out.push(id);
+    if ((r?.status === 'approved' && (r.approvedAt ?? r.createdAt) <= due) || (r?.status === 'draft' && r.createdAt <= due)) out.push(r);
   }
   return out;
 }
@@ -49,12 +49,11 @@ async function unstartedAlerts(deps: CoreDeps): Promise<string[]> {
  */
 export async function retryStalledFanOuts(deps: CoreDeps): Promise<string[]> {
   const retried: string[] = [];
-  for (const id of await unstartedAlerts(deps)) {
+  for (const r of await unstartedAlerts(deps)) {
     try {
-      const r = await loadRecord(deps, id);
-      if (r && (await resumeBroadcast(deps, r))) retried.push(id);
+      if (await resumeBroadcast(deps, r)) retried.push(r.id);
     } catch (err) {
-      deps.log.warn({ id, err: (err as Error).message }, 'could not start an alert approved but never started');
+      deps.log.warn({ id: r.id, err: (err as Error).message }, 'could not start an alert approved but never started');
     }
   }
   for (const kind of ['alert', 'welfare'] as BroadcastKind[]) {

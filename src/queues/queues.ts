@@ -44,46 +44,53 @@ export function jobIdFor(kind: string, key: string): string {
   return `${kind}-${sha1(key).slice(0, 32)}`;
 }
 
+/** The Redis key of the inbound job of a platform message id. */
+const inboundJobKey = (prefix: string, messageId: string) => `${prefix}:${QUEUE.inbound}:${jobIdFor('m', messageId)}`;
+
 /**
  * True when the inbound queue has (or had, within its one-day retention) the job of a platform
  * message id: the message reached the pipeline, whichever way (live, or replayed from the spool).
  */
 export async function inboundMessageQueued(redis: Redis, prefix: string, messageId: string): Promise<boolean> {
-  return (await redis.exists(`${prefix}:${QUEUE.inbound}:${jobIdFor('m', messageId)}`)) === 1;
+  return (await redis.exists(inboundJobKey(prefix, messageId))) === 1;
+}
+
+/** The message an inbound job holds (kept a day), read from its job; undefined when the job is gone or unreadable. */
+async function queuedInboundMessage(
+  redis: Redis,
+  prefix: string,
+  messageId: string,
+): Promise<Partial<Pick<InboundMessage, 'from' | 'chat' | 'text'>> | undefined> {
+  const data = await redis.hget(inboundJobKey(prefix, messageId), 'data');
+  if (!data) return undefined;
+  try {
+    return (JSON.parse(data) as { message?: Partial<InboundMessage> }).message ?? {};
+  } catch {
+    return undefined;
+  }
 }
 
 /**
- * Who sent the inbound message of a platform message id and in which chat, read from its job (kept a
- * day); undefined when no job has that id. The simulator's callers pick their own ids: one person's
- * `m1` must not pass for another's redelivered `m1`, which the queue would drop as already received.
+ * Who sent the inbound message of a platform message id and in which chat; undefined when no job
+ * has that id. The simulator's callers pick their own ids: one person's `m1` must not pass for
+ * another's redelivered `m1`, which the queue would drop as already received.
  */
 export async function inboundMessageOrigin(
   redis: Redis,
   prefix: string,
   messageId: string,
 ): Promise<{ from: ChatSender; chat: ChatAddress } | undefined> {
-  const data = await redis.hget(`${prefix}:${QUEUE.inbound}:${jobIdFor('m', messageId)}`, 'data');
-  if (!data) return undefined;
-  try {
-    const { message } = JSON.parse(data) as { message?: { from: ChatSender; chat: ChatAddress } };
-    return message ? { from: message.from, chat: message.chat } : undefined;
-  } catch {
-    return undefined;
-  }
+  const message = await queuedInboundMessage(redis, prefix, messageId);
+  return message?.from && message.chat ? { from: message.from, chat: message.chat } : undefined;
 }
 
 /**
- * The text an inbound message had, read from its job (kept a day: longer than WhatsApp lets anyone
- * edit a message); undefined when the job is gone, '' when the message had no text.
+ * The text an inbound message had (its job is kept a day: longer than WhatsApp lets anyone edit a
+ * message); undefined when the job is gone, '' when the message had no text.
  */
 export async function inboundMessageText(redis: Redis, prefix: string, messageId: string): Promise<string | undefined> {
-  const data = await redis.hget(`${prefix}:${QUEUE.inbound}:${jobIdFor('m', messageId)}`, 'data');
-  if (!data) return undefined;
-  try {
-    return String((JSON.parse(data) as { message?: { text?: string } }).message?.text ?? '');
-  } catch {
-    return undefined;
-  }
+  const message = await queuedInboundMessage(redis, prefix, messageId);
+  return message && String(message.text ?? '');
 }
 
 /**

@@ -46,6 +46,15 @@ async function startApp(name: string) {
   return { app, sock, clock, sentTo, held, view, reminderJob, runReminders, startCheck };
 }
 
+/** An hour after the refused send: no reminder of a question that never reached the citizen, and it counts as still to send. */
+async function notRemindedWhileHeld(t: Awaited<ReturnType<typeof startApp>>, id: string, phone: string) {
+  t.clock.skew += HOUR;
+  await t.runReminders(id);
+  expect(await t.held()).toBe(1);
+  expect(t.sentTo(phone, /Reminder:/)).toEqual([]);
+  expect((await t.view(id)).delivery).toMatchObject({ sent: 0, queued: 1, failed: 0 });
+}
+
 /** Lifts the restriction, then checks the citizen is reminded once, only an hour after the question reached them. */
 async function liftThenRemindOnce(t: Awaited<ReturnType<typeof startApp>>, id: string, phone: string, first: FakeSend) {
   const { app, sentTo } = t;
@@ -97,13 +106,7 @@ describe('a welfare question WhatsApp refuses with error 463', () => {
     await waitFor(async () => sock.sent.find((s) => s.jid === CELL_GROUP && /\(error 463\)/.test(textOf(s))));
     await waitFor(async () => ((await t.held()) === 1 ? true : undefined), 10_000, 'the refused question held');
 
-    // An hour after the refused send: no reminder of a question that never reached them, none held.
-    t.clock.skew += HOUR;
-    await t.runReminders(id);
-    expect(await t.held()).toBe(1);
-    expect(sentTo(citizen.phone, /Reminder:/)).toEqual([]);
-    // It did not reach them: counted as still to send, not as sent.
-    expect((await t.view(id)).delivery).toMatchObject({ sent: 0, queued: 1, failed: 0 });
+    await notRemindedWhileHeld(t, id, citizen.phone);
 
     await liftThenRemindOnce(t, id, citizen.phone, first);
   });
@@ -129,11 +132,7 @@ describe('a welfare question whose 463 is handled before Baileys returns from it
     const first = await waitFor(async () => sentTo(citizen.phone, QUESTION)[0]);
     await waitFor(async () => ((await t.held()) === 1 ? true : undefined), 10_000, 'the refused question held');
 
-    t.clock.skew += HOUR;
-    await t.runReminders(id);
-    expect(await t.held()).toBe(1);
-    expect(sentTo(citizen.phone, /Reminder:/)).toEqual([]);
-    expect((await t.view(id)).delivery).toMatchObject({ sent: 0, queued: 1, failed: 0 });
+    await notRemindedWhileHeld(t, id, citizen.phone);
 
     await liftThenRemindOnce(t, id, citizen.phone, first);
   });
