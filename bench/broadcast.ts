@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Queue } from 'bullmq';
+import { Queue, type Worker } from 'bullmq';
 import { parse } from 'yaml';
 import { createAlert, createBroadcast } from '../src/broadcast/alerts.ts';
 import { broadcastQueues, closeBroadcastQueues } from '../src/broadcast/broadcast-queue.ts';
@@ -153,9 +153,16 @@ function countingTransport(sends: number[]): ChatTransport {
 async function measureSendRate(deps: HttpDeps): Promise<{ observed: number; sent: number; maxInAnySecond: number }> {
   const sends: number[] = [];
   const connection = createRedis(deps.env.REDIS_URL);
-  const worker = createOutboundWorker(deps, connection, countingTransport(sends), RATE, (job, id) => onBroadcastSent(deps, job, id), {
-    beforeSend: (job) => prepareBroadcastSend(deps, job),
-  });
+  const worker: Worker = createOutboundWorker(
+    deps,
+    connection,
+    countingTransport(sends),
+    RATE,
+    (job, id) => onBroadcastSent(deps, job, id),
+    {
+      beforeSend: (job) => prepareBroadcastSend(deps, job),
+    },
+  );
   const started = performance.now();
   void worker.run();
   await new Promise((r) => setTimeout(r, SEND_SECONDS * 1000));

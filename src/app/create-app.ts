@@ -88,7 +88,7 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
     tokens: new TokenStore(redis, keys, options.now ?? Date.now),
     queues,
   };
-  const workers: Pick<Worker, 'run' | 'isRunning' | 'close'>[] = [];
+  const workers: Worker[] = [];
   const workerConnections: Redis[] = [];
   const connect = () => {
     const c = reportOutages(createRedis(env.REDIS_URL), log, 'worker');

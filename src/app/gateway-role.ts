@@ -1,9 +1,8 @@
+import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { HttpDeps } from '../http/http-deps.ts';
-import type { OutboundJob } from '../queues/job-schemas.ts';
 import type { Queues } from '../queues/queues.ts';
 import { createOutboundWorker } from '../queues/workers/outbound-worker.ts';
-import type { WorkerGroup } from '../queues/workers/worker-group.ts';
 import type { ChatTransport, ConnectionState } from '../transport/chat-transport.ts';
 import type { Closeable, Feature } from './feature.ts';
 import { Refusals, RestrictionWatch, releaseHeldFor } from './held-sends.ts';
@@ -27,7 +26,7 @@ export async function startGatewayRole(
   queues: Queues,
   connect: () => Redis,
   options: GatewayOptions,
-): Promise<{ worker: WorkerGroup<OutboundJob>; closeables: Closeable[] }> {
+): Promise<{ worker: Worker; closeables: Closeable[] }> {
   const outbound = createOutboundWorker(
     deps,
     connect(),

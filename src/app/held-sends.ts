@@ -1,7 +1,6 @@
-import { Job, type Queue } from 'bullmq';
+import { Job, type Queue, type Worker } from 'bullmq';
 import type { OutboundJob } from '../queues/job-schemas.ts';
 import { jobIdFor } from '../queues/queues.ts';
-import type { WorkerGroup } from '../queues/workers/worker-group.ts';
 import type { ChatTransport, RefusedSend, SendRestriction } from '../transport/chat-transport.ts';
 import type { CoreDeps } from './deps.ts';
 import { postToCellGroups } from './incidents/shared.ts';
@@ -131,7 +130,7 @@ export class Refusals {
   constructor(
     private readonly deps: CoreDeps,
     private readonly queue: Queue<OutboundJob>,
-    worker: WorkerGroup<OutboundJob>,
+    worker: Worker<OutboundJob>,
     /** Told of a refused message that cannot be sent again after all (it is then failed). */
     private readonly lost: (messageId: string) => Promise<void>,
     /** Told of a refused message about to be queued again (it did not reach its recipient). */

@@ -1,4 +1,4 @@
-import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
+import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { CoreDeps } from '../../app/deps.ts';
 import { metrics } from '../../observability/metrics.ts';
@@ -8,7 +8,6 @@ import { MAX_STALLS, QUEUE } from '../queues.ts';
 import { INBOUND_CONCURRENCY } from './inbound-worker.ts';
 import { parseJob } from './parse-job.ts';
 import { SendLimiter } from './send-limiter.ts';
-import { WorkerGroup } from './worker-group.ts';
 
 /**
  * Outbound sends per second as a limit per window (fractional rates become longer windows). BullMQ
@@ -28,10 +27,10 @@ export function sendLimiterFor(ratePerSecond: number): SendLimiter | undefined {
 
 /**
  * Sends in flight: enough to reach the configured rate when each send takes tens of milliseconds,
- * and no more (each BullMQ Worker of the group still fetches up to its own slots one round trip
- * after another before it starts the first: WorkerGroup). An unlimited rate (the benchmark
- * measuring the pipeline itself) runs at the inbound worker's concurrency, so the
- * acknowledgements keep up with the messages they answer.
+ * and no more. BullMQ's worker fetches up to `concurrency` jobs one round trip after another
+ * before it starts the first, so a deep queue adds concurrency × round trip to a message's wait.
+ * An unlimited rate (the benchmark measuring the pipeline itself) runs at the inbound worker's
+ * concurrency, so the acknowledgements keep up with the messages they answer.
  */
 export function concurrencyFor(ratePerSecond: number): number {
   if (!Number.isFinite(ratePerSecond)) return INBOUND_CONCURRENCY;
@@ -123,8 +122,6 @@ export interface SendHooks {
 /**
  * Sends outbound jobs through the transport, rate-limited. The idempotency key travels
  * with the message, so the transport recognises a retry of a send that already went out.
- * The slots are shared out among several BullMQ Workers (WorkerGroup): one Worker with 100 slots
- * kept an answer waiting up to 100 of Redis's round trips before its send started.
  */
 export function createOutboundWorker(
   deps: CoreDeps,
@@ -135,9 +132,9 @@ export function createOutboundWorker(
   hooks: SendHooks = {},
   /** Lock and stall-check timings (tests shorten them to recover a killed worker's jobs quickly). */
   lock: { lockDuration?: number; stalledInterval?: number } = {},
-): WorkerGroup<OutboundJob> {
+): Worker<OutboundJob> {
   const limiter = sendLimiterFor(ratePerSecond);
-  const worker = new WorkerGroup<OutboundJob>(
+  const worker = new Worker<OutboundJob>(
     QUEUE.outbound,
     async (job: Job<OutboundJob>, token?: string) => {
       const data = await parseJob(deps, outboundJobSchema, job, QUEUE.outbound);
