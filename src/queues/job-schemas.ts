@@ -100,6 +100,8 @@ export const outboundJobSchema = z
      * account from starting chats): it waits in the delayed set, counted in the held messages, until sent.
      */
     heldSince: z.number().optional(),
+    /** The order it was queued in (Queues.send): one chat's messages are sent in it. */
+    seq: z.number().optional(),
     /** How often the WhatsApp connection dropped while this message was being sent (no try used up). */
     drops: z.number().int().nonnegative().optional(),
   })

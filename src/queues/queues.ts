@@ -188,7 +188,7 @@ export class Queues {
 
   private lastSeq = 0;
 
-  /** Rising with the clock (µs-scaled milliseconds), and strictly within one process. */
+  /** Rising with the clock (µs-scaled milliseconds), and strictly within one process (see stampedSeq). */
   private nextSeq(): number {
     this.lastSeq = Math.max(Date.now() * 1000, this.lastSeq + 1);
     return this.lastSeq;
@@ -268,15 +268,27 @@ export class Queues {
     this.retryTimer.unref();
   }
 
-  /** Queues an outbound message; the same idempotency key is the same job. */
+  /**
+   * Queues an outbound message; the same idempotency key is the same job. Stamped with the order it
+   * was queued in (`seq`): one chat's messages are sent in it.
+   */
   async send(msg: OutboundJob, priority: number = PRIORITY.reply, delay = 0): Promise<void> {
-    await this.outbound.add(msg.kind, msg, {
-      jobId: jobIdFor('o', msg.idempotencyKey),
-      ...(priority > 0 ? { priority } : {}),
-      ...(delay > 0 ? { delay } : {}),
-    });
+    await this.outbound.add(
+      msg.kind,
+      { ...msg, seq: this.nextSeq() },
+      {
+        jobId: jobIdFor('o', msg.idempotencyKey),
+        ...(priority > 0 ? { priority } : {}),
+        ...(delay > 0 ? { delay } : {}),
+      },
+    );
   }
 
+  /**
+   * Queues a broadcast's messages, each to its own recipient. Not stamped (a fan-out of 100,000 would
+   * carry the stamp for nothing): the worker orders them by the time they were queued, on the same
+   * scale as the stamp.
+   */
   async sendMany(msgs: OutboundJob[], priority: number = PRIORITY.bulk): Promise<void> {
     await this.outbound.addBulk(
       msgs.map((data) => ({ name: data.kind, data, opts: { jobId: jobIdFor('o', data.idempotencyKey), priority } })),

@@ -7,6 +7,7 @@ import type { DeliveryUpdate, MembershipChange, MissedCall } from '../../transpo
 import { type InboundJob, inboundJobSchema } from '../job-schemas.ts';
 import { MAX_STALLS, QUEUE } from '../queues.ts';
 import { parseJob } from './parse-job.ts';
+import { startPromptly } from './prompt-start.ts';
 
 /** What the inbound worker hands each kind of job to. */
 export interface InboundHandlers {
@@ -60,10 +61,11 @@ export function senderKey(data: unknown): string | undefined {
 }
 
 /**
- * The order the gateway received a message in (`seq`, stamped by Queues.receive); a job queued
- * without one (before this stamp existed) counts by the time it was queued.
+ * The order stamped on a job when it was queued (`seq`: Queues.receive, the order the gateway received
+ * a message in; Queues.send, the order a message to send was queued in); a job queued without one
+ * counts by the time it was queued, on the same scale.
  */
-function receivedSeq(job: Job<InboundJob>): number {
+export function stampedSeq(job: Job): number {
   const seq = (job.data as { seq?: unknown } | null)?.seq;
   return typeof seq === 'number' && Number.isFinite(seq) ? seq : job.timestamp * 1000;
 }
@@ -92,7 +94,7 @@ export function createInboundWorker(
     QUEUE.inbound,
     async (job: Job<InboundJob>, token?: string) => {
       const key = senderKey(job.data);
-      const seq = receivedSeq(job);
+      const seq = stampedSeq(job);
       // Decided before anything awaits: InOrder and the share see the jobs as the worker took them.
       const parkUntil =
         key === undefined
@@ -132,6 +134,7 @@ export function createInboundWorker(
       ...opts.lock,
     },
   );
+  startPromptly(worker);
   worker.on('failed', (job, err) => {
     deps.log.error({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'inbound job failed');
     const final = job && (err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1));

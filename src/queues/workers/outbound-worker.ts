@@ -1,12 +1,14 @@
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { CoreDeps } from '../../app/deps.ts';
+import { InOrder } from '../../domain/in-order.ts';
 import { metrics } from '../../observability/metrics.ts';
 import { addressKey, type ChatTransport, type SendHold, TransportError } from '../../transport/chat-transport.ts';
 import { type OutboundJob, outboundJobSchema } from '../job-schemas.ts';
 import { MAX_STALLS, QUEUE } from '../queues.ts';
-import { INBOUND_CONCURRENCY } from './inbound-worker.ts';
+import { INBOUND_CONCURRENCY, stampedSeq } from './inbound-worker.ts';
 import { parseJob } from './parse-job.ts';
+import { startPromptly } from './prompt-start.ts';
 import { SendLimiter } from './send-limiter.ts';
 
 /**
@@ -27,10 +29,8 @@ export function sendLimiterFor(ratePerSecond: number): SendLimiter | undefined {
 
 /**
  * Sends in flight: enough to reach the configured rate when each send takes tens of milliseconds,
- * and no more. BullMQ's worker fetches up to `concurrency` jobs one round trip after another
- * before it starts the first, so a deep queue adds concurrency × round trip to a message's wait.
- * An unlimited rate (the benchmark measuring the pipeline itself) runs at the inbound worker's
- * concurrency, so the acknowledgements keep up with the messages they answer.
+ * and no more. An unlimited rate (the benchmark measuring the pipeline itself) runs at the inbound
+ * worker's concurrency, so the acknowledgements keep up with the messages they answer.
  */
 export function concurrencyFor(ratePerSecond: number): number {
   if (!Number.isFinite(ratePerSecond)) return INBOUND_CONCURRENCY;
@@ -109,6 +109,19 @@ async function unhold(deps: CoreDeps, job: Job<OutboundJob>): Promise<void> {
       .exec();
 }
 
+/**
+ * The chat a job's message goes to, read from the raw payload (before it is validated, so that
+ * jobs take their turns in the order the worker took them); none for a message to a group it
+ * creates, which no other message can go to before it.
+ */
+export function chatOf(data: unknown): string | undefined {
+  const job = data as { to?: { kind?: unknown; phone?: unknown; id?: unknown }; createGroup?: unknown } | null;
+  if (job?.createGroup) return undefined;
+  if (job?.to?.kind === 'dm' && typeof job.to.phone === 'string') return `dm:${job.to.phone}`;
+  if (job?.to?.kind === 'group' && typeof job.to.id === 'string') return `group:${job.to.id}`;
+  return undefined;
+}
+
 /** Called after each successful send, e.g. to track an alert's delivery. */
 export type SentHook = (job: OutboundJob, messageId: string) => Promise<void>;
 
@@ -122,6 +135,10 @@ export interface SendHooks {
 /**
  * Sends outbound jobs through the transport, rate-limited. The idempotency key travels
  * with the message, so the transport recognises a retry of a send that already went out.
+ *
+ * One chat's messages are sent one at a time, in queue order; different chats' alongside each
+ * other. Order holds within the one gateway process that sends; a message held back (a sending
+ * restriction, a dropped connection) or retried goes behind what came after it.
  */
 export function createOutboundWorker(
   deps: CoreDeps,
@@ -134,31 +151,38 @@ export function createOutboundWorker(
   lock: { lockDuration?: number; stalledInterval?: number } = {},
 ): Worker<OutboundJob> {
   const limiter = sendLimiterFor(ratePerSecond);
+  const chatTurns = new InOrder();
+  /** Validates, holds back or sends a job's message: undefined when the last look skips it. */
+  const sendNow = async (job: Job<OutboundJob>, token: string | undefined) => {
+    const data = await parseJob(deps, outboundJobSchema, job, QUEUE.outbound);
+    // A message WhatsApp would refuse now (a new chat under a restriction) waits, taking no send slot.
+    const held = await transport.holdFor?.(data.to, { newGroup: !!data.createGroup });
+    if (held) return hold(deps, job, token, held);
+    // The last look (cancelled? STOP? DELETE?) is taken in the send's own turn at the limiter,
+    // not before waiting there: a job may wait a second or two at a low rate.
+    const check = async () => !hooks.beforeSend || (await hooks.beforeSend(data));
+    const send = async () => {
+      const msg = data.createGroup ? await intoNewGroup(deps, transport, data) : data;
+      return { msg, result: await transport.send(msg) };
+    };
+    try {
+      return await (limiter ? limiter.runChecked(check, send, job.opts.priority) : (await check()) ? send() : undefined);
+    } catch (err) {
+      if (err instanceof TransportError && err.code === 'held') {
+        return hold(deps, job, token, { reason: err.message, until: err.holdUntil ?? Date.now() + 60_000 });
+      }
+      if (err instanceof TransportError && err.code === 'not_connected') return afterDrop(job, token, err);
+      if (err instanceof TransportError && !err.retryable) throw new UnrecoverableError(`${err.code}: ${err.message}`);
+      throw err;
+    }
+  };
   const worker = new Worker<OutboundJob>(
     QUEUE.outbound,
     async (job: Job<OutboundJob>, token?: string) => {
-      const data = await parseJob(deps, outboundJobSchema, job, QUEUE.outbound);
-      // A message WhatsApp would refuse now (a new chat under a restriction) waits, taking no send slot.
-      const held = await transport.holdFor?.(data.to, { newGroup: !!data.createGroup });
-      if (held) return hold(deps, job, token, held);
-      // The last look (cancelled? STOP? DELETE?) is taken in the send's own turn at the limiter,
-      // not before waiting there: a job may wait a second or two at a low rate.
-      const check = async () => !hooks.beforeSend || (await hooks.beforeSend(data));
-      const send = async () => {
-        const msg = data.createGroup ? await intoNewGroup(deps, transport, data) : data;
-        return { msg, result: await transport.send(msg) };
-      };
-      let sent: Awaited<ReturnType<typeof send>> | undefined;
-      try {
-        sent = await (limiter ? limiter.runChecked(check, send, job.opts.priority) : (await check()) ? send() : undefined);
-      } catch (err) {
-        if (err instanceof TransportError && err.code === 'held') {
-          return hold(deps, job, token, { reason: err.message, until: err.holdUntil ?? Date.now() + 60_000 });
-        }
-        if (err instanceof TransportError && err.code === 'not_connected') return afterDrop(job, token, err);
-        if (err instanceof TransportError && !err.retryable) throw new UnrecoverableError(`${err.code}: ${err.message}`);
-        throw err;
-      }
+      // One chat's messages go out one at a time, in the order they were queued (a card before its
+      // photo, "Reference: INC-0042" before "Added to your report"). The turn is taken before
+      // anything awaits; InOrder sorts the jobs the worker got in one event-loop turn by `seq`.
+      const sent = await chatTurns.run(chatOf(job.data), () => sendNow(job, token), stampedSeq(job));
       await unhold(deps, job);
       if (!sent) return { skipped: true };
       const { msg, result } = sent;
@@ -191,6 +215,7 @@ export function createOutboundWorker(
       ...lock,
     },
   );
+  startPromptly(worker);
   worker.on('failed', (job, err) => {
     const final = !job || err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
     metrics.sendFailures.inc({ kind: job?.data.kind ?? 'unknown', final: String(final) });
