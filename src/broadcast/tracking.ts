@@ -29,7 +29,8 @@ return {changed, 1}
  * '1') is put in the to-remind set (KEYS[5]) when their question first goes out, scored by then,
  * while the check runs (its record, KEYS[3]), and taken off it when their question fails. The one
  * step back, to 'queued': a message WhatsApp took, then refused (463), queued again to go out after
- * the restriction (see onBroadcastRequeued). Returns {changed, done}.
+ * the restriction (see onBroadcastRequeued); an alert already marked sent is sending again.
+ * Returns {changed, done}.
  */
 const ADVANCE_SCRIPT = `
 local rank = {queued = 0, sent = 1, delivered = 2, read = 3}
@@ -42,6 +43,12 @@ if new == 'queued' then
   for r = 1, rank[cur] do redis.call('HINCRBY', KEYS[2], milestone[r], -1) end
   -- Not asked yet: reminded once the question goes out again, timed from then.
   if ARGV[5] == '1' then redis.call('ZREM', KEYS[5], ARGV[1]) end
+  -- An alert marked sent has one message still to send: it is sending again, and listed as active.
+  if ARGV[3] == 'sent' and redis.call('HGET', KEYS[3], 'status') == 'sent' then
+    redis.call('HSET', KEYS[3], 'status', 'sending')
+    redis.call('HDEL', KEYS[3], 'completedAt')
+    redis.call('ZADD', KEYS[4], tonumber(redis.call('HGET', KEYS[3], 'createdAt')) or 0, redis.call('HGET', KEYS[3], 'id'))
+  end
 elseif new == 'failed' or new == 'cancelled' then
   if new == 'cancelled' and cur ~= 'queued' then return {0, 0} end
   for r = 1, rank[cur] do redis.call('HINCRBY', KEYS[2], milestone[r], -1) end
@@ -227,14 +234,15 @@ export async function onBroadcastSent(deps: CoreDeps, job: OutboundJob, messageI
 }
 
 /**
- * Outbound hook: WhatsApp refused a welfare question it had taken (463), and it was queued again, to
- * go out once the restriction lifts. It did not reach the citizen: they count as still to ask, and
- * their reminder is timed from when the question goes out again (not from the refused send, or it
- * would come with the question after the lift). A refused alert keeps counting as sent.
+ * Outbound hook: WhatsApp refused a broadcast's message it had taken (463), and it was queued again,
+ * to go out once the restriction lifts. It did not reach the citizen: they count as still to send to.
+ * An alert already marked sent is sending again until that message goes out (the cell does not read
+ * "sent to all" while a citizen has not got it). A welfare question's reminder is timed from when the
+ * question goes out again (not from the refused send, or it would come with the question after the lift).
  */
 export async function onBroadcastRequeued(deps: CoreDeps, job: OutboundJob): Promise<void> {
   const ref = parseBroadcastRef(job.ref);
-  if (ref?.kind === 'welfare' && !ref.reminder) await advanceRecipient(deps, ref, 'queued');
+  if (ref && !ref.reminder) await advanceRecipient(deps, ref, 'queued');
 }
 
 /** Outbound hook: the send failed for good (retries exhausted or refused by the platform). */

@@ -15,6 +15,7 @@ const textOf = (s: FakeSend) => String((s.content as { text?: string }).text ?? 
 
 interface AlertView {
   id: string;
+  status: string;
   counts: { total: number; queued: number; sent: number; failed: number };
 }
 
@@ -142,16 +143,17 @@ describe('an alert WhatsApp refuses with error 463', () => {
   });
   afterAll(async () => t.app.stop());
 
-  it('is held, not failed, and sent again once, under the same id, when the restriction is lifted', async () => {
+  it('is held, not failed, counts as still to send (the alert sending again), and is sent again once, under the same id, when the restriction is lifted', async () => {
     const { app, sock, sentTo } = t;
     const id = await t.sendAlert('Evacuation flights from Friday');
     const first = await waitFor(async () => sentTo(jidOf(citizen.phone), /Evacuation flights/)[0]);
-    await waitFor(async () => ((await t.alert(id)).counts.sent === 1 ? true : undefined));
+    await waitFor(async () => ((await t.alert(id)).status === 'sent' ? true : undefined), 10_000, 'the alert sent to all');
     sock.refuse463(first.options?.messageId as string, jidOf(citizen.phone));
 
     await waitFor(async () => sentTo(CELL_GROUP, /stops the embassy number from starting new chats \(error 463\)/)[0]);
     await waitFor(async () => ((await t.whatsapp()).held === 1 ? true : undefined));
-    expect((await t.alert(id)).counts).toMatchObject({ sent: 1, failed: 0 });
+    // It did not reach the citizen: the alert is not "sent to all" while it waits.
+    expect(await t.alert(id)).toMatchObject({ status: 'sending', counts: { sent: 0, queued: 1, failed: 0 } });
     expect(sentTo(jidOf(citizen.phone), /Evacuation flights/)).toHaveLength(1);
 
     // An admin who saw WhatsApp lift it resumes sending from the API.
@@ -161,7 +163,8 @@ describe('an alert WhatsApp refuses with error 463', () => {
     await waitFor(async () => sentTo(CELL_GROUP, /start chats again: the 1 held message is going out now/)[0]);
     await waitFor(async () => ((await t.whatsapp()).held === 0 ? true : undefined));
     expect(sentTo(jidOf(citizen.phone), /Evacuation flights/)).toHaveLength(2);
-    expect((await t.alert(id)).counts).toMatchObject({ sent: 1, failed: 0 });
+    await waitFor(async () => ((await t.alert(id)).status === 'sent' ? true : undefined), 10_000, 'the alert sent to all again');
+    expect((await t.alert(id)).counts).toMatchObject({ sent: 1, queued: 0, failed: 0 });
     expect((await app.queues.outbound.getJobCounts('failed')).failed).toBe(0);
   });
 });
@@ -188,14 +191,15 @@ describe('an alert whose 463 is handled before Baileys returns from its send', (
     const first = await waitFor(async () => sentTo(jidOf(citizen.phone), /Shelter at the embassy/)[0]);
     await waitFor(async () => sentTo(CELL_GROUP, /stops the embassy number from starting new chats \(error 463\)/)[0]);
     await waitFor(async () => ((await t.whatsapp()).held === 1 ? true : undefined), 10_000, 'the refused alert held');
-    expect((await t.alert(id)).counts).toMatchObject({ sent: 1, failed: 0 });
+    expect(await t.alert(id)).toMatchObject({ status: 'sending', counts: { sent: 0, queued: 1, failed: 0 } });
 
     expect((await app.api('DELETE', '/api/whatsapp/restriction')).body).toEqual({ lifted: true });
     const again = await waitFor(async () => sentTo(jidOf(citizen.phone), /Shelter at the embassy/)[1], 10_000, 'the alert sent again');
     expect(again.options?.messageId).toBe(first.options?.messageId);
     await waitFor(async () => ((await t.whatsapp()).held === 0 ? true : undefined));
     expect(sentTo(jidOf(citizen.phone), /Shelter at the embassy/)).toHaveLength(2);
-    expect((await t.alert(id)).counts).toMatchObject({ sent: 1, failed: 0 });
+    await waitFor(async () => ((await t.alert(id)).status === 'sent' ? true : undefined), 10_000, 'the alert sent to all again');
+    expect((await t.alert(id)).counts).toMatchObject({ sent: 1, queued: 0, failed: 0 });
   });
 });
 
