@@ -9,6 +9,7 @@ import {
   broadcastKeys,
   type DeliveryCounts,
   deliveryCounts,
+  fanOutStalledSince,
   kindOfId,
   loadRecord,
   newBroadcastId,
@@ -36,6 +37,8 @@ export interface AlertView {
   approvedBy?: string;
   createdAt: string;
   counts: DeliveryCounts;
+  /** Only while part of the audience is not queued, the fan-out having given up after repeated errors: since when. */
+  fanOutStalledSince?: string;
 }
 
 /** How long a repeated request waits for the first one to save the broadcast it claimed. */
@@ -354,6 +357,12 @@ async function beingSent(deps: CoreDeps, id: string): Promise<number> {
   return active.filter((job) => job?.data?.ref?.startsWith(prefix)).length;
 }
 
+/** `fanOutStalledSince` of a broadcast view, only while its fan-out is stalled. */
+export function stalledSince(r: BroadcastRecord): { fanOutStalledSince?: string } {
+  const at = fanOutStalledSince(r);
+  return at === undefined ? {} : { fanOutStalledSince: new Date(at).toISOString() };
+}
+
 export async function getAlert(deps: CoreDeps, id: string): Promise<AlertView> {
   const r = kindOfId(id) === 'alert' ? await loadRecord(deps, id) : undefined;
   if (!r) throw new NotFoundError('alert', id);
@@ -369,5 +378,6 @@ export async function getAlert(deps: CoreDeps, id: string): Promise<AlertView> {
     ...(r.approvedBy ? { approvedBy: r.approvedBy } : {}),
     createdAt: new Date(r.createdAt).toISOString(),
     counts: await deliveryCounts(deps, r),
+    ...stalledSince(r),
   };
 }

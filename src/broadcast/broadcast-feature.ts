@@ -5,10 +5,10 @@ import { alertRoutes } from '../http/routes/alerts.ts';
 import { welfareCheckRoutes } from '../http/routes/welfare-checks.ts';
 import { MAX_STALLS } from '../queues/queues.ts';
 import { BROADCAST_QUEUE, type BroadcastJob, closeBroadcastQueues } from './broadcast-queue.ts';
-import { broadcastKeys, deliveryCounts, loadRecord } from './broadcast-store.ts';
+import { broadcastKeys, deliveryCounts, fanOutStalledSince, loadRecord } from './broadcast-store.ts';
 import { broadcastCommands } from './commands.ts';
 import { fanOut, purgeQueued } from './fanout.ts';
-import { FAN_OUT_SWEEP, fanOutRetryEveryMs, gaveUp, onFanOutGaveUp, retryStalledFanOuts } from './fanout-retry.ts';
+import { FAN_OUT_SWEEP, fanOutRetryEveryMs, gaveUp, onFanOutGaveUp, retryStalledFanOuts, stalledNote } from './fanout-retry.ts';
 import { resumeInterruptedBroadcasts } from './resume.ts';
 import { onBroadcastFailed, onBroadcastRequeued, onBroadcastSent, onDeliveryReceipt, prepareBroadcastSend } from './tracking.ts';
 import { getWelfareCheck, tallyLine } from './welfare.ts';
@@ -49,14 +49,19 @@ async function sitrepLines(deps: CoreDeps): Promise<string[]> {
     if (!r) continue;
     const c = await deliveryCounts(deps, r);
     const ex = r.exercise ? ' (exercise)' : '';
-    lines.push(`Alert ${id}${ex}: ${r.status.replace('_', ' ')}, ${c.sent}/${c.total} sent, ${c.delivered} delivered, ${c.failed} failed`);
+    const stalled = fanOutStalledSince(r);
+    const note = stalled === undefined ? '' : `; ${await stalledNote(deps, id, r.total, stalled)}`;
+    lines.push(
+      `Alert ${id}${ex}: ${r.status.replace('_', ' ')}, ${c.sent}/${c.total} sent, ${c.delivered} delivered, ${c.failed} failed${note}`,
+    );
   }
   for (const id of await deps.redis.zrevrange(broadcastKeys(deps, 'welfare').active, 0, 4)) {
     const w = await getWelfareCheck(deps, id).catch(() => undefined);
     if (!w) continue;
     // It stays open (and listed) until closed, though nobody can answer it: say so, and how to end it.
     const end = w.counts.total === 0 ? `; /close ${id} ends it` : '';
-    lines.push(`Welfare ${id}${w.exercise ? ' (exercise)' : ''}: ${tallyLine(w)}${end}`);
+    const stalled = w.fanOutStalledSince ? `; ${await stalledNote(deps, id, w.delivery.total, Date.parse(w.fanOutStalledSince))}` : '';
+    lines.push(`Welfare ${id}${w.exercise ? ' (exercise)' : ''}: ${tallyLine(w)}${end}${stalled}`);
   }
   return lines;
 }

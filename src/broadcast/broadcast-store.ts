@@ -37,6 +37,11 @@ export interface BroadcastRecord {
   reporters?: number;
   /** True once every recipient has an outbound job. */
   fannedOut: boolean;
+  /**
+   * When its fan-out gave up after repeated errors (ms; fanout-retry.ts), until the fan-out completes.
+   * Stays on a broadcast cancelled meanwhile: read it through `fanOutStalledSince`.
+   */
+  fanOutStalledAt?: number;
   completedAt?: number;
 }
 
@@ -129,8 +134,17 @@ export function recordOf(kind: BroadcastKind, h: Record<string, string>): Broadc
     total: Number(h.total ?? 0),
     ...(h.reporters ? { reporters: Number(h.reporters) } : {}),
     fannedOut: h.fannedOut === '1',
+    ...(h.fanOutStalled ? { fanOutStalledAt: Number(h.fanOutStalled) } : {}),
     ...(h.completedAt ? { completedAt: Number(h.completedAt) } : {}),
   };
+}
+
+/**
+ * Since when a broadcast still sending has part of its audience not queued, its fan-out having given
+ * up after repeated errors (the sweep of fanout-retry.ts retries it); undefined when all is well.
+ */
+export function fanOutStalledSince(r: BroadcastRecord): number | undefined {
+  return r.status === 'sending' && !r.fannedOut ? r.fanOutStalledAt : undefined;
 }
 
 /** Progress counts of a broadcast. After a cancel (or a welfare check's close), recipients not yet sent count as cancelled. */

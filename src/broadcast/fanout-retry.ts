@@ -2,7 +2,8 @@ import type { Job } from 'bullmq';
 import type { CoreDeps } from '../app/deps.ts';
 import { postToCellGroups } from '../app/incidents/shared.ts';
 import { durationMs } from '../domain/duration.ts';
-import type { BroadcastJob } from './broadcast-queue.ts';
+import { jobIdFor } from '../queues/queues.ts';
+import { type BroadcastJob, broadcastQueues } from './broadcast-queue.ts';
 import { type BroadcastKind, type BroadcastRecord, broadcastKeys, loadRecord } from './broadcast-store.ts';
 import { resumeBroadcast } from './resume.ts';
 
@@ -135,6 +136,20 @@ export async function onFanOutGaveUp(deps: CoreDeps, job: Job<BroadcastJob>, err
 const CLAIM_STALLED = `
 if redis.call('HGET', KEYS[1], 'status') ~= 'sending' or redis.call('HGET', KEYS[1], 'fannedOut') == '1' then return 0 end
 return redis.call('HSETNX', KEYS[1], 'fanOutStalled', ARGV[1])`;
+
+/**
+ * What /sitrep adds to the line of a broadcast whose fan-out stalled (`since`, ms): since when, how
+ * many of the `total` are queued as its fan-out job last saved it (left out when that job is gone),
+ * and how often it is tried again. Read only for a stalled broadcast: one job read.
+ */
+export async function stalledNote(deps: CoreDeps, id: string, total: number, since: number): Promise<string> {
+  const job = await broadcastQueues(deps)
+    .broadcast.getJob(jobIdFor('fanout', id))
+    .catch(() => undefined);
+  const queued = job?.data?.type === 'fanout' ? ` (${Math.min(job.data.queued ?? 0, total)} of ${total} queued so far)` : '';
+  const at = new Date(since).toISOString().slice(11, 16);
+  return `⚠️ queueing stopped at ${at} UTC after repeated errors${queued}, tried again every ${inWords(fanOutRetryEveryMs(deps))}`;
+}
 
 /** The fan-out the cell was told had stopped is complete: every recipient is queued. */
 export async function tellFanOutResumed(deps: CoreDeps, r: BroadcastRecord): Promise<void> {

@@ -3,7 +3,7 @@ import { WELFARE_DEFAULTS } from '../config/schema.ts';
 import { durationMs } from '../domain/duration.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import { jobIdFor } from '../queues/queues.ts';
-import { checkTextLanguages, createBroadcast, startSending } from './alerts.ts';
+import { checkTextLanguages, createBroadcast, stalledSince, startSending } from './alerts.ts';
 import type { Actor, Audience } from './audience.ts';
 import { broadcastQueues } from './broadcast-queue.ts';
 import { broadcastKeys, type DeliveryCounts, deliveryCounts, kindOfId, recordOf } from './broadcast-store.ts';
@@ -48,6 +48,8 @@ export interface WelfareView {
   late: { safe: number; help: number };
   closed?: WelfareClosure;
   delivery: DeliveryCounts;
+  /** Only while part of the audience is not asked yet, the fan-out having given up after repeated errors: since when. */
+  fanOutStalledSince?: string;
 }
 
 /**
@@ -367,5 +369,6 @@ export async function getWelfareCheck(deps: CoreDeps, id: string): Promise<Welfa
     late: { safe: late('safe'), help: late('help') },
     ...(closed ? { closed } : {}),
     delivery: await deliveryCounts(deps, r),
+    ...stalledSince(r),
   };
 }

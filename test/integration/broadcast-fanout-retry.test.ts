@@ -6,7 +6,8 @@ import { saveCitizens } from '../../src/citizens/registry.ts';
 import type { OutboundJob } from '../../src/queues/job-schemas.ts';
 import { jobIdFor } from '../../src/queues/queues.ts';
 import { aCitizen } from '../fakes/citizens.ts';
-import { auditTrail, CELL_GROUP, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
+import { stallFanOuts } from '../fakes/stalled-fanout.ts';
+import { auditTrail, CELL_GROUP, STAFF, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
 /**
  * A fan-out that gave up (its retries ran out during a long Redis outage, or while Redis refused
@@ -97,6 +98,83 @@ describe('a fan-out that failed for good', () => {
     expect(types.filter((t) => t === 'alert.fanout_stalled')).toHaveLength(1);
     expect(types).toContain('broadcast.fanout_retried');
     expect(types.filter((t) => t === 'alert.fanout_resumed')).toHaveLength(1);
+  });
+
+  it('shows a stalled fan-out as stalled in /sitrep and the API until it completes, not as sending', async () => {
+    const en = aCitizen({ region: 'capital', language: 'en' });
+    const fr = aCitizen({ region: 'capital', language: 'fr' });
+    await saveCitizens(app.deps, [en, fr]);
+    const sitrep = async () => {
+      const before = (await app.outbox(CELL_GROUP)).length;
+      await app.say(STAFF.duty, '/sitrep', { group: CELL_GROUP });
+      const m = await waitFor(
+        async () => (await app.outbox(CELL_GROUP)).slice(before).find((x) => x.text.startsWith('📊 SITREP')),
+        10_000,
+        'the sitrep',
+      );
+      return m.text.split('\n');
+    };
+    const view = async (path: string) => (await app.api<{ status: string; fanOutStalledSince?: string }>('GET', path)).body;
+    const listed = async (path: string, id: string) =>
+      (await app.api<{ items: { id: string; fanOutStalledSince?: string }[] }>('GET', `${path}?limit=50`)).body.items.find(
+        (x) => x.id === id,
+      );
+
+    const restore = stallFanOuts(app, (j) => j.language === 'fr');
+    let alert: string;
+    let check: string;
+    let cancelled: string;
+    try {
+      const audience = { regions: ['capital'] };
+      const text = { en: 'Roadblocks in the capital.', fr: 'Barrages dans la capitale.' };
+      alert = (await app.api<{ id: string }>('POST', '/api/alerts', { audience, text })).body.id;
+      cancelled = (await app.api<{ id: string }>('POST', '/api/alerts', { audience, text })).body.id;
+      check = (await app.api<{ id: string }>('POST', '/api/welfare-checks', { audience })).body.id;
+      for (const name of [`Alert ${alert}`, `Alert ${cancelled}`, `Welfare check ${check}`])
+        await app.expectMessage(CELL_GROUP, (m) => m.text.includes(`${name} stopped queueing after repeated errors`));
+      const since = async (id: string, key: (id: string) => string) => Number(await app.deps.redis.hget(key(id), 'fanOutStalled'));
+      const alertSince = await since(alert, app.deps.keys.alert);
+      const checkSince = await since(check, app.deps.keys.welfare);
+
+      // The API says since when, in the view of one and in the lists.
+      expect(await view(`/api/alerts/${alert}`)).toMatchObject({
+        status: 'sending',
+        fanOutStalledSince: new Date(alertSince).toISOString(),
+      });
+      expect((await listed('/api/alerts', alert))?.fanOutStalledSince).toBe(new Date(alertSince).toISOString());
+      expect(await view(`/api/welfare-checks/${check}`)).toMatchObject({ fanOutStalledSince: new Date(checkSince).toISOString() });
+      expect((await listed('/api/welfare-checks', check))?.fanOutStalledSince).toBe(new Date(checkSince).toISOString());
+
+      // A stalled broadcast cancelled is no longer stalled: nothing more is to be queued.
+      expect((await app.api('POST', `/api/alerts/${cancelled}/cancel`)).status).toBe(200);
+      expect(await view(`/api/alerts/${cancelled}`)).not.toHaveProperty('fanOutStalledSince');
+
+      // /sitrep says queueing stopped, since when, how far it got and when it is tried again.
+      const lines = await sitrep();
+      const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+      const note = (ms: number) =>
+        `; ⚠️ queueing stopped at ${hhmm(ms)} UTC after repeated errors (1 of 2 queued so far), tried again every 1 second`;
+      const alertLine = lines.find((l) => l.startsWith(`Alert ${alert}:`));
+      expect(alertLine).toMatch(/^Alert ALR-\d+: sending, \d\/2 sent, /);
+      expect(alertLine?.endsWith(note(alertSince))).toBe(true);
+      const checkLine = lines.find((l) => l.startsWith(`Welfare ${check}:`));
+      expect(checkLine?.endsWith(note(checkSince))).toBe(true);
+    } finally {
+      restore();
+    }
+
+    // Queueing goes on by itself; once everyone is queued, nothing says it stalled any more.
+    await waitFor(async () => (await view(`/api/alerts/${alert}`)).status === 'sent', 10_000, 'the alert sent');
+    await waitFor(async () => (await view(`/api/welfare-checks/${check}`)).status === 'open', 10_000, 'the check asked');
+    await app.expectMessage(fr.phone, /Barrages dans la capitale/);
+    expect(await view(`/api/alerts/${alert}`)).not.toHaveProperty('fanOutStalledSince');
+    expect(await listed('/api/alerts', alert)).not.toHaveProperty('fanOutStalledSince');
+    expect(await view(`/api/welfare-checks/${check}`)).not.toHaveProperty('fanOutStalledSince');
+    expect(await listed('/api/welfare-checks', check)).not.toHaveProperty('fanOutStalledSince');
+    const lines = await sitrep();
+    expect(lines.find((l) => l.startsWith(`Alert ${alert}:`))).toBeUndefined();
+    expect(lines).toContain(`Welfare ${check}: 0 safe (0 people), 0 need help, 2 no answer of 2 — safe/help/silent: capital 0/0/2`);
+    expect(lines.join('\n')).not.toContain('queueing stopped');
   });
 
   it('starts an alert approved but never started (the approving process died in between), without a restart', async () => {

@@ -1,10 +1,11 @@
 // Alerts: compose per language with the audience's recipient count; approval queue; delivery progress.
-// API: GET /api/alerts → {items: [{id, status, code, exercise, audience, text, author, approvedBy?, createdAt, counts}]};
+// API: GET /api/alerts → {items: [{id, status, code, exercise, audience, text, author, approvedBy?, createdAt, counts,
+// fanOutStalledSince?}]};
 // POST /api/alerts {audience, text, exercise?}; POST /api/alerts/:id/approve | cancel.
 import { api, can, myself, optional, regionName } from '../api.js';
 import { guarded, liveRefresh, toast } from '../app.js';
 import { confirmable, el, keepFocus, oneAtATime, when } from '../dom.js';
-import { audienceForm, progressBar, summaryOf } from './audience.js';
+import { audienceForm, progressBar, stalledWarning, summaryOf } from './audience.js';
 
 const RUNNING = new Set(['pending_approval', 'sending']);
 const same = (a, b) =>
@@ -93,6 +94,7 @@ function alertCard(a, refresh, focus) {
       a.exercise ? el('span', { className: 'badge exercise' }, 'exercise') : '',
       a.code ? el('span', { className: 'muted' }, `code ${a.code}`) : '',
     ),
+    stalledWarning(a),
     el(
       'p',
       { className: 'muted' },

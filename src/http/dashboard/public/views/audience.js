@@ -1,7 +1,7 @@
 // Choosing who receives an alert or a welfare check, with the recipient count before sending.
 import { keyFor, optional, regionName } from '../api.js';
 import { whileBusy } from '../app.js';
-import { el } from '../dom.js';
+import { el, when } from '../dom.js';
 
 const sum = (o) => Object.values(o ?? {}).reduce((a, b) => a + (Number(b) || 0), 0);
 
@@ -152,6 +152,20 @@ export function audienceForm(summary, { title, textRequired, submitLabel, submit
   );
   update();
   return form;
+}
+
+/**
+ * A broadcast whose queueing gave up after repeated errors (`fanOutStalledSince`, only then in the API)
+ * says so in words: its badge and bar alone read as one sending normally.
+ */
+export function stalledWarning(b) {
+  if (!b.fanOutStalledSince) return '';
+  return el(
+    'p',
+    { className: 'warn fanout-stalled' },
+    `⚠️ Queueing stopped after repeated errors at ${when(b.fanOutStalledSince)}: part of the audience is not queued yet. ` +
+      'It is tried again automatically; the crisis cell is told when it goes on.',
+  );
 }
 
 /**

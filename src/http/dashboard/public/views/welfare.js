@@ -1,12 +1,13 @@
 // Welfare checks: start one, tallies per region, non-responders for phone follow-up, CSV export; close
 // or withdraw one (welfare-state.js).
-// API: GET /api/welfare-checks → {items: [{id, status, exercise, createdAt, counts, byRegion, late, closed?, delivery}]}
+// API: GET /api/welfare-checks → {items: [{id, status, exercise, createdAt, counts, byRegion, late, closed?, delivery,
+// fanOutStalledSince?}]}
 // (counts and each region: {total, safe, help, noAnswer, peopleSafe}); GET /api/welfare-checks/:id/follow-up
 // → {items: [{phone, name, region, household}]} (officer); POST /api/welfare-checks {audience, text?, exercise?}.
 import { api, can, optional, regionName } from '../api.js';
 import { guarded, liveRefresh, toast } from '../app.js';
 import { el, keepFocus, oneAtATime, when } from '../dom.js';
-import { audienceForm, progressBar, summaryOf } from './audience.js';
+import { audienceForm, progressBar, stalledWarning, summaryOf } from './audience.js';
 import { endActions, tallies } from './welfare-state.js';
 
 /** A CSV cell; text that a spreadsheet would run as a formula gets a leading ' (a phone number stays as it is). */
@@ -130,6 +131,7 @@ function checkCard(check, lists, refresh, focus) {
       el('span', { className: `badge status-${check.status}` }, check.status === 'cancelled' ? 'withdrawn' : check.status),
       check.exercise ? el('span', { className: 'badge exercise' }, 'exercise') : '',
     ),
+    stalledWarning(check),
     el('p', { className: 'muted' }, `Started ${when(check.createdAt)}`),
     ...tallies(check),
     progressBar(check.delivery ?? {}),
