@@ -25,8 +25,9 @@ interface LoopInternals {
  * of the jobs it fetched until every slot is taken or the queue is empty: with 100 slots free and
  * a burst in the queue, the first job fetched waits for the 99 fetches after it (the benchmark saw
  * a citizen's answer wait up to 99 round trips before it was sent). Here each fetched job starts
- * before the next fetch, in the order fetched, so jobs start in queue order exactly as before, only
- * sooner. Fetches stay one at a time, as BullMQ wants them (no burst of calls to Redis).
+ * before the next fetch, in the order fetched, as before, only sooner (and a job already fetched
+ * starts before anything more is fetched). Fetches stay one at a time, as BullMQ wants them (no
+ * burst of calls to Redis).
  *
  * As in BullMQ's loop, a job that finishes fetches the next in the same call: jobs then arrive on two
  * paths, and two fetched together can start in the opposite order to the queue's (fetching only
@@ -56,7 +57,7 @@ async function promptMainLoop(this: LoopInternals): Promise<void> {
       // Waiting for a job to arrive, with others to start meanwhile.
       if (this.waiting && fifo.numTotal() > 1) break;
       const job = await fetched;
-      // The one change: a job fetched starts now (below), not once every free slot is filled.
+      // The change: a job fetched starts now (below), not once every free slot is filled.
       if (job) break;
       if (fifo.numTotal() > 1) break;
       if (this.blockUntil) break;
