@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PRIORITY } from '../../src/queues/queues.ts';
+import { SimulatorTransport } from '../../src/transport/simulator/simulator-transport.ts';
 import { CELL_GROUP, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
 /**
@@ -38,5 +39,55 @@ describe('outbound messages to one chat', () => {
       const texts = (await app.outbox(to)).map((m) => m.text);
       expect(texts, to).toEqual(queued.filter((q) => q.to === to).map((q) => q.text));
     }
+  });
+});
+
+describe('a chat whose messages wait for their turn', () => {
+  let app: TestApp;
+  // Sends to the cell group hang until the gate opens (WhatsApp slow to take a group message).
+  let open: () => void = () => {};
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  beforeAll(async () => {
+    app = await startTestApp('outbound-chat-share', {
+      options: {
+        // 100 sends/s: 10 outbound slots, of which one chat's messages hold at most 5.
+        outboundRate: 100,
+        transport: (deps, queues) => {
+          const sim = new SimulatorTransport(deps.redis, deps.keys, queues.sink());
+          const send = sim.send.bind(sim);
+          sim.send = async (msg) => {
+            if (msg.to.kind === 'group') await gate;
+            return send(msg);
+          };
+          return sim;
+        },
+      },
+    });
+  });
+  afterAll(async () => {
+    open();
+    await app.stop();
+  });
+
+  it('hold only part of the outbound slots: a citizen is answered while 30 posts to the cell group wait', async () => {
+    for (let i = 0; i < 30; i++)
+      await app.queues.send(
+        { to: { kind: 'group', id: CELL_GROUP }, text: `post ${i}`, idempotencyKey: `share-post-${i}`, kind: 'card' },
+        PRIORITY.staff,
+      );
+    // The worker has taken every post it can: each of its 10 slots, or its share of them and parked the next.
+    await waitFor(async () => {
+      const c = await app.queues.outbound.getJobCounts('active', 'delayed');
+      return (c.active ?? 0) >= 10 || (c.delayed ?? 0) >= 1 || undefined;
+    });
+    const citizen = '+33612340009';
+    await app.queues.send({ to: { kind: 'dm', phone: citizen }, text: 'Reference: INC-0001', idempotencyKey: 'share-answer', kind: 'ack' });
+    await waitFor(async () => (await app.outbox(citizen))[0], 10_000, 'the citizen answered while the cell group waits');
+    expect(await app.outbox(CELL_GROUP)).toEqual([]);
+    open();
+    await waitFor(async () => ((await app.outbox(CELL_GROUP)).length >= 30 ? true : undefined), 20_000, 'the 30 posts');
+    expect((await app.outbox(CELL_GROUP)).map((m) => m.text)).toEqual(Array.from({ length: 30 }, (_, i) => `post ${i}`));
   });
 });

@@ -1,7 +1,7 @@
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { CoreDeps } from '../../app/deps.ts';
-import { InOrder } from '../../domain/in-order.ts';
+import { InOrder, SenderShare } from '../../domain/in-order.ts';
 import { metrics } from '../../observability/metrics.ts';
 import { addressKey, type ChatTransport, type SendHold, TransportError } from '../../transport/chat-transport.ts';
 import { type OutboundJob, outboundJobSchema } from '../job-schemas.ts';
@@ -35,6 +35,19 @@ export function sendLimiterFor(ratePerSecond: number): SendLimiter | undefined {
 export function concurrencyFor(ratePerSecond: number): number {
   if (!Number.isFinite(ratePerSecond)) return INBOUND_CONCURRENCY;
   return Math.min(100, Math.max(10, Math.ceil(ratePerSecond / 20)));
+}
+
+/**
+ * How one chat's messages share the outbound worker: at most `chatShareOf(concurrency)` of its slots
+ * hold messages to one chat (sent one at a time, so the rest only wait); the next are parked and
+ * taken back in order, that many every `parkMs`. A flood of posts to the cell group never keeps a
+ * citizen's answer from a slot.
+ */
+export const CHAT_SHARE = { parkMs: 250, lostAfterMs: 60_000 };
+
+/** Slots one chat's messages may hold: half the worker's, and at least two. */
+export function chatShareOf(concurrency: number): number {
+  return Math.max(2, Math.floor(concurrency / 2));
 }
 
 /**
@@ -152,6 +165,8 @@ export function createOutboundWorker(
 ): Worker<OutboundJob> {
   const limiter = sendLimiterFor(ratePerSecond);
   const chatTurns = new InOrder();
+  const concurrency = concurrencyFor(ratePerSecond);
+  const share = new SenderShare({ ...CHAT_SHARE, maxHeld: chatShareOf(concurrency) });
   /** Validates, holds back or sends a job's message: undefined when the last look skips it. */
   const sendNow = async (job: Job<OutboundJob>, token: string | undefined) => {
     const data = await parseJob(deps, outboundJobSchema, job, QUEUE.outbound);
@@ -182,7 +197,23 @@ export function createOutboundWorker(
       // One chat's messages go out one at a time, in the order they were queued (a card before its
       // photo, "Reference: INC-0042" before "Added to your report"). The turn is taken before
       // anything awaits; InOrder sorts the jobs the worker got in one event-loop turn by `seq`.
-      const sent = await chatTurns.run(chatOf(job.data), () => sendNow(job, token), stampedSeq(job));
+      const key = chatOf(job.data);
+      const seq = stampedSeq(job);
+      // A chat's messages waiting for their turn hold slots another chat's could use: beyond its
+      // share, they are parked a moment and taken back in order (see SenderShare).
+      const parkUntil =
+        key === undefined
+          ? undefined
+          : share.turn(
+              { key, id: job.id ?? '', seq },
+              { count: chatTurns.pending(key), lastWaiting: chatTurns.lastWaiting(key) },
+              Date.now(),
+            );
+      if (parkUntil !== undefined) {
+        await job.moveToDelayed(parkUntil, token);
+        throw new DelayedError();
+      }
+      const sent = await chatTurns.run(key, () => sendNow(job, token), seq);
       await unhold(deps, job);
       if (!sent) return { skipped: true };
       const { msg, result } = sent;
@@ -207,7 +238,7 @@ export function createOutboundWorker(
     {
       connection,
       prefix: deps.keys.prefix,
-      concurrency: concurrencyFor(ratePerSecond),
+      concurrency,
       // An unlimited rate (benchmarks measuring the pipeline itself) runs without a limiter.
       ...(Number.isFinite(ratePerSecond) ? { limiter: limiterFor(ratePerSecond) } : {}),
       autorun: false,
