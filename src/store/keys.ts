@@ -22,6 +22,8 @@ export function redisKeys(prefix: string) {
     simOutboxTo: (to: string) => k('sim', 'outbox', to),
     simIdem: k('sim', 'idem'),
     simGroups: k('sim', 'groups'),
+    /** Simulated groups: group id → when created (ms). */
+    simGroupsCreated: k('sim', 'groups', 'created'),
     simGroup: (id: string) => k('sim', 'group', id),
     /** Incidents. */
     incidentSeq: k('incident', 'seq'),
@@ -180,6 +182,12 @@ export function redisKeys(prefix: string) {
     huddles: k('huddles'),
     /** Huddle creation idempotency key → the group id it created (a retried job creates no second group). */
     huddleByKey: k('huddles', 'by-key'),
+    /**
+     * Huddle creations under way: idempotency key → JSON {at, subject}, written before WhatsApp is
+     * asked to create the group and removed once it is recorded. A retry that finds one looks for the
+     * group its earlier try created before creating another.
+     */
+    huddleIntent: k('huddles', 'intent'),
     /** Playbook runs: the run hash, its steps (step id → JSON state), task items, effect results. */
     runSeq: k('run', 'seq'),
     run: (id: string) => k('run', id),

@@ -213,6 +213,16 @@ export class TransportError extends Error {
   }
 }
 
+/** A group the account is in, as the platform lists it (see ChatTransport.listGroups). */
+export interface GroupListing {
+  id: string;
+  subject: string;
+  /** When it was created (ms; the platform keeps whole seconds), when the platform says. */
+  createdAt?: number;
+  /** Whether this account created it; undefined when the platform does not say who did. */
+  createdBySelf?: boolean;
+}
+
 /** What a removal from a group did, member by member (named as in the request). */
 export interface RemovalOutcome {
   /** Members the platform would not remove, with its reason (e.g. `error 403`). */
@@ -232,6 +242,12 @@ export interface ChatTransport {
   groupMembers?(groupId: string): Promise<ChatSender[]>;
   /** Creates a group (breakout huddles); returns its id. */
   createGroup?(subject: string, participants: string[]): Promise<string>;
+  /**
+   * The groups this account is in, as the platform lists them now. A retried huddle finds there
+   * the group its first try created (WhatsApp creating groups is not idempotent: creating again
+   * would make a second group of the same people). Without it, a retry creates the group again.
+   */
+  listGroups?(): Promise<GroupListing[]>;
   /**
    * The platform's hidden-number ids (WhatsApp LIDs) of these E.164 phones, where it can tell (a
    * phone it cannot resolve is left out). Each pair found is also remembered (`keys.lidToPhone`),

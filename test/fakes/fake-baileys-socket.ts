@@ -11,6 +11,7 @@ import {
   type GroupMetadata,
   generateForwardMessageContent,
   hmacSign,
+  jidNormalizedUser,
   type MiscMessageGenerationOptions,
   proto,
   type UserFacingSocketConfig,
@@ -46,6 +47,10 @@ export class FakeBaileysSocket {
   ended = false;
   /** Per participant JID: the error WhatsApp answers its removal with (e.g. '403'). */
   readonly removalErrors = new Map<string, string>();
+  /** Every group groupCreate made, in order. */
+  readonly created: GroupMetadata[] = [];
+  /** When set, the next groupCreate creates the group, then throws it (see groupCreate). */
+  loseGroupCreateAnswer: Error | undefined;
   /** When set, sendMessage throws it. */
   failSend: Error | undefined;
   /**
@@ -178,11 +183,42 @@ export class FakeBaileysSocket {
     return answers;
   }
 
+  /**
+   * Creates a group as WhatsApp does: the embassy account its creator, `creation` in whole seconds.
+   * With `loseGroupCreateAnswer` set, WhatsApp creates the group but its answer never comes: the
+   * call throws that error (Baileys: a query that timed out, or the connection closed meanwhile).
+   */
   async groupCreate(subject: string, participants: string[]): Promise<GroupMetadata> {
     const id = `1203639${this.groups.size}@g.us`;
-    const meta = { id, subject, owner: this.user.id, participants: participants.map((p) => ({ id: p })) } as GroupMetadata;
+    const now = Math.floor(Date.now() / 1000);
+    const meta = {
+      id,
+      subject,
+      subjectOwner: jidNormalizedUser(this.user.id),
+      subjectTime: now,
+      creation: now,
+      owner: jidNormalizedUser(this.user.id),
+      size: participants.length,
+      participants: participants.map((p) => ({ id: p })),
+    } as GroupMetadata;
     this.groups.set(id, meta);
+    this.created.push(meta);
+    const lost = this.loseGroupCreateAnswer;
+    if (lost) {
+      this.loseGroupCreateAnswer = undefined;
+      throw lost;
+    }
     return meta;
+  }
+
+  /**
+   * The groups the account is in, keyed by id, as Baileys rc14 answers it (and, as Baileys does,
+   * emitted as `groups.update`).
+   */
+  async groupFetchAllParticipating(): Promise<{ [id: string]: GroupMetadata }> {
+    const data = Object.fromEntries(this.groups);
+    this.emitEvent('groups.update', Object.values(data));
+    return data;
   }
 
   async requestPairingCode(phone: string): Promise<string> {

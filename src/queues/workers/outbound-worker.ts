@@ -6,6 +6,7 @@ import { metrics } from '../../observability/metrics.ts';
 import { addressKey, type ChatTransport, type SendHold, TransportError } from '../../transport/chat-transport.ts';
 import { type OutboundJob, outboundJobSchema } from '../job-schemas.ts';
 import { MAX_STALLS, QUEUE } from '../queues.ts';
+import { intoNewGroup } from './huddle-group.ts';
 import { INBOUND_CONCURRENCY, stampedSeq } from './inbound-worker.ts';
 import { parseJob } from './parse-job.ts';
 import { startPromptly } from './prompt-start.ts';
@@ -48,28 +49,6 @@ export const CHAT_SHARE = { parkMs: 250, lostAfterMs: 60_000 };
 /** Slots one chat's messages may hold: half the worker's, and at least two. */
 export function chatShareOf(concurrency: number): number {
   return Math.max(2, Math.floor(concurrency / 2));
-}
-
-/**
- * Creates the breakout group a job asks for (once per idempotency key), records it as a
- * huddle, and returns the job addressed to the new group.
- */
-async function intoNewGroup(deps: CoreDeps, transport: ChatTransport, msg: OutboundJob): Promise<OutboundJob> {
-  const { createGroup, ...rest } = msg;
-  if (!createGroup) return msg;
-  if (!transport.createGroup) throw new UnrecoverableError(`the ${transport.name} transport cannot create groups`);
-  let groupId = await deps.redis.hget(deps.keys.huddleByKey, msg.idempotencyKey);
-  if (!groupId) {
-    groupId = await transport.createGroup(createGroup.subject, createGroup.participants);
-    await deps.redis.multi().hset(deps.keys.huddleByKey, msg.idempotencyKey, groupId).sadd(deps.keys.huddles, groupId).exec();
-    await deps.audit.append({
-      type: 'huddle.created',
-      actor: 'system',
-      subject: groupId,
-      data: { members: createGroup.participants.length },
-    });
-  }
-  return { ...rest, to: { kind: 'group', id: groupId } };
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   type ChatSender,
   type ChatTransport,
   type ConnectionState,
+  type GroupListing,
   type OutboundMessage,
   type RemovalOutcome,
   type SendHold,
@@ -42,6 +43,7 @@ export type BaileysSocket = Pick<
   | 'groupMetadata'
   | 'groupParticipantsUpdate'
   | 'groupCreate'
+  | 'groupFetchAllParticipating'
   | 'requestPairingCode'
   | 'end'
   | 'user'
@@ -471,6 +473,10 @@ export class BaileysTransport implements ChatTransport {
 
   async createGroup(subject: string, participants: string[]): Promise<string> {
     return this.groups.create(subject, participants);
+  }
+
+  async listGroups(): Promise<GroupListing[]> {
+    return this.groups.list();
   }
 
   async removeFromGroup(groupId: string, phones: string[]): Promise<RemovalOutcome> {

@@ -1,5 +1,5 @@
 import type { GroupMetadata } from '@whiskeysockets/baileys';
-import { type ChatSender, type RemovalOutcome, TransportError } from '../chat-transport.ts';
+import { type ChatSender, type GroupListing, type RemovalOutcome, TransportError } from '../chat-transport.ts';
 import type { BaileysSocket } from './baileys-transport.ts';
 import { STATUS, statusCodeOf } from './connection-policy.ts';
 import type { HiddenNumbers } from './hidden-numbers.ts';
@@ -52,6 +52,35 @@ export class GroupAdmin {
     );
     await this.store.saveGroup(meta);
     return meta.id;
+  }
+
+  /**
+   * The groups the embassy number is in, as WhatsApp lists them now (Baileys:
+   * groupFetchAllParticipating), with when each was created and whether this account created it
+   * (its creator, by phone or LID; unknown when WhatsApp names none). A dropped connection says
+   * `not_connected`, to be asked again once it is back.
+   */
+  async list(): Promise<GroupListing[]> {
+    const sock = this.sock();
+    let groups: Record<string, GroupMetadata>;
+    try {
+      groups = await sock.groupFetchAllParticipating();
+    } catch (err) {
+      if (this.socket() !== sock || statusCodeOf(err) === STATUS.connectionClosed)
+        throw new TransportError(`WhatsApp connection lost: ${(err as Error).message}`, 'not_connected', true, { cause: err });
+      throw err;
+    }
+    const me = senderOf(sock.user?.id, sock.user?.lid);
+    return Object.values(groups).map((g) => {
+      const creator = senderOf(g.owner, g.ownerPn);
+      const named = !!(creator.phone || creator.lid);
+      return {
+        id: g.id,
+        subject: g.subject ?? '',
+        ...(g.creation ? { createdAt: g.creation * 1000 } : {}),
+        ...(named ? { createdBySelf: (!!creator.phone && creator.phone === me.phone) || (!!creator.lid && creator.lid === me.lid) } : {}),
+      };
+    });
   }
 
   /**

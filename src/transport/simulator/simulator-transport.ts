@@ -9,6 +9,7 @@ import {
   type ChatTransport,
   type ConnectionState,
   type GeoPoint,
+  type GroupListing,
   type OutboundMessage,
   type RemovalOutcome,
   type SendResult,
@@ -184,11 +185,25 @@ export class SimulatorTransport implements ChatTransport {
     await this.redis
       .multi()
       .hset(this.keys.simGroups, groupId, subject)
+      .hset(this.keys.simGroupsCreated, groupId, Date.now())
       .del(this.keys.simGroup(groupId))
       .sadd(this.keys.simGroup(groupId), ...(participants.length ? participants : ['']))
       .srem(this.keys.simGroup(groupId), '')
       .exec();
     return groupId;
+  }
+
+  /** Every simulated group, with its name and when it was created (the simulator does not say by whom). */
+  async listGroups(): Promise<GroupListing[]> {
+    const res = await this.redis.multi().hgetall(this.keys.simGroups).hgetall(this.keys.simGroupsCreated).exec();
+    const [subjects, created] = (res ?? []).map(([err, v]) => {
+      if (err) throw err;
+      return v as Record<string, string>;
+    }) as [Record<string, string>, Record<string, string>];
+    return Object.entries(subjects).map(([id, subject]) => {
+      const at = Number(created[id]);
+      return { id, subject, ...(Number.isFinite(at) && at > 0 ? { createdAt: at } : {}) };
+    });
   }
 
   async groupMembers(groupId: string): Promise<ChatSender[]> {
