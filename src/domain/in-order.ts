@@ -116,8 +116,10 @@ export class SenderShare {
     job: { key: string; id: string; seq: number },
     held: { count: number; lastWaiting?: number | undefined },
     now: number,
+    /** This key's parking time, when it differs from `opts.parkMs` (how long its held messages take). */
+    parkMs = this.opts.parkMs,
   ): number | undefined {
-    const { maxHeld, parkMs } = this.opts;
+    const { maxHeld } = this.opts;
     const room = held.count < maxHeld;
     const line = this.lines.get(job.key) ?? [];
     this.dropLost(line, now);

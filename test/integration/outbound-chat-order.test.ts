@@ -91,3 +91,48 @@ describe('a chat whose messages wait for their turn', () => {
     expect((await app.outbox(CELL_GROUP)).map((m) => m.text)).toEqual(Array.from({ length: 30 }, (_, i) => `post ${i}`));
   });
 });
+
+describe('a chat over its share, at a low sending rate', () => {
+  let app: TestApp;
+  let open: () => void = () => {};
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  beforeAll(async () => {
+    app = await startTestApp('outbound-chat-park', {
+      options: {
+        // 5 sends/s (the default rate): 10 slots, 5 for one chat; BullMQ's limit counts every job taken.
+        outboundRate: 5,
+        transport: (deps, queues) => {
+          const sim = new SimulatorTransport(deps.redis, deps.keys, queues.sink());
+          const send = sim.send.bind(sim);
+          sim.send = async (msg) => {
+            if (msg.to.kind === 'group') await gate;
+            return send(msg);
+          };
+          return sim;
+        },
+      },
+    });
+  });
+  afterAll(async () => {
+    open();
+    await app.stop();
+  });
+
+  it('leaves the rest of the sending rate to alerts: its parked messages do not keep coming back for room', async () => {
+    for (let i = 0; i < 30; i++)
+      await app.queues.send(
+        { to: { kind: 'group', id: CELL_GROUP }, text: `post ${i}`, idempotencyKey: `park-post-${i}`, kind: 'card' },
+        PRIORITY.staff,
+      );
+    await waitFor(async () => ((await app.queues.outbound.getJobCounts('delayed')).delayed ?? 0) >= 1 || undefined);
+    const citizens = Array.from({ length: 5 }, (_, i) => `+3361234010${i}`);
+    await app.queues.sendMany(
+      citizens.map((phone, i) => ({ to: { kind: 'dm', phone }, text: `Alert ${i}`, idempotencyKey: `park-alert-${i}`, kind: 'alert' })),
+      PRIORITY.bulk,
+    );
+    for (const phone of citizens) await waitFor(async () => (await app.outbox(phone))[0], 15_000, `the alert to ${phone}`);
+    expect(await app.outbox(CELL_GROUP)).toEqual([]);
+  });
+});

@@ -41,14 +41,26 @@ export function concurrencyFor(ratePerSecond: number): number {
 /**
  * How one chat's messages share the outbound worker: at most `chatShareOf(concurrency)` of its slots
  * hold messages to one chat (sent one at a time, so the rest only wait); the next are parked and
- * taken back in order, that many every `parkMs`. A flood of posts to the cell group never keeps a
- * citizen's answer from a slot.
+ * taken back in order, that many per parking time (chatParkMs). A flood of posts to the cell group
+ * never keeps a citizen's answer from a slot.
  */
 export const CHAT_SHARE = { parkMs: 250, lostAfterMs: 60_000 };
 
 /** Slots one chat's messages may hold: half the worker's, and at least two. */
 export function chatShareOf(concurrency: number): number {
   return Math.max(2, Math.floor(concurrency / 2));
+}
+
+/**
+ * How long a chat's parked messages wait before they look for room again: about the time its held
+ * messages take to go out (`turnMs`, its recent sends' time), and at the sending rate at least four
+ * times what the rate gives them. Each look takes a job from the queue, which BullMQ's rate limit
+ * counts like a send: parked messages looking every quarter second at 5 sends/s took the whole limit
+ * from everyone else's (alerts stopped while the cell group's flood drained). At most 10 s.
+ */
+export function chatParkMs(maxHeld: number, ratePerSecond: number, turnMs = 0): number {
+  const byRate = Number.isFinite(ratePerSecond) ? (4 * maxHeld * 1000) / ratePerSecond : 0;
+  return Math.round(Math.min(10_000, Math.max(CHAT_SHARE.parkMs, byRate, turnMs * maxHeld)));
 }
 
 /**
@@ -145,7 +157,20 @@ export function createOutboundWorker(
   const limiter = sendLimiterFor(ratePerSecond);
   const chatTurns = new InOrder();
   const concurrency = concurrencyFor(ratePerSecond);
-  const share = new SenderShare({ ...CHAT_SHARE, maxHeld: chatShareOf(concurrency) });
+  const maxHeld = chatShareOf(concurrency);
+  const share = new SenderShare({ ...CHAT_SHARE, maxHeld });
+  /** A chat's recent turn time (ms, moving average): how fast its messages go out. */
+  const turnMs = new Map<string, number>();
+  const timedTurn = async (key: string, job: Job<OutboundJob>, token: string | undefined) => {
+    const start = Date.now();
+    try {
+      return await sendNow(job, token);
+    } finally {
+      if (turnMs.size > 10_000) turnMs.clear();
+      const took = Date.now() - start;
+      turnMs.set(key, 0.7 * (turnMs.get(key) ?? took) + 0.3 * took);
+    }
+  };
   /** Validates, holds back or sends a job's message: undefined when the last look skips it. */
   const sendNow = async (job: Job<OutboundJob>, token: string | undefined) => {
     const data = await parseJob(deps, outboundJobSchema, job, QUEUE.outbound);
@@ -187,12 +212,13 @@ export function createOutboundWorker(
               { key, id: job.id ?? '', seq },
               { count: chatTurns.pending(key), lastWaiting: chatTurns.lastWaiting(key) },
               Date.now(),
+              chatParkMs(maxHeld, ratePerSecond, turnMs.get(key)),
             );
       if (parkUntil !== undefined) {
         await job.moveToDelayed(parkUntil, token);
         throw new DelayedError();
       }
-      const sent = await chatTurns.run(key, () => sendNow(job, token), seq);
+      const sent = await chatTurns.run(key, () => (key === undefined ? sendNow(job, token) : timedTurn(key, job, token)), seq);
       await unhold(deps, job);
       if (!sent) return { skipped: true };
       const { msg, result } = sent;
