@@ -1,6 +1,9 @@
 import { AsyncFifoQueue, type Job, type Worker } from 'bullmq';
 
-/** The parts of BullMQ's Worker its main loop uses (private in its typings; BullMQ 6.7). */
+/**
+ * The parts of BullMQ's Worker its main loop uses (private in its typings; BullMQ 6.7.0, which
+ * package.json pins exactly: an upgrade needs this copy read against the new version's loop).
+ */
 interface LoopInternals {
   id: string;
   opts: { runRetryDelay?: number };
@@ -85,6 +88,8 @@ const NEEDED = ['mainLoop', 'isRateLimited', 'retryIfFailed', '_getNextJob', 'pr
  */
 export function startPromptly<W extends Worker>(worker: W): W {
   const internals = worker as unknown as LoopInternals;
-  if (NEEDED.every((name) => typeof internals[name] === 'function')) internals.mainLoop = promptMainLoop;
+  // Its own `_concurrency` too: renamed, the loop would never fetch and would spin.
+  if (NEEDED.every((name) => typeof internals[name] === 'function') && typeof internals._concurrency === 'number')
+    internals.mainLoop = promptMainLoop;
   return worker;
 }
