@@ -129,8 +129,9 @@ async function runTracking(deps: CoreDeps, script: string, ref: BroadcastRef, st
 /**
  * Takes an erased citizen off a broadcast: off its recipient lists (KEYS[3..]) and its delivery
  * state. One that was listed and whose message was never queued (the alert still waited for its
- * approval, or the fan-out had not reached them) counts as cancelled, or the broadcast would wait
- * for them for ever. KEYS: state, counts, recipients per language. ARGV: phone.
+ * approval, or the fan-out had not reached them), or was queued again after WhatsApp refused it (463)
+ * and could not be taken off the queue (it was being sent), counts as cancelled, or the broadcast
+ * would wait for them for ever. KEYS: state, counts, recipients per language. ARGV: phone.
  * Returns {listed 0|1, state removed 0|1, counted as cancelled 0|1}.
  */
 const FORGET_SCRIPT = `
@@ -138,9 +139,9 @@ local listed = 0
 for i = 3, #KEYS do listed = listed + redis.call('SREM', KEYS[i], ARGV[1]) end
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if cur then redis.call('HDEL', KEYS[1], ARGV[1]) end
-if listed == 0 or cur then return {listed > 0 and 1 or 0, cur and 1 or 0, 0} end
+if listed == 0 or (cur and cur ~= 'queued') then return {listed > 0 and 1 or 0, cur and 1 or 0, 0} end
 redis.call('HINCRBY', KEYS[2], 'cancelled', 1)
-return {1, 0, 1}`;
+return {1, cur and 1 or 0, 1}`;
 
 /**
  * DELETE: forgets a citizen in one broadcast (see FORGET_SCRIPT), then checks whether the broadcast
