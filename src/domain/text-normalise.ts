@@ -250,6 +250,18 @@ export class KeywordSet {
     return out;
   }
 
+  /**
+   * Where the keywords are in `folded`: the text they were found in (`folded` with apostrophes and
+   * hyphens as spaces, the same for every set) and each keyword's [start, end] in it, in order.
+   */
+  spans(folded: string): { text: string; spans: [number, number][] } {
+    const text = plainOnce(folded);
+    const spans = this.patterns(text)
+      .flatMap((p) => p.matches(text).map(([start, end]): [number, number] => [start, end]))
+      .sort((a, b) => a[0] - b[0]);
+    return { text, spans };
+  }
+
   /** True when `folded` contains any of the keywords (stops at the first). */
   any(folded: string): boolean {
     const text = plainOnce(folded);

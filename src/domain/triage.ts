@@ -112,7 +112,7 @@ export function maxSeverity(a: Severity, b: Severity): Severity {
 
 /**
  * The configured region whose id, name or alias the text mentions, typos forgiven as in triage
- * ("we are in Damscus"): the first one, in the config's order.
+ * ("we are in Damscus"); see regionFromFolded for a text that names several.
  */
 export function regionFromText(text: string, regions: ConfigFile['regions']): string | null {
   return regionFromFolded(foldText(text), regions);
@@ -125,10 +125,37 @@ export function regionsInText(text: string, regions: ConfigFile['regions']): str
   return sets.filter((r) => r.set.any(folded)).map((r) => r.id);
 }
 
+/**
+ * Words by which a reporter says where they themselves are ("we are", "je suis", "انا"): a place
+ * named at most three words after one ("we are ok in the capital") is theirs.
+ */
+const HERE = new KeywordSet([
+  ...['i am', 'i m', 'im', 'we are', 'we re', 'i live', 'we live', 'we stay', 'i stay', 'here', 'stuck', 'trapped', 'stranded'],
+  ...['je suis', 'nous sommes', 'on est', 'j habite', 'nous habitons', 'on habite', 'ici', 'coince', 'coincee', 'coinces', 'bloque', 'bloquee', 'bloques'],
+  ...['انا', 'نحن', 'احنا', 'نحنا', 'ana', 'a7na', 'ahna', 'ne7na', 'na7na', 'hon', 'hena'],
+]);
+/** Words after a place that make it a bearing to another place: "north of Damascus", "au nord de Damas", "شمال حلب". */
+const BEARING = /^ (?:(?:part|side|edge|outskirts|suburbs|banlieue) )?(?:of|de|du|des|d|من)(?= )/;
+
+/**
+ * The region the text places its reporter in. A text naming several ("Je suis à Damas, ma sœur est à
+ * Alep", "many died in the north, we are ok in the capital") gives the place named just after the
+ * reporter says where they are, else the first place named; a bearing to a later place is no place
+ * ("20 km north of Damascus" is in the capital's region).
+ */
 function regionFromFolded(typed: string, regions: ConfigFile['regions']): string | null {
   const { sets, typos } = regionWordsOf(regions);
   const folded = typos.correct(typed);
-  return sets.find((r) => r.set.any(folded))?.id ?? null;
+  const named = sets
+    .flatMap((r) => r.set.spans(folded).spans.map(([start, end]) => ({ id: r.id, start, end })))
+    .sort((a, b) => a.start - b.start);
+  const first = named[0];
+  if (!first || named.every((m) => m.id === first.id)) return first?.id ?? null;
+  const { text, spans: here } = HERE.spans(folded);
+  const wordsBetween = (from: number, to: number) => text.slice(from, to).split(' ').filter(Boolean).length;
+  const places = named.filter((m, i) => i === named.length - 1 || !BEARING.test(text.slice(m.end, m.end + 40)));
+  const theirs = places.find((m) => here.some(([, end]) => end <= m.start && wordsBetween(end, m.start) <= 3));
+  return (theirs ?? places[0] ?? first).id;
 }
 
 /** The configured region nearest a location pin, within that region's radius. */

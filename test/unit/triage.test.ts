@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parseConfigFile } from '../../src/config/load-config.ts';
 import { canTransition, parseIncidentId } from '../../src/domain/incident.ts';
 import { foldText, guessLanguage, KeywordSet, TypoCorrector } from '../../src/domain/text-normalise.ts';
 import { classify, regionFromPin, regionFromText, regionsInText } from '../../src/domain/triage.ts';
@@ -194,6 +196,45 @@ describe('region names typed in a hurry', () => {
     const twoTowns = [...places, { id: 'akkar', name: 'Akkar', aliases: ['halba'], radiusKm: 30 }];
     expect(regionsInText('we are in halaba', twoTowns)).toEqual([]);
     expect(regionsInText('we are in halab', twoTowns)).toEqual(['north']);
+  });
+});
+
+describe('a report that names several places', () => {
+  // As config/example.yaml has them.
+  const places = [
+    { id: 'north', name: 'Northern Province', aliases: ['north', 'nord', 'aleppo', 'alep', 'حلب', 'halab'], radiusKm: 100 },
+    { id: 'capital', name: 'Capital District', aliases: ['capital', 'capitale', 'damascus', 'damas', 'دمشق'], radiusKm: 60 },
+    { id: 'coast', name: 'Coastal Province', aliases: ['coast', 'la côte', 'latakia', 'lattaquié'], radiusKm: 80 },
+  ];
+
+  it('is placed where the reporter says they are, not in the first region of the config', () => {
+    for (const [text, region] of [
+      ['Je suis à Damas, ma soeur est à Alep, on a peur', 'capital'],
+      ['ma soeur est à Alep, je suis à Damas', 'capital'],
+      ['we saw on the news that many people died in the north, we are ok in the capital', 'capital'],
+      ['my family is in Aleppo but I am in Damascus', 'capital'],
+      ['اهلي في حلب وانا في دمشق', 'capital'],
+      ['ahli b halab w ana b damascus', 'capital'],
+    ] as const)
+      expect(regionFromText(text, places), text).toBe(region);
+  });
+
+  it('reads "north of Damascus" as near Damascus, and otherwise takes the first place named', () => {
+    for (const [text, region] of [
+      ['we are 20 km north of Damascus, there is shelling', 'capital'],
+      ["I'm in the north part of Latakia city", 'coast'],
+      ['au nord de Damas, des tirs', 'capital'],
+      ['shelling in Latakia and Aleppo tonight', 'coast'],
+      ['Aleppo and Damascus both hit', 'north'],
+    ] as const)
+      expect(regionFromText(text, places), text).toBe(region);
+  });
+
+  it('does not read "à côté" (next door) as the coast of config/example.yaml', () => {
+    const example = parseConfigFile(readFileSync('config/example.yaml', 'utf8'), 'config/example.yaml').regions;
+    expect(regionFromText('Il y a des tirs à côté de chez nous', example)).toBeNull();
+    expect(regionFromText("la maison d'à côté a été bombardée", example)).toBeNull();
+    expect(regionFromText('nous sommes sur la côte, près de la plage', example)).toBe('coast');
   });
 });
 
