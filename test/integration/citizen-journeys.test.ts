@@ -285,3 +285,49 @@ describe('an answer to "What is your full name?" that is no name', () => {
     expect(next.text).toMatch(/region/i);
   });
 });
+
+describe('words that describe nothing before the ones that do', () => {
+  it('"SOS", then "ok", then the description in French: the report is summarised and answered in French', async () => {
+    const phone = citizen();
+    await app.say(phone, 'SOS');
+    const id = incidentIdIn((await app.expectMessage(phone, /INC-\d{4}/)).text);
+    await app.say(phone, 'ok');
+    await app.say(phone, '👍');
+    await app.say(phone, 'Mon fils est tombé du balcon, il saigne beaucoup, nous sommes à Damas');
+    await app.expectMessage(phone, new RegExp(`Ajouté à votre signalement ${id}`));
+    const [incident] = await incidentsOf(phone);
+    expect(incident).toMatchObject({ id, language: 'fr', severity: 'critical' });
+    expect(incident?.summary).toContain('Mon fils est tombé du balcon');
+  });
+
+  it('"?" or an invisible character with no report open gets the menu, and opens nothing', async () => {
+    for (const text of ['?', '...', '\u200B']) {
+      const phone = citizen();
+      await app.say(phone, text);
+      await app.expectMessage(phone, (m) => m.kind === 'menu');
+      await settle(app);
+      expect(await incidentsOf(phone), JSON.stringify(text)).toEqual([]);
+    }
+  });
+});
+
+describe('a follow-up graver than the report', () => {
+  it('makes a lost passport a medical emergency, and the cell is told; a category staff chose stays', async () => {
+    const phone = citizen();
+    await app.say(phone, 'I lost my passport at the hotel');
+    const id = incidentIdIn((await app.expectMessage(phone, /INC-\d{4}/)).text);
+    await app.say(phone, 'my son fell from the balcony and is not breathing');
+    await app.expectMessage(CELL_GROUP, (m) => m.text.startsWith(`✏️ ${id}`) && m.text.includes('Now medical'));
+    await settle(app);
+    expect((await incidentsOf(phone))[0]).toMatchObject({ id, category: 'medical', severity: 'critical' });
+
+    const other = citizen();
+    await app.say(other, 'I lost my passport at the airport');
+    const second = incidentIdIn((await app.expectMessage(other, /INC-\d{4}/)).text);
+    expect((await app.api('PATCH', `/api/incidents/${second}`, { category: 'evacuation_request' })).status).toBe(200);
+    await app.say(other, 'my daughter fell down the stairs and is unconscious');
+    await app.expectMessage(CELL_GROUP, (m) => m.text.startsWith(`✏️ ${second}`) && m.text.includes('unconscious'));
+    await settle(app);
+    expect((await incidentsOf(other))[0]).toMatchObject({ id: second, category: 'evacuation_request', severity: 'critical' });
+  });
+});

@@ -12,7 +12,7 @@ export type RegisteredOf = (ctx: ChatContext, phone: string) => Promise<{ langua
 /** A whole message folded for comparison with a keyword: punctuation, emoji and their joiners dropped ("HELP ❗️", "SOS 🆘"). */
 const asKeyword = (text: string) =>
   foldText(text)
-    .replace(/[\p{P}\p{S}\p{Extended_Pictographic}]|\uFE0F|\uFE0E|\u200D|\u20E3/gu, ' ')
+    .replace(/[\p{P}\p{S}\p{Cf}\p{Extended_Pictographic}]|\uFE0F|\uFE0E|\u20E3/gu, ' ')
     .replace(/\s+/g, ' ')
     .trim();
 const MENU = new Set([...INCIDENT_KEYWORDS.menu, ...INCIDENT_KEYWORDS.menuOrName].map(asKeyword));
@@ -100,6 +100,13 @@ export async function handleCitizenMessage(ctx: ChatContext, registeredOf: Regis
     await ctx.reply(citizenText('menu', guessed, vars(guessed)), 'menu');
     return true;
   }
+  // "?", "...", an invisible character: nothing to report, and no report open to ask about.
+  if (!msg.media && !msg.location && !msg.edit && word === '' && !/\p{Extended_Pictographic}/u.test(text)) {
+    if (!(await incidentStore(deps).activeOf(phone))) {
+      await ctx.reply(citizenText('menu', guessed, vars(guessed)), 'menu');
+      return true;
+    }
+  }
   // "Thank you 🙏", "ok", "👍" once their report is resolved (or before any) is no new report: a polite
   // answer, and nothing for the cell to triage. With a report open, it joins it like any message.
   if (!msg.media && !msg.location && !msg.edit && onlyThanks(text, word)) {
@@ -118,8 +125,11 @@ export async function handleCitizenMessage(ctx: ChatContext, registeredOf: Regis
   const unrepeated = word === '' ? '' : withoutRepeats(word);
   const sos = word === '' ? /\u{1F198}/u.test(text) : SOS.has(unrepeated);
   // "?" or "hello??" while their report waits: it joins the report, and they are told where it stands.
-  const waitingOn =
-    !msg.media && !msg.location && !msg.edit && isNudge(text, unrepeated) ? await incidentStore(deps).activeOf(phone) : undefined;
+  const nudge = !msg.media && !msg.location && !msg.edit && isNudge(text, unrepeated);
+  const waitingOn = nudge ? await incidentStore(deps).activeOf(phone) : undefined;
+  // SOS, "ok", "👍", "hello??": no description. A report opened by SOS (or a pin, a photo) takes its
+  // summary and language from the first message that describes something, not from the "ok" before it.
+  const describes = word !== '' && !sos && !nudge && !onlyThanks(text, word);
   // The citizen's answer leaves as soon as the report is stored, alongside the cell's card.
   // A retried job (duplicate) answers again: the reply's idempotency key keeps it to one message.
   // A follow-up is answered in the language the incident was opened in.
@@ -142,7 +152,8 @@ export async function handleCitizenMessage(ctx: ChatContext, registeredOf: Regis
       channel: 'chat',
       language: guessed,
       sourceMessageId: msg.id,
-      ...(sos ? { severity: 'critical' as const, keywordOnly: true } : {}),
+      ...(sos ? { severity: 'critical' as const } : {}),
+      ...(describes ? {} : { wordless: true }),
       ...(msg.location ? { location: msg.location } : {}),
       ...(msg.media ? { media: msg.media } : {}),
       ...(msg.forwarded ? { forwarded: true } : {}),

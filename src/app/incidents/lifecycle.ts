@@ -227,6 +227,8 @@ function triagePart(deps: CoreDeps, i: Incident, input: IncidentChanges, who: Wh
   }
   // A region staff set is known, no longer the guess from where the citizen registered.
   if (input.region && i.links.regionFrom && entries.length > 0) fields.links = withoutRegionGuess(i.links);
+  // A category staff set stays: a graver follow-up from the reporter no longer changes it.
+  if (fields.category) fields.links = { ...((fields.links as Record<string, string> | undefined) ?? i.links), categoryFrom: 'staff' };
   if (entries.length === 0) return new ConflictError('unchanged', `${i.id} already has those values`);
   return {
     ...(input.severity ? { severity: input.severity } : {}),

@@ -1,5 +1,5 @@
 import { durationMs } from '../../domain/duration.ts';
-import type { Category, Channel, GeoPin, Incident, Severity, TimelineEntry } from '../../domain/incident.ts';
+import { type Category, type Channel, type GeoPin, type Incident, SEVERITY_RANK, type Severity, type TimelineEntry } from '../../domain/incident.ts';
 import { maxSeverity, triage } from '../../domain/triage.ts';
 import type { IntakeOutcome } from '../../store/incident-store.ts';
 import type { CoreDeps } from '../deps.ts';
@@ -31,8 +31,11 @@ export interface IncidentReport {
   /** The region the citizen registered in: the incident's region when the report names none and has no pin. */
   homeRegion?: string;
   links?: Record<string, string>;
-  /** The words are a keyword only ("SOS"): like a pin or a photo alone, the first words that join it give it its summary. */
-  keywordOnly?: boolean;
+  /**
+   * The words describe nothing ("SOS", "ok", "👍", "hello??"): like a pin or a photo alone, they give an
+   * incident no summary or language; the first words that describe something and join it do.
+   */
+  wordless?: boolean;
   /** The inbound message id: the same message never opens or adds twice. */
   sourceMessageId?: string;
   media?: string;
@@ -102,7 +105,7 @@ export async function openIncident(
     cards: window.cards,
     // A report opened by a pin, a photo or SOS alone has no words yet: the first words that join
     // it give it its summary and the language its answers are in.
-    ...(input.text && !input.keywordOnly
+    ...(input.text && !input.wordless
       ? { words: { summary, language: input.language ?? deps.config.languages[0] ?? 'en' } }
       : { wordless: true }),
   };
@@ -284,7 +287,13 @@ export async function retriageFollowUp(
       if (t.region !== incident.region) fields.region = t.region;
       if (guessed) fields.links = withoutRegionGuess(incident.links);
     }
-    if (incident.category === 'other' && t.category !== 'other') fields.category = t.category;
+    // An unknown category is filled in; and a follow-up graver than its report ("I lost my passport",
+    // then "my son fell from the balcony and is not breathing") is what the incident is now about,
+    // unless staff chose its category.
+    const graver = worded !== undefined && severity === worded && SEVERITY_RANK[severity] < SEVERITY_RANK[incident.severity];
+    if (t.category !== 'other' && t.category !== incident.category) {
+      if (incident.category === 'other' || (graver && incident.links.categoryFrom !== 'staff')) fields.category = t.category;
+    }
     const entries: TimelineEntry[] =
       severity === incident.severity
         ? []
