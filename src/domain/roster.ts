@@ -46,8 +46,12 @@ function parseE164(raw: string, defaultCountry?: string): string | undefined {
   const trimmed = raw.trim().replace(/@.*$/, '').replace(/:\d+$/, '');
   const withPlus = /^\d{8,15}$/.test(trimmed) ? `+${trimmed}` : trimmed;
   const parsed = parsePhoneNumberFromString(withPlus, defaultCountry as never);
-  if (!parsed?.isPossible()) return undefined;
-  return parsed.number;
+  if (parsed?.isPossible()) return parsed.number;
+  // "1 555 000 0001", "44 20 7946 0000": international digits written in groups, without the "+".
+  const digits = trimmed.replace(/[\s().-]/g, '');
+  if (!/^[1-9]\d{7,14}$/.test(digits)) return undefined;
+  const international = parsePhoneNumberFromString(`+${digits}`);
+  return international?.isPossible() ? international.number : undefined;
 }
 
 /** The staff roster from the config file, indexed by phone. */

@@ -124,8 +124,12 @@ export function errorHandler(log: Logger, audit?: Pick<AuditLog, 'append'>): Err
     }
     if (status === 400 && err?.type === 'entity.parse.failed') {
       // `null`, `5` or `"text"` is JSON, but no body any route takes: say so rather than call it broken.
-      if (isJsonValue(err.body))
+      const parsed = jsonShape(err.body);
+      if (parsed === 'value')
         res.status(400).json({ error: { code: 'invalid_request', message: 'body: must be a JSON object, not a bare value' } });
+      // Valid JSON that body-parser still refused: nested too deep for its reader (thousands of "[[[[").
+      else if (parsed === 'object')
+        res.status(400).json({ error: { code: 'invalid_json', message: 'request body is nested too deeply to read' } });
       else res.status(400).json({ error: { code: 'invalid_json', message: 'request body is not valid JSON' } });
       return;
     }
@@ -145,14 +149,17 @@ export function errorHandler(log: Logger, audit?: Pick<AuditLog, 'append'>): Err
   };
 }
 
-/** True when `text` is a JSON text (body-parser's strict mode refuses the ones that are not an object or array). */
-function isJsonValue(text: unknown): boolean {
-  if (typeof text !== 'string') return false;
+/**
+ * What `text` is as JSON: a bare value (body-parser's strict mode refuses what is not an object or
+ * array), an object or array, or no JSON at all.
+ */
+function jsonShape(text: unknown): 'value' | 'object' | 'invalid' {
+  if (typeof text !== 'string') return 'invalid';
   try {
-    JSON.parse(text);
-    return true;
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === 'object' ? 'object' : 'value';
   } catch {
-    return false;
+    return 'invalid';
   }
 }
 

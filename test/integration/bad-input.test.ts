@@ -133,6 +133,9 @@ describe('a body that is no JSON object', () => {
     for (const raw of ['null', '5', '"help"'])
       await refused('POST', '/api/incidents', 'body: must be a JSON object, not a bare value', raw);
     await refused('POST', '/api/incidents', 'request body is not valid JSON', '{"reporter": ');
+    // Valid JSON nested deeper than the reader goes is not called a bare value.
+    const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+    await refused('POST', '/api/incidents', 'request body is nested too deeply to read', deep);
     const res = await fetch(`${app.url}/api/incidents`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', 'content-encoding': 'gzip' },

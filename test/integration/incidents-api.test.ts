@@ -227,3 +227,45 @@ describe('PATCH with several fields', () => {
     expect((await get(first.id)).timeline.map((t) => t.type)).toEqual(['reported', 'details', 'severity']);
   });
 });
+
+describe('a change made on the dashboard, as the cell group reads it', () => {
+  const said = (id: string, what: RegExp) => app.expectMessage(CELL_GROUP, (m) => m.text.includes(id) && what.test(m.text));
+
+  it('says an incident resolved straight from open was resolved, not acknowledged; taken and started is "acknowledged and in progress"', async () => {
+    const i = await open('Lost my passport at the station', '+33600000060');
+    expect((await app.api('PATCH', `/api/incidents/${i.id}`, { status: 'resolved', text: 'Found at the station' }, officer)).status).toBe(
+      200,
+    );
+    const resolved = await said(i.id, /resolved \(Omar Officer, via the dashboard\/API\)/);
+    expect(resolved.text).toBe(`✔️ ${i.id} resolved (Omar Officer, via the dashboard/API); the reporter has been told.`);
+    const j = await open('My husband was detained at the border', '+33600000061');
+    expect((await app.api('PATCH', `/api/incidents/${j.id}`, { status: 'in_progress' }, officer)).status).toBe(200);
+    await said(j.id, /^👍 .* acknowledged and in progress \(Omar Officer, via the dashboard\/API\)/);
+    await new Promise((r) => setTimeout(r, 200));
+    const cell = (await app.outbox(CELL_GROUP)).filter((m) => m.text.includes(`${i.id} acknowledged`));
+    expect(cell).toEqual([]);
+  });
+
+  it('says a new category and region, so the card there is not taken for current', async () => {
+    const i = await open('Lost my passport', '+33600000062');
+    const res = await app.api('PATCH', `/api/incidents/${i.id}`, { category: 'arrest_detention', region: 'coast' }, officer);
+    expect(res.status).toBe(200);
+    const line = await said(i.id, /category is now/);
+    expect(line.text).toBe(
+      `${i.id} category is now arrest detention, region is now Coastal Province (Omar Officer, via the dashboard/API).`,
+    );
+  });
+
+  it('refuses a reason with nothing visible in it, and takes an assignee written "1 555 000 0001"', async () => {
+    const i = await open('Lost my passport on the bus', '+33600000063');
+    for (const text of ['   ', '\u200B', '\u0000']) {
+      const res = await app.api<{ error: { message: string } }>('PATCH', `/api/incidents/${i.id}`, { status: 'resolved', text }, officer);
+      expect(res.status, JSON.stringify(text)).toBe(400);
+      expect(res.body.error.message).toMatch(/the reason needs some visible text/);
+    }
+    expect((await app.api<Incident>('GET', `/api/incidents/${i.id}`)).body.status).toBe('open');
+    const given = await app.api<Incident>('PATCH', `/api/incidents/${i.id}`, { assignee: '1 555 000 0001' }, officer);
+    expect(given.status).toBe(200);
+    expect(given.body.assignee).toBe('+15550000001');
+  });
+});

@@ -5,7 +5,7 @@ import { createChatContext } from '../../src/chat/chat-context.ts';
 import { handleCitizenMessage } from '../../src/citizens/citizen-keywords.ts';
 import { getCitizen, saveCitizens } from '../../src/citizens/registry.ts';
 import { aCitizen } from '../fakes/citizens.ts';
-import { answersAfter, settle, startTestApp, type TestApp, } from '../fakes/test-app.ts';
+import { answersAfter, settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
 
 /** Frightened citizens in the middle of a REGISTER conversation, in English, French and Arabic. */
 describe('citizen journeys through REGISTER', () => {

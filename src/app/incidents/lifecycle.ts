@@ -384,18 +384,28 @@ async function mirrorToCell(deps: CoreDeps, before: Incident, after: Incident, a
   const holder = after.assignee ? `; it is with ${staffName(deps, after.assignee)}` : '';
   let text: string | undefined;
   if (after.status !== before.status) {
-    if (before.status === 'open') text = `👍 ${after.id} acknowledged (${via})${holder}; ${reporterTold(after)}.`;
-    else if (after.status === 'resolved') text = `✔️ ${after.id} resolved (${via}); ${reporterTold(after)}.`;
+    // Resolved straight from open is said as resolved, not as acknowledged: the group must not wait
+    // for news of an incident that is over.
+    if (after.status === 'resolved') text = `✔️ ${after.id} resolved (${via}); ${reporterTold(after)}.`;
     else if (before.status === 'resolved' && after.status !== 'closed') text = `🔄 ${after.id} reopened (${via})${holder}.`;
+    else if (before.status === 'open' && after.status === 'acknowledged')
+      text = `👍 ${after.id} acknowledged (${via})${holder}; ${reporterTold(after)}.`;
+    else if (before.status === 'open' && after.status === 'in_progress')
+      text = `👍 ${after.id} acknowledged and in progress (${via})${holder}; ${reporterTold(after)}.`;
     else text = `${after.id} is now ${after.status.replace('_', ' ')} (${via}).`;
   } else if (after.assignee !== before.assignee) {
     text = after.assignee
       ? `📌 ${after.id} is now with ${staffName(deps, after.assignee)} (${via}).`
       : `📌 ${after.id} is unassigned (${via}).`;
   }
-  // A severity changed on the dashboard: the card the group has still shows the old one.
-  if (after.severity !== before.severity) {
-    const line = `${after.id} severity is now ${after.severity} (${via}).`;
+  // A severity, category or region changed on the dashboard: the card the group has still shows the old one.
+  const retriaged = [
+    after.severity !== before.severity ? `severity is now ${after.severity}` : undefined,
+    after.category !== before.category ? `category is now ${after.category.replace('_', ' ')}` : undefined,
+    after.region !== before.region ? `region is now ${regionName(deps, after.region)}` : undefined,
+  ].filter(Boolean);
+  if (retriaged.length) {
+    const line = `${after.id} ${retriaged.join(', ')} (${via}).`;
     text = text ? `${text}\n${line}` : line;
   }
   if (text) await postToCellGroups(deps, text, `api-change:${after.id}:${end}`, 'update', `incident:${after.id}`);

@@ -1,5 +1,13 @@
 import { durationMs } from '../../domain/duration.ts';
-import { type Category, type Channel, type GeoPin, type Incident, SEVERITY_RANK, type Severity, type TimelineEntry } from '../../domain/incident.ts';
+import {
+  type Category,
+  type Channel,
+  type GeoPin,
+  type Incident,
+  SEVERITY_RANK,
+  type Severity,
+  type TimelineEntry,
+} from '../../domain/incident.ts';
 import { maxSeverity, triage } from '../../domain/triage.ts';
 import type { IntakeOutcome } from '../../store/incident-store.ts';
 import type { CoreDeps } from '../deps.ts';

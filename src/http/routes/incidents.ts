@@ -36,7 +36,7 @@ const patchBody = z
     /** A phone as people write it ("+1 555 000 0003", "15550000003") is taken in its E.164 form. */
     assignee: phoneAsTyped.nullable().optional(),
     /** Why, for the timeline (e.g. what was done when resolving). */
-    text: z.string().max(4000).optional(),
+    text: visibleText(4000, 'the reason needs some visible text').optional(),
   })
   .refine((b) => Object.keys(b).some((k) => k !== 'text'), 'give at least one of status, severity, category, region, assignee');
 const noteBody = z.strictObject({ text: visibleText(4000, 'a note needs some text') });
