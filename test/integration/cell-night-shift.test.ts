@@ -176,9 +176,11 @@ describe('two officers on the same card at the same moment', () => {
     const late = await inGroup(STAFF.duty, '👍', { replyTo: card.id });
     expect(late.text).toBe(`${id} is already acknowledged (with Chloe Officer): nothing done.`);
     expect((await getIncident(id)).timeline.map((e) => e.type)).toEqual(['reported', 'status', 'assigned']);
-    // A reply with words is still noted.
+    // A reply with words is still noted, and said not taken; the holder's own words are only noted.
     const words = await inGroup(STAFF.duty, 'His school says he left at noon', { replyTo: card.id });
-    expect(words.text).toBe(`📝 Reply noted on ${id}.`);
+    expect(words.text).toBe(`📝 Reply noted on ${id}, but not taken: ${id} is already acknowledged (with Chloe Officer).`);
+    const own = await inGroup(STAFF.officer, 'Calling the school now', { replyTo: card.id });
+    expect(own.text).toBe(`📝 Reply noted on ${id}.`);
   });
 });
 

@@ -21,10 +21,38 @@ describe('a 👍 on a digest', () => {
       emoji: '👍',
     });
     const answer = await app.expectMessage(CELL_GROUP, (m) => m.replyTo === sent.body.id);
-    expect(answer.text).toBe('A 👍 on a list takes none of its incidents: send /ack ID for each one you take.');
+    expect(answer.text).toBe('A 👍 or a reply on a list takes none of its incidents: send /ack ID for each one you take.');
     await settle(app);
     for (const id of digest.text.match(/INC-\d{4}/g) ?? []) {
       expect((await app.api<Incident>('GET', `/api/incidents/${id}`)).body.status).toBe('open');
     }
+  });
+
+  it('"on it" written as a reply to it gets the same answer, and takes none; /ack with several ids takes each', async () => {
+    for (const phone of ['+33612770011', '+33612770012', '+33612770013']) await app.say(phone, 'My brother is injured in Aleppo');
+    const digest = await app.expectMessage(
+      CELL_GROUP,
+      (m) => m.kind === 'digest' && m.text.includes('INC-') && !m.text.includes('INC-0001'),
+    );
+    const reply = await app.say(STAFF.officer, 'on it', { group: CELL_GROUP, replyTo: digest.id });
+    const answer = await app.expectMessage(CELL_GROUP, (m) => m.replyTo === reply);
+    expect(answer.text).toMatch(/^A 👍 or a reply on a list takes none of its incidents/);
+    await settle(app);
+    const ids = digest.text.match(/INC-\d{4}/g) ?? [];
+    expect(ids.length).toBeGreaterThan(1);
+    for (const id of ids) expect((await app.api<Incident>('GET', `/api/incidents/${id}`)).body.status).toBe('open');
+
+    const [first, second] = ids as [string, string];
+    await app.say(STAFF.duty, `/ack ${first}`, { group: CELL_GROUP });
+    await app.expectMessage(CELL_GROUP, (m) => m.text.startsWith(`👍 Ana`) && m.text.includes(first));
+    const both = await app.say(STAFF.officer, `/ack ${first.slice(4)}, ${second.slice(4)}`, { group: CELL_GROUP });
+    const said = await app.expectMessage(CELL_GROUP, (m) => m.replyTo === both);
+    expect(said.text).toContain(`⚠️ ${first} is already acknowledged`);
+    expect(said.text).toMatch(new RegExp(`acknowledged ${second}`));
+    expect((await app.api<Incident>('GET', `/api/incidents/${second}`)).body).toMatchObject({
+      status: 'acknowledged',
+      assignee: STAFF.officer,
+    });
+    expect((await app.api<Incident>('GET', `/api/incidents/${first}`)).body.assignee).toBe(STAFF.duty);
   });
 });

@@ -185,6 +185,21 @@ describe('staff in the cell group', () => {
     expect(incident.timeline.at(-1)).toMatchObject({ type: 'note', actor: 'Chloe Officer', text: 'Calling civil defence now' });
   });
 
+  it('notes words replied to a card someone else took, and says it was not taken', async () => {
+    const phone = citizen();
+    await app.say(phone, 'We are trapped in a lift in the hotel');
+    const id = incidentIdIn((await app.expectMessage(phone, /Reference/)).text);
+    const card = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'card' && m.text.includes(id));
+    await app.say(STAFF.duty, `/ack ${id}`, { group: CELL_GROUP });
+    await app.expectMessage(phone, new RegExp(`${id} has been seen`));
+    const reply = await app.say(STAFF.officer, 'on it', { group: CELL_GROUP, replyTo: card.id });
+    const answer = await app.expectMessage(CELL_GROUP, (m) => m.replyTo === reply);
+    expect(answer.text).toBe(`📝 Reply noted on ${id}, but not taken: ${id} is already acknowledged (with Ana Duty).`);
+    const incident = await getIncident(id);
+    expect(incident).toMatchObject({ status: 'acknowledged', assignee: STAFF.duty });
+    expect(incident.timeline.at(-1)).toMatchObject({ type: 'note', actor: 'Chloe Officer', text: 'on it' });
+  });
+
   it('takes the incident from the card when a command replying to it leaves the ID out', async () => {
     const phone = citizen();
     await app.say(phone, 'My brother is missing since the explosion');

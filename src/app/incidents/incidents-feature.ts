@@ -32,11 +32,8 @@ const DECLINES = new RegExp(
   'iu',
 );
 
-/** The incident an inbound reaction or reply points at, via the card's ref. */
-async function incidentOf(ctx: ChatContext, messageId: string | undefined): Promise<string | undefined> {
-  const ref = await refOfSentMessage(ctx.deps, messageId);
-  return ref?.startsWith('incident:') ? ref.slice('incident:'.length) : undefined;
-}
+/** The answer to a 👍 or a reply on a digest: the cards say "👍 to take it", and a list of several takes none. */
+const TAKES_NONE = 'A 👍 or a reply on a list takes none of its incidents: send /ack ID for each one you take.';
 
 /** Reports a refused action to staff in chat, without failing the job. */
 async function tryStaffAction(ctx: ChatContext, action: () => Promise<string>): Promise<void> {
@@ -79,7 +76,14 @@ async function refuseStranger(ctx: ChatContext, id: string, how: string): Promis
  */
 async function replyToCard(ctx: ChatContext): Promise<boolean> {
   if (!ctx.msg.replyTo) return false;
-  const id = await incidentOf(ctx, ctx.msg.replyTo);
+  const ref = await refOfSentMessage(ctx.deps, ctx.msg.replyTo);
+  if (ref === DIGEST_REF && ctx.sender.staff) {
+    // "On it" in answer to a list of several takes none of them: say so rather than stay silent.
+    const text = ctx.msg.text?.trim();
+    if (!text || !DECLINES.test(text.replace(/[’‘]/g, "'"))) await ctx.reply(TAKES_NONE, 'refusal');
+    return true;
+  }
+  const id = ref?.startsWith('incident:') ? ref.slice('incident:'.length) : undefined;
   if (!id) return false;
   if (!ctx.sender.staff) {
     await refuseStranger(ctx, id, 'reply');
@@ -99,10 +103,15 @@ async function replyToCard(ctx: ChatContext): Promise<boolean> {
       throw err;
     });
     const note = text && !ACK_EMOJI.test(text) ? text : undefined;
-    if (note) await addNote(ctx.deps, { id, text: note, actor: actorOf(ctx), channel: 'chat', key: requestKey(ctx, 'note') });
+    const noted = note
+      ? await addNote(ctx.deps, { id, text: note, actor: actorOf(ctx), channel: 'chat', key: requestKey(ctx, 'note') })
+      : undefined;
     if (taken instanceof AppError) {
       // A 👍 written as a reply to a card someone already took did nothing: say so, not "noted".
-      return note ? `📝 Reply noted on ${id}.` : `${taken.message}: nothing done.`;
+      if (!noted) return `${taken.message}: nothing done.`;
+      // Words ("on it") written to a card someone else holds, or one resolved: noted, and said not taken.
+      const theirs = noted.assignee !== null && noted.assignee === ctx.sender.phone;
+      return theirs ? `📝 Reply noted on ${id}.` : `📝 Reply noted on ${id}, but not taken: ${taken.message}.`;
     }
     const line = acknowledgedLine(ctx.deps, actorOf(ctx).name, taken);
     await mirrorToCell(ctx, line, id);
@@ -136,7 +145,7 @@ export function incidentsFeature(opts: { registeredOf?: RegisteredOf; sitrepSect
       const ref = await refOfSentMessage(ctx.deps, reaction.messageId);
       if (ref === DIGEST_REF && ctx.sender.staff) {
         // The cards say "👍 to take it": on a list of several, it takes none. Say so rather than stay silent.
-        await ctx.reply('A 👍 on a list takes none of its incidents: send /ack ID for each one you take.', 'refusal');
+        await ctx.reply(TAKES_NONE, 'refusal');
         return true;
       }
       const id = ref?.startsWith('incident:') ? ref.slice('incident:'.length) : undefined;

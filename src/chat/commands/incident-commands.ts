@@ -13,7 +13,7 @@ import type { SitrepSection } from '../../app/incidents/sitrep.ts';
 import { buildSitrep } from '../../app/incidents/sitrep.ts';
 import { refOfSentMessage } from '../../app/sent-ref.ts';
 import { matchRegion } from '../../citizens/registry.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
+import { AppError, ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import {
   CATEGORIES,
   type Category,
@@ -30,6 +30,9 @@ import { toE164 } from '../../domain/roster.ts';
 import { PRIORITY } from '../../queues/queues.ts';
 import { actorOf, type ChatContext, requestKey } from '../chat-context.ts';
 import { type Command, UsageError } from '../command-registry.ts';
+
+/** How many incidents one /ack takes: a digest lists at most a screenful. */
+const MAX_ACK = 20;
 
 function idArg(arg: string | undefined): string {
   const id = parseIncidentId(arg);
@@ -216,12 +219,37 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
     },
     {
       name: 'ack',
-      usage: 'ID',
-      summary: 'acknowledge an incident (or 👍 its card)',
+      usage: 'ID [ID…]',
+      summary: 'acknowledge one or more incidents (or 👍 a card)',
       role: 'officer',
       async run(ctx, args) {
-        const i = await acknowledge(ctx.deps, { id: idArg(args[0]), actor: actorOf(ctx), channel: 'chat', key: requestKey(ctx) });
-        await confirmChange(ctx, acknowledgedLine(ctx.deps, actorOf(ctx).name, i), i.id);
+        if (args.length <= 1) {
+          const i = await acknowledge(ctx.deps, { id: idArg(args[0]), actor: actorOf(ctx), channel: 'chat', key: requestKey(ctx) });
+          await confirmChange(ctx, acknowledgedLine(ctx.deps, actorOf(ctx).name, i), i.id);
+          return;
+        }
+        // "/ack 9 10 12" after a digest: each is taken (or its refusal said), in one answer; a
+        // word that is no id refuses the whole command before anything is taken.
+        const ids = [
+          ...new Set(
+            args
+              .flatMap((a) => a.split(','))
+              .filter(Boolean)
+              .map(idArg),
+          ),
+        ];
+        if (ids.length > MAX_ACK) throw new UsageError(`At most ${MAX_ACK} incidents at once.`);
+        const lines: string[] = [];
+        for (const id of ids) {
+          try {
+            const i = await acknowledge(ctx.deps, { id, actor: actorOf(ctx), channel: 'chat', key: requestKey(ctx, `ack:${id}`) });
+            lines.push(acknowledgedLine(ctx.deps, actorOf(ctx).name, i));
+          } catch (err) {
+            if (!(err instanceof AppError)) throw err;
+            lines.push(`⚠️ ${err.message}: nothing done.`);
+          }
+        }
+        await confirmChange(ctx, lines.join('\n'), ids[0] as string);
       },
     },
     {
