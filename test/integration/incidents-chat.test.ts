@@ -171,6 +171,10 @@ describe('staff in the cell group', () => {
     });
     await app.say(STAFF.officer, `/assign ${id} me`, { group: CELL_GROUP });
     await app.expectMessage(CELL_GROUP, new RegExp(`${id} is already with Chloe Officer`));
+    // Taken over by the duty officer: Chloe is told Ana took it, not that Ana "gave it to" herself.
+    await app.say(STAFF.duty, `/assign ${id} me`, { group: CELL_GROUP });
+    const off = await app.expectMessage(STAFF.officer, (m) => m.text.includes(`${id} is no longer yours`));
+    expect(off.text).toBe(`📌 ${id} is no longer yours: Ana Duty took it. Nothing more to do on it unless Ana Duty asks.`);
   });
 
   it('acknowledges and notes when staff reply to a card', async () => {

@@ -338,9 +338,11 @@ export async function updateIncident(deps: CoreDeps, input: IncidentChanges & Ch
   const previous = before.assignee && before.assignee !== after.assignee ? deps.roster.find(before.assignee) : undefined;
   if (previous && previous.phone !== input.actor.phone && isActive(after.status)) {
     const now = after.assignee ? staffName(deps, after.assignee) : undefined;
+    // "/assign INC-0042 me": they took it, they did not give it to themselves.
+    const how = !now ? 'unassigned it' : after.assignee === input.actor.phone ? 'took it' : `gave it to ${now}`;
     const text = now
-      ? `📌 ${after.id} is no longer yours: ${input.actor.name} gave it to ${now}. Nothing more to do on it unless ${now} asks.`
-      : `📌 ${after.id} is no longer yours: ${input.actor.name} unassigned it. Nothing more to do on it.`;
+      ? `📌 ${after.id} is no longer yours: ${input.actor.name} ${how}. Nothing more to do on it unless ${now} asks.`
+      : `📌 ${after.id} is no longer yours: ${input.actor.name} ${how}. Nothing more to do on it.`;
     // No incident ref: an "ok" in answer must not take back the incident it says is no longer theirs.
     await messageStaff(deps, [previous.phone], text, `unassigned:${after.id}:${end}`, 'notice');
   }
