@@ -75,12 +75,12 @@ async function refuse(ctx: ChatContext, command: string, reason: string, text: s
 
 async function runCommand(ctx: ChatContext, registry: CommandRegistry, line: { name: string; args: string[]; rest: string }) {
   if (!ctx.sender.staff) {
-    return refuse(
-      ctx,
-      line.name,
-      'not_on_roster',
-      'Sorry, commands are only for rostered embassy staff. If you need help, describe your situation in a message and we will answer.',
-    );
+    // In a group, the one writing is no citizen to be invited to report (and the group reads the answer).
+    const text =
+      ctx.msg.chat.kind === 'group'
+        ? 'Sorry, commands are only for rostered embassy staff. An admin can add your phone to the roster.'
+        : 'Sorry, commands are only for rostered embassy staff. If you need help, describe your situation in a message and we will answer.';
+    return refuse(ctx, line.name, 'not_on_roster', text);
   }
   const command = registry.find(line.name);
   if (!command) {

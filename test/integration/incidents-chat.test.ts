@@ -282,8 +282,10 @@ describe('staff in the cell group', () => {
     await app.say(phone, 'Gunmen outside, we are hiding');
     const id = incidentIdIn((await app.expectMessage(phone, /Reference/)).text);
     await app.say('+4915199999999', `/resolve ${id}`, { group: CELL_GROUP });
+    // The group is told why, without inviting a report; in a DM the one writing may be a citizen.
+    await app.expectMessage(CELL_GROUP, /only for rostered embassy staff\. An admin can add your phone to the roster\.$/);
     await app.say('+4915199999999', `/resolve ${id}`);
-    await app.expectMessage('+4915199999999', /only for rostered embassy staff/);
+    await app.expectMessage('+4915199999999', /only for rostered embassy staff\. If you need help, describe your situation/);
     await app.say(STAFF.viewer, `/resolve ${id}`, { group: CELL_GROUP });
     await app.expectMessage(CELL_GROUP, /Dev Viewer, \/resolve needs the officer role/);
     await settle(app);
