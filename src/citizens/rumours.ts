@@ -4,7 +4,7 @@ import { openIncident } from '../app/incidents/open-incident.ts';
 import { excerpt, incidentStore, publishChange } from '../app/incidents/shared.ts';
 import type { ChatContext } from '../chat/chat-context.ts';
 import type { Category } from '../domain/incident.ts';
-import { FIRST_PERSON, OFFICIAL_CLAIM } from '../domain/rumour-words.ts';
+import { EMBASSY_CLAIM, FIRST_PERSON, OFFICIAL_CLAIM } from '../domain/rumour-words.ts';
 import { foldText, guessLanguage, KeywordSet } from '../domain/text-normalise.ts';
 import { classify } from '../domain/triage.ts';
 import { LuaScript } from '../store/lua-script.ts';
@@ -13,6 +13,7 @@ import { t } from './messages.ts';
 import { loadRumours, type RumourKind } from './rumour-list.ts';
 
 const OFFICIAL = new KeywordSet(Object.values(OFFICIAL_CLAIM).flat());
+const EMBASSY = new KeywordSet(Object.values(EMBASSY_CLAIM).flat());
 const SPEAKS_OF_SELF = new KeywordSet(Object.values(FIRST_PERSON).flat());
 /** A genuine alert names itself: verify-alert.ts answers a forwarded message that names one. */
 const ALERT_ID = /\bALR-\d{4,}\b/i;
@@ -28,13 +29,23 @@ const PERSON_IN_DANGER = new Set<Category>(['trapped', 'medical', 'missing_perso
  * embassy told us to stay, we are trapped at the Sham hotel" is a report.
  */
 export function readsAsRumour(text: string): boolean {
-  if (!text.trim() || ALERT_ID.test(text)) return false;
+  return rumourClaim(text) !== undefined;
+}
+
+/**
+ * Whom a forwarded message that reads as a rumour (see readsAsRumour) claims to speak for: the
+ * embassy (it did not send it), or only the country's authorities ("Ministry of Interior: curfew
+ * from 20:00"), which may be genuine and which the embassy cannot confirm. Undefined: no rumour.
+ */
+export function rumourClaim(text: string): 'embassy' | 'authorities' | undefined {
+  if (!text.trim() || ALERT_ID.test(text)) return undefined;
   const folded = foldText(text);
-  if (!OFFICIAL.any(folded)) return false;
+  if (!OFFICIAL.any(folded)) return undefined;
   const triaged = classify(text);
-  if (PERSON_IN_DANGER.has(triaged.category)) return false;
+  if (PERSON_IN_DANGER.has(triaged.category)) return undefined;
   const danger = triaged.category === 'security' || triaged.severity === 'critical';
-  return !(danger && SPEAKS_OF_SELF.any(folded));
+  if (danger && SPEAKS_OF_SELF.any(folded)) return undefined;
+  return EMBASSY.any(folded) ? 'embassy' : 'authorities';
 }
 
 /** How long a rumour's record is kept after it was last forwarded, and how many distinct wordings at most. */
@@ -129,13 +140,14 @@ async function linkRumour(deps: CoreDeps, id: string, incident: string): Promise
 export async function warnOfRumour(ctx: ChatContext, reporter: string, registeredLanguage?: Promise<string | undefined>): Promise<boolean> {
   const { msg, deps } = ctx;
   const text = msg.text ?? '';
-  if (!msg.forwarded || ctx.sender.staff || msg.edit || !readsAsRumour(text)) return false;
+  const claim = msg.forwarded && !ctx.sender.staff && !msg.edit ? rumourClaim(text) : undefined;
+  if (!claim) return false;
   const language = (await registeredLanguage) ?? guessLanguage(text, deps.config.languages);
   const [id, active] = await Promise.all([
     recordRumour(deps, { text, language, messageId: msg.id, sender: ctx.sender.actor, kind: 'claim' }),
     incidentStore(deps).activeOf(reporter),
   ]);
-  await ctx.reply(t(language, 'rumourWarning'), 'rumour');
+  await ctx.reply(t(language, claim === 'embassy' ? 'rumourWarning' : 'authoritiesUnconfirmed'), 'rumour');
   const joined = active
     ? await openIncident(deps, {
         reporter,
@@ -144,7 +156,7 @@ export async function warnOfRumour(ctx: ChatContext, reporter: string, registere
         language,
         sourceMessageId: msg.id,
         forwarded: true,
-        rumour: true,
+        rumour: claim,
         ...(msg.media ? { media: msg.media } : {}),
       })
     : undefined;

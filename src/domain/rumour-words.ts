@@ -4,16 +4,25 @@
  * their own situation. Plain data, matched like the triage rules (see triage-rules.ts): case,
  * accents and Arabic diacritics folded, whole words only, an Arabic word may carry a joined
  * و، ف، ب، ل، ك or ال. A forwarded message that names no genuine alert and holds one of
- * OFFICIAL_CLAIM is answered with a warning (see src/citizens/rumours.ts).
+ * OFFICIAL_CLAIM is answered with a warning (see src/citizens/rumours.ts): that the embassy did not
+ * send it when it claims the embassy, that the embassy cannot confirm it when it claims the authorities.
  */
-export const OFFICIAL_CLAIM: Record<string, string[]> = {
+
+/** Words by which a forwarded message claims to speak for the embassy (or the home country's foreign ministry). */
+export const EMBASSY_CLAIM: Record<string, string[]> = {
+  en: ['embassy', 'embassies', 'ambassador', 'consulate', 'consular', 'consul', 'foreign office', 'state department'],
+  fr: ['ambassade', 'ambassades', 'ambassadeur', 'consulat', 'consulaire', 'quai d orsay'],
+  ar: ['سفارة', 'سفارات', 'السفير', 'قنصلية', 'قنصليه', 'الخارجية'],
+  'ar-latn': ['safara', 'sifara', 'el safara'],
+};
+
+/**
+ * Words by which it claims to speak for the authorities of the country (a ministry, civil defence):
+ * such a message may be genuine, and the embassy cannot say it is not (a real curfew must not be
+ * ignored because a citizen was told "do not act on it").
+ */
+export const AUTHORITY_CLAIM: Record<string, string[]> = {
   en: [
-    'embassy',
-    'embassies',
-    'ambassador',
-    'consulate',
-    'consular',
-    'consul',
     'government',
     'govt',
     'gov',
@@ -21,8 +30,6 @@ export const OFFICIAL_CLAIM: Record<string, string[]> = {
     'the authority',
     'ministry',
     'minister',
-    'foreign office',
-    'state department',
     'official',
     'officials',
     'officially',
@@ -30,16 +37,10 @@ export const OFFICIAL_CLAIM: Record<string, string[]> = {
     'civil defense',
   ],
   fr: [
-    'ambassade',
-    'ambassades',
-    'ambassadeur',
-    'consulat',
-    'consulaire',
     'gouvernement',
     'autorites',
     'ministere',
     'ministre',
-    'quai d orsay',
     'officiel',
     'officielle',
     'officiels',
@@ -47,25 +48,14 @@ export const OFFICIAL_CLAIM: Record<string, string[]> = {
     'prefecture',
     'protection civile',
   ],
-  ar: [
-    'سفارة',
-    'سفارات',
-    'السفير',
-    'قنصلية',
-    'قنصليه',
-    'حكومة',
-    'الحكومية',
-    'سلطات',
-    'وزارة',
-    'الوزير',
-    'الخارجية',
-    'رسمي',
-    'رسمية',
-    'رسميا',
-    'الدفاع المدني',
-  ],
-  'ar-latn': ['safara', 'sifara', 'el safara', '7ukuma', '7koume', '7okoume', 'hukuma'],
+  ar: ['حكومة', 'الحكومية', 'سلطات', 'وزارة', 'الوزير', 'رسمي', 'رسمية', 'رسميا', 'الدفاع المدني'],
+  'ar-latn': ['7ukuma', '7koume', '7okoume', 'hukuma'],
 };
+
+/** Every word of a claim to be official, the embassy's or the authorities'. */
+export const OFFICIAL_CLAIM: Record<string, string[]> = Object.fromEntries(
+  Object.keys(EMBASSY_CLAIM).map((lang) => [lang, [...(EMBASSY_CLAIM[lang] ?? []), ...(AUTHORITY_CLAIM[lang] ?? [])]]),
+);
 
 /**
  * Words of a sender speaking of themselves or their own people ("we are", "my son", "نحن"): a

@@ -86,7 +86,12 @@ describe('a citizen forwards a rumour claiming to come from the embassy or the a
     const cellBefore = (await app.outbox(CELL_GROUP)).length;
     const answers = (await forward(citizen, 'Government warns: bombing in the north tonight, stay inside. Share!')).slice(-1);
 
-    expect(answers[0]).toMatch(/the embassy did not send this message/);
+    // It claims the country's authorities, not the embassy: it may be genuine, and "do not act on it"
+    // could have someone ignore a real curfew. The citizen is told to check it, and that staying inside is safe.
+    expect(answers[0]).toMatch(/did not come from the embassy, and the embassy cannot confirm it/);
+    expect(answers[0]).toMatch(/check it on their official channels/);
+    expect(answers[0]).toMatch(/stay indoors or keep away from a place, doing so is the safe choice/);
+    expect(answers[0]).not.toMatch(/Do not act on it/);
     const after = await incident(opened?.id as string);
     expect(after.severity).toBe('low');
     expect(after.category).toBe('lost_documents');
@@ -99,10 +104,26 @@ describe('a citizen forwards a rumour claiming to come from the embassy or the a
     const update = (await app.outbox(CELL_GROUP)).slice(cellBefore).map((m) => m.text);
     expect(update).toEqual([
       expect.stringMatching(
-        new RegExp(`^✏️ ${after.id} — ↪️ the reporter forwarded a message claiming to be official, not a genuine alert .*“Government warns`),
+        new RegExp(
+          `^✏️ ${after.id} — ↪️ the reporter forwarded a message claiming to come from the authorities, which the embassy cannot confirm .*“Government warns`,
+        ),
       ),
     ]);
     expect(update[0]).not.toMatch(/Severity raised/);
+
+    // One that claims the embassy is still called what it is, on the card too.
+    await forward(citizen, RUMOUR_EN);
+    await app.expectMessage(
+      CELL_GROUP,
+      (m) => m.text.includes('claiming to be official, not a genuine alert') && m.text.includes('URGENT!!'),
+    );
+    // In French and Arabic, the same advice to check.
+    expect(await forward(phone(11), 'Ministère de l’Intérieur : couvre-feu à partir de 20h à Damas. Partagez !')).toEqual([
+      expect.stringMatching(/ne vient pas de l'ambassade.*vérifiez-le sur leurs canaux officiels/s),
+    ]);
+    expect(await forward(phone(12), 'وزارة الداخلية: حظر تجول من الساعة الثامنة مساءً. انشروا')).toEqual([
+      expect.stringMatching(/لم تأتِ من السفارة.*تحقق منها عبر قنواتها الرسمية/s),
+    ]);
   });
 
   it('still verifies a forwarded genuine alert, and counts a forwarded fake one as a rumour', async () => {

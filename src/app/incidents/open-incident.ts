@@ -52,9 +52,11 @@ export interface IncidentReport {
   /**
    * A forwarded message claiming to be official that is no genuine alert (see citizens/rumours.ts):
    * kept with the citizen's report, marked as a rumour, and its words triage nothing (a rumour of
-   * shelling is not the reporter's emergency). An incident it opens is `other`, low.
+   * shelling is not the reporter's emergency). An incident it opens is `other`, low. `embassy`: it
+   * claims the embassy, which did not send it; `authorities`: it claims the country's authorities,
+   * which the embassy cannot confirm (the reporter was told to check it, not to ignore it).
    */
-  rumour?: boolean;
+  rumour?: 'embassy' | 'authorities';
 }
 
 export interface IntakeResult {
@@ -245,11 +247,14 @@ async function onFollowUp(deps: CoreDeps, incident: Incident, entry: TimelineEnt
   const severity = raised ? `\n${SEVERITY_ICON[raised.severity]} Severity raised to ${raised.severity.toUpperCase()} by this report.` : '';
   const now = [filled?.category?.replace('_', ' '), filled?.region ? regionName(deps, filled.region) : undefined].filter(Boolean);
   const triaged = now.length ? `\n🏷️ Now ${now.join(' · ')}, from this report.` : '';
-  const adds = input.rumour
-    ? '↪️ the reporter forwarded a message claiming to be official, not a genuine alert (they were warned not to act on it or share it):'
-    : input.forwarded
-      ? 'the reporter forwards:'
-      : 'the reporter adds:';
+  const adds =
+    input.rumour === 'embassy'
+      ? '↪️ the reporter forwarded a message claiming to be official, not a genuine alert (they were warned not to act on it or share it):'
+      : input.rumour === 'authorities'
+        ? '↪️ the reporter forwarded a message claiming to come from the authorities, which the embassy cannot confirm (they were told to check it on the authorities’ official channels before acting on it or sharing it):'
+        : input.forwarded
+          ? 'the reporter forwards:'
+          : 'the reporter adds:';
   await postToCellGroups(
     deps,
     `✏️ ${incident.id} — ${adds} ${what}${severity}${triaged}`,
