@@ -700,7 +700,12 @@ describe('a coup in the capital', () => {
     expect(view.counts.total).toBe(31);
     const byRegion = new Map<string, number>();
     for (const i of open) byRegion.set(i.region ?? 'unknown', (byRegion.get(i.region ?? 'unknown') ?? 0) + 1);
-    expect(sitrep).toContain(`Unacknowledged by region: ${[...byRegion].map(([r, n]) => `${r} ${n}`).join(', ')}`);
+    // Said by the regions' names, as staff know them.
+    const names = new Map(
+      (await app.api<{ items: { id: string; name: string }[] }>('GET', '/api/regions')).body.items.map((r) => [r.id, r.name]),
+    );
+    const said = [...byRegion].map(([r, n]) => `${r === 'unknown' ? 'region unknown' : names.get(r)} ${n}`);
+    expect(sitrep).toContain(`Unacknowledged by region: ${said.join(', ')}`);
     expect(byRegion.get('unknown'), 'only the child gave no place').toBe(1);
     expect(sitrep).toMatch(new RegExp(`Playbook ${runId}`));
 

@@ -21,7 +21,7 @@ describe('/sitrep with 230 unacknowledged incidents', () => {
     await app.say(STAFF.duty, '/sitrep', { group: CELL_GROUP });
     const sitrep = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'sitrep');
     expect(sitrep.text).toContain('Unacknowledged: 230');
-    expect(sitrep.text).toContain('Unacknowledged by region: capital 229, north 1');
+    expect(sitrep.text).toContain('Unacknowledged by region: Capital District 229, Northern Province 1');
     const waiting = sitrep.text.split('Waiting (most severe, then longest):\n')[1]?.split('\n') ?? [];
     expect(waiting[0]).toMatch(/🔴 INC-0001 critical · trapped · Northern Province · open/);
     expect(waiting[1]).toMatch(/🟢 INC-0002 low/);

@@ -1,6 +1,6 @@
 import { SEVERITIES } from '../../domain/incident.ts';
 import type { CoreDeps } from '../deps.ts';
-import { ageText, incidentLine, incidentStore } from './shared.ts';
+import { ageText, incidentLine, incidentStore, regionName } from './shared.ts';
 
 /** Extra sitrep sections from other features (alerts in progress, welfare tallies, runs). */
 export type SitrepSection = (deps: CoreDeps) => Promise<string[]>;
@@ -22,8 +22,9 @@ export async function buildSitrep(deps: CoreDeps, sections: SitrepSection[] = []
   // Most severe first, then longest waiting: what the duty officer must take next.
   const { items: oldest } = await store.mostUrgent(['open'], SEVERITIES, 5);
   const escalated = unacked.filter((i) => i.escalationLevel > 0).length;
+  // By the names staff know the regions by ("Capital District 229"), not the config's ids.
   const byRegion = new Map<string, number>();
-  for (const i of unacked) byRegion.set(i.region ?? 'unknown', (byRegion.get(i.region ?? 'unknown') ?? 0) + 1);
+  for (const i of unacked) byRegion.set(regionName(deps, i.region), (byRegion.get(regionName(deps, i.region)) ?? 0) + 1);
   const lines = [
     `📊 SITREP ${new Date(deps.now()).toISOString().slice(0, 16).replace('T', ' ')} UTC — ${deps.config.embassy.name}`,
     `Active incidents: ${total} (🔴 ${active('critical')} critical · 🟠 ${active('high')} high · 🟡 ${active('medium')} medium · 🟢 ${active('low')} low)`,
