@@ -251,6 +251,17 @@ export async function createAlert(
     return { id: r.id, status: 'pending_approval', code: r.code, total: r.total, reporters: r.reporters ?? 0, ...languages };
   }
   await startSending(deps, r);
+  // Sent without approval from a DM, the dashboard, the API or a playbook: the cell learns it from
+  // the bot, not from a citizen asking about it.
+  if (!input.toldInCell) {
+    const words = excerpt(textIn(deps, r.text, deps.config.languages[0] as string), 300);
+    await postToCellGroups(
+      deps,
+      `📣 Alert ${r.id} sent by ${input.author.name} to ${r.total} recipient(s):\n“${words}”\nStop it with /cancel ${r.id}.`,
+      `alert-sent:${r.id}`,
+      'alert-draft',
+    );
+  }
   return { id: r.id, status: 'sending', code: r.code, total: r.total, reporters: r.reporters ?? 0, ...languages };
 }
 
@@ -262,7 +273,7 @@ function sameperson(a: Actor, b: { name: string; phone?: string }): boolean {
 /** A second officer approves a pending alert; the author cannot approve their own. */
 export async function approveAlert(
   deps: CoreDeps,
-  input: { id: string; approver: Actor },
+  input: { id: string; approver: Actor; toldInCell?: boolean },
 ): Promise<{ id: string; status: string; approvedBy: string }> {
   const r = kindOfId(input.id) === 'alert' ? await loadRecord(deps, input.id) : undefined;
   if (!r) throw new NotFoundError('alert', input.id);
@@ -288,6 +299,16 @@ export async function approveAlert(
   if (claimed === 1)
     await deps.audit.append({ type: 'alert.approved', actor: input.approver.name, subject: r.id, data: { total: r.total } });
   await startSending(deps, r);
+  // Approved from a DM, the dashboard or the API: the cell, whose last word on it was "waits for a
+  // second officer", is told it is going out.
+  if (claimed === 1 && !input.toldInCell) {
+    await postToCellGroups(
+      deps,
+      `✅ Alert ${r.id} approved by ${input.approver.name}: sending to ${r.total} recipient(s). Stop it with /cancel ${r.id}.`,
+      `alert-approved:${r.id}`,
+      'alert-draft',
+    );
+  }
   return { id: r.id, status: 'sending', approvedBy: approvedBy ?? input.approver.name };
 }
 

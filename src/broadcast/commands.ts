@@ -8,23 +8,58 @@ import type { Audience } from './audience.ts';
 import { startWelfareCheck, tallyLine } from './welfare.ts';
 import { closeWelfareCheck } from './welfare-close.ts';
 
-/** `all`, or regions by id, name or alias separated by commas (`north,coast`). */
-function parseAudience(ctx: ChatContext, word: string | undefined): Audience {
-  if (!word) throw new UsageError('Say who it goes to: a region or all.');
-  if (word.toLowerCase() === 'all') return { all: true };
-  const regions = word.split(',').map((w) => ({ w, id: matchRegion(ctx.deps, w) }));
-  const unknown = regions.filter((r) => !r.id).map((r) => r.w);
-  if (unknown.length) {
-    const known = ctx.deps.config.regions.map((r) => r.id).join(', ');
-    throw new UsageError(`Unknown region "${unknown.join(', ')}". Regions: ${known}, or all.`);
+/** How many words a region's name may have ("Capital District", "Province du Nord"). */
+const REGION_WORDS = 6;
+
+/**
+ * `all`, or regions by id, name or alias separated by commas, then the text: "north,coast Stay
+ * indoors", "Capital District, coast Curfew from 18:00". A name of several words is taken whole, the
+ * longest that names a region: "Capital District Stay indoors" goes to Capital District with "Stay
+ * indoors" (cutting at the first space sent citizens "District Stay indoors").
+ */
+function parseAudience(ctx: ChatContext, rest: string): { audience: Audience; text: string } {
+  if (!rest.trim()) throw new UsageError('Say who it goes to: a region or all.');
+  const all = /^\s*all(?=[\s,:]|$)[\s,:]*/i.exec(rest);
+  if (all) return { audience: { all: true }, text: rest.slice(all[0].length).trim() };
+  const regions: string[] = [];
+  let pos = 0;
+  for (;;) {
+    const tail = rest.slice(pos);
+    const words = [...tail.matchAll(/[^\s,:]+/g)].slice(0, REGION_WORDS);
+    const start = words[0]?.index ?? 0;
+    let taken: { id: string; end: number } | undefined;
+    for (let k = words.length; k >= 1 && !taken; k--) {
+      const last = words[k - 1] as RegExpExecArray;
+      const end = last.index + last[0].length;
+      const name = tail.slice(start, end);
+      if (/[,:]/.test(name)) continue;
+      const id = matchRegion(ctx.deps, name);
+      if (id) taken = { id, end };
+    }
+    if (!taken) {
+      const known = ctx.deps.config.regions.map((r) => r.id).join(', ');
+      const given = words[0]?.[0] ?? tail.trim();
+      throw new UsageError(`Unknown region "${given}". Regions: ${known}, or all.`);
+    }
+    regions.push(taken.id);
+    pos += taken.end;
+    const comma = /^\s*,\s*/.exec(rest.slice(pos));
+    if (!comma) break;
+    pos += comma[0].length;
   }
-  return { regions: [...new Set(regions.map((r) => r.id as string))] };
+  return {
+    audience: { regions: [...new Set(regions)] },
+    text: rest
+      .slice(pos)
+      .replace(/^\s*:?\s*/, '')
+      .trim(),
+  };
 }
 
 /** `/alert|/welfare AUDIENCE text`: the audience, and the text (keyed by the default language) after it. */
-function audienceAndText(ctx: ChatContext, args: string[]): { audience: Audience; text?: Record<string, string> } {
-  const audience = parseAudience(ctx, args[0]);
-  const text = (ctx.msg.text ?? '').trim().replace(/^\/\w+\s+\S+\s*/, '');
+function audienceAndText(ctx: ChatContext): { audience: Audience; text?: Record<string, string> } {
+  const rest = (ctx.msg.text ?? '').trim().replace(/^\/\w+/, '');
+  const { audience, text } = parseAudience(ctx, rest);
   return { audience, ...(text ? { text: { [ctx.deps.config.languages[0] as string]: text } } : {}) };
 }
 
@@ -46,8 +81,8 @@ export function broadcastCommands(): Command[] {
       summary: 'draft a consular alert to citizens (a second officer approves large ones)',
       usage: 'REGION|all text',
       role: 'officer',
-      async run(ctx, args) {
-        const { audience, text } = audienceAndText(ctx, args);
+      async run(ctx) {
+        const { audience, text } = audienceAndText(ctx);
         if (!text) throw new UsageError('The alert has no text.');
         // From the cell, an alert to a region means everyone there the embassy knows of: the
         // registered, and who reported from there without registering.
@@ -62,15 +97,17 @@ export function broadcastCommands(): Command[] {
           a.total === 0
             ? '⚠️ No registered citizen or recent reporter matches this audience: nobody will receive it. Check the region, or use /alert all.'
             : a.status === 'pending_approval'
-              ? `Waiting for a second officer: /approve ${a.id}`
+              ? `Waiting for a second officer: /approve ${a.id}.`
               : 'Sending now.';
         const untranslated = Object.entries(a.untranslated ?? {})
           .map(([language, n]) => `${n} read ${language}`)
           .join(', ');
         const note = untranslated ? ` ${untranslated}: they will get the ${a.fallback} text.` : '';
         const reporters = a.reporters ? ` (${a.reporters} of them reported from there without registering)` : '';
+        // The second officer approves what they read here: the words, whole.
+        const words = a.status === 'pending_approval' && a.total > 0 ? `\nIt says:\n“${Object.values(text)[0]}”` : '';
         await ctx.reply(
-          `Alert ${a.id} (verification code ${a.code}) to ${a.total} recipient(s)${reporters}. ${next}${note}`,
+          `Alert ${a.id} (verification code ${a.code}) to ${a.total} recipient(s)${reporters}. ${next}${note}${words}`,
           'alert-draft',
         );
       },
@@ -82,7 +119,7 @@ export function broadcastCommands(): Command[] {
       role: 'duty_officer',
       async run(ctx, args) {
         const id = idArg(args, /^ALR-\d+$/, 'Give the alert id, e.g. ALR-0007.');
-        const { approvedBy } = await approveAlert(ctx.deps, { id, approver: actorOf(ctx) });
+        const { approvedBy } = await approveAlert(ctx.deps, { id, approver: actorOf(ctx), toldInCell: ctx.inCellGroup });
         // Two duty officers approving at the same moment: the second is not told it was theirs.
         const text =
           approvedBy === actorOf(ctx).name
@@ -107,8 +144,8 @@ export function broadcastCommands(): Command[] {
       summary: 'ask citizens "are you safe?" (1 SAFE / 2 HELP)',
       usage: 'REGION|all [text]',
       role: 'duty_officer',
-      async run(ctx, args) {
-        const w = await startWelfareCheck(ctx.deps, { author: actorOf(ctx), ...audienceAndText(ctx, args), source: `chat:${ctx.msg.id}` });
+      async run(ctx) {
+        const w = await startWelfareCheck(ctx.deps, { author: actorOf(ctx), ...audienceAndText(ctx), source: `chat:${ctx.msg.id}` });
         // "Sent to 0" reads like a check under way: say that nobody was asked, and why, and that it
         // is closed already (nothing to wait for, nothing to /close).
         const text =

@@ -51,7 +51,7 @@ describe('an alert missing a language its recipients read', () => {
 
   it('tells the officer in the cell group that /alert text (default language only) reaches others untranslated', async () => {
     await app.say(STAFF.duty, '/alert coast Water is unsafe to drink.', { group: CELL_GROUP });
-    const reply = await app.expectMessage(CELL_GROUP, /Alert ALR-\d+/);
+    const reply = await app.expectMessage(CELL_GROUP, /^Alert ALR-\d+ \(verification code/);
     expect(reply.text).toMatch(/2 read fr, 1 read ar: they will get the en text/);
   });
 

@@ -265,11 +265,11 @@ describe('consular alerts', () => {
     await app.api('POST', `/api/alerts/${created.body.id}/approve`, undefined, await tokenFor('Eli', 'duty_officer'));
     const queued = async () => Object.values(await app.queues.outbound.getJobCounts('waiting', 'prioritized')).reduce((a, b) => a + b, 0);
     await waitFor(async () => (await app.deps.redis.hget(app.deps.keys.alert(created.body.id), 'fannedOut')) === '1');
-    // One per recipient, and the cell group's notice that the alert waited for a second officer.
-    expect(await queued()).toBe(1_202);
+    // One per recipient, and the cell group's notices that the alert waited for a second officer and was approved.
+    expect(await queued()).toBe(1_203);
     await app.deps.redis.hset(app.deps.keys.alert(created.body.id), 'fannedOut', '0');
     expect(await fanOut(app.deps, created.body.id)).toBe(1_201);
-    expect(await queued()).toBe(1_202);
+    expect(await queued()).toBe(1_203);
     await app.queues.outbound.resume();
     const done = await waitFor(async () => {
       const a = await alertOf(created.body.id);
