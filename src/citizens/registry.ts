@@ -162,8 +162,16 @@ export async function registrySummary(deps: CoreDeps): Promise<RegistrySummary> 
 export function matchRegion(deps: CoreDeps, text: string): string | undefined {
   const t = normaliseWords(text);
   if (!t) return undefined;
-  return deps.config.regions.find((r) => [r.id, r.name, ...r.aliases].some((w) => normaliseWords(w) === t))?.id;
+  const exact = deps.config.regions.find((r) => [r.id, r.name, ...r.aliases].some((w) => normaliseWords(w) === t))?.id;
+  if (exact) return exact;
+  // "côte" for the alias "la côte", "the capital" for "capital", "ساحل" for "الساحل": the article
+  // an alias carries (so that "à côté" in a sentence is no coast) is not asked of a one-word answer.
+  const bare = withoutArticle(t);
+  return deps.config.regions.find((r) => [r.id, r.name, ...r.aliases].some((w) => withoutArticle(normaliseWords(w)) === bare))?.id;
 }
+
+/** A region's words without a leading article ("la côte" → "cote", "the north" → "north", "الساحل" → "ساحل"). */
+const withoutArticle = (words: string) => words.replace(/^(?:the|la|le|les|l|al|el) /, '').replace(/^ال(?=\p{L}{2})/u, '');
 
 /** The region of a location pin: by the pin's name, else the nearest region centre within its radius. */
 export function regionOfPin(deps: CoreDeps, pin: GeoPoint): string | undefined {

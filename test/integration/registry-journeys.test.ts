@@ -119,6 +119,21 @@ describe('citizen journeys through REGISTER', () => {
     expect(await answer(phone, 'Damascus')).toMatch(/How many people/);
   });
 
+  it('"côte" names the region whose alias is "la côte", as "the capital" names the capital', async () => {
+    for (const [i, words, region] of [
+      [0, 'côte', 'coast'],
+      [1, 'Cote', 'coast'],
+      [2, 'the capital', 'capital'],
+    ] as const) {
+      const p = `+3361235020${i}`;
+      for (const text of ['register', 'yes', 'Hugo Martin']) await answer(p, text);
+      expect(await answer(p, words), words).toMatch(/How many people/);
+      await answer(p, '2');
+      await answer(p, 'english');
+      expect((await getCitizen(app.deps, p))?.region, words).toBe(region);
+    }
+  });
+
   it('after three answers it cannot understand, the dialogue lets the message through to an officer', async () => {
     const phone = '+33612350007';
     for (const text of ['register', 'yes', 'Sami Nour', 'coast']) await answer(phone, text);
