@@ -1,4 +1,5 @@
-import type { Citizen } from '../../src/citizens/registry.ts';
+import type { CoreDeps } from '../../src/app/deps.ts';
+import { type Citizen, saveCitizens } from '../../src/citizens/registry.ts';
 
 let next = 0;
 
@@ -16,4 +17,23 @@ export function aCitizen(over: Partial<Citizen> = {}): Citizen {
     optedOut: false,
     ...over,
   };
+}
+
+/**
+ * Registers `count` citizens whose phones are `phone(from)`, `phone(from + 1)`, …: households of 2
+ * in the north reading English, unless `over` says otherwise. Returns their phones.
+ */
+export async function seedCitizens(
+  deps: CoreDeps,
+  phone: (n: number) => string,
+  from: number,
+  count: number,
+  over: Partial<Citizen> = {},
+): Promise<string[]> {
+  const citizens = Array.from({ length: count }, (_, i) => ({
+    ...aCitizen({ phone: phone(from + i), name: `Citizen ${from + i}`, household: 2 }),
+    ...over,
+  }));
+  await saveCitizens(deps, citizens);
+  return citizens.map((c) => c.phone);
 }

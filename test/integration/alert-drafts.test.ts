@@ -1,27 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CoreDeps } from '../../src/app/deps.ts';
 import type { AlertView } from '../../src/broadcast/alerts.ts';
-import { type Citizen, saveCitizens } from '../../src/citizens/registry.ts';
+import type { Citizen } from '../../src/citizens/registry.ts';
+import { seedCitizens } from '../fakes/citizens.ts';
 import { CELL_GROUP, STAFF, startTestApp, type TestApp } from '../fakes/test-app.ts';
 
 /** An alert as the cell group reads it: who it goes to, what it says, and that it went out. */
 const phone = (n: number) => `+3361210${String(n).padStart(4, '0')}`;
 
-async function seed(deps: CoreDeps, from: number, count: number, over: Partial<Citizen> = {}): Promise<string[]> {
-  const citizens = Array.from({ length: count }, (_, i) => ({
-    phone: phone(from + i),
-    name: `Citizen ${from + i}`,
-    region: 'north',
-    household: 2,
-    language: 'en',
-    registeredAt: 1,
-    updatedAt: 1,
-    optedOut: false,
-    ...over,
-  }));
-  await saveCitizens(deps, citizens);
-  return citizens.map((c) => c.phone);
-}
+const seed = (deps: CoreDeps, from: number, count: number, over: Partial<Citizen> = {}) => seedCitizens(deps, phone, from, count, over);
 
 describe('alerts drafted and sent', () => {
   let app: TestApp;

@@ -3,29 +3,16 @@ import type { CoreDeps } from '../../src/app/deps.ts';
 import type { AlertView } from '../../src/broadcast/alerts.ts';
 import { broadcastFeature } from '../../src/broadcast/broadcast-feature.ts';
 import { fanOut } from '../../src/broadcast/fanout.ts';
-import { type Citizen, getCitizen, saveCitizens } from '../../src/citizens/registry.ts';
+import { type Citizen, getCitizen } from '../../src/citizens/registry.ts';
 import { jobIdFor } from '../../src/queues/queues.ts';
 import { type OutboundMessage, type SendResult, TransportError } from '../../src/transport/chat-transport.ts';
 import { SimulatorTransport } from '../../src/transport/simulator/simulator-transport.ts';
+import { seedCitizens } from '../fakes/citizens.ts';
 import { CELL_GROUP, STAFF, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
 const phone = (n: number) => `+3361200${String(n).padStart(4, '0')}`;
 
-async function seed(deps: CoreDeps, from: number, count: number, over: Partial<Citizen> = {}): Promise<string[]> {
-  const citizens = Array.from({ length: count }, (_, i) => ({
-    phone: phone(from + i),
-    name: `Citizen ${from + i}`,
-    region: 'north',
-    household: 2,
-    language: 'en',
-    registeredAt: 1,
-    updatedAt: 1,
-    optedOut: false,
-    ...over,
-  }));
-  await saveCitizens(deps, citizens);
-  return citizens.map((c) => c.phone);
-}
+const seed = (deps: CoreDeps, from: number, count: number, over: Partial<Citizen> = {}) => seedCitizens(deps, phone, from, count, over);
 
 /** The simulator, with sends held until `release()` and one phone the platform refuses. */
 class HeldSimulator extends SimulatorTransport {
