@@ -25,6 +25,22 @@ const ARABIC = /[\u0600-\u06FF]/;
  * A keyword matches after one of these, never after any other letter: محمية is not حمي.
  */
 const ARABIC_CLITICS = '(?:[وف]?(?:بال|كال|لل|ال|[بلك])?|عال|ع)';
+
+/** The article ال on a word, alone or after a joined و، ف or ل (للتسجيل is ل + التسجيل), with at least 3 letters after it. */
+const ARABIC_ARTICLE = /^(?:[وف]?ال|لل)(?=[\u0600-\u06FF]{3})/;
+
+/**
+ * The forms a message that is only an Arabic keyword is sent in: its first word bare or with the
+ * article, joined to و or ل or not ("أخبار", "الأخبار", "والأخبار"; "نجدة" and "النجدة"; "للتسجيل").
+ * A KeywordSet finds a keyword inside a text with these and more clitics; this is for the keywords a
+ * whole message is compared with. `keyword` is folded; a Latin one is its only form. A word shorter
+ * than 3 letters without ال has one form: الو (hello) is no article before و, and لا (no) takes none.
+ */
+export function arabicArticleForms(keyword: string): string[] {
+  const stem = keyword.replace(ARABIC_ARTICLE, '');
+  if (!/^[\u0600-\u06FF]{3}/.test(stem) || (stem === keyword && keyword.startsWith('ال'))) return [keyword];
+  return [...new Set([keyword, stem, `ال${stem}`, `وال${stem}`, `لل${stem}`])];
+}
 const escapeRegExp = (k: string) => k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** Apostrophes and hyphens are spaces for matching: "l aeroport" is "l'aéroport", "couvre feu" is "couvre-feu". */
 const plain = (folded: string) => folded.replace(/['-]/g, ' ').replace(/ {2,}/g, ' ');

@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Incident } from '../../src/domain/incident.ts';
+import { CELL_GROUP, settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
+
+/**
+ * The words citizens choose: Arabic keywords with the article, Arabic typed in Latin letters without
+ * digits, and the reports the triage rules must read as a duty officer would. What the citizen is
+ * told, in which language, and what the cell sees.
+ */
+let app: TestApp;
+let n = 0;
+const citizen = () => `+3361277${String(1000 + n++)}`;
+const incidentIdIn = (text: string) => /INC-\d{4}/.exec(text)?.[0] as string;
+const incidentsOf = async (phone: string) =>
+  (await app.api<{ items: Incident[] }>('GET', '/api/incidents?limit=200')).body.items.filter((i) => i.reporter === phone);
+
+beforeAll(async () => {
+  app = await startTestApp('citizen-words', { config: { digest: { maxCardsPerWindow: 1000, window: '1m' } } });
+});
+afterAll(async () => app.stop());
+
+describe('an Arabic keyword written with the article ال, or without it', () => {
+  it('"الأخبار" and "الاخبار" get the latest advice, "القائمة" the menu, in Arabic, and open no report', async () => {
+    for (const [text, kind, answer] of [
+      ['الأخبار', 'news', /^(آخر تنبيه|لا يوجد تنبيه)/],
+      ['الاخبار', 'news', /^(آخر تنبيه|لا يوجد تنبيه)/],
+      ['القائمة', 'menu', /ما يمكنك إرساله/],
+    ] as const) {
+      const phone = citizen();
+      await app.say(phone, text);
+      const reply = await app.expectMessage(phone, /./);
+      expect(reply.kind, text).toBe(kind);
+      expect(reply.text, text).toMatch(answer);
+      await settle(app);
+      expect(await incidentsOf(phone), text).toEqual([]);
+    }
+  });
+
+  it('"التسجيل" starts the registration in Arabic', async () => {
+    const phone = citizen();
+    await app.say(phone, 'التسجيل');
+    await app.expectMessage(phone, (m) => m.kind === 'register' && /التسجيل لدى/.test(m.text));
+    await settle(app);
+    expect(await incidentsOf(phone)).toEqual([]);
+  });
+
+  it('"النجدة" and "نجدة" are an SOS: critical, and what, how many and where are asked in Arabic', async () => {
+    for (const text of ['النجدة', 'نجدة!']) {
+      const phone = citizen();
+      await app.say(phone, text);
+      const answer = await app.expectMessage(phone, /INC-\d{4}/);
+      expect(answer.text, text).toMatch(/حالة طارئة\. الرقم المرجعي INC-\d{4}/);
+      const card = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'card' && m.text.includes(incidentIdIn(answer.text)));
+      expect(card.text, text).toContain('CRITICAL');
+    }
+  });
+});
