@@ -55,3 +55,15 @@ describe('an Arabic keyword written with the article ال, or without it', () =>
     }
   });
 });
+
+describe('Arabic typed in Latin letters without digits (Arabizi)', () => {
+  it('"ibni mish am yetnaffas", "ana mahjouz", "saidouna" are answered in Arabic, not in English or French', async () => {
+    for (const text of ['ibni mish am yetnaffas', 'ana mahjouz', 'saidouna']) {
+      const phone = citizen();
+      await app.say(phone, text);
+      const ack = await app.expectMessage(phone, /INC-\d{4}/);
+      expect(ack.text, text).toMatch(/^✅ تلقينا بلاغك/);
+      expect((await incidentsOf(phone))[0], text).toMatchObject({ language: 'ar' });
+    }
+  });
+});

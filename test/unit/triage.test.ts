@@ -105,6 +105,28 @@ describe('triage', () => {
     expect(guessLanguage('flight MS7 is cancelled, what do we do', langs)).toBe('en');
     expect(guessLanguage('ANA 3ALEK BL MATAR', langs)).toBe('ar');
   });
+
+  it('answers Arabizi typed without digits in Arabic, and leaves English and French to themselves', () => {
+    const langs = ['en', 'fr', 'ar'];
+    for (const text of [
+      'ibni mish am yetnaffas',
+      'ana mahjouz',
+      'saidouna',
+      'Saidouna, ibni msab',
+      'beiti wa2a3',
+      'ahli b halab w ana b damascus',
+    ])
+      expect(guessLanguage(text, langs), text).toBe('ar');
+    // Words an English or French text may hold ("Ana" the name, "ma", "mesh", "kif") need an Arabizi word beside them.
+    for (const [text, language] of [
+      ['Ana is missing since the quake', 'en'],
+      ['We are fine, hamdulillah', 'en'],
+      ['ma fille est blessée', 'fr'],
+      ['the mesh fence fell on my car', 'en'],
+      ['Altoona hotel, room 12, we are stuck', 'en'],
+    ] as const)
+      expect(guessLanguage(text, langs), text).toBe(language);
+  });
 });
 
 describe('triage of messages typed in a hurry', () => {
