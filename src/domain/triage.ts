@@ -4,6 +4,7 @@ import { foldText, KeywordSet, TypoCorrector } from './text-normalise.ts';
 import {
   CATEGORY_RULES,
   CRITICAL_KEYWORDS,
+  CRITICAL_TOGETHER,
   CRITICAL_UNLESS_SAFE_KEYWORDS,
   NEGATED_PHRASES,
   NOT_CRITICAL_PHRASES,
@@ -26,6 +27,7 @@ export interface Triage {
 const keywordSet = (lists: Record<string, string[]>) => new KeywordSet(Object.values(lists).flat());
 const RULES = CATEGORY_RULES.map((r) => ({ ...r, set: keywordSet(r.keywords), unless: r.unless && keywordSet(r.unless) }));
 const CRITICAL = keywordSet(CRITICAL_KEYWORDS);
+const TOGETHER = CRITICAL_TOGETHER.map((groups) => groups.map(keywordSet));
 const CRITICAL_UNLESS_SAFE = keywordSet(CRITICAL_UNLESS_SAFE_KEYWORDS);
 const SAFE = keywordSet(SAFE_PHRASES);
 const NOT_SAFE = new KeywordSet([...Object.values(NOT_SAFE_PHRASES).flat(), ...Object.values(SAFE_QUESTIONS).flat()]);
@@ -37,6 +39,7 @@ const TRIAGE_WORDS = [
   ...CATEGORY_RULES.flatMap((r) => [...Object.values(r.keywords).flat(), ...Object.values(r.unless ?? {}).flat()]),
   ...[
     CRITICAL_KEYWORDS,
+    ...CRITICAL_TOGETHER.flat(),
     CRITICAL_UNLESS_SAFE_KEYWORDS,
     SAFE_PHRASES,
     NOT_SAFE_PHRASES,
@@ -83,16 +86,17 @@ function classifyFolded(typed: string): { category: Category; severity: Severity
   const text = TYPOS.correct(typed);
   const folded = NEGATED.remove(text);
   const reporterSafe = SAFE.any(NOT_SAFE.remove(text)) || NEGATED.any(text);
+  const hits = RULES.map((rule) => rule.set.count(rule.unless ? rule.unless.remove(folded) : folded));
+  const found = (category: Category) => RULES.some((r, i) => r.category === category && (hits[i] as number) > 0);
   let best: { rule?: (typeof RULES)[number]; hits: number } = { hits: 0 };
-  for (const rule of RULES) {
-    const hits = rule.set.count(rule.unless ? rule.unless.remove(folded) : folded);
-    if (hits > best.hits) best = { rule, hits };
-  }
+  RULES.forEach((rule, i) => {
+    if ((hits[i] as number) > best.hits && !rule.givesWayTo?.some(found)) best = { rule, hits: hits[i] as number };
+  });
   const category = best.rule?.category ?? 'other';
   let severity: Severity = best.rule ? (reporterSafe && best.rule.whenReporterSafe) || best.rule.severity : 'medium';
   let worded = best.hits > 0;
   const urgent = NOT_CRITICAL.remove(folded);
-  if (CRITICAL.any(urgent)) {
+  if (CRITICAL.any(urgent) || TOGETHER.some((groups) => groups.every((set) => set.any(urgent)))) {
     severity = 'critical';
     worded = true;
   } else if (CRITICAL_UNLESS_SAFE.any(urgent)) {
@@ -131,7 +135,21 @@ export function regionsInText(text: string, regions: ConfigFile['regions']): str
  */
 const HERE = new KeywordSet([
   ...['i am', 'i m', 'im', 'we are', 'we re', 'i live', 'we live', 'we stay', 'i stay', 'here', 'stuck', 'trapped', 'stranded'],
-  ...['je suis', 'nous sommes', 'on est', 'j habite', 'nous habitons', 'on habite', 'ici', 'coince', 'coincee', 'coinces', 'bloque', 'bloquee', 'bloques'],
+  ...[
+    'je suis',
+    'nous sommes',
+    'on est',
+    'j habite',
+    'nous habitons',
+    'on habite',
+    'ici',
+    'coince',
+    'coincee',
+    'coinces',
+    'bloque',
+    'bloquee',
+    'bloques',
+  ],
   ...['انا', 'نحن', 'احنا', 'نحنا', 'ana', 'a7na', 'ahna', 'ne7na', 'na7na', 'hon', 'hena'],
 ]);
 /** Words after a place that make it a bearing to another place: "north of Damascus", "au nord de Damas", "شمال حلب". */

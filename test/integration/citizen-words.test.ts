@@ -67,3 +67,21 @@ describe('Arabic typed in Latin letters without digits (Arabizi)', () => {
     }
   });
 });
+
+describe('reports the triage rules read as a duty officer would', () => {
+  it('"no pulse", a stroke, being followed by a man with a gun are critical; a mugging is security; stranded at the airport is a request to leave', async () => {
+    for (const [text, card] of [
+      ['My father collapsed, he has no pulse', /CRITICAL · medical/],
+      ['mon mari fait un AVC', /CRITICAL · medical/],
+      ['we are being followed by a man with a gun', /CRITICAL · security/],
+      ['I was mugged outside the hotel, they took everything', /HIGH · security/],
+      ['our flight was cancelled and we cannot leave', /MEDIUM · evacuation request/],
+    ] as const) {
+      const phone = citizen();
+      await app.say(phone, text);
+      const ack = await app.expectMessage(phone, /INC-\d{4}/);
+      const posted = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'card' && m.text.includes(incidentIdIn(ack.text)));
+      expect(posted.text, text).toMatch(card);
+    }
+  });
+});
