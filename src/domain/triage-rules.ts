@@ -21,6 +21,11 @@ export interface CategoryRule {
   unless?: Record<string, string[]>;
   /** Categories that take the report whenever any of their keywords is found, however many of this rule's are. */
   givesWayTo?: Category[];
+  /**
+   * False for what a reporter asks for (to leave, a document): "no flights", "we have no passport" say the
+   * need, they deny nothing (see NEGATIONS).
+   */
+  deniable?: false;
 }
 
 /** In order of precedence: on equal keyword hits the earlier category wins. */
@@ -283,6 +288,9 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'not waking up',
         "won't wake up",
         'wont wake up',
+        'not seriously injured',
+        'not badly injured',
+        'not seriously hurt',
         'no pulse',
         'cardiac arrest',
         'overdose',
@@ -335,6 +343,9 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'saignement',
         'se reveille pas',
         'se reveille plus',
+        'pas gravement blesse',
+        'pas gravement blessee',
+        'pas gravement blesses',
         'pouls',
         'surdose',
         'overdose',
@@ -995,6 +1006,7 @@ export const CATEGORY_RULES: CategoryRule[] = [
   {
     category: 'evacuation_request',
     severity: 'medium',
+    deniable: false,
     keywords: {
       en: [
         'evacuate',
@@ -1141,6 +1153,7 @@ export const CATEGORY_RULES: CategoryRule[] = [
   {
     category: 'lost_documents',
     severity: 'low',
+    deniable: false,
     keywords: {
       en: [
         'passport',
@@ -1275,6 +1288,9 @@ export const CRITICAL_KEYWORDS: Record<string, string[]> = {
     'overdose',
     'overdosed',
     'took too many pills',
+    "doesn't breathe",
+    'doesnt breathe',
+    'does not breathe',
     'choking',
     'anaphylactic',
     'anaphylaxis',
@@ -1570,6 +1586,14 @@ export const SAFE_PHRASES: Record<string, string[]> = {
     "i'm safe",
     'i am fine',
     "i'm fine",
+    'i am ok',
+    "i'm ok",
+    'im ok',
+    'i am okay',
+    "i'm okay",
+    'we are okay',
+    'everyone is ok',
+    'all good',
   ],
   fr: [
     'nous sommes en securite',
@@ -1599,6 +1623,138 @@ export const SAFE_PHRASES: Record<string, string[]> = {
     'b aman',
     'bi aman',
   ],
+};
+
+/**
+ * Words that add nothing to "we are safe" ("ok we are all safe now, thank God", "on va bien merci",
+ * "نحن بخير والحمد لله"): a report of only these, SAFE_PHRASES and denials of harm ("nobody is hurt")
+ * is low. Any other word ("we are safe but the road is closed") leaves it for an officer to read.
+ */
+export const SAFE_FILLER: Record<string, string[]> = {
+  en: [
+    ...['ok', 'okay', 'yes', 'now', 'all', 'here', 'too', 'both', 'and', 'so', 'thanks', 'thank', 'you', 'god', 'thank god'],
+    ...['hello', 'hi', 'dear', 'embassy', 'everyone', 'everybody', 'family', 'my', 'our', 'we', 'i', 'am', 'are', 'is', 'just', 'to'],
+    ...['let', 'know', 'you know', 'for', 'asking', 'at', 'home', 'the', 'hotel', 'still', 'really', 'good', 'well', 'fine'],
+  ],
+  fr: [
+    ...['oui', 'ok', 'bonjour', 'bonsoir', 'salut', 'merci', 'beaucoup', 'dieu', 'grace', 'a', 'maintenant', 'tous', 'toutes'],
+    ...['tout', 'le', 'monde', 'nous', 'on', 'je', 'suis', 'sommes', 'ici', 'et', 'ma', 'mon', 'famille', 'a la', 'maison', 'l', 'hotel'],
+    ...['pour', 'vous', 'informer', 'bien', 'toujours', 'de', 'votre', 'message'],
+  ],
+  ar: [
+    ...['الحمد لله', 'الحمدلله', 'والحمد لله', 'شكرا', 'نعم', 'تمام', 'الان', 'هلق', 'هلا', 'كلنا', 'جميعا', 'الكل', 'و', 'نحن'],
+    ...['احنا', 'نحنا', 'انا', 'هنا', 'في', 'البيت', 'الفندق', 'السلام عليكم', 'مرحبا', 'العائله', 'عائلتي', 'اهلي', 'الله'],
+  ],
+  'ar-latn': ['ana', 'ne7na', 'e7na', 'kolna', 'kellna', 'w', 'hamdella', 'hamdellah', 'hamdulillah', 'alhamdulillah', 'shukran', 'salam'],
+};
+
+/**
+ * A plea: at least high whatever else the report says, but a lost document ("please help me, I lost my
+ * passport" is a request). Said alone, an intake SOS makes it critical.
+ */
+export const PLEAS: Record<string, string[]> = {
+  en: [
+    'please help',
+    'help us',
+    'help me',
+    'pls help',
+    'plz help',
+    'we need help',
+    'i need help',
+    'need help urgently',
+    'save us',
+    'save me',
+  ],
+  fr: ['aidez nous', 'aidez moi', 'aide moi', 'aide nous', 'au secours', 'a l aide', "besoin d'aide", 'sauvez nous', 'sauvez moi'],
+  ar: [
+    'ساعدونا',
+    'ساعدوني',
+    'ساعدني',
+    'الحقونا',
+    'الحقوني',
+    'انقذونا',
+    'انقذوني',
+    'اغيثونا',
+    'نجده',
+    'بدنا مساعده',
+    'بدي مساعده',
+    'نحتاج مساعده',
+  ],
+  'ar-latn': [
+    'sa3douna',
+    'sa3dona',
+    'sa3dooni',
+    'sa3douni',
+    'sa3edni',
+    'saidouna',
+    'saidoona',
+    'il7a2ouna',
+    'el7a2ouna',
+    'dakhilak',
+    'dakhilkon',
+  ],
+};
+
+/**
+ * A question is low when the rules find nothing else in it: a "?" and one of these first in a sentence
+ * ("when does the embassy open?", "comment renouveler mon passeport ?", "متى تفتح السفارة؟").
+ * QUESTIONS_NOT_LOW are asked in distress ("where are you?", "what do we do?"): they stay for an officer.
+ */
+export const QUESTION_OPENERS: Record<string, string[]> = {
+  en: [
+    'when',
+    'how',
+    'what',
+    'where',
+    'which',
+    'who',
+    'can i',
+    'can we',
+    'could i',
+    'do i',
+    'do we',
+    'should i',
+    'should we',
+    'is it',
+    'is there',
+    'are there',
+    'will',
+    'does',
+    'is the',
+  ],
+  fr: [
+    'quand',
+    'comment',
+    'ou',
+    'quel',
+    'quelle',
+    'quels',
+    'quelles',
+    'combien',
+    'est ce',
+    'est ce que',
+    'peut on',
+    'puis je',
+    'faut il',
+    'a quelle heure',
+    'y a t il',
+  ],
+  ar: ['متي', 'كيف', 'وين', 'اين', 'هل', 'شو', 'ايش', 'ماذا', 'كم', 'قديش', 'امتي', 'ما هي', 'ما هو', 'فين'],
+  'ar-latn': ['emta', 'imta', 'kif', 'keef', 'wein', 'shu', 'sho', 'adesh', 'addeh'],
+};
+export const QUESTIONS_NOT_LOW: Record<string, string[]> = {
+  en: [
+    'where are you',
+    'what do we do',
+    'what should we do',
+    'what do i do',
+    'what should i do',
+    'is anyone there',
+    'anyone there',
+    'what is happening',
+  ],
+  fr: ['ou etes vous', 'que faire', 'qu est ce qu on fait', 'on fait quoi', 'il y a quelqu un', 'que se passe t il'],
+  ar: ['وينكم', 'شو نعمل', 'شو لازم نعمل', 'ماذا نفعل', 'ماذا افعل', 'في حدا', 'شو صاير', 'شو عم يصير'],
 };
 
 /**
@@ -1735,6 +1891,75 @@ export const NEGATED_PHRASES: Record<string, string[]> = {
   'ar-latn': ['ma fi msabin', 'ma fi isabat', 'ma fi 7ada msab', 'ma fi 7ari2'],
 };
 
+/**
+ * Words that deny the keyword right after them, as NEGATED_PHRASES do, in any wording: "we are not
+ * trapped", "nobody was kidnapped", "no one is bleeding", "personne n'a été blessé", "ما في جرحى". Only
+ * NEGATION_FILLERS may stand between ("nobody has been hurt"); any other word, or a comma, and the
+ * keyword stands: "no water and injured people", "no, he is injured". The keyword's own words may hold
+ * a negation ("not breathing", "ما عم يتنفس", "can't get out"): the longest keyword is read first.
+ * Never "ma" (French "my": "ma blessure"), never "can't" (the emergency itself).
+ */
+export const NEGATIONS: Record<string, string[]> = {
+  en: [
+    ...['not', 'never', 'no', 'nobody', 'no one', 'noone', 'none of us', 'none of them', 'nothing', 'neither'],
+    ...[
+      "isn't",
+      "aren't",
+      "wasn't",
+      "weren't",
+      "hasn't",
+      "haven't",
+      "hadn't",
+      "didn't",
+      "don't",
+      "doesn't",
+      'isnt',
+      'arent',
+      'wasnt',
+      'didnt',
+    ],
+  ],
+  fr: ['pas', 'jamais', 'aucun', 'aucune', "personne n'", 'ni', 'rien'],
+  ar: [
+    ...['ما', 'وما', 'مش', 'ومش', 'مو', 'ليس', 'ليست', 'لسنا', 'لست', 'لم', 'ولم', 'لا', 'ولا', 'غير'],
+    ...['ما في', 'وما في', 'مافي', 'ما فيه', 'لا يوجد', 'لا توجد', 'ما حدا', 'ماحدا', 'ولا حدا', 'محدش', 'لا احد', 'ولا واحد'],
+  ],
+  'ar-latn': ['mish', 'msh', 'mesh', 'ma fi', 'mafi', 'ma 7ada', 'mafi 7ada', 'wala 7ada'],
+};
+
+/** Words that may stand between a negation and the keyword it denies: "nobody *has been* hurt", "ما *في حدا* مصاب". */
+export const NEGATION_FILLERS: Record<string, string[]> = {
+  en: ['is', 'are', 'was', 'were', 'am', 'be', 'been', 'being', 'got', 'get', 'even', 'one', 'of', 'us', 'them'],
+  fr: ['est', 'sont', 'a', 'ont', 'ete', 'de', 'd', 'n', 'encore', 'du', 'tout'],
+  ar: ['في', 'حدا', 'احد', 'حد', 'منا', 'منهم', 'فينا', 'كان', 'كانت', 'كانوا', 'هو', 'هي', 'اي'],
+  'ar-latn': ['fi', '7ada', 'kan', 'kanet'],
+};
+
+/**
+ * Keywords a negation never denies: a negated breath, pulse or answer is the emergency itself ("he does
+ * not breathe", "pas de pouls"), and "no insulin", "pas de médecin", "ما في دوا" are what the reporter
+ * lacks. Their own negated phrases ("not breathing", "no pulse") are keywords of their lists.
+ */
+export const NEVER_DENIED: Record<string, string[]> = {
+  en: ['breathing', 'breathe', 'medicine', 'insulin', 'doctor', 'ambulance', 'hospital'],
+  fr: ['respire', 'pouls', 'medicament', 'medicaments', 'insuline', 'medecin', 'ambulance', 'hopital'],
+  ar: ['يتنفس', 'تتنفس', 'التنفس', 'نبض', 'دواء', 'دوا', 'ادويه', 'انسولين', 'طبيب', 'دكتور', 'اسعاف', 'مستشفي'],
+  'ar-latn': [
+    'yetnaffas',
+    'yetnafas',
+    'tetnaffas',
+    'tetnafas',
+    'nabd',
+    'dawa',
+    'daktor',
+    'es3af',
+    'is3af',
+    'mestashfa',
+    'mustashfa',
+    'mostashfa',
+  ],
+};
+
 /** Phrases that name a thing with an urgent word in it; they do not make a report critical. */
 export const NOT_CRITICAL_PHRASES: Record<string, string[]> = {
   en: [
@@ -1745,8 +1970,17 @@ export const NOT_CRITICAL_PHRASES: Record<string, string[]> = {
     'death threats',
     'phone is dead',
     'battery is dead',
+    // Hurt, not badly: high, not critical (and no denial of the injury).
+    'not seriously injured',
+    'not badly injured',
+    'not critically injured',
+    'not seriously hurt',
+    'not badly hurt',
   ],
-  fr: ["document de voyage d'urgence", "passeport d'urgence", "numero d'urgence", 'menace de mort', 'menaces de mort', 'batterie morte'],
+  fr: [
+    ...["document de voyage d'urgence", "passeport d'urgence", "numero d'urgence", 'menace de mort', 'menaces de mort', 'batterie morte'],
+    ...['pas gravement blesse', 'pas gravement blessee', 'pas gravement blesses', 'pas gravement blessees'],
+  ],
   ar: ['رقم الطوارئ', 'جواز سفر طارئ', 'تهديد بالقتل'],
 };
 

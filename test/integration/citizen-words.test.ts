@@ -69,13 +69,17 @@ describe('Arabic typed in Latin letters without digits (Arabizi)', () => {
 });
 
 describe('reports the triage rules read as a duty officer would', () => {
-  it('"no pulse", a stroke, being followed by a man with a gun are critical; a mugging is security; stranded at the airport is a request to leave', async () => {
+  it('"no pulse", a stroke, a man with a gun following us are critical; a mugging is security; stranded is a request to leave; a denial raises nothing, a plea is high, a question low', async () => {
     for (const [text, card] of [
       ['My father collapsed, he has no pulse', /CRITICAL · medical/],
       ['mon mari fait un AVC', /CRITICAL · medical/],
       ['we are being followed by a man with a gun', /CRITICAL · security/],
       ['I was mugged outside the hotel, they took everything', /HIGH · security/],
       ['our flight was cancelled and we cannot leave', /MEDIUM · evacuation request/],
+      // What did not happen raises nothing; a plea is at least high; a question only asked is low.
+      ['There was an explosion near us, we are not trapped, nobody was injured', /MEDIUM · security/],
+      ['aidez-nous svp, nous sommes à l’hôtel', /HIGH · other/],
+      ['When does the embassy open?', /LOW · other/],
     ] as const) {
       const phone = citizen();
       await app.say(phone, text);

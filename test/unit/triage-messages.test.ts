@@ -8,8 +8,9 @@ import { classify } from '../../src/domain/triage.ts';
  * each with the category and severity a consular duty officer gives it.
  * Policy: life in immediate danger is critical; a person hurt, held, missing or threatened is
  * high; a danger near a reporter who says they are safe is medium (a fire or deaths stay high);
- * a request to leave is medium; lost documents and questions are low; a bare "we are fine",
- * like any report the rules do not recognise, stays medium until an officer reads it.
+ * a request to leave is medium; lost documents and questions are low, and so is a report that only
+ * says the reporter is safe ("we are fine, nobody is injured"); a plea ("please help us") is at least
+ * high; any report the rules do not recognise stays medium until an officer reads it.
  */
 const MESSAGES: [string, Category, Severity][] = [
   // Fire
@@ -24,7 +25,7 @@ const MESSAGES: [string, Category, Severity][] = [
   ['النار شعلات فالدار عتقونا', 'other', 'critical'],
   ['There is a fire in the building across the street, we are fine', 'other', 'high'],
   ['No one was hurt in the fire, we are at a neighbour’s', 'other', 'high'],
-  ['the ceasefire is holding, can we travel to the south?', 'other', 'medium'],
+  ['the ceasefire is holding, can we travel to the south?', 'other', 'low'],
   // Flood
   ['Flooding, water is rising fast and we are stuck on the roof with the kids', 'trapped', 'critical'],
   ['inondation, l eau monte on est sur le toit avec les enfants', 'trapped', 'critical'],
@@ -119,7 +120,7 @@ const MESSAGES: [string, Category, Severity][] = [
   ['ابوي ما يرد على تلفونه من امس', 'missing_person', 'high'],
   ['اختي مفقودة منذ الزلزال', 'missing_person', 'high'],
   ['personne n est blesse mais mon fils est introuvable', 'missing_person', 'high'],
-  ['We are all safe, nobody is missing', 'other', 'medium'],
+  ['We are all safe, nobody is missing', 'other', 'low'],
   // Medical
   ['My husband is having a heart attack!!', 'medical', 'critical'],
   ['heart attack, hes not breathing pls help', 'medical', 'critical'],
@@ -206,7 +207,7 @@ const MESSAGES: [string, Category, Severity][] = [
   ['Hello, what are the embassy opening hours?', 'other', 'low'],
   ['We are safe, just want to know if we should register with the embassy', 'other', 'low'],
   ['salam, nous allons bien, on voulait juste vous informer', 'other', 'low'],
-  ['Tout va bien pour nous, merci pour votre message', 'other', 'medium'],
+  ['Tout va bien pour nous, merci pour votre message', 'other', 'low'],
   ['كلنا بخير الحمد لله، بس حابين نعرف اذا في تعليمات', 'other', 'low'],
   ['احنا بخير ما في شي', 'other', 'medium'],
   ['السلام عليكم، متى تفتح السفارة؟', 'other', 'low'],
@@ -222,10 +223,10 @@ const MESSAGES: [string, Category, Severity][] = [
   ['انذار كاذب، تم اطفاء الحريق والكل بخير', 'other', 'low'],
   ['It is not a false alarm, the fire is spreading to our floor', 'other', 'critical'],
   // Words inside longer words are not keywords
-  ['محمية طبيعية قريبة من الفندق، هل الزيارة ممكنة؟', 'other', 'medium'],
+  ['محمية طبيعية قريبة من الفندق، هل الزيارة ممكنة؟', 'other', 'low'],
   ['عندي سؤال عن الحمية في رمضان', 'other', 'medium'],
   ['وصلنا الى المدينة بسلامة', 'other', 'medium'],
-  ['هل يمكن تجديد الإقامة؟ عندي موعد مع المحامي', 'other', 'medium'],
+  ['هل يمكن تجديد الإقامة؟ عندي موعد مع المحامي', 'other', 'low'],
   ['شكرا على المعلومات المتينة', 'other', 'medium'],
   ['the shotgun wedding was lovely', 'other', 'medium'],
   ['My flight was delayed, the hotel is fine', 'other', 'medium'],
