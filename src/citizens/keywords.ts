@@ -1,5 +1,5 @@
 import { INCIDENT_KEYWORDS } from '../domain/citizen-messages.ts';
-import { foldText, KeywordSet, TypoCorrector } from '../domain/text-normalise.ts';
+import { arabicArticleForms, foldText, KeywordSet, TypoCorrector } from '../domain/text-normalise.ts';
 import { classify } from '../domain/triage.ts';
 import { NOT_SAFE_PHRASES, NOT_TYPOS, SAFE_PHRASES, SAFE_QUESTIONS } from '../domain/triage-rules.ts';
 import { KEYWORDS, type Keyword, LANGUAGE_NAMES } from './words.ts';
@@ -31,11 +31,19 @@ export function normaliseWords(text: string): string {
   );
 }
 
+/**
+ * The keywords also sent with the Arabic article or without it ("الأخبار", "التسجيل", "نجدة"): those whose
+ * reply harms no one who meant something else. Never SAFE ("الأمن", the security forces, folds to "آمن",
+ * safe), STOP, DELETE or a dialogue's answer.
+ */
+const WITH_OR_WITHOUT_ARTICLE: readonly Keyword[] = ['register', 'news', 'newsQuestion', 'help'];
+
 const index = new Map<Keyword, Map<string, string>>();
 for (const [keyword, byLanguage] of Object.entries(KEYWORDS) as [Keyword, Record<string, readonly string[]>][]) {
   const words = new Map<string, string>();
+  const forms = (w: string) => (WITH_OR_WITHOUT_ARTICLE.includes(keyword) ? arabicArticleForms(normaliseWords(w)) : [normaliseWords(w)]);
   for (const [language, list] of Object.entries(byLanguage))
-    for (const w of list) if (!words.has(normaliseWords(w))) words.set(normaliseWords(w), language);
+    for (const w of list) for (const f of forms(w)) if (!words.has(f)) words.set(f, language);
   index.set(keyword, words);
 }
 

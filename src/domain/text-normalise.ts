@@ -25,6 +25,22 @@ const ARABIC = /[\u0600-\u06FF]/;
  * A keyword matches after one of these, never after any other letter: محمية is not حمي.
  */
 const ARABIC_CLITICS = '(?:[وف]?(?:بال|كال|لل|ال|[بلك])?|عال|ع)';
+
+/** The article ال on a word, alone or after a joined و، ف or ل (للتسجيل is ل + التسجيل), with at least 3 letters after it. */
+const ARABIC_ARTICLE = /^(?:[وف]?ال|لل)(?=[\u0600-\u06FF]{3})/;
+
+/**
+ * The forms a message that is only an Arabic keyword is sent in: its first word bare or with the
+ * article, joined to و or ل or not ("أخبار", "الأخبار", "والأخبار"; "نجدة" and "النجدة"; "للتسجيل").
+ * A KeywordSet finds a keyword inside a text with these and more clitics; this is for the keywords a
+ * whole message is compared with. `keyword` is folded; a Latin one is its only form. A word shorter
+ * than 3 letters without ال has one form: الو (hello) is no article before و, and لا (no) takes none.
+ */
+export function arabicArticleForms(keyword: string): string[] {
+  const stem = keyword.replace(ARABIC_ARTICLE, '');
+  if (!/^[\u0600-\u06FF]{3}/.test(stem) || (stem === keyword && keyword.startsWith('ال'))) return [keyword];
+  return [...new Set([keyword, stem, `ال${stem}`, `وال${stem}`, `لل${stem}`])];
+}
 const escapeRegExp = (k: string) => k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** Apostrophes and hyphens are spaces for matching: "l aeroport" is "l'aéroport", "couvre feu" is "couvre-feu". */
 const plain = (folded: string) => folded.replace(/['-]/g, ' ').replace(/ {2,}/g, ' ');
@@ -377,18 +393,39 @@ const NOT_ARABIZI = /^\d+(?:st|nd|rd|th|am|pm|h|km|m|min|kg|e|eme|er|ere|ieme)$/
  * word of any language: spelt with a 7, it read as Arabizi, and "Stay indoors. Code NFT7" was answered in Arabic.
  */
 const CODE_LIKE = /(?<![\p{L}\p{N}])(?=[A-Z]*\d)(?=\d*[A-Z])[A-Z\d]{2,10}(?![\p{L}\p{N}])/gu;
-/** Common Arabizi words without digits: they count only in a message that has an Arabizi word with digits. */
-const ARABIZI_WORDS = new Set(
-  'ana ne7na e7na nehna ehna enta inta enti inti fi ma mish msh mesh w wel bl bel b el l ya shu sho kif keef bas ktir kteer yalla wallah akhi ukhti ibni binti'.split(
-    ' ',
-  ),
+/**
+ * Common Arabizi words that are also English or French words, names or single letters ("ana", "ma", "fi",
+ * "bas", "mesh"): they count only in a message that has an Arabizi word of its own (ARABIZI_ONLY, or one
+ * spelt with digits).
+ */
+const ARABIZI_WORDS = new Set('ana fi ma mesh w wel bl bel b el l ya bas hon hala mama baba enta inti kif wen'.split(' '));
+/**
+ * Arabizi words written without digits that no English or French message has: "ibni mish am yetnaffas",
+ * "ana mahjouz", "saidouna". Checked against English and French word lists: none is a word of them.
+ */
+const ARABIZI_ONLY = new Set(
+  [
+    // People: my son, my daughter, my brother, my sister, my husband, my wife, my mother, my father, my family, we, you.
+    'ibni ebni binti bente akhi akhoui akhouya khayi ukhti okhti ekhti ikhti zawji jawzi jozi marti mrati emmi ommi immi',
+    'abouy bayye bayyi ahli ahle wladi awladi nehna nahna ehna inta enti ento intu huwwe hiyye',
+    // Little words: not, there is not, we want, must, why, how, what, where, there, so, this, now, a lot, enough, please.
+    'mish msh mafi mafish mafeesh bidna badna bedna biddi baddi beddi lazem lazim lesh leish keef kifak shu sho wein',
+    'honik hek heik hayda hayde halla ktir kteer khalas yalla wallah dakhilak dakhlak inshallah yarab',
+    // Breathing, held, kidnapped, missing, injured; well, thank God; help us, help me; my house, the airport, the building, under.
+    'yetnaffas yetnafas tetnaffas tetnafas byetnaffas mahjouz mahjouzin mahjoozin mahbous makhtouf makhtoufe mafkoud',
+    'mafqoud majrouh majrouha msab msabe msabin bkhair bkheir bkhir bikhair mnih mneeh kwayes kwayyes tamam hamdella',
+    'hamdellah hamdulillah alhamdulillah saidouna saidoona saedouna saidni saedni saidoni bayti beiti beyti baiti matar',
+    'tayarat tayyarat binaye bineye taht tahet',
+  ].flatMap((line) => line.split(' ')),
 );
+/** Arabic verbs with "us" or "me" joined ("saidouna", "khodouna", "ilhaouni"): no English or French word ends so. */
+const ARABIZI_ENDING = /^[a-z]{2,}(?:ouna|oona|ouni|ooni)$/;
 
 /**
  * Guesses the language of a message among the configured ones: Arabic script; else French,
  * English or Arabic written in Latin letters (Arabizi) by which has more of its common words
- * (French accents and elisions count for French, Arabizi only with a word spelt with digits:
- * "ana 3alek bl matar"); else the default.
+ * (French accents and elisions count for French, Arabizi only with a word of its own: spelt with
+ * digits, "ana 3alek bl matar", or one no English or French text has, "ana mahjouz"); else the default.
  */
 export function guessLanguage(text: string, languages: readonly string[]): string {
   const fallback = languages[0] ?? 'en';
@@ -408,7 +445,7 @@ export function guessLanguage(text: string, languages: readonly string[]): strin
     if (FRENCH_WORDS.has(w) || FRENCH_ELISION.test(w)) fr += 1;
     if (ENGLISH_WORDS.has(w)) en += 1;
     if (w === '3am') ambiguous += 1;
-    else if (ARABIZI_WORD.test(w) && !NOT_ARABIZI.test(w)) arabizi += 1;
+    else if ((ARABIZI_WORD.test(w) && !NOT_ARABIZI.test(w)) || ARABIZI_ONLY.has(w) || ARABIZI_ENDING.test(w)) arabizi += 1;
     else if (ARABIZI_WORDS.has(w)) arabiziCommon += 1;
   }
   const spelt = arabizi + (arabiziCommon > 0 ? ambiguous : 0);

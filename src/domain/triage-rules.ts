@@ -19,6 +19,13 @@ export interface CategoryRule {
   keywords: Record<string, string[]>;
   /** Phrases that use this category's words for something else: taken out before its keywords are counted. */
   unless?: Record<string, string[]>;
+  /** Categories that take the report whenever any of their keywords is found, however many of this rule's are. */
+  givesWayTo?: Category[];
+  /**
+   * False for what a reporter asks for (to leave, a document): "no flights", "we have no passport" say the
+   * need, they deny nothing (see NEGATIONS).
+   */
+  deniable?: false;
 }
 
 /** In order of precedence: on equal keyword hits the earlier category wins. */
@@ -199,6 +206,16 @@ export const CATEGORY_RULES: CategoryRule[] = [
     },
     // Stranded at an airport or a border ("عالقين في المطار") is a request to leave, not a person trapped.
     unless: {
+      en: ['trapped at the airport', 'trapped in the country', 'trapped at the border'],
+      fr: [
+        'coince a l aeroport',
+        'coinces a l aeroport',
+        'coincee a l aeroport',
+        'coincees a l aeroport',
+        'coince a la frontiere',
+        'coinces a la frontiere',
+        'coinces dans le pays',
+      ],
       ar: [
         'عالق في المطار',
         'عالقه في المطار',
@@ -271,6 +288,18 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'not waking up',
         "won't wake up",
         'wont wake up',
+        'not seriously injured',
+        'not badly injured',
+        'not seriously hurt',
+        'no pulse',
+        'cardiac arrest',
+        'overdose',
+        'overdosed',
+        'choking',
+        'drowning',
+        'gunshot wound',
+        'gunshot wounds',
+        'shot in the',
       ],
       fr: [
         'blesse',
@@ -314,6 +343,16 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'saignement',
         'se reveille pas',
         'se reveille plus',
+        'pas gravement blesse',
+        'pas gravement blessee',
+        'pas gravement blesses',
+        'pouls',
+        'surdose',
+        'overdose',
+        's etouffe',
+        'se noie',
+        'noyade',
+        'blessure par balle',
       ],
       ar: [
         'مصاب',
@@ -380,6 +419,20 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'متعوره',
         'اتعور',
         'اتعورت',
+        'نبض',
+        'جرعه زائده',
+        'جرعه زايده',
+        'سكته دماغيه',
+        'جلطه دماغيه',
+        'يختنق',
+        'تختنق',
+        'يغرق',
+        'تغرق',
+        'طلق ناري',
+        'طلقه ناريه',
+        'طعنوه',
+        'طعنوها',
+        'طعنوني',
       ],
       'ar-latn': [
         'msab',
@@ -405,6 +458,11 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'etsab',
         'et3awar',
         'mit3awar',
+        'yetnaffas',
+        'yetnafas',
+        'tetnaffas',
+        'tetnafas',
+        'nabd',
       ],
     },
   },
@@ -433,6 +491,24 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'took them away',
         'was taken by',
         'were taken by',
+        // Robbed by force: a person threatened, whatever was taken (a passport too). Theft without force is below.
+        'being followed',
+        'following us',
+        'following me',
+        'followed us',
+        'chasing us',
+        'chasing me',
+        'robbed',
+        'robbery',
+        'armed robbery',
+        'mugged',
+        'mugging',
+        'at gunpoint',
+        'beat me',
+        'beat us',
+        'beat him',
+        'beat her',
+        'beaten up',
       ],
       fr: [
         'enleve',
@@ -456,6 +532,25 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'l ont emmenee',
         'ont emmene mon',
         'ont emmene ma',
+        'nous suivent',
+        'me suivent',
+        'on nous suit',
+        'on est suivis',
+        'braque',
+        'braquee',
+        'braques',
+        'braquage',
+        'vol a main armee',
+        'vol avec violence',
+        'agression',
+        'agresser',
+        'agresses',
+        'detrousse',
+        'tabasse',
+        'tabassee',
+        'm ont frappe',
+        'nous ont frappe',
+        'l ont frappe',
       ],
       ar: [
         'خطف',
@@ -488,8 +583,41 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'اخذوها',
         'سحبوه',
         'سحبوها',
+        'يلحقونا',
+        'يلحقوني',
+        'لاحقينا',
+        'لاحقيني',
+        'يلاحقوننا',
+        'سرقوني',
+        'سرقونا',
+        'سلبوني',
+        'سلبونا',
+        'سطو مسلح',
+        'سرقه بالاكراه',
+        'سرقه مسلحه',
+        'تشليح',
+        'شلحوني',
+        'شلحونا',
+        'ضربوني',
+        'ضربونا',
+        'ضربوه',
+        'ضربوها',
       ],
-      'ar-latn': ['khatafo', 'khatafou', 'khatafouh', 'makhtouf', 'makhtoufe', 'ekhtataf', 'khatf'],
+      'ar-latn': [
+        'khatafo',
+        'khatafou',
+        'khatafouh',
+        'makhtouf',
+        'makhtoufe',
+        'ekhtataf',
+        'khatf',
+        'sara2ouna',
+        'sara2ouni',
+        'shala7ouna',
+        'shala7ouni',
+        'darabouna',
+        'darabouni',
+      ],
     },
   },
   {
@@ -502,6 +630,7 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'shooting',
         'gunfire',
         'gunshots',
+        'gunshot',
         'shots',
         'gunmen',
         'armed men',
@@ -877,6 +1006,7 @@ export const CATEGORY_RULES: CategoryRule[] = [
   {
     category: 'evacuation_request',
     severity: 'medium',
+    deniable: false,
     keywords: {
       en: [
         'evacuate',
@@ -904,6 +1034,21 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'border closed',
         'is the border',
         'leave the city',
+        'flight was cancelled',
+        'flight cancelled',
+        'flight is cancelled',
+        'flights are cancelled',
+        'flights were cancelled',
+        'flight canceled',
+        'flights canceled',
+        'cannot leave',
+        'can not leave',
+        "can't leave",
+        'cant leave',
+        'no flights',
+        'stuck at the border',
+        'trapped at the airport',
+        'trapped in the country',
       ],
       fr: [
         'evacuer',
@@ -927,6 +1072,19 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'aeroport est ouvert',
         'aeroport ferme',
         'des vols',
+        'vol annule',
+        'vol est annule',
+        'vol a ete annule',
+        'vols ont ete annules',
+        'pouvons pas partir',
+        'peut pas partir',
+        'peux pas partir',
+        'coince a l aeroport',
+        'coinces a l aeroport',
+        'coincee a l aeroport',
+        'coincees a l aeroport',
+        'coinces a la frontiere',
+        'bloques a la frontiere',
       ],
       ar: [
         'اخلاء',
@@ -962,6 +1120,15 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'فتح المطار',
         'المطار فاتح',
         'رحلات',
+        'الرحله الغيت',
+        'الرحلات الغيت',
+        'الغوا الرحله',
+        'الغوا الرحلات',
+        'الرحله ملغيه',
+        'ما فينا نسافر',
+        'ما منقدر نسافر',
+        'مش قادرين نسافر',
+        'ما في طيارات',
       ],
       'ar-latn': [
         'bl matar',
@@ -986,6 +1153,7 @@ export const CATEGORY_RULES: CategoryRule[] = [
   {
     category: 'lost_documents',
     severity: 'low',
+    deniable: false,
     keywords: {
       en: [
         'passport',
@@ -1019,6 +1187,49 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'فيزا',
       ],
       'ar-latn': ['jawaz', 'jawazi', 'jawaz safar', 'basbor', 'baspor', 'hawiye', 'hawiyye'],
+    },
+  },
+  {
+    // Something stolen, no one hurt or threatened: medium. A stolen passport stays a lost document (the
+    // consulate's answer is a new one); a robbery by force is a person threatened (security, high, above).
+    category: 'security',
+    severity: 'medium',
+    givesWayTo: ['lost_documents'],
+    keywords: {
+      en: ['stolen', 'stole', 'theft', 'thief', 'thieves', 'pickpocket', 'pickpocketed', 'pickpockets', 'burgled', 'burglary', 'burglars'],
+      fr: [
+        'vole',
+        'volee',
+        'voles',
+        'volees',
+        'voleur',
+        'voleurs',
+        'voleuse',
+        'pickpocket',
+        'cambriole',
+        'cambriolee',
+        'cambriolage',
+        'vol a l arrache',
+      ],
+      ar: [
+        'سرقه',
+        'انسرق',
+        'انسرقت',
+        'انسرقنا',
+        'سرقوا',
+        'سرقو',
+        'سرقولي',
+        'سرقوله',
+        'سرقولنا',
+        'نشل',
+        'نشلوني',
+        'حرامي',
+        'حراميه',
+        'لص',
+        'لصوص',
+        'سارق',
+      ],
+      'ar-latn': ['tsara2', 'tsara2et', 'sara2o', 'sara2ou', 'sar2a', 'masrou2', 'mesrou2', 'tsarqou', '7arami'],
     },
   },
 ];
@@ -1068,6 +1279,35 @@ export const CRITICAL_KEYWORDS: Record<string, string[]> = {
     'isnt breathing',
     "can't breath",
     'cant breath',
+    'no pulse',
+    'has no pulse',
+    'cardiac arrest',
+    'stroke',
+    'having a stroke',
+    'had a stroke',
+    'overdose',
+    'overdosed',
+    'took too many pills',
+    "doesn't breathe",
+    'doesnt breathe',
+    'does not breathe',
+    'choking',
+    'anaphylactic',
+    'anaphylaxis',
+    'gunshot wound',
+    'gunshot wounds',
+    'shot in the',
+    'bleeding out',
+    'held at gunpoint',
+    'gun to my head',
+    'gun to his head',
+    'gun to her head',
+    'pointing a gun at',
+    'being kidnapped',
+    'trying to kidnap',
+    'are kidnapping',
+    'kidnapping us',
+    'kidnapping me',
   ],
   fr: [
     'ne respire pas',
@@ -1106,6 +1346,19 @@ export const CRITICAL_KEYWORDS: Record<string, string[]> = {
     'sang partout',
     'beaucoup de sang',
     'respire pas',
+    'pas de pouls',
+    'plus de pouls',
+    'avc',
+    'fait un avc',
+    'surdose',
+    'overdose',
+    's etouffe',
+    'blessure par balle',
+    'sous la menace d une arme',
+    'arme sur la tete',
+    'essaient de nous enlever',
+    'essaient de m enlever',
+    'en train de nous enlever',
   ],
   ar: [
     'لا يتنفس',
@@ -1170,6 +1423,31 @@ export const CRITICAL_KEYWORDS: Record<string, string[]> = {
     'مش عارفه تتنفس',
     'مش بيتنفس',
     'مش بتتنفس',
+    'ما في نبض',
+    'مافي نبض',
+    'ما فيه نبض',
+    'لا يوجد نبض',
+    'ما عنده نبض',
+    'ما عندها نبض',
+    'بدون نبض',
+    'سكته دماغيه',
+    'جلطه دماغيه',
+    'جرعه زائده',
+    'جرعه زايده',
+    'يختنق',
+    'تختنق',
+    'عم يختنق',
+    'عم تختنق',
+    'طلق ناري',
+    'طلقه ناريه',
+    'انضرب بالرصاص',
+    'طعنوه',
+    'طعنوها',
+    'طعنوني',
+    'نجده',
+    'مسدس علي راسي',
+    'عم يخطفونا',
+    'بدهم يخطفونا',
   ],
   'ar-latn': [
     'ma 3am yetnaffas',
@@ -1191,16 +1469,48 @@ export const CRITICAL_KEYWORDS: Record<string, string[]> = {
     'ghere2',
     'gher2an',
     'yeghra2',
+    'mish am yetnaffas',
+    'mish am yetnafas',
+    'msh am yetnaffas',
+    'ma am yetnaffas',
+    'ma am yetnafas',
+    'ma am tetnaffas',
+    'mish 3am yetnaffas',
+    'mish 3am tetnaffas',
+    'ma fi nabd',
+    'mafi nabd',
   ],
 };
+
+/**
+ * Words that make a report critical together, wherever each is in it: someone following or chasing the
+ * reporter, and a weapon ("a man is following us with a gun", "on est suivis par des hommes armés").
+ * Each alone is security, high.
+ */
+export const CRITICAL_TOGETHER: Record<string, string[]>[][] = [
+  [
+    {
+      en: ['being followed', 'following us', 'following me', 'followed us', 'followed me', 'chasing us', 'chasing me', 'chased us'],
+      fr: ['nous suivent', 'me suivent', 'on nous suit', 'on est suivis', 'suivis par', 'suivie par', 'nous poursuivent', 'poursuivis'],
+      ar: ['يلحقونا', 'يلحقوني', 'لاحقينا', 'لاحقيني', 'يلاحقوننا', 'يلاحقونني', 'يتبعونا', 'ملاحقين'],
+      'ar-latn': ['la7a2ouna', 'la7a2ouni', 'la7ekna', 'la7e2na'],
+    },
+    {
+      en: ['gun', 'guns', 'pistol', 'rifle', 'knife', 'knives', 'machete', 'armed', 'weapon', 'weapons', 'gunmen'],
+      fr: ['arme', 'armes', 'armee', 'pistolet', 'fusil', 'couteau', 'machette', 'hommes armes'],
+      ar: ['سلاح', 'مسلح', 'مسلحين', 'مسلحون', 'مسدس', 'بارودة', 'سكين', 'كلاشن'],
+      'ar-latn': ['sle7', 'msalla7', 'msal7in', 'msalla7in'],
+    },
+  ],
+];
 
 /**
  * Words that make a report critical unless the reporter says they are safe (a fire across the
  * street, deaths in the city): then high, never lower.
  */
 export const CRITICAL_UNLESS_SAFE_KEYWORDS: Record<string, string[]> = {
-  en: ['fire', 'on fire', 'burning', 'dead', 'killed', 'died'],
-  fr: ['incendie', 'en feu', 'le feu', 'brule vif', 'mort', 'morts', 'tue', 'tues', 'decede'],
+  en: ['fire', 'on fire', 'burning', 'dead', 'killed', 'died', 'drowned'],
+  fr: ['incendie', 'en feu', 'le feu', 'brule vif', 'mort', 'morts', 'tue', 'tues', 'decede', 'noye', 'noyee', 'noyes'],
   ar: [
     'حريق',
     'حرائق',
@@ -1276,6 +1586,14 @@ export const SAFE_PHRASES: Record<string, string[]> = {
     "i'm safe",
     'i am fine',
     "i'm fine",
+    'i am ok',
+    "i'm ok",
+    'im ok',
+    'i am okay',
+    "i'm okay",
+    'we are okay',
+    'everyone is ok',
+    'all good',
   ],
   fr: [
     'nous sommes en securite',
@@ -1305,6 +1623,138 @@ export const SAFE_PHRASES: Record<string, string[]> = {
     'b aman',
     'bi aman',
   ],
+};
+
+/**
+ * Words that add nothing to "we are safe" ("ok we are all safe now, thank God", "on va bien merci",
+ * "نحن بخير والحمد لله"): a report of only these, SAFE_PHRASES and denials of harm ("nobody is hurt")
+ * is low. Any other word ("we are safe but the road is closed") leaves it for an officer to read.
+ */
+export const SAFE_FILLER: Record<string, string[]> = {
+  en: [
+    ...['ok', 'okay', 'yes', 'now', 'all', 'here', 'too', 'both', 'and', 'so', 'thanks', 'thank', 'you', 'god', 'thank god'],
+    ...['hello', 'hi', 'dear', 'embassy', 'everyone', 'everybody', 'family', 'my', 'our', 'we', 'i', 'am', 'are', 'is', 'just', 'to'],
+    ...['let', 'know', 'you know', 'for', 'asking', 'at', 'home', 'the', 'hotel', 'still', 'really', 'good', 'well', 'fine'],
+  ],
+  fr: [
+    ...['oui', 'ok', 'bonjour', 'bonsoir', 'salut', 'merci', 'beaucoup', 'dieu', 'grace', 'a', 'maintenant', 'tous', 'toutes'],
+    ...['tout', 'le', 'monde', 'nous', 'on', 'je', 'suis', 'sommes', 'ici', 'et', 'ma', 'mon', 'famille', 'a la', 'maison', 'l', 'hotel'],
+    ...['pour', 'vous', 'informer', 'bien', 'toujours', 'de', 'votre', 'message'],
+  ],
+  ar: [
+    ...['الحمد لله', 'الحمدلله', 'والحمد لله', 'شكرا', 'نعم', 'تمام', 'الان', 'هلق', 'هلا', 'كلنا', 'جميعا', 'الكل', 'و', 'نحن'],
+    ...['احنا', 'نحنا', 'انا', 'هنا', 'في', 'البيت', 'الفندق', 'السلام عليكم', 'مرحبا', 'العائله', 'عائلتي', 'اهلي', 'الله'],
+  ],
+  'ar-latn': ['ana', 'ne7na', 'e7na', 'kolna', 'kellna', 'w', 'hamdella', 'hamdellah', 'hamdulillah', 'alhamdulillah', 'shukran', 'salam'],
+};
+
+/**
+ * A plea: at least high whatever else the report says, but a lost document ("please help me, I lost my
+ * passport" is a request). Said alone, an intake SOS makes it critical.
+ */
+export const PLEAS: Record<string, string[]> = {
+  en: [
+    'please help',
+    'help us',
+    'help me',
+    'pls help',
+    'plz help',
+    'we need help',
+    'i need help',
+    'need help urgently',
+    'save us',
+    'save me',
+  ],
+  fr: ['aidez nous', 'aidez moi', 'aide moi', 'aide nous', 'au secours', 'a l aide', "besoin d'aide", 'sauvez nous', 'sauvez moi'],
+  ar: [
+    'ساعدونا',
+    'ساعدوني',
+    'ساعدني',
+    'الحقونا',
+    'الحقوني',
+    'انقذونا',
+    'انقذوني',
+    'اغيثونا',
+    'نجده',
+    'بدنا مساعده',
+    'بدي مساعده',
+    'نحتاج مساعده',
+  ],
+  'ar-latn': [
+    'sa3douna',
+    'sa3dona',
+    'sa3dooni',
+    'sa3douni',
+    'sa3edni',
+    'saidouna',
+    'saidoona',
+    'il7a2ouna',
+    'el7a2ouna',
+    'dakhilak',
+    'dakhilkon',
+  ],
+};
+
+/**
+ * A question is low when the rules find nothing else in it: a "?" and one of these first in a sentence
+ * ("when does the embassy open?", "comment renouveler mon passeport ?", "متى تفتح السفارة؟").
+ * QUESTIONS_NOT_LOW are asked in distress ("where are you?", "what do we do?"): they stay for an officer.
+ */
+export const QUESTION_OPENERS: Record<string, string[]> = {
+  en: [
+    'when',
+    'how',
+    'what',
+    'where',
+    'which',
+    'who',
+    'can i',
+    'can we',
+    'could i',
+    'do i',
+    'do we',
+    'should i',
+    'should we',
+    'is it',
+    'is there',
+    'are there',
+    'will',
+    'does',
+    'is the',
+  ],
+  fr: [
+    'quand',
+    'comment',
+    'ou',
+    'quel',
+    'quelle',
+    'quels',
+    'quelles',
+    'combien',
+    'est ce',
+    'est ce que',
+    'peut on',
+    'puis je',
+    'faut il',
+    'a quelle heure',
+    'y a t il',
+  ],
+  ar: ['متي', 'كيف', 'وين', 'اين', 'هل', 'شو', 'ايش', 'ماذا', 'كم', 'قديش', 'امتي', 'ما هي', 'ما هو', 'فين'],
+  'ar-latn': ['emta', 'imta', 'kif', 'keef', 'wein', 'shu', 'sho', 'adesh', 'addeh'],
+};
+export const QUESTIONS_NOT_LOW: Record<string, string[]> = {
+  en: [
+    'where are you',
+    'what do we do',
+    'what should we do',
+    'what do i do',
+    'what should i do',
+    'is anyone there',
+    'anyone there',
+    'what is happening',
+  ],
+  fr: ['ou etes vous', 'que faire', 'qu est ce qu on fait', 'on fait quoi', 'il y a quelqu un', 'que se passe t il'],
+  ar: ['وينكم', 'شو نعمل', 'شو لازم نعمل', 'ماذا نفعل', 'ماذا افعل', 'في حدا', 'شو صاير', 'شو عم يصير'],
 };
 
 /**
@@ -1441,6 +1891,75 @@ export const NEGATED_PHRASES: Record<string, string[]> = {
   'ar-latn': ['ma fi msabin', 'ma fi isabat', 'ma fi 7ada msab', 'ma fi 7ari2'],
 };
 
+/**
+ * Words that deny the keyword right after them, as NEGATED_PHRASES do, in any wording: "we are not
+ * trapped", "nobody was kidnapped", "no one is bleeding", "personne n'a été blessé", "ما في جرحى". Only
+ * NEGATION_FILLERS may stand between ("nobody has been hurt"); any other word, or a comma, and the
+ * keyword stands: "no water and injured people", "no, he is injured". The keyword's own words may hold
+ * a negation ("not breathing", "ما عم يتنفس", "can't get out"): the longest keyword is read first.
+ * Never "ma" (French "my": "ma blessure"), never "can't" (the emergency itself).
+ */
+export const NEGATIONS: Record<string, string[]> = {
+  en: [
+    ...['not', 'never', 'no', 'nobody', 'no one', 'noone', 'none of us', 'none of them', 'nothing', 'neither'],
+    ...[
+      "isn't",
+      "aren't",
+      "wasn't",
+      "weren't",
+      "hasn't",
+      "haven't",
+      "hadn't",
+      "didn't",
+      "don't",
+      "doesn't",
+      'isnt',
+      'arent',
+      'wasnt',
+      'didnt',
+    ],
+  ],
+  fr: ['pas', 'jamais', 'aucun', 'aucune', "personne n'", 'ni', 'rien'],
+  ar: [
+    ...['ما', 'وما', 'مش', 'ومش', 'مو', 'ليس', 'ليست', 'لسنا', 'لست', 'لم', 'ولم', 'لا', 'ولا', 'غير'],
+    ...['ما في', 'وما في', 'مافي', 'ما فيه', 'لا يوجد', 'لا توجد', 'ما حدا', 'ماحدا', 'ولا حدا', 'محدش', 'لا احد', 'ولا واحد'],
+  ],
+  'ar-latn': ['mish', 'msh', 'mesh', 'ma fi', 'mafi', 'ma 7ada', 'mafi 7ada', 'wala 7ada'],
+};
+
+/** Words that may stand between a negation and the keyword it denies: "nobody *has been* hurt", "ما *في حدا* مصاب". */
+export const NEGATION_FILLERS: Record<string, string[]> = {
+  en: ['is', 'are', 'was', 'were', 'am', 'be', 'been', 'being', 'got', 'get', 'even', 'one', 'of', 'us', 'them'],
+  fr: ['est', 'sont', 'a', 'ont', 'ete', 'de', 'd', 'n', 'encore', 'du', 'tout'],
+  ar: ['في', 'حدا', 'احد', 'حد', 'منا', 'منهم', 'فينا', 'كان', 'كانت', 'كانوا', 'هو', 'هي', 'اي'],
+  'ar-latn': ['fi', '7ada', 'kan', 'kanet'],
+};
+
+/**
+ * Keywords a negation never denies: a negated breath, pulse or answer is the emergency itself ("he does
+ * not breathe", "pas de pouls"), and "no insulin", "pas de médecin", "ما في دوا" are what the reporter
+ * lacks. Their own negated phrases ("not breathing", "no pulse") are keywords of their lists.
+ */
+export const NEVER_DENIED: Record<string, string[]> = {
+  en: ['breathing', 'breathe', 'medicine', 'insulin', 'doctor', 'ambulance', 'hospital'],
+  fr: ['respire', 'pouls', 'medicament', 'medicaments', 'insuline', 'medecin', 'ambulance', 'hopital'],
+  ar: ['يتنفس', 'تتنفس', 'التنفس', 'نبض', 'دواء', 'دوا', 'ادويه', 'انسولين', 'طبيب', 'دكتور', 'اسعاف', 'مستشفي'],
+  'ar-latn': [
+    'yetnaffas',
+    'yetnafas',
+    'tetnaffas',
+    'tetnafas',
+    'nabd',
+    'dawa',
+    'daktor',
+    'es3af',
+    'is3af',
+    'mestashfa',
+    'mustashfa',
+    'mostashfa',
+  ],
+};
+
 /** Phrases that name a thing with an urgent word in it; they do not make a report critical. */
 export const NOT_CRITICAL_PHRASES: Record<string, string[]> = {
   en: [
@@ -1451,8 +1970,17 @@ export const NOT_CRITICAL_PHRASES: Record<string, string[]> = {
     'death threats',
     'phone is dead',
     'battery is dead',
+    // Hurt, not badly: high, not critical (and no denial of the injury).
+    'not seriously injured',
+    'not badly injured',
+    'not critically injured',
+    'not seriously hurt',
+    'not badly hurt',
   ],
-  fr: ["document de voyage d'urgence", "passeport d'urgence", "numero d'urgence", 'menace de mort', 'menaces de mort', 'batterie morte'],
+  fr: [
+    ...["document de voyage d'urgence", "passeport d'urgence", "numero d'urgence", 'menace de mort', 'menaces de mort', 'batterie morte'],
+    ...['pas gravement blesse', 'pas gravement blessee', 'pas gravement blesses', 'pas gravement blessees'],
+  ],
   ar: ['رقم الطوارئ', 'جواز سفر طارئ', 'تهديد بالقتل'],
 };
 

@@ -4,13 +4,21 @@ import { foldText, KeywordSet, TypoCorrector } from './text-normalise.ts';
 import {
   CATEGORY_RULES,
   CRITICAL_KEYWORDS,
+  CRITICAL_TOGETHER,
   CRITICAL_UNLESS_SAFE_KEYWORDS,
   NEGATED_PHRASES,
+  NEGATION_FILLERS,
+  NEGATIONS,
+  NEVER_DENIED,
   NOT_CRITICAL_PHRASES,
   NOT_SAFE_PHRASES,
   NOT_TYPOS,
   PLACE_NOT_TYPOS,
+  PLEAS,
+  QUESTION_OPENERS,
+  QUESTIONS_NOT_LOW,
   REASSURING_KEYWORDS,
+  SAFE_FILLER,
   SAFE_PHRASES,
   SAFE_QUESTIONS,
 } from './triage-rules.ts';
@@ -26,17 +34,49 @@ export interface Triage {
 const keywordSet = (lists: Record<string, string[]>) => new KeywordSet(Object.values(lists).flat());
 const RULES = CATEGORY_RULES.map((r) => ({ ...r, set: keywordSet(r.keywords), unless: r.unless && keywordSet(r.unless) }));
 const CRITICAL = keywordSet(CRITICAL_KEYWORDS);
+const TOGETHER = CRITICAL_TOGETHER.map((groups) => groups.map(keywordSet));
 const CRITICAL_UNLESS_SAFE = keywordSet(CRITICAL_UNLESS_SAFE_KEYWORDS);
 const SAFE = keywordSet(SAFE_PHRASES);
 const NOT_SAFE = new KeywordSet([...Object.values(NOT_SAFE_PHRASES).flat(), ...Object.values(SAFE_QUESTIONS).flat()]);
 const REASSURING = keywordSet(REASSURING_KEYWORDS);
 const NEGATED = keywordSet(NEGATED_PHRASES);
 const NOT_CRITICAL = keywordSet(NOT_CRITICAL_PHRASES);
+/** Every keyword a negation before it denies: of the categories of harm, and of the lists that raise severity. */
+const DENIABLE = (() => {
+  const never = new Set(
+    Object.values(NEVER_DENIED)
+      .flat()
+      .map((k) => foldText(k)),
+  );
+  const lists = [
+    ...CATEGORY_RULES.filter((r) => r.deniable !== false).map((r) => r.keywords),
+    CRITICAL_KEYWORDS,
+    ...CRITICAL_TOGETHER.flat(),
+    CRITICAL_UNLESS_SAFE_KEYWORDS,
+  ];
+  return new KeywordSet(lists.flatMap((l) => Object.values(l).flat()).filter((k) => !never.has(foldText(k))));
+})();
+const words = (lists: Record<string, string[]>) =>
+  new Set(
+    Object.values(lists)
+      .flat()
+      .map((k) => foldText(k).replace(/'/g, ' ')),
+  );
+const NEGATION = words(NEGATIONS);
+const NEGATING = keywordSet(NEGATIONS);
+const NEGATION_FILLER = words(NEGATION_FILLERS);
+/** The longest negation, in words. */
+const NEGATION_WORDS = Math.max(...[...NEGATION].map((n) => n.split(' ').length));
+const PLEA = keywordSet(PLEAS);
+const SAFE_FILLER_WORDS = new Set([...words(SAFE_FILLER)].flatMap((w) => w.split(' ')));
+const QUESTION_OPENER = words(QUESTION_OPENERS);
+const QUESTION_NOT_LOW = keywordSet(QUESTIONS_NOT_LOW);
 /** Every keyword and phrase of the lists above. */
 const TRIAGE_WORDS = [
   ...CATEGORY_RULES.flatMap((r) => [...Object.values(r.keywords).flat(), ...Object.values(r.unless ?? {}).flat()]),
   ...[
     CRITICAL_KEYWORDS,
+    ...CRITICAL_TOGETHER.flat(),
     CRITICAL_UNLESS_SAFE_KEYWORDS,
     SAFE_PHRASES,
     NOT_SAFE_PHRASES,
@@ -44,6 +84,8 @@ const TRIAGE_WORDS = [
     REASSURING_KEYWORDS,
     NEGATED_PHRASES,
     NOT_CRITICAL_PHRASES,
+    PLEAS,
+    QUESTIONS_NOT_LOW,
   ].flatMap((lists) => Object.values(lists).flat()),
 ];
 /** Every Latin word of every list above: a typo of one is read as the word itself before any list is matched. */
@@ -81,28 +123,89 @@ export function classify(text: string): { category: Category; severity: Severity
 function classifyFolded(typed: string): { category: Category; severity: Severity; worded: boolean } {
   // "my husbnd is bleding" reads as "my husband is bleeding", and "nobody is injurd" as "nobody is injured".
   const text = TYPOS.correct(typed);
-  const folded = NEGATED.remove(text);
-  const reporterSafe = SAFE.any(NOT_SAFE.remove(text)) || NEGATED.any(text);
+  const { text: folded, denied } = withoutDenied(NEGATED.remove(text));
+  const reporterSafe = SAFE.any(NOT_SAFE.remove(text)) || NEGATED.any(text) || denied;
+  const hits = RULES.map((rule) => rule.set.count(rule.unless ? rule.unless.remove(folded) : folded));
+  const found = (category: Category) => RULES.some((r, i) => r.category === category && (hits[i] as number) > 0);
   let best: { rule?: (typeof RULES)[number]; hits: number } = { hits: 0 };
-  for (const rule of RULES) {
-    const hits = rule.set.count(rule.unless ? rule.unless.remove(folded) : folded);
-    if (hits > best.hits) best = { rule, hits };
-  }
+  RULES.forEach((rule, i) => {
+    if ((hits[i] as number) > best.hits && !rule.givesWayTo?.some(found)) best = { rule, hits: hits[i] as number };
+  });
   const category = best.rule?.category ?? 'other';
   let severity: Severity = best.rule ? (reporterSafe && best.rule.whenReporterSafe) || best.rule.severity : 'medium';
   let worded = best.hits > 0;
   const urgent = NOT_CRITICAL.remove(folded);
-  if (CRITICAL.any(urgent)) {
+  if (CRITICAL.any(urgent) || TOGETHER.some((groups) => groups.every((set) => set.any(urgent)))) {
     severity = 'critical';
     worded = true;
   } else if (CRITICAL_UNLESS_SAFE.any(urgent)) {
     severity = reporterSafe ? maxSeverity(severity, 'high') : 'critical';
     worded = true;
-  } else if (best.hits === 0 && REASSURING.any(folded)) {
+  } else if (best.hits === 0 && (REASSURING.any(folded) || (reporterSafe && onlySafe(folded)) || onlyAsks(text))) {
     severity = 'low';
     worded = true;
   }
+  // "Please help us": at least high, but for a lost document (a request said politely).
+  if (category !== 'lost_documents' && PLEA.any(folded)) {
+    severity = maxSeverity(severity, 'high');
+    worded = true;
+  }
   return { category, severity, worded };
+}
+
+/**
+ * `folded` with every keyword a negation denies blanked out ("we are not trapped", "nobody was
+ * kidnapped", "ما في جرحى"): a negation, then only fillers, then the keyword, within one clause.
+ */
+function withoutDenied(folded: string): { text: string; denied: boolean } {
+  // Most reports deny nothing: one look for a negation spares the look for every keyword.
+  if (!NEGATING.any(folded)) return { text: folded, denied: false };
+  const { text, spans } = DENIABLE.spans(folded);
+  let out = '';
+  let from = 0;
+  for (const [start, end] of spans) {
+    if (!deniedBefore(text.slice(from, start))) continue;
+    out += `${text.slice(from, start)} `;
+    from = end;
+  }
+  return from === 0 ? { text, denied: false } : { text: out + text.slice(from), denied: true };
+}
+
+/** Where the clause of the last words of a text starts: after its last punctuation (-1 + 1 without). */
+const CLAUSE_END = /[,.;:!?،؛؟\n][^,.;:!?،؛؟\n]*$/;
+
+/** True when the words just before a keyword (`before`, its clause only) end with a negation and fillers. */
+function deniedBefore(before: string): boolean {
+  const w = before
+    .slice(before.search(CLAUSE_END) + 1)
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
+  let j = w.length;
+  while (j > 0 && NEGATION_FILLER.has(w[j - 1] as string)) j--;
+  for (let n = 1; n <= NEGATION_WORDS && n <= j; n++) if (NEGATION.has(w.slice(j - n, j).join(' '))) return true;
+  // "nobody has been hurt": has, have and had before "been".
+  if (j > 1 && /^(?:has|have|had)$/.test(w[j - 1] as string) && w[j] === 'been') return deniedBefore(w.slice(0, j - 1).join(' '));
+  return false;
+}
+
+/** True when a report says only that the reporter is safe ("ok we are all safe now, thank God"), what it denies taken out ("nobody is hurt"). */
+function onlySafe(folded: string): boolean {
+  return SAFE.remove(folded)
+    .split(/[^\p{L}\p{N}]+/u)
+    .every((w) => w === '' || SAFE_FILLER_WORDS.has(w) || NEGATION.has(w) || NEGATION_FILLER.has(w));
+}
+
+/**
+ * True when a report only asks ("when does the embassy open?", "comment renouveler mon passeport ?"): a "?"
+ * and a sentence that opens with a question word; never a question asked in distress ("what do we do?")
+ * nor one that says the reporter is not safe.
+ */
+function onlyAsks(text: string): boolean {
+  if (!/[?؟]/.test(text) || QUESTION_NOT_LOW.any(text) || NOT_SAFE.any(text)) return false;
+  return text.split(/[,.;:!?،؛؟\n]/).some((clause) => {
+    const w = clause.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+    return [1, 2, 3, 4].some((n) => n <= w.length && QUESTION_OPENER.has(w.slice(0, n).join(' ')));
+  });
 }
 
 /** The more severe of two severities. */
@@ -131,7 +234,21 @@ export function regionsInText(text: string, regions: ConfigFile['regions']): str
  */
 const HERE = new KeywordSet([
   ...['i am', 'i m', 'im', 'we are', 'we re', 'i live', 'we live', 'we stay', 'i stay', 'here', 'stuck', 'trapped', 'stranded'],
-  ...['je suis', 'nous sommes', 'on est', 'j habite', 'nous habitons', 'on habite', 'ici', 'coince', 'coincee', 'coinces', 'bloque', 'bloquee', 'bloques'],
+  ...[
+    'je suis',
+    'nous sommes',
+    'on est',
+    'j habite',
+    'nous habitons',
+    'on habite',
+    'ici',
+    'coince',
+    'coincee',
+    'coinces',
+    'bloque',
+    'bloquee',
+    'bloques',
+  ],
   ...['انا', 'نحن', 'احنا', 'نحنا', 'ana', 'a7na', 'ahna', 'ne7na', 'na7na', 'hon', 'hena'],
 ]);
 /** Words after a place that make it a bearing to another place: "north of Damascus", "au nord de Damas", "شمال حلب". */

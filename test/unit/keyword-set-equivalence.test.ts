@@ -9,6 +9,7 @@ import { foldText, KeywordSet } from '../../src/domain/text-normalise.ts';
 import {
   CATEGORY_RULES,
   CRITICAL_KEYWORDS,
+  CRITICAL_TOGETHER,
   CRITICAL_UNLESS_SAFE_KEYWORDS,
   NEGATED_PHRASES,
   NOT_CRITICAL_PHRASES,
@@ -89,6 +90,7 @@ const LISTS: Record<string, string[]> = {
     ]),
   ),
   critical: flat(CRITICAL_KEYWORDS),
+  ...Object.fromEntries(CRITICAL_TOGETHER.flatMap((groups, i) => groups.map((g, j) => [`critical together ${i}.${j}`, flat(g)]))),
   criticalUnlessSafe: flat(CRITICAL_UNLESS_SAFE_KEYWORDS),
   safe: flat(SAFE_PHRASES),
   notSafe: flat(NOT_SAFE_PHRASES),

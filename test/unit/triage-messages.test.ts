@@ -8,8 +8,9 @@ import { classify } from '../../src/domain/triage.ts';
  * each with the category and severity a consular duty officer gives it.
  * Policy: life in immediate danger is critical; a person hurt, held, missing or threatened is
  * high; a danger near a reporter who says they are safe is medium (a fire or deaths stay high);
- * a request to leave is medium; lost documents and questions are low; a bare "we are fine",
- * like any report the rules do not recognise, stays medium until an officer reads it.
+ * a request to leave is medium; lost documents and questions are low, and so is a report that only
+ * says the reporter is safe ("we are fine, nobody is injured"); a plea ("please help us") is at least
+ * high; any report the rules do not recognise stays medium until an officer reads it.
  */
 const MESSAGES: [string, Category, Severity][] = [
   // Fire
@@ -24,7 +25,7 @@ const MESSAGES: [string, Category, Severity][] = [
   ['النار شعلات فالدار عتقونا', 'other', 'critical'],
   ['There is a fire in the building across the street, we are fine', 'other', 'high'],
   ['No one was hurt in the fire, we are at a neighbour’s', 'other', 'high'],
-  ['the ceasefire is holding, can we travel to the south?', 'other', 'medium'],
+  ['the ceasefire is holding, can we travel to the south?', 'other', 'low'],
   // Flood
   ['Flooding, water is rising fast and we are stuck on the roof with the kids', 'trapped', 'critical'],
   ['inondation, l eau monte on est sur le toit avec les enfants', 'trapped', 'critical'],
@@ -119,7 +120,7 @@ const MESSAGES: [string, Category, Severity][] = [
   ['ابوي ما يرد على تلفونه من امس', 'missing_person', 'high'],
   ['اختي مفقودة منذ الزلزال', 'missing_person', 'high'],
   ['personne n est blesse mais mon fils est introuvable', 'missing_person', 'high'],
-  ['We are all safe, nobody is missing', 'other', 'medium'],
+  ['We are all safe, nobody is missing', 'other', 'low'],
   // Medical
   ['My husband is having a heart attack!!', 'medical', 'critical'],
   ['heart attack, hes not breathing pls help', 'medical', 'critical'],
@@ -206,7 +207,7 @@ const MESSAGES: [string, Category, Severity][] = [
   ['Hello, what are the embassy opening hours?', 'other', 'low'],
   ['We are safe, just want to know if we should register with the embassy', 'other', 'low'],
   ['salam, nous allons bien, on voulait juste vous informer', 'other', 'low'],
-  ['Tout va bien pour nous, merci pour votre message', 'other', 'medium'],
+  ['Tout va bien pour nous, merci pour votre message', 'other', 'low'],
   ['كلنا بخير الحمد لله، بس حابين نعرف اذا في تعليمات', 'other', 'low'],
   ['احنا بخير ما في شي', 'other', 'medium'],
   ['السلام عليكم، متى تفتح السفارة؟', 'other', 'low'],
@@ -222,13 +223,51 @@ const MESSAGES: [string, Category, Severity][] = [
   ['انذار كاذب، تم اطفاء الحريق والكل بخير', 'other', 'low'],
   ['It is not a false alarm, the fire is spreading to our floor', 'other', 'critical'],
   // Words inside longer words are not keywords
-  ['محمية طبيعية قريبة من الفندق، هل الزيارة ممكنة؟', 'other', 'medium'],
+  ['محمية طبيعية قريبة من الفندق، هل الزيارة ممكنة؟', 'other', 'low'],
   ['عندي سؤال عن الحمية في رمضان', 'other', 'medium'],
   ['وصلنا الى المدينة بسلامة', 'other', 'medium'],
-  ['هل يمكن تجديد الإقامة؟ عندي موعد مع المحامي', 'other', 'medium'],
+  ['هل يمكن تجديد الإقامة؟ عندي موعد مع المحامي', 'other', 'low'],
   ['شكرا على المعلومات المتينة', 'other', 'medium'],
   ['the shotgun wedding was lovely', 'other', 'medium'],
   ['My flight was delayed, the hotel is fine', 'other', 'medium'],
+  // A life in danger, in the words emergency callers use
+  ['my father collapsed, he has no pulse', 'medical', 'critical'],
+  ['mon père est tombé, pas de pouls', 'medical', 'critical'],
+  ['ابي وقع وما في نبض', 'medical', 'critical'],
+  ['I think my mother is having a stroke, her face is drooping', 'medical', 'critical'],
+  ['mon mari fait un AVC', 'medical', 'critical'],
+  ['ابوي جاته سكتة دماغية', 'medical', 'critical'],
+  ['my friend took an overdose and is barely awake', 'medical', 'critical'],
+  ['ma fille a fait une overdose de médicaments', 'medical', 'critical'],
+  ['اخوي اخد جرعة زائدة', 'medical', 'critical'],
+  ['a child is drowning in the hotel pool', 'medical', 'critical'],
+  ['my son is choking on food', 'medical', 'critical'],
+  ['he has a gunshot wound in the chest', 'medical', 'critical'],
+  ['اخوي انصاب بطلق ناري', 'medical', 'critical'],
+  ['طعنوه بالسكين قدام البيت', 'medical', 'critical'],
+  ['we are being followed by a man with a gun', 'security', 'critical'],
+  ['a car with armed men is following us', 'security', 'critical'],
+  ['des hommes armés nous suivent depuis le marché', 'security', 'critical'],
+  ['في مسلحين عم يلحقونا بالسيارة', 'security', 'critical'],
+  ['someone is following us since the hotel', 'security', 'high'],
+  ['they are trying to kidnap my son right now', 'security', 'critical'],
+  ['ibni mish am yetnaffas', 'medical', 'critical'],
+  // Robbery is a person threatened; a theft is security too, a stolen passport stays a lost document
+  ['I was mugged outside the hotel, they took everything', 'security', 'high'],
+  ['we were robbed at gunpoint on the road to the airport', 'security', 'high'],
+  ["je me suis fait braquer, ils m'ont frappé", 'security', 'high'],
+  ['سرقوني وضربوني بالشارع', 'security', 'high'],
+  ['They stole my passport and beat me', 'security', 'high'],
+  ['my phone and wallet were stolen at the market', 'security', 'medium'],
+  ['on m a volé mon sac à la gare', 'security', 'medium'],
+  ['انسرقت شنطتي بالسوق', 'security', 'medium'],
+  ['My passport and wallet were stolen by a pickpocket', 'lost_documents', 'low'],
+  // Stranded: a request to leave, not a person trapped
+  ['our flight was cancelled and we cannot leave', 'evacuation_request', 'medium'],
+  ['flights cancelled, we cannot leave', 'evacuation_request', 'medium'],
+  ["on est coincés à l'aéroport depuis hier", 'evacuation_request', 'medium'],
+  ['we are trapped at the airport, no flights', 'evacuation_request', 'medium'],
+  ['الرحلة ألغيت وما منقدر نسافر', 'evacuation_request', 'medium'],
 ];
 
 describe('triage of first messages', () => {

@@ -37,10 +37,10 @@ describe('triage', () => {
     ['اختطفوا ابني', 'security', 'high'],
     ['اعتقلت الشرطة زوجي', 'arrest_detention', 'high'],
     // Negations and names are not emergencies.
-    ['We are fine, nobody is injured', 'other', 'medium'],
-    ['Nous allons bien, personne n’est blessé', 'other', 'medium'],
+    ['We are fine, nobody is injured', 'other', 'low'],
+    ['Nous allons bien, personne n’est blessé', 'other', 'low'],
     ['Ma fille et moi allons bien, personne n’est blessée', 'other', 'medium'],
-    ['Personne n’a été blessée, nous sommes à l’hôtel', 'other', 'medium'],
+    ['Personne n’a été blessée, nous sommes à l’hôtel', 'other', 'low'],
     ['I lost my passport and need an emergency travel document', 'lost_documents', 'low'],
   ])('%s → %s / %s', (text, category, severity) => {
     expect(classify(text)).toEqual({ category, severity });
@@ -105,6 +105,77 @@ describe('triage', () => {
     expect(guessLanguage('flight MS7 is cancelled, what do we do', langs)).toBe('en');
     expect(guessLanguage('ANA 3ALEK BL MATAR', langs)).toBe('ar');
   });
+
+  it('answers Arabizi typed without digits in Arabic, and leaves English and French to themselves', () => {
+    const langs = ['en', 'fr', 'ar'];
+    for (const text of [
+      'ibni mish am yetnaffas',
+      'ana mahjouz',
+      'saidouna',
+      'Saidouna, ibni msab',
+      'beiti wa2a3',
+      'ahli b halab w ana b damascus',
+    ])
+      expect(guessLanguage(text, langs), text).toBe('ar');
+    // Words an English or French text may hold ("Ana" the name, "ma", "mesh", "kif") need an Arabizi word beside them.
+    for (const [text, language] of [
+      ['Ana is missing since the quake', 'en'],
+      ['We are fine, hamdulillah', 'en'],
+      ['ma fille est blessée', 'fr'],
+      ['the mesh fence fell on my car', 'en'],
+      ['Altoona hotel, room 12, we are stuck', 'en'],
+    ] as const)
+      expect(guessLanguage(text, langs), text).toBe(language);
+  });
+});
+
+describe('what a report says did not happen, that the reporter is safe, a plea, a question', () => {
+  it.each([
+    // A denial in any wording takes the keyword out: no category, no severity from it.
+    ['no one is injured', 'other', 'low'],
+    ['nobody hurt', 'other', 'low'],
+    ["personne n'est blessé", 'other', 'low'],
+    ['ما في جرحى', 'other', 'low'],
+    ['we are not trapped, just scared', 'other', 'medium'],
+    ['nobody was kidnapped, the driver just left', 'other', 'medium'],
+    ['nobody has been hurt but the windows broke', 'other', 'medium'],
+    ['ما حدا انصاب بس البيت تضرر', 'other', 'medium'],
+    // Only the keyword right after the denial: the rest of the report stands.
+    ['we are not trapped but my husband is injured', 'medical', 'high'],
+    ['No, he is injured', 'medical', 'high'],
+    ['no water and injured people everywhere', 'medical', 'high'],
+    ['he is not seriously injured', 'medical', 'high'],
+    ['ma blessure saigne', 'medical', 'high'],
+    // A denied breath or pulse is the emergency; a missing medicine or doctor is the need.
+    ["he doesn't breathe", 'medical', 'critical'],
+    ['there is no pulse', 'medical', 'critical'],
+    ['we have no insulin for my son', 'medical', 'high'],
+    ['ما في اسعاف وابني ينزف', 'medical', 'high'],
+    ['we have no passport, it was in the car', 'lost_documents', 'low'],
+    // Safe, and nothing more said: low.
+    ['I am ok', 'other', 'low'],
+    ['we are safe', 'other', 'low'],
+    ['on va bien', 'other', 'low'],
+    ['نحن بخير', 'other', 'low'],
+    ['ok we are all safe now, thank god', 'other', 'low'],
+    ['we are safe but the water is cut since yesterday', 'other', 'medium'],
+    ['we are not safe', 'other', 'medium'],
+    // A plea is at least high.
+    ['please help us', 'other', 'high'],
+    ['aidez-nous svp', 'other', 'high'],
+    ['ساعدونا', 'other', 'high'],
+    ['please help us, there is shooting outside', 'security', 'high'],
+    ['please help me, I lost my passport', 'lost_documents', 'low'],
+    // A question and nothing else: low; asked in distress, medium.
+    ['when does the embassy open?', 'other', 'low'],
+    ['how do I renew my passport?', 'lost_documents', 'low'],
+    ['quand ouvre l’ambassade ?', 'other', 'low'],
+    ['متى تفتح السفارة؟', 'other', 'low'],
+    ['where are you? we have been waiting for hours', 'other', 'medium'],
+    ['what do we do?', 'other', 'medium'],
+  ])('%s → %s / %s', (text, category, severity) => {
+    expect(classify(text)).toEqual({ category, severity });
+  });
 });
 
 describe('triage of messages typed in a hurry', () => {
@@ -123,8 +194,8 @@ describe('triage of messages typed in a hurry', () => {
     ['my son is bleeding heavilly', 'medical', 'critical'],
     ['he stoped breathing', 'medical', 'critical'],
     ['il saigne beaucop', 'medical', 'critical'],
-    ['nobody is injurd, we are fine', 'other', 'medium'],
-    ['personne n’est blese, tout va bien', 'other', 'medium'],
+    ['nobody is injurd, we are fine', 'other', 'low'],
+    ['personne n’est blese, tout va bien', 'other', 'low'],
   ])('%s → %s / %s', (text, category, severity) => {
     expect(classify(text)).toEqual({ category, severity });
   });
@@ -132,7 +203,7 @@ describe('triage of messages typed in a hurry', () => {
   it.each([
     // A letter changed for another makes another word: never forgiven.
     ['My daughter was kissing her boyfriend goodbye', 'other', 'medium'],
-    ['We are fine, thanks', 'other', 'medium'],
+    ['We are fine, thanks', 'other', 'low'],
     ['a blond man asked me the way', 'other', 'medium'],
     // Real words one slip from a keyword are read as typed (NOT_TYPOS).
     ['we are selling the car before we go', 'other', 'medium'],

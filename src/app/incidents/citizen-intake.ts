@@ -1,7 +1,7 @@
 import type { ChatContext } from '../../chat/chat-context.ts';
 import { citizenText, INCIDENT_KEYWORDS, mediaOnlyText } from '../../domain/citizen-messages.ts';
 import { type Incident, isActive } from '../../domain/incident.ts';
-import { foldText, guessLanguage } from '../../domain/text-normalise.ts';
+import { arabicArticleForms, foldText, guessLanguage } from '../../domain/text-normalise.ts';
 import { refOfSentMessage } from '../sent-ref.ts';
 import { type IntakeResult, openIncident } from './open-incident.ts';
 import { emergencyLine, incidentStore, officerFirstName } from './shared.ts';
@@ -15,9 +15,11 @@ const asKeyword = (text: string) =>
     .replace(/[\p{P}\p{S}\p{Cf}\p{Extended_Pictographic}]|\uFE0F|\uFE0E|\u20E3/gu, ' ')
     .replace(/\s+/g, ' ')
     .trim();
-const MENU = new Set([...INCIDENT_KEYWORDS.menu, ...INCIDENT_KEYWORDS.menuOrName].map(asKeyword));
-const MENU_ALWAYS = new Set(INCIDENT_KEYWORDS.menuAlways.map(asKeyword));
-const SOS = new Set(INCIDENT_KEYWORDS.sos.map(asKeyword));
+/** A whole-message keyword and its Arabic forms with and without the article ("القائمة", "نجدة"). */
+const keywordForms = (keywords: readonly string[]) => new Set(keywords.flatMap((k) => arabicArticleForms(asKeyword(k))));
+const MENU = keywordForms([...INCIDENT_KEYWORDS.menu, ...INCIDENT_KEYWORDS.menuOrName]);
+const MENU_ALWAYS = keywordForms(INCIDENT_KEYWORDS.menuAlways);
+const SOS = keywordForms(INCIDENT_KEYWORDS.sos);
 const THANKS = new Set(INCIDENT_KEYWORDS.thanks.map(asKeyword));
 const THANKS_FILLER = new Set(INCIDENT_KEYWORDS.thanksFiller.map(asKeyword));
 const THANKS_PHRASES = new RegExp(`(?:^| )(?:${INCIDENT_KEYWORDS.thanksPhrases.map(asKeyword).join('|')})(?= |$)`, 'g');

@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Incident } from '../../src/domain/incident.ts';
+import { CELL_GROUP, settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
+
+/**
+ * The words citizens choose: Arabic keywords with the article, Arabic typed in Latin letters without
+ * digits, and the reports the triage rules must read as a duty officer would. What the citizen is
+ * told, in which language, and what the cell sees.
+ */
+let app: TestApp;
+let n = 0;
+const citizen = () => `+3361277${String(1000 + n++)}`;
+const incidentIdIn = (text: string) => /INC-\d{4}/.exec(text)?.[0] as string;
+const incidentsOf = async (phone: string) =>
+  (await app.api<{ items: Incident[] }>('GET', '/api/incidents?limit=200')).body.items.filter((i) => i.reporter === phone);
+
+beforeAll(async () => {
+  app = await startTestApp('citizen-words', { config: { digest: { maxCardsPerWindow: 1000, window: '1m' } } });
+});
+afterAll(async () => app.stop());
+
+describe('an Arabic keyword written with the article ال, or without it', () => {
+  it('"الأخبار" and "الاخبار" get the latest advice, "القائمة" the menu, in Arabic, and open no report', async () => {
+    for (const [text, kind, answer] of [
+      ['الأخبار', 'news', /^(آخر تنبيه|لا يوجد تنبيه)/],
+      ['الاخبار', 'news', /^(آخر تنبيه|لا يوجد تنبيه)/],
+      ['القائمة', 'menu', /ما يمكنك إرساله/],
+    ] as const) {
+      const phone = citizen();
+      await app.say(phone, text);
+      const reply = await app.expectMessage(phone, /./);
+      expect(reply.kind, text).toBe(kind);
+      expect(reply.text, text).toMatch(answer);
+      await settle(app);
+      expect(await incidentsOf(phone), text).toEqual([]);
+    }
+  });
+
+  it('"التسجيل" starts the registration in Arabic', async () => {
+    const phone = citizen();
+    await app.say(phone, 'التسجيل');
+    await app.expectMessage(phone, (m) => m.kind === 'register' && /التسجيل لدى/.test(m.text));
+    await settle(app);
+    expect(await incidentsOf(phone)).toEqual([]);
+  });
+
+  it('"النجدة" and "نجدة" are an SOS: critical, and what, how many and where are asked in Arabic', async () => {
+    for (const text of ['النجدة', 'نجدة!']) {
+      const phone = citizen();
+      await app.say(phone, text);
+      const answer = await app.expectMessage(phone, /INC-\d{4}/);
+      expect(answer.text, text).toMatch(/حالة طارئة\. الرقم المرجعي INC-\d{4}/);
+      const card = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'card' && m.text.includes(incidentIdIn(answer.text)));
+      expect(card.text, text).toContain('CRITICAL');
+    }
+  });
+});
+
+describe('Arabic typed in Latin letters without digits (Arabizi)', () => {
+  it('"ibni mish am yetnaffas", "ana mahjouz", "saidouna" are answered in Arabic, not in English or French', async () => {
+    for (const text of ['ibni mish am yetnaffas', 'ana mahjouz', 'saidouna']) {
+      const phone = citizen();
+      await app.say(phone, text);
+      const ack = await app.expectMessage(phone, /INC-\d{4}/);
+      expect(ack.text, text).toMatch(/^✅ تلقينا بلاغك/);
+      expect((await incidentsOf(phone))[0], text).toMatchObject({ language: 'ar' });
+    }
+  });
+});
+
+describe('reports the triage rules read as a duty officer would', () => {
+  it('"no pulse", a stroke, a man with a gun following us are critical; a mugging is security; stranded is a request to leave; a denial raises nothing, a plea is high, a question low', async () => {
+    for (const [text, card] of [
+      ['My father collapsed, he has no pulse', /CRITICAL · medical/],
+      ['mon mari fait un AVC', /CRITICAL · medical/],
+      ['we are being followed by a man with a gun', /CRITICAL · security/],
+      ['I was mugged outside the hotel, they took everything', /HIGH · security/],
+      ['our flight was cancelled and we cannot leave', /MEDIUM · evacuation request/],
+      // What did not happen raises nothing; a plea is at least high; a question only asked is low.
+      ['There was an explosion near us, we are not trapped, nobody was injured', /MEDIUM · security/],
+      ['aidez-nous svp, nous sommes à l’hôtel', /HIGH · other/],
+      ['When does the embassy open?', /LOW · other/],
+    ] as const) {
+      const phone = citizen();
+      await app.say(phone, text);
+      const ack = await app.expectMessage(phone, /INC-\d{4}/);
+      const posted = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'card' && m.text.includes(incidentIdIn(ack.text)));
+      expect(posted.text, text).toMatch(card);
+    }
+  });
+});
