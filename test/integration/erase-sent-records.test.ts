@@ -8,7 +8,7 @@ import { jobIdFor, type Queues } from '../../src/queues/queues.ts';
 import type { ChatAddress } from '../../src/transport/chat-transport.ts';
 import { SimulatorTransport } from '../../src/transport/simulator/simulator-transport.ts';
 import { aCitizen } from '../fakes/citizens.ts';
-import { settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
+import { CELL_GROUP, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
 /**
  * DELETE leaves nothing in Redis that holds the citizen's phone: the record of which alert, welfare
@@ -110,7 +110,11 @@ describe('DELETE and the records of the messages the bot sent', () => {
     const left = (await keysHolding(app.deps.redis, app.prefix, digits)).filter((k) => !k.startsWith(`${app.prefix}:sim:`));
     expect(left).toEqual([]);
 
-    // The neighbour's records stay: their answer, replying to the question, is still counted.
+    // The neighbour's records stay: a reply quoting the alert still names it on the card...
+    const alertToStays = (await app.outbox(STAYS.phone)).find((m) => m.text.includes('Stay indoors'));
+    await app.say(STAYS.phone, 'is this still valid?', { replyTo: alertToStays?.id });
+    await app.expectMessage(CELL_GROUP, (m) => /replying to ALR-0001/.test(m.text));
+    // ...and their answer to the welfare question is still counted.
     expect((await keysHolding(app.deps.redis, app.prefix, STAYS.phone.slice(1))).some((k) => k.includes(':sent:'))).toBe(true);
     await app.say(STAYS.phone, '1');
     await app.expectMessage(STAYS.phone, /noted that you are safe/);
