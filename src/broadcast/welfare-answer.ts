@@ -9,7 +9,8 @@ import { recordWelfareAnswer } from './welfare.ts';
  * A citizen answered a welfare check: tally it, thank them; HELP opens a critical incident linked to
  * the check. A SAFE answer with a `remark` is not thanked: intake answers it with its reference.
  * An answer after the check closed is handled the same way, and tallied as late. The answer is
- * tallied too in the other open checks that asked them (`also`); the reply and the incident name `id`.
+ * tallied too in the other checks it answers (`also`, see checksAnsweredBy: the open ones, and those
+ * closed moments ago that they had not answered, as late); the reply and the incident name `id`.
  */
 export async function answerWelfareCheck(
   ctx: ChatContext,

@@ -242,24 +242,45 @@ export async function openCheckFor(deps: CoreDeps, phone: string): Promise<strin
 }
 
 /**
- * The welfare checks a citizen's SAFE or HELP answers, newest first: every open check they were
- * asked in (a citizen asked by two checks at once answers both: "are you safe?" has one answer
- * now), else the one closed last among those they were asked in (the answer is then late, never
- * lost). Empty when they were asked in none.
+ * How long after its close a welfare check still takes the answer of a citizen it asked and who has
+ * not answered it, alongside the checks open: "are you safe?" has one answer now, and a check closed
+ * moments ago must not keep them as "no answer", on the list for the cell to call, when they answer
+ * just after. A day: beyond, today's answer says little of the question that check asked.
+ */
+export const LATE_ANSWER_WINDOW_MS = 24 * 3600 * 1000;
+
+/**
+ * The welfare checks a citizen's SAFE or HELP answers, among the 20 open and the 20 closed last:
+ * - every open check that asked them (a citizen asked by two checks at once answers both; one they
+ *   answered already takes the new answer too, which may change it);
+ * - every check that asked them, closed less than LATE_ANSWER_WINDOW_MS ago, that they have not
+ *   answered (the answer is late there);
+ * - with no check open that asked them, also the one closed last among those that asked them, however
+ *   long ago and answered or not (late: never lost).
+ * Open checks come first, then closed ones, the latest first; a real check before a drill (the reply
+ * and a HELP's incident name the first). Empty when they were asked in none.
  */
 export async function checksAnsweredBy(deps: CoreDeps, phone: string): Promise<string[]> {
   const keys = broadcastKeys(deps, 'welfare');
   // Plain reads, not a transaction: they ride the connection's pipeline with other messages' commands.
-  const [open, closed] = await Promise.all([
+  const [open, closedAt] = await Promise.all([
     deps.redis.zrevrange(keys.active, 0, 19),
-    deps.redis.zrevrange(deps.keys.welfareClosed, 0, 19),
+    deps.redis.zrevrange(deps.keys.welfareClosed, 0, 19, 'WITHSCORES'),
   ]);
+  const closed = closedAt.filter((_, i) => i % 2 === 0);
   const asked = await askedAmong(deps, [...open, ...closed], phone);
   const openAsked = asked.filter((id) => open.includes(id));
-  if (openAsked.length < 2) return openAsked.length ? openAsked : asked.slice(0, 1);
+  const closedAsked = asked.filter((id) => !open.includes(id));
+  const since = deps.now() - LATE_ANSWER_WINDOW_MS;
+  const recent = closedAsked.filter((id) => Number(closedAt[closedAt.indexOf(id) + 1]) >= since);
+  const answered = await Promise.all(recent.map((id) => deps.redis.hexists(deps.keys.welfareAnswers(id), phone)));
+  const late = recent.filter((_, i) => answered[i] === 0);
+  const last = openAsked.length === 0 ? closedAsked.slice(0, 1) : [];
+  const ids = [...openAsked, ...new Set([...last, ...late])];
+  if (ids.length < 2) return ids;
   // A real check comes before a drill: its HELP must open a real incident, not an EXERCISE one.
-  const drill = await Promise.all(openAsked.map((id) => deps.redis.hget(keys.record(id), 'exercise')));
-  return [...openAsked.filter((_, i) => drill[i] !== '1'), ...openAsked.filter((_, i) => drill[i] === '1')];
+  const drill = await Promise.all(ids.map((id) => deps.redis.hget(keys.record(id), 'exercise')));
+  return [...ids.filter((_, i) => drill[i] !== '1'), ...ids.filter((_, i) => drill[i] === '1')];
 }
 
 /**

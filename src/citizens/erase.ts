@@ -40,6 +40,8 @@ export async function sweepAfterErasure(deps: CoreDeps, senders: string[]): Prom
   // LID of the phone it sends to, and keeps WhatsApp's answer): it goes again.
   const [who, ...lids] = senders;
   if (who) await forgetPairsInSession(deps, who, lids);
+  // The answer (and any message in flight at the erasure) was recorded as sent to them after it.
+  await forgetMessagesTo(deps, senders);
   return purgeFinished(deps, senders, senders);
 }
 
@@ -107,6 +109,10 @@ export async function eraseCitizen(deps: CoreDeps, phone: string): Promise<Erasu
   for (const lid of lids)
     for (const id of await eraseCitizenIncidents(deps, lid, erased?.name, phone)) if (!incidentIds.includes(id)) incidentIds.push(id);
   await forgetMedia(deps, [phone, ...lids]);
+  // What each message sent them was about ("alert:ALR-0002:+336…", kept 90 days for receipts and
+  // replies) and the gateway's copies: their jobs, removed above or expired, no longer lead there.
+  await forgetMessagesTo(deps, [phone, ...lids]);
+  await forgetHeld(deps, [phone, ...lids]);
   // Finished jobs are kept a day (completed) or two weeks (failed) and carry the citizen's words:
   // their messages in and the bot's replies name them; the cell's posts about their incidents
   // (cards, follow-ups, edits, digests, escalations) name the incident. Inbound jobs that name an
@@ -147,6 +153,35 @@ async function forgetSentMessages(deps: CoreDeps, ids: string[]): Promise<void> 
   for (let i = 0; i < ids.length; i += 500) {
     const chunk = ids.slice(i, i + 500);
     await deps.redis.del(...chunk.flatMap((id) => [deps.keys.waMessage(id), deps.keys.waSentKey(id), deps.keys.sentRef(id)]));
+  }
+}
+
+/** Forgets the messages sent to `to` (phones, LIDs): their refs and the gateway's copies, found by the index of each. */
+async function forgetMessagesTo(deps: CoreDeps, to: string[]): Promise<void> {
+  for (const who of to) {
+    await forgetSentMessages(deps, await deps.redis.smembers(deps.keys.sentTo(who)));
+    await deps.redis.del(deps.keys.sentTo(who));
+  }
+}
+
+/**
+ * A message held back by a sending restriction (WhatsApp's 463) is listed under its recipient until
+ * it goes: the erasure removed their held broadcast messages, so those entries lead nowhere and go
+ * (one still queued, not the erasure's to remove, stays listed and is counted out when released).
+ */
+async function forgetHeld(deps: CoreDeps, to: string[]): Promise<void> {
+  const { outbound } = broadcastQueues(deps);
+  for (const who of to) {
+    const ids = await deps.redis.smembers(deps.keys.outboundHeldTo(who));
+    const gone = (await Promise.all(ids.map(async (id) => ((await outbound.getJob(id)) ? undefined : id)))).filter(
+      (id): id is string => id !== undefined,
+    );
+    if (gone.length)
+      await deps.redis
+        .multi()
+        .zrem(deps.keys.outboundHeld, ...gone)
+        .srem(deps.keys.outboundHeldTo(who), ...gone)
+        .exec();
   }
 }
 

@@ -39,6 +39,12 @@ export function redisKeys(prefix: string) {
     intakeDone: (messageId: string) => k('intake', messageId),
     /** Sent message id → the `ref` of its outbound job (incident card, task item, ...). */
     sentRef: (messageId: string) => k('sent', messageId),
+    /**
+     * The platform ids of the messages sent to one person (phone or LID), kept as long as their
+     * sentRef: a broadcast's ref names its recipient, and a DELETE finds them here once the outbound
+     * jobs that sent them are gone (completed jobs are kept a day, these records 90 days).
+     */
+    sentTo: (to: string) => k('sent-to', to),
     /** Cards posted in the current window, and incidents waiting for the next digest. */
     digestCards: k('digest', 'cards'),
     /** Escalation deadlines: `INC-0042|level` scored by due time; one marker per second that has any. */

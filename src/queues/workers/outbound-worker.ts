@@ -126,6 +126,26 @@ export function chatOf(data: unknown): string | undefined {
   return undefined;
 }
 
+/** How long the record of what a sent message was about is kept (delivery receipts, replies, reactions). */
+const SENT_REF_TTL_S = 90 * 24 * 3600;
+
+/**
+ * Records what a sent message was about (its ref), by its platform id, and, for a message to a
+ * person, indexes its id under them. A broadcast's ref names its recipient ("alert:ALR-0002:+336…",
+ * read back from a delivery receipt to count them delivered), and the gateway keeps copies of what it
+ * sent them: their DELETE reaches both through the index, long after the job that sent it is gone.
+ */
+async function recordSent(deps: CoreDeps, msg: OutboundJob, messageId: string): Promise<void> {
+  // Not the answer to a DELETE: it goes after the erasure, whose sweep finds it by its job; indexed,
+  // it would name the citizen again until then.
+  const dm = msg.to.kind === 'dm' && msg.kind !== 'delete' ? msg.to.phone : undefined;
+  if (!msg.ref && !dm) return;
+  const tx = deps.redis.multi();
+  if (msg.ref) tx.set(deps.keys.sentRef(messageId), msg.ref, 'EX', SENT_REF_TTL_S);
+  if (dm) tx.sadd(deps.keys.sentTo(dm), messageId).expire(deps.keys.sentTo(dm), SENT_REF_TTL_S);
+  await tx.exec();
+}
+
 /** Called after each successful send, e.g. to track an alert's delivery. */
 export type SentHook = (job: OutboundJob, messageId: string) => Promise<void>;
 
@@ -236,7 +256,7 @@ export function createOutboundWorker(
           data: { kind: msg.kind, to, ...(ref ? { ref } : {}), ...(result.duplicate ? { retried: true } : {}) },
         });
       }
-      if (msg.ref) await deps.redis.set(deps.keys.sentRef(result.messageId), msg.ref, 'EX', 90 * 24 * 3600);
+      await recordSent(deps, msg, result.messageId);
       await onSent(msg, result.messageId);
       return { messageId: result.messageId };
     },
