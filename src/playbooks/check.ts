@@ -1,6 +1,9 @@
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { addToLibrary, DEFAULT_PLAYBOOK_DIR, loadPlaybookFile, PlaybookError, playbookFiles } from './loader.ts';
+import { parseConfigFile } from '../config/load-config.ts';
+import type { ConfigFile } from '../config/schema.ts';
+import { checkLibraryAgainstConfig } from './params.ts';
 import type { Playbook } from './schema.ts';
 
 /**
@@ -23,8 +26,30 @@ function checkDir(dir: string): number {
       process.stderr.write(`invalid playbook: ${err.message}\n`);
     }
   }
+  invalid += checkAgainstConfig(library);
   process.stdout.write(invalid ? `${invalid} of ${files.length} playbooks are invalid\n` : `${library.size} playbooks are valid\n`);
   return invalid;
+}
+
+/**
+ * The playbooks the bot would leave out at start because they name a region its configuration
+ * (CRISIS_CELL_CONFIG, as the bot reads it) does not have. A configuration that cannot be read is
+ * said, and the files are checked alone.
+ */
+function checkAgainstConfig(library: ReadonlyMap<string, Playbook>): number {
+  let file: ConfigFile;
+  try {
+    file = parseConfigFile(
+      readFileSync(process.env.CRISIS_CELL_CONFIG || 'config/example.yaml', 'utf8'),
+      process.env.CRISIS_CELL_CONFIG || 'config/example.yaml',
+    );
+  } catch (err) {
+    process.stderr.write(`not checked against the configuration: ${(err as Error).message}\n`);
+    return 0;
+  }
+  const { refused } = checkLibraryAgainstConfig(library, file);
+  for (const problem of refused.values()) process.stderr.write(`invalid playbook: ${problem}\n`);
+  return refused.size;
 }
 
 /** `npm run playbooks:check [file-or-directory ...]`: validates the playbook library (or the files given). */

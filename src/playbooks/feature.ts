@@ -90,16 +90,28 @@ export class PlaybooksFeature implements Feature {
     return this.loaded;
   }
 
-  /** The runner of one app (a process may host several apps in tests); throws ConfigError when the library names regions the config does not have. */
+  /**
+   * The runner of one app (a process may host several apps in tests). A playbook naming a region
+   * this app's configuration does not have is left out of its library and refused like an invalid
+   * file: the app starts, and the cell is told.
+   */
   runner(deps: CoreDeps): PlaybookRunner {
     let r = this.runners.get(deps);
     if (!r) {
-      for (const warning of checkLibraryAgainstConfig(this.library, deps.config)) deps.log.warn(warning);
-      r = new PlaybookRunner(deps, this.library, typeof this.effects === 'function' ? this.effects(deps) : this.effects, this.refused);
+      const { warnings, refused: unfit } = checkLibraryAgainstConfig(this.library, deps.config);
+      for (const warning of warnings) deps.log.warn(warning);
+      const library = new Map([...this.library].filter(([id]) => !unfit.has(id)));
+      const refused = new Map<string, Error>(this.refused);
+      for (const [id, problem] of unfit) refused.set(id, new Error(problem));
+      this.refusedIn.set(deps, refused);
+      r = new PlaybookRunner(deps, library, typeof this.effects === 'function' ? this.effects(deps) : this.effects, refused);
       this.runners.set(deps, r);
     }
     return r;
   }
+
+  /** What each app refused: the invalid files, and the playbooks its configuration cannot run. */
+  private readonly refusedIn = new WeakMap<CoreDeps, ReadonlyMap<string, Error>>();
 
   /** The step worker started in this app, if it plays the worker role (tests kill it). */
   worker(deps: CoreDeps): Worker<PlaybookJob> | undefined {
@@ -207,7 +219,8 @@ export class PlaybooksFeature implements Feature {
    * it from a refused /run in the middle of a crisis.
    */
   private async reportRefused(ctx: FeatureContext): Promise<void> {
-    for (const [id, err] of this.refused) {
+    this.runner(ctx.deps);
+    for (const [id, err] of this.refusedIn.get(ctx.deps) ?? this.refused) {
       ctx.deps.log.error({ playbook: id, problem: err.message }, 'invalid playbook left out: fix its file (npm run playbooks:check)');
       if (!ctx.plays('worker')) continue;
       const day = new Date(ctx.deps.now()).toISOString().slice(0, 10);
@@ -221,8 +234,8 @@ export class PlaybooksFeature implements Feature {
   }
 
   async start(ctx: FeatureContext): Promise<Closeable[]> {
-    const { library } = this;
     const runner = this.runner(ctx.deps);
+    const { library } = runner;
     const closeables: Closeable[] = [];
     if (ctx.plays('worker')) {
       const w = this.options.worker ?? {};

@@ -1,4 +1,3 @@
-import { ConfigError } from '../config/load-config.ts';
 import type { ConfigFile } from '../config/schema.ts';
 import { ValidationError } from '../domain/errors.ts';
 import { cutText, foldText } from '../domain/text-normalise.ts';
@@ -97,35 +96,50 @@ function placeholdersOfStep(value: unknown): string[] {
 }
 
 /**
- * Checks the library against this embassy's configuration, at start: a region an audience or a
- * default names must exist (throws ConfigError). Returns warnings for what still works but needs
- * the embassy's attention: texts that tell citizens to call {{emergencyNumber}} when the config
- * has none (they then say 112, the number GSM phones route to local emergency services in most
- * countries, which may not be the local one).
+ * Checks the library against this embassy's configuration, at start. A playbook naming a region the
+ * configuration does not have (in an audience or a default) is refused, with the problem: the app
+ * leaves it out and runs the others, as it does an invalid file (a playbook typo must not stop
+ * citizen intake). Warnings are for what still works but needs the embassy's attention: texts that
+ * tell citizens to call {{emergencyNumber}} when the config has none (they then say 112, the number
+ * GSM phones route to local emergency services in most countries, which may not be the local one).
  */
-export function checkLibraryAgainstConfig(library: ReadonlyMap<string, Playbook>, config: ConfigFile): string[] {
+export function checkLibraryAgainstConfig(
+  library: ReadonlyMap<string, Playbook>,
+  config: ConfigFile,
+): { warnings: string[]; refused: Map<string, string> } {
   const regions = new Set(config.regions.map((r) => r.id));
   const guessed: string[] = [];
+  const refused = new Map<string, string>();
   for (const pb of library.values()) {
-    for (const [name, spec] of Object.entries(pb.parameters)) {
-      const d = spec.default;
-      if (spec.type === 'region' && d !== undefined && !regions.has(String(d)) && !(d === 'all' && spec.allowAll))
-        throw new ConfigError(
-          `playbook ${pb.id}: parameter ${name} defaults to region "${d}", which is not in the configuration's regions`,
-        );
+    const problem = regionProblem(pb, regions);
+    if (problem) {
+      refused.set(pb.id, problem);
+      continue;
     }
-    for (const step of pb.steps) {
-      const where = `playbook ${pb.id}, step ${step.id}`;
+    for (const step of pb.steps)
       if (!config.embassy.emergencyNumber && placeholdersOfStep(step).includes('emergencyNumber')) guessed.push(`${pb.id}/${step.id}`);
-      if (step.type !== 'alert' && step.type !== 'welfare_check') continue;
-      for (const r of step.audience.regions ?? [])
-        if (!r.startsWith('$') && r !== 'all' && !regions.has(r))
-          throw new ConfigError(`${where}: audience region "${r}" is not in the configuration's regions (${[...regions].join(', ')})`);
-    }
   }
-  return guessed.length
+  const warnings = guessed.length
     ? [
         `embassy.emergencyNumber is not set: the texts of ${guessed.join(', ')} tell citizens to call ${FALLBACK_EMERGENCY_NUMBER}; set the local emergency number in the configuration`,
       ]
     : [];
+  return { warnings, refused };
+}
+
+/** The first region a playbook names that the configuration does not have, said as a problem. */
+function regionProblem(pb: Playbook, regions: ReadonlySet<string>): string | undefined {
+  const known = [...regions].join(', ');
+  for (const [name, spec] of Object.entries(pb.parameters)) {
+    const d = spec.default;
+    if (spec.type === 'region' && d !== undefined && !regions.has(String(d)) && !(d === 'all' && spec.allowAll))
+      return `playbook ${pb.id}: parameter ${name} defaults to region "${d}", which is not in the configuration's regions (${known})`;
+  }
+  for (const step of pb.steps) {
+    if (step.type !== 'alert' && step.type !== 'welfare_check') continue;
+    for (const r of step.audience.regions ?? [])
+      if (!r.startsWith('$') && r !== 'all' && !regions.has(r))
+        return `playbook ${pb.id}, step ${step.id}: audience region "${r}" is not in the configuration's regions (${known})`;
+  }
+  return undefined;
 }

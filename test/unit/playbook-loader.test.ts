@@ -10,7 +10,7 @@ import { PlaybooksFeature } from '../../src/playbooks/feature.ts';
 import { loadPlaybookDir, PlaybookError, parsePlaybook } from '../../src/playbooks/loader.ts';
 import { checkLibraryAgainstConfig, resolveParams } from '../../src/playbooks/params.ts';
 import { dueText } from '../../src/playbooks/views.ts';
-import { settle, startTestApp, testConfig } from '../fakes/test-app.ts';
+import { CELL_GROUP, STAFF, settle, startTestApp, testConfig } from '../fakes/test-app.ts';
 
 const GOOD = readFileSync('test/fixtures/playbooks/drill.yaml', 'utf8');
 
@@ -186,12 +186,12 @@ describe('playbook loader', () => {
   it('starts without embassy.emergencyNumber (DESIGN.md does not require it), warning which texts will say 112', async () => {
     const { emergencyNumber: _unset, ...embassy } = testConfig('unit').file.embassy;
     const library = await loadPlaybookDir('playbooks');
-    const warnings = checkLibraryAgainstConfig(library, { ...testConfig('unit').file, embassy });
+    const { warnings } = checkLibraryAgainstConfig(library, { ...testConfig('unit').file, embassy });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(
       /^embassy\.emergencyNumber is not set: the texts of .*earthquake\/first-alert.* tell citizens to call 112; set the local emergency number/,
     );
-    expect(checkLibraryAgainstConfig(library, testConfig('unit').file)).toEqual([]);
+    expect(checkLibraryAgainstConfig(library, testConfig('unit').file)).toEqual({ warnings: [], refused: new Map() });
     const app = await startTestApp('pb-no-emergency', {
       config: { embassy },
       options: { features: [new PlaybooksFeature(effectsUnavailable)] },
@@ -199,12 +199,27 @@ describe('playbook loader', () => {
     await app.stop();
   });
 
-  it('refuses to start when a playbook names a region the configuration does not have', async () => {
+  it('leaves out a playbook naming a region the configuration does not have: the bot starts, the cell is told, /run refuses it', async () => {
     const literal = parsePlaybook(GOOD.replace('audience: { regions: [$region] }', 'audience: { regions: [nrth] }'), 'drill.yaml');
-    const feature = new PlaybooksFeature(effectsUnavailable, { library: new Map([['drill', literal]]) });
-    await expect(startTestApp('pb-bad-region', { options: { features: [feature] } })).rejects.toThrow(
-      'playbook drill, step warn: audience region "nrth" is not in the configuration\'s regions (north, capital, coast)',
-    );
+    const good = parsePlaybook(GOOD.replace('id: drill', 'id: other'), 'other.yaml');
+    const feature = new PlaybooksFeature(effectsUnavailable, {
+      library: new Map([
+        ['drill', literal],
+        ['other', good],
+      ]),
+    });
+    const app = await startTestApp('pb-bad-region', { options: { features: [feature] } });
+    try {
+      const problem = 'playbook drill, step warn: audience region "nrth" is not in the configuration\'s regions (north, capital, coast)';
+      const told = await app.expectMessage(CELL_GROUP, (m) => m.text.startsWith('⚠️ Playbook drill could not be loaded'));
+      expect(told.text).toContain(problem);
+      expect(feature.runner(app.deps).library.has('drill')).toBe(false);
+      expect(feature.runner(app.deps).library.has('other')).toBe(true);
+      await app.say(STAFF.duty, '/run drill region=north', { group: CELL_GROUP });
+      await app.expectMessage(CELL_GROUP, (m) => m.kind === 'refusal' && m.text.includes('drill'));
+    } finally {
+      await app.stop();
+    }
   });
 
   it('leaves an invalid playbook out of the app (which starts), and the check refuses it', async () => {
