@@ -20,6 +20,8 @@ export const listRunsQuery = z.strictObject({
     .regex(/^(RUN-\d{4,}|\d{1,16})$/i, 'must be the nextCursor of the previous page')
     .transform((c) => c.toUpperCase())
     .optional(),
+  /** `true`: only the runs still going (running or waiting), newest first, all of them on one page. */
+  active: z.enum(['true', 'false']).default('false'),
 });
 
 documentRoute({
@@ -49,7 +51,7 @@ documentRoute({
 documentRoute({
   method: 'get',
   path: '/api/runs',
-  summary: 'Playbook runs, newest first',
+  summary: 'Playbook runs, newest first; active=true lists only the runs still going, all of them',
   role: 'viewer',
   tags: ['playbooks'],
   query: listRunsQuery,
@@ -100,6 +102,12 @@ export function playbookRoutes(deps: CoreDeps, runner: PlaybookRunner): Router {
   });
   r.get('/api/runs', requireRole('viewer'), async (req, res) => {
     const q = validate(listRunsQuery, req.query, 'query');
+    if (q.active === 'true') {
+      // However many newer runs there are, a run still going is never out of reach on the dashboard.
+      const active = (await Promise.all((await runner.store.activeIds()).map((id) => runner.store.get(id)))).filter((x) => x !== undefined);
+      res.json({ items: active.sort((a, b) => Number(b.id.slice(4)) - Number(a.id.slice(4))), nextCursor: null });
+      return;
+    }
     const page = await runner.store.page(q.limit, q.cursor);
     if (!page) throw new ValidationError('query.cursor: must be the nextCursor of the previous page');
     const runs = (await Promise.all(page.ids.map((id) => runner.store.get(id)))).filter((x) => x !== undefined);

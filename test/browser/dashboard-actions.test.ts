@@ -170,6 +170,26 @@ describe('dashboard actions in a real browser: once per click, whatever the hand
     await context.close();
   });
 
+  it('shows a run still going, with its Stop button, however many newer runs there are', async () => {
+    const start = (region: string, exercise: boolean) =>
+      app.api<{ id: string }>('POST', '/api/playbooks/flood/runs', { params: { region, level: 'warning' }, exercise }, tokens.duty);
+    const real = await start('coast', false);
+    expect(real.status).toBe(201);
+    for (let i = 0; i < 11; i++) {
+      const drill = await start('north', true);
+      expect(drill.status).toBe(201);
+      expect((await app.api('POST', `/api/runs/${drill.body.id}/stop`, undefined, tokens.duty)).status).toBe(200);
+    }
+    const { context, page } = await newPage(browser);
+    await signIn(page, app.url, tokens.duty as string);
+    await open(page, '#/playbooks');
+    const card = page.locator(`section.run[data-id="${real.body.id}"]`);
+    await card.waitFor();
+    await expect(card.getByRole('button', { name: `Stop run ${real.body.id}` }).count()).resolves.toBe(1);
+    await context.close();
+    await app.api('POST', `/api/runs/${real.body.id}/stop`, undefined, tokens.duty);
+  });
+
   it('asks in the page before "Reject" stops an alert: a double tap and Escape keep it, Confirm cancels it once', async () => {
     const alert = await app.api<{ id: string }>(
       'POST',

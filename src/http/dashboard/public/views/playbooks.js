@@ -216,8 +216,11 @@ export async function render(root) {
   const regions = Object.keys(summary.byRegion);
   const runs = el('div', { className: 'runs' });
   const refresh = oneAtATime(async () => {
-    const page = (await optional('GET', '/api/runs?limit=10'))?.items ?? [];
-    const found = (await Promise.all(page.map((r) => optional('GET', `/api/runs/${encodeURIComponent(r.id)}`)))).filter(Boolean);
+    // Every run still going, however many newer ones there are (its card holds Stop run), then the
+    // latest ten.
+    const [active, latest] = await Promise.all([optional('GET', '/api/runs?active=true'), optional('GET', '/api/runs?limit=10')]);
+    const ids = [...new Set([...(active?.items ?? []), ...(latest?.items ?? [])].map((r) => r.id))];
+    const found = (await Promise.all(ids.map((id) => optional('GET', `/api/runs/${encodeURIComponent(id)}`)))).filter(Boolean);
     const refocus = keepFocus(runs);
     runs.replaceChildren(...(found.length ? found.map((r) => runCard(r, refresh)) : [el('p', { className: 'muted' }, 'No run yet.')]));
     refocus();
