@@ -39,6 +39,11 @@ const MESSAGES = {
     fr: '💬 {embassy}, au sujet de votre signalement {id} :\n{text}\n— {officer}\nRépondez ici : votre réponse sera ajoutée à {id}.',
     ar: '💬 {embassy}، بخصوص بلاغك {id}:\n{text}\n— {officer}\nأجب هنا: سيضاف ردك إلى {id}.',
   },
+  fromOfficerClosed: {
+    en: '💬 {embassy}, about your report {id}:\n{text}\n— {officer}\nAnswer here: an officer will read your reply.',
+    fr: '💬 {embassy}, au sujet de votre signalement {id} :\n{text}\n— {officer}\nRépondez ici : un agent lira votre réponse.',
+    ar: '💬 {embassy}، بخصوص بلاغك {id}:\n{text}\n— {officer}\nأجب هنا: سيقرأ موظف ردك.',
+  },
   reopened: {
     en: '🔄 Your report {id} has been reopened by the embassy: an officer is working on it again.',
     fr: "🔄 Votre signalement {id} a été rouvert par l'ambassade : un agent s'en occupe de nouveau.",

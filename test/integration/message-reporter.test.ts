@@ -57,6 +57,36 @@ describe('an officer writes to the reporter', () => {
     expect(body.items.filter((i) => i.reporter === CITIZEN)).toHaveLength(1);
   });
 
+  it('to a report already resolved: neither is told the answer joins it; it opens a new report naming it, and the officer who asked is told', async () => {
+    const phone = '+33612700050';
+    await app.say(phone, 'I lost my passport at the airport');
+    const first = /INC-\d{4}/.exec((await app.expectMessage(phone, /INC-\d{4}/)).text)?.[0] as string;
+    await app.say(STAFF.officer, `/resolve ${first} emergency passport issued, collect it at the consulate`, { group: CELL_GROUP });
+    await app.expectMessage(phone, (m) => m.kind === 'notice' && m.text.includes(first));
+    const ask = await app.say(STAFF.officer, `/reply ${first} Did you collect your passport?`, { group: CELL_GROUP });
+    const confirm = await app.expectMessage(CELL_GROUP, (m) => m.replyTo === ask);
+    expect(confirm.text).toBe(
+      `📤 Sent to the reporter of ${first} (${phone}); ${first} is resolved: their answer opens a new report that names ${first}, and you are told (/reopen ${first} first to keep it in this one).`,
+    );
+    const sent = await app.expectMessage(phone, (m) => m.text.startsWith('💬'));
+    expect(sent.text).toMatch(/Answer here: an officer will read your reply\.$/);
+    expect(sent.text).not.toContain('added to');
+
+    await app.say(phone, 'No, the consulate was closed, where do I go?');
+    const ack = await app.expectMessage(phone, (m) => m.kind === 'ack' && !m.text.includes(first));
+    const next = /INC-\d{4}/.exec(ack.text)?.[0] as string;
+    expect(next).not.toBe(first);
+    const card = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'card' && m.text.includes(next));
+    expect(card.text).toContain(`earlier report ${first}`);
+    const told = await app.expectMessage(STAFF.officer, (m) => m.text.startsWith(`💬 The reporter of ${first} answered`));
+    expect(told.text).toBe(
+      `💬 The reporter of ${first} answered your message (“Did you collect your passport?”) with a new report, ${next}: “No, the consulate was closed, where do I go?”\n👍 this message or send /ack ${next} to take it.`,
+    );
+    // A 👍 on it takes the new report.
+    await app.api('POST', '/sim/reactions', { from: STAFF.officer, messageId: told.id, emoji: '👍' });
+    await app.expectMessage(phone, (m) => m.kind === 'notice' && m.text.includes(next));
+  });
+
   it('/reply as a reply to the incident’s card needs no id', async () => {
     const card = (await app.outbox(CELL_GROUP)).find((m) => m.text.includes(`New incident ${id}`));
     await app.say(STAFF.officer, '/reply Is the hotel staff with you?', { group: CELL_GROUP, replyTo: card?.id });

@@ -486,7 +486,8 @@ export async function messageReporter(deps: CoreDeps, input: ChangeRequest & { t
   await deps.outbox.send(
     {
       to: { kind: 'dm', phone: current.reporter },
-      text: citizenText('fromOfficer', current.language, vars),
+      // A report already over: their answer opens a new report (that names this one), not "added to" it.
+      text: citizenText(isActive(current.status) ? 'fromOfficer' : 'fromOfficerClosed', current.language, vars),
       kind: 'notice',
       idempotencyKey: `message:${current.id}:${input.key}`,
       ref: `incident:${current.id}`,
@@ -497,7 +498,8 @@ export async function messageReporter(deps: CoreDeps, input: ChangeRequest & { t
   const { after } = await appendEntry(
     deps,
     input,
-    { type: 'message', text },
+    // Who wrote: told when the answer to a report already over comes in as a new report.
+    { type: 'message', text, ...(input.actor.phone ? { data: { by: input.actor.phone } } : {}) },
     { type: 'incident.reporter_messaged', data: { chars: text.length } },
   );
   return after;

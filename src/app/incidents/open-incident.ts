@@ -18,6 +18,7 @@ import {
   excerpt,
   forwardMediaToCellGroups,
   incidentStore,
+  messageStaff,
   postToCellGroups,
   publishIncident,
   regionName,
@@ -216,7 +217,30 @@ async function onOpened(
     result.scheduleDeadline && deadlineBucket !== undefined ? scheduleDeadlineCheck(deps, deadlineBucket) : undefined,
     result.card === 1 ? postCard(deps, incident).then(() => forwardMedia(deps, input, incident.id)) : undefined,
     result.card === 2 ? scheduleDigest(deps, windowBucket) : undefined,
+    tellAsker(deps, incident),
   ]);
+}
+
+/** How long after an officer wrote to the reporter of a report already over their answer is taken as one. */
+const ASKED_WITHIN_MS = 7 * 24 * 3_600_000;
+
+/**
+ * An officer wrote to the reporter of a report already over ("did you get your new passport?"): the
+ * answer opens a new report naming it, and the officer who asked is told, with the answer, so it does
+ * not wait in the queue for whoever is free while they wait for it.
+ */
+async function tellAsker(deps: CoreDeps, incident: Incident): Promise<void> {
+  const earlierId = incident.links.earlier ?? incident.links.inReplyTo;
+  if (!earlierId?.startsWith('INC-')) return;
+  const earlier = await incidentStore(deps).get(earlierId);
+  if (!earlier || earlier.reporter !== incident.reporter) return;
+  // Their last word from the embassy was that officer's message, written after the report was over.
+  const last = [...earlier.timeline].reverse().find((e) => e.type === 'message' || e.type === 'status');
+  const by = last?.type === 'message' ? last.data?.by : undefined;
+  const staff = typeof by === 'string' ? deps.roster.find(by) : undefined;
+  if (!last || !staff || !(deps.now() - Date.parse(last.at) < ASKED_WITHIN_MS)) return;
+  const text = `💬 The reporter of ${earlier.id} answered your message (“${excerpt(last.text ?? '', 120)}”) with a new report, ${incident.id}: “${excerpt(incident.summary, 300)}”\n👍 this message or send /ack ${incident.id} to take it.`;
+  await messageStaff(deps, [staff.phone], text, `answered:${incident.id}`, 'assignment', `incident:${incident.id}`);
 }
 
 /**

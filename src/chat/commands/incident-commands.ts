@@ -290,10 +290,10 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
         const text = afterId(args, rest);
         if (!text) throw new UsageError('Write the message after the incident id: /reply INC-0042 Are you still at the hotel?');
         const i = await messageReporter(ctx.deps, { id, text, actor: actorOf(ctx), channel: 'chat', key: requestKey(ctx) });
-        await ctx.reply(
-          `📤 Sent to the reporter of ${i.id} (${reporterLabel(i.reporter, 'erased')}); their answer will join ${i.id}.`,
-          'confirmation',
-        );
+        const answer = isActive(i.status)
+          ? `their answer will join ${i.id}.`
+          : `${i.id} is ${i.status}: their answer opens a new report that names ${i.id}, and you are told (/reopen ${i.id} first to keep it in this one).`;
+        await ctx.reply(`📤 Sent to the reporter of ${i.id} (${reporterLabel(i.reporter, 'erased')}); ${answer}`, 'confirmation');
       },
     },
     {

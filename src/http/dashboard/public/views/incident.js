@@ -167,14 +167,20 @@ function triageRow(i, regions, act) {
   );
 }
 
-/** Write to the citizen from the embassy number (POST /messages): their answer joins the report. */
+/**
+ * Write to the citizen from the embassy number (POST /messages): their answer joins the report, or,
+ * once it is over, opens a new one naming it (and the officer who wrote is told).
+ */
 function messageRow(i, act) {
   if (!i.reporter) return '';
+  const over = i.status === 'resolved' || i.status === 'closed';
   const message = el('textarea', {
     name: 'message',
     rows: 2,
     dir: 'auto',
-    placeholder: 'Write to the reporter on WhatsApp (they can answer)',
+    placeholder: over
+      ? `Write to the reporter on WhatsApp: this report is ${i.status}, so their answer opens a new report naming it`
+      : 'Write to the reporter on WhatsApp (they can answer)',
     'aria-label': 'Message to the reporter',
     maxLength: 2000,
   });
