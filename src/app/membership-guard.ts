@@ -37,19 +37,33 @@ const REPORT_AGAIN_MS = 60 * 60 * 1000;
 const removalQueues = new WeakMap<object, Queue<RemovalJob>>();
 
 /** Members of `people` who are neither rostered staff nor the embassy's own number. */
-async function strangersAmong(deps: HttpDeps, people: ChatSender[]): Promise<Stranger[]> {
+async function strangersAmong(deps: HttpDeps, groupId: string, people: ChatSender[]): Promise<Stranger[]> {
+  // A breakout group's guests: the phones an officer named in /huddle (a hospital's liaison) belong there.
+  const invited = new Set(await deps.redis.smembers(deps.keys.huddleInvited(groupId)));
   const out: Stranger[] = [];
   for (const p of people) {
     const phone = p.phone ?? (p.lid ? ((await deps.redis.hget(deps.keys.lidToPhone, p.lid)) ?? undefined) : undefined);
-    if (phone && (phone === deps.config.embassy.number || deps.roster.find(phone))) continue;
+    if (phone && (phone === deps.config.embassy.number || deps.roster.find(phone) || invited.has(phone))) continue;
     const id = phone ?? p.lid;
     if (id) out.push({ id, ...(phone ? { phone } : {}), ...(p.lid ? { lid: p.lid } : {}) });
   }
   return out;
 }
 
-function cellGroupName(deps: HttpDeps, groupId: string): string | undefined {
-  return deps.config.cellGroups.find((g) => g.id === groupId)?.name;
+/**
+ * The name of a group the guard watches: a cell group, or a breakout group the bot created (for a
+ * playbook, or /huddle: the cell's incidents are discussed there; its members are rostered staff
+ * and the guests /huddle named). Undefined for any other group.
+ */
+async function guardedGroupName(deps: HttpDeps, groupId: string): Promise<string | undefined> {
+  const cell = deps.config.cellGroups.find((g) => g.id === groupId)?.name;
+  if (cell) return cell;
+  const [[, member], [, name]] = ((await deps.redis
+    .multi()
+    .sismember(deps.keys.huddles, groupId)
+    .hget(deps.keys.huddleNames, groupId)
+    .exec()) ?? []) as [[unknown, number], [unknown, string | null]];
+  return member === 1 ? (name ?? 'breakout group') : undefined;
 }
 
 /** The warning about strangers whose phone is known: they are not on the roster. */
@@ -79,7 +93,7 @@ function hiddenText(name: string, hidden: Stranger[], source: string): string {
  */
 export async function reportStrangers(deps: HttpDeps, groupId: string, strangers: Stranger[], source: string, key: string): Promise<void> {
   if (strangers.length === 0) return;
-  const name = cellGroupName(deps, groupId) ?? groupId;
+  const name = (await guardedGroupName(deps, groupId)) ?? groupId;
   const known = strangers.filter((s) => s.phone);
   const hidden = strangers.filter((s) => !s.phone);
   const removable = deps.config.membershipGuard.removeUnknown ? known.map((s) => s.id) : [];
@@ -111,16 +125,16 @@ export async function reportStrangers(deps: HttpDeps, groupId: string, strangers
     await removalQueues.get(deps)?.add('remove', { groupId, phones: removable }, { jobId: `rm-${key.replace(/:/g, '-')}` });
 }
 
-/** Handles a membership change: checks people added to a cell group against the roster. */
+/** Handles a membership change: checks people added to a cell group or a breakout group against the roster. */
 export async function guardMembership(deps: HttpDeps, change: MembershipChange): Promise<void> {
-  if (!cellGroupName(deps, change.groupId)) return;
+  if (!(await guardedGroupName(deps, change.groupId))) return;
   if (change.action === 'remove') {
     const ids = change.participants.flatMap((p) => [p.phone, p.lid].filter((x): x is string => !!x));
     if (ids.length) await deps.redis.zrem(deps.keys.membershipReported(change.groupId), ...ids);
     return;
   }
   if (change.action !== 'add') return;
-  const strangers = await strangersAmong(deps, change.participants);
+  const strangers = await strangersAmong(deps, change.groupId, change.participants);
   await reportStrangers(deps, change.groupId, strangers, 'just added', `membership:${change.groupId}:${change.at}`);
 }
 
@@ -159,7 +173,12 @@ export function reconcileCellGroups(deps: HttpDeps, transport: ChatTransport): P
 async function reconcileNow(deps: HttpDeps, transport: ChatTransport): Promise<void> {
   await learnStaffLids(deps, transport);
   if (!transport.groupMembers) return;
-  for (const group of deps.config.cellGroups) {
+  // The cell groups, and the breakout groups the bot created for playbooks.
+  const groups = [
+    ...deps.config.cellGroups.map((g) => ({ id: g.id })),
+    ...(await deps.redis.smembers(deps.keys.huddles)).map((id) => ({ id })),
+  ];
+  for (const group of groups) {
     let members: ChatSender[];
     try {
       members = await transport.groupMembers(group.id);
@@ -170,7 +189,7 @@ async function reconcileNow(deps: HttpDeps, transport: ChatTransport): Promise<v
     // A stranger still there is reported again each REPORT_AGAIN_MS (e.g. their removal failed).
     const since = String(deps.now() - REPORT_AGAIN_MS);
     const reported = new Set(await deps.redis.zrangebyscore(deps.keys.membershipReported(group.id), since, '+inf'));
-    const strangers = (await strangersAmong(deps, members)).filter((s) => !reported.has(s.id));
+    const strangers = (await strangersAmong(deps, group.id, members)).filter((s) => !reported.has(s.id));
     await reportStrangers(deps, group.id, strangers, 'found by the periodic check', `membership-check:${group.id}:${deps.now()}`);
   }
 }
@@ -251,7 +270,7 @@ async function removalFailed(deps: HttpDeps, groupId: string, job: Job<RemovalJo
   );
 }
 
-/** The membership guard: unknown members of cell groups are reported (and removed if configured). */
+/** The membership guard: unknown members of cell groups and breakout groups are reported (and removed if configured). */
 export const membershipGuardFeature: Feature = {
   name: 'membership-guard',
   membership: guardMembership,

@@ -188,6 +188,10 @@ export function redisKeys(prefix: string) {
     huddles: k('huddles'),
     /** Huddle creation idempotency key → the group id it created (a retried job creates no second group). */
     huddleByKey: k('huddles', 'by-key'),
+    /** Breakout group id → the subject it was created with (what the membership guard calls it). */
+    huddleNames: k('huddles', 'names'),
+    /** The phones a breakout group was created with: its guests are no strangers to the membership guard. */
+    huddleInvited: (groupId: string) => k('huddles', groupId, 'invited'),
     /**
      * Huddle creations under way: idempotency key → JSON {at, subject}, written before WhatsApp is
      * asked to create the group and removed once it is recorded. A retry that finds one looks for the

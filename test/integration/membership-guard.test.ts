@@ -87,3 +87,33 @@ describe('membership guard: periodic reconciliation against the roster', () => {
     await waitFor(async () => (await warnings()) > before || undefined, 10_000, 'a second report');
   });
 });
+
+describe('membership guard: breakout groups', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp('guard-huddle');
+  });
+  afterAll(async () => app.stop());
+
+  it('reports a stranger added to a breakout group the bot made, not the guest /huddle named', async () => {
+    const GUEST = '+4915100000077';
+    await app.say(STAFF.duty, `/huddle Hospital liaison ${GUEST}`, { group: CELL_GROUP, id: 'SIM-HUDDLE-G1' });
+    const huddle = await waitFor(
+      async () => (await app.deps.redis.hget(app.deps.keys.huddleByKey, 'huddle:chat:SIM-HUDDLE-G1')) ?? undefined,
+      15_000,
+    );
+    await app.expectMessage(huddle, /Roles in this group/);
+    // The guest, re-added after leaving, is no stranger.
+    await app.api('POST', `/sim/groups/${huddle}/participants`, { action: 'add', participants: [GUEST], by: STAFF.duty });
+    await settle(app);
+    expect((await app.outbox(huddle)).filter((m) => m.kind === 'membership_alert')).toEqual([]);
+
+    await app.api('POST', `/sim/groups/${huddle}/participants`, { action: 'add', participants: [STRANGER], by: STAFF.duty });
+    const warning = await app.expectMessage(huddle, (m) => m.kind === 'membership_alert');
+    expect(warning.text).toBe(
+      `⚠️ Membership guard: ${STRANGER} is in "Hospital liaison" but not on the staff roster (just added). If this is not expected, a group admin must remove them now.`,
+    );
+    await app.expectMessage(STAFF.duty, (m) => m.kind === 'membership_alert' && m.text.includes('"Hospital liaison"'));
+    expect(warning.text).not.toContain(GUEST);
+  });
+});

@@ -46,6 +46,8 @@ export async function intoNewGroup(deps: CoreDeps, transport: ChatTransport, msg
     .multi()
     .hset(deps.keys.huddleByKey, key, groupId)
     .sadd(deps.keys.huddles, groupId)
+    .hset(deps.keys.huddleNames, groupId, createGroup.subject)
+    .sadd(deps.keys.huddleInvited(groupId), ...createGroup.participants)
     .hdel(deps.keys.huddleIntent, key)
     .exec();
   if (adopted) deps.log.warn({ groupId, key }, 'a retried huddle found the group its earlier try created, and uses it');
