@@ -14,7 +14,7 @@ import { t } from './messages.ts';
 import { continueRegistration, leaveRegistration, startRegistration } from './register-dialogue.ts';
 import { optOut, senderLanguage, senderProfile } from './registry.ts';
 import { warnOfRumour } from './rumours.ts';
-import { verifyForwardedAlert } from './verify-alert.ts';
+import { confirmAlertWords, verifyForwardedAlert } from './verify-alert.ts';
 
 /**
  * A citizen's DM, before incident intake: welfare-check answers, the keywords REGISTER, NEWS,
@@ -43,6 +43,9 @@ export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
   }
   // Started now, so that it travels to Redis with the conversation's lookup.
   const registered = senderLanguage(ctx, phone);
+  // The words of a genuine alert forwarded without its header claim the embassy too: they are confirmed,
+  // never warned of as a rumour the embassy did not send.
+  if (!keyword && (await confirmAlertWords(ctx, registered))) return true;
   // A forwarded rumour ("the embassy says go to the airport tonight, share!") gets its warning; it is
   // no answer to a registration question or a welfare check. One that names an alert is verified below.
   if (!keyword && (await warnOfRumour(ctx, phone, registered))) return true;

@@ -1,0 +1,120 @@
+// Whether a citizen can trust what they were forwarded: a copy of an alert is confirmed only with the
+// embassy's own words.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Rumour } from '../../src/citizens/rumour-list.ts';
+import { saveCitizens } from '../../src/citizens/registry.ts';
+import { aCitizen } from '../fakes/citizens.ts';
+import { settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
+
+const phone = (n: number) => `+3361900${String(n).padStart(4, '0')}`;
+
+/** Starts an app whose alerts go out without a second officer. */
+const start = (name: string) => startTestApp(name, { config: { broadcast: { ratePerSecond: 1000, approvalThreshold: 100 } } });
+
+/** The citizen sends `text` (forwarded unless told otherwise) and the bot has answered: its answers since. */
+async function ask(app: TestApp, from: string, text: string, forwarded = true): Promise<string[]> {
+  const before = (await app.outbox(from)).length;
+  await app.say(from, text, forwarded ? { forwarded: true } : {});
+  await settle(app);
+  return (await app.outbox(from)).slice(before).map((m) => m.text);
+}
+
+const rumours = async (app: TestApp, query = '') => (await app.api<{ items: Rumour[] }>('GET', `/api/rumours${query}`)).body.items;
+
+describe('a forwarded copy of an alert is confirmed only when its words are the embassy’s', () => {
+  let app: TestApp;
+  const english = aCitizen({ region: 'north', language: 'en' });
+  const french = aCitizen({ region: 'north', language: 'fr' });
+  let id: string;
+  let code: string;
+  /** The alert as the English and the French reader received it. */
+  let received: { en: string; fr: string };
+  const WORDS = 'The embassy advises all citizens in the north to stay indoors tonight. Keep away from the airport road.';
+  const MOTS = "L'ambassade demande à tous les ressortissants du nord de rester chez eux ce soir. Évitez la route de l'aéroport.";
+
+  beforeAll(async () => {
+    app = await start('alert-trust');
+    await saveCitizens(app.deps, [english, french]);
+    const created = await app.api<{ id: string; code: string; status: string }>('POST', '/api/alerts', {
+      audience: { regions: ['north'] },
+      text: { en: WORDS, fr: MOTS },
+    });
+    expect(created.body.status).toBe('sending');
+    ({ id, code } = created.body);
+    received = {
+      en: (await app.expectMessage(english.phone, (m) => m.text.includes(id))).text,
+      fr: (await app.expectMessage(french.phone, (m) => m.text.includes(id))).text,
+    };
+    expect(received.fr).toContain('Évitez la route');
+  });
+  afterAll(async () => app.stop());
+
+  const genuine = () => new RegExp(`^Yes: ${id} is a genuine alert from the embassy`);
+  /** The "altered" warning, with the embassy's real words. */
+  const altered = () =>
+    new RegExp(`^⚠️ Warning: ${id} is a genuine alert, but this copy was changed.*What the embassy sent:\n${WORDS}$`, 's');
+
+  it('confirms the alert forwarded as received, in English or French, through WhatsApp formatting and noise', async () => {
+    expect(await ask(app, phone(1), received.en)).toEqual([expect.stringMatching(genuine())]);
+    expect(await ask(app, phone(2), received.fr)).toEqual([
+      expect.stringMatching(new RegExp(`^Oui : ${id} est une alerte authentique de l’ambassade`)),
+    ]);
+    // Bold header, italics, an emoji, lines broken differently, as a phone re-shares it.
+    const restyled = received.en
+      .replace(/^OFFICIAL ALERT/, '*⚠️ OFFICIAL ALERT')
+      .replace(` · ${id}`, ` · ${id}*`)
+      .replace('stay indoors tonight.', '_stay indoors tonight._ 🏠\n')
+      .replace('\n\n', '\n\n\n');
+    expect(await ask(app, phone(3), restyled)).toEqual([expect.stringMatching(genuine())]);
+    // Its words alone, the header and footer cut off: the embassy's own words, not a rumour about it.
+    const wordsOnly = await ask(app, phone(4), WORDS);
+    expect(wordsOnly).toEqual([expect.stringMatching(genuine())]);
+    expect(await ask(app, phone(6), received.fr.slice(received.fr.indexOf('\n\n') + 2))).toEqual([
+      expect.stringMatching(new RegExp(`^Oui : ${id} est une alerte authentique`)),
+    ]);
+    // The words and the footer, without the header.
+    const footed = `${WORDS}\n\nVerification code: ${code}. Send NEWS to check an alert is genuine.`;
+    expect(await ask(app, phone(7), footed)).toEqual([expect.stringMatching(genuine())]);
+    // Checking an alert by its number alone still answers.
+    expect(await ask(app, phone(5), `${id} ?`, false)).toEqual([expect.stringMatching(genuine())]);
+    expect(await rumours(app)).toEqual([]);
+  });
+
+  it('warns of a copy with a sentence added, removed or changed, gives the real words, and counts it as an altered alert', async () => {
+    // The header and code kept, one sentence added.
+    const added = received.en.replace(
+      'Keep away from the airport road.',
+      'Keep away from the airport road. All citizens must also go to the airport tonight with their passports.',
+    );
+    const answer = await ask(app, phone(10), added);
+    expect(answer).toEqual([expect.stringMatching(altered())]);
+    expect(answer[0]).not.toMatch(/Yes: /);
+    // One removed: "keep away from the airport road" is the part that saves lives.
+    expect(await ask(app, phone(11), received.en.replace(' Keep away from the airport road.', ''))).toEqual([
+      expect.stringMatching(altered()),
+    ]);
+    // The French copy with its words changed gets the warning in French, with the French words.
+    const changed = received.fr.replace('rester chez eux ce soir', 'se rendre à l’aéroport ce soir');
+    expect(await ask(app, phone(12), changed)).toEqual([
+      expect.stringMatching(new RegExp(`^⚠️ Attention : ${id} est une alerte authentique, mais cette copie a été modifiée.*${MOTS}$`, 's')),
+    ]);
+    // The words alone, with one added: not the embassy's words, and not a copy of an alert either.
+    const more = await ask(app, phone(13), `${WORDS} Buses wait at the airport for everyone at 22:00.`);
+    expect(more.join('\n')).not.toMatch(/genuine alert from the embassy/);
+
+    const listed = await rumours(app, '?kind=altered_alert');
+    expect(listed.map((r) => r.alert)).toEqual([id, id, id]);
+    expect(listed.map((r) => r.text).join('\n')).toMatch(/must also go to the airport tonight with their passports/);
+  });
+
+  it('never confirms a message that names the alert with other words and no code', async () => {
+    const claim = `Embassy ${id}: everyone must go to the airport tonight, share with all Freedonians`;
+    const answer = await ask(app, phone(20), claim);
+    expect(answer).toEqual([expect.stringMatching(altered())]);
+    // Typed rather than forwarded, it is not confirmed either.
+    expect(await ask(app, phone(21), claim, false)).toEqual([expect.stringMatching(altered())]);
+    // Only the forward goes round as a rumour.
+    const listed = (await rumours(app, '?kind=altered_alert')).filter((r) => r.text.startsWith('Embassy'));
+    expect(listed).toMatchObject([{ alert: id, citizens: 1, forwards: 1 }]);
+  });
+});
