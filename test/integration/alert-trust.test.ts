@@ -1,5 +1,5 @@
 // Whether a citizen can trust what they were forwarded: a copy of an alert is confirmed only with the
-// embassy's own words.
+// embassy's own words; NEWS gives back the alert they received.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Rumour } from '../../src/citizens/rumour-list.ts';
 import { saveCitizens } from '../../src/citizens/registry.ts';
@@ -116,5 +116,58 @@ describe('a forwarded copy of an alert is confirmed only when its words are the 
     // Only the forward goes round as a rumour.
     const listed = (await rumours(app, '?kind=altered_alert')).filter((r) => r.text.startsWith('Embassy'));
     expect(listed).toMatchObject([{ alert: id, citizens: 1, forwards: 1 }]);
+  });
+});
+
+describe('NEWS gives back the alert the citizen received', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await start('alert-trust-news');
+  });
+  afterAll(async () => app.stop());
+
+  const news = async (from: string) => {
+    const said = await ask(app, from, 'NEWS', false);
+    expect(said).toHaveLength(1);
+    return said[0] as string;
+  };
+
+  it('to a citizen registered in the capital who reported from Aleppo: the north alert he received, not the capital’s older one', async () => {
+    const dan = aCitizen({ region: 'capital', language: 'en', name: 'Dan Reporter' });
+    await saveCitizens(app.deps, [dan]);
+    // Dan, and Eve who never registered, report from Aleppo.
+    const eve = phone(40);
+    for (const reporter of [dan.phone, eve]) {
+      const report = await ask(app, reporter, 'Shelling near our hotel in Aleppo, we are hiding in the basement', false);
+      expect(report.join('\n')).toMatch(/INC-\d+/);
+    }
+    const post = async (audience: Record<string, unknown>, en: string) =>
+      (await app.api<{ id: string }>('POST', '/api/alerts', { audience, text: { en } })).body.id;
+    const capital = await post({ regions: ['capital'] }, 'Capital: the consular section is closed today.');
+    await app.expectMessage(dan.phone, (m) => m.text.includes(capital));
+    const north = await post(
+      { regions: ['north'], reporters: true },
+      'North: shelters are open at the Citadel school. Stay off the ring road.',
+    );
+    const got = await app.expectMessage(dan.phone, (m) => m.text.includes(north));
+    expect(got.text).toMatch(/Send NEWS to check an alert is genuine/);
+    await app.expectMessage(eve, (m) => m.text.includes(north));
+    // A later alert for another province, which reaches neither.
+    const coast = await post({ regions: ['coast'] }, 'Coast: ferries are cancelled.');
+    await settle(app);
+
+    const answer = await news(dan.phone);
+    expect(answer).toContain(north);
+    expect(answer).toContain('Stay off the ring road');
+    expect(answer).not.toContain(capital);
+    // Eve never registered: the alert she received, not the coast's (the newest sent).
+    const hers = await news(eve);
+    expect(hers).toContain(north);
+    expect(hers).not.toContain(coast);
+
+    // A citizen of the capital who received only the capital's alert still gets it.
+    const neighbour = aCitizen({ region: 'capital', language: 'en' });
+    await saveCitizens(app.deps, [neighbour]);
+    expect(await news(neighbour.phone)).toContain(capital);
   });
 });
