@@ -1,10 +1,11 @@
 // Whether a citizen can trust what they were forwarded: a copy of an alert is confirmed only with the
-// embassy's own words; NEWS gives back the alert they received.
+// embassy's own words; NEWS gives back the alert they received; a claim of the local authorities is
+// described to the cell for what it is.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Rumour } from '../../src/citizens/rumour-list.ts';
 import { saveCitizens } from '../../src/citizens/registry.ts';
 import { aCitizen } from '../fakes/citizens.ts';
-import { settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
+import { CELL_GROUP, STAFF, settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
 
 const phone = (n: number) => `+3361900${String(n).padStart(4, '0')}`;
 
@@ -17,6 +18,16 @@ async function ask(app: TestApp, from: string, text: string, forwarded = true): 
   await app.say(from, text, forwarded ? { forwarded: true } : {});
   await settle(app);
   return (await app.outbox(from)).slice(before).map((m) => m.text);
+}
+
+async function sitrep(app: TestApp): Promise<string> {
+  const before = (await app.outbox(CELL_GROUP)).length;
+  await app.say(STAFF.duty, '/sitrep', { group: CELL_GROUP });
+  await settle(app);
+  return (await app.outbox(CELL_GROUP))
+    .slice(before)
+    .map((m) => m.text)
+    .join('\n');
 }
 
 const rumours = async (app: TestApp, query = '') => (await app.api<{ items: Rumour[] }>('GET', `/api/rumours${query}`)).body.items;
@@ -169,5 +180,43 @@ describe('NEWS gives back the alert the citizen received', () => {
     const neighbour = aCitizen({ region: 'capital', language: 'en' });
     await saveCitizens(app.deps, [neighbour]);
     expect(await news(neighbour.phone)).toContain(capital);
+  });
+});
+
+describe('a forwarded claim of the local authorities, as the cell sees it', () => {
+  let app: TestApp;
+  const CURFEW = 'Ministry of Interior: curfew from 20:00 tonight, share';
+  beforeAll(async () => {
+    app = await start('alert-trust-authorities');
+  });
+  afterAll(async () => app.stop());
+
+  it('is described in /sitrep as unconfirmed by the embassy, to verify with the authorities, never as a fake to counter', async () => {
+    const answer = await ask(app, phone(30), CURFEW);
+    expect(answer).toEqual([expect.stringMatching(/the embassy cannot confirm it/)]);
+    await ask(app, phone(31), CURFEW);
+
+    const report = await sitrep(app);
+    expect(report).toMatch(/📣 Rumours: 1 message claiming to be official forwarded to us in the last 24 h \(2 forwards in all\)/);
+    expect(report).toMatch(
+      /2× “Ministry of Interior: curfew from 20:00 tonight, share”.*claims to come from the local authorities; the embassy cannot confirm it; citizens were told to check it on official channels/,
+    );
+    expect(report).toMatch(/verify it with the authorities before any \/alert/i);
+    expect(report).not.toMatch(/no genuine alert/);
+    expect(report).not.toMatch(/To counter/);
+  });
+
+  it('is listed by GET /api/rumours as an authorities_claim, apart from claims to be the embassy', async () => {
+    await ask(app, phone(32), 'URGENT: the embassy says all citizens must go to the airport tonight. Share!');
+    const all = await rumours(app);
+    expect(all.find((r) => r.text === CURFEW)).toMatchObject({ kind: 'authorities_claim', citizens: 2, forwards: 2 });
+    expect((await rumours(app, '?kind=authorities_claim')).map((r) => r.text)).toEqual([CURFEW]);
+    expect((await rumours(app, '?kind=claim')).map((r) => r.text)).toEqual([
+      'URGENT: the embassy says all citizens must go to the airport tonight. Share!',
+    ]);
+    // Both in /sitrep, each with what to do about it.
+    const report = await sitrep(app);
+    expect(report).toMatch(/To counter one that claims to be the embassy: \/alert all/);
+    expect(report).toMatch(/verify it with the authorities before any \/alert/i);
   });
 });
