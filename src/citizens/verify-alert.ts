@@ -87,7 +87,12 @@ export async function confirmAlertWords(ctx: ChatContext, registered: Promise<st
   }
   if (!alert) return false;
   const language = (await registered) ?? guessLanguage(text, deps.config.languages);
-  await deps.audit.append({ type: 'alert.verified', actor: ctx.sender.actor, subject: alert.id, data: { genuine: true, withCode: false } });
+  await deps.audit.append({
+    type: 'alert.verified',
+    actor: ctx.sender.actor,
+    subject: alert.id,
+    data: { genuine: true, withCode: CODE.test(text) },
+  });
   const withdrawn = alert.status === 'cancelled';
   await ctx.reply(
     t(language, withdrawn ? 'alertWithdrawn' : 'alertGenuine', { id: alert.id, code: alert.code, date: sentOn(alert) }),
