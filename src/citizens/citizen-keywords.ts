@@ -1,7 +1,8 @@
 import { openIncident } from '../app/incidents/open-incident.ts';
 import { incidentStore } from '../app/incidents/shared.ts';
 import { audienceReaches } from '../broadcast/audience.ts';
-import { type BroadcastRecord, loadRecord } from '../broadcast/broadcast-store.ts';
+import { type BroadcastRecord, broadcastKeys, loadRecord } from '../broadcast/broadcast-store.ts';
+import { QUESTION_WENT_OUT } from '../broadcast/tracking.ts';
 import { textIn } from '../broadcast/render.ts';
 import { checksAnsweredBy, withdrawnCheckAsked } from '../broadcast/welfare.ts';
 import { answerWelfareCheck } from '../broadcast/welfare-answer.ts';
@@ -14,7 +15,7 @@ import { t } from './messages.ts';
 import { continueRegistration, leaveRegistration, startRegistration } from './register-dialogue.ts';
 import { optOut, senderLanguage, senderProfile } from './registry.ts';
 import { warnOfRumour } from './rumours.ts';
-import { verifyForwardedAlert } from './verify-alert.ts';
+import { confirmAlertWords, verifyForwardedAlert } from './verify-alert.ts';
 
 /**
  * A citizen's DM, before incident intake: welfare-check answers, the keywords REGISTER, NEWS,
@@ -43,6 +44,9 @@ export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
   }
   // Started now, so that it travels to Redis with the conversation's lookup.
   const registered = senderLanguage(ctx, phone);
+  // The words of a genuine alert forwarded without its header claim the embassy too: they are confirmed,
+  // never warned of as a rumour the embassy did not send.
+  if (!keyword && (await confirmAlertWords(ctx, registered))) return true;
   // A forwarded rumour ("the embassy says go to the airport tonight, share!") gets its warning; it is
   // no answer to a registration question or a welfare check. One that names an alert is verified below.
   if (!keyword && (await warnOfRumour(ctx, phone, registered))) return true;
@@ -209,9 +213,13 @@ async function erase(ctx: ChatContext, phone: string, language: string | undefin
 const NEWS_LOOKBACK = 50;
 
 /**
- * The latest advisory meant for this citizen: a registered citizen gets the newest alert that
- * went out to their region and language (not another province's curfew); one who never registered
- * gets the newest alert that went out, whoever it was for (its text names its region).
+ * The latest advisory for this citizen. Every alert ends "Send NEWS to check an alert is genuine", so
+ * NEWS gives back the newest alert that reached this phone: a citizen registered in the capital who
+ * reported from Aleppo got the north's alert as a reporter, and must not be answered with an older
+ * one of the capital's. A registered citizen also gets a newer alert meant for their region and
+ * language that has not reached them (still being sent, or it failed): the newest of the two. One who
+ * never registered, and received none, gets the newest alert that went out, whoever it was for (its
+ * text names its region).
  */
 async function latestAlertFor(ctx: ChatContext, phone: string | undefined): Promise<BroadcastRecord | undefined> {
   const { deps } = ctx;
@@ -220,11 +228,28 @@ async function latestAlertFor(ctx: ChatContext, phone: string | undefined): Prom
   const records = await Promise.all(ids.map((id) => loadRecord(deps, id)));
   // An alert posted to the cell groups alone was for staff: no citizen reads it through NEWS.
   const sent = records.filter((r): r is BroadcastRecord => !!r && !r.exercise && SENT.has(r.status) && audienceReaches(r.audience));
+  const received = await receivedBy(ctx, sent, phone);
   if (!profile.region) {
     const latest = await deps.redis.get(deps.keys.alertLatest);
-    return (latest ? sent.find((r) => r.id === latest) : undefined) ?? sent[0];
+    return sent.find((r) => received.has(r.id)) ?? (latest ? sent.find((r) => r.id === latest) : undefined) ?? sent[0];
   }
-  return sent.find((r) => audienceReaches(r.audience, { region: profile.region as string, language: profile.language ?? '' }));
+  const who = { region: profile.region, language: profile.language ?? '' };
+  // Newest first: the first one received or meant for them.
+  return sent.find((r) => received.has(r.id) || audienceReaches(r.audience, who));
+}
+
+/**
+ * The ids of the alerts whose message reached this phone (sent, delivered or read, as delivery
+ * tracking records each recipient), at their number or at the LID WhatsApp showed them by.
+ */
+async function receivedBy(ctx: ChatContext, alerts: BroadcastRecord[], phone: string | undefined): Promise<Set<string>> {
+  const { deps } = ctx;
+  const at = [...new Set([phone, ctx.sender.phone, ctx.sender.lid].filter((p): p is string => !!p))];
+  if (!alerts.length || !at.length) return new Set();
+  const pipeline = deps.redis.pipeline();
+  for (const r of alerts) pipeline.hmget(broadcastKeys(deps, 'alert').state(r.id), ...at);
+  const states = ((await pipeline.exec()) ?? []).map(([err, value]) => (err ? [] : (value as (string | null)[])));
+  return new Set(alerts.filter((_, i) => states[i]?.some((s) => s !== null && QUESTION_WENT_OUT.has(s))).map((r) => r.id));
 }
 
 /** Statuses of an alert that went out (or is going out) to citizens. */

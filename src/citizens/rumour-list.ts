@@ -1,11 +1,13 @@
 import type { CoreDeps } from '../app/deps.ts';
 
 /**
- * What a rumour is: words claiming to be official (`claim`), a forwarded alert the embassy did not send
- * (`fake_alert`: an unknown id, a wrong code, an exercise or an unapproved one), or a copy of a genuine
- * alert whose words were changed (`altered_alert`).
+ * What a rumour is: words claiming to come from the embassy (`claim`), words claiming only the local
+ * authorities (`authorities_claim`: they may be genuine, the embassy cannot confirm them, and citizens
+ * were told to check them on the authorities' channels, not that they are false), a forwarded alert the
+ * embassy did not send (`fake_alert`: an unknown id, a wrong code, an exercise or an unapproved one), or
+ * a copy of a genuine alert whose words were changed (`altered_alert`).
  */
-export const RUMOUR_KINDS = ['claim', 'fake_alert', 'altered_alert'] as const;
+export const RUMOUR_KINDS = ['claim', 'authorities_claim', 'fake_alert', 'altered_alert'] as const;
 export type RumourKind = (typeof RUMOUR_KINDS)[number];
 
 /** How many of a rumour's incidents a listing names (the newest); `incidentCount` says how many there are. */

@@ -144,7 +144,14 @@ export async function warnOfRumour(ctx: ChatContext, reporter: string, registere
   if (!claim) return false;
   const language = (await registeredLanguage) ?? guessLanguage(text, deps.config.languages);
   const [id, active] = await Promise.all([
-    recordRumour(deps, { text, language, messageId: msg.id, sender: ctx.sender.actor, kind: 'claim' }),
+    recordRumour(deps, {
+      text,
+      language,
+      messageId: msg.id,
+      sender: ctx.sender.actor,
+      // The cell must not read a claim of the authorities as a fake: the citizen was told to check it.
+      kind: claim === 'authorities' ? 'authorities_claim' : 'claim',
+    }),
     incidentStore(deps).activeOf(reporter),
   ]);
   await ctx.reply(t(language, claim === 'embassy' ? 'rumourWarning' : 'authoritiesUnconfirmed'), 'rumour');
@@ -176,22 +183,47 @@ const SITREP_LIST = 3;
 
 const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
 
-/** Lines for /sitrep: the rumours forwarded to the embassy in the last 24 hours, most forwarded first. */
+/** What /sitrep says of a claim of the local authorities: what the citizens who sent it were told, never that it is false. */
+const AUTHORITIES_NOTE =
+  'claims to come from the local authorities; the embassy cannot confirm it; citizens were told to check it on official channels';
+
+/**
+ * Lines for /sitrep: the rumours forwarded to the embassy in the last 24 hours, most forwarded first,
+ * and what to do about them. One claiming the embassy (or a fake or altered alert) is false: its
+ * senders were warned so, and an alert with the genuine advice counters it. One claiming only the
+ * local authorities may be true (a real curfew): it is marked, and to be verified with them before
+ * any alert, never countered as a fake.
+ */
 export async function rumourSitrep(deps: CoreDeps): Promise<string[]> {
   const now = deps.now();
   const rows = (await loadRumours(deps, now - SITREP_WINDOW_MS))
-    .map((r) => ({ text: r.text, forwards: r.forwards, first: Date.parse(r.firstSeen), last: Date.parse(r.lastSeen) }))
+    .map((r) => ({ text: r.text, kind: r.kind, forwards: r.forwards, first: Date.parse(r.firstSeen), last: Date.parse(r.lastSeen) }))
     .sort((a, b) => b.forwards - a.forwards || b.last - a.last);
   if (rows.length === 0) return [];
   const total = rows.reduce((n, r) => n + r.forwards, 0);
   const lines = [
-    `📣 Rumours: ${rows.length} message${rows.length === 1 ? '' : 's'} claiming to be official forwarded to us in the last 24 h (${total} forward${total === 1 ? '' : 's'} in all); the senders were warned it is no genuine alert. Most forwarded:`,
+    `📣 Rumours: ${rows.length} message${rows.length === 1 ? '' : 's'} claiming to be official forwarded to us in the last 24 h (${total} forward${total === 1 ? '' : 's'} in all). Most forwarded:`,
   ];
   for (const r of rows.slice(0, SITREP_LIST)) {
     const first = r.first < now - SITREP_WINDOW_MS ? new Date(r.first).toISOString().slice(0, 16).replace('T', ' ') : hhmm(r.first);
-    lines.push(`  ${r.forwards}× “${excerpt(r.text, 160)}” (first ${first}, last ${hhmm(r.last)} UTC)`);
+    const note = r.kind === 'authorities_claim' ? ` — ${AUTHORITIES_NOTE}` : '';
+    lines.push(`  ${r.forwards}× “${excerpt(r.text, 160)}” (first ${first}, last ${hhmm(r.last)} UTC)${note}`);
   }
   if (rows.length > SITREP_LIST) lines.push(`  … and ${rows.length - SITREP_LIST} more.`);
-  lines.push('  To counter one: /alert all <the genuine advice>.');
+  const authorities = rows.filter((r) => r.kind === 'authorities_claim').length;
+  if (authorities < rows.length) {
+    lines.push(
+      '  To counter one that claims to be the embassy: /alert all <the genuine advice> (its senders were warned it is no genuine alert).',
+    );
+  }
+  if (authorities === 1) {
+    lines.push(
+      '  The one from the local authorities may be genuine: verify it with the authorities before any /alert, and do not counter it as a fake.',
+    );
+  } else if (authorities > 1) {
+    lines.push(
+      `  The ${authorities} from the local authorities may be genuine: verify each with the authorities before any /alert, and do not counter them as fakes.`,
+    );
+  }
   return lines;
 }

@@ -1,8 +1,9 @@
 import { type BroadcastRecord, deliveryCounts, loadRecord } from '../broadcast/broadcast-store.ts';
 import { textIn } from '../broadcast/render.ts';
+import type { CoreDeps } from '../app/deps.ts';
 import type { ChatContext } from '../chat/chat-context.ts';
 import { foldText, guessLanguage } from '../domain/text-normalise.ts';
-import { readsAsEmergency } from './keywords.ts';
+import { readsAsEmergency, westernDigits } from './keywords.ts';
 import { t } from './messages.ts';
 import type { RumourKind } from './rumour-list.ts';
 import { type RumourForward, recordRumour } from './rumours.ts';
@@ -41,23 +42,66 @@ export async function verifyForwardedAlert(ctx: ChatContext, registered: string 
     await ctx.reply(t(language, 'alertNotGenuine', { id }), 'verify');
     return consumed(text);
   }
-  const date = new Date(alert.createdAt).toISOString().slice(0, 16).replace('T', ' ');
   // Cancelled (sent by mistake, stopped half-way): those who got it must not act on it.
   if (alert.status === 'cancelled') {
-    await ctx.reply(t(language, 'alertWithdrawn', { id, date: `${date} UTC` }), 'verify');
+    await ctx.reply(t(language, 'alertWithdrawn', { id, date: sentOn(alert) }), 'verify');
     return consumed(text);
   }
-  // A copy of the alert (its header or footer) whose words are not the alert's in any language was
-  // changed on its way ("stay indoors" became "go to the airport"): the id and code alone are no proof.
-  if (ALERT_WORDING.test(text) && !Object.values(alert.text).some((words) => plain(text).includes(plain(words)))) {
+  // The id and code alone are no proof: "stay indoors" became "go to the airport", or a sentence was
+  // added under a faithful copy, or "Embassy ALR-0003: everyone to the airport" names the alert with
+  // other words. Anything besides the alert's framing must be the alert's words, or nothing at all
+  // ("ALR-0003?" asks about the alert and says nothing of its own).
+  if (!sameWords(ctx.deps, text, alert, { orNothing: true })) {
     await ctx.deps.audit.append({ type: 'alert.altered_copy', actor: ctx.sender.actor, subject: id });
     if (ctx.msg.forwarded) await recordRumour(ctx.deps, forward(ctx, text, language, 'altered_alert', id));
     await ctx.reply(t(language, 'alertAltered', { id, text: textIn(ctx.deps, alert.text, language) }), 'verify');
     return consumed(text);
   }
-  await ctx.reply(t(language, 'alertGenuine', { id, code: alert.code, date: `${date} UTC` }), 'verify');
+  await ctx.reply(t(language, 'alertGenuine', { id, code: alert.code, date: sentOn(alert) }), 'verify');
   return consumed(text);
 }
+
+/** Alerts a forward of an alert's words alone is compared with: the most recent ones. */
+const WORDS_LOOKBACK = 50;
+
+/**
+ * A citizen forwards the words of an alert without its header (cut off, or copied out of it): the
+ * embassy's own words, which claim the embassy ("The embassy advises…") and would otherwise be
+ * warned of as a rumour the embassy did not send. When they are the words of an alert that went
+ * out (with its footer or not, but nothing else), the citizen is told it is genuine, or withdrawn.
+ * Returns false for anything else, which goes on as before (rumour, registration, intake). Only
+ * forwarded messages pay the read of the recent alerts.
+ */
+export async function confirmAlertWords(ctx: ChatContext, registered: Promise<string | undefined>): Promise<boolean> {
+  const text = ctx.msg.text ?? '';
+  if (!ctx.msg.forwarded || ctx.msg.edit || ALERT_ID.test(text) || !plain(text)) return false;
+  const { deps } = ctx;
+  const ids = await deps.redis.zrevrange(deps.keys.alertsAll, 0, WORDS_LOOKBACK - 1);
+  const records = await Promise.all(ids.map((id) => loadRecord(deps, id)));
+  let alert: BroadcastRecord | undefined;
+  for (const r of records) {
+    if (r && !r.exercise && sameWords(deps, text, r, { orNothing: false }) && (await wentOut(ctx, r))) {
+      alert = r;
+      break;
+    }
+  }
+  if (!alert) return false;
+  const language = (await registered) ?? guessLanguage(text, deps.config.languages);
+  await deps.audit.append({
+    type: 'alert.verified',
+    actor: ctx.sender.actor,
+    subject: alert.id,
+    data: { genuine: true, withCode: CODE.test(text) },
+  });
+  const withdrawn = alert.status === 'cancelled';
+  await ctx.reply(
+    t(language, withdrawn ? 'alertWithdrawn' : 'alertGenuine', { id: alert.id, code: alert.code, date: sentOn(alert) }),
+    'verify',
+  );
+  return true;
+}
+
+const sentOn = (alert: BroadcastRecord) => `${new Date(alert.createdAt).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
 /** Statuses of an alert nobody has received yet: a draft, one awaiting its second officer, one approved a moment ago. */
 const NOT_SENT = new Set(['draft', 'pending_approval', 'approved']);
@@ -78,11 +122,58 @@ function forward(ctx: ChatContext, text: string, language: string, kind: RumourK
   return { text, language, messageId: ctx.msg.id, sender: ctx.sender.actor, kind, alert };
 }
 
-/** Words only, folded, for comparing a copy with the original: punctuation, emoji and spacing aside. */
+/**
+ * Words only, folded, for comparing a copy with the original: punctuation, emoji, spacing and line
+ * breaks aside, and so WhatsApp's formatting (*bold*, _italics_, ~strike~, ```monospace```, > quotes).
+ */
 const plain = (text: string) =>
-  foldText(text)
+  foldText(westernDigits(text))
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
     .trim();
+
+/** The first words of an alert's header in each language, as a copy cut short keeps them ("OFFICIAL ALERT · ALR-0003"). */
+const SHORT_HEADERS = ['OFFICIAL ALERT', 'ALERTE OFFICIELLE', 'تنبيه رسمي'];
+
+/**
+ * What frames an alert's words in the message each recipient got (render.ts), in every language
+ * (a French reader's copy has the French header): the header whole or cut short, the id, the footer
+ * whole or either of its sentences, the code. Plain, the longest first.
+ */
+function framing(deps: CoreDeps, alert: BroadcastRecord): string[] {
+  const pieces = new Set<string>([...SHORT_HEADERS, alert.id, `code ${alert.code}`, alert.code]);
+  for (const language of new Set([...deps.config.languages, 'en'])) {
+    pieces.add(t(language, 'alertHeader', { embassy: deps.config.embassy.name }));
+    const footer = t(language, 'alertFooter', { code: alert.code });
+    pieces.add(footer);
+    for (const sentence of footer.split(/(?<=\.)\s+/)) pieces.add(sentence);
+  }
+  return [...pieces]
+    .map(plain)
+    .filter(Boolean)
+    .sort((a, b) => b.length - a.length);
+}
+
+/** `text` without the alert's framing, plain: the words it carries besides. */
+function withoutFraming(text: string, pieces: string[]): string {
+  let rest = ` ${plain(text)} `;
+  for (const piece of pieces) {
+    const whole = ` ${piece} `;
+    while (rest.includes(whole)) rest = rest.replace(whole, ' ');
+  }
+  return rest.trim();
+}
+
+/**
+ * True when `text` says what the alert says: besides its framing, exactly the alert's words in one of
+ * its languages (a word added, removed or changed is another message), or, with `orNothing`, nothing.
+ */
+function sameWords(deps: CoreDeps, text: string, alert: BroadcastRecord, { orNothing }: { orNothing: boolean }): boolean {
+  const pieces = framing(deps, alert);
+  const rest = withoutFraming(text, pieces);
+  if (!rest) return orNothing;
+  // The alert's own words go through the same: an alert that names its id ("ALR-0004 replaces ALR-0003").
+  return Object.values(alert.text).some((words) => withoutFraming(words, pieces) === rest);
+}
 
 /** True when the verification answer is all: a forwarded alert, or words that ask for nothing more. */
 function consumed(text: string): boolean {

@@ -67,6 +67,11 @@ describe('the rumours panel in a real browser', { timeout: 90_000 }, () => {
     expect(await rows.first().locator('.text').textContent()).toBe(AIRPORT);
     expect(await rows.nth(1).locator('.text').textContent()).toBe(BRIDGE);
     expect(await rows.nth(1).locator('.reach').textContent()).toBe('1 citizen sent it');
+    // A claim of the ministry may be genuine: said so, and to be verified with the authorities, not countered.
+    expect(await rows.nth(1).locator('.badge').textContent()).toBe(
+      'Claims to come from the local authorities: the embassy cannot confirm it; citizens were told to check it on official channels',
+    );
+    await eventually(() => panel.locator('p.verify').textContent()).toMatch(/verify it with the authorities before any alert/);
     expect(await panel.locator('h2').textContent()).toBe('Rumours going round, last 24 h (2)');
     expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
     await screenshot(page, 'board-rumours');

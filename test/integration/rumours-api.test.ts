@@ -98,6 +98,8 @@ describe('GET /api/rumours over HTTP, with real Redis and the simulator', () => 
     expect(curfew).toMatchObject({ kind: 'claim', language: 'fr', citizens: 1, incidents: [linked], incidentCount: 1 });
     expect(items.find((r) => r.text.includes('ALR-9999'))).toMatchObject({ kind: 'fake_alert', alert: 'ALR-9999' });
     const border = items.find((r) => r.text === BORDER);
+    // It claims only the government: it may be genuine, and is no claim to be the embassy.
+    expect(border?.kind).toBe('authorities_claim');
     expect(Date.now() - Date.parse(border?.lastSeen as string)).toBeGreaterThan(2 * HOUR);
     // Its words and its reach, never who sent it.
     for (let n = 1; n <= 8; n++) expect(JSON.stringify(res.body)).not.toContain(phone(n).slice(1));
@@ -191,7 +193,12 @@ describe('GET /api/rumours over HTTP, with real Redis and the simulator', () => 
     const op = doc.paths['/api/rumours']?.get as { 'x-required-role': string; parameters: { name: string; schema: { enum?: string[] } }[] };
     expect(op['x-required-role']).toBe('viewer');
     expect(op.parameters.map((p) => p.name)).toEqual(['since', 'kind', 'sort', 'limit', 'cursor']);
-    expect(op.parameters.find((p) => p.name === 'kind')?.schema.enum).toEqual(['claim', 'fake_alert', 'altered_alert']);
+    expect(op.parameters.find((p) => p.name === 'kind')?.schema.enum).toEqual([
+      'claim',
+      'authorities_claim',
+      'fake_alert',
+      'altered_alert',
+    ]);
   });
 
   it('gives a long chain message as an excerpt of 1,000 characters at most', async () => {

@@ -24,7 +24,7 @@ const listQuery = z
       .enum(RUMOUR_KINDS)
       .optional()
       .describe(
-        'claim (words claiming to be official), fake_alert (an alert the embassy did not send), altered_alert (a genuine alert with its words changed)',
+        'claim (words claiming to come from the embassy), authorities_claim (words claiming only the local authorities: the embassy cannot confirm them, citizens were told to check them on official channels), fake_alert (an alert the embassy did not send), altered_alert (a genuine alert with its words changed)',
       ),
     sort: z
       .enum(RUMOUR_SORTS)
@@ -45,7 +45,7 @@ documentRoute({
   method: 'get',
   path: '/api/rumours',
   summary:
-    'Rumours citizens sent in (forwarded messages claiming to be official, fake alerts, altered copies of genuine alerts), the most spread first: {items: [{id, text, language, kind, alert, citizens, forwards, firstSeen, lastSeen, incidents, incidentCount}], nextCursor, total}',
+    'Rumours citizens sent in (forwarded messages claiming to come from the embassy or the local authorities, fake alerts, altered copies of genuine alerts), the most spread first: {items: [{id, text, language, kind, alert, citizens, forwards, firstSeen, lastSeen, incidents, incidentCount}], nextCursor, total}',
   role: 'viewer',
   tags: ['rumours'],
   query: listQuery,

@@ -1,5 +1,5 @@
-// Rumours: forwarded messages claiming to be official, fake alerts and altered copies of genuine ones
-// that citizens sent in, the most spread first; live. A panel of the board, and a view of their own.
+// Rumours: forwarded messages claiming to come from the embassy or the local authorities, fake alerts
+// and altered copies of genuine ones that citizens sent in, the most spread first; live. A panel of the board, and a view of their own.
 // API: GET /api/rumours?since=&sort=&limit=&cursor= → {items: [{id, text, language, kind, alert,
 // citizens, forwards, firstSeen, lastSeen, incidents, incidentCount}], nextCursor, total}.
 import { api, can } from '../api.js';
@@ -20,6 +20,13 @@ function kindOf(r) {
       ' (genuine alert, words changed)',
     );
   if (r.kind === 'fake_alert') return el('span', { className: 'badge rumour-fake' }, `Fake alert: names ${r.alert}, not sent by us`);
+  // It may be true (a real curfew): the citizens were not told it is false, and neither is the officer.
+  if (r.kind === 'authorities_claim')
+    return el(
+      'span',
+      { className: 'badge rumour-authorities' },
+      'Claims to come from the local authorities: the embassy cannot confirm it; citizens were told to check it on official channels',
+    );
   return el('span', { className: 'badge rumour-claim' }, 'Claims to be official');
 }
 
@@ -58,11 +65,32 @@ export function rumourRow(r) {
   );
 }
 
-/** "To counter one: send an alert with the genuine advice" for those who may, else nothing. */
-const counter = () =>
-  can('post', '/api/alerts')
-    ? el('p', { className: 'muted' }, 'To counter one: ', el('a', { href: '#/alerts' }, 'send an alert with the genuine advice'), '.')
+const fromAuthorities = (r) => r.kind === 'authorities_claim';
+
+/**
+ * What to do about the rumours listed: one claiming to be us is countered with an alert (for those who
+ * may send one); one claiming the local authorities may be genuine, and is verified with them first.
+ */
+function advice(items) {
+  const counter =
+    items.some((r) => !fromAuthorities(r)) && can('post', '/api/alerts')
+      ? el(
+          'p',
+          { className: 'muted counter' },
+          'To counter one that claims to be us: ',
+          el('a', { href: '#/alerts' }, 'send an alert with the genuine advice'),
+          '.',
+        )
+      : '';
+  const verify = items.some(fromAuthorities)
+    ? el(
+        'p',
+        { className: 'muted verify' },
+        'One from the local authorities may be genuine: verify it with the authorities before any alert, and do not counter it as a fake.',
+      )
     : '';
+  return [counter, verify];
+}
 
 /** Rumours shown on the board, and the window it looks back over (as /sitrep does). */
 const PANEL_SHOWN = 5;
@@ -86,7 +114,7 @@ export function rumourPanel() {
       title,
       page.items.length ? list : el('p', { className: 'muted' }, 'No rumour sent in by citizens in the last 24 hours.'),
       more > 0 ? el('p', { className: 'more' }, el('a', { href: '#/rumours' }, `…and ${more} more: all rumours`)) : '',
-      page.items.length ? counter() : '',
+      ...advice(page.items),
     );
   });
   const stop = liveRefresh((c) => c.type === 'rumour.updated', refresh, 250);
@@ -125,13 +153,18 @@ export async function render(root) {
   const sort = el('select', { id: 'rumours-sort' }, ...SORTS.map(([v, label]) => el('option', { value: v }, label)));
   const list = el('ul', { className: 'rumours' });
   const count = el('p', { className: 'muted', 'aria-live': 'polite' });
+  const what = el('div', { className: 'advice' });
   const refresh = oneAtATime(async () => {
     const items = await everyRumour(`since=${since.value}&sort=${sort.value}`);
     const forwards = items.reduce((n, r) => n + r.forwards, 0);
+    const warned = items.some(fromAuthorities)
+      ? 'Senders were warned each is no genuine message from us, except those claiming the local authorities: citizens were told the embassy cannot confirm them and to check them on official channels.'
+      : 'Senders were warned each is no genuine message from us.';
     count.textContent = items.length
-      ? `${plural(items.length, 'rumour')}, sent ${plural(forwards, 'time')} in all. Senders were warned each is no genuine message from us.`
+      ? `${plural(items.length, 'rumour')}, sent ${plural(forwards, 'time')} in all. ${warned}`
       : 'No rumour sent in by citizens in this period.';
     list.replaceChildren(...items.map(rumourRow));
+    what.replaceChildren(...advice(items));
   });
   // A list that cannot load says so: the officer picked "last 7 days" and the old list stayed, unexplained.
   since.addEventListener('change', guarded(refresh));
@@ -146,7 +179,7 @@ export async function render(root) {
       el('label', { htmlFor: 'rumours-sort' }, 'shown'),
       sort,
     ),
-    el('section', { className: 'card' }, count, list, counter()),
+    el('section', { className: 'card' }, count, list, what),
   );
   const stop = liveRefresh((c) => c.type === 'rumour.updated', refresh, 250);
   await refresh();
