@@ -39,6 +39,7 @@ const MESSAGES = {
     alertHeader: 'OFFICIAL ALERT from the {embassy}',
     alertFooter: 'Verification code: {code}. Send NEWS to check an alert is genuine.',
     alertGenuine: 'Yes: {id} is a genuine alert from the embassy, sent {date}. Its verification code is {code}.',
+    alertGenuineWords: 'Yes: {id} is a genuine alert from the embassy, sent {date}. These are its words, and only these:\n{text}',
     alertWithdrawn:
       '⚠️ {id} was sent by the embassy on {date}, then withdrawn: do not act on it and do not share it. Send NEWS for the latest genuine advice. If you are in danger, describe your situation in a message and we will open a report.',
     alertAltered:
@@ -88,6 +89,7 @@ const MESSAGES = {
     alertHeader: "ALERTE OFFICIELLE de l'{embassy}",
     alertFooter: 'Code de vérification : {code}. Envoyez INFOS pour vérifier qu’une alerte est authentique.',
     alertGenuine: 'Oui : {id} est une alerte authentique de l’ambassade, envoyée le {date}. Son code de vérification est {code}.',
+    alertGenuineWords: 'Oui : {id} est une alerte authentique de l’ambassade, envoyée le {date}. Voici ses mots, et seulement ceux-ci :\n{text}',
     alertWithdrawn:
       "⚠️ {id} a été envoyée par l'ambassade le {date}, puis retirée : n'agissez pas d'après elle et ne la partagez pas. Envoyez INFOS pour les derniers conseils authentiques. Si vous êtes en danger, décrivez votre situation dans un message : nous ouvrirons un signalement.",
     alertAltered:
@@ -132,6 +134,7 @@ const MESSAGES = {
     alertHeader: 'تنبيه رسمي من {embassy}',
     alertFooter: 'رمز التحقق: {code}. أرسل أخبار للتأكد من صحة التنبيه.',
     alertGenuine: 'نعم: {id} تنبيه صحيح من السفارة، أُرسل في {date}. رمز التحقق الخاص به {code}.',
+    alertGenuineWords: 'نعم: {id} تنبيه صحيح من السفارة، أُرسل في {date}. هذه كلماته، وهذه فقط:\n{text}',
     alertWithdrawn:
       '⚠️ أرسلت السفارة {id} في {date} ثم سحبته: لا تتصرف بناءً عليه ولا تشاركه. أرسل أخبار لآخر النصائح الصحيحة. إذا كنت في خطر، صف وضعك في رسالة وسنفتح بلاغاً.',
     alertAltered:

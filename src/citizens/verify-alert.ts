@@ -51,6 +51,13 @@ export async function verifyForwardedAlert(ctx: ChatContext, registered: string 
   // added under a faithful copy, or "Embassy ALR-0003: everyone to the airport" names the alert with
   // other words. Anything besides the alert's framing must be the alert's words, or nothing at all
   // ("ALR-0003?" asks about the alert and says nothing of its own).
+  // A question typed about it ("is ALR-0003 real?", "ALR-0003 still valid?"): no copy to call
+  // changed. It is genuine, and the answer gives its words, so whatever the question assumed of them
+  // is answered by them.
+  if (!ctx.msg.forwarded && !ALERT_WORDING.test(text) && !code && asksAbout(text, id)) {
+    await ctx.reply(t(language, 'alertGenuineWords', { id, date: sentOn(alert), text: textIn(ctx.deps, alert.text, language) }), 'verify');
+    return consumed(text);
+  }
   if (!sameWords(ctx.deps, text, alert, { orNothing: true })) {
     await ctx.deps.audit.append({ type: 'alert.altered_copy', actor: ctx.sender.actor, subject: id });
     if (ctx.msg.forwarded) await recordRumour(ctx.deps, forward(ctx, text, language, 'altered_alert', id));
@@ -59,6 +66,15 @@ export async function verifyForwardedAlert(ctx: ChatContext, registered: string 
   }
   await ctx.reply(t(language, 'alertGenuine', { id, code: alert.code, date: sentOn(alert) }), 'verify');
   return consumed(text);
+}
+
+/** How many words besides the id a typed question about an alert may have ("is this one real?"). */
+const QUESTION_WORDS = 6;
+
+/** A short message typed about an alert: its id and a few words, a question or none. */
+function asksAbout(text: string, id: string): boolean {
+  const rest = plain(text.replace(new RegExp(id, 'gi'), ' '));
+  return rest === '' || rest.split(' ').length <= QUESTION_WORDS;
 }
 
 /** Alerts a forward of an alert's words alone is compared with: the most recent ones. */

@@ -128,6 +128,20 @@ describe('a forwarded copy of an alert is confirmed only when its words are the 
     const listed = (await rumours(app, '?kind=altered_alert')).filter((r) => r.text.startsWith('Embassy'));
     expect(listed).toMatchObject([{ alert: id, citizens: 1, forwards: 1 }]);
   });
+
+  it('answers a short question typed about it ("is it real?") with yes and its words, not "this copy was changed"', async () => {
+    for (const [n, question] of [
+      [30, `is ${id} real?`],
+      [31, `${id} still valid??`],
+      [32, `${id} says go to the airport`],
+    ] as const) {
+      const answer = await ask(app, phone(n), question, false);
+      expect(answer, question).toEqual([expect.stringMatching(new RegExp(`^Yes: ${id} is a genuine alert from the embassy`))]);
+      expect(answer[0], question).toContain(`These are its words, and only these:\n${WORDS}`);
+    }
+    // Forwarded, the same words are a copy that was changed.
+    expect(await ask(app, phone(33), `${id} says go to the airport`)).toEqual([expect.stringMatching(altered())]);
+  });
 });
 
 describe('NEWS gives back the alert the citizen received', () => {
