@@ -10,12 +10,22 @@ import type { ChatContext } from '../chat/chat-context.ts';
 import { jobIdFor } from '../queues/queues.ts';
 import { ERASE_SWEEP, ERASE_SWEEP_DELAY_MS, eraseCitizen } from './erase.ts';
 import { adoptHiddenNumber } from './hidden-number.ts';
-import { describesDanger, matchKeyword, matchMistyped, parseWelfareAnswer, saidSafe } from './keywords.ts';
+import { foldText, guessLanguage, KeywordSet } from '../domain/text-normalise.ts';
+import {
+  describesDanger,
+  matchKeyword,
+  matchMistyped,
+  normaliseWords,
+  parseWelfareAnswer,
+  readsAsEmergency,
+  saidSafe,
+} from './keywords.ts';
 import { t } from './messages.ts';
 import { continueRegistration, leaveRegistration, startRegistration } from './register-dialogue.ts';
 import { optOut, senderLanguage, senderProfile } from './registry.ts';
 import { warnOfRumour } from './rumours.ts';
 import { confirmAlertWords, verifyForwardedAlert } from './verify-alert.ts';
+import { OPT_OUT_PHRASES } from './words.ts';
 
 /**
  * A citizen's DM, before incident intake: welfare-check answers, the keywords REGISTER, NEWS,
@@ -37,7 +47,8 @@ export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
     said ??
     (safe ? { keyword: 'safe' as const, language: safe } : undefined) ??
     (await askedForNews(ctx, phone, ctx.msg.text, typo)) ??
-    mistyped(typo);
+    mistyped(typo) ??
+    asksToOptOut(ctx);
   if (keyword?.keyword === 'register') {
     await startRegistration(ctx, phone, keyword.language);
     return true;
@@ -157,6 +168,23 @@ async function askedForNews(ctx: ChatContext, phone: string, text: string | unde
 function mistyped(meant: Mistyped) {
   if (!meant || meant.keyword === 'newsQuestion') return undefined;
   return meant.keyword === 'delete' || meant.keyword === 'stop' ? { keyword: 'deleteAsk' as const, language: meant.language } : meant;
+}
+
+const OPT_OUT = new KeywordSet(Object.values(OPT_OUT_PHRASES).flat());
+/** The most words a message asking to stop or be erased in a sentence has ("please stop sending me these messages"). */
+const OPT_OUT_WORDS = 12;
+
+/**
+ * "Please stop", "unsubscribe me", "supprimer mon compte", "حذف بياناتي": a short message of the
+ * citizen's own that asks to stop the messages or be erased, and describes no emergency. Answered
+ * with how to send STOP or DELETE (deleteAsk), never acted on: it used to open a report, and the
+ * alerts went on.
+ */
+function asksToOptOut(ctx: ChatContext) {
+  const text = ctx.msg.text;
+  if (!text || ctx.msg.forwarded || ctx.msg.edit) return undefined;
+  if (normaliseWords(text).split(' ').length > OPT_OUT_WORDS || !OPT_OUT.any(foldText(text)) || readsAsEmergency(text)) return undefined;
+  return { keyword: 'deleteAsk' as const, language: guessLanguage(text, ctx.deps.config.languages) };
 }
 
 /** The keywords a typo may be read as: "any udpates" is a question for NEWS, asked as askedForNews says. */

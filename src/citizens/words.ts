@@ -114,6 +114,30 @@ export const KEYWORDS = {
 
 export type Keyword = keyof typeof KEYWORDS;
 
+/**
+ * Asking in a sentence to stop the messages or be taken off the list ("please stop", "unsubscribe
+ * me", "supprimer mon compte"): found anywhere in a short message that describes no emergency, and
+ * answered like deleteAsk with how to send STOP or DELETE; never acted on.
+ */
+export const OPT_OUT_PHRASES: Record<string, readonly string[]> = {
+  en: [
+    ...['stop please', 'please stop', 'pls stop', 'stop pls', 'stop sending', 'stop messaging', 'stop texting', 'stop the messages'],
+    ...['stop these messages', 'stop your messages', 'no more messages', 'unsubscribe', 'opt out', 'take me off', 'remove me'],
+    ...['remove my number', 'delete my account', 'delete my number', 'delete my data', 'delete me', 'please delete', 'delete please'],
+    ...['erase my data', 'dont message me', 'don t message me', 'do not message me', 'dont text me', 'do not text me'],
+  ],
+  fr: [
+    ...['stop svp', 'svp stop', 'stop s il vous plait', 'arretez', 'arretez les messages', 'arreter les messages', 'plus de messages'],
+    ...['me desabonner', 'desabonnez moi', 'desabonner', 'me desinscrire', 'desinscrivez moi', 'supprimer mon compte'],
+    ...['supprimez mon compte', 'supprimer mes donnees', 'supprimez mes donnees', 'retirez moi', 'retirez mon numero'],
+    ...['ne m envoyez plus'],
+  ],
+  ar: [
+    ...['حذف بياناتي', 'حذف حسابي', 'احذف حسابي', 'احذفوا حسابي', 'امسح حسابي', 'الغاء الاشتراك', 'إلغاء الاشتراك', 'الغ اشتراكي'],
+    ...['وقفوا الرسائل', 'اوقفوا الرسائل', 'أوقفوا الرسائل', 'وقف الرسائل', 'بدون رسائل', 'لا تراسلوني', 'لا تبعتولي'],
+  ],
+};
+
 /** Names of languages as citizens may type them when asked for their language. */
 export const LANGUAGE_NAMES: Record<string, readonly string[]> = {
   en: ['en', 'english', 'anglais', 'إنجليزي', 'الانجليزية', 'الإنجليزية'],

@@ -42,4 +42,32 @@ describe('a citizen who asks in words to be erased', () => {
     await app.expectMessage(en, /has been erased/);
     expect(await getCitizen(app.deps, en)).toBeUndefined();
   });
+
+  it('"please stop", "unsubscribe me", "supprimer mon compte", "حذف بياناتي" in a sentence: told how, no report, alerts not stopped by a phrase', async () => {
+    const cards = async () => (await app.outbox(CELL_GROUP)).filter((m) => m.kind === 'card').length;
+    const before = await cards();
+    let n = 10;
+    for (const [text, answer] of [
+      ['stop please', /send the one word DELETE/],
+      ['Please stop sending me these messages', /send the one word DELETE/],
+      ['unsubscribe me', /send the one word DELETE/],
+      ['remove me from your list', /send the one word DELETE/],
+      ['delete my account', /send the one word DELETE/],
+      ['Please delete', /send the one word DELETE/],
+      ['supprimer mon compte svp', /envoyez le seul mot SUPPRIMER/],
+      ['حذف بياناتي', /حذف|احذف/],
+    ] as const) {
+      const phone = `+336330000${n++}`;
+      await app.say(phone, text);
+      const said = await app.expectMessage(phone, (m) => m.kind === 'delete');
+      expect(said.text, text).toMatch(answer);
+    }
+    // The words inside an emergency are the emergency.
+    const urgent = '+33633000099';
+    await app.say(urgent, 'please stop them, they are beating my son, help');
+    await app.expectMessage(urgent, /INC-\d{4}/);
+    await settle(app);
+    expect(await cards()).toBe(before + 1);
+  });
 });
+
