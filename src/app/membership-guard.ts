@@ -246,14 +246,28 @@ async function removeStrangers(deps: HttpDeps, transport: ChatTransport, job: Jo
     await removalFailed(deps, groupId, job, `WhatsApp refused to remove ${who}`);
   }
   const absent = new Set(outcome?.absent ?? []);
+  const removed: string[] = [];
   for (const phone of phones) {
     if (refused.some((r) => r.member === phone)) continue;
+    if (!absent.has(phone)) removed.push(phone);
     await deps.audit.append({
       type: 'membership.removed',
       actor: 'system',
       subject: groupId,
       data: { member: await deps.audit.pseudonym(phone), ...(absent.has(phone) ? { alreadyGone: true } : {}) },
     });
+  }
+  // The group was told "they are being removed": it is told when they are, not left to check.
+  if (removed.length) {
+    await deps.outbox.send(
+      {
+        to: { kind: 'group', id: groupId },
+        text: `✅ Membership guard: ${removed.join(', ')} ${removed.length > 1 ? 'were' : 'was'} removed from the group.`,
+        kind: 'confirmation',
+        idempotencyKey: `removed:${job.id}`,
+      },
+      PRIORITY.staff,
+    );
   }
 }
 

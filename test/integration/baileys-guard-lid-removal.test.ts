@@ -83,6 +83,7 @@ describe('the membership guard removing a stranger by the address the group uses
     expect(sock.groups.get(CELL_GROUP)?.participants.map((p) => p.id)).toEqual([OWN_LID, DUTY_LID]);
     expect(textsTo(CELL_GROUP)).toEqual([
       '⚠️ Membership guard: +4915112345678 is in "Crisis cell" but not on the staff roster (just added). They are being removed automatically.',
+      '✅ Membership guard: +4915112345678 was removed from the group.',
     ]);
     expect(await audited('membership.removal_failed', CELL_GROUP)).toEqual([]);
   });

@@ -36,6 +36,9 @@ describe('membership guard (through the simulator)', () => {
     const members = async () => (await app.deps.simulator?.groupMembers(CELL_GROUP))?.map((m) => m.phone) ?? [];
     await waitFor(async () => !(await members()).includes(STRANGER), 10_000, 'the stranger to be removed');
     expect(await members()).toContain(STAFF.officer);
+    // Told "being removed", the group is told when it is done.
+    const done = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'confirmation');
+    expect(done.text).toBe(`✅ Membership guard: ${STRANGER} was removed from the group.`);
     await settle(app);
 
     const audit = await app.api<Audit>('GET', '/api/audit?limit=1000');
