@@ -40,4 +40,72 @@ describe('playbooks, as the cell uses them', () => {
     for (const id of ['RUN-0001', 'RUN-0003', 'RUN-0004']) await t.app.api('POST', `/api/runs/${id}/stop`);
     await settle(t.app);
   });
+
+  /** Starts a drill run through the API and waits until its checklist is posted; returns the run id. */
+  const runWithChecklist = async (region: string) => {
+    const res = await t.app.api<{ id: string }>('POST', '/api/playbooks/drill/runs', { params: { region } });
+    expect(res.status).toBe(201);
+    const runId = res.body.id;
+    // Only the welfare check's wait is cut short: the checklist's items stay due later, not overdue.
+    await waitFor(async () => (await t.view(runId)).steps.find((s) => s.id === 'check')?.status === 'scheduled');
+    await t.runner.queue.promoteJobs();
+    await waitFor(async () => (await t.view(runId)).steps.find((s) => s.id === 'checklist')?.status === 'done');
+    const task = (title: string) =>
+      t.app.expectMessage(CELL_GROUP, (m) => m.text.includes(`${runId} · Checklist`) && m.text.includes(title));
+    return { runId, task };
+  };
+
+  it('tells the second person a task was already ticked off, by whom and when, and keeps what each wrote beyond "done"', async () => {
+    const { runId, task } = await runWithChecklist('north');
+    const staffTask = await task('Account for staff');
+    await inGroup(STAFF.duty, 'done, all 12 staff safe', { replyTo: staffTask.id });
+    const ack = await t.app.expectMessage(CELL_GROUP, new RegExp(`^✅ ${runId}: "Account for staff" acknowledged by Ana Duty\\.`));
+    expect(ack.text).toContain(`Your words are kept with it on ${runId}'s checklist: “all 12 staff safe”.`);
+    const at = (await t.view(runId)).tasks.find((x) => x.item === 'staff')?.ackedAt?.slice(11, 16);
+    expect(at).toMatch(/^\d\d:\d\d$/);
+
+    // Ben had not seen Ana's tick: he is told, rather than left wondering whether his "done" counted.
+    await inGroup(STAFF.admin, 'done', { replyTo: staffTask.id });
+    const again = await t.app.expectMessage(CELL_GROUP, new RegExp(`^☑️ ${runId}: "Account for staff" was already ticked off`));
+    expect(again.text).toBe(`☑️ ${runId}: "Account for staff" was already ticked off by Ana Duty at ${at} UTC.`);
+    // What a late reply adds is kept too, and the tick stays Ana's.
+    await inGroup(STAFF.officer, '✅ two of them are at the hospital with minor injuries', { replyTo: staffTask.id });
+    const added = await t.app.expectMessage(
+      CELL_GROUP,
+      (m) => m.text.startsWith(`☑️ ${runId}`) && m.text.includes('two of them are at the hospital'),
+    );
+    expect(added.text).toBe(
+      `☑️ ${runId}: "Account for staff" was already ticked off by Ana Duty at ${at} UTC.\nYour words are kept with it on ${runId}'s checklist: “two of them are at the hospital with minor injuries”.`,
+    );
+    // A 👍 from whoever ticked it is answered as theirs.
+    await t.app.api('POST', '/sim/reactions', { from: STAFF.duty, messageId: staffTask.id, emoji: '👍', group: CELL_GROUP });
+    await t.app.expectMessage(CELL_GROUP, new RegExp(`^☑️ ${runId}: "Account for staff" was already ticked off by you at ${at} UTC\\.$`));
+    await settle(t.app);
+
+    const item = (await t.view(runId)).tasks.find((x) => x.item === 'staff');
+    expect(item?.status).toBe('acked');
+    expect(item?.ackedBy).toBe('Ana Duty');
+    expect(item?.notes?.map((n) => [n.by, n.text])).toEqual([
+      ['Ana Duty', 'all 12 staff safe'],
+      ['Chloe Officer', 'two of them are at the hospital with minor injuries'],
+    ]);
+    const audit = await t.app.api<{ items: { type: string; actor: string; subject?: string; data: Record<string, unknown> }[] }>(
+      'GET',
+      '/api/audit?limit=1000',
+    );
+    expect(
+      audit.body.items
+        .filter((e) => e.subject === runId && e.type.startsWith('playbook.task.'))
+        .map((e) => [e.type, e.actor, e.data.ackedBy ?? null, e.data.noted ?? false]),
+    ).toEqual([
+      ['playbook.task.acknowledged', 'Ana Duty', null, true],
+      ['playbook.task.already_acknowledged', 'Ben Consul', 'Ana Duty', false],
+      ['playbook.task.already_acknowledged', 'Chloe Officer', 'Ana Duty', true],
+      ['playbook.task.already_acknowledged', 'Ana Duty', 'Ana Duty', false],
+    ]);
+    // The audit says that words came, never the words.
+    expect(JSON.stringify(audit.body.items)).not.toContain('12 staff safe');
+    await t.app.api('POST', `/api/runs/${runId}/stop`);
+    await settle(t.app);
+  });
 });

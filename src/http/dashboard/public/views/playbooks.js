@@ -2,7 +2,8 @@
 // API: GET /api/playbooks → {items: [{id, title, description, parameters: [{name, type, description, required,
 // default?, values?, allowAll}], steps}]}; POST /api/playbooks/:id/runs {params, exercise}; GET /api/runs →
 // {items: [run]}; GET /api/runs/:id → {...run, steps: [{id, type, title, status, dueAt?, startedAt?, finishedAt?,
-// note?, error?}], tasks}; POST /api/runs/:id/stop.
+// note?, error?}], tasks: [{step, item, status, role, title, dueAt, ackedBy?, ackedAt?, notes?: [{by, at, text}]}]};
+// POST /api/runs/:id/stop.
 import { api, can, keyFor, optional } from '../api.js';
 import { guarded, liveRefresh, toast } from '../app.js';
 import { confirmable, el, keepFocus, oneAtATime, when } from '../dom.js';
@@ -155,6 +156,15 @@ function checklist(run) {
             { className: t.status === 'overdue' ? 'warn' : 'muted' },
             ` · ${String(t.role ?? '').replace(/_/g, ' ')} · due ${when(t.dueAt)}`,
             t.ackedBy ? ` · done by ${t.ackedBy} ${when(t.ackedAt)}${t.late ? ' (after it escalated)' : ''}` : '',
+          ),
+          // What staff wrote with their "done" in the group ("done, all 12 staff safe"): the news is in the words.
+          ...(t.notes ?? []).map((n) =>
+            el(
+              'p',
+              { className: 'task-note' },
+              el('q', { dir: 'auto' }, n.text),
+              el('small', { className: 'muted' }, ` — ${n.by} ${when(n.at)}`),
+            ),
           ),
         ),
       ),
