@@ -108,4 +108,30 @@ describe('playbooks, as the cell uses them', () => {
     await t.app.api('POST', `/api/runs/${runId}/stop`);
     await settle(t.app);
   });
+
+  it('/run refuses an empty value or an unclosed quote, naming it, and starts nothing', async () => {
+    const before = (await t.runner.store.page(100)).ids.length;
+    await inGroup(STAFF.duty, '/run drill region=coast serious= exercise=true');
+    const empty = await t.app.expectMessage(CELL_GROUP, /serious needs a value/);
+    expect(empty.text).toContain('serious needs a value: write serious=… or leave it out (nothing was started).');
+    expect(empty.text).not.toContain('must be one of');
+    await inGroup(STAFF.duty, '/run drill region="Northern Province exercise=true');
+    const unclosed = await t.app.expectMessage(CELL_GROUP, /is not closed/);
+    expect(unclosed.text).toContain(
+      'The quote opened in region="Northern Province exercise=true is not closed: close it after the value (region="…"), nothing was started.',
+    );
+    await settle(t.app);
+    expect((await t.runner.store.page(100)).ids).toHaveLength(before);
+    expect((await t.app.outbox(CELL_GROUP)).filter((m) => m.text.includes('started by Ana Duty') && m.text.includes('Northern'))).toEqual(
+      [],
+    );
+    // Closed, the same words start the run for that region.
+    await inGroup(STAFF.duty, '/run drill region="Northern Province" exercise=true');
+    const runId = `RUN-${String(before + 1).padStart(4, '0')}`;
+    await t.app.expectMessage(CELL_GROUP, new RegExp(`▶️ ${runId}: Test drill started by Ana Duty \\(exercise\\)`));
+    expect((await t.view(runId)).exercise).toBe(true);
+    expect((await t.runner.store.get(runId))?.params.region).toBe('north');
+    await t.app.api('POST', `/api/runs/${runId}/stop`);
+    await settle(t.app);
+  });
 });
