@@ -415,4 +415,13 @@ describe('dashboard actions in a real browser: once per click, whatever the hand
     await context.close();
     await app.api('POST', `/api/runs/${run?.id}/stop`, undefined, tokens.duty);
   });
+
+  it('says a welfare check that does not exist was not found, rather than that no HELP answer came yet', async () => {
+    const { context, page } = await newPage(browser);
+    await signIn(page, app.url, tokens.duty as string);
+    await open(page, '#/incidents/welfare/WFC-0099');
+    await expect.poll(() => page.locator('#view').textContent()).toContain('Welfare check WFC-0099 was not found.');
+    expect(await page.locator('#view').textContent()).not.toContain('No HELP answer has opened an incident yet');
+    await context.close();
+  });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PlaybookTestApp, startPlaybookApp } from '../fakes/playbook-harness.ts';
-import { CELL_GROUP, STAFF, settle, waitFor } from '../fakes/test-app.ts';
+import { CELL_GROUP, STAFF, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
 /** What the QA pass on playbooks found: each as the cell meets it in the group. */
 describe('playbooks, as the cell uses them', () => {
@@ -133,5 +133,38 @@ describe('playbooks, as the cell uses them', () => {
     expect((await t.runner.store.get(runId))?.params.region).toBe('north');
     await t.app.api('POST', `/api/runs/${runId}/stop`);
     await settle(t.app);
+  });
+});
+
+/** The incident commands' words the QA pass found misleading. */
+describe('incident commands say what they did', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp('pb-polish-incidents');
+  });
+  afterAll(async () => app.stop());
+
+  const inGroup = async (from: string, text: string, answer: RegExp) => {
+    const before = (await app.outbox(CELL_GROUP)).length;
+    await app.say(from, text, { group: CELL_GROUP });
+    return waitFor(async () => (await app.outbox(CELL_GROUP)).slice(before).find((m) => answer.test(m.text)), 10_000, String(answer));
+  };
+
+  it('/help does not call resolving closing; /assign on a resolved incident says it is resolved and how to reopen it', async () => {
+    const help = await inGroup(STAFF.officer, '/help', /\/resolve/);
+    const resolveLine = help.text.split('\n').find((l) => l.includes('/resolve')) ?? '';
+    expect(resolveLine).not.toMatch(/close/i);
+    expect(resolveLine).toContain('resolved');
+
+    await app.say('+33612700441', 'My passport was stolen at the station');
+    const ack = await app.expectMessage('+33612700441', /INC-\d{4}/);
+    const id = /INC-\d{4}/.exec(ack.text)?.[0] as string;
+    await inGroup(STAFF.officer, `/resolve ${id} new passport issued`, new RegExp(`✔️ ${id} resolved`));
+    const assigned = await inGroup(STAFF.officer, `/assign ${id} me`, new RegExp(`📌 ${id} is now with`));
+    expect(assigned.text).toBe(`📌 ${id} is now with Chloe Officer. It is resolved: /reopen ${id} to work on it again.`);
+    // Active, nothing is added.
+    await inGroup(STAFF.officer, `/reopen ${id}`, new RegExp(`🔄 ${id} reopened`));
+    const again = await inGroup(STAFF.officer, `/assign ${id} Ana`, new RegExp(`📌 ${id} is now with`));
+    expect(again.text).toBe(`📌 ${id} is now with Ana Duty.`);
   });
 });
