@@ -10,26 +10,39 @@ import { runLine } from './views.ts';
 
 /** Quotes around a whole value ("Old Town", “Old Town”, 'Old Town'), as phones type them. */
 const QUOTED = /^["“”«'‘’](.*)["“”»'‘’]$/s;
+/** A value that opens a quote, and a word that closes one. */
+const OPENS = /^["“”«'‘’]/;
+const CLOSES = /["“”»'‘’]$/;
 /** A word that says "this is a drill" without being the `exercise=true` switch. */
 const DRILL_WORD = /^[-–—([]*(exercise|exercice|drill|test|practice)[)\].!]*$/i;
 
 /**
  * Splits `key=value` arguments; `exercise=true` is the exercise switch, not a parameter. A value
  * may hold spaces (`region=Northern Province`, `place="Old Town"`): words that are not `key=value`
- * belong to the value before them.
+ * belong to the value before them, and a quoted value runs to its closing quote, whatever it holds.
+ * Refused, with nothing started: an empty value (`magnitude=` read as part of the value before it
+ * answered "region must be one of …, not "coast magnitude=""), and a quote never closed (its run's
+ * messages read `Attack at "Central station`).
  */
 export function parseRunArgs(args: string[]): { params: Record<string, string>; exercise: boolean } {
   // No prototype: `__proto__=x` is a parameter like any other (and refused as unknown), not a no-op.
   const params: Record<string, string> = Object.create(null);
   let exercise = false;
   let last: string | undefined;
+  /** The parameter whose quoted value is still open. */
+  let open: string | undefined;
   const given = new Set<string>();
   for (const a of args) {
-    const m = /^([a-zA-Z_][a-zA-Z0-9_]*)=(.+)$/.exec(a);
+    if (open !== undefined) {
+      params[open] = `${params[open]} ${a}`;
+      if (CLOSES.test(a)) open = undefined;
+      continue;
+    }
+    const m = /^([a-zA-Z_][a-zA-Z0-9_]*)=(.*)$/s.exec(a);
     if (!m) {
       // `… magnitude=6.8 exercise` would otherwise start a real run for magnitude "6.8 exercise":
       // citizens alerted in what the officer meant as a drill. A quoted value may hold the word.
-      if (DRILL_WORD.test(a) && !(last !== undefined && /^["“”«'‘’]/.test(params[last] ?? '')))
+      if (DRILL_WORD.test(a))
         throw new UsageError(
           `"${a}" on its own does not make a drill: write exercise=true (nothing was started). A value holding the word goes in quotes: place="${a} site".`,
         );
@@ -50,9 +63,19 @@ export function parseRunArgs(args: string[]): { params: Record<string, string>; 
     } else {
       params[key] = value;
       last = key;
+      if (OPENS.test(value) && !(value.length > 1 && CLOSES.test(value))) open = key;
     }
   }
-  for (const [k, v] of Object.entries(params)) params[k] = QUOTED.exec(v)?.[1]?.trim() ?? v;
+  if (open !== undefined) {
+    const typed = params[open] ?? '';
+    throw new UsageError(
+      `The quote opened in ${open}=${cutText(typed, 40)}${typed.length > 40 ? '…' : ''} is not closed: close it after the value (${open}="…"), nothing was started.`,
+    );
+  }
+  for (const [k, v] of Object.entries(params)) {
+    params[k] = (QUOTED.exec(v.trim())?.[1] ?? v).trim();
+    if (!params[k]) throw new UsageError(`${k} needs a value: write ${k}=… or leave it out (nothing was started).`);
+  }
   return { params, exercise };
 }
 

@@ -19,7 +19,7 @@ import type { Playbook } from './schema.ts';
 import { markIfExercise } from './step-context.ts';
 import { STUCK_SWEEP_EVERY_MS, STUCK_SWEEP_SCHEDULER, STUCK_SWEEP_TIMER, sweepStuckRuns } from './stuck-sweep.ts';
 import { acknowledgeTask, parseTaskRef } from './tasks.ts';
-import { runLine } from './views.ts';
+import { dueText, runLine } from './views.ts';
 
 /** Options of the playbooks feature. */
 export interface PlaybooksOptions {
@@ -36,16 +36,16 @@ const ACK_EMOJI = new Set(['✅', '👍', '✔', '☑', '👌']);
 const bareEmoji = (e: string) => e.replace(/[\u{1F3FB}-\u{1F3FF}\uFE0F]/gu, '');
 
 /** Words that say a task is done, at the start of a reply ("done, spoke to them", "c'est fait", "تم"). */
-const DONE = new RegExp(
-  `^(?:${[
-    ...['done', 'ok', 'okay', 'yes', 'completed', 'complete', 'finished', 'sorted', 'handled', 'confirmed'],
-    ...['fait', 'c est fait', 'termine', 'fini', 'oui', 'confirme', 'regle'],
-    ...['تم', 'خلص', 'خلصت', 'انتهى', 'نعم', 'تمام', 'اوكي'],
-  ]
-    .map(normaliseWords)
-    .join('|')})(?![\\p{L}\\p{N}])`,
-  'u',
-);
+const DONE_WORDS = [
+  ...['done', 'ok', 'okay', 'yes', 'completed', 'complete', 'finished', 'sorted', 'handled', 'confirmed'],
+  ...['fait', 'c est fait', 'termine', 'fini', 'oui', 'confirme', 'regle'],
+  ...['تم', 'خلص', 'خلصت', 'انتهى', 'نعم', 'تمام', 'اوكي'],
+]
+  .map(normaliseWords)
+  .join('|');
+const DONE = new RegExp(`^(?:${DONE_WORDS})(?![\\p{L}\\p{N}])`, 'u');
+/** A whole done word or phrase, as normaliseWords writes it. */
+const DONE_WHOLE = new RegExp(`^(?:${DONE_WORDS})$`, 'u');
 
 /**
  * True when a reply to a task message says it is done: an acknowledging emoji first (or alone among
@@ -56,6 +56,28 @@ function saysDone(text = ''): boolean {
   if (ACK_EMOJI.has(bareEmoji(chars[0] ?? ''))) return true;
   const words = normaliseWords(text);
   return words === '' ? chars.some((c) => ACK_EMOJI.has(bareEmoji(c))) : DONE.test(words);
+}
+
+/**
+ * What a reply that ticks a task off says beyond its done word or emoji: "done, all 12 staff safe" is
+ * "all 12 staff safe" ('' for a bare "done" or ✅). Kept on the item: it was lost with the tick.
+ */
+export function wordsBeyondDone(text = ''): string {
+  const t = text.trim();
+  let rest = t;
+  const chars = [...t];
+  if (ACK_EMOJI.has(bareEmoji(chars[0] ?? ''))) {
+    let i = 0;
+    while (i < chars.length && (ACK_EMOJI.has(bareEmoji(chars[i] as string)) || bareEmoji(chars[i] as string) === '')) i++;
+    rest = chars.slice(i).join('');
+  } else {
+    // The shortest start of the reply, up to the end of a word, that is a done word ("c'est fait").
+    const ends = [...t.matchAll(/[\p{L}\p{N}\p{M}]+/gu)].map((m) => (m.index ?? 0) + m[0].length);
+    const cut = ends.find((end) => DONE_WHOLE.test(normaliseWords(t.slice(0, end))));
+    if (cut !== undefined) rest = t.slice(cut);
+  }
+  rest = rest.replace(/^[\s\p{P}]+/u, '').trim();
+  return /[\p{L}\p{N}]/u.test(rest) ? rest : '';
 }
 
 /**
@@ -170,30 +192,50 @@ export class PlaybooksFeature implements Feature {
       await ctx.reply('Noted, but the task stays open: reply ✅ or "done" to its message once it is done.', 'refusal');
       return true;
     }
-    const result = await acknowledgeTask(ctx.deps, ref, ctx.sender.staff.name);
+    const me = ctx.sender.staff.name;
+    const note = ctx.msg.reaction ? '' : wordsBeyondDone(ctx.msg.text);
+    const result = await acknowledgeTask(ctx.deps, ref, me, { ...(note ? { note } : {}), msgId: ctx.msg.id });
     if (!result) return false;
+    // A retried job of a message already handled: its answer went out (or goes out with the same key).
+    if (result.again) return true;
+    // The words are on the item: the dashboard's checklist and GET /api/runs/:id show them.
+    const kept = note ? `\nYour words are kept with it on ${ref.runId}'s checklist: “${note}”.` : '';
+    if (note) publishRunChange(ctx.deps, ref.runId);
+    // A drill's every message is marked, these too: the cell may have a real run of the same playbook going.
+    const run = await this.runner(ctx.deps).store.get(ref.runId);
+    const mark = (text: string) => markIfExercise({ exercise: run?.exercise === true }, text);
     if (!result.changed && result.task.status === 'cancelled') {
-      await ctx.reply(`${ref.runId} was stopped: "${result.task.title}" was called off with it. /runs lists the runs in progress.`);
+      await ctx.reply(
+        mark(`${ref.runId} was stopped: "${result.task.title}" was called off with it. /runs lists the runs in progress.${kept}`),
+      );
       return true;
     }
-    if (result.changed) {
+    if (!result.changed) {
+      // Someone ticked it off first: the second person is told who and when (silence read as lost).
+      const { ackedBy, ackedAt } = result.task;
       await ctx.deps.audit.append({
-        type: 'playbook.task.acknowledged',
+        type: 'playbook.task.already_acknowledged',
         actor: ctx.sender.actor,
         subject: ref.runId,
-        data: { step: ref.stepId, item: ref.itemId },
+        data: { step: ref.stepId, item: ref.itemId, ackedBy: ackedBy ?? null, noted: Boolean(note) },
       });
-      // The dashboard's playbooks page shows the checklist live, as it shows every other change of a run.
-      publishRunChange(ctx.deps, ref.runId);
-      // A drill's every message is marked, this one too: the cell may have a real run of the same playbook going.
-      const run = await this.runner(ctx.deps).store.get(ref.runId);
-      await ctx.reply(
-        markIfExercise(
-          { exercise: run?.exercise === true },
-          `✅ ${ref.runId}: "${result.task.title}" acknowledged by ${ctx.sender.staff.name}${result.task.late ? ' (after it escalated)' : ''}.`,
-        ),
-      );
+      const who = ackedBy === me ? 'you' : (ackedBy ?? 'someone');
+      const at = ackedAt ? ` at ${dueText(ackedAt, ctx.deps.now())}` : '';
+      await ctx.reply(mark(`☑️ ${ref.runId}: "${result.task.title}" was already ticked off by ${who}${at}.${kept}`));
+      return true;
     }
+    await ctx.deps.audit.append({
+      type: 'playbook.task.acknowledged',
+      actor: ctx.sender.actor,
+      subject: ref.runId,
+      // Whether words came with it, not the words: the audit keeps no message text.
+      data: { step: ref.stepId, item: ref.itemId, ...(note ? { noted: true } : {}) },
+    });
+    // The dashboard's playbooks page shows the checklist live, as it shows every other change of a run.
+    publishRunChange(ctx.deps, ref.runId);
+    await ctx.reply(
+      mark(`✅ ${ref.runId}: "${result.task.title}" acknowledged by ${me}${result.task.late ? ' (after it escalated)' : ''}.${kept}`),
+    );
     return true;
   }
 

@@ -45,6 +45,21 @@ const TAKE_OVER = new LuaScript(`local v = redis.call('GET', KEYS[1])
 if (v or '') == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'EX', ${30 * 24 * 3600}) return 1 end
 return 0`);
 
+/**
+ * KEYS: the same-run claim, the run sequence. ARGV: the holder read ('' for none), the claim's lifetime (s).
+ * If the claim still names that holder, takes the next run number and claims it, in one step: a start
+ * refused as a duplicate takes no number (RUN-0001 then refused twice made the next run RUN-0004, and
+ * "/stop 2" found nothing). Returns {1, number} when claimed, else {0, the holder now}.
+ */
+const CLAIM_NEW = new LuaScript(`local v = redis.call('GET', KEYS[1]) or ''
+if v ~= ARGV[1] then return {0, v} end
+local n = redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[1], 'RUN-' .. string.format('%04d', n), 'EX', tonumber(ARGV[2]))
+return {1, n}`);
+
+/** How long a claim made for a run not recorded yet holds: the run is recorded milliseconds after (then 30 days). */
+const CLAIM_PENDING_S = 60;
+
 export class PlaybookRunner {
   readonly store: RunStore;
   readonly queue: Queue<PlaybookJob>;
@@ -107,8 +122,8 @@ export class PlaybookRunner {
       if (already.playbook === pb.id) await this.resumeStart(already);
       return already;
     }
-    const id = await this.store.nextId();
-    await this.claimSameRun(pb, params, exercise, id);
+    // The number is taken with the claim: a start refused as a duplicate takes none.
+    const { id, claim } = await this.claimSameRun(pb, params, exercise);
     const run: RunRecord = {
       id,
       playbook: pb.id,
@@ -122,6 +137,8 @@ export class PlaybookRunner {
       createdAt: new Date(this.deps.now()).toISOString(),
     };
     await this.store.create(run, pb, by.origin);
+    // Recorded: the claim now holds as long as a run may (a start that died before this frees it within a minute).
+    await TAKE_OVER.run(this.deps.redis, [claim], [id, id]);
     await this.deps.audit.append({
       type: 'playbook.run.started',
       actor: by.name,
@@ -138,19 +155,28 @@ export class PlaybookRunner {
    * One run of a playbook with the same parameters at a time (the drill apart from the real run):
    * two officers sending the same /run within a minute, each before seeing the other's, started two
    * real runs, and every citizen got each alert and welfare check twice. The second is refused,
-   * naming the first. Claimed in Redis (SET NX), so two starts at the same moment cannot both pass;
-   * a claim whose run has ended since is taken over.
+   * naming the first. Claimed in Redis with the run's number (CLAIM_NEW), so two starts at the same
+   * moment cannot both pass and a refused one takes no number; a claim whose run has ended since is
+   * taken over. A claim naming a run not recorded yet is a start under way (it is recorded
+   * milliseconds later): it is waited for, briefly, then refused as busy; one whose start died
+   * expires within a minute. Returns the new run's id and its claim key.
    */
-  private async claimSameRun(pb: Playbook, params: Record<string, unknown>, exercise: boolean, id: string): Promise<void> {
+  private async claimSameRun(pb: Playbook, params: Record<string, unknown>, exercise: boolean): Promise<{ id: string; claim: string }> {
     const sorted = Object.fromEntries(Object.entries(params).sort(([a], [b]) => a.localeCompare(b)));
     const hash = createHash('sha256')
       .update(JSON.stringify([pb.id, exercise, sorted]))
       .digest('hex')
       .slice(0, 24);
     const key = this.deps.keys.runSame(hash);
-    for (let attempt = 0; attempt < 3; attempt++) {
-      if (await this.deps.redis.set(key, id, 'EX', 30 * 24 * 3600, 'NX')) return;
-      const holder = await this.deps.redis.get(key);
+    let expected = '';
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const [claimed, value] = (await CLAIM_NEW.run(
+        this.deps.redis,
+        [key, this.deps.keys.runSeq],
+        [expected, String(CLAIM_PENDING_S)],
+      )) as [number, string | number];
+      if (claimed === 1) return { id: `RUN-${String(value).padStart(4, '0')}`, claim: key };
+      const holder = String(value);
       const other = holder ? await this.store.get(holder) : undefined;
       if (other?.status === 'running') {
         const at = other.createdAt.slice(11, 16);
@@ -159,8 +185,19 @@ export class PlaybookRunner {
           `${other.id} (${other.title}${other.exercise ? ', exercise' : ''}) is already running with the same parameters, started by ${other.startedBy} at ${at} UTC: nothing started. See /runs; to start it again, /stop ${other.id} first.`,
         );
       }
-      // Ended since (or never recorded): the claim is free. Taken only if it still names that run.
-      if ((await TAKE_OVER.run(this.deps.redis, [key], [holder ?? '', id])) === 1) return;
+      if (holder && !other && (await this.deps.redis.ttl(key)) > CLAIM_PENDING_S) {
+        // A claim kept for a run that was never recorded (a start that died before claims were made this way): free.
+        expected = holder;
+        continue;
+      }
+      if (holder && !other) {
+        // Being recorded by another start at this moment: its record is a few milliseconds away.
+        await new Promise((r) => setTimeout(r, 50));
+        expected = '';
+        continue;
+      }
+      // Ended since (or gone): the claim is free, and taken only if it still names that run.
+      expected = holder;
     }
     throw new ConflictError('busy', `${pb.id} is being started by someone else at this moment; look at /runs and try again`);
   }

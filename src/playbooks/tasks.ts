@@ -1,6 +1,7 @@
 import type { CoreDeps } from '../app/deps.ts';
 import { messageStaff } from '../app/incidents/shared.ts';
 import { ROLES, type Role } from '../domain/roster.ts';
+import { cutText } from '../domain/text-normalise.ts';
 import { LuaScript } from '../store/lua-script.ts';
 import { markIfExercise } from './step-context.ts';
 
@@ -16,6 +17,21 @@ export interface TaskState {
   late?: boolean;
   /** When the run was stopped with the item still to do. */
   cancelledAt?: string;
+  /** The chat message that ticked it off (a retry of that message is not a second tick). */
+  ackedMsg?: string;
+  /**
+   * What staff wrote beyond "done" when they ticked it off, or replied to it once it was ("done, all
+   * 12 staff safe"): shown with the item on the run (GET /api/runs/:id, the dashboard's checklist).
+   */
+  notes?: TaskNote[];
+}
+
+/** Words a member of staff wrote on a checklist item; `msg` is the chat message they came in. */
+export interface TaskNote {
+  by: string;
+  at: string;
+  text: string;
+  msg?: string;
 }
 
 const REF = /^pbtask:(RUN-\d+):([a-z0-9-]+):([a-z0-9-]+)$/;
@@ -30,16 +46,36 @@ export function parseTaskRef(ref: string | undefined): { runId: string; stepId: 
   return m ? { runId: m[1] as string, stepId: m[2] as string, itemId: m[3] as string } : undefined;
 }
 
-/** Acknowledges open or overdue items; returns the state before and after, or nothing when already closed. */
+/**
+ * Acknowledges an open or overdue item, and keeps the words that came with the reply (ARGV[4], JSON, or
+ * ''), on an item already ticked off or called off too. Returns the item before and after, and 'again'
+ * when this message (ARGV[5]) was already handled (a retried job): nothing changes then.
+ */
 const ACK = new LuaScript(`
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
 if not raw then return false end
 local t = cjson.decode(raw)
-if t.status ~= 'open' and t.status ~= 'overdue' then return {raw, raw} end
-if t.status == 'overdue' then t.late = true end
-t.status = 'acked'
-t.ackedBy = ARGV[2]
-t.ackedAt = ARGV[3]
+if ARGV[5] ~= '' then
+  if t.ackedMsg == ARGV[5] then return {raw, raw, 'again'} end
+  if type(t.notes) == 'table' then
+    for _, n in ipairs(t.notes) do if n.msg == ARGV[5] then return {raw, raw, 'again'} end end
+  end
+end
+local changed = false
+if t.status == 'open' or t.status == 'overdue' then
+  if t.status == 'overdue' then t.late = true end
+  t.status = 'acked'
+  t.ackedBy = ARGV[2]
+  t.ackedAt = ARGV[3]
+  if ARGV[5] ~= '' then t.ackedMsg = ARGV[5] end
+  changed = true
+end
+if ARGV[4] ~= '' then
+  if type(t.notes) ~= 'table' then t.notes = {} end
+  table.insert(t.notes, cjson.decode(ARGV[4]))
+  changed = true
+end
+if not changed then return {raw, raw} end
 local after = cjson.encode(t)
 redis.call('HSET', KEYS[1], ARGV[1], after)
 return {raw, after}`);
@@ -92,21 +128,30 @@ export async function cancelOpenTasks(deps: CoreDeps, runId: string): Promise<st
   return Array.isArray(res) ? (res as string[]) : [];
 }
 
-/** Records who acknowledged a task; `changed` is false when it was already acknowledged. */
+/**
+ * Records who acknowledged a task, with the words they wrote beyond "done" (`note`), kept also when
+ * it was already acknowledged or called off. `changed` is false when it was already acknowledged;
+ * `again` when `msgId` was already handled (a retry: nothing was recorded).
+ */
 export async function acknowledgeTask(
   deps: CoreDeps,
   ref: { runId: string; stepId: string; itemId: string },
   by: string,
-): Promise<{ changed: boolean; task: TaskState } | undefined> {
+  said: { note?: string; msgId?: string } = {},
+): Promise<{ changed: boolean; again: boolean; task: TaskState } | undefined> {
+  const at = new Date(deps.now()).toISOString();
+  const note: TaskNote | undefined = said.note
+    ? { by, at, text: cutText(said.note, 500), ...(said.msgId ? { msg: said.msgId } : {}) }
+    : undefined;
   const res = (await ACK.run(
     deps.redis,
     [deps.keys.runTasks(ref.runId)],
-    [`${ref.stepId}/${ref.itemId}`, by, new Date(deps.now()).toISOString()],
-  )) as [string, string] | null;
+    [`${ref.stepId}/${ref.itemId}`, by, at, note ? JSON.stringify(note) : '', said.msgId ?? ''],
+  )) as [string, string, string?] | null;
   if (!res) return undefined;
   const before = JSON.parse(res[0]) as TaskState;
   const after = JSON.parse(res[1]) as TaskState;
-  return { changed: before.status !== after.status, task: after };
+  return { changed: before.status !== after.status, again: res[2] === 'again', task: after };
 }
 
 /**

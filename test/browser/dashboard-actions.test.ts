@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Citizen, saveCitizens } from '../../src/citizens/registry.ts';
 import type { Incident } from '../../src/domain/incident.ts';
-import { STAFF, settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
+import { CELL_GROUP, STAFF, settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
 import { launch, newPage, open, reportFor, signIn, watchRequests } from './browser.ts';
 
 // What a duty officer's hurried hands do at 3 a.m.: a double click, a second officer acting at
@@ -375,6 +375,53 @@ describe('dashboard actions in a real browser: once per click, whatever the hand
     const lines = await page.locator('.timeline li').allTextContents();
     expect(lines).toHaveLength(4);
     for (const line of lines) expect(line).not.toMatch(/key:|api:/);
+    await context.close();
+  });
+
+  it('names regions as configured in the playbook start form and on the run card, and shows what staff wrote with their "done"', async () => {
+    const { context, page } = await newPage(browser);
+    await signIn(page, app.url, tokens.duty as string);
+    await open(page, '#/playbooks');
+    const card = page.locator('details.playbook', { has: page.locator('summary', { hasText: '(earthquake)' }) });
+    await card.locator('summary').click();
+    const region = card.locator('select[name="region"]');
+    // The names staff know; the value sent stays the id.
+    expect(await region.locator('option').allTextContents()).toEqual([
+      'choose…',
+      'Northern Province',
+      'Capital District',
+      'Coastal Province',
+    ]);
+    await region.selectOption({ label: 'Coastal Province' });
+    expect(await region.inputValue()).toBe('coast');
+    const posts = watchRequests(page, (m, u) => m === 'POST' && new URL(u).pathname === '/api/playbooks/earthquake/runs');
+    await card.locator('.act-start').click();
+    await posts.settled();
+    const runs = await app.api<{ items: { id: string; playbook: string; params: Record<string, unknown> }[] }>('GET', '/api/runs');
+    const run = runs.body.items.find((r) => r.playbook === 'earthquake');
+    expect(run?.params.region).toBe('coast');
+    const runCard = page.locator(`section.run[data-id="${run?.id}"]`);
+    await expect.poll(() => runCard.locator('p.muted').first().textContent()).toContain('region: Coastal Province');
+    expect(await runCard.locator('p.muted').first().textContent()).not.toContain('region: coast');
+
+    // Ana ticks off the staff item in the group with the news: the card shows it under the item.
+    const task = await app.expectMessage(
+      CELL_GROUP,
+      (m) => m.text.includes(`${run?.id} · First-hour checklist`) && m.text.includes('Account for all embassy staff'),
+    );
+    await app.say(STAFF.duty, 'done, all 12 staff safe', { group: CELL_GROUP, replyTo: task.id });
+    const item = runCard.locator('li.task[data-item="first-hour/staff-accounted"]');
+    await expect.poll(() => item.locator('.task-note').textContent()).toMatch(/^all 12 staff safe — Ana Duty /);
+    await context.close();
+    await app.api('POST', `/api/runs/${run?.id}/stop`, undefined, tokens.duty);
+  });
+
+  it('says a welfare check that does not exist was not found, rather than that no HELP answer came yet', async () => {
+    const { context, page } = await newPage(browser);
+    await signIn(page, app.url, tokens.duty as string);
+    await open(page, '#/incidents/welfare/WFC-0099');
+    await expect.poll(() => page.locator('#view').textContent()).toContain('Welfare check WFC-0099 was not found.');
+    expect(await page.locator('#view').textContent()).not.toContain('No HELP answer has opened an incident yet');
     await context.close();
   });
 });

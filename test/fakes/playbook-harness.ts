@@ -21,7 +21,14 @@ export interface RunView {
   status: string;
   exercise: boolean;
   steps: RunStepView[];
-  tasks: { step: string; item: string; status: string; ackedBy?: string }[];
+  tasks: {
+    step: string;
+    item: string;
+    status: string;
+    ackedBy?: string;
+    ackedAt?: string;
+    notes?: { by: string; at: string; text: string }[];
+  }[];
 }
 
 export interface PlaybookTestApp {

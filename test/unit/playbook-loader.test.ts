@@ -296,6 +296,37 @@ describe('run parameters', () => {
     });
   });
 
+  it('refuses an empty value naming its parameter, rather than read the next key as part of the value before', () => {
+    const args = (line: string) => line.split(' ');
+    expect(() => parseRunArgs(args('region=coast magnitude= casualties=true exercise=true'))).toThrow(
+      'magnitude needs a value: write magnitude=… or leave it out (nothing was started).',
+    );
+    expect(() => parseRunArgs(args('region=coast magnitude='))).toThrow('magnitude needs a value');
+    expect(() => parseRunArgs(args('region=coast place=""'))).toThrow('place needs a value');
+    expect(() => parseRunArgs(args('region=coast place=“ ”'))).toThrow('place needs a value');
+    // A space typed after "=" leaves the value where it was meant.
+    expect(parseRunArgs(args('region=coast magnitude= 6.8')).params).toEqual({ region: 'coast', magnitude: '6.8' });
+  });
+
+  it('refuses a quote never closed, and reads a quoted value to its closing quote', () => {
+    const args = (line: string) => line.split(' ');
+    const unclosed = 'is not closed: close it after the value (place="…"), nothing was started.';
+    expect(() => parseRunArgs(args('region=capital place="Central station exercise=true'))).toThrow(
+      `The quote opened in place="Central station exercise=true ${unclosed}`,
+    );
+    expect(() => parseRunArgs(args('region=capital place=“Central station'))).toThrow(unclosed);
+    expect(() => parseRunArgs(args('region=capital place="'))).toThrow(unclosed);
+    // Within the quotes, "key=value" and drill words are the value's own words.
+    expect(parseRunArgs(args('region=capital place="Gate B=North, test site" exercise=true'))).toEqual({
+      params: { region: 'capital', place: 'Gate B=North, test site' },
+      exercise: true,
+    });
+    expect(parseRunArgs(args("region=capital place='Old Town'")).params).toEqual({ region: 'capital', place: 'Old Town' });
+    expect(parseRunArgs(args('region=capital place="Souk"')).params).toEqual({ region: 'capital', place: 'Souk' });
+    // A drill word after the quote is closed is no longer in the value: refused, as anywhere else.
+    expect(() => parseRunArgs(args('region=capital place="Army ground" exercise'))).toThrow('"exercise" on its own does not make a drill');
+  });
+
   it('refuses a parameter given twice rather than run for one of them, and names __proto__ as a parameter', () => {
     expect(() => parseRunArgs(['region=north', 'region=coast'])).toThrow('region is given twice: give it once.');
     expect(() => parseRunArgs(['region=north', 'exercise=true', 'exercise=false'])).toThrow('exercise is given twice: give it once.');

@@ -263,7 +263,13 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
         if (!who) throw new UsageError('Assign to whom?');
         const phone = assigneePhone(ctx, who);
         const i = await assign(ctx.deps, { id, assignee: phone, actor: actorOf(ctx), channel: 'chat', key: requestKey(ctx) });
-        const waiting = i.status === 'open' ? ' It is not acknowledged yet: the reporter has not been told.' : '';
+        // Given to someone, a resolved incident is still resolved: nobody is working on it until it is reopened.
+        const waiting =
+          i.status === 'open'
+            ? ' It is not acknowledged yet: the reporter has not been told.'
+            : i.status === 'resolved'
+              ? ` It is resolved: /reopen ${i.id} to work on it again.`
+              : '';
         await confirmChange(ctx, `📌 ${i.id} is now with ${staffName(ctx.deps, i.assignee)}.${waiting}`, i.id);
       },
     },
@@ -299,7 +305,7 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
     {
       name: 'resolve',
       usage: 'ID [what was done]',
-      summary: 'close an incident; the reporter is told, with what was done as you wrote it',
+      summary: 'mark an incident resolved (/reopen undoes it); the reporter is told, with what was done as you wrote it',
       role: 'officer',
       async run(ctx, args, rest) {
         const id = idArg(args[0]);

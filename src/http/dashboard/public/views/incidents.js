@@ -5,7 +5,7 @@
 // card's "N need help" leads. API: GET /api/incidents?welfareCheck=WFC-0003&timeline=false (every page).
 // "Download CSV": GET /api/incidents/export?format=csv&status=&severity= (what the filters show), after
 // GET /api/me (a sign-in that ended goes back to the sign-in page rather than a failed download).
-import { api, can } from '../api.js';
+import { api, can, optional } from '../api.js';
 import { guarded, liveRefresh, toast } from '../app.js';
 import { el, keepFocus, oneAtATime } from '../dom.js';
 import {
@@ -184,6 +184,15 @@ export async function render(root, [by, check]) {
   if (by !== 'welfare') return byFilter(root, by);
   if (!/^WFC-\d{4,}$/.test(check ?? '')) {
     root.replaceChildren(el('h1', {}, 'Incidents'), el('p', { className: 'error' }, 'This list needs a welfare check.'));
+    return undefined;
+  }
+  // A check that does not exist has no HELP answers: "none yet" would send the officer waiting for them.
+  if (!(await optional('GET', `/api/welfare-checks/${encodeURIComponent(check)}`))) {
+    root.replaceChildren(
+      el('p', {}, el('a', { href: '#/welfare' }, '← Welfare checks')),
+      el('h1', {}, 'Incidents'),
+      el('p', { className: 'error', role: 'alert' }, `Welfare check ${check} was not found.`),
+    );
     return undefined;
   }
   let left = false;

@@ -2,19 +2,22 @@
 // API: GET /api/playbooks → {items: [{id, title, description, parameters: [{name, type, description, required,
 // default?, values?, allowAll}], steps}]}; POST /api/playbooks/:id/runs {params, exercise}; GET /api/runs →
 // {items: [run]}; GET /api/runs/:id → {...run, steps: [{id, type, title, status, dueAt?, startedAt?, finishedAt?,
-// note?, error?}], tasks}; POST /api/runs/:id/stop.
-import { api, can, keyFor, optional } from '../api.js';
+// note?, error?}], tasks: [{step, item, status, role, title, dueAt, ackedBy?, ackedAt?, notes?: [{by, at, text}]}]};
+// POST /api/runs/:id/stop.
+import { api, can, keyFor, optional, regionName } from '../api.js';
 import { guarded, liveRefresh, toast } from '../app.js';
 import { confirmable, el, keepFocus, oneAtATime, when } from '../dom.js';
-import { summaryOf } from './audience.js';
 
-const choice = (name, values, current, blank) =>
+const choice = (name, values, current, blank, label = (v) => v) =>
   el(
     'select',
     { name },
     ...(blank ? [el('option', { value: '' }, blank)] : []),
-    ...values.map((v) => el('option', { value: v, selected: v === current }, v)),
+    ...values.map((v) => el('option', { value: v, selected: v === current }, label(v))),
   );
+
+/** A region as staff know it ("Coastal Province", not "coast"); the API still takes and gives the id. */
+const regionLabel = (id) => (id === 'all' ? 'all regions' : regionName(id));
 
 /** The input for one parameter: a switch, a list of regions or values, a number, or text. */
 function input(p, regions) {
@@ -23,7 +26,7 @@ function input(p, regions) {
     case 'boolean':
       return el('input', { type: 'checkbox', name: p.name, role: 'switch', checked: p.default === true });
     case 'region':
-      return choice(p.name, [...regions, ...(p.allowAll ? ['all'] : [])], p.default, blank);
+      return choice(p.name, [...regions, ...(p.allowAll ? ['all'] : [])], p.default, blank, regionLabel);
     case 'enum':
       return choice(p.name, p.values ?? [], p.default, blank);
     default:
@@ -156,6 +159,15 @@ function checklist(run) {
             ` · ${String(t.role ?? '').replace(/_/g, ' ')} · due ${when(t.dueAt)}`,
             t.ackedBy ? ` · done by ${t.ackedBy} ${when(t.ackedAt)}${t.late ? ' (after it escalated)' : ''}` : '',
           ),
+          // What staff wrote with their "done" in the group ("done, all 12 staff safe"): the news is in the words.
+          ...(t.notes ?? []).map((n) =>
+            el(
+              'p',
+              { className: 'task-note' },
+              el('q', { dir: 'auto' }, n.text),
+              el('small', { className: 'muted' }, ` — ${n.by} ${when(n.at)}`),
+            ),
+          ),
         ),
       ),
     ),
@@ -170,13 +182,22 @@ function attention(run) {
   return el('p', { className: 'attention warn', role: 'alert' }, `⚠ Needs attention: ${why.join('; ')}. Do the step by hand.`);
 }
 
-function runCard(run, refresh) {
+/** `run`'s parameters as the card says them: a region parameter (by the playbook's library entry) by its name. */
+function paramsText(run, library) {
+  const specs = library.find((pb) => pb.id === run.playbook)?.parameters ?? [];
+  return Object.entries(run.params ?? {}).map(([k, v]) => {
+    const region = specs.find((p) => p.name === k)?.type === 'region';
+    return `${k}: ${region ? regionLabel(String(v)) : v}`;
+  });
+}
+
+function runCard(run, refresh, library) {
   const stop = guarded(async () => {
     const res = await api('POST', `/api/runs/${encodeURIComponent(run.id)}/stop`);
     toast(`Run ${run.id} stopped; ${res.cancelled ?? 0} pending step(s) cancelled`);
     await refresh();
   });
-  const params = Object.entries(run.params ?? {}).map(([k, v]) => `${k}: ${v}`);
+  const params = paramsText(run, library);
   return el(
     'section',
     { className: 'card run', dataset: { id: run.id } },
@@ -211,9 +232,10 @@ function runCard(run, refresh) {
 }
 
 export async function render(root) {
-  const [library, summary] = await Promise.all([optional('GET', '/api/playbooks'), summaryOf()]);
+  // The configured regions, in the config's order (their names from the same list, in regionName).
+  const [library, configured] = await Promise.all([optional('GET', '/api/playbooks'), optional('GET', '/api/regions')]);
   const playbooks = library?.items ?? [];
-  const regions = Object.keys(summary.byRegion);
+  const regions = (configured?.items ?? []).map((r) => r.id);
   const runs = el('div', { className: 'runs' });
   const refresh = oneAtATime(async () => {
     // Every run still going, however many newer ones there are (its card holds Stop run), then the
@@ -222,7 +244,9 @@ export async function render(root) {
     const ids = [...new Set([...(active?.items ?? []), ...(latest?.items ?? [])].map((r) => r.id))];
     const found = (await Promise.all(ids.map((id) => optional('GET', `/api/runs/${encodeURIComponent(id)}`)))).filter(Boolean);
     const refocus = keepFocus(runs);
-    runs.replaceChildren(...(found.length ? found.map((r) => runCard(r, refresh)) : [el('p', { className: 'muted' }, 'No run yet.')]));
+    runs.replaceChildren(
+      ...(found.length ? found.map((r) => runCard(r, refresh, playbooks)) : [el('p', { className: 'muted' }, 'No run yet.')]),
+    );
     refocus();
   });
   const mayStart = (pb) => can('post', '/api/playbooks/:id/runs') && startForm(pb, regions, refresh);
