@@ -1,9 +1,13 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runMain } from '../fakes/spawn-main.ts';
-import { CELL_GROUP, STAFF, startTestApp, testConfig, waitFor } from '../fakes/test-app.ts';
+import { createApp } from '../../src/app/create-app.ts';
+import type { ConfigFile } from '../../src/config/schema.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { freePort, runMain, startMain, waitForHttp } from '../fakes/spawn-main.ts';
+import { CELL_GROUP, cleanPrefix, REDIS_URL, STAFF, startTestApp, testConfig, uniquePrefix, waitFor } from '../fakes/test-app.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cc-config-messages-'));
 const example = readFileSync('config/example.yaml', 'utf8');
@@ -15,6 +19,24 @@ function editedConfig(name: string, from: string, to: string): string {
   const path = join(dir, name);
   writeFileSync(path, example.replace(from, to));
   return path;
+}
+
+/** The app started in-process with its log lines collected, and what GET /readyz answers. */
+async function startLogged(name: string, overrides: Partial<ConfigFile>) {
+  const prefix = uniquePrefix(name);
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  const app = await createApp(testConfig(prefix, overrides), createLogger('info', {}, stream), { port: 0 });
+  const readyz = (await (await fetch(`${app.url}/readyz`)).json()) as { status: string; warnings?: { code: string; message: string }[] };
+  await app.close();
+  await cleanPrefix(prefix);
+  const warnings = lines.map((l) => JSON.parse(l) as { level: number; msg: string; warning?: string }).filter((l) => l.level === 40);
+  return { warnings, readyz };
 }
 
 describe('a configuration error an embassy admin can act on, as crisis-cell prints it', { timeout: 60_000 }, () => {
@@ -65,6 +87,53 @@ describe('a staff phone written with spaces', () => {
       expect(outbox.map((m) => m.text).join('\n')).not.toMatch(/not on the staff roster|not allowed/i);
     } finally {
       await app.stop();
+    }
+  });
+});
+
+describe('a configuration that leaves the cell unreachable starts, and says so', { timeout: 60_000 }, () => {
+  it('no cell group: a warning in the log and on GET /readyz, still ready', async () => {
+    const { warnings, readyz } = await startLogged('config-no-groups', { cellGroups: [] });
+    expect(warnings.map((w) => w.warning)).toEqual(['no_cell_groups']);
+    expect(warnings[0]?.msg).toContain('cellGroups is empty: incident cards, escalations and playbook posts reach no crisis-cell group');
+    expect(readyz.status).toBe('ready');
+    expect(readyz.warnings?.map((w) => w.code)).toEqual(['no_cell_groups']);
+    expect(readyz.warnings?.[0]?.message).toContain('while citizens are told an officer will contact them');
+  });
+
+  it('no staff at all: a warning in the log and on GET /readyz', async () => {
+    const { warnings, readyz } = await startLogged('config-no-staff', { staff: [] });
+    expect(warnings.map((w) => w.warning)).toEqual(['no_staff']);
+    expect(warnings[0]?.msg).toContain('staff is empty: nobody can acknowledge');
+    expect(readyz.warnings?.map((w) => w.code)).toEqual(['no_staff']);
+  });
+
+  it('a roster without a duty officer: nobody is paged when an incident waits', async () => {
+    const base = testConfig('unused').file;
+    const staff = base.staff.map((s) => ({ ...s, roles: s.roles.filter((r) => r !== 'duty_officer') }));
+    const { readyz } = await startLogged('config-no-duty', { staff: staff.filter((s) => s.roles.length > 0) });
+    expect(readyz.warnings?.map((w) => w.code)).toEqual(['no_duty_officer']);
+  });
+
+  it('the shipped example gives no warning, and /readyz keeps its usual shape', async () => {
+    const { warnings, readyz } = await startLogged('config-complete', {});
+    expect(warnings.filter((w) => w.warning)).toEqual([]);
+    expect(readyz).not.toHaveProperty('warnings');
+  });
+
+  it('npm start prints the warning under its banner', async () => {
+    const prefix = uniquePrefix('config-banner');
+    const path = editedConfig('no-groups.yaml', 'cellGroups:\n  - { id: "120363000000000001@g.us", name: Crisis cell }\n', 'cellGroups: []\n');
+    const port = await freePort();
+    const proc = startMain({ REDIS_URL, KEY_PREFIX: prefix, PORT: String(port), HOST: '127.0.0.1', CRISIS_CELL_CONFIG: path });
+    try {
+      await waitForHttp(`http://127.0.0.1:${port}/healthz`, proc);
+      const banner = await waitFor(async () => proc.stdout().includes('crisis-cell is running') && proc.stdout());
+      expect(banner).toContain('⚠️  Warning: cellGroups is empty: incident cards, escalations and playbook posts reach no crisis-cell group');
+    } finally {
+      proc.child.kill('SIGTERM');
+      await proc.exited;
+      await cleanPrefix(prefix);
     }
   });
 });
