@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WelfareView } from '../../src/broadcast/welfare.ts';
 import { saveCitizens } from '../../src/citizens/registry.ts';
 import { aCitizen } from '../fakes/citizens.ts';
 import { CELL_GROUP, STAFF, settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
@@ -66,5 +67,38 @@ describe('alerts and welfare checks, as officers and citizens read them', () => 
     const reached = await app.api<AlertBody>('POST', '/api/alerts', { audience: { regions: ['coast'] }, text: { en: 'Tide warning.' } });
     expect(reached.body.total).toBe(1);
     expect(reached.body).not.toHaveProperty('note');
+  });
+
+  it('a welfare answer "1 500" is asked again, never tallied as 500 people safe; "1 4" then counts, and /sitrep says "1 person"', async () => {
+    const check = await app.api<{ id: string }>('POST', '/api/welfare-checks', { audience: { regions: ['capital'] } });
+    const id = check.body.id;
+    await app.expectMessage('+33678100001', /Are you safe\? Reply 1/);
+    await app.expectMessage('+33678100003', /Are you safe\? Reply 1/);
+    await app.say('+33678100001', '1 500');
+    await app.expectMessage('+33678100001', /could not read how many people are safe with you.*from 1 to 50/);
+    await settle(app);
+    const view = async () => (await app.api<WelfareView>('GET', `/api/welfare-checks/${id}`)).body;
+    expect((await view()).counts).toMatchObject({ safe: 0, noAnswer: 3, peopleSafe: 0 });
+    await app.say('+33678100001', '1 4');
+    await app.expectMessage('+33678100001', /noted that you are safe \(4 person/);
+    await settle(app);
+    expect((await view()).counts).toMatchObject({ safe: 1, noAnswer: 2, peopleSafe: 4 });
+    // A household of one answers SAFE: one person, in words an officer reads aloud.
+    await app.say('+33678100003', '1');
+    await app.expectMessage('+33678100003', /noted that you are safe \(1 person/);
+    await settle(app);
+    // With words around it, the count is for the cell to read: SAFE with the registered household (2), the words filed.
+    await app.say('+33678100002', '1 we are 200 at the school gym');
+    await app.expectMessage('+33678100002', /INC-\d{4}/);
+    await settle(app);
+    expect((await view()).counts).toMatchObject({ safe: 3, peopleSafe: 7 });
+    await app.say('+33678100002', '2');
+    await settle(app);
+    await app.say('+33678100001', '2');
+    await settle(app);
+    await app.say(STAFF.duty, '/sitrep', { group: CELL_GROUP });
+    const sitrep = await app.expectMessage(CELL_GROUP, new RegExp(`Welfare ${id}`));
+    expect(sitrep.text).toContain('1 safe (1 person), 2 need help, 0 no answer of 3');
+    expect(sitrep.text).not.toContain('(1 people)');
   });
 });
