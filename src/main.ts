@@ -1,5 +1,6 @@
 import { createApp } from './app/create-app.ts';
 import { ConfigError, loadConfig } from './config/load-config.ts';
+import { configWarnings } from './config/warnings.ts';
 import { createLogger } from './observability/logger.ts';
 import { assertRedisUsable, checkAppendOnly, checkEvictionPolicy, createRedis, ensureRedis } from './store/redis.ts';
 
@@ -62,15 +63,20 @@ async function main(): Promise<void> {
     // With WhatsApp no token is generated: without ADMIN_TOKEN, say so, or the operator looks for one that never comes.
     if (!app.adminToken)
       lines.push('  Admin token: none (set ADMIN_TOKEN to a secret of 16 characters or more; tokens minted earlier still work)');
+    lines.push(...warningLines(config.file));
     process.stdout.write(`${lines.join('\n')}\n\n`);
   } else {
     // A worker or gateway serves no HTTP: still say that it started and what it does, or the operator sees nothing.
     log.info({ transport: config.env.TRANSPORT }, 'crisis-cell is up');
     const what = config.env.ROLE === 'gateway' ? 'holds the WhatsApp session' : 'handles the queued messages and jobs';
-    process.stdout.write(
-      `\n  crisis-cell is running (${config.env.ROLE}, ${config.env.TRANSPORT}): this process ${what}; it serves no HTTP (ROLE=api or all does)\n\n`,
-    );
+    const banner = `\n  crisis-cell is running (${config.env.ROLE}, ${config.env.TRANSPORT}): this process ${what}; it serves no HTTP (ROLE=api or all does)`;
+    process.stdout.write(`${[banner, ...warningLines(config.file)].join('\n')}\n\n`);
   }
+}
+
+/** The configuration warnings (also logged), under the banner where whoever starts the bot looks. */
+function warningLines(file: Parameters<typeof configWarnings>[0]): string[] {
+  return configWarnings(file).map((w) => `  ⚠️  Warning: ${w.message}`);
 }
 
 main().catch((err) => {

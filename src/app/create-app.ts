@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/load-config.ts';
+import { configWarnings } from '../config/warnings.ts';
 import { Roster } from '../domain/roster.ts';
 import type { HttpDeps } from '../http/http-deps.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -58,6 +59,8 @@ export interface RunningApp {
 /** Wires config → adapters → use cases → entry points, for the roles the process plays. */
 export async function createApp(config: Config, log: Logger, options: AppOptions = {}): Promise<RunningApp> {
   const { env, file } = config;
+  // A configuration that starts but leaves the cell unreachable (no cell group, no staff) is said loudly.
+  for (const w of configWarnings(file)) log.warn({ warning: w.code }, `configuration: ${w.message}`);
   const featureList = options.features ?? features;
   const role = env.ROLE;
   const plays = (r: 'gateway' | 'worker' | 'api') => role === 'all' || role === r;

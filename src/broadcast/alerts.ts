@@ -10,9 +10,11 @@ import {
   type DeliveryCounts,
   deliveryCounts,
   fanOutStalledSince,
+  idPrefixOf,
   kindOfId,
   loadRecord,
   newBroadcastId,
+  newVerificationCode,
   publishChange,
   saveRecord,
 } from './broadcast-store.ts';
@@ -44,11 +46,19 @@ export interface AlertView {
 /** How long a repeated request waits for the first one to save the broadcast it claimed. */
 const CLAIM_WAIT_MS = 10_000;
 
-/** Claims `source` for a new broadcast id, noting when. KEYS: bySource, record. ARGV: source, id, now. */
+/**
+ * Claims `source` for a new broadcast id, noting when, or answers the id it already has. The id is
+ * numbered here, only for a source never seen: numbered before the check, every retried request
+ * (an `Idempotency-Key` sent again) used up a number, and the list skipped ALR-0009.
+ * KEYS: bySource, seq. ARGV: source, now, record key prefix, id prefix. Returns {1, id} when new, {0, id}.
+ */
 const CLAIM_SOURCE = `
-if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
-redis.call('HSET', KEYS[2], 'claimedAt', ARGV[3])
-return 1`;
+local id = redis.call('HGET', KEYS[1], ARGV[1])
+if id then return {0, id} end
+id = ARGV[4] .. '-' .. string.format('%04d', redis.call('INCR', KEYS[2]))
+redis.call('HSET', KEYS[1], ARGV[1], id)
+redis.call('HSET', ARGV[3] .. id, 'claimedAt', ARGV[2])
+return {1, id}`;
 
 /**
  * The record of an id another request claimed. While that claim is recent its creator may still be
@@ -75,20 +85,20 @@ export async function createBroadcast(
     throw new ValidationError(
       'audience.reporters is for alerts: a welfare check asks the registered citizens (reporters are followed through their incidents)',
     );
-  const fresh = await newBroadcastId(deps, kind);
-  let id = fresh.id;
   const keys = broadcastKeys(deps, kind);
-  const claimed = input.source
-    ? await deps.redis.eval(CLAIM_SOURCE, 2, keys.bySource, keys.record(id), input.source, id, String(Date.now()))
-    : 1;
-  if (input.source && claimed !== 1) {
-    id = (await deps.redis.hget(keys.bySource, input.source)) ?? id;
+  let id: string;
+  let claimed = 1;
+  if (input.source) {
+    const args = [input.source, String(Date.now()), keys.record(''), idPrefixOf(kind)];
+    [claimed, id] = (await deps.redis.eval(CLAIM_SOURCE, 2, keys.bySource, keys.seq, ...args)) as [number, string];
+  } else id = (await newBroadcastId(deps, kind)).id;
+  if (claimed !== 1) {
     const existing = await savedRecord(deps, kind, id);
     // A draft was saved but never started (the process died): the caller goes on from there.
     if (existing) return existing.status === 'draft' ? existing : { ...existing, repeated: true };
     // The source was claimed but nothing saved (the process died): build it under the claimed id.
   }
-  const code = fresh.code;
+  const code = newVerificationCode();
   const exercise = input.exercise === true;
   const resolved = await snapshotAudience(
     deps,

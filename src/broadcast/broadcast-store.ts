@@ -75,11 +75,20 @@ const ID_PREFIX: Record<BroadcastKind, string> = { alert: 'ALR', welfare: 'WFC' 
 /** Letters and digits that cannot be mistaken for each other when read aloud or retyped. */
 const CODE_ALPHABET = 'ACDEFHJKMNPRTUVWXY34679';
 
+/** The start of a broadcast's id (`ALR`, `WFC`); the claim script numbers ids in Redis the same way. */
+export function idPrefixOf(kind: BroadcastKind): string {
+  return ID_PREFIX[kind];
+}
+
+/** A short verification code like K7PX. */
+export function newVerificationCode(): string {
+  return Array.from({ length: 4 }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]).join('');
+}
+
 /** A new id like ALR-0007 and a short verification code like K7PX. */
 export async function newBroadcastId(deps: CoreDeps, kind: BroadcastKind): Promise<{ id: string; code: string }> {
   const n = await deps.redis.incr(broadcastKeys(deps, kind).seq);
-  const code = Array.from({ length: 4 }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]).join('');
-  return { id: `${ID_PREFIX[kind]}-${String(n).padStart(4, '0')}`, code };
+  return { id: `${ID_PREFIX[kind]}-${String(n).padStart(4, '0')}`, code: newVerificationCode() };
 }
 
 export function kindOfId(id: string): BroadcastKind | undefined {
@@ -147,6 +156,13 @@ export function fanOutStalledSince(r: BroadcastRecord): number | undefined {
   return r.status === 'sending' && !r.fannedOut ? r.fanOutStalledAt : undefined;
 }
 
+/**
+ * Statuses in which nothing of a broadcast is queued yet: an alert waiting for its second officer (or
+ * approved a moment before it starts sending) has no message in any queue, and `queued: total` read
+ * as if it were going out.
+ */
+const NOT_STARTED = new Set(['draft', 'pending_approval', 'approved']);
+
 /** Progress counts of a broadcast. After a cancel (or a welfare check's close), recipients not yet sent count as cancelled. */
 export async function deliveryCounts(deps: CoreDeps, r: BroadcastRecord): Promise<DeliveryCounts> {
   const c = await deps.redis.hgetall(broadcastKeys(deps, r.kind).counts(r.id));
@@ -154,7 +170,8 @@ export async function deliveryCounts(deps: CoreDeps, r: BroadcastRecord): Promis
   const [sent, delivered, read, failed] = [n('sent'), n('delivered'), n('read'), n('failed')];
   const stopped = r.status === 'cancelled' || r.status === 'closed';
   const cancelled = stopped ? Math.max(0, r.total - sent - failed) : n('cancelled');
-  return { total: r.total, queued: Math.max(0, r.total - sent - failed - cancelled), sent, delivered, read, failed, cancelled };
+  const queued = NOT_STARTED.has(r.status) ? 0 : Math.max(0, r.total - sent - failed - cancelled);
+  return { total: r.total, queued, sent, delivered, read, failed, cancelled };
 }
 
 /** Tells the dashboard something changed (best effort). */

@@ -368,7 +368,7 @@ export function tallyLine(w: { counts: WelfareCounts; byRegion: Record<string, W
     .filter(([, r]) => r.total > 0)
     .map(([region, r]) => `${region} ${r.safe}/${r.help}/${r.noAnswer}`)
     .join(', ');
-  return `${c.safe} safe (${c.peopleSafe} people), ${c.help} need help, ${c.noAnswer} no answer of ${c.total}${regions ? ` — safe/help/silent: ${regions}` : ''}`;
+  return `${c.safe} safe (${c.peopleSafe} ${c.peopleSafe === 1 ? 'person' : 'people'}), ${c.help} need help, ${c.noAnswer} no answer of ${c.total}${regions ? ` — safe/help/silent: ${regions}` : ''}`;
 }
 
 export async function getWelfareCheck(deps: CoreDeps, id: string): Promise<WelfareView> {

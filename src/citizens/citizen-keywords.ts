@@ -92,6 +92,11 @@ export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
     const [checkId, ...also] = parsed ? asked : await unanswered(ctx, asked, askedAs.askedAs ?? phone);
     // "2" to a check withdrawn since: counted nowhere, but the citizen still says they need help.
     if (parsed && !parsed.remark && !checkId && (await answerWithdrawnCheck(ctx, phone, language, parsed.answer))) return true;
+    // "1 500" (more people than a household holds): asked again, nothing tallied, as REGISTER asks again.
+    if (checkId && parsed?.tooMany !== undefined) {
+      await ctx.reply(t(language, 'welfareBadPeople'), 'welfare-answer');
+      return true;
+    }
     const answer = parsed ?? (checkId ? { answer: 'help' as const } : undefined);
     // A SAFE answer that says more is tallied, then goes on to intake: the cell reads the rest.
     if (

@@ -187,6 +187,9 @@ function mentionsHelp(words: string[]): boolean {
   return words.some((_, i) => [1, 2, 3].some((n) => i + n <= words.length && matchKeyword(words.slice(i, i + n).join(' '), ['help'])));
 }
 
+/** The most people a household may count: at REGISTER, and in a SAFE answer to a welfare check ("1 4"). */
+export const HOUSEHOLD_MAX = 50;
+
 /**
  * A reply to a welfare check: `1`/SAFE/YES or `2`/HELP in any language and script (١, 1️⃣), or a
  * bare NO, optionally followed by the number of people safe in the household ("SAFE 4", "1 4",
@@ -196,7 +199,9 @@ function mentionsHelp(words: string[]): boolean {
  * `remark` marks a SAFE answer that says more than that ("1 but we have no water left"): the
  * message must still reach the cell.
  */
-export function parseWelfareAnswer(text: string | undefined): { answer: 'safe' | 'help'; people?: number; remark?: boolean } | undefined {
+export function parseWelfareAnswer(
+  text: string | undefined,
+): { answer: 'safe' | 'help'; people?: number; remark?: boolean; tooMany?: number } | undefined {
   if (!text) return undefined;
   // "not safe", "we are not ok", "pas en sécurité", "مش بخير": the opposite of SAFE is HELP, wherever it is
   // said, typed in a hurry too ("pas en securte", "unsfae"). SAFE is read only as typed: a slip there is asked again.
@@ -215,8 +220,12 @@ export function parseWelfareAnswer(text: string | undefined): { answer: 'safe' |
   const rest = words.slice(lead.used);
   // "1 but my husband is injured", "ok, the house is on fire": an emergency is HELP whatever it starts with.
   if (lead.answer === 'help' || mentionsHelp(rest) || (rest.length > 0 && describesDanger(rest.join(' ')))) return { answer: 'help' };
-  const people = Number(rest.find((w) => /^\d{1,3}$/.test(w)) ?? 0);
-  const remark = rest.some((w) => !/^\d{1,3}$/.test(w) && !SAFE_FILLER.has(w));
+  const people = Number(rest.find((w) => /^\d+$/.test(w)) ?? 0);
+  const remark = rest.some((w) => !/^\d+$/.test(w) && !SAFE_FILLER.has(w));
+  // "1 500": more people than REGISTER takes in a household is a slip of the thumb (or a count the
+  // cell must read in words), never 500 people tallied safe. Alone, it is asked again (`tooMany`);
+  // with words around it ("1 we are 200 at the school"), SAFE is tallied without it and the words reach the cell.
+  if (people > HOUSEHOLD_MAX) return { answer: 'safe', ...(remark ? { remark } : { tooMany: people }) };
   return { answer: 'safe', ...(people > 0 ? { people } : {}), ...(remark ? { remark } : {}) };
 }
 

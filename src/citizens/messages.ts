@@ -32,6 +32,8 @@ const MESSAGES = {
     news: 'Latest advisory ({date}), {id}, verification code {code}:\n{text}',
     safeNoted: 'Thank you. We have noted that you are safe.',
     welfareSafe: 'Thank you. We have noted that you are safe ({people} person(s)). Stay in touch with the embassy.',
+    welfareBadPeople:
+      'Sorry, we could not read how many people are safe with you. Please reply 1 (SAFE) followed by the number of people, from 1 to 50 (for example "1 3"), or 2 (HELP).',
     welfareHelp:
       'We have received your request for help (reference {id}). A consular officer will contact you. If your life is in danger, call {emergency}.',
     welfareQuestion: 'Are you safe? Reply 1 (SAFE) or 2 (HELP). You may add how many people with you are safe, e.g. "1 3".',
@@ -81,6 +83,8 @@ const MESSAGES = {
     news: 'Dernier avis ({date}), {id}, code de vérification {code} :\n{text}',
     safeNoted: 'Merci. Nous avons noté que vous êtes en sécurité.',
     welfareSafe: 'Merci. Nous avons noté que vous êtes en sécurité ({people} personne(s)). Restez en contact avec l’ambassade.',
+    welfareBadPeople:
+      'Désolé, nous n’avons pas pu lire combien de personnes sont en sécurité avec vous. Répondez 1 (SAUF) suivi du nombre de personnes, de 1 à 50 (par exemple « 1 3 »), ou 2 (AIDE).',
     welfareHelp:
       "Nous avons reçu votre demande d'aide (référence {id}). Un agent consulaire va vous contacter. Si votre vie est en danger, appelez le {emergency}.",
     welfareQuestion:
@@ -128,6 +132,8 @@ const MESSAGES = {
     news: 'آخر تنبيه ({date})، {id}، رمز التحقق {code}:\n{text}',
     safeNoted: 'شكرًا. سجلنا أنك بأمان.',
     welfareSafe: 'شكرًا. سجلنا أنك بأمان ({people} شخص). ابقَ على تواصل مع السفارة.',
+    welfareBadPeople:
+      'عذرًا، لم نتمكن من قراءة عدد الأشخاص الآمنين معك. أجب 1 (بخير) متبوعًا بعدد الأشخاص من 1 إلى 50 (مثل "1 3")، أو 2 (مساعدة).',
     welfareHelp: 'تلقينا طلب المساعدة (المرجع {id}). سيتصل بك موظف قنصلي. إذا كانت حياتك في خطر اتصل بـ {emergency}.',
     welfareQuestion: 'هل أنت بأمان؟ أجب 1 (بخير) أو 2 (مساعدة). يمكنك إضافة عدد الأشخاص الآمنين معك، مثل "1 3".',
     welfareReminder: 'تذكير: ما زالت السفارة تنتظر ردك. هل أنت بأمان؟ أجب 1 (بخير) أو 2 (مساعدة).',

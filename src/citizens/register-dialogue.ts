@@ -5,7 +5,15 @@ import type { ChatContext } from '../chat/chat-context.ts';
 import { INCIDENT_KEYWORDS } from '../domain/citizen-messages.ts';
 import { foldText } from '../domain/text-normalise.ts';
 import { PRIORITY } from '../queues/queues.ts';
-import { matchKeyword, matchLanguage, normaliseWords, parseHousehold, parseWelfareAnswer, readsAsEmergency } from './keywords.ts';
+import {
+  HOUSEHOLD_MAX,
+  matchKeyword,
+  matchLanguage,
+  normaliseWords,
+  parseHousehold,
+  parseWelfareAnswer,
+  readsAsEmergency,
+} from './keywords.ts';
 import { type MessageKey, t } from './messages.ts';
 import { getCitizen, regionOfAnswer, regionOfPin, saveCitizens } from './registry.ts';
 import { LANGUAGE_LABEL } from './words.ts';
@@ -384,7 +392,7 @@ const STEPS: Record<RegisterConversation['step'], (ctx: ChatContext, conv: Regis
   },
   household(_ctx, conv, text) {
     const n = parseHousehold(text);
-    if (n === undefined || !(n >= 1 && n <= 50)) return { invalid: 'badHousehold' };
+    if (n === undefined || !(n >= 1 && n <= HOUSEHOLD_MAX)) return { invalid: 'badHousehold' };
     conv.household = n;
     return 'language';
   },

@@ -1,6 +1,7 @@
 import { isPossiblePhoneNumber, isSupportedCountry } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import { parseDuration } from '../domain/duration.ts';
+import { toE164 } from '../domain/roster.ts';
 import { foldText } from '../domain/text-normalise.ts';
 
 /** An E.164 phone number such as +15550000001. */
@@ -8,6 +9,21 @@ export const e164 = z
   .string()
   .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number like +15550000001')
   .refine((p) => isPossiblePhoneNumber(p), 'is not a possible phone number');
+
+/**
+ * A phone as an embassy admin writes it in the config file: `+1 555 000 0003` (spaces, dots, dashes,
+ * brackets), kept as E.164 (`+15550000003`), the form every phone the bot compares is in (the roster
+ * against WhatsApp senders, /assign, tokens). The same helper reads the API's assignee. The `+` stays
+ * required: the file builds the roster, and a number without its country code ("612345678") would be
+ * read in the wrong country with nothing to catch it.
+ */
+const phoneAsWritten = z
+  .string()
+  .transform((raw) => {
+    const text = raw.trim();
+    return /^\+[\d\s().-]+$/.test(text) ? (toE164(text) ?? text) : text;
+  })
+  .pipe(e164);
 
 export const ROLES = ['admin', 'duty_officer', 'officer', 'viewer'] as const;
 /** What a member of staff may do; ordered from most to least powerful. */
@@ -29,7 +45,7 @@ export const configFileSchema = z
   .object({
     embassy: z.strictObject({
       name: z.string().min(1),
-      number: e164,
+      number: phoneAsWritten,
       country: z
         .string()
         .regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 country code like SY')
@@ -58,7 +74,7 @@ export const configFileSchema = z
       .array(
         z.strictObject({
           name: z.string().trim().min(1, 'must not be empty'),
-          phone: e164,
+          phone: phoneAsWritten,
           roles: z.array(z.enum(ROLES)).min(1),
         }),
       )
@@ -132,30 +148,37 @@ export const configFileSchema = z
   })
   .strict()
   .superRefine((cfg, ctx) => {
-    const seen = new Set<string>();
+    // "also in entry 2": the admin reading the error counts entries from 1, as the loader names them.
+    const seen = new Map<string, number>();
     cfg.staff.forEach((s, i) => {
       // The bot never takes a message from its own number as a command: that member could never act.
       if (s.phone === cfg.embassy.number)
         ctx.addIssue({ code: 'custom', path: ['staff', i, 'phone'], message: "is the embassy's own number (embassy.number)" });
-      if (seen.has(s.phone)) {
-        ctx.addIssue({ code: 'custom', path: ['staff', i, 'phone'], message: 'is listed twice' });
-      }
-      seen.add(s.phone);
+      const first = seen.get(s.phone);
+      if (first !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['staff', i, 'phone'], message: `is listed twice, also in entry ${first + 1}` });
+      } else seen.set(s.phone, i);
     });
-    const ids = new Set<string>();
+    const ids = new Map<string, number>();
     cfg.regions.forEach((r, i) => {
-      if (ids.has(r.id)) ctx.addIssue({ code: 'custom', path: ['regions', i, 'id'], message: 'is listed twice' });
-      ids.add(r.id);
+      const first = ids.get(r.id);
+      if (first !== undefined)
+        ctx.addIssue({ code: 'custom', path: ['regions', i, 'id'], message: `is listed twice, also in entry ${first + 1}` });
+      else ids.set(r.id, i);
     });
     checkRegionWords(cfg.regions, ctx);
     checkWelfareClose(cfg.broadcast, ctx);
-    const groups = new Set<string>();
+    const groups = new Map<string, number>();
     cfg.cellGroups.forEach((g, i) => {
-      if (groups.has(g.id)) ctx.addIssue({ code: 'custom', path: ['cellGroups', i, 'id'], message: 'is listed twice' });
-      groups.add(g.id);
+      const first = groups.get(g.id);
+      if (first !== undefined)
+        ctx.addIssue({ code: 'custom', path: ['cellGroups', i, 'id'], message: `is listed twice, also in entry ${first + 1}` });
+      else groups.set(g.id, i);
     });
     cfg.languages.forEach((l, i) => {
-      if (cfg.languages.indexOf(l) !== i) ctx.addIssue({ code: 'custom', path: ['languages', i], message: `"${l}" is listed twice` });
+      const first = cfg.languages.indexOf(l);
+      if (first !== i)
+        ctx.addIssue({ code: 'custom', path: ['languages', i], message: `"${l}" is listed twice, also in entry ${first + 1}` });
     });
   });
 

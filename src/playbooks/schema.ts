@@ -5,10 +5,18 @@ import { parseDuration } from '../domain/duration.ts';
 /** Longest wait a playbook may hold: a year. Far beyond, no date can be written for the step (a run stuck half-way). */
 const MAX_PLAYBOOK_DURATION_MS = 365 * 86_400_000;
 
-/** A duration such as `30s`, `15m`, `2h` or `1d`. */
+/**
+ * A duration such as `30s`, `15m`, `2h` or `1d`. A refusal quotes what the file says (`after: 5
+ * minutes`, or a bare `5` YAML reads as a number), never an example the author did not write.
+ */
 export const durationText = z
-  .string()
-  .refine((s) => parseDuration(s) !== undefined, 'must be a duration like 30s, 15m, 2h or 1d (not "2 hrs")')
+  .string({
+    error: (iss) =>
+      typeof iss.input === 'number' ? `must be a duration with its unit, like 30s, 15m, 2h or 1d (not ${iss.input} alone)` : undefined,
+  })
+  .refine((s) => parseDuration(s) !== undefined, {
+    error: (iss) => `must be a duration like 30s, 15m, 2h or 1d (not ${JSON.stringify(iss.input)})`,
+  })
   .refine((s) => (parseDuration(s) ?? 0) <= MAX_PLAYBOOK_DURATION_MS, 'must be at most 365d');
 
 const language = z.string().regex(/^[a-z]{2,3}$/, 'must be a language code like en, fr or ar');

@@ -31,7 +31,8 @@ describe('lists of alerts and welfare checks', () => {
     const first = await app.api<Page<AlertView>>('GET', '/api/alerts?limit=2');
     expect(first.status).toBe(200);
     expect(first.body.items.map((a) => a.id)).toEqual([ids[2], ids[1]]);
-    expect(first.body.items[0]).toMatchObject({ status: 'pending_approval', author: 'admin', counts: { total: 2, queued: 2 } });
+    // Nothing is queued before the approval (queued counted the whole audience as if it were going out).
+    expect(first.body.items[0]).toMatchObject({ status: 'pending_approval', author: 'admin', counts: { total: 2, queued: 0 } });
     const rest = await app.api<Page<AlertView>>('GET', `/api/alerts?limit=2&cursor=${first.body.nextCursor}`);
     expect(rest.body).toEqual({ items: [expect.objectContaining({ id: ids[0] })], nextCursor: null });
   });

@@ -41,7 +41,9 @@ describe('a bad configuration stops crisis-cell with one clear line', { timeout:
       (c.staff as { phone: string }[])[1] = { ...(c.staff as { phone: string }[])[1], phone: '0612 34' } as never;
     });
     const line = await refusal({ CRISIS_CELL_CONFIG: path });
-    expect(line).toBe(`crisis-cell: invalid configuration: ${path}: staff.1.phone: must be an E.164 phone number like +15550000001`);
+    expect(line).toBe(
+      `crisis-cell: invalid configuration: ${path}: staff entry 2 (Ben Consul), phone: must be an E.164 phone number like +15550000001`,
+    );
   });
 
   it.concurrent('names an unknown role', async () => {
@@ -49,7 +51,7 @@ describe('a bad configuration stops crisis-cell with one clear line', { timeout:
       (c.staff as { roles: string[] }[])[0] = { ...(c.staff as object[])[0], roles: ['consul_general'] } as never;
     });
     const line = await refusal({ CRISIS_CELL_CONFIG: path });
-    expect(line).toContain(`${path}: staff.0.roles.0:`);
+    expect(line).toContain(`${path}: staff entry 1 (Ana Duty), roles entry 1:`);
     expect(line).toContain('"duty_officer"');
   });
 

@@ -58,7 +58,8 @@ async function pageOfIds(
 documentRoute({
   method: 'post',
   path: '/api/alerts',
-  summary: 'Create a consular alert (waits for approval above broadcast.approvalThreshold)',
+  summary:
+    'Create a consular alert (waits for approval above broadcast.approvalThreshold); `note` says in words when its audience holds nobody (`total: 0`)',
   role: 'officer',
   tags: ['alerts'],
   body: createAlertBody,
@@ -116,13 +117,29 @@ export function broadcastList<T>(deps: HttpDeps, kind: BroadcastKind, view: (dep
   };
 }
 
+/** What `POST /api/alerts` says of an alert whose audience holds nobody (it is created, and sends nothing). */
+export function nobodyReachedNote(
+  id: string,
+  body: { audience: { reporters?: boolean | undefined }; exercise?: boolean | undefined },
+): string {
+  // An exercise goes to the rostered staff only, whatever its audience.
+  if (body.exercise) return `Nobody will receive ${id}: an exercise goes to the rostered staff only, and the roster lists nobody.`;
+  const who = body.audience.reporters
+    ? 'no registered citizen or recent reporter matches this audience'
+    : 'no registered citizen matches this audience (who reported from there without registering is included only with "reporters": true)';
+  return `Nobody will receive ${id}: ${who}. Check the audience, or use {"all": true}.`;
+}
+
 /** GET|POST /api/alerts, POST /api/alerts/:id/approve|cancel, GET /api/alerts/:id. */
 export function alertRoutes(deps: HttpDeps): Router {
   const r = Router();
   r.get('/api/alerts', requireRole('viewer'), broadcastList(deps, 'alert', getAlert));
   r.post('/api/alerts', requireRole('officer'), async (req, res) => {
     const body = validate(createAlertBody, req.body);
-    res.status(201).json(await createAlert(deps, { ...body, ...authorAndSource(req) }));
+    const created = await createAlert(deps, { ...body, ...authorAndSource(req) });
+    // `/alert` in chat warns that nobody will receive it; the API said "sending" and left the caller to read `total: 0`.
+    const note = created.total === 0 ? { note: nobodyReachedNote(created.id, body) } : {};
+    res.status(201).json({ ...created, ...note });
   });
   r.post('/api/alerts/:id/approve', requireRole('duty_officer'), async (req, res) => {
     const { id } = validate(idParam, req.params, 'path');

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { heldCount } from '../../app/held-sends.ts';
 import { readTransportState, type TransportState } from '../../app/transport-state.ts';
+import { configWarnings } from '../../config/warnings.ts';
 import type { HttpDeps } from '../http-deps.ts';
 import { documentRoute } from '../route-docs.ts';
 
@@ -9,7 +10,7 @@ documentRoute({
   method: 'get',
   path: '/readyz',
   summary:
-    'Readiness: Redis (up, down, or read_only when it refuses writes) and WhatsApp transport state (503 when not ready); under a restriction on new chats, how many messages it holds',
+    'Readiness: Redis (up, down, or read_only when it refuses writes) and WhatsApp transport state (503 when not ready); under a restriction on new chats, how many messages it holds; `warnings` ({code, message}: no_cell_groups, no_staff, no_duty_officer) when the configuration leaves the cell unreachable, which does not make it unready',
   role: 'public',
   tags: ['health'],
 });
@@ -43,9 +44,11 @@ async function probeRedis(deps: HttpDeps): Promise<RedisReadiness> {
   }
 }
 
-/** Liveness and readiness. /readyz reports Redis and the WhatsApp transport's state. */
+/** Liveness and readiness. /readyz reports Redis and the WhatsApp transport's state, and what the configuration leaves out. */
 export function healthRoutes(deps: HttpDeps): Router {
   const r = Router();
+  // Not a readiness fault (the bot answers citizens), so never a 503; but a monitor should see it.
+  const warnings = configWarnings(deps.config);
   r.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -56,7 +59,9 @@ export function healthRoutes(deps: HttpDeps): Router {
     // Connected but kept from starting chats: ready (replies and cell-group posts go out), and it says so.
     if (transport.restricted) Object.assign(transport, { held: await heldCount(deps).catch(() => undefined) });
     const ready = redis.redis === 'up' && transport.state === 'open';
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', ...redis, transport });
+    res
+      .status(ready ? 200 : 503)
+      .json({ status: ready ? 'ready' : 'not_ready', ...redis, transport, ...(warnings.length ? { warnings } : {}) });
   });
   return r;
 }

@@ -130,11 +130,14 @@ function composeForm(summary, refresh) {
     submitLabel: 'Send alert',
     async submit(body, idempotencyKey) {
       const created = await api('POST', '/api/alerts', body, { idempotencyKey });
-      toast(
-        created.status === 'pending_approval'
-          ? `Alert ${created.id} to ${created.total} waits for a second officer's approval`
-          : `Alert ${created.id} is sending to ${created.total}`,
-      );
+      // An audience of nobody is said as the API says it, and stays until dismissed: "sending to 0" reads like success.
+      if (created.note) toast(`⚠️ ${created.note}`, 'error');
+      else
+        toast(
+          created.status === 'pending_approval'
+            ? `Alert ${created.id} to ${created.total} waits for a second officer's approval`
+            : `Alert ${created.id} is sending to ${created.total}`,
+        );
       await refresh();
     },
   });

@@ -169,12 +169,13 @@ export function stalledWarning(b) {
 }
 
 /**
- * A bar with one segment per delivery state; 100% when nothing is left queued. Counts are cumulative
- * (sent includes delivered, delivered includes read), so each segment shows only its own step.
+ * A bar with one segment per delivery state; 100% when every recipient was sent, failed or cancelled.
+ * Counts are cumulative (sent includes delivered, delivered includes read), so each segment shows only
+ * its own step. Not `total - queued`: an alert waiting for approval has nothing queued and nothing done.
  */
 export function progressBar(c) {
   const total = c.total || 0;
-  const done = total ? total - (c.queued ?? 0) : 0;
+  const done = total ? Math.min(total, (c.sent ?? 0) + (c.failed ?? 0) + (c.cancelled ?? 0)) : 0;
   const pct = total ? Math.round((done / total) * 100) : 0;
   const parts = {
     read: c.read ?? 0,

@@ -17,7 +17,7 @@ const plural = (n, one, many) => `${Number(n).toLocaleString()} ${n === 1 ? one 
 export function tallyParts(check, c, link = true) {
   const help = el('strong', { className: 'warn' }, `${c.help} need help`);
   return [
-    el('strong', {}, `${c.safe} safe (${c.peopleSafe} people)`),
+    el('strong', {}, `${c.safe} safe (${c.peopleSafe} ${c.peopleSafe === 1 ? 'person' : 'people'})`),
     ' · ',
     link
       ? el(

@@ -43,7 +43,7 @@ function regionTable(check) {
         'tr',
         {},
         cell('Region', regionName(region), 'region'),
-        cell('Safe', `${t.safe} (${t.peopleSafe} people)`),
+        cell('Safe', `${t.safe} (${t.peopleSafe} ${t.peopleSafe === 1 ? 'person' : 'people'})`),
         cell('Need help', t.help, t.help ? 'warn' : ''),
         cell('No answer', t.noAnswer),
         cell('Asked', t.total),

@@ -1,0 +1,37 @@
+import type { ConfigFile } from './schema.ts';
+
+/** A configuration the bot runs with, but in which part of it reaches nobody. */
+export interface ConfigWarning {
+  code: 'no_cell_groups' | 'no_staff' | 'no_duty_officer';
+  message: string;
+}
+
+/**
+ * What a valid configuration leaves the crisis cell without. Both lists may be empty by design (a
+ * demo, a first start before the groups exist, a worker-only test), so the process still starts;
+ * but with no cell group every card, escalation and playbook post goes nowhere while citizens are
+ * told an officer will contact them, and that must not pass unnoticed: logged at start, printed
+ * under the start banner and listed by GET /readyz.
+ */
+export function configWarnings(file: ConfigFile): ConfigWarning[] {
+  const warnings: ConfigWarning[] = [];
+  if (file.cellGroups.length === 0)
+    warnings.push({
+      code: 'no_cell_groups',
+      message:
+        'cellGroups is empty: incident cards, escalations and playbook posts reach no crisis-cell group, while citizens are told an officer will contact them. List the cell group(s) under cellGroups.',
+    });
+  if (file.staff.length === 0)
+    warnings.push({
+      code: 'no_staff',
+      message:
+        'staff is empty: nobody can acknowledge, resolve, /alert or /approve from WhatsApp, and nobody is paged when an incident waits. List the staff under staff.',
+    });
+  else if (!file.staff.some((s) => s.roles.includes('duty_officer')))
+    warnings.push({
+      code: 'no_duty_officer',
+      message:
+        'no member of staff has the duty_officer role: nobody is paged when an incident waits past its deadline (admins only at the second call). Give someone the duty_officer role.',
+    });
+  return warnings;
+}
