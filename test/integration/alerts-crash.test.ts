@@ -7,12 +7,17 @@ import { createLogger } from '../../src/observability/logger.ts';
 import { cleanPrefix, testConfig, uniquePrefix, waitFor } from '../fakes/test-app.ts';
 
 const COUNT = 60;
+/**
+ * The send rate of the gateway killed twice: slow, so its messages wait in flight long enough to be
+ * caught there at both deaths on a machine busy with other test files (at 25/s the window was missed).
+ */
+const SLOW = 8;
 const phones = Array.from({ length: COUNT }, (_, i) => `+4915100${String(i).padStart(5, '0')}`);
 
 /** Starts a gateway in its own process, so it can be killed like a crashed worker. */
-async function startGateway(prefix: string): Promise<ChildProcess> {
+async function startGateway(prefix: string, rate = 25): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/integration/alerts-gateway-child.ts'], {
-    env: { ...process.env, CHILD_PREFIX: prefix, CHILD_RATE: '25' },
+    env: { ...process.env, CHILD_PREFIX: prefix, CHILD_RATE: String(rate) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
@@ -102,7 +107,7 @@ describe('a gateway killed mid-broadcast', () => {
     const curfew = async (phone: string) =>
       (await worker.deps.redis.zrange(worker.deps.keys.simOutboxTo(phone), '0', '-1')).filter((m) => m.includes('Curfew'));
     const active = () => worker.deps.redis.lrange(`${prefix}:outbound:active`, 0, -1);
-    child = await startGateway(prefix);
+    child = await startGateway(prefix, SLOW);
     // Frozen with messages in flight (waiting for their turn at the send rate), then killed.
     await waitFor(async () => (await active()).length > 0 || undefined, 20_000, 'messages in flight');
     child.kill('SIGSTOP');
@@ -110,7 +115,7 @@ describe('a gateway killed mid-broadcast', () => {
     await stopGateway();
     expect(inFlight.size).toBeGreaterThan(0);
     // The next gateway takes them back; it dies while one of them is in flight again.
-    child = await startGateway(prefix);
+    child = await startGateway(prefix, SLOW);
     // Taken back (its stall counted) and in flight again.
     const again = async () => {
       for (const j of await active()) {
@@ -126,20 +131,20 @@ describe('a gateway killed mid-broadcast', () => {
         child?.kill('SIGCONT');
         return undefined;
       },
-      20_000,
+      40_000,
       'a message in flight at both deaths',
     );
     await stopGateway();
-    child = await startGateway(prefix);
+    child = await startGateway(prefix, SLOW);
     const done = await waitFor(
       async () => {
         const a = await getAlert(worker.deps, id);
         return a.counts.queued === 0 ? a : undefined;
       },
-      25_000,
+      40_000,
       'every message of the alert sent or failed',
     );
     expect(done.counts).toMatchObject({ total: COUNT, sent: COUNT, queued: 0, failed: 0 });
     expect((await Promise.all(phones.map(curfew))).map((m) => m.length)).toEqual(phones.map(() => 1));
-  }, 60_000);
+  }, 120_000);
 });
