@@ -250,6 +250,8 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'bleeding a lot',
         'unconscious',
         'unconcious',
+        'not conscious',
+        'no longer conscious',
         'fainted',
         'stabbed',
         'ambulance',
@@ -313,6 +315,10 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'hemorragie',
         'inconscient',
         'inconsciente',
+        'pas conscient',
+        'pas consciente',
+        'plus conscient',
+        'plus consciente',
         'evanoui',
         'evanouie',
         'pris une balle',
@@ -621,10 +627,12 @@ export const CATEGORY_RULES: CategoryRule[] = [
     },
   },
   {
-    // Danger around the reporter: medium when they say they are safe.
+    // Danger around the reporter: medium when they say they are safe. A person missing in it ("we
+    // cannot find our daughter since the explosion") is what the report is about.
     category: 'security',
     severity: 'high',
     whenReporterSafe: 'medium',
+    givesWayTo: ['missing_person'],
     keywords: {
       en: [
         'shooting',
@@ -904,8 +912,22 @@ export const CATEGORY_RULES: CategoryRule[] = [
         "haven't come home",
         'never came home',
         'still not home',
+        // "We cannot find our daughter since the explosion": a person, not a passport.
+        ...['cannot find', "can't find", 'cant find', 'can not find', 'could not find', "couldn't find", 'we lost'].flatMap((find) =>
+          ['my', 'our'].flatMap((whose) =>
+            ['son', 'daughter', 'child', 'children', 'kids', 'baby', 'husband', 'wife', 'mother', 'mom', 'father', 'dad']
+              .concat(['brother', 'sister', 'parents', 'family', 'grandmother', 'grandfather'])
+              .map((who) => `${find} ${whose} ${who}`),
+          ),
+        ),
       ],
       fr: [
+        // "Je ne trouve pas mon fils", "on ne retrouve plus notre fille".
+        ...['trouve pas', 'trouvons pas', 'retrouve pas', 'retrouvons pas', 'retrouve plus', 'trouve plus'].flatMap((find) =>
+          ['mon fils', 'ma fille', 'mon enfant', 'mes enfants', 'mon bebe', 'mon mari', 'ma femme', 'ma mere', 'mon pere']
+            .concat(['mon frere', 'ma soeur', 'ma sœur', 'mes parents', 'notre fils', 'notre fille', 'notre enfant', 'nos enfants'])
+            .map((who) => `${find} ${who}`),
+        ),
         'disparu',
         'disparue',
         'disparus',
@@ -1250,6 +1272,8 @@ export const CRITICAL_KEYWORDS: Record<string, string[]> = {
     'bleeding a lot',
     'unconscious',
     'unconcious',
+    'not conscious',
+    'no longer conscious',
     'seriously injured',
     'badly injured',
     'critically injured',
@@ -1321,6 +1345,10 @@ export const CRITICAL_KEYWORDS: Record<string, string[]> = {
     'saigne beaucoup',
     'inconscient',
     'inconsciente',
+    'pas conscient',
+    'pas consciente',
+    'plus conscient',
+    'plus consciente',
     'evanoui',
     'evanouie',
     'ne se reveille pas',

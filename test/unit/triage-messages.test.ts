@@ -26,6 +26,13 @@ const MESSAGES: [string, Category, Severity][] = [
   ['There is a fire in the building across the street, we are fine', 'other', 'high'],
   ['No one was hurt in the fire, we are at a neighbour’s', 'other', 'high'],
   ['the ceasefire is holding, can we travel to the south?', 'other', 'low'],
+  // Someone not found, said without "missing"; someone not conscious, said without "unconscious"
+  ['we cannot find our daughter since the explosion', 'missing_person', 'high'],
+  ['je ne trouve pas mon fils depuis ce matin', 'missing_person', 'high'],
+  ['on ne retrouve plus notre fille', 'missing_person', 'high'],
+  ["I can't find my passport anywhere", 'lost_documents', 'low'],
+  ['he is not conscious', 'medical', 'critical'],
+  ["mon père n'est plus conscient", 'medical', 'critical'],
   // Flood
   ['Flooding, water is rising fast and we are stuck on the roof with the kids', 'trapped', 'critical'],
   ['inondation, l eau monte on est sur le toit avec les enfants', 'trapped', 'critical'],
