@@ -145,7 +145,12 @@ export function broadcastCommands(): Command[] {
       usage: 'REGION|all [text]',
       role: 'duty_officer',
       async run(ctx) {
-        const w = await startWelfareCheck(ctx.deps, { author: actorOf(ctx), ...audienceAndText(ctx), source: `chat:${ctx.msg.id}` });
+        const w = await startWelfareCheck(ctx.deps, {
+          author: actorOf(ctx),
+          ...audienceAndText(ctx),
+          source: `chat:${ctx.msg.id}`,
+          toldInCell: ctx.inCellGroup,
+        });
         // "Sent to 0" reads like a check under way: say that nobody was asked, and why, and that it
         // is closed already (nothing to wait for, nothing to /close).
         const text =

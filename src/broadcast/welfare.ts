@@ -1,4 +1,5 @@
 import type { CoreDeps } from '../app/deps.ts';
+import { postToCellGroups } from '../app/incidents/shared.ts';
 import { WELFARE_DEFAULTS } from '../config/schema.ts';
 import { durationMs } from '../domain/duration.ts';
 import { NotFoundError } from '../domain/errors.ts';
@@ -136,7 +137,15 @@ export interface StartedWelfareCheck {
  */
 export async function startWelfareCheck(
   deps: CoreDeps,
-  input: { author: Actor; audience: Audience; text?: Record<string, string>; exercise?: boolean; source?: string },
+  input: {
+    author: Actor;
+    audience: Audience;
+    text?: Record<string, string>;
+    exercise?: boolean;
+    source?: string;
+    /** Started with /welfare in a cell group, whose answer there says so: the cell is not told again. */
+    toldInCell?: boolean;
+  },
 ): Promise<StartedWelfareCheck> {
   checkTextLanguages(deps, input.text ?? {});
   const r = await createBroadcast(deps, 'welfare', { ...input, text: input.text ?? {} });
@@ -167,6 +176,16 @@ export async function startWelfareCheck(
   await broadcast.add('followup', { type: 'followup', id: r.id }, { jobId: jobIdFor('wfol', r.id), delay: due.followUp });
   await queueAutoClose(deps, r.id, due.close);
   await startSending(deps, r);
+  // Started from a DM, the dashboard, the API or a playbook: the cell learns it from the bot, not from
+  // a citizen's "1" in answer to a question it did not know was asked.
+  if (!input.toldInCell) {
+    await postToCellGroups(
+      deps,
+      `📋 Welfare check ${r.id}${r.exercise ? ' (exercise)' : ''} started by ${input.author.name}: ${r.total} recipient(s) asked whether they are safe. Tallies: /sitrep; /close ${r.id} to close it.`,
+      `welfare-started:${r.id}`,
+      'welfare-started',
+    );
+  }
   deps.log.info({ id: r.id, total: r.total }, 'welfare check started');
   return { id: r.id, total: r.total, status: r.status };
 }

@@ -101,4 +101,21 @@ describe('alerts and welfare checks, as officers and citizens read them', () => 
     expect(sitrep.text).toContain('1 safe (1 person), 2 need help, 0 no answer of 3');
     expect(sitrep.text).not.toContain('(1 people)');
   });
+
+  it('tells the cell of a welfare check started from the API or a DM, once; one started in the cell is said there by its answer alone', async () => {
+    const res = await app.api<{ id: string }>('POST', '/api/welfare-checks', { audience: { regions: ['coast'] } });
+    expect(res.status).toBe(201);
+    const told = await app.expectMessage(CELL_GROUP, (m) => m.text.startsWith(`📋 Welfare check ${res.body.id} `));
+    expect(told.text).toBe(
+      `📋 Welfare check ${res.body.id} started by admin: 1 recipient(s) asked whether they are safe. Tallies: /sitrep; /close ${res.body.id} to close it.`,
+    );
+    await app.api('POST', `/api/welfare-checks/${res.body.id}/close`);
+
+    await app.say(STAFF.duty, '/welfare coast', { group: CELL_GROUP });
+    const answer = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'welfare-started' && m.text.startsWith('Welfare check'));
+    const id = /WFC-\d{4}/.exec(answer.text)?.[0] as string;
+    await settle(app);
+    expect((await app.outbox(CELL_GROUP)).filter((m) => m.text.startsWith(`📋 Welfare check ${id}`)).map((m) => m.text)).toEqual([]);
+    await app.api('POST', `/api/welfare-checks/${id}/close`);
+  });
 });
