@@ -97,14 +97,17 @@ export async function handleCitizenMessage(ctx: ChatContext, registeredOf: Regis
   const guessed = registered.language ?? guessLanguage(text, deps.config.languages);
   const vars = (language: string) => ({ embassy: deps.config.embassy.name, emergency: emergencyLine(deps, language) });
   const word = text ? asKeyword(text) : '';
+  // Their open report, looked up once whichever of the checks below asks first.
+  let active: Promise<Incident | undefined> | undefined;
+  const activeReport = () => (active ??= incidentStore(deps).activeOf(phone));
   // MENU always lists the keywords; a greeting ("hello?") from a citizen with an open report joins it.
-  if (word && (MENU_ALWAYS.has(word) || (MENU.has(word) && !(await incidentStore(deps).activeOf(phone))))) {
+  if (word && (MENU_ALWAYS.has(word) || (MENU.has(word) && !(await activeReport())))) {
     await ctx.reply(citizenText('menu', guessed, vars(guessed)), 'menu');
     return true;
   }
   // "?", "...", an invisible character: nothing to report, and no report open to ask about.
   if (!msg.media && !msg.location && !msg.edit && word === '' && !/\p{Extended_Pictographic}/u.test(text)) {
-    if (!(await incidentStore(deps).activeOf(phone))) {
+    if (!(await activeReport())) {
       await ctx.reply(citizenText('menu', guessed, vars(guessed)), 'menu');
       return true;
     }
@@ -128,7 +131,7 @@ export async function handleCitizenMessage(ctx: ChatContext, registeredOf: Regis
   const sos = word === '' ? /\u{1F198}/u.test(text) : SOS.has(unrepeated);
   // "?" or "hello??" while their report waits: it joins the report, and they are told where it stands.
   const nudge = !msg.media && !msg.location && !msg.edit && isNudge(text, unrepeated);
-  const waitingOn = nudge ? await incidentStore(deps).activeOf(phone) : undefined;
+  const waitingOn = nudge ? await activeReport() : undefined;
   // SOS, "ok", "👍", "hello??": no description. A report opened by SOS (or a pin, a photo) takes its
   // summary and language from the first message that describes something, not from the "ok" before it.
   const describes = word !== '' && !sos && !nudge && !onlyThanks(text, word);
