@@ -2,20 +2,19 @@ import { openIncident } from '../app/incidents/open-incident.ts';
 import { incidentStore } from '../app/incidents/shared.ts';
 import { audienceReaches } from '../broadcast/audience.ts';
 import { type BroadcastRecord, broadcastKeys, loadRecord } from '../broadcast/broadcast-store.ts';
-import { QUESTION_WENT_OUT } from '../broadcast/tracking.ts';
 import { textIn } from '../broadcast/render.ts';
+import { QUESTION_WENT_OUT } from '../broadcast/tracking.ts';
 import { checksAnsweredBy, withdrawnCheckAsked } from '../broadcast/welfare.ts';
 import { answerWelfareCheck } from '../broadcast/welfare-answer.ts';
 import type { ChatContext } from '../chat/chat-context.ts';
+import { foldText, guessLanguage, KeywordSet } from '../domain/text-normalise.ts';
 import { jobIdFor } from '../queues/queues.ts';
 import { ERASE_SWEEP, ERASE_SWEEP_DELAY_MS, eraseCitizen } from './erase.ts';
 import { adoptHiddenNumber } from './hidden-number.ts';
-import { foldText, guessLanguage, KeywordSet } from '../domain/text-normalise.ts';
 import {
   describesDanger,
   matchKeyword,
   matchMistyped,
-  normaliseWords,
   parseWelfareAnswer,
   readsAsEmergency,
   saidSafe,
@@ -188,7 +187,8 @@ const OPT_OUT_WORDS = 12;
 function asksToOptOut(ctx: ChatContext) {
   const text = ctx.msg.text;
   if (!text || ctx.msg.forwarded || ctx.msg.edit) return undefined;
-  if (normaliseWords(text).split(' ').length > OPT_OUT_WORDS || !OPT_OUT.any(foldText(text)) || readsAsEmergency(text)) return undefined;
+  const folded = foldText(text);
+  if (folded.split(/\s+/).length > OPT_OUT_WORDS || !OPT_OUT.any(folded) || readsAsEmergency(text)) return undefined;
   return { keyword: 'deleteAsk' as const, language: guessLanguage(text, ctx.deps.config.languages) };
 }
 
