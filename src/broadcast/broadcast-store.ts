@@ -161,7 +161,7 @@ export function fanOutStalledSince(r: BroadcastRecord): number | undefined {
  * approved a moment before it starts sending) has no message in any queue, and `queued: total` read
  * as if it were going out.
  */
-const NOT_STARTED = new Set(['draft', 'pending_approval', 'approved']);
+export const NOT_STARTED: ReadonlySet<string> = new Set(['draft', 'pending_approval', 'approved']);
 
 /** Progress counts of a broadcast. After a cancel (or a welfare check's close), recipients not yet sent count as cancelled. */
 export async function deliveryCounts(deps: CoreDeps, r: BroadcastRecord): Promise<DeliveryCounts> {

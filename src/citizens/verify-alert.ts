@@ -1,6 +1,7 @@
-import { type BroadcastRecord, deliveryCounts, loadRecord } from '../broadcast/broadcast-store.ts';
-import { textIn } from '../broadcast/render.ts';
 import type { CoreDeps } from '../app/deps.ts';
+import { utc } from '../app/held-sends.ts';
+import { type BroadcastRecord, deliveryCounts, loadRecord, NOT_STARTED } from '../broadcast/broadcast-store.ts';
+import { textIn } from '../broadcast/render.ts';
 import type { ChatContext } from '../chat/chat-context.ts';
 import { foldText, guessLanguage } from '../domain/text-normalise.ts';
 import { readsAsEmergency, westernDigits } from './keywords.ts';
@@ -47,10 +48,6 @@ export async function verifyForwardedAlert(ctx: ChatContext, registered: string 
     await ctx.reply(t(language, 'alertWithdrawn', { id, date: sentOn(alert) }), 'verify');
     return consumed(text);
   }
-  // The id and code alone are no proof: "stay indoors" became "go to the airport", or a sentence was
-  // added under a faithful copy, or "Embassy ALR-0003: everyone to the airport" names the alert with
-  // other words. Anything besides the alert's framing must be the alert's words, or nothing at all
-  // ("ALR-0003?" asks about the alert and says nothing of its own).
   // A question typed about it ("is ALR-0003 real?", "ALR-0003 still valid?"): no copy to call
   // changed. It is genuine, and the answer gives its words, so whatever the question assumed of them
   // is answered by them.
@@ -58,6 +55,9 @@ export async function verifyForwardedAlert(ctx: ChatContext, registered: string 
     await ctx.reply(t(language, 'alertGenuineWords', { id, date: sentOn(alert), text: textIn(ctx.deps, alert.text, language) }), 'verify');
     return consumed(text);
   }
+  // The id and code alone are no proof: "stay indoors" became "go to the airport", or a sentence was
+  // added under a faithful copy, or "Embassy ALR-0003: everyone to the airport" names the alert with
+  // other words. Anything besides the alert's framing must be the alert's words, or nothing at all.
   if (!sameWords(ctx.deps, text, alert, { orNothing: true })) {
     await ctx.deps.audit.append({ type: 'alert.altered_copy', actor: ctx.sender.actor, subject: id });
     if (ctx.msg.forwarded) await recordRumour(ctx.deps, forward(ctx, text, language, 'altered_alert', id));
@@ -117,10 +117,7 @@ export async function confirmAlertWords(ctx: ChatContext, registered: Promise<st
   return true;
 }
 
-const sentOn = (alert: BroadcastRecord) => `${new Date(alert.createdAt).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-
-/** Statuses of an alert nobody has received yet: a draft, one awaiting its second officer, one approved a moment ago. */
-const NOT_SENT = new Set(['draft', 'pending_approval', 'approved']);
+const sentOn = (alert: BroadcastRecord) => utc(alert.createdAt);
 
 /**
  * Whether the embassy sent the alert to anyone: a draft cancelled before it was approved was never
@@ -128,7 +125,8 @@ const NOT_SENT = new Set(['draft', 'pending_approval', 'approved']);
  * embassy sent" under an altered copy) its words. Only a cancelled alert costs a read of its counts.
  */
 async function wentOut(ctx: ChatContext, alert: BroadcastRecord): Promise<boolean> {
-  if (NOT_SENT.has(alert.status)) return false;
+  // A draft, one awaiting its second officer, one approved a moment ago: nobody has received it yet.
+  if (NOT_STARTED.has(alert.status)) return false;
   if (alert.status !== 'cancelled') return true;
   return (await deliveryCounts(ctx.deps, alert)).sent > 0;
 }
