@@ -148,39 +148,53 @@ export const configFileSchema = z
   })
   .strict()
   .superRefine((cfg, ctx) => {
-    // "also in entry 2": the admin reading the error counts entries from 1, as the loader names them.
-    const seen = new Map<string, number>();
     cfg.staff.forEach((s, i) => {
       // The bot never takes a message from its own number as a command: that member could never act.
       if (s.phone === cfg.embassy.number)
         ctx.addIssue({ code: 'custom', path: ['staff', i, 'phone'], message: "is the embassy's own number (embassy.number)" });
-      const first = seen.get(s.phone);
-      if (first !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['staff', i, 'phone'], message: `is listed twice, also in entry ${first + 1}` });
-      } else seen.set(s.phone, i);
     });
-    const ids = new Map<string, number>();
-    cfg.regions.forEach((r, i) => {
-      const first = ids.get(r.id);
-      if (first !== undefined)
-        ctx.addIssue({ code: 'custom', path: ['regions', i, 'id'], message: `is listed twice, also in entry ${first + 1}` });
-      else ids.set(r.id, i);
-    });
+    flagRepeats(
+      ctx,
+      cfg.staff.map((s) => s.phone),
+      (i) => ['staff', i, 'phone'],
+    );
+    flagRepeats(
+      ctx,
+      cfg.regions.map((r) => r.id),
+      (i) => ['regions', i, 'id'],
+    );
     checkRegionWords(cfg.regions, ctx);
     checkWelfareClose(cfg.broadcast, ctx);
-    const groups = new Map<string, number>();
-    cfg.cellGroups.forEach((g, i) => {
-      const first = groups.get(g.id);
-      if (first !== undefined)
-        ctx.addIssue({ code: 'custom', path: ['cellGroups', i, 'id'], message: `is listed twice, also in entry ${first + 1}` });
-      else groups.set(g.id, i);
-    });
-    cfg.languages.forEach((l, i) => {
-      const first = cfg.languages.indexOf(l);
-      if (first !== i)
-        ctx.addIssue({ code: 'custom', path: ['languages', i], message: `"${l}" is listed twice, also in entry ${first + 1}` });
-    });
+    flagRepeats(
+      ctx,
+      cfg.cellGroups.map((g) => g.id),
+      (i) => ['cellGroups', i, 'id'],
+    );
+    flagRepeats(
+      ctx,
+      cfg.languages,
+      (i) => ['languages', i],
+      (l) => `"${l}" `,
+    );
   });
+
+/**
+ * Flags each value that repeats an earlier one of its list: "is listed twice, also in entry 2", the
+ * entry counted from 1 as the admin reading the error counts (and as the loader names entries).
+ */
+function flagRepeats(
+  ctx: z.RefinementCtx,
+  values: readonly string[],
+  path: (i: number) => PropertyKey[],
+  prefix = (_v: string) => '',
+): void {
+  const first = new Map<string, number>();
+  values.forEach((v, i) => {
+    const earlier = first.get(v);
+    if (earlier === undefined) first.set(v, i);
+    else ctx.addIssue({ code: 'custom', path: path(i), message: `${prefix(v)}is listed twice, also in entry ${earlier + 1}` });
+  });
+}
 
 /** Defaults of the welfare-check timers (see the README). */
 export const WELFARE_DEFAULTS = { reminderAfter: '2h', followUpAfter: '6h', closeAfter: '3d' } as const;
