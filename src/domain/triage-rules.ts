@@ -2088,3 +2088,18 @@ export const PLACE_NOT_TYPOS: Record<string, string[]> = {
   en: ['borer', 'capita', 'coats', 'dessert', 'easter', 'grater', 'montage', 'montages', 'montane', 'pains', 'plane', 'plans'],
   fr: ['borde', 'broder', 'osais', 'plaie'],
 };
+
+/**
+ * Words by which a reporter says where they themselves are ("we are", "je suis", "انا"): in a report
+ * naming several places, the one named at most three words after these is theirs ("my sister is in
+ * Aleppo, we are ok in the capital").
+ */
+export const HERE_PHRASES: Record<string, string[]> = {
+  en: ['i am', 'i m', 'im', 'we are', 'we re', 'i live', 'we live', 'we stay', 'i stay', 'here', 'stuck', 'trapped', 'stranded'],
+  fr: [
+    ...['je suis', 'nous sommes', 'on est', 'j habite', 'nous habitons', 'on habite', 'ici'],
+    ...['coince', 'coincee', 'coinces', 'bloque', 'bloquee', 'bloques'],
+  ],
+  ar: ['انا', 'نحن', 'احنا', 'نحنا'],
+  'ar-latn': ['ana', 'a7na', 'ahna', 'ne7na', 'na7na', 'hon', 'hena'],
+};

@@ -6,6 +6,7 @@ import {
   CRITICAL_KEYWORDS,
   CRITICAL_TOGETHER,
   CRITICAL_UNLESS_SAFE_KEYWORDS,
+  HERE_PHRASES,
   NEGATED_PHRASES,
   NEGATION_FILLERS,
   NEGATIONS,
@@ -228,29 +229,8 @@ export function regionsInText(text: string, regions: ConfigFile['regions']): str
   return sets.filter((r) => r.set.any(folded)).map((r) => r.id);
 }
 
-/**
- * Words by which a reporter says where they themselves are ("we are", "je suis", "انا"): a place
- * named at most three words after one ("we are ok in the capital") is theirs.
- */
-const HERE = new KeywordSet([
-  ...['i am', 'i m', 'im', 'we are', 'we re', 'i live', 'we live', 'we stay', 'i stay', 'here', 'stuck', 'trapped', 'stranded'],
-  ...[
-    'je suis',
-    'nous sommes',
-    'on est',
-    'j habite',
-    'nous habitons',
-    'on habite',
-    'ici',
-    'coince',
-    'coincee',
-    'coinces',
-    'bloque',
-    'bloquee',
-    'bloques',
-  ],
-  ...['انا', 'نحن', 'احنا', 'نحنا', 'ana', 'a7na', 'ahna', 'ne7na', 'na7na', 'hon', 'hena'],
-]);
+/** Words by which a reporter says where they themselves are: a place named at most three words after one is theirs. */
+const HERE = keywordSet(HERE_PHRASES);
 /** Words after a place that make it a bearing to another place: "north of Damascus", "au nord de Damas", "شمال حلب". */
 const BEARING = /^ (?:(?:part|side|edge|outskirts|suburbs|banlieue) )?(?:of|de|du|des|d|من)(?= )/;
 
