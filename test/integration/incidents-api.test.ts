@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident } from '../../src/domain/incident.ts';
-import { CELL_GROUP, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
+import { CELL_GROUP, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
 let app: TestApp;
 let viewer: string;
@@ -241,7 +241,7 @@ describe('a change made on the dashboard, as the cell group reads it', () => {
     const j = await open('My husband was detained at the border', '+33600000061');
     expect((await app.api('PATCH', `/api/incidents/${j.id}`, { status: 'in_progress' }, officer)).status).toBe(200);
     await said(j.id, /^👍 .* acknowledged and in progress \(Omar Officer, via the dashboard\/API\)/);
-    await new Promise((r) => setTimeout(r, 200));
+    await settle(app);
     const cell = (await app.outbox(CELL_GROUP)).filter((m) => m.text.includes(`${i.id} acknowledged`));
     expect(cell).toEqual([]);
   });
