@@ -63,4 +63,46 @@ describe('a worker started promptly', () => {
     expect(mostRunning).toBe(4);
     expect(started).toHaveLength(30);
   });
+
+  it('starts a job a finished one handed on while its own fetch is still out, not a round trip later', async () => {
+    // A finished job fetches the next (jobs 0 and 2 below) while the loop's own fetch (job 1) is out.
+    // Waiting on that fetch alone, the loop had left job 2 unstarted until the round trip came back:
+    // a loaded machine then started a citizen's next answer before the one job 2 was, out of order.
+    const name = 'handed-on';
+    const queue = new Queue(name, { connection, prefix });
+    for (let i = 0; i < 4; i++) await queue.add('job', { i }, { jobId: `${name}-${i}` });
+    const events: string[] = [];
+    let job2Started: () => void = () => {};
+    const job2 = new Promise<void>((resolve) => {
+      job2Started = resolve;
+    });
+    const worker = new Worker(
+      name,
+      async (job: Job<{ i: number }>) => {
+        events.push(`start ${job.data.i}`);
+        if (job.data.i === 2) job2Started();
+        await new Promise((r) => setTimeout(r, 10));
+      },
+      { connection: connection.duplicate(), prefix, concurrency: 4, autorun: false },
+    );
+    const internals = worker as unknown as { _getNextJob: (...args: unknown[]) => Promise<Job | undefined> };
+    const getNextJob = internals._getNextJob.bind(worker);
+    let calls = 0;
+    internals._getNextJob = async (...args) => {
+      const call = ++calls;
+      const job = await getNextJob(...args);
+      if (call === 2) {
+        // The loop's second fetch (job 1) is slow to come back: until job 2 starts, or 5 s.
+        await Promise.race([job2, new Promise((r) => setTimeout(r, 5_000))]);
+        events.push(`fetched ${job?.data.i}`);
+      }
+      return job;
+    };
+    startPromptly(worker);
+    void worker.run();
+    await waitFor(async () => (await queue.getJobCounts('completed')).completed === 4 || undefined, 20_000, 'every job completed');
+    await worker.close();
+    await queue.close();
+    expect(events.slice(0, 3)).toEqual(['start 0', 'start 2', 'fetched 1']);
+  });
 });

@@ -10,7 +10,6 @@ interface LoopInternals {
   closing: Promise<void> | undefined;
   paused: boolean;
   waiting: Promise<number> | null;
-  blockUntil: number;
   _concurrency: number;
   mainLoopQueue: AsyncFifoQueue<Job | undefined> | null;
   mainLoop: () => Promise<void>;
@@ -22,7 +21,8 @@ interface LoopInternals {
 }
 
 /**
- * BullMQ's Worker main loop, changed in one place: a job starts as soon as it is fetched.
+ * BullMQ's Worker main loop, changed in two places: a job starts as soon as it is fetched, and the
+ * loop never waits on one fetch while jobs fetched before it are ready to start.
  *
  * The stock loop fills its free slots first, one Redis round trip after another, and starts none
  * of the jobs it fetched until every slot is taken or the queue is empty: with 100 slots free and
@@ -33,38 +33,41 @@ interface LoopInternals {
  * burst of calls to Redis).
  *
  * As in BullMQ's loop, a job that finishes fetches the next in the same call: jobs then arrive on two
- * paths, and two fetched together can start in the opposite order to the queue's (fetching only
- * from the loop keeps the order but fetches one job per event-loop turn: the benchmark's outbound
- * queue fell behind at 1,000 msg/s). Work that needs an order keeps it itself (InOrder).
+ * paths, and two fetched together can reach the loop in the opposite order to the queue's (fetching
+ * only from the loop keeps the order but fetches one job per event-loop turn: the benchmark's
+ * outbound queue fell behind at 1,000 msg/s). Work that needs an order keeps it itself (InOrder
+ * sorts what starts in one event-loop turn). So the loop waits on whatever arrives first, never on
+ * its own fetch alone: waiting for it, a loaded machine started a citizen's "answer 5" and left the
+ * "answer 4" a finished job had fetched just before it until the round trip after, a turn too late
+ * for InOrder, and the citizen got them the wrong way round.
  */
 async function promptMainLoop(this: LoopInternals): Promise<void> {
   const fifo = new AsyncFifoQueue<Job | undefined>();
   this.mainLoopQueue = fifo;
   let tokenPostfix = 0;
+  let fetching = false;
   while ((!this.closing && !this.paused) || fifo.numTotal() > 0) {
     // A job already fetched (or handed on by a finished one) starts before anything more is fetched.
-    while (
+    if (
       !this.closing &&
       !this.paused &&
       !this.waiting &&
+      !fetching &&
       fifo.numQueued() === 0 &&
       fifo.numTotal() < this._concurrency &&
       !this.isRateLimited()
     ) {
       const token = `${this.id}:${tokenPostfix++}`;
+      fetching = true;
       const fetched = this.retryIfFailed(() => this._getNextJob(token, { block: true }), {
         delayInMs: this.opts.runRetryDelay,
         onlyEmitError: true,
+      }).finally(() => {
+        fetching = false;
       });
       fifo.add(fetched);
-      // Waiting for a job to arrive, with others to start meanwhile.
-      if (this.waiting && fifo.numTotal() > 1) break;
-      const job = await fetched;
-      // The change: a job fetched starts now (below), not once every free slot is filled.
-      if (job) break;
-      if (fifo.numTotal() > 1) break;
-      if (this.blockUntil) break;
     }
+    // Whatever arrives first: this fetch, or a job a finished one fetched before it.
     let job: Job | undefined;
     do {
       job = (await fifo.fetch()) ?? undefined;
