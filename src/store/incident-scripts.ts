@@ -189,7 +189,8 @@ return #items
  * KEYS: incident, timeline, msgDone(edit or delete message). ARGV: original message id, reporter,
  * entry json, updatedAt, ttl, new summary ('' keeps it), events channel.
  * The new entry gets data.entry, the index of the original entry; the summary changes only when
- * the original entry is the report itself. Returns {0} when the incident is not the reporter's or
+ * the original entry is the report itself and the incident is still being worked on (a resolved or
+ * closed report keeps the words it was resolved on; the edit is on its timeline). Returns {0} when the incident is not the reporter's or
  * does not hold the message; {1 recorded | 2 already recorded, HGETALL, original entry json}.
  */
 export const MESSAGE_CHANGE = new LuaScript(`
@@ -216,7 +217,10 @@ local entry = cjson.decode(ARGV[3])
 entry.data.entry = found
 redis.call('RPUSH', KEYS[2], cjson.encode(entry))
 redis.call('HSET', KEYS[1], 'updatedAt', ARGV[4])
-if ARGV[6] ~= '' and original.type == 'reported' then redis.call('HSET', KEYS[1], 'summary', ARGV[6]) end
+local status = redis.call('HGET', KEYS[1], 'status')
+if ARGV[6] ~= '' and original.type == 'reported' and status ~= 'resolved' and status ~= 'closed' then
+  redis.call('HSET', KEYS[1], 'summary', ARGV[6])
+end
 local id = redis.call('HGET', KEYS[1], 'id')
 redis.call('SET', KEYS[3], id .. '|0|0|' .. ARGV[4], 'EX', ARGV[5])
 redis.call('PUBLISH', ARGV[7], cjson.encode({type = 'incident.updated', id = id}))

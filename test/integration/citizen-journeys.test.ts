@@ -48,9 +48,14 @@ describe('an edit made after the embassy closed the report', () => {
     await app.expectMessage(phone, (m) => m.kind === 'notice' && m.text.includes(id));
     await app.say(phone, 'I lost my passport in Damascus', { edit: { of: first } });
     await app.expectMessage(phone, (m) => m.kind === 'reaction');
-    await app.expectMessage(CELL_GROUP, (m) => m.text.includes(`${id} — the reporter edited their message`));
+    const update = await app.expectMessage(CELL_GROUP, (m) => m.text.includes(`${id} — the reporter edited their message`));
+    expect(update.text).toContain('It is resolved: its summary keeps the words it was resolved on.');
     await settle(app);
     expect((await incidentsOf(phone)).map((i) => i.id)).toEqual([id]);
+    // The record keeps what the officer resolved it on; the new words sit beside it on the timeline.
+    const { body } = await app.api<Incident>('GET', `/api/incidents/${id}`);
+    expect(body.summary).toBe('I lost my pasport');
+    expect(body.timeline.filter((e) => e.type === 'edited').map((e) => e.text)).toEqual(['I lost my passport in Damascus']);
   });
 });
 

@@ -1,5 +1,5 @@
 import type { ChatContext } from '../../chat/chat-context.ts';
-import { isActive, SEVERITY_RANK, type TimelineEntry } from '../../domain/incident.ts';
+import { type IncidentStatus, isActive, SEVERITY_RANK, type TimelineEntry } from '../../domain/incident.ts';
 import { triage } from '../../domain/triage.ts';
 import { PRIORITY } from '../../queues/queues.ts';
 import type { Feature } from '../feature.ts';
@@ -18,7 +18,8 @@ export const EDIT_NOTED_EMOJI = '✅';
  * everyone"). When the message is in one of their incidents, the incident's timeline records it
  * next to the original entry, which stays as it was:
  * - an edit adds an `edited` entry with the new wording; the summary follows it when the edited
- *   message was the report itself; the triage can only go up, as with a follow-up; the cell is
+ *   message was the report itself, unless the report is resolved or closed (the officer resolved it
+ *   on the words it had; the record keeps them, and the edit beside them); the triage can only go up, as with a follow-up; the cell is
  *   told, and the citizen gets one ✅ on the edited message (not another "added to your report");
  * - a delete adds a `deleted` entry and tells the cell; the citizen gets no answer.
  * An edit of a message in no incident, or one that makes a report the embassy already resolved or
@@ -75,7 +76,7 @@ export async function handleMessageChange(ctx: ChatContext): Promise<boolean> {
   const severity = raised ? `\n${SEVERITY_ICON[raised.severity]} Severity raised to ${raised.severity.toUpperCase()} by this edit.` : '';
   const update = deleted
     ? `🗑️ ${incident.id} — the reporter deleted their message${was} in WhatsApp (it stays in the timeline).`
-    : `✏️ ${incident.id} — the reporter edited their message${was} to: “${excerpt(text, 300)}”${severity}`;
+    : `✏️ ${incident.id} — the reporter edited their message${was} to: “${excerpt(text, 300)}”${severity}${keptSummary(incident.status)}`;
   await postToCellGroups(deps, update, `update:${msg.id}`, 'update', `incident:${incident.id}`);
   if (!deleted) {
     await deps.outbox.send(
@@ -89,6 +90,11 @@ export async function handleMessageChange(ctx: ChatContext): Promise<boolean> {
     );
   }
   return true;
+}
+
+/** What the cell reads after an edit of a report no longer worked on: its summary did not follow the edit. */
+function keptSummary(status: IncidentStatus): string {
+  return isActive(status) ? '' : `\nIt is ${status}: its summary keeps the words it was ${status} on.`;
 }
 
 /** True when incident `id` is resolved or closed and `text` reads as more severe than it was. */
