@@ -19,6 +19,12 @@ export interface CategoryRule {
   keywords: Record<string, string[]>;
   /** Phrases that use this category's words for something else: taken out before its keywords are counted. */
   unless?: Record<string, string[]>;
+  /**
+   * Phrases of this category that say `category` instead in a report that has that category's keywords
+   * and none of this rule's others: "we can't get out" is someone trapped, "our flight was cancelled and
+   * we can't get out" someone who cannot leave the country.
+   */
+  orElse?: { category: Category; keywords: Record<string, string[]> };
   /** Categories that take the report whenever any of their keywords is found, however many of this rule's are. */
   givesWayTo?: Category[];
   /**
@@ -45,10 +51,6 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'rubble',
         'buried',
         'collapsed on',
-        'cannot get out',
-        "can't get out",
-        'cant get out',
-        'can not get out',
         'pinned',
         'house collapsed',
         'building collapsed',
@@ -174,11 +176,6 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'وقعت البنايه',
         'محبوسين جوه',
         'محبوس جوه',
-        'مش قادرين نطلع',
-        'ما فينا نطلع',
-        'ما منقدر نطلع',
-        'مش عارفين نطلع',
-        'ما قادرين نطلع',
       ],
       'ar-latn': [
         'ta7t l rdem',
@@ -196,13 +193,18 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'wi2e3 3layna',
         'wa2a3 3alayna',
         'w2e3 3layna',
-        'ma fina netla3',
-        'ma 2adrin netla3',
-        'mesh 2adrin netla3',
-        'msh 2adrin netla3',
         'ne7na 3al sat7',
         'e7na 3al sat7',
       ],
+    },
+    // "We can't get out" is someone trapped, but beside "our flight was cancelled" someone who cannot leave.
+    orElse: {
+      category: 'evacuation_request',
+      keywords: {
+        en: ['cannot get out', "can't get out", 'cant get out', 'can not get out'],
+        ar: ['مش قادرين نطلع', 'ما فينا نطلع', 'ما منقدر نطلع', 'مش عارفين نطلع', 'ما قادرين نطلع'],
+        'ar-latn': ['ma fina netla3', 'ma 2adrin netla3', 'mesh 2adrin netla3', 'msh 2adrin netla3'],
+      },
     },
     // Stranded at an airport or a border ("عالقين في المطار") is a request to leave, not a person trapped.
     unless: {

@@ -33,7 +33,12 @@ export interface Triage {
 }
 
 const keywordSet = (lists: Record<string, string[]>) => new KeywordSet(Object.values(lists).flat());
-const RULES = CATEGORY_RULES.map((r) => ({ ...r, set: keywordSet(r.keywords), unless: r.unless && keywordSet(r.unless) }));
+const RULES = CATEGORY_RULES.map((r) => ({
+  ...r,
+  set: keywordSet(r.keywords),
+  unless: r.unless && keywordSet(r.unless),
+  orElse: r.orElse && { category: r.orElse.category, set: keywordSet(r.orElse.keywords) },
+}));
 const CRITICAL = keywordSet(CRITICAL_KEYWORDS);
 const TOGETHER = CRITICAL_TOGETHER.map((groups) => groups.map(keywordSet));
 const CRITICAL_UNLESS_SAFE = keywordSet(CRITICAL_UNLESS_SAFE_KEYWORDS);
@@ -50,7 +55,7 @@ const DENIABLE = (() => {
       .map((k) => foldText(k)),
   );
   const lists = [
-    ...CATEGORY_RULES.filter((r) => r.deniable !== false).map((r) => r.keywords),
+    ...CATEGORY_RULES.filter((r) => r.deniable !== false).flatMap((r) => [r.keywords, r.orElse?.keywords ?? {}]),
     CRITICAL_KEYWORDS,
     ...CRITICAL_TOGETHER.flat(),
     CRITICAL_UNLESS_SAFE_KEYWORDS,
@@ -74,7 +79,9 @@ const QUESTION_OPENER = words(QUESTION_OPENERS);
 const QUESTION_NOT_LOW = keywordSet(QUESTIONS_NOT_LOW);
 /** Every keyword and phrase of the lists above. */
 const TRIAGE_WORDS = [
-  ...CATEGORY_RULES.flatMap((r) => [...Object.values(r.keywords).flat(), ...Object.values(r.unless ?? {}).flat()]),
+  ...CATEGORY_RULES.flatMap((r) =>
+    [r.keywords, r.unless ?? {}, r.orElse?.keywords ?? {}].flatMap((lists) => Object.values(lists).flat()),
+  ),
   ...[
     CRITICAL_KEYWORDS,
     ...CRITICAL_TOGETHER.flat(),
@@ -126,7 +133,16 @@ function classifyFolded(typed: string): { category: Category; severity: Severity
   const text = TYPOS.correct(typed);
   const { text: folded, denied } = withoutDenied(NEGATED.remove(text));
   const reporterSafe = SAFE.any(NOT_SAFE.remove(text)) || NEGATED.any(text) || denied;
-  const hits = RULES.map((rule) => rule.set.count(rule.unless ? rule.unless.remove(folded) : folded));
+  const texts = RULES.map((rule) => (rule.unless ? rule.unless.remove(folded) : folded));
+  const hits = RULES.map((rule, i) => rule.set.count(texts[i] as string));
+  // "we can't get out": the rule's own, unless the report says only the other category's words.
+  RULES.forEach((rule, i) => {
+    const n = rule.orElse?.set.count(texts[i] as string) ?? 0;
+    if (n === 0 || !rule.orElse) return;
+    const other = RULES.findIndex((r) => r.category === rule.orElse?.category);
+    const to = (hits[i] as number) === 0 && (hits[other] as number) > 0 ? other : i;
+    hits[to] = (hits[to] as number) + n;
+  });
   const found = (category: Category) => RULES.some((r, i) => r.category === category && (hits[i] as number) > 0);
   let best: { rule?: (typeof RULES)[number]; hits: number } = { hits: 0 };
   RULES.forEach((rule, i) => {

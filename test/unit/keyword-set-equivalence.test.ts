@@ -87,6 +87,7 @@ const LISTS: Record<string, string[]> = {
     CATEGORY_RULES.flatMap((r, i) => [
       [`rule ${i} ${r.category}`, flat(r.keywords)],
       ...(r.unless ? [[`rule ${i} ${r.category} unless`, flat(r.unless)]] : []),
+      ...(r.orElse ? [[`rule ${i} ${r.category} or else`, flat(r.orElse.keywords)]] : []),
     ]),
   ),
   critical: flat(CRITICAL_KEYWORDS),

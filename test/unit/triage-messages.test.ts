@@ -275,6 +275,13 @@ const MESSAGES: [string, Category, Severity][] = [
   ["on est coincés à l'aéroport depuis hier", 'evacuation_request', 'medium'],
   ['we are trapped at the airport, no flights', 'evacuation_request', 'medium'],
   ['الرحلة ألغيت وما منقدر نسافر', 'evacuation_request', 'medium'],
+  // "We can't get out": beside a cancelled flight, out of the country; beside a collapse, out of the rubble.
+  ['الرحلة ألغيت وما فينا نطلع', 'evacuation_request', 'medium'],
+  ["our flight was cancelled and we can't get out", 'evacuation_request', 'medium'],
+  ['flights cancelled, ma fina netla3', 'evacuation_request', 'medium'],
+  ['ما فينا نطلع', 'trapped', 'critical'],
+  ["the house collapsed, we can't get out, is the airport open?", 'trapped', 'critical'],
+  ['البيت وقع وما فينا نطلع، المطار مسكر', 'trapped', 'critical'],
 ];
 
 describe('triage of first messages', () => {
