@@ -3,7 +3,7 @@ import { loadRecord } from '../broadcast/broadcast-store.ts';
 import { openCheckFor } from '../broadcast/welfare.ts';
 import type { ChatContext } from '../chat/chat-context.ts';
 import { INCIDENT_KEYWORDS } from '../domain/citizen-messages.ts';
-import { foldText } from '../domain/text-normalise.ts';
+import { arabicArticleForms, foldText } from '../domain/text-normalise.ts';
 import { PRIORITY } from '../queues/queues.ts';
 import {
   HOUSEHOLD_MAX,
@@ -135,8 +135,11 @@ const NOT_A_NAME = new Set(
 const NAME_PREFIX =
   /^(?:my name is|my name's|name:|i am|i'm|im|this is|je m'appelle|je m’appelle|je suis|mon nom est|nom ?:|moi c'est|اسمي|انا اسمي|أنا اسمي|انا|أنا)\s+/iu;
 
-/** "menu", "hello", "مرحبا": a citizen asking what they can do, not answering (incident intake shows the menu). */
-const MENU = new Set(INCIDENT_KEYWORDS.menu.map((w) => normaliseWords(w)));
+/**
+ * "menu", "hello", "مرحبا", "القائمة" (with the article or without): a citizen asking what they can do,
+ * not answering (incident intake shows the menu).
+ */
+const MENU = new Set(INCIDENT_KEYWORDS.menu.flatMap((w) => arabicArticleForms(normaliseWords(w))));
 
 /**
  * "near the hospital", "près de l'hôpital", "قرب المستشفى": where someone lives, told by a place

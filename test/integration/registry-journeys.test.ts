@@ -190,6 +190,14 @@ describe('citizen journeys through REGISTER', () => {
     expect(await getCitizen(app.deps, phone)).toBeUndefined();
   });
 
+  it('"القائمة" (the menu, with the article) when asked for a name shows the menu in Arabic, as "قائمة" does', async () => {
+    const phone = '+33612350020';
+    await answer(phone, 'تسجيل');
+    await answer(phone, 'نعم');
+    expect(await answer(phone, 'القائمة')).toMatch(/ما يمكنك إرساله/);
+    expect(await getCitizen(app.deps, phone)).toBeUndefined();
+  });
+
   it('a registered citizen who answers NO to the privacy notice again is told nothing changed, and stays registered', async () => {
     const citizen = aCitizen({ phone: '+33612350011', language: 'fr' });
     await saveCitizens(app.deps, [citizen]);
