@@ -22,7 +22,7 @@ import {
 import { t } from './messages.ts';
 import { continueRegistration, leaveRegistration, startRegistration } from './register-dialogue.ts';
 import { optOut, senderLanguage, senderProfile } from './registry.ts';
-import { warnOfRumour } from './rumours.ts';
+import { answerTruthQuestion, warnOfRumour } from './rumours.ts';
 import { confirmAlertWords, verifyForwardedAlert } from './verify-alert.ts';
 import { OPT_OUT_PHRASES } from './words.ts';
 
@@ -61,6 +61,8 @@ export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
   // no answer to a registration question or a welfare check. One that names an alert is verified below.
   if (!keyword && (await warnOfRumour(ctx, phone, registered))) return true;
   if (!keyword && (await continueRegistration(ctx, phone))) return true;
+  // "Is this true?" just after a rumour's warning is asked about it: answered again, no report.
+  if (!keyword && (await answerTruthQuestion(ctx, phone))) return true;
   // HELP ends a REGISTER conversation: what the citizen writes next is about their emergency.
   if (keyword?.keyword === 'help') await leaveRegistration(ctx, phone);
   // Who never registered is answered in the language of their report (alerts reach them in it too):

@@ -48,6 +48,10 @@ const MESSAGES = {
       '⚠️ Warning: {id} is a genuine alert, but this copy was changed: its words are not the ones the embassy sent. Do not act on this copy and do not share it. What the embassy sent:\n{text}',
     authoritiesUnconfirmed:
       "ℹ️ This message did not come from the embassy, and the embassy cannot confirm it. It says it comes from the local authorities: check it on their official channels (website, official accounts, local media) before you act on it or share it. Where it tells you to stay indoors or keep away from a place, doing so is the safe choice until you know. Send NEWS for the embassy's latest advice. If you are in danger, describe your situation in a message and we will open a report.",
+    rumourNotTrue:
+      'No. The embassy did not send the message you forwarded: do not act on it and do not share it. Send NEWS for the embassy\'s genuine advice. If you are in danger, describe your situation in a message and we will open a report.',
+    authoritiesStillUnconfirmed:
+      'The embassy cannot say. The message you forwarded claims to come from the local authorities, not from the embassy: check it on their official channels (website, official accounts, local media). Until you know, where it tells you to stay indoors or keep away from a place, doing so is the safe choice. Send NEWS for the embassy\'s advice. If you are in danger, describe your situation in a message and we will open a report.',
     rumourWarning:
       '⚠️ Warning: the embassy did not send this message. It is not a genuine embassy alert (a genuine alert has a number ALR-… and a verification code). Do not act on it and do not share it. Send NEWS for the latest genuine advice from the embassy. If you are in danger, describe your situation in a message and we will open a report.',
     alertNotGenuine:
@@ -100,6 +104,10 @@ const MESSAGES = {
       "⚠️ Attention : {id} est une alerte authentique, mais cette copie a été modifiée : ses mots ne sont pas ceux que l'ambassade a envoyés. N'agissez pas d'après cette copie et ne la partagez pas. Ce que l'ambassade a envoyé :\n{text}",
     authoritiesUnconfirmed:
       "ℹ️ Ce message ne vient pas de l'ambassade, et l'ambassade ne peut pas le confirmer. Il dit venir des autorités locales : vérifiez-le sur leurs canaux officiels (site, comptes officiels, médias locaux) avant d'agir d'après lui ou de le partager. S'il vous dit de rester à l'abri ou d'éviter un lieu, le faire est le choix prudent tant que vous ne savez pas. Envoyez INFOS pour les derniers conseils de l'ambassade. Si vous êtes en danger, décrivez votre situation dans un message : nous ouvrirons un signalement.",
+    rumourNotTrue:
+      "Non. L'ambassade n'a pas envoyé le message que vous avez transféré : n'agissez pas d'après lui et ne le partagez pas. Envoyez INFOS pour les conseils authentiques de l'ambassade. Si vous êtes en danger, décrivez votre situation dans un message : nous ouvrirons un signalement.",
+    authoritiesStillUnconfirmed:
+      "L'ambassade ne peut pas le dire. Le message que vous avez transféré dit venir des autorités locales, pas de l'ambassade : vérifiez-le sur leurs canaux officiels (site, comptes officiels, médias locaux). Tant que vous ne savez pas, s'il vous dit de rester à l'abri ou d'éviter un lieu, le faire est le choix prudent. Envoyez INFOS pour les conseils de l'ambassade. Si vous êtes en danger, décrivez votre situation dans un message : nous ouvrirons un signalement.",
     rumourWarning:
       "⚠️ Attention : l'ambassade n'a pas envoyé ce message. Ce n'est pas une alerte authentique de l'ambassade (une alerte authentique porte un numéro ALR-… et un code de vérification). N'agissez pas d'après ce message et ne le partagez pas. Envoyez INFOS pour les derniers conseils authentiques de l'ambassade. Si vous êtes en danger, décrivez votre situation dans un message : nous ouvrirons un signalement.",
     alertNotGenuine:
@@ -147,6 +155,10 @@ const MESSAGES = {
       '⚠️ تحذير: {id} تنبيه صحيح، لكن هذه النسخة عُدّلت: كلماتها ليست ما أرسلته السفارة. لا تتصرف بناءً على هذه النسخة ولا تشاركها. ما أرسلته السفارة:\n{text}',
     authoritiesUnconfirmed:
       'ℹ️ هذه الرسالة لم تأتِ من السفارة، ولا تستطيع السفارة تأكيدها. تقول إنها من السلطات المحلية: تحقق منها عبر قنواتها الرسمية (الموقع، الحسابات الرسمية، وسائل الإعلام المحلية) قبل أن تتصرف بناءً عليها أو تشاركها. إذا طلبت منك البقاء في مكان آمن أو الابتعاد عن مكان ما، فذلك هو الخيار الآمن حتى تتأكد. أرسل أخبار لآخر نصائح السفارة. إذا كنت في خطر، صف وضعك في رسالة وسنفتح بلاغاً.',
+    rumourNotTrue:
+      'لا. لم ترسل السفارة الرسالة التي أعدت توجيهها: لا تتصرف بناءً عليها ولا تشاركها. أرسل أخبار لنصائح السفارة الصحيحة. إذا كنت في خطر، صف وضعك في رسالة وسنفتح بلاغاً.',
+    authoritiesStillUnconfirmed:
+      'لا تستطيع السفارة أن تقول. الرسالة التي أعدت توجيهها تقول إنها من السلطات المحلية، لا من السفارة: تحقق منها عبر قنواتها الرسمية (الموقع، الحسابات الرسمية، وسائل الإعلام المحلية). حتى تتأكد، إذا طلبت منك البقاء في مكان آمن أو الابتعاد عن مكان ما، فذلك هو الخيار الآمن. أرسل أخبار لنصائح السفارة. إذا كنت في خطر، صف وضعك في رسالة وسنفتح بلاغاً.',
     rumourWarning:
       '⚠️ تحذير: لم ترسل السفارة هذه الرسالة. ليست تنبيهاً صحيحاً من السفارة (التنبيه الصحيح يحمل رقماً ALR-… ورمز تحقق). لا تتصرف بناءً عليها ولا تشاركها. أرسل أخبار لآخر النصائح الصحيحة من السفارة. إذا كنت في خطر، صف وضعك في رسالة وسنفتح بلاغاً.',
     alertNotGenuine:

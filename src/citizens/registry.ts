@@ -138,7 +138,8 @@ export async function eraseFromRegistry(deps: CoreDeps, phone: string): Promise<
     .srem(keys.citizensAll, phone)
     .srem(keys.citizensOptedOut, phone)
     .del(keys.conversation(phone))
-    .del(keys.registerAnswers(phone));
+    .del(keys.registerAnswers(phone))
+    .del(keys.rumourWarned(phone));
   for (const r of deps.config.regions) tx.srem(keys.citizensByRegion(r.id), phone);
   for (const l of deps.config.languages) tx.srem(keys.citizensByLanguage(l), phone);
   await tx.exec();

@@ -4,7 +4,7 @@ import { openIncident } from '../app/incidents/open-incident.ts';
 import { excerpt, incidentStore, publishChange } from '../app/incidents/shared.ts';
 import type { ChatContext } from '../chat/chat-context.ts';
 import type { Category } from '../domain/incident.ts';
-import { EMBASSY_CLAIM, FIRST_PERSON, OFFICIAL_CLAIM } from '../domain/rumour-words.ts';
+import { EMBASSY_CLAIM, FIRST_PERSON, OFFICIAL_CLAIM, TRUTH_FILLER, TRUTH_QUESTIONS } from '../domain/rumour-words.ts';
 import { foldText, guessLanguage, KeywordSet } from '../domain/text-normalise.ts';
 import { classify } from '../domain/triage.ts';
 import { LuaScript } from '../store/lua-script.ts';
@@ -154,7 +154,10 @@ export async function warnOfRumour(ctx: ChatContext, reporter: string, registere
     }),
     incidentStore(deps).activeOf(reporter),
   ]);
-  await ctx.reply(t(language, claim === 'embassy' ? 'rumourWarning' : 'authoritiesUnconfirmed'), 'rumour');
+  await Promise.all([
+    ctx.reply(t(language, claim === 'embassy' ? 'rumourWarning' : 'authoritiesUnconfirmed'), 'rumour'),
+    deps.redis.set(deps.keys.rumourWarned(reporter), JSON.stringify({ claim, language }), 'EX', TRUTH_QUESTION_WINDOW_S),
+  ]);
   const joined = active
     ? await openIncident(deps, {
         reporter,
@@ -174,6 +177,40 @@ export async function warnOfRumour(ctx: ChatContext, reporter: string, registere
     subject: `rumour:${id}`,
     data: joined ? { incident: joined.id } : {},
   });
+  return true;
+}
+
+/** How long after a rumour's warning "is this true?" is read as asked about it. */
+const TRUTH_QUESTION_WINDOW_S = 30 * 60;
+const TRUTH_QUESTION = new KeywordSet(Object.values(TRUTH_QUESTIONS).flat());
+const TRUTH_FILLER_WORDS = new Set(
+  Object.values(TRUTH_FILLER)
+    .flat()
+    .map((w) => foldText(w)),
+);
+
+/** True when a message only asks whether something is true: "is this true?", "c'est vrai ?", "يعني الخبر صحيح؟". */
+export function asksIfTrue(text: string): boolean {
+  const folded = foldText(text);
+  if (!TRUTH_QUESTION.any(folded)) return false;
+  return TRUTH_QUESTION.remove(folded)
+    .split(/[^\p{L}\p{N}]+/u)
+    .every((w) => w === '' || TRUTH_FILLER_WORDS.has(w));
+}
+
+/**
+ * "Is this true?" from a citizen warned of a rumour in the last half hour: they get the answer again,
+ * shorter (the embassy did not send it; or, for a claim of the authorities, the embassy cannot say),
+ * and no report is opened: it used to open one, and an officer had to work out what "is this true?"
+ * was about. False for any other message, or when no warning was given them lately.
+ */
+export async function answerTruthQuestion(ctx: ChatContext, reporter: string): Promise<boolean> {
+  const text = ctx.msg.text;
+  if (!text || ctx.msg.forwarded || ctx.msg.edit || ctx.sender.staff || !asksIfTrue(text)) return false;
+  const raw = await ctx.deps.redis.get(ctx.deps.keys.rumourWarned(reporter));
+  if (!raw) return false;
+  const warned = JSON.parse(raw) as { claim: 'embassy' | 'authorities'; language: string };
+  await ctx.reply(t(warned.language, warned.claim === 'embassy' ? 'rumourNotTrue' : 'authoritiesStillUnconfirmed'), 'rumour');
   return true;
 }
 

@@ -67,3 +67,22 @@ export const FIRST_PERSON: Record<string, string[]> = {
   ar: ['انا', 'نحن', 'احنا', 'إحنا', 'عندنا', 'معنا', 'معي', 'عندي', 'بيتنا', 'بيتي', 'ابني', 'بنتي', 'زوجي', 'زوجتي', 'اهلي', 'عائلتي'],
   'ar-latn': ['ana', 'ne7na', 'e7na', 'nehna', 'ehna'],
 };
+
+/**
+ * A citizen just warned of a rumour asking whether it is true ("is this true?", "c'est vrai ?", "صحيح؟"):
+ * the whole message is one of these and TRUTH_FILLER words. They get the answer again, no report.
+ */
+export const TRUTH_QUESTIONS: Record<string, string[]> = {
+  en: ['is this true', 'is it true', 'is that true', 'true', 'really', 'is it real', 'is this real', 'real', 'is it fake', 'fake', 'false', 'a lie'],
+  fr: ['c est vrai', 'est ce vrai', 'est ce que c est vrai', 'vrai', 'vraiment', 'c est faux', 'faux', 'c est une rumeur'],
+  ar: ['صحيح', 'هل هذا صحيح', 'هذا صحيح', 'هل صحيح', 'صح', 'جد', 'بجد', 'عن جد', 'كذب', 'اشاعه', 'هل هي اشاعه'],
+  'ar-latn': ['sa7', 'sa7i7', 'jad', 'bjad', '3an jad', 'ishe3a'],
+};
+
+/** Words a truth question may carry around it ("so is this news true then??", "يعني الخبر صحيح؟"). */
+export const TRUTH_FILLER: Record<string, string[]> = {
+  en: ['so', 'then', 'ok', 'this', 'that', 'it', 'is', 'the', 'message', 'news', 'one', 'please', 'or', 'not', 'a', 'rumour', 'rumor'],
+  fr: ['donc', 'alors', 'ok', 'ce', 'cette', 'c', 'est', 'le', 'la', 'message', 'info', 'nouvelle', 'svp', 'ou', 'pas', 'une', 'rumeur'],
+  ar: ['يعني', 'هل', 'هذا', 'هاد', 'هذه', 'هاي', 'الخبر', 'الرساله', 'الكلام', 'ولا', 'او', 'لا', 'شي'],
+  'ar-latn': ['ya3ni', 'hal', 'hada', 'hayda', 'el', 'khabar', 'walla'],
+};

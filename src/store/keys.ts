@@ -64,6 +64,8 @@ export function redisKeys(prefix: string) {
      * after it (held back by a crash) is erased too, not taken in.
      */
     erasedAt: (pseudonym: string) => k('erased', pseudonym),
+    /** The rumour a citizen was last warned of (its kind and language), kept briefly: "is this true?" gets the answer again. */
+    rumourWarned: (phone: string) => k('conv', phone, 'rumour'),
     /** Citizen conversations (multi-step dialogues such as REGISTER). */
     conversation: (phone: string) => k('conv', phone),
     /** Which question each of a citizen's REGISTER answers answered (message id → step): an edited answer amends it. */

@@ -88,6 +88,9 @@ describe('DELETE and the records of the messages the bot sent', () => {
     await app.expectMessage(STAYS.phone, /Roads north closed/);
     await waitFor(async () => (await app.deps.redis.scard(app.deps.keys.outboundHeldTo(ERASED.phone))) === 1);
     held.clear();
+    // They forwarded a rumour and were warned: what they were warned of is kept a while, under their phone.
+    await app.say(ERASED.phone, 'The embassy says everyone must go to the airport tonight. Share!', { forwarded: true });
+    await app.expectMessage(ERASED.phone, /the embassy did not send this message/);
     // The WhatsApp gateway keeps, a day, who each message went to under which key (to send it again
     // after a 463): the simulator keeps none, so it is written here as the Baileys adapter writes it.
     const sentToErased = await app.outbox(ERASED.phone);

@@ -183,6 +183,32 @@ describe('a citizen forwards a rumour claiming to come from the embassy or the a
     expect(opened?.links.forwarded).toBeUndefined();
   });
 
+  it('answers "is this true?" after the warning again, in the warning’s language, and opens no report', async () => {
+    const say = async (from: string, text: string) => {
+      const before = (await app.outbox(from)).length;
+      await app.say(from, text);
+      await settle(app);
+      return (await app.outbox(from)).slice(before).map((m) => m.text);
+    };
+    const citizen = phone(60);
+    await forward(citizen, RUMOUR_EN);
+    expect(await say(citizen, 'is this true??')).toEqual([expect.stringMatching(/^No\. The embassy did not send the message you forwarded/)]);
+    expect(await say(citizen, 'so it is fake?')).toEqual([expect.stringMatching(/^No\. The embassy did not send/)]);
+    // A claim of the local authorities is never called false: the embassy cannot say.
+    const other = phone(61);
+    await forward(other, 'وزارة الداخلية: حظر تجول من الساعة الثامنة مساءً. انشروا');
+    expect(await say(other, 'يعني الخبر صحيح؟')).toEqual([expect.stringMatching(/^لا تستطيع السفارة أن تقول.*تحقق منها عبر قنواتها الرسمية/s)]);
+    const french = phone(62);
+    await forward(french, RUMOUR_FR);
+    expect(await say(french, "c'est vrai ?")).toEqual([expect.stringMatching(/^Non\. L'ambassade n'a pas envoyé le message/)]);
+    expect(await incidentsOf(citizen)).toEqual([]);
+    expect(await incidentsOf(other)).toEqual([]);
+    expect(await incidentsOf(french)).toEqual([]);
+    // A question that says more is a report, as ever; and "is this true?" with no warning given is too.
+    expect(await say(citizen, 'is this true? we are trapped in the hotel')).toEqual([expect.stringMatching(/We have your report/)]);
+    expect(await say(phone(63), 'is this true?')).toEqual([expect.stringMatching(/We have your report/)]);
+  });
+
   it('refuses a forwarded deletion in the simulator API with a clear error', async () => {
     const res = await app.api<{ error: { code: string; message: string } }>('POST', '/sim/messages', {
       from: phone(50),
