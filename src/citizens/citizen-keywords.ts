@@ -233,6 +233,7 @@ async function erase(ctx: ChatContext, phone: string, language: string | undefin
       jobsRemoved: report.jobsRemoved,
       incidents: report.incidents,
       finishedJobsRemoved: report.finishedJobsRemoved,
+      taskNotes: report.taskNotes,
     },
   });
   ctx.deps.log.info({ broadcasts: report.broadcasts, jobsRemoved: report.jobsRemoved }, 'citizen data erased');

@@ -6,6 +6,7 @@ import { type BroadcastKind, broadcastKeys } from '../broadcast/broadcast-store.
 import { advanceRecipient, broadcastRef, forgetRecipient } from '../broadcast/tracking.ts';
 import { askedInKeys } from '../broadcast/welfare.ts';
 import { purgeFinishedJobsMentioning } from '../queues/purge-jobs.ts';
+import { eraseFromTaskNotes } from '../playbooks/tasks.ts';
 import { jobIdFor } from '../queues/queues.ts';
 import { forgetSessionLids } from '../transport/baileys/session-lids.ts';
 import { eraseFromRegistry } from './registry.ts';
@@ -22,6 +23,8 @@ export interface ErasureReport {
   incidents: number;
   /** Finished message jobs (their words in, replies and cards out) removed from the queues. */
   finishedJobsRemoved: number;
+  /** Notes on playbook runs' checklist items that held their number. */
+  taskNotes: number;
   /** The phone and the LIDs that named the citizen: what the sweep after the DELETE looks for. */
   senders: string[];
 }
@@ -109,6 +112,8 @@ export async function eraseCitizen(deps: CoreDeps, phone: string): Promise<Erasu
   for (const lid of lids)
     for (const id of await eraseCitizenIncidents(deps, lid, erased?.name, phone)) if (!incidentIds.includes(id)) incidentIds.push(id);
   await forgetMedia(deps, [phone, ...lids]);
+  // Staff may have noted their number on a playbook run's checklist ("done, called +33 6 12…").
+  const taskNotes = await eraseFromTaskNotes(deps, phone);
   // What each message sent them was about ("alert:ALR-0002:+336…", kept 90 days for receipts and
   // replies) and the gateway's copies: their jobs, removed above or expired, no longer lead there.
   await forgetMessagesTo(deps, [phone, ...lids]);
@@ -124,6 +129,7 @@ export async function eraseCitizen(deps: CoreDeps, phone: string): Promise<Erasu
     jobsRemoved,
     incidents: incidentIds.length,
     finishedJobsRemoved,
+    taskNotes,
     senders: [phone, ...lids],
   };
 }

@@ -1,7 +1,9 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { CoreDeps } from '../app/deps.ts';
 import { messageStaff } from '../app/incidents/shared.ts';
 import { ROLES, type Role } from '../domain/roster.ts';
 import { cutText } from '../domain/text-normalise.ts';
+import { SCRUB_LUA } from '../store/incident-scripts.ts';
 import { LuaScript } from '../store/lua-script.ts';
 import { markIfExercise } from './step-context.ts';
 
@@ -105,6 +107,50 @@ for i = 1, #all, 2 do
   end
 end
 return cancelled`);
+
+/**
+ * Takes a citizen's phone number out of the notes staff wrote on a run's checklist items ("done,
+ * called Mrs Haddad on +33 6 12 34 56 78"), atomically. KEYS: run tasks. ARGV: the phone's digits in
+ * international form, its national number, the text left in its place. Returns the notes changed.
+ * Their name is not looked for: a run belongs to no citizen, and a name may be a colleague's too.
+ */
+const ERASE_FROM_NOTES = new LuaScript(`
+local full, national, name, gone = ARGV[1], ARGV[2], '', ARGV[3]
+${SCRUB_LUA}
+local all = redis.call('HGETALL', KEYS[1])
+local changed = 0
+for i = 1, #all, 2 do
+  local t = cjson.decode(all[i + 1])
+  local touched = false
+  if type(t.notes) == 'table' then
+    for _, n in ipairs(t.notes) do
+      local text = scrub(n.text)
+      if text ~= n.text then
+        n.text = text
+        touched = true
+        changed = changed + 1
+      end
+    end
+  end
+  if touched then redis.call('HSET', KEYS[1], all[i], cjson.encode(t)) end
+end
+return changed`);
+
+/**
+ * A citizen's DELETE: their phone number goes from every note on every run's checklist (`[erased]` in
+ * its place). Returns the notes changed.
+ */
+export async function eraseFromTaskNotes(deps: CoreDeps, phone: string): Promise<number> {
+  const parsed = phone.startsWith('+') ? parsePhoneNumberFromString(phone) : undefined;
+  if (!parsed) return 0;
+  let changed = 0;
+  for (const runId of await deps.redis.zrange(deps.keys.runsAll, '0', '-1')) {
+    changed += Number(
+      await ERASE_FROM_NOTES.run(deps.redis, [deps.keys.runTasks(runId)], [phone.slice(1), String(parsed.nationalNumber), '[erased]']),
+    );
+  }
+  return changed;
+}
 
 export async function createTask(deps: CoreDeps, runId: string, stepId: string, itemId: string, task: TaskState): Promise<void> {
   await deps.redis

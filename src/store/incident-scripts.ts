@@ -112,14 +112,12 @@ return 1
 `);
 
 /**
- * Removes a reporter's words, pins and phone from an incident, atomically; in what staff wrote
- * (notes, replies), their phone number and registered name are replaced too.
- * KEYS: incident, timeline, openOf(reporter). ARGV: the text left in place of their words; the
- * digits of their phone in international form ('' for a hidden number), and without the country
- * code (its national number); their name in lower case ('' when unknown); the text left in their place.
+ * Lua functions that take a citizen's phone number (and name) out of words staff wrote: scrub(text)
+ * puts `gone` in place of each. The script defines the locals `full` (the phone's digits in
+ * international form, '' for none), `national` (without the country code), `name` (lower case, ''
+ * for none) and `gone` before it.
  */
-export const ERASE_REPORTER = new LuaScript(`
-local full, national, name, gone = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+export const SCRUB_LUA = `
 local function isPhone(d)
   return d == full or d == national or d == '0' .. national or d == '00' .. full
 end
@@ -166,6 +164,18 @@ local function scrub(text)
   end
   return text
 end
+`;
+
+/**
+ * Removes a reporter's words, pins and phone from an incident, atomically; in what staff wrote
+ * (notes, replies), their phone number and registered name are replaced too.
+ * KEYS: incident, timeline, openOf(reporter). ARGV: the text left in place of their words; the
+ * digits of their phone in international form ('' for a hidden number), and without the country
+ * code (its national number); their name in lower case ('' when unknown); the text left in their place.
+ */
+export const ERASE_REPORTER = new LuaScript(`
+local full, national, name, gone = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+${SCRUB_LUA}
 local items = redis.call('LRANGE', KEYS[2], 0, -1)
 redis.call('DEL', KEYS[2])
 for _, raw in ipairs(items) do

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eraseCitizen } from '../../src/citizens/erase.ts';
 import { type PlaybookTestApp, startPlaybookApp } from '../fakes/playbook-harness.ts';
 import { CELL_GROUP, STAFF, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
@@ -105,6 +106,25 @@ describe('playbooks, as the cell uses them', () => {
     ]);
     // The audit says that words came, never the words.
     expect(JSON.stringify(audit.body.items)).not.toContain('12 staff safe');
+    await t.app.api('POST', `/api/runs/${runId}/stop`);
+    await settle(t.app);
+  });
+
+  it('a citizen’s DELETE takes their number out of the notes on every run’s checklist, and leaves other numbers', async () => {
+    const { runId, task } = await runWithChecklist('capital');
+    const staffTask = await task('Account for staff');
+    const citizen = '+33612345678';
+    await inGroup(STAFF.duty, 'done, driver is with the Haddad family, call them on +33 6 12 34 56 78 or the hotel 0033 6 99 88 77 66', {
+      replyTo: staffTask.id,
+    });
+    await t.app.expectMessage(CELL_GROUP, new RegExp(`^✅ ${runId}: "Account for staff" acknowledged`));
+    // What the citizen's DELETE runs (this harness runs the playbooks feature alone).
+    const report = await eraseCitizen(t.app.deps, citizen);
+    expect(report.taskNotes).toBe(1);
+    const item = (await t.view(runId)).tasks.find((x) => x.item === 'staff');
+    expect(item?.notes?.map((n) => n.text)).toEqual([
+      'driver is with the Haddad family, call them on [erased] or the hotel 0033 6 99 88 77 66',
+    ]);
     await t.app.api('POST', `/api/runs/${runId}/stop`);
     await settle(t.app);
   });
