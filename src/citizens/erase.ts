@@ -107,6 +107,8 @@ export async function eraseCitizen(deps: CoreDeps, phone: string): Promise<Erasu
   // Their number and registered name also go from what staff wrote in their incidents.
   const incidentIds = await eraseCitizenIncidents(deps, phone, erased?.name);
   await forgetLids(deps, phone, lids);
+  // A rumour's warning given them while WhatsApp hid their number is kept under the LID (half an hour).
+  if (lids.length) await deps.redis.del(...lids.map((lid) => deps.keys.rumourWarned(lid)));
   await forgetPairsInSession(deps, phone, lids);
   // What they reported while WhatsApp hid their number, and the LID's link to their report.
   for (const lid of lids)

@@ -31,7 +31,18 @@ describe('DELETE and the finished message jobs', () => {
       at: Date.now(),
       text: 'my secret address is 5 Rue Lid',
     });
+    // A rumour forwarded then too: what they were warned of is kept a while under the LID.
+    await app.queues.receive({
+      id: 'lid-only-2',
+      chat: { kind: 'dm', phone: LID },
+      from: { lid: LID },
+      fromMe: false,
+      at: Date.now(),
+      forwarded: true,
+      text: 'The embassy says everyone must go to the airport tonight. Share!',
+    });
     await settle(app);
+    expect(await app.deps.redis.exists(app.deps.keys.rumourWarned(LID))).toBe(1);
     // WhatsApp later reveals which phone the LID hides (the gateway records the pair).
     await app.deps.redis.hset(app.deps.keys.lidToPhone, LID, ERASED);
     await app.queues.receive({
@@ -52,5 +63,6 @@ describe('DELETE and the finished message jobs', () => {
     expect(texts).toContain('hello from the neighbour');
     expect(texts).not.toContain('hello from the erased citizen');
     expect(texts).not.toContain('my secret address is 5 Rue Lid');
+    expect(await app.deps.redis.exists(app.deps.keys.rumourWarned(LID))).toBe(0);
   });
 });
