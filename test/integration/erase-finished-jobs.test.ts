@@ -23,24 +23,12 @@ async function finishedTexts(): Promise<string[]> {
 
 describe('DELETE and the finished message jobs', () => {
   it('removes the erased citizen’s jobs, by phone and by LID, and keeps another citizen’s', async () => {
-    await app.queues.receive({
-      id: 'lid-only-1',
-      chat: { kind: 'dm', phone: LID },
-      from: { lid: LID },
-      fromMe: false,
-      at: Date.now(),
-      text: 'my secret address is 5 Rue Lid',
-    });
+    // Written while WhatsApp showed only their LID.
+    const fromLid = (id: string, text: string, forwarded = false) =>
+      app.queues.receive({ id, chat: { kind: 'dm', phone: LID }, from: { lid: LID }, fromMe: false, at: Date.now(), text, forwarded });
+    await fromLid('lid-only-1', 'my secret address is 5 Rue Lid');
     // A rumour forwarded then too: what they were warned of is kept a while under the LID.
-    await app.queues.receive({
-      id: 'lid-only-2',
-      chat: { kind: 'dm', phone: LID },
-      from: { lid: LID },
-      fromMe: false,
-      at: Date.now(),
-      forwarded: true,
-      text: 'The embassy says everyone must go to the airport tonight. Share!',
-    });
+    await fromLid('lid-only-2', 'The embassy says everyone must go to the airport tonight. Share!', true);
     await settle(app);
     expect(await app.deps.redis.exists(app.deps.keys.rumourWarned(LID))).toBe(1);
     // WhatsApp later reveals which phone the LID hides (the gateway records the pair).
