@@ -5,8 +5,8 @@ import { eraseFromRegistry, getCitizen, saveCitizens } from './registry.ts';
 /**
  * Once WhatsApp shows the number behind a LID, what the citizen did under the LID alone follows
  * them to the number: their open report (the next message joins it), their incidents, a REGISTER
- * conversation under way. KEYS: the LID's then the phone's open-report pointer, incidents,
- * conversation, registry entry. Returns {report moved, conversation moved, registry to move}.
+ * conversation under way, a rumour's warning ("is this true?" still answered). KEYS: the LID's then
+ * the phone's open-report pointer, incidents, conversation, registry entry, rumour warning. Returns {report moved, conversation moved, registry to move}.
  */
 const ADOPT_SCRIPT = new LuaScript(`
 local report, conversation = 0, 0
@@ -19,6 +19,7 @@ if redis.call('EXISTS', KEYS[5]) == 1 and redis.call('EXISTS', KEYS[6]) == 0 the
   redis.call('RENAME', KEYS[5], KEYS[6])
   conversation = 1
 end
+if redis.call('EXISTS', KEYS[9]) == 1 and redis.call('EXISTS', KEYS[10]) == 0 then redis.call('RENAME', KEYS[9], KEYS[10]) end
 local registry = (redis.call('EXISTS', KEYS[7]) == 1 and redis.call('EXISTS', KEYS[8]) == 0) and 1 or 0
 return {report, conversation, registry}
 `);
@@ -49,6 +50,8 @@ export async function adoptHiddenNumber(ctx: ChatContext): Promise<void> {
       keys.conversation(phone),
       keys.citizen(lid),
       keys.citizen(phone),
+      keys.rumourWarned(lid),
+      keys.rumourWarned(phone),
     ],
     [],
   )) as [number, number, number];

@@ -209,6 +209,20 @@ describe('a citizen forwards a rumour claiming to come from the embassy or the a
     expect(await say(phone(63), 'is this true?')).toEqual([expect.stringMatching(/We have your report/)]);
   });
 
+  it('answers "is this true?" once WhatsApp shows the number of a citizen it had hidden when they forwarded the rumour', async () => {
+    const lid = '44455566677788@lid';
+    const number = phone(70);
+    const message = (id: string, text: string, from: { lid: string; phone?: string }, forwarded = false) =>
+      app.queues.receive({ id, chat: { kind: 'dm', phone: from.phone ?? lid }, from, fromMe: false, at: Date.now(), text, forwarded });
+    await message('HID-1', RUMOUR_EN, { lid }, true);
+    await settle(app);
+    expect((await app.outbox(lid)).map((m) => m.text)).toEqual([expect.stringMatching(/the embassy did not send this message/)]);
+    await message('HID-2', 'is it true?', { lid, phone: number });
+    await settle(app);
+    expect((await app.outbox(number)).map((m) => m.text)).toEqual([expect.stringMatching(/^No\. The embassy did not send/)]);
+    expect(await incidentsOf(number)).toEqual([]);
+  });
+
   it('refuses a forwarded deletion in the simulator API with a clear error', async () => {
     const res = await app.api<{ error: { code: string; message: string } }>('POST', '/sim/messages', {
       from: phone(50),
