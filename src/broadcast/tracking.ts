@@ -9,18 +9,19 @@ import { renderAtSend } from './render.ts';
 export type RecipientState = 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | 'cancelled';
 
 /**
- * Marks the broadcast done when no recipient is left queued. Expects `changed` to be set.
- * KEYS: state, counts, record, active. ARGV: recipient, newState, doneStatus, now.
+ * Marks the broadcast done when no recipient is left queued. Expects `changed` and `reopened` (1 when
+ * this step took an alert marked sent back to sending) to be set.
+ * KEYS: state, counts, record, active. ARGV: recipient, newState, doneStatus, now. Returns {changed, done, reopened}.
  */
 const COMPLETE_LUA = `
 local status = redis.call('HGET', KEYS[3], 'status')
-if status ~= 'sending' or redis.call('HGET', KEYS[3], 'fannedOut') ~= '1' then return {changed, 0} end
+if status ~= 'sending' or redis.call('HGET', KEYS[3], 'fannedOut') ~= '1' then return {changed, 0, reopened} end
 local c = redis.call('HMGET', KEYS[2], 'sent', 'failed', 'cancelled')
 local finished = (tonumber(c[1]) or 0) + (tonumber(c[2]) or 0) + (tonumber(c[3]) or 0)
-if finished < tonumber(redis.call('HGET', KEYS[3], 'total') or '0') then return {changed, 0} end
+if finished < tonumber(redis.call('HGET', KEYS[3], 'total') or '0') then return {changed, 0, reopened} end
 redis.call('HSET', KEYS[3], 'status', ARGV[3], 'completedAt', ARGV[4])
 if ARGV[3] ~= 'open' then redis.call('ZREM', KEYS[4], redis.call('HGET', KEYS[3], 'id')) end
-return {changed, 1}
+return {changed, 1, reopened}
 `;
 
 /**
@@ -33,6 +34,7 @@ return {changed, 1}
  * Returns {changed, done}.
  */
 const ADVANCE_SCRIPT = `
+local reopened = 0
 local rank = {queued = 0, sent = 1, delivered = 2, read = 3}
 local milestone = {'sent', 'delivered', 'read'}
 local cur = redis.call('HGET', KEYS[1], ARGV[1]) or 'queued'
@@ -47,6 +49,7 @@ if new == 'queued' then
   if ARGV[3] == 'sent' and redis.call('HGET', KEYS[3], 'status') == 'sent' then
     redis.call('HSET', KEYS[3], 'status', 'sending')
     redis.call('HDEL', KEYS[3], 'completedAt')
+    reopened = 1
     redis.call('ZADD', KEYS[4], tonumber(redis.call('HGET', KEYS[3], 'createdAt')) or 0, redis.call('HGET', KEYS[3], 'id'))
   end
 elseif new == 'failed' or new == 'cancelled' then
@@ -67,7 +70,7 @@ redis.call('HSET', KEYS[1], ARGV[1], new)
 local changed = 1
 ${COMPLETE_LUA}`;
 
-const CHECK_SCRIPT = `local changed = 0\n${COMPLETE_LUA}`;
+const CHECK_SCRIPT = `local changed, reopened = 0, 0\n${COMPLETE_LUA}`;
 
 /** What a broadcast's outbound message refers to, from its `ref` (`alert:ALR-0007:+3361...`). */
 export interface BroadcastRef {
@@ -104,7 +107,7 @@ async function runTracking(deps: CoreDeps, script: string, ref: BroadcastRef, st
   const keys = broadcastKeys(deps, ref.kind);
   // A cell group is sent the question but never answers: it is not reminded.
   const remind = ref.kind === 'welfare' && ref.to !== '' && !ref.to.endsWith('@g.us');
-  const [changed, done] = (await deps.redis.eval(
+  const [changed, done, reopened] = (await deps.redis.eval(
     script,
     5,
     keys.state(ref.id),
@@ -117,7 +120,15 @@ async function runTracking(deps: CoreDeps, script: string, ref: BroadcastRef, st
     DONE_STATUS[ref.kind],
     String(deps.now()),
     remind ? '1' : '0',
-  )) as [number, number];
+  )) as [number, number, number];
+  // The trail reads "completed", "sending again", "completed", not "completed" twice.
+  if (reopened)
+    await deps.audit.append({
+      type: `${ref.kind}.sending_again`,
+      actor: 'system',
+      subject: ref.id,
+      data: { reason: 'a message WhatsApp refused (463) is queued again' },
+    });
   if (done) {
     deps.log.info({ id: ref.id }, `${ref.kind} fully sent`);
     await deps.audit.append({ type: `${ref.kind}.completed`, actor: 'system', subject: ref.id });

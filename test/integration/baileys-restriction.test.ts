@@ -166,6 +166,10 @@ describe('an alert WhatsApp refuses with error 463', () => {
     await waitFor(async () => ((await t.alert(id)).status === 'sent' ? true : undefined), 10_000, 'the alert sent to all again');
     expect((await t.alert(id)).counts).toMatchObject({ sent: 1, queued: 0, failed: 0 });
     expect((await app.queues.outbound.getJobCounts('failed')).failed).toBe(0);
+    // The audit trail says why the alert completed twice.
+    const audit = await app.api<{ items: { type: string; subject?: string }[] }>('GET', '/api/audit?limit=1000');
+    const trail = audit.body.items.filter((e) => e.subject === id && /^alert\.(completed|sending_again)$/.test(e.type)).map((e) => e.type);
+    expect(trail).toEqual(['alert.completed', 'alert.sending_again', 'alert.completed']);
   });
 });
 
