@@ -1,9 +1,8 @@
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { CoreDeps } from '../app/deps.ts';
 import { messageStaff } from '../app/incidents/shared.ts';
 import { ROLES, type Role } from '../domain/roster.ts';
 import { cutText } from '../domain/text-normalise.ts';
-import { SCRUB_LUA } from '../store/incident-scripts.ts';
+import { SCRUB_LUA, scrubDigits } from '../store/incident-scripts.ts';
 import { LuaScript } from '../store/lua-script.ts';
 import { markIfExercise } from './step-context.ts';
 
@@ -141,15 +140,14 @@ return changed`);
  * its place). Returns the notes changed.
  */
 export async function eraseFromTaskNotes(deps: CoreDeps, phone: string): Promise<number> {
-  const parsed = phone.startsWith('+') ? parsePhoneNumberFromString(phone) : undefined;
-  if (!parsed) return 0;
-  let changed = 0;
-  for (const runId of await deps.redis.zrange(deps.keys.runsAll, '0', '-1')) {
-    changed += Number(
-      await ERASE_FROM_NOTES.run(deps.redis, [deps.keys.runTasks(runId)], [phone.slice(1), String(parsed.nationalNumber), '[erased]']),
-    );
-  }
-  return changed;
+  const [full, national] = scrubDigits(phone);
+  if (!full) return 0;
+  // Each run's checklist in its own script (atomic against a note added meanwhile), sent together.
+  const runs = await deps.redis.zrange(deps.keys.runsAll, '0', '-1');
+  const changed = await Promise.all(
+    runs.map((runId) => ERASE_FROM_NOTES.run(deps.redis, [deps.keys.runTasks(runId)], [full, national, '[erased]'])),
+  );
+  return changed.reduce((sum: number, n) => sum + Number(n), 0);
 }
 
 export async function createTask(deps: CoreDeps, runId: string, stepId: string, itemId: string, task: TaskState): Promise<void> {

@@ -1,3 +1,4 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { LuaScript } from './lua-script.ts';
 
 /**
@@ -117,6 +118,15 @@ return 1
  * international form, '' for none), `national` (without the country code), `name` (lower case, ''
  * for none) and `gone` before it.
  */
+/**
+ * The digits SCRUB_LUA looks for (`full`, `national`) of a phone in E.164: ['', ''] for anything else
+ * (a LID), which holds no number to take out.
+ */
+export function scrubDigits(number: string): [full: string, national: string] {
+  const phone = number.startsWith('+') ? parsePhoneNumberFromString(number) : undefined;
+  return phone ? [number.slice(1), String(phone.nationalNumber)] : ['', ''];
+}
+
 export const SCRUB_LUA = `
 local function isPhone(d)
   return d == full or d == national or d == '0' .. national or d == '00' .. full

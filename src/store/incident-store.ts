@@ -1,7 +1,6 @@
 import type { Redis } from 'ioredis';
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { type Incident, type IncidentStatus, isActive, type Severity, type TimelineEntry } from '../domain/incident.ts';
-import { ERASE_REPORTER, INTAKE, MESSAGE_CHANGE, UPDATE } from './incident-scripts.ts';
+import { ERASE_REPORTER, INTAKE, MESSAGE_CHANGE, scrubDigits, UPDATE } from './incident-scripts.ts';
 import type { RedisKeys } from './keys.ts';
 
 /** Fields of a new incident (the store adds id, seq, status and times). */
@@ -481,15 +480,13 @@ export class IncidentStore {
    * `number`: their phone, when `reporter` is the LID WhatsApp hid it behind.
    */
   async eraseReporter(id: string, reporter: string, name?: string, number = reporter): Promise<void> {
-    const phone = number.startsWith('+') ? parsePhoneNumberFromString(number) : undefined;
     // One script: a note added by staff meanwhile can neither be lost nor escape the scrub.
     await ERASE_REPORTER.run(
       this.redis,
       [this.keys.incident(id), this.keys.incidentTimeline(id), this.keys.openIncidentOf(reporter)],
       [
         '[erased at the citizen’s request]',
-        phone ? number.slice(1) : '',
-        phone ? String(phone.nationalNumber) : '',
+        ...scrubDigits(number),
         name && name.trim().length >= 3 ? name.trim().toLowerCase() : '',
         '[erased]',
       ],
