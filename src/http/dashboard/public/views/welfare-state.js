@@ -11,13 +11,13 @@ import { confirmable, el, when } from '../dom.js';
 
 const RUNNING = new Set(['sending', 'open']);
 
-const plural = (n, one, many) => `${Number(n).toLocaleString()} ${n === 1 ? one : many}`;
+export const plural = (n, one, many) => `${Number(n).toLocaleString()} ${n === 1 ? one : many}`;
 
 /** "3 safe (7 people) · 1 need help · 2 no answer · 6 asked", the need-help count leading to the incidents it opened. */
 export function tallyParts(check, c, link = true) {
   const help = el('strong', { className: 'warn' }, `${c.help} need help`);
   return [
-    el('strong', {}, `${c.safe} safe (${c.peopleSafe} ${c.peopleSafe === 1 ? 'person' : 'people'})`),
+    el('strong', {}, `${c.safe} safe (${plural(c.peopleSafe, 'person', 'people')})`),
     ' · ',
     link
       ? el(

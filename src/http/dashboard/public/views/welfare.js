@@ -8,7 +8,7 @@ import { api, can, optional, regionName } from '../api.js';
 import { guarded, liveRefresh, toast } from '../app.js';
 import { el, keepFocus, oneAtATime, when } from '../dom.js';
 import { audienceForm, progressBar, stalledWarning, summaryOf } from './audience.js';
-import { endActions, tallies } from './welfare-state.js';
+import { endActions, plural, tallies } from './welfare-state.js';
 
 /** A CSV cell; text that a spreadsheet would run as a formula gets a leading ' (a phone number stays as it is). */
 const csvCell = (v) => {
@@ -43,7 +43,7 @@ function regionTable(check) {
         'tr',
         {},
         cell('Region', regionName(region), 'region'),
-        cell('Safe', `${t.safe} (${t.peopleSafe} ${t.peopleSafe === 1 ? 'person' : 'people'})`),
+        cell('Safe', `${t.safe} (${plural(t.peopleSafe, 'person', 'people')})`),
         cell('Need help', t.help, t.help ? 'warn' : ''),
         cell('No answer', t.noAnswer),
         cell('Asked', t.total),
