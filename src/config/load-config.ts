@@ -31,6 +31,11 @@ function formatIssue(source: string, issue: z.core.$ZodIssue, file?: FileView): 
   return `${source}: ${field || '(top level)'}: ${missing ? 'is required' : (file && unquoted(issue, file)) || issue.message}`;
 }
 
+/** What the parsed file holds under `key` of `node` (undefined past a scalar). */
+function child(node: unknown, key: PropertyKey): unknown {
+  return node !== null && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined;
+}
+
 /**
  * Where a field is, as the admin editing the file counts: `staff entry 4 (Chloe Officer), phone`,
  * not `staff.3.phone`, whose index counts from 0 and points at the entry before the faulty one.
@@ -41,7 +46,7 @@ function placeOf(path: readonly PropertyKey[], raw: unknown): string {
   let keys: string[] = [];
   let node: unknown = raw;
   for (const key of path) {
-    node = node !== null && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined;
+    node = child(node, key);
     if (typeof key !== 'number') {
       keys.push(String(key));
       continue;
@@ -62,9 +67,7 @@ function placeOf(path: readonly PropertyKey[], raw: unknown): string {
  */
 function unquoted(issue: z.core.$ZodIssue, file: FileView): string | undefined {
   if (issue.code !== 'invalid_type' || issue.expected !== 'string') return undefined;
-  let value: unknown = file.raw;
-  for (const key of issue.path)
-    value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  const value = issue.path.reduce<unknown>(child, file.raw);
   if (value === null) return 'is empty: write its value, or leave the line out';
   if (typeof value !== 'number' && typeof value !== 'boolean') return undefined;
   const written = file.written(issue.path) ?? String(value);
