@@ -37,7 +37,8 @@ const RULES = CATEGORY_RULES.map((r) => ({
   ...r,
   set: keywordSet(r.keywords),
   unless: r.unless && keywordSet(r.unless),
-  orElse: r.orElse && { category: r.orElse.category, set: keywordSet(r.orElse.keywords) },
+  // The rule its phrases count for instead, by its place in the list.
+  orElse: r.orElse && { rule: CATEGORY_RULES.findIndex((o) => o.category === r.orElse?.category), set: keywordSet(r.orElse.keywords) },
 }));
 const CRITICAL = keywordSet(CRITICAL_KEYWORDS);
 const TOGETHER = CRITICAL_TOGETHER.map((groups) => groups.map(keywordSet));
@@ -79,9 +80,7 @@ const QUESTION_OPENER = words(QUESTION_OPENERS);
 const QUESTION_NOT_LOW = keywordSet(QUESTIONS_NOT_LOW);
 /** Every keyword and phrase of the lists above. */
 const TRIAGE_WORDS = [
-  ...CATEGORY_RULES.flatMap((r) =>
-    [r.keywords, r.unless ?? {}, r.orElse?.keywords ?? {}].flatMap((lists) => Object.values(lists).flat()),
-  ),
+  ...CATEGORY_RULES.flatMap((r) => [r.keywords, r.unless ?? {}, r.orElse?.keywords ?? {}].flatMap((lists) => Object.values(lists).flat())),
   ...[
     CRITICAL_KEYWORDS,
     ...CRITICAL_TOGETHER.flat(),
@@ -139,7 +138,7 @@ function classifyFolded(typed: string): { category: Category; severity: Severity
   RULES.forEach((rule, i) => {
     const n = rule.orElse?.set.count(texts[i] as string) ?? 0;
     if (n === 0 || !rule.orElse) return;
-    const other = RULES.findIndex((r) => r.category === rule.orElse?.category);
+    const { rule: other } = rule.orElse;
     const to = (hits[i] as number) === 0 && (hits[other] as number) > 0 ? other : i;
     hits[to] = (hits[to] as number) + n;
   });
