@@ -31,7 +31,7 @@ return {changed, 1, reopened}
  * while the check runs (its record, KEYS[3]), and taken off it when their question fails. The one
  * step back, to 'queued': a message WhatsApp took, then refused (463), queued again to go out after
  * the restriction (see onBroadcastRequeued); an alert already marked sent is sending again.
- * Returns {changed, done}.
+ * Returns {changed, done, reopened}.
  */
 const ADVANCE_SCRIPT = `
 local reopened = 0

@@ -6,7 +6,8 @@ import { eraseFromRegistry, getCitizen, saveCitizens } from './registry.ts';
  * Once WhatsApp shows the number behind a LID, what the citizen did under the LID alone follows
  * them to the number: their open report (the next message joins it), their incidents, a REGISTER
  * conversation under way, a rumour's warning ("is this true?" still answered). KEYS: the LID's then
- * the phone's open-report pointer, incidents, conversation, registry entry, rumour warning. Returns {report moved, conversation moved, registry to move}.
+ * the phone's open-report pointer, incidents, conversation, registry entry, rumour warning.
+ * Returns {report moved, conversation moved, registry to move}.
  */
 const ADOPT_SCRIPT = new LuaScript(`
 local report, conversation = 0, 0
