@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { CoreDeps } from '../../app/deps.ts';
 import { InOrder, SenderShare } from '../../domain/in-order.ts';
 import { metrics } from '../../observability/metrics.ts';
+import { LuaScript } from '../../store/lua-script.ts';
 import { addressKey, type ChatTransport, type SendHold, TransportError } from '../../transport/chat-transport.ts';
 import { type OutboundJob, outboundJobSchema } from '../job-schemas.ts';
 import { MAX_STALLS, QUEUE } from '../queues.ts';
@@ -130,6 +131,19 @@ export function chatOf(data: unknown): string | undefined {
 const SENT_REF_TTL_S = 90 * 24 * 3600;
 
 /**
+ * Sets a sent message's ref (ARGV[1], when not '') under KEYS[1] and adds its id (ARGV[2], when not '')
+ * to the recipient's index KEYS[2], both kept ARGV[3] seconds. One script, not a MULTI of three
+ * commands: ten percent less Node CPU per citizen message in the intake bench (README, Performance).
+ */
+const RECORD_SENT = new LuaScript(`
+if ARGV[1] ~= '' then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3]) end
+if ARGV[2] ~= '' then
+  redis.call('SADD', KEYS[2], ARGV[2])
+  redis.call('EXPIRE', KEYS[2], ARGV[3])
+end
+return 1`);
+
+/**
  * Records what a sent message was about (its ref), by its platform id, and, for a message to a
  * person, indexes its id under them. A broadcast's ref names its recipient ("alert:ALR-0002:+336…",
  * read back from a delivery receipt to count them delivered), and the gateway keeps copies of what it
@@ -140,10 +154,8 @@ async function recordSent(deps: CoreDeps, msg: OutboundJob, messageId: string): 
   // it would name the citizen again until then.
   const dm = msg.to.kind === 'dm' && msg.kind !== 'delete' ? msg.to.phone : undefined;
   if (!msg.ref && !dm) return;
-  const tx = deps.redis.multi();
-  if (msg.ref) tx.set(deps.keys.sentRef(messageId), msg.ref, 'EX', SENT_REF_TTL_S);
-  if (dm) tx.sadd(deps.keys.sentTo(dm), messageId).expire(deps.keys.sentTo(dm), SENT_REF_TTL_S);
-  await tx.exec();
+  const refKey = deps.keys.sentRef(messageId);
+  await RECORD_SENT.run(deps.redis, [refKey, dm ? deps.keys.sentTo(dm) : refKey], [msg.ref ?? '', dm ? messageId : '', SENT_REF_TTL_S]);
 }
 
 /** Called after each successful send, e.g. to track an alert's delivery. */
