@@ -202,15 +202,29 @@ export function asksIfTrue(text: string): boolean {
  * "Is this true?" from a citizen warned of a rumour in the last half hour: they get the answer again,
  * shorter (the embassy did not send it; or, for a claim of the authorities, the embassy cannot say),
  * and no report is opened: it used to open one, and an officer had to work out what "is this true?"
- * was about. False for any other message, or when no warning was given them lately.
+ * was about. With a report of theirs open, the question joins it, marked as a question about the
+ * rumour, so the officer on the case sees what worries them. False for any other message, or when no
+ * warning was given them lately.
  */
 export async function answerTruthQuestion(ctx: ChatContext, reporter: string): Promise<boolean> {
-  const text = ctx.msg.text;
-  if (!text || ctx.msg.forwarded || ctx.msg.edit || ctx.sender.staff || !asksIfTrue(text)) return false;
-  const raw = await ctx.deps.redis.get(ctx.deps.keys.rumourWarned(reporter));
+  const { msg, deps } = ctx;
+  const text = msg.text;
+  if (!text || msg.forwarded || msg.edit || ctx.sender.staff || !asksIfTrue(text)) return false;
+  const [raw, active] = await Promise.all([deps.redis.get(deps.keys.rumourWarned(reporter)), incidentStore(deps).activeOf(reporter)]);
   if (!raw) return false;
   const warned = JSON.parse(raw) as { claim: 'embassy' | 'authorities'; language: string };
-  await ctx.reply(t(warned.language, warned.claim === 'embassy' ? 'rumourNotTrue' : 'authoritiesStillUnconfirmed'), 'rumour');
+  await Promise.all([
+    ctx.reply(t(warned.language, warned.claim === 'embassy' ? 'rumourNotTrue' : 'authoritiesStillUnconfirmed'), 'rumour'),
+    active &&
+      openIncident(deps, {
+        reporter,
+        text,
+        channel: 'chat',
+        language: warned.language,
+        sourceMessageId: msg.id,
+        asksIfRumourTrue: warned.claim,
+      }),
+  ]);
   return true;
 }
 

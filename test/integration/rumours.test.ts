@@ -209,6 +209,34 @@ describe('a citizen forwards a rumour claiming to come from the embassy or the a
     expect(await say(phone(63), 'is this true?')).toEqual([expect.stringMatching(/We have your report/)]);
   });
 
+  it('adds "is this true?" to the citizen’s open report, marked as a question about the rumour, raising nothing', async () => {
+    const citizen = phone(65);
+    await app.say(citizen, 'I lost my passport near the old market');
+    await settle(app);
+    const [opened] = await incidentsOf(citizen);
+    await forward(citizen, RUMOUR_EN);
+    const cellBefore = (await app.outbox(CELL_GROUP)).length;
+    const before = (await app.outbox(citizen)).length;
+    await app.say(citizen, 'is this true??');
+    await settle(app);
+    expect((await app.outbox(citizen)).slice(before).map((m) => m.text)).toEqual([
+      expect.stringMatching(/^No\. The embassy did not send the message you forwarded/),
+    ]);
+    // No second report; the question is on the one the officer works on, and changes none of its triage.
+    expect((await incidentsOf(citizen)).map((i) => i.id)).toEqual([opened?.id]);
+    const after = await incident(opened?.id as string);
+    expect(after).toMatchObject({ severity: 'low', category: 'lost_documents' });
+    expect(after.timeline.at(-1)).toMatchObject({
+      type: 'details',
+      actor: 'reporter',
+      text: 'is this true??',
+      data: { asksIfRumourTrue: true },
+    });
+    expect((await app.outbox(CELL_GROUP)).slice(cellBefore).map((m) => m.text)).toEqual([
+      `✏️ ${opened?.id} — ❓ the reporter asks whether the rumour they forwarded is true (they were told again that the embassy did not send it): “is this true??”`,
+    ]);
+  });
+
   it('answers "is this true?" once WhatsApp shows the number of a citizen it had hidden when they forwarded the rumour', async () => {
     const lid = '44455566677788@lid';
     const number = phone(70);

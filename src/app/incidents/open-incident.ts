@@ -58,6 +58,12 @@ export interface IncidentReport {
    * which the embassy cannot confirm (the reporter was told to check it, not to ignore it).
    */
   rumour?: 'embassy' | 'authorities';
+  /**
+   * The message only asks whether a rumour the reporter was just warned of is true ("is this true?"):
+   * it joins their open report (never opens one), marked so, and its words triage nothing. The value
+   * is what the rumour claimed, as for `rumour`.
+   */
+  asksIfRumourTrue?: 'embassy' | 'authorities';
 }
 
 export interface IntakeResult {
@@ -85,11 +91,16 @@ export async function openIncident(
 ): Promise<IntakeResult> {
   const store = incidentStore(deps);
   const at = new Date(deps.now()).toISOString();
-  const t = input.rumour
-    ? { category: 'other' as const, severity: 'low' as const, region: null, worded: false }
-    : triage(input.text, input.location, deps.config.regions);
+  const t =
+    input.rumour || input.asksIfRumourTrue
+      ? { category: 'other' as const, severity: 'low' as const, region: null, worded: false }
+      : triage(input.text, input.location, deps.config.regions);
   const severity = input.severity ? maxSeverity(input.severity, t.severity) : t.severity;
-  const marks = { ...(input.forwarded ? { forwarded: true } : {}), ...(input.rumour ? { rumour: true } : {}) };
+  const marks = {
+    ...(input.forwarded ? { forwarded: true } : {}),
+    ...(input.rumour ? { rumour: true } : {}),
+    ...(input.asksIfRumourTrue ? { asksIfRumourTrue: true } : {}),
+  };
   const entry: TimelineEntry = {
     at,
     actor: 'reporter',
@@ -252,11 +263,13 @@ async function forwardMedia(deps: CoreDeps, input: IncidentReport, incidentId: s
 }
 
 async function onFollowUp(deps: CoreDeps, incident: Incident, entry: TimelineEntry, input: IncidentReport, retried = false): Promise<void> {
-  // A forwarded rumour is what the reporter was told, not what is happening to them: it raises nothing.
-  const { raised, filled } = input.rumour ? {} : await retriageFollowUp(deps, incident, input);
+  // A forwarded rumour is what the reporter was told, not what is happening to them, and "is this true?"
+  // about it says nothing of them either: neither raises anything.
+  const aboutRumour = !!(input.rumour || input.asksIfRumourTrue);
+  const { raised, filled } = aboutRumour ? {} : await retriageFollowUp(deps, incident, input);
   // A retry whose first attempt raised the severity, then failed before moving the deadline: it finds
   // the severity already raised, so the deadline is moved here (only ever earlier, never twice).
-  if (retried && !raised && !input.rumour) await escalateSooner(deps, incident, incident.severity);
+  if (retried && !raised && !aboutRumour) await escalateSooner(deps, incident, incident.severity);
   await deps.audit.append({
     type: 'incident.details',
     actor: await deps.audit.pseudonym(input.reporter),
@@ -276,9 +289,13 @@ async function onFollowUp(deps: CoreDeps, incident: Incident, entry: TimelineEnt
       ? '↪️ the reporter forwarded a message claiming to be official, not a genuine alert (they were warned not to act on it or share it):'
       : input.rumour === 'authorities'
         ? '↪️ the reporter forwarded a message claiming to come from the authorities, which the embassy cannot confirm (they were told to check it on the authorities’ official channels before acting on it or sharing it):'
-        : input.forwarded
-          ? 'the reporter forwards:'
-          : 'the reporter adds:';
+        : input.asksIfRumourTrue === 'embassy'
+          ? '❓ the reporter asks whether the rumour they forwarded is true (they were told again that the embassy did not send it):'
+          : input.asksIfRumourTrue === 'authorities'
+            ? '❓ the reporter asks whether the authorities’ message they forwarded is true (they were told again that the embassy cannot confirm it, and to check it on the authorities’ official channels):'
+            : input.forwarded
+              ? 'the reporter forwards:'
+              : 'the reporter adds:';
   await postToCellGroups(
     deps,
     `✏️ ${incident.id} — ${adds} ${what}${severity}${triaged}`,
