@@ -17,6 +17,13 @@ export function foldText(text: string): string {
     .trim();
 }
 
+/** Characters as a reader counts them: an emoji is one, not the two UTF-16 units JavaScript's length counts. */
+export function charCount(text: string): number {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
+}
+
 const ARABIC = /[\u0600-\u06FF]/;
 
 /**

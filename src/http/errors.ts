@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { e164 } from '../config/schema.ts';
 import { AppError, ValidationError } from '../domain/errors.ts';
 import { toE164 } from '../domain/roster.ts';
+import { charCount } from '../domain/text-normalise.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { AuditLog } from '../store/audit-log.ts';
 import { CrossSiteRequestError, MissingRoleError } from './auth.ts';
@@ -17,14 +18,28 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, where =
   if (!result.success && value === undefined && where === 'body')
     throw new ValidationError('body: missing; send a JSON object with the header Content-Type: application/json');
   if (!result.success) {
-    const issue = result.error.issues[0];
+    const issues = result.error.issues;
+    const issue = issues[0];
     const field = issue?.path.length ? `${where}.${issue.path.join('.')}` : where;
-    throw new ValidationError(
-      `${field}: ${issue?.message ?? 'invalid'}`,
-      result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-    );
+    const details = issues.slice(0, MAX_ISSUES).map((i) => ({ path: i.path.join('.'), message: issueMessage(i, where) }));
+    if (issues.length > MAX_ISSUES) details.push({ path: '', message: `… and ${issues.length - MAX_ISSUES} more problems` });
+    throw new ValidationError(`${field}: ${issue ? issueMessage(issue, where) : 'invalid'}`, details);
   }
   return result.data;
+}
+
+/** The problems an error lists at most: a body of 8,000 unknown fields gets a short answer, not all of them back. */
+const MAX_ISSUES = 20;
+/** The unknown fields an error names at most. */
+const MAX_KEYS_NAMED = 5;
+
+/** What is wrong, in a few words: unknown fields are named (the first few of them), never all 8,000. */
+function issueMessage(issue: z.core.$ZodIssue, where: string): string {
+  if (issue.code !== 'unrecognized_keys') return issue.message;
+  const named = issue.keys.slice(0, MAX_KEYS_NAMED).map((k) => JSON.stringify(k.length > 40 ? `${k.slice(0, 40)}…` : k));
+  const more = issue.keys.length > MAX_KEYS_NAMED ? ` and ${issue.keys.length - MAX_KEYS_NAMED} more` : '';
+  const what = where === 'query' ? 'parameter' : 'field';
+  return `unknown ${what}${issue.keys.length === 1 ? '' : 's'} ${named.join(', ')}${more}`;
 }
 
 /** A query object without its empty parameters. */
@@ -42,7 +57,7 @@ export function visibleText(max: number, empty = 'must hold some visible text') 
   return z
     .string()
     .trim()
-    .max(max)
+    .refine((t) => charCount(t) <= max, `must be at most ${max} characters`)
     .refine((t) => /[^\s\p{Cc}\p{Cf}]/u.test(t), empty);
 }
 
@@ -138,6 +153,11 @@ export function errorHandler(log: Logger, audit?: Pick<AuditLog, 'append'>): Err
       res.status(400).json({
         error: { code: 'invalid_body', message: 'request body could not be decompressed as its Content-Encoding says' },
       });
+      return;
+    }
+    if (status === 415) {
+      // body-parser's words ("unsupported charset \"LATIN1\"") say what it could not read.
+      res.status(415).json({ error: { code: 'unsupported_media_type', message: String(err?.message ?? 'unsupported media type') } });
       return;
     }
     if (status >= 400 && status < 500) {

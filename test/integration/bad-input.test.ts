@@ -95,7 +95,7 @@ describe('a list filter the list does not have', () => {
       'audit?type=x',
       'audit/verify?from=1-0',
     ];
-    await Promise.all(lists.map((q) => refused('GET', `/api/${q}`, `query: Unrecognized key: "${/\?(\w+)=/.exec(q)?.[1]}"`)));
+    await Promise.all(lists.map((q) => refused('GET', `/api/${q}`, `query: unknown parameter "${/\?(\w+)=/.exec(q)?.[1]}"`)));
   });
 });
 
@@ -172,5 +172,40 @@ describe('the Authorization header', () => {
     const basic = await me('Basic YWRtaW46YWRtaW4=');
     expect(basic.status).toBe(401);
     expect(await basic.json()).toEqual({ error: { code: 'unauthorized', message: 'missing bearer token' } });
+  });
+});
+
+describe('a body no person would write', () => {
+  it('with 8,000 unknown fields gets a short 400 naming the first few, and changes nothing', async () => {
+    const opened = await app.api<Incident>('POST', '/api/incidents', { reporter: '+33612900020', text: 'Lost my passport' });
+    const body: Record<string, unknown> = Object.fromEntries(Array.from({ length: 8000 }, (_, i) => [`k${i}`, 1]));
+    body.status = 'resolved';
+    const res = await app.api<{ error: { code: string; message: string; details: unknown[] } }>(
+      'PATCH',
+      `/api/incidents/${opened.body.id}`,
+      body,
+    );
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toBe('body: unknown fields "k0", "k1", "k2", "k3", "k4" and 7995 more');
+    expect(JSON.stringify(res.body).length).toBeLessThan(2_000);
+    expect((await getIncident(opened.body.id)).status).toBe('open');
+  });
+
+  it('counts a note’s length in characters as a reader does: 2,500 emojis are a note, 4,001 characters are refused', async () => {
+    const opened = await app.api<Incident>('POST', '/api/incidents', { reporter: '+33612900021', text: 'Lost my passport' });
+    const id = opened.body.id;
+    expect((await app.api('POST', `/api/incidents/${id}/notes`, { text: '😀'.repeat(2500) })).status).toBe(201);
+    await refused('POST', `/api/incidents/${id}/notes`, 'body.text: must be at most 4000 characters', { text: 'a'.repeat(4001) });
+    expect((await getIncident(id)).timeline.filter((e) => e.type === 'note')).toHaveLength(1);
+  });
+
+  it('in a charset the API does not read is a 415 that says so', async () => {
+    const res = await fetch(`${app.url}/api/incidents`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json; charset=latin1' },
+      body: '{"reporter":"+33612900022","text":"x"}',
+    });
+    expect(res.status).toBe(415);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('unsupported_media_type');
   });
 });

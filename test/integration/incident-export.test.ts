@@ -162,7 +162,7 @@ describe('incident export', () => {
       ['from=2026-11-27T10:00:00', /^query\.from: must be a day/],
       ['from=2026-11-28&to=2026-11-27', /^query\.to: must be later than from/],
       ['from=2026-11-27&to=2026-11-27', /^query\.to: must be later than from/],
-      ['limit=10', /^query: Unrecognized key/],
+      ['limit=10', /^query: unknown parameter "limit"/],
     ];
     for (const [query, message] of cases) {
       const { res, text } = await download(query);

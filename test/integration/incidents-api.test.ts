@@ -192,6 +192,18 @@ describe('PATCH with several fields', () => {
     expect(raised.body.timeline.at(-1)).toMatchObject({ type: 'severity', text: 'Reporter is a minor' });
   });
 
+  it('puts on the record only what a retriage changed, not the values the incident already had', async () => {
+    const i = await open('Lost my passport at the station', '+33600000046');
+    const changed = await app.api<Incident>('PATCH', `/api/incidents/${i.id}`, { severity: i.severity, category: 'other' }, officer);
+    expect(changed.status).toBe(200);
+    const audit = await app.api<{ items: { type: string; subject?: string; data: Record<string, unknown> }[] }>(
+      'GET',
+      '/api/audit?limit=1000',
+    );
+    const retriaged = audit.body.items.filter((e) => e.subject === i.id && e.type === 'incident.retriaged');
+    expect(retriaged.map((e) => e.data)).toEqual([{ category: 'other' }]);
+  });
+
   it('assigns once: the same assignee again is refused as unchanged and the officer is not messaged twice', async () => {
     const i = await open('Lost my passport at the hotel', '+33600000043');
     expect((await app.api('PATCH', `/api/incidents/${i.id}`, { assignee: '+15550000001' }, officer)).status).toBe(200);

@@ -13,6 +13,7 @@ import {
   type TimelineEntry,
 } from '../../domain/incident.ts';
 import { hasRole } from '../../domain/roster.ts';
+import { charCount } from '../../domain/text-normalise.ts';
 import { metrics } from '../../observability/metrics.ts';
 import { PRIORITY } from '../../queues/queues.ts';
 import type { CoreDeps } from '../deps.ts';
@@ -234,7 +235,8 @@ function triagePart(deps: CoreDeps, i: Incident, input: IncidentChanges, who: Wh
     ...(input.severity ? { severity: input.severity } : {}),
     fields,
     entries,
-    audit: [{ type: 'incident.retriaged', data: { severity: input.severity, category: input.category, region: input.region } }],
+    // What changed, and only that: a severity asked for that it already had is no change on the record.
+    audit: [{ type: 'incident.retriaged', data: Object.fromEntries(entries.map((e) => [e.type, e.data?.to])) }],
   };
 }
 
@@ -460,7 +462,7 @@ export function retriage(
 export async function addNote(deps: CoreDeps, input: ChangeRequest & { text: string }): Promise<Incident> {
   const text = input.text.trim();
   if (!text) throw new ValidationError('a note needs some text');
-  if (text.length > 4000) throw new ValidationError('a note is limited to 4000 characters');
+  if (charCount(text) > 4000) throw new ValidationError('a note is limited to 4000 characters');
   const { after } = await appendEntry(deps, input, { type: 'note', text }, { type: 'incident.note', data: { chars: text.length } });
   return after;
 }
@@ -475,7 +477,7 @@ export async function addNote(deps: CoreDeps, input: ChangeRequest & { text: str
 export async function messageReporter(deps: CoreDeps, input: ChangeRequest & { text: string; key: string }): Promise<Incident> {
   const text = input.text.trim();
   if (!text) throw new ValidationError('the message to the reporter is empty');
-  if (text.length > 2000) throw new ValidationError('a message to the reporter is limited to 2000 characters');
+  if (charCount(text) > 2000) throw new ValidationError('a message to the reporter is limited to 2000 characters');
   const current = await incidentStore(deps).get(input.id);
   if (!current) throw new NotFoundError('incident', input.id);
   if (!current.reporter)
