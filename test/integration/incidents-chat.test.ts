@@ -177,6 +177,23 @@ describe('staff in the cell group', () => {
     expect(off.text).toBe(`📌 ${id} is no longer yours: Ana Duty took it. Nothing more to do on it unless Ana Duty asks.`);
   });
 
+  it('tells the officer holding a report by DM when the reporter’s follow-up makes it critical', async () => {
+    const phone = citizen();
+    await app.say(phone, 'Our car was stolen near the market, the papers were inside');
+    const id = incidentIdIn((await app.expectMessage(phone, /Reference/)).text);
+    await app.say(STAFF.officer, `/ack ${id}`, { group: CELL_GROUP });
+    await app.expectMessage(phone, /has been seen by consular officer/);
+    await app.say(phone, 'they shot my husband, he is not breathing');
+    const told = await app.expectMessage(STAFF.officer, (m) => m.text.includes(`The reporter of ${id}, which is with you, wrote again`));
+    expect(told.text).toMatch(new RegExp(`^🔴 The reporter of ${id}, which is with you, wrote again: it is now CRITICAL \\(`));
+    expect(told.text).toContain('“they shot my husband, he is not breathing”');
+    // A follow-up that raises nothing is for the group's update only: no DM for every word the reporter adds.
+    await app.say(phone, 'we are at the corner of the main street');
+    await app.expectMessage(CELL_GROUP, (m) => m.text.includes(`${id} — the reporter adds: “we are at the corner`));
+    await settle(app);
+    expect((await app.outbox(STAFF.officer)).filter((m) => m.text.includes(`The reporter of ${id}`))).toHaveLength(1);
+  });
+
   it('acknowledges and notes when staff reply to a card', async () => {
     const phone = citizen();
     await app.say(phone, 'We are trapped in the basement');

@@ -4,6 +4,7 @@ import {
   type Channel,
   type GeoPin,
   type Incident,
+  isActive,
   SEVERITY_RANK,
   type Severity,
   type TimelineEntry,
@@ -296,14 +297,30 @@ async function onFollowUp(deps: CoreDeps, incident: Incident, entry: TimelineEnt
             : input.forwarded
               ? 'the reporter forwards:'
               : 'the reporter adds:';
-  await postToCellGroups(
-    deps,
-    `✏️ ${incident.id} — ${adds} ${what}${severity}${triaged}`,
-    `update:${input.sourceMessageId ?? entry.at}`,
-    'update',
-    `incident:${incident.id}`,
-  );
+  await Promise.all([
+    postToCellGroups(
+      deps,
+      `✏️ ${incident.id} — ${adds} ${what}${severity}${triaged}`,
+      `update:${input.sourceMessageId ?? entry.at}`,
+      'update',
+      `incident:${incident.id}`,
+    ),
+    raised && tellHolderRaised(deps, { ...raised, ...filled }, what, input.sourceMessageId ?? entry.at),
+  ]);
   await forwardMedia(deps, input, incident.id);
+}
+
+/**
+ * The reporter's follow-up raised an incident an officer holds ("they shot my husband, he is not
+ * breathing"): that officer is told by DM, as when staff raise it. Acknowledged, it is no longer
+ * escalated, and the officer may not be reading a busy group. An open incident has no holder to
+ * tell: its deadline is brought forward instead (escalateSooner).
+ */
+async function tellHolderRaised(deps: CoreDeps, raised: Incident, what: string, key: string): Promise<void> {
+  const holder = raised.assignee && raised.status !== 'open' && isActive(raised.status) ? deps.roster.find(raised.assignee) : undefined;
+  if (!holder) return;
+  const text = `${SEVERITY_ICON[raised.severity]} The reporter of ${raised.id}, which is with you, wrote again: it is now ${raised.severity.toUpperCase()} (${raised.category.replace('_', ' ')}, ${regionName(deps, raised.region)}): ${what}\nSend /incident ${raised.id} for the timeline.`;
+  await messageStaff(deps, [holder.phone], text, `raised:${raised.id}:${key}`, 'notice', `incident:${raised.id}`);
 }
 
 /** What a follow-up changed in its incident's triage. */
