@@ -33,3 +33,47 @@ describe('a member of staff in danger', () => {
     expect((await app.outbox(STAFF.duty)).some((m) => /INC-\d+/.test(m.text))).toBe(false);
   });
 });
+
+/** The reporter of a staff SOS is in danger, maybe held: the cell must take it, not them. */
+describe('a duty officer’s own SOS', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp('staff-sos-own', {
+      config: {
+        escalation: { ackDeadline: { critical: '1s', high: '1s', medium: '1h', low: '4h' }, secondDeadline: '1s' },
+        digest: { maxCardsPerWindow: 1000, window: '1m' },
+      },
+    });
+  });
+  afterAll(async () => app.stop());
+
+  it('pages the others, never its reporter, who cannot take it, close it or be given it', async () => {
+    await app.say(STAFF.duty, 'SOS');
+    const id = /INC-\d+/.exec((await app.expectMessage(STAFF.duty, /INC-\d+/)).text)?.[0] as string;
+    await app.expectMessage(STAFF.admin, (m) => m.kind === 'escalation' && m.text.includes(id));
+    await app.expectMessage(CELL_GROUP, (m) => m.kind === 'escalation' && m.text.includes(id));
+    await settle(app);
+    expect((await app.outbox(STAFF.duty)).filter((m) => m.kind === 'escalation')).toEqual([]);
+
+    await app.say(STAFF.duty, `/ack ${id}`, { group: CELL_GROUP });
+    await app.expectMessage(CELL_GROUP, new RegExp(`${id} is your own report: another officer must take it`));
+    const asAssignee = await app.api<{ error: { code: string; message: string } }>('PATCH', `/api/incidents/${id}`, {
+      assignee: STAFF.duty,
+    });
+    expect(asAssignee.status).toBe(409);
+    expect(asAssignee.body.error).toMatchObject({
+      code: 'own_report',
+      message: `${id} is Ana Duty’s own report: give it to another officer`,
+    });
+    const incident = (await app.api<{ status: string; assignee: string | null }>('GET', `/api/incidents/${id}`)).body;
+    expect(incident).toMatchObject({ status: 'open', assignee: null });
+
+    // Another officer takes it; the reporter may still add what they know.
+    await app.say(STAFF.officer, `/ack ${id}`, { group: CELL_GROUP });
+    await app.expectMessage(CELL_GROUP, new RegExp(`Chloe Officer acknowledged ${id}`));
+    await app.say(STAFF.duty, `/note ${id} two armed men at the door`, { group: CELL_GROUP });
+    await settle(app);
+    const notes = (await app.api<{ timeline: { type: string; text?: string }[] }>('GET', `/api/incidents/${id}`)).body.timeline;
+    expect(notes.filter((e) => e.type === 'note').map((e) => e.text)).toEqual(['two armed men at the door']);
+  });
+});

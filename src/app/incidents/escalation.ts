@@ -224,7 +224,7 @@ function shortWait(ms: number): string {
 function secondCall(deps: CoreDeps, incident: Incident, level: number): string {
   if (level !== 2) return '';
   const first = incident.timeline.find((e) => e.type === 'escalated' && e.data?.level === 1);
-  const names = escalationRecipients(deps, 1).map((phone) => staffName(deps, phone));
+  const names = pagedAbout(deps, { assignee: null, reporter: incident.reporter }, 1).map((phone) => staffName(deps, phone));
   const who = names.length ? `the duty officers (${names.join(', ')})` : 'nobody (no duty officer on the roster)';
   const when = first ? ` ${shortWait(deps.now() - Date.parse(first.at))} ago` : '';
   return `\n🔁 Second call: ${who} were paged${when} and nobody has taken it.`;
@@ -233,11 +233,12 @@ function secondCall(deps: CoreDeps, incident: Incident, level: number): string {
 /**
  * Who is paged about one incident at an escalation level: the duty officers (then the admins), and
  * at the first level the officer it was given to before anyone took it, who was told to take it.
+ * Never its reporter: a duty officer in danger who sent SOS is not paged to take their own report.
  */
-export function pagedAbout(deps: CoreDeps, i: Pick<Incident, 'assignee'>, level: number): string[] {
+export function pagedAbout(deps: CoreDeps, i: Pick<Incident, 'assignee' | 'reporter'>, level: number): string[] {
   const phones = escalationRecipients(deps, level);
   if (level === 1 && i.assignee && deps.roster.find(i.assignee) && !phones.includes(i.assignee)) phones.push(i.assignee);
-  return phones;
+  return phones.filter((phone) => phone !== i.reporter);
 }
 
 /** Who is paged at an escalation level: duty officers, then admins. */

@@ -254,6 +254,7 @@ function decideAll(deps: CoreDeps, i: Incident, input: IncidentChanges, who: Who
       `${i.id} is closed: its triage and assignee can no longer change (a note can still be added)`,
     );
   }
+  ownReport(deps, i, input, who);
   const parts = [
     input.severity || input.category || input.region ? triagePart(deps, i, input, who) : undefined,
     input.assignee !== undefined ? assignPart(deps, i, input.assignee, who) : undefined,
@@ -273,6 +274,25 @@ function decideAll(deps: CoreDeps, i: Incident, input: IncidentChanges, who: Who
   const reason = input.text?.trim();
   if (reason && !merged.status) merged.entries[0] = { ...(merged.entries[0] as TimelineEntry), text: reason };
   return merged;
+}
+
+/**
+ * A member of staff in danger who sent SOS is its reporter, not its officer: they cannot take it,
+ * resolve it or be given it (someone holding them could make them say all is well), so it stays
+ * with the cell, escalated until another officer takes it. They can still add notes and triage it.
+ */
+function ownReport(deps: CoreDeps, i: Incident, input: IncidentChanges, who: Who): void {
+  if (!i.reporter) return;
+  if (input.status && who.actor.phone === i.reporter) {
+    throw new ConflictError(
+      'own_report',
+      `${i.id} is your own report: another officer must take it and close it (until then it stays open to the cell and is escalated). You can still add a /note.`,
+    );
+  }
+  if (input.assignee && deps.roster.find(input.assignee)?.phone === i.reporter) {
+    const name = deps.roster.find(i.reporter)?.name ?? 'its reporter';
+    throw new ConflictError('own_report', `${i.id} is ${name}’s own report: give it to another officer`);
+  }
 }
 
 /**

@@ -91,7 +91,7 @@ documentRoute({
   tags,
   body: patchBody,
   conflicts:
-    'Nothing was changed: illegal_transition (the status cannot move there), unchanged (it already has those values), busy (changed by someone else meanwhile; retry)',
+    'Nothing was changed: illegal_transition (the status cannot move there), unchanged (it already has those values), own_report (staff who reported it cannot take, close or be given their own report), busy (changed by someone else meanwhile; retry)',
 });
 documentRoute({
   method: 'post',
