@@ -34,6 +34,27 @@ export interface CategoryRule {
   deniable?: false;
 }
 
+/** The people a citizen reports missing, after "my" or "our". */
+const FAMILY = ['son', 'daughter', 'child', 'children', 'kids', 'baby', 'husband', 'wife', 'mother', 'mom', 'father', 'dad'].concat([
+  'brother',
+  'sister',
+  'parents',
+  'family',
+  'grandmother',
+  'grandfather',
+]);
+/** The same in French, with their possessive. */
+const FAMILY_FR = ['mon fils', 'ma fille', 'mon enfant', 'mes enfants', 'mon bebe', 'mon mari', 'ma femme', 'ma mere', 'mon pere'].concat([
+  'mon frere',
+  'ma soeur',
+  'ma sœur',
+  'mes parents',
+  'notre fils',
+  'notre fille',
+  'notre enfant',
+  'nos enfants',
+]);
+
 /** In order of precedence: on equal keyword hits the earlier category wins. */
 export const CATEGORY_RULES: CategoryRule[] = [
   {
@@ -473,6 +494,13 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'nabd',
       ],
     },
+    // A hospital named as a place ("our car was stolen at gunpoint near the hospital") is where it
+    // happened, not someone who needs one: the report's other words say what it is about.
+    unless: {
+      en: ['near', 'outside', 'next to', 'behind', 'in front of', 'opposite', 'close to', 'by'].map((where) => `${where} the hospital`),
+      fr: ['pres de l hopital', 'devant l hopital', 'a cote de l hopital', 'derriere l hopital', 'en face de l hopital'],
+      ar: ['قرب المستشفى', 'جنب المستشفى', 'بجانب المستشفى', 'امام المستشفى', 'مقابل المستشفى', 'ورا المستشفى'],
+    },
   },
   {
     // A person taken or threatened: stays high when the reporter says they are safe.
@@ -634,7 +662,8 @@ export const CATEGORY_RULES: CategoryRule[] = [
     category: 'security',
     severity: 'high',
     whenReporterSafe: 'medium',
-    givesWayTo: ['missing_person'],
+    // A detention in it ("soldiers took my husband at the checkpoint") is what the report is about too.
+    givesWayTo: ['missing_person', 'arrest_detention'],
     keywords: {
       en: [
         'shooting',
@@ -793,6 +822,11 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'detention',
         'in custody',
         'police took',
+        // Taken by soldiers or the army: held by the state, the consular case of a detention.
+        'soldiers took',
+        'army took',
+        'soldiers arrested',
+        'soldiers detained',
         'jail',
         'prison',
         'checkpoint',
@@ -914,21 +948,50 @@ export const CATEGORY_RULES: CategoryRule[] = [
         "haven't come home",
         'never came home',
         'still not home',
+        // "I have not been able to reach my son for 3 days", "we haven't heard from my father since the quake".
+        ...[
+          'not been able to reach',
+          'unable to reach',
+          'could not reach',
+          "couldn't reach",
+          'cannot get hold of',
+          "can't get hold of",
+          'cant get hold of',
+          'cannot contact',
+          "can't contact",
+          'cant contact',
+          'unable to contact',
+          'not been able to contact',
+          'not heard from',
+          "haven't heard from",
+          'havent heard from',
+          "hasn't heard from",
+          'hasnt heard from',
+          'no word from',
+        ].flatMap((reach) =>
+          ['my', 'our']
+            .flatMap((whose) => FAMILY.map((who) => `${reach} ${whose} ${who}`))
+            .concat(['him', 'her', 'them'].map((who) => `${reach} ${who}`)),
+        ),
+        // Lost in a crowd, at the airport: "I lost my wife in the crowd".
+        ...FAMILY.map((who) => `lost my ${who}`),
         // "We cannot find our daughter since the explosion": a person, not a passport.
         ...['cannot find', "can't find", 'cant find', 'can not find', 'could not find', "couldn't find", 'we lost'].flatMap((find) =>
-          ['my', 'our'].flatMap((whose) =>
-            ['son', 'daughter', 'child', 'children', 'kids', 'baby', 'husband', 'wife', 'mother', 'mom', 'father', 'dad']
-              .concat(['brother', 'sister', 'parents', 'family', 'grandmother', 'grandfather'])
-              .map((who) => `${find} ${whose} ${who}`),
-          ),
+          ['my', 'our'].flatMap((whose) => FAMILY.map((who) => `${find} ${whose} ${who}`)),
         ),
       ],
       fr: [
         // "Je ne trouve pas mon fils", "on ne retrouve plus notre fille".
         ...['trouve pas', 'trouvons pas', 'retrouve pas', 'retrouvons pas', 'retrouve plus', 'trouve plus'].flatMap((find) =>
-          ['mon fils', 'ma fille', 'mon enfant', 'mes enfants', 'mon bebe', 'mon mari', 'ma femme', 'ma mere', 'mon pere']
-            .concat(['mon frere', 'ma soeur', 'ma sœur', 'mes parents', 'notre fils', 'notre fille', 'notre enfant', 'nos enfants'])
-            .map((who) => `${find} ${who}`),
+          FAMILY_FR.map((who) => `${find} ${who}`),
+        ),
+        // "Je n'arrive pas à joindre ma fille depuis 2 jours", "impossible de le joindre".
+        ...['arrive pas a', 'arrive plus a', 'arrivons pas a', 'arrivons plus a', 'pas reussi a', 'impossible de'].flatMap((cannot) =>
+          ['joindre', 'contacter'].flatMap((reach) =>
+            FAMILY_FR.map((who) => `${cannot} ${reach} ${who}`).concat(
+              ['le', 'la', 'les'].map((pronoun) => `${cannot} ${pronoun} ${reach}`),
+            ),
+          ),
         ),
         'disparu',
         'disparue',
@@ -971,6 +1034,19 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'ما بيرد',
         'ما عم يرد',
         'انقطع الاتصال',
+        // "ما عم نقدر نتواصل مع ابني من يومين", "لم نتمكن من التواصل مع والدي".
+        'ما عم نقدر نتواصل مع',
+        'ما عم اقدر اتواصل مع',
+        'ما قدرنا نتواصل مع',
+        'ما قدرت اتواصل مع',
+        'ما فينا نتواصل مع',
+        'ما في تواصل مع',
+        'لا نستطيع التواصل مع',
+        'لا استطيع التواصل مع',
+        'لم نستطع التواصل مع',
+        'لم استطع التواصل مع',
+        'لم نتمكن من التواصل مع',
+        'لم اتمكن من التواصل مع',
         'ما رجع',
         'ما رجعت',
         'ما رجعو',
@@ -1006,25 +1082,35 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'binti day3a',
       ],
     },
-    // The power or the internet "did not come back" is no missing person.
+    // The power or the internet "did not come back" is no missing person; nor is the embassy out of reach
+    // ("I cannot reach the embassy hotline").
     unless: {
-      en: ['internet', 'power', 'electricity', 'network', 'signal', 'water', 'connection'].flatMap((what) => [
-        `${what} did not come back`,
-        `${what} didn't come back`,
-        `${what} didnt come back`,
-        `${what} never came back`,
-      ]),
+      en: [
+        ...['internet', 'power', 'electricity', 'network', 'signal', 'water', 'connection'].flatMap((what) => [
+          `${what} did not come back`,
+          `${what} didn't come back`,
+          `${what} didnt come back`,
+          `${what} never came back`,
+        ]),
+        ...['cannot reach', "can't reach", 'cant reach', 'can not reach', 'unable to reach', 'cannot contact', "can't contact"].flatMap(
+          (reach) =>
+            ['the embassy', 'the consulate', 'you', 'the hotline', 'the emergency number', 'your number'].map((who) => `${reach} ${who}`),
+        ),
+      ],
       fr: ['internet', 'electricite', 'courant', 'reseau', 'eau', 'connexion'].flatMap((what) => [
         `${what} n est pas revenu`,
         `${what} n est pas revenue`,
         `${what} est pas revenu`,
         `${what} est pas revenue`,
       ]),
-      ar: ['الكهرباء', 'الانترنت', 'النت', 'الشبكه', 'المي', 'المياه'].flatMap((what) => [
-        `${what} ما رجعت`,
-        `${what} ما رجع`,
-        `${what} لم ترجع`,
-      ]),
+      ar: [
+        ...['الكهرباء', 'الانترنت', 'النت', 'الشبكه', 'المي', 'المياه'].flatMap((what) => [
+          `${what} ما رجعت`,
+          `${what} ما رجع`,
+          `${what} لم ترجع`,
+        ]),
+        ...['نتواصل مع', 'اتواصل مع', 'التواصل مع'].flatMap((reach) => ['السفارة', 'القنصلية'].map((who) => `${reach} ${who}`)),
+      ],
     },
   },
   {
@@ -1530,6 +1616,34 @@ export const CRITICAL_TOGETHER: Record<string, string[]>[][] = [
       fr: ['arme', 'armes', 'armee', 'pistolet', 'fusil', 'couteau', 'machette', 'hommes armes'],
       ar: ['سلاح', 'مسلح', 'مسلحين', 'مسلحون', 'مسدس', 'بارودة', 'سكين', 'كلاشن'],
       'ar-latn': ['sle7', 'msalla7', 'msal7in', 'msalla7in'],
+    },
+  ],
+  // Armed men inside the reporter's building, or at their door: "Armed men are inside our building, we are
+  // hiding in the basement", "مسلحون اقتحموا بيتنا ونحن مختبئون". Hiding alone is not enough: a family
+  // sheltering from shelling at home is in danger (high), not yet hunted.
+  [
+    {
+      en: ['armed men', 'gunmen', 'men with guns', 'militia', 'militiamen', 'soldiers'],
+      fr: ['hommes armes', 'des armes', 'soldats', 'milice', 'miliciens'],
+      ar: ['مسلح', 'مسلحين', 'مسلحون', 'جنود', 'ميليشيا', 'شبيحه'],
+      'ar-latn': ['msalla7in', 'msal7in', 'shabbi7a'],
+    },
+    {
+      en: [
+        ...['inside', 'in', 'into'].flatMap((at) =>
+          ['our building', 'our house', 'our home', 'our flat', 'our apartment', 'the building'].map((place) => `${at} ${place}`),
+        ),
+        'broke into',
+        'breaking into',
+        'broke in',
+        'breaking in',
+        'hiding from them',
+        'banging on the door',
+        'at our door',
+      ],
+      fr: ['dans notre immeuble', 'dans notre maison', 'dans l immeuble', 'entres chez nous', 'a notre porte', 'frappent a la porte'],
+      ar: ['اقتحموا', 'اقتحمو', 'دخلوا البيت', 'دخلوا بيتنا', 'دخلوا البنايه', 'عم يدقوا الباب'],
+      'ar-latn': ['et2ta7amo'],
     },
   ],
 ];

@@ -152,10 +152,13 @@ describe('a life in danger, in the words people use', () => {
     }
   });
 
-  it('armed men breaking in, a husband taken by men in uniform: HIGH, not a medium "other"', async () => {
-    for (const text of ['men with guns are breaking into our building', 'my husband was taken by men in uniform this morning']) {
-      const { card, incident } = await report(text);
-      expect(card, text).toContain('HIGH');
+  it('armed men breaking in: CRITICAL; a husband taken by men in uniform: HIGH; neither a medium "other"', async () => {
+    for (const [text, severity] of [
+      ['men with guns are breaking into our building', 'CRITICAL'],
+      ['my husband was taken by men in uniform this morning', 'HIGH'],
+    ]) {
+      const { card, incident } = await report(text as string);
+      expect(card, text).toContain(severity);
       expect(incident.category, text).not.toBe('other');
     }
   });

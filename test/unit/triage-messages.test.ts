@@ -31,6 +31,22 @@ const MESSAGES: [string, Category, Severity][] = [
   ['je ne trouve pas mon fils depuis ce matin', 'missing_person', 'high'],
   ['on ne retrouve plus notre fille', 'missing_person', 'high'],
   ["I can't find my passport anywhere", 'lost_documents', 'low'],
+  // Someone the reporter cannot reach, said without "missing" (review of 2026-11-29)
+  ['I have not been able to reach my son in Latakia for 3 days', 'missing_person', 'high'],
+  ["We haven't heard from my father since the earthquake", 'missing_person', 'high'],
+  ["Je n'arrive pas à joindre ma fille depuis 2 jours, elle était à Alep", 'missing_person', 'high'],
+  ['impossible de le joindre depuis hier soir', 'missing_person', 'high'],
+  ['ما عم نقدر نتواصل مع ابني من يومين', 'missing_person', 'high'],
+  ['I lost my wife in the crowd at the airport', 'missing_person', 'high'],
+  // ...but the embassy out of reach is no missing person
+  ['I cannot reach the embassy hotline, is anyone there?', 'other', 'medium'],
+  // A hospital named as a place; a detention by soldiers; armed men inside the building
+  ['Now our car was stolen at gunpoint near the hospital', 'security', 'high'],
+  ['we are near the hospital, my brother is injured', 'medical', 'high'],
+  ['Soldiers took my husband at the checkpoint', 'arrest_detention', 'high'],
+  ['Armed men are inside our building, we are hiding in the basement', 'security', 'critical'],
+  ['مسلحون اقتحموا بيتنا ونحن مختبئون', 'security', 'critical'],
+  ['soldiers are shooting in the street, we are hiding at home', 'security', 'high'],
   ['he is not conscious', 'medical', 'critical'],
   ["mon père n'est plus conscient", 'medical', 'critical'],
   // Flood
@@ -198,7 +214,8 @@ const MESSAGES: [string, Category, Severity][] = [
   ['العمارة وقعت و احنا محبوسين جوه الشقة', 'trapped', 'critical'],
   ['ابويا مش قادر ياخد نفسه', 'medical', 'critical'],
   ['🆘🆘 we are in the basement of the hotel', 'other', 'critical'],
-  ['men with guns are breaking into our building', 'security', 'high'],
+  // Armed men breaking into the reporter's own building: a life in immediate danger (was high until 2026-11-29).
+  ['men with guns are breaking into our building', 'security', 'critical'],
   ['my husband was taken by men in uniform this morning', 'security', 'high'],
   ['is the airport open?', 'evacuation_request', 'medium'],
   ['المطار مفتوح؟', 'evacuation_request', 'medium'],
