@@ -204,6 +204,18 @@ describe('PATCH with several fields', () => {
     expect(retriaged.map((e) => e.data)).toEqual([{ category: 'other' }]);
   });
 
+  it('takes a region by its name or an alias, as the chat’s /region does, and lists the ids for one it does not know', async () => {
+    const i = await open('Lost my passport at the bus station', '+33600000047');
+    const byName = await app.api<Incident>('PATCH', `/api/incidents/${i.id}`, { region: 'Northern Province' }, officer);
+    expect(byName.status).toBe(200);
+    expect(byName.body.region).toBe('north');
+    const byAlias = await app.api<Incident>('PATCH', `/api/incidents/${i.id}`, { region: 'damas' }, officer);
+    expect(byAlias.body.region).toBe('capital');
+    const unknown = await app.api<Err>('PATCH', `/api/incidents/${i.id}`, { region: 'Atlantis' }, officer);
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.message).toBe('body.region: unknown region "Atlantis"; regions: north, capital, coast');
+  });
+
   it('assigns once: the same assignee again is refused as unchanged and the officer is not messaged twice', async () => {
     const i = await open('Lost my passport at the hotel', '+33600000043');
     expect((await app.api('PATCH', `/api/incidents/${i.id}`, { assignee: '+15550000001' }, officer)).status).toBe(200);

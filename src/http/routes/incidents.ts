@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { addNote, messageReporter, updateIncident } from '../../app/incidents/lifecycle.ts';
 import { openIncident } from '../../app/incidents/open-incident.ts';
 import { incidentStore } from '../../app/incidents/shared.ts';
+import { matchRegion } from '../../citizens/registry.ts';
 import { e164 } from '../../config/schema.ts';
 import { NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { CATEGORIES, parseIncidentId, SEVERITIES, SEVERITY_RANK, STATUSES } from '../../domain/incident.ts';
@@ -39,6 +40,16 @@ const patchBody = z
     text: visibleText(4000, 'the reason needs some visible text').optional(),
   })
   .refine((b) => Object.keys(b).some((k) => k !== 'text'), 'give at least one of status, severity, category, region, assignee');
+/**
+ * A configured region's id from what a caller sent: its id, or its name or an alias as the chat's
+ * /region takes them ("Northern Province", "nord"); else a 400 that lists the ids.
+ */
+function regionId(deps: HttpDeps, typed: string): string {
+  const id = deps.config.regions.some((r) => r.id === typed) ? typed : matchRegion(deps, typed);
+  if (!id) throw new ValidationError(`body.region: unknown region "${typed}"; regions: ${deps.config.regions.map((r) => r.id).join(', ')}`);
+  return id;
+}
+
 const noteBody = z.strictObject({ text: visibleText(4000, 'a note needs some text') });
 const createBody = z.strictObject({
   reporter: e164,
@@ -148,9 +159,8 @@ export function incidentRoutes(deps: HttpDeps): Router {
     res.json(q.timeline === 'false' ? await store.listWithoutTimeline(query) : await store.list(query));
   });
   r.post('/api/incidents', requireRole('officer'), async (req, res) => {
-    const b = validate(createBody, req.body);
-    if (b.region && !deps.config.regions.some((x) => x.id === b.region))
-      throw new ValidationError(`body.region: unknown region "${b.region}"`);
+    const b = { ...validate(createBody, req.body) };
+    if (b.region) b.region = regionId(deps, b.region);
     // The citizen's answers are written in this language: one the embassy does not serve reads as English.
     if (b.language && !deps.config.languages.includes(b.language))
       throw new ValidationError(
@@ -187,7 +197,8 @@ export function incidentRoutes(deps: HttpDeps): Router {
   });
   r.patch('/api/incidents/:id', requireRole('officer'), async (req, res) => {
     const id = idParam(req.params.id);
-    const b = validate(patchBody, req.body);
+    const b = { ...validate(patchBody, req.body) };
+    if (b.region) b.region = regionId(deps, b.region);
     res.json(await updateIncident(deps, { ...b, id, actor: actorOf(req.principal), channel: 'api', key: changeKey(req) }));
   });
   r.post('/api/incidents/:id/notes', requireRole('officer'), async (req, res) => {
