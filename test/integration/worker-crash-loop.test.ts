@@ -8,7 +8,9 @@ import { CELL_GROUP, settle, type TestApp, uniquePrefix, waitFor } from '../fake
  * Workers killed (kill -9) with citizens' messages in flight, twice in a row: a crash loop during a
  * flood (a container killed for its memory, a deploy followed by a crash). Each message must still
  * end in exactly one report, one card and one answer. The messages come in through the API process;
- * a gateway process sends the answers; the worker is a child process that is killed.
+ * a gateway process sends the answers; the worker is a child process that is killed. The waits are
+ * long: on a loaded machine a child process takes many seconds to compile and start (a full run
+ * beside two other busy processes once missed 30 s).
  */
 const COUNT = 12;
 const phones = Array.from({ length: COUNT }, (_, i) => `+3361700${String(i).padStart(4, '0')}`);
@@ -40,11 +42,11 @@ describe('a worker killed twice with messages in flight', () => {
     ]);
     for (const m of said) await api.say(m.phone, m.text, { id: m.id });
     // Every message's report is stored, and its answer not yet queued: the worker dies.
-    await waitFor(async () => (await held()) >= COUNT || undefined, 20_000, 'every message in flight');
+    await waitFor(async () => (await held()) >= COUNT || undefined, 60_000, 'every message in flight');
     await kill(child);
     // A new worker takes the messages back; it dies with them in flight too.
     child = await startWorker();
-    await waitFor(async () => (await held()) >= 2 * COUNT || undefined, 30_000, 'every message in flight again');
+    await waitFor(async () => (await held()) >= 2 * COUNT || undefined, 60_000, 'every message in flight again');
     await kill(child);
     // The third one is let through.
     await api.deps.redis.del(`${prefix}:test:hold`);
@@ -53,7 +55,7 @@ describe('a worker killed twice with messages in flight', () => {
       const c = await api.queues.inbound.getJobCounts('completed', 'failed');
       return (c.completed ?? 0) + (c.failed ?? 0) >= said.length || undefined;
     };
-    await waitFor(handled, 30_000, 'every message handled').catch(async (err) => {
+    await waitFor(handled, 60_000, 'every message handled').catch(async (err) => {
       const failed = await api.queues.inbound.getFailed();
       throw new Error(`${err.message}; inbound jobs failed: ${failed.map((j) => j.failedReason).join(', ')}`);
     });
@@ -93,5 +95,5 @@ describe('a worker killed twice with messages in flight', () => {
     const cardsOf = (id: string) => cards.filter((m) => new RegExp(`${id}\\b`).test(m.text)).length;
     expect(incidents.map((i) => cardsOf(i.id))).toEqual(incidents.map(() => 1));
     expect((await api.queues.inbound.getJobCounts('failed')).failed).toBe(0);
-  }, 120_000);
+  }, 240_000);
 });
