@@ -55,6 +55,15 @@ const FAMILY_FR = ['mon fils', 'ma fille', 'mon enfant', 'mes enfants', 'mon beb
   'nos enfants',
 ]);
 
+/** Armed men, as a report names them. */
+const ARMED_MEN = ['armed men', 'gunmen', 'men with guns', 'soldiers', 'militia', 'militiamen'];
+/** The reporter's own building or home. */
+const OUR_HOME = ['our building', 'our house', 'our home', 'our flat', 'our apartment'];
+/** The same in Arabic (MSA and Levantine), with "my" or "our" joined. */
+const FAMILY_AR = ['ابني', 'ابنتي', 'بنتي', 'ولدي', 'اولادي', 'ولادي', 'زوجي', 'زوجتي', 'جوزي', 'مرتي', 'امي', 'ابي', 'ابوي', 'بيي'].concat(
+  ['والدي', 'والدتي', 'اخي', 'خيي', 'اختي', 'اهلي', 'عيلتي', 'ابننا', 'بنتنا', 'اهلنا'],
+);
+
 /** In order of precedence: on equal keyword hits the earlier category wins. */
 export const CATEGORY_RULES: CategoryRule[] = [
   {
@@ -280,6 +289,8 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'ambulance',
         'hospital',
         'heart attack',
+        'chest pain',
+        'chest pains',
         'stroke',
         'broken leg',
         'broken arm',
@@ -662,8 +673,7 @@ export const CATEGORY_RULES: CategoryRule[] = [
     category: 'security',
     severity: 'high',
     whenReporterSafe: 'medium',
-    // A detention in it ("soldiers took my husband at the checkpoint") is what the report is about too.
-    givesWayTo: ['missing_person', 'arrest_detention'],
+    givesWayTo: ['missing_person'],
     keywords: {
       en: [
         'shooting',
@@ -823,10 +833,9 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'in custody',
         'police took',
         // Taken by soldiers or the army: held by the state, the consular case of a detention.
-        'soldiers took',
-        'army took',
-        'soldiers arrested',
-        'soldiers detained',
+        ...['soldiers took', 'the army took', 'soldiers arrested', 'soldiers detained'].flatMap((took) =>
+          ['my', 'our', 'him', 'her', 'them'].map((whom) => `${took} ${whom}`),
+        ),
         'jail',
         'prison',
         'checkpoint',
@@ -968,13 +977,9 @@ export const CATEGORY_RULES: CategoryRule[] = [
           "hasn't heard from",
           'hasnt heard from',
           'no word from',
-        ].flatMap((reach) =>
-          ['my', 'our']
-            .flatMap((whose) => FAMILY.map((who) => `${reach} ${whose} ${who}`))
-            .concat(['him', 'her', 'them'].map((who) => `${reach} ${who}`)),
-        ),
-        // Lost in a crowd, at the airport: "I lost my wife in the crowd".
-        ...FAMILY.map((who) => `lost my ${who}`),
+        ].flatMap((reach) => ['my', 'our'].flatMap((whose) => FAMILY.map((who) => `${reach} ${whose} ${who}`))),
+        // Lost in a crowd: "I lost my wife in the crowd at the airport" (not "I lost my father in the earthquake").
+        ...FAMILY.flatMap((who) => ['in the crowd', 'in the chaos', 'in the stampede'].map((where) => `lost my ${who} ${where}`)),
         // "We cannot find our daughter since the explosion": a person, not a passport.
         ...['cannot find', "can't find", 'cant find', 'can not find', 'could not find', "couldn't find", 'we lost'].flatMap((find) =>
           ['my', 'our'].flatMap((whose) => FAMILY.map((who) => `${find} ${whose} ${who}`)),
@@ -987,11 +992,7 @@ export const CATEGORY_RULES: CategoryRule[] = [
         ),
         // "Je n'arrive pas à joindre ma fille depuis 2 jours", "impossible de le joindre".
         ...['arrive pas a', 'arrive plus a', 'arrivons pas a', 'arrivons plus a', 'pas reussi a', 'impossible de'].flatMap((cannot) =>
-          ['joindre', 'contacter'].flatMap((reach) =>
-            FAMILY_FR.map((who) => `${cannot} ${reach} ${who}`).concat(
-              ['le', 'la', 'les'].map((pronoun) => `${cannot} ${pronoun} ${reach}`),
-            ),
-          ),
+          ['joindre', 'contacter'].flatMap((reach) => FAMILY_FR.map((who) => `${cannot} ${reach} ${who}`)),
         ),
         'disparu',
         'disparue',
@@ -1034,19 +1035,21 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'ما بيرد',
         'ما عم يرد',
         'انقطع الاتصال',
-        // "ما عم نقدر نتواصل مع ابني من يومين", "لم نتمكن من التواصل مع والدي".
-        'ما عم نقدر نتواصل مع',
-        'ما عم اقدر اتواصل مع',
-        'ما قدرنا نتواصل مع',
-        'ما قدرت اتواصل مع',
-        'ما فينا نتواصل مع',
-        'ما في تواصل مع',
-        'لا نستطيع التواصل مع',
-        'لا استطيع التواصل مع',
-        'لم نستطع التواصل مع',
-        'لم استطع التواصل مع',
-        'لم نتمكن من التواصل مع',
-        'لم اتمكن من التواصل مع',
+        // "ما عم نقدر نتواصل مع ابني من يومين", "لم نتمكن من التواصل مع والدي": with a relative, not the airline.
+        ...[
+          'ما عم نقدر نتواصل مع',
+          'ما عم اقدر اتواصل مع',
+          'ما قدرنا نتواصل مع',
+          'ما قدرت اتواصل مع',
+          'ما فينا نتواصل مع',
+          'ما في تواصل مع',
+          'لا نستطيع التواصل مع',
+          'لا استطيع التواصل مع',
+          'لم نستطع التواصل مع',
+          'لم استطع التواصل مع',
+          'لم نتمكن من التواصل مع',
+          'لم اتمكن من التواصل مع',
+        ].flatMap((reach) => FAMILY_AR.map((who) => `${reach} ${who}`)),
         'ما رجع',
         'ما رجعت',
         'ما رجعو',
@@ -1092,6 +1095,8 @@ export const CATEGORY_RULES: CategoryRule[] = [
           `${what} didnt come back`,
           `${what} never came back`,
         ]),
+        // "I lost my son's passport", "I couldn't reach my son's school": a relative's thing or place, not the relative.
+        ...FAMILY.flatMap((who) => [`my ${who}'s`, `our ${who}'s`]),
         ...['cannot reach', "can't reach", 'cant reach', 'can not reach', 'unable to reach', 'cannot contact', "can't contact"].flatMap(
           (reach) =>
             ['the embassy', 'the consulate', 'you', 'the hotline', 'the emergency number', 'your number'].map((who) => `${reach} ${who}`),
@@ -1618,34 +1623,6 @@ export const CRITICAL_TOGETHER: Record<string, string[]>[][] = [
       'ar-latn': ['sle7', 'msalla7', 'msal7in', 'msalla7in'],
     },
   ],
-  // Armed men inside the reporter's building, or at their door: "Armed men are inside our building, we are
-  // hiding in the basement", "مسلحون اقتحموا بيتنا ونحن مختبئون". Hiding alone is not enough: a family
-  // sheltering from shelling at home is in danger (high), not yet hunted.
-  [
-    {
-      en: ['armed men', 'gunmen', 'men with guns', 'militia', 'militiamen', 'soldiers'],
-      fr: ['hommes armes', 'des armes', 'soldats', 'milice', 'miliciens'],
-      ar: ['مسلح', 'مسلحين', 'مسلحون', 'جنود', 'ميليشيا', 'شبيحه'],
-      'ar-latn': ['msalla7in', 'msal7in', 'shabbi7a'],
-    },
-    {
-      en: [
-        ...['inside', 'in', 'into'].flatMap((at) =>
-          ['our building', 'our house', 'our home', 'our flat', 'our apartment', 'the building'].map((place) => `${at} ${place}`),
-        ),
-        'broke into',
-        'breaking into',
-        'broke in',
-        'breaking in',
-        'hiding from them',
-        'banging on the door',
-        'at our door',
-      ],
-      fr: ['dans notre immeuble', 'dans notre maison', 'dans l immeuble', 'entres chez nous', 'a notre porte', 'frappent a la porte'],
-      ar: ['اقتحموا', 'اقتحمو', 'دخلوا البيت', 'دخلوا بيتنا', 'دخلوا البنايه', 'عم يدقوا الباب'],
-      'ar-latn': ['et2ta7amo'],
-    },
-  ],
 ];
 
 /**
@@ -1653,9 +1630,47 @@ export const CRITICAL_TOGETHER: Record<string, string[]>[][] = [
  * street, deaths in the city): then high, never lower.
  */
 export const CRITICAL_UNLESS_SAFE_KEYWORDS: Record<string, string[]> = {
-  en: ['fire', 'on fire', 'burning', 'dead', 'killed', 'died', 'drowned'],
-  fr: ['incendie', 'en feu', 'le feu', 'brule vif', 'mort', 'morts', 'tue', 'tues', 'decede', 'noye', 'noyee', 'noyes'],
+  en: [
+    'fire',
+    'on fire',
+    'burning',
+    'dead',
+    'killed',
+    'died',
+    'drowned',
+    // Armed men inside the reporter's own building, or breaking in: "Armed men are inside our building,
+    // we are hiding in the basement". Said as one phrase: soldiers in the streets and "we are safe in our
+    // house" in the same message are no armed men in the house.
+    ...ARMED_MEN.flatMap((who) =>
+      ['are inside', 'inside', 'are in', 'broke into', 'are breaking into', 'breaking into', 'have entered', 'entered', 'got into'].flatMap(
+        (into) => OUR_HOME.map((home) => `${who} ${into} ${home}`),
+      ),
+    ),
+  ],
+  fr: [
+    'incendie',
+    'en feu',
+    'le feu',
+    'brule vif',
+    'mort',
+    'morts',
+    'tue',
+    'tues',
+    'decede',
+    'noye',
+    'noyee',
+    'noyes',
+    ...['des hommes armes', 'des soldats', 'des miliciens', 'hommes armes'].flatMap((who) =>
+      ['sont dans', 'sont entres dans', 'entrent dans', 'ont force la porte de'].flatMap((into) =>
+        ['notre immeuble', 'notre maison', 'notre appartement', 'notre batiment'].map((home) => `${who} ${into} ${home}`),
+      ),
+    ),
+  ],
   ar: [
+    // "مسلحون اقتحموا بيتنا": they stormed our home.
+    ...['اقتحموا', 'اقتحمو', 'دخلوا', 'دخلو'].flatMap((into) =>
+      ['بيتنا', 'البيت علينا', 'شقتنا', 'بنايتنا', 'عمارتنا'].map((home) => `${into} ${home}`),
+    ),
     'حريق',
     'حرائق',
     'يحترق',

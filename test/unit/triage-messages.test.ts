@@ -35,7 +35,7 @@ const MESSAGES: [string, Category, Severity][] = [
   ['I have not been able to reach my son in Latakia for 3 days', 'missing_person', 'high'],
   ["We haven't heard from my father since the earthquake", 'missing_person', 'high'],
   ["Je n'arrive pas à joindre ma fille depuis 2 jours, elle était à Alep", 'missing_person', 'high'],
-  ['impossible de le joindre depuis hier soir', 'missing_person', 'high'],
+  ['impossible de joindre mon mari depuis hier soir', 'missing_person', 'high'],
   ['ما عم نقدر نتواصل مع ابني من يومين', 'missing_person', 'high'],
   ['I lost my wife in the crowd at the airport', 'missing_person', 'high'],
   // ...but the embassy out of reach is no missing person
@@ -47,6 +47,21 @@ const MESSAGES: [string, Category, Severity][] = [
   ['Armed men are inside our building, we are hiding in the basement', 'security', 'critical'],
   ['مسلحون اقتحموا بيتنا ونحن مختبئون', 'security', 'critical'],
   ['soldiers are shooting in the street, we are hiding at home', 'security', 'high'],
+  // ...and what only looks like them (code review of 2026-11-29): soldiers outside a safe home, a relative's
+  // papers or school, the airline out of reach, a checkpoint or a prison as a place, a hospital nearby
+  ['we are safe in our house, soldiers are in the streets', 'security', 'medium'],
+  ['il y a des soldats partout, nous sommes dans notre maison, tout va bien', 'security', 'medium'],
+  ['مسلحين اقتحموا البنك بالمدينة، نحن بخير', 'security', 'medium'],
+  ["I lost my children's passports", 'lost_documents', 'low'],
+  ["I lost my son's passport", 'lost_documents', 'low'],
+  ['my landlord took my passport and I cannot contact him', 'lost_documents', 'low'],
+  ["I couldn't reach my son's school", 'other', 'medium'],
+  ["J'ai appelé l'ambassade, impossible de la joindre", 'other', 'medium'],
+  ['ما عم نقدر نتواصل مع شركة الطيران', 'other', 'medium'],
+  ['there is shooting at the checkpoint on the airport road', 'security', 'high'],
+  ['soldiers took photos of the protest', 'security', 'high'],
+  ['explosion near the prison, we are ok', 'security', 'medium'],
+  ['I am near the hospital, I have chest pain', 'medical', 'high'],
   ['he is not conscious', 'medical', 'critical'],
   ["mon père n'est plus conscient", 'medical', 'critical'],
   // Flood
