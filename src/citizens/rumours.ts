@@ -223,6 +223,8 @@ export async function answerTruthQuestion(ctx: ChatContext, reporter: string): P
         language: warned.language,
         sourceMessageId: msg.id,
         asksIfRumourTrue: warned.claim,
+        // A question gives a report opened by SOS or a pin alone no summary or language.
+        wordless: true,
       }),
   ]);
   return true;

@@ -74,6 +74,20 @@ describe('work retried after a failure midway', () => {
     expect((await getIncident(opened.id)).timeline.filter((e) => e.text?.includes('shooting'))).toHaveLength(1);
   });
 
+  it('tells the officer holding a report that a follow-up raised it when the first attempt failed after raising it, once', async () => {
+    const opened = await openIncident(app.deps, report('+33655550013', 'Our car was stolen near the market', 'resilience-raise-1'));
+    await app.say(STAFF.officer, `/ack ${opened.id}`, { group: CELL_GROUP });
+    await waitFor(async () => (await getIncident(opened.id)).status === 'acknowledged' || undefined);
+    const worse = report('+33655550013', 'they shot my husband, he is not breathing', 'resilience-raise-2');
+    await expect(openIncident(outboxDown(app.deps), worse)).rejects.toThrow('outbox down');
+    expect((await getIncident(opened.id)).severity).toBe('critical');
+    await openIncident(app.deps, worse);
+    await openIncident(app.deps, worse);
+    await app.expectMessage(STAFF.officer, (m) => m.text.includes(`The reporter of ${opened.id}, which is with you, wrote again`));
+    await settle(app);
+    expect((await app.outbox(STAFF.officer)).filter((m) => m.text.includes(`The reporter of ${opened.id}`))).toHaveLength(1);
+  });
+
   it('keeps a digest’s incidents when its post fails, and lists every one on the retry', async () => {
     const { keys, redis } = app.deps;
     await redis.del(keys.digestCards, keys.digestPending);

@@ -65,8 +65,11 @@ describe('a duty officer’s own SOS', () => {
       code: 'own_report',
       message: `${id} is Ana Duty’s own report: give it to another officer`,
     });
-    const incident = (await app.api<{ status: string; assignee: string | null }>('GET', `/api/incidents/${id}`)).body;
-    expect(incident).toMatchObject({ status: 'open', assignee: null });
+    // Nor can they lower it: "/severity low" said under duress would give it a deadline of hours.
+    await app.say(STAFF.duty, `/severity ${id} low`, { group: CELL_GROUP });
+    await app.expectMessage(CELL_GROUP, new RegExp(`${id} is your own report: another officer must take it, lower it or close it`));
+    const incident = (await app.api<{ status: string; assignee: string | null; severity: string }>('GET', `/api/incidents/${id}`)).body;
+    expect(incident).toMatchObject({ status: 'open', assignee: null, severity: 'critical' });
 
     // Another officer takes it; the reporter may still add what they know.
     await app.say(STAFF.officer, `/ack ${id}`, { group: CELL_GROUP });

@@ -225,7 +225,11 @@ function secondCall(deps: CoreDeps, incident: Incident, level: number): string {
   if (level !== 2) return '';
   const first = incident.timeline.find((e) => e.type === 'escalated' && e.data?.level === 1);
   const names = pagedAbout(deps, { assignee: null, reporter: incident.reporter }, 1).map((phone) => staffName(deps, phone));
-  const who = names.length ? `the duty officers (${names.join(', ')})` : 'nobody (no duty officer on the roster)';
+  const who = names.length
+    ? `the duty officers (${names.join(', ')})`
+    : escalationRecipients(deps, 1).length
+      ? 'nobody (the only duty officer on the roster is its reporter)'
+      : 'nobody (no duty officer on the roster)';
   const when = first ? ` ${shortWait(deps.now() - Date.parse(first.at))} ago` : '';
   return `\n🔁 Second call: ${who} were paged${when} and nobody has taken it.`;
 }

@@ -278,15 +278,18 @@ function decideAll(deps: CoreDeps, i: Incident, input: IncidentChanges, who: Who
 
 /**
  * A member of staff in danger who sent SOS is its reporter, not its officer: they cannot take it,
- * resolve it or be given it (someone holding them could make them say all is well), so it stays
- * with the cell, escalated until another officer takes it. They can still add notes and triage it.
+ * resolve it, lower it, unassign it or be given it (someone holding them could make them say all is
+ * well), so it stays with the cell, escalated until another officer takes it. They can still add
+ * notes, raise it and correct its category or region.
  */
 function ownReport(deps: CoreDeps, i: Incident, input: IncidentChanges, who: Who): void {
   if (!i.reporter) return;
-  if (input.status && who.actor.phone === i.reporter) {
+  const own = who.actor.phone === i.reporter;
+  const lowers = input.severity !== undefined && SEVERITY_RANK[input.severity] > SEVERITY_RANK[i.severity];
+  if (own && (input.status || lowers || input.assignee === null)) {
     throw new ConflictError(
       'own_report',
-      `${i.id} is your own report: another officer must take it and close it (until then it stays open to the cell and is escalated). You can still add a /note.`,
+      `${i.id} is your own report: another officer must take it, lower it or close it (until then it stays open to the cell and is escalated). You can still add a /note.`,
     );
   }
   if (input.assignee && deps.roster.find(input.assignee)?.phone === i.reporter) {

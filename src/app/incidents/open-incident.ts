@@ -271,6 +271,10 @@ async function onFollowUp(deps: CoreDeps, incident: Incident, entry: TimelineEnt
   // A retry whose first attempt raised the severity, then failed before moving the deadline: it finds
   // the severity already raised, so the deadline is moved here (only ever earlier, never twice).
   if (retried && !raised && !aboutRumour) await escalateSooner(deps, incident, incident.severity);
+  // ...and the officer holding it may not have been told yet: told again under the same key (once).
+  // (The intake's own copy of the incident holds no timeline: it is read whole, on a retry only.)
+  const current = retried && !raised && !aboutRumour && incident.assignee ? await incidentStore(deps).get(incident.id) : undefined;
+  const raisedBefore = current && raisedBy(current, input.sourceMessageId) ? current : undefined;
   await deps.audit.append({
     type: 'incident.details',
     actor: await deps.audit.pseudonym(input.reporter),
@@ -306,8 +310,16 @@ async function onFollowUp(deps: CoreDeps, incident: Incident, entry: TimelineEnt
       `incident:${incident.id}`,
     ),
     raised && tellHolderRaised(deps, { ...raised, ...filled }, what, input.sourceMessageId ?? entry.at),
+    raisedBefore && tellHolderRaised(deps, raisedBefore, what, input.sourceMessageId ?? entry.at),
   ]);
   await forwardMedia(deps, input, incident.id);
+}
+
+/** True when the follow-up of message `messageId` raised the incident's severity (the entry right after its own says so). */
+function raisedBy(incident: Incident, messageId: string | undefined): boolean {
+  const at = messageId === undefined ? -1 : incident.timeline.findIndex((e) => e.messageId === messageId);
+  const next = at < 0 ? undefined : incident.timeline.slice(at + 1).find((e) => e.actor === 'system' || e.actor === 'reporter');
+  return next?.type === 'severity' && next.actor === 'system';
 }
 
 /**
