@@ -42,6 +42,14 @@ describe('an escalation digest at 3 a.m.', () => {
     const waiting = ids.filter((id) => !single[0]?.text.includes(id));
     expect(waiting).toHaveLength(2);
     const [taken, still] = waiting as [string, string];
+    // Its page waits for the digest at the end of the window: the admins' deadline counts from then,
+    // never before the duty officers were paged.
+    const escalatedAt = Date.parse(
+      (await app.api<Incident>('GET', `/api/incidents/${still}`)).body.timeline.find((e) => e.type === 'escalated')?.at as string,
+    );
+    const digestAt = (Math.floor(escalatedAt / 12_000) + 1) * 12_000;
+    const second = Number(await app.deps.redis.zscore(app.deps.keys.escalationsDue, `${still}|2`));
+    expect(second).toBeGreaterThanOrEqual(digestAt + 3_600_000 - 1_000);
     // Chloe takes one of them before the digest goes out.
     await app.say(STAFF.officer, `/ack ${taken}`, { group: CELL_GROUP });
     await app.expectMessage(CELL_GROUP, (m) => m.text.startsWith(`👍 Chloe Officer acknowledged ${taken}`));
@@ -335,6 +343,26 @@ describe('an incident that reaches its deadline while the escalation digest is b
     const digest = await app.expectMessage(STAFF.officer, (m) => m.kind === 'escalation' && m.text.includes(given));
     expect(digest.text).toMatch(/^⏰ 1 incident reached its deadline unacknowledged: duty officers paged\./);
     expect(digest.text).toContain('Chloe Officer');
+  });
+
+  it('pages an officer given an incident the digest counts but does not list, by its id', async () => {
+    const { redis, keys } = app.deps;
+    const phones = Array.from({ length: 41 }, (_, n) => `+336951${String(n).padStart(5, '0')}`);
+    for (const phone of phones) await app.say(phone, 'Our papers were stolen at the hotel');
+    const ids = await Promise.all(phones.map(async (p) => incidentIdIn((await app.expectMessage(p, /Reference/)).text)));
+    const given = ids.at(-1) as string;
+    await app.say(STAFF.duty, `/assign ${given} Chloe`, { group: CELL_GROUP });
+    await app.expectMessage(STAFF.officer, (m) => m.kind === 'assignment' && m.text.includes(given));
+    // Forty wait before it: the digest lists them and counts it among "…and 1 more".
+    await redis.zadd(keys.escalationPending(1), ...ids.flatMap((id, n) => [2e13 + n, `${id}|1`]));
+    await postEscalationDigest(app.deps, { level: 1, bucket: Math.floor(Date.now() / 2_000) });
+    const digest = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'escalation' && m.text.includes(ids[0] as string));
+    expect(digest.text).toContain('…and 1 more');
+    expect(digest.text).not.toContain(given);
+    const page = await app.expectMessage(STAFF.officer, (m) => m.kind === 'escalation' && m.text.includes(given));
+    expect(page.text).toBe(
+      `⏰ An incident given to you reached its deadline unacknowledged: ${given}. Send /incident ID for one, /ack ID to take it.`,
+    );
   });
 });
 

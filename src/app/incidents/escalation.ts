@@ -207,8 +207,11 @@ async function escalate(deps: CoreDeps, data: Record<string, unknown>): Promise<
       `escdigest-${level}-${slot.bucket}`,
     );
   }
+  // The second deadline counts from the first page: one waiting for the digest at the end of the
+  // window goes out then, and the admins must never be called before the duty officers were.
   // 'sooner': a retried escalation keeps the second deadline its first attempt set.
-  if (level === 1) await scheduleEscalation(deps, id, 2, durationMs(deps.config.escalation.secondDeadline), 'sooner');
+  const pagedIn = slot.post === 1 ? 0 : Math.max(0, (slot.bucket + 1) * slot.window - deps.now());
+  if (level === 1) await scheduleEscalation(deps, id, 2, pagedIn + durationMs(deps.config.escalation.secondDeadline), 'sooner');
   await publishIncident(deps, 'incident.updated', id);
 }
 
@@ -331,13 +334,42 @@ export async function postEscalationDigest(deps: CoreDeps, data: Record<string, 
     ...shown.map((i) => `${incidentLine(deps, i)}\n   “${excerpt(i.summary, 80)}”`),
     ...(more > 0 ? [`…and ${more} more: send /incidents open`] : []),
     'Send /ack ID to take one.',
+    ...(level === 2 ? [secondCallOfDigest(deps)] : []),
   ].join('\n');
   const digestKey = `escdigest:${level}:${String(data.bucket)}:${members[0]}`;
   if (level === 1) await postToCellGroups(deps, text, digestKey, 'escalation', DIGEST_REF);
   // As a single page does, the digest also goes to the officers the listed incidents were given to.
   const paged = [...new Set(shown.flatMap((i) => pagedAbout(deps, i, level)))];
   await messageStaff(deps, paged, text, digestKey, 'escalation', DIGEST_REF);
+  if (level === 1 && more > 0) await pageAssigneesNotListed(deps, members.slice(ESCALATION_DIGEST_SHOWN), paged, digestKey);
   await nextEscalationDigest(deps, level, members);
+}
+
+/** What the admins' digest adds, as a single second page does: it is the second call. */
+function secondCallOfDigest(deps: CoreDeps): string {
+  const names = escalationRecipients(deps, 1).map((phone) => staffName(deps, phone));
+  const who = names.length ? `the duty officers (${names.join(', ')})` : 'nobody (no duty officer on the roster)';
+  return `🔁 Second call: ${who} were paged about these and nobody has taken them.`;
+}
+
+/**
+ * Officers given (with /assign) incidents a digest counts but does not list: each is paged about
+ * theirs by id, as a single page would have told them; a digest's "…and 190 more" names none.
+ */
+async function pageAssigneesNotListed(deps: CoreDeps, members: string[], paged: string[], digestKey: string): Promise<void> {
+  const ids = members.map((m) => m.split('|')[0] as string);
+  const multi = deps.redis.multi();
+  for (const id of ids) multi.hmget(deps.keys.incident(id), 'status', 'assignee', 'reporter');
+  const rows = ((await multi.exec()) ?? []).map(([, v]) => (v ?? []) as (string | null)[]);
+  const theirs = new Map<string, string[]>();
+  rows.forEach(([status, assignee, reporter], n) => {
+    if (status !== 'open' || !assignee || assignee === reporter || paged.includes(assignee) || !deps.roster.find(assignee)) return;
+    theirs.set(assignee, [...(theirs.get(assignee) ?? []), ids[n] as string]);
+  });
+  for (const [phone, list] of theirs) {
+    const text = `⏰ ${list.length === 1 ? 'An incident' : `${list.length} incidents`} given to you reached ${list.length === 1 ? 'its' : 'their'} deadline unacknowledged: ${list.join(', ')}. Send /incident ID for one, /ack ID to take it.`;
+    await messageStaff(deps, [phone], text, `${digestKey}:assigned`, 'escalation', DIGEST_REF);
+  }
 }
 
 /**
