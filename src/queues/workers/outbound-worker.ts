@@ -133,7 +133,7 @@ const SENT_REF_TTL_S = 90 * 24 * 3600;
 /**
  * Sets a sent message's ref (ARGV[1], when not '') under KEYS[1] and adds its id (ARGV[2], when not '')
  * to the recipient's index KEYS[2], both kept ARGV[3] seconds. One script, not a MULTI of three
- * commands: ten percent less Node CPU per citizen message in the intake bench (README, Performance).
+ * commands: 10–13% less Node CPU per citizen message in the intake bench (README, Performance).
  */
 const RECORD_SENT = new LuaScript(`
 if ARGV[1] ~= '' then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3]) end
