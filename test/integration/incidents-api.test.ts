@@ -216,6 +216,21 @@ describe('PATCH with several fields', () => {
     expect(unknown.body.error.message).toBe('body.region: unknown region "Atlantis"; regions: north, capital, coast');
   });
 
+  it('puts on the record whom an incident was taken from, by name', async () => {
+    const i = await open('Lost my passport at the ferry port', '+33600000048');
+    await app.api('PATCH', `/api/incidents/${i.id}`, { assignee: '+15550000001' }, officer);
+    expect((await app.api('PATCH', `/api/incidents/${i.id}`, { assignee: '+15550000003' }, officer)).status).toBe(200);
+    const audit = await app.api<{ items: { type: string; subject?: string; data: Record<string, unknown> }[] }>(
+      'GET',
+      '/api/audit?limit=1000',
+    );
+    const assigned = audit.body.items.filter((e) => e.subject === i.id && e.type === 'incident.assigned').map((e) => e.data);
+    expect(assigned).toEqual([
+      { assignee: 'Ana Duty', previous: null },
+      { assignee: 'Chloe Officer', previous: 'Ana Duty' },
+    ]);
+  });
+
   it('assigns once: the same assignee again is refused as unchanged and the officer is not messaged twice', async () => {
     const i = await open('Lost my passport at the hotel', '+33600000043');
     expect((await app.api('PATCH', `/api/incidents/${i.id}`, { assignee: '+15550000001' }, officer)).status).toBe(200);

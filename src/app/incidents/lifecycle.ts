@@ -201,7 +201,13 @@ function assignPart(deps: CoreDeps, i: Incident, assignee: string | null, who: W
   return {
     fields: { assignee },
     entries: [entry(deps, who.actor, who.channel, 'assigned', undefined, { assignee: staff?.name ?? null })],
-    audit: [{ type: 'incident.assigned', data: { assignee: staff?.name ?? null, previous: i.assignee ? 'someone' : null } }],
+    // Whom it was taken from, by name (staff are named on the trail; a number no longer on the roster is not).
+    audit: [
+      {
+        type: 'incident.assigned',
+        data: { assignee: staff?.name ?? null, previous: i.assignee ? (deps.roster.find(i.assignee)?.name ?? 'someone') : null },
+      },
+    ],
   };
 }
 
