@@ -62,6 +62,25 @@ const MESSAGES: [string, Category, Severity][] = [
   ['soldiers took photos of the protest', 'security', 'high'],
   ['explosion near the prison, we are ok', 'security', 'medium'],
   ['I am near the hospital, I have chest pain', 'medical', 'high'],
+  // A survey of 213 new messages (2026-11-29): the lives at risk it found read as medium or high
+  ['the earthquake destroyed our building, my mother and sister are still in there, we can hear them', 'trapped', 'critical'],
+  ['Earthquake. My son has a deep cut on his head and it wont stop bleeding', 'medical', 'critical'],
+  ["he's breathing but not responding after the blast", 'medical', 'critical'],
+  ['a mob is trying to break down our door', 'security', 'critical'],
+  ['ma femme a perdu connaissance', 'medical', 'critical'],
+  ["mon fils a fait une crise d'épilepsie et il ne reprend pas connaissance", 'medical', 'critical'],
+  ["l'eau arrive au premier etage, on ne peut plus sortir", 'trapped', 'critical'],
+  ['طعنوا ابني بالسكين وهو ينزف كثير', 'medical', 'critical'],
+  ['ولدي عنده ربو وما عم يقدر يتنفس', 'medical', 'critical'],
+  ['الحمد لله احنا بخير بس بيت جيراننا وقع وفي ناس تحته', 'trapped', 'critical'],
+  ['marte 7amel w 3am tnazzef', 'medical', 'critical'],
+  // ...and what it found misread: a military checkpoint as diabetes (ع + سكري), "my husband" in Arabizi as
+  // "my passport", a dam as a checkpoint, the embassy's phone not answering as a missing person
+  ['في حاجز عسكري على الطريق', 'arrest_detention', 'high'],
+  ['jawzi ma rje3 3al beit mn mbere7', 'missing_person', 'high'],
+  ["Le barrage a cédé, l'eau arrive vers le village!!", 'other', 'medium'],
+  ['the embassy phone is not answering, I need to know if there is an evacuation flight', 'evacuation_request', 'medium'],
+  ['new checkpoint on our street, is it safe to drive to the airport?', 'other', 'medium'],
   ['he is not conscious', 'medical', 'critical'],
   ["mon père n'est plus conscient", 'medical', 'critical'],
   // Flood
