@@ -736,6 +736,8 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'shelling',
         'airstrike',
         'looting',
+        'looters',
+        'looted',
         'mob',
         'fighting',
         'clashes',
@@ -761,6 +763,7 @@ export const CATEGORY_RULES: CategoryRule[] = [
       ],
       fr: [
         'tirs',
+        'tirent sur',
         'tire dessus',
         'tirer dessus',
         'ca tire',
@@ -835,6 +838,11 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'اقتحموا',
         'اقتحام',
         'كسروا الباب',
+        'يداهم',
+        'يداهمون',
+        'يداهموا',
+        'مداهمه',
+        'مداهمات',
       ],
       'ar-latn': [
         'rsas',
@@ -851,6 +859,9 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'msalla7in',
         'ishtibakat',
         'eshtebakat',
+        'yetlo2 nar',
+        'talo2 nar',
+        'tal2 nar',
       ],
     },
   },
@@ -2249,6 +2260,12 @@ export const NOT_CRITICAL_PHRASES: Record<string, string[]> = {
     'death threats',
     'phone is dead',
     'battery is dead',
+    // A document burned or lost in a fire: the fire is not the report's danger ("my son's passport was burned in the fire").
+    ...['passport', 'passports', 'papers', 'documents', 'id card'].flatMap((doc) =>
+      ['was burned in the fire', 'were burned in the fire', 'burned in the fire', 'was lost in the fire', 'were lost in the fire'].map(
+        (how) => `${doc} ${how}`,
+      ),
+    ),
     // Hurt, not badly: high, not critical (and no denial of the injury).
     'not seriously injured',
     'not badly injured',

@@ -81,6 +81,10 @@ const MESSAGES: [string, Category, Severity][] = [
   ["Le barrage a cédé, l'eau arrive vers le village!!", 'other', 'medium'],
   ['the embassy phone is not answering, I need to know if there is an evacuation flight', 'evacuation_request', 'medium'],
   ['new checkpoint on our street, is it safe to drive to the airport?', 'other', 'medium'],
+  ["My son's passport was burned in the fire, how do we get a new one?", 'lost_documents', 'low'],
+  ['الجيش عم يداهم البيوت', 'security', 'high'],
+  ['looters got into the shop downstairs', 'security', 'high'],
+  ['ya des militaires qui tirent sur les manifestants', 'security', 'high'],
   ['he is not conscious', 'medical', 'critical'],
   ["mon père n'est plus conscient", 'medical', 'critical'],
   // Flood
