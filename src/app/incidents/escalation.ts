@@ -227,14 +227,17 @@ function shortWait(ms: number): string {
 function secondCall(deps: CoreDeps, incident: Incident, level: number): string {
   if (level !== 2) return '';
   const first = incident.timeline.find((e) => e.type === 'escalated' && e.data?.level === 1);
-  const names = pagedAbout(deps, { assignee: null, reporter: incident.reporter }, 1).map((phone) => staffName(deps, phone));
-  const who = names.length
-    ? `the duty officers (${names.join(', ')})`
-    : escalationRecipients(deps, 1).length
-      ? 'nobody (the only duty officer on the roster is its reporter)'
-      : 'nobody (no duty officer on the roster)';
   const when = first ? ` ${shortWait(deps.now() - Date.parse(first.at))} ago` : '';
-  return `\n🔁 Second call: ${who} were paged${when} and nobody has taken it.`;
+  return `\n🔁 Second call: ${pagedFirst(deps, incident.reporter)} were paged${when} and nobody has taken it.`;
+}
+
+/** Whom the first level paged, as a second call names them: the duty officers, never the incident's reporter. */
+function pagedFirst(deps: CoreDeps, reporter: string | null): string {
+  const names = pagedAbout(deps, { assignee: null, reporter }, 1).map((phone) => staffName(deps, phone));
+  if (names.length) return `the duty officers (${names.join(', ')})`;
+  return escalationRecipients(deps, 1).length
+    ? 'nobody (the only duty officer on the roster is its reporter)'
+    : 'nobody (no duty officer on the roster)';
 }
 
 /**
@@ -347,9 +350,7 @@ export async function postEscalationDigest(deps: CoreDeps, data: Record<string, 
 
 /** What the admins' digest adds, as a single second page does: it is the second call. */
 function secondCallOfDigest(deps: CoreDeps): string {
-  const names = escalationRecipients(deps, 1).map((phone) => staffName(deps, phone));
-  const who = names.length ? `the duty officers (${names.join(', ')})` : 'nobody (no duty officer on the roster)';
-  return `🔁 Second call: ${who} were paged about these and nobody has taken them.`;
+  return `🔁 Second call: ${pagedFirst(deps, null)} were paged about these and nobody has taken them.`;
 }
 
 /**
@@ -357,15 +358,12 @@ function secondCallOfDigest(deps: CoreDeps): string {
  * theirs by id, as a single page would have told them; a digest's "…and 190 more" names none.
  */
 async function pageAssigneesNotListed(deps: CoreDeps, members: string[], paged: string[], digestKey: string): Promise<void> {
-  const ids = members.map((m) => m.split('|')[0] as string);
-  const multi = deps.redis.multi();
-  for (const id of ids) multi.hmget(deps.keys.incident(id), 'status', 'assignee', 'reporter');
-  const rows = ((await multi.exec()) ?? []).map(([, v]) => (v ?? []) as (string | null)[]);
+  const incidents = await incidentStore(deps).getManyWithoutTimeline(members.map((m) => m.split('|')[0] as string));
   const theirs = new Map<string, string[]>();
-  rows.forEach(([status, assignee, reporter], n) => {
-    if (status !== 'open' || !assignee || assignee === reporter || paged.includes(assignee) || !deps.roster.find(assignee)) return;
-    theirs.set(assignee, [...(theirs.get(assignee) ?? []), ids[n] as string]);
-  });
+  for (const { id, status, assignee, reporter } of incidents) {
+    if (status !== 'open' || !assignee || assignee === reporter || paged.includes(assignee) || !deps.roster.find(assignee)) continue;
+    theirs.set(assignee, [...(theirs.get(assignee) ?? []), id]);
+  }
   for (const [phone, list] of theirs) {
     const text = `⏰ ${list.length === 1 ? 'An incident' : `${list.length} incidents`} given to you reached ${list.length === 1 ? 'its' : 'their'} deadline unacknowledged: ${list.join(', ')}. Send /incident ID for one, /ack ID to take it.`;
     await messageStaff(deps, [phone], text, `${digestKey}:assigned`, 'escalation', DIGEST_REF);

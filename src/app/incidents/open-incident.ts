@@ -270,10 +270,11 @@ async function onFollowUp(deps: CoreDeps, incident: Incident, entry: TimelineEnt
   const { raised, filled } = aboutRumour ? {} : await retriageFollowUp(deps, incident, input);
   // A retry whose first attempt raised the severity, then failed before moving the deadline: it finds
   // the severity already raised, so the deadline is moved here (only ever earlier, never twice).
-  if (retried && !raised && !aboutRumour) await escalateSooner(deps, incident, incident.severity);
+  const retriedUnraised = retried && !raised && !aboutRumour;
+  if (retriedUnraised) await escalateSooner(deps, incident, incident.severity);
   // ...and the officer holding it may not have been told yet: told again under the same key (once).
   // (The intake's own copy of the incident holds no timeline: it is read whole, on a retry only.)
-  const current = retried && !raised && !aboutRumour && incident.assignee ? await incidentStore(deps).get(incident.id) : undefined;
+  const current = retriedUnraised && incident.assignee ? await incidentStore(deps).get(incident.id) : undefined;
   const raisedBefore = current && raisedBy(current, input.sourceMessageId) ? current : undefined;
   await deps.audit.append({
     type: 'incident.details',
