@@ -58,7 +58,9 @@ describe('a worker killed twice with messages in flight', () => {
         const c = await api.queues.inbound.getJobCounts('waiting', 'delayed', 'prioritized');
         still = now === last ? still + 1 : 0;
         last = now;
-        return now >= 2 * COUNT || (now > COUNT && (c.waiting ?? 0) + (c.delayed ?? 0) + (c.prioritized ?? 0) === 0 && still >= 40) || undefined;
+        return (
+          now >= 2 * COUNT || (now > COUNT && (c.waiting ?? 0) + (c.delayed ?? 0) + (c.prioritized ?? 0) === 0 && still >= 40) || undefined
+        );
       },
       60_000,
       'every message in flight again',
