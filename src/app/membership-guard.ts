@@ -12,6 +12,7 @@ import {
   TransportError,
 } from '../transport/chat-transport.ts';
 import type { Closeable, Feature } from './feature.ts';
+import { LuaScript } from '../store/lua-script.ts';
 import { embassyPhones, messageStaff } from './incidents/shared.ts';
 
 /** Queue of group removals, processed by the gateway (the only process holding the WhatsApp session). */
@@ -33,6 +34,45 @@ interface Stranger {
 
 /** How often a stranger who stays in a cell group is reported again. */
 const REPORT_AGAIN_MS = 60 * 60 * 1000;
+
+/**
+ * How long a stranger reported is not reported again for being added: the periodic check may see
+ * them in the group before or while the "added" notice is handled (in another process, even), and
+ * the cell must get one warning and one removal, not two. Someone re-added later is reported again.
+ */
+const JUST_REPORTED_MS = 2 * 60 * 1000;
+
+/**
+ * Claims the members ARGV[4..] of a group for one report (key ARGV[3], made at ARGV[1]): those not
+ * reported since ARGV[2] (score in the reported set KEYS[1]), or claimed by this same report before
+ * (who claimed is in the hash KEYS[2]: a retried report is made again, not lost). Returns those
+ * claimed. One script: a check and a notice reading the group at the same time cannot both claim.
+ */
+const CLAIM_STRANGERS = new LuaScript(`
+local out = {}
+for i = 4, #ARGV do
+  local id = ARGV[i]
+  local at = redis.call('ZSCORE', KEYS[1], id)
+  local by = redis.call('HGET', KEYS[2], id)
+  if by == ARGV[3] then
+    out[#out + 1] = id
+  elseif (not at) or tonumber(at) < tonumber(ARGV[2]) then
+    redis.call('ZADD', KEYS[1], ARGV[1], id)
+    redis.call('HSET', KEYS[2], id, ARGV[3])
+    out[#out + 1] = id
+  end
+end
+return out`);
+
+/** Gives back the claims of a report that could not be made, so that the next check makes it. */
+const RELEASE_STRANGERS = new LuaScript(`
+for i = 2, #ARGV do
+  if redis.call('HGET', KEYS[2], ARGV[i]) == ARGV[1] then
+    redis.call('ZREM', KEYS[1], ARGV[i])
+    redis.call('HDEL', KEYS[2], ARGV[i])
+  end
+end
+return 1`);
 
 const removalQueues = new WeakMap<object, Queue<RemovalJob>>();
 
@@ -89,10 +129,33 @@ function hiddenText(name: string, hidden: Stranger[], source: string): string {
  * Reports strangers found in a cell group: a warning in the group, a DM to every duty officer,
  * an audit entry each, and (if configured) the removal of those whose phone is known. A member
  * known only by LID is reported, never removed: it may be a rostered officer whose number WhatsApp
- * hides. `key` makes the messages idempotent.
+ * hides. `key` makes the messages idempotent. Only those not reported since `since` are reported
+ * (claimed at once: a periodic check and an "added" notice seeing one stranger give one warning).
  */
-export async function reportStrangers(deps: HttpDeps, groupId: string, strangers: Stranger[], source: string, key: string): Promise<void> {
+export async function reportStrangers(
+  deps: HttpDeps,
+  groupId: string,
+  found: Stranger[],
+  source: string,
+  key: string,
+  since: number,
+): Promise<void> {
+  if (found.length === 0) return;
+  const keys = [deps.keys.membershipReported(groupId), deps.keys.membershipReportedBy(groupId)];
+  const claimed = new Set(
+    (await CLAIM_STRANGERS.run(deps.redis, keys, [deps.now(), since, key, ...found.map((s) => s.id)])) as string[],
+  );
+  const strangers = found.filter((s) => claimed.has(s.id));
   if (strangers.length === 0) return;
+  try {
+    await report(deps, groupId, strangers, source, key);
+  } catch (err) {
+    await RELEASE_STRANGERS.run(deps.redis, keys, [key, ...strangers.map((s) => s.id)]);
+    throw err;
+  }
+}
+
+async function report(deps: HttpDeps, groupId: string, strangers: Stranger[], source: string, key: string): Promise<void> {
   const name = (await guardedGroupName(deps, groupId)) ?? groupId;
   const known = strangers.filter((s) => s.phone);
   const hidden = strangers.filter((s) => !s.phone);
@@ -120,7 +183,6 @@ export async function reportStrangers(deps: HttpDeps, groupId: string, strangers
       },
     });
   }
-  await deps.redis.zadd(deps.keys.membershipReported(groupId), ...strangers.flatMap((s) => [String(deps.now()), s.id]));
   if (removable.length)
     await removalQueues.get(deps)?.add('remove', { groupId, phones: removable }, { jobId: `rm-${key.replace(/:/g, '-')}` });
 }
@@ -130,12 +192,18 @@ export async function guardMembership(deps: HttpDeps, change: MembershipChange):
   if (!(await guardedGroupName(deps, change.groupId))) return;
   if (change.action === 'remove') {
     const ids = change.participants.flatMap((p) => [p.phone, p.lid].filter((x): x is string => !!x));
-    if (ids.length) await deps.redis.zrem(deps.keys.membershipReported(change.groupId), ...ids);
+    if (ids.length)
+      await deps.redis
+        .multi()
+        .zrem(deps.keys.membershipReported(change.groupId), ...ids)
+        .hdel(deps.keys.membershipReportedBy(change.groupId), ...ids)
+        .exec();
     return;
   }
   if (change.action !== 'add') return;
   const strangers = await strangersAmong(deps, change.groupId, change.participants);
-  await reportStrangers(deps, change.groupId, strangers, 'just added', `membership:${change.groupId}:${change.at}`);
+  const key = `membership:${change.groupId}:${change.at}`;
+  await reportStrangers(deps, change.groupId, strangers, 'just added', key, deps.now() - JUST_REPORTED_MS);
 }
 
 /**
@@ -187,10 +255,9 @@ async function reconcileNow(deps: HttpDeps, transport: ChatTransport): Promise<v
       continue;
     }
     // A stranger still there is reported again each REPORT_AGAIN_MS (e.g. their removal failed).
-    const since = String(deps.now() - REPORT_AGAIN_MS);
-    const reported = new Set(await deps.redis.zrangebyscore(deps.keys.membershipReported(group.id), since, '+inf'));
-    const strangers = (await strangersAmong(deps, group.id, members)).filter((s) => !reported.has(s.id));
-    await reportStrangers(deps, group.id, strangers, 'found by the periodic check', `membership-check:${group.id}:${deps.now()}`);
+    const strangers = await strangersAmong(deps, group.id, members);
+    const key = `membership-check:${group.id}:${deps.now()}`;
+    await reportStrangers(deps, group.id, strangers, 'found by the periodic check', key, deps.now() - REPORT_AGAIN_MS);
   }
 }
 

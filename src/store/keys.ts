@@ -122,8 +122,10 @@ export function redisKeys(prefix: string) {
     outboundHeldTo: (to: string) => k('outbound', 'held-to', to),
     /** Staff alerts about the WhatsApp connection (list of JSON, newest first), for the dashboard. */
     transportAlerts: k('transport', 'alerts'),
-    /** Members of a cell group already reported as unknown (set of phone or LID). */
+    /** Members of a cell group already reported as unknown (phone or LID → when, sorted set). */
     membershipReported: (groupId: string) => k('membership', 'reported', groupId),
+    /** Which report claimed each member of the reported set (member → report key): a retried report is made, not skipped. */
+    membershipReportedBy: (groupId: string) => k('membership', 'reported-by', groupId),
     /** WhatsApp LID → E.164 phone, learnt from the platform. */
     lidToPhone: k('lid', 'phone'),
     /**

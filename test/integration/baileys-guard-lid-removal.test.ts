@@ -101,6 +101,61 @@ describe('the membership guard removing a stranger by the address the group uses
     expect(sock.groups.get(CELL_GROUP)?.participants.map((p) => p.id)).not.toContain(lid);
   });
 
+  it('warns once and removes once when the periodic check sees a stranger before the "added" notice is handled', async () => {
+    const lid = '777000000000009@lid';
+    const phone = '4915199999999@s.whatsapp.net';
+    const meta = lidGroup([{ id: lid, phoneNumber: phone, admin: null }]);
+    const about = () => textsTo(CELL_GROUP).filter((t) => t.includes('+4915199999999'));
+    const before = sock.removed.length;
+    const original = sock.groupParticipantsUpdate;
+    // The removal waits until both have been handled: one removal job, or two, is then visible.
+    let release = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    sock.groupParticipantsUpdate = async (...args) => {
+      await held;
+      return original.apply(sock, args);
+    };
+    try {
+      sock.groups.set(CELL_GROUP, meta);
+      await reconcileCellGroups(app.deps, app.transport as ChatTransport);
+      const notices = (await audited('group.membership', CELL_GROUP)).length;
+      added(CELL_GROUP, meta, { id: lid, phoneNumber: phone });
+      await waitFor(async () => (await audited('group.membership', CELL_GROUP)).length > notices || undefined, 10_000, 'the notice');
+      await settle(app);
+      release();
+      await waitFor(async () => about().find((t) => t.startsWith('✅')), 10_000, 'the removal told');
+      await settle(app);
+    } finally {
+      sock.groupParticipantsUpdate = original;
+      release();
+    }
+    expect(about()).toEqual([
+      '⚠️ Membership guard: +4915199999999 is in "Crisis cell" but not on the staff roster (found by the periodic check). They are being removed automatically.',
+      '✅ Membership guard: +4915199999999 was removed from the group.',
+    ]);
+    expect(sock.removed.slice(before)).toEqual([{ jid: CELL_GROUP, participants: [lid] }]);
+  });
+
+  it('reports at the next check a stranger whose warning could not be queued (Redis failing), not an hour later', async () => {
+    const lid = '777000000000010@lid';
+    const about = () => textsTo(CELL_GROUP).filter((t) => t.includes('+4915110101010'));
+    sock.groups.set(CELL_GROUP, lidGroup([{ id: lid, phoneNumber: '4915110101010@s.whatsapp.net', admin: null }]));
+    const send = app.deps.outbox.send;
+    app.deps.outbox.send = async () => {
+      throw new Error('Connection is closed.');
+    };
+    try {
+      await expect(reconcileCellGroups(app.deps, app.transport as ChatTransport)).rejects.toThrow('Connection is closed.');
+    } finally {
+      app.deps.outbox.send = send;
+    }
+    await reconcileCellGroups(app.deps, app.transport as ChatTransport);
+    await waitFor(async () => about().find((t) => t.startsWith('✅')), 10_000, 'the removal told');
+    expect(about()[0]).toContain('(found by the periodic check). They are being removed automatically.');
+  });
+
   it('still removes a stranger from a phone-addressed group by their phone', async () => {
     const stranger = '4915133333333@s.whatsapp.net';
     const meta = {
