@@ -4,6 +4,7 @@ import { durationMs } from '../domain/duration.ts';
 import type { HttpDeps } from '../http/http-deps.ts';
 import { onQueueError, PRIORITY } from '../queues/queues.ts';
 import { parseJob } from '../queues/workers/parse-job.ts';
+import { LuaScript } from '../store/lua-script.ts';
 import {
   type ChatSender,
   type ChatTransport,
@@ -12,7 +13,6 @@ import {
   TransportError,
 } from '../transport/chat-transport.ts';
 import type { Closeable, Feature } from './feature.ts';
-import { LuaScript } from '../store/lua-script.ts';
 import { embassyPhones, messageStaff } from './incidents/shared.ts';
 
 /** Queue of group removals, processed by the gateway (the only process holding the WhatsApp session). */
@@ -142,9 +142,7 @@ export async function reportStrangers(
 ): Promise<void> {
   if (found.length === 0) return;
   const keys = [deps.keys.membershipReported(groupId), deps.keys.membershipReportedBy(groupId)];
-  const claimed = new Set(
-    (await CLAIM_STRANGERS.run(deps.redis, keys, [deps.now(), since, key, ...found.map((s) => s.id)])) as string[],
-  );
+  const claimed = new Set((await CLAIM_STRANGERS.run(deps.redis, keys, [deps.now(), since, key, ...found.map((s) => s.id)])) as string[]);
   const strangers = found.filter((s) => claimed.has(s.id));
   if (strangers.length === 0) return;
   try {
