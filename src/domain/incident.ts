@@ -1,6 +1,8 @@
 /** The life of an incident, in the consular section's words. */
 export const STATUSES = ['open', 'acknowledged', 'in_progress', 'resolved', 'closed'] as const;
 export type IncidentStatus = (typeof STATUSES)[number];
+/** The statuses of an incident still being handled (`active` in lists and exports). */
+export const ACTIVE_STATUSES: readonly IncidentStatus[] = ['open', 'acknowledged', 'in_progress'];
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 export type Severity = (typeof SEVERITIES)[number];

@@ -64,6 +64,23 @@ export function visibleText(max: number, empty = 'must hold some visible text') 
 /** A phone in a body as people write it ("+1 555 000 0003", "15550000003"), taken in its E.164 form (else refused as not E.164). */
 export const phoneAsTyped = z.preprocess((v) => (typeof v === 'string' ? (toE164(v) ?? v) : v), e164);
 
+/** Words a filter takes: `values`, or a word standing for several (`active`); several separated by commas. */
+export function oneOrMore<T extends string>(values: readonly T[], words: Record<string, readonly T[]> = {}) {
+  const known = [...values, ...Object.keys(words)].join(', ');
+  return z.string().transform((raw, ctx) => {
+    const out = new Set<T>();
+    for (const word of raw.split(',').map((w) => w.trim())) {
+      const hit = words[word] ?? (values.includes(word as T) ? [word as T] : undefined);
+      if (!hit) {
+        ctx.addIssue({ code: 'custom', message: `unknown "${word.slice(0, 40)}"; one of ${known} (several separated by commas)` });
+        return z.NEVER;
+      }
+      for (const v of hit) out.add(v);
+    }
+    return [...out];
+  });
+}
+
 /**
  * A whole number in a query string, from `min` to `max`: digits only (coercion would also take
  * "0x10", "1e1" or " 12" and answer as if the caller had meant a number).

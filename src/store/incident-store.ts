@@ -77,8 +77,10 @@ function fromHash(h: Record<string, string>, timeline: string[]): Incident {
 
 /** A filter for listing incidents; newest first. */
 export interface IncidentQuery {
-  status?: IncidentStatus;
-  severity?: Severity;
+  /** One status, or several (`active`: open, acknowledged, in progress), merged newest first. */
+  status?: IncidentStatus | readonly IncidentStatus[];
+  /** One severity, or several. */
+  severity?: Severity | readonly Severity[];
   /** Only the incidents this welfare check's HELP answers went into (combines with status and severity). */
   welfareCheck?: string;
   limit: number;
@@ -316,12 +318,39 @@ export class IncidentStore {
     load: (ids: string[]) => Promise<T[]>,
   ): Promise<{ items: T[]; nextCursor: string | null }> {
     if (q.welfareCheck) return this.pageOfWelfareCheck(q, q.welfareCheck, load);
-    const key = this.indexOf(q);
     const max = q.cursor !== undefined ? `(${q.cursor}` : '+inf';
-    const ids = await this.redis.zrevrangebyscore(key, max, '-inf', 'LIMIT', 0, q.limit);
-    const items = await load(ids);
+    const statuses = listOf(q.status);
+    const severities = listOf(q.severity);
+    if (statuses.length <= 1 && severities.length <= 1) {
+      const ids = await this.redis.zrevrangebyscore(
+        this.indexOf({ status: statuses[0], severity: severities[0] }),
+        max,
+        '-inf',
+        'LIMIT',
+        0,
+        q.limit,
+      );
+      const items = await load(ids);
+      const last = items.at(-1);
+      return { items, nextCursor: ids.length === q.limit && last ? String(last.seq) : null };
+    }
+    // Several indexes (each status × severity): the newest `limit + 1` of each, merged by seq (unique,
+    // so the cursor never skips nor repeats one); one more than a page tells whether there is more.
+    const keys = (statuses.length ? statuses : [undefined]).flatMap((status) =>
+      (severities.length ? severities : [undefined]).map((severity) => this.indexOf({ status, severity })),
+    );
+    const pipe = this.redis.pipeline();
+    for (const key of keys) pipe.zrevrangebyscore(key, max, '-inf', 'WITHSCORES', 'LIMIT', 0, q.limit + 1);
+    const merged = ((await pipe.exec()) ?? [])
+      .flatMap(([err, found]) => {
+        if (err) throw err;
+        const flat = found as string[];
+        return flat.flatMap((id, i) => (i % 2 === 0 ? [{ id, seq: Number(flat[i + 1]) }] : []));
+      })
+      .sort((a, b) => b.seq - a.seq);
+    const items = await load(merged.slice(0, q.limit).map((m) => m.id));
     const last = items.at(-1);
-    return { items, nextCursor: ids.length === q.limit && last ? String(last.seq) : null };
+    return { items, nextCursor: merged.length > q.limit && last ? String(last.seq) : null };
   }
 
   /**
@@ -335,13 +364,15 @@ export class IncidentStore {
   ): Promise<{ items: T[]; nextCursor: string | null }> {
     const max = q.cursor !== undefined ? `(${q.cursor}` : '+inf';
     const ids = await this.redis.zrevrangebyscore(this.keys.welfareIncidents(check), max, '-inf');
+    const statuses = listOf(q.status);
+    const severities = listOf(q.severity);
     const items: T[] = [];
     for (let i = 0; i < ids.length && items.length < q.limit; i += 200) {
       const found = (await load(ids.slice(i, i + 200))) as (T & { status?: string; severity?: string })[];
       for (const incident of found) {
         if (items.length === q.limit) break;
-        if (q.status && incident.status !== q.status) continue;
-        if (q.severity && incident.severity !== q.severity) continue;
+        if (statuses.length && !statuses.includes(incident.status as IncidentStatus)) continue;
+        if (severities.length && !severities.includes(incident.severity as Severity)) continue;
         items.push(incident);
       }
     }
@@ -492,4 +523,9 @@ export class IncidentStore {
       ],
     );
   }
+}
+
+/** A filter's values as a list: none, one or several. */
+function listOf<T extends string>(v: T | readonly T[] | undefined): readonly T[] {
+  return v === undefined ? [] : typeof v === 'string' ? [v] : v;
 }

@@ -154,6 +154,48 @@ describe('incident API', () => {
   });
 });
 
+describe('listing what is still being handled', () => {
+  let own: TestApp;
+  let token: string;
+  beforeAll(async () => {
+    own = await startTestApp('incidents-api-active');
+    token = (await own.api<{ token: string }>('POST', '/api/tokens', { name: 'Omar Officer', role: 'officer', phone: '+15550000003' })).body
+      .token;
+  });
+  afterAll(async () => own?.stop());
+
+  const report = async (reporter: string, severity: string, ...moves: string[]) => {
+    const i = (
+      await own.api<Incident>('POST', '/api/incidents', { reporter, text: 'A question about visas for my family', severity }, token)
+    ).body;
+    for (const status of moves) expect((await own.api('PATCH', `/api/incidents/${i.id}`, { status }, token)).status).toBe(200);
+    return i.id;
+  };
+  const ids = async (q: string) => {
+    const res = await own.api<Page>('GET', `/api/incidents?${q}`, undefined, token);
+    expect(res.status, q).toBe(200);
+    return { ids: res.body.items.map((i) => i.id), next: res.body.nextCursor };
+  };
+
+  it('takes status=active (open, acknowledged, in progress) or several statuses and severities, newest first, page by page', async () => {
+    const a = await report('+33600000101', 'critical');
+    const b = await report('+33600000102', 'high', 'acknowledged');
+    const c = await report('+33600000103', 'medium', 'acknowledged', 'in_progress');
+    await report('+33600000104', 'critical', 'resolved');
+    const e = await report('+33600000105', 'medium');
+    const first = await ids('status=active&limit=2');
+    expect(first.ids).toEqual([e, c]);
+    const second = await ids(`status=active&limit=2&cursor=${first.next}`);
+    expect(second).toEqual({ ids: [b, a], next: null });
+    expect((await ids('status=active&severity=critical,high')).ids).toEqual([b, a]);
+    expect((await ids('status=open,in_progress&timeline=false')).ids).toEqual([e, c, a]);
+    expect((await ids('severity=critical,medium')).ids).toHaveLength(4);
+    const bad = await own.api<{ error: { message: string } }>('GET', '/api/incidents?status=activ', undefined, token);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain('unknown "activ"; one of open, acknowledged, in_progress, resolved, closed, active');
+  });
+});
+
 describe('PATCH with several fields', () => {
   type Err = { error: { code: string; message: string } };
   const get = async (id: string) => (await app.api<Incident>('GET', `/api/incidents/${id}`)).body;

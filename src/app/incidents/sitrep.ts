@@ -1,4 +1,4 @@
-import { SEVERITIES } from '../../domain/incident.ts';
+import { ACTIVE_STATUSES, SEVERITIES } from '../../domain/incident.ts';
 import type { CoreDeps } from '../deps.ts';
 import { ageText, incidentLine, incidentStore, regionName } from './shared.ts';
 
@@ -12,7 +12,7 @@ export type SitrepSection = (deps: CoreDeps) => Promise<string[]>;
 export async function buildSitrep(deps: CoreDeps, sections: SitrepSection[] = []): Promise<string> {
   const store = incidentStore(deps);
   const counts = await store.counts(['open', 'acknowledged', 'in_progress', 'resolved'], SEVERITIES);
-  const active = (s: string) => ['open', 'acknowledged', 'in_progress'].reduce((n, st) => n + (counts[st]?.[s] ?? 0), 0);
+  const active = (s: string) => ACTIVE_STATUSES.reduce((n, st) => n + (counts[st]?.[s] ?? 0), 0);
   const total = SEVERITIES.reduce((n, s) => n + active(s), 0);
   const open = SEVERITIES.reduce((n, s) => n + (counts.open?.[s] ?? 0), 0);
   const resolved = SEVERITIES.reduce((n, s) => n + (counts.resolved?.[s] ?? 0), 0);

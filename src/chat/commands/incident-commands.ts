@@ -15,10 +15,10 @@ import { refOfSentMessage } from '../../app/sent-ref.ts';
 import { matchRegion } from '../../citizens/registry.ts';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import {
+  ACTIVE_STATUSES,
   CATEGORIES,
   type Category,
   type Incident,
-  type IncidentStatus,
   isActive,
   parseIncidentId,
   SEVERITIES,
@@ -51,7 +51,6 @@ async function incidentArg(ctx: ChatContext, arg: string | undefined): Promise<I
   return i;
 }
 
-const ACTIVE: IncidentStatus[] = ['open', 'acknowledged', 'in_progress'];
 /** Other words for the /incidents filters. */
 const FILTER_WORDS: Record<string, string> = {
   unacknowledged: 'open',
@@ -146,7 +145,7 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
         } else {
           // A flood must not hide an old critical report below twenty new ones.
           ({ items: upTo, total } = await store.mostUrgent(
-            status ? [status] : ACTIVE,
+            status ? [status] : ACTIVE_STATUSES,
             severity ? [severity] : SEVERITIES,
             LIST_MAX * page,
           ));

@@ -2,30 +2,21 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { regionName, staffName } from '../../app/incidents/shared.ts';
 import { ValidationError } from '../../domain/errors.ts';
-import { CATEGORIES, type Incident, type IncidentStatus, SEVERITIES, type Severity, STATUSES } from '../../domain/incident.ts';
+import {
+  ACTIVE_STATUSES,
+  CATEGORIES,
+  type Incident,
+  type IncidentStatus,
+  SEVERITIES,
+  type Severity,
+  STATUSES,
+} from '../../domain/incident.ts';
 import type { IncidentStore, IncidentWithTimelineCount } from '../../store/incident-store.ts';
 import { CrossSiteRequestError, cookieFromAnotherOrigin } from '../auth.ts';
 import { csvLine, UTF8_BOM } from '../csv.ts';
-import { validate } from '../errors.ts';
+import { oneOrMore, validate } from '../errors.ts';
 import type { HttpDeps } from '../http-deps.ts';
 import { documentRoute } from '../route-docs.ts';
-
-/** Words a filter takes: `values`, or a word standing for several (`active`); several separated by commas. */
-function oneOrMore<T extends string>(values: readonly T[], words: Record<string, readonly T[]> = {}) {
-  const known = [...values, ...Object.keys(words)].join(', ');
-  return z.string().transform((raw, ctx) => {
-    const out = new Set<T>();
-    for (const word of raw.split(',').map((w) => w.trim())) {
-      const hit = words[word] ?? (values.includes(word as T) ? [word as T] : undefined);
-      if (!hit) {
-        ctx.addIssue({ code: 'custom', message: `unknown "${word.slice(0, 40)}"; one of ${known} (several separated by commas)` });
-        return z.NEVER;
-      }
-      for (const v of hit) out.add(v);
-    }
-    return [...out];
-  });
-}
 
 /** A time: a day (2026-11-27, its midnight UTC) or a time with its zone (2026-11-27T14:00:00Z, +03:00). */
 const instant = z.string().transform((raw, ctx) => {
@@ -40,7 +31,7 @@ const instant = z.string().transform((raw, ctx) => {
 
 const exportQuery = z.strictObject({
   format: z.enum(['csv', 'json']).default('csv'),
-  status: oneOrMore(STATUSES, { active: ['open', 'acknowledged', 'in_progress'] })
+  status: oneOrMore(STATUSES, { active: ACTIVE_STATUSES })
     .optional()
     .describe('A status, `active` (open, acknowledged, in progress), or several separated by commas'),
   severity: oneOrMore(SEVERITIES).optional().describe('A severity, or several separated by commas'),

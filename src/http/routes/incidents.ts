@@ -7,17 +7,19 @@ import { incidentStore } from '../../app/incidents/shared.ts';
 import { matchRegion } from '../../citizens/registry.ts';
 import { e164 } from '../../config/schema.ts';
 import { NotFoundError, ValidationError } from '../../domain/errors.ts';
-import { CATEGORIES, parseIncidentId, SEVERITIES, SEVERITY_RANK, STATUSES } from '../../domain/incident.ts';
+import { ACTIVE_STATUSES, CATEGORIES, parseIncidentId, SEVERITIES, SEVERITY_RANK, STATUSES } from '../../domain/incident.ts';
 import { actorOf, requireRole } from '../auth.ts';
-import { noQuery, phoneAsTyped, queryInt, validate, visibleText } from '../errors.ts';
+import { noQuery, oneOrMore, phoneAsTyped, queryInt, validate, visibleText } from '../errors.ts';
 import type { HttpDeps } from '../http-deps.ts';
 import { documentRoute } from '../route-docs.ts';
 import { authorAndSource } from './alerts.ts';
 import { exportIncidents } from './incident-export.ts';
 
 const listQuery = z.strictObject({
-  status: z.enum(STATUSES).optional(),
-  severity: z.enum(SEVERITIES).optional(),
+  status: oneOrMore(STATUSES, { active: ACTIVE_STATUSES })
+    .optional()
+    .describe('A status, `active` (open, acknowledged, in progress), or several separated by commas'),
+  severity: oneOrMore(SEVERITIES).optional().describe('A severity, or several separated by commas'),
   limit: queryInt(1, 200).default(50),
   cursor: z.string().regex(/^\d+$/, 'must be the nextCursor of the previous page').optional(),
   /** Only the incidents the HELP answers to this welfare check went into (WFC-0003). */
