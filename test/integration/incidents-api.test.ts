@@ -194,6 +194,14 @@ describe('listing what is still being handled', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toContain('unknown "activ"; one of open, acknowledged, in_progress, resolved, closed, active');
   });
+
+  it('opens a report at the severity the officer gives, raised only by words that are graver', async () => {
+    const open = async (reporter: string, text: string, severity: string) =>
+      (await own.api<Incident>('POST', '/api/incidents', { reporter, text, severity }, token)).body.severity;
+    expect(await open('+33600000111', 'A question about visas for my family', 'low')).toBe('low');
+    expect(await open('+33600000112', 'Trapped under the rubble of the hotel', 'low')).toBe('critical');
+    expect(await open('+33600000113', 'Lost my passport in the crowd', 'high')).toBe('high');
+  });
 });
 
 describe('PATCH with several fields', () => {

@@ -96,7 +96,9 @@ export async function openIncident(
     input.rumour || input.asksIfRumourTrue
       ? { category: 'other' as const, severity: 'low' as const, region: null, worded: false }
       : triage(input.text, input.location, deps.config.regions);
-  const severity = input.severity ? maxSeverity(input.severity, t.severity) : t.severity;
+  // The severity an officer gives counts, and is never lowered by words that match no rule (their
+  // default severity); words that do (trapped, bleeding) raise it, never the other way round.
+  const severity = input.severity && t.worded ? maxSeverity(input.severity, t.severity) : (input.severity ?? t.severity);
   const marks = {
     ...(input.forwarded ? { forwarded: true } : {}),
     ...(input.rumour ? { rumour: true } : {}),
