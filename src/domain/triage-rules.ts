@@ -55,6 +55,19 @@ const FAMILY_FR = ['mon fils', 'ma fille', 'mon enfant', 'mes enfants', 'mon beb
   'nos enfants',
 ]);
 
+/** Soldiers taking someone ("soldiers took my husband"): held by the state, the consular case of a detention. */
+const SOLDIERS_TOOK = ['soldiers took', 'the army took', 'soldiers arrested', 'soldiers detained'].flatMap((took) =>
+  ['my', 'our', 'him', 'her', 'them'].map((whom) => `${took} ${whom}`),
+);
+/** The same in French. */
+const SOLDIERS_TOOK_FR = [
+  'soldats ont emmene',
+  'soldats ont arrete',
+  'militaires ont emmene',
+  'militaires ont arrete',
+  'policiers ont emmene',
+];
+
 /** Armed men, as a report names them. */
 const ARMED_MEN = ['armed men', 'gunmen', 'men with guns', 'soldiers', 'militia', 'militiamen'];
 /** The reporter's own building or home. */
@@ -63,6 +76,28 @@ const OUR_HOME = ['our building', 'our house', 'our home', 'our flat', 'our apar
 const FAMILY_AR = ['ابني', 'ابنتي', 'بنتي', 'ولدي', 'اولادي', 'ولادي', 'زوجي', 'زوجتي', 'جوزي', 'مرتي', 'امي', 'ابي', 'ابوي', 'بيي'].concat(
   ['والدي', 'والدتي', 'اخي', 'خيي', 'اختي', 'اهلي', 'عيلتي', 'ابننا', 'بنتنا', 'اهلنا'],
 );
+
+/**
+ * What is said about a death that has happened: the body brought home, the certificate, the funeral.
+ * "My father died in hospital yesterday, how do we repatriate the body?" is a consular case to take
+ * up today (high), not an emergency someone can still be saved from: "died" does not make it critical.
+ */
+export const AFTER_A_DEATH_PHRASES: Record<string, string[]> = {
+  en: [
+    ...['repatriate', 'repatriation of', 'bring home', 'send home', 'transport', 'release'].flatMap((what) =>
+      ['the body', 'his body', 'her body', 'their bodies', 'the remains', 'his remains', 'her remains'].map((body) => `${what} ${body}`),
+    ),
+    ...['bring the body home', 'bring his body home', 'bring her body home', 'body back home', 'body home'],
+    ...['death certificate', 'funeral', 'burial', 'bury him', 'bury her', 'cremation', 'morgue'],
+  ],
+  fr: [
+    ...['rapatrier', 'rapatriement de', 'rapatriement du'].flatMap((what) =>
+      ['le corps', 'corps', 'sa depouille', 'la depouille', 'depouille', 'ses restes'].map((body) => `${what} ${body}`),
+    ),
+    ...['acte de deces', 'certificat de deces', 'obseques', 'enterrement', 'inhumation', 'funerailles', 'morgue'],
+  ],
+  ar: ['الجثمان', 'جثمان', 'جثمانه', 'جثمانها', 'نقل الجثه', 'شهاده الوفاه', 'شهاده وفاه', 'الدفن', 'دفنه', 'دفنها', 'الجنازه', 'العزاء'],
+};
 
 /** In order of precedence: on equal keyword hits the earlier category wins. */
 export const CATEGORY_RULES: CategoryRule[] = [
@@ -188,13 +223,6 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'تحت الركام',
         'ركام',
         'تحت الردم',
-        'عالق',
-        'عالقه',
-        'عالقين',
-        'عالقون',
-        'علقان',
-        'علقانه',
-        'علقانين',
         'مدفون',
         'مدفونه',
         'مدفونين',
@@ -242,7 +270,11 @@ export const CATEGORY_RULES: CategoryRule[] = [
       category: 'evacuation_request',
       keywords: {
         en: ['cannot get out', "can't get out", 'cant get out', 'can not get out'],
-        ar: ['مش قادرين نطلع', 'ما فينا نطلع', 'ما منقدر نطلع', 'مش عارفين نطلع', 'ما قادرين نطلع'],
+        ar: [
+          ...['مش قادرين نطلع', 'ما فينا نطلع', 'ما منقدر نطلع', 'مش عارفين نطلع', 'ما قادرين نطلع'],
+          // "Stuck" (عالق): under the rubble it is someone trapped; "stuck in Aleppo, we cannot leave" someone stranded.
+          ...['عالق', 'عالقه', 'عالقين', 'عالقون', 'علقان', 'علقانه', 'علقانين'],
+        ],
         'ar-latn': ['ma fina netla3', 'ma 2adrin netla3', 'mesh 2adrin netla3', 'msh 2adrin netla3'],
       },
     },
@@ -533,10 +565,18 @@ export const CATEGORY_RULES: CategoryRule[] = [
     // A hospital named as a place ("our car was stolen at gunpoint near the hospital") is where it
     // happened, not someone who needs one: the report's other words say what it is about.
     unless: {
-      en: ['near', 'outside', 'next to', 'behind', 'in front of', 'opposite', 'close to', 'by'].map((where) => `${where} the hospital`),
-      fr: ['pres de l hopital', 'devant l hopital', 'a cote de l hopital', 'derriere l hopital', 'en face de l hopital'],
+      en: [
+        ...['near', 'outside', 'next to', 'behind', 'in front of', 'opposite', 'close to', 'by'].map((where) => `${where} the hospital`),
+        // Where someone died: the report is about the death (see AFTER_A_DEATH_PHRASES), not care.
+        ...['died in the hospital', 'died at the hospital', 'died in hospital'],
+      ],
+      fr: [
+        ...['pres de l hopital', 'devant l hopital', 'a cote de l hopital', 'derriere l hopital', 'en face de l hopital'],
+        ...['decede a l hopital', 'decedee a l hopital', 'mort a l hopital', 'morte a l hopital'],
+      ],
       ar: [
         ...['قرب المستشفى', 'جنب المستشفى', 'بجانب المستشفى', 'امام المستشفى', 'مقابل المستشفى', 'ورا المستشفى'],
+        ...['توفي في المستشفى', 'توفيت في المستشفى', 'مات في المستشفى', 'ماتت في المستشفى', 'توفي بالمستشفى', 'مات بالمستشفى'],
         // "عسكري" (military) is ع + "سكري" (diabetic) to the matcher: a military checkpoint is no medical report.
         ...['عسكري', 'عسكريه', 'عسكريين', 'عساكر'],
       ],
@@ -699,6 +739,10 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'darabouni',
       ],
     },
+    // Taken by the state's own men ("les renseignements ont emmené mon mari") is a detention, not a kidnapping.
+    unless: {
+      fr: ['renseignements ont emmene', 'renseignement ont emmene', 'police secrete a emmene', ...SOLDIERS_TOOK_FR],
+    },
   },
   {
     // Danger around the reporter: medium when they say they are safe. A person missing in it ("we
@@ -707,6 +751,8 @@ export const CATEGORY_RULES: CategoryRule[] = [
     severity: 'high',
     whenReporterSafe: 'medium',
     givesWayTo: ['missing_person'],
+    // Soldiers taking someone away are a detention (the arrest rule's), not danger in the streets.
+    unless: { en: SOLDIERS_TOOK, fr: SOLDIERS_TOOK_FR },
     keywords: {
       en: [
         'shooting',
@@ -760,9 +806,20 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'rockets',
         'missile',
         'missiles',
+        // Stones thrown at people or their car ("youths are throwing stones at our car").
+        ...['throwing stones', 'threw stones', 'throwing rocks', 'threw rocks', 'stones at', 'rocks at', 'stoned', 'stoning'],
       ],
       fr: [
         'tirs',
+        'jets de pierres',
+        'jet de pierres',
+        'lancent des pierres',
+        'jettent des pierres',
+        'ont lance des pierres',
+        'caillasse',
+        'caillassee',
+        'caillasses',
+        'caillassage',
         'tirent sur',
         'tire dessus',
         'tirer dessus',
@@ -843,6 +900,15 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'يداهموا',
         'مداهمه',
         'مداهمات',
+        // Stones thrown at them ("يرشقون سيارتنا بالحجارة").
+        'بالحجاره',
+        'بالحجار',
+        'يرشقون',
+        'رشقوا',
+        'يرمون حجار',
+        'رموا حجار',
+        'يرمو حجار',
+        'رمو حجار',
       ],
       'ar-latn': [
         'rsas',
@@ -877,9 +943,16 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'in custody',
         'police took',
         // Taken by soldiers or the army: held by the state, the consular case of a detention.
-        ...['soldiers took', 'the army took', 'soldiers arrested', 'soldiers detained'].flatMap((took) =>
-          ['my', 'our', 'him', 'her', 'them'].map((whom) => `${took} ${whom}`),
-        ),
+        ...SOLDIERS_TOOK,
+        // Taken by the intelligence services or plain-clothes police: a detention, however it is worded.
+        ...[
+          'intelligence officers',
+          'intelligence agents',
+          'intelligence services',
+          'secret police',
+          'state security',
+          'plainclothes police',
+        ].flatMap((who) => ['took', 'came for', 'arrested', 'detained', 'have taken', 'are holding'].map((did) => `${who} ${did}`)),
         'jail',
         'prison',
         'checkpoint',
@@ -916,6 +989,17 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'retenue a la frontiere',
         'retenue par',
         'retenus par',
+        'agents des renseignements',
+        'agents du renseignement',
+        'services de renseignement',
+        'services des renseignements',
+        'les renseignements ont',
+        'renseignements ont emmene',
+        'renseignement ont emmene',
+        ...SOLDIERS_TOOK_FR,
+        'police secrete',
+        'police politique',
+        'policiers en civil',
       ],
       ar: [
         'اعتقال',
@@ -1207,6 +1291,8 @@ export const CATEGORY_RULES: CategoryRule[] = [
     category: 'evacuation_request',
     severity: 'medium',
     deniable: false,
+    // A body brought home ("comment rapatrier le corps") is no one asking to leave.
+    unless: AFTER_A_DEATH_PHRASES,
     keywords: {
       en: [
         'evacuate',
@@ -1291,6 +1377,12 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'اجلاء',
         'مغادره البلد',
         'مغادره البلاد',
+        'المغادره',
+        'نغادر',
+        'الخروج من المدينه',
+        'نطلع من المدينه',
+        'ممر امن',
+        'ممرات امنه',
         'الخروج من البلد',
         'نطلع من البلد',
         'نرجع لبلادنا',
@@ -1737,19 +1829,31 @@ export const CRITICAL_TOGETHER: Record<string, string[]>[][] = [
   ],
 ];
 
+/** Someone dead or killed: critical unless the reporter is safe, or the report is about what follows a death. */
+export const DEATH_WORDS = {
+  en: ['dead', 'killed', 'died', 'drowned', 'passed away'],
+  fr: ['mort', 'morts', 'tue', 'tues', 'decede', 'noye', 'noyee', 'noyes'],
+  ar: ['قتلي', 'قتل', 'قتلوا', 'قتلوه', 'انقتل', 'انقتلت', 'انقتلوا', 'ميت', 'ميته', 'مات', 'ماتت', 'جثث'].concat([
+    'توفي',
+    'توفيت',
+    'توفى',
+    'توفوا',
+    'متوفي',
+    'متوفيه',
+  ]),
+  'ar-latn': ['mayet', 'mayyet', 'mayte', 'maytin', '2atla', 'ma2tul', 'maqtoul'],
+} satisfies Record<string, string[]>;
+
 /**
  * Words that make a report critical unless the reporter says they are safe (a fire across the
  * street, deaths in the city): then high, never lower.
  */
 export const CRITICAL_UNLESS_SAFE_KEYWORDS: Record<string, string[]> = {
   en: [
+    ...DEATH_WORDS.en,
     'fire',
     'on fire',
     'burning',
-    'dead',
-    'killed',
-    'died',
-    'drowned',
     // Someone forcing the reporter's own door: "a mob is trying to break down our door".
     'break down our door',
     'breaking down our door',
@@ -1765,18 +1869,11 @@ export const CRITICAL_UNLESS_SAFE_KEYWORDS: Record<string, string[]> = {
     ),
   ],
   fr: [
+    ...DEATH_WORDS.fr,
     'incendie',
     'en feu',
     'le feu',
     'brule vif',
-    'mort',
-    'morts',
-    'tue',
-    'tues',
-    'decede',
-    'noye',
-    'noyee',
-    'noyes',
     'enfoncer la porte',
     'enfoncer notre porte',
     'defoncer la porte',
@@ -1789,6 +1886,7 @@ export const CRITICAL_UNLESS_SAFE_KEYWORDS: Record<string, string[]> = {
     ),
   ],
   ar: [
+    ...DEATH_WORDS.ar,
     // "مسلحون اقتحموا بيتنا": they stormed our home.
     ...['اقتحموا', 'اقتحمو', 'دخلوا', 'دخلو'].flatMap((into) =>
       ['بيتنا', 'البيت علينا', 'شقتنا', 'بنايتنا', 'عمارتنا'].map((home) => `${into} ${home}`),
@@ -1804,23 +1902,11 @@ export const CRITICAL_UNLESS_SAFE_KEYWORDS: Record<string, string[]> = {
     'شعلت النار',
     'شبت النار',
     'اشتعلت النار',
-    'قتلي',
-    'قتل',
-    'قتلوا',
-    'قتلوه',
-    'انقتل',
-    'انقتلت',
-    'انقتلوا',
     'يحاولون يكسرون الباب',
     'عم يكسروا الباب',
     'بدهم يكسروا الباب',
-    'ميت',
-    'ميته',
-    'مات',
-    'ماتت',
-    'جثث',
   ],
-  'ar-latn': ['7ari2', '7ari2a', '7ar2', 'mayet', 'mayyet', 'mayte', 'maytin', '2atla', 'ma2tul', 'maqtoul'],
+  'ar-latn': ['7ari2', '7ari2a', '7ar2', ...DEATH_WORDS['ar-latn']],
 };
 
 /** Words that lower a report to low severity when nothing else matches. */

@@ -2,10 +2,12 @@ import type { ConfigFile } from '../config/schema.ts';
 import { type Category, SEVERITY_RANK, type Severity } from './incident.ts';
 import { foldText, KeywordSet, TypoCorrector } from './text-normalise.ts';
 import {
+  AFTER_A_DEATH_PHRASES,
   CATEGORY_RULES,
   CRITICAL_KEYWORDS,
   CRITICAL_TOGETHER,
   CRITICAL_UNLESS_SAFE_KEYWORDS,
+  DEATH_WORDS,
   HERE_PHRASES,
   NEGATED_PHRASES,
   NEGATION_FILLERS,
@@ -48,6 +50,8 @@ const NOT_SAFE = new KeywordSet([...Object.values(NOT_SAFE_PHRASES).flat(), ...O
 const REASSURING = keywordSet(REASSURING_KEYWORDS);
 const NEGATED = keywordSet(NEGATED_PHRASES);
 const NOT_CRITICAL = keywordSet(NOT_CRITICAL_PHRASES);
+const AFTER_A_DEATH = keywordSet(AFTER_A_DEATH_PHRASES);
+const DEATHS = keywordSet(DEATH_WORDS);
 /** Every keyword a negation before it denies: of the categories of harm, and of the lists that raise severity. */
 const DENIABLE = (() => {
   const never = new Set(
@@ -91,6 +95,7 @@ const TRIAGE_WORDS = [
     REASSURING_KEYWORDS,
     NEGATED_PHRASES,
     NOT_CRITICAL_PHRASES,
+    AFTER_A_DEATH_PHRASES,
     PLEAS,
     QUESTIONS_NOT_LOW,
   ].flatMap((lists) => Object.values(lists).flat()),
@@ -154,8 +159,12 @@ function classifyFolded(typed: string): { category: Category; severity: Severity
   if (CRITICAL.any(urgent) || TOGETHER.some((groups) => groups.every((set) => set.any(urgent)))) {
     severity = 'critical';
     worded = true;
-  } else if (CRITICAL_UNLESS_SAFE.any(urgent)) {
+  } else if (CRITICAL_UNLESS_SAFE.any(urgent) && !(AFTER_A_DEATH.any(folded) && !CRITICAL_UNLESS_SAFE.any(DEATHS.remove(urgent)))) {
     severity = reporterSafe ? maxSeverity(severity, 'high') : 'critical';
+    worded = true;
+  } else if (DEATHS.any(urgent)) {
+    // A death with its aftermath (the body brought home, the funeral): high, as deaths around a reporter who is safe.
+    severity = maxSeverity(severity, 'high');
     worded = true;
   } else if (best.hits === 0 && (REASSURING.any(folded) || (reporterSafe && onlySafe(folded)) || onlyAsks(text))) {
     severity = 'low';

@@ -337,6 +337,31 @@ const MESSAGES: [string, Category, Severity][] = [
   ['ما فينا نطلع', 'trapped', 'critical'],
   ["the house collapsed, we can't get out, is the airport open?", 'trapped', 'critical'],
   ['البيت وقع وما فينا نطلع، المطار مسكر', 'trapped', 'critical'],
+  // "Stuck" (عالق) in a city, wanting to leave, is stranded; stuck in a lift or under rubble, trapped.
+  ['نحن عالقون في حلب ولا نستطيع المغادرة', 'evacuation_request', 'medium'],
+  ['عالقين في الخرطوم ونريد الاجلاء', 'evacuation_request', 'medium'],
+  ['عالقين تحت الانقاض', 'trapped', 'critical'],
+  ['انا عالق في المصعد', 'trapped', 'critical'],
+  // Taken by the intelligence services or by soldiers: a detention.
+  ['Intelligence officers took my brother from our apartment last night', 'arrest_detention', 'high'],
+  ['Men from the intelligence services took my husband away', 'arrest_detention', 'high'],
+  ['des agents des renseignements ont emmené mon mari', 'arrest_detention', 'high'],
+  ['soldiers took my husband', 'arrest_detention', 'high'],
+  ['des soldats ont emmené mon fils ce matin', 'arrest_detention', 'high'],
+  ['soldiers are shooting in our street', 'security', 'high'],
+  // Stones thrown at them: danger.
+  ['People are throwing stones at our car near the square', 'security', 'high'],
+  ['des jeunes lancent des pierres sur notre voiture', 'security', 'high'],
+  ['يرشقون سيارتنا بالحجارة', 'security', 'high'],
+  // A death and what follows it (the body, the funeral): high; a death with live danger stays critical.
+  ['My father died in the hospital yesterday, how do we repatriate the body?', 'other', 'high'],
+  ['والدي توفي في المستشفى امس كيف ننقل الجثمان', 'other', 'high'],
+  ['توفي زوجي في القصف', 'security', 'critical'],
+  ['my father is in the hospital, he was injured in the blast', 'medical', 'high'],
+  ['mon père est décédé hier, comment rapatrier le corps ?', 'other', 'high'],
+  ['my husband was killed by a sniper, when can we bury him', 'security', 'high'],
+  ['my son was killed, the funeral is tomorrow, but armed men are inside our building', 'security', 'critical'],
+  ['my husband is dead, help', 'other', 'critical'],
 ];
 
 describe('triage of first messages', () => {
