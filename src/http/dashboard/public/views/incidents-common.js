@@ -18,13 +18,13 @@ export function filterHash({ status = 'active', severity = '' } = {}) {
 
 export const badge = (kind, value) => el('span', { className: `badge ${kind}-${value}` }, String(value).replace('_', ' '));
 
-/** Fetches every incident in `statuses` (by default the active ones, however old), newest first. */
+/**
+ * Fetches every incident in `statuses` (by default the active ones, however old), newest first: one
+ * list the API merges by creation order, so one that changes status while the pages are read is
+ * listed once, in the state the page that had it read.
+ */
 export async function listIncidents(statuses = [...ACTIVE]) {
-  const lists = await Promise.all(statuses.map((s) => everyPage(`status=${encodeURIComponent(s)}`)));
-  // One that changed status between the two reads is in both lists: keep its newer state.
-  const byId = new Map();
-  for (const i of lists.flat()) if (!byId.has(i.id) || String(i.updatedAt) > String(byId.get(i.id).updatedAt)) byId.set(i.id, i);
-  return [...byId.values()].sort((a, b) => (b.seq ?? 0) - (a.seq ?? 0) || String(b.createdAt).localeCompare(String(a.createdAt)));
+  return everyPage(`status=${statuses.map(encodeURIComponent).join(',')}`);
 }
 
 /** Every incident a list filter (`status=open`, `welfareCheck=WFC-0003`) gives, page after page, without timelines. */

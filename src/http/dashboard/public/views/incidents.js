@@ -1,6 +1,6 @@
 // Incidents by status and severity (#/incidents/status=resolved&severity=critical): where the board's
 // counts lead, and the only way to an incident once it was resolved or closed. API: GET
-// /api/incidents?status=&severity=&timeline=false (the active ones: every page of each active status).
+// /api/incidents?status=&severity=&timeline=false (the active ones: status=open,acknowledged,in_progress, every page).
 // Incidents opened by one welfare check's HELP answers (#/incidents/welfare/WFC-0003): where the welfare
 // card's "N need help" leads. API: GET /api/incidents?welfareCheck=WFC-0003&timeline=false (every page).
 // "Download CSV": GET /api/incidents/export?format=csv&status=&severity= (what the filters show), after
