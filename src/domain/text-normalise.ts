@@ -258,14 +258,16 @@ export class KeywordSet {
     return found.size;
   }
 
-  /** `folded` with every keyword found in it blanked out. */
+  /** `folded` with every keyword found in it blanked out (a · in its place). */
   remove(folded: string): string {
     let out = plainOnce(folded);
     for (const p of this.patterns(out)) {
       let blanked = '';
       let from = 0;
+      // A mark, not a space: the words either side of what is taken out do not join into a phrase
+      // ("نرجع الجثمان للبلد" without the body is no "نرجع للبلد", a wish to go home).
       for (const [start, end] of p.matches(out)) {
-        blanked += `${out.slice(from, start)} `;
+        blanked += `${out.slice(from, start)} · `;
         from = end;
       }
       if (from > 0) out = blanked + out.slice(from);

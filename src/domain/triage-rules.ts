@@ -24,7 +24,12 @@ export interface CategoryRule {
    * and none of this rule's others: "we can't get out" is someone trapped, "our flight was cancelled and
    * we can't get out" someone who cannot leave the country.
    */
-  orElse?: { category: Category; keywords: Record<string, string[]> };
+  orElse?: {
+    category: Category;
+    keywords: Record<string, string[]>;
+    /** Words that, beside these phrases, say the other category too (and count for nothing by themselves). */
+    when?: Record<string, string[]>;
+  };
   /** Categories that take the report whenever any of their keywords is found, however many of this rule's are. */
   givesWayTo?: Category[];
   /**
@@ -55,9 +60,18 @@ const FAMILY_FR = ['mon fils', 'ma fille', 'mon enfant', 'mes enfants', 'mon beb
   'nos enfants',
 ]);
 
+/** A person taken, as a report names them: "took my husband", "took him" (not "took our car"). */
+const TAKEN = [
+  'him',
+  'her',
+  'them',
+  'us',
+  'me',
+  ...['my', 'our'].flatMap((our) => [...FAMILY, 'friend', 'friends', 'colleague'].map((f) => `${our} ${f}`)),
+];
 /** Soldiers taking someone ("soldiers took my husband"): held by the state, the consular case of a detention. */
 const SOLDIERS_TOOK = ['soldiers took', 'the army took', 'soldiers arrested', 'soldiers detained'].flatMap((took) =>
-  ['my', 'our', 'him', 'her', 'them'].map((whom) => `${took} ${whom}`),
+  TAKEN.map((whom) => `${took} ${whom}`),
 );
 /** The same in French. */
 const SOLDIERS_TOOK_FR = [
@@ -66,7 +80,7 @@ const SOLDIERS_TOOK_FR = [
   'militaires ont emmene',
   'militaires ont arrete',
   'policiers ont emmene',
-];
+].flatMap((took) => [...FAMILY_FR, 'mon ami', 'mon amie', 'nos amis'].map((whom) => `${took} ${whom}`));
 
 /** Armed men, as a report names them. */
 const ARMED_MEN = ['armed men', 'gunmen', 'men with guns', 'soldiers', 'militia', 'militiamen'];
@@ -107,6 +121,8 @@ export const CATEGORY_RULES: CategoryRule[] = [
     keywords: {
       en: [
         'trapped',
+        'stuck in the lift',
+        'stuck in the elevator',
         'stuck under',
         'stuck inside',
         'stuck on the roof',
@@ -223,6 +239,11 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'تحت الركام',
         'ركام',
         'تحت الردم',
+        ...['عالق', 'عالقه', 'عالقين', 'عالقون', 'علقان', 'علقانين'].flatMap((stuck) => [
+          `${stuck} في المصعد`,
+          `${stuck} بالمصعد`,
+          `${stuck} بالاسانسير`,
+        ]),
         'مدفون',
         'مدفونه',
         'مدفونين',
@@ -275,8 +296,10 @@ export const CATEGORY_RULES: CategoryRule[] = [
           // "Stuck" (عالق): under the rubble it is someone trapped; "stuck in Aleppo, we cannot leave" someone stranded.
           ...['عالق', 'عالقه', 'عالقين', 'عالقون', 'علقان', 'علقانه', 'علقانين'],
         ],
-        'ar-latn': ['ma fina netla3', 'ma 2adrin netla3', 'mesh 2adrin netla3', 'msh 2adrin netla3'],
+        'ar-latn': ['ma fina netla3', 'ma 2adrin netla3', 'mesh 2adrin netla3', 'msh 2adrin netla3', '3al2anin', '3al2an', '3al2ane'],
       },
+      // Said beside "stuck", these mean leaving the place: they decide for it, and count for nothing else.
+      when: { ar: ['المغادره', 'نغادر', 'نسافر', 'ممر امن', 'ممرات امنه', 'نطلع من هون', 'نطلع من هنا'] },
     },
     // Stranded at an airport or a border ("عالقين في المطار") is a request to leave, not a person trapped.
     unless: {
@@ -741,7 +764,13 @@ export const CATEGORY_RULES: CategoryRule[] = [
     },
     // Taken by the state's own men ("les renseignements ont emmené mon mari") is a detention, not a kidnapping.
     unless: {
-      fr: ['renseignements ont emmene', 'renseignement ont emmene', 'police secrete a emmene', ...SOLDIERS_TOOK_FR],
+      fr: [
+        'renseignements ont emmene',
+        'renseignement ont emmene',
+        'police secrete a emmene',
+        'securite d etat ont emmene',
+        ...SOLDIERS_TOOK_FR,
+      ],
     },
   },
   {
@@ -807,11 +836,13 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'missile',
         'missiles',
         // Stones thrown at people or their car ("youths are throwing stones at our car").
-        ...['throwing stones', 'threw stones', 'throwing rocks', 'threw rocks', 'stones at', 'rocks at', 'stoned', 'stoning'],
+        ...['throwing stones', 'threw stones', 'throwing rocks', 'threw rocks', 'pelting us', 'pelted us', 'pelting our', 'stoning'],
       ],
       fr: [
         'tirs',
         'jets de pierres',
+        'lancent des cailloux',
+        'jettent des cailloux',
         'jet de pierres',
         'lancent des pierres',
         'jettent des pierres',
@@ -845,6 +876,10 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'combats',
         'affrontements',
         'milice',
+        'miliciens',
+        'nous menacent',
+        'on est caches',
+        'nous sommes caches',
         'soldats',
         'couvre-feu',
         'armes',
@@ -901,9 +936,21 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'مداهمه',
         'مداهمات',
         // Stones thrown at them ("يرشقون سيارتنا بالحجارة").
-        'بالحجاره',
-        'بالحجار',
         'يرشقون',
+        'يرشقونا',
+        'يرجمون',
+        'يرجمونا',
+        'رجمونا',
+        'بيدوروا علينا',
+        'يدوروا علينا',
+        'يدورون علينا',
+        'يبحثون عنا',
+        'رشقونا',
+        'يرمونا بالحجاره',
+        'رمونا بالحجاره',
+        'بيحدفوا علينا',
+        'بيحدفوا طوب',
+        'يحدفوا علينا',
         'رشقوا',
         'يرمون حجار',
         'رموا حجار',
@@ -948,6 +995,7 @@ export const CATEGORY_RULES: CategoryRule[] = [
         ...[
           'intelligence officers',
           'intelligence agents',
+          'security forces',
           'intelligence services',
           'secret police',
           'state security',
@@ -993,13 +1041,15 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'agents du renseignement',
         'services de renseignement',
         'services des renseignements',
-        'les renseignements ont',
         'renseignements ont emmene',
         'renseignement ont emmene',
         ...SOLDIERS_TOOK_FR,
         'police secrete',
         'police politique',
-        'policiers en civil',
+        'policiers en civil ont emmene',
+        'policiers en civil ont arrete',
+        'securite d etat ont emmene',
+        'moukhabarat',
       ],
       ar: [
         'اعتقال',
@@ -1036,6 +1086,8 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'حاجز',
         'باراج',
         'المخابرات',
+        'الامن السياسي',
+        'امن الدوله',
         'ماسكيني',
         'ماسكينه',
         'ماسكينا',
@@ -1067,6 +1119,8 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'checkpoints on the road',
         'out of prison',
         'released from prison',
+        // Soldiers taking people to safety: no one held.
+        ...SOLDIERS_TOOK.flatMap((took) => ['to a shelter', 'to the shelter', 'to safety'].map((to) => `${took} ${to}`)),
       ],
       fr: ['barrage a cede', 'le barrage a cede', 'barrage s est rompu', 'rupture du barrage', 'barrage hydraulique'],
       ar: ['الحاجز مسكر', 'طلع من السجن', 'طلعوا من السجن'],
@@ -1377,12 +1431,8 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'اجلاء',
         'مغادره البلد',
         'مغادره البلاد',
-        'المغادره',
-        'نغادر',
         'الخروج من المدينه',
         'نطلع من المدينه',
-        'ممر امن',
-        'ممرات امنه',
         'الخروج من البلد',
         'نطلع من البلد',
         'نرجع لبلادنا',
@@ -1832,7 +1882,23 @@ export const CRITICAL_TOGETHER: Record<string, string[]>[][] = [
 /** Someone dead or killed: critical unless the reporter is safe, or the report is about what follows a death. */
 export const DEATH_WORDS = {
   en: ['dead', 'killed', 'died', 'drowned', 'passed away'],
-  fr: ['mort', 'morts', 'tue', 'tues', 'decede', 'noye', 'noyee', 'noyes'],
+  fr: [
+    'mort',
+    'morts',
+    'morte',
+    'mortes',
+    'tue',
+    'tues',
+    'tuee',
+    'tuees',
+    'decede',
+    'decedee',
+    'decedes',
+    'decedees',
+    'noye',
+    'noyee',
+    'noyes',
+  ],
   ar: ['قتلي', 'قتل', 'قتلوا', 'قتلوه', 'انقتل', 'انقتلت', 'انقتلوا', 'ميت', 'ميته', 'مات', 'ماتت', 'جثث'].concat([
     'توفي',
     'توفيت',
@@ -1840,6 +1906,8 @@ export const DEATH_WORDS = {
     'توفوا',
     'متوفي',
     'متوفيه',
+    'اتوفي',
+    'اتوفت',
   ]),
   'ar-latn': ['mayet', 'mayyet', 'mayte', 'maytin', '2atla', 'ma2tul', 'maqtoul'],
 } satisfies Record<string, string[]>;
@@ -2364,6 +2432,61 @@ export const NOT_CRITICAL_PHRASES: Record<string, string[]> = {
     ...['pas gravement blesse', 'pas gravement blessee', 'pas gravement blesses', 'pas gravement blessees'],
   ],
   ar: ['رقم الطوارئ', 'جواز سفر طارئ', 'تهديد بالقتل'],
+};
+
+/**
+ * A death long past or natural, or its paperwork: "my husband passed away last year, how do I cancel
+ * his passport?" The death raises nothing; the rest of the report says what it is.
+ */
+export const DEATH_NOT_URGENT_PHRASES: Record<string, string[]> = {
+  en: [
+    ...['peacefully', 'in his sleep', 'in her sleep', 'natural causes', 'register his death', 'register her death'],
+    ...['last month', 'last year', 'a year ago', 'years ago', 'months ago', 'two months ago', 'in january', 'in march'],
+    ...['inheritance', 'pension', 'register the death', 'registering the death', 'death registration', 'his estate', 'her estate'],
+  ],
+  fr: [
+    ...[
+      'le mois dernier',
+      'l annee derniere',
+      'l an dernier',
+      'il y a un an',
+      'il y a deux ans',
+      'il y a des annees',
+      'il y a plusieurs mois',
+    ],
+    ...['heritage', 'succession', 'pension de', 'declarer le deces', 'transcription du deces', 'transcrire le deces'],
+  ],
+  ar: [
+    ...['الشهر الماضي', 'العام الماضي', 'السنه الماضيه', 'منذ سنه', 'منذ سنتين', 'منذ سنوات', 'من سنه', 'من سنتين', 'قبل سنه', 'قبل سنتين'],
+    ...[
+      'منذ شهرين',
+      'من شهرين',
+      'قبل شهرين',
+      'ارث',
+      'الارث',
+      'ميراث',
+      'الميراث',
+      'الورثه',
+      'حصر الارث',
+      'تسجيل الوفاه',
+      'اسجل الوفاه',
+      'معاش',
+    ],
+  ],
+};
+
+/**
+ * Danger where a reporter says they are stuck (smoke, water rising, a collapse, shelling): "عالقين في
+ * الطابق الثالث والدخان" is someone trapped however much they also want to leave.
+ */
+export const DANGER_WHERE_STUCK: Record<string, string[]> = {
+  en: ['smoke', 'flood', 'flooding', 'water is rising', 'collapsed', 'collapsing', 'shelling', 'bombing'],
+  'ar-latn': ['nar', 'l nar', 'el nar', '7ari2', 'da5an', 'dukhan'],
+  fr: ['fumee', 'inondation', 'l eau monte', 'effondre', 'effondree', 'bombardement', 'bombardements'],
+  ar: [
+    ...['دخان', 'الدخان', 'سيل', 'السيل', 'سيول', 'فيضان', 'الفيضان', 'المي طالعه', 'الميه طالعه', 'المايه طالعه', 'المياه ترتفع'],
+    ...['منهار', 'منهاره', 'ينهار', 'تنهار', 'قصف', 'القصف', 'غاره', 'غارات', 'النار', 'نار'],
+  ],
 };
 
 /**

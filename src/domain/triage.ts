@@ -7,6 +7,8 @@ import {
   CRITICAL_KEYWORDS,
   CRITICAL_TOGETHER,
   CRITICAL_UNLESS_SAFE_KEYWORDS,
+  DANGER_WHERE_STUCK,
+  DEATH_NOT_URGENT_PHRASES,
   DEATH_WORDS,
   HERE_PHRASES,
   NEGATED_PHRASES,
@@ -40,7 +42,11 @@ const RULES = CATEGORY_RULES.map((r) => ({
   set: keywordSet(r.keywords),
   unless: r.unless && keywordSet(r.unless),
   // The rule its phrases count for instead, by its place in the list.
-  orElse: r.orElse && { rule: CATEGORY_RULES.findIndex((o) => o.category === r.orElse?.category), set: keywordSet(r.orElse.keywords) },
+  orElse: r.orElse && {
+    rule: CATEGORY_RULES.findIndex((o) => o.category === r.orElse?.category),
+    set: keywordSet(r.orElse.keywords),
+    when: r.orElse.when && keywordSet(r.orElse.when),
+  },
 }));
 const CRITICAL = keywordSet(CRITICAL_KEYWORDS);
 const TOGETHER = CRITICAL_TOGETHER.map((groups) => groups.map(keywordSet));
@@ -52,6 +58,13 @@ const NEGATED = keywordSet(NEGATED_PHRASES);
 const NOT_CRITICAL = keywordSet(NOT_CRITICAL_PHRASES);
 const AFTER_A_DEATH = keywordSet(AFTER_A_DEATH_PHRASES);
 const DEATHS = keywordSet(DEATH_WORDS);
+const DEATH_NOT_URGENT = keywordSet(DEATH_NOT_URGENT_PHRASES);
+/** Danger that keeps "stuck" someone trapped, however much they also ask to leave. */
+const DANGER_HERE = new KeywordSet(
+  [CRITICAL_KEYWORDS, CRITICAL_UNLESS_SAFE_KEYWORDS, DANGER_WHERE_STUCK].flatMap((l) => Object.values(l).flat()),
+);
+/** Categories of harm to a person: a death beside any of them is no mere aftermath. */
+const HARM: Category[] = ['trapped', 'medical', 'security', 'missing_person', 'arrest_detention'];
 /** Every keyword a negation before it denies: of the categories of harm, and of the lists that raise severity. */
 const DENIABLE = (() => {
   const never = new Set(
@@ -84,7 +97,9 @@ const QUESTION_OPENER = words(QUESTION_OPENERS);
 const QUESTION_NOT_LOW = keywordSet(QUESTIONS_NOT_LOW);
 /** Every keyword and phrase of the lists above. */
 const TRIAGE_WORDS = [
-  ...CATEGORY_RULES.flatMap((r) => [r.keywords, r.unless ?? {}, r.orElse?.keywords ?? {}].flatMap((lists) => Object.values(lists).flat())),
+  ...CATEGORY_RULES.flatMap((r) =>
+    [r.keywords, r.unless ?? {}, r.orElse?.keywords ?? {}, r.orElse?.when ?? {}].flatMap((lists) => Object.values(lists).flat()),
+  ),
   ...[
     CRITICAL_KEYWORDS,
     ...CRITICAL_TOGETHER.flat(),
@@ -96,6 +111,8 @@ const TRIAGE_WORDS = [
     NEGATED_PHRASES,
     NOT_CRITICAL_PHRASES,
     AFTER_A_DEATH_PHRASES,
+    DEATH_NOT_URGENT_PHRASES,
+    DANGER_WHERE_STUCK,
     PLEAS,
     QUESTIONS_NOT_LOW,
   ].flatMap((lists) => Object.values(lists).flat()),
@@ -143,8 +160,9 @@ function classifyFolded(typed: string): { category: Category; severity: Severity
   RULES.forEach((rule, i) => {
     const n = rule.orElse?.set.count(texts[i] as string) ?? 0;
     if (n === 0 || !rule.orElse) return;
-    const { rule: other } = rule.orElse;
-    const to = (hits[i] as number) === 0 && (hits[other] as number) > 0 ? other : i;
+    const { rule: other, when } = rule.orElse;
+    const said = (hits[other] as number) > 0 || (when?.any(texts[i] as string) ?? false);
+    const to = (hits[i] as number) === 0 && said && !DANGER_HERE.any(folded) ? other : i;
     hits[to] = (hits[to] as number) + n;
   });
   const found = (category: Category) => RULES.some((r, i) => r.category === category && (hits[i] as number) > 0);
@@ -156,14 +174,16 @@ function classifyFolded(typed: string): { category: Category; severity: Severity
   let severity: Severity = best.rule ? (reporterSafe && best.rule.whenReporterSafe) || best.rule.severity : 'medium';
   let worded = best.hits > 0;
   const urgent = NOT_CRITICAL.remove(folded);
+  const past = { death: pastDeath(folded, urgent, HARM.some(found)) };
   if (CRITICAL.any(urgent) || TOGETHER.some((groups) => groups.every((set) => set.any(urgent)))) {
     severity = 'critical';
     worded = true;
-  } else if (CRITICAL_UNLESS_SAFE.any(urgent) && !(AFTER_A_DEATH.any(folded) && !CRITICAL_UNLESS_SAFE.any(DEATHS.remove(urgent)))) {
+  } else if (CRITICAL_UNLESS_SAFE.any(past.death ? DEATHS.remove(urgent) : urgent)) {
     severity = reporterSafe ? maxSeverity(severity, 'high') : 'critical';
     worded = true;
-  } else if (DEATHS.any(urgent)) {
-    // A death with its aftermath (the body brought home, the funeral): high, as deaths around a reporter who is safe.
+  } else if (past.death === 'aftermath') {
+    // A death with its aftermath (the body brought home, the funeral) is high, as deaths around a
+    // reporter who is safe; one long past or natural (its paperwork) raises nothing.
     severity = maxSeverity(severity, 'high');
     worded = true;
   } else if (best.hits === 0 && (REASSURING.any(folded) || (reporterSafe && onlySafe(folded)) || onlyAsks(text))) {
@@ -176,6 +196,17 @@ function classifyFolded(typed: string): { category: Category; severity: Severity
     worded = true;
   }
   return { category, severity, worded };
+}
+
+/**
+ * What a report says of a death: only what follows it ('aftermath': the body, the funeral), or one
+ * long past or natural ('not_urgent'); undefined when it names no death, or harm to someone beside it (a
+ * shooting, someone hurt or missing), which keeps the death's weight.
+ */
+function pastDeath(folded: string, urgent: string, harm: boolean): 'aftermath' | 'not_urgent' | undefined {
+  if (harm || !DEATHS.any(urgent)) return undefined;
+  if (DEATH_NOT_URGENT.any(folded)) return 'not_urgent';
+  return AFTER_A_DEATH.any(folded) ? 'aftermath' : undefined;
 }
 
 /**

@@ -62,7 +62,7 @@ class ReferenceKeywordSet {
 
   remove(folded: string): string {
     let out = plain(folded);
-    for (const re of this.patterns(out)) out = out.replace(re, ' ');
+    for (const re of this.patterns(out)) out = out.replace(re, ' · ');
     return out;
   }
 

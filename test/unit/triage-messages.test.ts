@@ -359,9 +359,45 @@ const MESSAGES: [string, Category, Severity][] = [
   ['توفي زوجي في القصف', 'security', 'critical'],
   ['my father is in the hospital, he was injured in the blast', 'medical', 'high'],
   ['mon père est décédé hier, comment rapatrier le corps ?', 'other', 'high'],
-  ['my husband was killed by a sniper, when can we bury him', 'security', 'high'],
+  ['my husband was killed by a sniper, when can we bury him', 'security', 'critical'],
   ['my son was killed, the funeral is tomorrow, but armed men are inside our building', 'security', 'critical'],
   ['my husband is dead, help', 'other', 'critical'],
+  // A death beside danger still there, or someone else hurt or missing, stays critical.
+  ['Gunmen attacked the funeral and killed three people, they are still outside the mosque, we are hiding inside', 'security', 'critical'],
+  ["The militia killed my husband and won't release his body, now they are threatening to kill me and my children", 'security', 'critical'],
+  [
+    'Our boat capsized, my cousin drowned and his body is at the morgue but my brother is missing, he is still somewhere in the sea',
+    'missing_person',
+    'critical',
+  ],
+  [
+    "Mon mari est mort dans l'explosion, mon fils est blessé et saigne, l'ambulance ne vient pas et on nous parle déjà d'inhumation",
+    'medical',
+    'critical',
+  ],
+  ['أخويا اتقتل والناس اللي قتلوه لسه بيدوروا علينا ومش عارفين نعمل الدفن', 'security', 'critical'],
+  ['Ma mère est décédée ce matin dans le bombardement, on est toujours sous les obus', 'security', 'critical'],
+  // A death long past or natural, or its paperwork, raises nothing.
+  ['My husband passed away last month, how do I cancel his passport?', 'lost_documents', 'low'],
+  ['توفيت والدتي العام الماضي، كيف أسجل الوفاة في السفارة؟', 'other', 'low'],
+  ["Ma grand-mère est décédée l'an dernier, comment obtenir une copie de l'acte de décès ?", 'other', 'low'],
+  ['بابا توفى فالسبيطار ديال مراكش وبغينا نرجعو الجثمان للبلاد', 'other', 'high'],
+  // Stuck (عالق) with smoke, water rising, a fire or a collapse is trapped, whatever else they ask.
+  ['نحن عالقون في الطابق الثالث والدخان يملأ الدرج، كيف نغادر؟', 'trapped', 'critical'],
+  ['عالقين في السيارة والسيل حولنا، نبي نطلع، الاجلاء متى؟', 'trapped', 'critical'],
+  ['ابني عالق في المصعد في الفندق واحنا لازم نغادر للمطار بعد ساعة', 'trapped', 'critical'],
+  // Leaving words decide nothing by themselves: the detention, the missing child, the passport.
+  ['زوجي محتجز عند الحدود وما بيخلونا نغادر', 'arrest_detention', 'high'],
+  ['ابنتي ما رجعت من امبارح، وكنا رح نغادر اليوم عبر ممر امن', 'missing_person', 'high'],
+  ['ضاع جوازي في صالة المغادرة بالمطار', 'lost_documents', 'low'],
+  // Other senses of the new words.
+  ['Soldiers took our car and all our money, we are walking now', 'security', 'high'],
+  ['Les renseignements ont été envoyés par mail, quand est-ce que je recevrai mon passeport ?', 'lost_documents', 'low'],
+  ['There are fallen rocks at the border crossing, is it still open?', 'evacuation_request', 'medium'],
+  ['الطريق للمطار مسكر بالحجارة والدواليب، في رحلات اليوم؟', 'evacuation_request', 'medium'],
+  ["des hommes de la sécurité d'État ont emmené mon mari cette nuit", 'arrest_detention', 'high'],
+  ['Security forces took my son at the protest yesterday', 'arrest_detention', 'high'],
+  ['بيحدفوا علينا طوب والعربية اتكسرت', 'security', 'high'],
 ];
 
 describe('triage of first messages', () => {
