@@ -21,6 +21,27 @@ describe('a member of staff in danger', () => {
     expect(incident).toMatchObject({ severity: 'critical', reporter: STAFF.officer });
   });
 
+  it('adds what they send next (what is happening, their pin) to that report, as a citizen’s; once it is resolved, words are no report', async () => {
+    await app.say(STAFF.admin, 'au secours');
+    const id = /INC-\d+/.exec((await app.expectMessage(STAFF.admin, /Dites-nous en un message/)).text)?.[0] as string;
+    await app.say(STAFF.admin, 'nous sommes retenus à un checkpoint près de Lattaquié, 3 personnes');
+    await app.expectMessage(STAFF.admin, new RegExp(`ajouté.* ${id}|${id}.*ajout`, 'i'));
+    await app.say(STAFF.admin, '', { location: { lat: 35.52, lng: 35.78 } });
+    await app.expectMessage(CELL_GROUP, (m) => m.text.includes(id) && /retenus à un checkpoint/.test(m.text));
+    await settle(app);
+    const incident = (await app.api<{ timeline: { type: string; text?: string }[]; location?: unknown }>('GET', `/api/incidents/${id}`))
+      .body;
+    expect(incident.timeline.some((e) => e.text?.includes('retenus à un checkpoint'))).toBe(true);
+    expect(incident.location).toMatchObject({ lat: 35.52, lng: 35.78 });
+    expect((await app.outbox(STAFF.admin)).some((m) => /Staff commands start with/.test(m.text))).toBe(false);
+    // Resolved by another officer: their words are no report any more.
+    expect((await app.api('PATCH', `/api/incidents/${id}`, { status: 'resolved', text: 'Released, safe at the embassy' })).status).toBe(
+      200,
+    );
+    await app.say(STAFF.admin, 'merci à tous');
+    await app.expectMessage(STAFF.admin, /Staff commands start with "\/"/);
+  });
+
   it('🆘 alone is an SOS too; a bare "help" asks how the bot works, and opens nothing', async () => {
     await app.say(STAFF.viewer, '🆘');
     await app.expectMessage(STAFF.viewer, /Understood: emergency/);

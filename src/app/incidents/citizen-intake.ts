@@ -90,16 +90,18 @@ export async function handleCitizenMessage(ctx: ChatContext, registeredOf: Regis
   if (!phone) return false;
   const text = msg.text?.trim() ?? '';
   const staff = ctx.sender.staff;
+  // Their open report, looked up once whichever of the checks below asks first.
+  let active: Promise<Incident | undefined> | undefined;
+  const activeReport = () => (active ??= incidentStore(deps).activeOf(phone));
   // Staff do not open incidents by writing to the embassy number: they use commands. One in danger
-  // who sends SOS (or 🆘) is answered like anyone, and the cell sees who it is.
-  if (staff && !isStaffSos(text)) return false;
+  // who sends SOS (or 🆘) is answered like anyone, and the cell sees who it is; what they send while
+  // that report is open (what is happening, their pin) joins it, as a citizen's would.
+  const staffSos = staff !== undefined && isStaffSos(text);
+  if (staff && !staffSos && !(await activeReport())) return false;
   const registered = await registeredOf(ctx, phone);
   const guessed = registered.language ?? guessLanguage(text, deps.config.languages);
   const vars = (language: string) => ({ embassy: deps.config.embassy.name, emergency: emergencyLine(deps, language) });
   const word = text ? asKeyword(text) : '';
-  // Their open report, looked up once whichever of the checks below asks first.
-  let active: Promise<Incident | undefined> | undefined;
-  const activeReport = () => (active ??= incidentStore(deps).activeOf(phone));
   // MENU always lists the keywords; a greeting ("hello?") from a citizen with an open report joins it.
   if (word && (MENU_ALWAYS.has(word) || (MENU.has(word) && !(await activeReport())))) {
     await ctx.reply(citizenText('menu', guessed, vars(guessed)), 'menu');
@@ -153,7 +155,7 @@ export async function handleCitizenMessage(ctx: ChatContext, registeredOf: Regis
     deps,
     {
       reporter: phone,
-      text: staff ? `SOS from ${staff.name} (staff) — ${text}` : sos ? `SOS — ${text}` : text,
+      text: staffSos ? `SOS from ${staff?.name} (staff) — ${text}` : sos ? `SOS — ${text}` : text,
       channel: 'chat',
       language: guessed,
       sourceMessageId: msg.id,
