@@ -11,20 +11,13 @@ import { foldText, guessLanguage, KeywordSet } from '../domain/text-normalise.ts
 import { jobIdFor } from '../queues/queues.ts';
 import { ERASE_SWEEP, ERASE_SWEEP_DELAY_MS, eraseCitizen } from './erase.ts';
 import { adoptHiddenNumber } from './hidden-number.ts';
-import {
-  describesDanger,
-  matchKeyword,
-  matchMistyped,
-  parseWelfareAnswer,
-  readsAsEmergency,
-  saidSafe,
-} from './keywords.ts';
+import { describesDanger, matchKeyword, matchMistyped, parseWelfareAnswer, readsAsEmergency, saidSafe } from './keywords.ts';
 import { t } from './messages.ts';
 import { continueRegistration, leaveRegistration, startRegistration } from './register-dialogue.ts';
 import { optOut, senderLanguage, senderProfile } from './registry.ts';
 import { answerTruthQuestion, warnOfRumour } from './rumours.ts';
 import { confirmAlertWords, verifyForwardedAlert } from './verify-alert.ts';
-import { OPT_OUT_PHRASES } from './words.ts';
+import { OPT_OUT_ALONE_PHRASES, OPT_OUT_FILLER, OPT_OUT_PHRASES } from './words.ts';
 
 /**
  * A citizen's DM, before incident intake: welfare-check answers, the keywords REGISTER, NEWS,
@@ -177,6 +170,8 @@ function mistyped(meant: Mistyped) {
 }
 
 const OPT_OUT = new KeywordSet(Object.values(OPT_OUT_PHRASES).flat());
+const OPT_OUT_ALONE = new KeywordSet(Object.values(OPT_OUT_ALONE_PHRASES).flat());
+const OPT_OUT_FILLERS = new Set(OPT_OUT_FILLER.map((w) => foldText(w)));
 /** The most words a message asking to stop or be erased in a sentence has ("please stop sending me these messages"). */
 const OPT_OUT_WORDS = 12;
 
@@ -190,7 +185,14 @@ function asksToOptOut(ctx: ChatContext) {
   const text = ctx.msg.text;
   if (!text || ctx.msg.forwarded || ctx.msg.edit) return undefined;
   const folded = foldText(text);
-  if (folded.split(/\s+/).length > OPT_OUT_WORDS || !OPT_OUT.any(folded) || readsAsEmergency(text)) return undefined;
+  if (folded.split(/\s+/).length > OPT_OUT_WORDS || readsAsEmergency(text)) return undefined;
+  // "Please stop" is asked alone (or with thanks); in a sentence it is a cry: "please stop them, they are beating my son".
+  const alone = () =>
+    OPT_OUT_ALONE.any(folded) &&
+    OPT_OUT_ALONE.remove(folded)
+      .split(/[^\p{L}\p{N}]+/u)
+      .every((w) => w === '' || OPT_OUT_FILLERS.has(w));
+  if (!OPT_OUT.any(folded) && !alone()) return undefined;
   return { keyword: 'deleteAsk' as const, language: guessLanguage(text, ctx.deps.config.languages) };
 }
 

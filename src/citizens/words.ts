@@ -121,13 +121,13 @@ export type Keyword = keyof typeof KEYWORDS;
  */
 export const OPT_OUT_PHRASES: Record<string, readonly string[]> = {
   en: [
-    ...['stop please', 'please stop', 'pls stop', 'stop pls', 'stop sending', 'stop messaging', 'stop texting', 'stop the messages'],
+    ...['stop sending', 'stop messaging', 'stop texting', 'stop the messages'],
     ...['stop these messages', 'stop your messages', 'no more messages', 'unsubscribe', 'opt out', 'take me off', 'remove me'],
     ...['remove my number', 'delete my account', 'delete my number', 'delete my data', 'delete me', 'please delete', 'delete please'],
     ...['erase my data', 'dont message me', 'don t message me', 'do not message me', 'dont text me', 'do not text me'],
   ],
   fr: [
-    ...['stop svp', 'svp stop', 'stop s il vous plait', 'arretez', 'arretez les messages', 'arreter les messages', 'plus de messages'],
+    ...['arretez les messages', 'arreter les messages', 'plus de messages'],
     ...['me desabonner', 'desabonnez moi', 'desabonner', 'me desinscrire', 'desinscrivez moi', 'supprimer mon compte'],
     ...['supprimez mon compte', 'supprimer mes donnees', 'supprimez mes donnees', 'retirez moi', 'retirez mon numero'],
     ...['ne m envoyez plus'],
@@ -137,6 +137,18 @@ export const OPT_OUT_PHRASES: Record<string, readonly string[]> = {
     ...['وقفوا الرسائل', 'اوقفوا الرسائل', 'أوقفوا الرسائل', 'وقف الرسائل', 'بدون رسائل', 'لا تراسلوني', 'لا تبعتولي'],
   ],
 };
+
+/**
+ * "Please stop", "arrêtez": an opt-out only when said alone (or with thanks). In a sentence they
+ * are someone's cry ("please stop them, they are beating my son"), a report.
+ */
+export const OPT_OUT_ALONE_PHRASES: Record<string, readonly string[]> = {
+  en: ['stop please', 'please stop', 'pls stop', 'stop pls', 'please please stop'],
+  fr: ['stop svp', 'svp stop', 'stop s il vous plait', 'arretez', 'arretez svp', 'arretez s il vous plait'],
+};
+
+/** What may stand beside OPT_OUT_ALONE_PHRASES in a request to stop: thanks, "now", "it". */
+export const OPT_OUT_FILLER: readonly string[] = ['thanks', 'thank', 'you', 'thx', 'now', 'it', 'ok', 'merci', 'maintenant', 'شكرا'];
 
 /** Names of languages as citizens may type them when asked for their language. */
 export const LANGUAGE_NAMES: Record<string, readonly string[]> = {

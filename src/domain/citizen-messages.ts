@@ -142,7 +142,9 @@ export const INCIDENT_KEYWORDS = {
     ...['help please', 'plz help', 'pls help', 'urgent', 'urgent help', 'emergency', 'need help now', 'help needed'],
     ...['aide', 'aidez moi', 'aidez nous', 'aide moi', 'a l aide', 'au secours', 'urgence', 'svp aidez moi', 'svp aidez nous'],
     ...['النجده', 'مساعده', 'ساعدوني', 'ساعدني', 'ساعدونا', 'الحقوني', 'الحقونا', 'انقذوني', 'انقذونا', 'اغيثونا', 'مساعده عاجله'],
-    ...['sa3douna', 'sa3dona', 'sa3idni', 'sa3edni', 'sa3edna', 'el7a2ouni', 'il7a2ouni'],
+    ...['sa3douna', 'sa3dona', 'sa3idni', 'sa3edni', 'sa3edna', 'sa3edouna', 'el7a2ouni', 'il7a2ouni'],
+    // Arabizi without digits: "saidouna" (help us) as many write it on a phone keyboard.
+    ...['saidouna', 'saidoona', 'saedouna', 'saidoni', 'saidni', 'saedni'],
     // Typed in a hurry, on a phone.
     ...['help pls', 'help plz', 'pls help us', 'plz help us', 'pls help me', 'plz help me', 'hlp', 'hlep', 'hepl', 'halp'],
     ...['helpp', 'heelp', 'sos please', 's o s', 'i need help', 'we need help', 'need help', 'need help please', 'i need help now'],

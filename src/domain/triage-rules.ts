@@ -363,6 +363,8 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'broke his leg',
         'broke her leg',
         'broke my leg',
+        ...['broke his arm', 'broke her arm', 'broke my arm', 'broken bone', 'fractured'],
+        ...['shot my', 'shot him', 'shot her', 'shot us'],
         'fracture',
         'hit by a car',
         'medicine',
@@ -438,6 +440,7 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'crise cardiaque',
         'avc',
         'fracture',
+        ...['casse la jambe', 'casse le bras', 'cassee la jambe', 'casse la cheville', 'fracturee', 'jambe cassee', 'bras casse'],
         'medicament',
         'medicaments',
         'insuline',
@@ -501,6 +504,18 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'سكته',
         'اسعاف',
         'مستشفي',
+        ...['اصيب', 'اصيبت', 'انصاب', 'انصابت'],
+        ...[
+          'انكسرت رجله',
+          'انكسرت ايده',
+          'انكسرت يده',
+          'انكسرت رجلها',
+          'انكسرت ايدها',
+          'انكسرت يدها',
+          'رجله مكسوره',
+          'ايده مكسوره',
+          'يده مكسوره',
+        ],
         'دواء',
         'دوا',
         'ادويه',
@@ -650,12 +665,18 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'beat him',
         'beat her',
         'beaten up',
+        ...['beating', 'kidnapping', 'hitting me', 'hitting us', 'hitting him', 'hitting her', 'hitting my'],
+        ...['hurting me', 'hurting us', 'hurting him', 'hurting her', 'hurting my'],
       ],
       fr: [
         'enleve',
         'enlevee',
         'enleves',
         'enlevement',
+        'frappent',
+        'me frappe',
+        'il me frappe',
+        'nous frappe',
         'kidnappe',
         'kidnappee',
         'otage',
@@ -745,6 +766,7 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'ضربونا',
         'ضربوه',
         'ضربوها',
+        ...['يضربوا', 'يضربون', 'يضربو', 'بيضربوا', 'يضربني', 'يضربوني', 'يضربونا'],
       ],
       'ar-latn': [
         'khatafo',
@@ -1101,6 +1123,7 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'e3ta2alo',
         'e3ta2alouh',
         'm3ta2al',
+        ...['mo3taqal', 'mu3taqal', 'mo3ta2al', 'm3ata2al', 'm3taqal'],
         'mo3ta2al',
         'ma7jouz',
         'mawkouf',
@@ -1726,6 +1749,7 @@ export const CRITICAL_KEYWORDS: Record<string, string[]> = {
   ar: [
     'لا يتنفس',
     'ينزف كثير',
+    ...['ينزف بشده', 'تنزف بشده', 'نزيف شديد', 'نزيف حاد', 'نزيف قوي'],
     'ينزف كتير',
     'تنزف كثير',
     'تنزف كتير',
@@ -1863,6 +1887,11 @@ export const CRITICAL_KEYWORDS: Record<string, string[]> = {
  * Each alone is security, high.
  */
 export const CRITICAL_TOGETHER: Record<string, string[]>[][] = [
+  // Hit by a bullet, however the sentence orders it: "أصيب ابني برصاصة", "ابني مصاب برصاصة".
+  [
+    { ar: ['اصيب', 'اصيبت', 'انصاب', 'انصابت', 'مصاب', 'مصابه', 'اصابه'] },
+    { ar: ['برصاصه', 'رصاصه', 'بطلق ناري', 'طلق ناري', 'بالرصاص', 'برصاص'] },
+  ],
   [
     {
       en: ['being followed', 'following us', 'following me', 'followed us', 'followed me', 'chasing us', 'chasing me', 'chased us'],
@@ -2414,6 +2443,8 @@ export const NOT_CRITICAL_PHRASES: Record<string, string[]> = {
     'death threats',
     'phone is dead',
     'battery is dead',
+    // Figures of speech: "I'm dying to know when you open", "the office shot down my application".
+    ...['dying to know', 'dying to see', 'dying to go', 'dying to hear', 'shot down'],
     // A document burned or lost in a fire: the fire is not the report's danger ("my son's passport was burned in the fire").
     ...['passport', 'passports', 'papers', 'documents', 'id card'].flatMap((doc) =>
       ['was burned in the fire', 'were burned in the fire', 'burned in the fire', 'was lost in the fire', 'were lost in the fire'].map(

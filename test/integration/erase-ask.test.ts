@@ -62,12 +62,25 @@ describe('a citizen who asks in words to be erased', () => {
       const said = await app.expectMessage(phone, (m) => m.kind === 'delete');
       expect(said.text, text).toMatch(answer);
     }
-    // The words inside an emergency are the emergency.
-    const urgent = '+33633000099';
-    await app.say(urgent, 'please stop them, they are beating my son, help');
-    await app.expectMessage(urgent, /INC-\d{4}/);
+    // The words inside an emergency are the emergency: "please stop" and "arrêtez" in a sentence are a cry.
+    let u = 90;
+    for (const cry of [
+      'please stop them, they are beating my son, help',
+      'please stop them, they are beating my son',
+      'please stop, they are hurting us',
+      'arrêtez-les, ils frappent mon fils',
+      'arrêtez, il me frappe',
+    ]) {
+      const urgent = `+336330000${u++}`;
+      await app.say(urgent, cry);
+      const said = await app.expectMessage(urgent, (m) => m.kind === 'ack' || m.kind === 'delete');
+      expect(said.kind, cry).toBe('ack');
+      expect(said.text, cry).toMatch(/INC-\d{4}/);
+    }
     await settle(app);
-    expect(await cards()).toBe(before + 1);
+    expect(await cards()).toBe(before + 5);
+    // Said alone, with thanks, it is still asked how to stop.
+    await app.say('+33633000098', 'please stop, thank you');
+    await app.expectMessage('+33633000098', (m) => m.kind === 'delete');
   });
 });
-

@@ -398,6 +398,23 @@ const MESSAGES: [string, Category, Severity][] = [
   ["des hommes de la sécurité d'État ont emmené mon mari cette nuit", 'arrest_detention', 'high'],
   ['Security forces took my son at the protest yesterday', 'arrest_detention', 'high'],
   ['بيحدفوا علينا طوب والعربية اتكسرت', 'security', 'high'],
+  // A black-box review's misses (2026-11-29): a bullet wound said verb first, heavy bleeding in Arabic, a
+  // beating, a broken arm, a detention in Arabizi; figures of speech are no emergency.
+  ['أصيب ابني برصاصة', 'medical', 'critical'],
+  ['ابني مصاب برصاصة في حلب ونزيف شديد', 'medical', 'critical'],
+  ['ابني ينزف بشدة', 'medical', 'critical'],
+  ['they are beating my son', 'security', 'high'],
+  ['please stop them, they are beating my son', 'security', 'high'],
+  ['arrêtez-les, ils frappent mon fils', 'security', 'high'],
+  ['عم يضربوا ابني', 'security', 'high'],
+  ['please stop, they are hurting us', 'security', 'high'],
+  ['my son fell and broke his arm', 'medical', 'high'],
+  ["mon fils s'est cassé la jambe", 'medical', 'high'],
+  ['ابني انكسرت رجله', 'medical', 'high'],
+  ['jawzi m3ata2al 3and el amen', 'arrest_detention', 'high'],
+  ['they shot my husband', 'medical', 'critical'],
+  ["I'm dying to know when the embassy opens tomorrow", 'other', 'medium'],
+  ['the visa office shot down my application', 'lost_documents', 'low'],
 ];
 
 describe('triage of first messages', () => {
