@@ -377,14 +377,27 @@ export class TypoCorrector {
 
 /** Common words that tell French from English in a short message (folded: no accents). */
 const FRENCH_WORDS = new Set(
-  'je suis nous vous de le la et sur chez mon ma mes notre nos est sont il elle ils pas aide aidez bonjour bonsoir merci besoin secours urgence dans avec pour une des les du au mari femme fils fille enfants personnes blesse blessee malade svp'.split(
-    ' ',
-  ),
+  [
+    'je suis nous vous de le la et sur chez mon ma mes notre nos est sont il elle ils pas aide aidez bonjour bonsoir merci besoin',
+    'secours urgence dans avec pour une des les du au mari femme fils fille enfants personnes blesse blessee malade svp',
+    // Words of a short report or greeting ("passeport perdu", "bombardement ici", "on a peur", "salut").
+    'passeport perdu perdue vole volee ici peur ambassade aeroport bombardement bombardements salut allo coince coinces',
+    'bloque bloques rentrer partir enfant famille maison rue ou quoi comment pourquoi quand tres tout tous rien encore',
+    'deja depuis hier demain soir matin nuit vite papiers frontiere',
+  ]
+    .join(' ')
+    .split(' '),
 );
 const ENGLISH_WORDS = new Set(
-  "the is my i i'm im we are and need help please our was were have has with he she they there it to of in at you me us wife husband daughter children people hurt injured".split(
-    ' ',
-  ),
+  [
+    "the is my i i'm im we are and need help please our was were have has with he she they there it to of in at you me us wife",
+    'husband daughter children people hurt injured',
+    // Words of a short report or greeting ("lost passport", "scared here", "hello").
+    'lost passport stolen here scared afraid embassy airport bombing hello hi where what when how why can cannot not',
+    'mother father family house street stuck trapped',
+  ]
+    .join(' ')
+    .split(' '),
 );
 /** French elisions: j'ai, l'immeuble, c'est, qu'il, n'est, d'un. */
 const FRENCH_ELISION = /^(?:j|l|c|qu|n|d|m|s)'\p{L}/u;
@@ -425,6 +438,8 @@ const ARABIZI_ONLY = new Set(
     'mafqoud majrouh majrouha msab msabe msabin bkhair bkheir bkhir bikhair mnih mneeh kwayes kwayyes tamam hamdella',
     'hamdellah hamdulillah alhamdulillah saidouna saidoona saedouna saidni saedni saidoni bayti beiti beyti baiti matar',
     'tayarat tayyarat binaye bineye taht tahet',
+    // Where is the embassy; hello.
+    'weyn wayn safara sifara marhaba',
   ].flatMap((line) => line.split(' ')),
 );
 /** Arabic verbs with "us" or "me" joined ("saidouna", "khodouna", "ilhaouni"): no English or French word ends so. */
@@ -437,7 +452,11 @@ const ARABIZI_ENDING = /^[a-z]{2,}(?:ouna|oona|ouni|ooni)$/;
  * digits, "ana 3alek bl matar", or one no English or French text has, "ana mahjouz"); else the default.
  */
 export function guessLanguage(text: string, languages: readonly string[]): string {
-  const fallback = languages[0] ?? 'en';
+  return spokenLanguage(text, languages) ?? languages[0] ?? 'en';
+}
+
+/** The language a message is written in, as guessLanguage tells it, or undefined when none of its words tells. */
+export function spokenLanguage(text: string, languages: readonly string[]): string | undefined {
   if (ARABIC.test(text) && languages.includes('ar')) return 'ar';
   // In a message typed all in capitals, a word in capitals is no code.
   const withoutCodes = /\p{Ll}/u.test(text) ? text.replace(CODE_LIKE, ' ') : text;
@@ -462,7 +481,7 @@ export function guessLanguage(text: string, languages: readonly string[]): strin
   if (ar > fr && ar > en && languages.includes('ar')) return 'ar';
   if (fr > en && languages.includes('fr')) return 'fr';
   if (en > fr && languages.includes('en')) return 'en';
-  return fallback;
+  return undefined;
 }
 
 /**

@@ -8,7 +8,9 @@ import { LuaScript } from './lua-script.ts';
  * KEYS: seq, openOf(reporter), msgDone, all.
  * ARGV: prefix, json fields, opening entry, createdAt, ttl, follow-up entry, announcement json.
  * An incident opened without words (a pin, a photo) is marked `wordless`; the first follow-up with
- * words (announcement.words) gives it their summary and language. A new incident of a reporter
+ * words (announcement.words) gives it their summary and language. One whose words told no language
+ * ("passeport perdu" read as the default) is marked `langless`; the first follow-up whose words tell
+ * one (announcement.spoken) gives it that language. A new incident of a reporter
  * whose latest one is over links it as `earlier` (unless the message quoted it: `inReplyTo`).
  * Returns {id, 1 opened | 0 joined | 2 already taken in, deadline scheduled?, card slot, HGETALL,
  * and for a message already taken in its record `id|opened|card|at`}: a retried job (its first
@@ -32,6 +34,9 @@ if open then
     redis.call('HSET', ARGV[1] .. ':incident:' .. open, 'updatedAt', ARGV[4])
     if a.words and redis.call('HDEL', ARGV[1] .. ':incident:' .. open, 'wordless') == 1 then
       redis.call('HSET', ARGV[1] .. ':incident:' .. open, 'summary', a.words.summary, 'language', a.words.language)
+      if a.words.langless then redis.call('HSET', ARGV[1] .. ':incident:' .. open, 'langless', '1') end
+    elseif a.spoken and redis.call('HDEL', ARGV[1] .. ':incident:' .. open, 'langless') == 1 then
+      redis.call('HSET', ARGV[1] .. ':incident:' .. open, 'language', a.spoken)
     end
     redis.call('SET', KEYS[3], open .. '|0|0|' .. ARGV[4], 'EX', ARGV[5])
     redis.call('PUBLISH', a.channel, cjson.encode({type = 'incident.updated', id = open}))
@@ -53,6 +58,7 @@ end
 redis.call('HSET', key, 'id', id, 'seq', seq, 'status', 'open', 'createdAt', ARGV[4], 'updatedAt', ARGV[4], 'escalationLevel', 0)
 for k, v in pairs(f) do redis.call('HSET', key, k, v) end
 if a.wordless then redis.call('HSET', key, 'wordless', '1') end
+if a.langless then redis.call('HSET', key, 'langless', '1') end
 redis.call('RPUSH', key .. ':timeline', ARGV[3])
 redis.call('ZADD', KEYS[4], seq, id)
 redis.call('ZADD', ARGV[1] .. ':incidents:status:open', seq, id)

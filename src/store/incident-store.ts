@@ -20,10 +20,14 @@ export interface IntakeAnnouncement {
   deadline?: { key: string; at: number; marker: string; ttl: number };
   /** The card window; `rank` orders the digest (0 critical first). */
   cards?: { key: string; pending: string; marker: string; now: number; window: number; max: number; rank?: number };
-  /** The report has words: the summary and language they give an incident opened without any. */
-  words?: { summary: string; language: string };
+  /** The report has words: the summary and language they give an incident opened without any (`langless`: a language none of them told). */
+  words?: { summary: string; language: string; langless?: boolean };
   /** The report has no words (a pin, a photo): mark the incident so its first words complete it. */
   wordless?: boolean;
+  /** Its words tell no language ("ok", "SOS 112"): the incident's answers take the language of the first that do. */
+  langless?: boolean;
+  /** The language its words are in, when they tell: an incident opened `langless` takes it. */
+  spoken?: string;
 }
 
 /** What intake did. `card`: 1 post a card, 2 the first incident of a digest (schedule it), 0 already in a digest. */

@@ -93,3 +93,43 @@ describe('reports the triage rules read as a duty officer would', () => {
     }
   });
 });
+
+describe('the language of a short message', () => {
+  it('"passeport perdu", "bombardement ici", "salut" are answered in French; "weyn el safara" in Arabic', async () => {
+    for (const [text, answer] of [
+      ['passeport perdu', /^✅ Nous avons bien reçu votre signalement/],
+      ['bombardement ici', /^✅ Nous avons bien reçu votre signalement/],
+      ['salut', /ce que vous pouvez envoyer/],
+      ['weyn el safara', /^✅ تلقينا بلاغك|ما يمكنك إرساله/],
+    ] as const) {
+      const phone = citizen();
+      await app.say(phone, text);
+      const said = await app.expectMessage(phone, (m) => m.kind === 'ack' || m.kind === 'menu');
+      expect(said.text, text).toMatch(answer);
+    }
+  });
+
+  it('a report whose first words tell no language is answered in that of the first words that do, from then on', async () => {
+    const phone = citizen();
+    await app.say(phone, 'Hotel Sheraton, room 412');
+    const id = incidentIdIn((await app.expectMessage(phone, (m) => m.kind === 'ack')).text);
+    await app.say(phone, 'mon mari est blessé, il saigne beaucoup');
+    await app.expectMessage(phone, (m) => m.text.startsWith(`📝 Ajouté à votre signalement ${id}`));
+    // The officer's notice is in French too, and MENU is answered in it.
+    await app.say('+15550000001', `/ack ${id}`, { group: CELL_GROUP });
+    await app.expectMessage(phone, (m) => m.text.includes(id) && /agent consulaire|a été vu/.test(m.text));
+    await app.say(phone, 'MENU');
+    await app.expectMessage(phone, (m) => m.kind === 'menu' && /ce que vous pouvez envoyer/.test(m.text));
+    expect((await incidentsOf(phone))[0]).toMatchObject({ id, language: 'fr' });
+  });
+
+  it('keeps the language a report was opened in when its words told it', async () => {
+    const phone = citizen();
+    await app.say(phone, 'my passport was stolen at the hotel');
+    const id = incidentIdIn((await app.expectMessage(phone, (m) => m.kind === 'ack')).text);
+    await app.say(phone, 'merci');
+    await app.say(phone, 'le voleur est parti vers la gare');
+    await app.expectMessage(phone, (m) => m.text.startsWith(`📝 Added to your report ${id}`));
+    expect((await incidentsOf(phone))[0]).toMatchObject({ id, language: 'en' });
+  });
+});

@@ -1,7 +1,7 @@
 import type { ChatContext } from '../../chat/chat-context.ts';
 import { citizenText, INCIDENT_KEYWORDS, mediaOnlyText } from '../../domain/citizen-messages.ts';
 import { type Incident, isActive } from '../../domain/incident.ts';
-import { arabicArticleForms, foldText, guessLanguage } from '../../domain/text-normalise.ts';
+import { arabicArticleForms, foldText, spokenLanguage } from '../../domain/text-normalise.ts';
 import { refOfSentMessage } from '../sent-ref.ts';
 import { type IntakeResult, openIncident } from './open-incident.ts';
 import { emergencyLine, incidentStore, officerFirstName } from './shared.ts';
@@ -99,12 +99,16 @@ export async function handleCitizenMessage(ctx: ChatContext, registeredOf: Regis
   const staffSos = staff !== undefined && isStaffSos(text);
   if (staff && !staffSos && !(await activeReport())) return false;
   const registered = await registeredOf(ctx, phone);
-  const guessed = registered.language ?? guessLanguage(text, deps.config.languages);
+  // The language their words are in, if they tell ("passeport perdu"); "ok", "MENU", "SOS" tell none.
+  const spoken = spokenLanguage(text, deps.config.languages);
+  const guessed = registered.language ?? spoken ?? deps.config.languages[0] ?? 'en';
   const vars = (language: string) => ({ embassy: deps.config.embassy.name, emergency: emergencyLine(deps, language) });
   const word = text ? asKeyword(text) : '';
   // MENU always lists the keywords; a greeting ("hello?") from a citizen with an open report joins it.
   if (word && (MENU_ALWAYS.has(word) || (MENU.has(word) && !(await activeReport())))) {
-    await ctx.reply(citizenText('menu', guessed, vars(guessed)), 'menu');
+    // "MENU" is every language's: answered in that of their open report, if they have one.
+    const language = registered.language ?? spoken ?? (await activeReport())?.language ?? guessed;
+    await ctx.reply(citizenText('menu', language, vars(language)), 'menu');
     return true;
   }
   // "?", "...", an invisible character: nothing to report, and no report open to ask about.
@@ -158,6 +162,7 @@ export async function handleCitizenMessage(ctx: ChatContext, registeredOf: Regis
       text: staffSos ? `SOS from ${staff?.name} (staff) — ${text}` : sos ? `SOS — ${text}` : text,
       channel: 'chat',
       language: guessed,
+      languageSure: registered.language !== undefined || spoken !== undefined,
       sourceMessageId: msg.id,
       ...(sos ? { severity: 'critical' as const } : {}),
       ...(describes ? {} : { wordless: true }),

@@ -46,6 +46,11 @@ export interface IncidentReport {
    * incident no summary or language; the first words that describe something and join it do.
    */
   wordless?: boolean;
+  /**
+   * False when `language` is a default, none of the words telling it ("ok", "SOS 112"): the incident's
+   * answers are then in the language of the first words that do tell one.
+   */
+  languageSure?: boolean;
   /** The inbound message id: the same message never opens or adds twice. */
   sourceMessageId?: string;
   media?: string;
@@ -123,6 +128,7 @@ export async function openIncident(
   const sourceId = input.sourceMessageId ?? `${input.channel}:${input.reporter}:${at}:${Math.random()}`;
   const deadline = firstDeadline(deps, severity);
   const window = cardWindow(deps, severity);
+  const unsure = input.languageSure === false;
   const summary = excerpt(input.text || (input.location ? '(location pin)' : `(${input.media ?? 'message'})`), 500);
   const announcement = {
     channel: deps.keys.events,
@@ -131,7 +137,10 @@ export async function openIncident(
     // A report opened by a pin, a photo or SOS alone has no words yet: the first words that join
     // it give it its summary and the language its answers are in.
     ...(input.text && !input.wordless
-      ? { words: { summary, language: input.language ?? deps.config.languages[0] ?? 'en' } }
+      ? {
+          words: { summary, language: input.language ?? deps.config.languages[0] ?? 'en', ...(unsure ? { langless: true } : {}) },
+          ...(unsure ? { langless: true } : input.language ? { spoken: input.language } : {}),
+        }
       : { wordless: true }),
   };
   const region =
