@@ -1,12 +1,13 @@
 import type { CoreDeps } from '../app/deps.ts';
+import { DIGEST_REF } from '../app/incidents/cards.ts';
 import { eraseCitizenIncidents } from '../app/incidents/erase.ts';
 import { embassyPhones } from '../app/incidents/shared.ts';
 import { broadcastQueues } from '../broadcast/broadcast-queue.ts';
 import { type BroadcastKind, broadcastKeys } from '../broadcast/broadcast-store.ts';
 import { advanceRecipient, broadcastRef, forgetRecipient } from '../broadcast/tracking.ts';
 import { askedInKeys } from '../broadcast/welfare.ts';
-import { purgeFinishedJobsMentioning } from '../queues/purge-jobs.ts';
 import { eraseFromTaskNotes } from '../playbooks/tasks.ts';
+import { purgeFinishedJobsMentioning } from '../queues/purge-jobs.ts';
 import { jobIdFor } from '../queues/queues.ts';
 import { forgetSessionLids } from '../transport/baileys/session-lids.ts';
 import { eraseFromRegistry } from './registry.ts';
@@ -58,7 +59,9 @@ async function purgeFinished(deps: CoreDeps, senders: string[], about: string[])
   const removed =
     (await purgeFinishedJobsMentioning(deps.redis, inbound, senders)) +
     (await purgeFinishedJobsMentioning(deps.redis, outbound, about, sent));
-  await forgetSentMessages(deps, sent);
+  // A digest that listed their incident among others is a list: that it was one stays (it names no
+  // one), so a 👍 on it is still answered "takes none of its incidents", not ignored.
+  await forgetSentMessages(deps, sent, { keepDigestRefs: true });
   return removed;
 }
 
@@ -157,10 +160,16 @@ async function leaveUnanswered(deps: CoreDeps, id: string, region: string | unde
  * The copies the WhatsApp gateway keeps of those messages (to answer WhatsApp's retry requests, for
  * two weeks: a card holds the citizen's words and number) and which message was about what.
  */
-async function forgetSentMessages(deps: CoreDeps, ids: string[]): Promise<void> {
+async function forgetSentMessages(deps: CoreDeps, ids: string[], opts: { keepDigestRefs?: boolean } = {}): Promise<void> {
   for (let i = 0; i < ids.length; i += 500) {
     const chunk = ids.slice(i, i + 500);
-    await deps.redis.del(...chunk.flatMap((id) => [deps.keys.waMessage(id), deps.keys.waSentKey(id), deps.keys.sentRef(id)]));
+    const refs = opts.keepDigestRefs ? await deps.redis.mget(...chunk.map((id) => deps.keys.sentRef(id))) : [];
+    const keys = chunk.flatMap((id, n) => [
+      deps.keys.waMessage(id),
+      deps.keys.waSentKey(id),
+      ...(refs[n] === DIGEST_REF ? [] : [deps.keys.sentRef(id)]),
+    ]);
+    await deps.redis.del(...keys);
   }
 }
 

@@ -56,3 +56,27 @@ describe('a 👍 on a digest', () => {
     expect((await app.api<Incident>('GET', `/api/incidents/${first}`)).body.assignee).toBe(STAFF.duty);
   });
 });
+
+describe('a 👍 on a digest that lists the report of a citizen who then sent DELETE', () => {
+  it('is still answered: it takes none of the incidents listed', async () => {
+    const phones = ['+33612770021', '+33612770022', '+33612770023'];
+    for (const phone of phones) await app.say(phone, 'My sister is injured in Homs');
+    await settle(app);
+    const ours = (await app.api<{ items: Incident[] }>('GET', '/api/incidents?limit=50')).body.items.filter((i) =>
+      phones.includes(i.reporter ?? ''),
+    );
+    const digest = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'digest' && ours.some((i) => m.text.includes(i.id)));
+    const reporter = ours.find((i) => digest.text.includes(i.id))?.reporter as string;
+    await app.say(reporter, 'DELETE');
+    await app.expectMessage(reporter, /has been erased/);
+    await settle(app);
+    const sent = await app.api<{ id: string }>('POST', '/sim/reactions', {
+      from: STAFF.officer,
+      group: CELL_GROUP,
+      messageId: digest.id,
+      emoji: '👍',
+    });
+    const answer = await app.expectMessage(CELL_GROUP, (m) => m.replyTo === sent.body.id);
+    expect(answer.text).toBe('A 👍 or a reply on a list takes none of its incidents: send /ack ID for each one you take.');
+  });
+});
