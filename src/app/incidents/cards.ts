@@ -53,6 +53,14 @@ export function cardWindow(deps: CoreDeps, severity: Severity) {
   return { bucket, cards };
 }
 
+/**
+ * A report still waiting for the digest whose severity changed (the reporter wrote "he is not
+ * breathing", an officer raised it): listed, and counted, at its new rank. Nothing if it is not waiting.
+ */
+export async function rerankInDigest(deps: CoreDeps, incident: Pick<Incident, 'id' | 'seq' | 'severity'>): Promise<void> {
+  await deps.redis.zadd(deps.keys.digestPending, 'XX', SEVERITY_RANK[incident.severity] * 1e12 + incident.seq, incident.id);
+}
+
 /** Posts a new incident's card to the cell groups. */
 export async function postCard(deps: CoreDeps, incident: Incident): Promise<void> {
   await postToCellGroups(deps, incidentCard(deps, incident), `card:${incident.id}`, 'card', `incident:${incident.id}`);

@@ -17,6 +17,7 @@ import { charCount } from '../../domain/text-normalise.ts';
 import { metrics } from '../../observability/metrics.ts';
 import { PRIORITY } from '../../queues/queues.ts';
 import type { CoreDeps } from '../deps.ts';
+import { rerankInDigest } from './cards.ts';
 import { cancelEscalation, pagedAbout, rescheduleFirstDeadline } from './escalation.ts';
 import {
   incidentStore,
@@ -331,6 +332,7 @@ export async function updateIncident(deps: CoreDeps, input: IncidentChanges & Ch
   if (after.status === 'open' && after.severity !== before.severity && after.escalationLevel === 0 && after.reporter) {
     await rescheduleFirstDeadline(deps, after);
   }
+  if (after.severity !== before.severity) await rerankInDigest(deps, after);
   if (after.status !== before.status) {
     let neverPaged: number[] = [];
     if (before.status === 'open') {

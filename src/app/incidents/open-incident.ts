@@ -12,7 +12,7 @@ import {
 import { maxSeverity, triage } from '../../domain/triage.ts';
 import type { IntakeOutcome } from '../../store/incident-store.ts';
 import type { CoreDeps } from '../deps.ts';
-import { cardWindow, postCard, scheduleDigest } from './cards.ts';
+import { cardWindow, postCard, rerankInDigest, scheduleDigest } from './cards.ts';
 import { escalateSooner, firstDeadline, scheduleDeadlineCheck } from './escalation.ts';
 import { withoutRegionGuess } from './lifecycle.ts';
 import {
@@ -322,6 +322,7 @@ async function onFollowUp(deps: CoreDeps, incident: Incident, entry: TimelineEnt
       `incident:${incident.id}`,
     ),
     raised && tellHolderRaised(deps, { ...raised, ...filled }, what, input.sourceMessageId ?? entry.at),
+    raised && rerankInDigest(deps, raised),
     raisedBefore && tellHolderRaised(deps, raisedBefore, what, input.sourceMessageId ?? entry.at),
   ]);
   await forwardMedia(deps, input, incident.id);
