@@ -43,26 +43,43 @@ const REPORT_AGAIN_MS = 60 * 60 * 1000;
 const JUST_REPORTED_MS = 2 * 60 * 1000;
 
 /**
- * Claims the members ARGV[4..] of a group for one report (key ARGV[3], made at ARGV[1]): those not
- * reported since ARGV[2] (score in the reported set KEYS[1]), or claimed by this same report before
- * (who claimed is in the hash KEYS[2]: a retried report is made again, not lost). Returns those
- * claimed. One script: a check and a notice reading the group at the same time cannot both claim.
+ * How long a claimed report may take before another may make it: the process that claimed a
+ * stranger died before telling anyone (its claim is still "pending"), and the next check must not
+ * take them for reported for an hour.
+ */
+const CLAIM_LEASE_MS = 60_000;
+
+/**
+ * Claims the members ARGV[5..] of a group for one report (key ARGV[3], made at ARGV[1]): those not
+ * reported since ARGV[2] (score in the reported set KEYS[1]); those claimed by this same report
+ * before (who claimed is in the hash KEYS[2]: a retried report is made again, not lost); and those
+ * whose report is still pending from before ARGV[4] (its process died: the lease ran out). A report
+ * made is marked "key|done" (DONE_STRANGERS). Returns those claimed. One script: a check and a
+ * notice reading the group at the same time cannot both claim.
  */
 const CLAIM_STRANGERS = new LuaScript(`
 local out = {}
-for i = 4, #ARGV do
+for i = 5, #ARGV do
   local id = ARGV[i]
   local at = redis.call('ZSCORE', KEYS[1], id)
   local by = redis.call('HGET', KEYS[2], id)
-  if by == ARGV[3] then
+  local pending = by and string.sub(by, -5) ~= '|done'
+  if by == ARGV[3] or by == ARGV[3] .. '|done' then
     out[#out + 1] = id
-  elseif (not at) or tonumber(at) < tonumber(ARGV[2]) then
+  elseif (not at) or tonumber(at) < tonumber(ARGV[2]) or (pending and tonumber(at) < tonumber(ARGV[4])) then
     redis.call('ZADD', KEYS[1], ARGV[1], id)
     redis.call('HSET', KEYS[2], id, ARGV[3])
     out[#out + 1] = id
   end
 end
 return out`);
+
+/** Marks the claims of a report (key ARGV[1]) made: no lease runs out on them. */
+const DONE_STRANGERS = new LuaScript(`
+for i = 2, #ARGV do
+  if redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[1] then redis.call('HSET', KEYS[1], ARGV[i], ARGV[1] .. '|done') end
+end
+return 1`);
 
 /** Gives back the claims of a report that could not be made, so that the next check makes it. */
 const RELEASE_STRANGERS = new LuaScript(`
@@ -142,11 +159,15 @@ export async function reportStrangers(
 ): Promise<void> {
   if (found.length === 0) return;
   const keys = [deps.keys.membershipReported(groupId), deps.keys.membershipReportedBy(groupId)];
-  const claimed = new Set((await CLAIM_STRANGERS.run(deps.redis, keys, [deps.now(), since, key, ...found.map((s) => s.id)])) as string[]);
+  const now = deps.now();
+  const claimed = new Set(
+    (await CLAIM_STRANGERS.run(deps.redis, keys, [now, since, key, now - CLAIM_LEASE_MS, ...found.map((s) => s.id)])) as string[],
+  );
   const strangers = found.filter((s) => claimed.has(s.id));
   if (strangers.length === 0) return;
   try {
     await report(deps, groupId, strangers, source, key);
+    await DONE_STRANGERS.run(deps.redis, [keys[1] as string], [key, ...strangers.map((s) => s.id)]);
   } catch (err) {
     await RELEASE_STRANGERS.run(deps.redis, keys, [key, ...strangers.map((s) => s.id)]);
     throw err;
@@ -185,17 +206,25 @@ async function report(deps: HttpDeps, groupId: string, strangers: Stranger[], so
     await removalQueues.get(deps)?.add('remove', { groupId, phones: removable }, { jobId: `rm-${key.replace(/:/g, '-')}` });
 }
 
+/** Forgets that these members (phones, LIDs) were reported: they left, and joining again is reported again. */
+async function forgetReported(deps: HttpDeps, groupId: string, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await deps.redis
+    .multi()
+    .zrem(deps.keys.membershipReported(groupId), ...ids)
+    .hdel(deps.keys.membershipReportedBy(groupId), ...ids)
+    .exec();
+}
+
 /** Handles a membership change: checks people added to a cell group or a breakout group against the roster. */
 export async function guardMembership(deps: HttpDeps, change: MembershipChange): Promise<void> {
   if (!(await guardedGroupName(deps, change.groupId))) return;
   if (change.action === 'remove') {
-    const ids = change.participants.flatMap((p) => [p.phone, p.lid].filter((x): x is string => !!x));
-    if (ids.length)
-      await deps.redis
-        .multi()
-        .zrem(deps.keys.membershipReported(change.groupId), ...ids)
-        .hdel(deps.keys.membershipReportedBy(change.groupId), ...ids)
-        .exec();
+    // Named by LID alone, they were claimed under the phone the gateway knows for it.
+    const lids = change.participants.flatMap((p) => (p.lid && !p.phone ? [p.lid] : []));
+    const phones = lids.length ? await deps.redis.hmget(deps.keys.lidToPhone, ...lids) : [];
+    const ids = [...change.participants.flatMap((p) => [p.phone, p.lid]), ...phones].filter((x): x is string => !!x);
+    await forgetReported(deps, change.groupId, ids);
     return;
   }
   if (change.action !== 'add') return;
@@ -322,6 +351,8 @@ async function removeStrangers(deps: HttpDeps, transport: ChatTransport, job: Jo
       data: { member: await deps.audit.pseudonym(phone), ...(absent.has(phone) ? { alreadyGone: true } : {}) },
     });
   }
+  // Gone: if they are added again, even at once, that is reported again (the notice of their removal may never come).
+  await forgetReported(deps, groupId, [...removed, ...absent]);
   // The group was told "they are being removed": it is told when they are, not left to check.
   if (removed.length) {
     await deps.outbox.send(

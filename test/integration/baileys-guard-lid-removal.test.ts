@@ -156,6 +156,29 @@ describe('the membership guard removing a stranger by the address the group uses
     expect(about()[0]).toContain('(found by the periodic check). They are being removed automatically.');
   });
 
+  it('warns about and removes again a stranger added again right after the bot removed them', async () => {
+    const lid = '777000000000011@lid';
+    const phone = '4915111111112@s.whatsapp.net';
+    const about = () => textsTo(CELL_GROUP).filter((t) => t.includes('+4915111111112'));
+    for (const round of [1, 2]) {
+      added(CELL_GROUP, lidGroup([{ id: lid, phoneNumber: phone, admin: null }]), { id: lid, phoneNumber: phone });
+      await waitFor(async () => about().filter((t) => t.startsWith('✅')).length === round || undefined, 10_000, `removal ${round}`);
+    }
+    expect(about().filter((t) => t.startsWith('⚠️'))).toHaveLength(2);
+  });
+
+  it('reports a stranger whose report was claimed by a process that died before making it, once its lease ran out', async () => {
+    const lid = '777000000000012@lid';
+    const about = () => textsTo(CELL_GROUP).filter((t) => t.includes('+4915112121212'));
+    // Claimed two minutes ago by a check that never told anyone (its process was killed).
+    await app.deps.redis.zadd(app.deps.keys.membershipReported(CELL_GROUP), String(Date.now() - 120_000), '+4915112121212');
+    await app.deps.redis.hset(app.deps.keys.membershipReportedBy(CELL_GROUP), '+4915112121212', 'membership-check:dead:1');
+    sock.groups.set(CELL_GROUP, lidGroup([{ id: lid, phoneNumber: '4915112121212@s.whatsapp.net', admin: null }]));
+    await reconcileCellGroups(app.deps, app.transport as ChatTransport);
+    await waitFor(async () => about().find((t) => t.startsWith('✅')), 10_000, 'the removal told');
+    expect(about()[0]).toContain('(found by the periodic check)');
+  });
+
   it('still removes a stranger from a phone-addressed group by their phone', async () => {
     const stranger = '4915133333333@s.whatsapp.net';
     const meta = {
