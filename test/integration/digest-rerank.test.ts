@@ -38,4 +38,22 @@ describe('a report raised to critical while it waits for the digest', () => {
     expect(digest.text).toMatch(/2 new incidents .*, 1 of them CRITICAL \(listed first\)/);
     expect(digest.text.indexOf(m.id)).toBeLessThan(digest.text.indexOf(h.id));
   });
+
+  it('is re-ranked too when the reporter edits their message into one that raises it', async () => {
+    skew = WINDOW_MS - ((Date.now() + skew) % WINDOW_MS) + skew + 50;
+    const [first, high, medium] = ['+33612880011', '+33612880012', '+33612880013'];
+    await app.say(first, 'My wife is injured in Homs');
+    await app.expectMessage(CELL_GROUP, (m) => m.kind === 'card' && m.text.includes('Homs'));
+    await app.say(high, 'My son was arrested at noon');
+    const original = await app.say(medium, 'Hotel Sheraton, we need advice');
+    await settle(app);
+    const mine = async (phone: string) =>
+      (await app.api<{ items: Incident[] }>('GET', '/api/incidents?limit=50')).body.items.find((i) => i.reporter === phone) as Incident;
+    const [h, m] = [await mine(high), await mine(medium)];
+    await app.say(medium, 'Hotel Sheraton, my father collapsed, he is not breathing', { edit: { of: original } });
+    await app.expectMessage(CELL_GROUP, (msg) => msg.text.includes(m.id) && /CRITICAL/.test(msg.text) && msg.kind !== 'digest');
+    const digest = await app.expectMessage(CELL_GROUP, (msg) => msg.kind === 'digest' && msg.text.includes(m.id), 15_000);
+    expect(digest.text).toMatch(/2 new incidents .*, 1 of them CRITICAL \(listed first\)/);
+    expect(digest.text.indexOf(m.id)).toBeLessThan(digest.text.indexOf(h.id));
+  });
 });

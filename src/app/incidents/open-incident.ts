@@ -282,7 +282,7 @@ async function onFollowUp(deps: CoreDeps, incident: Incident, entry: TimelineEnt
   // A retry whose first attempt raised the severity, then failed before moving the deadline: it finds
   // the severity already raised, so the deadline is moved here (only ever earlier, never twice).
   const retriedUnraised = retried && !raised && !aboutRumour;
-  if (retriedUnraised) await escalateSooner(deps, incident, incident.severity);
+  if (retriedUnraised) await Promise.all([escalateSooner(deps, incident, incident.severity), rerankInDigest(deps, incident)]);
   // ...and the officer holding it may not have been told yet: told again under the same key (once).
   // (The intake's own copy of the incident holds no timeline: it is read whole, on a retry only.)
   const current = retriedUnraised && incident.assignee ? await incidentStore(deps).get(incident.id) : undefined;
@@ -322,7 +322,6 @@ async function onFollowUp(deps: CoreDeps, incident: Incident, entry: TimelineEnt
       `incident:${incident.id}`,
     ),
     raised && tellHolderRaised(deps, { ...raised, ...filled }, what, input.sourceMessageId ?? entry.at),
-    raised && rerankInDigest(deps, raised),
     raisedBefore && tellHolderRaised(deps, raisedBefore, what, input.sourceMessageId ?? entry.at),
   ]);
   await forwardMedia(deps, input, incident.id);
@@ -412,7 +411,8 @@ export async function retriageFollowUp(
       const out: Retriage = Object.keys(filled).length ? { filled } : {};
       if (severity !== incident.severity) {
         out.raised = { ...incident, severity };
-        await escalateSooner(deps, out.raised, severity);
+        // Its deadline comes sooner, and a digest it waits for lists it at its new rank (a follow-up or an edit).
+        await Promise.all([escalateSooner(deps, out.raised, severity), rerankInDigest(deps, out.raised)]);
       }
       await publishIncident(deps, 'incident.updated', incident.id);
       return out;
