@@ -17,7 +17,7 @@ import { continueRegistration, leaveRegistration, startRegistration } from './re
 import { optOut, senderLanguage, senderProfile } from './registry.ts';
 import { answerTruthQuestion, warnOfRumour } from './rumours.ts';
 import { confirmAlertWords, verifyForwardedAlert } from './verify-alert.ts';
-import { OPT_OUT_ALONE_PHRASES, OPT_OUT_FILLER, OPT_OUT_PHRASES } from './words.ts';
+import { OPT_OUT_FILLER, OPT_OUT_PHRASES } from './words.ts';
 
 /**
  * A citizen's DM, before incident intake: welfare-check answers, the keywords REGISTER, NEWS,
@@ -170,8 +170,11 @@ function mistyped(meant: Mistyped) {
 }
 
 const OPT_OUT = new KeywordSet(Object.values(OPT_OUT_PHRASES).flat());
-const OPT_OUT_ALONE = new KeywordSet(Object.values(OPT_OUT_ALONE_PHRASES).flat());
-const OPT_OUT_FILLERS = new Set(OPT_OUT_FILLER.map((w) => foldText(w)));
+const OPT_OUT_FILLERS = new Set(
+  Object.values(OPT_OUT_FILLER)
+    .flat()
+    .map((w) => foldText(w)),
+);
 /** The most words a message asking to stop or be erased in a sentence has ("please stop sending me these messages"). */
 const OPT_OUT_WORDS = 12;
 
@@ -186,13 +189,11 @@ function asksToOptOut(ctx: ChatContext) {
   if (!text || ctx.msg.forwarded || ctx.msg.edit) return undefined;
   const folded = foldText(text);
   if (folded.split(/\s+/).length > OPT_OUT_WORDS || readsAsEmergency(text)) return undefined;
-  // "Please stop" is asked alone (or with thanks); in a sentence it is a cry: "please stop them, they are beating my son".
-  const alone = () =>
-    OPT_OUT_ALONE.any(folded) &&
-    OPT_OUT_ALONE.remove(folded)
-      .split(/[^\p{L}\p{N}]+/u)
-      .every((w) => w === '' || OPT_OUT_FILLERS.has(w));
-  if (!OPT_OUT.any(folded) && !alone()) return undefined;
+  if (!OPT_OUT.any(folded)) return undefined;
+  // Said with anything but the words of such a request it is a report: "please stop them, they are
+  // beating my son", "no more messages, just send someone, my father collapsed".
+  const rest = OPT_OUT.remove(folded).split(/[^\p{L}\p{N}]+/u);
+  if (!rest.every((w) => w === '' || OPT_OUT_FILLERS.has(w))) return undefined;
   return { keyword: 'deleteAsk' as const, language: guessLanguage(text, ctx.deps.config.languages) };
 }
 

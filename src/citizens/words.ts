@@ -121,13 +121,15 @@ export type Keyword = keyof typeof KEYWORDS;
  */
 export const OPT_OUT_PHRASES: Record<string, readonly string[]> = {
   en: [
-    ...['stop sending', 'stop messaging', 'stop texting', 'stop the messages'],
+    ...['stop please', 'please stop', 'pls stop', 'stop pls', 'please please stop', 'stop sending', 'stop messaging', 'stop texting'],
+    ...['stop the messages', 'stop these notifications', 'stop notifications', 'no more notifications'],
     ...['stop these messages', 'stop your messages', 'no more messages', 'unsubscribe', 'opt out', 'take me off', 'remove me'],
     ...['remove my number', 'delete my account', 'delete my number', 'delete my data', 'delete me', 'please delete', 'delete please'],
     ...['erase my data', 'dont message me', 'don t message me', 'do not message me', 'dont text me', 'do not text me'],
   ],
   fr: [
-    ...['arretez les messages', 'arreter les messages', 'plus de messages'],
+    ...['stop svp', 'svp stop', 'stop s il vous plait', 'arretez', 'arretez svp', 'arretez s il vous plait', 'arrete svp', 'arrete stp'],
+    ...['arretez les messages', 'arreter les messages', 'plus de messages', 'arretez de m envoyer', 'arrete de m envoyer'],
     ...['me desabonner', 'desabonnez moi', 'desabonner', 'me desinscrire', 'desinscrivez moi', 'supprimer mon compte'],
     ...['supprimez mon compte', 'supprimer mes donnees', 'supprimez mes donnees', 'retirez moi', 'retirez mon numero'],
     ...['ne m envoyez plus'],
@@ -135,20 +137,31 @@ export const OPT_OUT_PHRASES: Record<string, readonly string[]> = {
   ar: [
     ...['حذف بياناتي', 'حذف حسابي', 'احذف حسابي', 'احذفوا حسابي', 'امسح حسابي', 'الغاء الاشتراك', 'إلغاء الاشتراك', 'الغ اشتراكي'],
     ...['وقفوا الرسائل', 'اوقفوا الرسائل', 'أوقفوا الرسائل', 'وقف الرسائل', 'بدون رسائل', 'لا تراسلوني', 'لا تبعتولي'],
+    ...['بطلوا تبعتولي', 'بطلوا تبعتوا', 'بطلوا رسايل'],
   ],
 };
 
 /**
- * "Please stop", "arrêtez": an opt-out only when said alone (or with thanks). In a sentence they
- * are someone's cry ("please stop them, they are beating my son"), a report.
+ * The other words of a request to stop or be erased ("please stop sending me these messages, I am
+ * back home"): a message that says anything else with the phrase ("no more messages, just send
+ * someone, my father collapsed", "please stop them, they are beating my son") is a report.
  */
-export const OPT_OUT_ALONE_PHRASES: Record<string, readonly string[]> = {
-  en: ['stop please', 'please stop', 'pls stop', 'stop pls', 'please please stop'],
-  fr: ['stop svp', 'svp stop', 'stop s il vous plait', 'arretez', 'arretez svp', 'arretez s il vous plait'],
+export const OPT_OUT_FILLER: Record<string, readonly string[]> = {
+  en: [
+    ...['please', 'pls', 'plz', 'me', 'my', 'i', 'im', 'am', 'we', 're', 'are', 'us', 'our', 'you', 'your', 'the', 'these', 'this'],
+    ...['those', 'that', 'all', 'any', 'anymore', 'more', 'no', 'now', 'thanks', 'thank', 'thx', 'ok', 'okay', 'from', 'list'],
+    ...['number', 'data', 'account', 'messages', 'message', 'alerts', 'alert', 'notifications', 'notification', 'texts', 'text'],
+    ...['sms', 'whatsapp', 'want', 'would', 'like', 'to', 'do', 'dont', 'don', 't', 'not', 'send', 'sending', 'stop', 'it', 'of'],
+    ...['just', 'back', 'home', 'safe', 'already', 'left', 'returned', 'again', 'here', 'and', 'sir', 'madam', 'thank you'],
+  ],
+  fr: [
+    ...['svp', 'stp', 'merci', 's', 'il', 'vous', 'plait', 'je', 'j', 'suis', 'nous', 'sommes', 'on', 'est', 'me', 'moi', 'mes'],
+    ...['mon', 'ma', 'les', 'ces', 'ce', 'cette', 'de', 'des', 'du', 'vos', 'votre', 'plus', 'messages', 'message', 'alertes'],
+    ...['notifications', 'numero', 'compte', 'donnees', 'ne', 'n', 'pas', 'envoyez', 'envoyer', 'm', 'rentre', 'rentree', 'rentres'],
+    ...['en', 'france', 'deja', 'maintenant', 'ok', 'et', 'bien', 'a', 'la', 'maison', 'bonjour', 'monsieur', 'madame'],
+  ],
+  ar: ['من', 'فضلك', 'لو', 'سمحت', 'شكرا', 'ارجوكم', 'ارجوك', 'بدي', 'اريد', 'انا', 'رجعت', 'الرسائل', 'رسائل', 'رقمي', 'هذه', 'هاي'],
 };
-
-/** What may stand beside OPT_OUT_ALONE_PHRASES in a request to stop: thanks, "now", "it". */
-export const OPT_OUT_FILLER: readonly string[] = ['thanks', 'thank', 'you', 'thx', 'now', 'it', 'ok', 'merci', 'maintenant', 'شكرا'];
 
 /** Names of languages as citizens may type them when asked for their language. */
 export const LANGUAGE_NAMES: Record<string, readonly string[]> = {

@@ -33,8 +33,12 @@ if open then
     redis.call('RPUSH', ARGV[1] .. ':incident:' .. open .. ':timeline', ARGV[6])
     redis.call('HSET', ARGV[1] .. ':incident:' .. open, 'updatedAt', ARGV[4])
     if a.words and redis.call('HDEL', ARGV[1] .. ':incident:' .. open, 'wordless') == 1 then
-      redis.call('HSET', ARGV[1] .. ':incident:' .. open, 'summary', a.words.summary, 'language', a.words.language)
-      if a.words.langless then redis.call('HSET', ARGV[1] .. ':incident:' .. open, 'langless', '1') end
+      redis.call('HSET', ARGV[1] .. ':incident:' .. open, 'summary', a.words.summary)
+      -- Words that tell no language keep the one the opening message told ("au secours": French).
+      if not a.words.langless then
+        redis.call('HSET', ARGV[1] .. ':incident:' .. open, 'language', a.words.language)
+        redis.call('HDEL', ARGV[1] .. ':incident:' .. open, 'langless')
+      end
     elseif a.spoken and redis.call('HDEL', ARGV[1] .. ':incident:' .. open, 'langless') == 1 then
       redis.call('HSET', ARGV[1] .. ':incident:' .. open, 'language', a.spoken)
     end

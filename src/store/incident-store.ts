@@ -60,10 +60,15 @@ function toHash(fields: Record<string, unknown>): Record<string, string | null> 
   return out;
 }
 
+/** Fields the intake script keeps on an incident for itself (see INTAKE): never shown. */
+const INTAKE_MARKS = new Set(['wordless', 'langless']);
+
 function fromHash(h: Record<string, string>, timeline: string[]): Incident {
   const get = (k: string) => (h[k] === undefined || h[k] === '' ? null : (h[k] as string));
   const parsed: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(h)) {
+    // The intake's own marks (no words yet, no language told yet) are no part of the incident.
+    if (INTAKE_MARKS.has(k)) continue;
     parsed[k] = JSON_FIELDS.has(k) ? JSON.parse(v) : NUMBER_FIELDS.has(k) ? Number(v) : v;
   }
   return {

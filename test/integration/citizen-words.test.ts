@@ -123,6 +123,28 @@ describe('the language of a short message', () => {
     expect((await incidentsOf(phone))[0]).toMatchObject({ id, language: 'fr' });
   });
 
+  it('keeps the language of an SOS that told one ("au secours") when the next words tell none; "SOS" takes that of the first words that do', async () => {
+    const french = citizen();
+    await app.say(french, 'au secours');
+    const id = incidentIdIn((await app.expectMessage(french, (m) => m.kind === 'ack')).text);
+    await app.say(french, 'Hotel Sheraton, 412');
+    await app.expectMessage(french, (m) => m.text.startsWith(`📝 Ajouté à votre signalement ${id}`));
+    const bare = citizen();
+    await app.say(bare, 'SOS');
+    const other = incidentIdIn((await app.expectMessage(bare, (m) => m.kind === 'ack')).text);
+    await app.say(bare, 'Hotel Sheraton, 412');
+    await app.expectMessage(bare, (m) => m.text.startsWith(`📝 Added to your report ${other}`));
+    await app.say(bare, 'mon mari est blessé');
+    await app.expectMessage(bare, (m) => m.text.startsWith(`📝 Ajouté à votre signalement ${other}`));
+    // The intake's marks are its own: the API shows none of them.
+    for (const phone of [french, bare]) {
+      const incident = (await incidentsOf(phone))[0] as unknown as Record<string, unknown>;
+      expect(incident).toMatchObject({ language: 'fr' });
+      expect(incident).not.toHaveProperty('langless');
+      expect(incident).not.toHaveProperty('wordless');
+    }
+  });
+
   it('keeps the language a report was opened in when its words told it', async () => {
     const phone = citizen();
     await app.say(phone, 'my passport was stolen at the hotel');

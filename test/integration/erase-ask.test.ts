@@ -44,8 +44,8 @@ describe('a citizen who asks in words to be erased', () => {
   });
 
   it('"please stop", "unsubscribe me", "supprimer mon compte", "حذف بياناتي" in a sentence: told how, no report, alerts not stopped by a phrase', async () => {
-    const cards = async () => (await app.outbox(CELL_GROUP)).filter((m) => m.kind === 'card').length;
-    const before = await cards();
+    const reporters = async () =>
+      new Set((await app.api<{ items: { reporter: string | null }[] }>('GET', '/api/incidents?limit=200')).body.items.map((i) => i.reporter));
     let n = 10;
     for (const [text, answer] of [
       ['stop please', /send the one word DELETE/],
@@ -70,6 +70,8 @@ describe('a citizen who asks in words to be erased', () => {
       'please stop, they are hurting us',
       'arrêtez-les, ils frappent mon fils',
       'arrêtez, il me frappe',
+      'No more messages please, just send someone, my father collapsed',
+      'Stop sending links!! they took my son an hour ago',
     ]) {
       const urgent = `+336330000${u++}`;
       await app.say(urgent, cry);
@@ -78,9 +80,18 @@ describe('a citizen who asks in words to be erased', () => {
       expect(said.text, cry).toMatch(/INC-\d{4}/);
     }
     await settle(app);
-    expect(await cards()).toBe(before + 5);
-    // Said alone, with thanks, it is still asked how to stop.
-    await app.say('+33633000098', 'please stop, thank you');
-    await app.expectMessage('+33633000098', (m) => m.kind === 'delete');
+    // Each cry is a report; no request to stop is.
+    const reported = await reporters();
+    for (let i = 90; i < u; i++) expect(reported.has(`+336330000${i}`)).toBe(true);
+    for (let i = 10; i < n; i++) expect(reported.has(`+336330000${i}`)).toBe(false);
+    // Said alone, with thanks or why, it is still asked how to stop.
+    for (const [phone, text] of [
+      ['+33633000098', 'please stop, thank you'],
+      ['+33633000097', 'stop please, I am back home'],
+      ['+33633000096', 'arrêtez svp je suis rentré en France'],
+    ] as const) {
+      await app.say(phone, text);
+      await app.expectMessage(phone, (m) => m.kind === 'delete');
+    }
   });
 });

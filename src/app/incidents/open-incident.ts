@@ -137,11 +137,10 @@ export async function openIncident(
     // A report opened by a pin, a photo or SOS alone has no words yet: the first words that join
     // it give it its summary and the language its answers are in.
     ...(input.text && !input.wordless
-      ? {
-          words: { summary, language: input.language ?? deps.config.languages[0] ?? 'en', ...(unsure ? { langless: true } : {}) },
-          ...(unsure ? { langless: true } : input.language ? { spoken: input.language } : {}),
-        }
+      ? { words: { summary, language: input.language ?? deps.config.languages[0] ?? 'en', ...(unsure ? { langless: true } : {}) } }
       : { wordless: true }),
+    // "SOS" or "Hotel Sheraton, 412" tells no language: the first words that do give theirs.
+    ...(unsure ? { langless: true } : input.text && !input.wordless && input.language ? { spoken: input.language } : {}),
   };
   const region =
     input.region ?? t.region ?? (input.homeRegion && deps.config.regions.some((r) => r.id === input.homeRegion) ? input.homeRegion : null);
