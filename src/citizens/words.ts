@@ -156,7 +156,7 @@ export const OPT_OUT_FILLER: Record<string, readonly string[]> = {
   ],
   fr: [
     ...['svp', 'stp', 'merci', 's', 'il', 'vous', 'plait', 'je', 'j', 'suis', 'nous', 'sommes', 'on', 'est', 'me', 'moi', 'mes'],
-    ...['mon', 'ma', 'les', 'ces', 'ce', 'cette', 'de', 'des', 'du', 'vos', 'votre', 'plus', 'messages', 'message', 'alertes'],
+    ...['mon', 'ma', 'ces', 'ce', 'cette', 'de', 'des', 'du', 'vos', 'votre', 'plus', 'messages', 'message', 'alertes'],
     ...['notifications', 'numero', 'compte', 'donnees', 'ne', 'n', 'pas', 'envoyez', 'envoyer', 'm', 'rentre', 'rentree', 'rentres'],
     ...['en', 'france', 'deja', 'maintenant', 'ok', 'et', 'bien', 'a', 'la', 'maison', 'bonjour', 'monsieur', 'madame'],
   ],

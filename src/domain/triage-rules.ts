@@ -125,6 +125,7 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'stuck in the elevator',
         'stuck under',
         'stuck inside',
+        'stuck in the basement',
         'stuck on the roof',
         'we are on the roof',
         'still inside',
@@ -364,7 +365,18 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'broke her leg',
         'broke my leg',
         ...['broke his arm', 'broke her arm', 'broke my arm', 'broken bone', 'fractured'],
-        ...['shot my', 'shot him', 'shot her', 'shot us'],
+        ...['they shot my', 'he shot my', 'someone shot my', 'shot him', 'shot her', 'shot us'],
+        ...[
+          'took pills',
+          'swallowed pills',
+          'took too many pills',
+          'he collapsed',
+          'she collapsed',
+          ...FAMILY.map((f) => `${f} collapsed`),
+        ],
+        ...['fell and can t get up', 'fell and cannot get up', 'fell and cant get up', 'fell down the stairs'],
+        ...['dog bit', 'bitten by', 'bit my son', 'bit my daughter', 'bit my child', 'snake bite', 'dog bite'],
+        ...['broke his ankle', 'broke her ankle', 'broke my ankle', 'broken ankle', 'broken wrist', 'broke his wrist', 'broke her wrist'],
         'fracture',
         'hit by a car',
         'medicine',
@@ -441,6 +453,7 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'avc',
         'fracture',
         ...['casse la jambe', 'casse le bras', 'cassee la jambe', 'casse la cheville', 'fracturee', 'jambe cassee', 'bras casse'],
+        ...['casse le poignet', 'cassee le poignet', 'poignet casse', 'cheville cassee'],
         'medicament',
         'medicaments',
         'insuline',
@@ -504,7 +517,8 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'سكته',
         'اسعاف',
         'مستشفي',
-        ...['اصيب', 'اصيبت', 'انصاب', 'انصابت'],
+        ...['اصيب', 'اصيبت', 'انصاب', 'انصابت', 'اصابته', 'اصابتها', 'طخوه', 'طخوها', 'طخوا', 'انطخ', 'انطخت'],
+        ...['رجلي مكسوره', 'ايدي مكسوره', 'دراعه اتكسر', 'دراعها اتكسر', 'رجله اتكسرت', 'ايده اتكسرت', 'اتكسرت رجله', 'اتكسرت ايده'],
         ...[
           'انكسرت رجله',
           'انكسرت ايده',
@@ -607,6 +621,8 @@ export const CATEGORY_RULES: CategoryRule[] = [
         ...['near', 'outside', 'next to', 'behind', 'in front of', 'opposite', 'close to', 'by'].map((where) => `${where} the hospital`),
         // Where someone died: the report is about the death (see AFTER_A_DEATH_PHRASES), not care.
         ...['died in the hospital', 'died at the hospital', 'died in hospital'],
+        // A threat ("they will hurt her tonight if we do not pay") is no injury yet.
+        ...['will hurt', 'going to hurt', 'gonna hurt', 'threaten to hurt', 'threatening to hurt', 'threatened to hurt'],
       ],
       fr: [
         ...['pres de l hopital', 'devant l hopital', 'a cote de l hopital', 'derriere l hopital', 'en face de l hopital'],
@@ -665,8 +681,35 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'beat him',
         'beat her',
         'beaten up',
-        ...['beating', 'kidnapping', 'hitting me', 'hitting us', 'hitting him', 'hitting her', 'hitting my'],
-        ...['hurting me', 'hurting us', 'hurting him', 'hurting her', 'hurting my'],
+        // Someone beaten, hit or hurt by people ("they are beating my son"), not a heart beating or fees hitting us.
+        ...['beating', 'hitting', 'hurting'].flatMap((did) =>
+          [...TAKEN.filter((whom) => !['them', 'us', 'me'].includes(whom)), 'people', 'the people', 'protesters'].map(
+            (whom) => `${did} ${whom}`,
+          ),
+        ),
+        // "They are hurting us", not "the fees are hitting us hard" nor "my knee is hurting me".
+        ...[
+          'they are',
+          'they re',
+          'theyre',
+          'they r',
+          'he is',
+          'he s',
+          'she is',
+          'someone is',
+          'men are',
+          'people are',
+          'police are',
+          'soldiers are',
+        ].flatMap((who) => ['beating', 'hitting', 'hurting'].flatMap((did) => ['us', 'me'].map((whom) => `${who} ${did} ${whom}`))),
+        ...FAMILY.map((f) => `${f} s kidnapping`),
+        // Someone taken ("they took my son", "they're taking my wife"), not "they took us to the shelter".
+        ...['they took', 'they re taking', 'they are taking', 'theyre taking', 'they r taking'].flatMap((took) =>
+          TAKEN.filter((whom) => !['us', 'them'].includes(whom)).map((whom) => `${took} ${whom}`),
+        ),
+        ...['won t let me leave', 'wont let me leave', 'will not let me leave', 'locked me in', 'locked us in'],
+        ...['break our door', 'breaking our door', 'kicking our door'],
+        ...['kidnapping my', 'kidnapping him', 'kidnapping her', 'kidnapping them', 'kidnapping people', 'kidnapped my'],
       ],
       fr: [
         'enleve',
@@ -676,7 +719,9 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'frappent',
         'me frappe',
         'il me frappe',
-        'nous frappe',
+        'il nous frappe',
+        'tabassent',
+        'tabassé',
         'kidnappe',
         'kidnappee',
         'otage',
@@ -766,7 +811,7 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'ضربونا',
         'ضربوه',
         'ضربوها',
-        ...['يضربوا', 'يضربون', 'يضربو', 'بيضربوا', 'يضربني', 'يضربوني', 'يضربونا'],
+        ...['يضربوا', 'يضربون', 'يضربو', 'بيضربوا', 'يضربني', 'يضربوني', 'يضربونا', 'بالبلطجه', 'يكسروا باب', 'يكسرون باب'],
       ],
       'ar-latn': [
         'khatafo',
@@ -784,9 +829,17 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'darabouni',
       ],
     },
-    // Taken by the state's own men ("les renseignements ont emmené mon mari") is a detention, not a kidnapping.
+    // Taken by the state's own men ("les renseignements ont emmené mon mari") is a detention, not a
+    // kidnapping; knocking at a door, a strike, children playing, a question about a risk are no attack.
     unless: {
+      en: ['risk of kidnapping', 'kidnapping risk', 'risk of kidnappings', 'kidnapping warning', 'warning about kidnapping'],
+      ar: [
+        ...['يضربون عن العمل', 'يضربوا عن العمل', 'بيضربوا عن الشغل', 'يضربوا بعض', 'يضربون بعض', 'بيضربوا بعض', 'عم يضربوا بعض'],
+        ...['بيضربوا بكره', 'يضربوا بكره', 'يضربون غدا'],
+      ],
       fr: [
+        ...['frappent a la porte', 'frappent a notre porte', 'frappent a ma porte', 'frappent chez'],
+        'forces de securite ont emmene',
         'renseignements ont emmene',
         'renseignement ont emmene',
         'police secrete a emmene',
@@ -917,6 +970,7 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'missile',
         'missiles',
         'defoncent la porte',
+        'defoncent notre porte',
         'enfoncent la porte',
       ],
       ar: [
@@ -980,6 +1034,7 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'رمو حجار',
       ],
       'ar-latn': [
+        ...['yedrbo', 'yedrebo', '3am yedrbo', '3am yedrebo'],
         'rsas',
         'rasas',
         'darb nar',
@@ -1066,6 +1121,8 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'renseignements ont emmene',
         'renseignement ont emmene',
         ...SOLDIERS_TOOK_FR,
+        'forces de securite ont emmene',
+        'forces de securite ont arrete',
         'police secrete',
         'police politique',
         'policiers en civil ont emmene',
@@ -1108,6 +1165,7 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'حاجز',
         'باراج',
         'المخابرات',
+        'بلباس مدني',
         'الامن السياسي',
         'امن الدوله',
         'ماسكيني',
@@ -1123,7 +1181,7 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'e3ta2alo',
         'e3ta2alouh',
         'm3ta2al',
-        ...['mo3taqal', 'mu3taqal', 'mo3ta2al', 'm3ata2al', 'm3taqal'],
+        ...['mo3taqal', 'mu3taqal', 'mo3ta2al', 'm3ata2al', 'm3taqal', 'ma3t2al', 'm3t2al', 'mesko', 'meskou', 'meskouh'],
         'mo3ta2al',
         'ma7jouz',
         'mawkouf',
@@ -1145,7 +1203,11 @@ export const CATEGORY_RULES: CategoryRule[] = [
         // Soldiers taking people to safety: no one held.
         ...SOLDIERS_TOOK.flatMap((took) => ['to a shelter', 'to the shelter', 'to safety'].map((to) => `${took} ${to}`)),
       ],
-      fr: ['barrage a cede', 'le barrage a cede', 'barrage s est rompu', 'rupture du barrage', 'barrage hydraulique'],
+      fr: [
+        ...['barrage a cede', 'le barrage a cede', 'barrage s est rompu', 'rupture du barrage', 'barrage hydraulique'],
+        // "Arrête svp", "arrêtez de m'envoyer…": stop doing it, not arrested.
+        ...['arrete svp', 'arrete stp', 'arretez svp', 'arrete de', 'arretez de', 'arrete s il vous plait'],
+      ],
       ar: ['الحاجز مسكر', 'طلع من السجن', 'طلعوا من السجن'],
     },
   },
@@ -1635,6 +1697,7 @@ export const CRITICAL_KEYWORDS: Record<string, string[]> = {
     'drowning',
     'swept away',
     'water is rising',
+    'water keeps coming in',
     'sos',
     '🆘',
     'help us now',
@@ -1663,6 +1726,9 @@ export const CRITICAL_KEYWORDS: Record<string, string[]> = {
     'having a stroke',
     'had a stroke',
     'overdose',
+    // Pills swallowed, someone collapsed: "my son took pills and is very sleepy", "my father collapsed".
+    ...['took pills', 'swallowed pills', 'took too many pills', 'took a lot of pills', 'he collapsed', 'she collapsed'],
+    ...FAMILY.map((f) => `${f} collapsed`),
     'overdosed',
     'took too many pills',
     "doesn't breathe",
@@ -1683,6 +1749,17 @@ export const CRITICAL_KEYWORDS: Record<string, string[]> = {
     'being kidnapped',
     'trying to kidnap',
     'are kidnapping',
+    'is kidnapping',
+    'they re kidnapping',
+    'theyre kidnapping',
+    ...[
+      'he stopped moving',
+      'she stopped moving',
+      'until he stopped moving',
+      'on the ground and not moving',
+      'he isn t moving',
+      'she isn t moving',
+    ],
     'kidnapping us',
     'kidnapping me',
   ],
@@ -1749,7 +1826,9 @@ export const CRITICAL_KEYWORDS: Record<string, string[]> = {
   ar: [
     'لا يتنفس',
     'ينزف كثير',
-    ...['ينزف بشده', 'تنزف بشده', 'نزيف شديد', 'نزيف حاد', 'نزيف قوي'],
+    ...['ينزف بشده', 'تنزف بشده', 'نزيف شديد', 'نزيف حاد', 'نزيف قوي', 'ينزف بقوه', 'تنزف بقوه', 'بينزف جامد', 'بتنزف جامد'],
+    ...['ضربوه بالرصاص', 'ضربوها بالرصاص', 'ضربوه رصاص', 'قوصوه', 'قوصوها'],
+    ...['ينزف بغزاره', 'تنزف بغزاره', 'الدم ما عم يوقف', 'الدم ما بيوقف', 'الدم مش راضي يوقف', 'النزيف ما وقف', 'طخوه', 'طخوها', 'طخوا'],
     'ينزف كتير',
     'تنزف كثير',
     'تنزف كتير',
@@ -1889,8 +1968,8 @@ export const CRITICAL_KEYWORDS: Record<string, string[]> = {
 export const CRITICAL_TOGETHER: Record<string, string[]>[][] = [
   // Hit by a bullet, however the sentence orders it: "أصيب ابني برصاصة", "ابني مصاب برصاصة".
   [
-    { ar: ['اصيب', 'اصيبت', 'انصاب', 'انصابت', 'مصاب', 'مصابه', 'اصابه'] },
-    { ar: ['برصاصه', 'رصاصه', 'بطلق ناري', 'طلق ناري', 'بالرصاص', 'برصاص'] },
+    { ar: ['اصيب', 'اصيبت', 'انصاب', 'انصابت', 'مصاب', 'مصابه', 'اصابه', 'اصابته', 'اصابتها'] },
+    { ar: ['برصاصه', 'رصاصه', 'بطلق ناري', 'طلق ناري', 'بطلقه', 'طلقه'] },
   ],
   [
     {
@@ -1955,6 +2034,7 @@ export const CRITICAL_UNLESS_SAFE_KEYWORDS: Record<string, string[]> = {
     'break down our door',
     'breaking down our door',
     'trying to break in',
+    ...['break our door down', 'breaking our door down', 'trying to break our door', 'kicking our door', 'kicking in our door'],
     'trying to break into our',
     // Armed men inside the reporter's own building, or breaking in: "Armed men are inside our building,
     // we are hiding in the basement". Said as one phrase: soldiers in the streets and "we are safe in our
@@ -1974,6 +2054,7 @@ export const CRITICAL_UNLESS_SAFE_KEYWORDS: Record<string, string[]> = {
     'enfoncer la porte',
     'enfoncer notre porte',
     'defoncer la porte',
+    ...['defoncent notre porte', 'defoncent la porte', 'enfoncent notre porte', 'enfoncent la porte'],
     'essaient d entrer chez nous',
     'essayent d entrer chez nous',
     ...['des hommes armes', 'des soldats', 'des miliciens', 'hommes armes'].flatMap((who) =>
@@ -2001,6 +2082,7 @@ export const CRITICAL_UNLESS_SAFE_KEYWORDS: Record<string, string[]> = {
     'اشتعلت النار',
     'يحاولون يكسرون الباب',
     'عم يكسروا الباب',
+    ...['يكسروا باب بيتنا', 'عم يكسروا باب', 'يكسرون الباب', 'يكسرون باب', 'بيكسروا الباب'],
     'بدهم يكسروا الباب',
   ],
   'ar-latn': ['7ari2', '7ari2a', '7ar2', ...DEATH_WORDS['ar-latn']],
@@ -2444,7 +2526,29 @@ export const NOT_CRITICAL_PHRASES: Record<string, string[]> = {
     'phone is dead',
     'battery is dead',
     // Figures of speech: "I'm dying to know when you open", "the office shot down my application".
-    ...['dying to know', 'dying to see', 'dying to go', 'dying to hear', 'shot down'],
+    ...[
+      'dying to know',
+      'dying to see',
+      'dying to go',
+      'dying to hear',
+      'shot down',
+      'phone is dying',
+      'battery is dying',
+      'dying of boredom',
+    ],
+    ...['a shot of', 'shot of the', 'nice shot', 'shot my first', 'shot a video', 'shot the video', 'shot a photo', 'shot some photos'],
+    ...[
+      'dying for news',
+      'dying for',
+      'booster shot',
+      'flu shot',
+      'rabies shot',
+      'tetanus shot',
+      'vaccine shot',
+      'covid shot',
+      'photo shoot',
+    ],
+    ...['our dog died', 'my dog died', 'the dog died', 'our cat died', 'my cat died'],
     // A document burned or lost in a fire: the fire is not the report's danger ("my son's passport was burned in the fire").
     ...['passport', 'passports', 'papers', 'documents', 'id card'].flatMap((doc) =>
       ['was burned in the fire', 'were burned in the fire', 'burned in the fire', 'was lost in the fire', 'were lost in the fire'].map(

@@ -415,6 +415,28 @@ const MESSAGES: [string, Category, Severity][] = [
   ['they shot my husband', 'medical', 'critical'],
   ["I'm dying to know when the embassy opens tomorrow", 'other', 'medium'],
   ['the visa office shot down my application', 'lost_documents', 'low'],
+  // A second adversarial review (2026-11-29): the new words in their other senses, and violence said otherwise.
+  ['We left early and we are beating the traffic, we should be at the embassy by 9 for the notary appointment', 'other', 'medium'],
+  ['The new residence fees are hitting us expats hard, does the embassy have any advice?', 'other', 'low'],
+  ['La crise nous frappe durement, pouvez-vous nous aider avec le loyer ?', 'other', 'medium'],
+  ['الموظفين يضربون عن العمل في المطار، هل في رحلات بكرا؟', 'evacuation_request', 'medium'],
+  ['Is there a risk of kidnapping for tourists in the old city?', 'other', 'low'],
+  ['I shot my first video of the protest from the balcony, can I post it online or is it illegal?', 'other', 'low'],
+  ['I got my booster shot at the clinic yesterday, what time is the town hall meeting at the embassy?', 'other', 'low'],
+  ['Someone is kidnapping my son right now, they are pushing him into a car outside the school', 'security', 'critical'],
+  ['They are beating my husband in front of the hotel, he is on the ground and not moving', 'security', 'critical'],
+  ['They are hitting my wife next door, I can hear her screaming', 'security', 'high'],
+  ['Kidnappers took my daughter, they sent a video and say they will hurt her tonight if we do not pay', 'security', 'high'],
+  ['اخوي اصابته رصاصة طايشة وهو بالسيارة', 'medical', 'critical'],
+  ['جوزي بينزف جامد من رجله والإسعاف مش بيرد', 'medical', 'critical'],
+  ['Men are trying to break our door down, we are hiding in the bathroom', 'security', 'critical'],
+  ['في ناس عم يكسروا باب بيتنا ونحنا جوا', 'security', 'critical'],
+  ["Mon mari s'est cassé le poignet en glissant dans la rue", 'medical', 'high'],
+  ['el shorta mesko ibni w ma mna3ref wein a5adouh', 'arrest_detention', 'high'],
+  ['Les forces de sécurité ont emmené mon frère ce matin', 'arrest_detention', 'high'],
+  ['Stop sending links!! they took my son an hour ago', 'security', 'high'],
+  ['No more messages please, just send someone, my father collapsed', 'medical', 'critical'],
+  ['stop sending this, my son took pills and is very sleepy', 'medical', 'critical'],
 ];
 
 describe('triage of first messages', () => {
