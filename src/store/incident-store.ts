@@ -348,7 +348,8 @@ export class IncidentStore {
     const keys = (statuses.length ? statuses : [undefined]).flatMap((status) =>
       (severities.length ? severities : [undefined]).map((severity) => this.indexOf({ status, severity })),
     );
-    const pipe = this.redis.pipeline();
+    // One transaction: an incident moving from one status to another between two reads would be in both.
+    const pipe = this.redis.multi();
     for (const key of keys) pipe.zrevrangebyscore(key, max, '-inf', 'WITHSCORES', 'LIMIT', 0, q.limit + 1);
     const merged = ((await pipe.exec()) ?? [])
       .flatMap(([err, found]) => {
