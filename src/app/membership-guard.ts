@@ -50,29 +50,39 @@ const JUST_REPORTED_MS = 2 * 60 * 1000;
 const CLAIM_LEASE_MS = 60_000;
 
 /**
- * Claims the members ARGV[5..] of a group for one report (key ARGV[3], made at ARGV[1]): those not
- * reported since ARGV[2] (score in the reported set KEYS[1]); those claimed by this same report
- * before (who claimed is in the hash KEYS[2]: a retried report is made again, not lost); and those
- * whose report is still pending from before ARGV[4] (its process died: the lease ran out). A report
- * made is marked "key|done" (DONE_STRANGERS). Returns those claimed. One script: a check and a
- * notice reading the group at the same time cannot both claim.
+ * Claims the members ARGV[6..] of a group for one report (key ARGV[3], made at ARGV[1]), seen in
+ * the group at ARGV[5]: those not reported since ARGV[2] (score in the reported set KEYS[1]);
+ * those claimed by this same report before (who claimed is in the hash KEYS[2]: a retried report
+ * is made again, not lost); those whose report is still pending from before ARGV[4] (its process
+ * died: the lease ran out); and those who left, or were removed, before they were seen ("gone|<at>":
+ * they came back). A report made is marked "key|done" (DONE_STRANGERS). Returns those claimed. One
+ * script: a check and a notice reading the group at the same time cannot both claim, and a check
+ * that read the group just before a removal does not report the stranger removed since.
  */
 const CLAIM_STRANGERS = new LuaScript(`
 local out = {}
-for i = 5, #ARGV do
+for i = 6, #ARGV do
   local id = ARGV[i]
   local at = redis.call('ZSCORE', KEYS[1], id)
   local by = redis.call('HGET', KEYS[2], id)
-  local pending = by and string.sub(by, -5) ~= '|done'
+  local gone = by and string.sub(by, 1, 5) == 'gone|' and tonumber(string.sub(by, 6))
+  local pending = by and not gone and string.sub(by, -5) ~= '|done'
   if by == ARGV[3] or by == ARGV[3] .. '|done' then
     out[#out + 1] = id
-  elseif (not at) or tonumber(at) < tonumber(ARGV[2]) or (pending and tonumber(at) < tonumber(ARGV[4])) then
+  elseif (not at) or tonumber(at) < tonumber(ARGV[2]) or (pending and tonumber(at) < tonumber(ARGV[4])) or (gone and gone < tonumber(ARGV[5])) then
     redis.call('ZADD', KEYS[1], ARGV[1], id)
     redis.call('HSET', KEYS[2], id, ARGV[3])
     out[#out + 1] = id
   end
 end
 return out`);
+
+/** Marks members (ARGV[2..]) reported before as gone at ARGV[1]: seen again after that, they are reported again. */
+const GONE_STRANGERS = new LuaScript(`
+for i = 2, #ARGV do
+  if redis.call('HEXISTS', KEYS[1], ARGV[i]) == 1 then redis.call('HSET', KEYS[1], ARGV[i], 'gone|' .. ARGV[1]) end
+end
+return 1`);
 
 /** Marks the claims of a report (key ARGV[1]) made: no lease runs out on them. */
 const DONE_STRANGERS = new LuaScript(`
@@ -156,12 +166,14 @@ export async function reportStrangers(
   source: string,
   key: string,
   since: number,
+  /** When the group was read (the check) or they joined (the notice). */
+  seenAt: number,
 ): Promise<void> {
   if (found.length === 0) return;
   const keys = [deps.keys.membershipReported(groupId), deps.keys.membershipReportedBy(groupId)];
   const now = deps.now();
   const claimed = new Set(
-    (await CLAIM_STRANGERS.run(deps.redis, keys, [now, since, key, now - CLAIM_LEASE_MS, ...found.map((s) => s.id)])) as string[],
+    (await CLAIM_STRANGERS.run(deps.redis, keys, [now, since, key, now - CLAIM_LEASE_MS, seenAt, ...found.map((s) => s.id)])) as string[],
   );
   const strangers = found.filter((s) => claimed.has(s.id));
   if (strangers.length === 0) return;
@@ -206,14 +218,13 @@ async function report(deps: HttpDeps, groupId: string, strangers: Stranger[], so
     await removalQueues.get(deps)?.add('remove', { groupId, phones: removable }, { jobId: `rm-${key.replace(/:/g, '-')}` });
 }
 
-/** Forgets that these members (phones, LIDs) were reported: they left, and joining again is reported again. */
+/**
+ * Marks these members (phones, LIDs) gone: seen again later (added again, at once even), they are
+ * reported again; a check that read the group before they went does not report them.
+ */
 async function forgetReported(deps: HttpDeps, groupId: string, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
-  await deps.redis
-    .multi()
-    .zrem(deps.keys.membershipReported(groupId), ...ids)
-    .hdel(deps.keys.membershipReportedBy(groupId), ...ids)
-    .exec();
+  await GONE_STRANGERS.run(deps.redis, [deps.keys.membershipReportedBy(groupId)], [deps.now(), ...ids]);
 }
 
 /** Handles a membership change: checks people added to a cell group or a breakout group against the roster. */
@@ -230,7 +241,7 @@ export async function guardMembership(deps: HttpDeps, change: MembershipChange):
   if (change.action !== 'add') return;
   const strangers = await strangersAmong(deps, change.groupId, change.participants);
   const key = `membership:${change.groupId}:${change.at}`;
-  await reportStrangers(deps, change.groupId, strangers, 'just added', key, deps.now() - JUST_REPORTED_MS);
+  await reportStrangers(deps, change.groupId, strangers, 'just added', key, deps.now() - JUST_REPORTED_MS, change.at);
 }
 
 /**
@@ -275,6 +286,8 @@ async function reconcileNow(deps: HttpDeps, transport: ChatTransport): Promise<v
   ];
   for (const group of groups) {
     let members: ChatSender[];
+    // Before the read: someone removed while it runs was still listed, and is not reported again.
+    const seenAt = deps.now();
     try {
       members = await transport.groupMembers(group.id);
     } catch (err) {
@@ -284,7 +297,7 @@ async function reconcileNow(deps: HttpDeps, transport: ChatTransport): Promise<v
     // A stranger still there is reported again each REPORT_AGAIN_MS (e.g. their removal failed).
     const strangers = await strangersAmong(deps, group.id, members);
     const key = `membership-check:${group.id}:${deps.now()}`;
-    await reportStrangers(deps, group.id, strangers, 'found by the periodic check', key, deps.now() - REPORT_AGAIN_MS);
+    await reportStrangers(deps, group.id, strangers, 'found by the periodic check', key, deps.now() - REPORT_AGAIN_MS, seenAt);
   }
 }
 

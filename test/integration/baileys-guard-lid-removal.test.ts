@@ -167,6 +167,36 @@ describe('the membership guard removing a stranger by the address the group uses
     expect(about().filter((t) => t.startsWith('⚠️'))).toHaveLength(2);
   });
 
+  it('does not report again a stranger removed while a periodic check was reading the group', async () => {
+    const lid = '777000000000013@lid';
+    const phone = '4915113131313@s.whatsapp.net';
+    const about = () => textsTo(CELL_GROUP).filter((t) => t.includes('+4915113131313'));
+    const listed = lidGroup([{ id: lid, phoneNumber: phone, admin: null }]);
+    // The check reads the member list, and WhatsApp answers only after the removal went through.
+    let answer = () => {};
+    const answered = new Promise<void>((r) => {
+      answer = r;
+    });
+    const slow = Object.create(app.transport as ChatTransport) as ChatTransport;
+    const members = (app.transport as ChatTransport).groupMembers?.bind(app.transport);
+    let read: Awaited<ReturnType<NonNullable<ChatTransport['groupMembers']>>> | undefined;
+    slow.groupMembers = async (id: string) => {
+      if (id !== CELL_GROUP) return (await members?.(id)) ?? [];
+      read ??= (await members?.(id)) ?? [];
+      await answered;
+      return read;
+    };
+    sock.groups.set(CELL_GROUP, listed);
+    const check = reconcileCellGroups(app.deps, slow);
+    await waitFor(async () => read !== undefined || undefined, 10_000, 'the check reading the group');
+    added(CELL_GROUP, listed, { id: lid, phoneNumber: phone });
+    await waitFor(async () => about().find((t) => t.startsWith('✅')), 10_000, 'the removal told');
+    answer();
+    await check;
+    await settle(app);
+    expect(about().filter((t) => t.startsWith('⚠️'))).toHaveLength(1);
+  });
+
   it('reports a stranger whose report was claimed by a process that died before making it, once its lease ran out', async () => {
     const lid = '777000000000012@lid';
     const about = () => textsTo(CELL_GROUP).filter((t) => t.includes('+4915112121212'));
