@@ -393,7 +393,7 @@ describe('earthquake in the Northern Province at 3 a.m.', () => {
     const open = incidents.filter((i) => i.status === 'open');
     const escalated = open.filter((i) => i.escalationLevel > 0).length;
     expect(sitrep).toContain(
-      `Unacknowledged: ${sumOf('open')}${escalated ? ` (${escalated} escalated)` : ''} · resolved so far: ${sumOf('resolved')}`,
+      `Unacknowledged: ${sumOf('open')}${escalated ? ` (${escalated} escalated)` : ''} · resolved so far: ${sumOf('resolved') + sumOf('closed')}`,
     );
     expect(open.length).toBe(sumOf('open'));
     const view = (await app.api<WelfareView>('GET', `/api/welfare-checks/${checkId}`)).body;

@@ -11,11 +11,12 @@ export type SitrepSection = (deps: CoreDeps) => Promise<string[]>;
  */
 export async function buildSitrep(deps: CoreDeps, sections: SitrepSection[] = []): Promise<string> {
   const store = incidentStore(deps);
-  const counts = await store.counts(['open', 'acknowledged', 'in_progress', 'resolved'], SEVERITIES);
+  const counts = await store.counts(['open', 'acknowledged', 'in_progress', 'resolved', 'closed'], SEVERITIES);
   const active = (s: string) => ACTIVE_STATUSES.reduce((n, st) => n + (counts[st]?.[s] ?? 0), 0);
   const total = SEVERITIES.reduce((n, s) => n + active(s), 0);
   const open = SEVERITIES.reduce((n, s) => n + (counts.open?.[s] ?? 0), 0);
-  const resolved = SEVERITIES.reduce((n, s) => n + (counts.resolved?.[s] ?? 0), 0);
+  // Resolved, then closed after review, is still resolved: the figure does not fall as the night goes on.
+  const resolved = SEVERITIES.reduce((n, s) => n + (counts.resolved?.[s] ?? 0) + (counts.closed?.[s] ?? 0), 0);
   // Every unacknowledged incident counts, however many (an earthquake brings thousands): the
   // newest page alone would hide the oldest critical report and undercount the regions.
   const unacked = await store.regionsOf('open');

@@ -49,10 +49,11 @@ export async function incidentCounts() {
 }
 
 /**
- * Escalated: nobody acknowledged it within its severity's deadline (escalation.ackDeadline), so the
- * server paged the duty officers (escalationLevel 1) and then the admins (2).
+ * Overdue: nobody acknowledged it within its severity's deadline (escalation.ackDeadline), so the
+ * server paged the duty officers (escalationLevel 1) and then the admins (2), and it is still
+ * waiting. Once taken it is no longer overdue (its badge still says it was escalated).
  */
-export const isOverdue = (i) => Number(i.escalationLevel ?? 0) > 0;
+export const isOverdue = (i) => i.status === 'open' && Number(i.escalationLevel ?? 0) > 0;
 
 /** "escalated" or "escalated to admins", or '' when it was not. */
 export function escalationBadge(i) {
