@@ -34,6 +34,10 @@ describe('a member of staff in danger', () => {
     expect(incident.timeline.some((e) => e.text?.includes('retenus à un checkpoint'))).toBe(true);
     expect(incident.location).toMatchObject({ lat: 35.52, lng: 35.78 });
     expect((await app.outbox(STAFF.admin)).some((m) => /Staff commands start with/.test(m.text))).toBe(false);
+    // Long after its first words, the cell still reads that it is a colleague's.
+    await app.say(STAFF.duty, `/incident ${id}`, { group: CELL_GROUP });
+    const page = await app.expectMessage(CELL_GROUP, (m) => m.text.includes(`Reporter: `) && m.text.includes(id) && m.kind !== 'card');
+    expect(page.text).toMatch(new RegExp(`Reporter: \\S+ \\S+ \\(staff\\) \\${STAFF.admin}`));
     // Resolved by another officer: their words are no report any more.
     expect((await app.api('PATCH', `/api/incidents/${id}`, { status: 'resolved', text: 'Released, safe at the embassy' })).status).toBe(
       200,

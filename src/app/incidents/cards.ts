@@ -20,7 +20,7 @@ export function incidentCard(deps: CoreDeps, i: Incident, headline = '🆕 New i
         : []),
     // Given to someone before anyone took it (an /assign): the page says whom to call first.
     ...(i.assignee && i.status === 'open' ? [`📌 Given to ${staffName(deps, i.assignee)}, who has not acknowledged it yet.`] : []),
-    `Reporter: ${reporterLabel(i.reporter, 'unknown')} · language ${i.language}${i.links.earlier ? ` · earlier report ${i.links.earlier}` : ''}${i.links.inReplyTo ? ` · replying to ${i.links.inReplyTo}` : ''}`,
+    `Reporter: ${reporterLabel(deps, i.reporter, 'unknown')} · language ${i.language}${i.links.earlier ? ` · earlier report ${i.links.earlier}` : ''}${i.links.inReplyTo ? ` · replying to ${i.links.inReplyTo}` : ''}`,
     `Reply 👍 to this card or send /ack ${i.id} to take it.`,
   ].join('\n');
 }

@@ -363,7 +363,7 @@ export async function updateIncident(deps: CoreDeps, input: IncidentChanges & Ch
       after.status === 'open'
         ? `\nNobody has acknowledged it yet: 👍 this message or send /ack ${after.id} to take it (the reporter is told then).`
         : '';
-    const text = `📌 ${input.actor.name} assigned you ${after.id} (${after.severity}, ${after.category.replace('_', ' ')}, ${regionName(deps, after.region)}): “${after.summary}”\nReporter: ${reporterLabel(after.reporter, 'erased')}. Send /incident ${after.id} for the timeline.${take}`;
+    const text = `📌 ${input.actor.name} assigned you ${after.id} (${after.severity}, ${after.category.replace('_', ' ')}, ${regionName(deps, after.region)}): “${after.summary}”\nReporter: ${reporterLabel(deps, after.reporter, 'erased')}. Send /incident ${after.id} for the timeline.${take}`;
     await messageStaff(deps, [staff.phone], text, `assigned:${after.id}:${end}`, 'assignment', `incident:${after.id}`);
   }
   // Whoever held it is told it is no longer theirs (unless they gave it away themselves): two

@@ -23,8 +23,11 @@ export function incidentStore(deps: CoreDeps): IncidentStore {
  * How staff read an incident's reporter: a phone to call, or a WhatsApp LID (the citizen's number
  * hidden), which no one can dial.
  */
-export function reporterLabel(reporter: string | null | undefined, missing: string): string {
+export function reporterLabel(deps: CoreDeps, reporter: string | null | undefined, missing: string): string {
   if (!reporter) return missing;
+  // A colleague's SOS: the card, the page and /incident say so, long after its first words.
+  const staff = deps.roster.find(reporter);
+  if (staff) return `${staff.name} (staff) ${reporter}`;
   return reporter.endsWith('@lid') ? `number hidden by WhatsApp (${reporter}), cannot be called` : reporter;
 }
 

@@ -65,7 +65,7 @@ export async function onUndelivered(deps: CoreDeps, u: Undelivered): Promise<voi
       ? `${staff ? `${staff.name.split(' ')[0]} has` : 'They have'} not seen it: tell them another way.`
       : hidden
         ? `They do not have it. WhatsApp hides their number (${incident.reporter}): try again later with /reply ${id} …`
-        : `They do not have it. Reach them another way (${reporterLabel(incident.reporter, 'no number')}), or try again with /reply ${id} …`;
+        : `They do not have it. Reach them another way (${reporterLabel(deps, incident.reporter, 'no number')}), or try again with /reply ${id} …`;
   await postToCellGroups(
     deps,
     `⚠️ ${id} — our message to ${who} was NOT delivered (${why})${words}\n${then}`,

@@ -177,7 +177,7 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
         const i = await incidentArg(ctx, args[0]);
         const lines = [
           `${i.id} · ${i.status.replace('_', ' ')} · ${i.severity} · ${i.category.replace('_', ' ')} · ${regionName(ctx.deps, i.region)}`,
-          `Reporter: ${reporterLabel(i.reporter, 'erased')} (${i.language}) · assignee: ${staffName(ctx.deps, i.assignee)}`,
+          `Reporter: ${reporterLabel(ctx.deps, i.reporter, 'erased')} (${i.language}) · assignee: ${staffName(ctx.deps, i.assignee)}`,
           ...(i.location ? [`📍 https://maps.google.com/?q=${i.location.lat},${i.location.lng}`] : []),
           `“${i.summary}”`,
           'Timeline (UTC):',
@@ -298,7 +298,7 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
         const answer = isActive(i.status)
           ? `their answer will join ${i.id}.`
           : `${i.id} is ${i.status}: their answer opens a new report that names ${i.id}, and you are told (/reopen ${i.id} first to keep it in this one).`;
-        await ctx.reply(`📤 Sent to the reporter of ${i.id} (${reporterLabel(i.reporter, 'erased')}); ${answer}`, 'confirmation');
+        await ctx.reply(`📤 Sent to the reporter of ${i.id} (${reporterLabel(ctx.deps, i.reporter, 'erased')}); ${answer}`, 'confirmation');
       },
     },
     {
