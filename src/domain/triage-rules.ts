@@ -2187,15 +2187,19 @@ export const SAFE_FILLER: Record<string, string[]> = {
     ...['ok', 'okay', 'yes', 'now', 'all', 'here', 'too', 'both', 'and', 'so', 'thanks', 'thank', 'you', 'god', 'thank god'],
     ...['hello', 'hi', 'dear', 'embassy', 'everyone', 'everybody', 'family', 'my', 'our', 'we', 'i', 'am', 'are', 'is', 'just', 'to'],
     ...['let', 'know', 'you know', 'for', 'asking', 'at', 'home', 'the', 'hotel', 'still', 'really', 'good', 'well', 'fine'],
+    // Where they are ("we are safe, in Aleppo": the region's own words are fillers too, see triage()).
+    ...['want', 'wanted', 'in', 'near', 'from', 'city', 'of', 'north', 'south', 'east', 'west', 'centre', 'center'],
   ],
   fr: [
     ...['oui', 'ok', 'bonjour', 'bonsoir', 'salut', 'merci', 'beaucoup', 'dieu', 'grace', 'a', 'maintenant', 'tous', 'toutes'],
     ...['tout', 'le', 'monde', 'nous', 'on', 'je', 'suis', 'sommes', 'ici', 'et', 'ma', 'mon', 'famille', 'a la', 'maison', 'l', 'hotel'],
-    ...['pour', 'vous', 'informer', 'bien', 'toujours', 'de', 'votre', 'message'],
+    ...['pour', 'vous', 'informer', 'bien', 'toujours', 'de', 'votre', 'message', 'va', 'allons', 'au', 'aux', 'dans', 'pres', 'du'],
+    ...['la', 'ville', 'nord', 'sud', 'est', 'ouest', 'centre'],
   ],
   ar: [
     ...['الحمد لله', 'الحمدلله', 'والحمد لله', 'شكرا', 'نعم', 'تمام', 'الان', 'هلق', 'هلا', 'كلنا', 'جميعا', 'الكل', 'و', 'نحن'],
     ...['احنا', 'نحنا', 'انا', 'هنا', 'في', 'البيت', 'الفندق', 'السلام عليكم', 'مرحبا', 'العائله', 'عائلتي', 'اهلي', 'الله'],
+    ...['السلام', 'عليكم', 'من', 'مدينه', 'بمدينه', 'شمال', 'جنوب'],
   ],
   'ar-latn': ['ana', 'ne7na', 'e7na', 'kolna', 'kellna', 'w', 'hamdella', 'hamdellah', 'hamdulillah', 'alhamdulillah', 'shukran', 'salam'],
 };

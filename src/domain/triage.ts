@@ -149,7 +149,10 @@ export function classify(text: string): { category: Category; severity: Severity
   return { category, severity };
 }
 
-function classifyFolded(typed: string): { category: Category; severity: Severity; worded: boolean } {
+function classifyFolded(
+  typed: string,
+  places: ReadonlySet<string> = NO_PLACES,
+): { category: Category; severity: Severity; worded: boolean } {
   // "my husbnd is bleding" reads as "my husband is bleeding", and "nobody is injurd" as "nobody is injured".
   const text = TYPOS.correct(typed);
   const { text: folded, denied } = withoutDenied(NEGATED.remove(text));
@@ -186,7 +189,7 @@ function classifyFolded(typed: string): { category: Category; severity: Severity
     // reporter who is safe; one long past or natural (its paperwork) raises nothing.
     severity = maxSeverity(severity, 'high');
     worded = true;
-  } else if (best.hits === 0 && (REASSURING.any(folded) || (reporterSafe && onlySafe(folded)) || onlyAsks(text))) {
+  } else if (best.hits === 0 && (REASSURING.any(folded) || (reporterSafe && onlySafe(folded, places)) || onlyAsks(text))) {
     severity = 'low';
     worded = true;
   }
@@ -245,10 +248,39 @@ function deniedBefore(before: string): boolean {
 }
 
 /** True when a report says only that the reporter is safe ("ok we are all safe now, thank God"), what it denies taken out ("nobody is hurt"). */
-function onlySafe(folded: string): boolean {
+function onlySafe(folded: string, places: ReadonlySet<string>): boolean {
   return SAFE.remove(folded)
     .split(/[^\p{L}\p{N}]+/u)
-    .every((w) => w === '' || SAFE_FILLER_WORDS.has(w) || NEGATION.has(w) || NEGATION_FILLER.has(w));
+    .every(
+      (w) =>
+        w === '' || SAFE_FILLER_WORDS.has(w) || NEGATION.has(w) || NEGATION_FILLER.has(w) || places.has(w) || placeWithClitic(w, places),
+    );
+}
+
+const NO_PLACES: ReadonlySet<string> = new Set();
+/** "بحلب", "وبحلب": a region's Arabic name with a joined preposition. */
+function placeWithClitic(w: string, places: ReadonlySet<string>): boolean {
+  const bare = w.replace(/^(?:و?ب|و?ل|و?ف|و)/u, '');
+  return bare !== w && places.has(bare);
+}
+
+/** The words of every region's name and aliases, folded: "we are safe, in Aleppo" only says they are safe. */
+const placeWords = new WeakMap<ConfigFile['regions'], ReadonlySet<string>>();
+function placesOf(regions: ConfigFile['regions']): ReadonlySet<string> {
+  let set = placeWords.get(regions);
+  if (!set) {
+    set = new Set(
+      regions
+        .flatMap((r) => [r.id, r.name, ...r.aliases])
+        .flatMap((n) =>
+          foldText(n)
+            .split(/[^\p{L}\p{N}]+/u)
+            .filter(Boolean),
+        ),
+    );
+    placeWords.set(regions, set);
+  }
+  return set;
 }
 
 /**
@@ -332,7 +364,7 @@ function haversineKm(a: { lat: number; lng: number }, b: { lat: number; lng: num
 /** Full triage of a report: category, severity, region (from the text, else the pin). */
 export function triage(text: string, pin: { lat: number; lng: number } | undefined, regions: ConfigFile['regions']): Triage {
   const folded = foldText(text);
-  const { category, severity, worded } = classifyFolded(folded);
+  const { category, severity, worded } = classifyFolded(folded, placesOf(regions));
   const region = regionFromFolded(folded, regions) ?? (pin ? regionFromPin(pin, regions) : null);
   return { category, severity, region, worded };
 }

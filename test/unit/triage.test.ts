@@ -3,12 +3,31 @@ import { describe, expect, it } from 'vitest';
 import { parseConfigFile } from '../../src/config/load-config.ts';
 import { canTransition, parseIncidentId } from '../../src/domain/incident.ts';
 import { foldText, guessLanguage, KeywordSet, TypoCorrector } from '../../src/domain/text-normalise.ts';
-import { classify, regionFromPin, regionFromText, regionsInText } from '../../src/domain/triage.ts';
+import { classify, regionFromPin, regionFromText, regionsInText, triage } from '../../src/domain/triage.ts';
 
 const regions = [
   { id: 'north', name: 'Northern Province', aliases: ['aleppo', 'حلب', 'nord'], center: { lat: 36.2, lng: 37.13 }, radiusKm: 100 },
   { id: 'coast', name: 'Coastal Province', aliases: ['latakia', 'côte'], center: { lat: 35.53, lng: 35.79 }, radiusKm: 50 },
 ];
+
+describe('a citizen who says they are safe and where', () => {
+  it.each([
+    ['We are safe, in Aleppo', 'north'],
+    ['نحن بخير في حلب', 'north'],
+    ['نحن بخير بحلب', 'north'],
+    ['we are fine, nord', 'north'],
+    ['We are ok, just want to let you know', null],
+  ])('"%s" only says they are safe (low), in %s', (text, region) => {
+    expect(triage(text, undefined, regions)).toMatchObject({ category: 'other', severity: 'low', region });
+  });
+
+  it('still reads what else a report says beside it', () => {
+    expect(triage('we are safe in Aleppo but my son is missing', undefined, regions)).toMatchObject({
+      category: 'missing_person',
+      severity: 'high',
+    });
+  });
+});
 
 describe('triage', () => {
   it.each([
