@@ -255,7 +255,7 @@ describe('the second call, to the admins', () => {
     await waitFor(async () => ((await app.api<Incident>('GET', `/api/incidents/${id}`)).body.escalationLevel === 2 ? true : undefined));
     await app.say(STAFF.viewer, '/incidents open', { group: CELL_GROUP });
     const list = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'list' && m.text.includes(id));
-    expect(list.text.split('\n').find((l) => l.includes(id))).toMatch(/ · ⏰ admins paged · /);
+    expect(list.text.split('\n').find((l) => l.includes(id))).toMatch(/ · ⏰ escalated to admins · /);
   });
 
   it('takes the incident when a duty officer replies to the page in their DM, as a reply to the card does in the group', async () => {

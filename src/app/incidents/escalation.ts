@@ -181,7 +181,8 @@ async function escalate(deps: CoreDeps, data: Record<string, unknown>): Promise<
         actor: 'system',
         channel: 'system',
         type: 'escalated',
-        text: `not acknowledged after ${age}: ${who} paged`,
+        // Escalated, not "paged": the page may wait for the escalation digest, and an /ack before it drops it.
+        text: `not acknowledged after ${age}: escalated to the ${who}`,
         data: { level },
       },
     ]);

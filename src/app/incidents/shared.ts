@@ -134,7 +134,7 @@ export function ageText(deps: CoreDeps, iso: string): string {
 export function incidentLine(deps: CoreDeps, i: Omit<Incident, 'timeline'>): string {
   const who = i.assignee ? ` · ${staffName(deps, i.assignee)}` : '';
   // Still waiting after its page: the one to take before the next call goes out (or the admins are woken).
-  const paged = i.status === 'open' && i.escalationLevel > 0 ? ` · ⏰ ${i.escalationLevel > 1 ? 'admins' : 'duty officers'} paged` : '';
+  const paged = i.status === 'open' && i.escalationLevel > 0 ? ` · ⏰ escalated to ${i.escalationLevel > 1 ? 'admins' : 'duty officers'}` : '';
   return `${SEVERITY_ICON[i.severity] ?? ''} ${i.id} ${i.severity} · ${i.category.replace('_', ' ')} · ${regionName(deps, i.region)} · ${i.status.replace('_', ' ')}${paged}${who} · ${ageText(deps, i.createdAt)}`;
 }
 
