@@ -343,6 +343,16 @@ describe('/assign by name', () => {
     expect((await getIncident(id)).assignee).toBe('+15550000005');
   });
 
+  it('tells the officer it was given to when someone else acknowledges it first: still theirs, no longer waiting', async () => {
+    const { id } = await report('Our car broke down near the border, we need advice');
+    await inGroup(STAFF.duty, `/assign ${id} chloe officer`);
+    await app.expectMessage(STAFF.officer, new RegExp(`Ana Duty assigned you ${id}`));
+    await inGroup(STAFF.duty, `/ack ${id}`);
+    const told = await app.expectMessage(STAFF.officer, (m) => m.text.includes(`acknowledged ${id}`));
+    expect(told.text).toBe(`👍 Ana Duty acknowledged ${id}, which is with you: the reporter has been told. It is still yours.`);
+    expect((await getIncident(id)).assignee).toBe(STAFF.officer);
+  });
+
   it('asks which when the name fits two people, and names the roster when it fits nobody; nothing changes', async () => {
     const { id } = await report('My passport was taken by the police at the border');
     const two = await inGroup(STAFF.officer, `/assign ${id} Ana`);

@@ -341,6 +341,15 @@ export async function updateIncident(deps: CoreDeps, input: IncidentChanges & Ch
     }
     await tellReporter(deps, after, before.status, end);
     if (before.status === 'open' && before.escalationLevel > 0) await tellPaged(deps, before, after, input.actor, neverPaged);
+    // Given to an officer who had not taken it yet, and taken by someone else: it is still theirs,
+    // and they must know it is no longer waiting for them to take it.
+    const holder =
+      before.status === 'open' && after.assignee === before.assignee && after.assignee ? deps.roster.find(after.assignee) : undefined;
+    if (holder && holder.phone !== input.actor.phone && isActive(after.status)) {
+      const text = `👍 ${input.actor.name} acknowledged ${after.id}, which is with you: the reporter has been told. It is still yours.`;
+      // No incident ref: an "ok" in answer changes nothing.
+      await messageStaff(deps, [holder.phone], text, `acked-for:${after.id}:${end}`, 'notice');
+    }
   }
   // Raised by someone else while an officer holds it: they may not be reading the group.
   if (
