@@ -59,9 +59,7 @@ async function purgeFinished(deps: CoreDeps, senders: string[], about: string[])
   const removed =
     (await purgeFinishedJobsMentioning(deps.redis, inbound, senders)) +
     (await purgeFinishedJobsMentioning(deps.redis, outbound, about, sent));
-  // A digest that listed their incident among others is a list: that it was one stays (it names no
-  // one), so a 👍 on it is still answered "takes none of its incidents", not ignored.
-  await forgetSentMessages(deps, sent, { keepDigestRefs: true });
+  await forgetSentMessages(deps, sent);
   return removed;
 }
 
@@ -160,10 +158,12 @@ async function leaveUnanswered(deps: CoreDeps, id: string, region: string | unde
  * The copies the WhatsApp gateway keeps of those messages (to answer WhatsApp's retry requests, for
  * two weeks: a card holds the citizen's words and number) and which message was about what.
  */
-async function forgetSentMessages(deps: CoreDeps, ids: string[], opts: { keepDigestRefs?: boolean } = {}): Promise<void> {
+async function forgetSentMessages(deps: CoreDeps, ids: string[]): Promise<void> {
   for (let i = 0; i < ids.length; i += 500) {
     const chunk = ids.slice(i, i + 500);
-    const refs = opts.keepDigestRefs ? await deps.redis.mget(...chunk.map((id) => deps.keys.sentRef(id))) : [];
+    // A digest that listed their incident among others is a list: that it was one stays (it names
+    // no one), so a 👍 on it is still answered "takes none of its incidents", not ignored.
+    const refs = await deps.redis.mget(...chunk.map((id) => deps.keys.sentRef(id)));
     const keys = chunk.flatMap((id, n) => [
       deps.keys.waMessage(id),
       deps.keys.waSentKey(id),
