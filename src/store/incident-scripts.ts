@@ -35,7 +35,7 @@ if open then
     if a.words and redis.call('HDEL', ARGV[1] .. ':incident:' .. open, 'wordless') == 1 then
       redis.call('HSET', ARGV[1] .. ':incident:' .. open, 'summary', a.words.summary)
       -- Words that tell no language keep the one the opening message told ("au secours": French).
-      if not a.words.langless then
+      if not a.langless then
         redis.call('HSET', ARGV[1] .. ':incident:' .. open, 'language', a.words.language)
         redis.call('HDEL', ARGV[1] .. ':incident:' .. open, 'langless')
       end

@@ -20,8 +20,8 @@ export interface IntakeAnnouncement {
   deadline?: { key: string; at: number; marker: string; ttl: number };
   /** The card window; `rank` orders the digest (0 critical first). */
   cards?: { key: string; pending: string; marker: string; now: number; window: number; max: number; rank?: number };
-  /** The report has words: the summary and language they give an incident opened without any (`langless`: a language none of them told). */
-  words?: { summary: string; language: string; langless?: boolean };
+  /** The report has words: the summary and language they give an incident opened without any (the language only if not `langless`). */
+  words?: { summary: string; language: string };
   /** The report has no words (a pin, a photo): mark the incident so its first words complete it. */
   wordless?: boolean;
   /** Its words tell no language ("ok", "SOS 112"): the incident's answers take the language of the first that do. */

@@ -137,7 +137,7 @@ export async function openIncident(
     // A report opened by a pin, a photo or SOS alone has no words yet: the first words that join
     // it give it its summary and the language its answers are in.
     ...(input.text && !input.wordless
-      ? { words: { summary, language: input.language ?? deps.config.languages[0] ?? 'en', ...(unsure ? { langless: true } : {}) } }
+      ? { words: { summary, language: input.language ?? deps.config.languages[0] ?? 'en' } }
       : { wordless: true }),
     // "SOS" or "Hotel Sheraton, 412" tells no language: the first words that do give theirs.
     ...(unsure ? { langless: true } : input.text && !input.wordless && input.language ? { spoken: input.language } : {}),
