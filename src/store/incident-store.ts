@@ -330,21 +330,8 @@ export class IncidentStore {
     const max = q.cursor !== undefined ? `(${q.cursor}` : '+inf';
     const statuses = listOf(q.status);
     const severities = listOf(q.severity);
-    if (statuses.length <= 1 && severities.length <= 1) {
-      const ids = await this.redis.zrevrangebyscore(
-        this.indexOf({ status: statuses[0], severity: severities[0] }),
-        max,
-        '-inf',
-        'LIMIT',
-        0,
-        q.limit,
-      );
-      const items = await load(ids);
-      const last = items.at(-1);
-      return { items, nextCursor: ids.length === q.limit && last ? String(last.seq) : null };
-    }
-    // Several indexes (each status × severity): the newest `limit + 1` of each, merged by seq (unique,
-    // so the cursor never skips nor repeats one); one more than a page tells whether there is more.
+    // The index of each status × severity asked for (one, often): the newest `limit + 1` of each, merged
+    // by seq (unique, so the cursor never skips nor repeats one); one more than a page tells whether there is more.
     const keys = (statuses.length ? statuses : [undefined]).flatMap((status) =>
       (severities.length ? severities : [undefined]).map((severity) => this.indexOf({ status, severity })),
     );
