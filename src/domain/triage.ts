@@ -125,6 +125,8 @@ const NOT_PLACE_TYPOS = [...Object.values(NOT_TYPOS).flat(), ...Object.values(PL
 /** The words of the configured regions, compiled once per config (it is fixed for a process). */
 interface RegionWords {
   sets: { id: string; set: KeywordSet }[];
+  /** Every region's words at once: "we are safe, in Aleppo" (or "بحلب") only says they are safe. */
+  all: KeywordSet;
   typos: TypoCorrector;
 }
 const regionWords = new WeakMap<ConfigFile['regions'], RegionWords>();
@@ -135,6 +137,7 @@ function regionWordsOf(regions: ConfigFile['regions']): RegionWords {
     const named = regions.map((r) => [r.id, r.name, ...r.aliases]);
     words = {
       sets: regions.map((r, i) => ({ id: r.id, set: new KeywordSet(named[i] as string[]) })),
+      all: new KeywordSet(named.flat()),
       // Across all regions: a word one slip from two regions' words ("Damas", "Damak") is read as typed.
       typos: new TypoCorrector(named.flat(), NOT_PLACE_TYPOS),
     };
@@ -149,10 +152,7 @@ export function classify(text: string): { category: Category; severity: Severity
   return { category, severity };
 }
 
-function classifyFolded(
-  typed: string,
-  places: ReadonlySet<string> = NO_PLACES,
-): { category: Category; severity: Severity; worded: boolean } {
+function classifyFolded(typed: string, places?: KeywordSet): { category: Category; severity: Severity; worded: boolean } {
   // "my husbnd is bleding" reads as "my husband is bleeding", and "nobody is injurd" as "nobody is injured".
   const text = TYPOS.correct(typed);
   const { text: folded, denied } = withoutDenied(NEGATED.remove(text));
@@ -177,14 +177,14 @@ function classifyFolded(
   let severity: Severity = best.rule ? (reporterSafe && best.rule.whenReporterSafe) || best.rule.severity : 'medium';
   let worded = best.hits > 0;
   const urgent = NOT_CRITICAL.remove(folded);
-  const past = { death: pastDeath(folded, urgent, HARM.some(found)) };
+  const death = pastDeath(folded, urgent, HARM.some(found));
   if (CRITICAL.any(urgent) || TOGETHER.some((groups) => groups.every((set) => set.any(urgent)))) {
     severity = 'critical';
     worded = true;
-  } else if (CRITICAL_UNLESS_SAFE.any(past.death ? DEATHS.remove(urgent) : urgent)) {
+  } else if (CRITICAL_UNLESS_SAFE.any(death ? DEATHS.remove(urgent) : urgent)) {
     severity = reporterSafe ? maxSeverity(severity, 'high') : 'critical';
     worded = true;
-  } else if (past.death === 'aftermath') {
+  } else if (death === 'aftermath') {
     // A death with its aftermath (the body brought home, the funeral) is high, as deaths around a
     // reporter who is safe; one long past or natural (its paperwork) raises nothing.
     severity = maxSeverity(severity, 'high');
@@ -248,39 +248,11 @@ function deniedBefore(before: string): boolean {
 }
 
 /** True when a report says only that the reporter is safe ("ok we are all safe now, thank God"), what it denies taken out ("nobody is hurt"). */
-function onlySafe(folded: string, places: ReadonlySet<string>): boolean {
-  return SAFE.remove(folded)
+function onlySafe(folded: string, places: KeywordSet | undefined): boolean {
+  const rest = SAFE.remove(folded);
+  return (places ? places.remove(rest) : rest)
     .split(/[^\p{L}\p{N}]+/u)
-    .every(
-      (w) =>
-        w === '' || SAFE_FILLER_WORDS.has(w) || NEGATION.has(w) || NEGATION_FILLER.has(w) || places.has(w) || placeWithClitic(w, places),
-    );
-}
-
-const NO_PLACES: ReadonlySet<string> = new Set();
-/** "بحلب", "وبحلب": a region's Arabic name with a joined preposition. */
-function placeWithClitic(w: string, places: ReadonlySet<string>): boolean {
-  const bare = w.replace(/^(?:و?ب|و?ل|و?ف|و)/u, '');
-  return bare !== w && places.has(bare);
-}
-
-/** The words of every region's name and aliases, folded: "we are safe, in Aleppo" only says they are safe. */
-const placeWords = new WeakMap<ConfigFile['regions'], ReadonlySet<string>>();
-function placesOf(regions: ConfigFile['regions']): ReadonlySet<string> {
-  let set = placeWords.get(regions);
-  if (!set) {
-    set = new Set(
-      regions
-        .flatMap((r) => [r.id, r.name, ...r.aliases])
-        .flatMap((n) =>
-          foldText(n)
-            .split(/[^\p{L}\p{N}]+/u)
-            .filter(Boolean),
-        ),
-    );
-    placeWords.set(regions, set);
-  }
-  return set;
+    .every((w) => w === '' || SAFE_FILLER_WORDS.has(w) || NEGATION.has(w) || NEGATION_FILLER.has(w));
 }
 
 /**
@@ -364,7 +336,7 @@ function haversineKm(a: { lat: number; lng: number }, b: { lat: number; lng: num
 /** Full triage of a report: category, severity, region (from the text, else the pin). */
 export function triage(text: string, pin: { lat: number; lng: number } | undefined, regions: ConfigFile['regions']): Triage {
   const folded = foldText(text);
-  const { category, severity, worded } = classifyFolded(folded, placesOf(regions));
+  const { category, severity, worded } = classifyFolded(folded, regionWordsOf(regions).all);
   const region = regionFromFolded(folded, regions) ?? (pin ? regionFromPin(pin, regions) : null);
   return { category, severity, region, worded };
 }
