@@ -106,7 +106,7 @@ export function canTransition(from: IncidentStatus, to: IncidentStatus): boolean
 
 /** Statuses in which an incident still needs the cell's attention (and joins follow-ups). */
 export function isActive(status: IncidentStatus): boolean {
-  return status === 'open' || status === 'acknowledged' || status === 'in_progress';
+  return ACTIVE_STATUSES.includes(status);
 }
 
 export const SEVERITY_RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
