@@ -222,7 +222,7 @@ async function report(deps: HttpDeps, groupId: string, strangers: Stranger[], so
  * Marks these members (phones, LIDs) gone: seen again later (added again, at once even), they are
  * reported again; a check that read the group before they went does not report them.
  */
-async function forgetReported(deps: HttpDeps, groupId: string, ids: string[]): Promise<void> {
+async function markGone(deps: HttpDeps, groupId: string, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
   await GONE_STRANGERS.run(deps.redis, [deps.keys.membershipReportedBy(groupId)], [deps.now(), ...ids]);
 }
@@ -235,7 +235,7 @@ export async function guardMembership(deps: HttpDeps, change: MembershipChange):
     const lids = change.participants.flatMap((p) => (p.lid && !p.phone ? [p.lid] : []));
     const phones = lids.length ? await deps.redis.hmget(deps.keys.lidToPhone, ...lids) : [];
     const ids = [...change.participants.flatMap((p) => [p.phone, p.lid]), ...phones].filter((x): x is string => !!x);
-    await forgetReported(deps, change.groupId, ids);
+    await markGone(deps, change.groupId, ids);
     return;
   }
   if (change.action !== 'add') return;
@@ -365,7 +365,7 @@ async function removeStrangers(deps: HttpDeps, transport: ChatTransport, job: Jo
     });
   }
   // Gone: if they are added again, even at once, that is reported again (the notice of their removal may never come).
-  await forgetReported(deps, groupId, [...removed, ...absent]);
+  await markGone(deps, groupId, [...removed, ...absent]);
   // The group was told "they are being removed": it is told when they are, not left to check.
   if (removed.length) {
     await deps.outbox.send(
