@@ -11,6 +11,11 @@ let app: TestApp;
 let n = 0;
 const citizen = () => `+3361277${String(1000 + n++)}`;
 const incidentIdIn = (text: string) => /INC-\d{4}/.exec(text)?.[0] as string;
+/** A citizen's first message: the id of the report their acknowledgement names. */
+const opened = async (phone: string, text: string) => {
+  await app.say(phone, text);
+  return incidentIdIn((await app.expectMessage(phone, (m) => m.kind === 'ack')).text);
+};
 const incidentsOf = async (phone: string) =>
   (await app.api<{ items: Incident[] }>('GET', '/api/incidents?limit=200')).body.items.filter((i) => i.reporter === phone);
 
@@ -111,8 +116,7 @@ describe('the language of a short message', () => {
 
   it('a report whose first words tell no language is answered in that of the first words that do, from then on', async () => {
     const phone = citizen();
-    await app.say(phone, 'Hotel Sheraton, room 412');
-    const id = incidentIdIn((await app.expectMessage(phone, (m) => m.kind === 'ack')).text);
+    const id = await opened(phone, 'Hotel Sheraton, room 412');
     await app.say(phone, 'mon mari est blessé, il saigne beaucoup');
     await app.expectMessage(phone, (m) => m.text.startsWith(`📝 Ajouté à votre signalement ${id}`));
     // The officer's notice is in French too, and MENU is answered in it.
@@ -125,13 +129,11 @@ describe('the language of a short message', () => {
 
   it('keeps the language of an SOS that told one ("au secours") when the next words tell none; "SOS" takes that of the first words that do', async () => {
     const french = citizen();
-    await app.say(french, 'au secours');
-    const id = incidentIdIn((await app.expectMessage(french, (m) => m.kind === 'ack')).text);
+    const id = await opened(french, 'au secours');
     await app.say(french, 'Hotel Sheraton, 412');
     await app.expectMessage(french, (m) => m.text.startsWith(`📝 Ajouté à votre signalement ${id}`));
     const bare = citizen();
-    await app.say(bare, 'SOS');
-    const other = incidentIdIn((await app.expectMessage(bare, (m) => m.kind === 'ack')).text);
+    const other = await opened(bare, 'SOS');
     await app.say(bare, 'Hotel Sheraton, 412');
     await app.expectMessage(bare, (m) => m.text.startsWith(`📝 Added to your report ${other}`));
     await app.say(bare, 'mon mari est blessé');
@@ -147,8 +149,7 @@ describe('the language of a short message', () => {
 
   it('keeps the language a report was opened in when its words told it', async () => {
     const phone = citizen();
-    await app.say(phone, 'my passport was stolen at the hotel');
-    const id = incidentIdIn((await app.expectMessage(phone, (m) => m.kind === 'ack')).text);
+    const id = await opened(phone, 'my passport was stolen at the hotel');
     await app.say(phone, 'merci');
     await app.say(phone, 'le voleur est parti vers la gare');
     await app.expectMessage(phone, (m) => m.text.startsWith(`📝 Added to your report ${id}`));

@@ -10,18 +10,17 @@ beforeAll(async () => {
 });
 afterAll(async () => app.stop());
 
+/** An officer's 👍 on a post in the cell group: what the bot answers to it. */
+async function thumbsUp(messageId: string): Promise<string> {
+  const sent = await app.api<{ id: string }>('POST', '/sim/reactions', { from: STAFF.officer, group: CELL_GROUP, messageId, emoji: '👍' });
+  return (await app.expectMessage(CELL_GROUP, (m) => m.replyTo === sent.body.id)).text;
+}
+
 describe('a 👍 on a digest', () => {
   it('is answered: it takes none of the incidents listed, send /ack ID for each; none is acknowledged', async () => {
     for (const phone of ['+33612770001', '+33612770002', '+33612770003']) await app.say(phone, 'My father is injured in Aleppo');
     const digest = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'digest');
-    const sent = await app.api<{ id: string }>('POST', '/sim/reactions', {
-      from: STAFF.officer,
-      group: CELL_GROUP,
-      messageId: digest.id,
-      emoji: '👍',
-    });
-    const answer = await app.expectMessage(CELL_GROUP, (m) => m.replyTo === sent.body.id);
-    expect(answer.text).toBe('A 👍 or a reply on a list takes none of its incidents: send /ack ID for each one you take.');
+    expect(await thumbsUp(digest.id)).toBe('A 👍 or a reply on a list takes none of its incidents: send /ack ID for each one you take.');
     await settle(app);
     for (const id of digest.text.match(/INC-\d{4}/g) ?? []) {
       expect((await app.api<Incident>('GET', `/api/incidents/${id}`)).body.status).toBe('open');
@@ -70,13 +69,6 @@ describe('a 👍 on a digest that lists the report of a citizen who then sent DE
     await app.say(reporter, 'DELETE');
     await app.expectMessage(reporter, /has been erased/);
     await settle(app);
-    const sent = await app.api<{ id: string }>('POST', '/sim/reactions', {
-      from: STAFF.officer,
-      group: CELL_GROUP,
-      messageId: digest.id,
-      emoji: '👍',
-    });
-    const answer = await app.expectMessage(CELL_GROUP, (m) => m.replyTo === sent.body.id);
-    expect(answer.text).toBe('A 👍 or a reply on a list takes none of its incidents: send /ack ID for each one you take.');
+    expect(await thumbsUp(digest.id)).toBe('A 👍 or a reply on a list takes none of its incidents: send /ack ID for each one you take.');
   });
 });
