@@ -124,7 +124,7 @@ export function redisKeys(prefix: string) {
     transportAlerts: k('transport', 'alerts'),
     /** Members of a cell group already reported as unknown (phone or LID → when, sorted set). */
     membershipReported: (groupId: string) => k('membership', 'reported', groupId),
-    /** Which report claimed each member of the reported set (member → report key): a retried report is made, not skipped. */
+    /** Who claimed each member of the reported set: the report's key while it is made, "key|done" once made, "gone|<ms>" once they left. */
     membershipReportedBy: (groupId: string) => k('membership', 'reported-by', groupId),
     /** WhatsApp LID → E.164 phone, learnt from the platform. */
     lidToPhone: k('lid', 'phone'),
