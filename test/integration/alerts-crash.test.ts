@@ -108,8 +108,10 @@ describe('a gateway killed mid-broadcast', () => {
       (await worker.deps.redis.zrange(worker.deps.keys.simOutboxTo(phone), '0', '-1')).filter((m) => m.includes('Curfew'));
     const active = () => worker.deps.redis.lrange(`${prefix}:outbound:active`, 0, -1);
     child = await startGateway(prefix, SLOW);
-    // Frozen with messages in flight (waiting for their turn at the send rate), then killed.
-    await waitFor(async () => (await active()).length > 0 || undefined, 20_000, 'messages in flight');
+    // Frozen with several messages in flight (waiting for their turn at the send rate), then killed:
+    // the next gateway sends the first one taken back at once, and the others wait their turn, so one
+    // is still in flight when it is frozen in its turn (with a single one, the window was often missed).
+    await waitFor(async () => (await active()).length >= 4 || undefined, 20_000, 'messages in flight');
     child.kill('SIGSTOP');
     const inFlight = new Set(await active());
     await stopGateway();
