@@ -188,8 +188,8 @@ function asksToOptOut(ctx: ChatContext) {
   const text = ctx.msg.text;
   if (!text || ctx.msg.forwarded || ctx.msg.edit) return undefined;
   const folded = foldText(text);
-  if (folded.split(/\s+/).length > OPT_OUT_WORDS || readsAsEmergency(text)) return undefined;
-  if (!OPT_OUT.any(folded)) return undefined;
+  // The opt-out phrases first: most messages have none, and reading one as an emergency takes the triage rules.
+  if (folded.split(/\s+/).length > OPT_OUT_WORDS || !OPT_OUT.any(folded) || readsAsEmergency(text)) return undefined;
   // Said with anything but the words of such a request it is a report: "please stop them, they are
   // beating my son", "no more messages, just send someone, my father collapsed".
   const rest = OPT_OUT.remove(folded).split(/[^\p{L}\p{N}]+/u);
