@@ -44,8 +44,10 @@ function withoutRepeats(words: string): string {
   const w = words.split(' ');
   for (let n = 1; n <= w.length / 2; n++) {
     if (w.length % n !== 0) continue;
-    const head = w.slice(0, n).join(' ');
-    if (Array.from({ length: w.length / n }, (_, i) => w.slice(i * n, i * n + n).join(' ')).every((p) => p === head)) return head;
+    // The words repeat every n when each is the one n before it.
+    let i = n;
+    while (i < w.length && w[i] === w[i - n]) i++;
+    if (i === w.length) return w.slice(0, n).join(' ');
   }
   return words;
 }
