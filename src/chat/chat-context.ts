@@ -1,6 +1,7 @@
 import type { CoreDeps } from '../app/deps.ts';
 import type { Actor } from '../domain/actor.ts';
 import type { Role, StaffMember } from '../domain/roster.ts';
+import { hasVisibleText } from '../domain/text-normalise.ts';
 import { PRIORITY } from '../queues/queues.ts';
 import type { InboundMessage } from '../transport/chat-transport.ts';
 
@@ -52,7 +53,19 @@ export function actorOf(ctx: ChatContext): Actor {
   return { name: ctx.sender.staff?.name ?? ctx.sender.actor, ...(ctx.sender.phone ? { phone: ctx.sender.phone } : {}) };
 }
 
-export function createChatContext(deps: CoreDeps, msg: InboundMessage, received?: ChatContext['received']): ChatContext {
+/**
+ * The message as the bot reads it: a text with nothing to read (a zero-width space, a right-to-left mark
+ * alone) is no text. It became a report's summary, a photo's caption in place of "(image)", an edit that
+ * blanked a report's words, a follow-up the cell was shown as “”.
+ */
+function readable(msg: InboundMessage): InboundMessage {
+  if (msg.text === undefined || hasVisibleText(msg.text)) return msg;
+  const { text: _, ...rest } = msg;
+  return rest;
+}
+
+export function createChatContext(deps: CoreDeps, raw: InboundMessage, received?: ChatContext['received']): ChatContext {
+  const msg = readable(raw);
   let n = 0;
   const memos = new Map<string, Promise<unknown>>();
   return {

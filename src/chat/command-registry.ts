@@ -1,4 +1,5 @@
 import { hasRole, type Role } from '../domain/roster.ts';
+import { westernDigits, withoutInvisible } from '../domain/text-normalise.ts';
 import type { ChatContext } from './chat-context.ts';
 
 /** A staff chat command, e.g. `/ack INC-0042`. */
@@ -25,10 +26,21 @@ export class UsageError extends Error {
  * name ends in a digit.
  */
 export function parseCommandLine(text: string): { name: string; args: string[]; rest: string } | undefined {
-  const m = /^\/([a-zA-Z_]+)(?:\s+([\s\S]*)|(\d[\s\S]*))?$/.exec(text.trim());
+  const m = /^\/([a-zA-Z_]+)(?:[\s\p{Cf}]+([\s\S]*)|(\d[\s\S]*))?$/u.exec(trimCommand(text));
   if (!m) return undefined;
-  const rest = (m[2] ?? m[3] ?? '').trim();
-  return { name: (m[1] as string).toLowerCase(), args: rest ? rest.split(/\s+/) : [], rest };
+  const rest = trimCommand(m[2] ?? m[3] ?? '');
+  // An argument is read without the invisible marks a keyboard or a copy-paste left in it ("1" + a
+  // right-to-left mark), and in the digits 0-9 whatever the keyboard typed ("/ack ٤" is "/ack 4").
+  const args = westernDigits(withoutInvisible(rest)).split(/\s+/).filter(Boolean);
+  return { name: (m[1] as string).toLowerCase(), args, rest };
+}
+
+/**
+ * A command's text without the spaces and invisible characters around it: an Arabic keyboard puts a
+ * right-to-left mark before "/ack 4", which then did not start with "/" and was dropped unanswered.
+ */
+export function trimCommand(text: string): string {
+  return text.replace(/^[\s\p{Cf}]+|[\s\p{Cf}]+$/gu, '');
 }
 
 /** The registry of staff commands: lookup by name or alias, role checks, help. */

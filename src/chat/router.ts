@@ -4,7 +4,7 @@ import { hasRole } from '../domain/roster.ts';
 import { cutText } from '../domain/text-normalise.ts';
 import { inboundMessageText } from '../queues/queues.ts';
 import type { ChatContext } from './chat-context.ts';
-import { type CommandRegistry, parseCommandLine, UsageError } from './command-registry.ts';
+import { type CommandRegistry, parseCommandLine, trimCommand, UsageError } from './command-registry.ts';
 
 /** Handlers for what is not a staff command. */
 export interface RouteHandlers {
@@ -25,9 +25,20 @@ export function createRouter(registry: CommandRegistry, handlers: RouteHandlers)
     // A citizen's "/sos" or "/my husband is hurt" names no staff command: it is their message, not
     // a command to refuse (which lost the report). A staff command from them is still refused.
     if (line && !ctx.sender.staff && msg.chat.kind === 'dm' && !registry.find(line.name)) return handlers.citizen(ctx);
+    // "/help my husband is bleeding": a staff command's name, then words. It is refused (nothing runs), and
+    // the words are the citizen's message all the same: the refusal alone lost the report.
+    if (line && !ctx.sender.staff && msg.chat.kind === 'dm' && saysMore(line.args)) {
+      await refuse(
+        ctx,
+        line.name,
+        'not_on_roster',
+        'Commands are only for rostered embassy staff. Your message is taken as a message to the embassy:',
+      );
+      return handlers.citizen(ctx);
+    }
     if (line) return runCommand(ctx, registry, line);
     // Staff who meant a command ("/ ack 7", "/ack.") must not take silence for done.
-    if (ctx.sender.staff && msg.text?.trim().startsWith('/')) return unreadableCommand(ctx, msg.text.trim());
+    if (ctx.sender.staff && msg.text && trimCommand(msg.text).startsWith('/')) return unreadableCommand(ctx, trimCommand(msg.text));
     if (msg.chat.kind === 'group') return handlers.groupMessage?.(ctx);
     return handlers.citizen(ctx);
   };
@@ -40,6 +51,11 @@ async function unreadableCommand(ctx: ChatContext, text: string): Promise<void> 
     `Nothing done: "${shown}" is not a command I can read. Write the command right after the /, e.g. /ack INC-0042. Send /help for the list.`,
     'refusal',
   );
+}
+
+/** True when a command's arguments hold words, not only ids, numbers or phones ("/help my son is hurt", not "/resolve INC-0004"). */
+function saysMore(args: string[]): boolean {
+  return args.some((a) => /\p{L}{2}/u.test(a) && !/^(inc|alr|wfc|run)[-_#]?\d{1,9}$/i.test(a));
 }
 
 /**

@@ -1,13 +1,8 @@
 import { INCIDENT_KEYWORDS } from '../domain/citizen-messages.ts';
-import { arabicArticleForms, foldText, KeywordSet, TypoCorrector } from '../domain/text-normalise.ts';
+import { arabicArticleForms, foldText, KeywordSet, TypoCorrector, westernDigits, withoutInvisible } from '../domain/text-normalise.ts';
 import { classify } from '../domain/triage.ts';
 import { NOT_SAFE_PHRASES, NOT_TYPOS, SAFE_PHRASES, SAFE_QUESTIONS } from '../domain/triage-rules.ts';
 import { KEYWORDS, type Keyword, LANGUAGE_NAMES } from './words.ts';
-
-/** Arabic-Indic (٠١٢…) and Eastern Arabic-Indic (۰۱۲…) digits as 0-9: Arabic keyboards type them. */
-export function westernDigits(text: string): string {
-  return text.replace(/[\u0660-\u0669\u06F0-\u06F9]/g, (d) => String((d.codePointAt(0) as number) & 0xf));
-}
 
 /**
  * Lower-case, without accents, apostrophes or surrounding punctuation, single spaces; Arabic
@@ -16,12 +11,12 @@ export function westernDigits(text: string): string {
  */
 export function normaliseWords(text: string): string {
   return (
-    westernDigits(text)
+    westernDigits(withoutInvisible(text))
       .normalize('NFD')
-      // Diacritics, tatweel, the emoji presentation selectors and joiners ("✔️" is ✔ + U+FE0F), and
-      // the keycap mark ("1️⃣" is 1 + U+FE0F + U+20E3).
+      // Diacritics, tatweel, the emoji presentation selectors ("✔️" is ✔ + U+FE0F), and the keycap
+      // mark ("1️⃣" is 1 + U+FE0F + U+20E3); joiners and marks went with the invisible characters.
       .replace(/[\u0300-\u036f\u064B-\u065F\u0670\u0640]/g, '')
-      .replace(/\uFE0E|\uFE0F|\u200D|\u20E3/g, '')
+      .replace(/\uFE0E|\uFE0F|\u20E3/g, '')
       .replace(/ة/g, 'ه')
       .replace(/ى/g, 'ي')
       .toLowerCase()

@@ -4,7 +4,7 @@
  * marbuta variants unified.
  */
 export function foldText(text: string): string {
-  return text
+  return withoutInvisible(text)
     .normalize('NFD')
     .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()
@@ -15,6 +15,28 @@ export function foldText(text: string): string {
     .replace(/ة/g, 'ه')
     .replace(/\s+/g, ' ')
     .trim();
+}
+
+/**
+ * Characters that show nothing: Unicode's format characters (right-to-left and left-to-right marks,
+ * which Arabic keyboards put before a word, bidi isolates, zero-width spaces and joiners, a byte-order
+ * mark, a soft hyphen). A keyword or a command with one of them is the same keyword or command.
+ */
+const INVISIBLE = /\p{Cf}/gu;
+
+/** The text without its invisible (format) characters: what is matched against keywords and commands. */
+export function withoutInvisible(text: string): string {
+  return text.replace(INVISIBLE, '');
+}
+
+/** True when the text has something to read: not only spaces, control or invisible characters (a NUL, a zero-width space). */
+export function hasVisibleText(text: string): boolean {
+  return /[^\s\p{Cc}\p{Cf}]/u.test(text);
+}
+
+/** Arabic-Indic (٠١٢…) and Eastern Arabic-Indic (۰۱۲…) digits as 0-9: Arabic keyboards type them. */
+export function westernDigits(text: string): string {
+  return text.replace(/[\u0660-\u0669\u06F0-\u06F9]/g, (d) => String((d.codePointAt(0) as number) & 0xf));
 }
 
 /** Characters as a reader counts them: an emoji is one, not the two UTF-16 units JavaScript's length counts. */

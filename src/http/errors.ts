@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { e164 } from '../config/schema.ts';
 import { AppError, ValidationError } from '../domain/errors.ts';
 import { toE164 } from '../domain/roster.ts';
-import { charCount } from '../domain/text-normalise.ts';
+import { charCount, hasVisibleText } from '../domain/text-normalise.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { AuditLog } from '../store/audit-log.ts';
 import { CrossSiteRequestError, MissingRoleError } from './auth.ts';
@@ -58,7 +58,7 @@ export function visibleText(max: number, empty = 'must hold some visible text') 
     .string()
     .trim()
     .refine((t) => charCount(t) <= max, `must be at most ${max} characters`)
-    .refine((t) => /[^\s\p{Cc}\p{Cf}]/u.test(t), empty);
+    .refine(hasVisibleText, empty);
 }
 
 /** A phone in a body as people write it ("+1 555 000 0003", "15550000003"), taken in its E.164 form (else refused as not E.164). */

@@ -72,10 +72,13 @@ export const inboundJobSchema = z.discriminatedUnion('type', [
 ]);
 export type InboundJob = z.infer<typeof inboundJobSchema>;
 
+/** The longest text WhatsApp delivers in one message (65,536 characters). */
+export const MAX_TEXT = 65_536;
+
 export const outboundJobSchema = z
   .object({
     to: address,
-    text: z.string().max(65_536).optional(),
+    text: z.string().max(MAX_TEXT).optional(),
     mentions: z.array(z.string()).optional(),
     replyTo: z.string().optional(),
     reaction: z.object({ messageId: z.string(), emoji: z.string() }).optional(),

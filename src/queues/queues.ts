@@ -1,6 +1,7 @@
 import * as crypto from 'node:crypto';
 import { type JobsOptions, Queue, type QueueOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { cutText } from '../domain/text-normalise.ts';
 import type { Logger } from '../observability/logger.ts';
 import { metrics } from '../observability/metrics.ts';
 import type {
@@ -13,7 +14,7 @@ import type {
   TransportEvents,
 } from '../transport/chat-transport.ts';
 import type { InboundSpool } from './inbound-spool.ts';
-import type { InboundJob, OutboundJob } from './job-schemas.ts';
+import { type InboundJob, MAX_TEXT, type OutboundJob } from './job-schemas.ts';
 
 /** Names of the BullMQ queues; all live under the KEY_PREFIX. */
 export const QUEUE = {
@@ -275,7 +276,7 @@ export class Queues {
   async send(msg: OutboundJob, priority: number = PRIORITY.reply, delay = 0): Promise<void> {
     await this.outbound.add(
       msg.kind,
-      { ...msg, seq: this.nextSeq() },
+      { ...withinLimit(msg), seq: this.nextSeq() },
       {
         jobId: jobIdFor('o', msg.idempotencyKey),
         ...(priority > 0 ? { priority } : {}),
@@ -337,6 +338,18 @@ export class Queues {
  * (BullMQ takes jobs without a priority first, then prioritised ones, oldest first within a priority.)
  */
 const RECEIPT_PRIORITY = 10;
+
+/** Said at the end of a text cut to what WhatsApp delivers. */
+const CUT_NOTICE = '\n… (cut: too long for one WhatsApp message)';
+
+/**
+ * A message whose text is longer than WhatsApp delivers, cut to fit with a word that it was: queued as
+ * it was, it failed for good (an invalid job) and the one who asked got no answer at all.
+ */
+function withinLimit(msg: OutboundJob): OutboundJob {
+  if (!msg.text || msg.text.length <= MAX_TEXT) return msg;
+  return { ...msg, text: cutText(msg.text, MAX_TEXT - CUT_NOTICE.length) + CUT_NOTICE };
+}
 
 function inboundOptions(data: InboundJob, jobId: string): { jobId: string; priority?: number } {
   return data.type === 'delivery' ? { jobId, priority: RECEIPT_PRIORITY } : { jobId };

@@ -13,7 +13,7 @@ import {
   type TimelineEntry,
 } from '../../domain/incident.ts';
 import { hasRole } from '../../domain/roster.ts';
-import { charCount } from '../../domain/text-normalise.ts';
+import { charCount, hasVisibleText } from '../../domain/text-normalise.ts';
 import { metrics } from '../../observability/metrics.ts';
 import { PRIORITY } from '../../queues/queues.ts';
 import type { CoreDeps } from '../deps.ts';
@@ -155,6 +155,12 @@ export interface IncidentChanges {
   text?: string;
 }
 
+/** Words given with a change (why it was resolved…), trimmed; none when they show nothing (a zero-width space alone). */
+const visibleOrNothing = (text: string | undefined): string | undefined => {
+  const t = text?.trim();
+  return t && hasVisibleText(t) ? t : undefined;
+};
+
 type Who = { actor: Actor; channel: Channel };
 
 /**
@@ -278,7 +284,7 @@ function decideAll(deps: CoreDeps, i: Incident, input: IncidentChanges, who: Who
     merged.entries.push(...c.entries);
     merged.audit.push(...c.audit);
   }
-  const reason = input.text?.trim();
+  const reason = visibleOrNothing(input.text);
   if (reason && !merged.status) merged.entries[0] = { ...(merged.entries[0] as TimelineEntry), text: reason };
   return merged;
 }
@@ -320,7 +326,7 @@ export async function updateIncident(deps: CoreDeps, input: IncidentChanges & Ch
     throw new ValidationError(`${staff.name} (${staff.phone}) is a viewer and cannot act on incidents; assign an officer`);
   }
   const who = { actor: input.actor, channel: input.channel };
-  const text = input.text?.trim();
+  const text = visibleOrNothing(input.text);
   const { before, after, end, again } = await mutate(
     deps,
     input.id,
@@ -501,7 +507,7 @@ export function retriage(
 /** Adds a staff note to the timeline (once per request `key`). */
 export async function addNote(deps: CoreDeps, input: ChangeRequest & { text: string }): Promise<Incident> {
   const text = input.text.trim();
-  if (!text) throw new ValidationError('a note needs some text');
+  if (!hasVisibleText(text)) throw new ValidationError('a note needs some text');
   if (charCount(text) > 4000) throw new ValidationError('a note is limited to 4000 characters');
   const { after } = await appendEntry(deps, input, { type: 'note', text }, { type: 'incident.note', data: { chars: text.length } });
   return after;
@@ -516,7 +522,7 @@ export async function addNote(deps: CoreDeps, input: ChangeRequest & { text: str
  */
 export async function messageReporter(deps: CoreDeps, input: ChangeRequest & { text: string; key: string }): Promise<Incident> {
   const text = input.text.trim();
-  if (!text) throw new ValidationError('the message to the reporter is empty');
+  if (!hasVisibleText(text)) throw new ValidationError('the message to the reporter is empty');
   if (charCount(text) > 2000) throw new ValidationError('a message to the reporter is limited to 2000 characters');
   const current = await incidentStore(deps).get(input.id);
   if (!current) throw new NotFoundError('incident', input.id);

@@ -29,11 +29,13 @@ export const EDIT_NOTED_EMOJI = '✅';
  */
 export async function handleMessageChange(ctx: ChatContext): Promise<boolean> {
   const { msg, deps } = ctx;
-  const change = msg.deletion
-    ? { type: 'deleted' as const, of: msg.deletion.of }
-    : msg.edit
-      ? { type: 'edited' as const, of: msg.edit.of }
-      : undefined;
+  // An edit that leaves nothing to read takes the words away, as a delete does (the record keeps them).
+  const change =
+    msg.deletion || (msg.edit && !msg.text)
+      ? { type: 'deleted' as const, of: (msg.deletion ?? msg.edit)?.of as string }
+      : msg.edit
+        ? { type: 'edited' as const, of: msg.edit.of }
+        : undefined;
   if (!change) return false;
   const deleted = change.type === 'deleted';
   const reporter = ctx.sender.phone ?? ctx.sender.lid;

@@ -1,6 +1,7 @@
 import { acknowledge, addNote, assign, changedBy, changeStatus, messageReporter, retriage } from '../../app/incidents/lifecycle.ts';
 import {
   acknowledgedLine,
+  excerpt,
   incidentLine,
   incidentStore,
   postToCellGroups,
@@ -26,10 +27,12 @@ import {
   STATUSES,
   type TimelineEntry,
 } from '../../domain/incident.ts';
+import { joinSplitId } from '../../domain/record-id.ts';
 import { toE164 } from '../../domain/roster.ts';
+import { westernDigits, withoutInvisible } from '../../domain/text-normalise.ts';
 import { PRIORITY } from '../../queues/queues.ts';
 import { actorOf, type ChatContext, requestKey } from '../chat-context.ts';
-import { type Command, UsageError } from '../command-registry.ts';
+import { type Command, trimCommand, UsageError } from '../command-registry.ts';
 
 /** How many incidents one /ack takes: a digest lists at most a screenful. */
 const MAX_ACK = 20;
@@ -41,7 +44,8 @@ function idArg(arg: string | undefined): string {
 }
 
 /** What a command says after the incident id (`/note INC-0042 the words`: "the words"). */
-const afterId = (args: string[], rest: string): string => rest.slice((args[0] ?? '').length).trim();
+/** The words after the id (its first word as typed, invisible marks and all, skipped). */
+const afterId = (args: string[], rest: string): string => (args[0] === undefined ? '' : trimCommand(rest.replace(/^\S+/, '')));
 
 /** The incident a command names, or a not-found error the command answers with. */
 async function incidentArg(ctx: ChatContext, arg: string | undefined): Promise<Incident> {
@@ -58,6 +62,8 @@ const FILTER_WORDS: Record<string, string> = {
   new: 'open',
   acked: 'acknowledged',
   inprogress: 'in_progress',
+  // The active ones are what /incidents lists without a filter (the API's status=active).
+  active: '',
 };
 /** Incidents one /incidents reply lists, and the last page it reaches (1,000 incidents). */
 const LIST_MAX = 20;
@@ -128,7 +134,7 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
           .filter((w) => w !== pageWord)
           .join('_')
           .replace(/-/g, '_');
-        const filter = typed ? (FILTER_WORDS[typed] ?? typed) : undefined;
+        const filter = typed ? (FILTER_WORDS[typed] ?? typed) || undefined : undefined;
         const page = pageWord ? Number(pageWord) : 1;
         if (page < 1 || page > MAX_PAGE) throw new UsageError(`Pages run from 1 to ${MAX_PAGE}.`);
         const status = STATUSES.find((s) => s === filter);
@@ -182,6 +188,7 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
           `“${i.summary}”`,
           'Timeline (UTC):',
           ...i.timeline.slice(-12).map((e) => `  ${timelineTime(e.at, ctx.deps.now())} ${e.actor}: ${timelineLine(e)}`),
+          ...(i.timeline.slice(-12).some((e) => (e.text?.length ?? 0) > ENTRY_SHOWN) ? [ENTRY_CUT] : []),
         ];
         await ctx.reply(lines.join('\n'), 'detail');
       },
@@ -222,21 +229,14 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
       summary: 'acknowledge one or more incidents (or 👍 a card)',
       role: 'officer',
       async run(ctx, args) {
-        if (args.length <= 1) {
+        if (args.length <= 1 && !args[0]?.includes(',')) {
           const i = await acknowledge(ctx.deps, { id: idArg(args[0]), actor: actorOf(ctx), channel: 'chat', key: requestKey(ctx) });
           await confirmChange(ctx, acknowledgedLine(ctx.deps, actorOf(ctx).name, i), i.id);
           return;
         }
         // "/ack 9 10 12" after a digest: each is taken (or its refusal said), in one answer; a
         // word that is no id refuses the whole command before anything is taken.
-        const ids = [
-          ...new Set(
-            args
-              .flatMap((a) => a.split(','))
-              .filter(Boolean)
-              .map(idArg),
-          ),
-        ];
+        const ids = [...new Set(joinSplitIds(args.flatMap((a) => a.split(',')).filter(Boolean)).map(idArg))];
         if (ids.length > MAX_ACK) throw new UsageError(`At most ${MAX_ACK} incidents at once.`);
         const lines: string[] = [];
         for (const id of ids) {
@@ -406,7 +406,21 @@ export async function mirrorToCell(ctx: ChatContext, text: string, incidentId: s
  * Who `/assign` names: `me`, a phone as WhatsApp shows it ("+1 555 000 0003"), or a rostered
  * person's name as typed on a phone ("Ana", "chloe officer").
  */
-function assigneePhone(ctx: ChatContext, who: string): string {
+/** Ids typed as two words, each joined: "/ack INC 9 INC 10" takes INC-9 and INC-10 (joinSplitId joins the first only). */
+function joinSplitIds(words: string[]): string[] {
+  const out: string[] = [];
+  for (let k = 0; k < words.length; k++) {
+    const joined = joinSplitId(words.slice(k, k + 2), '').args;
+    out.push(joined[0] as string);
+    if (joined.length === 1 && k + 1 < words.length) k++;
+  }
+  return out;
+}
+
+function assigneePhone(ctx: ChatContext, typed: string): string {
+  // Digits as an Arabic keyboard types them ("١٥٥٥…"), and a WhatsApp mention, which writes a number as
+  // "@15550000003": its digits are the full international number.
+  const who = westernDigits(withoutInvisible(typed)).replace(/^@(?=\d)/, '+');
   if (who.toLowerCase() === 'me') {
     if (!ctx.sender.phone) throw new UsageError('Your phone number is not known here: give your name or phone.');
     return ctx.sender.phone;
@@ -446,8 +460,12 @@ function timelineLine(e: TimelineEntry): string {
       : e.data && 'to' in e.data
         ? ` ${shown(e.data.from)} → ${shown(e.data.to)}`
         : '';
-  return `${e.type}${change}${e.text ? ` — ${e.text}` : ''}`;
+  return `${e.type}${change}${e.text ? ` — ${excerpt(e.text, ENTRY_SHOWN)}` : ''}`;
 }
+
+/** The characters of an entry's words /incident shows: twelve 10,000-character messages made an answer WhatsApp cannot carry. */
+const ENTRY_SHOWN = 600;
+const ENTRY_CUT = `(Entries longer than ${ENTRY_SHOWN} characters are cut here; the dashboard and GET /api/incidents/ID show them whole.)`;
 
 function retriageCommand(
   name: 'severity' | 'category',

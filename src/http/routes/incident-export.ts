@@ -19,7 +19,9 @@ import type { HttpDeps } from '../http-deps.ts';
 import { documentRoute } from '../route-docs.ts';
 
 /** A time: a day (2026-11-27, its midnight UTC) or a time with its zone (2026-11-27T14:00:00Z, +03:00). */
-const instant = z.string().transform((raw, ctx) => {
+const instant = z.string().transform((typed, ctx) => {
+  // A "+" left unencoded in a URL reads as a space ("…T14:00:00 03:00"): it was a zone all the same.
+  const raw = typed.replace(/ (\d{2}:?\d{2})$/, '+$1');
   const ok = z.iso.date().safeParse(raw).success || z.iso.datetime({ offset: true }).safeParse(raw).success;
   const at = ok ? Date.parse(raw) : Number.NaN;
   if (Number.isNaN(at)) {
