@@ -99,11 +99,24 @@ return reply(id, 1, due, card)
  * Applies a change if status, severity and assignee are still what the caller read (compare-and-set),
  * moving the incident between the list indexes and appending to its timeline. The assignee is
  * compared too: an /ack that read "nobody has it" would otherwise take over an /assign made meanwhile.
- * KEYS: incident, timeline. ARGV: prefix, expStatus, expSeverity, newStatus, newSeverity, seq, fieldsJson, entriesJson, expAssignee ('' for none).
+ * With a request key, a change whose entries the timeline already holds (the same request, run twice
+ * at once: a note sent again with its Idempotency-Key while the first was being written) is not made again.
+ * With a third key, the change's audit entries (ARGV[11]) are kept there with it, for whoever writes them to the trail.
+ * KEYS: incident, timeline[, audit pending]. ARGV: prefix, expStatus, expSeverity, newStatus, newSeverity, seq, fieldsJson,
+ * entriesJson, expAssignee ('' for none), requestKey ('' for none), auditJson.
+ * Returns {1, the timeline's length after it} when made, {0, 0} when the incident changed meanwhile, {2, 0} when the request's change is already there.
  */
 export const UPDATE = new LuaScript(`
 local cur = redis.call('HMGET', KEYS[1], 'status', 'severity', 'assignee')
-if cur[1] ~= ARGV[2] or cur[2] ~= ARGV[3] or (cur[3] or '') ~= ARGV[9] then return 0 end
+if cur[1] ~= ARGV[2] or cur[2] ~= ARGV[3] or (cur[3] or '') ~= ARGV[9] then return {0, 0} end
+if ARGV[10] ~= '' then
+  for _, raw in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
+    if string.find(raw, ARGV[10], 1, true) then
+      local e = cjson.decode(raw)
+      if type(e.data) == 'table' and e.data.key == ARGV[10] then return {2, 0} end
+    end
+  end
+end
 local p = ARGV[1]
 local id = redis.call('HGET', KEYS[1], 'id')
 if ARGV[2] ~= ARGV[4] or ARGV[3] ~= ARGV[5] then
@@ -119,7 +132,8 @@ for k, v in pairs(f) do
   if v == cjson.null then redis.call('HDEL', KEYS[1], k) else redis.call('HSET', KEYS[1], k, v) end
 end
 for _, e in ipairs(cjson.decode(ARGV[8])) do redis.call('RPUSH', KEYS[2], cjson.encode(e)) end
-return 1
+if KEYS[3] then redis.call('SET', KEYS[3], ARGV[11], 'EX', 604800) end
+return {1, redis.call('LLEN', KEYS[2])}
 `);
 
 /**

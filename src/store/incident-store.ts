@@ -438,9 +438,27 @@ export class IncidentStore {
     fields: Record<string, unknown>,
     entries: TimelineEntry[],
   ): Promise<boolean> {
-    const res = await UPDATE.run(
+    return (await this.apply(incident, next, fields, entries)).made;
+  }
+
+  /**
+   * As `update`, and once per request `key` (its entries carry it in `data.key`): `made` with the
+   * timeline's length after this change's entries (they end there), or not made because the incident
+   * changed meanwhile (`done` false: read it again and decide again) or the request's change is
+   * already in it (`done` true).
+   */
+  async apply(
+    incident: Pick<Incident, 'id' | 'seq' | 'status' | 'severity' | 'assignee'>,
+    next: { status: IncidentStatus; severity: Severity },
+    fields: Record<string, unknown>,
+    entries: TimelineEntry[],
+    key?: string,
+    /** The change's audit entries, kept with it under the request key until written to the trail (AuditOnce). */
+    audit?: { key: string; entries: unknown[] },
+  ): Promise<{ made: true; end: number } | { made: false; done: boolean }> {
+    const [outcome, end] = (await UPDATE.run(
       this.redis,
-      [this.keys.incident(incident.id), this.keys.incidentTimeline(incident.id)],
+      [this.keys.incident(incident.id), this.keys.incidentTimeline(incident.id), ...(audit ? [audit.key] : [])],
       [
         this.keys.prefix,
         incident.status,
@@ -451,9 +469,11 @@ export class IncidentStore {
         JSON.stringify(toHash({ ...fields, status: next.status, severity: next.severity })),
         JSON.stringify(entries),
         incident.assignee ?? '',
+        key ?? '',
+        audit ? JSON.stringify(audit.entries) : '',
       ],
-    );
-    return res === 1;
+    )) as [number, number];
+    return outcome === 1 ? { made: true, end } : { made: false, done: outcome === 2 };
   }
 
   /**

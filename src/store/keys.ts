@@ -29,6 +29,8 @@ export function redisKeys(prefix: string) {
     incidentSeq: k('incident', 'seq'),
     incident: (id: string) => k('incident', id),
     incidentTimeline: (id: string) => k('incident', id, 'timeline'),
+    /** The audit entries of an incident change not yet in the trail, by the change's request key (a week at most). */
+    incidentAuditPending: (id: string, key: string) => k('incident', id, 'audit-pending', key),
     incidentsAll: k('incidents', 'all'),
     incidentsByStatus: (status: string) => k('incidents', 'status', status),
     incidentsBySeverity: (severity: string) => k('incidents', 'severity', severity),

@@ -16,6 +16,7 @@ import { hasRole } from '../../domain/roster.ts';
 import { charCount, hasVisibleText } from '../../domain/text-normalise.ts';
 import { metrics } from '../../observability/metrics.ts';
 import { PRIORITY } from '../../queues/queues.ts';
+import type { AuditInput } from '../../store/audit-log.ts';
 import type { CoreDeps } from '../deps.ts';
 import { rerankInDigest } from './cards.ts';
 import { cancelEscalation, pagedAbout, rescheduleFirstDeadline } from './escalation.ts';
@@ -95,20 +96,61 @@ async function mutate(deps: CoreDeps, id: string, actor: Actor, decide: (i: Inci
   for (let attempt = 0; attempt < 5; attempt++) {
     const before = await store.get(id);
     if (!before) throw new NotFoundError('incident', id);
+    const pending = key === undefined ? undefined : deps.keys.incidentAuditPending(id, key);
     const made = key === undefined ? undefined : madeBy(before, key);
-    if (made) return { ...made, again: true };
+    if (made) {
+      // Made by an earlier run of this request that failed before its audit entries were in the trail.
+      if (pending) await auditOnce(deps, pending);
+      return { ...made, again: true };
+    }
     const change = decide(before);
     const entries = key === undefined ? change.entries : change.entries.map((e) => ({ ...e, data: { ...e.data, key } }));
     const next = { status: change.status ?? before.status, severity: change.severity ?? before.severity };
     const at = new Date(deps.now()).toISOString();
-    if (await store.update(before, next, { updatedAt: at, ...change.fields }, entries)) {
-      for (const a of change.audit) await deps.audit.append({ type: a.type, actor: actor.name, subject: id, data: a.data ?? {} });
-      await publishIncident(deps, 'incident.updated', id);
-      const after = (await store.get(id)) as Incident;
-      return { before, after, end: (key === undefined ? undefined : madeBy(after, key)?.end) ?? after.timeline.length, again: false };
-    }
+    const audit: AuditInput[] = change.audit.map((a) => ({ type: a.type, actor: actor.name, subject: id, data: a.data ?? {} }));
+    const written = await store.apply(
+      before,
+      next,
+      { updatedAt: at, ...change.fields },
+      entries,
+      key,
+      pending && audit.length ? { key: pending, entries: audit } : undefined,
+    );
+    // Not made: changed meanwhile (decided again on what it is now), or made by this request's other run (found above).
+    if (!written.made) continue;
+    if (pending && audit.length) await auditOnce(deps, pending);
+    else await Promise.all(audit.map((a) => deps.audit.append(a)));
+    await publishIncident(deps, 'incident.updated', id);
+    // The incident as this change left it, not as read again after it: another officer's change made
+    // meanwhile (a resolve beside this /ack) is theirs to tell of. Told from a read, the citizen heard
+    // of that resolve twice and of this /ack never.
+    const after = {
+      ...before,
+      ...change.fields,
+      ...next,
+      updatedAt: at,
+      timeline: [...before.timeline, ...entries],
+    } as Incident;
+    return { before, after, end: written.end, again: false };
   }
   throw new ConflictError('busy', `${id} is being changed by someone else; try again`);
+}
+
+/**
+ * Writes to the audit trail the entries a change left under `pending` (kept with the change, in the
+ * same script), once: whoever takes them writes them, and gives them back if the trail refused them.
+ * Written only after the change, they were lost when that write failed: the retry found the change
+ * made and finished the rest, and the trail never said who acknowledged or resolved.
+ */
+async function auditOnce(deps: CoreDeps, pending: string): Promise<void> {
+  const raw = await deps.redis.getdel(pending);
+  if (!raw) return;
+  try {
+    await Promise.all((JSON.parse(raw) as AuditInput[]).map((a) => deps.audit.append(a)));
+  } catch (err) {
+    await deps.redis.set(pending, raw, 'EX', 7 * 24 * 3600).catch(() => {});
+    throw err;
+  }
 }
 
 /** Appends one timeline entry and its audit entry, as `request` (once per its key). */
@@ -345,7 +387,7 @@ export async function updateIncident(deps: CoreDeps, input: IncidentChanges & Ch
       neverPaged = await cancelEscalation(deps, after.id);
       if (!again) metrics.ackLatency.observe({ severity: after.severity }, Math.max(0, deps.now() - Date.parse(after.createdAt)) / 1000);
     }
-    await tellReporter(deps, after, before.status, end);
+    await tellReporter(deps, after, before.status, end, text);
     if (before.status === 'open' && before.escalationLevel > 0) await tellPaged(deps, before, after, input.actor, neverPaged);
     // Given to an officer who had not taken it yet, and taken by someone else: it is still theirs,
     // and they must know it is no longer waiting for them to take it.
@@ -461,8 +503,8 @@ async function mirrorToCell(deps: CoreDeps, before: Incident, after: Incident, a
   if (text) await postToCellGroups(deps, text, `api-change:${after.id}:${end}`, 'update', `incident:${after.id}`);
 }
 
-/** `end`: where the change's timeline entries end (the notice is once per change). */
-async function tellReporter(deps: CoreDeps, i: Incident, from: IncidentStatus, end: number): Promise<void> {
+/** `end`: where the change's timeline entries end (the notice is once per change); `said`: the words given with it. */
+async function tellReporter(deps: CoreDeps, i: Incident, from: IncidentStatus, end: number, said: string | undefined): Promise<void> {
   if (!i.reporter) return;
   let text: string | undefined;
   if (from === 'open' && (i.status === 'acknowledged' || i.status === 'in_progress')) {
@@ -472,8 +514,7 @@ async function tellReporter(deps: CoreDeps, i: Incident, from: IncidentStatus, e
       ? citizenText('acknowledged', i.language, { id: i.id, officer })
       : citizenText('acknowledgedUnnamed', i.language, { id: i.id });
   } else if (i.status === 'resolved') {
-    const last = i.timeline[end - 1];
-    text = citizenText('resolved', i.language, { id: i.id, note: last?.text ? `\n“${last.text}”` : '' });
+    text = citizenText('resolved', i.language, { id: i.id, note: said ? `\n“${said}”` : '' });
   } else if (from === 'resolved' && i.status !== 'closed') {
     // They were told it was closed and that a new message opens a new report: say it is not.
     text = citizenText('reopened', i.language, { id: i.id });
