@@ -47,6 +47,9 @@ if open then
     return reply(open, 0, 0, 0)
   end
 end
+-- Only a follow-up of the report that was open when the message was read ("thank you" as it was
+-- resolved): none is open now, and none is opened.
+if a.joinOnly then return {'', 3, 0, 0, {}} end
 local seq = redis.call('INCR', KEYS[1])
 local id = string.format('INC-%04d', seq)
 local f = cjson.decode(ARGV[2])

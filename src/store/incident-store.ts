@@ -28,6 +28,8 @@ export interface IntakeAnnouncement {
   langless?: boolean;
   /** The language its words are in, when they tell: an incident opened `langless` takes it. */
   spoken?: string;
+  /** Only join the reporter's active incident: with none, nothing is stored (intake gives undefined). */
+  joinOnly?: boolean;
 }
 
 /** What intake did. `card`: 1 post a card, 2 the first incident of a digest (schedule it), 0 already in a digest. */
@@ -121,7 +123,7 @@ export class IncidentStore {
     sourceId: string,
     at: string,
     announcement: IntakeAnnouncement,
-  ): Promise<IntakeOutcome> {
+  ): Promise<IntakeOutcome | undefined> {
     const hash = Object.fromEntries(Object.entries(toHash(fields as unknown as Record<string, unknown>)).filter(([, v]) => v !== null));
     const [id, flag, due, card, flat, done] = (await INTAKE.run(
       this.redis,
@@ -136,6 +138,8 @@ export class IncidentStore {
         JSON.stringify(announcement),
       ],
     )) as [string, number, number, number, string[], string | undefined];
+    // Only to join the active incident (announcement.joinOnly), and none is active.
+    if (flag === 3) return undefined;
     const h: Record<string, string> = {};
     for (let i = 0; i + 1 < flat.length; i += 2) h[flat[i] as string] = flat[i + 1] as string;
     const earlier = done ? earlierIntake(done) : undefined;

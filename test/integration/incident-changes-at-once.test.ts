@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addNote } from '../../src/app/incidents/lifecycle.ts';
+import { addNote, changeStatus } from '../../src/app/incidents/lifecycle.ts';
 import type { Incident } from '../../src/domain/incident.ts';
+import { IncidentStore } from '../../src/store/incident-store.ts';
 import { auditTrail, CELL_GROUP, STAFF, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
 /**
@@ -118,4 +119,30 @@ describe('a change whose audit entry could not be written', () => {
       (entries as { type: string; subject: string }[]).filter((e) => e.type === 'incident.acknowledged' && e.subject === id),
     ).toHaveLength(1);
   }, 40_000);
+});
+
+describe('a citizen’s "thank you" as their report is resolved', () => {
+  it('opens no new report when the resolution lands between reading the open report and taking the words in', async () => {
+    const { id, phone } = (await reports(1, 'Our flight was cancelled, we need help to leave'))[0] as { id: string; phone: string };
+    await app.api('PATCH', `/api/incidents/${id}`, { status: 'acknowledged' });
+    // The officer's resolution lands just after the citizen's message has read the report as open.
+    const read = IncidentStore.prototype.activeOf;
+    IncidentStore.prototype.activeOf = async function (this: IncidentStore, reporter: string) {
+      const active = await read.call(this, reporter);
+      if (active && reporter === phone) await changeStatus(app.deps, { id, to: 'resolved', actor: { name: 'Ana Duty' }, channel: 'api' });
+      return active;
+    };
+    try {
+      await app.say(phone, 'thank you so much 🙏');
+      await app.expectMessage(phone, (m) => m.kind === 'thanks');
+      await settle(app);
+    } finally {
+      IncidentStore.prototype.activeOf = read;
+    }
+    const mine = (await app.api<{ items: Incident[] }>('GET', '/api/incidents?status=open&limit=100')).body.items.filter(
+      (i) => i.reporter === phone,
+    );
+    expect(mine).toEqual([]);
+    expect((await getIncident(id)).status).toBe('resolved');
+  });
 });

@@ -3,7 +3,7 @@ import { citizenText, INCIDENT_KEYWORDS, mediaOnlyText } from '../../domain/citi
 import { type Incident, isActive } from '../../domain/incident.ts';
 import { arabicArticleForms, foldText, spokenLanguage } from '../../domain/text-normalise.ts';
 import { refOfSentMessage } from '../sent-ref.ts';
-import { type IntakeResult, openIncident } from './open-incident.ts';
+import { type IntakeResult, joinOpenIncident, openIncident } from './open-incident.ts';
 import { emergencyLine, incidentStore, officerFirstName } from './shared.ts';
 
 /** Looks up what the sender told the registry (language, region), when they registered; once per message. */
@@ -122,14 +122,16 @@ export async function handleCitizenMessage(ctx: ChatContext, registeredOf: Regis
   }
   // "Thank you 🙏", "ok", "👍" once their report is resolved (or before any) is no new report: a polite
   // answer, and nothing for the cell to triage. With a report open, it joins it like any message.
-  if (!msg.media && !msg.location && !msg.edit && onlyThanks(text, word)) {
+  const thanks = !msg.media && !msg.location && !msg.edit && onlyThanks(text, word);
+  const thank = async (latest: Incident | undefined) => {
+    const language = registered.language ?? latest?.language ?? guessed;
+    const closed = latest ? citizenText('closedNote', language, { id: latest.id }) : '';
+    await ctx.reply(citizenText('thanks', language, { ...vars(language), closed }), 'thanks');
+    return true;
+  };
+  if (thanks) {
     const latest = await incidentStore(deps).latestOf(phone);
-    if (!latest || !isActive(latest.status)) {
-      const language = registered.language ?? latest?.language ?? guessed;
-      const closed = latest ? citizenText('closedNote', language, { id: latest.id }) : '';
-      await ctx.reply(citizenText('thanks', language, { ...vars(language), closed }), 'thanks');
-      return true;
-    }
+    if (!latest || !isActive(latest.status)) return thank(latest);
   }
   // What the message quotes (an alert, a notice about a report): a new report's card names it, so the
   // officer reads "is this still valid?" or "he is still not home" in context (the intake names
@@ -157,7 +159,16 @@ export async function handleCitizenMessage(ctx: ChatContext, registeredOf: Regis
     await ctx.reply(reply, result.created ? 'ack' : 'reply');
     if (result.created && msg.media && !text) await ctx.reply(mediaOnlyText(msg.media, language), 'reply');
   };
-  await openIncident(
+  // Words that only follow up on the open report ("thank you", "hello??", "?"): if it was resolved
+  // since it was read, they open no report the cell would have to triage, and are answered as if none was open.
+  const followUp =
+    !msg.media &&
+    !msg.location &&
+    !msg.edit &&
+    !sos &&
+    (thanks || nudge || MENU.has(word) || (word === '' && !/\p{Extended_Pictographic}/u.test(text))) &&
+    (await activeReport()) !== undefined;
+  const taken = await (followUp ? joinOpenIncident : openIncident)(
     deps,
     {
       reporter: phone,
@@ -178,5 +189,9 @@ export async function handleCitizenMessage(ctx: ChatContext, registeredOf: Regis
     },
     answer,
   );
+  if (!taken) {
+    if (thanks) return thank(await incidentStore(deps).latestOf(phone));
+    await ctx.reply(citizenText('menu', guessed, vars(guessed)), 'menu');
+  }
   return true;
 }

@@ -95,6 +95,28 @@ export async function openIncident(
   input: IncidentReport,
   acknowledge?: (result: IntakeResult) => Promise<void>,
 ): Promise<IntakeResult> {
+  return (await takeIn(deps, input, acknowledge, false)) as IntakeResult;
+}
+
+/**
+ * Adds a message that only follows up on the report open when it was read ("thank you", "hello??")
+ * to the reporter's active incident, as openIncident does; undefined, with nothing stored or sent,
+ * when none is active any more (resolved meanwhile): the words open no report the cell must triage.
+ */
+export function joinOpenIncident(
+  deps: CoreDeps,
+  input: IncidentReport,
+  acknowledge?: (result: IntakeResult) => Promise<void>,
+): Promise<IntakeResult | undefined> {
+  return takeIn(deps, input, acknowledge, true);
+}
+
+async function takeIn(
+  deps: CoreDeps,
+  input: IncidentReport,
+  acknowledge: ((result: IntakeResult) => Promise<void>) | undefined,
+  joinOnly: boolean,
+): Promise<IntakeResult | undefined> {
   const store = incidentStore(deps);
   const at = new Date(deps.now()).toISOString();
   const t =
@@ -141,6 +163,7 @@ export async function openIncident(
       : { wordless: true }),
     // "SOS" or "Hotel Sheraton, 412" tells no language: the first words that do give theirs.
     ...(unsure ? { langless: true } : input.text && !input.wordless && input.language ? { spoken: input.language } : {}),
+    ...(joinOnly ? { joinOnly: true } : {}),
   };
   const region =
     input.region ?? t.region ?? (input.homeRegion && deps.config.regions.some((r) => r.id === input.homeRegion) ? input.homeRegion : null);
@@ -167,6 +190,7 @@ export async function openIncident(
     at,
     announcement,
   );
+  if (!result) return undefined;
   const { incident } = result;
   const outcome = {
     id: result.id,
