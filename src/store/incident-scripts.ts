@@ -101,17 +101,19 @@ return reply(id, 1, due, card)
 /**
  * Applies a change if status, severity and assignee are still what the caller read (compare-and-set),
  * moving the incident between the list indexes and appending to its timeline. The assignee is
- * compared too: an /ack that read "nobody has it" would otherwise take over an /assign made meanwhile.
+ * compared too: an /ack that read "nobody has it" would otherwise take over an /assign made meanwhile;
+ * and the escalation level: an /ack that read "not escalated" as the escalation paged the duty officers
+ * would not tell them it was taken.
  * With a request key, a change whose entries the timeline already holds (the same request, run twice
  * at once: a note sent again with its Idempotency-Key while the first was being written) is not made again.
  * With a third key, the change's audit entries (ARGV[11]) are kept there with it, for whoever writes them to the trail.
  * KEYS: incident, timeline[, audit pending]. ARGV: prefix, expStatus, expSeverity, newStatus, newSeverity, seq, fieldsJson,
- * entriesJson, expAssignee ('' for none), requestKey ('' for none), auditJson.
+ * entriesJson, expAssignee ('' for none), requestKey ('' for none), auditJson, expEscalationLevel.
  * Returns {1, the timeline's length after it} when made, {0, 0} when the incident changed meanwhile, {2, 0} when the request's change is already there.
  */
 export const UPDATE = new LuaScript(`
-local cur = redis.call('HMGET', KEYS[1], 'status', 'severity', 'assignee')
-if cur[1] ~= ARGV[2] or cur[2] ~= ARGV[3] or (cur[3] or '') ~= ARGV[9] then return {0, 0} end
+local cur = redis.call('HMGET', KEYS[1], 'status', 'severity', 'assignee', 'escalationLevel')
+if cur[1] ~= ARGV[2] or cur[2] ~= ARGV[3] or (cur[3] or '') ~= ARGV[9] or (cur[4] or '0') ~= ARGV[12] then return {0, 0} end
 if ARGV[10] ~= '' then
   for _, raw in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
     if string.find(raw, ARGV[10], 1, true) then

@@ -437,7 +437,7 @@ export class IncidentStore {
    * still as read; false when someone changed them meanwhile (re-read and retry).
    */
   async update(
-    incident: Pick<Incident, 'id' | 'seq' | 'status' | 'severity' | 'assignee'>,
+    incident: Pick<Incident, 'id' | 'seq' | 'status' | 'severity' | 'assignee' | 'escalationLevel'>,
     next: { status: IncidentStatus; severity: Severity },
     fields: Record<string, unknown>,
     entries: TimelineEntry[],
@@ -452,7 +452,7 @@ export class IncidentStore {
    * already in it (`done` true).
    */
   async apply(
-    incident: Pick<Incident, 'id' | 'seq' | 'status' | 'severity' | 'assignee'>,
+    incident: Pick<Incident, 'id' | 'seq' | 'status' | 'severity' | 'assignee' | 'escalationLevel'>,
     next: { status: IncidentStatus; severity: Severity },
     fields: Record<string, unknown>,
     entries: TimelineEntry[],
@@ -475,6 +475,7 @@ export class IncidentStore {
         incident.assignee ?? '',
         key ?? '',
         audit ? JSON.stringify(audit.entries) : '',
+        String(incident.escalationLevel ?? 0),
       ],
     )) as [number, number];
     return outcome === 1 ? { made: true, end } : { made: false, done: outcome === 2 };

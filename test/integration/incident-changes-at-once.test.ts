@@ -146,3 +146,28 @@ describe('a citizen’s "thank you" as their report is resolved', () => {
     expect((await getIncident(id)).status).toBe('resolved');
   });
 });
+
+describe('an acknowledgement as the escalation pages the duty officers', () => {
+  it('the duty officers paged are told it was taken, when the page lands between the /ack reading the incident and writing', async () => {
+    const { id } = (await reports(1, 'My son has a high fever and we cannot find a doctor'))[0] as { id: string; phone: string };
+    // The escalation's write lands just after the acknowledgement has read the incident as not escalated.
+    const read = IncidentStore.prototype.get;
+    let raced = false;
+    IncidentStore.prototype.get = async function (this: IncidentStore, incidentId: string) {
+      const got = await read.call(this, incidentId);
+      if (incidentId === id && !raced) {
+        raced = true;
+        await app.deps.redis.hset(app.deps.keys.incident(id), 'escalationLevel', '1');
+      }
+      return got;
+    };
+    try {
+      await app.say(STAFF.officer, `/ack ${id}`, { group: CELL_GROUP });
+      await app.expectMessage(CELL_GROUP, (m) => m.text.includes(`acknowledged ${id}`));
+    } finally {
+      IncidentStore.prototype.get = read;
+    }
+    const told = await app.expectMessage(STAFF.duty, (m) => m.text.includes(id) && m.text.includes('which you were paged about'));
+    expect(told.text).toContain('was taken by Chloe Officer');
+  });
+});
