@@ -367,19 +367,20 @@ export class IncidentStore {
     const ids = await this.redis.zrevrangebyscore(this.keys.welfareIncidents(check), max, '-inf');
     const statuses = listOf(q.status);
     const severities = listOf(q.severity);
+    // One more than the page holds, if there is one: a next page only when it holds something.
     const items: T[] = [];
-    for (let i = 0; i < ids.length && items.length < q.limit; i += 200) {
+    for (let i = 0; i < ids.length && items.length <= q.limit; i += 200) {
       const found = (await load(ids.slice(i, i + 200))) as (T & { status?: string; severity?: string })[];
       for (const incident of found) {
-        if (items.length === q.limit) break;
+        if (items.length > q.limit) break;
         if (statuses.length && !statuses.includes(incident.status as IncidentStatus)) continue;
         if (severities.length && !severities.includes(incident.severity as Severity)) continue;
         items.push(incident);
       }
     }
-    const last = items.at(-1);
-    const more = last !== undefined && items.length === q.limit && ids.some((id) => Number(id.slice(4)) < last.seq);
-    return { items, nextCursor: more ? String(last.seq) : null };
+    const page = items.slice(0, q.limit);
+    const last = page.at(-1);
+    return { items: page, nextCursor: items.length > q.limit && last ? String(last.seq) : null };
   }
 
   /**

@@ -67,6 +67,15 @@ describe('a duty officer following up from the dashboard', { timeout: 60_000 }, 
     await app.api('PATCH', `/api/incidents/${refs[0]}`, { status: 'acknowledged' });
     const stillOpen = await app.api<{ items: Incident[] }>('GET', `/api/incidents?welfareCheck=${check.body.id}&status=open`);
     expect(stillOpen.body.items.map((i) => i.id)).toEqual([refs[1]]);
+    // A full page of the filtered list is its last when nothing older passes the filter: no cursor to an empty page.
+    const [older, newer] = [...refs].sort();
+    await app.api('PATCH', `/api/incidents/${newer}`, { status: 'acknowledged' });
+    await app.api('PATCH', `/api/incidents/${older}`, { status: 'in_progress' });
+    const taken = await app.api<{ items: Incident[]; nextCursor: string | null }>(
+      'GET',
+      `/api/incidents?welfareCheck=${check.body.id}&status=acknowledged&limit=1`,
+    );
+    expect(taken.body).toMatchObject({ items: [{ id: newer }], nextCursor: null });
 
     // Other incidents are not in it; an unknown check has none; a malformed one is a clear 400.
     expect((await app.api<{ items: Incident[] }>('GET', '/api/incidents?welfareCheck=WFC-9999')).body.items).toEqual([]);
