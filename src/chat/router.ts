@@ -1,4 +1,4 @@
-import { AppError } from '../domain/errors.ts';
+import { AppError, NotFoundError } from '../domain/errors.ts';
 import { joinSplitId } from '../domain/record-id.ts';
 import { hasRole } from '../domain/roster.ts';
 import { cutText } from '../domain/text-normalise.ts';
@@ -142,7 +142,9 @@ async function runCommand(ctx: ChatContext, registry: CommandRegistry, line: { n
     if (err instanceof UsageError) {
       await ctx.reply(`${err.message}\nUsage: /${command.name}${command.usage ? ` ${command.usage}` : ''}`, 'refusal');
     } else if (err instanceof AppError) {
-      await ctx.reply(err.message, 'refusal');
+      // A mistyped id: where to find the right one.
+      const hint = err instanceof NotFoundError && err.message.startsWith('incident ') ? '. Send /incidents for the active ones.' : '';
+      await ctx.reply(err.message + hint, 'refusal');
     } else {
       throw err;
     }

@@ -337,6 +337,6 @@ describe('staff in the cell group', () => {
     await app.say(STAFF.officer, '/severity INC-0001 apocalyptic', { group: CELL_GROUP });
     await app.expectMessage(CELL_GROUP, /Choose one of: critical, high, medium, low/);
     await app.say(STAFF.officer, '/ack INC-9999', { group: CELL_GROUP });
-    await app.expectMessage(CELL_GROUP, /incident INC-9999 was not found/);
+    await app.expectMessage(CELL_GROUP, /incident INC-9999 was not found\. Send \/incidents for the active ones\./);
   });
 });
