@@ -240,7 +240,7 @@ return #items
  * The new entry gets data.entry, the index of the original entry; the summary changes only when
  * the original entry is the report itself and the incident is still being worked on (a resolved or
  * closed report keeps the words it was resolved on; the edit is on its timeline). Returns {0} when the incident is not the reporter's or
- * does not hold the message; {1 recorded | 2 already recorded, HGETALL, original entry json}.
+ * does not hold the message; {1 recorded | 2 already recorded | 3 an edit to the words it already has (nothing recorded), HGETALL, original entry json}.
  */
 export const MESSAGE_CHANGE = new LuaScript(`
 local done = redis.call('GET', KEYS[3])
@@ -263,6 +263,16 @@ for i, raw in ipairs(items) do
 end
 if not found then return {0} end
 local entry = cjson.decode(ARGV[3])
+-- An edit that leaves the words as they are (the original WhatsApp handed over already edited, after the
+-- bot was offline, then its edit) changes nothing: nothing recorded, nothing to tell.
+if entry.type == 'edited' then
+  local current = original.text
+  for i = found + 2, #items do
+    local e = cjson.decode(items[i])
+    if e.type == 'edited' and type(e.data) == 'table' and e.data.of == ARGV[1] then current = e.text end
+  end
+  if current == entry.text then return {3, redis.call('HGETALL', KEYS[1]), ''} end
+end
 entry.data.entry = found
 redis.call('RPUSH', KEYS[2], cjson.encode(entry))
 redis.call('HSET', KEYS[1], 'updatedAt', ARGV[4])

@@ -499,7 +499,7 @@ export class IncidentStore {
   async recordMessageChange(
     id: string,
     input: { of: string; reporter: string; entry: TimelineEntry; sourceId: string; at: string; summary?: string; channel: string },
-  ): Promise<{ incident: Incident; duplicate: boolean; original?: TimelineEntry } | undefined> {
+  ): Promise<{ incident: Incident; duplicate: boolean; unchanged?: boolean; original?: TimelineEntry } | undefined> {
     const [flag, flat, original] = (await MESSAGE_CHANGE.run(
       this.redis,
       [this.keys.incident(id), this.keys.incidentTimeline(id), this.keys.intakeDone(input.sourceId)],
@@ -519,6 +519,8 @@ export class IncidentStore {
     return {
       incident: fromHash(h, []),
       duplicate: flag === 2,
+      // An edit to the words the message already has: nothing was recorded.
+      ...(flag === 3 ? { unchanged: true } : {}),
       ...(original ? { original: JSON.parse(original) as TimelineEntry } : {}),
     };
   }

@@ -172,3 +172,17 @@ describe('the export', () => {
     expect(res.status).toBe(200);
   });
 });
+
+describe('an officer edits their reply to a card', () => {
+  it('the edit is not acted on again: one note, and the officer is told how to add to it or hand it over', async () => {
+    const { id } = await report('We are stuck at the airport, no flights, two children with us');
+    const card = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'card' && m.text.includes(id));
+    const reply = await app.say(STAFF.officer, 'on it', { group: CELL_GROUP, replyTo: card.id });
+    await app.expectMessage(CELL_GROUP, (m) => m.replyTo === reply && /acknowledged|noted/i.test(m.text));
+    const edit = await app.say(STAFF.officer, 'on it, calling them now', { group: CELL_GROUP, replyTo: card.id, edit: { of: reply } });
+    const told = await app.expectMessage(CELL_GROUP, (m) => m.replyTo === edit);
+    expect(told.text).toContain('an edited reply is not acted on again');
+    await settle(app);
+    expect((await getIncident(id)).timeline.filter((e) => e.type === 'note').map((e) => e.text)).toEqual(['on it']);
+  });
+});

@@ -122,7 +122,9 @@ export async function handleCitizenMessage(ctx: ChatContext, registeredOf: Regis
   }
   // "Thank you 🙏", "ok", "👍" once their report is resolved (or before any) is no new report: a polite
   // answer, and nothing for the cell to triage. With a report open, it joins it like any message.
-  const thanks = !msg.media && !msg.location && !msg.edit && onlyThanks(text, word);
+  // A sticker alone says what an emoji does: most are thanks, a hug, a heart.
+  const sticker = msg.media === 'sticker' && text === '';
+  const thanks = !msg.location && !msg.edit && (sticker || (!msg.media && onlyThanks(text, word)));
   const thank = async (latest: Incident | undefined) => {
     const language = registered.language ?? latest?.language ?? guessed;
     const closed = latest ? citizenText('closedNote', language, { id: latest.id }) : '';
@@ -162,11 +164,10 @@ export async function handleCitizenMessage(ctx: ChatContext, registeredOf: Regis
   // Words that only follow up on the open report ("thank you", "hello??", "?"): if it was resolved
   // since it was read, they open no report the cell would have to triage, and are answered as if none was open.
   const followUp =
-    !msg.media &&
     !msg.location &&
     !msg.edit &&
     !sos &&
-    (thanks || nudge || MENU.has(word) || (word === '' && !/\p{Extended_Pictographic}/u.test(text))) &&
+    (thanks || (!msg.media && (nudge || MENU.has(word) || (word === '' && !/\p{Extended_Pictographic}/u.test(text))))) &&
     (await activeReport()) !== undefined;
   const taken = await (followUp ? joinOpenIncident : openIncident)(
     deps,

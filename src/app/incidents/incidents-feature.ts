@@ -89,6 +89,15 @@ async function replyToCard(ctx: ChatContext): Promise<boolean> {
     await refuseStranger(ctx, id, 'reply');
     return true;
   }
+  // An edited reply already acted as first written (taken, noted, or turned down): acting on the edit too
+  // noted it twice, and "on it" edited into "can't take it" left the incident with them, unsaid.
+  if (ctx.msg.edit) {
+    await ctx.reply(
+      `✏️ ${ctx.sender.staff.name}, an edited reply is not acted on again: your reply to ${id} stands as first written. Reply again to add to it, or /assign ${id} … to hand it over.`,
+      'refusal',
+    );
+    return true;
+  }
   if (!(await mayAct(ctx, id, 'reply'))) return true;
   await tryStaffAction(ctx, async () => {
     const text = ctx.msg.text?.trim();

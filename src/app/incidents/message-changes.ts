@@ -59,6 +59,7 @@ export async function handleMessageChange(ctx: ChatContext): Promise<boolean> {
     ...(!deleted && text ? { summary: excerpt(text, 500) } : {}),
   });
   if (!recorded) return deleted;
+  if (recorded.unchanged) return true;
   const { incident, original, duplicate } = recorded;
 
   // An edit can only make the incident more severe, never less ("2 people" → "2 people, one not breathing").

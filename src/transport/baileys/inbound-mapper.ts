@@ -185,6 +185,30 @@ function withoutOwnMention(text: string, context: proto.IContextInfo | undefined
 }
 
 /**
+ * A message's content with its wrappers opened: Baileys' normalizeMessageContent (ephemeral, view-once,
+ * edited...), and an animated sticker's wrapper, which it does not open (Baileys 7.0.0-rc14): a Lottie
+ * sticker was dropped without a word, where a still one is taken in.
+ */
+function opened(message: proto.IMessage | null | undefined): proto.IMessage | undefined {
+  let content = normalizeMessageContent(message);
+  for (let i = 0; i < 3 && content?.lottieStickerMessage?.message; i++)
+    content = normalizeMessageContent(content.lottieStickerMessage.message);
+  return content;
+}
+
+/**
+ * True when a media message can be forwarded as it is: it holds the reference to its file. An original
+ * WhatsApp replaced by its edit while the bot was offline (Baileys merges the two in the batch it hands over
+ * on reconnect) is a caption alone, with no file to forward.
+ */
+export function forwardable(m: WAMessage): boolean {
+  const content = opened(m.message);
+  const type = content ? getContentType(content) : undefined;
+  const part = type ? (content?.[type] as { directPath?: string | null; url?: string | null } | undefined) : undefined;
+  return Boolean(part && typeof part === 'object' && (part.directPath || part.url));
+}
+
+/**
  * Maps one Baileys message to our InboundMessage, or undefined when it is nothing the
  * bot handles (own messages, status broadcasts, protocol messages, removed reactions).
  * Wrappers (ephemeral, view-once, edited) are opened with Baileys' normalizeMessageContent.
@@ -197,7 +221,7 @@ export function toInboundMessage(msg: WAMessage, me: OwnJids = {}): InboundMessa
   if (!id || msg.key.fromMe || !msg.message) return undefined;
   const origin = originOf(msg.key);
   if (!origin) return undefined;
-  let content = normalizeMessageContent(msg.message);
+  let content = opened(msg.message);
   if (!content) return undefined;
   const base = {
     id,
@@ -214,7 +238,7 @@ export function toInboundMessage(msg: WAMessage, me: OwnJids = {}): InboundMessa
     if (protocol.type === proto.Message.ProtocolMessage.Type.REVOKE) return of ? { ...base, deletion: { of } } : undefined;
     const edited = protocol.editedMessage;
     if (!edited) return undefined;
-    content = normalizeMessageContent(edited) ?? edited;
+    content = opened(edited) ?? edited;
   }
   const type = getContentType(content);
   if (content.reactionMessage) {

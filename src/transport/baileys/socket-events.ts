@@ -1,7 +1,16 @@
 import { type BaileysEventMap, type GroupParticipant, proto, toNumber, type WAMessage } from '@whiskeysockets/baileys';
 import type { DeliveryUpdate, MembershipChange } from '../chat-transport.ts';
 import type { BaileysSocket, BaileysTransport } from './baileys-transport.ts';
-import { lidOfJid, lidPairsOf, phoneOfJid, senderOf, sentByOwnAccount, toInboundMessage, undecryptableOf } from './inbound-mapper.ts';
+import {
+  forwardable,
+  lidOfJid,
+  lidPairsOf,
+  phoneOfJid,
+  senderOf,
+  sentByOwnAccount,
+  toInboundMessage,
+  undecryptableOf,
+} from './inbound-mapper.ts';
 import { pollVoteOf } from './poll-votes.ts';
 import type { RedisAuthState } from './redis-auth-state.ts';
 
@@ -174,7 +183,7 @@ async function receive(t: BaileysTransport, sock: BaileysSocket, m: WAMessage): 
   if (!inbound) return;
   // A photo, video, voice note or document is kept as delivered, to be forwarded to the cell.
   const sender = inbound.from.phone ?? inbound.from.lid;
-  const media = inbound.media && !inbound.fromMe && sender ? t.store.saveMedia(m, sender) : undefined;
+  const media = inbound.media && !inbound.fromMe && sender && forwardable(m) ? t.store.saveMedia(m, sender) : undefined;
   const storing = Promise.all([learning, t.store.saveKey(m.key), media]);
   storing.catch((err: Error) => t.log.warn({ id: m.key?.id, err: err.message }, 'cannot store an inbound message key'));
   await Promise.race([storing, new Promise((r) => setTimeout(r, STORE_WAIT_MS).unref())]);
