@@ -1,7 +1,7 @@
 import { proto, type WAMessage } from '@whiskeysockets/baileys';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TimelineEntry } from '../../src/domain/incident.ts';
-import { type FakeBaileysSocket, fakeSocketFactory, waMessage } from '../fakes/fake-baileys-socket.ts';
+import { type FakeBaileysSocket, fakeSocketFactory, upload, waMessage } from '../fakes/fake-baileys-socket.ts';
 import { CELL_GROUP, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
 interface IncidentView {
@@ -13,14 +13,6 @@ interface IncidentView {
 }
 
 const Type = proto.Message.ProtocolMessage.Type;
-/** A media message's reference to its file, as WhatsApp sends it. */
-const upload = (n: number) => ({
-  url: `https://mmg.whatsapp.net/v/t62.7118-24/${n}.enc`,
-  mediaKey: Buffer.alloc(32, n),
-  fileSha256: Buffer.alloc(32, n + 1),
-  fileEncSha256: Buffer.alloc(32, n + 2),
-  directPath: `/v/t62.7118-24/${n}.enc`,
-});
 
 /** Stickers and messages as Baileys hands them over after the gateway was offline (real protos). */
 describe('stickers, and messages edited while the gateway was offline (Baileys adapter)', () => {

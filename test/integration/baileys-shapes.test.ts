@@ -1,19 +1,10 @@
 import { generateForwardMessageContent, proto, type WAMessage } from '@whiskeysockets/baileys';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeBaileysSocket, fakeSocketFactory, waMessage } from '../fakes/fake-baileys-socket.ts';
+import { type FakeBaileysSocket, fakeSocketFactory, upload, waMessage } from '../fakes/fake-baileys-socket.ts';
 import { CELL_GROUP, STAFF, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
 /** Through the wire format, as Baileys decodes what a phone sent. */
 const wire = (m: WAMessage) => proto.WebMessageInfo.decode(proto.WebMessageInfo.encode(m).finish()) as WAMessage;
-
-/** The media fields a phone's upload gives a photo or document (what a Forward reuses). */
-const upload = (n: number) => ({
-  url: `https://mmg.whatsapp.net/v/t62.7118-24/${n}.enc`,
-  mediaKey: Buffer.alloc(32, n),
-  fileSha256: Buffer.alloc(32, n + 1),
-  fileEncSha256: Buffer.alloc(32, n + 2),
-  directPath: `/v/t62.7118-24/${n}.enc`,
-});
 
 describe('what citizens really send on WhatsApp reaches the cell (Baileys adapter, real protos)', () => {
   let app: TestApp;
