@@ -55,10 +55,12 @@ export async function sweepAfterErasure(deps: CoreDeps, senders: string[]): Prom
  */
 async function purgeFinished(deps: CoreDeps, senders: string[], about: string[]): Promise<number> {
   const { outbound, inbound } = broadcastQueues(deps);
+  // Their number as staff type it too ("called her on +33 6 12 34 56 78").
+  const phone = senders.find((s) => s.startsWith('+'));
   const sent: string[] = [];
   const removed =
-    (await purgeFinishedJobsMentioning(deps.redis, inbound, senders)) +
-    (await purgeFinishedJobsMentioning(deps.redis, outbound, about, sent));
+    (await purgeFinishedJobsMentioning(deps.redis, inbound, senders, undefined, phone)) +
+    (await purgeFinishedJobsMentioning(deps.redis, outbound, about, sent, phone));
   await forgetSentMessages(deps, sent);
   return removed;
 }
@@ -110,6 +112,8 @@ export async function eraseCitizen(deps: CoreDeps, phone: string): Promise<Erasu
   await forgetLids(deps, phone, lids);
   // A rumour's warning given them while WhatsApp hid their number is kept under the LID (half an hour).
   if (lids.length) await deps.redis.del(...lids.map((lid) => deps.keys.rumourWarned(lid)));
+  // The rumours they forwarded: no longer counted as theirs, nor tied to their reports; one only they forwarded goes.
+  await forgetRumours(deps, [phone, ...lids], incidentIds);
   await forgetPairsInSession(deps, phone, lids);
   // What they reported while WhatsApp hid their number, and the LID's link to their report.
   for (const lid of lids)
@@ -206,7 +210,34 @@ async function forgetHeld(deps: CoreDeps, to: string[]): Promise<void> {
 async function forgetMedia(deps: CoreDeps, senders: string[]): Promise<void> {
   for (const sender of senders) {
     const ids = await deps.redis.smembers(deps.keys.waMediaOf(sender));
-    await deps.redis.del(...ids.map((id) => deps.keys.waMedia(id)), deps.keys.waMediaOf(sender));
+    // And the keys of the messages they sent (their number is each key's chat), kept to quote them.
+    const keys = await deps.redis.smembers(deps.keys.waMessageKeysOf(sender));
+    await deps.redis.del(
+      ...ids.map((id) => deps.keys.waMedia(id)),
+      deps.keys.waMediaOf(sender),
+      ...keys.map((id) => deps.keys.waMessageKey(id)),
+      deps.keys.waMessageKeysOf(sender),
+    );
+  }
+}
+
+/**
+ * Takes a citizen out of the rumours they forwarded (counted by their audit pseudonym): their reports are no
+ * longer listed with it, and a rumour nobody else forwarded is deleted, words and all (a chain message
+ * may carry the forwarder's own name and number: "info from Élodie Durand +33…").
+ */
+async function forgetRumours(deps: CoreDeps, who: string[], incidentIds: string[]): Promise<void> {
+  const pseudonyms = await Promise.all(who.map((w) => deps.audit.pseudonym(w)));
+  for (const id of await deps.redis.zrange(deps.keys.rumoursByLast, '0', '-1')) {
+    const removed = await deps.redis.srem(deps.keys.rumourSenders(id), ...pseudonyms);
+    if (removed === 0) continue;
+    if (incidentIds.length) await deps.redis.zrem(deps.keys.rumourIncidents(id), ...incidentIds);
+    if ((await deps.redis.scard(deps.keys.rumourSenders(id))) > 0) continue;
+    await deps.redis
+      .multi()
+      .del(deps.keys.rumour(id), deps.keys.rumourSenders(id), deps.keys.rumourIncidents(id))
+      .zrem(deps.keys.rumoursByLast, id)
+      .exec();
   }
 }
 

@@ -1,13 +1,18 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { SCRUB_LUA, scrubDigits } from '../store/incident-scripts.ts';
 import { LuaScript } from '../store/lua-script.ts';
 
 /**
  * One page of a finished-jobs set (completed or failed, scored by time), in score order from
  * ARGV[2] (inclusive): {id, score, 1 when the job's data holds one of ARGV[4..] else 0, its return value when 1, ...}.
- * KEYS: the set. ARGV: job key prefix ("<prefix>:<queue>:"), min score, page size, needles...
+ * KEYS: the set. ARGV: job key prefix ("<prefix>:<queue>:"), min score, page size, a phone's digits in
+ * international and national form (scrubDigits; '' for none: its number is looked for however it was typed), needles...
  */
 const PAGE = new LuaScript(`
+-- The phone's digits as written by hand ("+33 6 12 34 56 78", "06 12 34 56 78"): ARGV[4], ARGV[5] ('' for none).
+local full, national, name, gone = ARGV[4], ARGV[5], '', '\0'
+${SCRUB_LUA}
 -- A needle counts only as a whole number: "+3361236000" is not in "+33612360001", nor "123@lid" in "9123@lid".
 local function mentions(data, needle)
   local from = 1
@@ -24,9 +29,10 @@ for i = 1, #rows, 2 do
   local data = redis.call('HGET', ARGV[1] .. rows[i], 'data')
   local hit = 0
   if data then
-    for n = 4, #ARGV do
+    for n = 6, #ARGV do
       if mentions(data, ARGV[n]) then hit = 1 break end
     end
+    if hit == 0 and full ~= '' and scrub(data) ~= data then hit = 1 end
   end
   out[#out + 1] = rows[i]
   out[#out + 1] = rows[i + 1]
@@ -51,7 +57,10 @@ export async function purgeFinishedJobsMentioning(
   needles: string[],
   /** Collects the `messageId` each removed job returned (an outbound job: the message it sent). */
   sent?: string[],
+  /** A phone (E.164) also looked for as people type it ("+33 6 12 34 56 78", "06 12 34 56 78"). */
+  phone?: string,
 ): Promise<number> {
+  const [full, national] = phone ? scrubDigits(phone) : ['', ''];
   const list = needles.filter((n) => n !== '');
   if (list.length === 0) return 0;
   let removed = 0;
@@ -61,7 +70,7 @@ export async function purgeFinishedJobsMentioning(
     let min = '-inf';
     let seenAtMin = new Set<string>();
     for (;;) {
-      const flat = (await PAGE.run(redis, [key], [jobPrefix, min, PAGE_SIZE + seenAtMin.size, ...list])) as (string | number)[];
+      const flat = (await PAGE.run(redis, [key], [jobPrefix, min, PAGE_SIZE + seenAtMin.size, full, national, ...list])) as (string | number)[];
       const rows: { id: string; score: string; hit: boolean; returned: string }[] = [];
       for (let i = 0; i + 3 < flat.length; i += 4)
         rows.push({ id: String(flat[i]), score: String(flat[i + 1]), hit: Number(flat[i + 2]) === 1, returned: String(flat[i + 3]) });

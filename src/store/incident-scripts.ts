@@ -148,10 +148,12 @@ return {1, redis.call('LLEN', KEYS[2])}
  * for none) and `gone` before it.
  */
 /**
- * The digits SCRUB_LUA looks for (`full`, `national`) of a phone in E.164: ['', ''] for anything else
- * (a LID), which holds no number to take out.
+ * The digits SCRUB_LUA looks for (`full`, `national`) of a phone in E.164; of a LID ("204181337709876@lid"),
+ * its digits (staff copy them from a card that shows the hidden number's LID); ['', ''] for anything else.
  */
 export function scrubDigits(number: string): [full: string, national: string] {
+  const lid = /^(\d{6,})(?::\d+)?@(?:hosted\.)?lid$/.exec(number)?.[1];
+  if (lid) return [lid, lid];
   const phone = number.startsWith('+') ? parsePhoneNumberFromString(number) : undefined;
   return phone ? [number.slice(1), String(phone.nationalNumber)] : ['', ''];
 }
@@ -209,12 +211,24 @@ end
  * Removes a reporter's words, pins and phone from an incident, atomically; in what staff wrote
  * (notes, replies), their phone number and registered name are replaced too.
  * KEYS: incident, timeline, openOf(reporter). ARGV: the text left in place of their words; the
- * digits of their phone in international form ('' for a hidden number), and without the country
- * code (its national number); their name in lower case ('' when unknown); the text left in their place.
+ * digits of their phone in international form (a LID's digits when only it is known), and without the country
+ * code (its national number); their name in lower case ('' when unknown); the text left in their place;
+ * the digits of the LID the report came from when their phone is also known ('' otherwise).
  */
 export const ERASE_REPORTER = new LuaScript(`
 local full, national, name, gone = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 ${SCRUB_LUA}
+-- Then the digits of the LID their phone hid behind, if the report came from it (ARGV[6]).
+local function scrubAll(text)
+  text = scrub(text)
+  if ARGV[6] ~= '' and type(text) == 'string' then
+    local f, n = full, national
+    full, national = ARGV[6], ARGV[6]
+    text = scrub(text)
+    full, national = f, n
+  end
+  return text
+end
 local items = redis.call('LRANGE', KEYS[2], 0, -1)
 redis.call('DEL', KEYS[2])
 for _, raw in ipairs(items) do
@@ -223,13 +237,29 @@ for _, raw in ipairs(items) do
     e.text = ARGV[1]
     e.data = nil
   else
-    e.text = scrub(e.text)
+    e.text = scrubAll(e.text)
   end
   redis.call('RPUSH', KEYS[2], cjson.encode(e))
 end
 redis.call('HSET', KEYS[1], 'reporter', '', 'summary', '[erased]', 'location', 'null')
 redis.call('DEL', KEYS[3])
 return #items
+`);
+
+/**
+ * Replaces timeline entries that are still as read: KEYS: timeline. ARGV: (index, entry as read, new entry)
+ * triples. An entry changed meanwhile is left (entries are only appended: an index keeps its entry).
+ */
+export const REPLACE_ENTRIES = new LuaScript(`
+local n = 0
+for i = 1, #ARGV, 3 do
+  local at = tonumber(ARGV[i])
+  if redis.call('LINDEX', KEYS[1], at) == ARGV[i + 1] then
+    redis.call('LSET', KEYS[1], at, ARGV[i + 2])
+    n = n + 1
+  end
+end
+return n
 `);
 
 /**

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { type Incident, type IncidentStatus, isActive, type Severity, type TimelineEntry } from '../domain/incident.ts';
-import { ERASE_REPORTER, INTAKE, MESSAGE_CHANGE, scrubDigits, UPDATE } from './incident-scripts.ts';
+import { namePattern, scrubName } from '../domain/name-scrub.ts';
+import { ERASE_REPORTER, INTAKE, MESSAGE_CHANGE, REPLACE_ENTRIES, scrubDigits, UPDATE } from './incident-scripts.ts';
 import type { RedisKeys } from './keys.ts';
 
 /** Fields of a new incident (the store adds id, seq, status and times). */
@@ -545,8 +546,30 @@ export class IncidentStore {
         ...scrubDigits(number),
         name && name.trim().length >= 3 ? name.trim().toLowerCase() : '',
         '[erased]',
+        // Reported from the LID their number hid behind: its digits go too (a card shows it, staff copy it).
+        number !== reporter ? (scrubDigits(reporter)[0] ?? '') : '',
       ],
     );
+    if (name) await this.scrubNameFrom(id, name);
+  }
+
+  /**
+   * Takes the registered name out of what staff wrote in an incident, as they may have written it: in
+   * capitals, without its accents, or one part of it ("Mme Durand"): the script above finds it only
+   * whole and in the case it was registered in.
+   */
+  private async scrubNameFrom(id: string, name: string): Promise<void> {
+    const pattern = namePattern(name);
+    if (!pattern) return;
+    const timeline = this.keys.incidentTimeline(id);
+    const changes: string[] = [];
+    (await this.redis.lrange(timeline, 0, -1)).forEach((raw, at) => {
+      const e = JSON.parse(raw) as TimelineEntry;
+      if (e.actor === 'reporter' || typeof e.text !== 'string') return;
+      const text = scrubName(e.text, pattern, '[erased]');
+      if (text !== e.text) changes.push(String(at), raw, JSON.stringify({ ...e, text }));
+    });
+    if (changes.length) await REPLACE_ENTRIES.run(this.redis, [timeline], changes);
   }
 }
 

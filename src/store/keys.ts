@@ -88,6 +88,8 @@ export function redisKeys(prefix: string) {
     waMessage: (id: string) => k('wa', 'msg', id),
     /** Keys of recent inbound messages (JSON), so a reply can quote or react to them. */
     waMessageKey: (id: string) => k('wa', 'msgkey', id),
+    /** The ids of the message keys kept of one sender's messages (their chat's jid is their number): erased with them. */
+    waMessageKeysOf: (sender: string) => k('wa', 'msgkeys-of', sender),
     /** A citizen's media message as WhatsApp delivered it, kept to forward it to the cell. */
     waMedia: (id: string) => k('wa', 'media', id),
     /** The media messages kept of one sender (phone or LID): DELETE forgets them. */

@@ -59,9 +59,17 @@ describe('DELETE and the WhatsApp session’s LID mapping', () => {
     await settle(app);
     expect(await mapping().getPNForLID(CITIZEN_OLD_LID)).toBe('33612345001:0@s.whatsapp.net');
     expect(await stored()).toMatchObject({ '33612345001': '204181337700001', '204181337700002_reverse': '33612345001' });
+    // The key of their message is kept to quote it (its chat: their LID, their number beside it).
+    const messageKeys = async () =>
+      Promise.all([
+        app.deps.redis.exists(app.deps.keys.waMessageKey(`WA-ERASE-${n}`)),
+        app.deps.redis.exists(app.deps.keys.waMessageKeysOf('+33612345001')),
+      ]);
+    expect(await messageKeys()).toEqual([1, 1]);
 
     expect(await write(CITIZEN_LID, CITIZEN_PN, 'DELETE')).toMatch(/has been erased/);
     await settle(app);
+    expect(await messageKeys()).toEqual([0, 0]);
 
     const left = await stored();
     expect(

@@ -36,9 +36,39 @@ describe('a citizen erased after staff wrote about them', () => {
     expect(staffWords).toEqual([
       `Called [erased] on [erased], then [erased]: no answer. Same family as ${id}.`,
       'Neighbour says [erased] left; try [erased] or [erased] tomorrow ([erased]). Team of 12 sent, 2 ambulances.',
-      'Karim Haddadi (a cousin, not him) called from +33 6 12 34 56 79.',
+      // A part of their name goes wherever it is (their first name here is also a cousin's): their number only whole.
+      '[erased] Haddadi (a cousin, not him) called from +33 6 12 34 56 79.',
       '[erased], stay where you are: a team is on its way.',
     ]);
     expect(JSON.stringify(incident)).not.toMatch(/612345678|Karim Haddad\b/i);
+  });
+
+  it('finds their name however staff wrote it: in capitals, without its accents, or a part of it', async () => {
+    const phone = '+33612345699';
+    await saveCitizens(app.deps, [
+      { phone, name: 'Élodie Durand', region: 'north', household: 1, language: 'fr', registeredAt: 1, updatedAt: 1, optedOut: false },
+    ]);
+    await app.say(phone, 'Je suis bloquée à l’aéroport, mon passeport a été volé');
+    const id = /INC-\d{4}/.exec((await app.expectMessage(phone, /INC-\d{4}/)).text)?.[0] as string;
+    for (const text of [
+      'ÉLODIE DURAND reached at the hotel',
+      'Elodie Durand has no papers',
+      'Mme Durand will call back',
+      'Durandal Ltd is the hotel',
+    ])
+      expect((await app.api('POST', `/api/incidents/${id}/notes`, { text })).status).toBe(201);
+    await app.say(STAFF.duty, `/reply ${id} Bonjour Élodie, une équipe arrive.`);
+    await settle(app);
+    await app.say(phone, 'DELETE');
+    await app.expectMessage(phone, /effacé|erased/);
+    await settle(app);
+    const incident = (await app.api<Incident>('GET', `/api/incidents/${id}`)).body;
+    expect(incident.timeline.filter((e) => e.type === 'note' || e.type === 'message').map((e) => e.text)).toEqual([
+      '[erased] reached at the hotel',
+      '[erased] has no papers',
+      'Mme [erased] will call back',
+      'Durandal Ltd is the hotel',
+      'Bonjour [erased], une équipe arrive.',
+    ]);
   });
 });

@@ -184,7 +184,7 @@ async function receive(t: BaileysTransport, sock: BaileysSocket, m: WAMessage): 
   // A photo, video, voice note or document is kept as delivered, to be forwarded to the cell.
   const sender = inbound.from.phone ?? inbound.from.lid;
   const media = inbound.media && !inbound.fromMe && sender && forwardable(m) ? t.store.saveMedia(m, sender) : undefined;
-  const storing = Promise.all([learning, t.store.saveKey(m.key), media]);
+  const storing = Promise.all([learning, t.store.saveKey(m.key, sender), media]);
   storing.catch((err: Error) => t.log.warn({ id: m.key?.id, err: err.message }, 'cannot store an inbound message key'));
   await Promise.race([storing, new Promise((r) => setTimeout(r, STORE_WAIT_MS).unref())]);
   await t.sink?.message(inbound);

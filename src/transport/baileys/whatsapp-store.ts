@@ -87,8 +87,11 @@ export class WhatsAppStore {
     return (await this.redis.exists(this.keys.waMessage(id))) === 1;
   }
 
-  /** Remembers the key of an inbound message (so a reply can quote it with the right participant). */
-  async saveKey(key: WAMessageKey): Promise<void> {
+  /**
+   * Remembers the key of an inbound message (so a reply can quote it with the right participant), listed
+   * under its `sender` (a citizen's DELETE takes their keys too: a key's jid is their number).
+   */
+  async saveKey(key: WAMessageKey, sender?: string): Promise<void> {
     if (!key.id) return;
     const slim = {
       remoteJid: key.remoteJid,
@@ -96,7 +99,9 @@ export class WhatsAppStore {
       fromMe: !!key.fromMe,
       ...(key.participant ? { participant: key.participant } : {}),
     };
-    await this.redis.set(this.keys.waMessageKey(key.id), JSON.stringify(slim), 'EX', KEY_TTL_S);
+    const multi = this.redis.multi().set(this.keys.waMessageKey(key.id), JSON.stringify(slim), 'EX', KEY_TTL_S);
+    if (sender) multi.sadd(this.keys.waMessageKeysOf(sender), key.id).expire(this.keys.waMessageKeysOf(sender), KEY_TTL_S);
+    await multi.exec();
   }
 
   /** The key of a message we saw or sent, by id, in chat `jid`. */
