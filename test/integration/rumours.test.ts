@@ -41,7 +41,7 @@ describe('a citizen forwards a rumour claiming to come from the embassy or the a
   };
 
   beforeAll(async () => {
-    app = await startTestApp('rumours');
+    app = await startTestApp('rumours', { config: { digest: { maxCardsPerWindow: 1000, window: '1m' } } });
   });
   afterAll(async () => app.stop());
 
@@ -192,12 +192,16 @@ describe('a citizen forwards a rumour claiming to come from the embassy or the a
     };
     const citizen = phone(60);
     await forward(citizen, RUMOUR_EN);
-    expect(await say(citizen, 'is this true??')).toEqual([expect.stringMatching(/^No\. The embassy did not send the message you forwarded/)]);
+    expect(await say(citizen, 'is this true??')).toEqual([
+      expect.stringMatching(/^No\. The embassy did not send the message you forwarded/),
+    ]);
     expect(await say(citizen, 'so it is fake?')).toEqual([expect.stringMatching(/^No\. The embassy did not send/)]);
     // A claim of the local authorities is never called false: the embassy cannot say.
     const other = phone(61);
     await forward(other, 'وزارة الداخلية: حظر تجول من الساعة الثامنة مساءً. انشروا');
-    expect(await say(other, 'يعني الخبر صحيح؟')).toEqual([expect.stringMatching(/^لا تستطيع السفارة أن تقول.*تحقق منها عبر قنواتها الرسمية/s)]);
+    expect(await say(other, 'يعني الخبر صحيح؟')).toEqual([
+      expect.stringMatching(/^لا تستطيع السفارة أن تقول.*تحقق منها عبر قنواتها الرسمية/s),
+    ]);
     const french = phone(62);
     await forward(french, RUMOUR_FR);
     expect(await say(french, "c'est vrai ?")).toEqual([expect.stringMatching(/^Non\. L'ambassade n'a pas envoyé le message/)]);

@@ -61,6 +61,35 @@ export async function rerankInDigest(deps: CoreDeps, incident: Pick<Incident, 'i
   await deps.redis.zadd(deps.keys.digestPending, 'XX', SEVERITY_RANK[incident.severity] * 1e12 + incident.seq, incident.id);
 }
 
+/**
+ * Where a follow-up's incident stands in the card window: -1 it is not waiting for a digest (it had its
+ * card, or its digest is being posted); 0 it waits; 1 it waited and now takes a card (the follow-up
+ * raised it to critical and the window has room for critical cards).
+ * KEYS: cards, pending. ARGV: id, now, window, max (0: never takes a card).
+ */
+const FOLLOW_UP_SLOT = new LuaScript(`
+if not redis.call('ZSCORE', KEYS[2], ARGV[1]) then return -1 end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[2]) - tonumber(ARGV[3]))
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return 0 end
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
+`);
+
+/**
+ * A reporter's follow-up to an incident that may still be waiting for the digest: `waiting` (its words
+ * stay on its timeline and the digest lists it: posted one by one, a flood of "hello??" drowned the group,
+ * each about an incident the cell had not seen yet), `card` (raised to critical, it takes a card now if the
+ * window has room for one, as a new critical report would), or `shown` (it had its card: say it).
+ */
+export async function followUpSlot(deps: CoreDeps, incident: Pick<Incident, 'id' | 'severity'>): Promise<'shown' | 'waiting' | 'card'> {
+  const { cards } = cardWindow(deps, incident.severity);
+  const max = incident.severity === 'critical' ? cards.max : 0;
+  const slot = (await FOLLOW_UP_SLOT.run(deps.redis, [cards.key, cards.pending], [incident.id, cards.now, cards.window, max])) as number;
+  return slot === 1 ? 'card' : slot === 0 ? 'waiting' : 'shown';
+}
+
 /** Posts a new incident's card to the cell groups. */
 export async function postCard(deps: CoreDeps, incident: Incident): Promise<void> {
   await postToCellGroups(deps, incidentCard(deps, incident), `card:${incident.id}`, 'card', `incident:${incident.id}`);

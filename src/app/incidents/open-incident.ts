@@ -12,7 +12,7 @@ import {
 import { maxSeverity, triage } from '../../domain/triage.ts';
 import type { IntakeOutcome } from '../../store/incident-store.ts';
 import type { CoreDeps } from '../deps.ts';
-import { cardWindow, postCard, rerankInDigest, scheduleDigest } from './cards.ts';
+import { cardWindow, followUpSlot, incidentCard, postCard, rerankInDigest, scheduleDigest } from './cards.ts';
 import { escalateSooner, firstDeadline, scheduleDeadlineCheck } from './escalation.ts';
 import { withoutRegionGuess } from './lifecycle.ts';
 import {
@@ -336,18 +336,30 @@ async function onFollowUp(deps: CoreDeps, incident: Incident, entry: TimelineEnt
             : input.forwarded
               ? 'the reporter forwards:'
               : 'the reporter adds:';
+  const key = `update:${input.sourceMessageId ?? entry.at}`;
+  // Still waiting for the digest: it lists the incident (the words are on its timeline), unless they
+  // made it critical and there is room for its card now, which says what made it so.
+  const slot = await followUpSlot(deps, raised ?? incident);
+  const post =
+    slot === 'shown'
+      ? postToCellGroups(deps, `✏️ ${incident.id} — ${adds} ${what}${severity}${triaged}`, key, 'update', `incident:${incident.id}`)
+      : slot === 'card'
+        ? postToCellGroups(
+            deps,
+            `${incidentCard(deps, { ...incident, ...raised, ...filled }, '🔺 Raised to CRITICAL while waiting for the digest —')}
+The reporter then wrote: ${what}`,
+            `card:${incident.id}`,
+            'card',
+            `incident:${incident.id}`,
+          )
+        : undefined;
   await Promise.all([
-    postToCellGroups(
-      deps,
-      `✏️ ${incident.id} — ${adds} ${what}${severity}${triaged}`,
-      `update:${input.sourceMessageId ?? entry.at}`,
-      'update',
-      `incident:${incident.id}`,
-    ),
+    post,
     raised && tellHolderRaised(deps, { ...raised, ...filled }, what, input.sourceMessageId ?? entry.at),
     raisedBefore && tellHolderRaised(deps, raisedBefore, what, input.sourceMessageId ?? entry.at),
   ]);
-  await forwardMedia(deps, input, incident.id);
+  // A photo of an incident the cell has not seen yet waits with it (/media ID forwards it on demand).
+  if (slot !== 'waiting') await forwardMedia(deps, input, incident.id);
 }
 
 /** True when the follow-up of message `messageId` raised the incident's severity (the entry right after its own says so). */
