@@ -1,8 +1,9 @@
+import { durationMs } from '../domain/duration.ts';
 import type { ConfigFile } from './schema.ts';
 
 /** A configuration the bot runs with, but in which part of it reaches nobody. */
 export interface ConfigWarning {
-  code: 'no_cell_groups' | 'no_staff' | 'no_duty_officer';
+  code: 'no_cell_groups' | 'no_staff' | 'no_duty_officer' | 'deadline_within_digest';
   message: string;
 }
 
@@ -32,6 +33,15 @@ export function configWarnings(file: ConfigFile): ConfigWarning[] {
       code: 'no_duty_officer',
       message:
         'no member of staff has the duty_officer role: nobody is paged when an incident waits past its deadline (admins only at the second call). Give someone the duty_officer role.',
+    });
+  // Under a flood a report waits up to one digest window before the cell first sees it: a deadline
+  // shorter than the window pages the duty officers about an incident the group has not been shown.
+  const window = durationMs(file.digest.window);
+  const early = Object.entries(file.escalation.ackDeadline).filter(([, d]) => durationMs(d) < window);
+  if (early.length)
+    warnings.push({
+      code: 'deadline_within_digest',
+      message: `escalation.ackDeadline ${early.map(([s, d]) => `${s} (${d})`).join(', ')} is shorter than digest.window (${file.digest.window}): under a flood, a report waiting for the digest can be escalated before the cell group was shown it. Make the window shorter than every deadline.`,
     });
   return warnings;
 }

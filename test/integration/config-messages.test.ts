@@ -39,7 +39,7 @@ async function startLogged(name: string, overrides: Partial<ConfigFile>) {
   return { warnings, readyz };
 }
 
-describe('a configuration error an embassy admin can act on, as crisis-cell prints it', { timeout: 60_000 }, () => {
+describe('a configuration error an embassy admin can act on, as crisis-cell prints it', { timeout: 120_000 }, () => {
   it.concurrent('an unquoted staff phone is refused with the advice to quote it, naming the entry as the admin counts', async () => {
     const path = editedConfig('unquoted.yaml', 'phone: "+15550000003"', 'phone: +15550000003');
     const res = await runMain({ REDIS_URL: 'redis://127.0.0.1:1', CRISIS_CELL_CONFIG: path });
@@ -67,7 +67,7 @@ describe('a configuration error an embassy admin can act on, as crisis-cell prin
   });
 });
 
-describe('a staff phone written with spaces', () => {
+describe('a staff phone written with spaces', { timeout: 120_000 }, () => {
   it('is the roster phone WhatsApp messages come from: the officer commands the bot and is named on the incident', async () => {
     const base = testConfig('unused').file;
     const staff = base.staff.map((s) => (s.phone === STAFF.officer ? { ...s, phone: '+1 555 000 0003' } : s));
@@ -91,7 +91,7 @@ describe('a staff phone written with spaces', () => {
   });
 });
 
-describe('a configuration that leaves the cell unreachable starts, and says so', { timeout: 60_000 }, () => {
+describe('a configuration that leaves the cell unreachable starts, and says so', { timeout: 120_000 }, () => {
   it('no cell group: a warning in the log and on GET /readyz, still ready', async () => {
     const { warnings, readyz } = await startLogged('config-no-groups', { cellGroups: [] });
     expect(warnings.map((w) => w.warning)).toEqual(['no_cell_groups']);
@@ -115,6 +115,15 @@ describe('a configuration that leaves the cell unreachable starts, and says so',
     expect(readyz.warnings?.map((w) => w.code)).toEqual(['no_duty_officer']);
   });
 
+  it('a deadline shorter than the digest window: a warning, since a report waiting for the digest could be paged first', async () => {
+    const { warnings, readyz } = await startLogged('config-early-deadline', {
+      escalation: { ackDeadline: { critical: '30s', high: '15m', medium: '1h', low: '4h' }, secondDeadline: '10m' },
+      digest: { maxCardsPerWindow: 5, window: '1m' },
+    });
+    expect(warnings.map((w) => w.warning)).toEqual(['deadline_within_digest']);
+    expect(readyz.warnings?.[0]?.message).toContain('escalation.ackDeadline critical (30s) is shorter than digest.window (1m)');
+  });
+
   it('the shipped example gives no warning, and /readyz keeps its usual shape', async () => {
     const { warnings, readyz } = await startLogged('config-complete', {});
     expect(warnings.filter((w) => w.warning)).toEqual([]);
@@ -123,13 +132,19 @@ describe('a configuration that leaves the cell unreachable starts, and says so',
 
   it('npm start prints the warning under its banner', async () => {
     const prefix = uniquePrefix('config-banner');
-    const path = editedConfig('no-groups.yaml', 'cellGroups:\n  - { id: "120363000000000001@g.us", name: Crisis cell }\n', 'cellGroups: []\n');
+    const path = editedConfig(
+      'no-groups.yaml',
+      'cellGroups:\n  - { id: "120363000000000001@g.us", name: Crisis cell }\n',
+      'cellGroups: []\n',
+    );
     const port = await freePort();
     const proc = startMain({ REDIS_URL, KEY_PREFIX: prefix, PORT: String(port), HOST: '127.0.0.1', CRISIS_CELL_CONFIG: path });
     try {
       await waitForHttp(`http://127.0.0.1:${port}/healthz`, proc);
       const banner = await waitFor(async () => proc.stdout().includes('crisis-cell is running') && proc.stdout());
-      expect(banner).toContain('⚠️  Warning: cellGroups is empty: incident cards, escalations and playbook posts reach no crisis-cell group');
+      expect(banner).toContain(
+        '⚠️  Warning: cellGroups is empty: incident cards, escalations and playbook posts reach no crisis-cell group',
+      );
     } finally {
       proc.child.kill('SIGTERM');
       await proc.exited;

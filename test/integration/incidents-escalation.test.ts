@@ -31,6 +31,16 @@ describe('escalation of unacknowledged incidents', () => {
     expect(incident.timeline.filter((e) => e.type === 'escalated')).toHaveLength(2);
   });
 
+  it('a page about a report made critical by what the reporter wrote next quotes those words, not only the first ones', async () => {
+    await app.say('+33611110021', 'Flights cancelled, we are stranded at the airport');
+    const id = incidentIdIn((await app.expectMessage('+33611110021', /Reference/)).text);
+    await app.say('+33611110021', 'now my father collapsed, he is not breathing');
+    const page = await app.expectMessage(STAFF.duty, (m) => m.kind === 'escalation' && m.text.includes(id));
+    expect(page.text).toContain('🔴 CRITICAL');
+    expect(page.text).toContain('“Flights cancelled, we are stranded at the airport”');
+    expect(page.text).toContain('🔺 Made graver by what the reporter wrote next: “now my father collapsed, he is not breathing”');
+  });
+
   it('tells the staff it paged once someone takes the incident, and the cell sees a dashboard acknowledgement', async () => {
     await app.say('+33611110009', 'Gunmen stopped our bus on the coast road, we are held');
     const id = incidentIdIn((await app.expectMessage('+33611110009', /Reference/)).text);

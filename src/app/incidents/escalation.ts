@@ -197,7 +197,8 @@ async function escalate(deps: CoreDeps, data: Record<string, unknown>): Promise<
   const slot = await escalationSlot(deps, incident, level);
   if (slot.post === 1) {
     const headline = `⏰ UNACKNOWLEDGED ${age} —`;
-    const card = incidentCard(deps, { ...incident, escalationLevel: level }, headline) + secondCall(deps, incident, level);
+    const card =
+      incidentCard(deps, { ...incident, escalationLevel: level }, headline) + raisedByLine(incident) + secondCall(deps, incident, level);
     if (level === 1) await postToCellGroups(deps, card, `esc:${id}:${level}`, 'escalation', `incident:${id}`);
     await messageStaff(deps, pagedAbout(deps, incident, level), card, `esc:${id}:${level}`, 'escalation', `incident:${id}`);
   } else if (slot.post === 2) {
@@ -219,6 +220,16 @@ async function escalate(deps: CoreDeps, data: Record<string, unknown>): Promise<
 /** A wait as said in a page: "0 min" would read as if nobody had waited, so under a minute is in seconds. */
 function shortWait(ms: number): string {
   return ms < 60_000 ? `${Math.max(1, Math.round(ms / 1000))} s` : waitText(ms);
+}
+
+/**
+ * The reporter's words that made the incident graver after its first words ("now he is not breathing"):
+ * a page quoting only its summary ("stranded at the airport") read as harmless for a CRITICAL incident.
+ */
+function raisedByLine(incident: Incident): string {
+  const at = incident.timeline.findLastIndex((e) => e.type === 'severity' && e.actor === 'system');
+  const words = at < 0 ? undefined : incident.timeline.slice(0, at).findLast((e) => e.actor === 'reporter' && e.text)?.text;
+  return words && words !== incident.summary ? `\n🔺 Made graver by what the reporter wrote next: “${excerpt(words, 200)}”` : '';
 }
 
 /**
