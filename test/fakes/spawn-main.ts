@@ -54,8 +54,11 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Polls `url` until it answers 200, or fails after `timeoutMs`. */
-export async function waitForHttp(url: string, proc: MainProcess, timeoutMs = 20_000): Promise<void> {
+/**
+ * Polls `url` until it answers 200, or fails after `timeoutMs`. A start in a fresh clone compiles every
+ * source file (tsx's cache is empty): beside another test file on two cores it took over 20 s in CI.
+ */
+export async function waitForHttp(url: string, proc: MainProcess, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (proc.child.exitCode !== null) throw new Error(`crisis-cell exited early: ${proc.stderr()}`);

@@ -3,7 +3,7 @@ import { freePort, startMain, waitForHttp } from '../fakes/spawn-main.ts';
 import { ADMIN_TOKEN, cleanPrefix, REDIS_URL, startTestApp, uniquePrefix, waitFor } from '../fakes/test-app.ts';
 
 /** ROLE=gateway and ROLE=worker, started as `npm start` starts them: they serve no HTTP. */
-describe('a process without HTTP', () => {
+describe('a process without HTTP', { timeout: 120_000 }, () => {
   const prefix = uniquePrefix('roles');
   afterAll(async () => cleanPrefix(prefix));
 
@@ -27,7 +27,7 @@ describe('a process without HTTP', () => {
   }
 });
 
-describe('the API with WhatsApp (TRANSPORT=baileys) and no ADMIN_TOKEN', () => {
+describe('the API with WhatsApp (TRANSPORT=baileys) and no ADMIN_TOKEN', { timeout: 120_000 }, () => {
   const prefix = uniquePrefix('roles-token');
   afterAll(async () => cleanPrefix(prefix));
 

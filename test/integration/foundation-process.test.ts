@@ -19,7 +19,7 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-describe('embedded Redis', () => {
+describe('embedded Redis', { timeout: 120_000 }, () => {
   it('starts a private redis-server with AOF under DATA_DIR/redis when none answers, and stops it on SIGTERM', async () => {
     const [redisPort, port] = [await freePort(), await freePort()];
     const dataDir = tempDir();
@@ -50,7 +50,7 @@ describe('embedded Redis', () => {
   });
 });
 
-describe('npm start, end to end', () => {
+describe('npm start, end to end', { timeout: 120_000 }, () => {
   const prefix = uniquePrefix('e2e');
   afterAll(async () => cleanPrefix(prefix));
 
@@ -89,7 +89,7 @@ describe('npm start, end to end', () => {
   });
 });
 
-describe('graceful shutdown', () => {
+describe('graceful shutdown', { timeout: 120_000 }, () => {
   const prefix = uniquePrefix('shutdown');
   afterAll(async () => cleanPrefix(prefix));
 
@@ -149,10 +149,10 @@ describe('graceful shutdown', () => {
       again.child.kill('SIGTERM');
     }
     expect(await again.exited).toBe(0);
-  }, 60_000);
+  }, 120_000);
 });
 
-describe('a second start on a port already taken', () => {
+describe('a second start on a port already taken', { timeout: 120_000 }, () => {
   it('stops with one line naming the port, and leaves the running instance and its admin token as they were', async () => {
     const running = await startTestApp('port-taken');
     const port = new URL(running.url).port;
