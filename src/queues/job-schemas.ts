@@ -25,8 +25,8 @@ export const inboundMessageSchema = z
     media: z.enum(['image', 'video', 'audio', 'document', 'sticker']).optional(),
     /** An edit of message `of`: the text is its new wording. */
     edit: earlierMessage.optional(),
-    /** The sender deleted message `of` for everyone. */
-    deletion: earlierMessage.optional(),
+    /** The sender deleted message `of` for everyone (`unread`: before the bot could read it). */
+    deletion: z.strictObject({ of: earlierMessage.shape.of, unread: z.boolean().optional() }).optional(),
     /** Marked by the platform as forwarded (someone else's message passed on). */
     forwarded: z.boolean().optional(),
   })

@@ -57,7 +57,14 @@ export interface InboundMessage {
    * Set when the sender deleted an earlier message of theirs for everyone: `of` is that message's
    * id. Such a message carries nothing else (no text, location, media, reaction or edit).
    */
-  deletion?: { of: string };
+  deletion?: {
+    of: string;
+    /**
+     * The message was deleted before the bot could read it: WhatsApp handed over only that a message
+     * (`of`, its own id) was deleted (the gateway was offline when it was sent and deleted).
+     */
+    unread?: boolean;
+  };
   /**
    * Set when the platform marks the message as forwarded (WhatsApp's "Forwarded" label): the sender
    * passed on someone else's message, e.g. a rumour "from the embassy" circulating in group chats.

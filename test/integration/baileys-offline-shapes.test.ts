@@ -63,6 +63,38 @@ describe('stickers, and messages edited while the gateway was offline (Baileys a
     ]);
   });
 
+  it('a message written and deleted for everyone while offline: with a report open, the officer sees that it was; without one, nothing opens', async () => {
+    const jid = '33690100004@s.whatsapp.net';
+    // What Baileys' buffer hands over: the original with its content gone and a REVOKE stub, then the delete itself.
+    const revoked = (id: string, of: string) => {
+      const stub = waMessage({ id: of, remoteJid: jid, message: { conversation: 'x' } });
+      (stub as { message: unknown }).message = null;
+      stub.messageStubType = proto.WebMessageInfo.StubType.REVOKE;
+      const revoke = waMessage({
+        id,
+        remoteJid: jid,
+        message: { protocolMessage: { type: Type.REVOKE, key: { id: of, remoteJid: jid, fromMe: true } } },
+      });
+      return [stub, revoke];
+    };
+    await deliver(revoked('OFF-DEL-1', 'OFF-GONE-1'), 'append');
+    expect(await incidentsOf('+33690100004')).toEqual([]);
+    await deliver([
+      waMessage({ id: 'OFF-REP-4', remoteJid: jid, message: { conversation: 'They came to our house asking for my husband' } }),
+    ]);
+    const repliesBefore = texts(jid).length;
+    await deliver(revoked('OFF-DEL-2', 'OFF-GONE-2'), 'append');
+    const [report] = await incidentsOf('+33690100004');
+    expect(report?.timeline.at(-1)).toMatchObject({ actor: 'reporter', messageId: 'deleted-unread:OFF-GONE-2' });
+    expect(report?.timeline.at(-1)?.text).toContain('deleted for everyone before the embassy could read it');
+    await waitFor(
+      async () => texts(CELL_GROUP).some((t) => t.includes(`${report?.id} — the reporter adds: “(a message they deleted`)) || undefined,
+    );
+    expect(texts(jid).length).toBe(repliesBefore);
+    await settle(app);
+    expect(texts(CELL_GROUP).filter((t) => t.includes(`${report?.id}`) && /deleted/.test(t))).toHaveLength(1);
+  });
+
   it('a photo re-captioned while offline: one report with the new caption, no "edited X to X", no photo forward without its file', async () => {
     const jid = '33690100003@s.whatsapp.net';
     const edited = { imageMessage: { caption: 'the bridge is down, 3 people hurt' } };

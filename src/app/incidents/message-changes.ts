@@ -4,7 +4,7 @@ import { triage } from '../../domain/triage.ts';
 import { PRIORITY } from '../../queues/queues.ts';
 import type { Feature } from '../feature.ts';
 import { escalateSooner } from './escalation.ts';
-import { retriageFollowUp } from './open-incident.ts';
+import { joinOpenIncident, retriageFollowUp } from './open-incident.ts';
 import { excerpt, incidentStore, postToCellGroups, SEVERITY_ICON } from './shared.ts';
 
 /** What a deleted message's timeline entry says; the deleted words stay in their own entry, for the record. */
@@ -29,6 +29,7 @@ export const EDIT_NOTED_EMOJI = '✅';
  */
 export async function handleMessageChange(ctx: ChatContext): Promise<boolean> {
   const { msg, deps } = ctx;
+  if (msg.deletion?.unread) return recordUnreadDeletion(ctx);
   // An edit that leaves nothing to read takes the words away, as a delete does (the record keeps them).
   const change =
     msg.deletion || (msg.edit && !msg.text)
@@ -94,6 +95,30 @@ export async function handleMessageChange(ctx: ChatContext): Promise<boolean> {
   }
   return true;
 }
+
+/**
+ * A message the citizen sent and deleted for everyone before the bot could read it (the gateway was
+ * offline): its words are gone, but a citizen who reported "my husband was arrested" and then deleted
+ * it, perhaps under pressure, must not vanish. With a report open it joins it, for the officer to see
+ * (no answer to the citizen); without one there is nothing to tie it to.
+ */
+async function recordUnreadDeletion(ctx: ChatContext): Promise<boolean> {
+  const reporter = ctx.sender.phone ?? ctx.sender.lid;
+  if (!reporter || ctx.sender.staff) return true;
+  await joinOpenIncident(ctx.deps, {
+    reporter,
+    text: UNREAD_DELETED_TEXT,
+    channel: 'chat',
+    // Not the message's own id: the delete that follows it (WhatsApp hands over both) finds no message
+    // of that id on the timeline, and says nothing more.
+    sourceMessageId: `deleted-unread:${ctx.msg.id}`,
+    wordless: true,
+  });
+  return true;
+}
+
+/** What stands on the timeline for a message deleted before it could be read. */
+const UNREAD_DELETED_TEXT = '(a message they deleted for everyone before the embassy could read it: its words are lost)';
 
 /** What the cell reads after an edit of a report no longer worked on: its summary did not follow the edit. */
 function keptSummary(status: IncidentStatus): string {

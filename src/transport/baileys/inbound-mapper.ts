@@ -218,11 +218,11 @@ export function forwardable(m: WAMessage): boolean {
  */
 export function toInboundMessage(msg: WAMessage, me: OwnJids = {}): InboundMessage | undefined {
   const id = msg.key.id;
-  if (!id || msg.key.fromMe || !msg.message) return undefined;
+  if (!id || msg.key.fromMe) return undefined;
+  const revokedUnread = !msg.message && msg.messageStubType === proto.WebMessageInfo.StubType.REVOKE;
+  if (!msg.message && !revokedUnread) return undefined;
   const origin = originOf(msg.key);
   if (!origin) return undefined;
-  let content = opened(msg.message);
-  if (!content) return undefined;
   const base = {
     id,
     chat: origin.chat,
@@ -230,6 +230,11 @@ export function toInboundMessage(msg: WAMessage, me: OwnJids = {}): InboundMessa
     fromMe: false,
     at: toNumber(msg.messageTimestamp as number) * 1000 || Date.now(),
   };
+  // Written and deleted for everyone while the gateway was offline: Baileys hands over the message
+  // with its content gone and a REVOKE stub. Its words are lost; that it was sent is not.
+  if (revokedUnread) return { ...base, deletion: { of: id, unread: true } };
+  let content = opened(msg.message);
+  if (!content) return undefined;
   const protocol = content.protocolMessage;
   // The message an edit or a delete is about (its key is the original message's key).
   const of = protocol?.key?.id || undefined;
