@@ -112,13 +112,13 @@ export async function eraseCitizen(deps: CoreDeps, phone: string): Promise<Erasu
   await forgetLids(deps, phone, lids);
   // A rumour's warning given them while WhatsApp hid their number is kept under the LID (half an hour).
   if (lids.length) await deps.redis.del(...lids.map((lid) => deps.keys.rumourWarned(lid)));
-  // The rumours they forwarded: no longer counted as theirs, nor tied to their reports; one only they forwarded goes.
-  await forgetRumours(deps, [phone, ...lids], incidentIds);
   await forgetPairsInSession(deps, phone, lids);
   // What they reported while WhatsApp hid their number, and the LID's link to their report.
   for (const lid of lids)
     for (const id of await eraseCitizenIncidents(deps, lid, erased?.name, phone)) if (!incidentIds.includes(id)) incidentIds.push(id);
   await forgetMedia(deps, [phone, ...lids]);
+  // The rumours they forwarded: no longer counted as theirs, nor tied to their reports (those made under a LID too); one only they forwarded goes.
+  await forgetRumours(deps, [phone, ...lids], incidentIds);
   // Staff may have noted their number on a playbook run's checklist ("done, called +33 6 12…").
   const taskNotes = await eraseFromTaskNotes(deps, phone);
   // What each message sent them was about ("alert:ALR-0002:+336…", kept 90 days for receipts and
@@ -211,7 +211,7 @@ async function forgetMedia(deps: CoreDeps, senders: string[]): Promise<void> {
   for (const sender of senders) {
     const ids = await deps.redis.smembers(deps.keys.waMediaOf(sender));
     // And the keys of the messages they sent (their number is each key's chat), kept to quote them.
-    const keys = await deps.redis.smembers(deps.keys.waMessageKeysOf(sender));
+    const keys = await deps.redis.zrange(deps.keys.waMessageKeysOf(sender), '0', '-1');
     await deps.redis.del(
       ...ids.map((id) => deps.keys.waMedia(id)),
       deps.keys.waMediaOf(sender),
@@ -229,8 +229,8 @@ async function forgetMedia(deps: CoreDeps, senders: string[]): Promise<void> {
 async function forgetRumours(deps: CoreDeps, who: string[], incidentIds: string[]): Promise<void> {
   const pseudonyms = await Promise.all(who.map((w) => deps.audit.pseudonym(w)));
   for (const id of await deps.redis.zrange(deps.keys.rumoursByLast, '0', '-1')) {
-    const removed = await deps.redis.srem(deps.keys.rumourSenders(id), ...pseudonyms);
-    if (removed === 0) continue;
+    // Decided on what is left, not on what this run removed: a run retried after it failed midway finishes the work.
+    await deps.redis.srem(deps.keys.rumourSenders(id), ...pseudonyms);
     if (incidentIds.length) await deps.redis.zrem(deps.keys.rumourIncidents(id), ...incidentIds);
     if ((await deps.redis.scard(deps.keys.rumourSenders(id))) > 0) continue;
     await deps.redis

@@ -70,7 +70,10 @@ export async function purgeFinishedJobsMentioning(
     let min = '-inf';
     let seenAtMin = new Set<string>();
     for (;;) {
-      const flat = (await PAGE.run(redis, [key], [jobPrefix, min, PAGE_SIZE + seenAtMin.size, full, national, ...list])) as (string | number)[];
+      const flat = (await PAGE.run(redis, [key], [jobPrefix, min, PAGE_SIZE + seenAtMin.size, full, national, ...list])) as (
+        | string
+        | number
+      )[];
       const rows: { id: string; score: string; hit: boolean; returned: string }[] = [];
       for (let i = 0; i + 3 < flat.length; i += 4)
         rows.push({ id: String(flat[i]), score: String(flat[i + 1]), hit: Number(flat[i + 2]) === 1, returned: String(flat[i + 3]) });

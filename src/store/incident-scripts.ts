@@ -115,8 +115,10 @@ export const UPDATE = new LuaScript(`
 local cur = redis.call('HMGET', KEYS[1], 'status', 'severity', 'assignee', 'escalationLevel')
 if cur[1] ~= ARGV[2] or cur[2] ~= ARGV[3] or (cur[3] or '') ~= ARGV[9] or (cur[4] or '0') ~= ARGV[12] then return {0, 0} end
 if ARGV[10] ~= '' then
+  -- As cjson wrote it into an entry ("/" as "\\/"), or as it is.
+  local written = string.sub(cjson.encode(ARGV[10]), 2, -2)
   for _, raw in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
-    if string.find(raw, ARGV[10], 1, true) then
+    if string.find(raw, written, 1, true) or string.find(raw, ARGV[10], 1, true) then
       local e = cjson.decode(raw)
       if type(e.data) == 'table' and e.data.key == ARGV[10] then return {2, 0} end
     end
@@ -158,6 +160,9 @@ export function scrubDigits(number: string): [full: string, national: string] {
   return phone ? [number.slice(1), String(phone.nationalNumber)] : ['', ''];
 }
 
+/** The most characters a phone number written by hand spans, separators and brackets included. */
+const SPAN = 40;
+
 export const SCRUB_LUA = `
 local function isPhone(d)
   return d == full or d == national or d == '0' .. national or d == '00' .. full
@@ -171,12 +176,19 @@ local function scrubRun(run)
     if string.find(c, '[%d%+%(]') and (i == 1 or string.find(string.sub(run, i - 1, i - 1), '%D')) then starts[#starts + 1] = i end
     if string.find(c, '%d') and (i == #run or string.find(string.sub(run, i + 1, i + 1), '%D')) then ends[#ends + 1] = i end
   end
+  -- A number as written spans at most SPAN characters ("+33 (0)6 12 34 56 78" is 20): only spans that
+  -- short are tried, the ends after each start in one pass, so a long run of figures (a pasted list)
+  -- costs as much as its length, not its cube.
+  local first = 1
   for _, a in ipairs(starts) do
-    for _, b in ipairs(ends) do
+    while first <= #ends and ends[first] <= a do first = first + 1 end
+    for j = first, #ends do
+      local b = ends[j]
+      if b - a > ${SPAN} then break end
       local span = string.sub(run, a, b)
       -- "(+33) 6 12…" goes whole; a bracket that is not closed within the number stays.
       local bracket = string.sub(span, 1, 1) ~= '(' or string.find(span, ')', 1, true)
-      if b > a and bracket and isPhone((string.gsub(span, '%D', ''))) then
+      if bracket and isPhone((string.gsub(span, '%D', ''))) then
         return string.sub(run, 1, a - 1) .. gone .. scrubRun(string.sub(run, b + 1))
       end
     end

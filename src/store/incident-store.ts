@@ -536,7 +536,7 @@ export class IncidentStore {
    * and pins, and in what staff wrote there, their number and (`name`) their registered name.
    * `number`: their phone, when `reporter` is the LID WhatsApp hid it behind.
    */
-  async eraseReporter(id: string, reporter: string, name?: string, number = reporter): Promise<void> {
+  async eraseReporter(id: string, reporter: string, name?: string, number = reporter, keep: readonly string[] = []): Promise<void> {
     // One script: a note added by staff meanwhile can neither be lost nor escape the scrub.
     await ERASE_REPORTER.run(
       this.redis,
@@ -550,16 +550,16 @@ export class IncidentStore {
         number !== reporter ? (scrubDigits(reporter)[0] ?? '') : '',
       ],
     );
-    if (name) await this.scrubNameFrom(id, name);
+    if (name) await this.scrubNameFrom(id, name, keep);
   }
 
   /**
    * Takes the registered name out of what staff wrote in an incident, as they may have written it: in
-   * capitals, without its accents, or one part of it ("Mme Durand"): the script above finds it only
-   * whole and in the case it was registered in.
+   * capitals, without its accents, or one part of it written as a name ("Mme Durand"; never a part of a
+   * name in `keep`, the staff's): the script above finds it only whole and in the case it was registered in.
    */
-  private async scrubNameFrom(id: string, name: string): Promise<void> {
-    const pattern = namePattern(name);
+  private async scrubNameFrom(id: string, name: string, keep: readonly string[]): Promise<void> {
+    const pattern = namePattern(name, keep);
     if (!pattern) return;
     const timeline = this.keys.incidentTimeline(id);
     const changes: string[] = [];

@@ -29,6 +29,8 @@ export function redisKeys(prefix: string) {
     incidentSeq: k('incident', 'seq'),
     incident: (id: string) => k('incident', id),
     incidentTimeline: (id: string) => k('incident', id, 'timeline'),
+    /** Where a citizen's follow-up left its incident waiting for the digest (cards.ts followUpSlot), an hour. */
+    followUpSlot: (messageId: string) => k('followup-slot', messageId),
     /** The audit entries of an incident change not yet in the trail, by the change's request key (a week at most). */
     incidentAuditPending: (id: string, key: string) => k('incident', id, 'audit-pending', key),
     incidentsAll: k('incidents', 'all'),

@@ -71,4 +71,27 @@ describe('a citizen erased after staff wrote about them', () => {
       'Bonjour [erased], une équipe arrive.',
     ]);
   });
+
+  it('takes out a part of their name only written as a name, and never a part of a staff member’s', async () => {
+    const phone = '+33612345698';
+    await saveCitizens(app.deps, [
+      { phone, name: 'Chloé Said', region: 'north', household: 1, language: 'en', registeredAt: 1, updatedAt: 1, optedOut: false },
+    ]);
+    await app.say(phone, 'Our car was stolen with our passports inside');
+    const id = /INC-\d{4}/.exec((await app.expectMessage(phone, /INC-\d{4}/)).text)?.[0] as string;
+    await app.say(STAFF.officer, `/ack ${id}`);
+    for (const text of ['She said she would call back', 'Mrs Said called again', 'CHLOÉ SAID has no car keys'])
+      expect((await app.api('POST', `/api/incidents/${id}/notes`, { text })).status).toBe(201);
+    await settle(app);
+    await app.say(phone, 'DELETE');
+    await app.expectMessage(phone, /has been erased/);
+    await settle(app);
+    const incident = (await app.api<Incident>('GET', `/api/incidents/${id}`)).body;
+    expect(incident.timeline.filter((e) => e.type === 'note').map((e) => e.text)).toEqual([
+      'She said she would call back',
+      'Mrs [erased] called again',
+      '[erased] has no car keys',
+    ]);
+    expect(incident.timeline.find((e) => e.type === 'assigned')?.text).toBe('taken on by Chloe Officer');
+  });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openIncident } from '../../src/app/incidents/open-incident.ts';
 import { CELL_GROUP, settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
 
 /**
@@ -42,5 +43,56 @@ describe('follow-ups in a flood', () => {
     // A report the group has seen: its follow-up is posted, as ever.
     await app.say('+33655100001', 'we have no money left for the hotel');
     await app.expectMessage(CELL_GROUP, (m) => m.text.startsWith(`✏️ ${shown} — the reporter adds:`));
+  });
+});
+
+describe('follow-ups in a flood, decided once', () => {
+  const postsAbout = async (id: string) => (await app.outbox(CELL_GROUP)).filter((m) => m.text.includes(id));
+
+  it('a report critical from the start, waiting for lack of room, gets no "raised" card from a "hello??"', async () => {
+    const { keys, redis } = app.deps;
+    // The window holds as many critical cards as it may.
+    const now = Date.now();
+    await redis.zadd(keys.digestCards, now, 'X-1', now, 'X-2', now, 'X-3', now, 'X-4');
+    const id = await report('+33655100011', 'Armed men broke into our house, my husband is shot and bleeding');
+    expect(await redis.zscore(keys.digestPending, id)).not.toBeNull();
+    await redis.zrem(keys.digestCards, 'X-1', 'X-2', 'X-3', 'X-4');
+    await app.say('+33655100011', 'hello??');
+    await app.expectMessage('+33655100011', (m) => m.text.includes(id) && !/Reference/.test(m.text));
+    await settle(app);
+    expect(await postsAbout(id)).toEqual([]);
+  });
+
+  it('a follow-up taken in twice (a retried job) gives one card, and no update line besides', async () => {
+    const id = await report('+33655100012', 'We are stuck on the road to the border with a sick child');
+    expect(await app.deps.redis.zscore(app.deps.keys.digestPending, id)).not.toBeNull();
+    const worse = {
+      reporter: '+33655100012',
+      text: 'the child stopped breathing',
+      channel: 'chat',
+      language: 'en',
+      sourceMessageId: 'flood-retry-1',
+    } as const;
+    await openIncident(app.deps, worse);
+    await openIncident(app.deps, worse);
+    await settle(app);
+    const posts = await postsAbout(id);
+    expect(posts.map((m) => m.kind)).toEqual(['card']);
+  });
+});
+
+describe('DELETE and a long run of figures', () => {
+  it('takes their number out of a note that also lists hundreds of figures, and leaves the figures', async () => {
+    const phone = '+33655100013';
+    const id = await report(phone, 'Lost passports for the whole family');
+    const figures = Array.from({ length: 400 }, (_, i) => String(1000 + i)).join(' ');
+    await app.api('POST', `/api/incidents/${id}/notes`, { text: `Passport numbers: ${figures}. Call back on +33 6 55 10 00 13.` });
+    await app.say(phone, 'DELETE');
+    await app.expectMessage(phone, /has been erased/);
+    await settle(app);
+    const note = (await app.api<{ timeline: { type: string; text?: string }[] }>('GET', `/api/incidents/${id}`)).body.timeline.find(
+      (e) => e.type === 'note',
+    );
+    expect(note?.text).toBe(`Passport numbers: ${figures}. Call back on [erased].`);
   });
 });

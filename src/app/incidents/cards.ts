@@ -64,17 +64,29 @@ export async function rerankInDigest(deps: CoreDeps, incident: Pick<Incident, 'i
 /**
  * Where a follow-up's incident stands in the card window: -1 it is not waiting for a digest (it had its
  * card, or its digest is being posted); 0 it waits; 1 it waited and now takes a card (the follow-up
- * raised it to critical and the window has room for critical cards).
- * KEYS: cards, pending. ARGV: id, now, window, max (0: never takes a card).
+ * raised it to critical and the window has room for critical cards). Decided once per follow-up: a
+ * retried job gets the first answer (KEYS[3]), so it neither posts the card and then an update line,
+ * nor loses a card whose post failed.
+ * KEYS: cards, pending, this follow-up's decision. ARGV: id, now, window, max (0: never takes a card).
  */
 const FOLLOW_UP_SLOT = new LuaScript(`
-if not redis.call('ZSCORE', KEYS[2], ARGV[1]) then return -1 end
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[2]) - tonumber(ARGV[3]))
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return 0 end
-redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return 1
+local decided = redis.call('GET', KEYS[3])
+if decided then return tonumber(decided) end
+local slot = 1
+if not redis.call('ZSCORE', KEYS[2], ARGV[1]) then
+  slot = -1
+else
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[2]) - tonumber(ARGV[3]))
+  if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then
+    slot = 0
+  else
+    redis.call('ZREM', KEYS[2], ARGV[1])
+    redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+    redis.call('PEXPIRE', KEYS[1], ARGV[3])
+  end
+end
+redis.call('SET', KEYS[3], slot, 'EX', 3600)
+return slot
 `);
 
 /**
@@ -83,10 +95,21 @@ return 1
  * each about an incident the cell had not seen yet), `card` (raised to critical, it takes a card now if the
  * window has room for one, as a new critical report would), or `shown` (it had its card: say it).
  */
-export async function followUpSlot(deps: CoreDeps, incident: Pick<Incident, 'id' | 'severity'>): Promise<'shown' | 'waiting' | 'card'> {
+export async function followUpSlot(
+  deps: CoreDeps,
+  incident: Pick<Incident, 'id' | 'severity'>,
+  /** The follow-up made it critical (one already critical, waiting for lack of room, gets no "raised" card). */
+  raisedToCritical: boolean,
+  /** The follow-up message (its decision is kept an hour, for a retried job). */
+  source: string,
+): Promise<'shown' | 'waiting' | 'card'> {
   const { cards } = cardWindow(deps, incident.severity);
-  const max = incident.severity === 'critical' ? cards.max : 0;
-  const slot = (await FOLLOW_UP_SLOT.run(deps.redis, [cards.key, cards.pending], [incident.id, cards.now, cards.window, max])) as number;
+  const max = raisedToCritical ? cards.max : 0;
+  const slot = (await FOLLOW_UP_SLOT.run(
+    deps.redis,
+    [cards.key, cards.pending, deps.keys.followUpSlot(source)],
+    [incident.id, cards.now, cards.window, max],
+  )) as number;
   return slot === 1 ? 'card' : slot === 0 ? 'waiting' : 'shown';
 }
 

@@ -13,7 +13,14 @@ export async function eraseCitizenIncidents(deps: CoreDeps, phone: string, name?
   const store = incidentStore(deps);
   const ids = await store.idsOfReporter(phone);
   for (const id of ids) {
-    await store.eraseReporter(id, phone, name, number);
+    // The staff's names stay where a part of theirs is a part of the citizen's ("taken on by Chloe Officer").
+    await store.eraseReporter(
+      id,
+      phone,
+      name,
+      number,
+      deps.config.staff.map((s) => s.name),
+    );
     await publishIncident(deps, 'incident.updated', id);
     const i = await store.get(id);
     if (!i || !isActive(i.status)) continue;

@@ -339,7 +339,7 @@ async function onFollowUp(deps: CoreDeps, incident: Incident, entry: TimelineEnt
   const key = `update:${input.sourceMessageId ?? entry.at}`;
   // Still waiting for the digest: it lists the incident (the words are on its timeline), unless they
   // made it critical and there is room for its card now, which says what made it so.
-  const slot = await followUpSlot(deps, raised ?? incident);
+  const slot = await followUpSlot(deps, raised ?? incident, raised?.severity === 'critical', input.sourceMessageId ?? entry.at);
   const post =
     slot === 'shown'
       ? postToCellGroups(deps, `✏️ ${incident.id} — ${adds} ${what}${severity}${triaged}`, key, 'update', `incident:${incident.id}`)

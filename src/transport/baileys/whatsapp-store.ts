@@ -100,7 +100,14 @@ export class WhatsAppStore {
       ...(key.participant ? { participant: key.participant } : {}),
     };
     const multi = this.redis.multi().set(this.keys.waMessageKey(key.id), JSON.stringify(slim), 'EX', KEY_TTL_S);
-    if (sender) multi.sadd(this.keys.waMessageKeysOf(sender), key.id).expire(this.keys.waMessageKeysOf(sender), KEY_TTL_S);
+    // By time, the keys gone with their own expiry trimmed: a sender who writes every day (an officer in
+    // the cell group) would otherwise keep every id they ever sent.
+    const now = Date.now();
+    if (sender)
+      multi
+        .zadd(this.keys.waMessageKeysOf(sender), now, key.id)
+        .zremrangebyscore(this.keys.waMessageKeysOf(sender), '-inf', now - KEY_TTL_S * 1000)
+        .expire(this.keys.waMessageKeysOf(sender), KEY_TTL_S);
     await multi.exec();
   }
 
