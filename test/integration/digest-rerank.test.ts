@@ -38,6 +38,8 @@ describe('a report raised to critical while it waits for the digest', () => {
     const digest = await app.expectMessage(CELL_GROUP, (msg) => msg.kind === 'digest', 15_000);
     expect(digest.text).toMatch(/2 new incidents .*, 1 of them CRITICAL \(listed first\)/);
     expect(digest.text.indexOf(m.id)).toBeLessThan(digest.text.indexOf(h.id));
+    // Its line quotes what made it critical under its first words.
+    expect(digest.text).toContain('“Hotel Sheraton, we need advice”\n   🔺 then: “my father collapsed, he is not breathing”');
     // No room for its card (the window holds its one critical card): the digest is where the group first
     // reads of it, not an update line about an incident it has not seen.
     expect((await app.outbox(CELL_GROUP)).filter((msg) => msg.kind === 'update' && msg.text.includes(m.id))).toEqual([]);

@@ -2,7 +2,17 @@ import { durationMs } from '../../domain/duration.ts';
 import { type Incident, SEVERITY_RANK, type Severity } from '../../domain/incident.ts';
 import { LuaScript } from '../../store/lua-script.ts';
 import type { CoreDeps } from '../deps.ts';
-import { excerpt, incidentLine, incidentStore, postToCellGroups, regionName, reporterLabel, SEVERITY_ICON, staffName } from './shared.ts';
+import {
+  excerpt,
+  graverWords,
+  incidentLine,
+  incidentStore,
+  postToCellGroups,
+  regionName,
+  reporterLabel,
+  SEVERITY_ICON,
+  staffName,
+} from './shared.ts';
 
 /** The card staff see in the cell group for a new incident. */
 export function incidentCard(deps: CoreDeps, i: Incident, headline = '🆕 New incident'): string {
@@ -124,6 +134,12 @@ export async function scheduleDigest(deps: CoreDeps, bucket: number): Promise<vo
   await deps.timers.schedule('incident.digest', { bucket }, (bucket + 1) * window - deps.now(), `digest-${bucket}`);
 }
 
+/** A digest's line for an incident the reporter's later words made graver: those words, under its first ones. */
+function then(i: Incident): string {
+  const words = graverWords(i);
+  return words ? `\n   🔺 then: “${excerpt(words, 80)}”` : '';
+}
+
 /** The ref of a post listing several incidents (a digest): a 👍 on it takes none of them. */
 export const DIGEST_REF = 'digest';
 
@@ -163,7 +179,7 @@ export async function postDigest(deps: CoreDeps, data: Record<string, unknown>):
   const more = total - shown.length;
   const text = [
     `📋 Digest: ${total} new ${total === 1 ? 'incident' : 'incidents'} arrived faster than single cards (window ${deps.config.digest.window})${critical ? `, ${critical} of them CRITICAL (listed first)` : ''}.`,
-    ...shown.map((i) => `${incidentLine(deps, i)}\n   “${excerpt(i.summary, 80)}”`),
+    ...shown.map((i) => `${incidentLine(deps, i)}\n   “${excerpt(i.summary, 80)}”${then(i)}`),
     ...(more > 0 ? [`…and ${more} more: send /incidents`] : []),
     'Send /incident ID for details, /ack ID to take one.',
   ].join('\n');

@@ -4,7 +4,17 @@ import { metrics } from '../../observability/metrics.ts';
 import { LuaScript } from '../../store/lua-script.ts';
 import type { CoreDeps } from '../deps.ts';
 import { criticalCap, DIGEST_REF, incidentCard } from './cards.ts';
-import { excerpt, incidentLine, incidentStore, messageStaff, postToCellGroups, publishIncident, staffName, waitText } from './shared.ts';
+import {
+  excerpt,
+  graverWords,
+  incidentLine,
+  incidentStore,
+  messageStaff,
+  postToCellGroups,
+  publishIncident,
+  staffName,
+  waitText,
+} from './shared.ts';
 
 /** Deadlines are checked by one delayed job per second that has any, not one job per incident. */
 const BUCKET_MS = 1_000;
@@ -227,9 +237,8 @@ function shortWait(ms: number): string {
  * a page quoting only its summary ("stranded at the airport") read as harmless for a CRITICAL incident.
  */
 function raisedByLine(incident: Incident): string {
-  const at = incident.timeline.findLastIndex((e) => e.type === 'severity' && e.actor === 'system');
-  const words = at < 0 ? undefined : incident.timeline.slice(0, at).findLast((e) => e.actor === 'reporter' && e.text)?.text;
-  return words && words !== incident.summary ? `\n🔺 Made graver by what the reporter wrote next: “${excerpt(words, 200)}”` : '';
+  const words = graverWords(incident);
+  return words ? `\n🔺 Made graver by what the reporter wrote next: “${excerpt(words, 200)}”` : '';
 }
 
 /**

@@ -134,8 +134,19 @@ export function ageText(deps: CoreDeps, iso: string): string {
 export function incidentLine(deps: CoreDeps, i: Omit<Incident, 'timeline'>): string {
   const who = i.assignee ? ` · ${staffName(deps, i.assignee)}` : '';
   // Still waiting after its page: the one to take before the next call goes out (or the admins are woken).
-  const paged = i.status === 'open' && i.escalationLevel > 0 ? ` · ⏰ escalated to ${i.escalationLevel > 1 ? 'admins' : 'duty officers'}` : '';
+  const paged =
+    i.status === 'open' && i.escalationLevel > 0 ? ` · ⏰ escalated to ${i.escalationLevel > 1 ? 'admins' : 'duty officers'}` : '';
   return `${SEVERITY_ICON[i.severity] ?? ''} ${i.id} ${i.severity} · ${i.category.replace('_', ' ')} · ${regionName(deps, i.region)} · ${i.status.replace('_', ' ')}${paged}${who} · ${ageText(deps, i.createdAt)}`;
+}
+
+/**
+ * The reporter's words that made an incident graver after its first words ("now he is not breathing"
+ * after "stranded at the airport"), if a follow-up or an edit raised it; undefined otherwise.
+ */
+export function graverWords(incident: Pick<Incident, 'timeline' | 'summary'>): string | undefined {
+  const at = incident.timeline.findLastIndex((e) => e.type === 'severity' && e.actor === 'system');
+  const words = at < 0 ? undefined : incident.timeline.slice(0, at).findLast((e) => e.actor === 'reporter' && e.text)?.text;
+  return words && words !== incident.summary ? words : undefined;
 }
 
 /** Cuts a text to `n` characters on a word boundary. */
