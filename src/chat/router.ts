@@ -24,10 +24,11 @@ export function createRouter(registry: CommandRegistry, handlers: RouteHandlers)
     const line = msg.text ? parseCommandLine(msg.text) : undefined;
     // A citizen's "/sos" or "/my husband is hurt" names no staff command: it is their message, not
     // a command to refuse (which lost the report). A staff command from them is still refused.
-    if (line && !ctx.sender.staff && msg.chat.kind === 'dm' && !registry.find(line.name)) return handlers.citizen(ctx);
+    const fromCitizen = line !== undefined && !ctx.sender.staff && msg.chat.kind === 'dm';
+    if (fromCitizen && !registry.find(line.name)) return handlers.citizen(ctx);
     // "/help my husband is bleeding": a staff command's name, then words. It is refused (nothing runs), and
     // the words are the citizen's message all the same: the refusal alone lost the report.
-    if (line && !ctx.sender.staff && msg.chat.kind === 'dm' && saysMore(line.args)) {
+    if (fromCitizen && saysMore(line.args)) {
       await refuse(
         ctx,
         line.name,
@@ -55,15 +56,18 @@ async function unreadableCommand(ctx: ChatContext, text: string): Promise<void> 
 
 /** True when a command's arguments hold words, not only ids, numbers or phones ("/help my son is hurt", not "/resolve INC-0004"). */
 function saysMore(args: string[]): boolean {
-  return args.some((a) => /\p{L}{2}/u.test(a) && !/^(inc|alr|wfc|run)[-_#]?\d{1,9}$/i.test(a));
+  return args.some((a) => /\p{L}{2}/u.test(a) && !RECORD_ID.test(a));
 }
+
+/** An id as staff type it: INC-0007, ALR-3, #12, 12. */
+const RECORD_ID = /^(#?\d{1,9}|(inc|alr|wfc|run)[-_#]?\d{1,9})$/i;
 
 /**
  * The ids among a command's first two arguments (INC-0007, ALR-3, 12), for the audit trail, which
  * never holds message text or phones: a note's first words or a guest's number stay out of it.
  */
 function idsOf(args: string[]): string[] {
-  return args.slice(0, 2).filter((a) => /^(#?\d{1,9}|(inc|alr|wfc|run)[-_#]?\d{1,9})$/i.test(a));
+  return args.slice(0, 2).filter((a) => RECORD_ID.test(a));
 }
 
 /**
@@ -143,7 +147,7 @@ async function runCommand(ctx: ChatContext, registry: CommandRegistry, line: { n
       await ctx.reply(`${err.message}\nUsage: /${command.name}${command.usage ? ` ${command.usage}` : ''}`, 'refusal');
     } else if (err instanceof AppError) {
       // A mistyped id: where to find the right one.
-      const hint = err instanceof NotFoundError && err.message.startsWith('incident ') ? '. Send /incidents for the active ones.' : '';
+      const hint = err instanceof NotFoundError && err.what === 'incident' ? '. Send /incidents for the active ones.' : '';
       await ctx.reply(err.message + hint, 'refusal');
     } else {
       throw err;

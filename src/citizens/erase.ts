@@ -228,17 +228,23 @@ async function forgetMedia(deps: CoreDeps, senders: string[]): Promise<void> {
  */
 async function forgetRumours(deps: CoreDeps, who: string[], incidentIds: string[]): Promise<void> {
   const pseudonyms = await Promise.all(who.map((w) => deps.audit.pseudonym(w)));
-  for (const id of await deps.redis.zrange(deps.keys.rumoursByLast, '0', '-1')) {
-    // Decided on what is left, not on what this run removed: a run retried after it failed midway finishes the work.
-    await deps.redis.srem(deps.keys.rumourSenders(id), ...pseudonyms);
-    if (incidentIds.length) await deps.redis.zrem(deps.keys.rumourIncidents(id), ...incidentIds);
-    if ((await deps.redis.scard(deps.keys.rumourSenders(id))) > 0) continue;
-    await deps.redis
-      .multi()
-      .del(deps.keys.rumour(id), deps.keys.rumourSenders(id), deps.keys.rumourIncidents(id))
-      .zrem(deps.keys.rumoursByLast, id)
-      .exec();
+  const ids = await deps.redis.zrange(deps.keys.rumoursByLast, '0', '-1');
+  if (ids.length === 0) return;
+  // One round trip for every rumour (at most 1,000), and one to delete those left without a sender.
+  const taken = deps.redis.multi();
+  for (const id of ids) {
+    taken.srem(deps.keys.rumourSenders(id), ...pseudonyms);
+    if (incidentIds.length) taken.zrem(deps.keys.rumourIncidents(id), ...incidentIds);
+    taken.scard(deps.keys.rumourSenders(id));
   }
+  const counts = ((await taken.exec()) ?? []).map(([, n]) => n);
+  const perRumour = incidentIds.length ? 3 : 2;
+  // Decided on what is left, not on what this run removed: a run retried after it failed midway finishes the work.
+  const gone = ids.filter((_, i) => counts[i * perRumour + perRumour - 1] === 0);
+  if (gone.length === 0) return;
+  const del = deps.redis.multi();
+  for (const id of gone) del.del(deps.keys.rumour(id), deps.keys.rumourSenders(id), deps.keys.rumourIncidents(id));
+  await del.zrem(deps.keys.rumoursByLast, ...gone).exec();
 }
 
 /** The WhatsApp LIDs known to hide the phone. */

@@ -19,7 +19,11 @@ export class AppError extends Error {
 
 export class NotFoundError extends AppError {
   override readonly name = 'NotFoundError';
-  constructor(what: string, id: string) {
+  constructor(
+    /** The kind of record looked for ("incident", "welfare check"). */
+    readonly what: string,
+    id: string,
+  ) {
     super('not_found', `${what} ${id} was not found`, 404);
   }
 }

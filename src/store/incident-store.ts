@@ -450,8 +450,7 @@ export class IncidentStore {
   /**
    * As `update`, and once per request `key` (its entries carry it in `data.key`): `made` with the
    * timeline's length after this change's entries (they end there), or not made because the incident
-   * changed meanwhile (`done` false: read it again and decide again) or the request's change is
-   * already in it (`done` true).
+   * changed meanwhile or the request's change is already in it (either way: read it again).
    */
   async apply(
     incident: Pick<Incident, 'id' | 'seq' | 'status' | 'severity' | 'assignee' | 'escalationLevel'>,
@@ -461,7 +460,7 @@ export class IncidentStore {
     key?: string,
     /** The change's audit entries, kept with it under the request key until written to the trail (AuditOnce). */
     audit?: { key: string; entries: unknown[] },
-  ): Promise<{ made: true; end: number } | { made: false; done: boolean }> {
+  ): Promise<{ made: true; end: number } | { made: false }> {
     const [outcome, end] = (await UPDATE.run(
       this.redis,
       [this.keys.incident(incident.id), this.keys.incidentTimeline(incident.id), ...(audit ? [audit.key] : [])],
@@ -480,7 +479,7 @@ export class IncidentStore {
         String(incident.escalationLevel ?? 0),
       ],
     )) as [number, number];
-    return outcome === 1 ? { made: true, end } : { made: false, done: outcome === 2 };
+    return outcome === 1 ? { made: true, end } : { made: false };
   }
 
   /**
