@@ -110,6 +110,8 @@ describe('ids, numbers and names as staff type them', () => {
 
     await inCell(STAFF.duty, `/assign ${a.id} @${STAFF.officer.slice(1)}`, /now with/);
     expect((await getIncident(a.id)).assignee).toBe(STAFF.officer);
+    await inCell(STAFF.officer, `/assign ${a.id} @Ana Duty`, /now with Ana Duty/);
+    expect((await getIncident(a.id)).assignee).toBe(STAFF.duty);
   });
 });
 

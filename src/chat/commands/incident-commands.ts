@@ -402,10 +402,6 @@ export async function mirrorToCell(ctx: ChatContext, text: string, incidentId: s
   await postToCellGroups(ctx.deps, `${text} (${actorOf(ctx).name}, ${where})`, `mirror:${ctx.msg.id}`, 'update', `incident:${incidentId}`);
 }
 
-/**
- * Who `/assign` names: `me`, a phone as WhatsApp shows it ("+1 555 000 0003"), or a rostered
- * person's name as typed on a phone ("Ana", "chloe officer").
- */
 /** Ids typed as two words, each joined: "/ack INC 9 INC 10" takes INC-9 and INC-10 (joinSplitId joins the first only). */
 function joinSplitIds(words: string[]): string[] {
   const out: string[] = [];
@@ -417,10 +413,17 @@ function joinSplitIds(words: string[]): string[] {
   return out;
 }
 
+/**
+ * Who `/assign` names: `me`, a phone as WhatsApp shows it ("+1 555 000 0003"), or a rostered
+ * person's name as typed on a phone ("Ana", "chloe officer").
+ */
 function assigneePhone(ctx: ChatContext, typed: string): string {
   // Digits as an Arabic keyboard types them ("١٥٥٥…"), and a WhatsApp mention, which writes a number as
-  // "@15550000003": its digits are the full international number.
-  const who = westernDigits(withoutInvisible(typed)).replace(/^@(?=\d)/, '+');
+  // "@15550000003": its digits are the full international number. A name typed as a mention
+  // ("@Chloe Officer") is that name.
+  const who = westernDigits(withoutInvisible(typed))
+    .replace(/^@(?=\d)/, '+')
+    .replace(/^@\s*/, '');
   if (who.toLowerCase() === 'me') {
     if (!ctx.sender.phone) throw new UsageError('Your phone number is not known here: give your name or phone.');
     return ctx.sender.phone;
