@@ -362,6 +362,45 @@ async function amendRegistered(ctx: ChatContext, phone: string, of: string): Pro
   return true;
 }
 
+const normalisedSet = (words: readonly string[]) => new Set(words.map((w) => normaliseWords(w)));
+/** Words that say yes or no to the privacy notice, and words said around them ("yes ok", "oui bien sûr", "no thanks"). */
+const CONSENT_YES = normalisedSet([
+  ...['yes', 'y', 'yeah', 'yep', 'yup', 'ya', 'sure', 'ok', 'okay', 'k', 'agree', 'agreed', 'accept', 'alright', 'fine'],
+  ...['oui', 'ouais', 'accord', 'daccord', 'dac', 'accepte', 'nam', 'naam', 'aywa', 'tamam'],
+  ...['نعم', 'موافق', 'موافقه', 'اوافق', 'أوافق', 'حسنا', 'طيب', 'تمام', 'ايوه', 'ايوا', 'اكيد', 'أكيد'],
+]);
+const CONSENT_NO = normalisedSet([
+  ...['no', 'n', 'nope', 'nah', 'not', 'dont', 'don', 'disagree', 'refuse', 'never', 'non', 'pas', 'jamais'],
+  ...['لا', 'ارفض', 'أرفض', 'مش', 'مو'],
+]);
+const CONSENT_AROUND = normalisedSet([
+  ...['i', 'please', 'pls', 'plz', 'thanks', 'thank', 'you', 'of', 'course', 'go', 'ahead', 'that', 's', 't', 'is', 'it'],
+  ...['good', 'great', 'all', 'right', 'very', 'much', 'so', 'do', 'je', 'j', 'd', 'bien', 'sur', 'c', 'est', 'bon', 'merci'],
+  ...['vas', 'y', 'svp', 'شكرا', 'بالتاكيد', 'انا', 'أنا'],
+]);
+const CONSENT_EMOJI = { yes: /^(?:👍|✅|👌|✔|☑)+$/u, no: /^(?:👎|❌|✖|🚫)+$/u };
+
+/**
+ * YES or NO to the privacy notice as people answer it: the keyword, a thumbs-up, or a short answer
+ * made only of yes-words (or only of no-words) and the words said around them. Anything else, or
+ * yes and no together ("ok no", "I don't agree"), is asked again.
+ */
+export function consentAnswer(text: string): 'yes' | 'no' | undefined {
+  const keyword = matchKeyword(text, ['yes', 'no'])?.keyword;
+  if (keyword === 'yes' || keyword === 'no') return keyword;
+  const marks = text.replace(/\s|\uFE0F|\p{Emoji_Modifier}/gu, '');
+  if (CONSENT_EMOJI.yes.test(marks)) return 'yes';
+  if (CONSENT_EMOJI.no.test(marks)) return 'no';
+  const words = normaliseWords(text)
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
+  if (words.length === 0 || words.length > 8) return undefined;
+  const yes = words.some((w) => CONSENT_YES.has(w));
+  const no = words.some((w) => CONSENT_NO.has(w));
+  if (yes === no || !words.every((w) => CONSENT_YES.has(w) || CONSENT_NO.has(w) || CONSENT_AROUND.has(w))) return undefined;
+  return yes ? 'yes' : 'no';
+}
+
 type Outcome = RegisterConversation['step'] | { invalid: MessageKey } | 'declined' | 'done';
 const QUESTION: Record<RegisterConversation['step'], MessageKey> = {
   consent: 'consent',
@@ -374,7 +413,7 @@ const QUESTION: Record<RegisterConversation['step'], MessageKey> = {
 /** One function per question: validate the answer, store it, say what comes next (or what to ask again). */
 const STEPS: Record<RegisterConversation['step'], (ctx: ChatContext, conv: RegisterConversation, text: string) => Outcome> = {
   consent(_ctx, _conv, text) {
-    const answer = matchKeyword(text, ['yes', 'no'])?.keyword;
+    const answer = consentAnswer(text);
     if (answer === 'no') return 'declined';
     if (answer === 'yes') return 'name';
     return { invalid: 'consentAgain' };

@@ -40,6 +40,26 @@ describe('citizen registry by chat', () => {
     expect(summary.body.byLanguage.fr).toBe(1);
   });
 
+  it('takes YES or NO to the privacy notice as people write it, and asks again when it says both', async () => {
+    const answers: [string, RegExp][] = [
+      ['yes ok', /full name/],
+      ['Yes please, go ahead!', /full name/],
+      ['👍🏽', /full name/],
+      ["oui d'accord", /nom complet/],
+      ['نعم، موافق', /الاسم الكامل|اسمك/],
+      ['ok no', /reply YES to continue/],
+      ["I don't agree", /reply YES to continue/],
+      ['no thanks', /Registration cancelled. Nothing was kept/],
+    ];
+    for (const [k, [text, expected]] of answers.entries()) {
+      const phone = `+3361234090${k}`;
+      const keyword = /[éà]|oui/.test(text) ? 'inscription' : /[\u0600-\u06ff]/.test(text) ? 'تسجيل' : 'register';
+      await answer(phone, keyword);
+      expect(await answer(phone, text), text).toMatch(expected);
+    }
+    expect(await getCitizen(app.deps, '+33612340907')).toBeUndefined();
+  });
+
   it('speaks the language of the keyword, and places a location pin in the nearest region', async () => {
     const phone = '+33612340002';
     expect(await answer(phone, 'Inscription')).toMatch(/Acceptez-vous/);
