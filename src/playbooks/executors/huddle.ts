@@ -12,7 +12,8 @@ export async function runHuddle(sc: StepContext, step: Extract<Step, { type: 'hu
     for (const s of deps.roster.withRole(m.role))
       if (!members.some((x) => x.phone === s.phone)) members.push({ phone: s.phone, name: s.name, role: m.as });
   }
-  if (run.startedByPhone && !members.some((m) => m.phone === run.startedByPhone)) {
+  // Whoever started the run, while they are still on the roster (a run outlives a roster change).
+  if (run.startedByPhone && deps.roster.find(run.startedByPhone) && !members.some((m) => m.phone === run.startedByPhone)) {
     members.push({ phone: run.startedByPhone, name: run.startedBy, role: 'Started the playbook' });
   }
   const subject = `${run.exercise ? '[EXERCISE] ' : ''}${fill(step.name, sc.values)} ${run.id}`;

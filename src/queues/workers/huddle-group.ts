@@ -42,14 +42,16 @@ export async function intoNewGroup(deps: CoreDeps, transport: ChatTransport, msg
     if (!started) await deps.redis.hset(deps.keys.huddleIntent, key, JSON.stringify(intent));
     groupId = await transport.createGroup(createGroup.subject, createGroup.participants);
   }
-  await deps.redis
+  // Its guests are those not on the roster: staff belong there only while they are on it, so one
+  // taken off it later is a stranger there as in the cell group (the membership guard reports them).
+  const guests = createGroup.participants.filter((p) => p !== deps.config.embassy.number && !deps.roster.find(p));
+  const tx = deps.redis
     .multi()
     .hset(deps.keys.huddleByKey, key, groupId)
     .sadd(deps.keys.huddles, groupId)
-    .hset(deps.keys.huddleNames, groupId, createGroup.subject)
-    .sadd(deps.keys.huddleInvited(groupId), ...createGroup.participants)
-    .hdel(deps.keys.huddleIntent, key)
-    .exec();
+    .hset(deps.keys.huddleNames, groupId, createGroup.subject);
+  if (guests.length > 0) tx.sadd(deps.keys.huddleInvited(groupId), ...guests);
+  await tx.hdel(deps.keys.huddleIntent, key).exec();
   if (adopted) deps.log.warn({ groupId, key }, 'a retried huddle found the group its earlier try created, and uses it');
   await deps.audit.append({
     type: adopted ? 'huddle.adopted' : 'huddle.created',
