@@ -61,7 +61,7 @@ function checkValues(pb: Playbook): Problem[] {
   }
   pb.steps.forEach((step, i) => {
     const c = step.when;
-    const spec = c && pb.parameters[c.param];
+    const spec = c && Object.hasOwn(pb.parameters, c.param) ? pb.parameters[c.param] : undefined;
     if (!c || !spec) return;
     for (const field of ['equals', 'notEquals', 'in'] as const) {
       const given = c[field];
@@ -93,7 +93,7 @@ function crossCheck(pb: Playbook): Problem[] {
   pb.steps.forEach((step, i) => {
     if (ids.has(step.id)) problems.push({ path: ['steps', i, 'id'], message: `step id ${step.id} is used twice` });
     ids.add(step.id);
-    if (step.when && !params[step.when.param])
+    if (step.when && !Object.hasOwn(params, step.when.param))
       problems.push({
         path: ['steps', i, 'when', 'param'],
         message: `condition on ${step.when.param}, which is not a parameter of this playbook`,
@@ -101,7 +101,7 @@ function crossCheck(pb: Playbook): Problem[] {
     if ((step.type === 'alert' || step.type === 'welfare_check') && step.audience.regions) {
       step.audience.regions.forEach((r, j) => {
         const name = r.startsWith('$') ? r.slice(1) : undefined;
-        const spec = name === undefined ? undefined : params[name];
+        const spec = name === undefined || !Object.hasOwn(params, name) ? undefined : params[name];
         if (name !== undefined && spec?.type !== 'region')
           problems.push({ path: ['steps', i, 'audience', 'regions', j], message: `${r} must name a region parameter of this playbook` });
         else if (spec && !spec.required && spec.default === undefined)

@@ -107,6 +107,9 @@ describe('playbook loader', () => {
       'serious: { type: enum, values: [low, high], default: low, description: how serious }',
     );
     const typo = level.replace('equals: true', 'equals: hihg');
+    // A name every object answers to is no parameter either.
+    for (const name of ['constructor', 'toString'])
+      expect(refusal(GOOD.replace('param: serious', `param: ${name}`)).problem).toContain(`condition on ${name}, which is not a parameter`);
     expect(refusal(typo).problem).toBe('steps.7.when.equals: "hihg" is not one of the values of serious (low, high)');
     expect(refusal(level.replace('equals: true', 'in: [high, hihg]')).problem).toContain('"hihg" is not one of the values of serious');
     expect(parsePlaybook(level.replace('equals: true', 'equals: high'), 'drill.yaml').steps[7]?.when).toEqual({
