@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { membershipGuardFeature } from '../../src/app/membership-guard.ts';
+import type { ConfigFile } from '../../src/config/schema.ts';
 import { PlaybooksFeature } from '../../src/playbooks/feature.ts';
 import { RecordingEffects } from '../fakes/playbook-effects.ts';
 import { CELL_GROUP, STAFF, settle, startTestApp, type TestApp, uniquePrefix, waitFor } from '../fakes/test-app.ts';
@@ -14,7 +15,7 @@ import { CELL_GROUP, STAFF, settle, startTestApp, type TestApp, uniquePrefix, wa
 const DIR = 'test/fixtures/later-huddle';
 const guard = { membershipGuard: { removeUnknown: true, reconcileEvery: '1s' } };
 const withoutChloe = () =>
-  (parse(readFileSync('config/example.yaml', 'utf8')).staff as { phone: string }[]).filter((s) => s.phone !== STAFF.officer);
+  (parse(readFileSync('config/example.yaml', 'utf8')).staff as ConfigFile['staff']).filter((s) => s.phone !== STAFF.officer);
 
 let apps: TestApp[] = [];
 afterEach(async () => {
@@ -22,7 +23,7 @@ afterEach(async () => {
   apps = [];
 });
 
-async function start(prefix: string, staff?: { phone: string }[]): Promise<{ app: TestApp; feature: PlaybooksFeature }> {
+async function start(prefix: string, staff?: ConfigFile['staff']): Promise<{ app: TestApp; feature: PlaybooksFeature }> {
   const effects = new RecordingEffects();
   const feature = new PlaybooksFeature(effects, { dir: DIR });
   const app = await startTestApp('huddle-roster', {
