@@ -5,7 +5,7 @@ import { inboundMessageQueued, PRIORITY } from '../queues/queues.ts';
 import type { UndecryptableMessage } from '../transport/chat-transport.ts';
 import type { CoreDeps } from './deps.ts';
 import type { Feature } from './feature.ts';
-import { messageStaff, postToCellGroups } from './incidents/shared.ts';
+import { messageStaff, postToCellGroups, servesGroup } from './incidents/shared.ts';
 
 /** How long the real message has to follow its placeholder before the sender is asked to resend. */
 export const UNDECRYPTABLE_GRACE_MS = 2 * 60_000;
@@ -63,6 +63,12 @@ async function chaseOne(deps: CoreDeps, id: string): Promise<void> {
   // The real message may have come without the gateway seeing it follow its placeholder: replayed
   // from the spool after a Redis outage, or handled by a gateway that restarted meanwhile.
   if (await inboundMessageQueued(deps.redis, deps.keys.prefix, id)) {
+    await forgetUndecryptable(deps, id);
+    return;
+  }
+  // A group the bot does not serve (someone added the embassy number to their family's): the bot
+  // ignores its messages, readable or not, and the cell is not told a stranger's number.
+  if (msg.chat.kind === 'group' && !(await servesGroup(deps, msg.chat.id))) {
     await forgetUndecryptable(deps, id);
     return;
   }

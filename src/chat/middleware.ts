@@ -1,3 +1,4 @@
+import { servesGroup } from '../app/incidents/shared.ts';
 import { toE164 } from '../domain/roster.ts';
 import type { ChatContext } from './chat-context.ts';
 
@@ -50,13 +51,9 @@ export const attachRoster: Middleware = async (ctx, next) => {
 
 /** Ignores groups the bot was added to that are not crisis-cell groups. */
 export const onlyKnownGroups: Middleware = async (ctx, next) => {
-  if (ctx.msg.chat.kind === 'group' && !ctx.inCellGroup && !(await isHuddle(ctx, ctx.msg.chat.id))) return;
+  if (ctx.msg.chat.kind === 'group' && !ctx.inCellGroup && !(await servesGroup(ctx.deps, ctx.msg.chat.id))) return;
   await next();
 };
-
-async function isHuddle(ctx: ChatContext, groupId: string): Promise<boolean> {
-  return (await ctx.deps.redis.sismember(ctx.deps.keys.huddles, groupId)) === 1;
-}
 
 /**
  * A citizen's message received before their DELETE but handled after it (a crash held it back, or

@@ -5,9 +5,9 @@ import { type FakeBaileysSocket, fakeSocketFactory, waMessage } from '../fakes/f
 import { CELL_GROUP, STAFF, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
 /** The placeholder Baileys 7 upserts when it cannot decrypt a message (decode-wa-message.ts). */
-function ciphertextStub(id: string, remoteJid: string, reason = 'No session record'): WAMessage {
+function ciphertextStub(id: string, remoteJid: string, reason = 'No session record', participant?: string): WAMessage {
   return proto.WebMessageInfo.fromObject({
-    key: { id, remoteJid, fromMe: false },
+    key: { id, remoteJid, fromMe: false, ...(participant ? { participant } : {}) },
     messageStubType: proto.WebMessageInfo.StubType.CIPHERTEXT,
     messageStubParameters: [reason],
     messageTimestamp: 1_790_000_000,
@@ -109,6 +109,24 @@ describe('a WhatsApp message the gateway cannot decrypt', () => {
     await later();
     expect(sentTo(jid).filter((s) => /could not be read/.test(JSON.stringify(s.content)))).toHaveLength(1);
     expect(sentTo(CELL_GROUP).filter((s) => JSON.stringify(s.content).includes(STAFF.officer))).toHaveLength(0);
+  });
+
+  it('in a group the bot does not serve, tells nobody; in the cell group, tells the cell', async () => {
+    // Someone added the embassy number to their family's group: a missing sender key is common there.
+    const family = '120363999999999999@g.us';
+    const stranger = '4915100001111@s.whatsapp.net';
+    const officer = `${STAFF.officer.slice(1)}@s.whatsapp.net`;
+    const noKey = 'No SenderKeyRecord found for decryption';
+    const askedBefore = sentTo(officer).length;
+    sock.upsert([ciphertextStub('WA-FAM-1', family, noKey, stranger), ciphertextStub('WA-FAM-2', family, noKey, officer)]);
+    sock.upsert([ciphertextStub('WA-CELL-1', CELL_GROUP, noKey, stranger)]);
+    await waitFor(async () => (await app.deps.redis.exists(app.deps.keys.waUndecryptable('WA-CELL-1'))) === 1);
+    await later();
+    const said = (jid: string) => sentTo(jid).map((s) => JSON.stringify(s.content));
+    expect(said(CELL_GROUP).filter((t) => t.includes(family))).toEqual([]);
+    expect(said(officer).slice(askedBefore)).toEqual([]);
+    expect(said(CELL_GROUP).filter((t) => t.includes(`+4915100001111 in group ${CELL_GROUP}`))).toHaveLength(1);
+    expect(await app.deps.redis.exists(app.deps.keys.waUndecryptable('WA-FAM-1'))).toBe(0);
   });
 
   it('tells the cell and the citizen that a "view once" photo cannot be opened, so they send it as an ordinary one', async () => {

@@ -75,6 +75,12 @@ export async function messageStaff(deps: CoreDeps, phones: string[], text: strin
 }
 
 /** The region's display name. */
+/** Whether the bot serves a group: a crisis-cell group, or a breakout group it made. It ignores all others. */
+export async function servesGroup(deps: CoreDeps, groupId: string): Promise<boolean> {
+  if (deps.config.cellGroups.some((g) => g.id === groupId)) return true;
+  return (await deps.redis.sismember(deps.keys.huddles, groupId)) === 1;
+}
+
 export function regionName(deps: CoreDeps, id: string | null): string {
   return id ? (deps.config.regions.find((r) => r.id === id)?.name ?? id) : 'region unknown';
 }
