@@ -10,11 +10,15 @@ import { el, keepFocus, oneAtATime, when } from '../dom.js';
 import { audienceForm, progressBar, stalledWarning, summaryOf } from './audience.js';
 import { endActions, plural, tallies } from './welfare-state.js';
 
-/** A CSV cell; text that a spreadsheet would run as a formula gets a leading ' (a phone number stays as it is). */
+/**
+ * A CSV cell, by the rules of the server's exports (src/http/csv.ts): text that a spreadsheet would run
+ * as a formula gets a leading ', and so does a phone (+963…), which Excel would otherwise read as a
+ * number, losing its + and showing 9.63912E+11.
+ */
 const csvCell = (v) => {
   const raw = String(v ?? '');
-  const s = /^\+\d{7,15}$/.test(raw) ? raw : raw.replace(/^([=+\-@\t\r])/, "'$1");
-  return /[",\n\r]/.test(s) || s !== raw ? `"${s.replace(/"/g, '""')}"` : s;
+  const s = typeof v === 'string' ? raw.replace(/^([=+\-@\t\r])/, "'$1") : raw;
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 
 /** The check as CSV: one line per region, then one per non-responder (formula-looking cells are defused). */
@@ -26,8 +30,9 @@ export function toCsv(check, nonResponders) {
   return lines.map((l) => l.map(csvCell).join(',')).join('\r\n');
 }
 
+/** Saves `text` as a UTF-8 CSV file; its byte-order mark makes Excel read it as UTF-8 (Arabic names, accents). */
 function download(name, text) {
-  const a = el('a', { href: URL.createObjectURL(new Blob([text], { type: 'text/csv' })), download: name });
+  const a = el('a', { href: URL.createObjectURL(new Blob(['\uFEFF', text], { type: 'text/csv;charset=utf-8' })), download: name });
   document.body.append(a);
   a.click();
   a.remove();
