@@ -118,6 +118,40 @@ export function pageOfList<T>(items: readonly T[], query: unknown): { items: T[]
   return { items: items.slice(start, end), nextCursor: end < items.length ? String(end) : null };
 }
 
+/**
+ * The query of a list the API holds whole whose items come and go while it is paged (the token
+ * holders): its cursor names the last item given, not a position, so a holder minted or revoked
+ * between two pages makes the next one skip or repeat nobody.
+ */
+export const keyedListQuery = z.strictObject({
+  limit: queryInt(1, 1000).optional(),
+  cursor: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,400}$/, 'must be the nextCursor of the previous page')
+    .optional(),
+});
+
+/** Orders keys as people read them, and identical-looking ones still one way. */
+const byKey = (a: string, b: string) => a.localeCompare(b) || (a < b ? -1 : a > b ? 1 : 0);
+
+/** A page of a list held whole, in the order of `keyOf`, after the item the cursor names (see keyedListQuery). */
+export function pageAfterKey<T>(
+  items: readonly T[],
+  query: unknown,
+  keyOf: (item: T) => string,
+): { items: T[]; nextCursor: string | null } {
+  const q = validate(keyedListQuery, query, 'query');
+  const after = q.cursor === undefined ? undefined : Buffer.from(q.cursor, 'base64url').toString('utf8');
+  const sorted = items.map((item) => ({ item, key: keyOf(item) })).sort((a, b) => byKey(a.key, b.key));
+  const rest = after === undefined ? sorted : sorted.filter((x) => byKey(x.key, after) > 0);
+  const page = q.limit ? rest.slice(0, q.limit) : rest;
+  const last = page.at(-1);
+  return {
+    items: page.map((x) => x.item),
+    nextCursor: last && page.length < rest.length ? Buffer.from(last.key, 'utf8').toString('base64url') : null,
+  };
+}
+
 export const notFoundRoute: RequestHandler = (req, res) => {
   res.status(404).json({ error: { code: 'not_found', message: `no route for ${req.method} ${req.path}` } });
 };

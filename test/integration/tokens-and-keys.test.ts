@@ -29,6 +29,39 @@ describe('API tokens', () => {
   });
 });
 
+describe('the list of token holders, paged while admins mint and revoke', () => {
+  type Page = { items: { name: string }[]; nextCursor: string | null };
+  const names = (p: Page) => p.items.map((t) => t.name);
+  async function rest(cursor: string | null): Promise<string[]> {
+    const seen: string[] = [];
+    while (cursor) {
+      const page = (await app.api<Page>('GET', `/api/tokens?limit=3&cursor=${cursor}`)).body;
+      seen.push(...names(page));
+      cursor = page.nextCursor;
+    }
+    return seen;
+  }
+
+  it('lists every holder once: a revoke between pages skips nobody, a mint sorting earlier repeats nobody', async () => {
+    for (const name of ['Aaron A', 'Bella B', 'Carl C', 'Dina D', 'Ezra E', 'Fay F']) await mint(`${name} paged`, 'viewer');
+    const listed = async () => names((await app.api<Page>('GET', '/api/tokens')).body);
+
+    const first = (await app.api<Page>('GET', '/api/tokens?limit=3')).body;
+    await app.api('DELETE', `/api/tokens/${encodeURIComponent(names(first)[0] as string)}`);
+    const afterRevoke = [...names(first), ...(await rest(first.nextCursor))];
+    expect((await listed()).filter((n) => !afterRevoke.includes(n))).toEqual([]);
+
+    const again = (await app.api<Page>('GET', '/api/tokens?limit=3')).body;
+    await mint('Aa Early paged', 'viewer');
+    const afterMint = [...names(again), ...(await rest(again.nextCursor))];
+    expect(afterMint.length).toBe(new Set(afterMint).size);
+    expect((await listed()).filter((n) => !afterMint.includes(n))).toEqual(['Aa Early paged']);
+
+    expect((await app.api('GET', '/api/tokens?cursor=not%20a%20cursor')).status).toBe(400);
+    expect((await app.api('GET', '/api/tokens?cursor=')).status).toBe(200);
+  });
+});
+
 describe('a token whose role is below the route’s', () => {
   type Audit = { items: { type: string; actor: string; subject?: string; data: Record<string, unknown> }[] };
 

@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { ROLES } from '../../config/schema.ts';
 import { durationMs, parseDuration } from '../../domain/duration.ts';
 import { ConflictError, NotFoundError } from '../../domain/errors.ts';
-import { isBootstrapHolder } from '../../store/token-store.ts';
+import { holderKey, isBootstrapHolder } from '../../store/token-store.ts';
 import { requireRole } from '../auth.ts';
-import { pageOfList, phoneAsTyped, validate, wholeListQuery } from '../errors.ts';
+import { keyedListQuery, pageAfterKey, phoneAsTyped, validate } from '../errors.ts';
 import type { HttpDeps } from '../http-deps.ts';
 
 import { documentRoute } from '../route-docs.ts';
@@ -54,7 +54,7 @@ documentRoute({
   summary: 'Who holds API tokens (names and roles, never the tokens)',
   role: 'admin',
   tags: ['auth'],
-  query: wholeListQuery,
+  query: keyedListQuery,
 });
 documentRoute({
   method: 'delete',
@@ -92,7 +92,7 @@ export function tokenRoutes(deps: HttpDeps): Router {
       .json({ token, name: principal.name, role: principal.role, ...(principal.expiresAt ? { expiresAt: principal.expiresAt } : {}) });
   });
   r.get('/api/tokens', requireRole('admin'), async (req, res) => {
-    res.json(pageOfList(await deps.tokens.list(), req.query));
+    res.json(pageAfterKey(await deps.tokens.list(), req.query, (p) => holderKey(p.name)));
   });
   r.delete('/api/tokens/:name', requireRole('admin'), async (req, res) => {
     const name = validate(createTokenBody.shape.name, req.params.name, 'path.name');
