@@ -12,6 +12,7 @@ import {
   type RemovalOutcome,
   TransportError,
 } from '../transport/chat-transport.ts';
+import { disappearingChanged } from './disappearing-messages.ts';
 import type { Closeable, Feature } from './feature.ts';
 import { embassyPhones, messageStaff } from './incidents/shared.ts';
 
@@ -397,6 +398,7 @@ async function removalFailed(deps: HttpDeps, groupId: string, job: Job<RemovalJo
 export const membershipGuardFeature: Feature = {
   name: 'membership-guard',
   membership: guardMembership,
+  groupMessage: disappearingChanged,
   async start({ deps, connect, plays, transport }) {
     const closeables: Closeable[] = [];
     const queue = onQueueError(

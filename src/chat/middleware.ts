@@ -93,6 +93,7 @@ export const auditInbound: Middleware = async (ctx, next) => {
       ...(msg.edit ? { edits: msg.edit.of } : {}),
       ...(msg.deletion ? { deletes: msg.deletion.of } : {}),
       ...(msg.forwarded ? { forwarded: true } : {}),
+      ...(msg.disappearing ? { disappearing: msg.disappearing.seconds } : {}),
     },
   });
   await next();

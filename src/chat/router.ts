@@ -21,6 +21,8 @@ export function createRouter(registry: CommandRegistry, handlers: RouteHandlers)
   return async (ctx: ChatContext): Promise<void> => {
     const { msg } = ctx;
     if (msg.reaction) return handlers.reaction?.(ctx);
+    // A group's setting changed (disappearing messages): no one's words, and nothing for a citizen's report.
+    if (msg.disappearing) return msg.chat.kind === 'group' ? handlers.groupMessage?.(ctx) : undefined;
     const line = msg.text ? parseCommandLine(msg.text) : undefined;
     // A citizen's "/sos" or "/my husband is hurt" names no staff command: it is their message, not
     // a command to refuse (which lost the report). A staff command from them is still refused.

@@ -29,10 +29,23 @@ export const inboundMessageSchema = z
     deletion: z.strictObject({ of: earlierMessage.shape.of, unread: z.boolean().optional() }).optional(),
     /** Marked by the platform as forwarded (someone else's message passed on). */
     forwarded: z.boolean().optional(),
+    /** Disappearing messages turned on (how many seconds messages stay) or off (0) in a group. */
+    disappearing: z
+      .strictObject({
+        seconds: z
+          .number()
+          .int()
+          .min(0)
+          .max(10 * 366 * 86_400),
+      })
+      .optional(),
   })
   .superRefine((m, ctx) => {
     if (m.deletion && (m.text !== undefined || m.location || m.media || m.reaction || m.edit || m.replyTo || m.forwarded)) {
       ctx.addIssue({ code: 'custom', path: ['deletion'], message: 'a deleted message carries only the id of the message it deletes' });
+    }
+    if (m.disappearing && (m.text !== undefined || m.location || m.media || m.reaction || m.edit || m.deletion || m.replyTo)) {
+      ctx.addIssue({ code: 'custom', path: ['disappearing'], message: 'a change of disappearing messages carries nothing else' });
     }
     if (m.edit && m.reaction) ctx.addIssue({ code: 'custom', path: ['edit'], message: 'a reaction cannot be an edit' });
     if (m.edit && m.text === undefined && !m.location && !m.media) {

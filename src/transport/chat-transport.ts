@@ -70,6 +70,11 @@ export interface InboundMessage {
    * passed on someone else's message, e.g. a rumour "from the embassy" circulating in group chats.
    */
   forwarded?: boolean;
+  /**
+   * Set when a member of a group turned disappearing messages on (`seconds`, how long messages stay)
+   * or off (0) for everyone in it (WhatsApp's EPHEMERAL_SETTING). Such a message carries nothing else.
+   */
+  disappearing?: { seconds: number };
 }
 
 /**

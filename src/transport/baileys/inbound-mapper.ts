@@ -241,6 +241,11 @@ export function toInboundMessage(msg: WAMessage, me: OwnJids = {}): InboundMessa
   if (protocol) {
     // Deleted for everyone: only its id is passed on; a delete that names no message says nothing.
     if (protocol.type === proto.Message.ProtocolMessage.Type.REVOKE) return of ? { ...base, deletion: { of } } : undefined;
+    // Disappearing messages turned on or off for a whole group (a DM's setting is the citizen's own business).
+    if (protocol.type === proto.Message.ProtocolMessage.Type.EPHEMERAL_SETTING)
+      return base.chat.kind === 'group'
+        ? { ...base, disappearing: { seconds: Math.max(0, Number(protocol.ephemeralExpiration ?? 0)) } }
+        : undefined;
     const edited = protocol.editedMessage;
     if (!edited) return undefined;
     content = opened(edited) ?? edited;
