@@ -44,7 +44,7 @@ export function createHttpApp(deps: HttpDeps, apiRoutes: ApiRoutes[] = [], publi
   app.use(healthRoutes(deps));
   if (deps.simulator) app.use(simulatorRoutes(deps, deps.simulator));
   for (const routes of publicRoutes) app.use(routes(deps));
-  app.use('/api', authenticate(deps.tokens));
+  app.use('/api', authenticate(deps.tokens, deps.roster));
   app.use('/api', idempotencyKeys(deps));
   app.use(tokenRoutes(deps));
   app.use(auditRoutes(deps));

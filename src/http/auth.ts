@@ -1,8 +1,8 @@
 import type { Request, RequestHandler } from 'express';
 import type { Actor } from '../domain/actor.ts';
 import { AppError, ForbiddenError } from '../domain/errors.ts';
-import { hasRole, type Role } from '../domain/roster.ts';
-import type { Principal, TokenStore } from '../store/token-store.ts';
+import { hasRole, type Role, type Roster } from '../domain/roster.ts';
+import { holderKey, isBootstrapHolder, type Principal, type TokenStore } from '../store/token-store.ts';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -32,14 +32,19 @@ function fromAnotherOrigin(req: Request): boolean {
   }
 }
 
-/** Reads the bearer token (or the dashboard's session cookie) and attaches the principal. */
-export function authenticate(tokens: TokenStore): RequestHandler {
+/**
+ * Reads the bearer token (or the dashboard's session cookie) and attaches the principal. A token
+ * minted by name only, for a name the roster gives one person, acts as that person, phone included
+ * (as the roster's changes already treat it: TokenStore.followRoster): a member of staff cannot
+ * resolve their own SOS, or approve their own alert, from the dashboard by leaving the phone out.
+ */
+export function authenticate(tokens: TokenStore, roster: Roster): RequestHandler {
   return async (req, _res, next) => {
     const token = tokenOf(req);
     if (!token) throw new AppError('unauthorized', 'missing bearer token', 401);
     const { principal, expired } = await tokens.check(token);
     if (!principal) throw new AppError('unauthorized', expired ?? 'invalid token', 401);
-    req.principal = principal;
+    req.principal = principal.phone ? principal : withRosterPhone(principal, roster);
     // The session cookie acts only for the dashboard's own pages; a bearer token is never sent by itself.
     if (!bearerOf(req) && !READS.has(req.method) && fromAnotherOrigin(req)) throw new CrossSiteRequestError();
     next();
@@ -106,6 +111,13 @@ export function readCookie(header: string | undefined, name: string): string | u
     }
   }
   return undefined;
+}
+
+function withRosterPhone<P extends { name: string; phone?: string }>(principal: P, roster: Roster): P {
+  if (isBootstrapHolder(principal.name)) return principal;
+  const key = holderKey(principal.name);
+  const same = roster.all().filter((s) => holderKey(s.name) === key);
+  return same.length === 1 && same[0] ? { ...principal, phone: same[0].phone } : principal;
 }
 
 /** The person a request speaks for. */

@@ -46,7 +46,12 @@ describe('admin API skeleton', () => {
     expect(minted.status).toBe(201);
     const viewer = minted.body.token;
     expect(viewer).toMatch(/^cc_/);
-    expect((await app.api('GET', '/api/me', undefined, viewer)).body).toEqual({ name: 'Dev Viewer', role: 'viewer' });
+    // Minted by name alone, for a name on the roster: the token is that person's, phone included.
+    expect((await app.api('GET', '/api/me', undefined, viewer)).body).toEqual({
+      name: 'Dev Viewer',
+      role: 'viewer',
+      phone: '+15550000004',
+    });
     // A viewer may not read the audit trail (duty officers and above) nor mint tokens.
     const audit = await app.api<ErrorBody>('GET', '/api/audit', undefined, viewer);
     expect(audit.status).toBe(403);

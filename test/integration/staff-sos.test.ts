@@ -93,6 +93,16 @@ describe('a duty officer’s own SOS', () => {
     // Nor can they lower it: "/severity low" said under duress would give it a deadline of hours.
     await app.say(STAFF.duty, `/severity ${id} low`, { group: CELL_GROUP });
     await app.expectMessage(CELL_GROUP, new RegExp(`${id} is your own report: another officer must take it, lower it or close it`));
+    // Nor from the dashboard with a token minted by their name alone (no phone): it is still them.
+    const own = (await app.api<{ token: string }>('POST', '/api/tokens', { name: 'ana duty', role: 'duty_officer' })).body.token;
+    const resolved = await app.api<{ error: { code: string } }>(
+      'PATCH',
+      `/api/incidents/${id}`,
+      { status: 'resolved', text: 'all fine' },
+      own,
+    );
+    expect(resolved.status).toBe(409);
+    expect(resolved.body.error.code).toBe('own_report');
     const incident = (await app.api<{ status: string; assignee: string | null; severity: string }>('GET', `/api/incidents/${id}`)).body;
     expect(incident).toMatchObject({ status: 'open', assignee: null, severity: 'critical' });
 

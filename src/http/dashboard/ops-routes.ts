@@ -73,7 +73,7 @@ export function opsRoutes(deps: HttpDeps): Router {
   r.get('/docs', (_req, res) => {
     res.type('html').send(docsPage);
   });
-  r.use(QUEUE_VIEW, authenticate(deps.tokens), requireRole('admin'), queueView(deps));
+  r.use(QUEUE_VIEW, authenticate(deps.tokens, deps.roster), requireRole('admin'), queueView(deps));
   return r;
 }
 

@@ -37,7 +37,7 @@ export function pageRoutes(deps: HttpDeps, hub: () => EventHub | undefined): Rou
   r.get('/dashboard', (_req, res) => {
     res.set('cache-control', 'no-store').type('html').send(page);
   });
-  r.get('/dashboard/events', authenticate(deps.tokens), (req, res) => {
+  r.get('/dashboard/events', authenticate(deps.tokens, deps.roster), (req, res) => {
     const live = hub();
     if (!live) throw new AppError('unavailable', 'live updates are not running in this process', 503);
     const token = tokenOf(req) as string;

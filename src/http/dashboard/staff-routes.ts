@@ -18,7 +18,7 @@ documentRoute({
 /** GET /api/staff: who an incident's assignee phone is, and whom an incident can be given to. */
 export function staffRoutes(deps: HttpDeps): Router {
   const r = Router();
-  r.get('/api/staff', authenticate(deps.tokens), requireRole('viewer'), (req, res) => {
+  r.get('/api/staff', authenticate(deps.tokens, deps.roster), requireRole('viewer'), (req, res) => {
     res.json(
       pageOfList(
         deps.roster.all().map((s) => ({ name: s.name, phone: s.phone, roles: s.roles, assignable: hasRole(s.roles, 'officer') })),

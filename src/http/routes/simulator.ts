@@ -208,14 +208,14 @@ export function simulatorRoutes(deps: HttpDeps, sim: SimulatorTransport): Router
   r.get('/sim', (_req, res) => {
     res.type('html').send(page);
   });
-  r.get('/sim/roster', authenticate(deps.tokens), (_req, res) => {
+  r.get('/sim/roster', authenticate(deps.tokens, deps.roster), (_req, res) => {
     res.json({
       staff: deps.roster.all().map((s) => ({ name: s.name, phone: s.phone, roles: s.roles })),
       cellGroups: deps.config.cellGroups,
       embassy: deps.config.embassy.name,
     });
   });
-  r.use('/sim', authenticate(deps.tokens));
+  r.use('/sim', authenticate(deps.tokens, deps.roster));
   r.post('/sim/messages', async (req, res) => {
     const b = validate(messageBody, req.body);
     const from = sender(deps, req, b.from);
