@@ -222,57 +222,109 @@ export async function createAlert(
     // The first request died half-way (saved but not started, or started but not fanned out): go on.
     await resumeBroadcast(deps, r);
     const now = (await loadRecord(deps, r.id)) ?? r;
+    // Put up for approval, but the cell perhaps never told (the first request died before, or the
+    // start-up resume moved it): the cell is told, and the trail has its alert.created, once.
+    if (now.status === 'pending_approval') await putUpForApproval(deps, now, input);
     const status = now.status === 'pending_approval' ? 'pending_approval' : 'sending';
     return { id: r.id, status, code: r.code, total: r.total, reporters: r.reporters ?? 0, ...languages };
   }
   const needsApproval = !r.exercise && r.total > deps.config.broadcast.approvalThreshold;
-  await deps.audit.append({
-    type: 'alert.created',
-    actor: input.author.name,
-    subject: r.id,
-    data: {
-      audience: describeAudience(deps, input.audience),
-      total: r.total,
-      reporters: r.reporters ?? 0,
-      exercise: r.exercise,
-      languages: Object.keys(input.text),
-      source: input.source ?? null,
-    },
-  });
   deps.log.info({ id: r.id, total: r.total, needsApproval }, 'alert created');
   if (needsApproval) {
-    await deps.redis
-      .multi()
-      .hset(broadcastKeys(deps, 'alert').record(r.id), 'status', 'pending_approval')
-      .zadd(deps.keys.alertsActive, r.createdAt, r.id)
-      .exec();
-    await publishChange(deps, 'alert', r.id);
-    // Drafted in a cell group, the author's confirmation there asks for the approval; drafted in a DM,
-    // on the dashboard, the API or by a playbook, the cell must be told that an alert waits for a second officer.
-    if (!input.toldInCell) {
-      const words = excerpt(textIn(deps, r.text, deps.config.languages[0] as string), 300);
-      await postToCellGroups(
-        deps,
-        `📝 Alert ${r.id} drafted by ${input.author.name} for ${r.total} recipient(s) waits for a second officer:\n“${words}”\nApprove with /approve ${r.id}, or stop it with /cancel ${r.id}.`,
-        `alert-draft:${r.id}`,
-        'alert-draft',
-      );
-    }
+    await putUpForApproval(deps, r, input);
     return { id: r.id, status: 'pending_approval', code: r.code, total: r.total, reporters: r.reporters ?? 0, ...languages };
   }
-  await startSending(deps, r);
-  // Sent without approval from a DM, the dashboard, the API or a playbook: the cell learns it from
-  // the bot, not from a citizen asking about it.
-  if (!input.toldInCell) {
+  await sendUnapproved(deps, r, input);
+  return { id: r.id, status: 'sending', code: r.code, total: r.total, reporters: r.reporters ?? 0, ...languages };
+}
+
+/**
+ * Writes an alert's `alert.created` entry, once however often it is asked (a request retried, a
+ * crash resumed): whoever claims the record's `createdAudited` writes it, and gives the claim back
+ * if the trail refused it.
+ */
+async function auditCreated(deps: CoreDeps, r: BroadcastRecord): Promise<void> {
+  const key = broadcastKeys(deps, 'alert').record(r.id);
+  if ((await deps.redis.hsetnx(key, 'createdAudited', '1')) !== 1) return;
+  try {
+    await deps.audit.append({
+      type: 'alert.created',
+      actor: r.authorName,
+      subject: r.id,
+      data: {
+        audience: describeAudience(deps, r.audience),
+        total: r.total,
+        reporters: r.reporters ?? 0,
+        exercise: r.exercise,
+        languages: Object.keys(r.text),
+        source: r.source ?? null,
+      },
+    });
+  } catch (err) {
+    await deps.redis.hdel(key, 'createdAudited').catch(() => 0);
+    throw err;
+  }
+}
+
+/**
+ * Moves a saved alert to the approval queue (a draft), or finds it there. KEYS: record, active.
+ * ARGV: createdAt, id. Returns 1 when moved now, 0 when it already waited, -1 when it moved on
+ * (approved, cancelled): left alone.
+ */
+const TO_APPROVAL = `
+local status = redis.call('HGET', KEYS[1], 'status')
+if status ~= 'draft' and status ~= 'pending_approval' then return -1 end
+redis.call('HSET', KEYS[1], 'status', 'pending_approval')
+redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
+if status == 'draft' then return 1 end
+return 0`;
+
+/**
+ * Puts a saved alert up for a second officer's approval and asks the cell for one: audited, listed
+ * as waiting, the dashboard told, the cell's notice posted (unless the author's confirmation asks
+ * in a cell group). Idempotent, so a crash anywhere in between is made good by running it again (a
+ * retried request, the start-up resume, the sweep): one alert.created, one notice (its key).
+ * True when it moved the alert from draft now.
+ */
+export async function putUpForApproval(deps: CoreDeps, r: BroadcastRecord, how: { toldInCell?: boolean } = {}): Promise<boolean> {
+  const keys = broadcastKeys(deps, 'alert');
+  await auditCreated(deps, r);
+  const moved = (await deps.redis.eval(TO_APPROVAL, 2, keys.record(r.id), keys.active, String(r.createdAt), r.id)) as number;
+  if (moved === -1) return false;
+  r.status = 'pending_approval';
+  await publishChange(deps, 'alert', r.id);
+  // Drafted in a cell group, the author's confirmation there asks for the approval; drafted in a DM,
+  // on the dashboard, the API or by a playbook, the cell must be told that an alert waits for a second officer.
+  if (!how.toldInCell) {
     const words = excerpt(textIn(deps, r.text, deps.config.languages[0] as string), 300);
     await postToCellGroups(
       deps,
-      `📣 Alert ${r.id} sent by ${input.author.name} to ${r.total} recipient(s):\n“${words}”\nStop it with /cancel ${r.id}.`,
+      `📝 Alert ${r.id} drafted by ${r.authorName} for ${r.total} recipient(s) waits for a second officer:\n“${words}”\nApprove with /approve ${r.id}, or stop it with /cancel ${r.id}.`,
+      `alert-draft:${r.id}`,
+      'alert-draft',
+    );
+  }
+  return moved === 1;
+}
+
+/**
+ * Sends a saved alert that needs no approval: audited (once), started, and the cell told (unless
+ * the author's confirmation is read in a cell group). Idempotent, as putUpForApproval.
+ */
+export async function sendUnapproved(deps: CoreDeps, r: BroadcastRecord, how: { toldInCell?: boolean } = {}): Promise<void> {
+  await auditCreated(deps, r);
+  await startSending(deps, r);
+  // Sent without approval from a DM, the dashboard, the API or a playbook: the cell learns it from
+  // the bot, not from a citizen asking about it.
+  if (!how.toldInCell && r.status === 'sending') {
+    const words = excerpt(textIn(deps, r.text, deps.config.languages[0] as string), 300);
+    await postToCellGroups(
+      deps,
+      `📣 Alert ${r.id} sent by ${r.authorName} to ${r.total} recipient(s):\n“${words}”\nStop it with /cancel ${r.id}.`,
       `alert-sent:${r.id}`,
       'alert-draft',
     );
   }
-  return { id: r.id, status: 'sending', code: r.code, total: r.total, reporters: r.reporters ?? 0, ...languages };
 }
 
 function sameperson(a: Actor, b: { name: string; phone?: string }): boolean {

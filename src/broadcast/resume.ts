@@ -1,13 +1,9 @@
 import type { CoreDeps } from '../app/deps.ts';
 import { jobIdFor } from '../queues/queues.ts';
-import { startSending } from './alerts.ts';
+import { putUpForApproval, sendUnapproved, startSending } from './alerts.ts';
 import { broadcastQueues } from './broadcast-queue.ts';
 import { type BroadcastKind, type BroadcastRecord, broadcastKeys, loadRecord } from './broadcast-store.ts';
 import { queueFanOut } from './fanout.ts';
-
-/** Moves a saved alert that needs approval to the approval queue, unless it moved on meanwhile. KEYS: record. */
-const TO_APPROVAL =
-  "if redis.call('HGET', KEYS[1], 'status') ~= 'draft' then return 0 end redis.call('HSET', KEYS[1], 'status', 'pending_approval') return 1";
 
 /** An alert above the approval threshold is never sent without a second officer (drills go to staff only). */
 function needsApproval(deps: CoreDeps, r: BroadcastRecord): boolean {
@@ -44,12 +40,18 @@ export async function resumeInterruptedBroadcasts(deps: CoreDeps): Promise<strin
 /** Takes one half-started broadcast on from where a crash left it; false when it needed nothing. */
 export async function resumeBroadcast(deps: CoreDeps, r: BroadcastRecord): Promise<boolean> {
   if (r.status === 'draft' && needsApproval(deps, r)) {
-    // Saved, then the process died before asking for approval: ask for it now, never send.
-    return (await deps.redis.eval(TO_APPROVAL, 1, broadcastKeys(deps, r.kind).record(r.id))) === 1;
+    // Saved, then the process died before asking for approval: ask for it now, never send. Asked as
+    // the first request would have: the cell told that it waits for a second officer, and audited.
+    return putUpForApproval(deps, r);
   }
   // A welfare check saved but never started may lack its per-region counts: left to the officer.
   if (r.status === 'draft' && r.kind === 'welfare') return false;
-  if (r.status === 'draft' || r.status === 'approved') {
+  if (r.status === 'draft') {
+    // Sent as the first request would have: audited, and the cell told it went out.
+    await sendUnapproved(deps, r);
+    return true;
+  }
+  if (r.status === 'approved') {
     await startSending(deps, r);
     return true;
   }

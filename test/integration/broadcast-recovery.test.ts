@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CoreDeps } from '../../src/app/deps.ts';
-import { createBroadcast, startSending } from '../../src/broadcast/alerts.ts';
+import { createAlert, createBroadcast, startSending } from '../../src/broadcast/alerts.ts';
 import { loadRecord } from '../../src/broadcast/broadcast-store.ts';
+import { retryStalledFanOuts } from '../../src/broadcast/fanout-retry.ts';
+import { resumeInterruptedBroadcasts } from '../../src/broadcast/resume.ts';
 import { type Citizen, saveCitizens } from '../../src/citizens/registry.ts';
-import { aCitizen } from '../fakes/citizens.ts';
-import { settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
+import { aCitizen, seedCitizens } from '../fakes/citizens.ts';
+import { auditTrail, CELL_GROUP, STAFF, settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
 
 let next = 1;
 async function citizen(deps: CoreDeps, over: Partial<Citizen> = {}): Promise<string> {
@@ -160,5 +162,72 @@ describe('broadcasts interrupted by a crash', () => {
     await settle(app);
     expect((await loadRecord(app.deps, r.id))?.status).toBe('cancelled');
     expect(await received(phone, /Cancelled in the race/)).toHaveLength(0);
+  });
+});
+
+/**
+ * An alert needing approval whose request died after saving it: whoever takes it on (the restarted
+ * worker, the sweep, the request retried) asks the cell for a second officer as the request would
+ * have, and the trail says once that it was drafted. Only its status was moved: nobody was told.
+ */
+describe('an alert draft a crash interrupted before it asked for approval', () => {
+  let app: TestApp;
+  let skew = 0;
+  beforeAll(async () => {
+    app = await startTestApp('bc-recovery-draft', {
+      config: { broadcast: { ratePerSecond: 1000, approvalThreshold: 2 } },
+      options: { now: () => Date.now() + skew },
+    });
+    await seedCitizens(app.deps, (n) => `+3361301${String(n).padStart(4, '0')}`, 1, 5, { region: 'north' });
+  });
+  afterAll(async () => app.stop());
+
+  const told = async (id: string) => (await app.outbox(CELL_GROUP)).filter((m) => m.text.includes(`Alert ${id} drafted by Chloe Officer`));
+  const created = async (id: string) =>
+    (await auditTrail(app)).entries.filter((e) => {
+      const entry = e as { type: string; subject?: string };
+      return entry.type === 'alert.created' && entry.subject === id;
+    });
+  const input = (source: string) => ({
+    author: { name: 'Chloe Officer', phone: STAFF.officer },
+    audience: { regions: ['north'], reporters: true },
+    text: { en: 'Leave the north by the coast road.' },
+    source,
+  });
+
+  it('is put up for approval by the restarted worker, the cell asked once, alert.created audited once, however often the request is retried', async () => {
+    const draft = await createBroadcast(app.deps, 'alert', input('chat:wamid-crash-1'));
+    expect(await resumeInterruptedBroadcasts(app.deps)).toContain(draft.id);
+    // The /alert job retried by BullMQ, twice: the same source.
+    for (let i = 0; i < 2; i++)
+      expect(await createAlert(app.deps, { ...input('chat:wamid-crash-1'), toldInCell: false })).toMatchObject({
+        id: draft.id,
+        status: 'pending_approval',
+      });
+    await settle(app);
+    const notices = await told(draft.id);
+    expect(notices).toHaveLength(1);
+    expect(notices[0]?.text).toContain(`/approve ${draft.id}`);
+    expect(await created(draft.id)).toHaveLength(1);
+    expect(await app.deps.redis.zscore(app.deps.keys.alertsActive, draft.id)).not.toBeNull();
+  });
+
+  it('is put up for approval by the sweep of a running app, the cell asked once', async () => {
+    const draft = await createBroadcast(app.deps, 'alert', input('api:crash-2'));
+    skew += 60_000; // past the grace an alert has to start
+    expect(await retryStalledFanOuts(app.deps)).toContain(draft.id);
+    await settle(app);
+    expect(await told(draft.id)).toHaveLength(1);
+    expect(await created(draft.id)).toHaveLength(1);
+    expect((await loadRecord(app.deps, draft.id))?.status).toBe('pending_approval');
+  });
+
+  it('is announced by the retried request when the first died after moving it to the approval queue', async () => {
+    const draft = await createBroadcast(app.deps, 'alert', input('api:crash-3'));
+    await app.deps.redis.hset(app.deps.keys.alert(draft.id), 'status', 'pending_approval');
+    await createAlert(app.deps, input('api:crash-3'));
+    await settle(app);
+    expect(await told(draft.id)).toHaveLength(1);
+    expect(await created(draft.id)).toHaveLength(1);
   });
 });
