@@ -4,6 +4,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import { type Actor, type Audience, checkAudience, describeAudience, snapshotAudience } from './audience.ts';
 import { broadcastQueues } from './broadcast-queue.ts';
 import {
+  type AlertStatus,
   type BroadcastKind,
   type BroadcastRecord,
   broadcastKeys,
@@ -188,7 +189,8 @@ async function untranslated(deps: CoreDeps, r: BroadcastRecord): Promise<Pick<Cr
 /** What creating an alert tells its author. */
 export interface CreatedAlert {
   id: string;
-  status: 'pending_approval' | 'sending';
+  /** As it is now: a retried request (its `source` again) finds it perhaps approved, sent or cancelled since. */
+  status: AlertStatus;
   code: string;
   total: number;
   /** Of the total, people reached because they reported without registering. */
@@ -225,8 +227,8 @@ export async function createAlert(
     // Put up for approval, but the cell perhaps never told (the first request died before, or the
     // start-up resume moved it): the cell is told, and the trail has its alert.created, once.
     if (now.status === 'pending_approval') await putUpForApproval(deps, now, input);
-    const status = now.status === 'pending_approval' ? 'pending_approval' : 'sending';
-    return { id: r.id, status, code: r.code, total: r.total, reporters: r.reporters ?? 0, ...languages };
+    // Its status as it is: one cancelled or sent since is not "sending".
+    return { id: r.id, status: now.status as AlertStatus, code: r.code, total: r.total, reporters: r.reporters ?? 0, ...languages };
   }
   const needsApproval = !r.exercise && r.total > deps.config.broadcast.approvalThreshold;
   deps.log.info({ id: r.id, total: r.total, needsApproval }, 'alert created');

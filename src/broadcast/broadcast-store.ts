@@ -16,6 +16,12 @@ export interface DeliveryCounts {
   cancelled: number;
 }
 
+/**
+ * An alert's status: saved (`draft`, for a moment), waiting for a second officer, approved (for a
+ * moment), sending, sent (every recipient sent or failed), or cancelled.
+ */
+export type AlertStatus = 'draft' | 'pending_approval' | 'approved' | 'sending' | 'sent' | 'cancelled';
+
 /** A broadcast as stored (alert or welfare check). */
 export interface BroadcastRecord {
   id: string;

@@ -98,7 +98,12 @@ export function broadcastCommands(): Command[] {
             ? '⚠️ No registered citizen or recent reporter matches this audience: nobody will receive it. Check the region, or use /alert all.'
             : a.status === 'pending_approval'
               ? `Waiting for a second officer: /approve ${a.id}.`
-              : 'Sending now.';
+              : // The same message handled again (its job retried) finds the alert as it is since.
+                a.status === 'cancelled'
+                ? 'It was cancelled: nothing more goes out.'
+                : a.status === 'sent'
+                  ? 'It has been sent.'
+                  : 'Sending now.';
         const untranslated = Object.entries(a.untranslated ?? {})
           .map(([language, n]) => `${n} read ${language}`)
           .join(', ');

@@ -1,4 +1,5 @@
 import type { Audience } from '../broadcast/audience.ts';
+import type { AlertStatus } from '../broadcast/broadcast-store.ts';
 import type { Actor } from '../domain/actor.ts';
 import { AppError } from '../domain/errors.ts';
 
@@ -31,7 +32,7 @@ export interface WelfareCheckInput {
 /** What playbook steps need from the rest of the product. */
 export interface PlaybookEffects {
   /** `total`: how many it reaches (when the broadcast says), so the cell knows an alert that reaches nobody. */
-  alert(input: AlertInput): Promise<{ id: string; status: 'pending_approval' | 'sending'; code: string; total?: number }>;
+  alert(input: AlertInput): Promise<{ id: string; status: AlertStatus; code: string; total?: number }>;
   welfareCheck(input: WelfareCheckInput): Promise<{ id: string; total?: number }>;
   sitrep(): Promise<string>;
 }

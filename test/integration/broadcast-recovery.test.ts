@@ -6,7 +6,7 @@ import { retryStalledFanOuts } from '../../src/broadcast/fanout-retry.ts';
 import { resumeInterruptedBroadcasts } from '../../src/broadcast/resume.ts';
 import { type Citizen, saveCitizens } from '../../src/citizens/registry.ts';
 import { aCitizen, seedCitizens } from '../fakes/citizens.ts';
-import { auditTrail, CELL_GROUP, STAFF, settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
+import { ADMIN_TOKEN, auditTrail, CELL_GROUP, STAFF, settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
 
 let next = 1;
 async function citizen(deps: CoreDeps, over: Partial<Citizen> = {}): Promise<string> {
@@ -229,5 +229,22 @@ describe('an alert draft a crash interrupted before it asked for approval', () =
     await settle(app);
     expect(await told(draft.id)).toHaveLength(1);
     expect(await created(draft.id)).toHaveLength(1);
+  });
+
+  it('a POST retried with its Idempotency-Key answers the alert as it is now: cancelled since, not "sending"', async () => {
+    const post = async () => {
+      const res = await fetch(`${app.url}/api/alerts`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', 'idempotency-key': 'retry-status-1' },
+        body: JSON.stringify({ audience: { regions: ['north'] }, text: { en: 'Go to the airport now.' } }),
+      });
+      return { status: res.status, body: (await res.json()) as { id: string; status: string } };
+    };
+    const first = await post();
+    expect(first.body.status).toBe('pending_approval');
+    expect((await app.api('POST', `/api/alerts/${first.body.id}/cancel`)).status).toBe(200);
+    // The officer's client timed out on the first POST and sends it again.
+    const retried = await post();
+    expect(retried).toMatchObject({ status: 201, body: { id: first.body.id, status: 'cancelled' } });
   });
 });
