@@ -1,6 +1,7 @@
 import type { CoreDeps } from '../app/deps.ts';
 import { excerpt, postToCellGroups } from '../app/incidents/shared.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.ts';
+import { holderKey } from '../store/token-store.ts';
 import { type Actor, type Audience, checkAudience, describeAudience, snapshotAudience } from './audience.ts';
 import { broadcastQueues } from './broadcast-queue.ts';
 import {
@@ -329,9 +330,20 @@ export async function sendUnapproved(deps: CoreDeps, r: BroadcastRecord, how: { 
   }
 }
 
-function sameperson(a: Actor, b: { name: string; phone?: string }): boolean {
-  if (a.phone && b.phone && a.phone === b.phone) return true;
-  return a.name.trim().toLowerCase() === b.name.trim().toLowerCase();
+/**
+ * True when two actors are one person: the same name as token holders are told apart (holderKey:
+ * "Hélène" typed with a decomposed accent is Hélène), or the same phone. A token minted without a
+ * phone is given the phone of the one person the roster lists under its name.
+ */
+function samePerson(deps: CoreDeps, a: Actor, b: Actor): boolean {
+  if (holderKey(a.name) === holderKey(b.name)) return true;
+  const phoneOf = (x: Actor) => {
+    if (x.phone) return x.phone;
+    const named = deps.roster.all().filter((s) => holderKey(s.name) === holderKey(x.name));
+    return named.length === 1 ? named[0]?.phone : undefined;
+  };
+  const [pa, pb] = [phoneOf(a), phoneOf(b)];
+  return pa !== undefined && pa === pb;
 }
 
 /** A second officer approves a pending alert; the author cannot approve their own. */
@@ -341,7 +353,7 @@ export async function approveAlert(
 ): Promise<{ id: string; status: string; approvedBy: string }> {
   const r = kindOfId(input.id) === 'alert' ? await loadRecord(deps, input.id) : undefined;
   if (!r) throw new NotFoundError('alert', input.id);
-  if (sameperson(input.approver, { name: r.authorName, ...(r.authorPhone ? { phone: r.authorPhone } : {}) })) {
+  if (samePerson(deps, input.approver, { name: r.authorName, ...(r.authorPhone ? { phone: r.authorPhone } : {}) })) {
     await deps.audit.append({ type: 'alert.approval_refused', actor: input.approver.name, subject: r.id, data: { reason: 'author' } });
     throw new ForbiddenError(`${r.id} was drafted by ${r.authorName}; a second officer must approve it`);
   }
