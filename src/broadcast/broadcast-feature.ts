@@ -1,6 +1,7 @@
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { CoreDeps } from '../app/deps.ts';
 import type { Closeable, Feature } from '../app/feature.ts';
+import { refOfSentMessage } from '../app/sent-ref.ts';
 import { alertRoutes } from '../http/routes/alerts.ts';
 import { welfareCheckRoutes } from '../http/routes/welfare-checks.ts';
 import { MAX_STALLS } from '../queues/queues.ts';
@@ -10,8 +11,16 @@ import { broadcastCommands } from './commands.ts';
 import { fanOut, purgeQueued } from './fanout.ts';
 import { FAN_OUT_SWEEP, fanOutRetryEveryMs, gaveUp, onFanOutGaveUp, retryStalledFanOuts, stalledNote } from './fanout-retry.ts';
 import { resumeInterruptedBroadcasts } from './resume.ts';
-import { onBroadcastFailed, onBroadcastRequeued, onBroadcastSent, onDeliveryReceipt, prepareBroadcastSend } from './tracking.ts';
+import {
+  onBroadcastFailed,
+  onBroadcastRequeued,
+  onBroadcastSent,
+  onDeliveryReceipt,
+  parseBroadcastRef,
+  prepareBroadcastSend,
+} from './tracking.ts';
 import { getWelfareCheck, tallyLine } from './welfare.ts';
+import { askForWelfareAnswer, isThumbsUp } from './welfare-answer.ts';
 import { closeExpiredWelfareCheck, resumeWelfareCloses } from './welfare-close.ts';
 import { postWelfareFollowUp, sendWelfareReminders } from './welfare-follow-up.ts';
 
@@ -74,6 +83,22 @@ export const broadcastFeature: Feature = {
     const r = alertRoutes(deps);
     r.use(welfareCheckRoutes(deps));
     return r;
+  },
+  // A citizen's 👍 alone, or their 👍 on the question, while a welfare check waits for their answer:
+  // asked to answer 1 or 2 (otherwise thanked by intake, and left uncounted without knowing it).
+  citizenMessage: async (ctx) =>
+    !ctx.sender.staff &&
+    !ctx.msg.media &&
+    !ctx.msg.edit &&
+    !ctx.msg.forwarded &&
+    !ctx.msg.location &&
+    isThumbsUp(ctx.msg.text) &&
+    askForWelfareAnswer(ctx),
+  async reaction(ctx) {
+    const { reaction } = ctx.msg;
+    if (!reaction || ctx.sender.staff || ctx.msg.chat.kind === 'group' || !isThumbsUp(reaction.emoji)) return false;
+    const ref = parseBroadcastRef(await refOfSentMessage(ctx.deps, reaction.messageId));
+    return ref?.kind === 'welfare' && askForWelfareAnswer(ctx, ref.id);
   },
   beforeSend: (deps, job) => prepareBroadcastSend(deps, job),
   sent: (deps, job, messageId) => onBroadcastSent(deps, job, messageId),

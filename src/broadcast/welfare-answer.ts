@@ -2,8 +2,10 @@ import { openIncident } from '../app/incidents/open-incident.ts';
 import { incidentStore } from '../app/incidents/shared.ts';
 import type { ChatContext } from '../chat/chat-context.ts';
 import { t } from '../citizens/messages.ts';
+import { senderLanguage } from '../citizens/registry.ts';
 import { loadRecord, publishChange } from './broadcast-store.ts';
-import { recordWelfareAnswer } from './welfare.ts';
+import { EXERCISE_PREFIX } from './render.ts';
+import { openChecksUnanswered, recordWelfareAnswer } from './welfare.ts';
 
 /**
  * A citizen answered a welfare check: tally it, thank them; HELP opens a critical incident linked to
@@ -104,4 +106,31 @@ async function linkToCheck(ctx: ChatContext, incidentId: string, checkId: string
     const next = { status: i.status, severity: i.severity };
     if (await store.update(i, next, { links: { ...i.links, welfareCheck: checkId } }, [])) return;
   }
+}
+
+/** 👍 or ✅ (✔️) alone, in any skin tone, once or more. */
+const THUMBS_UP = /^(?:(?:\u{1F44D}[\u{1F3FB}-\u{1F3FF}]?|\u2705|\u2714)\uFE0F?\s*)+$/u;
+
+export const isThumbsUp = (text: string | undefined): boolean => THUMBS_UP.test(text?.trim() ?? '');
+
+/**
+ * A citizen's 👍 (or ✅) to "are you safe?", which they have not answered: the check asks again, in
+ * their language, how to answer it. It is not counted as SAFE: a 👍 may mean "I read it", and a wrong
+ * SAFE takes them off the list of those the cell calls. Nor is it thanked ("🙏 You are welcome"), which
+ * left them believing they had answered. `only`: the check their reaction is on; otherwise any open
+ * check that asked them. False when no open check waits for their answer.
+ */
+export async function askForWelfareAnswer(ctx: ChatContext, only?: string): Promise<boolean> {
+  const { deps, sender } = ctx;
+  for (const phone of new Set([sender.phone, sender.lid].filter((p): p is string => !!p))) {
+    const [id] = await openChecksUnanswered(deps, phone, only);
+    if (!id) continue;
+    const r = await loadRecord(deps, id);
+    if (!r) continue;
+    const language = await senderLanguage(ctx, phone);
+    const prefix = r.exercise ? EXERCISE_PREFIX : '';
+    await ctx.reply(`${prefix}${deps.config.embassy.name} · ${id}\n\n${t(language, 'welfareQuestion')}`, 'welfare-answer');
+    return true;
+  }
+  return false;
 }

@@ -261,6 +261,18 @@ export async function openCheckFor(deps: CoreDeps, phone: string): Promise<strin
 }
 
 /**
+ * The open welfare checks among the 20 newest (or `only`, while it is open) that asked `phone` and
+ * that it has not answered, newest first.
+ */
+export async function openChecksUnanswered(deps: CoreDeps, phone: string, only?: string): Promise<string[]> {
+  const active = broadcastKeys(deps, 'welfare').active;
+  const open = only ? ((await deps.redis.zscore(active, only)) === null ? [] : [only]) : await deps.redis.zrevrange(active, 0, 19);
+  const asked = await askedAmong(deps, open, phone);
+  const answered = await Promise.all(asked.map((id) => deps.redis.hexists(deps.keys.welfareAnswers(id), phone)));
+  return asked.filter((_, i) => answered[i] === 0);
+}
+
+/**
  * How long after its close a welfare check still takes the answer of a citizen it asked and who has
  * not answered it, alongside the checks open: "are you safe?" has one answer now, and a check closed
  * moments ago must not keep them as "no answer", on the list for the cell to call, when they answer
