@@ -1,5 +1,6 @@
 import { createAlert } from '../broadcast/alerts.ts';
 import { broadcastFeature } from '../broadcast/broadcast-feature.ts';
+import { loadRecord } from '../broadcast/broadcast-store.ts';
 import { startWelfareCheck } from '../broadcast/welfare.ts';
 import { citizensFeature } from '../citizens/citizens-feature.ts';
 import { senderProfile } from '../citizens/registry.ts';
@@ -23,6 +24,7 @@ export function playbookEffects(deps: CoreDeps): PlaybookEffects {
     alert: (input) => createAlert(deps, { ...input, toldInCell: true }),
     welfareCheck: (input) => startWelfareCheck(deps, input),
     sitrep: () => buildSitrep(deps, sitrepSections()),
+    statusOf: async (id) => (await loadRecord(deps, id))?.status,
   };
 }
 

@@ -35,6 +35,11 @@ export interface PlaybookEffects {
   alert(input: AlertInput): Promise<{ id: string; status: AlertStatus; code: string; total?: number }>;
   welfareCheck(input: WelfareCheckInput): Promise<{ id: string; total?: number }>;
   sitrep(): Promise<string>;
+  /**
+   * The status now of an alert or welfare check a step made (`pending_approval`, `sending`, `open`,
+   * `cancelled`, …), undefined when unknown: a stopped run's notice names those still live.
+   */
+  statusOf(id: string): Promise<string | undefined>;
 }
 
 /**
@@ -50,5 +55,8 @@ export const effectsUnavailable: PlaybookEffects = {
   },
   async sitrep() {
     throw new AppError('not_available', 'situation reports are not available in this build');
+  },
+  async statusOf() {
+    return undefined;
   },
 };

@@ -279,23 +279,39 @@ export class PlaybookRunner {
       .filter(([, st]) => st.status === 'running')
       .map(([id]) => pb?.steps.find((s) => s.id === id)?.title ?? id);
     const underWayText = underWay.length ? `\nUnder way, it may still finish: ${underWay.join(', ')}.` : '';
-    // An alert the run drafted is not its step: stopping the run leaves it waiting for /approve.
-    const drafts = Object.values(await this.deps.redis.hgetall(this.deps.keys.runEffects(run.id)))
-      .map((raw) => JSON.parse(raw) as { id?: string; status?: string })
-      .filter((r) => r.status === 'pending_approval' && r.id)
-      .map((r) => r.id as string);
-    const draftsText =
-      drafts.length === 1
-        ? `\nAlert ${drafts[0]} it drafted may still await approval: /cancel ${drafts[0]} if it must not go out.`
-        : drafts.length
-          ? `\nAlerts ${drafts.join(', ')} it drafted may still await approval: /cancel each one that must not go out.`
-          : '';
+    const liveText = await this.liveEffects(run.id, pb);
     await this.announce(
       run,
       'stopped',
-      `⏹ ${run.id} (${run.title}) stopped by ${by}; ${cancelled.length} pending step(s) cancelled.${underWayText}${draftsText}`,
+      `⏹ ${run.id} (${run.title}) stopped by ${by}; ${cancelled.length} pending step(s) cancelled.${underWayText}${liveText}`,
     );
     return cancelled;
+  }
+
+  /**
+   * What the run started that still goes on, for the stop notice: an alert it drafted still waits for
+   * /approve, one sending goes on sending, a welfare check open goes on reminding its citizens and
+   * listing them for calls. Stopping the run calls none of them off (a check may be the right one):
+   * the officer reads each with the command that does.
+   */
+  private async liveEffects(runId: string, pb: Playbook | undefined): Promise<string> {
+    const live: string[] = [];
+    for (const [stepId, raw] of Object.entries(await this.deps.redis.hgetall(this.deps.keys.runEffects(runId)))) {
+      const id = (JSON.parse(raw) as { id?: unknown }).id;
+      if (typeof id !== 'string') continue;
+      // The step that made it says what it is; a run whose playbook cannot be read, the id.
+      const type =
+        pb?.steps.find((s) => s.id === stepId)?.type ??
+        (id.startsWith('ALR-') ? 'alert' : id.startsWith('WFC-') ? 'welfare_check' : undefined);
+      if (type !== 'alert' && type !== 'welfare_check') continue;
+      const status = await this.effects.statusOf(id).catch(() => undefined);
+      if (type === 'alert' && status === 'pending_approval') live.push(`alert ${id} awaits approval (/cancel ${id} if it must not go out)`);
+      else if (type === 'alert' && (status === 'approved' || status === 'sending'))
+        live.push(`alert ${id} is sending (/cancel ${id} stops it)`);
+      else if (type === 'welfare_check' && (status === 'sending' || status === 'open'))
+        live.push(`welfare check ${id} is open, its reminders still go out (/close ${id} ends it)`);
+    }
+    return live.length ? `\nStill live from it: ${live.join('; ')}.` : '';
   }
 
   private async removeJob(jobId: string): Promise<void> {

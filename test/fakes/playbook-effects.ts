@@ -19,6 +19,8 @@ export class RecordingEffects implements PlaybookEffects {
   alertTotal: number | undefined;
   /** How many a welfare check asks (left out when unset). */
   welfareTotal: number | undefined;
+  /** The status of each alert and check made, as statusOf answers it (set it to play a cancel or a close). */
+  readonly statuses = new Map<string, string>();
   private deps: CoreDeps | undefined;
   private seq = 0;
 
@@ -36,6 +38,7 @@ export class RecordingEffects implements PlaybookEffects {
     this.calls.push({ kind: 'alert', input });
     this.seq += 1;
     await this.deliver(input.audience, input.text.en ?? '', `alert:${input.source}`);
+    this.statuses.set(`ALR-${this.seq}`, 'pending_approval');
     return {
       id: `ALR-${this.seq}`,
       status: 'pending_approval' as const,
@@ -48,6 +51,7 @@ export class RecordingEffects implements PlaybookEffects {
     this.calls.push({ kind: 'welfare', input });
     this.seq += 1;
     await this.deliver(input.audience, input.text?.en ?? 'Are you safe?', `welfare:${input.source}`);
+    this.statuses.set(`WC-${this.seq}`, 'open');
     return { id: `WC-${this.seq}`, ...(this.welfareTotal !== undefined ? { total: this.welfareTotal } : {}) };
   }
 
@@ -55,6 +59,10 @@ export class RecordingEffects implements PlaybookEffects {
     this.calls.push({ kind: 'sitrep' });
     if (this.holdSitrep) return new Promise<string>(() => {});
     return 'Open incidents: 2 (1 critical). Citizens registered: 40.';
+  }
+
+  async statusOf(id: string): Promise<string | undefined> {
+    return this.statuses.get(id);
   }
 
   private async deliver(audience: AlertInput['audience'], text: string, key: string): Promise<void> {

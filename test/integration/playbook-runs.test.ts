@@ -193,7 +193,7 @@ describe('playbook runs', () => {
     // The alert it drafted is no step of the run: the cell is told it may still be approved, and how to cancel it.
     const draft = /alert (ALR-\d+) pending_approval/.exec(run.steps.find((s) => s.id === 'warn')?.note ?? '')?.[1];
     expect(draft).toBeTruthy();
-    expect(stopped.text).toContain(`Alert ${draft} it drafted may still await approval: /cancel ${draft} if it must not go out.`);
+    expect(stopped.text).toContain(`\nStill live from it: alert ${draft} awaits approval (/cancel ${draft} if it must not go out).`);
     expect(run.steps.slice(0, 2).map((s) => s.status)).toEqual(['done', 'done']);
     expect(run.steps.slice(2).every((s) => s.status === 'cancelled')).toBe(true);
     await t.runner.queue.promoteJobs();
@@ -203,6 +203,17 @@ describe('playbook runs', () => {
     expect((await t.app.outbox(CELL_GROUP)).some((m) => m.text.includes(`${runId} · Welfare check`))).toBe(false);
     const again = await t.app.api<{ error: { code: string } }>('POST', `/api/runs/${runId}/stop`);
     expect(again.status).toBe(409);
+  });
+
+  it('/stop names an alert of the run still sending, with how to stop it', async () => {
+    const runId = await startFromChat('/run drill region=north');
+    await waitFor(async () => (await t.view(runId)).steps.find((s) => s.id === 'check')?.status === 'scheduled');
+    const sent = /alert (ALR-\d+)/.exec((await t.view(runId)).steps.find((s) => s.id === 'warn')?.note ?? '')?.[1] as string;
+    // Approved since by a second officer: it is going out.
+    t.effects.statuses.set(sent, 'sending');
+    await t.app.say(STAFF.duty, `/stop ${runId}`, { group: CELL_GROUP });
+    const stopped = await t.app.expectMessage(CELL_GROUP, new RegExp(`⏹ ${runId} \\(Test drill\\) stopped`));
+    expect(stopped.text).toContain(`\nStill live from it: alert ${sent} is sending (/cancel ${sent} stops it).`);
   });
 
   it('/stop calls off the checklist: its open and overdue items show cancelled, and a late reply says so', async () => {
