@@ -1,9 +1,10 @@
+import { SPOKEN_LANGUAGES } from '../domain/citizen-messages.ts';
 import { durationMs } from '../domain/duration.ts';
 import type { ConfigFile } from './schema.ts';
 
 /** A configuration the bot runs with, but in which part of it reaches nobody. */
 export interface ConfigWarning {
-  code: 'no_cell_groups' | 'no_staff' | 'no_duty_officer' | 'deadline_within_digest';
+  code: 'no_cell_groups' | 'no_staff' | 'no_duty_officer' | 'deadline_within_digest' | 'unspoken_language';
   message: string;
 }
 
@@ -42,6 +43,12 @@ export function configWarnings(file: ConfigFile): ConfigWarning[] {
     warnings.push({
       code: 'deadline_within_digest',
       message: `escalation.ackDeadline ${early.map(([s, d]) => `${s} (${d})`).join(', ')} is shorter than digest.window (${file.digest.window}): under a flood, a report waiting for the digest can be escalated before the cell group was shown it. Make the window shorter than every deadline.`,
+    });
+  const unspoken = file.languages.filter((l) => !SPOKEN_LANGUAGES.includes(l));
+  if (unspoken.length)
+    warnings.push({
+      code: 'unspoken_language',
+      message: `languages lists ${unspoken.join(', ')}, which the bot does not speak (it speaks ${SPOKEN_LANGUAGES.join(', ')}): citizens registered in ${unspoken.length === 1 ? 'it' : 'them'} get every answer, alert text left aside, in English, and their keywords (HELP, SAFE, STOP…) in ${unspoken.length === 1 ? 'that language' : 'those languages'} are not understood (taken as words of a report).`,
     });
   return warnings;
 }

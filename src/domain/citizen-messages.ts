@@ -128,6 +128,12 @@ export function mediaOnlyText(media: string, language: string): string {
   return citizenText('mediaOnly', language, { icon: MEDIA_ICONS[media] ?? '📎', media: names?.[media] ?? media });
 }
 
+/**
+ * The languages the bot speaks to citizens and understands their keywords in ("au secours", "مساعدة"):
+ * every message and keyword table has these. Another configured language gets English answers.
+ */
+export const SPOKEN_LANGUAGES: readonly string[] = Object.keys(MESSAGES.received);
+
 export function citizenText(key: CitizenMessage, language: string, vars: Record<string, string> = {}): string {
   const table = MESSAGES[key] as Record<string, string>;
   const template = table[language] ?? table.en ?? '';

@@ -124,6 +124,13 @@ describe('a configuration that leaves the cell unreachable starts, and says so',
     expect(readyz.warnings?.[0]?.message).toContain('escalation.ackDeadline critical (30s) is shorter than digest.window (1m)');
   });
 
+  it('a language the bot does not speak: a warning, since its citizens would be answered in English and their HELP not understood', async () => {
+    const { warnings, readyz } = await startLogged('config-unspoken', { languages: ['en', 'es'] });
+    expect(warnings.map((w) => w.warning)).toEqual(['unspoken_language']);
+    expect(readyz.status).toBe('ready');
+    expect(readyz.warnings?.[0]?.message).toContain('languages lists es, which the bot does not speak (it speaks en, fr, ar)');
+  });
+
   it('the shipped example gives no warning, and /readyz keeps its usual shape', async () => {
     const { warnings, readyz } = await startLogged('config-complete', {});
     expect(warnings.filter((w) => w.warning)).toEqual([]);
