@@ -107,13 +107,21 @@ return reply(id, 1, due, card)
  * With a request key, a change whose entries the timeline already holds (the same request, run twice
  * at once: a note sent again with its Idempotency-Key while the first was being written) is not made again.
  * With a third key, the change's audit entries (ARGV[11]) are kept there with it, for whoever writes them to the trail.
+ * The category and the region are compared too (ARGV[13], '' for none): two officers recategorising at
+ * once would each write a timeline line from a value the incident no longer had. The links are not
+ * written whole but changed key by key (ARGV[14]: the keys the change sets, null for one it removes),
+ * so that a link another writer added meanwhile (a welfare check's) stays.
  * KEYS: incident, timeline[, audit pending]. ARGV: prefix, expStatus, expSeverity, newStatus, newSeverity, seq, fieldsJson,
- * entriesJson, expAssignee ('' for none), requestKey ('' for none), auditJson, expEscalationLevel.
+ * entriesJson, expAssignee ('' for none), requestKey ('' for none), auditJson, expEscalationLevel,
+ * expectedJson ({category, region}), linksChangeJson ('' for none).
  * Returns {1, the timeline's length after it} when made, {0, 0} when the incident changed meanwhile, {2, 0} when the request's change is already there.
  */
 export const UPDATE = new LuaScript(`
 local cur = redis.call('HMGET', KEYS[1], 'status', 'severity', 'assignee', 'escalationLevel')
 if cur[1] ~= ARGV[2] or cur[2] ~= ARGV[3] or (cur[3] or '') ~= ARGV[9] or (cur[4] or '0') ~= ARGV[12] then return {0, 0} end
+for k, v in pairs(cjson.decode(ARGV[13])) do
+  if (redis.call('HGET', KEYS[1], k) or '') ~= v then return {0, 0} end
+end
 if ARGV[10] ~= '' then
   -- As cjson wrote it into an entry ("/" as "\\/"), or as it is.
   local written = string.sub(cjson.encode(ARGV[10]), 2, -2)
@@ -137,6 +145,14 @@ end
 local f = cjson.decode(ARGV[7])
 for k, v in pairs(f) do
   if v == cjson.null then redis.call('HDEL', KEYS[1], k) else redis.call('HSET', KEYS[1], k, v) end
+end
+if ARGV[14] ~= '' then
+  local raw = redis.call('HGET', KEYS[1], 'links')
+  local links = (raw and raw ~= '') and cjson.decode(raw) or {}
+  for k, v in pairs(cjson.decode(ARGV[14])) do
+    if v == cjson.null then links[k] = nil else links[k] = v end
+  end
+  if next(links) == nil then redis.call('HDEL', KEYS[1], 'links') else redis.call('HSET', KEYS[1], 'links', cjson.encode(links)) end
 end
 for _, e in ipairs(cjson.decode(ARGV[8])) do redis.call('RPUSH', KEYS[2], cjson.encode(e)) end
 if KEYS[3] then redis.call('SET', KEYS[3], ARGV[11], 'EX', 604800) end

@@ -66,6 +66,14 @@ function toHash(fields: Record<string, unknown>): Record<string, string | null> 
 /** Fields the intake script keeps on an incident for itself (see INTAKE): never shown. */
 const INTAKE_MARKS = new Set(['wordless', 'langless']);
 
+/** The keys `after` sets differently from `before`, and those it drops (as null). */
+function changedKeys(before: Record<string, string>, after: Record<string, string>): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const [k, v] of Object.entries(after)) if (before[k] !== v) out[k] = v;
+  for (const k of Object.keys(before)) if (!(k in after)) out[k] = null;
+  return out;
+}
+
 function fromHash(h: Record<string, string>, timeline: string[]): Incident {
   const get = (k: string) => (h[k] === undefined || h[k] === '' ? null : (h[k] as string));
   const parsed: Record<string, unknown> = {};
@@ -439,7 +447,7 @@ export class IncidentStore {
    * still as read; false when someone changed them meanwhile (re-read and retry).
    */
   async update(
-    incident: Pick<Incident, 'id' | 'seq' | 'status' | 'severity' | 'assignee' | 'escalationLevel'>,
+    incident: Pick<Incident, 'id' | 'seq' | 'status' | 'severity' | 'assignee' | 'escalationLevel' | 'category' | 'region' | 'links'>,
     next: { status: IncidentStatus; severity: Severity },
     fields: Record<string, unknown>,
     entries: TimelineEntry[],
@@ -453,7 +461,7 @@ export class IncidentStore {
    * changed meanwhile or the request's change is already in it (either way: read it again).
    */
   async apply(
-    incident: Pick<Incident, 'id' | 'seq' | 'status' | 'severity' | 'assignee' | 'escalationLevel'>,
+    incident: Pick<Incident, 'id' | 'seq' | 'status' | 'severity' | 'assignee' | 'escalationLevel' | 'category' | 'region' | 'links'>,
     next: { status: IncidentStatus; severity: Severity },
     fields: Record<string, unknown>,
     entries: TimelineEntry[],
@@ -461,6 +469,8 @@ export class IncidentStore {
     /** The change's audit entries, kept with it under the request key until written to the trail (AuditOnce). */
     audit?: { key: string; entries: unknown[] },
   ): Promise<{ made: true; end: number } | { made: false }> {
+    const { links, ...rest } = fields as { links?: Record<string, string> } & Record<string, unknown>;
+    const linksChange = links === undefined ? undefined : changedKeys(incident.links ?? {}, links);
     const [outcome, end] = (await UPDATE.run(
       this.redis,
       [this.keys.incident(incident.id), this.keys.incidentTimeline(incident.id), ...(audit ? [audit.key] : [])],
@@ -471,12 +481,14 @@ export class IncidentStore {
         next.status,
         next.severity,
         String(incident.seq),
-        JSON.stringify(toHash({ ...fields, status: next.status, severity: next.severity })),
+        JSON.stringify(toHash({ ...rest, status: next.status, severity: next.severity })),
         JSON.stringify(entries),
         incident.assignee ?? '',
         key ?? '',
         audit ? JSON.stringify(audit.entries) : '',
         String(incident.escalationLevel ?? 0),
+        JSON.stringify({ category: incident.category ?? '', region: incident.region ?? '' }),
+        linksChange ? JSON.stringify(linksChange) : '',
       ],
     )) as [number, number];
     return outcome === 1 ? { made: true, end } : { made: false };

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addNote, changeStatus } from '../../src/app/incidents/lifecycle.ts';
+import { addNote, changeStatus, updateIncident } from '../../src/app/incidents/lifecycle.ts';
 import type { Incident } from '../../src/domain/incident.ts';
 import { IncidentStore } from '../../src/store/incident-store.ts';
 import { auditTrail, CELL_GROUP, STAFF, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
@@ -62,6 +62,31 @@ describe('an acknowledgement and a resolution at the same moment', () => {
       expect(closed[0]).toContain('“moved to the embassy shelter”');
       expect(closed[0]).not.toContain('taken on by');
     }
+  });
+});
+
+describe('two officers changing the triage at the same moment', () => {
+  it('each line of the timeline starts where the incident was; a link written meanwhile stays', async () => {
+    const { id } = (await reports(1, 'I lost my passport at the market'))[0] as { id: string };
+    const before = await getIncident(id);
+    const [a, b] = await Promise.all([
+      updateIncident(app.deps, { id, category: 'medical', actor: { name: 'Chloe Officer', phone: STAFF.officer }, channel: 'api' }),
+      updateIncident(app.deps, { id, category: 'arrest_detention', actor: { name: 'Ana Duty', phone: STAFF.duty }, channel: 'api' }),
+    ]);
+    expect([a.category, b.category].sort()).toEqual(['arrest_detention', 'medical']);
+    const now = await getIncident(id);
+    const changes = now.timeline.filter((e) => e.type === 'category').map((e) => [e.data?.from, e.data?.to]);
+    expect(changes).toHaveLength(2);
+    expect(changes[0]?.[0]).toBe(before.category);
+    expect(changes[1]?.[0]).toBe(changes[0]?.[1]);
+    expect(now.category).toBe(changes[1]?.[1]);
+
+    // A link another writer adds between this change's read and its write (a welfare check's HELP) is kept.
+    const store = new IncidentStore(app.deps.redis, app.deps.keys);
+    const read = (await store.get(id)) as Incident;
+    await app.deps.redis.hset(app.deps.keys.incident(id), 'links', JSON.stringify({ ...read.links, welfareCheck: 'WFC-0042' }));
+    expect((await store.apply(read, read, { links: { ...read.links, exercise: 'true' } }, [])).made).toBe(true);
+    expect((await getIncident(id)).links).toMatchObject({ welfareCheck: 'WFC-0042', exercise: 'true' });
   });
 });
 
