@@ -377,6 +377,52 @@ describe('/reopen', () => {
   });
 });
 
+describe('a command about one incident given several ids', () => {
+  it('"/resolve 1 2" resolves neither and tells no citizen “2”: the officer is told to send one command per incident', async () => {
+    const a = await report('I lost my passport at the hotel in Damascus');
+    const b = await report('My wallet was stolen near the port');
+    for (const typed of [`${numberOf(a.id)} ${numberOf(b.id)}`, `${a.id} ${b.id}`, `${numberOf(a.id)},${numberOf(b.id)}`]) {
+      const answer = await inGroup(STAFF.officer, `/resolve ${typed}`);
+      expect(answer.kind).toBe('refusal');
+      expect(answer.text).toBe(
+        `Nothing done: /resolve is for one incident at a time, and you named ${a.id}, ${b.id}. Send /resolve ${a.id} what was done, then /resolve ${b.id} what was done.`,
+      );
+    }
+    // As a reply to one of their cards, too.
+    const onCard = await inGroup(STAFF.officer, `/resolve ${numberOf(a.id)} ${numberOf(b.id)}`, { replyTo: a.card.id });
+    expect(onCard.text).toMatch(/^Nothing done: \/resolve is for one incident at a time/);
+    const reply = await inGroup(STAFF.officer, `/reply ${a.id} ${numberOf(b.id)}`);
+    expect(reply.text).toBe(
+      `Nothing done: /reply is for one incident at a time, and you named ${a.id}, ${b.id}. Send /reply ${a.id} text, then /reply ${b.id} text.`,
+    );
+    await settle(app);
+    for (const { id, phone } of [a, b]) {
+      expect((await getIncident(id)).status).toBe('open');
+      expect((await app.outbox(phone)).map((m) => m.kind)).toEqual(['ack']);
+    }
+    // Words after the id are still what was done, even when they start with a number.
+    expect((await inGroup(STAFF.officer, `/resolve ${a.id} 2 officers went to the hotel`)).text).toBe(
+      `✔️ ${a.id} resolved; the reporter has been told, with the words “2 officers went to the hotel”.`,
+    );
+  });
+
+  it('"/reopen 4 5" and "/progress 4 5" act on neither, and say how to do each', async () => {
+    const a = await report('Our son has not come home since yesterday in Damascus');
+    const b = await report('Our daughter has not come home since yesterday in Homs');
+    for (const { id } of [a, b]) await inGroup(STAFF.officer, `/resolve ${id} found at a friend's`);
+    const reopen = await inGroup(STAFF.duty, `/reopen ${numberOf(a.id)} ${numberOf(b.id)}`);
+    expect(reopen.text).toBe(
+      `Nothing done: /reopen is for one incident at a time, and you named ${a.id}, ${b.id}. Send /reopen ${a.id}, then /reopen ${b.id}.`,
+    );
+    const progress = await inGroup(STAFF.duty, `/progress ${a.id} and ${b.id}`);
+    expect(progress.text).toBe(
+      `Nothing done: /progress is for one incident at a time, and you named ${a.id}, ${b.id}. Send /progress ${a.id}, then /progress ${b.id}.`,
+    );
+    await settle(app);
+    for (const { id } of [a, b]) expect((await getIncident(id)).status).toBe('resolved');
+  });
+});
+
 describe('/incidents filters as staff say them', () => {
   it('"in progress", "in-progress" and "unacknowledged" list those incidents instead of "Unknown filter"', async () => {
     const { id } = await report('Our convoy is stopped at a roadblock north of Aleppo');

@@ -108,7 +108,46 @@ function idFromRepliedCard(command: Command): Command {
 const MEDIA_SHOWN = 5;
 
 export function incidentCommands(sitrepSections: () => SitrepSection[]): Command[] {
-  return commands(sitrepSections).map(idFromRepliedCard);
+  return commands(sitrepSections).map(oneIncidentAtATime).map(idFromRepliedCard);
+}
+
+/**
+ * The commands about one incident whose words after the id are read as text (sent to its reporter,
+ * noted) or not read at all. `/resolve 1 2` resolved INC-0001 only and told its citizen “2” as what
+ * was done; `/reopen 4 5` reopened INC-0004 only. Several ids are refused, naming each command to send:
+ * a citizen is told their case is closed only by a command that names theirs alone.
+ */
+const ONE_AT_A_TIME = new Set(['resolve', 'reply', 'note', 'progress', 'reopen']);
+
+function oneIncidentAtATime(command: Command): Command {
+  if (!ONE_AT_A_TIME.has(command.name)) return command;
+  return {
+    ...command,
+    async run(ctx, args, rest) {
+      const typed = incidentIdsOnly(args);
+      // "/resolve 4 4" too: the second 4 is no words for the reporter.
+      if (typed && typed.length > 1) {
+        const ids = [...new Set(typed)];
+        const words = command.usage?.replace(/^ID\s*/, '').replace(/[[\]]/g, '');
+        const each = ids.slice(0, MAX_ACK).map((id) => `/${command.name} ${id}${words ? ` ${words}` : ''}`);
+        const more = ids.length > MAX_ACK ? `, and so on for the ${ids.length - MAX_ACK} more` : '';
+        const why =
+          ids.length > 1
+            ? `/${command.name} is for one incident at a time, and you named ${ids.slice(0, MAX_ACK).join(', ')}`
+            : `you wrote ${ids[0]} twice`;
+        throw new ValidationError(`Nothing done: ${why}. Send ${each.join(', then ')}${more}.`);
+      }
+      return command.run(ctx, args, rest);
+    },
+  };
+}
+
+/** The incident ids typed, when every word is one as /ack reads them ("1 2", "1,2", "INC 1 INC-2", "4 and 5"); undefined when one is not. */
+function incidentIdsOnly(words: string[]): string[] | undefined {
+  const parts = words.flatMap((w) => w.split(',')).filter((w) => w && !/^(and|et|&|\+)$/i.test(w));
+  const ids = joinSplitIds(parts).map((w) => parseIncidentId(w));
+  if (ids.length === 0 || ids.some((id) => id === undefined)) return undefined;
+  return ids as string[];
 }
 
 function commands(sitrepSections: () => SitrepSection[]): Command[] {
