@@ -375,6 +375,24 @@ describe('/reopen', () => {
     const again = await inGroup(STAFF.duty, `/reopen ${id}`);
     expect(again.text).toBe(`${id} is in progress, not resolved: nothing to reopen.`);
   });
+
+  it('tells the officer it is with when another officer reopens it', async () => {
+    const { id } = await report('Our son has not come home since yesterday in Damascus');
+    await inGroup(STAFF.officer, `/ack ${id}`);
+    await inGroup(STAFF.officer, `/resolve ${id} found at his friend's`);
+    expect((await inGroup(STAFF.duty, `/reopen ${id}`)).text).toBe(
+      `🔄 ${id} reopened: in progress again, with Chloe Officer; the reporter has been told.`,
+    );
+    const told = await app.expectMessage(STAFF.officer, (m) => m.kind === 'notice' && m.text.includes(`reopened ${id}`));
+    expect(told.text).toBe(
+      `🔄 Ana Duty reopened ${id}, which is with you: it is in progress again; the reporter has been told. Send /incident ${id} for the timeline.`,
+    );
+    // Reopened by the officer it is with: nobody is told what they did themselves.
+    await inGroup(STAFF.officer, `/resolve ${id} home again`);
+    await inGroup(STAFF.officer, `/reopen ${id}`);
+    await settle(app);
+    expect((await app.outbox(STAFF.officer)).filter((m) => m.text.includes(`reopened ${id}, which is with you`))).toHaveLength(1);
+  });
 });
 
 describe('a command about one incident given several ids', () => {

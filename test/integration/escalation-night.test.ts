@@ -3,7 +3,7 @@ import { postDigest } from '../../src/app/incidents/cards.ts';
 import { escalateDue, postEscalationDigest } from '../../src/app/incidents/escalation.ts';
 import { acknowledge } from '../../src/app/incidents/lifecycle.ts';
 import type { Incident } from '../../src/domain/incident.ts';
-import { CELL_GROUP, STAFF, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
+import { CELL_GROUP, STAFF, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
 const incidentIdIn = (text: string) => /INC-\d{4}/.exec(text)?.[0] as string;
 
@@ -136,10 +136,17 @@ describe('an acknowledgement as the deadline fires', () => {
     expect(page.text).toContain('Given to Chloe Officer, who has not acknowledged it');
     const chloe = await app.expectMessage(STAFF.officer, (m) => m.kind === 'escalation' && m.text.includes(id));
     expect(chloe.text).toContain('Given to Chloe Officer, who has not acknowledged it');
-    // Ana takes it: Chloe, paged too, learns she need not chase it.
+    // Ana takes it: Chloe, paged too, learns it is taken and still hers, in one notice (not "Nothing
+    // more to do on that page" beside "It is still yours"); Ben, paged as a duty officer, that it is taken.
+    const before = (await app.outbox(STAFF.officer)).length;
     await app.say(STAFF.duty, `/ack ${id}`, { group: CELL_GROUP });
-    const told = await app.expectMessage(STAFF.officer, (m) => m.text.startsWith(`✅ ${id}`));
-    expect(told.text).toContain('was taken by Ana Duty');
+    const ben = await app.expectMessage(STAFF.admin, (m) => m.text.startsWith(`✅ ${id}`));
+    expect(ben.text).toContain('was taken by Ana Duty');
+    await app.expectMessage(STAFF.officer, (m) => m.text.includes(`acknowledged ${id}, which is with you`));
+    await settle(app);
+    expect((await app.outbox(STAFF.officer)).slice(before).map((m) => m.text)).toEqual([
+      `👍 Ana Duty acknowledged ${id}, which is with you: the reporter has been told. It is still yours.`,
+    ]);
   });
 });
 

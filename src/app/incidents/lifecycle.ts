@@ -388,15 +388,31 @@ export async function updateIncident(deps: CoreDeps, input: IncidentChanges & Ch
       if (!again) metrics.ackLatency.observe({ severity: after.severity }, Math.max(0, deps.now() - Date.parse(after.createdAt)) / 1000);
     }
     await tellReporter(deps, after, before.status, end, text);
-    if (before.status === 'open' && before.escalationLevel > 0) await tellPaged(deps, before, after, input.actor, neverPaged);
-    // Given to an officer who had not taken it yet, and taken by someone else: it is still theirs,
-    // and they must know it is no longer waiting for them to take it.
-    const holder =
-      before.status === 'open' && after.assignee === before.assignee && after.assignee ? deps.roster.find(after.assignee) : undefined;
-    if (holder && holder.phone !== input.actor.phone && isActive(after.status)) {
-      const text = `👍 ${input.actor.name} acknowledged ${after.id}, which is with you: the reporter has been told. It is still yours.`;
+    // The officer it is with, when someone else took it or reopened it: still theirs, and they must
+    // know it is no longer waiting for them to take it, or that it is open again.
+    const kept = after.assignee === before.assignee && after.assignee ? deps.roster.find(after.assignee) : undefined;
+    const holder = kept && kept.phone !== input.actor.phone && isActive(after.status) ? kept : undefined;
+    const holderText = !holder
+      ? undefined
+      : before.status === 'open'
+        ? `👍 ${input.actor.name} acknowledged ${after.id}, which is with you: ${reporterTold(after)}. It is still yours.`
+        : before.status === 'resolved'
+          ? `🔄 ${input.actor.name} reopened ${after.id}, which is with you: it is in progress again; ${reporterTold(after)}. Send /incident ${after.id} for the timeline.`
+          : undefined;
+    if (before.status === 'open' && before.escalationLevel > 0) {
+      // The holder paged with the duty officers reads one notice, the one that says it is still theirs.
+      const told = holderText && holder ? [holder.phone] : [];
+      await tellPaged(deps, before, after, input.actor, neverPaged, told);
+    }
+    if (holder && holderText) {
       // No incident ref: an "ok" in answer changes nothing.
-      await messageStaff(deps, [holder.phone], text, `acked-for:${after.id}:${end}`, 'notice');
+      await messageStaff(
+        deps,
+        [holder.phone],
+        holderText,
+        `${before.status === 'open' ? 'acked-for' : 'reopened-for'}:${after.id}:${end}`,
+        'notice',
+      );
     }
   }
   // Raised by someone else while an officer holds it: they may not be reading the group.
@@ -452,9 +468,17 @@ export function acknowledge(deps: CoreDeps, input: ChangeRequest): Promise<Incid
 
 /**
  * The staff an escalation paged learn it is taken: otherwise each still thinks it is theirs to chase.
- * A level whose notice was still waiting for its escalation digest (`neverPaged`) paged nobody.
+ * A level whose notice was still waiting for its escalation digest (`neverPaged`) paged nobody; the
+ * officer it is with is told apart (`toldOtherwise`).
  */
-async function tellPaged(deps: CoreDeps, before: Incident, i: Incident, actor: Actor, neverPaged: number[]): Promise<void> {
+async function tellPaged(
+  deps: CoreDeps,
+  before: Incident,
+  i: Incident,
+  actor: Actor,
+  neverPaged: number[],
+  toldOtherwise: string[],
+): Promise<void> {
   const paged = new Set<string>();
   for (let l = 1; l <= before.escalationLevel; l++) {
     if (neverPaged.includes(l)) continue;
@@ -462,6 +486,8 @@ async function tellPaged(deps: CoreDeps, before: Incident, i: Incident, actor: A
     for (const phone of pagedAbout(deps, before, l)) paged.add(phone);
   }
   if (actor.phone) paged.delete(actor.phone);
+  // "Nothing more to do on that page" beside "It is still yours" read as two answers that disagree.
+  for (const phone of toldOtherwise) paged.delete(phone);
   if (paged.size === 0) return;
   const holder = i.assignee && i.assignee !== actor.phone ? ` It is with ${staffName(deps, i.assignee)}.` : '';
   const what =
