@@ -44,16 +44,29 @@ export async function publishIncident(deps: CoreDeps, type: 'incident.created' |
   publishChange(deps, type, id);
 }
 
-/** Sends one message to every crisis-cell group; `key` makes it idempotent (one key per group). */
-async function sendToCellGroups(deps: CoreDeps, msg: Omit<OutboundJob, 'to' | 'idempotencyKey'>, key: string): Promise<void> {
+/** Sends one message to every crisis-cell group (but `except`); `key` makes it idempotent (one key per group). */
+async function sendToCellGroups(
+  deps: CoreDeps,
+  msg: Omit<OutboundJob, 'to' | 'idempotencyKey'>,
+  key: string,
+  except?: string,
+): Promise<void> {
   for (const g of deps.config.cellGroups) {
+    if (g.id === except) continue;
     await deps.outbox.send({ ...msg, to: { kind: 'group', id: g.id }, idempotencyKey: `${key}:${g.id}` }, PRIORITY.staff);
   }
 }
 
-/** Sends a text to every crisis-cell group. `key` makes it idempotent. */
-export async function postToCellGroups(deps: CoreDeps, text: string, key: string, kind: string, ref?: string): Promise<void> {
-  await sendToCellGroups(deps, { text, kind, ...(ref ? { ref } : {}) }, key);
+/** Sends a text to every crisis-cell group, but the one named `except` (where it was said). `key` makes it idempotent. */
+export async function postToCellGroups(
+  deps: CoreDeps,
+  text: string,
+  key: string,
+  kind: string,
+  ref?: string,
+  except?: string,
+): Promise<void> {
+  await sendToCellGroups(deps, { text, kind, ...(ref ? { ref } : {}) }, key, except);
 }
 
 /**

@@ -425,20 +425,34 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
 }
 
 /**
- * Confirms a change to an incident where it was asked. Asked outside the cell groups (a direct
- * message to the embassy number, a breakout group), the cell groups are told too: they watch every
- * case, and a card taken from a DM would otherwise look untaken there, and be taken twice.
+ * Confirms a change to an incident where it was asked. The other cell groups are told too (asked in a
+ * direct message to the embassy number or a breakout group: all of them): they watch every case, and
+ * a card taken elsewhere would otherwise look untaken there, and be taken twice.
  */
 export async function confirmChange(ctx: ChatContext, text: string, incidentId: string): Promise<void> {
   await ctx.reply(text, 'confirmation');
   await mirrorToCell(ctx, text, incidentId);
 }
 
-/** A change asked outside the cell groups (a DM, a breakout group), said in them (see confirmChange). */
+/** A change asked in a DM, a breakout group or one of the cell groups, said in the other cell groups (see confirmChange). */
 export async function mirrorToCell(ctx: ChatContext, text: string, incidentId: string): Promise<void> {
-  if (ctx.inCellGroup) return;
-  const where = ctx.msg.chat.kind === 'dm' ? 'in a direct message' : 'in a breakout group';
-  await postToCellGroups(ctx.deps, `${text} (${actorOf(ctx).name}, ${where})`, `mirror:${ctx.msg.id}`, 'update', `incident:${incidentId}`);
+  const chat = ctx.msg.chat;
+  const here = ctx.inCellGroup && chat.kind === 'group' ? chat.id : undefined;
+  const groups = ctx.deps.config.cellGroups;
+  if (here && groups.every((g) => g.id === here)) return;
+  const where = here
+    ? `in “${groups.find((g) => g.id === here)?.name ?? 'another cell group'}”`
+    : chat.kind === 'dm'
+      ? 'in a direct message'
+      : 'in a breakout group';
+  await postToCellGroups(
+    ctx.deps,
+    `${text} (${actorOf(ctx).name}, ${where})`,
+    `mirror:${ctx.msg.id}`,
+    'update',
+    `incident:${incidentId}`,
+    here,
+  );
 }
 
 /** Ids typed as two words, each joined: "/ack INC 9 INC 10" takes INC-9 and INC-10 (joinSplitId joins the first only). */
