@@ -4,7 +4,7 @@ import type { ConfigFile } from './schema.ts';
 
 /** A configuration the bot runs with, but in which part of it reaches nobody. */
 export interface ConfigWarning {
-  code: 'no_cell_groups' | 'no_staff' | 'no_duty_officer' | 'deadline_within_digest' | 'unspoken_language';
+  code: 'no_cell_groups' | 'no_staff' | 'no_duty_officer' | 'no_admin' | 'deadline_within_digest' | 'unspoken_language';
   message: string;
 }
 
@@ -34,6 +34,13 @@ export function configWarnings(file: ConfigFile): ConfigWarning[] {
       code: 'no_duty_officer',
       message:
         'no member of staff has the duty_officer role: nobody is paged when an incident waits past its deadline (admins only at the second call). Give someone the duty_officer role.',
+    });
+  // The second call goes to the admins: with none, it can only page the duty officers again.
+  if (file.staff.length > 0 && !file.staff.some((s) => s.roles.includes('admin')))
+    warnings.push({
+      code: 'no_admin',
+      message:
+        'no member of staff has the admin role: the second call about an incident nobody took pages the duty officers again, and nobody above them is woken. Give someone the admin role.',
     });
   // Under a flood a report waits up to one digest window before the cell first sees it: a deadline
   // shorter than the window pages the duty officers about an incident the group has not been shown.

@@ -115,6 +115,14 @@ describe('a configuration that leaves the cell unreachable starts, and says so',
     expect(readyz.warnings?.map((w) => w.code)).toEqual(['no_duty_officer']);
   });
 
+  it('a roster without an admin: the second call can only page the duty officers again', async () => {
+    const base = testConfig('unused').file;
+    const staff = base.staff.map((s) => ({ ...s, roles: s.roles.filter((r) => r !== 'admin') }));
+    const { warnings, readyz } = await startLogged('config-no-admin', { staff: staff.filter((s) => s.roles.length > 0) });
+    expect(warnings.map((w) => w.warning)).toEqual(['no_admin']);
+    expect(readyz.warnings?.[0]?.message).toContain('no member of staff has the admin role');
+  });
+
   it('a deadline shorter than the digest window: a warning, since a report waiting for the digest could be paged first', async () => {
     const { warnings, readyz } = await startLogged('config-early-deadline', {
       escalation: { ackDeadline: { critical: '30s', high: '15m', medium: '1h', low: '4h' }, secondDeadline: '10m' },

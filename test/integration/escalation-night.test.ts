@@ -288,6 +288,47 @@ describe('the second call, to the admins', () => {
   });
 });
 
+describe('the second call with no admin on the roster', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp('escalation-night-no-admin', {
+      config: {
+        escalation: { ackDeadline: { critical: '1s', high: '1h', medium: '1h', low: '4h' }, secondDeadline: '1s' },
+        staff: [
+          { name: 'Ana Duty', phone: STAFF.duty, roles: ['duty_officer', 'officer'] },
+          { name: 'Chloe Officer', phone: STAFF.officer, roles: ['officer'] },
+        ],
+      },
+    });
+  });
+  afterAll(async () => app.stop());
+
+  it('pages the duty officers again, saying so, and the timeline says whom it called (and GET /readyz warns)', async () => {
+    await app.say('+33695000086', 'SOS my father is trapped under rubble');
+    const id = incidentIdIn((await app.expectMessage('+33695000086', /Reference/)).text);
+    const pages = await waitFor(async () => {
+      const all = (await app.outbox(STAFF.duty)).filter((m) => m.kind === 'escalation' && m.text.includes(id));
+      return all.length === 2 ? all : undefined;
+    });
+    expect(pages[1]?.text).toMatch(
+      /🔁 Second call: the duty officers \(Ana Duty\) were paged \d+ s ago and nobody has taken it\. No admin is on the roster: the duty officers are paged again\./,
+    );
+    const incident = (await app.api<Incident>('GET', `/api/incidents/${id}`)).body;
+    expect(incident.timeline.filter((e) => e.type === 'escalated').map((e) => e.text?.replace(/after .*?:/, 'after …:'))).toEqual([
+      'not acknowledged after …: escalated to the duty officers',
+      'not acknowledged after …: second call: no admin on the roster, the duty officers paged again',
+    ]);
+    expect(incident.timeline.some((e) => e.text?.includes('admins'))).toBe(false);
+    const readyz = (await app.api<{ warnings?: { code: string }[] }>('GET', '/readyz')).body;
+    expect(readyz.warnings?.map((w) => w.code)).toContain('no_admin');
+    // Chloe takes it: Ana, paged twice, is told once.
+    await app.say(STAFF.officer, `/ack ${id}`, { group: CELL_GROUP });
+    await app.expectMessage(STAFF.duty, (m) => m.text.startsWith(`✅ ${id}, which you were paged about, was taken by Chloe Officer`));
+    await settle(app);
+    expect((await app.outbox(STAFF.duty)).filter((m) => m.text.startsWith(`✅ ${id}`))).toHaveLength(1);
+  });
+});
+
 describe('an incident handed from one officer to another', () => {
   let app: TestApp;
   beforeAll(async () => {

@@ -184,7 +184,7 @@ async function escalate(deps: CoreDeps, data: Record<string, unknown>): Promise<
   // notices were queued (its deadline is still claimed). The notices go out now, once each.
   if (incident.escalationLevel < level) {
     const at = new Date(deps.now()).toISOString();
-    const who = level === 1 ? 'duty officers' : 'admins';
+    const who = calledAt(deps, level);
     const updated = await store.update(incident, incident, { escalationLevel: level, updatedAt: at }, [
       {
         at,
@@ -192,7 +192,7 @@ async function escalate(deps: CoreDeps, data: Record<string, unknown>): Promise<
         channel: 'system',
         type: 'escalated',
         // Escalated, not "paged": the page may wait for the escalation digest, and an /ack before it drops it.
-        text: `not acknowledged after ${age}: escalated to the ${who}`,
+        text: `not acknowledged after ${age}: ${who}`,
         data: { level },
       },
     ]);
@@ -249,7 +249,24 @@ function secondCall(deps: CoreDeps, incident: Incident, level: number): string {
   if (level !== 2) return '';
   const first = incident.timeline.find((e) => e.type === 'escalated' && e.data?.level === 1);
   const when = first ? ` ${shortWait(deps.now() - Date.parse(first.at))} ago` : '';
-  return `\n🔁 Second call: ${pagedFirst(deps, incident.reporter)} were paged${when} and nobody has taken it.`;
+  return `\n🔁 Second call: ${pagedFirst(deps, incident.reporter)} were paged${when} and nobody has taken it.${noAdminLine(deps)}`;
+}
+
+/** Said in a second call that goes to the duty officers again, for want of an admin. */
+function noAdminLine(deps: CoreDeps): string {
+  return deps.roster.withRole('admin').length ? '' : ' No admin is on the roster: the duty officers are paged again.';
+}
+
+/**
+ * What the timeline says an escalation did, as it did it: the second call with no admin on the roster
+ * goes to the duty officers again (config warning no_admin), and one with nobody to page says so.
+ */
+function calledAt(deps: CoreDeps, level: number): string {
+  if (level === 1) return 'escalated to the duty officers';
+  if (deps.roster.withRole('admin').length) return 'escalated to the admins';
+  return escalationRecipients(deps, 2).length
+    ? 'second call: no admin on the roster, the duty officers paged again'
+    : 'second call: nobody to page (no admin or duty officer on the roster)';
 }
 
 /** Whom the first level paged, as a second call names them: the duty officers, never the incident's reporter. */
@@ -272,9 +289,13 @@ export function pagedAbout(deps: CoreDeps, i: Pick<Incident, 'assignee' | 'repor
   return phones.filter((phone) => phone !== i.reporter);
 }
 
-/** Who is paged at an escalation level: duty officers, then admins. */
+/**
+ * Who is paged at an escalation level: duty officers, then admins; with no admin on the roster, the
+ * second call pages the duty officers again rather than nobody (and says so).
+ */
 export function escalationRecipients(deps: CoreDeps, level: number): string[] {
-  return deps.roster.withRole(level === 1 ? 'duty_officer' : 'admin').map((s) => s.phone);
+  const admins = level === 1 ? [] : deps.roster.withRole('admin');
+  return (admins.length ? admins : deps.roster.withRole('duty_officer')).map((s) => s.phone);
 }
 
 /**
@@ -352,7 +373,7 @@ export async function postEscalationDigest(deps: CoreDeps, data: Record<string, 
   const criticalLeft = critical - takenCritical;
   if (total === 0) return nextEscalationDigest(deps, level, members);
   const more = total - shown.length;
-  const who = level === 1 ? 'duty officers' : 'admins';
+  const who = level === 1 || !deps.roster.withRole('admin').length ? 'duty officers' : 'admins';
   const text = [
     `⏰ ${total} ${total === 1 ? 'incident reached its' : 'incidents reached their'} deadline unacknowledged${criticalLeft ? `, ${criticalLeft} of them CRITICAL (listed first)` : ''}: ${who} paged.`,
     ...shown.map((i) => `${incidentLine(deps, i)}\n   “${excerpt(i.summary, 80)}”`),
@@ -371,7 +392,7 @@ export async function postEscalationDigest(deps: CoreDeps, data: Record<string, 
 
 /** What the admins' digest adds, as a single second page does: it is the second call. */
 function secondCallOfDigest(deps: CoreDeps): string {
-  return `🔁 Second call: ${pagedFirst(deps, null)} were paged about these and nobody has taken them.`;
+  return `🔁 Second call: ${pagedFirst(deps, null)} were paged about these and nobody has taken them.${noAdminLine(deps)}`;
 }
 
 /**

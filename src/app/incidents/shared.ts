@@ -153,8 +153,9 @@ export function ageText(deps: CoreDeps, iso: string): string {
 export function incidentLine(deps: CoreDeps, i: Omit<Incident, 'timeline'>): string {
   const who = i.assignee ? ` · ${staffName(deps, i.assignee)}` : '';
   // Still waiting after its page: the one to take before the next call goes out (or the admins are woken).
-  const paged =
-    i.status === 'open' && i.escalationLevel > 0 ? ` · ⏰ escalated to ${i.escalationLevel > 1 ? 'admins' : 'duty officers'}` : '';
+  // With no admin on the roster, the second call paged the duty officers again.
+  const to = i.escalationLevel < 2 ? 'duty officers' : deps.roster.withRole('admin').length ? 'admins' : 'duty officers twice';
+  const paged = i.status === 'open' && i.escalationLevel > 0 ? ` · ⏰ escalated to ${to}` : '';
   return `${SEVERITY_ICON[i.severity] ?? ''} ${i.id} ${i.severity} · ${i.category.replace('_', ' ')} · ${regionName(deps, i.region)} · ${i.status.replace('_', ' ')}${paged}${who} · ${ageText(deps, i.createdAt)}`;
 }
 

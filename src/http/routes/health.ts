@@ -10,7 +10,7 @@ documentRoute({
   method: 'get',
   path: '/readyz',
   summary:
-    'Readiness: Redis (up, down, or read_only when it refuses writes) and WhatsApp transport state (503 when not ready); under a restriction on new chats, how many messages it holds; `warnings` ({code, message}: no_cell_groups, no_staff, no_duty_officer) when the configuration leaves the cell unreachable, which does not make it unready',
+    'Readiness: Redis (up, down, or read_only when it refuses writes) and WhatsApp transport state (503 when not ready); under a restriction on new chats, how many messages it holds; `warnings` ({code, message}: no_cell_groups, no_staff, no_duty_officer, no_admin, deadline_within_digest, unspoken_language) when the configuration leaves the cell unreachable, which does not make it unready',
   role: 'public',
   tags: ['health'],
 });
