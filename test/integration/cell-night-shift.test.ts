@@ -71,6 +71,21 @@ describe('a command replying to a card that starts with a number', () => {
     expect((await getIncident(carded.id)).timeline.map((e) => e.type)).toEqual(['reported']);
   });
 
+  it('"/ack 7 8" on card 9 suggests commands that take what each says, not "/ack INC-0009 8", which takes INC-0008 too', async () => {
+    const a = await report('Shots near our hotel in Damascus, we are hiding');
+    const b = await report('Shots near the market in Aleppo, we are hiding');
+    const c = await report('Shots near the port in Latakia, we are hiding');
+    const answer = await inGroup(STAFF.officer, `/ack ${numberOf(a.id)} ${numberOf(b.id)}`, { replyTo: c.card.id });
+    expect(answer.text).toBe(
+      `Nothing done: you replied to ${c.id}'s card but wrote "${numberOf(a.id)}", which could be ${a.id}. Send /ack ${c.id} for ${c.id}, or /ack ${a.id} ${b.id} for ${a.id} and ${b.id}.`,
+    );
+    // The suggestion, sent as a reply to the same card, takes the two it names.
+    const taken = await inGroup(STAFF.officer, `/ack ${a.id} ${b.id}`, { replyTo: c.card.id });
+    expect(taken.text).toContain(`acknowledged ${a.id}`);
+    expect(taken.text).toContain(`acknowledged ${b.id}`);
+    expect((await getIncident(c.id)).status).toBe('open');
+  });
+
   it('still takes the card’s own number, and an id written out in full, as the incident meant', async () => {
     const other = await report('My wallet and passport were stolen');
     const carded = await report('Shots near our hotel in Damascus, we are hiding');

@@ -90,6 +90,17 @@ function idFromRepliedCard(command: Command): Command {
       const named = parseIncidentId(args[0]);
       if (!named) return command.run(ctx, [card, ...args], rest ? `${card} ${rest}` : card);
       if (named !== card && /^\d+$/.test(args[0] ?? '')) {
+        const later = incidentIdsOnly(args.slice(1));
+        if (later) {
+          // "/ack 7 8" on INC-0009's card: "/ack INC-0009 8" would take INC-0008 too. Only ids follow: none is text.
+          const words = FREE_TEXT.test(command.usage ?? '') ? ' …' : '';
+          const all = [...new Set([named, ...later])];
+          const other =
+            command.name === 'ack' ? `/ack ${all.join(' ')} for ${all.join(' and ')}` : `/${command.name} ${named}${words} for ${named}`;
+          throw new ValidationError(
+            `Nothing done: you replied to ${card}'s card but wrote "${args[0]}", which could be ${named}. Send /${command.name} ${card}${words} for ${card}, or ${other}.`,
+          );
+        }
         const after = afterId(args, rest);
         // For a note or a resolution the number may be the start of the text: keep it in the suggestion.
         const onCard = FREE_TEXT.test(command.usage ?? '') ? [args[0], after] : [after];
