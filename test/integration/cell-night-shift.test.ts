@@ -551,6 +551,22 @@ describe('an incident taken or closed from a direct message to the embassy numbe
       CELL_GROUP,
       (m) => m.text === `✔️ ${id} resolved; the reporter has been told, with the words “ambulance arrived”. (Ana Duty, in a direct message)`,
     );
+    // Several ids from a DM: the cell groups hear of those taken, not of the refusals.
+    const more = await report('Stranded at the airport with two children');
+    await app.say(STAFF.officer, `/ack ${id} ${more.id}`);
+    const answer = await app.expectMessage(STAFF.officer, (m) => m.kind === 'confirmation' && m.text.includes(more.id));
+    expect(answer.text).toContain(`⚠️ ${id} is resolved`);
+    await app.expectMessage(
+      CELL_GROUP,
+      (m) =>
+        m.text ===
+        `👍 Chloe Officer acknowledged ${more.id}; it is with Chloe Officer; the reporter has been told. (Chloe Officer, in a direct message)`,
+    );
+    const before = (await app.outbox(CELL_GROUP)).length;
+    await app.say(STAFF.duty, `/ack ${id} ${more.id}`);
+    await app.expectMessage(STAFF.duty, (m) => m.kind === 'confirmation' && m.text.includes(`⚠️ ${more.id} is already acknowledged`));
+    await settle(app);
+    expect((await app.outbox(CELL_GROUP)).slice(before).map((m) => m.text)).toEqual([]);
     // Asked in the cell group, it is said there once.
     const other = await report('Stuck at the coast road checkpoint with two children');
     await inGroup(STAFF.officer, `/ack ${other.id}`);

@@ -289,16 +289,21 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
         const ids = [...new Set(joinSplitIds(args.flatMap((a) => a.split(',')).filter(Boolean)).map(idArg))];
         if (ids.length > MAX_ACK) throw new UsageError(`At most ${MAX_ACK} incidents at once.`);
         const lines: string[] = [];
+        const taken: { id: string; line: string }[] = [];
         for (const id of ids) {
           try {
             const i = await acknowledge(ctx.deps, { id, actor: actorOf(ctx), channel: 'chat', key: requestKey(ctx, `ack:${id}`) });
-            lines.push(acknowledgedLine(ctx.deps, actorOf(ctx).name, i));
+            const line = acknowledgedLine(ctx.deps, actorOf(ctx).name, i);
+            lines.push(line);
+            taken.push({ id: i.id, line });
           } catch (err) {
             if (!(err instanceof AppError)) throw err;
             lines.push(`⚠️ ${err.message}: nothing done.`);
           }
         }
-        await confirmChange(ctx, lines.join('\n'), ids[0] as string);
+        await ctx.reply(lines.join('\n'), 'confirmation');
+        // The cell groups hear of what was taken, not of the refusals of a command asked elsewhere.
+        if (taken.length) await mirrorToCell(ctx, taken.map((t) => t.line).join('\n'), (taken[0] as { id: string }).id);
       },
     },
     {
