@@ -72,3 +72,37 @@ describe('a 👍 on a digest that lists the report of a citizen who then sent DE
     expect(await thumbsUp(digest.id)).toBe('A 👍 or a reply on a list takes none of its incidents: send /ack ID for each one you take.');
   });
 });
+
+describe('a 👍 or a reply on a digest from a phone not on the roster', () => {
+  it('is refused and audited, as on a card, and takes nothing', async () => {
+    const phones = ['+33612770031', '+33612770032', '+33612770033'];
+    for (const phone of phones) await app.say(phone, 'My son is injured in Aleppo');
+    const digest = await app.expectMessage(CELL_GROUP, (m) => m.kind === 'digest' && m.text.includes('son is injured'));
+    const stranger = '+33699990001';
+    const thumb = await app.api<{ id: string }>('POST', '/sim/reactions', {
+      from: stranger,
+      group: CELL_GROUP,
+      messageId: digest.id,
+      emoji: '👍',
+    });
+    const refused = await app.expectMessage(CELL_GROUP, (m) => m.replyTo === thumb.body.id);
+    expect(refused.text).toBe('Sorry, only rostered embassy staff may act on incidents.');
+    const reply = await app.say(stranger, 'on it', { group: CELL_GROUP, replyTo: digest.id });
+    expect((await app.expectMessage(CELL_GROUP, (m) => m.replyTo === reply)).text).toBe(
+      'Sorry, only rostered embassy staff may act on incidents.',
+    );
+    await settle(app);
+    const audit = await app.api<{ items: { type: string; subject?: string; data: { reason?: string; via?: string } }[] }>(
+      'GET',
+      '/api/audit?limit=1000',
+    );
+    const refusals = audit.body.items.filter((e) => e.type === 'command.refused' && e.subject === 'digest');
+    expect(refusals.map((e) => [e.data.reason, e.data.via]).sort()).toEqual([
+      ['not_on_roster', 'reply'],
+      ['not_on_roster', '👍'],
+    ]);
+    for (const id of digest.text.match(/INC-\d{4}/g) ?? []) {
+      expect((await app.api<Incident>('GET', `/api/incidents/${id}`)).body.status).toBe('open');
+    }
+  });
+});

@@ -77,7 +77,12 @@ async function refuseStranger(ctx: ChatContext, id: string, how: string): Promis
 async function replyToCard(ctx: ChatContext): Promise<boolean> {
   if (!ctx.msg.replyTo) return false;
   const ref = await refOfSentMessage(ctx.deps, ctx.msg.replyTo);
-  if (ref === DIGEST_REF && ctx.sender.staff) {
+  if (ref === DIGEST_REF) {
+    // A phone not on the roster answering a digest is refused and audited, as on a card.
+    if (!ctx.sender.staff) {
+      await refuseStranger(ctx, DIGEST_REF, 'reply');
+      return true;
+    }
     // "On it" in answer to a list of several takes none of them: say so rather than stay silent.
     const text = ctx.msg.text?.trim();
     if (!text || !DECLINES.test(text.replace(/[’‘]/g, "'"))) await ctx.reply(TAKES_NONE, 'refusal');
@@ -152,9 +157,11 @@ export function incidentsFeature(opts: { registeredOf?: RegisteredOf; sitrepSect
       // A citizen's 👍 on a message in their DM is not an act on the incident.
       if (!ctx.sender.staff && ctx.msg.chat.kind !== 'group') return false;
       const ref = await refOfSentMessage(ctx.deps, reaction.messageId);
-      if (ref === DIGEST_REF && ctx.sender.staff) {
-        // The cards say "👍 to take it": on a list of several, it takes none. Say so rather than stay silent.
-        await ctx.reply(TAKES_NONE, 'refusal');
+      if (ref === DIGEST_REF) {
+        // The cards say "👍 to take it": on a list of several, it takes none. Say so rather than stay
+        // silent; from a phone not on the roster, refused and audited as on a card.
+        if (ctx.sender.staff) await ctx.reply(TAKES_NONE, 'refusal');
+        else await refuseStranger(ctx, DIGEST_REF, '👍');
         return true;
       }
       const id = ref?.startsWith('incident:') ? ref.slice('incident:'.length) : undefined;
