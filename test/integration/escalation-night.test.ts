@@ -254,6 +254,17 @@ describe('the second call, to the admins', () => {
     await app.say(STAFF.officer, `/resolve ${id} police on site, family safe`, { group: CELL_GROUP });
     const told = await app.expectMessage(STAFF.duty, (m) => m.text.startsWith(`✅ ${id}`));
     expect(told.text).toBe(`✅ ${id}, which you were paged about, was resolved by Chloe Officer. Nothing more to do on that page.`);
+    // Ana's 👍 or "ok" in answer is no act on the incident: no refusal to take it, no note "ok".
+    const before = (await app.outbox(STAFF.duty)).length;
+    await app.api('POST', '/sim/reactions', { from: STAFF.duty, messageId: told.id, emoji: '👍' });
+    await app.say(STAFF.duty, 'ok', { replyTo: told.id });
+    await settle(app);
+    expect((await app.outbox(STAFF.duty)).slice(before).map((m) => m.text)).not.toContain(
+      `${id} is resolved; it cannot become acknowledged`,
+    );
+    const incident = (await app.api<Incident>('GET', `/api/incidents/${id}`)).body;
+    expect(incident.timeline.filter((e) => e.type === 'note')).toEqual([]);
+    expect(incident.status).toBe('resolved');
   });
 
   it('/incidents marks the incidents whose duty officers and admins were already paged', async () => {

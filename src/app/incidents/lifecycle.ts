@@ -493,7 +493,8 @@ async function tellPaged(
   const what =
     i.status === 'resolved' ? `was resolved by ${actor.name}.` : `was taken by ${actor.name} (${i.status.replace('_', ' ')}).${holder}`;
   const text = `✅ ${i.id}, which you were paged about, ${what} Nothing more to do on that page.`;
-  await messageStaff(deps, [...paged], text, `escalation-taken:${i.id}`, 'notice', `incident:${i.id}`);
+  // No incident ref: a 👍 or an "ok" in answer to "nothing more to do" must not try to take it or note "ok".
+  await messageStaff(deps, [...paged], text, `escalation-taken:${i.id}`, 'notice');
 }
 
 /** A status change or an assignment made on the dashboard or the API, said in the cell groups. */
