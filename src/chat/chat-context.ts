@@ -29,8 +29,8 @@ export interface ChatContext {
    */
   received?: { seq: number; again: boolean };
   deps: CoreDeps;
-  /** Replies in the same chat. Idempotent: a retried job sends each reply once. */
-  reply(text: string, kind?: string): Promise<void>;
+  /** Replies in the same chat; `ref` names what it is about (a 👍 or a reply on it acts on that). Idempotent: a retried job sends each reply once. */
+  reply(text: string, kind?: string, ref?: string): Promise<void>;
   /**
    * A lookup done at most once per message: the first call runs `load`, later calls with the
    * same key share its answer, so handlers that each need e.g. the citizen's language do not
@@ -74,10 +74,17 @@ export function createChatContext(deps: CoreDeps, raw: InboundMessage, received?
     inCellGroup: msg.chat.kind === 'group' && deps.config.cellGroups.some((g) => g.id === (msg.chat as { id: string }).id),
     ...(received ? { received } : {}),
     deps,
-    async reply(text, kind = 'reply') {
+    async reply(text, kind = 'reply', ref) {
       n += 1;
       await deps.outbox.send(
-        { to: msg.chat, text, kind, idempotencyKey: `reply:${msg.id}:${n}`, ...(msg.chat.kind === 'group' ? { replyTo: msg.id } : {}) },
+        {
+          to: msg.chat,
+          text,
+          kind,
+          idempotencyKey: `reply:${msg.id}:${n}`,
+          ...(msg.chat.kind === 'group' ? { replyTo: msg.id } : {}),
+          ...(ref ? { ref } : {}),
+        },
         msg.chat.kind === 'group' ? PRIORITY.staff : PRIORITY.reply,
       );
     },

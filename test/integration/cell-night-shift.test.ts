@@ -241,6 +241,36 @@ describe('/incident read on a phone', () => {
       'Ana Duty: status open → resolved — emergency passport issued',
     ]);
   });
+
+  it('is about that incident, as its card is: a 👍 on it takes it, and a reply on it takes it and is noted (one that turns it down only noted)', async () => {
+    const a = await report('My brother is injured in Aleppo, he cannot walk');
+    const detail = await inGroup(STAFF.officer, `/incident ${a.id}`);
+    const thumb = await app.api<{ id: string }>('POST', '/sim/reactions', {
+      from: STAFF.officer,
+      group: CELL_GROUP,
+      messageId: detail.id,
+      emoji: '👍',
+    });
+    expect((await app.expectMessage(CELL_GROUP, (m) => m.replyTo === thumb.body.id)).text).toBe(
+      `👍 Chloe Officer acknowledged ${a.id}; it is with Chloe Officer; the reporter has been told.`,
+    );
+    await app.expectMessage(a.phone, new RegExp(`${a.id} has been seen`));
+
+    const b = await report('My sister is injured in Homs, she is bleeding');
+    const declined = await inGroup(STAFF.officer, "can't take it, I'm in Tripoli", {
+      replyTo: (await inGroup(STAFF.officer, `/incident ${b.id}`)).id,
+    });
+    expect(declined.text).toMatch(new RegExp(`^📝 Reply noted on ${b.id}\\. Not taken`));
+    expect((await getIncident(b.id)).status).toBe('open');
+    const onIt = await inGroup(STAFF.duty, 'on it, calling her', { replyTo: (await inGroup(STAFF.duty, `/incident ${b.id}`)).id });
+    expect(onIt.text).toBe(
+      `👍 Ana Duty acknowledged ${b.id}; it is with Ana Duty; the reporter has been told.\n📝 Reply noted on ${b.id}.`,
+    );
+    expect((await getIncident(b.id)).timeline.filter((e) => e.type === 'note').map((e) => e.text)).toEqual([
+      "can't take it, I'm in Tripoli",
+      'on it, calling her',
+    ]);
+  });
 });
 
 describe('two duty officers approving one alert at the same moment', () => {

@@ -240,7 +240,8 @@ function commands(sitrepSections: () => SitrepSection[]): Command[] {
           ...i.timeline.slice(-12).map((e) => `  ${timelineTime(e.at, ctx.deps.now())} ${e.actor}: ${timelineLine(e)}`),
           ...(i.timeline.slice(-12).some((e) => (e.text?.length ?? 0) > ENTRY_SHOWN) ? [ENTRY_CUT] : []),
         ];
-        await ctx.reply(lines.join('\n'), 'detail');
+        // About this incident, as its card is: a 👍 takes it, a reply takes it and is noted (or, turning it down, is only noted).
+        await ctx.reply(lines.join('\n'), 'detail', `incident:${i.id}`);
       },
     },
     {
