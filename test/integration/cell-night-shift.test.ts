@@ -619,6 +619,18 @@ describe('an incident nobody took yet, assigned to an officer', () => {
   });
 });
 
+describe('a resolved incident assigned to an officer', () => {
+  it('tells them in the DM that it is resolved, and how to reopen it', async () => {
+    const { id } = await report('I lost my passport at the airport in Damascus');
+    await inGroup(STAFF.duty, `/resolve ${id} new passport issued`);
+    expect((await inGroup(STAFF.duty, `/assign ${id} chloe`)).text).toBe(
+      `📌 ${id} is now with Chloe Officer. It is resolved: /reopen ${id} to work on it again.`,
+    );
+    const dm = await app.expectMessage(STAFF.officer, (m) => m.kind === 'assignment' && m.text.includes(id));
+    expect(dm.text.split('\n').at(-1)).toBe(`It is resolved: /reopen ${id} to work on it again.`);
+  });
+});
+
 describe('an incident change decided on a stale read of its assignee', () => {
   it('is refused, to be decided again: an /ack that read "nobody has it" never overwrites an /assign made meanwhile', async () => {
     const { id } = await report('Our group is stuck at the northern border post, the guards took our passports');

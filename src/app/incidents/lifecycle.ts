@@ -432,10 +432,13 @@ export async function updateIncident(deps: CoreDeps, input: IncidentChanges & Ch
   if (staff && after.assignee !== before.assignee && after.assignee === staff.phone && staff.phone !== input.actor.phone) {
     // Given an incident nobody took yet, the assignee must know it is theirs to take: until then the
     // citizen hears nothing and the duty officers are paged at its deadline.
+    // Given while resolved, it is still resolved: nobody is working on it until it is reopened.
     const take =
       after.status === 'open'
         ? `\nNobody has acknowledged it yet: 👍 this message or send /ack ${after.id} to take it (the reporter is told then).`
-        : '';
+        : after.status === 'resolved'
+          ? `\nIt is resolved: /reopen ${after.id} to work on it again.`
+          : '';
     const text = `📌 ${input.actor.name} assigned you ${after.id} (${after.severity}, ${after.category.replace('_', ' ')}, ${regionName(deps, after.region)}): “${after.summary}”\nReporter: ${reporterLabel(deps, after.reporter, 'erased')}. Send /incident ${after.id} for the timeline.${take}`;
     await messageStaff(deps, [staff.phone], text, `assigned:${after.id}:${end}`, 'assignment', `incident:${after.id}`);
   }
