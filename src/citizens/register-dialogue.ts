@@ -383,9 +383,11 @@ const CONSENT_EMOJI = { yes: /^(?:👍|✅|👌|✔|☑)+$/u, no: /^(?:👎|❌|
 /**
  * YES or NO to the privacy notice as people answer it: the keyword, a thumbs-up, or a short answer
  * made only of yes-words (or only of no-words) and the words said around them. Anything else, or
- * yes and no together ("ok no", "I don't agree"), is asked again.
+ * yes and no together ("ok no", "I don't agree"), or a question ("is that ok?"), is asked again.
  */
 export function consentAnswer(text: string): 'yes' | 'no' | undefined {
+  // A question back ("is that ok?", "yes?", "هل هذا آمن؟") is no consent to keep someone's data: asked again.
+  if (/[?؟]\s*$/.test(text) || /^\s*(?:is|est[- ]ce|هل)(?:\s|$)/i.test(text)) return undefined;
   const keyword = matchKeyword(text, ['yes', 'no'])?.keyword;
   if (keyword === 'yes' || keyword === 'no') return keyword;
   const marks = text.replace(/\s|\uFE0F|\p{Emoji_Modifier}/gu, '');

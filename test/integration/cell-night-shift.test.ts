@@ -318,6 +318,24 @@ async function waitForHuddle(subject: string): Promise<string> {
   return welcome.to;
 }
 
+describe('a guest of a breakout group shown an incident', () => {
+  it('answers the /incident there, or 👍 it, without being refused as a stranger or acting on it', async () => {
+    const guest = '+33611119999';
+    const a = await report('My brother is injured in Aleppo, he cannot walk');
+    await inGroup(STAFF.officer, `/huddle Hospital liaison ${guest}`);
+    const huddle = await waitForHuddle('Hospital liaison');
+    const asked = await app.say(STAFF.officer, `/incident ${a.id}`, { group: huddle });
+    const detail = await app.expectMessage(huddle, (m) => m.replyTo === asked);
+    const said = await app.say(guest, 'He is with us in ward 3, stable', { group: huddle, replyTo: detail.id });
+    await app.api('POST', '/sim/reactions', { from: guest, messageId: detail.id, emoji: '👍', group: huddle });
+    await settle(app);
+    expect((await app.outbox(huddle)).filter((m) => m.replyTo === said || m.kind === 'refusal')).toEqual([]);
+    expect((await getIncident(a.id)).status).toBe('open');
+    const audit = await app.api<{ items: { type: string; subject?: string }[] }>('GET', '/api/audit?order=newest&limit=100');
+    expect(audit.body.items.filter((e) => e.type === 'command.refused' && e.subject === a.id)).toEqual([]);
+  });
+});
+
 describe('a welfare check nobody is registered for', () => {
   it('says it reached nobody and why, and that it was closed at once, rather than "sent to 0 recipient(s)"', async () => {
     const answer = await inGroup(STAFF.duty, '/welfare coast Are you safe after the storm?');
@@ -444,7 +462,16 @@ describe('a command about one incident given several ids', () => {
   it('"/resolve 1 2" resolves neither and tells no citizen “2”: the officer is told to send one command per incident', async () => {
     const a = await report('I lost my passport at the hotel in Damascus');
     const b = await report('My wallet was stolen near the port');
-    for (const typed of [`${numberOf(a.id)} ${numberOf(b.id)}`, `${a.id} ${b.id}`, `${numberOf(a.id)},${numberOf(b.id)}`]) {
+    const arabic = (id: string) => numberOf(id).replace(/\d/g, (d) => String.fromCharCode(0x0660 + Number(d)));
+    for (const typed of [
+      `${numberOf(a.id)} ${numberOf(b.id)}`,
+      `${a.id} ${b.id}`,
+      `${numberOf(a.id)},${numberOf(b.id)}`,
+      // "and" on an Arabic keyboard, apart or written onto the number; the Arabic comma.
+      `${arabic(a.id)} و ${arabic(b.id)}`,
+      `${numberOf(a.id)} و${numberOf(b.id)}`,
+      `${numberOf(a.id)}، ${numberOf(b.id)}`,
+    ]) {
       const answer = await inGroup(STAFF.officer, `/resolve ${typed}`);
       expect(answer.kind).toBe('refusal');
       expect(answer.text).toBe(

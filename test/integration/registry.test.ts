@@ -49,6 +49,7 @@ describe('citizen registry by chat', () => {
       ['نعم، موافق', /الاسم الكامل|اسمك/],
       ['ok no', /reply YES to continue/],
       ["I don't agree", /reply YES to continue/],
+      ['is that ok?', /reply YES to continue/],
       ['no thanks', /Registration cancelled. Nothing was kept/],
     ];
     for (const [k, [text, expected]] of answers.entries()) {

@@ -74,8 +74,17 @@ async function refuseStranger(ctx: ChatContext, id: string, how: string): Promis
  * incident, its words noted; one that turns it down is only noted. Taken outside the cell groups,
  * the cell groups are told, as an /ack from a DM is.
  */
+/**
+ * Someone not on the roster in a breakout group (a hospital's liaison /huddle invited, to whom an
+ * officer showed an incident with /incident): their reply or 👍 there is theirs to give, not an
+ * intruder's act to refuse and audit. It acts on nothing; strangers there are the membership guard's.
+ */
+function guestOfBreakoutGroup(ctx: ChatContext): boolean {
+  return !ctx.sender.staff && ctx.msg.chat.kind === 'group' && !ctx.inCellGroup;
+}
+
 async function replyToCard(ctx: ChatContext): Promise<boolean> {
-  if (!ctx.msg.replyTo) return false;
+  if (!ctx.msg.replyTo || guestOfBreakoutGroup(ctx)) return false;
   const ref = await refOfSentMessage(ctx.deps, ctx.msg.replyTo);
   if (ref === DIGEST_REF) {
     // A phone not on the roster answering a digest is refused and audited, as on a card.
@@ -154,8 +163,8 @@ export function incidentsFeature(opts: { registeredOf?: RegisteredOf; sitrepSect
     async reaction(ctx) {
       const { reaction } = ctx.msg;
       if (!reaction || !ACK_EMOJI.test(reaction.emoji)) return false;
-      // A citizen's 👍 on a message in their DM is not an act on the incident.
-      if (!ctx.sender.staff && ctx.msg.chat.kind !== 'group') return false;
+      // A citizen's 👍 on a message in their DM is not an act on the incident, nor a guest's in a breakout group.
+      if (!ctx.sender.staff && (ctx.msg.chat.kind !== 'group' || guestOfBreakoutGroup(ctx))) return false;
       const ref = await refOfSentMessage(ctx.deps, reaction.messageId);
       if (ref === DIGEST_REF) {
         // The cards say "👍 to take it": on a list of several, it takes none. Say so rather than stay

@@ -155,7 +155,11 @@ function oneIncidentAtATime(command: Command): Command {
 
 /** The incident ids typed, when every word is one as /ack reads them ("1 2", "1,2", "INC 1 INC-2", "4 and 5"); undefined when one is not. */
 function incidentIdsOnly(words: string[]): string[] | undefined {
-  const parts = words.flatMap((w) => w.split(',')).filter((w) => w && !/^(and|et|&|\+)$/i.test(w));
+  // "and" in English, French and Arabic ("4 و 5", or "و5" written onto the number); "," or the Arabic "،".
+  const parts = words
+    .flatMap((w) => w.split(/[,،]/))
+    .map((w) => w.replace(/^و(?=[#\d])/, ''))
+    .filter((w) => w && !/^(and|et|&|\+|و)$/i.test(w));
   const ids = joinSplitIds(parts).map((w) => parseIncidentId(w));
   if (ids.length === 0 || ids.some((id) => id === undefined)) return undefined;
   return ids as string[];
