@@ -127,7 +127,8 @@ export const keyedListQuery = z.strictObject({
   limit: queryInt(1, 1000).optional(),
   cursor: z
     .string()
-    .regex(/^[A-Za-z0-9_-]{1,400}$/, 'must be the nextCursor of the previous page')
+    // "k" and the key (base64url): a position, as the other whole lists' cursors are, is refused, not misread.
+    .regex(/^k[A-Za-z0-9_-]{1,400}$/, 'must be the nextCursor of the previous page')
     .optional(),
 });
 
@@ -141,14 +142,14 @@ export function pageAfterKey<T>(
   keyOf: (item: T) => string,
 ): { items: T[]; nextCursor: string | null } {
   const q = validate(keyedListQuery, query, 'query');
-  const after = q.cursor === undefined ? undefined : Buffer.from(q.cursor, 'base64url').toString('utf8');
+  const after = q.cursor === undefined ? undefined : Buffer.from(q.cursor.slice(1), 'base64url').toString('utf8');
   const sorted = items.map((item) => ({ item, key: keyOf(item) })).sort((a, b) => byKey(a.key, b.key));
   const rest = after === undefined ? sorted : sorted.filter((x) => byKey(x.key, after) > 0);
   const page = q.limit ? rest.slice(0, q.limit) : rest;
   const last = page.at(-1);
   return {
     items: page.map((x) => x.item),
-    nextCursor: last && page.length < rest.length ? Buffer.from(last.key, 'utf8').toString('base64url') : null,
+    nextCursor: last && page.length < rest.length ? `k${Buffer.from(last.key, 'utf8').toString('base64url')}` : null,
   };
 }
 

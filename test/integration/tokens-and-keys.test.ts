@@ -58,6 +58,7 @@ describe('the list of token holders, paged while admins mint and revoke', () => 
     expect((await listed()).filter((n) => !afterMint.includes(n))).toEqual(['Aa Early paged']);
 
     expect((await app.api('GET', '/api/tokens?cursor=not%20a%20cursor')).status).toBe(400);
+    expect((await app.api('GET', '/api/tokens?limit=3&cursor=3')).status).toBe(400);
     expect((await app.api('GET', '/api/tokens?cursor=')).status).toBe(200);
   });
 });
