@@ -133,7 +133,12 @@ const NOT_A_NAME = new Set(
 
 /** How citizens introduce their name ("my name is", "je m'appelle", "اسمي"), dropped from the answer. */
 const NAME_PREFIX =
-  /^(?:my name is|my name's|name:|i am|i'm|im|this is|je m'appelle|je m’appelle|je suis|mon nom est|nom ?:|moi c'est|اسمي|انا اسمي|أنا اسمي|انا|أنا)\s+/iu;
+  /^(?:my name is|my name's|my name’s|name:|i am|i'm|i’m|im|this is|it's|it’s|it is|je m'appelle|je m’appelle|je suis|mon nom est|nom ?:|moi c'est|moi c’est|c'est|c’est|اسمي هو|انا اسمي هو|أنا اسمي هو|اسمي|انا اسمي|أنا اسمي|انا|أنا)\s+/iu;
+/** A greeting or an apology before it ("Hi, I am …", "Sorry, my name is …", "مرحبا، اسمي …"), dropped too. */
+const NAME_OPENING =
+  /^(?:(?:hi|hello|hey|good (?:morning|afternoon|evening)|sorry|ok|okay|yes|bonjour|bonsoir|salut|pardon|désolée?|desolee?|oui|d'accord|مرحبا|السلام عليكم|سلام|اهلا|أهلا|آسف|آسفة|عفوا|نعم)(?:[\s,.!:;،-]+|$))+/iu;
+/** The name in an answer to "your full name?": without a greeting before it or the words that introduce it. */
+const nameIn = (text: string) => text.trim().replace(NAME_OPENING, '').replace(NAME_PREFIX, '');
 
 /**
  * "menu", "hello", "مرحبا", "القائمة" (with the article or without): a citizen asking what they can do,
@@ -160,7 +165,7 @@ function isReport(ctx: ChatContext, step: RegisterConversation['step'], text: st
   if (ctx.msg.location && step !== 'region') return true;
   if (!text) return false;
   if (readsAsEmergency(step === 'region' ? withoutLandmarks(text) : text) || MENU.has(normaliseWords(text))) return true;
-  return step === 'name' && isSentence(text.replace(NAME_PREFIX, ''));
+  return step === 'name' && isSentence(nameIn(text));
 }
 
 /**
@@ -421,7 +426,7 @@ const STEPS: Record<RegisterConversation['step'], (ctx: ChatContext, conv: Regis
     return { invalid: 'consentAgain' };
   },
   name(_ctx, conv, text) {
-    const name = text.replace(NAME_PREFIX, '').replace(/\s+/g, ' ').trim();
+    const name = nameIn(text).replace(/\s+/g, ' ').trim();
     if (name.length < 2 || name.length > 80 || /^\d+$/.test(name) || NOT_A_NAME.has(normaliseWords(name))) return { invalid: 'badName' };
     conv.name = name;
     return 'region';

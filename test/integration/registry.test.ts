@@ -61,6 +61,31 @@ describe('citizen registry by chat', () => {
     expect(await getCitizen(app.deps, '+33612340907')).toBeUndefined();
   });
 
+  it('takes a name given as people give it, with a greeting or the words that introduce it', async () => {
+    const names: [string, string, string][] = [
+      ['Hi, I am John Smith', 'John Smith', 'register'],
+      ['Sorry, my name is John Smith', 'John Smith', 'register'],
+      ["It's John Smith", 'John Smith', 'register'],
+      ["c'est Marie Dupont", 'Marie Dupont', 'inscription'],
+      ['Bonjour, je m’appelle Marie Dupont', 'Marie Dupont', 'inscription'],
+      ['اسمي هو أحمد خالد', 'أحمد خالد', 'تسجيل'],
+      ['مرحبا، اسمي أحمد خالد', 'أحمد خالد', 'تسجيل'],
+    ];
+    for (const [k, [typed, name, keyword]] of names.entries()) {
+      const phone = `+3361234180${k}`;
+      await answer(phone, keyword);
+      await answer(phone, keyword === 'register' ? 'yes' : keyword === 'inscription' ? 'oui' : 'نعم');
+      expect(await answer(phone, typed), typed).toMatch(/Where are you now|Où êtes-vous|أين/);
+      for (const text of ['north', '2', '1']) await answer(phone, text);
+      expect((await getCitizen(app.deps, phone))?.name, typed).toBe(name);
+    }
+    // Words of an emergency after a greeting are still a report.
+    const phone = '+33612341899';
+    await answer(phone, 'register');
+    await answer(phone, 'yes');
+    expect(await answer(phone, 'Hi, I am trapped under the rubble with my son')).toMatch(/registration is paused|Reference|INC-/);
+  });
+
   it('speaks the language of the keyword, and places a location pin in the nearest region', async () => {
     const phone = '+33612340002';
     expect(await answer(phone, 'Inscription')).toMatch(/Acceptez-vous/);
