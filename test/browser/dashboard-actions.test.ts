@@ -424,4 +424,38 @@ describe('dashboard actions in a real browser: once per click, whatever the hand
     expect(await page.locator('#view').textContent()).not.toContain('No HELP answer has opened an incident yet');
     await context.close();
   });
+
+  it('tells the officer who sends an alert in English only that its French and Arabic readers get the English text', async () => {
+    const { context, page } = await newPage(browser);
+    await signIn(page, app.url, tokens.duty as string);
+    await open(page, '#/alerts');
+    const form = page.locator('form.audience');
+    // The coast: Claire reads French, Youssef Arabic; the officer writes in English only.
+    await form.locator('input[name="regions"][value="coast"]').check();
+    await form.locator('input[name="reporters"]').uncheck();
+    await form.locator('textarea[name="text-en"]').fill('Boil water before drinking it. Tap water is contaminated.');
+    await form.locator('button[type=submit]').click();
+    const toast = page.locator('#toast');
+    await expect.poll(() => toast.textContent()).toMatch(/Alert ALR-\d+ is sending to 2/);
+    expect(await toast.textContent()).toContain('1 reads fr and 1 reads ar: they get the en text');
+    // It stays until dismissed: the officer may want to send a translation.
+    expect(await toast.getAttribute('class')).toContain('warning');
+    await toast.getByRole('button', { name: 'Dismiss' }).click();
+    await expect.poll(() => toast.isHidden()).toBe(true);
+
+    // The second officer approving an English-only alert to everyone reads it on its card.
+    const pending = await app.api<{ id: string; status: string }>(
+      'POST',
+      '/api/alerts',
+      { audience: { all: true }, text: { en: 'The airport is closed.' } },
+      tokens.second,
+    );
+    expect(pending.body.status).toBe('pending_approval');
+    await open(page, `#/alerts/${pending.body.id}`);
+    await expect
+      .poll(() => page.locator(`.alert-item[data-id="${pending.body.id}"] .untranslated`).textContent())
+      .toBe('⚠️ No fr or ar text: its fr and ar readers get the en text.');
+    await app.api('POST', `/api/alerts/${pending.body.id}/cancel`, undefined, tokens.duty);
+    await context.close();
+  });
 });

@@ -105,17 +105,19 @@ export function liveRefresh(wanted, refresh, ms) {
 }
 
 /**
- * A short message at the bottom of the screen; gone after 4 s, unless it is an error: that one stays
- * until the officer dismisses it or the next message comes. Gone after 4 s too, "The server cannot be
- * reached" had vanished when the officer looked back from the phone they were calling on.
+ * A short message at the bottom of the screen; gone after 4 s, unless it is an error or a warning:
+ * that one stays until the officer dismisses it or the next message comes. Gone after 4 s too, "The
+ * server cannot be reached" had vanished when the officer looked back from the phone they were calling on.
+ * A warning is for an action that was done but needs the officer to know something ("1 reads ar: they
+ * get the en text"), not an error.
  */
 export function toast(text, kind = 'info') {
   const t = $('toast');
   clearTimeout(toast.timer);
   t.className = `toast ${kind}`;
-  t.setAttribute('role', kind === 'error' ? 'alert' : 'status');
+  t.setAttribute('role', kind === 'info' ? 'status' : 'alert');
   const words = el('span', { className: 'toast-text' }, text);
-  if (kind === 'error') {
+  if (kind === 'error' || kind === 'warning') {
     const dismiss = () => {
       t.hidden = true;
     };

@@ -81,7 +81,35 @@ function alertTexts(text = {}) {
   return el('dl', { className: 'alert-text' }, ...entries.flatMap(([lang, t]) => [el('dt', {}, lang), el('dd', { dir: 'auto' }, t)]));
 }
 
-function alertCard(a, refresh, focus) {
+/** "1 reads ar and 1 reads fr: they get the en text", from POST /api/alerts' {untranslated, fallback}; '' when none. */
+export function untranslatedLine(untranslated = {}, fallback = 'en') {
+  const parts = Object.entries(untranslated)
+    .filter(([, n]) => Number(n) > 0)
+    .map(([lang, n]) => `${n} ${Number(n) === 1 ? 'reads' : 'read'} ${lang}`);
+  if (!parts.length) return '';
+  const who = parts.length === 1 ? parts[0] : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
+  return `${who}: they get the ${fallback} text`;
+}
+
+/**
+ * On an alert awaiting approval, the configured languages its audience reaches and it has no text in:
+ * the approving officer learns that those readers get another language's text. The list does not
+ * carry the counts the author was told (POST's `untranslated`), so the languages are named, not counted.
+ */
+function missingTextNote(a, summary) {
+  if (a.status !== 'pending_approval' || a.exercise) return '';
+  const text = a.text ?? {};
+  const has = (l) => Boolean(String(text[l] ?? '').trim());
+  const configured = Object.keys(summary?.byLanguage ?? {});
+  const reached = a.audience?.languages?.length ? a.audience.languages : configured;
+  const missing = reached.filter((l) => !has(l) && (summary?.byLanguage?.[l] ?? 0) > 0);
+  const fallback = configured.find(has) ?? Object.keys(text).find(has);
+  if (!missing.length || !fallback) return '';
+  const list = (word) => (missing.length === 1 ? missing[0] : `${missing.slice(0, -1).join(', ')} ${word} ${missing.at(-1)}`);
+  return el('p', { className: 'warn untranslated' }, `⚠️ No ${list('or')} text: its ${list('and')} readers get the ${fallback} text.`);
+}
+
+function alertCard(a, refresh, focus, summary) {
   const c = a.counts ?? {};
   return el(
     'li',
@@ -101,6 +129,7 @@ function alertCard(a, refresh, focus) {
       `To ${describeAudience(a.audience)} · by ${a.author}${a.approvedBy ? `, approved by ${a.approvedBy}` : ''} · ${when(a.createdAt)}`,
     ),
     alertTexts(a.text),
+    missingTextNote(a, summary),
     progressBar(c),
     el(
       'p',
@@ -132,12 +161,17 @@ function composeForm(summary, refresh) {
       const created = await api('POST', '/api/alerts', body, { idempotencyKey });
       // An audience of nobody is said as the API says it, and stays until dismissed: "sending to 0" reads like success.
       if (created.note) toast(`⚠️ ${created.note}`, 'error');
-      else
-        toast(
+      else {
+        const done =
           created.status === 'pending_approval'
             ? `Alert ${created.id} to ${created.total} waits for a second officer's approval`
-            : `Alert ${created.id} is sending to ${created.total}`,
-        );
+            : `Alert ${created.id} is sending to ${created.total}`;
+        // Readers of a language it has no text in get another language's: said, and kept until dismissed
+        // (the officer may want to send a translation while there is time).
+        const untranslated = untranslatedLine(created.untranslated, created.fallback);
+        if (untranslated) toast(`${done}. ⚠️ ${untranslated}.`, 'warning');
+        else toast(done);
+      }
       await refresh();
     },
   });
@@ -149,7 +183,7 @@ export async function render(root, [focus]) {
   const refresh = oneAtATime(async () => {
     const alerts = await loadAlerts(focus);
     const refocus = keepFocus(list);
-    list.replaceChildren(...alerts.map((a) => alertCard(a, refresh, focus)));
+    list.replaceChildren(...alerts.map((a) => alertCard(a, refresh, focus, summary)));
     if (!alerts.length) list.append(el('li', { className: 'muted' }, 'No alert yet.'));
     refocus();
   });
