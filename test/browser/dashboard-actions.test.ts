@@ -1,5 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { advanceRecipient } from '../../src/broadcast/tracking.ts';
 import { type Citizen, saveCitizens } from '../../src/citizens/registry.ts';
 import type { Incident } from '../../src/domain/incident.ts';
 import { CELL_GROUP, STAFF, settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
@@ -456,6 +457,33 @@ describe('dashboard actions in a real browser: once per click, whatever the hand
       .poll(() => page.locator(`.alert-item[data-id="${pending.body.id}"] .untranslated`).textContent())
       .toBe('⚠️ No fr or ar text: its fr and ar readers get the en text.');
     await app.api('POST', `/api/alerts/${pending.body.id}/cancel`, undefined, tokens.duty);
+    await context.close();
+  });
+
+  it('keeps counting the reads of an alert on the open Alerts page after it was fully sent', async () => {
+    const created = await app.api<{ id: string }>(
+      'POST',
+      '/api/alerts',
+      {
+        audience: { regions: ['coast', 'north'] },
+        text: { en: 'Curfew from 20:00.', fr: 'Couvre-feu à 20 h.', ar: 'حظر تجول من الساعة 20:00.' },
+      },
+      tokens.duty,
+    );
+    const id = created.body.id;
+    await expect.poll(async () => (await app.api<{ status: string }>('GET', `/api/alerts/${id}`)).body.status).toBe('sent');
+    const { context, page } = await newPage(browser);
+    await signIn(page, app.url, tokens.duty as string);
+    await open(page, `#/alerts/${id}`);
+    const counts = page.locator(`li.alert-item[data-id="${id}"] > p.muted`).last();
+    await expect.poll(() => counts.textContent()).toContain('sent 3');
+    // The citizens open WhatsApp: the receipts come in after the alert was fully sent, all at once.
+    const readers = SEEDED.filter((c) => c.region !== 'capital');
+    for (const c of readers) await advanceRecipient(app.deps, { kind: 'alert', id, to: c.phone, reminder: false }, 'delivered');
+    for (const c of readers) await advanceRecipient(app.deps, { kind: 'alert', id, to: c.phone, reminder: false }, 'read');
+    expect((await app.api<{ counts: { read: number } }>('GET', `/api/alerts/${id}`)).body.counts.read).toBe(3);
+    // The page showed "read 0" for as long as it stayed open.
+    await expect.poll(() => counts.textContent(), { timeout: 10_000 }).toContain('delivered 3 · read 3');
     await context.close();
   });
 });
