@@ -181,4 +181,20 @@ describe('incident board and page in a real browser', { timeout: 120_000 }, () =
     expect(last).toMatchObject({ type: 'status', text: 'Found at the central hospital, family told', data: { to: 'resolved' } });
     await context.close();
   });
+
+  it('follows live changes on an incident page opened with the reference typed in lower case', async () => {
+    const i = await report('+33651000004', 'Notre voiture est bloquée au checkpoint');
+    const { context, page } = await newPage(browser);
+    await signIn(page, app.url, duty);
+    // The officer types the reference as the cell wrote it: "inc-0007".
+    await open(page, `#/incident/${i.id.toLowerCase()}`);
+    await expect.poll(() => page.locator('h1 .badge.status-open').count()).toBe(1);
+    // The address says it as the API does.
+    expect(await page.evaluate(() => location.hash)).toBe(`#/incident/${i.id}`);
+    // Chloe takes it in the cell group (as a 👍 or /ack does): the page shows it.
+    expect((await app.api('PATCH', `/api/incidents/${i.id}`, { status: 'acknowledged' }, duty)).status).toBe(200);
+    await expect.poll(() => page.locator('h1 .badge.status-acknowledged').count(), { timeout: 10_000 }).toBe(1);
+    await context.close();
+  });
+
 });

@@ -343,9 +343,18 @@ export async function render(root, [id]) {
       b.toggleAttribute('aria-busy', acting > 0);
     }
   };
+  /**
+   * The incident's id as the API spells it: an address typed "#/incident/inc-0004" loads INC-0004,
+   * whose live changes name it "INC-0004" (the page never followed them).
+   */
+  let known = String(id).toUpperCase();
   const draw = oneAtATime(async () => {
     const i = await api('GET', path);
     if (left) return;
+    if (i.id) known = i.id;
+    // The address says it as the API does (a link copied from it, Back): without a new navigation.
+    if (i.id && i.id !== id && window.location.hash === `#/incident/${encodeURIComponent(id)}`)
+      history.replaceState(history.state, '', `#/incident/${encodeURIComponent(i.id)}`);
     const act = guarded(async (change, done) => {
       const from = drafts.focused();
       acting++;
@@ -415,7 +424,8 @@ export async function render(root, [id]) {
   });
   // Listening before the first read: a change made while it loads is drawn, not missed.
   onChange((c) => {
-    if (c.type === 'resync' || (c.id === id && c.type.startsWith('incident.'))) draw().catch((err) => toast(err.message, 'error'));
+    if (c.type === 'resync' || ((c.id === known || c.id === id) && c.type.startsWith('incident.')))
+      draw().catch((err) => toast(err.message, 'error'));
   });
   await draw();
   return () => {
