@@ -197,4 +197,21 @@ describe('incident board and page in a real browser', { timeout: 120_000 }, () =
     await context.close();
   });
 
+  it('does not say a reopened incident was resolved', async () => {
+    const i = await report('+33651000005', 'We are hiding in the school, shooting outside');
+    const patch = (body: Record<string, unknown>) => app.api<Incident>('PATCH', `/api/incidents/${i.id}`, body, duty);
+    expect((await patch({ status: 'resolved', text: 'moved to the shelter' })).body.resolvedAt).not.toBeNull();
+    // The citizen writes back: they were not moved after all. The officer reopens it.
+    expect((await patch({ status: 'in_progress' })).status).toBe(200);
+    expect((await app.api<Incident>('GET', `/api/incidents/${i.id}`)).body.resolvedAt).toBeNull();
+    const { context, page } = await newPage(browser);
+    await signIn(page, app.url, duty);
+    await open(page, `#/incident/${i.id}`);
+    await expect.poll(() => page.locator('h1 .badge.status-in_progress').count()).toBe(1);
+    // The facts read "Resolved 06:41 PM UTC" beside the IN PROGRESS badge.
+    expect(await page.locator('dl.facts').textContent()).not.toMatch(/Resolved/);
+    expect((await patch({ status: 'resolved', text: 'in the shelter now' })).status).toBe(200);
+    await expect.poll(() => page.locator('dl.facts').textContent()).toMatch(/Resolved/);
+    await context.close();
+  });
 });

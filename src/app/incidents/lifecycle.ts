@@ -230,6 +230,8 @@ function statusPart(deps: CoreDeps, i: Incident, to: IncidentStatus, who: Who, t
   const takes = (to === 'acknowledged' || to === 'in_progress') && !i.assignee && !assigning && taker && hasRole(taker.roles, 'officer');
   if (takes) fields.assignee = taker.phone;
   if (to === 'resolved') fields.resolvedAt = at;
+  // Reopened: it is not resolved any more (the timeline keeps when it was); closing keeps it.
+  else if (to !== 'closed' && i.resolvedAt) fields.resolvedAt = null;
   return {
     status: to,
     fields,

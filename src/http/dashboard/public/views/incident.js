@@ -241,7 +241,8 @@ function facts(i) {
     ['Assignee', i.assignee ? withPhone(i.assignee) : 'unassigned'],
     ['Reported', when(i.createdAt)],
     ['Acknowledged', when(i.acknowledgedAt)],
-    ['Resolved', when(i.resolvedAt)],
+    // Only while it is: a reopened incident read "Resolved 06:41" beside IN PROGRESS.
+    ['Resolved', i.status === 'resolved' || i.status === 'closed' ? when(i.resolvedAt) : ''],
     ...Object.entries(i.links ?? {}).map(([k, v]) => link(k, v)),
   ];
   return el('dl', { className: 'facts' }, ...rows.filter(([, v]) => v).flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
