@@ -64,4 +64,25 @@ describe('incidents by status and severity in a real browser', { timeout: 60_000
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await context.close();
   });
+
+  it('keeps the keyboard on the Status and Severity filters when the officer moves through them with the arrow keys', async () => {
+    await reportFor(app, duty, '+33653000004', 'Our building collapsed, my brother is trapped');
+    const { context, page } = await newPage(browser);
+    await signIn(page, app.url, duty);
+    await open(page, '#/incidents/');
+    await page.locator('#filter-status').focus();
+    // active → open → acknowledged → in progress → resolved: the officer wants the resolved ones.
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => page.evaluate(() => location.hash)).toBe('#/incidents/status=open');
+    await expect.poll(() => page.locator('#view h2').first().textContent()).toMatch(/^Open, newest first/);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('filter-status');
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => page.evaluate(() => location.hash)).toBe('#/incidents/status=acknowledged');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('filter-status');
+    await page.locator('#filter-severity').focus();
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => page.evaluate(() => location.hash)).toBe('#/incidents/status=acknowledged&severity=critical');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('filter-severity');
+    await context.close();
+  });
 });

@@ -104,21 +104,30 @@ function exportLink(filter) {
   return link;
 }
 
+/**
+ * The filter select a change came from, and the address it led to: the view is drawn again for
+ * that address, and the keyboard goes back to the same select. An officer moving through the
+ * statuses with the arrow keys lost the select, and the keyboard, at every step.
+ */
+let changedFilter;
+
 async function byFilter(root, arg) {
   const filter = filterOf(arg);
-  const go = (change) => {
-    location.hash = filterHash({ ...filter, ...change });
+  const go = (change, from) => {
+    const hash = filterHash({ ...filter, ...change });
+    changedFilter = { id: from.id, hash };
+    location.hash = hash;
   };
   const statusPick = el(
     'select',
-    { id: 'filter-status', onchange: (e) => go({ status: e.target.value }) },
+    { id: 'filter-status', onchange: (e) => go({ status: e.target.value }, e.target) },
     ...[['active', 'active (open, acknowledged, in progress)'], ...STATUSES.map((s) => [s, words(s)]), ['all', 'all']].map(([v, label]) =>
       el('option', { value: v, selected: v === filter.status }, label),
     ),
   );
   const severityPick = el(
     'select',
-    { id: 'filter-severity', onchange: (e) => go({ severity: e.target.value }) },
+    { id: 'filter-severity', onchange: (e) => go({ severity: e.target.value }, e.target) },
     ...[['', 'any'], ...SEVERITIES.map((s) => [s, s])].map(([v, label]) =>
       el('option', { value: v, selected: v === filter.severity }, label),
     ),
@@ -163,6 +172,9 @@ async function byFilter(root, arg) {
     ),
     el('section', { className: 'card' }, title, list),
   );
+  const from = changedFilter;
+  changedFilter = undefined;
+  if (from?.id && from.hash === location.hash) root.querySelector(`#${CSS.escape(from.id)}`)?.focus();
   return keepLive(root, draw, () => {
     left = true;
   });
