@@ -125,8 +125,9 @@ export function playbookRoutes(deps: CoreDeps, runner: PlaybookRunner): Router {
   });
   r.post('/api/runs/:id/stop', requireRole('officer'), async (req, res) => {
     const id = canonicalId(String(req.params.id));
-    const cancelled = await runner.stop(id, req.principal?.name ?? 'api');
-    res.json({ id, status: 'stopped', cancelled });
+    // As the cell's stop notice: what was cancelled, what may still finish, and what goes on (`live`).
+    const told = await runner.stopAndTell(id, req.principal?.name ?? 'api');
+    res.json({ id, status: 'stopped', ...told });
   });
   return r;
 }

@@ -32,6 +32,20 @@ export interface RunStarter extends Actor {
   origin?: string;
 }
 
+/** What a stopped run started that goes on: an alert awaiting approval or sending, a welfare check open. */
+export interface LiveEffect {
+  type: 'alert' | 'welfare_check';
+  id: string;
+  status: 'pending_approval' | 'sending' | 'open';
+}
+
+/** A live effect as the cell's stop notice says it, with the command that calls it off. */
+function liveEffectText(e: LiveEffect): string {
+  if (e.status === 'pending_approval') return `alert ${e.id} awaits approval (/cancel ${e.id} if it must not go out)`;
+  if (e.type === 'alert') return `alert ${e.id} is sending (/cancel ${e.id} stops it)`;
+  return `welfare check ${e.id} is open, its reminders still go out (/close ${e.id} ends it)`;
+}
+
 const stepJobId = (runId: string, stepId: string) => jobIdFor('pbs', `${runId}/${stepId}`);
 const taskJobId = (runId: string, stepId: string, itemId: string) => jobIdFor('pbt', `${runId}/${stepId}/${itemId}`);
 
@@ -257,8 +271,16 @@ export class PlaybookRunner {
     return reason;
   }
 
-  /** Stops a run: cancels its pending steps and their delayed jobs, and its open task reminders. */
+  /** Stops a run: cancels its pending steps and their delayed jobs, and its open task reminders. Returns the steps cancelled. */
   async stop(runId: string, by: string): Promise<string[]> {
+    return (await this.stopAndTell(runId, by)).cancelled;
+  }
+
+  /**
+   * Stops a run (see stop), and says what the cell's stop notice says: the steps cancelled, those
+   * under way that may still finish, and what the run started that goes on (LiveEffect).
+   */
+  async stopAndTell(runId: string, by: string): Promise<{ cancelled: string[]; underWay: string[]; live: LiveEffect[] }> {
     const run = await this.store.get(runId.toUpperCase());
     if (!run) throw new NotFoundError('run', runId);
     const cancelled = await this.store.stop(run.id, by);
@@ -279,13 +301,14 @@ export class PlaybookRunner {
       .filter(([, st]) => st.status === 'running')
       .map(([id]) => pb?.steps.find((s) => s.id === id)?.title ?? id);
     const underWayText = underWay.length ? `\nUnder way, it may still finish: ${underWay.join(', ')}.` : '';
-    const liveText = await this.liveEffects(run.id, pb);
+    const live = await this.liveEffects(run.id, pb);
+    const liveText = live.length ? `\nStill live from it: ${live.map(liveEffectText).join('; ')}.` : '';
     await this.announce(
       run,
       'stopped',
       `⏹ ${run.id} (${run.title}) stopped by ${by}; ${cancelled.length} pending step(s) cancelled.${underWayText}${liveText}`,
     );
-    return cancelled;
+    return { cancelled, underWay, live };
   }
 
   /**
@@ -294,8 +317,8 @@ export class PlaybookRunner {
    * listing them for calls. Stopping the run calls none of them off (a check may be the right one):
    * the officer reads each with the command that does.
    */
-  private async liveEffects(runId: string, pb: Playbook | undefined): Promise<string> {
-    const live: string[] = [];
+  private async liveEffects(runId: string, pb: Playbook | undefined): Promise<LiveEffect[]> {
+    const live: LiveEffect[] = [];
     for (const [stepId, raw] of Object.entries(await this.deps.redis.hgetall(this.deps.keys.runEffects(runId)))) {
       const id = (JSON.parse(raw) as { id?: unknown }).id;
       if (typeof id !== 'string') continue;
@@ -305,13 +328,11 @@ export class PlaybookRunner {
         (id.startsWith('ALR-') ? 'alert' : id.startsWith('WFC-') ? 'welfare_check' : undefined);
       if (type !== 'alert' && type !== 'welfare_check') continue;
       const status = await this.effects.statusOf(id).catch(() => undefined);
-      if (type === 'alert' && status === 'pending_approval') live.push(`alert ${id} awaits approval (/cancel ${id} if it must not go out)`);
-      else if (type === 'alert' && (status === 'approved' || status === 'sending'))
-        live.push(`alert ${id} is sending (/cancel ${id} stops it)`);
-      else if (type === 'welfare_check' && (status === 'sending' || status === 'open'))
-        live.push(`welfare check ${id} is open, its reminders still go out (/close ${id} ends it)`);
+      if (type === 'alert' && status === 'pending_approval') live.push({ type, id, status });
+      else if (type === 'alert' && (status === 'approved' || status === 'sending')) live.push({ type, id, status: 'sending' });
+      else if (type === 'welfare_check' && (status === 'sending' || status === 'open')) live.push({ type, id, status: 'open' });
     }
-    return live.length ? `\nStill live from it: ${live.join('; ')}.` : '';
+    return live;
   }
 
   private async removeJob(jobId: string): Promise<void> {

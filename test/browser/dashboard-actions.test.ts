@@ -486,4 +486,28 @@ describe('dashboard actions in a real browser: once per click, whatever the hand
     await expect.poll(() => counts.textContent(), { timeout: 10_000 }).toContain('delivered 3 · read 3');
     await context.close();
   });
+
+  it('says how many pending steps stopping a run cancelled, in words a person reads', async () => {
+    const started = await app.api<{ id: string }>(
+      'POST',
+      '/api/playbooks/earthquake/runs',
+      { params: { region: 'north', magnitude: '6.8' }, exercise: true },
+      tokens.duty,
+    );
+    expect(started.status).toBe(201);
+    const { context, page } = await newPage(browser);
+    await signIn(page, app.url, tokens.duty as string);
+    await open(page, '#/playbooks');
+    const card = page.locator(`section.run[data-id="${started.body.id}"]`);
+    await card.locator('button.act-stop').click();
+    await card.locator('button.act-confirm').click();
+    await expect.poll(() => page.locator('#toast').textContent()).toMatch(/stopped/);
+    const cancelled = (await app.api<{ steps: { status: string }[] }>('GET', `/api/runs/${started.body.id}`)).body.steps.filter(
+      (s) => s.status === 'cancelled',
+    ).length;
+    expect(cancelled).toBeGreaterThan(0);
+    // It read "Run RUN-0003 stopped; first-alert,aftershock-alert,welfare,… pending step(s) cancelled".
+    expect(await page.locator('#toast').textContent()).toContain(`Run ${started.body.id} stopped; ${cancelled} pending step(s) cancelled.`);
+    await context.close();
+  });
 });

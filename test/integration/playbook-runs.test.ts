@@ -205,6 +205,23 @@ describe('playbook runs', () => {
     expect(again.status).toBe(409);
   });
 
+  it('POST /api/runs/:id/stop answers what the stop notice says: the steps cancelled and what goes on', async () => {
+    const runId = await startFromChat('/run drill region=north');
+    await waitFor(async () => (await t.view(runId)).steps.find((s) => s.id === 'check')?.status === 'scheduled');
+    const draft = /alert (ALR-\d+)/.exec((await t.view(runId)).steps.find((s) => s.id === 'warn')?.note ?? '')?.[1] as string;
+    const stop = await t.app.api<{ cancelled: string[]; underWay: string[]; live: unknown[] }>('POST', `/api/runs/${runId}/stop`);
+    expect(stop.status).toBe(200);
+    const run = await t.view(runId);
+    expect([...stop.body.cancelled].sort()).toEqual(
+      run.steps
+        .filter((s) => s.status === 'cancelled')
+        .map((s) => s.id)
+        .sort(),
+    );
+    expect(stop.body.underWay).toEqual([]);
+    expect(stop.body.live).toEqual([{ type: 'alert', id: draft, status: 'pending_approval' }]);
+  });
+
   it('/stop names an alert of the run still sending, with how to stop it', async () => {
     const runId = await startFromChat('/run drill region=north');
     await waitFor(async () => (await t.view(runId)).steps.find((s) => s.id === 'check')?.status === 'scheduled');

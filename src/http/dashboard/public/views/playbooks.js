@@ -191,10 +191,30 @@ function paramsText(run, library) {
   });
 }
 
+const LIVE_WORDS = {
+  pending_approval: (e) => `alert ${e.id} awaits approval`,
+  sending: (e) => `alert ${e.id} is sending`,
+  open: (e) => `welfare check ${e.id} is open, its reminders still go out`,
+};
+
+/**
+ * What stopping a run did, from POST /api/runs/:id/stop ({cancelled: step ids, underWay: step titles,
+ * live: [{type, id, status}]}), as the cell's stop notice says it; with what goes on, it stays until
+ * dismissed (stopping the run calls none of it off). Returns toast()'s arguments.
+ */
+function stoppedToast(id, res) {
+  const cancelled = Array.isArray(res.cancelled) ? res.cancelled.length : Number(res.cancelled ?? 0);
+  const parts = [`Run ${id} stopped; ${cancelled} pending step(s) cancelled.`];
+  if (res.underWay?.length) parts.push(`Under way, it may still finish: ${res.underWay.join(', ')}.`);
+  const live = (res.live ?? []).map((e) => (LIVE_WORDS[e.status] ?? ((x) => `${x.id} goes on`))(e));
+  if (live.length) parts.push(`⚠️ Still live from it: ${live.join('; ')}. Stop or close them on their pages if they must not go on.`);
+  return [parts.join(' '), live.length ? 'warning' : 'info'];
+}
+
 function runCard(run, refresh, library) {
   const stop = guarded(async () => {
     const res = await api('POST', `/api/runs/${encodeURIComponent(run.id)}/stop`);
-    toast(`Run ${run.id} stopped; ${res.cancelled ?? 0} pending step(s) cancelled`);
+    toast(...stoppedToast(run.id, res));
     await refresh();
   });
   const params = paramsText(run, library);
