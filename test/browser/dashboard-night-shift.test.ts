@@ -55,10 +55,24 @@ describe('the dashboard as read at 3 a.m.', { timeout: 90_000 }, () => {
     await signIn(page, app.url, duty);
     await open(page, '#/board');
     const age = page.locator(`section:has(h2:text("All active")) li.incident[data-id="${incident.id}"] time.ago`);
-    await expect.poll(() => age.textContent()).toMatch(/s ago$/);
+    await expect.poll(() => age.textContent()).toMatch(/^(just now|\d+s ago)$/);
     // Ten quiet minutes: no change comes in, the board is not redrawn.
     await page.clock.fastForward('10:00');
     await expect.poll(() => age.textContent()).toBe('10 min ago');
+    await context.close();
+  });
+
+  it('never says an incident came in a negative time ago when the browser clock is a little behind the server', async () => {
+    const { context, page } = await newPage(browser);
+    // The officer's laptop clock is two minutes slow (no network time on the crisis-country network).
+    await page.clock.install({ time: Date.now() - 120_000 });
+    await signIn(page, app.url, duty);
+    await open(page, '#/board');
+    const incident = await report('+33645100009', 'My mother fell, she cannot stand up');
+    const age = page.locator(`section:has(h2:text("All active")) li.incident[data-id="${incident.id}"] time.ago`);
+    await expect.poll(() => age.count()).toBe(1);
+    // It read "-120s ago".
+    expect(await age.textContent()).toBe('just now');
     await context.close();
   });
 

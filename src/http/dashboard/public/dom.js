@@ -47,9 +47,14 @@ export function stamp(iso) {
   });
 }
 
-/** "5 min ago" */
+/**
+ * "5 min ago"; "just now" under 5 s, and for a time ahead of the browser's clock: an officer's laptop
+ * a little behind the server (no network time on the crisis country's network) read "-120s ago".
+ */
 export function ago(iso) {
   const s = Math.round((Date.now() - new Date(iso).getTime()) / 1000);
+  if (Number.isNaN(s)) return '';
+  if (s < 5) return 'just now';
   if (s < 60) return `${s}s ago`;
   if (s < 3600) return `${Math.round(s / 60)} min ago`;
   if (s < 86400) return `${Math.round(s / 3600)} h ago`;
