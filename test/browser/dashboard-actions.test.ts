@@ -510,4 +510,16 @@ describe('dashboard actions in a real browser: once per click, whatever the hand
     expect(await page.locator('#toast').textContent()).toContain(`Run ${started.body.id} stopped; ${cancelled} pending step(s) cancelled.`);
     await context.close();
   });
+
+  it("lays out a playbook's text parameter typed in Arabic right to left", async () => {
+    const { context, page } = await newPage(browser);
+    await signIn(page, app.url, tokens.duty as string);
+    await open(page, '#/playbooks');
+    const card = page.locator('details.playbook:has(input[name="magnitude"])').first();
+    await card.locator('summary').click();
+    const magnitude = card.locator('input[name="magnitude"]');
+    await magnitude.fill('قوية جداً');
+    expect(await magnitude.evaluate((e) => getComputedStyle(e).direction)).toBe('rtl');
+    await context.close();
+  });
 });

@@ -61,6 +61,22 @@ describe('incident board and page in a real browser', { timeout: 120_000 }, () =
     await context.close();
   });
 
+  it('lays out what the officer types in Arabic right to left: the note, what was done, the message, the assignee', async () => {
+    const i = await report('+33652000003', 'ابني مصاب وينزف، نحن في اللاذقية');
+    const { context, page } = await newPage(browser);
+    await signIn(page, app.url, duty);
+    await open(page, `#/incident/${i.id}`);
+    for (const field of ['textarea[name="note"]', 'input[name="resolution"]', 'textarea[name="message"]', 'input[name="assignee"]']) {
+      const box = page.locator(`.actions ${field}`);
+      await box.fill('تم نقلهم إلى المستشفى');
+      expect(await box.evaluate((e) => getComputedStyle(e).direction), field).toBe('rtl');
+      await box.fill('Moved to the hospital');
+      expect(await box.evaluate((e) => getComputedStyle(e).direction), field).toBe('ltr');
+      await box.fill('');
+    }
+    await context.close();
+  });
+
   it('says which entry a citizen’s WhatsApp edit or delete changes, not a message id', async () => {
     const phone = '+33653000001';
     await app.api('POST', '/sim/messages', { from: phone, text: 'Our car was stolen near the port', id: 'WA-BOARD-REP' });

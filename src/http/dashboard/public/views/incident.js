@@ -69,6 +69,8 @@ const select = (name, values, current, label = words) =>
 function statusRow(i, act) {
   const resolution = el('input', {
     name: 'resolution',
+    // Free text, perhaps in Arabic: laid out in the direction of what is typed, as the report is.
+    dir: 'auto',
     placeholder: 'What was done (optional)',
     'aria-label': 'What was done (optional)',
     maxLength: 4000,
@@ -98,6 +100,7 @@ function assignRow(i, act, refused) {
   const who = el('input', {
     name: 'assignee',
     type: 'text',
+    dir: 'auto',
     placeholder: 'Staff name or phone',
     'aria-label': 'Staff member to assign (name or phone)',
     'aria-invalid': refused ? 'true' : undefined,
@@ -201,6 +204,7 @@ function actions(i, regions, act, refused) {
   const note = el('textarea', {
     name: 'note',
     rows: 2,
+    dir: 'auto',
     placeholder: 'Add a note to the timeline',
     'aria-label': 'Note',
     maxLength: 4000,

@@ -35,6 +35,8 @@ function input(p, regions) {
         name: p.name,
         required: p.required,
         value: p.default ?? '',
+        // A text parameter goes into what citizens and staff read, perhaps in Arabic.
+        dir: p.type === 'number' ? undefined : 'auto',
         maxLength: 500,
         step: 'any',
       });
