@@ -153,6 +153,8 @@ const trailing = new Map<string, NodeJS.Timeout>();
  */
 async function publishThrottled(deps: CoreDeps, kind: BroadcastKind, id: string): Promise<void> {
   const key = `${broadcastKeys(deps, kind).counts(id)}:published`;
+  // A trailing publish already due here carries this change too: no round trip to Redis for it.
+  if (trailing.has(key)) return;
   const first = await deps.redis.set(key, '1', 'PX', PUBLISH_WINDOW_MS, 'NX').catch(() => 'OK');
   if (first === 'OK') return publishChange(deps, kind, id);
   if (trailing.has(key)) return;
