@@ -177,6 +177,27 @@ function leadingAnswer(words: string[]): { answer: 'safe' | 'help'; used: number
   return undefined;
 }
 
+/**
+ * How many are safe, then SAFE: "2 safe", "3 of us, all fine", "we are 2, all safe", "٢ بخير". The
+ * question invites the count ("e.g. 1 3"), and people write it first: a number (not the answer 1
+ * at the start) followed by a SAFE phrase, with nothing but words that add nothing to SAFE
+ * ("people", "of us", "all", "we are") around them, is SAFE with that many people (all the words
+ * are left for parseWelfareAnswer to count). A bare "2", "2 help", "2 ok", "2 my son is hurt" and
+ * "all except 2" ("tous sauf 2": the number after) say no such thing: they are read as before.
+ */
+function countThenSafe(words: string[]): { answer: 'safe'; used: 0 } | undefined {
+  const at = words.findIndex((w) => /^\d+$/.test(w));
+  if (at < 0 || (at === 0 && words[0] === '1') || Number(words[at]) === 0) return undefined;
+  const others = [...words.slice(0, at), ...words.slice(at + 1)];
+  if (!others.every((w) => SAFE_FILLER.has(w))) return undefined;
+  // The SAFE phrase comes after the number ("2 safe", "we are 2, all safe").
+  const after = others.slice(at);
+  for (let i = 0; i < after.length; i++)
+    for (let n = Math.min(5, after.length - i); n >= 1; n--)
+      if (matchKeyword(after.slice(i, i + n).join(' '), ['safe', 'fine'])) return { answer: 'safe', used: 0 };
+  return undefined;
+}
+
 /** True when some words of `words` are a HELP phrase ("need help", "aide", "مساعدة"). */
 function mentionsHelp(words: string[]): boolean {
   return words.some((_, i) => [1, 2, 3].some((n) => i + n <= words.length && matchKeyword(words.slice(i, i + n).join(' '), ['help'])));
@@ -205,6 +226,7 @@ export function parseWelfareAnswer(
     .split(/[\s\p{P}\p{S}]+/u)
     .filter((w) => w.length > 0);
   const lead =
+    countThenSafe(words) ??
     leadingAnswer(words) ??
     (matchKeyword(words.join(' '), ['no']) ? { answer: 'help' as const, used: words.length } : undefined) ??
     // "ok we are safe now": the whole message is SAFE with thanks or "now" around it.

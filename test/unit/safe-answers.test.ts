@@ -58,6 +58,41 @@ describe('an answer to "are you safe?" in the citizen’s own words', () => {
   });
 });
 
+describe('a head-count written before SAFE ("2 safe", "we are 2, all safe")', () => {
+  it('is SAFE with that many people, in every language', () => {
+    for (const [text, people] of [
+      ['2 safe', 2],
+      ['2 people, all fine', 2],
+      ['2 of us, all fine', 2],
+      ['٢ بخير', 2],
+      ['3 safe', 3],
+      ['5 of us all ok', 5],
+      ['we are 2, all safe', 2],
+      ['nous sommes 3 en sécurité', 3],
+    ] as const)
+      expect(parseWelfareAnswer(text), text).toEqual({ answer: 'safe', people });
+    expect(parseWelfareAnswer('500 safe')).toEqual({ answer: 'safe', tooMany: 500 });
+  });
+
+  it('is not when the number says HELP, or what follows is no SAFE, or danger', () => {
+    for (const text of [
+      '2',
+      '2 help',
+      '2 my son is hurt',
+      '2 ok',
+      '2 people',
+      '2 3',
+      '2 safe but my son is injured',
+      '2 fine but he is injured',
+    ])
+      expect(parseWelfareAnswer(text), text).toEqual({ answer: 'help' });
+    // "All except 2": the number after SAFE is no head-count.
+    expect(parseWelfareAnswer('tous sauf 2')).toBeUndefined();
+    expect(parseWelfareAnswer('1 3')).toEqual({ answer: 'safe', people: 3 });
+    expect(parseWelfareAnswer('1 safe')).toEqual({ answer: 'safe' });
+  });
+});
+
 describe('welfare answers typed in a hurry', () => {
   it('a slip in the words that say "not safe" or ask for help is forgiven: HELP', () => {
     for (const text of ['we are unsfae', 'we are unsaf', 'pas en securte', '1 mais on est pas en securte', 'we are not alrihgt'])
