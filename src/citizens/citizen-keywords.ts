@@ -64,15 +64,17 @@ export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
   const language = known ?? (keyword ? await reportLanguage(ctx, phone) : undefined) ?? keyword?.language;
   if (keyword?.keyword === 'stop') return stop(ctx, phone, language);
   if (keyword?.keyword === 'delete') return erase(ctx, phone, language);
-  if (keyword?.keyword === 'deleteAsk') {
-    await ctx.reply(t(language, 'deleteHow'), 'delete');
-    return true;
-  }
   // Welfare checks ask registered citizens (and, in a drill, the rostered staff) only: anyone else's
   // "1" or "my son is bleeding" answers no check, and costs no lookup (every report in a crisis would pay it).
   const mayBeAsked = known !== undefined || ctx.sender.staff !== undefined;
+  // "We're ok, stop sending me messages" to a check they have not answered is its answer too:
+  // tallied below, then they are told how to stop (the answer used to be lost to the hint).
+  const hint = keyword?.keyword === 'deleteAsk';
+  if (hint && !(mayBeAsked && parseWelfareAnswer(ctx.msg.text))) return deleteHow(ctx, language);
   // A forwarded message is someone else's words ("from my sister: we are trapped"): a report, not their answer.
-  const parsed = ctx.msg.forwarded || !mayBeAsked ? undefined : parseWelfareAnswer(ctx.msg.text);
+  const read = ctx.msg.forwarded || !mayBeAsked ? undefined : parseWelfareAnswer(ctx.msg.text);
+  // The rest of an answer said with a wish to stop the messages is that wish: answered below, not a remark for the cell.
+  const parsed = read && hint ? { ...read, remark: false } : read;
   // "My son is bleeding" in answer to "are you safe?" (no 1 or 2): a first answer that describes an
   // emergency is HELP, so the check counts them and no reminder asks them again.
   const danger = !parsed && !keyword && !ctx.msg.forwarded && mayBeAsked && describesDanger(ctx.msg.text);
@@ -83,9 +85,9 @@ export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
     const lid = ctx.sender.lid !== phone && asked.length === 0 ? ctx.sender.lid : undefined;
     if (lid) asked = await checksAnsweredBy(ctx.deps, lid);
     const askedAs = lid && asked.length ? { askedAs: lid } : {};
-    const [checkId, ...also] = parsed ? asked : await unanswered(ctx, asked, askedAs.askedAs ?? phone);
+    const [checkId, ...also] = parsed && !hint ? asked : await unanswered(ctx, asked, askedAs.askedAs ?? phone);
     // "2" to a check withdrawn since: counted nowhere, but the citizen still says they need help.
-    if (parsed && !parsed.remark && !checkId && (await answerWithdrawnCheck(ctx, phone, language, parsed.answer))) return true;
+    if (parsed && !parsed.remark && !checkId && !hint && (await answerWithdrawnCheck(ctx, phone, language, parsed.answer))) return true;
     // "1 500" (more people than a household holds): asked again, nothing tallied, as REGISTER asks again.
     if (checkId && parsed?.tooMany !== undefined) {
       await ctx.reply(t(language, 'welfareBadPeople'), 'welfare-answer');
@@ -97,10 +99,12 @@ export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
       checkId &&
       answer &&
       (await answerWelfareCheck(ctx, { id: checkId, also, phone, ...askedAs, language, ...answer })) &&
-      !answer.remark
+      !answer.remark &&
+      !hint
     )
       return true;
   }
+  if (hint) return deleteHow(ctx, language);
   if (keyword?.keyword === 'news') return news(ctx, language, phone);
   if (await verifyForwardedAlert(ctx, language)) return true;
   if (keyword?.keyword === 'safe') {
@@ -210,6 +214,12 @@ async function reportLanguage(ctx: ChatContext, phone: string): Promise<string |
 async function unanswered(ctx: ChatContext, checkIds: string[], phone: string): Promise<string[]> {
   const answered = await Promise.all(checkIds.map((id) => ctx.deps.redis.hexists(ctx.deps.keys.welfareAnswers(id), phone)));
   return checkIds.filter((_, i) => answered[i] === 0);
+}
+
+/** How to send STOP or DELETE, to a citizen who asked in a sentence (or mistyped them). */
+async function deleteHow(ctx: ChatContext, language: string | undefined): Promise<boolean> {
+  await ctx.reply(t(language, 'deleteHow'), 'delete');
+  return true;
 }
 
 async function stop(ctx: ChatContext, phone: string, language: string | undefined): Promise<boolean> {

@@ -72,3 +72,14 @@ describe('a head-count written before SAFE', () => {
     expect(counts).toMatchObject({ safe: 1, help: 0, peopleSafe: 3 });
   });
 });
+
+describe('SAFE said with a wish to stop the messages', () => {
+  it('"we\'re ok, stop sending me messages" is tallied SAFE, then told how to send STOP or DELETE', async () => {
+    // Before: only the hint; the SAFE was lost and the citizen stayed on the list the cell calls.
+    const { counts, replies, incidents } = await askAndAnswer("we're ok, stop sending me messages");
+    expect(counts).toEqual({ total: 0, safe: 1, help: 0, noAnswer: -1, peopleSafe: 4 });
+    expect(replies).toEqual([expect.stringMatching(/noted that you are safe/), expect.stringMatching(/send the one word DELETE/)]);
+    // The wish to stop is answered here: no report for the cell.
+    expect(incidents).toEqual([]);
+  });
+});
