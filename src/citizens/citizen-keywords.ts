@@ -5,13 +5,13 @@ import { type BroadcastRecord, broadcastKeys, loadRecord } from '../broadcast/br
 import { textIn } from '../broadcast/render.ts';
 import { QUESTION_WENT_OUT } from '../broadcast/tracking.ts';
 import { checksAnsweredBy, withdrawnCheckAsked } from '../broadcast/welfare.ts';
-import { answerWelfareCheck } from '../broadcast/welfare-answer.ts';
+import { answerWelfareCheck, askForWelfareAnswer } from '../broadcast/welfare-answer.ts';
 import type { ChatContext } from '../chat/chat-context.ts';
 import { foldText, guessLanguage, KeywordSet } from '../domain/text-normalise.ts';
 import { jobIdFor } from '../queues/queues.ts';
 import { ERASE_SWEEP, ERASE_SWEEP_DELAY_MS, eraseCitizen } from './erase.ts';
 import { adoptHiddenNumber } from './hidden-number.ts';
-import { describesDanger, matchKeyword, matchMistyped, parseWelfareAnswer, readsAsEmergency, saidSafe } from './keywords.ts';
+import { asksIfSafe, describesDanger, matchKeyword, matchMistyped, parseWelfareAnswer, readsAsEmergency, saidSafe } from './keywords.ts';
 import { t } from './messages.ts';
 import { continueRegistration, leaveRegistration, startRegistration } from './register-dialogue.ts';
 import { optOut, senderLanguage, senderProfile } from './registry.ts';
@@ -35,12 +35,15 @@ export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
   const safe = said ? undefined : saidSafe(ctx.msg.text);
   // "regsiter", "advisroy", "delte": a keyword typed in a hurry (looked for once, and only in a short message).
   const typo = said || safe ? undefined : matchMistyped(ctx.msg.text, FORGIVEN);
-  const keyword =
+  const heard =
     said ??
     (safe ? { keyword: 'safe' as const, language: safe } : undefined) ??
     (await askedForNews(ctx, phone, ctx.msg.text, typo)) ??
     mistyped(typo) ??
     asksToOptOut(ctx);
+  // "safe?", "ok?", "oui ?": asking back is saying nothing (see asksIfSafe): not SAFE, nor an answer to a check.
+  const question = asksIfSafe(ctx.msg.text);
+  const keyword = question && heard?.keyword === 'safe' ? undefined : heard;
   if (keyword?.keyword === 'register') {
     await startRegistration(ctx, phone, keyword.language);
     return true;
@@ -75,6 +78,8 @@ export async function handleCitizenMessage(ctx: ChatContext): Promise<boolean> {
   const read = ctx.msg.forwarded || !mayBeAsked ? undefined : parseWelfareAnswer(ctx.msg.text);
   // The rest of an answer said with a wish to stop the messages is that wish: answered below, not a remark for the cell.
   const parsed = read && hint ? { ...read, remark: false } : read;
+  // Asked at a check they have not answered, the question gets the check's question again (as a 👍 does).
+  if (question && mayBeAsked && !ctx.msg.forwarded && (await askForWelfareAnswer(ctx))) return true;
   // "My son is bleeding" in answer to "are you safe?" (no 1 or 2): a first answer that describes an
   // emergency is HELP, so the check counts them and no reminder asks them again.
   const danger = !parsed && !keyword && !ctx.msg.forwarded && mayBeAsked && describesDanger(ctx.msg.text);

@@ -213,11 +213,34 @@ export const HOUSEHOLD_MAX = 50;
  * describe an emergency ("1 but my son needs help", "1 but he is injured") is taken as HELP: the
  * cell would rather call than miss someone. A wish to leave or a lost passport is not an emergency.
  * `remark` marks a SAFE answer that says more than that ("1 but we have no water left"): the
- * message must still reach the cell.
+ * message must still reach the cell. A SAFE answer asked back ("safe?", "ok?", "oui ?") is none
+ * (see asksIfSafe).
  */
-export function parseWelfareAnswer(
-  text: string | undefined,
-): { answer: 'safe' | 'help'; people?: number; remark?: boolean; tooMany?: number } | undefined {
+export function parseWelfareAnswer(text: string | undefined): WelfareAnswer | undefined {
+  const answer = readWelfareAnswer(text);
+  return answer && isSafeQuestion(text, answer) ? undefined : answer;
+}
+
+type WelfareAnswer = { answer: 'safe' | 'help'; people?: number; remark?: boolean; tooMany?: number };
+
+/**
+ * True when the message is a SAFE answer said as a question ("safe?", "ok?", "yes?", "oui ?",
+ * "بخير؟", "1?"): the citizen asks whether they are, or what to answer; they say nothing. Counted
+ * SAFE, it would take them off the list the cell calls: the check's question is asked again
+ * instead. A message that says more ("we are safe, what should we do?") is SAFE with a remark, as
+ * ever; "2?" stays HELP (the cell would rather call).
+ */
+export function asksIfSafe(text: string | undefined): boolean {
+  return endsAsQuestion(text) && isSafeQuestion(text, readWelfareAnswer(text));
+}
+
+const endsAsQuestion = (text: string | undefined) => /[?؟]\s*$/.test(withoutInvisible(text ?? ''));
+
+function isSafeQuestion(text: string | undefined, answer: WelfareAnswer | undefined): boolean {
+  return answer?.answer === 'safe' && !answer.remark && endsAsQuestion(text);
+}
+
+function readWelfareAnswer(text: string | undefined): WelfareAnswer | undefined {
   if (!text) return undefined;
   // "not safe", "we are not ok", "pas en sécurité", "مش بخير": the opposite of SAFE is HELP, wherever it is
   // said, typed in a hurry too ("pas en securte", "unsfae"). SAFE is read only as typed: a slip there is asked again.

@@ -36,7 +36,8 @@ async function askAndAnswer(answer: string) {
   const end = await counts();
   const changed = Object.fromEntries(Object.entries(end).map(([k, v]) => [k, v - start[k as keyof typeof start]]));
   const all = await app.api<{ items: { reporter: string; severity: string }[] }>('GET', '/api/incidents?limit=200');
-  return { counts: changed, replies, incidents: all.body.items.filter((i) => i.reporter === citizen.phone), id: check.body.id };
+  const incidents = all.body.items.filter((i) => i.reporter === citizen.phone);
+  return { counts: changed, replies, incidents, id: check.body.id, phone: citizen.phone, end };
 }
 
 describe('a head-count written before SAFE', () => {
@@ -81,5 +82,24 @@ describe('SAFE said with a wish to stop the messages', () => {
     expect(replies).toEqual([expect.stringMatching(/noted that you are safe/), expect.stringMatching(/send the one word DELETE/)]);
     // The wish to stop is answered here: no report for the cell.
     expect(incidents).toEqual([]);
+  });
+});
+
+describe('SAFE asked back as a question', () => {
+  for (const text of ['safe?', 'ok?', 'yes?', 'oui ?', 'بخير؟']) {
+    it(`"${text}" is no answer: nothing is tallied and the check's question is asked again`, async () => {
+      // Before: tallied SAFE, taking a citizen who was asking off the list the cell calls.
+      const { counts, replies, incidents, id } = await askAndAnswer(text);
+      expect(counts).toEqual({ total: 0, safe: 0, help: 0, noAnswer: 0, peopleSafe: 0 });
+      expect(replies).toEqual([expect.stringMatching(new RegExp(`${id}[\\s\\S]*Are you safe\\? Reply 1 \\(SAFE\\) or 2 \\(HELP\\)`))]);
+      expect(incidents).toEqual([]);
+    });
+  }
+
+  it('"safe?" after answering HELP does not move the citizen to SAFE', async () => {
+    const { id, phone, end } = await askAndAnswer('2');
+    await app.say(phone, 'safe?');
+    await settle(app);
+    expect((await app.api<WelfareView>('GET', `/api/welfare-checks/${id}`)).body.counts).toEqual(end);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describesDanger, matchMistyped, parseWelfareAnswer, saidSafe } from '../../src/citizens/keywords.ts';
+import { asksIfSafe, describesDanger, matchMistyped, parseWelfareAnswer, saidSafe } from '../../src/citizens/keywords.ts';
 
 describe('SAFE said with thanks or "now" around it', () => {
   it('is SAFE, in the language of the SAFE phrase', () => {
@@ -90,6 +90,22 @@ describe('a head-count written before SAFE ("2 safe", "we are 2, all safe")', ()
     expect(parseWelfareAnswer('tous sauf 2')).toBeUndefined();
     expect(parseWelfareAnswer('1 3')).toEqual({ answer: 'safe', people: 3 });
     expect(parseWelfareAnswer('1 safe')).toEqual({ answer: 'safe' });
+  });
+});
+
+describe('SAFE asked back as a question ("safe?", "ok?", "oui ?")', () => {
+  it('is no answer to a welfare check', () => {
+    for (const text of ['safe?', 'ok?', 'yes?', 'oui ?', 'بخير؟', 'we are safe?', '1?']) {
+      expect(parseWelfareAnswer(text), text).toBeUndefined();
+      expect(asksIfSafe(text), text).toBe(true);
+    }
+  });
+
+  it('unlike SAFE said, a question that says more, or HELP asked', () => {
+    expect(parseWelfareAnswer('safe')).toEqual({ answer: 'safe' });
+    expect(parseWelfareAnswer('we are safe, what should we do?')).toEqual({ answer: 'safe', remark: true });
+    expect(parseWelfareAnswer('2?')).toEqual({ answer: 'help' });
+    for (const text of ['safe', '2?', 'we are safe, what should we do?', 'are we safe here?']) expect(asksIfSafe(text), text).toBe(false);
   });
 });
 
