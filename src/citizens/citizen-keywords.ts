@@ -1,5 +1,5 @@
 import { openIncident } from '../app/incidents/open-incident.ts';
-import { incidentStore } from '../app/incidents/shared.ts';
+import { emergencyLine, incidentStore } from '../app/incidents/shared.ts';
 import { audienceReaches } from '../broadcast/audience.ts';
 import { type BroadcastRecord, broadcastKeys, loadRecord } from '../broadcast/broadcast-store.ts';
 import { textIn } from '../broadcast/render.ts';
@@ -7,6 +7,7 @@ import { QUESTION_WENT_OUT } from '../broadcast/tracking.ts';
 import { checksAnsweredBy, withdrawnCheckAsked } from '../broadcast/welfare.ts';
 import { answerWelfareCheck, askForWelfareAnswer } from '../broadcast/welfare-answer.ts';
 import type { ChatContext } from '../chat/chat-context.ts';
+import { isActive } from '../domain/incident.ts';
 import { foldText, guessLanguage, KeywordSet } from '../domain/text-normalise.ts';
 import { jobIdFor } from '../queues/queues.ts';
 import { ERASE_SWEEP, ERASE_SWEEP_DELAY_MS, eraseCitizen } from './erase.ts';
@@ -241,6 +242,8 @@ async function erase(ctx: ChatContext, phone: string, language: string | undefin
   // First: a message of theirs received before this one, still to be handled (held back by a crash), is erased too.
   const seq = ctx.received?.seq ?? ctx.deps.now() * 1000;
   await ctx.deps.redis.set(ctx.deps.keys.erasedAt(ctx.sender.actor), String(seq), 'EX', 24 * 3600);
+  // Their reports still open, which the cell is now told nobody can follow up: they were promised a call.
+  const open = await openReportsOf(ctx, [phone, ctx.sender.lid]);
   const report = await eraseCitizen(ctx.deps, phone);
   await ctx.deps.audit.append({
     type: 'citizen.erased',
@@ -255,12 +258,28 @@ async function erase(ctx: ChatContext, phone: string, language: string | undefin
     },
   });
   ctx.deps.log.info({ broadcasts: report.broadcasts, jobsRemoved: report.jobsRemoved }, 'citizen data erased');
-  await ctx.reply(t(language, 'deleted'), 'delete');
+  // "An officer will contact you on this number" no longer holds: they are told, and where to turn.
+  const unfollowed = open.length
+    ? `\n${t(language, 'deletedOpenReport', { id: open.join(', ') })}${emergencyLine(ctx.deps, language ?? 'en')}`
+    : '';
+  await ctx.reply(`${t(language, 'deleted')}${unfollowed}`, 'delete');
   // This message's job and the answer above finish after the erasure: a sweep removes them too.
   await ctx.deps.timers.schedule(ERASE_SWEEP, { senders: report.senders }, ERASE_SWEEP_DELAY_MS, jobIdFor('e', ctx.msg.id), {
     forget: true,
   });
   return true;
+}
+
+/** The ids of the reports made from `phones` (their number, the LID it hid behind) not yet resolved or closed. */
+async function openReportsOf(ctx: ChatContext, phones: (string | undefined)[]): Promise<string[]> {
+  const store = incidentStore(ctx.deps);
+  const ids = new Set<string>();
+  for (const p of new Set(phones)) if (p) for (const id of await store.idsOfReporter(p)) ids.add(id);
+  const incidents = await store.getManyWithoutTimeline([...ids]);
+  return incidents
+    .filter((i) => isActive(i.status))
+    .map((i) => i.id)
+    .sort();
 }
 
 /** Alerts NEWS looks back through for one meant for the citizen. */

@@ -26,6 +26,7 @@ const MESSAGES = {
     notRegistered:
       'You will no longer receive embassy alerts. You are not registered with the embassy: send REGISTER to register and receive them again.',
     deleted: 'Your personal data has been erased from the embassy system. Send REGISTER if you want to register again.',
+    deletedOpenReport: 'The embassy can no longer follow up your report {id} on this number. If you still need help, write to us again.',
     deleteHow:
       'To erase your registration and what you sent us, send the one word DELETE. It cannot be undone. To stop alerts only, send STOP.',
     noNews: 'There is no current advisory from the {embassy}.',
@@ -81,6 +82,8 @@ const MESSAGES = {
     notRegistered:
       'Vous ne recevrez plus les alertes de l’ambassade. Vous n’êtes pas inscrit(e) auprès de l’ambassade : envoyez INSCRIPTION pour vous inscrire et les recevoir à nouveau.',
     deleted: 'Vos données personnelles ont été effacées du système de l’ambassade. Envoyez INSCRIPTION pour vous réinscrire.',
+    deletedOpenReport:
+      'L’ambassade ne peut plus suivre votre signalement {id} à ce numéro. Si vous avez encore besoin d’aide, écrivez-nous de nouveau.',
     deleteHow:
       'Pour effacer votre inscription et ce que vous nous avez envoyé, envoyez le seul mot SUPPRIMER. C’est définitif. Pour ne plus recevoir d’alertes seulement, envoyez STOP.',
     noNews: "Il n'y a pas d'avis en cours de l'{embassy}.",
@@ -135,6 +138,7 @@ const MESSAGES = {
     stopped: 'لن تصلك تنبيهات السفارة بعد الآن. أرسل تسجيل لاستقبالها مجددًا، أو حذف لمسح بياناتك.',
     notRegistered: 'لن تصلك تنبيهات السفارة بعد الآن. أنت غير مسجل لدى السفارة: أرسل تسجيل للتسجيل واستقبالها مجددًا.',
     deleted: 'تم مسح بياناتك الشخصية من نظام السفارة. أرسل تسجيل إذا أردت التسجيل مجددًا.',
+    deletedOpenReport: 'لم يعد بإمكان السفارة متابعة بلاغك {id} على هذا الرقم. إذا كنت لا تزال بحاجة إلى المساعدة، راسلنا من جديد.',
     deleteHow: 'لمسح تسجيلك وما أرسلته إلينا، أرسل كلمة حذف وحدها. لا يمكن التراجع عن ذلك. لإيقاف التنبيهات فقط، أرسل توقف.',
     noNews: 'لا يوجد تنبيه حالي من {embassy}.',
     news: 'آخر تنبيه ({date})، {id}، رمز التحقق {code}:\n{text}',
