@@ -657,6 +657,10 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'machetes',
         'attacked',
         'assaulted',
+        // Rape and sexual assault: a person hurt by someone, high whatever else is said (an officer may
+        // make it critical); "rapped on the door" and "rapping" are read as typed (NOT_TYPOS).
+        ...['raped', 'rape', 'raping', 'rapist', 'rapists', 'sexual assault', 'sexually assaulted', 'sexually abused'],
+        ...['sexual abuse', 'sexual violence', 'sexual harassment', 'sexually harassed', 'molested', 'molesting', 'groped'],
         'taken away',
         'took him away',
         'took her away',
@@ -758,6 +762,11 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'm ont frappe',
         'nous ont frappe',
         'l ont frappe',
+        // Viol (rape), never vol (theft), violence or violet: "voile" is read as typed (NOT_TYPOS), "voler" as theft,
+        // and a violated ceasefire or law is no rape (below).
+        ...['viol', 'viols', 'violee', 'violees', 'viole', 'violes', 'violer', 'violeur', 'violeurs', 'tentative de viol'],
+        ...['agression sexuelle', 'agressions sexuelles', 'agressee sexuellement', 'agresse sexuellement', 'abus sexuel'],
+        ...['harcelement sexuel', 'harcelee sexuellement', 'harcele sexuellement', 'attouchements', 'violences sexuelles'],
       ],
       ar: [
         'خطف',
@@ -786,6 +795,10 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'يهددوننا',
         'سكين',
         'اعتداء',
+        // Rape and sexual harassment (اغتصاب، تحرش), with the article or not ("تعرضت للاغتصاب").
+        ...['اغتصاب', 'اغتصبوا', 'اغتصبو', 'اغتصبوها', 'اغتصبوه', 'اغتصبوني', 'اغتصبها', 'اغتصبه', 'اغتصبني', 'اغتصبت'],
+        ...['اغتصبتني', 'انغتصبت', 'انغصبت', 'مغتصبه', 'تحرش', 'تحرشوا', 'تحرشو', 'تحرشت', 'يتحرش', 'يتحرشون', 'يتحرشوا'],
+        ...['بيتحرش', 'عم يتحرش', 'متحرش', 'تحرش جنسي', 'اعتداء جنسي', 'اعتدى علي', 'اعتدى عليها', 'اعتدوا عليها', 'اعتدوا علي'],
         'اخدوه',
         'اخذوه',
         'اخدوها',
@@ -827,6 +840,8 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'shala7ouni',
         'darabouna',
         'darabouni',
+        ...['eghtasabouha', 'ightasabouha', 'ghtasabouha', 'eghtasabou', 'ightasabou', 'eghtasabni', 'ightasabni'],
+        ...['eghtisab', 'ightisab', 'eghtesab', 'ta7arosh', 'ta7arrosh', 'taharosh', 'et7arash', 'it7arash', 'yet7arash'],
       ],
     },
     // Taken by the state's own men ("les renseignements ont emmené mon mari") is a detention, not a
@@ -839,6 +854,10 @@ export const CATEGORY_RULES: CategoryRule[] = [
       ],
       fr: [
         ...['frappent a la porte', 'frappent a notre porte', 'frappent a ma porte', 'frappent chez'],
+        // A ceasefire, a truce, a border or the law violated.
+        ...['viole le cessez le feu', 'viole la treve', 'viole la frontiere', 'viole la loi', 'viole les droits', 'viole l accord'],
+        ...['cessez le feu a ete viole', 'cessez le feu viole', 'treve a ete violee', 'treve violee', 'frontiere violee'],
+        ...['ont viole le cessez le feu', 'ont viole la treve', 'violer la treve', 'violer le cessez le feu'],
         'forces de securite ont emmene',
         'renseignements ont emmene',
         'renseignement ont emmene',
@@ -1632,6 +1651,8 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'voleur',
         'voleurs',
         'voleuse',
+        // To steal: one slip from "violer" (to rape), and read as itself.
+        'voler',
         'pickpocket',
         'cambriole',
         'cambriolee',
@@ -2660,6 +2681,8 @@ export const NOT_TYPOS: Record<string, string[]> = {
     'stars',
     'stirs',
     'stoke',
+    'rapped',
+    'rapping',
     'taped',
     'tapped',
     'treat',
@@ -2690,6 +2713,11 @@ export const NOT_TYPOS: Record<string, string[]> = {
     'stries',
     'trappe',
     'trier',
+    // One slip from viole, violee (rape): a veil.
+    'voile',
+    'voiles',
+    'voilee',
+    'voilees',
     'trieur',
     'trieurs',
   ],

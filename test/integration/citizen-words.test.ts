@@ -89,6 +89,10 @@ describe('reports the triage rules read as a duty officer would', () => {
       ['There was an explosion near us, we are not trapped, nobody was injured', /MEDIUM · security/],
       ['aidez-nous svp, nous sommes à l’hôtel', /HIGH · other/],
       ['When does the embassy open?', /LOW · other/],
+      // Rape, in the citizen's own words: a person hurt by someone, not "MEDIUM · other".
+      ['my daughter was raped', /HIGH · security/],
+      ['ma fille a été violée', /HIGH · security/],
+      ['اغتصبوا بنتي', /HIGH · security/],
     ] as const) {
       const phone = citizen();
       await app.say(phone, text);

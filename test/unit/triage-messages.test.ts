@@ -437,6 +437,27 @@ const MESSAGES: [string, Category, Severity][] = [
   ['Stop sending links!! they took my son an hour ago', 'security', 'high'],
   ['No more messages please, just send someone, my father collapsed', 'medical', 'critical'],
   ['stop sending this, my son took pills and is very sleepy', 'medical', 'critical'],
+  // Rape, sexual assault and harassment: a person hurt by someone, high (review of 2026-11-29)
+  ['my daughter was raped', 'security', 'high'],
+  ['I was raped last night', 'security', 'high'],
+  ['sexual assault', 'security', 'high'],
+  ['a man groped me in the taxi, sexual harassment', 'security', 'high'],
+  ['ma fille a été violée', 'security', 'high'],
+  ["j'ai été violée", 'security', 'high'],
+  ['mon fils a été violé par des soldats', 'security', 'high'],
+  ['tentative de viol sur ma fille cette nuit', 'security', 'high'],
+  ["j'ai été agressée sexuellement", 'security', 'high'],
+  ['اغتصبوا بنتي', 'security', 'high'],
+  ['تعرضت للاغتصاب', 'security', 'high'],
+  ['تحرش بي رجل', 'security', 'high'],
+  ['ightasabouha', 'security', 'high'],
+  // ...and what only looks like it: a theft (vol), violence, a violated truce, a veil, a knock on the door
+  ["on m'a volé mon sac", 'security', 'medium'],
+  ['ils ont essayé de voler mon sac', 'security', 'medium'],
+  ['il était violent avec le chauffeur', 'other', 'medium'],
+  ['la trêve a été violée', 'other', 'medium'],
+  ['elle porte le voile, peut-elle voyager ?', 'other', 'medium'],
+  ['someone rapped on the door', 'other', 'medium'],
 ];
 
 describe('triage of first messages', () => {
