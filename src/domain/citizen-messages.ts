@@ -163,6 +163,14 @@ export const INCIDENT_KEYWORDS = {
     ...['nous ne sommes pas en securite', 'on n est pas en securite', 'je ne suis pas en securite', 'nous sommes en danger'],
     ...['on est en danger', 'je suis en danger', 'لسنا بامان', 'نحن لسنا بامان', 'مش بامان', 'احنا مش بامان', 'مش امنين'],
     ...['نحن في خطر', 'احنا بخطر', 'احنا في خطر', 'انا في خطر', 'انا بخطر'],
+    // ...in one word, without the pronoun, or no longer.
+    ...['unsafe', 'not safe at all', 'not safe here', 'unsafe here', 'we are unsafe', 'i am unsafe', 'i feel unsafe'],
+    ...['we feel unsafe', 'we are not safe here', 'i am not safe here', 'not safe anymore', 'we are not safe anymore'],
+    ...['no longer safe', 'we are no longer safe', 'it is not safe', 'it s not safe', 'its not safe'],
+    ...['pas en securite', 'plus en securite', 'pas du tout en securite', 'on n est plus en securite', 'on est plus en securite'],
+    ...['on est pas en securite', 'nous ne sommes plus en securite', 'je ne suis plus en securite', 'je suis pas en securite'],
+    ...['on n est pas en securite ici', 'nous ne sommes pas en securite ici', 'on n est pas du tout en securite'],
+    ...['مش امان', 'ما في امان', 'مافي امان', 'لسنا في امان', 'مش في امان', 'مش بامان ابدا'],
   ],
   menu: [
     // Greetings only. "Is anyone there?" is a plea for contact, not a greeting: it opens a report.

@@ -2343,7 +2343,7 @@ export const QUESTIONS_NOT_LOW: Record<string, string[]> = {
  */
 export const NOT_SAFE_PHRASES: Record<string, string[]> = {
   en: ['not safe', 'not fine', 'not ok', 'not okay', 'not well', 'not alright', 'not all right', 'unsafe'],
-  fr: ['pas en securite', 'va pas bien', 'vont pas bien', 'allons pas bien', 'vais pas bien', 'ca va pas', 'pas ok'],
+  fr: ['pas en securite', 'plus en securite', 'va pas bien', 'vont pas bien', 'allons pas bien', 'vais pas bien', 'ca va pas', 'pas ok'],
   ar: [
     'مش بخير',
     'مو بخير',

@@ -103,7 +103,7 @@ describe('a greeting before the emergency', () => {
 });
 
 describe('a cry for help typed in a hurry', () => {
-  it('"help pls", "hlep", "s.o.s", "I need help", "au secour", "besoin d\'aide", "بدي مساعدة", "we are not safe" are an SOS: critical, and what, how many and where are asked', async () => {
+  it('"help pls", "hlep", "s.o.s", "I need help", "au secour", "besoin d\'aide", "بدي مساعدة", "we are not safe", "unsafe", "pas en securite" are an SOS: critical, and what, how many and where are asked', async () => {
     for (const [text, asked] of [
       ['help pls', /emergency\. Reference INC-\d{4}[\s\S]*112[\s\S]*how many people/],
       ['hlep!!', /emergency\. Reference INC-\d{4}/],
@@ -117,6 +117,13 @@ describe('a cry for help typed in a hurry', () => {
       ['we are not safe!', /emergency\. Reference INC-\d{4}[\s\S]*how many people/],
       ["On n'est pas en sécurité", /urgence\. Référence INC-\d{4}/],
       ['احنا بخطر', /حالة طارئة\. الرقم المرجعي INC-\d{4}/],
+      // ...in one word, without the pronoun, or no longer.
+      ['unsafe', /emergency\. Reference INC-\d{4}/],
+      ['not safe at all', /emergency\. Reference INC-\d{4}/],
+      ['NOT SAFE!!', /emergency\. Reference INC-\d{4}/],
+      ['pas en securite', /urgence\. Référence INC-\d{4}/],
+      ["on n'est plus en sécurité", /urgence\. Référence INC-\d{4}/],
+      ['مش في أمان', /حالة طارئة\. الرقم المرجعي INC-\d{4}/],
     ] as const) {
       const phone = citizen();
       await app.say(phone, text);

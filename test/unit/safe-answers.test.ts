@@ -30,6 +30,9 @@ describe('an answer to "are you safe?" in the citizen’s own words', () => {
       'We are NOT ok',
       'ça va pas',
       'nous ne sommes pas en sécurité',
+      // No longer safe: "en sécurité" in it is no SAFE.
+      "on n'est plus en sécurité",
+      "1 mais on n'est plus en sécurité",
       'مش بخير',
       'لسنا بأمان',
       'msh mni7',
