@@ -464,6 +464,22 @@ const ARABIZI_ONLY = new Set(
     'weyn wayn safara sifara marhaba',
   ].flatMap((line) => line.split(' ')),
 );
+/**
+ * Arabic greetings and thanks typed in Latin letters ("salam alaykum", "ahlan", "shukran ktir"): a
+ * message made of these alone is Arabic. "Salam" is also a name, and "ya", "el" are words of other
+ * languages: among any other word ("Hi, I am Salam Haddad") they tell nothing.
+ */
+const ARABIZI_GREETINGS = new Set(
+  [
+    'salam salaam slm salamu assalamu assalam asalam asalamu essalam alaykum alaikum aleikum alikoum alaykoum alaykom',
+    'alikom alaikoum aleykum alikum alaykoum ahlan ahla ahlain ahleen sahlan wasahlan marhaba marhaban marhabtain',
+    'shukran shokran choukran chokran shoukran shukraan yislamo yislamu mashkour mashkoor sabah masa masaa kheir khair',
+    'rahmatullah warahmatullah barakatuh wabarakatuh',
+  ].flatMap((line) => line.split(' ')),
+);
+/** Words that go with a greeting or thanks ("wa alaykum salam", "shukran ktir", "sabah el kheir"), saying nothing alone. */
+const ARABIZI_GREETING_FILLER = new Set('wa w u ya el al ktir kteer jazilan jazeelan habibi habibti ok'.split(' '));
+
 /** Arabic verbs with "us" or "me" joined ("saidouna", "khodouna", "ilhaouni"): no English or French word ends so. */
 const ARABIZI_ENDING = /^[a-z]{2,}(?:ouna|oona|ouni|ooni)$/;
 
@@ -498,6 +514,10 @@ export function spokenLanguage(text: string, languages: readonly string[]): stri
     else if ((ARABIZI_WORD.test(w) && !NOT_ARABIZI.test(w)) || ARABIZI_ONLY.has(w) || ARABIZI_ENDING.test(w)) arabizi += 1;
     else if (ARABIZI_WORDS.has(w)) arabiziCommon += 1;
   }
+  // "salam alaykum", "ahlan", "shukran": a greeting or thanks alone, in Arabic typed in Latin letters.
+  const greeting =
+    words.some((w) => ARABIZI_GREETINGS.has(w)) && words.every((w) => ARABIZI_GREETINGS.has(w) || ARABIZI_GREETING_FILLER.has(w));
+  if (greeting && languages.includes('ar')) return 'ar';
   const spelt = arabizi + (arabiziCommon > 0 ? ambiguous : 0);
   const ar = spelt > 0 ? spelt + arabiziCommon : 0;
   if (ar > fr && ar > en && languages.includes('ar')) return 'ar';

@@ -104,16 +104,22 @@ describe('reports the triage rules read as a duty officer would', () => {
 });
 
 describe('the language of a short message', () => {
-  it('"passeport perdu", "bombardement ici", "salut" are answered in French; "weyn el safara" in Arabic', async () => {
+  it('"passeport perdu", "bombardement ici", "salut" are answered in French; "weyn el safara", "salam alaykum", "ahlan", "shukran" in Arabic', async () => {
     for (const [text, answer] of [
       ['passeport perdu', /^✅ Nous avons bien reçu votre signalement/],
       ['bombardement ici', /^✅ Nous avons bien reçu votre signalement/],
       ['salut', /ce que vous pouvez envoyer/],
       ['weyn el safara', /^✅ تلقينا بلاغك|ما يمكنك إرساله/],
+      // An Arabic greeting or thanks typed in Latin letters, as "mar7aba" is.
+      ['salam alaykum', /ما يمكنك إرساله/],
+      ['salam', /ما يمكنك إرساله/],
+      ['ahlan', /ما يمكنك إرساله/],
+      ['marhaba', /ما يمكنك إرساله/],
+      ['shukran', /^🙏 على الرحب والسعة/],
     ] as const) {
       const phone = citizen();
       await app.say(phone, text);
-      const said = await app.expectMessage(phone, (m) => m.kind === 'ack' || m.kind === 'menu');
+      const said = await app.expectMessage(phone, (m) => m.kind === 'ack' || m.kind === 'menu' || m.kind === 'thanks');
       expect(said.text, text).toMatch(answer);
     }
   });

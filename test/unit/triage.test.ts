@@ -110,6 +110,13 @@ describe('triage', () => {
     expect(guessLanguage('ana 3alek bl matar w ma fi tayarat', langs)).toBe('ar');
     expect(guessLanguage('fi 7ari2 bl binaye w ne7na 3al sat7', langs)).toBe('ar');
     expect(guessLanguage('ana 3alek bl matar', ['en', 'fr'])).toBe('en');
+    // An Arabic greeting or thanks in Latin letters, alone, is Arabic; "Salam" as a name among other words is not.
+    for (const text of ['salam alaykum', 'salam', 'Salam!', 'ahlan', 'ahlan wa sahlan', 'shukran', 'shukran ktir', 'marhaba'])
+      expect(guessLanguage(text, ['en', 'fr', 'ar']), text).toBe('ar');
+    expect(guessLanguage('Hi, I am Salam Haddad', langs)).toBe('en');
+    expect(guessLanguage("c'est Salam, mon fils est blessé", langs)).toBe('fr');
+    expect(guessLanguage('salam, my son is missing', langs)).toBe('en');
+    expect(guessLanguage('ok', ['fr', 'en', 'ar'])).toBe('fr');
     expect(guessLanguage('we are on the 3rd floor, room 7b, covid19', langs)).toBe('en');
     expect(guessLanguage('ma fille est au 2e étage depuis 5pm', langs)).toBe('fr');
     // "3am" is عم ("is …-ing") beside a common Arabizi word; alone, it may be 3 a.m.
