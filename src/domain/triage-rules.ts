@@ -70,17 +70,23 @@ const TAKEN = [
   ...['my', 'our'].flatMap((our) => [...FAMILY, 'friend', 'friends', 'colleague'].map((f) => `${our} ${f}`)),
 ];
 /** Soldiers taking someone ("soldiers took my husband"): held by the state, the consular case of a detention. */
-const SOLDIERS_TOOK = ['soldiers took', 'the army took', 'soldiers arrested', 'soldiers detained'].flatMap((took) =>
-  TAKEN.map((whom) => `${took} ${whom}`),
-);
-/** The same in French. */
+const SOLDIERS_TOOK = [
+  ...['soldiers took', 'the army took', 'soldiers arrested', 'soldiers detained', 'soldiers have taken', 'soldiers took away'],
+  ...['the army arrested', 'the army has taken', 'the army detained'],
+].flatMap((took) => TAKEN.map((whom) => `${took} ${whom}`));
+/** The same in French: "les militaires ont pris mon mari", "des soldats l'ont emmené", "l'armée a arrêté mon fils". */
 const SOLDIERS_TOOK_FR = [
-  'soldats ont emmene',
-  'soldats ont arrete',
-  'militaires ont emmene',
-  'militaires ont arrete',
-  'policiers ont emmene',
+  ...['soldats', 'militaires', 'policiers'].flatMap((who) =>
+    ['emmene', 'arrete', 'pris', 'embarque', 'enleve', 'detenu', 'capture'].map((did) => `${who} ont ${did}`),
+  ),
+  ...['emmene', 'arrete', 'pris', 'embarque', 'enleve', 'detenu', 'capture'].map((did) => `l armee a ${did}`),
 ].flatMap((took) => [...FAMILY_FR, 'mon ami', 'mon amie', 'nos amis'].map((whom) => `${took} ${whom}`));
+/** Soldiers taking "him", "her" or "them" in French ("les militaires l'ont emmené"). */
+const SOLDIERS_TOOK_HIM_FR = ['soldats', 'militaires', 'policiers', 'l armee'].flatMap((who) =>
+  ['l ont emmene', 'l ont emmenee', 'l ont arrete', 'l ont arretee', 'l ont pris', 'l ont prise', 'l ont embarque']
+    .concat(['les ont emmenes', 'les ont arretes', 'les ont pris', 'l a emmene', 'l a arrete', 'l a pris'])
+    .map((did) => `${who} ${did}`),
+);
 
 /** Armed men, as a report names them. */
 const ARMED_MEN = ['armed men', 'gunmen', 'men with guns', 'soldiers', 'militia', 'militiamen'];
@@ -864,6 +870,7 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'police secrete a emmene',
         'securite d etat ont emmene',
         ...SOLDIERS_TOOK_FR,
+        ...SOLDIERS_TOOK_HIM_FR,
       ],
     },
   },
@@ -875,7 +882,7 @@ export const CATEGORY_RULES: CategoryRule[] = [
     whenReporterSafe: 'medium',
     givesWayTo: ['missing_person'],
     // Soldiers taking someone away are a detention (the arrest rule's), not danger in the streets.
-    unless: { en: SOLDIERS_TOOK, fr: SOLDIERS_TOOK_FR },
+    unless: { en: SOLDIERS_TOOK, fr: [...SOLDIERS_TOOK_FR, ...SOLDIERS_TOOK_HIM_FR] },
     keywords: {
       en: [
         'shooting',
@@ -1140,6 +1147,7 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'renseignements ont emmene',
         'renseignement ont emmene',
         ...SOLDIERS_TOOK_FR,
+        ...SOLDIERS_TOOK_HIM_FR,
         'forces de securite ont emmene',
         'forces de securite ont arrete',
         'police secrete',
@@ -2273,6 +2281,24 @@ export const PLEAS: Record<string, string[]> = {
     'dakhilak',
     'dakhilkon',
   ],
+};
+
+/**
+ * A cry that opens a report ("HELP STOP", "Help! soldiers outside", "SOS, on est bloqués", "Aide, mon
+ * mari..."): a plea as PLEAS are, but said alone it may also name what is asked for, so it is one only
+ * when the report starts with it and PLEA_OPENER_NOT does not follow ("help with my visa", "aide
+ * humanitaire").
+ */
+export const PLEA_OPENERS: Record<string, string[]> = {
+  en: ['help', 'sos', 'hlep', 'helpp', 'halp', 'mayday'],
+  fr: ['aide', 'aidez', 'secours', 'au secours', 'a l aide'],
+  ar: ['النجده', 'نجده', 'مساعده'],
+};
+/** Words after an opening "help" or "aide" that make it a subject, not a cry: "help with", "aide humanitaire". */
+export const PLEA_OPENER_NOT: Record<string, string[]> = {
+  en: ['with', 'for', 'to', 'on', 'about', 'desk', 'line', 'center', 'centre', 'page', 'wanted', 'please with'],
+  fr: ['pour', 'a', 'au', 'aux', 'de', 'du', 'des', 'sur', 'financiere', 'sociale', 'juridique', 'humanitaire', 'medicale'],
+  ar: ['في', 'ب', 'بخصوص', 'لتجديد', 'مالية', 'ماليه', 'قانونيه', 'انسانيه'],
 };
 
 /**

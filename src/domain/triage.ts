@@ -19,6 +19,8 @@ import {
   NOT_SAFE_PHRASES,
   NOT_TYPOS,
   PLACE_NOT_TYPOS,
+  PLEA_OPENER_NOT,
+  PLEA_OPENERS,
   PLEAS,
   QUESTION_OPENERS,
   QUESTIONS_NOT_LOW,
@@ -92,6 +94,16 @@ const NEGATION_FILLER = words(NEGATION_FILLERS);
 /** The longest negation, in words. */
 const NEGATION_WORDS = Math.max(...[...NEGATION].map((n) => n.split(' ').length));
 const PLEA = keywordSet(PLEAS);
+const alternatives = (lists: Record<string, string[]>) =>
+  [...words(lists)]
+    .sort((a, b) => b.length - a.length)
+    .map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('|');
+/** A report that opens with a cry for help ("HELP STOP", "help! soldiers outside"), not "help with my visa". */
+const PLEA_OPENING = new RegExp(
+  `^[^\\p{L}\\p{N}]*(?:${alternatives(PLEA_OPENERS)})(?![\\p{L}\\p{N}]|\\s*[?؟])(?![^\\p{L}\\p{N}]+(?:${alternatives(PLEA_OPENER_NOT)})(?![\\p{L}\\p{N}]))`,
+  'u',
+);
 const SAFE_FILLER_WORDS = new Set([...words(SAFE_FILLER)].flatMap((w) => w.split(' ')));
 const QUESTION_OPENER = words(QUESTION_OPENERS);
 const QUESTION_NOT_LOW = keywordSet(QUESTIONS_NOT_LOW);
@@ -114,6 +126,7 @@ const TRIAGE_WORDS = [
     DEATH_NOT_URGENT_PHRASES,
     DANGER_WHERE_STUCK,
     PLEAS,
+    PLEA_OPENERS,
     QUESTIONS_NOT_LOW,
   ].flatMap((lists) => Object.values(lists).flat()),
 ];
@@ -194,7 +207,7 @@ function classifyFolded(typed: string, places?: KeywordSet): { category: Categor
     worded = true;
   }
   // "Please help us": at least high, but for a lost document (a request said politely).
-  if (category !== 'lost_documents' && PLEA.any(folded)) {
+  if (category !== 'lost_documents' && (PLEA.any(folded) || PLEA_OPENING.test(folded.replace(/'/g, ' ')))) {
     severity = maxSeverity(severity, 'high');
     worded = true;
   }

@@ -93,6 +93,9 @@ describe('reports the triage rules read as a duty officer would', () => {
       ['my daughter was raped', /HIGH · security/],
       ['ma fille a été violée', /HIGH · security/],
       ['اغتصبوا بنتي', /HIGH · security/],
+      // Soldiers who took someone: a detention; a report that opens with a cry for help: a plea.
+      ['les militaires ont pris mon mari', /HIGH · arrest/],
+      ['HELP STOP', /HIGH · other/],
     ] as const) {
       const phone = citizen();
       await app.say(phone, text);

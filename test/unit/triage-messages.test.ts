@@ -458,6 +458,18 @@ const MESSAGES: [string, Category, Severity][] = [
   ['la trêve a été violée', 'other', 'medium'],
   ['elle porte le voile, peut-elle voyager ?', 'other', 'medium'],
   ['someone rapped on the door', 'other', 'medium'],
+  // Soldiers taking someone, in other words than "emmené": a detention (review of 2026-11-29)
+  ['les militaires ont pris mon mari', 'arrest_detention', 'high'],
+  ['des soldats ont embarqué mon frère ce matin', 'arrest_detention', 'high'],
+  ["les militaires l'ont emmené hier soir", 'arrest_detention', 'high'],
+  ["l'armée a pris mon fils au barrage", 'arrest_detention', 'high'],
+  ['soldiers have taken my son', 'arrest_detention', 'high'],
+  // A report that opens with a cry for help is a plea; "help with" a visa is a request, "Help?" a question
+  ['HELP STOP', 'other', 'high'],
+  ['Help, we are at the airport and flights are cancelled', 'evacuation_request', 'high'],
+  ['help with my visa application', 'lost_documents', 'low'],
+  ['aide humanitaire pour les français ?', 'other', 'medium'],
+  ['Help? when does the embassy open', 'other', 'low'],
 ];
 
 describe('triage of first messages', () => {
