@@ -2616,6 +2616,8 @@ export const NOT_CRITICAL_PHRASES: Record<string, string[]> = {
   fr: [
     ...["document de voyage d'urgence", "passeport d'urgence", "numero d'urgence", 'menace de mort', 'menaces de mort', 'batterie morte'],
     ...['pas gravement blesse', 'pas gravement blessee', 'pas gravement blesses', 'pas gravement blessees'],
+    // A ceasefire (cessez-le-feu) is no fire.
+    'cessez le feu',
   ],
   ar: ['رقم الطوارئ', 'جواز سفر طارئ', 'تهديد بالقتل'],
 };

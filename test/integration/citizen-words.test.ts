@@ -96,6 +96,8 @@ describe('reports the triage rules read as a duty officer would', () => {
       // Soldiers who took someone: a detention; a report that opens with a cry for help: a plea.
       ['les militaires ont pris mon mari', /HIGH · arrest/],
       ['HELP STOP', /HIGH · other/],
+      // A ceasefire (cessez-le-feu) is no fire.
+      ['le cessez-le-feu tient, peut-on voyager vers le sud ?', /LOW · other/],
     ] as const) {
       const phone = citizen();
       await app.say(phone, text);

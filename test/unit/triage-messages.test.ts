@@ -26,6 +26,9 @@ const MESSAGES: [string, Category, Severity][] = [
   ['There is a fire in the building across the street, we are fine', 'other', 'high'],
   ['No one was hurt in the fire, we are at a neighbour’s', 'other', 'high'],
   ['the ceasefire is holding, can we travel to the south?', 'other', 'low'],
+  ['le cessez-le-feu tient, peut-on voyager vers le sud ?', 'other', 'low'],
+  ['le cessez-le-feu a été violé cette nuit', 'other', 'medium'],
+  ['malgré le cessez-le-feu, le feu a pris dans notre immeuble', 'other', 'critical'],
   // Someone not found, said without "missing"; someone not conscious, said without "unconscious"
   ['we cannot find our daughter since the explosion', 'missing_person', 'high'],
   ['je ne trouve pas mon fils depuis ce matin', 'missing_person', 'high'],
