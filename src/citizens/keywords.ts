@@ -185,6 +185,19 @@ function leadingAnswer(words: string[]): { answer: 'safe' | 'help'; used: number
  * are left for parseWelfareAnswer to count). A bare "2", "2 help", "2 ok", "2 my son is hurt" and
  * "all except 2" ("tous sauf 2": the number after) say no such thing: they are read as before.
  */
+/**
+ * SAFE words that also only acknowledge or praise ("تمام", "tamam", "الحمد لله" — said whatever one's
+ * situation —, "ok", "ça va"): after a 2, the HELP answer, they say nothing of being safe, and "2 tamam"
+ * stays HELP (the cell would rather call).
+ */
+const ACKNOWLEDGING = new Set(
+  [
+    ...['ok', 'okay', 'all ok', 'all okay', 'ca va', 'oui ca va', 'تمام', 'كله تمام', 'كلنا تمام', 'الحمد لله', 'الحمدلله'],
+    ...['tamam', 'tmm', 'kolna tamam', 'hamdella', 'hamdellah', 'hamdulillah', 'alhamdulillah', 'l7amdella', 'l7amdellah'],
+    ...['el7amdella', 'al7amdulillah'],
+  ].map((w) => normaliseWords(w)),
+);
+
 function countThenSafe(words: string[]): { answer: 'safe'; used: 0 } | undefined {
   const at = words.findIndex((w) => /^\d+$/.test(w));
   if (at < 0 || (at === 0 && words[0] === '1') || Number(words[at]) === 0) return undefined;
@@ -192,9 +205,13 @@ function countThenSafe(words: string[]): { answer: 'safe'; used: 0 } | undefined
   if (!others.every((w) => SAFE_FILLER.has(w))) return undefined;
   // The SAFE phrase comes after the number ("2 safe", "we are 2, all safe").
   const after = others.slice(at);
+  const helpFirst = at === 0 && words[0] === '2';
   for (let i = 0; i < after.length; i++)
-    for (let n = Math.min(5, after.length - i); n >= 1; n--)
-      if (matchKeyword(after.slice(i, i + n).join(' '), ['safe', 'fine'])) return { answer: 'safe', used: 0 };
+    for (let n = Math.min(5, after.length - i); n >= 1; n--) {
+      const span = after.slice(i, i + n).join(' ');
+      if (helpFirst && ACKNOWLEDGING.has(normaliseWords(span))) continue;
+      if (matchKeyword(span, ['safe', 'fine'])) return { answer: 'safe', used: 0 };
+    }
   return undefined;
 }
 

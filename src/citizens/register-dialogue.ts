@@ -136,7 +136,7 @@ const NAME_PREFIX =
   /^(?:my name is|my name's|my name’s|name:|i am|i'm|i’m|im|this is|it's|it’s|it is|je m'appelle|je m’appelle|je suis|mon nom est|nom ?:|moi c'est|moi c’est|c'est|c’est|اسمي هو|انا اسمي هو|أنا اسمي هو|اسمي|انا اسمي|أنا اسمي|انا|أنا)\s+/iu;
 /** A greeting or an apology before it ("Hi, I am …", "Sorry, my name is …", "مرحبا، اسمي …"), dropped too. */
 const NAME_OPENING =
-  /^(?:(?:hi|hello|hey|good (?:morning|afternoon|evening)|sorry|ok|okay|yes|bonjour|bonsoir|salut|pardon|désolée?|desolee?|oui|d'accord|مرحبا|السلام عليكم|سلام|اهلا|أهلا|آسف|آسفة|عفوا|نعم)(?:[\s,.!:;،-]+|$))+/iu;
+  /^(?:(?:hi|hello|hey|good (?:morning|afternoon|evening)|sorry|ok|okay|yes|bonjour|bonsoir|salut|pardon|désolée?|desolee?|oui|d'accord|مرحبا|السلام عليكم|اهلا|أهلا|آسف|آسفة|عفوا|نعم)(?:[\s,.!:;،-]+|$))+/iu;
 /** The name in an answer to "your full name?": without a greeting before it or the words that introduce it. */
 const nameIn = (text: string) => text.trim().replace(NAME_OPENING, '').replace(NAME_PREFIX, '');
 

@@ -770,7 +770,11 @@ export const CATEGORY_RULES: CategoryRule[] = [
         'l ont frappe',
         // Viol (rape), never vol (theft), violence or violet: "voile" is read as typed (NOT_TYPOS), "voler" as theft,
         // and a violated ceasefire or law is no rape (below).
-        ...['viol', 'viols', 'violee', 'violees', 'viole', 'violes', 'violer', 'violeur', 'violeurs', 'tentative de viol'],
+        // "Violé" alone is also a right, a privacy or a curfew violated, and "viole" a viola: only with a person.
+        ...['viol', 'viols', 'violee', 'violees', 'violeur', 'violeurs', 'tentative de viol', 'j ai ete viole', 'a ete viole'],
+        ...['a viole ma', 'a viole mon', 'a viole notre', 'a viole sa', 'a viole son', 'ont viole ma', 'ont viole mon'],
+        ...['ont viole notre', 'ont viole sa', 'ont viole son', 'ont viole nos enfants', 'l a viole', 'l ont viole', 'm a viole'],
+        ...['m ont viole', 'me violer', 'la violer', 'le violer', 'les violer', 'violer ma', 'violer mon', 'violer notre'],
         ...['agression sexuelle', 'agressions sexuelles', 'agressee sexuellement', 'agresse sexuellement', 'abus sexuel'],
         ...['harcelement sexuel', 'harcelee sexuellement', 'harcele sexuellement', 'attouchements', 'violences sexuelles'],
       ],
@@ -864,6 +868,9 @@ export const CATEGORY_RULES: CategoryRule[] = [
         ...['viole le cessez le feu', 'viole la treve', 'viole la frontiere', 'viole la loi', 'viole les droits', 'viole l accord'],
         ...['cessez le feu a ete viole', 'cessez le feu viole', 'treve a ete violee', 'treve violee', 'frontiere violee'],
         ...['ont viole le cessez le feu', 'ont viole la treve', 'violer la treve', 'violer le cessez le feu'],
+        ...['vie privee a ete violee', 'vie privee violee', 'intimite violee', 'frontiere a ete violee', 'loi violee'],
+        ...['viole notre vie privee', 'viole ma vie privee', 'viole sa vie privee', 'viole notre intimite', 'viole notre domicile'],
+        ...['viole mon domicile', 'viole notre maison', 'viole notre espace'],
         'forces de securite ont emmene',
         'renseignements ont emmene',
         'renseignement ont emmene',

@@ -104,6 +104,19 @@ const PLEA_OPENING = new RegExp(
   `^[^\\p{L}\\p{N}]*(?:${alternatives(PLEA_OPENERS)})(?![\\p{L}\\p{N}]|\\s*[?؟])(?![^\\p{L}\\p{N}]+(?:${alternatives(PLEA_OPENER_NOT)})(?![\\p{L}\\p{N}]))`,
   'u',
 );
+/**
+ * A report that opens with a cry for help, unless what follows the cry is a question of the kind
+ * asked for information ("Help, what time does the embassy open?", "aide : comment … ?"): that is
+ * a routine question, not a plea, and must not crowd the HIGH queue.
+ */
+function opensWithPlea(folded: string): boolean {
+  const text = folded.replace(/'/g, ' ');
+  const cry = PLEA_OPENING.exec(text);
+  if (!cry) return false;
+  if (!/[?؟]\s*$/.test(text)) return true;
+  const rest = text.slice(cry[0].length).replace(/^[^\p{L}\p{N}]+/u, '');
+  return ![...QUESTION_OPENER].some((q) => rest === q || rest.startsWith(`${q} `));
+}
 const SAFE_FILLER_WORDS = new Set([...words(SAFE_FILLER)].flatMap((w) => w.split(' ')));
 const QUESTION_OPENER = words(QUESTION_OPENERS);
 const QUESTION_NOT_LOW = keywordSet(QUESTIONS_NOT_LOW);
@@ -207,7 +220,7 @@ function classifyFolded(typed: string, places?: KeywordSet): { category: Categor
     worded = true;
   }
   // "Please help us": at least high, but for a lost document (a request said politely).
-  if (category !== 'lost_documents' && (PLEA.any(folded) || PLEA_OPENING.test(folded.replace(/'/g, ' ')))) {
+  if (category !== 'lost_documents' && (PLEA.any(folded) || opensWithPlea(folded))) {
     severity = maxSeverity(severity, 'high');
     worded = true;
   }

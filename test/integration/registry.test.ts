@@ -70,6 +70,8 @@ describe('citizen registry by chat', () => {
       ['Bonjour, je m’appelle Marie Dupont', 'Marie Dupont', 'inscription'],
       ['اسمي هو أحمد خالد', 'أحمد خالد', 'تسجيل'],
       ['مرحبا، اسمي أحمد خالد', 'أحمد خالد', 'تسجيل'],
+      // Salam is a given name too, not only a greeting.
+      ['سلام حداد', 'سلام حداد', 'تسجيل'],
     ];
     for (const [k, [typed, name, keyword]] of names.entries()) {
       const phone = `+3361234180${k}`;

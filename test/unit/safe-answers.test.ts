@@ -87,6 +87,12 @@ describe('a head-count written before SAFE ("2 safe", "we are 2, all safe")', ()
       '2 3',
       '2 safe but my son is injured',
       '2 fine but he is injured',
+      // Words that acknowledge or praise, said whatever one's situation, after the HELP answer.
+      '2 tamam',
+      '٢ تمام',
+      '2 الحمد لله',
+      '2 alhamdulillah',
+      '2 all ok',
     ])
       expect(parseWelfareAnswer(text), text).toEqual({ answer: 'help' });
     // "All except 2": the number after SAFE is no head-count.

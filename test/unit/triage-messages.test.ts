@@ -461,6 +461,15 @@ const MESSAGES: [string, Category, Severity][] = [
   ['la trêve a été violée', 'other', 'medium'],
   ['elle porte le voile, peut-elle voyager ?', 'other', 'medium'],
   ['someone rapped on the door', 'other', 'medium'],
+  // ...a right or a privacy violated, a viola (a third review); a person violated still is
+  ['ils ont violé nos droits', 'other', 'medium'],
+  ['ils ont violé notre vie privée', 'other', 'medium'],
+  ['ma fille joue de la viole', 'other', 'medium'],
+  ['ils ont violé ma fille', 'security', 'high'],
+  ["il m'a violée", 'security', 'high'],
+  // A cry then a question asked for information is a routine question, not a plea
+  ['Help, what time does the embassy open?', 'other', 'low'],
+  ['aide : comment remplir le formulaire de rapatriement ?', 'evacuation_request', 'medium'],
   // Soldiers taking someone, in other words than "emmené": a detention (review of 2026-11-29)
   ['les militaires ont pris mon mari', 'arrest_detention', 'high'],
   ['des soldats ont embarqué mon frère ce matin', 'arrest_detention', 'high'],
