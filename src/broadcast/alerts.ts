@@ -228,6 +228,9 @@ export async function createAlert(
     // Put up for approval, but the cell perhaps never told (the first request died before, or the
     // start-up resume moved it): the cell is told, and the trail has its alert.created, once.
     if (now.status === 'pending_approval') await putUpForApproval(deps, now, input);
+    // Sent without approval, but the first request died between starting it and telling the cell: told
+    // now (once: the notice's key).
+    if (now.status === 'sending' && !now.approvedBy && !input.toldInCell) await tellSent(deps, now);
     // Its status as it is: one cancelled or sent since is not "sending".
     return { id: r.id, status: now.status as AlertStatus, code: r.code, total: r.total, reporters: r.reporters ?? 0, ...languages };
   }
@@ -319,15 +322,18 @@ export async function sendUnapproved(deps: CoreDeps, r: BroadcastRecord, how: { 
   await startSending(deps, r);
   // Sent without approval from a DM, the dashboard, the API or a playbook: the cell learns it from
   // the bot, not from a citizen asking about it.
-  if (!how.toldInCell && r.status === 'sending') {
-    const words = excerpt(textIn(deps, r.text, deps.config.languages[0] as string), 300);
-    await postToCellGroups(
-      deps,
-      `📣 Alert ${r.id} sent by ${r.authorName} to ${r.total} recipient(s):\n“${words}”\nStop it with /cancel ${r.id}.`,
-      `alert-sent:${r.id}`,
-      'alert-draft',
-    );
-  }
+  if (!how.toldInCell && r.status === 'sending') await tellSent(deps, r);
+}
+
+/** "📣 Alert … sent by …" in the cell groups, once per alert (its idempotency key). */
+async function tellSent(deps: CoreDeps, r: BroadcastRecord): Promise<void> {
+  const words = excerpt(textIn(deps, r.text, deps.config.languages[0] as string), 300);
+  await postToCellGroups(
+    deps,
+    `📣 Alert ${r.id} sent by ${r.authorName} to ${r.total} recipient(s):\n“${words}”\nStop it with /cancel ${r.id}.`,
+    `alert-sent:${r.id}`,
+    'alert-draft',
+  );
 }
 
 /**

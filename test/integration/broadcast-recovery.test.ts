@@ -48,6 +48,19 @@ describe('broadcasts interrupted by a crash', () => {
     expect(await received(phone, /Crash-resumed alert one/)).toHaveLength(1);
   });
 
+  it('an alert that needed no approval, started when the process died, is told to the cell by the retried request, once', async () => {
+    const phone = await citizen(app.deps, { region: 'coast' });
+    const input = { author, audience: { regions: ['coast'] }, text: { en: 'Crash-resumed alert, started.' }, source: 'api:resume-started' };
+    const saved = await createBroadcast(app.deps, 'alert', input);
+    await startSending(app.deps, saved);
+    for (let i = 0; i < 2; i++) expect(await createAlert(app.deps, input)).toMatchObject({ id: saved.id, status: expect.any(String) });
+    await app.expectMessage(phone, /Crash-resumed alert, started/);
+    await settle(app);
+    const told = (await app.outbox(CELL_GROUP)).filter((m) => m.text.startsWith(`📣 Alert ${saved.id} sent by Crashed Author`));
+    expect(told).toHaveLength(1);
+    expect(await received(phone, /Crash-resumed alert, started/)).toHaveLength(1);
+  });
+
   it('an alert whose source was claimed but whose record was never saved is sent once, however often it is retried', async () => {
     const phone = await citizen(app.deps, { region: 'capital' });
     await app.deps.redis.hset(app.deps.keys.alertsBySource, 'api:resume-2', 'ALR-0900');
