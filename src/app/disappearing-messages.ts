@@ -25,7 +25,12 @@ export async function disappearingChanged(ctx: ChatContext): Promise<boolean> {
   const { seconds } = msg.disappearing;
   const who = ctx.sender.staff?.name ?? ctx.sender.phone ?? 'A member';
   const key = `disappearing:${msg.id}`;
-  await deps.audit.append({ type: 'group.disappearing', actor: ctx.sender.actor, subject: groupId, data: { seconds } });
+  // Once on the trail, however often the job runs (a retry after a failed send).
+  const audited = deps.keys.disappearingAudited(msg.id);
+  if (!(await deps.redis.exists(audited))) {
+    await deps.audit.append({ type: 'group.disappearing', actor: ctx.sender.actor, subject: groupId, data: { seconds } });
+    await deps.redis.set(audited, '1', 'EX', 7 * 86_400);
+  }
   if (seconds === 0) {
     await deps.outbox.send(
       {

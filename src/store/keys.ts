@@ -31,6 +31,8 @@ export function redisKeys(prefix: string) {
     incidentTimeline: (id: string) => k('incident', id, 'timeline'),
     /** Where a citizen's follow-up left its incident waiting for the digest (cards.ts followUpSlot), an hour. */
     followUpSlot: (messageId: string) => k('followup-slot', messageId),
+    /** A change of a group's disappearing messages already on the audit trail (a week): a retried job writes it once. */
+    disappearingAudited: (messageId: string) => k('disappearing-audited', messageId),
     /** The audit entries of an incident change not yet in the trail, by the change's request key (a week at most). */
     incidentAuditPending: (id: string, key: string) => k('incident', id, 'audit-pending', key),
     incidentsAll: k('incidents', 'all'),

@@ -1,5 +1,8 @@
 import { type GroupMetadata, proto } from '@whiskeysockets/baileys';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CoreDeps } from '../../src/app/deps.ts';
+import { disappearingChanged } from '../../src/app/disappearing-messages.ts';
+import { createChatContext } from '../../src/chat/chat-context.ts';
 import { type FakeBaileysSocket, fakeSocketFactory, waMessage } from '../fakes/fake-baileys-socket.ts';
 import { CELL_GROUP, STAFF, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
@@ -63,6 +66,36 @@ describe('disappearing messages in a cell group', () => {
     });
     // No incident, no card: it is nobody's report.
     expect((await app.api<{ items: unknown[] }>('GET', '/api/incidents')).body.items).toHaveLength(0);
+  });
+
+  it('a job retried after its send failed writes its audit entry once', async () => {
+    const down: CoreDeps = {
+      ...app.deps,
+      outbox: {
+        send: async () => {
+          throw new Error('outbox down');
+        },
+        sendMany: async () => {
+          throw new Error('outbox down');
+        },
+      },
+    };
+    const attempt = (deps: CoreDeps) => {
+      const ctx = createChatContext(deps, {
+        id: 'WA-EPH-RETRY',
+        chat: { kind: 'group', id: CELL_GROUP },
+        from: { phone: STAFF.officer },
+        disappearing: { seconds: 604_800 },
+        fromMe: false,
+        at: Date.now(),
+      });
+      ctx.sender = { phone: STAFF.officer, roles: ['officer'], actor: 'Chloe Officer' };
+      return disappearingChanged(ctx);
+    };
+    await expect(attempt(down)).rejects.toThrow('outbox down');
+    expect(await attempt(app.deps)).toBe(true);
+    const audit = await app.api<{ items: { type: string; data: Record<string, unknown> }[] }>('GET', '/api/audit?order=newest&limit=50');
+    expect(audit.body.items.filter((e) => e.type === 'group.disappearing' && e.data.seconds === 604_800)).toHaveLength(1);
   });
 
   it('turned off: said in the cell', async () => {
