@@ -1,7 +1,7 @@
 import type { CoreDeps } from '../app/deps.ts';
 import { excerpt, postToCellGroups } from '../app/incidents/shared.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.ts';
-import { holderKey } from '../store/token-store.ts';
+import { holderKey, rosterPhoneOf } from '../store/token-store.ts';
 import { type Actor, type Audience, checkAudience, describeAudience, snapshotAudience } from './audience.ts';
 import { broadcastQueues } from './broadcast-queue.ts';
 import {
@@ -302,7 +302,7 @@ export async function putUpForApproval(deps: CoreDeps, r: BroadcastRecord, how: 
   // Drafted in a cell group, the author's confirmation there asks for the approval; drafted in a DM,
   // on the dashboard, the API or by a playbook, the cell must be told that an alert waits for a second officer.
   if (!how.toldInCell) {
-    const words = excerpt(textIn(deps, r.text, deps.config.languages[0] as string), 300);
+    const words = noticeWords(deps, r);
     await postToCellGroups(
       deps,
       `📝 Alert ${r.id} drafted by ${r.authorName} for ${r.total} recipient(s) waits for a second officer:\n“${words}”\nApprove with /approve ${r.id}, or stop it with /cancel ${r.id}.`,
@@ -325,9 +325,12 @@ export async function sendUnapproved(deps: CoreDeps, r: BroadcastRecord, how: { 
   if (!how.toldInCell && r.status === 'sending') await tellSent(deps, r);
 }
 
+/** An alert's words as the cell's notices quote them: in the first configured language, cut. */
+const noticeWords = (deps: CoreDeps, r: BroadcastRecord) => excerpt(textIn(deps, r.text, deps.config.languages[0] as string), 300);
+
 /** "📣 Alert … sent by …" in the cell groups, once per alert (its idempotency key). */
 async function tellSent(deps: CoreDeps, r: BroadcastRecord): Promise<void> {
-  const words = excerpt(textIn(deps, r.text, deps.config.languages[0] as string), 300);
+  const words = noticeWords(deps, r);
   await postToCellGroups(
     deps,
     `📣 Alert ${r.id} sent by ${r.authorName} to ${r.total} recipient(s):\n“${words}”\nStop it with /cancel ${r.id}.`,
@@ -343,11 +346,7 @@ async function tellSent(deps: CoreDeps, r: BroadcastRecord): Promise<void> {
  */
 function samePerson(deps: CoreDeps, a: Actor, b: Actor): boolean {
   if (holderKey(a.name) === holderKey(b.name)) return true;
-  const phoneOf = (x: Actor) => {
-    if (x.phone) return x.phone;
-    const named = deps.roster.all().filter((s) => holderKey(s.name) === holderKey(x.name));
-    return named.length === 1 ? named[0]?.phone : undefined;
-  };
+  const phoneOf = (x: Actor) => x.phone ?? rosterPhoneOf(deps.roster, x.name);
   const [pa, pb] = [phoneOf(a), phoneOf(b)];
   return pa !== undefined && pa === pb;
 }

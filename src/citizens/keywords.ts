@@ -1,5 +1,5 @@
 import { INCIDENT_KEYWORDS } from '../domain/citizen-messages.ts';
-import { arabicArticleForms, foldText, KeywordSet, TypoCorrector, westernDigits, withoutInvisible } from '../domain/text-normalise.ts';
+import { arabicArticleForms, endsAsQuestion, foldText, KeywordSet, TypoCorrector, westernDigits, withoutInvisible } from '../domain/text-normalise.ts';
 import { classify } from '../domain/triage.ts';
 import { NOT_SAFE_PHRASES, NOT_TYPOS, SAFE_PHRASES, SAFE_QUESTIONS } from '../domain/triage-rules.ts';
 import { KEYWORDS, type Keyword, LANGUAGE_NAMES } from './words.ts';
@@ -178,14 +178,6 @@ function leadingAnswer(words: string[]): { answer: 'safe' | 'help'; used: number
 }
 
 /**
- * How many are safe, then SAFE: "2 safe", "3 of us, all fine", "we are 2, all safe", "٢ بخير". The
- * question invites the count ("e.g. 1 3"), and people write it first: a number (not the answer 1
- * at the start) followed by a SAFE phrase, with nothing but words that add nothing to SAFE
- * ("people", "of us", "all", "we are") around them, is SAFE with that many people (all the words
- * are left for parseWelfareAnswer to count). A bare "2", "2 help", "2 ok", "2 my son is hurt" and
- * "all except 2" ("tous sauf 2": the number after) say no such thing: they are read as before.
- */
-/**
  * SAFE words that also only acknowledge or praise ("تمام", "tamam", "الحمد لله" — said whatever one's
  * situation —, "ok", "ça va"): after a 2, the HELP answer, they say nothing of being safe, and "2 tamam"
  * stays HELP (the cell would rather call).
@@ -198,6 +190,14 @@ const ACKNOWLEDGING = new Set(
   ].map((w) => normaliseWords(w)),
 );
 
+/**
+ * How many are safe, then SAFE: "2 safe", "3 of us, all fine", "we are 2, all safe", "٢ بخير". The
+ * question invites the count ("e.g. 1 3"), and people write it first: a number (not the answer 1
+ * at the start) followed by a SAFE phrase, with nothing but words that add nothing to SAFE
+ * ("people", "of us", "all", "we are") around them, is SAFE with that many people (all the words
+ * are left for parseWelfareAnswer to count). A bare "2", "2 help", "2 ok", "2 my son is hurt" and
+ * "all except 2" ("tous sauf 2": the number after) say no such thing: they are read as before.
+ */
 function countThenSafe(words: string[]): { answer: 'safe'; used: 0 } | undefined {
   const at = words.findIndex((w) => /^\d+$/.test(w));
   if (at < 0 || (at === 0 && words[0] === '1') || Number(words[at]) === 0) return undefined;
@@ -250,8 +250,6 @@ type WelfareAnswer = { answer: 'safe' | 'help'; people?: number; remark?: boolea
 export function asksIfSafe(text: string | undefined): boolean {
   return endsAsQuestion(text) && isSafeQuestion(text, readWelfareAnswer(text));
 }
-
-const endsAsQuestion = (text: string | undefined) => /[?؟]\s*$/.test(withoutInvisible(text ?? ''));
 
 function isSafeQuestion(text: string | undefined, answer: WelfareAnswer | undefined): boolean {
   return answer?.answer === 'safe' && !answer.remark && endsAsQuestion(text);

@@ -3,7 +3,7 @@ import { loadRecord } from '../broadcast/broadcast-store.ts';
 import { openCheckFor } from '../broadcast/welfare.ts';
 import type { ChatContext } from '../chat/chat-context.ts';
 import { INCIDENT_KEYWORDS } from '../domain/citizen-messages.ts';
-import { arabicArticleForms, foldText } from '../domain/text-normalise.ts';
+import { arabicArticleForms, endsAsQuestion, foldText } from '../domain/text-normalise.ts';
 import { PRIORITY } from '../queues/queues.ts';
 import {
   HOUSEHOLD_MAX,
@@ -392,7 +392,7 @@ const CONSENT_EMOJI = { yes: /^(?:👍|✅|👌|✔|☑)+$/u, no: /^(?:👎|❌|
  */
 export function consentAnswer(text: string): 'yes' | 'no' | undefined {
   // A question back ("is that ok?", "yes?", "هل هذا آمن؟") is no consent to keep someone's data: asked again.
-  if (/[?؟]\s*$/.test(text) || /^\s*(?:is|est[- ]ce|هل)(?:\s|$)/i.test(text)) return undefined;
+  if (endsAsQuestion(text) || /^\s*(?:is|est[- ]ce|هل)(?:\s|$)/i.test(text)) return undefined;
   const keyword = matchKeyword(text, ['yes', 'no'])?.keyword;
   if (keyword === 'yes' || keyword === 'no') return keyword;
   const marks = text.replace(/\s|\uFE0F|\p{Emoji_Modifier}/gu, '');

@@ -30,6 +30,11 @@ export function withoutInvisible(text: string): string {
 }
 
 /** True when the text has something to read: not only spaces, control or invisible characters (a NUL, a zero-width space). */
+/** True when a message ends as a question ("?", or the Arabic "؟"), whatever invisible marks follow. */
+export function endsAsQuestion(text: string | undefined): boolean {
+  return /[?؟]\s*$/.test(withoutInvisible(text ?? ''));
+}
+
 export function hasVisibleText(text: string): boolean {
   return /[^\s\p{Cc}\p{Cf}]/u.test(text);
 }

@@ -1,6 +1,6 @@
 import type { ConfigFile } from '../config/schema.ts';
 import { type Category, SEVERITY_RANK, type Severity } from './incident.ts';
-import { foldText, KeywordSet, TypoCorrector } from './text-normalise.ts';
+import { endsAsQuestion, foldText, KeywordSet, TypoCorrector } from './text-normalise.ts';
 import {
   AFTER_A_DEATH_PHRASES,
   CATEGORY_RULES,
@@ -113,7 +113,7 @@ function opensWithPlea(folded: string): boolean {
   const text = folded.replace(/'/g, ' ');
   const cry = PLEA_OPENING.exec(text);
   if (!cry) return false;
-  if (!/[?؟]\s*$/.test(text)) return true;
+  if (!endsAsQuestion(text)) return true;
   const rest = text.slice(cry[0].length).replace(/^[^\p{L}\p{N}]+/u, '');
   return ![...QUESTION_OPENER].some((q) => rest === q || rest.startsWith(`${q} `));
 }

@@ -2,7 +2,7 @@ import type { Request, RequestHandler } from 'express';
 import type { Actor } from '../domain/actor.ts';
 import { AppError, ForbiddenError } from '../domain/errors.ts';
 import { hasRole, type Role, type Roster } from '../domain/roster.ts';
-import { holderKey, isBootstrapHolder, type Principal, type TokenStore } from '../store/token-store.ts';
+import { type Principal, rosterPhoneOf, type TokenStore } from '../store/token-store.ts';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -44,7 +44,8 @@ export function authenticate(tokens: TokenStore, roster: Roster): RequestHandler
     if (!token) throw new AppError('unauthorized', 'missing bearer token', 401);
     const { principal, expired } = await tokens.check(token);
     if (!principal) throw new AppError('unauthorized', expired ?? 'invalid token', 401);
-    req.principal = principal.phone ? principal : withRosterPhone(principal, roster);
+    const phone = principal.phone ?? rosterPhoneOf(roster, principal.name);
+    req.principal = phone && !principal.phone ? { ...principal, phone } : principal;
     // The session cookie acts only for the dashboard's own pages; a bearer token is never sent by itself.
     if (!bearerOf(req) && !READS.has(req.method) && fromAnotherOrigin(req)) throw new CrossSiteRequestError();
     next();
@@ -111,13 +112,6 @@ export function readCookie(header: string | undefined, name: string): string | u
     }
   }
   return undefined;
-}
-
-function withRosterPhone<P extends { name: string; phone?: string }>(principal: P, roster: Roster): P {
-  if (isBootstrapHolder(principal.name)) return principal;
-  const key = holderKey(principal.name);
-  const same = roster.all().filter((s) => holderKey(s.name) === key);
-  return same.length === 1 && same[0] ? { ...principal, phone: same[0].phone } : principal;
 }
 
 /** The person a request speaks for. */

@@ -3,6 +3,7 @@ import { type Job, Queue, UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
 import type { CoreDeps } from '../app/deps.ts';
 import { postToCellGroups } from '../app/incidents/shared.ts';
+import { kindOfId } from '../broadcast/broadcast-store.ts';
 import type { Actor } from '../domain/actor.ts';
 import { durationMs } from '../domain/duration.ts';
 import { AppError, ConflictError, NotFoundError } from '../domain/errors.ts';
@@ -301,7 +302,7 @@ export class PlaybookRunner {
       .filter(([, st]) => st.status === 'running')
       .map(([id]) => pb?.steps.find((s) => s.id === id)?.title ?? id);
     const underWayText = underWay.length ? `\nUnder way, it may still finish: ${underWay.join(', ')}.` : '';
-    const live = await this.liveEffects(run.id, pb);
+    const live = await this.liveEffects(run.id);
     const liveText = live.length ? `\nStill live from it: ${live.map(liveEffectText).join('; ')}.` : '';
     await this.announce(
       run,
@@ -317,16 +318,13 @@ export class PlaybookRunner {
    * listing them for calls. Stopping the run calls none of them off (a check may be the right one):
    * the officer reads each with the command that does.
    */
-  private async liveEffects(runId: string, pb: Playbook | undefined): Promise<LiveEffect[]> {
+  private async liveEffects(runId: string): Promise<LiveEffect[]> {
     const live: LiveEffect[] = [];
-    for (const [stepId, raw] of Object.entries(await this.deps.redis.hgetall(this.deps.keys.runEffects(runId)))) {
+    for (const raw of Object.values(await this.deps.redis.hgetall(this.deps.keys.runEffects(runId)))) {
       const id = (JSON.parse(raw) as { id?: unknown }).id;
-      if (typeof id !== 'string') continue;
-      // The step that made it says what it is; a run whose playbook cannot be read, the id.
-      const type =
-        pb?.steps.find((s) => s.id === stepId)?.type ??
-        (id.startsWith('ALR-') ? 'alert' : id.startsWith('WFC-') ? 'welfare_check' : undefined);
-      if (type !== 'alert' && type !== 'welfare_check') continue;
+      const kind = typeof id === 'string' ? kindOfId(id) : undefined;
+      if (typeof id !== 'string' || !kind) continue;
+      const type = kind === 'alert' ? 'alert' : 'welfare_check';
       const status = await this.effects.statusOf(id).catch(() => undefined);
       if (type === 'alert' && status === 'pending_approval') live.push({ type, id, status });
       else if (type === 'alert' && (status === 'approved' || status === 'sending')) live.push({ type, id, status: 'sending' });

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { hasRole, type Role, type StaffMember, topRole } from '../domain/roster.ts';
+import { hasRole, type Role, type Roster, type StaffMember, topRole } from '../domain/roster.ts';
 import type { RedisKeys } from './keys.ts';
 
 /** Who an API token speaks for. `name` is the acting person in the audit log. */
@@ -38,6 +38,18 @@ const BOOTSTRAP_HOLDERS = ['admin', 'bootstrap-admin'];
 
 /** True when `name` is the bootstrap admin token's holder, whatever its case or spacing. */
 export const isBootstrapHolder = (name: string) => BOOTSTRAP_HOLDERS.includes(holderKey(name));
+
+/**
+ * The phone of the one person the roster lists under a token holder's name ("chloe officer" is Chloe
+ * Officer's): a token minted by name alone is theirs (followRoster treats it so too). Undefined for the
+ * bootstrap holder, a name nobody or several people on the roster have.
+ */
+export function rosterPhoneOf(roster: Pick<Roster, 'all'>, name: string): string | undefined {
+  if (isBootstrapHolder(name)) return undefined;
+  const key = holderKey(name);
+  const same = roster.all().filter((s) => holderKey(s.name) === key);
+  return same.length === 1 ? same[0]?.phone : undefined;
+}
 
 /** API tokens, stored only as SHA-256 hashes. */
 export class TokenStore {

@@ -12,6 +12,7 @@ import {
   messageStaff,
   postToCellGroups,
   publishIncident,
+  secondCallToAdmins,
   staffName,
   waitText,
 } from './shared.ts';
@@ -254,7 +255,7 @@ function secondCall(deps: CoreDeps, incident: Incident, level: number): string {
 
 /** Said in a second call that goes to the duty officers again, for want of an admin. */
 function noAdminLine(deps: CoreDeps): string {
-  return deps.roster.withRole('admin').length ? '' : ' No admin is on the roster: the duty officers are paged again.';
+  return secondCallToAdmins(deps) ? '' : ' No admin is on the roster: the duty officers are paged again.';
 }
 
 /**
@@ -263,7 +264,7 @@ function noAdminLine(deps: CoreDeps): string {
  */
 function calledAt(deps: CoreDeps, level: number): string {
   if (level === 1) return 'escalated to the duty officers';
-  if (deps.roster.withRole('admin').length) return 'escalated to the admins';
+  if (secondCallToAdmins(deps)) return 'escalated to the admins';
   return escalationRecipients(deps, 2).length
     ? 'second call: no admin on the roster, the duty officers paged again'
     : 'second call: nobody to page (no admin or duty officer on the roster)';
@@ -294,8 +295,7 @@ export function pagedAbout(deps: CoreDeps, i: Pick<Incident, 'assignee' | 'repor
  * second call pages the duty officers again rather than nobody (and says so).
  */
 export function escalationRecipients(deps: CoreDeps, level: number): string[] {
-  const admins = level === 1 ? [] : deps.roster.withRole('admin');
-  return (admins.length ? admins : deps.roster.withRole('duty_officer')).map((s) => s.phone);
+  return deps.roster.withRole(level > 1 && secondCallToAdmins(deps) ? 'admin' : 'duty_officer').map((s) => s.phone);
 }
 
 /**
@@ -373,7 +373,7 @@ export async function postEscalationDigest(deps: CoreDeps, data: Record<string, 
   const criticalLeft = critical - takenCritical;
   if (total === 0) return nextEscalationDigest(deps, level, members);
   const more = total - shown.length;
-  const who = level === 1 || !deps.roster.withRole('admin').length ? 'duty officers' : 'admins';
+  const who = level > 1 && secondCallToAdmins(deps) ? 'admins' : 'duty officers';
   const text = [
     `⏰ ${total} ${total === 1 ? 'incident reached its' : 'incidents reached their'} deadline unacknowledged${criticalLeft ? `, ${criticalLeft} of them CRITICAL (listed first)` : ''}: ${who} paged.`,
     ...shown.map((i) => `${incidentLine(deps, i)}\n   “${excerpt(i.summary, 80)}”`),

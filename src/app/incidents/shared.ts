@@ -87,13 +87,18 @@ export async function messageStaff(deps: CoreDeps, phones: string[], text: strin
   }
 }
 
-/** The region's display name. */
 /** Whether the bot serves a group: a crisis-cell group, or a breakout group it made. It ignores all others. */
 export async function servesGroup(deps: CoreDeps, groupId: string): Promise<boolean> {
   if (deps.config.cellGroups.some((g) => g.id === groupId)) return true;
   return (await deps.redis.sismember(deps.keys.huddles, groupId)) === 1;
 }
 
+/** Whether an escalation's second call goes to admins: with none on the roster, it pages the duty officers again. */
+export function secondCallToAdmins(deps: CoreDeps): boolean {
+  return deps.roster.withRole('admin').length > 0;
+}
+
+/** The region's display name. */
 export function regionName(deps: CoreDeps, id: string | null): string {
   return id ? (deps.config.regions.find((r) => r.id === id)?.name ?? id) : 'region unknown';
 }
@@ -154,7 +159,7 @@ export function incidentLine(deps: CoreDeps, i: Omit<Incident, 'timeline'>): str
   const who = i.assignee ? ` · ${staffName(deps, i.assignee)}` : '';
   // Still waiting after its page: the one to take before the next call goes out (or the admins are woken).
   // With no admin on the roster, the second call paged the duty officers again.
-  const to = i.escalationLevel < 2 ? 'duty officers' : deps.roster.withRole('admin').length ? 'admins' : 'duty officers twice';
+  const to = i.escalationLevel < 2 ? 'duty officers' : secondCallToAdmins(deps) ? 'admins' : 'duty officers twice';
   const paged = i.status === 'open' && i.escalationLevel > 0 ? ` · ⏰ escalated to ${to}` : '';
   return `${SEVERITY_ICON[i.severity] ?? ''} ${i.id} ${i.severity} · ${i.category.replace('_', ' ')} · ${regionName(deps, i.region)} · ${i.status.replace('_', ' ')}${paged}${who} · ${ageText(deps, i.createdAt)}`;
 }
