@@ -1,6 +1,6 @@
 import type { ChatContext } from '../chat/chat-context.ts';
 import { PRIORITY } from '../queues/queues.ts';
-import { messageStaff } from './incidents/shared.ts';
+import { messageStaff, servedGroupName } from './incidents/shared.ts';
 
 /** How long WhatsApp keeps messages once disappearing messages are on: its choices, as people say them. */
 export function keptFor(seconds: number): string {
@@ -43,8 +43,7 @@ export async function disappearingChanged(ctx: ChatContext): Promise<boolean> {
     );
     return true;
   }
-  const name =
-    deps.config.cellGroups.find((g) => g.id === groupId)?.name ?? (await deps.redis.hget(deps.keys.huddleNames, groupId)) ?? groupId;
+  const name = (await servedGroupName(deps, groupId)) ?? groupId;
   const text =
     `⚠️ ${who} turned on disappearing messages in "${name}": messages vanish after ${keptFor(seconds)}. ` +
     'Incident cards, checklists and alerts awaiting approval will vanish from every phone, so nobody can reply or 👍 to them, ' +

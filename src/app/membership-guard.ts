@@ -14,7 +14,7 @@ import {
 } from '../transport/chat-transport.ts';
 import { disappearingChanged } from './disappearing-messages.ts';
 import type { Closeable, Feature } from './feature.ts';
-import { embassyPhones, messageStaff } from './incidents/shared.ts';
+import { embassyPhones, messageStaff, servedGroupName } from './incidents/shared.ts';
 
 /** Queue of group removals, processed by the gateway (the only process holding the WhatsApp session). */
 export const REMOVALS = 'group-removals';
@@ -118,22 +118,6 @@ async function strangersAmong(deps: HttpDeps, groupId: string, people: ChatSende
   return out;
 }
 
-/**
- * The name of a group the guard watches: a cell group, or a breakout group the bot created (for a
- * playbook, or /huddle: the cell's incidents are discussed there; its members are rostered staff
- * and the guests /huddle named). Undefined for any other group.
- */
-async function guardedGroupName(deps: HttpDeps, groupId: string): Promise<string | undefined> {
-  const cell = deps.config.cellGroups.find((g) => g.id === groupId)?.name;
-  if (cell) return cell;
-  const [[, member], [, name]] = ((await deps.redis
-    .multi()
-    .sismember(deps.keys.huddles, groupId)
-    .hget(deps.keys.huddleNames, groupId)
-    .exec()) ?? []) as [[unknown, number], [unknown, string | null]];
-  return member === 1 ? (name ?? 'breakout group') : undefined;
-}
-
 /** The warning about strangers whose phone is known: they are not on the roster. */
 function knownText(name: string, known: Stranger[], source: string, removing: boolean): string {
   const action = removing ? 'They are being removed automatically.' : 'If this is not expected, a group admin must remove them now.';
@@ -188,7 +172,7 @@ export async function reportStrangers(
 }
 
 async function report(deps: HttpDeps, groupId: string, strangers: Stranger[], source: string, key: string): Promise<void> {
-  const name = (await guardedGroupName(deps, groupId)) ?? groupId;
+  const name = (await servedGroupName(deps, groupId)) ?? groupId;
   const known = strangers.filter((s) => s.phone);
   const hidden = strangers.filter((s) => !s.phone);
   const removable = deps.config.membershipGuard.removeUnknown ? known.map((s) => s.id) : [];
@@ -230,7 +214,7 @@ async function markGone(deps: HttpDeps, groupId: string, ids: string[]): Promise
 
 /** Handles a membership change: checks people added to a cell group or a breakout group against the roster. */
 export async function guardMembership(deps: HttpDeps, change: MembershipChange): Promise<void> {
-  if (!(await guardedGroupName(deps, change.groupId))) return;
+  if (!(await servedGroupName(deps, change.groupId))) return;
   if (change.action === 'remove') {
     // Named by LID alone, they were claimed under the phone the gateway knows for it.
     const lids = change.participants.flatMap((p) => (p.lid && !p.phone ? [p.lid] : []));

@@ -87,10 +87,24 @@ export async function messageStaff(deps: CoreDeps, phones: string[], text: strin
   }
 }
 
-/** Whether the bot serves a group: a crisis-cell group, or a breakout group it made. It ignores all others. */
+/**
+ * The name of a group the bot serves: a crisis-cell group, or a breakout group it made (for a
+ * playbook, or /huddle). Undefined for any other group: the bot ignores them.
+ */
+export async function servedGroupName(deps: CoreDeps, groupId: string): Promise<string | undefined> {
+  const cell = deps.config.cellGroups.find((g) => g.id === groupId)?.name;
+  if (cell) return cell;
+  const [[, member], [, name]] = ((await deps.redis
+    .multi()
+    .sismember(deps.keys.huddles, groupId)
+    .hget(deps.keys.huddleNames, groupId)
+    .exec()) ?? []) as [[unknown, number], [unknown, string | null]];
+  return member === 1 ? (name ?? 'breakout group') : undefined;
+}
+
+/** Whether the bot serves a group (see servedGroupName). */
 export async function servesGroup(deps: CoreDeps, groupId: string): Promise<boolean> {
-  if (deps.config.cellGroups.some((g) => g.id === groupId)) return true;
-  return (await deps.redis.sismember(deps.keys.huddles, groupId)) === 1;
+  return (await servedGroupName(deps, groupId)) !== undefined;
 }
 
 /** Whether an escalation's second call goes to admins: with none on the roster, it pages the duty officers again. */
