@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { parse } from 'yaml';
 import { type AppOptions, createApp, type RunningApp } from '../../src/app/create-app.ts';
+import type { CoreDeps, Outbox } from '../../src/app/deps.ts';
 import type { Config } from '../../src/config/load-config.ts';
 import { type ConfigFile, configFileSchema, envSchema } from '../../src/config/schema.ts';
 import type { Incident } from '../../src/domain/incident.ts';
@@ -22,6 +23,15 @@ export const STAFF = {
 export const CELL_GROUP = '120363000000000001@g.us';
 
 /** A unique key prefix per test file or test: tests never see each other's keys. */
+/** The app's deps with an outbox that is down (Redis or the queue unreachable for a moment), and their clock, or `now`. */
+export function outboxDown(deps: CoreDeps, now = deps.now): CoreDeps {
+  const down = async () => {
+    throw new Error('outbox down');
+  };
+  const outbox: Outbox = { send: down, sendMany: down };
+  return { ...deps, outbox, now };
+}
+
 export function uniquePrefix(name: string): string {
   return `t-${name}-${randomBytes(4).toString('hex')}`;
 }

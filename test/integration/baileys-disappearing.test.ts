@@ -4,7 +4,7 @@ import type { CoreDeps } from '../../src/app/deps.ts';
 import { disappearingChanged } from '../../src/app/disappearing-messages.ts';
 import { createChatContext } from '../../src/chat/chat-context.ts';
 import { type FakeBaileysSocket, fakeSocketFactory, waMessage } from '../fakes/fake-baileys-socket.ts';
-import { CELL_GROUP, STAFF, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
+import { CELL_GROUP, outboxDown, STAFF, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
 const CELL: GroupMetadata = {
   id: CELL_GROUP,
@@ -69,17 +69,7 @@ describe('disappearing messages in a cell group', () => {
   });
 
   it('a job retried after its send failed writes its audit entry once', async () => {
-    const down: CoreDeps = {
-      ...app.deps,
-      outbox: {
-        send: async () => {
-          throw new Error('outbox down');
-        },
-        sendMany: async () => {
-          throw new Error('outbox down');
-        },
-      },
-    };
+    const down = outboxDown(app.deps);
     const attempt = (deps: CoreDeps) => {
       const ctx = createChatContext(deps, {
         id: 'WA-EPH-RETRY',

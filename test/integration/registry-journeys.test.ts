@@ -5,7 +5,7 @@ import { createChatContext } from '../../src/chat/chat-context.ts';
 import { handleCitizenMessage } from '../../src/citizens/citizen-keywords.ts';
 import { getCitizen, saveCitizens } from '../../src/citizens/registry.ts';
 import { aCitizen } from '../fakes/citizens.ts';
-import { answersAfter, settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
+import { answersAfter, outboxDown, settle, startTestApp, type TestApp } from '../fakes/test-app.ts';
 
 /** Frightened citizens in the middle of a REGISTER conversation, in English, French and Arabic. */
 describe('citizen journeys through REGISTER', () => {
@@ -213,17 +213,7 @@ describe('citizen journeys through REGISTER', () => {
     for (const text of ['register', 'yes', 'Omar Farouk']) await answer(phone, text);
     expect(await answer(phone, 'coast')).toMatch(/How many people/);
     await settle(app);
-    const down: CoreDeps = {
-      ...app.deps,
-      outbox: {
-        send: async () => {
-          throw new Error('outbox down');
-        },
-        sendMany: async () => {
-          throw new Error('outbox down');
-        },
-      },
-    };
+    const down = outboxDown(app.deps);
     /** The citizens' handler for one message: first with the outbox down, then retried. */
     const attempt = (deps: CoreDeps, id: string, text: string) => {
       const ctx = createChatContext(deps, { id, chat: { kind: 'dm', phone }, from: { phone }, text, fromMe: false, at: Date.now() });

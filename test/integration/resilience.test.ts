@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CoreDeps, Outbox } from '../../src/app/deps.ts';
 import { postDigest } from '../../src/app/incidents/cards.ts';
 import { escalateDue } from '../../src/app/incidents/escalation.ts';
 import { openIncident } from '../../src/app/incidents/open-incident.ts';
 import type { Incident } from '../../src/domain/incident.ts';
-import { CELL_GROUP, STAFF, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
+import { CELL_GROUP, outboxDown, STAFF, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
 /**
  * Work that fails halfway (Redis or the outbox briefly unreachable) is retried by BullMQ. These
@@ -14,18 +13,6 @@ import { CELL_GROUP, STAFF, settle, startTestApp, type TestApp, waitFor } from '
 let app: TestApp;
 const HOUR = 3_600_000;
 
-/** The app's deps with an outbox that is down. */
-function outboxDown(deps: CoreDeps, at = deps.now): CoreDeps {
-  const outbox: Outbox = {
-    send: async () => {
-      throw new Error('outbox down');
-    },
-    sendMany: async () => {
-      throw new Error('outbox down');
-    },
-  };
-  return { ...deps, outbox, now: at };
-}
 const getIncident = async (id: string) => (await app.api<Incident>('GET', `/api/incidents/${id}`)).body;
 const report = (reporter: string, text: string, sourceMessageId: string) =>
   ({ reporter, text, channel: 'chat', language: 'en', sourceMessageId }) as const;

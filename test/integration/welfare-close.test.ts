@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CoreDeps, Outbox } from '../../src/app/deps.ts';
 import { broadcastQueues } from '../../src/broadcast/broadcast-queue.ts';
 import { broadcastKeys } from '../../src/broadcast/broadcast-store.ts';
 import { advanceRecipient } from '../../src/broadcast/tracking.ts';
@@ -9,7 +8,7 @@ import { saveCitizens } from '../../src/citizens/registry.ts';
 import type { ConfigFile } from '../../src/config/schema.ts';
 import { jobIdFor } from '../../src/queues/queues.ts';
 import { aCitizen } from '../fakes/citizens.ts';
-import { auditTrail, CELL_GROUP, STAFF, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
+import { auditTrail, CELL_GROUP, outboxDown, STAFF, settle, startTestApp, type TestApp, waitFor } from '../fakes/test-app.ts';
 
 const A = '+33677200001'; // north, household 3, en: answers SAFE before the close
 const B = '+33677200002'; // north, household 1, fr: silent, answers HELP after the close
@@ -305,15 +304,6 @@ describe('a welfare check whose audience holds nobody', () => {
     await waitFor(async () => (await view(app, res.body.id)).status === 'open');
   });
 });
-
-/** An outbox that is down (Redis or the queue unreachable for a moment). */
-function outboxDown(deps: CoreDeps): CoreDeps {
-  const down = async () => {
-    throw new Error('outbox down');
-  };
-  const outbox: Outbox = { send: down, sendMany: down };
-  return { ...deps, outbox };
-}
 
 describe('a close cut short before its final tally was posted', () => {
   let app: TestApp | undefined;
